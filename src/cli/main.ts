@@ -1,0 +1,57 @@
+/**
+ * Entry point of the wsload command. The only place that prints errors and sets the exit code;
+ * each command lives in ./commands/<name>.ts and registers itself on the program.
+ */
+import { Command, CommanderError } from 'commander';
+import { EXIT, WsloadError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { registerRun } from './commands/run.js';
+import { registerValidate } from './commands/validate.js';
+import { registerServe } from './commands/serve.js';
+import { registerReport } from './commands/report.js';
+import { registerCompare } from './commands/compare.js';
+import { registerMerge } from './commands/merge.js';
+
+/** Builds the commander program; exported so tests can inspect flags without spawning. */
+export function buildProgram(): Command {
+  const program = new Command('wsload')
+    .description('Load and soak testing for long-lived WebSocket connections behind a gateway.')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  for (const register of [registerRun, registerValidate, registerServe, registerReport, registerCompare, registerMerge]) {
+    register(program);
+  }
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+/** Runs the CLI; sets process.exitCode (never calls process.exit while work may be pending). */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    process.exitCode = exitCodeFor(err);
+  }
+}
+
+function exitCodeFor(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // commander has already printed its message; help and version are not failures.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+    return EXIT.badInput;
+  }
+  if (err instanceof WsloadError) {
+    if (err.code === 'WSLOAD_ERR_INTERNAL') {
+      process.stderr.write(`wsload: internal error (this is a bug, please report it): ${err.message}\n${err.stack ?? ''}\n`);
+    } else {
+      for (const line of err.message.split('\n')) process.stderr.write(`wsload: ${line}\n`);
+    }
+    return err.exitCode;
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  process.stderr.write(`wsload: internal error (this is a bug, please report it): ${e.message}\n${e.stack ?? ''}\n`);
+  return EXIT.internal;
+}

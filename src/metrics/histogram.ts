@@ -1,0 +1,85 @@
+/**
+ * The only module that imports hdr-histogram-js. Every histogram is a JS (not WASM) 32-bit
+ * histogram recording integer microseconds, so any two can be added: the library cannot add a
+ * JS histogram to a WASM one, and mixing bucket sizes loses the exactness merges rely on.
+ */
+import * as hdr from 'hdr-histogram-js';
+import type { PercentileSet } from '../report/types.js';
+
+export type Histogram = hdr.Histogram;
+
+/** Highest trackable value: one day in microseconds; autoResize extends it if ever needed. */
+const HIGHEST_US = 86_400_000_000;
+
+/** A new empty histogram (µs, 3 significant digits). */
+export function createHistogram(): Histogram {
+  return hdr.build({
+    bitBucketSize: 32,
+    useWebAssembly: false,
+    autoResize: true,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HIGHEST_US,
+    numberOfSignificantValueDigits: 3,
+  });
+}
+
+/** Records a duration given in (fractional) milliseconds; negative values clamp to 0. */
+export function recordMs(h: Histogram, ms: number): void {
+  h.recordValue(ms <= 0 ? 0 : Math.round(ms * 1000));
+}
+
+/** Records a duration given in nanoseconds (a process.hrtime.bigint() difference). */
+export function recordNs(h: Histogram, ns: bigint): void {
+  h.recordValue(ns <= 0n ? 0 : Number(ns / 1000n));
+}
+
+/** HdrHistogram V2 compressed base64: readable by other HdrHistogram implementations. */
+export function encodeHistogram(h: Histogram): string {
+  return hdr.encodeIntoCompressedBase64(h);
+}
+
+/** Decodes what encodeHistogram wrote. Throws on malformed input. */
+export function decodeHistogram(encoded: string): Histogram {
+  return hdr.decodeFromCompressedBase64(encoded, 32, false);
+}
+
+/** Adds `from` into `into` exactly. */
+export function addInto(into: Histogram, from: Histogram): void {
+  into.add(from);
+}
+
+/** Decodes each encoded histogram and adds them into one new histogram. */
+export function mergeEncoded(encoded: Iterable<string>): Histogram {
+  const total = createHistogram();
+  for (const e of encoded) {
+    if (e) total.add(decodeHistogram(e));
+  }
+  return total;
+}
+
+const round3 = (us: number): number => Math.round(us) / 1000;
+
+/** Percentile set in milliseconds, as the report prints it. */
+export function percentiles(h: Histogram): PercentileSet {
+  if (h.totalCount === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+  return {
+    count: h.totalCount,
+    min: round3(h.getValueAtPercentile(0)),
+    mean: round3(h.mean),
+    p50: round3(h.getValueAtPercentile(50)),
+    p90: round3(h.getValueAtPercentile(90)),
+    p99: round3(h.getValueAtPercentile(99)),
+    p999: round3(h.getValueAtPercentile(99.9)),
+    max: round3(h.maxValue),
+  };
+}
+
+/**
+ * HdrHistogram's percentile-distribution text (.hgrm) with values in milliseconds, the format
+ * HdrHistogram's plotter reads.
+ */
+export function percentileDistribution(h: Histogram, ticksPerHalfDistance = 5): string {
+  return h.outputPercentileDistribution(ticksPerHalfDistance, 1000);
+}
+
+export { hdr as hdrLibrary };

@@ -1,0 +1,107 @@
+/**
+ * The scenario after validation and normalization: every default filled in, durations in
+ * milliseconds, cohorts resolved to socket counts. This is the contract between the scenario
+ * loader and everything downstream (plan, driver, report); the file format as written lives in
+ * schema.ts.
+ */
+
+export type ReconnectPolicyName = 'none' | 'immediate' | 'backoff';
+
+export interface ReconnectPolicy {
+  policy: ReconnectPolicyName;
+  /** First backoff delay (backoff) or 0 (immediate). */
+  minMs: number;
+  /** Backoff ceiling. */
+  maxMs: number;
+  /** Fraction of the delay randomised either way, 0..1. */
+  jitter: number;
+}
+
+export interface Heartbeat {
+  intervalMs: number;
+  text: string;
+}
+
+export interface Cohort {
+  name: string;
+  /** Sockets in this cohort; cohorts' counts sum to Scenario.connections. */
+  count: number;
+  /** WebSocket ping frames at this interval, or null. */
+  pingIntervalMs: number | null;
+  /** Application text heartbeat at an interval, or null. */
+  heartbeat: Heartbeat | null;
+  reconnect: ReconnectPolicy;
+}
+
+export interface TlsOptions {
+  /** Path to a PEM CA bundle trusted in addition to nothing else (replaces the default store). */
+  ca: string | null;
+  /** Skip certificate verification (curl -k). Flagged loudly in summary and report. */
+  insecure: boolean;
+  /** SNI and certificate name to check; defaults to the URL's host. */
+  servername: string | null;
+  /** Client certificate and key (PEM paths) for mutual TLS. */
+  cert: string | null;
+  key: string | null;
+}
+
+export type Target =
+  | { kind: 'embedded' }
+  | {
+      kind: 'url';
+      /** ws:// or wss:// URL; may hold "{conn}" which is replaced by the socket's index. */
+      url: string;
+      headers: Record<string, string>;
+      origin: string | null;
+      subprotocols: string[];
+    };
+
+export interface Publish {
+  /**
+   * Template of the publish URL with "{id}" and "{seq}" (and optionally "{value}" = seq),
+   * or null to derive "<target origin>/api?id={id}&value={seq}" from the target.
+   */
+  url: string | null;
+  /** Publishes per second, on a fixed schedule. */
+  rate: number;
+  /** Ids cycled through, one per publish. */
+  ids: string[];
+  /** Field of the pushed JSON that carries the sequence number. */
+  match: string;
+  /** How long after a publish a socket may still receive it before it counts as lost. */
+  deadlineMs: number;
+  /** Publish requests in flight at most; a publish due while all are busy is skipped and counted. */
+  concurrency: number;
+  /** Timeout of one publish HTTP request. */
+  timeoutMs: number;
+}
+
+export interface ReportOptions {
+  /** Interval of the .ndjson timeline and .hlog histogram log. */
+  intervalMs: number;
+}
+
+export interface Scenario {
+  name: string;
+  target: Target;
+  connections: number;
+  /** New sockets per second during the ramp-up. */
+  connectRate: number;
+  /** Handshakes in flight at most. */
+  maxPendingHandshakes: number;
+  /** A handshake not finished by then fails as "timeout". */
+  handshakeTimeoutMs: number;
+  /** Hold time after the ramp-up (publishing runs during it). */
+  durationMs: number;
+  publish: Publish | null;
+  workers: number;
+  /** Source addresses the sockets are spread over (round-robin); empty = kernel's choice. */
+  localAddresses: string[];
+  cohorts: Cohort[];
+  report: ReportOptions;
+  /** Metric path → expression, e.g. "fanout.p99": "< 250ms". Checked against METRICS at validation. */
+  thresholds: Record<string, string>;
+  tls: TlsOptions;
+  /** Host name → address, like curl --resolve: URLs keep the name (Host, SNI), sockets go to the address. */
+  resolve: Record<string, string>;
+}
