@@ -83,3 +83,22 @@ export function percentileDistribution(h: Histogram, ticksPerHalfDistance = 5): 
 }
 
 export { hdr as hdrLibrary };
+
+/** Writes an HdrHistogram interval log (.hlog, format 1.2), values reported in ms. */
+export interface HlogWriter {
+  interval(h: Histogram, startSec: number, endSec: number): void;
+}
+
+/** Starts an .hlog: version, start time and legend lines, then one line per interval. */
+export function createHlogWriter(write: (text: string) => void, startEpochMs: number): HlogWriter {
+  const writer = new hdr.HistogramLogWriter(write);
+  writer.outputLogFormatVersion();
+  writer.outputStartTime(startEpochMs);
+  writer.outputComment('wsload fan-out latency, values in microseconds (max column in ms)');
+  writer.outputLegend();
+  return {
+    interval(h, startSec, endSec) {
+      writer.outputIntervalHistogram(h, startSec, endSec, 1000);
+    },
+  };
+}

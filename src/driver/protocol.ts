@@ -1,0 +1,78 @@
+/** Messages between the driver (main thread) and its workers. Plain data only: structured clone. */
+import type { Scenario } from '../scenario/types.js';
+import type { DeliveryCounters, SeqResult } from './delivery-tracker.js';
+
+/** What a worker is started with (workerData). */
+export interface WorkerInit {
+  workerId: number;
+  scenario: Scenario;
+  /** ws:// or wss:// URL (may contain "{conn}"). */
+  url: string;
+  indices: number[];
+  cohortOf: number[];
+  maxPending: number;
+  ring: SharedArrayBuffer;
+  ringSize: number;
+  /** nowMs() at which the ramp starts; socket i is due at rampStartMs + i / connectRate. */
+  rampStartMs: number;
+  tickMs: number;
+}
+
+/** Counters a worker keeps for one cohort (cumulative since start). */
+export interface CohortCounters {
+  closes: number;
+  byCode: Record<string, number>;
+  byCause: Record<string, number>;
+  byError: Record<string, number>;
+  reconnects: number;
+  downMs: number;
+}
+
+/** Cumulative counters of one worker. */
+export interface WorkerCounters {
+  attempts: number;
+  opened: number;
+  failed: number;
+  failures: Record<string, number>;
+  open: number;
+  delivery: DeliveryCounters;
+  messages: number;
+  pingsSent: number;
+  heartbeatsSent: number;
+}
+
+export interface LagSummary {
+  /** Since the worker started. */
+  maxMs: number;
+  p99Ms: number;
+  meanMs: number;
+  /** Since the previous tick. */
+  intervalMaxMs: number;
+}
+
+export type WorkerMessage =
+  | {
+      type: 'tick';
+      workerId: number;
+      counters: WorkerCounters;
+      cohorts: CohortCounters[];
+      /** Encoded histograms of what was recorded since the previous tick (only non-empty ones). */
+      histograms: Record<string, string>;
+      seqResults: SeqResult[];
+      lag: LagSummary;
+      /** First connection attempt of every socket has settled. */
+      ramped: boolean;
+      /** All sockets closed and final counts sent: the worker is about to exit. */
+      final: boolean;
+    }
+  | { type: 'fatal'; workerId: number; error: { name: string; code: string | null; message: string } };
+
+export type DriverMessage =
+  /** Stop publishing-dependent work and, once pending publishes are evaluated (or at `deadlineMs`), close sockets and send the final tick. */
+  | { type: 'drain'; lastSeq: number; deadlineAtMs: number }
+  /** Close everything now and send the final tick (interrupt). */
+  | { type: 'stop' };
+
+/** Histogram names a worker records; per-cohort disconnect histograms append ":<cohort>". */
+export const WORKER_HISTOGRAMS = ['fanout', 'handshake', 'handshakeTcp', 'handshakeTls', 'handshakeUpgrade'] as const;
+export const COHORT_HISTOGRAMS = ['idleAtClose', 'sentIdleAtClose', 'ageAtClose'] as const;

@@ -1,0 +1,107 @@
+/**
+ * Shared memory through which the publisher (main thread) tells workers about each publish: its
+ * scheduled and actual send times and whether the request succeeded. Workers read it on every
+ * receipt without a message round-trip, so latency is measured against the publisher's own clock
+ * reading. The ring also holds the process-wide open-socket count and its peak, kept exact with
+ * atomics.
+ *
+ * Write order matters: times first, then the slot's sequence number, then the head. A reader that
+ * sees seqAt[slot] === seq can trust the times of that slot.
+ */
+
+export const PUBLISH_PENDING = 0;
+export const PUBLISH_OK = 1;
+export const PUBLISH_FAILED = 2;
+
+const HEAD = 0; // highest seq written
+const OPEN = 1; // sockets open now, all workers
+const PEAK = 2; // highest OPEN seen
+const HEADER_INTS = 4;
+
+export interface PublishRing {
+  readonly buffer: SharedArrayBuffer;
+  readonly size: number;
+  readonly header: Int32Array;
+  readonly seqAt: Int32Array;
+  readonly status: Int32Array;
+  readonly scheduledMs: Float64Array;
+  readonly sentMs: Float64Array;
+}
+
+/** Smallest power of two ≥ publishes that can be pending at once (rate × deadline) plus slack. */
+export function ringSizeFor(rate: number, deadlineMs: number): number {
+  const pending = Math.ceil(rate * (deadlineMs / 1000 + 5)) + 64;
+  let size = 1024;
+  while (size < pending) size *= 2;
+  return size;
+}
+
+/** Allocates a ring; pass its buffer to workers and reopen it there with openRing. */
+export function createRing(size: number): PublishRing {
+  const bytes = size * (8 + 8 + 4 + 4) + HEADER_INTS * 4;
+  return openRing(new SharedArrayBuffer(bytes), size);
+}
+
+/** Views over an existing ring buffer. */
+export function openRing(buffer: SharedArrayBuffer, size: number): PublishRing {
+  let off = 0;
+  const scheduledMs = new Float64Array(buffer, off, size);
+  off += size * 8;
+  const sentMs = new Float64Array(buffer, off, size);
+  off += size * 8;
+  const seqAt = new Int32Array(buffer, off, size);
+  off += size * 4;
+  const status = new Int32Array(buffer, off, size);
+  off += size * 4;
+  const header = new Int32Array(buffer, off, HEADER_INTS);
+  return { buffer, size, header, seqAt, status, scheduledMs, sentMs };
+}
+
+/** Publisher: announce publish `seq` (1-based, consecutive). */
+export function announce(ring: PublishRing, seq: number, scheduledMs: number, sentMs: number): void {
+  const slot = seq & (ring.size - 1);
+  ring.scheduledMs[slot] = scheduledMs;
+  ring.sentMs[slot] = sentMs;
+  Atomics.store(ring.status, slot, PUBLISH_PENDING);
+  Atomics.store(ring.seqAt, slot, seq);
+  Atomics.store(ring.header, HEAD, seq);
+}
+
+/** Publisher: record the HTTP outcome of publish `seq`. */
+export function settle(ring: PublishRing, seq: number, ok: boolean): void {
+  const slot = seq & (ring.size - 1);
+  if (Atomics.load(ring.seqAt, slot) === seq) Atomics.store(ring.status, slot, ok ? PUBLISH_OK : PUBLISH_FAILED);
+}
+
+/** Highest announced seq (0 before the first publish). */
+export function head(ring: PublishRing): number {
+  return Atomics.load(ring.header, HEAD);
+}
+
+/** Slot of `seq` if the ring still holds it, else -1 (never published, or overwritten). */
+export function slotOf(ring: PublishRing, seq: number): number {
+  if (seq <= 0) return -1;
+  const slot = seq & (ring.size - 1);
+  return Atomics.load(ring.seqAt, slot) === seq ? slot : -1;
+}
+
+/** Worker: a socket opened; keeps the process-wide count and its peak. */
+export function socketOpened(ring: PublishRing): void {
+  const open = Atomics.add(ring.header, OPEN, 1) + 1;
+  let peak = Atomics.load(ring.header, PEAK);
+  while (open > peak) {
+    const seen = Atomics.compareExchange(ring.header, PEAK, peak, open);
+    if (seen === peak) break;
+    peak = seen;
+  }
+}
+
+/** Worker: a socket that had opened is gone. */
+export function socketClosed(ring: PublishRing): void {
+  Atomics.sub(ring.header, OPEN, 1);
+}
+
+/** Sockets open now across all workers, and the peak so far. */
+export function openCounts(ring: PublishRing): { open: number; peak: number } {
+  return { open: Atomics.load(ring.header, OPEN), peak: Atomics.load(ring.header, PEAK) };
+}

@@ -1,0 +1,538 @@
+/**
+ * The sockets of one worker and everything that happens to them: ramp-up under a handshake limit,
+ * receipt accounting, keepalive pings and heartbeats, closes and reconnects. Per-socket state lives
+ * in typed arrays indexed by the worker-local socket number, and listeners are module-level
+ * functions that find that number on the WebSocket (as ws itself does), so holding 10,000 sockets
+ * costs the ws objects and a few bytes each, not closures.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import WebSocket from 'ws';
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { Scenario, Cohort } from '../scenario/types.js';
+import { nowMs } from '../clock.js';
+import { createHistogram, recordMs, type Histogram } from '../metrics/histogram.js';
+import { classifyClose, classifyConnectError } from '../metrics/classify.js';
+import { lookupFor, tlsConnectOptions, type LookupFunction, type TlsConnectOptions } from '../net/connect-options.js';
+import { DeliveryTracker } from './delivery-tracker.js';
+import { matchKey, extractSeq } from './seq-extract.js';
+import { socketClosed, socketOpened, type PublishRing } from './publish-ring.js';
+import type { CohortCounters, WorkerCounters } from './protocol.js';
+
+const IDLE = 0;
+const CONNECTING = 1;
+const OPEN = 2;
+const WAITING = 3;
+const DONE = 4;
+
+const kIndex = Symbol('wsload.index');
+const kPool = Symbol('wsload.pool');
+
+interface PooledSocket extends WebSocket {
+  [kIndex]: number;
+  [kPool]: SocketPool;
+}
+
+interface ConnectOptions extends WebSocket.ClientOptions {
+  lookup?: LookupFunction;
+  localAddress?: string;
+  [kIndex]: number;
+  [kPool]: SocketPool;
+}
+
+export interface PoolConfig {
+  scenario: Scenario;
+  url: string;
+  /** Global socket indices (for {conn} and local address choice). */
+  indices: number[];
+  cohortOf: number[];
+  maxPending: number;
+  ring: PublishRing;
+}
+
+/** Histograms per cohort, for disconnect timing. */
+interface CohortHistograms {
+  idleAtClose: Histogram;
+  sentIdleAtClose: Histogram;
+  ageAtClose: Histogram;
+}
+
+export class SocketPool {
+  readonly n: number;
+  readonly tracker: DeliveryTracker;
+  readonly counters: WorkerCounters;
+  readonly cohortCounters: CohortCounters[];
+  readonly histograms = {
+    fanout: createHistogram(),
+    handshake: createHistogram(),
+    handshakeTcp: createHistogram(),
+    handshakeTls: createHistogram(),
+    handshakeUpgrade: createHistogram(),
+  };
+  readonly cohortHistograms: CohortHistograms[];
+
+  // Per-socket state, indexed by worker-local socket number.
+  readonly openedAt: Float64Array;
+  readonly everOpened: Uint8Array;
+  readonly reconnects: Uint8Array;
+  private readonly state: Uint8Array;
+  private readonly lastRecv: Float64Array;
+  private readonly lastSent: Float64Array;
+  private readonly connectStart: Float64Array;
+  private readonly tcpAt: Float64Array;
+  private readonly tlsAt: Float64Array;
+  private readonly downSince: Float64Array;
+  private readonly nextKeepalive: Float64Array;
+  private readonly attempt: Uint16Array;
+  private readonly closingByClient: Uint8Array;
+  private readonly protocolError: Uint8Array;
+  private readonly cohort: Uint16Array;
+  private readonly failure: (string | null)[];
+  private readonly lastError: (string | null)[];
+  private readonly sockets: (WebSocket | null)[];
+  private readonly settle: ((() => void) | null)[];
+  private readonly reconnectTimers: (NodeJS.Timeout | null)[];
+
+  private readonly scenario: Scenario;
+  private readonly urlTemplate: string;
+  private readonly perSocketUrl: boolean;
+  private readonly secure: boolean;
+  private readonly indices: number[];
+  private readonly cohorts: Cohort[];
+  private readonly limit: LimitFunction;
+  private readonly ring: PublishRing;
+  private readonly key: Buffer;
+  private readonly tlsOptions: TlsConnectOptions | null;
+  private readonly lookup: LookupFunction | undefined;
+  private readonly keepaliveSockets: number[];
+  private firstAttemptsSettled = 0;
+  private stopping = false;
+
+  constructor(config: PoolConfig) {
+    const { scenario } = config;
+    this.scenario = scenario;
+    this.n = config.indices.length;
+    this.indices = config.indices;
+    this.cohorts = scenario.cohorts;
+    this.urlTemplate = config.url;
+    this.perSocketUrl = config.url.includes('{conn}');
+    this.secure = config.url.startsWith('wss:');
+    this.ring = config.ring;
+    this.limit = pLimit(config.maxPending);
+    this.key = matchKey(scenario.publish?.match ?? 'value');
+    this.tlsOptions = this.secure ? tlsConnectOptions(scenario.tls) : null;
+    this.lookup = lookupFor(scenario.resolve);
+
+    const n = this.n;
+    this.openedAt = new Float64Array(n);
+    this.everOpened = new Uint8Array(n);
+    this.reconnects = new Uint8Array(n);
+    this.state = new Uint8Array(n);
+    this.lastRecv = new Float64Array(n);
+    this.lastSent = new Float64Array(n);
+    this.connectStart = new Float64Array(n);
+    this.tcpAt = new Float64Array(n);
+    this.tlsAt = new Float64Array(n);
+    this.downSince = new Float64Array(n);
+    this.nextKeepalive = new Float64Array(n);
+    this.attempt = new Uint16Array(n);
+    this.closingByClient = new Uint8Array(n);
+    this.protocolError = new Uint8Array(n);
+    this.cohort = Uint16Array.from(config.cohortOf);
+    this.failure = new Array<string | null>(n).fill(null);
+    this.lastError = new Array<string | null>(n).fill(null);
+    this.sockets = new Array<WebSocket | null>(n).fill(null);
+    this.settle = new Array<(() => void) | null>(n).fill(null);
+    this.reconnectTimers = new Array<NodeJS.Timeout | null>(n).fill(null);
+    this.keepaliveSockets = [];
+    for (let k = 0; k < n; k++) {
+      const c = this.cohorts[this.cohort[k]];
+      if (c.reconnect.policy !== 'none') this.reconnects[k] = 1;
+      if (c.pingIntervalMs !== null || c.heartbeat !== null) this.keepaliveSockets.push(k);
+    }
+
+    this.tracker = new DeliveryTracker(n, config.ring, this);
+    this.counters = {
+      attempts: 0,
+      opened: 0,
+      failed: 0,
+      failures: {},
+      open: 0,
+      delivery: this.tracker.counters,
+      messages: 0,
+      pingsSent: 0,
+      heartbeatsSent: 0,
+    };
+    this.cohortCounters = this.cohorts.map(() => ({ closes: 0, byCode: {}, byCause: {}, byError: {}, reconnects: 0, downMs: 0 }));
+    this.cohortHistograms = this.cohorts.map(() => ({ idleAtClose: createHistogram(), sentIdleAtClose: createHistogram(), ageAtClose: createHistogram() }));
+  }
+
+  /** True once every socket's first connection attempt has succeeded or failed. */
+  get ramped(): boolean {
+    return this.firstAttemptsSettled >= this.n;
+  }
+
+  /** Queues the first attempt of local socket k (called on the ramp schedule). */
+  start(k: number): void {
+    if (this.stopping) {
+      this.noteFirstSettled(k);
+      return;
+    }
+    void this.limit(() => this.connect(k));
+  }
+
+  private noteFirstSettled(k: number): void {
+    if (this.everOpened[k] === 0 && this.state[k] !== WAITING) this.firstAttemptsSettled++;
+  }
+
+  private connect(k: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.settle[k] = resolve;
+      this.state[k] = CONNECTING;
+      this.failure[k] = null;
+      this.lastError[k] = null;
+      this.closingByClient[k] = 0;
+      this.protocolError[k] = 0;
+      this.tcpAt[k] = 0;
+      this.tlsAt[k] = 0;
+      this.counters.attempts++;
+      this.connectStart[k] = nowMs();
+      const global = this.indices[k];
+      const target = this.scenario.target;
+      const options: ConnectOptions = {
+        perMessageDeflate: false,
+        handshakeTimeout: this.scenario.handshakeTimeoutMs,
+        skipUTF8Validation: true,
+        createConnection: (this.secure ? tlsConnectTimed : netConnectTimed) as unknown as typeof net.createConnection,
+        [kIndex]: k,
+        [kPool]: this,
+      };
+      if (target.kind === 'url') {
+        if (Object.keys(target.headers).length > 0) options.headers = target.headers;
+        if (target.origin) options.origin = target.origin;
+      }
+      if (this.lookup) options.lookup = this.lookup;
+      const locals = this.scenario.localAddresses;
+      if (locals.length > 0) options.localAddress = locals[global % locals.length];
+      if (this.tlsOptions) Object.assign(options, this.tlsOptions);
+      const url = this.perSocketUrl ? this.urlTemplate.replaceAll('{conn}', String(global)) : this.urlTemplate;
+      const protocols = target.kind === 'url' && target.subprotocols.length > 0 ? target.subprotocols : undefined;
+      let ws: PooledSocket;
+      try {
+        ws = new WebSocket(url, protocols, options) as PooledSocket;
+      } catch (err) {
+        this.failure[k] = classifyConnectError(err as NodeJS.ErrnoException);
+        this.onAttemptFailed(k);
+        return;
+      }
+      ws[kIndex] = k;
+      ws[kPool] = this;
+      this.sockets[k] = ws;
+      ws.on('open', wsOnOpen);
+      ws.on('message', wsOnMessage);
+      ws.on('pong', wsOnPong);
+      ws.on('ping', wsOnPong);
+      ws.on('error', wsOnError);
+      ws.on('close', wsOnClose);
+      ws.on('unexpected-response', wsOnUnexpectedResponse);
+    });
+  }
+
+  /** @private — socket k's TCP connection is up (TLS may follow). */
+  onTcp(k: number): void {
+    this.tcpAt[k] = nowMs();
+  }
+
+  /** @private */
+  onTls(k: number): void {
+    this.tlsAt[k] = nowMs();
+  }
+
+  /** @private */
+  onOpen(k: number): void {
+    const now = nowMs();
+    const start = this.connectStart[k];
+    const firstOpen = this.everOpened[k] === 0;
+    this.state[k] = OPEN;
+    this.openedAt[k] = now;
+    this.everOpened[k] = 1;
+    this.lastRecv[k] = now;
+    this.lastSent[k] = now;
+    this.attempt[k] = 0;
+    this.counters.opened++;
+    this.counters.open++;
+    socketOpened(this.ring);
+    recordMs(this.histograms.handshake, now - start);
+    const tcp = this.tcpAt[k];
+    const tlsDone = this.tlsAt[k];
+    if (tcp > 0) {
+      recordMs(this.histograms.handshakeTcp, tcp - start);
+      if (tlsDone > 0) recordMs(this.histograms.handshakeTls, tlsDone - tcp);
+      recordMs(this.histograms.handshakeUpgrade, now - (tlsDone > 0 ? tlsDone : tcp));
+    }
+    const c = this.cohorts[this.cohort[k]];
+    const keepalive = c.pingIntervalMs ?? c.heartbeat?.intervalMs ?? 0;
+    if (keepalive > 0) this.nextKeepalive[k] = now + keepalive;
+    if (this.downSince[k] > 0) {
+      const cc = this.cohortCounters[this.cohort[k]];
+      cc.reconnects++;
+      cc.downMs += now - this.downSince[k];
+      this.downSince[k] = 0;
+    }
+    if (firstOpen) this.firstAttemptsSettled++;
+    this.release(k);
+  }
+
+  /** @private */
+  onMessage(k: number, data: Buffer): void {
+    const now = nowMs();
+    this.lastRecv[k] = now;
+    this.counters.messages++;
+    const seq = extractSeq(data, this.key);
+    if (seq < 0) {
+      this.tracker.counters.unmatched++;
+      return;
+    }
+    const latency = this.tracker.receive(k, seq, now);
+    if (latency >= 0) recordMs(this.histograms.fanout, latency);
+  }
+
+  /** @private */
+  onPong(k: number): void {
+    this.lastRecv[k] = nowMs();
+  }
+
+  /** @private */
+  onUnexpectedResponse(k: number, ws: WebSocket, res: IncomingMessage): void {
+    this.failure[k] = `http-${res.statusCode ?? 0}`;
+    res.resume();
+    // ws leaves the handshake to us once we listen for this event: abort it so 'close' follows.
+    ws.terminate();
+  }
+
+  /** @private */
+  onError(k: number, err: NodeJS.ErrnoException): void {
+    if (this.state[k] === CONNECTING) {
+      if (this.failure[k] === null) this.failure[k] = classifyConnectError(err);
+      return;
+    }
+    const code = err.code ?? 'error';
+    this.lastError[k] = code;
+    if (code.startsWith('WS_ERR_')) this.protocolError[k] = 1;
+  }
+
+  /** @private */
+  onClose(k: number, code: number): void {
+    this.sockets[k] = null;
+    const st = this.state[k];
+    if (st === CONNECTING) {
+      this.onAttemptFailed(k);
+      return;
+    }
+    if (st !== OPEN) return;
+    const now = nowMs();
+    const ci = this.cohort[k];
+    this.counters.open--;
+    socketClosed(this.ring);
+    if (!this.stopping || this.closingByClient[k] === 0) {
+      const cc = this.cohortCounters[ci];
+      const ch = this.cohortHistograms[ci];
+      cc.closes++;
+      const codeKey = String(code);
+      cc.byCode[codeKey] = (cc.byCode[codeKey] ?? 0) + 1;
+      const cause = classifyClose(code, this.closingByClient[k] === 1, this.protocolError[k] === 1);
+      cc.byCause[cause] = (cc.byCause[cause] ?? 0) + 1;
+      const errCode = this.lastError[k];
+      if (errCode) cc.byError[errCode] = (cc.byError[errCode] ?? 0) + 1;
+      recordMs(ch.idleAtClose, now - this.lastRecv[k]);
+      recordMs(ch.sentIdleAtClose, now - this.lastSent[k]);
+      recordMs(ch.ageAtClose, now - this.openedAt[k]);
+    }
+    this.openedAt[k] = 0;
+    if (this.stopping || this.reconnects[k] === 0) {
+      this.state[k] = DONE;
+      return;
+    }
+    this.downSince[k] = now;
+    this.scheduleReconnect(k);
+  }
+
+  private onAttemptFailed(k: number): void {
+    const reason = this.failure[k] ?? 'other';
+    this.counters.failed++;
+    this.counters.failures[reason] = (this.counters.failures[reason] ?? 0) + 1;
+    const first = this.everOpened[k] === 0 && this.attempt[k] === 0;
+    if (first) this.firstAttemptsSettled++;
+    this.release(k);
+    if (this.stopping || this.reconnects[k] === 0) {
+      this.state[k] = DONE;
+      return;
+    }
+    if (this.everOpened[k] === 1 && this.downSince[k] === 0) this.downSince[k] = nowMs();
+    this.scheduleReconnect(k);
+  }
+
+  private scheduleReconnect(k: number): void {
+    const policy = this.cohorts[this.cohort[k]].reconnect;
+    const attempt = this.attempt[k];
+    this.attempt[k] = Math.min(attempt + 1, 60);
+    let delay = 0;
+    if (policy.policy === 'backoff') {
+      delay = Math.min(policy.maxMs, policy.minMs * 2 ** attempt);
+      delay *= 1 + policy.jitter * (Math.random() * 2 - 1);
+    } else if (attempt > 0) {
+      // "immediate" still must not spin on a target that refuses at once.
+      delay = Math.min(1000, 10 * 2 ** Math.min(attempt, 7));
+    }
+    this.state[k] = WAITING;
+    this.reconnectTimers[k] = setTimeout(reconnectTimerFired, Math.max(0, delay), this, k);
+  }
+
+  /** @private */
+  reconnectNow(k: number): void {
+    this.reconnectTimers[k] = null;
+    if (this.stopping) {
+      this.state[k] = DONE;
+      return;
+    }
+    void this.limit(() => this.connect(k));
+  }
+
+  private release(k: number): void {
+    const done = this.settle[k];
+    this.settle[k] = null;
+    if (done) done();
+  }
+
+  /** Sends due pings and heartbeats; called every keepalive tick. */
+  keepalive(): void {
+    if (this.keepaliveSockets.length === 0 || this.stopping) return;
+    const now = nowMs();
+    for (const k of this.keepaliveSockets) {
+      if (this.state[k] !== OPEN || now < this.nextKeepalive[k]) continue;
+      const ws = this.sockets[k];
+      if (!ws) continue;
+      const c = this.cohorts[this.cohort[k]];
+      if (c.pingIntervalMs !== null) {
+        ws.ping();
+        this.counters.pingsSent++;
+        this.nextKeepalive[k] = now + c.pingIntervalMs;
+      }
+      if (c.heartbeat !== null) {
+        ws.send(c.heartbeat.text);
+        this.counters.heartbeatsSent++;
+        if (c.pingIntervalMs === null) this.nextKeepalive[k] = now + c.heartbeat.intervalMs;
+      }
+      this.lastSent[k] = now;
+    }
+  }
+
+  /** Interval at which keepalive() must run to keep every cohort's schedule to within 10%. */
+  keepaliveTickMs(): number | null {
+    let min = Infinity;
+    for (const c of this.cohorts) {
+      if (c.pingIntervalMs !== null) min = Math.min(min, c.pingIntervalMs);
+      if (c.heartbeat !== null) min = Math.min(min, c.heartbeat.intervalMs);
+    }
+    return Number.isFinite(min) ? Math.max(10, Math.min(250, min / 10)) : null;
+  }
+
+  /**
+   * Closes every socket (1000, not counted as a disconnect) and resolves when all are closed or
+   * after `graceMs`, when the rest are terminated.
+   */
+  closeAll(graceMs: number): Promise<void> {
+    this.stopping = true;
+    const now = nowMs();
+    for (let k = 0; k < this.n; k++) {
+      const t = this.reconnectTimers[k];
+      if (t) {
+        clearTimeout(t);
+        this.reconnectTimers[k] = null;
+      }
+      if (this.state[k] === WAITING && this.downSince[k] > 0) {
+        this.cohortCounters[this.cohort[k]].downMs += now - this.downSince[k];
+        this.downSince[k] = 0;
+      }
+      if (this.state[k] === WAITING || this.state[k] === IDLE) this.state[k] = DONE;
+      const ws = this.sockets[k];
+      if (!ws) continue;
+      this.closingByClient[k] = 1;
+      if (this.state[k] === CONNECTING) ws.terminate();
+      else ws.close(1000, 'wsload run ended');
+    }
+    return new Promise<void>((resolve) => {
+      const deadline = nowMs() + graceMs;
+      const check = (): void => {
+        if (this.counters.open === 0 && this.sockets.every((s) => s === null)) return resolve();
+        if (nowMs() >= deadline) {
+          for (const ws of this.sockets) ws?.terminate();
+          setTimeout(resolve, 20);
+          return;
+        }
+        setTimeout(check, 20);
+      };
+      check();
+    });
+  }
+}
+
+function reconnectTimerFired(pool: SocketPool, k: number): void {
+  pool.reconnectNow(k);
+}
+
+function wsOnOpen(this: WebSocket): void {
+  const ws = this as PooledSocket;
+  ws[kPool].onOpen(ws[kIndex]);
+}
+
+function wsOnMessage(this: WebSocket, data: Buffer): void {
+  const ws = this as PooledSocket;
+  ws[kPool].onMessage(ws[kIndex], data);
+}
+
+function wsOnPong(this: WebSocket): void {
+  const ws = this as PooledSocket;
+  ws[kPool].onPong(ws[kIndex]);
+}
+
+function wsOnError(this: WebSocket, err: Error): void {
+  const ws = this as PooledSocket;
+  ws[kPool].onError(ws[kIndex], err as NodeJS.ErrnoException);
+}
+
+function wsOnClose(this: WebSocket, code: number): void {
+  const ws = this as PooledSocket;
+  ws[kPool].onClose(ws[kIndex], code);
+}
+
+function wsOnUnexpectedResponse(this: WebSocket, _req: ClientRequest, res: IncomingMessage): void {
+  const ws = this as PooledSocket;
+  ws[kPool].onUnexpectedResponse(ws[kIndex], ws, res);
+}
+
+// Our own createConnection (ws calls it with the merged options) so the TCP and TLS phases of
+// each handshake can be timed; otherwise identical to ws's netConnect / tlsConnect.
+function netConnectTimed(netOptions: net.NetConnectOpts): net.Socket {
+  const options = netOptions as unknown as ConnectOptions;
+  const pool = options[kPool];
+  const k = options[kIndex];
+  const socket = net.connect(netOptions);
+  socket.once('connect', () => pool.onTcp(k));
+  return socket;
+}
+
+function tlsConnectTimed(netOptions: net.NetConnectOpts): net.Socket {
+  const options = netOptions as unknown as ConnectOptions;
+  const pool = options[kPool];
+  const k = options[kIndex];
+  const opts = netOptions as unknown as tls.ConnectionOptions & { path?: string };
+  opts.path = undefined;
+  if (!opts.servername && opts.servername !== '') opts.servername = net.isIP(opts.host ?? '') ? '' : opts.host;
+  const socket = tls.connect(opts);
+  socket.once('connect', () => pool.onTcp(k));
+  socket.once('secureConnect', () => pool.onTls(k));
+  return socket;
+}

@@ -1,0 +1,76 @@
+/** Maps socket errors and closes to the stable categories the report counts by. */
+import type { CloseCause, ConnectFailureReason } from '../report/types.js';
+
+const CERT_UNTRUSTED = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_REJECTED',
+]);
+const CERT_EXPIRED = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
+
+/** An error as Node reports it: a message and, usually, an errno-style code. */
+export interface ErrorLike {
+  code?: string;
+  message?: string;
+}
+
+/** Why a handshake failed, from the error ws emitted (HTTP statuses are classified by the caller). */
+export function classifyConnectError(err: ErrorLike): ConnectFailureReason {
+  const code = err.code ?? '';
+  const message = err.message ?? '';
+  if (code === 'ECONNREFUSED') return 'refused';
+  if (code === 'ETIMEDOUT' || /handshake has timed out/i.test(message)) return 'timeout';
+  if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(message)) return 'reset';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'dns';
+  if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL') return 'address-in-use';
+  if (code === 'EMFILE' || code === 'ENFILE') return 'too-many-open-files';
+  if (CERT_UNTRUSTED.has(code)) return 'cert-untrusted';
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'cert-hostname-mismatch';
+  if (CERT_EXPIRED.has(code)) return 'cert-expired';
+  if (code === 'EPROTO' || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_')) return 'tls-protocol';
+  return 'other';
+}
+
+/** Plain words for a failure reason, for summaries and error lines. */
+export function describeFailure(reason: string): string {
+  switch (reason) {
+    case 'refused':
+      return 'connection refused (nothing listening)';
+    case 'timeout':
+      return 'handshake timed out';
+    case 'reset':
+      return 'connection reset during the handshake';
+    case 'dns':
+      return 'host name not found';
+    case 'address-in-use':
+      return 'no free local port/address (ephemeral ports exhausted?)';
+    case 'too-many-open-files':
+      return 'too many open files (ulimit -n)';
+    case 'cert-untrusted':
+      return 'certificate untrusted';
+    case 'cert-hostname-mismatch':
+      return 'host name mismatch';
+    case 'cert-expired':
+      return 'certificate expired or not yet valid';
+    case 'tls-protocol':
+      return 'TLS protocol error';
+    default:
+      return reason.startsWith('http-') ? `HTTP ${reason.slice(5)} on upgrade` : 'other error';
+  }
+}
+
+/**
+ * Who ended a socket. ws reports 1006 when the TCP connection ended without a close frame
+ * (RFC 6455 §7.4.1): that is what a gateway's idle timeout or a reset looks like from the client.
+ */
+export function classifyClose(code: number, closedByClient: boolean, protocolError: boolean): CloseCause {
+  if (closedByClient) return 'client-close';
+  if (protocolError) return 'protocol-error';
+  if (code === 1006) return 'connection-lost';
+  return 'server-close';
+}

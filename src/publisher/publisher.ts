@@ -1,0 +1,143 @@
+/**
+ * Calls the publish URL on a fixed schedule from the main thread. Each publish is announced in the
+ * shared ring (scheduled time, send time) before its request leaves, so workers can measure
+ * fan-out latency from the *scheduled* time: a publisher that falls behind shows up as latency
+ * instead of hiding it (coordinated omission). A publish due while `concurrency` requests are
+ * still in flight is skipped and counted — that is the client failing to keep the schedule.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { Publish, Scenario } from '../scenario/types.js';
+import { nowMs } from '../clock.js';
+import { createHistogram, recordMs, type Histogram } from '../metrics/histogram.js';
+import { classifyConnectError } from '../metrics/classify.js';
+import { lookupFor, tlsConnectOptions } from '../net/connect-options.js';
+import { announce, settle, type PublishRing } from '../driver/publish-ring.js';
+import { fillPublishUrl } from './publish-url.js';
+
+export interface PublisherStats {
+  sent: number;
+  ok: number;
+  failed: number;
+  skipped: number;
+  failures: Record<string, number>;
+  latency: Histogram;
+  scheduleLag: Histogram;
+}
+
+export class Publisher {
+  readonly stats: PublisherStats = {
+    sent: 0,
+    ok: 0,
+    failed: 0,
+    skipped: 0,
+    failures: {},
+    latency: createHistogram(),
+    scheduleLag: createHistogram(),
+  };
+  private readonly publish: Publish;
+  private readonly template: string;
+  private readonly agent: http.Agent;
+  private readonly secure: boolean;
+  private readonly requestOptions: https.RequestOptions;
+  private readonly intervalMs: number;
+  private startMs = 0;
+  private scheduled = 0;
+  private seq = 0;
+  private inFlight = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    scenario: Scenario,
+    template: string,
+    private readonly ring: PublishRing,
+  ) {
+    if (!scenario.publish) throw new Error('Publisher needs a publish section');
+    this.publish = scenario.publish;
+    this.template = template;
+    this.secure = template.startsWith('https:');
+    this.intervalMs = 1000 / this.publish.rate;
+    const agentOptions = { keepAlive: true, maxSockets: this.publish.concurrency };
+    this.agent = this.secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    const lookup = lookupFor(scenario.resolve);
+    this.requestOptions = {
+      agent: this.agent,
+      timeout: this.publish.timeoutMs,
+      ...(lookup ? { lookup } : {}),
+      ...(this.secure ? tlsConnectOptions(scenario.tls) : {}),
+    };
+  }
+
+  /** Highest seq sent so far. */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /** Starts the schedule now. */
+  start(): void {
+    this.startMs = nowMs();
+    this.loop();
+  }
+
+  private loop(): void {
+    if (this.stopped) return;
+    const now = nowMs();
+    // Catch up on everything due: after a stall several publishes may be due at once.
+    while (this.startMs + this.scheduled * this.intervalMs <= now) {
+      const scheduledAt = this.startMs + this.scheduled * this.intervalMs;
+      this.scheduled++;
+      this.fire(scheduledAt);
+    }
+    const next = this.startMs + this.scheduled * this.intervalMs;
+    this.timer = setTimeout(() => this.loop(), Math.max(0, next - nowMs()));
+  }
+
+  private fire(scheduledAt: number): void {
+    if (this.inFlight >= this.publish.concurrency) {
+      this.stats.skipped++;
+      return;
+    }
+    const seq = ++this.seq;
+    const url = fillPublishUrl(this.template, this.publish.ids, seq);
+    const sentAt = nowMs();
+    announce(this.ring, seq, scheduledAt, sentAt);
+    recordMs(this.stats.scheduleLag, sentAt - scheduledAt);
+    this.stats.sent++;
+    this.inFlight++;
+    let done = false;
+    const finish = (failure: string | null): void => {
+      if (done) return;
+      done = true;
+      this.inFlight--;
+      recordMs(this.stats.latency, nowMs() - sentAt);
+      settle(this.ring, seq, failure === null);
+      if (failure === null) this.stats.ok++;
+      else {
+        this.stats.failed++;
+        this.stats.failures[failure] = (this.stats.failures[failure] ?? 0) + 1;
+      }
+      if (this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
+    };
+    const req = (this.secure ? https : http).get(url, this.requestOptions, (res) => {
+      const status = res.statusCode ?? 0;
+      res.resume();
+      res.on('end', () => finish(status >= 200 && status < 300 ? null : `http-${status}`));
+      res.on('error', (err) => finish(classifyConnectError(err)));
+    });
+    req.on('timeout', () => {
+      finish('timeout');
+      req.destroy();
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => finish(classifyConnectError(err)));
+  }
+
+  /** Stops scheduling; resolves when requests in flight have finished (or timed out). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.inFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    this.agent.destroy();
+  }
+}
