@@ -1,0 +1,211 @@
+/**
+ * The target's core: an HTTP server that serves the demo page, /api publishes, /admin/drop
+ * faults and WebSocket upgrades on /ws. startTarget() runs it as is; the test servers in
+ * test/helpers/servers.ts run it with hooks that misbehave on purpose.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { TargetError } from '../errors.js';
+import { DEMO_PAGE_HTML } from './demo-page.js';
+import { rejectUpgrade, sendText } from './http-reply.js';
+import { encodePush, parseDropQuery, parsePublishQuery } from './protocol.js';
+import { SocketHub } from './socket-hub.js';
+import type { PublishContext, PublishReply, RunningTarget, TargetHooks } from './types.js';
+
+/** Where to listen, plus optional misbehaviour hooks (tests only). */
+export interface ListenTargetOptions {
+  host?: string;
+  port?: number;
+  hooks?: TargetHooks;
+}
+
+const trackerOf = new WeakMap<Socket, Set<Socket>>();
+
+function socketOnClose(this: Socket): void {
+  trackerOf.get(this)?.delete(this);
+}
+
+/** Starts the target core; throws TargetError when it cannot listen. */
+export async function listenTarget(opts: ListenTargetOptions = {}): Promise<RunningTarget> {
+  const host = opts.host ?? '127.0.0.1';
+  const hooks = opts.hooks ?? {};
+  const hub = new SocketHub();
+  // Every TCP connection, upgraded or not, so close() can end the ones a hook holds open.
+  const connections = new Set<Socket>();
+  let publishes = 0;
+  let closing: Promise<void> | null = null;
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    // A broadcast must cost one framing per socket: no compression, no library-side client set
+    // (the hub keeps its own, in accept order), no UTF-8 checks on whatever clients send.
+    perMessageDeflate: false,
+    clientTracking: false,
+    skipUTF8Validation: true,
+    maxPayload: 1024 * 1024,
+  });
+
+  const server = createServer((req, res) => {
+    handleRequest(req, res).catch((err: unknown) => {
+      if (!res.headersSent) sendText(res, 500, `internal error: ${err instanceof Error ? err.message : String(err)}`);
+      else res.destroy();
+    });
+  });
+
+  server.on('connection', (socket: Socket) => {
+    connections.add(socket);
+    trackerOf.set(socket, connections);
+    socket.on('close', socketOnClose);
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (closing) {
+      socket.destroy();
+      return;
+    }
+    if (hooks.upgrade?.(req, socket, head)) return;
+    if (pathOf(req.url) !== '/ws') {
+      rejectUpgrade(socket, 404, 'WebSocket endpoint is /ws');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (closing) {
+        ws.terminate();
+        return;
+      }
+      const index = hub.add(ws, socket);
+      hooks.connection?.(ws, index);
+    });
+  });
+
+  async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = parseUrl(req.url);
+    if (url === null) {
+      sendText(res, 400, 'malformed request URL');
+      return;
+    }
+    const method = req.method ?? 'GET';
+    switch (url.pathname) {
+      case '/':
+        if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
+        res.writeHead(200, {
+          'content-type': 'text/html; charset=utf-8',
+          'content-length': Buffer.byteLength(DEMO_PAGE_HTML),
+          'cache-control': 'no-store',
+        });
+        res.end(DEMO_PAGE_HTML);
+        return;
+      case '/api':
+        if (method !== 'GET' && method !== 'POST') return methodNotAllowed(res, 'GET, POST');
+        return handlePublish(url.searchParams, res);
+      case '/admin/drop': {
+        if (method !== 'GET' && method !== 'POST') return methodNotAllowed(res, 'GET, POST');
+        const parsed = parseDropQuery(url.searchParams);
+        if (!parsed.ok) return sendText(res, 400, parsed.message);
+        const { mode, count, share } = parsed.value;
+        const n = count ?? Math.round((share ?? 0) * hub.size());
+        sendText(res, 200, String(hub.drop(mode, n)));
+        return;
+      }
+      case '/ws':
+        sendText(res, 426, 'this path takes WebSocket upgrades', { upgrade: 'websocket' });
+        return;
+      default:
+        sendText(res, 404, 'not found (paths: /, /ws, /api?id=&value=, /admin/drop?mode=&count=)');
+    }
+  }
+
+  async function handlePublish(query: URLSearchParams, res: ServerResponse): Promise<void> {
+    const parsed = parsePublishQuery(query);
+    if (!parsed.ok) return sendText(res, 400, parsed.message);
+    const push = parsed.value;
+    const ctx: PublishContext = {
+      id: push.id,
+      value: push.value,
+      seq: ++publishes,
+      deliver: (skip) => hub.broadcast(encodePush(push), skip),
+    };
+    const reply = hooks.publish ? await hooks.publish(ctx) : publishToAll(ctx);
+    if (!res.destroyed) sendText(res, reply.status, reply.body);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      reject(new TargetError(`cannot listen on ${hostPort(host, opts.port ?? 0)}: ${listenReason(err)}`));
+    };
+    server.once('error', onError);
+    server.listen({ host, port: opts.port ?? 0, backlog: 4096 }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : (opts.port ?? 0);
+  const origin = hostPort(host, port);
+
+  return {
+    host,
+    port,
+    wsUrl: `ws://${origin}/ws`,
+    httpUrl: `http://${origin}`,
+    clients: () => hub.size(),
+    close: () => {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        hub.terminateAll();
+        for (const socket of connections) socket.destroy();
+        connections.clear();
+        wss.close();
+      });
+      return closing;
+    },
+  };
+}
+
+/** The normal publish: hand the push to every open socket, then answer 200 with the count. */
+export function publishToAll(ctx: PublishContext): PublishReply {
+  // Answered only after the push was handed to every socket, so a publisher's response time
+  // bounds when the last socket could have been written to.
+  const { delivered } = ctx.deliver();
+  return { status: 200, body: `sent to ${delivered} socket${delivered === 1 ? '' : 's'}` };
+}
+
+function methodNotAllowed(res: ServerResponse, allow: string): void {
+  sendText(res, 405, `method not allowed (use ${allow})`, { allow });
+}
+
+function parseUrl(raw: string | undefined): URL | null {
+  try {
+    return new URL(raw ?? '/', 'http://target.invalid');
+  } catch {
+    return null;
+  }
+}
+
+function pathOf(raw: string | undefined): string | null {
+  return parseUrl(raw)?.pathname ?? null;
+}
+
+/** host:port with IPv6 literals bracketed, as URLs need. */
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function listenReason(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return 'address already in use';
+    case 'EACCES':
+      return 'permission denied (ports below 1024 need privileges)';
+    case 'EADDRNOTAVAIL':
+      return 'address not available on this machine';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host name not found';
+    default:
+      return err.message;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The open WebSockets of one target, in accept order: broadcasts, fault-injection drops, and
+ * shutdown. Kept apart from HTTP handling so the test servers share exactly this code.
+ */
+import { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocket } from 'ws';
+import type { DropMode } from './protocol.js';
+import type { DeliverResult } from './types.js';
+
+interface Entry {
+  ws: WebSocket;
+  raw: Duplex;
+  index: number;
+}
+
+// One options object for every send: ws copies it, and a shared literal keeps the per-socket
+// work of a broadcast down to framing.
+const SEND_TEXT = { binary: false } as const;
+
+const hubOf = new WeakMap<WebSocket, SocketHub>();
+
+function wsOnClose(this: WebSocket): void {
+  hubOf.get(this)?.remove(this);
+}
+
+// A client that breaks the protocol makes ws emit 'error' before 'close'; unhandled, it would
+// crash the whole target.
+function wsOnError(): void {}
+
+/** Open sockets in accept order, each with a 0-based accept index that is never reused. */
+export class SocketHub {
+  private readonly entries = new Map<WebSocket, Entry>();
+  private accepted = 0;
+
+  /** Registers an open socket; returns its accept index. */
+  add(ws: WebSocket, raw: Duplex): number {
+    const index = this.accepted++;
+    this.entries.set(ws, { ws, raw, index });
+    hubOf.set(ws, this);
+    ws.on('close', wsOnClose);
+    ws.on('error', wsOnError);
+    return index;
+  }
+
+  /** Forgets a socket (it closed or was dropped). */
+  remove(ws: WebSocket): void {
+    this.entries.delete(ws);
+  }
+
+  /** Sockets registered and not yet closed or dropped. */
+  size(): number {
+    return this.entries.size;
+  }
+
+  /** Hands the same payload Buffer to every open socket not selected by `skip`, as one text frame each. */
+  broadcast(payload: Buffer, skip?: (socketIndex: number) => boolean): DeliverResult {
+    let delivered = 0;
+    let skipped = 0;
+    for (const e of this.entries.values()) {
+      if (e.ws.readyState !== WebSocket.OPEN) continue;
+      if (skip !== undefined && skip(e.index)) {
+        skipped++;
+        continue;
+      }
+      e.ws.send(payload, SEND_TEXT);
+      delivered++;
+    }
+    return { delivered, skipped };
+  }
+
+  /** Ends up to `count` of the oldest open sockets the given way; returns how many it ended. */
+  drop(mode: DropMode, count: number): number {
+    const victims: Entry[] = [];
+    for (const e of this.entries.values()) {
+      if (victims.length >= count) break;
+      if (e.ws.readyState === WebSocket.OPEN) victims.push(e);
+    }
+    for (const e of victims) {
+      this.entries.delete(e.ws);
+      endSocket(e, mode);
+    }
+    return victims.length;
+  }
+
+  /** Destroys every socket's connection at once (used on shutdown). */
+  terminateAll(): void {
+    for (const e of this.entries.values()) e.ws.terminate();
+    this.entries.clear();
+  }
+}
+
+function endSocket(e: Entry, mode: DropMode): void {
+  if (mode === 'close') {
+    e.ws.close(1001, 'going away');
+  } else if (mode === 'reset' && e.raw instanceof Socket) {
+    // RST instead of FIN: the client sees ECONNRESET, as behind a gateway that resets.
+    e.raw.resetAndDestroy();
+  } else {
+    e.ws.terminate();
+  }
+}
