@@ -152,7 +152,10 @@ export function unknownMetricMessage(name: string): string | undefined {
   const family = LATENCY_FAMILIES.find((f) => f.name === familyName);
   if (family) {
     const agg = dot > 0 ? name.slice(dot + 1) : '';
-    return `unknown metric "${name}": "${agg}" is not an aggregation of ${family.name}; supported aggregations for ${family.name} are: ${family.aggregations.join(', ')}`;
+    // "fanout.lsot" is more likely a mistyped counter than a wanted aggregation.
+    const counter = nearest(name, COUNTERS.map((c) => c.name));
+    const hint = counter ? ` (did you mean "${counter}"?)` : '';
+    return `unknown metric "${name}"${hint}: "${agg}" is not an aggregation of ${family.name}; supported aggregations for ${family.name} are: ${family.aggregations.join(', ')}`;
   }
   const suggestion = nearest(name, metricNames());
   const hint = suggestion ? ` (did you mean "${suggestion}"?)` : '';

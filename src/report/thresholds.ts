@@ -1,0 +1,105 @@
+/**
+ * Threshold expressions ("fanout.p99": "< 250ms") parsed at scenario validation, so a typo fails
+ * before a long run rather than after it, and evaluated against the finished report.
+ */
+import { ScenarioError } from '../errors.js';
+import { lookupMetric, unknownMetricMessage, type MetricDef } from '../metrics/names.js';
+import type { Report, ThresholdResult } from './types.js';
+
+export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
+
+/** A threshold ready to evaluate; `value` is in ms for latencies, a count, or a percent. */
+export interface ParsedThreshold {
+  metric: MetricDef;
+  expression: string;
+  op: ThresholdOp;
+  value: number;
+  /** True for "%" expressions on counters with a base. */
+  percent: boolean;
+}
+
+const OPS = '< <= > >= == !=';
+const EXPRESSION = /^\s*(<=|>=|==|!=|<|>)\s*(\d+(?:\.\d+)?|\.\d+)\s*([A-Za-z%µ]*)\s*$/;
+const TIME_UNITS: Record<string, number> = { us: 0.001, µs: 0.001, ms: 1, s: 1000 };
+
+/** Parses one threshold; the error says what is wrong and what is allowed. */
+export function parseThreshold(metric: string, expression: string): ParsedThreshold | { error: string } {
+  const unknown = unknownMetricMessage(metric);
+  if (unknown !== undefined) return { error: unknown };
+  const def = lookupMetric(metric) as MetricDef;
+  const m = EXPRESSION.exec(expression);
+  const shape = def.unit === 'ms' ? '"< 250ms"' : def.base ? '"== 0" or "< 0.1%"' : '"== 0"';
+  if (!m) {
+    return { error: `expected "<op> <number><unit>" with op one of ${OPS}, like ${shape}, got ${JSON.stringify(expression)}` };
+  }
+  const op = m[1] as ThresholdOp;
+  const number = Number(m[2]);
+  const unit = m[3];
+  if (def.unit === 'ms') {
+    if (unit === '') return { metric: def, expression, op, value: number, percent: false };
+    const scale = TIME_UNITS[unit];
+    if (scale === undefined) {
+      return { error: `unit "${unit}" is not allowed for ${metric} (a latency); expected us, ms or s (a bare number is ms), got ${JSON.stringify(expression)}` };
+    }
+    return { metric: def, expression, op, value: number * scale, percent: false };
+  }
+  if (unit === '') return { metric: def, expression, op, value: number, percent: false };
+  if (unit === '%') {
+    if (!def.base) {
+      return { error: `${metric} has no base to take a percentage of; expected a bare count like "== 0", got ${JSON.stringify(expression)}` };
+    }
+    return { metric: def, expression, op, value: number, percent: true };
+  }
+  const allowed = def.base ? `a bare count or a percentage of ${def.base.describe}` : 'a bare count';
+  return { error: `unit "${unit}" is not allowed for ${metric} (a count); expected ${allowed}, got ${JSON.stringify(expression)}` };
+}
+
+/** The value a threshold compares: the metric, or 100 × metric / base (base 0 → 0%). */
+export function thresholdActual(report: Report, t: ParsedThreshold): number {
+  const value = t.metric.get(report);
+  if (!t.percent || !t.metric.base) return value;
+  const base = t.metric.base.get(report);
+  return base === 0 ? 0 : (100 * value) / base;
+}
+
+function compare(actual: number, op: ThresholdOp, limit: number): boolean {
+  switch (op) {
+    case '<':
+      return actual < limit;
+    case '<=':
+      return actual <= limit;
+    case '>':
+      return actual > limit;
+    case '>=':
+      return actual >= limit;
+    case '==':
+      return actual === limit;
+    case '!=':
+      return actual !== limit;
+  }
+}
+
+/** JSON path of a threshold key: metric names hold dots, so they are bracketed. */
+export function thresholdPath(metric: string): string {
+  return `thresholds[${JSON.stringify(metric)}]`;
+}
+
+/**
+ * Evaluates every threshold against a finished report, in the order given. Thresholds are
+ * validated when the scenario loads; one that still does not parse (a hand-edited report) throws
+ * a ScenarioError listing every bad one.
+ */
+export function evaluateThresholds(report: Report, thresholds: Record<string, string>): ThresholdResult[] {
+  const parsed: ParsedThreshold[] = [];
+  const issues: { path: string; message: string }[] = [];
+  for (const [metric, expression] of Object.entries(thresholds)) {
+    const p = parseThreshold(metric, expression);
+    if ('error' in p) issues.push({ path: thresholdPath(metric), message: p.error });
+    else parsed.push(p);
+  }
+  if (issues.length > 0) throw new ScenarioError(issues);
+  return parsed.map((t) => {
+    const actual = thresholdActual(report, t);
+    return { metric: t.metric.name, expression: t.expression, actual, pass: compare(actual, t.op, t.value) };
+  });
+}

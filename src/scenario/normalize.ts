@@ -1,0 +1,114 @@
+/**
+ * The scenario as written (valid, defaults filled) → the normalized Scenario every later stage
+ * reads: durations in ms, ids as strings, cohorts as socket counts, TLS paths absolute.
+ */
+import { parseDuration } from '../duration.js';
+import { resolveScenarioPath } from './rules.js';
+import type { WrittenScenario } from './schema.js';
+import type { Cohort, Publish, ReconnectPolicy, ReconnectPolicyName, Scenario, Target } from './types.js';
+
+/** Most worker threads a scenario may ask for (the schema enforces the same bound). */
+export const MAX_WORKERS = 64;
+
+function ms(text: string): number {
+  const value = parseDuration(text);
+  // The schema only lets valid durations through; reaching this is a bug, not bad input.
+  if (value === undefined) throw new TypeError(`not a duration: ${text}`);
+  return value;
+}
+
+/**
+ * Splits `total` by fractions that sum to 1: floor each part, then hand the remainder one by one
+ * to the largest fractional parts (ties to the earlier cohort), so parts sum exactly to total.
+ */
+export function splitByShares(total: number, shares: readonly number[]): number[] {
+  const exact = shares.map((s) => s * total);
+  const parts = exact.map((x) => Math.floor(x));
+  let rest = total - parts.reduce((a, b) => a + b, 0);
+  const order = exact.map((x, i) => ({ i, frac: x - Math.floor(x) })).sort((a, b) => b.frac - a.frac || a.i - b.i);
+  for (let k = 0; rest > 0 && order.length > 0; k = (k + 1) % order.length, rest--) parts[order[k].i]++;
+  // Shares summing to 1 ± 1e-6 can floor to one more than total at most; take it from the largest part.
+  while (rest < 0) {
+    const largest = parts.indexOf(Math.max(...parts));
+    parts[largest]--;
+    rest++;
+  }
+  return parts;
+}
+
+interface WrittenReconnect {
+  policy?: ReconnectPolicyName;
+  min?: string;
+  max?: string;
+  jitter?: number;
+}
+
+function reconnectPolicy(top: Required<WrittenReconnect>, own: WrittenReconnect | undefined): ReconnectPolicy {
+  const policy = own?.policy ?? top.policy;
+  const jitter = own?.jitter ?? top.jitter;
+  if (policy === 'immediate') return { policy, minMs: 0, maxMs: 0, jitter };
+  return { policy, minMs: ms(own?.min ?? top.min), maxMs: ms(own?.max ?? top.max), jitter };
+}
+
+function target(w: WrittenScenario): Target {
+  if (w.target === 'embedded') return { kind: 'embedded' };
+  return { kind: 'url', url: w.target.url, headers: { ...w.target.headers }, origin: w.target.origin ?? null, subprotocols: [...w.target.subprotocols] };
+}
+
+function publish(w: WrittenScenario): Publish | null {
+  const p = w.publish;
+  if (p === null) return null;
+  return {
+    url: p.url ?? null,
+    rate: p.rate,
+    ids: p.ids.map((id) => String(id)),
+    match: p.match,
+    deadlineMs: ms(p.deadline),
+    concurrency: p.concurrency,
+    timeoutMs: ms(p.timeout),
+  };
+}
+
+function cohorts(w: WrittenScenario): Cohort[] {
+  const top = w.reconnect;
+  const written = w.cohorts ?? [{ name: 'default', count: w.connections }];
+  const counts = written.every((c) => c.share !== undefined)
+    ? splitByShares(w.connections, written.map((c) => c.share ?? 0))
+    : written.map((c) => c.count ?? 0);
+  return written.map((c, i) => ({
+    name: c.name,
+    count: counts[i],
+    pingIntervalMs: 'pingInterval' in c && c.pingInterval !== undefined ? ms(c.pingInterval) : null,
+    heartbeat: 'heartbeat' in c && c.heartbeat !== undefined ? { intervalMs: ms(c.heartbeat.interval), text: c.heartbeat.text } : null,
+    reconnect: reconnectPolicy(top, 'reconnect' in c ? c.reconnect : undefined),
+  }));
+}
+
+/** Builds the Scenario from a written scenario that passed the schema and the rules. */
+export function normalizeScenario(w: WrittenScenario, opts: { cpus: number; baseDir: string }): Scenario {
+  const file = (p: string | undefined): string | null => (p === undefined ? null : resolveScenarioPath(opts.baseDir, p));
+  const defaultWorkers = Math.min(MAX_WORKERS, Math.max(1, Math.floor(opts.cpus)), w.connections);
+  return {
+    name: w.name,
+    target: target(w),
+    connections: w.connections,
+    connectRate: w.connectRate,
+    maxPendingHandshakes: w.maxPendingHandshakes,
+    handshakeTimeoutMs: ms(w.handshakeTimeout),
+    durationMs: ms(w.duration),
+    publish: publish(w),
+    workers: w.workers ?? defaultWorkers,
+    localAddresses: [...w.localAddresses],
+    cohorts: cohorts(w),
+    report: { intervalMs: ms(w.report.interval) },
+    thresholds: { ...w.thresholds },
+    tls: {
+      ca: file(w.tls.ca),
+      insecure: w.tls.insecure,
+      servername: w.tls.servername ?? null,
+      cert: file(w.tls.cert),
+      key: file(w.tls.key),
+    },
+    resolve: { ...w.resolve },
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * Rules across keys that a per-field schema cannot express: cohort shares and counts, reconnect
+ * bounds, TLS file pairs and existence, thresholds against the metric registry, and the machine
+ * limits (open files, ephemeral ports) that otherwise show up mid-run as failures users blame
+ * on the server.
+ */
+import { existsSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import type { Issue } from '../errors.js';
+import { parseDuration } from '../duration.js';
+import { parseThreshold, thresholdPath } from '../report/thresholds.js';
+import { scenarioFileSchema, type WrittenScenario } from './schema.js';
+
+/** What the machine allows one wsload process; null = unknown (the check is skipped). */
+export interface MachineLimits {
+  openFiles: number | null;
+  ephemeralPorts: number | null;
+}
+
+/** File descriptors kept for wsload itself (workers, publisher sockets, report files, stdio). */
+export const RESERVED_OPEN_FILES = 256;
+
+/** Tolerance on the sum of cohort shares (they are written as decimals). */
+const SHARE_EPSILON = 1e-6;
+
+/** Checks every threshold of a raw `thresholds` value (run even when other keys are broken). */
+export function thresholdIssues(raw: unknown): Issue[] {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return [];
+  const issues: Issue[] = [];
+  for (const [metric, expression] of Object.entries(raw as Record<string, unknown>)) {
+    if (typeof expression !== 'string') continue; // the schema reports the type
+    const parsed = parseThreshold(metric, expression);
+    if ('error' in parsed) issues.push({ path: thresholdPath(metric), message: parsed.error });
+  }
+  return issues;
+}
+
+/** The keys of a scenario that are valid on their own: rules run on these even when others are broken. */
+export type PartialScenario = Partial<WrittenScenario>;
+
+/** Parses each top-level key on its own, keeping the valid ones (with defaults filled). */
+export function parseValidKeys(value: Record<string, unknown>): PartialScenario {
+  const out: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(scenarioFileSchema.shape)) {
+    const r = schema.safeParse(value[key]);
+    if (r.success) out[key] = r.data;
+  }
+  return out as PartialScenario;
+}
+
+function cohortIssues(w: PartialScenario): Issue[] {
+  const cohorts = w.cohorts;
+  if (!cohorts || w.connections === undefined) return [];
+  const issues: Issue[] = [];
+  const seen = new Map<string, number>();
+  cohorts.forEach((c, i) => {
+    const first = seen.get(c.name);
+    if (first !== undefined) issues.push({ path: `cohorts[${i}].name`, message: `duplicate cohort name "${c.name}" (also cohorts[${first}]); expected unique names` });
+    else seen.set(c.name, i);
+    if ((c.share === undefined) === (c.count === undefined)) {
+      issues.push({ path: `cohorts[${i}]`, message: `expected exactly one of "share" or "count", got ${c.share === undefined ? 'neither' : 'both'}` });
+    }
+  });
+  if (issues.length > 0) return issues;
+  const withShare = cohorts.filter((c) => c.share !== undefined).length;
+  if (withShare !== 0 && withShare !== cohorts.length) {
+    return [{ path: 'cohorts', message: `expected every cohort to have a share or every cohort to have a count, got ${withShare} with a share and ${cohorts.length - withShare} with a count` }];
+  }
+  if (withShare > 0) {
+    const sum = cohorts.reduce((s, c) => s + (c.share ?? 0), 0);
+    if (Math.abs(sum - 1) > SHARE_EPSILON) issues.push({ path: 'cohorts', message: `expected shares summing to 1, got ${+sum.toFixed(6)}` });
+  } else {
+    const sum = cohorts.reduce((s, c) => s + (c.count ?? 0), 0);
+    if (sum !== w.connections) issues.push({ path: 'cohorts', message: `expected counts summing to connections (${w.connections}), got ${sum}` });
+  }
+  return issues;
+}
+
+interface WrittenReconnect {
+  policy?: string;
+  min?: string;
+  max?: string;
+}
+
+function reconnectIssues(path: string, r: WrittenReconnect): Issue[] {
+  if (r.policy !== 'backoff' || r.min === undefined || r.max === undefined) return [];
+  const min = parseDuration(r.min) ?? 0;
+  const max = parseDuration(r.max) ?? 0;
+  const issues: Issue[] = [];
+  if (min <= 0) issues.push({ path: `${path}.min`, message: `expected a duration greater than 0 for the backoff policy, got "${r.min}"` });
+  if (min > max) issues.push({ path: `${path}.max`, message: `expected at least reconnect min ("${r.min}"), got "${r.max}"` });
+  return issues;
+}
+
+function allReconnectIssues(w: PartialScenario): Issue[] {
+  if (!w.reconnect) return [];
+  const top = w.reconnect;
+  const issues = reconnectIssues('reconnect', top);
+  w.cohorts?.forEach((c, i) => {
+    const own = c.reconnect;
+    // A cohort that only changes jitter inherits the top-level bounds, already checked above.
+    if (!own || (own.policy === undefined && own.min === undefined && own.max === undefined)) return;
+    issues.push(...reconnectIssues(`cohorts[${i}].reconnect`, { ...top, ...stripUndefined(own) }));
+  });
+  return issues;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function tlsIssues(w: PartialScenario, baseDir: string, checkFiles: boolean): Issue[] {
+  const issues: Issue[] = [];
+  const { tls } = w;
+  if (!tls) return [];
+  if ((tls.cert === undefined) !== (tls.key === undefined)) {
+    const missing = tls.cert === undefined ? 'cert' : 'key';
+    issues.push({ path: `tls.${missing}`, message: `required with tls.${missing === 'cert' ? 'key' : 'cert'}; expected a client certificate and key together` });
+  }
+  if (checkFiles) {
+    for (const key of ['ca', 'cert', 'key'] as const) {
+      const file = tls[key];
+      if (file === undefined) continue;
+      const abs = resolvePath(baseDir, file);
+      if (!existsSync(abs)) issues.push({ path: `tls.${key}`, message: `file not found: ${abs}; expected a PEM file (paths are relative to the scenario file)` });
+    }
+  }
+  return issues;
+}
+
+function workerIssues(w: PartialScenario): Issue[] {
+  if (w.workers !== undefined && w.connections !== undefined && w.workers > w.connections) {
+    return [{ path: 'workers', message: `expected at most one worker per connection (${w.connections}), got ${w.workers}` }];
+  }
+  return [];
+}
+
+function limitIssues(w: PartialScenario, limits: MachineLimits | undefined): Issue[] {
+  if (!limits || w.connections === undefined) return [];
+  const issues: Issue[] = [];
+  const n = w.connections;
+  if (limits.openFiles !== null && n > limits.openFiles - RESERVED_OPEN_FILES) {
+    issues.push({
+      path: 'connections',
+      message: `${n} sockets need ${n} open files but this process may open ${limits.openFiles} (ulimit -n); run several wsload processes and \`wsload merge\` their reports (each keeps ${RESERVED_OPEN_FILES} files for itself, so at most ${Math.max(0, limits.openFiles - RESERVED_OPEN_FILES)} sockets per process)`,
+    });
+  }
+  if (limits.ephemeralPorts !== null) {
+    const sources = Math.max(1, w.localAddresses?.length ?? 0);
+    const ports = limits.ephemeralPorts * sources;
+    if (n > ports) {
+      const needed = Math.ceil(n / limits.ephemeralPorts);
+      issues.push({
+        path: 'connections',
+        message: `${n} sockets to one target address need ${n} local ports but ${sources === 1 ? 'one source address has' : `${sources} source addresses have`} ${ports} (${limits.ephemeralPorts} each, net.ipv4.ip_local_port_range); list at least ${needed} source addresses in localAddresses (for a loopback target, e.g. "127.0.0.2", "127.0.0.3", …)`,
+      });
+    }
+  }
+  return issues;
+}
+
+/** Options of the rules that look outside the scenario. */
+export interface RuleOptions {
+  baseDir: string;
+  checkFiles: boolean;
+  limits?: MachineLimits;
+}
+
+/** Every cross-key issue among the keys that are valid on their own. */
+export function ruleIssues(w: PartialScenario, opts: RuleOptions): Issue[] {
+  return [...cohortIssues(w), ...allReconnectIssues(w), ...tlsIssues(w, opts.baseDir, opts.checkFiles), ...workerIssues(w), ...limitIssues(w, opts.limits)];
+}
+
+/** A TLS file path as the runtime opens it: absolute, relative to the scenario's directory. */
+export function resolveScenarioPath(baseDir: string, file: string): string {
+  return resolvePath(baseDir, file);
+}

@@ -1,0 +1,253 @@
+/**
+ * The scenario file as users write it (zod 4): key names, types, defaults and the descriptions
+ * editors show from schema/scenario.schema.json. Rules across keys, file checks and machine
+ * limits live in rules.ts; turning this into the normalized Scenario lives in normalize.ts.
+ * Every field carries its own "expected …" text so messages read as written for users rather
+ * than as zod's defaults.
+ */
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { parseDuration } from '../duration.js';
+
+/** Short rendering of a value a user wrote, for "got …" in messages. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (Array.isArray(value)) return value.length === 0 ? '[]' : `an array of ${value.length}`;
+  if (value !== null && typeof value === 'object') return Object.keys(value).length === 0 ? '{}' : 'an object';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+}
+
+type ErrorMap = (iss: { input?: unknown }) => string;
+
+/** A zod error parameter: "required; expected X" or "expected X, got Y". */
+function expecting(text: string): { error: ErrorMap } {
+  return {
+    error: (iss) => (iss.input === undefined ? `required; expected ${text}` : `expected ${text}, got ${describeValue(iss.input)}`),
+  };
+}
+
+/** Same syntax as src/duration.ts parseDuration, kept as a regex so editors can check it too. */
+export const DURATION_PATTERN = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
+const DURATION_TEXT = 'a duration like "500ms", "30s", "10m" or "1h30m"';
+
+function duration(positive: boolean): z.ZodString {
+  const text = positive ? `${DURATION_TEXT}, greater than 0` : DURATION_TEXT;
+  const base = z.string(expecting(text)).regex(DURATION_PATTERN, expecting(text));
+  return positive ? (base.refine((s) => (parseDuration(s) ?? 0) > 0, expecting(text)) as unknown as z.ZodString) : base;
+}
+
+function int(min: number, max?: number): z.ZodNumber {
+  const text = max === undefined ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`;
+  const n = z.number(expecting(text)).int(expecting(text)).min(min, expecting(text));
+  return max === undefined ? n : n.max(max, expecting(text));
+}
+
+function nonEmptyString(what: string): z.ZodString {
+  return z.string(expecting(what)).min(1, expecting(what));
+}
+
+const ipAddress = z
+  .string(expecting('an IP address like "127.0.0.2" or "::1"'))
+  .refine((s) => isIP(s) !== 0, expecting('an IP address like "127.0.0.2" or "::1"'));
+
+function isUrlWithScheme(text: string, schemes: readonly string[]): boolean {
+  try {
+    // Placeholders are not valid in every URL position (a port, say); substitute sample values.
+    const url = new URL(text.replaceAll('{conn}', '0').replaceAll('{id}', '1').replaceAll('{seq}', '1').replaceAll('{value}', '1'));
+    return schemes.includes(url.protocol) && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+const WS_URL_TEXT = 'a ws:// or wss:// URL like "ws://127.0.0.1:8080/ws" ("{conn}" is replaced by the socket index)';
+const PUBLISH_URL_TEXT = 'an http:// or https:// URL containing "{seq}" or "{value}", like "http://127.0.0.1:8080/api?id={id}&value={seq}"';
+
+export const targetUrlSchema = z.strictObject(
+  {
+    url: z
+      .string(expecting(WS_URL_TEXT))
+      .refine((s) => isUrlWithScheme(s, ['ws:', 'wss:']), expecting(WS_URL_TEXT))
+      .describe('WebSocket URL to connect to; "{conn}" is replaced by each socket\'s index (0-based).'),
+    headers: z
+      .record(z.string(), z.string(expecting('a header value (string)')), expecting('an object of header name → value'))
+      .default({})
+      .describe('Extra HTTP headers sent with every upgrade request (e.g. Authorization, Cookie).'),
+    origin: z.string(expecting('an Origin header value (string)')).optional().describe('Origin header of the upgrade request.'),
+    subprotocols: z
+      .array(nonEmptyString('a subprotocol name'), expecting('an array of subprotocol names'))
+      .default([])
+      .describe('WebSocket subprotocols offered in Sec-WebSocket-Protocol.'),
+  },
+  expecting('"embedded" or an object like {"url": "ws://host:port/ws"}'),
+);
+
+const TARGET_TEXT = '"embedded" or an object like {"url": "ws://host:port/ws"}';
+
+export const publishSchema = z.strictObject(
+  {
+    rate: z
+      .number(expecting('publishes per second, a number > 0 and ≤ 10000'))
+      .gt(0, expecting('publishes per second, a number > 0 and ≤ 10000'))
+      .max(10_000, expecting('publishes per second, a number > 0 and ≤ 10000'))
+      .default(1)
+      .describe('Publishes per second, on a fixed schedule (latency is measured from the scheduled time).'),
+    ids: z
+      .array(z.union([z.string(), z.number()], expecting('an id (string or number)')), expecting('a non-empty array of ids (strings or numbers)'))
+      .min(1, expecting('a non-empty array of ids (strings or numbers)'))
+      .default([1])
+      .describe('Ids cycled through, one per publish; substituted for "{id}" in the publish URL.'),
+    url: z
+      .string(expecting(PUBLISH_URL_TEXT))
+      .refine((s) => isUrlWithScheme(s, ['http:', 'https:']) && (s.includes('{seq}') || s.includes('{value}')), expecting(PUBLISH_URL_TEXT))
+      .nullable()
+      .optional()
+      .describe('Publish URL template with "{id}" and "{seq}" (or "{value}"); absent or null derives <target origin>/api?id={id}&value={seq}.'),
+    match: nonEmptyString('the name of the JSON field carrying the sequence number')
+      .default('value')
+      .describe('Field of the pushed JSON message that carries the sequence number.'),
+    deadline: duration(true)
+      .default('10s')
+      .describe('How long after a publish a socket may still receive it before the delivery counts as lost.'),
+    concurrency: int(1)
+      .default(64)
+      .describe('Publish requests in flight at most; a publish due while all are busy is skipped and counted.'),
+    timeout: duration(true).default('5s').describe('Timeout of one publish HTTP request.'),
+  },
+  expecting('null (no publishing) or an object like {"rate": 10, "ids": [1, 2]}'),
+);
+
+const RECONNECT_POLICY_TEXT = 'one of "none", "immediate", "backoff"';
+const JITTER_TEXT = 'a fraction from 0 to 1';
+
+/** Top-level reconnect: every key has a default. */
+export const reconnectSchema = z.strictObject(
+  {
+    policy: z
+      .enum(['none', 'immediate', 'backoff'], expecting(RECONNECT_POLICY_TEXT))
+      .default('none')
+      .describe('What a socket does after it closes: stay closed, reconnect at once, or reconnect after an exponential backoff.'),
+    min: duration(false).default('1s').describe('First backoff delay.'),
+    max: duration(false).default('30s').describe('Backoff ceiling.'),
+    jitter: z
+      .number(expecting(JITTER_TEXT))
+      .min(0, expecting(JITTER_TEXT))
+      .max(1, expecting(JITTER_TEXT))
+      .default(0.2)
+      .describe('Fraction of each delay randomised either way, so sockets dropped together do not return together.'),
+  },
+  expecting('an object like {"policy": "backoff", "min": "1s", "max": "30s"}'),
+);
+
+/** A cohort's reconnect: keys left out come from the top-level reconnect. */
+export const cohortReconnectSchema = z.strictObject(
+  {
+    policy: z.enum(['none', 'immediate', 'backoff'], expecting(RECONNECT_POLICY_TEXT)).optional().describe('Defaults to the top-level reconnect.policy.'),
+    min: duration(false).optional().describe('Defaults to the top-level reconnect.min.'),
+    max: duration(false).optional().describe('Defaults to the top-level reconnect.max.'),
+    jitter: z.number(expecting(JITTER_TEXT)).min(0, expecting(JITTER_TEXT)).max(1, expecting(JITTER_TEXT)).optional().describe('Defaults to the top-level reconnect.jitter.'),
+  },
+  expecting('an object like {"policy": "backoff", "min": "1s", "max": "30s"}'),
+);
+
+const SHARE_TEXT = 'a fraction > 0 and ≤ 1';
+const COHORT_NAME_TEXT = 'a name of letters, digits, ".", "_" or "-"';
+
+export const cohortSchema = z.strictObject(
+  {
+    name: z
+      .string(expecting(COHORT_NAME_TEXT))
+      .regex(/^[A-Za-z0-9._-]+$/, expecting(COHORT_NAME_TEXT))
+      .describe('Cohort name, unique; reports break disconnects down by it.'),
+    share: z
+      .number(expecting(SHARE_TEXT))
+      .gt(0, expecting(SHARE_TEXT))
+      .max(1, expecting(SHARE_TEXT))
+      .optional()
+      .describe('Fraction of the connections in this cohort; give every cohort a share (summing to 1) or every cohort a count.'),
+    count: int(0).optional().describe('Sockets in this cohort; counts of all cohorts must sum to connections.'),
+    pingInterval: duration(true).optional().describe('Send a WebSocket ping frame at this interval (keeps gateways that count client bytes from idling out).'),
+    heartbeat: z
+      .strictObject(
+        {
+          interval: duration(true).describe('Interval between heartbeat messages.'),
+          text: z.string(expecting('the heartbeat message text')).default('ping').describe('Text message sent as the heartbeat.'),
+        },
+        expecting('an object like {"interval": "20s", "text": "ping"}'),
+      )
+      .optional()
+      .describe('Send an application text message at an interval.'),
+    reconnect: cohortReconnectSchema.optional().describe('Reconnect policy of this cohort; keys left out come from the top-level reconnect.'),
+  },
+  expecting('a cohort object like {"name": "silent", "share": 0.5}'),
+);
+
+const TLS_PATH_TEXT = 'a file path (relative to the scenario file)';
+
+export const tlsSchema = z.strictObject(
+  {
+    ca: nonEmptyString(TLS_PATH_TEXT).optional().describe('PEM CA bundle to trust instead of the default store (relative to the scenario file).'),
+    insecure: z.boolean(expecting('true or false')).default(false).describe('Skip certificate verification (like curl -k); flagged in the summary and report.'),
+    servername: nonEmptyString('a host name').optional().describe('SNI and certificate name to check; defaults to the URL host.'),
+    cert: nonEmptyString(TLS_PATH_TEXT).optional().describe('Client certificate (PEM) for mutual TLS; requires key.'),
+    key: nonEmptyString(TLS_PATH_TEXT).optional().describe('Client private key (PEM) for mutual TLS; requires cert.'),
+  },
+  expecting('an object like {"ca": "certs/ca.pem"}'),
+);
+
+const NAME_TEXT = 'a name of letters, digits, ".", "_" or "-" (it is used in report file names)';
+
+/** The scenario file as written. */
+export const scenarioFileSchema = z
+  .strictObject(
+    {
+      $schema: z.string(expecting('a string (the JSON Schema path, ignored)')).optional().describe('JSON Schema for editors; ignored by wsload.'),
+      name: z.string(expecting(NAME_TEXT)).regex(/^[A-Za-z0-9._-]+$/, expecting(NAME_TEXT)).max(100, expecting(`${NAME_TEXT}, at most 100 characters`)).describe('Scenario name, used in report file names.'),
+      target: z
+        .union([z.literal('embedded'), targetUrlSchema], expecting(TARGET_TEXT))
+        .default('embedded')
+        .describe('"embedded" runs the built-in demo target in a child process; otherwise the WebSocket endpoint to test.'),
+      connections: int(1).describe('Sockets to open and hold.'),
+      connectRate: z
+        .number(expecting('new sockets per second, a number > 0'))
+        .gt(0, expecting('new sockets per second, a number > 0'))
+        .default(1000)
+        .describe('New sockets per second during the ramp-up.'),
+      maxPendingHandshakes: int(1).default(200).describe('Handshakes in flight at most.'),
+      handshakeTimeout: duration(true).default('10s').describe('A handshake not finished in this time fails as "timeout".'),
+      duration: duration(false).describe('Hold time after the ramp-up; publishing runs during it.'),
+      workers: int(1, 64).optional().describe('Worker threads sharing the sockets; defaults to the CPU count.'),
+      publish: publishSchema.nullable().default(null).describe('HTTP publishes the target fans out to every socket; null means no publishing.'),
+      localAddresses: z
+        .array(ipAddress, expecting('an array of IP addresses'))
+        .default([])
+        .describe('Source addresses the sockets are spread over (round-robin); each gives another ephemeral port range towards the target.'),
+      reconnect: reconnectSchema.default({ policy: 'none', min: '1s', max: '30s', jitter: 0.2 }).describe('Default reconnect policy of every cohort.'),
+      cohorts: z
+        .array(cohortSchema, expecting('an array of cohort objects'))
+        .min(1, expecting('a non-empty array of cohort objects'))
+        .optional()
+        .describe('Groups of sockets with their own keep-alive and reconnect behaviour; absent means one cohort "default" of all connections.'),
+      report: z
+        .strictObject({ interval: duration(true).default('10s').describe('Interval of the .ndjson timeline and .hlog histogram log.') }, expecting('an object like {"interval": "10s"}'))
+        .default({ interval: '10s' })
+        .describe('Report options.'),
+      thresholds: z
+        .record(z.string(), z.string(expecting('a threshold expression like "< 250ms" or "== 0"')), expecting('an object of metric → expression, like {"fanout.p99": "< 250ms"}'))
+        .default({})
+        .describe('Pass/fail criteria checked after the run, metric → expression, e.g. {"fanout.p99": "< 250ms", "fanout.lost": "== 0"}.'),
+      tls: tlsSchema
+        .default({ insecure: false })
+        .describe('TLS options for wss:// targets and https:// publish URLs.'),
+      resolve: z
+        .record(z.string(), ipAddress, expecting('an object of host name → IP address'))
+        .default({})
+        .describe('Host name → IP address, like curl --resolve: URLs keep the name (Host header, SNI), sockets go to the address.'),
+    },
+    expecting('a JSON object describing a scenario'),
+  )
+  .describe('A wsload scenario: sockets to hold against a WebSocket target, what to publish, and pass/fail thresholds.');
+
+/** The scenario as written, after zod filled in its defaults. */
+export type WrittenScenario = z.output<typeof scenarioFileSchema>;
