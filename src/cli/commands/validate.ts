@@ -1,6 +1,31 @@
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
+import { formatDuration } from '../../duration.js';
+import { readMachineLimits } from '../../machine-limits.js';
+import { loadScenario } from '../../scenario/load.js';
+import { OVERRIDE_FLAGS, type ScenarioOverrides } from '../../scenario/overrides.js';
+import type { Scenario } from '../../scenario/types.js';
 
-/** Registers `wsload validate` (placeholder until implemented). */
+/** The one-line summary `wsload validate` prints for a valid scenario. */
+export function describeValidScenario(file: string, s: Scenario): string {
+  const publish = s.publish ? `publish ${s.publish.rate}/s` : 'no publishing';
+  return `${file}: ok (${s.connections} sockets / ${s.workers} workers, hold ${formatDuration(s.durationMs)}, ${publish})`;
+}
+
+/** Registers `wsload validate FILE`: checks a scenario without running it. */
 export function registerValidate(program: Command): void {
-  program.command('validate').description('(not implemented yet)');
+  const cmd = program
+    .command('validate')
+    .description('check a scenario file (and overrides) without running it; lists every problem')
+    .argument('<file>', 'scenario JSON file');
+  for (const flag of OVERRIDE_FLAGS) cmd.option(flag.flags, flag.description);
+  cmd.action(async (file: string, options: ScenarioOverrides) => {
+    const overrides: ScenarioOverrides = {};
+    for (const flag of OVERRIDE_FLAGS) {
+      const v = options[flag.key];
+      if (typeof v === 'string') overrides[flag.key] = v;
+    }
+    const scenario = await loadScenario(file, { overrides, cpus: availableParallelism(), limits: readMachineLimits() });
+    process.stdout.write(`${describeValidScenario(file, scenario)}\n`);
+  });
 }

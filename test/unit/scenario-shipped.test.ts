@@ -1,0 +1,58 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadScenario } from '../../src/scenario/load.js';
+
+const dir = fileURLToPath(new URL('../../scenarios/', import.meta.url));
+const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+// Shipped without its certificate (users bring their own CA): file existence is not checked.
+const withoutFiles = new Set(['fanout-wss.json']);
+// The limits of the machine wsload is documented for; the shipped scenarios must fit in one process.
+const limits = { openFiles: 20_000, ephemeralPorts: 28_232 };
+
+describe('shipped scenarios', () => {
+  it('ships the documented set', () => {
+    expect(files).toEqual(['fanout-wss.json', 'fanout.json', 'idle-timeout.json', 'soak.json']);
+  });
+
+  it.each(files)('%s validates and points at the JSON Schema', async (file) => {
+    const path = join(dir, file);
+    const raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    expect(raw.$schema).toBe('../schema/scenario.schema.json');
+    const s = await loadScenario(path, { cpus: 2, limits, checkFiles: !withoutFiles.has(file) });
+    expect(s.name).toBe(file.replace(/\.json$/, ''));
+  });
+
+  it('fanout.json is the main job', async () => {
+    const s = await loadScenario(join(dir, 'fanout.json'), { cpus: 8, limits });
+    expect(s).toMatchObject({ target: { kind: 'embedded' }, connections: 2000, connectRate: 1000, maxPendingHandshakes: 200, durationMs: 30_000, workers: 2 });
+    expect(s.publish).toMatchObject({ rate: 10, ids: ['1', '2', '3', '4', '5', '6', '7', '8', '9'] });
+    expect(s.thresholds).toMatchObject({ 'fanout.p99': '< 250ms', 'fanout.lost': '== 0', 'connections.failed': '== 0' });
+  });
+
+  it('idle-timeout.json holds four silent-to-chatty cohorts without publishing', async () => {
+    const s = await loadScenario(join(dir, 'idle-timeout.json'), { cpus: 2, limits });
+    expect(s.publish).toBeNull();
+    expect(s.cohorts.map((c) => [c.name, c.pingIntervalMs, c.heartbeat?.intervalMs ?? null])).toEqual([
+      ['silent', null, null],
+      ['ping-1s', 1000, null],
+      ['ping-20s', 20_000, null],
+      ['heartbeat', null, 20_000],
+    ]);
+    expect(s.cohorts.reduce((n, c) => n + c.count, 0)).toBe(s.connections);
+  });
+
+  it('soak.json runs 8h with backoff reconnects and a 10s report interval', async () => {
+    const s = await loadScenario(join(dir, 'soak.json'), { cpus: 2, limits });
+    expect(s.durationMs).toBe(8 * 3_600_000);
+    expect(s.report.intervalMs).toBe(10_000);
+    expect(s.cohorts.every((c) => c.reconnect.policy === 'backoff')).toBe(true);
+    expect(s.publish?.rate).toBeGreaterThan(0);
+  });
+
+  it('fanout-wss.json reports its missing CA when files are checked', async () => {
+    const err = await loadScenario(join(dir, 'fanout-wss.json'), { cpus: 2 }).catch((e: unknown) => e as Error);
+    expect(String(err)).toContain('tls.ca: file not found');
+  });
+});
