@@ -18,6 +18,8 @@ export interface SocketView {
   everOpened: Uint8Array;
   /** 1 when the socket's cohort reconnects (its downtime is "missed", not "lost"). */
   reconnects: Uint8Array;
+  /** Cohort index of each socket. */
+  cohortOfSocket: Uint16Array;
 }
 
 export interface DeliveryCounters {
@@ -59,6 +61,8 @@ export class DeliveryTracker {
   };
   /** Every seq ≤ this has been evaluated. */
   evaluatedUpTo = 0;
+  /** Missed publishes per cohort index. */
+  readonly missedByCohort: number[];
   private readonly words: number;
   private readonly bits: Uint32Array;
   private readonly lastSeq: Int32Array;
@@ -70,7 +74,9 @@ export class DeliveryTracker {
     private readonly sockets: number,
     private readonly ring: PublishRing,
     private readonly view: SocketView,
+    cohorts: number,
   ) {
+    this.missedByCohort = new Array<number>(cohorts).fill(0);
     this.words = ring.size >>> 5;
     this.mask = ring.size - 1;
     this.bits = new Uint32Array(sockets * this.words);
@@ -105,12 +111,26 @@ export class DeliveryTracker {
       return -1;
     }
     this.bits[w] |= bit;
-    if (seq < this.lastSeq[k]) this.counters.outOfOrder++;
-    else this.lastSeq[k] = seq;
+    const newest = this.lastSeq[k];
+    if (seq < newest) {
+      if (this.mustPrecede(slot, newest)) this.counters.outOfOrder++;
+    } else this.lastSeq[k] = seq;
     this.counters.delivered++;
     this.slotDelivered[slot]++;
     if (recvMs > this.slotLastReceipt[slot]) this.slotLastReceipt[slot] = recvMs;
     return recvMs - this.ring.scheduledMs[slot];
+  }
+
+  /**
+   * Whether the target must have pushed the publish in `slot` before publish `later`: only when
+   * its request was answered before `later` was sent. Publishes in flight together may reach the
+   * target in either order, and receiving them swapped is not the gateway's doing.
+   */
+  private mustPrecede(slot: number, later: number): boolean {
+    const laterSlot = slotOf(this.ring, later);
+    if (laterSlot < 0) return true;
+    const ack = this.ring.ackMs[slot];
+    return ack > 0 && ack <= this.ring.sentMs[laterSlot];
   }
 
   /** True when every socket that must receive `seq` already has it (used while draining). */
@@ -134,7 +154,7 @@ export class DeliveryTracker {
     const failed = Atomics.load(this.ring.status, slot) === PUBLISH_FAILED;
     const word = slot >>> 5;
     const bit = 1 << (slot & 31);
-    const { openedAt, everOpened, reconnects } = this.view;
+    const { openedAt, everOpened, reconnects, cohortOfSocket } = this.view;
     let lost = 0;
     let missed = 0;
     for (let k = 0; k < this.sockets; k++) {
@@ -146,7 +166,10 @@ export class DeliveryTracker {
       if (failed) continue;
       const o = openedAt[k];
       if (o !== 0 && o <= sent) lost++;
-      else if (everOpened[k] === 1 && reconnects[k] === 1) missed++;
+      else if (everOpened[k] === 1 && reconnects[k] === 1) {
+        missed++;
+        this.missedByCohort[cohortOfSocket[k]]++;
+      }
     }
     const delivered = this.slotDelivered[slot];
     const lastReceiptMs = this.slotLastReceipt[slot];

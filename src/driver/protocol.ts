@@ -26,6 +26,7 @@ export interface CohortCounters {
   byError: Record<string, number>;
   reconnects: number;
   downMs: number;
+  missedPublishes: number;
 }
 
 /** Cumulative counters of one worker. */

@@ -26,6 +26,8 @@ export interface PublishRing {
   readonly status: Int32Array;
   readonly scheduledMs: Float64Array;
   readonly sentMs: Float64Array;
+  /** When the publish request was answered, 0 until then. */
+  readonly ackMs: Float64Array;
 }
 
 /** Smallest power of two ≥ publishes that can be pending at once (rate × deadline) plus slack. */
@@ -38,7 +40,7 @@ export function ringSizeFor(rate: number, deadlineMs: number): number {
 
 /** Allocates a ring; pass its buffer to workers and reopen it there with openRing. */
 export function createRing(size: number): PublishRing {
-  const bytes = size * (8 + 8 + 4 + 4) + HEADER_INTS * 4;
+  const bytes = size * (8 + 8 + 8 + 4 + 4) + HEADER_INTS * 4;
   return openRing(new SharedArrayBuffer(bytes), size);
 }
 
@@ -49,12 +51,14 @@ export function openRing(buffer: SharedArrayBuffer, size: number): PublishRing {
   off += size * 8;
   const sentMs = new Float64Array(buffer, off, size);
   off += size * 8;
+  const ackMs = new Float64Array(buffer, off, size);
+  off += size * 8;
   const seqAt = new Int32Array(buffer, off, size);
   off += size * 4;
   const status = new Int32Array(buffer, off, size);
   off += size * 4;
   const header = new Int32Array(buffer, off, HEADER_INTS);
-  return { buffer, size, header, seqAt, status, scheduledMs, sentMs };
+  return { buffer, size, header, seqAt, status, scheduledMs, sentMs, ackMs };
 }
 
 /** Publisher: announce publish `seq` (1-based, consecutive). */
@@ -62,15 +66,18 @@ export function announce(ring: PublishRing, seq: number, scheduledMs: number, se
   const slot = seq & (ring.size - 1);
   ring.scheduledMs[slot] = scheduledMs;
   ring.sentMs[slot] = sentMs;
+  ring.ackMs[slot] = 0;
   Atomics.store(ring.status, slot, PUBLISH_PENDING);
   Atomics.store(ring.seqAt, slot, seq);
   Atomics.store(ring.header, HEAD, seq);
 }
 
-/** Publisher: record the HTTP outcome of publish `seq`. */
-export function settle(ring: PublishRing, seq: number, ok: boolean): void {
+/** Publisher: record the HTTP outcome of publish `seq` and when it came. */
+export function settle(ring: PublishRing, seq: number, ok: boolean, ackMs: number): void {
   const slot = seq & (ring.size - 1);
-  if (Atomics.load(ring.seqAt, slot) === seq) Atomics.store(ring.status, slot, ok ? PUBLISH_OK : PUBLISH_FAILED);
+  if (Atomics.load(ring.seqAt, slot) !== seq) return;
+  ring.ackMs[slot] = ackMs;
+  Atomics.store(ring.status, slot, ok ? PUBLISH_OK : PUBLISH_FAILED);
 }
 
 /** Highest announced seq (0 before the first publish). */

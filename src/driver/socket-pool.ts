@@ -87,7 +87,7 @@ export class SocketPool {
   private readonly attempt: Uint16Array;
   private readonly closingByClient: Uint8Array;
   private readonly protocolError: Uint8Array;
-  private readonly cohort: Uint16Array;
+  readonly cohortOfSocket: Uint16Array;
   private readonly failure: (string | null)[];
   private readonly lastError: (string | null)[];
   private readonly sockets: (WebSocket | null)[];
@@ -139,7 +139,7 @@ export class SocketPool {
     this.attempt = new Uint16Array(n);
     this.closingByClient = new Uint8Array(n);
     this.protocolError = new Uint8Array(n);
-    this.cohort = Uint16Array.from(config.cohortOf);
+    this.cohortOfSocket = Uint16Array.from(config.cohortOf);
     this.failure = new Array<string | null>(n).fill(null);
     this.lastError = new Array<string | null>(n).fill(null);
     this.sockets = new Array<WebSocket | null>(n).fill(null);
@@ -147,12 +147,12 @@ export class SocketPool {
     this.reconnectTimers = new Array<NodeJS.Timeout | null>(n).fill(null);
     this.keepaliveSockets = [];
     for (let k = 0; k < n; k++) {
-      const c = this.cohorts[this.cohort[k]];
+      const c = this.cohorts[this.cohortOfSocket[k]];
       if (c.reconnect.policy !== 'none') this.reconnects[k] = 1;
       if (c.pingIntervalMs !== null || c.heartbeat !== null) this.keepaliveSockets.push(k);
     }
 
-    this.tracker = new DeliveryTracker(n, config.ring, this);
+    this.tracker = new DeliveryTracker(n, config.ring, this, this.cohorts.length);
     this.counters = {
       attempts: 0,
       opened: 0,
@@ -164,7 +164,7 @@ export class SocketPool {
       pingsSent: 0,
       heartbeatsSent: 0,
     };
-    this.cohortCounters = this.cohorts.map(() => ({ closes: 0, byCode: {}, byCause: {}, byError: {}, reconnects: 0, downMs: 0 }));
+    this.cohortCounters = this.cohorts.map(() => ({ closes: 0, byCode: {}, byCause: {}, byError: {}, reconnects: 0, downMs: 0, missedPublishes: 0 }));
     this.cohortHistograms = this.cohorts.map(() => ({ idleAtClose: createHistogram(), sentIdleAtClose: createHistogram(), ageAtClose: createHistogram() }));
   }
 
@@ -272,11 +272,11 @@ export class SocketPool {
       if (tlsDone > 0) recordMs(this.histograms.handshakeTls, tlsDone - tcp);
       recordMs(this.histograms.handshakeUpgrade, now - (tlsDone > 0 ? tlsDone : tcp));
     }
-    const c = this.cohorts[this.cohort[k]];
+    const c = this.cohorts[this.cohortOfSocket[k]];
     const keepalive = c.pingIntervalMs ?? c.heartbeat?.intervalMs ?? 0;
     if (keepalive > 0) this.nextKeepalive[k] = now + keepalive;
     if (this.downSince[k] > 0) {
-      const cc = this.cohortCounters[this.cohort[k]];
+      const cc = this.cohortCounters[this.cohortOfSocket[k]];
       cc.reconnects++;
       cc.downMs += now - this.downSince[k];
       this.downSince[k] = 0;
@@ -333,7 +333,7 @@ export class SocketPool {
     }
     if (st !== OPEN) return;
     const now = nowMs();
-    const ci = this.cohort[k];
+    const ci = this.cohortOfSocket[k];
     this.counters.open--;
     socketClosed(this.ring);
     if (!this.stopping || this.closingByClient[k] === 0) {
@@ -375,7 +375,7 @@ export class SocketPool {
   }
 
   private scheduleReconnect(k: number): void {
-    const policy = this.cohorts[this.cohort[k]].reconnect;
+    const policy = this.cohorts[this.cohortOfSocket[k]].reconnect;
     const attempt = this.attempt[k];
     this.attempt[k] = Math.min(attempt + 1, 60);
     let delay = 0;
@@ -414,7 +414,7 @@ export class SocketPool {
       if (this.state[k] !== OPEN || now < this.nextKeepalive[k]) continue;
       const ws = this.sockets[k];
       if (!ws) continue;
-      const c = this.cohorts[this.cohort[k]];
+      const c = this.cohorts[this.cohortOfSocket[k]];
       if (c.pingIntervalMs !== null) {
         ws.ping();
         this.counters.pingsSent++;
@@ -453,7 +453,7 @@ export class SocketPool {
         this.reconnectTimers[k] = null;
       }
       if (this.state[k] === WAITING && this.downSince[k] > 0) {
-        this.cohortCounters[this.cohort[k]].downMs += now - this.downSince[k];
+        this.cohortCounters[this.cohortOfSocket[k]].downMs += now - this.downSince[k];
         this.downSince[k] = 0;
       }
       if (this.state[k] === WAITING || this.state[k] === IDLE) this.state[k] = DONE;

@@ -87,6 +87,9 @@ function takeHistograms(): Record<string, string> {
 }
 
 function postTick(final: boolean): void {
+  pool.tracker.missedByCohort.forEach((n, i) => {
+    pool.cohortCounters[i].missedPublishes = n;
+  });
   const msg: WorkerMessage = {
     type: 'tick',
     workerId: init.workerId,

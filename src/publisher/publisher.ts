@@ -111,8 +111,9 @@ export class Publisher {
       if (done) return;
       done = true;
       this.inFlight--;
-      recordMs(this.stats.latency, nowMs() - sentAt);
-      settle(this.ring, seq, failure === null);
+      const ackAt = nowMs();
+      recordMs(this.stats.latency, ackAt - sentAt);
+      settle(this.ring, seq, failure === null, ackAt);
       if (failure === null) this.stats.ok++;
       else {
         this.stats.failed++;

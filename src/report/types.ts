@@ -140,6 +140,11 @@ export interface Report {
     delivered: number;
     lost: number;
     duplicated: number;
+    /**
+     * Deliveries that arrived after a later publish on the same socket, counted only where the
+     * earlier publish's request had been answered before the later one was sent (so the target
+     * must have pushed them in that order).
+     */
     outOfOrder: number;
     /** Arrived after the deadline (already counted lost). */
     late: number;

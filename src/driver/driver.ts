@@ -1,0 +1,298 @@
+/**
+ * The main thread of a run: starts the target if embedded, spawns the workers, waits for the
+ * ramp-up, publishes during the hold, drains pending deliveries, and turns what the workers sent
+ * into a Report. It never prints; progress goes to the caller through onProgress.
+ */
+import { Worker } from 'node:worker_threads';
+import { nowMs } from '../clock.js';
+import type { Scenario } from '../scenario/types.js';
+import type { Report, TimelineLine } from '../report/types.js';
+import { percentiles } from '../metrics/histogram.js';
+import { RunAggregate } from '../metrics/aggregate.js';
+import { buildReport } from '../report/build.js';
+import { TimelineWriter } from '../report/timeline.js';
+import { sidecarPaths } from '../report/write.js';
+import { describeEnvironment } from '../environment.js';
+import { Publisher } from '../publisher/publisher.js';
+import { defaultPublishTemplate } from '../publisher/publish-url.js';
+import { startEmbeddedTarget, type EmbeddedTarget } from '../target/embedded.js';
+import { createRing, openCounts, ringSizeFor } from './publish-ring.js';
+import { describePlan, planWorkers, rampMs } from './plan.js';
+import type { DriverMessage, WorkerInit, WorkerMessage } from './protocol.js';
+import { basename } from 'node:path';
+
+export type RunPhase = 'starting' | 'ramp' | 'hold' | 'drain' | 'done';
+
+/** A progress sample, about once a second. */
+export interface Progress {
+  phase: RunPhase;
+  elapsedMs: number;
+  open: number;
+  target: number;
+  failed: number;
+  published: number;
+  deliveriesPerSec: number;
+  /** Fan-out p99 over the run so far, ms. */
+  p99Ms: number;
+  lost: number;
+  closes: number;
+  lagMs: number;
+}
+
+export interface RunOptions {
+  /** Where the report will be written; the .ndjson and .hlog go beside it. Null: no soak files. */
+  reportFile: string | null;
+  /** Abort to stop the run early; the report is still built, marked interrupted with signal.reason. */
+  signal?: AbortSignal;
+  onPlan?: (line: string) => void;
+  onProgress?: (p: Progress) => void;
+  /** Worker tick interval; tests shorten it. */
+  tickMs?: number;
+}
+
+export interface RunResult {
+  report: Report;
+}
+
+const WORKER_ENTRY = new URL('./worker.js', import.meta.url);
+
+/** Runs a scenario to its end (or until aborted) and returns the report. */
+export async function runScenario(scenario: Scenario, options: RunOptions): Promise<RunResult> {
+  const startedAt = new Date();
+  const startMs = nowMs();
+  const tickMs = options.tickMs ?? 1000;
+  const warnings: string[] = [];
+  let embedded: EmbeddedTarget | null = null;
+  let url: string;
+  if (scenario.target.kind === 'embedded') {
+    embedded = await startEmbeddedTarget({ host: '127.0.0.1' });
+    url = embedded.wsUrl;
+  } else {
+    url = scenario.target.url;
+  }
+  const publishUrl = scenario.publish ? (scenario.publish.url ?? defaultPublishTemplate(url)) : null;
+  const plans = planWorkers(scenario);
+  options.onPlan?.(describePlan(scenario, publishUrl, plans.length));
+
+  const ring = createRing(scenario.publish ? ringSizeFor(scenario.publish.rate, scenario.publish.deadlineMs) : 1024);
+  const aggregate = new RunAggregate(
+    plans.map((p) => p.indices.length),
+    scenario.cohorts.length,
+    ring,
+  );
+  const files = options.reportFile ? sidecarPaths(options.reportFile) : null;
+  const timeline = files ? new TimelineWriter(files.timeline, files.hlog, Date.now()) : null;
+
+  let phase: RunPhase = 'ramp';
+  let publisher: Publisher | null = null;
+  let holdStartMs = 0;
+  let holdEndMs = 0;
+  let peakRssMb = process.memoryUsage().rss / 1048576;
+  let interruptReason: string | null = null;
+
+  const rampStartMs = nowMs() + 20;
+  const workers = plans.map((plan) => {
+    const init: WorkerInit = {
+      workerId: plan.workerId,
+      scenario,
+      url,
+      indices: plan.indices,
+      cohortOf: plan.cohortOf,
+      maxPending: plan.maxPending,
+      ring: ring.buffer,
+      ringSize: ring.size,
+      rampStartMs,
+      tickMs,
+    };
+    return new Worker(WORKER_ENTRY, { workerData: init });
+  });
+
+  let wake: (() => void) | null = null;
+  const poke = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const waitFor = (cond: () => boolean, untilMs: number): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (cond() || nowMs() >= untilMs) return resolve();
+        wake = check;
+        setTimeout(poke, Math.max(1, Math.min(250, untilMs - nowMs())));
+      };
+      check();
+    });
+
+  workers.forEach((worker, id) => {
+    worker.on('message', (msg: WorkerMessage) => {
+      if (msg.type === 'tick') aggregate.onTick(msg);
+      else if (msg.type === 'fatal') aggregate.markCrashed(id, msg.error.message);
+      poke();
+    });
+    worker.on('error', (err) => {
+      aggregate.markCrashed(id, err.message);
+      poke();
+    });
+    worker.on('exit', (code) => {
+      if (!aggregate.workers[id].final) aggregate.markCrashed(id, `exited with code ${code}`);
+      poke();
+    });
+  });
+
+  const onAbort = (): void => {
+    interruptReason = describeAbort(options.signal?.reason);
+    poke();
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const interrupted = (): boolean => interruptReason !== null;
+
+  // Timeline and progress, once a tick.
+  let lastLineMs = startMs;
+  let lastLineTotals = aggregate.totals();
+  let lastProgressDelivered = 0;
+  let lastProgressMs = startMs;
+  let intervalLagMax = 0;
+  const reportIntervalMs = scenario.report.intervalMs;
+  const sample = (): void => {
+    const now = nowMs();
+    peakRssMb = Math.max(peakRssMb, process.memoryUsage().rss / 1048576);
+    const totals = aggregate.totals();
+    const counts = openCounts(ring);
+    const lag = Math.max(0, ...aggregate.workers.map((w) => w.lag.intervalMaxMs));
+    intervalLagMax = Math.max(intervalLagMax, lag);
+    if (options.onProgress) {
+      const dt = (now - lastProgressMs) / 1000;
+      options.onProgress({
+        phase,
+        elapsedMs: now - startMs,
+        open: counts.open,
+        target: scenario.connections,
+        failed: totals.failed,
+        published: publisher?.stats.ok ?? 0,
+        deliveriesPerSec: dt > 0 ? (totals.delivery.delivered - lastProgressDelivered) / dt : 0,
+        p99Ms: percentiles(aggregate.histogram('fanout')).p99,
+        lost: totals.delivery.lost,
+        closes: totals.cohorts.reduce((s, c) => s + c.closes, 0),
+        lagMs: lag,
+      });
+      lastProgressDelivered = totals.delivery.delivered;
+      lastProgressMs = now;
+    }
+    if (timeline && now - lastLineMs >= reportIntervalMs) writeLine(now, totals, counts.open);
+  };
+  const writeLine = (now: number, totals = aggregate.totals(), open = openCounts(ring).open): void => {
+    if (!timeline) return;
+    const prev = lastLineTotals;
+    const closesByCause: Record<string, number> = {};
+    totals.cohorts.forEach((c, i) => {
+      for (const [cause, n] of Object.entries(c.byCause)) {
+        const d = n - (prev.cohorts[i].byCause[cause] ?? 0);
+        if (d > 0) closesByCause[cause] = (closesByCause[cause] ?? 0) + d;
+      }
+    });
+    const fan = percentiles(aggregate.intervalFanout);
+    const line: TimelineLine = {
+      t: new Date().toISOString(),
+      elapsedMs: Math.round(now - startMs),
+      open,
+      connects: totals.opened - prev.opened,
+      connectFailures: totals.failed - prev.failed,
+      closes: totals.cohorts.reduce((s, c) => s + c.closes, 0) - prev.cohorts.reduce((s, c) => s + c.closes, 0),
+      closesByCause,
+      published: (publisher?.stats.ok ?? 0) - publishedAtLastLine,
+      deliveries: totals.delivery.delivered - prev.delivery.delivered,
+      lost: totals.delivery.lost - prev.delivery.lost,
+      fanoutMs: { p50: fan.p50, p99: fan.p99, max: fan.max, count: fan.count },
+      rssMb: Math.round(process.memoryUsage().rss / 1048576),
+      eventLoopLagMs: Math.round(intervalLagMax * 100) / 100,
+    };
+    timeline.append(line, aggregate.intervalFanout, (lastLineMs - startMs) / 1000, (now - startMs) / 1000);
+    aggregate.intervalFanout.reset();
+    publishedAtLastLine = publisher?.stats.ok ?? 0;
+    intervalLagMax = 0;
+    lastLineMs = now;
+    lastLineTotals = totals;
+  };
+  let publishedAtLastLine = 0;
+  const sampler = setInterval(sample, tickMs);
+
+  try {
+    // Ramp: until every socket's first attempt settled. Bounded by the schedule plus handshake timeouts.
+    const rampLimit = nowMs() + rampMs(scenario) + scenario.handshakeTimeoutMs * (1 + scenario.connections / scenario.maxPendingHandshakes) + 5000;
+    await waitFor(() => aggregate.allRamped || interrupted(), rampLimit);
+    if (!aggregate.allRamped && !interrupted()) warnings.push('the ramp-up did not finish in time; the hold started with sockets still connecting');
+    const rampEndMs = nowMs();
+
+    const anyOpen = aggregate.totals().opened > 0;
+    const canRecover = scenario.cohorts.some((c) => c.reconnect.policy !== 'none');
+    if (!interrupted() && !anyOpen && !canRecover) {
+      warnings.push('no socket connected, so the hold and publishing were skipped');
+    } else if (!interrupted()) {
+      phase = 'hold';
+      holdStartMs = nowMs();
+      if (scenario.publish && publishUrl) {
+        publisher = new Publisher(scenario, publishUrl, ring);
+        publisher.start();
+      }
+      await waitFor(interrupted, holdStartMs + scenario.durationMs);
+    }
+    holdEndMs = nowMs();
+
+    phase = 'drain';
+    if (publisher) await publisher.stop();
+    const deadline = scenario.publish?.deadlineMs ?? 0;
+    const msg: DriverMessage = interrupted()
+      ? { type: 'stop' }
+      : { type: 'drain', lastSeq: publisher?.lastSeq ?? 0, deadlineAtMs: nowMs() + deadline };
+    for (const w of workers) w.postMessage(msg);
+    await waitFor(() => aggregate.allFinal, nowMs() + deadline + 10_000);
+    for (const [id, w] of workers.entries()) {
+      if (!aggregate.workers[id].final) {
+        aggregate.markCrashed(id, 'did not finish in time and was terminated');
+        await w.terminate();
+      }
+    }
+    if (embedded && embedded.exitReason()) warnings.push(`the embedded target ended during the run: ${embedded.exitReason()}`);
+    phase = 'done';
+    clearInterval(sampler);
+    writeLine(nowMs());
+    const endedAt = new Date();
+    if (interrupted()) {
+      warnings.push('the run was interrupted: publishes still within their delivery deadline are not counted in expected or lost');
+    }
+    const report = buildReport({
+      scenario,
+      aggregate,
+      publisher: publisher?.stats ?? null,
+      startedAt,
+      endedAt,
+      interrupted: interrupted(),
+      interruptReason,
+      target: {
+        url,
+        publishUrl,
+        embedded: embedded !== null,
+        tlsInsecure: url.startsWith('wss:') || (publishUrl?.startsWith('https:') ?? false) ? scenario.tls.insecure : false,
+      },
+      phases: { rampMs: Math.round(rampEndMs - rampStartMs), holdMs: Math.round(Math.max(0, holdEndMs - (holdStartMs || holdEndMs))) },
+      peakOpen: openCounts(ring).peak,
+      peakRssMb,
+      environment: describeEnvironment(),
+      files: files && options.reportFile ? { timeline: basename(files.timeline), hlog: basename(files.hlog) } : { timeline: null, hlog: null },
+      warnings,
+    });
+    return { report };
+  } finally {
+    clearInterval(sampler);
+    options.signal?.removeEventListener('abort', onAbort);
+    timeline?.close();
+    for (const w of workers) void w.terminate();
+    if (embedded) await embedded.stop();
+  }
+}
+
+function describeAbort(reason: unknown): string {
+  if (typeof reason === 'string') return reason;
+  if (reason instanceof Error) return reason.message;
+  return 'aborted';
+}

@@ -1,0 +1,193 @@
+/**
+ * Main-thread accumulation of worker ticks. Counters arrive cumulative (the latest tick wins);
+ * histograms arrive as deltas and are added exactly, so the merged histogram equals one histogram
+ * fed every sample. Per-publish completion needs every live worker's part of that publish.
+ */
+import { addInto, createHistogram, decodeHistogram, type Histogram } from './histogram.js';
+import { slotOf, type PublishRing } from '../driver/publish-ring.js';
+import type { CohortCounters, LagSummary, WorkerCounters, WorkerMessage } from '../driver/protocol.js';
+import type { DeliveryCounters } from '../driver/delivery-tracker.js';
+
+export interface WorkerState {
+  workerId: number;
+  sockets: number;
+  counters: WorkerCounters | null;
+  cohorts: CohortCounters[] | null;
+  lag: LagSummary;
+  ramped: boolean;
+  final: boolean;
+  crashed: string | null;
+}
+
+interface PendingSeq {
+  reports: Set<number>;
+  delivered: number;
+  lost: number;
+  lastReceiptMs: number;
+}
+
+/** Cumulative totals over all workers. */
+export interface Totals {
+  attempts: number;
+  opened: number;
+  failed: number;
+  open: number;
+  failures: Record<string, number>;
+  delivery: DeliveryCounters;
+  messages: number;
+  cohorts: CohortCounters[];
+}
+
+const emptyDelivery = (): DeliveryCounters => ({
+  delivered: 0,
+  duplicated: 0,
+  outOfOrder: 0,
+  late: 0,
+  unmatched: 0,
+  ineligible: 0,
+  expected: 0,
+  lost: 0,
+  missedPublishes: 0,
+  evaluated: 0,
+});
+
+function addCounts(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+}
+
+export class RunAggregate {
+  readonly workers: WorkerState[];
+  readonly histograms = new Map<string, Histogram>();
+  /** Fan-out latency since the last timeline line. */
+  readonly intervalFanout = createHistogram();
+  readonly completion = createHistogram();
+  incomplete = 0;
+  completed = 0;
+  private readonly pending = new Map<number, PendingSeq>();
+
+  constructor(
+    socketsPerWorker: number[],
+    private readonly cohortCount: number,
+    private readonly ring: PublishRing,
+  ) {
+    this.workers = socketsPerWorker.map((sockets, workerId) => ({
+      workerId,
+      sockets,
+      counters: null,
+      cohorts: null,
+      lag: { maxMs: 0, p99Ms: 0, meanMs: 0, intervalMaxMs: 0 },
+      ramped: false,
+      final: false,
+      crashed: null,
+    }));
+  }
+
+  /** Takes in one tick message. */
+  onTick(msg: Extract<WorkerMessage, { type: 'tick' }>): void {
+    const w = this.workers[msg.workerId];
+    w.counters = msg.counters;
+    w.cohorts = msg.cohorts;
+    w.lag = msg.lag;
+    w.ramped = msg.ramped;
+    w.final = msg.final;
+    for (const [name, encoded] of Object.entries(msg.histograms)) {
+      const delta = decodeHistogram(encoded);
+      addInto(this.histogram(name), delta);
+      if (name === 'fanout') addInto(this.intervalFanout, delta);
+    }
+    for (const r of msg.seqResults) {
+      let p = this.pending.get(r.seq);
+      if (!p) {
+        p = { reports: new Set(), delivered: 0, lost: 0, lastReceiptMs: 0 };
+        this.pending.set(r.seq, p);
+      }
+      p.reports.add(msg.workerId);
+      p.delivered += r.delivered;
+      p.lost += r.lost;
+      if (r.lastReceiptMs > p.lastReceiptMs) p.lastReceiptMs = r.lastReceiptMs;
+    }
+    this.settlePending();
+  }
+
+  /** A worker died: stop waiting for its part of pending publishes. */
+  markCrashed(workerId: number, reason: string): void {
+    const w = this.workers[workerId];
+    if (w.final) return;
+    w.crashed = reason;
+    this.settlePending();
+  }
+
+  /** Named cumulative histogram, created empty on first use. */
+  histogram(name: string): Histogram {
+    let h = this.histograms.get(name);
+    if (!h) {
+      h = createHistogram();
+      this.histograms.set(name, h);
+    }
+    return h;
+  }
+
+  private settlePending(): void {
+    const live = this.workers.filter((w) => w.crashed === null);
+    for (const [seq, p] of this.pending) {
+      if (!live.every((w) => p.reports.has(w.workerId))) continue;
+      this.pending.delete(seq);
+      if (p.lost > 0) this.incomplete++;
+      else if (p.delivered > 0) {
+        const slot = slotOf(this.ring, seq);
+        if (slot >= 0) {
+          const ms = p.lastReceiptMs - this.ring.scheduledMs[slot];
+          this.completion.recordValue(Math.max(0, Math.round(ms * 1000)));
+          this.completed++;
+        }
+      }
+    }
+  }
+
+  /** True when every worker that is still alive has settled its first connection attempts. */
+  get allRamped(): boolean {
+    return this.workers.every((w) => w.ramped || w.crashed !== null || w.final);
+  }
+
+  /** True when every worker has sent its final tick or died. */
+  get allFinal(): boolean {
+    return this.workers.every((w) => w.final || w.crashed !== null);
+  }
+
+  /** Sum of every worker's latest counters. */
+  totals(): Totals {
+    const t: Totals = {
+      attempts: 0,
+      opened: 0,
+      failed: 0,
+      open: 0,
+      failures: {},
+      delivery: emptyDelivery(),
+      messages: 0,
+      cohorts: Array.from({ length: this.cohortCount }, () => ({ closes: 0, byCode: {}, byCause: {}, byError: {}, reconnects: 0, downMs: 0, missedPublishes: 0 })),
+    };
+    for (const w of this.workers) {
+      const c = w.counters;
+      if (!c) continue;
+      t.attempts += c.attempts;
+      t.opened += c.opened;
+      t.failed += c.failed;
+      // A crashed worker's sockets died with it.
+      if (w.crashed === null) t.open += c.open;
+      t.messages += c.messages;
+      addCounts(t.failures, c.failures);
+      for (const key of Object.keys(t.delivery) as (keyof DeliveryCounters)[]) t.delivery[key] += c.delivery[key];
+      w.cohorts?.forEach((cc, i) => {
+        const into = t.cohorts[i];
+        into.closes += cc.closes;
+        into.reconnects += cc.reconnects;
+        into.downMs += cc.downMs;
+        into.missedPublishes += cc.missedPublishes;
+        addCounts(into.byCode, cc.byCode);
+        addCounts(into.byCause, cc.byCause);
+        addCounts(into.byError, cc.byError);
+      });
+    }
+    return t;
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Live progress on stderr: one rewritten line on a TTY, a plain line every 10 s otherwise, so CI
+ * logs stay readable. The only module that writes while a run is going on.
+ */
+import type { Progress } from '../driver/driver.js';
+import { formatDuration } from '../duration.js';
+
+/** One progress line, no colour. */
+export function formatProgress(p: Progress): string {
+  const parts = [
+    `[${formatDuration(p.elapsedMs)}] ${p.phase}`,
+    `sockets ${p.open}/${p.target}`,
+    `published ${p.published}`,
+    `deliveries ${Math.round(p.deliveriesPerSec)}/s`,
+    `p99 ${p.p99Ms.toFixed(1)}ms`,
+    `errors ${p.failed + p.lost}`,
+    `closes ${p.closes}`,
+    `lag ${p.lagMs.toFixed(0)}ms`,
+  ];
+  return parts.join(' | ');
+}
+
+export interface ProgressPrinter {
+  update(p: Progress): void;
+  /** Ends the live line so later output starts on a fresh line. */
+  done(): void;
+}
+
+/** A printer for `stream`; quiet gives one that prints nothing. */
+export function createProgressPrinter(stream: NodeJS.WriteStream, quiet: boolean): ProgressPrinter {
+  if (quiet) return { update() {}, done() {} };
+  if (stream.isTTY) {
+    let drawn = false;
+    return {
+      update(p) {
+        const line = formatProgress(p).slice(0, Math.max(20, (stream.columns ?? 120) - 1));
+        stream.write(`\r\x1b[2K${line}`);
+        drawn = true;
+      },
+      done() {
+        if (drawn) stream.write('\n');
+      },
+    };
+  }
+  let lastMs = -Infinity;
+  return {
+    update(p) {
+      if (p.elapsedMs - lastMs < 10_000) return;
+      lastMs = p.elapsedMs;
+      stream.write(`${formatProgress(p)}\n`);
+    },
+    done() {},
+  };
+}

@@ -1,0 +1,211 @@
+/** Turns what a run measured into the Report (pure: no I/O). */
+import type { Scenario } from '../scenario/types.js';
+import type { DisconnectStats, PercentileSet, Report, ReconnectStats } from './types.js';
+import { REPORT_FORMAT_VERSION } from './types.js';
+import { addInto, createHistogram, encodeHistogram, percentiles, type Histogram } from '../metrics/histogram.js';
+import { estimateIdleTimeout, type CohortDrops } from '../metrics/idle-timeout.js';
+import type { RunAggregate } from '../metrics/aggregate.js';
+import type { PublisherStats } from '../publisher/publisher.js';
+import type { CohortCounters } from '../driver/protocol.js';
+import { evaluateThresholds } from './thresholds.js';
+import { describeFailure } from '../metrics/classify.js';
+
+/** Event-loop lag above which a worker is called saturated: its receipt times are then late. */
+export const SATURATED_LAG_P99_MS = 50;
+export const SATURATED_LAG_MAX_MS = 500;
+
+export interface BuildInput {
+  scenario: Scenario;
+  aggregate: RunAggregate;
+  publisher: PublisherStats | null;
+  startedAt: Date;
+  endedAt: Date;
+  interrupted: boolean;
+  interruptReason: string | null;
+  target: Report['target'];
+  phases: Report['phases'];
+  peakOpen: number;
+  peakRssMb: number;
+  environment: Report['environment'];
+  files: Report['files'];
+  /** Sentences the driver already knows a user must read. */
+  warnings: string[];
+}
+
+function pct(h: Histogram | undefined): PercentileSet {
+  return percentiles(h ?? createHistogram());
+}
+
+function disconnectStats(counters: CohortCounters, idle: Histogram, sentIdle: Histogram, age: Histogram): DisconnectStats {
+  return {
+    total: counters.closes,
+    byCode: { ...counters.byCode },
+    byCause: { ...counters.byCause },
+    byError: { ...counters.byError },
+    idleAtCloseMs: percentiles(idle),
+    sentIdleAtCloseMs: percentiles(sentIdle),
+    ageAtCloseMs: percentiles(age),
+  };
+}
+
+/** Builds the report, thresholds evaluated. */
+export function buildReport(input: BuildInput): Report {
+  const { scenario, aggregate, publisher } = input;
+  const totals = aggregate.totals();
+  const d = totals.delivery;
+  const h = (name: string): Histogram | undefined => aggregate.histograms.get(name);
+  const warnings = [...input.warnings];
+
+  // Disconnects: per cohort, then the sum.
+  const allIdle = createHistogram();
+  const allSentIdle = createHistogram();
+  const allAge = createHistogram();
+  const byCohort: Record<string, DisconnectStats> = {};
+  const reconnectsByCohort: Record<string, ReconnectStats> = {};
+  const drops: CohortDrops[] = [];
+  const sum: CohortCounters = { closes: 0, byCode: {}, byCause: {}, byError: {}, reconnects: 0, downMs: 0, missedPublishes: 0 };
+  scenario.cohorts.forEach((cohort, i) => {
+    const cc = totals.cohorts[i];
+    const idle = h(`idleAtClose:${cohort.name}`) ?? createHistogram();
+    const sentIdle = h(`sentIdleAtClose:${cohort.name}`) ?? createHistogram();
+    const age = h(`ageAtClose:${cohort.name}`) ?? createHistogram();
+    addInto(allIdle, idle);
+    addInto(allSentIdle, sentIdle);
+    addInto(allAge, age);
+    byCohort[cohort.name] = disconnectStats(cc, idle, sentIdle, age);
+    reconnectsByCohort[cohort.name] = { total: cc.reconnects, downMs: Math.round(cc.downMs), missedPublishes: cc.missedPublishes };
+    sum.closes += cc.closes;
+    sum.reconnects += cc.reconnects;
+    sum.downMs += cc.downMs;
+    for (const key of ['byCode', 'byCause', 'byError'] as const) {
+      for (const [k, v] of Object.entries(cc[key])) sum[key][k] = (sum[key][k] ?? 0) + v;
+    }
+    drops.push({
+      name: cohort.name,
+      idleAtClose: idle,
+      connectionLost: cc.byCause['connection-lost'] ?? 0,
+      serverClose: cc.byCause['server-close'] ?? 0,
+      pingIntervalMs: cohort.pingIntervalMs,
+      heartbeatIntervalMs: cohort.heartbeat?.intervalMs ?? null,
+      sockets: cohort.count,
+    });
+  });
+  const idleVerdict = estimateIdleTimeout(drops);
+
+  // Client health.
+  const lagMax = Math.max(0, ...aggregate.workers.map((w) => w.lag.maxMs));
+  const lagP99 = Math.max(0, ...aggregate.workers.map((w) => w.lag.p99Ms));
+  const skipped = publisher?.skipped ?? 0;
+  const saturated = lagP99 > SATURATED_LAG_P99_MS || lagMax > SATURATED_LAG_MAX_MS || skipped > 0;
+  if (saturated) {
+    warnings.push(
+      `the client was saturated (event-loop lag p99 ${lagP99.toFixed(1)} ms, max ${lagMax.toFixed(1)} ms, ${skipped} publishes skipped): ` +
+        'latency figures include wsload\'s own delay; use more workers or fewer sockets per process before blaming the gateway',
+    );
+  }
+  for (const w of aggregate.workers) {
+    if (w.crashed) warnings.push(`worker ${w.workerId} crashed (${w.crashed}); its ${w.sockets} sockets stopped counting then`);
+  }
+  if (input.target.tlsInsecure) warnings.push('TLS certificate verification was OFF (tls.insecure): the gateway\'s certificate was not checked');
+  const failures = Object.entries(totals.failures).sort((a, b) => b[1] - a[1]);
+  if (failures.length > 0 && totals.opened === 0) {
+    warnings.push(`no socket connected: ${failures.map(([r, n]) => `${n} ${describeFailure(r)}`).join(', ')}`);
+  }
+
+  const histograms: Record<string, string> = {};
+  for (const [name, hist] of aggregate.histograms) if (hist.totalCount > 0) histograms[name] = encodeHistogram(hist);
+  if (aggregate.completion.totalCount > 0) histograms.completion = encodeHistogram(aggregate.completion);
+  if (publisher) {
+    histograms.publish = encodeHistogram(publisher.latency);
+    histograms.scheduleLag = encodeHistogram(publisher.scheduleLag);
+  }
+  if (allIdle.totalCount > 0) {
+    histograms.idleAtClose = encodeHistogram(allIdle);
+    histograms.sentIdleAtClose = encodeHistogram(allSentIdle);
+    histograms.ageAtClose = encodeHistogram(allAge);
+  }
+
+  const report: Report = {
+    formatVersion: REPORT_FORMAT_VERSION,
+    tool: 'wsload',
+    scenario,
+    startedAt: input.startedAt.toISOString(),
+    endedAt: input.endedAt.toISOString(),
+    interrupted: input.interrupted,
+    interruptReason: input.interruptReason,
+    environment: input.environment,
+    target: input.target,
+    phases: input.phases,
+    connections: {
+      target: scenario.connections,
+      opened: totals.opened,
+      failed: totals.failed,
+      peakOpen: input.peakOpen,
+      openAtEnd: totals.open,
+      failures: totals.failures,
+    },
+    handshake: {
+      latencyMs: pct(h('handshake')),
+      tcpMs: pct(h('handshakeTcp')),
+      tlsMs: pct(h('handshakeTls')),
+      upgradeMs: pct(h('handshakeUpgrade')),
+    },
+    fanout: {
+      published: publisher ? publisher.ok : 0,
+      expected: d.expected,
+      delivered: d.delivered,
+      lost: d.lost,
+      duplicated: d.duplicated,
+      outOfOrder: d.outOfOrder,
+      late: d.late,
+      unmatched: d.unmatched,
+      latencyMs: pct(h('fanout')),
+      completionMs: percentiles(aggregate.completion),
+      incomplete: aggregate.incomplete,
+    },
+    publish: {
+      sent: publisher?.sent ?? 0,
+      failed: publisher?.failed ?? 0,
+      skipped,
+      failures: { ...(publisher?.failures ?? {}) },
+      latencyMs: percentiles(publisher?.latency ?? createHistogram()),
+      scheduleLagMs: percentiles(publisher?.scheduleLag ?? createHistogram()),
+    },
+    closes: { byCode: { ...sum.byCode } },
+    disconnects: {
+      ...disconnectStats(sum, allIdle, allSentIdle, allAge),
+      byCohort,
+      idleTimeout: idleVerdict.estimate,
+      idleTimeoutNote: idleVerdict.note,
+      survivingCohorts: idleVerdict.survivingCohorts,
+      recommendation: idleVerdict.recommendation,
+    },
+    reconnects: {
+      total: sum.reconnects,
+      downMs: Math.round(sum.downMs),
+      missedPublishes: d.missedPublishes,
+      byCohort: reconnectsByCohort,
+    },
+    client: {
+      eventLoopLagMs: { max: round2(lagMax), p99: round2(lagP99) },
+      workers: aggregate.workers.map((w) => ({
+        worker: w.workerId,
+        sockets: w.sockets,
+        eventLoopLagMs: { max: round2(w.lag.maxMs), p99: round2(w.lag.p99Ms), mean: round2(w.lag.meanMs) },
+        crashed: w.crashed,
+      })),
+      peakRssMb: Math.round(input.peakRssMb),
+      saturated,
+    },
+    thresholds: [],
+    warnings,
+    files: input.files,
+    histograms,
+  };
+  report.thresholds = evaluateThresholds(report, scenario.thresholds);
+  return report;
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
