@@ -34,7 +34,7 @@ const DURATION_TEXT = 'a duration like "500ms", "30s", "10m" or "1h30m"';
 function duration(positive: boolean): z.ZodString {
   const text = positive ? `${DURATION_TEXT}, greater than 0` : DURATION_TEXT;
   const base = z.string(expecting(text)).regex(DURATION_PATTERN, expecting(text));
-  return positive ? (base.refine((s) => (parseDuration(s) ?? 0) > 0, expecting(text)) as unknown as z.ZodString) : base;
+  return positive ? base.refine((s) => (parseDuration(s) ?? 0) > 0, expecting(text)) : base;
 }
 
 function int(min: number, max?: number): z.ZodNumber {
