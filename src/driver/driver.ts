@@ -48,6 +48,8 @@ export interface RunOptions {
   onProgress?: (p: Progress) => void;
   /** Worker tick interval; tests shorten it. */
   tickMs?: number;
+  /** Called with the worker threads once spawned (embedders observe or stop them). */
+  onWorkersStarted?: (workers: readonly Worker[]) => void;
 }
 
 export interface RunResult {
@@ -123,6 +125,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       check();
     });
 
+  options.onWorkersStarted?.(workers);
   workers.forEach((worker, id) => {
     worker.on('message', (msg: WorkerMessage) => {
       if (msg.type === 'tick') aggregate.onTick(msg);

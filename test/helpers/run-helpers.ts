@@ -1,0 +1,29 @@
+/**
+ * Builds scenarios the way a user writes them and runs them through the compiled engine (dist/),
+ * which is what `wsload run` executes: worker threads load dist/driver/worker.js.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { validateScenario } from '../../dist/scenario/load.js';
+import { runScenario, type RunOptions } from '../../dist/driver/driver.js';
+import type { Scenario } from '../../dist/scenario/types.js';
+import type { Report } from '../../dist/report/types.js';
+
+/** A validated scenario from its written form; throws with every issue if it is invalid. */
+export function scenarioFrom(written: Record<string, unknown>): Scenario {
+  const result = validateScenario({ name: 'test', ...written }, { cpus: 2 });
+  if ('issues' in result) throw new Error(result.issues.map((i) => `${i.path}: ${i.message}`).join('\n'));
+  return result.scenario;
+}
+
+/** A fresh temp directory for report files. */
+export function tempDir(prefix = 'wsload-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Runs a scenario quietly with a short tick; returns the report. */
+export async function runQuietly(scenario: Scenario, opts: Partial<RunOptions> = {}): Promise<Report> {
+  const { report } = await runScenario(scenario, { reportFile: null, tickMs: 200, ...opts });
+  return report;
+}

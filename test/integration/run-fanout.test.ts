@@ -1,0 +1,86 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
+import { startDelayedTarget, startPublishTarget, startSkippingTarget, type TestTarget } from '../helpers/servers.js';
+import { runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
+
+let target: TestTarget | null = null;
+afterEach(async () => {
+  await target?.close();
+  target = null;
+});
+
+describe('wsload run: fan-out accounting against real targets', () => {
+  it('delivers every published message to every socket, exactly once, over 2 workers', async () => {
+    target = await startPublishTarget();
+    const scenario = scenarioFrom({
+      target: { url: target.wsUrl },
+      connections: 600,
+      connectRate: 3000,
+      duration: '2s',
+      workers: 2,
+      publish: { rate: 10, ids: [1, 2, 3] },
+    });
+    const report = await runQuietly(scenario);
+    expect(report.connections.opened).toBe(600);
+    expect(report.connections.failed).toBe(0);
+    expect(report.connections.peakOpen).toBe(600);
+    const published = report.fanout.published;
+    expect(published).toBeGreaterThanOrEqual(15);
+    expect(target.publishes()).toBe(published);
+    expect(report.fanout.expected).toBe(published * 600);
+    expect(report.fanout.delivered).toBe(published * 600);
+    expect(report.fanout.delivered).toBe(target.delivered());
+    expect(report.fanout.lost).toBe(0);
+    expect(report.fanout.duplicated).toBe(0);
+    expect(report.fanout.outOfOrder).toBe(0);
+    // Every delivery is one latency sample, merged exactly across workers.
+    expect(report.fanout.latencyMs.count).toBe(report.fanout.delivered);
+    expect(decodeFromCompressedBase64(report.histograms.fanout, 32, false).totalCount).toBe(report.fanout.delivered);
+    expect(report.fanout.completionMs.count).toBe(published);
+    expect(report.fanout.incomplete).toBe(0);
+    expect(report.publish.sent).toBe(published);
+    expect(report.publish.failed).toBe(0);
+    expect(report.handshake.latencyMs.count).toBe(600);
+    expect(report.disconnects.total).toBe(0);
+    expect(report.client.workers).toHaveLength(2);
+    expect(report.client.workers.map((w) => w.sockets)).toEqual([300, 300]);
+  });
+
+  it('measures a target that delays each broadcast by 40 ms as ~40 ms of fan-out latency', async () => {
+    target = await startDelayedTarget(40);
+    const scenario = scenarioFrom({
+      target: { url: target.wsUrl },
+      connections: 100,
+      connectRate: 2000,
+      duration: '2s',
+      workers: 2,
+      publish: { rate: 10 },
+    });
+    const report = await runQuietly(scenario);
+    expect(report.fanout.lost).toBe(0);
+    expect(report.fanout.latencyMs.p50).toBeGreaterThanOrEqual(40);
+    expect(report.fanout.latencyMs.p50).toBeLessThan(40 + 8);
+    expect(report.fanout.latencyMs.min).toBeGreaterThanOrEqual(39.9);
+  });
+
+  it('counts as lost exactly the (socket, publish) pairs the target skipped', async () => {
+    // Skip socket i on publish s when (s + i) % 7 === 0: a pattern spread over both workers.
+    target = await startSkippingTarget((seq, socketIndex) => (seq + socketIndex) % 7 === 0);
+    const skipping = target as Awaited<ReturnType<typeof startSkippingTarget>>;
+    const scenario = scenarioFrom({
+      target: { url: target.wsUrl },
+      connections: 200,
+      connectRate: 2000,
+      duration: '2s',
+      workers: 2,
+      // A short deadline: skipped deliveries are only declared lost once it has passed.
+      publish: { rate: 10, deadline: '1s' },
+    });
+    const report = await runQuietly(scenario);
+    expect(skipping.skipped()).toBeGreaterThan(0);
+    expect(report.fanout.lost).toBe(skipping.skipped());
+    expect(report.fanout.delivered + report.fanout.lost).toBe(report.fanout.expected);
+    expect(report.fanout.incomplete).toBe(report.fanout.published);
+    expect(report.fanout.completionMs.count).toBe(0);
+  });
+});
