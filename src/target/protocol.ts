@@ -40,6 +40,28 @@ export function encodePush(req: PublishRequest): Buffer {
   return Buffer.from(JSON.stringify({ id: req.id, value: req.value }), 'utf8');
 }
 
+/**
+ * One unmasked, final WebSocket text frame (RFC 6455 §5.2) holding `payload`. A server's frames
+ * are never masked, so the same bytes are valid on every socket and are built once per broadcast.
+ */
+export function textFrame(payload: Buffer): Buffer {
+  const len = payload.length;
+  const headerLen = len < 126 ? 2 : len < 65536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(headerLen + len);
+  frame[0] = 0x81; // FIN + opcode 1 (text)
+  if (len < 126) {
+    frame[1] = len;
+  } else if (len < 65536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(len, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(len), 2);
+  }
+  payload.copy(frame, headerLen);
+  return frame;
+}
+
 /** Reads mode (close|destroy|reset) and exactly one of count (integer ≥ 0) or share (0..1). */
 export function parseDropQuery(query: URLSearchParams): Parsed<DropRequest> {
   const mode = query.get('mode') ?? 'close';

@@ -63,6 +63,25 @@ describe('demo target', () => {
     expect(await c.waitForMessages(2)).toEqual(['{"id":"5","value":"600"}', '{"id":"a b","value":"\\"quoted\\"&more"}']);
   });
 
+  it('delivers long values intact, interleaved with pongs to the client\'s pings', async () => {
+    const t = await started();
+    const [c] = await connect(t, 1);
+    let pongs = 0;
+    c.ws.on('pong', () => pongs++);
+    const long = 'v'.repeat(5000);
+    for (let i = 0; i < 20; i++) {
+      c.ws.ping();
+      c.ws.send('heartbeat');
+      expect((await get(`${t.httpUrl}/api?id=${i}&value=${i % 2 ? long : i}`)).status).toBe(200);
+    }
+    const got = await c.waitForMessages(20);
+    expect(got.map((m) => JSON.parse(m) as { id: string; value: string })).toEqual(
+      Array.from({ length: 20 }, (_, i) => ({ id: String(i), value: i % 2 ? long : String(i) })),
+    );
+    for (let i = 0; i < 50 && pongs < 20; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(pongs).toBe(20);
+  });
+
   it('answers 400 with a short text when id or value is missing, and pushes nothing', async () => {
     const t = await started();
     const [c] = await connect(t, 1);

@@ -1,5 +1,20 @@
+import type { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { encodePush, parseDropQuery, parsePublishQuery } from '../../src/target/protocol.js';
+import * as wsModule from 'ws';
+import { encodePush, parseDropQuery, parsePublishQuery, textFrame } from '../../src/target/protocol.js';
+
+// ws's own frame parser (exported by ws, not declared in @types/ws): the client side of a socket.
+type ReceiverLike = Writable & { on(event: 'message', l: (data: Buffer, isBinary: boolean) => void): ReceiverLike };
+const { Receiver } = wsModule as unknown as { Receiver: new (opts: { isServer: boolean }) => ReceiverLike };
+
+function parseWithWs(frame: Buffer): Promise<{ text: string; isBinary: boolean }> {
+  return new Promise((resolve, reject) => {
+    const r = new Receiver({ isServer: false });
+    r.on('message', (data, isBinary) => resolve({ text: data.toString('utf8'), isBinary }));
+    r.on('error', reject);
+    r.write(frame);
+  });
+}
 
 const q = (s: string): URLSearchParams => new URLSearchParams(s);
 
@@ -56,5 +71,21 @@ describe('parseDropQuery', () => {
     const r = parseDropQuery(q(query));
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.message).toContain(message);
+  });
+});
+
+describe('textFrame', () => {
+  it.each([0, 1, 125, 126, 127, 65535, 65536, 70_000])('frames a %i-byte payload so ws reads it back as one text message', async (len) => {
+    const payload = Buffer.from('x'.repeat(len));
+    const frame = textFrame(payload);
+    expect(frame.length).toBe(len + (len < 126 ? 2 : len < 65536 ? 4 : 10));
+    const got = await parseWithWs(frame);
+    expect(got.isBinary).toBe(false);
+    expect(got.text.length).toBe(len);
+    expect(got.text).toBe(payload.toString());
+  });
+
+  it('frames the push bytes unchanged', async () => {
+    expect(await parseWithWs(textFrame(encodePush({ id: '8', value: '300' })))).toEqual({ text: '{"id":"8","value":"300"}', isBinary: false });
   });
 });
