@@ -250,7 +250,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     for (const w of workers) w.postMessage(msg);
     await waitFor(() => aggregate.allFinal, nowMs() + deadline + 10_000);
     for (const [id, w] of workers.entries()) {
-      if (!aggregate.workers[id].final) {
+      const state = aggregate.workers[id];
+      if (!state.final && state.crashed === null) {
         aggregate.markCrashed(id, 'did not finish in time and was terminated');
         await w.terminate();
       }

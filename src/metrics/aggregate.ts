@@ -112,7 +112,7 @@ export class RunAggregate {
   /** A worker died: stop waiting for its part of pending publishes. */
   markCrashed(workerId: number, reason: string): void {
     const w = this.workers[workerId];
-    if (w.final) return;
+    if (w.final || w.crashed !== null) return;
     w.crashed = reason;
     this.settlePending();
   }

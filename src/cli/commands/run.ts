@@ -9,6 +9,7 @@ import { defaultReportPath, writeReport } from '../../report/write.js';
 import { renderSummary } from '../../render/summary.js';
 import { createProgressPrinter } from '../../render/progress.js';
 import type { Report } from '../../report/types.js';
+import { describeFailure } from '../../metrics/classify.js';
 
 interface RunFlags extends ScenarioOverrides {
   out?: string;
@@ -21,6 +22,31 @@ export function runExitCode(report: Report): number {
   if (report.thresholds.some((t) => !t.pass)) return EXIT.thresholds;
   const failed = report.connections.failed > 0 || report.fanout.lost > 0 || report.publish.failed > 0;
   return failed ? EXIT.failures : EXIT.ok;
+}
+
+/** One line saying how the run went, naming what failed (printed to stderr after every run). */
+export function verdictLine(report: Report): string {
+  const problems: string[] = [];
+  const c = report.connections;
+  const reasons = Object.entries(c.failures)
+    .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
+    .map(([reason, n]) => `${n} ${describeFailure(reason)}`)
+    .join(', ');
+  if (c.opened === 0 && c.failed > 0) problems.push(`no socket connected to ${report.target.url}: ${reasons}`);
+  else if (c.failed > 0) problems.push(`${c.failed} connection attempt${c.failed === 1 ? '' : 's'} failed: ${reasons}`);
+  if (report.fanout.lost > 0) problems.push(`${report.fanout.lost} of ${report.fanout.expected} deliveries lost`);
+  if (report.publish.failed > 0) {
+    const why = Object.entries(report.publish.failures)
+      .map(([reason, n]) => `${n} × ${reason.startsWith('http-') ? `HTTP ${reason.slice(5)}` : describeFailure(reason)}`)
+      .join(', ');
+    problems.push(`${report.publish.failed} of ${report.publish.sent} publishes to ${report.target.publishUrl ?? '?'} failed: ${why}`);
+  }
+  const failedThresholds = report.thresholds.filter((t) => !t.pass);
+  if (failedThresholds.length > 0) {
+    problems.push(`threshold${failedThresholds.length === 1 ? '' : 's'} failed: ${failedThresholds.map((t) => `${t.metric} ${t.expression} (got ${t.actual})`).join(', ')}`);
+  }
+  const head = report.interrupted ? `interrupted (${report.interruptReason ?? 'aborted'})` : problems.length > 0 ? 'FAILED' : 'ok';
+  return problems.length > 0 ? `${head}: ${problems.join('; ')}` : head;
 }
 
 /** Registers `wsload run SCENARIO`. */
@@ -70,6 +96,7 @@ export function registerRun(program: Command): void {
         if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         else if (!quiet) process.stdout.write(`${renderSummary(report, { color: process.stdout.isTTY === true })}\n`);
         if (!quiet) process.stderr.write(`wsload: report written to ${reportFile}\n`);
+        process.stderr.write(`wsload: ${verdictLine(report)}\n`);
         process.exitCode = runExitCode(report);
       } finally {
         process.off('SIGINT', onSignal);

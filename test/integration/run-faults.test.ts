@@ -1,0 +1,64 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Worker } from 'node:worker_threads';
+import { startPublishTarget, type TestTarget } from '../helpers/servers.js';
+import { runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
+
+let target: TestTarget | null = null;
+afterEach(async () => {
+  await target?.close();
+  target = null;
+});
+
+describe('wsload run: faults of the client itself', () => {
+  it('survives a worker thread dying mid-run and reports what it measured', async () => {
+    target = await startPublishTarget();
+    const scenario = scenarioFrom({
+      target: { url: target.wsUrl },
+      connections: 100,
+      connectRate: 2000,
+      duration: '3s',
+      workers: 2,
+      publish: { rate: 10, deadline: '1s' },
+    });
+    let killed = false;
+    const report = await runQuietly(scenario, {
+      onWorkersStarted: (workers: readonly Worker[]) => {
+        // Kill worker 0 abruptly once the hold is well under way.
+        setTimeout(() => {
+          killed = true;
+          void workers[0].terminate();
+        }, 2000);
+      },
+    });
+    expect(killed).toBe(true);
+    expect(report.client.workers[0].crashed).toMatch(/exited with code/);
+    expect(report.client.workers[1].crashed).toBeNull();
+    expect(report.warnings.some((w) => w.startsWith('worker 0 crashed'))).toBe(true);
+    // Worker 1 kept counting to the end: its 50 sockets got every publish.
+    expect(report.fanout.published).toBeGreaterThanOrEqual(25);
+    expect(report.fanout.delivered).toBeGreaterThanOrEqual(report.fanout.published * 50);
+    expect(report.fanout.latencyMs.count).toBe(report.fanout.delivered);
+    expect(report.connections.openAtEnd).toBe(0);
+  });
+
+  it('stops early when aborted and marks the report interrupted', async () => {
+    target = await startPublishTarget();
+    const scenario = scenarioFrom({
+      target: { url: target.wsUrl },
+      connections: 50,
+      connectRate: 2000,
+      duration: '30s',
+      workers: 2,
+      publish: { rate: 10 },
+    });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort('SIGINT'), 2000);
+    const started = Date.now();
+    const report = await runQuietly(scenario, { signal: controller.signal });
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(report.interrupted).toBe(true);
+    expect(report.interruptReason).toBe('SIGINT');
+    expect(report.fanout.delivered).toBeGreaterThan(0);
+    expect(report.fanout.lost).toBe(0);
+  });
+});
