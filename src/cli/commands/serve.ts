@@ -15,6 +15,19 @@ export function registerServe(program: Command): void {
     .description('Run the built-in demo target: page on /, WebSocket on /ws, publish with GET /api?id=8&value=300.')
     .option('--host <host>', 'address to listen on (use 0.0.0.0 to serve your LAN)', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = any free port)', '8888')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Endpoints:',
+        '  GET /                       demo page: id/value table updated live over /ws',
+        '  GET /api?id=8&value=300     push {"id":"8","value":"300"} to every open socket',
+        '  GET /admin/drop?mode=M&count=N   end N sockets (or share=0..1 of them), oldest first:',
+        '      mode=close    close frame 1001 "going away"',
+        '      mode=destroy  TCP close without a close frame (clients see 1006)',
+        '      mode=reset    TCP reset without a close frame (1006, ECONNRESET)',
+      ].join('\n'),
+    )
     .action(async (flags: ServeFlags) => {
       await serve(flags.host, parsePort(flags.port));
     });
