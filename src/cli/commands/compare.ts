@@ -1,6 +1,45 @@
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { EXIT } from '../../errors.js';
+import { compare } from '../../report/compare.js';
+import { readReport } from '../../report/read.js';
+import { renderCompareTable } from '../../render/compare-table.js';
+import { renderCompareHtml } from '../../render/html.js';
 
-/** Registers `wsload compare` (placeholder until implemented). */
+interface CompareFlags {
+  json?: boolean;
+  failOnRegression?: boolean;
+  html?: string;
+  color: boolean;
+}
+
+/** Registers `wsload compare BEFORE AFTER`: metric-by-metric verdicts between two runs. */
 export function registerCompare(program: Command): void {
-  program.command('compare').description('(not implemented yet)');
+  program
+    .command('compare')
+    .description('compare two runs metric by metric; latency verdicts come from the histograms, so noise is not called a change')
+    .argument('<before>', 'report JSON of the baseline run')
+    .argument('<after>', 'report JSON of the run to judge')
+    .option('--json', 'print the comparison as JSON instead of a table')
+    .option('--fail-on-regression', 'exit 1 when any verdict is "worse"')
+    .option('--html <file>', 'also write a self-contained HTML comparison with both percentile curves')
+    .option('--no-color', 'plain text even on a terminal')
+    .action(async (beforeFile: string, afterFile: string, flags: CompareFlags) => {
+      const [before, after] = await Promise.all([readReport(beforeFile), readReport(afterFile)]);
+      const comparison = compare(before, after);
+      if (flags.html !== undefined) {
+        await writeFile(flags.html, renderCompareHtml(before, after, comparison));
+        process.stderr.write(`wrote ${flags.html}\n`);
+      }
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(comparison, null, 2)}\n`);
+      } else {
+        const color = flags.color && process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
+        process.stdout.write(renderCompareTable(comparison, { color }));
+      }
+      if (flags.failOnRegression && comparison.regressions.length > 0) {
+        process.stderr.write(`wsload: regression: ${comparison.regressions.join(', ')}\n`);
+        process.exitCode = EXIT.failures;
+      }
+    });
 }

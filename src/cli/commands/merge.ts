@@ -1,6 +1,34 @@
 import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { mergeReports } from '../../report/merge.js';
+import { readReport } from '../../report/read.js';
+import { writeJsonAtomic } from '../../report/write.js';
+import { renderSummary } from '../../render/summary.js';
 
-/** Registers `wsload merge` (placeholder until implemented). */
+interface MergeFlags {
+  out: string;
+  quiet?: boolean;
+  color: boolean;
+}
+
+/** Registers `wsload merge A.json B.json … --out M.json`: one report from runs made side by side. */
 export function registerMerge(program: Command): void {
-  program.command('merge').description('(not implemented yet)');
+  program
+    .command('merge')
+    .description('merge reports of runs made side by side (one per machine): counters summed, histograms added exactly')
+    .argument('<reports...>', 'report JSON files, two or more')
+    .requiredOption('--out <file>', 'where to write the merged report (written atomically)')
+    .option('--quiet', 'do not print the merged summary')
+    .option('--no-color', 'plain text even on a terminal')
+    .action(async (files: string[], flags: MergeFlags) => {
+      if (files.length < 2) throw new UsageError(`merge needs two or more reports, got ${files.length}`);
+      const reports = await Promise.all(files.map((f) => readReport(f)));
+      const merged = mergeReports(reports);
+      writeJsonAtomic(flags.out, merged);
+      process.stderr.write(`wrote ${flags.out} (${files.length} reports merged)\n`);
+      if (!flags.quiet) {
+        const color = flags.color && process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
+        process.stdout.write(renderSummary(merged, { color }));
+      }
+    });
 }

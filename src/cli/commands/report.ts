@@ -1,6 +1,42 @@
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { readReport, readTimeline } from '../../report/read.js';
+import { renderHgrm } from '../../render/hgrm.js';
+import { renderReportHtml } from '../../render/html.js';
+import { renderSummary } from '../../render/summary.js';
 
-/** Registers `wsload report` (placeholder until implemented). */
+interface ReportFlags {
+  html?: string;
+  hgrm?: string;
+  color: boolean;
+}
+
+/** Registers `wsload report RUN.json`: re-renders a finished run as a table, HTML or .hgrm. */
 export function registerReport(program: Command): void {
-  program.command('report').description('(not implemented yet)');
+  program
+    .command('report')
+    .description('re-render a finished run: summary table, self-contained HTML (--html) or HdrHistogram .hgrm text (--hgrm)')
+    .argument('<run>', 'report JSON written by wsload run')
+    .option('--html <file>', 'write a self-contained HTML report (tables and inline SVG charts) to FILE')
+    .option('--hgrm <name>', 'print histogram NAME (fanout, completion, handshake, publish, idleAtClose, ageAtClose, …) as HdrHistogram percentile distribution, ms')
+    .option('--no-color', 'plain text even on a terminal')
+    .action(async (file: string, flags: ReportFlags) => {
+      const report = await readReport(file);
+      if (flags.hgrm !== undefined) {
+        // Render before writing anything so an unknown name fails cleanly.
+        const text = renderHgrm(report, flags.hgrm);
+        if (flags.html !== undefined) await writeHtml(file, flags.html, report);
+        process.stdout.write(text);
+        return;
+      }
+      if (flags.html !== undefined) await writeHtml(file, flags.html, report);
+      const color = flags.color && process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
+      process.stdout.write(renderSummary(report, { color }));
+    });
+}
+
+async function writeHtml(reportFile: string, htmlFile: string, report: Awaited<ReturnType<typeof readReport>>): Promise<void> {
+  const timeline = await readTimeline(reportFile, report);
+  await writeFile(htmlFile, renderReportHtml(report, { timeline }));
+  process.stderr.write(`wrote ${htmlFile}${timeline ? '' : ' (no timeline beside the report)'}\n`);
 }

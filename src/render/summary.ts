@@ -1,0 +1,158 @@
+/** The terminal summary of a finished run (printed after `wsload run` and by `wsload report`). */
+import { formatDuration } from '../duration.js';
+import { lookupMetric } from '../metrics/names.js';
+import type { CloseCause, DisconnectStats, Report } from '../report/types.js';
+import { fmtCount, fmtCounts, fmtLatency, fmtMs, fmtPct, newTable, painter, wrap, type Paint } from './format.js';
+
+/** Options of renderSummary. */
+export interface SummaryOptions {
+  /** ANSI colour; off by default so the output is plain text unless a TTY asks for it. */
+  color?: boolean;
+}
+
+const CAUSES: readonly CloseCause[] = ['connection-lost', 'server-close', 'protocol-error', 'client-close'];
+
+function durationText(ms: number): string {
+  return ms === 0 ? '0s' : formatDuration(ms);
+}
+
+function header(r: Report, paint: Paint): string[] {
+  const kind = r.target.embedded ? 'embedded target' : 'target';
+  const lines = [
+    `${paint(`wsload · ${r.scenario.name}`, 'bold')} · ${kind} ${r.target.url}`,
+    `${r.startedAt} → ${r.endedAt} · ramp ${durationText(r.phases.rampMs)}, hold ${durationText(r.phases.holdMs)} · ` +
+      `${r.scenario.workers} worker${r.scenario.workers === 1 ? '' : 's'} · host ${r.environment.host}`,
+  ];
+  const loud: string[] = [];
+  if (r.interrupted) loud.push(`!! INTERRUPTED${r.interruptReason ? ` (${r.interruptReason})` : ''}: results cover only part of the planned run`);
+  if (r.client.saturated) {
+    loud.push(
+      `!! CLIENT SATURATED: wsload itself was the bottleneck (event-loop lag p99 ${fmtMs(r.client.eventLoopLagMs.p99)}, ` +
+        `${fmtCount(r.publish.skipped)} publishes skipped); latencies include the client's own delay`,
+    );
+  }
+  if (r.target.tlsInsecure) loud.push('!! TLS VERIFICATION DISABLED (tls.insecure): certificates were not checked');
+  const crashed = r.client.workers.filter((w) => w.crashed !== null);
+  for (const w of crashed) loud.push(`!! WORKER ${w.worker} CRASHED (${w.sockets} sockets): ${w.crashed}`);
+  return [...lines, ...loud.map((l) => paint(l, 'red'))];
+}
+
+function connections(r: Report, color: boolean): string[] {
+  const c = r.connections;
+  const t = newTable(['target', 'opened', 'failed', 'peak open', 'open at end', 'handshake p50', 'handshake p99'], color);
+  t.push([fmtCount(c.target), fmtCount(c.opened), fmtCount(c.failed), fmtCount(c.peakOpen), fmtCount(c.openAtEnd), fmtLatency(r.handshake.latencyMs, 'p50'), fmtLatency(r.handshake.latencyMs, 'p99')]);
+  const out = ['Connections', t.toString()];
+  if (c.failed > 0) out.push(`  failed by reason: ${fmtCounts(c.failures)}`);
+  return out;
+}
+
+function fanout(r: Report, color: boolean, paint: Paint): string[] {
+  const f = r.fanout;
+  if (r.scenario.publish === null && f.published === 0) return ['Fan-out', '  no publishing in this scenario (publish is not set)'];
+  const lostPct = f.expected === 0 ? 0 : (100 * f.lost) / f.expected;
+  const lost = f.lost > 0 ? paint(`${fmtCount(f.lost)} (${fmtPct(lostPct)})`, 'red') : '0';
+  const counts = newTable(['published', 'expected', 'delivered', 'lost', 'duplicated', 'out of order', 'late', 'incomplete'], color);
+  counts.push([fmtCount(f.published), fmtCount(f.expected), fmtCount(f.delivered), lost, fmtCount(f.duplicated), fmtCount(f.outOfOrder), fmtCount(f.late), fmtCount(f.incomplete)]);
+  const l = f.latencyMs;
+  const lat = newTable(['latency', 'p50', 'p90', 'p99', 'p99.9', 'max', 'samples'], color);
+  lat.push(['fan-out', fmtLatency(l, 'p50'), fmtLatency(l, 'p90'), fmtLatency(l, 'p99'), fmtLatency(l, 'p999'), fmtLatency(l, 'max'), fmtCount(l.count)]);
+  const cp = f.completionMs;
+  lat.push(['completion', fmtLatency(cp, 'p50'), fmtLatency(cp, 'p90'), fmtLatency(cp, 'p99'), fmtLatency(cp, 'p999'), fmtLatency(cp, 'max'), fmtCount(cp.count)]);
+  const out = ['Fan-out (publish scheduled → message received)', counts.toString(), lat.toString()];
+  if (f.unmatched > 0) out.push(`  ${fmtCount(f.unmatched)} messages carried no recognisable sequence number (publish.match)`);
+  return out;
+}
+
+function publish(r: Report, color: boolean): string[] {
+  const p = r.publish;
+  if (r.scenario.publish === null && p.sent + p.failed + p.skipped === 0) return [];
+  const t = newTable(['sent', 'failed', 'skipped', 'latency p50', 'latency p99', 'latency max', 'schedule lag p99'], color);
+  t.push([fmtCount(p.sent), fmtCount(p.failed), fmtCount(p.skipped), fmtLatency(p.latencyMs, 'p50'), fmtLatency(p.latencyMs, 'p99'), fmtLatency(p.latencyMs, 'max'), fmtLatency(p.scheduleLagMs, 'p99')]);
+  const out = ['Publish (HTTP)', t.toString()];
+  if (p.failed > 0) out.push(`  failed by reason: ${fmtCounts(p.failures)}`);
+  return out;
+}
+
+function disconnectRow(name: string, d: DisconnectStats): string[] {
+  // Cohort names are user-chosen; a long one must not push the table past 100 columns.
+  const shown = name.length > 24 ? `${name.slice(0, 23)}…` : name;
+  return [shown, fmtCount(d.total), ...CAUSES.map((c) => fmtCount(d.byCause[c] ?? 0)), fmtLatency(d.idleAtCloseMs, 'p50'), fmtLatency(d.ageAtCloseMs, 'p50')];
+}
+
+function disconnects(r: Report, color: boolean, paint: Paint): string[] {
+  const d = r.disconnects;
+  const out = ['Closes and disconnects (idle: since the last frame received; age: since open; both at close)', `  closes by code: ${fmtCounts(r.closes.byCode)}`];
+  const t = newTable(['cohort', 'closes', 'conn. lost', 'server', 'protocol', 'client', 'idle p50', 'age p50'], color);
+  const cohorts = Object.entries(d.byCohort);
+  for (const [name, stats] of cohorts) t.push(disconnectRow(name, stats));
+  if (cohorts.length !== 1) t.push(disconnectRow('all', d));
+  out.push(t.toString());
+  if (Object.keys(d.byError).length > 0) out.push(`  errors at close: ${fmtCounts(d.byError)}`);
+  if (d.idleTimeout) {
+    const e = d.idleTimeout;
+    out.push(
+      paint(
+        `  idle timeout estimate: ${fmtMs(e.estimateMs)} ± ${fmtMs(e.spreadMs / 2)} (cohort ${e.cohort}, ${fmtCount(e.samples)} connection-lost closes)`,
+        'yellow',
+      ),
+    );
+  } else if (d.idleTimeoutNote) {
+    out.push(`  idle timeout estimate: none (${d.idleTimeoutNote})`);
+  }
+  if (d.survivingCohorts.length > 0 && cohorts.length > 1) out.push(`  cohorts with no connection-lost closes: ${d.survivingCohorts.join(', ')}`);
+  if (d.recommendation) out.push(paint(`  recommendation: ${d.recommendation}`, 'yellow'));
+  const rc = r.reconnects;
+  out.push(`  reconnects: ${fmtCount(rc.total)}` + (rc.total > 0 ? ` (down ${fmtMs(rc.downMs)} in total, ${fmtCount(rc.missedPublishes)} publishes missed while down)` : ''));
+  return out;
+}
+
+function client(r: Report): string[] {
+  const c = r.client;
+  const env = r.environment;
+  const limits = [
+    env.openFilesLimit !== null ? `open files limit ${fmtCount(env.openFilesLimit)}` : null,
+    env.ephemeralPorts !== null ? `ephemeral ports ${fmtCount(env.ephemeralPorts)}` : null,
+  ].filter((x): x is string => x !== null);
+  return [
+    'Client',
+    `  event-loop lag p99 ${fmtMs(c.eventLoopLagMs.p99)}, max ${fmtMs(c.eventLoopLagMs.max)} · peak RSS ${fmtCount(c.peakRssMb)} MB · ` +
+      `${c.workers.length} worker${c.workers.length === 1 ? '' : 's'}${limits.length > 0 ? ` · ${limits.join(', ')}` : ''}`,
+  ];
+}
+
+function thresholds(r: Report, color: boolean, paint: Paint): string[] {
+  if (r.thresholds.length === 0) return [];
+  const t = newTable(['threshold', 'expression', 'actual', 'result'], color);
+  for (const th of r.thresholds) {
+    const unit = lookupMetric(th.metric)?.unit;
+    const actual = th.expression.includes('%') ? fmtPct(th.actual) : unit === 'ms' ? fmtMs(th.actual) : fmtCount(th.actual);
+    t.push([th.metric, th.expression, actual, th.pass ? paint('pass', 'green') : paint('FAIL', 'red')]);
+  }
+  const failed = r.thresholds.filter((th) => !th.pass).length;
+  const verdict = failed === 0 ? paint('all thresholds passed', 'green') : paint(`${failed} of ${r.thresholds.length} thresholds FAILED`, 'red');
+  return ['Thresholds', t.toString(), `  ${verdict}`];
+}
+
+function warnings(r: Report, paint: Paint): string[] {
+  if (r.warnings.length === 0) return [];
+  return ['Warnings', ...r.warnings.map((w) => paint(`  - ${w}`, 'yellow'))];
+}
+
+/** The run summary as text: headline, tables per area, thresholds, warnings. Fits 100 columns. */
+export function renderSummary(report: Report, opts: SummaryOptions = {}): string {
+  const color = opts.color ?? false;
+  const paint = painter(color);
+  const sections = [
+    header(report, paint),
+    connections(report, color),
+    fanout(report, color, paint),
+    publish(report, color),
+    disconnects(report, color, paint),
+    client(report),
+    thresholds(report, color, paint),
+    warnings(report, paint),
+  ].filter((s) => s.length > 0);
+  // Tables are laid out by cli-table3; free text is wrapped so the whole fits 100 columns.
+  const text = (line: string): string => (line.includes('\n') ? line : wrap(line));
+  return sections.map((s) => s.map(text).join('\n')).join('\n\n') + '\n';
+}

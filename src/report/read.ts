@@ -1,0 +1,166 @@
+/**
+ * Reads finished reports and the timeline beside them. Every failure is a one-line
+ * ReportFormatError naming the file and, for a shape mismatch, the JSON path.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { z } from 'zod';
+import { ReportFormatError } from '../errors.js';
+import { decodeHistogram, type Histogram } from '../metrics/histogram.js';
+import { reportSchema, timelineLineSchema } from './report-schema.js';
+import { REPORT_FORMAT_VERSION, type Report, type TimelineLine } from './types.js';
+
+/** "fanout.latencyMs.p99", "client.workers[2].crashed"; "(root)" for the document itself. */
+export function jsonPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else {
+      const key = String(seg);
+      out += /^[A-Za-z_$][\w$]*$/.test(key) ? `${out === '' ? '' : '.'}${key}` : `[${JSON.stringify(key)}]`;
+    }
+  }
+  return out === '' ? '(root)' : out;
+}
+
+function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  const text = JSON.stringify(v);
+  return text.length > 40 ? `${text.slice(0, 37)}…` : text;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = root;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[seg];
+  }
+  return cur;
+}
+
+function issueText(issue: z.core.$ZodIssue, root: unknown): string {
+  const got = describeValue(valueAt(root, issue.path));
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${issue.expected}, got ${got}`;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${got}`;
+    case 'too_small':
+      return `expected a number >= ${String(issue.minimum)}, got ${got}`;
+    default:
+      return `${issue.message}, got ${got}`;
+  }
+}
+
+/** "path: problem" for one zod issue; an unknown key is located at the key itself. */
+function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
+  if (issue.code === 'unrecognized_keys') {
+    return `${jsonPath([...issue.path, issue.keys[0]])}: unknown key${issue.keys.length > 1 ? ` (and ${issue.keys.length - 1} more)` : ''}`;
+  }
+  return `${jsonPath(issue.path)}: ${issueText(issue, root)}`;
+}
+
+function formatError(file: string, message: string): ReportFormatError {
+  return new ReportFormatError(`${file}: ${message}`);
+}
+
+/** Validates a parsed JSON value as a Report; `file` only names the source in errors. */
+export function parseReport(value: unknown, file: string): Report {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw formatError(file, `(root): expected a wsload report object, got ${describeValue(value)}`);
+  }
+  const obj = value as Record<string, unknown>;
+  if (obj.tool !== 'wsload') {
+    throw formatError(file, `tool: expected "wsload", got ${describeValue(obj.tool)} (not a wsload report)`);
+  }
+  if (obj.formatVersion !== REPORT_FORMAT_VERSION) {
+    throw formatError(
+      file,
+      `formatVersion: this wsload reads report format ${REPORT_FORMAT_VERSION}, got ${describeValue(obj.formatVersion)}; use the wsload version that wrote it`,
+    );
+  }
+  const result = reportSchema.safeParse(value);
+  if (!result.success) {
+    const issues = result.error.issues;
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more issue${issues.length > 2 ? 's' : ''})` : '';
+    throw formatError(file, `${describeIssue(issues[0], value)}${more}`);
+  }
+  return result.data;
+}
+
+/** Reads and validates a report file. Throws ReportFormatError naming the file and JSON path. */
+export async function readReport(file: string): Promise<Report> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a report file' : (err as Error).message;
+    throw formatError(file, `cannot read report: ${why}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw formatError(file, `not valid JSON (${(err as Error).message})`);
+  }
+  return parseReport(value, file);
+}
+
+/** Path of the report's timeline, resolved next to the report file; null when none was written. */
+export function timelinePath(reportFile: string, report: Report): string | null {
+  return report.files.timeline === null ? null : resolve(dirname(reportFile), report.files.timeline);
+}
+
+/**
+ * Reads the .ndjson timeline beside a report. Returns null when the report names none or the file
+ * is gone (a report copied without it still renders); a line that is not a TimelineLine throws.
+ */
+export async function readTimeline(reportFile: string, report: Report): Promise<TimelineLine[] | null> {
+  const file = timelinePath(reportFile, report);
+  if (file === null) return null;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw formatError(file, `cannot read timeline: ${(err as Error).message}`);
+  }
+  const lines: TimelineLine[] = [];
+  const rows = text.split('\n');
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i].trim();
+    if (row === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(row);
+    } catch {
+      // A run killed mid-write leaves a truncated last line; everything before it is still good.
+      if (rows.slice(i + 1).every((r) => r.trim() === '')) break;
+      throw formatError(file, `line ${i + 1}: not valid JSON`);
+    }
+    const result = timelineLineSchema.safeParse(value);
+    if (!result.success) {
+      throw formatError(file, `line ${i + 1}: ${describeIssue(result.error.issues[0], value)}`);
+    }
+    lines.push(result.data);
+  }
+  return lines;
+}
+
+/**
+ * Decodes histogram `name` of a report, or returns null when the report holds none by that name.
+ * A value that does not decode is a ReportFormatError naming its JSON path.
+ */
+export function reportHistogram(report: Report, name: string): Histogram | null {
+  const encoded = report.histograms[name];
+  if (encoded === undefined) return null;
+  try {
+    return decodeHistogram(encoded);
+  } catch (err) {
+    throw new ReportFormatError(`histograms[${JSON.stringify(name)}]: not a valid encoded HdrHistogram (${(err as Error).message})`);
+  }
+}

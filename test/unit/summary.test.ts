@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { renderSummary } from '../../src/render/summary.js';
+import { fmtMs } from '../../src/render/format.js';
+import type { Report } from '../../src/report/types.js';
+import { fakeReport, fixturePair, latencies } from '../helpers/fake-report.js';
+
+const ANSI = /\u001b\[[0-9;]*m/;
+
+/** The cells of the table row whose first cell is `first`. */
+function rowOf(text: string, first: string): string[] {
+  const line = text.split('\n').find((l) => l.startsWith(`│ ${first} `));
+  if (!line) throw new Error(`no table row "${first}" in:\n${text}`);
+  return line
+    .split('│')
+    .slice(1, -1)
+    .map((c) => c.trim());
+}
+
+/** The cells under `header` row: a table whose head row starts with `firstHeader`. */
+function tableValues(text: string, firstHeader: string): Record<string, string> {
+  const lines = text.split('\n');
+  const i = lines.findIndex((l) => l.startsWith(`│ ${firstHeader} `));
+  if (i < 0) throw new Error(`no table headed "${firstHeader}"`);
+  const cells = (l: string): string[] => l.split('│').slice(1, -1).map((c) => c.trim());
+  const head = cells(lines[i]);
+  const values = cells(lines[i + 2]);
+  return Object.fromEntries(head.map((h, j) => [h, values[j]]));
+}
+
+function crowded(): Report {
+  return fakeReport({
+    name: 'a-scenario-with-a-rather-long-name-to-see-what-wrapping-does',
+    connections: 5000,
+    failures: { refused: 30, timeout: 12, 'too-many-open-files': 3, 'http-503': 2 },
+    fanoutMs: latencies(50_000, { seed: 3, tailMs: 900, tailShare: 0.02 }),
+    lost: 123,
+    duplicated: 4,
+    outOfOrder: 2,
+    publishFailed: 7,
+    publishSkipped: 11,
+    cohorts: { quiet: 2000, 'ping-25s': 2000, 'heartbeat-text-10s': 1000 },
+    closes: [
+      ...Array.from({ length: 30 }, (_, i) => ({ cohort: 'quiet', cause: 'connection-lost' as const, code: 1006, idleMs: 60_000 + i, ageMs: 90_000, error: 'ECONNRESET' })),
+      { cohort: 'ping-25s', cause: 'server-close', code: 1001, idleMs: 5_000, ageMs: 100_000 },
+      { cohort: 'heartbeat-text-10s', cause: 'protocol-error', code: 1002, idleMs: 1_000, ageMs: 10_000 },
+    ],
+    idleTimeout: { estimateMs: 60_015, spreadMs: 28, samples: 30, cohort: 'quiet' },
+    recommendation: 'sockets of cohort quiet were dropped after about 60 s without traffic (nginx proxy_read_timeout?): ping at least every 30 s',
+    reconnects: 30,
+    lagMs: { max: 480, p99: 120 },
+    saturated: true,
+    tlsInsecure: true,
+    interrupted: 'SIGINT',
+    thresholds: [
+      { metric: 'fanout.p99', expression: '< 250ms', actual: 312.5, pass: false },
+      { metric: 'fanout.lost', expression: '< 0.1%', actual: 0.25, pass: false },
+      { metric: 'connections.failed', expression: '== 0', actual: 47, pass: false },
+      { metric: 'handshake.p50', expression: '< 1s', actual: 3.2, pass: true },
+    ],
+    warnings: ['the kernel ephemeral port range (28,232 ports) is smaller than the 5,000 connections × 1 source address would need if all went to one gateway address'],
+  });
+}
+
+describe('renderSummary', () => {
+  it('prints the fan-out counts and latency percentiles of the report', () => {
+    const { after } = fixturePair();
+    const text = renderSummary(after, { color: false });
+    const counts = tableValues(text, 'published');
+    expect(counts).toMatchObject({
+      published: after.fanout.published.toLocaleString('en-US'),
+      expected: after.fanout.expected.toLocaleString('en-US'),
+      delivered: after.fanout.delivered.toLocaleString('en-US'),
+      lost: `50 (${+((100 * 50) / after.fanout.expected).toFixed(2)}%)`,
+    });
+    const l = after.fanout.latencyMs;
+    expect(rowOf(text, 'fan-out')).toEqual(['fan-out', fmtMs(l.p50), fmtMs(l.p90), fmtMs(l.p99), fmtMs(l.p999), fmtMs(l.max), l.count.toLocaleString('en-US')]);
+    expect(rowOf(text, 'completion')[3]).toBe(fmtMs(after.fanout.completionMs.p99));
+  });
+
+  it('prints connections, handshake, closes by code, disconnects per cohort, the idle-timeout estimate and recommendation', () => {
+    const { after } = fixturePair();
+    const text = renderSummary(after);
+    expect(tableValues(text, 'target')).toEqual({
+      target: '200',
+      opened: '200',
+      failed: '0',
+      'peak open': '200',
+      'open at end': '0',
+      'handshake p50': fmtMs(after.handshake.latencyMs.p50),
+      'handshake p99': fmtMs(after.handshake.latencyMs.p99),
+    });
+    expect(text).toContain('closes by code: 1000: 160, 1006: 40');
+    expect(rowOf(text, 'quiet').slice(0, 6)).toEqual(['quiet', '100', '40', '0', '0', '60']);
+    expect(rowOf(text, 'ping').slice(0, 6)).toEqual(['ping', '100', '0', '0', '0', '100']);
+    expect(rowOf(text, 'all').slice(0, 3)).toEqual(['all', '200', '40']);
+    expect(text).toContain('idle timeout estimate: 60.1 s ± 90.0 ms (cohort quiet, 40 connection-lost closes)');
+    expect(text).toContain('recommendation: cohort quiet was cut after ~60 s idle');
+    expect(text).toMatch(/fanout\.p99 +│ < 50ms +│ \d+\.\d ms +│ FAIL/);
+  });
+
+  it('is plain text without colour and coloured with it', () => {
+    const r = crowded();
+    expect(renderSummary(r, { color: false })).not.toMatch(ANSI);
+    expect(renderSummary(r)).not.toMatch(ANSI);
+    expect(renderSummary(r, { color: true })).toMatch(ANSI);
+  });
+
+  it('fits in 100 columns even when crowded', () => {
+    for (const r of [crowded(), fixturePair().after]) {
+      const long = renderSummary(r).split('\n').filter((l) => [...l].length > 100);
+      expect(long).toEqual([]);
+    }
+  });
+
+  it('shouts about interruption, saturation, insecure TLS and crashed workers', () => {
+    const r = crowded();
+    r.client.workers[1].crashed = 'RangeError: Maximum call stack size exceeded';
+    const text = renderSummary(r);
+    expect(text).toContain('!! INTERRUPTED (SIGINT)');
+    expect(text).toContain('!! CLIENT SATURATED');
+    expect(text).toContain('!! TLS VERIFICATION DISABLED');
+    expect(text).toContain('!! WORKER 1 CRASHED');
+    const quiet = renderSummary(fakeReport());
+    expect(quiet).not.toContain('!!');
+  });
+
+  it('lists failures by reason, publish errors, threshold results and warnings', () => {
+    const text = renderSummary(crowded());
+    expect(text).toContain('failed by reason: refused: 30, timeout: 12, too-many-open-files: 3, http-503: 2');
+    expect(tableValues(text, 'sent')).toMatchObject({ failed: '7', skipped: '11' });
+    expect(text).toContain('failed by reason: http-503: 7');
+    expect(rowOf(text, 'fanout.p99')).toEqual(['fanout.p99', '< 250ms', '313 ms', 'FAIL']);
+    expect(rowOf(text, 'fanout.lost')).toEqual(['fanout.lost', '< 0.1%', '0.25%', 'FAIL']);
+    expect(rowOf(text, 'connections.failed')).toEqual(['connections.failed', '== 0', '47', 'FAIL']);
+    expect(rowOf(text, 'handshake.p50')).toEqual(['handshake.p50', '< 1s', '3.20 ms', 'pass']);
+    expect(text).toContain('3 of 4 thresholds FAILED');
+    expect(text).toContain('reconnects: 30 (down 3.00 s in total');
+    expect(text).toContain('event-loop lag p99 120 ms, max 480 ms');
+    expect(text).toMatch(/Warnings\n {2}- the kernel ephemeral port range/);
+  });
+
+  it('says so when the scenario publishes nothing', () => {
+    const r = fakeReport({ fanoutMs: [], published: 0 });
+    r.scenario.publish = null;
+    r.publish = { ...r.publish, sent: 0 };
+    const text = renderSummary(r);
+    expect(text).toContain('no publishing in this scenario');
+    expect(text).not.toContain('Publish (HTTP)');
+  });
+});
