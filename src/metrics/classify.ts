@@ -32,6 +32,8 @@ export function classifyConnectError(err: ErrorLike): ConnectFailureReason {
   if (CERT_UNTRUSTED.has(code)) return 'cert-untrusted';
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'cert-hostname-mismatch';
   if (CERT_EXPIRED.has(code)) return 'cert-expired';
+  // TLS 1.3 servers (HAProxy `verify required`) abort with alert 116 when no client certificate came.
+  if (code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED') return 'client-cert-required';
   if (code === 'EPROTO' || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_')) return 'tls-protocol';
   return 'other';
 }
@@ -57,6 +59,8 @@ export function describeFailure(reason: string): string {
       return 'host name mismatch';
     case 'cert-expired':
       return 'certificate expired or not yet valid';
+    case 'client-cert-required':
+      return 'client certificate required (set tls.cert and tls.key)';
     case 'tls-protocol':
       return 'TLS protocol error';
     default:

@@ -29,6 +29,8 @@ export type ConnectFailureReason =
   | 'cert-untrusted'
   | 'cert-hostname-mismatch'
   | 'cert-expired'
+  /** The server asked for a client certificate (mutual TLS) and none was sent. */
+  | 'client-cert-required'
   | 'tls-protocol'
   | `http-${number}`
   | 'other';
