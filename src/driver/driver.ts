@@ -240,6 +240,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       await waitFor(interrupted, holdStartMs + scenario.durationMs);
     }
     holdEndMs = nowMs();
+    // Counted now: the drain closes every socket, so any later count is 0. A crashed worker's
+    // sockets died with it although its part of the shared count was never taken back.
+    const lostWithCrashed = aggregate.workers.reduce((s, w) => s + (w.crashed !== null ? (w.counters?.open ?? 0) : 0), 0);
+    const openAtEnd = Math.max(0, openCounts(ring).open - lostWithCrashed);
 
     phase = 'drain';
     if (publisher) await publisher.stop();
@@ -276,10 +280,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         url,
         publishUrl,
         embedded: embedded !== null,
-        tlsInsecure: url.startsWith('wss:') || (publishUrl?.startsWith('https:') ?? false) ? scenario.tls.insecure : false,
+        tlsInsecure: /^wss:/i.test(url) || /^https:/i.test(publishUrl ?? '') ? scenario.tls.insecure : false,
       },
       phases: { rampMs: Math.round(rampEndMs - rampStartMs), holdMs: Math.round(Math.max(0, holdEndMs - (holdStartMs || holdEndMs))) },
       peakOpen: openCounts(ring).peak,
+      openAtEnd,
       peakRssMb,
       environment: describeEnvironment(),
       files: files && options.reportFile ? { timeline: basename(files.timeline), hlog: basename(files.hlog) } : { timeline: null, hlog: null },

@@ -117,7 +117,8 @@ export class SocketPool {
     this.cohorts = scenario.cohorts;
     this.urlTemplate = config.url;
     this.perSocketUrl = config.url.includes('{conn}');
-    this.secure = config.url.startsWith('wss:');
+    // URL schemes are case-insensitive (the schema accepts "WSS://"); a miss here would dial TLS ports in clear.
+    this.secure = /^wss:/i.test(config.url);
     this.ring = config.ring;
     this.limit = pLimit(config.maxPending);
     this.key = matchKey(scenario.publish?.match ?? 'value');

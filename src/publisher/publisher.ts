@@ -57,7 +57,8 @@ export class Publisher {
     if (!scenario.publish) throw new Error('Publisher needs a publish section');
     this.publish = scenario.publish;
     this.template = template;
-    this.secure = template.startsWith('https:');
+    // Schemes are case-insensitive: http.get throws at once on an "HTTPS://" URL.
+    this.secure = /^https:/i.test(template);
     this.intervalMs = 1000 / this.publish.rate;
     const agentOptions = { keepAlive: true, maxSockets: this.publish.concurrency };
     this.agent = this.secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
