@@ -305,6 +305,15 @@ export class SocketPool {
     this.lastRecv[k] = nowMs();
   }
 
+  /**
+   * @private — an error on the TCP/TLS socket itself. ws swallows these once the socket is open
+   * (it destroys the socket and reports only 1006), so this is the only place ECONNRESET or EPIPE
+   * of an established connection can be seen.
+   */
+  onSocketError(k: number, err: NodeJS.ErrnoException): void {
+    if (this.state[k] === OPEN) this.lastError[k] = err.code ?? 'error';
+  }
+
   /** @private */
   onUnexpectedResponse(k: number, ws: WebSocket, res: IncomingMessage): void {
     this.failure[k] = `http-${res.statusCode ?? 0}`;
@@ -514,6 +523,23 @@ function wsOnUnexpectedResponse(this: WebSocket, _req: ClientRequest, res: Incom
   ws[kPool].onUnexpectedResponse(ws[kIndex], ws, res);
 }
 
+interface WatchedSocket extends net.Socket {
+  [kIndex]: number;
+  [kPool]: SocketPool;
+}
+
+function socketOnError(this: net.Socket, err: Error): void {
+  const socket = this as WatchedSocket;
+  socket[kPool].onSocketError(socket[kIndex], err as NodeJS.ErrnoException);
+}
+
+function watchSocketErrors(socket: net.Socket, pool: SocketPool, k: number): void {
+  const watched = socket as WatchedSocket;
+  watched[kIndex] = k;
+  watched[kPool] = pool;
+  socket.on('error', socketOnError);
+}
+
 // Our own createConnection (ws calls it with the merged options) so the TCP and TLS phases of
 // each handshake can be timed; otherwise identical to ws's netConnect / tlsConnect.
 function netConnectTimed(netOptions: net.NetConnectOpts): net.Socket {
@@ -522,6 +548,7 @@ function netConnectTimed(netOptions: net.NetConnectOpts): net.Socket {
   const k = options[kIndex];
   const socket = net.connect(netOptions);
   socket.once('connect', () => pool.onTcp(k));
+  watchSocketErrors(socket, pool, k);
   return socket;
 }
 
@@ -535,5 +562,6 @@ function tlsConnectTimed(netOptions: net.NetConnectOpts): net.Socket {
   const socket = tls.connect(opts);
   socket.once('connect', () => pool.onTcp(k));
   socket.once('secureConnect', () => pool.onTls(k));
+  watchSocketErrors(socket, pool, k);
   return socket;
 }
