@@ -25,6 +25,8 @@ export interface BuildInput {
   target: Report['target'];
   phases: Report['phases'];
   peakOpen: number;
+  /** Sockets open when the hold ended, before wsload closed its own (after that it is always 0). */
+  openAtEnd: number;
   peakRssMb: number;
   environment: Report['environment'];
   files: Report['files'];
@@ -141,7 +143,7 @@ export function buildReport(input: BuildInput): Report {
       opened: totals.opened,
       failed: totals.failed,
       peakOpen: input.peakOpen,
-      openAtEnd: totals.open,
+      openAtEnd: input.openAtEnd,
       failures: totals.failures,
     },
     handshake: {
