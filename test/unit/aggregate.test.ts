@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { RunAggregate } from '../../src/metrics/aggregate.js';
+import { createHistogram, encodeHistogram, recordMs } from '../../src/metrics/histogram.js';
+import { announce, createRing } from '../../src/driver/publish-ring.js';
+import type { WorkerCounters, WorkerMessage } from '../../src/driver/protocol.js';
+
+function counters(delivered: number): WorkerCounters {
+  return {
+    attempts: 10,
+    opened: 10,
+    failed: 0,
+    failures: {},
+    open: 10,
+    messages: delivered,
+    pingsSent: 0,
+    heartbeatsSent: 0,
+    delivery: { delivered, duplicated: 0, outOfOrder: 0, late: 0, unmatched: 0, ineligible: 0, expected: delivered, lost: 0, missedPublishes: 0, evaluated: 1 },
+  };
+}
+
+function tick(workerId: number, samples: number[], seqResults: Extract<WorkerMessage, { type: 'tick' }>['seqResults'], final = false): Extract<WorkerMessage, { type: 'tick' }> {
+  const h = createHistogram();
+  for (const s of samples) recordMs(h, s);
+  return {
+    type: 'tick',
+    workerId,
+    counters: counters(samples.length),
+    cohorts: [{ closes: 0, byCode: {}, byCause: {}, byError: {}, reconnects: 0, downMs: 0, missedPublishes: 0 }],
+    histograms: samples.length ? { fanout: encodeHistogram(h) } : {},
+    seqResults,
+    lag: { maxMs: 1, p99Ms: 1, meanMs: 1, intervalMaxMs: 1 },
+    ramped: true,
+    final,
+  };
+}
+
+describe('RunAggregate', () => {
+  it('merges per-worker histogram deltas into exactly the histogram of all samples', () => {
+    const ring = createRing(1024);
+    const agg = new RunAggregate([10, 10], 1, ring);
+    const a = [1.5, 2, 2.5, 40, 7];
+    const b = [3, 3, 900, 0.2];
+    agg.onTick(tick(0, a.slice(0, 2), []));
+    agg.onTick(tick(1, b, []));
+    agg.onTick(tick(0, a.slice(2), []));
+    const all = createHistogram();
+    for (const s of [...a, ...b]) recordMs(all, s);
+    const merged = agg.histogram('fanout');
+    expect(merged.totalCount).toBe(9);
+    for (const p of [0, 50, 90, 99, 100]) expect(merged.getValueAtPercentile(p)).toBe(all.getValueAtPercentile(p));
+  });
+
+  it('records a publish completion only once every live worker reported it, from the latest receipt', () => {
+    const ring = createRing(1024);
+    announce(ring, 1, 1000, 1000);
+    const agg = new RunAggregate([10, 10], 1, ring);
+    agg.onTick(tick(0, [], [{ seq: 1, delivered: 10, lost: 0, lastReceiptMs: 1020 }]));
+    expect(agg.completion.totalCount).toBe(0);
+    agg.onTick(tick(1, [], [{ seq: 1, delivered: 10, lost: 0, lastReceiptMs: 1035 }]));
+    expect(agg.completion.totalCount).toBe(1);
+    expect(agg.completion.maxValue).toBeGreaterThanOrEqual(34_900);
+    expect(agg.completion.maxValue).toBeLessThanOrEqual(35_100);
+  });
+
+  it('counts a publish incomplete when any worker lost it, and stops waiting for a crashed worker', () => {
+    const ring = createRing(1024);
+    announce(ring, 1, 1000, 1000);
+    announce(ring, 2, 1100, 1100);
+    const agg = new RunAggregate([10, 10], 1, ring);
+    agg.onTick(tick(0, [], [{ seq: 1, delivered: 9, lost: 1, lastReceiptMs: 1020 }, { seq: 2, delivered: 10, lost: 0, lastReceiptMs: 1120 }]));
+    agg.markCrashed(1, 'boom');
+    expect(agg.incomplete).toBe(1);
+    expect(agg.completion.totalCount).toBe(1);
+    expect(agg.totals().open).toBe(10);
+  });
+});

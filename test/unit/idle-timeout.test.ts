@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { estimateIdleTimeout, type CohortDrops } from '../../src/metrics/idle-timeout.js';
+import { createHistogram, recordMs } from '../../src/metrics/histogram.js';
+
+function cohort(name: string, idleMs: number[], extra: Partial<CohortDrops> = {}): CohortDrops {
+  const h = createHistogram();
+  for (const ms of idleMs) recordMs(h, ms);
+  return { name, idleAtClose: h, connectionLost: idleMs.length, serverClose: 0, pingIntervalMs: null, heartbeatIntervalMs: null, sockets: 100, ...extra };
+}
+
+describe('estimateIdleTimeout', () => {
+  it('reads the timeout off a silent cohort cut at one idle time and names the surviving ping cohort', () => {
+    const silent = cohort('silent', Array.from({ length: 50 }, (_, i) => 3000 + (i % 10) * 3));
+    const pinging = cohort('ping-1s', [], { pingIntervalMs: 1000 });
+    const v = estimateIdleTimeout([silent, pinging]);
+    expect(v.estimate?.cohort).toBe('silent');
+    expect(v.estimate?.estimateMs).toBeGreaterThan(2990);
+    expect(v.estimate?.estimateMs).toBeLessThan(3040);
+    expect(v.estimate?.samples).toBe(50);
+    expect(v.survivingCohorts).toEqual(['ping-1s']);
+    expect(v.recommendation).toBe(
+      "sockets idle for 3.01s were cut (1006, no close frame); cohort ping-1s survived: keep client pings under 3.01s or raise the gateway's idle timeout",
+    );
+  });
+
+  it('gives no estimate when drops are spread out, and says why', () => {
+    const v = estimateIdleTimeout([cohort('silent', [500, 4000, 9000, 15000, 30000])]);
+    expect(v.estimate).toBeNull();
+    expect(v.note).toMatch(/spread from .* to .*, not one timeout/);
+    expect(v.recommendation).toBeNull();
+  });
+
+  it('gives no estimate from too few drops', () => {
+    const v = estimateIdleTimeout([cohort('silent', [3000, 3001])]);
+    expect(v.estimate).toBeNull();
+    expect(v.note).toBe('cohort silent: only 2 drops (need 3)');
+  });
+
+  it('says so when nothing was dropped', () => {
+    const v = estimateIdleTimeout([cohort('default', [])]);
+    expect(v.estimate).toBeNull();
+    expect(v.note).toBe('no socket was dropped during the run');
+    expect(v.survivingCohorts).toEqual(['default']);
+  });
+});
