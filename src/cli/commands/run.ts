@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { EXIT } from '../../errors.js';
 import { readMachineLimits } from '../../machine-limits.js';
 import { loadScenario } from '../../scenario/load.js';
-import { OVERRIDE_FLAGS, type ScenarioOverrides } from '../../scenario/overrides.js';
+import type { ScenarioOverrides } from '../../scenario/overrides.js';
+import { addOverrideOptions, overridesFromFlags } from '../override-options.js';
 import { runScenario } from '../../driver/driver.js';
 import { defaultReportPath, writeReport } from '../../report/write.js';
 import { renderSummary } from '../../render/summary.js';
@@ -17,10 +18,17 @@ interface RunFlags extends ScenarioOverrides {
   json?: boolean;
 }
 
-/** Exit code of a finished run: thresholds first, then failures. */
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/** Exit code of a finished run: interrupted by a signal (128 + signal), thresholds, then failures. */
 export function runExitCode(report: Report): number {
+  if (report.interrupted) return SIGNAL_EXIT[report.interruptReason ?? ''] ?? EXIT.failures;
   if (report.thresholds.some((t) => !t.pass)) return EXIT.thresholds;
-  const failed = report.connections.failed > 0 || report.fanout.lost > 0 || report.publish.failed > 0;
+  const failed =
+    report.connections.failed > 0 ||
+    report.fanout.lost > 0 ||
+    report.publish.failed > 0 ||
+    report.client.workers.some((w) => w.crashed !== null);
   return failed ? EXIT.failures : EXIT.ok;
 }
 
@@ -41,6 +49,9 @@ export function verdictLine(report: Report): string {
       .join(', ');
     problems.push(`${report.publish.failed} of ${report.publish.sent} publishes to ${report.target.publishUrl ?? '?'} failed: ${why}`);
   }
+  for (const w of report.client.workers) {
+    if (w.crashed) problems.push(`worker ${w.worker} crashed (${w.crashed})`);
+  }
   const failedThresholds = report.thresholds.filter((t) => !t.pass);
   if (failedThresholds.length > 0) {
     problems.push(`threshold${failedThresholds.length === 1 ? '' : 's'} failed: ${failedThresholds.map((t) => `${t.metric} ${t.expression} (got ${t.actual})`).join(', ')}`);
@@ -55,17 +66,13 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('run a scenario and write its report (reports/<name>-<time>.json unless --out)')
     .argument('<scenario>', 'scenario JSON file');
-  for (const flag of OVERRIDE_FLAGS) cmd.option(flag.flags, flag.description);
+  addOverrideOptions(cmd);
   cmd
     .option('--out <file>', 'report file to write (default reports/<name>-<UTC time>.json)')
     .option('--quiet', 'no plan line, progress or summary table')
     .option('--json', 'print the report JSON to stdout instead of the summary table')
     .action(async (file: string, flags: RunFlags) => {
-      const overrides: ScenarioOverrides = {};
-      for (const flag of OVERRIDE_FLAGS) {
-        const v = flags[flag.key];
-        if (typeof v === 'string') overrides[flag.key] = v;
-      }
+      const overrides = overridesFromFlags(flags);
       const scenario = await loadScenario(file, { overrides, cpus: availableParallelism(), limits: readMachineLimits() });
       const reportFile = flags.out ?? defaultReportPath(scenario.name, new Date());
       const quiet = flags.quiet === true;
