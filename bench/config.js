@@ -1,0 +1,84 @@
+/**
+ * Benchmark settings from BENCH_* environment variables. Defaults are the figures of issues 2
+ * and 3: 10,000 sockets held 20 s at ~50k and ~80k deliveries/s, workers 1 (like for like with
+ * the single-thread baseline) plus one workers 2 line, and a 5,000-socket soak with churn.
+ */
+
+/**
+ * @typedef {object} BenchConfig
+ * @property {number} sockets           BENCH_SOCKETS
+ * @property {number} holdSeconds       BENCH_HOLD_SECONDS
+ * @property {number} connectRate       BENCH_CONNECT_RATE (new sockets/s, the same limit for both tools)
+ * @property {number} maxPending        BENCH_MAX_PENDING (handshakes in flight, the same for both tools)
+ * @property {number[]} publishRates    BENCH_RATES (publishes/s), or BENCH_DELIVERIES / sockets
+ * @property {Set<string>} runs         BENCH_RUNS: compare, workers2, soak, large
+ * @property {number} soakSeconds       BENCH_SOAK_SECONDS
+ * @property {number} soakSockets       BENCH_SOAK_SOCKETS
+ * @property {number} soakRate          BENCH_SOAK_RATE (publishes/s)
+ * @property {number} soakDropEverySeconds BENCH_SOAK_DROP_EVERY
+ * @property {number} soakDropCount     BENCH_SOAK_DROP_COUNT (sockets destroyed per drop)
+ * @property {number} largeSockets      BENCH_LARGE_SOCKETS
+ * @property {string[]} localAddresses  BENCH_LOCAL_ADDRESSES=n → 127.0.0.1 … 127.0.0.n (large run)
+ */
+
+const RUN_NAMES = ['compare', 'workers2', 'soak', 'large'];
+
+/** Reads the settings; throws an Error naming the variable on a bad value. @returns {BenchConfig} */
+export function readBenchConfig(env = process.env) {
+  const sockets = intVar(env, 'BENCH_SOCKETS', 10_000, 1, 19_000);
+  const deliveries = listVar(env, 'BENCH_DELIVERIES', [50_000, 80_000]);
+  const ratesGiven = env.BENCH_RATES !== undefined && env.BENCH_RATES !== '';
+  const publishRates = ratesGiven ? listVar(env, 'BENCH_RATES', []) : deliveries.map((d) => roundRate(d / sockets));
+  const runsText = env.BENCH_RUNS ?? `compare,workers2,soak${env.BENCH_LARGE === '1' ? ',large' : ''}`;
+  const runs = new Set(runsText.split(',').map((s) => s.trim()).filter((s) => s !== ''));
+  for (const r of runs) {
+    if (!RUN_NAMES.includes(r)) throw new Error(`BENCH_RUNS: unknown run "${r}"; expected a list of ${RUN_NAMES.join(', ')}`);
+  }
+  if (env.BENCH_LARGE === '1') runs.add('large');
+  const soakSockets = intVar(env, 'BENCH_SOAK_SOCKETS', 5000, 1, 19_000);
+  const localCount = intVar(env, 'BENCH_LOCAL_ADDRESSES', 4, 0, 254);
+  return {
+    sockets,
+    holdSeconds: numVar(env, 'BENCH_HOLD_SECONDS', 20, 1, 3600),
+    connectRate: numVar(env, 'BENCH_CONNECT_RATE', 10_000, 1, 1_000_000),
+    maxPending: intVar(env, 'BENCH_MAX_PENDING', 200, 1, 100_000),
+    publishRates,
+    runs,
+    soakSeconds: numVar(env, 'BENCH_SOAK_SECONDS', 120, 1, 86_400),
+    soakSockets,
+    soakRate: numVar(env, 'BENCH_SOAK_RATE', 2, 0.1, 10_000),
+    soakDropEverySeconds: numVar(env, 'BENCH_SOAK_DROP_EVERY', 5, 0.5, 3600),
+    soakDropCount: intVar(env, 'BENCH_SOAK_DROP_COUNT', Math.max(1, Math.round(soakSockets * 0.02)), 1, 19_000),
+    largeSockets: intVar(env, 'BENCH_LARGE_SOCKETS', 18_000, 1, 19_500),
+    localAddresses: Array.from({ length: localCount }, (_, i) => `127.0.0.${i + 1}`),
+  };
+}
+
+/** Publish rates are kept to 2 decimals so scenario files and lines stay readable. */
+function roundRate(r) {
+  return Math.max(0.1, Math.round(r * 100) / 100);
+}
+
+function numVar(env, name, def, min, max) {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name}: expected a number from ${min} to ${max}, got "${raw}"`);
+  return n;
+}
+
+function intVar(env, name, def, min, max) {
+  const n = numVar(env, name, def, min, max);
+  if (!Number.isInteger(n)) throw new Error(`${name}: expected an integer, got "${env[name]}"`);
+  return n;
+}
+
+function listVar(env, name, def) {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const list = raw.split(',').map((s) => Number(s.trim()));
+  if (list.length === 0 || list.some((n) => !Number.isFinite(n) || n <= 0)) {
+    throw new Error(`${name}: expected a comma-separated list of positive numbers, got "${raw}"`);
+  }
+  return list;
+}

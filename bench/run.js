@@ -1,0 +1,118 @@
+/**
+ * `npm run bench`: wsload against a minimal single-thread `ws` client (bench/baseline-client.js)
+ * doing the same work, each against a fresh built-in target process. Prints one JSON line per
+ * measured run on stdout, then a summary line with the ratios wsload/baseline against issue 2's
+ * targets; progress notes go to stderr. Settings: BENCH_* variables (bench/config.js, README.md).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readBenchConfig } from './config.js';
+import { killRunningChildren } from './child.js';
+import { clockTicksPerSecond } from './proc-stats.js';
+import { runBaseline } from './run-baseline.js';
+import { runWsload } from './run-wsload.js';
+import { runLine, soakLine, summaryLine } from './lines.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const print = (obj) => process.stdout.write(`${JSON.stringify(obj)}\n`);
+const note = (text) => process.stderr.write(`bench: ${text}\n`);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Sockets closed by one run linger in TIME_WAIT and teardown still burns CPU: let them settle.
+const PAUSE_BETWEEN_RUNS_MS = 3000;
+
+async function main() {
+  let cfg;
+  try {
+    cfg = readBenchConfig();
+  } catch (err) {
+    process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const tmpDir = mkdtempSync(join(tmpdir(), 'wsload-bench-'));
+  const ctx = { root, tmpDir };
+  const ticks = clockTicksPerSecond();
+  const onSignal = (sig) => {
+    // Only the load processes this benchmark started; the targets end with their IPC channel.
+    killRunningChildren();
+    rmSync(tmpDir, { recursive: true, force: true });
+    process.stderr.write(`bench: ${sig}, stopped\n`);
+    process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const common = { connectRate: cfg.connectRate, maxPending: cfg.maxPending, holdSeconds: cfg.holdSeconds, localAddresses: [] };
+  const lines = [];
+  let first = true;
+  const measure = async (label, fn) => {
+    if (!first) await sleep(PAUSE_BETWEEN_RUNS_MS);
+    first = false;
+    note(`${label} …`);
+    const started = Date.now();
+    try {
+      const line = await fn();
+      note(`${label} done in ${Math.round((Date.now() - started) / 1000)} s`);
+      print(line);
+      return line;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      note(`${label} failed: ${message}`);
+      print({ run: label, error: message });
+      return null;
+    }
+  };
+
+  try {
+    if (cfg.runs.has('compare')) {
+      for (const rate of cfg.publishRates) {
+        const spec = { ...common, run: `rate-${rate}`, sockets: cfg.sockets, publishRate: rate };
+        const b = await measure(`baseline ${spec.run} (${cfg.sockets} sockets)`, async () => runLine(await runBaseline(spec, ctx), ticks));
+        const w = await measure(`wsload workers 1 ${spec.run} (${cfg.sockets} sockets)`, async () => runLine(await runWsload({ ...spec, workers: 1 }, ctx), ticks));
+        if (b) lines.push(b);
+        if (w) lines.push(w);
+      }
+    }
+    if (cfg.runs.has('workers2')) {
+      const rate = cfg.publishRates[0];
+      const spec = { ...common, run: `rate-${rate}`, sockets: cfg.sockets, publishRate: rate, workers: 2 };
+      const w = await measure(`wsload workers 2 ${spec.run} (${cfg.sockets} sockets)`, async () => runLine(await runWsload(spec, ctx), ticks));
+      if (w) lines.push(w);
+    }
+    if (cfg.runs.has('large')) {
+      // Same deliveries/s as the first comparison run, spread over more sockets.
+      const rate = Math.max(0.1, Math.round(((cfg.publishRates[0] * cfg.sockets) / cfg.largeSockets) * 100) / 100);
+      const spec = { ...common, run: 'large', sockets: cfg.largeSockets, publishRate: rate, localAddresses: cfg.localAddresses };
+      const from = cfg.localAddresses.length > 0 ? `, from ${cfg.localAddresses.length} local addresses` : '';
+      const b = await measure(`baseline large (${cfg.largeSockets} sockets${from})`, async () => runLine(await runBaseline(spec, ctx), ticks));
+      const w = await measure(`wsload workers 1 large (${cfg.largeSockets} sockets${from})`, async () => runLine(await runWsload({ ...spec, workers: 1 }, ctx), ticks));
+      if (b) lines.push(b);
+      if (w) lines.push(w);
+    }
+    if (cfg.runs.has('soak')) {
+      const spec = {
+        ...common,
+        run: 'soak',
+        sockets: cfg.soakSockets,
+        holdSeconds: cfg.soakSeconds,
+        publishRate: cfg.soakRate,
+        workers: 1,
+        reconnect: 'immediate',
+        churn: { everyMs: cfg.soakDropEverySeconds * 1000, count: cfg.soakDropCount },
+      };
+      await measure(`wsload soak (${cfg.soakSockets} sockets, ${cfg.soakSeconds} s, ${cfg.soakDropCount} destroyed every ${cfg.soakDropEverySeconds} s)`, async () =>
+        soakLine(await runWsload(spec, ctx), ticks),
+      );
+    }
+    if (cfg.runs.has('compare')) print(summaryLine(lines));
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    rmSync(tmpDir, { recursive: true, force: true });
+  }
+}
+
+await main();
