@@ -61,7 +61,7 @@ export function renderCompareTable(c: Comparison, opts: CompareTableOptions = {}
     t.toString(),
   ];
   const worse = c.regressions.length;
-  out.push(worse === 0 ? paint('no regressions', 'green') : paint(`${worse} regression${worse === 1 ? '' : 's'}: ${c.regressions.join(', ')}`, 'red'));
+  out.push(worse === 0 ? paint('no regressions', 'green') : paint(wrap(`${worse} regression${worse === 1 ? '' : 's'}: ${c.regressions.join(', ')}`, 100, 2), 'red'));
   if (c.warnings.length > 0) out.push('', 'Warnings', ...c.warnings.map((w) => paint(wrap(`  - ${w}`), 'yellow')));
   return out.join('\n') + '\n';
 }
