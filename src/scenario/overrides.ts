@@ -3,44 +3,120 @@
  * scenario as written, before validation, so one set of rules checks both; issues caused by a
  * flag name the flag, not the key, because that is what the user typed.
  */
+import { isIP } from 'node:net';
+import { resolve as resolvePath } from 'node:path';
 import type { Issue } from '../errors.js';
 import { describeValue, DURATION_PATTERN } from './schema.js';
 
-/** Raw flag strings as commander hands them over; absent = not given. */
+/** Raw flag values as commander hands them over; absent = not given. Repeatable flags are lists. */
 export interface ScenarioOverrides {
   url?: string;
   connections?: string;
   duration?: string;
   workers?: string;
+  ca?: string;
+  insecure?: boolean;
+  servername?: string;
+  cert?: string;
+  key?: string;
+  /** "host:address" entries. */
+  resolve?: string[];
+  /** "Name: value" entries. */
+  header?: string[];
+  origin?: string;
+  subprotocol?: string[];
 }
 
-/** One overridable key, declared as data so every command offers the same flags. */
-export interface OverrideFlag {
-  key: keyof ScenarioOverrides;
+type KeysOfType<T> = { [K in keyof ScenarioOverrides]-?: NonNullable<ScenarioOverrides[K]> extends T ? K : never }[keyof ScenarioOverrides];
+
+interface FlagBase {
   /** Commander flag spec, e.g. "--connections <n>". */
   flags: string;
   description: string;
-  /** Top-level scenario key the flag replaces. */
-  scenarioKey: 'target' | 'connections' | 'duration' | 'workers';
+  /** Scenario key the flag sets ("connections", "tls.ca", "target.headers"). */
+  scenarioKey: string;
 }
+
+/** One overridable key, declared as data so every command offers the same flags. */
+export type OverrideFlag =
+  /** Takes one value; given twice, the last wins. */
+  | (FlagBase & { kind: 'value'; key: KeysOfType<string> })
+  /** A boolean switch without a value. */
+  | (FlagBase & { kind: 'switch'; key: KeysOfType<boolean> })
+  /** Repeatable; every value is kept, in order. */
+  | (FlagBase & { kind: 'list'; key: KeysOfType<string[]> });
 
 /** The override flags, in help order. */
 export const OVERRIDE_FLAGS: readonly OverrideFlag[] = [
-  { key: 'url', flags: '--url <url>', description: 'test this ws:// or wss:// URL instead of the scenario target', scenarioKey: 'target' },
-  { key: 'connections', flags: '--connections <n>', description: 'override the number of connections', scenarioKey: 'connections' },
-  { key: 'duration', flags: '--duration <duration>', description: 'override the hold duration (e.g. 30s, 10m, 1h30m)', scenarioKey: 'duration' },
-  { key: 'workers', flags: '--workers <n>', description: 'override the number of worker threads (1-64)', scenarioKey: 'workers' },
+  { kind: 'value', key: 'url', flags: '--url <url>', description: 'test this ws:// or wss:// URL instead of the scenario target', scenarioKey: 'target' },
+  { kind: 'value', key: 'connections', flags: '--connections <n>', description: 'override the number of connections', scenarioKey: 'connections' },
+  { kind: 'value', key: 'duration', flags: '--duration <duration>', description: 'override the hold duration (e.g. 30s, 10m, 1h30m)', scenarioKey: 'duration' },
+  { kind: 'value', key: 'workers', flags: '--workers <n>', description: 'override the number of worker threads (1-64)', scenarioKey: 'workers' },
+  { kind: 'value', key: 'ca', flags: '--ca <file>', description: 'trust this PEM CA bundle for wss:// and https:// (tls.ca; path relative to the current directory)', scenarioKey: 'tls.ca' },
+  { kind: 'switch', key: 'insecure', flags: '--insecure', description: 'skip certificate verification, like curl -k (tls.insecure; flagged in the summary and report)', scenarioKey: 'tls.insecure' },
+  { kind: 'value', key: 'servername', flags: '--servername <name>', description: 'SNI and certificate name to check instead of the URL host (tls.servername)', scenarioKey: 'tls.servername' },
+  { kind: 'value', key: 'cert', flags: '--cert <file>', description: 'client certificate (PEM) for mutual TLS, with --key (tls.cert)', scenarioKey: 'tls.cert' },
+  { kind: 'value', key: 'key', flags: '--key <file>', description: 'client private key (PEM) for mutual TLS, with --cert (tls.key)', scenarioKey: 'tls.key' },
+  { kind: 'list', key: 'resolve', flags: '--resolve <host:address>', description: 'connect to address for host, like a hosts-file entry or curl --resolve; repeatable (resolve)', scenarioKey: 'resolve' },
+  { kind: 'list', key: 'header', flags: '--header <header>', description: 'extra header "Name: value" on every upgrade request; repeatable (target.headers)', scenarioKey: 'target.headers' },
+  { kind: 'value', key: 'origin', flags: '--origin <origin>', description: 'Origin header of the upgrade request (target.origin)', scenarioKey: 'target.origin' },
+  { kind: 'list', key: 'subprotocol', flags: '--subprotocol <name>', description: 'offer this WebSocket subprotocol; repeatable, replaces the scenario\'s list (target.subprotocols)', scenarioKey: 'target.subprotocols' },
 ];
 
 /** Result of applying overrides: the edited copy, issues in the flags, and key → flag for messages. */
 export interface AppliedOverrides {
   value: Record<string, unknown>;
   issues: Issue[];
-  /** Top-level scenario key → flag that set it ("connections" → "--connections"). */
+  /** Scenario key path → flag that set it ("connections" → "--connections", "tls.ca" → "--ca"). */
   flagFor: Map<string, string>;
 }
 
 const POSITIVE_INT = /^\s*\d+\s*$/;
+/** RFC 9110 token: header names and subprotocol names. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** What Node refuses in a header value (it would throw for every socket mid-run). */
+const BAD_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** A fresh copy of `out[key]` to edit (absent = {}), or null when it is not an object (the schema reports that). */
+function editable(out: Json, key: string): Json | null {
+  const v = out[key];
+  if (v === undefined) return (out[key] = {});
+  if (!isObject(v)) return null;
+  return (out[key] = { ...v });
+}
+
+/** The URL target's copy to edit, or an issue when the target is the embedded one. */
+function editableTarget(out: Json, name: string, issues: Issue[]): Json | null {
+  if (out.target === undefined || out.target === 'embedded') {
+    issues.push({ path: name, message: 'the embedded target takes no upgrade options; expected --url or a target URL in the scenario' });
+    return null;
+  }
+  return isObject(out.target) ? (out.target = { ...out.target }) : null;
+}
+
+/** "host:address" → [host, address]; the host is everything before the first colon (IPv6 addresses keep theirs). */
+function parseResolve(entry: string): [string, string] | null {
+  const at = entry.indexOf(':');
+  if (at <= 0) return null;
+  const host = entry.slice(0, at).trim();
+  const address = entry.slice(at + 1).trim().replace(/^\[(.*)\]$/, '$1');
+  return /^[A-Za-z0-9._-]+$/.test(host) && isIP(address) !== 0 ? [host, address] : null;
+}
+
+/** "Name: value" → [name, value], as curl -H takes it. */
+function parseHeader(entry: string): [string, string] | null {
+  const at = entry.indexOf(':');
+  if (at <= 0) return null;
+  const name = entry.slice(0, at).trim();
+  const value = entry.slice(at + 1).trim();
+  return TOKEN.test(name) && !BAD_HEADER_VALUE.test(value) ? [name, value] : null;
+}
 
 /** Applies raw flag strings to a copy of the written scenario object. */
 export function applyOverrides(value: Record<string, unknown>, overrides: ScenarioOverrides | undefined): AppliedOverrides {
@@ -49,8 +125,11 @@ export function applyOverrides(value: Record<string, unknown>, overrides: Scenar
   const flagFor = new Map<string, string>();
   if (!overrides) return { value: out, issues, flagFor };
   for (const flag of OVERRIDE_FLAGS) {
-    const raw = overrides[flag.key];
-    if (raw === undefined) continue;
+    const given = overrides[flag.key];
+    if (given === undefined || given === false) continue;
+    // Each value has the shape its flag's kind declares: a string, true, or a list of strings.
+    const raw = typeof given === 'string' ? given : '';
+    const list = Array.isArray(given) ? given : [];
     const name = `--${flag.key}`;
     switch (flag.key) {
       case 'url':
@@ -74,15 +153,95 @@ export function applyOverrides(value: Record<string, unknown>, overrides: Scenar
         }
         out.duration = raw.trim();
         break;
+      case 'insecure': {
+        const tls = editable(out, 'tls');
+        if (!tls) continue;
+        tls.insecure = true;
+        break;
+      }
+      case 'ca':
+      case 'cert':
+      case 'key':
+      case 'servername': {
+        if (raw === '') {
+          issues.push({ path: name, message: `expected ${flag.key === 'servername' ? 'a host name' : 'a file path'}, got ""` });
+          continue;
+        }
+        const tls = editable(out, 'tls');
+        if (!tls) continue;
+        // Paths typed on the command line are relative to where the user is, not to the scenario file.
+        tls[flag.key] = flag.key === 'servername' ? raw : resolvePath(raw);
+        break;
+      }
+      case 'resolve': {
+        const entries = list.map((e) => ({ e, parsed: parseResolve(e) }));
+        const bad = entries.filter((x) => x.parsed === null);
+        for (const x of bad) issues.push({ path: name, message: `expected "host:address" like "a.aliyun.com:127.0.0.1", got ${describeValue(x.e)}` });
+        if (bad.length > 0) continue;
+        const map = editable(out, 'resolve');
+        if (!map) continue;
+        for (const x of entries) if (x.parsed) map[x.parsed[0]] = x.parsed[1];
+        // Issues under resolve now come from the file: every flag entry was checked above.
+        continue;
+      }
+      case 'header': {
+        const entries = list.map((e) => ({ e, parsed: parseHeader(e) }));
+        const bad = entries.filter((x) => x.parsed === null);
+        for (const x of bad) issues.push({ path: name, message: `expected "Name: value" (a header name without spaces, a colon, a value) like "Authorization: Bearer abc", got ${describeValue(x.e)}` });
+        if (bad.length > 0) continue;
+        const target = editableTarget(out, name, issues);
+        if (!target) continue;
+        const headers: Json = isObject(target.headers) ? { ...target.headers } : {};
+        for (const x of entries) {
+          if (!x.parsed) continue;
+          const [headerName, headerValue] = x.parsed;
+          // Header names are case-insensitive: the flag replaces the file's header of the same name.
+          for (const existing of Object.keys(headers)) if (existing.toLowerCase() === headerName.toLowerCase()) delete headers[existing];
+          headers[headerName] = headerValue;
+        }
+        target.headers = headers;
+        continue;
+      }
+      case 'origin': {
+        if (BAD_HEADER_VALUE.test(raw)) {
+          issues.push({ path: name, message: `expected an Origin header value like "https://a.aliyun.com", got ${describeValue(raw)}` });
+          continue;
+        }
+        const target = editableTarget(out, name, issues);
+        if (!target) continue;
+        target.origin = raw;
+        continue;
+      }
+      case 'subprotocol': {
+        const bad = list.filter((p) => !TOKEN.test(p));
+        for (const p of bad) issues.push({ path: name, message: `expected a subprotocol name (letters, digits and !#$%&'*+.^_\`|~-), got ${describeValue(p)}` });
+        const dup = list.find((p, i) => list.indexOf(p) !== i);
+        if (dup !== undefined) issues.push({ path: name, message: `expected each subprotocol once, got "${dup}" twice` });
+        if (bad.length > 0 || dup !== undefined) continue;
+        const target = editableTarget(out, name, issues);
+        if (!target) continue;
+        target.subprotocols = [...list];
+        continue;
+      }
     }
     flagFor.set(flag.scenarioKey, name);
   }
   return { value: out, issues, flagFor };
 }
 
-/** Renames an issue's path to the flag when the flag set that key ("target.url" → "--url"). */
+/**
+ * Renames an issue's path to the flag that set its key ("target.url" → "--url", "tls.ca" → "--ca"),
+ * choosing the longest key path that contains the issue.
+ */
 export function attributeToFlag(issue: Issue, flagFor: ReadonlyMap<string, string>): Issue {
-  const top = /^[A-Za-z_$][A-Za-z0-9_$]*/.exec(issue.path)?.[0];
-  const flag = top === undefined ? undefined : flagFor.get(top);
+  let flag: string | undefined;
+  let longest = -1;
+  for (const [key, name] of flagFor) {
+    const within = issue.path === key || issue.path.startsWith(`${key}.`) || issue.path.startsWith(`${key}[`);
+    if (within && key.length > longest) {
+      flag = name;
+      longest = key.length;
+    }
+  }
   return flag ? { path: flag, message: issue.message } : issue;
 }

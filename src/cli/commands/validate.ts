@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { formatDuration } from '../../duration.js';
 import { readMachineLimits } from '../../machine-limits.js';
 import { loadScenario } from '../../scenario/load.js';
-import { OVERRIDE_FLAGS, type ScenarioOverrides } from '../../scenario/overrides.js';
+import type { ScenarioOverrides } from '../../scenario/overrides.js';
+import { addOverrideOptions, overridesFromFlags } from '../override-options.js';
 import type { Scenario } from '../../scenario/types.js';
 
 /** The one-line summary `wsload validate` prints for a valid scenario. */
@@ -18,13 +19,9 @@ export function registerValidate(program: Command): void {
     .command('validate')
     .description('check a scenario file (and overrides) without running it; lists every problem')
     .argument('<file>', 'scenario JSON file');
-  for (const flag of OVERRIDE_FLAGS) cmd.option(flag.flags, flag.description);
+  addOverrideOptions(cmd);
   cmd.action(async (file: string, options: ScenarioOverrides) => {
-    const overrides: ScenarioOverrides = {};
-    for (const flag of OVERRIDE_FLAGS) {
-      const v = options[flag.key];
-      if (typeof v === 'string') overrides[flag.key] = v;
-    }
+    const overrides = overridesFromFlags(options);
     const scenario = await loadScenario(file, { overrides, cpus: availableParallelism(), limits: readMachineLimits() });
     process.stdout.write(`${describeValidScenario(file, scenario)}\n`);
   });
