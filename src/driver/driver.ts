@@ -62,7 +62,9 @@ const WORKER_ENTRY = new URL('./worker.js', import.meta.url);
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<RunResult> {
   const startedAt = new Date();
   const startMs = nowMs();
-  const tickMs = options.tickMs ?? 1000;
+  // Workers report at least once per report interval, or a timeline line would repeat stale
+  // counts; below 100 ms the cost of encoding histograms outweighs fresher lines.
+  const tickMs = Math.min(options.tickMs ?? 1000, Math.max(100, scenario.report.intervalMs));
   const warnings: string[] = [];
   let embedded: EmbeddedTarget | null = null;
   let url: string;
@@ -149,7 +151,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const interrupted = (): boolean => interruptReason !== null;
 
-  // Timeline and progress, once a tick.
+  // Progress once a tick; timeline lines on their own timer, once a report interval.
   let lastLineMs = startMs;
   let lastLineTotals = aggregate.totals();
   let lastProgressDelivered = 0;
@@ -181,10 +183,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       lastProgressDelivered = totals.delivery.delivered;
       lastProgressMs = now;
     }
-    if (timeline && now - lastLineMs >= reportIntervalMs) writeLine(now, totals, counts.open);
   };
-  const writeLine = (now: number, totals = aggregate.totals(), open = openCounts(ring).open): void => {
+  const writeLine = (now: number): void => {
     if (!timeline) return;
+    const totals = aggregate.totals();
+    const open = openCounts(ring).open;
+    intervalLagMax = Math.max(intervalLagMax, ...aggregate.workers.map((w) => w.lag.intervalMaxMs));
     const prev = lastLineTotals;
     const closesByCause: Record<string, number> = {};
     totals.cohorts.forEach((c, i) => {
@@ -218,6 +222,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   };
   let publishedAtLastLine = 0;
   const sampler = setInterval(sample, tickMs);
+  // Checking for a due line only once a tick wrote one line per *tick* whenever the interval was
+  // shorter than a tick (a 500 ms interval got lines every 1 s).
+  const liner = timeline ? setInterval(() => writeLine(nowMs()), reportIntervalMs) : null;
 
   try {
     // Ramp: until every socket's first attempt settled. Bounded by the schedule plus handshake timeouts.
@@ -263,6 +270,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     if (embedded && embedded.exitReason()) warnings.push(`the embedded target ended during the run: ${embedded.exitReason()}`);
     phase = 'done';
     clearInterval(sampler);
+    if (liner) clearInterval(liner);
     writeLine(nowMs());
     const endedAt = new Date();
     if (interrupted()) {
@@ -293,6 +301,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     return { report };
   } finally {
     clearInterval(sampler);
+    if (liner) clearInterval(liner);
     options.signal?.removeEventListener('abort', onAbort);
     timeline?.close();
     for (const w of workers) void w.terminate();
