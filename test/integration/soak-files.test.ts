@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HistogramLogReader } from 'hdr-histogram-js';
+import { startTarget, type RunningTarget } from '../../src/target/server.js';
+import type { TimelineLine } from '../../src/report/types.js';
+import { runQuietly, scenarioFrom, tempDir } from '../helpers/run-helpers.js';
+
+const SOCKETS = 50;
+const DROPPED = 5;
+const INTERVAL_MS = 500;
+
+let target: RunningTarget | null = null;
+afterEach(async () => {
+  await target?.close();
+  target = null;
+});
+
+/** Every interval histogram in an .hlog, in order (throws if a line does not parse). */
+function readHlog(text: string): { count: number; max: number }[] {
+  const reader = new HistogramLogReader(text, 32, false);
+  const out: { count: number; max: number }[] = [];
+  for (let h = reader.nextIntervalHistogram(); h !== null; h = reader.nextIntervalHistogram()) out.push({ count: h.totalCount, max: h.maxValue });
+  // A line the reader could not parse ends the iteration early: every data line must have been read.
+  const dataLines = text.split('\n').filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith('"'));
+  expect(out).toHaveLength(dataLines.length);
+  return out;
+}
+
+describe('soak files: .ndjson timeline and .hlog interval log beside the report', () => {
+  it('writes one line and one histogram per 500 ms interval that add up to the report', async () => {
+    const t = await startTarget();
+    target = t;
+    const dir = tempDir();
+    const scenario = scenarioFrom({
+      target: { url: t.wsUrl },
+      connections: SOCKETS,
+      connectRate: 1000,
+      duration: '3s',
+      workers: 2,
+      publish: { rate: 10 },
+      report: { interval: `${INTERVAL_MS}ms` },
+    });
+    const run = runQuietly(scenario, { reportFile: join(dir, 'soak.json') });
+    // Some closes mid-run, so the timeline has something to say about them.
+    setTimeout(() => void fetch(`${t.httpUrl}/admin/drop?mode=destroy&count=${DROPPED}`), 1500);
+    const report = await run;
+    expect(report.files).toEqual({ timeline: 'soak.ndjson', hlog: 'soak.hlog' });
+
+    const text = readFileSync(join(dir, 'soak.ndjson'), 'utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    const lines = text
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TimelineLine);
+    // ~3.2 s of ramp and hold plus the drain, at 500 ms.
+    expect(lines.length).toBeGreaterThanOrEqual(6);
+    let prev = 0;
+    for (const [i, line] of lines.entries()) {
+      expect(Object.keys(line).sort()).toEqual(
+        ['t', 'elapsedMs', 'open', 'connects', 'connectFailures', 'closes', 'closesByCause', 'published', 'deliveries', 'lost', 'fanoutMs', 'rssMb', 'eventLoopLagMs'].sort(),
+      );
+      expect(Number.isNaN(Date.parse(line.t))).toBe(false);
+      expect(line.elapsedMs).toBeGreaterThan(prev);
+      // Intervals are the configured length (the last one ends when the run does).
+      if (i > 0 && i < lines.length - 1) {
+        expect(line.elapsedMs - prev).toBeGreaterThanOrEqual(INTERVAL_MS - 5);
+        expect(line.elapsedMs - prev).toBeLessThan(INTERVAL_MS * 1.5);
+      }
+      prev = line.elapsedMs;
+      expect(line.rssMb).toBeGreaterThan(0);
+      expect(line.eventLoopLagMs).toBeGreaterThanOrEqual(0);
+      // Counters and latency samples of one interval come from the same worker ticks.
+      expect(line.fanoutMs.count).toBe(line.deliveries);
+      if (line.fanoutMs.count > 0) expect(line.fanoutMs.max).toBeGreaterThanOrEqual(line.fanoutMs.p50);
+    }
+    const sum = (f: (l: TimelineLine) => number): number => lines.reduce((s, l) => s + f(l), 0);
+    expect(sum((l) => l.deliveries)).toBe(report.fanout.delivered);
+    expect(sum((l) => l.lost)).toBe(report.fanout.lost);
+    expect(sum((l) => l.published)).toBe(report.fanout.published);
+    expect(sum((l) => l.connects)).toBe(report.connections.opened);
+    expect(sum((l) => l.closes)).toBe(DROPPED);
+    expect(sum((l) => l.closesByCause['connection-lost'] ?? 0)).toBe(DROPPED);
+    expect(report.fanout.delivered).toBeGreaterThan(0);
+    expect(Math.max(...lines.map((l) => l.open))).toBe(SOCKETS);
+
+    const hlog = readHlog(readFileSync(join(dir, 'soak.hlog'), 'utf8'));
+    expect(hlog).toHaveLength(lines.length);
+    expect(hlog.reduce((s, h) => s + h.count, 0)).toBe(report.fanout.latencyMs.count);
+    expect(hlog.map((h) => h.count)).toEqual(lines.map((l) => l.fanoutMs.count));
+  });
+});
