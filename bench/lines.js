@@ -42,6 +42,7 @@ export function runLine(m, ticksPerSecond) {
     held: m.held,
     failed: m.failed,
     publishRate: m.publishRate,
+    rampMs: round(m.rampMs),
     connectRatePerSec: m.rampMs > 0 ? round(m.opened / (m.rampMs / 1000)) : 0,
     rssMb: { afterRamp: round(rssMbAt(m.client, m.holdStartT)), end: round(rssMbBefore(m.client, m.holdEndT)) },
     cpuPct: round(cpuPct, 1),
