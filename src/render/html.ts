@@ -25,7 +25,7 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px au
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
 .meta{color:#555}.loud{background:#fdecea;border:1px solid #e6a39b;color:#8a1f11;padding:8px 12px;margin:8px 0;font-weight:600}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 10px;text-align:right}th{background:#f4f4f6}
-td:first-child,th:first-child{text-align:left}.fail,.worse{color:#b3261e;font-weight:600}.pass,.better{color:#1e7b34}
+td:first-child,th:first-child,table.compare td:last-child,table.compare th:last-child,table.headline td{text-align:left}.fail,.worse{color:#b3261e;font-weight:600}.pass,.better{color:#1e7b34}
 .note{color:#666;text-align:left}.warnings li{color:#7a4b00}
 svg.chart{display:block;margin:8px 0;max-width:100%;height:auto;font-size:11px}
 svg .grid{stroke:#eee}svg .axis{stroke:#888;fill:none}svg .tick,svg .legend{fill:#444}svg .axis-label{fill:#555}
@@ -45,9 +45,9 @@ function page(title: string, body: string[]): string {
   ].join('\n');
 }
 
-function table(head: readonly string[] | null, rows: readonly (readonly string[])[]): string {
+function table(head: readonly string[] | null, rows: readonly (readonly string[])[], cls?: string): string {
   const th = head ? `<tr>${head.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>` : '';
-  return `<table>${th}${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</table>`;
+  return `<table${cls ? ` class="${cls}"` : ''}>${th}${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</table>`;
 }
 
 /** Escaped cell text. */
@@ -92,7 +92,7 @@ function headline(r: Report): string {
     ['client event-loop lag p99 / max', `${fmtMs(r.client.eventLoopLagMs.p99)} / ${fmtMs(r.client.eventLoopLagMs.max)}`],
   ];
   if (d.recommendation) rows.push(['recommendation', d.recommendation]);
-  return table(null, rows.map(([k, v]) => [t(k), t(v)]));
+  return table(null, rows.map(([k, v]) => [t(k), t(v)]), 'headline');
 }
 
 function thresholdsSection(r: Report): string[] {
@@ -207,7 +207,7 @@ function runMeta(r: Report): string {
   return (
     `<p class="meta">${t(r.target.embedded ? 'embedded target' : 'target')} <code>${t(r.target.url)}</code> · ` +
     `${t(r.startedAt)} → ${t(r.endedAt)} · ramp ${t(formatDuration(r.phases.rampMs))}, hold ${t(formatDuration(r.phases.holdMs))} · ` +
-    `${r.scenario.connections} connections · ${r.scenario.workers} workers · host ${t(r.environment.host)} · wsload ${t(r.environment.wsload)}</p>`
+    `${r.scenario.connections} connections · ${r.scenario.workers} worker${r.scenario.workers === 1 ? '' : 's'} · host ${t(r.environment.host)} · wsload ${t(r.environment.wsload)}</p>`
   );
 }
 
@@ -274,7 +274,7 @@ export function renderCompareHtml(before: Report, after: Report, comparison: Com
     regress === 0 ? '<p class="better">No regressions.</p>' : `<div class="loud">${regress} regression${regress === 1 ? '' : 's'}: ${t(comparison.regressions.join(', '))}</div>`,
     ...warningsSection(comparison.warnings),
     '<h2>Metrics</h2>',
-    table(['metric', 'before', 'after', 'change', 'verdict', 'note'], rows),
+    table(['metric', 'before', 'after', 'change', 'verdict', 'note'], rows, 'compare'),
     '<h2>Latency distribution</h2>',
     ...(charts.length > 0 ? charts : ['<p class="meta">No latency samples in either report.</p>']),
   ]);

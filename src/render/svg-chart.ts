@@ -57,7 +57,8 @@ export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }
 
-const MARGIN = { left: 64, right: 16, top: 28, bottom: 44 };
+// Room on the right for the last percentile label ("99.999%") centred on the plot's edge.
+const MARGIN = { left: 76, right: 36, top: 28, bottom: 44 };
 
 /** Trims a float for SVG coordinates (2 decimals, no trailing zeros). */
 function n(v: number): string {
@@ -132,9 +133,15 @@ export function lineChart(o: LineChartOptions): string {
   const clampY = (v: number): number => Math.min(o.y.max, Math.max(o.y.min, v));
   const parts = [open(f.width, f.height, o.title, 'line-chart'), axes(f, o.x, o.y, o.title)];
   o.series.forEach((s, i) => {
-    if (s.points.length > 0) {
+    if (s.points.length > 1) {
       const d = s.points.map(([x, y], j) => `${j === 0 ? 'M' : 'L'}${n(f.sx(clampX(x)))},${n(f.sy(clampY(y)))}`).join('');
       parts.push(`<path class="series" d="${d}" fill="none" stroke="${escapeXml(s.color)}" stroke-width="2"><title>${escapeXml(s.name)}</title></path>`);
+    }
+    // A line needs two points; few points (a short run's timeline) are easier to read as dots too.
+    if (s.points.length > 0 && s.points.length <= 30) {
+      for (const [x, y] of s.points) {
+        parts.push(`<circle class="series-point" cx="${n(f.sx(clampX(x)))}" cy="${n(f.sy(clampY(y)))}" r="3" fill="${escapeXml(s.color)}"/>`);
+      }
     }
     if (o.series.length > 1 || s.name !== '') {
       const lx = MARGIN.left + 12 + i * 170;

@@ -281,8 +281,10 @@ function comparabilityWarnings(before: Report, after: Report): string[] {
  * Compares two runs: one row per metric that matters, with before, after, change and a
  * direction-aware verdict. Latency verdicts follow latencyVerdict(); counters are "worse" on any
  * change in the wrong direction (a single lost message is a regression); event-loop lag (no
- * histogram) needs a change above 10% and 5 ms; the idle-timeout estimate is "worse" when it
- * appears or drops by more than its spread (and 5%, and 1 s).
+ * histogram) needs a change above 10% of the smaller value and 5 ms; the idle-timeout estimate is
+ * "worse" when it appears or drops by more than the larger spread (and 5%, and 1 s), "better" when
+ * it disappears or rises as much. Rows of neutral metrics (closes by wsload itself) are always
+ * "same". Swapping the runs flips every verdict.
  */
 export function compare(before: Report, after: Report): Comparison {
   const rows: ComparisonRow[] = [];
