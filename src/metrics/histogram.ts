@@ -62,15 +62,18 @@ const round3 = (us: number): number => Math.round(us) / 1000;
 /** Percentile set in milliseconds, as the report prints it. */
 export function percentiles(h: Histogram): PercentileSet {
   if (h.totalCount === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+  // Percentiles are the top of their bucket; so is max here, as HdrHistogram's getMaxValue and
+  // .hgrm footer report it, so a set never reads p99 > max.
+  const at = (p: number): number => round3(h.getValueAtPercentile(p));
   return {
     count: h.totalCount,
-    min: round3(h.getValueAtPercentile(0)),
+    min: at(0),
     mean: round3(h.mean),
-    p50: round3(h.getValueAtPercentile(50)),
-    p90: round3(h.getValueAtPercentile(90)),
-    p99: round3(h.getValueAtPercentile(99)),
-    p999: round3(h.getValueAtPercentile(99.9)),
-    max: round3(h.maxValue),
+    p50: at(50),
+    p90: at(90),
+    p99: at(99),
+    p999: at(99.9),
+    max: at(100),
   };
 }
 
