@@ -338,7 +338,9 @@ export class SocketPool {
     this.sockets[k] = null;
     const st = this.state[k];
     if (st === CONNECTING) {
-      this.onAttemptFailed(k);
+      // closeAll() aborted this handshake itself: the target never had its chance to fail it.
+      if (this.stopping && this.closingByClient[k] === 1) this.abandonAttempt(k);
+      else this.onAttemptFailed(k);
       return;
     }
     if (st !== OPEN) return;
@@ -382,6 +384,12 @@ export class SocketPool {
     }
     if (this.everOpened[k] === 1 && this.downSince[k] === 0) this.downSince[k] = nowMs();
     this.scheduleReconnect(k);
+  }
+
+  private abandonAttempt(k: number): void {
+    if (this.everOpened[k] === 0 && this.attempt[k] === 0) this.firstAttemptsSettled++;
+    this.release(k);
+    this.state[k] = DONE;
   }
 
   private scheduleReconnect(k: number): void {
@@ -462,7 +470,8 @@ export class SocketPool {
         clearTimeout(t);
         this.reconnectTimers[k] = null;
       }
-      if (this.state[k] === WAITING && this.downSince[k] > 0) {
+      // A reconnect still waiting or mid-handshake: the socket was down until now.
+      if ((this.state[k] === WAITING || this.state[k] === CONNECTING) && this.downSince[k] > 0) {
         this.cohortCounters[this.cohortOfSocket[k]].downMs += now - this.downSince[k];
         this.downSince[k] = 0;
       }
