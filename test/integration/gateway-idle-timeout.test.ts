@@ -50,11 +50,12 @@ describe.each(['nginx', 'haproxy'] as const)('a real %s with a 2 s idle timeout 
     expect(silent.byCause).toEqual({ 'connection-lost': SILENT });
     expect(silent.byCode).toEqual({ '1006': SILENT });
     expect(silent.idleAtCloseMs.count).toBe(SILENT);
-    expect(silent.idleAtCloseMs.min).toBeGreaterThanOrEqual(IDLE_MS * 0.95);
-    expect(silent.idleAtCloseMs.max).toBeLessThanOrEqual(IDLE_MS * 1.05);
+    // Each one near the timeout (nginx's timers may fire a little early: it re-arms them lazily).
+    expect(silent.idleAtCloseMs.min).toBeGreaterThanOrEqual(IDLE_MS * 0.9);
+    expect(silent.idleAtCloseMs.max).toBeLessThanOrEqual(IDLE_MS * 1.1);
     // Silent sockets sent nothing either, and were cut as young as they were idle.
-    expect(silent.sentIdleAtCloseMs.p50).toBeGreaterThanOrEqual(IDLE_MS * 0.95);
-    expect(silent.ageAtCloseMs.p50).toBeGreaterThanOrEqual(IDLE_MS * 0.95);
+    expect(silent.sentIdleAtCloseMs.p50).toBeGreaterThanOrEqual(IDLE_MS * 0.9);
+    expect(silent.ageAtCloseMs.p50).toBeGreaterThanOrEqual(IDLE_MS * 0.9);
 
     // The gateway's timeout read off the idle-at-close distribution.
     const estimate = report.disconnects.idleTimeout;
