@@ -122,6 +122,10 @@ export class Publisher {
       }
       if (this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
     };
+    this.request(url, finish, true);
+  }
+
+  private request(url: string, finish: (failure: string | null) => void, mayRetry: boolean): void {
     const req = (this.secure ? https : http).get(url, this.requestOptions, (res) => {
       const status = res.statusCode ?? 0;
       res.resume();
@@ -132,7 +136,12 @@ export class Publisher {
       finish('timeout');
       req.destroy();
     });
-    req.on('error', (err: NodeJS.ErrnoException) => finish(classifyConnectError(err)));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // A kept-alive connection the server closed just as we reused it fails before the request
+      // reached the server; Node's documented remedy is one retry on a fresh connection.
+      if (mayRetry && req.reusedSocket && err.code === 'ECONNRESET') this.request(url, finish, false);
+      else finish(classifyConnectError(err));
+    });
   }
 
   /** Stops scheduling; resolves when requests in flight have finished (or timed out). */
