@@ -20,6 +20,8 @@ export interface WorkerInit {
 
 /** Counters a worker keeps for one cohort (cumulative since start). */
 export interface CohortCounters {
+  /** Successful handshakes, reconnects included. */
+  opened: number;
   closes: number;
   byCode: Record<string, number>;
   byCause: Record<string, number>;
@@ -27,6 +29,11 @@ export interface CohortCounters {
   reconnects: number;
   downMs: number;
   missedPublishes: number;
+}
+
+/** Zeroed cohort counters. */
+export function emptyCohortCounters(): CohortCounters {
+  return { opened: 0, closes: 0, byCode: {}, byCause: {}, byError: {}, reconnects: 0, downMs: 0, missedPublishes: 0 };
 }
 
 /** Cumulative counters of one worker. */

@@ -18,7 +18,7 @@ import { lookupFor, tlsConnectOptions, type LookupFunction, type TlsConnectOptio
 import { DeliveryTracker } from './delivery-tracker.js';
 import { matchKey, extractSeq } from './seq-extract.js';
 import { socketClosed, socketOpened, type PublishRing } from './publish-ring.js';
-import type { CohortCounters, WorkerCounters } from './protocol.js';
+import { emptyCohortCounters, type CohortCounters, type WorkerCounters } from './protocol.js';
 
 const IDLE = 0;
 const CONNECTING = 1;
@@ -165,7 +165,7 @@ export class SocketPool {
       pingsSent: 0,
       heartbeatsSent: 0,
     };
-    this.cohortCounters = this.cohorts.map(() => ({ closes: 0, byCode: {}, byCause: {}, byError: {}, reconnects: 0, downMs: 0, missedPublishes: 0 }));
+    this.cohortCounters = this.cohorts.map(emptyCohortCounters);
     this.cohortHistograms = this.cohorts.map(() => ({ idleAtClose: createHistogram(), sentIdleAtClose: createHistogram(), ageAtClose: createHistogram() }));
   }
 
@@ -264,6 +264,7 @@ export class SocketPool {
     this.attempt[k] = 0;
     this.counters.opened++;
     this.counters.open++;
+    this.cohortCounters[this.cohortOfSocket[k]].opened++;
     socketOpened(this.ring);
     recordMs(this.histograms.handshake, now - start);
     const tcp = this.tcpAt[k];

@@ -5,7 +5,7 @@
  */
 import { addInto, createHistogram, decodeHistogram, type Histogram } from './histogram.js';
 import { slotOf, type PublishRing } from '../driver/publish-ring.js';
-import type { CohortCounters, LagSummary, WorkerCounters, WorkerMessage } from '../driver/protocol.js';
+import { emptyCohortCounters, type CohortCounters, type LagSummary, type WorkerCounters, type WorkerMessage } from '../driver/protocol.js';
 import type { DeliveryCounters } from '../driver/delivery-tracker.js';
 
 export interface WorkerState {
@@ -164,7 +164,7 @@ export class RunAggregate {
       failures: {},
       delivery: emptyDelivery(),
       messages: 0,
-      cohorts: Array.from({ length: this.cohortCount }, () => ({ closes: 0, byCode: {}, byCause: {}, byError: {}, reconnects: 0, downMs: 0, missedPublishes: 0 })),
+      cohorts: Array.from({ length: this.cohortCount }, emptyCohortCounters),
     };
     for (const w of this.workers) {
       const c = w.counters;
@@ -179,6 +179,7 @@ export class RunAggregate {
       for (const key of Object.keys(t.delivery) as (keyof DeliveryCounters)[]) t.delivery[key] += c.delivery[key];
       w.cohorts?.forEach((cc, i) => {
         const into = t.cohorts[i];
+        into.opened += cc.opened;
         into.closes += cc.closes;
         into.reconnects += cc.reconnects;
         into.downMs += cc.downMs;

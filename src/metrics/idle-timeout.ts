@@ -19,7 +19,7 @@ export interface CohortDrops {
   serverClose: number;
   pingIntervalMs: number | null;
   heartbeatIntervalMs: number | null;
-  /** Sockets that ever opened in this cohort. */
+  /** Handshakes that succeeded in this cohort (0: it never connected, so it cannot have survived). */
   sockets: number;
 }
 

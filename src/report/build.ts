@@ -6,7 +6,7 @@ import { addInto, createHistogram, encodeHistogram, percentiles, type Histogram 
 import { estimateIdleTimeout, type CohortDrops } from '../metrics/idle-timeout.js';
 import type { RunAggregate } from '../metrics/aggregate.js';
 import type { PublisherStats } from '../publisher/publisher.js';
-import type { CohortCounters } from '../driver/protocol.js';
+import { emptyCohortCounters, type CohortCounters } from '../driver/protocol.js';
 import { evaluateThresholds } from './thresholds.js';
 import { describeFailure } from '../metrics/classify.js';
 
@@ -65,7 +65,7 @@ export function buildReport(input: BuildInput): Report {
   const byCohort: Record<string, DisconnectStats> = {};
   const reconnectsByCohort: Record<string, ReconnectStats> = {};
   const drops: CohortDrops[] = [];
-  const sum: CohortCounters = { closes: 0, byCode: {}, byCause: {}, byError: {}, reconnects: 0, downMs: 0, missedPublishes: 0 };
+  const sum: CohortCounters = emptyCohortCounters();
   scenario.cohorts.forEach((cohort, i) => {
     const cc = totals.cohorts[i];
     const idle = h(`idleAtClose:${cohort.name}`) ?? createHistogram();
@@ -89,7 +89,7 @@ export function buildReport(input: BuildInput): Report {
       serverClose: cc.byCause['server-close'] ?? 0,
       pingIntervalMs: cohort.pingIntervalMs,
       heartbeatIntervalMs: cohort.heartbeat?.intervalMs ?? null,
-      sockets: cohort.count,
+      sockets: cc.opened,
     });
   });
   const idleVerdict = estimateIdleTimeout(drops);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RunAggregate } from '../../src/metrics/aggregate.js';
 import { createHistogram, encodeHistogram, recordMs } from '../../src/metrics/histogram.js';
 import { announce, createRing } from '../../src/driver/publish-ring.js';
-import type { WorkerCounters, WorkerMessage } from '../../src/driver/protocol.js';
+import { emptyCohortCounters, type WorkerCounters, type WorkerMessage } from '../../src/driver/protocol.js';
 
 function counters(delivered: number): WorkerCounters {
   return {
@@ -25,7 +25,7 @@ function tick(workerId: number, samples: number[], seqResults: Extract<WorkerMes
     type: 'tick',
     workerId,
     counters: counters(samples.length),
-    cohorts: [{ closes: 0, byCode: {}, byCause: {}, byError: {}, reconnects: 0, downMs: 0, missedPublishes: 0 }],
+    cohorts: [emptyCohortCounters()],
     histograms: samples.length ? { fanout: encodeHistogram(h) } : {},
     seqResults,
     lag: { maxMs: 1, p99Ms: 1, meanMs: 1, intervalMaxMs: 1 },
