@@ -42,6 +42,8 @@ export function runLine(m, ticksPerSecond) {
     held: m.held,
     failed: m.failed,
     publishRate: m.publishRate,
+    published: m.published,
+    publishSkipped: m.publishSkipped,
     rampMs: round(m.rampMs),
     connectRatePerSec: m.rampMs > 0 ? round(m.opened / (m.rampMs / 1000)) : 0,
     rssMb: { afterRamp: round(rssMbAt(m.client, m.holdStartT)), end: round(rssMbBefore(m.client, m.holdEndT)) },
@@ -121,6 +123,7 @@ export function summaryLine(lines) {
     if (l.saturated) notes.push(`${who}: the client saturated (event-loop lag or publish schedule); its latency and throughput are client-bound`);
     if (l.targetCpuPct >= TARGET_BUSY_PCT) notes.push(`${who}: the target used ${l.targetCpuPct}% of a core; deliveries/s are target-bound`);
     if (l.lost > 0) notes.push(`${who}: ${l.lost} deliveries lost`);
+    if (l.publishSkipped > 0) notes.push(`${who}: ${l.publishSkipped} publishes skipped (publish requests backed up), so fewer deliveries were due`);
     if (l.failed > 0) notes.push(`${who}: ${l.failed} connection attempts failed`);
     if (l.held < l.sockets) notes.push(`${who}: held ${l.held} of ${l.sockets} sockets`);
   }

@@ -128,3 +128,13 @@ export function rssSeriesMb(samples, t0, t1, stepMs) {
   for (let t = t0; t <= t1 + 1; t += stepMs) out.push(Math.round(rssMbBefore(samples, t)));
   return out;
 }
+
+/** Sockets in TIME_WAIT on this machine (/proc/net/sockstat), or null when unreadable. */
+export function timeWaitSockets() {
+  try {
+    const m = /^TCP:.*\btw (\d+)/m.exec(readFileSync('/proc/net/sockstat', 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}

@@ -38,6 +38,8 @@ const DEADLINE_MS = 10_000;
  * @property {number} holdStartT
  * @property {number} holdEndT
  * @property {number} held            sockets open at the end of the hold
+ * @property {number} published     publish requests sent
+ * @property {number} publishSkipped publishes due but not sent (the client fell behind its schedule)
  * @property {number} delivered
  * @property {number} lost
  * @property {number} fanoutP50Ms
@@ -91,6 +93,8 @@ export async function runBaseline(spec, ctx) {
     holdStartT: result.holdStartT,
     holdEndT: result.holdEndT,
     held: result.openAtHoldEnd,
+    published: result.published,
+    publishSkipped: 0,
     delivered: result.delivered,
     lost: result.lost,
     fanoutP50Ms: result.fanoutP50Ms,

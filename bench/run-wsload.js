@@ -79,6 +79,8 @@ export async function runWsload(spec, ctx) {
     // openAtEnd is after wsload closed its sockets; what stood at the end of the hold is every
     // handshake that succeeded minus every close it did not make itself.
     held: report.connections.opened - report.disconnects.total,
+    published: report.publish.sent,
+    publishSkipped: report.publish.skipped,
     delivered: report.fanout.delivered,
     lost: report.fanout.lost,
     fanoutP50Ms: report.fanout.latencyMs.p50,

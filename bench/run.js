@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readBenchConfig } from './config.js';
 import { killRunningChildren } from './child.js';
-import { clockTicksPerSecond } from './proc-stats.js';
+import { clockTicksPerSecond, timeWaitSockets } from './proc-stats.js';
 import { runBaseline } from './run-baseline.js';
 import { runWsload } from './run-wsload.js';
 import { runLine, soakLine, summaryLine } from './lines.js';
@@ -22,6 +22,22 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Sockets closed by one run linger in TIME_WAIT and teardown still burns CPU: let them settle.
 const PAUSE_BETWEEN_RUNS_MS = 3000;
+// Ports held in TIME_WAIT by the previous run slow a bound (localAddresses) port search sharply,
+// which would charge one tool for the other's leftovers; the kernel frees them after 60 s.
+const TIME_WAIT_QUIET = 1000;
+const TIME_WAIT_MAX_WAIT_MS = 70_000;
+
+/** Waits (bounded) until few sockets are in TIME_WAIT; returns how many were left. */
+async function waitForTimeWait(note) {
+  const limit = Date.now() + TIME_WAIT_MAX_WAIT_MS;
+  let tw = timeWaitSockets();
+  if (tw !== null && tw >= TIME_WAIT_QUIET) note(`waiting for ${tw} sockets in TIME_WAIT to expire (at most ${TIME_WAIT_MAX_WAIT_MS / 1000} s)`);
+  while (tw !== null && tw >= TIME_WAIT_QUIET && Date.now() < limit) {
+    await sleep(2000);
+    tw = timeWaitSockets();
+  }
+  return tw;
+}
 
 async function main() {
   let cfg;
@@ -87,7 +103,9 @@ async function main() {
       const rate = Math.max(0.1, Math.round(((cfg.publishRates[0] * cfg.sockets) / cfg.largeSockets) * 100) / 100);
       const spec = { ...common, run: 'large', sockets: cfg.largeSockets, publishRate: rate, localAddresses: cfg.localAddresses };
       const from = cfg.localAddresses.length > 0 ? `, from ${cfg.localAddresses.length} local addresses` : '';
+      await waitForTimeWait(note);
       const b = await measure(`baseline large (${cfg.largeSockets} sockets${from})`, async () => runLine(await runBaseline(spec, ctx), ticks));
+      await waitForTimeWait(note);
       const w = await measure(`wsload workers 1 large (${cfg.largeSockets} sockets${from})`, async () => runLine(await runWsload({ ...spec, workers: 1 }, ctx), ticks));
       if (b) lines.push(b);
       if (w) lines.push(w);

@@ -71,6 +71,8 @@ describe('bench lines and summary', () => {
       workers: 1,
       sockets: 10_000,
       publishRate: 5,
+      published: 100,
+      publishSkipped: 0,
       opened: 10_000,
       failed: 0,
       rampMs: o.rampMs,
