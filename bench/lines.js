@@ -2,7 +2,7 @@
  * Turns measured runs into the benchmark's JSON lines, and the wsload/baseline pairs into the
  * summary line checked against issue 2's targets. Pure: no I/O.
  */
-import { cpuPercentBetween, rssMbAt, rssMbBefore, rssSeriesMb } from './proc-stats.js';
+import { connectRateFromFds, cpuPercentBetween, rssMbAt, rssMbBefore, rssSeriesMb } from './proc-stats.js';
 
 /** Issue 2's targets, as ratios wsload / baseline. */
 export const TARGETS = { rss: { max: 1.2 }, connectRate: { min: 0.9 }, cpuPerDelivery: { max: 1.2 } };
@@ -46,6 +46,7 @@ export function runLine(m, ticksPerSecond) {
     publishSkipped: m.publishSkipped,
     rampMs: round(m.rampMs),
     connectRatePerSec: m.rampMs > 0 ? round(m.opened / (m.rampMs / 1000)) : 0,
+    connectRateFromFdsPerSec: round(connectRateFromFds(m.client, m.sockets) ?? 0),
     rssMb: { afterRamp: round(rssMbAt(m.client, m.holdStartT)), end: round(rssMbBefore(m.client, m.holdEndT)) },
     cpuPct: round(cpuPct, 1),
     cpuPer10kDeliveriesPerSec: deliveriesPerSec > 0 ? round(cpuPct / (deliveriesPerSec / 10_000), 2) : null,
@@ -107,7 +108,9 @@ function marginalCpuPer10k(lo, hi) {
 /**
  * The summary line: ratios wsload (workers 1) / baseline against the targets. RSS and connect
  * rate come from the first rate's pair (the ~50k deliveries/s run); CPU per delivery from the
- * pair with the most deliveries/s, where per-delivery cost dominates fixed costs. Lines whose
+ * pair with the most deliveries/s, where per-delivery cost dominates fixed costs. `connectRate`
+ * is what each tool reports (for wsload its report's ramp time, which allPass uses);
+ * `connectRateFromFds` is the same outside view for both (fd count of the process). Lines whose
  * client or target saturated are named, so a saturated client is never read as a slow gateway.
  * @param {ReturnType<typeof runLine>[]} lines
  */
@@ -134,6 +137,7 @@ export function summaryLine(lines) {
     rss: ratio(first.w.rssMb.end, first.b.rssMb.end),
     rssAfterRamp: ratio(first.w.rssMb.afterRamp, first.b.rssMb.afterRamp),
     connectRate: ratio(first.w.connectRatePerSec, first.b.connectRatePerSec),
+    connectRateFromFds: ratio(first.w.connectRateFromFdsPerSec, first.b.connectRateFromFdsPerSec),
     cpuPerDelivery: ratio(busiest.w.cpuPer10kDeliveriesPerSec, busiest.b.cpuPer10kDeliveriesPerSec),
   };
   let marginal = null;
@@ -146,13 +150,19 @@ export function summaryLine(lines) {
   const pass = {
     rss: ratios.rss !== null && ratios.rss <= TARGETS.rss.max,
     connectRate: ratios.connectRate !== null && ratios.connectRate >= TARGETS.connectRate.min,
+    connectRateFromFds: ratios.connectRateFromFds !== null && ratios.connectRateFromFds >= TARGETS.connectRate.min,
     cpuPerDelivery: ratios.cpuPerDelivery !== null && ratios.cpuPerDelivery <= TARGETS.cpuPerDelivery.max,
   };
   return {
     summary: true,
     sockets: first.b.sockets,
     ratios,
-    targets: { rss: `<= ${TARGETS.rss.max}`, connectRate: `>= ${TARGETS.connectRate.min}`, cpuPerDelivery: `<= ${TARGETS.cpuPerDelivery.max}` },
+    targets: {
+      rss: `<= ${TARGETS.rss.max}`,
+      connectRate: `>= ${TARGETS.connectRate.min}`,
+      connectRateFromFds: `>= ${TARGETS.connectRate.min}`,
+      cpuPerDelivery: `<= ${TARGETS.cpuPerDelivery.max}`,
+    },
     pass,
     allPass: pass.rss && pass.connectRate && pass.cpuPerDelivery,
     basis: { rssAndConnect: first.b.run, cpuPerDelivery: busiest.b.run },

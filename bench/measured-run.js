@@ -29,7 +29,7 @@ export async function measureChild(spec) {
   try {
     const startT = Date.now();
     const child = startNode(spec.args(info), { cwd: spec.root, timeoutMs: spec.timeoutMs });
-    const sampler = startSampler([child.pid, target.pid]);
+    const sampler = startSampler([child.pid, target.pid], 250, [child.pid]);
     const stopDuring = spec.during ? spec.during(info, startT) : () => {};
     let exit;
     try {

@@ -2,7 +2,7 @@
  * CPU and memory of another process, read from /proc (Linux). The benchmark samples every load
  * process from outside, the same way for wsload and the baseline, so neither measures itself.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 /**
@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
  * @property {number} t        wall time of the sample (Date.now())
  * @property {number} cpuTicks utime + stime of every thread, in clock ticks
  * @property {number} rssKb    VmRSS
+ * @property {number | null} fds open file descriptors (sockets included), when counted
  */
 
 /** utime + stime (clock ticks) from the text of /proc/<pid>/stat, or null when unparsable. */
@@ -30,14 +31,18 @@ export function parseRssKb(statusText) {
   return m ? Number(m[1]) : null;
 }
 
-/** One sample of a running process, or null once it has exited. @returns {ProcSample | null} */
-export function readProcSample(pid) {
+/**
+ * One sample of a running process, or null once it has exited; `countFds` also counts its open
+ * file descriptors (one per socket), which shows the ramp-up from outside.
+ * @returns {ProcSample | null}
+ */
+export function readProcSample(pid, countFds = false) {
   try {
     const t = Date.now();
     const cpuTicks = parseStatTicks(readFileSync(`/proc/${pid}/stat`, 'utf8'));
     const rssKb = parseRssKb(readFileSync(`/proc/${pid}/status`, 'utf8'));
     if (cpuTicks === null || rssKb === null) return null;
-    return { t, cpuTicks, rssKb };
+    return { t, cpuTicks, rssKb, fds: countFds ? readdirSync(`/proc/${pid}/fd`).length : null };
   } catch {
     return null;
   }
@@ -54,16 +59,18 @@ export function clockTicksPerSecond() {
 }
 
 /**
- * Samples each pid every `intervalMs` until stop(); samples of a pid stop when it exits.
+ * Samples each pid every `intervalMs` until stop(); samples of a pid stop when it exits. File
+ * descriptors are counted for the pids in `fdPids`.
  * @param {number[]} pids
+ * @param {number[]} [fdPids]
  * @returns {{ samples: Map<number, ProcSample[]>, stop(): void }}
  */
-export function startSampler(pids, intervalMs = 250) {
+export function startSampler(pids, intervalMs = 250, fdPids = []) {
   /** @type {Map<number, ProcSample[]>} */
   const samples = new Map(pids.map((pid) => [pid, []]));
   const take = () => {
     for (const pid of pids) {
-      const s = readProcSample(pid);
+      const s = readProcSample(pid, fdPids.includes(pid));
       if (s) samples.get(pid)?.push(s);
     }
   };
@@ -137,4 +144,32 @@ export function timeWaitSockets() {
   } catch {
     return null;
   }
+}
+
+/** Time at which the fd count first reached `level`, interpolated between samples; null if never. */
+function timeFdsReached(samples, level) {
+  for (let i = 0; i < samples.length; i++) {
+    const b = samples[i];
+    if (b.fds === null || b.fds < level) continue;
+    const a = samples[i - 1];
+    if (!a || a.fds === null || b.fds === a.fds) return b.t;
+    return a.t + ((level - a.fds) / (b.fds - a.fds)) * (b.t - a.t);
+  }
+  return null;
+}
+
+/**
+ * Connect rate seen from outside the process: sockets opened per second while its fd count rose
+ * from 5% to 95% of `sockets` above where it started. The same method for every tool, so it does
+ * not depend on when a tool says its ramp began or ended. Null without enough fd samples.
+ * @param {ProcSample[]} samples
+ */
+export function connectRateFromFds(samples, sockets) {
+  const counted = samples.filter((s) => s.fds !== null);
+  if (counted.length < 2 || sockets < 20) return null;
+  const base = counted[0].fds ?? 0;
+  const lo = timeFdsReached(counted, base + 0.05 * sockets);
+  const hi = timeFdsReached(counted, base + 0.95 * sockets);
+  if (lo === null || hi === null || hi <= lo) return null;
+  return (0.9 * sockets) / ((hi - lo) / 1000);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error bench/ is plain JavaScript without declarations
-import { cpuPercentBetween, parseRssKb, parseStatTicks, readProcSample, rssMbAt, rssMbBefore, rssSeriesMb } from '../../bench/proc-stats.js';
+import { connectRateFromFds, cpuPercentBetween, parseRssKb, parseStatTicks, readProcSample, rssMbAt, rssMbBefore, rssSeriesMb } from '../../bench/proc-stats.js';
 // @ts-expect-error bench/ is plain JavaScript without declarations
 import { cpuWindow, runLine, summaryLine } from '../../bench/lines.js';
 // @ts-expect-error bench/ is plain JavaScript without declarations
@@ -10,6 +10,7 @@ interface Sample {
   t: number;
   cpuTicks: number;
   rssKb: number;
+  fds?: number | null;
 }
 
 describe('bench /proc parsing', () => {
@@ -53,6 +54,19 @@ describe('bench CPU and RSS from samples', () => {
     expect(rssMbAt(samples, 1500)).toBe(150);
     expect(rssMbBefore(samples, 4999)).toBe(150);
     expect(rssSeriesMb(samples, 0, 5000, 2500)).toEqual([100, 100, 160]);
+  });
+
+  it('derives the connect rate from the fd count rising, interpolated between samples', () => {
+    // 30 fds at start, then 1000 sockets opened at 2000/s from t=1000 (fds 30 → 1030 by t=1500).
+    const fdSamples: Sample[] = [];
+    for (let t = 0; t <= 3000; t += 250) {
+      const opened = Math.max(0, Math.min(1000, ((t - 1000) / 1000) * 2000));
+      fdSamples.push({ t, cpuTicks: 0, rssKb: 0, fds: 30 + opened });
+    }
+    expect(connectRateFromFds(fdSamples, 1000)).toBeCloseTo(2000, -1);
+    expect(connectRateFromFds(fdSamples.map((x) => ({ ...x, fds: null })), 1000)).toBeNull();
+    // Never reached 95%: no rate rather than a wrong one.
+    expect(connectRateFromFds(fdSamples, 5000)).toBeNull();
   });
 
   it('leaves the first 2 s and last 0.5 s of a long hold out of the CPU window only', () => {
@@ -113,7 +127,7 @@ describe('bench lines and summary', () => {
     expect(s.ratios.connectRate).toBeCloseTo(0.95);
     // At the busiest pair (rate-8): 33 / 30.
     expect(s.ratios.cpuPerDelivery).toBeCloseTo(1.1);
-    expect(s.pass).toEqual({ rss: true, connectRate: true, cpuPerDelivery: true });
+    expect(s.pass).toMatchObject({ rss: true, connectRate: true, cpuPerDelivery: true });
     // Marginal: baseline (30-20)/3 per 10k, wsload (33-26)/3 per 10k.
     expect(s.marginalCpuPer10kDeliveriesPerSec.ratio).toBeCloseTo(0.7);
     expect(s.notes).toEqual([]);
