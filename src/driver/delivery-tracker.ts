@@ -46,19 +46,13 @@ export interface SeqResult {
   lastReceiptMs: number;
 }
 
+/** Zeroed delivery counters. */
+export function emptyDeliveryCounters(): DeliveryCounters {
+  return { delivered: 0, duplicated: 0, outOfOrder: 0, late: 0, unmatched: 0, ineligible: 0, expected: 0, lost: 0, missedPublishes: 0, evaluated: 0 };
+}
+
 export class DeliveryTracker {
-  readonly counters: DeliveryCounters = {
-    delivered: 0,
-    duplicated: 0,
-    outOfOrder: 0,
-    late: 0,
-    unmatched: 0,
-    ineligible: 0,
-    expected: 0,
-    lost: 0,
-    missedPublishes: 0,
-    evaluated: 0,
-  };
+  readonly counters: DeliveryCounters = emptyDeliveryCounters();
   /** Every seq ≤ this has been evaluated. */
   evaluatedUpTo = 0;
   /** Missed publishes per cohort index. */

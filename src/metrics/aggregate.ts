@@ -6,7 +6,7 @@
 import { addInto, createHistogram, decodeHistogram, type Histogram } from './histogram.js';
 import { slotOf, type PublishRing } from '../driver/publish-ring.js';
 import { emptyCohortCounters, type CohortCounters, type LagSummary, type WorkerCounters, type WorkerMessage } from '../driver/protocol.js';
-import type { DeliveryCounters } from '../driver/delivery-tracker.js';
+import { emptyDeliveryCounters, type DeliveryCounters } from '../driver/delivery-tracker.js';
 
 export interface WorkerState {
   workerId: number;
@@ -38,18 +38,6 @@ export interface Totals {
   cohorts: CohortCounters[];
 }
 
-const emptyDelivery = (): DeliveryCounters => ({
-  delivered: 0,
-  duplicated: 0,
-  outOfOrder: 0,
-  late: 0,
-  unmatched: 0,
-  ineligible: 0,
-  expected: 0,
-  lost: 0,
-  missedPublishes: 0,
-  evaluated: 0,
-});
 
 function addCounts(into: Record<string, number>, from: Record<string, number>): void {
   for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
@@ -162,7 +150,7 @@ export class RunAggregate {
       failed: 0,
       open: 0,
       failures: {},
-      delivery: emptyDelivery(),
+      delivery: emptyDeliveryCounters(),
       messages: 0,
       cohorts: Array.from({ length: this.cohortCount }, emptyCohortCounters),
     };

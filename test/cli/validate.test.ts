@@ -1,27 +1,16 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, wsload, type CliResult } from '../helpers/cli.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const bin = join(root, 'bin', 'wsload.js');
 const dir = mkdtempSync(join(tmpdir(), 'wsload-validate-'));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-function wsload(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { cwd: dir, timeout: 20_000 }, (err, stdout, stderr) => {
-      const code = err && typeof err.code === 'number' ? err.code : err ? null : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
+function run(args: string[]): Promise<CliResult> {
+  return wsload(args, { cwd: dir, timeoutMs: 20_000 });
 }
 
 function write(name: string, value: unknown): string {
@@ -32,14 +21,14 @@ function write(name: string, value: unknown): string {
 
 beforeAll(() => {
   // These tests run the built CLI, as users do: `npm test` builds first.
-  if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  assertBuilt();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('wsload validate', () => {
   it('prints one ok line and exits 0 for a valid scenario', async () => {
     write('good.json', { name: 'good', connections: 100, duration: '30s', workers: 2, publish: { rate: 5 } });
-    const r = await wsload(['validate', 'good.json']);
+    const r = await run(['validate', 'good.json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('good.json: ok (100 sockets / 2 workers, hold 30s, publish 5/s)\n');
@@ -47,14 +36,14 @@ describe('wsload validate', () => {
 
   it('says "no publishing" and applies override flags', async () => {
     write('quiet.json', { name: 'quiet', connections: 100, duration: '30s' });
-    const r = await wsload(['validate', 'quiet.json', '--connections', '300', '--duration', '1h30m', '--workers', '3', '--url', 'ws://127.0.0.1:9/ws']);
+    const r = await run(['validate', 'quiet.json', '--connections', '300', '--duration', '1h30m', '--workers', '3', '--url', 'ws://127.0.0.1:9/ws']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('quiet.json: ok (300 sockets / 3 workers, hold 1h30m, no publishing)\n');
   });
 
   it('exits 2 listing every issue with its path, and no stack trace', async () => {
     write('bad.json', { name: 'bad', connections: 0, duration: '30s', publish: { rat: 5 }, cohorts: [{ name: 'a', share: 0.5 }, { name: 'b', share: 2 }] });
-    const r = await wsload(['validate', 'bad.json']);
+    const r = await run(['validate', 'bad.json']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     const lines = r.stderr.trimEnd().split('\n');
@@ -68,31 +57,31 @@ describe('wsload validate', () => {
 
   it('names a bad flag by the flag', async () => {
     write('flag.json', { name: 'flag', connections: 10, duration: '30s' });
-    const r = await wsload(['validate', 'flag.json', '--connections', 'abc']);
+    const r = await run(['validate', 'flag.json', '--connections', 'abc']);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('wsload: flag.json: --connections: expected a positive integer, got "abc"\n');
   });
 
   it('refuses more sockets than this process may open', async () => {
     write('big.json', { name: 'big', connections: 1_000_000, duration: '30s' });
-    const r = await wsload(['validate', 'big.json']);
+    const r = await run(['validate', 'big.json']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/connections: 1000000 sockets need 1000000 open files but this process may open \d+ \(ulimit -n\)/);
   });
 
   it('reports a missing file and broken JSON with exit 2', async () => {
-    const missing = await wsload(['validate', 'nope.json']);
+    const missing = await run(['validate', 'nope.json']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe('wsload: nope.json: cannot read the scenario file (no such file)\n');
     write('broken.json', '{ "name": "x", }');
-    const broken = await wsload(['validate', 'broken.json']);
+    const broken = await run(['validate', 'broken.json']);
     expect(broken.code).toBe(2);
     expect(broken.stderr).toMatch(/^wsload: broken\.json: invalid JSON at line 1, column \d+/);
     expect(broken.stderr).not.toContain('    at ');
   });
 
   it('validates the shipped fanout scenario', async () => {
-    const r = await wsload(['validate', join(root, 'scenarios', 'fanout.json')]);
+    const r = await run(['validate', join(root, 'scenarios', 'fanout.json')]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('ok (2000 sockets / 2 workers, hold 30s, publish 10/s)');
   });

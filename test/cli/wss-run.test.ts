@@ -3,29 +3,23 @@
  * ending TLS for a.aliyun.com in front of the built-in target, the name mapped to 127.0.0.1 by
  * the scenario's `resolve` or by `--resolve`, TLS set by the scenario or by flags.
  */
-import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, wsload, type CliResult } from '../helpers/cli.js';
 import type { Report } from '../../src/report/types.js';
 import { startTarget, type RunningTarget } from '../../src/target/server.js';
 import { makeCertificates, type CertificateSet } from '../helpers/certs.js';
 import { gatewaysAvailable, startHaproxy, type RunningGateway } from '../helpers/gateways.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const bin = join(root, 'bin', 'wsload.js');
 const NAME = 'a.aliyun.com';
 const CONNECTIONS = 20;
 // On CI a missing gateway must fail (startHaproxy throws "haproxy is not installed"), never skip.
 const skip = !gatewaysAvailable().haproxy && !process.env.CI;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let dir: string;
 let certs: CertificateSet;
@@ -33,13 +27,8 @@ let target: RunningTarget;
 let gateway: RunningGateway;
 let mtlsGateway: RunningGateway;
 
-function wsload(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { cwd: dir, timeout: 20_000 }, (err, stdout, stderr) => {
-      const code = err && typeof err.code === 'number' ? err.code : err ? null : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
+function run(args: string[]): Promise<CliResult> {
+  return wsload(args, { cwd: dir, timeoutMs: 20_000 });
 }
 
 /** Writes a scenario for `gateway` into the test directory; `extra` replaces keys. */
@@ -68,7 +57,7 @@ function readReport(file: string): Report {
 const STACK = /\n\s+at /;
 
 beforeAll(async () => {
-  if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  assertBuilt();
   if (skip) return;
   dir = mkdtempSync(join(tmpdir(), 'wsload-wss-cli-'));
   certs = await makeCertificates(join(dir, 'pki'), { name: NAME });
@@ -92,7 +81,7 @@ afterAll(async () => {
 describe.skipIf(skip)('wsload run over wss:// through a TLS-terminating gateway', () => {
   it('succeeds with resolve and tls.ca in the scenario (path relative to the scenario file): exit 0, every delivery', async () => {
     const file = scenario('wss-ok.json', gateway, { resolve: { [NAME]: '127.0.0.1' }, tls: { ca: 'certs/ca.pem' } });
-    const r = await wsload(['run', file, '--out', 'wss-ok.report.json', '--quiet']);
+    const r = await run(['run', file, '--out', 'wss-ok.report.json', '--quiet']);
 
     expect(r.stderr).toBe('wsload: ok\n');
     expect(r.code).toBe(0);
@@ -107,7 +96,7 @@ describe.skipIf(skip)('wsload run over wss:// through a TLS-terminating gateway'
 
   it('without the CA: exit 1, the report is written, one line names "certificate untrusted", no stack trace', async () => {
     const file = scenario('wss-no-ca.json', gateway, { resolve: { [NAME]: '127.0.0.1' } });
-    const r = await wsload(['run', file, '--out', 'wss-no-ca.report.json', '--quiet']);
+    const r = await run(['run', file, '--out', 'wss-no-ca.report.json', '--quiet']);
 
     expect(r.code).toBe(1);
     expect(r.stderr).not.toMatch(STACK);
@@ -118,7 +107,7 @@ describe.skipIf(skip)('wsload run over wss:// through a TLS-terminating gateway'
 
   it('takes --resolve and --ca instead (CA path relative to the current directory)', async () => {
     const file = scenario('wss-bare.json', gateway);
-    const r = await wsload(['run', file, '--resolve', `${NAME}:127.0.0.1`, '--ca', 'certs/ca.pem', '--out', 'wss-flags.report.json', '--quiet']);
+    const r = await run(['run', file, '--resolve', `${NAME}:127.0.0.1`, '--ca', 'certs/ca.pem', '--out', 'wss-flags.report.json', '--quiet']);
 
     expect(r.stderr).toBe('wsload: ok\n');
     expect(r.code).toBe(0);
@@ -130,7 +119,7 @@ describe.skipIf(skip)('wsload run over wss:// through a TLS-terminating gateway'
 
   it('--insecure connects without a CA and the summary says so loudly', async () => {
     const file = scenario('wss-bare2.json', gateway);
-    const r = await wsload(['run', file, '--resolve', `${NAME}:127.0.0.1`, '--insecure', '--out', 'wss-insecure.report.json']);
+    const r = await run(['run', file, '--resolve', `${NAME}:127.0.0.1`, '--insecure', '--out', 'wss-insecure.report.json']);
 
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('!! TLS VERIFICATION DISABLED');
@@ -142,7 +131,7 @@ describe.skipIf(skip)('wsload run over wss:// through a TLS-terminating gateway'
 
   it('--servername the certificate does not name: exit 1 with "host name mismatch"', async () => {
     const file = scenario('wss-sni.json', gateway, { resolve: { [NAME]: '127.0.0.1' }, tls: { ca: 'certs/ca.pem' } });
-    const r = await wsload(['run', file, '--servername', 'b.aliyun.com', '--out', 'wss-sni.report.json', '--quiet']);
+    const r = await run(['run', file, '--servername', 'b.aliyun.com', '--out', 'wss-sni.report.json', '--quiet']);
 
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${CONNECTIONS} host name mismatch`);
@@ -151,11 +140,11 @@ describe.skipIf(skip)('wsload run over wss:// through a TLS-terminating gateway'
 
   it('mutual TLS: --cert/--key connect to a gateway that requires a client certificate; without them exit 1 naming it', async () => {
     const file = scenario('wss-mtls.json', mtlsGateway, { resolve: { [NAME]: '127.0.0.1' }, tls: { ca: 'certs/ca.pem' } });
-    const ok = await wsload(['run', file, '--cert', certs.clientCert, '--key', certs.clientKey, '--out', 'wss-mtls.report.json', '--quiet']);
+    const ok = await run(['run', file, '--cert', certs.clientCert, '--key', certs.clientKey, '--out', 'wss-mtls.report.json', '--quiet']);
     expect(ok.stderr).toBe('wsload: ok\n');
     expect(ok.code).toBe(0);
 
-    const refused = await wsload(['run', file, '--out', 'wss-mtls-none.report.json', '--quiet']);
+    const refused = await run(['run', file, '--out', 'wss-mtls-none.report.json', '--quiet']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`${CONNECTIONS} client certificate required`);
     expect(readReport('wss-mtls-none.report.json').connections.failures).toEqual({ 'client-cert-required': CONNECTIONS });
@@ -165,7 +154,7 @@ describe.skipIf(skip)('wsload run over wss:// through a TLS-terminating gateway'
 describe.skipIf(skip)('wsload validate with TLS and upgrade flags', () => {
   it('accepts every flag on a URL target', async () => {
     const file = scenario('wss-validate.json', gateway);
-    const r = await wsload([
+    const r = await run([
       'validate', file,
       '--ca', 'certs/ca.pem', '--servername', NAME, '--cert', certs.clientCert, '--key', certs.clientKey,
       '--resolve', `${NAME}:127.0.0.1`, '--resolve', 'b.aliyun.com:::1',
@@ -178,7 +167,7 @@ describe.skipIf(skip)('wsload validate with TLS and upgrade flags', () => {
 
   it('exits 2 naming each bad flag, every problem at once', async () => {
     const file = scenario('wss-validate-bad.json', gateway);
-    const r = await wsload(['validate', file, '--resolve', `${NAME}=127.0.0.1`, '--header', 'no colon here', '--ca', 'missing.pem', '--subprotocol', 'a b']);
+    const r = await run(['validate', file, '--resolve', `${NAME}=127.0.0.1`, '--header', 'no colon here', '--ca', 'missing.pem', '--subprotocol', 'a b']);
 
     expect(r.code).toBe(2);
     expect(r.stderr).not.toMatch(STACK);
@@ -192,7 +181,7 @@ describe.skipIf(skip)('wsload validate with TLS and upgrade flags', () => {
 
   it('refuses upgrade options for the embedded target', async () => {
     writeFileSync(join(dir, 'embedded.json'), JSON.stringify({ name: 'embedded', connections: 10, duration: '1s' }));
-    const r = await wsload(['validate', 'embedded.json', '--header', 'X-A: 1']);
+    const r = await run(['validate', 'embedded.json', '--header', 'X-A: 1']);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('wsload: embedded.json: --header: the embedded target takes no upgrade options; expected --url or a target URL in the scenario\n');
   });
@@ -200,7 +189,7 @@ describe.skipIf(skip)('wsload validate with TLS and upgrade flags', () => {
   it('the shipped scenarios/fanout-wss.json validates once its certs/ca.pem exists', async () => {
     const shipped = join(dir, 'fanout-wss.json');
     copyFileSync(join(root, 'scenarios', 'fanout-wss.json'), shipped);
-    const r = await wsload(['validate', 'fanout-wss.json']);
+    const r = await run(['validate', 'fanout-wss.json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^fanout-wss\.json: ok \(/);
