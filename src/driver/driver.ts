@@ -94,7 +94,6 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   let peakRssMb = process.memoryUsage().rss / 1048576;
   let interruptReason: string | null = null;
 
-  const rampStartMs = nowMs() + 20;
   const workers = plans.map((plan) => {
     const init: WorkerInit = {
       workerId: plan.workerId,
@@ -105,7 +104,6 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       maxPending: plan.maxPending,
       ring: ring.buffer,
       ringSize: ring.size,
-      rampStartMs,
       tickMs,
     };
     return new Worker(WORKER_ENTRY, { workerData: init });
@@ -127,10 +125,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       check();
     });
 
+  const ready = new Set<number>();
   options.onWorkersStarted?.(workers);
   workers.forEach((worker, id) => {
     worker.on('message', (msg: WorkerMessage) => {
-      if (msg.type === 'tick') aggregate.onTick(msg);
+      if (msg.type === 'ready') ready.add(id);
+      else if (msg.type === 'tick') aggregate.onTick(msg);
       else if (msg.type === 'fatal') aggregate.markCrashed(id, msg.error.message);
       poke();
     });
@@ -226,7 +226,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   // shorter than a tick (a 500 ms interval got lines every 1 s).
   const liner = timeline ? setInterval(() => writeLine(nowMs()), reportIntervalMs) : null;
 
+  let rampStartMs = nowMs();
   try {
+    // Workers load their modules first; the ramp clock starts when every one of them can dial.
+    await waitFor(() => workers.every((_, id) => ready.has(id) || aggregate.workers[id].crashed !== null) || interrupted(), nowMs() + 30_000);
+    rampStartMs = nowMs();
+    for (const w of workers) w.postMessage({ type: 'start', rampStartMs } satisfies DriverMessage);
     // Ramp: until every socket's first attempt settled. Bounded by the schedule plus handshake timeouts.
     const rampLimit = nowMs() + rampMs(scenario) + scenario.handshakeTimeoutMs * (1 + scenario.connections / scenario.maxPendingHandshakes) + 5000;
     await waitFor(() => aggregate.allRamped || interrupted(), rampLimit);

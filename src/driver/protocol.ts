@@ -13,8 +13,6 @@ export interface WorkerInit {
   maxPending: number;
   ring: SharedArrayBuffer;
   ringSize: number;
-  /** nowMs() at which the ramp starts; socket i is due at rampStartMs + i / connectRate. */
-  rampStartMs: number;
   tickMs: number;
 }
 
@@ -73,9 +71,13 @@ export type WorkerMessage =
       /** All sockets closed and final counts sent: the worker is about to exit. */
       final: boolean;
     }
-  | { type: 'fatal'; workerId: number; error: { name: string; code: string | null; message: string } };
+  | { type: 'fatal'; workerId: number; error: { name: string; code: string | null; message: string } }
+  /** The worker has loaded and waits for 'start'. */
+  | { type: 'ready'; workerId: number };
 
 export type DriverMessage =
+  /** Begin the ramp: socket i is due at rampStartMs + i / connectRate (one clock for all workers). */
+  | { type: 'start'; rampStartMs: number }
   /** Stop publishing-dependent work and, once pending publishes are evaluated (or at `deadlineMs`), close sockets and send the final tick. */
   | { type: 'drain'; lastSeq: number; deadlineAtMs: number }
   /** Close everything now and send the final tick (interrupt). */

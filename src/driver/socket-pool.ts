@@ -49,6 +49,8 @@ export interface PoolConfig {
   cohortOf: number[];
   maxPending: number;
   ring: PublishRing;
+  /** Called once, as soon as every socket's first attempt has settled. */
+  onRamped?: () => void;
 }
 
 /** Histograms per cohort, for disconnect timing. */
@@ -107,6 +109,9 @@ export class SocketPool {
   private readonly lookup: LookupFunction | undefined;
   private readonly keepaliveSockets: number[];
   private firstAttemptsSettled = 0;
+  /** 1 once socket k's first connection attempt has succeeded or failed. */
+  private readonly firstDone: Uint8Array;
+  private readonly onRamped: (() => void) | undefined;
   private stopping = false;
 
   constructor(config: PoolConfig) {
@@ -126,6 +131,8 @@ export class SocketPool {
     this.lookup = lookupFor(scenario.resolve);
 
     const n = this.n;
+    this.firstDone = new Uint8Array(n);
+    this.onRamped = config.onRamped;
     this.openedAt = new Float64Array(n);
     this.everOpened = new Uint8Array(n);
     this.reconnects = new Uint8Array(n);
@@ -177,14 +184,16 @@ export class SocketPool {
   /** Queues the first attempt of local socket k (called on the ramp schedule). */
   start(k: number): void {
     if (this.stopping) {
-      this.noteFirstSettled(k);
+      this.markFirstSettled(k);
       return;
     }
     void this.limit(() => this.connect(k));
   }
 
-  private noteFirstSettled(k: number): void {
-    if (this.everOpened[k] === 0 && this.state[k] !== WAITING) this.firstAttemptsSettled++;
+  private markFirstSettled(k: number): void {
+    if (this.firstDone[k] === 1) return;
+    this.firstDone[k] = 1;
+    if (++this.firstAttemptsSettled === this.n) this.onRamped?.();
   }
 
   private connect(k: number): Promise<void> {
@@ -255,7 +264,6 @@ export class SocketPool {
   onOpen(k: number): void {
     const now = nowMs();
     const start = this.connectStart[k];
-    const firstOpen = this.everOpened[k] === 0;
     this.state[k] = OPEN;
     this.openedAt[k] = now;
     this.everOpened[k] = 1;
@@ -283,7 +291,7 @@ export class SocketPool {
       cc.downMs += now - this.downSince[k];
       this.downSince[k] = 0;
     }
-    if (firstOpen) this.firstAttemptsSettled++;
+    this.markFirstSettled(k);
     this.release(k);
   }
 
@@ -376,8 +384,7 @@ export class SocketPool {
     const reason = this.failure[k] ?? 'other';
     this.counters.failed++;
     this.counters.failures[reason] = (this.counters.failures[reason] ?? 0) + 1;
-    const first = this.everOpened[k] === 0 && this.attempt[k] === 0;
-    if (first) this.firstAttemptsSettled++;
+    this.markFirstSettled(k);
     this.release(k);
     if (this.stopping || this.reconnects[k] === 0) {
       this.state[k] = DONE;
@@ -388,7 +395,7 @@ export class SocketPool {
   }
 
   private abandonAttempt(k: number): void {
-    if (this.everOpened[k] === 0 && this.attempt[k] === 0) this.firstAttemptsSettled++;
+    this.markFirstSettled(k);
     this.release(k);
     this.state[k] = DONE;
   }

@@ -24,6 +24,8 @@ const pool = new SocketPool({
   cohortOf: init.cohortOf,
   maxPending: init.maxPending,
   ring,
+  // Report the end of the ramp at once, not at the next tick: the driver times the ramp by it.
+  onRamped: () => postTick(false),
 });
 const deadlineMs = init.scenario.publish?.deadlineMs ?? 10_000;
 const lag = monitorEventLoopDelay({ resolution: 10 });
@@ -34,18 +36,23 @@ intervalLag.enable();
 let seqResults: SeqResult[] = [];
 let finished = false;
 
-// Ramp: socket i (global) is due at rampStartMs + i / connectRate.
+// Ramp: socket i (global) is due at rampStartMs + i / connectRate, once the driver says start.
 let nextToStart = 0;
+let rampStartMs = 0;
 const perSocketMs = 1000 / init.scenario.connectRate;
-const rampTimer = setInterval(rampTick, 5);
+let rampTimer: NodeJS.Timeout | null = null;
 function rampTick(): void {
   const now = nowMs();
-  while (nextToStart < pool.n && init.rampStartMs + init.indices[nextToStart] * perSocketMs <= now) {
+  while (nextToStart < pool.n && rampStartMs + init.indices[nextToStart] * perSocketMs <= now) {
     pool.start(nextToStart++);
   }
-  if (nextToStart >= pool.n) clearInterval(rampTimer);
+  if (nextToStart >= pool.n && rampTimer) clearInterval(rampTimer);
 }
-rampTick();
+function startRamp(at: number): void {
+  rampStartMs = at;
+  rampTimer = setInterval(rampTick, 5);
+  rampTick();
+}
 
 const keepaliveMs = pool.keepaliveTickMs();
 const keepaliveTimer = keepaliveMs === null ? null : setInterval(() => pool.keepalive(), keepaliveMs);
@@ -119,7 +126,7 @@ const tickTimer = setInterval(() => {
 async function finish(drainUntilSeq: number, drainDeadlineMs: number): Promise<void> {
   if (finished) return;
   finished = true;
-  clearInterval(rampTimer);
+  if (rampTimer) clearInterval(rampTimer);
   // Sockets never started count as settled so the driver does not wait for them.
   while (nextToStart < pool.n) pool.start(nextToStart++);
   await new Promise<void>((resolve) => {
@@ -140,7 +147,10 @@ async function finish(drainUntilSeq: number, drainDeadlineMs: number): Promise<v
 }
 
 port.on('message', (msg: DriverMessage) => {
-  if (msg.type === 'drain') void finish(msg.lastSeq, msg.deadlineAtMs);
+  if (msg.type === 'start') startRamp(msg.rampStartMs);
+  else if (msg.type === 'drain') void finish(msg.lastSeq, msg.deadlineAtMs);
   // Interrupted: evaluate only what is already complete or past its deadline.
   else if (msg.type === 'stop') void finish(Number.MAX_SAFE_INTEGER, 0);
 });
+
+port.postMessage({ type: 'ready', workerId: init.workerId } satisfies WorkerMessage);
