@@ -67,6 +67,10 @@ async function main() {
   const measure = async (label, fn) => {
     if (!first) await sleep(PAUSE_BETWEEN_RUNS_MS);
     first = false;
+    // Every run, not only the large ones: thousands of ports left in TIME_WAIT by the previous
+    // run slow the kernel's port search for the next one (measured: wsload's ramp 3.6 s after the
+    // baseline's run against 2.9 s on a clean machine), charging one tool for the other's leftovers.
+    await waitForTimeWait(note);
     note(`${label} …`);
     const started = Date.now();
     try {
@@ -103,9 +107,7 @@ async function main() {
       const rate = Math.max(0.1, Math.round(((cfg.publishRates[0] * cfg.sockets) / cfg.largeSockets) * 100) / 100);
       const spec = { ...common, run: 'large', sockets: cfg.largeSockets, publishRate: rate, localAddresses: cfg.localAddresses };
       const from = cfg.localAddresses.length > 0 ? `, from ${cfg.localAddresses.length} local addresses` : '';
-      await waitForTimeWait(note);
       const b = await measure(`baseline large (${cfg.largeSockets} sockets${from})`, async () => runLine(await runBaseline(spec, ctx), ticks));
-      await waitForTimeWait(note);
       const w = await measure(`wsload workers 1 large (${cfg.largeSockets} sockets${from})`, async () => runLine(await runWsload({ ...spec, workers: 1 }, ctx), ticks));
       if (b) lines.push(b);
       if (w) lines.push(w);

@@ -9,7 +9,6 @@ import net from 'node:net';
 import tls from 'node:tls';
 import WebSocket from 'ws';
 import pLimit, { type LimitFunction } from 'p-limit';
-import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Scenario, Cohort } from '../scenario/types.js';
 import { nowMs } from '../clock.js';
 import { createHistogram, recordMs, type Histogram } from '../metrics/histogram.js';
@@ -78,6 +77,8 @@ export class SocketPool {
   readonly openedAt: Float64Array;
   readonly everOpened: Uint8Array;
   readonly reconnects: Uint8Array;
+  /** 1 when the socket's cohort sends pings (and so listens for pongs). */
+  private readonly pings: Uint8Array;
   private readonly state: Uint8Array;
   private readonly lastRecv: Float64Array;
   private readonly lastSent: Float64Array;
@@ -136,6 +137,7 @@ export class SocketPool {
     this.openedAt = new Float64Array(n);
     this.everOpened = new Uint8Array(n);
     this.reconnects = new Uint8Array(n);
+    this.pings = new Uint8Array(n);
     this.state = new Uint8Array(n);
     this.lastRecv = new Float64Array(n);
     this.lastSent = new Float64Array(n);
@@ -158,6 +160,7 @@ export class SocketPool {
       const c = this.cohorts[this.cohortOfSocket[k]];
       if (c.reconnect.policy !== 'none') this.reconnects[k] = 1;
       if (c.pingIntervalMs !== null || c.heartbeat !== null) this.keepaliveSockets.push(k);
+      if (c.pingIntervalMs !== null) this.pings[k] = 1;
     }
 
     this.tracker = new DeliveryTracker(n, config.ring, this, this.cohorts.length);
@@ -242,11 +245,11 @@ export class SocketPool {
       this.sockets[k] = ws;
       ws.on('open', wsOnOpen);
       ws.on('message', wsOnMessage);
-      ws.on('pong', wsOnPong);
+      // Listeners cost memory on every one of thousands of sockets: 'pong' only where we ping.
+      if (this.pings[k] === 1) ws.on('pong', wsOnPong);
       ws.on('ping', wsOnPong);
       ws.on('error', wsOnError);
       ws.on('close', wsOnClose);
-      ws.on('unexpected-response', wsOnUnexpectedResponse);
     });
   }
 
@@ -321,14 +324,6 @@ export class SocketPool {
    */
   onSocketError(k: number, err: NodeJS.ErrnoException): void {
     if (this.state[k] === OPEN) this.lastError[k] = err.code ?? 'error';
-  }
-
-  /** @private */
-  onUnexpectedResponse(k: number, ws: WebSocket, res: IncomingMessage): void {
-    this.failure[k] = `http-${res.statusCode ?? 0}`;
-    res.resume();
-    // ws leaves the handshake to us once we listen for this event: abort it so 'close' follows.
-    ws.terminate();
   }
 
   /** @private */
@@ -533,11 +528,6 @@ function wsOnError(this: WebSocket, err: Error): void {
 function wsOnClose(this: WebSocket, code: number): void {
   const ws = this as PooledSocket;
   ws[kPool].onClose(ws[kIndex], code);
-}
-
-function wsOnUnexpectedResponse(this: WebSocket, _req: ClientRequest, res: IncomingMessage): void {
-  const ws = this as PooledSocket;
-  ws[kPool].onUnexpectedResponse(ws[kIndex], ws, res);
 }
 
 interface WatchedSocket extends net.Socket {

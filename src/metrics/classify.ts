@@ -23,6 +23,9 @@ export interface ErrorLike {
 export function classifyConnectError(err: ErrorLike): ConnectFailureReason {
   const code = err.code ?? '';
   const message = err.message ?? '';
+  // ws reports a non-101 answer to the upgrade this way when nobody listens for 'unexpected-response'.
+  const status = /^Unexpected server response: (\d+)/.exec(message);
+  if (status) return `http-${Number(status[1])}`;
   if (code === 'ECONNREFUSED') return 'refused';
   if (code === 'ETIMEDOUT' || /handshake has timed out/i.test(message)) return 'timeout';
   if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(message)) return 'reset';

@@ -1,0 +1,73 @@
+/**
+ * The report consumers on reports of real runs (not fabricated ones): compare tells an injected
+ * latency from noise, thresholds pass and fail on measured values, merge adds two runs exactly.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { compare } from '../../dist/report/compare.js';
+import { mergeReports } from '../../dist/report/merge.js';
+import { evaluateThresholds } from '../../dist/report/thresholds.js';
+import { runExitCode } from '../../dist/cli/commands/run.js';
+import { decodeHistogram } from '../../dist/metrics/histogram.js';
+import { startDelayedTarget, startPublishTarget, type TestTarget } from '../helpers/servers.js';
+import { runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
+import type { Report } from '../../dist/report/types.js';
+
+let targets: TestTarget[] = [];
+afterEach(async () => {
+  await Promise.all(targets.map((t) => t.close()));
+  targets = [];
+});
+
+// 10,000+ deliveries per run, so a p99 verdict has 100 samples above it.
+async function fanoutRun(target: TestTarget, thresholds: Record<string, string> = {}): Promise<Report> {
+  targets.push(target);
+  return runQuietly(
+    scenarioFrom({
+      target: { url: target.wsUrl },
+      connections: 250,
+      connectRate: 5000,
+      duration: '4500ms',
+      workers: 2,
+      publish: { rate: 10, deadline: '2s' },
+      thresholds,
+    }),
+  );
+}
+
+describe('reports of real runs', () => {
+  it('compare calls the p99 of a target that delays every push by 40 ms worse, and the reverse better', async () => {
+    const before = await fanoutRun(await startPublishTarget());
+    const after = await fanoutRun(await startDelayedTarget(40));
+    expect(before.fanout.delivered).toBeGreaterThanOrEqual(10_000);
+    const forward = compare(before, after);
+    const p99 = forward.rows.find((r) => r.metric === 'fanout.p99');
+    expect(p99?.verdict).toBe('worse');
+    expect(forward.regressions).toContain('fanout.p99');
+    const backward = compare(after, before);
+    expect(backward.rows.find((r) => r.metric === 'fanout.p99')?.verdict).toBe('better');
+    expect(compare(before, before).regressions).toEqual([]);
+  });
+
+  it('evaluates thresholds on measured values: a pass, a failure and exit code 3', async () => {
+    const report = await fanoutRun(await startDelayedTarget(30), { 'fanout.p50': '> 25ms', 'fanout.lost': '== 0', 'fanout.p99': '< 20ms' });
+    const byMetric = Object.fromEntries(report.thresholds.map((t) => [t.metric, t]));
+    expect(byMetric['fanout.p50'].pass).toBe(true);
+    expect(byMetric['fanout.lost'].pass).toBe(true);
+    expect(byMetric['fanout.p99'].pass).toBe(false);
+    expect(byMetric['fanout.p99'].actual).toBe(report.fanout.latencyMs.p99);
+    expect(runExitCode(report)).toBe(3);
+    // Re-evaluating the saved report gives the same verdicts.
+    expect(evaluateThresholds(report, report.scenario.thresholds)).toEqual(report.thresholds);
+  });
+
+  it('merges two runs made side by side into exact totals', async () => {
+    const [a, b] = await Promise.all([fanoutRun(await startPublishTarget()), fanoutRun(await startPublishTarget())]);
+    const m = mergeReports([a, b]);
+    expect(m.connections.opened).toBe(a.connections.opened + b.connections.opened);
+    expect(m.fanout.delivered).toBe(a.fanout.delivered + b.fanout.delivered);
+    expect(m.fanout.expected).toBe(a.fanout.expected + b.fanout.expected);
+    expect(m.fanout.latencyMs.count).toBe(a.fanout.latencyMs.count + b.fanout.latencyMs.count);
+    expect(decodeHistogram(m.histograms.fanout).totalCount).toBe(m.fanout.delivered);
+    expect(m.fanout.latencyMs.max).toBe(Math.max(a.fanout.latencyMs.max, b.fanout.latencyMs.max));
+  });
+});
