@@ -50,6 +50,8 @@ export interface PoolConfig {
   ring: PublishRing;
   /** Called once, as soon as every socket's first attempt has settled. */
   onRamped?: () => void;
+  /** Called (coalesced, after the current I/O) when a handshake slot has come free. */
+  onSlotFree?: () => void;
 }
 
 /** Histograms per cohort, for disconnect timing. */
@@ -104,6 +106,9 @@ export class SocketPool {
   private readonly indices: number[];
   private readonly cohorts: Cohort[];
   private readonly limit: LimitFunction;
+  private readonly maxPending: number;
+  private readonly onSlotFree: (() => void) | undefined;
+  private refillScheduled = false;
   private readonly ring: PublishRing;
   private readonly key: Buffer;
   private readonly tlsOptions: TlsConnectOptions | null;
@@ -127,6 +132,8 @@ export class SocketPool {
     this.secure = /^wss:/i.test(config.url);
     this.ring = config.ring;
     this.limit = pLimit(config.maxPending);
+    this.maxPending = config.maxPending;
+    this.onSlotFree = config.onSlotFree;
     this.key = matchKey(scenario.publish?.match ?? 'value');
     this.tlsOptions = this.secure ? tlsConnectOptions(scenario.tls) : null;
     this.lookup = lookupFor(scenario.resolve);
@@ -425,6 +432,26 @@ export class SocketPool {
     const done = this.settle[k];
     this.settle[k] = null;
     if (done) done();
+    if (this.onSlotFree && !this.refillScheduled) {
+      // After p-limit has counted the slot free (it does so a few promise hops later).
+      this.refillScheduled = true;
+      setImmediate(refillFired, this);
+    }
+  }
+
+  /** @private */
+  refill(): void {
+    this.refillScheduled = false;
+    this.onSlotFree?.();
+  }
+
+  /**
+   * Handshake slots not taken by running or queued attempts. The ramp starts sockets only into
+   * free slots, as a hand-written client would: queueing thousands of due sockets in the limiter
+   * at once kept thousands of promises alive through the ramp and measurably slowed it (GC).
+   */
+  get freeSlots(): number {
+    return this.maxPending - this.limit.activeCount - this.limit.pendingCount;
   }
 
   /** Sends due pings and heartbeats; called every keepalive tick. */
@@ -499,6 +526,10 @@ export class SocketPool {
       check();
     });
   }
+}
+
+function refillFired(pool: SocketPool): void {
+  pool.refill();
 }
 
 function reconnectTimerFired(pool: SocketPool, k: number): void {

@@ -26,6 +26,9 @@ const pool = new SocketPool({
   ring,
   // Report the end of the ramp at once, not at the next tick: the driver times the ramp by it.
   onRamped: () => postTick(false),
+  onSlotFree: () => {
+    if (rampTimer) rampTick();
+  },
 });
 const deadlineMs = init.scenario.publish?.deadlineMs ?? 10_000;
 const lag = monitorEventLoopDelay({ resolution: 10 });
@@ -43,10 +46,13 @@ const perSocketMs = 1000 / init.scenario.connectRate;
 let rampTimer: NodeJS.Timeout | null = null;
 function rampTick(): void {
   const now = nowMs();
-  while (nextToStart < pool.n && rampStartMs + init.indices[nextToStart] * perSocketMs <= now) {
+  while (nextToStart < pool.n && pool.freeSlots > 0 && rampStartMs + init.indices[nextToStart] * perSocketMs <= now) {
     pool.start(nextToStart++);
   }
-  if (nextToStart >= pool.n && rampTimer) clearInterval(rampTimer);
+  if (nextToStart >= pool.n && rampTimer) {
+    clearInterval(rampTimer);
+    rampTimer = null;
+  }
 }
 function startRamp(at: number): void {
   rampStartMs = at;
