@@ -6,11 +6,11 @@
 import { Worker } from 'node:worker_threads';
 import { nowMs } from '../clock.js';
 import type { Scenario } from '../scenario/types.js';
-import type { Report, TimelineLine } from '../report/types.js';
+import type { Report } from '../report/types.js';
 import { percentiles } from '../metrics/histogram.js';
 import { RunAggregate } from '../metrics/aggregate.js';
 import { buildReport } from '../report/build.js';
-import { TimelineWriter } from '../report/timeline.js';
+import { TimelineWriter, timelineLine } from '../report/timeline.js';
 import { sidecarPaths } from '../report/write.js';
 import { describeEnvironment } from '../environment.js';
 import { Publisher } from '../publisher/publisher.js';
@@ -191,32 +191,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const writeLine = (now: number): void => {
     if (!timeline) return;
     const totals = aggregate.totals();
-    const open = openCounts(ring).open;
     intervalLagMax = Math.max(intervalLagMax, ...aggregate.workers.map((w) => w.lag.intervalMaxMs));
-    const prev = lastLineTotals;
-    const closesByCause: Record<string, number> = {};
-    totals.cohorts.forEach((c, i) => {
-      for (const [cause, n] of Object.entries(c.byCause)) {
-        const d = n - (prev.cohorts[i].byCause[cause] ?? 0);
-        if (d > 0) closesByCause[cause] = (closesByCause[cause] ?? 0) + d;
-      }
-    });
-    const fan = percentiles(aggregate.intervalFanout);
-    const line: TimelineLine = {
-      t: new Date().toISOString(),
-      elapsedMs: Math.round(now - startMs),
-      open,
-      connects: totals.opened - prev.opened,
-      connectFailures: totals.failed - prev.failed,
-      closes: totals.cohorts.reduce((s, c) => s + c.closes, 0) - prev.cohorts.reduce((s, c) => s + c.closes, 0),
-      closesByCause,
+    const line = timelineLine({
+      prev: lastLineTotals,
+      totals,
+      elapsedMs: now - startMs,
+      open: openCounts(ring).open,
       published: (publisher?.stats.ok ?? 0) - publishedAtLastLine,
-      deliveries: totals.delivery.delivered - prev.delivery.delivered,
-      lost: totals.delivery.lost - prev.delivery.lost,
-      fanoutMs: { p50: fan.p50, p99: fan.p99, max: fan.max, count: fan.count },
-      rssMb: Math.round(process.memoryUsage().rss / 1048576),
-      eventLoopLagMs: Math.round(intervalLagMax * 100) / 100,
-    };
+      fanout: aggregate.intervalFanout,
+      eventLoopLagMs: intervalLagMax,
+    });
     timeline.append(line, aggregate.intervalFanout, (lastLineMs - startMs) / 1000, (now - startMs) / 1000);
     aggregate.intervalFanout.reset();
     publishedAtLastLine = publisher?.stats.ok ?? 0;
