@@ -12,7 +12,7 @@ interface ServeFlags {
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('Run the built-in demo target: page on /, WebSocket on /ws, publish with GET /api?id=8&value=300.')
+    .description('run the built-in demo target: page on /, WebSocket on /ws, publish with GET /api?id=8&value=300')
     .option('--host <host>', 'address to listen on (use 0.0.0.0 to serve your LAN)', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = any free port)', '8888')
     .addHelpText(
