@@ -83,6 +83,3 @@ export type DriverMessage =
   /** Close everything now and send the final tick (interrupt). */
   | { type: 'stop' };
 
-/** Histogram names a worker records; per-cohort disconnect histograms append ":<cohort>". */
-export const WORKER_HISTOGRAMS = ['fanout', 'handshake', 'handshakeTcp', 'handshakeTls', 'handshakeUpgrade'] as const;
-export const COHORT_HISTOGRAMS = ['idleAtClose', 'sentIdleAtClose', 'ageAtClose'] as const;

@@ -18,6 +18,7 @@ import { DeliveryTracker } from './delivery-tracker.js';
 import { matchKey, extractSeq } from './seq-extract.js';
 import { socketClosed, socketOpened, type PublishRing } from './publish-ring.js';
 import { emptyCohortCounters, type CohortCounters, type WorkerCounters } from './protocol.js';
+import type { CohortHistogramKind } from '../report/types.js';
 
 const IDLE = 0;
 const CONNECTING = 1;
@@ -55,11 +56,7 @@ export interface PoolConfig {
 }
 
 /** Histograms per cohort, for disconnect timing. */
-interface CohortHistograms {
-  idleAtClose: Histogram;
-  sentIdleAtClose: Histogram;
-  ageAtClose: Histogram;
-}
+type CohortHistograms = Record<CohortHistogramKind, Histogram>;
 
 export class SocketPool {
   readonly n: number;

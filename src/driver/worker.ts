@@ -11,6 +11,7 @@ import { openRing, head, slotOf } from './publish-ring.js';
 import { SocketPool } from './socket-pool.js';
 import type { SeqResult } from './delivery-tracker.js';
 import type { DriverMessage, WorkerInit, WorkerMessage } from './protocol.js';
+import { COHORT_HISTOGRAMS, cohortHistogramKey } from '../report/types.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort;
@@ -92,9 +93,7 @@ function takeHistograms(): Record<string, string> {
   for (const [name, h] of Object.entries(pool.histograms)) take(name, h);
   init.scenario.cohorts.forEach((c, i) => {
     const ch = pool.cohortHistograms[i];
-    take(`idleAtClose:${c.name}`, ch.idleAtClose);
-    take(`sentIdleAtClose:${c.name}`, ch.sentIdleAtClose);
-    take(`ageAtClose:${c.name}`, ch.ageAtClose);
+    for (const kind of COHORT_HISTOGRAMS) take(cohortHistogramKey(kind, c.name), ch[kind]);
   });
   return out;
 }

@@ -5,7 +5,8 @@
  * config pushes) spread out.
  */
 import type { Histogram } from './histogram.js';
-import type { IdleTimeoutEstimate } from '../report/types.js';
+import type { CloseCause, IdleTimeoutEstimate } from '../report/types.js';
+import type { Cohort } from '../scenario/types.js';
 import { formatDuration } from '../duration.js';
 
 /** What the estimator needs to know about one cohort. */
@@ -21,6 +22,24 @@ export interface CohortDrops {
   heartbeatIntervalMs: number | null;
   /** Handshakes that succeeded in this cohort (0: it never connected, so it cannot have survived). */
   sockets: number;
+}
+
+/** The estimator's view of a cohort, from its scenario entry and what its sockets went through. */
+export function cohortDrops(
+  cohort: Cohort,
+  idleAtClose: Histogram,
+  byCause: Partial<Record<CloseCause, number>>,
+  sockets: number,
+): CohortDrops {
+  return {
+    name: cohort.name,
+    idleAtClose,
+    connectionLost: byCause['connection-lost'] ?? 0,
+    serverClose: byCause['server-close'] ?? 0,
+    pingIntervalMs: cohort.pingIntervalMs,
+    heartbeatIntervalMs: cohort.heartbeat?.intervalMs ?? null,
+    sockets,
+  };
 }
 
 export interface IdleTimeoutVerdict {

@@ -1,9 +1,9 @@
 /** Turns what a run measured into the Report (pure: no I/O). */
 import type { Scenario } from '../scenario/types.js';
 import type { DisconnectStats, PercentileSet, Report, ReconnectStats } from './types.js';
-import { REPORT_FORMAT_VERSION } from './types.js';
+import { REPORT_FORMAT_VERSION, cohortHistogramKey } from './types.js';
 import { addInto, createHistogram, encodeHistogram, percentiles, type Histogram } from '../metrics/histogram.js';
-import { estimateIdleTimeout, type CohortDrops } from '../metrics/idle-timeout.js';
+import { cohortDrops, estimateIdleTimeout, type CohortDrops } from '../metrics/idle-timeout.js';
 import type { RunAggregate } from '../metrics/aggregate.js';
 import type { PublisherStats } from '../publisher/publisher.js';
 import { emptyCohortCounters, type CohortCounters } from '../driver/protocol.js';
@@ -68,9 +68,9 @@ export function buildReport(input: BuildInput): Report {
   const sum: CohortCounters = emptyCohortCounters();
   scenario.cohorts.forEach((cohort, i) => {
     const cc = totals.cohorts[i];
-    const idle = h(`idleAtClose:${cohort.name}`) ?? createHistogram();
-    const sentIdle = h(`sentIdleAtClose:${cohort.name}`) ?? createHistogram();
-    const age = h(`ageAtClose:${cohort.name}`) ?? createHistogram();
+    const idle = h(cohortHistogramKey('idleAtClose', cohort.name)) ?? createHistogram();
+    const sentIdle = h(cohortHistogramKey('sentIdleAtClose', cohort.name)) ?? createHistogram();
+    const age = h(cohortHistogramKey('ageAtClose', cohort.name)) ?? createHistogram();
     addInto(allIdle, idle);
     addInto(allSentIdle, sentIdle);
     addInto(allAge, age);
@@ -82,15 +82,7 @@ export function buildReport(input: BuildInput): Report {
     for (const key of ['byCode', 'byCause', 'byError'] as const) {
       for (const [k, v] of Object.entries(cc[key])) sum[key][k] = (sum[key][k] ?? 0) + v;
     }
-    drops.push({
-      name: cohort.name,
-      idleAtClose: idle,
-      connectionLost: cc.byCause['connection-lost'] ?? 0,
-      serverClose: cc.byCause['server-close'] ?? 0,
-      pingIntervalMs: cohort.pingIntervalMs,
-      heartbeatIntervalMs: cohort.heartbeat?.intervalMs ?? null,
-      sockets: cc.opened,
-    });
+    drops.push(cohortDrops(cohort, idle, cc.byCause, cc.opened));
   });
   const idleVerdict = estimateIdleTimeout(drops);
 

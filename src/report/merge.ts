@@ -5,10 +5,10 @@
  */
 import { UsageError, WsloadError } from '../errors.js';
 import { createHistogram, encodeHistogram, mergeEncoded, percentiles } from '../metrics/histogram.js';
-import { estimateIdleTimeout } from '../metrics/idle-timeout.js';
+import { cohortDrops, estimateIdleTimeout } from '../metrics/idle-timeout.js';
 import { reportHistogram } from './read.js';
 import { evaluateThresholds } from './thresholds.js';
-import type { DisconnectStats, PercentileSet, ReconnectStats, Report } from './types.js';
+import { COHORT_HISTOGRAMS, cohortHistogramKey, type DisconnectStats, type PercentileSet, type ReconnectStats, type Report } from './types.js';
 
 type Counts = Partial<Record<string, number>>;
 
@@ -22,24 +22,25 @@ function sumCounts<T extends Counts>(records: readonly T[]): T {
 
 const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
 
-/** Where a histogram's percentile set lives in the report, by histogram key. */
+/** Histogram key → the percentile set it backs in a report (per-cohort keys are parsed apart). */
+const FIXED_SETS: Record<string, [(r: Report) => PercentileSet, (r: Report, p: PercentileSet) => void]> = {
+  fanout: [(r) => r.fanout.latencyMs, (r, p) => (r.fanout.latencyMs = p)],
+  completion: [(r) => r.fanout.completionMs, (r, p) => (r.fanout.completionMs = p)],
+  handshake: [(r) => r.handshake.latencyMs, (r, p) => (r.handshake.latencyMs = p)],
+  handshakeTcp: [(r) => r.handshake.tcpMs, (r, p) => (r.handshake.tcpMs = p)],
+  handshakeTls: [(r) => r.handshake.tlsMs, (r, p) => (r.handshake.tlsMs = p)],
+  handshakeUpgrade: [(r) => r.handshake.upgradeMs, (r, p) => (r.handshake.upgradeMs = p)],
+  publish: [(r) => r.publish.latencyMs, (r, p) => (r.publish.latencyMs = p)],
+  scheduleLag: [(r) => r.publish.scheduleLagMs, (r, p) => (r.publish.scheduleLagMs = p)],
+  idleAtClose: [(r) => r.disconnects.idleAtCloseMs, (r, p) => (r.disconnects.idleAtCloseMs = p)],
+  sentIdleAtClose: [(r) => r.disconnects.sentIdleAtCloseMs, (r, p) => (r.disconnects.sentIdleAtCloseMs = p)],
+  ageAtClose: [(r) => r.disconnects.ageAtCloseMs, (r, p) => (r.disconnects.ageAtCloseMs = p)],
+};
+
 function setAccessor(key: string): { get: (r: Report) => PercentileSet | undefined; set: (r: Report, p: PercentileSet) => void } | null {
-  const fixed: Record<string, [(r: Report) => PercentileSet, (r: Report, p: PercentileSet) => void]> = {
-    fanout: [(r) => r.fanout.latencyMs, (r, p) => (r.fanout.latencyMs = p)],
-    completion: [(r) => r.fanout.completionMs, (r, p) => (r.fanout.completionMs = p)],
-    handshake: [(r) => r.handshake.latencyMs, (r, p) => (r.handshake.latencyMs = p)],
-    handshakeTcp: [(r) => r.handshake.tcpMs, (r, p) => (r.handshake.tcpMs = p)],
-    handshakeTls: [(r) => r.handshake.tlsMs, (r, p) => (r.handshake.tlsMs = p)],
-    handshakeUpgrade: [(r) => r.handshake.upgradeMs, (r, p) => (r.handshake.upgradeMs = p)],
-    publish: [(r) => r.publish.latencyMs, (r, p) => (r.publish.latencyMs = p)],
-    scheduleLag: [(r) => r.publish.scheduleLagMs, (r, p) => (r.publish.scheduleLagMs = p)],
-    idleAtClose: [(r) => r.disconnects.idleAtCloseMs, (r, p) => (r.disconnects.idleAtCloseMs = p)],
-    sentIdleAtClose: [(r) => r.disconnects.sentIdleAtCloseMs, (r, p) => (r.disconnects.sentIdleAtCloseMs = p)],
-    ageAtClose: [(r) => r.disconnects.ageAtCloseMs, (r, p) => (r.disconnects.ageAtCloseMs = p)],
-  };
-  const f = fixed[key];
+  const f = FIXED_SETS[key];
   if (f) return { get: f[0], set: f[1] };
-  const m = /^(idleAtClose|sentIdleAtClose|ageAtClose):(.+)$/.exec(key);
+  const m = new RegExp(`^(${COHORT_HISTOGRAMS.join('|')}):(.+)$`).exec(key);
   if (!m) return null;
   const field = `${m[1]}Ms` as 'idleAtCloseMs' | 'sentIdleAtCloseMs' | 'ageAtCloseMs';
   const cohort = m[2];
@@ -223,8 +224,8 @@ export function mergeReports(reports: readonly Report[]): Report {
     if (missing > 0) warnings.push(`histogram "${key}" is missing from ${missing} of ${n} reports: its merged percentiles leave those runs out`);
   }
   // Percentile sets with no histogram in any report are combined as well as numbers allow.
-  const cohortKeys = Object.keys(byCohort).flatMap((c) => ['idleAtClose', 'sentIdleAtClose', 'ageAtClose'].map((f) => `${f}:${c}`));
-  for (const key of ['fanout', 'completion', 'handshake', 'handshakeTcp', 'handshakeTls', 'handshakeUpgrade', 'publish', 'scheduleLag', 'idleAtClose', 'sentIdleAtClose', 'ageAtClose', ...cohortKeys]) {
+  const cohortKeys = Object.keys(byCohort).flatMap((c) => COHORT_HISTOGRAMS.map((kind) => cohortHistogramKey(kind, c)));
+  for (const key of [...Object.keys(FIXED_SETS), ...cohortKeys]) {
     if (keys.includes(key)) continue;
     const accessor = setAccessor(key);
     if (!accessor) continue;
@@ -236,15 +237,10 @@ export function mergeReports(reports: readonly Report[]): Report {
   // The same estimator the run used, fed every machine's drops: a timeout seen by a few sockets on
   // each machine may only reach the estimator's minimum sample count once they are put together.
   const verdict = estimateIdleTimeout(
-    merged.scenario.cohorts.map((c) => ({
-      name: c.name,
-      idleAtClose: reportHistogram(merged, `idleAtClose:${c.name}`) ?? createHistogram(),
-      connectionLost: merged.disconnects.byCohort[c.name]?.byCause['connection-lost'] ?? 0,
-      serverClose: merged.disconnects.byCohort[c.name]?.byCause['server-close'] ?? 0,
-      pingIntervalMs: c.pingIntervalMs,
-      heartbeatIntervalMs: c.heartbeat?.intervalMs ?? null,
-      sockets: c.count,
-    })),
+    // Reports keep no per-cohort handshake count, so a cohort's configured size stands in for it.
+    merged.scenario.cohorts.map((c) =>
+      cohortDrops(c, reportHistogram(merged, cohortHistogramKey('idleAtClose', c.name)) ?? createHistogram(), merged.disconnects.byCohort[c.name]?.byCause ?? {}, c.count),
+    ),
   );
   merged.disconnects.idleTimeout = verdict.estimate;
   merged.disconnects.idleTimeoutNote = verdict.note;

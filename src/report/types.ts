@@ -7,6 +7,15 @@ import type { Scenario } from '../scenario/types.js';
 
 export const REPORT_FORMAT_VERSION = 1;
 
+/** Disconnect histograms kept per cohort, under the key "<kind>:<cohort>" in Report.histograms. */
+export const COHORT_HISTOGRAMS = ['idleAtClose', 'sentIdleAtClose', 'ageAtClose'] as const;
+export type CohortHistogramKind = (typeof COHORT_HISTOGRAMS)[number];
+
+/** Key of a per-cohort histogram in Report.histograms. */
+export function cohortHistogramKey(kind: CohortHistogramKind, cohort: string): string {
+  return `${kind}:${cohort}`;
+}
+
 /** Summary of one histogram, in milliseconds. count = 0 gives zeros everywhere. */
 export interface PercentileSet {
   count: number;
