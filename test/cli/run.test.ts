@@ -1,9 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { startFailingPublishTarget, startRejectingTarget, startSilentTarget, type TestTarget } from '../helpers/servers.js';
-import { tempDir } from '../helpers/run-helpers.js';
+import { startFailingPublishTarget, startRejectingTarget, startSilentTarget } from '../helpers/servers.js';
+import { closeAfterEach, tempDir } from '../helpers/run-helpers.js';
 import { wsload } from '../helpers/cli.js';
 import type { Report } from '../../dist/report/types.js';
 
@@ -22,11 +22,7 @@ async function freePortNobodyListensOn(): Promise<number> {
   return port;
 }
 
-let target: TestTarget | null = null;
-afterEach(async () => {
-  await target?.close();
-  target = null;
-});
+const track = closeAfterEach();
 
 describe('wsload run (CLI)', () => {
   it('rejects an invalid scenario with exit 2, the JSON path, and no stack trace', async () => {
@@ -64,7 +60,7 @@ describe('wsload run (CLI)', () => {
   });
 
   it('classifies a 503 on the upgrade as http-503, exits 1 and writes the report', async () => {
-    target = await startRejectingTarget(503);
+    const target = track(await startRejectingTarget(503));
     const dir = tempDir();
     const file = writeScenario(dir, { target: { url: target.wsUrl }, connections: 30, connectRate: 300, duration: '1s' });
     const out = join(dir, 'report.json');
@@ -76,7 +72,7 @@ describe('wsload run (CLI)', () => {
   });
 
   it('classifies handshakes that never complete as timeouts', async () => {
-    target = await startSilentTarget();
+    const target = track(await startSilentTarget());
     const dir = tempDir();
     const file = writeScenario(dir, { target: { url: target.wsUrl }, connections: 10, connectRate: 100, handshakeTimeout: '500ms', duration: '1s' });
     const out = join(dir, 'report.json');
@@ -87,7 +83,7 @@ describe('wsload run (CLI)', () => {
   });
 
   it('counts publishes answered with 500 as failed publishes, not as lost deliveries', async () => {
-    target = await startFailingPublishTarget(500);
+    const target = track(await startFailingPublishTarget(500));
     const dir = tempDir();
     const file = writeScenario(dir, { target: { url: target.wsUrl }, connections: 20, connectRate: 400, duration: '1500ms', publish: { rate: 4, deadline: '1s' } });
     const out = join(dir, 'report.json');

@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 /**
  * Builds scenarios the way a user writes them and runs them through the compiled engine (dist/),
  * which is what `wsload run` executes: worker threads load dist/driver/worker.js.
@@ -26,4 +27,16 @@ export function tempDir(prefix = 'wsload-test-'): string {
 export async function runQuietly(scenario: Scenario, opts: Partial<RunOptions> = {}): Promise<Report> {
   const { report } = await runScenario(scenario, { reportFile: null, tickMs: 200, ...opts });
   return report;
+}
+
+/** Registers an afterEach that closes every server handed to the returned function during a test. */
+export function closeAfterEach(): <T extends { close(): Promise<void> }>(server: T) => T {
+  const open: { close(): Promise<void> }[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+  });
+  return (server) => {
+    open.push(server);
+    return server;
+  };
 }

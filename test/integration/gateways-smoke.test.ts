@@ -95,10 +95,6 @@ function httpGet(url: string, tls?: ClientTls): Promise<{ status: number; body: 
   });
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 afterEach(() => {
   for (const ws of sockets) ws.terminate();
   sockets.clear();

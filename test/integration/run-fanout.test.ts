@@ -1,17 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
-import { startDelayedTarget, startPublishTarget, startSkippingTarget, type TestTarget } from '../helpers/servers.js';
-import { runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
+import { startDelayedTarget, startPublishTarget, startSkippingTarget } from '../helpers/servers.js';
+import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
 
-let target: TestTarget | null = null;
-afterEach(async () => {
-  await target?.close();
-  target = null;
-});
+const track = closeAfterEach();
 
 describe('wsload run: fan-out accounting against real targets', () => {
   it('delivers every published message to every socket, exactly once, over 2 workers', async () => {
-    target = await startPublishTarget();
+    const target = track(await startPublishTarget());
     const scenario = scenarioFrom({
       target: { url: target.wsUrl },
       connections: 600,
@@ -47,7 +43,7 @@ describe('wsload run: fan-out accounting against real targets', () => {
   });
 
   it('measures a target that delays each broadcast by 40 ms as ~40 ms of fan-out latency', async () => {
-    target = await startDelayedTarget(40);
+    const target = track(await startDelayedTarget(40));
     const scenario = scenarioFrom({
       target: { url: target.wsUrl },
       connections: 100,
@@ -65,8 +61,7 @@ describe('wsload run: fan-out accounting against real targets', () => {
 
   it('counts as lost exactly the (socket, publish) pairs the target skipped', async () => {
     // Skip socket i on publish s when (s + i) % 7 === 0: a pattern spread over both workers.
-    target = await startSkippingTarget((seq, socketIndex) => (seq + socketIndex) % 7 === 0);
-    const skipping = target as Awaited<ReturnType<typeof startSkippingTarget>>;
+    const target = track(await startSkippingTarget((seq, socketIndex) => (seq + socketIndex) % 7 === 0));
     const scenario = scenarioFrom({
       target: { url: target.wsUrl },
       connections: 200,
@@ -77,8 +72,8 @@ describe('wsload run: fan-out accounting against real targets', () => {
       publish: { rate: 10, deadline: '1s' },
     });
     const report = await runQuietly(scenario);
-    expect(skipping.skipped()).toBeGreaterThan(0);
-    expect(report.fanout.lost).toBe(skipping.skipped());
+    expect(target.skipped()).toBeGreaterThan(0);
+    expect(report.fanout.lost).toBe(target.skipped());
     expect(report.fanout.delivered + report.fanout.lost).toBe(report.fanout.expected);
     expect(report.fanout.incomplete).toBe(report.fanout.published);
     expect(report.fanout.completionMs.count).toBe(0);

@@ -1,17 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Worker } from 'node:worker_threads';
-import { startPublishTarget, type TestTarget } from '../helpers/servers.js';
-import { runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
+import { startPublishTarget } from '../helpers/servers.js';
+import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
 
-let target: TestTarget | null = null;
-afterEach(async () => {
-  await target?.close();
-  target = null;
-});
+const track = closeAfterEach();
 
 describe('wsload run: faults of the client itself', () => {
   it('survives a worker thread dying mid-run and reports what it measured', async () => {
-    target = await startPublishTarget();
+    const target = track(await startPublishTarget());
     const scenario = scenarioFrom({
       target: { url: target.wsUrl },
       connections: 100,
@@ -43,7 +39,7 @@ describe('wsload run: faults of the client itself', () => {
   });
 
   it('stops early when aborted and marks the report interrupted', async () => {
-    target = await startPublishTarget();
+    const target = track(await startPublishTarget());
     const scenario = scenarioFrom({
       target: { url: target.wsUrl },
       connections: 50,
