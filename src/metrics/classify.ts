@@ -30,7 +30,9 @@ export function classifyConnectError(err: ErrorLike): ConnectFailureReason {
   if (code === 'ETIMEDOUT' || /handshake has timed out/i.test(message)) return 'timeout';
   if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(message)) return 'reset';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'dns';
-  if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL') return 'address-in-use';
+  if (code === 'EADDRINUSE') return 'address-in-use';
+  // A localAddresses entry this machine does not have: not a port shortage.
+  if (code === 'EADDRNOTAVAIL') return 'address-not-available';
   if (code === 'EMFILE' || code === 'ENFILE') return 'too-many-open-files';
   if (CERT_UNTRUSTED.has(code)) return 'cert-untrusted';
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'cert-hostname-mismatch';
@@ -54,6 +56,8 @@ export function describeFailure(reason: string): string {
       return 'host name not found';
     case 'address-in-use':
       return 'no free local port/address (ephemeral ports exhausted?)';
+    case 'address-not-available':
+      return 'source address not on this machine (check localAddresses)';
     case 'too-many-open-files':
       return 'too many open files (ulimit -n)';
     case 'cert-untrusted':

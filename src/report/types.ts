@@ -34,6 +34,8 @@ export type ConnectFailureReason =
   | 'reset'
   | 'dns'
   | 'address-in-use'
+  /** Binding the source address failed (EADDRNOTAVAIL): a localAddresses entry not on this machine. */
+  | 'address-not-available'
   | 'too-many-open-files'
   | 'cert-untrusted'
   | 'cert-hostname-mismatch'

@@ -6,7 +6,7 @@
 import { isIP } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import type { Issue } from '../errors.js';
-import { describeValue, DURATION_PATTERN } from './schema.js';
+import { BAD_HEADER_VALUE, describeValue, DURATION_PATTERN, TOKEN } from './schema.js';
 
 /** Raw flag values as commander hands them over; absent = not given. Repeatable flags are lists. */
 export interface ScenarioOverrides {
@@ -72,10 +72,6 @@ export interface AppliedOverrides {
 }
 
 const POSITIVE_INT = /^\s*\d+\s*$/;
-/** RFC 9110 token: header names and subprotocol names. */
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** What Node refuses in a header value (it would throw for every socket mid-run). */
-const BAD_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 type Json = Record<string, unknown>;
 

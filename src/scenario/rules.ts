@@ -4,12 +4,14 @@
  * limits (open files, ephemeral ports) that otherwise show up mid-run as failures users blame
  * on the server.
  */
-import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import type { Issue } from '../errors.js';
 import { parseDuration } from '../duration.js';
+import { isLocalAddress } from '../net/local-addresses.js';
+import { fillPublishUrl } from '../publisher/publish-url.js';
 import { parseThreshold, thresholdPath } from '../report/thresholds.js';
 import { scenarioFileSchema, type WrittenScenario } from './schema.js';
+import { tlsFileIssues } from './tls-files.js';
 
 /** What the machine allows one wsload process; null = unknown (the check is skipped). */
 export interface MachineLimits {
@@ -17,8 +19,18 @@ export interface MachineLimits {
   ephemeralPorts: number | null;
 }
 
-/** File descriptors kept for wsload itself (workers, publisher sockets, report files, stdio). */
+/** File descriptors kept for wsload itself (publisher sockets, report files, stdio, the embedded target's pipes). */
 export const RESERVED_OPEN_FILES = 256;
+
+/**
+ * File descriptors each worker thread costs on top of its sockets. Measured on Linux (Node 20,
+ * /proc/<pid>/fd during a run with 1 and 16 workers): 4 per worker — its own epoll fd, an eventfd
+ * and the two ends of a pipe for its message port. Doubled for libuv's lazily opened handles.
+ */
+export const OPEN_FILES_PER_WORKER = 8;
+
+/** Most worker threads a scenario may ask for (the schema enforces the same bound). */
+const MAX_WORKERS = 64;
 
 /** Tolerance on the sum of cohort shares (they are written as decimals). */
 const SHARE_EPSILON = 1e-6;
@@ -118,11 +130,58 @@ function tlsIssues(w: PartialScenario, baseDir: string, checkFiles: boolean): Is
     issues.push({ path: `tls.${missing}`, message: `required with tls.${missing === 'cert' ? 'key' : 'cert'}; expected a client certificate and key together` });
   }
   if (checkFiles) {
-    for (const key of ['ca', 'cert', 'key'] as const) {
-      const file = tls[key];
-      if (file === undefined) continue;
-      const abs = resolvePath(baseDir, file);
-      if (!existsSync(abs)) issues.push({ path: `tls.${key}`, message: `file not found: ${abs}; expected a PEM file (paths are relative to the scenario file)` });
+    const abs = (file: string | undefined): string | undefined => (file === undefined ? undefined : resolvePath(baseDir, file));
+    issues.push(...tlsFileIssues({ ca: abs(tls.ca), cert: abs(tls.cert), key: abs(tls.key) }));
+  }
+  return issues;
+}
+
+function localAddressIssues(w: PartialScenario, interfaces: readonly string[] | undefined): Issue[] {
+  if (!interfaces || !w.localAddresses) return [];
+  const issues: Issue[] = [];
+  w.localAddresses.forEach((address, i) => {
+    // Binding an address the machine does not have fails every connect with EADDRNOTAVAIL.
+    if (!isLocalAddress(address, interfaces)) {
+      issues.push({ path: `localAddresses[${i}]`, message: `${address} is not an address of this machine (its interfaces have ${interfaces.join(', ') || 'none'}); expected a local address such as 127.0.0.2` });
+    }
+  });
+  return issues;
+}
+
+/** A URL template filled with one sample value per placeholder must still be a URL: a placeholder in the port takes numbers only. */
+function filledUrlProblem(url: string, schemes: readonly string[]): string | null {
+  try {
+    const u = new URL(url);
+    return schemes.includes(u.protocol) && u.hostname !== '' ? null : 'not a URL of the right scheme';
+  } catch {
+    return 'not a valid URL';
+  }
+}
+
+function urlTemplateIssues(w: PartialScenario): Issue[] {
+  const issues: Issue[] = [];
+  const p = w.publish;
+  if (p && typeof p.url === 'string' && p.ids.length > 0) {
+    const ids = p.ids.map(String);
+    for (const [i, id] of ids.entries()) {
+      if (ids.indexOf(id) !== i) continue;
+      const filled = fillPublishUrl(p.url, [id], 1);
+      const problem = filledUrlProblem(filled, ['http:', 'https:']);
+      if (problem) {
+        issues.push({ path: 'publish.url', message: `with id ${JSON.stringify(id)} (publish.ids[${i}]) it becomes ${JSON.stringify(filled)}, ${problem}; expected every id to give a valid URL (a port takes a number up to 65535)` });
+        break;
+      }
+    }
+  }
+  const t = w.target;
+  if (t && t !== 'embedded' && w.connections !== undefined && t.url.includes('{conn}')) {
+    for (const conn of [0, w.connections - 1]) {
+      const filled = t.url.replaceAll('{conn}', String(conn));
+      const problem = filledUrlProblem(filled, ['ws:', 'wss:']);
+      if (problem) {
+        issues.push({ path: 'target.url', message: `for socket ${conn} it becomes ${JSON.stringify(filled)}, ${problem}; expected every socket index to give a valid URL` });
+        break;
+      }
     }
   }
   return issues;
@@ -135,14 +194,21 @@ function workerIssues(w: PartialScenario): Issue[] {
   return [];
 }
 
-function limitIssues(w: PartialScenario, limits: MachineLimits | undefined): Issue[] {
+/** Open files wsload keeps for itself with `workers` worker threads. */
+export function reservedOpenFiles(workers: number): number {
+  return RESERVED_OPEN_FILES + workers * OPEN_FILES_PER_WORKER;
+}
+
+function limitIssues(w: PartialScenario, limits: MachineLimits | undefined, cpus: number): Issue[] {
   if (!limits || w.connections === undefined) return [];
   const issues: Issue[] = [];
   const n = w.connections;
-  if (limits.openFiles !== null && n > limits.openFiles - RESERVED_OPEN_FILES) {
+  const workers = w.workers ?? Math.min(MAX_WORKERS, Math.max(1, Math.floor(cpus)), n);
+  const reserve = reservedOpenFiles(workers);
+  if (limits.openFiles !== null && n > limits.openFiles - reserve) {
     issues.push({
       path: 'connections',
-      message: `${n} sockets need ${n} open files but this process may open ${limits.openFiles} (ulimit -n); run several wsload processes and \`wsload merge\` their reports (each keeps ${RESERVED_OPEN_FILES} files for itself, so at most ${Math.max(0, limits.openFiles - RESERVED_OPEN_FILES)} sockets per process)`,
+      message: `${n} sockets need ${n} open files but this process may open ${limits.openFiles} (ulimit -n); run several wsload processes and \`wsload merge\` their reports (each keeps ${reserve} files for itself and its ${workers} worker${workers === 1 ? '' : 's'}, so at most ${Math.max(0, limits.openFiles - reserve)} sockets per process)`,
     });
   }
   if (limits.ephemeralPorts !== null) {
@@ -164,11 +230,23 @@ export interface RuleOptions {
   baseDir: string;
   checkFiles: boolean;
   limits?: MachineLimits;
+  /** This machine's interface addresses, to check localAddresses against; unchecked when absent. */
+  interfaces?: readonly string[];
+  /** Default worker count (workers absent from the scenario). */
+  cpus: number;
 }
 
 /** Every cross-key issue among the keys that are valid on their own. */
 export function ruleIssues(w: PartialScenario, opts: RuleOptions): Issue[] {
-  return [...cohortIssues(w), ...allReconnectIssues(w), ...tlsIssues(w, opts.baseDir, opts.checkFiles), ...workerIssues(w), ...limitIssues(w, opts.limits)];
+  return [
+    ...urlTemplateIssues(w),
+    ...cohortIssues(w),
+    ...allReconnectIssues(w),
+    ...tlsIssues(w, opts.baseDir, opts.checkFiles),
+    ...workerIssues(w),
+    ...localAddressIssues(w, opts.interfaces),
+    ...limitIssues(w, opts.limits, opts.cpus),
+  ];
 }
 
 /** A TLS file path as the runtime opens it: absolute, relative to the scenario's directory. */

@@ -14,6 +14,8 @@ export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return value.length === 0 ? '[]' : `an array of ${value.length}`;
   if (value !== null && typeof value === 'object') return Object.keys(value).length === 0 ? '{}' : 'an object';
+  // JSON.stringify writes Infinity (what JSON's 1e400 parses to) and NaN as "null".
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}…` : text;
 }
@@ -31,10 +33,29 @@ function expecting(text: string): { error: ErrorMap } {
 export const DURATION_PATTERN = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
 const DURATION_TEXT = 'a duration like "500ms", "30s", "10m" or "1h30m"';
 
+/**
+ * Longest duration any key may take: 24 days. Node's timers hold at most 2^31 − 1 ms (24.8 days);
+ * a longer one fires after 1 ms instead, so a handshake timeout or ping interval above it would
+ * time out every handshake or flood pings, and "1" followed by 400 zeros parses to Infinity.
+ */
+export const MAX_DURATION_MS = 24 * 86_400_000;
+const MAX_DURATION_TEXT = 'at most "24d"';
+
+/** A duration within bounds (finite, ≤ MAX_DURATION_MS, and > 0 when `positive`). */
+export function durationInRange(text: string, positive: boolean): boolean {
+  const ms = parseDuration(text);
+  return ms !== undefined && Number.isFinite(ms) && ms <= MAX_DURATION_MS && (!positive || ms > 0);
+}
+
 function duration(positive: boolean): z.ZodString {
   const text = positive ? `${DURATION_TEXT}, greater than 0` : DURATION_TEXT;
-  const base = z.string(expecting(text)).regex(DURATION_PATTERN, expecting(text));
-  return positive ? base.refine((s) => (parseDuration(s) ?? 0) > 0, expecting(text)) : base;
+  const range = positive ? `a duration greater than 0 and ${MAX_DURATION_TEXT}` : `a duration ${MAX_DURATION_TEXT}`;
+  return z
+    .string(expecting(text))
+    // abort: a text that is no duration gets one issue, not also the range's.
+    .regex(DURATION_PATTERN, { ...expecting(text), abort: true })
+    .refine((s) => (parseDuration(s) ?? 0) > 0 || !positive, { ...expecting(text), abort: true })
+    .refine((s) => durationInRange(s, positive), expecting(`${range} (longer waits overflow Node's timers)`));
 }
 
 function int(min: number, max?: number): z.ZodNumber {
@@ -51,6 +72,11 @@ const ipAddress = z
   .string(expecting('an IP address like "127.0.0.2" or "::1"'))
   .refine((s) => isIP(s) !== 0, expecting('an IP address like "127.0.0.2" or "::1"'));
 
+/** RFC 9110 token: what a header name or a WebSocket subprotocol name may contain. */
+export const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Characters Node refuses in a header value (CR, LF, other controls): it would throw for every socket mid-run. */
+export const BAD_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
 function isUrlWithScheme(text: string, schemes: readonly string[]): boolean {
   try {
     // Placeholders are not valid in every URL position (a port, say); substitute sample values.
@@ -61,6 +87,12 @@ function isUrlWithScheme(text: string, schemes: readonly string[]): boolean {
   }
 }
 
+/** A "#fragment" is never sent to the server; ws refuses a URL that has one, for every socket. */
+const NO_FRAGMENT = { error: (iss: { input?: unknown }) => `expected a URL without a "#fragment" (it is never sent to the server), got ${describeValue(iss.input)}` };
+const HEADER_NAME_TEXT = "a header name (letters, digits and !#$%&'*+.^_`|~-, no spaces)";
+const HEADER_VALUE_TEXT = 'a header value without CR, LF or other control characters';
+const SUBPROTOCOL_TEXT = "a subprotocol name (letters, digits and !#$%&'*+.^_`|~-, no spaces or commas)";
+
 const WS_URL_TEXT = 'a ws:// or wss:// URL like "ws://127.0.0.1:8080/ws" ("{conn}" is replaced by the socket index)';
 const PUBLISH_URL_TEXT = 'an http:// or https:// URL containing "{seq}" or "{value}", like "http://127.0.0.1:8080/api?id={id}&value={seq}"';
 
@@ -69,14 +101,30 @@ export const targetUrlSchema = z.strictObject(
     url: z
       .string(expecting(WS_URL_TEXT))
       .refine((s) => isUrlWithScheme(s, ['ws:', 'wss:']), expecting(WS_URL_TEXT))
+      .refine((s) => !s.includes('#'), NO_FRAGMENT)
       .describe('WebSocket URL to connect to; "{conn}" is replaced by each socket\'s index (0-based).'),
     headers: z
-      .record(z.string(), z.string(expecting('a header value (string)')), expecting('an object of header name → value'))
+      .record(z.string(), z.string(expecting(HEADER_VALUE_TEXT)).refine((v) => !BAD_HEADER_VALUE.test(v), expecting(HEADER_VALUE_TEXT)), expecting('an object of header name → value'))
+      .superRefine((headers, ctx) => {
+        // Reported per key (path target.headers["Bad Name"]) rather than as zod's "Invalid key in record".
+        for (const name of Object.keys(headers)) {
+          if (!TOKEN.test(name)) ctx.addIssue({ code: 'custom', path: [name], input: name, message: `expected ${HEADER_NAME_TEXT}, got ${describeValue(name)}` });
+        }
+      })
       .default({})
       .describe('Extra HTTP headers sent with every upgrade request (e.g. Authorization, Cookie).'),
-    origin: z.string(expecting('an Origin header value (string)')).optional().describe('Origin header of the upgrade request.'),
+    origin: z
+      .string(expecting('an Origin header value (string)'))
+      .refine((v) => !BAD_HEADER_VALUE.test(v), expecting(`an Origin ${HEADER_VALUE_TEXT}`))
+      .optional().describe('Origin header of the upgrade request.'),
     subprotocols: z
-      .array(nonEmptyString('a subprotocol name'), expecting('an array of subprotocol names'))
+      .array(z.string(expecting(SUBPROTOCOL_TEXT)).regex(TOKEN, expecting(SUBPROTOCOL_TEXT)), expecting('an array of subprotocol names'))
+      .superRefine((names, ctx) => {
+        // ws refuses a duplicated subprotocol when it builds each upgrade request.
+        names.forEach((name, i) => {
+          if (names.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: [i], input: name, message: `expected each subprotocol once, got "${name}" again (also [${names.indexOf(name)}])` });
+        });
+      })
       .default([])
       .describe('WebSocket subprotocols offered in Sec-WebSocket-Protocol.'),
   },
@@ -101,6 +149,7 @@ export const publishSchema = z.strictObject(
     url: z
       .string(expecting(PUBLISH_URL_TEXT))
       .refine((s) => isUrlWithScheme(s, ['http:', 'https:']) && (s.includes('{seq}') || s.includes('{value}')), expecting(PUBLISH_URL_TEXT))
+      .refine((s) => !s.includes('#'), NO_FRAGMENT)
       .nullable()
       .optional()
       .describe('Publish URL template with "{id}" and "{seq}" (or "{value}"); absent or null derives <target origin>/api?id={id}&value={seq}.'),

@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Issue } from '../errors.js';
+import { interfaceAddresses } from '../net/local-addresses.js';
 import { issuesFromZod, fallbackErrorMap } from './issues.js';
 import { normalizeScenario } from './normalize.js';
 import { applyOverrides, attributeToFlag, type ScenarioOverrides } from './overrides.js';
@@ -20,8 +21,10 @@ export interface LoadOptions {
   cpus?: number;
   /** Machine limits to check connections against; unchecked when absent. */
   limits?: MachineLimits;
-  /** Check that TLS files exist (default true). Off for scenarios shipped without their certificates. */
+  /** Check that TLS files exist and parse (default true). Off for scenarios shipped without their certificates. */
   checkFiles?: boolean;
+  /** This machine's addresses for checking localAddresses; default os.networkInterfaces(), null = unchecked. */
+  interfaces?: readonly string[] | null;
 }
 
 /** Validates a parsed scenario value; TLS paths resolve against baseDir (default: cwd). */
@@ -38,10 +41,12 @@ export function validateScenario(value: unknown, opts: LoadOptions & { baseDir?:
   // hide a cohort or limit problem until the next attempt.
   const valid = parsed.success ? parsed.data : parseValidKeys(applied.value);
   issues.push(...thresholdIssues(applied.value.thresholds));
-  issues.push(...ruleIssues(valid, { baseDir, checkFiles: opts.checkFiles !== false, limits: opts.limits }));
+  const interfaces = opts.interfaces === undefined ? interfaceAddresses() : (opts.interfaces ?? undefined);
+  const cpus = opts.cpus ?? availableParallelism();
+  issues.push(...ruleIssues(valid, { baseDir, checkFiles: opts.checkFiles !== false, limits: opts.limits, interfaces, cpus }));
   if (issues.length > 0) return { issues: inDocumentOrder(dedupe(issues), applied.value).map((i) => attributeToFlag(i, applied.flagFor)) };
   if (!parsed.success) return { issues }; // unreachable: a failed parse has issues
-  return { scenario: normalizeScenario(parsed.data, { cpus: opts.cpus ?? availableParallelism(), baseDir }) };
+  return { scenario: normalizeScenario(parsed.data, { cpus, baseDir }) };
 }
 
 /**

@@ -56,13 +56,14 @@ describe('loadScenario', () => {
     ]);
   });
 
-  it('resolves TLS files relative to the scenario file and checks that they exist', async () => {
+  it('resolves TLS files relative to the scenario file and checks that they exist and parse', async () => {
     mkdirSync(join(dir, 'certs'), { recursive: true });
-    writeFileSync(join(dir, 'certs', 'ca.pem'), 'not really a PEM; only existence is checked');
+    writeFileSync(join(dir, 'certs', 'ca.pem'), 'not really a PEM');
     const file = write('tls.json', JSON.stringify({ name: 'tls', connections: 1, duration: '1s', target: { url: 'wss://a.example:8443/ws' }, tls: { ca: 'certs/ca.pem', cert: 'certs/client.pem', key: 'certs/client-key.pem' } }));
     const err = await loadError(file);
-    expect(err.issues.map((i) => i.path)).toEqual(['tls.cert', 'tls.key']);
-    expect(err.issues[0].message).toContain(join(dir, 'certs', 'client.pem'));
+    expect(err.issues.map((i) => i.path)).toEqual(['tls.ca', 'tls.cert', 'tls.key']);
+    expect(err.issues[0].message).toBe(`no certificate in ${join(dir, 'certs', 'ca.pem')}; expected a PEM bundle of "-----BEGIN CERTIFICATE-----" blocks`);
+    expect(err.issues[1].message).toContain(join(dir, 'certs', 'client.pem'));
     const s = await loadScenario(file, { cpus: 1, checkFiles: false });
     expect(s.tls).toMatchObject({ ca: join(dir, 'certs', 'ca.pem'), cert: join(dir, 'certs', 'client.pem') });
   });

@@ -119,9 +119,9 @@ describe('validateScenario: machine limits', () => {
     expect(issue.message).toContain('wsload merge');
   });
 
-  it('keeps 256 files for wsload itself', () => {
-    expect(issues({ ...base, connections: 19_745 }, { limits })[0].path).toBe('connections');
-    expect(ok({ ...base, connections: 19_744 }, { limits }).connections).toBe(19_744);
+  it('keeps 256 files for wsload itself and 8 for each of its 4 workers', () => {
+    expect(issues({ ...base, connections: 19_713 }, { limits })[0].path).toBe('connections');
+    expect(ok({ ...base, connections: 19_712 }, { limits }).connections).toBe(19_712);
   });
 
   it('rejects more sockets than ephemeral ports and suggests localAddresses', () => {

@@ -1,0 +1,79 @@
+/**
+ * Reads and parses the scenario's TLS files at validation, the way the run would load them, so a
+ * directory, an unreadable file, a bundle without certificates or a key that does not match its
+ * certificate is one line naming the key, not a failure of every socket mid-run.
+ */
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
+import type { Issue } from '../errors.js';
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----/g;
+
+/** OpenSSL's reason without its "error:0480006C:PEM routines::" prefix ("no start line"). */
+function reason(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const at = message.lastIndexOf('::');
+  return at >= 0 ? message.slice(at + 2) : message;
+}
+
+/** The file's text, or an issue saying why it cannot be read as a file. */
+function readPem(key: string, file: string): string | Issue {
+  const path = `tls.${key}`;
+  try {
+    if (!statSync(file).isFile()) return { path, message: `${file} is a directory, not a file; expected a PEM file (paths are relative to the scenario file)` };
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { path, message: `file not found: ${file}; expected a PEM file (paths are relative to the scenario file)` };
+    return { path, message: `cannot read ${file} (${code ?? reason(err)}); expected a readable PEM file` };
+  }
+}
+
+function caIssue(file: string, text: string): Issue | null {
+  // Node silently trusts nothing when a CA bundle holds no certificate: every handshake would fail.
+  const blocks = text.match(PEM_CERTIFICATE) ?? [];
+  if (blocks.length === 0) return { path: 'tls.ca', message: `no certificate in ${file}; expected a PEM bundle of "-----BEGIN CERTIFICATE-----" blocks` };
+  for (const [i, block] of blocks.entries()) {
+    try {
+      new X509Certificate(block);
+    } catch (err) {
+      return { path: 'tls.ca', message: `certificate ${i + 1} of ${blocks.length} in ${file} does not parse (${reason(err)}); expected PEM certificates` };
+    }
+  }
+  return null;
+}
+
+function parseIssue(key: 'ca' | 'cert' | 'key', file: string, text: string): Issue | null {
+  try {
+    if (key === 'ca') return caIssue(file, text);
+    if (key === 'cert') new X509Certificate(text);
+    else createPrivateKey(text);
+    return null;
+  } catch (err) {
+    const what = key === 'cert' ? 'a PEM certificate' : 'an unencrypted PEM private key';
+    return { path: `tls.${key}`, message: `${file} does not parse as ${what} (${reason(err)})` };
+  }
+}
+
+/** Issues with the TLS files (absolute paths) of a scenario, in key order ca, cert, key. */
+export function tlsFileIssues(files: { ca?: string; cert?: string; key?: string }): Issue[] {
+  const issues: Issue[] = [];
+  const parsed: { cert?: string; key?: string } = {};
+  for (const key of ['ca', 'cert', 'key'] as const) {
+    const file = files[key];
+    if (file === undefined) continue;
+    const read = readPem(key, file);
+    const issue = typeof read === 'string' ? parseIssue(key, file, read) : read;
+    if (issue) issues.push(issue);
+    else if (key !== 'ca' && typeof read === 'string') parsed[key] = read;
+  }
+  if (parsed.cert !== undefined && parsed.key !== undefined) {
+    try {
+      createSecureContext({ cert: parsed.cert, key: parsed.key });
+    } catch (err) {
+      issues.push({ path: 'tls.key', message: `${files.key ?? 'the key'} is not the private key of tls.cert ${files.cert ?? ''} (${reason(err)})` });
+    }
+  }
+  return issues;
+}
