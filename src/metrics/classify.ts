@@ -13,6 +13,12 @@ const CERT_UNTRUSTED = new Set([
 ]);
 const CERT_EXPIRED = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
 
+/**
+ * What ws says when a 101 answer itself is wrong (it attaches no code): a bad accept key, a missing
+ * Upgrade header, a subprotocol or extension that was not offered.
+ */
+const BAD_UPGRADE = /^(Invalid (Upgrade|Sec-WebSocket-Accept|Sec-WebSocket-Extensions) header|Missing Sec-WebSocket-Accept|Server sent (a subprotocol|an invalid subprotocol|no subprotocol|a Sec-WebSocket-Extensions)|Server indicated an extension)/;
+
 /** An error as Node reports it: a message and, usually, an errno-style code. */
 export interface ErrorLike {
   code?: string;
@@ -26,6 +32,7 @@ export function classifyConnectError(err: ErrorLike): ConnectFailureReason {
   // ws reports a non-101 answer to the upgrade this way when nobody listens for 'unexpected-response'.
   const status = /^Unexpected server response: (\d+)/.exec(message);
   if (status) return `http-${Number(status[1])}`;
+  if (BAD_UPGRADE.test(message)) return 'bad-upgrade';
   if (code === 'ECONNREFUSED') return 'refused';
   if (code === 'ETIMEDOUT' || /handshake has timed out/i.test(message)) return 'timeout';
   if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(message)) return 'reset';
@@ -56,6 +63,8 @@ export function describeFailure(reason: string): string {
       return 'host name not found';
     case 'address-in-use':
       return 'no free local port/address (ephemeral ports exhausted?)';
+    case 'bad-upgrade':
+      return 'invalid 101 answer to the upgrade (wrong Sec-WebSocket-Accept, Upgrade, subprotocol or extension header)';
     case 'address-not-available':
       return 'source address not on this machine (check localAddresses)';
     case 'too-many-open-files':

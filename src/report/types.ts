@@ -43,6 +43,8 @@ export type ConnectFailureReason =
   /** The server asked for a client certificate (mutual TLS) and none was sent. */
   | 'client-cert-required'
   | 'tls-protocol'
+  /** The server answered 101 but wrongly (bad Sec-WebSocket-Accept, a subprotocol not offered…). */
+  | 'bad-upgrade'
   | `http-${number}`
   | 'other';
 

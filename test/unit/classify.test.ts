@@ -14,6 +14,10 @@ describe('classifyConnectError', () => {
     [{ code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }, 'cert-untrusted'],
     [{ code: 'ERR_TLS_CERT_ALTNAME_INVALID' }, 'cert-hostname-mismatch'],
     [{ code: 'CERT_HAS_EXPIRED' }, 'cert-expired'],
+    [{ message: 'Invalid Sec-WebSocket-Accept header' }, 'bad-upgrade'],
+    [{ message: 'Invalid Upgrade header' }, 'bad-upgrade'],
+    [{ message: 'Server sent no subprotocol' }, 'bad-upgrade'],
+    [{ message: 'Server sent an invalid subprotocol' }, 'bad-upgrade'],
     [{ code: 'EWHATEVER' }, 'other'],
   ])('%o → %s', (err, reason) => {
     expect(classifyConnectError(err)).toBe(reason);
