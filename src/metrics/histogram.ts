@@ -87,7 +87,7 @@ export function percentileDistribution(h: Histogram, ticksPerHalfDistance = 5): 
 
 export { hdr as hdrLibrary };
 
-/** Writes an HdrHistogram interval log (.hlog, format 1.2), values reported in ms. */
+/** Writes an HdrHistogram interval log (.hlog, format 1.3 as hdr-histogram-js writes it), values in µs, the max column in ms. */
 export interface HlogWriter {
   interval(h: Histogram, startSec: number, endSec: number): void;
 }

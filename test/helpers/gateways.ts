@@ -77,7 +77,7 @@ export async function startNginx(opts: GatewayOptions): Promise<RunningGateway> 
   const bin = requireBinary('nginx');
   return startWithRetry('nginx', opts, async (dir, port) => {
     const conf = join(dir, 'nginx.conf');
-    const text = nginxConfig(dir, port, opts);
+    const text = nginxConfig(port, opts);
     await writeFile(conf, text);
     // -e: nginx opens its compiled-in error log (/var/log/nginx) before reading the config.
     const args = ['-p', dir, '-c', conf, '-e', join(dir, 'error.log'), '-g', 'daemon off;'];
@@ -103,12 +103,29 @@ export async function startHaproxy(opts: GatewayOptions): Promise<RunningGateway
   });
 }
 
-/** nginx.conf text: every path inside `dir`, /ws upgraded, /api and / proxied as plain HTTP/1.1. */
-export function nginxConfig(dir: string, port: number, opts: GatewayOptions): string {
+/** The gateway configs docs/idle-timeout.md walks through; the configs below are rendered from them. */
+export const GATEWAY_CONFIG_DIR = join(import.meta.dirname, '../../deploy/gateways');
+
+/**
+ * The shipped config `file` with each directive line `from` (compared trimmed, so the comments that
+ * document it do not count) replaced by `to`, at its indentation. A line found other than exactly
+ * once throws: the documented file and the tested one cannot drift apart silently.
+ */
+export function renderGatewayConfig(file: string, edits: readonly (readonly [from: string, to: string | readonly string[]])[]): string {
+  const lines = readFileSync(join(GATEWAY_CONFIG_DIR, file), 'utf8').split('\n');
+  for (const [from, to] of edits) {
+    const at = lines.flatMap((line, i) => (line.trim() === from ? [i] : []));
+    if (at.length !== 1) throw new Error(`deploy/gateways/${file}: expected the line "${from}" once, found it ${at.length} times (the docs and tests rely on it)`);
+    const indent = /^\s*/.exec(lines[at[0]])?.[0] ?? '';
+    lines.splice(at[0], 1, ...(typeof to === 'string' ? [to] : to).map((l) => indent + l));
+  }
+  return lines.join('\n');
+}
+
+/** nginx.conf text from deploy/gateways/nginx.conf; its relative paths land in the `-p` directory. */
+export function nginxConfig(port: number, opts: GatewayOptions): string {
   const { upstream, idleTimeoutMs, tls } = opts;
   const timeout = msDirective(idleTimeoutMs);
-  // Workers default to user nobody, which cannot enter our 0700 temp dir when the master is root.
-  const user = process.getuid?.() === 0 ? 'user root;\n' : '';
   const tlsLines = tls
     ? [
         `ssl_certificate ${tls.certFile};`,
@@ -117,59 +134,18 @@ export function nginxConfig(dir: string, port: number, opts: GatewayOptions): st
         ...(tls.clientCaFile ? [`ssl_client_certificate ${tls.clientCaFile};`, 'ssl_verify_client on;'] : []),
       ]
     : [];
-  return `${user}worker_processes 1;
-pid ${join(dir, 'nginx.pid')};
-error_log ${join(dir, 'error.log')} info;
-
-events {
-  worker_connections 1024;
+  const text = renderGatewayConfig('nginx.conf', [
+    ['listen 127.0.0.1:8080;', `listen ${LOOPBACK}:${port}${tls ? ' ssl' : ''};`],
+    ['server_name _;', [`server_name ${tls ? tls.serverName : '_'};`, ...tlsLines]],
+    ['server 127.0.0.1:8888;', `server ${upstream.host}:${upstream.port};`],
+    ['proxy_read_timeout 5s;', `proxy_read_timeout ${timeout};`],
+    ['proxy_send_timeout 5s;', `proxy_send_timeout ${timeout};`],
+  ]);
+  // Workers default to user nobody, which cannot enter our 0700 temp dir when the master is root.
+  return process.getuid?.() === 0 ? `user root;\n${text}` : text;
 }
 
-http {
-  access_log ${join(dir, 'access.log')};
-  client_body_temp_path ${join(dir, 'client_body')};
-  proxy_temp_path ${join(dir, 'proxy')};
-  fastcgi_temp_path ${join(dir, 'fastcgi')};
-  uwsgi_temp_path ${join(dir, 'uwsgi')};
-  scgi_temp_path ${join(dir, 'scgi')};
-
-  map $http_upgrade $connection_upgrade {
-    default upgrade;
-    ''      close;
-  }
-
-  upstream wsload_target {
-    server ${upstream.host}:${upstream.port};
-  }
-
-  server {
-    listen ${LOOPBACK}:${port}${tls ? ' ssl' : ''};
-    server_name ${tls ? tls.serverName : '_'};
-${tlsLines.map((l) => `    ${l}`).join('\n')}
-
-    location /ws {
-      proxy_pass http://wsload_target;
-      proxy_http_version 1.1;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection $connection_upgrade;
-      proxy_set_header Host $host;
-      # After the upgrade these are the WebSocket idle timeout.
-      proxy_read_timeout ${timeout};
-      proxy_send_timeout ${timeout};
-    }
-
-    location / {
-      proxy_pass http://wsload_target;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $host;
-    }
-  }
-}
-`;
-}
-
-/** haproxy.cfg text: HTTP mode, `timeout tunnel` = idle timeout, stderr logging. */
+/** haproxy.cfg text from deploy/gateways/haproxy.cfg: `timeout tunnel` = idle timeout. */
 export function haproxyConfig(port: number, opts: GatewayOptions, pemFile?: string): string {
   const { upstream, idleTimeoutMs, tls } = opts;
   let bind = `bind ${LOOPBACK}:${port}`;
@@ -181,27 +157,13 @@ export function haproxyConfig(port: number, opts: GatewayOptions, pemFile?: stri
   // client/server stay well above the tunnel timeout so that, once upgraded, only `timeout tunnel`
   // can end an idle WebSocket; before the upgrade they bound a stuck handshake.
   const slow = msDirective(Math.max(30_000, idleTimeoutMs * 4));
-  return `global
-  log stderr format raw local0 info
-  maxconn 4096
-
-defaults
-  mode http
-  log global
-  option httplog
-  timeout connect 2s
-  timeout http-request 10s
-  timeout client ${slow}
-  timeout server ${slow}
-  timeout tunnel ${msDirective(idleTimeoutMs)}
-
-frontend wsload_front
-  ${bind}
-  default_backend wsload_target
-
-backend wsload_target
-  server target ${upstream.host}:${upstream.port}
-`;
+  return renderGatewayConfig('haproxy.cfg', [
+    ['bind 127.0.0.1:8080', bind],
+    ['server target 127.0.0.1:8888', `server target ${upstream.host}:${upstream.port}`],
+    ['timeout client 30s', `timeout client ${slow}`],
+    ['timeout server 30s', `timeout server ${slow}`],
+    ['timeout tunnel 5s', `timeout tunnel ${msDirective(idleTimeoutMs)}`],
+  ]);
 }
 
 interface LaunchPlan {
