@@ -4,6 +4,7 @@
  * limits (open files, ephemeral ports) that otherwise show up mid-run as failures users blame
  * on the server.
  */
+import { isIP } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import type { Issue } from '../errors.js';
 import { parseDuration } from '../duration.js';
@@ -136,13 +137,36 @@ function tlsIssues(w: PartialScenario, baseDir: string, checkFiles: boolean): Is
   return issues;
 }
 
+/** The IP address the sockets dial when validation can know it: the embedded target, an IP literal, or a `resolve` entry. */
+function targetAddress(w: PartialScenario): string | null {
+  if (w.target === undefined) return null;
+  if (w.target === 'embedded') return '127.0.0.1'; // where startEmbeddedTarget listens
+  let host: string;
+  try {
+    host = new URL(w.target.url.replaceAll('{conn}', '0')).hostname.replace(/^\[(.*)\]$/, '$1');
+  } catch {
+    return null; // the schema reports the URL
+  }
+  const mapped = w.resolve?.[host] ?? Object.entries(w.resolve ?? {}).find(([name]) => name.toLowerCase() === host.toLowerCase())?.[1];
+  const address = mapped ?? host;
+  return isIP(address) !== 0 ? address : null;
+}
+
 function localAddressIssues(w: PartialScenario, interfaces: readonly string[] | undefined): Issue[] {
-  if (!interfaces || !w.localAddresses) return [];
+  if (!w.localAddresses) return [];
   const issues: Issue[] = [];
+  const target = targetAddress(w);
+  const targetFamily = target === null ? 0 : isIP(target);
   w.localAddresses.forEach((address, i) => {
     // Binding an address the machine does not have fails every connect with EADDRNOTAVAIL.
-    if (!isLocalAddress(address, interfaces)) {
+    if (interfaces && !isLocalAddress(address, interfaces)) {
       issues.push({ path: `localAddresses[${i}]`, message: `${address} is not an address of this machine (its interfaces have ${interfaces.join(', ') || 'none'}); expected a local address such as 127.0.0.2` });
+      return;
+    }
+    // An IPv6 source towards an IPv4 target (or the reverse) fails every connect with EINVAL.
+    const family = isIP(address.replace(/%.*$/, ''));
+    if (targetFamily !== 0 && family !== 0 && family !== targetFamily) {
+      issues.push({ path: `localAddresses[${i}]`, message: `${address} is IPv${family} but the target address ${target ?? ''} is IPv${targetFamily}; expected IPv${targetFamily} source addresses` });
     }
   });
   return issues;

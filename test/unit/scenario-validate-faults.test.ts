@@ -83,6 +83,9 @@ describe('validateScenario: what the run would choke on', () => {
     { name: 'tls.key of another certificate', value: () => ({ ...base, tls: { cert: certs.clientCert, key: certs.serverKey } }), path: 'tls.key', fragment: 'is not the private key of tls.cert' },
     { name: 'tls.cert naming a directory', value: () => ({ ...base, tls: { cert: 'a-directory', key: certs.clientKey } }), path: 'tls.cert', fragment: 'is a directory' },
     { name: 'local address not on this machine', value: () => ({ ...base, localAddresses: ['127.0.0.2', '192.0.2.7'] }), path: 'localAddresses[1]', fragment: '192.0.2.7 is not an address of this machine (its interfaces have 127.0.0.1, ::1, 10.1.2.3, fe80::1)' },
+    { name: 'IPv6 source address towards an IPv4 target', value: () => ({ ...base, target: { url }, localAddresses: ['127.0.0.2', '::1'] }), path: 'localAddresses[1]', fragment: '::1 is IPv6 but the target address 127.0.0.1 is IPv4; expected IPv4 source addresses' },
+    { name: 'IPv6 source address towards the embedded target', value: () => ({ ...base, localAddresses: ['::1'] }), path: 'localAddresses[0]', fragment: 'is IPv6 but the target address 127.0.0.1 is IPv4' },
+    { name: 'IPv4 source address towards a name resolved to IPv6', value: () => ({ ...base, target: { url: 'ws://a.example:8080/ws' }, resolve: { 'a.example': '::1' }, localAddresses: ['127.0.0.1'] }), path: 'localAddresses[0]', fragment: '127.0.0.1 is IPv4 but the target address ::1 is IPv6' },
     { name: 'IPv6 local address not on this machine', value: () => ({ ...base, localAddresses: ['2001:db8::1'] }), path: 'localAddresses[0]', fragment: 'not an address of this machine' },
   ];
 
@@ -99,7 +102,9 @@ describe('validateScenario: what the run would choke on', () => {
     { name: '{conn} in the path', value: () => ({ ...base, connections: 100_000, target: { url: 'ws://127.0.0.1:8080/ws/{conn}' } }) },
     { name: 'a duration of exactly 24 days', value: () => ({ ...base, duration: '24d' }) },
     { name: 'a readable CA, client cert and its key', value: () => ({ ...base, tls: { ca: certs.caCert, cert: certs.clientCert, key: certs.clientKey } }) },
-    { name: 'loopback range, ::1, wildcard and the machine\'s own addresses', value: () => ({ ...base, localAddresses: ['127.0.0.1', '127.5.6.7', '::1', '0.0.0.0', '10.1.2.3', 'FE80::1'] }) },
+    { name: 'loopback range, wildcard and the machine\'s own IPv4 addresses', value: () => ({ ...base, localAddresses: ['127.0.0.1', '127.5.6.7', '0.0.0.0', '10.1.2.3'] }) },
+    { name: '::1 and the machine\'s own IPv6 addresses towards an IPv6 target', value: () => ({ ...base, target: { url: 'ws://[::1]:8080/ws' }, localAddresses: ['::1', 'FE80::1', '::'] }) },
+    { name: 'any family towards a host name (resolved at run time)', value: () => ({ ...base, target: { url: 'ws://a.example/ws' }, localAddresses: ['::1', '127.0.0.2'] }) },
   ];
 
   it.each(fine)('accepts $name', ({ value }) => {
