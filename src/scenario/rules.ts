@@ -7,11 +7,11 @@
 import { isIP } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import type { Issue } from '../errors.js';
-import { parseDuration } from '../duration.js';
+import { formatDuration, parseDuration } from '../duration.js';
 import { isLocalAddress } from '../net/local-addresses.js';
 import { fillPublishUrl } from '../publisher/publish-url.js';
 import { parseThreshold, thresholdPath } from '../report/thresholds.js';
-import { scenarioFileSchema, type WrittenScenario } from './schema.js';
+import { MAX_DURATION_MS, scenarioFileSchema, type WrittenScenario } from './schema.js';
 import { tlsFileIssues } from './tls-files.js';
 
 /** What the machine allows one wsload process; null = unknown (the check is skipped). */
@@ -211,6 +211,22 @@ function urlTemplateIssues(w: PartialScenario): Issue[] {
   return issues;
 }
 
+/** Bounds that keep every wait of the run finite: the ramp-up and the time between two publishes. */
+function pacingIssues(w: PartialScenario): Issue[] {
+  const issues: Issue[] = [];
+  if (w.connections !== undefined && w.connectRate !== undefined) {
+    const rampMs = (w.connections / w.connectRate) * 1000;
+    if (!(rampMs <= MAX_DURATION_MS)) {
+      const least = w.connections / (MAX_DURATION_MS / 1000);
+      issues.push({ path: 'connectRate', message: `${w.connections} sockets at ${w.connectRate}/s take longer than 24d to connect; expected at least ${least.toPrecision(2)} sockets per second` });
+    }
+  }
+  if (w.publish && !(1000 / w.publish.rate <= MAX_DURATION_MS)) {
+    issues.push({ path: 'publish.rate', message: `one publish every ${formatDuration(1000 / w.publish.rate)} is longer than 24d apart; expected at least ${(1000 / MAX_DURATION_MS).toPrecision(2)} publishes per second` });
+  }
+  return issues;
+}
+
 function workerIssues(w: PartialScenario): Issue[] {
   if (w.workers !== undefined && w.connections !== undefined && w.workers > w.connections) {
     return [{ path: 'workers', message: `expected at most one worker per connection (${w.connections}), got ${w.workers}` }];
@@ -267,6 +283,7 @@ export function ruleIssues(w: PartialScenario, opts: RuleOptions): Issue[] {
     ...cohortIssues(w),
     ...allReconnectIssues(w),
     ...tlsIssues(w, opts.baseDir, opts.checkFiles),
+    ...pacingIssues(w),
     ...workerIssues(w),
     ...localAddressIssues(w, opts.interfaces),
     ...limitIssues(w, opts.limits, opts.cpus),
