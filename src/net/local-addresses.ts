@@ -2,9 +2,14 @@
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 
-/** Addresses of this machine's interfaces, without IPv6 zone ids. */
-export function interfaceAddresses(): string[] {
-  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address));
+/** Addresses of this machine's interfaces; null when the system will not list them (the check is then skipped). */
+export function interfaceAddresses(): string[] | null {
+  try {
+    return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address));
+  } catch {
+    // Some sandboxes refuse the call (uv_interface_addresses); refusing every address would be worse.
+    return null;
+  }
 }
 
 function withoutZone(address: string): string {

@@ -41,7 +41,7 @@ export function validateScenario(value: unknown, opts: LoadOptions & { baseDir?:
   // hide a cohort or limit problem until the next attempt.
   const valid = parsed.success ? parsed.data : parseValidKeys(applied.value);
   issues.push(...thresholdIssues(applied.value.thresholds));
-  const interfaces = opts.interfaces === undefined ? interfaceAddresses() : (opts.interfaces ?? undefined);
+  const interfaces = (opts.interfaces === undefined ? interfaceAddresses() : opts.interfaces) ?? undefined;
   const cpus = opts.cpus ?? availableParallelism();
   issues.push(...ruleIssues(valid, { baseDir, checkFiles: opts.checkFiles !== false, limits: opts.limits, interfaces, cpus }));
   if (issues.length > 0) return { issues: inDocumentOrder(dedupe(issues), applied.value).map((i) => attributeToFlag(i, applied.flagFor)) };
