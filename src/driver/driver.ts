@@ -235,7 +235,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       holdStartMs = nowMs();
       if (scenario.publish && publishUrl) {
         publisher = new Publisher(scenario, publishUrl, ring);
-        publisher.start();
+        publisher.start(holdStartMs);
       }
       await waitFor(interrupted, holdStartMs + scenario.durationMs);
     }

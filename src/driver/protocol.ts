@@ -37,7 +37,10 @@ export function emptyCohortCounters(): CohortCounters {
 /** Cumulative counters of one worker. */
 export interface WorkerCounters {
   attempts: number;
+  /** Successful handshakes, reconnects included. */
   opened: number;
+  /** Successful first handshakes (a socket's first open). */
+  firstOpened: number;
   failed: number;
   failures: Record<string, number>;
   open: number;

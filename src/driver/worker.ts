@@ -45,10 +45,12 @@ let nextToStart = 0;
 let rampStartMs = 0;
 const perSocketMs = 1000 / init.scenario.connectRate;
 let rampTimer: NodeJS.Timeout | null = null;
+const dueAt = (k: number): number => rampStartMs + init.indices[k] * perSocketMs;
 function rampTick(): void {
   const now = nowMs();
-  while (nextToStart < pool.n && pool.freeSlots > 0 && rampStartMs + init.indices[nextToStart] * perSocketMs <= now) {
-    pool.start(nextToStart++);
+  while (nextToStart < pool.n && pool.freeSlots > 0 && dueAt(nextToStart) <= now) {
+    pool.start(nextToStart, dueAt(nextToStart));
+    nextToStart++;
   }
   if (nextToStart >= pool.n && rampTimer) {
     clearInterval(rampTimer);

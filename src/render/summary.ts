@@ -1,7 +1,7 @@
 /** The terminal summary of a finished run (printed after `wsload run` and by `wsload report`). */
 import { formatDuration } from '../duration.js';
 import { lookupMetric } from '../metrics/names.js';
-import type { CloseCause, DisconnectStats, Report } from '../report/types.js';
+import type { CloseCause, DisconnectStats, PercentileSet, Report } from '../report/types.js';
 import { fmtCount, fmtCounts, fmtLatency, fmtMs, fmtPct, newTable, painter, wrap, type Paint } from './format.js';
 
 /** Options of renderSummary. */
@@ -39,9 +39,19 @@ function header(r: Report, paint: Paint): string[] {
 
 function connections(r: Report, color: boolean): string[] {
   const c = r.connections;
-  const t = newTable(['target', 'opened', 'failed', 'peak open', 'open at end', 'handshake p50', 'handshake p99'], color);
-  t.push([fmtCount(c.target), fmtCount(c.opened), fmtCount(c.failed), fmtCount(c.peakOpen), fmtCount(c.openAtEnd), fmtLatency(r.handshake.latencyMs, 'p50'), fmtLatency(r.handshake.latencyMs, 'p99')]);
-  const out = ['Connections', t.toString()];
+  const first = c.firstOpened ?? Math.max(0, c.opened - r.reconnects.total);
+  const t = newTable(['target', 'first opened', 'reconnected', 'failed', 'peak open', 'open at end', 'handshake p50', 'handshake p99'], color);
+  t.push([fmtCount(c.target), fmtCount(first), fmtCount(c.opened - first), fmtCount(c.failed), fmtCount(c.peakOpen), fmtCount(c.openAtEnd), fmtLatency(r.handshake.latencyMs, 'p50'), fmtLatency(r.handshake.latencyMs, 'p99')]);
+  const out = ['Connections (handshake: first connects, from when each socket was due on the ramp)', t.toString()];
+  const hs = r.handshake;
+  if (hs.queueMs && hs.queueMs.count > 0) {
+    const part = (name: string, p: PercentileSet | undefined): string | null => (p && p.count > 0 ? `${name} ${fmtLatency(p, 'p99')}` : null);
+    const parts = [part('queue', hs.queueMs), part('dns', hs.dnsMs), part('tcp', hs.tcpMs), part('tls', hs.tlsMs), part('upgrade', hs.upgradeMs)].filter((x): x is string => x !== null);
+    out.push(`  handshake p99 by part: ${parts.join(', ')}`);
+  }
+  if (hs.reconnectMs && hs.reconnectMs.count > 0) {
+    out.push(`  reconnect handshakes (from when due): p50 ${fmtLatency(hs.reconnectMs, 'p50')}, p99 ${fmtLatency(hs.reconnectMs, 'p99')}, ${fmtCount(hs.reconnectMs.count)} samples`);
+  }
   if (c.failed > 0) out.push(`  failed by reason: ${fmtCounts(c.failures)}`);
   return out;
 }

@@ -133,6 +133,7 @@ export function buildReport(input: BuildInput): Report {
     connections: {
       target: scenario.connections,
       opened: totals.opened,
+      firstOpened: totals.firstOpened,
       failed: totals.failed,
       peakOpen: input.peakOpen,
       openAtEnd: input.openAtEnd,
@@ -140,9 +141,12 @@ export function buildReport(input: BuildInput): Report {
     },
     handshake: {
       latencyMs: pct(h('handshake')),
+      queueMs: pct(h('handshakeQueue')),
+      dnsMs: pct(h('handshakeDns')),
       tcpMs: pct(h('handshakeTcp')),
       tlsMs: pct(h('handshakeTls')),
       upgradeMs: pct(h('handshakeUpgrade')),
+      reconnectMs: pct(h('handshakeReconnect')),
     },
     fanout: {
       published: publisher ? publisher.ok : 0,

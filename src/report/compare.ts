@@ -74,7 +74,7 @@ const FAMILIES: Record<string, { histogram: string; set: (r: Report) => Percenti
 
 /** Rows in the order they are shown; latency rows name a family and aggregation. */
 const LAYOUT: readonly (string | { family: keyof typeof FAMILIES; agg: Aggregation })[] = [
-  'connections.opened',
+  'connections.firstOpened',
   'connections.failed',
   { family: 'handshake', agg: 'p99' },
   { family: 'fanout', agg: 'p50' },

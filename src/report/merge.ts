@@ -22,11 +22,16 @@ function sumCounts<T extends Counts>(records: readonly T[]): T {
 
 const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
 
+const EMPTY_SET: PercentileSet = { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+
 /** Histogram key → the percentile set it backs in a report (per-cohort keys are parsed apart). */
 const FIXED_SETS: Record<string, [(r: Report) => PercentileSet, (r: Report, p: PercentileSet) => void]> = {
   fanout: [(r) => r.fanout.latencyMs, (r, p) => (r.fanout.latencyMs = p)],
   completion: [(r) => r.fanout.completionMs, (r, p) => (r.fanout.completionMs = p)],
   handshake: [(r) => r.handshake.latencyMs, (r, p) => (r.handshake.latencyMs = p)],
+  handshakeQueue: [(r) => r.handshake.queueMs ?? EMPTY_SET, (r, p) => (r.handshake.queueMs = p)],
+  handshakeDns: [(r) => r.handshake.dnsMs ?? EMPTY_SET, (r, p) => (r.handshake.dnsMs = p)],
+  handshakeReconnect: [(r) => r.handshake.reconnectMs ?? EMPTY_SET, (r, p) => (r.handshake.reconnectMs = p)],
   handshakeTcp: [(r) => r.handshake.tcpMs, (r, p) => (r.handshake.tcpMs = p)],
   handshakeTls: [(r) => r.handshake.tlsMs, (r, p) => (r.handshake.tlsMs = p)],
   handshakeUpgrade: [(r) => r.handshake.upgradeMs, (r, p) => (r.handshake.upgradeMs = p)],
@@ -159,6 +164,7 @@ export function mergeReports(reports: readonly Report[]): Report {
     connections: {
       target: sum(reports.map((r) => r.connections.target)),
       opened: sum(reports.map((r) => r.connections.opened)),
+      firstOpened: sum(reports.map((r) => r.connections.firstOpened ?? Math.max(0, r.connections.opened - r.reconnects.total))),
       failed: sum(reports.map((r) => r.connections.failed)),
       peakOpen: sum(reports.map((r) => r.connections.peakOpen)),
       openAtEnd: sum(reports.map((r) => r.connections.openAtEnd)),

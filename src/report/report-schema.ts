@@ -121,12 +121,21 @@ export const reportSchema = z
     connections: z.object({
       target: count,
       opened: count,
+      firstOpened: count.optional(),
       failed: count,
       peakOpen: count,
       openAtEnd: count,
       failures: counts,
     }),
-    handshake: z.object({ latencyMs: percentileSetSchema, tcpMs: percentileSetSchema, tlsMs: percentileSetSchema, upgradeMs: percentileSetSchema }),
+    handshake: z.object({
+      latencyMs: percentileSetSchema,
+      queueMs: percentileSetSchema.optional(),
+      dnsMs: percentileSetSchema.optional(),
+      tcpMs: percentileSetSchema,
+      tlsMs: percentileSetSchema,
+      upgradeMs: percentileSetSchema,
+      reconnectMs: percentileSetSchema.optional(),
+    }),
     fanout: z.object({
       published: count,
       expected: count,

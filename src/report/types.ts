@@ -128,8 +128,10 @@ export interface Report {
   phases: { rampMs: number; holdMs: number };
   connections: {
     target: number;
-    /** Successful handshakes, reconnects included. */
+    /** Successful handshakes, reconnects included (kept for compatibility; not judged by compare). */
     opened: number;
+    /** Sockets whose first connection succeeded: `opened` − reconnects. Absent in older reports. */
+    firstOpened?: number;
     /** Failed handshakes, reconnect attempts included. */
     failed: number;
     peakOpen: number;
@@ -138,11 +140,20 @@ export interface Report {
     failures: Partial<Record<ConnectFailureReason, number>>;
   };
   handshake: {
+    /**
+     * First connects, from when the socket was due on the ramp schedule to open (queue wait
+     * included). Reports before this field's siblings existed measured from the attempt's start.
+     */
     latencyMs: PercentileSet;
-    /** Parts of the handshake where measurable; count 0 where not (no TLS on ws://). */
+    /** First connects: due on the ramp → attempt started (ramp timer, handshake slot). */
+    queueMs?: PercentileSet;
+    /** Parts of a first connect where measurable; count 0 where not (no DNS for IPs, no TLS on ws://). */
+    dnsMs?: PercentileSet;
     tcpMs: PercentileSet;
     tlsMs: PercentileSet;
     upgradeMs: PercentileSet;
+    /** Reconnect handshakes, from when the reconnect was due (after its backoff) to open. */
+    reconnectMs?: PercentileSet;
   };
   fanout: {
     published: number;
