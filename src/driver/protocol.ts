@@ -39,8 +39,8 @@ export interface WorkerCounters {
   attempts: number;
   /** Successful handshakes, reconnects included. */
   opened: number;
-  /** Successful first handshakes (a socket's first open). */
-  firstOpened: number;
+  /** Successful first handshakes (a socket's first open); optional so older senders still type. */
+  firstOpened?: number;
   failed: number;
   failures: Record<string, number>;
   open: number;

@@ -303,7 +303,7 @@ export class SocketPool {
     this.lastSent[k] = now;
     this.attempt[k] = 0;
     this.counters.opened++;
-    if (first) this.counters.firstOpened++;
+    if (first) this.counters.firstOpened = (this.counters.firstOpened ?? 0) + 1;
     this.counters.open++;
     this.cohortCounters[this.cohortOfSocket[k]].opened++;
     socketOpened(this.ring);

@@ -161,7 +161,7 @@ export class RunAggregate {
       if (!c) continue;
       t.attempts += c.attempts;
       t.opened += c.opened;
-      t.firstOpened += c.firstOpened;
+      t.firstOpened += c.firstOpened ?? 0;
       t.failed += c.failed;
       // A crashed worker's sockets died with it.
       if (w.crashed === null) t.open += c.open;

@@ -46,7 +46,7 @@ describe('compare', () => {
   });
 
   it('does not score 150 drops and reconnects as "more opened, better"', () => {
-    const before = fakeReport({ seed: 1 });
+    const before = fakeReport();
     const after = structuredClone(before);
     // Same sockets, but 150 of them dropped and reconnected: opened counts every handshake.
     after.connections.opened += 150;
