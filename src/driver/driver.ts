@@ -9,6 +9,7 @@ import type { Scenario } from '../scenario/types.js';
 import type { Report } from '../report/types.js';
 import { percentiles } from '../metrics/histogram.js';
 import { RunAggregate } from '../metrics/aggregate.js';
+import { LoopLagMonitor } from '../metrics/loop-lag.js';
 import { buildReport } from '../report/build.js';
 import { TimelineWriter, timelineLine } from '../report/timeline.js';
 import { sidecarPaths } from '../report/write.js';
@@ -94,6 +95,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   let holdEndMs = 0;
   let peakRssMb = process.memoryUsage().rss / 1048576;
   let interruptReason: string | null = null;
+  // The main thread runs the publisher's schedule: its own lag delays publishes.
+  const mainLag = new LoopLagMonitor();
 
   const workers = plans.map((plan) => {
     const init: WorkerInit = {
@@ -233,6 +236,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     } else if (!interrupted()) {
       phase = 'hold';
       holdStartMs = nowMs();
+      for (const w of workers) w.postMessage({ type: 'hold' } satisfies DriverMessage);
+      mainLag.restart();
       if (scenario.publish && publishUrl) {
         publisher = new Publisher(scenario, publishUrl, ring);
         publisher.start(holdStartMs);
@@ -240,6 +245,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       await waitFor(interrupted, holdStartMs + scenario.durationMs);
     }
     holdEndMs = nowMs();
+    mainLag.stop();
     // Counted now: the drain closes every socket, so any later count is 0. A crashed worker's
     // sockets died with it although its part of the shared count was never taken back.
     const lostWithCrashed = aggregate.workers.reduce((s, w) => s + (w.crashed !== null ? (w.counters?.open ?? 0) : 0), 0);
@@ -287,6 +293,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       peakOpen: openCounts(ring).peak,
       openAtEnd,
       peakRssMb,
+      mainLag: holdStartMs > 0 ? mainLag.reading() : null,
       environment: describeEnvironment(),
       files: files && options.reportFile ? { timeline: basename(files.timeline), hlog: basename(files.hlog) } : { timeline: null, hlog: null },
       warnings,
@@ -295,6 +302,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   } finally {
     clearInterval(sampler);
     if (liner) clearInterval(liner);
+    mainLag.stop();
     options.signal?.removeEventListener('abort', onAbort);
     timeline?.close();
     for (const w of workers) void w.terminate();

@@ -50,11 +50,15 @@ export interface WorkerCounters {
   heartbeatsSent: number;
 }
 
+/** Event-loop lag of a worker during the hold (src/metrics/loop-lag.ts: net of the sampling period, back-filled). */
 export interface LagSummary {
-  /** Since the worker started. */
+  /** Since the hold started (since the worker started, before it). */
   maxMs: number;
   p99Ms: number;
+  p90Ms?: number;
   meanMs: number;
+  /** Share of the hold the worker's loop was busy running callbacks (0–1). */
+  utilization?: number;
   /** Since the previous tick. */
   intervalMaxMs: number;
 }
@@ -81,6 +85,8 @@ export type WorkerMessage =
 export type DriverMessage =
   /** Begin the ramp: socket i is due at rampStartMs + i / connectRate (one clock for all workers). */
   | { type: 'start'; rampStartMs: number }
+  /** The hold begins: client health (event-loop lag) is measured from here. */
+  | { type: 'hold' }
   /** Stop publishing-dependent work and, once pending publishes are evaluated (or at `deadlineMs`), close sockets and send the final tick. */
   | { type: 'drain'; lastSeq: number; deadlineAtMs: number }
   /** Close everything now and send the final tick (interrupt). */

@@ -16,6 +16,7 @@ import { createHistogram, recordMs, type Histogram } from '../metrics/histogram.
 import { classifyClose, classifyConnectError } from '../metrics/classify.js';
 import { lookupFor, tlsConnectOptions, type LookupFunction, type TlsConnectOptions } from '../net/connect-options.js';
 import { DeliveryTracker } from './delivery-tracker.js';
+import { TurnTimer } from './turn-timer.js';
 import { matchKey, extractSeq } from './seq-extract.js';
 import { socketClosed, socketOpened, type PublishRing } from './publish-ring.js';
 import { emptyCohortCounters, type CohortCounters, type WorkerCounters } from './protocol.js';
@@ -76,7 +77,10 @@ export class SocketPool {
     handshakeUpgrade: createHistogram(),
     /** Reconnects: from when the reconnect was due (after its backoff) to open. */
     handshakeReconnect: createHistogram(),
+    /** Time spent per event-loop turn that handled messages (the client's share of fan-out latency). */
+    clientTurn: createHistogram(),
   };
+  private readonly turns = new TurnTimer(this.histograms.clientTurn);
   readonly cohortHistograms: CohortHistograms[];
 
   // Per-socket state, indexed by worker-local socket number.
@@ -345,6 +349,7 @@ export class SocketPool {
   onMessage(k: number, data: Buffer): void {
     const now = nowMs();
     this.lastRecv[k] = now;
+    this.turns.mark(now);
     this.counters.messages++;
     const seq = extractSeq(data, this.key);
     if (seq < 0) {

@@ -169,11 +169,15 @@ export const reportSchema = z
     reconnects: z.object({ ...reconnectStatsShape, byCohort: z.record(z.string(), z.object(reconnectStatsShape)) }),
     client: z.object({
       eventLoopLagMs: z.object({ max: ms, p99: ms }),
+      mainThreadLagMs: z.object({ max: ms, p99: ms }).optional(),
+      turnMs: percentileSetSchema.optional(),
+      saturationReasons: z.array(z.string()).optional(),
       workers: z.array(
         z.object({
           worker: count,
           sockets: count,
           eventLoopLagMs: z.object({ max: ms, p99: ms, mean: ms }),
+          utilization: z.number().optional(),
           crashed: z.string().nullable(),
         }),
       ),

@@ -88,6 +88,8 @@ export interface WorkerHealth {
   worker: number;
   sockets: number;
   eventLoopLagMs: { max: number; p99: number; mean: number };
+  /** Share of the hold the worker's event loop was busy running callbacks (0–1). */
+  utilization?: number;
   /** Set when the worker thread died; its sockets' later events are missing. */
   crashed: string | null;
 }
@@ -200,10 +202,21 @@ export interface Report {
   };
   reconnects: ReconnectStats & { byCohort: Record<string, ReconnectStats> };
   client: {
+    /**
+     * Worker event-loop lag during the hold (the worst worker): how late a 5 ms timer ran, net of
+     * its period, with the samples a stall swallowed back-filled. Older reports: monitorEventLoopDelay
+     * over the whole run, which read ~10 ms on an idle loop.
+     */
     eventLoopLagMs: { max: number; p99: number };
+    /** The main thread's (publisher's) event-loop lag during the hold, measured the same way. */
+    mainThreadLagMs?: { max: number; p99: number };
+    /** Per event-loop turn that handled messages, all workers: the client's own share of fan-out latency. */
+    turnMs?: PercentileSet;
+    /** Why the client was judged saturated; empty when it was not. */
+    saturationReasons?: string[];
     workers: WorkerHealth[];
     peakRssMb: number;
-    /** True when the client, not the target, limited the run (lag, skipped publishes). */
+    /** True when the client, not the target, limited the run during the hold (see saturationReasons). */
     saturated: boolean;
   };
   /** Threshold results; empty when the scenario has none. */
