@@ -30,6 +30,7 @@ function header(r: Report, paint: Paint): string[] {
     const why = reasons.length > 0 ? reasons.join('; ') : `event-loop lag p99 ${fmtMs(r.client.eventLoopLagMs.p99)}, ${fmtCount(r.publish.skipped)} publishes skipped`;
     loud.push(`!! CLIENT SATURATED during the hold (${why}): latencies include the client's own delay`);
   }
+  if (r.merged && !r.merged.overlapping) loud.push(`!! MERGED RUNS DID NOT OVERLAP IN TIME: the ${r.merged.reports} runs' sums describe different periods`);
   if (r.target.tlsInsecure) loud.push('!! TLS VERIFICATION DISABLED (tls.insecure): certificates were not checked');
   const crashed = r.client.workers.filter((w) => w.crashed !== null);
   for (const w of crashed) loud.push(`!! WORKER ${w.worker} CRASHED (${w.sockets} sockets): ${w.crashed}`);
@@ -151,6 +152,17 @@ function thresholds(r: Report, color: boolean, paint: Paint): string[] {
   return ['Thresholds', t.toString(), `  ${verdict}`];
 }
 
+/** On merged reports: which figures are exact and which are estimates, field by field. */
+function mergedFigures(r: Report): string[] {
+  const m = r.merged;
+  if (!m) return [];
+  return [
+    `Merged from ${m.reports} reports (common window ${durationText(Math.round(m.overlapMs))})`,
+    ...m.exact.map((e) => `  exact: ${e}`),
+    ...Object.entries(m.estimates).map(([field, why]) => `  estimate: ${field === '*' ? 'every figure' : field} — ${why}`),
+  ];
+}
+
 function warnings(r: Report, paint: Paint): string[] {
   if (r.warnings.length === 0) return [];
   return ['Warnings', ...r.warnings.map((w) => paint(`  - ${w}`, 'yellow'))];
@@ -168,6 +180,7 @@ export function renderSummary(report: Report, opts: SummaryOptions = {}): string
     disconnects(report, color, paint),
     client(report),
     thresholds(report, color, paint),
+    mergedFigures(report),
     warnings(report, paint),
   ].filter((s) => s.length > 0);
   // Tables are laid out by cli-table3; free text is wrapped so the whole fits 100 columns.

@@ -145,6 +145,7 @@ export function buildReport(input: BuildInput): Report {
       firstOpened: totals.firstOpened,
       failed: totals.failed,
       peakOpen: input.peakOpen,
+      openedByCohort: Object.fromEntries(scenario.cohorts.map((c, i) => [c.name, totals.cohorts[i].opened])),
       openAtEnd: input.openAtEnd,
       failures: totals.failures,
     },

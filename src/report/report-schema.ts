@@ -124,6 +124,7 @@ export const reportSchema = z
       firstOpened: count.optional(),
       failed: count,
       peakOpen: count,
+      openedByCohort: counts.optional(),
       openAtEnd: count,
       failures: counts,
     }),
@@ -186,6 +187,16 @@ export const reportSchema = z
     }),
     thresholds: z.array(z.object({ metric: z.string(), expression: z.string(), actual: z.number(), pass: z.boolean() })),
     warnings: z.array(z.string()),
+    merged: z
+      .object({
+        reports: count,
+        overlapping: z.boolean(),
+        overlapMs: ms,
+        exact: z.array(z.string()),
+        estimates: z.record(z.string(), z.string()),
+      })
+      .optional()
+      .describe('Only on merged reports: which figures are exact, which are estimates, whether the runs overlapped.'),
     files: z.object({ timeline: z.string().nullable(), hlog: z.string().nullable() }),
     histograms: z.record(z.string(), z.string()).describe('Encoded HdrHistograms (V2 compressed base64, microseconds) by name.'),
   })

@@ -137,6 +137,8 @@ export interface Report {
     /** Failed handshakes, reconnect attempts included. */
     failed: number;
     peakOpen: number;
+    /** Successful handshakes per cohort, reconnects included (the idle-timeout estimator's socket count). */
+    openedByCohort?: Record<string, number>;
     /** Sockets open when the run ended. */
     openAtEnd: number;
     failures: Partial<Record<ConnectFailureReason, number>>;
@@ -223,6 +225,8 @@ export interface Report {
   thresholds: ThresholdResult[];
   /** Plain sentences a user should read: limits hit, insecure TLS, saturation, crashes. */
   warnings: string[];
+  /** Present only on reports made by `wsload merge`. */
+  merged?: MergeInfo;
   /** Files written beside the report (relative to it), when written. */
   files: { timeline: string | null; hlog: string | null };
   /**
@@ -232,6 +236,19 @@ export interface Report {
    * "idleAtClose:<cohort>", "sentIdleAtClose:<cohort>", "ageAtClose:<cohort>".
    */
   histograms: Record<string, string>;
+}
+
+/** Set on a merged report: how many runs, whether they overlapped, which figures are exact. */
+export interface MergeInfo {
+  reports: number;
+  /** False when the runs' [startedAt, endedAt] windows had no moment in common. */
+  overlapping: boolean;
+  /** Length of the window all runs shared, ms. */
+  overlapMs: number;
+  /** Figures that are exact (plain sentences naming the fields). */
+  exact: string[];
+  /** Field path → why it is not exact. "*" applies to the whole report. */
+  estimates: Record<string, string>;
 }
 
 /** One line of the .ndjson timeline, written every report interval. */
