@@ -14,6 +14,8 @@ export interface WorkerInit {
   ring: SharedArrayBuffer;
   ringSize: number;
   tickMs: number;
+  /** Timeline intervals (shared clock): the worker sends a tick at every boundary. Null: no timeline. */
+  timeline?: { startMs: number; intervalMs: number } | null;
 }
 
 /** Counters a worker keeps for one cohort (cumulative since start). */
@@ -75,6 +77,8 @@ export type WorkerMessage =
       lag: LagSummary;
       /** First connection attempt of every socket has settled. */
       ramped: boolean;
+      /** Set on the tick sent at the end of timeline interval `boundary`: everything before it is that interval's. */
+      boundary?: number;
       /** All sockets closed and final counts sent: the worker is about to exit. */
       final: boolean;
     }

@@ -100,7 +100,7 @@ function takeHistograms(): Record<string, string> {
   return out;
 }
 
-function postTick(final: boolean): void {
+function postTick(final: boolean, boundary?: number): void {
   pool.tracker.missedByCohort.forEach((n, i) => {
     pool.cohortCounters[i].missedPublishes = n;
   });
@@ -114,6 +114,7 @@ function postTick(final: boolean): void {
     lag: lagSummary(),
     ramped: pool.ramped,
     final,
+    ...(boundary !== undefined ? { boundary } : {}),
   };
   seqResults = [];
   port!.postMessage(msg);
@@ -129,9 +130,26 @@ const tickTimer = setInterval(() => {
   postTick(false);
 }, init.tickMs);
 
+// A tick at every timeline boundary, on the shared clock: what this worker counted before it
+// (connects, closes, receipts) belongs to that interval, whenever the main thread reads it.
+let boundaryTimer: NodeJS.Timeout | null = null;
+let nextBoundary = 0;
+function boundaryTick(): void {
+  const tl = init.timeline;
+  if (!tl || finished) return;
+  const now = nowMs();
+  while (tl.startMs + (nextBoundary + 1) * tl.intervalMs <= now) {
+    evaluateDue(false, Number.MAX_SAFE_INTEGER);
+    postTick(false, nextBoundary++);
+  }
+  boundaryTimer = setTimeout(boundaryTick, Math.max(0, tl.startMs + (nextBoundary + 1) * tl.intervalMs - nowMs()));
+}
+boundaryTick();
+
 async function finish(drainUntilSeq: number, drainDeadlineMs: number): Promise<void> {
   if (finished) return;
   finished = true;
+  if (boundaryTimer) clearTimeout(boundaryTimer);
   lag.stop();
   if (rampTimer) clearInterval(rampTimer);
   // Sockets never started count as settled so the driver does not wait for them.
