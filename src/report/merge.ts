@@ -220,6 +220,14 @@ export function mergeReports(reports: readonly Report[]): Report {
       peakRssMb: Math.max(...reports.map((r) => r.client.peakRssMb)),
       saturated: reports.some((r) => r.client.saturated),
       saturationReasons: unique(reports.flatMap((r) => r.client.saturationReasons ?? [])),
+      ...(reports.some((r) => r.client.mainThreadLagMs)
+        ? {
+            mainThreadLagMs: {
+              max: Math.max(...reports.map((r) => r.client.mainThreadLagMs?.max ?? 0)),
+              p99: Math.max(...reports.map((r) => r.client.mainThreadLagMs?.p99 ?? 0)),
+            },
+          }
+        : {}),
     },
     thresholds: [],
     warnings,

@@ -59,6 +59,17 @@ describe('compare', () => {
     expect(c.regressions).not.toContain('connections.firstOpened');
   });
 
+  it('warns when lag or handshake latency were measured under different definitions', () => {
+    const before = fakeReport();
+    const after = structuredClone(before);
+    after.client.turnMs = { ...before.fanout.latencyMs };
+    after.handshake.queueMs = { ...before.handshake.latencyMs };
+    const text = compare(before, after).warnings.join('\n');
+    expect(text).toContain('event-loop lag was measured differently');
+    expect(text).toContain('handshake latency was measured differently');
+    expect(compare(after, after).warnings).toEqual([]);
+  });
+
   it('flips every verdict when the runs are swapped', () => {
     const { before, after } = fixturePair();
     const forward = verdicts(compare(before, after));
