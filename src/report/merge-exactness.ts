@@ -29,6 +29,7 @@ export function mergeInfo(reports: readonly Report[], cohortSocketsKnown: boolea
     'scenario.publish.rate': `the first run's rate; the runs together scheduled ${rates.reduce((a, b) => a + b, 0)} publishes/s (${rates.join(' + ')})`,
     'client.eventLoopLagMs': "the worst run's value, not a percentile over all workers",
     phases: "the longest run's ramp and hold",
+    files: 'timelines (.ndjson) and interval logs (.hlog) are per run and are not merged',
   };
   if (!cohortSocketsKnown) {
     estimates['disconnects.idleTimeout'] = 'estimated with configured cohort sizes standing in for sockets that connected (a run did not record them)';
