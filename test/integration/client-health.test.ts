@@ -12,10 +12,10 @@ describe('client health during the hold', () => {
     expect(report.fanout.lost).toBe(0);
     expect(report.client.workers[0].utilization).toBeGreaterThan(0);
     expect(report.client.mainThreadLagMs).toBeDefined();
-    // One turn per publish at least (a burst may span a few turns); its time is part of fan-out.
+    // Turns that handled messages, each timed; fewer than deliveries (a burst shares turns).
     const turn = report.client.turnMs!;
-    expect(turn.count).toBeGreaterThanOrEqual(report.fanout.published);
-    expect(turn.p50).toBeLessThanOrEqual(report.fanout.latencyMs.max);
+    expect(turn.count).toBeGreaterThan(0);
+    expect(turn.count).toBeLessThan(report.fanout.delivered);
     expect(report.histograms.clientTurn).toBeDefined();
     expect(report.client.saturated).toBe(report.client.saturationReasons!.length > 0);
   });
