@@ -55,12 +55,13 @@ describe('LoopLagMonitor', () => {
     const lag = new LoopLagMonitor();
     lag.restart();
     await sleep(20);
-    busy(120);
+    busy(400);
     await sleep(20);
-    expect(lag.reading().maxMs).toBeGreaterThanOrEqual(100);
+    expect(lag.reading().maxMs).toBeGreaterThanOrEqual(380);
     lag.restart();
     await sleep(200);
     lag.stop();
-    expect(lag.reading().maxMs).toBeLessThan(60);
+    // Generous: a loaded machine delays timers too, but not by the 400 ms stall before the restart.
+    expect(lag.reading().maxMs).toBeLessThan(300);
   });
 });
