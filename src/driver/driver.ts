@@ -9,8 +9,10 @@ import type { Scenario } from '../scenario/types.js';
 import type { Report } from '../report/types.js';
 import { percentiles } from '../metrics/histogram.js';
 import { RunAggregate } from '../metrics/aggregate.js';
+import { LoopLagMonitor } from '../metrics/loop-lag.js';
 import { buildReport } from '../report/build.js';
 import { TimelineWriter, timelineLine } from '../report/timeline.js';
+import { TimelineBooker } from '../report/timeline-booker.js';
 import { sidecarPaths } from '../report/write.js';
 import { describeEnvironment } from '../environment.js';
 import { Publisher } from '../publisher/publisher.js';
@@ -87,6 +89,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   );
   const files = options.reportFile ? sidecarPaths(options.reportFile) : null;
   const timeline = files ? new TimelineWriter(files.timeline, files.hlog, Date.now()) : null;
+  const reportIntervalMs = scenario.report.intervalMs;
+  // Loss is booked at the publish's scheduled time, known a deadline and a worker tick later.
+  const lossSettleMs = scenario.publish ? scenario.publish.deadlineMs + tickMs + 250 : 0;
+  const booker = timeline ? new TimelineBooker(startMs, reportIntervalMs, plans.length, ring, lossSettleMs) : null;
 
   let phase: RunPhase = 'ramp';
   let publisher: Publisher | null = null;
@@ -94,6 +100,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   let holdEndMs = 0;
   let peakRssMb = process.memoryUsage().rss / 1048576;
   let interruptReason: string | null = null;
+  // The main thread runs the publisher's schedule: its own lag delays publishes.
+  const mainLag = new LoopLagMonitor();
 
   const workers = plans.map((plan) => {
     const init: WorkerInit = {
@@ -106,6 +114,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       ring: ring.buffer,
       ringSize: ring.size,
       tickMs,
+      timeline: booker ? { startMs, intervalMs: reportIntervalMs } : null,
     };
     // A worker's garbage is short-lived (one frame, one event at a time). 16 MB of young generation
     // keeps each isolate's RSS ~30 MB under V8's default at 10k sockets without slowing the ramp;
@@ -134,16 +143,25 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   workers.forEach((worker, id) => {
     worker.on('message', (msg: WorkerMessage) => {
       if (msg.type === 'ready') ready.add(id);
-      else if (msg.type === 'tick') aggregate.onTick(msg);
-      else if (msg.type === 'fatal') aggregate.markCrashed(id, msg.error.message);
+      else if (msg.type === 'tick') {
+        aggregate.onTick(msg);
+        booker?.onTick(msg, nowMs());
+      } else if (msg.type === 'fatal') {
+        aggregate.markCrashed(id, msg.error.message);
+        booker?.onWorkerGone(id, nowMs());
+      }
       poke();
     });
     worker.on('error', (err) => {
       aggregate.markCrashed(id, err.message);
+      booker?.onWorkerGone(id, nowMs());
       poke();
     });
     worker.on('exit', (code) => {
-      if (!aggregate.workers[id].final) aggregate.markCrashed(id, `exited with code ${code}`);
+      if (!aggregate.workers[id].final) {
+        aggregate.markCrashed(id, `exited with code ${code}`);
+        booker?.onWorkerGone(id, nowMs());
+      }
       poke();
     });
   });
@@ -155,20 +173,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const interrupted = (): boolean => interruptReason !== null;
 
-  // Progress once a tick; timeline lines on their own timer, once a report interval.
-  let lastLineMs = startMs;
-  let lastLineTotals = aggregate.totals();
+  // Progress once a tick; timeline lines once every column of their interval is final.
   let lastProgressDelivered = 0;
   let lastProgressMs = startMs;
-  let intervalLagMax = 0;
-  const reportIntervalMs = scenario.report.intervalMs;
   const sample = (): void => {
     const now = nowMs();
     peakRssMb = Math.max(peakRssMb, process.memoryUsage().rss / 1048576);
     const totals = aggregate.totals();
     const counts = openCounts(ring);
     const lag = Math.max(0, ...aggregate.workers.map((w) => w.lag.intervalMaxMs));
-    intervalLagMax = Math.max(intervalLagMax, lag);
+    writeLines(now, false);
     if (options.onProgress) {
       const dt = (now - lastProgressMs) / 1000;
       options.onProgress({
@@ -188,31 +202,29 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       lastProgressMs = now;
     }
   };
-  const writeLine = (now: number): void => {
-    if (!timeline) return;
-    const totals = aggregate.totals();
-    intervalLagMax = Math.max(intervalLagMax, ...aggregate.workers.map((w) => w.lag.intervalMaxMs));
-    const line = timelineLine({
-      prev: lastLineTotals,
-      totals,
-      elapsedMs: now - startMs,
-      open: openCounts(ring).open,
-      published: (publisher?.stats.ok ?? 0) - publishedAtLastLine,
-      fanout: aggregate.intervalFanout,
-      eventLoopLagMs: intervalLagMax,
-    });
-    timeline.append(line, aggregate.intervalFanout, (lastLineMs - startMs) / 1000, (now - startMs) / 1000);
-    aggregate.intervalFanout.reset();
-    publishedAtLastLine = publisher?.stats.ok ?? 0;
-    intervalLagMax = 0;
-    lastLineMs = now;
-    lastLineTotals = totals;
-  };
-  let publishedAtLastLine = 0;
+  // Lines are written when final: with `all`, every interval up to now (the run is over).
+  function writeLines(now: number, all: boolean): void {
+    if (!timeline || !booker) return;
+    for (const b of booker.ready(now, all)) {
+      const endMs = Math.min(booker.endOf(b.index), now);
+      if (!b.atEnd) b.atEnd = { open: openCounts(ring).open, rssMb: process.memoryUsage().rss / 1048576, wallMs: Date.now() };
+      timeline.append(timelineLine(b, endMs - startMs), b.fanout, (b.index * reportIntervalMs) / 1000, (endMs - startMs) / 1000);
+    }
+  }
   const sampler = setInterval(sample, tickMs);
-  // Checking for a due line only once a tick wrote one line per *tick* whenever the interval was
-  // shorter than a tick (a 500 ms interval got lines every 1 s).
-  const liner = timeline ? setInterval(() => writeLine(nowMs()), reportIntervalMs) : null;
+  // The instantaneous columns (open sockets, RSS, wall time) are read at each interval's end.
+  let boundaryTimer: NodeJS.Timeout | null = null;
+  let nextBoundary = 0;
+  const boundary = (): void => {
+    if (!booker) return;
+    const now = nowMs();
+    while (booker.endOf(nextBoundary) <= now) {
+      booker.sampleEnd(nextBoundary++, openCounts(ring).open, process.memoryUsage().rss / 1048576, Date.now());
+    }
+    writeLines(now, false);
+    boundaryTimer = setTimeout(boundary, Math.max(0, booker.endOf(nextBoundary) - nowMs()));
+  };
+  boundary();
 
   let rampStartMs = nowMs();
   try {
@@ -233,13 +245,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     } else if (!interrupted()) {
       phase = 'hold';
       holdStartMs = nowMs();
+      for (const w of workers) w.postMessage({ type: 'hold' } satisfies DriverMessage);
+      mainLag.restart();
       if (scenario.publish && publishUrl) {
         publisher = new Publisher(scenario, publishUrl, ring);
-        publisher.start();
+        publisher.start(holdStartMs);
       }
       await waitFor(interrupted, holdStartMs + scenario.durationMs);
     }
     holdEndMs = nowMs();
+    mainLag.stop();
     // Counted now: the drain closes every socket, so any later count is 0. A crashed worker's
     // sockets died with it although its part of the shared count was never taken back.
     const lostWithCrashed = aggregate.workers.reduce((s, w) => s + (w.crashed !== null ? (w.counters?.open ?? 0) : 0), 0);
@@ -257,14 +272,15 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       const state = aggregate.workers[id];
       if (!state.final && state.crashed === null) {
         aggregate.markCrashed(id, 'did not finish in time and was terminated');
+        booker?.onWorkerGone(id, nowMs());
         await w.terminate();
       }
     }
     if (embedded && embedded.exitReason()) warnings.push(`the embedded target ended during the run: ${embedded.exitReason()}`);
     phase = 'done';
     clearInterval(sampler);
-    if (liner) clearInterval(liner);
-    writeLine(nowMs());
+    if (boundaryTimer) clearTimeout(boundaryTimer);
+    writeLines(nowMs(), true);
     const endedAt = new Date();
     if (interrupted()) {
       warnings.push('the run was interrupted: publishes still within their delivery deadline are not counted in expected or lost');
@@ -287,6 +303,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       peakOpen: openCounts(ring).peak,
       openAtEnd,
       peakRssMb,
+      mainLag: holdStartMs > 0 ? mainLag.reading() : null,
       environment: describeEnvironment(),
       files: files && options.reportFile ? { timeline: basename(files.timeline), hlog: basename(files.hlog) } : { timeline: null, hlog: null },
       warnings,
@@ -294,7 +311,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     return { report };
   } finally {
     clearInterval(sampler);
-    if (liner) clearInterval(liner);
+    if (boundaryTimer) clearTimeout(boundaryTimer);
+    mainLag.stop();
     options.signal?.removeEventListener('abort', onAbort);
     timeline?.close();
     for (const w of workers) void w.terminate();

@@ -14,6 +14,8 @@ export interface WorkerInit {
   ring: SharedArrayBuffer;
   ringSize: number;
   tickMs: number;
+  /** Timeline intervals (shared clock): the worker sends a tick at every boundary. Null: no timeline. */
+  timeline?: { startMs: number; intervalMs: number } | null;
 }
 
 /** Counters a worker keeps for one cohort (cumulative since start). */
@@ -37,7 +39,10 @@ export function emptyCohortCounters(): CohortCounters {
 /** Cumulative counters of one worker. */
 export interface WorkerCounters {
   attempts: number;
+  /** Successful handshakes, reconnects included. */
   opened: number;
+  /** Successful first handshakes (a socket's first open); optional so older senders still type. */
+  firstOpened?: number;
   failed: number;
   failures: Record<string, number>;
   open: number;
@@ -47,11 +52,15 @@ export interface WorkerCounters {
   heartbeatsSent: number;
 }
 
+/** Event-loop lag of a worker during the hold (src/metrics/loop-lag.ts: net of the sampling period, back-filled). */
 export interface LagSummary {
-  /** Since the worker started. */
+  /** Since the hold started (since the worker started, before it). */
   maxMs: number;
   p99Ms: number;
+  p90Ms?: number;
   meanMs: number;
+  /** Share of the hold the worker's loop was busy running callbacks (0–1). */
+  utilization?: number;
   /** Since the previous tick. */
   intervalMaxMs: number;
 }
@@ -68,6 +77,8 @@ export type WorkerMessage =
       lag: LagSummary;
       /** First connection attempt of every socket has settled. */
       ramped: boolean;
+      /** Set on the tick sent at the end of timeline interval `boundary`: everything before it is that interval's. */
+      boundary?: number;
       /** All sockets closed and final counts sent: the worker is about to exit. */
       final: boolean;
     }
@@ -78,6 +89,8 @@ export type WorkerMessage =
 export type DriverMessage =
   /** Begin the ramp: socket i is due at rampStartMs + i / connectRate (one clock for all workers). */
   | { type: 'start'; rampStartMs: number }
+  /** The hold begins: client health (event-loop lag) is measured from here. */
+  | { type: 'hold' }
   /** Stop publishing-dependent work and, once pending publishes are evaluated (or at `deadlineMs`), close sockets and send the final tick. */
   | { type: 'drain'; lastSeq: number; deadlineAtMs: number }
   /** Close everything now and send the final tick (interrupt). */

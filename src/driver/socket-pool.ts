@@ -5,6 +5,7 @@
  * functions that find that number on the WebSocket (as ws itself does), so holding 10,000 sockets
  * costs the ws objects and a few bytes each, not closures.
  */
+import dns from 'node:dns';
 import net from 'node:net';
 import tls from 'node:tls';
 import WebSocket from 'ws';
@@ -15,6 +16,7 @@ import { createHistogram, recordMs, type Histogram } from '../metrics/histogram.
 import { classifyClose, classifyConnectError } from '../metrics/classify.js';
 import { lookupFor, tlsConnectOptions, type LookupFunction, type TlsConnectOptions } from '../net/connect-options.js';
 import { DeliveryTracker } from './delivery-tracker.js';
+import { TurnTimer } from './turn-timer.js';
 import { matchKey, extractSeq } from './seq-extract.js';
 import { socketClosed, socketOpened, type PublishRing } from './publish-ring.js';
 import { emptyCohortCounters, type CohortCounters, type WorkerCounters } from './protocol.js';
@@ -65,11 +67,20 @@ export class SocketPool {
   readonly cohortCounters: CohortCounters[];
   readonly histograms = {
     fanout: createHistogram(),
+    /** First connects: from when the socket was due on the ramp schedule to open. */
     handshake: createHistogram(),
+    /** First connects: due on the ramp → attempt started (waiting for the ramp timer or a handshake slot). */
+    handshakeQueue: createHistogram(),
+    handshakeDns: createHistogram(),
     handshakeTcp: createHistogram(),
     handshakeTls: createHistogram(),
     handshakeUpgrade: createHistogram(),
+    /** Reconnects: from when the reconnect was due (after its backoff) to open. */
+    handshakeReconnect: createHistogram(),
+    /** Time spent per event-loop turn that handled messages (the client's share of fan-out latency). */
+    clientTurn: createHistogram(),
   };
+  private readonly turns = new TurnTimer(this.histograms.clientTurn);
   readonly cohortHistograms: CohortHistograms[];
 
   // Per-socket state, indexed by worker-local socket number.
@@ -82,6 +93,9 @@ export class SocketPool {
   private readonly lastRecv: Float64Array;
   private readonly lastSent: Float64Array;
   private readonly connectStart: Float64Array;
+  /** When the current attempt became due: its ramp slot, or its reconnect time after the backoff. */
+  private readonly dueAt: Float64Array;
+  private readonly lookupAt: Float64Array;
   private readonly tcpAt: Float64Array;
   private readonly tlsAt: Float64Array;
   private readonly downSince: Float64Array;
@@ -146,6 +160,8 @@ export class SocketPool {
     this.lastRecv = new Float64Array(n);
     this.lastSent = new Float64Array(n);
     this.connectStart = new Float64Array(n);
+    this.dueAt = new Float64Array(n);
+    this.lookupAt = new Float64Array(n);
     this.tcpAt = new Float64Array(n);
     this.tlsAt = new Float64Array(n);
     this.downSince = new Float64Array(n);
@@ -171,6 +187,7 @@ export class SocketPool {
     this.counters = {
       attempts: 0,
       opened: 0,
+      firstOpened: 0,
       failed: 0,
       failures: {},
       open: 0,
@@ -188,8 +205,13 @@ export class SocketPool {
     return this.firstAttemptsSettled >= this.n;
   }
 
-  /** Queues the first attempt of local socket k (called on the ramp schedule). */
-  start(k: number): void {
+  /**
+   * Queues the first attempt of local socket k, due at `dueAtMs` on the ramp schedule: handshake
+   * latency counts from then, so a slow gateway that holds the ramp back shows in the histogram
+   * rather than only stretching the ramp (coordinated omission).
+   */
+  start(k: number, dueAtMs: number = nowMs()): void {
+    this.dueAt[k] = dueAtMs;
     if (this.stopping) {
       this.markFirstSettled(k);
       return;
@@ -214,6 +236,7 @@ export class SocketPool {
       this.protocolError[k] = 0;
       this.tcpAt[k] = 0;
       this.tlsAt[k] = 0;
+      this.lookupAt[k] = 0;
       this.counters.attempts++;
       this.connectStart[k] = nowMs();
       const global = this.indices[k];
@@ -257,6 +280,11 @@ export class SocketPool {
     });
   }
 
+  /** @private — socket k's host name was resolved (not called for IP addresses). */
+  onLookup(k: number): void {
+    this.lookupAt[k] = nowMs();
+  }
+
   /** @private — socket k's TCP connection is up (TLS may follow). */
   onTcp(k: number): void {
     this.tcpAt[k] = nowMs();
@@ -271,6 +299,7 @@ export class SocketPool {
   onOpen(k: number): void {
     const now = nowMs();
     const start = this.connectStart[k];
+    const first = this.everOpened[k] === 0;
     this.state[k] = OPEN;
     this.openedAt[k] = now;
     this.everOpened[k] = 1;
@@ -278,17 +307,11 @@ export class SocketPool {
     this.lastSent[k] = now;
     this.attempt[k] = 0;
     this.counters.opened++;
+    if (first) this.counters.firstOpened = (this.counters.firstOpened ?? 0) + 1;
     this.counters.open++;
     this.cohortCounters[this.cohortOfSocket[k]].opened++;
     socketOpened(this.ring);
-    recordMs(this.histograms.handshake, now - start);
-    const tcp = this.tcpAt[k];
-    const tlsDone = this.tlsAt[k];
-    if (tcp > 0) {
-      recordMs(this.histograms.handshakeTcp, tcp - start);
-      if (tlsDone > 0) recordMs(this.histograms.handshakeTls, tlsDone - tcp);
-      recordMs(this.histograms.handshakeUpgrade, now - (tlsDone > 0 ? tlsDone : tcp));
-    }
+    this.recordHandshake(k, first, now, start);
     const c = this.cohorts[this.cohortOfSocket[k]];
     const keepalive = c.pingIntervalMs ?? c.heartbeat?.intervalMs ?? 0;
     if (keepalive > 0) this.nextKeepalive[k] = now + keepalive;
@@ -302,10 +325,31 @@ export class SocketPool {
     this.release(k);
   }
 
+  /** First connects and reconnects in their own histograms; the parts only for first connects. */
+  private recordHandshake(k: number, first: boolean, now: number, start: number): void {
+    const due = this.dueAt[k] > 0 && this.dueAt[k] <= start ? this.dueAt[k] : start;
+    if (!first) {
+      recordMs(this.histograms.handshakeReconnect, now - due);
+      return;
+    }
+    recordMs(this.histograms.handshake, now - due);
+    recordMs(this.histograms.handshakeQueue, start - due);
+    const lookup = this.lookupAt[k];
+    if (lookup > 0) recordMs(this.histograms.handshakeDns, lookup - start);
+    const tcp = this.tcpAt[k];
+    const tlsDone = this.tlsAt[k];
+    if (tcp > 0) {
+      recordMs(this.histograms.handshakeTcp, tcp - (lookup > 0 ? lookup : start));
+      if (tlsDone > 0) recordMs(this.histograms.handshakeTls, tlsDone - tcp);
+      recordMs(this.histograms.handshakeUpgrade, now - (tlsDone > 0 ? tlsDone : tcp));
+    }
+  }
+
   /** @private */
   onMessage(k: number, data: Buffer): void {
     const now = nowMs();
     this.lastRecv[k] = now;
+    this.turns.mark(now);
     this.counters.messages++;
     const seq = extractSeq(data, this.key);
     if (seq < 0) {
@@ -412,6 +456,7 @@ export class SocketPool {
       delay = Math.min(1000, 10 * 2 ** Math.min(attempt, 7));
     }
     this.state[k] = WAITING;
+    this.dueAt[k] = nowMs() + Math.max(0, delay);
     this.reconnectTimers[k] = setTimeout(reconnectTimerFired, Math.max(0, delay), this, k);
   }
 
@@ -575,12 +620,29 @@ function watchSocketErrors(socket: net.Socket, pool: SocketPool, k: number): voi
   socket.on('error', socketOnError);
 }
 
+/**
+ * Times DNS apart from TCP by wrapping the lookup net.connect will call (a 'lookup' listener would
+ * miss a `resolve` mapping, which answers synchronously inside net.connect). IPs need no lookup.
+ */
+function timeLookup(options: net.NetConnectOpts, pool: SocketPool, k: number): void {
+  const opts = options as { host?: string; lookup?: LookupFunction };
+  const host = opts.host ?? '';
+  if (host === '' || net.isIP(host) !== 0) return;
+  const inner = opts.lookup ?? (dns.lookup as unknown as LookupFunction);
+  opts.lookup = (hostname, lookupOptions, callback) =>
+    inner(hostname, lookupOptions, (err, address, family) => {
+      pool.onLookup(k);
+      callback(err, address, family);
+    });
+}
+
 // Our own createConnection (ws calls it with the merged options) so the TCP and TLS phases of
 // each handshake can be timed; otherwise identical to ws's netConnect / tlsConnect.
 function netConnectTimed(netOptions: net.NetConnectOpts): net.Socket {
   const options = netOptions as unknown as ConnectOptions;
   const pool = options[kPool];
   const k = options[kIndex];
+  timeLookup(netOptions, pool, k);
   const socket = net.connect(netOptions);
   socket.once('connect', () => pool.onTcp(k));
   watchSocketErrors(socket, pool, k);
@@ -594,6 +656,7 @@ function tlsConnectTimed(netOptions: net.NetConnectOpts): net.Socket {
   const opts = netOptions as unknown as tls.ConnectionOptions & { path?: string };
   opts.path = undefined;
   if (!opts.servername && opts.servername !== '') opts.servername = net.isIP(opts.host ?? '') ? '' : opts.host;
+  timeLookup(netOptions, pool, k);
   const socket = tls.connect(opts);
   socket.once('connect', () => pool.onTcp(k));
   socket.once('secureConnect', () => pool.onTls(k));

@@ -4,13 +4,13 @@
  * deltas every second means a worker that dies loses at most one second of measurements.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { nowMs } from '../clock.js';
 import { encodeHistogram, type Histogram } from '../metrics/histogram.js';
+import { LoopLagMonitor } from '../metrics/loop-lag.js';
 import { openRing, head, slotOf } from './publish-ring.js';
 import { SocketPool } from './socket-pool.js';
 import type { SeqResult } from './delivery-tracker.js';
-import type { DriverMessage, WorkerInit, WorkerMessage } from './protocol.js';
+import type { DriverMessage, LagSummary, WorkerInit, WorkerMessage } from './protocol.js';
 import { COHORT_HISTOGRAMS, cohortHistogramKey } from '../report/types.js';
 
 const init = workerData as WorkerInit;
@@ -32,10 +32,10 @@ const pool = new SocketPool({
   },
 });
 const deadlineMs = init.scenario.publish?.deadlineMs ?? 10_000;
-const lag = monitorEventLoopDelay({ resolution: 10 });
-const intervalLag = monitorEventLoopDelay({ resolution: 10 });
-lag.enable();
-intervalLag.enable();
+// Restarted when the hold begins and stopped at the drain: the ramp's connect storm is not the
+// client failing to keep up with deliveries.
+const lag = new LoopLagMonitor();
+lag.restart();
 
 let seqResults: SeqResult[] = [];
 let finished = false;
@@ -45,10 +45,12 @@ let nextToStart = 0;
 let rampStartMs = 0;
 const perSocketMs = 1000 / init.scenario.connectRate;
 let rampTimer: NodeJS.Timeout | null = null;
+const dueAt = (k: number): number => rampStartMs + init.indices[k] * perSocketMs;
 function rampTick(): void {
   const now = nowMs();
-  while (nextToStart < pool.n && pool.freeSlots > 0 && rampStartMs + init.indices[nextToStart] * perSocketMs <= now) {
-    pool.start(nextToStart++);
+  while (nextToStart < pool.n && pool.freeSlots > 0 && dueAt(nextToStart) <= now) {
+    pool.start(nextToStart, dueAt(nextToStart));
+    nextToStart++;
   }
   if (nextToStart >= pool.n && rampTimer) {
     clearInterval(rampTimer);
@@ -98,7 +100,7 @@ function takeHistograms(): Record<string, string> {
   return out;
 }
 
-function postTick(final: boolean): void {
+function postTick(final: boolean, boundary?: number): void {
   pool.tracker.missedByCohort.forEach((n, i) => {
     pool.cohortCounters[i].missedPublishes = n;
   });
@@ -109,18 +111,18 @@ function postTick(final: boolean): void {
     cohorts: pool.cohortCounters,
     histograms: takeHistograms(),
     seqResults,
-    lag: {
-      maxMs: lag.max / 1e6,
-      p99Ms: lag.percentile(99) / 1e6,
-      meanMs: Number.isNaN(lag.mean) ? 0 : lag.mean / 1e6,
-      intervalMaxMs: intervalLag.max / 1e6,
-    },
+    lag: lagSummary(),
     ramped: pool.ramped,
     final,
+    ...(boundary !== undefined ? { boundary } : {}),
   };
   seqResults = [];
-  intervalLag.reset();
   port!.postMessage(msg);
+}
+
+function lagSummary(): LagSummary {
+  const r = lag.reading();
+  return { maxMs: r.maxMs, p99Ms: r.p99Ms, p90Ms: r.p90Ms, meanMs: r.meanMs, utilization: r.utilization, intervalMaxMs: lag.takeIntervalMax() };
 }
 
 const tickTimer = setInterval(() => {
@@ -128,9 +130,27 @@ const tickTimer = setInterval(() => {
   postTick(false);
 }, init.tickMs);
 
+// A tick at every timeline boundary, on the shared clock: what this worker counted before it
+// (connects, closes, receipts) belongs to that interval, whenever the main thread reads it.
+let boundaryTimer: NodeJS.Timeout | null = null;
+let nextBoundary = 0;
+function boundaryTick(): void {
+  const tl = init.timeline;
+  if (!tl || finished) return;
+  const now = nowMs();
+  while (tl.startMs + (nextBoundary + 1) * tl.intervalMs <= now) {
+    evaluateDue(false, Number.MAX_SAFE_INTEGER);
+    postTick(false, nextBoundary++);
+  }
+  boundaryTimer = setTimeout(boundaryTick, Math.max(0, tl.startMs + (nextBoundary + 1) * tl.intervalMs - nowMs()));
+}
+boundaryTick();
+
 async function finish(drainUntilSeq: number, drainDeadlineMs: number): Promise<void> {
   if (finished) return;
   finished = true;
+  if (boundaryTimer) clearTimeout(boundaryTimer);
+  lag.stop();
   if (rampTimer) clearInterval(rampTimer);
   // Sockets never started count as settled so the driver does not wait for them.
   while (nextToStart < pool.n) pool.start(nextToStart++);
@@ -146,13 +166,12 @@ async function finish(drainUntilSeq: number, drainDeadlineMs: number): Promise<v
   if (keepaliveTimer) clearInterval(keepaliveTimer);
   await pool.closeAll(2000);
   postTick(true);
-  lag.disable();
-  intervalLag.disable();
   port!.close();
 }
 
 port.on('message', (msg: DriverMessage) => {
   if (msg.type === 'start') startRamp(msg.rampStartMs);
+  else if (msg.type === 'hold') lag.restart();
   else if (msg.type === 'drain') void finish(msg.lastSeq, msg.deadlineAtMs);
   // Interrupted: evaluate only what is already complete or past its deadline.
   else if (msg.type === 'stop') void finish(Number.MAX_SAFE_INTEGER, 0);

@@ -30,6 +30,7 @@ interface PendingSeq {
 export interface Totals {
   attempts: number;
   opened: number;
+  firstOpened: number;
   failed: number;
   open: number;
   failures: Record<string, number>;
@@ -147,6 +148,7 @@ export class RunAggregate {
     const t: Totals = {
       attempts: 0,
       opened: 0,
+      firstOpened: 0,
       failed: 0,
       open: 0,
       failures: {},
@@ -159,6 +161,7 @@ export class RunAggregate {
       if (!c) continue;
       t.attempts += c.attempts;
       t.opened += c.opened;
+      t.firstOpened += c.firstOpened ?? 0;
       t.failed += c.failed;
       // A crashed worker's sockets died with it.
       if (w.crashed === null) t.open += c.open;

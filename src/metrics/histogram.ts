@@ -28,6 +28,15 @@ export function recordMs(h: Histogram, ms: number): void {
   h.recordValue(ms <= 0 ? 0 : Math.round(ms * 1000));
 }
 
+/**
+ * Records a delay seen by a sampler that expected a sample every `intervalMs`, back-filling the
+ * samples a stall swallowed (HdrHistogram's expected-interval correction): a 40 ms stall seen by
+ * a 10 ms sampler records 40, 30, 20 and 10 ms, not one sample among many idle ones.
+ */
+export function recordMsWithExpectedInterval(h: Histogram, ms: number, intervalMs: number): void {
+  h.recordValueWithExpectedInterval(ms <= 0 ? 0 : Math.round(ms * 1000), Math.max(1, Math.round(intervalMs * 1000)));
+}
+
 /** Records a duration given in nanoseconds (a process.hrtime.bigint() difference). */
 export function recordNs(h: Histogram, ns: bigint): void {
   h.recordValue(ns <= 0n ? 0 : Number(ns / 1000n));

@@ -41,6 +41,8 @@ export class Publisher {
   private readonly secure: boolean;
   private readonly requestOptions: https.RequestOptions;
   private readonly intervalMs: number;
+  /** duration × rate, exactly: identical holds publish the same number of times. */
+  private readonly maxScheduled: number;
   private startMs = 0;
   private scheduled = 0;
   private seq = 0;
@@ -60,6 +62,7 @@ export class Publisher {
     // Schemes are case-insensitive: http.get throws at once on an "HTTPS://" URL.
     this.secure = /^https:/i.test(template);
     this.intervalMs = 1000 / this.publish.rate;
+    this.maxScheduled = Math.floor((scenario.durationMs * this.publish.rate) / 1000 + 1e-9);
     const agentOptions = { keepAlive: true, maxSockets: this.publish.concurrency };
     this.agent = this.secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
     const lookup = lookupFor(scenario.resolve);
@@ -76,21 +79,27 @@ export class Publisher {
     return this.seq;
   }
 
-  /** Starts the schedule now. */
-  start(): void {
-    this.startMs = nowMs();
+  /** Starts the schedule at `atMs` (the hold's start). */
+  start(atMs: number = nowMs()): void {
+    this.startMs = atMs;
     this.loop();
   }
 
-  private loop(): void {
-    if (this.stopped) return;
+  /** Fires everything due by now, never more than the hold's exact count. */
+  private fireDue(): void {
     const now = nowMs();
     // Catch up on everything due: after a stall several publishes may be due at once.
-    while (this.startMs + this.scheduled * this.intervalMs <= now) {
+    while (this.scheduled < this.maxScheduled && this.startMs + this.scheduled * this.intervalMs <= now) {
       const scheduledAt = this.startMs + this.scheduled * this.intervalMs;
       this.scheduled++;
       this.fire(scheduledAt);
     }
+  }
+
+  private loop(): void {
+    if (this.stopped) return;
+    this.fireDue();
+    if (this.scheduled >= this.maxScheduled) return;
     const next = this.startMs + this.scheduled * this.intervalMs;
     this.timer = setTimeout(() => this.loop(), Math.max(0, next - nowMs()));
   }
@@ -146,6 +155,8 @@ export class Publisher {
 
   /** Stops scheduling; resolves when requests in flight have finished (or timed out). */
   async stop(): Promise<void> {
+    // A timer that fired late must not cost the hold its last scheduled publish.
+    if (!this.stopped && this.startMs > 0) this.fireDue();
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.inFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));

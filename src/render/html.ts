@@ -56,7 +56,11 @@ const t = (s: string): string => escapeXml(s);
 function loudLines(r: Report): string[] {
   const out: string[] = [];
   if (r.interrupted) out.push(`Interrupted${r.interruptReason ? ` (${r.interruptReason})` : ''}: results cover only part of the planned run.`);
-  if (r.client.saturated) out.push(`Client saturated: wsload itself was the bottleneck (event-loop lag p99 ${fmtMs(r.client.eventLoopLagMs.p99)}); latencies include its own delay.`);
+  if (r.client.saturated) {
+    const why = r.client.saturationReasons?.length ? r.client.saturationReasons.join('; ') : `event-loop lag p99 ${fmtMs(r.client.eventLoopLagMs.p99)}`;
+    out.push(`Client saturated during the hold (${why}); latencies include its own delay.`);
+  }
+  if (r.merged && !r.merged.overlapping) out.push(`Merged runs did not overlap in time: the ${r.merged.reports} runs' sums describe different periods.`);
   if (r.target.tlsInsecure) out.push('TLS verification disabled (tls.insecure): certificates were not checked.');
   for (const w of r.client.workers) if (w.crashed !== null) out.push(`Worker ${w.worker} crashed (${w.sockets} sockets): ${w.crashed}`);
   return out.map((l) => `<div class="loud">${t(l)}</div>`);
@@ -91,6 +95,9 @@ function headline(r: Report): string {
     ['reconnects', fmtCount(r.reconnects.total)],
     ['client event-loop lag p99 / max', `${fmtMs(r.client.eventLoopLagMs.p99)} / ${fmtMs(r.client.eventLoopLagMs.max)}`],
   ];
+  const turn = r.client.turnMs;
+  if (turn && turn.count > 0) rows.push(['client handling per loop turn p50 / p99', `${fmtLatency(turn, 'p50')} / ${fmtLatency(turn, 'p99')}`]);
+  if (r.merged) for (const [field, why] of Object.entries(r.merged.estimates)) rows.push([`estimate: ${field === '*' ? 'every figure' : field}`, why]);
   if (d.recommendation) rows.push(['recommendation', d.recommendation]);
   return table(null, rows.map(([k, v]) => [t(k), t(v)]), 'headline');
 }

@@ -1,7 +1,7 @@
 /** The terminal summary of a finished run (printed after `wsload run` and by `wsload report`). */
 import { formatDuration } from '../duration.js';
 import { lookupMetric } from '../metrics/names.js';
-import type { CloseCause, DisconnectStats, Report } from '../report/types.js';
+import type { CloseCause, DisconnectStats, PercentileSet, Report } from '../report/types.js';
 import { fmtCount, fmtCounts, fmtLatency, fmtMs, fmtPct, newTable, painter, wrap, type Paint } from './format.js';
 
 /** Options of renderSummary. */
@@ -26,11 +26,11 @@ function header(r: Report, paint: Paint): string[] {
   const loud: string[] = [];
   if (r.interrupted) loud.push(`!! INTERRUPTED${r.interruptReason ? ` (${r.interruptReason})` : ''}: results cover only part of the planned run`);
   if (r.client.saturated) {
-    loud.push(
-      `!! CLIENT SATURATED: wsload itself was the bottleneck (event-loop lag p99 ${fmtMs(r.client.eventLoopLagMs.p99)}, ` +
-        `${fmtCount(r.publish.skipped)} publishes skipped); latencies include the client's own delay`,
-    );
+    const reasons = r.client.saturationReasons ?? [];
+    const why = reasons.length > 0 ? reasons.join('; ') : `event-loop lag p99 ${fmtMs(r.client.eventLoopLagMs.p99)}, ${fmtCount(r.publish.skipped)} publishes skipped`;
+    loud.push(`!! CLIENT SATURATED during the hold (${why}): latencies include the client's own delay`);
   }
+  if (r.merged && !r.merged.overlapping) loud.push(`!! MERGED RUNS DID NOT OVERLAP IN TIME: the ${r.merged.reports} runs' sums describe different periods`);
   if (r.target.tlsInsecure) loud.push('!! TLS VERIFICATION DISABLED (tls.insecure): certificates were not checked');
   const crashed = r.client.workers.filter((w) => w.crashed !== null);
   for (const w of crashed) loud.push(`!! WORKER ${w.worker} CRASHED (${w.sockets} sockets): ${w.crashed}`);
@@ -39,9 +39,20 @@ function header(r: Report, paint: Paint): string[] {
 
 function connections(r: Report, color: boolean): string[] {
   const c = r.connections;
+  const first = c.firstOpened ?? Math.max(0, c.opened - r.reconnects.total);
   const t = newTable(['target', 'opened', 'failed', 'peak open', 'open at end', 'handshake p50', 'handshake p99'], color);
   t.push([fmtCount(c.target), fmtCount(c.opened), fmtCount(c.failed), fmtCount(c.peakOpen), fmtCount(c.openAtEnd), fmtLatency(r.handshake.latencyMs, 'p50'), fmtLatency(r.handshake.latencyMs, 'p99')]);
-  const out = ['Connections', t.toString()];
+  const out = ['Connections (handshake: first connects, from when each socket was due on the ramp)', t.toString()];
+  if (c.opened > first) out.push(`  opened: ${fmtCount(first)} first connects + ${fmtCount(c.opened - first)} reconnects`);
+  const hs = r.handshake;
+  if (hs.queueMs && hs.queueMs.count > 0) {
+    const part = (name: string, p: PercentileSet | undefined): string | null => (p && p.count > 0 ? `${name} ${fmtLatency(p, 'p99')}` : null);
+    const parts = [part('queue', hs.queueMs), part('dns', hs.dnsMs), part('tcp', hs.tcpMs), part('tls', hs.tlsMs), part('upgrade', hs.upgradeMs)].filter((x): x is string => x !== null);
+    out.push(`  handshake p99 by part: ${parts.join(', ')}`);
+  }
+  if (hs.reconnectMs && hs.reconnectMs.count > 0) {
+    out.push(`  reconnect handshakes (from when due): p50 ${fmtLatency(hs.reconnectMs, 'p50')}, p99 ${fmtLatency(hs.reconnectMs, 'p99')}, ${fmtCount(hs.reconnectMs.count)} samples`);
+  }
   if (c.failed > 0) out.push(`  failed by reason: ${fmtCounts(c.failures)}`);
   return out;
 }
@@ -56,9 +67,13 @@ function fanout(r: Report, color: boolean, paint: Paint): string[] {
   const l = f.latencyMs;
   const lat = newTable(['latency', 'p50', 'p90', 'p99', 'p99.9', 'max', 'samples'], color);
   lat.push(['fan-out', fmtLatency(l, 'p50'), fmtLatency(l, 'p90'), fmtLatency(l, 'p99'), fmtLatency(l, 'p999'), fmtLatency(l, 'max'), fmtCount(l.count)]);
+  const turn = r.client.turnMs;
+  // Beside fan-out: the part of it that is wsload handling one burst, not network or target.
+  if (turn && turn.count > 0) lat.push(['client turn', fmtLatency(turn, 'p50'), fmtLatency(turn, 'p90'), fmtLatency(turn, 'p99'), fmtLatency(turn, 'p999'), fmtLatency(turn, 'max'), fmtCount(turn.count)]);
   const cp = f.completionMs;
   lat.push(['completion', fmtLatency(cp, 'p50'), fmtLatency(cp, 'p90'), fmtLatency(cp, 'p99'), fmtLatency(cp, 'p999'), fmtLatency(cp, 'max'), fmtCount(cp.count)]);
   const out = ['Fan-out (publish scheduled → message received)', counts.toString(), lat.toString()];
+  if (turn && turn.count > 0) out.push('  client turn: time a worker spent handling one burst of messages (one event-loop turn); the rest of fan-out is network and target');
   if (f.unmatched > 0) out.push(`  ${fmtCount(f.unmatched)} messages carried no recognisable sequence number (publish.match)`);
   return out;
 }
@@ -113,10 +128,14 @@ function client(r: Report): string[] {
     env.openFilesLimit !== null ? `open files limit ${fmtCount(env.openFilesLimit)}` : null,
     env.ephemeralPorts !== null ? `ephemeral ports ${fmtCount(env.ephemeralPorts)}` : null,
   ].filter((x): x is string => x !== null);
+  const busy = c.workers.map((w) => w.utilization).filter((u): u is number => u !== undefined);
+  const main = c.mainThreadLagMs ? ` · main thread p99 ${fmtMs(c.mainThreadLagMs.p99)}, max ${fmtMs(c.mainThreadLagMs.max)}` : '';
+  const load = busy.length > 0 ? ` · workers busy up to ${Math.round(Math.max(...busy) * 100)}% of the hold` : '';
   return [
-    'Client',
-    `  event-loop lag p99 ${fmtMs(c.eventLoopLagMs.p99)}, max ${fmtMs(c.eventLoopLagMs.max)} · peak RSS ${fmtCount(c.peakRssMb)} MB · ` +
-      `${c.workers.length} worker${c.workers.length === 1 ? '' : 's'}${limits.length > 0 ? ` · ${limits.join(', ')}` : ''}`,
+    'Client (during the hold)',
+    `  worker event-loop lag p99 ${fmtMs(c.eventLoopLagMs.p99)}, max ${fmtMs(c.eventLoopLagMs.max)}${main}${load} · ` +
+      `publish schedule lag p99 ${fmtLatency(r.publish.scheduleLagMs, 'p99')}`,
+    `  peak RSS ${fmtCount(c.peakRssMb)} MB · ${c.workers.length} worker${c.workers.length === 1 ? '' : 's'}${limits.length > 0 ? ` · ${limits.join(', ')}` : ''}`,
   ];
 }
 
@@ -131,6 +150,17 @@ function thresholds(r: Report, color: boolean, paint: Paint): string[] {
   const failed = r.thresholds.filter((th) => !th.pass).length;
   const verdict = failed === 0 ? paint('all thresholds passed', 'green') : paint(`${failed} of ${r.thresholds.length} thresholds FAILED`, 'red');
   return ['Thresholds', t.toString(), `  ${verdict}`];
+}
+
+/** On merged reports: which figures are exact and which are estimates, field by field. */
+function mergedFigures(r: Report): string[] {
+  const m = r.merged;
+  if (!m) return [];
+  return [
+    `Merged from ${m.reports} reports (common window ${durationText(Math.round(m.overlapMs))})`,
+    ...m.exact.map((e) => `  exact: ${e}`),
+    ...Object.entries(m.estimates).map(([field, why]) => `  estimate: ${field === '*' ? 'every figure' : field} — ${why}`),
+  ];
 }
 
 function warnings(r: Report, paint: Paint): string[] {
@@ -150,6 +180,7 @@ export function renderSummary(report: Report, opts: SummaryOptions = {}): string
     disconnects(report, color, paint),
     client(report),
     thresholds(report, color, paint),
+    mergedFigures(report),
     warnings(report, paint),
   ].filter((s) => s.length > 0);
   // Tables are laid out by cli-table3; free text is wrapped so the whole fits 100 columns.

@@ -9,10 +9,10 @@ import type { PublisherStats } from '../publisher/publisher.js';
 import { emptyCohortCounters, type CohortCounters } from '../driver/protocol.js';
 import { evaluateThresholds } from './thresholds.js';
 import { describeFailure } from '../metrics/classify.js';
+import type { LoopLagReading } from '../metrics/loop-lag.js';
+import { judgeSaturation } from './saturation.js';
 
-/** Event-loop lag above which a worker is called saturated: its receipt times are then late. */
-export const SATURATED_LAG_P99_MS = 50;
-export const SATURATED_LAG_MAX_MS = 500;
+export { SATURATED_LAG_P99_MS, SATURATED_LAG_MAX_MS } from './saturation.js';
 
 export interface BuildInput {
   scenario: Scenario;
@@ -28,6 +28,8 @@ export interface BuildInput {
   /** Sockets open when the hold ended, before wsload closed its own (after that it is always 0). */
   openAtEnd: number;
   peakRssMb: number;
+  /** The main thread's event-loop lag during the hold; null when there was no hold. */
+  mainLag?: LoopLagReading | null;
   environment: Report['environment'];
   files: Report['files'];
   /** Sentences the driver already knows a user must read. */
@@ -90,12 +92,19 @@ export function buildReport(input: BuildInput): Report {
   const lagMax = Math.max(0, ...aggregate.workers.map((w) => w.lag.maxMs));
   const lagP99 = Math.max(0, ...aggregate.workers.map((w) => w.lag.p99Ms));
   const skipped = publisher?.skipped ?? 0;
-  const saturated = lagP99 > SATURATED_LAG_P99_MS || lagMax > SATURATED_LAG_MAX_MS || skipped > 0;
+  const turn = pct(h('clientTurn'));
+  const mainLag = input.mainLag ?? null;
+  const verdict = judgeSaturation({ workers: aggregate.workers, mainLag, turn, fanout: pct(h('fanout')) });
+  const saturated = verdict.saturated;
   if (saturated) {
     warnings.push(
-      `the client was saturated (event-loop lag p99 ${lagP99.toFixed(1)} ms, max ${lagMax.toFixed(1)} ms, ${skipped} publishes skipped): ` +
+      `the client was saturated during the hold (${verdict.reasons.join('; ')}): ` +
         'latency figures include wsload\'s own delay; use more workers or fewer sockets per process before blaming the gateway',
     );
+  }
+  if (skipped > 0) {
+    // Not the event loop: every request slot was busy (publish.concurrency × request latency).
+    warnings.push(`${skipped} publishes were skipped because all publish.concurrency request slots were busy: the publish path, not the client's event loop, could not keep the rate`);
   }
   for (const w of aggregate.workers) {
     if (w.crashed) warnings.push(`worker ${w.workerId} crashed (${w.crashed}); its ${w.sockets} sockets stopped counting then`);
@@ -133,16 +142,21 @@ export function buildReport(input: BuildInput): Report {
     connections: {
       target: scenario.connections,
       opened: totals.opened,
+      firstOpened: totals.firstOpened,
       failed: totals.failed,
       peakOpen: input.peakOpen,
+      openedByCohort: Object.fromEntries(scenario.cohorts.map((c, i) => [c.name, totals.cohorts[i].opened])),
       openAtEnd: input.openAtEnd,
       failures: totals.failures,
     },
     handshake: {
       latencyMs: pct(h('handshake')),
+      queueMs: pct(h('handshakeQueue')),
+      dnsMs: pct(h('handshakeDns')),
       tcpMs: pct(h('handshakeTcp')),
       tlsMs: pct(h('handshakeTls')),
       upgradeMs: pct(h('handshakeUpgrade')),
+      reconnectMs: pct(h('handshakeReconnect')),
     },
     fanout: {
       published: publisher ? publisher.ok : 0,
@@ -182,10 +196,14 @@ export function buildReport(input: BuildInput): Report {
     },
     client: {
       eventLoopLagMs: { max: round2(lagMax), p99: round2(lagP99) },
+      ...(mainLag ? { mainThreadLagMs: { max: round2(mainLag.maxMs), p99: round2(mainLag.p99Ms) } } : {}),
+      turnMs: turn,
+      saturationReasons: verdict.reasons,
       workers: aggregate.workers.map((w) => ({
         worker: w.workerId,
         sockets: w.sockets,
         eventLoopLagMs: { max: round2(w.lag.maxMs), p99: round2(w.lag.p99Ms), mean: round2(w.lag.meanMs) },
+        ...(w.lag.utilization !== undefined ? { utilization: round2(w.lag.utilization) } : {}),
         crashed: w.crashed,
       })),
       peakRssMb: Math.round(input.peakRssMb),

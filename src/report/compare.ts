@@ -74,7 +74,7 @@ const FAMILIES: Record<string, { histogram: string; set: (r: Report) => Percenti
 
 /** Rows in the order they are shown; latency rows name a family and aggregation. */
 const LAYOUT: readonly (string | { family: keyof typeof FAMILIES; agg: Aggregation })[] = [
-  'connections.opened',
+  'connections.firstOpened',
   'connections.failed',
   { family: 'handshake', agg: 'p99' },
   { family: 'fanout', agg: 'p50' },
@@ -270,6 +270,13 @@ function comparabilityWarnings(before: Report, after: Report): string[] {
   }
   const rate = (r: Report): number => r.scenario.publish?.rate ?? 0;
   if (rate(before) !== rate(after)) w.push(`publish rates differ: ${rate(before)}/s vs ${rate(after)}/s`);
+  // Definitions that changed within formatVersion 1: the new fields mark reports made after the change.
+  if ((before.client.turnMs === undefined) !== (after.client.turnMs === undefined)) {
+    w.push('event-loop lag was measured differently in the two runs (one over the whole run with a ~10 ms floor, one during the hold net of the sampler): the lag row is not comparable');
+  }
+  if ((before.handshake.queueMs === undefined) !== (after.handshake.queueMs === undefined)) {
+    w.push('handshake latency was measured differently in the two runs (one from the attempt, one from when the socket was due on the ramp): handshake rows are not comparable');
+  }
   for (const [label, r] of [['before', before], ['after', after]] as const) {
     if (r.interrupted) w.push(`the ${label} run was interrupted (${r.interruptReason ?? 'no reason recorded'}): it covers only part of its plan`);
     if (r.client.saturated) w.push(`the ${label} run's client was saturated: its latencies include wsload's own delay`);

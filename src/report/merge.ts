@@ -7,6 +7,7 @@ import { UsageError, WsloadError } from '../errors.js';
 import { createHistogram, encodeHistogram, mergeEncoded, percentiles } from '../metrics/histogram.js';
 import { cohortDrops, estimateIdleTimeout } from '../metrics/idle-timeout.js';
 import { reportHistogram } from './read.js';
+import { mergeInfo } from './merge-exactness.js';
 import { evaluateThresholds } from './thresholds.js';
 import { COHORT_HISTOGRAMS, cohortHistogramKey, type DisconnectStats, type PercentileSet, type ReconnectStats, type Report } from './types.js';
 
@@ -22,11 +23,17 @@ function sumCounts<T extends Counts>(records: readonly T[]): T {
 
 const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
 
+const EMPTY_SET: PercentileSet = { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+
 /** Histogram key → the percentile set it backs in a report (per-cohort keys are parsed apart). */
 const FIXED_SETS: Record<string, [(r: Report) => PercentileSet, (r: Report, p: PercentileSet) => void]> = {
   fanout: [(r) => r.fanout.latencyMs, (r, p) => (r.fanout.latencyMs = p)],
   completion: [(r) => r.fanout.completionMs, (r, p) => (r.fanout.completionMs = p)],
   handshake: [(r) => r.handshake.latencyMs, (r, p) => (r.handshake.latencyMs = p)],
+  handshakeQueue: [(r) => r.handshake.queueMs ?? EMPTY_SET, (r, p) => (r.handshake.queueMs = p)],
+  handshakeDns: [(r) => r.handshake.dnsMs ?? EMPTY_SET, (r, p) => (r.handshake.dnsMs = p)],
+  handshakeReconnect: [(r) => r.handshake.reconnectMs ?? EMPTY_SET, (r, p) => (r.handshake.reconnectMs = p)],
+  clientTurn: [(r) => r.client.turnMs ?? EMPTY_SET, (r, p) => (r.client.turnMs = p)],
   handshakeTcp: [(r) => r.handshake.tcpMs, (r, p) => (r.handshake.tcpMs = p)],
   handshakeTls: [(r) => r.handshake.tlsMs, (r, p) => (r.handshake.tlsMs = p)],
   handshakeUpgrade: [(r) => r.handshake.upgradeMs, (r, p) => (r.handshake.upgradeMs = p)],
@@ -130,6 +137,11 @@ export function mergeReports(reports: readonly Report[]): Report {
   if (n > 1) {
     warnings.push(`merged ${n} reports (hosts: ${hosts.join(', ')}); connections.peakOpen is the sum of each run's peak, an upper bound`);
   }
+  const cohortSocketsKnown = reports.every((r) => r.connections.openedByCohort !== undefined);
+  const info = mergeInfo(reports, cohortSocketsKnown);
+  if (n > 1 && !info.overlapping) {
+    warnings.push('the merged runs did not overlap in time (startedAt/endedAt): their sums describe different periods, not one combined load');
+  }
 
   const time = (s: string): number => Date.parse(s);
   const startedAt = reports.reduce((a, r) => (time(r.startedAt) < time(a) ? r.startedAt : a), first.startedAt);
@@ -159,8 +171,10 @@ export function mergeReports(reports: readonly Report[]): Report {
     connections: {
       target: sum(reports.map((r) => r.connections.target)),
       opened: sum(reports.map((r) => r.connections.opened)),
+      firstOpened: sum(reports.map((r) => r.connections.firstOpened ?? Math.max(0, r.connections.opened - r.reconnects.total))),
       failed: sum(reports.map((r) => r.connections.failed)),
       peakOpen: sum(reports.map((r) => r.connections.peakOpen)),
+      ...(cohortSocketsKnown ? { openedByCohort: sumCounts(reports.map((r) => r.connections.openedByCohort ?? {})) } : {}),
       openAtEnd: sum(reports.map((r) => r.connections.openAtEnd)),
       failures: sumCounts(reports.map((r) => r.connections.failures)),
     },
@@ -205,9 +219,19 @@ export function mergeReports(reports: readonly Report[]): Report {
       workers,
       peakRssMb: Math.max(...reports.map((r) => r.client.peakRssMb)),
       saturated: reports.some((r) => r.client.saturated),
+      saturationReasons: unique(reports.flatMap((r) => r.client.saturationReasons ?? [])),
+      ...(reports.some((r) => r.client.mainThreadLagMs)
+        ? {
+            mainThreadLagMs: {
+              max: Math.max(...reports.map((r) => r.client.mainThreadLagMs?.max ?? 0)),
+              p99: Math.max(...reports.map((r) => r.client.mainThreadLagMs?.p99 ?? 0)),
+            },
+          }
+        : {}),
     },
     thresholds: [],
     warnings,
+    merged: info,
     // Timelines and interval logs are per run; they are not merged.
     files: { timeline: null, hlog: null },
     histograms: {},
@@ -237,9 +261,15 @@ export function mergeReports(reports: readonly Report[]): Report {
   // The same estimator the run used, fed every machine's drops: a timeout seen by a few sockets on
   // each machine may only reach the estimator's minimum sample count once they are put together.
   const verdict = estimateIdleTimeout(
-    // Reports keep no per-cohort handshake count, so a cohort's configured size stands in for it.
+    // Sockets that connected, as the run itself counts them; older reports keep no per-cohort
+    // count, and then a cohort's configured size stands in (marked in merged.estimates).
     merged.scenario.cohorts.map((c) =>
-      cohortDrops(c, reportHistogram(merged, cohortHistogramKey('idleAtClose', c.name)) ?? createHistogram(), merged.disconnects.byCohort[c.name]?.byCause ?? {}, c.count),
+      cohortDrops(
+        c,
+        reportHistogram(merged, cohortHistogramKey('idleAtClose', c.name)) ?? createHistogram(),
+        merged.disconnects.byCohort[c.name]?.byCause ?? {},
+        merged.connections.openedByCohort?.[c.name] ?? c.count,
+      ),
     ),
   );
   merged.disconnects.idleTimeout = verdict.estimate;

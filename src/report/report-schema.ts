@@ -121,12 +121,22 @@ export const reportSchema = z
     connections: z.object({
       target: count,
       opened: count,
+      firstOpened: count.optional(),
       failed: count,
       peakOpen: count,
+      openedByCohort: counts.optional(),
       openAtEnd: count,
       failures: counts,
     }),
-    handshake: z.object({ latencyMs: percentileSetSchema, tcpMs: percentileSetSchema, tlsMs: percentileSetSchema, upgradeMs: percentileSetSchema }),
+    handshake: z.object({
+      latencyMs: percentileSetSchema,
+      queueMs: percentileSetSchema.optional(),
+      dnsMs: percentileSetSchema.optional(),
+      tcpMs: percentileSetSchema,
+      tlsMs: percentileSetSchema,
+      upgradeMs: percentileSetSchema,
+      reconnectMs: percentileSetSchema.optional(),
+    }),
     fanout: z.object({
       published: count,
       expected: count,
@@ -160,11 +170,15 @@ export const reportSchema = z
     reconnects: z.object({ ...reconnectStatsShape, byCohort: z.record(z.string(), z.object(reconnectStatsShape)) }),
     client: z.object({
       eventLoopLagMs: z.object({ max: ms, p99: ms }),
+      mainThreadLagMs: z.object({ max: ms, p99: ms }).optional(),
+      turnMs: percentileSetSchema.optional(),
+      saturationReasons: z.array(z.string()).optional(),
       workers: z.array(
         z.object({
           worker: count,
           sockets: count,
           eventLoopLagMs: z.object({ max: ms, p99: ms, mean: ms }),
+          utilization: z.number().optional(),
           crashed: z.string().nullable(),
         }),
       ),
@@ -173,6 +187,16 @@ export const reportSchema = z
     }),
     thresholds: z.array(z.object({ metric: z.string(), expression: z.string(), actual: z.number(), pass: z.boolean() })),
     warnings: z.array(z.string()),
+    merged: z
+      .object({
+        reports: count,
+        overlapping: z.boolean(),
+        overlapMs: ms,
+        exact: z.array(z.string()),
+        estimates: z.record(z.string(), z.string()),
+      })
+      .optional()
+      .describe('Only on merged reports: which figures are exact, which are estimates, whether the runs overlapped.'),
     files: z.object({ timeline: z.string().nullable(), hlog: z.string().nullable() }),
     histograms: z.record(z.string(), z.string()).describe('Encoded HdrHistograms (V2 compressed base64, microseconds) by name.'),
   })

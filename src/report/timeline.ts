@@ -1,55 +1,33 @@
 /**
  * The soak files written while a run goes on: one JSON line per interval (.ndjson) and an
- * HdrHistogram interval log of fan-out latency (.hlog). Each line is handed to the kernel with a
- * synchronous write as soon as it is made, so after kill -9 both files are intact up to the last
- * complete interval.
+ * HdrHistogram interval log of fan-out latency (.hlog). Every column is booked by event time
+ * (timeline-booker.ts), so a line is written once its interval is final: with publishing, a
+ * delivery deadline after the interval ends. Each line is handed to the kernel with a synchronous
+ * write as soon as it is made, so after kill -9 both files are intact up to the last line written.
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createHlogWriter, percentiles, type Histogram, type HlogWriter } from '../metrics/histogram.js';
-import type { Totals } from '../metrics/aggregate.js';
+import type { BookedInterval } from './timeline-booker.js';
 import type { TimelineLine } from './types.js';
 
-/** What one timeline line is made from: the run's totals now and at the previous line. */
-export interface TimelineInput {
-  prev: Totals;
-  totals: Totals;
-  elapsedMs: number;
-  open: number;
-  /** Publishes answered during the interval. */
-  published: number;
-  /** Fan-out latency recorded during the interval. */
-  fanout: Histogram;
-  eventLoopLagMs: number;
-}
-
-const closesOf = (t: Totals): number => t.cohorts.reduce((s, c) => s + c.closes, 0);
-
-/** One interval's line: differences of cumulative totals, the interval's latency and health. */
-export function timelineLine(input: TimelineInput): TimelineLine {
-  const { prev, totals } = input;
-  const closesByCause: Record<string, number> = {};
-  totals.cohorts.forEach((c, i) => {
-    for (const [cause, n] of Object.entries(c.byCause)) {
-      const d = n - (prev.cohorts[i].byCause[cause] ?? 0);
-      if (d > 0) closesByCause[cause] = (closesByCause[cause] ?? 0) + d;
-    }
-  });
-  const fan = percentiles(input.fanout);
+/** One interval's line from what was booked in it by event time (src/report/timeline-booker.ts). */
+export function timelineLine(b: BookedInterval, elapsedMs: number): TimelineLine {
+  const fan = percentiles(b.fanout);
   return {
-    t: new Date().toISOString(),
-    elapsedMs: Math.round(input.elapsedMs),
-    open: input.open,
-    connects: totals.opened - prev.opened,
-    connectFailures: totals.failed - prev.failed,
-    closes: closesOf(totals) - closesOf(prev),
-    closesByCause,
-    published: input.published,
-    deliveries: totals.delivery.delivered - prev.delivery.delivered,
-    lost: totals.delivery.lost - prev.delivery.lost,
+    t: new Date(b.atEnd?.wallMs ?? Date.now()).toISOString(),
+    elapsedMs: Math.round(elapsedMs),
+    open: b.atEnd?.open ?? 0,
+    connects: b.connects,
+    connectFailures: b.connectFailures,
+    closes: b.closes,
+    closesByCause: { ...b.closesByCause },
+    published: b.published,
+    deliveries: b.deliveries,
+    lost: b.lost,
     fanoutMs: { p50: fan.p50, p99: fan.p99, max: fan.max, count: fan.count },
-    rssMb: Math.round(process.memoryUsage().rss / 1048576),
-    eventLoopLagMs: Math.round(input.eventLoopLagMs * 100) / 100,
+    rssMb: Math.round(b.atEnd?.rssMb ?? process.memoryUsage().rss / 1048576),
+    eventLoopLagMs: Math.round(b.eventLoopLagMs * 100) / 100,
   };
 }
 

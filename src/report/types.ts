@@ -92,6 +92,8 @@ export interface WorkerHealth {
   worker: number;
   sockets: number;
   eventLoopLagMs: { max: number; p99: number; mean: number };
+  /** Share of the hold the worker's event loop was busy running callbacks (0–1). */
+  utilization?: number;
   /** Set when the worker thread died; its sockets' later events are missing. */
   crashed: string | null;
 }
@@ -132,21 +134,34 @@ export interface Report {
   phases: { rampMs: number; holdMs: number };
   connections: {
     target: number;
-    /** Successful handshakes, reconnects included. */
+    /** Successful handshakes, reconnects included (kept for compatibility; not judged by compare). */
     opened: number;
+    /** Sockets whose first connection succeeded: `opened` − reconnects. Absent in older reports. */
+    firstOpened?: number;
     /** Failed handshakes, reconnect attempts included. */
     failed: number;
     peakOpen: number;
+    /** Successful handshakes per cohort, reconnects included (the idle-timeout estimator's socket count). */
+    openedByCohort?: Record<string, number>;
     /** Sockets open when the run ended. */
     openAtEnd: number;
     failures: Partial<Record<ConnectFailureReason, number>>;
   };
   handshake: {
+    /**
+     * First connects, from when the socket was due on the ramp schedule to open (queue wait
+     * included). Reports before this field's siblings existed measured from the attempt's start.
+     */
     latencyMs: PercentileSet;
-    /** Parts of the handshake where measurable; count 0 where not (no TLS on ws://). */
+    /** First connects: due on the ramp → attempt started (ramp timer, handshake slot). */
+    queueMs?: PercentileSet;
+    /** Parts of a first connect where measurable; count 0 where not (no DNS for IPs, no TLS on ws://). */
+    dnsMs?: PercentileSet;
     tcpMs: PercentileSet;
     tlsMs: PercentileSet;
     upgradeMs: PercentileSet;
+    /** Reconnect handshakes, from when the reconnect was due (after its backoff) to open. */
+    reconnectMs?: PercentileSet;
   };
   fanout: {
     published: number;
@@ -193,16 +208,29 @@ export interface Report {
   };
   reconnects: ReconnectStats & { byCohort: Record<string, ReconnectStats> };
   client: {
+    /**
+     * Worker event-loop lag during the hold (the worst worker): how late a 5 ms timer ran, net of
+     * its period, with the samples a stall swallowed back-filled. Older reports: monitorEventLoopDelay
+     * over the whole run, which read ~10 ms on an idle loop.
+     */
     eventLoopLagMs: { max: number; p99: number };
+    /** The main thread's (publisher's) event-loop lag during the hold, measured the same way. */
+    mainThreadLagMs?: { max: number; p99: number };
+    /** Per event-loop turn that handled messages, all workers: the client's own share of fan-out latency. */
+    turnMs?: PercentileSet;
+    /** Why the client was judged saturated; empty when it was not. */
+    saturationReasons?: string[];
     workers: WorkerHealth[];
     peakRssMb: number;
-    /** True when the client, not the target, limited the run (lag, skipped publishes). */
+    /** True when the client, not the target, limited the run during the hold (see saturationReasons). */
     saturated: boolean;
   };
   /** Threshold results; empty when the scenario has none. */
   thresholds: ThresholdResult[];
   /** Plain sentences a user should read: limits hit, insecure TLS, saturation, crashes. */
   warnings: string[];
+  /** Present only on reports made by `wsload merge`. */
+  merged?: MergeInfo;
   /** Files written beside the report (relative to it), when written. */
   files: { timeline: string | null; hlog: string | null };
   /**
@@ -212,6 +240,19 @@ export interface Report {
    * "idleAtClose:<cohort>", "sentIdleAtClose:<cohort>", "ageAtClose:<cohort>".
    */
   histograms: Record<string, string>;
+}
+
+/** Set on a merged report: how many runs, whether they overlapped, which figures are exact. */
+export interface MergeInfo {
+  reports: number;
+  /** False when the runs' [startedAt, endedAt] windows had no moment in common. */
+  overlapping: boolean;
+  /** Length of the window all runs shared, ms. */
+  overlapMs: number;
+  /** Figures that are exact (plain sentences naming the fields). */
+  exact: string[];
+  /** Field path → why it is not exact. "*" applies to the whole report. */
+  estimates: Record<string, string>;
 }
 
 /** One line of the .ndjson timeline, written every report interval. */

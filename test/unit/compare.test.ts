@@ -45,6 +45,31 @@ describe('compare', () => {
     expect(c.regressions).toEqual(['fanout.p99', 'fanout.delivered', 'fanout.lost', 'disconnects.byCause.connection-lost', 'disconnects.idleTimeout']);
   });
 
+  it('does not score 150 drops and reconnects as "more opened, better"', () => {
+    const before = fakeReport();
+    const after = structuredClone(before);
+    // Same sockets, but 150 of them dropped and reconnected: opened counts every handshake.
+    after.connections.opened += 150;
+    after.connections.firstOpened = before.connections.opened;
+    after.reconnects.total = 150;
+    const c = compare(before, after);
+    expect(c.rows.map((r) => r.metric)).not.toContain('connections.opened');
+    expect(rowOf(c, 'connections.firstOpened')).toMatchObject({ verdict: 'same', before: before.connections.opened, after: before.connections.opened });
+    expect(rowOf(c, 'reconnects.total').verdict).toBe('worse');
+    expect(c.regressions).not.toContain('connections.firstOpened');
+  });
+
+  it('warns when lag or handshake latency were measured under different definitions', () => {
+    const before = fakeReport();
+    const after = structuredClone(before);
+    after.client.turnMs = { ...before.fanout.latencyMs };
+    after.handshake.queueMs = { ...before.handshake.latencyMs };
+    const text = compare(before, after).warnings.join('\n');
+    expect(text).toContain('event-loop lag was measured differently');
+    expect(text).toContain('handshake latency was measured differently');
+    expect(compare(after, after).warnings).toEqual([]);
+  });
+
   it('flips every verdict when the runs are swapped', () => {
     const { before, after } = fixturePair();
     const forward = verdicts(compare(before, after));

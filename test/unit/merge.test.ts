@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { createHistogram, decodeHistogram, encodeHistogram, percentiles, recordMs } from '../../src/metrics/histogram.js';
 import { mergeReports } from '../../src/report/merge.js';
+import { renderSummary } from '../../src/render/summary.js';
 import { parseReport } from '../../src/report/read.js';
 import type { Report } from '../../src/report/types.js';
 import { fakeReport, fixturePair, latencies, type FakeClose } from '../helpers/fake-report.js';
@@ -155,5 +156,58 @@ describe('mergeReports', () => {
 
   it('refuses an empty list', () => {
     expect(() => mergeReports([])).toThrow(UsageError);
+  });
+});
+
+describe('mergeReports: what is exact', () => {
+  it('marks each merged figure exact or an estimate, and says why', () => {
+    const { a, b } = machines();
+    const m = mergeReports([a, b]);
+    expect(m.merged).toMatchObject({ reports: 2, overlapping: true });
+    expect(m.merged!.overlapMs).toBe(60_000);
+    expect(m.merged!.exact.join(' ')).toContain('histogram percentiles');
+    expect(m.merged!.exact.join(' ')).toContain('summed counters');
+    expect(Object.keys(m.merged!.estimates)).toEqual(expect.arrayContaining(['connections.peakOpen', 'fanout.completionMs', 'scenario.publish.rate', 'disconnects.idleTimeout']));
+    expect(m.merged!.estimates['connections.peakOpen']).toContain('upper bound');
+    const text = renderSummary(m);
+    expect(text).toContain('Merged from 2 reports');
+    expect(text).toContain('estimate: connections.peakOpen — upper bound');
+    expect(text).not.toContain('DID NOT OVERLAP');
+    // A single run's report carries no merge marker.
+    expect(a.merged).toBeUndefined();
+  });
+
+  it('flags runs that did not overlap in time', () => {
+    const { a, b } = machines();
+    const later = structuredClone(b);
+    later.startedAt = '2025-05-01T14:00:00.000Z';
+    later.endedAt = '2025-05-01T14:01:01.000Z';
+    const m = mergeReports([a, later]);
+    expect(m.merged).toMatchObject({ overlapping: false, overlapMs: 0 });
+    expect(m.merged!.estimates['*']).toContain('did not overlap');
+    expect(m.warnings.join('\n')).toContain('did not overlap in time');
+    expect(renderSummary(m)).toContain('!! MERGED RUNS DID NOT OVERLAP IN TIME');
+  });
+
+  it('estimates the idle timeout from sockets that connected, not configured cohort sizes', () => {
+    // Cohort "ping" was configured on both machines but none of its sockets ever connected.
+    const neverConnected = (r: Report): Report => {
+      r.disconnects.byCohort.ping = { ...r.disconnects.byCohort.ping, total: 0, byCode: {}, byCause: {} };
+      return r;
+    };
+    const { a, b } = machines();
+    for (const r of [a, b]) {
+      neverConnected(r);
+      r.connections.openedByCohort = { quiet: r.scenario.cohorts[0].count, ping: 0 };
+    }
+    const m = mergeReports([a, b]);
+    expect(m.connections.openedByCohort).toEqual({ quiet: 400, ping: 0 });
+    expect(m.disconnects.survivingCohorts).not.toContain('ping');
+    expect(m.merged!.estimates['disconnects.idleTimeout']).toBeUndefined();
+    // Configured sizes (older reports): "ping" reads as a cohort that survived.
+    const fresh = machines();
+    const old = mergeReports([neverConnected(fresh.a), neverConnected(fresh.b)]);
+    expect(old.disconnects.survivingCohorts).toContain('ping');
+    expect(old.merged!.estimates['disconnects.idleTimeout']).toContain('configured cohort sizes');
   });
 });

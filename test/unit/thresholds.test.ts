@@ -55,7 +55,7 @@ function report(): Report {
       completionMs: pct(240),
       incomplete: 3,
     },
-    publish: { sent: 95, failed: 5, skipped: 0, failures: { timeout: 5 }, latencyMs: pct(8), scheduleLagMs: pct(1) },
+    publish: { sent: 100, failed: 5, skipped: 0, failures: { timeout: 5 }, latencyMs: pct(8), scheduleLagMs: pct(1) },
     closes: { byCode: {} },
     disconnects: disconnectStats(),
     reconnects: { total: 0, downMs: 0, missedPublishes: 0, byCohort: {} },
@@ -152,6 +152,28 @@ describe('evaluateThresholds', () => {
       { metric: 'publish.failed', expression: '< 5%', actual: 5, pass: false },
       { metric: 'fanout.outOfOrder', expression: '< 0.1%', actual: (100 * 4) / 19_990, pass: true },
     ]);
+  });
+
+  it('takes publish.failed as a share of the requests made (sent already counts failures)', () => {
+    // Every request failing: sent 10 (all made), failed 10. The old base sent + failed read 50%.
+    const r = report();
+    r.publish = { ...r.publish, sent: 10, failed: 10, failures: { 'http-500': 10 } };
+    const [result] = evaluateThresholds(r, { 'publish.failed': '< 60%' });
+    expect(result).toMatchObject({ actual: 100, pass: false });
+    expect(lookupMetric('publish.failed')?.base?.describe).toBe('publish.sent');
+  });
+
+  it('judges first connects, not opened with reconnects, and keeps old reports readable', () => {
+    const r = report();
+    r.connections = { ...r.connections, opened: 348, firstOpened: 198 };
+    r.reconnects = { ...r.reconnects, total: 150 };
+    expect(metricValue(r, 'connections.firstOpened')).toBe(198);
+    expect(metricValue(r, 'connections.reconnected')).toBe(150);
+    expect(lookupMetric('connections.opened')?.direction).toBe('neutral');
+    expect(lookupMetric('connections.firstOpened')?.direction).toBe('higher-is-better');
+    // A report written before the split: derived from opened − reconnects.
+    delete r.connections.firstOpened;
+    expect(metricValue(r, 'connections.firstOpened')).toBe(198);
   });
 
   it('takes a zero base as 0%', () => {
