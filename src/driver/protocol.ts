@@ -14,6 +14,10 @@ export interface WorkerInit {
   ring: SharedArrayBuffer;
   ringSize: number;
   tickMs: number;
+  /** Tag this run's pushed values carry, or null when the publish template carries none. */
+  runTag: string | null;
+  /** Check each pushed `id` against the publish's id. */
+  checkIds: boolean;
 }
 
 /** Counters a worker keeps for one cohort (cumulative since start). */

@@ -27,8 +27,14 @@ function header(r: Report, paint: Paint): string[] {
   if (r.interrupted) loud.push(`!! INTERRUPTED${r.interruptReason ? ` (${r.interruptReason})` : ''}: results cover only part of the planned run`);
   if (r.client.saturated) {
     loud.push(
-      `!! CLIENT SATURATED: wsload itself was the bottleneck (event-loop lag p99 ${fmtMs(r.client.eventLoopLagMs.p99)}, ` +
-        `${fmtCount(r.publish.skipped)} publishes skipped); latencies include the client's own delay`,
+      `!! CLIENT SATURATED: wsload itself was the bottleneck (event-loop lag p99 ${fmtMs(r.client.eventLoopLagMs.p99)}); ` +
+        "latencies include the client's own delay",
+    );
+  }
+  if (r.publish.behind === true) {
+    loud.push(
+      `!! PUBLISH PATH BEHIND: ${fmtCount(r.publish.queued ?? 0)} publishes waited for a request slot (up to ${fmtMs(r.publish.maxQueueMs ?? 0)}), ` +
+        `${fmtCount(r.publish.skipped)} never sent; fan-out latency includes that wait (raise publish.concurrency)`,
     );
   }
   if (r.target.tlsInsecure) loud.push('!! TLS VERIFICATION DISABLED (tls.insecure): certificates were not checked');
@@ -59,7 +65,10 @@ function fanout(r: Report, color: boolean, paint: Paint): string[] {
   const cp = f.completionMs;
   lat.push(['completion', fmtLatency(cp, 'p50'), fmtLatency(cp, 'p90'), fmtLatency(cp, 'p99'), fmtLatency(cp, 'p999'), fmtLatency(cp, 'max'), fmtCount(cp.count)]);
   const out = ['Fan-out (publish scheduled → message received)', counts.toString(), lat.toString()];
+  if (f.incomplete > 0) out.push(`  completion: ${fmtCount(cp.count)} publishes, ${fmtCount(f.incomplete)} incomplete counted at the deadline (publish.deadline)`);
   if (f.unmatched > 0) out.push(`  ${fmtCount(f.unmatched)} messages carried no recognisable sequence number (publish.match)`);
+  if ((f.foreign ?? 0) > 0) out.push(`  ${fmtCount(f.foreign ?? 0)} messages of another run against the same target (another run tag), counted apart`);
+  if ((f.idMismatch ?? 0) > 0) out.push(`  ${fmtCount(f.idMismatch ?? 0)} messages carried another id than their publish sent (not counted delivered)`);
   return out;
 }
 
