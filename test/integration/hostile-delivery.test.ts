@@ -1,0 +1,180 @@
+import { describe, expect, it } from 'vitest';
+import { startHostileTarget, type HostileMode, type HostileOptions } from '../helpers/hostile-delivery.js';
+import { startDelayedTarget, startPublishTarget } from '../helpers/servers.js';
+import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
+import { runExitCode, verdictLine } from '../../dist/cli/commands/run.js';
+import type { Report } from '../../dist/report/types.js';
+
+const track = closeAfterEach();
+const SOCKETS = 40;
+
+async function runAgainst(mode: HostileMode, publish: Record<string, unknown>, more: Record<string, unknown> = {}, opts: HostileOptions = {}) {
+  const target = track(await startHostileTarget(mode, opts));
+  const scenario = scenarioFrom({
+    target: { url: target.wsUrl },
+    connections: SOCKETS,
+    connectRate: 2000,
+    duration: '2s',
+    workers: 2,
+    publish: { rate: 5, deadline: '1s', ...publish },
+    ...more,
+  });
+  const report = await runQuietly(scenario);
+  return { target, report };
+}
+
+function expectBalanced(report: Report): void {
+  expect(report.fanout.delivered + report.fanout.lost).toBe(report.fanout.expected);
+  expect(report.fanout.late).toBeLessThanOrEqual(report.fanout.lost);
+}
+
+describe('hostile targets: delivery accounting counts exactly what the target did', () => {
+  it('reads the top-level match field when the same field is also nested', async () => {
+    const { target, report } = await runAgainst('nested', {});
+    expect(report.publish.sent).toBe(target.publishes());
+    expect(report.fanout.delivered).toBe(report.fanout.published * SOCKETS);
+    expect(report.fanout).toMatchObject({ lost: 0, unmatched: 0, duplicated: 0, foreign: 0, idMismatch: 0 });
+    expect(runExitCode(report)).toBe(0);
+  });
+
+  it('counts a non-integer value (3.9) unmatched, never as seq 3', async () => {
+    const { target, report } = await runAgainst('decimal', {});
+    expect(report.fanout.unmatched).toBe(target.frames());
+    expect(report.fanout.delivered).toBe(0);
+    expect(report.fanout.lost).toBe(report.fanout.published * SOCKETS);
+    expectBalanced(report);
+    expect(runExitCode(report)).toBe(1);
+  });
+
+  it('counts every second copy as a duplicate', async () => {
+    const { target, report } = await runAgainst('duplicate', {});
+    expect(report.fanout.delivered).toBe(target.frames() / 2);
+    expect(report.fanout.duplicated).toBe(target.frames() / 2);
+    expect(report.fanout).toMatchObject({ lost: 0, late: 0 });
+  });
+
+  it('counts a re-send after the deadline of a delivered message as a duplicate, never late', async () => {
+    const { target, report } = await runAgainst('resend', {}, { duration: '3s' }, { resendAfterMs: 1500, resendCount: 3 });
+    expect(target.resent()).toBe(3 * SOCKETS);
+    expect(report.fanout.duplicated).toBe(3 * SOCKETS);
+    expect(report.fanout).toMatchObject({ late: 0, lost: 0 });
+    expect(report.fanout.delivered).toBe(report.fanout.published * SOCKETS);
+  });
+
+  it('counts out of order exactly the swaps of publishes whose request was answered before the next was sent', async () => {
+    const { target, report } = await runAgainst('reorder', {});
+    expect(target.reordered()).toBeGreaterThan(0);
+    expect(report.fanout.outOfOrder).toBe(target.reordered());
+    expect(report.fanout).toMatchObject({ lost: 0, duplicated: 0 });
+  });
+
+  it('counts out of order a swap of an unanswered publish that the target had already started pushing', async () => {
+    // The odd publishes' requests are answered only after the next one: the old rule (answered
+    // before the next was sent) saw no ordering at all here.
+    const { target, report } = await runAgainst('reorder-unacked', {}, { workers: 1 });
+    expect(target.reordered()).toBeGreaterThan(0);
+    expect(report.fanout.outOfOrder).toBe(target.reordered());
+    expect(report.fanout).toMatchObject({ lost: 0, duplicated: 0, unmatched: 0 });
+  });
+
+  it("counts another run's pushes as foreign, never as duplicates, unmatched or deliveries", async () => {
+    const { target, report } = await runAgainst('foreign', {});
+    expect(report.fanout.foreign).toBe(target.foreignFrames());
+    expect(report.fanout.delivered).toBe(report.fanout.published * SOCKETS);
+    expect(report.fanout).toMatchObject({ duplicated: 0, unmatched: 0, lost: 0 });
+    expect(report.publish.runTag).toMatch(/^[a-z0-9]{8}$/);
+    expect(runExitCode(report)).toBe(0);
+  });
+
+  it("counts a push with another id than its publish's as idMismatch, not delivered", async () => {
+    const { target, report } = await runAgainst('wrong-id', {});
+    const odd = Math.ceil(target.publishes() / 2);
+    expect(report.fanout.idMismatch).toBe(odd * SOCKETS);
+    expect(report.fanout.delivered).toBe((target.publishes() - odd) * SOCKETS);
+    expect(report.fanout.lost).toBe(odd * SOCKETS);
+    expectBalanced(report);
+    expect(runExitCode(report)).toBe(1);
+  });
+
+  it('ends on time when the publish endpoint drips its body: publish.timeout is a total deadline', async () => {
+    const started = Date.now();
+    const { target, report } = await runAgainst('drip', { timeout: '1s' }, { duration: '1s' });
+    // Ramp + 1 s hold + 1 s request deadline + drain, with room for a loaded machine.
+    expect(Date.now() - started).toBeLessThan(12_000);
+    expect(report.publish.sent).toBe(target.publishes());
+    expect(report.publish.failed).toBe(report.publish.sent);
+    expect(report.publish.failures).toEqual({ timeout: report.publish.sent });
+    // The target pushed them: arrivals are deliveries, and a failed publish is not lost.
+    expect(report.fanout.lost).toBe(0);
+    expect(runExitCode(report)).toBe(1);
+    const verdict = verdictLine(report);
+    expect(verdict).toContain('not answered within publish.timeout');
+    expect(verdict).not.toContain('handshake');
+  });
+
+  it('does not count the deliveries of a publish that timed out after its deadline as lost (timeout > deadline)', async () => {
+    const { target, report } = await runAgainst('stall-silent', { timeout: '1500ms', deadline: '500ms' }, { duration: '1s' });
+    expect(target.publishes()).toBeGreaterThan(0);
+    expect(report.publish.failed).toBe(report.publish.sent);
+    expect(report.fanout).toMatchObject({ lost: 0, expected: 0, late: 0, delivered: 0, incomplete: 0 });
+    expect(runExitCode(report)).toBe(1);
+  });
+
+  it('counts what a stalled publish pushed as delivered and its publish as failed, not complete', async () => {
+    const { report } = await runAgainst('stall', { timeout: '1500ms', deadline: '500ms' }, { duration: '1s' });
+    expect(report.publish.failed).toBe(report.publish.sent);
+    expect(report.fanout.lost).toBe(0);
+    expect(report.fanout.delivered).toBe(report.publish.sent * SOCKETS);
+    // A failed publish that reached sockets is incomplete, held in completion at the deadline.
+    expect(report.fanout.incomplete).toBe(report.publish.sent);
+    expect(report.fanout.completionMs.count).toBe(report.publish.sent);
+  });
+});
+
+describe('run identity and the publish path', () => {
+  it('two runs against one target at the same time each count exactly their own deliveries', async () => {
+    const target = track(await startPublishTarget());
+    const scenario = scenarioFrom({
+      target: { url: target.wsUrl },
+      connections: 60,
+      connectRate: 2000,
+      duration: '2s',
+      workers: 1,
+      publish: { rate: 10, deadline: '1s' },
+    });
+    const [a, b] = await Promise.all([runQuietly(scenario), runQuietly(scenario)]);
+    for (const r of [a, b]) {
+      expect(r.fanout.delivered).toBe(r.fanout.published * 60);
+      expect(r.fanout).toMatchObject({ duplicated: 0, unmatched: 0, lost: 0, idMismatch: 0 });
+      expect(r.fanout.foreign).toBeGreaterThan(0);
+      expect(runExitCode(r)).toBe(0);
+    }
+    expect(a.publish.runTag).not.toBe(b.publish.runTag);
+    expect((a.fanout.foreign ?? 0) + (b.fanout.foreign ?? 0) + a.fanout.delivered + b.fanout.delivered).toBe(target.delivered());
+  });
+
+  it('keeps a publish due while every request slot is busy with its scheduled time, and names the publish path', async () => {
+    // A publish API taking 300 ms with 2 slots cannot keep 10/s: publishes used to be skipped,
+    // vanishing from latency, with the client blamed and exit 0.
+    const target = track(await startDelayedTarget(300));
+    const scenario = scenarioFrom({
+      target: { url: target.wsUrl },
+      connections: 20,
+      connectRate: 2000,
+      duration: '3s',
+      workers: 1,
+      publish: { rate: 10, concurrency: 2 },
+    });
+    const report = await runQuietly(scenario);
+    expect(report.publish.queued).toBeGreaterThan(5);
+    expect(report.publish.behind).toBe(true);
+    // The backlog shows as latency: the last publishes waited far longer than the API's 300 ms.
+    expect(report.fanout.latencyMs.max).toBeGreaterThan(800);
+    expect(report.fanout.lost).toBe(0);
+    expect(report.client.saturated).toBe(false);
+    expect(report.warnings.some((w) => w.startsWith('the publish path did not keep the rate'))).toBe(true);
+    expect(report.warnings.some((w) => w.includes('client was saturated'))).toBe(false);
+    expect(runExitCode(report)).toBe(1);
+    expect(verdictLine(report)).toContain('the publish path did not keep the rate');
+  });
+});
