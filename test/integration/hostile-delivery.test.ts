@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startHostileTarget, type HostileMode, type HostileOptions } from '../helpers/hostile-delivery.js';
-import { startDelayedTarget, startPublishTarget } from '../helpers/servers.js';
+import { startDelayedTarget, startPublishTarget, startSilentTarget } from '../helpers/servers.js';
 import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
 import { runExitCode, verdictLine } from '../../dist/cli/commands/run.js';
 import type { Report } from '../../dist/report/types.js';
@@ -176,5 +176,50 @@ describe('run identity and the publish path', () => {
     expect(report.warnings.some((w) => w.includes('client was saturated'))).toBe(false);
     expect(runExitCode(report)).toBe(1);
     expect(verdictLine(report)).toContain('the publish path did not keep the rate');
+  });
+});
+
+describe('deadlines and handshake slots', () => {
+  it('decides the deadline per delivery: every delivery at ~800 ms with a 500 ms deadline is late and lost, none delivered', async () => {
+    // The 1 s evaluation tick used to count some of these delivered (above the deadline) and some lost.
+    const target = track(await startDelayedTarget(800));
+    const scenario = scenarioFrom({
+      target: { url: target.wsUrl },
+      connections: 20,
+      connectRate: 2000,
+      duration: '2s',
+      workers: 2,
+      publish: { rate: 5, deadline: '500ms' },
+    });
+    const report = await runQuietly(scenario);
+    expect(report.fanout.published).toBeGreaterThan(0);
+    expect(report.fanout.delivered).toBe(0);
+    expect(report.fanout.latencyMs.count).toBe(0);
+    expect(report.fanout.lost).toBe(report.fanout.published * 20);
+    expect(report.fanout.late).toBe(report.fanout.lost);
+    expect(report.fanout.incomplete).toBe(report.fanout.published);
+    expect(runExitCode(report)).toBe(1);
+  });
+
+  it('holds at most maxPendingHandshakes handshakes in flight over all workers together', async () => {
+    const target = track(await startSilentTarget());
+    const scenario = scenarioFrom({
+      target: { url: target.wsUrl },
+      connections: 10,
+      connectRate: 5000,
+      maxPendingHandshakes: 5,
+      handshakeTimeout: '2s',
+      duration: '1s',
+      workers: 2,
+    });
+    let heldEarly = -1;
+    const run = runQuietly(scenario, {
+      onWorkersStarted: () => {
+        setTimeout(() => (heldEarly = target.upgradesHeld()), 1200);
+      },
+    });
+    await run;
+    // Split 3 + 2 over the workers: 5 in flight, not 5 per worker.
+    expect(heldEarly).toBe(5);
   });
 });
