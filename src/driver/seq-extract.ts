@@ -48,16 +48,17 @@ function scanField(data: Buffer, key: Buffer): FieldSpan | null | typeof AMBIGUO
   if (data[i] !== 0x7b /* { */) return AMBIGUOUS;
   const at = data.indexOf(key);
   if (at === -1) return null;
-  if (data.indexOf(key, at + 1) !== -1) return AMBIGUOUS;
-  // Nothing may open between the top-level "{" and the key, or the key could be nested.
+  // With nothing opened between the top-level "{" and the first occurrence, it is at depth 1;
+  // any later occurrence is nested (or a duplicate key, which the fast path need not honour).
   for (let j = i + 1; j < at; j++) {
     const b = data[j];
     if (b === 0x7b || b === 0x5b /* [ */) return AMBIGUOUS;
   }
+  // An escaped quote before it ("x\"value":…) or no colon after it ("id":"value"): not this key.
+  if (data[at - 1] === BACKSLASH) return AMBIGUOUS;
   i = at + key.length;
   while (isSpace(data[i])) i++;
-  // The needle matched a string value, not a key ("x":"value"): the key itself is absent.
-  if (data[i] !== 0x3a /* : */) return null;
+  if (data[i] !== 0x3a /* : */) return AMBIGUOUS;
   i++;
   while (isSpace(data[i])) i++;
   if (data[i] === QUOTE) {
@@ -101,8 +102,6 @@ function parseJson(data: Buffer): unknown {
 
 /** Parses a run's pushed messages; one per worker. */
 export class PushParser {
-  /** After parse() returned a seq: the pushed top-level `id` as text, or null when absent. */
-  id: string | null = null;
   private readonly key: Buffer;
   private readonly idKey = Buffer.from('"id"', 'utf8');
   private readonly tag: Buffer | null;
@@ -110,12 +109,10 @@ export class PushParser {
   /**
    * @param match the top-level field carrying the value
    * @param runTag this run's tag, or null when its publishes carry none (a user template with only `{seq}`)
-   * @param readId read the pushed `id` too (the publish URL carries `{id}`)
    */
   constructor(
     private readonly match: string,
     runTag: string | null,
-    private readonly readId: boolean,
   ) {
     this.key = Buffer.from(JSON.stringify(match), 'utf8');
     this.tag = runTag === null ? null : Buffer.from(runTag, 'latin1');
@@ -123,28 +120,32 @@ export class PushParser {
 
   /** This run's sequence number (≥ 1), PUSH_FOREIGN or PUSH_UNMATCHED. */
   parse(data: Buffer): number {
-    this.id = null;
     const span = scanField(data, this.key);
     if (span === null) return PUSH_UNMATCHED;
     if (span !== AMBIGUOUS) {
-      const seq = span.quoted ? this.classifyString(data, span.start, span.end) : this.classifyDigits(data, span.start, span.end);
-      if (seq > 0 && this.readId) this.id = this.readIdFast(data);
-      return seq;
+      return span.quoted ? this.classifyString(data, span.start, span.end) : this.classifyDigits(data, span.start, span.end);
     }
-    const obj = parseJson(data);
-    const field = parsedField(obj, this.match);
+    const field = parsedField(parseJson(data), this.match);
     if (field === null) return PUSH_UNMATCHED;
     const bytes = Buffer.from(field.text, 'utf8');
-    const seq = field.quoted ? this.classifyString(bytes, 0, bytes.length) : this.classifyDigits(bytes, 0, bytes.length);
-    if (seq > 0 && this.readId) this.id = parsedField(obj, 'id')?.text ?? null;
-    return seq;
+    return field.quoted ? this.classifyString(bytes, 0, bytes.length) : this.classifyDigits(bytes, 0, bytes.length);
   }
 
-  private readIdFast(data: Buffer): string | null {
+  /**
+   * True when the message has a top-level `id` (string or number) other than `expected` (UTF-8
+   * bytes of the publish's id). A message without one is not checked: nothing contradicts it.
+   */
+  idDiffers(data: Buffer, expected: Buffer): boolean {
     const span = scanField(data, this.idKey);
-    if (span === null) return null;
-    if (span !== AMBIGUOUS) return data.toString('utf8', span.start, span.end);
-    return parsedField(parseJson(data), 'id')?.text ?? null;
+    if (span === null) return false;
+    if (span !== AMBIGUOUS) {
+      const len = span.end - span.start;
+      if (len !== expected.length) return true;
+      for (let j = 0; j < len; j++) if (data[span.start + j] !== expected[j]) return true;
+      return false;
+    }
+    const id = parsedField(parseJson(data), 'id');
+    return id !== null && id.text !== expected.toString('utf8');
   }
 
   /** A bare integer: this run's only when the run publishes no tag. */
@@ -156,7 +157,8 @@ export class PushParser {
 
   /** "<seq>" or "<tag>-<seq>". */
   private classifyString(data: Buffer, start: number, end: number): number {
-    const dash = data.lastIndexOf(0x2d /* - */, end - 1);
+    let dash = end - 1;
+    while (dash >= start && data[dash] !== 0x2d /* - */) dash--;
     if (dash < start) return this.classifyDigits(data, start, end);
     const n = digitsValue(data, dash + 1, end);
     if (n <= 0 || dash === start) return PUSH_UNMATCHED;

@@ -16,7 +16,6 @@ import { classifyClose, classifyConnectError } from '../metrics/classify.js';
 import { lookupFor, tlsConnectOptions, type LookupFunction, type TlsConnectOptions } from '../net/connect-options.js';
 import { DeliveryTracker } from './delivery-tracker.js';
 import { PushParser, PUSH_FOREIGN } from './seq-extract.js';
-import { publishId } from '../publisher/publish-url.js';
 import { socketClosed, socketOpened, type PublishRing } from './publish-ring.js';
 import { emptyCohortCounters, type CohortCounters, type WorkerCounters } from './protocol.js';
 import type { CohortHistogramKind } from '../report/types.js';
@@ -115,7 +114,8 @@ export class SocketPool {
   private refillScheduled = false;
   private readonly ring: PublishRing;
   private readonly parser: PushParser;
-  private readonly ids: readonly string[] | null;
+  /** UTF-8 bytes of the publish ids when pushed ids are checked, else null. */
+  private readonly ids: readonly Buffer[] | null;
   private readonly tlsOptions: TlsConnectOptions | null;
   private readonly lookup: LookupFunction | undefined;
   private readonly keepaliveSockets: number[];
@@ -139,8 +139,8 @@ export class SocketPool {
     this.limit = pLimit(config.maxPending);
     this.maxPending = config.maxPending;
     this.onSlotFree = config.onSlotFree;
-    this.parser = new PushParser(scenario.publish?.match ?? 'value', config.runTag, config.checkIds);
-    this.ids = config.checkIds && scenario.publish ? scenario.publish.ids : null;
+    this.parser = new PushParser(scenario.publish?.match ?? 'value', config.runTag);
+    this.ids = config.checkIds && scenario.publish ? scenario.publish.ids.map((id) => Buffer.from(id, 'utf8')) : null;
     this.tlsOptions = this.secure ? tlsConnectOptions(scenario.tls) : null;
     this.lookup = lookupFor(scenario.resolve);
 
@@ -326,8 +326,8 @@ export class SocketPool {
       return;
     }
     const ids = this.ids;
-    const pushedId = this.parser.id;
-    if (ids !== null && pushedId !== null && pushedId !== publishId(ids, seq)) {
+    // Ids are cycled in order (publishId in publisher/publish-url.ts).
+    if (ids !== null && this.parser.idDiffers(data, ids[(seq - 1) % ids.length])) {
       this.tracker.counters.idMismatch++;
       return;
     }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { PushParser, PUSH_FOREIGN, PUSH_UNMATCHED } from '../../src/driver/seq-extract.js';
 
-const untagged = new PushParser('value', null, false);
-const tagged = new PushParser('value', 'k3x9a2bq', true);
+const untagged = new PushParser('value', null);
+const tagged = new PushParser('value', 'k3x9a2bq');
+const id = (text: string): Buffer => Buffer.from(text, 'utf8');
 
 describe('PushParser', () => {
   it.each([
@@ -17,6 +18,9 @@ describe('PushParser', () => {
     ['{"list":[{"value":1}],"value":6}', 6],
     ['{"note":"a \\"quoted\\" word","value":"11"}', 11],
     ['{"value":3.0}', 3],
+    ['{"id":"value","value":"12"}', 12],
+    ['{"x\\"value":5,"value":"13"}', 13],
+    ['{"value":"14","value2":{"value":"1"}}', 14],
   ])('finds the top-level sequence number in %s', (text, seq) => {
     expect(untagged.parse(Buffer.from(text))).toBe(seq);
   });
@@ -44,7 +48,6 @@ describe('PushParser', () => {
 
   it('reads this run tag and counts other runs as foreign', () => {
     expect(tagged.parse(Buffer.from('{"id":"8","value":"k3x9a2bq-300"}'))).toBe(300);
-    expect(tagged.id).toBe('8');
     expect(tagged.parse(Buffer.from('{"id":"8","value":"zzzzzzzz-300"}'))).toBe(PUSH_FOREIGN);
     expect(tagged.parse(Buffer.from('{"id":"8","value":"k3x9a2b-300"}'))).toBe(PUSH_FOREIGN);
     // A bare number while this run tags is a run without tags (an older wsload, a {seq}-only template).
@@ -55,16 +58,18 @@ describe('PushParser', () => {
     expect(untagged.parse(Buffer.from('{"value":"k3x9a2bq-300"}'))).toBe(PUSH_FOREIGN);
   });
 
-  it('reads the pushed id, numeric or string, top-level only', () => {
-    expect(tagged.parse(Buffer.from('{"id":8,"value":"k3x9a2bq-1"}'))).toBe(1);
-    expect(tagged.id).toBe('8');
-    expect(tagged.parse(Buffer.from('{"meta":{"id":"x"},"value":"k3x9a2bq-1","id":"9"}'))).toBe(1);
-    expect(tagged.id).toBe('9');
-    expect(tagged.parse(Buffer.from('{"value":"k3x9a2bq-1"}'))).toBe(1);
-    expect(tagged.id).toBeNull();
+  it('checks the pushed id, numeric or string, top-level only; a message without one is not contradicted', () => {
+    expect(tagged.idDiffers(Buffer.from('{"id":8,"value":"k3x9a2bq-1"}'), id('8'))).toBe(false);
+    expect(tagged.idDiffers(Buffer.from('{"id":"8","value":"k3x9a2bq-1"}'), id('8'))).toBe(false);
+    expect(tagged.idDiffers(Buffer.from('{"id":"88","value":"k3x9a2bq-1"}'), id('8'))).toBe(true);
+    expect(tagged.idDiffers(Buffer.from('{"id":"","value":"k3x9a2bq-1"}'), id('8'))).toBe(true);
+    expect(tagged.idDiffers(Buffer.from('{"meta":{"id":"x"},"value":"k3x9a2bq-1","id":"9"}'), id('9'))).toBe(false);
+    expect(tagged.idDiffers(Buffer.from('{"meta":{"id":"9"},"value":"k3x9a2bq-1","id":"x"}'), id('9'))).toBe(true);
+    expect(tagged.idDiffers(Buffer.from('{"id":"caf\\u00e9","value":"1"}'), id('café'))).toBe(false);
+    expect(tagged.idDiffers(Buffer.from('{"value":"k3x9a2bq-1"}'), id('8'))).toBe(false);
   });
 
   it('uses the configured match field', () => {
-    expect(new PushParser('seq', null, false).parse(Buffer.from('{"seq":"5","value":"x"}'))).toBe(5);
+    expect(new PushParser('seq', null).parse(Buffer.from('{"seq":"5","value":"x"}'))).toBe(5);
   });
 });
