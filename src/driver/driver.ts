@@ -156,6 +156,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
 
   const onAbort = (): void => {
     interruptReason = describeAbort(options.signal?.reason);
+    // An interrupt must not wait out publish.timeout on requests still in flight.
+    publisher?.abortInFlight();
     poke();
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });

@@ -196,6 +196,11 @@ export class Publisher {
     current.req = req;
   }
 
+  /** Cuts every request in flight now (counted failed as "aborted"); a pending stop() then resolves. */
+  abortInFlight(): void {
+    for (const abort of [...this.inFlight]) abort();
+  }
+
   /**
    * Stops scheduling. Publishes still queued are counted skipped. Requests in flight finish or
    * hit their own total deadline (at most `publish.timeout`); with `abort` they are cut now and
@@ -206,7 +211,7 @@ export class Publisher {
     if (this.timer) clearTimeout(this.timer);
     this.stats.skipped += this.queue.length;
     this.queue.length = 0;
-    if (options.abort) for (const abort of [...this.inFlight]) abort();
+    if (options.abort) this.abortInFlight();
     if (this.inFlight.size > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     this.agent.destroy();
   }

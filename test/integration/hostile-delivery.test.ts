@@ -112,6 +112,27 @@ describe('hostile targets: delivery accounting counts exactly what the target di
     expect(verdict).not.toContain('handshake');
   });
 
+  it('an interrupt aborts publish requests in flight instead of waiting out publish.timeout', async () => {
+    const target = track(await startHostileTarget('stall'));
+    const scenario = scenarioFrom({
+      target: { url: target.wsUrl },
+      connections: 10,
+      connectRate: 2000,
+      duration: '30s',
+      workers: 1,
+      publish: { rate: 5, timeout: '30s' },
+    });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort('SIGINT'), 2000);
+    const started = Date.now();
+    const report = await runQuietly(scenario, { signal: controller.signal });
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(report.interrupted).toBe(true);
+    expect(target.publishes()).toBeGreaterThan(0);
+    expect(report.publish.failures).toEqual({ aborted: report.publish.sent });
+    expect(runExitCode(report)).toBe(130);
+  });
+
   it('does not count the deliveries of a publish that timed out after its deadline as lost (timeout > deadline)', async () => {
     const { target, report } = await runAgainst('stall-silent', { timeout: '1500ms', deadline: '500ms' }, { duration: '1s' });
     expect(target.publishes()).toBeGreaterThan(0);
