@@ -200,6 +200,31 @@ describe('run identity and the publish path', () => {
   });
 });
 
+describe('publish queue bound', () => {
+  it('holds at most rate × deadline publishes waiting for a slot; the rest, and those still waiting at the end, are skipped', async () => {
+    const target = track(await startHostileTarget('stall'));
+    const scenario = scenarioFrom({
+      target: { url: target.wsUrl },
+      connections: 5,
+      connectRate: 2000,
+      duration: '2s',
+      workers: 1,
+      // One slot, held 1 s by every request: at 10/s the queue (10 × 0.5 s = 5) overflows.
+      publish: { rate: 10, concurrency: 1, deadline: '500ms', timeout: '1s' },
+    });
+    const report = await runQuietly(scenario);
+    expect(report.publish.sent).toBe(target.publishes());
+    expect(report.publish.sent).toBeGreaterThanOrEqual(2);
+    expect(report.publish.sent).toBeLessThanOrEqual(4);
+    expect(report.publish.queued).toBe(report.publish.sent - 1);
+    // Every publish due in the 2 s hold is either sent or skipped.
+    expect(report.publish.sent + report.publish.skipped).toBeGreaterThanOrEqual(20);
+    expect(report.publish.sent + report.publish.skipped).toBeLessThanOrEqual(23);
+    expect(report.publish.behind).toBe(true);
+    expect(runExitCode(report)).toBe(1);
+  });
+});
+
 describe('deadlines and handshake slots', () => {
   it('decides the deadline per delivery: every delivery at ~800 ms with a 500 ms deadline is late and lost, none delivered', async () => {
     // The 1 s evaluation tick used to count some of these delivered (above the deadline) and some lost.
