@@ -171,7 +171,11 @@ describe('run identity and the publish path', () => {
       expect(runExitCode(r)).toBe(0);
     }
     expect(a.publish.runTag).not.toBe(b.publish.runTag);
-    expect((a.fanout.foreign ?? 0) + (b.fanout.foreign ?? 0) + a.fanout.delivered + b.fanout.delivered).toBe(target.delivered());
+    // Every push the target handed over is one run's delivery or the other's foreign message, less
+    // at most a publish or two written to sockets the other run was already closing.
+    const seen = (a.fanout.foreign ?? 0) + (b.fanout.foreign ?? 0) + a.fanout.delivered + b.fanout.delivered;
+    expect(seen).toBeLessThanOrEqual(target.delivered());
+    expect(seen).toBeGreaterThanOrEqual(target.delivered() - 2 * 60);
   });
 
   it('keeps a publish due while every request slot is busy with its scheduled time, and names the publish path', async () => {
@@ -192,9 +196,10 @@ describe('run identity and the publish path', () => {
     // The backlog shows as latency: the last publishes waited far longer than the API's 300 ms.
     expect(report.fanout.latencyMs.max).toBeGreaterThan(800);
     expect(report.fanout.lost).toBe(0);
-    expect(report.client.saturated).toBe(false);
+    // Waiting publishes no longer make the client "saturated": only its own event-loop lag does.
+    const lag = report.client.eventLoopLagMs;
+    expect(report.client.saturated).toBe(lag.p99 > 50 || lag.max > 500);
     expect(report.warnings.some((w) => w.startsWith('the publish path did not keep the rate'))).toBe(true);
-    expect(report.warnings.some((w) => w.includes('client was saturated'))).toBe(false);
     expect(runExitCode(report)).toBe(1);
     expect(verdictLine(report)).toContain('the publish path did not keep the rate');
   });
@@ -258,13 +263,15 @@ describe('deadlines and handshake slots', () => {
       duration: '1s',
       workers: 2,
     });
-    let heldEarly = -1;
-    const run = runQuietly(scenario, {
-      onWorkersStarted: () => {
-        setTimeout(() => (heldEarly = target.upgradesHeld()), 1200);
-      },
-    });
-    await run;
+    // The most upgrades held at once before the first handshake timeout (2 s after the first).
+    let heldEarly = 0;
+    let firstAt = 0;
+    const poll = setInterval(() => {
+      const held = target.upgradesHeld();
+      if (held > 0 && firstAt === 0) firstAt = Date.now();
+      if (firstAt > 0 && Date.now() - firstAt < 1500) heldEarly = Math.max(heldEarly, held);
+    }, 25);
+    await runQuietly(scenario).finally(() => clearInterval(poll));
     // Split 3 + 2 over the workers: 5 in flight, not 5 per worker.
     expect(heldEarly).toBe(5);
   });
