@@ -75,8 +75,8 @@ function fanout(r: Report, color: boolean, paint: Paint): string[] {
 function publish(r: Report, color: boolean): string[] {
   const p = r.publish;
   if (r.scenario.publish === null && p.sent + p.failed + p.skipped === 0) return [];
-  const t = newTable(['sent', 'failed', 'skipped', 'latency p50', 'latency p99', 'latency max', 'schedule lag p99'], color);
-  t.push([fmtCount(p.sent), fmtCount(p.failed), fmtCount(p.skipped), fmtLatency(p.latencyMs, 'p50'), fmtLatency(p.latencyMs, 'p99'), fmtLatency(p.latencyMs, 'max'), fmtLatency(p.scheduleLagMs, 'p99')]);
+  const t = newTable(['sent', 'failed', 'queued', 'skipped', 'latency p50', 'latency p99', 'latency max', 'schedule lag p99'], color);
+  t.push([fmtCount(p.sent), fmtCount(p.failed), fmtCount(p.queued ?? 0), fmtCount(p.skipped), fmtLatency(p.latencyMs, 'p50'), fmtLatency(p.latencyMs, 'p99'), fmtLatency(p.latencyMs, 'max'), fmtLatency(p.scheduleLagMs, 'p99')]);
   const out = ['Publish (HTTP)', t.toString()];
   if (p.failed > 0) out.push(`  failed by reason: ${fmtCounts(p.failures)}`);
   return out;
