@@ -79,7 +79,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   // Tells this run's pushes from those of any other run against the same target.
   const runTag = newRunTag();
   const plans = planWorkers(scenario);
-  options.onPlan?.(describePlan(scenario, publishUrl, plans.length));
+  options.onPlan?.(describePlan(scenario, publishUrl, plans.length, publishUrl ? runTagOf(publishUrl, runTag) : null));
 
   // A publish is evaluated after its deadline and once its request has been answered (at most publish.timeout).
   const ring = createRing(scenario.publish ? ringSizeFor(scenario.publish.rate, scenario.publish.deadlineMs + scenario.publish.timeoutMs) : 1024);
