@@ -28,9 +28,11 @@ export interface PublisherStats {
   failed: number;
   /** Due but never sent: the queue was full, or they were still queued when the hold ended. */
   skipped: number;
+  /** The part of `skipped` dropped because the queue was full. */
+  overflowed: number;
   /** Sent only after waiting for a free request slot. */
   queued: number;
-  /** Longest wait for a request slot, ms. */
+  /** Longest wait for a request slot, ms (publishes still waiting when the hold ended included). */
   maxQueueMs: number;
   /** Interval between scheduled publishes, ms. */
   intervalMs: number;
@@ -90,6 +92,7 @@ export class Publisher {
       ok: 0,
       failed: 0,
       skipped: 0,
+      overflowed: 0,
       queued: 0,
       maxQueueMs: 0,
       intervalMs: this.intervalMs,
@@ -131,6 +134,7 @@ export class Publisher {
     }
     if (this.queue.length >= this.queueLimit) {
       this.stats.skipped++;
+      this.stats.overflowed++;
       return;
     }
     this.queue.push(scheduledAt);
@@ -209,6 +213,8 @@ export class Publisher {
   async stop(options: { abort?: boolean } = {}): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    const now = nowMs();
+    for (const scheduledAt of this.queue) this.stats.maxQueueMs = Math.max(this.stats.maxQueueMs, now - scheduledAt);
     this.stats.skipped += this.queue.length;
     this.queue.length = 0;
     if (options.abort) this.abortInFlight();

@@ -209,9 +209,13 @@ export function buildReport(input: BuildInput): Report {
   return report;
 }
 
-/** The publish path missed the rate: a publish never sent, or one that waited a whole publish interval for a slot. */
+/**
+ * The publish path missed the rate: a publish dropped from a full queue, or one that waited more
+ * than a publish interval for a slot. One due just as the hold ended, queued for less, is only
+ * `skipped`: the schedule simply ended before it.
+ */
 export function publishBehind(p: PublisherStats): boolean {
-  return p.skipped > 0 || p.maxQueueMs > p.intervalMs;
+  return p.overflowed > 0 || p.maxQueueMs > p.intervalMs;
 }
 
 function publishBehindWarning(p: PublisherStats, scenario: Scenario): string {

@@ -180,7 +180,7 @@ export interface Report {
     queued?: number;
     /** Longest such wait, ms; absent in older reports. */
     maxQueueMs?: number;
-    /** The publish path did not keep the rate (a publish skipped, or one waited longer than a publish interval); absent in older reports. */
+    /** The publish path did not keep the rate (a publish dropped from a full queue, or one waited longer than a publish interval); absent in older reports. */
     behind?: boolean;
     /** Tag this run's published values carried (`{value}` = `<tag>-<seq>`), null when the template carried none; absent in older reports. */
     runTag?: string | null;
