@@ -45,7 +45,8 @@ const AMBIGUOUS = 'ambiguous' as const;
 function scanField(data: Buffer, key: Buffer): FieldSpan | null | typeof AMBIGUOUS {
   let i = 0;
   while (isSpace(data[i])) i++;
-  if (data[i] !== 0x7b /* { */) return AMBIGUOUS;
+  // Not an object (a heartbeat echo, an array): no top-level field, and no parse needed to say so.
+  if (data[i] !== 0x7b /* { */) return null;
   const at = data.indexOf(key);
   if (at === -1) return null;
   // With nothing opened between the top-level "{" and the first occurrence, it is at depth 1;
