@@ -142,8 +142,9 @@ export class Publisher {
 
   /** A request slot came free: the oldest waiting publish goes, with its own scheduled time. */
   private drainQueue(): void {
-    while (!this.stopped && this.queue.length > 0 && this.inFlight.size < this.publish.concurrency) {
-      const scheduledAt = this.queue.shift()!;
+    while (!this.stopped && this.inFlight.size < this.publish.concurrency) {
+      const scheduledAt = this.queue.shift();
+      if (scheduledAt === undefined) return;
       this.stats.queued++;
       this.stats.maxQueueMs = Math.max(this.stats.maxQueueMs, nowMs() - scheduledAt);
       this.fire(scheduledAt);
