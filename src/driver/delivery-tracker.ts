@@ -1,19 +1,30 @@
 /**
- * Per-worker accounting of which socket received which publish. Memory is fixed at start: one bit
+ * Per-worker accounting of which socket received which publish. Memory is fixed at start: two bits
  * per (socket, ring slot) and a few numbers per slot, so an eight-hour run holds no more than a
- * one-minute one. A publish is evaluated once, when its delivery deadline has passed (or earlier,
- * while draining, once every eligible socket has it); its slot is then cleared for reuse.
+ * one-minute one.
  *
- * Eligibility: a socket is eligible for publish s when it was open before s was sent and either
- * received s or was still open when s was evaluated. So expected = delivered + lost exactly, and
- * a socket that got the message and then closed is a delivery, not a loss.
+ * Each receipt is judged when it arrives, against one reference time, the publish's *scheduled*
+ * time: on time (receipt − scheduled ≤ deadline) it is delivered; later it is late, and a late
+ * delivery is lost. A publish is evaluated once, after its deadline has passed and its request has
+ * been answered (or earlier, while draining, once every eligible socket has it); evaluation only
+ * adds the sockets that never got it to lost. Its bit column stays readable until the ring slot is
+ * reused, so a copy arriving after evaluation is still told apart: a re-send of a delivered
+ * message is a duplicate, the first copy of a lost one is late.
+ *
+ * Eligibility: a socket is eligible for publish s when it was subscribed (subscribedAt) before s
+ * was sent and either received s or was still subscribed when s was evaluated. So
+ * expected = delivered + lost exactly, late ⊆ lost, and a socket that got the message and then
+ * closed is a delivery, not a loss.
  */
 import { slotOf, type PublishRing, PUBLISH_FAILED } from './publish-ring.js';
 
-/** Per-socket connection facts the tracker reads at evaluation time (owned by the socket pool). */
+/** Per-socket connection facts the tracker reads (owned by the socket pool). */
 export interface SocketView {
-  /** Open time of the current connection, 0 when not open. */
-  openedAt: Float64Array;
+  /**
+   * When the current connection became subscribed to publishes, 0 when not. For the demo protocol
+   * that is when the upgrade completed; a protocol with a subscribe acknowledgement sets it then.
+   */
+  subscribedAt: Float64Array;
   /** 1 once the socket has ever opened. */
   everOpened: Uint8Array;
   /** 1 when the socket's cohort reconnects (its downtime is "missed", not "lost"). */
@@ -23,12 +34,20 @@ export interface SocketView {
 }
 
 export interface DeliveryCounters {
+  /** First copies received by an eligible socket within the deadline. */
   delivered: number;
+  /** Further copies of a publish a socket had already received. */
   duplicated: number;
   outOfOrder: number;
+  /** First copies received after the deadline (each is also counted lost). */
   late: number;
+  /** Messages with no readable sequence number in the match field. */
   unmatched: number;
-  /** Received by a socket that opened after the publish was sent. */
+  /** Messages of another run against the same target (another run tag). */
+  foreign: number;
+  /** This run's messages whose pushed `id` is not the id the publish sent (not counted delivered). */
+  idMismatch: number;
+  /** Received by a socket that was not subscribed when the publish was sent. */
   ineligible: number;
   expected: number;
   lost: number;
@@ -42,13 +61,28 @@ export interface SeqResult {
   seq: number;
   delivered: number;
   lost: number;
-  /** Latest receipt among eligible sockets, 0 when none. */
+  /** Latest on-time receipt among eligible sockets, 0 when none. */
   lastReceiptMs: number;
+  /** The publish request failed (timeout, HTTP error): the target may have pushed it anyway. */
+  failed: boolean;
 }
 
 /** Zeroed delivery counters. */
 export function emptyDeliveryCounters(): DeliveryCounters {
-  return { delivered: 0, duplicated: 0, outOfOrder: 0, late: 0, unmatched: 0, ineligible: 0, expected: 0, lost: 0, missedPublishes: 0, evaluated: 0 };
+  return {
+    delivered: 0,
+    duplicated: 0,
+    outOfOrder: 0,
+    late: 0,
+    unmatched: 0,
+    foreign: 0,
+    idMismatch: 0,
+    ineligible: 0,
+    expected: 0,
+    lost: 0,
+    missedPublishes: 0,
+    evaluated: 0,
+  };
 }
 
 export class DeliveryTracker {
@@ -58,10 +92,18 @@ export class DeliveryTracker {
   /** Missed publishes per cohort index. */
   readonly missedByCohort: number[];
   private readonly words: number;
-  private readonly bits: Uint32Array;
+  /** Socket received the publish (on time or late). */
+  private readonly got: Uint32Array;
+  /** Socket's delivery of the publish is (or will be) counted lost. */
+  private readonly lostBits: Uint32Array;
+  /** Seq whose bits each slot's column holds (columns are cleared lazily, on first use). */
+  private readonly columnSeq: Int32Array;
   private readonly lastSeq: Int32Array;
   private readonly slotDelivered: Int32Array;
+  private readonly slotLate: Int32Array;
   private readonly slotLastReceipt: Float64Array;
+  /** First receipt of the publish on any socket of this worker: the target's own order. */
+  private readonly slotFirstSeen: Float64Array;
   private readonly mask: number;
 
   constructor(
@@ -69,19 +111,39 @@ export class DeliveryTracker {
     private readonly ring: PublishRing,
     private readonly view: SocketView,
     cohorts: number,
+    private readonly deadlineMs: number,
   ) {
     this.missedByCohort = new Array<number>(cohorts).fill(0);
     this.words = ring.size >>> 5;
     this.mask = ring.size - 1;
-    this.bits = new Uint32Array(sockets * this.words);
+    this.got = new Uint32Array(sockets * this.words);
+    this.lostBits = new Uint32Array(sockets * this.words);
+    this.columnSeq = new Int32Array(ring.size);
     this.lastSeq = new Int32Array(sockets);
     this.slotDelivered = new Int32Array(ring.size);
+    this.slotLate = new Int32Array(ring.size);
     this.slotLastReceipt = new Float64Array(ring.size);
+    this.slotFirstSeen = new Float64Array(ring.size);
+  }
+
+  /** Makes slot's column belong to seq, clearing what an earlier seq left there. */
+  private claim(slot: number, seq: number): void {
+    if (this.columnSeq[slot] === seq) return;
+    this.columnSeq[slot] = seq;
+    const keep = ~(1 << (slot & 31));
+    for (let w = slot >>> 5; w < this.got.length; w += this.words) {
+      this.got[w] &= keep;
+      this.lostBits[w] &= keep;
+    }
+    this.slotDelivered[slot] = 0;
+    this.slotLate[slot] = 0;
+    this.slotLastReceipt[slot] = 0;
+    this.slotFirstSeen[slot] = 0;
   }
 
   /**
-   * Accounts one received message on local socket k. Returns the fan-out latency in ms (receipt −
-   * scheduled publish time) when it is a first, eligible delivery, else -1.
+   * Accounts one received message of this run on local socket k. Returns the fan-out latency in ms
+   * (receipt − scheduled publish time) when it is a first, eligible, on-time delivery, else -1.
    */
   receive(k: number, seq: number, recvMs: number): number {
     const slot = slotOf(this.ring, seq);
@@ -89,93 +151,130 @@ export class DeliveryTracker {
       this.counters.unmatched++;
       return -1;
     }
-    if (seq <= this.evaluatedUpTo) {
-      this.counters.late++;
-      return -1;
-    }
-    const opened = this.view.openedAt[k];
-    if (opened === 0 || opened > this.ring.sentMs[slot]) {
-      this.counters.ineligible++;
-      return -1;
-    }
+    this.claim(slot, seq);
     const w = k * this.words + (slot >>> 5);
     const bit = 1 << (slot & 31);
-    if ((this.bits[w] & bit) !== 0) {
+    if ((this.got[w] & bit) !== 0) {
       this.counters.duplicated++;
       return -1;
     }
-    this.bits[w] |= bit;
+    if (this.slotFirstSeen[slot] === 0) this.slotFirstSeen[slot] = recvMs;
+    if (seq <= this.evaluatedUpTo) {
+      // Evaluated already: only a socket counted lost then can still get its first copy, late.
+      if ((this.lostBits[w] & bit) === 0) {
+        this.counters.ineligible++;
+        return -1;
+      }
+      this.got[w] |= bit;
+      this.counters.late++;
+      this.checkOrder(k, seq, slot);
+      return -1;
+    }
+    const subscribed = this.view.subscribedAt[k];
+    if (subscribed === 0 || subscribed > this.ring.sentMs[slot]) {
+      this.counters.ineligible++;
+      return -1;
+    }
+    this.got[w] |= bit;
+    this.checkOrder(k, seq, slot);
+    const latency = recvMs - this.ring.scheduledMs[slot];
+    if (latency > this.deadlineMs) {
+      this.lostBits[w] |= bit;
+      this.slotLate[slot]++;
+      this.counters.late++;
+      return -1;
+    }
+    this.counters.delivered++;
+    this.slotDelivered[slot]++;
+    if (recvMs > this.slotLastReceipt[slot]) this.slotLastReceipt[slot] = recvMs;
+    return latency;
+  }
+
+  private checkOrder(k: number, seq: number, slot: number): void {
     const newest = this.lastSeq[k];
     if (seq < newest) {
       if (this.mustPrecede(slot, newest)) this.counters.outOfOrder++;
     } else this.lastSeq[k] = seq;
-    this.counters.delivered++;
-    this.slotDelivered[slot]++;
-    if (recvMs > this.slotLastReceipt[slot]) this.slotLastReceipt[slot] = recvMs;
-    return recvMs - this.ring.scheduledMs[slot];
   }
 
   /**
-   * Whether the target must have pushed the publish in `slot` before publish `later`: only when
-   * its request was answered before `later` was sent. Publishes in flight together may reach the
-   * target in either order, and receiving them swapped is not the gateway's doing.
+   * Whether the target must have pushed the publish in `slot` before publish `later`: when it had
+   * already started pushing it (some socket of this worker received it) or had answered its
+   * request before `later` was sent. Publishes in flight together, neither yet seen, may reach
+   * the target in either order, and receiving them swapped is not the gateway's doing.
    */
   private mustPrecede(slot: number, later: number): boolean {
     const laterSlot = slotOf(this.ring, later);
     if (laterSlot < 0) return true;
+    const laterSent = this.ring.sentMs[laterSlot];
     const ack = this.ring.ackMs[slot];
-    return ack > 0 && ack <= this.ring.sentMs[laterSlot];
+    const seen = this.slotFirstSeen[slot];
+    return (ack > 0 && ack <= laterSent) || (seen > 0 && seen <= laterSent);
   }
 
   /** True when every socket that must receive `seq` already has it (used while draining). */
   isComplete(seq: number): boolean {
     const slot = seq & this.mask;
+    if (this.columnSeq[slot] !== seq) return this.sockets === 0 || !this.anyEligible(slot);
     const sent = this.ring.sentMs[slot];
     const word = slot >>> 5;
     const bit = 1 << (slot & 31);
-    const { openedAt } = this.view;
+    const { subscribedAt } = this.view;
     for (let k = 0; k < this.sockets; k++) {
-      const o = openedAt[k];
-      if (o !== 0 && o <= sent && (this.bits[k * this.words + word] & bit) === 0) return false;
+      const s = subscribedAt[k];
+      if (s !== 0 && s <= sent && (this.got[k * this.words + word] & bit) === 0) return false;
     }
     return true;
   }
 
-  /** Final accounting of `seq` (must be evaluatedUpTo + 1); clears its slot for reuse. */
+  private anyEligible(slot: number): boolean {
+    const sent = this.ring.sentMs[slot];
+    const { subscribedAt } = this.view;
+    for (let k = 0; k < this.sockets; k++) {
+      const s = subscribedAt[k];
+      if (s !== 0 && s <= sent) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Final accounting of `seq` (must be evaluatedUpTo + 1): eligible sockets that never got it are
+   * lost. The column stays until the slot is reused, for copies that arrive later.
+   */
   evaluate(seq: number): SeqResult {
     const slot = seq & this.mask;
+    this.claim(slot, seq);
     const sent = this.ring.sentMs[slot];
     const failed = Atomics.load(this.ring.status, slot) === PUBLISH_FAILED;
     const word = slot >>> 5;
     const bit = 1 << (slot & 31);
-    const { openedAt, everOpened, reconnects, cohortOfSocket } = this.view;
-    let lost = 0;
+    const { subscribedAt, everOpened, reconnects, cohortOfSocket } = this.view;
+    const late = this.slotLate[slot];
+    let missing = 0;
     let missed = 0;
     for (let k = 0; k < this.sockets; k++) {
       const w = k * this.words + word;
-      if ((this.bits[w] & bit) !== 0) {
-        this.bits[w] &= ~bit;
-        continue;
-      }
+      if ((this.got[w] & bit) !== 0) continue;
+      // A failed request: the target may never have had it, so sockets without it are not lost.
       if (failed) continue;
-      const o = openedAt[k];
-      if (o !== 0 && o <= sent) lost++;
-      else if (everOpened[k] === 1 && reconnects[k] === 1) {
+      const s = subscribedAt[k];
+      if (s !== 0 && s <= sent) {
+        missing++;
+        this.lostBits[w] |= bit;
+      } else if (everOpened[k] === 1 && reconnects[k] === 1) {
         missed++;
         this.missedByCohort[cohortOfSocket[k]]++;
       }
     }
     const delivered = this.slotDelivered[slot];
-    const lastReceiptMs = this.slotLastReceipt[slot];
-    this.slotDelivered[slot] = 0;
-    this.slotLastReceipt[slot] = 0;
+    const lost = missing + late;
     this.evaluatedUpTo = seq;
     if (!failed) {
       this.counters.evaluated++;
-      this.counters.lost += lost;
       this.counters.missedPublishes += missed;
     }
+    this.counters.lost += lost;
     this.counters.expected += delivered + lost;
-    return { seq, delivered, lost: failed ? 0 : lost, lastReceiptMs };
+    return { seq, delivered, lost, lastReceiptMs: this.slotLastReceipt[slot], failed };
   }
 }

@@ -16,7 +16,7 @@ import { TimelineBooker } from '../report/timeline-booker.js';
 import { sidecarPaths } from '../report/write.js';
 import { describeEnvironment } from '../environment.js';
 import { Publisher } from '../publisher/publisher.js';
-import { defaultPublishTemplate } from '../publisher/publish-url.js';
+import { defaultPublishTemplate, newRunTag, runTagOf, templateCarriesId } from '../publisher/publish-url.js';
 import { startEmbeddedTarget, type EmbeddedTarget } from '../target/embedded.js';
 import { createRing, openCounts, ringSizeFor } from './publish-ring.js';
 import { describePlan, planWorkers, rampMs } from './plan.js';
@@ -78,14 +78,18 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     url = scenario.target.url;
   }
   const publishUrl = scenario.publish ? (scenario.publish.url ?? defaultPublishTemplate(url)) : null;
+  // Tells this run's pushes from those of any other run against the same target.
+  const runTag = newRunTag();
   const plans = planWorkers(scenario);
-  options.onPlan?.(describePlan(scenario, publishUrl, plans.length));
+  options.onPlan?.(describePlan(scenario, publishUrl, plans.length, publishUrl ? runTagOf(publishUrl, runTag) : null));
 
-  const ring = createRing(scenario.publish ? ringSizeFor(scenario.publish.rate, scenario.publish.deadlineMs) : 1024);
+  // A publish is evaluated after its deadline and once its request has been answered (at most publish.timeout).
+  const ring = createRing(scenario.publish ? ringSizeFor(scenario.publish.rate, scenario.publish.deadlineMs + scenario.publish.timeoutMs) : 1024);
   const aggregate = new RunAggregate(
     plans.map((p) => p.indices.length),
     scenario.cohorts.length,
     ring,
+    scenario.publish?.deadlineMs,
   );
   const files = options.reportFile ? sidecarPaths(options.reportFile) : null;
   const timeline = files ? new TimelineWriter(files.timeline, files.hlog, Date.now()) : null;
@@ -115,6 +119,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       ringSize: ring.size,
       tickMs,
       timeline: booker ? { startMs, intervalMs: reportIntervalMs } : null,
+      runTag: publishUrl ? runTagOf(publishUrl, runTag) : null,
+      checkIds: publishUrl ? templateCarriesId(publishUrl) : false,
     };
     // A worker's garbage is short-lived (one frame, one event at a time). 16 MB of young generation
     // keeps each isolate's RSS ~30 MB under V8's default at 10k sockets without slowing the ramp;
@@ -168,6 +174,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
 
   const onAbort = (): void => {
     interruptReason = describeAbort(options.signal?.reason);
+    // An interrupt must not wait out publish.timeout on requests still in flight.
+    publisher?.abortInFlight();
     poke();
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -248,7 +256,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       for (const w of workers) w.postMessage({ type: 'hold' } satisfies DriverMessage);
       mainLag.restart();
       if (scenario.publish && publishUrl) {
-        publisher = new Publisher(scenario, publishUrl, ring);
+        publisher = new Publisher(scenario, publishUrl, ring, runTag);
         publisher.start(holdStartMs);
       }
       await waitFor(interrupted, holdStartMs + scenario.durationMs);
@@ -261,7 +269,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const openAtEnd = Math.max(0, openCounts(ring).open - lostWithCrashed);
 
     phase = 'drain';
-    if (publisher) await publisher.stop();
+    if (publisher) await publisher.stop({ abort: interrupted() });
     const deadline = scenario.publish?.deadlineMs ?? 0;
     const msg: DriverMessage = interrupted()
       ? { type: 'stop' }

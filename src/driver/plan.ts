@@ -57,14 +57,14 @@ export function rampMs(scenario: Scenario): number {
 }
 
 /** One line describing the run, printed before connecting (k6's GetDescription). */
-export function describePlan(scenario: Scenario, publishUrl: string | null, workers: number): string {
+export function describePlan(scenario: Scenario, publishUrl: string | null, workers: number, runTag: string | null = null): string {
   const parts = [
     `${scenario.connections} sockets / ${workers} worker${workers === 1 ? '' : 's'}`,
     `ramp ${scenario.connectRate}/s (~${formatDuration(rampMs(scenario))}, ≤${scenario.maxPendingHandshakes} handshakes in flight)`,
     `hold ${formatDuration(scenario.durationMs)}`,
   ];
   if (scenario.publish && publishUrl) {
-    parts.push(`publish ${scenario.publish.rate}/s to ${publishUrl.split('?')[0]}`);
+    parts.push(`publish ${scenario.publish.rate}/s to ${publishUrl.split('?')[0]}${runTag ? ` (values tagged ${runTag})` : ''}`);
   } else {
     parts.push('no publishing');
   }

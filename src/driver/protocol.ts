@@ -16,6 +16,10 @@ export interface WorkerInit {
   tickMs: number;
   /** Timeline intervals (shared clock): the worker sends a tick at every boundary. Null: no timeline. */
   timeline?: { startMs: number; intervalMs: number } | null;
+  /** Tag this run's pushed values carry, or null when the publish template carries none. */
+  runTag: string | null;
+  /** Check each pushed `id` against the publish's id. */
+  checkIds: boolean;
 }
 
 /** Counters a worker keeps for one cohort (cumulative since start). */

@@ -1,38 +1,188 @@
 /**
- * Finds the sequence number in a pushed message without JSON.parse: at tens of thousands of
- * messages per second the parse dominates a worker's CPU. Accepts `"value":"123"`, `"value": 123`
- * and whitespace variants; anything else is "no sequence number" (-1).
+ * Reads what a pushed message is to this run: the sequence number in the top-level match field,
+ * the run tag it carries, and the pushed `id`. A fast byte scan handles the usual flat message
+ * (`{"id":"8","value":"k3x9a2bq-300"}`) without JSON.parse, which at tens of thousands of
+ * messages per second would dominate a worker's CPU; whenever the scan cannot be sure the field
+ * it found is the top-level one (the key occurs twice, or an object or array opens before it),
+ * or the value is not plain, the message is parsed properly instead.
+ *
+ * A value is this run's when it is `<tag>-<seq>` with this run's tag, or a bare integer `<seq>`
+ * when the run publishes no tag. A well-formed value of another run (another tag, or a bare
+ * integer while this run tags) is foreign. Anything else (3.9, "abc", a missing field) is
+ * unmatched.
  */
 
-/** Prepares the needle for a match field once per worker. */
-export function matchKey(field: string): Buffer {
-  return Buffer.from(JSON.stringify(field), 'utf8');
+/** parse(): the message is another run's. */
+export const PUSH_FOREIGN = -2;
+/** parse(): no sequence number could be read. */
+export const PUSH_UNMATCHED = -1;
+
+const MAX_SEQ = 0x7fffffff;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+function isSpace(b: number | undefined): boolean {
+  return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
 }
 
-const SPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+function isDigit(b: number | undefined): boolean {
+  return b !== undefined && b >= 0x30 && b <= 0x39;
+}
 
-/** Sequence number carried by `data` under `key`, or -1. */
-export function extractSeq(data: Buffer, key: Buffer): number {
-  let at = data.indexOf(key);
-  while (at !== -1) {
-    let i = at + key.length;
-    while (i < data.length && SPACE.has(data[i])) i++;
-    if (data[i] === 0x3a /* : */) {
-      i++;
-      while (i < data.length && SPACE.has(data[i])) i++;
-      const quoted = data[i] === 0x22;
-      if (quoted) i++;
-      let n = 0;
-      let digits = 0;
-      while (i < data.length && data[i] >= 0x30 && data[i] <= 0x39 && digits < 10) {
-        n = n * 10 + (data[i] - 0x30);
-        i++;
-        digits++;
-      }
-      if (digits > 0 && (!quoted || data[i] === 0x22)) return n;
-      return -1;
-    }
-    at = data.indexOf(key, at + 1);
+/** Where a top-level field's value lies: a string's content (quotes excluded) or a number's text. */
+interface FieldSpan {
+  quoted: boolean;
+  start: number;
+  end: number;
+}
+
+const AMBIGUOUS = 'ambiguous' as const;
+
+/**
+ * The span of `key`'s value when the fast scan is certain it is the top-level field; null when
+ * the field is certainly absent; AMBIGUOUS when only a real parse can tell.
+ */
+function scanField(data: Buffer, key: Buffer): FieldSpan | null | typeof AMBIGUOUS {
+  let i = 0;
+  while (isSpace(data[i])) i++;
+  // Not an object (a heartbeat echo, an array): no top-level field, and no parse needed to say so.
+  if (data[i] !== 0x7b /* { */) return null;
+  const at = data.indexOf(key);
+  if (at === -1) return null;
+  // With nothing opened between the top-level "{" and the first occurrence, it is at depth 1;
+  // any later occurrence is nested (or a duplicate key, which the fast path need not honour).
+  for (let j = i + 1; j < at; j++) {
+    const b = data[j];
+    if (b === 0x7b || b === 0x5b /* [ */) return AMBIGUOUS;
   }
-  return -1;
+  // An escaped quote before it ("x\"value":…) or no colon after it ("id":"value"): not this key.
+  if (data[at - 1] === BACKSLASH) return AMBIGUOUS;
+  i = at + key.length;
+  while (isSpace(data[i])) i++;
+  if (data[i] !== 0x3a /* : */) return AMBIGUOUS;
+  i++;
+  while (isSpace(data[i])) i++;
+  if (data[i] === QUOTE) {
+    const start = i + 1;
+    let j = start;
+    while (j < data.length && data[j] !== QUOTE) {
+      if (data[j] === BACKSLASH) return AMBIGUOUS;
+      j++;
+    }
+    if (j >= data.length) return AMBIGUOUS;
+    return { quoted: true, start, end: j };
+  }
+  if (isDigit(data[i])) {
+    const start = i;
+    while (isDigit(data[i])) i++;
+    const end = i;
+    while (isSpace(data[i])) i++;
+    // 3.9, 1e3: let the parser decide what number it is.
+    if (data[i] !== 0x2c /* , */ && data[i] !== 0x7d /* } */) return AMBIGUOUS;
+    return { quoted: false, start, end };
+  }
+  return AMBIGUOUS;
+}
+
+/** A parsed top-level field as text: strings as they are, finite numbers in JSON's own spelling. */
+function parsedField(obj: unknown, field: string): { text: string; quoted: boolean } | null {
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return null;
+  const v = (obj as Record<string, unknown>)[field];
+  if (typeof v === 'string') return { text: v, quoted: true };
+  if (typeof v === 'number' && Number.isFinite(v)) return { text: String(v), quoted: false };
+  return null;
+}
+
+function parseJson(data: Buffer): unknown {
+  try {
+    return JSON.parse(data.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parses a run's pushed messages; one per worker. */
+export class PushParser {
+  private readonly key: Buffer;
+  private readonly idKey = Buffer.from('"id"', 'utf8');
+  private readonly tag: Buffer | null;
+
+  /**
+   * @param match the top-level field carrying the value
+   * @param runTag this run's tag, or null when its publishes carry none (a user template with only `{seq}`)
+   */
+  constructor(
+    private readonly match: string,
+    runTag: string | null,
+  ) {
+    this.key = Buffer.from(JSON.stringify(match), 'utf8');
+    this.tag = runTag === null ? null : Buffer.from(runTag, 'latin1');
+  }
+
+  /** This run's sequence number (≥ 1), PUSH_FOREIGN or PUSH_UNMATCHED. */
+  parse(data: Buffer): number {
+    const span = scanField(data, this.key);
+    if (span === null) return PUSH_UNMATCHED;
+    if (span !== AMBIGUOUS) {
+      return span.quoted ? this.classifyString(data, span.start, span.end) : this.classifyDigits(data, span.start, span.end);
+    }
+    const field = parsedField(parseJson(data), this.match);
+    if (field === null) return PUSH_UNMATCHED;
+    const bytes = Buffer.from(field.text, 'utf8');
+    return field.quoted ? this.classifyString(bytes, 0, bytes.length) : this.classifyDigits(bytes, 0, bytes.length);
+  }
+
+  /**
+   * True when the message has a top-level `id` (string or number) other than `expected` (UTF-8
+   * bytes of the publish's id). A message without one is not checked: nothing contradicts it.
+   */
+  idDiffers(data: Buffer, expected: Buffer): boolean {
+    const span = scanField(data, this.idKey);
+    if (span === null) return false;
+    if (span !== AMBIGUOUS) {
+      const len = span.end - span.start;
+      if (len !== expected.length) return true;
+      for (let j = 0; j < len; j++) if (data[span.start + j] !== expected[j]) return true;
+      return false;
+    }
+    const id = parsedField(parseJson(data), 'id');
+    return id !== null && id.text !== expected.toString('utf8');
+  }
+
+  /** A bare integer: this run's only when the run publishes no tag. */
+  private classifyDigits(data: Buffer, start: number, end: number): number {
+    const n = digitsValue(data, start, end);
+    if (n <= 0) return PUSH_UNMATCHED;
+    return this.tag === null ? n : PUSH_FOREIGN;
+  }
+
+  /** "<seq>" or "<tag>-<seq>". */
+  private classifyString(data: Buffer, start: number, end: number): number {
+    let dash = end - 1;
+    while (dash >= start && data[dash] !== 0x2d /* - */) dash--;
+    if (dash < start) return this.classifyDigits(data, start, end);
+    const n = digitsValue(data, dash + 1, end);
+    if (n <= 0 || dash === start) return PUSH_UNMATCHED;
+    for (let i = start; i < dash; i++) if (!isTagByte(data[i])) return PUSH_UNMATCHED;
+    const tag = this.tag;
+    if (tag === null || dash - start !== tag.length) return PUSH_FOREIGN;
+    for (let i = 0; i < tag.length; i++) if (data[start + i] !== tag[i]) return PUSH_FOREIGN;
+    return n;
+  }
+}
+
+function isTagByte(b: number | undefined): boolean {
+  return b !== undefined && ((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x5f);
+}
+
+/** The integer spelled by data[start, end) when it is only digits and fits a seq, else -1. */
+function digitsValue(data: Buffer, start: number, end: number): number {
+  if (end <= start || end - start > 10) return -1;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const b = data[i];
+    if (!isDigit(b)) return -1;
+    n = n * 10 + (b - 0x30);
+  }
+  return n <= MAX_SEQ ? n : -1;
 }

@@ -17,7 +17,7 @@ import { classifyClose, classifyConnectError } from '../metrics/classify.js';
 import { lookupFor, tlsConnectOptions, type LookupFunction, type TlsConnectOptions } from '../net/connect-options.js';
 import { DeliveryTracker } from './delivery-tracker.js';
 import { TurnTimer } from './turn-timer.js';
-import { matchKey, extractSeq } from './seq-extract.js';
+import { PushParser, PUSH_FOREIGN } from './seq-extract.js';
 import { socketClosed, socketOpened, type PublishRing } from './publish-ring.js';
 import { emptyCohortCounters, type CohortCounters, type WorkerCounters } from './protocol.js';
 import type { CohortHistogramKind } from '../report/types.js';
@@ -51,6 +51,10 @@ export interface PoolConfig {
   cohortOf: number[];
   maxPending: number;
   ring: PublishRing;
+  /** Tag this run's pushed values carry, or null when its publish template carries none. */
+  runTag: string | null;
+  /** Check each pushed `id` against the publish's id (the publish URL tells the target the id). */
+  checkIds: boolean;
   /** Called once, as soon as every socket's first attempt has settled. */
   onRamped?: () => void;
   /** Called (coalesced, after the current I/O) when a handshake slot has come free. */
@@ -85,6 +89,8 @@ export class SocketPool {
 
   // Per-socket state, indexed by worker-local socket number.
   readonly openedAt: Float64Array;
+  /** When the socket became subscribed (eligible for publishes); 0 while not. */
+  readonly subscribedAt: Float64Array;
   readonly everOpened: Uint8Array;
   readonly reconnects: Uint8Array;
   /** 1 when the socket's cohort sends pings (and so listens for pongs). */
@@ -121,7 +127,9 @@ export class SocketPool {
   private readonly onSlotFree: (() => void) | undefined;
   private refillScheduled = false;
   private readonly ring: PublishRing;
-  private readonly key: Buffer;
+  private readonly parser: PushParser;
+  /** UTF-8 bytes of the publish ids when pushed ids are checked, else null. */
+  private readonly ids: readonly Buffer[] | null;
   private readonly tlsOptions: TlsConnectOptions | null;
   private readonly lookup: LookupFunction | undefined;
   private readonly keepaliveSockets: number[];
@@ -145,7 +153,8 @@ export class SocketPool {
     this.limit = pLimit(config.maxPending);
     this.maxPending = config.maxPending;
     this.onSlotFree = config.onSlotFree;
-    this.key = matchKey(scenario.publish?.match ?? 'value');
+    this.parser = new PushParser(scenario.publish?.match ?? 'value', config.runTag);
+    this.ids = config.checkIds && scenario.publish ? scenario.publish.ids.map((id) => Buffer.from(id, 'utf8')) : null;
     this.tlsOptions = this.secure ? tlsConnectOptions(scenario.tls) : null;
     this.lookup = lookupFor(scenario.resolve);
 
@@ -153,6 +162,7 @@ export class SocketPool {
     this.firstDone = new Uint8Array(n);
     this.onRamped = config.onRamped;
     this.openedAt = new Float64Array(n);
+    this.subscribedAt = new Float64Array(n);
     this.everOpened = new Uint8Array(n);
     this.reconnects = new Uint8Array(n);
     this.pings = new Uint8Array(n);
@@ -183,7 +193,7 @@ export class SocketPool {
       if (c.pingIntervalMs !== null) this.pings[k] = 1;
     }
 
-    this.tracker = new DeliveryTracker(n, config.ring, this, this.cohorts.length);
+    this.tracker = new DeliveryTracker(n, config.ring, this, this.cohorts.length, scenario.publish?.deadlineMs ?? 10_000);
     this.counters = {
       attempts: 0,
       opened: 0,
@@ -302,6 +312,8 @@ export class SocketPool {
     const first = this.everOpened[k] === 0;
     this.state[k] = OPEN;
     this.openedAt[k] = now;
+    // The demo protocol subscribes a socket when its upgrade completes.
+    this.subscribedAt[k] = now;
     this.everOpened[k] = 1;
     this.lastRecv[k] = now;
     this.lastSent[k] = now;
@@ -351,9 +363,16 @@ export class SocketPool {
     this.lastRecv[k] = now;
     this.turns.mark(now);
     this.counters.messages++;
-    const seq = extractSeq(data, this.key);
+    const seq = this.parser.parse(data);
     if (seq < 0) {
-      this.tracker.counters.unmatched++;
+      if (seq === PUSH_FOREIGN) this.tracker.counters.foreign++;
+      else this.tracker.counters.unmatched++;
+      return;
+    }
+    const ids = this.ids;
+    // Ids are cycled in order (publishId in publisher/publish-url.ts).
+    if (ids !== null && this.parser.idDiffers(data, ids[(seq - 1) % ids.length])) {
+      this.tracker.counters.idMismatch++;
       return;
     }
     const latency = this.tracker.receive(k, seq, now);
@@ -415,6 +434,7 @@ export class SocketPool {
       recordMs(ch.ageAtClose, now - this.openedAt[k]);
     }
     this.openedAt[k] = 0;
+    this.subscribedAt[k] = 0;
     if (this.stopping || this.reconnects[k] === 0) {
       this.state[k] = DONE;
       return;

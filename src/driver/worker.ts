@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { nowMs } from '../clock.js';
 import { encodeHistogram, type Histogram } from '../metrics/histogram.js';
 import { LoopLagMonitor } from '../metrics/loop-lag.js';
-import { openRing, head, slotOf } from './publish-ring.js';
+import { openRing, head, slotOf, PUBLISH_PENDING } from './publish-ring.js';
 import { SocketPool } from './socket-pool.js';
 import type { SeqResult } from './delivery-tracker.js';
 import type { DriverMessage, LagSummary, WorkerInit, WorkerMessage } from './protocol.js';
@@ -25,6 +25,8 @@ const pool = new SocketPool({
   cohortOf: init.cohortOf,
   maxPending: init.maxPending,
   ring,
+  runTag: init.runTag,
+  checkIds: init.checkIds,
   // Report the end of the ramp at once, not at the next tick: the driver times the ramp by it.
   onRamped: () => postTick(false),
   onSlotFree: () => {
@@ -66,7 +68,12 @@ function startRamp(at: number): void {
 const keepaliveMs = pool.keepaliveTickMs();
 const keepaliveTimer = keepaliveMs === null ? null : setInterval(() => pool.keepalive(), keepaliveMs);
 
-/** Evaluates publishes whose deadline has passed (or, when `early`, that every eligible socket has). */
+/**
+ * Evaluates publishes whose deadline (from their scheduled time) has passed, or, when `early`,
+ * that every eligible socket has; either way only once their request has been answered, so a
+ * publish that then fails is never counted lost. Receipts were already judged on arrival; this
+ * only finds the sockets that never got a publish.
+ */
 function evaluateDue(early: boolean, upTo: number): void {
   const now = nowMs();
   const last = Math.min(upTo, head(ring));
@@ -78,7 +85,8 @@ function evaluateDue(early: boolean, upTo: number): void {
       pool.tracker.evaluatedUpTo = seq;
       continue;
     }
-    const due = now >= ring.sentMs[slot] + deadlineMs;
+    if (Atomics.load(ring.status, slot) === PUBLISH_PENDING) break;
+    const due = now >= ring.scheduledMs[slot] + deadlineMs;
     if (!due && !(early && pool.tracker.isComplete(seq))) break;
     seqResults.push(pool.tracker.evaluate(seq));
   }

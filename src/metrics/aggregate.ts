@@ -3,7 +3,7 @@
  * histograms arrive as deltas and are added exactly, so the merged histogram equals one histogram
  * fed every sample. Per-publish completion needs every live worker's part of that publish.
  */
-import { addInto, createHistogram, decodeHistogram, type Histogram } from './histogram.js';
+import { addInto, createHistogram, decodeHistogram, recordMs, type Histogram } from './histogram.js';
 import { slotOf, type PublishRing } from '../driver/publish-ring.js';
 import { emptyCohortCounters, type CohortCounters, type LagSummary, type WorkerCounters, type WorkerMessage } from '../driver/protocol.js';
 import { emptyDeliveryCounters, type DeliveryCounters } from '../driver/delivery-tracker.js';
@@ -24,6 +24,7 @@ interface PendingSeq {
   delivered: number;
   lost: number;
   lastReceiptMs: number;
+  failed: boolean;
 }
 
 /** Cumulative totals over all workers. */
@@ -49,7 +50,13 @@ export class RunAggregate {
   readonly histograms = new Map<string, Histogram>();
   /** Fan-out latency since the last timeline line. */
   readonly intervalFanout = createHistogram();
+  /**
+   * Completion per publish: scheduled time → last eligible socket got it. A publish that some
+   * eligible socket did not get in time (or whose request failed after reaching some sockets) is
+   * recorded at the deadline, so the percentiles cover every publish that reached anyone.
+   */
   readonly completion = createHistogram();
+  /** Publishes recorded in `completion` at the deadline because they did not complete. */
   incomplete = 0;
   completed = 0;
   private readonly pending = new Map<number, PendingSeq>();
@@ -58,6 +65,8 @@ export class RunAggregate {
     socketsPerWorker: number[],
     private readonly cohortCount: number,
     private readonly ring: PublishRing,
+    /** publish.deadline: the completion recorded for an incomplete publish. */
+    private readonly deadlineMs = 10_000,
   ) {
     this.workers = socketsPerWorker.map((sockets, workerId) => ({
       workerId,
@@ -87,13 +96,14 @@ export class RunAggregate {
     for (const r of msg.seqResults) {
       let p = this.pending.get(r.seq);
       if (!p) {
-        p = { reports: new Set(), delivered: 0, lost: 0, lastReceiptMs: 0 };
+        p = { reports: new Set(), delivered: 0, lost: 0, lastReceiptMs: 0, failed: false };
         this.pending.set(r.seq, p);
       }
       p.reports.add(msg.workerId);
       p.delivered += r.delivered;
       p.lost += r.lost;
       if (r.lastReceiptMs > p.lastReceiptMs) p.lastReceiptMs = r.lastReceiptMs;
+      if (r.failed) p.failed = true;
     }
     this.settlePending();
   }
@@ -121,14 +131,17 @@ export class RunAggregate {
     for (const [seq, p] of this.pending) {
       if (!live.every((w) => p.reports.has(w.workerId))) continue;
       this.pending.delete(seq);
-      if (p.lost > 0) this.incomplete++;
-      else if (p.delivered > 0) {
-        const slot = slotOf(this.ring, seq);
-        if (slot >= 0) {
-          const ms = p.lastReceiptMs - this.ring.scheduledMs[slot];
-          this.completion.recordValue(Math.max(0, Math.round(ms * 1000)));
-          this.completed++;
-        }
+      // Nobody due it and nobody got it (a failed request, or no socket subscribed): no completion.
+      if (p.delivered + p.lost === 0) continue;
+      if (p.lost > 0 || p.failed) {
+        this.incomplete++;
+        recordMs(this.completion, this.deadlineMs);
+        continue;
+      }
+      const slot = slotOf(this.ring, seq);
+      if (slot >= 0) {
+        recordMs(this.completion, Math.max(0, p.lastReceiptMs - this.ring.scheduledMs[slot]));
+        this.completed++;
       }
     }
   }

@@ -2,8 +2,14 @@
  * Calls the publish URL on a fixed schedule from the main thread. Each publish is announced in the
  * shared ring (scheduled time, send time) before its request leaves, so workers can measure
  * fan-out latency from the *scheduled* time: a publisher that falls behind shows up as latency
- * instead of hiding it (coordinated omission). A publish due while `concurrency` requests are
- * still in flight is skipped and counted — that is the client failing to keep the schedule.
+ * instead of hiding it (coordinated omission).
+ *
+ * A publish due while `concurrency` requests are in flight waits in a queue and keeps its
+ * scheduled time, so its latency shows the backlog. The queue holds at most a deadline's worth of
+ * publishes (rate × deadline): a publish that would wait longer cannot be delivered in time
+ * anyway, and is counted skipped, as are publishes still queued when the hold ends. Each request
+ * has a total deadline (`publish.timeout`), not an idle timeout: a target that answers headers and
+ * then drips its body cannot keep the run alive.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -13,28 +19,35 @@ import { createHistogram, recordMs, type Histogram } from '../metrics/histogram.
 import { classifyConnectError } from '../metrics/classify.js';
 import { lookupFor, tlsConnectOptions } from '../net/connect-options.js';
 import { announce, settle, type PublishRing } from '../driver/publish-ring.js';
-import { fillPublishUrl } from './publish-url.js';
+import { fillPublishUrl, runTagOf } from './publish-url.js';
 
 export interface PublisherStats {
+  /** Requests sent (failed ones included). */
   sent: number;
   ok: number;
   failed: number;
+  /** Due but never sent: the queue was full, or they were still queued when the hold ended. */
   skipped: number;
+  /** The part of `skipped` dropped because the queue was full. */
+  overflowed: number;
+  /** Sent only after waiting for a free request slot. */
+  queued: number;
+  /** Longest wait for a request slot, ms (publishes still waiting when the hold ended included). */
+  maxQueueMs: number;
+  /** Interval between scheduled publishes, ms. */
+  intervalMs: number;
+  /** Tag the published values carry (`{value}`), null when the template carries none. */
+  runTag: string | null;
   failures: Record<string, number>;
   latency: Histogram;
   scheduleLag: Histogram;
 }
 
+/** Failure reason of a request aborted because the run stopped (interrupt). */
+export const PUBLISH_ABORTED = 'aborted';
+
 export class Publisher {
-  readonly stats: PublisherStats = {
-    sent: 0,
-    ok: 0,
-    failed: 0,
-    skipped: 0,
-    failures: {},
-    latency: createHistogram(),
-    scheduleLag: createHistogram(),
-  };
+  readonly stats: PublisherStats;
   private readonly publish: Publish;
   private readonly template: string;
   private readonly agent: http.Agent;
@@ -43,18 +56,23 @@ export class Publisher {
   private readonly intervalMs: number;
   /** duration × rate, exactly: identical holds publish the same number of times. */
   private readonly maxScheduled: number;
+  private readonly queueLimit: number;
+  /** Scheduled times of due publishes waiting for a request slot, oldest first. */
+  private readonly queue: number[] = [];
   private startMs = 0;
   private scheduled = 0;
   private seq = 0;
-  private inFlight = 0;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** Requests in flight: their abort functions. */
+  private readonly inFlight = new Set<() => void>();
   private idleWaiters: (() => void)[] = [];
 
   constructor(
     scenario: Scenario,
     template: string,
     private readonly ring: PublishRing,
+    private readonly runTag: string,
   ) {
     if (!scenario.publish) throw new Error('Publisher needs a publish section');
     this.publish = scenario.publish;
@@ -63,14 +81,28 @@ export class Publisher {
     this.secure = /^https:/i.test(template);
     this.intervalMs = 1000 / this.publish.rate;
     this.maxScheduled = Math.floor((scenario.durationMs * this.publish.rate) / 1000 + 1e-9);
+    this.queueLimit = Math.max(1, Math.ceil((this.publish.rate * this.publish.deadlineMs) / 1000));
     const agentOptions = { keepAlive: true, maxSockets: this.publish.concurrency };
     this.agent = this.secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
     const lookup = lookupFor(scenario.resolve);
     this.requestOptions = {
       agent: this.agent,
-      timeout: this.publish.timeoutMs,
       ...(lookup ? { lookup } : {}),
       ...(this.secure ? tlsConnectOptions(scenario.tls) : {}),
+    };
+    this.stats = {
+      sent: 0,
+      ok: 0,
+      failed: 0,
+      skipped: 0,
+      overflowed: 0,
+      queued: 0,
+      maxQueueMs: 0,
+      intervalMs: this.intervalMs,
+      runTag: runTagOf(template, runTag),
+      failures: {},
+      latency: createHistogram(),
+      scheduleLag: createHistogram(),
     };
   }
 
@@ -92,7 +124,7 @@ export class Publisher {
     while (this.scheduled < this.maxScheduled && this.startMs + this.scheduled * this.intervalMs <= now) {
       const scheduledAt = this.startMs + this.scheduled * this.intervalMs;
       this.scheduled++;
-      this.fire(scheduledAt);
+      this.due(scheduledAt);
     }
   }
 
@@ -104,23 +136,49 @@ export class Publisher {
     this.timer = setTimeout(() => this.loop(), Math.max(0, next - nowMs()));
   }
 
-  private fire(scheduledAt: number): void {
-    if (this.inFlight >= this.publish.concurrency) {
-      this.stats.skipped++;
+  private due(scheduledAt: number): void {
+    if (this.inFlight.size < this.publish.concurrency && this.queue.length === 0) {
+      this.fire(scheduledAt);
       return;
     }
+    if (this.queue.length >= this.queueLimit) {
+      this.stats.skipped++;
+      this.stats.overflowed++;
+      return;
+    }
+    this.queue.push(scheduledAt);
+  }
+
+  /** A request slot came free: the oldest waiting publish goes, with its own scheduled time. */
+  private drainQueue(): void {
+    while (!this.stopped && this.inFlight.size < this.publish.concurrency) {
+      const scheduledAt = this.queue.shift();
+      if (scheduledAt === undefined) return;
+      this.stats.queued++;
+      this.stats.maxQueueMs = Math.max(this.stats.maxQueueMs, nowMs() - scheduledAt);
+      this.fire(scheduledAt);
+    }
+  }
+
+  private fire(scheduledAt: number): void {
     const seq = ++this.seq;
-    const url = fillPublishUrl(this.template, this.publish.ids, seq);
+    const url = fillPublishUrl(this.template, this.publish.ids, seq, this.runTag);
     const sentAt = nowMs();
     announce(this.ring, seq, scheduledAt, sentAt);
     recordMs(this.stats.scheduleLag, sentAt - scheduledAt);
     this.stats.sent++;
-    this.inFlight++;
     let done = false;
+    const current: { req: http.ClientRequest | null } = { req: null };
+    const abort = (): void => finish(PUBLISH_ABORTED);
+    // A total deadline: Node's request `timeout` only fires after that long *without data*.
+    const deadline = setTimeout(() => finish('timeout'), this.publish.timeoutMs);
     const finish = (failure: string | null): void => {
       if (done) return;
       done = true;
-      this.inFlight--;
+      clearTimeout(deadline);
+      this.inFlight.delete(abort);
+      // Whatever the body still holds is no longer wanted; on success the socket goes back to the agent.
+      if (failure !== null) current.req?.destroy();
       const ackAt = nowMs();
       recordMs(this.stats.latency, ackAt - sentAt);
       settle(this.ring, seq, failure === null, ackAt);
@@ -129,37 +187,50 @@ export class Publisher {
         this.stats.failed++;
         this.stats.failures[failure] = (this.stats.failures[failure] ?? 0) + 1;
       }
-      if (this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
+      this.drainQueue();
+      if (this.inFlight.size === 0) for (const w of this.idleWaiters.splice(0)) w();
     };
-    this.request(url, finish, true);
+    this.inFlight.add(abort);
+    this.request(url, finish, current, true);
   }
 
-  private request(url: string, finish: (failure: string | null) => void, mayRetry: boolean): void {
+  private request(url: string, finish: (failure: string | null) => void, current: { req: http.ClientRequest | null }, mayRetry: boolean): void {
     const req = (this.secure ? https : http).get(url, this.requestOptions, (res) => {
       const status = res.statusCode ?? 0;
       res.resume();
       res.on('end', () => finish(status >= 200 && status < 300 ? null : `http-${status}`));
       res.on('error', (err) => finish(classifyConnectError(err)));
     });
-    req.on('timeout', () => {
-      finish('timeout');
-      req.destroy();
-    });
     req.on('error', (err: NodeJS.ErrnoException) => {
       // A kept-alive connection the server closed just as we reused it fails before the request
       // reached the server; Node's documented remedy is one retry on a fresh connection.
-      if (mayRetry && req.reusedSocket && err.code === 'ECONNRESET') this.request(url, finish, false);
+      if (mayRetry && req.reusedSocket && err.code === 'ECONNRESET') this.request(url, finish, current, false);
       else finish(classifyConnectError(err));
     });
+    current.req = req;
   }
 
-  /** Stops scheduling; resolves when requests in flight have finished (or timed out). */
-  async stop(): Promise<void> {
+  /** Cuts every request in flight now (counted failed as "aborted"); a pending stop() then resolves. */
+  abortInFlight(): void {
+    for (const abort of [...this.inFlight]) abort();
+  }
+
+  /**
+   * Stops scheduling. Publishes still queued are counted skipped. Requests in flight finish or
+   * hit their own total deadline (at most `publish.timeout`); with `abort` they are cut now and
+   * counted failed as "aborted".
+   */
+  async stop(options: { abort?: boolean } = {}): Promise<void> {
     // A timer that fired late must not cost the hold its last scheduled publish.
-    if (!this.stopped && this.startMs > 0) this.fireDue();
+    if (!this.stopped && this.startMs > 0 && !options.abort) this.fireDue();
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    if (this.inFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    const now = nowMs();
+    for (const scheduledAt of this.queue) this.stats.maxQueueMs = Math.max(this.stats.maxQueueMs, now - scheduledAt);
+    this.stats.skipped += this.queue.length;
+    this.queue.length = 0;
+    if (options.abort) this.abortInFlight();
+    if (this.inFlight.size > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     this.agent.destroy();
   }
 }

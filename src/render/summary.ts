@@ -30,6 +30,12 @@ function header(r: Report, paint: Paint): string[] {
     const why = reasons.length > 0 ? reasons.join('; ') : `event-loop lag p99 ${fmtMs(r.client.eventLoopLagMs.p99)}, ${fmtCount(r.publish.skipped)} publishes skipped`;
     loud.push(`!! CLIENT SATURATED during the hold (${why}): latencies include the client's own delay`);
   }
+  if (r.publish.behind === true) {
+    loud.push(
+      `!! PUBLISH PATH BEHIND: ${fmtCount(r.publish.queued ?? 0)} publishes waited for a request slot (up to ${fmtMs(r.publish.maxQueueMs ?? 0)}), ` +
+        `${fmtCount(r.publish.skipped)} never sent; fan-out latency includes that wait (raise publish.concurrency)`,
+    );
+  }
   if (r.merged && !r.merged.overlapping) loud.push(`!! MERGED RUNS DID NOT OVERLAP IN TIME: the ${r.merged.reports} runs' sums describe different periods`);
   if (r.target.tlsInsecure) loud.push('!! TLS VERIFICATION DISABLED (tls.insecure): certificates were not checked');
   const crashed = r.client.workers.filter((w) => w.crashed !== null);
@@ -74,15 +80,18 @@ function fanout(r: Report, color: boolean, paint: Paint): string[] {
   lat.push(['completion', fmtLatency(cp, 'p50'), fmtLatency(cp, 'p90'), fmtLatency(cp, 'p99'), fmtLatency(cp, 'p999'), fmtLatency(cp, 'max'), fmtCount(cp.count)]);
   const out = ['Fan-out (publish scheduled → message received)', counts.toString(), lat.toString()];
   if (turn && turn.count > 0) out.push('  client turn: time a worker spent handling one burst of messages (one event-loop turn); the rest of fan-out is network and target');
+  if (f.incomplete > 0) out.push(`  completion: ${fmtCount(cp.count)} publishes, ${fmtCount(f.incomplete)} incomplete counted at the deadline (publish.deadline)`);
   if (f.unmatched > 0) out.push(`  ${fmtCount(f.unmatched)} messages carried no recognisable sequence number (publish.match)`);
+  if ((f.foreign ?? 0) > 0) out.push(`  ${fmtCount(f.foreign ?? 0)} messages of another run against the same target (another run tag), counted apart`);
+  if ((f.idMismatch ?? 0) > 0) out.push(`  ${fmtCount(f.idMismatch ?? 0)} messages carried another id than their publish sent (not counted delivered)`);
   return out;
 }
 
 function publish(r: Report, color: boolean): string[] {
   const p = r.publish;
   if (r.scenario.publish === null && p.sent + p.failed + p.skipped === 0) return [];
-  const t = newTable(['sent', 'failed', 'skipped', 'latency p50', 'latency p99', 'latency max', 'schedule lag p99'], color);
-  t.push([fmtCount(p.sent), fmtCount(p.failed), fmtCount(p.skipped), fmtLatency(p.latencyMs, 'p50'), fmtLatency(p.latencyMs, 'p99'), fmtLatency(p.latencyMs, 'max'), fmtLatency(p.scheduleLagMs, 'p99')]);
+  const t = newTable(['sent', 'failed', 'queued', 'skipped', 'latency p50', 'latency p99', 'latency max', 'schedule lag p99'], color);
+  t.push([fmtCount(p.sent), fmtCount(p.failed), fmtCount(p.queued ?? 0), fmtCount(p.skipped), fmtLatency(p.latencyMs, 'p50'), fmtLatency(p.latencyMs, 'p99'), fmtLatency(p.latencyMs, 'max'), fmtLatency(p.scheduleLagMs, 'p99')]);
   const out = ['Publish (HTTP)', t.toString()];
   if (p.failed > 0) out.push(`  failed by reason: ${fmtCounts(p.failures)}`);
   return out;

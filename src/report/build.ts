@@ -92,6 +92,9 @@ export function buildReport(input: BuildInput): Report {
   const lagMax = Math.max(0, ...aggregate.workers.map((w) => w.lag.maxMs));
   const lagP99 = Math.max(0, ...aggregate.workers.map((w) => w.lag.p99Ms));
   const skipped = publisher?.skipped ?? 0;
+  // A publish path that cannot keep the rate is not the client's event loop: it is named apart.
+  const behind = publisher !== null && publishBehind(publisher);
+  if (publisher && behind) warnings.push(publishBehindWarning(publisher, scenario));
   const turn = pct(h('clientTurn'));
   const mainLag = input.mainLag ?? null;
   const verdict = judgeSaturation({ workers: aggregate.workers, mainLag, turn, fanout: pct(h('fanout')) });
@@ -101,10 +104,6 @@ export function buildReport(input: BuildInput): Report {
       `the client was saturated during the hold (${verdict.reasons.join('; ')}): ` +
         'latency figures include wsload\'s own delay; use more workers or fewer sockets per process before blaming the gateway',
     );
-  }
-  if (skipped > 0) {
-    // Not the event loop: every request slot was busy (publish.concurrency × request latency).
-    warnings.push(`${skipped} publishes were skipped because all publish.concurrency request slots were busy: the publish path, not the client's event loop, could not keep the rate`);
   }
   for (const w of aggregate.workers) {
     if (w.crashed) warnings.push(`worker ${w.workerId} crashed (${w.crashed}); its ${w.sockets} sockets stopped counting then`);
@@ -167,6 +166,8 @@ export function buildReport(input: BuildInput): Report {
       outOfOrder: d.outOfOrder,
       late: d.late,
       unmatched: d.unmatched,
+      foreign: d.foreign,
+      idMismatch: d.idMismatch,
       latencyMs: pct(h('fanout')),
       completionMs: percentiles(aggregate.completion),
       incomplete: aggregate.incomplete,
@@ -175,6 +176,10 @@ export function buildReport(input: BuildInput): Report {
       sent: publisher?.sent ?? 0,
       failed: publisher?.failed ?? 0,
       skipped,
+      queued: publisher?.queued ?? 0,
+      maxQueueMs: Math.round(publisher?.maxQueueMs ?? 0),
+      behind,
+      runTag: publisher?.runTag ?? null,
       failures: { ...(publisher?.failures ?? {}) },
       latencyMs: percentiles(publisher?.latency ?? createHistogram()),
       scheduleLagMs: percentiles(publisher?.scheduleLag ?? createHistogram()),
@@ -216,6 +221,25 @@ export function buildReport(input: BuildInput): Report {
   };
   report.thresholds = evaluateThresholds(report, scenario.thresholds);
   return report;
+}
+
+/**
+ * The publish path missed the rate: a publish dropped from a full queue, or one that waited more
+ * than a publish interval for a slot. One due just as the hold ended, queued for less, is only
+ * `skipped`: the schedule simply ended before it.
+ */
+export function publishBehind(p: PublisherStats): boolean {
+  return p.overflowed > 0 || p.maxQueueMs > p.intervalMs;
+}
+
+function publishBehindWarning(p: PublisherStats, scenario: Scenario): string {
+  const api = percentiles(p.latency);
+  return (
+    `the publish path did not keep the rate of ${scenario.publish?.rate ?? 0}/s: ${p.queued} publishes waited for one of ` +
+    `${scenario.publish?.concurrency ?? 0} request slots (publish.concurrency), up to ${Math.round(p.maxQueueMs)} ms, and ${p.skipped} were never sent; ` +
+    `the publish API answered in p99 ${api.p99.toFixed(1)} ms. Fan-out latency includes that wait (it counts from the scheduled time): ` +
+    'raise publish.concurrency or speed up the publish API before blaming the gateway'
+  );
 }
 
 function round2(n: number): number {

@@ -176,21 +176,33 @@ export interface Report {
      * must have pushed them in that order).
      */
     outOfOrder: number;
-    /** Arrived after the deadline (already counted lost). */
+    /** First copies received after the deadline (scheduled time + publish.deadline); each is also counted lost. */
     late: number;
     /** Messages that carried no recognisable sequence number. */
     unmatched: number;
+    /** Messages of another run against the same target (another run tag); absent in older reports. */
+    foreign?: number;
+    /** This run's messages whose pushed `id` differed from the publish's id (not counted delivered); absent in older reports. */
+    idMismatch?: number;
     latencyMs: PercentileSet;
-    /** Per publish: scheduled time until the last eligible socket got it. */
+    /** Per publish: scheduled time until the last eligible socket got it; incomplete publishes recorded at the deadline. */
     completionMs: PercentileSet;
-    /** Publishes not delivered to every eligible socket. */
+    /** Publishes not delivered in time to every eligible socket, or whose request failed after reaching some (in completionMs at the deadline). */
     incomplete: number;
   };
   publish: {
     sent: number;
     failed: number;
-    /** Due while `concurrency` requests were already in flight: the client could not keep the schedule. */
+    /** Due but never sent: the queue of publishes waiting for a request slot (rate × deadline) was full, or the hold ended. */
     skipped: number;
+    /** Sent after waiting for one of `publish.concurrency` request slots (their latency includes the wait); absent in older reports. */
+    queued?: number;
+    /** Longest such wait, ms; absent in older reports. */
+    maxQueueMs?: number;
+    /** The publish path did not keep the rate (a publish dropped from a full queue, or one waited longer than a publish interval); absent in older reports. */
+    behind?: boolean;
+    /** Tag this run's published values carried (`{value}` = `<tag>-<seq>`), null when the template carried none; absent in older reports. */
+    runTag?: string | null;
     failures: Record<string, number>;
     latencyMs: PercentileSet;
     /** How late publishes left compared with their schedule. */

@@ -198,7 +198,7 @@ function urlTemplateIssues(w: PartialScenario): Issue[] {
     const ids = p.ids.map(String);
     for (const [i, id] of ids.entries()) {
       if (ids.indexOf(id) !== i) continue;
-      const filled = fillPublishUrl(p.url, [id], 1);
+      const filled = fillPublishUrl(p.url, [id], 1, 'validate');
       const problem = filledUrlProblem(filled, ['http:', 'https:']);
       if (problem) {
         issues.push({ path: 'publish.url', message: `with id ${JSON.stringify(id)} (publish.ids[${i}]) it becomes ${JSON.stringify(filled)}, ${problem}; expected every id to give a valid URL (a port takes a number up to 65535)` });

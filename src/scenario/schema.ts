@@ -152,17 +152,17 @@ export const publishSchema = z.strictObject(
       .refine((s) => !s.includes('#'), NO_FRAGMENT)
       .nullable()
       .optional()
-      .describe('Publish URL template with "{id}" and "{seq}" (or "{value}"); absent or null derives <target origin>/api?id={id}&value={seq}.'),
+      .describe('Publish URL template with "{id}", "{seq}" (the sequence number) and "{value}" (<run tag>-<seq>, which lets wsload tell its pushes from other runs\'); absent or null derives <target origin>/api?id={id}&value={value}.'),
     match: nonEmptyString('the name of the JSON field carrying the sequence number')
       .default('value')
       .describe('Field of the pushed JSON message that carries the sequence number.'),
     deadline: duration(true)
       .default('10s')
-      .describe('How long after a publish a socket may still receive it before the delivery counts as lost.'),
+      .describe('How long after its scheduled time a publish may reach a socket; a later first copy is late and lost.'),
     concurrency: int(1)
       .default(64)
-      .describe('Publish requests in flight at most; a publish due while all are busy is skipped and counted.'),
-    timeout: duration(true).default('5s').describe('Timeout of one publish HTTP request.'),
+      .describe('Publish requests in flight at most; a publish due while all are busy waits with its scheduled time (at most rate × deadline wait; more are skipped).'),
+    timeout: duration(true).default('5s').describe('Total time one publish HTTP request may take (headers and body).'),
   },
   expecting('null (no publishing) or an object like {"rate": 10, "ids": [1, 2]}'),
 );

@@ -58,21 +58,21 @@ export type Target =
 
 export interface Publish {
   /**
-   * Template of the publish URL with "{id}" and "{seq}" (and optionally "{value}" = seq),
-   * or null to derive "<target origin>/api?id={id}&value={seq}" from the target.
+   * Template of the publish URL with "{id}", "{seq}" and "{value}" (= "<run tag>-<seq>"),
+   * or null to derive "<target origin>/api?id={id}&value={value}" from the target.
    */
   url: string | null;
   /** Publishes per second, on a fixed schedule. */
   rate: number;
   /** Ids cycled through, one per publish. */
   ids: string[];
-  /** Field of the pushed JSON that carries the sequence number. */
+  /** Top-level field of the pushed JSON that carries the value. */
   match: string;
-  /** How long after a publish a socket may still receive it before it counts as lost. */
+  /** How long after its scheduled time a publish may reach a socket before the delivery is late and lost. */
   deadlineMs: number;
-  /** Publish requests in flight at most; a publish due while all are busy is skipped and counted. */
+  /** Publish requests in flight at most; a publish due while all are busy waits for a slot with its scheduled time. */
   concurrency: number;
-  /** Timeout of one publish HTTP request. */
+  /** Total time one publish HTTP request may take. */
   timeoutMs: number;
 }
 

@@ -89,7 +89,7 @@ describe('wsload run (CLI)', () => {
     const out = join(dir, 'report.json');
     const r = await wsload(['run', file, '--out', out, '--quiet']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/publishes to http:\/\/127\.0\.0\.1:\d+\/api\?id=\{id\}&value=\{seq\} failed: \d+ × HTTP 500/);
+    expect(r.stderr).toMatch(/publishes to http:\/\/127\.0\.0\.1:\d+\/api\?id=\{id\}&value=\{value\} failed: \d+ × HTTP 500/);
     const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
     expect(report.publish.sent).toBeGreaterThanOrEqual(4);
     expect(report.publish.failed).toBe(report.publish.sent);

@@ -79,7 +79,7 @@ describe.skipIf(skip)('wss:// through a TLS-terminating gateway, name mapped wit
       const report = await runQuietly(wssScenario(g, { ca: certs.caCert }));
 
       expect(report.target.url).toBe(g.wsUrl);
-      expect(report.target.publishUrl).toBe(`https://${NAME}:${g.port}/api?id={id}&value={seq}`);
+      expect(report.target.publishUrl).toBe(`https://${NAME}:${g.port}/api?id={id}&value={value}`);
       expect(report.target.tlsInsecure).toBe(false);
       expect(report.connections.opened).toBe(CONNECTIONS);
       expect(report.connections.failed).toBe(0);

@@ -14,7 +14,7 @@ function counters(delivered: number): WorkerCounters {
     messages: delivered,
     pingsSent: 0,
     heartbeatsSent: 0,
-    delivery: { delivered, duplicated: 0, outOfOrder: 0, late: 0, unmatched: 0, ineligible: 0, expected: delivered, lost: 0, missedPublishes: 0, evaluated: 1 },
+    delivery: { delivered, duplicated: 0, outOfOrder: 0, late: 0, unmatched: 0, foreign: 0, idMismatch: 0, ineligible: 0, expected: delivered, lost: 0, missedPublishes: 0, evaluated: 1 },
   };
 }
 
@@ -54,9 +54,9 @@ describe('RunAggregate', () => {
     const ring = createRing(1024);
     announce(ring, 1, 1000, 1000);
     const agg = new RunAggregate([10, 10], 1, ring);
-    agg.onTick(tick(0, [], [{ seq: 1, delivered: 10, lost: 0, lastReceiptMs: 1020 }]));
+    agg.onTick(tick(0, [], [{ seq: 1, delivered: 10, lost: 0, lastReceiptMs: 1020, failed: false }]));
     expect(agg.completion.totalCount).toBe(0);
-    agg.onTick(tick(1, [], [{ seq: 1, delivered: 10, lost: 0, lastReceiptMs: 1035 }]));
+    agg.onTick(tick(1, [], [{ seq: 1, delivered: 10, lost: 0, lastReceiptMs: 1035, failed: false }]));
     expect(agg.completion.totalCount).toBe(1);
     expect(agg.completion.maxValue).toBeGreaterThanOrEqual(34_900);
     expect(agg.completion.maxValue).toBeLessThanOrEqual(35_100);
@@ -67,10 +67,48 @@ describe('RunAggregate', () => {
     announce(ring, 1, 1000, 1000);
     announce(ring, 2, 1100, 1100);
     const agg = new RunAggregate([10, 10], 1, ring);
-    agg.onTick(tick(0, [], [{ seq: 1, delivered: 9, lost: 1, lastReceiptMs: 1020 }, { seq: 2, delivered: 10, lost: 0, lastReceiptMs: 1120 }]));
+    agg.onTick(tick(0, [], [{ seq: 1, delivered: 9, lost: 1, lastReceiptMs: 1020, failed: false }, { seq: 2, delivered: 10, lost: 0, lastReceiptMs: 1120, failed: false }]));
     agg.markCrashed(1, 'boom');
     expect(agg.incomplete).toBe(1);
-    expect(agg.completion.totalCount).toBe(1);
+    // The incomplete publish is in completion too, at the deadline.
+    expect(agg.completion.totalCount).toBe(2);
+    expect(agg.completed).toBe(1);
     expect(agg.totals().open).toBe(10);
+  });
+
+  it('records an incomplete publish in completion at the deadline, so the percentiles cover every publish', () => {
+    // 3 of 4 publishes incomplete: completion used to come from the one complete publish only.
+    const ring = createRing(1024);
+    for (let s = 1; s <= 4; s++) announce(ring, s, 1000 * s, 1000 * s);
+    const agg = new RunAggregate([10], 1, ring, 500);
+    agg.onTick(
+      tick(0, [], [
+        { seq: 1, delivered: 10, lost: 0, lastReceiptMs: 1010, failed: false },
+        { seq: 2, delivered: 9, lost: 1, lastReceiptMs: 2010, failed: false },
+        { seq: 3, delivered: 0, lost: 10, lastReceiptMs: 0, failed: false },
+        { seq: 4, delivered: 0, lost: 10, lastReceiptMs: 0, failed: false },
+      ]),
+    );
+    expect(agg.incomplete).toBe(3);
+    expect(agg.completed).toBe(1);
+    expect(agg.completion.totalCount).toBe(4);
+    expect(agg.completion.getValueAtPercentile(99)).toBeGreaterThanOrEqual(499_000);
+    expect(agg.completion.getValueAtPercentile(99)).toBeLessThanOrEqual(501_000);
+  });
+
+  it('calls a failed publish that reached some sockets incomplete, and leaves out one that reached none', () => {
+    const ring = createRing(1024);
+    announce(ring, 1, 1000, 1000);
+    announce(ring, 2, 2000, 2000);
+    const agg = new RunAggregate([10], 1, ring, 500);
+    agg.onTick(
+      tick(0, [], [
+        { seq: 1, delivered: 4, lost: 0, lastReceiptMs: 1010, failed: true },
+        { seq: 2, delivered: 0, lost: 0, lastReceiptMs: 0, failed: true },
+      ]),
+    );
+    expect(agg.incomplete).toBe(1);
+    expect(agg.completed).toBe(0);
+    expect(agg.completion.totalCount).toBe(1);
   });
 });

@@ -61,4 +61,9 @@ describe('describePlan', () => {
       '2000 sockets / 2 workers, ramp 1000/s (~2s, ≤200 handshakes in flight), hold 30s, publish 10/s to http://127.0.0.1:8888/api',
     );
   });
+
+  it("names the run tag this run's values carry, so side-by-side runs can be told apart", () => {
+    const s = scenario({ connections: 10, workers: 1, duration: '1s', publish: { rate: 1 } });
+    expect(describePlan(s, 'http://127.0.0.1:8888/api?id={id}&value={value}', 1, 'k3x9a2bq')).toMatch(/publish 1\/s to http:\/\/127\.0\.0\.1:8888\/api \(values tagged k3x9a2bq\)$/);
+  });
 });

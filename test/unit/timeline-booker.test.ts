@@ -38,7 +38,7 @@ describe('TimelineBooker', () => {
     // Interval 0 ended at 1000, but its publishes can still be judged lost until 1500.
     expect(booker.ready(1200)).toEqual([]);
     // Publish 1's loss is judged in interval 1's time, and still belongs to interval 0.
-    booker.onTick(tick(1, 5, 0, { seqResults: [{ seq: 1, delivered: 4, lost: 1, lastReceiptMs: 950 }] }), 1400);
+    booker.onTick(tick(1, 5, 0, { seqResults: [{ seq: 1, delivered: 4, lost: 1, lastReceiptMs: 950, failed: false }] }), 1400);
     const [line0, ...rest] = booker.ready(1600);
     expect(rest).toEqual([]);
     expect(line0).toMatchObject({ index: 0, connects: 10, deliveries: 3, lost: 1, published: 1 });
@@ -57,7 +57,7 @@ describe('TimelineBooker', () => {
     settle(ring, 1, true, 510);
     booker.onTick(tick(0, 2, 0, { boundary: 0 }), 1000);
     expect(booker.ready(1000)).toHaveLength(1);
-    booker.onTick(tick(0, 3, 4, { seqResults: [{ seq: 1, delivered: 0, lost: 2, lastReceiptMs: 0 }] }), 1500);
+    booker.onTick(tick(0, 3, 4, { seqResults: [{ seq: 1, delivered: 0, lost: 2, lastReceiptMs: 0, failed: false }] }), 1500);
     booker.onWorkerGone(0, 2500);
     const lines = booker.ready(2600, true);
     expect(lines.map((l) => l.index)).toEqual([1, 2]);

@@ -11,6 +11,7 @@ import { renderSummary } from '../../render/summary.js';
 import { createProgressPrinter } from '../../render/progress.js';
 import type { Report } from '../../report/types.js';
 import { describeFailure } from '../../metrics/classify.js';
+import { describePublishFailure } from '../../publisher/publish-failure.js';
 
 interface RunFlags extends ScenarioOverrides {
   out?: string;
@@ -28,6 +29,7 @@ export function runExitCode(report: Report): number {
     report.connections.failed > 0 ||
     report.fanout.lost > 0 ||
     report.publish.failed > 0 ||
+    report.publish.behind === true ||
     report.client.workers.some((w) => w.crashed !== null);
   return failed ? EXIT.failures : EXIT.ok;
 }
@@ -45,9 +47,12 @@ export function verdictLine(report: Report): string {
   if (report.fanout.lost > 0) problems.push(`${report.fanout.lost} of ${report.fanout.expected} deliveries lost`);
   if (report.publish.failed > 0) {
     const why = Object.entries(report.publish.failures)
-      .map(([reason, n]) => `${n} × ${reason.startsWith('http-') ? `HTTP ${reason.slice(5)}` : describeFailure(reason)}`)
+      .map(([reason, n]) => `${n} × ${describePublishFailure(reason)}`)
       .join(', ');
     problems.push(`${report.publish.failed} of ${report.publish.sent} publishes to ${report.target.publishUrl ?? '?'} failed: ${why}`);
+  }
+  if (report.publish.behind === true) {
+    problems.push(`the publish path did not keep the rate: ${report.publish.queued ?? 0} publishes waited for a request slot (up to ${report.publish.maxQueueMs ?? 0} ms), ${report.publish.skipped} never sent`);
   }
   for (const w of report.client.workers) {
     if (w.crashed) problems.push(`worker ${w.worker} crashed (${w.crashed})`);

@@ -1,0 +1,278 @@
+import { describe, expect, it } from 'vitest';
+import { startHostileTarget, type HostileMode, type HostileOptions } from '../helpers/hostile-delivery.js';
+import { startDelayedTarget, startPublishTarget, startSilentTarget } from '../helpers/servers.js';
+import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
+import { runExitCode, verdictLine } from '../../dist/cli/commands/run.js';
+import type { Report } from '../../dist/report/types.js';
+
+const track = closeAfterEach();
+const SOCKETS = 40;
+
+async function runAgainst(mode: HostileMode, publish: Record<string, unknown>, more: Record<string, unknown> = {}, opts: HostileOptions = {}) {
+  const target = track(await startHostileTarget(mode, opts));
+  const scenario = scenarioFrom({
+    target: { url: target.wsUrl },
+    connections: SOCKETS,
+    connectRate: 2000,
+    duration: '2s',
+    workers: 2,
+    publish: { rate: 5, deadline: '1s', ...publish },
+    ...more,
+  });
+  const report = await runQuietly(scenario);
+  return { target, report };
+}
+
+function expectBalanced(report: Report): void {
+  expect(report.fanout.delivered + report.fanout.lost).toBe(report.fanout.expected);
+  expect(report.fanout.late).toBeLessThanOrEqual(report.fanout.lost);
+}
+
+describe('hostile targets: delivery accounting counts exactly what the target did', () => {
+  it('reads the top-level match field when the same field is also nested', async () => {
+    const { target, report } = await runAgainst('nested', {});
+    expect(report.publish.sent).toBe(target.publishes());
+    expect(report.fanout.delivered).toBe(report.fanout.published * SOCKETS);
+    expect(report.fanout).toMatchObject({ lost: 0, unmatched: 0, duplicated: 0, foreign: 0, idMismatch: 0 });
+    expect(runExitCode(report)).toBe(0);
+  });
+
+  it('counts a non-integer value (3.9) unmatched, never as seq 3', async () => {
+    const { target, report } = await runAgainst('decimal', {});
+    expect(report.fanout.unmatched).toBe(target.frames());
+    expect(report.fanout.delivered).toBe(0);
+    expect(report.fanout.lost).toBe(report.fanout.published * SOCKETS);
+    expectBalanced(report);
+    expect(runExitCode(report)).toBe(1);
+  });
+
+  it('counts every second copy as a duplicate', async () => {
+    const { target, report } = await runAgainst('duplicate', {});
+    expect(report.fanout.delivered).toBe(target.frames() / 2);
+    expect(report.fanout.duplicated).toBe(target.frames() / 2);
+    expect(report.fanout).toMatchObject({ lost: 0, late: 0 });
+  });
+
+  it('counts a re-send after the deadline of a delivered message as a duplicate, never late', async () => {
+    const { target, report } = await runAgainst('resend', {}, { duration: '3s' }, { resendAfterMs: 1500, resendCount: 3 });
+    expect(target.resent()).toBe(3 * SOCKETS);
+    expect(report.fanout.duplicated).toBe(3 * SOCKETS);
+    expect(report.fanout).toMatchObject({ late: 0, lost: 0 });
+    expect(report.fanout.delivered).toBe(report.fanout.published * SOCKETS);
+  });
+
+  it('counts out of order exactly the swaps of publishes whose request was answered before the next was sent', async () => {
+    const { target, report } = await runAgainst('reorder', {});
+    expect(target.reordered()).toBeGreaterThan(0);
+    expect(report.fanout.outOfOrder).toBe(target.reordered());
+    expect(report.fanout).toMatchObject({ lost: 0, duplicated: 0 });
+  });
+
+  it('counts out of order a swap of an unanswered publish that the target had already started pushing', async () => {
+    // The odd publishes' requests are answered only after the next one: the old rule (answered
+    // before the next was sent) saw no ordering at all here.
+    const { target, report } = await runAgainst('reorder-unacked', {}, { workers: 1 });
+    expect(target.reordered()).toBeGreaterThan(0);
+    expect(report.fanout.outOfOrder).toBe(target.reordered());
+    expect(report.fanout).toMatchObject({ lost: 0, duplicated: 0, unmatched: 0 });
+  });
+
+  it("counts another run's pushes as foreign, never as duplicates, unmatched or deliveries", async () => {
+    const { target, report } = await runAgainst('foreign', {});
+    expect(report.fanout.foreign).toBe(target.foreignFrames());
+    expect(report.fanout.delivered).toBe(report.fanout.published * SOCKETS);
+    expect(report.fanout).toMatchObject({ duplicated: 0, unmatched: 0, lost: 0 });
+    expect(report.publish.runTag).toMatch(/^[a-z0-9]{8}$/);
+    expect(runExitCode(report)).toBe(0);
+  });
+
+  it("counts a push with another id than its publish's as idMismatch, not delivered", async () => {
+    const { target, report } = await runAgainst('wrong-id', {});
+    const odd = Math.ceil(target.publishes() / 2);
+    expect(report.fanout.idMismatch).toBe(odd * SOCKETS);
+    expect(report.fanout.delivered).toBe((target.publishes() - odd) * SOCKETS);
+    expect(report.fanout.lost).toBe(odd * SOCKETS);
+    expectBalanced(report);
+    expect(runExitCode(report)).toBe(1);
+  });
+
+  it('ends on time when the publish endpoint drips its body: publish.timeout is a total deadline', async () => {
+    const started = Date.now();
+    const { target, report } = await runAgainst('drip', { timeout: '1s' }, { duration: '1s' });
+    // Ramp + 1 s hold + 1 s request deadline + drain, with room for a loaded machine.
+    expect(Date.now() - started).toBeLessThan(12_000);
+    expect(report.publish.sent).toBe(target.publishes());
+    expect(report.publish.failed).toBe(report.publish.sent);
+    expect(report.publish.failures).toEqual({ timeout: report.publish.sent });
+    // The target pushed them: arrivals are deliveries, and a failed publish is not lost.
+    expect(report.fanout.lost).toBe(0);
+    expect(runExitCode(report)).toBe(1);
+    const verdict = verdictLine(report);
+    expect(verdict).toContain('not answered within publish.timeout');
+    expect(verdict).not.toContain('handshake');
+  });
+
+  it('an interrupt aborts publish requests in flight instead of waiting out publish.timeout', async () => {
+    const target = track(await startHostileTarget('stall'));
+    const scenario = scenarioFrom({
+      target: { url: target.wsUrl },
+      connections: 10,
+      connectRate: 2000,
+      duration: '30s',
+      workers: 1,
+      publish: { rate: 5, timeout: '30s' },
+    });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort('SIGINT'), 2000);
+    const started = Date.now();
+    const report = await runQuietly(scenario, { signal: controller.signal });
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(report.interrupted).toBe(true);
+    expect(target.publishes()).toBeGreaterThan(0);
+    expect(report.publish.failures).toEqual({ aborted: report.publish.sent });
+    expect(runExitCode(report)).toBe(130);
+  });
+
+  it('does not count the deliveries of a publish that timed out after its deadline as lost (timeout > deadline)', async () => {
+    const { target, report } = await runAgainst('stall-silent', { timeout: '1500ms', deadline: '500ms' }, { duration: '1s' });
+    expect(target.publishes()).toBeGreaterThan(0);
+    expect(report.publish.failed).toBe(report.publish.sent);
+    expect(report.fanout).toMatchObject({ lost: 0, expected: 0, late: 0, delivered: 0, incomplete: 0 });
+    expect(runExitCode(report)).toBe(1);
+  });
+
+  it('counts what a stalled publish pushed as delivered and its publish as failed, not complete', async () => {
+    const { report } = await runAgainst('stall', { timeout: '1500ms', deadline: '500ms' }, { duration: '1s' });
+    expect(report.publish.failed).toBe(report.publish.sent);
+    expect(report.fanout.lost).toBe(0);
+    expect(report.fanout.delivered).toBe(report.publish.sent * SOCKETS);
+    // A failed publish that reached sockets is incomplete, held in completion at the deadline.
+    expect(report.fanout.incomplete).toBe(report.publish.sent);
+    expect(report.fanout.completionMs.count).toBe(report.publish.sent);
+  });
+});
+
+describe('run identity and the publish path', () => {
+  it('two runs against one target at the same time each count exactly their own deliveries', async () => {
+    const target = track(await startPublishTarget());
+    const scenario = scenarioFrom({
+      target: { url: target.wsUrl },
+      connections: 60,
+      connectRate: 2000,
+      duration: '2s',
+      workers: 1,
+      publish: { rate: 10, deadline: '1s' },
+    });
+    const [a, b] = await Promise.all([runQuietly(scenario), runQuietly(scenario)]);
+    for (const r of [a, b]) {
+      expect(r.fanout.delivered).toBe(r.fanout.published * 60);
+      expect(r.fanout).toMatchObject({ duplicated: 0, unmatched: 0, lost: 0, idMismatch: 0 });
+      expect(r.fanout.foreign).toBeGreaterThan(0);
+      expect(runExitCode(r)).toBe(0);
+    }
+    expect(a.publish.runTag).not.toBe(b.publish.runTag);
+    // Every push the target handed over is one run's delivery or the other's foreign message, less
+    // at most a publish or two written to sockets the other run was already closing.
+    const seen = (a.fanout.foreign ?? 0) + (b.fanout.foreign ?? 0) + a.fanout.delivered + b.fanout.delivered;
+    expect(seen).toBeLessThanOrEqual(target.delivered());
+    expect(seen).toBeGreaterThanOrEqual(target.delivered() - 2 * 60);
+  });
+
+  it('keeps a publish due while every request slot is busy with its scheduled time, and names the publish path', async () => {
+    // A publish API taking 300 ms with 2 slots cannot keep 10/s: publishes used to be skipped,
+    // vanishing from latency, with the client blamed and exit 0.
+    const target = track(await startDelayedTarget(300));
+    const scenario = scenarioFrom({
+      target: { url: target.wsUrl },
+      connections: 20,
+      connectRate: 2000,
+      duration: '3s',
+      workers: 1,
+      publish: { rate: 10, concurrency: 2 },
+    });
+    const report = await runQuietly(scenario);
+    expect(report.publish.queued).toBeGreaterThan(5);
+    expect(report.publish.behind).toBe(true);
+    // The backlog shows as latency: the last publishes waited far longer than the API's 300 ms.
+    expect(report.fanout.latencyMs.max).toBeGreaterThan(800);
+    expect(report.fanout.lost).toBe(0);
+    // Waiting publishes no longer make the client "saturated": only its own event-loop lag does.
+    const lag = report.client.eventLoopLagMs;
+    expect(report.client.saturated).toBe(lag.p99 > 50 || lag.max > 500);
+    expect(report.warnings.some((w) => w.startsWith('the publish path did not keep the rate'))).toBe(true);
+    expect(runExitCode(report)).toBe(1);
+    expect(verdictLine(report)).toContain('the publish path did not keep the rate');
+  });
+});
+
+describe('publish queue bound', () => {
+  it('holds at most rate × deadline publishes waiting for a slot; the rest, and those still waiting at the end, are skipped', async () => {
+    const target = track(await startHostileTarget('stall'));
+    const scenario = scenarioFrom({
+      target: { url: target.wsUrl },
+      connections: 5,
+      connectRate: 2000,
+      duration: '2s',
+      workers: 1,
+      // One slot, held 1 s by every request: at 10/s the queue (10 × 0.5 s = 5) overflows.
+      publish: { rate: 10, concurrency: 1, deadline: '500ms', timeout: '1s' },
+    });
+    const report = await runQuietly(scenario);
+    expect(report.publish.sent).toBe(target.publishes());
+    expect(report.publish.sent).toBeGreaterThanOrEqual(2);
+    expect(report.publish.sent).toBeLessThanOrEqual(4);
+    expect(report.publish.queued).toBe(report.publish.sent - 1);
+    // Every publish due in the 2 s hold is either sent or skipped.
+    expect(report.publish.sent + report.publish.skipped).toBeGreaterThanOrEqual(20);
+    expect(report.publish.sent + report.publish.skipped).toBeLessThanOrEqual(23);
+    expect(report.publish.behind).toBe(true);
+    expect(runExitCode(report)).toBe(1);
+  });
+});
+
+describe('deadlines and handshake slots', () => {
+  it('decides the deadline per delivery: every delivery at ~800 ms with a 500 ms deadline is late and lost, none delivered', async () => {
+    // The 1 s evaluation tick used to count some of these delivered (above the deadline) and some lost.
+    const target = track(await startDelayedTarget(800));
+    const scenario = scenarioFrom({
+      target: { url: target.wsUrl },
+      connections: 20,
+      connectRate: 2000,
+      duration: '2s',
+      workers: 2,
+      publish: { rate: 5, deadline: '500ms' },
+    });
+    const report = await runQuietly(scenario);
+    expect(report.fanout.published).toBeGreaterThan(0);
+    expect(report.fanout.delivered).toBe(0);
+    expect(report.fanout.latencyMs.count).toBe(0);
+    expect(report.fanout.lost).toBe(report.fanout.published * 20);
+    expect(report.fanout.late).toBe(report.fanout.lost);
+    expect(report.fanout.incomplete).toBe(report.fanout.published);
+    expect(runExitCode(report)).toBe(1);
+  });
+
+  it('holds at most maxPendingHandshakes handshakes in flight over all workers together', async () => {
+    const target = track(await startSilentTarget());
+    const scenario = scenarioFrom({
+      target: { url: target.wsUrl },
+      connections: 10,
+      connectRate: 5000,
+      maxPendingHandshakes: 5,
+      handshakeTimeout: '2s',
+      duration: '1s',
+      workers: 2,
+    });
+    // The most upgrades held at once before the first handshake timeout (2 s after the first).
+    let heldEarly = 0;
+    let firstAt = 0;
+    const poll = setInterval(() => {
+      const held = target.upgradesHeld();
+      if (held > 0 && firstAt === 0) firstAt = Date.now();
+      if (firstAt > 0 && Date.now() - firstAt < 1500) heldEarly = Math.max(heldEarly, held);
+    }, 25);
+    await runQuietly(scenario).finally(() => clearInterval(poll));
+    // Split 3 + 2 over the workers: 5 in flight, not 5 per worker.
+    expect(heldEarly).toBe(5);
+  });
+});
