@@ -109,6 +109,7 @@ function postTick(final: boolean): void {
     cohorts: pool.cohortCounters,
     histograms: takeHistograms(),
     seqResults,
+    closeLog: pool.takeCloseLog(),
     lag: {
       maxMs: lag.max / 1e6,
       p99Ms: lag.percentile(99) / 1e6,

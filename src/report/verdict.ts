@@ -1,0 +1,83 @@
+/**
+ * The verdict on a finished run: its exit code and the one line saying why. A run is "ok" only
+ * when its data show it: sockets that stayed up, deliveries that arrived, thresholds measured.
+ * Pure: a Report in, a number or a sentence out.
+ */
+import { EXIT } from '../errors.js';
+import { describeFailure } from '../metrics/classify.js';
+import type { Report } from './types.js';
+
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/** Closes wsload did not make itself: the target or the network ended the socket. */
+function drops(report: Report): number {
+  return report.disconnects.total - (report.disconnects.byCause['client-close'] ?? 0);
+}
+
+/** More than half of the handshakes that succeeded ended in a drop before the run's end. */
+export function mostSocketsDropped(report: Report): boolean {
+  return report.connections.opened > 0 && drops(report) * 2 > report.connections.opened;
+}
+
+/** Publishes succeeded and sockets opened, yet not one delivery arrived. */
+export function deliveredNothing(report: Report): boolean {
+  return report.publish.sent > 0 && report.connections.opened > 0 && report.fanout.delivered === 0;
+}
+
+/**
+ * Exit code of a finished run. When several apply, the first wins: interrupted by a signal
+ * (128 + signal), then a failed threshold (3), then failures (1).
+ */
+export function runExitCode(report: Report): number {
+  if (report.interrupted) return SIGNAL_EXIT[report.interruptReason ?? ''] ?? EXIT.failures;
+  if (report.thresholds.some((t) => !t.pass)) return EXIT.thresholds;
+  const failed =
+    report.connections.failed > 0 ||
+    report.fanout.lost > 0 ||
+    report.publish.failed > 0 ||
+    report.client.workers.some((w) => w.crashed !== null) ||
+    mostSocketsDropped(report) ||
+    deliveredNothing(report);
+  return failed ? EXIT.failures : EXIT.ok;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** One line saying how the run went, naming what failed (printed to stderr after every run). */
+export function verdictLine(report: Report): string {
+  const problems: string[] = [];
+  const c = report.connections;
+  const reasons = Object.entries(c.failures)
+    .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
+    .map(([reason, n]) => `${n} ${describeFailure(reason)}`)
+    .join(', ');
+  if (c.opened === 0 && c.failed > 0) problems.push(`no socket connected to ${report.target.url}: ${reasons}`);
+  else if (c.failed > 0) problems.push(`${plural(c.failed, 'connection attempt')} failed: ${reasons}`);
+  if (mostSocketsDropped(report)) {
+    const byCause = Object.entries(report.disconnects.byCause)
+      .filter(([cause]) => cause !== 'client-close')
+      .map(([cause, n]) => `${n} ${cause}`)
+      .join(', ');
+    problems.push(`${drops(report)} of ${plural(c.opened, 'opened socket')} were dropped (${byCause})`);
+  }
+  if (deliveredNothing(report)) problems.push(`no delivery arrived although ${plural(report.publish.sent, 'publish')} succeeded`);
+  if (report.fanout.lost > 0) problems.push(`${report.fanout.lost} of ${report.fanout.expected} deliveries lost`);
+  if (report.publish.failed > 0) {
+    const why = Object.entries(report.publish.failures)
+      .map(([reason, n]) => `${n} × ${reason.startsWith('http-') ? `HTTP ${reason.slice(5)}` : describeFailure(reason)}`)
+      .join(', ');
+    problems.push(`${report.publish.failed} of ${report.publish.sent} publishes to ${report.target.publishUrl ?? '?'} failed: ${why}`);
+  }
+  for (const w of report.client.workers) {
+    if (w.crashed) problems.push(`worker ${w.worker} crashed (${w.crashed})`);
+  }
+  const failedThresholds = report.thresholds.filter((t) => !t.pass);
+  if (failedThresholds.length > 0) {
+    const each = failedThresholds.map((t) => `${t.metric} ${t.expression} (${t.noData === true ? 'no data' : `got ${t.actual}`})`);
+    problems.push(`threshold${failedThresholds.length === 1 ? '' : 's'} failed: ${each.join(', ')}`);
+  }
+  const head = report.interrupted ? `interrupted (${report.interruptReason ?? 'aborted'})` : problems.length > 0 ? 'FAILED' : 'ok';
+  return problems.length > 0 ? `${head}: ${problems.join('; ')}` : head;
+}
