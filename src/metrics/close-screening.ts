@@ -28,7 +28,14 @@ export interface ScreeningCohort {
 /** Fewest closes of one cohort in a drop event from which its time pattern is judged. */
 const MIN_EVENT_MEMBERS = 3;
 /** Closes within this many ms of each other cannot be told apart from "all at once". */
-const MIN_CLOSE_SPREAD_MS = 20;
+const MIN_CLOSE_SPREAD_MS = 10;
+/**
+ * How much wider than the close times the idle times may spread and still be one timeout. A
+ * gateway's timers are coarse (nginx fires the timers due in one event-loop turn together), which
+ * bunches its cuts in time and widens their idle times: measured behind nginx, idle times spread
+ * 0.7× as wide as close times; a restart of sockets opened over 200 ms, 10× wider.
+ */
+const IDLE_TO_CLOSE_SPREAD = 1.5;
 
 function zero(): IdleTimeoutScreening {
   return { samples: 0, closeFrame: 0, clientSide: 0, inDropEvent: 0, receivingTraffic: 0 };
@@ -51,14 +58,16 @@ function spread(values: number[]): number {
 
 /**
  * True when closes that came together followed each socket's own idle clock: their idle times
- * agree more closely than their close times do (an idle timeout), rather than their close times
- * agreeing while their idle times differ (a restart hits every socket at once).
+ * agree about as closely as their close times do or better (an idle timeout), rather than their
+ * close times agreeing while their idle times differ (a restart hits every socket at once).
+ * Sockets that all went quiet at the same moment and closed at the same moment cannot be told
+ * apart: false.
  */
 export function followsIdleClock(members: readonly CloseRecord[]): boolean {
   if (members.length < MIN_EVENT_MEMBERS) return false;
   const closeSpread = spread(members.map((m) => m.atMs));
   const idleSpread = spread(members.map((m) => m.idleMs));
-  return closeSpread >= MIN_CLOSE_SPREAD_MS && closeSpread > 2 * idleSpread;
+  return closeSpread >= MIN_CLOSE_SPREAD_MS && idleSpread <= IDLE_TO_CLOSE_SPREAD * closeSpread;
 }
 
 /** Per-cohort screening counts and the idle-time histograms of the closes screened in. */

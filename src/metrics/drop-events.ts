@@ -200,7 +200,8 @@ export class DropDetector {
   private observe(b: Building, atMs: number, open: number): void {
     if (b.recoveredAt !== null || atMs < b.startAt) return;
     b.lowestOpen = Math.min(b.lowestOpen, open);
-    if (atMs >= b.endAt && open >= b.openBefore - Math.floor(b.openBefore * 0.01)) b.recoveredAt = atMs;
+    // With nothing open before (sockets closed as they opened) there is nothing to come back to.
+    if (b.openBefore > 0 && atMs >= b.endAt && open >= b.openBefore - Math.floor(b.openBefore * 0.01)) b.recoveredAt = atMs;
   }
 
   private emitRecovered(): void {

@@ -100,7 +100,7 @@ export interface DropEvent {
   openBefore: number;
   /** Fewest sockets open from the first close until recovery (or the end of the hold). */
   lowestOpen: number;
-  /** First close → open count back to openBefore (less 1%), sampled every 100 ms; null if not during the hold. */
+  /** First close → open count back to openBefore (less 1%), sampled every 100 ms; null if not during the hold, or openBefore was 0. */
   recoveryMs: number | null;
 }
 

@@ -9,14 +9,12 @@ import type { Report } from './types.js';
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
-/** Closes wsload did not make itself: the target or the network ended the socket. */
-function drops(report: Report): number {
-  return report.disconnects.total - (report.disconnects.byCause['client-close'] ?? 0);
-}
-
-/** More than half of the handshakes that succeeded ended in a drop before the run's end. */
+/**
+ * More than half of the handshakes that succeeded ended before the run did. wsload's own closes
+ * at the end are not disconnects; every other close, whoever made it, cost the run its socket.
+ */
 export function mostSocketsDropped(report: Report): boolean {
-  return report.connections.opened > 0 && drops(report) * 2 > report.connections.opened;
+  return report.connections.opened > 0 && report.disconnects.total * 2 > report.connections.opened;
 }
 
 /** Publishes succeeded and sockets opened, yet not one delivery arrived. */
@@ -57,12 +55,11 @@ export function verdictLine(report: Report): string {
   else if (c.failed > 0) problems.push(`${plural(c.failed, 'connection attempt')} failed: ${reasons}`);
   if (mostSocketsDropped(report)) {
     const byCause = Object.entries(report.disconnects.byCause)
-      .filter(([cause]) => cause !== 'client-close')
       .map(([cause, n]) => `${n} ${cause}`)
       .join(', ');
-    problems.push(`${drops(report)} of ${plural(c.opened, 'opened socket')} were dropped (${byCause})`);
+    problems.push(`${report.disconnects.total} of ${plural(c.opened, 'opened socket')} closed before the end (${byCause})`);
   }
-  if (deliveredNothing(report)) problems.push(`no delivery arrived although ${plural(report.publish.sent, 'publish')} succeeded`);
+  if (deliveredNothing(report)) problems.push(`no delivery arrived although ${report.publish.sent} publish${report.publish.sent === 1 ? '' : 'es'} succeeded`);
   if (report.fanout.lost > 0) problems.push(`${report.fanout.lost} of ${report.fanout.expected} deliveries lost`);
   if (report.publish.failed > 0) {
     const why = Object.entries(report.publish.failures)
