@@ -56,7 +56,7 @@ function screenedOut(s: IdleTimeoutScreening): string | null {
   n(s.inDropEvent, `came in drop events that hit sockets at once whatever their idle time (a restart or mass drop, see disconnects.events)`);
   n(s.closeFrame, s.closeFrame === 1 ? 'had a server close frame' : 'had server close frames');
   n(s.clientSide, 'were closed by the client itself (protocol error or ping flood)');
-  n(s.receivingTraffic, 'came while the socket was receiving publishes or pongs, not idle');
+  n(s.receivingTraffic, 'were idle no longer than twice the interval at which they receive publishes or pongs');
   return parts.length > 0 ? parts.join(', ') : null;
 }
 

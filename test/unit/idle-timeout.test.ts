@@ -52,7 +52,7 @@ describe('estimateIdleTimeout', () => {
     expect(v.note).toBe(
       'cohort default: no close qualifies as an idle timeout: 30 came in drop events that hit sockets at once whatever their idle time ' +
         '(a restart or mass drop, see disconnects.events), 40 had server close frames, 3 were closed by the client itself ' +
-        '(protocol error or ping flood), 12 came while the socket was receiving publishes or pongs, not idle',
+        '(protocol error or ping flood), 12 were idle no longer than twice the interval at which they receive publishes or pongs',
     );
   });
 });
