@@ -10,7 +10,7 @@ import { startHostileDropTarget, type HostileDropTarget } from '../helpers/hosti
 import { closeAfterEach, runQuietly, scenarioFrom, tempDir } from '../helpers/run-helpers.js';
 import { wsload } from '../helpers/cli.js';
 import { runExitCode } from '../../dist/report/verdict.js';
-import type { Report } from '../../dist/report/types.js';
+import type { DropEvent, Report } from '../../dist/report/types.js';
 
 const track = closeAfterEach();
 
@@ -72,6 +72,7 @@ describe('a target that drops sockets on purpose', () => {
   it('1011 and 4000 close frames to every socket at once are two drop events with their recovery, not an idle timeout', async () => {
     const t = await hostile({ kind: 'on-demand' });
     const n = 30;
+    const live: { event: DropEvent; atMs: number }[] = [];
     const run = runQuietly(
       scenarioFrom({
         target: { url: t.wsUrl },
@@ -82,6 +83,7 @@ describe('a target that drops sockets on purpose', () => {
         publish: null,
         reconnect: { policy: 'immediate' },
       }),
+      { onDropEvent: (event) => live.push({ event, atMs: Date.now() }) },
     );
     await waitFor(() => t.clients() === n, 5000);
     await sleep(300);
@@ -109,6 +111,10 @@ describe('a target that drops sockets on purpose', () => {
       expect(Date.parse(e.startedAt)).toBeGreaterThanOrEqual(Date.parse(report.startedAt));
     }
     expect(events[1].startMs - events[0].startMs).toBeGreaterThan(1000);
+    // Each event was also handed out live, once, as soon as it had ended and recovered: the first
+    // one while the run still held its sockets.
+    expect(live.map((l) => l.event)).toEqual(events);
+    expect(live[0].atMs).toBeLessThan(Date.parse(report.endedAt) - 500);
     expect(d.idleTimeout).toBeNull();
     expect(d.recommendation).toBeNull();
     expect(d.idleTimeoutNote).toContain(`${2 * n} had server close frames`);
