@@ -98,6 +98,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   let peakRssMb = process.memoryUsage().rss / 1048576;
   let interruptReason: string | null = null;
 
+  const dropWatch = new DropWatch({ scenario, ring, runStartMs: startMs, runStartEpochMs: startedAt.getTime(), tickMs, onEvent: options.onDropEvent });
   const workers = plans.map((plan) => {
     const init: WorkerInit = {
       workerId: plan.workerId,
@@ -221,7 +222,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const liner = timeline ? setInterval(() => writeLine(nowMs()), reportIntervalMs) : null;
 
   // Samples the open count from here on, so a drop in the ramp has an open count before it.
-  const dropWatch = new DropWatch({ scenario, ring, runStartMs: startMs, runStartEpochMs: startedAt.getTime(), tickMs, onEvent: options.onDropEvent });
+  dropWatch.startSampling();
   let rampStartMs = nowMs();
   try {
     // Workers load their modules first; the ramp clock starts when every one of them can dial.

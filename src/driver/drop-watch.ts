@@ -32,7 +32,7 @@ export interface DropWatchOptions {
 export class DropWatch {
   readonly screening: IdleScreening;
   private readonly detector: DropDetector;
-  private timer: NodeJS.Timeout | null;
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: DropWatchOptions) {
     const rate = opts.scenario.publish?.rate ?? null;
@@ -46,6 +46,11 @@ export class DropWatch {
       settleMs: 2 * opts.tickMs + 500,
       onEvent: opts.onEvent,
     });
+  }
+
+  /** Starts sampling the open count (stopSampling or finish ends it). */
+  startSampling(): void {
+    if (this.timer) return;
     this.timer = setInterval(() => this.sample(), OPEN_SAMPLE_MS);
     this.sample();
   }

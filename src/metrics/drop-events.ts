@@ -12,8 +12,12 @@ import type { CloseRecord, IdleScreening } from './close-screening.js';
 
 /** Closes within this window that open an event (with eventThreshold). */
 export const EVENT_WINDOW_MS = 1000;
-/** An event ends when no close follows its last one within this gap. */
+/** An event ends when no close follows its last one within this gap… */
 export const EVENT_GAP_MS = 1000;
+/** …or when the closes of the last EVENT_WINDOW_MS fall below this share of eventThreshold (a trickle after a burst is not the burst). */
+const END_SHARE = 0.5;
+/** A close this long before the next one is a precursor, not the start of the burst that follows. */
+const PRECURSOR_GAP_MS = 250;
 /** How often the driver samples the open count. */
 export const OPEN_SAMPLE_MS = 100;
 /** Events kept in the report; later ones are counted, not listed. */
@@ -47,6 +51,8 @@ interface Building {
   byCause: Partial<Record<CloseCause, number>>;
   byCode: Record<string, number>;
   members: CloseRecord[];
+  /** Times of its closes within the last EVENT_WINDOW_MS, oldest first. */
+  recent: number[];
   openBefore: number;
   lowestOpen: number;
   ended: boolean;
@@ -65,10 +71,12 @@ export class DropDetector {
   private readonly sampleTimes: number[] = [];
   private readonly sampleCounts: number[] = [];
   private readonly threshold: number;
+  private readonly endThreshold: number;
   private finished = false;
 
   constructor(private readonly opts: DropDetectorOptions) {
     this.threshold = eventThreshold(opts.connections);
+    this.endThreshold = Math.max(2, Math.ceil(this.threshold * END_SHARE));
   }
 
   /** Takes closes as they arrive from a worker. */
@@ -132,7 +140,7 @@ export class DropDetector {
   }
 
   private one(c: CloseRecord): void {
-    if (this.current && c.atMs - this.current.endAt > EVENT_GAP_MS) this.endCurrent();
+    if (this.current && !this.continues(this.current, c)) this.endCurrent();
     if (this.current) {
       this.join(this.current, c);
       return;
@@ -141,7 +149,22 @@ export class DropDetector {
     while (stale < this.window.length && this.window[stale].atMs < c.atMs - EVENT_WINDOW_MS) stale++;
     for (const old of this.window.splice(0, stale)) this.opts.screening.spread(old);
     this.window.push(c);
-    if (this.window.length >= this.threshold) this.startEvent();
+    if (this.window.length < this.threshold) return;
+    // Closes that trickled in before the burst are not part of it: the event starts after the last long gap.
+    let dense = this.window.length - 1;
+    while (dense > 0 && this.window[dense].atMs - this.window[dense - 1].atMs <= PRECURSOR_GAP_MS) dense--;
+    if (this.window.length - dense < this.threshold) return;
+    for (const early of this.window.splice(0, dense)) this.opts.screening.spread(early);
+    this.startEvent();
+  }
+
+  /** Whether close `c` still belongs to event `b`: soon after its last close, and closes still coming densely. */
+  private continues(b: Building, c: CloseRecord): boolean {
+    if (c.atMs - b.endAt > EVENT_GAP_MS) return false;
+    let stale = 0;
+    while (stale < b.recent.length && b.recent[stale] < c.atMs - EVENT_WINDOW_MS) stale++;
+    if (stale > 0) b.recent.splice(0, stale);
+    return b.recent.length + 1 >= this.endThreshold;
   }
 
   private startEvent(): void {
@@ -162,6 +185,7 @@ export class DropDetector {
       byCause: {},
       byCode: {},
       members: [],
+      recent: [],
       openBefore,
       lowestOpen: Math.min(lowest, openBefore),
       ended: false,
@@ -174,6 +198,7 @@ export class DropDetector {
   private join(b: Building, c: CloseRecord): void {
     b.count++;
     b.endAt = Math.max(b.endAt, c.atMs);
+    b.recent.push(c.atMs);
     b.byCause[c.cause] = (b.byCause[c.cause] ?? 0) + 1;
     const code = String(c.code);
     b.byCode[code] = (b.byCode[code] ?? 0) + 1;
@@ -189,6 +214,7 @@ export class DropDetector {
     b.ended = true;
     this.opts.screening.event(b.members);
     b.members = [];
+    b.recent = [];
     // Samples taken since the event ended may already show the recovery.
     for (let i = 0; i < this.sampleTimes.length; i++) {
       if (this.sampleTimes[i] >= b.startAt) this.observe(b, this.sampleTimes[i], this.sampleCounts[i]);

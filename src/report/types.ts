@@ -83,8 +83,9 @@ export interface IdleTimeoutEstimate {
 
 /**
  * Closes that came together in wall-clock time (a restart, a rollout, a mass drop): at least
- * max(5, 1% of connections) closes within 1 s open one, and it lasts while closes keep coming
- * less than 1 s apart.
+ * max(5, 1% of connections) closes within 1 s open one (closes more than 250 ms before the rest
+ * are not part of it), and it lasts while closes keep coming less than 1 s apart and at least
+ * half that densely.
  */
 export interface DropEvent {
   /** First close, ms since the run started. */

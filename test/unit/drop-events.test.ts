@@ -110,6 +110,21 @@ describe('DropDetector', () => {
     expect(live[0].recoveryMs).toBe(200);
   });
 
+  it('does not let a steady trickle of closes start, stretch or join a burst', () => {
+    const { d } = detector(1000);
+    // One close every 500 ms for a minute, and 100 sockets destroyed within 40 ms at 30 s.
+    const trickle = Array.from({ length: 120 }, (_, i) => close(250 + i * 500, 20_000));
+    const burst = Array.from({ length: 100 }, (_, i) => close(30_010 + (i % 40), 5_000 + i * 10));
+    d.add([...trickle, ...burst]);
+    const events = d.finish(START + 70_000);
+    expect(events).toHaveLength(1);
+    expect(events[0].startMs).toBe(30_010);
+    // The trickle's closes within the next second may still count; none after it.
+    expect(events[0].endMs).toBeLessThanOrEqual(31_100);
+    expect(events[0].count).toBeGreaterThanOrEqual(100);
+    expect(events[0].count).toBeLessThanOrEqual(103);
+  });
+
   it('keeps memory bounded: open-count history and window do not grow with run length', () => {
     const { d } = detector(100);
     sample(d, 0, 8 * 3600_000, () => 100);
