@@ -113,7 +113,7 @@ export interface IdleTimeoutScreening {
   closeFrame: number;
   /** wsload or its WebSocket library ended the socket (protocol error, ping flood protection). */
   clientSide: number;
-  /** No close frame, but part of a drop event whose closes did not follow each socket's own idle time. */
+  /** No close frame, but part of a drop event: in a cohort that receives publishes or pongs, or whose closes did not follow each socket's own idle time. */
   inDropEvent: number;
   /** No close frame, but idle for no longer than 2 × the interval at which the socket received publishes or pongs. */
   receivingTraffic: number;

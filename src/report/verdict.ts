@@ -10,11 +10,12 @@ import type { Report } from './types.js';
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 /**
- * More than half of the handshakes that succeeded ended before the run did. wsload's own closes
- * at the end are not disconnects; every other close, whoever made it, cost the run its socket.
+ * Closes before the end outnumber half the sockets the run was to hold (a socket dropped twice
+ * counts twice: reconnects do not make a drop harmless). wsload's own closes at the end are not
+ * disconnects; every other close, whoever made it, cost the run a socket.
  */
 export function mostSocketsDropped(report: Report): boolean {
-  return report.connections.opened > 0 && report.disconnects.total * 2 > report.connections.opened;
+  return report.connections.opened > 0 && report.disconnects.total * 2 > report.connections.target;
 }
 
 /** Publishes succeeded and sockets opened, yet not one delivery arrived. */
@@ -57,7 +58,7 @@ export function verdictLine(report: Report): string {
     const byCause = Object.entries(report.disconnects.byCause)
       .map(([cause, n]) => `${n} ${cause}`)
       .join(', ');
-    problems.push(`${report.disconnects.total} of ${plural(c.opened, 'opened socket')} closed before the end (${byCause})`);
+    problems.push(`most sockets dropped: ${plural(report.disconnects.total, 'close')} before the end for ${plural(c.target, 'socket')} (${byCause})`);
   }
   if (deliveredNothing(report)) problems.push(`no delivery arrived although ${report.publish.sent} publish${report.publish.sent === 1 ? '' : 'es'} succeeded`);
   if (report.fanout.lost > 0) problems.push(`${report.fanout.lost} of ${report.fanout.expected} deliveries lost`);

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHostileDropTarget, type HostileDropTarget } from '../helpers/hostile-drops.js';
+import { startTarget } from '../../src/target/server.js';
 import { closeAfterEach, runQuietly, scenarioFrom, tempDir } from '../helpers/run-helpers.js';
 import { wsload } from '../helpers/cli.js';
 import { runExitCode } from '../../dist/report/verdict.js';
@@ -57,7 +58,7 @@ describe('a target that drops sockets on purpose', () => {
     expect(report.thresholds).toEqual([{ metric: 'fanout.p99', expression: '< 250ms', actual: 0, pass: false, noData: true }]);
     // A failed threshold wins over the failures: exit 3, and the line names both.
     expect(r.code, r.stderr).toBe(3);
-    expect(r.stderr).toContain('wsload: FAILED: 20 of 20 opened sockets closed before the end (20 server-close)');
+    expect(r.stderr).toContain('wsload: FAILED: most sockets dropped: 20 closes before the end for 20 sockets (20 server-close)');
     expect(r.stderr).toContain('fanout.p99 < 250ms (no data)');
     // The closes came in the ramp, together: one drop event, never recovered (no reconnects).
     const events = report.disconnects.events ?? [];
@@ -192,5 +193,37 @@ describe('a target that drops sockets on purpose', () => {
     expect(d.idleTimeout).toBeNull();
     expect(d.idleTimeoutScreening?.default).toMatchObject({ samples: 0, inDropEvent: n });
     expect(d.idleTimeoutNote).toContain(`${n} came in drop events`);
+  });
+
+  it('/admin/drop of every socket while publishing 10/s: a drop event with its recovery, no "idle for 84 ms" estimate, not ok', async () => {
+    const t = track(await startTarget());
+    const n = 100;
+    const run = runQuietly(
+      scenarioFrom({
+        target: { url: t.wsUrl },
+        connections: n,
+        connectRate: 1000,
+        duration: '3s',
+        workers: 2,
+        publish: { rate: 10, deadline: '1s' },
+        reconnect: { policy: 'immediate' },
+      }),
+    );
+    await waitFor(() => t.clients() === n, 5000);
+    await sleep(1000);
+    const res = await fetch(`${t.httpUrl}/admin/drop?mode=destroy&share=1`);
+    expect(Number(await res.text())).toBe(n);
+    const report = await run;
+    const d = report.disconnects;
+    expect(d.byCause).toEqual({ 'connection-lost': n });
+    expect(d.events).toHaveLength(1);
+    expect(d.events![0]).toMatchObject({ count: n, openBefore: n });
+    expect(d.events![0].recoveryMs).not.toBeNull();
+    expect(d.idleTimeout).toBeNull();
+    expect(d.recommendation).toBeNull();
+    expect(d.idleTimeoutScreening?.default).toEqual({ samples: 0, closeFrame: 0, clientSide: 0, inDropEvent: n, receivingTraffic: 0 });
+    // Every socket dropped once: not "ok", though all came back and no delivery was lost.
+    expect(report.fanout.lost).toBe(0);
+    expect(runExitCode(report)).toBe(1);
   });
 });

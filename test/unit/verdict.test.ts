@@ -15,9 +15,9 @@ describe('run verdict', () => {
   it('fails a run in which most sockets closed, whoever closed them', () => {
     const r = fakeReport({ connections: 10, fanoutMs: latencies(100), published: 10, closes: closes(6, 'server-close') });
     expect(runExitCode(r)).toBe(1);
-    expect(verdictLine(r)).toBe('FAILED: 6 of 10 opened sockets closed before the end (6 server-close)');
+    expect(verdictLine(r)).toBe('FAILED: most sockets dropped: 6 closes before the end for 10 sockets (6 server-close)');
     const flood = fakeReport({ connections: 10, fanoutMs: latencies(100), published: 10, closes: closes(10, 'client-close') });
-    expect(verdictLine(flood)).toContain('10 of 10 opened sockets closed before the end (10 client-close)');
+    expect(verdictLine(flood)).toContain('most sockets dropped: 10 closes before the end for 10 sockets (10 client-close)');
     // Half is not most.
     expect(runExitCode(fakeReport({ connections: 10, fanoutMs: latencies(100), published: 10, closes: closes(5, 'connection-lost') }))).toBe(0);
   });
