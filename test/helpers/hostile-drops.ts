@@ -1,12 +1,14 @@
 /**
- * A loopback target (the real target core, src/target/listen-target.ts) that drops sockets the
+ * Loopback targets (the real target core, src/target/listen-target.ts) that drop sockets the
  * ways gateways do on a bad night, one fault per mode: close every socket right after the
  * upgrade, close all sockets at once with a close frame (1011, 4000), destroy all their TCP
- * connections at once (no close frame), flood pings, or die and come back on the same port.
+ * connections at once (no close frame), flood pings, or — as a separate process — get killed
+ * and come back on the same port.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { WebSocket } from 'ws';
+import { WSLOAD_BIN } from './cli.js';
 import { listenTarget } from '../../src/target/listen-target.js';
-import type { RunningTarget } from '../../src/target/types.js';
 
 /** How the target misbehaves on its own, from the moment a socket opens. */
 export type HostileMode =
@@ -29,8 +31,6 @@ export interface HostileDropTarget {
   closeAll(code: number): number;
   /** Ends every socket's TCP connection at once, no close frame; returns how many. */
   destroyAll(): number;
-  /** Stops listening and ends every socket (no close frame, as a killed process), then listens again on the same port after `downMs`. */
-  restart(downMs: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -56,9 +56,7 @@ export async function startHostileDropTarget(mode: HostileMode): Promise<Hostile
       });
     }
   };
-  const listen = (port: number): Promise<RunningTarget> => listenTarget({ host: '127.0.0.1', port, hooks: { connection } });
-  let target: RunningTarget | null = await listen(0);
-  const port = target.port;
+  const target = await listenTarget({ host: '127.0.0.1', port: 0, hooks: { connection } });
   const endAll = (end: (ws: WebSocket) => void): number => {
     const all = [...open];
     for (const ws of all) end(ws);
@@ -67,26 +65,75 @@ export async function startHostileDropTarget(mode: HostileMode): Promise<Hostile
   return {
     wsUrl: target.wsUrl,
     httpUrl: target.httpUrl,
-    port,
+    port: target.port,
     clients: () => open.size,
     accepted: () => accepted,
     closeAll: (code) => endAll((ws) => ws.close(code, 'mass close by the hostile target')),
     destroyAll: () => endAll((ws) => ws.terminate()),
-    restart: async (downMs) => {
-      const n = open.size;
-      const t = target;
-      target = null;
-      // The core terminates every socket on close: TCP ends with no close frame, as when the process dies.
-      await t?.close();
-      await new Promise((r) => setTimeout(r, downMs));
-      target = await listen(port);
-      return n;
-    },
     close: async () => {
       for (const t of timers) clearInterval(t);
       timers.clear();
-      await target?.close();
-      target = null;
+      await target.close();
     },
+  };
+}
+
+/** The built-in target as its own process (`wsload serve`), to be killed and started again. */
+export interface KillableTarget {
+  wsUrl: string;
+  httpUrl: string;
+  port: number;
+  /** SIGKILLs the process (the kernel ends its sockets, no close frame), waits `downMs`, starts it again on the same port. */
+  killAndRestart(downMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+function startServe(port: number): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [WSLOAD_BIN, 'serve', '--host', '127.0.0.1', '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`wsload serve did not start: ${out}`));
+    }, 10_000);
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(m[1]) });
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`wsload serve exited with ${code}: ${out}`));
+    });
+  });
+}
+
+function killed(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+/** Starts `wsload serve` on a free loopback port in a child process. */
+export async function startKillableTarget(): Promise<KillableTarget> {
+  const first = await startServe(0);
+  const port = first.port;
+  let child = first.child;
+  return {
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    httpUrl: `http://127.0.0.1:${port}`,
+    port,
+    killAndRestart: async (downMs) => {
+      await killed(child);
+      await new Promise((r) => setTimeout(r, downMs));
+      ({ child } = await startServe(port));
+    },
+    close: () => killed(child),
   };
 }
