@@ -7,17 +7,9 @@ import { nowMs } from '../clock.js';
 import type { Scenario } from '../scenario/types.js';
 import type { DropEvent } from '../report/types.js';
 import { IdleScreening, receiveIntervalMs } from '../metrics/close-screening.js';
-import { DropDetector, OPEN_SAMPLE_MS } from '../metrics/drop-events.js';
+import { DropDetector, OPEN_SAMPLE_MS, type DropFindings } from '../metrics/drop-events.js';
 import { openCounts, type PublishRing } from './publish-ring.js';
 import { decodeCloseLog } from './protocol.js';
-
-/** What the report takes from a DropWatch. */
-export interface DropFindings {
-  events: DropEvent[];
-  /** Events found beyond the listed maximum. */
-  omittedEvents: number;
-  screening: IdleScreening;
-}
 
 export interface DropWatchOptions {
   scenario: Scenario;

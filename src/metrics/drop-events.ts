@@ -32,6 +32,14 @@ export function eventThreshold(connections: number): number {
   return Math.max(5, Math.ceil(connections * 0.01));
 }
 
+/** What a run's report takes from drop detection. */
+export interface DropFindings {
+  events: DropEvent[];
+  /** Events found beyond the listed maximum. */
+  omittedEvents: number;
+  screening: IdleScreening;
+}
+
 export interface DropDetectorOptions {
   /** nowMs() at the start of the run, and the wall-clock time then (ms since the epoch). */
   runStartMs: number;

@@ -2,7 +2,7 @@
 import type { Scenario } from '../scenario/types.js';
 import type { DisconnectStats, PercentileSet, Report, ReconnectStats } from './types.js';
 import { REPORT_FORMAT_VERSION, cohortHistogramKey, idleSamplesKey, type IdleTimeoutScreening } from './types.js';
-import type { DropFindings } from '../driver/drop-watch.js';
+import type { DropFindings } from '../metrics/drop-events.js';
 import { addInto, createHistogram, encodeHistogram, percentiles, type Histogram } from '../metrics/histogram.js';
 import { cohortDrops, estimateIdleTimeout, type CohortDrops } from '../metrics/idle-timeout.js';
 import type { RunAggregate } from '../metrics/aggregate.js';

@@ -54,7 +54,7 @@ export function parseThreshold(metric: string, expression: string): ParsedThresh
   return { error: `unit "${unit}" is not allowed for ${metric} (a count); expected ${allowed}, got ${JSON.stringify(expression)}` };
 }
 
-/** The value a threshold compares: the metric, or 100 × metric / base (base 0 → 0%, and no data). */
+/** The value a threshold compares: the metric, or 100 × metric / base (base 0 → 0%; evaluateThresholds fails it as no data). */
 export function thresholdActual(report: Report, t: ParsedThreshold): number {
   const value = t.metric.get(report);
   if (!t.percent || !t.metric.base) return value;
