@@ -83,8 +83,11 @@ export interface KillableTarget {
   wsUrl: string;
   httpUrl: string;
   port: number;
-  /** SIGKILLs the process (the kernel ends its sockets, no close frame), waits `downMs`, starts it again on the same port. */
-  killAndRestart(downMs: number): Promise<void>;
+  /**
+   * SIGKILLs the process (the kernel ends its sockets, no close frame), waits `downMs`, starts it
+   * again on the same port; resolves with how long nothing listened (ms), process start included.
+   */
+  killAndRestart(downMs: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -131,8 +134,10 @@ export async function startKillableTarget(): Promise<KillableTarget> {
     port,
     killAndRestart: async (downMs) => {
       await killed(child);
+      const downAt = Date.now();
       await new Promise((r) => setTimeout(r, downMs));
       ({ child } = await startServe(port));
+      return Date.now() - downAt;
     },
     close: () => killed(child),
   };
