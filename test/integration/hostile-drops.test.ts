@@ -125,9 +125,9 @@ describe('a target that drops sockets on purpose', () => {
   it('destroying every socket at once (no close frame) is a drop event, and "no estimate" says why', async () => {
     const t = await hostile({ kind: 'on-demand' });
     const n = 20;
-    // A slow ramp: sockets idle for times 200 ms apart when they are all cut at the same moment.
+    // A slow ramp: sockets idle for times 500 ms apart when they are all cut at the same moment.
     const run = runQuietly(
-      scenarioFrom({ target: { url: t.wsUrl }, connections: n, connectRate: 100, duration: '1500ms', workers: 2, publish: null }),
+      scenarioFrom({ target: { url: t.wsUrl }, connections: n, connectRate: 40, duration: '1500ms', workers: 2, publish: null }),
     );
     await waitFor(() => t.clients() === n, 5000);
     await sleep(700);
