@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { nowMs } from '../clock.js';
 import type { Scenario } from '../scenario/types.js';
-import type { Report } from '../report/types.js';
+import type { DropEvent, Report } from '../report/types.js';
 import { percentiles } from '../metrics/histogram.js';
 import { RunAggregate } from '../metrics/aggregate.js';
 import { LoopLagMonitor } from '../metrics/loop-lag.js';
@@ -19,6 +19,7 @@ import { Publisher } from '../publisher/publisher.js';
 import { defaultPublishTemplate, newRunTag, runTagOf, templateCarriesId } from '../publisher/publish-url.js';
 import { startEmbeddedTarget, type EmbeddedTarget } from '../target/embedded.js';
 import { createRing, openCounts, ringSizeFor } from './publish-ring.js';
+import { DropWatch } from './drop-watch.js';
 import { describePlan, planWorkers, rampMs } from './plan.js';
 import type { DriverMessage, WorkerInit, WorkerMessage } from './protocol.js';
 import { basename } from 'node:path';
@@ -52,6 +53,8 @@ export interface RunOptions {
   tickMs?: number;
   /** Called with the worker threads once spawned (embedders observe or stop them). */
   onWorkersStarted?: (workers: readonly Worker[]) => void;
+  /** Called with each drop event (closes together in time) once it has ended and recovered, or at the end of the hold. */
+  onDropEvent?: (event: DropEvent) => void;
 }
 
 export interface RunResult {
@@ -107,6 +110,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   // The main thread runs the publisher's schedule: its own lag delays publishes.
   const mainLag = new LoopLagMonitor();
 
+  const dropWatch = new DropWatch({ scenario, ring, runStartMs: startMs, runStartEpochMs: startedAt.getTime(), tickMs, onEvent: options.onDropEvent });
   const workers = plans.map((plan) => {
     const init: WorkerInit = {
       workerId: plan.workerId,
@@ -152,6 +156,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       else if (msg.type === 'tick') {
         aggregate.onTick(msg);
         booker?.onTick(msg, nowMs());
+        dropWatch.onCloseLog(msg.closeLog);
       } else if (msg.type === 'fatal') {
         aggregate.markCrashed(id, msg.error.message);
         booker?.onWorkerGone(id, nowMs());
@@ -234,6 +239,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   };
   boundary();
 
+  // Samples the open count from here on, so a drop in the ramp has an open count before it.
+  dropWatch.startSampling();
   let rampStartMs = nowMs();
   try {
     // Workers load their modules first; the ramp clock starts when every one of them can dial.
@@ -263,6 +270,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     }
     holdEndMs = nowMs();
     mainLag.stop();
+    dropWatch.stopSampling();
     // Counted now: the drain closes every socket, so any later count is 0. A crashed worker's
     // sockets died with it although its part of the shared count was never taken back.
     const lostWithCrashed = aggregate.workers.reduce((s, w) => s + (w.crashed !== null ? (w.counters?.open ?? 0) : 0), 0);
@@ -293,6 +301,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     if (interrupted()) {
       warnings.push('the run was interrupted: publishes still within their delivery deadline are not counted in expected or lost');
     }
+    const drops = dropWatch.finish(holdEndMs);
+    if (drops.omittedEvents > 0) warnings.push(`${drops.omittedEvents} more drop events than the ${drops.events.length} listed in disconnects.events`);
     const report = buildReport({
       scenario,
       aggregate,
@@ -315,9 +325,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       environment: describeEnvironment(),
       files: files && options.reportFile ? { timeline: basename(files.timeline), hlog: basename(files.hlog) } : { timeline: null, hlog: null },
       warnings,
+      drops,
     });
     return { report };
   } finally {
+    dropWatch.stopSampling();
     clearInterval(sampler);
     if (boundaryTimer) clearTimeout(boundaryTimer);
     mainLag.stop();

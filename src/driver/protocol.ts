@@ -1,6 +1,8 @@
 /** Messages between the driver (main thread) and its workers. Plain data only: structured clone. */
 import type { Scenario } from '../scenario/types.js';
 import type { DeliveryCounters, SeqResult } from './delivery-tracker.js';
+import type { CloseCause } from '../report/types.js';
+import type { CloseRecord } from '../metrics/close-screening.js';
 
 /** What a worker is started with (workerData). */
 export interface WorkerInit {
@@ -69,6 +71,25 @@ export interface LagSummary {
   intervalMaxMs: number;
 }
 
+/** Close causes by their index in a close log. */
+export const CLOSE_LOG_CAUSES: readonly CloseCause[] = ['server-close', 'client-close', 'connection-lost', 'protocol-error'];
+/** Numbers per close in a tick's closeLog: time (nowMs), cohort index, cause index, close code, idle ms. */
+export const CLOSE_LOG_FIELDS = 5;
+
+/** Appends one counted close to a close log. */
+export function logClose(log: number[], atMs: number, cohort: number, cause: CloseCause, code: number, idleMs: number): void {
+  log.push(atMs, cohort, CLOSE_LOG_CAUSES.indexOf(cause), code, idleMs);
+}
+
+/** The closes of a tick's closeLog. */
+export function decodeCloseLog(log: readonly number[]): CloseRecord[] {
+  const out: CloseRecord[] = [];
+  for (let i = 0; i + CLOSE_LOG_FIELDS <= log.length; i += CLOSE_LOG_FIELDS) {
+    out.push({ atMs: log[i], cohort: log[i + 1], cause: CLOSE_LOG_CAUSES[log[i + 2]] ?? 'connection-lost', code: log[i + 3], idleMs: log[i + 4] });
+  }
+  return out;
+}
+
 export type WorkerMessage =
   | {
       type: 'tick';
@@ -78,6 +99,8 @@ export type WorkerMessage =
       /** Encoded histograms of what was recorded since the previous tick (only non-empty ones). */
       histograms: Record<string, string>;
       seqResults: SeqResult[];
+      /** Closes counted since the previous tick, CLOSE_LOG_FIELDS numbers each: the driver finds drop events in them. */
+      closeLog?: number[];
       lag: LagSummary;
       /** First connection attempt of every socket has settled. */
       ramped: boolean;

@@ -19,7 +19,7 @@ import { DeliveryTracker } from './delivery-tracker.js';
 import { TurnTimer } from './turn-timer.js';
 import { PushParser, PUSH_FOREIGN } from './seq-extract.js';
 import { socketClosed, socketOpened, type PublishRing } from './publish-ring.js';
-import { emptyCohortCounters, type CohortCounters, type WorkerCounters } from './protocol.js';
+import { emptyCohortCounters, logClose, type CohortCounters, type WorkerCounters } from './protocol.js';
 import type { CohortHistogramKind } from '../report/types.js';
 
 const IDLE = 0;
@@ -27,6 +27,9 @@ const CONNECTING = 1;
 const OPEN = 2;
 const WAITING = 3;
 const DONE = 4;
+
+/** byError key of a socket ws terminated because the server's pings outran its answers. */
+const PING_FLOOD = 'ping-flood';
 
 const kIndex = Symbol('wsload.index');
 const kPool = Symbol('wsload.pool');
@@ -138,6 +141,10 @@ export class SocketPool {
   private readonly firstDone: Uint8Array;
   private readonly onRamped: (() => void) | undefined;
   private stopping = false;
+  /** Counted closes since the last takeCloseLog() (see protocol.ts logClose). */
+  private closeLog: number[] = [];
+  /** 1 when ws itself ended the socket (its ping-flood protection): a client-side close. */
+  private readonly clientGaveUp: Uint8Array;
 
   constructor(config: PoolConfig) {
     const { scenario } = config;
@@ -179,6 +186,7 @@ export class SocketPool {
     this.attempt = new Uint16Array(n);
     this.closingByClient = new Uint8Array(n);
     this.protocolError = new Uint8Array(n);
+    this.clientGaveUp = new Uint8Array(n);
     this.cohortOfSocket = Uint16Array.from(config.cohortOf);
     this.failure = new Array<string | null>(n).fill(null);
     this.lastError = new Array<string | null>(n).fill(null);
@@ -244,6 +252,7 @@ export class SocketPool {
       this.lastError[k] = null;
       this.closingByClient[k] = 0;
       this.protocolError[k] = 0;
+      this.clientGaveUp[k] = 0;
       this.tcpAt[k] = 0;
       this.tlsAt[k] = 0;
       this.lookupAt[k] = 0;
@@ -284,7 +293,7 @@ export class SocketPool {
       ws.on('message', wsOnMessage);
       // Listeners cost memory on every one of thousands of sockets: 'pong' only where we ping.
       if (this.pings[k] === 1) ws.on('pong', wsOnPong);
-      ws.on('ping', wsOnPong);
+      ws.on('ping', wsOnPing);
       ws.on('error', wsOnError);
       ws.on('close', wsOnClose);
     });
@@ -385,6 +394,23 @@ export class SocketPool {
   }
 
   /**
+   * @private — a ping from the server. ws answers it itself, and terminates the socket when too
+   * many of its answers are still unsent (maxPendingAutoPongs): it does so just before emitting
+   * this ping, so a socket no longer open here that wsload did not close was ended by the client.
+   */
+  onPing(k: number, ws: WebSocket): void {
+    this.lastRecv[k] = nowMs();
+    if (ws.readyState !== WebSocket.OPEN && this.closingByClient[k] === 0) this.clientGaveUp[k] = 1;
+  }
+
+  /** Counted closes since the previous call, for the worker's tick. */
+  takeCloseLog(): number[] {
+    const log = this.closeLog;
+    this.closeLog = [];
+    return log;
+  }
+
+  /**
    * @private — an error on the TCP/TLS socket itself. ws swallows these once the socket is open
    * (it destroys the socket and reports only 1006), so this is the only place ECONNRESET or EPIPE
    * of an established connection can be seen.
@@ -425,10 +451,11 @@ export class SocketPool {
       cc.closes++;
       const codeKey = String(code);
       cc.byCode[codeKey] = (cc.byCode[codeKey] ?? 0) + 1;
-      const cause = classifyClose(code, this.closingByClient[k] === 1, this.protocolError[k] === 1);
+      const cause = classifyClose(code, this.closingByClient[k] === 1 || this.clientGaveUp[k] === 1, this.protocolError[k] === 1);
       cc.byCause[cause] = (cc.byCause[cause] ?? 0) + 1;
-      const errCode = this.lastError[k];
+      const errCode = this.clientGaveUp[k] === 1 ? PING_FLOOD : this.lastError[k];
       if (errCode) cc.byError[errCode] = (cc.byError[errCode] ?? 0) + 1;
+      logClose(this.closeLog, now, ci, cause, code, now - this.lastRecv[k]);
       recordMs(ch.idleAtClose, now - this.lastRecv[k]);
       recordMs(ch.sentIdleAtClose, now - this.lastSent[k]);
       recordMs(ch.ageAtClose, now - this.openedAt[k]);
@@ -611,6 +638,11 @@ function wsOnMessage(this: WebSocket, data: Buffer): void {
 function wsOnPong(this: WebSocket): void {
   const ws = this as PooledSocket;
   ws[kPool].onPong(ws[kIndex]);
+}
+
+function wsOnPing(this: WebSocket): void {
+  const ws = this as PooledSocket;
+  ws[kPool].onPing(ws[kIndex], ws);
 }
 
 function wsOnError(this: WebSocket, err: Error): void {

@@ -119,6 +119,7 @@ function postTick(final: boolean, boundary?: number): void {
     cohorts: pool.cohortCounters,
     histograms: takeHistograms(),
     seqResults,
+    closeLog: pool.takeCloseLog(),
     lag: lagSummary(),
     ramped: pool.ramped,
     final,

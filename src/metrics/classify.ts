@@ -87,6 +87,8 @@ export function describeFailure(reason: string): string {
 /**
  * Who ended a socket. ws reports 1006 when the TCP connection ended without a close frame
  * (RFC 6455 §7.4.1): that is what a gateway's idle timeout or a reset looks like from the client.
+ * It also reports 1006 when it terminated the socket itself (its ping-flood protection), so
+ * `closedByClient` must be true then too: the client, not the gateway, ended that socket.
  */
 export function classifyClose(code: number, closedByClient: boolean, protocolError: boolean): CloseCause {
   if (closedByClient) return 'client-close';

@@ -1,19 +1,22 @@
 /**
  * Reads a gateway's effective idle timeout off the idle-at-close distribution. A gateway cuts a
  * socket after a fixed stretch without traffic, so the drops of a cohort that stays silent cluster
- * at one idle time however old the sockets were; drops for other reasons (restarts, resets,
- * config pushes) spread out.
+ * at one idle time however old the sockets were. Only closes screened in by close-screening.ts
+ * count (no close frame, not a mass drop, idle well past the socket's receive interval); when
+ * none do, the note says why.
  */
 import type { Histogram } from './histogram.js';
-import type { CloseCause, IdleTimeoutEstimate } from '../report/types.js';
+import type { CloseCause, IdleTimeoutEstimate, IdleTimeoutScreening } from '../report/types.js';
 import type { Cohort } from '../scenario/types.js';
 import { formatDuration } from '../duration.js';
 
 /** What the estimator needs to know about one cohort. */
 export interface CohortDrops {
   name: string;
-  /** Idle time (since last frame received) at each drop during the run, µs. */
-  idleAtClose: Histogram;
+  /** Idle time at close of the closes screened in as idle-timeout samples (see close-screening.ts), µs. */
+  samples: Histogram;
+  /** How the cohort's closes were screened; null for reports of older versions (every close was a sample). */
+  screening: IdleTimeoutScreening | null;
   /** Drops without a close frame (1006). */
   connectionLost: number;
   /** Drops with a server close frame. */
@@ -27,19 +30,34 @@ export interface CohortDrops {
 /** The estimator's view of a cohort, from its scenario entry and what its sockets went through. */
 export function cohortDrops(
   cohort: Cohort,
-  idleAtClose: Histogram,
+  samples: Histogram,
+  screening: IdleTimeoutScreening | null,
   byCause: Partial<Record<CloseCause, number>>,
   sockets: number,
 ): CohortDrops {
   return {
     name: cohort.name,
-    idleAtClose,
+    samples,
+    screening,
     connectionLost: byCause['connection-lost'] ?? 0,
     serverClose: byCause['server-close'] ?? 0,
     pingIntervalMs: cohort.pingIntervalMs,
     heartbeatIntervalMs: cohort.heartbeat?.intervalMs ?? null,
     sockets,
   };
+}
+
+/** Why a cohort's closes gave no samples, in words, or null when nothing was screened out. */
+function screenedOut(s: IdleTimeoutScreening): string | null {
+  const parts: string[] = [];
+  const n = (count: number, what: string): void => {
+    if (count > 0) parts.push(`${count} ${what}`);
+  };
+  n(s.inDropEvent, `came in drop events that hit sockets at once whatever their idle time (a restart or mass drop, see disconnects.events)`);
+  n(s.closeFrame, s.closeFrame === 1 ? 'had a server close frame' : 'had server close frames');
+  n(s.clientSide, 'were closed by the client itself (protocol error or ping flood)');
+  n(s.receivingTraffic, 'were idle no longer than twice the interval at which they receive publishes or pongs');
+  return parts.length > 0 ? parts.join(', ') : null;
 }
 
 export interface IdleTimeoutVerdict {
@@ -63,15 +81,19 @@ export function estimateIdleTimeout(cohorts: CohortDrops[]): IdleTimeoutVerdict 
   let best: IdleTimeoutEstimate | null = null;
   const reasons: string[] = [];
   for (const c of cohorts) {
-    const n = c.idleAtClose.totalCount;
-    if (n === 0) continue;
-    if (n < MIN_SAMPLES) {
-      reasons.push(`cohort ${c.name}: only ${n} drop${n === 1 ? '' : 's'} (need ${MIN_SAMPLES})`);
+    const n = c.samples.totalCount;
+    const out = c.screening ? screenedOut(c.screening) : null;
+    if (n === 0) {
+      if (out) reasons.push(`cohort ${c.name}: no close qualifies as an idle timeout: ${out}`);
       continue;
     }
-    const p5 = c.idleAtClose.getValueAtPercentile(5) / 1000;
-    const p50 = c.idleAtClose.getValueAtPercentile(50) / 1000;
-    const p95 = c.idleAtClose.getValueAtPercentile(95) / 1000;
+    if (n < MIN_SAMPLES) {
+      reasons.push(`cohort ${c.name}: only ${n} drop${n === 1 ? '' : 's'} (need ${MIN_SAMPLES})${out ? `; besides, ${out}` : ''}`);
+      continue;
+    }
+    const p5 = c.samples.getValueAtPercentile(5) / 1000;
+    const p50 = c.samples.getValueAtPercentile(50) / 1000;
+    const p95 = c.samples.getValueAtPercentile(95) / 1000;
     const spread = p95 - p5;
     if (spread > clusterTolerance(p50)) {
       reasons.push(`cohort ${c.name}: idle times at close spread from ${formatDuration(p5)} to ${formatDuration(p95)}, not one timeout`);
@@ -82,8 +104,8 @@ export function estimateIdleTimeout(cohorts: CohortDrops[]): IdleTimeoutVerdict 
   }
   let note: string | null = null;
   if (!best) {
-    const drops = cohorts.reduce((s, c) => s + c.idleAtClose.totalCount, 0);
-    note = drops === 0 ? 'no socket was dropped during the run' : reasons.join('; ') || 'drops do not cluster at one idle time';
+    const drops = cohorts.reduce((s, c) => s + c.connectionLost + c.serverClose + c.samples.totalCount, 0);
+    note = reasons.join('; ') || (drops === 0 ? 'no socket was dropped during the run' : 'drops do not cluster at one idle time');
   }
   return { estimate: best, note, survivingCohorts: survivors, recommendation: recommend(best, cohorts, survivors) };
 }
@@ -94,9 +116,8 @@ function keepaliveOf(c: CohortDrops): number | null {
 
 function recommend(best: IdleTimeoutEstimate | null, cohorts: CohortDrops[], survivors: string[]): string | null {
   if (!best) return null;
-  const cut = cohorts.find((c) => c.name === best.cohort);
-  const how = cut && cut.connectionLost >= cut.serverClose ? '1006, no close frame' : 'server close frame';
-  const first = `sockets idle for ${formatDuration(best.estimateMs)} were cut (${how})`;
+  // Samples are closes without a close frame (legacy reports: all closes, mostly so).
+  const first = `sockets idle for ${formatDuration(best.estimateMs)} were cut (1006, no close frame)`;
   const alive = cohorts
     .filter((c) => survivors.includes(c.name) && keepaliveOf(c) !== null)
     .sort((a, b) => (keepaliveOf(b) ?? 0) - (keepaliveOf(a) ?? 0));

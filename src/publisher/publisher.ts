@@ -19,6 +19,7 @@ import { createHistogram, recordMs, type Histogram } from '../metrics/histogram.
 import { classifyConnectError } from '../metrics/classify.js';
 import { lookupFor, tlsConnectOptions } from '../net/connect-options.js';
 import { announce, settle, type PublishRing } from '../driver/publish-ring.js';
+import { PUBLISH_ABORTED } from '../metrics/publish-failure.js';
 import { fillPublishUrl, runTagOf } from './publish-url.js';
 
 export interface PublisherStats {
@@ -43,8 +44,6 @@ export interface PublisherStats {
   scheduleLag: Histogram;
 }
 
-/** Failure reason of a request aborted because the run stopped (interrupt). */
-export const PUBLISH_ABORTED = 'aborted';
 
 export class Publisher {
   readonly stats: PublisherStats;

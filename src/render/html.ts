@@ -106,10 +106,30 @@ function thresholdsSection(r: Report): string[] {
   if (r.thresholds.length === 0) return [];
   const rows = r.thresholds.map((th) => {
     const unit = lookupMetric(th.metric)?.unit;
-    const actual = th.expression.includes('%') ? fmtPct(th.actual) : unit === 'ms' ? fmtMs(th.actual) : fmtCount(th.actual);
+    const actual = th.noData === true ? 'no data' : th.expression.includes('%') ? fmtPct(th.actual) : unit === 'ms' ? fmtMs(th.actual) : fmtCount(th.actual);
     return [t(th.metric), t(th.expression), t(actual), th.pass ? '<span class="pass">pass</span>' : '<span class="fail">FAIL</span>'];
   });
   return ['<h2>Thresholds</h2>', table(['metric', 'expression', 'actual', 'result'], rows)];
+}
+
+function dropEventsSection(r: Report): string[] {
+  const events = r.disconnects.events ?? [];
+  if (events.length === 0) return [];
+  const rows = events.map((e) => [
+    t(e.startedAt),
+    t(`+${fmtMs(e.startMs)}`),
+    t(fmtMs(e.endMs - e.startMs)),
+    t(fmtCount(e.count)),
+    t(fmtCounts(e.byCause)),
+    t(fmtCounts(e.byCode)),
+    t(`${fmtCount(e.openBefore)} → ${fmtCount(e.lowestOpen)}`),
+    t(e.recoveryMs === null ? 'not back' : fmtMs(e.recoveryMs)),
+  ]);
+  return [
+    '<h2>Drop events</h2>',
+    '<p class="meta">Closes that came together in time: a restart, a rollout, a mass drop. "Back after": until reconnects brought the open count back.</p>',
+    table(['start', 'since run start', 'lasted', 'closes', 'by cause', 'by code', 'open before → lowest', 'back after'], rows),
+  ];
 }
 
 function warningsSection(warnings: readonly string[]): string[] {
@@ -230,6 +250,7 @@ export function renderReportHtml(report: Report, opts: ReportHtmlOptions = {}): 
     ...thresholdsSection(report),
     ...latencySection(report),
     ...timelineSection(opts.timeline),
+    ...dropEventsSection(report),
     ...idleSection(report),
     ...warningsSection(report.warnings),
   ]);

@@ -1,7 +1,7 @@
 /** The terminal summary of a finished run (printed after `wsload run` and by `wsload report`). */
 import { formatDuration } from '../duration.js';
 import { lookupMetric } from '../metrics/names.js';
-import type { CloseCause, DisconnectStats, PercentileSet, Report } from '../report/types.js';
+import type { CloseCause, DisconnectStats, DropEvent, PercentileSet, Report } from '../report/types.js';
 import { fmtCount, fmtCounts, fmtLatency, fmtMs, fmtPct, newTable, painter, wrap, type Paint } from './format.js';
 
 /** Options of renderSummary. */
@@ -112,6 +112,7 @@ function disconnects(r: Report, color: boolean, paint: Paint): string[] {
   if (cohorts.length !== 1) t.push(disconnectRow('all', d));
   out.push(t.toString());
   if (Object.keys(d.byError).length > 0) out.push(`  errors at close: ${fmtCounts(d.byError)}`);
+  out.push(...dropEvents(d.events, color));
   if (d.idleTimeout) {
     const e = d.idleTimeout;
     out.push(
@@ -127,6 +128,30 @@ function disconnects(r: Report, color: boolean, paint: Paint): string[] {
   if (d.recommendation) out.push(paint(`  recommendation: ${d.recommendation}`, 'yellow'));
   const rc = r.reconnects;
   out.push(`  reconnects: ${fmtCount(rc.total)}` + (rc.total > 0 ? ` (down ${fmtMs(rc.downMs)} in total, ${fmtCount(rc.missedPublishes)} publishes missed while down)` : ''));
+  return out;
+}
+
+/** Rows shown in the terminal; the report lists every event. */
+const EVENT_ROWS = 10;
+
+function dropEvents(events: readonly DropEvent[] | undefined, color: boolean): string[] {
+  if (events === undefined || events.length === 0) return [];
+  const t = newTable(['start (UTC)', 'lasted', 'closes', 'conn. lost', 'server', 'client', 'open → lowest', 'back after'], color);
+  for (const e of events.slice(0, EVENT_ROWS)) {
+    const clientSide = (e.byCause['client-close'] ?? 0) + (e.byCause['protocol-error'] ?? 0);
+    t.push([
+      e.startedAt.slice(11, 23),
+      fmtMs(e.endMs - e.startMs),
+      fmtCount(e.count),
+      fmtCount(e.byCause['connection-lost'] ?? 0),
+      fmtCount(e.byCause['server-close'] ?? 0),
+      fmtCount(clientSide),
+      `${fmtCount(e.openBefore)} → ${fmtCount(e.lowestOpen)}`,
+      e.recoveryMs === null ? 'not back' : fmtMs(e.recoveryMs),
+    ]);
+  }
+  const out = [`  drop events (closes together in time: a restart, a rollout, a mass drop): ${fmtCount(events.length)}`, t.toString()];
+  if (events.length > EVENT_ROWS) out.push(`  … and ${fmtCount(events.length - EVENT_ROWS)} more in disconnects.events`);
   return out;
 }
 
@@ -153,7 +178,7 @@ function thresholds(r: Report, color: boolean, paint: Paint): string[] {
   const t = newTable(['threshold', 'expression', 'actual', 'result'], color);
   for (const th of r.thresholds) {
     const unit = lookupMetric(th.metric)?.unit;
-    const actual = th.expression.includes('%') ? fmtPct(th.actual) : unit === 'ms' ? fmtMs(th.actual) : fmtCount(th.actual);
+    const actual = th.noData === true ? 'no data' : th.expression.includes('%') ? fmtPct(th.actual) : unit === 'ms' ? fmtMs(th.actual) : fmtCount(th.actual);
     t.push([th.metric, th.expression, actual, th.pass ? paint('pass', 'green') : paint('FAIL', 'red')]);
   }
   const failed = r.thresholds.filter((th) => !th.pass).length;

@@ -1,7 +1,8 @@
 /** Turns what a run measured into the Report (pure: no I/O). */
 import type { Scenario } from '../scenario/types.js';
 import type { DisconnectStats, PercentileSet, Report, ReconnectStats } from './types.js';
-import { REPORT_FORMAT_VERSION, cohortHistogramKey } from './types.js';
+import { REPORT_FORMAT_VERSION, cohortHistogramKey, idleSamplesKey, type IdleTimeoutScreening } from './types.js';
+import type { DropFindings } from '../metrics/drop-events.js';
 import { addInto, createHistogram, encodeHistogram, percentiles, type Histogram } from '../metrics/histogram.js';
 import { cohortDrops, estimateIdleTimeout, type CohortDrops } from '../metrics/idle-timeout.js';
 import type { RunAggregate } from '../metrics/aggregate.js';
@@ -34,6 +35,8 @@ export interface BuildInput {
   files: Report['files'];
   /** Sentences the driver already knows a user must read. */
   warnings: string[];
+  /** Drop events and the idle-timeout screening of every close; absent: every close is an idle-timeout sample. */
+  drops?: DropFindings;
 }
 
 function pct(h: Histogram | undefined): PercentileSet {
@@ -67,6 +70,8 @@ export function buildReport(input: BuildInput): Report {
   const byCohort: Record<string, DisconnectStats> = {};
   const reconnectsByCohort: Record<string, ReconnectStats> = {};
   const drops: CohortDrops[] = [];
+  const screening: Record<string, IdleTimeoutScreening> = {};
+  const samplesHistograms: Record<string, string> = {};
   const sum: CohortCounters = emptyCohortCounters();
   scenario.cohorts.forEach((cohort, i) => {
     const cc = totals.cohorts[i];
@@ -84,7 +89,13 @@ export function buildReport(input: BuildInput): Report {
     for (const key of ['byCode', 'byCause', 'byError'] as const) {
       for (const [k, v] of Object.entries(cc[key])) sum[key][k] = (sum[key][k] ?? 0) + v;
     }
-    drops.push(cohortDrops(cohort, idle, cc.byCause, cc.opened));
+    const screened = input.drops?.screening;
+    const samples = screened ? screened.samples[i] : idle;
+    if (screened) {
+      screening[cohort.name] = { ...screened.counts[i] };
+      if (samples.totalCount > 0) samplesHistograms[idleSamplesKey(cohort.name)] = encodeHistogram(samples);
+    }
+    drops.push(cohortDrops(cohort, samples, screened ? screened.counts[i] : null, cc.byCause, cc.opened));
   });
   const idleVerdict = estimateIdleTimeout(drops);
 
@@ -121,6 +132,7 @@ export function buildReport(input: BuildInput): Report {
     histograms.publish = encodeHistogram(publisher.latency);
     histograms.scheduleLag = encodeHistogram(publisher.scheduleLag);
   }
+  Object.assign(histograms, samplesHistograms);
   if (allIdle.totalCount > 0) {
     histograms.idleAtClose = encodeHistogram(allIdle);
     histograms.sentIdleAtClose = encodeHistogram(allSentIdle);
@@ -192,6 +204,7 @@ export function buildReport(input: BuildInput): Report {
       idleTimeoutNote: idleVerdict.note,
       survivingCohorts: idleVerdict.survivingCohorts,
       recommendation: idleVerdict.recommendation,
+      ...(input.drops ? { events: input.drops.events, idleTimeoutScreening: screening } : {}),
     },
     reconnects: {
       total: sum.reconnects,

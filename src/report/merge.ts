@@ -4,12 +4,22 @@
  * average of percentiles. Pure: reports in, a new Report out.
  */
 import { UsageError, WsloadError } from '../errors.js';
-import { createHistogram, encodeHistogram, mergeEncoded, percentiles } from '../metrics/histogram.js';
+import { encodeHistogram, mergeEncoded, percentiles } from '../metrics/histogram.js';
 import { cohortDrops, estimateIdleTimeout } from '../metrics/idle-timeout.js';
-import { reportHistogram } from './read.js';
 import { mergeInfo } from './merge-exactness.js';
 import { evaluateThresholds } from './thresholds.js';
-import { COHORT_HISTOGRAMS, cohortHistogramKey, type DisconnectStats, type PercentileSet, type ReconnectStats, type Report } from './types.js';
+import { MAX_EVENTS } from '../metrics/drop-events.js';
+import {
+  COHORT_HISTOGRAMS,
+  cohortHistogramKey,
+  idleSamplesKey,
+  type DisconnectStats,
+  type DropEvent,
+  type IdleTimeoutScreening,
+  type PercentileSet,
+  type ReconnectStats,
+  type Report,
+} from './types.js';
 
 type Counts = Partial<Record<string, number>>;
 
@@ -102,6 +112,43 @@ function byKey<T>(records: readonly Record<string, T>[]): Map<string, T[]> {
     for (const [k, v] of Object.entries(rec)) out.set(k, [...(out.get(k) ?? []), v]);
   }
   return out;
+}
+
+/** Every run's drop events on the merged run's clock (startMs since the earliest start), in time order. */
+function mergeEvents(reports: readonly Report[], startedAt: string): DropEvent[] | undefined {
+  if (!reports.some((r) => r.disconnects.events !== undefined)) return undefined;
+  const origin = Date.parse(startedAt);
+  return reports
+    .flatMap((r) =>
+      (r.disconnects.events ?? []).map((e) => {
+        const shift = Date.parse(r.startedAt) - origin;
+        return { ...structuredClone(e), startMs: e.startMs + shift, endMs: e.endMs + shift };
+      }),
+    )
+    .sort((a, b) => a.startMs - b.startMs)
+    .slice(0, MAX_EVENTS);
+}
+
+/** Screening counts summed per cohort over the reports that have them. */
+function mergeScreening(reports: readonly Report[]): Record<string, IdleTimeoutScreening> | undefined {
+  const withScreening = reports.map((r) => r.disconnects.idleTimeoutScreening).filter((s): s is Record<string, IdleTimeoutScreening> => s !== undefined);
+  if (withScreening.length === 0) return undefined;
+  const out: Record<string, IdleTimeoutScreening> = {};
+  for (const [name, list] of byKey(withScreening)) {
+    const total = (k: keyof IdleTimeoutScreening): number => sum(list.map((x) => x[k]));
+    out[name] = { samples: total('samples'), closeFrame: total('closeFrame'), clientSide: total('clientSide'), inDropEvent: total('inDropEvent'), receivingTraffic: total('receivingTraffic') };
+  }
+  return out;
+}
+
+/**
+ * A cohort's idle-timeout samples over all reports: the screened samples where a report has them,
+ * every idle-at-close time of reports from before screening existed.
+ */
+function mergedSamples(reports: readonly Report[], cohort: string): string[] {
+  return reports
+    .map((r) => (r.disconnects.idleTimeoutScreening !== undefined ? r.histograms[idleSamplesKey(cohort)] : r.histograms[cohortHistogramKey('idleAtClose', cohort)]))
+    .filter((e): e is string => e !== undefined);
 }
 
 function unique(values: readonly string[]): string[] {
@@ -251,7 +298,9 @@ export function mergeReports(reports: readonly Report[]): Report {
     merged.histograms[key] = encodeHistogram(h);
     const accessor = setAccessor(key);
     accessor?.set(merged, percentiles(h));
-    const missing = reports.filter((r) => r.histograms[key] === undefined && (accessor?.get(r)?.count ?? 1) > 0).length;
+    // A cohort with no idle-timeout samples has no such histogram: not missing.
+    const optional = key.startsWith(idleSamplesKey(''));
+    const missing = optional ? 0 : reports.filter((r) => r.histograms[key] === undefined && (accessor?.get(r)?.count ?? 1) > 0).length;
     if (missing > 0) warnings.push(`histogram "${key}" is missing from ${missing} of ${n} reports: its merged percentiles leave those runs out`);
   }
   // Percentile sets with no histogram in any report are combined as well as numbers allow.
@@ -267,18 +316,23 @@ export function mergeReports(reports: readonly Report[]): Report {
 
   // The same estimator the run used, fed every machine's drops: a timeout seen by a few sockets on
   // each machine may only reach the estimator's minimum sample count once they are put together.
+  const screening = mergeScreening(reports);
+  const events = mergeEvents(reports, startedAt);
   const verdict = estimateIdleTimeout(
     // Sockets that connected, as the run itself counts them; older reports keep no per-cohort
     // count, and then a cohort's configured size stands in (marked in merged.estimates).
     merged.scenario.cohorts.map((c) =>
       cohortDrops(
         c,
-        reportHistogram(merged, cohortHistogramKey('idleAtClose', c.name)) ?? createHistogram(),
+        mergeEncoded(mergedSamples(reports, c.name)),
+        screening?.[c.name] ?? null,
         merged.disconnects.byCohort[c.name]?.byCause ?? {},
         merged.connections.openedByCohort?.[c.name] ?? c.count,
       ),
     ),
   );
+  if (events !== undefined) merged.disconnects.events = events;
+  if (screening !== undefined) merged.disconnects.idleTimeoutScreening = screening;
   merged.disconnects.idleTimeout = verdict.estimate;
   merged.disconnects.idleTimeoutNote = verdict.note;
   merged.disconnects.survivingCohorts = verdict.survivingCohorts;

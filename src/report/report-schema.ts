@@ -92,6 +92,20 @@ const disconnectStatsShape = {
 
 const reconnectStatsShape = { total: count, downMs: ms, missedPublishes: count };
 
+const dropEventSchema = z.object({
+  startMs: ms,
+  startedAt: z.string(),
+  endMs: ms,
+  count,
+  byCause: byCauseSchema,
+  byCode: counts,
+  openBefore: count,
+  lowestOpen: count,
+  recoveryMs: ms.nullable(),
+});
+
+const idleTimeoutScreeningSchema = z.object({ samples: count, closeFrame: count, clientSide: count, inDropEvent: count, receivingTraffic: count });
+
 const idleTimeoutSchema = z.object({ estimateMs: ms, spreadMs: ms, samples: count, cohort: z.string() });
 
 /** zod schema of Report (formatVersion 1). */
@@ -172,6 +186,8 @@ export const reportSchema = z
       idleTimeoutNote: z.string().nullable(),
       survivingCohorts: z.array(z.string()),
       recommendation: z.string().nullable(),
+      events: z.array(dropEventSchema).optional(),
+      idleTimeoutScreening: z.record(z.string(), idleTimeoutScreeningSchema).optional(),
     }),
     reconnects: z.object({ ...reconnectStatsShape, byCohort: z.record(z.string(), z.object(reconnectStatsShape)) }),
     client: z.object({
@@ -191,7 +207,7 @@ export const reportSchema = z
       peakRssMb: z.number(),
       saturated: z.boolean(),
     }),
-    thresholds: z.array(z.object({ metric: z.string(), expression: z.string(), actual: z.number(), pass: z.boolean() })),
+    thresholds: z.array(z.object({ metric: z.string(), expression: z.string(), actual: z.number(), pass: z.boolean(), noData: z.boolean().optional() })),
     warnings: z.array(z.string()),
     merged: z
       .object({

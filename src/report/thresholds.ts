@@ -3,7 +3,7 @@
  * before a long run rather than after it, and evaluated against the finished report.
  */
 import { ScenarioError } from '../errors.js';
-import { lookupMetric, unknownMetricMessage, type MetricDef } from '../metrics/names.js';
+import { LATENCY_FAMILIES, lookupMetric, unknownMetricMessage, type MetricDef } from '../metrics/names.js';
 import type { Report, ThresholdResult } from './types.js';
 
 export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
@@ -54,12 +54,28 @@ export function parseThreshold(metric: string, expression: string): ParsedThresh
   return { error: `unit "${unit}" is not allowed for ${metric} (a count); expected ${allowed}, got ${JSON.stringify(expression)}` };
 }
 
-/** The value a threshold compares: the metric, or 100 × metric / base (base 0 → 0%). */
+/** The value a threshold compares: the metric, or 100 × metric / base (base 0 → 0%; evaluateThresholds fails it as no data). */
 export function thresholdActual(report: Report, t: ParsedThreshold): number {
   const value = t.metric.get(report);
   if (!t.percent || !t.metric.base) return value;
   const base = t.metric.base.get(report);
   return base === 0 ? 0 : (100 * value) / base;
+}
+
+/**
+ * How many samples stand behind a metric: a latency aggregation's histogram count, a counter's
+ * base (fanout.lost of fanout.expected). Null when the metric is always measured (counters
+ * without a base, sample counts themselves, event-loop lag). A verdict on 0 samples is no verdict:
+ * "fanout.p99 < 250ms" with no delivery, or "fanout.lost == 0" with nothing expected, would pass
+ * on a run that measured nothing.
+ */
+export function thresholdEvidence(report: Report, metric: MetricDef): number | null {
+  if (metric.family !== null) {
+    if (metric.aggregation === 'count') return null;
+    const family = LATENCY_FAMILIES.find((f) => f.name === metric.family);
+    return family?.get(report).count ?? null;
+  }
+  return metric.base ? metric.base.get(report) : null;
 }
 
 function compare(actual: number, op: ThresholdOp, limit: number): boolean {
@@ -85,7 +101,8 @@ export function thresholdPath(metric: string): string {
 }
 
 /**
- * Evaluates every threshold against a finished report, in the order given. Thresholds are
+ * Evaluates every threshold against a finished report, in the order given. A threshold whose
+ * metric has no samples (thresholdEvidence 0) fails and is marked noData. Thresholds are
  * validated when the scenario loads; one that still does not parse (a hand-edited report) throws
  * a ScenarioError listing every bad one.
  */
@@ -98,8 +115,9 @@ export function evaluateThresholds(report: Report, thresholds: Record<string, st
     else parsed.push(p);
   }
   if (issues.length > 0) throw new ScenarioError(issues);
-  return parsed.map((t) => {
+  return parsed.map((t): ThresholdResult => {
     const actual = thresholdActual(report, t);
+    if (thresholdEvidence(report, t.metric) === 0) return { metric: t.metric.name, expression: t.expression, actual, pass: false, noData: true };
     return { metric: t.metric.name, expression: t.expression, actual, pass: compare(actual, t.op, t.value) };
   });
 }

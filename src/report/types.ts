@@ -11,6 +11,11 @@ export const REPORT_FORMAT_VERSION = 1;
 export const COHORT_HISTOGRAMS = ['idleAtClose', 'sentIdleAtClose', 'ageAtClose'] as const;
 export type CohortHistogramKind = (typeof COHORT_HISTOGRAMS)[number];
 
+/** Key of a cohort's idle-timeout samples histogram in Report.histograms (see IdleTimeoutScreening). */
+export function idleSamplesKey(cohort: string): string {
+  return `idleTimeoutSamples:${cohort}`;
+}
+
 /** Key of a per-cohort histogram in Report.histograms. */
 export function cohortHistogramKey(kind: CohortHistogramKind, cohort: string): string {
   return `${kind}:${cohort}`;
@@ -52,11 +57,11 @@ export type ConnectFailureReason =
 export type CloseCause =
   /** The server sent a close frame. */
   | 'server-close'
-  /** wsload closed it (end of run, or its own policy). */
+  /** wsload or its WebSocket library closed it (end of run, ping-flood protection). */
   | 'client-close'
   /** The TCP connection ended with no close frame (1006): gateway idle timeout, reset, crash. */
   | 'connection-lost'
-  /** The peer broke the protocol or sent an error frame. */
+  /** The client found the peer breaking the protocol and closed (a client-side close, not a drop by the gateway). */
   | 'protocol-error';
 
 export interface DisconnectStats {
@@ -78,6 +83,44 @@ export interface IdleTimeoutEstimate {
   spreadMs: number;
   samples: number;
   cohort: string;
+}
+
+/**
+ * Closes that came together in wall-clock time (a restart, a rollout, a mass drop): at least
+ * max(5, 1% of connections) closes within 1 s open one (closes more than 250 ms before the rest
+ * are not part of it), and it lasts while closes keep coming less than 1 s apart and at least
+ * half that densely.
+ */
+export interface DropEvent {
+  /** First close, ms since the run started. */
+  startMs: number;
+  /** First close, ISO wall-clock time. */
+  startedAt: string;
+  /** Last close, ms since the run started. */
+  endMs: number;
+  count: number;
+  byCause: Partial<Record<CloseCause, number>>;
+  byCode: Record<string, number>;
+  /** Sockets open (all workers) just before the first close. */
+  openBefore: number;
+  /** Fewest sockets open from the first close until recovery (or the end of the hold). */
+  lowestOpen: number;
+  /** First close → open count back to openBefore (less 1%), sampled every 100 ms; null if not during the hold, or openBefore was 0. */
+  recoveryMs: number | null;
+}
+
+/** Why a cohort's closes were or were not taken as idle-timeout samples. */
+export interface IdleTimeoutScreening {
+  /** Closes without a close frame, not part of a mass drop, idle > 2 × the interval the socket receives traffic at: the estimator's input. */
+  samples: number;
+  /** The server sent a close frame (it closed on purpose; an idle timeout sends none). */
+  closeFrame: number;
+  /** wsload or its WebSocket library ended the socket (protocol error, ping flood protection). */
+  clientSide: number;
+  /** No close frame, but part of a drop event: in a cohort that receives publishes or pongs, or whose closes did not follow each socket's own idle time. */
+  inDropEvent: number;
+  /** No close frame, but idle for no longer than 2 × the interval at which the socket received publishes or pongs. */
+  receivingTraffic: number;
 }
 
 export interface ReconnectStats {
@@ -104,6 +147,8 @@ export interface ThresholdResult {
   /** The value compared (ms for latencies, a count, or a percent for "%" expressions). */
   actual: number;
   pass: boolean;
+  /** Set (true) when the metric had no samples: the threshold failed for want of evidence. */
+  noData?: boolean;
 }
 
 export interface Report {
@@ -217,6 +262,10 @@ export interface Report {
     /** Cohorts with no connection-lost closes during the hold. */
     survivingCohorts: string[];
     recommendation: string | null;
+    /** Drop events, in time order (absent in reports of older wsload versions). */
+    events?: DropEvent[];
+    /** Per cohort: how its closes were screened for the idle-timeout estimate (absent in older reports). */
+    idleTimeoutScreening?: Record<string, IdleTimeoutScreening>;
   };
   reconnects: ReconnectStats & { byCohort: Record<string, ReconnectStats> };
   client: {
@@ -249,7 +298,8 @@ export interface Report {
    * Encoded HdrHistograms (compressed base64, microseconds) so reports can be merged and
    * re-rendered: fanout, completion, handshake, handshakeTcp, handshakeTls, handshakeUpgrade,
    * publish, scheduleLag, idleAtClose, sentIdleAtClose, ageAtClose, and per cohort
-   * "idleAtClose:<cohort>", "sentIdleAtClose:<cohort>", "ageAtClose:<cohort>".
+   * "idleAtClose:<cohort>", "sentIdleAtClose:<cohort>", "ageAtClose:<cohort>", and
+   * "idleTimeoutSamples:<cohort>" (idle at close of the closes screened in for the estimate).
    */
   histograms: Record<string, string>;
 }

@@ -65,6 +65,9 @@ describe.each(['nginx', 'haproxy'] as const)('a real %s with a 2 s idle timeout 
     expect(Math.abs(estimate!.estimateMs - IDLE_MS)).toBeLessThanOrEqual(IDLE_MS * 0.05);
     expect(estimate!.spreadMs).toBeLessThan(IDLE_MS * 0.05);
     expect(report.disconnects.idleTimeoutNote).toBeNull();
+    // Cut within ~100 ms of each other (they opened that close together), yet each at its own idle
+    // time: screened in as timeouts, not taken for a restart.
+    expect(report.disconnects.idleTimeoutScreening?.silent).toEqual({ samples: SILENT, closeFrame: 0, clientSide: 0, inDropEvent: 0, receivingTraffic: 0 });
 
     // Pinging every 500 ms kept the other half alive through the whole hold.
     const ping = report.disconnects.byCohort['ping-500ms'];

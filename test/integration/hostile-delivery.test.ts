@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { startHostileTarget, type HostileMode, type HostileOptions } from '../helpers/hostile-delivery.js';
 import { startDelayedTarget, startPublishTarget, startSilentTarget } from '../helpers/servers.js';
 import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
-import { runExitCode, verdictLine } from '../../dist/cli/commands/run.js';
+import { runExitCode, verdictLine } from '../../dist/report/verdict.js';
 import type { Report } from '../../dist/report/types.js';
 
 const track = closeAfterEach();

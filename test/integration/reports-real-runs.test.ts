@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { compare } from '../../dist/report/compare.js';
 import { mergeReports } from '../../dist/report/merge.js';
 import { evaluateThresholds } from '../../dist/report/thresholds.js';
-import { runExitCode } from '../../dist/cli/commands/run.js';
+import { runExitCode } from '../../dist/report/verdict.js';
 import { decodeHistogram } from '../../dist/metrics/histogram.js';
 import { startDelayedTarget, startPublishTarget, type TestTarget } from '../helpers/servers.js';
 import { runQuietly, scenarioFrom } from '../helpers/run-helpers.js';

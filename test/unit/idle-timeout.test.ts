@@ -5,7 +5,8 @@ import { createHistogram, recordMs } from '../../src/metrics/histogram.js';
 function cohort(name: string, idleMs: number[], extra: Partial<CohortDrops> = {}): CohortDrops {
   const h = createHistogram();
   for (const ms of idleMs) recordMs(h, ms);
-  return { name, idleAtClose: h, connectionLost: idleMs.length, serverClose: 0, pingIntervalMs: null, heartbeatIntervalMs: null, sockets: 100, ...extra };
+  const screening = { samples: idleMs.length, closeFrame: 0, clientSide: 0, inDropEvent: 0, receivingTraffic: 0 };
+  return { name, samples: h, screening, connectionLost: idleMs.length, serverClose: 0, pingIntervalMs: null, heartbeatIntervalMs: null, sockets: 100, ...extra };
 }
 
 describe('estimateIdleTimeout', () => {
@@ -41,5 +42,17 @@ describe('estimateIdleTimeout', () => {
     expect(v.estimate).toBeNull();
     expect(v.note).toBe('no socket was dropped during the run');
     expect(v.survivingCohorts).toEqual(['default']);
+  });
+
+  it('gives no estimate when every drop was screened out, naming each reason with its count', () => {
+    const screening = { samples: 0, closeFrame: 40, clientSide: 3, inDropEvent: 30, receivingTraffic: 12 };
+    const v = estimateIdleTimeout([cohort('default', [], { screening, connectionLost: 42, serverClose: 40 })]);
+    expect(v.estimate).toBeNull();
+    expect(v.recommendation).toBeNull();
+    expect(v.note).toBe(
+      'cohort default: no close qualifies as an idle timeout: 30 came in drop events that hit sockets at once whatever their idle time ' +
+        '(a restart or mass drop, see disconnects.events), 40 had server close frames, 3 were closed by the client itself ' +
+        '(protocol error or ping flood), 12 were idle no longer than twice the interval at which they receive publishes or pongs',
+    );
   });
 });

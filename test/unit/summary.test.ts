@@ -147,4 +147,28 @@ describe('renderSummary', () => {
     expect(text).toContain('no publishing in this scenario');
     expect(text).not.toContain('Publish (HTTP)');
   });
+
+  it('lists drop events in 100 columns and shows a threshold without samples as "no data"', () => {
+    const r = crowded();
+    const event = (i: number): NonNullable<typeof r.disconnects.events>[number] => ({
+      startMs: 3_723_456 + i * 60_000,
+      startedAt: '2026-01-01T01:02:03.456Z',
+      endMs: 3_723_456 + i * 60_000 + 1_250,
+      count: 12_345,
+      byCause: { 'connection-lost': 10_000, 'server-close': 2_000, 'protocol-error': 345 },
+      byCode: { '1006': 10_000, '1011': 1_000, '4000': 1_000, '1002': 345 },
+      openBefore: 18_000,
+      lowestOpen: 5_655,
+      recoveryMs: i === 0 ? null : 12_500,
+    });
+    r.disconnects.events = Array.from({ length: 12 }, (_, i) => event(i));
+    r.thresholds.push({ metric: 'completion.p99', expression: '< 1s', actual: 0, pass: false, noData: true });
+    const text = renderSummary(r);
+    expect(text.split('\n').filter((l) => [...l].length > 100)).toEqual([]);
+    expect(text).toContain('drop events (closes together in time: a restart, a rollout, a mass drop): 12');
+    expect(text).toContain('… and 2 more in disconnects.events');
+    expect(text).toContain('not back');
+    expect(text).toContain('12.5 s');
+    expect(rowOf(text, 'completion.p99')).toEqual(['completion.p99', '< 1s', 'no data', 'FAIL']);
+  });
 });

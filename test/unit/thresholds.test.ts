@@ -176,11 +176,18 @@ describe('evaluateThresholds', () => {
     expect(metricValue(r, 'connections.firstOpened')).toBe(198);
   });
 
-  it('takes a zero base as 0%', () => {
+  it('fails a threshold whose metric has no samples: an empty latency histogram, a zero base', () => {
     const r = report();
     r.fanout.expected = 0;
     r.fanout.lost = 0;
-    expect(evaluateThresholds(r, { 'fanout.lost': '<= 0%' })).toEqual([{ metric: 'fanout.lost', expression: '<= 0%', actual: 0, pass: true }]);
+    r.fanout.latencyMs = pct(0, { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p999: 0, max: 0 });
+    expect(evaluateThresholds(r, { 'fanout.lost': '<= 0%', 'fanout.p99': '< 250ms', 'fanout.count': '== 0', 'fanout.late': '== 1' })).toEqual([
+      { metric: 'fanout.lost', expression: '<= 0%', actual: 0, pass: false, noData: true },
+      { metric: 'fanout.p99', expression: '< 250ms', actual: 0, pass: false, noData: true },
+      // A sample count and a counter without a base are measured even when 0.
+      { metric: 'fanout.count', expression: '== 0', actual: 0, pass: true },
+      { metric: 'fanout.late', expression: '== 1', actual: 1, pass: true },
+    ]);
   });
 
   it('returns an empty list for no thresholds', () => {

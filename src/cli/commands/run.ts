@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { EXIT } from '../../errors.js';
 import { readMachineLimits } from '../../machine-limits.js';
 import { loadScenario } from '../../scenario/load.js';
 import type { ScenarioOverrides } from '../../scenario/overrides.js';
@@ -9,60 +8,12 @@ import { runScenario } from '../../driver/driver.js';
 import { defaultReportPath, writeReport } from '../../report/write.js';
 import { renderSummary } from '../../render/summary.js';
 import { createProgressPrinter } from '../../render/progress.js';
-import type { Report } from '../../report/types.js';
-import { describeFailure } from '../../metrics/classify.js';
-import { describePublishFailure } from '../../publisher/publish-failure.js';
+import { runExitCode, verdictLine } from '../../report/verdict.js';
 
 interface RunFlags extends ScenarioOverrides {
   out?: string;
   quiet?: boolean;
   json?: boolean;
-}
-
-const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
-
-/** Exit code of a finished run: interrupted by a signal (128 + signal), thresholds, then failures. */
-export function runExitCode(report: Report): number {
-  if (report.interrupted) return SIGNAL_EXIT[report.interruptReason ?? ''] ?? EXIT.failures;
-  if (report.thresholds.some((t) => !t.pass)) return EXIT.thresholds;
-  const failed =
-    report.connections.failed > 0 ||
-    report.fanout.lost > 0 ||
-    report.publish.failed > 0 ||
-    report.publish.behind === true ||
-    report.client.workers.some((w) => w.crashed !== null);
-  return failed ? EXIT.failures : EXIT.ok;
-}
-
-/** One line saying how the run went, naming what failed (printed to stderr after every run). */
-export function verdictLine(report: Report): string {
-  const problems: string[] = [];
-  const c = report.connections;
-  const reasons = Object.entries(c.failures)
-    .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
-    .map(([reason, n]) => `${n} ${describeFailure(reason)}`)
-    .join(', ');
-  if (c.opened === 0 && c.failed > 0) problems.push(`no socket connected to ${report.target.url}: ${reasons}`);
-  else if (c.failed > 0) problems.push(`${c.failed} connection attempt${c.failed === 1 ? '' : 's'} failed: ${reasons}`);
-  if (report.fanout.lost > 0) problems.push(`${report.fanout.lost} of ${report.fanout.expected} deliveries lost`);
-  if (report.publish.failed > 0) {
-    const why = Object.entries(report.publish.failures)
-      .map(([reason, n]) => `${n} × ${describePublishFailure(reason)}`)
-      .join(', ');
-    problems.push(`${report.publish.failed} of ${report.publish.sent} publishes to ${report.target.publishUrl ?? '?'} failed: ${why}`);
-  }
-  if (report.publish.behind === true) {
-    problems.push(`the publish path did not keep the rate: ${report.publish.queued ?? 0} publishes waited for a request slot (up to ${report.publish.maxQueueMs ?? 0} ms), ${report.publish.skipped} never sent`);
-  }
-  for (const w of report.client.workers) {
-    if (w.crashed) problems.push(`worker ${w.worker} crashed (${w.crashed})`);
-  }
-  const failedThresholds = report.thresholds.filter((t) => !t.pass);
-  if (failedThresholds.length > 0) {
-    problems.push(`threshold${failedThresholds.length === 1 ? '' : 's'} failed: ${failedThresholds.map((t) => `${t.metric} ${t.expression} (got ${t.actual})`).join(', ')}`);
-  }
-  const head = report.interrupted ? `interrupted (${report.interruptReason ?? 'aborted'})` : problems.length > 0 ? 'FAILED' : 'ok';
-  return problems.length > 0 ? `${head}: ${problems.join('; ')}` : head;
 }
 
 /** Registers `wsload run SCENARIO`. */

@@ -1,6 +1,8 @@
 /** Plain words for why a publish request failed (not a handshake: these are HTTP requests to the publish API). */
-import { describeFailure } from '../metrics/classify.js';
-import { PUBLISH_ABORTED } from './publisher.js';
+import { describeFailure } from './classify.js';
+
+/** Reason counted for a publish request cut because the run stopped. */
+export const PUBLISH_ABORTED = 'aborted';
 
 /** Describes a publish failure reason as counted in `publish.failures`. */
 export function describePublishFailure(reason: string): string {

@@ -1,0 +1,73 @@
+/**
+ * The driver's side of drop-event detection: feeds the closes workers log to a DropDetector,
+ * samples the process-wide open count every 100 ms during the run, and hands the events and the
+ * idle-timeout screening to the report at the end.
+ */
+import { nowMs } from '../clock.js';
+import type { Scenario } from '../scenario/types.js';
+import type { DropEvent } from '../report/types.js';
+import { IdleScreening, receiveIntervalMs } from '../metrics/close-screening.js';
+import { DropDetector, OPEN_SAMPLE_MS, type DropFindings } from '../metrics/drop-events.js';
+import { openCounts, type PublishRing } from './publish-ring.js';
+import { decodeCloseLog } from './protocol.js';
+
+export interface DropWatchOptions {
+  scenario: Scenario;
+  ring: PublishRing;
+  runStartMs: number;
+  runStartEpochMs: number;
+  tickMs: number;
+  /** Each drop event as soon as it has ended and recovered (or the hold ended). */
+  onEvent?: (event: DropEvent) => void;
+}
+
+export class DropWatch {
+  readonly screening: IdleScreening;
+  private readonly detector: DropDetector;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly opts: DropWatchOptions) {
+    const rate = opts.scenario.publish?.rate ?? null;
+    this.screening = new IdleScreening(opts.scenario.cohorts.map((c) => ({ name: c.name, receiveIntervalMs: receiveIntervalMs(rate, c.pingIntervalMs) })));
+    this.detector = new DropDetector({
+      runStartMs: opts.runStartMs,
+      runStartEpochMs: opts.runStartEpochMs,
+      connections: opts.scenario.connections,
+      screening: this.screening,
+      // A close reaches the main thread with the worker's next tick; a loaded worker ticks late.
+      settleMs: 2 * opts.tickMs + 500,
+      onEvent: opts.onEvent,
+    });
+  }
+
+  /** Starts sampling the open count (stopSampling or finish ends it). */
+  startSampling(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.sample(), OPEN_SAMPLE_MS);
+    this.sample();
+  }
+
+  /** Takes the close log of one worker tick. */
+  onCloseLog(log: readonly number[] | undefined): void {
+    if (log && log.length > 0) this.detector.add(decodeCloseLog(log));
+  }
+
+  /** Stops sampling: from here on wsload closes its own sockets, which is no recovery. */
+  stopSampling(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Every event of the run, once the workers' final ticks are in. */
+  finish(holdEndMs: number): DropFindings {
+    this.stopSampling();
+    const events = this.detector.finish(holdEndMs);
+    return { events, omittedEvents: this.detector.omittedEvents, screening: this.screening };
+  }
+
+  private sample(): void {
+    const now = nowMs();
+    this.detector.sampleOpen(now, openCounts(this.opts.ring).open);
+    this.detector.advance(now);
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The verdict on a finished run: its exit code and the one line saying why. A run is "ok" only
+ * when its data show it: sockets that stayed up, deliveries that arrived, thresholds measured.
+ * Pure: a Report in, a number or a sentence out.
+ */
+import { EXIT } from '../errors.js';
+import { describeFailure } from '../metrics/classify.js';
+import { describePublishFailure } from '../metrics/publish-failure.js';
+import type { Report } from './types.js';
+
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * Closes before the end outnumber half the sockets the run was to hold (a socket dropped twice
+ * counts twice: reconnects do not make a drop harmless). wsload's own closes at the end are not
+ * disconnects; every other close, whoever made it, cost the run a socket.
+ */
+export function mostSocketsDropped(report: Report): boolean {
+  return report.connections.opened > 0 && report.disconnects.total * 2 > report.connections.target;
+}
+
+/** Publishes succeeded and sockets opened, yet not one delivery arrived. */
+export function deliveredNothing(report: Report): boolean {
+  // `sent` counts failed requests too.
+  return succeededPublishes(report) > 0 && report.connections.opened > 0 && report.fanout.delivered === 0;
+}
+
+function succeededPublishes(report: Report): number {
+  return Math.max(0, report.publish.sent - report.publish.failed);
+}
+
+/**
+ * Exit code of a finished run. When several apply, the first wins: interrupted by a signal
+ * (128 + signal), then a failed threshold (3), then failures (1).
+ */
+export function runExitCode(report: Report): number {
+  if (report.interrupted) return SIGNAL_EXIT[report.interruptReason ?? ''] ?? EXIT.failures;
+  if (report.thresholds.some((t) => !t.pass)) return EXIT.thresholds;
+  const failed =
+    report.connections.failed > 0 ||
+    report.fanout.lost > 0 ||
+    report.publish.failed > 0 ||
+    report.publish.behind === true ||
+    report.client.workers.some((w) => w.crashed !== null) ||
+    mostSocketsDropped(report) ||
+    deliveredNothing(report);
+  return failed ? EXIT.failures : EXIT.ok;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** One line saying how the run went, naming what failed (printed to stderr after every run). */
+export function verdictLine(report: Report): string {
+  const problems: string[] = [];
+  const c = report.connections;
+  const reasons = Object.entries(c.failures)
+    .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
+    .map(([reason, n]) => `${n} ${describeFailure(reason)}`)
+    .join(', ');
+  if (c.opened === 0 && c.failed > 0) problems.push(`no socket connected to ${report.target.url}: ${reasons}`);
+  else if (c.failed > 0) problems.push(`${plural(c.failed, 'connection attempt')} failed: ${reasons}`);
+  if (mostSocketsDropped(report)) {
+    const byCause = Object.entries(report.disconnects.byCause)
+      .map(([cause, n]) => `${n} ${cause}`)
+      .join(', ');
+    problems.push(`most sockets dropped: ${plural(report.disconnects.total, 'close')} before the end for ${plural(c.target, 'socket')} (${byCause})`);
+  }
+  if (deliveredNothing(report)) {
+    const ok = succeededPublishes(report);
+    problems.push(`no delivery arrived although ${ok} publish${ok === 1 ? '' : 'es'} succeeded`);
+  }
+  if (report.fanout.lost > 0) problems.push(`${report.fanout.lost} of ${report.fanout.expected} deliveries lost`);
+  if (report.publish.failed > 0) {
+    const why = Object.entries(report.publish.failures)
+      .map(([reason, n]) => `${n} × ${describePublishFailure(reason)}`)
+      .join(', ');
+    problems.push(`${report.publish.failed} of ${report.publish.sent} publishes to ${report.target.publishUrl ?? '?'} failed: ${why}`);
+  }
+  if (report.publish.behind === true) {
+    problems.push(`the publish path did not keep the rate: ${report.publish.queued ?? 0} publishes waited for a request slot (up to ${report.publish.maxQueueMs ?? 0} ms), ${report.publish.skipped} never sent`);
+  }
+  for (const w of report.client.workers) {
+    if (w.crashed) problems.push(`worker ${w.worker} crashed (${w.crashed})`);
+  }
+  const failedThresholds = report.thresholds.filter((t) => !t.pass);
+  if (failedThresholds.length > 0) {
+    const each = failedThresholds.map((t) => `${t.metric} ${t.expression} (${t.noData === true ? 'no data' : `got ${t.actual}`})`);
+    problems.push(`threshold${failedThresholds.length === 1 ? '' : 's'} failed: ${each.join(', ')}`);
+  }
+  const head = report.interrupted ? `interrupted (${report.interruptReason ?? 'aborted'})` : problems.length > 0 ? 'FAILED' : 'ok';
+  return problems.length > 0 ? `${head}: ${problems.join('; ')}` : head;
+}
