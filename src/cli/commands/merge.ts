@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { mergeReports } from '../../report/merge.js';
 import { readReport } from '../../report/read.js';
+import { checkOutputPath } from '../../report/output-path.js';
 import { writeJsonAtomic } from '../../report/write.js';
 import { renderSummary } from '../../render/summary.js';
 
@@ -22,6 +23,7 @@ export function registerMerge(program: Command): void {
     .option('--no-color', 'plain text even on a terminal')
     .action(async (files: string[], flags: MergeFlags) => {
       if (files.length < 2) throw new UsageError(`merge needs two or more reports, got ${files.length}`);
+      checkOutputPath('--out', flags.out, files.map((f) => ({ path: f, role: 'an input report' })));
       const reports = await Promise.all(files.map((f) => readReport(f)));
       const merged = mergeReports(reports);
       writeJsonAtomic(flags.out, merged);

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { readReport, readTimeline } from '../../report/read.js';
+import { readReport, readTimeline, timelinePath } from '../../report/read.js';
+import { checkOutputPath } from '../../report/output-path.js';
 import { renderHgrm } from '../../render/hgrm.js';
 import { renderReportHtml } from '../../render/html.js';
 import { renderSummary } from '../../render/summary.js';
@@ -22,6 +23,13 @@ export function registerReport(program: Command): void {
     .option('--no-color', 'plain text even on a terminal')
     .action(async (file: string, flags: ReportFlags) => {
       const report = await readReport(file);
+      if (flags.html !== undefined) {
+        const timeline = timelinePath(file, report);
+        checkOutputPath('--html', flags.html, [
+          { path: file, role: 'the report read' },
+          ...(timeline ? [{ path: timeline, role: 'its timeline' }] : []),
+        ]);
+      }
       if (flags.hgrm !== undefined) {
         // Render before writing anything so an unknown name fails cleanly.
         const text = renderHgrm(report, flags.hgrm);
