@@ -1,0 +1,25 @@
+/**
+ * Writes a finished run's report and says where on stderr. When the requested place fails at the
+ * end (disk full, directory gone) the report goes to a fallback and the run keeps its own exit
+ * code: the measurements are what the user waited for.
+ */
+import { EXIT } from '../errors.js';
+import type { Report } from '../report/types.js';
+import { writeReportWithFallback } from '../report/write-fallback.js';
+
+/** Writes the report (or its fallback), prints one line about it, and returns the exit code to use. */
+export function writeRunReport(reportFile: string, report: Report, runCode: number, quiet: boolean): number {
+  const outcome = writeReportWithFallback(reportFile, report);
+  if (outcome.failure === null) {
+    if (!quiet) process.stderr.write(`wsload: report written to ${reportFile}\n`);
+    return runCode;
+  }
+  if (outcome.path !== null) {
+    process.stderr.write(`wsload: could not write the report to ${reportFile} (${outcome.failure}); wrote it to ${outcome.path} instead\n`);
+    return runCode;
+  }
+  const tried = outcome.fallbackFailures.join('; ');
+  process.stderr.write(`wsload: could not write the report to ${reportFile} (${outcome.failure}) nor anywhere else (${tried})\n`);
+  // A run whose report is lost cannot pass, whatever it measured.
+  return runCode === EXIT.ok ? EXIT.failures : runCode;
+}
