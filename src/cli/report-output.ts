@@ -1,15 +1,13 @@
 /**
- * Writes a finished run's report and says where on stderr. When the requested place fails at the
+ * Says where a finished run's report went, on stderr. When the requested place fails at the
  * end (disk full, directory gone) the report goes to a fallback and the run keeps its own exit
  * code: the measurements are what the user waited for.
  */
 import { EXIT } from '../errors.js';
-import type { Report } from '../report/types.js';
-import { writeReportWithFallback } from '../report/write-fallback.js';
+import type { ReportWriteOutcome } from '../report/write-fallback.js';
 
-/** Writes the report (or its fallback), prints one line about it, and returns the exit code to use. */
-export function writeRunReport(reportFile: string, report: Report, runCode: number, quiet: boolean): number {
-  const outcome = writeReportWithFallback(reportFile, report);
+/** Prints one line saying where the report went (`outcome` of writeReportWithFallback) and returns the exit code to use. */
+export function announceReport(reportFile: string, outcome: ReportWriteOutcome, runCode: number, quiet: boolean): number {
   if (outcome.failure === null) {
     if (!quiet) process.stderr.write(`wsload: report written to ${reportFile}\n`);
     return runCode;

@@ -86,6 +86,25 @@ describe('wsload run when the report cannot be written at the end', () => {
     expect((await readReport(written)).connections.opened).toBe(20);
     expect(strayTmp(tmp)).toEqual([]);
   });
+
+  it('no place takes the report: summary and verdict still printed, one line naming every place tried, exit 1', async () => {
+    const work = join(dir, 'nowhere');
+    const outDir = join(dir, 'nowhere-out');
+    mkdirSync(work, { recursive: true });
+    mkdirSync(outDir, { recursive: true });
+    // /proc takes no new files, not even from root.
+    const run = startWsload(['run', scenarioFile('nowhere'), '--out', join(outDir, 'r.json')], { cwd: work, env: { TMPDIR: '/proc' }, timeoutMs: 30_000 });
+    await sleep(1500);
+    rmSync(outDir, { recursive: true, force: true });
+    writeFileSync(outDir, 'x');
+    rmSync(work, { recursive: true, force: true });
+    const r = await run.exited;
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toContain('Connections');
+    expect(r.stderr).toMatch(/^wsload: ok$/m);
+    expect(r.stderr).toMatch(/^wsload: could not write the report to .*nowhere-out\/r\.json \(.+\) nor anywhere else \(.*nowhere: no such directory; \/proc\/r\.json: .+\)$/m);
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+  });
 });
 
 /** A 64 KiB tmpfs, or the reason it cannot be mounted here. */

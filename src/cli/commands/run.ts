@@ -9,7 +9,8 @@ import { runScenario } from '../../driver/driver.js';
 import { defaultReportPath, sidecarPaths } from '../../report/write.js';
 import { checkReportOutputs } from '../../report/output-path.js';
 import { claimInterrupts } from '../interrupts.js';
-import { writeRunReport } from '../report-output.js';
+import { announceReport } from '../report-output.js';
+import { writeReportWithFallback } from '../../report/write-fallback.js';
 import { renderSummary } from '../../render/summary.js';
 import { createProgressPrinter } from '../../render/progress.js';
 import type { Report } from '../../report/types.js';
@@ -101,10 +102,11 @@ export function registerRun(program: Command): void {
         },
       });
       progress.done();
+      // Saved first, before anything that could still fail; never throws for I/O.
+      const saved = writeReportWithFallback(reportFile, report);
       if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else if (!quiet) process.stdout.write(`${renderSummary(report, { color: process.stdout.isTTY === true })}\n`);
-      // Written after the summary, so a report that cannot be written anywhere still leaves its numbers on screen.
-      const code = writeRunReport(reportFile, report, runExitCode(report), quiet);
+      const code = announceReport(reportFile, saved, runExitCode(report), quiet);
       process.stderr.write(`wsload: ${verdictLine(report)}\n`);
       process.exitCode = code;
     });
