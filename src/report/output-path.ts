@@ -7,6 +7,7 @@
 import { closeSync, openSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
+import { writeTextAtomic } from './write.js';
 
 /** An input of the command that an output must never overwrite, with what to call it. */
 export interface NamedInput {
@@ -121,4 +122,13 @@ export function checkReportOutputs(flag: string, reportFile: string, scenarioFil
     ],
     [{ path: scenarioFile, role: 'the scenario file' }],
   );
+}
+
+/** Writes an output file atomically; a failure (disk full since the check) is one line naming the flag. */
+export function writeOutputFile(flag: string, path: string, text: string): void {
+  try {
+    writeTextAtomic(path, text);
+  } catch (err) {
+    throw new UsageError(`${flag} ${path}: could not write it (${err instanceof Error ? err.message : String(err)})`);
+  }
 }

@@ -17,10 +17,15 @@ export function sidecarPaths(reportFile: string): { timeline: string; hlog: stri
 
 /** Writes JSON to a temp file in the same directory and renames it into place; a failed write leaves no temp file. */
 export function writeJsonAtomic(file: string, value: unknown): void {
+  writeTextAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Writes text to a temp file in the same directory and renames it into place; a failed write leaves no temp file. */
+export function writeTextAtomic(file: string, text: string): void {
   mkdirSync(dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
+    writeFileSync(tmp, text);
     renameSync(tmp, file);
   } catch (err) {
     // A half-written temp file on a full disk is worse than none: it holds the space and misleads.

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, startWsload } from '../helpers/cli.js';
+import { ROOT, assertBuilt, startWsload, wsload } from '../helpers/cli.js';
 import { readReport } from '../../src/report/read.js';
 
 let dir: string;
@@ -151,5 +151,23 @@ describe('wsload run on a disk that fills', () => {
     expect(report.files.writeErrors ?? 0).toBeGreaterThan(0);
     expect(report.warnings.some((w) => /ENOSPC/.test(w))).toBe(true);
     expect(strayTmp(mnt)).toEqual([]);
+  });
+});
+
+describe('report --html on a disk that is full', () => {
+  it.skipIf(mountProblem !== null)('fails with one line naming the flag, exit 2, and no .tmp left', async () => {
+    const report = join(ROOT, 'test/fixtures/reports/before.json');
+    try {
+      writeFileSync(join(mnt, 'filler-html'), Buffer.alloc(256 * 1024));
+    } catch {
+      // ENOSPC once full: exactly what is wanted.
+    }
+    const r = await wsload(['report', report, '--html', join(mnt, 'r.html')]);
+    expect(r.code, r.stderr).toBe(2);
+    const lines = r.stderr.split('\n').filter((l) => l !== '');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^wsload: --html .*r\.html: could not write it \(ENOSPC/);
+    expect(strayTmp(mnt)).toEqual([]);
+    expect(existsSync(join(mnt, 'r.html'))).toBe(false);
   });
 });

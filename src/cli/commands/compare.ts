@@ -1,9 +1,8 @@
-import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { EXIT } from '../../errors.js';
 import { compare } from '../../report/compare.js';
 import { readReport } from '../../report/read.js';
-import { checkOutputPath } from '../../report/output-path.js';
+import { checkOutputPath, writeOutputFile } from '../../report/output-path.js';
 import { renderCompareTable } from '../../render/compare-table.js';
 import { renderCompareHtml } from '../../render/html.js';
 
@@ -35,7 +34,7 @@ export function registerCompare(program: Command): void {
       const [before, after] = await Promise.all([readReport(beforeFile), readReport(afterFile)]);
       const comparison = compare(before, after);
       if (flags.html !== undefined) {
-        await writeFile(flags.html, renderCompareHtml(before, after, comparison));
+        writeOutputFile('--html', flags.html, renderCompareHtml(before, after, comparison));
         process.stderr.write(`wrote ${flags.html}\n`);
       }
       if (flags.json) {

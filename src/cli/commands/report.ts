@@ -1,7 +1,6 @@
-import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { readReport, readTimeline, timelinePath } from '../../report/read.js';
-import { checkOutputPath } from '../../report/output-path.js';
+import { checkOutputPath, writeOutputFile } from '../../report/output-path.js';
 import { renderHgrm } from '../../render/hgrm.js';
 import { renderReportHtml } from '../../render/html.js';
 import { renderSummary } from '../../render/summary.js';
@@ -45,6 +44,6 @@ export function registerReport(program: Command): void {
 
 async function writeHtml(reportFile: string, htmlFile: string, report: Awaited<ReturnType<typeof readReport>>): Promise<void> {
   const timeline = await readTimeline(reportFile, report);
-  await writeFile(htmlFile, renderReportHtml(report, { timeline }));
+  writeOutputFile('--html', htmlFile, renderReportHtml(report, { timeline }));
   process.stderr.write(`wrote ${htmlFile}${timeline ? '' : ' (no timeline beside the report)'}\n`);
 }
