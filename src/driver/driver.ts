@@ -129,7 +129,8 @@ async function run(scenario: Scenario, options: RunOptions, started: Started): P
   }
   const publishUrl = scenario.publish ? (scenario.publish.url ?? defaultPublishTemplate(url)) : null;
   const plans = planWorkers(scenario);
-  options.onPlan?.(describePlan(scenario, publishUrl, plans.length));
+  // Interrupted before the target listened: there is no plan to tell.
+  if (url !== NOT_STARTED_URL) options.onPlan?.(describePlan(scenario, publishUrl, plans.length));
 
   const ring = createRing(scenario.publish ? ringSizeFor(scenario.publish.rate, scenario.publish.deadlineMs) : 1024);
   const aggregate = new RunAggregate(
