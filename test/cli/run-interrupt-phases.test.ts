@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, startWsload, type RunningCli } from '../helpers/cli.js';
-import { startSkippingTarget } from '../helpers/servers.js';
+import { startPublishTarget, startSkippingTarget } from '../helpers/servers.js';
 import { closeAfterEach } from '../helpers/run-helpers.js';
 import type { Report } from '../../src/report/types.js';
 
@@ -102,6 +102,27 @@ describe('wsload run interrupted early', () => {
     expect(r.at - sentAt).toBeLessThan(5000);
     expect((JSON.parse(readFileSync(report, 'utf8')) as Report).interrupted).toBe(true);
     expect(alive(target!)).toBe(false);
+  });
+});
+
+describe('wsload run interrupted mid-ramp', () => {
+  it('SIGINT during a slow ramp stops at once and dials no socket after it', async () => {
+    const target = track(await startPublishTarget());
+    // 40 sockets at 5/s: an 8 s ramp.
+    const { run, report } = start('ramp', { target: { url: target.wsUrl }, connections: 40, connectRate: 5, duration: '10s' }, false);
+    expect(await run.waitForStderr(/wsload: 40 sockets/, 10_000), run.stderr()).toBe(true);
+    await sleep(2000);
+    const sentAt = Date.now();
+    run.kill('SIGINT');
+    const r = await run.exited;
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.at - sentAt).toBeLessThan(5000);
+    const written = JSON.parse(readFileSync(report, 'utf8')) as Report;
+    expect(written.interrupted).toBe(true);
+    expect(written.connections.opened).toBeGreaterThan(0);
+    expect(written.connections.opened).toBeLessThan(40);
+    // The sockets not yet due were not dialed on the way out.
+    expect(target.accepted()).toBe(written.connections.opened);
   });
 });
 
