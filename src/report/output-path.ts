@@ -7,7 +7,8 @@
 import { closeSync, openSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { writeTextAtomic } from './write.js';
+import type { TlsOptions } from '../scenario/types.js';
+import { sidecarPaths, writeTextAtomic } from './write.js';
 
 /** An input of the command that an output must never overwrite, with what to call it. */
 export interface NamedInput {
@@ -111,8 +112,16 @@ function errorCode(err: unknown): string {
   return e.code ?? (err instanceof Error ? err.message : String(err));
 }
 
-/** Checks a run's report path and the .ndjson/.hlog written beside it; the scenario file is never overwritten. */
-export function checkReportOutputs(flag: string, reportFile: string, scenarioFile: string, sidecars: { timeline: string; hlog: string }): void {
+/**
+ * Checks a run's report path and the .ndjson/.hlog written beside it; none may be a directory or
+ * one of the run's inputs (the scenario file, its TLS files).
+ */
+export function checkRunOutputs(flag: string, reportFile: string, scenarioFile: string, tls: Pick<TlsOptions, 'ca' | 'cert' | 'key'>): void {
+  const sidecars = sidecarPaths(reportFile);
+  const inputs: NamedInput[] = [{ path: scenarioFile, role: 'the scenario file' }];
+  if (tls.ca) inputs.push({ path: tls.ca, role: 'the scenario\'s tls.ca' });
+  if (tls.cert) inputs.push({ path: tls.cert, role: 'the scenario\'s tls.cert' });
+  if (tls.key) inputs.push({ path: tls.key, role: 'the scenario\'s tls.key' });
   checkOutputPaths(
     flag,
     [
@@ -120,7 +129,7 @@ export function checkReportOutputs(flag: string, reportFile: string, scenarioFil
       { path: sidecars.timeline, role: 'timeline' },
       { path: sidecars.hlog, role: 'histogram log' },
     ],
-    [{ path: scenarioFile, role: 'the scenario file' }],
+    inputs,
   );
 }
 

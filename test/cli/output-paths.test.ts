@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, assertBuilt, wsload } from '../helpers/cli.js';
+import { makeCertificates } from '../helpers/certs.js';
 
 let dir: string;
 let scenario: string;
@@ -53,6 +54,20 @@ describe('wsload run --out checked before the run', () => {
     expect(oneLine(r.stderr)).toMatch(expected);
     expect(Date.now() - startedAt).toBeLessThan(10_000);
     expect(readFileSync(scenario, 'utf8')).toContain('"paths"');
+  });
+
+  it('refuses the scenario\'s tls.key: a run never overwrites one of its inputs', async () => {
+    const certs = await makeCertificates(join(dir, 'certs'), { name: 'localhost' });
+    const tlsScenario = join(dir, 'tls.scenario.json');
+    writeFileSync(
+      tlsScenario,
+      JSON.stringify({ name: 'tls', target: { url: 'wss://localhost:9/ws' }, connections: 1, duration: '1s', tls: { ca: certs.caCert, cert: certs.clientCert, key: certs.clientKey } }),
+    );
+    const key = readFileSync(certs.clientKey, 'utf8');
+    const r = await wsload(['run', tlsScenario, '--out', certs.clientKey, '--quiet'], { cwd: dir, timeoutMs: 20_000 });
+    expect(r.code, r.stderr).toBe(2);
+    expect(oneLine(r.stderr)).toMatch(/^wsload: --out .*: is the scenario's tls\.key; refusing to overwrite it$/);
+    expect(readFileSync(certs.clientKey, 'utf8')).toBe(key);
   });
 
   it('leaves no probe file behind', () => {

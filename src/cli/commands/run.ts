@@ -6,8 +6,8 @@ import { loadScenario } from '../../scenario/load.js';
 import type { ScenarioOverrides } from '../../scenario/overrides.js';
 import { addOverrideOptions, overridesFromFlags } from '../override-options.js';
 import { runScenario } from '../../driver/driver.js';
-import { defaultReportPath, sidecarPaths } from '../../report/write.js';
-import { checkReportOutputs } from '../../report/output-path.js';
+import { defaultReportPath } from '../../report/write.js';
+import { checkRunOutputs } from '../../report/output-path.js';
 import { claimInterrupts } from '../interrupts.js';
 import { announceReport } from '../report-output.js';
 import { writeReportWithFallback } from '../../report/write-fallback.js';
@@ -86,7 +86,7 @@ export function registerRun(program: Command): void {
       const scenario = await loadScenario(file, { overrides, cpus: availableParallelism(), limits: readMachineLimits() });
       const reportFile = flags.out ?? defaultReportPath(scenario.name, new Date());
       // Before anything starts: a run must not end in a file it cannot write, or in its own scenario.
-      checkReportOutputs(flags.out !== undefined ? '--out' : '--out (default)', reportFile, file, sidecarPaths(reportFile));
+      checkRunOutputs(flags.out !== undefined ? '--out' : '--out (default)', reportFile, file, scenario.tls);
       const progress = createProgressPrinter(process.stderr, quiet);
 
       const { report } = await runScenario(scenario, {
