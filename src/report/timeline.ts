@@ -79,6 +79,11 @@ class WholeLineFile {
 
   close(): void {
     try {
+      if (this.dirty) ftruncateSync(this.fd, this.goodBytes);
+    } catch {
+      // Left as it is: a reader skips a last line without its newline.
+    }
+    try {
       closeSync(this.fd);
     } catch {
       // Nothing more can be done for this file; its whole lines are already with the kernel.

@@ -4,7 +4,7 @@
  * removed, a full tmpfs).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -149,6 +149,12 @@ describe('wsload run on a disk that fills', () => {
     expect(written).toBe(join(work, 'r.json'));
     const report = await readReport(written);
     expect(report.files.writeErrors ?? 0).toBeGreaterThan(0);
+    // The soak files on the full disk hold whole lines only.
+    const timeline = readFileSync(join(mnt, 'r.ndjson'), 'utf8');
+    expect(timeline === '' || timeline.endsWith('\n')).toBe(true);
+    for (const line of timeline.split('\n').filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
+    const hlog = readFileSync(join(mnt, 'r.hlog'), 'utf8');
+    expect(hlog === '' || hlog.endsWith('\n')).toBe(true);
     expect(report.warnings.some((w) => /ENOSPC/.test(w))).toBe(true);
     expect(strayTmp(mnt)).toEqual([]);
   });
