@@ -131,8 +131,10 @@ describe('wsload run interrupted late', () => {
     // Every delivery is left out, so the drain would wait the whole deadline for them.
     const target = track(await startSkippingTarget(() => true));
     const { run, report } = start('drain', { target: { url: target.wsUrl }, duration: '1s', publish: { rate: 10, deadline: '20s' } });
-    // Startup, ~1 s hold, then well into the drain.
-    await sleep(4000);
+    // The hold starts with the first publish and lasts 1 s; the drain then waits up to 20 s.
+    for (let i = 0; i < 300 && target.publishes() === 0; i++) await sleep(50);
+    expect(target.publishes(), run.stderr()).toBeGreaterThan(0);
+    await sleep(2500);
     const sentAt = Date.now();
     run.kill('SIGINT');
     const r = await run.exited;
@@ -141,6 +143,8 @@ describe('wsload run interrupted late', () => {
     const written = JSON.parse(readFileSync(report, 'utf8')) as Report;
     expect(written.interrupted).toBe(true);
     expect(written.fanout.published).toBeGreaterThan(0);
+    // The whole hold ran: the signal came during the drain.
+    expect(written.phases.holdMs).toBeGreaterThanOrEqual(950);
   });
 
   it.each([

@@ -25,9 +25,34 @@ function scenarioFile(name: string, extra: Record<string, unknown> = {}): string
   const file = join(dir, `${name}.scenario.json`);
   writeFileSync(
     file,
-    JSON.stringify({ name, target: 'embedded', connections: 20, connectRate: 500, duration: '3s', workers: 1, publish: { rate: 10, deadline: '1s' }, ...extra }),
+    JSON.stringify({
+      name,
+      target: 'embedded',
+      connections: 20,
+      connectRate: 500,
+      duration: '3s',
+      workers: 1,
+      publish: { rate: 10, deadline: '1s' },
+      report: { interval: '200ms' },
+      ...extra,
+    }),
   );
   return file;
+}
+
+/** Waits until the run is in its hold: its timeline has a line with every socket open. */
+async function untilHolding(timeline: string, sockets: number, limitMs = 15_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (Date.now() < deadline) {
+    try {
+      const lines = readFileSync(timeline, 'utf8').split('\n').filter(Boolean);
+      if (lines.some((l) => (JSON.parse(l) as { open: number }).open === sockets)) return;
+    } catch {
+      // not there yet
+    }
+    await sleep(50);
+  }
+  throw new Error(`${timeline}: no line with ${sockets} open sockets within ${limitMs} ms`);
 }
 
 /** Every file under root whose name ends in .tmp. */
@@ -49,8 +74,7 @@ describe('wsload run when the report cannot be written at the end', () => {
     const outDir = join(work, 'out');
     mkdirSync(outDir, { recursive: true });
     const run = startWsload(['run', scenarioFile('replaced'), '--out', join(outDir, 'r.json')], { cwd: work, timeoutMs: 30_000 });
-    expect(await run.waitForStderr(/wsload: .*sockets/, 10_000), run.stderr()).toBe(true);
-    await sleep(500);
+    await untilHolding(join(outDir, 'r.ndjson'), 20);
     rmSync(outDir, { recursive: true, force: true });
     writeFileSync(outDir, 'not a directory any more');
     const r = await run.exited;
@@ -74,7 +98,7 @@ describe('wsload run when the report cannot be written at the end', () => {
     mkdirSync(outDir, { recursive: true });
     mkdirSync(tmp, { recursive: true });
     const run = startWsload(['run', scenarioFile('gone'), '--out', join(outDir, 'r.json'), '--quiet'], { cwd: work, env: { TMPDIR: tmp }, timeoutMs: 30_000 });
-    await sleep(1500);
+    await untilHolding(join(outDir, 'r.ndjson'), 20);
     rmSync(outDir, { recursive: true, force: true });
     writeFileSync(outDir, 'x');
     rmSync(work, { recursive: true, force: true });
@@ -94,7 +118,7 @@ describe('wsload run when the report cannot be written at the end', () => {
     mkdirSync(outDir, { recursive: true });
     // /proc takes no new files, not even from root.
     const run = startWsload(['run', scenarioFile('nowhere'), '--out', join(outDir, 'r.json')], { cwd: work, env: { TMPDIR: '/proc' }, timeoutMs: 30_000 });
-    await sleep(1500);
+    await untilHolding(join(outDir, 'r.ndjson'), 20);
     rmSync(outDir, { recursive: true, force: true });
     writeFileSync(outDir, 'x');
     rmSync(work, { recursive: true, force: true });
@@ -130,8 +154,8 @@ describe('wsload run on a disk that fills', () => {
   it.skipIf(mountProblem !== null)('interval writes degrade to one warning, counted; the report goes to the fallback; exit code of the run', async () => {
     const work = join(dir, 'full');
     mkdirSync(work, { recursive: true });
-    const run = startWsload(['run', scenarioFile('full', { report: { interval: '200ms' } }), '--out', join(mnt, 'r.json'), '--quiet'], { cwd: work, timeoutMs: 30_000 });
-    await sleep(1500);
+    const run = startWsload(['run', scenarioFile('full'), '--out', join(mnt, 'r.json'), '--quiet'], { cwd: work, timeoutMs: 30_000 });
+    await untilHolding(join(mnt, 'r.ndjson'), 20);
     // Fill what is left of the disk.
     try {
       writeFileSync(join(mnt, 'filler'), Buffer.alloc(256 * 1024));
