@@ -94,6 +94,7 @@ class WholeLineFile {
 /** Called once, on the first write that fails, with the file and the error message. */
 export type TimelineWriteErrorHandler = (file: string, message: string) => void;
 
+/** Writes the soak files as a run goes on; a write that fails is counted and reported once, never thrown. */
 export class TimelineWriter {
   private readonly ndjson: WholeLineFile;
   private readonly hlogOut: WholeLineFile;
@@ -119,7 +120,7 @@ export class TimelineWriter {
     this.hlog = createHlogWriter((text) => {
       this.hlogPending += text;
     }, startEpochMs);
-    this.flushHlog();
+    if (!this.flushHlog()) this.writeErrors++;
   }
 
   /** Appends one interval: its timeline line and its fan-out histogram (seconds since start). Never throws. */
