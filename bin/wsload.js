@@ -6,7 +6,10 @@ const hold = (signal) => held.push(signal);
 process.on('SIGINT', hold);
 process.on('SIGTERM', hold);
 import('../dist/cli/main.js').then((m) => {
+  // main() takes the signals over before its first await; only then is the hold let go, so a
+  // signal still queued for delivery always finds a listener (with none, Node drops it).
+  const done = m.main(process.argv, held);
   process.off('SIGINT', hold);
   process.off('SIGTERM', hold);
-  return m.main(process.argv, held);
+  return done;
 });
