@@ -11,6 +11,10 @@ import { registerServe } from './commands/serve.js';
 import { registerReport } from './commands/report.js';
 import { registerCompare } from './commands/compare.js';
 import { registerMerge } from './commands/merge.js';
+import { installInterrupts, releaseInterrupts } from './interrupts.js';
+
+/** Once the command is done, how long anything left running may keep the process alive. */
+const EXIT_GRACE_MS = 3_000;
 
 /** Builds the commander program; exported so tests can inspect flags without spawning. */
 export function buildProgram(): Command {
@@ -24,17 +28,30 @@ export function buildProgram(): Command {
     register(program);
   }
   for (const cmd of program.commands) cmd.exitOverride();
+  // Only run stops gracefully on a signal; every other command gets Node's defaults back.
+  program.hook('preAction', (_program, action) => {
+    if (action.name() !== 'run') releaseInterrupts();
+  });
   return program;
 }
 
-/** Runs the CLI; sets process.exitCode (never calls process.exit while work may be pending). */
-export async function main(argv: string[]): Promise<void> {
+/**
+ * Runs the CLI; sets process.exitCode (never calls process.exit while work may be pending).
+ * `heldSignals`: SIGINT/SIGTERM that arrived while bin/wsload.js loaded this module.
+ */
+export async function main(argv: string[], heldSignals: readonly NodeJS.Signals[] = []): Promise<void> {
+  installInterrupts(heldSignals);
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
   } catch (err) {
     process.exitCode = exitCodeFor(err);
+  } finally {
+    releaseInterrupts();
   }
+  // The command's work is done and its output written: whatever still holds the event loop
+  // (a publish request whose body never ends) must not keep wsload from exiting.
+  setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
 }
 
 function exitCodeFor(err: unknown): number {

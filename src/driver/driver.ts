@@ -55,6 +55,8 @@ export interface RunOptions {
   onWorkersStarted?: (workers: readonly Worker[]) => void;
   /** Called with each drop event (closes together in time) once it has ended and recovered, or at the end of the hold. */
   onDropEvent?: (event: DropEvent) => void;
+  /** Called at once with a problem that does not stop the run (a soak file that cannot be written). */
+  onWarning?: (message: string) => void;
 }
 
 export interface RunResult {
@@ -63,20 +65,70 @@ export interface RunResult {
 
 const WORKER_ENTRY = new URL('./worker.js', import.meta.url);
 const WORKER_YOUNG_GENERATION_MB = 16;
+/** Beyond publish.timeout, how long stopping the publisher may take before the run goes on without it. */
+const PUBLISHER_STOP_SLACK_MS = 2_000;
+/** Once interrupted, how long publishes in flight (normally answered in ms) still get. */
+const INTERRUPTED_PUBLISHER_GRACE_MS = 1_000;
+/** Beyond the drain deadline, how long workers get to close their sockets (they give 2 s) and report. */
+const WORKER_FINISH_SLACK_MS = 10_000;
+/** The report's target URL when an interrupt came before the embedded target listened. */
+const NOT_STARTED_URL = 'ws://127.0.0.1/ws (embedded target not started: interrupted)';
+
+/** What a run has started and must stop on every way out, or the process would never exit. */
+interface Started {
+  embedded: Promise<EmbeddedTarget> | null;
+  timeline: TimelineWriter | null;
+  workers: Worker[];
+  publisher: Publisher | null;
+  timers: NodeJS.Timeout[];
+  /** Resolves when the run is aborted; never, otherwise. */
+  aborted: Promise<void>;
+}
 
 /** Runs a scenario to its end (or until aborted) and returns the report. */
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<RunResult> {
+  let resolveAborted: () => void = () => {};
+  const aborted = new Promise<void>((resolve) => (resolveAborted = resolve));
+  // Listened for before anything starts: an abort while the target starts must not be lost.
+  const signal = options.signal;
+  if (signal?.aborted) resolveAborted();
+  else signal?.addEventListener('abort', resolveAborted, { once: true });
+  const started: Started = { embedded: null, timeline: null, workers: [], publisher: null, timers: [], aborted };
+  try {
+    return await run(scenario, options, started);
+  } finally {
+    signal?.removeEventListener('abort', resolveAborted);
+    await stopAll(started);
+  }
+}
+
+/** Stops whatever the run started, whichever way it ended (return, exception, interrupt). */
+async function stopAll(started: Started): Promise<void> {
+  for (const t of started.timers) clearInterval(t);
+  started.timeline?.close();
+  for (const w of started.workers) void w.terminate();
+  // Scheduling ends at once; requests in flight end within publish.timeout.
+  if (started.publisher) void started.publisher.stop().catch(() => {});
+  // A target still starting when an interrupt came is stopped once it is up.
+  if (started.embedded) await started.embedded.then((t) => t.stop(), () => {});
+}
+
+async function run(scenario: Scenario, options: RunOptions, started: Started): Promise<RunResult> {
   const startedAt = new Date();
   const startMs = nowMs();
   // Workers report at least once per report interval, or a timeline line would repeat stale
   // counts; below 100 ms the cost of encoding histograms outweighs fresher lines.
   const tickMs = Math.min(options.tickMs ?? 1000, Math.max(100, scenario.report.intervalMs));
   const warnings: string[] = [];
+  let interruptReason: string | null = options.signal?.aborted ? describeAbort(options.signal.reason) : null;
   let embedded: EmbeddedTarget | null = null;
   let url: string;
   if (scenario.target.kind === 'embedded') {
-    embedded = await startEmbeddedTarget({ host: '127.0.0.1' });
-    url = embedded.wsUrl;
+    if (interruptReason === null) {
+      started.embedded = startEmbeddedTarget({ host: '127.0.0.1' });
+      embedded = await Promise.race([started.embedded, started.aborted.then(() => null)]);
+    }
+    url = embedded?.wsUrl ?? NOT_STARTED_URL;
   } else {
     url = scenario.target.url;
   }
@@ -84,7 +136,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   // Tells this run's pushes from those of any other run against the same target.
   const runTag = newRunTag();
   const plans = planWorkers(scenario);
-  options.onPlan?.(describePlan(scenario, publishUrl, plans.length, publishUrl ? runTagOf(publishUrl, runTag) : null));
+  // Interrupted before the target listened: there is no plan to tell.
+  if (url !== NOT_STARTED_URL) options.onPlan?.(describePlan(scenario, publishUrl, plans.length, publishUrl ? runTagOf(publishUrl, runTag) : null));
 
   // A publish is evaluated after its deadline and once its request has been answered (at most publish.timeout).
   const ring = createRing(scenario.publish ? ringSizeFor(scenario.publish.rate, scenario.publish.deadlineMs + scenario.publish.timeoutMs) : 1024);
@@ -94,8 +147,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     ring,
     scenario.publish?.deadlineMs,
   );
-  const files = options.reportFile ? sidecarPaths(options.reportFile) : null;
-  const timeline = files ? new TimelineWriter(files.timeline, files.hlog, Date.now()) : null;
+  let files = options.reportFile ? sidecarPaths(options.reportFile) : null;
+  const timeline = files ? openTimeline(files, options, warnings) : null;
+  if (timeline === null) files = null;
+  started.timeline = timeline;
   const reportIntervalMs = scenario.report.intervalMs;
   // Loss is booked at the publish's scheduled time, known a deadline and a worker tick later.
   const lossSettleMs = scenario.publish ? scenario.publish.deadlineMs + tickMs + 250 : 0;
@@ -106,7 +161,6 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   let holdStartMs = 0;
   let holdEndMs = 0;
   let peakRssMb = process.memoryUsage().rss / 1048576;
-  let interruptReason: string | null = null;
   // The main thread runs the publisher's schedule: its own lag delays publishes.
   const mainLag = new LoopLagMonitor();
 
@@ -131,6 +185,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     // 8 MB saved 10 MB more but made a 10k-socket ramp 70% slower (scavenges per handshake).
     return new Worker(WORKER_ENTRY, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
   });
+  started.workers = workers;
 
   let wake: (() => void) | null = null;
   const poke = (): void => {
@@ -183,7 +238,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     publisher?.abortInFlight();
     poke();
   };
-  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
   const interrupted = (): boolean => interruptReason !== null;
 
   // Progress once a tick; timeline lines once every column of their interval is final.
@@ -238,6 +294,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     boundaryTimer = setTimeout(boundary, Math.max(0, booker.endOf(nextBoundary) - nowMs()));
   };
   boundary();
+  started.timers.push(sampler);
 
   // Samples the open count from here on, so a drop in the ramp has an open count before it.
   dropWatch.startSampling();
@@ -246,7 +303,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     // Workers load their modules first; the ramp clock starts when every one of them can dial.
     await waitFor(() => workers.every((_, id) => ready.has(id) || aggregate.workers[id].crashed !== null) || interrupted(), nowMs() + 30_000);
     rampStartMs = nowMs();
-    for (const w of workers) w.postMessage({ type: 'start', rampStartMs } satisfies DriverMessage);
+    if (!interrupted()) for (const w of workers) w.postMessage({ type: 'start', rampStartMs } satisfies DriverMessage);
     // Ramp: until every socket's first attempt settled. Bounded by the schedule plus handshake timeouts.
     const rampLimit = nowMs() + rampMs(scenario) + scenario.handshakeTimeoutMs * (1 + scenario.connections / scenario.maxPendingHandshakes) + 5000;
     await waitFor(() => aggregate.allRamped || interrupted(), rampLimit);
@@ -264,6 +321,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       mainLag.restart();
       if (scenario.publish && publishUrl) {
         publisher = new Publisher(scenario, publishUrl, ring, runTag);
+        started.publisher = publisher;
         publisher.start(holdStartMs);
       }
       await waitFor(interrupted, holdStartMs + scenario.durationMs);
@@ -277,13 +335,26 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const openAtEnd = Math.max(0, openCounts(ring).open - lostWithCrashed);
 
     phase = 'drain';
-    if (publisher) await publisher.stop({ abort: interrupted() });
+    if (publisher) {
+      // Requests in flight end within their timeout; a publisher that does not stop by then (a
+      // body dripping forever) must not hold the run, and an interrupt cuts the wait short.
+      const cut = started.aborted.then(() => delay(INTERRUPTED_PUBLISHER_GRACE_MS));
+      const stopped = await settledWithin(publisher.stop({ abort: interrupted() }), (scenario.publish?.timeoutMs ?? 0) + PUBLISHER_STOP_SLACK_MS, cut);
+      if (!stopped) warnings.push('the publisher still had requests in flight when the run ended; they are not counted');
+    }
     const deadline = scenario.publish?.deadlineMs ?? 0;
-    const msg: DriverMessage = interrupted()
+    const stopSent = interrupted();
+    const msg: DriverMessage = stopSent
       ? { type: 'stop' }
       : { type: 'drain', lastSeq: publisher?.lastSeq ?? 0, deadlineAtMs: nowMs() + deadline };
     for (const w of workers) w.postMessage(msg);
-    await waitFor(() => aggregate.allFinal, nowMs() + deadline + 10_000);
+    const drainLimit = nowMs() + deadline + WORKER_FINISH_SLACK_MS;
+    await waitFor(() => aggregate.allFinal || (interrupted() && !stopSent), drainLimit);
+    if (!aggregate.allFinal && !stopSent && interrupted()) {
+      // Interrupted during the drain: count what is complete and close now, not at the deadline.
+      for (const w of workers) w.postMessage({ type: 'stop' } satisfies DriverMessage);
+      await waitFor(() => aggregate.allFinal, Math.min(drainLimit, nowMs() + WORKER_FINISH_SLACK_MS));
+    }
     for (const [id, w] of workers.entries()) {
       const state = aggregate.workers[id];
       if (!state.final && state.crashed === null) {
@@ -297,6 +368,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     clearInterval(sampler);
     if (boundaryTimer) clearTimeout(boundaryTimer);
     writeLines(nowMs(), true);
+    if (timeline && timeline.writeErrors > 0) {
+      warnings.push(`${timeline.writeErrors} interval${timeline.writeErrors === 1 ? ' was' : 's were'} not written whole to the .ndjson/.hlog (${timeline.firstError ?? 'unknown error'})`);
+    }
     const endedAt = new Date();
     if (interrupted()) {
       warnings.push('the run was interrupted: publishes still within their delivery deadline are not counted in expected or lost');
@@ -323,7 +397,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       peakRssMb,
       mainLag: holdStartMs > 0 ? mainLag.reading() : null,
       environment: describeEnvironment(),
-      files: files && options.reportFile ? { timeline: basename(files.timeline), hlog: basename(files.hlog) } : { timeline: null, hlog: null },
+      files:
+        files && timeline
+          ? { timeline: basename(files.timeline), hlog: basename(files.hlog), ...(timeline.writeErrors > 0 ? { writeErrors: timeline.writeErrors } : {}) }
+          : { timeline: null, hlog: null },
       warnings,
       drops,
     });
@@ -334,9 +411,40 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     if (boundaryTimer) clearTimeout(boundaryTimer);
     mainLag.stop();
     options.signal?.removeEventListener('abort', onAbort);
-    timeline?.close();
-    for (const w of workers) void w.terminate();
-    if (embedded) await embedded.stop();
+  }
+}
+
+/** The soak files, or null (with a warning) when they cannot be created: the run is worth more than they are. */
+function openTimeline(files: { timeline: string; hlog: string }, options: RunOptions, warnings: string[]): TimelineWriter | null {
+  const onWriteError = (file: string, message: string): void => {
+    options.onWarning?.(`could not write ${file}: ${message} (later intervals are tried again; counted in files.writeErrors)`);
+  };
+  try {
+    return new TimelineWriter(files.timeline, files.hlog, Date.now(), onWriteError);
+  } catch (err) {
+    // Output paths are checked before the run, so only a file system that changed since gets here.
+    const message = `could not create ${files.timeline} or ${files.hlog}: ${err instanceof Error ? err.message : String(err)}; the run goes on without them`;
+    warnings.push(message);
+    options.onWarning?.(message);
+    return null;
+  }
+}
+
+/** Resolves after ms without keeping the process alive. */
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** True when `work` settles within `ms`; false on timeout or when `cut` resolves first. */
+async function settledWithin(work: Promise<unknown>, ms: number, cut: Promise<void>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([work.then(() => true, () => true), timeout, cut.then(() => false)]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -237,6 +237,11 @@ export class SocketPool {
     void this.limit(() => this.connect(k));
   }
 
+  /** Counts local socket k's first attempt as settled without dialing: the run ended before its turn. */
+  skip(k: number): void {
+    this.markFirstSettled(k);
+  }
+
   private markFirstSettled(k: number): void {
     if (this.firstDone[k] === 1) return;
     this.firstDone[k] = 1;

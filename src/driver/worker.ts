@@ -155,14 +155,19 @@ function boundaryTick(): void {
 }
 boundaryTick();
 
-async function finish(drainUntilSeq: number, drainDeadlineMs: number): Promise<void> {
+// A drain in progress ends at this time; a 'stop' (the run interrupted) moves it to now.
+let drainDeadlineMs = 0;
+
+async function finish(drainUntilSeq: number, deadlineMs: number): Promise<void> {
   if (finished) return;
   finished = true;
+  drainDeadlineMs = deadlineMs;
   if (boundaryTimer) clearTimeout(boundaryTimer);
   lag.stop();
   if (rampTimer) clearInterval(rampTimer);
-  // Sockets never started count as settled so the driver does not wait for them.
-  while (nextToStart < pool.n) pool.start(nextToStart++);
+  // Sockets never started count as settled so the driver does not wait for them; dialing them
+  // now would open sockets only to close them.
+  while (nextToStart < pool.n) pool.skip(nextToStart++);
   await new Promise<void>((resolve) => {
     const step = (): void => {
       evaluateDue(true, drainUntilSeq);
@@ -183,7 +188,10 @@ port.on('message', (msg: DriverMessage) => {
   else if (msg.type === 'hold') lag.restart();
   else if (msg.type === 'drain') void finish(msg.lastSeq, msg.deadlineAtMs);
   // Interrupted: evaluate only what is already complete or past its deadline.
-  else if (msg.type === 'stop') void finish(Number.MAX_SAFE_INTEGER, 0);
+  else if (msg.type === 'stop') {
+    if (finished) drainDeadlineMs = 0;
+    else void finish(Number.MAX_SAFE_INTEGER, 0);
+  }
 });
 
 port.postMessage({ type: 'ready', workerId: init.workerId } satisfies WorkerMessage);

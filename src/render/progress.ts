@@ -38,7 +38,9 @@ export function createProgressPrinter(stream: NodeJS.WriteStream, quiet: boolean
         drawn = true;
       },
       done() {
+        // Also called before a warning mid-run: end the live line once, and redraw after.
         if (drawn) stream.write('\n');
+        drawn = false;
       },
     };
   }

@@ -219,7 +219,11 @@ export const reportSchema = z
       })
       .optional()
       .describe('Only on merged reports: which figures are exact, which are estimates, whether the runs overlapped.'),
-    files: z.object({ timeline: z.string().nullable(), hlog: z.string().nullable() }),
+    files: z.object({
+      timeline: z.string().nullable(),
+      hlog: z.string().nullable(),
+      writeErrors: z.number().int().nonnegative().optional().describe('Intervals not written whole to the .ndjson/.hlog (disk full, directory gone).'),
+    }),
     histograms: z.record(z.string(), z.string()).describe('Encoded HdrHistograms (V2 compressed base64, microseconds) by name.'),
   })
   .describe('A wsload run report (formatVersion 1).');

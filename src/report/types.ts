@@ -292,8 +292,12 @@ export interface Report {
   warnings: string[];
   /** Present only on reports made by `wsload merge`. */
   merged?: MergeInfo;
-  /** Files written beside the report (relative to it), when written. */
-  files: { timeline: string | null; hlog: string | null };
+  /**
+   * Files written beside the report (relative to it, or absolute when the report itself had to be
+   * written elsewhere), when written. writeErrors: intervals that could not be written whole to
+   * them (disk full, directory gone); absent in reports of older versions.
+   */
+  files: { timeline: string | null; hlog: string | null; writeErrors?: number };
   /**
    * Encoded HdrHistograms (compressed base64, microseconds) so reports can be merged and
    * re-rendered: fanout, completion, handshake, handshakeTcp, handshakeTls, handshakeUpgrade,

@@ -1,5 +1,5 @@
 /** Writing report files: atomically, so a reader never sees half a report. */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Report } from './types.js';
 
@@ -15,12 +15,27 @@ export function sidecarPaths(reportFile: string): { timeline: string; hlog: stri
   return { timeline: `${base}.ndjson`, hlog: `${base}.hlog` };
 }
 
-/** Writes JSON to a temp file in the same directory and renames it into place. */
+/** Writes JSON to a temp file in the same directory and renames it into place; a failed write leaves no temp file. */
 export function writeJsonAtomic(file: string, value: unknown): void {
+  writeTextAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Writes text to a temp file in the same directory and renames it into place; a failed write leaves no temp file. */
+export function writeTextAtomic(file: string, text: string): void {
   mkdirSync(dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
-  renameSync(tmp, file);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } catch (err) {
+    // A half-written temp file on a full disk is worse than none: it holds the space and misleads.
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // The directory itself is gone or unreadable: there is no temp file left in it either.
+    }
+    throw err;
+  }
 }
 
 /** Writes a report atomically. */

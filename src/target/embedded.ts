@@ -24,6 +24,20 @@ const LISTEN_TIMEOUT_MS = 10_000;
 const KILL_AFTER_MS = 3_000;
 const STDERR_KEEP = 4096;
 
+// Children still running. A process leaving through process.exit (a second Ctrl-C) runs no
+// finally blocks, so the 'exit' hook is the last place to stop them; the child would notice the
+// closed IPC channel too, but only once the kernel tears the parent down.
+const live = new Set<number>();
+let exitHooked = false;
+function track(pid: number): void {
+  live.add(pid);
+  if (exitHooked) return;
+  exitHooked = true;
+  process.once('exit', () => {
+    for (const p of live) signal(p, 'SIGTERM');
+  });
+}
+
 /** Forks dist/target/child.js on host (default 127.0.0.1) and a free port; throws TargetError if it does not come up. */
 export async function startEmbeddedTarget(opts: { host?: string; port?: number } = {}): Promise<EmbeddedTarget> {
   const host = opts.host ?? '127.0.0.1';
@@ -45,6 +59,11 @@ export async function startEmbeddedTarget(opts: { host?: string; port?: number }
   });
   // 'error' without a listener would throw in the parent (failed spawn, failed IPC send).
   child.on('error', () => {});
+  if (child.pid !== undefined) {
+    const started = child.pid;
+    track(started);
+    child.once('exit', () => live.delete(started));
+  }
 
   const port = await waitForListening(child, () => stderrTail);
   const pid = child.pid ?? 0;

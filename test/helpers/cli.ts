@@ -38,3 +38,65 @@ export function wsload(args: string[], opts: { cwd?: string; timeoutMs?: number 
     });
   });
 }
+
+/** A `wsload` process still running, for tests that act on it mid-run (signals, file-system faults). */
+export interface RunningCli {
+  pid: number;
+  stdout(): string;
+  stderr(): string;
+  /** Sends a signal to the wsload process. */
+  kill(signal: NodeJS.Signals): void;
+  /** Resolves when the process has exited and its pipes closed; `at` is Date.now() then. */
+  exited: Promise<CliResult & { signal: NodeJS.Signals | null; at: number }>;
+  /** Resolves once stderr matches `pattern` (or after limitMs, with false). */
+  waitForStderr(pattern: RegExp, limitMs: number): Promise<boolean>;
+}
+
+/** Starts `wsload ...args` without waiting for it; SIGKILLed after timeoutMs so no test can hang. */
+export function startWsload(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): RunningCli {
+  assertBuilt();
+  const child = spawn(process.execPath, [WSLOAD_BIN, ...args], {
+    cwd: opts.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+  });
+  let stdout = '';
+  let stderr = '';
+  const watchers = new Set<() => void>();
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    for (const w of watchers) w();
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+  const exited = new Promise<CliResult & { signal: NodeJS.Signals | null; at: number }>((resolve) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, at: Date.now() });
+    });
+  });
+  return {
+    pid: child.pid ?? 0,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    kill: (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+    exited,
+    waitForStderr: (pattern, limitMs) =>
+      new Promise<boolean>((resolve) => {
+        const done = (ok: boolean): void => {
+          watchers.delete(check);
+          clearTimeout(t);
+          resolve(ok);
+        };
+        const check = (): void => {
+          if (pattern.test(stderr)) done(true);
+        };
+        const t = setTimeout(() => done(false), limitMs);
+        watchers.add(check);
+        void exited.then(() => done(pattern.test(stderr)));
+        check();
+      }),
+  };
+}

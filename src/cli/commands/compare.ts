@@ -1,8 +1,8 @@
-import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { EXIT } from '../../errors.js';
 import { compare } from '../../report/compare.js';
 import { readReport } from '../../report/read.js';
+import { checkOutputPath, writeOutputFile } from '../../report/output-path.js';
 import { renderCompareTable } from '../../render/compare-table.js';
 import { renderCompareHtml } from '../../render/html.js';
 
@@ -25,10 +25,16 @@ export function registerCompare(program: Command): void {
     .option('--html <file>', 'also write a self-contained HTML comparison with both percentile curves')
     .option('--no-color', 'plain text even on a terminal')
     .action(async (beforeFile: string, afterFile: string, flags: CompareFlags) => {
+      if (flags.html !== undefined) {
+        checkOutputPath('--html', flags.html, [
+          { path: beforeFile, role: 'an input report' },
+          { path: afterFile, role: 'an input report' },
+        ]);
+      }
       const [before, after] = await Promise.all([readReport(beforeFile), readReport(afterFile)]);
       const comparison = compare(before, after);
       if (flags.html !== undefined) {
-        await writeFile(flags.html, renderCompareHtml(before, after, comparison));
+        writeOutputFile('--html', flags.html, renderCompareHtml(before, after, comparison));
         process.stderr.write(`wrote ${flags.html}\n`);
       }
       if (flags.json) {

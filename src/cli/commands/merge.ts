@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { mergeReports } from '../../report/merge.js';
 import { readReport } from '../../report/read.js';
-import { writeJsonAtomic } from '../../report/write.js';
+import { checkOutputPath, writeOutputFile } from '../../report/output-path.js';
 import { renderSummary } from '../../render/summary.js';
 
 interface MergeFlags {
@@ -22,9 +22,10 @@ export function registerMerge(program: Command): void {
     .option('--no-color', 'plain text even on a terminal')
     .action(async (files: string[], flags: MergeFlags) => {
       if (files.length < 2) throw new UsageError(`merge needs two or more reports, got ${files.length}`);
+      checkOutputPath('--out', flags.out, files.map((f) => ({ path: f, role: 'an input report' })));
       const reports = await Promise.all(files.map((f) => readReport(f)));
       const merged = mergeReports(reports);
-      writeJsonAtomic(flags.out, merged);
+      writeOutputFile('--out', flags.out, `${JSON.stringify(merged, null, 2)}\n`);
       process.stderr.write(`wrote ${flags.out} (${files.length} reports merged)\n`);
       if (!flags.quiet) {
         const color = flags.color && process.stdout.isTTY === true && process.env.NO_COLOR === undefined;

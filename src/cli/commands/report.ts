@@ -1,6 +1,6 @@
-import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { readReport, readTimeline } from '../../report/read.js';
+import { readReport, readTimeline, timelinePath } from '../../report/read.js';
+import { checkOutputPath, writeOutputFile } from '../../report/output-path.js';
 import { renderHgrm } from '../../render/hgrm.js';
 import { renderReportHtml } from '../../render/html.js';
 import { renderSummary } from '../../render/summary.js';
@@ -22,6 +22,13 @@ export function registerReport(program: Command): void {
     .option('--no-color', 'plain text even on a terminal')
     .action(async (file: string, flags: ReportFlags) => {
       const report = await readReport(file);
+      if (flags.html !== undefined) {
+        const timeline = timelinePath(file, report);
+        checkOutputPath('--html', flags.html, [
+          { path: file, role: 'the report read' },
+          ...(timeline ? [{ path: timeline, role: 'its timeline' }] : []),
+        ]);
+      }
       if (flags.hgrm !== undefined) {
         // Render before writing anything so an unknown name fails cleanly.
         const text = renderHgrm(report, flags.hgrm);
@@ -37,6 +44,6 @@ export function registerReport(program: Command): void {
 
 async function writeHtml(reportFile: string, htmlFile: string, report: Awaited<ReturnType<typeof readReport>>): Promise<void> {
   const timeline = await readTimeline(reportFile, report);
-  await writeFile(htmlFile, renderReportHtml(report, { timeline }));
+  writeOutputFile('--html', htmlFile, renderReportHtml(report, { timeline }));
   process.stderr.write(`wrote ${htmlFile}${timeline ? '' : ' (no timeline beside the report)'}\n`);
 }

@@ -1,0 +1,172 @@
+/**
+ * A signal is honoured in every phase of a run: while the CLI loads, while the embedded target
+ * starts, during the hold and during a long drain. The first stops the run and still writes the
+ * report; a second leaves at once with 128 + its own signal number.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, startWsload, type RunningCli } from '../helpers/cli.js';
+import { startPublishTarget, startSkippingTarget } from '../helpers/servers.js';
+import { closeAfterEach } from '../helpers/run-helpers.js';
+import type { Report } from '../../src/report/types.js';
+
+let dir: string;
+const running: RunningCli[] = [];
+const track = closeAfterEach();
+
+beforeAll(() => {
+  assertBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'wsload-interrupt-'));
+});
+afterEach(() => {
+  for (const r of running.splice(0)) r.kill('SIGKILL');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function start(name: string, written: Record<string, unknown>, quiet = true): { run: RunningCli; report: string } {
+  const scenario = join(dir, `${name}.scenario.json`);
+  writeFileSync(scenario, JSON.stringify({ name, connections: 10, connectRate: 500, workers: 1, ...written }));
+  const report = join(dir, `${name}.json`);
+  const run = startWsload(['run', scenario, '--out', report, ...(quiet ? ['--quiet'] : [])], { cwd: dir, timeoutMs: 40_000 });
+  running.push(run);
+  return { run, report };
+}
+
+/** The embedded target child of pid, if it has been forked yet. */
+function childOf(pid: number): number | null {
+  try {
+    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number);
+    return kids.find((c) => readFileSync(`/proc/${c}/cmdline`, 'utf8').includes('target/child.js')) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+describe('wsload run interrupted early', () => {
+  it('SIGINT 100 ms after start (the CLI still loading) exits 130 quickly with an interrupted report', async () => {
+    // Until Node runs wsload's first line nothing can catch a signal: on a loaded machine that
+    // can take longer than 100 ms, and the process then dies of the signal itself. Try again a
+    // little later until the signal lands in wsload, which must then be while it still loads.
+    for (let afterMs = 100; afterMs <= 1000; afterMs += 100) {
+      const { run, report } = start(`at${afterMs}`, { target: 'embedded', duration: '20s', publish: { rate: 5 } }, false);
+      await sleep(afterMs);
+      const sentAt = Date.now();
+      run.kill('SIGINT');
+      const r = await run.exited;
+      if (r.signal === 'SIGINT') {
+        console.log(`SIGINT at ${afterMs} ms came before Node ran wsload's first line; trying later`);
+        continue;
+      }
+      expect(r.code, r.stderr).toBe(130);
+      expect(r.at - sentAt).toBeLessThan(5000);
+      // Taken before the target started or the plan was printed.
+      expect(r.stderr.indexOf('SIGINT received'), r.stderr).toBeGreaterThanOrEqual(0);
+      const plan = r.stderr.search(/wsload: 10 sockets/);
+      if (plan >= 0) expect(r.stderr.indexOf('SIGINT received'), r.stderr).toBeLessThan(plan);
+      expect(r.stderr).toMatch(/^wsload: interrupted \(SIGINT\)/m);
+      const written = JSON.parse(readFileSync(report, 'utf8')) as Report;
+      expect(written.interrupted).toBe(true);
+      expect(written.interruptReason).toBe('SIGINT');
+      expect(written.connections.opened).toBe(0);
+      return;
+    }
+    throw new Error('no SIGINT reached wsload within 1 s of its start');
+  });
+
+  it('SIGINT while the embedded target starts is not lost: exit 130, the target stopped', async () => {
+    const { run, report } = start('target-start', { target: 'embedded', duration: '20s', publish: { rate: 5 } });
+    let target: number | null = null;
+    for (let i = 0; i < 400 && target === null; i++) {
+      target = childOf(run.pid);
+      if (target === null) await sleep(5);
+    }
+    expect(target, run.stderr()).not.toBeNull();
+    const sentAt = Date.now();
+    run.kill('SIGINT');
+    const r = await run.exited;
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.at - sentAt).toBeLessThan(5000);
+    expect((JSON.parse(readFileSync(report, 'utf8')) as Report).interrupted).toBe(true);
+    expect(alive(target!)).toBe(false);
+  });
+});
+
+describe('wsload run interrupted mid-ramp', () => {
+  it('SIGINT during a slow ramp stops at once and dials no socket after it', async () => {
+    const target = track(await startPublishTarget());
+    // 40 sockets at 5/s: an 8 s ramp.
+    const { run, report } = start('ramp', { target: { url: target.wsUrl }, connections: 40, connectRate: 5, duration: '10s' }, false);
+    expect(await run.waitForStderr(/wsload: 40 sockets/, 10_000), run.stderr()).toBe(true);
+    await sleep(2000);
+    const sentAt = Date.now();
+    run.kill('SIGINT');
+    const r = await run.exited;
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.at - sentAt).toBeLessThan(5000);
+    const written = JSON.parse(readFileSync(report, 'utf8')) as Report;
+    expect(written.interrupted).toBe(true);
+    expect(written.connections.opened).toBeGreaterThan(0);
+    expect(written.connections.opened).toBeLessThan(40);
+    // The sockets not yet due were not dialed on the way out.
+    expect(target.accepted()).toBe(written.connections.opened);
+  });
+});
+
+describe('wsload run interrupted late', () => {
+  it('SIGINT during a 20 s drain cuts the drain short', async () => {
+    // Every delivery is left out, so the drain would wait the whole deadline for them.
+    const target = track(await startSkippingTarget(() => true));
+    const { run, report } = start('drain', { target: { url: target.wsUrl }, duration: '1s', publish: { rate: 10, deadline: '20s' } });
+    // The hold starts with the first publish and lasts 1 s; the drain then waits up to 20 s.
+    for (let i = 0; i < 300 && target.publishes() === 0; i++) await sleep(50);
+    expect(target.publishes(), run.stderr()).toBeGreaterThan(0);
+    await sleep(2500);
+    const sentAt = Date.now();
+    run.kill('SIGINT');
+    const r = await run.exited;
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.at - sentAt).toBeLessThan(5000);
+    const written = JSON.parse(readFileSync(report, 'utf8')) as Report;
+    expect(written.interrupted).toBe(true);
+    expect(written.fanout.published).toBeGreaterThan(0);
+    // The whole hold ran: the signal came during the drain.
+    expect(written.phases.holdMs).toBeGreaterThanOrEqual(950);
+  });
+
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const)('a second %s leaves at once with exit %i and the embedded target stopped', async (sig, code) => {
+    const { run } = start(`twice-${sig}`, { target: 'embedded', duration: '20s', publish: { rate: 5, deadline: '20s' } });
+    let target: number | null = null;
+    for (let i = 0; i < 400 && target === null; i++) {
+      target = childOf(run.pid);
+      if (target === null) await sleep(10);
+    }
+    expect(target).not.toBeNull();
+    await sleep(2000);
+    run.kill(sig);
+    await sleep(20);
+    const sentAt = Date.now();
+    run.kill(sig);
+    const r = await run.exited;
+    expect(r.code, r.stderr).toBe(code);
+    expect(r.at - sentAt).toBeLessThan(3000);
+    for (let i = 0; i < 60 && alive(target!); i++) await sleep(50);
+    expect(alive(target!)).toBe(false);
+  });
+});
