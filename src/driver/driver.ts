@@ -9,6 +9,7 @@ import type { Scenario } from '../scenario/types.js';
 import type { Report } from '../report/types.js';
 import { percentiles } from '../metrics/histogram.js';
 import { RunAggregate } from '../metrics/aggregate.js';
+import { IntervalBlocks } from '../metrics/interval-blocks.js';
 import { buildReport } from '../report/build.js';
 import { TimelineWriter, timelineLine } from '../report/timeline.js';
 import { sidecarPaths } from '../report/write.js';
@@ -85,6 +86,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     scenario.cohorts.length,
     ring,
   );
+  // Blocks one tick long: the finest grain at which deltas arrive.
+  const blocks = new IntervalBlocks(tickMs, () => nowMs() - startMs);
+  aggregate.intervalSink = blocks;
   const files = options.reportFile ? sidecarPaths(options.reportFile) : null;
   const timeline = files ? new TimelineWriter(files.timeline, files.hlog, Date.now()) : null;
 
@@ -291,6 +295,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       files: files && options.reportFile ? { timeline: basename(files.timeline), hlog: basename(files.hlog) } : { timeline: null, hlog: null },
       warnings,
     });
+    report.intervals = blocks.toReport();
     return { report };
   } finally {
     clearInterval(sampler);

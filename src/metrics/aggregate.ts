@@ -7,6 +7,7 @@ import { addInto, createHistogram, decodeHistogram, type Histogram } from './his
 import { slotOf, type PublishRing } from '../driver/publish-ring.js';
 import { emptyCohortCounters, type CohortCounters, type LagSummary, type WorkerCounters, type WorkerMessage } from '../driver/protocol.js';
 import { emptyDeliveryCounters, type DeliveryCounters } from '../driver/delivery-tracker.js';
+import type { IntervalSink } from './interval-blocks.js';
 
 export interface WorkerState {
   workerId: number;
@@ -52,6 +53,8 @@ export class RunAggregate {
   incomplete = 0;
   completed = 0;
   private readonly pending = new Map<number, PendingSeq>();
+  /** Also fed fan-out deltas and completion values, per block of time (compare's bootstrap). */
+  intervalSink: IntervalSink | null = null;
 
   constructor(
     socketsPerWorker: number[],
@@ -81,7 +84,10 @@ export class RunAggregate {
     for (const [name, encoded] of Object.entries(msg.histograms)) {
       const delta = decodeHistogram(encoded);
       addInto(this.histogram(name), delta);
-      if (name === 'fanout') addInto(this.intervalFanout, delta);
+      if (name === 'fanout') {
+        addInto(this.intervalFanout, delta);
+        this.intervalSink?.fanout(delta);
+      }
     }
     for (const r of msg.seqResults) {
       let p = this.pending.get(r.seq);
@@ -125,7 +131,9 @@ export class RunAggregate {
         const slot = slotOf(this.ring, seq);
         if (slot >= 0) {
           const ms = p.lastReceiptMs - this.ring.scheduledMs[slot];
-          this.completion.recordValue(Math.max(0, Math.round(ms * 1000)));
+          const us = Math.max(0, Math.round(ms * 1000));
+          this.completion.recordValue(us);
+          this.intervalSink?.completion(us);
           this.completed++;
         }
       }

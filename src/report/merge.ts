@@ -6,6 +6,7 @@
 import { UsageError, WsloadError } from '../errors.js';
 import { createHistogram, encodeHistogram, mergeEncoded, percentiles } from '../metrics/histogram.js';
 import { cohortDrops, estimateIdleTimeout } from '../metrics/idle-timeout.js';
+import { mergeIntervals } from '../metrics/interval-blocks.js';
 import { reportHistogram } from './read.js';
 import { evaluateThresholds } from './thresholds.js';
 import { COHORT_HISTOGRAMS, cohortHistogramKey, type DisconnectStats, type PercentileSet, type ReconnectStats, type Report } from './types.js';
@@ -223,6 +224,10 @@ export function mergeReports(reports: readonly Report[]): Report {
     const missing = reports.filter((r) => r.histograms[key] === undefined && (accessor?.get(r)?.count ?? 1) > 0).length;
     if (missing > 0) warnings.push(`histogram "${key}" is missing from ${missing} of ${n} reports: its merged percentiles leave those runs out`);
   }
+  // Per-block histograms combine by time, so compare judges the merged run by its blocks too.
+  const timed = reports.flatMap((r) => (r.intervals ? [{ intervals: r.intervals, offsetMs: time(r.startedAt) - time(startedAt) }] : []));
+  if (timed.length === n) merged.intervals = mergeIntervals(timed);
+  else if (timed.length > 0) warnings.push(`${n - timed.length} of ${n} reports have no per-interval histograms: compare judges the merged report with per-delivery intervals`);
   // Percentile sets with no histogram in any report are combined as well as numbers allow.
   const cohortKeys = Object.keys(byCohort).flatMap((c) => COHORT_HISTOGRAMS.map((kind) => cohortHistogramKey(kind, c)));
   for (const key of [...Object.keys(FIXED_SETS), ...cohortKeys]) {
