@@ -8,6 +8,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { listenTarget, publishToAll } from '../dist/target/listen-target.js';
 import { compare } from '../dist/report/compare.js';
 import { startNode } from './child.js';
@@ -83,6 +84,10 @@ export async function compareRepeat(cfg, ctx, print, note) {
     fanoutP90Ms: r.fanout.latencyMs.p90,
     fanoutP99Ms: r.fanout.latencyMs.p99,
     completionP99Ms: r.fanout.completionMs.p99,
+    saturated: r.client.saturated,
+    lagP99Ms: r.client.eventLoopLagMs.p99,
+    scheduleLagP99Ms: r.publish.scheduleLagMs.p99,
+    loadAvg1m: Math.round(loadavg()[0] * 100) / 100,
   });
   for (let i = 0; i < cfg.runs; i++) {
     note(`compare-repeat: same-set-up run ${i + 1}/${cfg.runs}`);

@@ -304,6 +304,17 @@ function judgeLatency(before: Report, after: Report, family: keyof typeof FAMILI
   return { verdict: j.verdict, note: [j.note, old].filter((x) => x !== null).join('; ') || null, method, interval, tolerance };
 }
 
+/**
+ * A saturated client's latencies include its own delay, which changes with whatever else the
+ * machine runs: a change measured there is not the target's, so it is not called better or worse.
+ */
+function unlessSaturated(before: Report, after: Report, j: Judgement): Judgement {
+  if (j.verdict !== 'better' && j.verdict !== 'worse') return j;
+  const busy = [before.client.saturated ? 'before' : null, after.client.saturated ? 'after' : null].filter((x) => x !== null);
+  if (busy.length === 0) return j;
+  return { ...j, verdict: 'inconclusive', note: `the ${busy.join(' and ')} run's client was saturated: its latencies include wsload's own delay` };
+}
+
 function latencyRow(before: Report, after: Report, family: keyof typeof FAMILIES, agg: Aggregation, cache: BlockCache): ComparisonRow {
   const f = FAMILIES[family];
   const metric = `${family}.${agg}`;
@@ -318,7 +329,7 @@ function latencyRow(before: Report, after: Report, family: keyof typeof FAMILIES
   if (agg === 'max') return none('one sample: not judged', null);
   const bh = reportHistogram(before, f.histogram);
   const ah = reportHistogram(after, f.histogram);
-  if (bh && ah && bh.totalCount > 0 && ah.totalCount > 0) return make(judgeLatency(before, after, family, agg, bh, ah, cache));
+  if (bh && ah && bh.totalCount > 0 && ah.totalCount > 0) return make(unlessSaturated(before, after, judgeLatency(before, after, family, agg, bh, ah, cache)));
   return none('no histogram: the change cannot be told from noise', 'summary');
 }
 

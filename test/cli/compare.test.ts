@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, wsload } from '../helpers/cli.js';
 import type { Comparison } from '../../src/report/compare.js';
 import { writeFixturePair } from '../helpers/fake-report.js';
+import { startDelayedTarget, startPublishTarget, type TestTarget } from '../helpers/servers.js';
+import { compare as compareReports } from '../../dist/report/compare.js';
+import { readReport } from '../../dist/report/read.js';
+import type { Report } from '../../dist/report/types.js';
 
 
 
@@ -70,4 +74,64 @@ describe('wsload compare', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`wsload: ${join(dir, 'nope.json')}: cannot read report: no such file\n`);
   });
+});
+
+/** One `wsload run` (200 sockets, 20 publishes/s, 8 s, 500 ms blocks) against `target`; the report. */
+async function runAgainst(target: TestTarget, name: string): Promise<Report> {
+  const scenario = join(dir, `${name}.scenario.json`);
+  const out = join(dir, `${name}.json`);
+  writeFileSync(
+    scenario,
+    JSON.stringify({ name: 'repeat', target: { url: target.wsUrl }, connections: 200, connectRate: 2000, duration: '8s', workers: 1, publish: { rate: 20 }, report: { interval: '500ms' } }),
+  );
+  try {
+    const r = await wsload(['run', scenario, '--quiet', '--out', out], { timeoutMs: 60_000 });
+    if (r.code !== 0) throw new Error(`wsload run ${name} exited ${r.code}: ${r.stderr}`);
+  } finally {
+    await target.close();
+  }
+  return readReport(out);
+}
+
+const LATENCY = /^(fanout|completion|handshake)\./;
+const judged = (c: ReturnType<typeof compareReports>) => c.rows.filter((r) => LATENCY.test(r.metric) && (r.verdict === 'better' || r.verdict === 'worse')).map((r) => `${r.metric} ${r.verdict}`);
+
+describe('wsload compare on repeated real runs', () => {
+  it('calls no latency change between runs of one set-up, calls a 20 ms slower target worse on p50 and p90 (never better), and reverses', async () => {
+    const same = [];
+    for (let i = 1; i <= 3; i++) same.push(await runAgainst(await startPublishTarget(), `same-${i}`));
+    const slow = await runAgainst(await startDelayedTarget(20), 'delayed');
+    for (const r of [...same, slow]) {
+      expect(r.fanout.published).toBeGreaterThanOrEqual(140);
+      expect(r.intervals?.fanout.filter((e) => e !== '').length).toBeGreaterThanOrEqual(10);
+    }
+    for (const [a, b] of [
+      [0, 1],
+      [0, 2],
+      [1, 2],
+    ]) {
+      expect(judged(compareReports(same[a], same[b])), `same-${a + 1} vs same-${b + 1}`).toEqual([]);
+    }
+    for (const [i, base] of same.entries()) {
+      const forward = compareReports(base, slow);
+      const backward = compareReports(slow, base);
+      const v = (c: typeof forward, m: string) => c.rows.find((r) => r.metric === m);
+      for (const m of ['fanout.p50', 'fanout.p90']) {
+        // A client starved by the machine measures itself; compare then says so instead of judging.
+        const busy = base.client.saturated || slow.client.saturated;
+        if (busy) expect(v(forward, m)?.note, `same-${i + 1}: ${m}`).toContain('saturated');
+        else expect(v(forward, m)?.verdict, `same-${i + 1} vs delayed: ${m}`).toBe('worse');
+      }
+      expect(forward.rows.filter((r) => LATENCY.test(r.metric) && r.verdict === 'better')).toEqual([]);
+      const flip = { better: 'worse', worse: 'better', same: 'same', inconclusive: 'inconclusive' } as const;
+      for (const r of forward.rows) expect(v(backward, r.metric)?.verdict, r.metric).toBe(flip[r.verdict]);
+    }
+    // The exit code follows: --fail-on-regression fails on the slower run, not on the reverse.
+    const cli = await wsload(['compare', join(dir, 'same-1.json'), join(dir, 'delayed.json'), '--fail-on-regression', '--json']);
+    const c = JSON.parse(cli.stdout) as Comparison;
+    expect(cli.code).toBe(c.regressions.length > 0 ? 1 : 0);
+    expect(c.rows.find((r) => r.metric === 'fanout.p50')?.method).toBe('blocks');
+    const back = await wsload(['compare', join(dir, 'delayed.json'), join(dir, 'same-1.json'), '--fail-on-regression']);
+    expect(back.code).toBe(0);
+  }, 150_000);
 });

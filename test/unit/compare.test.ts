@@ -132,6 +132,14 @@ describe('compare', () => {
     expect(p50.interval?.low).toBeGreaterThan(p50.tolerance ?? Infinity);
   });
 
+  it("does not call a change better or worse when a run's client was saturated (its own delay is in the latencies)", () => {
+    const slow = fakeReport({ connections: 50, fanoutMs: correlatedRun(2, { shiftMs: 5 }), blocks: 40, saturated: true });
+    const c = compare(run(1), slow);
+    expect(rowOf(c, 'fanout.p50')).toMatchObject({ verdict: 'inconclusive', note: "the after run's client was saturated: its latencies include wsload's own delay" });
+    expect(rowOf(c, 'fanout.p50').interval?.low).toBeGreaterThan(1);
+    expect(c.warnings).toContain("the after run's client was saturated: its latencies include wsload's own delay");
+  });
+
   it('is inconclusive with too few blocks, and on a tail too few publishes resolve', () => {
     const few = compare(run(1, {}, 6), run(2, { shiftMs: 5 }, 6));
     expect(rowOf(few, 'fanout.p50')).toMatchObject({ verdict: 'inconclusive', note: 'too few blocks of time with samples (6 < 10): run longer' });
