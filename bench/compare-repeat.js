@@ -116,10 +116,12 @@ export async function compareRepeat(cfg, ctx, print, note) {
       }
     }
   }
-  const delayed = { pairs: 0, p50Worse: 0, p90Worse: 0, better: [], notReversed: [] };
+  const delayed = { pairs: 0, saturatedPairs: 0, p50Worse: 0, p90Worse: 0, better: [], notReversed: [] };
   for (let i = 0; i < same.length; i++) {
     for (let j = 0; j < slow.length; j++) {
       delayed.pairs++;
+      // compare does not judge latency when either client was saturated: counted apart.
+      if (same[i].client.saturated || slow[j].client.saturated) delayed.saturatedPairs++;
       const forward = compare(same[i], slow[j]);
       const backward = compare(slow[j], same[i]);
       const v = Object.fromEntries(forward.rows.map((r) => [r.metric, r.verdict]));

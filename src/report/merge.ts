@@ -108,8 +108,9 @@ function unique(values: readonly string[]): string[] {
  * from the merged histograms; peakOpen is summed (an upper bound, said in a warning); startedAt
  * is the earliest, endedAt the latest; the scenario is the first report's with connections (and
  * cohort sizes) summed; the idle timeout is estimated again from the merged idle-at-close
- * histograms; thresholds are evaluated again on the merged numbers; warnings are merged. Timeline
- * and .hlog files are per run and are not carried over.
+ * histograms; thresholds are evaluated again on the merged numbers; warnings are merged. Per-block
+ * histograms (intervals) are added by time when every report has them. Timeline and .hlog files
+ * are per run and are not carried over.
  */
 export function mergeReports(reports: readonly Report[]): Report {
   if (reports.length === 0) throw new UsageError('merge needs at least one report');
