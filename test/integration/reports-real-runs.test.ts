@@ -42,14 +42,16 @@ describe('reports of real runs', () => {
     expect(before.intervals?.fanout.filter((e) => e !== '').length).toBeGreaterThanOrEqual(10);
     const forward = compare(before, after);
     const verdict = (c: typeof forward, m: string) => c.rows.find((r) => r.metric === m)?.verdict;
-    expect(verdict(forward, 'fanout.p50')).toBe('worse');
-    expect(verdict(forward, 'fanout.p90')).toBe('worse');
+    // A client starved by a busy machine measures its own delay: compare then declines to judge.
+    const busy = before.client.saturated || after.client.saturated;
+    expect(verdict(forward, 'fanout.p50')).toBe(busy ? 'inconclusive' : 'worse');
+    expect(verdict(forward, 'fanout.p90')).toBe(busy ? 'inconclusive' : 'worse');
     expect(verdict(forward, 'fanout.p99')).toBe('inconclusive');
     // Latency rows; counters such as delivered follow the publish count, not the target's speed.
     expect(forward.rows.filter((r) => r.unit === 'ms' && r.verdict === 'better')).toEqual([]);
     const backward = compare(after, before);
-    expect(verdict(backward, 'fanout.p50')).toBe('better');
-    expect(verdict(backward, 'fanout.p90')).toBe('better');
+    expect(verdict(backward, 'fanout.p50')).toBe(busy ? 'inconclusive' : 'better');
+    expect(verdict(backward, 'fanout.p90')).toBe(busy ? 'inconclusive' : 'better');
     expect(compare(before, before).regressions).toEqual([]);
   });
 
