@@ -132,6 +132,15 @@ export async function compareRepeat(cfg, ctx, print, note) {
     }
   }
   const compareMs = Date.now() - started;
+  // The same pairs judged without the blocks (per-delivery intervals, as reports before them): what
+  // the block bootstrap changes, everything else (tolerance, publish counts, saturation) equal.
+  let perDeliveryFalse = 0;
+  const strip = (r) => ({ ...r, intervals: undefined });
+  for (let i = 0; i < same.length; i++) {
+    for (let j = i + 1; j < same.length; j++) {
+      perDeliveryFalse += latencyRows(compare(strip(same[i]), strip(same[j]))).filter((r) => r.verdict === 'better' || r.verdict === 'worse').length;
+    }
+  }
   print({
     run: 'compare-repeat',
     sockets: cfg.sockets,
@@ -144,6 +153,8 @@ export async function compareRepeat(cfg, ctx, print, note) {
     falseVerdictRate: rows === 0 ? null : Math.round((falseRows.length / rows) * 10_000) / 10_000,
     falseRows,
     sameOrInconclusive: tally,
+    saturatedRuns: [...same, ...slow].filter((r) => r.client.saturated).length,
+    perDeliveryFalseVerdicts: perDeliveryFalse,
     delayMs: cfg.delayMs,
     delayed,
     compareMsPerPair: Math.round(compareMs / Math.max(1, pairs + 2 * delayed.pairs)),

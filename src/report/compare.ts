@@ -13,7 +13,8 @@ import type { CloseCause, PercentileSet, Report } from './types.js';
 
 /**
  * "better" / "worse": the change is shown to exceed the tolerance; "same": shown to stay within
- * it; "inconclusive": neither (too few publishes or blocks, or the interval crosses the tolerance).
+ * it; "inconclusive": neither (too few publishes or blocks, the interval crosses the tolerance, a
+ * saturated client).
  */
 export type Verdict = 'better' | 'worse' | 'same' | 'inconclusive';
 
@@ -267,16 +268,24 @@ const atLeast = (x: number): number => Math.ceil(x - 1e-9);
  * Verdict on one latency percentile; see README "Compare verdicts". In short: the tail needs
  * enough publishes (10 above the percentile) and each run at least 10 blocks with samples; then
  * the 95% interval of the change comes from a block bootstrap of both runs (or, for handshakes
- * and reports without blocks, from the per-sample order-statistic interval), and judgeChange()
- * decides. The values themselves stay the exact histograms'.
+ * and reports without blocks, from the per-sample order-statistic interval), widened by the change
+ * in the publisher's own lateness, and judgeChange() decides. The values themselves stay the exact
+ * histograms'.
  */
 function judgeLatency(before: Report, after: Report, family: keyof typeof FAMILIES, agg: Exclude<Aggregation, 'max'>, bh: Histogram, ah: Histogram, cache: BlockCache): Judgement {
   const q = QUANTILE[agg];
   const bUs = bh.getValueAtPercentile(q * 100);
   const aUs = ah.getValueAtPercentile(q * 100);
-  const tolerance = toleranceMs(bh, ah, bUs, aUs);
-  const inconclusive = (note: string, method: LatencyMethod): Judgement => ({ verdict: 'inconclusive', note, method, interval: null, tolerance });
   const blockFamily = FAMILIES[family].blocks;
+  // Latency runs from the scheduled publish time, so the publisher's own lateness is inside it; a
+  // change in that lateness (the client's machine got busier) is not the target's.
+  const clientShift = blockFamily ? Math.abs(after.publish.scheduleLagMs[agg] - before.publish.scheduleLagMs[agg]) : 0;
+  const tolerance = toleranceMs(bh, ah, bUs, aUs);
+  // The target's change lies within the measured change ± the change in the client's lateness.
+  const widen = (i: Interval): Interval => ({ low: i.low - clientShift, high: i.high + clientShift });
+  const withShift = (j: { verdict: Verdict; note: string | null }): { verdict: Verdict; note: string | null } =>
+    j.note !== null && clientShift >= 0.5 ? { ...j, note: `${j.note} (widened by ±${plain(clientShift)} ms: the change in how late publishes left)` } : j;
+  const inconclusive = (note: string, method: LatencyMethod): Judgement => ({ verdict: 'inconclusive', note, method, interval: null, tolerance });
   if (blockFamily) {
     const bb = cache.blocks(before, blockFamily);
     const ab = cache.blocks(after, blockFamily);
@@ -288,8 +297,8 @@ function judgeLatency(before: Report, after: Report, family: keyof typeof FAMILI
       if (fewestBlocks < MIN_BLOCKS) return inconclusive(`too few blocks of time with samples (${fewestBlocks} < ${MIN_BLOCKS}): run longer`, 'blocks');
       const k = QUANTILES.indexOf(q);
       const d = differenceInterval(cache.resampled(before, blockFamily)[k], cache.resampled(after, blockFamily)[k]);
-      const interval = { low: d.low / 1000, high: d.high / 1000 };
-      return { ...judgeChange(interval, tolerance), method: 'blocks', interval, tolerance };
+      const interval = widen({ low: d.low / 1000, high: d.high / 1000 });
+      return { ...withShift(judgeChange(interval, tolerance)), method: 'blocks', interval, tolerance };
     }
   }
   const needed = atLeast(SAMPLES_ABOVE_PERCENTILE / (1 - q));
@@ -298,8 +307,8 @@ function judgeLatency(before: Report, after: Report, family: keyof typeof FAMILI
   if (fewest < needed) return inconclusive(`too few samples (${fmtInt(fewest)} < ${fmtInt(needed)})`, method);
   const bi = perSampleInterval(bh, q);
   const ai = perSampleInterval(ah, q);
-  const interval = { low: (ai.low - bi.high) / 1000, high: (ai.high - bi.low) / 1000 };
-  const j = judgeChange(interval, tolerance);
+  const interval = widen({ low: (ai.low - bi.high) / 1000, high: (ai.high - bi.low) / 1000 });
+  const j = withShift(judgeChange(interval, tolerance));
   const old = blockFamily ? 'old per-delivery interval (see notes)' : null;
   return { verdict: j.verdict, note: [j.note, old].filter((x) => x !== null).join('; ') || null, method, interval, tolerance };
 }

@@ -98,6 +98,7 @@ const judged = (c: ReturnType<typeof compareReports>) => c.rows.filter((r) => LA
 
 describe('wsload compare on repeated real runs', () => {
   it('calls no latency change between runs of one set-up, calls a 50 ms slower target worse on p50 and p90 (never better), and reverses', async () => {
+    // One after another, each against a fresh target, as a user repeats a run.
     const same = [];
     for (let i = 1; i <= 3; i++) same.push(await runAgainst(await startPublishTarget(), `same-${i}`));
     const slow = await runAgainst(await startDelayedTarget(50), 'delayed');
@@ -119,7 +120,7 @@ describe('wsload compare on repeated real runs', () => {
       for (const m of ['fanout.p50', 'fanout.p90']) {
         // A client starved by the machine measures itself; compare then says so instead of judging.
         const busy = base.client.saturated || slow.client.saturated;
-        if (busy) expect(v(forward, m)?.note, `same-${i + 1}: ${m}`).toContain('saturated');
+        if (busy) expect(v(forward, m)?.verdict, `same-${i + 1}: ${m}`).toBe('inconclusive');
         else expect(v(forward, m)?.verdict, `same-${i + 1} vs delayed: ${m}`).toBe('worse');
       }
       expect(forward.rows.filter((r) => LATENCY.test(r.metric) && r.verdict === 'better')).toEqual([]);
