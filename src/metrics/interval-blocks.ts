@@ -7,7 +7,7 @@
 import { addInto, createHistogram, decodeHistogram, encodeHistogram, type Histogram } from './histogram.js';
 import type { ReportIntervals } from '../report/types.js';
 
-/** Blocks kept per family at most: an 8 h run at 1 s ticks ends with 600 blocks of 64 s. */
+/** Blocks kept per family at most: an 8 h run at 1 s ticks ends with 450 blocks of 64 s. */
 export const MAX_BLOCKS = 600;
 
 export type IntervalFamily = 'fanout' | 'completion';

@@ -277,14 +277,18 @@ function judgeLatency(before: Report, after: Report, family: keyof typeof FAMILI
   const bUs = bh.getValueAtPercentile(q * 100);
   const aUs = ah.getValueAtPercentile(q * 100);
   const blockFamily = FAMILIES[family].blocks;
-  // Latency runs from the scheduled publish time, so the publisher's own lateness is inside it; a
-  // change in that lateness (the client's machine got busier) is not the target's.
-  const clientShift = blockFamily ? Math.abs(after.publish.scheduleLagMs[agg] - before.publish.scheduleLagMs[agg]) : 0;
+  // The client's own delay is inside every latency: fan-out and completion run from the scheduled
+  // publish time, so how late the publisher left is in them, and a busy worker loop stamps receipts
+  // (and handshakes) late. A change in either between the runs (the client's machine got busier)
+  // is not the target's: the interval is widened by it.
+  const publisherShift = blockFamily ? Math.abs(after.publish.scheduleLagMs[agg] - before.publish.scheduleLagMs[agg]) : 0;
+  const workerShift = Math.abs(after.client.eventLoopLagMs.p99 - before.client.eventLoopLagMs.p99);
+  const clientShift = publisherShift + workerShift;
   const tolerance = toleranceMs(bh, ah, bUs, aUs);
   // The target's change lies within the measured change ± the change in the client's lateness.
   const widen = (i: Interval): Interval => ({ low: i.low - clientShift, high: i.high + clientShift });
   const withShift = (j: { verdict: Verdict; note: string | null }): { verdict: Verdict; note: string | null } =>
-    j.note !== null && clientShift >= 0.5 ? { ...j, note: `${j.note} (widened by ±${plain(clientShift)} ms: the change in how late publishes left)` } : j;
+    j.note !== null && clientShift >= 0.5 ? { ...j, note: `${j.note} (widened by ±${plain(clientShift)} ms: the change in the client's own delay)` } : j;
   const inconclusive = (note: string, method: LatencyMethod): Judgement => ({ verdict: 'inconclusive', note, method, interval: null, tolerance });
   if (blockFamily) {
     const bb = cache.blocks(before, blockFamily);
