@@ -6,7 +6,7 @@
  * same-set-up run against every delayed one, both ways round (p50/p90 should be worse, nothing
  * better, and reversing the pair should reverse every verdict).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { listenTarget, publishToAll } from '../dist/target/listen-target.js';
@@ -59,7 +59,7 @@ async function runOnce(cfg, ctx, label, delayMs) {
     writeFileSync(scenarioFile, `${JSON.stringify(scenario, null, 2)}\n`);
     const child = startNode(['bin/wsload.js', 'run', scenarioFile, '--quiet', '--out', reportFile], { cwd: ctx.root, timeoutMs: cfg.seconds * 1000 + 60_000 });
     const exit = await child.done;
-    if (exit.code !== 0 && exit.code !== 1) throw new Error(`wsload run ${label} exited with ${exit.signal ?? `code ${exit.code}`}: ${exit.stderr.slice(-500)}`);
+    if (!existsSync(reportFile)) throw new Error(`wsload run ${label} exited with ${exit.signal ?? `code ${exit.code}`} and no report: ${exit.stderr.slice(-500)}`);
     return JSON.parse(readFileSync(reportFile, 'utf8'));
   } finally {
     await target.close();
@@ -89,17 +89,26 @@ export async function compareRepeat(cfg, ctx, print, note) {
     scheduleLagP99Ms: r.publish.scheduleLagMs.p99,
     loadAvg1m: Math.round(loadavg()[0] * 100) / 100,
   });
+  // A run that fails (no report) is printed and left out of the pairs rather than ending the bench.
+  const labels = new Map();
+  const name = (r) => labels.get(r);
+  const attempt = async (label, delayMs, into) => {
+    try {
+      const r = await runOnce(cfg, ctx, label, delayMs);
+      labels.set(r, label);
+      into.push(r);
+      print(line(label, delayMs, r));
+    } catch (err) {
+      print({ run: label, error: err instanceof Error ? err.message : String(err) });
+    }
+  };
   for (let i = 0; i < cfg.runs; i++) {
     note(`compare-repeat: same-set-up run ${i + 1}/${cfg.runs}`);
-    const r = await runOnce(cfg, ctx, `same-${i + 1}`, 0);
-    same.push(r);
-    print(line(`same-${i + 1}`, 0, r));
+    await attempt(`same-${i + 1}`, 0, same);
   }
   for (let i = 0; i < cfg.delayed; i++) {
     note(`compare-repeat: delayed run ${i + 1}/${cfg.delayed} (+${cfg.delayMs} ms)`);
-    const r = await runOnce(cfg, ctx, `delayed-${i + 1}`, cfg.delayMs);
-    slow.push(r);
-    print(line(`delayed-${i + 1}`, cfg.delayMs, r));
+    await attempt(`delayed-${i + 1}`, cfg.delayMs, slow);
   }
   const started = Date.now();
   let pairs = 0;
@@ -111,7 +120,7 @@ export async function compareRepeat(cfg, ctx, print, note) {
       pairs++;
       for (const r of latencyRows(compare(same[i], same[j]))) {
         rows++;
-        if (r.verdict === 'better' || r.verdict === 'worse') falseRows.push(`same-${i + 1} vs same-${j + 1}: ${r.metric} ${r.verdict}`);
+        if (r.verdict === 'better' || r.verdict === 'worse') falseRows.push(`${name(same[i])} vs ${name(same[j])}: ${r.metric} ${r.verdict}`);
         else tally[r.verdict]++;
       }
     }
@@ -127,8 +136,8 @@ export async function compareRepeat(cfg, ctx, print, note) {
       const v = Object.fromEntries(forward.rows.map((r) => [r.metric, r.verdict]));
       if (v['fanout.p50'] === 'worse') delayed.p50Worse++;
       if (v['fanout.p90'] === 'worse') delayed.p90Worse++;
-      for (const r of forward.rows) if (r.verdict === 'better') delayed.better.push(`same-${i + 1} vs delayed-${j + 1}: ${r.metric}`);
-      for (const r of backward.rows) if (FLIP[v[r.metric]] !== r.verdict) delayed.notReversed.push(`delayed-${j + 1} vs same-${i + 1}: ${r.metric}`);
+      for (const r of forward.rows) if (r.verdict === 'better') delayed.better.push(`${name(same[i])} vs ${name(slow[j])}: ${r.metric}`);
+      for (const r of backward.rows) if (FLIP[v[r.metric]] !== r.verdict) delayed.notReversed.push(`${name(slow[j])} vs ${name(same[i])}: ${r.metric}`);
     }
   }
   const compareMs = Date.now() - started;
