@@ -11,7 +11,10 @@
  * @property {number} connectRate       BENCH_CONNECT_RATE (new sockets/s, the same limit for both tools)
  * @property {number} maxPending        BENCH_MAX_PENDING (handshakes in flight, the same for both tools)
  * @property {number[]} publishRates    BENCH_RATES (publishes/s), or BENCH_DELIVERIES / sockets
- * @property {Set<string>} runs         BENCH_RUNS: compare, workers2, soak, large
+ * @property {Set<string>} runs         BENCH_RUNS: compare, workers2, soak, large, compare-repeat
+ * @property {{ runs: number, delayed: number, sockets: number, rate: number, seconds: number, delayMs: number }} repeat
+ *   compare-repeat: BENCH_REPEAT_RUNS, BENCH_REPEAT_DELAYED, BENCH_REPEAT_SOCKETS, BENCH_REPEAT_RATE,
+ *   BENCH_REPEAT_SECONDS, BENCH_REPEAT_DELAY_MS
  * @property {number} soakSeconds       BENCH_SOAK_SECONDS
  * @property {number} soakSockets       BENCH_SOAK_SOCKETS
  * @property {number} soakRate          BENCH_SOAK_RATE (publishes/s)
@@ -21,7 +24,7 @@
  * @property {string[]} localAddresses  BENCH_LOCAL_ADDRESSES=n → 127.0.0.1 … 127.0.0.n (large run)
  */
 
-const RUN_NAMES = ['compare', 'workers2', 'soak', 'large'];
+const RUN_NAMES = ['compare', 'workers2', 'soak', 'large', 'compare-repeat'];
 
 /** Reads the settings; throws an Error naming the variable on a bad value. @returns {BenchConfig} */
 export function readBenchConfig(env = process.env) {
@@ -51,6 +54,14 @@ export function readBenchConfig(env = process.env) {
     soakDropCount: intVar(env, 'BENCH_SOAK_DROP_COUNT', Math.max(1, Math.round(soakSockets * 0.02)), 1, 19_000),
     largeSockets: intVar(env, 'BENCH_LARGE_SOCKETS', 18_000, 1, 19_500),
     localAddresses: Array.from({ length: localCount }, (_, i) => `127.0.0.${i + 1}`),
+    repeat: {
+      runs: intVar(env, 'BENCH_REPEAT_RUNS', 6, 2, 100),
+      delayed: intVar(env, 'BENCH_REPEAT_DELAYED', 2, 0, 100),
+      sockets: intVar(env, 'BENCH_REPEAT_SOCKETS', 500, 1, 19_000),
+      rate: numVar(env, 'BENCH_REPEAT_RATE', 20, 0.1, 10_000),
+      seconds: numVar(env, 'BENCH_REPEAT_SECONDS', 10, 1, 3600),
+      delayMs: numVar(env, 'BENCH_REPEAT_DELAY_MS', 10, 0, 10_000),
+    },
   };
 }
 

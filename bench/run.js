@@ -14,6 +14,7 @@ import { clockTicksPerSecond, timeWaitSockets } from './proc-stats.js';
 import { runBaseline } from './run-baseline.js';
 import { runWsload } from './run-wsload.js';
 import { runLine, soakLine, summaryLine } from './lines.js';
+import { compareRepeat } from './compare-repeat.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const print = (obj) => process.stdout.write(`${JSON.stringify(obj)}\n`);
@@ -127,6 +128,7 @@ async function main() {
         soakLine(await runWsload(spec, ctx), ticks),
       );
     }
+    if (cfg.runs.has('compare-repeat')) await compareRepeat(cfg.repeat, ctx, print, note);
     if (cfg.runs.has('compare')) print(summaryLine(lines));
   } finally {
     process.off('SIGINT', onSignal);

@@ -10,6 +10,7 @@ import type { DropEvent, Report } from '../report/types.js';
 import { percentiles } from '../metrics/histogram.js';
 import { RunAggregate } from '../metrics/aggregate.js';
 import { LoopLagMonitor } from '../metrics/loop-lag.js';
+import { IntervalBlocks } from '../metrics/interval-blocks.js';
 import { buildReport } from '../report/build.js';
 import { TimelineWriter, timelineLine } from '../report/timeline.js';
 import { TimelineBooker } from '../report/timeline-booker.js';
@@ -147,6 +148,9 @@ async function run(scenario: Scenario, options: RunOptions, started: Started): P
     ring,
     scenario.publish?.deadlineMs,
   );
+  // Blocks one tick long: the finest grain at which deltas arrive.
+  const blocks = new IntervalBlocks(tickMs, () => nowMs() - startMs);
+  aggregate.intervalSink = blocks;
   let files = options.reportFile ? sidecarPaths(options.reportFile) : null;
   const timeline = files ? openTimeline(files, options, warnings) : null;
   if (timeline === null) files = null;
@@ -404,6 +408,7 @@ async function run(scenario: Scenario, options: RunOptions, started: Started): P
       warnings,
       drops,
     });
+    report.intervals = blocks.toReport();
     return { report };
   } finally {
     dropWatch.stopSampling();

@@ -7,6 +7,7 @@ import { addInto, createHistogram, decodeHistogram, recordMs, type Histogram } f
 import { slotOf, type PublishRing } from '../driver/publish-ring.js';
 import { emptyCohortCounters, type CohortCounters, type LagSummary, type WorkerCounters, type WorkerMessage } from '../driver/protocol.js';
 import { emptyDeliveryCounters, type DeliveryCounters } from '../driver/delivery-tracker.js';
+import type { IntervalSink } from './interval-blocks.js';
 
 export interface WorkerState {
   workerId: number;
@@ -60,6 +61,8 @@ export class RunAggregate {
   incomplete = 0;
   completed = 0;
   private readonly pending = new Map<number, PendingSeq>();
+  /** Also fed fan-out deltas and completion values, per block of time (compare's bootstrap). */
+  intervalSink: IntervalSink | null = null;
 
   constructor(
     socketsPerWorker: number[],
@@ -91,7 +94,10 @@ export class RunAggregate {
     for (const [name, encoded] of Object.entries(msg.histograms)) {
       const delta = decodeHistogram(encoded);
       addInto(this.histogram(name), delta);
-      if (name === 'fanout') addInto(this.intervalFanout, delta);
+      if (name === 'fanout') {
+        addInto(this.intervalFanout, delta);
+        this.intervalSink?.fanout(delta);
+      }
     }
     for (const r of msg.seqResults) {
       let p = this.pending.get(r.seq);
@@ -135,15 +141,20 @@ export class RunAggregate {
       if (p.delivered + p.lost === 0) continue;
       if (p.lost > 0 || p.failed) {
         this.incomplete++;
-        recordMs(this.completion, this.deadlineMs);
+        this.recordCompletion(this.deadlineMs);
         continue;
       }
       const slot = slotOf(this.ring, seq);
       if (slot >= 0) {
-        recordMs(this.completion, Math.max(0, p.lastReceiptMs - this.ring.scheduledMs[slot]));
+        this.recordCompletion(Math.max(0, p.lastReceiptMs - this.ring.scheduledMs[slot]));
         this.completed++;
       }
     }
+  }
+
+  private recordCompletion(ms: number): void {
+    recordMs(this.completion, ms);
+    this.intervalSink?.completion(ms <= 0 ? 0 : Math.round(ms * 1000));
   }
 
   /** True when every worker that is still alive has settled its first connection attempts. */

@@ -36,7 +36,7 @@ function change(r: ComparisonRow): string {
 function verdict(r: ComparisonRow, paint: Paint): string {
   if (r.verdict === 'worse') return paint('WORSE', 'red');
   if (r.verdict === 'better') return paint('better', 'green');
-  return 'same';
+  return r.verdict;
 }
 
 /** The comparison as text: header, one table row per metric, then warnings. Fits 100 columns. */
@@ -62,6 +62,7 @@ export function renderCompareTable(c: Comparison, opts: CompareTableOptions = {}
   ];
   const worse = c.regressions.length;
   out.push(worse === 0 ? paint('no regressions', 'green') : paint(wrap(`${worse} regression${worse === 1 ? '' : 's'}: ${c.regressions.join(', ')}`, 100, 2), 'red'));
+  if (c.notes.length > 0) out.push('', 'Notes', ...c.notes.map((n) => wrap(`  - ${n}`, 100, 4)));
   if (c.warnings.length > 0) out.push('', 'Warnings', ...c.warnings.map((w) => paint(wrap(`  - ${w}`), 'yellow')));
   return out.join('\n') + '\n';
 }

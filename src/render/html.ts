@@ -25,7 +25,7 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px au
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
 .meta{color:#555}.loud{background:#fdecea;border:1px solid #e6a39b;color:#8a1f11;padding:8px 12px;margin:8px 0;font-weight:600}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 10px;text-align:right}th{background:#f4f4f6}
-td:first-child,th:first-child,table.compare td:last-child,table.compare th:last-child,table.headline td{text-align:left}.fail,.worse{color:#b3261e;font-weight:600}.pass,.better{color:#1e7b34}
+td:first-child,th:first-child,table.compare td:last-child,table.compare th:last-child,table.headline td{text-align:left}.fail,.worse{color:#b3261e;font-weight:600}.pass,.better{color:#1e7b34}.inconclusive{color:#7a4b00}
 .note{color:#666;text-align:left}.warnings li{color:#7a4b00}
 svg.chart{display:block;margin:8px 0;max-width:100%;height:auto;font-size:11px}
 svg .grid{stroke:#eee}svg .axis{stroke:#888;fill:none}svg .tick,svg .legend{fill:#444}svg .axis-label{fill:#555}
@@ -303,6 +303,7 @@ export function renderCompareHtml(before: Report, after: Report, comparison: Com
     ...warningsSection(comparison.warnings),
     '<h2>Metrics</h2>',
     table(['metric', 'before', 'after', 'change', 'verdict', 'note'], rows, 'compare'),
+    ...comparison.notes.map((n) => `<p class="note">${t(n)}</p>`),
     '<h2>Latency distribution</h2>',
     ...(charts.length > 0 ? charts : ['<p class="meta">No latency samples in either report.</p>']),
   ]);

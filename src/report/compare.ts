@@ -1,14 +1,43 @@
 /**
- * Compares two finished runs metric by metric, deciding latency verdicts from the histograms so
- * that noise is not reported as a change. Pure: reports in, a Comparison out.
+ * Compares two finished runs metric by metric, deciding latency verdicts from how sure the change
+ * is (a block bootstrap over each run's blocks of time) so that noise is not reported as a change.
+ * Pure: reports in, a Comparison out.
  */
-import { InternalError } from '../errors.js';
-import type { Histogram } from '../metrics/histogram.js';
+import { InternalError, ReportFormatError } from '../errors.js';
+import { decodeHistogram, histogramBuckets, type Histogram, type HistogramBuckets } from '../metrics/histogram.js';
+import type { IntervalFamily } from '../metrics/interval-blocks.js';
 import { lookupMetric, type MetricDirection } from '../metrics/names.js';
+import { BOOTSTRAP_RESAMPLES, bootstrapQuantiles, differenceInterval, hashSeed } from './bootstrap.js';
 import { reportHistogram } from './read.js';
 import type { CloseCause, PercentileSet, Report } from './types.js';
 
-export type Verdict = 'better' | 'worse' | 'same';
+/**
+ * "better" / "worse": the change is shown to exceed the tolerance; "same": shown to stay within
+ * it; "inconclusive": neither (too few publishes or blocks, the interval crosses the tolerance, a
+ * saturated client).
+ */
+export type Verdict = 'better' | 'worse' | 'same' | 'inconclusive';
+
+/**
+ * How a latency verdict was reached: "blocks" (block bootstrap), "per-delivery" (a report without
+ * blocks: every delivery taken as independent, too narrow), "per-sample" (handshakes, each its own
+ * connection), "summary" (no histogram).
+ */
+export type LatencyMethod = 'blocks' | 'per-delivery' | 'per-sample' | 'summary';
+
+/** A 95% interval, ms (µs inside the histogram helpers). */
+export interface Interval {
+  low: number;
+  high: number;
+}
+
+interface Judgement {
+  verdict: Verdict;
+  note: string | null;
+  method: LatencyMethod | null;
+  interval: Interval | null;
+  tolerance: number | null;
+}
 
 /** One compared metric. Values are ms for latencies, counts otherwise; null when a run has none. */
 export interface ComparisonRow {
@@ -24,8 +53,14 @@ export interface ComparisonRow {
   /** 100 × (after − before) / before; null when before is 0 or missing. */
   changePct: number | null;
   verdict: Verdict;
-  /** Why the verdict is what it is when that is not obvious ("too few samples", "max is one sample"). */
+  /** Why the verdict is what it is when that is not obvious ("too few publishes", "max is one sample"). */
   note: string | null;
+  /** Latency rows: how the verdict was reached; null on counters. */
+  method: LatencyMethod | null;
+  /** Latency rows: the 95% interval of after − before (ms) the verdict was decided on, when there is one. */
+  interval: Interval | null;
+  /** Latency rows: the change (ms) within which the runs count as the same, when judged. */
+  tolerance: number | null;
 }
 
 /** What identifies a run in the comparison's header. */
@@ -45,14 +80,20 @@ export interface Comparison {
   warnings: string[];
   /** Metrics whose verdict is "worse", in row order. */
   regressions: string[];
+  /** How the latency verdicts were reached, when a reader should know (old reports, merged runs). */
+  notes: string[];
 }
 
-/** Relative tolerance of latency verdicts: a change under 5% of the before value is "same". */
+/** Relative tolerance of latency verdicts: 5% of the smaller value. */
 export const LATENCY_TOLERANCE_RATIO = 0.05;
-/** Absolute tolerance of latency verdicts: a change of 1 ms or less is "same". */
+/** Absolute tolerance of latency verdicts: 1 ms. */
 export const LATENCY_TOLERANCE_MS = 1;
-/** Samples a percentile needs above it before its verdict is trusted. */
+/** Samples a percentile needs above it when samples are taken as independent (handshakes, old reports). */
 export const SAMPLES_ABOVE_PERCENTILE = 100;
+/** Publishes a fan-out or completion percentile needs above it (p99: 1,000 publishes, p99.9: 10,000). */
+export const PUBLISHES_ABOVE_PERCENTILE = 10;
+/** Blocks of time with samples each run needs before its blocks are resampled. */
+export const MIN_BLOCKS = 10;
 /** z of the two-sided 95% confidence interval of a percentile's rank. */
 const Z95 = 1.96;
 /** Event-loop lag has no histogram in the report: it is judged on a coarser tolerance. */
@@ -63,13 +104,14 @@ const IDLE_TIMEOUT_TOLERANCE_MS = 1000;
 
 type Aggregation = 'p50' | 'p90' | 'p99' | 'p999' | 'max';
 const QUANTILE: Record<Exclude<Aggregation, 'max'>, number> = { p50: 0.5, p90: 0.9, p99: 0.99, p999: 0.999 };
+const QUANTILES: readonly number[] = Object.values(QUANTILE);
 const LABEL: Record<Aggregation, string> = { p50: 'p50', p90: 'p90', p99: 'p99', p999: 'p99.9', max: 'max' };
 
 /** Latency families compare reads, with the histogram that backs each. */
-const FAMILIES: Record<string, { histogram: string; set: (r: Report) => PercentileSet; description: string }> = {
-  fanout: { histogram: 'fanout', set: (r) => r.fanout.latencyMs, description: 'fan-out latency' },
-  completion: { histogram: 'completion', set: (r) => r.fanout.completionMs, description: 'publish completion (last socket)' },
-  handshake: { histogram: 'handshake', set: (r) => r.handshake.latencyMs, description: 'handshake latency' },
+const FAMILIES: Record<string, { histogram: string; set: (r: Report) => PercentileSet; description: string; blocks: IntervalFamily | null }> = {
+  fanout: { histogram: 'fanout', set: (r) => r.fanout.latencyMs, description: 'fan-out latency', blocks: 'fanout' },
+  completion: { histogram: 'completion', set: (r) => r.fanout.completionMs, description: 'publish completion (last socket)', blocks: 'completion' },
+  handshake: { histogram: 'handshake', set: (r) => r.handshake.latencyMs, description: 'handshake latency', blocks: null },
 };
 
 /** Rows in the order they are shown; latency rows name a family and aggregation. */
@@ -115,7 +157,7 @@ function row(
 ): ComparisonRow {
   const change = before === null || after === null ? null : after - before;
   const changePct = change === null || before === null || before === 0 ? null : (100 * change) / before;
-  return { metric, description, unit, direction, before, after, change, changePct, verdict, note };
+  return { metric, description, unit, direction, before, after, change, changePct, verdict, note, method: null, interval: null, tolerance: null };
 }
 
 /** Verdict of a difference given the direction: positive `delta` means after is larger. */
@@ -139,8 +181,11 @@ function valueAtRank(h: Histogram, rank: number): number {
   return h.getValueAtPercentile((100 * r) / n);
 }
 
-/** The 95% confidence interval (µs) of the q-quantile, from the ranks of its order statistic. */
-function quantileInterval(h: Histogram, q: number): { low: number; high: number } {
+/**
+ * The 95% interval (µs) of the q-quantile if every sample were independent: the values at ranks
+ * n·q ± 1.96·√(n·q·(1−q)) (the order-statistic interval).
+ */
+export function perSampleInterval(h: Histogram, q: number): Interval {
   const n = h.totalCount;
   const half = Z95 * Math.sqrt(n * q * (1 - q));
   return { low: valueAtRank(h, Math.floor(n * q - half)), high: valueAtRank(h, Math.ceil(n * q + half)) };
@@ -152,40 +197,138 @@ function latencyTolerance(aMs: number, bMs: number): number {
   return Math.max(LATENCY_TOLERANCE_RATIO * Math.min(aMs, bMs), LATENCY_TOLERANCE_MS);
 }
 
-/**
- * Verdict on one latency percentile. The rule, applied to fan-out, completion and handshake
- * latency:
- *
- * 1. Each run must have at least 100 / (1 − p) samples (p50: 200, p90: 1,000, p99: 10,000,
- *    p99.9: 100,000), so the percentile has at least 100 samples above it. Otherwise the verdict is
- *    "same" with the note "too few samples".
- * 2. The change must exceed the tolerance: more than 5% of the smaller value, more than 1 ms, and
- *    more than the histogram's resolution (bucket width) at either value.
- * 3. The runs' 95% confidence intervals of the percentile must not overlap. The interval comes
- *    from the histogram itself: the values at ranks n·p ± 1.96·√(n·p·(1−p)) (the order-statistic
- *    interval), so a percentile resting on a sparse tail is not called a change.
- *
- * Only when all three hold is the verdict "worse" (after is slower) or "better" (after is
- * faster). `max` is always "same": it is one sample, shown for information. Without histograms
- * (a hand-made report) only rule 2 applies, on the report's numbers, and the note says so.
- */
-export function latencyVerdict(before: Histogram, after: Histogram, q: number): { verdict: Verdict; note: string | null } {
-  const needed = Math.ceil(SAMPLES_ABOVE_PERCENTILE / (1 - q));
-  const fewest = Math.min(before.totalCount, after.totalCount);
-  if (fewest < needed) {
-    return { verdict: 'same', note: `too few samples (${fewest.toLocaleString('en-US')} < ${needed.toLocaleString('en-US')})` };
-  }
-  const b = before.getValueAtPercentile(q * 100);
-  const a = after.getValueAtPercentile(q * 100);
-  const toleranceUs = Math.max(latencyTolerance(a / 1000, b / 1000) * 1000, resolutionUs(before, b), resolutionUs(after, a));
-  if (Math.abs(a - b) <= toleranceUs) return { verdict: 'same', note: null };
-  const bi = quantileInterval(before, q);
-  const ai = quantileInterval(after, q);
-  if (a > b) return ai.low > bi.high ? { verdict: 'worse', note: null } : { verdict: 'same', note: 'within the 95% interval of the percentile' };
-  return ai.high < bi.low ? { verdict: 'better', note: null } : { verdict: 'same', note: 'within the 95% interval of the percentile' };
+/** The tolerance (ms) of a latency verdict between exact values aUs and bUs: 5%, 1 ms, bucket width. */
+export function toleranceMs(before: Histogram, after: Histogram, bUs: number, aUs: number): number {
+  return Math.max(latencyTolerance(aUs / 1000, bUs / 1000), resolutionUs(before, bUs) / 1000, resolutionUs(after, aUs) / 1000);
 }
 
-function latencyRow(before: Report, after: Report, family: keyof typeof FAMILIES, agg: Aggregation): ComparisonRow {
+const signed = (v: number): string => `${v < 0 ? '−' : '+'}${Math.abs(v) < 10 ? Math.abs(v).toFixed(2) : Math.abs(v).toFixed(1)}`;
+const plain = (v: number): string => (v < 10 ? v.toFixed(2) : v.toFixed(1));
+
+/**
+ * The verdict on a latency change from the 95% interval of after − before (ms) and the tolerance:
+ * "worse" when the whole interval lies above +tolerance, "better" when it lies below −tolerance,
+ * "same" when it lies within ±tolerance, "inconclusive" when it crosses a tolerance bound.
+ * Negating the interval (swapping the runs) flips worse and better and keeps the rest.
+ */
+export function judgeChange(interval: Interval, tolerance: number): { verdict: Verdict; note: string | null } {
+  if (interval.low > tolerance) return { verdict: 'worse', note: null };
+  if (interval.high < -tolerance) return { verdict: 'better', note: null };
+  if (interval.low >= -tolerance && interval.high <= tolerance) return { verdict: 'same', note: null };
+  return {
+    verdict: 'inconclusive',
+    note: `95% interval of the change ${signed(interval.low)} to ${signed(interval.high)} ms crosses the tolerance ±${plain(tolerance)} ms`,
+  };
+}
+
+/** Blocks with samples, as bucket lists; null when the report carries no intervals. */
+function reportBlocks(report: Report, family: IntervalFamily): HistogramBuckets[] | null {
+  const encoded = report.intervals?.[family];
+  if (!encoded) return null;
+  return encoded.flatMap((e, i) => {
+    if (e === '') return [];
+    try {
+      const b = histogramBuckets(decodeHistogram(e));
+      return b.total > 0 ? [b] : [];
+    } catch (err) {
+      throw new ReportFormatError(`intervals.${family}[${i}]: not a valid encoded HdrHistogram (${(err as Error).message})`);
+    }
+  });
+}
+
+/** Per run and family: its blocks and, once asked for, its bootstrap percentiles (µs) per QUANTILES entry. */
+class BlockCache {
+  private readonly cache = new Map<Report, Map<IntervalFamily, { blocks: HistogramBuckets[] | null; resampled?: Float64Array[] }>>();
+
+  blocks(report: Report, family: IntervalFamily): HistogramBuckets[] | null {
+    return this.entry(report, family).blocks;
+  }
+
+  resampled(report: Report, family: IntervalFamily): Float64Array[] {
+    const e = this.entry(report, family);
+    // The seed is the run's own data, so each run draws the same resamples in either position.
+    e.resampled ??= bootstrapQuantiles(e.blocks ?? [], QUANTILES, BOOTSTRAP_RESAMPLES, hashSeed([family, ...(report.intervals?.[family] ?? [])]));
+    return e.resampled;
+  }
+
+  private entry(report: Report, family: IntervalFamily): { blocks: HistogramBuckets[] | null; resampled?: Float64Array[] } {
+    let m = this.cache.get(report);
+    if (!m) this.cache.set(report, (m = new Map()));
+    let e = m.get(family);
+    if (!e) m.set(family, (e = { blocks: reportBlocks(report, family) }));
+    return e;
+  }
+}
+
+const fmtInt = (n: number): string => n.toLocaleString('en-US');
+// 10 / (1 − 0.9) is 100.00000000000001 in floating point; the intent is 100.
+const atLeast = (x: number): number => Math.ceil(x - 1e-9);
+
+/**
+ * Verdict on one latency percentile; see README "Compare verdicts". In short: the tail needs
+ * enough publishes (10 above the percentile) and each run at least 10 blocks with samples; then
+ * the 95% interval of the change comes from a block bootstrap of both runs (or, for handshakes
+ * and reports without blocks, from the per-sample order-statistic interval), widened by the change
+ * in the publisher's own lateness, and judgeChange() decides. The values themselves stay the exact
+ * histograms'.
+ */
+function judgeLatency(before: Report, after: Report, family: keyof typeof FAMILIES, agg: Exclude<Aggregation, 'max'>, bh: Histogram, ah: Histogram, cache: BlockCache): Judgement {
+  const q = QUANTILE[agg];
+  const bUs = bh.getValueAtPercentile(q * 100);
+  const aUs = ah.getValueAtPercentile(q * 100);
+  const blockFamily = FAMILIES[family].blocks;
+  // The client's own delay is inside every latency: fan-out and completion run from the scheduled
+  // publish time, so how late the publisher left is in them, and a busy worker loop stamps receipts
+  // (and handshakes) late. A change in either between the runs (the client's machine got busier)
+  // is not the target's: the interval is widened by it.
+  const publisherShift = blockFamily ? Math.abs(after.publish.scheduleLagMs[agg] - before.publish.scheduleLagMs[agg]) : 0;
+  const workerShift = Math.abs(after.client.eventLoopLagMs.p99 - before.client.eventLoopLagMs.p99);
+  const clientShift = publisherShift + workerShift;
+  const tolerance = toleranceMs(bh, ah, bUs, aUs);
+  // The target's change lies within the measured change ± the change in the client's lateness.
+  const widen = (i: Interval): Interval => ({ low: i.low - clientShift, high: i.high + clientShift });
+  const withShift = (j: { verdict: Verdict; note: string | null }): { verdict: Verdict; note: string | null } =>
+    j.note !== null && clientShift >= 0.5 ? { ...j, note: `${j.note} (widened by ±${plain(clientShift)} ms: the change in the client's own delay)` } : j;
+  const inconclusive = (note: string, method: LatencyMethod): Judgement => ({ verdict: 'inconclusive', note, method, interval: null, tolerance });
+  if (blockFamily) {
+    const bb = cache.blocks(before, blockFamily);
+    const ab = cache.blocks(after, blockFamily);
+    const needed = atLeast(PUBLISHES_ABOVE_PERCENTILE / (1 - q));
+    const fewest = Math.min(before.fanout.published, after.fanout.published);
+    if (fewest < needed) return inconclusive(`too few publishes for ${LABEL[agg]} (${fmtInt(fewest)} < ${fmtInt(needed)})`, bb && ab ? 'blocks' : 'per-delivery');
+    if (bb && ab) {
+      const fewestBlocks = Math.min(bb.length, ab.length);
+      if (fewestBlocks < MIN_BLOCKS) return inconclusive(`too few blocks of time with samples (${fewestBlocks} < ${MIN_BLOCKS}): run longer`, 'blocks');
+      const k = QUANTILES.indexOf(q);
+      const d = differenceInterval(cache.resampled(before, blockFamily)[k], cache.resampled(after, blockFamily)[k]);
+      const interval = widen({ low: d.low / 1000, high: d.high / 1000 });
+      return { ...withShift(judgeChange(interval, tolerance)), method: 'blocks', interval, tolerance };
+    }
+  }
+  const needed = atLeast(SAMPLES_ABOVE_PERCENTILE / (1 - q));
+  const fewest = Math.min(bh.totalCount, ah.totalCount);
+  const method: LatencyMethod = blockFamily ? 'per-delivery' : 'per-sample';
+  if (fewest < needed) return inconclusive(`too few samples (${fmtInt(fewest)} < ${fmtInt(needed)})`, method);
+  const bi = perSampleInterval(bh, q);
+  const ai = perSampleInterval(ah, q);
+  const interval = widen({ low: (ai.low - bi.high) / 1000, high: (ai.high - bi.low) / 1000 });
+  const j = withShift(judgeChange(interval, tolerance));
+  const old = blockFamily ? 'old per-delivery interval (see notes)' : null;
+  return { verdict: j.verdict, note: [j.note, old].filter((x) => x !== null).join('; ') || null, method, interval, tolerance };
+}
+
+/**
+ * A saturated client's latencies include its own delay, which changes with whatever else the
+ * machine runs: a change measured there is not the target's, so it is not called better or worse.
+ */
+function unlessSaturated(before: Report, after: Report, j: Judgement): Judgement {
+  if (j.verdict !== 'better' && j.verdict !== 'worse') return j;
+  const busy = [before.client.saturated ? 'before' : null, after.client.saturated ? 'after' : null].filter((x) => x !== null);
+  if (busy.length === 0) return j;
+  return { ...j, verdict: 'inconclusive', note: `the ${busy.join(' and ')} run's client was saturated: its latencies include wsload's own delay` };
+}
+
+function latencyRow(before: Report, after: Report, family: keyof typeof FAMILIES, agg: Aggregation, cache: BlockCache): ComparisonRow {
   const f = FAMILIES[family];
   const metric = `${family}.${agg}`;
   const description = `${f.description} ${LABEL[agg]}`;
@@ -193,19 +336,14 @@ function latencyRow(before: Report, after: Report, family: keyof typeof FAMILIES
   const as = f.set(after);
   const bv = bs.count === 0 ? null : bs[agg];
   const av = as.count === 0 ? null : as[agg];
-  const make = (verdict: Verdict, note: string | null): ComparisonRow => row(metric, description, 'ms', 'lower-is-better', bv, av, verdict, note);
-  if (bv === null || av === null) return make('same', bv === av ? 'no samples' : `no samples ${bv === null ? 'before' : 'after'}`);
-  if (agg === 'max') return make('same', 'one sample: not judged');
+  const make = (j: Judgement): ComparisonRow => ({ ...row(metric, description, 'ms', 'lower-is-better', bv, av, j.verdict, j.note), method: j.method, interval: j.interval, tolerance: j.tolerance });
+  const none = (note: string, method: LatencyMethod | null): ComparisonRow => make({ verdict: 'inconclusive', note, method, interval: null, tolerance: null });
+  if (bv === null || av === null) return none(bv === av ? 'no samples' : `no samples ${bv === null ? 'before' : 'after'}`, null);
+  if (agg === 'max') return none('one sample: not judged', null);
   const bh = reportHistogram(before, f.histogram);
   const ah = reportHistogram(after, f.histogram);
-  if (bh && ah && bh.totalCount > 0 && ah.totalCount > 0) {
-    const v = latencyVerdict(bh, ah, QUANTILE[agg]);
-    return make(v.verdict, v.note);
-  }
-  const needed = Math.ceil(SAMPLES_ABOVE_PERCENTILE / (1 - QUANTILE[agg]));
-  if (Math.min(bs.count, as.count) < needed) return make('same', 'too few samples');
-  const delta = av - bv;
-  return make(Math.abs(delta) > latencyTolerance(av, bv) ? directed(delta, 'lower-is-better') : 'same', 'no histogram: judged on the summary value');
+  if (bh && ah && bh.totalCount > 0 && ah.totalCount > 0) return make(unlessSaturated(before, after, judgeLatency(before, after, family, agg, bh, ah, cache)));
+  return none('no histogram: the change cannot be told from noise', 'summary');
 }
 
 function counterRow(before: Report, after: Report, name: string): ComparisonRow {
@@ -244,8 +382,10 @@ function lagRow(before: Report, after: Report): ComparisonRow {
   const a = after.client.eventLoopLagMs.p99;
   const delta = a - b;
   const tolerance = Math.max(LAG_TOLERANCE_RATIO * Math.min(a, b), LAG_TOLERANCE_MS);
-  const verdict = Math.abs(delta) > tolerance ? directed(delta, 'lower-is-better') : 'same';
-  return row('client.eventLoopLag.p99', 'event-loop lag of the wsload workers (p99)', 'ms', 'lower-is-better', b, a, verdict, null);
+  // One number per run with no interval: a larger change cannot be told from the machine's noise
+  // (the saturation warning says when the client itself limited a run).
+  const [verdict, note]: [Verdict, string | null] = Math.abs(delta) > tolerance ? ['inconclusive', 'one number per run: no interval to judge it by'] : ['same', null];
+  return row('client.eventLoopLag.p99', 'event-loop lag of the wsload workers (p99)', 'ms', 'lower-is-better', b, a, verdict, note);
 }
 
 function ref(r: Report): RunRef {
@@ -284,19 +424,35 @@ function comparabilityWarnings(before: Report, after: Report): string[] {
   return w;
 }
 
+function methodNotes(before: Report, after: Report): string[] {
+  return (
+    [
+      ['before', before],
+      ['after', after],
+    ] as const
+  )
+    .filter(([, r]) => r.intervals === undefined && r.fanout.latencyMs.count > 0)
+    .map(
+      ([label, r]) =>
+        `the ${label} report (${r.startedAt}) has no per-interval histograms (written before wsload kept them): fan-out and completion verdicts used the old per-delivery intervals, which take the deliveries of one publish as independent and are too narrow`,
+    );
+}
+
 /**
  * Compares two runs: one row per metric that matters, with before, after, change and a
- * direction-aware verdict. Latency verdicts follow latencyVerdict(); counters are "worse" on any
- * change in the wrong direction (a single lost message is a regression); event-loop lag (no
- * histogram) needs a change above 10% of the smaller value and 5 ms; the idle-timeout estimate is
- * "worse" when it appears or drops by more than the larger spread (and 5%, and 1 s), "better" when
- * it disappears or rises as much. Rows of neutral metrics (closes by wsload itself) are always
- * "same". Swapping the runs flips every verdict.
+ * direction-aware verdict. Latency verdicts follow judgeLatency() (README "Compare verdicts");
+ * counters are "worse" on any change in the wrong direction (a single lost message is a
+ * regression); event-loop lag (no histogram, so no interval) is "same" within 10% of the smaller
+ * value or 5 ms and "inconclusive" beyond; the idle-timeout estimate is "worse" when it appears or
+ * drops by more than the larger spread (and 5%, and 1 s), "better" when it disappears or rises as
+ * much. Rows of neutral metrics (closes by wsload itself) are always "same". Swapping the runs
+ * flips every verdict (worse ↔ better; same and inconclusive stay).
  */
 export function compare(before: Report, after: Report): Comparison {
   const rows: ComparisonRow[] = [];
+  const cache = new BlockCache();
   for (const item of LAYOUT) {
-    if (typeof item !== 'string') rows.push(latencyRow(before, after, item.family, item.agg));
+    if (typeof item !== 'string') rows.push(latencyRow(before, after, item.family, item.agg, cache));
     else if (item === '@byCause') rows.push(...causeRows(before, after));
     else if (item === '@idleTimeout') rows.push(idleTimeoutRow(before, after));
     else if (item === '@lag') rows.push(lagRow(before, after));
@@ -308,5 +464,6 @@ export function compare(before: Report, after: Report): Comparison {
     rows,
     warnings: comparabilityWarnings(before, after),
     regressions: rows.filter((r) => r.verdict === 'worse').map((r) => r.metric),
+    notes: methodNotes(before, after),
   };
 }

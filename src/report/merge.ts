@@ -7,6 +7,7 @@ import { UsageError, WsloadError } from '../errors.js';
 import { encodeHistogram, mergeEncoded, percentiles } from '../metrics/histogram.js';
 import { cohortDrops, estimateIdleTimeout } from '../metrics/idle-timeout.js';
 import { mergeInfo } from './merge-exactness.js';
+import { mergeIntervals } from '../metrics/interval-blocks.js';
 import { evaluateThresholds } from './thresholds.js';
 import { MAX_EVENTS } from '../metrics/drop-events.js';
 import {
@@ -161,8 +162,9 @@ function unique(values: readonly string[]): string[] {
  * from the merged histograms; peakOpen is summed (an upper bound, said in a warning); startedAt
  * is the earliest, endedAt the latest; the scenario is the first report's with connections (and
  * cohort sizes) summed; the idle timeout is estimated again from the merged idle-at-close
- * histograms; thresholds are evaluated again on the merged numbers; warnings are merged. Timeline
- * and .hlog files are per run and are not carried over.
+ * histograms; thresholds are evaluated again on the merged numbers; warnings are merged. Per-block
+ * histograms (intervals) are added by time when every report has them. Timeline and .hlog files
+ * are per run and are not carried over.
  */
 export function mergeReports(reports: readonly Report[]): Report {
   if (reports.length === 0) throw new UsageError('merge needs at least one report');
@@ -303,6 +305,10 @@ export function mergeReports(reports: readonly Report[]): Report {
     const missing = optional ? 0 : reports.filter((r) => r.histograms[key] === undefined && (accessor?.get(r)?.count ?? 1) > 0).length;
     if (missing > 0) warnings.push(`histogram "${key}" is missing from ${missing} of ${n} reports: its merged percentiles leave those runs out`);
   }
+  // Per-block histograms combine by time, so compare judges the merged run by its blocks too.
+  const timed = reports.flatMap((r) => (r.intervals ? [{ intervals: r.intervals, offsetMs: time(r.startedAt) - time(startedAt) }] : []));
+  if (timed.length === n) merged.intervals = mergeIntervals(timed);
+  else if (timed.length > 0) warnings.push(`${n - timed.length} of ${n} reports have no per-interval histograms: compare judges the merged report with per-delivery intervals`);
   // Percentile sets with no histogram in any report are combined as well as numbers allow.
   const cohortKeys = Object.keys(byCohort).flatMap((c) => COHORT_HISTOGRAMS.map((kind) => cohortHistogramKey(kind, c)));
   for (const key of [...Object.keys(FIXED_SETS), ...cohortKeys]) {

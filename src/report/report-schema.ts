@@ -225,6 +225,14 @@ export const reportSchema = z
       writeErrors: z.number().int().nonnegative().optional().describe('Intervals not written whole to the .ndjson/.hlog (disk full, directory gone).'),
     }),
     histograms: z.record(z.string(), z.string()).describe('Encoded HdrHistograms (V2 compressed base64, microseconds) by name.'),
+    intervals: z
+      .object({
+        blockMs: z.number().positive(),
+        fanout: z.array(z.string()),
+        completion: z.array(z.string()),
+      })
+      .optional()
+      .describe('Fan-out and completion histograms per block of time (block i covers [i·blockMs, (i+1)·blockMs) after startedAt; "" = empty), resampled by compare.'),
   })
   .describe('A wsload run report (formatVersion 1).');
 

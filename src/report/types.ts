@@ -306,6 +306,21 @@ export interface Report {
    * "idleTimeoutSamples:<cohort>" (idle at close of the closes screened in for the estimate).
    */
   histograms: Record<string, string>;
+  /**
+   * Fan-out and completion histograms per block of the run's time, which compare resamples (block
+   * bootstrap) to judge how sure a latency change is. Absent from reports written before it.
+   */
+  intervals?: ReportIntervals;
+}
+
+/** Latency histograms per block of time: block i covers [i·blockMs, (i+1)·blockMs) after startedAt. */
+export interface ReportIntervals {
+  /** Length of one block, ms (the worker tick, doubled as often as needed to keep ≤ 600 blocks). */
+  blockMs: number;
+  /** Encoded fan-out latency histogram per block, by when the deliveries reached the driver; "" when empty. */
+  fanout: string[];
+  /** Encoded publish-completion histogram per block, by when the publish completed; "" when empty. */
+  completion: string[];
 }
 
 /** Set on a merged report: how many runs, whether they overlapped, which figures are exact. */

@@ -60,6 +60,11 @@ export interface FakeReportOptions {
   durationMs?: number;
   host?: string;
   url?: string;
+  /**
+   * Carry per-interval histograms (report.intervals) in this many blocks of 1 s, each holding
+   * whole publishes (`fanoutMs` is taken in publish order, `opened` deliveries per publish).
+   */
+  blocks?: number;
 }
 
 /** Deterministic latencies: mostly near `baseMs`, with a tail up to `tailMs` on `tailShare` of them. */
@@ -288,7 +293,24 @@ export function fakeReport(opts: FakeReportOptions = {}): Report {
     warnings,
     files: { timeline: null, hlog: null },
     histograms,
+    ...(opts.blocks ? { intervals: fakeIntervals(fanoutValues, opened, opts.blocks) } : {}),
   };
+}
+
+/** Blocks of whole publishes: fan-out values and each publish's completion (its slowest delivery). */
+function fakeIntervals(fanoutValues: readonly number[], perPublish: number, blocks: number): NonNullable<Report['intervals']> {
+  const publishes = Math.ceil(fanoutValues.length / perPublish);
+  const perBlock = Math.ceil(publishes / blocks);
+  const fanout: string[] = [];
+  const completion: string[] = [];
+  for (let b = 0; b < blocks; b++) {
+    const values = fanoutValues.slice(b * perBlock * perPublish, (b + 1) * perBlock * perPublish);
+    const done: number[] = [];
+    for (let i = 0; i < values.length; i += perPublish) done.push(Math.max(...values.slice(i, i + perPublish)));
+    fanout.push(values.length === 0 ? '' : encodeHistogram(histOf(values)));
+    completion.push(done.length === 0 ? '' : encodeHistogram(histOf(done)));
+  }
+  return { blockMs: 1000, fanout, completion };
 }
 
 /** A plausible timeline for a report: `intervals` lines spread over its hold. */

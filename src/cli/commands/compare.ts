@@ -17,7 +17,7 @@ interface CompareFlags {
 export function registerCompare(program: Command): void {
   program
     .command('compare')
-    .description('compare two runs metric by metric; latency verdicts come from the histograms, so noise is not called a change')
+    .description('compare two runs metric by metric; latency verdicts resample each run\'s blocks of time, so noise reads "inconclusive", not a change')
     .argument('<before>', 'report JSON of the baseline run')
     .argument('<after>', 'report JSON of the run to judge')
     .option('--json', 'print the comparison as JSON instead of a table')
