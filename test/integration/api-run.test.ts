@@ -7,12 +7,14 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadScenario, readReport, run, ScenarioError, type Progress, type Report, type TimelineLine } from '../../dist/api.js';
 import { assertBuilt } from '../helpers/cli.js';
-import { tempDir } from '../helpers/run-helpers.js';
+import { closeAfterEach, tempDir } from '../helpers/run-helpers.js';
+import { startClosingTarget } from '../helpers/servers.js';
 
 assertBuilt();
 const dir = tempDir('wsload-api-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+const track = closeAfterEach();
 const small = { name: 'api', target: 'embedded', connections: 20, connectRate: 200, workers: 1 } as const;
 
 describe('run(): the library handle', () => {
@@ -137,5 +139,26 @@ describe('run(): the library handle', () => {
     const started = Date.now();
     await expect(handle).rejects.toThrow('listener broke');
     expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it('disconnect-event hands out each drop event the report lists, while the run goes on', async () => {
+    // Every socket gets a close frame 500 ms after it opened: the 20 (opened together) drop together.
+    const target = track(await startClosingTarget({ afterMs: 500, code: 1011 }));
+    const handle = run(
+      { ...small, target: { url: target.wsUrl }, connectRate: 1000, duration: '2s', reconnect: { policy: 'immediate' } },
+      { tickMs: 200 },
+    );
+    const live: unknown[] = [];
+    handle.on('disconnect-event', (event) => live.push(event));
+    const report = await handle;
+    expect(report.disconnects.total).toBeGreaterThanOrEqual(20);
+    // Drop events are reported by drivers that detect them (report.disconnects.events); where the
+    // driver has none, the event never fires.
+    const listed = (report.disconnects as { events?: unknown[] }).events;
+    if (listed === undefined) expect(live).toEqual([]);
+    else {
+      expect(listed.length).toBeGreaterThan(0);
+      expect(live).toEqual(listed);
+    }
   });
 });
