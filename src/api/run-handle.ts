@@ -63,6 +63,7 @@ export class RunHandle extends EventEmitter<RunEvents> implements PromiseLike<Re
     if (!this.stopper.signal.aborted) this.stopper.abort(reason);
   }
 
+  /** Like Promise.prototype.then: the report, or the error that ended the run. */
   then<T1 = Report, T2 = never>(
     onfulfilled?: ((report: Report) => T1 | PromiseLike<T1>) | null,
     onrejected?: ((reason: unknown) => T2 | PromiseLike<T2>) | null,
