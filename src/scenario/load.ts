@@ -54,3 +54,14 @@ export async function loadScenario(file: string, opts: LoadOptions = {}): Promis
   if ('issues' in result) throw new ScenarioError(result.issues, file);
   return result.scenario;
 }
+
+/**
+ * Validates a scenario object as it would be written in a file (durations as "30s", defaults
+ * optional); throws the same ScenarioError loadScenario throws, `source` naming where it came from.
+ */
+export function parseScenario(value: unknown, opts: LoadOptions & { baseDir?: string; source?: string } = {}): Scenario {
+  const { source, ...rest } = opts;
+  const result = validateScenario(value, rest);
+  if ('issues' in result) throw new ScenarioError(result.issues, source);
+  return result.scenario;
+}

@@ -1,0 +1,33 @@
+/**
+ * wsload as a library: `import { run, compare, merge, loadScenario } from 'wsload'`. The package's
+ * only entry point; everything a caller may rely on is exported from here, typed.
+ */
+import { compare as compareReports, type Comparison } from './report/compare.js';
+import { mergeReports } from './report/merge.js';
+import type { Report } from './report/types.js';
+
+export { run, type RunApiOptions } from './api/run.js';
+export { RunHandle, type RunEvents, type DisconnectEvent } from './api/run-handle.js';
+export { loadScenario, scenarioFromObject, type ScenarioInput, type ScenarioOptions } from './api/scenario-input.js';
+export { readReport, readTimeline, parseReport } from './report/read.js';
+export { writeReport } from './report/write.js';
+export { renderSummary, type SummaryOptions } from './render/summary.js';
+export { renderReportHtml, renderCompareHtml, type ReportHtmlOptions } from './render/html.js';
+export { renderCompareTable, type CompareTableOptions } from './render/compare-table.js';
+export { formatProgress } from './render/progress.js';
+export { EXIT, WsloadError, ScenarioError, UsageError, ReportFormatError, TargetError, InternalError, type Issue, type ExitCode } from './errors.js';
+export type { Progress, RunPhase } from './driver/driver.js';
+export type { Scenario } from './scenario/types.js';
+export type { Report, TimelineLine, PercentileSet, ThresholdResult } from './report/types.js';
+export type { Comparison, ComparisonRow, Verdict, RunRef } from './report/compare.js';
+export { VERSION } from './version.js';
+
+/** Compares two reports metric by metric (before → after), with a verdict per row. */
+export function compare(before: Report, after: Report): Comparison {
+  return compareReports(before, after);
+}
+
+/** Merges reports of runs made at the same time on different machines into one report. */
+export function merge(reports: readonly Report[]): Report {
+  return mergeReports(reports);
+}

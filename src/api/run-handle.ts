@@ -1,0 +1,94 @@
+/**
+ * The handle `run` returns: awaitable for the report (like autocannon's instance) and an event
+ * emitter while the run goes on, with stop() to end it early and still get the report.
+ */
+import { EventEmitter } from 'node:events';
+import type { Progress, RunOptions } from '../driver/driver.js';
+import type { Report, TimelineLine } from '../report/types.js';
+
+/**
+ * One drop event (sockets closed together), as the driver's onDropEvent hook hands it out; never
+ * while the driver has no such hook, so `disconnect-event` then never fires.
+ */
+export type DisconnectEvent = RunOptions extends { onDropEvent?: (event: infer E) => void } ? E : never;
+
+/** Events of a run; plan comes once, progress and interval while it runs, done last with the report. */
+export interface RunEvents {
+  /** The one-line plan (sockets, workers, target, publishing), once the target is known. */
+  plan: [line: string];
+  /** A progress sample, once a tick. */
+  progress: [progress: Progress];
+  /** A timeline line, once a report interval (only when the run writes its files: `out`). */
+  interval: [line: TimelineLine];
+  /** A drop event, once it has ended (see DisconnectEvent). */
+  'disconnect-event': [event: DisconnectEvent];
+  /** The finished report, after it was written to `out` when given. */
+  done: [report: Report];
+  /** Why the run failed; emitted only when someone listens (awaiting the handle also rejects). */
+  error: [error: Error];
+}
+
+/** What the run body gets from its handle: a way to emit safely and the stop request. */
+export interface RunContext {
+  emit<K extends keyof RunEvents>(event: K, ...args: RunEvents[K]): void;
+  /** Aborted by stop() (or by a listener that threw); its reason is the interrupt reason. */
+  stopSignal: AbortSignal;
+}
+
+/** A run in progress: `await` it for the Report, listen to its events, stop() it. */
+export class RunHandle extends EventEmitter<RunEvents> implements PromiseLike<Report> {
+  private readonly result: Promise<Report>;
+  private readonly stopper = new AbortController();
+  private listenerError: unknown = null;
+
+  /** Starts `body` on the next microtask, so listeners attached right after run() see every event. */
+  constructor(body: (ctx: RunContext) => Promise<Report>) {
+    super();
+    const ctx: RunContext = { emit: (event, ...args) => this.emitSafely(event, ...args), stopSignal: this.stopper.signal };
+    this.result = Promise.resolve()
+      .then(() => body(ctx))
+      .then((report) => {
+        if (this.listenerError !== null) throw this.listenerError;
+        return report;
+      });
+    // A caller may use only the events; a failure then reaches 'error' listeners, never an
+    // unhandled rejection that would end the caller's process.
+    this.result.catch((err: unknown) => {
+      if (this.listenerCount('error') > 0) this.emit('error', err instanceof Error ? err : new Error(String(err)));
+    });
+  }
+
+  /** Ends the run early; the report is still built, with interrupted: true and this reason. */
+  stop(reason = 'stopped'): void {
+    if (!this.stopper.signal.aborted) this.stopper.abort(reason);
+  }
+
+  /** Like Promise.prototype.then: the report, or the error that ended the run. */
+  then<T1 = Report, T2 = never>(
+    onfulfilled?: ((report: Report) => T1 | PromiseLike<T1>) | null,
+    onrejected?: ((reason: unknown) => T2 | PromiseLike<T2>) | null,
+  ): Promise<T1 | T2> {
+    return this.result.then(onfulfilled, onrejected);
+  }
+
+  /** Like Promise.prototype.catch. */
+  catch<T = never>(onrejected?: ((reason: unknown) => T | PromiseLike<T>) | null): Promise<Report | T> {
+    return this.result.catch(onrejected);
+  }
+
+  /** Like Promise.prototype.finally. */
+  finally(onfinally?: (() => void) | null): Promise<Report> {
+    return this.result.finally(onfinally);
+  }
+
+  // A listener that throws must not throw into the driver's timers (an uncaught exception in the
+  // caller's process): the run stops, and awaiting the handle rejects with the listener's error.
+  private emitSafely<K extends keyof RunEvents>(event: K, ...args: RunEvents[K]): void {
+    try {
+      (this.emit as (e: K, ...a: RunEvents[K]) => boolean)(event, ...args);
+    } catch (err) {
+      if (this.listenerError === null) this.listenerError = err;
+      this.stop(`a '${String(event)}' listener threw: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * The library's run handle against the real engine (dist/, as the package ships it) and the
+ * embedded target: awaitable, its events, stop() and bad input.
+ */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadScenario, readReport, run, ScenarioError, type Progress, type Report, type TimelineLine } from '../../dist/api.js';
+import { assertBuilt } from '../helpers/cli.js';
+import { closeAfterEach, tempDir } from '../helpers/run-helpers.js';
+import { startClosingTarget } from '../helpers/servers.js';
+
+assertBuilt();
+const dir = tempDir('wsload-api-');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const track = closeAfterEach();
+const small = { name: 'api', target: 'embedded', connections: 20, connectRate: 200, workers: 1 } as const;
+
+describe('run(): the library handle', () => {
+  it('resolves to the report and emits plan, progress, interval and done in order', async () => {
+    const out = join(dir, 'events.json');
+    const handle = run({ ...small, duration: '2s', publish: { rate: 5 }, report: { interval: '500ms' } }, { out, tickMs: 200 });
+    const seen: string[] = [];
+    const progress: Progress[] = [];
+    const intervals: TimelineLine[] = [];
+    let done: Report | null = null;
+    handle.on('plan', (line) => seen.push(`plan ${line}`));
+    handle.on('progress', (p) => {
+      seen.push('progress');
+      progress.push(p);
+    });
+    handle.on('interval', (line) => {
+      seen.push('interval');
+      intervals.push(line);
+    });
+    handle.on('done', (r) => {
+      seen.push('done');
+      done = r;
+    });
+    const report = await handle;
+
+    expect(report.interrupted).toBe(false);
+    expect(report.fanout.expected).toBeGreaterThan(0);
+    expect(report.fanout.delivered).toBe(report.fanout.expected);
+    expect(done).toBe(report);
+    expect(seen[0]).toMatch(/^plan 20 sockets \/ 1 worker/);
+    expect(seen.filter((s) => s.startsWith('plan'))).toHaveLength(1);
+    expect(seen[seen.length - 1]).toBe('done');
+    expect(progress.length).toBeGreaterThanOrEqual(3);
+    expect(progress.some((p) => p.phase === 'hold' && p.open === 20)).toBe(true);
+    // Every timeline line the run wrote came out as an interval event, in order, once.
+    const written = readFileSync(join(dir, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TimelineLine);
+    expect(written.length).toBeGreaterThanOrEqual(4);
+    expect(intervals).toEqual(written);
+    expect(intervals.reduce((s, l) => s + l.deliveries, 0)).toBe(report.fanout.delivered);
+    // The report file is written before done, and reads back as the same report.
+    expect(await readReport(out)).toEqual(report);
+  });
+
+  it('writes nothing and emits no interval events without out', async () => {
+    const handle = run({ ...small, duration: '1s' }, { tickMs: 200 });
+    let intervals = 0;
+    handle.on('interval', () => intervals++);
+    const report = await handle;
+    expect(report.files).toEqual({ timeline: null, hlog: null });
+    expect(intervals).toBe(0);
+    expect(report.connections.opened).toBe(20);
+  });
+
+  it('stop() in the hold ends the run early with an interrupted report', async () => {
+    const handle = run({ ...small, duration: '30s', publish: { rate: 5 } }, { tickMs: 200 });
+    handle.on('progress', (p) => {
+      if (p.phase === 'hold' && p.published >= 2) handle.stop();
+    });
+    const started = Date.now();
+    const report = await handle;
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(report.interrupted).toBe(true);
+    expect(report.interruptReason).toBe('stopped');
+    expect(report.connections.opened).toBe(20);
+    expect(report.phases.holdMs).toBeLessThan(20_000);
+  });
+
+  it('stop() before the target is up still stops the run, and the signal option stops it too', async () => {
+    const early = run({ ...small, duration: '30s' }, { tickMs: 200 });
+    early.stop('not needed');
+    const controller = new AbortController();
+    const bySignal = run({ ...small, duration: '30s' }, { tickMs: 200, signal: controller.signal });
+    bySignal.on('plan', () => setTimeout(() => controller.abort('caller gave up'), 300));
+    const started = Date.now();
+    const [a, b] = await Promise.all([early, bySignal]);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(a.interrupted).toBe(true);
+    expect(a.interruptReason).toBe('not needed');
+    expect(b.interrupted).toBe(true);
+    expect(b.interruptReason).toBe('caller gave up');
+  });
+
+  it('rejects a bad scenario object with a ScenarioError listing every path, before any event', async () => {
+    const handle = run({ name: 'bad', connections: 0, duration: 'soon', publish: { rate: -1 } });
+    let events = 0;
+    for (const name of ['plan', 'progress', 'done'] as const) handle.on(name, () => events++);
+    const errors: Error[] = [];
+    handle.on('error', (e) => errors.push(e));
+    const err = await handle.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ScenarioError);
+    const issues = (err as ScenarioError).issues;
+    expect(issues.map((i) => i.path)).toEqual(['connections', 'duration', 'publish.rate']);
+    expect((err as ScenarioError).message.split('\n')).toHaveLength(3);
+    expect((err as ScenarioError).message.split('\n')[0]).toMatch(/^connections: /);
+    expect(events).toBe(0);
+    expect(errors).toEqual([err]);
+  });
+
+  it('rejects a missing scenario file with the one-line error the CLI prints', async () => {
+    const file = join(dir, 'nope.json');
+    await expect(run(file)).rejects.toThrow(`${file}: cannot read the scenario file (no such file)`);
+  });
+
+  it('runs a scenario loadScenario returned as it is', async () => {
+    const file = join(dir, 'loaded.json');
+    writeFileSync(file, JSON.stringify({ ...small, duration: '1s', connections: 10 }));
+    const scenario = await loadScenario(file);
+    expect(scenario.durationMs).toBe(1000);
+    const report = await run(scenario, { tickMs: 200 });
+    expect(report.scenario.name).toBe('api');
+    expect(report.connections.opened).toBe(10);
+  });
+
+  it('a listener that throws stops the run and the handle rejects with its error', async () => {
+    const handle = run({ ...small, duration: '30s' }, { tickMs: 200 });
+    handle.on('progress', () => {
+      throw new Error('listener broke');
+    });
+    const started = Date.now();
+    await expect(handle).rejects.toThrow('listener broke');
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it('disconnect-event hands out each drop event the report lists, while the run goes on', async () => {
+    // Every socket gets a close frame 500 ms after it opened: the 20 (opened together) drop together.
+    const target = track(await startClosingTarget({ afterMs: 500, code: 1011 }));
+    const handle = run(
+      { ...small, target: { url: target.wsUrl }, connectRate: 1000, duration: '2s', reconnect: { policy: 'immediate' } },
+      { tickMs: 200 },
+    );
+    const live: unknown[] = [];
+    handle.on('disconnect-event', (event) => live.push(event));
+    const report = await handle;
+    expect(report.disconnects.total).toBeGreaterThanOrEqual(20);
+    // Drop events are reported by drivers that detect them (report.disconnects.events); where the
+    // driver has none, the event never fires.
+    const listed = (report.disconnects as { events?: unknown[] }).events;
+    if (listed === undefined) expect(live).toEqual([]);
+    else {
+      expect(listed.length).toBeGreaterThan(0);
+      expect(live).toEqual(listed);
+    }
+  });
+});
