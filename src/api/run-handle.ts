@@ -3,14 +3,11 @@
  * emitter while the run goes on, with stop() to end it early and still get the report.
  */
 import { EventEmitter } from 'node:events';
-import type { Progress, RunOptions } from '../driver/driver.js';
-import type { Report, TimelineLine } from '../report/types.js';
+import type { Progress } from '../driver/driver.js';
+import type { DropEvent, Report, TimelineLine } from '../report/types.js';
 
-/**
- * One drop event (sockets closed together), as the driver's onDropEvent hook hands it out; never
- * while the driver has no such hook, so `disconnect-event` then never fires.
- */
-export type DisconnectEvent = RunOptions extends { onDropEvent?: (event: infer E) => void } ? E : never;
+/** One drop event (sockets closed together in time), as `report.disconnects.events[]` lists it. */
+export type DisconnectEvent = DropEvent;
 
 /** Events of a run; plan comes once, progress and interval while it runs, done last with the report. */
 export interface RunEvents {

@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import { sidecarPaths, writeReport } from '../report/write.js';
 import type { Report } from '../report/types.js';
 import type { Scenario } from '../scenario/types.js';
-import { RunHandle, type DisconnectEvent, type RunContext } from './run-handle.js';
+import { RunHandle, type RunContext } from './run-handle.js';
 import { resolveScenario, type ScenarioInput, type ScenarioOptions } from './scenario-input.js';
 import { TimelineTail } from './timeline-tail.js';
 
@@ -53,24 +53,13 @@ async function runBody(input: string | ScenarioInput | Scenario, options: RunApi
     for (const line of tail?.read() ?? []) ctx.emit('interval', line);
   };
 
-  // The driver listens for its abort signal only once the target is up and the plan is told; a
-  // stop requested before then is handed over right after the plan, so it is never lost.
-  const driverAbort = new AbortController();
-  let planned = false;
-  const handOver = (): void => {
-    if (planned && ctx.stopSignal.aborted && !driverAbort.signal.aborted) driverAbort.abort(ctx.stopSignal.reason);
-  };
-  ctx.stopSignal.addEventListener('abort', handOver, { once: true });
-
-  // Typed against the driver's own hook: when RunOptions has no onDropEvent, this key is ignored.
-  const driverOptions: RunOptions & { onDropEvent?: (event: DisconnectEvent) => void } = {
+  const driverOptions: RunOptions = {
     reportFile: out,
-    signal: driverAbort.signal,
+    // The driver listens from its first step, so a stop before the target is up is not lost.
+    signal: ctx.stopSignal,
     tickMs: options.tickMs,
     onPlan: (line) => {
       ctx.emit('plan', line);
-      planned = true;
-      queueMicrotask(handOver);
     },
     onProgress: (progress) => {
       ctx.emit('progress', progress);
@@ -85,7 +74,6 @@ async function runBody(input: string | ScenarioInput | Scenario, options: RunApi
     emitIntervals();
   } finally {
     tail?.close();
-    ctx.stopSignal.removeEventListener('abort', handOver);
   }
   if (out) writeReportFile(out, report);
   ctx.emit('done', report);
