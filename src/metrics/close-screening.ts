@@ -58,14 +58,22 @@ function spread(values: number[]): number {
 }
 
 /**
+ * Below this, the sockets of an event went quiet too close together in time for their cuts to show
+ * whose clock they followed: a timeout and a restart then both close them within a few
+ * milliseconds, and a busy worker's handling jitter is as large as the difference.
+ */
+export const MIN_ACTIVITY_SPREAD_MS = 100;
+
+/**
  * True when closes that came together followed each socket's own idle clock: their idle times
  * agree about as closely as their close times do or better (an idle timeout), rather than their
  * close times agreeing while their idle times differ (a restart hits every socket at once).
- * Sockets that all went quiet at the same moment and closed at the same moment cannot be told
+ * Sockets whose last activity lay within MIN_ACTIVITY_SPREAD_MS of each other cannot be told
  * apart: false.
  */
 export function followsIdleClock(members: readonly CloseRecord[]): boolean {
   if (members.length < MIN_EVENT_MEMBERS) return false;
+  if (spread(members.map((m) => m.atMs - m.idleMs)) < MIN_ACTIVITY_SPREAD_MS) return false;
   const closeSpread = spread(members.map((m) => m.atMs));
   const idleSpread = spread(members.map((m) => m.idleMs));
   return closeSpread >= MIN_CLOSE_SPREAD_MS && idleSpread <= IDLE_TO_CLOSE_SPREAD * closeSpread;

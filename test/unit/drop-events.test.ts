@@ -62,8 +62,8 @@ describe('DropDetector', () => {
 
   it('takes an event as idle timeouts when its closes followed each socket`s idle clock', () => {
     const { d, screening } = detector(40);
-    // Sockets opened 5 ms apart and cut 2 s later: closes spread over 100 ms, idle times within 4 ms.
-    d.add(Array.from({ length: 20 }, (_, i) => close(2000 + i * 5, 2000 + (i % 5))));
+    // Sockets opened 10 ms apart and cut 2 s later: closes spread over 200 ms, idle times within 4 ms.
+    d.add(Array.from({ length: 20 }, (_, i) => close(2000 + i * 10, 2000 + (i % 5))));
     const events = d.finish(START + 5000);
     expect(events).toHaveLength(1);
     expect(events[0].count).toBe(20);
@@ -142,11 +142,14 @@ describe('close screening helpers', () => {
   });
 
   it('tells closes that followed idle clocks from closes that came all at once', () => {
-    const timeout = Array.from({ length: 10 }, (_, i) => close(i * 10, 2000 + (i % 2)));
+    const timeout = Array.from({ length: 10 }, (_, i) => close(i * 20, 2000 + (i % 2)));
+    // Quiet within 45 ms of each other: a restart 2 s after a fast ramp looks the same.
+    const fastRamp = Array.from({ length: 10 }, (_, i) => close(i * 5, 2000 + (i % 2)));
     const restart = Array.from({ length: 10 }, (_, i) => close(i % 3, 1000 + i * 10));
     const bothTight = Array.from({ length: 10 }, (_, i) => close(i, 2000));
     expect(followsIdleClock(timeout)).toBe(true);
     expect(followsIdleClock(restart)).toBe(false);
     expect(followsIdleClock(bothTight)).toBe(false);
+    expect(followsIdleClock(fastRamp)).toBe(false);
   });
 });
