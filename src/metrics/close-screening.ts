@@ -62,7 +62,7 @@ function spread(values: number[]): number {
  * whose clock they followed: a timeout and a restart then both close them within a few
  * milliseconds, and a busy worker's handling jitter is as large as the difference.
  */
-export const MIN_ACTIVITY_SPREAD_MS = 100;
+export const MIN_ACTIVITY_SPREAD_MS = 50;
 
 /**
  * True when closes that came together followed each socket's own idle clock: their idle times

@@ -53,7 +53,7 @@ function screenedOut(s: IdleTimeoutScreening): string | null {
   const n = (count: number, what: string): void => {
     if (count > 0) parts.push(`${count} ${what}`);
   };
-  n(s.inDropEvent, `came in drop events that hit sockets at once whatever their idle time, or whose sockets went quiet within 100 ms of each other so a timeout cannot be told from a mass drop (see disconnects.events; a slower connectRate spreads the cuts)`);
+  n(s.inDropEvent, `came in drop events that hit sockets at once whatever their idle time, or whose sockets went quiet within 50 ms of each other so a timeout cannot be told from a mass drop (see disconnects.events; a slower connectRate spreads the cuts)`);
   n(s.closeFrame, s.closeFrame === 1 ? 'had a server close frame' : 'had server close frames');
   n(s.clientSide, 'were closed by the client itself (protocol error or ping flood)');
   n(s.receivingTraffic, 'were idle no longer than twice the interval at which they receive publishes or pongs');

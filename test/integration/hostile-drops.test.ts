@@ -144,7 +144,7 @@ describe('a target that drops sockets on purpose', () => {
     expect(d.idleTimeout).toBeNull();
     expect(d.recommendation).toBeNull();
     expect(d.idleTimeoutNote).toBe(
-      `cohort default: no close qualifies as an idle timeout: ${n} came in drop events that hit sockets at once whatever their idle time, or whose sockets went quiet within 100 ms of each other so a timeout cannot be told from a mass drop (see disconnects.events; a slower connectRate spreads the cuts)`,
+      `cohort default: no close qualifies as an idle timeout: ${n} came in drop events that hit sockets at once whatever their idle time, or whose sockets went quiet within 50 ms of each other so a timeout cannot be told from a mass drop (see disconnects.events; a slower connectRate spreads the cuts)`,
     );
     expect(d.idleTimeoutScreening?.default).toEqual({ samples: 0, closeFrame: 0, clientSide: 0, inDropEvent: n, receivingTraffic: 0 });
     expect(runExitCode(report)).toBe(1);

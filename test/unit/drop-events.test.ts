@@ -143,8 +143,8 @@ describe('close screening helpers', () => {
 
   it('tells closes that followed idle clocks from closes that came all at once', () => {
     const timeout = Array.from({ length: 10 }, (_, i) => close(i * 20, 2000 + (i % 2)));
-    // Quiet within 45 ms of each other: a restart 2 s after a fast ramp looks the same.
-    const fastRamp = Array.from({ length: 10 }, (_, i) => close(i * 5, 2000 + (i % 2)));
+    // Quiet within ~40 ms of each other: a restart 2 s after a fast ramp looks the same.
+    const fastRamp = Array.from({ length: 10 }, (_, i) => close(i * 4, 2000 + (i % 2)));
     const restart = Array.from({ length: 10 }, (_, i) => close(i % 3, 1000 + i * 10));
     const bothTight = Array.from({ length: 10 }, (_, i) => close(i, 2000));
     expect(followsIdleClock(timeout)).toBe(true);

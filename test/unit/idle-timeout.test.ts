@@ -51,7 +51,7 @@ describe('estimateIdleTimeout', () => {
     expect(v.recommendation).toBeNull();
     expect(v.note).toBe(
       'cohort default: no close qualifies as an idle timeout: 30 came in drop events that hit sockets at once whatever their idle time, ' +
-        'or whose sockets went quiet within 100 ms of each other so a timeout cannot be told from a mass drop ' +
+        'or whose sockets went quiet within 50 ms of each other so a timeout cannot be told from a mass drop ' +
         '(see disconnects.events; a slower connectRate spreads the cuts), 40 had server close frames, 3 were closed by the client itself ' +
         '(protocol error or ping flood), 12 were idle no longer than twice the interval at which they receive publishes or pongs',
     );
