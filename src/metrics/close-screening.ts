@@ -6,7 +6,7 @@
  * restart) are all something else, and are counted by reason instead.
  */
 import { createHistogram, recordMs, type Histogram } from './histogram.js';
-import type { CloseCause, IdleTimeoutScreening } from '../report/types.js';
+import type { CloseCause, IdleTimeoutScreening } from '../run/report.js';
 
 /** One close, as workers log it (times on the shared nowMs() clock). */
 export interface CloseRecord {

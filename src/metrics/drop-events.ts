@@ -7,7 +7,7 @@
  * connection-lost closes, and open counts are kept for the last minute only, so an 8-hour soak
  * costs the same memory as a minute.
  */
-import type { CloseCause, DropEvent } from '../report/types.js';
+import type { CloseCause, DropEvent } from '../run/report.js';
 import type { CloseRecord, IdleScreening } from './close-screening.js';
 
 /** Closes within this window that open an event (with eventThreshold). */

@@ -13,14 +13,14 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { Publish, Scenario } from '../scenario/types.js';
+import type { Publish, Scenario } from '../run/scenario.js';
 import { nowMs } from '../clock.js';
 import { createHistogram, recordMs, type Histogram } from '../metrics/histogram.js';
 import { classifyConnectError } from '../metrics/classify.js';
 import { lookupFor, tlsConnectOptions } from '../net/connect-options.js';
-import { announce, settle, type PublishRing } from '../driver/publish-ring.js';
+import { announce, settle, type PublishRing } from '../run/publish-ring.js';
 import { PUBLISH_ABORTED } from '../metrics/publish-failure.js';
-import { fillPublishUrl, runTagOf } from './publish-url.js';
+import { fillPublishUrl, runTagOf } from '../run/publish-url.js';
 
 export interface PublisherStats {
   /** Requests sent (failed ones included). */

@@ -9,7 +9,7 @@ import { resolve as resolvePath } from 'node:path';
 import type { Issue } from '../errors.js';
 import { formatDuration, parseDuration } from '../duration.js';
 import { isLocalAddress } from '../net/local-addresses.js';
-import { fillPublishUrl } from '../publisher/publish-url.js';
+import { fillPublishUrl } from '../run/publish-url.js';
 import { parseThreshold, thresholdPath } from '../report/thresholds.js';
 import { MAX_DURATION_MS, scenarioFileSchema, type WrittenScenario } from './schema.js';
 import { tlsFileIssues } from './tls-files.js';

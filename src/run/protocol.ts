@@ -1,7 +1,7 @@
 /** Messages between the driver (main thread) and its workers. Plain data only: structured clone. */
-import type { Scenario } from '../scenario/types.js';
-import type { DeliveryCounters, SeqResult } from './delivery-tracker.js';
-import type { CloseCause } from '../report/types.js';
+import type { Scenario } from './scenario.js';
+import type { DeliveryCounters, SeqResult } from '../worker/delivery-tracker.js';
+import type { CloseCause } from './report.js';
 import type { CloseRecord } from '../metrics/close-screening.js';
 
 /** What a worker is started with (workerData). */

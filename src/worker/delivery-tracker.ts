@@ -16,7 +16,7 @@
  * expected = delivered + lost exactly, late ⊆ lost, and a socket that got the message and then
  * closed is a delivery, not a loss.
  */
-import { slotOf, type PublishRing, PUBLISH_FAILED } from './publish-ring.js';
+import { slotOf, type PublishRing, PUBLISH_FAILED } from '../run/publish-ring.js';
 
 /** Per-socket connection facts the tracker reads (owned by the socket pool). */
 export interface SocketView {
