@@ -6,7 +6,7 @@
 import { addInto, createHistogram, decodeHistogram, recordMs, type Histogram } from './histogram.js';
 import { slotOf, type PublishRing } from '../run/publish-ring.js';
 import { emptyCohortCounters, type CohortCounters, type LagSummary, type WorkerCounters, type WorkerMessage } from '../run/protocol.js';
-import { emptyDeliveryCounters, type DeliveryCounters } from '../worker/delivery-tracker.js';
+import { emptyDeliveryCounters, type DeliveryCounters } from '../run/delivery-counters.js';
 import type { IntervalSink } from './interval-blocks.js';
 
 export interface WorkerState {

@@ -6,7 +6,7 @@ import type { DropFindings } from '../metrics/drop-events.js';
 import { addInto, createHistogram, encodeHistogram, percentiles, type Histogram } from '../metrics/histogram.js';
 import { cohortDrops, estimateIdleTimeout, type CohortDrops } from '../metrics/idle-timeout.js';
 import type { RunAggregate } from '../metrics/aggregate.js';
-import type { PublisherStats } from '../publisher/publisher.js';
+import type { PublisherStats } from '../metrics/publisher-stats.js';
 import { emptyCohortCounters, type CohortCounters } from '../run/protocol.js';
 import { evaluateThresholds } from './thresholds.js';
 import { describeFailure } from '../metrics/classify.js';

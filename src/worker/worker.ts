@@ -9,7 +9,7 @@ import { encodeHistogram, type Histogram } from '../metrics/histogram.js';
 import { LoopLagMonitor } from '../metrics/loop-lag.js';
 import { openRing, head, slotOf, PUBLISH_PENDING } from '../run/publish-ring.js';
 import { SocketPool } from './socket-pool.js';
-import type { SeqResult } from './delivery-tracker.js';
+import type { SeqResult } from '../run/delivery-counters.js';
 import type { DriverMessage, LagSummary, WorkerInit, WorkerMessage } from '../run/protocol.js';
 import { COHORT_HISTOGRAMS, cohortHistogramKey } from '../run/report.js';
 
