@@ -74,4 +74,10 @@ describe('layering of src/', () => {
     const fake = new Map([['metrics/aggregate.ts', "import { x } from '../driver/driver.js';\nimport type { Y } from './histogram.js';"]]);
     expect(upwardImports(fake)).toEqual(['metrics/aggregate.ts → driver/driver.ts (metrics may not import driver)']);
   });
+
+  it('docs/architecture.md states the same order and maps every file of src/', () => {
+    const doc = readFileSync(new URL('../../docs/architecture.md', import.meta.url), 'utf8');
+    expect(doc).toContain(LAYERS.map((l) => l || 'src/*.ts').join(' → '));
+    expect([...files.keys()].filter((file) => !doc.includes(`\`src/${file}\``))).toEqual([]);
+  });
 });
