@@ -4,7 +4,7 @@
  */
 import { compare as compareReports, type Comparison } from './report/compare.js';
 import { mergeReports } from './report/merge.js';
-import type { Report } from './report/types.js';
+import type { Report } from './run/report.js';
 
 export { run, type RunApiOptions } from './api/run.js';
 export { RunHandle, type RunEvents, type DisconnectEvent } from './api/run-handle.js';
@@ -17,8 +17,8 @@ export { renderCompareTable, type CompareTableOptions } from './render/compare-t
 export { formatProgress } from './render/progress.js';
 export { EXIT, WsloadError, ScenarioError, UsageError, ReportFormatError, TargetError, InternalError, type Issue, type ExitCode } from './errors.js';
 export type { Progress, RunPhase } from './driver/driver.js';
-export type { Scenario } from './scenario/types.js';
-export type { Report, TimelineLine, PercentileSet, ThresholdResult } from './report/types.js';
+export type { Scenario } from './run/scenario.js';
+export type { Report, TimelineLine, PercentileSet, ThresholdResult } from './run/report.js';
 export type { Comparison, ComparisonRow, Verdict, RunRef } from './report/compare.js';
 export { VERSION } from './version.js';
 

@@ -4,7 +4,12 @@
  * and the checks that use them are skipped.
  */
 import { readFileSync } from 'node:fs';
-import type { MachineLimits } from './scenario/rules.js';
+
+/** What the machine allows one wsload process; null = unknown (the check is skipped). */
+export interface MachineLimits {
+  openFiles: number | null;
+  ephemeralPorts: number | null;
+}
 
 function readText(file: string): string | null {
   try {

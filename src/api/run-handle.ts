@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Progress } from '../driver/driver.js';
-import type { DropEvent, Report, TimelineLine } from '../report/types.js';
+import type { DropEvent, Report, TimelineLine } from '../run/report.js';
 
 /** One drop event (sockets closed together in time), as `report.disconnects.events[]` lists it. */
 export type DisconnectEvent = DropEvent;

@@ -6,8 +6,8 @@
 import { runScenario, type RunOptions } from '../driver/driver.js';
 import { UsageError } from '../errors.js';
 import { sidecarPaths, writeReport } from '../report/write.js';
-import type { Report } from '../report/types.js';
-import type { Scenario } from '../scenario/types.js';
+import type { Report } from '../run/report.js';
+import type { Scenario } from '../run/scenario.js';
 import { RunHandle, type RunContext } from './run-handle.js';
 import { resolveScenario, type ScenarioInput, type ScenarioOptions } from './scenario-input.js';
 import { TimelineTail } from './timeline-tail.js';

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { readMachineLimits } from '../machine-limits.js';
 import { loadScenario as loadScenarioFile, parseScenario, type LoadOptions } from '../scenario/load.js';
 import type { scenarioFileSchema } from '../scenario/schema.js';
-import type { Scenario } from '../scenario/types.js';
+import type { Scenario } from '../run/scenario.js';
 
 /** A scenario object as written in a scenario file ("30s" durations, defaults may be left out). */
 export type ScenarioInput = z.input<typeof scenarioFileSchema>;

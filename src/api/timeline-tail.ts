@@ -5,7 +5,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import type { TimelineLine } from '../report/types.js';
+import type { TimelineLine } from '../run/report.js';
 
 const CHUNK_BYTES = 64 * 1024;
 

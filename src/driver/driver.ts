@@ -5,8 +5,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import { nowMs } from '../clock.js';
-import type { Scenario } from '../scenario/types.js';
-import type { DropEvent, Report } from '../report/types.js';
+import type { Scenario } from '../run/scenario.js';
+import type { DropEvent, Report } from '../run/report.js';
 import { percentiles } from '../metrics/histogram.js';
 import { RunAggregate } from '../metrics/aggregate.js';
 import { LoopLagMonitor } from '../metrics/loop-lag.js';
@@ -15,14 +15,14 @@ import { buildReport } from '../report/build.js';
 import { TimelineWriter, timelineLine } from '../report/timeline.js';
 import { TimelineBooker } from '../report/timeline-booker.js';
 import { sidecarPaths } from '../report/write.js';
-import { describeEnvironment } from '../environment.js';
+import { describeEnvironment } from './environment.js';
 import { Publisher } from '../publisher/publisher.js';
-import { defaultPublishTemplate, newRunTag, runTagOf, templateCarriesId } from '../publisher/publish-url.js';
+import { defaultPublishTemplate, newRunTag, runTagOf, templateCarriesId } from '../run/publish-url.js';
 import { startEmbeddedTarget, type EmbeddedTarget } from '../target/embedded.js';
-import { createRing, openCounts, ringSizeFor } from './publish-ring.js';
+import { createRing, openCounts, ringSizeFor } from '../run/publish-ring.js';
 import { DropWatch } from './drop-watch.js';
 import { describePlan, planWorkers, rampMs } from './plan.js';
-import type { DriverMessage, WorkerInit, WorkerMessage } from './protocol.js';
+import type { DriverMessage, WorkerInit, WorkerMessage } from '../run/protocol.js';
 import { basename } from 'node:path';
 
 export type RunPhase = 'starting' | 'ramp' | 'hold' | 'drain' | 'done';
@@ -64,7 +64,7 @@ export interface RunResult {
   report: Report;
 }
 
-const WORKER_ENTRY = new URL('./worker.js', import.meta.url);
+const WORKER_ENTRY = new URL('../worker/worker.js', import.meta.url);
 const WORKER_YOUNG_GENERATION_MB = 16;
 /** Beyond publish.timeout, how long stopping the publisher may take before the run goes on without it. */
 const PUBLISHER_STOP_SLACK_MS = 2_000;

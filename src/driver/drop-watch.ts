@@ -4,12 +4,12 @@
  * idle-timeout screening to the report at the end.
  */
 import { nowMs } from '../clock.js';
-import type { Scenario } from '../scenario/types.js';
-import type { DropEvent } from '../report/types.js';
+import type { Scenario } from '../run/scenario.js';
+import type { DropEvent } from '../run/report.js';
 import { IdleScreening, receiveIntervalMs } from '../metrics/close-screening.js';
 import { DropDetector, OPEN_SAMPLE_MS, type DropFindings } from '../metrics/drop-events.js';
-import { openCounts, type PublishRing } from './publish-ring.js';
-import { decodeCloseLog } from './protocol.js';
+import { openCounts, type PublishRing } from '../run/publish-ring.js';
+import { decodeCloseLog } from '../run/protocol.js';
 
 export interface DropWatchOptions {
   scenario: Scenario;

@@ -1,5 +1,5 @@
 /** Pure planning: how sockets, cohorts and handshake slots are split over workers. */
-import type { Scenario } from '../scenario/types.js';
+import type { Scenario } from '../run/scenario.js';
 import { formatDuration } from '../duration.js';
 
 /** Splits n into `parts` integers that differ by at most one and sum to n (floor + remainder). */

@@ -4,9 +4,9 @@
  * fed every sample. Per-publish completion needs every live worker's part of that publish.
  */
 import { addInto, createHistogram, decodeHistogram, recordMs, type Histogram } from './histogram.js';
-import { slotOf, type PublishRing } from '../driver/publish-ring.js';
-import { emptyCohortCounters, type CohortCounters, type LagSummary, type WorkerCounters, type WorkerMessage } from '../driver/protocol.js';
-import { emptyDeliveryCounters, type DeliveryCounters } from '../driver/delivery-tracker.js';
+import { slotOf, type PublishRing } from '../run/publish-ring.js';
+import { emptyCohortCounters, type CohortCounters, type LagSummary, type WorkerCounters, type WorkerMessage } from '../run/protocol.js';
+import { emptyDeliveryCounters, type DeliveryCounters } from '../run/delivery-counters.js';
 import type { IntervalSink } from './interval-blocks.js';
 
 export interface WorkerState {

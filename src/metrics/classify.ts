@@ -1,5 +1,5 @@
 /** Maps socket errors and closes to the stable categories the report counts by. */
-import type { CloseCause, ConnectFailureReason } from '../report/types.js';
+import type { CloseCause, ConnectFailureReason } from '../run/report.js';
 
 const CERT_UNTRUSTED = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',

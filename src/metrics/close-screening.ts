@@ -6,17 +6,8 @@
  * restart) are all something else, and are counted by reason instead.
  */
 import { createHistogram, recordMs, type Histogram } from './histogram.js';
-import type { CloseCause, IdleTimeoutScreening } from '../report/types.js';
-
-/** One close, as workers log it (times on the shared nowMs() clock). */
-export interface CloseRecord {
-  atMs: number;
-  cohort: number;
-  cause: CloseCause;
-  code: number;
-  /** Time since the socket last received a frame, at close. */
-  idleMs: number;
-}
+import type { IdleTimeoutScreening } from '../run/report.js';
+import type { CloseRecord } from '../run/protocol.js';
 
 /** What screening needs to know about a cohort. */
 export interface ScreeningCohort {

@@ -7,8 +7,9 @@
  * connection-lost closes, and open counts are kept for the last minute only, so an 8-hour soak
  * costs the same memory as a minute.
  */
-import type { CloseCause, DropEvent } from '../report/types.js';
-import type { CloseRecord, IdleScreening } from './close-screening.js';
+import type { CloseCause, DropEvent } from '../run/report.js';
+import type { IdleScreening } from './close-screening.js';
+import type { CloseRecord } from '../run/protocol.js';
 
 /** Closes within this window that open an event (with eventThreshold). */
 export const EVENT_WINDOW_MS = 1000;

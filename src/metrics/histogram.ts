@@ -4,7 +4,7 @@
  * JS histogram to a WASM one, and mixing bucket sizes loses the exactness merges rely on.
  */
 import * as hdr from 'hdr-histogram-js';
-import type { PercentileSet } from '../report/types.js';
+import type { PercentileSet } from '../run/report.js';
 
 export type Histogram = hdr.Histogram;
 

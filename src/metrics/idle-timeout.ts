@@ -6,8 +6,8 @@
  * none do, the note says why.
  */
 import type { Histogram } from './histogram.js';
-import type { CloseCause, IdleTimeoutEstimate, IdleTimeoutScreening } from '../report/types.js';
-import type { Cohort } from '../scenario/types.js';
+import type { CloseCause, IdleTimeoutEstimate, IdleTimeoutScreening } from '../run/report.js';
+import type { Cohort } from '../run/scenario.js';
 import { formatDuration } from '../duration.js';
 
 /** What the estimator needs to know about one cohort. */

@@ -5,7 +5,7 @@
  * length doubles and neighbouring blocks are added together (exact: histograms add).
  */
 import { addInto, createHistogram, decodeHistogram, encodeHistogram, type Histogram } from './histogram.js';
-import type { ReportIntervals } from '../report/types.js';
+import type { ReportIntervals } from '../run/report.js';
 
 /** Blocks kept per family at most: an 8 h run at 1 s ticks ends with 450 blocks of 64 s. */
 export const MAX_BLOCKS = 600;

@@ -3,7 +3,7 @@
  * how to read it from a finished Report. Names are paths into the report users already see
  * ("fanout.p99", "connections.failed"); keep them stable, they live in users' scenario files and CI.
  */
-import type { PercentileSet, Report } from '../report/types.js';
+import type { PercentileSet, Report } from '../run/report.js';
 import { nearest } from '../text/nearest.js';
 
 export type MetricKind = 'latency' | 'counter';

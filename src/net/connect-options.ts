@@ -6,7 +6,7 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOneOptions, type LookupAllOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import { readFileSync } from 'node:fs';
-import type { TlsOptions } from '../scenario/types.js';
+import type { TlsOptions } from '../run/scenario.js';
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 /** The signature net.connect and http.request accept as `lookup`. */

@@ -13,37 +13,15 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { Publish, Scenario } from '../scenario/types.js';
+import type { Publish, Scenario } from '../run/scenario.js';
 import { nowMs } from '../clock.js';
-import { createHistogram, recordMs, type Histogram } from '../metrics/histogram.js';
+import { createHistogram, recordMs } from '../metrics/histogram.js';
 import { classifyConnectError } from '../metrics/classify.js';
 import { lookupFor, tlsConnectOptions } from '../net/connect-options.js';
-import { announce, settle, type PublishRing } from '../driver/publish-ring.js';
+import { announce, settle, type PublishRing } from '../run/publish-ring.js';
 import { PUBLISH_ABORTED } from '../metrics/publish-failure.js';
-import { fillPublishUrl, runTagOf } from './publish-url.js';
-
-export interface PublisherStats {
-  /** Requests sent (failed ones included). */
-  sent: number;
-  ok: number;
-  failed: number;
-  /** Due but never sent: the queue was full, or they were still queued when the hold ended. */
-  skipped: number;
-  /** The part of `skipped` dropped because the queue was full. */
-  overflowed: number;
-  /** Sent only after waiting for a free request slot. */
-  queued: number;
-  /** Longest wait for a request slot, ms (publishes still waiting when the hold ended included). */
-  maxQueueMs: number;
-  /** Interval between scheduled publishes, ms. */
-  intervalMs: number;
-  /** Tag the published values carry (`{value}`), null when the template carries none. */
-  runTag: string | null;
-  failures: Record<string, number>;
-  latency: Histogram;
-  scheduleLag: Histogram;
-}
-
+import { fillPublishUrl, runTagOf } from '../run/publish-url.js';
+import type { PublisherStats } from '../metrics/publisher-stats.js';
 
 export class Publisher {
   readonly stats: PublisherStats;

@@ -1,6 +1,6 @@
 /** Number, duration and colour formatting shared by the terminal and HTML renderers. */
 import Table from 'cli-table3';
-import type { PercentileSet } from '../report/types.js';
+import type { PercentileSet } from '../run/report.js';
 
 /** Milliseconds with precision that suits their size: "0.42 ms", "12.3 ms", "250 ms", "3.25 s", "61.2 s". */
 export function fmtMs(ms: number): string {

@@ -2,7 +2,7 @@
 import { UsageError } from '../errors.js';
 import { createHistogram, percentileDistribution, type Histogram } from '../metrics/histogram.js';
 import { reportHistogram } from '../report/read.js';
-import type { Report } from '../report/types.js';
+import type { Report } from '../run/report.js';
 
 /** Names every report accepts, even when it holds no such histogram (it then renders empty). */
 export const STANDARD_HGRM_NAMES: readonly string[] = ['fanout', 'completion', 'handshake', 'publish', 'idleAtClose', 'ageAtClose'];

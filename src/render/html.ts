@@ -7,7 +7,7 @@ import type { Histogram } from '../metrics/histogram.js';
 import { lookupMetric } from '../metrics/names.js';
 import type { Comparison, ComparisonRow } from '../report/compare.js';
 import { reportHistogram } from '../report/read.js';
-import type { Report, TimelineLine } from '../report/types.js';
+import type { Report, TimelineLine } from '../run/report.js';
 import { fmtCount, fmtCounts, fmtLatency, fmtMs, fmtPct } from './format.js';
 import { histogramSamples, percentileChart } from './percentile-curve.js';
 import { barChart, escapeXml, lineChart, niceTicks, type Bar } from './svg-chart.js';

@@ -1,7 +1,7 @@
 /** The terminal summary of a finished run (printed after `wsload run` and by `wsload report`). */
 import { formatDuration } from '../duration.js';
 import { lookupMetric } from '../metrics/names.js';
-import type { CloseCause, DisconnectStats, DropEvent, PercentileSet, Report } from '../report/types.js';
+import type { CloseCause, DisconnectStats, DropEvent, PercentileSet, Report } from '../run/report.js';
 import { fmtCount, fmtCounts, fmtLatency, fmtMs, fmtPct, newTable, painter, wrap, type Paint } from './format.js';
 
 /** Options of renderSummary. */

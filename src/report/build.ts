@@ -1,13 +1,13 @@
 /** Turns what a run measured into the Report (pure: no I/O). */
-import type { Scenario } from '../scenario/types.js';
-import type { DisconnectStats, PercentileSet, Report, ReconnectStats } from './types.js';
-import { REPORT_FORMAT_VERSION, cohortHistogramKey, idleSamplesKey, type IdleTimeoutScreening } from './types.js';
+import type { Scenario } from '../run/scenario.js';
+import type { DisconnectStats, PercentileSet, Report, ReconnectStats } from '../run/report.js';
+import { REPORT_FORMAT_VERSION, cohortHistogramKey, idleSamplesKey, type IdleTimeoutScreening } from '../run/report.js';
 import type { DropFindings } from '../metrics/drop-events.js';
 import { addInto, createHistogram, encodeHistogram, percentiles, type Histogram } from '../metrics/histogram.js';
 import { cohortDrops, estimateIdleTimeout, type CohortDrops } from '../metrics/idle-timeout.js';
 import type { RunAggregate } from '../metrics/aggregate.js';
-import type { PublisherStats } from '../publisher/publisher.js';
-import { emptyCohortCounters, type CohortCounters } from '../driver/protocol.js';
+import type { PublisherStats } from '../metrics/publisher-stats.js';
+import { emptyCohortCounters, type CohortCounters } from '../run/protocol.js';
 import { evaluateThresholds } from './thresholds.js';
 import { describeFailure } from '../metrics/classify.js';
 import type { LoopLagReading } from '../metrics/loop-lag.js';

@@ -9,7 +9,7 @@ import type { IntervalFamily } from '../metrics/interval-blocks.js';
 import { lookupMetric, type MetricDirection } from '../metrics/names.js';
 import { BOOTSTRAP_RESAMPLES, bootstrapQuantiles, differenceInterval, hashSeed } from './bootstrap.js';
 import { reportHistogram } from './read.js';
-import type { CloseCause, PercentileSet, Report } from './types.js';
+import type { CloseCause, PercentileSet, Report } from '../run/report.js';
 
 /**
  * "better" / "worse": the change is shown to exceed the tolerance; "same": shown to stay within

@@ -2,7 +2,7 @@
  * What a merged report's figures are: which are exact (histograms added from their encoded form,
  * counters summed) and which are estimates, and whether the runs overlapped in time at all. Pure.
  */
-import type { MergeInfo, Report } from './types.js';
+import type { MergeInfo, Report } from '../run/report.js';
 
 /** Figures of a merged report that are exact whatever the runs were. */
 const EXACT: readonly string[] = [

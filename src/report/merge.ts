@@ -20,7 +20,7 @@ import {
   type PercentileSet,
   type ReconnectStats,
   type Report,
-} from './types.js';
+} from '../run/report.js';
 
 type Counts = Partial<Record<string, number>>;
 

@@ -7,7 +7,7 @@
 import { closeSync, openSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import type { TlsOptions } from '../scenario/types.js';
+import type { TlsOptions } from '../run/scenario.js';
 import { sidecarPaths, writeTextAtomic } from './write.js';
 
 /** An input of the command that an output must never overwrite, with what to call it. */

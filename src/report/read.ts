@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { ReportFormatError } from '../errors.js';
 import { decodeHistogram, type Histogram } from '../metrics/histogram.js';
 import { reportSchema, timelineLineSchema } from './report-schema.js';
-import { REPORT_FORMAT_VERSION, type Report, type TimelineLine } from './types.js';
+import { REPORT_FORMAT_VERSION, type Report, type TimelineLine } from '../run/report.js';
 
 /** "fanout.latencyMs.p99", "client.workers[2].crashed"; "(root)" for the document itself. */
 export function jsonPath(path: readonly PropertyKey[]): string {

@@ -1,11 +1,11 @@
 /**
- * The report file format (src/report/types.ts) as a zod 4 schema: readReport validates with it
+ * The report file format (src/run/report.ts) as a zod 4 schema: readReport validates with it
  * and schema/report.schema.json is generated from it (`npm run schema:report`). Objects strip
  * unknown keys rather than reject them, so a report written by a newer wsload of the same
  * formatVersion (additive fields only) still reads.
  */
 import { z } from 'zod';
-import type { Report, TimelineLine } from './types.js';
+import type { Report, TimelineLine } from '../run/report.js';
 
 const count = z.number().int().nonnegative();
 const ms = z.number();
@@ -253,7 +253,7 @@ export const timelineLineSchema = z.object({
   eventLoopLagMs: z.number(),
 });
 
-// Compile-time guard: the parsed value must be a Report, so types.ts and this schema cannot drift
+// Compile-time guard: the parsed value must be a Report, so run/report.ts and this schema cannot drift
 // apart without a type error here.
 const parsedIsReport = (v: z.output<typeof reportSchema>): Report => v;
 const parsedIsTimelineLine = (v: z.output<typeof timelineLineSchema>): TimelineLine => v;

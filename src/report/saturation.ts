@@ -3,9 +3,9 @@
  * of the main thread (which runs the publish schedule), how busy each worker's loop was, and how
  * much of fan-out latency is the workers' own handling time. Pure: numbers in, a verdict out.
  */
-import type { LagSummary } from '../driver/protocol.js';
+import type { LagSummary } from '../run/protocol.js';
 import type { LoopLagReading } from '../metrics/loop-lag.js';
-import type { PercentileSet } from './types.js';
+import type { PercentileSet } from '../run/report.js';
 
 /** Event-loop lag p99 above which a thread is called saturated: receipt or send times are then late. */
 export const SATURATED_LAG_P99_MS = 50;

@@ -4,7 +4,7 @@
  */
 import { ScenarioError } from '../errors.js';
 import { LATENCY_FAMILIES, lookupMetric, unknownMetricMessage, type MetricDef } from '../metrics/names.js';
-import type { Report, ThresholdResult } from './types.js';
+import type { Report, ThresholdResult } from '../run/report.js';
 
 export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
 

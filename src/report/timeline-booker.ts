@@ -9,9 +9,9 @@
  * figure that still arrives after its line was written goes into the next line written.
  */
 import { addInto, createHistogram, decodeHistogram, type Histogram } from '../metrics/histogram.js';
-import { head, slotOf, PUBLISH_OK, PUBLISH_PENDING, type PublishRing } from '../driver/publish-ring.js';
-import type { CohortCounters, WorkerCounters, WorkerMessage } from '../driver/protocol.js';
-import type { CloseCause } from './types.js';
+import { head, slotOf, PUBLISH_OK, PUBLISH_PENDING, type PublishRing } from '../run/publish-ring.js';
+import type { CohortCounters, WorkerCounters, WorkerMessage } from '../run/protocol.js';
+import type { CloseCause } from '../run/report.js';
 
 /** What one interval's line is made of, booked by event time. */
 export interface BookedInterval {

@@ -9,7 +9,7 @@ import { closeSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:f
 import { dirname } from 'node:path';
 import { createHlogWriter, percentiles, type Histogram, type HlogWriter } from '../metrics/histogram.js';
 import type { BookedInterval } from './timeline-booker.js';
-import type { TimelineLine } from './types.js';
+import type { TimelineLine } from '../run/report.js';
 
 /** One interval's line from what was booked in it by event time (src/report/timeline-booker.ts). */
 export function timelineLine(b: BookedInterval, elapsedMs: number): TimelineLine {

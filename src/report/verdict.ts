@@ -6,7 +6,7 @@
 import { EXIT } from '../errors.js';
 import { describeFailure } from '../metrics/classify.js';
 import { describePublishFailure } from '../metrics/publish-failure.js';
-import type { Report } from './types.js';
+import type { Report } from '../run/report.js';
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 

@@ -7,7 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import type { Report } from './types.js';
+import type { Report } from '../run/report.js';
 import { writeReport } from './write.js';
 
 /** Where the report ended up. */

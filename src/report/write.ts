@@ -1,7 +1,7 @@
 /** Writing report files: atomically, so a reader never sees half a report. */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Report } from './types.js';
+import type { Report } from '../run/report.js';
 
 /** reports/<name>-<UTC timestamp>.json, e.g. reports/fanout-20261126T014310Z.json. */
 export function defaultReportPath(name: string, startedAt: Date, dir = 'reports'): string {

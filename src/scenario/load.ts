@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { ScenarioError } from '../errors.js';
-import type { Scenario } from './types.js';
+import type { Scenario } from '../run/scenario.js';
 import { validateScenario, type LoadOptions } from './validate.js';
 
 export type { LoadOptions } from './validate.js';

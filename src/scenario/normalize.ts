@@ -5,7 +5,7 @@
 import { parseDuration } from '../duration.js';
 import { resolveScenarioPath } from './rules.js';
 import type { WrittenScenario } from './schema.js';
-import type { Cohort, Publish, ReconnectPolicy, ReconnectPolicyName, Scenario, Target } from './types.js';
+import type { Cohort, Publish, ReconnectPolicy, ReconnectPolicyName, Scenario, Target } from '../run/scenario.js';
 
 /** Most worker threads a scenario may ask for (the schema enforces the same bound). */
 export const MAX_WORKERS = 64;

@@ -7,18 +7,15 @@
 import { isIP } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import type { Issue } from '../errors.js';
+import type { MachineLimits } from '../machine-limits.js';
 import { formatDuration, parseDuration } from '../duration.js';
 import { isLocalAddress } from '../net/local-addresses.js';
-import { fillPublishUrl } from '../publisher/publish-url.js';
+import { fillPublishUrl } from '../run/publish-url.js';
 import { parseThreshold, thresholdPath } from '../report/thresholds.js';
 import { MAX_DURATION_MS, scenarioFileSchema, type WrittenScenario } from './schema.js';
 import { tlsFileIssues } from './tls-files.js';
 
-/** What the machine allows one wsload process; null = unknown (the check is skipped). */
-export interface MachineLimits {
-  openFiles: number | null;
-  ephemeralPorts: number | null;
-}
+export type { MachineLimits };
 
 /** File descriptors kept for wsload itself (publisher sockets, report files, stdio, the embedded target's pipes). */
 export const RESERVED_OPEN_FILES = 256;

@@ -11,7 +11,7 @@ import { normalizeScenario } from './normalize.js';
 import { applyOverrides, attributeToFlag, type ScenarioOverrides } from './overrides.js';
 import { parseValidKeys, ruleIssues, thresholdIssues, type MachineLimits } from './rules.js';
 import { describeValue, scenarioFileSchema } from './schema.js';
-import type { Scenario } from './types.js';
+import type { Scenario } from '../run/scenario.js';
 
 /** Options shared by loadScenario and validateScenario. */
 export interface LoadOptions {

@@ -9,7 +9,7 @@ import { writeFixturePair } from '../helpers/fake-report.js';
 import { startDelayedTarget, startPublishTarget, type TestTarget } from '../helpers/servers.js';
 import { compare as compareReports } from '../../dist/report/compare.js';
 import { readReport } from '../../dist/report/read.js';
-import type { Report } from '../../dist/report/types.js';
+import type { Report } from '../../dist/run/report.js';
 
 
 

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, startWsload, type RunningCli } from '../helpers/cli.js';
 import { startPublishTarget, startSkippingTarget } from '../helpers/servers.js';
 import { closeAfterEach } from '../helpers/run-helpers.js';
-import type { Report } from '../../src/report/types.js';
+import type { Report } from '../../src/run/report.js';
 
 let dir: string;
 const running: RunningCli[] = [];

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HistogramLogReader } from 'hdr-histogram-js';
-import type { Report, TimelineLine } from '../../src/report/types.js';
+import type { Report, TimelineLine } from '../../src/run/report.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const bin = join(root, 'bin', 'wsload.js');

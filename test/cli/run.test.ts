@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { startFailingPublishTarget, startRejectingTarget, startSilentTarget } from '../helpers/servers.js';
 import { closeAfterEach, tempDir } from '../helpers/run-helpers.js';
 import { wsload } from '../helpers/cli.js';
-import type { Report } from '../../dist/report/types.js';
+import type { Report } from '../../dist/run/report.js';
 
 
 function writeScenario(dir: string, scenario: Record<string, unknown>): string {

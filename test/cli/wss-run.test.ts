@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, wsload, type CliResult } from '../helpers/cli.js';
-import type { Report } from '../../src/report/types.js';
+import type { Report } from '../../src/run/report.js';
 import { startTarget, type RunningTarget } from '../../src/target/server.js';
 import { makeCertificates, type CertificateSet } from '../helpers/certs.js';
 import { gatewaysAvailable, startHaproxy, type RunningGateway } from '../helpers/gateways.js';

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHistogram, encodeHistogram, percentiles, recordMs, type Histogram } from '../../src/metrics/histogram.js';
-import type { Cohort, Scenario } from '../../src/scenario/types.js';
+import type { Cohort, Scenario } from '../../src/run/scenario.js';
 import type {
   CloseCause,
   ConnectFailureReason,
@@ -16,7 +16,7 @@ import type {
   Report,
   ThresholdResult,
   TimelineLine,
-} from '../../src/report/types.js';
+} from '../../src/run/report.js';
 
 /** One socket close to put in the report. */
 export interface FakeClose {

@@ -1,15 +1,15 @@
 import { afterEach } from 'vitest';
 /**
  * Builds scenarios the way a user writes them and runs them through the compiled engine (dist/),
- * which is what `wsload run` executes: worker threads load dist/driver/worker.js.
+ * which is what `wsload run` executes: worker threads load dist/worker/worker.js.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateScenario } from '../../dist/scenario/load.js';
 import { runScenario, type RunOptions } from '../../dist/driver/driver.js';
-import type { Scenario } from '../../dist/scenario/types.js';
-import type { Report } from '../../dist/report/types.js';
+import type { Scenario } from '../../dist/run/scenario.js';
+import type { Report } from '../../dist/run/report.js';
 
 /** A validated scenario from its written form; throws with every issue if it is invalid. */
 export function scenarioFrom(written: Record<string, unknown>): Scenario {

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Report } from '../../src/report/types.js';
+import type { Report } from '../../src/run/report.js';
 import { assertBuilt, wsload, type CliResult } from '../helpers/cli.js';
 import { startHostileConnectServer, type HostileConnectMode, type HostileConnectServer } from '../helpers/hostile-connect.js';
 import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';

@@ -3,7 +3,7 @@ import { startHostileTarget, type HostileMode, type HostileOptions } from '../he
 import { startDelayedTarget, startPublishTarget, startSilentTarget } from '../helpers/servers.js';
 import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
 import { runExitCode, verdictLine } from '../../dist/report/verdict.js';
-import type { Report } from '../../dist/report/types.js';
+import type { Report } from '../../dist/run/report.js';
 
 const track = closeAfterEach();
 const SOCKETS = 40;

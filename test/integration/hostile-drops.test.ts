@@ -11,7 +11,7 @@ import { startTarget } from '../../src/target/server.js';
 import { closeAfterEach, runQuietly, scenarioFrom, tempDir } from '../helpers/run-helpers.js';
 import { wsload } from '../helpers/cli.js';
 import { runExitCode } from '../../dist/report/verdict.js';
-import type { DropEvent, Report } from '../../dist/report/types.js';
+import type { DropEvent, Report } from '../../dist/run/report.js';
 
 const track = closeAfterEach();
 

@@ -10,7 +10,7 @@ import { runExitCode } from '../../dist/report/verdict.js';
 import { decodeHistogram } from '../../dist/metrics/histogram.js';
 import { startDelayedTarget, startPublishTarget, type TestTarget } from '../helpers/servers.js';
 import { runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
-import type { Report } from '../../dist/report/types.js';
+import type { Report } from '../../dist/run/report.js';
 
 let targets: TestTarget[] = [];
 afterEach(async () => {

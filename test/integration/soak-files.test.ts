@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HistogramLogReader } from 'hdr-histogram-js';
 import { startTarget, type RunningTarget } from '../../src/target/server.js';
-import type { TimelineLine } from '../../src/report/types.js';
+import type { TimelineLine } from '../../src/run/report.js';
 import { runQuietly, scenarioFrom, tempDir } from '../helpers/run-helpers.js';
 
 const SOCKETS = 50;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { WebSocket } from 'ws';
 import { describe, expect, it } from 'vitest';
 import { listenTarget } from '../../src/target/listen-target.js';
-import type { TimelineLine } from '../../src/report/types.js';
+import type { TimelineLine } from '../../src/run/report.js';
 import { closeAfterEach, runQuietly, scenarioFrom, tempDir } from '../helpers/run-helpers.js';
 
 const track = closeAfterEach();

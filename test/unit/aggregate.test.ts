@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RunAggregate } from '../../src/metrics/aggregate.js';
 import { createHistogram, encodeHistogram, recordMs } from '../../src/metrics/histogram.js';
-import { announce, createRing } from '../../src/driver/publish-ring.js';
-import { emptyCohortCounters, type WorkerCounters, type WorkerMessage } from '../../src/driver/protocol.js';
+import { announce, createRing } from '../../src/run/publish-ring.js';
+import { emptyCohortCounters, type WorkerCounters, type WorkerMessage } from '../../src/run/protocol.js';
 
 function counters(delivered: number): WorkerCounters {
   return {

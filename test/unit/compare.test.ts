@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHistogram } from '../../src/metrics/histogram.js';
 import { compare, judgeChange, resolutionUs, toleranceMs, type Comparison, type Verdict } from '../../src/report/compare.js';
-import type { Report } from '../../src/report/types.js';
+import type { Report } from '../../src/run/report.js';
 import { renderCompareTable } from '../../src/render/compare-table.js';
 import { fmtMs, fmtPct } from '../../src/render/format.js';
 import { fakeReport, fixturePair } from '../helpers/fake-report.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DeliveryTracker, type SocketView } from '../../src/driver/delivery-tracker.js';
-import { announce, createRing, settle } from '../../src/driver/publish-ring.js';
+import { DeliveryTracker, type SocketView } from '../../src/worker/delivery-tracker.js';
+import { announce, createRing, settle } from '../../src/run/publish-ring.js';
 
 function setup(sockets: number, reconnects = 0, deadlineMs = 10_000) {
   const ring = createRing(1024);

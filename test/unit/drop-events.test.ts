@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DropDetector, eventThreshold } from '../../src/metrics/drop-events.js';
-import { IdleScreening, followsIdleClock, receiveIntervalMs, type CloseRecord } from '../../src/metrics/close-screening.js';
-import type { CloseCause, DropEvent } from '../../src/report/types.js';
+import { IdleScreening, followsIdleClock, receiveIntervalMs } from '../../src/metrics/close-screening.js';
+import type { CloseRecord } from '../../src/run/protocol.js';
+import type { CloseCause, DropEvent } from '../../src/run/report.js';
 
 const START = 1_000_000;
 const EPOCH = Date.parse('2026-01-01T00:00:00.000Z');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { hgrmNames, renderHgrm } from '../../src/render/hgrm.js';
-import type { PercentileSet } from '../../src/report/types.js';
+import type { PercentileSet } from '../../src/run/report.js';
 import { fakeReport, fixturePair } from '../helpers/fake-report.js';
 
 interface HgrmRow {

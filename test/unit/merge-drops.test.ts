@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHistogram, encodeHistogram, recordMs } from '../../src/metrics/histogram.js';
 import { mergeReports } from '../../src/report/merge.js';
-import type { DropEvent, IdleTimeoutScreening, Report } from '../../src/report/types.js';
+import type { DropEvent, IdleTimeoutScreening, Report } from '../../src/run/report.js';
 import { fakeReport, type FakeClose } from '../helpers/fake-report.js';
 
 const lost = (n: number, idleMs: number): FakeClose[] => Array.from({ length: n }, (_, i) => ({ cause: 'connection-lost', code: 1006, idleMs: idleMs + i, ageMs: idleMs + i }));

@@ -4,7 +4,7 @@ import { createHistogram, decodeHistogram, encodeHistogram, percentiles, recordM
 import { mergeReports } from '../../src/report/merge.js';
 import { renderSummary } from '../../src/render/summary.js';
 import { parseReport } from '../../src/report/read.js';
-import type { Report } from '../../src/report/types.js';
+import type { Report } from '../../src/run/report.js';
 import { fakeReport, fixturePair, latencies, type FakeClose } from '../helpers/fake-report.js';
 
 const drops = (n: number, cohort: string, idleMs: number): FakeClose[] =>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describePlan, planWorkers, splitEvenly } from '../../src/driver/plan.js';
 import { validateScenario } from '../../src/scenario/load.js';
-import type { Scenario } from '../../src/scenario/types.js';
+import type { Scenario } from '../../src/run/scenario.js';
 
 function scenario(written: Record<string, unknown>): Scenario {
   const r = validateScenario({ name: 'plan', duration: '10s', ...written }, { cpus: 2 });

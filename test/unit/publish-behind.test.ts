@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { publishBehind } from '../../src/report/build.js';
 import { createHistogram } from '../../src/metrics/histogram.js';
-import type { PublisherStats } from '../../src/publisher/publisher.js';
+import type { PublisherStats } from '../../src/metrics/publisher-stats.js';
 
 function stats(p: Partial<PublisherStats>): PublisherStats {
   return { sent: 10, ok: 10, failed: 0, skipped: 0, overflowed: 0, queued: 0, maxQueueMs: 0, intervalMs: 100, runTag: null, failures: {}, latency: createHistogram(), scheduleLag: createHistogram(), ...p };

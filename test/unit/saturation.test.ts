@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { judgeSaturation } from '../../src/report/saturation.js';
-import type { PercentileSet } from '../../src/report/types.js';
+import type { PercentileSet } from '../../src/run/report.js';
 
 const set = (p50: number, p99: number, count = 1000): PercentileSet => ({ count, min: 0, mean: p50, p50, p90: p99, p99, p999: p99, max: p99 });
 const worker = (p99Ms: number, utilization = 0.2, maxMs = p99Ms) => ({ workerId: 0, crashed: null, lag: { maxMs, p99Ms, meanMs: p99Ms / 4, utilization, intervalMaxMs: 0 } });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Issue } from '../../src/errors.js';
 import { isLocalAddress } from '../../src/net/local-addresses.js';
 import { OPEN_FILES_PER_WORKER, RESERVED_OPEN_FILES } from '../../src/scenario/rules.js';
-import type { Scenario } from '../../src/scenario/types.js';
+import type { Scenario } from '../../src/run/scenario.js';
 import { validateScenario, type LoadOptions } from '../../src/scenario/validate.js';
 import { makeCertificates, type CertificateSet } from '../helpers/certs.js';
 

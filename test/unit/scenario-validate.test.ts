@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Issue } from '../../src/errors.js';
 import { validateScenario, type LoadOptions } from '../../src/scenario/validate.js';
-import type { Scenario } from '../../src/scenario/types.js';
+import type { Scenario } from '../../src/run/scenario.js';
 
 const base = { name: 't', connections: 10, duration: '30s' };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PushParser, PUSH_FOREIGN, PUSH_UNMATCHED } from '../../src/driver/seq-extract.js';
+import { PushParser, PUSH_FOREIGN, PUSH_UNMATCHED } from '../../src/worker/seq-extract.js';
 
 const untagged = new PushParser('value', null);
 const tagged = new PushParser('value', 'k3x9a2bq');

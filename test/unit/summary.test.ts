@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderSummary } from '../../src/render/summary.js';
 import { fmtMs } from '../../src/render/format.js';
-import type { Report } from '../../src/report/types.js';
+import type { Report } from '../../src/run/report.js';
 import { fakeReport, fixturePair, latencies } from '../helpers/fake-report.js';
 
 const ANSI = /\u001b\[[0-9;]*m/;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ScenarioError } from '../../src/errors.js';
 import { lookupMetric, METRICS, metricNames, metricValue, unknownMetricMessage } from '../../src/metrics/names.js';
 import { evaluateThresholds, parseThreshold } from '../../src/report/thresholds.js';
-import type { PercentileSet, Report } from '../../src/report/types.js';
+import type { PercentileSet, Report } from '../../src/run/report.js';
 import { validateScenario } from '../../src/scenario/validate.js';
 
 function pct(p99: number, extra: Partial<PercentileSet> = {}): PercentileSet {

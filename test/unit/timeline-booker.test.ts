@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createHistogram, encodeHistogram, recordMs } from '../../src/metrics/histogram.js';
-import { announce, createRing, settle } from '../../src/driver/publish-ring.js';
-import { emptyCohortCounters, type WorkerCounters, type WorkerMessage } from '../../src/driver/protocol.js';
-import { emptyDeliveryCounters } from '../../src/driver/delivery-tracker.js';
+import { announce, createRing, settle } from '../../src/run/publish-ring.js';
+import { emptyCohortCounters, type WorkerCounters, type WorkerMessage } from '../../src/run/protocol.js';
+import { emptyDeliveryCounters } from '../../src/run/delivery-counters.js';
 import { TimelineBooker } from '../../src/report/timeline-booker.js';
 
 type Tick = Extract<WorkerMessage, { type: 'tick' }>;

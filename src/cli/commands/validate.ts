@@ -5,7 +5,7 @@ import { readMachineLimits } from '../../machine-limits.js';
 import { loadScenario } from '../../scenario/load.js';
 import type { ScenarioOverrides } from '../../scenario/overrides.js';
 import { addOverrideOptions, overridesFromFlags } from '../override-options.js';
-import type { Scenario } from '../../scenario/types.js';
+import type { Scenario } from '../../run/scenario.js';
 
 /** The one-line summary `wsload validate` prints for a valid scenario. */
 export function describeValidScenario(file: string, s: Scenario): string {

@@ -7,11 +7,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { nowMs } from '../clock.js';
 import { encodeHistogram, type Histogram } from '../metrics/histogram.js';
 import { LoopLagMonitor } from '../metrics/loop-lag.js';
-import { openRing, head, slotOf, PUBLISH_PENDING } from './publish-ring.js';
+import { openRing, head, slotOf, PUBLISH_PENDING } from '../run/publish-ring.js';
 import { SocketPool } from './socket-pool.js';
-import type { SeqResult } from './delivery-tracker.js';
-import type { DriverMessage, LagSummary, WorkerInit, WorkerMessage } from './protocol.js';
-import { COHORT_HISTOGRAMS, cohortHistogramKey } from '../report/types.js';
+import type { SeqResult } from '../run/delivery-counters.js';
+import type { DriverMessage, LagSummary, WorkerInit, WorkerMessage } from '../run/protocol.js';
+import { COHORT_HISTOGRAMS, cohortHistogramKey } from '../run/report.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort;

@@ -1,8 +1,17 @@
 /** Messages between the driver (main thread) and its workers. Plain data only: structured clone. */
-import type { Scenario } from '../scenario/types.js';
-import type { DeliveryCounters, SeqResult } from './delivery-tracker.js';
-import type { CloseCause } from '../report/types.js';
-import type { CloseRecord } from '../metrics/close-screening.js';
+import type { Scenario } from './scenario.js';
+import type { DeliveryCounters, SeqResult } from './delivery-counters.js';
+import type { CloseCause } from './report.js';
+
+/** One close, as workers log it (times on the shared nowMs() clock). */
+export interface CloseRecord {
+  atMs: number;
+  cohort: number;
+  cause: CloseCause;
+  code: number;
+  /** Time since the socket last received a frame, at close. */
+  idleMs: number;
+}
 
 /** What a worker is started with (workerData). */
 export interface WorkerInit {

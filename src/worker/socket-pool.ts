@@ -10,7 +10,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import WebSocket from 'ws';
 import pLimit, { type LimitFunction } from 'p-limit';
-import type { Scenario, Cohort } from '../scenario/types.js';
+import type { Scenario, Cohort } from '../run/scenario.js';
 import { nowMs } from '../clock.js';
 import { createHistogram, recordMs, type Histogram } from '../metrics/histogram.js';
 import { classifyClose, classifyConnectError } from '../metrics/classify.js';
@@ -18,9 +18,9 @@ import { lookupFor, tlsConnectOptions, type LookupFunction, type TlsConnectOptio
 import { DeliveryTracker } from './delivery-tracker.js';
 import { TurnTimer } from './turn-timer.js';
 import { PushParser, PUSH_FOREIGN } from './seq-extract.js';
-import { socketClosed, socketOpened, type PublishRing } from './publish-ring.js';
-import { emptyCohortCounters, logClose, type CohortCounters, type WorkerCounters } from './protocol.js';
-import type { CohortHistogramKind } from '../report/types.js';
+import { socketClosed, socketOpened, type PublishRing } from '../run/publish-ring.js';
+import { emptyCohortCounters, logClose, type CohortCounters, type WorkerCounters } from '../run/protocol.js';
+import type { CohortHistogramKind } from '../run/report.js';
 
 const IDLE = 0;
 const CONNECTING = 1;
@@ -384,7 +384,7 @@ export class SocketPool {
       return;
     }
     const ids = this.ids;
-    // Ids are cycled in order (publishId in publisher/publish-url.ts).
+    // Ids are cycled in order (publishId in run/publish-url.ts).
     if (ids !== null && this.parser.idDiffers(data, ids[(seq - 1) % ids.length])) {
       this.tracker.counters.idMismatch++;
       return;

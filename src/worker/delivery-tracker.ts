@@ -16,7 +16,8 @@
  * expected = delivered + lost exactly, late ⊆ lost, and a socket that got the message and then
  * closed is a delivery, not a loss.
  */
-import { slotOf, type PublishRing, PUBLISH_FAILED } from './publish-ring.js';
+import { slotOf, type PublishRing, PUBLISH_FAILED } from '../run/publish-ring.js';
+import { emptyDeliveryCounters, type DeliveryCounters, type SeqResult } from '../run/delivery-counters.js';
 
 /** Per-socket connection facts the tracker reads (owned by the socket pool). */
 export interface SocketView {
@@ -31,58 +32,6 @@ export interface SocketView {
   reconnects: Uint8Array;
   /** Cohort index of each socket. */
   cohortOfSocket: Uint16Array;
-}
-
-export interface DeliveryCounters {
-  /** First copies received by an eligible socket within the deadline. */
-  delivered: number;
-  /** Further copies of a publish a socket had already received. */
-  duplicated: number;
-  outOfOrder: number;
-  /** First copies received after the deadline (each is also counted lost). */
-  late: number;
-  /** Messages with no readable sequence number in the match field. */
-  unmatched: number;
-  /** Messages of another run against the same target (another run tag). */
-  foreign: number;
-  /** This run's messages whose pushed `id` is not the id the publish sent (not counted delivered). */
-  idMismatch: number;
-  /** Received by a socket that was not subscribed when the publish was sent. */
-  ineligible: number;
-  expected: number;
-  lost: number;
-  missedPublishes: number;
-  /** Publishes evaluated (not counting failed publish requests). */
-  evaluated: number;
-}
-
-/** What one evaluated publish contributes to the completion-time histogram. */
-export interface SeqResult {
-  seq: number;
-  delivered: number;
-  lost: number;
-  /** Latest on-time receipt among eligible sockets, 0 when none. */
-  lastReceiptMs: number;
-  /** The publish request failed (timeout, HTTP error): the target may have pushed it anyway. */
-  failed: boolean;
-}
-
-/** Zeroed delivery counters. */
-export function emptyDeliveryCounters(): DeliveryCounters {
-  return {
-    delivered: 0,
-    duplicated: 0,
-    outOfOrder: 0,
-    late: 0,
-    unmatched: 0,
-    foreign: 0,
-    idMismatch: 0,
-    ineligible: 0,
-    expected: 0,
-    lost: 0,
-    missedPublishes: 0,
-    evaluated: 0,
-  };
 }
 
 export class DeliveryTracker {

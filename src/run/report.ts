@@ -3,7 +3,7 @@
  * schema/report.schema.json; bump REPORT_FORMAT_VERSION on any incompatible change.
  * Latencies are milliseconds as floats; histograms record integer microseconds.
  */
-import type { Scenario } from '../scenario/types.js';
+import type { Scenario } from './scenario.js';
 
 export const REPORT_FORMAT_VERSION = 1;
 

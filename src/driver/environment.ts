@@ -1,8 +1,8 @@
 /** Facts about the machine a run happened on, recorded in every report. */
 import os from 'node:os';
-import { VERSION } from './version.js';
-import { readMachineLimits } from './machine-limits.js';
-import type { Report } from './report/types.js';
+import { VERSION } from '../version.js';
+import { readMachineLimits } from '../machine-limits.js';
+import type { Report } from '../run/report.js';
 
 /** The report's `environment` section for this process. */
 export function describeEnvironment(): Report['environment'] {

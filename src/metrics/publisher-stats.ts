@@ -1,0 +1,25 @@
+/** What the publisher measured, as the report reads it (filled by publisher/publisher.ts on the main thread). */
+import type { Histogram } from './histogram.js';
+
+/** Counters and histograms of one run's publishes. */
+export interface PublisherStats {
+  /** Requests sent (failed ones included). */
+  sent: number;
+  ok: number;
+  failed: number;
+  /** Due but never sent: the queue was full, or they were still queued when the hold ended. */
+  skipped: number;
+  /** The part of `skipped` dropped because the queue was full. */
+  overflowed: number;
+  /** Sent only after waiting for a free request slot. */
+  queued: number;
+  /** Longest wait for a request slot, ms (publishes still waiting when the hold ended included). */
+  maxQueueMs: number;
+  /** Interval between scheduled publishes, ms. */
+  intervalMs: number;
+  /** Tag the published values carry (`{value}`), null when the template carries none. */
+  runTag: string | null;
+  failures: Record<string, number>;
+  latency: Histogram;
+  scheduleLag: Histogram;
+}

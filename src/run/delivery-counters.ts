@@ -1,0 +1,54 @@
+/** What a worker's delivery accounting counts, as it crosses to the main thread (see worker/delivery-tracker.ts). */
+
+/** Per-worker delivery counters, summed exactly across workers. */
+export interface DeliveryCounters {
+  /** First copies received by an eligible socket within the deadline. */
+  delivered: number;
+  /** Further copies of a publish a socket had already received. */
+  duplicated: number;
+  outOfOrder: number;
+  /** First copies received after the deadline (each is also counted lost). */
+  late: number;
+  /** Messages with no readable sequence number in the match field. */
+  unmatched: number;
+  /** Messages of another run against the same target (another run tag). */
+  foreign: number;
+  /** This run's messages whose pushed `id` is not the id the publish sent (not counted delivered). */
+  idMismatch: number;
+  /** Received by a socket that was not subscribed when the publish was sent. */
+  ineligible: number;
+  expected: number;
+  lost: number;
+  missedPublishes: number;
+  /** Publishes evaluated (not counting failed publish requests). */
+  evaluated: number;
+}
+
+/** What one evaluated publish contributes to the completion-time histogram. */
+export interface SeqResult {
+  seq: number;
+  delivered: number;
+  lost: number;
+  /** Latest on-time receipt among eligible sockets, 0 when none. */
+  lastReceiptMs: number;
+  /** The publish request failed (timeout, HTTP error): the target may have pushed it anyway. */
+  failed: boolean;
+}
+
+/** Zeroed delivery counters. */
+export function emptyDeliveryCounters(): DeliveryCounters {
+  return {
+    delivered: 0,
+    duplicated: 0,
+    outOfOrder: 0,
+    late: 0,
+    unmatched: 0,
+    foreign: 0,
+    idMismatch: 0,
+    ineligible: 0,
+    expected: 0,
+    lost: 0,
+    missedPublishes: 0,
+    evaluated: 0,
+  };
+}
