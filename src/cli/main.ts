@@ -41,6 +41,9 @@ export function buildProgram(): Command {
  */
 export async function main(argv: string[], heldSignals: readonly NodeJS.Signals[] = []): Promise<void> {
   installInterrupts(heldSignals);
+  // A reader that went away (`wsload serve --help | head`) is no failure of the command: the rest
+  // of the output has nowhere to go, and the run's report file is still written.
+  process.stdout.on('error', stdoutOnError);
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
@@ -52,6 +55,10 @@ export async function main(argv: string[], heldSignals: readonly NodeJS.Signals[
   // The command's work is done and its output written: whatever still holds the event loop
   // (a publish request whose body never ends) must not keep wsload from exiting.
   setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
+}
+
+function stdoutOnError(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'EPIPE') throw err;
 }
 
 function exitCodeFor(err: unknown): number {
