@@ -3,9 +3,10 @@ import { UsageError } from '../errors.js';
 import { createHistogram, percentileDistribution, type Histogram } from '../metrics/histogram.js';
 import { reportHistogram } from '../report/read.js';
 import type { Report } from '../run/report.js';
+import { HISTOGRAMS } from '../run/registry.js';
 
 /** Names every report accepts, even when it holds no such histogram (it then renders empty). */
-export const STANDARD_HGRM_NAMES: readonly string[] = ['fanout', 'completion', 'handshake', 'publish', 'idleAtClose', 'ageAtClose'];
+export const STANDARD_HGRM_NAMES: readonly string[] = HISTOGRAMS.filter((h) => h.hgrm).map((h) => h.key);
 
 /** The names `--hgrm` accepts for this report: the standard ones, then every histogram key. */
 export function hgrmNames(report: Report): string[] {

@@ -8,6 +8,7 @@ import { lookupMetric } from '../metrics/names.js';
 import type { Comparison, ComparisonRow } from '../report/compare.js';
 import { reportHistogram } from '../report/read.js';
 import type { Report, TimelineLine } from '../run/report.js';
+import { HISTOGRAMS, cohortHistogramKey, type HistogramDef } from '../run/registry.js';
 import { fmtCount, fmtCounts, fmtLatency, fmtMs, fmtPct } from './format.js';
 import { histogramSamples, percentileChart } from './percentile-curve.js';
 import { barChart, escapeXml, lineChart, niceTicks, type Bar } from './svg-chart.js';
@@ -49,6 +50,12 @@ function table(head: readonly string[] | null, rows: readonly (readonly string[]
   const th = head ? `<tr>${head.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>` : '';
   return `<table${cls ? ` class="${cls}"` : ''}>${th}${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</table>`;
 }
+
+/** Histograms drawn as percentile curves, in registry order (src/run/registry.ts). */
+const REGISTERED: readonly HistogramDef[] = HISTOGRAMS;
+const CHARTED: readonly (HistogramDef & { chart: string })[] = REGISTERED.filter((h): h is HistogramDef & { chart: string } => h.chart !== null);
+
+const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** Escaped cell text. */
 const t = (s: string): string => escapeXml(s);
@@ -189,7 +196,7 @@ function bars(h: Histogram, bins: number): { bars: Bar[]; maxX: number; ticks: R
 
 function idleSection(r: Report): string[] {
   const cohortKeys = Object.keys(r.histograms)
-    .filter((k) => k.startsWith('idleAtClose:'))
+    .filter((k) => k.startsWith(cohortHistogramKey('idleAtClose', '')))
     .sort();
   const keys = cohortKeys.length > 0 ? cohortKeys : ['idleAtClose'];
   const charts: string[] = [];
@@ -214,13 +221,10 @@ function idleSection(r: Report): string[] {
 
 function latencySection(r: Report): string[] {
   const out = ['<h2>Latency distribution</h2>'];
-  const charts: [string, string][] = [
-    ['fanout', 'Fan-out latency by percentile'],
-    ['completion', 'Publish completion (last socket) by percentile'],
-    ['handshake', 'Handshake latency by percentile'],
-  ];
   let drawn = 0;
-  for (const [key, title] of charts) {
+  for (const def of CHARTED) {
+    const key = def.key;
+    const title = `${capitalize(def.label)} by percentile`;
     const h = histogramOrNull(r, key);
     if (!h) continue;
     out.push(percentileChart(title, [{ name: key, color: COLORS.main, histogram: h }]));
@@ -281,11 +285,7 @@ export function renderCompareHtml(before: Report, after: Report, comparison: Com
     `<span class="note">${t(r.note ?? '')}</span>`,
   ]);
   const charts: string[] = [];
-  for (const [key, name] of [
-    ['fanout', 'Fan-out latency'],
-    ['completion', 'Publish completion'],
-    ['handshake', 'Handshake latency'],
-  ] as const) {
+  for (const { key, chart: name } of CHARTED) {
     const b = histogramOrNull(before, key);
     const a = histogramOrNull(after, key);
     const curves = [

@@ -1,7 +1,8 @@
 /** Turns what a run measured into the Report (pure: no I/O). */
 import type { Scenario } from '../run/scenario.js';
 import type { DisconnectStats, PercentileSet, Report, ReconnectStats } from '../run/report.js';
-import { REPORT_FORMAT_VERSION, cohortHistogramKey, idleSamplesKey, type IdleTimeoutScreening } from '../run/report.js';
+import { REPORT_FORMAT_VERSION, type IdleTimeoutScreening } from '../run/report.js';
+import { COHORT_HISTOGRAMS, cohortHistogramKey, idleSamplesKey, sectionSets, type CohortHistogramKind, type SectionSets, type SetSection } from '../run/registry.js';
 import type { DropFindings } from '../metrics/drop-events.js';
 import { addInto, createHistogram, encodeHistogram, percentiles, type Histogram } from '../metrics/histogram.js';
 import { cohortDrops, estimateIdleTimeout, type CohortDrops } from '../metrics/idle-timeout.js';
@@ -43,15 +44,14 @@ function pct(h: Histogram | undefined): PercentileSet {
   return percentiles(h ?? createHistogram());
 }
 
-function disconnectStats(counters: CohortCounters, idle: Histogram, sentIdle: Histogram, age: Histogram): DisconnectStats {
+/** Disconnect counters and the percentile sets of its histograms (one per cohort histogram kind). */
+function disconnectStats(counters: CohortCounters, hist: (kind: CohortHistogramKind) => Histogram): DisconnectStats {
   return {
     total: counters.closes,
     byCode: { ...counters.byCode },
     byCause: { ...counters.byCause },
     byError: { ...counters.byError },
-    idleAtCloseMs: percentiles(idle),
-    sentIdleAtCloseMs: percentiles(sentIdle),
-    ageAtCloseMs: percentiles(age),
+    ...sectionSets('disconnects', (def) => percentiles(hist(def.key as CohortHistogramKind))),
   };
 }
 
@@ -64,9 +64,7 @@ export function buildReport(input: BuildInput): Report {
   const warnings = [...input.warnings];
 
   // Disconnects: per cohort, then the sum.
-  const allIdle = createHistogram();
-  const allSentIdle = createHistogram();
-  const allAge = createHistogram();
+  const allCohorts = Object.fromEntries(COHORT_HISTOGRAMS.map((kind) => [kind, createHistogram()])) as Record<CohortHistogramKind, Histogram>;
   const byCohort: Record<string, DisconnectStats> = {};
   const reconnectsByCohort: Record<string, ReconnectStats> = {};
   const drops: CohortDrops[] = [];
@@ -75,13 +73,10 @@ export function buildReport(input: BuildInput): Report {
   const sum: CohortCounters = emptyCohortCounters();
   scenario.cohorts.forEach((cohort, i) => {
     const cc = totals.cohorts[i];
-    const idle = h(cohortHistogramKey('idleAtClose', cohort.name)) ?? createHistogram();
-    const sentIdle = h(cohortHistogramKey('sentIdleAtClose', cohort.name)) ?? createHistogram();
-    const age = h(cohortHistogramKey('ageAtClose', cohort.name)) ?? createHistogram();
-    addInto(allIdle, idle);
-    addInto(allSentIdle, sentIdle);
-    addInto(allAge, age);
-    byCohort[cohort.name] = disconnectStats(cc, idle, sentIdle, age);
+    const own = Object.fromEntries(COHORT_HISTOGRAMS.map((kind) => [kind, h(cohortHistogramKey(kind, cohort.name)) ?? createHistogram()])) as Record<CohortHistogramKind, Histogram>;
+    for (const kind of COHORT_HISTOGRAMS) addInto(allCohorts[kind], own[kind]);
+    const idle = own.idleAtClose;
+    byCohort[cohort.name] = disconnectStats(cc, (kind) => own[kind]);
     reconnectsByCohort[cohort.name] = { total: cc.reconnects, downMs: Math.round(cc.downMs), missedPublishes: cc.missedPublishes };
     sum.closes += cc.closes;
     sum.reconnects += cc.reconnects;
@@ -133,11 +128,16 @@ export function buildReport(input: BuildInput): Report {
     histograms.scheduleLag = encodeHistogram(publisher.scheduleLag);
   }
   Object.assign(histograms, samplesHistograms);
-  if (allIdle.totalCount > 0) {
-    histograms.idleAtClose = encodeHistogram(allIdle);
-    histograms.sentIdleAtClose = encodeHistogram(allSentIdle);
-    histograms.ageAtClose = encodeHistogram(allAge);
-  }
+  if (allCohorts.idleAtClose.totalCount > 0) for (const kind of COHORT_HISTOGRAMS) histograms[kind] = encodeHistogram(allCohorts[kind]);
+  // Every registered histogram of the run by key, for the percentile sets (src/run/registry.ts places them).
+  const runHistograms = new Map<string, Histogram | undefined>([
+    ...aggregate.histograms,
+    ['completion', aggregate.completion],
+    ['publish', publisher?.latency],
+    ['scheduleLag', publisher?.scheduleLag],
+    ...COHORT_HISTOGRAMS.map((kind): [string, Histogram] => [kind, allCohorts[kind]]),
+  ]);
+  const sets = <S extends SetSection>(section: S): SectionSets<S> => sectionSets(section, (def) => pct(runHistograms.get(def.key)));
 
   const report: Report = {
     formatVersion: REPORT_FORMAT_VERSION,
@@ -160,15 +160,7 @@ export function buildReport(input: BuildInput): Report {
       openAtEnd: input.openAtEnd,
       failures: totals.failures,
     },
-    handshake: {
-      latencyMs: pct(h('handshake')),
-      queueMs: pct(h('handshakeQueue')),
-      dnsMs: pct(h('handshakeDns')),
-      tcpMs: pct(h('handshakeTcp')),
-      tlsMs: pct(h('handshakeTls')),
-      upgradeMs: pct(h('handshakeUpgrade')),
-      reconnectMs: pct(h('handshakeReconnect')),
-    },
+    handshake: sets('handshake'),
     fanout: {
       published: publisher ? publisher.ok : 0,
       expected: d.expected,
@@ -180,8 +172,7 @@ export function buildReport(input: BuildInput): Report {
       unmatched: d.unmatched,
       foreign: d.foreign,
       idMismatch: d.idMismatch,
-      latencyMs: pct(h('fanout')),
-      completionMs: percentiles(aggregate.completion),
+      ...sets('fanout'),
       incomplete: aggregate.incomplete,
     },
     publish: {
@@ -193,12 +184,11 @@ export function buildReport(input: BuildInput): Report {
       behind,
       runTag: publisher?.runTag ?? null,
       failures: { ...(publisher?.failures ?? {}) },
-      latencyMs: percentiles(publisher?.latency ?? createHistogram()),
-      scheduleLagMs: percentiles(publisher?.scheduleLag ?? createHistogram()),
+      ...sets('publish'),
     },
     closes: { byCode: { ...sum.byCode } },
     disconnects: {
-      ...disconnectStats(sum, allIdle, allSentIdle, allAge),
+      ...disconnectStats(sum, (kind) => allCohorts[kind]),
       byCohort,
       idleTimeout: idleVerdict.estimate,
       idleTimeoutNote: idleVerdict.note,
@@ -215,7 +205,7 @@ export function buildReport(input: BuildInput): Report {
     client: {
       eventLoopLagMs: { max: round2(lagMax), p99: round2(lagP99) },
       ...(mainLag ? { mainThreadLagMs: { max: round2(mainLag.maxMs), p99: round2(mainLag.p99Ms) } } : {}),
-      turnMs: turn,
+      ...sets('client'),
       saturationReasons: verdict.reasons,
       workers: aggregate.workers.map((w) => ({
         worker: w.workerId,

@@ -10,6 +10,10 @@ import { lookupMetric, type MetricDirection } from '../metrics/names.js';
 import { BOOTSTRAP_RESAMPLES, bootstrapQuantiles, differenceInterval, hashSeed } from './bootstrap.js';
 import { reportHistogram } from './read.js';
 import type { CloseCause, PercentileSet, Report } from '../run/report.js';
+import { histogramOfFamily, setLocation, type HistogramDef } from '../run/registry.js';
+
+/** A family's set absent from an older report reads as no samples. */
+const EMPTY: PercentileSet = { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
 
 /**
  * "better" / "worse": the change is shown to exceed the tolerance; "same": shown to stay within
@@ -107,15 +111,18 @@ const QUANTILE: Record<Exclude<Aggregation, 'max'>, number> = { p50: 0.5, p90: 0
 const QUANTILES: readonly number[] = Object.values(QUANTILE);
 const LABEL: Record<Aggregation, string> = { p50: 'p50', p90: 'p90', p99: 'p99', p999: 'p99.9', max: 'max' };
 
-/** Latency families compare reads, with the histogram that backs each. */
-const FAMILIES: Record<string, { histogram: string; set: (r: Report) => PercentileSet; description: string; blocks: IntervalFamily | null }> = {
-  fanout: { histogram: 'fanout', set: (r) => r.fanout.latencyMs, description: 'fan-out latency', blocks: 'fanout' },
-  completion: { histogram: 'completion', set: (r) => r.fanout.completionMs, description: 'publish completion (last socket)', blocks: 'completion' },
-  handshake: { histogram: 'handshake', set: (r) => r.handshake.latencyMs, description: 'handshake latency', blocks: null },
-};
+/** Latency families compare shows (src/run/registry.ts says which histogram backs each). */
+type Family = 'fanout' | 'completion' | 'handshake';
+
+/** The registered histogram behind a latency family. */
+function familyDef(family: Family): HistogramDef {
+  const def = histogramOfFamily(family);
+  if (!def) throw new InternalError(`compare: latency family ${family} is not registered in src/run/registry.ts`);
+  return def;
+}
 
 /** Rows in the order they are shown; latency rows name a family and aggregation. */
-const LAYOUT: readonly (string | { family: keyof typeof FAMILIES; agg: Aggregation })[] = [
+const LAYOUT: readonly (string | { family: Family; agg: Aggregation })[] = [
   'connections.firstOpened',
   'connections.failed',
   { family: 'handshake', agg: 'p99' },
@@ -272,11 +279,11 @@ const atLeast = (x: number): number => Math.ceil(x - 1e-9);
  * in the publisher's own lateness, and judgeChange() decides. The values themselves stay the exact
  * histograms'.
  */
-function judgeLatency(before: Report, after: Report, family: keyof typeof FAMILIES, agg: Exclude<Aggregation, 'max'>, bh: Histogram, ah: Histogram, cache: BlockCache): Judgement {
+function judgeLatency(before: Report, after: Report, family: Family, agg: Exclude<Aggregation, 'max'>, bh: Histogram, ah: Histogram, cache: BlockCache): Judgement {
   const q = QUANTILE[agg];
   const bUs = bh.getValueAtPercentile(q * 100);
   const aUs = ah.getValueAtPercentile(q * 100);
-  const blockFamily = FAMILIES[family].blocks;
+  const blockFamily: IntervalFamily | null = familyDef(family).intervals;
   // The client's own delay is inside every latency: fan-out and completion run from the scheduled
   // publish time, so how late the publisher left is in them, and a busy worker loop stamps receipts
   // (and handshakes) late. A change in either between the runs (the client's machine got busier)
@@ -328,20 +335,21 @@ function unlessSaturated(before: Report, after: Report, j: Judgement): Judgement
   return { ...j, verdict: 'inconclusive', note: `the ${busy.join(' and ')} run's client was saturated: its latencies include wsload's own delay` };
 }
 
-function latencyRow(before: Report, after: Report, family: keyof typeof FAMILIES, agg: Aggregation, cache: BlockCache): ComparisonRow {
-  const f = FAMILIES[family];
+function latencyRow(before: Report, after: Report, family: Family, agg: Aggregation, cache: BlockCache): ComparisonRow {
+  const f = familyDef(family);
+  const at = setLocation(f);
   const metric = `${family}.${agg}`;
-  const description = `${f.description} ${LABEL[agg]}`;
-  const bs = f.set(before);
-  const as = f.set(after);
+  const description = `${f.label} ${LABEL[agg]}`;
+  const bs = at.get(before) ?? EMPTY;
+  const as = at.get(after) ?? EMPTY;
   const bv = bs.count === 0 ? null : bs[agg];
   const av = as.count === 0 ? null : as[agg];
   const make = (j: Judgement): ComparisonRow => ({ ...row(metric, description, 'ms', 'lower-is-better', bv, av, j.verdict, j.note), method: j.method, interval: j.interval, tolerance: j.tolerance });
   const none = (note: string, method: LatencyMethod | null): ComparisonRow => make({ verdict: 'inconclusive', note, method, interval: null, tolerance: null });
   if (bv === null || av === null) return none(bv === av ? 'no samples' : `no samples ${bv === null ? 'before' : 'after'}`, null);
   if (agg === 'max') return none('one sample: not judged', null);
-  const bh = reportHistogram(before, f.histogram);
-  const ah = reportHistogram(after, f.histogram);
+  const bh = reportHistogram(before, f.key);
+  const ah = reportHistogram(after, f.key);
   if (bh && ah && bh.totalCount > 0 && ah.totalCount > 0) return make(unlessSaturated(before, after, judgeLatency(before, after, family, agg, bh, ah, cache)));
   return none('no histogram: the change cannot be told from noise', 'summary');
 }

@@ -7,20 +7,12 @@ import { UsageError, WsloadError } from '../errors.js';
 import { encodeHistogram, mergeEncoded, percentiles } from '../metrics/histogram.js';
 import { cohortDrops, estimateIdleTimeout } from '../metrics/idle-timeout.js';
 import { mergeInfo } from './merge-exactness.js';
+import { reportSchema } from '../run/report-schema.js';
 import { mergeIntervals } from '../metrics/interval-blocks.js';
 import { evaluateThresholds } from './thresholds.js';
 import { MAX_EVENTS } from '../metrics/drop-events.js';
-import {
-  COHORT_HISTOGRAMS,
-  cohortHistogramKey,
-  idleSamplesKey,
-  type DisconnectStats,
-  type DropEvent,
-  type IdleTimeoutScreening,
-  type PercentileSet,
-  type ReconnectStats,
-  type Report,
-} from '../run/report.js';
+import type { DisconnectStats, DropEvent, IdleTimeoutScreening, PercentileSet, ReconnectStats, Report } from '../run/report.js';
+import { COHORT_HISTOGRAMS, COUNTERS, HISTOGRAMS, cohortHistogramKey, histogramDef, idleSamplesKey, locateHistogram, mergeCounter, setCounter } from '../run/registry.js';
 
 type Counts = Partial<Record<string, number>>;
 
@@ -34,41 +26,10 @@ function sumCounts<T extends Counts>(records: readonly T[]): T {
 
 const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
 
-const EMPTY_SET: PercentileSet = { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
-
-/** Histogram key → the percentile set it backs in a report (per-cohort keys are parsed apart). */
-const FIXED_SETS: Record<string, [(r: Report) => PercentileSet, (r: Report, p: PercentileSet) => void]> = {
-  fanout: [(r) => r.fanout.latencyMs, (r, p) => (r.fanout.latencyMs = p)],
-  completion: [(r) => r.fanout.completionMs, (r, p) => (r.fanout.completionMs = p)],
-  handshake: [(r) => r.handshake.latencyMs, (r, p) => (r.handshake.latencyMs = p)],
-  handshakeQueue: [(r) => r.handshake.queueMs ?? EMPTY_SET, (r, p) => (r.handshake.queueMs = p)],
-  handshakeDns: [(r) => r.handshake.dnsMs ?? EMPTY_SET, (r, p) => (r.handshake.dnsMs = p)],
-  handshakeReconnect: [(r) => r.handshake.reconnectMs ?? EMPTY_SET, (r, p) => (r.handshake.reconnectMs = p)],
-  clientTurn: [(r) => r.client.turnMs ?? EMPTY_SET, (r, p) => (r.client.turnMs = p)],
-  handshakeTcp: [(r) => r.handshake.tcpMs, (r, p) => (r.handshake.tcpMs = p)],
-  handshakeTls: [(r) => r.handshake.tlsMs, (r, p) => (r.handshake.tlsMs = p)],
-  handshakeUpgrade: [(r) => r.handshake.upgradeMs, (r, p) => (r.handshake.upgradeMs = p)],
-  publish: [(r) => r.publish.latencyMs, (r, p) => (r.publish.latencyMs = p)],
-  scheduleLag: [(r) => r.publish.scheduleLagMs, (r, p) => (r.publish.scheduleLagMs = p)],
-  idleAtClose: [(r) => r.disconnects.idleAtCloseMs, (r, p) => (r.disconnects.idleAtCloseMs = p)],
-  sentIdleAtClose: [(r) => r.disconnects.sentIdleAtCloseMs, (r, p) => (r.disconnects.sentIdleAtCloseMs = p)],
-  ageAtClose: [(r) => r.disconnects.ageAtCloseMs, (r, p) => (r.disconnects.ageAtCloseMs = p)],
-};
-
-function setAccessor(key: string): { get: (r: Report) => PercentileSet | undefined; set: (r: Report, p: PercentileSet) => void } | null {
-  const f = FIXED_SETS[key];
-  if (f) return { get: f[0], set: f[1] };
-  const m = new RegExp(`^(${COHORT_HISTOGRAMS.join('|')}):(.+)$`).exec(key);
-  if (!m) return null;
-  const field = `${m[1]}Ms` as 'idleAtCloseMs' | 'sentIdleAtCloseMs' | 'ageAtCloseMs';
-  const cohort = m[2];
-  return {
-    get: (r) => r.disconnects.byCohort[cohort]?.[field],
-    set: (r, p) => {
-      const stats = r.disconnects.byCohort[cohort];
-      if (stats) stats[field] = p;
-    },
-  };
+/** `obj` with its keys in the order `shape` declares them (keys the shape lacks keep their order, last). */
+function inShapeOrder<T extends object>(obj: T, shape: object): T {
+  const keys = [...new Set([...Object.keys(shape), ...Object.keys(obj)])].filter((k) => k in obj);
+  return Object.fromEntries(keys.map((k) => [k, obj[k as keyof T]])) as T;
 }
 
 /** Best available set when no histogram backs it: exact count, min, max, mean; percentiles are upper bounds. */
@@ -217,44 +178,15 @@ export function mergeReports(reports: readonly Report[]): Report {
     environment: { ...first.environment, host: hosts.join(', ') },
     target: { ...first.target, tlsInsecure: reports.some((r) => r.target.tlsInsecure) },
     phases: { rampMs: Math.max(...reports.map((r) => r.phases.rampMs)), holdMs: Math.max(...reports.map((r) => r.phases.holdMs)) },
-    connections: {
-      target: sum(reports.map((r) => r.connections.target)),
-      opened: sum(reports.map((r) => r.connections.opened)),
-      firstOpened: sum(reports.map((r) => r.connections.firstOpened ?? Math.max(0, r.connections.opened - r.reconnects.total))),
-      failed: sum(reports.map((r) => r.connections.failed)),
-      peakOpen: sum(reports.map((r) => r.connections.peakOpen)),
-      ...(cohortSocketsKnown ? { openedByCohort: sumCounts(reports.map((r) => r.connections.openedByCohort ?? {})) } : {}),
-      openAtEnd: sum(reports.map((r) => r.connections.openAtEnd)),
-      failures: sumCounts(reports.map((r) => r.connections.failures)),
-    },
+    // Counters are set below by their registered merge rule; the first report gives the field order.
+    connections: { ...first.connections, failures: sumCounts(reports.map((r) => r.connections.failures)) },
     handshake: structuredClone(first.handshake),
-    fanout: {
-      published: sum(reports.map((r) => r.fanout.published)),
-      expected: sum(reports.map((r) => r.fanout.expected)),
-      delivered: sum(reports.map((r) => r.fanout.delivered)),
-      lost: sum(reports.map((r) => r.fanout.lost)),
-      duplicated: sum(reports.map((r) => r.fanout.duplicated)),
-      outOfOrder: sum(reports.map((r) => r.fanout.outOfOrder)),
-      late: sum(reports.map((r) => r.fanout.late)),
-      unmatched: sum(reports.map((r) => r.fanout.unmatched)),
-      // Each process counts the others' pushes as foreign: summed, they say how much was shared.
-      foreign: sum(reports.map((r) => r.fanout.foreign ?? 0)),
-      idMismatch: sum(reports.map((r) => r.fanout.idMismatch ?? 0)),
-      latencyMs: first.fanout.latencyMs,
-      completionMs: first.fanout.completionMs,
-      incomplete: sum(reports.map((r) => r.fanout.incomplete)),
-    },
+    fanout: { ...first.fanout },
     publish: {
-      sent: sum(reports.map((r) => r.publish.sent)),
-      failed: sum(reports.map((r) => r.publish.failed)),
-      skipped: sum(reports.map((r) => r.publish.skipped)),
-      queued: sum(reports.map((r) => r.publish.queued ?? 0)),
-      maxQueueMs: Math.max(0, ...reports.map((r) => r.publish.maxQueueMs ?? 0)),
+      ...first.publish,
       behind: reports.some((r) => r.publish.behind === true),
       runTag: null,
       failures: sumCounts(reports.map((r) => r.publish.failures)),
-      latencyMs: first.publish.latencyMs,
-      scheduleLagMs: first.publish.scheduleLagMs,
     },
     closes: { byCode: sumCounts(reports.map((r) => r.closes.byCode)) },
     disconnects: {
@@ -293,16 +225,26 @@ export function mergeReports(reports: readonly Report[]): Report {
     histograms: {},
   };
 
+  for (const def of COUNTERS) if (def.merge !== 'derived') setCounter(merged, def, mergeCounter(def, reports));
+  if (cohortSocketsKnown) merged.connections.openedByCohort = sumCounts(reports.map((r) => r.connections.openedByCohort ?? {}));
+  else delete merged.connections.openedByCohort;
+  // A field the first (older) report lacks was set last: the merged file keeps the format's field order.
+  merged.connections = inShapeOrder(merged.connections, reportSchema.shape.connections.shape);
+  merged.fanout = inShapeOrder(merged.fanout, reportSchema.shape.fanout.shape);
+  merged.publish = inShapeOrder(merged.publish, reportSchema.shape.publish.shape);
+
   const keys = unique(reports.flatMap((r) => Object.keys(r.histograms)));
   for (const key of keys) {
     const encoded = reports.map((r) => r.histograms[key]).filter((e): e is string => e !== undefined);
     const h = mergeEncoded(encoded);
     merged.histograms[key] = encodeHistogram(h);
-    const accessor = setAccessor(key);
+    const accessor = locateHistogram(key);
     accessor?.set(merged, percentiles(h));
     // A cohort with no idle-timeout samples has no such histogram: not missing.
     const optional = key.startsWith(idleSamplesKey(''));
-    const missing = optional ? 0 : reports.filter((r) => r.histograms[key] === undefined && (accessor?.get(r)?.count ?? 1) > 0).length;
+    // A percentile set absent from older reports (optional in the registry) had no samples there.
+    const absent = histogramDef(key)?.optional === true ? 0 : 1;
+    const missing = optional ? 0 : reports.filter((r) => r.histograms[key] === undefined && (accessor?.get(r)?.count ?? absent) > 0).length;
     if (missing > 0) warnings.push(`histogram "${key}" is missing from ${missing} of ${n} reports: its merged percentiles leave those runs out`);
   }
   // Per-block histograms combine by time, so compare judges the merged run by its blocks too.
@@ -311,9 +253,9 @@ export function mergeReports(reports: readonly Report[]): Report {
   else if (timed.length > 0) warnings.push(`${n - timed.length} of ${n} reports have no per-interval histograms: compare judges the merged report with per-delivery intervals`);
   // Percentile sets with no histogram in any report are combined as well as numbers allow.
   const cohortKeys = Object.keys(byCohort).flatMap((c) => COHORT_HISTOGRAMS.map((kind) => cohortHistogramKey(kind, c)));
-  for (const key of [...Object.keys(FIXED_SETS), ...cohortKeys]) {
+  for (const key of [...HISTOGRAMS.map((h) => h.key), ...cohortKeys]) {
     if (keys.includes(key)) continue;
-    const accessor = setAccessor(key);
+    const accessor = locateHistogram(key);
     if (!accessor) continue;
     const sets = reports.map((r) => accessor.get(r)).filter((s): s is PercentileSet => s !== undefined);
     accessor.set(merged, approximateSet(sets));

@@ -11,6 +11,7 @@ import { decodeHistogram } from '../../dist/metrics/histogram.js';
 import { startDelayedTarget, startPublishTarget, type TestTarget } from '../helpers/servers.js';
 import { runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
 import type { Report } from '../../dist/run/report.js';
+import { idleSamplesKey, locateHistogram } from '../../dist/run/registry.js';
 
 let targets: TestTarget[] = [];
 afterEach(async () => {
@@ -82,5 +83,8 @@ describe('reports of real runs', () => {
     const blockTotal = (m.intervals?.fanout ?? []).reduce((n, e) => n + (e === '' ? 0 : decodeHistogram(e).totalCount), 0);
     expect(blockTotal).toBe(m.fanout.latencyMs.count);
     expect(compare(m, m).rows.find((r) => r.metric === 'fanout.p50')).toMatchObject({ verdict: 'same', method: 'blocks' });
+    // Every histogram a real run writes (workers' included) is registered, so its percentile set is placed and merged.
+    for (const key of Object.keys(a.histograms)) expect(locateHistogram(key) !== null || key.startsWith(idleSamplesKey('')), key).toBe(true);
+    for (const key of Object.keys(a.histograms)) expect(locateHistogram(key)?.get(m)?.count ?? decodeHistogram(m.histograms[key]).totalCount, key).toBe(decodeHistogram(m.histograms[key]).totalCount);
   });
 });

@@ -1,0 +1,227 @@
+/**
+ * The histogram and counter registry: every histogram a run records and every counter a report
+ * carries, declared once with where it sits in the Report, its unit, which way is better and how
+ * reports merge it. report/build, report/merge, report/compare, metrics/names, render/html and
+ * render/hgrm read these tables instead of restating them; test/unit/registry.test.ts checks each
+ * entry against a real built report. Adding a counter is one entry here plus the place it is counted.
+ */
+import type { PercentileSet, Report } from './report.js';
+
+/** Which way is a regression, for compare; neutral metrics only describe the run's size. */
+export type MetricDirection = 'lower-is-better' | 'higher-is-better' | 'neutral';
+
+/** Report sections that hold percentile sets of registered histograms. */
+export type SetSection = 'fanout' | 'handshake' | 'publish' | 'disconnects' | 'client';
+
+/** One histogram: recorded in µs, carried encoded in Report.histograms[key], summarised at section.field. */
+export interface HistogramDef {
+  /** Key in worker snapshots, the aggregate and Report.histograms. */
+  readonly key: string;
+  /** Report section and field of its percentile set: `${section}.${field}` ("fanout.latencyMs"). */
+  readonly section: SetSection;
+  readonly field: string;
+  readonly unit: 'ms';
+  readonly direction: MetricDirection;
+  /** Metric family users name in thresholds and compare ("fanout" → "fanout.p99"); null: not nameable. */
+  readonly family: string | null;
+  /** What it measures, for metric descriptions. */
+  readonly description: string;
+  /** Short lower-case name for compare rows and chart titles ("fan-out latency"). */
+  readonly label: string;
+  /** Title of its percentile curve in a comparison; null when it is not charted. */
+  readonly chart: string | null;
+  /** Per-block histograms of it kept in Report.intervals[intervals] for compare's bootstrap; null: none. */
+  readonly intervals: 'fanout' | 'completion' | null;
+  /** Offered by `wsload report --hgrm` even when a report holds no such histogram. */
+  readonly hgrm: boolean;
+  /** Merging reports adds the histograms exactly and recomputes the percentile set from the sum. */
+  readonly merge: 'add';
+  /** The percentile set is absent from reports written before it existed. */
+  readonly optional: boolean;
+}
+
+type HistogramInput<S extends SetSection, F extends string> = Omit<HistogramDef, 'section' | 'field' | 'unit' | 'merge' | 'chart' | 'intervals' | 'hgrm' | 'optional'> &
+  Partial<HistogramDef> & { section: S; field: F };
+
+/** One registry entry, its section and field kept as literal types (sectionSets is typed by them). */
+function histogram<const S extends SetSection, const F extends string>(d: HistogramInput<S, F>): HistogramDef & { readonly section: S; readonly field: F } {
+  return { unit: 'ms', merge: 'add', chart: null, intervals: null, hgrm: false, optional: false, ...d };
+}
+
+/**
+ * Every whole-run histogram, in the order its percentile set appears in the report (and latency
+ * families in thresholds and compare). Per-cohort histograms are COHORT_HISTOGRAMS below.
+ */
+export const HISTOGRAMS = [
+  histogram({ key: 'fanout', section: 'fanout', field: 'latencyMs', direction: 'lower-is-better', family: 'fanout', description: 'publish scheduled → message received, per socket', label: 'fan-out latency', chart: 'Fan-out latency', intervals: 'fanout', hgrm: true }),
+  histogram({ key: 'completion', section: 'fanout', field: 'completionMs', direction: 'lower-is-better', family: 'completion', description: 'publish scheduled → last eligible socket received it', label: 'publish completion (last socket)', chart: 'Publish completion', intervals: 'completion', hgrm: true }),
+  histogram({ key: 'handshake', section: 'handshake', field: 'latencyMs', direction: 'lower-is-better', family: 'handshake', description: 'first-connect handshake, from when the socket was due on the ramp (queue wait + DNS + TCP + TLS + upgrade)', label: 'handshake latency', chart: 'Handshake latency', hgrm: true }),
+  histogram({ key: 'handshakeQueue', section: 'handshake', field: 'queueMs', direction: 'lower-is-better', family: 'handshake.queue', description: 'first connects: due on the ramp → attempt started', label: 'handshake queue wait', optional: true }),
+  histogram({ key: 'handshakeDns', section: 'handshake', field: 'dnsMs', direction: 'lower-is-better', family: null, description: 'first connects: DNS lookup', label: 'handshake DNS', optional: true }),
+  histogram({ key: 'handshakeTcp', section: 'handshake', field: 'tcpMs', direction: 'lower-is-better', family: null, description: 'first connects: TCP connect', label: 'handshake TCP' }),
+  histogram({ key: 'handshakeTls', section: 'handshake', field: 'tlsMs', direction: 'lower-is-better', family: null, description: 'first connects: TLS handshake', label: 'handshake TLS' }),
+  histogram({ key: 'handshakeUpgrade', section: 'handshake', field: 'upgradeMs', direction: 'lower-is-better', family: null, description: 'first connects: HTTP upgrade', label: 'handshake upgrade' }),
+  histogram({ key: 'handshakeReconnect', section: 'handshake', field: 'reconnectMs', direction: 'lower-is-better', family: 'handshake.reconnect', description: 'reconnect handshake, from when the reconnect was due', label: 'reconnect handshake', optional: true }),
+  histogram({ key: 'publish', section: 'publish', field: 'latencyMs', direction: 'lower-is-better', family: 'publish', description: 'publish HTTP request round trip', label: 'publish latency', hgrm: true }),
+  histogram({ key: 'scheduleLag', section: 'publish', field: 'scheduleLagMs', direction: 'lower-is-better', family: 'publish.scheduleLag', description: 'how late publishes left compared with their schedule', label: 'publish schedule lag' }),
+  histogram({ key: 'idleAtClose', section: 'disconnects', field: 'idleAtCloseMs', direction: 'neutral', family: 'disconnects.idleAtClose', description: 'time since the last frame received, at close', label: 'idle at close', hgrm: true }),
+  histogram({ key: 'sentIdleAtClose', section: 'disconnects', field: 'sentIdleAtCloseMs', direction: 'neutral', family: null, description: 'time since the last frame sent, at close', label: 'sent-idle at close' }),
+  histogram({ key: 'ageAtClose', section: 'disconnects', field: 'ageAtCloseMs', direction: 'neutral', family: 'disconnects.ageAtClose', description: 'socket age at close', label: 'age at close', hgrm: true }),
+  histogram({ key: 'clientTurn', section: 'client', field: 'turnMs', direction: 'lower-is-better', family: null, description: 'time per event-loop turn that handled messages, all workers', label: 'client time per loop turn', optional: true }),
+] as const;
+
+type Registered = (typeof HISTOGRAMS)[number];
+
+/** The registered percentile-set fields of one report section, e.g. { latencyMs, completionMs } of 'fanout'. */
+export type SectionSets<S extends SetSection> = { [D in Registered as D['section'] extends S ? D['field'] : never]: PercentileSet };
+
+/** Disconnect histograms kept per cohort, under "<kind>:<cohort>"; summarised at disconnects.byCohort[cohort][field]. */
+export const COHORT_HISTOGRAMS = ['idleAtClose', 'sentIdleAtClose', 'ageAtClose'] as const;
+export type CohortHistogramKind = (typeof COHORT_HISTOGRAMS)[number];
+
+/** Key of a per-cohort histogram in Report.histograms. */
+export function cohortHistogramKey(kind: CohortHistogramKind, cohort: string): string {
+  return `${kind}:${cohort}`;
+}
+
+/** Key of a cohort's idle-timeout samples histogram in Report.histograms (no percentile set; see IdleTimeoutScreening). */
+export function idleSamplesKey(cohort: string): string {
+  return `idleTimeoutSamples:${cohort}`;
+}
+
+/** The registered whole-run histogram `key`, or undefined. */
+export function histogramDef(key: string): HistogramDef | undefined {
+  return HISTOGRAMS.find((h) => h.key === key);
+}
+
+/** The histogram behind latency family `family` ("fanout", "handshake.queue"), or undefined. */
+export function histogramOfFamily(family: string): HistogramDef | undefined {
+  return HISTOGRAMS.find((h) => h.family === family);
+}
+
+/** Where a histogram's percentile set sits in a report: a whole-run entry, or a cohort's disconnect set. */
+export interface SetLocation {
+  get: (r: Report) => PercentileSet | undefined;
+  set: (r: Report, p: PercentileSet) => void;
+}
+
+/** Location of the percentile set of histogram `def` in a report. */
+export function setLocation(def: HistogramDef): SetLocation {
+  // Sections are plain objects whose registered fields are PercentileSets (checked by the registry test).
+  const section = (r: Report): Record<string, PercentileSet | undefined> => r[def.section] as unknown as Record<string, PercentileSet | undefined>;
+  return { get: (r) => section(r)[def.field], set: (r, p) => (section(r)[def.field] = p) };
+}
+
+/** Location of the percentile set behind Report.histograms[key], whole-run or per cohort; null when none backs it. */
+export function locateHistogram(key: string): SetLocation | null {
+  const def = histogramDef(key);
+  if (def) return setLocation(def);
+  const colon = key.indexOf(':');
+  const kind = COHORT_HISTOGRAMS.find((k) => k === key.slice(0, colon));
+  if (colon < 0 || kind === undefined) return null;
+  const cohort = key.slice(colon + 1);
+  const field = histogramDef(kind)?.field as 'idleAtCloseMs' | 'sentIdleAtCloseMs' | 'ageAtCloseMs';
+  return {
+    get: (r) => r.disconnects.byCohort[cohort]?.[field],
+    set: (r, p) => {
+      const stats = r.disconnects.byCohort[cohort];
+      if (stats) stats[field] = p;
+    },
+  };
+}
+
+/** Percentile sets of one report section, by field, in registry order: `fanout: { ...counters, ...sectionSets('fanout', pct) }`. */
+export function sectionSets<S extends SetSection>(section: S, pct: (def: HistogramDef) => PercentileSet): SectionSets<S> {
+  const fields = HISTOGRAMS.filter((h: HistogramDef) => h.section === section).map((h) => [h.field, pct(h)]);
+  // The mapped type lists exactly the fields of this section's entries, which are what is built here.
+  return Object.fromEntries(fields) as SectionSets<S>;
+}
+
+/**
+ * How reports merge a counter: "sum" (counts of side-by-side runs add up; peakOpen becomes an upper
+ * bound), "max" (the worst run's), "derived" (computed from other counters, not stored).
+ */
+export type CounterMerge = 'sum' | 'max' | 'derived';
+
+/** One counter of a report. */
+export interface CounterDef {
+  /** Report path ("fanout.lost"); for derived counters, the name users give it. */
+  readonly path: string;
+  readonly description: string;
+  readonly unit: 'count' | 'ms';
+  readonly direction: MetricDirection;
+  /** Path of the counter a percentage is of (`fanout.lost < 0.1%` = 100 × lost / expected); null: no percent form. */
+  readonly base: string | null;
+  readonly merge: CounterMerge;
+  /** Named in thresholds and compare (a metric); false for counters only merge reads. */
+  readonly metric: boolean;
+  /** Its value in a report, with the fallback for reports written before it existed. */
+  readonly get: (r: Report) => number;
+}
+
+/** First connects; reports written before the split derive it (every reconnect is one successful handshake). */
+function firstOpened(r: Report): number {
+  return r.connections.firstOpened ?? Math.max(0, r.connections.opened - r.reconnects.total);
+}
+
+const counter = (d: Omit<CounterDef, 'unit' | 'base' | 'merge' | 'metric'> & Partial<CounterDef>): CounterDef => ({
+  unit: 'count',
+  base: null,
+  merge: 'sum',
+  metric: true,
+  ...d,
+});
+
+/** Every counter, in the order thresholds and compare list metric counters. */
+export const COUNTERS: readonly CounterDef[] = [
+  // Reconnects inflate `opened`: 150 drops + reconnects must not read as "more opened, better". Kept
+  // for old thresholds, but neutral; `connections.firstOpened` is the one judged.
+  counter({ path: 'connections.opened', description: 'successful handshakes, reconnects included', direction: 'neutral', get: (r) => r.connections.opened }),
+  counter({ path: 'connections.firstOpened', description: 'sockets whose first connection succeeded (reconnects not counted)', direction: 'higher-is-better', get: firstOpened, base: 'connections.target' }),
+  counter({ path: 'connections.reconnected', description: 'successful reconnect handshakes', direction: 'lower-is-better', get: (r) => r.connections.opened - firstOpened(r), merge: 'derived' }),
+  counter({ path: 'connections.failed', description: 'failed handshakes, reconnect attempts included', direction: 'lower-is-better', get: (r) => r.connections.failed, base: 'connections.target' }),
+  // Summed over side-by-side runs it is an upper bound (merge says so in a warning).
+  counter({ path: 'connections.peakOpen', description: 'most sockets open at once', direction: 'higher-is-better', get: (r) => r.connections.peakOpen }),
+  counter({ path: 'fanout.published', description: 'publishes sent during the hold', direction: 'neutral', get: (r) => r.fanout.published }),
+  counter({ path: 'fanout.expected', description: 'deliveries due (eligible socket × publish pairs)', direction: 'neutral', get: (r) => r.fanout.expected }),
+  counter({ path: 'fanout.delivered', description: 'deliveries received before the deadline', direction: 'higher-is-better', get: (r) => r.fanout.delivered }),
+  counter({ path: 'fanout.lost', description: 'deliveries due but not received before the deadline', direction: 'lower-is-better', get: (r) => r.fanout.lost, base: 'fanout.expected' }),
+  counter({ path: 'fanout.duplicated', description: 'messages received more than once by a socket', direction: 'lower-is-better', get: (r) => r.fanout.duplicated, base: 'fanout.delivered' }),
+  counter({ path: 'fanout.outOfOrder', description: 'messages received after a later one', direction: 'lower-is-better', get: (r) => r.fanout.outOfOrder, base: 'fanout.delivered' }),
+  // Each process counts the others' pushes as foreign: summed, they say how much was shared.
+  counter({ path: 'fanout.foreign', description: 'messages of another run against the same target (not counted anywhere else)', direction: 'lower-is-better', get: (r) => r.fanout.foreign ?? 0 }),
+  counter({ path: 'fanout.idMismatch', description: "this run's messages whose pushed id differed from the publish's", direction: 'lower-is-better', get: (r) => r.fanout.idMismatch ?? 0, base: 'fanout.expected' }),
+  counter({ path: 'fanout.late', description: 'first copies received after the deadline (also counted lost)', direction: 'lower-is-better', get: (r) => r.fanout.late }),
+  counter({ path: 'fanout.incomplete', description: 'publishes not delivered to every eligible socket', direction: 'lower-is-better', get: (r) => r.fanout.incomplete, base: 'fanout.published' }),
+  counter({ path: 'publish.sent', description: 'publish requests made, failed ones included', direction: 'neutral', get: (r) => r.publish.sent }),
+  // `sent` already counts the failed requests: sent + failed read 100% failing as 50%.
+  counter({ path: 'publish.failed', description: 'publish requests that failed', direction: 'lower-is-better', get: (r) => r.publish.failed, base: 'publish.sent' }),
+  counter({ path: 'publish.skipped', description: 'publishes never sent: the queue waiting for a request slot was full, or the hold ended', direction: 'lower-is-better', get: (r) => r.publish.skipped }),
+  counter({ path: 'publish.queued', description: 'publishes that waited for a free request slot', direction: 'lower-is-better', get: (r) => r.publish.queued ?? 0 }),
+  counter({ path: 'disconnects.total', description: 'sockets that closed before the end of the run', direction: 'lower-is-better', get: (r) => r.disconnects.total, base: 'connections.opened' }),
+  counter({ path: 'reconnects.total', description: 'reconnections made', direction: 'lower-is-better', get: (r) => r.reconnects.total }),
+  counter({ path: 'reconnects.missedPublishes', description: 'publishes missed while a socket was down', direction: 'lower-is-better', get: (r) => r.reconnects.missedPublishes }),
+  // Counters merge reads but users do not name (yet): adding `metric: true` makes them thresholds.
+  counter({ path: 'connections.target', description: 'sockets the scenario asked for', direction: 'neutral', get: (r) => r.connections.target, metric: false }),
+  counter({ path: 'connections.openAtEnd', description: 'sockets open when the hold ended', direction: 'neutral', get: (r) => r.connections.openAtEnd, metric: false }),
+  counter({ path: 'fanout.unmatched', description: 'messages with no recognisable sequence number', direction: 'neutral', get: (r) => r.fanout.unmatched, metric: false }),
+  counter({ path: 'publish.maxQueueMs', description: 'longest wait for a publish request slot', unit: 'ms', direction: 'lower-is-better', get: (r) => r.publish.maxQueueMs ?? 0, metric: false, merge: 'max' }),
+  counter({ path: 'reconnects.downMs', description: 'time sockets spent disconnected waiting to reconnect', unit: 'ms', direction: 'lower-is-better', get: (r) => r.reconnects.downMs, metric: false }),
+];
+
+/** The registered counter at `path`, or undefined. */
+export function counterDef(path: string): CounterDef | undefined {
+  return COUNTERS.find((c) => c.path === path);
+}
+
+/** Writes a stored counter's value at its report path (two levels: "section.field"). */
+export function setCounter(r: Report, def: CounterDef, value: number): void {
+  const [section, field] = def.path.split('.');
+  (r[section as keyof Report] as unknown as Record<string, number>)[field] = value;
+}
+
+/** The merged value of a stored counter over reports, by its merge rule. */
+export function mergeCounter(def: CounterDef, reports: readonly Report[]): number {
+  const values = reports.map(def.get);
+  return def.merge === 'max' ? Math.max(0, ...values) : values.reduce((a, b) => a + b, 0);
+}

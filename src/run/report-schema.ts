@@ -1,0 +1,353 @@
+/**
+ * The report file format (formatVersion 1) as one zod 4 schema: run/report.ts infers the Report
+ * type from it, report/read.ts validates with it, and schema/report.schema.json is generated from it
+ * (`npm run schema:report`). Objects strip unknown keys rather than reject them, so a report written
+ * by a newer wsload of the same formatVersion (additive fields only) still reads. Latencies are
+ * milliseconds as floats; histograms record integer microseconds.
+ */
+import { z } from 'zod';
+
+const count = z.number().int().nonnegative();
+const ms = z.number();
+const counts = z.record(z.string(), count);
+
+export const percentileSetSchema = z
+  .object({ count, min: ms, mean: ms, p50: ms, p90: ms, p99: ms, p999: ms, max: ms })
+  .describe('Summary of one histogram in milliseconds; count 0 gives zeros everywhere.');
+
+/** Why a handshake failed; every reason wsload has ever written (reports of any version read). */
+export const connectFailureReasonSchema = z.union([
+  z.enum([
+    'refused',
+    'timeout',
+    'reset',
+    'dns',
+    'address-in-use',
+    /* Binding the source address failed (EADDRNOTAVAIL): a localAddresses entry not on this machine. */
+    'address-not-available',
+    'too-many-open-files',
+    'cert-untrusted',
+    'cert-hostname-mismatch',
+    'cert-expired',
+    /* The server asked for a client certificate (mutual TLS) and none was sent. */
+    'client-cert-required',
+    'tls-protocol',
+    /* The server answered 101 but wrongly (bad Sec-WebSocket-Accept, a subprotocol not offered…). */
+    'bad-upgrade',
+    'other',
+  ]),
+  z.templateLiteral(['http-', z.number()]),
+]);
+
+export const closeCauseSchema = z
+  .enum(['server-close', 'client-close', 'connection-lost', 'protocol-error'])
+  .describe(
+    'Who ended a socket: server-close (a close frame from the server), client-close (wsload or its WebSocket library), ' +
+      'connection-lost (the TCP connection ended with no close frame, 1006: idle timeout, reset, crash), ' +
+      'protocol-error (the client found the peer breaking the protocol and closed).',
+  );
+const byCauseSchema = z.partialRecord(closeCauseSchema, count);
+
+const reconnectPolicySchema = z.object({
+  policy: z.enum(['none', 'immediate', 'backoff']),
+  minMs: ms,
+  maxMs: ms,
+  jitter: z.number(),
+});
+
+const cohortSchema = z.object({
+  name: z.string(),
+  count,
+  pingIntervalMs: ms.nullable(),
+  heartbeat: z.object({ intervalMs: ms, text: z.string() }).nullable(),
+  reconnect: reconnectPolicySchema,
+});
+
+const targetSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('embedded') }),
+  z.object({
+    kind: z.literal('url'),
+    url: z.string(),
+    headers: z.record(z.string(), z.string()),
+    origin: z.string().nullable(),
+    subprotocols: z.array(z.string()),
+  }),
+]);
+
+const publishSchema = z.object({
+  url: z.string().nullable(),
+  rate: z.number(),
+  ids: z.array(z.string()),
+  match: z.string(),
+  deadlineMs: ms,
+  concurrency: count,
+  timeoutMs: ms,
+});
+
+/** The normalized Scenario (run/scenario.ts) as a report carries it; a compile-time check below keeps the two equal. */
+export const reportScenarioSchema = z
+  .object({
+    name: z.string(),
+    target: targetSchema,
+    connections: count,
+    connectRate: z.number(),
+    maxPendingHandshakes: count,
+    handshakeTimeoutMs: ms,
+    durationMs: ms,
+    publish: publishSchema.nullable(),
+    workers: count,
+    localAddresses: z.array(z.string()),
+    cohorts: z.array(cohortSchema),
+    report: z.object({ intervalMs: ms }),
+    thresholds: z.record(z.string(), z.string()),
+    tls: z.object({
+      ca: z.string().nullable(),
+      insecure: z.boolean(),
+      servername: z.string().nullable(),
+      cert: z.string().nullable(),
+      key: z.string().nullable(),
+    }),
+    resolve: z.record(z.string(), z.string()),
+  })
+  .describe('The scenario after validation and normalization (durations in ms).');
+
+const disconnectStatsShape = {
+  total: count,
+  byCode: counts,
+  byCause: byCauseSchema,
+  byError: counts.describe('errno-style error seen at close (ECONNRESET, EPIPE, …) → count.'),
+  idleAtCloseMs: percentileSetSchema.describe('Time since the last frame received, at close.'),
+  sentIdleAtCloseMs: percentileSetSchema.describe('Time since the last frame sent, at close.'),
+  ageAtCloseMs: percentileSetSchema,
+};
+export const disconnectStatsSchema = z.object(disconnectStatsShape);
+
+const reconnectStatsShape = {
+  total: count,
+  downMs: ms.describe('Total time sockets spent disconnected while waiting to reconnect.'),
+  missedPublishes: count.describe('Publishes that a socket missed because it was down (not counted in fanout.lost).'),
+};
+export const reconnectStatsSchema = z.object(reconnectStatsShape);
+
+export const dropEventSchema = z
+  .object({
+    startMs: ms.describe('First close, ms since the run started.'),
+    startedAt: z.string().describe('First close, ISO wall-clock time.'),
+    endMs: ms.describe('Last close, ms since the run started.'),
+    count,
+    byCause: byCauseSchema,
+    byCode: counts,
+    openBefore: count.describe('Sockets open (all workers) just before the first close.'),
+    lowestOpen: count.describe('Fewest sockets open from the first close until recovery (or the end of the hold).'),
+    recoveryMs: ms
+      .nullable()
+      .describe('First close → open count back to openBefore (less 1%), sampled every 100 ms; null if not during the hold, or openBefore was 0.'),
+  })
+  .describe(
+    'Closes that came together in wall-clock time (a restart, a rollout, a mass drop): at least max(5, 1% of connections) closes within 1 s ' +
+      'open one (closes more than 250 ms before the rest are not part of it), and it lasts while closes keep coming less than 1 s apart and at least half that densely.',
+  );
+
+export const idleTimeoutScreeningSchema = z
+  .object({
+    samples: count.describe("Closes without a close frame, not part of a mass drop, idle > 2 × the interval the socket receives traffic at: the estimator's input."),
+    closeFrame: count.describe('The server sent a close frame (it closed on purpose; an idle timeout sends none).'),
+    clientSide: count.describe('wsload or its WebSocket library ended the socket (protocol error, ping flood protection).'),
+    inDropEvent: count.describe("No close frame, but part of a drop event: in a cohort that receives publishes or pongs, or whose closes did not follow each socket's own idle time."),
+    receivingTraffic: count.describe('No close frame, but idle for no longer than 2 × the interval at which the socket received publishes or pongs.'),
+  })
+  .describe("Why a cohort's closes were or were not taken as idle-timeout samples.");
+
+export const idleTimeoutSchema = z.object({
+  estimateMs: ms,
+  spreadMs: ms.describe('Width of the cluster the estimate was taken from (p95 − p5 of its members).'),
+  samples: count,
+  cohort: z.string(),
+});
+
+export const workerHealthSchema = z.object({
+  worker: count,
+  sockets: count,
+  eventLoopLagMs: z.object({ max: ms, p99: ms, mean: ms }),
+  utilization: z.number().optional().describe("Share of the hold the worker's event loop was busy running callbacks (0–1)."),
+  crashed: z.string().nullable().describe("Set when the worker thread died; its sockets' later events are missing."),
+});
+
+export const thresholdResultSchema = z.object({
+  metric: z.string(),
+  expression: z.string(),
+  actual: z.number().describe('The value compared (ms for latencies, a count, or a percent for "%" expressions).'),
+  pass: z.boolean(),
+  noData: z.boolean().optional().describe('Set (true) when the metric had no samples: the threshold failed for want of evidence.'),
+});
+
+export const mergeInfoSchema = z
+  .object({
+    reports: count,
+    overlapping: z.boolean().describe("False when the runs' [startedAt, endedAt] windows had no moment in common."),
+    overlapMs: ms.describe('Length of the window all runs shared, ms.'),
+    exact: z.array(z.string()).describe('Figures that are exact (plain sentences naming the fields).'),
+    estimates: z.record(z.string(), z.string()).describe('Field path → why it is not exact. "*" applies to the whole report.'),
+  })
+  .describe('Only on merged reports: which figures are exact, which are estimates, whether the runs overlapped.');
+
+export const reportIntervalsSchema = z
+  .object({
+    blockMs: z.number().positive().describe('Length of one block, ms (the worker tick, doubled as often as needed to keep ≤ 600 blocks).'),
+    fanout: z.array(z.string()).describe('Encoded fan-out latency histogram per block, by when the deliveries reached the driver; "" when empty.'),
+    completion: z.array(z.string()).describe('Encoded publish-completion histogram per block, by when the publish completed; "" when empty.'),
+  })
+  .describe('Fan-out and completion histograms per block of time (block i covers [i·blockMs, (i+1)·blockMs) after startedAt; "" = empty), resampled by compare.');
+
+const lagSchema = z.object({ max: ms, p99: ms });
+
+/** zod schema of Report (formatVersion 1). */
+export const reportSchema = z
+  .object({
+    formatVersion: z.literal(1),
+    tool: z.literal('wsload'),
+    scenario: reportScenarioSchema,
+    startedAt: z.string(),
+    endedAt: z.string(),
+    interrupted: z.boolean().describe('True when the run was stopped before its planned end (SIGINT, SIGTERM, fatal error).'),
+    interruptReason: z.string().nullable(),
+    environment: z.object({
+      wsload: z.string(),
+      node: z.string(),
+      platform: z.string(),
+      arch: z.string(),
+      cpus: count,
+      cpuModel: z.string(),
+      host: z.string(),
+      totalMemoryMb: z.number(),
+      openFilesLimit: z.number().nullable().describe('Soft RLIMIT_NOFILE of the wsload process, when it could be read.'),
+      ephemeralPorts: z.number().nullable().describe("Size of the kernel's ephemeral port range, when it could be read."),
+    }),
+    target: z
+      .object({ url: z.string(), publishUrl: z.string().nullable(), embedded: z.boolean(), tlsInsecure: z.boolean() })
+      .describe("The URLs actually used (the embedded target's port is known only at run time)."),
+    phases: z.object({ rampMs: ms, holdMs: ms }),
+    connections: z.object({
+      target: count,
+      opened: count.describe('Successful handshakes, reconnects included (kept for compatibility; not judged by compare).'),
+      firstOpened: count.optional().describe('Sockets whose first connection succeeded: `opened` − reconnects. Absent in older reports.'),
+      failed: count.describe('Failed handshakes, reconnect attempts included.'),
+      peakOpen: count,
+      openedByCohort: counts.optional().describe("Successful handshakes per cohort, reconnects included (the idle-timeout estimator's socket count)."),
+      openAtEnd: count.describe('Sockets open when the run ended.'),
+      failures: z.partialRecord(connectFailureReasonSchema, count),
+    }),
+    handshake: z.object({
+      latencyMs: percentileSetSchema.describe(
+        'First connects, from when the socket was due on the ramp schedule to open (queue wait included). ' +
+          "Reports before this field's siblings existed measured from the attempt's start.",
+      ),
+      queueMs: percentileSetSchema.optional().describe('First connects: due on the ramp → attempt started (ramp timer, handshake slot).'),
+      dnsMs: percentileSetSchema.optional().describe('Parts of a first connect where measurable; count 0 where not (no DNS for IPs, no TLS on ws://).'),
+      tcpMs: percentileSetSchema,
+      tlsMs: percentileSetSchema,
+      upgradeMs: percentileSetSchema,
+      reconnectMs: percentileSetSchema.optional().describe('Reconnect handshakes, from when the reconnect was due (after its backoff) to open.'),
+    }),
+    fanout: z.object({
+      published: count,
+      expected: count.describe('Deliveries due: eligible (socket, publish) pairs.'),
+      delivered: count,
+      lost: count,
+      duplicated: count,
+      outOfOrder: count.describe(
+        "Deliveries that arrived after a later publish on the same socket, counted only where the earlier publish's request had been " +
+          'answered before the later one was sent (so the target must have pushed them in that order).',
+      ),
+      late: count.describe('First copies received after the deadline (scheduled time + publish.deadline); each is also counted lost.'),
+      unmatched: count.describe('Messages that carried no recognisable sequence number.'),
+      foreign: count.optional().describe('Messages of another run against the same target (another run tag); absent in older reports.'),
+      idMismatch: count.optional().describe("This run's messages whose pushed `id` differed from the publish's id (not counted delivered); absent in older reports."),
+      latencyMs: percentileSetSchema,
+      completionMs: percentileSetSchema.describe('Per publish: scheduled time until the last eligible socket got it; incomplete publishes recorded at the deadline.'),
+      incomplete: count.describe(
+        'Publishes not delivered in time to every eligible socket, or whose request failed after reaching some (in completionMs at the deadline).',
+      ),
+    }),
+    publish: z.object({
+      sent: count,
+      failed: count,
+      skipped: count.describe('Due but never sent: the queue of publishes waiting for a request slot (rate × deadline) was full, or the hold ended.'),
+      queued: count.optional().describe('Sent after waiting for one of `publish.concurrency` request slots (their latency includes the wait); absent in older reports.'),
+      maxQueueMs: ms.optional().describe('Longest such wait, ms; absent in older reports.'),
+      behind: z
+        .boolean()
+        .optional()
+        .describe('The publish path did not keep the rate (a publish dropped from a full queue, or one waited longer than a publish interval); absent in older reports.'),
+      runTag: z
+        .string()
+        .nullable()
+        .optional()
+        .describe("Tag this run's published values carried (`{value}` = `<tag>-<seq>`), null when the template carried none; absent in older reports."),
+      failures: counts,
+      latencyMs: percentileSetSchema,
+      scheduleLagMs: percentileSetSchema.describe('How late publishes left compared with their schedule.'),
+    }),
+    closes: z.object({ byCode: counts }),
+    disconnects: z.object({
+      ...disconnectStatsShape,
+      byCohort: z.record(z.string(), disconnectStatsSchema),
+      idleTimeout: idleTimeoutSchema.nullable(),
+      idleTimeoutNote: z.string().nullable().describe('Why there is no estimate, when there is none.'),
+      survivingCohorts: z.array(z.string()).describe('Cohorts with no connection-lost closes during the hold.'),
+      recommendation: z.string().nullable(),
+      events: z.array(dropEventSchema).optional().describe('Drop events, in time order (absent in reports of older wsload versions).'),
+      idleTimeoutScreening: z
+        .record(z.string(), idleTimeoutScreeningSchema)
+        .optional()
+        .describe('Per cohort: how its closes were screened for the idle-timeout estimate (absent in older reports).'),
+    }),
+    reconnects: z.object({ ...reconnectStatsShape, byCohort: z.record(z.string(), reconnectStatsSchema) }),
+    client: z.object({
+      eventLoopLagMs: lagSchema.describe(
+        'Worker event-loop lag during the hold (the worst worker): how late a 5 ms timer ran, net of its period, with the samples a stall ' +
+          'swallowed back-filled. Older reports: monitorEventLoopDelay over the whole run, which read ~10 ms on an idle loop.',
+      ),
+      mainThreadLagMs: lagSchema.optional().describe("The main thread's (publisher's) event-loop lag during the hold, measured the same way."),
+      turnMs: percentileSetSchema.optional().describe("Per event-loop turn that handled messages, all workers: the client's own share of fan-out latency."),
+      saturationReasons: z.array(z.string()).optional().describe('Why the client was judged saturated; empty when it was not.'),
+      workers: z.array(workerHealthSchema),
+      peakRssMb: z.number(),
+      saturated: z.boolean().describe('True when the client, not the target, limited the run during the hold (see saturationReasons).'),
+    }),
+    thresholds: z.array(thresholdResultSchema).describe('Threshold results; empty when the scenario has none.'),
+    warnings: z.array(z.string()).describe('Plain sentences a user should read: limits hit, insecure TLS, saturation, crashes.'),
+    merged: mergeInfoSchema.optional(),
+    files: z
+      .object({
+        timeline: z.string().nullable(),
+        hlog: z.string().nullable(),
+        writeErrors: z.number().int().nonnegative().optional().describe('Intervals not written whole to the .ndjson/.hlog (disk full, directory gone).'),
+      })
+      .describe('Files written beside the report (relative to it, or absolute when the report itself had to be written elsewhere), when written.'),
+    histograms: z
+      .record(z.string(), z.string())
+      .describe(
+        'Encoded HdrHistograms (V2 compressed base64, microseconds) by name: the keys of HISTOGRAMS in src/run/registry.ts, and per cohort ' +
+          '"idleAtClose:<cohort>", "sentIdleAtClose:<cohort>", "ageAtClose:<cohort>", "idleTimeoutSamples:<cohort>".',
+      ),
+    intervals: reportIntervalsSchema.optional(),
+  })
+  .describe('A wsload run report (formatVersion 1).');
+
+/** zod schema of one .ndjson timeline line, written every report interval. */
+export const timelineLineSchema = z.object({
+  t: z.string().describe('ISO time at the end of the interval.'),
+  elapsedMs: ms.describe('Milliseconds since the run started.'),
+  open: count,
+  connects: count,
+  connectFailures: count,
+  closes: count,
+  closesByCause: byCauseSchema,
+  published: count,
+  deliveries: count,
+  lost: count,
+  fanoutMs: z.object({ p50: ms, p99: ms, max: ms, count }),
+  rssMb: z.number(),
+  eventLoopLagMs: z.number(),
+});

@@ -1,0 +1,190 @@
+/**
+ * The histogram and counter registry (src/run/registry.ts) is the only place a metric is declared:
+ * these checks go over every entry, with no per-metric code, so a new entry is checked by adding it.
+ * The report is built by the real buildReport from a RunAggregate fed real encoded histograms.
+ */
+import { describe, expect, it } from 'vitest';
+import { RunAggregate } from '../../src/metrics/aggregate.js';
+import { createHistogram, decodeHistogram, encodeHistogram, percentiles, recordMs, type Histogram } from '../../src/metrics/histogram.js';
+import { lookupMetric, metricValue } from '../../src/metrics/names.js';
+import type { PublisherStats } from '../../src/metrics/publisher-stats.js';
+import { hgrmNames } from '../../src/render/hgrm.js';
+import { buildReport } from '../../src/report/build.js';
+import { compare } from '../../src/report/compare.js';
+import { mergeReports } from '../../src/report/merge.js';
+import { parseReport } from '../../src/report/read.js';
+import { announce, createRing } from '../../src/run/publish-ring.js';
+import { emptyCohortCounters, type WorkerMessage } from '../../src/run/protocol.js';
+import { COHORT_HISTOGRAMS, COUNTERS, HISTOGRAMS, cohortHistogramKey, locateHistogram, setLocation, type HistogramDef } from '../../src/run/registry.js';
+import type { Report } from '../../src/run/report.js';
+import { fakeReport } from '../helpers/fake-report.js';
+
+const ALL: readonly HistogramDef[] = HISTOGRAMS;
+/** Histograms the main thread makes rather than a worker sends: completion (per publish), the publisher's, the cohorts' sums. */
+const MAIN_THREAD = new Set<string>(['completion', 'publish', 'scheduleLag', ...COHORT_HISTOGRAMS]);
+
+/** A histogram of n samples around `base` ms: every registered histogram gets a different count, so a mix-up shows. */
+function samples(n: number, base: number): Histogram {
+  const h = createHistogram();
+  for (let i = 0; i < n; i++) recordMs(h, base + i * 0.37);
+  return h;
+}
+
+/** The count fed to histogram `key` (the i-th registered one gets i + 2 samples; cohort kinds per cohort). */
+const fed = new Map<string, number>(ALL.map((d, i) => [d.key, i + 2]));
+
+function builtReport(): Report {
+  const scenario = fakeReport({ cohorts: { quiet: 5, chatty: 5 } }).scenario;
+  const cohorts = scenario.cohorts.map((c) => c.name);
+  const ring = createRing(64);
+  const completions = fed.get('completion') ?? 0;
+  for (let seq = 1; seq <= completions; seq++) announce(ring, seq, 1000 * seq, 1000 * seq);
+  const agg = new RunAggregate([10], cohorts.length, ring);
+  const histograms: Record<string, string> = {};
+  for (const def of ALL) if (!MAIN_THREAD.has(def.key)) histograms[def.key] = encodeHistogram(samples(fed.get(def.key) ?? 0, 3));
+  // Cohort histograms split their kind's count between the cohorts, so the sums are checked too.
+  for (const kind of COHORT_HISTOGRAMS) {
+    const n = fed.get(kind) ?? 0;
+    histograms[cohortHistogramKey(kind, cohorts[0])] = encodeHistogram(samples(1, 500));
+    histograms[cohortHistogramKey(kind, cohorts[1])] = encodeHistogram(samples(n - 1, 9000));
+  }
+  const cc = emptyCohortCounters();
+  const tick: Extract<WorkerMessage, { type: 'tick' }> = {
+    type: 'tick',
+    workerId: 0,
+    counters: {
+      attempts: 12,
+      opened: 11,
+      firstOpened: 10,
+      failed: 1,
+      failures: { refused: 1 },
+      open: 9,
+      messages: 40,
+      pingsSent: 0,
+      heartbeatsSent: 0,
+      delivery: { delivered: 37, duplicated: 2, outOfOrder: 1, late: 1, unmatched: 3, foreign: 4, idMismatch: 1, ineligible: 0, expected: 40, lost: 3, missedPublishes: 2, evaluated: completions },
+    },
+    cohorts: [cc, { ...emptyCohortCounters(), opened: 11, closes: 2, reconnects: 1, downMs: 250, byCause: { 'connection-lost': 2 }, byCode: { 1006: 2 } }],
+    histograms,
+    seqResults: Array.from({ length: completions }, (_, i) => ({ seq: i + 1, delivered: 10, lost: 0, lastReceiptMs: 1000 * (i + 1) + 20 + i, failed: false })),
+    lag: { maxMs: 3, p99Ms: 2, meanMs: 1, intervalMaxMs: 1 },
+    ramped: true,
+    final: true,
+  };
+  agg.onTick(tick);
+  const publisher: PublisherStats = {
+    sent: 12,
+    ok: 11,
+    failed: 1,
+    skipped: 1,
+    overflowed: 0,
+    queued: 2,
+    maxQueueMs: 7,
+    intervalMs: 100,
+    runTag: 'abc',
+    failures: { 'http-503': 1 },
+    latency: samples(fed.get('publish') ?? 0, 20),
+    scheduleLag: samples(fed.get('scheduleLag') ?? 0, 1),
+  };
+  const base = fakeReport();
+  return buildReport({
+    scenario,
+    aggregate: agg,
+    publisher,
+    startedAt: new Date('2026-01-01T00:00:00Z'),
+    endedAt: new Date('2026-01-01T00:01:00Z'),
+    interrupted: false,
+    interruptReason: null,
+    target: base.target,
+    phases: { rampMs: 1000, holdMs: 59_000 },
+    peakOpen: 10,
+    openAtEnd: 9,
+    peakRssMb: 80,
+    environment: base.environment,
+    files: { timeline: null, hlog: null },
+    warnings: [],
+  });
+}
+
+/** Value at a dotted report path in the report as written (JSON), undefined when absent. */
+function at(json: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), json);
+}
+
+describe('histogram and counter registry', () => {
+  const report = builtReport();
+  const written = parseReport(JSON.parse(JSON.stringify(report)), 'built.json');
+
+  it('places every registered histogram at its report path, summarising exactly that histogram, in the report as written and as read', () => {
+    for (const r of [report, written]) {
+      for (const def of ALL) {
+        const encoded = r.histograms[def.key];
+        expect(encoded, def.key).toBeDefined();
+        const h = decodeHistogram(encoded);
+        expect(h.totalCount, def.key).toBe(fed.get(def.key));
+        expect(setLocation(def).get(r), `${def.section}.${def.field}`).toEqual(percentiles(h));
+        expect(locateHistogram(def.key)?.get(r)).toEqual(percentiles(h));
+      }
+      for (const kind of COHORT_HISTOGRAMS) {
+        for (const cohort of Object.keys(r.disconnects.byCohort)) {
+          const key = cohortHistogramKey(kind, cohort);
+          expect(locateHistogram(key)?.get(r), key).toEqual(percentiles(decodeHistogram(r.histograms[key])));
+        }
+      }
+    }
+  });
+
+  it('resolves every counter at its report path (derived ones from the others), in the report as written', () => {
+    const json: unknown = JSON.parse(JSON.stringify(report));
+    for (const def of COUNTERS) {
+      const value = def.get(written);
+      expect(Number.isFinite(value), def.path).toBe(true);
+      if (def.merge !== 'derived') expect(at(json, def.path), def.path).toBe(value);
+      if (def.base !== null) expect(COUNTERS.some((c) => c.path === def.base), `${def.path} base ${def.base}`).toBe(true);
+    }
+  });
+
+  it('gives users every latency family and every named counter as metrics, read through the registry', () => {
+    for (const def of ALL) {
+      if (def.family === null) continue;
+      const set = setLocation(def).get(report);
+      for (const agg of ['p50', 'p99', 'max', 'count'] as const) expect(metricValue(report, `${def.family}.${agg}`), `${def.family}.${agg}`).toBe(set?.[agg]);
+    }
+    for (const def of COUNTERS) {
+      const metric = lookupMetric(def.path);
+      if (!def.metric) {
+        expect(metric, def.path).toBeUndefined();
+        continue;
+      }
+      expect(metric?.get(report), def.path).toBe(def.get(report));
+      expect(metric?.direction).toBe(def.direction);
+      expect(metric?.base?.describe ?? null).toBe(def.base);
+    }
+    for (const def of ALL) if (def.hgrm) expect(hgrmNames(report)).toContain(def.key);
+  });
+
+  it('merges every counter by its rule and every histogram by adding it', () => {
+    const merged = mergeReports([report, written]);
+    for (const def of COUNTERS) {
+      const one = def.get(report);
+      const expected = def.merge === 'max' ? one : 2 * one;
+      expect(def.get(merged), def.path).toBe(expected);
+    }
+    for (const def of ALL) {
+      expect(setLocation(def).get(merged)?.count, def.key).toBe(2 * (fed.get(def.key) ?? 0));
+      expect(decodeHistogram(merged.histograms[def.key]).totalCount).toBe(2 * (fed.get(def.key) ?? 0));
+    }
+    expect(merged.warnings.filter((w) => w.includes('histogram'))).toEqual([]);
+  });
+
+  it('compares only registered metrics: every row is a counter, a latency family aggregation or a named special row', () => {
+    const merged = mergeReports([report, written]);
+    const families = new Set(ALL.map((d) => d.family).filter((f) => f !== null));
+    for (const row of compare(report, merged).rows) {
+      const counter = COUNTERS.some((c) => c.path === row.metric && c.metric);
+      const family = families.has(row.metric.slice(0, row.metric.lastIndexOf('.')));
+      const special = row.metric.startsWith('disconnects.byCause.') || row.metric === 'disconnects.idleTimeout' || row.metric === 'client.eventLoopLag.p99';
+      expect(counter || family || special, row.metric).toBe(true);
+    }
+  });
+});
