@@ -21,8 +21,8 @@ import { defaultPublishTemplate, newRunTag, runTagOf, templateCarriesId } from '
 import { startEmbeddedTarget, type EmbeddedTarget } from '../target/embedded.js';
 import { createRing, openCounts, ringSizeFor } from '../run/publish-ring.js';
 import { DropWatch } from './drop-watch.js';
-import { describePlan, planWorkers, rampMs } from './plan.js';
-import type { DriverMessage, WorkerInit, WorkerMessage } from '../run/protocol.js';
+import { deliveryDeadlineMs, describePlan, planWorkers, rampMs, workerSlices } from './plan.js';
+import type { DriverMessage, WorkerMessage } from '../run/protocol.js';
 import { basename } from 'node:path';
 
 export type RunPhase = 'starting' | 'ramp' | 'hold' | 'drain' | 'done';
@@ -146,7 +146,7 @@ async function run(scenario: Scenario, options: RunOptions, started: Started): P
     plans.map((p) => p.indices.length),
     scenario.cohorts.length,
     ring,
-    scenario.publish?.deadlineMs,
+    deliveryDeadlineMs(scenario),
   );
   // Blocks one tick long: the finest grain at which deltas arrive.
   const blocks = new IntervalBlocks(tickMs, () => nowMs() - startMs);
@@ -169,26 +169,19 @@ async function run(scenario: Scenario, options: RunOptions, started: Started): P
   const mainLag = new LoopLagMonitor();
 
   const dropWatch = new DropWatch({ scenario, ring, runStartMs: startMs, runStartEpochMs: startedAt.getTime(), tickMs, onEvent: options.onDropEvent });
-  const workers = plans.map((plan) => {
-    const init: WorkerInit = {
-      workerId: plan.workerId,
-      scenario,
-      url,
-      indices: plan.indices,
-      cohortOf: plan.cohortOf,
-      maxPending: plan.maxPending,
-      ring: ring.buffer,
-      ringSize: ring.size,
-      tickMs,
-      timeline: booker ? { startMs, intervalMs: reportIntervalMs } : null,
-      runTag: publishUrl ? runTagOf(publishUrl, runTag) : null,
-      checkIds: publishUrl ? templateCarriesId(publishUrl) : false,
-    };
-    // A worker's garbage is short-lived (one frame, one event at a time). 16 MB of young generation
-    // keeps each isolate's RSS ~30 MB under V8's default at 10k sockets without slowing the ramp;
-    // 8 MB saved 10 MB more but made a 10k-socket ramp 70% slower (scavenges per handshake).
-    return new Worker(WORKER_ENTRY, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+  const slices = workerSlices(scenario, plans, {
+    url,
+    runTag: publishUrl ? runTagOf(publishUrl, runTag) : null,
+    checkIds: publishUrl ? templateCarriesId(publishUrl) : false,
+    ring: ring.buffer,
+    ringSize: ring.size,
+    tickMs,
+    timeline: booker ? { startMs, intervalMs: reportIntervalMs } : null,
   });
+  // A worker's garbage is short-lived (one frame, one event at a time). 16 MB of young generation
+  // keeps each isolate's RSS ~30 MB under V8's default at 10k sockets without slowing the ramp;
+  // 8 MB saved 10 MB more but made a 10k-socket ramp 70% slower (scavenges per handshake).
+  const workers = slices.map((slice) => new Worker(WORKER_ENTRY, { workerData: slice, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } }));
   started.workers = workers;
 
   let wake: (() => void) | null = null;
@@ -346,7 +339,7 @@ async function run(scenario: Scenario, options: RunOptions, started: Started): P
       const stopped = await settledWithin(publisher.stop({ abort: interrupted() }), (scenario.publish?.timeoutMs ?? 0) + PUBLISHER_STOP_SLACK_MS, cut);
       if (!stopped) warnings.push('the publisher still had requests in flight when the run ended; they are not counted');
     }
-    const deadline = scenario.publish?.deadlineMs ?? 0;
+    const deadline = deliveryDeadlineMs(scenario);
     const stopSent = interrupted();
     const msg: DriverMessage = stopSent
       ? { type: 'stop' }
