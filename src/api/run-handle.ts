@@ -15,7 +15,7 @@ export interface RunEvents {
   plan: [line: string];
   /** A progress sample, once a tick. */
   progress: [progress: Progress];
-  /** A timeline line, once a report interval (only when the run writes its files: `out`). */
+  /** A timeline line, once a report interval is final (the same line the .ndjson gets, with or without `out`). */
   interval: [line: TimelineLine];
   /** A drop event, once it has ended (see DisconnectEvent). */
   'disconnect-event': [event: DisconnectEvent];

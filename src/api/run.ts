@@ -5,18 +5,17 @@
  */
 import { runScenario, type RunOptions } from '../driver/driver.js';
 import { UsageError } from '../errors.js';
-import { sidecarPaths, writeReport } from '../report/write.js';
+import { writeReport } from '../report/write.js';
 import type { Report } from '../run/report.js';
 import type { Scenario } from '../run/scenario.js';
 import { RunHandle, type RunContext } from './run-handle.js';
 import { resolveScenario, type ScenarioInput, type ScenarioOptions } from './scenario-input.js';
-import { TimelineTail } from './timeline-tail.js';
 
 /** Options of `run`; validation options are those of loadScenario. */
 export interface RunApiOptions extends ScenarioOptions {
   /**
    * Report file to write when the run ends, with its .ndjson timeline and .hlog beside it (written
-   * as the run goes on). Absent or null: nothing is written, and no `interval` events come.
+   * as the run goes on). Absent or null: nothing is written (`interval` events still come).
    */
   out?: string | null;
   /** How often workers report and `progress` fires, ms (default 1000; at most the report interval). */
@@ -48,11 +47,6 @@ export function run(scenario: string | ScenarioInput | Scenario, options: RunApi
 async function runBody(input: string | ScenarioInput | Scenario, options: RunApiOptions, ctx: RunContext): Promise<Report> {
   const scenario = await resolveScenario(input, options);
   const out = options.out ?? null;
-  const tail = out ? new TimelineTail(sidecarPaths(out).timeline) : null;
-  const emitIntervals = (): void => {
-    for (const line of tail?.read() ?? []) ctx.emit('interval', line);
-  };
-
   const driverOptions: RunOptions = {
     reportFile: out,
     // The driver listens from its first step, so a stop before the target is up is not lost.
@@ -61,20 +55,12 @@ async function runBody(input: string | ScenarioInput | Scenario, options: RunApi
     onPlan: (line) => {
       ctx.emit('plan', line);
     },
-    onProgress: (progress) => {
-      ctx.emit('progress', progress);
-      emitIntervals();
-    },
+    onProgress: (progress) => ctx.emit('progress', progress),
+    // Each timeline line as the driver makes it (and writes it to the .ndjson, given `out`).
+    onInterval: (line) => ctx.emit('interval', line),
     onDropEvent: (event) => ctx.emit('disconnect-event', event),
   };
-  let report: Report;
-  try {
-    ({ report } = await runScenario(scenario, driverOptions));
-    // The last line is written as the run ends, after the last progress sample.
-    emitIntervals();
-  } finally {
-    tail?.close();
-  }
+  const { report } = await runScenario(scenario, driverOptions);
   if (out) writeReportFile(out, report);
   ctx.emit('done', report);
   return report;

@@ -10,6 +10,7 @@ import { IdleScreening, receiveIntervalMs } from '../metrics/close-screening.js'
 import { DropDetector, OPEN_SAMPLE_MS, type DropFindings } from '../metrics/drop-events.js';
 import { openCounts, type PublishRing } from '../run/publish-ring.js';
 import { decodeCloseLog } from '../run/protocol.js';
+import type { Snapshot, TickSubscriber } from './tick-bus.js';
 
 export interface DropWatchOptions {
   scenario: Scenario;
@@ -21,7 +22,8 @@ export interface DropWatchOptions {
   onEvent?: (event: DropEvent) => void;
 }
 
-export class DropWatch {
+/** Subscribes to the run's ticks for the close logs of worker snapshots. */
+export class DropWatch implements TickSubscriber {
   readonly screening: IdleScreening;
   private readonly detector: DropDetector;
   private timer: NodeJS.Timeout | null = null;
@@ -45,6 +47,10 @@ export class DropWatch {
     if (this.timer) return;
     this.timer = setInterval(() => this.sample(), OPEN_SAMPLE_MS);
     this.sample();
+  }
+
+  onSnapshot(snapshot: Snapshot): void {
+    this.onCloseLog(snapshot.closeLog);
   }
 
   /** Takes the close log of one worker tick. */

@@ -1,5 +1,6 @@
 /** Pure planning: how sockets, cohorts and handshake slots are split over workers. */
 import type { Scenario } from '../run/scenario.js';
+import type { WorkerSlice } from '../run/protocol.js';
 import { formatDuration } from '../duration.js';
 
 /** Splits n into `parts` integers that differ by at most one and sum to n (floor + remainder). */
@@ -54,6 +55,69 @@ export function planWorkers(scenario: Scenario): WorkerPlan[] {
 /** Ramp-up length implied by connections / connectRate. */
 export function rampMs(scenario: Scenario): number {
   return (scenario.connections / scenario.connectRate) * 1000;
+}
+
+/**
+ * How long after its scheduled time a delivery still counts; 0 without publishing (nothing is
+ * then delivered, and the drain has nothing to wait for). The one place this default is decided.
+ */
+export function deliveryDeadlineMs(scenario: Scenario): number {
+  return scenario.publish?.deadlineMs ?? 0;
+}
+
+/** What the driver knows only once the target is up and the run started, for the workers' slices. */
+export interface SliceContext {
+  /** The target's ws:// or wss:// URL (may hold "{conn}"). */
+  url: string;
+  /** Tag this run's pushed values carry, or null when the publish template carries none. */
+  runTag: string | null;
+  /** The publish template carries the publish id, so pushed ids are checked. */
+  checkIds: boolean;
+  ring: SharedArrayBuffer;
+  ringSize: number;
+  tickMs: number;
+  timeline: { startMs: number; intervalMs: number } | null;
+}
+
+/** Pure: each worker's resolved plain-data slice of the plan (see WorkerSlice); never the Scenario. */
+export function workerSlices(scenario: Scenario, plans: readonly WorkerPlan[], ctx: SliceContext): WorkerSlice[] {
+  const target = scenario.target;
+  // URL schemes are case-insensitive (the schema accepts "WSS://").
+  const secure = /^wss:/i.test(ctx.url);
+  const publish = scenario.publish;
+  return plans.map((plan) => ({
+    workerId: plan.workerId,
+    indices: plan.indices,
+    cohortOf: plan.cohortOf,
+    maxPending: plan.maxPending,
+    perSocketMs: 1000 / scenario.connectRate,
+    cohorts: scenario.cohorts.map((c) => ({
+      name: c.name,
+      pingIntervalMs: c.pingIntervalMs,
+      heartbeat: c.heartbeat ? { ...c.heartbeat } : null,
+      reconnect: { ...c.reconnect },
+    })),
+    connect: {
+      urlTemplate: ctx.url,
+      handshakeTimeoutMs: scenario.handshakeTimeoutMs,
+      headers: target.kind === 'url' ? { ...target.headers } : {},
+      origin: target.kind === 'url' ? target.origin : null,
+      subprotocols: target.kind === 'url' ? [...target.subprotocols] : [],
+      localAddresses: [...scenario.localAddresses],
+      tls: secure ? { ...scenario.tls } : null,
+      resolve: { ...scenario.resolve },
+    },
+    delivery: {
+      match: publish?.match ?? 'value',
+      runTag: ctx.runTag,
+      ids: ctx.checkIds && publish ? [...publish.ids] : null,
+      deadlineMs: deliveryDeadlineMs(scenario),
+    },
+    ring: ctx.ring,
+    ringSize: ctx.ringSize,
+    tickMs: ctx.tickMs,
+    timeline: ctx.timeline ? { ...ctx.timeline } : null,
+  }));
 }
 
 /** One line describing the run, printed before connecting (k6's GetDescription). */

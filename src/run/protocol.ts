@@ -1,5 +1,5 @@
 /** Messages between the driver (main thread) and its workers. Plain data only: structured clone. */
-import type { Scenario } from './scenario.js';
+import type { Cohort, TlsOptions } from './scenario.js';
 import type { DeliveryCounters, SeqResult } from './delivery-counters.js';
 import type { CloseCause } from './report.js';
 
@@ -13,24 +13,62 @@ export interface CloseRecord {
   idleMs: number;
 }
 
-/** What a worker is started with (workerData). */
-export interface WorkerInit {
+/** A cohort as a worker runs it: its keepalive and reconnect settings (its sockets are in `cohortOf`). */
+export type WorkerCohort = Pick<Cohort, 'name' | 'pingIntervalMs' | 'heartbeat' | 'reconnect'>;
+
+/** How a worker dials: everything resolved, nothing left to default. */
+export interface WorkerConnect {
+  /** ws:// or wss:// URL; "{conn}" in it is replaced by the socket's global index. */
+  urlTemplate: string;
+  handshakeTimeoutMs: number;
+  /** Extra request headers (empty: none). */
+  headers: Record<string, string>;
+  origin: string | null;
+  /** Offered subprotocols (empty: none offered). */
+  subprotocols: string[];
+  /** Source addresses picked round-robin by global socket index (empty: the kernel's choice). */
+  localAddresses: string[];
+  /** TLS settings (file paths, read by the worker) when the URL is wss://, else null. */
+  tls: TlsOptions | null;
+  /** Host name → address (curl --resolve); empty: DNS only. */
+  resolve: Record<string, string>;
+}
+
+/** How a worker tells this run's pushes and judges them. */
+export interface WorkerDelivery {
+  /** Top-level field of the pushed JSON that carries the value. */
+  match: string;
+  /** Tag this run's pushed values carry, or null when the publish template carries none. */
+  runTag: string | null;
+  /** Publish ids (cycled in order) each pushed `id` is checked against, or null: ids not checked. */
+  ids: string[] | null;
+  /** A delivery later than this after its publish's scheduled time is late (lost); 0 without publishing. */
+  deadlineMs: number;
+}
+
+/**
+ * What a worker is started with (workerData): its resolved, plain-data slice of the plan, built by
+ * driver/plan.ts. It never holds the Scenario: every default is applied once, in the plan.
+ */
+export interface WorkerSlice {
   workerId: number;
-  scenario: Scenario;
-  /** ws:// or wss:// URL (may contain "{conn}"). */
-  url: string;
+  /** Global socket indices owned by this worker. */
   indices: number[];
+  /** Cohort index (into `cohorts`) of each owned socket, parallel to `indices`. */
   cohortOf: number[];
+  /** Handshakes this worker may have in flight. */
   maxPending: number;
+  /** Socket i (global) is due on the ramp at rampStartMs + i × perSocketMs. */
+  perSocketMs: number;
+  cohorts: WorkerCohort[];
+  connect: WorkerConnect;
+  delivery: WorkerDelivery;
+  /** The publish ring (shared memory) and its size. */
   ring: SharedArrayBuffer;
   ringSize: number;
   tickMs: number;
   /** Timeline intervals (shared clock): the worker sends a tick at every boundary. Null: no timeline. */
-  timeline?: { startMs: number; intervalMs: number } | null;
-  /** Tag this run's pushed values carry, or null when the publish template carries none. */
-  runTag: string | null;
-  /** Check each pushed `id` against the publish's id. */
-  checkIds: boolean;
+  timeline: { startMs: number; intervalMs: number } | null;
 }
 
 /** Counters a worker keeps for one cohort (cumulative since start). */

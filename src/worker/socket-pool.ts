@@ -10,7 +10,6 @@ import net from 'node:net';
 import tls from 'node:tls';
 import WebSocket from 'ws';
 import pLimit, { type LimitFunction } from 'p-limit';
-import type { Scenario, Cohort } from '../run/scenario.js';
 import { nowMs } from '../clock.js';
 import { createHistogram, recordMs, type Histogram } from '../metrics/histogram.js';
 import { classifyClose, classifyConnectError } from '../metrics/classify.js';
@@ -19,7 +18,7 @@ import { DeliveryTracker } from './delivery-tracker.js';
 import { TurnTimer } from './turn-timer.js';
 import { PushParser, PUSH_FOREIGN } from './seq-extract.js';
 import { socketClosed, socketOpened, type PublishRing } from '../run/publish-ring.js';
-import { emptyCohortCounters, logClose, type CohortCounters, type WorkerCounters } from '../run/protocol.js';
+import { emptyCohortCounters, logClose, type CohortCounters, type WorkerCohort, type WorkerConnect, type WorkerCounters, type WorkerSlice } from '../run/protocol.js';
 import type { CohortHistogramKind } from '../run/report.js';
 
 const IDLE = 0;
@@ -47,17 +46,9 @@ interface ConnectOptions extends WebSocket.ClientOptions {
 }
 
 export interface PoolConfig {
-  scenario: Scenario;
-  url: string;
-  /** Global socket indices (for {conn} and local address choice). */
-  indices: number[];
-  cohortOf: number[];
-  maxPending: number;
+  /** This worker's slice of the plan: its sockets, cohorts, how to dial, how to judge deliveries. */
+  slice: WorkerSlice;
   ring: PublishRing;
-  /** Tag this run's pushed values carry, or null when its publish template carries none. */
-  runTag: string | null;
-  /** Check each pushed `id` against the publish's id (the publish URL tells the target the id). */
-  checkIds: boolean;
   /** Called once, as soon as every socket's first attempt has settled. */
   onRamped?: () => void;
   /** Called (coalesced, after the current I/O) when a handshake slot has come free. */
@@ -119,12 +110,12 @@ export class SocketPool {
   private readonly settle: ((() => void) | null)[];
   private readonly reconnectTimers: (NodeJS.Timeout | null)[];
 
-  private readonly scenario: Scenario;
+  private readonly connectConfig: WorkerConnect;
   private readonly urlTemplate: string;
   private readonly perSocketUrl: boolean;
   private readonly secure: boolean;
   private readonly indices: number[];
-  private readonly cohorts: Cohort[];
+  private readonly cohorts: WorkerCohort[];
   private readonly limit: LimitFunction;
   private readonly maxPending: number;
   private readonly onSlotFree: (() => void) | undefined;
@@ -147,23 +138,24 @@ export class SocketPool {
   private readonly clientGaveUp: Uint8Array;
 
   constructor(config: PoolConfig) {
-    const { scenario } = config;
-    this.scenario = scenario;
-    this.n = config.indices.length;
-    this.indices = config.indices;
-    this.cohorts = scenario.cohorts;
-    this.urlTemplate = config.url;
-    this.perSocketUrl = config.url.includes('{conn}');
+    const { slice } = config;
+    const connect = slice.connect;
+    this.connectConfig = connect;
+    this.n = slice.indices.length;
+    this.indices = slice.indices;
+    this.cohorts = slice.cohorts;
+    this.urlTemplate = connect.urlTemplate;
+    this.perSocketUrl = connect.urlTemplate.includes('{conn}');
     // URL schemes are case-insensitive (the schema accepts "WSS://"); a miss here would dial TLS ports in clear.
-    this.secure = /^wss:/i.test(config.url);
+    this.secure = /^wss:/i.test(connect.urlTemplate);
     this.ring = config.ring;
-    this.limit = pLimit(config.maxPending);
-    this.maxPending = config.maxPending;
+    this.limit = pLimit(slice.maxPending);
+    this.maxPending = slice.maxPending;
     this.onSlotFree = config.onSlotFree;
-    this.parser = new PushParser(scenario.publish?.match ?? 'value', config.runTag);
-    this.ids = config.checkIds && scenario.publish ? scenario.publish.ids.map((id) => Buffer.from(id, 'utf8')) : null;
-    this.tlsOptions = this.secure ? tlsConnectOptions(scenario.tls) : null;
-    this.lookup = lookupFor(scenario.resolve);
+    this.parser = new PushParser(slice.delivery.match, slice.delivery.runTag);
+    this.ids = slice.delivery.ids ? slice.delivery.ids.map((id) => Buffer.from(id, 'utf8')) : null;
+    this.tlsOptions = this.secure && connect.tls ? tlsConnectOptions(connect.tls) : null;
+    this.lookup = lookupFor(connect.resolve);
 
     const n = this.n;
     this.firstDone = new Uint8Array(n);
@@ -187,7 +179,7 @@ export class SocketPool {
     this.closingByClient = new Uint8Array(n);
     this.protocolError = new Uint8Array(n);
     this.clientGaveUp = new Uint8Array(n);
-    this.cohortOfSocket = Uint16Array.from(config.cohortOf);
+    this.cohortOfSocket = Uint16Array.from(slice.cohortOf);
     this.failure = new Array<string | null>(n).fill(null);
     this.lastError = new Array<string | null>(n).fill(null);
     this.sockets = new Array<WebSocket | null>(n).fill(null);
@@ -201,7 +193,7 @@ export class SocketPool {
       if (c.pingIntervalMs !== null) this.pings[k] = 1;
     }
 
-    this.tracker = new DeliveryTracker(n, config.ring, this, this.cohorts.length, scenario.publish?.deadlineMs ?? 10_000);
+    this.tracker = new DeliveryTracker(n, config.ring, this, this.cohorts.length, slice.delivery.deadlineMs);
     this.counters = {
       attempts: 0,
       opened: 0,
@@ -264,25 +256,23 @@ export class SocketPool {
       this.counters.attempts++;
       this.connectStart[k] = nowMs();
       const global = this.indices[k];
-      const target = this.scenario.target;
+      const connect = this.connectConfig;
       const options: ConnectOptions = {
         perMessageDeflate: false,
-        handshakeTimeout: this.scenario.handshakeTimeoutMs,
+        handshakeTimeout: connect.handshakeTimeoutMs,
         skipUTF8Validation: true,
         createConnection: (this.secure ? tlsConnectTimed : netConnectTimed) as unknown as typeof net.createConnection,
         [kIndex]: k,
         [kPool]: this,
       };
-      if (target.kind === 'url') {
-        if (Object.keys(target.headers).length > 0) options.headers = target.headers;
-        if (target.origin) options.origin = target.origin;
-      }
+      if (Object.keys(connect.headers).length > 0) options.headers = connect.headers;
+      if (connect.origin) options.origin = connect.origin;
       if (this.lookup) options.lookup = this.lookup;
-      const locals = this.scenario.localAddresses;
+      const locals = connect.localAddresses;
       if (locals.length > 0) options.localAddress = locals[global % locals.length];
       if (this.tlsOptions) Object.assign(options, this.tlsOptions);
       const url = this.perSocketUrl ? this.urlTemplate.replaceAll('{conn}', String(global)) : this.urlTemplate;
-      const protocols = target.kind === 'url' && target.subprotocols.length > 0 ? target.subprotocols : undefined;
+      const protocols = connect.subprotocols.length > 0 ? connect.subprotocols : undefined;
       let ws: PooledSocket;
       try {
         ws = new WebSocket(url, protocols, options) as PooledSocket;

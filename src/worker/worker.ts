@@ -10,30 +10,24 @@ import { LoopLagMonitor } from '../metrics/loop-lag.js';
 import { openRing, head, slotOf, PUBLISH_PENDING } from '../run/publish-ring.js';
 import { SocketPool } from './socket-pool.js';
 import type { SeqResult } from '../run/delivery-counters.js';
-import type { DriverMessage, LagSummary, WorkerInit, WorkerMessage } from '../run/protocol.js';
+import type { DriverMessage, LagSummary, WorkerMessage, WorkerSlice } from '../run/protocol.js';
 import { COHORT_HISTOGRAMS, cohortHistogramKey } from '../run/report.js';
 
-const init = workerData as WorkerInit;
+const init = workerData as WorkerSlice;
 const port = parentPort;
 if (!port) throw new Error('worker.js must run as a worker thread');
 
 const ring = openRing(init.ring, init.ringSize);
 const pool = new SocketPool({
-  scenario: init.scenario,
-  url: init.url,
-  indices: init.indices,
-  cohortOf: init.cohortOf,
-  maxPending: init.maxPending,
+  slice: init,
   ring,
-  runTag: init.runTag,
-  checkIds: init.checkIds,
   // Report the end of the ramp at once, not at the next tick: the driver times the ramp by it.
   onRamped: () => postTick(false),
   onSlotFree: () => {
     if (rampTimer) rampTick();
   },
 });
-const deadlineMs = init.scenario.publish?.deadlineMs ?? 10_000;
+const deadlineMs = init.delivery.deadlineMs;
 // Restarted when the hold begins and stopped at the drain: the ramp's connect storm is not the
 // client failing to keep up with deliveries.
 const lag = new LoopLagMonitor();
@@ -45,7 +39,7 @@ let finished = false;
 // Ramp: socket i (global) is due at rampStartMs + i / connectRate, once the driver says start.
 let nextToStart = 0;
 let rampStartMs = 0;
-const perSocketMs = 1000 / init.scenario.connectRate;
+const perSocketMs = init.perSocketMs;
 let rampTimer: NodeJS.Timeout | null = null;
 const dueAt = (k: number): number => rampStartMs + init.indices[k] * perSocketMs;
 function rampTick(): void {
@@ -101,7 +95,7 @@ function takeHistograms(): Record<string, string> {
     }
   };
   for (const [name, h] of Object.entries(pool.histograms)) take(name, h);
-  init.scenario.cohorts.forEach((c, i) => {
+  init.cohorts.forEach((c, i) => {
     const ch = pool.cohortHistograms[i];
     for (const kind of COHORT_HISTOGRAMS) take(cohortHistogramKey(kind, c.name), ch[kind]);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describePlan, planWorkers, splitEvenly } from '../../src/driver/plan.js';
+import { deliveryDeadlineMs, describePlan, planWorkers, splitEvenly, workerSlices, type SliceContext } from '../../src/driver/plan.js';
 import { validateScenario } from '../../src/scenario/load.js';
 import type { Scenario } from '../../src/run/scenario.js';
 
@@ -65,5 +65,73 @@ describe('describePlan', () => {
   it("names the run tag this run's values carry, so side-by-side runs can be told apart", () => {
     const s = scenario({ connections: 10, workers: 1, duration: '1s', publish: { rate: 1 } });
     expect(describePlan(s, 'http://127.0.0.1:8888/api?id={id}&value={value}', 1, 'k3x9a2bq')).toMatch(/publish 1\/s to http:\/\/127\.0\.0\.1:8888\/api \(values tagged k3x9a2bq\)$/);
+  });
+});
+
+describe('workerSlices', () => {
+  const ctx = (url: string): SliceContext => ({
+    url,
+    runTag: 'k3x9a2bq',
+    checkIds: true,
+    ring: new SharedArrayBuffer(64),
+    ringSize: 8,
+    tickMs: 200,
+    timeline: { startMs: 1000, intervalMs: 500 },
+  });
+
+  it('is plain data: structuredClone round-trips it, and it holds no Scenario', () => {
+    const s = scenario({
+      target: { url: 'wss://example.test/ws?c={conn}', headers: { 'x-a': '1' }, subprotocols: ['chat'] },
+      connections: 10,
+      workers: 2,
+      publish: { url: 'https://example.test/api?id={id}&value={value}', rate: 2, ids: ['a', 'b'], deadline: '3s' },
+      tls: { insecure: true },
+      resolve: { 'example.test': '127.0.0.1' },
+      cohorts: [
+        { name: 'pingers', count: 4, pingInterval: '5s' },
+        { name: 'quiet', count: 6, reconnect: { policy: 'backoff' } },
+      ],
+    });
+    const slices = workerSlices(s, planWorkers(s), ctx('wss://example.test/ws?c={conn}'));
+    expect(slices).toHaveLength(2);
+    for (const slice of slices) {
+      const { ring, ...rest } = slice;
+      expect(ring).toBeInstanceOf(SharedArrayBuffer);
+      // Only plain objects, arrays, strings, numbers, booleans and null: nothing with a prototype or a function.
+      expect(JSON.parse(JSON.stringify(rest))).toEqual(rest);
+      expect(structuredClone(rest)).toEqual(rest);
+      expect(structuredClone(slice).ring.byteLength).toBe(64);
+      expect(Object.keys(slice)).not.toContain('scenario');
+      expect(JSON.stringify(rest)).not.toContain('"thresholds"');
+      expect(JSON.stringify(rest)).not.toContain('"connectRate"');
+    }
+    const [first] = slices;
+    expect(first.perSocketMs).toBe(1000 / s.connectRate);
+    expect(first.cohorts.map((c) => c.name)).toEqual(['pingers', 'quiet']);
+    expect(first.connect).toMatchObject({
+      urlTemplate: 'wss://example.test/ws?c={conn}',
+      handshakeTimeoutMs: s.handshakeTimeoutMs,
+      headers: { 'x-a': '1' },
+      subprotocols: ['chat'],
+      resolve: { 'example.test': '127.0.0.1' },
+    });
+    expect(first.connect.tls?.insecure).toBe(true);
+    expect(first.delivery).toEqual({ match: 'value', runTag: 'k3x9a2bq', ids: ['a', 'b'], deadlineMs: 3000 });
+    // Slices own their data: changing one changes neither the scenario nor another slice.
+    first.cohorts[0].reconnect.policy = 'immediate';
+    expect(s.cohorts[0].reconnect.policy).not.toBe('immediate');
+    expect(slices[1].cohorts[0].reconnect.policy).not.toBe('immediate');
+  });
+
+  it('decides the delivery deadline once: the publish deadline, 0 without publishing, as the driver drains', () => {
+    const without = scenario({ connections: 2, workers: 1 });
+    expect(deliveryDeadlineMs(without)).toBe(0);
+    const slice = workerSlices(without, planWorkers(without), { ...ctx('ws://127.0.0.1:1/ws'), runTag: null, checkIds: false })[0];
+    expect(slice.delivery).toEqual({ match: 'value', runTag: null, ids: null, deadlineMs: 0 });
+    // Without TLS in the URL, no TLS settings travel.
+    expect(slice.connect.tls).toBeNull();
+    const withPublish = scenario({ connections: 2, workers: 1, publish: { rate: 1, deadline: '2s' } });
+    expect(workerSlices(withPublish, planWorkers(withPublish), ctx('ws://127.0.0.1:1/ws'))[0].delivery.deadlineMs).toBe(deliveryDeadlineMs(withPublish));
+    expect(deliveryDeadlineMs(withPublish)).toBe(2000);
   });
 });

@@ -1,0 +1,88 @@
+/**
+ * What follows a run as it goes: the publish ring, the aggregate of worker snapshots and its
+ * per-block histograms, and the tick bus with its subscribers (the aggregate, the timeline, drop
+ * detection, progress). Set up once the target and the plan are known, before workers spawn.
+ */
+import { RunAggregate } from '../metrics/aggregate.js';
+import { IntervalBlocks } from '../metrics/interval-blocks.js';
+import { LoopLagMonitor } from '../metrics/loop-lag.js';
+import { createRing, ringSizeFor, type PublishRing } from '../run/publish-ring.js';
+import type { TimelineWriter } from '../report/timeline.js';
+import { sidecarPaths } from '../report/write.js';
+import { nowMs } from '../clock.js';
+import { DropWatch } from './drop-watch.js';
+import { deliveryDeadlineMs, type WorkerPlan } from './plan.js';
+import { ProgressFeed } from './progress-feed.js';
+import type { RunState } from './run-state.js';
+import { TickBus } from './tick-bus.js';
+import { openTimeline, TimelineFeed } from './timeline-feed.js';
+
+export interface Measurement {
+  ring: PublishRing;
+  aggregate: RunAggregate;
+  /** Fan-out and completion per block of one tick (the report's `intervals`). */
+  blocks: IntervalBlocks;
+  bus: TickBus;
+  /** The timeline, when there are soak files or an onInterval hook; null otherwise. */
+  timeline: TimelineFeed | null;
+  /** The soak files and their writer, or null when there are none (or they could not be created). */
+  files: { timeline: string; hlog: string; writer: TimelineWriter } | null;
+  progress: ProgressFeed;
+  dropWatch: DropWatch;
+  /** The main thread runs the publisher's schedule: its own lag delays publishes. */
+  mainLag: LoopLagMonitor;
+}
+
+/** Sets up the measurement of a run and subscribes it to the ticks; everything it starts is stopped by state.stopAll(). */
+export function setUpMeasurement(state: RunState, plans: readonly WorkerPlan[]): Measurement {
+  const { scenario, options, startMs, tickMs } = state;
+  const publish = scenario.publish;
+  // A publish is evaluated after its deadline and once its request has been answered (at most publish.timeout).
+  const ring = createRing(publish ? ringSizeFor(publish.rate, publish.deadlineMs + publish.timeoutMs) : 1024);
+  const aggregate = new RunAggregate(
+    plans.map((p) => p.indices.length),
+    scenario.cohorts.length,
+    ring,
+    deliveryDeadlineMs(scenario),
+  );
+  // Blocks one tick long: the finest grain at which deltas arrive.
+  const blocks = new IntervalBlocks(tickMs, () => nowMs() - startMs);
+  aggregate.intervalSink = blocks;
+
+  const paths = options.reportFile ? sidecarPaths(options.reportFile) : null;
+  const writer = paths ? openTimeline(paths, state.warnings, options.onWarning) : null;
+  const files = paths && writer ? { ...paths, writer } : null;
+  // Loss is booked at the publish's scheduled time, known a deadline and a worker tick later.
+  const lossSettleMs = publish ? publish.deadlineMs + tickMs + 250 : 0;
+  const timeline =
+    writer || options.onInterval
+      ? new TimelineFeed({ startMs, intervalMs: scenario.report.intervalMs, workers: plans.length, ring, lossSettleMs, writer, onInterval: options.onInterval })
+      : null;
+  const dropWatch = new DropWatch({ scenario, ring, runStartMs: startMs, runStartEpochMs: state.startedAt.getTime(), tickMs, onEvent: options.onDropEvent });
+  const progress = new ProgressFeed({
+    startMs,
+    target: scenario.connections,
+    aggregate,
+    ring,
+    phase: () => state.phase,
+    published: () => state.publisher?.stats.ok ?? 0,
+    onProgress: options.onProgress,
+  });
+  const mainLag = new LoopLagMonitor();
+
+  // The aggregate hears every snapshot first: the others read it or the ring, never each other.
+  const bus = new TickBus();
+  bus.subscribe({ onSnapshot: (s) => aggregate.onTick(s), onWorkerGone: (id, reason) => aggregate.markCrashed(id, reason) });
+  if (timeline) bus.subscribe(timeline);
+  bus.subscribe(dropWatch);
+  bus.subscribe(progress);
+
+  state.onCleanup(() => {
+    dropWatch.stopSampling();
+    bus.stop();
+    timeline?.stop();
+    mainLag.stop();
+    writer?.close();
+  });
+  return { ring, aggregate, blocks, bus, timeline, files, progress, dropWatch, mainLag };
+}

@@ -1,0 +1,57 @@
+/**
+ * Phase 6, build: the warnings the run gathered, the drop events, and what the workers, the
+ * publisher and the main thread measured, turned into the Report (report/build).
+ */
+import { basename } from 'node:path';
+import type { Report } from '../../run/report.js';
+import { openCounts } from '../../run/publish-ring.js';
+import { buildReport } from '../../report/build.js';
+import { describeEnvironment } from '../environment.js';
+import type { Measurement } from '../measurement.js';
+import type { RunState } from '../run-state.js';
+import type { HoldResult } from './hold.js';
+import type { RampTimes } from './ramp.js';
+import type { TargetPlan } from './start-target.js';
+
+export function buildRunReport(state: RunState, target: TargetPlan, m: Measurement, ramp: RampTimes, held: HoldResult): Report {
+  const { scenario, warnings } = state;
+  const { url, publishUrl } = target;
+  const writer = m.files?.writer ?? null;
+  if (writer && writer.writeErrors > 0) {
+    warnings.push(`${writer.writeErrors} interval${writer.writeErrors === 1 ? ' was' : 's were'} not written whole to the .ndjson/.hlog (${writer.firstError ?? 'unknown error'})`);
+  }
+  const endedAt = new Date();
+  if (state.interrupted()) {
+    warnings.push('the run was interrupted: publishes still within their delivery deadline are not counted in expected or lost');
+  }
+  const drops = m.dropWatch.finish(held.holdEndMs);
+  if (drops.omittedEvents > 0) warnings.push(`${drops.omittedEvents} more drop events than the ${drops.events.length} listed in disconnects.events`);
+  const report = buildReport({
+    scenario,
+    aggregate: m.aggregate,
+    publisher: state.publisher?.stats ?? null,
+    startedAt: state.startedAt,
+    endedAt,
+    interrupted: state.interrupted(),
+    interruptReason: state.interruptReason,
+    target: {
+      url,
+      publishUrl,
+      embedded: target.embedded !== null,
+      tlsInsecure: /^wss:/i.test(url) || /^https:/i.test(publishUrl ?? '') ? scenario.tls.insecure : false,
+    },
+    phases: { rampMs: Math.round(ramp.rampEndMs - ramp.rampStartMs), holdMs: Math.round(Math.max(0, held.holdEndMs - (held.holdStartMs || held.holdEndMs))) },
+    peakOpen: openCounts(m.ring).peak,
+    openAtEnd: held.openAtEnd,
+    peakRssMb: m.progress.peakRssMb,
+    mainLag: held.holdStartMs > 0 ? m.mainLag.reading() : null,
+    environment: describeEnvironment(),
+    files: m.files
+      ? { timeline: basename(m.files.timeline), hlog: basename(m.files.hlog), ...(m.files.writer.writeErrors > 0 ? { writeErrors: m.files.writer.writeErrors } : {}) }
+      : { timeline: null, hlog: null },
+    warnings,
+    drops,
+  });
+  report.intervals = m.blocks.toReport();
+  return report;
+}

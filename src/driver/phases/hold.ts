@@ -1,0 +1,49 @@
+/**
+ * Phase 4, hold: sockets stay open for the scenario's duration while the publisher publishes on
+ * its schedule; skipped when no socket connected and none can reconnect, cut short by an interrupt.
+ */
+import { nowMs } from '../../clock.js';
+import { Publisher } from '../../publisher/publisher.js';
+import { openCounts } from '../../run/publish-ring.js';
+import type { DriverMessage } from '../../run/protocol.js';
+import type { Measurement } from '../measurement.js';
+import type { RunState } from '../run-state.js';
+import type { Spawned } from './spawn.js';
+import type { TargetPlan } from './start-target.js';
+
+export interface HoldResult {
+  /** 0 when the hold was skipped. */
+  holdStartMs: number;
+  holdEndMs: number;
+  /** Sockets open when the hold ended (before the drain closes them all). */
+  openAtEnd: number;
+}
+
+export async function hold(state: RunState, target: TargetPlan, spawned: Spawned, m: Measurement): Promise<HoldResult> {
+  const { scenario } = state;
+  let holdStartMs = 0;
+  const anyOpen = m.aggregate.totals().opened > 0;
+  const canRecover = scenario.cohorts.some((c) => c.reconnect.policy !== 'none');
+  if (!state.interrupted() && !anyOpen && !canRecover) {
+    state.warnings.push('no socket connected, so the hold and publishing were skipped');
+  } else if (!state.interrupted()) {
+    state.phase = 'hold';
+    holdStartMs = nowMs();
+    for (const w of spawned.workers) w.postMessage({ type: 'hold' } satisfies DriverMessage);
+    m.mainLag.restart();
+    if (scenario.publish && target.publishUrl) {
+      const publisher = new Publisher(scenario, target.publishUrl, m.ring, target.runTag);
+      state.publisher = publisher;
+      publisher.start(holdStartMs);
+    }
+    await state.waitFor(() => state.interrupted(), holdStartMs + scenario.durationMs);
+  }
+  const holdEndMs = nowMs();
+  m.mainLag.stop();
+  m.dropWatch.stopSampling();
+  // Counted now: the drain closes every socket, so any later count is 0. A crashed worker's
+  // sockets died with it although its part of the shared count was never taken back.
+  const lostWithCrashed = m.aggregate.workers.reduce((s, w) => s + (w.crashed !== null ? (w.counters?.open ?? 0) : 0), 0);
+  const openAtEnd = Math.max(0, openCounts(m.ring).open - lostWithCrashed);
+  return { holdStartMs, holdEndMs, openAtEnd };
+}

@@ -1,0 +1,56 @@
+/**
+ * Progress as a tick subscriber: on every driver tick, the peak RSS so far and (when asked for) a
+ * Progress sample from the aggregate and the shared open count.
+ */
+import { percentiles } from '../metrics/histogram.js';
+import type { RunAggregate } from '../metrics/aggregate.js';
+import { openCounts, type PublishRing } from '../run/publish-ring.js';
+import type { Progress, RunPhase } from './run-options.js';
+import type { TickSubscriber } from './tick-bus.js';
+
+export interface ProgressFeedOptions {
+  startMs: number;
+  /** Sockets the run aims to hold open. */
+  target: number;
+  aggregate: RunAggregate;
+  ring: PublishRing;
+  /** The run's phase now. */
+  phase: () => RunPhase;
+  /** Publishes answered OK so far. */
+  published: () => number;
+  onProgress?: (p: Progress) => void;
+}
+
+export class ProgressFeed implements TickSubscriber {
+  /** Highest RSS of this process seen at a tick, MB. */
+  peakRssMb = process.memoryUsage().rss / 1048576;
+  private lastDelivered = 0;
+  private lastMs: number;
+
+  constructor(private readonly opts: ProgressFeedOptions) {
+    this.lastMs = opts.startMs;
+  }
+
+  onTick(now: number): void {
+    const { aggregate, onProgress } = this.opts;
+    this.peakRssMb = Math.max(this.peakRssMb, process.memoryUsage().rss / 1048576);
+    if (!onProgress) return;
+    const totals = aggregate.totals();
+    const dt = (now - this.lastMs) / 1000;
+    onProgress({
+      phase: this.opts.phase(),
+      elapsedMs: now - this.opts.startMs,
+      open: openCounts(this.opts.ring).open,
+      target: this.opts.target,
+      failed: totals.failed,
+      published: this.opts.published(),
+      deliveriesPerSec: dt > 0 ? (totals.delivery.delivered - this.lastDelivered) / dt : 0,
+      p99Ms: percentiles(aggregate.histogram('fanout')).p99,
+      lost: totals.delivery.lost,
+      closes: totals.cohorts.reduce((s, c) => s + c.closes, 0),
+      lagMs: Math.max(0, ...aggregate.workers.map((w) => w.lag.intervalMaxMs)),
+    });
+    this.lastDelivered = totals.delivery.delivered;
+    this.lastMs = now;
+  }
+}

@@ -1,0 +1,47 @@
+/** What a caller of runScenario passes in and gets back: options, progress samples, the result. */
+import type { Worker } from 'node:worker_threads';
+import type { DropEvent, Report, TimelineLine } from '../run/report.js';
+
+export type RunPhase = 'starting' | 'ramp' | 'hold' | 'drain' | 'done';
+
+/** A progress sample, about once a second. */
+export interface Progress {
+  phase: RunPhase;
+  elapsedMs: number;
+  open: number;
+  target: number;
+  failed: number;
+  published: number;
+  deliveriesPerSec: number;
+  /** Fan-out p99 over the run so far, ms. */
+  p99Ms: number;
+  lost: number;
+  closes: number;
+  lagMs: number;
+}
+
+export interface RunOptions {
+  /** Where the report will be written; the .ndjson and .hlog go beside it. Null: no soak files. */
+  reportFile: string | null;
+  /** Abort to stop the run early; the report is still built, marked interrupted with signal.reason. */
+  signal?: AbortSignal;
+  onPlan?: (line: string) => void;
+  onProgress?: (p: Progress) => void;
+  /** Worker tick interval; tests shorten it. */
+  tickMs?: number;
+  /** Called with the worker threads once spawned (embedders observe or stop them). */
+  onWorkersStarted?: (workers: readonly Worker[]) => void;
+  /** Called with each drop event (closes together in time) once it has ended and recovered, or at the end of the hold. */
+  onDropEvent?: (event: DropEvent) => void;
+  /** Called at once with a problem that does not stop the run (a soak file that cannot be written). */
+  onWarning?: (message: string) => void;
+  /**
+   * Called with each timeline line once its interval is final, as it is written to the .ndjson;
+   * also without a report file (the lines are then made for this hook only).
+   */
+  onInterval?: (line: TimelineLine) => void;
+}
+
+export interface RunResult {
+  report: Report;
+}
