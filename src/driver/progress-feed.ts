@@ -2,7 +2,7 @@
  * Progress as a tick subscriber: on every driver tick, the peak RSS so far and (when asked for) a
  * Progress sample from the aggregate and the shared open count.
  */
-import { percentiles } from '../metrics/histogram.js';
+import { percentiles, type Histogram } from '../metrics/histogram.js';
 import type { RunAggregate } from '../metrics/aggregate.js';
 import { openCounts, type PublishRing } from '../run/publish-ring.js';
 import type { Progress, RunPhase } from './run-options.js';
@@ -45,7 +45,7 @@ export class ProgressFeed implements TickSubscriber {
       failed: totals.failed,
       published: this.opts.published(),
       deliveriesPerSec: dt > 0 ? (totals.delivery.delivered - this.lastDelivered) / dt : 0,
-      p99Ms: percentiles(aggregate.histogram('fanout')).p99,
+      p99Ms: fanoutP99(aggregate.histogram('fanout')),
       lost: totals.delivery.lost,
       closes: totals.cohorts.reduce((s, c) => s + c.closes, 0),
       lagMs: Math.max(0, ...aggregate.workers.map((w) => w.lag.intervalMaxMs)),
@@ -53,4 +53,9 @@ export class ProgressFeed implements TickSubscriber {
     this.lastDelivered = totals.delivery.delivered;
     this.lastMs = now;
   }
+}
+
+/** p99 of the deliveries so far, or null before the first one. */
+function fanoutP99(h: Histogram): number | null {
+  return h.totalCount > 0 ? percentiles(h).p99 : null;
 }

@@ -13,8 +13,8 @@ export interface Progress {
   failed: number;
   published: number;
   deliveriesPerSec: number;
-  /** Fan-out p99 over the run so far, ms. */
-  p99Ms: number;
+  /** Fan-out p99 over the run so far, ms; null until the first delivery (not a 0 ms p99). */
+  p99Ms: number | null;
   lost: number;
   closes: number;
   lagMs: number;

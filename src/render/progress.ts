@@ -12,7 +12,8 @@ export function formatProgress(p: Progress): string {
     `sockets ${p.open}/${p.target}`,
     `published ${p.published}`,
     `deliveries ${Math.round(p.deliveriesPerSec)}/s`,
-    `p99 ${p.p99Ms.toFixed(1)}ms`,
+    // No delivery yet is no figure, not a 0 ms p99.
+    `p99 ${p.p99Ms === null ? '–' : `${p.p99Ms.toFixed(1)}ms`}`,
     `errors ${p.failed + p.lost}`,
     `closes ${p.closes}`,
     `lag ${p.lagMs.toFixed(0)}ms`,
