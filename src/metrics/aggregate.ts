@@ -49,8 +49,6 @@ function addCounts(into: Record<string, number>, from: Record<string, number>): 
 export class RunAggregate {
   readonly workers: WorkerState[];
   readonly histograms = new Map<string, Histogram>();
-  /** Fan-out latency since the last timeline line. */
-  readonly intervalFanout = createHistogram();
   /**
    * Completion per publish: scheduled time → last eligible socket got it. A publish that some
    * eligible socket did not get in time (or whose request failed after reaching some sockets) is
@@ -94,10 +92,7 @@ export class RunAggregate {
     for (const [name, encoded] of Object.entries(msg.histograms)) {
       const delta = decodeHistogram(encoded);
       addInto(this.histogram(name), delta);
-      if (name === 'fanout') {
-        addInto(this.intervalFanout, delta);
-        this.intervalSink?.fanout(delta);
-      }
+      if (name === 'fanout') this.intervalSink?.fanout(delta);
     }
     for (const r of msg.seqResults) {
       let p = this.pending.get(r.seq);

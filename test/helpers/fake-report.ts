@@ -67,12 +67,10 @@ export interface FakeReportOptions {
   blocks?: number;
 }
 
-/** Deterministic latencies: mostly near `baseMs`, with a tail up to `tailMs` on `tailShare` of them. */
-export function latencies(n: number, opts: { baseMs?: number; spreadMs?: number; tailMs?: number; tailShare?: number; seed?: number } = {}): number[] {
-  const { baseMs = 5, spreadMs = 3, tailMs = 50, tailShare = 0.01, seed = 1 } = opts;
+/** A uniform [0, 1) generator from a seed: xorshift32, reproducible across runs and platforms, unlike Math.random. */
+export function seededRandom(seed: number): () => number {
   let s = seed >>> 0 || 1;
-  const rand = (): number => {
-    // xorshift32: reproducible across runs and platforms, unlike Math.random.
+  return (): number => {
     s ^= s << 13;
     s >>>= 0;
     s ^= s >>> 17;
@@ -80,6 +78,12 @@ export function latencies(n: number, opts: { baseMs?: number; spreadMs?: number;
     s >>>= 0;
     return s / 0x1_0000_0000;
   };
+}
+
+/** Deterministic latencies: mostly near `baseMs`, with a tail up to `tailMs` on `tailShare` of them. */
+export function latencies(n: number, opts: { baseMs?: number; spreadMs?: number; tailMs?: number; tailShare?: number; seed?: number } = {}): number[] {
+  const { baseMs = 5, spreadMs = 3, tailMs = 50, tailShare = 0.01, seed = 1 } = opts;
+  const rand = seededRandom(seed);
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     const r = rand();

@@ -4,7 +4,7 @@ import { compare, judgeChange, resolutionUs, toleranceMs, type Comparison, type 
 import type { Report } from '../../src/run/report.js';
 import { renderCompareTable } from '../../src/render/compare-table.js';
 import { fmtMs, fmtPct } from '../../src/render/format.js';
-import { fakeReport, fixturePair } from '../helpers/fake-report.js';
+import { fakeReport, fixturePair, seededRandom } from '../helpers/fake-report.js';
 
 const FLIP: Record<Verdict, Verdict> = { better: 'worse', worse: 'better', same: 'same', inconclusive: 'inconclusive' };
 
@@ -24,15 +24,7 @@ function rowOf(c: Comparison, metric: string) {
  */
 function correlatedRun(seed: number, opts: { publishes?: number; sockets?: number; shiftMs?: number; slowShare?: number; slowMs?: number } = {}): number[] {
   const { publishes = 1200, sockets = 50, shiftMs = 0, slowShare = 0.1, slowMs = 30 } = opts;
-  let s = seed >>> 0 || 1;
-  const rand = (): number => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 0x1_0000_0000;
-  };
+  const rand = seededRandom(seed);
   const out: number[] = [];
   for (let p = 0; p < publishes; p++) {
     const fate = 3 + (rand() < slowShare ? rand() * slowMs : rand() * 4);
