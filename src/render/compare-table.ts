@@ -19,12 +19,14 @@ function label(metric: string): string {
   return metric.startsWith(prefix) ? `  ↳ ${metric.slice(prefix.length)}` : metric;
 }
 
-function value(v: number | null, unit: ComparisonRow['unit']): string {
+/** A row's before or after value as the table shows it ("–" for none). */
+export function fmtRowValue(v: number | null, unit: ComparisonRow['unit']): string {
   if (v === null) return '–';
   return unit === 'ms' ? fmtMs(v) : fmtCount(v);
 }
 
-function change(r: ComparisonRow): string {
+/** A row's change as the table shows it: "+12.0 ms (+8.5%)", "0", "–". */
+export function fmtRowChange(r: ComparisonRow): string {
   if (r.change === null) return '–';
   if (r.change === 0) return '0';
   const sign = r.change > 0 ? '+' : '−';
@@ -44,7 +46,7 @@ export function renderCompareTable(c: Comparison, opts: CompareTableOptions = {}
   const color = opts.color ?? false;
   const paint = painter(color);
   const head = ['metric', 'before', 'after', 'change', 'verdict'];
-  const cells = c.rows.map((r) => [label(r.metric), value(r.before, r.unit), value(r.after, r.unit), change(r), verdict(r, paint)]);
+  const cells = c.rows.map((r) => [label(r.metric), fmtRowValue(r.before, r.unit), fmtRowValue(r.after, r.unit), fmtRowChange(r), verdict(r, paint)]);
   // Notes wrap inside whatever width the other columns leave of 100 (borders take 7).
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((row) => visibleLength(row[i]))) + 2);
   const noteWidth = Math.max(16, 100 - 7 - widths.reduce((a, b) => a + b, 0));

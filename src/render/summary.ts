@@ -1,8 +1,8 @@
 /** The terminal summary of a finished run (printed after `wsload run` and by `wsload report`). */
 import { formatDuration } from '../duration.js';
-import { lookupMetric } from '../metrics/names.js';
 import type { CloseCause, DisconnectStats, DropEvent, PercentileSet, Report } from '../run/report.js';
 import { fmtCount, fmtCounts, fmtLatency, fmtMs, fmtPct, newTable, painter, wrap, type Paint } from './format.js';
+import { thresholdActualText } from './threshold-text.js';
 
 /** Options of renderSummary. */
 export interface SummaryOptions {
@@ -177,9 +177,7 @@ function thresholds(r: Report, color: boolean, paint: Paint): string[] {
   if (r.thresholds.length === 0) return [];
   const t = newTable(['threshold', 'expression', 'actual', 'result'], color);
   for (const th of r.thresholds) {
-    const unit = lookupMetric(th.metric)?.unit;
-    const actual = th.noData === true ? 'no data' : th.expression.includes('%') ? fmtPct(th.actual) : unit === 'ms' ? fmtMs(th.actual) : fmtCount(th.actual);
-    t.push([th.metric, th.expression, actual, th.pass ? paint('pass', 'green') : paint('FAIL', 'red')]);
+    t.push([th.metric, th.expression, thresholdActualText(th), th.pass ? paint('pass', 'green') : paint('FAIL', 'red')]);
   }
   const failed = r.thresholds.filter((th) => !th.pass).length;
   const verdict = failed === 0 ? paint('all thresholds passed', 'green') : paint(`${failed} of ${r.thresholds.length} thresholds FAILED`, 'red');
