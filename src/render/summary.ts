@@ -65,7 +65,8 @@ function connections(r: Report, color: boolean): string[] {
 
 function fanout(r: Report, color: boolean, paint: Paint): string[] {
   const f = r.fanout;
-  if (r.scenario.publish === null && f.published === 0) return ['Fan-out', '  no publishing in this scenario (publish is not set)'];
+  // Another run's pushes arrive whether or not this one publishes: an idle run on a shared target sees them too.
+  if (r.scenario.publish === null && f.published === 0) return ['Fan-out', '  no publishing in this scenario (publish is not set)', ...strayMessages(f)];
   const lostPct = f.expected === 0 ? 0 : (100 * f.lost) / f.expected;
   const lost = f.lost > 0 ? paint(`${fmtCount(f.lost)} (${fmtPct(lostPct)})`, 'red') : '0';
   const counts = newTable(['published', 'expected', 'delivered', 'lost', 'duplicated', 'out of order', 'late', 'incomplete'], color);
@@ -82,6 +83,13 @@ function fanout(r: Report, color: boolean, paint: Paint): string[] {
   if (turn && turn.count > 0) out.push('  client turn: time a worker spent handling one burst of messages (one event-loop turn); the rest of fan-out is network and target');
   if (f.incomplete > 0) out.push(`  completion: ${fmtCount(cp.count)} publishes, ${fmtCount(f.incomplete)} incomplete counted at the deadline (publish.deadline)`);
   if (f.unmatched > 0) out.push(`  ${fmtCount(f.unmatched)} messages carried no recognisable sequence number (publish.match)`);
+  out.push(...strayMessages(f));
+  return out;
+}
+
+/** Messages that were not this run's deliveries: another run's, or this run's with the wrong id. */
+function strayMessages(f: Report['fanout']): string[] {
+  const out: string[] = [];
   if ((f.foreign ?? 0) > 0) out.push(`  ${fmtCount(f.foreign ?? 0)} messages of another run against the same target (another run tag), counted apart`);
   if ((f.idMismatch ?? 0) > 0) out.push(`  ${fmtCount(f.idMismatch ?? 0)} messages carried another id than their publish sent (not counted delivered)`);
   return out;
