@@ -6,8 +6,15 @@ import { EXIT } from '../errors.js';
 import { describeIoError } from '../report/write-fallback.js';
 import { writeTextAtomic } from '../report/write.js';
 
-/** Writes the JUnit XML; returns null when written, else why not (for announceJunit). */
-export function writeJunit(path: string, xml: string): string | null {
+/** Renders and writes the JUnit XML; returns null when written, else why not (for announceJunit). Never throws. */
+export function writeJunit(path: string, render: () => string): string | null {
+  let xml: string;
+  try {
+    xml = render();
+  } catch (err) {
+    // A bug in the renderer must not cost the summary and verdict that follow: said, not thrown.
+    return `internal error, please report it: ${describeIoError(err)}`;
+  }
   try {
     writeTextAtomic(path, xml);
     return null;

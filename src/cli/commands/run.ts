@@ -67,7 +67,7 @@ export function registerRun(program: Command): void {
       // Saved first, before anything that could still fail; never throws for I/O.
       const saved = writeReportWithFallback(reportFile, report);
       // Only after the report: a JUnit file that fails must not cost the measurements.
-      const junitFailure = flags.junit === undefined ? null : writeJunit(flags.junit, renderRunJunit(report, { reportPath: saved.path }));
+      const junitFailure = flags.junit === undefined ? null : writeJunit(flags.junit, () => renderRunJunit(report, { reportPath: saved.path }));
       if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else if (!quiet) process.stdout.write(`${renderSummary(report, { color: process.stdout.isTTY === true })}\n`);
       let code = announceReport(reportFile, saved, runExitCode(report), quiet);
