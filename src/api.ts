@@ -14,6 +14,7 @@ export { writeReport } from './report/write.js';
 export { renderSummary, type SummaryOptions } from './render/summary.js';
 export { renderReportHtml, renderCompareHtml, type ReportHtmlOptions } from './render/html.js';
 export { renderCompareTable, type CompareTableOptions } from './render/compare-table.js';
+export { renderRunJunit, renderCompareJunit, type RunJunitOptions, type CompareJunitOptions } from './render/junit.js';
 export { formatProgress } from './render/progress.js';
 export { EXIT, WsloadError, ScenarioError, UsageError, ReportFormatError, TargetError, InternalError, type Issue, type ExitCode } from './errors.js';
 export type { Progress, RunPhase } from './driver/driver.js';

@@ -1,8 +1,8 @@
 /** The terminal summary of a finished run (printed after `wsload run` and by `wsload report`). */
 import { formatDuration } from '../duration.js';
-import { lookupMetric } from '../metrics/names.js';
 import type { CloseCause, DisconnectStats, DropEvent, PercentileSet, Report } from '../run/report.js';
 import { fmtCount, fmtCounts, fmtLatency, fmtMs, fmtPct, newTable, painter, wrap, type Paint } from './format.js';
+import { thresholdActualText } from './threshold-text.js';
 
 /** Options of renderSummary. */
 export interface SummaryOptions {
@@ -65,7 +65,8 @@ function connections(r: Report, color: boolean): string[] {
 
 function fanout(r: Report, color: boolean, paint: Paint): string[] {
   const f = r.fanout;
-  if (r.scenario.publish === null && f.published === 0) return ['Fan-out', '  no publishing in this scenario (publish is not set)'];
+  // Another run's pushes arrive whether or not this one publishes: an idle run on a shared target sees them too.
+  if (r.scenario.publish === null && f.published === 0) return ['Fan-out', '  no publishing in this scenario (publish is not set)', ...strayMessages(f)];
   const lostPct = f.expected === 0 ? 0 : (100 * f.lost) / f.expected;
   const lost = f.lost > 0 ? paint(`${fmtCount(f.lost)} (${fmtPct(lostPct)})`, 'red') : '0';
   const counts = newTable(['published', 'expected', 'delivered', 'lost', 'duplicated', 'out of order', 'late', 'incomplete'], color);
@@ -82,6 +83,13 @@ function fanout(r: Report, color: boolean, paint: Paint): string[] {
   if (turn && turn.count > 0) out.push('  client turn: time a worker spent handling one burst of messages (one event-loop turn); the rest of fan-out is network and target');
   if (f.incomplete > 0) out.push(`  completion: ${fmtCount(cp.count)} publishes, ${fmtCount(f.incomplete)} incomplete counted at the deadline (publish.deadline)`);
   if (f.unmatched > 0) out.push(`  ${fmtCount(f.unmatched)} messages carried no recognisable sequence number (publish.match)`);
+  out.push(...strayMessages(f));
+  return out;
+}
+
+/** Messages that were not this run's deliveries: another run's, or this run's with the wrong id. */
+function strayMessages(f: Report['fanout']): string[] {
+  const out: string[] = [];
   if ((f.foreign ?? 0) > 0) out.push(`  ${fmtCount(f.foreign ?? 0)} messages of another run against the same target (another run tag), counted apart`);
   if ((f.idMismatch ?? 0) > 0) out.push(`  ${fmtCount(f.idMismatch ?? 0)} messages carried another id than their publish sent (not counted delivered)`);
   return out;
@@ -177,9 +185,7 @@ function thresholds(r: Report, color: boolean, paint: Paint): string[] {
   if (r.thresholds.length === 0) return [];
   const t = newTable(['threshold', 'expression', 'actual', 'result'], color);
   for (const th of r.thresholds) {
-    const unit = lookupMetric(th.metric)?.unit;
-    const actual = th.noData === true ? 'no data' : th.expression.includes('%') ? fmtPct(th.actual) : unit === 'ms' ? fmtMs(th.actual) : fmtCount(th.actual);
-    t.push([th.metric, th.expression, actual, th.pass ? paint('pass', 'green') : paint('FAIL', 'red')]);
+    t.push([th.metric, th.expression, thresholdActualText(th), th.pass ? paint('pass', 'green') : paint('FAIL', 'red')]);
   }
   const failed = r.thresholds.filter((th) => !th.pass).length;
   const verdict = failed === 0 ? paint('all thresholds passed', 'green') : paint(`${failed} of ${r.thresholds.length} thresholds FAILED`, 'red');

@@ -12,6 +12,9 @@ import { reportHistogram } from './read.js';
 import type { CloseCause, PercentileSet, Report } from '../run/report.js';
 import { histogramOfFamily, setLocation, type HistogramDef } from '../run/registry.js';
 
+/** Note of a latency row with no samples in either run (renderers may leave such rows out). */
+export const NO_SAMPLES_NOTE = 'no samples';
+
 /** A family's set absent from an older report reads as no samples. */
 const EMPTY: PercentileSet = { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
 
@@ -121,7 +124,10 @@ function familyDef(family: Family): HistogramDef {
   return def;
 }
 
-/** Rows in the order they are shown; latency rows name a family and aggregation. */
+/**
+ * Rows in the order they are shown; latency rows name a family and aggregation; "?counter": only
+ * when either run counted any (counters most runs never see).
+ */
 const LAYOUT: readonly (string | { family: Family; agg: Aggregation })[] = [
   'connections.firstOpened',
   'connections.failed',
@@ -136,12 +142,15 @@ const LAYOUT: readonly (string | { family: Family; agg: Aggregation })[] = [
   'fanout.lost',
   'fanout.duplicated',
   'fanout.outOfOrder',
+  '?fanout.foreign',
+  '?fanout.idMismatch',
   'disconnects.total',
   '@byCause',
   '@idleTimeout',
   'reconnects.total',
   'publish.failed',
   'publish.skipped',
+  '?publish.queued',
   '@lag',
 ];
 
@@ -346,7 +355,7 @@ function latencyRow(before: Report, after: Report, family: Family, agg: Aggregat
   const av = as.count === 0 ? null : as[agg];
   const make = (j: Judgement): ComparisonRow => ({ ...row(metric, description, 'ms', 'lower-is-better', bv, av, j.verdict, j.note), method: j.method, interval: j.interval, tolerance: j.tolerance });
   const none = (note: string, method: LatencyMethod | null): ComparisonRow => make({ verdict: 'inconclusive', note, method, interval: null, tolerance: null });
-  if (bv === null || av === null) return none(bv === av ? 'no samples' : `no samples ${bv === null ? 'before' : 'after'}`, null);
+  if (bv === null || av === null) return none(bv === av ? NO_SAMPLES_NOTE : `no samples ${bv === null ? 'before' : 'after'}`, null);
   if (agg === 'max') return none('one sample: not judged', null);
   const bh = reportHistogram(before, f.key);
   const ah = reportHistogram(after, f.key);
@@ -360,6 +369,17 @@ function counterRow(before: Report, after: Report, name: string): ComparisonRow 
   const b = def.get(before);
   const a = def.get(after);
   return row(name, def.description, def.unit, def.direction, b, a, directed(a - b, def.direction), null);
+}
+
+/**
+ * A counter shown only when either run has some. Another run's pushes (fanout.foreign) say the
+ * target was shared during the run, not that it changed: shown, never a regression.
+ */
+function rareCounterRows(before: Report, after: Report, name: string): ComparisonRow[] {
+  const r = counterRow(before, after, name);
+  if (r.before === 0 && r.after === 0) return [];
+  if (name !== 'fanout.foreign') return [r];
+  return [{ ...r, direction: 'neutral', verdict: 'same', note: r.change === 0 ? null : "another run's messages: the target was shared, not changed" }];
 }
 
 function causeRows(before: Report, after: Report): ComparisonRow[] {
@@ -464,6 +484,7 @@ export function compare(before: Report, after: Report): Comparison {
     else if (item === '@byCause') rows.push(...causeRows(before, after));
     else if (item === '@idleTimeout') rows.push(idleTimeoutRow(before, after));
     else if (item === '@lag') rows.push(lagRow(before, after));
+    else if (item.startsWith('?')) rows.push(...rareCounterRows(before, after, item.slice(1)));
     else rows.push(counterRow(before, after, item));
   }
   return {

@@ -36,23 +36,28 @@ function succeededPublishes(report: Report): number {
 export function runExitCode(report: Report): number {
   if (report.interrupted) return SIGNAL_EXIT[report.interruptReason ?? ''] ?? EXIT.failures;
   if (report.thresholds.some((t) => !t.pass)) return EXIT.thresholds;
-  const failed =
+  return runFailed(report) ? EXIT.failures : EXIT.ok;
+}
+
+/** The run's own failures (exit code 1 when nothing outranks them), thresholds aside. */
+export function runFailed(report: Report): boolean {
+  return (
     report.connections.failed > 0 ||
     report.fanout.lost > 0 ||
     report.publish.failed > 0 ||
     report.publish.behind === true ||
     report.client.workers.some((w) => w.crashed !== null) ||
     mostSocketsDropped(report) ||
-    deliveredNothing(report);
-  return failed ? EXIT.failures : EXIT.ok;
+    deliveredNothing(report)
+  );
 }
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/** One line saying how the run went, naming what failed (printed to stderr after every run). */
-export function verdictLine(report: Report): string {
+/** One phrase per failure of the run itself (thresholds aside), empty exactly when runFailed is false. */
+export function runProblems(report: Report): string[] {
   const problems: string[] = [];
   const c = report.connections;
   const reasons = Object.entries(c.failures)
@@ -84,6 +89,12 @@ export function verdictLine(report: Report): string {
   for (const w of report.client.workers) {
     if (w.crashed) problems.push(`worker ${w.worker} crashed (${w.crashed})`);
   }
+  return problems;
+}
+
+/** One line saying how the run went, naming what failed (printed to stderr after every run). */
+export function verdictLine(report: Report): string {
+  const problems = runProblems(report);
   const failedThresholds = report.thresholds.filter((t) => !t.pass);
   if (failedThresholds.length > 0) {
     const each = failedThresholds.map((t) => `${t.metric} ${t.expression} (${t.noData === true ? 'no data' : `got ${t.actual}`})`);

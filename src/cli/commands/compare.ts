@@ -5,11 +5,13 @@ import { readReport } from '../../report/read.js';
 import { checkOutputPath, writeOutputFile } from '../../report/output-path.js';
 import { renderCompareTable } from '../../render/compare-table.js';
 import { renderCompareHtml } from '../../render/html.js';
+import { renderCompareJunit } from '../../render/junit.js';
 
 interface CompareFlags {
   json?: boolean;
   failOnRegression?: boolean;
   html?: string;
+  junit?: string;
   color: boolean;
 }
 
@@ -23,8 +25,16 @@ export function registerCompare(program: Command): void {
     .option('--json', 'print the comparison as JSON instead of a table')
     .option('--fail-on-regression', 'exit 1 when any verdict is "worse"')
     .option('--html <file>', 'also write a self-contained HTML comparison with both percentile curves')
+    .option('--junit <file>', 'also write JUnit XML for CI: one test case per compared metric, "worse" failing, "inconclusive" skipped')
     .option('--no-color', 'plain text even on a terminal')
     .action(async (beforeFile: string, afterFile: string, flags: CompareFlags) => {
+      if (flags.junit !== undefined) {
+        checkOutputPath('--junit', flags.junit, [
+          { path: beforeFile, role: 'an input report' },
+          { path: afterFile, role: 'an input report' },
+          ...(flags.html !== undefined ? [{ path: flags.html, role: 'the --html output' }] : []),
+        ]);
+      }
       if (flags.html !== undefined) {
         checkOutputPath('--html', flags.html, [
           { path: beforeFile, role: 'an input report' },
@@ -36,6 +46,10 @@ export function registerCompare(program: Command): void {
       if (flags.html !== undefined) {
         writeOutputFile('--html', flags.html, renderCompareHtml(before, after, comparison));
         process.stderr.write(`wrote ${flags.html}\n`);
+      }
+      if (flags.junit !== undefined) {
+        writeOutputFile('--junit', flags.junit, renderCompareJunit(comparison, { beforePath: beforeFile, afterPath: afterFile }));
+        process.stderr.write(`wrote ${flags.junit}\n`);
       }
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(comparison, null, 2)}\n`);

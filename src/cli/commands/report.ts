@@ -4,10 +4,12 @@ import { checkOutputPath, writeOutputFile } from '../../report/output-path.js';
 import { renderHgrm } from '../../render/hgrm.js';
 import { renderReportHtml } from '../../render/html.js';
 import { renderSummary } from '../../render/summary.js';
+import { renderRunJunit } from '../../render/junit.js';
 
 interface ReportFlags {
   html?: string;
   hgrm?: string;
+  junit?: string;
   color: boolean;
 }
 
@@ -19,9 +21,18 @@ export function registerReport(program: Command): void {
     .argument('<run>', 'report JSON written by wsload run')
     .option('--html <file>', 'write a self-contained HTML report (tables and inline SVG charts) to FILE')
     .option('--hgrm <name>', 'print histogram NAME (fanout, completion, handshake, publish, idleAtClose, ageAtClose, …) as HdrHistogram percentile distribution, ms')
+    .option('--junit <file>', 'also write JUnit XML for CI: one test case per threshold and one for the run\'s own failures')
     .option('--no-color', 'plain text even on a terminal')
     .action(async (file: string, flags: ReportFlags) => {
       const report = await readReport(file);
+      if (flags.junit !== undefined) {
+        const timeline = timelinePath(file, report);
+        checkOutputPath('--junit', flags.junit, [
+          { path: file, role: 'the report read' },
+          ...(timeline ? [{ path: timeline, role: 'its timeline' }] : []),
+          ...(flags.html !== undefined ? [{ path: flags.html, role: 'the --html output' }] : []),
+        ]);
+      }
       if (flags.html !== undefined) {
         const timeline = timelinePath(file, report);
         checkOutputPath('--html', flags.html, [
@@ -33,10 +44,12 @@ export function registerReport(program: Command): void {
         // Render before writing anything so an unknown name fails cleanly.
         const text = renderHgrm(report, flags.hgrm);
         if (flags.html !== undefined) await writeHtml(file, flags.html, report);
+        if (flags.junit !== undefined) writeJunitOf(file, flags.junit, report);
         process.stdout.write(text);
         return;
       }
       if (flags.html !== undefined) await writeHtml(file, flags.html, report);
+      if (flags.junit !== undefined) writeJunitOf(file, flags.junit, report);
       const color = flags.color && process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
       process.stdout.write(renderSummary(report, { color }));
     });
@@ -46,4 +59,9 @@ async function writeHtml(reportFile: string, htmlFile: string, report: Awaited<R
   const timeline = await readTimeline(reportFile, report);
   writeOutputFile('--html', htmlFile, renderReportHtml(report, { timeline }));
   process.stderr.write(`wrote ${htmlFile}${timeline ? '' : ' (no timeline beside the report)'}\n`);
+}
+
+function writeJunitOf(reportFile: string, junitFile: string, report: Awaited<ReturnType<typeof readReport>>): void {
+  writeOutputFile('--junit', junitFile, renderRunJunit(report, { reportPath: reportFile }));
+  process.stderr.write(`wrote ${junitFile}\n`);
 }

@@ -1,0 +1,119 @@
+/**
+ * A finished run, or a comparison, as JUnit XML for CI test reporters: one test case per
+ * threshold (named by its expression as written) and one for the run's own failures, so a CI
+ * page shows which check failed and by how much without opening the report.
+ */
+import { lookupMetric } from '../metrics/names.js';
+import type { Comparison, ComparisonRow } from '../report/compare.js';
+import { runExitCode, runProblems, verdictLine } from '../report/verdict.js';
+import type { Report, ThresholdResult } from '../run/report.js';
+import { fmtLatency } from './format.js';
+import { fmtRowChange, fmtRowValue } from './compare-table.js';
+import { renderJunitSuite, seconds, type JunitCase } from './junit-xml.js';
+import { renderSummary } from './summary.js';
+import { thresholdActualText } from './threshold-text.js';
+
+/** Options of renderRunJunit. */
+export interface RunJunitOptions {
+  /** Where the report was written (a fallback when its own path failed); null when it was not written. */
+  reportPath: string | null;
+}
+
+/** Name of a threshold's test case: the expression as the scenario wrote it, "fanout.p99 < 250ms". */
+export function thresholdCaseName(th: ThresholdResult): string {
+  return `${th.metric} ${th.expression.trim()}`;
+}
+
+function thresholdCase(classname: string, th: ThresholdResult): JunitCase {
+  const c: JunitCase = { classname, name: thresholdCaseName(th), timeSec: 0 };
+  if (th.pass) return c;
+  const observed = thresholdActualText(th);
+  const description = lookupMetric(th.metric)?.description;
+  const message =
+    th.noData === true
+      ? `no data: ${th.metric} had no samples (a threshold needs data), limit ${th.expression.trim()}`
+      : `observed ${observed}, limit ${th.expression.trim()}`;
+  const details = [`threshold: ${thresholdCaseName(th)}`, ...(description ? [`metric: ${th.metric} (${description})`] : []), `observed: ${observed}`, 'result: FAIL'].join('\n');
+  return { ...c, failure: { message, type: 'threshold', details } };
+}
+
+function keyFigures(r: Report): string[] {
+  const c = r.connections;
+  const f = r.fanout;
+  return [
+    `connections: ${c.target} target, ${c.opened} opened, ${c.failed} failed, ${c.openAtEnd} open at end`,
+    `fan-out: ${f.published} published, ${f.expected} expected, ${f.delivered} delivered, ${f.lost} lost; p50 ${fmtLatency(f.latencyMs, 'p50')}, p99 ${fmtLatency(f.latencyMs, 'p99')}`,
+    `publish: ${r.publish.sent} sent, ${r.publish.failed} failed, ${r.publish.skipped} skipped`,
+    `disconnects: ${r.disconnects.total} before the end, ${r.reconnects.total} reconnects`,
+  ];
+}
+
+function runCase(classname: string, r: Report, timeSec: number): JunitCase {
+  const problems = runProblems(r);
+  const c: JunitCase = { classname, name: 'run without failures (connections, deliveries, publishes, workers)', timeSec, systemOut: renderSummary(r, { color: false }) };
+  const details = [...problems.map((p) => `- ${p}`), ...(problems.length > 0 ? [''] : []), ...keyFigures(r)].join('\n');
+  if (r.interrupted) {
+    const why = `interrupted (${r.interruptReason ?? 'aborted'}): results cover only part of the planned run`;
+    return { ...c, error: { message: problems.length > 0 ? `${why}; ${problems.join('; ')}` : why, type: 'interrupted', details } };
+  }
+  if (problems.length > 0) return { ...c, failure: { message: problems.join('; '), type: 'run-failures', details } };
+  return c;
+}
+
+/** The run as a JUnit XML document: its own failures first, then one case per threshold. */
+export function renderRunJunit(r: Report, opts: RunJunitOptions): string {
+  const classname = `wsload.${r.scenario.name}`;
+  const timeSec = seconds(Date.parse(r.endedAt) - Date.parse(r.startedAt));
+  return renderJunitSuite({
+    name: `wsload run ${r.scenario.name}`,
+    startedAt: r.startedAt,
+    hostname: r.environment.host,
+    timeSec,
+    properties: [
+      ['scenario', r.scenario.name],
+      ['target', r.target.url],
+      ['report', opts.reportPath ?? '(not written)'],
+      ['startedAt', r.startedAt],
+      ['exitCode', String(runExitCode(r))],
+      ['verdict', verdictLine(r)],
+    ],
+    cases: [runCase(classname, r, timeSec), ...r.thresholds.map((th) => thresholdCase(`${classname}.thresholds`, th))],
+  });
+}
+
+/** Options of renderCompareJunit. */
+export interface CompareJunitOptions {
+  beforePath: string;
+  afterPath: string;
+}
+
+function compareCase(row: ComparisonRow): JunitCase {
+  const c: JunitCase = { classname: 'wsload.compare', name: row.metric, timeSec: 0 };
+  const values = `before ${fmtRowValue(row.before, row.unit)}, after ${fmtRowValue(row.after, row.unit)}, change ${fmtRowChange(row)}`;
+  if (row.verdict === 'worse') {
+    const details = [`${row.metric}: ${row.description}`, values, `verdict: worse${row.note ? ` (${row.note})` : ''}`].join('\n');
+    return { ...c, failure: { message: `worse: ${values}`, type: 'regression', details } };
+  }
+  // Neither shown better nor worse: not judged, which CI shows apart from a pass.
+  if (row.verdict === 'inconclusive') return { ...c, skipped: `inconclusive: ${values}${row.note ? `; ${row.note}` : ''}` };
+  return c;
+}
+
+/** A comparison as a JUnit XML document: one case per compared metric, "worse" failing, "inconclusive" skipped. */
+export function renderCompareJunit(cmp: Comparison, opts: CompareJunitOptions): string {
+  return renderJunitSuite({
+    name: `wsload compare ${cmp.before.name} → ${cmp.after.name}`,
+    startedAt: cmp.after.startedAt,
+    hostname: cmp.after.host,
+    timeSec: 0,
+    properties: [
+      ['before', opts.beforePath],
+      ['after', opts.afterPath],
+      ['beforeStartedAt', cmp.before.startedAt],
+      ['afterStartedAt', cmp.after.startedAt],
+      ['target', cmp.after.target],
+      ['regressions', cmp.regressions.join(', ')],
+    ],
+    cases: cmp.rows.map(compareCase),
+  });
+}

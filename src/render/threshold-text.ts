@@ -1,0 +1,12 @@
+/** A threshold's observed value as people read it, shared by the summary table and the JUnit output. */
+import { lookupMetric } from '../metrics/names.js';
+import type { ThresholdResult } from '../run/report.js';
+import { fmtCount, fmtMs, fmtPct } from './format.js';
+
+/** "312 ms", "0.25%", "47" or "no data" (a metric with no samples fails its threshold). */
+export function thresholdActualText(th: ThresholdResult): string {
+  if (th.noData === true) return 'no data';
+  // A "%" expression compared a percentage of the metric's base, not the metric itself.
+  if (th.expression.includes('%')) return fmtPct(th.actual);
+  return lookupMetric(th.metric)?.unit === 'ms' ? fmtMs(th.actual) : fmtCount(th.actual);
+}
