@@ -4,7 +4,8 @@
  * every file it copies exists and is not excluded by .dockerignore, and it runs `wsload` as a
  * numeric non-root user (what Kubernetes' runAsNonRoot can verify).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
@@ -46,7 +47,29 @@ const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
   .split('\n')
   .map((l) => l.trim())
   .filter((l) => l !== '' && !l.startsWith('#'));
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string>; files: string[] };
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  name: string;
+  bin: Record<string, string>;
+  files: string[];
+  dependencies: Record<string, string>;
+};
+
+/** Package names src/ imports (static or dynamic), e.g. 'ws', 'node:fs'. */
+function importedPackages(dir: string): Set<string> {
+  const found = new Set<string>();
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) for (const p of importedPackages(path)) found.add(p);
+    else if (entry.name.endsWith('.ts')) {
+      const text = readFileSync(path, 'utf8');
+      for (const m of text.matchAll(/(?:from|import\()\s*'([^'.][^']*)'/g)) {
+        const spec = m[1] as string;
+        found.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] as string));
+      }
+    }
+  }
+  return found;
+}
 
 describe('Dockerfile', () => {
   it('has two stages, both on node:20-slim: build, then the final image', () => {
@@ -73,6 +96,13 @@ describe('Dockerfile', () => {
     // What `npm pack` ships (package.json "files") is what the image holds: dist from the build stage.
     for (const f of pkg.files) expect([...contextSources(final), 'dist'], f).toContain(f);
     expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', '.git']));
+  });
+
+  it('production dependencies are all the CLI imports (npm ci --omit=dev leaves nothing out)', () => {
+    const missing = [...importedPackages(join(ROOT, 'src'))].filter(
+      (p) => !p.startsWith('node:') && !builtinModules.includes(p) && p !== pkg.name && !(p in pkg.dependencies),
+    );
+    expect(missing).toEqual([]);
   });
 
   it('runs `wsload` (the package bin) as a numeric non-root user', () => {
