@@ -229,6 +229,16 @@ describe('deploy/kubernetes manifests', () => {
         expect(tokenRef(agents)).toEqual(tokenRef(coordinator));
       });
 
+      it("the agents see the scenario's directory at the coordinator's path (TLS files travel as paths)", () => {
+        const scenarioMount = (job: JsonObject): Json => {
+          const spec = podSpec(job);
+          const volume = only((spec.volumes as JsonObject[]).filter((v) => isObject(v.configMap)), 'ConfigMap volume');
+          const mount = only(((only(containers(job), 'container').volumeMounts ?? []) as JsonObject[]).filter((m) => m.name === volume.name), 'mount');
+          return { configMap: volume.configMap ?? null, mountPath: mount.mountPath ?? null };
+        };
+        expect(scenarioMount(agents)).toEqual(scenarioMount(coordinator));
+      });
+
       it('the report lands on the volume the report reader mounts', () => {
         const container = only(containers(coordinator), 'coordinator container');
         expect(coordArgs).not.toContain('--out'); // reports/<name>-<time>.json relative to workingDir
