@@ -7,6 +7,7 @@
  * scenario keeps every key of the ConfigMap except the target (the built-in target on loopback)
  * and its size (a few sockets per agent for a few seconds).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -49,8 +50,11 @@ function freePort(): Promise<number> {
   });
 }
 
-/** A pod's files under root: ConfigMap volumes written out, other volumes as empty directories (PVCs shared by path). */
-function mountVolumes(root: string, job: JsonObject, objects: JsonObject[], rewriteScenario: (text: string) => string): string[] {
+/** Files of Secrets kustomize generates from files the user provides: secret name → key → content. */
+type SecretFiles = Record<string, Record<string, string>>;
+
+/** A pod's files under root: ConfigMap and generated-Secret volumes written out, other volumes as empty directories (PVCs shared by path). */
+function mountVolumes(root: string, job: JsonObject, objects: JsonObject[], rewriteScenario: (text: string) => string, secrets: SecretFiles): string[] {
   const spec = at(job, 'spec.template.spec') as JsonObject;
   const container = (spec.containers as JsonObject[])[0] as JsonObject;
   const mountPaths: string[] = [];
@@ -63,6 +67,11 @@ function mountVolumes(root: string, job: JsonObject, objects: JsonObject[], rewr
     if (isObject(volume.configMap)) {
       const data = findObject(objects, 'ConfigMap', String(volume.configMap.name)).data as JsonObject;
       for (const [key, text] of Object.entries(data)) writeFileSync(join(dir, key), rewriteScenario(String(text)));
+    }
+    if (isObject(volume.secret)) {
+      const files = secrets[String(volume.secret.secretName)];
+      if (files === undefined) throw new Error(`no files for Secret ${String(volume.secret.secretName)}`);
+      for (const item of volume.secret.items as JsonObject[]) writeFileSync(join(dir, String(item.path)), files[String(item.key)] ?? '');
     }
   }
   return mountPaths;
@@ -79,73 +88,94 @@ function localArgv(argv: string[]): string[] {
   return argv.slice(1);
 }
 
+/** Runs the coordinator and the agents of a kustomization as local processes; checks the one report. */
+async function runManifests(dir: string, secrets: SecretFiles = {}): Promise<void> {
+  const target = track(await startPublishTarget());
+  const { objects } = kustomize(join(MANIFEST_DIR, dir));
+  const coordinator = findByComponent(objects, 'Job', 'coordinator');
+  const agents = findByComponent(objects, 'Job', 'agent');
+  const service = objects.find((o) => o.kind === 'Service') as JsonObject;
+  const agentCount = Number(at(agents, 'spec.completions'));
+  const connections = SOCKETS_PER_AGENT * agentCount;
+
+  const root = tempDir('wsload-k8s-root-');
+  const rewrite = (text: string): string => {
+    const scenario = JSON.parse(text) as Record<string, unknown>;
+    return JSON.stringify({ ...scenario, target: { url: target.wsUrl }, connections, duration: HOLD, publish: { ...(scenario.publish as object), rate: PUBLISH_RATE } });
+  };
+
+  const port = await freePort();
+  const coordContainer = (at(coordinator, 'spec.template.spec.containers') as JsonObject[])[0] as JsonObject;
+  const containerPort = Number(at(coordContainer, 'ports.0.containerPort'));
+  const coordMounts = mountVolumes(root, coordinator, objects, rewrite, secrets);
+  const cwd = join(root, String(coordContainer.workingDir));
+  mkdirSync(cwd, { recursive: true });
+  const coordArgv = underRoot(root, containerArgv(coordContainer, containerEnv(coordContainer, objects)), coordMounts).map((a) =>
+    a === `0.0.0.0:${containerPort}` ? `127.0.0.1:${port}` : a,
+  );
+  expect(coordArgv).toContain(`127.0.0.1:${port}`);
+  const coordProc = startWsload(localArgv(coordArgv), { cwd, env: containerEnv(coordContainer, objects), timeoutMs: PROCESS_LIMIT_MS });
+  running.push(coordProc);
+
+  const agentContainer = (at(agents, 'spec.template.spec.containers') as JsonObject[])[0] as JsonObject;
+  const serviceAddress = `${String(at(service, 'metadata.name'))}:${String(at(service, 'spec.ports.0.port'))}`;
+  const agentProcs: RunningCli[] = [];
+  for (let index = 0; index < agentCount; index++) {
+    // The Job controller sets JOB_COMPLETION_INDEX in each pod of an Indexed Job.
+    const env = containerEnv(agentContainer, objects, { JOB_COMPLETION_INDEX: String(index) });
+    const mounts = mountVolumes(root, agents, objects, rewrite, secrets);
+    const argv = underRoot(root, containerArgv(agentContainer, env), mounts).map((a) => a.replace(`//${serviceAddress}`, `//127.0.0.1:${port}`));
+    expect(argv.join(' ')).toContain(`127.0.0.1:${port}`);
+    const proc = startWsload(localArgv(argv), { cwd: root, env, timeoutMs: PROCESS_LIMIT_MS });
+    running.push(proc);
+    agentProcs.push(proc);
+  }
+
+  const coordExit = await coordProc.exited;
+  const agentExits = await Promise.all(agentProcs.map((p) => p.exited));
+  const detail = `coordinator: ${coordExit.stderr}\n${agentExits.map((e, i) => `agent ${i}: ${e.stderr}`).join('\n')}`;
+  expect(coordExit.code, detail).toBe(0);
+  expect(agentExits.map((e) => e.code), detail).toEqual(agentExits.map(() => 0));
+
+  const reportsDir = join(cwd, 'reports');
+  const files = readdirSync(reportsDir).filter((f) => f.endsWith('.json'));
+  expect(files, `reports in ${reportsDir}`).toHaveLength(1);
+  const report = JSON.parse(readFileSync(join(reportsDir, files[0] as string), 'utf8')) as {
+    connections: { target: number; firstOpened?: number; failed: number };
+    fanout: { published: number; expected: number; delivered: number; lost: number };
+    shards?: { sockets: number; lost: boolean }[];
+  };
+  expect(report.connections.target).toBe(connections);
+  expect(report.connections.failed).toBe(0);
+  expect(report.fanout.published).toBeGreaterThan(0);
+  expect(report.fanout.expected).toBe(report.fanout.published * connections);
+  expect(report.fanout.delivered).toBe(report.fanout.expected);
+  expect(report.fanout.lost).toBe(0);
+  // The target pushed exactly what the report counts: no agent's sockets went uncounted.
+  expect(target.delivered()).toBe(report.fanout.delivered);
+  expect(report.shards, 'report.shards').toHaveLength(agentCount);
+  expect(report.shards?.map((s) => s.lost)).toEqual(report.shards?.map(() => false));
+  expect(report.shards?.reduce((n, s) => n + s.sockets, 0)).toBe(connections);
+}
+
+/** The control-tls overlay's files, made as docs/kubernetes.md says, plus an IP SAN for 127.0.0.1: the address the test dials instead of the Service name. */
+function controlCertificate(): Record<string, string> {
+  const dir = tempDir('wsload-k8s-tls-');
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '30',
+    '-subj', '/CN=wsload-coordinator', '-addext', 'subjectAltName=DNS:wsload-coordinator,IP:127.0.0.1',
+    '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt'),
+  ], { stdio: 'ignore', timeout: 10_000 });
+  const cert = readFileSync(join(dir, 'tls.crt'), 'utf8');
+  return { 'tls.crt': cert, 'tls.key': readFileSync(join(dir, 'tls.key'), 'utf8'), 'ca.crt': cert };
+}
+
 describe('deploy/kubernetes commands, run as local processes', () => {
-  it('the coordinator and N agents of the manifests write one report with every delivery and N shards', async () => {
-    const target = track(await startPublishTarget());
-    const { objects } = kustomize(join(MANIFEST_DIR, 'base'));
-    const coordinator = findByComponent(objects, 'Job', 'coordinator');
-    const agents = findByComponent(objects, 'Job', 'agent');
-    const service = objects.find((o) => o.kind === 'Service') as JsonObject;
-    const agentCount = Number(at(agents, 'spec.completions'));
-    const connections = SOCKETS_PER_AGENT * agentCount;
+  it('base: the coordinator and N agents write one report with every delivery and N shards', async () => {
+    await runManifests('base');
+  });
 
-    const root = tempDir('wsload-k8s-root-');
-    const rewrite = (text: string): string => {
-      const scenario = JSON.parse(text) as Record<string, unknown>;
-      return JSON.stringify({ ...scenario, target: { url: target.wsUrl }, connections, duration: HOLD, publish: { ...(scenario.publish as object), rate: PUBLISH_RATE } });
-    };
-
-    const port = await freePort();
-    const coordContainer = (at(coordinator, 'spec.template.spec.containers') as JsonObject[])[0] as JsonObject;
-    const containerPort = Number(at(coordContainer, 'ports.0.containerPort'));
-    const coordMounts = mountVolumes(root, coordinator, objects, rewrite);
-    const cwd = join(root, String(coordContainer.workingDir));
-    mkdirSync(cwd, { recursive: true });
-    const coordArgv = underRoot(root, containerArgv(coordContainer, containerEnv(coordContainer, objects)), coordMounts).map((a) =>
-      a === `0.0.0.0:${containerPort}` ? `127.0.0.1:${port}` : a,
-    );
-    expect(coordArgv).toContain(`127.0.0.1:${port}`);
-    const coordProc = startWsload(localArgv(coordArgv), { cwd, env: containerEnv(coordContainer, objects), timeoutMs: PROCESS_LIMIT_MS });
-    running.push(coordProc);
-
-    const agentContainer = (at(agents, 'spec.template.spec.containers') as JsonObject[])[0] as JsonObject;
-    const serviceAddress = `${String(at(service, 'metadata.name'))}:${String(at(service, 'spec.ports.0.port'))}`;
-    const agentProcs: RunningCli[] = [];
-    for (let index = 0; index < agentCount; index++) {
-      // The Job controller sets JOB_COMPLETION_INDEX in each pod of an Indexed Job.
-      const env = containerEnv(agentContainer, objects, { JOB_COMPLETION_INDEX: String(index) });
-      const mounts = mountVolumes(root, agents, objects, rewrite);
-      const argv = underRoot(root, containerArgv(agentContainer, env), mounts).map((a) => a.replace(`//${serviceAddress}`, `//127.0.0.1:${port}`));
-      expect(argv.join(' ')).toContain(`127.0.0.1:${port}`);
-      const proc = startWsload(localArgv(argv), { cwd: root, env, timeoutMs: PROCESS_LIMIT_MS });
-      running.push(proc);
-      agentProcs.push(proc);
-    }
-
-    const coordExit = await coordProc.exited;
-    const agentExits = await Promise.all(agentProcs.map((p) => p.exited));
-    const detail = `coordinator: ${coordExit.stderr}\n${agentExits.map((e, i) => `agent ${i}: ${e.stderr}`).join('\n')}`;
-    expect(coordExit.code, detail).toBe(0);
-    expect(agentExits.map((e) => e.code), detail).toEqual(agentExits.map(() => 0));
-
-    const reportsDir = join(cwd, 'reports');
-    const files = readdirSync(reportsDir).filter((f) => f.endsWith('.json'));
-    expect(files, `reports in ${reportsDir}`).toHaveLength(1);
-    const report = JSON.parse(readFileSync(join(reportsDir, files[0] as string), 'utf8')) as {
-      connections: { target: number; firstOpened?: number; failed: number };
-      fanout: { published: number; expected: number; delivered: number; lost: number };
-      shards?: { sockets: number; lost: boolean }[];
-    };
-    expect(report.connections.target).toBe(connections);
-    expect(report.connections.failed).toBe(0);
-    expect(report.fanout.published).toBeGreaterThan(0);
-    expect(report.fanout.expected).toBe(report.fanout.published * connections);
-    expect(report.fanout.delivered).toBe(report.fanout.expected);
-    expect(report.fanout.lost).toBe(0);
-    // The target pushed exactly what the report counts: no agent's sockets went uncounted.
-    expect(target.delivered()).toBe(report.fanout.delivered);
-    expect(report.shards, 'report.shards').toHaveLength(agentCount);
-    expect(report.shards?.map((s) => s.lost)).toEqual(report.shards?.map(() => false));
-    expect(report.shards?.reduce((n, s) => n + s.sockets, 0)).toBe(connections);
+  it('control-tls: the same over wss:// with the generated certificate', async () => {
+    await runManifests('control-tls', { 'wsload-control-tls': controlCertificate() });
   });
 });
