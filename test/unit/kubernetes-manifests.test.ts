@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { Job } from 'kubernetes-models/batch/v1';
 import { ConfigMap, PersistentVolumeClaim, Pod, Secret, Service } from 'kubernetes-models/v1';
 import { describe, expect, it } from 'vitest';
-import { wsload } from '../helpers/cli.js';
+import { makeCertificates } from '../helpers/certs.js';
+import { ROOT, wsload } from '../helpers/cli.js';
 import {
   MANIFEST_DIR,
   at,
@@ -293,6 +294,20 @@ describe('deploy/kubernetes manifests', () => {
       }
     });
   }
+
+  it("docs/kubernetes.md's wss:// scenario passes `wsload validate` with its CA beside it, as in the ConfigMap", async () => {
+    const doc = readFileSync(join(ROOT, 'docs/kubernetes.md'), 'utf8');
+    const block = /```json\n(\{\n {2}"name": "gateway-fanout-wss"[\s\S]*?\n\})\n```/.exec(doc);
+    expect(block, 'the wss:// scenario block').not.toBeNull();
+    const dir = tempDir('wsload-k8s-wss-');
+    const certs = await makeCertificates(join(dir, 'certs'), { name: 'a.aliyun.com' });
+    writeFileSync(join(dir, 'ca.pem'), readFileSync(certs.caCert));
+    // The placeholder stands for the gateway Service's cluster IP.
+    writeFileSync(join(dir, 'scenario.json'), (block?.[1] ?? '').replace('GATEWAY-CLUSTER-IP', '10.96.0.10'));
+    const res = await wsload(['validate', join(dir, 'scenario.json')]);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+  });
 
   it('the ConfigMap scenario, at the path the coordinator reads, passes `wsload validate`, and the agents are sized for it', async () => {
     const set = kustomize(BASE);
