@@ -10,6 +10,7 @@ import { Job } from 'kubernetes-models/batch/v1';
 import { ConfigMap, PersistentVolumeClaim, Pod, Secret, Service } from 'kubernetes-models/v1';
 import { describe, expect, it } from 'vitest';
 import { makeCertificates } from '../helpers/certs.js';
+import { unknownFieldProblems } from '../helpers/manifest-fields.js';
 import { ROOT, wsload } from '../helpers/cli.js';
 import {
   MANIFEST_DIR,
@@ -41,6 +42,38 @@ const SCHEMAS: Record<string, Validator> = {
 };
 
 const KUSTOMIZE_API = 'kustomize.config.k8s.io/v1beta1';
+
+// The same kinds' TypeScript interfaces, for the unknown-field check.
+const INTERFACES: Record<string, [module: string, typeName: string]> = {
+  'batch/v1 Job': ['kubernetes-models/batch/v1', 'IJob'],
+  'v1 ConfigMap': ['kubernetes-models/v1', 'IConfigMap'],
+  'v1 Secret': ['kubernetes-models/v1', 'ISecret'],
+  'v1 Service': ['kubernetes-models/v1', 'IService'],
+  'v1 PersistentVolumeClaim': ['kubernetes-models/v1', 'IPersistentVolumeClaim'],
+  'v1 Pod': ['kubernetes-models/v1', 'IPod'],
+};
+
+/** Every Kubernetes object under deploy/kubernetes as written, and the control-tls overlay's patched ones. */
+function everyObject(): { where: string; obj: JsonObject }[] {
+  const out: { where: string; obj: JsonObject }[] = [];
+  for (const file of yamlFiles()) {
+    for (const doc of readYamlDocs(file)) {
+      if (isObject(doc.value) && doc.value.apiVersion !== KUSTOMIZE_API) out.push({ where: `${doc.file} document ${doc.index}`, obj: doc.value });
+    }
+  }
+  for (const obj of kustomize(join(MANIFEST_DIR, 'control-tls')).objects) out.push({ where: 'control-tls (patched)', obj });
+  return out;
+}
+
+/** Field problems of objects, through their interfaces. */
+function fieldProblems(objects: { where: string; obj: JsonObject }[]): string[] {
+  return unknownFieldProblems(
+    objects.map(({ where, obj }) => {
+      const [module, typeName] = INTERFACES[`${String(obj.apiVersion)} ${String(obj.kind)}`] ?? ['kubernetes-models', 'never'];
+      return { where: `${where} ${objectLabel(obj)}`, module, typeName, value: obj };
+    }),
+  );
+}
 
 /** Schema problems of one object, each naming where it came from, the object and the error. */
 function schemaProblems(where: string, obj: JsonObject): string[] {
@@ -154,6 +187,18 @@ describe('deploy/kubernetes manifests', () => {
     }
     expect(problems).toEqual([]);
     expect(objects).toBeGreaterThanOrEqual(7);
+  });
+
+  it('no object has a field the Kubernetes API does not know (kubectl apply rejects those; the schemas let them through)', () => {
+    expect(fieldProblems(everyObject())).toEqual([]);
+  });
+
+  it('a misspelt field fails the field check with the file, the object and the field', () => {
+    const job = structuredClone(findObject(kustomize(BASE).objects, 'Job', 'wsload-agents'));
+    (job.spec as JsonObject).parallelizm = 4;
+    expect(fieldProblems([{ where: 'agents-job.yaml document 0', obj: job }])).toEqual([
+      expect.stringMatching(/^agents-job\.yaml document 0 Job\/wsload-agents: .*'"?parallelizm"?' does not exist in type 'IJobSpec'/),
+    ]);
   });
 
   it('a broken object fails validation with the file, the object and the schema error', () => {
