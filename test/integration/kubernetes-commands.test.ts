@@ -22,6 +22,7 @@ import {
   findObject,
   isObject,
   kustomize,
+  readYamlDocs,
   type JsonObject,
 } from '../helpers/manifests.js';
 import { closeAfterEach, tempDir } from '../helpers/run-helpers.js';
@@ -91,7 +92,9 @@ function localArgv(argv: string[]): string[] {
 /** Runs the coordinator and the agents of a kustomization as local processes; checks the one report. */
 async function runManifests(dir: string, secrets: SecretFiles = {}): Promise<void> {
   const target = track(await startPublishTarget());
-  const { objects } = kustomize(join(MANIFEST_DIR, dir));
+  // The token Secret is created by the user before `kubectl apply -k` (token-secret.yaml shows it).
+  const token = readYamlDocs(join(MANIFEST_DIR, 'token-secret.yaml'))[0]?.value as JsonObject;
+  const objects = [...kustomize(join(MANIFEST_DIR, dir)).objects, token];
   const coordinator = findByComponent(objects, 'Job', 'coordinator');
   const agents = findByComponent(objects, 'Job', 'agent');
   const service = objects.find((o) => o.kind === 'Service') as JsonObject;

@@ -166,6 +166,11 @@ function bytes(q: string): number {
 }
 
 const BASE = join(MANIFEST_DIR, 'base');
+
+/** deploy/kubernetes/token-secret.yaml: the token Secret users create before applying the base. */
+function tokenSecret(): JsonObject {
+  return readYamlDocs(join(MANIFEST_DIR, 'token-secret.yaml'))[0]?.value as JsonObject;
+}
 const TLS = join(MANIFEST_DIR, 'control-tls');
 
 describe('deploy/kubernetes manifests', () => {
@@ -266,7 +271,11 @@ describe('deploy/kubernetes manifests', () => {
 
       it('every Secret, ConfigMap and volume claim the pods name exists, with the keys they read', () => {
         const reader = readYamlDocs(join(MANIFEST_DIR, 'report-reader.yaml'))[0]?.value as JsonObject;
-        expect(referenceProblems(set, [reader])).toEqual([]);
+        expect(referenceProblems(set, [reader, tokenSecret()])).toEqual([]);
+        expect(referenceProblems(set, [reader])).toEqual([
+          `${objectLabel(coordinator)}: refers to Secret/wsload-token, which no manifest defines`,
+          `${objectLabel(agents)}: refers to Secret/wsload-token, which no manifest defines`,
+        ]);
         // Both read the token from the same Secret key (WSLOAD_TOKEN).
         const tokenRef = (job: JsonObject): Json => {
           const env = (only(containers(job), 'container').env ?? []) as JsonObject[];
