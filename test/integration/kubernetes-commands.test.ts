@@ -31,7 +31,10 @@ import { startPublishTarget } from '../helpers/servers.js';
 const SOCKETS_PER_AGENT = 10;
 const PUBLISH_RATE = 5;
 const HOLD = '3s';
+// Each process is killed after PROCESS_LIMIT_MS (an agent that never comes would keep the
+// coordinator waiting its --agent-wait of 5 minutes); the test outlives that to report why.
 const PROCESS_LIMIT_MS = 90_000;
+const TEST_LIMIT_MS = 120_000;
 
 const track = closeAfterEach();
 const running: RunningCli[] = [];
@@ -146,7 +149,7 @@ async function runManifests(dir: string, secrets: SecretFiles = {}): Promise<voi
   const report = JSON.parse(readFileSync(join(reportsDir, files[0] as string), 'utf8')) as {
     connections: { target: number; firstOpened?: number; failed: number };
     fanout: { published: number; expected: number; delivered: number; lost: number };
-    shards?: { sockets: number; lost: boolean }[];
+    shards?: { index: number; sockets: number; lost: boolean }[];
   };
   expect(report.connections.target).toBe(connections);
   expect(report.connections.failed).toBe(0);
@@ -159,6 +162,7 @@ async function runManifests(dir: string, secrets: SecretFiles = {}): Promise<voi
   expect(report.shards, 'report.shards').toHaveLength(agentCount);
   expect(report.shards?.map((s) => s.lost)).toEqual(report.shards?.map(() => false));
   expect(report.shards?.reduce((n, s) => n + s.sockets, 0)).toBe(connections);
+  expect(report.shards?.map((s) => s.index).sort((a, b) => a - b)).toEqual([...Array(agentCount).keys()]);
 }
 
 /** The control-tls overlay's files, made as docs/kubernetes.md says, plus an IP SAN for 127.0.0.1: the address the test dials instead of the Service name. */
@@ -176,9 +180,9 @@ function controlCertificate(): Record<string, string> {
 describe('deploy/kubernetes commands, run as local processes', () => {
   it('base: the coordinator and N agents write one report with every delivery and N shards', async () => {
     await runManifests('base');
-  });
+  }, TEST_LIMIT_MS);
 
   it('control-tls: the same over wss:// with the generated certificate', async () => {
     await runManifests('control-tls', { 'wsload-control-tls': controlCertificate() });
-  });
+  }, TEST_LIMIT_MS);
 });
