@@ -70,7 +70,8 @@ function mountVolumes(root: string, job: JsonObject, objects: JsonObject[], rewr
     const volume = (spec.volumes as JsonObject[]).find((v) => v.name === mount.name) as JsonObject;
     if (isObject(volume.configMap)) {
       const data = findObject(objects, 'ConfigMap', String(volume.configMap.name)).data as JsonObject;
-      for (const [key, text] of Object.entries(data)) writeFileSync(join(dir, key), rewriteScenario(String(text)));
+      // Only the scenario is rewritten; other keys (a wss:// target's ca.pem) go as they are.
+      for (const [key, text] of Object.entries(data)) writeFileSync(join(dir, key), key.endsWith('.json') ? rewriteScenario(String(text)) : String(text));
     }
     if (isObject(volume.secret)) {
       const files = secrets[String(volume.secret.secretName)];
