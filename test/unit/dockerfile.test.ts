@@ -98,6 +98,16 @@ describe('Dockerfile', () => {
     expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', '.git']));
   });
 
+  it('package-lock.json matches package.json (npm ci refuses a lock out of sync)', () => {
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dependencies?: Record<string, string>; devDependencies?: Record<string, string> }>;
+    };
+    const root = lock.packages[''];
+    const full = pkg as unknown as { devDependencies: Record<string, string> };
+    expect(root?.dependencies).toEqual(pkg.dependencies);
+    expect(root?.devDependencies).toEqual(full.devDependencies);
+  });
+
   it('production dependencies are all the CLI imports (npm ci --omit=dev leaves nothing out)', () => {
     const missing = [...importedPackages(join(ROOT, 'src'))].filter(
       (p) => !p.startsWith('node:') && !builtinModules.includes(p) && p !== pkg.name && !(p in pkg.dependencies),
