@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Job } from 'kubernetes-models/batch/v1';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { ConfigMap, PersistentVolumeClaim, Pod, Secret, Service } from 'kubernetes-models/v1';
 import { describe, expect, it } from 'vitest';
 import { makeCertificates } from '../helpers/certs.js';
@@ -39,6 +40,7 @@ const SCHEMAS: Record<string, Validator> = {
   'v1 Service': (o) => new Service(o as never).validate(),
   'v1 PersistentVolumeClaim': (o) => new PersistentVolumeClaim(o as never).validate(),
   'v1 Pod': (o) => new Pod(o as never).validate(),
+  'networking.k8s.io/v1 NetworkPolicy': (o) => new NetworkPolicy(o as never).validate(),
 };
 
 const KUSTOMIZE_API = 'kustomize.config.k8s.io/v1beta1';
@@ -51,6 +53,7 @@ const INTERFACES: Record<string, [module: string, typeName: string]> = {
   'v1 Service': ['kubernetes-models/v1', 'IService'],
   'v1 PersistentVolumeClaim': ['kubernetes-models/v1', 'IPersistentVolumeClaim'],
   'v1 Pod': ['kubernetes-models/v1', 'IPod'],
+  'networking.k8s.io/v1 NetworkPolicy': ['kubernetes-models/networking.k8s.io/v1', 'INetworkPolicy'],
 };
 
 /** Every Kubernetes object under deploy/kubernetes as written, and the control-tls overlay's patched ones. */
@@ -267,6 +270,22 @@ describe('deploy/kubernetes manifests', () => {
         const name = (service.metadata as JsonObject).name;
         expect(`${url.hostname}:${url.port}`).toBe(`${String(name)}:${String(port.port)}`);
         expect(url.protocol).toBe(variant === 'control-tls' ? 'wss:' : 'ws:');
+      });
+
+      it('the NetworkPolicy lets the agents (only) reach the coordinator on its control port', () => {
+        const policy = only(set.objects.filter((o) => o.kind === 'NetworkPolicy'), 'NetworkPolicy');
+        const matches = (selector: Json, labels: Json): boolean =>
+          isObject(selector) && isObject(selector.matchLabels) && isObject(labels) && Object.entries(selector.matchLabels).every(([k, v]) => labels[k] === v);
+        const coordLabels = at(coordinator, 'spec.template.metadata.labels');
+        const agentLabels = at(agents, 'spec.template.metadata.labels');
+        expect(matches(at(policy, 'spec.podSelector'), coordLabels)).toBe(true);
+        expect(matches(at(policy, 'spec.podSelector'), agentLabels)).toBe(false);
+        const rule = only(at(policy, 'spec.ingress') as JsonObject[], 'ingress rule');
+        const from = only(rule.from as JsonObject[], 'from');
+        expect(matches(from.podSelector ?? null, agentLabels)).toBe(true);
+        expect(matches(from.podSelector ?? null, coordLabels)).toBe(false);
+        const cPort = only((only(containers(coordinator), 'container').ports ?? []) as JsonObject[], 'container port');
+        expect(rule.ports).toEqual([{ protocol: 'TCP', port: cPort.name }]);
       });
 
       it('every Secret, ConfigMap and volume claim the pods name exists, with the keys they read', () => {
