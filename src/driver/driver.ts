@@ -30,7 +30,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const ramp = await rampUp(state, spawned, measurement);
     const held = await hold(state, target, spawned, measurement);
     await drain(state, target, spawned, measurement);
-    return { report: buildRunReport(state, target, measurement, ramp, held) };
+    const report = buildRunReport(state, target, measurement, ramp, held);
+    // A scraper that comes regularly gets one visit with the final values (an interrupt cuts it short).
+    if (!state.interrupted()) await metrics?.finalScrape(state.aborted);
+    return { report };
   } finally {
     // Every way out (return, exception, interrupt) stops the target, workers, timers and publisher.
     await state.stopAll();

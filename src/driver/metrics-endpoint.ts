@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { nowMs } from '../clock.js';
 import { UsageError } from '../errors.js';
 import { formatListenAddress, parseListenAddress, type ListenAddress } from '../net/listen-address.js';
 import type { PromMetrics } from './prom-metrics.js';
@@ -19,9 +20,16 @@ const LISTEN_FAILURES: Readonly<Record<string, string>> = {
   EAI_AGAIN: 'the host name does not resolve',
 };
 
+/** Longest wait, after the report is built, for the scraper's next visit to fetch the final values. */
+export const FINAL_SCRAPE_LIMIT_MS = 20_000;
+
 export class MetricsEndpoint {
   private metrics: PromMetrics | null = null;
   private closed = false;
+  /** When the last two /metrics answers were sent (nowMs), most recent last: the scrape interval. */
+  private readonly scrapedAt: number[] = [];
+  /** Called with when each answered scrape's text was made. */
+  private onScrape: ((madeAtMs: number) => void) | null = null;
 
   private constructor(
     private readonly server: Server,
@@ -57,6 +65,26 @@ export class MetricsEndpoint {
     this.metrics = metrics;
   }
 
+  /**
+   * Resolves once a scrape has fetched the values as they are now (the final ones, once the run
+   * ended), or after 1.5 scrape intervals (at most FINAL_SCRAPE_LIMIT_MS), or when `cut` resolves.
+   * Without two scrapes so far nobody is scraping regularly, and it resolves at once.
+   */
+  async finalScrape(cut: Promise<void>): Promise<void> {
+    if (this.closed || this.scrapedAt.length < 2) return;
+    const interval = this.scrapedAt[1] - this.scrapedAt[0];
+    const limitMs = Math.min(FINAL_SCRAPE_LIMIT_MS, interval * 1.5 + 250);
+    const since = nowMs();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => (this.onScrape = (madeAtMs) => madeAtMs >= since && resolve())),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, limitMs))),
+      cut,
+    ]);
+    clearTimeout(timer);
+    this.onScrape = null;
+  }
+
   /** Stops listening and drops open (keep-alive) connections at once (idempotent). */
   close(): void {
     if (this.closed) return;
@@ -72,10 +100,21 @@ export class MetricsEndpoint {
     const metrics = this.metrics;
     // Only while the embedded target starts: nothing is measured yet.
     if (!metrics) return reply(res, 503, 'the run is starting\n', { 'retry-after': '1' });
+    const madeAtMs = nowMs();
     metrics.exposition().then(
-      (text) => reply(res, 200, req.method === 'HEAD' ? '' : text, { 'content-type': metrics.contentType }),
+      (text) => {
+        // Counted once handed to the kernel: closing the endpoint right after must not cut it short.
+        res.once('finish', () => this.scraped(madeAtMs));
+        reply(res, 200, req.method === 'HEAD' ? '' : text, { 'content-type': metrics.contentType });
+      },
       (err: Error) => reply(res, 500, `${err.message}\n`),
     );
+  }
+
+  private scraped(madeAtMs: number): void {
+    this.scrapedAt.push(nowMs());
+    if (this.scrapedAt.length > 2) this.scrapedAt.shift();
+    this.onScrape?.(madeAtMs);
   }
 }
 

@@ -104,7 +104,7 @@ describe('the --metrics endpoint during a real run', () => {
       }
     }
 
-    // The last scrape (in the drain, after every delivery) equals the report, field by field.
+    // The last scrape (the run waited for it once the values were final) equals the report, field by field.
     expect(report.fanout.delivered).toBeGreaterThan(1000);
     expect(report.reconnects.total).toBe(10);
     expect(sampleValue(last, 'wsload_connects_total', { result: 'ok' })).toBe(report.connections.opened);
