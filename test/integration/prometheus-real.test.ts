@@ -5,13 +5,13 @@
  * report, nothing lost, a fan-out quantile from the histogram). Prometheus is stopped by its PID.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listenTarget } from '../../src/target/listen-target.js';
-import { assertBuilt } from '../helpers/cli.js';
+import { assertBuilt, ROOT } from '../helpers/cli.js';
 import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
 
 assertBuilt();
@@ -50,8 +50,8 @@ interface VectorResult {
 }
 
 /** An instant query's result vector. */
-async function query(api: string, promql: string): Promise<VectorResult[]> {
-  const res = await fetch(`${api}/api/v1/query?query=${encodeURIComponent(promql)}`);
+async function query(api: string, promql: string, atS?: number): Promise<VectorResult[]> {
+  const res = await fetch(`${api}/api/v1/query?query=${encodeURIComponent(promql)}${atS === undefined ? '' : `&time=${atS}`}`);
   const body = (await res.json()) as { status: string; data?: { resultType: string; result: VectorResult[] }; error?: string };
   if (body.status !== 'success' || !body.data) throw new Error(`${promql}: ${body.error ?? res.status}`);
   return body.data.result;
@@ -98,6 +98,9 @@ describe('a real Prometheus scraping wsload', () => {
     prometheus.stdout?.on('data', (d: Buffer) => (prometheusLog += d.toString()));
     prometheus.stderr?.on('data', (d: Buffer) => (prometheusLog += d.toString()));
     await until('prometheus to be ready', 30_000, async () => ((await fetch(`${api}/-/ready`)).ok ? true : null));
+    // Prometheus applies new targets up to 5 s after it starts: wait until it scrapes the port (up 0:
+    // nothing listens there yet), so the whole run is scraped every second.
+    await until('prometheus to scrape the metrics port', 30_000, () => scalar(api, 'up'));
 
     const target = track(await listenTarget({}));
     const scenario = scenarioFrom({
@@ -137,5 +140,17 @@ describe('a real Prometheus scraping wsload', () => {
     expect(p99 ?? 0).toBeLessThanOrEqual(60);
     // The rate the dashboard draws exists while the run went on.
     expect(await scalar(api, 'max_over_time(rate(wsload_deliveries_total[5s])[5m:1s])')).toBeGreaterThan(0);
+
+    // Every query of the Grafana dashboard is valid PromQL to this Prometheus and, a second before
+    // the hold ended, draws something (drops and loss aside: this run had none).
+    const atS = (Date.parse(report.startedAt) + report.phases.rampMs + report.phases.holdMs - 1000) / 1000;
+    const dashboard = JSON.parse(readFileSync(join(ROOT, 'deploy/grafana/wsload.json'), 'utf8')) as { panels: { title: string; targets?: { expr: string }[] }[] };
+    for (const panel of dashboard.panels) {
+      for (const t of panel.targets ?? []) {
+        const expr = t.expr.replaceAll('$__rate_interval', '5s').replaceAll('$instance', '.*');
+        const result = await query(api, expr, atS);
+        if (!/Drops|Lost|Disconnects/.test(panel.title)) expect(result.length, `${panel.title}: ${expr}`).toBeGreaterThan(0);
+      }
+    }
   }, 90_000);
 });
