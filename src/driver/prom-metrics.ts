@@ -35,7 +35,7 @@ export const FANOUT_BUCKETS_S: readonly number[] = [0.001, 0.002, 0.005, 0.01, 0
 
 /** Every metric wsload exports, in exposition order (the Grafana dashboard test reads this list). */
 export const PROM_METRICS = [
-  { name: 'wsload_run_info', type: 'gauge', labels: ['scenario', 'version', 'target'], help: 'Always 1; labels name the run: scenario name, wsload version, target URL', report: 'scenario.name, environment.wsloadVersion, target.url' },
+  { name: 'wsload_run_info', type: 'gauge', labels: ['scenario', 'version', 'target'], help: 'Always 1; labels name the run: scenario name, wsload version, target URL', report: 'scenario.name, environment.wsload, target.url' },
   { name: 'wsload_sockets_open', type: 'gauge', labels: [], help: 'sockets open now, all workers', report: 'connections.openAtEnd (at the end of the hold; 0 once wsload closed its sockets)' },
   { name: 'wsload_connects_total', type: 'counter', labels: ['result'], help: 'handshakes by result: ok (reconnects included) or failed', report: 'result="ok": connections.opened; result="failed": connections.failed' },
   { name: 'wsload_disconnects_total', type: 'counter', labels: ['cause', 'cohort'], help: 'sockets that closed before the end of the run, by cause and cohort', report: 'disconnects.byCohort[cohort].byCause[cause] (summed: disconnects.total)' },
