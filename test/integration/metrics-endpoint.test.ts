@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { listenTarget } from '../../src/target/listen-target.js';
 import { PROM_METRICS } from '../../dist/driver/prom-metrics.js';
+import { run, UsageError } from '../../dist/api.js';
 import { assertBuilt } from '../helpers/cli.js';
 import { parsePromText, sampleValue, seriesKey, type PromSample } from '../helpers/prom-text.js';
 import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
@@ -183,5 +184,25 @@ describe('the --metrics endpoint during a real run', () => {
     expect(failed.connections.failed).toBe(5);
     expect(url).not.toBeNull();
     await expect(get(url ?? '')).rejects.toThrow(/ECONNREFUSED/);
+  }, 30_000);
+
+  it('the library: the metrics option and event; a bad address rejects with a UsageError naming the option', async () => {
+    let url: string | null = null;
+    let answered = 0;
+    const handle = run({ name: 'lib', target: 'embedded', connections: 5, duration: '1500ms', workers: 1 }, { metrics: '127.0.0.1:0', tickMs: 200 });
+    handle.on('metrics', (u) => {
+      url = u;
+      void get(u).then((r) => (answered = r.status));
+    });
+    const report = await handle;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    expect(report.scenario.metrics).toEqual({ listen: '127.0.0.1:0' });
+    // Asked before the target was up: "starting", or the metrics once measurement began.
+    expect([200, 503]).toContain(answered);
+    await expect(get(url ?? '')).rejects.toThrow(/ECONNREFUSED/);
+
+    const bad = run({ name: 'lib', target: 'embedded', connections: 5, duration: '1s' }, { metrics: 'localhost' });
+    await expect(bad).rejects.toThrow(UsageError);
+    await expect(bad).rejects.toThrow('metrics (option): expected HOST:PORT like "127.0.0.1:9464", got "localhost"');
   }, 30_000);
 });
