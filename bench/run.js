@@ -124,9 +124,9 @@ async function main() {
         reconnect: 'immediate',
         churn: { everyMs: cfg.soakDropEverySeconds * 1000, count: cfg.soakDropCount },
         // With the Prometheus endpoint on and scraped every second: its memory and CPU stay flat too.
-        metrics: true,
+        metrics: cfg.soakMetrics,
       };
-      await measure(`wsload soak (${cfg.soakSockets} sockets, ${cfg.soakSeconds} s, ${cfg.soakDropCount} destroyed every ${cfg.soakDropEverySeconds} s, --metrics scraped every 1 s)`, async () => {
+      await measure(`wsload soak (${cfg.soakSockets} sockets, ${cfg.soakSeconds} s, ${cfg.soakDropCount} destroyed every ${cfg.soakDropEverySeconds} s${cfg.soakMetrics ? ', --metrics scraped every 1 s' : ''})`, async () => {
           const line = soakLine(await runWsload(spec, ctx), ticks);
           const c = line.cpuPctStartEnd;
           note(`soak: RSS ${line.rssMb.holdStart} → ${line.rssMb.holdEnd} MB, CPU ${c.start}% → ${c.end}% (first vs last ${c.windowSeconds} s of the hold), ${line.metricsEndpoint?.scrapes ?? 0} scrapes of /metrics`);
