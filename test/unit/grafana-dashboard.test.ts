@@ -42,7 +42,7 @@ const PROMQL_WORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', '
  * The series names a PromQL expression reads: label matchers, grouping lists, ranges, strings and
  * Grafana variables removed, function names (followed by "(") and keywords skipped.
  */
-export function seriesNamesIn(expr: string): string[] {
+function seriesNamesIn(expr: string): string[] {
   const stripped = expr
     .replace(/"(?:[^"\\]|\\.)*"/g, '""')
     .replace(/\{[^}]*\}/g, ' ')
