@@ -20,6 +20,7 @@
  * @property {number} soakRate          BENCH_SOAK_RATE (publishes/s)
  * @property {number} soakDropEverySeconds BENCH_SOAK_DROP_EVERY
  * @property {number} soakDropCount     BENCH_SOAK_DROP_COUNT (sockets destroyed per drop)
+ * @property {boolean} soakMetrics      BENCH_SOAK_METRICS (1: --metrics on and scraped every second; 0: off, to see its cost)
  * @property {number} largeSockets      BENCH_LARGE_SOCKETS
  * @property {string[]} localAddresses  BENCH_LOCAL_ADDRESSES=n → 127.0.0.1 … 127.0.0.n (large run)
  */
@@ -52,6 +53,7 @@ export function readBenchConfig(env = process.env) {
     soakRate: numVar(env, 'BENCH_SOAK_RATE', 2, 0.1, 10_000),
     soakDropEverySeconds: numVar(env, 'BENCH_SOAK_DROP_EVERY', 5, 0.5, 3600),
     soakDropCount: intVar(env, 'BENCH_SOAK_DROP_COUNT', Math.max(1, Math.round(soakSockets * 0.02)), 1, 19_000),
+    soakMetrics: intVar(env, 'BENCH_SOAK_METRICS', 1, 0, 1) === 1,
     largeSockets: intVar(env, 'BENCH_LARGE_SOCKETS', 18_000, 1, 19_500),
     localAddresses: Array.from({ length: localCount }, (_, i) => `127.0.0.${i + 1}`),
     repeat: {

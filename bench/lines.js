@@ -86,12 +86,29 @@ export function soakLine(m, ticksPerSecond, stepMs = 10_000) {
     failed: m.failed,
     rssMb: { holdStart: round(start), holdEnd: round(end), growth: round(end - start), seriesEvery10s: rssSeriesMb(m.client, m.holdStartT, m.holdEndT, stepMs) },
     cpuPct: base.cpuPct,
+    cpuPctStartEnd: cpuStartEnd(m, ticksPerSecond),
+    ...(m.metrics ? { metricsEndpoint: { scrapes: m.metrics.scrapes, failedScrapes: m.metrics.failedScrapes, maxScrapeMs: m.metrics.maxScrapeMs, deliveriesAtLastScrape: m.metrics.lastDeliveries, reportDelivered: m.delivered } } : {}),
     deliveriesPerSec: base.deliveriesPerSec,
     fanoutP50Ms: base.fanoutP50Ms,
     fanoutP99Ms: base.fanoutP99Ms,
     lost: m.lost,
     lagMaxMs: base.lagMaxMs,
     saturated: m.saturated,
+  };
+}
+
+/**
+ * CPU of the client over the first and the last stretch of the hold (each a third of the CPU
+ * window, at most 10 s), so a soak shows whether its cost creeps up.
+ * @param {import('./run-wsload.js').WsloadMeasure} m
+ */
+export function cpuStartEnd(m, ticksPerSecond) {
+  const [t0, t1] = cpuWindow(m.holdStartT, m.holdEndT);
+  const w = Math.min(10_000, (t1 - t0) / 3);
+  return {
+    start: round(cpuPercentBetween(m.client, t0, t0 + w, ticksPerSecond), 1),
+    end: round(cpuPercentBetween(m.client, t1 - w, t1, ticksPerSecond), 1),
+    windowSeconds: round(w / 1000, 1),
   };
 }
 

@@ -1,9 +1,11 @@
 /**
  * Runs `node bin/wsload.js run <scenario> --json --quiet` against a fresh target and returns what
  * it measured: counts and latencies from its report, CPU and RSS sampled from /proc outside it.
- * Optionally drops sockets at the target on a schedule (reconnect churn for the soak run).
+ * Optionally drops sockets at the target on a schedule (reconnect churn for the soak run), and
+ * serves --metrics scraped every second by the bench itself (the soak run: its cost is in the figures).
  */
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { measureChild, stderrTail } from './measured-run.js';
 import { PUBLISH_IDS } from './run-baseline.js';
@@ -13,10 +15,13 @@ import { PUBLISH_IDS } from './run-baseline.js';
  *   workers: number,
  *   reconnect?: 'none' | 'immediate',
  *   churn?: { everyMs: number, count: number },
+ *   metrics?: boolean,
  * }} WsloadSpec
+ * @typedef {{ scrapes: number, failedScrapes: number, lastDeliveries: number | null, maxScrapeMs: number }} ScrapeTotals
  * @typedef {import('./run-baseline.js').Measure & {
  *   report: object,
  *   churn: { calls: number, failedCalls: number, dropped: number },
+ *   metrics: ScrapeTotals | null,
  * }} WsloadMeasure
  */
 
@@ -49,14 +54,23 @@ export async function runWsload(spec, ctx) {
   const rampEstimateMs = (spec.sockets / spec.connectRate) * 1000;
   const timeoutMs = rampEstimateMs + spec.holdSeconds * 1000 + 10_000 + 60_000;
   const churn = { calls: 0, failedCalls: 0, dropped: 0 };
+  const metricsPort = spec.metrics ? await freePort() : null;
+  /** @type {ScrapeTotals | null} */
+  const scrapes = metricsPort !== null ? { scrapes: 0, failedScrapes: 0, lastDeliveries: null, maxScrapeMs: 0 } : null;
   const m = await measureChild({
     root: ctx.root,
     timeoutMs,
     args: (t) => {
       writeFileSync(scenarioFile, `${JSON.stringify(wsloadScenario(spec, t.wsUrl), null, 2)}\n`);
-      return ['bin/wsload.js', 'run', scenarioFile, '--json', '--quiet', '--out', reportFile];
+      const metrics = metricsPort !== null ? ['--metrics', `127.0.0.1:${metricsPort}`] : [];
+      return ['bin/wsload.js', 'run', scenarioFile, '--json', '--quiet', '--out', reportFile, ...metrics];
     },
-    during: spec.churn ? (t, startT) => startChurn(t.httpUrl, spec.churn, startT + rampEstimateMs + 2000, startT + rampEstimateMs + spec.holdSeconds * 1000, churn) : undefined,
+    during: (t, startT) => {
+      const stops = [];
+      if (spec.churn) stops.push(startChurn(t.httpUrl, spec.churn, startT + rampEstimateMs + 2000, startT + rampEstimateMs + spec.holdSeconds * 1000, churn));
+      if (metricsPort !== null && scrapes) stops.push(startScraping(`http://127.0.0.1:${metricsPort}/metrics`, 1000, scrapes));
+      return () => stops.forEach((stop) => stop());
+    },
   });
   const report = readReport(m.exit.stdout, reportFile);
   if (!report) {
@@ -91,6 +105,51 @@ export async function runWsload(spec, ctx) {
     target: m.target,
     report,
     churn,
+    metrics: scrapes,
+  };
+}
+
+/** A loopback port free a moment ago (wsload binds it; a race lost is its exit 2, reported). */
+async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * GETs url every everyMs (never overlapping, each bounded by 2 s) like a Prometheus scraping the
+ * run; counts answers and keeps the last wsload_deliveries_total. Returns a stop function.
+ * @param {string} url
+ * @param {number} everyMs
+ * @param {ScrapeTotals} totals
+ */
+function startScraping(url, everyMs, totals) {
+  let stopped = false;
+  let timer = null;
+  const tick = async () => {
+    if (stopped) return;
+    const t0 = Date.now();
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      const text = await res.text();
+      if (res.ok) {
+        totals.scrapes++;
+        totals.maxScrapeMs = Math.max(totals.maxScrapeMs, Date.now() - t0);
+        const m = /^wsload_deliveries_total (\S+)$/m.exec(text);
+        if (m) totals.lastDeliveries = Number(m[1]);
+      } else totals.failedScrapes++;
+    } catch {
+      // Before wsload listens and after it closed, a scrape fails like Prometheus's would.
+      totals.failedScrapes++;
+    }
+    if (!stopped) timer = setTimeout(tick, Math.max(0, everyMs - (Date.now() - t0)));
+  };
+  timer = setTimeout(tick, everyMs);
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
   };
 }
 

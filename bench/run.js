@@ -123,10 +123,15 @@ async function main() {
         workers: 1,
         reconnect: 'immediate',
         churn: { everyMs: cfg.soakDropEverySeconds * 1000, count: cfg.soakDropCount },
+        // With the Prometheus endpoint on and scraped every second: its memory and CPU stay flat too.
+        metrics: cfg.soakMetrics,
       };
-      await measure(`wsload soak (${cfg.soakSockets} sockets, ${cfg.soakSeconds} s, ${cfg.soakDropCount} destroyed every ${cfg.soakDropEverySeconds} s)`, async () =>
-        soakLine(await runWsload(spec, ctx), ticks),
-      );
+      await measure(`wsload soak (${cfg.soakSockets} sockets, ${cfg.soakSeconds} s, ${cfg.soakDropCount} destroyed every ${cfg.soakDropEverySeconds} s${cfg.soakMetrics ? ', --metrics scraped every 1 s' : ''})`, async () => {
+          const line = soakLine(await runWsload(spec, ctx), ticks);
+          const c = line.cpuPctStartEnd;
+          note(`soak: RSS ${line.rssMb.holdStart} → ${line.rssMb.holdEnd} MB, CPU ${c.start}% → ${c.end}% (first vs last ${c.windowSeconds} s of the hold), ${line.metricsEndpoint?.scrapes ?? 0} scrapes of /metrics`);
+          return line;
+      });
     }
     if (cfg.runs.has('compare-repeat')) await compareRepeat(cfg.repeat, ctx, print, note);
     if (cfg.runs.has('compare')) print(summaryLine(lines));

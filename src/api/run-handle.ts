@@ -13,6 +13,8 @@ export type DisconnectEvent = DropEvent;
 export interface RunEvents {
   /** The one-line plan (sockets, workers, target, publishing), once the target is known. */
   plan: [line: string];
+  /** http://HOST:PORT/metrics once the Prometheus endpoint listens (the `metrics` option or the scenario's metrics.listen). */
+  metrics: [url: string];
   /** A progress sample, once a tick. */
   progress: [progress: Progress];
   /** A timeline line, once a report interval is final (the same line the .ndjson gets, with or without `out`). */

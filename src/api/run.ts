@@ -5,6 +5,7 @@
  */
 import { runScenario, type RunOptions } from '../driver/driver.js';
 import { UsageError } from '../errors.js';
+import { parseListenAddress } from '../net/listen-address.js';
 import { writeReport } from '../report/write.js';
 import type { Report } from '../run/report.js';
 import type { Scenario } from '../run/scenario.js';
@@ -22,6 +23,11 @@ export interface RunApiOptions extends ScenarioOptions {
   tickMs?: number;
   /** Aborting it is stop(): the report is still built, with interrupted: true. */
   signal?: AbortSignal;
+  /**
+   * Serve Prometheus metrics at http://HOST:PORT/metrics during the run ("127.0.0.1:9464"; port 0:
+   * any free port, announced by the `metrics` event); overrides the scenario's metrics.listen.
+   */
+  metrics?: string;
 }
 
 /**
@@ -45,7 +51,7 @@ export function run(scenario: string | ScenarioInput | Scenario, options: RunApi
 }
 
 async function runBody(input: string | ScenarioInput | Scenario, options: RunApiOptions, ctx: RunContext): Promise<Report> {
-  const scenario = await resolveScenario(input, options);
+  const scenario = withMetrics(await resolveScenario(input, options), options.metrics);
   const out = options.out ?? null;
   const driverOptions: RunOptions = {
     reportFile: out,
@@ -55,6 +61,8 @@ async function runBody(input: string | ScenarioInput | Scenario, options: RunApi
     onPlan: (line) => {
       ctx.emit('plan', line);
     },
+    onMetricsListening: (url) => ctx.emit('metrics', url),
+    metricsSetting: options.metrics !== undefined ? 'metrics (option)' : 'metrics.listen',
     onProgress: (progress) => ctx.emit('progress', progress),
     // Each timeline line as the driver makes it (and writes it to the .ndjson, given `out`).
     onInterval: (line) => ctx.emit('interval', line),
@@ -64,6 +72,15 @@ async function runBody(input: string | ScenarioInput | Scenario, options: RunApi
   if (out) writeReportFile(out, report);
   ctx.emit('done', report);
   return report;
+}
+
+/** The scenario with the `metrics` option as its endpoint; a bad address is a UsageError naming the option. */
+function withMetrics(scenario: Scenario, listen: string | undefined): Scenario {
+  if (listen === undefined) return scenario;
+  if (typeof listen !== 'string' || parseListenAddress(listen) === null) {
+    throw new UsageError(`metrics (option): expected HOST:PORT like "127.0.0.1:9464", got ${JSON.stringify(listen)}`);
+  }
+  return { ...scenario, metrics: { listen: listen.trim() } };
 }
 
 function writeReportFile(out: string, report: Report): void {

@@ -5,6 +5,7 @@
  * up in measurement.ts. It never prints; progress goes to the caller through onProgress.
  */
 import { setUpMeasurement } from './measurement.js';
+import { openMetricsEndpoint } from './metrics-endpoint.js';
 import { RunState } from './run-state.js';
 import type { RunOptions, RunResult } from './run-options.js';
 import { startTarget } from './phases/start-target.js';
@@ -21,13 +22,18 @@ export type { Progress, RunOptions, RunPhase, RunResult } from './run-options.js
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<RunResult> {
   const state = new RunState(scenario, options);
   try {
+    // Bound first: a port in use must stop the run before any socket is opened.
+    const metrics = await openMetricsEndpoint(state);
     const target = await startTarget(state);
-    const measurement = setUpMeasurement(state, target.plans);
+    const measurement = setUpMeasurement(state, target.plans, metrics);
     const spawned = spawnWorkers(state, target, measurement);
     const ramp = await rampUp(state, spawned, measurement);
     const held = await hold(state, target, spawned, measurement);
     await drain(state, target, spawned, measurement);
-    return { report: buildRunReport(state, target, measurement, ramp, held) };
+    const report = buildRunReport(state, target, measurement, ramp, held);
+    // A scraper that comes regularly gets one visit with the final values (an interrupt cuts it short).
+    if (!state.interrupted()) await metrics?.finalScrape(state.aborted);
+    return { report };
   } finally {
     // Every way out (return, exception, interrupt) stops the target, workers, timers and publisher.
     await state.stopAll();

@@ -11,6 +11,9 @@ import type { TimelineWriter } from '../report/timeline.js';
 import { sidecarPaths } from '../report/write.js';
 import { nowMs } from '../clock.js';
 import { DropWatch } from './drop-watch.js';
+import type { MetricsEndpoint } from './metrics-endpoint.js';
+import { PromMetrics } from './prom-metrics.js';
+import { VERSION } from '../version.js';
 import { deliveryDeadlineMs, type WorkerPlan } from './plan.js';
 import { ProgressFeed } from './progress-feed.js';
 import type { RunState } from './run-state.js';
@@ -31,10 +34,12 @@ export interface Measurement {
   dropWatch: DropWatch;
   /** The main thread runs the publisher's schedule: its own lag delays publishes. */
   mainLag: LoopLagMonitor;
+  /** What the metrics endpoint serves; null without one. */
+  prom: PromMetrics | null;
 }
 
 /** Sets up the measurement of a run and subscribes it to the ticks; everything it starts is stopped by state.stopAll(). */
-export function setUpMeasurement(state: RunState, plans: readonly WorkerPlan[]): Measurement {
+export function setUpMeasurement(state: RunState, plans: readonly WorkerPlan[], endpoint: MetricsEndpoint | null = null): Measurement {
   const { scenario, options, startMs, tickMs } = state;
   const publish = scenario.publish;
   // A publish is evaluated after its deadline and once its request has been answered (at most publish.timeout).
@@ -76,6 +81,19 @@ export function setUpMeasurement(state: RunState, plans: readonly WorkerPlan[]):
   if (timeline) bus.subscribe(timeline);
   bus.subscribe(dropWatch);
   bus.subscribe(progress);
+  // Reads the aggregate as it stands after this tick's snapshots, like progress.
+  const prom = endpoint
+    ? new PromMetrics({
+        aggregate,
+        cohorts: scenario.cohorts.map((c) => c.name),
+        publisher: () => state.publisher?.stats ?? null,
+        info: { scenario: scenario.name, version: VERSION, target: scenario.target.kind === 'url' ? scenario.target.url : 'embedded' },
+      })
+    : null;
+  if (prom && endpoint) {
+    bus.subscribe(prom);
+    endpoint.serve(prom);
+  }
 
   state.onCleanup(() => {
     dropWatch.stopSampling();
@@ -84,5 +102,5 @@ export function setUpMeasurement(state: RunState, plans: readonly WorkerPlan[]):
     mainLag.stop();
     writer?.close();
   });
-  return { ring, aggregate, blocks, bus, timeline, files, progress, dropWatch, mainLag };
+  return { ring, aggregate, blocks, bus, timeline, files, progress, dropWatch, mainLag, prom };
 }

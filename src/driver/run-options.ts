@@ -40,6 +40,10 @@ export interface RunOptions {
    * also without a report file (the lines are then made for this hook only).
    */
   onInterval?: (line: TimelineLine) => void;
+  /** Called with http://HOST:PORT/metrics once the scenario's metrics endpoint listens (the port bound when 0 was asked for). */
+  onMetricsListening?: (url: string) => void;
+  /** How messages name the metrics address setting ("--metrics" when the flag gave it); default "metrics.listen". */
+  metricsSetting?: string;
 }
 
 export interface RunResult {

@@ -108,6 +108,7 @@ export const reportScenarioSchema = z
       key: z.string().nullable(),
     }),
     resolve: z.record(z.string(), z.string()),
+    metrics: z.object({ listen: z.string() }).optional().describe('The Prometheus endpoint the run served; absent when none (and in reports written before it existed).'),
   })
   .describe('The scenario after validation and normalization (durations in ms).');
 

@@ -76,6 +76,12 @@ export interface Publish {
   timeoutMs: number;
 }
 
+/** Where the run serves GET /metrics while it runs. */
+export interface MetricsOptions {
+  /** "HOST:PORT" (net/listen-address.ts parses it). */
+  listen: string;
+}
+
 export interface ReportOptions {
   /** Interval of the .ndjson timeline and .hlog histogram log. */
   intervalMs: number;
@@ -104,4 +110,6 @@ export interface Scenario {
   tls: TlsOptions;
   /** Host name → address, like curl --resolve: URLs keep the name (Host, SNI), sockets go to the address. */
   resolve: Record<string, string>;
+  /** The Prometheus endpoint ("HOST:PORT"); absent: none. */
+  metrics?: MetricsOptions;
 }

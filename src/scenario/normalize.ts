@@ -110,5 +110,6 @@ export function normalizeScenario(w: WrittenScenario, opts: { cpus: number; base
       key: file(w.tls.key),
     },
     resolve: { ...w.resolve },
+    ...(w.metrics ? { metrics: { listen: w.metrics.listen.trim() } } : {}),
   };
 }

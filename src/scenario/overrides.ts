@@ -25,6 +25,8 @@ export interface ScenarioOverrides {
   header?: string[];
   origin?: string;
   subprotocol?: string[];
+  /** "HOST:PORT" of the Prometheus endpoint. */
+  metrics?: string;
 }
 
 type KeysOfType<T> = { [K in keyof ScenarioOverrides]-?: NonNullable<ScenarioOverrides[K]> extends T ? K : never }[keyof ScenarioOverrides];
@@ -61,6 +63,7 @@ export const OVERRIDE_FLAGS: readonly OverrideFlag[] = [
   { kind: 'list', key: 'header', flags: '--header <header>', description: 'extra header "Name: value" on every upgrade request; repeatable (target.headers)', scenarioKey: 'target.headers' },
   { kind: 'value', key: 'origin', flags: '--origin <origin>', description: 'Origin header of the upgrade request (target.origin)', scenarioKey: 'target.origin' },
   { kind: 'list', key: 'subprotocol', flags: '--subprotocol <name>', description: 'offer this WebSocket subprotocol; repeatable, replaces the scenario\'s list (target.subprotocols)', scenarioKey: 'target.subprotocols' },
+  { kind: 'value', key: 'metrics', flags: '--metrics <host:port>', description: 'serve Prometheus metrics at http://HOST:PORT/metrics during the run (metrics.listen)', scenarioKey: 'metrics.listen' },
 ];
 
 /** Result of applying overrides: the edited copy, issues in the flags, and key → flag for messages. */
@@ -218,6 +221,13 @@ export function applyOverrides(value: Record<string, unknown>, overrides: Scenar
         if (!target) continue;
         target.subprotocols = [...list];
         continue;
+      }
+      case 'metrics': {
+        // The address itself is checked by the schema, reported under the flag's name.
+        const metrics = editable(out, 'metrics');
+        if (!metrics) continue;
+        metrics.listen = raw;
+        break;
       }
     }
     flagFor.set(flag.scenarioKey, name);

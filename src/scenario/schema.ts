@@ -8,6 +8,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDuration } from '../duration.js';
+import { parseListenAddress } from '../net/listen-address.js';
 
 /** Short rendering of a value a user wrote, for "got …" in messages. */
 export function describeValue(value: unknown): string {
@@ -232,6 +233,18 @@ export const cohortSchema = z.strictObject(
   expecting('a cohort object like {"name": "silent", "share": 0.5}'),
 );
 
+const LISTEN_TEXT = 'HOST:PORT like "127.0.0.1:9464", "[::1]:9464" or "0.0.0.0:9464" (port 0: any free port)';
+
+export const metricsSchema = z.strictObject(
+  {
+    listen: z
+      .string(expecting(LISTEN_TEXT))
+      .refine((s) => parseListenAddress(s) !== null, expecting(LISTEN_TEXT))
+      .describe('Serve GET /metrics (Prometheus text format) on HOST:PORT for the whole run.'),
+  },
+  expecting('an object like {"listen": "127.0.0.1:9464"}'),
+);
+
 const TLS_PATH_TEXT = 'a file path (relative to the scenario file)';
 
 export const tlsSchema = z.strictObject(
@@ -289,6 +302,7 @@ export const scenarioFileSchema = z
       tls: tlsSchema
         .default({ insecure: false })
         .describe('TLS options for wss:// targets and https:// publish URLs.'),
+      metrics: metricsSchema.optional().describe('Prometheus endpoint of the run (wsload_* metrics); absent means none.'),
       resolve: z
         .record(z.string(), ipAddress, expecting('an object of host name → IP address'))
         .default({})

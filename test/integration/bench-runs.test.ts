@@ -8,7 +8,7 @@ import { runBaseline } from '../../bench/run-baseline.js';
 // @ts-expect-error bench/ is plain JavaScript without declarations
 import { runWsload } from '../../bench/run-wsload.js';
 // @ts-expect-error bench/ is plain JavaScript without declarations
-import { runLine } from '../../bench/lines.js';
+import { runLine, soakLine } from '../../bench/lines.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 let tmpDir = '';
@@ -64,5 +64,17 @@ describe('bench runs against a fresh built-in target', () => {
     expect(m.churn.dropped).toBeGreaterThanOrEqual(10);
     expect(m.report.reconnects.total).toBeGreaterThanOrEqual(m.churn.dropped - 5);
     expect(m.report.disconnects.byCause['connection-lost']).toBe(m.churn.dropped);
+  });
+
+  it('the soak set-up serves --metrics, scraped every second; the last scrape has the report\'s deliveries', async () => {
+    const m = await runWsload({ ...spec, run: 'scraped', holdSeconds: 3, workers: 1, metrics: true }, { root: ROOT, tmpDir });
+    expect(m.metrics?.scrapes).toBeGreaterThanOrEqual(2);
+    expect(m.delivered).toBeGreaterThan(0);
+    // wsload waited for the bench's next scrape once the values were final.
+    expect(m.metrics?.lastDeliveries).toBe(m.delivered);
+    const line = soakLine(m, 100);
+    expect(line.metricsEndpoint).toMatchObject({ deliveriesAtLastScrape: m.delivered, reportDelivered: m.delivered });
+    expect(line.cpuPctStartEnd.start).toBeGreaterThanOrEqual(0);
+    expect(line.cpuPctStartEnd.end).toBeGreaterThanOrEqual(0);
   });
 });

@@ -155,6 +155,9 @@ describe('bench settings', () => {
     expect([...c.runs]).toEqual(['compare', 'workers2', 'soak']);
     expect(c.soakSeconds).toBe(120);
     expect(c.soakSockets).toBe(5000);
+    expect(c.soakMetrics).toBe(true);
+    expect(readBenchConfig({ BENCH_SOAK_METRICS: '0' }).soakMetrics).toBe(false);
+    expect(() => readBenchConfig({ BENCH_SOAK_METRICS: '2' })).toThrow('BENCH_SOAK_METRICS: expected a number from 0 to 1, got "2"');
   });
 
   it('derives publish rates from the socket count and enables the large run with local addresses', () => {

@@ -57,6 +57,10 @@ export function registerRun(program: Command): void {
         onPlan: (line) => {
           if (!quiet) process.stderr.write(`wsload: ${line}\n`);
         },
+        onMetricsListening: (url) => {
+          if (!quiet) process.stderr.write(`wsload: metrics at ${url}\n`);
+        },
+        metricsSetting: flags.metrics !== undefined ? '--metrics' : 'metrics.listen',
         onProgress: (p) => progress.update(p),
         onWarning: (message) => {
           progress.done();

@@ -1,0 +1,156 @@
+/**
+ * wsload's /metrics scraped by a real Prometheus (Debian's `prometheus`, installed by .ci/run):
+ * the test starts it on a free loopback port with a temp TSDB, scraping the run's endpoint every
+ * second, then asks its HTTP API during the run (sockets open) and after it (deliveries equal the
+ * report, nothing lost, a fan-out quantile from the histogram). Prometheus is stopped by its PID.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { listenTarget } from '../../src/target/listen-target.js';
+import { assertBuilt, ROOT } from '../helpers/cli.js';
+import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
+
+assertBuilt();
+const PROMETHEUS = '/usr/bin/prometheus';
+const dir = mkdtempSync(join(tmpdir(), 'wsload-prometheus-'));
+const track = closeAfterEach();
+let prometheus: ChildProcess | null = null;
+let prometheusLog = '';
+
+afterAll(async () => {
+  await stopByPid(prometheus);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** SIGTERM to the one process we started, SIGKILL if it has not exited within 10 s. */
+async function stopByPid(child: ChildProcess | null): Promise<void> {
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  process.kill(child.pid, 'SIGTERM');
+  const t = setTimeout(() => child.pid && process.kill(child.pid, 'SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(t);
+}
+
+interface VectorResult {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+/** An instant query's result vector. */
+async function query(api: string, promql: string, atS?: number): Promise<VectorResult[]> {
+  const res = await fetch(`${api}/api/v1/query?query=${encodeURIComponent(promql)}${atS === undefined ? '' : `&time=${atS}`}`);
+  const body = (await res.json()) as { status: string; data?: { resultType: string; result: VectorResult[] }; error?: string };
+  if (body.status !== 'success' || !body.data) throw new Error(`${promql}: ${body.error ?? res.status}`);
+  return body.data.result;
+}
+
+/** The single value of a query, or null when it returned nothing. */
+async function scalar(api: string, promql: string): Promise<number | null> {
+  const r = await query(api, promql);
+  return r.length === 0 ? null : Number(r[0].value[1]);
+}
+
+async function until<T>(what: string, limitMs: number, probe: () => Promise<T | null>): Promise<T> {
+  const end = Date.now() + limitMs;
+  for (;;) {
+    const v = await probe().catch(() => null);
+    if (v !== null) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n--- prometheus log ---\n${prometheusLog.slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('a real Prometheus scraping wsload', () => {
+  it('sees sockets open during the run, and after it the report\'s deliveries, no loss and a fan-out quantile', async () => {
+    if (!existsSync(PROMETHEUS)) throw new Error(`${PROMETHEUS} is not installed; run .ci/run or apt-get install prometheus`);
+    const [metricsPort, apiPort] = [await freePort(), await freePort()];
+    const config = join(dir, 'prometheus.yml');
+    writeFileSync(
+      config,
+      [
+        'global:',
+        '  scrape_interval: 1s',
+        '  scrape_timeout: 900ms',
+        'scrape_configs:',
+        '  - job_name: wsload',
+        '    static_configs:',
+        `      - targets: ['127.0.0.1:${metricsPort}']`,
+        '',
+      ].join('\n'),
+    );
+    const api = `http://127.0.0.1:${apiPort}`;
+    prometheus = spawn(PROMETHEUS, [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${apiPort}`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    prometheus.stdout?.on('data', (d: Buffer) => (prometheusLog += d.toString()));
+    prometheus.stderr?.on('data', (d: Buffer) => (prometheusLog += d.toString()));
+    await until('prometheus to be ready', 30_000, async () => ((await fetch(`${api}/-/ready`)).ok ? true : null));
+    // Prometheus applies new targets up to 5 s after it starts: wait until it scrapes the port (up 0:
+    // nothing listens there yet), so the whole run is scraped every second.
+    await until('prometheus to scrape the metrics port', 30_000, () => scalar(api, 'up'));
+
+    const target = track(await listenTarget({}));
+    const scenario = scenarioFrom({
+      target: { url: target.wsUrl },
+      connections: 100,
+      connectRate: 500,
+      duration: '6s',
+      workers: 2,
+      // The run ends as soon as every delivery is judged; it then waits for Prometheus's next
+      // scrape (≤ 1.5 intervals) so the final counts reach it before the endpoint closes.
+      publish: { rate: 20, deadline: '3s' },
+      metrics: { listen: `127.0.0.1:${metricsPort}` },
+    });
+    const run = runQuietly(scenario, { tickMs: 500 });
+    let finished = false;
+    void run.finally(() => (finished = true));
+    // During the run: Prometheus has scraped sockets open.
+    const openDuring = await until('wsload_sockets_open > 0 in Prometheus', 15_000, async () => {
+      const v = await scalar(api, 'wsload_sockets_open');
+      return v !== null && v > 0 ? v : null;
+    });
+    expect(finished).toBe(false);
+    expect(openDuring).toBeGreaterThan(0);
+    const info = await query(api, 'wsload_run_info');
+    expect(info[0]?.metric.scenario).toBe('test');
+    const report = await run;
+    expect(report.fanout.delivered).toBeGreaterThan(1000);
+
+    // After the run, the endpoint is gone (its series are stale): read the last samples scraped.
+    expect(await scalar(api, 'max_over_time(wsload_deliveries_total[5m])')).toBe(report.fanout.delivered);
+    expect(await scalar(api, 'max_over_time(wsload_lost_total[5m])')).toBe(0);
+    expect(await scalar(api, 'max_over_time(wsload_published_total[5m])')).toBe(report.fanout.published);
+    const p99 = await scalar(api, 'histogram_quantile(0.99, max_over_time(wsload_fanout_latency_seconds_bucket[5m]))');
+    expect(p99).not.toBeNull();
+    expect(Number.isFinite(p99)).toBe(true);
+    expect(p99 ?? 0).toBeGreaterThan(0);
+    expect(p99 ?? 0).toBeLessThanOrEqual(60);
+    // The rate the dashboard draws exists while the run went on.
+    expect(await scalar(api, 'max_over_time(rate(wsload_deliveries_total[5s])[5m:1s])')).toBeGreaterThan(0);
+
+    // Every query of the Grafana dashboard is valid PromQL to this Prometheus and, a second before
+    // the hold ended, draws something (drops and loss aside: this run had none).
+    const atS = (Date.parse(report.startedAt) + report.phases.rampMs + report.phases.holdMs - 1000) / 1000;
+    const dashboard = JSON.parse(readFileSync(join(ROOT, 'deploy/grafana/wsload.json'), 'utf8')) as { panels: { title: string; targets?: { expr: string }[] }[] };
+    for (const panel of dashboard.panels) {
+      for (const t of panel.targets ?? []) {
+        const expr = t.expr.replaceAll('$__rate_interval', '5s').replaceAll('$instance', '.*');
+        const result = await query(api, expr, atS);
+        if (!/Drops|Lost|Disconnects/.test(panel.title)) expect(result.length, `${panel.title}: ${expr}`).toBeGreaterThan(0);
+      }
+    }
+  }, 90_000);
+});

@@ -1,0 +1,107 @@
+/**
+ * PromMetrics as a tick subscriber over a real RunAggregate: the exposition prom-client formats,
+ * histogram buckets read off the HDR histogram, labels by cohort and cause, and counters that never
+ * go backwards when a worker's counts fall (a worker gone, a source restarted).
+ */
+import { describe, expect, it } from 'vitest';
+import { RunAggregate } from '../../src/metrics/aggregate.js';
+import { createHistogram, encodeHistogram, recordMs } from '../../src/metrics/histogram.js';
+import type { PublisherStats } from '../../src/metrics/publisher-stats.js';
+import { createRing } from '../../src/run/publish-ring.js';
+import { emptyCohortCounters, type CohortCounters, type WorkerMessage } from '../../src/run/protocol.js';
+import { FANOUT_BUCKETS_S, PromMetrics } from '../../src/driver/prom-metrics.js';
+import { parsePromText, sampleValue } from '../helpers/prom-text.js';
+
+type Tick = Extract<WorkerMessage, { type: 'tick' }>;
+
+function tick(workerId: number, o: { delivered: number; opened: number; open: number; samples?: number[]; cohorts?: Partial<CohortCounters>[] }): Tick {
+  const h = createHistogram();
+  for (const s of o.samples ?? []) recordMs(h, s);
+  return {
+    type: 'tick',
+    workerId,
+    counters: {
+      attempts: o.opened,
+      opened: o.opened,
+      failed: 0,
+      failures: {},
+      open: o.open,
+      messages: o.delivered,
+      pingsSent: 0,
+      heartbeatsSent: 0,
+      delivery: { delivered: o.delivered, duplicated: 0, outOfOrder: 0, late: 0, unmatched: 0, foreign: 0, idMismatch: 0, ineligible: 0, expected: o.delivered, lost: 0, missedPublishes: 0, evaluated: 1 },
+    },
+    cohorts: (o.cohorts ?? [{}, {}]).map((c) => ({ ...emptyCohortCounters(), ...c })),
+    histograms: o.samples?.length ? { fanout: encodeHistogram(h) } : {},
+    seqResults: [],
+    lag: { maxMs: 5, p99Ms: 3, meanMs: 1, intervalMaxMs: 12 },
+    ramped: true,
+    final: false,
+  };
+}
+
+function setUp(): { agg: RunAggregate; prom: PromMetrics } {
+  const agg = new RunAggregate([10, 10], 2, createRing(1024));
+  const publisher = { ok: 7, failed: 2 } as PublisherStats;
+  const prom = new PromMetrics({ aggregate: agg, cohorts: ['silent', 'ping'], publisher: () => publisher, info: { scenario: 'unit', version: '9.9.9', target: 'embedded' } });
+  return { agg, prom };
+}
+
+async function scrape(prom: PromMetrics): Promise<ReturnType<typeof parsePromText>> {
+  return parsePromText(await prom.exposition());
+}
+
+describe('PromMetrics', () => {
+  it('exports the aggregate summed over workers, with the fan-out buckets read off the HDR histogram', async () => {
+    const { agg, prom } = setUp();
+    // 1 ms falls in le=0.001 (bounds are inclusive); 61 s only in +Inf.
+    agg.onTick(tick(0, { delivered: 4, opened: 10, open: 10, samples: [0.5, 1, 1.5, 3], cohorts: [{ byCause: { 'server-close': 2 } }, {}] }));
+    agg.onTick(tick(1, { delivered: 3, opened: 9, open: 8, samples: [40, 900, 61_000], cohorts: [{ byCause: { 'server-close': 1 } }, { byCause: { 'connection-lost': 4 }, reconnects: 3 }] }));
+    prom.onTick();
+    const s = await scrape(prom);
+    expect(sampleValue(s, 'wsload_run_info', { scenario: 'unit', version: '9.9.9', target: 'embedded' })).toBe(1);
+    expect(sampleValue(s, 'wsload_sockets_open')).toBe(18);
+    expect(sampleValue(s, 'wsload_connects_total', { result: 'ok' })).toBe(19);
+    expect(sampleValue(s, 'wsload_connects_total', { result: 'failed' })).toBe(0);
+    expect(sampleValue(s, 'wsload_disconnects_total', { cause: 'server-close', cohort: 'silent' })).toBe(3);
+    expect(sampleValue(s, 'wsload_disconnects_total', { cause: 'connection-lost', cohort: 'ping' })).toBe(4);
+    expect(sampleValue(s, 'wsload_reconnects_total')).toBe(3);
+    expect(sampleValue(s, 'wsload_published_total')).toBe(7);
+    expect(sampleValue(s, 'wsload_publish_failures_total')).toBe(2);
+    expect(sampleValue(s, 'wsload_deliveries_total')).toBe(7);
+    expect(sampleValue(s, 'wsload_event_loop_lag_seconds')).toBe(0.012);
+    const bucketSamples = s.filter((x) => x.name === 'wsload_fanout_latency_seconds_bucket');
+    expect(bucketSamples.map((x) => x.labels.le)).toEqual([...FANOUT_BUCKETS_S.map(String), '+Inf']);
+    const buckets = Object.fromEntries(bucketSamples.map((x) => [x.labels.le, x.value]));
+    expect(buckets).toMatchObject({ '0.001': 2, '0.002': 3, '0.005': 4, '0.02': 4, '0.05': 5, '0.5': 5, '1': 6, '60': 6, '+Inf': 7 });
+    expect(sampleValue(s, 'wsload_fanout_latency_seconds_count')).toBe(7);
+    expect(sampleValue(s, 'wsload_fanout_latency_seconds_sum')).toBeCloseTo((0.5 + 1 + 1.5 + 3 + 40 + 900 + 61_000) / 1000, 0);
+    expect(await prom.exposition()).toContain('# TYPE wsload_fanout_latency_seconds histogram');
+  });
+
+  it('counters never go backwards: a worker gone or a source whose counts fell leaves them where they were', async () => {
+    const { agg, prom } = setUp();
+    agg.onTick(tick(0, { delivered: 100, opened: 10, open: 10 }));
+    agg.onTick(tick(1, { delivered: 50, opened: 10, open: 10 }));
+    prom.onTick();
+    expect(sampleValue(await scrape(prom), 'wsload_deliveries_total')).toBe(150);
+    // Worker 1 is gone: its sockets no longer count as open, its counts stay.
+    agg.markCrashed(1, 'test');
+    prom.onTick();
+    let s = await scrape(prom);
+    expect(sampleValue(s, 'wsload_sockets_open')).toBe(10);
+    expect(sampleValue(s, 'wsload_deliveries_total')).toBe(150);
+    // A source starting again from lower counts (a restarted shard): the counter holds, then rises
+    // only by what goes beyond what it already counted.
+    agg.onTick(tick(0, { delivered: 20, opened: 2, open: 2 }));
+    prom.onTick();
+    s = await scrape(prom);
+    expect(sampleValue(s, 'wsload_deliveries_total')).toBe(150);
+    expect(sampleValue(s, 'wsload_connects_total', { result: 'ok' })).toBe(20);
+    agg.onTick(tick(0, { delivered: 130, opened: 12, open: 10 }));
+    prom.onEnd();
+    s = await scrape(prom);
+    expect(sampleValue(s, 'wsload_deliveries_total')).toBe(180);
+    expect(sampleValue(s, 'wsload_connects_total', { result: 'ok' })).toBe(22);
+  });
+});
