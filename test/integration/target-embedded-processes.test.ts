@@ -1,0 +1,100 @@
+/**
+ * The embedded target over several processes: started with a process count, sized by the run from
+ * the open-file limit, and a dying worker reported like a dying target.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Report } from '../../dist/run/report.js';
+import { startEmbeddedTarget, type EmbeddedTarget } from '../../src/target/embedded.js';
+import type { TargetStats } from '../../src/target/types.js';
+import { assertBuilt, WSLOAD_BIN } from '../helpers/cli.js';
+import { tempDir } from '../helpers/run-helpers.js';
+import { openClient, type RecordingClient } from '../helpers/servers.js';
+
+let embedded: EmbeddedTarget | undefined;
+let clients: RecordingClient[] = [];
+
+afterEach(async () => {
+  for (const c of clients) c.ws.terminate();
+  clients = [];
+  await embedded?.stop();
+  embedded = undefined;
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await cond()) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return cond();
+}
+
+async function open(url: string): Promise<number> {
+  return ((await (await fetch(`${url}/admin/stats`)).json()) as TargetStats).open;
+}
+
+describe('embedded target on several processes', () => {
+  it('serves one port from 2 worker processes, publishes reaching both, and stop() ends them all', async () => {
+    embedded = await startEmbeddedTarget({ processes: 2 });
+    const t = embedded;
+    expect(t.processes).toBe(2);
+    expect(t.pids).toHaveLength(2);
+    expect(t.pids).not.toContain(t.pid);
+    clients = await Promise.all(Array.from({ length: 40 }, () => openClient(t.wsUrl)));
+    expect(await until(async () => (await open(t.httpUrl)) === 40, 5000)).toBe(true);
+    expect(await (await fetch(`${t.httpUrl}/api?id=8&value=300`)).text()).toBe('sent to 40 sockets\n');
+    for (const c of clients) expect(await c.waitForMessages(1)).toEqual(['{"id":"8","value":"300"}']);
+    await t.stop();
+    for (const pid of [t.pid, ...t.pids]) expect(alive(pid)).toBe(false);
+    expect(t.exitReason()).toBeNull();
+  });
+
+  it('reports a worker process that dies as the embedded target exiting, with which process', async () => {
+    embedded = await startEmbeddedTarget({ processes: 2 });
+    const victim = embedded.pids[1];
+    process.kill(victim, 'SIGKILL');
+    expect(await until(() => embedded?.exitReason() !== null, 8000)).toBe(true);
+    expect(embedded.exitReason()).toBe(`embedded target exited (code 1): target process 2 of 2 (pid ${victim}) exited (signal SIGKILL)`);
+    expect(alive(embedded.pids[0])).toBe(false);
+  });
+
+  it('a run with more sockets than one target process may hold gets a target of 2 processes and every delivery', async () => {
+    assertBuilt();
+    const dir = tempDir();
+    const file = join(dir, 'scenario.json');
+    // 800 open files: wsload itself may hold 800 - 264 = 536 sockets, one target process
+    // (800 - 256) × 0.9 = 489, so 500 sockets need two.
+    writeFileSync(file, JSON.stringify({ name: 'target-processes', workers: 1, connections: 500, connectRate: 1000, duration: '3s', publish: { rate: 4 } }));
+    const out = join(dir, 'report.json');
+    const child = spawn('prlimit', ['--nofile=800:800', process.execPath, WSLOAD_BIN, 'run', file, '--out', out], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.resume();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    clearTimeout(timer);
+    expect(stderr).toMatch(/embedded target on 2 processes \(open-file limit: 489 sockets each\)/);
+    expect(code).toBe(0);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
+    expect(report.connections.opened).toBe(500);
+    expect(report.connections.failed).toBe(0);
+    expect(report.fanout.expected).toBeGreaterThanOrEqual(500 * 8);
+    expect(report.fanout.lost).toBe(0);
+    expect(report.fanout.delivered).toBe(report.fanout.expected);
+  });
+});
