@@ -70,6 +70,41 @@ describe('embedded target on several processes', () => {
     expect(alive(embedded.pids[0])).toBe(false);
   });
 
+  it('leaves no target process behind when the process that started it is SIGKILLed', async () => {
+    const dist = new URL('../../dist/target/embedded.js', import.meta.url).href;
+    // A parent that starts a 2-process embedded target, prints every pid, then idles until killed.
+    const script = `
+      const { startEmbeddedTarget } = await import(${JSON.stringify(dist)});
+      const t = await startEmbeddedTarget({ processes: 2 });
+      process.stdout.write(JSON.stringify([t.pid, ...t.pids]) + '\\n');
+      setInterval(() => {}, 1000);
+    `;
+    const parent = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const pids = await new Promise<number[]>((resolve, reject) => {
+      let out = '';
+      parent.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('\n')) resolve(JSON.parse(out) as number[]);
+      });
+      parent.once('exit', (code) => reject(new Error(`parent exited early (${code})`)));
+      setTimeout(() => reject(new Error('parent did not report the target pids')), 15_000);
+    });
+    try {
+      expect(pids).toHaveLength(3);
+      for (const pid of pids) expect(alive(pid)).toBe(true);
+      process.kill(parent.pid ?? 0, 'SIGKILL');
+      expect(await until(() => pids.every((pid) => !alive(pid)), 8000)).toBe(true);
+    } finally {
+      for (const pid of [parent.pid ?? 0, ...pids]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+  });
+
   it('a run with more sockets than one target process may hold gets a target of 2 processes and every delivery', async () => {
     assertBuilt();
     const dir = tempDir();
