@@ -68,6 +68,11 @@ export async function runTarget(spec, ctx, ticksPerSecond) {
     if (urls === null) throw new Error(`wsload serve did not listen: ${(await Promise.race([serve.done, sleep(1)]))?.stderr ?? ''}`);
     const { http, ws } = urls;
 
+    // Each process's RSS before any socket, so the per-socket figure leaves out what an idle
+    // process costs (about the same for every process).
+    const idle = await getJson(`${http}/admin/stats`);
+    const idleRssKb = idle.perProcess.reduce((sum, p) => sum + (readProcSample(p.pid)?.rssKb ?? 0), 0);
+
     clients = fork(join(ctx.root, 'bench/target-clients.js'), [ws, String(spec.sockets), spec.localAddress, String(spec.maxPending)], {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       execArgv: [],
@@ -129,7 +134,8 @@ export async function runTarget(spec, ctx, ticksPerSecond) {
       lastReceiptMs: percentiles(lastMs),
       targetCpuPercentWhilePublishing: Math.round((cpuTicks / ticksPerSecond / ((t1 - t0) / 1000)) * 1000) / 10,
       rssMb: { primary: hasPrimary ? round1(rss[0] / 1024) : null, workers: workerRss.map((kb) => round1(kb / 1024)) },
-      workerRssKbPerSocket: round1(workerRssKb / Math.max(1, opened.opened)),
+      workerRssKbPerSocket: round1((workerRssKb - idleRssKb) / Math.max(1, opened.opened)),
+      idleWorkerRssMb: round1(idleRssKb / 1024),
       openFilesLimit: openFiles,
       socketsPerProcessAtLimit: socketsPerTargetProcess(openFiles),
     };
