@@ -2,9 +2,10 @@
  * `wsload serve --processes N`: one port, sockets spread over N processes, every publish and drop
  * reaching all of them, no process outliving the primary.
  */
+import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TargetStats } from '../../src/target/types.js';
-import { startWsload, type RunningCli } from '../helpers/cli.js';
+import { startWsload, WSLOAD_BIN, type RunningCli } from '../helpers/cli.js';
 import { openClient, type RecordingClient } from '../helpers/servers.js';
 
 const LINE = /^wsload target listening on http:\/\/127\.0\.0\.1:(\d+) \(WebSocket ws:\/\/127\.0\.0\.1:\d+\/ws\)$/m;
@@ -120,6 +121,24 @@ describe('wsload serve --processes', () => {
     const closes = await Promise.all(cs.map((c) => Promise.race([c.closed, new Promise<null>((r) => setTimeout(() => r(null), 2000))])));
     expect(closes.filter((c) => c?.code === 1001)).toHaveLength(30);
     expect(await (await fetch(`${s.http}/admin/drop?mode=destroy&share=1`)).text()).toBe('60\n');
+  });
+
+  it('holds more sockets than one process may open: 500 sockets under an open-file limit of 300', async () => {
+    const args = ['--nofile=300:300', process.execPath, WSLOAD_BIN, 'serve', '--port', '0', '--processes', '3'];
+    const child = spawn('prlimit', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    try {
+      expect(await until(() => /drop sockets/.test(stdout), 15_000)).toBe(true);
+      watched.push(...(PIDS.exec(stdout)?.[2] ?? '').split(', ').filter((p) => p !== '').map(Number));
+      const port = Number(LINE.exec(stdout)?.[1]);
+      const cs = await connect(`ws://127.0.0.1:${port}/ws`, 500);
+      expect(await until(async () => (await stats(`http://127.0.0.1:${port}`)).open === 500, 5000)).toBe(true);
+      expect(await (await fetch(`http://127.0.0.1:${port}/api?id=1&value=x`)).text()).toBe('sent to 500 sockets\n');
+      for (const c of cs) expect(await c.waitForMessages(1)).toEqual(['{"id":"1","value":"x"}']);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   it('leaves no worker alive when the primary is SIGKILLed', async () => {
