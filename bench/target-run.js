@@ -7,6 +7,7 @@
  */
 import { fork } from 'node:child_process';
 import { Agent, get } from 'node:http';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startNode } from './child.js';
 import { readProcSample } from './proc-stats.js';
@@ -133,6 +134,10 @@ export async function runTarget(spec, ctx, ticksPerSecond) {
       publishAnswerMs: percentiles(sent.map((p) => p.ackMs)),
       lastReceiptMs: percentiles(lastMs),
       targetCpuPercentWhilePublishing: Math.round((cpuTicks / ticksPerSecond / ((t1 - t0) / 1000)) * 1000) / 10,
+      // CPU time is what the processes were given, not how long they waited for a core: it does
+      // not grow with the machine's load as the latencies do.
+      targetCpuMsPerPublish: round1(((cpuTicks / ticksPerSecond) * 1000) / sent.length),
+      loadAvg1m: round1(loadavg()[0]),
       rssMb: { primary: hasPrimary ? round1(rss[0] / 1024) : null, workers: workerRss.map((kb) => round1(kb / 1024)) },
       workerRssKbPerSocket: round1((workerRssKb - idleRssKb) / Math.max(1, opened.opened)),
       idleWorkerRssMb: round1(idleRssKb / 1024),
