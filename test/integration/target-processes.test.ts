@@ -3,6 +3,7 @@
  * reaching all of them, no process outliving the primary.
  */
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TargetStats } from '../../src/target/types.js';
 import { startWsload, WSLOAD_BIN, type RunningCli } from '../helpers/cli.js';
@@ -173,11 +174,21 @@ describe('wsload serve --processes', () => {
     expect(alive(s.pids[0])).toBe(false);
   });
 
-  it('rejects a bad --processes and --connections beyond what the processes can hold', async () => {
+  it('rejects a bad --processes, a port in use, and --connections beyond what the processes can hold', async () => {
     const bad = startWsload(['serve', '--port', '0', '--processes', '0']);
     const exit = await bad.exited;
     expect(exit.code).toBe(2);
     expect(exit.stderr).toBe('wsload: --processes: expected an integer from 1 to 64 or auto, got "0"\n');
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const inUse = await startWsload(['serve', '--port', String(port), '--processes', '3']).exited;
+      expect(inUse.code).toBe(2);
+      expect(inUse.stderr).toBe(`wsload: serve: cannot listen on 127.0.0.1:${port}: address already in use (choose another --port or --host)\n`);
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
     const tooMany = await startWsload(['serve', '--port', '0', '--processes', '1', '--connections', '1000000']).exited;
     expect(tooMany.code).toBe(2);
     expect(tooMany.stderr).toMatch(/^wsload: --connections: 1000000 sockets need \d+ target processes under the open-file limit \d+ \(\d+ sockets each\); use --processes \d+ or --processes auto\n$/);
