@@ -33,7 +33,8 @@ const LISTEN_TIMEOUT_MS = 10_000;
 const KILL_AFTER_MS = 3_000;
 
 type Ack = Extract<WorkerMessage, { t: 'ack' }>;
-type Command = { t: 'push'; id: string; value: string } | { t: 'end'; mode: 'close' | 'destroy' | 'reset'; count: number } | { t: 'count' };
+/** A command to the workers before it gets its id. */
+type Command = PrimaryMessage extends infer M ? (M extends { cid: number } ? Omit<M, 'cid'> : never) : never;
 
 interface Pending {
   waiting: Set<number>;
@@ -73,7 +74,7 @@ export async function startTargetCluster(opts: { host?: string; port?: number; p
       const cid = nextCid++;
       const p: Pending = { waiting: new Set(live), acks: workers.map(() => null), resolve };
       pending.set(cid, p);
-      for (const i of live) send(workers[i], { ...commandFor(i), cid } as PrimaryMessage);
+      for (const i of live) send(workers[i], { ...commandFor(i), cid });
       settle(cid, p);
     });
 
