@@ -21,7 +21,7 @@ export interface EmbeddedTarget {
   pids: number[];
   /** Why the child ended on its own (crash, killed), or null while it runs or after stop(). */
   exitReason(): string | null;
-  /** SIGTERM, then SIGKILL after 3 s; resolves once the process has exited. */
+  /** SIGTERM, then SIGKILL after 3 s (6 s for a primary, which stops its workers first); resolves once the process has exited. */
   stop(): Promise<void>;
 }
 
