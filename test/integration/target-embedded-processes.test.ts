@@ -3,7 +3,7 @@
  * the open-file limit, and a dying worker reported like a dying target.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Report } from '../../dist/run/report.js';
@@ -43,6 +43,42 @@ async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number):
 
 async function open(url: string): Promise<number> {
   return ((await (await fetch(`${url}/admin/stats`)).json()) as TargetStats).open;
+}
+
+/** Child pids of every thread of `pid` (Linux /proc). */
+function childrenOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter((x) => x !== '').map(Number),
+    );
+  } catch {
+    return [];
+  }
+}
+
+/** `wsload run` of 500 embedded-target sockets under an open-file limit of 800 (see below). */
+function runUnderLimit(dir: string, duration: string): { pid: number; stderr: () => string; done: Promise<number | null>; out: string } {
+  assertBuilt();
+  const file = join(dir, 'scenario.json');
+  // 800 open files: wsload itself may hold 800 - 264 = 536 sockets, one target process
+  // (800 - 256) × 0.9 = 489, so 500 sockets need two.
+  writeFileSync(file, JSON.stringify({ name: 'target-processes', workers: 1, connections: 500, connectRate: 1000, duration, publish: { rate: 4 } }));
+  const out = join(dir, 'report.json');
+  const child = spawn('prlimit', ['--nofile=800:800', process.execPath, WSLOAD_BIN, 'run', file, '--out', out], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.resume();
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const done = new Promise<number | null>((resolve) =>
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    }),
+  );
+  return { pid: child.pid ?? 0, stderr: () => stderr, done, out };
 }
 
 describe('embedded target on several processes', () => {
@@ -106,30 +142,36 @@ describe('embedded target on several processes', () => {
   });
 
   it('a run with more sockets than one target process may hold gets a target of 2 processes and every delivery', async () => {
-    assertBuilt();
-    const dir = tempDir();
-    const file = join(dir, 'scenario.json');
-    // 800 open files: wsload itself may hold 800 - 264 = 536 sockets, one target process
-    // (800 - 256) × 0.9 = 489, so 500 sockets need two.
-    writeFileSync(file, JSON.stringify({ name: 'target-processes', workers: 1, connections: 500, connectRate: 1000, duration: '3s', publish: { rate: 4 } }));
-    const out = join(dir, 'report.json');
-    const child = spawn('prlimit', ['--nofile=800:800', process.execPath, WSLOAD_BIN, 'run', file, '--out', out], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout.resume();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-    clearTimeout(timer);
-    expect(stderr).toMatch(/embedded target on 2 processes \(open-file limit: 489 sockets each\)/);
+    const run = runUnderLimit(tempDir(), '3s');
+    const code = await run.done;
+    expect(run.stderr()).toMatch(/embedded target on 2 processes \(open-file limit: 489 sockets each\)/);
     expect(code).toBe(0);
-    const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
+    const report = JSON.parse(readFileSync(run.out, 'utf8')) as Report;
     expect(report.connections.opened).toBe(500);
     expect(report.connections.failed).toBe(0);
     expect(report.fanout.expected).toBeGreaterThanOrEqual(500 * 8);
     expect(report.fanout.lost).toBe(0);
     expect(report.fanout.delivered).toBe(report.fanout.expected);
+  });
+
+  it('a target process killed mid-run is named in the run\'s warning and the run exits 1', async () => {
+    const run = runUnderLimit(tempDir(), '6s');
+    // The plan line comes once the target listens: its primary is then wsload's child, its
+    // workers the primary's.
+    expect(await until(() => /embedded target on 2 processes/.test(run.stderr()), 20_000)).toBe(true);
+    let workers: number[] = [];
+    expect(await until(() => (workers = childrenOf(run.pid).flatMap(childrenOf)).length === 2, 5000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 2000));
+    process.kill(workers[1], 'SIGKILL');
+    const code = await run.done;
+    expect(code).toBe(1);
+    const report = JSON.parse(readFileSync(run.out, 'utf8')) as Report;
+    // Which index that pid has is the primary's business; the pid and the signal are the test's.
+    expect(report.warnings).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^the embedded target ended during the run: embedded target exited \\(code 1\\): target process [12] of 2 \\(pid ${workers[1]}\\) exited \\(signal SIGKILL\\)$`),
+      ),
+    );
+    for (const pid of workers) expect(alive(pid)).toBe(false);
   });
 });
