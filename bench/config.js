@@ -23,9 +23,11 @@
  * @property {boolean} soakMetrics      BENCH_SOAK_METRICS (1: --metrics on and scraped every second; 0: off, to see its cost)
  * @property {number} largeSockets      BENCH_LARGE_SOCKETS
  * @property {string[]} localAddresses  BENCH_LOCAL_ADDRESSES=n → 127.0.0.1 … 127.0.0.n (large run)
+ * @property {{ sockets: number, processes: number, publishes: number }} target
+ *   target run: BENCH_TARGET_SOCKETS, BENCH_TARGET_PROCESSES, BENCH_TARGET_PUBLISHES
  */
 
-const RUN_NAMES = ['compare', 'workers2', 'soak', 'large', 'compare-repeat'];
+const RUN_NAMES = ['compare', 'workers2', 'soak', 'large', 'compare-repeat', 'target'];
 
 /** Reads the settings; throws an Error naming the variable on a bad value. @returns {BenchConfig} */
 export function readBenchConfig(env = process.env) {
@@ -56,6 +58,11 @@ export function readBenchConfig(env = process.env) {
     soakMetrics: intVar(env, 'BENCH_SOAK_METRICS', 1, 0, 1) === 1,
     largeSockets: intVar(env, 'BENCH_LARGE_SOCKETS', 18_000, 1, 19_500),
     localAddresses: Array.from({ length: localCount }, (_, i) => `127.0.0.${i + 1}`),
+    target: {
+      sockets: intVar(env, 'BENCH_TARGET_SOCKETS', 15_000, 1, 19_000),
+      processes: intVar(env, 'BENCH_TARGET_PROCESSES', 3, 2, 64),
+      publishes: intVar(env, 'BENCH_TARGET_PUBLISHES', 20, 1, 1000),
+    },
     repeat: {
       runs: intVar(env, 'BENCH_REPEAT_RUNS', 6, 2, 100),
       delayed: intVar(env, 'BENCH_REPEAT_DELAYED', 2, 0, 100),

@@ -15,6 +15,7 @@ import { runBaseline } from './run-baseline.js';
 import { runWsload } from './run-wsload.js';
 import { runLine, soakLine, summaryLine } from './lines.js';
 import { compareRepeat } from './compare-repeat.js';
+import { targetRuns } from './target-run.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const print = (obj) => process.stdout.write(`${JSON.stringify(obj)}\n`);
@@ -134,6 +135,7 @@ async function main() {
       });
     }
     if (cfg.runs.has('compare-repeat')) await compareRepeat(cfg.repeat, ctx, print, note);
+    if (cfg.runs.has('target')) await targetRuns(cfg, ctx, ticks, print, note);
     if (cfg.runs.has('compare')) print(summaryLine(lines));
   } finally {
     process.off('SIGINT', onSignal);

@@ -13,10 +13,15 @@ import type { ChildMessage } from './child.js';
 export interface EmbeddedTarget {
   wsUrl: string;
   httpUrl: string;
+  /** The child's pid: the target itself, or the primary of its processes. */
   pid: number;
+  /** Processes holding the sockets (1 = the child itself). */
+  processes: number;
+  /** Their pids: [pid], or the primary's workers. */
+  pids: number[];
   /** Why the child ended on its own (crash, killed), or null while it runs or after stop(). */
   exitReason(): string | null;
-  /** SIGTERM, then SIGKILL after 3 s; resolves once the process has exited. */
+  /** SIGTERM, then SIGKILL after 3 s (6 s for a primary, which stops its workers first); resolves once the process has exited. */
   stop(): Promise<void>;
 }
 
@@ -38,14 +43,18 @@ function track(pid: number): void {
   });
 }
 
-/** Forks dist/target/child.js on host (default 127.0.0.1) and a free port; throws TargetError if it does not come up. */
-export async function startEmbeddedTarget(opts: { host?: string; port?: number } = {}): Promise<EmbeddedTarget> {
+/**
+ * Forks dist/target/child.js on host (default 127.0.0.1) and a free port, as `processes` target
+ * processes sharing it (default 1); throws TargetError if it does not come up.
+ */
+export async function startEmbeddedTarget(opts: { host?: string; port?: number; processes?: number } = {}): Promise<EmbeddedTarget> {
   const host = opts.host ?? '127.0.0.1';
   const entry = childEntry();
   if (!existsSync(entry)) {
     throw new TargetError(`embedded target entry ${entry} is missing (run npm run build)`);
   }
-  const child = fork(entry, [host, String(opts.port ?? 0)], {
+  const processes = Math.max(1, opts.processes ?? 1);
+  const child = fork(entry, [host, String(opts.port ?? 0), String(processes)], {
     // The child runs plain compiled JS; inheriting loader or inspector flags of the parent
     // (vitest, --inspect) would break it or collide on ports.
     execArgv: [],
@@ -65,7 +74,7 @@ export async function startEmbeddedTarget(opts: { host?: string; port?: number }
     child.once('exit', () => live.delete(started));
   }
 
-  const port = await waitForListening(child, () => stderrTail);
+  const { port, pids } = await waitForListening(child, () => stderrTail);
   const pid = child.pid ?? 0;
   const origin = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 
@@ -89,6 +98,8 @@ export async function startEmbeddedTarget(opts: { host?: string; port?: number }
     wsUrl: `ws://${origin}/ws`,
     httpUrl: `http://${origin}`,
     pid,
+    processes,
+    pids,
     exitReason: () => exitReason,
     stop: () => {
       stopping ??= (async () => {
@@ -96,7 +107,8 @@ export async function startEmbeddedTarget(opts: { host?: string; port?: number }
         if (exited) return;
         child.ref();
         signal(pid, 'SIGTERM');
-        const killer = setTimeout(() => signal(pid, 'SIGKILL'), KILL_AFTER_MS);
+        // A primary first stops its own workers (each SIGKILLed after 3 s), so it gets longer.
+        const killer = setTimeout(() => signal(pid, 'SIGKILL'), processes > 1 ? 2 * KILL_AFTER_MS : KILL_AFTER_MS);
         await exitedPromise;
         clearTimeout(killer);
       })();
@@ -105,8 +117,8 @@ export async function startEmbeddedTarget(opts: { host?: string; port?: number }
   };
 }
 
-function waitForListening(child: ChildProcess, stderr: () => string): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
+function waitForListening(child: ChildProcess, stderr: () => string): Promise<{ port: number; pids: number[] }> {
+  return new Promise<{ port: number; pids: number[] }>((resolve, reject) => {
     const cleanup = (): void => {
       clearTimeout(timer);
       child.off('message', onMessage);
@@ -123,7 +135,7 @@ function waitForListening(child: ChildProcess, stderr: () => string): Promise<nu
       if (!isChildMessage(msg)) return;
       if (msg.type === 'listening') {
         cleanup();
-        resolve(msg.port);
+        resolve({ port: msg.port, pids: msg.pids });
       } else {
         fail(`embedded target failed to start: ${msg.message}`);
       }
@@ -152,7 +164,10 @@ function childEntry(): string {
 function isChildMessage(msg: unknown): msg is ChildMessage {
   if (typeof msg !== 'object' || msg === null || !('type' in msg)) return false;
   const m = msg as { type: unknown; port?: unknown; message?: unknown };
-  return (m.type === 'listening' && typeof m.port === 'number') || (m.type === 'error' && typeof m.message === 'string');
+  return (
+    (m.type === 'listening' && typeof m.port === 'number' && Array.isArray((msg as { pids?: unknown }).pids)) ||
+    (m.type === 'error' && typeof m.message === 'string')
+  );
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {

@@ -11,15 +11,17 @@ import { WebSocketServer } from 'ws';
 import { TargetError } from '../errors.js';
 import { DEMO_PAGE_HTML } from './demo-page.js';
 import { rejectUpgrade, sendText } from './http-reply.js';
-import { encodePush, parseDropQuery, parsePublishQuery } from './protocol.js';
+import { encodePush, parseDropQuery, parsePublishQuery, type DropRequest, type PublishRequest } from './protocol.js';
 import { SocketHub } from './socket-hub.js';
-import type { PublishContext, PublishReply, RunningTarget, TargetHooks } from './types.js';
+import type { LocalTarget, PublishContext, PublishReply, RunningTarget, TargetHooks, TargetRelay, TargetStats } from './types.js';
 
 /** Where to listen, plus optional misbehaviour hooks (tests only). */
 export interface ListenTargetOptions {
   host?: string;
   port?: number;
   hooks?: TargetHooks;
+  /** Set in a process that shares its port with others: publishes, drops and stats go through it. */
+  relay?: TargetRelay;
 }
 
 const trackerOf = new WeakMap<Socket, Set<Socket>>();
@@ -36,6 +38,7 @@ export async function listenTarget(opts: ListenTargetOptions = {}): Promise<Runn
   // Every TCP connection, upgraded or not, so close() can end the ones a hook holds open.
   const connections = new Set<Socket>();
   let publishes = 0;
+  let delivered = 0;
   let closing: Promise<void> | null = null;
 
   const wss = new WebSocketServer({
@@ -105,28 +108,60 @@ export async function listenTarget(opts: ListenTargetOptions = {}): Promise<Runn
         if (method !== 'GET' && method !== 'POST') return methodNotAllowed(res, 'GET, POST');
         const parsed = parseDropQuery(url.searchParams);
         if (!parsed.ok) return sendText(res, 400, parsed.message);
-        const { mode, count, share } = parsed.value;
-        const n = count ?? Math.round((share ?? 0) * hub.size());
-        sendText(res, 200, String(hub.drop(mode, n)));
+        const ended = opts.relay ? await opts.relay.drop(parsed.value) : dropHere(parsed.value);
+        if (!res.destroyed) sendText(res, 200, String(ended));
+        return;
+      }
+      case '/admin/stats': {
+        if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
+        const stats = opts.relay ? await opts.relay.stats() : statsHere();
+        if (!res.destroyed) sendJson(res, stats);
         return;
       }
       case '/ws':
         sendText(res, 426, 'this path takes WebSocket upgrades', { upgrade: 'websocket' });
         return;
       default:
-        sendText(res, 404, 'not found (paths: /, /ws, /api?id=&value=, /admin/drop?mode=&count=)');
+        sendText(res, 404, 'not found (paths: /, /ws, /api?id=&value=, /admin/drop?mode=&count=, /admin/stats)');
     }
+  }
+
+  function dropHere(req: DropRequest): number {
+    return hub.drop(req.mode, req.count ?? Math.round((req.share ?? 0) * hub.size()));
+  }
+
+  function pushHere(push: PublishRequest, skip?: (socketIndex: number) => boolean): ReturnType<SocketHub['broadcast']> {
+    const result = hub.broadcast(encodePush(push), skip);
+    delivered += result.delivered;
+    return result;
+  }
+
+  const local: LocalTarget = {
+    push: (push) => pushHere(push).delivered,
+    drop: (mode, count) => hub.drop(mode, count),
+    stats: () => ({ pid: process.pid, open: hub.size(), accepted: hub.acceptedCount(), delivered }),
+  };
+
+  function statsHere(): TargetStats {
+    const own = local.stats();
+    return { processes: 1, open: own.open, accepted: own.accepted, publishes, perProcess: [{ index: 0, ...own }] };
   }
 
   async function handlePublish(query: URLSearchParams, res: ServerResponse): Promise<void> {
     const parsed = parsePublishQuery(query);
     if (!parsed.ok) return sendText(res, 400, parsed.message);
     const push = parsed.value;
+    if (opts.relay) {
+      publishes++;
+      const n = await opts.relay.publish(push);
+      if (!res.destroyed) sendText(res, 200, sentTo(n));
+      return;
+    }
     const ctx: PublishContext = {
       id: push.id,
       value: push.value,
       seq: ++publishes,
-      deliver: (skip) => hub.broadcast(encodePush(push), skip),
+      deliver: (skip) => pushHere(push, skip),
     };
     const reply = hooks.publish ? await hooks.publish(ctx) : publishToAll(ctx);
     if (!res.destroyed) sendText(res, reply.status, reply.body);
@@ -152,6 +187,7 @@ export async function listenTarget(opts: ListenTargetOptions = {}): Promise<Runn
     wsUrl: `ws://${origin}/ws`,
     httpUrl: `http://${origin}`,
     clients: () => hub.size(),
+    local,
     close: () => {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -170,7 +206,21 @@ export function publishToAll(ctx: PublishContext): PublishReply {
   // Answered only after the push was handed to every socket, so a publisher's response time
   // bounds when the last socket could have been written to.
   const { delivered } = ctx.deliver();
-  return { status: 200, body: `sent to ${delivered} socket${delivered === 1 ? '' : 's'}` };
+  return { status: 200, body: sentTo(delivered) };
+}
+
+function sentTo(n: number): string {
+  return `sent to ${n} socket${n === 1 ? '' : 's'}`;
+}
+
+function sendJson(res: ServerResponse, value: unknown): void {
+  const text = `${JSON.stringify(value)}\n`;
+  res.writeHead(200, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
+  res.end(text);
 }
 
 function methodNotAllowed(res: ServerResponse, allow: string): void {

@@ -44,6 +44,11 @@ export class SocketHub {
     this.entries.delete(ws);
   }
 
+  /** Sockets registered since start, closed and dropped ones included. */
+  acceptedCount(): number {
+    return this.accepted;
+  }
+
   /** Sockets registered and not yet closed or dropped. */
   size(): number {
     return this.entries.size;

@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
+import type { DropRequest, PublishRequest } from './protocol.js';
 
 /** A target listening in this process. */
 export interface RunningTarget {
@@ -18,6 +19,53 @@ export interface RunningTarget {
   clients(): number;
   /** Terminates every socket and resolves once the server is closed. */
   close(): Promise<void>;
+  /** This process's own sockets, whatever a relay does: what a cluster worker acts on. */
+  local: LocalTarget;
+}
+
+/** The sockets of one target process. */
+export interface LocalTarget {
+  /** Pushes to this process's open sockets; returns how many were handed the push. */
+  push(req: PublishRequest): number;
+  /** Ends up to `count` of this process's oldest open sockets; returns how many it ended. */
+  drop(mode: DropRequest['mode'], count: number): number;
+  /** This process's counts. */
+  stats(): ProcessStats;
+}
+
+/** Counts of one target process, as `/admin/stats` lists them. */
+export interface ProcessStats {
+  pid: number;
+  /** WebSockets open now. */
+  open: number;
+  /** WebSockets accepted since start (dropped and closed ones included). */
+  accepted: number;
+  /** Pushes handed to a socket since start, summed over publishes. */
+  delivered: number;
+}
+
+/** The answer of `/admin/stats`: the whole target, then each process (index 0 first). */
+export interface TargetStats {
+  processes: number;
+  open: number;
+  accepted: number;
+  /** Accepted /api publishes. */
+  publishes: number;
+  perProcess: Array<ProcessStats & { index: number }>;
+}
+
+/**
+ * What a target process hands to its primary when it is one of several sharing a port: each
+ * publish, drop and stats request must reach every process, not only the one that got the HTTP
+ * request.
+ */
+export interface TargetRelay {
+  /** Pushes to every process's sockets; resolves with the total handed the push, once all have. */
+  publish(req: PublishRequest): Promise<number>;
+  /** Ends sockets over all processes; resolves with the total ended. */
+  drop(req: DropRequest): Promise<number>;
+  /** Counts of every process. */
+  stats(): Promise<TargetStats>;
 }
 
 /** Outcome of handing one broadcast to the open sockets. */

@@ -115,6 +115,23 @@ describe('demo target', () => {
     expect(page.body).not.toMatch(/@import|url\(/);
   });
 
+  it('/admin/stats answers JSON counts of its one process', async () => {
+    const t = await started();
+    await connect(t, 2);
+    await get(`${t.httpUrl}/api?id=1&value=1`);
+    const res = await fetch(`${t.httpUrl}/admin/stats`);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await res.json()).toEqual({
+      processes: 1,
+      open: 2,
+      accepted: 2,
+      publishes: 1,
+      perProcess: [{ index: 0, pid: process.pid, open: 2, accepted: 2, delivered: 2 }],
+    });
+    expect((await get(`${t.httpUrl}/admin/stats?x=1`)).status).toBe(200);
+    expect((await fetch(`${t.httpUrl}/admin/stats`, { method: 'POST' })).status).toBe(405);
+  });
+
   it('/admin/drop?mode=close sends close 1001 "going away" to that many sockets, oldest first', async () => {
     const t = await started();
     const cs = await connect(t, 3);

@@ -1,11 +1,17 @@
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { TargetError, UsageError } from '../../errors.js';
+import { EXIT, TargetError, UsageError } from '../../errors.js';
+import { readMachineLimits } from '../../machine-limits.js';
+import { startTargetCluster, type TargetCluster } from '../../target/cluster-primary.js';
+import { MAX_TARGET_PROCESSES, socketsPerTargetProcess, targetProcessesFor } from '../../target/process-count.js';
 import { startTarget } from '../../target/server.js';
 import type { RunningTarget } from '../../target/server.js';
 
 interface ServeFlags {
   host: string;
   port: string;
+  processes: string;
+  connections?: string;
 }
 
 /** Registers `wsload serve`: runs the built-in demo target until SIGINT or SIGTERM. */
@@ -15,6 +21,8 @@ export function registerServe(program: Command): void {
     .description('run the built-in demo target: page on /, WebSocket on /ws, publish with GET /api?id=8&value=300')
     .option('--host <host>', 'address to listen on (use 0.0.0.0 to serve your LAN)', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = any free port)', '8888')
+    .option('--processes <n|auto>', `processes sharing the port, sockets spread round-robin, every publish reaching all (1-${MAX_TARGET_PROCESSES}; auto: enough for --connections under the open-file limit, else one per CPU)`, '1')
+    .option('--connections <n>', 'sockets the target must hold: sizes --processes auto, and is checked against the open-file limit')
     .addHelpText(
       'after',
       [
@@ -26,10 +34,14 @@ export function registerServe(program: Command): void {
         '      mode=close    close frame 1001 "going away"',
         '      mode=destroy  TCP close without a close frame (clients see 1006)',
         '      mode=reset    TCP reset without a close frame (1006, ECONNRESET)',
+        '      with several processes, N is split over them in proportion to their open sockets',
+        '  GET /admin/stats            JSON: open, accepted, publishes, and per process pid, open, accepted, delivered',
       ].join('\n'),
     )
     .action(async (flags: ServeFlags) => {
-      await serve(flags.host, parsePort(flags.port));
+      const port = parsePort(flags.port);
+      const processes = parseProcesses(flags.processes, flags.connections === undefined ? null : parseConnections(flags.connections));
+      await (processes === 1 ? serveOne(flags.host, port) : serveMany(flags.host, port, processes));
     });
 }
 
@@ -41,18 +53,46 @@ function parsePort(text: string): number {
   return port;
 }
 
-async function serve(host: string, port: number): Promise<void> {
-  let target: RunningTarget;
-  try {
-    target = await startTarget({ host, port });
-  } catch (err) {
-    if (err instanceof TargetError) throw new UsageError(`serve: ${err.message} (choose another --port or --host)`);
-    throw err;
+function parseConnections(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) {
+    throw new UsageError(`--connections: expected an integer >= 1, got "${text}"`);
   }
-  process.stdout.write(`wsload target listening on ${target.httpUrl} (WebSocket ${target.wsUrl})\n`);
-  process.stdout.write(`  try: curl "${target.httpUrl}/api?id=8&value=300"   drop sockets: ${target.httpUrl}/admin/drop?mode=close&count=1\n`);
+  return n;
+}
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+function parseProcesses(text: string, connections: number | null): number {
+  const openFiles = readMachineLimits().openFiles;
+  if (text.trim() === 'auto') {
+    if (connections !== null) return targetProcessesFor(connections, openFiles);
+    return Math.min(MAX_TARGET_PROCESSES, availableParallelism());
+  }
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1 || n > MAX_TARGET_PROCESSES) {
+    throw new UsageError(`--processes: expected an integer from 1 to ${MAX_TARGET_PROCESSES} or auto, got "${text}"`);
+  }
+  const each = socketsPerTargetProcess(openFiles);
+  if (connections !== null && each !== null && connections > n * each) {
+    const need = targetProcessesFor(connections, openFiles);
+    throw new UsageError(
+      `--connections: ${connections} sockets need ${need} target processes under the open-file limit ${openFiles} (${each} sockets each); use --processes ${need} or --processes auto`,
+    );
+  }
+  return n;
+}
+
+function listenFailed(err: unknown): unknown {
+  if (err instanceof TargetError) return new UsageError(`serve: ${err.message} (choose another --port or --host)`);
+  return err;
+}
+
+function printListening(httpUrl: string, wsUrl: string): void {
+  process.stdout.write(`wsload target listening on ${httpUrl} (WebSocket ${wsUrl})\n`);
+  process.stdout.write(`  try: curl "${httpUrl}/api?id=8&value=300"   drop sockets: ${httpUrl}/admin/drop?mode=close&count=1\n`);
+}
+
+function nextSignal(): Promise<NodeJS.Signals> {
+  return new Promise<NodeJS.Signals>((resolve) => {
     const onSignal = (sig: NodeJS.Signals): void => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -61,7 +101,45 @@ async function serve(host: string, port: number): Promise<void> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+}
+
+function printStopped(signal: NodeJS.Signals, open: number): void {
+  process.stdout.write(`wsload target stopped (${signal}, closed ${open} socket${open === 1 ? '' : 's'})\n`);
+}
+
+async function serveOne(host: string, port: number): Promise<void> {
+  let target: RunningTarget;
+  try {
+    target = await startTarget({ host, port });
+  } catch (err) {
+    throw listenFailed(err);
+  }
+  printListening(target.httpUrl, target.wsUrl);
+  const signal = await nextSignal();
   const open = target.clients();
   await target.close();
-  process.stdout.write(`wsload target stopped (${signal}, closed ${open} socket${open === 1 ? '' : 's'})\n`);
+  printStopped(signal, open);
+}
+
+async function serveMany(host: string, port: number, processes: number): Promise<void> {
+  // Listening for signals before the workers start: a Ctrl+C while they come up stops them too.
+  const signalled = nextSignal();
+  let target: TargetCluster;
+  try {
+    target = await startTargetCluster({ host, port, processes });
+  } catch (err) {
+    throw listenFailed(err);
+  }
+  printListening(target.httpUrl, target.wsUrl);
+  process.stdout.write(`  ${processes} processes (pids ${target.pids.join(', ')}), sockets spread round-robin; counts per process: ${target.httpUrl}/admin/stats\n`);
+  const ended = await Promise.race([signalled.then((sig) => ({ sig, died: null })), target.died.then((died) => ({ sig: null, died }))]);
+  if (ended.died !== null) {
+    process.stderr.write(`wsload: serve: ${ended.died}; stopping the other target processes\n`);
+    await target.close();
+    process.exitCode = EXIT.failures;
+    return;
+  }
+  const open = (await target.stats()).open;
+  await target.close();
+  printStopped(ended.sig, open);
 }

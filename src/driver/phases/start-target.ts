@@ -1,10 +1,13 @@
 /**
  * Phase 1, start the target: the embedded target in its child process (raced against the
- * interrupt, so a stop while it starts is honoured at once), then the plan the run follows against
- * it, told through onPlan.
+ * interrupt, so a stop while it starts is honoured at once), sized to as many processes as the
+ * open-file limit needs for the run's sockets, then the plan the run follows against it, told
+ * through onPlan.
  */
+import { readMachineLimits } from '../../machine-limits.js';
 import { defaultPublishTemplate, newRunTag, runTagOf } from '../../run/publish-url.js';
 import { startEmbeddedTarget, type EmbeddedTarget } from '../../target/embedded.js';
+import { socketsPerTargetProcess, targetProcessesFor } from '../../target/process-count.js';
 import { describePlan, planWorkers, type WorkerPlan } from '../plan.js';
 import type { RunState } from '../run-state.js';
 
@@ -30,9 +33,12 @@ export async function startTarget(state: RunState): Promise<TargetPlan> {
   const { scenario, options } = state;
   let embedded: EmbeddedTarget | null = null;
   let url: string;
+  let processes = 1;
   if (scenario.target.kind === 'embedded') {
+    // The child inherits this process's open-file limit, and so do its workers.
+    processes = targetProcessesFor(scenario.connections, readMachineLimits().openFiles);
     if (!state.interrupted()) {
-      state.embedded = startEmbeddedTarget({ host: '127.0.0.1' });
+      state.embedded = startEmbeddedTarget({ host: '127.0.0.1', processes });
       embedded = await Promise.race([state.embedded, state.aborted.then(() => null)]);
     }
     url = embedded?.wsUrl ?? NOT_STARTED_URL;
@@ -45,6 +51,13 @@ export async function startTarget(state: RunState): Promise<TargetPlan> {
   const valueTag = publishUrl ? runTagOf(publishUrl, runTag) : null;
   const plans = planWorkers(scenario);
   // Interrupted before the target listened: there is no plan to tell.
-  if (url !== NOT_STARTED_URL) options.onPlan?.(describePlan(scenario, publishUrl, plans.length, valueTag));
+  if (url !== NOT_STARTED_URL) options.onPlan?.(describePlan(scenario, publishUrl, plans.length, valueTag) + targetProcessesNote(processes));
   return { url, embedded, publishUrl, runTag, valueTag, plans };
+}
+
+/** The plan's note on a target spread over processes; nothing for the usual single process. */
+function targetProcessesNote(processes: number): string {
+  if (processes <= 1) return '';
+  const each = socketsPerTargetProcess(readMachineLimits().openFiles);
+  return `, embedded target on ${processes} processes (open-file limit: ${each ?? '?'} sockets each)`;
 }

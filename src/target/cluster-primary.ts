@@ -1,0 +1,215 @@
+/**
+ * The built-in target over several processes sharing one host:port (`wsload serve --processes N`
+ * and a large embedded target). node:cluster's primary owns the listening socket and hands
+ * accepted connections round-robin to N worker processes (cluster-worker.ts), each with its own
+ * open-files limit. Every /api publish, /admin/drop and /admin/stats a worker receives comes here
+ * and is fanned out to all workers; the HTTP answer waits for every worker's acknowledgement.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { TargetError } from '../errors.js';
+import { isWorkerMessage, type PrimaryMessage, type WorkerMessage } from './cluster-messages.js';
+import { spreadOverProcesses } from './process-count.js';
+import type { TargetStats } from './types.js';
+
+/** A multi-process target once every worker listens. */
+export interface TargetCluster {
+  host: string;
+  port: number;
+  wsUrl: string;
+  httpUrl: string;
+  /** Worker pids, index 0 first. */
+  pids: number[];
+  /** Counts of every worker, as /admin/stats answers them. */
+  stats(): Promise<TargetStats>;
+  /** Resolves with a one-line reason when a worker ends on its own (never after close()). */
+  died: Promise<string>;
+  /** SIGTERM to every worker (SIGKILL after 3 s); resolves once all have exited. */
+  close(): Promise<void>;
+}
+
+const LISTEN_TIMEOUT_MS = 10_000;
+const KILL_AFTER_MS = 3_000;
+
+type Ack = Extract<WorkerMessage, { t: 'ack' }>;
+/** A command to the workers before it gets its id. */
+type Command = PrimaryMessage extends infer M ? (M extends { cid: number } ? Omit<M, 'cid'> : never) : never;
+
+interface Pending {
+  waiting: Set<number>;
+  acks: Array<Ack | null>;
+  resolve: (acks: Array<Ack | null>) => void;
+}
+
+/** Forks `processes` target workers on host:port (port 0 = one free port shared by all); throws TargetError if one cannot listen. */
+export async function startTargetCluster(opts: { host?: string; port?: number; processes: number }): Promise<TargetCluster> {
+  const host = opts.host ?? '127.0.0.1';
+  const n = opts.processes;
+  const entry = workerEntry();
+  if (!existsSync(entry)) throw new TargetError(`target worker entry ${entry} is missing (run npm run build)`);
+  // Round-robin rather than the kernel's choice: idle processes would otherwise take most
+  // connections, and the point is to spread sockets evenly.
+  cluster.schedulingPolicy = cluster.SCHED_RR;
+  cluster.setupPrimary({ exec: entry, args: [host, String(opts.port ?? 0)], execArgv: [], serialization: 'json' });
+
+  const workers: Worker[] = Array.from({ length: n }, () => cluster.fork());
+  const live = new Set<number>(workers.map((_, i) => i));
+  const pending = new Map<number, Pending>();
+  let nextCid = 1;
+  let publishes = 0;
+  let closing = false;
+  let diedResolve: (reason: string) => void = () => {};
+  const died = new Promise<string>((resolve) => (diedResolve = resolve));
+
+  const settle = (cid: number, p: Pending): void => {
+    if (p.waiting.size > 0) return;
+    pending.delete(cid);
+    p.resolve(p.acks);
+  };
+
+  /** Sends each live worker its command; resolves with every ack (null for a worker that died meanwhile). */
+  const fanOut = (commandFor: (index: number) => Command): Promise<Array<Ack | null>> =>
+    new Promise((resolve) => {
+      const cid = nextCid++;
+      const p: Pending = { waiting: new Set(live), acks: workers.map(() => null), resolve };
+      pending.set(cid, p);
+      for (const i of live) send(workers[i], { ...commandFor(i), cid });
+      settle(cid, p);
+    });
+
+  const statsOf = (acks: Array<Ack | null>): TargetStats => {
+    const perProcess = acks.flatMap((a, index) => (a === null ? [] : [{ index, ...a.stats }]));
+    return {
+      processes: n,
+      open: perProcess.reduce((s, p) => s + p.open, 0),
+      accepted: perProcess.reduce((s, p) => s + p.accepted, 0),
+      publishes,
+      perProcess,
+    };
+  };
+  const stats = async (): Promise<TargetStats> => statsOf(await fanOut(() => ({ t: 'count' })));
+
+  const onRequest = async (from: Worker, msg: WorkerMessage): Promise<void> => {
+    if (msg.t === 'publish') {
+      publishes++;
+      const acks = await fanOut(() => ({ t: 'push', id: msg.id, value: msg.value }));
+      send(from, { t: 'reply', rid: msg.rid, n: sumN(acks), stats: null });
+    } else if (msg.t === 'drop') {
+      // Counted first, so count= and share= land on each process in proportion to what it holds.
+      const open = (await fanOut(() => ({ t: 'count' }))).map((a) => a?.stats.open ?? 0);
+      const total = open.reduce((a, b) => a + b, 0);
+      const want = msg.count ?? Math.round((msg.share ?? 0) * total);
+      const each = spreadOverProcesses(want, open);
+      const acks = await fanOut((i) => ({ t: 'end', mode: msg.mode, count: each[i] }));
+      send(from, { t: 'reply', rid: msg.rid, n: sumN(acks), stats: null });
+    } else if (msg.t === 'stats') {
+      send(from, { t: 'reply', rid: msg.rid, n: 0, stats: await stats() });
+    }
+  };
+
+  const ready = new Promise<number>((resolve, reject) => {
+    let listening = 0;
+    let port = 0;
+    const timer = setTimeout(() => reject(new TargetError(`target processes did not listen within ${LISTEN_TIMEOUT_MS / 1000} s`)), LISTEN_TIMEOUT_MS);
+    const fail = (message: string): void => {
+      clearTimeout(timer);
+      reject(new TargetError(message));
+    };
+    workers.forEach((w, i) => {
+      w.on('message', (msg: unknown) => {
+        if (!isWorkerMessage(msg)) return;
+        if (msg.t === 'listening') {
+          port = msg.port;
+          if (++listening === n) {
+            clearTimeout(timer);
+            resolve(port);
+          }
+        } else if (msg.t === 'error') {
+          fail(msg.message);
+        } else if (msg.t === 'ack') {
+          const p = pending.get(msg.cid);
+          if (p && p.waiting.delete(i)) {
+            p.acks[i] = msg;
+            settle(msg.cid, p);
+          }
+        } else {
+          void onRequest(w, msg);
+        }
+      });
+      // 'error' without a listener would throw in the primary (failed IPC send to a dying worker).
+      w.on('error', () => {});
+      w.once('exit', (code: number | null, sig: NodeJS.Signals | null) => {
+        live.delete(i);
+        for (const [cid, p] of pending) {
+          if (p.waiting.delete(i)) settle(cid, p);
+        }
+        const why = `target process ${i + 1} of ${n} (pid ${w.process.pid ?? '?'}) exited (${sig !== null ? `signal ${sig}` : `code ${code ?? 'unknown'}`})`;
+        if (listening < n) fail(why);
+        else if (!closing) diedResolve(why);
+      });
+    });
+  });
+
+  const close = async (): Promise<void> => {
+    closing = true;
+    await Promise.all(workers.map((w, i) => stopWorker(w, live.has(i))));
+  };
+
+  let port: number;
+  try {
+    port = await ready;
+  } catch (err) {
+    // Never leave a half-started worker behind.
+    closing = true;
+    for (const w of workers) signal(w.process.pid, 'SIGKILL');
+    throw err;
+  }
+  const origin = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return {
+    host,
+    port,
+    wsUrl: `ws://${origin}/ws`,
+    httpUrl: `http://${origin}`,
+    pids: workers.map((w) => w.process.pid ?? 0),
+    stats,
+    died,
+    close,
+  };
+}
+
+function sumN(acks: Array<Ack | null>): number {
+  return acks.reduce((s, a) => s + (a?.n ?? 0), 0);
+}
+
+function send(w: Worker, msg: PrimaryMessage): void {
+  if (w.isConnected()) w.send(msg);
+}
+
+function stopWorker(w: Worker, running: boolean): Promise<void> {
+  if (!running || w.isDead()) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const killer = setTimeout(() => signal(w.process.pid, 'SIGKILL'), KILL_AFTER_MS);
+    w.once('exit', () => {
+      clearTimeout(killer);
+      resolve();
+    });
+    signal(w.process.pid, 'SIGTERM');
+  });
+}
+
+function signal(pid: number | undefined, sig: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** dist/target/cluster-worker.js beside this module (from src/ under vitest, the compiled one). */
+function workerEntry(): string {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.ts')) return fileURLToPath(new URL('../../dist/target/cluster-worker.js', import.meta.url));
+  return fileURLToPath(new URL('./cluster-worker.js', import.meta.url));
+}
