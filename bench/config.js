@@ -25,9 +25,12 @@
  * @property {string[]} localAddresses  BENCH_LOCAL_ADDRESSES=n → 127.0.0.1 … 127.0.0.n (large run)
  * @property {{ sockets: number, processes: number, publishes: number }} target
  *   target run: BENCH_TARGET_SOCKETS, BENCH_TARGET_PROCESSES, BENCH_TARGET_PUBLISHES
+ * @property {{ sockets: number, refSockets: number, rate: number, holdSeconds: number, connectRate: number, maxPending: number, addresses: number }} scale
+ *   scale run: BENCH_SCALE_SOCKETS, BENCH_SCALE_REF_SOCKETS, BENCH_SCALE_RATE, BENCH_SCALE_SECONDS,
+ *   BENCH_SCALE_CONNECT_RATE, BENCH_SCALE_MAX_PENDING, BENCH_SCALE_ADDRESSES
  */
 
-const RUN_NAMES = ['compare', 'workers2', 'soak', 'large', 'compare-repeat', 'target'];
+const RUN_NAMES = ['compare', 'workers2', 'soak', 'large', 'compare-repeat', 'target', 'scale'];
 
 /** Reads the settings; throws an Error naming the variable on a bad value. @returns {BenchConfig} */
 export function readBenchConfig(env = process.env) {
@@ -58,6 +61,15 @@ export function readBenchConfig(env = process.env) {
     soakMetrics: intVar(env, 'BENCH_SOAK_METRICS', 1, 0, 1) === 1,
     largeSockets: intVar(env, 'BENCH_LARGE_SOCKETS', 18_000, 1, 19_500),
     localAddresses: Array.from({ length: localCount }, (_, i) => `127.0.0.${i + 1}`),
+    scale: {
+      sockets: intVar(env, 'BENCH_SCALE_SOCKETS', 100_000, 1, 1_000_000),
+      refSockets: intVar(env, 'BENCH_SCALE_REF_SOCKETS', 10_000, 1, 17_000),
+      rate: numVar(env, 'BENCH_SCALE_RATE', 0.2, 0.01, 100),
+      holdSeconds: numVar(env, 'BENCH_SCALE_SECONDS', 60, 1, 3600),
+      connectRate: numVar(env, 'BENCH_SCALE_CONNECT_RATE', 4000, 1, 1_000_000),
+      maxPending: intVar(env, 'BENCH_SCALE_MAX_PENDING', 200, 1, 100_000),
+      addresses: intVar(env, 'BENCH_SCALE_ADDRESSES', 6, 1, 250),
+    },
     target: {
       sockets: intVar(env, 'BENCH_TARGET_SOCKETS', 15_000, 1, 19_000),
       processes: intVar(env, 'BENCH_TARGET_PROCESSES', 3, 2, 64),

@@ -16,6 +16,7 @@ import { runWsload } from './run-wsload.js';
 import { runLine, soakLine, summaryLine } from './lines.js';
 import { compareRepeat } from './compare-repeat.js';
 import { targetRuns } from './target-run.js';
+import { runScale } from './run-scale.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const print = (obj) => process.stdout.write(`${JSON.stringify(obj)}\n`);
@@ -136,6 +137,10 @@ async function main() {
     }
     if (cfg.runs.has('compare-repeat')) await compareRepeat(cfg.repeat, ctx, print, note);
     if (cfg.runs.has('target')) await targetRuns(cfg, ctx, ticks, print, note);
+    if (cfg.runs.has('scale')) {
+      const summary = await runScale(cfg.scale, ctx, ticks, measure);
+      if (summary) print(summary);
+    }
     if (cfg.runs.has('compare')) print(summaryLine(lines));
   } finally {
     process.off('SIGINT', onSignal);
