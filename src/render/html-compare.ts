@@ -44,7 +44,8 @@ export function changedOverlays(rows: readonly ComparisonRow[], before: Report, 
   if (changed((m) => m.startsWith('fanout.p') || m === 'fanout.max' || m.startsWith('completion.'))) out.push('fanout');
   if (changed((m) => m.startsWith('connections.') || m.startsWith('disconnects.'))) out.push('open');
   if (changed((m) => m === 'fanout.delivered' || m === 'fanout.lost')) out.push('deliveries');
-  if (changed((m) => m === 'disconnects.total' || m.startsWith('disconnects.byCause.'))) out.push('closes');
+  // An idle timeout that moved shifts when sockets close even when as many close.
+  if (changed((m) => m === 'disconnects.total' || m.startsWith('disconnects.byCause.') || m === 'disconnects.idleTimeout')) out.push('closes');
   if (changed((m) => m === 'reconnects.total')) out.push('reconnects');
   const rssB = before.client.peakRssMb;
   const rssA = after.client.peakRssMb;
@@ -76,36 +77,38 @@ function changeCell(r: ComparisonRow): string {
   return `${sign}${abs}${r.changePct === null ? '' : ` (${sign}${fmtPct(Math.abs(r.changePct))})`}`;
 }
 
-function cohortsText(r: Report): string {
-  const names = r.scenario.cohorts.map((c) => c.name);
-  if (names.length === 0) return '–';
-  return names
-    .map((name) => {
-      const lost = r.disconnects.byCohort[name]?.byCause['connection-lost'] ?? 0;
-      return r.disconnects.survivingCohorts.includes(name) ? `${name} ✓ survived` : `${name} ✗ cut (${fmtCount(lost)} connection-lost)`;
-    })
-    .join(' · ');
+function cohortState(r: Report, name: string): string {
+  if (!r.scenario.cohorts.some((c) => c.name === name)) return 'not in this run';
+  if (r.disconnects.survivingCohorts.includes(name)) return '✓ survived';
+  return `✗ cut (${fmtCount(r.disconnects.byCohort[name]?.byCause['connection-lost'] ?? 0)} connection-lost)`;
 }
 
-function runCard(label: string, r: Report): string {
+function idleText(r: Report): string {
   const d = r.disconnects;
-  const idle = d.idleTimeout
+  return d.idleTimeout
     ? `${fmtMs(d.idleTimeout.estimateMs)} ± ${fmtMs(d.idleTimeout.spreadMs / 2)} (cohort ${d.idleTimeout.cohort}, ${fmtCount(d.idleTimeout.samples)} closes)`
     : `none${d.idleTimeoutNote ? ` — ${d.idleTimeoutNote}` : ''}`;
-  const rows: [string, string][] = [
-    ['started', r.startedAt],
-    ['host', r.environment.host],
-    ['target', r.target.url],
-    ['sockets', `${fmtCount(r.scenario.connections)} · hold ${formatDuration(r.phases.holdMs)} · publish ${r.scenario.publish ? `${r.scenario.publish.rate}/s` : 'none'}`],
-    ['delivered / lost', `${fmtCount(r.fanout.delivered)} / ${fmtCount(r.fanout.lost)}`],
-    ['disconnects', `${fmtCount(d.total)}: ${fmtCounts(d.byCause)}`],
-    ['drop events', fmtCount(d.events?.length ?? 0)],
-    ['cohorts', cohortsText(r)],
-    ['surviving cohorts', d.survivingCohorts.length > 0 ? d.survivingCohorts.join(', ') : 'none'],
-    ['idle-timeout estimate', idle],
-    ['peak RSS', `${fmtCount(r.client.peakRssMb)} MB`],
+}
+
+/** The two runs side by side, one row per fact, so what differs is read across a row. */
+function runsSideBySide(before: Report, after: Report): string {
+  const facts: [string, (r: Report) => string][] = [
+    ['started', (r) => r.startedAt],
+    ['host', (r) => r.environment.host],
+    ['target', (r) => r.target.url],
+    ['sockets · hold · publish', (r) => `${fmtCount(r.scenario.connections)} · ${formatDuration(r.phases.holdMs)} · ${r.scenario.publish ? `${r.scenario.publish.rate}/s` : 'none'}`],
+    ['delivered / lost', (r) => `${fmtCount(r.fanout.delivered)} / ${fmtCount(r.fanout.lost)}`],
+    ['disconnects', (r) => `${fmtCount(r.disconnects.total)}: ${fmtCounts(r.disconnects.byCause)}`],
+    ['drop events', (r) => fmtCount(r.disconnects.events?.length ?? 0)],
   ];
-  return `<div class="card"><h3>${t(label)}</h3><dl>${rows.map(([k, v]) => `<dt>${t(k)}</dt><dd>${t(v)}</dd>`).join('')}</dl></div>`;
+  const cohorts = [...new Set([...before.scenario.cohorts, ...after.scenario.cohorts].map((c) => c.name))];
+  for (const name of cohorts) facts.push([`cohort ${name}`, (r) => cohortState(r, name)]);
+  facts.push(
+    ['surviving cohorts', (r) => (r.disconnects.survivingCohorts.length > 0 ? r.disconnects.survivingCohorts.join(', ') : 'none')],
+    ['idle-timeout estimate', idleText],
+    ['peak RSS', (r) => `${fmtCount(r.client.peakRssMb)} MB`],
+  );
+  return table(['', 'before', 'after'], facts.map(([k, get]) => [t(k), t(get(before)), t(get(after))]), 'sides');
 }
 
 /** The comparison page's body. */
@@ -130,7 +133,7 @@ export function compareBody(before: Report, after: Report, comparison: Compariso
           .join('')}</ul></div>`,
     ...warningsSection(comparison.warnings),
     '<h2>The two runs</h2>',
-    `<div class="cards">${runCard('before', before)}${runCard('after', after)}</div>`,
+    runsSideBySide(before, after),
     '<h2>Metrics</h2>',
     table(['metric', 'before', 'after', 'change', 'verdict', 'note'], rows, 'compare'),
   ];
@@ -176,7 +179,7 @@ export function compareBody(before: Report, after: Report, comparison: Compariso
     }
     const title = `${def.chart} by percentile: before vs after`;
     const curves = [...(b ? [{ name: 'before', color: COLORS.before, histogram: b }] : []), ...(a ? [{ name: 'after', color: COLORS.after, histogram: a }] : [])];
-    out.push(figure(title, (size) => percentileChart(title, curves, { width: size.width, height: 260 }), curves.map((c) => ({ name: c.name, color: c.color }))));
+    out.push(figure(title, (size) => percentileChart(title, curves, { width: size.width, height: 260 })));
   }
   if (unchanged.length > 0) out.push(`<p class="note">Not drawn, the same in both runs: ${t(unchanged.join(', '))}.</p>`);
   if (noSamples.length > 0) out.push(`<p class="note">Not drawn, no samples in either run: ${t(noSamples.join(', '))}.</p>`);

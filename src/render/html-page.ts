@@ -70,12 +70,10 @@ figure.chart-box .sub{color:#666;font-size:13px;font-weight:400}
 .legend .sw.hatch{background:repeating-linear-gradient(45deg,#bbb 0 3px,#fff 3px 6px)}
 svg.chart{display:block;width:100%;height:auto;font-size:12px}
 .narrow{display:none}
-@media (max-width:700px){main{padding:10px 10px 30px}svg.chart{font-size:14px}.wide{display:none}.narrow{display:block}h1{font-size:19px}.verdict .head{font-size:19px}}
+@media (max-width:700px){main{padding:10px 10px 30px}svg.chart{font-size:14px}svg .drop-label{font-size:13px}.wide{display:none}.narrow{display:block}h1{font-size:19px}.verdict .head{font-size:19px}}
 svg .grid{stroke:#eee}svg .axis{stroke:#888;fill:none}svg .tick,svg .legend{fill:#444}svg .axis-label{fill:#555}
-svg .chart-title{font-weight:600;font-size:13px;fill:#222}svg .drop-label{fill:#8a1f11;font-size:11px}svg .partial-label{fill:#555;font-size:11px}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:12px}
-.card{background:#fff;border:1px solid #e2e4e8;border-radius:8px;padding:10px 14px;min-width:0;overflow-wrap:anywhere}
-.card h3{margin:0 0 6px;font-size:16px}.card dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0}.card dt{color:#555}.card dd{margin:0}
+svg .chart-title{font-weight:600;font-size:13px;fill:#222}svg .drop-label{fill:#8a1f11;font-size:12px}
+table.sides{width:100%;table-layout:fixed}table.sides td{text-align:left;overflow-wrap:anywhere}table.sides td:first-child{color:#555;width:22%}table.sides th{text-align:left}
 `;
 
 /** Escaped text. */

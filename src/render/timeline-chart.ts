@@ -62,7 +62,10 @@ export interface TimelineChartOptions {
 
 const MARGIN: Margin = { left: 64, right: 16, top: 22, bottom: 30 };
 
-let hatchIds = 0;
+/** An id unique within the page (chart titles are, and each is drawn once per width) and stable across renders. */
+function hatchId(title: string, width: number): string {
+  return `hatch-${width}-${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+}
 
 function elapsedLabel(ms: number): string {
   if (ms === 0) return '0s';
@@ -104,7 +107,7 @@ export function timelineChart(o: TimelineChartOptions): string {
   const top = MARGIN.top;
   const bottom = o.height - MARGIN.bottom;
   const parts = [open(o.width, o.height, o.title, 'line-chart timeline'), axes(f, x, y, o.title, false)];
-  const hatch = `hatch-${++hatchIds}`;
+  const hatch = hatchId(o.title, o.width);
   parts.push(
     `<defs><pattern id="${hatch}" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#bbb" stroke-width="3"/></pattern></defs>`,
   );
@@ -114,7 +117,6 @@ export function timelineChart(o: TimelineChartOptions): string {
     parts.push(
       `<rect class="partial" x="${n(x0)}" y="${top}" width="${n(Math.max(1, x1 - x0))}" height="${n(bottom - top)}" fill="url(#${hatch})" opacity="0.6"><title>partial last interval: the run ended ${Math.round(o.partial.to - o.partial.from)} ms into it</title></rect>`,
     );
-    parts.push(`<text class="partial-label" x="${n(x1 - 2)}" y="${top - 6}" text-anchor="end">partial</text>`);
   }
   for (const b of bands) {
     if (b.upper.length < 2) continue;
