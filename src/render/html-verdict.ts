@@ -57,7 +57,8 @@ export function verdictBanner(r: Report): string {
   for (const f of failures) items.push(t(f));
   if (r.interrupted) items.push('the run was stopped early: results cover only part of the planned run');
   if (items.length === 0) {
-    const passed = r.thresholds.length > 0 ? `all ${r.thresholds.length} threshold${r.thresholds.length === 1 ? '' : 's'} passed; ` : 'no thresholds set; ';
+    const n = r.thresholds.length;
+    const passed = n === 0 ? 'no thresholds set; ' : n === 1 ? 'the threshold passed; ' : `all ${n} thresholds passed; `;
     items.push(t(`${passed}no failed connections, lost deliveries or failed publishes`));
   }
   return `<div class="verdict ${cls}" data-exit-code="${code}"><div class="head">${t(head)}</div><ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul></div>`;

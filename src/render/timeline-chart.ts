@@ -83,6 +83,40 @@ function pathOf(f: Frame, pts: readonly TimePoint[], clampY: (v: number) => numb
   return pts.map(([x, y], j) => `${j === 0 ? 'M' : 'L'}${n(f.sx(x))},${n(f.sy(clampY(y)))}`).join('');
 }
 
+/**
+ * At most about `buckets` × 2 points: per bucket of x its lowest and highest point, in x order, so
+ * a spike survives while an 8 h soak's 2,880 intervals do not cost 2,880 points in a 300-unit-wide
+ * plot. Fewer points than that are returned as they are.
+ */
+export function decimate(points: readonly TimePoint[], buckets: number): readonly TimePoint[] {
+  if (points.length <= buckets * 2 || buckets < 1) return points;
+  const x0 = points[0][0];
+  const span = points[points.length - 1][0] - x0 || 1;
+  const out: TimePoint[] = [];
+  let bucket = -1;
+  let lo: TimePoint = points[0];
+  let hi: TimePoint = points[0];
+  const flush = (): void => {
+    if (bucket < 0) return;
+    if (lo === hi) out.push(lo);
+    else out.push(...(lo[0] <= hi[0] ? [lo, hi] : [hi, lo]));
+  };
+  for (const p of points) {
+    const b = Math.min(buckets - 1, Math.floor(((p[0] - x0) / span) * buckets));
+    if (b !== bucket) {
+      flush();
+      bucket = b;
+      lo = p;
+      hi = p;
+    } else {
+      if (p[1] < lo[1]) lo = p;
+      if (p[1] > hi[1]) hi = p;
+    }
+  }
+  flush();
+  return out;
+}
+
 /** A timeline chart (SVG), sized `width` × `height` units, scaled to its container by CSS. */
 export function timelineChart(o: TimelineChartOptions): string {
   const lines = o.lines ?? [];
@@ -118,7 +152,9 @@ export function timelineChart(o: TimelineChartOptions): string {
       `<rect class="partial" x="${n(x0)}" y="${top}" width="${n(Math.max(1, x1 - x0))}" height="${n(bottom - top)}" fill="url(#${hatch})" opacity="0.6"><title>partial last interval: the run ended ${Math.round(o.partial.to - o.partial.from)} ms into it</title></rect>`,
     );
   }
-  for (const b of bands) {
+  const buckets = Math.round(o.width - MARGIN.left - MARGIN.right);
+  for (const band of bands) {
+    const b = { ...band, upper: decimate(band.upper, buckets), lower: decimate(band.lower, buckets) };
     if (b.upper.length < 2) continue;
     const d = `${pathOf(f, b.upper, clampY)}${[...b.lower].reverse().map(([xx, yy]) => `L${n(f.sx(xx))},${n(f.sy(clampY(yy)))}`).join('')}Z`;
     parts.push(`<path class="band" d="${d}" fill="${escapeXml(b.color)}" opacity="0.22"><title>${escapeXml(b.name)}</title></path>`);
@@ -142,7 +178,7 @@ export function timelineChart(o: TimelineChartOptions): string {
   }
   for (const l of lines) {
     const cut = l.dashedFrom ?? l.points.length;
-    const solid = l.points.slice(0, cut);
+    const solid = decimate(l.points.slice(0, cut), buckets);
     // The dashed part starts at the last solid point so the line stays connected.
     const dashed = cut < l.points.length ? l.points.slice(Math.max(0, cut - 1)) : [];
     if (solid.length > 1) parts.push(`<path class="series" d="${pathOf(f, solid, clampY)}" fill="none" stroke="${escapeXml(l.color)}" stroke-width="2" stroke-linejoin="round"><title>${escapeXml(l.name)}</title></path>`);
