@@ -58,7 +58,7 @@ h1{font-size:22px;margin:4px 0 2px;overflow-wrap:anywhere}h2{font-size:18px;marg
 .scroll{overflow-x:auto;max-width:100%;-webkit-overflow-scrolling:touch}
 table{border-collapse:collapse;margin:8px 0;background:#fff}td,th{border:1px solid #ddd;padding:3px 10px;text-align:right;vertical-align:top}th{background:#f0f1f4}
 td:first-child,th:first-child,table.compare td:last-child,table.compare th:last-child,table.headline td{text-align:left}
-table.compare td:nth-child(n+2):nth-child(-n+4){white-space:nowrap}
+table.compare td:nth-child(n+2):nth-child(-n+4){white-space:nowrap}table.compare td:last-child{min-width:260px}
 .fail,.worse{color:#b3261e;font-weight:600}.pass,.better{color:#1e7b34}.inconclusive{color:#7a4b00}
 .note{color:#666;text-align:left}p,li{overflow-wrap:anywhere}table.nums td{white-space:nowrap}.warnings li{color:#7a4b00}
 figure.chart-box{background:#fff;border:1px solid #e2e4e8;border-radius:8px;margin:10px 0;padding:8px 10px 6px;min-width:0}
