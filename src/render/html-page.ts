@@ -69,6 +69,7 @@ figure.chart-box .sub{color:#666;font-size:13px;font-weight:400}
 .legend .sw.dash{height:0;border-top:3px dashed #555;border-radius:0}
 .legend .sw.hatch{background:repeating-linear-gradient(45deg,#bbb 0 3px,#fff 3px 6px)}
 svg.chart{display:block;width:100%;height:auto;font-size:12px}
+@media (min-width:701px){table.headline td:first-child{white-space:nowrap}}
 .narrow{display:none}
 @media (max-width:700px){main{padding:10px 10px 30px}svg.chart{font-size:14px}svg .drop-label{font-size:13px}.wide{display:none}.narrow{display:block}h1{font-size:19px}.verdict .head{font-size:19px}}
 svg .grid{stroke:#eee}svg .axis{stroke:#888;fill:none}svg .tick,svg .legend{fill:#444}svg .axis-label{fill:#555}

@@ -50,7 +50,7 @@ export function percentileChart(
   return lineChart({
     title,
     x: { label: 'percentile (log scale of 1/(1−p))', min: 0, max: maxX, ticks: percentileTicks(maxX) },
-    y: { label: 'latency', min: 0, max: y.max, ticks: y.ticks },
+    y: { label: '', min: 0, max: y.max, ticks: y.ticks },
     series,
     width: size.width,
     height: size.height,
