@@ -114,8 +114,12 @@ function runsSideBySide(before: Report, after: Report): string {
 /** The comparison page's body. */
 export function compareBody(before: Report, after: Report, comparison: Comparison, timelines: CompareTimelines): string[] {
   const regress = comparison.regressions.length;
-  const shown = comparison.rows.filter((r) => !emptyRow(r));
+  // Delivery and publish rows of two runs that published nothing are all 0 = 0: noise, not news.
+  const noPublishing = before.scenario.publish === null && after.scenario.publish === null;
+  const unpublished = (r: ComparisonRow): boolean => noPublishing && !emptyRow(r) && /^(fanout|completion|publish)\./.test(r.metric) && r.before === 0 && r.after === 0;
+  const shown = comparison.rows.filter((r) => !emptyRow(r) && !unpublished(r));
   const omitted = comparison.rows.filter(emptyRow);
+  const quiet = comparison.rows.filter(unpublished);
   const rows = shown.map((r) => [
     t(r.metric),
     t(compareCell(r, r.before)),
@@ -138,6 +142,7 @@ export function compareBody(before: Report, after: Report, comparison: Compariso
     table(['metric', 'before', 'after', 'change', 'verdict', 'note'], rows, 'compare'),
   ];
   if (omitted.length > 0) out.push(`<p class="note omitted">Omitted, no samples in either run: ${t(omitted.map((r) => r.metric).join(', '))}.</p>`);
+  if (quiet.length > 0) out.push(`<p class="note omitted">Omitted, 0 in both runs (neither published): ${t(quiet.map((r) => r.metric).join(', '))}.</p>`);
   out.push(...comparison.notes.map((n) => `<p class="note">${t(n)}</p>`));
 
   const overlays = changedOverlays(comparison.rows, before, after);
