@@ -9,6 +9,8 @@ import { readReport, readTimeline } from '../../src/report/read.js';
 import { renderCompareHtml, renderReportHtml } from '../../src/render/html.js';
 import type { TimelineLine } from '../../src/run/report.js';
 import { fakeReport, fakeTimeline, fixturePair, writeFixturePair } from '../helpers/fake-report.js';
+import { runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
+import { startTarget } from '../../src/target/server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
@@ -262,6 +264,45 @@ describe('HTML report in headless Chromium', () => {
     expect(facts.text).toContain('Omitted, no samples in either run: handshake.p99.');
     expect(facts.text).toContain('Not drawn: the timeline (.ndjson) of one run or both is missing.');
   });
+
+  it('draws a real short run: 1 s intervals, the drop marked, the partial end hatched, readable at 1400 and 390 px', async () => {
+    const target = await startTarget({ host: '127.0.0.1', port: 0 });
+    try {
+      const scenario = scenarioFrom({
+        target: { url: target.wsUrl },
+        connections: 30,
+        duration: '3s',
+        workers: 1,
+        publish: { rate: 10 },
+        reconnect: { policy: 'immediate' },
+      });
+      const run = runQuietly(scenario, { reportFile: join(dir, 'real.json') });
+      setTimeout(() => void fetch(`${target.httpUrl}/admin/drop?mode=destroy&count=12`), 1800);
+      const report = await run;
+      const timeline = await readTimeline(join(dir, 'real.json'), report);
+      expect(report.scenario.report.intervalMs).toBe(1000);
+      expect(timeline?.at(-1)?.partial).toBe(true);
+      expect(report.disconnects.events?.length).toBeGreaterThanOrEqual(1);
+      const html = join(dir, 'real.html');
+      writeFileSync(html, renderReportHtml(report, { timeline }));
+      for (const width of [1400, 390]) {
+        const facts = await open(html, width);
+        expect(facts.errors).toEqual([]);
+        expect(facts.requests).toEqual([pathToFileURL(html).href]);
+        expect(facts.scrollWidth).toBeLessThanOrEqual(width);
+        const timelines = facts.charts.filter((c) => TIMELINE_CHARTS.includes(c.title));
+        expect(timelines.map((c) => c.title)).toEqual(TIMELINE_CHARTS);
+        for (const c of timelines) expect(c.drawn, `${c.title} at ${width} px`).toBeGreaterThan(0);
+        expect(facts.partialMarks).toBe(TIMELINE_CHARTS.length);
+        expect(facts.dropMarks).toBeGreaterThanOrEqual(TIMELINE_CHARTS.length);
+        // Wall-clock ticks, HH:MM:SS UTC.
+        expect(timelines[1].ticks.filter((tick) => /^\d\d:\d\d:\d\d$/.test(tick)).length).toBeGreaterThanOrEqual(2);
+        expect(facts.text).toMatch(/peak RSS\s+\d+ MB/);
+      }
+    } finally {
+      await target.close();
+    }
+  }, 30_000);
 
   it('escapes names from the report instead of running them', async () => {
     const { before } = fixturePair();
