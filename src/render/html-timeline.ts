@@ -8,7 +8,7 @@
 import type { Report, TimelineLine } from '../run/report.js';
 import { fmtCount, fmtMs } from './format.js';
 import { CAUSE_COLORS, COLORS, figure, t, type ChartSize, type LegendEntry } from './html-page.js';
-import { timelineChart, type TimeLine, type TimeMarker, type TimePoint, type TimeStack } from './timeline-chart.js';
+import { timelineChart, type TimeLine, type TimelineChartOptions, type TimeMarker, type TimePoint, type TimeStack } from './timeline-chart.js';
 
 /** One timeline line with its real span on the run's clock (ms since the start). */
 export interface Span {
@@ -75,7 +75,11 @@ interface Common {
   partial: { from: number; to: number } | null;
 }
 
-function chart(c: Common, title: string, yFormat: (v: number) => string, parts: { lines?: TimeLine[]; stacks?: TimeStack[]; bands?: Parameters<typeof timelineChart>[0]['bands'] }) {
+/** What one chart draws besides the shared axis, markers and partial interval. */
+type ChartParts = Pick<TimelineChartOptions, 'lines' | 'stacks' | 'bands'>;
+
+/** A chart drawer for figure(): the same chart at either size. */
+function chart(c: Common, title: string, yFormat: (v: number) => string, parts: ChartParts): (size: ChartSize) => string {
   return (size: ChartSize): string => timelineChart({ title, ...c, yFormat, ...parts, ...size });
 }
 

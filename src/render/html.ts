@@ -27,7 +27,7 @@ export interface ReportHtmlOptions {
 const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** Loud notes beside the verdict: what makes the numbers read differently. */
-export function loudLines(r: Report): string[] {
+function loudLines(r: Report): string[] {
   const out: string[] = [];
   if (r.client.saturated) {
     const why = r.client.saturationReasons?.length ? r.client.saturationReasons.join('; ') : `event-loop lag p99 ${fmtMs(r.client.eventLoopLagMs.p99)}`;
