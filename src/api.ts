@@ -12,7 +12,7 @@ export { loadScenario, scenarioFromObject, type ScenarioInput, type ScenarioOpti
 export { readReport, readTimeline, parseReport } from './report/read.js';
 export { writeReport } from './report/write.js';
 export { renderSummary, type SummaryOptions } from './render/summary.js';
-export { renderReportHtml, renderCompareHtml, type ReportHtmlOptions } from './render/html.js';
+export { renderReportHtml, renderCompareHtml, type ReportHtmlOptions, type CompareHtmlOptions } from './render/html.js';
 export { renderCompareTable, type CompareTableOptions } from './render/compare-table.js';
 export { renderRunJunit, renderCompareJunit, type RunJunitOptions, type CompareJunitOptions } from './render/junit.js';
 export { formatProgress } from './render/progress.js';

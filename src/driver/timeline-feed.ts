@@ -75,7 +75,7 @@ export class TimelineFeed implements TickSubscriber {
     for (const b of this.booker.ready(now, all)) {
       const endMs = Math.min(this.booker.endOf(b.index), now);
       if (!b.atEnd) b.atEnd = { open: openCounts(this.opts.ring).open, rssMb: process.memoryUsage().rss / 1048576, wallMs: Date.now() };
-      const line = timelineLine(b, endMs - startMs);
+      const line = timelineLine(b, endMs - startMs, endMs - (startMs + b.index * intervalMs), intervalMs);
       writer?.append(line, b.fanout, (b.index * intervalMs) / 1000, (endMs - startMs) / 1000);
       onInterval?.(line);
     }

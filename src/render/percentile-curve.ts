@@ -38,7 +38,11 @@ export function percentileTicks(max: number): Tick[] {
 }
 
 /** An SVG percentile-distribution chart of one or more histograms on shared axes. */
-export function percentileChart(title: string, curves: readonly { name: string; color: string; histogram: Histogram }[]): string {
+export function percentileChart(
+  title: string,
+  curves: readonly { name: string; color: string; histogram: Histogram }[],
+  size: { width: number; height: number } = { width: 720, height: 300 },
+): string {
   const maxX = percentileAxisMax(Math.max(...curves.map((c) => c.histogram.totalCount), 1));
   const series: Series[] = curves.map((c) => ({ name: `${c.name} (${c.histogram.totalCount.toLocaleString('en-US')} samples)`, color: c.color, points: percentileCurve(c.histogram) }));
   const maxY = Math.max(0, ...curves.map((c) => c.histogram.maxValue / 1000));
@@ -46,8 +50,12 @@ export function percentileChart(title: string, curves: readonly { name: string; 
   return lineChart({
     title,
     x: { label: 'percentile (log scale of 1/(1−p))', min: 0, max: maxX, ticks: percentileTicks(maxX) },
-    y: { label: 'latency', min: 0, max: y.max, ticks: y.ticks },
+    y: { label: '', min: 0, max: y.max, ticks: y.ticks },
     series,
+    width: size.width,
+    height: size.height,
+    margin: { left: 64, right: 36, top: 12, bottom: 40 },
+    drawTitle: false,
   });
 }
 

@@ -32,6 +32,9 @@ export interface LineChartOptions {
   series: readonly Series[];
   width?: number;
   height?: number;
+  margin?: Margin;
+  /** Draw the title inside the SVG (default); false when the page captions the chart. */
+  drawTitle?: boolean;
 }
 
 /** One bar of a bar chart: [from, to) on x and its height. */
@@ -50,6 +53,9 @@ export interface BarChartOptions {
   color?: string;
   width?: number;
   height?: number;
+  margin?: Margin;
+  /** Draw the title inside the SVG (default); false when the page captions the chart. */
+  drawTitle?: boolean;
 }
 
 /** Escapes text for HTML and SVG content and attribute values. */
@@ -57,11 +63,19 @@ export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }
 
+/** Space around the plot area, in SVG units. */
+export interface Margin {
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+}
+
 // Room on the right for the last percentile label ("99.999%") centred on the plot's edge.
-const MARGIN = { left: 76, right: 36, top: 28, bottom: 44 };
+const MARGIN: Margin = { left: 76, right: 36, top: 28, bottom: 44 };
 
 /** Trims a float for SVG coordinates (2 decimals, no trailing zeros). */
-function n(v: number): string {
+export function n(v: number): string {
   return String(Math.round(v * 100) / 100);
 }
 
@@ -77,29 +91,35 @@ export function niceTicks(max: number, format: (v: number) => string, target = 5
   return { max: top, ticks };
 }
 
-interface Frame {
+/** A chart's size and its data → SVG coordinate mapping. */
+export interface Frame {
   width: number;
   height: number;
+  margin: Margin;
   sx: (v: number) => number;
   sy: (v: number) => number;
 }
 
-function frame(x: Axis, y: Axis, width: number, height: number): Frame {
-  const pw = width - MARGIN.left - MARGIN.right;
-  const ph = height - MARGIN.top - MARGIN.bottom;
+/** The frame of a chart of `width` × `height` SVG units over axes x and y. */
+export function frame(x: Axis, y: Axis, width: number, height: number, margin: Margin = MARGIN): Frame {
+  const pw = width - margin.left - margin.right;
+  const ph = height - margin.top - margin.bottom;
   const spanX = x.max - x.min || 1;
   const spanY = y.max - y.min || 1;
   return {
     width,
     height,
-    sx: (v) => MARGIN.left + ((v - x.min) / spanX) * pw,
-    sy: (v) => MARGIN.top + ph - ((v - y.min) / spanY) * ph,
+    margin,
+    sx: (v) => margin.left + ((v - x.min) / spanX) * pw,
+    sy: (v) => margin.top + ph - ((v - y.min) / spanY) * ph,
   };
 }
 
-function axes(f: Frame, x: Axis, y: Axis, title: string): string {
+/** Grid, ticks, axis lines and labels; the title as the SVG's <title> and, unless `titleText` is false, drawn on top. */
+export function axes(f: Frame, x: Axis, y: Axis, title: string, titleText = true): string {
   const parts: string[] = [`<title>${escapeXml(title)}</title>`];
-  parts.push(`<text class="chart-title" x="${MARGIN.left}" y="18">${escapeXml(title)}</text>`);
+  const MARGIN = f.margin;
+  if (titleText) parts.push(`<text class="chart-title" x="${MARGIN.left}" y="18">${escapeXml(title)}</text>`);
   const left = MARGIN.left;
   const right = f.width - MARGIN.right;
   const top = MARGIN.top;
@@ -115,23 +135,27 @@ function axes(f: Frame, x: Axis, y: Axis, title: string): string {
     parts.push(`<text class="tick" x="${xx}" y="${bottom + 16}" text-anchor="middle">${escapeXml(t.label)}</text>`);
   }
   parts.push(`<path class="axis" d="M${left},${top}V${bottom}H${right}"/>`);
-  parts.push(`<text class="axis-label" x="${n((left + right) / 2)}" y="${f.height - 6}" text-anchor="middle">${escapeXml(x.label)}</text>`);
-  parts.push(
-    `<text class="axis-label" transform="translate(14,${n((top + bottom) / 2)}) rotate(-90)" text-anchor="middle">${escapeXml(y.label)}</text>`,
-  );
+  if (x.label) parts.push(`<text class="axis-label" x="${n((left + right) / 2)}" y="${f.height - 6}" text-anchor="middle">${escapeXml(x.label)}</text>`);
+  if (y.label) {
+    parts.push(`<text class="axis-label" transform="translate(14,${n((top + bottom) / 2)}) rotate(-90)" text-anchor="middle">${escapeXml(y.label)}</text>`);
+  }
   return parts.join('');
 }
 
-function open(width: number, height: number, title: string, kind: string): string {
-  return `<svg class="chart ${kind}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeXml(title)}">`;
+/**
+ * The opening <svg> tag. No width or height attribute: the page's CSS scales the viewBox to its
+ * container's width (height follows the aspect ratio), so a chart is as wide as the page.
+ */
+export function open(width: number, height: number, title: string, kind: string): string {
+  return `<svg class="chart ${kind}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" preserveAspectRatio="xMidYMid meet" role="img" aria-label="${escapeXml(title)}">`;
 }
 
 /** A line chart with axes, grid, ticks and a legend; points outside the axes are clamped. */
 export function lineChart(o: LineChartOptions): string {
-  const f = frame(o.x, o.y, o.width ?? 720, o.height ?? 300);
+  const f = frame(o.x, o.y, o.width ?? 720, o.height ?? 300, o.margin);
   const clampX = (v: number): number => Math.min(o.x.max, Math.max(o.x.min, v));
   const clampY = (v: number): number => Math.min(o.y.max, Math.max(o.y.min, v));
-  const parts = [open(f.width, f.height, o.title, 'line-chart'), axes(f, o.x, o.y, o.title)];
+  const parts = [open(f.width, f.height, o.title, 'line-chart'), axes(f, o.x, o.y, o.title, o.drawTitle ?? true)];
   o.series.forEach((s, i) => {
     if (s.points.length > 1) {
       const d = s.points.map(([x, y], j) => `${j === 0 ? 'M' : 'L'}${n(f.sx(clampX(x)))},${n(f.sy(clampY(y)))}`).join('');
@@ -144,9 +168,11 @@ export function lineChart(o: LineChartOptions): string {
       }
     }
     if (o.series.length > 1 || s.name !== '') {
-      const lx = MARGIN.left + 12 + i * 170;
-      parts.push(`<rect x="${lx}" y="${MARGIN.top + 6}" width="12" height="3" fill="${escapeXml(s.color)}"/>`);
-      parts.push(`<text class="legend" x="${lx + 16}" y="${MARGIN.top + 10}">${escapeXml(s.name)}</text>`);
+      // Stacked down the plot's top-left corner: a narrow chart has no room for them side by side.
+      const lx = f.margin.left + 12;
+      const ly = f.margin.top + 6 + i * 15;
+      parts.push(`<rect x="${lx}" y="${ly}" width="12" height="3" fill="${escapeXml(s.color)}"/>`);
+      parts.push(`<text class="legend" x="${lx + 16}" y="${ly + 4}">${escapeXml(s.name)}</text>`);
     }
   });
   parts.push('</svg>');
@@ -155,9 +181,9 @@ export function lineChart(o: LineChartOptions): string {
 
 /** A bar chart (a histogram): each bar spans [from, to) on x. */
 export function barChart(o: BarChartOptions): string {
-  const f = frame(o.x, o.y, o.width ?? 720, o.height ?? 240);
+  const f = frame(o.x, o.y, o.width ?? 720, o.height ?? 240, o.margin);
   const color = escapeXml(o.color ?? '#3b6ea8');
-  const parts = [open(f.width, f.height, o.title, 'bar-chart'), axes(f, o.x, o.y, o.title)];
+  const parts = [open(f.width, f.height, o.title, 'bar-chart'), axes(f, o.x, o.y, o.title, o.drawTitle ?? true)];
   const base = f.sy(o.y.min);
   const bars = o.bars.filter((b) => b.value > 0);
   if (bars.length > 0) {

@@ -20,6 +20,7 @@ export interface BookedInterval {
   connectFailures: number;
   closes: number;
   closesByCause: Partial<Record<CloseCause, number>>;
+  reconnects: number;
   published: number;
   deliveries: number;
   lost: number;
@@ -44,7 +45,7 @@ interface WorkerBooking {
 type Tick = Extract<WorkerMessage, { type: 'tick' }>;
 
 function emptyInterval(index: number): BookedInterval {
-  return { index, connects: 0, connectFailures: 0, closes: 0, closesByCause: {}, published: 0, deliveries: 0, lost: 0, fanout: createHistogram(), eventLoopLagMs: 0, atEnd: null };
+  return { index, connects: 0, connectFailures: 0, closes: 0, closesByCause: {}, reconnects: 0, published: 0, deliveries: 0, lost: 0, fanout: createHistogram(), eventLoopLagMs: 0, atEnd: null };
 }
 
 export class TimelineBooker {
@@ -183,6 +184,7 @@ export class TimelineBooker {
     w.cohorts?.forEach((cc, i) => {
       const before = w.bookedCohorts?.[i];
       s.closes += cc.closes - (before?.closes ?? 0);
+      s.reconnects += cc.reconnects - (before?.reconnects ?? 0);
       for (const [cause, n] of Object.entries(cc.byCause)) {
         const d = n - (before?.byCause[cause] ?? 0);
         if (d > 0) s.closesByCause[cause as CloseCause] = (s.closesByCause[cause as CloseCause] ?? 0) + d;

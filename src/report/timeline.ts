@@ -11,9 +11,15 @@ import { createHlogWriter, percentiles, type Histogram, type HlogWriter } from '
 import type { BookedInterval } from './timeline-booker.js';
 import type { TimelineLine } from '../run/report.js';
 
-/** One interval's line from what was booked in it by event time (src/report/timeline-booker.ts). */
-export function timelineLine(b: BookedInterval, elapsedMs: number): TimelineLine {
+/**
+ * One interval's line from what was booked in it by event time (src/report/timeline-booker.ts).
+ * `durationMs` is how long the interval really lasted; shorter than `intervalMs` (the run ended
+ * inside it) marks the line partial, so a reader neither takes its counts for a full interval's
+ * nor its open count (read after wsload closed its sockets) for a drop.
+ */
+export function timelineLine(b: BookedInterval, elapsedMs: number, durationMs: number, intervalMs: number): TimelineLine {
   const fan = percentiles(b.fanout);
+  const duration = Math.max(0, Math.round(durationMs));
   return {
     t: new Date(b.atEnd?.wallMs ?? Date.now()).toISOString(),
     elapsedMs: Math.round(elapsedMs),
@@ -28,6 +34,9 @@ export function timelineLine(b: BookedInterval, elapsedMs: number): TimelineLine
     fanoutMs: { p50: fan.p50, p99: fan.p99, max: fan.max, count: fan.count },
     rssMb: Math.round(b.atEnd?.rssMb ?? process.memoryUsage().rss / 1048576),
     eventLoopLagMs: Math.round(b.eventLoopLagMs * 100) / 100,
+    reconnects: b.reconnects,
+    durationMs: duration,
+    ...(duration < intervalMs ? { partial: true as const } : {}),
   };
 }
 

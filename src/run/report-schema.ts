@@ -351,4 +351,12 @@ export const timelineLineSchema = z.object({
   fanoutMs: z.object({ p50: ms, p99: ms, max: ms, count }),
   rssMb: z.number(),
   eventLoopLagMs: z.number(),
+  reconnects: count.optional().describe('Reconnect handshakes that succeeded in the interval (absent in lines written before wsload counted them).'),
+  durationMs: ms
+    .optional()
+    .describe('Real length of the interval: report.interval, less for the last one, cut short by the end of the run (absent in older lines: elapsedMs of this line − of the previous).'),
+  partial: z
+    .literal(true)
+    .optional()
+    .describe('Set on the last interval when the run ended before it did: its counts cover only durationMs, and open sockets are read after wsload closed its own.'),
 });

@@ -3,6 +3,7 @@
  * reads: durations in ms, ids as strings, cohorts as socket counts, TLS paths absolute.
  */
 import { parseDuration } from '../duration.js';
+import { autoReportIntervalMs } from './report-interval.js';
 import { resolveScenarioPath } from './rules.js';
 import type { WrittenScenario } from './schema.js';
 import type { Cohort, Publish, ReconnectPolicy, ReconnectPolicyName, Scenario, Target } from '../run/scenario.js';
@@ -85,6 +86,11 @@ function cohorts(w: WrittenScenario): Cohort[] {
 }
 
 /** Builds the Scenario from a written scenario that passed the schema and the rules. */
+/** How long the run is planned to last: the ramp at connectRate, then the hold. */
+function plannedMs(w: WrittenScenario): number {
+  return (1000 * w.connections) / w.connectRate + ms(w.duration);
+}
+
 export function normalizeScenario(w: WrittenScenario, opts: { cpus: number; baseDir: string }): Scenario {
   const file = (p: string | undefined): string | null => (p === undefined ? null : resolveScenarioPath(opts.baseDir, p));
   const defaultWorkers = Math.min(MAX_WORKERS, Math.max(1, Math.floor(opts.cpus)), w.connections);
@@ -100,7 +106,7 @@ export function normalizeScenario(w: WrittenScenario, opts: { cpus: number; base
     workers: w.workers ?? defaultWorkers,
     localAddresses: [...w.localAddresses],
     cohorts: cohorts(w),
-    report: { intervalMs: ms(w.report.interval) },
+    report: { intervalMs: w.report.interval !== undefined ? ms(w.report.interval) : autoReportIntervalMs(plannedMs(w)) },
     thresholds: { ...w.thresholds },
     tls: {
       ca: file(w.tls.ca),

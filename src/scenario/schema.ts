@@ -292,8 +292,15 @@ export const scenarioFileSchema = z
         .optional()
         .describe('Groups of sockets with their own keep-alive and reconnect behaviour; absent means one cohort "default" of all connections.'),
       report: z
-        .strictObject({ interval: duration(true).default('10s').describe('Interval of the .ndjson timeline and .hlog histogram log.') }, expecting('an object like {"interval": "10s"}'))
-        .default({ interval: '10s' })
+        .strictObject(
+          {
+            interval: duration(true)
+              .optional()
+              .describe('Interval of the .ndjson timeline and .hlog histogram log; absent: 1s for runs planned (ramp + hold) up to 3m, 5s up to 15m, 10s beyond.'),
+          },
+          expecting('an object like {"interval": "10s"}'),
+        )
+        .default({})
         .describe('Report options.'),
       thresholds: z
         .record(z.string(), z.string(expecting('a threshold expression like "< 250ms" or "== 0"')), expecting('an object of metric → expression, like {"fanout.p99": "< 250ms"}'))

@@ -57,9 +57,29 @@ describe('soak files: .ndjson timeline and .hlog interval log beside the report'
     expect(lines.length).toBeGreaterThanOrEqual(6);
     let prev = 0;
     for (const [i, line] of lines.entries()) {
+      const last = i === lines.length - 1;
       expect(Object.keys(line).sort()).toEqual(
-        ['t', 'elapsedMs', 'open', 'connects', 'connectFailures', 'closes', 'closesByCause', 'published', 'deliveries', 'lost', 'fanoutMs', 'rssMb', 'eventLoopLagMs'].sort(),
+        [
+          't',
+          'elapsedMs',
+          'open',
+          'connects',
+          'connectFailures',
+          'closes',
+          'closesByCause',
+          'published',
+          'deliveries',
+          'lost',
+          'fanoutMs',
+          'rssMb',
+          'eventLoopLagMs',
+          'reconnects',
+          'durationMs',
+          // The run ends inside its last interval.
+          ...(last ? ['partial'] : []),
+        ].sort(),
       );
+      if (!last) expect(line.durationMs).toBe(INTERVAL_MS);
       expect(Number.isNaN(Date.parse(line.t))).toBe(false);
       expect(line.elapsedMs).toBeGreaterThan(prev);
       // Intervals are the configured length (the last one ends when the run does).

@@ -60,4 +60,36 @@ describe('timeline booked by event time', () => {
     expect(lines.reduce((s, l) => s + l.lost, 0)).toBe(report.fanout.lost);
     expect(lines.reduce((s, l) => s + l.deliveries, 0)).toBe(report.fanout.delivered);
   });
+
+  it('uses 1 s intervals for a short run unless set, marks the last one partial with its real length, and counts reconnects', async () => {
+    const target = track(await startBlippingTarget());
+    const dir = tempDir();
+    const scenario = scenarioFrom({
+      target: { url: target.wsUrl },
+      connections: 20,
+      duration: '2500ms',
+      workers: 2,
+      publish: { rate: 10, deadline: '1s' },
+      reconnect: { policy: 'immediate' },
+    });
+    const report = await runQuietly(scenario, { reportFile: join(dir, 'short.json') });
+    const lines = readFileSync(join(dir, 'short.ndjson'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TimelineLine);
+    expect(report.scenario.report.intervalMs).toBe(1000);
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    const last = lines[lines.length - 1];
+    for (const l of lines.slice(0, -1)) {
+      expect(l.durationMs).toBe(1000);
+      expect(l.partial).toBeUndefined();
+    }
+    // The run ended inside its last interval: marked, with the length it really had.
+    expect(last.partial).toBe(true);
+    expect(last.durationMs).toBeLessThan(1000);
+    expect(lines.reduce((sum, l) => sum + (l.durationMs ?? 0), 0)).toBe(last.elapsedMs);
+    // The dropped sockets came back, and each reconnect is in the interval it happened in.
+    expect(report.reconnects.total).toBeGreaterThanOrEqual(DROPPED);
+    expect(lines.reduce((sum, l) => sum + (l.reconnects ?? 0), 0)).toBe(report.reconnects.total);
+  });
 });

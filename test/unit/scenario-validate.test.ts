@@ -32,11 +32,24 @@ describe('validateScenario: defaults and normalization', () => {
       workers: 4,
       localAddresses: [],
       cohorts: [{ name: 'default', count: 10, pingIntervalMs: null, heartbeat: null, reconnect: { policy: 'none', minMs: 1000, maxMs: 30_000, jitter: 0.2 } }],
-      report: { intervalMs: 10_000 },
+      // Not set: a 30 s hold after a 10 ms ramp is a short run, 1 s intervals (README scenario reference).
+      report: { intervalMs: 1_000 },
       thresholds: {},
       tls: { ca: null, insecure: false, servername: null, cert: null, key: null },
       resolve: {},
     });
+  });
+
+  it('chooses the report interval from the planned length (ramp + hold) unless report.interval is set', () => {
+    const interval = (extra: object): number => ok({ ...base, ...extra }).report.intervalMs;
+    expect(interval({ duration: '30s' })).toBe(1_000);
+    expect(interval({ duration: '3m' })).toBe(5_000); // 3 min hold + a 10 ms ramp: just past 3 min
+    expect(interval({ duration: '2m', connections: 10, connectRate: 1 })).toBe(1_000); // 10 s ramp + 2 min hold
+    expect(interval({ duration: '14m' })).toBe(5_000);
+    expect(interval({ duration: '10m', connections: 6000, connectRate: 10 })).toBe(10_000); // 10 min ramp + 10 min hold
+    expect(interval({ duration: '8h' })).toBe(10_000);
+    expect(interval({ duration: '30s', report: { interval: '10s' } })).toBe(10_000);
+    expect(interval({ duration: '8h', report: {} })).toBe(10_000);
   });
 
   it('fills publish defaults and turns ids into strings', () => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { EXIT } from '../../errors.js';
 import { compare } from '../../report/compare.js';
-import { readReport } from '../../report/read.js';
+import { readReport, readTimeline } from '../../report/read.js';
 import { checkOutputPath, writeOutputFile } from '../../report/output-path.js';
 import { renderCompareTable } from '../../render/compare-table.js';
 import { renderCompareHtml } from '../../render/html.js';
@@ -24,7 +24,7 @@ export function registerCompare(program: Command): void {
     .argument('<after>', 'report JSON of the run to judge')
     .option('--json', 'print the comparison as JSON instead of a table')
     .option('--fail-on-regression', 'exit 1 when any verdict is "worse"')
-    .option('--html <file>', 'also write a self-contained HTML comparison with both percentile curves')
+    .option('--html <file>', 'also write a self-contained HTML comparison: both runs side by side, what changed drawn over time and by percentile')
     .option('--junit <file>', 'also write JUnit XML for CI: one test case per compared metric, "worse" failing, "inconclusive" skipped')
     .option('--no-color', 'plain text even on a terminal')
     .action(async (beforeFile: string, afterFile: string, flags: CompareFlags) => {
@@ -44,7 +44,8 @@ export function registerCompare(program: Command): void {
       const [before, after] = await Promise.all([readReport(beforeFile), readReport(afterFile)]);
       const comparison = compare(before, after);
       if (flags.html !== undefined) {
-        writeOutputFile('--html', flags.html, renderCompareHtml(before, after, comparison));
+        const [beforeTimeline, afterTimeline] = await Promise.all([readTimeline(beforeFile, before), readTimeline(afterFile, after)]);
+        writeOutputFile('--html', flags.html, renderCompareHtml(before, after, comparison, { beforeTimeline, afterTimeline }));
         process.stderr.write(`wrote ${flags.html}\n`);
       }
       if (flags.junit !== undefined) {

@@ -1,0 +1,192 @@
+/**
+ * The body of the HTML comparison: both runs side by side (surviving cohorts, idle-timeout
+ * estimate, drops), the metric table without rows that have no samples in either run, and — only
+ * for what changed — both runs' curves on the same axes, so a reader is not shown handshake latency
+ * for an idle-timeout change.
+ */
+import { formatDuration } from '../duration.js';
+import type { Comparison, ComparisonRow } from '../report/compare.js';
+import type { Report, TimelineLine } from '../run/report.js';
+import { fmtCount, fmtCounts, fmtMs, fmtPct } from './format.js';
+import { CHARTED, COLORS, figure, histogramOrNull, t, table, warningsSection } from './html-page.js';
+import { overlayTimeline, type OverlayMetric } from './html-timeline.js';
+import { percentileChart } from './percentile-curve.js';
+
+/** Each run's timeline, when there is one. */
+export interface CompareTimelines {
+  beforeTimeline?: readonly TimelineLine[] | null;
+  afterTimeline?: readonly TimelineLine[] | null;
+}
+
+/** A row with no value in either run: nothing to compare. */
+export function emptyRow(r: ComparisonRow): boolean {
+  return r.before === null && r.after === null;
+}
+
+/**
+ * Whether a row shows a change worth drawing: a counter that moved, a value in one run only, a
+ * latency judged worse or better, or one left inconclusive that moved by more than 10% (and 1 ms)
+ * — "too few samples" on two equal values is no change.
+ */
+export function rowChanged(r: ComparisonRow): boolean {
+  if (emptyRow(r)) return false;
+  if (r.before === null || r.after === null) return true;
+  if (r.unit === 'count') return r.change !== 0;
+  if (r.verdict === 'worse' || r.verdict === 'better') return true;
+  if (r.verdict === 'same') return false;
+  return Math.abs(r.after - r.before) > Math.max(1, 0.1 * Math.min(r.before, r.after));
+}
+
+/** Which timelines to overlay for the rows that changed. */
+export function changedOverlays(rows: readonly ComparisonRow[], before: Report, after: Report): OverlayMetric[] {
+  const changed = (pred: (metric: string) => boolean): boolean => rows.some((r) => pred(r.metric) && rowChanged(r));
+  const out: OverlayMetric[] = [];
+  if (changed((m) => m.startsWith('fanout.p') || m === 'fanout.max' || m.startsWith('completion.'))) out.push('fanout');
+  if (changed((m) => m.startsWith('connections.') || m.startsWith('disconnects.'))) out.push('open');
+  if (changed((m) => m === 'fanout.delivered' || m === 'fanout.lost')) out.push('deliveries');
+  // An idle timeout that moved shifts when sockets close even when as many close.
+  if (changed((m) => m === 'disconnects.total' || m.startsWith('disconnects.byCause.') || m === 'disconnects.idleTimeout')) out.push('closes');
+  if (changed((m) => m === 'reconnects.total')) out.push('reconnects');
+  const rssB = before.client.peakRssMb;
+  const rssA = after.client.peakRssMb;
+  if (Math.abs(rssA - rssB) > Math.max(10, 0.1 * Math.min(rssA, rssB))) out.push('rss');
+  if (changed((m) => m.startsWith('client.eventLoopLag'))) out.push('lag');
+  return out;
+}
+
+const ALL_OVERLAYS: Record<OverlayMetric, string> = {
+  fanout: 'fan-out latency',
+  open: 'open sockets',
+  deliveries: 'deliveries/s',
+  closes: 'closes',
+  reconnects: 'reconnects',
+  rss: 'RSS',
+  lag: 'event-loop lag',
+};
+
+function compareCell(r: ComparisonRow, v: number | null): string {
+  if (v === null) return '–';
+  return r.unit === 'ms' ? fmtMs(v) : fmtCount(v);
+}
+
+function changeCell(r: ComparisonRow): string {
+  if (r.change === null) return '–';
+  if (r.change === 0) return '0';
+  const sign = r.change > 0 ? '+' : '−';
+  const abs = r.unit === 'ms' ? fmtMs(Math.abs(r.change)) : fmtCount(Math.abs(r.change));
+  return `${sign}${abs}${r.changePct === null ? '' : ` (${sign}${fmtPct(Math.abs(r.changePct))})`}`;
+}
+
+function cohortState(r: Report, name: string): string {
+  if (!r.scenario.cohorts.some((c) => c.name === name)) return 'not in this run';
+  if (r.disconnects.survivingCohorts.includes(name)) return '✓ survived';
+  return `✗ cut (${fmtCount(r.disconnects.byCohort[name]?.byCause['connection-lost'] ?? 0)} connection-lost)`;
+}
+
+function idleText(r: Report): string {
+  const d = r.disconnects;
+  return d.idleTimeout
+    ? `${fmtMs(d.idleTimeout.estimateMs)} ± ${fmtMs(d.idleTimeout.spreadMs / 2)} (cohort ${d.idleTimeout.cohort}, ${fmtCount(d.idleTimeout.samples)} closes)`
+    : `none${d.idleTimeoutNote ? ` — ${d.idleTimeoutNote}` : ''}`;
+}
+
+/** The two runs side by side, one row per fact, so what differs is read across a row. */
+function runsSideBySide(before: Report, after: Report): string {
+  const facts: [string, (r: Report) => string][] = [
+    ['started', (r) => r.startedAt],
+    ['host', (r) => r.environment.host],
+    ['target', (r) => r.target.url],
+    ['sockets · hold · publish', (r) => `${fmtCount(r.scenario.connections)} · ${formatDuration(r.phases.holdMs)} · ${r.scenario.publish ? `${r.scenario.publish.rate}/s` : 'none'}`],
+    ['delivered / lost', (r) => `${fmtCount(r.fanout.delivered)} / ${fmtCount(r.fanout.lost)}`],
+    ['disconnects', (r) => `${fmtCount(r.disconnects.total)}: ${fmtCounts(r.disconnects.byCause)}`],
+    ['drop events', (r) => fmtCount(r.disconnects.events?.length ?? 0)],
+  ];
+  const cohorts = [...new Set([...before.scenario.cohorts, ...after.scenario.cohorts].map((c) => c.name))];
+  for (const name of cohorts) facts.push([`cohort ${name}`, (r) => cohortState(r, name)]);
+  facts.push(
+    ['surviving cohorts', (r) => (r.disconnects.survivingCohorts.length > 0 ? r.disconnects.survivingCohorts.join(', ') : 'none')],
+    ['idle-timeout estimate', idleText],
+    ['peak RSS', (r) => `${fmtCount(r.client.peakRssMb)} MB`],
+  );
+  return table(['', 'before', 'after'], facts.map(([k, get]) => [t(k), t(get(before)), t(get(after))]), 'sides');
+}
+
+/** The comparison page's body. */
+export function compareBody(before: Report, after: Report, comparison: Comparison, timelines: CompareTimelines): string[] {
+  const regress = comparison.regressions.length;
+  // Delivery and publish rows of two runs that published nothing are all 0 = 0: noise, not news.
+  const noPublishing = before.scenario.publish === null && after.scenario.publish === null;
+  const unpublished = (r: ComparisonRow): boolean => noPublishing && !emptyRow(r) && /^(fanout|completion|publish)\./.test(r.metric) && r.before === 0 && r.after === 0;
+  const shown = comparison.rows.filter((r) => !emptyRow(r) && !unpublished(r));
+  const omitted = comparison.rows.filter(emptyRow);
+  const quiet = comparison.rows.filter(unpublished);
+  const rows = shown.map((r) => [
+    t(r.metric),
+    t(compareCell(r, r.before)),
+    t(compareCell(r, r.after)),
+    t(changeCell(r)),
+    `<span class="${r.verdict}">${r.verdict === 'worse' ? 'WORSE' : r.verdict}</span>`,
+    `<span class="note">${t(r.note ?? '')}</span>`,
+  ]);
+  const out: string[] = [
+    regress === 0
+      ? '<div class="verdict ok"><div class="head">NO REGRESSIONS</div><ul><li>no metric is shown to be worse after than before</li></ul></div>'
+      : `<div class="verdict failed"><div class="head">${regress} REGRESSION${regress === 1 ? '' : 'S'}</div><ul>${comparison.rows
+          .filter((r) => r.verdict === 'worse')
+          .map((r) => `<li><b>${t(r.metric)}</b>: ${t(compareCell(r, r.before))} → ${t(compareCell(r, r.after))}${r.note ? ` (${t(r.note)})` : ''}</li>`)
+          .join('')}</ul></div>`,
+    ...warningsSection(comparison.warnings),
+    '<h2>The two runs</h2>',
+    runsSideBySide(before, after),
+    '<h2>Metrics</h2>',
+    table(['metric', 'before', 'after', 'change', 'verdict', 'note'], rows, 'compare'),
+  ];
+  if (omitted.length > 0) out.push(`<p class="note omitted">Omitted, no samples in either run: ${t(omitted.map((r) => r.metric).join(', '))}.</p>`);
+  if (quiet.length > 0) out.push(`<p class="note omitted">Omitted, 0 in both runs (neither published): ${t(quiet.map((r) => r.metric).join(', '))}.</p>`);
+  out.push(...comparison.notes.map((n) => `<p class="note">${t(n)}</p>`));
+
+  const overlays = changedOverlays(comparison.rows, before, after);
+  out.push('<h2>What changed, over time</h2>');
+  const bt = timelines.beforeTimeline;
+  const at = timelines.afterTimeline;
+  if (!bt || !at || bt.length === 0 || at.length === 0) {
+    out.push('<p class="meta">Not drawn: the timeline (.ndjson) of one run or both is missing.</p>');
+  } else if (overlays.length === 0) {
+    out.push('<p class="meta">No metric with a timeline changed between the runs.</p>');
+  } else {
+    out.push(
+      ...overlayTimeline(
+        [
+          { label: 'before', color: COLORS.before, report: before, lines: bt },
+          { label: 'after', color: COLORS.after, report: after, lines: at },
+        ],
+        overlays,
+      ),
+    );
+    const same = (Object.keys(ALL_OVERLAYS) as OverlayMetric[]).filter((m) => !overlays.includes(m));
+    if (same.length > 0) out.push(`<p class="note">Not drawn, unchanged between the runs: ${t(same.map((m) => ALL_OVERLAYS[m]).join(', '))}.</p>`);
+  }
+
+  out.push('<h2>Latency distribution</h2>');
+  const unchanged: string[] = [];
+  const noSamples: string[] = [];
+  for (const def of CHARTED) {
+    const b = histogramOrNull(before, def.key);
+    const a = histogramOrNull(after, def.key);
+    if (!b && !a) {
+      noSamples.push(def.label);
+      continue;
+    }
+    const familyRows = comparison.rows.filter((r) => def.family !== null && r.metric.startsWith(`${def.family}.`));
+    if (familyRows.length > 0 && !familyRows.some(rowChanged)) {
+      unchanged.push(def.label);
+      continue;
+    }
+    const title = `${def.chart} by percentile: before vs after`;
+    const curves = [...(b ? [{ name: 'before', color: COLORS.before, histogram: b }] : []), ...(a ? [{ name: 'after', color: COLORS.after, histogram: a }] : [])];
+    out.push(figure(title, (size) => percentileChart(title, curves, { width: size.width, height: 260 })));
+  }
+  if (unchanged.length > 0) out.push(`<p class="note">Not drawn, the same in both runs: ${t(unchanged.join(', '))}.</p>`);
+  if (noSamples.length > 0) out.push(`<p class="note">Not drawn, no samples in either run: ${t(noSamples.join(', '))}.</p>`);
+  return out;
+}

@@ -1,0 +1,65 @@
+/**
+ * The verdict banner at the top of the HTML report: how the run went in one word (the same
+ * outcome as the run's exit code) and every reason, so a reader needs no further scrolling to know
+ * whether to worry.
+ */
+import { lookupMetric } from '../metrics/names.js';
+import { describeFailure } from '../metrics/classify.js';
+import { deliveredNothing, mostSocketsDropped, runExitCode } from '../report/verdict.js';
+import type { Report, ThresholdResult } from '../run/report.js';
+import { fmtCount, fmtCounts, fmtMs, fmtPct } from './format.js';
+import { t } from './html-page.js';
+
+/** A threshold's measured value as the report shows it ("no data" when it had no samples). */
+export function thresholdActual(th: ThresholdResult): string {
+  if (th.noData === true) return 'no data';
+  if (th.expression.includes('%')) return fmtPct(th.actual);
+  return lookupMetric(th.metric)?.unit === 'ms' ? fmtMs(th.actual) : fmtCount(th.actual);
+}
+
+/** The run's own failures (what makes it exit 1), one sentence each. */
+export function failureReasons(r: Report): string[] {
+  const out: string[] = [];
+  const c = r.connections;
+  if (c.failed > 0) {
+    const why = Object.entries(c.failures)
+      .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
+      .map(([reason, k]) => `${fmtCount(k ?? 0)} ${describeFailure(reason)}`)
+      .join(', ');
+    out.push(`${fmtCount(c.failed)} connection attempt${c.failed === 1 ? '' : 's'} failed (connections.failed): ${why}`);
+  }
+  if (r.fanout.lost > 0) {
+    const pct = r.fanout.expected > 0 ? ` (${fmtPct((100 * r.fanout.lost) / r.fanout.expected)})` : '';
+    out.push(`${fmtCount(r.fanout.lost)} of ${fmtCount(r.fanout.expected)} deliveries lost${pct} (fanout.lost)`);
+  }
+  if (r.publish.failed > 0) out.push(`${fmtCount(r.publish.failed)} of ${fmtCount(r.publish.sent)} publishes failed (publish.failed): ${fmtCounts(r.publish.failures)}`);
+  if (r.publish.behind === true) out.push(`the publish path did not keep the rate (publish.behind): ${fmtCount(r.publish.skipped)} publishes never sent`);
+  for (const w of r.client.workers) if (w.crashed !== null) out.push(`worker ${w.worker} crashed: ${w.crashed}`);
+  if (mostSocketsDropped(r)) out.push(`most sockets dropped: ${fmtCount(r.disconnects.total)} closes before the end for ${fmtCount(c.target)} sockets (${fmtCounts(r.disconnects.byCause)})`);
+  if (deliveredNothing(r)) out.push('no delivery arrived although publishes succeeded');
+  return out;
+}
+
+/** The banner: OK, FAILED, THRESHOLDS FAILED or INTERRUPTED, with the reasons. */
+export function verdictBanner(r: Report): string {
+  const failedThresholds = r.thresholds.filter((th) => !th.pass);
+  const failures = failureReasons(r);
+  const code = runExitCode(r);
+  const [cls, head] = r.interrupted
+    ? ['interrupted', `INTERRUPTED (${r.interruptReason ?? 'aborted'})`]
+    : failedThresholds.length > 0
+      ? ['thresholds', `THRESHOLDS FAILED · ${failedThresholds.length} of ${r.thresholds.length}`]
+      : failures.length > 0
+        ? ['failed', 'FAILED']
+        : ['ok', 'OK'];
+  const items: string[] = [];
+  for (const th of failedThresholds) items.push(`threshold <b>${t(th.metric)} ${t(th.expression)}</b> failed: actual ${t(thresholdActual(th))}`);
+  for (const f of failures) items.push(t(f));
+  if (r.interrupted) items.push('the run was stopped early: results cover only part of the planned run');
+  if (items.length === 0) {
+    const n = r.thresholds.length;
+    const passed = n === 0 ? 'no thresholds set; ' : n === 1 ? 'the threshold passed; ' : `all ${n} thresholds passed; `;
+    items.push(t(`${passed}no failed connections, lost deliveries or failed publishes`));
+  }
+  return `<div class="verdict ${cls}" data-exit-code="${code}"><div class="head">${t(head)}</div><ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul></div>`;
+}

@@ -1,0 +1,201 @@
+/**
+ * Timeline charts on a wall-clock axis: per-interval lines, a band between two lines (fan-out
+ * p50–p99), stacked bars (closes by cause), drop events marked as shaded spans, and a partial last
+ * interval hatched and drawn dashed, so the end of a run is not read as an incident.
+ */
+import { axes, escapeXml, frame, n, niceTicks, open, type Frame, type Margin } from './svg-chart.js';
+import { clockTicks } from './time-axis.js';
+
+/** A point: [ms since the run started, value]. */
+export type TimePoint = readonly [number, number];
+
+/** A line; points from index `dashedFrom` on are drawn dashed (the partial last interval). */
+export interface TimeLine {
+  name: string;
+  color: string;
+  points: readonly TimePoint[];
+  dashedFrom?: number;
+}
+
+/** A shaded band between two lines of the same x (e.g. p50 below, p99 above). */
+export interface TimeBand {
+  name: string;
+  color: string;
+  lower: readonly TimePoint[];
+  upper: readonly TimePoint[];
+}
+
+/** Bars over [from, to) per interval; several stacks are drawn one on top of the other. */
+export interface TimeStack {
+  name: string;
+  color: string;
+  bars: readonly { from: number; to: number; value: number; partial?: boolean }[];
+}
+
+/** A span of time to mark on every timeline (a drop event). */
+export interface TimeMarker {
+  from: number;
+  to: number;
+  label: string;
+}
+
+/** Options of timelineChart. */
+export interface TimelineChartOptions {
+  title: string;
+  /** Wall-clock time of x = 0 (the run's start), ms since the epoch; null: x is labelled as time since the start. */
+  startEpochMs: number | null;
+  /** Right end of the x axis, ms since the start. */
+  endMs: number;
+  yFormat: (v: number) => string;
+  yLabel?: string;
+  lines?: readonly TimeLine[];
+  bands?: readonly TimeBand[];
+  stacks?: readonly TimeStack[];
+  markers?: readonly TimeMarker[];
+  /** The partial last interval, hatched. */
+  partial?: { from: number; to: number } | null;
+  width: number;
+  height: number;
+  /** About this many ticks on the time axis. */
+  xTicks: number;
+}
+
+const MARGIN: Margin = { left: 64, right: 16, top: 22, bottom: 30 };
+
+/** An id unique within the page (chart titles are, and each is drawn once per width) and stable across renders. */
+function hatchId(title: string, width: number): string {
+  return `hatch-${width}-${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+}
+
+function elapsedLabel(ms: number): string {
+  if (ms === 0) return '0s';
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s}s`;
+  const m = Math.floor(s / 60);
+  return m < 120 ? `${m}m${s % 60 ? `${s % 60}s` : ''}` : `${Math.floor(m / 60)}h${m % 60 ? `${m % 60}m` : ''}`;
+}
+
+function elapsedTicks(endMs: number, target: number): { at: number; label: string }[] {
+  return niceTicks(endMs, elapsedLabel, target).ticks.filter((t) => t.at <= endMs);
+}
+
+function pathOf(f: Frame, pts: readonly TimePoint[], clampY: (v: number) => number): string {
+  return pts.map(([x, y], j) => `${j === 0 ? 'M' : 'L'}${n(f.sx(x))},${n(f.sy(clampY(y)))}`).join('');
+}
+
+/**
+ * At most about `buckets` × 2 points: per bucket of x its lowest and highest point, in x order, so
+ * a spike survives while an 8 h soak's 2,880 intervals do not cost 2,880 points in a 300-unit-wide
+ * plot. Fewer points than that are returned as they are.
+ */
+export function decimate(points: readonly TimePoint[], buckets: number): readonly TimePoint[] {
+  if (points.length <= buckets * 2 || buckets < 1) return points;
+  const x0 = points[0][0];
+  const span = points[points.length - 1][0] - x0 || 1;
+  const out: TimePoint[] = [];
+  let bucket = -1;
+  let lo: TimePoint = points[0];
+  let hi: TimePoint = points[0];
+  const flush = (): void => {
+    if (bucket < 0) return;
+    if (lo === hi) out.push(lo);
+    else out.push(...(lo[0] <= hi[0] ? [lo, hi] : [hi, lo]));
+  };
+  for (const p of points) {
+    const b = Math.min(buckets - 1, Math.floor(((p[0] - x0) / span) * buckets));
+    if (b !== bucket) {
+      flush();
+      bucket = b;
+      lo = p;
+      hi = p;
+    } else {
+      if (p[1] < lo[1]) lo = p;
+      if (p[1] > hi[1]) hi = p;
+    }
+  }
+  flush();
+  return out;
+}
+
+/** A timeline chart (SVG), sized `width` × `height` units, scaled to its container by CSS. */
+export function timelineChart(o: TimelineChartOptions): string {
+  const lines = o.lines ?? [];
+  const bands = o.bands ?? [];
+  const stacks = o.stacks ?? [];
+  // Stacked bars add up per interval; the y axis must hold the highest stack.
+  const stackTotals = new Map<number, number>();
+  for (const s of stacks) for (const b of s.bars) stackTotals.set(b.from, (stackTotals.get(b.from) ?? 0) + b.value);
+  const maxY = Math.max(
+    0,
+    ...lines.flatMap((l) => l.points.map((p) => p[1])),
+    ...bands.flatMap((b) => b.upper.map((p) => p[1])),
+    ...stackTotals.values(),
+  );
+  const yt = niceTicks(maxY, o.yFormat, 4);
+  const endMs = Math.max(o.endMs, 1);
+  const xTicks = o.startEpochMs === null ? elapsedTicks(endMs, o.xTicks) : clockTicks(o.startEpochMs, endMs, o.xTicks);
+  const x = { label: '', min: 0, max: endMs, ticks: xTicks };
+  const y = { label: o.yLabel ?? '', min: 0, max: yt.max, ticks: yt.ticks };
+  const f = frame(x, y, o.width, o.height, MARGIN);
+  const clampY = (v: number): number => Math.min(y.max, Math.max(0, v));
+  const top = MARGIN.top;
+  const bottom = o.height - MARGIN.bottom;
+  const parts = [open(o.width, o.height, o.title, 'line-chart timeline'), axes(f, x, y, o.title, false)];
+  const hatch = hatchId(o.title, o.width);
+  parts.push(
+    `<defs><pattern id="${hatch}" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#bbb" stroke-width="3"/></pattern></defs>`,
+  );
+  if (o.partial && o.partial.to > o.partial.from) {
+    const x0 = f.sx(o.partial.from);
+    const x1 = f.sx(o.partial.to);
+    parts.push(
+      `<rect class="partial" x="${n(x0)}" y="${top}" width="${n(Math.max(1, x1 - x0))}" height="${n(bottom - top)}" fill="url(#${hatch})" opacity="0.6"><title>partial last interval: the run ended ${Math.round(o.partial.to - o.partial.from)} ms into it</title></rect>`,
+    );
+  }
+  const buckets = Math.round(o.width - MARGIN.left - MARGIN.right);
+  for (const band of bands) {
+    const b = { ...band, upper: decimate(band.upper, buckets), lower: decimate(band.lower, buckets) };
+    if (b.upper.length < 2) continue;
+    const d = `${pathOf(f, b.upper, clampY)}${[...b.lower].reverse().map(([xx, yy]) => `L${n(f.sx(xx))},${n(f.sy(clampY(yy)))}`).join('')}Z`;
+    parts.push(`<path class="band" d="${d}" fill="${escapeXml(b.color)}" opacity="0.22"><title>${escapeXml(b.name)}</title></path>`);
+  }
+  const base = new Map<number, number>();
+  for (const s of stacks) {
+    const solid: string[] = [];
+    const hatched: string[] = [];
+    for (const b of s.bars) {
+      if (b.value <= 0) continue;
+      const below = base.get(b.from) ?? 0;
+      base.set(b.from, below + b.value);
+      const x0 = f.sx(b.from);
+      const x1 = Math.max(f.sx(b.to) - 1, x0 + 1);
+      (b.partial ? hatched : solid).push(`M${n(x0)},${n(f.sy(clampY(below)))}V${n(f.sy(clampY(below + b.value)))}H${n(x1)}V${n(f.sy(clampY(below)))}Z`);
+    }
+    if (solid.length > 0) parts.push(`<path class="bars" d="${solid.join('')}" fill="${escapeXml(s.color)}"><title>${escapeXml(s.name)}</title></path>`);
+    if (hatched.length > 0) {
+      parts.push(`<path class="bars partial-bars" d="${hatched.join('')}" fill="${escapeXml(s.color)}" opacity="0.45" stroke="${escapeXml(s.color)}" stroke-dasharray="3 2"><title>${escapeXml(s.name)} (partial interval)</title></path>`);
+    }
+  }
+  for (const l of lines) {
+    const cut = l.dashedFrom ?? l.points.length;
+    const solid = decimate(l.points.slice(0, cut), buckets);
+    // The dashed part starts at the last solid point so the line stays connected.
+    const dashed = cut < l.points.length ? l.points.slice(Math.max(0, cut - 1)) : [];
+    if (solid.length > 1) parts.push(`<path class="series" d="${pathOf(f, solid, clampY)}" fill="none" stroke="${escapeXml(l.color)}" stroke-width="2" stroke-linejoin="round"><title>${escapeXml(l.name)}</title></path>`);
+    if (dashed.length > 1) {
+      parts.push(`<path class="series partial-series" d="${pathOf(f, dashed, clampY)}" fill="none" stroke="${escapeXml(l.color)}" stroke-width="2" stroke-dasharray="5 4"><title>${escapeXml(l.name)} (partial interval)</title></path>`);
+    }
+    if (l.points.length > 0 && l.points.length <= 40) {
+      for (const [xx, yy] of l.points) parts.push(`<circle cx="${n(f.sx(xx))}" cy="${n(f.sy(clampY(yy)))}" r="2.5" fill="${escapeXml(l.color)}"/>`);
+    }
+  }
+  for (const m of o.markers ?? []) {
+    const x0 = f.sx(Math.max(0, Math.min(endMs, m.from)));
+    const x1 = Math.max(f.sx(Math.max(0, Math.min(endMs, m.to))), x0 + 2);
+    parts.push(`<rect class="drop-event" x="${n(x0)}" y="${top}" width="${n(x1 - x0)}" height="${n(bottom - top)}" fill="#e4572e" opacity="0.35"><title>${escapeXml(m.label)}</title></rect>`);
+    // Above the plot, where it hides no data.
+    parts.push(`<text class="drop-label" x="${n(x0)}" y="${top - 6}">${escapeXml(m.label)}</text>`);
+  }
+  parts.push('</svg>');
+  return parts.join('');
+}
