@@ -1,0 +1,36 @@
+/**
+ * Starts the coordinating side of a spread run before the target: the control channel listens
+ * (agents may join while the target starts) and, for local shards, the shard processes are
+ * spawned. Everything started here is stopped by state.stopAll() on every way out.
+ */
+import { Coordinator } from '../coordinator/coordinator.js';
+import { spawnLocalShards } from '../coordinator/local-shards.js';
+import type { Distribution } from './distribution.js';
+import type { RunState } from './run-state.js';
+
+/** A spread run's coordinator, its distribution and what it reported lost. */
+export interface Coordination {
+  coordinator: Coordinator;
+  dist: Distribution;
+  /** Agents lost during the run: "name: reason". */
+  lost: string[];
+}
+
+/** Listens for the agents (and spawns the local shards); registers their stop. */
+export async function startCoordination(state: RunState, dist: Distribution, onListening?: (port: number) => void): Promise<Coordination> {
+  const coordinator = await Coordinator.start({
+    host: dist.host,
+    port: dist.port,
+    token: dist.token,
+    tls: dist.tls,
+    expected: dist.count,
+    forceClockProbe: dist.forceClockProbe,
+  });
+  state.onCleanup(() => coordinator.close());
+  onListening?.(coordinator.port);
+  if (dist.kind === 'shards') {
+    const shards = spawnLocalShards(dist.count, coordinator.port, dist.token, (_name, why) => coordinator.failJoin(why));
+    state.onCleanup(() => shards.stop());
+  }
+  return { coordinator, dist, lost: [] };
+}
