@@ -24,7 +24,11 @@ const STOP_LIMIT_MS = 10_000;
 /** Its part done, how long the agent waits for the coordinator's `end` before leaving anyway. */
 const END_WAIT_MS = 300_000;
 
-export type AgentOptions = Omit<DialOptions, 'aborted'> & { signal?: AbortSignal };
+export type AgentOptions = Omit<DialOptions, 'aborted'> & {
+  signal?: AbortSignal;
+  /** Test only: publish records reach the ring this much later (pushes then outrun them). */
+  publishDelayMs?: number;
+};
 
 /** Runs the agent until the coordinator ends the run; throws a CoordinationError when it cannot take part. */
 export async function runAgent(opts: AgentOptions): Promise<void> {
@@ -34,7 +38,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   });
   const ws = await dialCoordinator({ ...opts, aborted });
   if (!ws) return;
-  await new AgentSession(ws, opts.name).run(aborted);
+  await new AgentSession(ws, opts.name, opts.publishDelayMs ?? 0).run(aborted);
 }
 
 class AgentSession {
@@ -51,6 +55,7 @@ class AgentSession {
   constructor(
     private readonly ws: WebSocket,
     private readonly name: string,
+    private readonly publishDelayMs: number,
   ) {}
 
   run(aborted: Promise<void>): Promise<void> {
@@ -92,10 +97,10 @@ class AgentSession {
         void this.workers.get(msg.workerId)?.terminate();
         break;
       case 'publish':
-        if (ring) announce(ring, msg.seq, msg.scheduledMs, msg.sentMs);
+        if (ring) this.later(() => announce(ring, msg.seq, msg.scheduledMs, msg.sentMs));
         break;
       case 'settle':
-        if (ring) settle(ring, msg.seq, msg.ok, msg.ackMs);
+        if (ring) this.later(() => settle(ring, msg.seq, msg.ok, msg.ackMs));
         break;
       case 'end':
         this.ended = true;
@@ -104,6 +109,11 @@ class AgentSession {
       default:
         break;
     }
+  }
+
+  private later(fn: () => void): void {
+    if (this.publishDelayMs > 0) setTimeout(fn, this.publishDelayMs);
+    else fn();
   }
 
   private start(slices: AgentSlice[], ringSize: number): void {

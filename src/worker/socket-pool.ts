@@ -193,7 +193,7 @@ export class SocketPool {
       if (c.pingIntervalMs !== null) this.pings[k] = 1;
     }
 
-    this.tracker = new DeliveryTracker(n, config.ring, this, this.cohorts.length, slice.delivery.deadlineMs);
+    this.tracker = new DeliveryTracker(n, config.ring, this, this.cohorts.length, slice.delivery.deadlineMs, (ms) => recordMs(this.histograms.fanout, ms));
     this.counters = {
       attempts: 0,
       opened: 0,

@@ -17,6 +17,6 @@ export async function startCoordinator(scenario: string, agents: number, extra: 
 }
 
 /** Starts `wsload agent --coordinator URL --name NAME …` (token through the environment). */
-export function startAgent(coordinator: string, name: string, token: string, extra: string[] = [], cwd?: string): RunningCli {
-  return startWsload(['agent', '--coordinator', coordinator, '--name', name, ...extra], { cwd, env: { WSLOAD_TOKEN: token }, timeoutMs: 60_000 });
+export function startAgent(coordinator: string, name: string, token: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): RunningCli {
+  return startWsload(['agent', '--coordinator', coordinator, '--name', name, ...extra], { env: { WSLOAD_TOKEN: token, ...env }, timeoutMs: 60_000 });
 }

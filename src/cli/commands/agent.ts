@@ -32,6 +32,8 @@ export function registerAgent(program: Command): void {
       const index = process.env.JOB_COMPLETION_INDEX;
       const name = flags.name ?? (index !== undefined && index !== '' ? index : `${hostname()}-${process.pid}`);
       const signal = claimInterrupts((sig) => process.stderr.write(`wsload: agent ${name}: ${sig} received, closing its sockets and sending what it measured\n`));
-      await runAgent({ coordinator: flags.coordinator, token, name, ca: flags.controlCa ?? null, connectTimeoutMs, signal });
+      // Test only: delays the publish records, so pushes outrun them (the held-receipt path).
+      const publishDelayMs = Number(process.env.WSLOAD_TEST_DELAY_PUBLISH_MS ?? 0) || 0;
+      await runAgent({ coordinator: flags.coordinator, token, name, ca: flags.controlCa ?? null, connectTimeoutMs, signal, publishDelayMs });
     });
 }
