@@ -34,6 +34,8 @@ export class AgentLink {
   /** Why the agent was lost, or null. */
   lost: string | null = null;
   closed = false;
+  /** The coordinator told its workers to drain or stop: from then on, finishing is the run ending. */
+  drainSent = false;
   private readonly estimator = new ClockOffsetEstimator();
   private readonly probes = new Map<number, (reply: { t0: number; t1: number; t2: number; t3: number }) => void>();
   private nextProbe = 1;
@@ -57,6 +59,7 @@ export class AgentLink {
 
   /** A driver message for one of its workers, times moved onto the agent's clock. */
   sendDriver(workerId: number, msg: DriverMessage): void {
+    if (msg.type === 'drain' || msg.type === 'stop') this.drainSent = true;
     const off = this.clock.offsetMs;
     const moved: DriverMessage =
       msg.type === 'start' ? { ...msg, rampStartMs: msg.rampStartMs + off } : msg.type === 'drain' ? { ...msg, deadlineAtMs: msg.deadlineAtMs + off } : msg;

@@ -282,8 +282,9 @@ export class Coordinator {
       this.poke();
       return;
     }
-    if (link.index < 0 || link.finished || this.ending) return;
-    this.markLost(link, reason);
+    if (link.index < 0 || this.ending || (link.finished && link.drainSent)) return;
+    // An agent that left on its own (stopped by a signal) took its sockets out of the run early.
+    this.markLost(link, link.finished ? 'it stopped before the run ended' : reason);
   }
 
   private markLost(link: AgentLink, reason: string): void {

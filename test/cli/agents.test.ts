@@ -124,6 +124,32 @@ describe('wsload run --agents', () => {
   }, 60_000);
 });
 
+describe('an agent stopped by SIGTERM', () => {
+  it('closes its sockets, sends what it measured and exits 0; the run reports the shard as gone early (exit 1)', async () => {
+    const out = join(dir, 'sigterm-report.json');
+    const c = await startCoordinator(scenario('sigterm', { duration: '5s' }), 2, ['--token', TOKEN, '--out', out], { cwd: dir });
+    const url = `ws://127.0.0.1:${c.port}`;
+    const keep = startAgent(url, 'keep', TOKEN);
+    const stopped = startAgent(url, 'stopped', TOKEN);
+    expect(await c.cli.waitForStderr(/hold/, 20_000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 1_000));
+    stopped.kill('SIGTERM');
+    const s = await stopped.exited;
+    expect(s.code).toBe(0);
+    expect(s.stderr).toContain('wsload: agent stopped: SIGTERM received, closing its sockets and sending what it measured');
+    const r = await c.cli.exited;
+    expect(r.code, why(r, out)).toBe(1);
+    const report = read(out);
+    const gone = report.shards!.find((x) => x.name === 'stopped')!;
+    expect(gone.lost).toBe(true);
+    expect(gone.lostReason).toBe('it stopped before the run ended');
+    // Its final snapshot arrived: its sockets opened and were closed by the client, not dropped.
+    expect(gone.opened).toBe(50);
+    expect(report.client.workers.every((w) => w.crashed === null)).toBe(true);
+    expect((await keep.exited).code).toBe(0);
+  }, 60_000);
+});
+
 describe('control channel over TLS, clock estimated over it', () => {
   let certs: CertificateSet;
   beforeAll(async () => {
