@@ -73,7 +73,9 @@ export class AgentLink {
     const closeLog = msg.closeLog?.slice();
     if (closeLog) for (let i = 0; i < closeLog.length; i += CLOSE_LOG_FIELDS) closeLog[i] -= off;
     const seqResults = msg.seqResults.map((r) => (r.lastReceiptMs > 0 ? { ...r, lastReceiptMs: r.lastReceiptMs - off } : r));
-    return { ...msg, seqResults, ...(closeLog ? { closeLog } : {}) };
+    const openLog = msg.openLog?.slice();
+    if (openLog) for (let i = 0; i < openLog.length; i += 2) openLog[i] -= off;
+    return { ...msg, seqResults, ...(closeLog ? { closeLog } : {}), ...(openLog ? { openLog } : {}) };
   }
 
   /** Takes a probe reply from the agent. */

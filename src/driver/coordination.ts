@@ -4,6 +4,7 @@
  * spawned. Everything started here is stopped by state.stopAll() on every way out.
  */
 import { Coordinator } from '../coordinator/coordinator.js';
+import { PeakOpenMerger } from '../metrics/peak-open.js';
 import { spawnLocalShards } from '../coordinator/local-shards.js';
 import type { Distribution } from './distribution.js';
 import type { RunState } from './run-state.js';
@@ -14,6 +15,8 @@ export interface Coordination {
   dist: Distribution;
   /** Agents lost during the run: "name: reason". */
   lost: string[];
+  /** Every worker's opens and closes, for the exact peak over all processes. */
+  peakOpen: PeakOpenMerger;
 }
 
 /** Listens for the agents (and spawns the local shards); registers their stop. */
@@ -32,5 +35,5 @@ export async function startCoordination(state: RunState, dist: Distribution, onL
     const shards = spawnLocalShards(dist.count, coordinator.port, dist.token, (_name, why) => coordinator.failJoin(why));
     state.onCleanup(() => shards.stop());
   }
-  return { coordinator, dist, lost: [] };
+  return { coordinator, dist, lost: [], peakOpen: new PeakOpenMerger() };
 }

@@ -41,7 +41,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const report = buildRunReport(state, target, measurement, ramp, held);
     if (coordination) {
       report.shards = shardReports(coordination.coordinator.shards(), measurement.aggregate);
-      if (report.shards.length > 1) report.connections.peakOpenUpperBound = true;
+      // Exact from the merged open/close logs; the sum of the shards' own peaks only past their bound.
+      const peak = coordination.peakOpen.peak();
+      if (peak !== null) report.connections.peakOpen = peak;
+      else if (report.shards.length > 1) report.connections.peakOpenUpperBound = true;
     }
     return { report };
   } finally {

@@ -190,7 +190,7 @@ function thresholds(r: Report, color: boolean, paint: Paint): string[] {
 function shards(r: Report): string[] {
   const list = r.shards;
   if (!list || list.length === 0) return [];
-  const lines = [`Shards (${list.length} processes; peak open ${r.connections.peakOpenUpperBound === true ? 'is an upper bound: the sum of their own peaks' : 'exact'})`];
+  const lines = [`Shards (${list.length} processes; peak open ${r.connections.peakOpenUpperBound === true ? 'is an upper bound: the sum of their own peaks' : 'exact, merged by time'})`];
   for (const s of list) {
     const clock = s.clockUncertaintyMs === 0 ? 'same clock' : s.clockUncertaintyMs < 0 ? 'clock unknown' : `clock ${fmtMs(s.clockOffsetMs)} ± ${fmtMs(s.clockUncertaintyMs)}`;
     lines.push(

@@ -254,7 +254,7 @@ export const reportSchema = z
       peakOpenUpperBound: z
         .boolean()
         .optional()
-        .describe("Set (true) when the run was spread over several processes: peakOpen is then the sum of each one's own peak, an upper bound (they need not have peaked together). Absent: exact."),
+        .describe("Set (true) when peakOpen of a run spread over processes is only the sum of each one's own peak, an upper bound (they need not have peaked together): too many opens and closes to merge exactly. Absent: exact."),
       openedByCohort: counts.optional().describe("Successful handshakes per cohort, reconnects included (the idle-timeout estimator's socket count)."),
       openAtEnd: count.describe('Sockets open when the run ended.'),
       failures: z.partialRecord(connectFailureReasonSchema, count),

@@ -116,6 +116,7 @@ function postTick(final: boolean, boundary?: number): void {
     histograms: takeHistograms(),
     seqResults,
     closeLog: pool.takeCloseLog(),
+    ...(init.logOpens === true ? { openLog: pool.takeOpenLog() } : {}),
     lag: lagSummary(),
     ramped: pool.ramped,
     final,

@@ -20,7 +20,7 @@ export async function spawnOnAgents(state: RunState, target: TargetPlan, m: Meas
   const { coordinator, dist } = c;
   const joined = await coordinator.waitForAgents(nowMs() + dist.waitMs, formatDuration(dist.waitMs), state.aborted);
   state.phase = 'ramp';
-  const slices = slicesFor(state, target, m);
+  const slices = slicesFor(state, target, m).map((s) => ({ ...s, logOpens: true }));
   const ready = new Set<number>();
   if (!joined) {
     // Interrupted before every agent joined: no worker ever ran.
@@ -29,7 +29,10 @@ export async function spawnOnAgents(state: RunState, target: TargetPlan, m: Meas
   }
   const groups = groupSlices(slices, dist.count, dist.kind === 'shards');
   const ports = coordinator.assign(groups, m.ring.size, {
-    onWorkerMessage: (msg) => onWorkerMessage(state, m, ready, msg.workerId, msg),
+    onWorkerMessage: (msg) => {
+      if (msg.type === 'tick' && msg.openLog) c.peakOpen.add(msg.openLog);
+      onWorkerMessage(state, m, ready, msg.workerId, msg);
+    },
     onWorkerGone: (id, reason) => {
       m.bus.workerGone(id, reason, nowMs());
       state.poke();
