@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, type CliResult } from '../helpers/cli.js';
+import { assertBuilt, startWsload, type CliResult } from '../helpers/cli.js';
 import { startAgent, startCoordinator } from '../helpers/agents.js';
 import { makeCertificates, type CertificateSet } from '../helpers/certs.js';
 import type { Report } from '../../src/run/report.js';
@@ -75,6 +75,15 @@ describe('wsload run --agents', () => {
     expectAllDelivered(report, 100);
   }, 60_000);
 
+  it('requires a token with --agents: one line naming the flag, exit 2, before anything starts', async () => {
+    const r = await startWsload(['run', scenario('no-token'), '--agents', '2', '--listen', '127.0.0.1:0'], { cwd: dir, timeoutMs: 20_000, env: { WSLOAD_TOKEN: '' } }).exited;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('wsload: --token: required with --agents (--token or env WSLOAD_TOKEN)\n');
+    const agent = await startWsload(['agent', '--coordinator', 'ws://127.0.0.1:9'], { cwd: dir, timeoutMs: 20_000, env: { WSLOAD_TOKEN: '' } }).exited;
+    expect(agent.code).toBe(2);
+    expect(agent.stderr).toBe('wsload: --token: a token is required (--token or env WSLOAD_TOKEN)\n');
+  }, 30_000);
+
   it('refuses an agent with a wrong token: one line, exit 2', async () => {
     const c = await startCoordinator(scenario('token'), 1, ['--token', TOKEN, '--agent-wait', '3s'], { cwd: dir });
     const bad = await startAgent(`ws://127.0.0.1:${c.port}`, 'intruder', 'not-the-token').exited;
@@ -102,7 +111,7 @@ describe('wsload run --agents', () => {
     const url = `ws://127.0.0.1:${c.port}`;
     const keep = startAgent(url, 'keep', TOKEN);
     const doomed = startAgent(url, 'doomed', TOKEN);
-    expect(await c.cli.waitForStderr(/hold/, 20_000)).toBe(true);
+    expect(await c.cli.waitForStderr(/\] hold \|/, 20_000)).toBe(true);
     await new Promise((r) => setTimeout(r, 2_000));
     const killedAt = Date.now();
     process.kill(doomed.pid, 'SIGKILL');
@@ -131,7 +140,7 @@ describe('an agent stopped by SIGTERM', () => {
     const url = `ws://127.0.0.1:${c.port}`;
     const keep = startAgent(url, 'keep', TOKEN);
     const stopped = startAgent(url, 'stopped', TOKEN);
-    expect(await c.cli.waitForStderr(/hold/, 20_000)).toBe(true);
+    expect(await c.cli.waitForStderr(/\] hold \|/, 20_000)).toBe(true);
     await new Promise((r) => setTimeout(r, 1_000));
     stopped.kill('SIGTERM');
     const s = await stopped.exited;
