@@ -17,8 +17,9 @@ export { renderCompareTable, type CompareTableOptions } from './render/compare-t
 export { formatProgress } from './render/progress.js';
 export { EXIT, WsloadError, ScenarioError, UsageError, ReportFormatError, TargetError, InternalError, type Issue, type ExitCode } from './errors.js';
 export type { Progress, RunPhase } from './driver/driver.js';
+export type { AgentsOptions } from './driver/run-options.js';
 export type { Scenario } from './run/scenario.js';
-export type { Report, TimelineLine, PercentileSet, ThresholdResult } from './run/report.js';
+export type { Report, TimelineLine, PercentileSet, ThresholdResult, ShardReport } from './run/report.js';
 export type { Comparison, ComparisonRow, Verdict, RunRef } from './report/compare.js';
 export { VERSION } from './version.js';
 

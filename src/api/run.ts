@@ -4,6 +4,7 @@
  * It never prints or exits; every problem rejects the handle with a WsloadError.
  */
 import { runScenario, type RunOptions } from '../driver/driver.js';
+import type { AgentsOptions } from '../driver/run-options.js';
 import { UsageError } from '../errors.js';
 import { writeReport } from '../report/write.js';
 import type { Report } from '../run/report.js';
@@ -22,6 +23,8 @@ export interface RunApiOptions extends ScenarioOptions {
   tickMs?: number;
   /** Aborting it is stop(): the report is still built, with interrupted: true. */
   signal?: AbortSignal;
+  /** Hold the sockets on remote `wsload agent`s instead (as `wsload run --agents N --listen …`). */
+  agents?: AgentsOptions;
 }
 
 /**
@@ -59,6 +62,7 @@ async function runBody(input: string | ScenarioInput | Scenario, options: RunApi
     // Each timeline line as the driver makes it (and writes it to the .ndjson, given `out`).
     onInterval: (line) => ctx.emit('interval', line),
     onDropEvent: (event) => ctx.emit('disconnect-event', event),
+    ...(options.agents ? { agents: options.agents } : {}),
   };
   const { report } = await runScenario(scenario, driverOptions);
   if (out) writeReportFile(out, report);
