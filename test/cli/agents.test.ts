@@ -105,6 +105,17 @@ describe('wsload run --agents', () => {
     await one.exited;
   }, 30_000);
 
+  it('honours SIGINT while waiting for agents: the interrupted report is written, exit 130', async () => {
+    const out = join(dir, 'wait-interrupted-report.json');
+    const c = await startCoordinator(scenario('wait-interrupted'), 2, ['--token', TOKEN, '--out', out], { cwd: dir });
+    const sentAt = Date.now();
+    c.cli.kill('SIGINT');
+    const r = await c.cli.exited;
+    expect(r.code).toBe(130);
+    expect(r.at - sentAt).toBeLessThan(10_000);
+    expect(read(out).interrupted).toBe(true);
+  }, 30_000);
+
   it('reports an agent killed mid-run as lost, keeps its last snapshot and exits 1 within bounds', async () => {
     const out = join(dir, 'killed-report.json');
     const c = await startCoordinator(scenario('killed', { duration: '6s' }), 2, ['--token', TOKEN, '--out', out], { cwd: dir });
