@@ -8,7 +8,8 @@ import WebSocket from 'ws';
 import { nowMs } from '../clock.js';
 import { CoordinationError, EXIT, UsageError } from '../errors.js';
 import { formatDuration } from '../duration.js';
-import { AGENT_NAME_HEADER, CONTROL_PATH, REFUSALS } from '../run/control-protocol.js';
+import { AGENT_NAME_HEADER, AGENT_VERSION_HEADER, CONTROL_PATH, REFUSALS } from '../run/control-protocol.js';
+import { VERSION } from '../version.js';
 
 /** Pause between attempts while the coordinator is unreachable. */
 const RETRY_MS = 500;
@@ -56,7 +57,7 @@ type Attempt = { ws: WebSocket; refused: null; error: string } | { ws: null; ref
 function attempt(url: string, opts: DialOptions, ca: Buffer | undefined): Promise<Attempt> {
   return new Promise((resolve) => {
     const ws = new WebSocket(url, {
-      headers: { authorization: `Bearer ${opts.token}`, [AGENT_NAME_HEADER]: opts.name },
+      headers: { authorization: `Bearer ${opts.token}`, [AGENT_NAME_HEADER]: opts.name, [AGENT_VERSION_HEADER]: VERSION },
       handshakeTimeout: 10_000,
       maxPayload: 256 * 1024 * 1024,
       ...(ca ? { ca } : {}),

@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { UsageError } from '../errors.js';
-import { AGENT_NAME_HEADER, CONTROL_PATH, REFUSALS } from '../run/control-protocol.js';
+import { AGENT_NAME_HEADER, AGENT_VERSION_HEADER, CONTROL_PATH, REFUSALS } from '../run/control-protocol.js';
+import { VERSION } from '../version.js';
 import { bearerToken, tokenMatches } from './token.js';
 
 /** Where and how the control channel listens. */
@@ -44,6 +45,7 @@ export async function listenForAgents(
     let status = 0;
     if (path !== CONTROL_PATH) status = 404;
     else if (!tokenMatches(bearerToken(req.headers.authorization), opts.token)) status = 401;
+    else if (req.headers[AGENT_VERSION_HEADER] !== VERSION) status = 412;
     else status = admit(name);
     if (status !== 0) return refuse(socket, status);
     wss.handleUpgrade(req, socket, head, (ws) => onAgent(ws, name));

@@ -10,6 +10,8 @@ import type { DriverMessage, WorkerMessage, WorkerSlice } from './protocol.js';
 export const CONTROL_PATH = '/wsload-control';
 /** Header naming the agent at the upgrade, so a duplicate is refused before it joins. */
 export const AGENT_NAME_HEADER = 'x-wsload-agent';
+/** Header carrying the agent's wsload version: the control protocol is only kept between equal versions. */
+export const AGENT_VERSION_HEADER = 'x-wsload-version';
 /** Env var carrying the token to agents and coordinators (never on the command line of local shards). */
 export const TOKEN_ENV = 'WSLOAD_TOKEN';
 
@@ -17,6 +19,7 @@ export const TOKEN_ENV = 'WSLOAD_TOKEN';
 export const REFUSALS: Readonly<Record<number, string>> = {
   401: 'wrong or missing token',
   409: 'another agent with this name has already joined',
+  412: 'the coordinator runs another wsload version (run the same version, e.g. one image, on both sides)',
   503: 'the coordinator already has all the agents it needs',
 };
 
