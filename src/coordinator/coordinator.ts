@@ -20,8 +20,8 @@ const JOIN_PROBES = 8;
 const REESTIMATE_PROBES = 4;
 /** Clocks drift: long runs re-estimate the offsets this often. */
 const REESTIMATE_EVERY_MS = 30_000;
-/** An agent sends stats twice a second; silent this long, it is lost. */
-const SILENT_LIMIT_MS = 15_000;
+/** An agent sends stats twice a second; silent this long (by default), it is lost. */
+export const SILENT_LIMIT_MS = 15_000;
 /** A socket that upgraded but said no hello in this time is dropped. */
 const HELLO_LIMIT_MS = 10_000;
 
@@ -57,6 +57,8 @@ export interface CoordinatorOptions extends ControlListen {
   expected: number;
   /** Probe the clocks even of agents on this host (tests the estimator path end to end). */
   forceClockProbe: boolean;
+  /** An agent silent this long is lost (default SILENT_LIMIT_MS). */
+  silentLimitMs?: number;
 }
 
 export class Coordinator {
@@ -302,7 +304,7 @@ export class Coordinator {
   private watchSilence(): void {
     const now = nowMs();
     for (const l of this.links) {
-      if (l.index < 0 || l.closed || l.finished || now - l.lastSeenMs < SILENT_LIMIT_MS) continue;
+      if (l.index < 0 || l.closed || l.finished || now - l.lastSeenMs < (this.opts.silentLimitMs ?? SILENT_LIMIT_MS)) continue;
       this.markLost(l, `silent for ${formatDuration(now - l.lastSeenMs)}`);
       l.terminate();
     }

@@ -28,6 +28,7 @@ export async function startCoordination(state: RunState, dist: Distribution, onL
     tls: dist.tls,
     expected: dist.count,
     forceClockProbe: dist.forceClockProbe,
+    silentLimitMs: dist.silentLimitMs,
   });
   state.onCleanup(() => coordinator.close());
   onListening?.(coordinator.port);

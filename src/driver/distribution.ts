@@ -20,6 +20,7 @@ export interface Distribution {
   waitMs: number;
   tls: { cert: string; key: string } | null;
   forceClockProbe: boolean;
+  silentLimitMs?: number;
   /** Worker threads over all agents. */
   totalWorkers: number;
   /** Said after the plan line. */
@@ -41,6 +42,7 @@ export function distributionFor(scenario: Scenario, agents: AgentsOptions | unde
       waitMs: agents.waitMs,
       tls: agents.tls,
       forceClockProbe: agents.forceClockProbe === true,
+      ...(agents.silentLimitMs !== undefined ? { silentLimitMs: agents.silentLimitMs } : {}),
       // Each agent is its own machine: every one runs the scenario's worker count.
       totalWorkers: Math.min(scenario.connections, scenario.workers * agents.count),
       why: `over ${agents.count} agent${agents.count === 1 ? '' : 's'} (waiting up to ${formatDuration(agents.waitMs)} for them)`,

@@ -34,6 +34,8 @@ export interface AgentsOptions {
   tls: { cert: string; key: string } | null;
   /** Probe the clock even of agents on this host (tests the estimator end to end). */
   forceClockProbe?: boolean;
+  /** An agent silent this long is lost (default 15 s). */
+  silentLimitMs?: number;
   /** Called with the control channel's port once it listens (useful with port 0). */
   onListening?: (port: number) => void;
 }

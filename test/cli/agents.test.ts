@@ -144,6 +144,29 @@ describe('wsload run --agents', () => {
   }, 60_000);
 });
 
+describe('an agent that goes silent', () => {
+  it('is lost once silent past the bound (SIGSTOP), the run ends within bounds with exit 1', async () => {
+    const out = join(dir, 'silent-report.json');
+    const c = await startCoordinator(scenario('silent', { duration: '6s' }), 2, ['--token', TOKEN, '--out', out], { cwd: dir, env: { WSLOAD_TEST_AGENT_SILENT_MS: '2000' } });
+    const url = `ws://127.0.0.1:${c.port}`;
+    const keep = startAgent(url, 'keep', TOKEN);
+    const frozen = startAgent(url, 'frozen', TOKEN);
+    expect(await c.cli.waitForStderr(/\] hold \|/, 20_000)).toBe(true);
+    frozen.kill('SIGSTOP');
+    try {
+      const r = await c.cli.exited;
+      expect(r.code, why(r, out)).toBe(1);
+      const lost = read(out).shards!.find((s) => s.name === 'frozen')!;
+      expect(lost.lost).toBe(true);
+      expect(lost.lostReason).toMatch(/^silent for \d/);
+      expect(lost.opened).toBe(50);
+    } finally {
+      frozen.kill('SIGKILL');
+    }
+    expect((await keep.exited).code).toBe(0);
+  }, 60_000);
+});
+
 describe('an agent stopped by SIGTERM', () => {
   it('closes its sockets, sends what it measured and exits 0; the run reports the shard as gone early (exit 1)', async () => {
     const out = join(dir, 'sigterm-report.json');

@@ -32,6 +32,8 @@ interface RunFlags extends ScenarioOverrides {
 
 /** Set only by tests: probe the clock of agents on this host as if they were elsewhere. */
 const FORCE_CLOCK_PROBE_ENV = 'WSLOAD_TEST_FORCE_CLOCK_PROBE';
+/** Set only by tests: how long an agent may be silent before it is lost (ms; default 15 s). */
+const SILENT_LIMIT_ENV = 'WSLOAD_TEST_AGENT_SILENT_MS';
 
 /** Registers `wsload run SCENARIO`. */
 export function registerRun(program: Command): void {
@@ -121,5 +123,6 @@ function agentsFromFlags(flags: RunFlags): AgentsOptions | undefined {
     waitMs: parseDurationFlag('--agent-wait', flags.agentWait),
     tls: flags.controlCert !== undefined && flags.controlKey !== undefined ? { cert: flags.controlCert, key: flags.controlKey } : null,
     forceClockProbe: process.env[FORCE_CLOCK_PROBE_ENV] === '1',
+    ...(Number(process.env[SILENT_LIMIT_ENV]) > 0 ? { silentLimitMs: Number(process.env[SILENT_LIMIT_ENV]) } : {}),
   };
 }
