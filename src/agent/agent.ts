@@ -28,6 +28,8 @@ export type AgentOptions = Omit<DialOptions, 'aborted'> & {
   signal?: AbortSignal;
   /** Test only: publish records reach the ring this much later (pushes then outrun them). */
   publishDelayMs?: number;
+  /** Told once the coordinator assigned this agent its workers. */
+  onAssigned?: (sockets: number, workers: number) => void;
 };
 
 /** Runs the agent until the coordinator ends the run; throws a CoordinationError when it cannot take part. */
@@ -38,7 +40,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   });
   const ws = await dialCoordinator({ ...opts, aborted });
   if (!ws) return;
-  await new AgentSession(ws, opts.name, opts.publishDelayMs ?? 0).run(aborted);
+  await new AgentSession(ws, opts.name, opts.publishDelayMs ?? 0, opts.onAssigned ?? (() => {})).run(aborted);
 }
 
 class AgentSession {
@@ -56,6 +58,7 @@ class AgentSession {
     private readonly ws: WebSocket,
     private readonly name: string,
     private readonly publishDelayMs: number,
+    private readonly onAssigned: (sockets: number, workers: number) => void,
   ) {}
 
   run(aborted: Promise<void>): Promise<void> {
@@ -136,6 +139,7 @@ class AgentSession {
     }
     this.statsTimer = setInterval(() => this.sendStats(), STATS_EVERY_MS);
     this.sendStats();
+    this.onAssigned(slices.reduce((a, s) => a + s.indices.length, 0), slices.length);
   }
 
   private sendStats(): void {

@@ -34,6 +34,15 @@ export function registerAgent(program: Command): void {
       const signal = claimInterrupts((sig) => process.stderr.write(`wsload: agent ${name}: ${sig} received, closing its sockets and sending what it measured\n`));
       // Test only: delays the publish records, so pushes outrun them (the held-receipt path).
       const publishDelayMs = Number(process.env.WSLOAD_TEST_DELAY_PUBLISH_MS ?? 0) || 0;
-      await runAgent({ coordinator: flags.coordinator, token, name, ca: flags.controlCa ?? null, connectTimeoutMs, signal, publishDelayMs });
+      await runAgent({
+        coordinator: flags.coordinator,
+        token,
+        name,
+        ca: flags.controlCa ?? null,
+        connectTimeoutMs,
+        signal,
+        publishDelayMs,
+        onAssigned: (sockets, workers) => process.stderr.write(`wsload: agent ${name}: joined ${flags.coordinator}, holding ${sockets} sockets on ${workers} worker${workers === 1 ? '' : 's'}\n`),
+      });
     });
 }
