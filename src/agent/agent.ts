@@ -5,6 +5,9 @@
  * Stopped (SIGTERM/SIGINT), it stops its workers and sends what they measured before leaving.
  */
 import { Worker } from 'node:worker_threads';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type WebSocket from 'ws';
 import { CoordinationError, EXIT } from '../errors.js';
 import { VERSION } from '../version.js';
@@ -12,7 +15,7 @@ import { nowMs } from '../clock.js';
 import { hostClockIdentity } from '../host-clock.js';
 import { announce, createRing, openCounts, settle, type PublishRing } from '../run/publish-ring.js';
 import type { DriverMessage, WorkerMessage } from '../run/protocol.js';
-import { parseControlFrame, type AgentSlice, type AgentToCoordinator, type CoordinatorToAgent } from '../run/control-protocol.js';
+import { parseControlFrame, type AgentSlice, type AgentToCoordinator, type CoordinatorToAgent, type TlsFiles } from '../run/control-protocol.js';
 import { dialCoordinator, type DialOptions } from './control-client.js';
 
 const WORKER_ENTRY = new URL('../worker/worker.js', import.meta.url);
@@ -50,6 +53,8 @@ class AgentSession {
   private readonly finals = new Set<number>();
   private peakRssMb = 0;
   private statsTimer: NodeJS.Timeout | null = null;
+  /** Where the scenario's TLS files were written, removed at the end. */
+  private tlsDir: string | null = null;
   private ended = false;
   private done: () => void = () => {};
   private failed: (err: Error) => void = () => {};
@@ -91,7 +96,7 @@ class AgentSession {
         break;
       }
       case 'assign':
-        this.start(msg.slices, msg.ringSize);
+        this.start(msg.tlsFiles ? this.withTlsFiles(msg.slices, msg.tlsFiles) : msg.slices, msg.ringSize);
         break;
       case 'driver':
         this.workers.get(msg.workerId)?.postMessage(msg.msg satisfies DriverMessage);
@@ -112,6 +117,22 @@ class AgentSession {
       default:
         break;
     }
+  }
+
+  /** Writes the scenario's TLS files into a private temporary directory and points the slices there. */
+  private withTlsFiles(slices: AgentSlice[], files: TlsFiles): AgentSlice[] {
+    const dir = mkdtempSync(join(tmpdir(), 'wsload-agent-tls-'));
+    this.tlsDir = dir;
+    const write = (name: string, text: string | undefined): string | null => {
+      if (text === undefined) return null;
+      const file = join(dir, name);
+      writeFileSync(file, text, { mode: 0o600 });
+      return file;
+    };
+    const ca = write('ca.pem', files.ca);
+    const cert = write('cert.pem', files.cert);
+    const key = write('key.pem', files.key);
+    return slices.map((s) => (s.connect.tls ? { ...s, connect: { ...s.connect, tls: { ...s.connect.tls, ca, cert, key } } } : s));
   }
 
   private later(fn: () => void): void {
@@ -187,5 +208,6 @@ class AgentSession {
 
   private cleanup(): void {
     if (this.statsTimer) clearInterval(this.statsTimer);
+    if (this.tlsDir) rmSync(this.tlsDir, { recursive: true, force: true });
   }
 }

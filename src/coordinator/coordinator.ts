@@ -11,7 +11,7 @@ import { hostClockIdentity } from '../host-clock.js';
 import { CoordinationError } from '../errors.js';
 import { formatDuration } from '../duration.js';
 import type { DriverMessage, WorkerMessage, WorkerSlice } from '../run/protocol.js';
-import { parseControlFrame, type AgentToCoordinator } from '../run/control-protocol.js';
+import { parseControlFrame, type AgentToCoordinator, type TlsFiles } from '../run/control-protocol.js';
 import { AgentLink } from './agent-link.js';
 import { listenForAgents, type ControlListen } from './control-server.js';
 
@@ -138,7 +138,7 @@ export class Coordinator {
    * Hands each joined agent its group of slices (group i to the i-th agent to join) and returns
    * a port per global worker id; from here on their workers' messages go to `events`.
    */
-  assign(groups: WorkerSlice[][], ringSize: number, events: CoordinatorEvents): Map<number, WorkerPort> {
+  assign(groups: WorkerSlice[][], ringSize: number, events: CoordinatorEvents, tlsFiles: TlsFiles | null = null): Map<number, WorkerPort> {
     this.assigned = true;
     this.events = events;
     const ports = new Map<number, WorkerPort>();
@@ -151,7 +151,7 @@ export class Coordinator {
         ...rest,
         timeline: rest.timeline ? { ...rest.timeline, startMs: rest.timeline.startMs + off } : null,
       }));
-      link.send({ type: 'assign', slices, ringSize });
+      link.send({ type: 'assign', slices, ringSize, ...(tlsFiles ? { tlsFiles } : {}) });
       for (const id of link.workerIds) {
         ports.set(id, {
           postMessage: (msg) => link.sendDriver(id, msg),

@@ -26,6 +26,16 @@ export const REFUSALS: Readonly<Record<number, string>> = {
 /** A worker's slice as it crosses the channel: the ring is the agent's own. */
 export type AgentSlice = Omit<WorkerSlice, 'ring'>;
 
+/**
+ * The scenario's TLS files (PEM text), which an agent on another machine does not have at the
+ * coordinator's paths: it writes them to a private temporary directory and points its slices there.
+ */
+export interface TlsFiles {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
 export type AgentToCoordinator =
   /** First frame: who the agent is; host + bootId tell the coordinator whether it shares its clock. */
   | { type: 'hello'; name: string; host: string; pid: number; bootId: string | null; version: string }
@@ -43,7 +53,7 @@ export type CoordinatorToAgent =
   | { type: 'welcome'; index: number }
   | { type: 'probe'; id: number; t0: number }
   /** The worker threads to start, and the size of the agent's publish ring. */
-  | { type: 'assign'; slices: AgentSlice[]; ringSize: number }
+  | { type: 'assign'; slices: AgentSlice[]; ringSize: number; tlsFiles?: TlsFiles }
   /** A driver message for one of the agent's workers (times already on the agent's clock). */
   | { type: 'driver'; workerId: number; msg: DriverMessage }
   /** Terminate one worker now (it did not finish in time). */

@@ -4,7 +4,7 @@
  * comes, TLS on the control channel with the clock estimator forced on, and publish records that
  * reach the agent after the pushes they describe.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,8 @@ import { assertBuilt, startWsload, type CliResult } from '../helpers/cli.js';
 import { startAgent, startCoordinator } from '../helpers/agents.js';
 import { makeCertificates, type CertificateSet } from '../helpers/certs.js';
 import type { Report } from '../../src/run/report.js';
+import { startTarget, type RunningTarget } from '../../src/target/server.js';
+import { gatewaysAvailable, startHaproxy, type RunningGateway } from '../helpers/gateways.js';
 
 const TOKEN = 'test-token-7f3a';
 let dir: string;
@@ -237,5 +239,49 @@ describe('publish records that arrive after the pushes', () => {
     expectAllDelivered(report, 100);
     // Judged with their own receipt times, not the record's arrival: well under the 300 ms delay.
     expect(report.fanout.latencyMs.p50).toBeLessThan(250);
+  }, 60_000);
+});
+
+// On CI a missing gateway must fail (startHaproxy throws "haproxy is not installed"), never skip.
+const noHaproxy = !gatewaysAvailable().haproxy && !process.env.CI;
+
+describe.skipIf(noHaproxy)('a wss:// target whose CA file the agents do not have', () => {
+  const NAME = 'a.aliyun.com';
+  let certs: CertificateSet;
+  let target: RunningTarget;
+  let gateway: RunningGateway;
+  beforeAll(async () => {
+    certs = await makeCertificates(join(dir, 'gw-certs'), { name: NAME });
+    target = await startTarget({ host: '127.0.0.1', port: 0 });
+    gateway = await startHaproxy({
+      upstream: { host: target.host, port: target.port },
+      idleTimeoutMs: 30_000,
+      tls: { certFile: certs.serverCert, keyFile: certs.serverKey, serverName: NAME },
+    });
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await target?.close();
+  });
+
+  it('ships the scenario\'s TLS files to the agents over the control channel', async () => {
+    const ca = join(dir, 'shipped-ca.pem');
+    copyFileSync(certs.caCert, ca);
+    const file = scenario('shipped-tls', {
+      target: { url: gateway.wsUrl },
+      resolve: { [NAME]: '127.0.0.1' },
+      tls: { ca },
+      // Published straight to the target: the coordinator's own publisher must not need the CA file.
+      publish: { rate: 5, url: `http://127.0.0.1:${target.port}/api?id={id}&value={value}` },
+    });
+    const out = join(dir, 'shipped-tls-report.json');
+    const c = await startCoordinator(file, 1, ['--token', TOKEN, '--out', out], { cwd: dir });
+    // Validated and read by the coordinator; gone before the agent joins, as on another machine.
+    unlinkSync(ca);
+    const agent = startAgent(`ws://127.0.0.1:${c.port}`, 'elsewhere', TOKEN);
+    const r = await c.cli.exited;
+    expect(r.code, why(r, out)).toBe(0);
+    expect((await agent.exited).code).toBe(0);
+    expectAllDelivered(read(out), 100);
   }, 60_000);
 });

@@ -43,7 +43,7 @@ export async function spawnOnAgents(state: RunState, target: TargetPlan, m: Meas
       state.warnings.push(`agent ${name} was lost during the run (${reason}); its last snapshot is kept, its sockets counted until then`);
       state.poke();
     },
-  });
+  }, slices[0]?.connect.tls ? c.tlsFiles : null);
   state.publishListener = coordinator;
   const workers: WorkerPort[] = slices.map((s) => ports.get(s.workerId) ?? { postMessage: () => {}, terminate: async () => {} });
   state.workers = workers;
