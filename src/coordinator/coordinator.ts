@@ -100,6 +100,11 @@ export class Coordinator {
     return this.links.filter((l) => !l.closed && Number.isFinite(l.clock.uncertaintyMs));
   }
 
+  /** Names and hosts of joined agents on another host than this one. */
+  elsewhere(): { name: string; host: string }[] {
+    return this.joined.filter((l) => l.id.host !== this.me.host).map((l) => ({ name: l.id.name, host: l.id.host }));
+  }
+
   /** A local shard that ended before joining: the wait fails at once with its words. */
   failJoin(message: string): void {
     if (this.assigned || this.failure) return;

@@ -27,6 +27,13 @@ export async function spawnOnAgents(state: RunState, target: TargetPlan, m: Meas
     for (const s of slices) m.bus.workerGone(s.workerId, 'the run was interrupted before the agents joined', nowMs());
     return { workers: slices.map(() => ({ postMessage: () => {}, terminate: async () => {} })), ready };
   }
+  const away = coordinator.elsewhere();
+  if (target.embedded && away.length > 0) {
+    // Said up front: their connection failures would otherwise read like a target problem.
+    state.warnings.push(
+      `the embedded target listens on this machine's loopback (${target.url}); agents on other hosts cannot reach it: ${away.map((a) => `${a.name} (${a.host})`).join(', ')}`,
+    );
+  }
   const groups = groupSlices(slices, dist.count, dist.kind === 'shards');
   const ports = coordinator.assign(groups, m.ring.size, {
     onWorkerMessage: (msg) => {
