@@ -53,6 +53,9 @@ class AgentSession {
   private readonly finals = new Set<number>();
   private peakRssMb = 0;
   private statsTimer: NodeJS.Timeout | null = null;
+  private stopping = false;
+  /** Timers that end with the session. */
+  private readonly timers: NodeJS.Timeout[] = [];
   /** Where the scenario's TLS files were written, removed at the end. */
   private tlsDir: string | null = null;
   private ended = false;
@@ -180,17 +183,17 @@ class AgentSession {
   /** Stops the workers (they close their sockets and send their final ticks); leaves once they exited, or at the limit. */
   private stop(): void {
     if (this.workers.size === 0 || this.exited.size === this.workers.size) return this.leave();
+    if (this.stopping) return;
+    this.stopping = true;
     for (const [id, w] of this.workers) if (!this.exited.has(id)) w.postMessage({ type: 'stop' } satisfies DriverMessage);
     setTimeout(() => {
       for (const [id, w] of this.workers) if (!this.exited.has(id)) void w.terminate();
       this.leave();
     }, STOP_LIMIT_MS).unref();
     const check = setInterval(() => {
-      if (this.exited.size === this.workers.size) {
-        clearInterval(check);
-        this.leave();
-      }
-    }, 50);
+      if (this.exited.size === this.workers.size) this.leave();
+    }, 50).unref();
+    this.timers.push(check);
   }
 
   /** Closes the control socket once what was sent has gone, and ends the session. */
@@ -208,6 +211,7 @@ class AgentSession {
 
   private cleanup(): void {
     if (this.statsTimer) clearInterval(this.statsTimer);
+    for (const t of this.timers) clearInterval(t);
     if (this.tlsDir) rmSync(this.tlsDir, { recursive: true, force: true });
   }
 }
