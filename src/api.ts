@@ -18,8 +18,9 @@ export { renderRunJunit, renderCompareJunit, type RunJunitOptions, type CompareJ
 export { formatProgress } from './render/progress.js';
 export { EXIT, WsloadError, ScenarioError, UsageError, ReportFormatError, TargetError, InternalError, type Issue, type ExitCode } from './errors.js';
 export type { Progress, RunPhase } from './driver/driver.js';
+export type { AgentsOptions } from './driver/run-options.js';
 export type { Scenario } from './run/scenario.js';
-export type { Report, TimelineLine, PercentileSet, ThresholdResult } from './run/report.js';
+export type { Report, TimelineLine, PercentileSet, ThresholdResult, ShardReport } from './run/report.js';
 export type { Comparison, ComparisonRow, Verdict, RunRef } from './report/compare.js';
 export { VERSION } from './version.js';
 

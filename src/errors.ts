@@ -70,3 +70,13 @@ export class InternalError extends WsloadError {
     super(message, 'WSLOAD_ERR_INTERNAL', EXIT.internal);
   }
 }
+
+/**
+ * A coordinated run or an agent that cannot go on: agents missing after --agent-wait, an agent
+ * refused (exit 2), or an agent that could not reach or lost its coordinator (exit 1).
+ */
+export class CoordinationError extends WsloadError {
+  constructor(message: string, exitCode: ExitCode = EXIT.badInput) {
+    super(message, 'WSLOAD_ERR_COORDINATION', exitCode);
+  }
+}

@@ -10,6 +10,8 @@ export const LAYERS: readonly string[] = [
   'api', // the library entry (src/api.ts and src/api/): run, compare, merge, loadScenario
   'render', // Report / Comparison / Progress → text, HTML, .hgrm
   'driver', // main thread: runs one scenario (spawns workers, publisher, target; builds the report)
+  'coordinator', // main thread of a spread run: control channel, agent links, clock offsets, local shards
+  'agent', // `wsload agent` process: control client, its worker threads, relaying
   'worker', // worker threads: sockets, delivery accounting, per-turn timing
   'publisher', // main thread: the HTTP publisher on its schedule
   'scenario', // the scenario file: schema, validation, rules, overrides → a Scenario

@@ -4,6 +4,7 @@
  * It never prints or exits; every problem rejects the handle with a WsloadError.
  */
 import { runScenario, type RunOptions } from '../driver/driver.js';
+import type { AgentsOptions } from '../driver/run-options.js';
 import { UsageError } from '../errors.js';
 import { parseListenAddress } from '../net/listen-address.js';
 import { writeReport } from '../report/write.js';
@@ -28,6 +29,8 @@ export interface RunApiOptions extends ScenarioOptions {
    * any free port, announced by the `metrics` event); overrides the scenario's metrics.listen.
    */
   metrics?: string;
+  /** Hold the sockets on remote `wsload agent`s instead (as `wsload run --agents N --listen …`). */
+  agents?: AgentsOptions;
 }
 
 /**
@@ -67,6 +70,7 @@ async function runBody(input: string | ScenarioInput | Scenario, options: RunApi
     // Each timeline line as the driver makes it (and writes it to the .ndjson, given `out`).
     onInterval: (line) => ctx.emit('interval', line),
     onDropEvent: (event) => ctx.emit('disconnect-event', event),
+    ...(options.agents ? { agents: options.agents } : {}),
   };
   const { report } = await runScenario(scenario, driverOptions);
   if (out) writeReportFile(out, report);

@@ -11,6 +11,7 @@ import { registerServe } from './commands/serve.js';
 import { registerReport } from './commands/report.js';
 import { registerCompare } from './commands/compare.js';
 import { registerMerge } from './commands/merge.js';
+import { registerAgent } from './commands/agent.js';
 import { installInterrupts, releaseInterrupts } from './interrupts.js';
 
 /** Once the command is done, how long anything left running may keep the process alive. */
@@ -24,13 +25,13 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const register of [registerRun, registerValidate, registerServe, registerReport, registerCompare, registerMerge]) {
+  for (const register of [registerRun, registerValidate, registerServe, registerReport, registerCompare, registerMerge, registerAgent]) {
     register(program);
   }
   for (const cmd of program.commands) cmd.exitOverride();
-  // Only run stops gracefully on a signal; every other command gets Node's defaults back.
+  // Only run and agent stop gracefully on a signal; every other command gets Node's defaults back.
   program.hook('preAction', (_program, action) => {
-    if (action.name() !== 'run') releaseInterrupts();
+    if (action.name() !== 'run' && action.name() !== 'agent') releaseInterrupts();
   });
   return program;
 }

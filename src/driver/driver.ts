@@ -15,22 +15,40 @@ import { hold } from './phases/hold.js';
 import { drain } from './phases/drain.js';
 import { buildRunReport } from './phases/build.js';
 import type { Scenario } from '../run/scenario.js';
+import { readMachineLimits } from '../machine-limits.js';
+import { distributionFor } from './distribution.js';
+import { startCoordination } from './coordination.js';
+import { spawnOnAgents } from './phases/spawn-agents.js';
+import { shardReports } from './shard-report.js';
 
 export type { Progress, RunOptions, RunPhase, RunResult } from './run-options.js';
 
 /** Runs a scenario to its end (or until aborted) and returns the report. */
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<RunResult> {
-  const state = new RunState(scenario, options);
+  // Spread over processes, the plan covers every worker of every agent; the plan line says how.
+  const dist = distributionFor(scenario, options.agents, readMachineLimits());
+  const state = dist
+    ? new RunState({ ...scenario, workers: dist.totalWorkers }, { ...options, onPlan: (line) => options.onPlan?.(`${line}; ${dist.why}`) })
+    : new RunState(scenario, options);
   try {
     // Bound first: a port in use must stop the run before any socket is opened.
     const metrics = await openMetricsEndpoint(state);
+    // Listening before the target starts: agents join while it does.
+    const coordination = dist ? await startCoordination(state, dist, options.agents?.onListening) : null;
     const target = await startTarget(state);
     const measurement = setUpMeasurement(state, target.plans, metrics);
-    const spawned = spawnWorkers(state, target, measurement);
+    const spawned = coordination ? await spawnOnAgents(state, target, measurement, coordination) : spawnWorkers(state, target, measurement);
     const ramp = await rampUp(state, spawned, measurement);
     const held = await hold(state, target, spawned, measurement);
     await drain(state, target, spawned, measurement);
     const report = buildRunReport(state, target, measurement, ramp, held);
+    if (coordination) {
+      report.shards = shardReports(coordination.coordinator.shards(), measurement.aggregate);
+      // Exact from the merged open/close logs; the sum of the shards' own peaks only past their bound.
+      const peak = coordination.peakOpen.peak();
+      if (peak !== null) report.connections.peakOpen = peak;
+      else if (report.shards.length > 1) report.connections.peakOpenUpperBound = true;
+    }
     // A scraper that comes regularly gets one visit with the final values (an interrupt cuts it short).
     if (!state.interrupted()) await metrics?.finalScrape(state.aborted);
     return { report };

@@ -20,6 +20,26 @@ export interface Progress {
   lagMs: number;
 }
 
+/** Remote agents a coordinated run waits for and drives (`wsload run --agents N --listen HOST:PORT`). */
+export interface AgentsOptions {
+  count: number;
+  host: string;
+  /** 0: any free port. */
+  port: number;
+  /** Shared token the agents must present (compared in constant time). */
+  token: string;
+  /** How long to wait for every agent before failing. */
+  waitMs: number;
+  /** PEM certificate and key files: the control channel is wss://. */
+  tls: { cert: string; key: string } | null;
+  /** Probe the clock even of agents on this host (tests the estimator end to end). */
+  forceClockProbe?: boolean;
+  /** An agent silent this long is lost (default 15 s). */
+  silentLimitMs?: number;
+  /** Called with the control channel's port once it listens (useful with port 0). */
+  onListening?: (port: number) => void;
+}
+
 export interface RunOptions {
   /** Where the report will be written; the .ndjson and .hlog go beside it. Null: no soak files. */
   reportFile: string | null;
@@ -44,6 +64,8 @@ export interface RunOptions {
   onMetricsListening?: (url: string) => void;
   /** How messages name the metrics address setting ("--metrics" when the flag gave it); default "metrics.listen". */
   metricsSetting?: string;
+  /** Coordinate remote agents instead of running the sockets here (local shards come from the scenario). */
+  agents?: AgentsOptions;
 }
 
 export interface RunResult {

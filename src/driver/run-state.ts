@@ -3,10 +3,10 @@
  * (an abort listened for before anything starts), a bounded wait that worker messages wake, and
  * the things started that must be stopped on every way out (stopAll).
  */
-import type { Worker } from 'node:worker_threads';
 import { nowMs } from '../clock.js';
 import type { Scenario } from '../run/scenario.js';
-import type { Publisher } from '../publisher/publisher.js';
+import type { Publisher, PublishListener } from '../publisher/publisher.js';
+import type { WorkerPort } from '../coordinator/coordinator.js';
 import type { EmbeddedTarget } from '../target/embedded.js';
 import type { RunOptions, RunPhase } from './run-options.js';
 
@@ -24,8 +24,10 @@ export class RunState {
 
   // Started things, stopped by stopAll() whichever way the run ends.
   embedded: Promise<EmbeddedTarget> | null = null;
-  workers: Worker[] = [];
+  workers: WorkerPort[] = [];
   publisher: Publisher | null = null;
+  /** Relays each publish to the agents of a coordinated run; null in one process. */
+  publishListener: PublishListener | null = null;
   /** Timers, samplers and files to stop or close at the end, in order. */
   private readonly cleanups: (() => void)[] = [];
 

@@ -23,6 +23,12 @@ import { PUBLISH_ABORTED } from '../metrics/publish-failure.js';
 import { fillPublishUrl, runTagOf } from '../run/publish-url.js';
 import type { PublisherStats } from '../metrics/publisher-stats.js';
 
+/** Hears each publish as it is announced and settled in the ring (a coordinator relays them to its agents). */
+export interface PublishListener {
+  announced(seq: number, scheduledMs: number, sentMs: number): void;
+  settled(seq: number, ok: boolean, ackMs: number): void;
+}
+
 export class Publisher {
   readonly stats: PublisherStats;
   private readonly publish: Publish;
@@ -50,6 +56,7 @@ export class Publisher {
     template: string,
     private readonly ring: PublishRing,
     private readonly runTag: string,
+    private readonly listener: PublishListener | null = null,
   ) {
     if (!scenario.publish) throw new Error('Publisher needs a publish section');
     this.publish = scenario.publish;
@@ -142,6 +149,7 @@ export class Publisher {
     const url = fillPublishUrl(this.template, this.publish.ids, seq, this.runTag);
     const sentAt = nowMs();
     announce(this.ring, seq, scheduledAt, sentAt);
+    this.listener?.announced(seq, scheduledAt, sentAt);
     recordMs(this.stats.scheduleLag, sentAt - scheduledAt);
     this.stats.sent++;
     let done = false;
@@ -159,6 +167,7 @@ export class Publisher {
       const ackAt = nowMs();
       recordMs(this.stats.latency, ackAt - sentAt);
       settle(this.ring, seq, failure === null, ackAt);
+      this.listener?.settled(seq, failure === null, ackAt);
       if (failure === null) this.stats.ok++;
       else {
         this.stats.failed++;

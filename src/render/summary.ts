@@ -192,6 +192,24 @@ function thresholds(r: Report, color: boolean, paint: Paint): string[] {
   return ['Thresholds', t.toString(), `  ${verdict}`];
 }
 
+/** On runs spread over processes: each shard, and how much clock uncertainty bounds the latencies. */
+function shards(r: Report): string[] {
+  const list = r.shards;
+  if (!list || list.length === 0) return [];
+  const lines = [`Shards (${list.length} processes; peak open ${r.connections.peakOpenUpperBound === true ? 'is an upper bound: the sum of their own peaks' : 'exact, merged by time'})`];
+  for (const s of list) {
+    const clock = s.clockUncertaintyMs === 0 ? 'same clock' : s.clockUncertaintyMs < 0 ? 'clock unknown' : `clock ${fmtMs(s.clockOffsetMs)} ± ${fmtMs(s.clockUncertaintyMs)}`;
+    lines.push(
+      `  ${s.index} ${s.name} (${s.host} pid ${s.pid}): ${fmtCount(s.sockets)} sockets, ${fmtCount(s.opened)} opened, ${fmtCount(s.failed)} failed · ` +
+        `RSS ${fmtCount(Math.round(s.peakRssMb))} MB · lag max ${fmtMs(s.eventLoopLagMs)}${s.saturated ? ' (saturated)' : ''} · ${clock}${s.lost ? ` · LOST${s.lostReason ? ` (${s.lostReason})` : ''}` : ''}`,
+    );
+  }
+  const worst = list.reduce<(typeof list)[number] | null>((w, s) => (s.clockUncertaintyMs > (w?.clockUncertaintyMs ?? 0) ? s : w), null);
+  if (worst) lines.push(`  fan-out latency ±${fmtMs(worst.clockUncertaintyMs)} (clock offset uncertainty of ${worst.name})`);
+  else lines.push('  fan-out latency exact: every shard shares the coordinator\'s clock (same host)');
+  return lines;
+}
+
 /** On merged reports: which figures are exact and which are estimates, field by field. */
 function mergedFigures(r: Report): string[] {
   const m = r.merged;
@@ -220,6 +238,7 @@ export function renderSummary(report: Report, opts: SummaryOptions = {}): string
     disconnects(report, color, paint),
     client(report),
     thresholds(report, color, paint),
+    shards(report),
     mergedFigures(report),
     warnings(report, paint),
   ].filter((s) => s.length > 0);

@@ -47,6 +47,7 @@ export function runFailed(report: Report): boolean {
     report.publish.failed > 0 ||
     report.publish.behind === true ||
     report.client.workers.some((w) => w.crashed !== null) ||
+    (report.shards ?? []).some((s) => s.lost) ||
     mostSocketsDropped(report) ||
     deliveredNothing(report)
   );
@@ -86,8 +87,11 @@ export function runProblems(report: Report): string[] {
   if (report.publish.behind === true) {
     problems.push(`the publish path did not keep the rate: ${report.publish.queued ?? 0} publishes waited for a request slot (up to ${report.publish.maxQueueMs ?? 0} ms), ${report.publish.skipped} never sent`);
   }
+  const lost = (report.shards ?? []).filter((s) => s.lost);
+  for (const s of lost) problems.push(`shard ${s.name} (${s.host}) lost mid-run (${s.lostReason ?? 'lost'}): its last snapshot is kept`);
   for (const w of report.client.workers) {
-    if (w.crashed) problems.push(`worker ${w.worker} crashed (${w.crashed})`);
+    // A lost shard's workers are named once, by the shard.
+    if (w.crashed && !(lost.length > 0 && w.crashed.startsWith('agent '))) problems.push(`worker ${w.worker} crashed (${w.crashed})`);
   }
   return problems;
 }

@@ -69,6 +69,11 @@ export interface WorkerSlice {
   tickMs: number;
   /** Timeline intervals (shared clock): the worker sends a tick at every boundary. Null: no timeline. */
   timeline: { startMs: number; intervalMs: number } | null;
+  /**
+   * Log every socket open and close with its time (ticks carry `openLog`): in a spread run the
+   * coordinator merges them by time into the exact peak of open sockets over all processes.
+   */
+  logOpens?: boolean;
 }
 
 /** Counters a worker keeps for one cohort (cumulative since start). */
@@ -148,6 +153,8 @@ export type WorkerMessage =
       seqResults: SeqResult[];
       /** Closes counted since the previous tick, CLOSE_LOG_FIELDS numbers each: the driver finds drop events in them. */
       closeLog?: number[];
+      /** With WorkerSlice.logOpens: (time, +1 opened / −1 closed) pairs since the previous tick. */
+      openLog?: number[];
       lag: LagSummary;
       /** First connection attempt of every socket has settled. */
       ramped: boolean;

@@ -108,6 +108,15 @@ export function socketClosed(ring: PublishRing): void {
   Atomics.sub(ring.header, OPEN, 1);
 }
 
+/**
+ * Coordinator: the open count summed over its agents, and a peak no lower than `peak` (their own
+ * peaks summed: an upper bound, as they need not have peaked together).
+ */
+export function setOpenCounts(ring: PublishRing, open: number, peak: number): void {
+  Atomics.store(ring.header, OPEN, open);
+  if (peak > Atomics.load(ring.header, PEAK)) Atomics.store(ring.header, PEAK, peak);
+}
+
 /** Sockets open now across all workers, and the peak so far. */
 export function openCounts(ring: PublishRing): { open: number; peak: number } {
   return { open: Atomics.load(ring.header, OPEN), peak: Atomics.load(ring.header, PEAK) };

@@ -96,6 +96,7 @@ export const reportScenarioSchema = z
     durationMs: ms,
     publish: publishSchema.nullable(),
     workers: count,
+    shards: count.nullable().optional().describe('Local shards asked for; null: automatic. Absent in older reports.'),
     localAddresses: z.array(z.string()),
     cohorts: z.array(cohortSchema),
     report: z.object({ intervalMs: ms }),
@@ -174,6 +175,23 @@ export const workerHealthSchema = z.object({
   crashed: z.string().nullable().describe("Set when the worker thread died; its sockets' later events are missing."),
 });
 
+export const shardSchema = z.object({
+  index: count,
+  name: z.string().describe('The agent\'s name (--name; local shards are "shard-<index>").'),
+  host: z.string(),
+  pid: z.number().int(),
+  sockets: count.describe('Sockets this shard was given (floor or floor + 1 of connections).'),
+  opened: count.describe('Successful handshakes of its workers, reconnects included.'),
+  failed: count.describe('Failed handshakes of its workers.'),
+  peakRssMb: z.number().describe("The shard process's peak resident memory."),
+  eventLoopLagMs: ms.describe('Worst event-loop lag of its workers during the hold.'),
+  saturated: z.boolean().describe('Its workers\' lag says this shard limited the run (the thresholds of client.saturated).'),
+  clockOffsetMs: z.number().describe("Its clock minus the coordinator's (0 exactly on the same host and boot)."),
+  clockUncertaintyMs: z.number().describe('The offset is known within ± this (half the best probe round trip; 0 on the same host).'),
+  lost: z.boolean().describe('The shard was lost mid-run (control connection closed or silent): its last snapshot is kept.'),
+  lostReason: z.string().optional(),
+});
+
 export const thresholdResultSchema = z.object({
   metric: z.string(),
   expression: z.string(),
@@ -234,6 +252,10 @@ export const reportSchema = z
       firstOpened: count.optional().describe('Sockets whose first connection succeeded: `opened` − reconnects. Absent in older reports.'),
       failed: count.describe('Failed handshakes, reconnect attempts included.'),
       peakOpen: count,
+      peakOpenUpperBound: z
+        .boolean()
+        .optional()
+        .describe("Set (true) when peakOpen of a run spread over processes is only the sum of each one's own peak, an upper bound (they need not have peaked together): too many opens and closes to merge exactly. Absent: exact."),
       openedByCohort: counts.optional().describe("Successful handshakes per cohort, reconnects included (the idle-timeout estimator's socket count)."),
       openAtEnd: count.describe('Sockets open when the run ended.'),
       failures: z.partialRecord(connectFailureReasonSchema, count),
@@ -333,6 +355,10 @@ export const reportSchema = z
           '"idleAtClose:<cohort>", "sentIdleAtClose:<cohort>", "ageAtClose:<cohort>", "idleTimeoutSamples:<cohort>".',
       ),
     intervals: reportIntervalsSchema.optional(),
+    shards: z
+      .array(shardSchema)
+      .optional()
+      .describe('The processes that held the sockets when the run was spread over local shards or agents; absent when one process ran it.'),
   })
   .describe('A wsload run report (formatVersion 1).');
 

@@ -17,6 +17,7 @@ import type {
   reconnectStatsSchema,
   reportIntervalsSchema,
   reportSchema,
+  shardSchema,
   thresholdResultSchema,
   timelineLineSchema,
   workerHealthSchema,
@@ -47,6 +48,8 @@ export type IdleTimeoutScreening = z.infer<typeof idleTimeoutScreeningSchema>;
 export type ReconnectStats = z.infer<typeof reconnectStatsSchema>;
 /** Health of one worker thread. */
 export type WorkerHealth = z.infer<typeof workerHealthSchema>;
+/** One process of a spread run. */
+export type ShardReport = z.infer<typeof shardSchema>;
 /** One evaluated threshold. */
 export type ThresholdResult = z.infer<typeof thresholdResultSchema>;
 /** Latency histograms per block of time: block i covers [i·blockMs, (i+1)·blockMs) after startedAt. */

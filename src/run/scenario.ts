@@ -101,6 +101,8 @@ export interface Scenario {
   durationMs: number;
   publish: Publish | null;
   workers: number;
+  /** Local shards (processes) asked for; null: as many as the open-file limit needs. */
+  shards?: number | null;
   /** Source addresses the sockets are spread over (round-robin); empty = kernel's choice. */
   localAddresses: string[];
   cohorts: Cohort[];

@@ -104,6 +104,7 @@ export function normalizeScenario(w: WrittenScenario, opts: { cpus: number; base
     durationMs: ms(w.duration),
     publish: publish(w),
     workers: w.workers ?? defaultWorkers,
+    shards: w.shards ?? null,
     localAddresses: [...w.localAddresses],
     cohorts: cohorts(w),
     report: { intervalMs: w.report.interval !== undefined ? ms(w.report.interval) : autoReportIntervalMs(plannedMs(w)) },

@@ -14,6 +14,7 @@ export interface ScenarioOverrides {
   connections?: string;
   duration?: string;
   workers?: string;
+  shards?: string;
   ca?: string;
   insecure?: boolean;
   servername?: string;
@@ -54,6 +55,7 @@ export const OVERRIDE_FLAGS: readonly OverrideFlag[] = [
   { kind: 'value', key: 'connections', flags: '--connections <n>', description: 'override the number of connections', scenarioKey: 'connections' },
   { kind: 'value', key: 'duration', flags: '--duration <duration>', description: 'override the hold duration (e.g. 30s, 10m, 1h30m)', scenarioKey: 'duration' },
   { kind: 'value', key: 'workers', flags: '--workers <n>', description: 'override the number of worker threads (1-64)', scenarioKey: 'workers' },
+  { kind: 'value', key: 'shards', flags: '--shards <n>', description: 'run N wsload processes on this machine, one report (1-64; default: as many as the open-file limit needs)', scenarioKey: 'shards' },
   { kind: 'value', key: 'ca', flags: '--ca <file>', description: 'trust this PEM CA bundle for wss:// and https:// (tls.ca; path relative to the current directory)', scenarioKey: 'tls.ca' },
   { kind: 'switch', key: 'insecure', flags: '--insecure', description: 'skip certificate verification, like curl -k (tls.insecure; flagged in the summary and report)', scenarioKey: 'tls.insecure' },
   { kind: 'value', key: 'servername', flags: '--servername <name>', description: 'SNI and certificate name to check instead of the URL host (tls.servername)', scenarioKey: 'tls.servername' },
@@ -136,7 +138,8 @@ export function applyOverrides(value: Record<string, unknown>, overrides: Scenar
         out.target = { url: raw };
         break;
       case 'connections':
-      case 'workers': {
+      case 'workers':
+      case 'shards': {
         const n = Number(raw);
         if (!POSITIVE_INT.test(raw) || !Number.isSafeInteger(n) || n < 1) {
           issues.push({ path: name, message: `expected a positive integer, got ${describeValue(raw)}` });

@@ -245,16 +245,35 @@ export function reservedOpenFiles(workers: number): number {
   return RESERVED_OPEN_FILES + workers * OPEN_FILES_PER_WORKER;
 }
 
+/** Most local shards a scenario may ask for (the schema enforces the same bound). */
+export const MAX_SHARDS = 64;
+
+/** Local shards (processes) that `connections` sockets need under an open-files limit, at least 1. */
+export function shardsNeeded(connections: number, workers: number, openFiles: number): number {
+  const perProcess = Math.max(1, openFiles - reservedOpenFiles(workers));
+  return Math.max(1, Math.ceil(connections / perProcess));
+}
+
 function limitIssues(w: PartialScenario, limits: MachineLimits | undefined, cpus: number): Issue[] {
   if (!limits || w.connections === undefined) return [];
   const issues: Issue[] = [];
   const n = w.connections;
   const workers = w.workers ?? Math.min(MAX_WORKERS, Math.max(1, Math.floor(cpus)), n);
   const reserve = reservedOpenFiles(workers);
-  if (limits.openFiles !== null && n > limits.openFiles - reserve) {
+  if (limits.openFiles !== null && w.shards !== undefined) {
+    // Each shard holds its share of the sockets (floor + remainder) under its own limit.
+    const perShard = Math.ceil(n / w.shards);
+    const shardReserve = reservedOpenFiles(Math.ceil(workers / w.shards));
+    if (perShard > limits.openFiles - shardReserve) {
+      issues.push({
+        path: 'shards',
+        message: `${w.shards} shard${w.shards === 1 ? '' : 's'} would hold ${perShard} sockets each but a process may open ${limits.openFiles} files (ulimit -n; ${shardReserve} kept for wsload itself); use at least ${shardsNeeded(n, workers, limits.openFiles)} shards or leave shards out to let wsload choose`,
+      });
+    }
+  } else if (limits.openFiles !== null && shardsNeeded(n, workers, limits.openFiles) > MAX_SHARDS) {
     issues.push({
       path: 'connections',
-      message: `${n} sockets need ${n} open files but this process may open ${limits.openFiles} (ulimit -n); run several wsload processes and \`wsload merge\` their reports (each keeps ${reserve} files for itself and its ${workers} worker${workers === 1 ? '' : 's'}, so at most ${Math.max(0, limits.openFiles - reserve)} sockets per process)`,
+      message: `${n} sockets need ${n} open files but this process may open ${limits.openFiles} (ulimit -n): more than ${MAX_SHARDS} local shards of at most ${Math.max(0, limits.openFiles - reserve)} sockets each; raise the limit or spread the run over agents on several machines (--agents)`,
     });
   }
   if (limits.ephemeralPorts !== null) {

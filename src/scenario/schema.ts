@@ -280,6 +280,9 @@ export const scenarioFileSchema = z
       handshakeTimeout: duration(true).default('10s').describe('A handshake not finished in this time fails as "timeout".'),
       duration: duration(false).describe('Hold time after the ramp-up; publishing runs during it.'),
       workers: int(1, 64).optional().describe('Worker threads sharing the sockets; defaults to the CPU count.'),
+      shards: int(1, 64)
+        .optional()
+        .describe('wsload processes on this machine sharing the sockets (local shards, one report); defaults to as many as the open-file limit needs (1 when one process can hold them).'),
       publish: publishSchema.nullable().default(null).describe('HTTP publishes the target fans out to every socket; null means no publishing.'),
       localAddresses: z
         .array(ipAddress, expecting('an array of IP addresses'))

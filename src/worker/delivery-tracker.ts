@@ -16,7 +16,12 @@
  * expected = delivered + lost exactly, late ⊆ lost, and a socket that got the message and then
  * closed is a delivery, not a loss.
  */
-import { slotOf, type PublishRing, PUBLISH_FAILED } from '../run/publish-ring.js';
+import { head, slotOf, type PublishRing, PUBLISH_FAILED } from '../run/publish-ring.js';
+
+/** Receipts held at most while their publish record is on its way (a few seconds of a fast stream). */
+export const HELD_RECEIPTS_MAX = 65_536;
+/** Beyond the delivery deadline, how long a held receipt waits for its publish record. */
+const HELD_GRACE_MS = 5_000;
 import { emptyDeliveryCounters, type DeliveryCounters, type SeqResult } from '../run/delivery-counters.js';
 
 /** Per-socket connection facts the tracker reads (owned by the socket pool). */
@@ -55,12 +60,23 @@ export class DeliveryTracker {
   private readonly slotFirstSeen: Float64Array;
   private readonly mask: number;
 
+  /**
+   * Receipts of publishes newer than the ring's head, as (socket, seq, receipt time) triples. In
+   * one process the publisher announces before it sends, so this stays empty; an agent's ring is
+   * written from the coordinator's records, which a push can outrun.
+   */
+  private held: number[] = [];
+  /** Ring head when the held receipts were last looked at: only a newer record can release one. */
+  private heldHead = 0;
+
   constructor(
     private readonly sockets: number,
     private readonly ring: PublishRing,
     private readonly view: SocketView,
     cohorts: number,
     private readonly deadlineMs: number,
+    /** Hears the latency of a held receipt judged later (receive() returns the others'). */
+    private readonly onHeldLatency: (ms: number) => void = () => {},
   ) {
     this.missedByCohort = new Array<number>(cohorts).fill(0);
     this.words = ring.size >>> 5;
@@ -95,11 +111,41 @@ export class DeliveryTracker {
    * (receipt − scheduled publish time) when it is a first, eligible, on-time delivery, else -1.
    */
   receive(k: number, seq: number, recvMs: number): number {
+    // Held receipts are older than this one: judged first, a socket's order is kept.
+    if (this.held.length > 0 && head(this.ring) !== this.heldHead) this.releaseHeld(recvMs);
     const slot = slotOf(this.ring, seq);
     if (slot < 0) {
-      this.counters.unmatched++;
+      if (seq > head(this.ring) && this.held.length < HELD_RECEIPTS_MAX * 3) this.held.push(k, seq, recvMs);
+      else this.counters.unmatched++;
       return -1;
     }
+    return this.judge(k, seq, slot, recvMs);
+  }
+
+  /**
+   * Judges the held receipts whose publish record has arrived (with their own receipt times);
+   * one still without its record a delivery deadline + 5 s after it came is unmatched.
+   */
+  releaseHeld(nowMs: number): void {
+    const held = this.held;
+    if (held.length === 0) return;
+    this.held = [];
+    this.heldHead = head(this.ring);
+    const limit = this.deadlineMs + HELD_GRACE_MS;
+    for (let i = 0; i < held.length; i += 3) {
+      const k = held[i];
+      const seq = held[i + 1];
+      const recvMs = held[i + 2];
+      const slot = slotOf(this.ring, seq);
+      if (slot >= 0) {
+        const latency = this.judge(k, seq, slot, recvMs);
+        if (latency >= 0) this.onHeldLatency(latency);
+      } else if (seq <= head(this.ring) || nowMs - recvMs > limit) this.counters.unmatched++;
+      else this.held.push(k, seq, recvMs);
+    }
+  }
+
+  private judge(k: number, seq: number, slot: number, recvMs: number): number {
     this.claim(slot, seq);
     const w = k * this.words + (slot >>> 5);
     const bit = 1 << (slot & 31);

@@ -134,11 +134,14 @@ export class SocketPool {
   private stopping = false;
   /** Counted closes since the last takeCloseLog() (see protocol.ts logClose). */
   private closeLog: number[] = [];
+  /** (time, ±1) per open and close since the last takeOpenLog(); null unless the slice asks (spread runs). */
+  private openLog: number[] | null;
   /** 1 when ws itself ended the socket (its ping-flood protection): a client-side close. */
   private readonly clientGaveUp: Uint8Array;
 
   constructor(config: PoolConfig) {
     const { slice } = config;
+    this.openLog = slice.logOpens === true ? [] : null;
     const connect = slice.connect;
     this.connectConfig = connect;
     this.n = slice.indices.length;
@@ -193,7 +196,7 @@ export class SocketPool {
       if (c.pingIntervalMs !== null) this.pings[k] = 1;
     }
 
-    this.tracker = new DeliveryTracker(n, config.ring, this, this.cohorts.length, slice.delivery.deadlineMs);
+    this.tracker = new DeliveryTracker(n, config.ring, this, this.cohorts.length, slice.delivery.deadlineMs, (ms) => recordMs(this.histograms.fanout, ms));
     this.counters = {
       attempts: 0,
       opened: 0,
@@ -327,6 +330,7 @@ export class SocketPool {
     this.counters.open++;
     this.cohortCounters[this.cohortOfSocket[k]].opened++;
     socketOpened(this.ring);
+    this.openLog?.push(now, 1);
     this.recordHandshake(k, first, now, start);
     const c = this.cohorts[this.cohortOfSocket[k]];
     const keepalive = c.pingIntervalMs ?? c.heartbeat?.intervalMs ?? 0;
@@ -399,6 +403,14 @@ export class SocketPool {
   }
 
   /** Counted closes since the previous call, for the worker's tick. */
+  /** The opens and closes logged since the last call, or undefined when not logging. */
+  takeOpenLog(): number[] | undefined {
+    const log = this.openLog;
+    if (log === null) return undefined;
+    this.openLog = [];
+    return log;
+  }
+
   takeCloseLog(): number[] {
     const log = this.closeLog;
     this.closeLog = [];
@@ -440,6 +452,7 @@ export class SocketPool {
     const ci = this.cohortOfSocket[k];
     this.counters.open--;
     socketClosed(this.ring);
+    this.openLog?.push(now, -1);
     if (!this.stopping || this.closingByClient[k] === 0) {
       const cc = this.cohortCounters[ci];
       const ch = this.cohortHistograms[ci];

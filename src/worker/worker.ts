@@ -70,6 +70,8 @@ const keepaliveTimer = keepaliveMs === null ? null : setInterval(() => pool.keep
  */
 function evaluateDue(early: boolean, upTo: number): void {
   const now = nowMs();
+  // Receipts that outran their publish record (an agent's ring) are judged before evaluation.
+  pool.tracker.releaseHeld(now);
   const last = Math.min(upTo, head(ring));
   while (pool.tracker.evaluatedUpTo < last) {
     const seq = pool.tracker.evaluatedUpTo + 1;
@@ -114,6 +116,7 @@ function postTick(final: boolean, boundary?: number): void {
     histograms: takeHistograms(),
     seqResults,
     closeLog: pool.takeCloseLog(),
+    ...(init.logOpens === true ? { openLog: pool.takeOpenLog() } : {}),
     lag: lagSummary(),
     ramped: pool.ramped,
     final,
@@ -165,7 +168,10 @@ async function finish(drainUntilSeq: number, deadlineMs: number): Promise<void> 
   await new Promise<void>((resolve) => {
     const step = (): void => {
       evaluateDue(true, drainUntilSeq);
-      if (pool.tracker.evaluatedUpTo >= Math.min(drainUntilSeq, head(ring)) || nowMs() >= drainDeadlineMs) return resolve();
+      // The last publish is known (drain): wait for its record too, which in an agent's ring may
+      // still be on its way. Interrupted (no last seq), only what the ring holds.
+      const upTo = drainUntilSeq === Number.MAX_SAFE_INTEGER ? head(ring) : drainUntilSeq;
+      if (pool.tracker.evaluatedUpTo >= upTo || nowMs() >= drainDeadlineMs) return resolve();
       setTimeout(step, 25);
     };
     step();

@@ -62,11 +62,11 @@ describe('wsload validate', () => {
     expect(r.stderr).toBe('wsload: flag.json: --connections: expected a positive integer, got "abc"\n');
   });
 
-  it('refuses more sockets than this process may open', async () => {
-    write('big.json', { name: 'big', connections: 1_000_000, duration: '30s' });
+  it('refuses more sockets than this process may open when told to use one process (shards 1)', async () => {
+    write('big.json', { name: 'big', connections: 1_000_000, duration: '30s', shards: 1 });
     const r = await run(['validate', 'big.json']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/connections: 1000000 sockets need 1000000 open files but this process may open \d+ \(ulimit -n\)/);
+    expect(r.stderr).toMatch(/shards: 1 shard would hold 1000000 sockets each but a process may open \d+ files \(ulimit -n/);
   });
 
   it('reports a missing file and broken JSON with exit 2', async () => {

@@ -70,9 +70,9 @@ describe('loadScenario', () => {
 
   it('applies overrides and machine limits', async () => {
     const file = write('limits.json', JSON.stringify({ name: 'l', connections: 5, duration: '1s' }));
-    const err = await loadScenario(file, { overrides: { connections: '30000' }, limits: { openFiles: 20_000, ephemeralPorts: 28_232 } }).catch((e: unknown) => e);
+    const err = await loadScenario(file, { overrides: { connections: '30000', shards: '1' }, limits: { openFiles: 20_000, ephemeralPorts: 28_232 } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ScenarioError);
-    expect((err as ScenarioError).issues.map((i) => i.path)).toEqual(['--connections', '--connections']);
+    expect((err as ScenarioError).issues.map((i) => i.path)).toEqual(['--connections', '--shards']);
   });
 });
 

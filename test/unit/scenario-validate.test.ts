@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Issue } from '../../src/errors.js';
 import { validateScenario, type LoadOptions } from '../../src/scenario/validate.js';
 import type { Scenario } from '../../src/run/scenario.js';
+import { shardsNeeded } from '../../src/scenario/rules.js';
 
 const base = { name: 't', connections: 10, duration: '30s' };
 
@@ -115,26 +116,37 @@ describe('validateScenario: overrides', () => {
   });
 
   it('names the flag when a limit is exceeded by an overridden value', () => {
-    const found = issues(base, { overrides: { connections: '25000' }, limits: { openFiles: 20_000, ephemeralPorts: 28_232 } });
+    const found = issues(base, { overrides: { connections: '25000', shards: '1' }, limits: { openFiles: 20_000, ephemeralPorts: 28_232 } });
     expect(found).toHaveLength(1);
-    expect(found[0].path).toBe('--connections');
+    expect(found[0].path).toBe('--shards');
   });
 });
 
 describe('validateScenario: machine limits', () => {
   const limits = { openFiles: 20_000, ephemeralPorts: 28_232 };
 
-  it('rejects more sockets than the open-files limit allows, naming both numbers', () => {
-    const [issue, ...rest] = issues({ ...base, connections: 25_000 }, { limits });
+  it('leaves more sockets than one process may open to automatic local shards', () => {
+    expect(ok({ ...base, connections: 25_000 }, { limits }).shards).toBeNull();
+    expect(shardsNeeded(25_000, 4, 20_000)).toBe(2);
+    expect(shardsNeeded(19_712, 4, 20_000)).toBe(1);
+  });
+
+  it('rejects too few shards for the open-files limit, naming both numbers', () => {
+    const [issue, ...rest] = issues({ ...base, connections: 25_000, shards: 1 }, { limits });
     expect(rest).toEqual([]);
-    expect(issue.path).toBe('connections');
-    expect(issue.message).toContain('25000 sockets need 25000 open files but this process may open 20000 (ulimit -n)');
-    expect(issue.message).toContain('wsload merge');
+    expect(issue.path).toBe('shards');
+    expect(issue.message).toContain('1 shard would hold 25000 sockets each but a process may open 20000 files (ulimit -n');
+    expect(issue.message).toContain('at least 2 shards');
+    expect(ok({ ...base, connections: 25_000, shards: 2 }, { limits }).shards).toBe(2);
   });
 
   it('keeps 256 files for wsload itself and 8 for each of its 4 workers', () => {
-    expect(issues({ ...base, connections: 19_713 }, { limits })[0].path).toBe('connections');
-    expect(ok({ ...base, connections: 19_712 }, { limits }).connections).toBe(19_712);
+    expect(issues({ ...base, connections: 19_713, shards: 1 }, { limits })[0].path).toBe('shards');
+    expect(ok({ ...base, connections: 19_712, shards: 1 }, { limits }).connections).toBe(19_712);
+  });
+
+  it('rejects more sockets than 64 local shards could hold', () => {
+    expect(issues({ ...base, connections: 30_000 }, { limits: { openFiles: 400, ephemeralPorts: 28_232 } })[0].message).toContain('more than 64 local shards');
   });
 
   it('rejects more sockets than ephemeral ports and suggests localAddresses', () => {

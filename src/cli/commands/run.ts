@@ -16,13 +16,28 @@ import { writeReportWithFallback } from '../../report/write-fallback.js';
 import { renderSummary } from '../../render/summary.js';
 import { createProgressPrinter } from '../../render/progress.js';
 import { runExitCode, verdictLine } from '../../report/verdict.js';
+import { UsageError } from '../../errors.js';
+import { TOKEN_ENV } from '../../run/control-protocol.js';
+import type { AgentsOptions } from '../../driver/run-options.js';
+import { parseDurationFlag } from '../duration-flag.js';
 
 interface RunFlags extends ScenarioOverrides {
   out?: string;
   quiet?: boolean;
   json?: boolean;
   junit?: string;
+  agents?: string;
+  listen?: string;
+  token?: string;
+  agentWait: string;
+  controlCert?: string;
+  controlKey?: string;
 }
+
+/** Set only by tests: probe the clock of agents on this host as if they were elsewhere. */
+const FORCE_CLOCK_PROBE_ENV = 'WSLOAD_TEST_FORCE_CLOCK_PROBE';
+/** Set only by tests: how long an agent may be silent before it is lost (ms; default 15 s). */
+const SILENT_LIMIT_ENV = 'WSLOAD_TEST_AGENT_SILENT_MS';
 
 /** Registers `wsload run SCENARIO`. */
 export function registerRun(program: Command): void {
@@ -36,7 +51,14 @@ export function registerRun(program: Command): void {
     .option('--quiet', 'no plan line, progress or summary table')
     .option('--json', 'print the report JSON to stdout instead of the summary table')
     .option('--junit <file>', 'also write JUnit XML for CI: one test case per threshold and one for the run\'s own failures')
+    .option('--agents <n>', 'hold the sockets on N `wsload agent`s that join this run (one report, written here)')
+    .option('--listen <host:port>', 'where the agents reach this run (with --agents)')
+    .option('--token <token>', `shared token the agents must present (default: env ${TOKEN_ENV}; required with --agents)`)
+    .option('--agent-wait <duration>', 'how long to wait for every agent to join', '60s')
+    .option('--control-cert <file>', 'PEM certificate: the control channel is wss:// (with --control-key)')
+    .option('--control-key <file>', 'PEM private key of --control-cert')
     .action(async (file: string, flags: RunFlags) => {
+      const agents = agentsFromFlags(flags);
       const quiet = flags.quiet === true;
       // First Ctrl-C / SIGTERM (even one that came while wsload loaded): stop cleanly and still
       // write the report. A second leaves at once with 128 + its number (src/cli/interrupts.ts).
@@ -44,7 +66,9 @@ export function registerRun(program: Command): void {
         if (!quiet) process.stderr.write(`\nwsload: ${sig} received, stopping and writing the report (again to quit at once)\n`);
       });
       const overrides = overridesFromFlags(flags);
-      const scenario = await loadScenario(file, { overrides, cpus: availableParallelism(), limits: readMachineLimits() });
+      // Agents hold the sockets on their own machines: this one's open-file limit does not apply.
+      const limits = agents ? { openFiles: null, ephemeralPorts: null } : readMachineLimits();
+      const scenario = await loadScenario(file, { overrides, cpus: availableParallelism(), limits });
       const reportFile = flags.out ?? defaultReportPath(scenario.name, new Date());
       // Before anything starts: a run must not end in a file it cannot write, or in its own scenario.
       checkRunOutputs(flags.out !== undefined ? '--out' : '--out (default)', reportFile, file, scenario.tls);
@@ -62,6 +86,7 @@ export function registerRun(program: Command): void {
         },
         metricsSetting: flags.metrics !== undefined ? '--metrics' : 'metrics.listen',
         onProgress: (p) => progress.update(p),
+        ...(agents ? { agents: { ...agents, onListening: (port: number) => !quiet && process.stderr.write(`wsload: waiting for ${agents.count} agent${agents.count === 1 ? '' : 's'} on ${agents.tls ? 'wss' : 'ws'}://${agents.host}:${port}\n`) } } : {}),
         onWarning: (message) => {
           progress.done();
           process.stderr.write(`wsload: warning: ${message}\n`);
@@ -92,4 +117,38 @@ function checkJunitOutput(junit: string, reportFile: string, scenarioFile: strin
   ];
   for (const f of [tls.ca, tls.cert, tls.key]) if (f) inputs.push({ path: f, role: 'a TLS file of the scenario' });
   checkOutputPath('--junit', junit, inputs);
+}
+
+/** The --agents flags, checked together; undefined without --agents. */
+function agentsFromFlags(flags: RunFlags): AgentsOptions | undefined {
+  const tlsGiven = flags.controlCert !== undefined || flags.controlKey !== undefined;
+  if (flags.agents === undefined) {
+    for (const [given, name] of [[flags.listen, '--listen'], [flags.controlCert, '--control-cert'], [flags.controlKey, '--control-key']] as const) {
+      if (given !== undefined) throw new UsageError(`${name}: only with --agents`);
+    }
+    return undefined;
+  }
+  const count = Number(flags.agents);
+  if (!/^\d+$/.test(flags.agents.trim()) || !Number.isSafeInteger(count) || count < 1 || count > 1000) {
+    throw new UsageError(`--agents: expected an integer from 1 to 1000, got "${flags.agents}"`);
+  }
+  if (flags.listen === undefined) throw new UsageError('--listen: required with --agents (HOST:PORT the agents reach this run at, e.g. 0.0.0.0:7070)');
+  const m = /^(.+):(\d+)$/.exec(flags.listen.trim());
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) throw new UsageError(`--listen: expected HOST:PORT, got "${flags.listen}"`);
+  const token = flags.token ?? process.env[TOKEN_ENV] ?? '';
+  if (token === '') throw new UsageError(`--token: required with --agents (--token or env ${TOKEN_ENV})`);
+  if (tlsGiven && (flags.controlCert === undefined || flags.controlKey === undefined)) {
+    throw new UsageError(flags.controlCert === undefined ? '--control-cert: required with --control-key' : '--control-key: required with --control-cert');
+  }
+  return {
+    count,
+    host: m[1].replace(/^\[(.*)\]$/, '$1'),
+    port,
+    token,
+    waitMs: parseDurationFlag('--agent-wait', flags.agentWait),
+    tls: flags.controlCert !== undefined && flags.controlKey !== undefined ? { cert: flags.controlCert, key: flags.controlKey } : null,
+    forceClockProbe: process.env[FORCE_CLOCK_PROBE_ENV] === '1',
+    ...(Number(process.env[SILENT_LIMIT_ENV]) > 0 ? { silentLimitMs: Number(process.env[SILENT_LIMIT_ENV]) } : {}),
+  };
 }

@@ -1,16 +1,19 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { formatDuration } from '../../duration.js';
-import { readMachineLimits } from '../../machine-limits.js';
+import { readMachineLimits, type MachineLimits } from '../../machine-limits.js';
+import { localShards } from '../../driver/distribution.js';
 import { loadScenario } from '../../scenario/load.js';
 import type { ScenarioOverrides } from '../../scenario/overrides.js';
 import { addOverrideOptions, overridesFromFlags } from '../override-options.js';
 import type { Scenario } from '../../run/scenario.js';
 
 /** The one-line summary `wsload validate` prints for a valid scenario. */
-export function describeValidScenario(file: string, s: Scenario): string {
+export function describeValidScenario(file: string, s: Scenario, limits: MachineLimits = { openFiles: null, ephemeralPorts: null }): string {
   const publish = s.publish ? `publish ${s.publish.rate}/s` : 'no publishing';
-  return `${file}: ok (${s.connections} sockets / ${s.workers} workers, hold ${formatDuration(s.durationMs)}, ${publish})`;
+  const shards = localShards(s, limits);
+  const spread = shards.count > 1 ? `, ${shards.count} local shards (${shards.reason})` : '';
+  return `${file}: ok (${s.connections} sockets / ${s.workers} workers${spread}, hold ${formatDuration(s.durationMs)}, ${publish})`;
 }
 
 /** Registers `wsload validate FILE`: checks a scenario without running it. */
@@ -22,7 +25,8 @@ export function registerValidate(program: Command): void {
   addOverrideOptions(cmd);
   cmd.action(async (file: string, options: ScenarioOverrides) => {
     const overrides = overridesFromFlags(options);
-    const scenario = await loadScenario(file, { overrides, cpus: availableParallelism(), limits: readMachineLimits() });
-    process.stdout.write(`${describeValidScenario(file, scenario)}\n`);
+    const limits = readMachineLimits();
+    const scenario = await loadScenario(file, { overrides, cpus: availableParallelism(), limits });
+    process.stdout.write(`${describeValidScenario(file, scenario, limits)}\n`);
   });
 }

@@ -32,7 +32,7 @@ export async function hold(state: RunState, target: TargetPlan, spawned: Spawned
     for (const w of spawned.workers) w.postMessage({ type: 'hold' } satisfies DriverMessage);
     m.mainLag.restart();
     if (scenario.publish && target.publishUrl) {
-      const publisher = new Publisher(scenario, target.publishUrl, m.ring, target.runTag);
+      const publisher = new Publisher(scenario, target.publishUrl, m.ring, target.runTag, state.publishListener);
       state.publisher = publisher;
       publisher.start(holdStartMs);
     }

@@ -4,8 +4,9 @@
  * the timeline's boundaries and the open-count sampling start.
  */
 import { Worker } from 'node:worker_threads';
+import type { WorkerPort } from '../../coordinator/coordinator.js';
 import { nowMs } from '../../clock.js';
-import type { WorkerMessage } from '../../run/protocol.js';
+import type { WorkerMessage, WorkerSlice } from '../../run/protocol.js';
 import { templateCarriesId } from '../../run/publish-url.js';
 import { workerSlices } from '../plan.js';
 import type { Measurement } from '../measurement.js';
@@ -15,24 +16,16 @@ import type { TargetPlan } from './start-target.js';
 const WORKER_ENTRY = new URL('../../worker/worker.js', import.meta.url);
 const WORKER_YOUNG_GENERATION_MB = 16;
 
-/** The spawned workers and which of them have loaded and wait for 'start'. */
+/** The spawned workers (threads here, or ports to an agent's) and which of them have loaded and wait for 'start'. */
 export interface Spawned {
-  workers: Worker[];
+  workers: WorkerPort[];
   ready: Set<number>;
 }
 
 /** Spawns the workers and wires their messages to the tick bus. */
 export function spawnWorkers(state: RunState, target: TargetPlan, m: Measurement): Spawned {
   state.phase = 'ramp';
-  const slices = workerSlices(state.scenario, target.plans, {
-    url: target.url,
-    runTag: target.valueTag,
-    checkIds: target.publishUrl ? templateCarriesId(target.publishUrl) : false,
-    ring: m.ring.buffer,
-    ringSize: m.ring.size,
-    tickMs: state.tickMs,
-    timeline: m.timeline ? { startMs: state.startMs, intervalMs: state.scenario.report.intervalMs } : null,
-  });
+  const slices = slicesFor(state, target, m);
   // A worker's garbage is short-lived (one frame, one event at a time). 16 MB of young generation
   // keeps each isolate's RSS ~30 MB under V8's default at 10k sockets without slowing the ramp;
   // 8 MB saved 10 MB more but made a 10k-socket ramp 70% slower (scavenges per handshake).
@@ -42,12 +35,7 @@ export function spawnWorkers(state: RunState, target: TargetPlan, m: Measurement
   const ready = new Set<number>();
   state.options.onWorkersStarted?.(workers);
   workers.forEach((worker, id) => {
-    worker.on('message', (msg: WorkerMessage) => {
-      if (msg.type === 'ready') ready.add(id);
-      else if (msg.type === 'tick') m.bus.snapshot(msg, nowMs());
-      else if (msg.type === 'fatal') m.bus.workerGone(id, msg.error.message, nowMs());
-      state.poke();
-    });
+    worker.on('message', (msg: WorkerMessage) => onWorkerMessage(state, m, ready, id, msg));
     worker.on('error', (err) => {
       m.bus.workerGone(id, err.message, nowMs());
       state.poke();
@@ -57,12 +45,37 @@ export function spawnWorkers(state: RunState, target: TargetPlan, m: Measurement
       state.poke();
     });
   });
+  startTicks(state, m);
+  return { workers, ready };
+}
 
+/** Every worker's slice of the whole plan, on this process's clock. */
+export function slicesFor(state: RunState, target: TargetPlan, m: Measurement): WorkerSlice[] {
+  return workerSlices(state.scenario, target.plans, {
+    url: target.url,
+    runTag: target.valueTag,
+    checkIds: target.publishUrl ? templateCarriesId(target.publishUrl) : false,
+    ring: m.ring.buffer,
+    ringSize: m.ring.size,
+    tickMs: state.tickMs,
+    timeline: m.timeline ? { startMs: state.startMs, intervalMs: state.scenario.report.intervalMs } : null,
+  });
+}
+
+/** One worker message onto the tick bus (whichever process the worker runs in). */
+export function onWorkerMessage(state: RunState, m: Measurement, ready: Set<number>, id: number, msg: WorkerMessage): void {
+  if (msg.type === 'ready') ready.add(id);
+  else if (msg.type === 'tick') m.bus.snapshot(msg, nowMs());
+  else if (msg.type === 'fatal') m.bus.workerGone(id, msg.error.message, nowMs());
+  state.poke();
+}
+
+/** The driver's ticks, the timeline's boundaries and the open-count sampling start. */
+export function startTicks(state: RunState, m: Measurement): void {
   // Progress once a tick; timeline lines once every column of their interval is final.
   m.bus.start(state.tickMs);
   // The instantaneous columns (open sockets, RSS, wall time) are read at each interval's end.
   m.timeline?.start();
   // Samples the open count from here on, so a drop in the ramp has an open count before it.
   m.dropWatch.startSampling();
-  return { workers, ready };
 }

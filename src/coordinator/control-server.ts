@@ -1,0 +1,83 @@
+/**
+ * The coordinator's listening side of the control channel: HTTP (or HTTPS with a certificate)
+ * on HOST:PORT, upgrades only on CONTROL_PATH, and only for an agent with the right token, a name
+ * not yet taken, while fewer than the expected number have joined. A refusal is a plain HTTP
+ * answer whose status the agent turns into its one-line error.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { readFileSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { UsageError } from '../errors.js';
+import { AGENT_NAME_HEADER, AGENT_VERSION_HEADER, CONTROL_PATH, REFUSALS } from '../run/control-protocol.js';
+import { VERSION } from '../version.js';
+import { bearerToken, tokenMatches } from './token.js';
+
+/** Where and how the control channel listens. */
+export interface ControlListen {
+  host: string;
+  /** 0: any free port. */
+  port: number;
+  token: string;
+  /** PEM file paths: the channel is wss:// with them; null: ws://. */
+  tls: { cert: string; key: string } | null;
+}
+
+/** Decides at the upgrade whether `name` may join; returns the refusing status or 0. */
+export type AdmitCheck = (name: string) => number;
+
+/** Listens for agents; `onAgent` gets each admitted socket and the name it gave. */
+export async function listenForAgents(
+  opts: ControlListen,
+  admit: AdmitCheck,
+  onAgent: (ws: WebSocket, name: string) => void,
+): Promise<{ port: number; close: () => void }> {
+  const server = opts.tls ? https.createServer({ cert: readPem(opts.tls.cert, '--control-cert'), key: readPem(opts.tls.key, '--control-key') }) : http.createServer();
+  server.on('request', (_req, res) => {
+    res.writeHead(404).end();
+  });
+  // Frames carry a tick of histograms of a whole agent: well under this.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 * 1024 });
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = (req.url ?? '').split('?')[0];
+    const name = String(req.headers[AGENT_NAME_HEADER] ?? '').trim();
+    let status = 0;
+    if (path !== CONTROL_PATH) status = 404;
+    else if (!tokenMatches(bearerToken(req.headers.authorization), opts.token)) status = 401;
+    else if (req.headers[AGENT_VERSION_HEADER] !== VERSION) status = 412;
+    else status = admit(name);
+    if (status !== 0) return refuse(socket, status);
+    wss.handleUpgrade(req, socket, head, (ws) => onAgent(ws, name));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new UsageError(`--listen ${opts.host}:${opts.port}: cannot listen (${err.code ?? err.message})`)),
+    );
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  return {
+    port,
+    close: () => {
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      server.close();
+      server.closeAllConnections?.();
+    },
+  };
+}
+
+function refuse(socket: Duplex, status: number): void {
+  const reason = REFUSALS[status] ?? 'not a wsload control endpoint';
+  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Refused'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\nConnection: close\r\n\r\n${reason}`);
+}
+
+function readPem(file: string, flag: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new UsageError(`${flag} ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}

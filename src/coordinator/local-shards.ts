@@ -1,0 +1,68 @@
+/**
+ * Local shards are agents on loopback: `wsload agent` child processes of this one, each told the
+ * coordinator's address and, through the environment (never the command line), its token. They
+ * are killed by their PID on every way out, this process's exit included.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { TOKEN_ENV } from '../run/control-protocol.js';
+
+const BIN = fileURLToPath(new URL('../../bin/wsload.js', import.meta.url));
+/** After the coordinator said `end`, how long a shard gets to exit on its own. */
+const EXIT_GRACE_MS = 3_000;
+/** The last stderr of a shard kept to explain why it ended before joining. */
+const STDERR_TAIL = 2_000;
+
+/** The running shard processes. */
+export interface LocalShards {
+  pids: number[];
+  /** Kills every shard still running once it had EXIT_GRACE_MS to end on its own. */
+  stop(): void;
+}
+
+/**
+ * Spawns `count` shards (`shard-0` …) joining ws://127.0.0.1:port; `onEarlyExit` hears a shard
+ * that ended with an error, with the last of its stderr.
+ */
+export function spawnLocalShards(count: number, port: number, token: string, onEarlyExit: (name: string, why: string) => void): LocalShards {
+  const children: ChildProcess[] = [];
+  for (let i = 0; i < count; i++) {
+    const name = `shard-${i}`;
+    const child = spawn(process.execPath, [BIN, 'agent', '--coordinator', `ws://127.0.0.1:${port}`, '--name', name, '--connect-timeout', '30s'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, [TOKEN_ENV]: token },
+    });
+    let tail = '';
+    child.stderr?.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-STDERR_TAIL)));
+    child.on('exit', (code, signal) => {
+      if (code !== 0) onEarlyExit(name, `local shard ${name} ended (${signal ?? `exit code ${code}`}): ${lastLine(tail)}`);
+    });
+    child.on('error', (err) => onEarlyExit(name, `local shard ${name} could not start: ${err.message}`));
+    children.push(child);
+  }
+  const killAll = (): void => {
+    for (const c of children) {
+      if (c.exitCode !== null || c.signalCode !== null || !c.pid) continue;
+      try {
+        process.kill(c.pid, 'SIGKILL');
+      } catch {
+        // Already gone between the check and the kill.
+      }
+    }
+  };
+  process.once('exit', killAll);
+  return {
+    pids: children.map((c) => c.pid ?? 0),
+    stop: () => {
+      setTimeout(() => {
+        process.removeListener('exit', killAll);
+        killAll();
+      }, EXIT_GRACE_MS).unref();
+    },
+  };
+}
+
+function lastLine(text: string): string {
+  const lines = text.trim().split('\n');
+  return (lines[lines.length - 1] ?? '').replace(/^wsload: /, '') || 'no message';
+}

@@ -1,0 +1,46 @@
+/**
+ * The report's `shards` section of a spread run: per process, its sockets and handshakes (summed
+ * over its workers' last snapshots), memory, worst worker lag, clock offset and whether it was lost.
+ */
+import type { RunAggregate } from '../metrics/aggregate.js';
+import type { ShardState } from '../coordinator/coordinator.js';
+import type { ShardReport } from '../run/report.js';
+import { SATURATED_LAG_MAX_MS, SATURATED_LAG_P99_MS } from '../report/saturation.js';
+
+/** Rounds to 0.001 ms: a clock offset finer than a microsecond means nothing here. */
+const round3 = (n: number): number => Math.round(n * 1000) / 1000;
+
+/** One entry per shard, in index order. */
+export function shardReports(shards: readonly ShardState[], aggregate: RunAggregate): ShardReport[] {
+  return shards.map((s) => {
+    let sockets = 0;
+    let opened = 0;
+    let failed = 0;
+    let lagMax = 0;
+    let lagP99 = 0;
+    for (const id of s.workerIds) {
+      const w = aggregate.workers[id];
+      sockets += w.sockets;
+      opened += w.counters?.opened ?? 0;
+      failed += w.counters?.failed ?? 0;
+      lagMax = Math.max(lagMax, w.lag.maxMs);
+      lagP99 = Math.max(lagP99, w.lag.p99Ms);
+    }
+    return {
+      index: s.index,
+      name: s.name,
+      host: s.host,
+      pid: s.pid,
+      sockets,
+      opened,
+      failed,
+      peakRssMb: s.peakRssMb,
+      eventLoopLagMs: round3(lagMax),
+      saturated: lagP99 > SATURATED_LAG_P99_MS || lagMax > SATURATED_LAG_MAX_MS,
+      clockOffsetMs: round3(s.clockOffsetMs),
+      clockUncertaintyMs: Number.isFinite(s.clockUncertaintyMs) ? round3(s.clockUncertaintyMs) : -1,
+      lost: s.lost !== null,
+      ...(s.lost !== null ? { lostReason: s.lost } : {}),
+    };
+  });
+}

@@ -1,0 +1,75 @@
+/**
+ * The control channel between a coordinating `wsload run` and its agents (`wsload agent`, local
+ * shards included): plain JSON text frames over one WebSocket. Times are on the clock of the
+ * process that receives them: the coordinator converts with its estimate of the agent's offset
+ * (t_agent = t_coord + offset) both ways, so agents and workers never know another clock.
+ */
+import type { DriverMessage, WorkerMessage, WorkerSlice } from './protocol.js';
+
+/** Path the coordinator listens on; the token goes in the upgrade's Authorization header. */
+export const CONTROL_PATH = '/wsload-control';
+/** Header naming the agent at the upgrade, so a duplicate is refused before it joins. */
+export const AGENT_NAME_HEADER = 'x-wsload-agent';
+/** Header carrying the agent's wsload version: the control protocol is only kept between equal versions. */
+export const AGENT_VERSION_HEADER = 'x-wsload-version';
+/** Env var carrying the token to agents and coordinators (never on the command line of local shards). */
+export const TOKEN_ENV = 'WSLOAD_TOKEN';
+
+/** HTTP statuses of a refused upgrade and what the agent says about each. */
+export const REFUSALS: Readonly<Record<number, string>> = {
+  401: 'wrong or missing token',
+  409: 'another agent with this name has already joined',
+  412: 'the coordinator runs another wsload version (run the same version, e.g. one image, on both sides)',
+  503: 'the coordinator already has all the agents it needs',
+};
+
+/** A worker's slice as it crosses the channel: the ring is the agent's own. */
+export type AgentSlice = Omit<WorkerSlice, 'ring'>;
+
+/**
+ * The scenario's TLS files (PEM text), which an agent on another machine does not have at the
+ * coordinator's paths: it writes them to a private temporary directory and points its slices there.
+ */
+export interface TlsFiles {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+export type AgentToCoordinator =
+  /** First frame: who the agent is; host + bootId tell the coordinator whether it shares its clock. */
+  | { type: 'hello'; name: string; host: string; pid: number; bootId: string | null; version: string }
+  /** Answer to a clock probe: t1 = received, t2 = sent, on the agent's clock. */
+  | { type: 'probe-reply'; id: number; t0: number; t1: number; t2: number }
+  /** A worker thread's message, untouched. */
+  | { type: 'worker'; msg: WorkerMessage }
+  /** A worker thread ended without its final tick (crash, exit, terminated). */
+  | { type: 'gone'; workerId: number; reason: string }
+  /** The agent's sockets open now and at most so far (its own ring), and its peak RSS. */
+  | { type: 'stats'; open: number; peak: number; peakRssMb: number };
+
+export type CoordinatorToAgent =
+  /** Joined: the agent's index among the shards. */
+  | { type: 'welcome'; index: number }
+  | { type: 'probe'; id: number; t0: number }
+  /** The worker threads to start, and the size of the agent's publish ring. */
+  | { type: 'assign'; slices: AgentSlice[]; ringSize: number; tlsFiles?: TlsFiles }
+  /** A driver message for one of the agent's workers (times already on the agent's clock). */
+  | { type: 'driver'; workerId: number; msg: DriverMessage }
+  /** Terminate one worker now (it did not finish in time). */
+  | { type: 'terminate'; workerId: number }
+  /** A publish announced in the coordinator's ring, times on the agent's clock. */
+  | { type: 'publish'; seq: number; scheduledMs: number; sentMs: number }
+  | { type: 'settle'; seq: number; ok: boolean; ackMs: number }
+  /** The run is over: the agent exits. */
+  | { type: 'end' };
+
+/** Parses one frame; null when it is not a JSON object with a string `type`. */
+export function parseControlFrame<T extends { type: string }>(data: string): T | null {
+  try {
+    const v: unknown = JSON.parse(data);
+    return v !== null && typeof v === 'object' && typeof (v as { type?: unknown }).type === 'string' ? (v as T) : null;
+  } catch {
+    return null;
+  }
+}

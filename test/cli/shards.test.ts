@@ -1,0 +1,129 @@
+/**
+ * Local shards (`wsload run --shards N`, and automatic past one process's open-file limit): one
+ * report with exact counts, every publish reaching every socket, the shards' own counters summing
+ * to the merged report's.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, WSLOAD_BIN, wsload, type CliResult } from '../helpers/cli.js';
+import { startPublishTarget, type TestTarget } from '../helpers/servers.js';
+import type { Report } from '../../src/run/report.js';
+
+let dir: string;
+
+beforeAll(() => {
+  assertBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'wsload-shards-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function write(name: string, value: Record<string, unknown>): string {
+  const file = join(dir, name);
+  writeFileSync(file, JSON.stringify(value));
+  return file;
+}
+
+function read(file: string): Report {
+  return JSON.parse(readFileSync(file, 'utf8')) as Report;
+}
+
+/** What to show when a run's exit code is not the one expected. */
+function why(r: CliResult, out: string): string {
+  let fanout = '';
+  try {
+    const { latencyMs: _l, completionMs: _c, ...counts } = read(out).fanout;
+    fanout = JSON.stringify({ counts, shards: read(out).shards });
+  } catch {
+    fanout = 'no report';
+  }
+  return `${r.stderr.slice(-800)}\n${fanout}`;
+}
+
+/** Every figure of the merged report that the shards' own counts must add up to. */
+function expectExact(report: Report, connections: number, shards: number): void {
+  expect(report.shards).toHaveLength(shards);
+  const list = report.shards!;
+  expect(list.map((s) => s.index)).toEqual(Array.from({ length: shards }, (_, i) => i));
+  expect(new Set(list.map((s) => s.pid)).size).toBe(shards);
+  // Floor + remainder.
+  for (const s of list) expect(Math.abs(s.sockets - Math.floor(connections / shards))).toBeLessThanOrEqual(1);
+  expect(list.reduce((a, s) => a + s.sockets, 0)).toBe(connections);
+  expect(list.reduce((a, s) => a + s.opened, 0)).toBe(report.connections.opened);
+  expect(list.reduce((a, s) => a + s.failed, 0)).toBe(report.connections.failed);
+  expect(report.connections.opened).toBe(connections);
+  expect(report.connections.failed).toBe(0);
+  expect(report.connections.peakOpen).toBe(connections);
+  // Exact, from every worker's open/close log merged by time.
+  expect(report.connections.peakOpenUpperBound).toBeUndefined();
+  for (const s of list) {
+    expect(s.lost).toBe(false);
+    expect(s.clockOffsetMs).toBe(0);
+    expect(s.clockUncertaintyMs).toBe(0);
+  }
+  const published = report.publish.sent - report.publish.failed;
+  expect(published).toBeGreaterThan(0);
+  // Every publish reached every socket, each once, judged against the coordinator's publish times.
+  expect(report.fanout.expected).toBe(published * connections);
+  expect(report.fanout.delivered).toBe(published * connections);
+  expect(report.fanout.lost).toBe(0);
+  expect(report.fanout.unmatched).toBe(0);
+  expect(report.fanout.duplicated).toBe(0);
+  expect(report.fanout.latencyMs.count).toBe(published * connections);
+}
+
+describe('wsload run --shards', () => {
+  it('runs 2 local shards against the built-in target into one exact report', async () => {
+    const scenario = write('two.json', { name: 'two', connections: 200, connectRate: 1000, duration: '2s', workers: 2, publish: { rate: 5 } });
+    const out = join(dir, 'two-report.json');
+    const r = await wsload(['run', scenario, '--shards', '2', '--out', out], { cwd: dir, timeoutMs: 60_000 });
+    expect(r.code, why(r, out)).toBe(0);
+    expect(r.stderr).toMatch(/200 sockets \/ 2 workers.*; 2 local shards \(shards\)/);
+    expect(r.stdout).toContain('Shards (2 processes');
+    expect(r.stdout).toContain('fan-out latency exact');
+    expectExact(read(out), 200, 2);
+  }, 90_000);
+});
+
+describe('local shards past one process\'s open-file limit', () => {
+  let target: TestTarget;
+  beforeAll(async () => {
+    // The target runs here, under the normal limit: only wsload's processes are limited.
+    target = await startPublishTarget();
+  });
+  afterAll(() => target.close());
+
+  /** Runs `wsload …` under a lowered open-file limit (children inherit it). */
+  function limited(nofile: number, args: string[]): Promise<CliResult> {
+    return new Promise((resolve) => {
+      const child = spawn('prlimit', [`--nofile=${nofile}:${nofile}`, process.execPath, WSLOAD_BIN, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr });
+      });
+    });
+  }
+
+  it('picks enough shards automatically for 600 sockets at 500 open files per process', async () => {
+    const scenario = write('big.json', { name: 'big', target: { url: target.wsUrl }, connections: 600, connectRate: 1000, duration: '2s', workers: 1, publish: { rate: 4 } });
+    // One process cannot: 600 sockets + 264 files for itself > 500.
+    const one = await limited(500, ['validate', scenario, '--shards', '1']);
+    expect(one.code).toBe(2);
+    expect(one.stderr).toContain('shards: 1 shard would hold 600 sockets each but a process may open 500 files');
+    const auto = await limited(500, ['validate', scenario]);
+    expect(auto.code).toBe(0);
+    expect(auto.stdout).toContain('600 sockets / 1 workers, 3 local shards (open-file limit 500: at most 236 sockets per process)');
+    const out = join(dir, 'big-report.json');
+    const r = await limited(500, ['run', scenario, '--out', out]);
+    expect(r.code, why(r, out)).toBe(0);
+    expect(r.stderr).toContain('3 local shards (open-file limit 500: at most 236 sockets per process)');
+    expectExact(read(out), 600, 3);
+  }, 120_000);
+});
