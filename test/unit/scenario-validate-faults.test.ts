@@ -127,21 +127,23 @@ describe('validateScenario: what the run would choke on', () => {
   });
 });
 
+// Past one process's limit a run spreads over local shards by itself; one pinned to a single
+// process (shards: 1) is refused, and the reserve decides where that starts.
 describe('validateScenario: the open-files reserve counts the workers', () => {
   const limits = { openFiles: 20_000, ephemeralPorts: 1_000_000 };
 
   it.each([1, 2, 16, 64])('with %i workers it keeps 256 + 8 per worker', (workers) => {
     const most = limits.openFiles - RESERVED_OPEN_FILES - workers * OPEN_FILES_PER_WORKER;
-    expect(ok({ ...base, connections: most, workers }, { limits }).connections).toBe(most);
-    const [issue, ...rest] = issues({ ...base, connections: most + 1, workers }, { limits });
+    expect(ok({ ...base, connections: most, workers, shards: 1 }, { limits }).connections).toBe(most);
+    const [issue, ...rest] = issues({ ...base, connections: most + 1, workers, shards: 1 }, { limits });
     expect(rest).toEqual([]);
-    expect(issue.path).toBe('connections');
-    expect(issue.message).toContain(`each keeps ${20_000 - most} files for itself and its ${workers} worker${workers === 1 ? '' : 's'}, so at most ${most} sockets per process`);
+    expect(issue.path).toBe('shards');
+    expect(issue.message).toContain(`1 shard would hold ${most + 1} sockets each but a process may open 20000 files (ulimit -n; ${20_000 - most} kept for wsload itself)`);
   });
 
   it('uses the default worker count (the CPU count) when workers is absent', () => {
     const most = limits.openFiles - RESERVED_OPEN_FILES - 8 * OPEN_FILES_PER_WORKER;
-    expect(issues({ ...base, connections: most + 1 }, { limits, cpus: 8 })[0].message).toContain('its 8 workers');
-    expect(ok({ ...base, connections: most }, { limits, cpus: 8 }).workers).toBe(8);
+    expect(issues({ ...base, connections: most + 1, shards: 1 }, { limits, cpus: 8 })[0].message).toContain(`${20_000 - most} kept for wsload itself`);
+    expect(ok({ ...base, connections: most, shards: 1 }, { limits, cpus: 8 }).workers).toBe(8);
   });
 });
