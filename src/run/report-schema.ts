@@ -79,6 +79,8 @@ const publishSchema = z.object({
   rate: z.number(),
   ids: z.array(z.string()),
   match: z.string(),
+  matchBy: z.enum(['field', 'pointer', 'regex']).optional().describe('How `match` reads the sequence number: a top-level field, a JSON pointer, or a regular expression\'s capture group; absent in older reports (a top-level field).'),
+  binary: z.enum(['utf8-json', 'unmatched']).optional().describe('Binary frames read as UTF-8 JSON like text, or counted unmatched unread; absent in older reports ("utf8-json").'),
   deadlineMs: ms,
   concurrency: count,
   timeoutMs: ms,

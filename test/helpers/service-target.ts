@@ -15,7 +15,9 @@
  * - POST /publish, `Authorization: Bearer <publishToken>`, JSON body `{"topic":"t","seq":N,…}` →
  *   every subscriber of t gets `{"type":"event","data":{…body, "ts": <Date.now()>}}`; replies 200
  *   `{"delivered":n}`; 401 wrong/missing token, 400 body not a JSON object with a string topic,
- *   405 other methods, 404 other paths.
+ *   405 other methods, 404 other paths. `GET /publish?topic=t&seq=N&auth=<publishToken>` does the
+ *   same with the other query parameters as data (all-digit values as JSON numbers), for wsload's
+ *   URL-template publisher.
  * - Client → `{"type":"publish","topic":"t",…}` (chat): the same push, to every subscriber of t
  *   except the sender; the sender gets `{"type":"published","topic":"t","delivered":n}`.
  */
@@ -185,11 +187,27 @@ export async function startServiceTarget(opts: ServiceTargetOptions = {}): Promi
     }
   };
 
+  // wsload before issue 12's item 4 publishes by GET only: the same publish as query parameters.
+  const getPublish = (url: URL, res: ServerResponse): void => {
+    if (url.searchParams.get('auth') !== publishToken) return json(res, 401, { error: 'bad token' });
+    const topic = url.searchParams.get('topic');
+    if (topic === null) return json(res, 400, { error: 'expected ?topic=' });
+    const data: Record<string, unknown> = {};
+    for (const [k, v] of url.searchParams) {
+      if (k === 'auth' || k === 'topic') continue;
+      // Digits become a JSON number, as a service's own counter would be; anything else stays text.
+      data[k] = /^[0-9]+$/.test(v) ? Number(v) : v;
+    }
+    publishes++;
+    json(res, 200, { delivered: fanOut(topic, data, null) });
+  };
+
   const wss = new WebSocketServer({ noServer: true });
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname !== '/publish') return json(res, 404, { error: 'not found' });
-    if (req.method !== 'POST') return json(res, 405, { error: 'POST only' });
+    if (req.method === 'GET') return getPublish(url, res);
+    if (req.method !== 'POST') return json(res, 405, { error: 'POST or GET only' });
     const chunks: Buffer[] = [];
     req.on('data', (b: Buffer) => chunks.push(b));
     req.on('end', () => {

@@ -73,3 +73,100 @@ describe('PushParser', () => {
     expect(new PushParser('seq', null).parse(Buffer.from('{"seq":"5","value":"x"}'))).toBe(5);
   });
 });
+
+describe('PushParser with a JSON pointer', () => {
+  const nested = new PushParser({ by: 'pointer', expr: '/data/seq' }, null);
+  const nestedTagged = new PushParser({ by: 'pointer', expr: '/data/seq' }, 'k3x9a2bq');
+
+  it.each([
+    ['{"type":"event","data":{"seq":42,"topic":"t","ts":1}}', 42],
+    ['{"data":{"seq":"42"}}', 42],
+    ['{"data":{"seq":7.0}}', 7],
+    ['{"seq":1,"data":{"x":{"seq":2},"seq":3}}', 3],
+    [' {"data" : {"seq" : 2147483647}} ', 2147483647],
+  ])('reads the nested integer in %s', (text, seq) => {
+    expect(nested.parse(Buffer.from(text))).toBe(seq);
+  });
+
+  it.each([
+    ['{"seq":5}'],
+    ['{"data":{}}'],
+    ['{"data":[5]}'],
+    ['{"data":"seq"}'],
+    ['{"data":{"seq":3.5}}'],
+    ['{"data":{"seq":"3.5"}}'],
+    ['{"data":{"seq":1e21}}'],
+    ['{"data":{"seq":2147483648}}'],
+    ['{"data":{"seq":99999999999999999999}}'],
+    ['{"data":{"seq":-1}}'],
+    ['{"data":{"seq":0}}'],
+    ['{"data":{"seq":true}}'],
+    ['{"data":{"seq":null}}'],
+    ['{"data":{"seq":{"n":1}}}'],
+    ['{"data":{"seq":" 5"}}'],
+    ['{"data":{"seq":5}'],
+    ['not json'],
+    [''],
+  ])('calls %s unmatched', (text) => {
+    expect(nested.parse(Buffer.from(text))).toBe(PUSH_UNMATCHED);
+  });
+
+  it('unescapes ~1 and ~0 and walks array indices', () => {
+    expect(new PushParser({ by: 'pointer', expr: '/a~1b/m~0n' }, null).parse(Buffer.from('{"a/b":{"m~n":9}}'))).toBe(9);
+    // ~01 is "~1" literally, not "/".
+    expect(new PushParser({ by: 'pointer', expr: '/~01' }, null).parse(Buffer.from('{"~1":4,"/":5}'))).toBe(4);
+    const indexed = new PushParser({ by: 'pointer', expr: '/items/1/seq' }, null);
+    expect(indexed.parse(Buffer.from('{"items":[{"seq":1},{"seq":2}]}'))).toBe(2);
+    expect(indexed.parse(Buffer.from('{"items":[{"seq":1}]}'))).toBe(PUSH_UNMATCHED);
+    expect(new PushParser({ by: 'pointer', expr: '/items/01/seq' }, null).parse(Buffer.from('{"items":[{"seq":1},{"seq":2}]}'))).toBe(PUSH_UNMATCHED);
+    expect(new PushParser({ by: 'pointer', expr: '/items/-/seq' }, null).parse(Buffer.from('{"items":[{"seq":1}]}'))).toBe(PUSH_UNMATCHED);
+    const last = new PushParser({ by: 'pointer', expr: '/seqs/0' }, null);
+    expect(last.parse(Buffer.from('{"seqs":[8,9]}'))).toBe(8);
+    expect(new PushParser({ by: 'pointer', expr: '/0' }, null).parse(Buffer.from('[6]'))).toBe(6);
+  });
+
+  it('a one-key pointer reads the top-level field, like the plain field name', () => {
+    const flat = new PushParser({ by: 'pointer', expr: '/value' }, 'k3x9a2bq');
+    expect(flat.parse(Buffer.from('{"id":"8","value":"k3x9a2bq-300"}'))).toBe(300);
+    expect(flat.parse(Buffer.from('{"meta":{"value":"k3x9a2bq-1"}}'))).toBe(PUSH_UNMATCHED);
+  });
+
+  it('keeps the run tag check and checks the id beside the nested sequence', () => {
+    expect(nestedTagged.parse(Buffer.from('{"data":{"seq":"k3x9a2bq-12","id":"8"}}'))).toBe(12);
+    expect(nestedTagged.idDiffers(Buffer.from(''), id('8'))).toBe(false);
+    expect(nestedTagged.parse(Buffer.from('{"data":{"seq":"k3x9a2bq-12","id":8}}'))).toBe(12);
+    expect(nestedTagged.idDiffers(Buffer.from(''), id('8'))).toBe(false);
+    expect(nestedTagged.parse(Buffer.from('{"id":"8","data":{"seq":"k3x9a2bq-12","id":"9"}}'))).toBe(12);
+    expect(nestedTagged.idDiffers(Buffer.from(''), id('8'))).toBe(true);
+    expect(nestedTagged.parse(Buffer.from('{"id":"9","data":{"seq":"k3x9a2bq-12"}}'))).toBe(12);
+    expect(nestedTagged.idDiffers(Buffer.from(''), id('8'))).toBe(false);
+    expect(nestedTagged.parse(Buffer.from('{"data":{"seq":"zzzzzzzz-12"}}'))).toBe(PUSH_FOREIGN);
+    expect(nestedTagged.parse(Buffer.from('{"data":{"seq":12}}'))).toBe(PUSH_FOREIGN);
+  });
+});
+
+describe('PushParser with a regular expression', () => {
+  const re = new PushParser({ by: 'regex', expr: 'seq=(\\d+)' }, null);
+
+  it('reads the capture group as an integer, anything else unmatched', () => {
+    expect(re.parse(Buffer.from('event topic=a seq=17 ts=3'))).toBe(17);
+    expect(re.parse(Buffer.from('seq=2147483647'))).toBe(2147483647);
+    expect(re.parse(Buffer.from('seq=2147483648'))).toBe(PUSH_UNMATCHED);
+    expect(re.parse(Buffer.from('seq=0'))).toBe(PUSH_UNMATCHED);
+    expect(re.parse(Buffer.from('no sequence here'))).toBe(PUSH_UNMATCHED);
+    expect(new PushParser({ by: 'regex', expr: 'seq=([^ ]+)' }, null).parse(Buffer.from('seq=3.5 x'))).toBe(PUSH_UNMATCHED);
+    // An optional group that did not take part is no value.
+    expect(new PushParser({ by: 'regex', expr: 'a(\\d+)?' }, null).parse(Buffer.from('a'))).toBe(PUSH_UNMATCHED);
+  });
+
+  it('applies the run tag to the captured text, and never reports an id mismatch', () => {
+    const tagged = new PushParser({ by: 'regex', expr: '"seq":"([^"]*)"' }, 'k3x9a2bq');
+    expect(tagged.parse(Buffer.from('{"data":{"seq":"k3x9a2bq-5"}}'))).toBe(5);
+    expect(tagged.parse(Buffer.from('{"data":{"seq":"other123-5"}}'))).toBe(PUSH_FOREIGN);
+    expect(tagged.idDiffers(Buffer.from('{"id":"x"}'), id('8'))).toBe(false);
+  });
+
+  it('decodes the message as UTF-8', () => {
+    expect(new PushParser({ by: 'regex', expr: 'é=(\\d+)' }, null).parse(Buffer.from('é=4', 'utf8'))).toBe(4);
+  });
+});
