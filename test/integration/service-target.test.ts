@@ -69,4 +69,54 @@ describe('service target (test helper)', () => {
     sub.close();
     pub.close();
   });
+
+  it('refuses listed topics, can stay silent or ack late, and takes a token from the header', async () => {
+    target = await startServiceTarget({ tokens: ['t1'], refuseTopics: ['closed'], ackDelayMs: 100 });
+    const ws = await new Promise<WebSocket>((resolve, reject) => {
+      const s = new WebSocket(target?.wsUrl ?? '', { headers: { authorization: 'Bearer t1' } });
+      s.once('open', () => resolve(s));
+      s.once('error', reject);
+    });
+    const refused = next(ws);
+    ws.send(JSON.stringify({ type: 'subscribe', topic: 'closed' }));
+    expect(JSON.parse((await refused).text)).toMatchObject({ type: 'error', topic: 'closed' });
+    const started = Date.now();
+    const ack = next(ws);
+    ws.send(JSON.stringify({ type: 'subscribe', topic: 'open' }));
+    expect(JSON.parse((await ack).text)).toEqual({ type: 'subscribed', topic: 'open' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+    expect(target.subscribed()).toBe(1);
+    expect(target.received()[0]).toHaveLength(2);
+    ws.close();
+    await target.close();
+
+    target = await startServiceTarget({ ack: false });
+    const silent = await open(target.wsUrl);
+    let got = 0;
+    silent.on('message', () => got++);
+    silent.send(JSON.stringify({ type: 'subscribe', topic: 'x' }));
+    await new Promise((r) => setTimeout(r, 150));
+    expect(got).toBe(0);
+    expect(target.push('x', { seq: 1 })).toBe(0);
+    silent.close();
+  });
+
+  it('without subscribe messages, takes ?topic= (or every topic), and publishes by GET and push()', async () => {
+    target = await startServiceTarget({ requireSubscribe: false });
+    const onA = await open(`${target.wsUrl}?topic=a`);
+    const all = await open(target.wsUrl);
+    const pushA = next(onA);
+    const pushAll = next(all);
+    expect((await fetch(`${target.publishUrl}?topic=a&seq=k3x9a2bq-3&id=7&auth=wrong`)).status).toBe(401);
+    const res = await fetch(`${target.publishUrl}?topic=a&seq=k3x9a2bq-3&id=7&auth=publish-secret`);
+    expect(await res.json()).toEqual({ delivered: 2 });
+    expect(JSON.parse((await pushA).text)).toMatchObject({ type: 'event', data: { seq: 'k3x9a2bq-3', id: 7, topic: 'a' } });
+    await pushAll;
+    expect(target.push('b', { seq: 4 })).toBe(1);
+    expect(target.pushesPerSocket()).toEqual([1, 2]);
+    expect(target.pushesByTopic()).toEqual({ a: 2, b: 1 });
+    expect(target.publishes()).toBe(1);
+    onA.close();
+    all.close();
+  });
 });
