@@ -6,8 +6,9 @@
  * JSON.parse, which at tens of thousands of messages per second would dominate a worker's CPU;
  * whenever the scan cannot be sure the field it found is the top-level one (the key occurs twice,
  * or an object or array opens before it), or the value is not plain, the message is parsed
- * properly instead. A pointer parses every message (a one-key pointer like "/value" is a top-level
- * field and takes the fast path); a regex decodes every message to text.
+ * properly instead. A nested pointer has its own byte scan (pointer-scan.ts) with the same
+ * fallback (a one-key pointer like "/value" is a top-level field); a regex decodes every message
+ * to text.
  *
  * A value is this run's when it is `<tag>-<seq>` with this run's tag, or a bare integer `<seq>`
  * when the run publishes no tag. A well-formed value of another run (another tag, or a bare
@@ -15,6 +16,7 @@
  * unmatched. The same holds for the text a regex captures.
  */
 import { parseJsonPointer, resolveJsonPointer } from '../text/json-pointer.js';
+import { compilePointer, scanPointer, type CompiledPointer, type PointerSpans } from './pointer-scan.js';
 import type { MatchBy } from '../run/scenario.js';
 
 /** Where a parser looks for the sequence number. */
@@ -140,6 +142,12 @@ export class PushParser {
    * last, as text, or null when it had none; idDiffers() reads it instead of parsing again.
    */
   private lastId: string | null = null;
+  private readonly compiled: CompiledPointer | null = null;
+  /** Pointer rule: where parse()'s scan found the value and id, in lastData (valid when idFromScan). */
+  private readonly spans: PointerSpans = { seqStart: 0, seqEnd: 0, seqQuoted: false, idStart: -1, idEnd: -1 };
+  private readonly scratch = new Int32Array(2);
+  private lastData: Buffer | null = null;
+  private idFromScan = false;
 
   /**
    * @param rule where the value is (a plain field name: the top-level field, as before rules existed)
@@ -158,7 +166,10 @@ export class PushParser {
       if (tokens === null) throw new TypeError(`not a JSON pointer: ${r.expr}`);
       // "/value" on an object is the top-level field: same answer, and the fast scan applies.
       if (tokens.length === 1 && !/^[0-9]+$/.test(tokens[0])) field = tokens[0];
-      else this.tokens = tokens;
+      else {
+        this.tokens = tokens;
+        this.compiled = compilePointer(tokens);
+      }
     } else this.regex = new RegExp(r.expr);
     this.field = field;
     this.key = Buffer.from(JSON.stringify(field ?? ''), 'utf8');
@@ -183,7 +194,19 @@ export class PushParser {
    * an id would be). A message without one is not checked: nothing contradicts it.
    */
   idDiffers(data: Buffer, expected: Buffer): boolean {
-    if (this.field === null) return this.tokens !== null && this.lastId !== null && this.lastId !== expected.toString('utf8');
+    if (this.field === null) {
+      if (this.tokens === null) return false;
+      if (this.idFromScan) {
+        const sp = this.spans;
+        const data = this.lastData as Buffer;
+        if (sp.idStart < 0) return false;
+        const len = sp.idEnd - sp.idStart;
+        if (len !== expected.length) return true;
+        for (let j = 0; j < len; j++) if (data[sp.idStart + j] !== expected[j]) return true;
+        return false;
+      }
+      return this.lastId !== null && this.lastId !== expected.toString('utf8');
+    }
     const span = scanField(data, this.idKey);
     if (span === null) return false;
     if (span !== AMBIGUOUS) {
@@ -197,6 +220,14 @@ export class PushParser {
   }
 
   private parsePointer(data: Buffer): number {
+    if (scanPointer(data, this.compiled as CompiledPointer, this.spans, this.scratch)) {
+      this.lastData = data;
+      this.idFromScan = true;
+      const sp = this.spans;
+      return sp.seqQuoted ? this.classifyString(data, sp.seqStart, sp.seqEnd) : this.classifyDigits(data, sp.seqStart, sp.seqEnd);
+    }
+    this.idFromScan = false;
+    this.lastData = null;
     const tokens = this.tokens as string[];
     const doc = parseJson(data);
     const parent = resolveJsonPointer(doc, tokens.slice(0, -1));

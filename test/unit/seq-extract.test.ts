@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PushParser, PUSH_FOREIGN, PUSH_UNMATCHED } from '../../src/worker/seq-extract.js';
+import { seededRandom } from '../helpers/fake-report.js';
 
 const untagged = new PushParser('value', null);
 const tagged = new PushParser('value', 'k3x9a2bq');
@@ -104,11 +105,48 @@ describe('PushParser with a JSON pointer', () => {
     ['{"data":{"seq":null}}'],
     ['{"data":{"seq":{"n":1}}}'],
     ['{"data":{"seq":" 5"}}'],
-    ['{"data":{"seq":5}'],
+    ['{"data":{"seq":5'],
+    ['{"data":{"seq":"5'],
+    ['{"data":{"se'],
     ['not json'],
     [''],
   ])('calls %s unmatched', (text) => {
     expect(nested.parse(Buffer.from(text))).toBe(PUSH_UNMATCHED);
+  });
+
+  it('like the top-level scan, does not check the tail of a message after the value it read', () => {
+    expect(nested.parse(Buffer.from('{"data":{"seq":5}'))).toBe(5);
+  });
+
+  it('answers as JSON.parse does, with or without the byte scan, on varied messages', () => {
+    const random = seededRandom(7);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
+    // JSON texts of the sequence value, escapes and all.
+    const values = ['1', '42', '2147483647', '2147483648', '0', '-3', '3.5', '3.0', '1e21', '"7"', '"k3x9a2bq-9"', '"zz-1"', '"a\\"b"', '"é"', 'true', 'null', '[]', '{}', '{"seq":4}', '"k3x9a2bq-1\\u0032"', '"k3x9a2bq-12"'];
+    // Distinct keys within an object: a key given twice is the one documented difference.
+    const fillers = ['"x":1', '"s":"a,}]{["', '"n":[1,{"seq":8},"]"]', '"o":{"seq":9,"data":{"seq":10}}', '"e":"\\\\"', '"id":"8"', '"i\\u0064":7'];
+    const some = (): string[] => fillers.filter(() => random() < 0.3).sort(() => random() - 0.5);
+    const pointerParser = new PushParser({ by: 'pointer', expr: '/data/seq' }, 'k3x9a2bq');
+    for (let n = 0; n < 2000; n++) {
+      const inner = some().filter((f) => !f.startsWith('"i'));
+      if (random() < 0.5) inner.push(pick(['"id":"8"', '"id":9', '"id":8', '"id":"x\\""']));
+      inner.splice(Math.floor(random() * (inner.length + 1)), 0, `"seq":${pick(values)}`);
+      const outer = some();
+      outer.splice(Math.floor(random() * (outer.length + 1)), 0, `"data" : { ${inner.join(' , ')} }`);
+      const text = `{${outer.join(',')}}`;
+      let doc: unknown;
+      try {
+        doc = JSON.parse(text);
+      } catch {
+        continue;
+      }
+      // The reference: JSON.parse, then the same classification through a flat field.
+      const data = (doc as { data: Record<string, unknown> }).data;
+      const flat = Buffer.from(JSON.stringify({ value: data.seq, ...(data.id === undefined ? {} : { id: data.id }) }));
+      const bytes = Buffer.from(text);
+      expect(pointerParser.parse(bytes), text).toBe(tagged.parse(flat));
+      expect(pointerParser.idDiffers(bytes, id('8')), text).toBe(tagged.idDiffers(flat, id('8')));
+    }
   });
 
   it('unescapes ~1 and ~0 and walks array indices', () => {
