@@ -263,7 +263,7 @@ export const reportSchema = z
           'answered before the later one was sent (so the target must have pushed them in that order).',
       ),
       late: count.describe('First copies received after the deadline (scheduled time + publish.deadline); each is also counted lost.'),
-      unmatched: count.describe('Messages that carried no recognisable sequence number.'),
+      unmatched: count.describe('Messages that carried no recognisable sequence number where publish.match looks (and binary frames left unread with publish.binary "unmatched").'),
       foreign: count.optional().describe('Messages of another run against the same target (another run tag); absent in older reports.'),
       idMismatch: count.optional().describe("This run's messages whose pushed `id` differed from the publish's id (not counted delivered); absent in older reports."),
       latencyMs: percentileSetSchema,
