@@ -109,6 +109,8 @@ export function workerSlices(scenario: Scenario, plans: readonly WorkerPlan[], c
     },
     delivery: {
       match: publish?.match ?? 'value',
+      matchBy: publish?.matchBy ?? 'field',
+      binary: publish?.binary ?? 'utf8-json',
       runTag: ctx.runTag,
       ids: ctx.checkIds && publish ? [...publish.ids] : null,
       deadlineMs: deliveryDeadlineMs(scenario),

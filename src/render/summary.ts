@@ -82,9 +82,18 @@ function fanout(r: Report, color: boolean, paint: Paint): string[] {
   const out = ['Fan-out (publish scheduled → message received)', counts.toString(), lat.toString()];
   if (turn && turn.count > 0) out.push('  client turn: time a worker spent handling one burst of messages (one event-loop turn); the rest of fan-out is network and target');
   if (f.incomplete > 0) out.push(`  completion: ${fmtCount(cp.count)} publishes, ${fmtCount(f.incomplete)} incomplete counted at the deadline (publish.deadline)`);
-  if (f.unmatched > 0) out.push(`  ${fmtCount(f.unmatched)} messages carried no recognisable sequence number (publish.match)`);
+  if (f.unmatched > 0) out.push(`  ${fmtCount(f.unmatched)} messages carried no recognisable sequence number (${matchRuleText(r)})`);
   out.push(...strayMessages(f));
   return out;
+}
+
+/** Where the run looked for the sequence number, so an unmatched count points at the rule to fix. */
+function matchRuleText(r: Report): string {
+  const p = r.scenario.publish;
+  if (p === null) return 'publish.match';
+  const by = p.matchBy === 'pointer' ? 'JSON pointer ' : p.matchBy === 'regex' ? 'regex ' : 'top-level field ';
+  const binary = p.binary === 'unmatched' ? '; binary frames unread (publish.binary)' : '';
+  return `publish.match: ${by}${JSON.stringify(p.match)}${binary}`;
 }
 
 /** Messages that were not this run's deliveries: another run's, or this run's with the wrong id. */

@@ -1,5 +1,5 @@
 /** Messages between the driver (main thread) and its workers. Plain data only: structured clone. */
-import type { Cohort, TlsOptions } from './scenario.js';
+import type { BinaryFrames, Cohort, MatchBy, TlsOptions } from './scenario.js';
 import type { DeliveryCounters, SeqResult } from './delivery-counters.js';
 import type { CloseCause } from './report.js';
 
@@ -36,8 +36,10 @@ export interface WorkerConnect {
 
 /** How a worker tells this run's pushes and judges them. */
 export interface WorkerDelivery {
-  /** Top-level field of the pushed JSON that carries the value. */
+  /** Where the value is (a top-level field, a JSON pointer or a regex source, as `matchBy` says). */
   match: string;
+  matchBy: MatchBy;
+  binary: BinaryFrames;
   /** Tag this run's pushed values carry, or null when the publish template carries none. */
   runTag: string | null;
   /** Publish ids (cycled in order) each pushed `id` is checked against, or null: ids not checked. */

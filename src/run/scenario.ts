@@ -56,6 +56,11 @@ export type Target =
       subprotocols: string[];
     };
 
+/** How the sequence number is found in a pushed message. */
+export type MatchBy = 'field' | 'pointer' | 'regex';
+/** What wsload does with a binary frame. */
+export type BinaryFrames = 'utf8-json' | 'unmatched';
+
 export interface Publish {
   /**
    * Template of the publish URL with "{id}", "{seq}" and "{value}" (= "<run tag>-<seq>"),
@@ -66,8 +71,12 @@ export interface Publish {
   rate: number;
   /** Ids cycled through, one per publish. */
   ids: string[];
-  /** Top-level field of the pushed JSON that carries the value. */
+  /** Where the value is: a top-level field name, a JSON pointer or a regular expression's source, as `matchBy` says. */
   match: string;
+  /** "field": top-level field `match`; "pointer": RFC 6901 pointer `match`; "regex": the first capture group of `match` over the message text. */
+  matchBy?: MatchBy;
+  /** Binary frames read as UTF-8 JSON like text frames ("utf8-json"), or counted unmatched unread ("unmatched"); absent: "utf8-json". */
+  binary?: BinaryFrames;
   /** How long after its scheduled time a publish may reach a socket before the delivery is late and lost. */
   deadlineMs: number;
   /** Publish requests in flight at most; a publish due while all are busy waits for a slot with its scheduled time. */

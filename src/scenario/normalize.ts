@@ -56,6 +56,14 @@ function target(w: WrittenScenario): Target {
   return { kind: 'url', url: w.target.url, headers: { ...w.target.headers }, origin: w.target.origin ?? null, subprotocols: [...w.target.subprotocols] };
 }
 
+/** publish.match as written → where the value is and how to read it. */
+function matchRule(match: NonNullable<WrittenScenario['publish']>['match']): Pick<Publish, 'match' | 'matchBy'> {
+  if (typeof match === 'string') return { match, matchBy: 'field' };
+  if (match.sequence !== undefined) return { match: match.sequence, matchBy: 'pointer' };
+  // The schema lets through exactly one of the two keys.
+  return { match: match.regex ?? '', matchBy: 'regex' };
+}
+
 function publish(w: WrittenScenario): Publish | null {
   const p = w.publish;
   if (p === null) return null;
@@ -63,7 +71,8 @@ function publish(w: WrittenScenario): Publish | null {
     url: p.url ?? null,
     rate: p.rate,
     ids: p.ids.map((id) => String(id)),
-    match: p.match,
+    ...matchRule(p.match),
+    binary: p.binary,
     deadlineMs: ms(p.deadline),
     concurrency: p.concurrency,
     timeoutMs: ms(p.timeout),

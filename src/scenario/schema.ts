@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDuration } from '../duration.js';
 import { parseListenAddress } from '../net/listen-address.js';
+import { parseJsonPointer } from '../text/json-pointer.js';
 
 /** Short rendering of a value a user wrote, for "got …" in messages. */
 export function describeValue(value: unknown): string {
@@ -134,6 +135,48 @@ export const targetUrlSchema = z.strictObject(
 
 const TARGET_TEXT = '"embedded" or an object like {"url": "ws://host:port/ws"}';
 
+const MATCH_TEXT = 'a field name like "value", or an object like {"sequence": "/data/seq"} or {"regex": "seq=(\\d+)"}';
+const POINTER_TEXT = 'a JSON pointer like "/data/seq" (RFC 6901: starts with "/", "~0" for "~" and "~1" for "/" in keys)';
+const REGEX_TEXT = 'a regular expression with exactly one capture group, like "seq=(\\d+)"';
+
+/** Why `source` is no regular expression with exactly one capture group, or null when it is one. */
+export function regexProblem(source: string): string | null {
+  let re: RegExp;
+  try {
+    re = new RegExp(source);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  // An alternative that matches "" makes exec() report every group (undefined) of the pattern.
+  const groups = (new RegExp(`${re.source}|`).exec('')?.length ?? 1) - 1;
+  return groups === 1 ? null : `it has ${groups} capture groups`;
+}
+
+const matchObjectSchema = z
+  .strictObject(
+    {
+      sequence: z
+        .string(expecting(POINTER_TEXT))
+        .refine((p) => parseJsonPointer(p) !== null, expecting(POINTER_TEXT))
+        .optional()
+        .describe('JSON pointer to the sequence number, like "/data/seq".'),
+      regex: z
+        .string(expecting(REGEX_TEXT))
+        .superRefine((source, ctx) => {
+          const problem = regexProblem(source);
+          if (problem !== null) ctx.addIssue({ code: 'custom', input: source, message: `expected ${REGEX_TEXT}, got ${describeValue(source)} (${problem})` });
+        })
+        .optional()
+        .describe('Regular expression over the message text whose one capture group is the sequence number.'),
+    },
+    expecting(MATCH_TEXT),
+  )
+  .refine((m) => (m.sequence === undefined) !== (m.regex === undefined), {
+    error: (iss) => `expected exactly one of "sequence" or "regex", got ${(iss.input as { sequence?: unknown }).sequence === undefined ? 'neither' : 'both'}`,
+    // A misspelt key already has its own issue ("did you mean…"); "got neither" would repeat it.
+    when: (payload) => payload.issues.length === 0,
+  });
+
 export const publishSchema = z.strictObject(
   {
     rate: z
@@ -154,9 +197,14 @@ export const publishSchema = z.strictObject(
       .nullable()
       .optional()
       .describe('Publish URL template with "{id}", "{seq}" (the sequence number) and "{value}" (<run tag>-<seq>, which lets wsload tell its pushes from other runs\'); absent or null derives <target origin>/api?id={id}&value={value}.'),
-    match: nonEmptyString('the name of the JSON field carrying the sequence number')
+    match: z
+      .union([nonEmptyString('the name of the JSON field carrying the sequence number'), matchObjectSchema], expecting(MATCH_TEXT))
       .default('value')
-      .describe('Field of the pushed JSON message that carries the sequence number.'),
+      .describe('Where a pushed message carries the sequence number: the name of a top-level JSON field (default "value"), {"sequence": "/data/seq"} (a JSON pointer) or {"regex": "seq=(\\d+)"} (one capture group over the message text).'),
+    binary: z
+      .enum(['utf8-json', 'unmatched'], expecting('"utf8-json" or "unmatched"'))
+      .default('utf8-json')
+      .describe('Binary frames: read as UTF-8 JSON like text frames ("utf8-json"), or counted unmatched without reading them ("unmatched").'),
     deadline: duration(true)
       .default('10s')
       .describe('How long after its scheduled time a publish may reach a socket; a later first copy is late and lost.'),

@@ -122,6 +122,8 @@ export class SocketPool {
   private refillScheduled = false;
   private readonly ring: PublishRing;
   private readonly parser: PushParser;
+  /** publish.binary "unmatched": binary frames are counted unmatched, unread. */
+  private readonly skipBinary: boolean;
   /** UTF-8 bytes of the publish ids when pushed ids are checked, else null. */
   private readonly ids: readonly Buffer[] | null;
   private readonly tlsOptions: TlsConnectOptions | null;
@@ -155,7 +157,8 @@ export class SocketPool {
     this.limit = pLimit(slice.maxPending);
     this.maxPending = slice.maxPending;
     this.onSlotFree = config.onSlotFree;
-    this.parser = new PushParser(slice.delivery.match, slice.delivery.runTag);
+    this.parser = new PushParser({ by: slice.delivery.matchBy, expr: slice.delivery.match }, slice.delivery.runTag);
+    this.skipBinary = slice.delivery.binary === 'unmatched';
     this.ids = slice.delivery.ids ? slice.delivery.ids.map((id) => Buffer.from(id, 'utf8')) : null;
     this.tlsOptions = this.secure && connect.tls ? tlsConnectOptions(connect.tls) : null;
     this.lookup = lookupFor(connect.resolve);
@@ -366,11 +369,15 @@ export class SocketPool {
   }
 
   /** @private */
-  onMessage(k: number, data: Buffer): void {
+  onMessage(k: number, data: Buffer, isBinary: boolean): void {
     const now = nowMs();
     this.lastRecv[k] = now;
     this.turns.mark(now);
     this.counters.messages++;
+    if (isBinary && this.skipBinary) {
+      this.tracker.counters.unmatched++;
+      return;
+    }
     const seq = this.parser.parse(data);
     if (seq < 0) {
       if (seq === PUSH_FOREIGN) this.tracker.counters.foreign++;
@@ -638,9 +645,9 @@ function wsOnOpen(this: WebSocket): void {
   ws[kPool].onOpen(ws[kIndex]);
 }
 
-function wsOnMessage(this: WebSocket, data: Buffer): void {
+function wsOnMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
   const ws = this as PooledSocket;
-  ws[kPool].onMessage(ws[kIndex], data);
+  ws[kPool].onMessage(ws[kIndex], data, isBinary);
 }
 
 function wsOnPong(this: WebSocket): void {

@@ -34,6 +34,14 @@ describe('wsload validate', () => {
     expect(r.stdout).toBe('good.json: ok (100 sockets / 2 workers, hold 30s, publish 5/s)\n');
   });
 
+  it('names a bad publish.match regex in one line with its JSON path, exit 2, no stack', async () => {
+    write('regex.json', { name: 'regex', connections: 1, duration: '1s', publish: { match: { regex: 'seq=\\d+' } } });
+    const r = await run(['validate', 'regex.json']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('wsload: regex.json: publish.match.regex: expected a regular expression with exactly one capture group, like "seq=(\\d+)", got "seq=\\\\d+" (it has 0 capture groups)\n');
+  });
+
   it('says "no publishing" and applies override flags', async () => {
     write('quiet.json', { name: 'quiet', connections: 100, duration: '30s' });
     const r = await run(['validate', 'quiet.json', '--connections', '300', '--duration', '1h30m', '--workers', '3', '--url', 'ws://127.0.0.1:9/ws']);

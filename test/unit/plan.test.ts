@@ -116,7 +116,7 @@ describe('workerSlices', () => {
       resolve: { 'example.test': '127.0.0.1' },
     });
     expect(first.connect.tls?.insecure).toBe(true);
-    expect(first.delivery).toEqual({ match: 'value', runTag: 'k3x9a2bq', ids: ['a', 'b'], deadlineMs: 3000 });
+    expect(first.delivery).toEqual({ match: 'value', matchBy: 'field', binary: 'utf8-json', runTag: 'k3x9a2bq', ids: ['a', 'b'], deadlineMs: 3000 });
     // Slices own their data: changing one changes neither the scenario nor another slice.
     first.cohorts[0].reconnect.policy = 'immediate';
     expect(s.cohorts[0].reconnect.policy).not.toBe('immediate');
@@ -127,7 +127,7 @@ describe('workerSlices', () => {
     const without = scenario({ connections: 2, workers: 1 });
     expect(deliveryDeadlineMs(without)).toBe(0);
     const slice = workerSlices(without, planWorkers(without), { ...ctx('ws://127.0.0.1:1/ws'), runTag: null, checkIds: false })[0];
-    expect(slice.delivery).toEqual({ match: 'value', runTag: null, ids: null, deadlineMs: 0 });
+    expect(slice.delivery).toEqual({ match: 'value', matchBy: 'field', binary: 'utf8-json', runTag: null, ids: null, deadlineMs: 0 });
     // Without TLS in the URL, no TLS settings travel.
     expect(slice.connect.tls).toBeNull();
     const withPublish = scenario({ connections: 2, workers: 1, publish: { rate: 1, deadline: '2s' } });

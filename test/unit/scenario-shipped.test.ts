@@ -13,7 +13,7 @@ const limits = { openFiles: 20_000, ephemeralPorts: 28_232 };
 
 describe('shipped scenarios', () => {
   it('ships the documented set', () => {
-    expect(files).toEqual(['fanout-wss.json', 'fanout.json', 'idle-timeout.json', 'soak.json']);
+    expect(files).toEqual(['fanout-wss.json', 'fanout.json', 'idle-timeout.json', 'match-nested.json', 'soak.json']);
   });
 
   it.each(files)('%s validates and points at the JSON Schema', async (file) => {
@@ -49,6 +49,11 @@ describe('shipped scenarios', () => {
     expect(s.report.intervalMs).toBe(10_000);
     expect(s.cohorts.every((c) => c.reconnect.policy === 'backoff')).toBe(true);
     expect(s.publish?.rate).toBeGreaterThan(0);
+  });
+
+  it('match-nested.json reads the sequence number at a JSON pointer', async () => {
+    const s = await loadScenario(join(dir, 'match-nested.json'), { cpus: 2, limits });
+    expect(s.publish).toMatchObject({ match: '/data/seq', matchBy: 'pointer', binary: 'utf8-json' });
   });
 
   it('fanout-wss.json reports its missing CA when files are checked', async () => {

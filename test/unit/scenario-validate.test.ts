@@ -55,7 +55,7 @@ describe('validateScenario: defaults and normalization', () => {
 
   it('fills publish defaults and turns ids into strings', () => {
     const s = ok({ ...base, publish: { ids: [1, 'room-2'] } });
-    expect(s.publish).toEqual({ url: null, rate: 1, ids: ['1', 'room-2'], match: 'value', deadlineMs: 10_000, concurrency: 64, timeoutMs: 5000 });
+    expect(s.publish).toEqual({ url: null, rate: 1, ids: ['1', 'room-2'], match: 'value', matchBy: 'field', binary: 'utf8-json', deadlineMs: 10_000, concurrency: 64, timeoutMs: 5000 });
     expect(ok({ ...base, publish: {} }).publish?.ids).toEqual(['1']);
   });
 

@@ -172,3 +172,24 @@ describe('renderSummary', () => {
     expect(rowOf(text, 'completion.p99')).toEqual(['completion.p99', '< 1s', 'no data', 'FAIL']);
   });
 });
+
+describe('renderSummary: unmatched messages', () => {
+  it('names the match rule the messages did not fit', () => {
+    const base = fakeReport();
+    const publish = base.scenario.publish;
+    if (publish === null) throw new Error('fake report publishes');
+    const withRule = (rule: Partial<typeof publish>, unmatched: number): string => {
+      const r = structuredClone(base);
+      r.scenario.publish = { ...publish, ...rule };
+      r.fanout.unmatched = unmatched;
+      return renderSummary(r, { color: false });
+    };
+    expect(withRule({ match: 'value' }, 0)).not.toContain('no recognisable sequence number');
+    // A report written before match rules had no matchBy: a top-level field.
+    expect(withRule({ match: 'value' }, 12)).toContain('12 messages carried no recognisable sequence number (publish.match: top-level field "value")');
+    expect(withRule({ match: '/data/seq', matchBy: 'pointer' }, 3)).toContain('(publish.match: JSON pointer "/data/seq")');
+    // A long line wraps: whitespace is collapsed before checking.
+    const regex = withRule({ match: 'seq=(\\d+)', matchBy: 'regex', binary: 'unmatched' }, 3).replace(/\s+/g, ' ');
+    expect(regex).toContain('(publish.match: regex "seq=(\\\\d+)"; binary frames unread (publish.binary))');
+  });
+});
