@@ -13,6 +13,7 @@ import { isLocalAddress } from '../net/local-addresses.js';
 import { fillHeader, fillPublishUrl } from '../run/publish-url.js';
 import { parseThreshold, thresholdPath } from '../report/thresholds.js';
 import { BAD_HEADER_VALUE, describeValue, MAX_DURATION_MS, scenarioFileSchema, type WrittenScenario } from './schema.js';
+import { formatPath } from './issues.js';
 import { tlsFileIssues } from './tls-files.js';
 
 export type { MachineLimits };
@@ -247,7 +248,7 @@ function publishRequestIssues(w: PartialScenario): Issue[] {
   const headerNames = Object.keys(p.headers);
   const typeHeader = headerNames.find((name) => name.toLowerCase() === 'content-type');
   if (p.contentType !== undefined && typeHeader !== undefined) {
-    issues.push({ path: 'publish.contentType', message: `also set in publish.headers["${typeHeader}"]; expected one of the two` });
+    issues.push({ path: 'publish.contentType', message: `also set in ${formatPath(['publish', 'headers', typeHeader])}; expected one of the two` });
   }
   if (typeof p.url === 'string' && !carriesSeq([p.url, ...Object.values(p.headers), bodyText].join('\n'))) {
     issues.push({ path: 'publish.url', message: `expected the request to carry "{seq}" or "{value}" (in publish.url, a header value or publish.body), got ${describeValue(p.url)}` });
@@ -255,7 +256,7 @@ function publishRequestIssues(w: PartialScenario): Issue[] {
   // An id holding a newline would make Node refuse the header on every publish.
   for (const name of headerNames) {
     const bad = p.ids.map(String).find((id) => BAD_HEADER_VALUE.test(fillHeader(p.headers[name], [id], 1, 'validate')));
-    if (bad !== undefined) issues.push({ path: `publish.headers.${name}`, message: `with id ${JSON.stringify(bad)} it holds a control character; expected ids a header value can carry` });
+    if (bad !== undefined) issues.push({ path: formatPath(['publish', 'headers', name]), message: `with id ${JSON.stringify(bad)} it holds a control character; expected ids a header value can carry` });
   }
   return issues;
 }
