@@ -76,6 +76,11 @@ export class Publisher {
     return this.seq;
   }
 
+  /** Opens what the publishes go out on (the publisher socket) before the hold; resolves once open or failed. */
+  ready(): Promise<void> {
+    return this.sender.prepare?.() ?? Promise.resolve();
+  }
+
   /** Starts the schedule at `atMs` (the hold's start). */
   start(atMs: number = nowMs()): void {
     this.startMs = atMs;

@@ -1,7 +1,7 @@
 /**
  * Publishes as messages on one publisher socket (`publish.via: "websocket"`, a chat-style
- * service). The socket opens on the first publish, sends its open messages, and reopens on the
- * next publish after it closed. A publish is done once its message is written to the socket, or,
+ * service). The socket opens before the hold (prepare), sends its open messages, and reopens on
+ * the next publish after it closed. A publish is done once its message is written to the socket, or,
  * with `publish.ack`, once a reply names it; the publisher's total deadline (`publish.timeout`)
  * bounds both, so a silent socket fails publishes as "timeout" and never holds the run.
  *
@@ -19,6 +19,9 @@ import type { PublishSender, SendDone, SendRelease } from './sender.js';
 
 /** After a failed open, publishes fail at once for this long before the socket is tried again. */
 export const RETRY_MS = 1000;
+
+/** How much longer than handshakeTimeout prepare() waits at most. */
+const PREPARE_SLACK_MS = 1000;
 
 /** Reason of publishes pending on a publisher socket that closed. */
 export const PUBLISHER_SOCKET_CLOSED = 'ws-closed';
@@ -38,6 +41,7 @@ export class WebSocketSender implements PublishSender {
   private readonly ids: readonly string[];
   private readonly options: ClientOptions;
   private readonly ack: RegExp | null;
+  private readonly handshakeTimeoutMs: number;
   private ws: WebSocket | null = null;
   private open = false;
   private closed = false;
@@ -46,6 +50,8 @@ export class WebSocketSender implements PublishSender {
   /** Publishes written and waiting for their ack, by seq. */
   private readonly unacked = new Map<number, SendDone>();
   private lastFailure: { reason: string; atMs: number } | null = null;
+  /** prepare() calls waiting for the socket to open or fail. */
+  private settledWaiters: (() => void)[] = [];
 
   constructor(
     scenario: Scenario,
@@ -56,6 +62,7 @@ export class WebSocketSender implements PublishSender {
     this.socket = socket;
     this.ids = scenario.publish?.ids ?? [];
     this.ack = socket.ack === null ? null : new RegExp(socket.ack);
+    this.handshakeTimeoutMs = scenario.handshakeTimeoutMs;
     const lookup = lookupFor(scenario.resolve);
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(socket.headers)) headers[name] = fillHeader(value, this.ids, 1, runTag);
@@ -66,6 +73,20 @@ export class WebSocketSender implements PublishSender {
       ...(lookup ? { lookup } : {}),
       ...(/^wss:/i.test(socket.url) ? tlsConnectOptions(scenario.tls) : {}),
     };
+  }
+
+  /** Opens the publisher socket before the hold, so the first publishes do not wait for its handshake. */
+  prepare(): Promise<void> {
+    if (this.open || this.closed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      // ws bounds the handshake by handshakeTimeout; this bounds the wait whatever ws does.
+      const bound = setTimeout(resolve, this.handshakeTimeoutMs + PREPARE_SLACK_MS);
+      this.settledWaiters.push(() => {
+        clearTimeout(bound);
+        resolve();
+      });
+      this.connect();
+    });
   }
 
   send(seq: number, done: SendDone): SendRelease {
@@ -114,6 +135,7 @@ export class WebSocketSender implements PublishSender {
       this.lastFailure = null;
       for (const m of this.socket.onOpen) ws.send(m);
       for (const w of this.waiting.splice(0)) this.write(w.seq, w.text, w.done);
+      for (const resolve of this.settledWaiters.splice(0)) resolve();
     });
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (!this.ack || isBinary) return;
@@ -142,6 +164,7 @@ export class WebSocketSender implements PublishSender {
     const counted = `ws-${reason}`;
     this.lastFailure = { reason: counted, atMs: nowMs() };
     for (const w of this.waiting.splice(0)) w.done(counted);
+    for (const resolve of this.settledWaiters.splice(0)) resolve();
   }
 
   close(): void {

@@ -6,6 +6,7 @@ import type { Scenario } from '../../src/run/scenario.js';
 import { bodyTemplate, fillBody, fillHeader, publishTemplateText, runTagOf, templateCarriesId } from '../../src/run/publish-url.js';
 import { statusAccepted } from '../../src/publisher/http-sender.js';
 import { ackedSeq } from '../../src/publisher/ws-sender.js';
+import { describePublishFailure } from '../../src/metrics/publish-failure.js';
 
 const base = { name: 't', connections: 10, duration: '30s', target: { url: 'ws://127.0.0.1:9/ws' } };
 
@@ -135,5 +136,11 @@ describe('publish templates', () => {
     expect(ackedSeq(ack, '{"ack":"other-12"}', 'tag')).toBeNull();
     expect(ackedSeq(ack, '{"ack":"soon"}', 'tag')).toBeNull();
     expect(ackedSeq(ack, '{"nack":1}', 'tag')).toBeNull();
+  });
+
+  it('names publisher socket failures in plain words', () => {
+    expect(describePublishFailure('ws-refused')).toBe('the publisher socket did not open: connection refused (nothing listening)');
+    expect(describePublishFailure('ws-http-401')).toBe('the publisher socket did not open: HTTP 401 on upgrade');
+    expect(describePublishFailure('ws-closed')).toBe('the publisher socket closed before the message was written or acknowledged');
   });
 });
