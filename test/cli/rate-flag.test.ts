@@ -38,4 +38,14 @@ describe('run --rate', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(`wsload: ${file}: --rate: expected publishes per second, a number > 0 like 10 or 0.5, got "fast"\n`);
   });
+
+  it('validate shows the overridden rate and how publishes are made', async () => {
+    const post = join(import.meta.dirname, '../../scenarios/post-publish.json');
+    const chat = join(import.meta.dirname, '../../scenarios/chat-publish.json');
+    const r = await wsload(['validate', post, '--rate', '50'], { cwd: dir, timeoutMs: 20_000 });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('publish 50/s by POST)');
+    const c = await wsload(['validate', chat], { cwd: dir, timeoutMs: 20_000 });
+    expect(c.stdout).toContain('publish 20/s on a publisher socket)');
+  });
 });

@@ -9,7 +9,8 @@ import type { Scenario } from '../../run/scenario.js';
 
 /** The one-line summary `wsload validate` prints for a valid scenario. */
 export function describeValidScenario(file: string, s: Scenario): string {
-  const publish = s.publish ? `publish ${s.publish.rate}/s` : 'no publishing';
+  const how = s.publish?.websocket ? ' on a publisher socket' : s.publish?.request ? ` by ${s.publish.request.method}` : '';
+  const publish = s.publish ? `publish ${s.publish.rate}/s${how}` : 'no publishing';
   return `${file}: ok (${s.connections} sockets / ${s.workers} workers, hold ${formatDuration(s.durationMs)}, ${publish})`;
 }
 
