@@ -199,6 +199,32 @@ describe('publish.via "websocket"', () => {
     expect(service.chat[0].length).toBe(6);
   });
 
+  it('an interrupted run cuts publishes waiting for their ack at once, counted "aborted"', async () => {
+    const service = track(await startService({ ack: false }));
+    const scenario = scenarioFrom({
+      target: { url: service.wsUrl },
+      connections: 2,
+      duration: '30s',
+      workers: 1,
+      publish: chatPublish(service, { ack: '"ack":"([^"]+)"', timeout: '20s', deadline: '20s' }),
+    });
+    const controller = new AbortController();
+    let stoppedAt = 0;
+    const report = await runQuietly(scenario, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.phase !== 'hold' || stoppedAt > 0 || service.chat.length === 0 || service.chat[0].length < 4) return;
+        stoppedAt = Date.now();
+        controller.abort('test');
+      },
+    });
+    expect(stoppedAt).toBeGreaterThan(0);
+    // Well under the 20 s publish.timeout each unacked publish would otherwise hold the drain.
+    expect(Date.now() - stoppedAt).toBeLessThan(8000);
+    expect(report.publish.failed).toBe(report.publish.sent);
+    expect(report.publish.failures.aborted).toBeGreaterThanOrEqual(3);
+  });
+
   it('reports a publisher socket that cannot connect as failed publishes with the reason, without holding the run', async () => {
     const service = track(await startService());
     const refused = await new Promise<number>((resolve) => {
