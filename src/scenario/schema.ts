@@ -95,7 +95,7 @@ const HEADER_VALUE_TEXT = 'a header value without CR, LF or other control charac
 const SUBPROTOCOL_TEXT = "a subprotocol name (letters, digits and !#$%&'*+.^_`|~-, no spaces or commas)";
 
 const WS_URL_TEXT = 'a ws:// or wss:// URL like "ws://127.0.0.1:8080/ws" ("{conn}" is replaced by the socket index)';
-const PUBLISH_URL_TEXT = 'an http:// or https:// URL containing "{seq}" or "{value}", like "http://127.0.0.1:8080/api?id={id}&value={seq}"';
+const PUBLISH_URL_TEXT = 'an http:// or https:// URL (with "{seq}" or "{value}" here, in a header or in the body), like "http://127.0.0.1:8080/api?id={id}&value={seq}"';
 
 export const targetUrlSchema = z.strictObject(
   {
