@@ -133,7 +133,7 @@ export class WebSocketSender implements PublishSender {
     ws.on('open', () => {
       this.open = true;
       this.lastFailure = null;
-      for (const m of this.socket.onOpen) ws.send(m);
+      for (const m of this.socket.open) ws.send(m);
       for (const w of this.waiting.splice(0)) this.write(w.seq, w.text, w.done);
       for (const resolve of this.settledWaiters.splice(0)) resolve();
     });

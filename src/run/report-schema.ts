@@ -99,7 +99,7 @@ const publishSchema = z.object({
       url: z.string(),
       headers: z.record(z.string(), z.string()),
       subprotocols: z.array(z.string()),
-      onOpen: z.array(z.string()),
+      open: z.array(z.string()).describe('Texts the publisher socket sent on every open.'),
       message: publishBodySchema,
       ack: z.string().nullable(),
     })

@@ -107,7 +107,7 @@ export interface WebSocketPublish {
   headers: Record<string, string>;
   subprotocols: string[];
   /** Text messages sent, in order, every time the publisher socket opens. */
-  onOpen: string[];
+  open: string[];
   /** The message sent per publish. */
   message: PublishBody;
   /** Regular expression with one capture group reading an acknowledged seq or value off the socket's replies; null: a publish completes once written. */

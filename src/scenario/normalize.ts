@@ -82,7 +82,7 @@ function publishTransport(p: WrittenPublish): { request?: HttpPublishRequest; we
         url: p.socket.url,
         headers: { ...p.socket.headers },
         subprotocols: [...p.socket.subprotocols],
-        onOpen: p.socket.onOpen.map((m) => (typeof m === 'string' ? m : JSON.stringify(m))),
+        open: p.socket.open.map((step) => (typeof step.send === 'string' ? step.send : JSON.stringify(step.send))),
         message: bodyTemplate(p.body ?? ''),
         ack: p.ack ?? null,
       },

@@ -165,7 +165,8 @@ function templateHeaders(description: string) {
     .describe(description);
 }
 
-const OPEN_MESSAGE_TEXT = 'a message: text, or a JSON object or array';
+const OPEN_MESSAGE_TEXT = 'a text message (string) or a JSON message (object or array)';
+const OPEN_STEP_TEXT = 'an object like {"send": {"type": "login", "token": "…"}}';
 
 /** The socket publishes go out on with via "websocket". */
 export const publisherSocketSchema = z.strictObject(
@@ -180,10 +181,17 @@ export const publisherSocketSchema = z.strictObject(
       .array(z.string(expecting(SUBPROTOCOL_TEXT)).regex(TOKEN, expecting(SUBPROTOCOL_TEXT)), expecting('an array of subprotocol names'))
       .default([])
       .describe('WebSocket subprotocols the publisher socket offers.'),
-    onOpen: z
-      .array(z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())], expecting(OPEN_MESSAGE_TEXT)), expecting('an array of messages'))
+    // The step shape of target.open, so one format serves both; waiting for an ack per step is not offered here yet.
+    open: z
+      .array(
+        z.strictObject(
+          { send: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())], expecting(OPEN_MESSAGE_TEXT)).describe('Text (a string) or JSON (an object or array, sent as JSON text).') },
+          expecting(OPEN_STEP_TEXT),
+        ),
+        expecting(`an array of open steps, each ${OPEN_STEP_TEXT}`),
+      )
       .default([])
-      .describe('Messages the publisher socket sends, in order, each time it opens (login, join a room); a JSON object or array is sent as JSON text.'),
+      .describe('Messages the publisher socket sends, in order, each time it opens (log in, join a room), before any publish.'),
   },
   expecting('an object like {"url": "ws://host:port/chat"}'),
 );

@@ -143,7 +143,7 @@ describe('publish.via "websocket"', () => {
     return {
       via: 'websocket',
       rate: RATE,
-      socket: { url: service.chatUrl, onOpen: [{ type: 'login', token: 'secret' }] },
+      socket: { url: service.chatUrl, open: [{ send: { type: 'login', token: 'secret' } }] },
       body: { type: 'say', value: '{value}' },
       ...extra,
     };

@@ -45,8 +45,8 @@ describe('publish request: normalized', () => {
   });
 
   it('via websocket keeps the socket, its open messages as text and the message template', () => {
-    const w = ok({ ...base, publish: { ...CHAT, socket: { url: 'ws://127.0.0.1:9/chat', onOpen: ['hello', { type: 'login' }] }, ack: '"ack":"([^"]+)"' } }).publish?.websocket;
-    expect(w).toEqual({ url: 'ws://127.0.0.1:9/chat', headers: {}, subprotocols: [], onOpen: ['hello', '{"type":"login"}'], message: { template: '{"type":"say","text":"{value}"}', json: true }, ack: '"ack":"([^"]+)"' });
+    const w = ok({ ...base, publish: { ...CHAT, socket: { url: 'ws://127.0.0.1:9/chat', open: [{ send: 'hello' }, { send: { type: 'login' } }] }, ack: '"ack":"([^"]+)"' } }).publish?.websocket;
+    expect(w).toEqual({ url: 'ws://127.0.0.1:9/chat', headers: {}, subprotocols: [], open: ['hello', '{"type":"login"}'], message: { template: '{"type":"say","text":"{value}"}', json: true }, ack: '"ack":"([^"]+)"' });
   });
 });
 
@@ -70,8 +70,9 @@ describe('publish request: every mistake named by its JSON path', () => {
     { name: 'websocket with an HTTP url', publish: { ...CHAT, url: 'http://127.0.0.1:9/p?v={seq}' }, path: 'publish.url', fragment: 'applies to HTTP publishes only' },
     { name: 'websocket with a method', publish: { ...CHAT, method: 'POST' }, path: 'publish.method', fragment: 'applies to HTTP publishes only' },
     { name: 'socket on an http URL', publish: { ...CHAT, socket: { url: 'http://127.0.0.1:9/chat' } }, path: 'publish.socket.url', fragment: 'ws:// or wss://' },
-    { name: 'unknown socket key', publish: { ...CHAT, socket: { url: 'ws://127.0.0.1:9/chat', onopen: [] } }, path: 'publish.socket.onopen', fragment: 'did you mean "onOpen"' },
-    { name: 'open message a number', publish: { ...CHAT, socket: { url: 'ws://127.0.0.1:9/chat', onOpen: [5] } }, path: 'publish.socket.onOpen[0]', fragment: 'a message' },
+    { name: 'unknown socket key', publish: { ...CHAT, socket: { url: 'ws://127.0.0.1:9/chat', opne: [] } }, path: 'publish.socket.opne', fragment: 'did you mean "open"' },
+    { name: 'open message a number', publish: { ...CHAT, socket: { url: 'ws://127.0.0.1:9/chat', open: [{ send: 5 }] } }, path: 'publish.socket.open[0].send', fragment: 'a text message' },
+    { name: 'open step without send', publish: { ...CHAT, socket: { url: 'ws://127.0.0.1:9/chat', open: ['hi'] } }, path: 'publish.socket.open[0]', fragment: 'an object like {"send"' },
     { name: 'socket without via', publish: { ...POST, socket: { url: 'ws://127.0.0.1:9/chat' } }, path: 'publish.socket', fragment: 'applies only with publish.via "websocket"' },
     { name: 'ack on HTTP', publish: { ...POST, ack: '(\\d+)' }, path: 'publish.ack', fragment: 'applies only with publish.via "websocket"' },
     { name: 'ack without a capture', publish: { ...CHAT, ack: 'ack' }, path: 'publish.ack', fragment: 'exactly one capture group' },
