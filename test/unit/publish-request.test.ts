@@ -7,6 +7,7 @@ import { bodyTemplate, fillBody, fillHeader, publishTemplateText, runTagOf, temp
 import { statusAccepted } from '../../src/publisher/http-sender.js';
 import { ackedSeq } from '../../src/publisher/ws-sender.js';
 import { describePublishFailure } from '../../src/metrics/publish-failure.js';
+import { describePlan } from '../../src/driver/plan.js';
 
 const base = { name: 't', connections: 10, duration: '30s', target: { url: 'ws://127.0.0.1:9/ws' } };
 
@@ -143,5 +144,14 @@ describe('publish templates', () => {
     expect(describePublishFailure('ws-refused')).toBe('the publisher socket did not open: connection refused (nothing listening)');
     expect(describePublishFailure('ws-http-401')).toBe('the publisher socket did not open: HTTP 401 on upgrade');
     expect(describePublishFailure('ws-closed')).toBe('the publisher socket closed before the message was written or acknowledged');
+  });
+
+  it('the plan line says how publishes are made', () => {
+    const post = ok({ ...base, publish: { ...POST, rate: 10 } });
+    expect(describePlan(post, 'http://127.0.0.1:9/publish', 1, 'tag')).toContain('publish 10/s POST to http://127.0.0.1:9/publish (values tagged tag)');
+    const chat = ok({ ...base, publish: { ...CHAT, rate: 10 } });
+    expect(describePlan(chat, 'ws://127.0.0.1:9/chat', 1, 'tag')).toContain('publish 10/s as messages on ws://127.0.0.1:9/chat (values tagged tag)');
+    const demo = ok({ ...base, publish: { rate: 10 } });
+    expect(describePlan(demo, 'http://127.0.0.1:9/api?id={id}&value={value}', 1)).toMatch(/publish 10\/s to http:\/\/127.0.0.1:9\/api$/);
   });
 });
