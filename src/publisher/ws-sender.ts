@@ -14,7 +14,7 @@ import type { Scenario, WebSocketPublish } from '../run/scenario.js';
 import { nowMs } from '../clock.js';
 import { classifyConnectError } from '../metrics/classify.js';
 import { lookupFor, tlsConnectOptions } from '../net/connect-options.js';
-import { fillBody, fillHeader } from '../run/publish-url.js';
+import { fillBody } from '../run/publish-url.js';
 import type { PublishSender, SendDone, SendRelease } from './sender.js';
 
 /** After a failed open, publishes fail at once for this long before the socket is tried again. */
@@ -64,12 +64,11 @@ export class WebSocketSender implements PublishSender {
     this.ack = socket.ack === null ? null : new RegExp(socket.ack);
     this.handshakeTimeoutMs = scenario.handshakeTimeoutMs;
     const lookup = lookupFor(scenario.resolve);
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(socket.headers)) headers[name] = fillHeader(value, this.ids, 1, runTag);
     this.options = {
       perMessageDeflate: false,
       handshakeTimeout: scenario.handshakeTimeoutMs,
-      headers,
+      // One socket for every publish: its upgrade headers are sent as written, not per publish.
+      headers: { ...socket.headers },
       ...(lookup ? { lookup } : {}),
       ...(/^wss:/i.test(socket.url) ? tlsConnectOptions(scenario.tls) : {}),
     };

@@ -152,8 +152,8 @@ export function hasOneCapture(source: string): boolean {
   }
 }
 
-/** Header name → value template, names checked per key like target.headers. */
-function templateHeaders(description: string) {
+/** Header name → value, names checked per key like target.headers. */
+function headerMap(description: string) {
   return z
     .record(z.string(), z.string(expecting(HEADER_VALUE_TEXT)).refine((v) => !BAD_HEADER_VALUE.test(v), expecting(HEADER_VALUE_TEXT)), expecting('an object of header name → value'))
     .superRefine((headers, ctx) => {
@@ -176,7 +176,7 @@ export const publisherSocketSchema = z.strictObject(
       .refine((s) => isUrlWithScheme(s, ['ws:', 'wss:']), expecting('a ws:// or wss:// URL like "ws://127.0.0.1:8080/chat"'))
       .refine((s) => !s.includes('#'), NO_FRAGMENT)
       .describe('WebSocket URL of the publisher socket.'),
-    headers: templateHeaders('Extra HTTP headers of the publisher socket\'s upgrade request.'),
+    headers: headerMap('Extra HTTP headers of the publisher socket\'s upgrade request, sent as written (one socket serves every publish).'),
     subprotocols: z
       .array(z.string(expecting(SUBPROTOCOL_TEXT)).regex(TOKEN, expecting(SUBPROTOCOL_TEXT)), expecting('an array of subprotocol names'))
       .default([])
@@ -236,7 +236,7 @@ export const publishSchema = z.strictObject(
       .regex(TOKEN, expecting(METHOD_TEXT))
       .optional()
       .describe('HTTP method of the publish request; default GET, or POST when publish.body is given.'),
-    headers: templateHeaders('Extra HTTP headers of each publish request; values may hold "{id}", "{seq}" and "{value}".'),
+    headers: headerMap('Extra HTTP headers of each publish request; values may hold "{id}", "{seq}" and "{value}".'),
     body: z
       .union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())], expecting('a text template or a JSON object or array'))
       .optional()
