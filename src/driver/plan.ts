@@ -130,7 +130,8 @@ export function describePlan(scenario: Scenario, publishUrl: string | null, work
     `hold ${formatDuration(scenario.durationMs)}`,
   ];
   if (scenario.publish && publishUrl) {
-    parts.push(`publish ${scenario.publish.rate}/s to ${publishUrl.split('?')[0]}${runTag ? ` (values tagged ${runTag})` : ''}`);
+    const how = scenario.publish.websocket ? 'as messages on' : scenario.publish.request ? `${scenario.publish.request.method} to` : 'to';
+    parts.push(`publish ${scenario.publish.rate}/s ${how} ${publishUrl.split('?')[0]}${runTag ? ` (values tagged ${runTag})` : ''}`);
   } else {
     parts.push('no publishing');
   }

@@ -1,5 +1,6 @@
 /**
- * Calls the publish URL on a fixed schedule from the main thread. Each publish is announced in the
+ * Publishes on a fixed schedule from the main thread, through a sender (HTTP requests, or
+ * messages on a publisher socket). Each publish is announced in the
  * shared ring (scheduled time, send time) before its request leaves, so workers can measure
  * fan-out latency from the *scheduled* time: a publisher that falls behind shows up as latency
  * instead of hiding it (coordinated omission).
@@ -11,17 +12,16 @@
  * has a total deadline (`publish.timeout`), not an idle timeout: a target that answers headers and
  * then drips its body cannot keep the run alive.
  */
-import http from 'node:http';
-import https from 'node:https';
 import type { Publish, Scenario } from '../run/scenario.js';
 import { nowMs } from '../clock.js';
 import { createHistogram, recordMs } from '../metrics/histogram.js';
-import { classifyConnectError } from '../metrics/classify.js';
-import { lookupFor, tlsConnectOptions } from '../net/connect-options.js';
 import { announce, settle, type PublishRing } from '../run/publish-ring.js';
 import { PUBLISH_ABORTED } from '../metrics/publish-failure.js';
-import { fillPublishUrl, runTagOf } from '../run/publish-url.js';
+import { publishTemplateText, runTagOf } from '../run/publish-url.js';
 import type { PublisherStats } from '../metrics/publisher-stats.js';
+import { HttpSender } from './http-sender.js';
+import type { PublishSender, SendRelease } from './sender.js';
+import { WebSocketSender } from './ws-sender.js';
 
 /** Hears each publish as it is announced and settled in the ring (a coordinator relays them to its agents). */
 export interface PublishListener {
@@ -32,10 +32,7 @@ export interface PublishListener {
 export class Publisher {
   readonly stats: PublisherStats;
   private readonly publish: Publish;
-  private readonly template: string;
-  private readonly agent: http.Agent;
-  private readonly secure: boolean;
-  private readonly requestOptions: https.RequestOptions;
+  private readonly sender: PublishSender;
   private readonly intervalMs: number;
   /** duration × rate, exactly: identical holds publish the same number of times. */
   private readonly maxScheduled: number;
@@ -55,25 +52,16 @@ export class Publisher {
     scenario: Scenario,
     template: string,
     private readonly ring: PublishRing,
-    private readonly runTag: string,
+    runTag: string,
     private readonly listener: PublishListener | null = null,
   ) {
     if (!scenario.publish) throw new Error('Publisher needs a publish section');
     this.publish = scenario.publish;
-    this.template = template;
-    // Schemes are case-insensitive: http.get throws at once on an "HTTPS://" URL.
-    this.secure = /^https:/i.test(template);
     this.intervalMs = 1000 / this.publish.rate;
     this.maxScheduled = Math.floor((scenario.durationMs * this.publish.rate) / 1000 + 1e-9);
     this.queueLimit = Math.max(1, Math.ceil((this.publish.rate * this.publish.deadlineMs) / 1000));
-    const agentOptions = { keepAlive: true, maxSockets: this.publish.concurrency };
-    this.agent = this.secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
-    const lookup = lookupFor(scenario.resolve);
-    this.requestOptions = {
-      agent: this.agent,
-      ...(lookup ? { lookup } : {}),
-      ...(this.secure ? tlsConnectOptions(scenario.tls) : {}),
-    };
+    // With via "websocket" the template is the publisher socket's URL (what the report names).
+    this.sender = this.publish.websocket ? new WebSocketSender(scenario, runTag) : new HttpSender(scenario, template, runTag);
     this.stats = {
       sent: 0,
       ok: 0,
@@ -83,7 +71,7 @@ export class Publisher {
       queued: 0,
       maxQueueMs: 0,
       intervalMs: this.intervalMs,
-      runTag: runTagOf(template, runTag),
+      runTag: runTagOf(publishTemplateText(this.publish, template), runTag),
       failures: {},
       latency: createHistogram(),
       scheduleLag: createHistogram(),
@@ -93,6 +81,11 @@ export class Publisher {
   /** Highest seq sent so far. */
   get lastSeq(): number {
     return this.seq;
+  }
+
+  /** Opens what the publishes go out on (the publisher socket) before the hold; resolves once open or failed. */
+  ready(): Promise<void> {
+    return this.sender.prepare?.() ?? Promise.resolve();
   }
 
   /** Starts the schedule at `atMs` (the hold's start). */
@@ -146,14 +139,13 @@ export class Publisher {
 
   private fire(scheduledAt: number): void {
     const seq = ++this.seq;
-    const url = fillPublishUrl(this.template, this.publish.ids, seq, this.runTag);
     const sentAt = nowMs();
     announce(this.ring, seq, scheduledAt, sentAt);
     this.listener?.announced(seq, scheduledAt, sentAt);
     recordMs(this.stats.scheduleLag, sentAt - scheduledAt);
     this.stats.sent++;
     let done = false;
-    const current: { req: http.ClientRequest | null } = { req: null };
+    let release: SendRelease | null = null;
     const abort = (): void => finish(PUBLISH_ABORTED);
     // A total deadline: Node's request `timeout` only fires after that long *without data*.
     const deadline = setTimeout(() => finish('timeout'), this.publish.timeoutMs);
@@ -162,8 +154,7 @@ export class Publisher {
       done = true;
       clearTimeout(deadline);
       this.inFlight.delete(abort);
-      // Whatever the body still holds is no longer wanted; on success the socket goes back to the agent.
-      if (failure !== null) current.req?.destroy();
+      release?.(failure !== null);
       const ackAt = nowMs();
       recordMs(this.stats.latency, ackAt - sentAt);
       settle(this.ring, seq, failure === null, ackAt);
@@ -177,23 +168,10 @@ export class Publisher {
       if (this.inFlight.size === 0) for (const w of this.idleWaiters.splice(0)) w();
     };
     this.inFlight.add(abort);
-    this.request(url, finish, current, true);
-  }
-
-  private request(url: string, finish: (failure: string | null) => void, current: { req: http.ClientRequest | null }, mayRetry: boolean): void {
-    const req = (this.secure ? https : http).get(url, this.requestOptions, (res) => {
-      const status = res.statusCode ?? 0;
-      res.resume();
-      res.on('end', () => finish(status >= 200 && status < 300 ? null : `http-${status}`));
-      res.on('error', (err) => finish(classifyConnectError(err)));
-    });
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      // A kept-alive connection the server closed just as we reused it fails before the request
-      // reached the server; Node's documented remedy is one retry on a fresh connection.
-      if (mayRetry && req.reusedSocket && err.code === 'ECONNRESET') this.request(url, finish, current, false);
-      else finish(classifyConnectError(err));
-    });
-    current.req = req;
+    const own = this.sender.send(seq, finish);
+    // A send that failed at once (its socket known down) has nothing left to release.
+    if (done) own(true);
+    else release = own;
   }
 
   /** Cuts every request in flight now (counted failed as "aborted"); a pending stop() then resolves. */
@@ -217,6 +195,6 @@ export class Publisher {
     this.queue.length = 0;
     if (options.abort) this.abortInFlight();
     if (this.inFlight.size > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
-    this.agent.destroy();
+    this.sender.close();
   }
 }

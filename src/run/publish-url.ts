@@ -4,6 +4,7 @@
  * pushes from those of any other run against the same target.
  */
 import { randomBytes } from 'node:crypto';
+import type { Publish, PublishBody } from './scenario.js';
 
 const TAG_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -37,10 +38,58 @@ export function publishId(ids: readonly string[], seq: number): string {
   return ids[(seq - 1) % ids.length];
 }
 
-/** The URL of publish `seq`. */
-export function fillPublishUrl(template: string, ids: readonly string[], seq: number, tag: string): string {
+/** `template` with publish `seq`'s placeholders filled; the id goes through `escapeId` (the tag and seq need no escaping). */
+export function fillTemplate(template: string, ids: readonly string[], seq: number, tag: string, escapeId: (id: string) => string): string {
   return template
-    .replaceAll('{id}', encodeURIComponent(publishId(ids, seq)))
+    .replaceAll('{id}', escapeId(publishId(ids, seq)))
     .replaceAll('{seq}', String(seq))
     .replaceAll('{value}', `${tag}-${seq}`);
+}
+
+/** The URL of publish `seq`. */
+export function fillPublishUrl(template: string, ids: readonly string[], seq: number, tag: string): string {
+  return fillTemplate(template, ids, seq, tag, encodeURIComponent);
+}
+
+/** An id inside a JSON string literal: escaped, without the quotes. */
+function jsonStringContent(id: string): string {
+  return JSON.stringify(id).slice(1, -1);
+}
+
+function asIs(id: string): string {
+  return id;
+}
+
+/** The body (or WebSocket message) of publish `seq`. */
+export function fillBody(body: PublishBody, ids: readonly string[], seq: number, tag: string): string {
+  return fillTemplate(body.template, ids, seq, tag, body.json ? jsonStringContent : asIs);
+}
+
+/** A header value of publish `seq` (ids are written as they are; validation refuses ids a header cannot hold). */
+export function fillHeader(template: string, ids: readonly string[], seq: number, tag: string): string {
+  return fillTemplate(template, ids, seq, tag, asIs);
+}
+
+/** Stands for a JSON string value that is exactly "{seq}" while the body is serialized. */
+const SEQ_NUMBER_MARKER = '\u0000{seq}';
+
+/**
+ * A written body as a template: text as it is, a JSON value serialized, where a string value that
+ * is exactly "{seq}" becomes the bare number (services that want `"seq": 42`, not `"seq": "42"`).
+ */
+export function bodyTemplate(body: unknown): PublishBody {
+  if (typeof body === 'string') return { template: body, json: false };
+  const text = JSON.stringify(body, (_key, value: unknown) => (value === '{seq}' ? SEQ_NUMBER_MARKER : value));
+  return { template: text.replaceAll(JSON.stringify(SEQ_NUMBER_MARKER), '{seq}'), json: true };
+}
+
+/**
+ * Every template a publish fills (URL, header values, body or message), joined: what tells
+ * whether publishes carry the run tag ("{value}") or the id ("{id}").
+ */
+export function publishTemplateText(publish: Publish, url: string): string {
+  if (publish.websocket) return publish.websocket.message.template;
+  const request = publish.request;
+  if (!request) return url;
+  return [url, ...Object.values(request.headers), request.body?.template ?? ''].join('\n');
 }

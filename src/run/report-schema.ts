@@ -74,6 +74,8 @@ const targetSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
+const publishBodySchema = z.object({ template: z.string(), json: z.boolean() });
+
 const publishSchema = z.object({
   url: z.string().nullable(),
   rate: z.number(),
@@ -84,6 +86,27 @@ const publishSchema = z.object({
   deadlineMs: ms,
   concurrency: count,
   timeoutMs: ms,
+  request: z
+    .object({
+      method: z.string(),
+      headers: z.record(z.string(), z.string()),
+      body: publishBodySchema.nullable(),
+      contentType: z.string().nullable(),
+      status: z.array(z.number()).nullable().describe('Statuses counted as success; null = any 2xx.'),
+    })
+    .optional()
+    .describe('The publish HTTP request when not the default GET; absent for a plain GET (and in older reports).'),
+  websocket: z
+    .object({
+      url: z.string(),
+      headers: z.record(z.string(), z.string()),
+      subprotocols: z.array(z.string()),
+      open: z.array(z.string()).describe('Texts the publisher socket sent on every open.'),
+      message: publishBodySchema,
+      ack: z.string().nullable(),
+    })
+    .optional()
+    .describe('The publisher socket, when publishes were WebSocket messages (publish.via "websocket"); absent otherwise.'),
 });
 
 /** The normalized Scenario (run/scenario.ts) as a report carries it; a compile-time check below keeps the two equal. */

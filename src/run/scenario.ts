@@ -81,8 +81,46 @@ export interface Publish {
   deadlineMs: number;
   /** Publish requests in flight at most; a publish due while all are busy waits for a slot with its scheduled time. */
   concurrency: number;
-  /** Total time one publish HTTP request may take. */
+  /** Total time one publish may take (an HTTP request, or a WebSocket send and its ack). */
   timeoutMs: number;
+  /** The HTTP request when it is not the demo's GET (method, headers, body, status); absent: GET the URL, any 2xx. */
+  request?: HttpPublishRequest;
+  /** Present when publishes are messages on a publisher socket (`publish.via: "websocket"`) instead of HTTP requests. */
+  websocket?: WebSocketPublish;
+}
+
+/** A text template with "{id}", "{seq}" and "{value}" placeholders. */
+export interface PublishBody {
+  template: string;
+  /** Written as JSON: "{id}" is escaped as JSON string content, and the template's quoted "{seq}" marker became a number. */
+  json: boolean;
+}
+
+/** The publish HTTP request beyond its URL. */
+export interface HttpPublishRequest {
+  /** Upper-case HTTP method. */
+  method: string;
+  /** Header name → value template. */
+  headers: Record<string, string>;
+  body: PublishBody | null;
+  /** Content-Type sent with the body, null when none is sent (no body, or set in headers). */
+  contentType: string | null;
+  /** Statuses that count as success; null = any 2xx. */
+  status: number[] | null;
+}
+
+/** The publisher socket and what it sends per publish. */
+export interface WebSocketPublish {
+  /** ws:// or wss:// URL of the publisher socket. */
+  url: string;
+  headers: Record<string, string>;
+  subprotocols: string[];
+  /** Text messages sent, in order, every time the publisher socket opens. */
+  open: string[];
+  /** The message sent per publish. */
+  message: PublishBody;
+  /** Regular expression with one capture group reading an acknowledged seq or value off the socket's replies; null: a publish completes once written. */
+  ack: string | null;
 }
 
 /** Where the run serves GET /metrics while it runs. */

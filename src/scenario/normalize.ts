@@ -6,7 +6,8 @@ import { parseDuration } from '../duration.js';
 import { autoReportIntervalMs } from './report-interval.js';
 import { resolveScenarioPath } from './rules.js';
 import type { WrittenScenario } from './schema.js';
-import type { Cohort, Publish, ReconnectPolicy, ReconnectPolicyName, Scenario, Target } from '../run/scenario.js';
+import { bodyTemplate } from '../run/publish-url.js';
+import type { Cohort, HttpPublishRequest, Publish, ReconnectPolicy, ReconnectPolicyName, Scenario, Target, WebSocketPublish } from '../run/scenario.js';
 
 /** Most worker threads a scenario may ask for (the schema enforces the same bound). */
 export const MAX_WORKERS = 64;
@@ -76,7 +77,35 @@ function publish(w: WrittenScenario): Publish | null {
     deadlineMs: ms(p.deadline),
     concurrency: p.concurrency,
     timeoutMs: ms(p.timeout),
+    ...publishTransport(p),
   };
+}
+
+type WrittenPublish = NonNullable<WrittenScenario['publish']>;
+
+/** The request or publisher socket, only when the scenario asks for more than the demo's GET (so its Scenario stays as it was). */
+function publishTransport(p: WrittenPublish): { request?: HttpPublishRequest; websocket?: WebSocketPublish } {
+  if (p.via === 'websocket' && p.socket) {
+    return {
+      websocket: {
+        url: p.socket.url,
+        headers: { ...p.socket.headers },
+        subprotocols: [...p.socket.subprotocols],
+        open: p.socket.open.map((step) => (typeof step.send === 'string' ? step.send : JSON.stringify(step.send))),
+        message: bodyTemplate(p.body ?? ''),
+        ack: p.ack ?? null,
+      },
+    };
+  }
+  const plain = p.method === undefined && Object.keys(p.headers).length === 0 && p.body === undefined && p.contentType === undefined && p.status === undefined;
+  if (plain) return {};
+  const body = p.body === undefined ? null : bodyTemplate(p.body);
+  // curl -d: a body without a method is a POST.
+  const method = (p.method ?? (body ? 'POST' : 'GET')).toUpperCase();
+  const typeInHeaders = Object.keys(p.headers).some((name) => name.toLowerCase() === 'content-type');
+  const contentType = body === null || typeInHeaders ? null : (p.contentType ?? (body.json ? 'application/json' : 'text/plain; charset=utf-8'));
+  const status = p.status === undefined ? null : Array.isArray(p.status) ? [...p.status] : [p.status];
+  return { request: { method, headers: { ...p.headers }, body, contentType, status } };
 }
 
 function cohorts(w: WrittenScenario): Cohort[] {

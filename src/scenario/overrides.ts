@@ -28,6 +28,8 @@ export interface ScenarioOverrides {
   subprotocol?: string[];
   /** "HOST:PORT" of the Prometheus endpoint. */
   metrics?: string;
+  /** Publishes per second. */
+  rate?: string;
 }
 
 type KeysOfType<T> = { [K in keyof ScenarioOverrides]-?: NonNullable<ScenarioOverrides[K]> extends T ? K : never }[keyof ScenarioOverrides];
@@ -65,6 +67,7 @@ export const OVERRIDE_FLAGS: readonly OverrideFlag[] = [
   { kind: 'list', key: 'header', flags: '--header <header>', description: 'extra header "Name: value" on every upgrade request; repeatable (target.headers)', scenarioKey: 'target.headers' },
   { kind: 'value', key: 'origin', flags: '--origin <origin>', description: 'Origin header of the upgrade request (target.origin)', scenarioKey: 'target.origin' },
   { kind: 'list', key: 'subprotocol', flags: '--subprotocol <name>', description: 'offer this WebSocket subprotocol; repeatable, replaces the scenario\'s list (target.subprotocols)', scenarioKey: 'target.subprotocols' },
+  { kind: 'value', key: 'rate', flags: '--rate <n>', description: 'override publishes per second (publish.rate)', scenarioKey: 'publish.rate' },
   { kind: 'value', key: 'metrics', flags: '--metrics <host:port>', description: 'serve Prometheus metrics at http://HOST:PORT/metrics during the run (metrics.listen)', scenarioKey: 'metrics.listen' },
 ];
 
@@ -77,6 +80,7 @@ export interface AppliedOverrides {
 }
 
 const POSITIVE_INT = /^\s*\d+\s*$/;
+const POSITIVE_NUMBER = /^\s*(?:\d+(?:\.\d*)?|\.\d+)\s*$/;
 
 type Json = Record<string, unknown>;
 
@@ -224,6 +228,22 @@ export function applyOverrides(value: Record<string, unknown>, overrides: Scenar
         if (!target) continue;
         target.subprotocols = [...list];
         continue;
+      }
+      case 'rate': {
+        const n = Number(raw);
+        if (!POSITIVE_NUMBER.test(raw) || !(n > 0)) {
+          issues.push({ path: name, message: `expected publishes per second, a number > 0 like 10 or 0.5, got ${describeValue(raw)}` });
+          continue;
+        }
+        if (out.publish === undefined || out.publish === null) {
+          issues.push({ path: name, message: 'the scenario publishes nothing (publish is null); expected a scenario with a publish section' });
+          continue;
+        }
+        // The bound (≤ 10000) is the schema's, reported under the flag's name.
+        const publish = editable(out, 'publish');
+        if (!publish) continue;
+        publish.rate = n;
+        break;
       }
       case 'metrics': {
         // The address itself is checked by the schema, reported under the flag's name.

@@ -96,7 +96,7 @@ const HEADER_VALUE_TEXT = 'a header value without CR, LF or other control charac
 const SUBPROTOCOL_TEXT = "a subprotocol name (letters, digits and !#$%&'*+.^_`|~-, no spaces or commas)";
 
 const WS_URL_TEXT = 'a ws:// or wss:// URL like "ws://127.0.0.1:8080/ws" ("{conn}" is replaced by the socket index)';
-const PUBLISH_URL_TEXT = 'an http:// or https:// URL containing "{seq}" or "{value}", like "http://127.0.0.1:8080/api?id={id}&value={seq}"';
+const PUBLISH_URL_TEXT = 'an http:// or https:// URL (with "{seq}" or "{value}" here, in a header or in the body), like "http://127.0.0.1:8080/api?id={id}&value={seq}"';
 
 export const targetUrlSchema = z.strictObject(
   {
@@ -177,6 +177,68 @@ const matchObjectSchema = z
     when: (payload) => payload.issues.length === 0,
   });
 
+const METHOD_TEXT = 'an HTTP method like "POST" (letters, no spaces)';
+const STATUS_TEXT = 'an HTTP status from 100 to 599, or a non-empty list of them';
+const ACK_TEXT = 'a regular expression with exactly one capture group, like "\\"ack\\":(\\d+)"';
+
+function httpStatus(): z.ZodNumber {
+  return int(100, 599);
+}
+
+/** A regular expression that compiles and has exactly one capture group (the acknowledged seq or value). */
+export function hasOneCapture(source: string): boolean {
+  try {
+    // Matching the empty alternative shows how many groups the pattern has.
+    return (new RegExp(`${source}|`).exec('')?.length ?? 0) === 2;
+  } catch {
+    return false;
+  }
+}
+
+/** Header name → value, names checked per key like target.headers. */
+function headerMap(description: string) {
+  return z
+    .record(z.string(), z.string(expecting(HEADER_VALUE_TEXT)).refine((v) => !BAD_HEADER_VALUE.test(v), expecting(HEADER_VALUE_TEXT)), expecting('an object of header name → value'))
+    .superRefine((headers, ctx) => {
+      for (const name of Object.keys(headers)) {
+        if (!TOKEN.test(name)) ctx.addIssue({ code: 'custom', path: [name], input: name, message: `expected ${HEADER_NAME_TEXT}, got ${describeValue(name)}` });
+      }
+    })
+    .default({})
+    .describe(description);
+}
+
+const OPEN_MESSAGE_TEXT = 'a text message (string) or a JSON message (object or array)';
+const OPEN_STEP_TEXT = 'an object like {"send": {"type": "login", "token": "…"}}';
+
+/** The socket publishes go out on with via "websocket". */
+export const publisherSocketSchema = z.strictObject(
+  {
+    url: z
+      .string(expecting(WS_URL_TEXT))
+      .refine((s) => isUrlWithScheme(s, ['ws:', 'wss:']), expecting('a ws:// or wss:// URL like "ws://127.0.0.1:8080/chat"'))
+      .refine((s) => !s.includes('#'), NO_FRAGMENT)
+      .describe('WebSocket URL of the publisher socket.'),
+    headers: headerMap('Extra HTTP headers of the publisher socket\'s upgrade request, sent as written (one socket serves every publish).'),
+    subprotocols: z
+      .array(z.string(expecting(SUBPROTOCOL_TEXT)).regex(TOKEN, expecting(SUBPROTOCOL_TEXT)), expecting('an array of subprotocol names'))
+      .default([])
+      .describe('WebSocket subprotocols the publisher socket offers.'),
+    // The step shape of target.open, so one format serves both; waiting for an ack per step is not offered here yet.
+    open: z
+      .array(
+        z.strictObject(
+          { send: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())], expecting(OPEN_MESSAGE_TEXT)).describe('Text (a string) or JSON (an object or array, sent as JSON text).') },
+          expecting(OPEN_STEP_TEXT),
+        ),
+        expecting(`an array of open steps, each ${OPEN_STEP_TEXT}`),
+      )
+      .default([])
+      .describe('Messages the publisher socket sends, in order, each time it opens (log in, join a room), before any publish.'),
+  },
+  expecting('an object like {"url": "ws://host:port/chat"}'),
+);
+
 export const publishSchema = z.strictObject(
   {
     rate: z
@@ -192,7 +254,8 @@ export const publishSchema = z.strictObject(
       .describe('Ids cycled through, one per publish; substituted for "{id}" in the publish URL.'),
     url: z
       .string(expecting(PUBLISH_URL_TEXT))
-      .refine((s) => isUrlWithScheme(s, ['http:', 'https:']) && (s.includes('{seq}') || s.includes('{value}')), expecting(PUBLISH_URL_TEXT))
+      // Whether the request carries "{seq}" or "{value}" (here, in a header or the body) is a rule across keys (rules.ts).
+      .refine((s) => isUrlWithScheme(s, ['http:', 'https:']), expecting(PUBLISH_URL_TEXT))
       .refine((s) => !s.includes('#'), NO_FRAGMENT)
       .nullable()
       .optional()
@@ -211,7 +274,37 @@ export const publishSchema = z.strictObject(
     concurrency: int(1)
       .default(64)
       .describe('Publish requests in flight at most; a publish due while all are busy waits with its scheduled time (at most rate × deadline wait; more are skipped).'),
-    timeout: duration(true).default('5s').describe('Total time one publish HTTP request may take (headers and body).'),
+    timeout: duration(true).default('5s').describe('Total time one publish may take: an HTTP request (headers and body), or a WebSocket send until it is written (or acknowledged, with publish.ack).'),
+    via: z
+      .enum(['http', 'websocket'], expecting('"http" or "websocket"'))
+      .default('http')
+      .describe('How each publish is made: an HTTP request to publish.url, or a message on the publisher socket (publish.socket).'),
+    method: z
+      .string(expecting(METHOD_TEXT))
+      .regex(TOKEN, expecting(METHOD_TEXT))
+      .optional()
+      .describe('HTTP method of the publish request; default GET, or POST when publish.body is given.'),
+    headers: headerMap('Extra HTTP headers of each publish request; values may hold "{id}", "{seq}" and "{value}".'),
+    body: z
+      .union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())], expecting('a text template or a JSON object or array'))
+      .optional()
+      .describe('Body of each publish request (with via "websocket": the message sent), with "{id}", "{seq}" and "{value}" filled in; a JSON object or array is sent as JSON, where a string value that is exactly "{seq}" becomes the number.'),
+    contentType: z
+      .string(expecting(HEADER_VALUE_TEXT))
+      .min(1, expecting(HEADER_VALUE_TEXT))
+      .refine((v) => !BAD_HEADER_VALUE.test(v), expecting(HEADER_VALUE_TEXT))
+      .optional()
+      .describe('Content-Type of the publish body; default application/json for a JSON body, text/plain; charset=utf-8 for a text one.'),
+    status: z
+      .union([httpStatus(), z.array(httpStatus(), expecting(STATUS_TEXT)).min(1, expecting(STATUS_TEXT))], expecting(STATUS_TEXT))
+      .optional()
+      .describe('HTTP status (or list of statuses) a successful publish answers; default any 2xx. Anything else is a failed publish counted as "http-<status>".'),
+    socket: publisherSocketSchema.optional().describe('With via "websocket": the publisher socket the messages are sent on.'),
+    ack: z
+      .string(expecting(ACK_TEXT))
+      .refine(hasOneCapture, expecting(ACK_TEXT))
+      .optional()
+      .describe('With via "websocket": a regular expression whose one capture group reads the acknowledged publish (its seq or value) from the publisher socket\'s replies; a publish is complete when acknowledged (at most publish.timeout). Absent: complete once the message is written.'),
   },
   expecting('null (no publishing) or an object like {"rate": 10, "ids": [1, 2]}'),
 );

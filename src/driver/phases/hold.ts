@@ -27,15 +27,17 @@ export async function hold(state: RunState, target: TargetPlan, spawned: Spawned
   if (!state.interrupted() && !anyOpen && !canRecover) {
     state.warnings.push('no socket connected, so the hold and publishing were skipped');
   } else if (!state.interrupted()) {
+    const publisher = scenario.publish && target.publishUrl ? new Publisher(scenario, target.publishUrl, m.ring, target.runTag, state.publishListener) : null;
+    if (publisher) {
+      state.publisher = publisher;
+      // A publisher socket opens first (bounded by handshakeTimeout), so its handshake is not the first publishes' latency.
+      await Promise.race([publisher.ready(), state.aborted]);
+    }
     state.phase = 'hold';
     holdStartMs = nowMs();
     for (const w of spawned.workers) w.postMessage({ type: 'hold' } satisfies DriverMessage);
     m.mainLag.restart();
-    if (scenario.publish && target.publishUrl) {
-      const publisher = new Publisher(scenario, target.publishUrl, m.ring, target.runTag, state.publishListener);
-      state.publisher = publisher;
-      publisher.start(holdStartMs);
-    }
+    if (publisher && !state.interrupted()) publisher.start(holdStartMs);
     await state.waitFor(() => state.interrupted(), holdStartMs + scenario.durationMs);
   }
   const holdEndMs = nowMs();

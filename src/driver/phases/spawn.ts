@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type { WorkerPort } from '../../coordinator/coordinator.js';
 import { nowMs } from '../../clock.js';
 import type { WorkerMessage, WorkerSlice } from '../../run/protocol.js';
-import { templateCarriesId } from '../../run/publish-url.js';
+import { publishTemplateText, templateCarriesId } from '../../run/publish-url.js';
 import { workerSlices } from '../plan.js';
 import type { Measurement } from '../measurement.js';
 import type { RunState } from '../run-state.js';
@@ -54,7 +54,7 @@ export function slicesFor(state: RunState, target: TargetPlan, m: Measurement): 
   return workerSlices(state.scenario, target.plans, {
     url: target.url,
     runTag: target.valueTag,
-    checkIds: target.publishUrl ? templateCarriesId(target.publishUrl) : false,
+    checkIds: state.scenario.publish && target.publishUrl ? templateCarriesId(publishTemplateText(state.scenario.publish, target.publishUrl)) : false,
     ring: m.ring.buffer,
     ringSize: m.ring.size,
     tickMs: state.tickMs,

@@ -5,7 +5,7 @@
  * through onPlan.
  */
 import { readMachineLimits } from '../../machine-limits.js';
-import { defaultPublishTemplate, newRunTag, runTagOf } from '../../run/publish-url.js';
+import { defaultPublishTemplate, newRunTag, publishTemplateText, runTagOf } from '../../run/publish-url.js';
 import { startEmbeddedTarget, type EmbeddedTarget } from '../../target/embedded.js';
 import { socketsPerTargetProcess, targetProcessesFor } from '../../target/process-count.js';
 import { describePlan, planWorkers, type WorkerPlan } from '../plan.js';
@@ -45,10 +45,12 @@ export async function startTarget(state: RunState): Promise<TargetPlan> {
   } else {
     url = scenario.target.url;
   }
-  const publishUrl = scenario.publish ? (scenario.publish.url ?? defaultPublishTemplate(url)) : null;
+  const publish = scenario.publish;
+  // With via "websocket", the publisher socket's URL.
+  const publishUrl = publish ? (publish.websocket?.url ?? publish.url ?? defaultPublishTemplate(url)) : null;
   // Tells this run's pushes from those of any other run against the same target.
   const runTag = newRunTag();
-  const valueTag = publishUrl ? runTagOf(publishUrl, runTag) : null;
+  const valueTag = publish && publishUrl ? runTagOf(publishTemplateText(publish, publishUrl), runTag) : null;
   const plans = planWorkers(scenario);
   // Interrupted before the target listened: there is no plan to tell.
   if (url !== NOT_STARTED_URL) options.onPlan?.(describePlan(scenario, publishUrl, plans.length, valueTag) + targetProcessesNote(processes));
