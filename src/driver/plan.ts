@@ -79,6 +79,13 @@ export interface SliceContext {
   timeline: { startMs: number; intervalMs: number } | null;
 }
 
+/** The identities of the given sockets only (socket i takes row i, or i mod rows with reuse), or null. */
+export function identitiesOf(scenario: Scenario, indices: readonly number[]): WorkerSlice['identities'] {
+  const ids = scenario.identities;
+  if (!ids || ids.rows.length === 0) return null;
+  return { fields: [...ids.fields], rows: indices.map((i) => ids.rows[i % ids.rows.length]) };
+}
+
 /** Pure: each worker's resolved plain-data slice of the plan (see WorkerSlice); never the Scenario. */
 export function workerSlices(scenario: Scenario, plans: readonly WorkerPlan[], ctx: SliceContext): WorkerSlice[] {
   const target = scenario.target;
@@ -106,7 +113,9 @@ export function workerSlices(scenario: Scenario, plans: readonly WorkerPlan[], c
       localAddresses: [...scenario.localAddresses],
       tls: secure ? { ...scenario.tls } : null,
       resolve: { ...scenario.resolve },
+      open: target.kind === 'url' ? (target.open ?? []).map((step) => ({ ...step })) : [],
     },
+    identities: identitiesOf(scenario, plan.indices),
     delivery: {
       match: publish?.match ?? 'value',
       runTag: ctx.runTag,
