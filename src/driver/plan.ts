@@ -57,6 +57,12 @@ export function rampMs(scenario: Scenario): number {
   return (scenario.connections / scenario.connectRate) * 1000;
 }
 
+/** Longest one connection attempt can hold a handshake slot: the handshake, then every target.open acknowledgement wait. */
+export function attemptLimitMs(scenario: Scenario): number {
+  const open = scenario.target.kind === 'url' ? (scenario.target.open ?? []) : [];
+  return scenario.handshakeTimeoutMs + open.reduce((sum, step) => sum + (step.ack !== null ? step.timeoutMs : 0), 0);
+}
+
 /**
  * How long after its scheduled time a delivery still counts; 0 without publishing (nothing is
  * then delivered, and the drain has nothing to wait for). The one place this default is decided.
