@@ -55,11 +55,16 @@ function reconnectPolicy(top: Required<WrittenReconnect>, own: WrittenReconnect 
 /** Default wait for an open step's acknowledgement. */
 export const DEFAULT_ACK_TIMEOUT_MS = 10_000;
 
-type WrittenMatch = { pointer: string; equals: string | number | boolean | null } | { regex: string };
+interface WrittenMatch {
+  pointer?: string;
+  equals?: string | number | boolean | null;
+  regex?: string;
+}
 
 function replyMatch(m: WrittenMatch | undefined): ReplyMatch | null {
   if (m === undefined) return null;
-  return 'regex' in m ? { regex: m.regex } : { pointer: m.pointer, equals: m.equals };
+  // The schema lets through exactly one of regex, or pointer with equals.
+  return m.regex !== undefined ? { regex: m.regex } : { pointer: m.pointer ?? '', equals: m.equals ?? null };
 }
 
 function openSteps(steps: Extract<WrittenScenario['target'], object>['open']): OpenStep[] {

@@ -111,21 +111,30 @@ function isRegex(text: string): boolean {
 }
 
 /** A match on a reply: a JSON pointer equal to a value, or a regular expression over the text. */
-export const replyMatchSchema = z.union(
-  [
-    z.strictObject(
-      {
-        pointer: z.string(expecting(POINTER_TEXT)).refine((s) => s === '' || s.startsWith('/'), expecting(POINTER_TEXT)).describe('JSON pointer into the reply parsed as JSON.'),
-        equals: z
-          .union([z.string(), z.number(), z.boolean(), z.null()], expecting('a string, number, boolean or null'))
-          .describe('Value the pointer must hold (compared exactly).'),
-      },
-      expecting(MATCH_TEXT),
-    ),
-    z.strictObject({ regex: z.string(expecting(REGEX_TEXT)).refine(isRegex, expecting(REGEX_TEXT)).describe('Regular expression the reply text must match.') }, expecting(MATCH_TEXT)),
-  ],
-  expecting(MATCH_TEXT),
-);
+export const replyMatchSchema = z
+  .strictObject(
+    {
+      pointer: z.string(expecting(POINTER_TEXT)).refine((s) => s === '' || s.startsWith('/'), expecting(POINTER_TEXT)).optional().describe('JSON pointer into the reply parsed as JSON; requires equals.'),
+      equals: z
+        .union([z.string(), z.number(), z.boolean(), z.null()], expecting('a string, number, boolean or null'))
+        .optional()
+        .describe('Value the pointer must hold (compared exactly).'),
+      regex: z.string(expecting(REGEX_TEXT)).refine(isRegex, expecting(REGEX_TEXT)).optional().describe('Regular expression the reply text must match (instead of pointer and equals).'),
+    },
+    expecting(MATCH_TEXT),
+  )
+  .superRefine((m, ctx) => {
+    // Reported at the key to add or remove, not as "no union branch matched".
+    if (m.regex !== undefined && (m.pointer !== undefined || m.equals !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['regex'], input: m.regex, message: 'expected either "regex" or "pointer" with "equals", got both' });
+    } else if (m.regex === undefined && m.pointer === undefined) {
+      ctx.addIssue({ code: 'custom', path: [], input: m, message: `required: "pointer" with "equals", or "regex"; expected ${MATCH_TEXT}` });
+    } else if (m.pointer !== undefined && !('equals' in m)) {
+      ctx.addIssue({ code: 'custom', path: ['equals'], input: undefined, message: 'required with "pointer"; expected the value the pointer must hold (a string, number, boolean or null)' });
+    } else if (m.pointer === undefined && 'equals' in m) {
+      ctx.addIssue({ code: 'custom', path: ['pointer'], input: undefined, message: 'required with "equals"; expected a JSON pointer like "/type"' });
+    }
+  });
 
 const OPEN_SEND_TEXT = 'a text message (string) or a JSON message (object or array)';
 
