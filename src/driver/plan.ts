@@ -147,6 +147,13 @@ export function describePlan(scenario: Scenario, publishUrl: string | null, work
   } else {
     parts.push('no publishing');
   }
+  const open = scenario.target.kind === 'url' ? (scenario.target.open ?? []) : [];
+  if (open.length > 0) {
+    const acks = open.filter((step) => step.ack !== null).length;
+    parts.push(`${open.length} open message${open.length === 1 ? '' : 's'}${acks > 0 ? `, ${acks} ack${acks === 1 ? '' : 's'} awaited` : ''}`);
+  }
+  const ids = scenario.identities;
+  if (ids) parts.push(`${ids.count} identities${ids.reuse && ids.count < scenario.connections ? ' (reused)' : ''}`);
   if (scenario.cohorts.length > 1) parts.push(`cohorts ${scenario.cohorts.map((c) => `${c.name}×${c.count}`).join(', ')}`);
   return parts.join(', ');
 }

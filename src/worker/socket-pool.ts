@@ -427,7 +427,7 @@ export class SocketPool {
     this.turns.mark(now);
     this.counters.messages++;
     // An acknowledgement (or rejection) is the open sequence's; other replies are judged as usual.
-    if (this.state[k] === SUBSCRIBING && this.openSeq !== null && this.openSeq.reply(k, data)) return;
+    if (this.openSeq !== null && this.state[k] === SUBSCRIBING && this.openSeq.reply(k, data)) return;
     const seq = this.parser.parse(data);
     if (seq < 0) {
       if (seq === PUSH_FOREIGN) this.tracker.counters.foreign++;

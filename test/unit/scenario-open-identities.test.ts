@@ -7,7 +7,7 @@ import { validateScenario } from '../../src/scenario/validate.js';
 import { readIdentities, splitCsvLine } from '../../src/scenario/identities-file.js';
 import { fillPlaceholders, jsonEscape } from '../../src/run/placeholders.js';
 import { atPointer } from '../../src/worker/open-sequence.js';
-import { identitiesOf, planWorkers, workerSlices } from '../../src/driver/plan.js';
+import { attemptLimitMs, describePlan, identitiesOf, planWorkers, workerSlices } from '../../src/driver/plan.js';
 import type { Scenario } from '../../src/run/scenario.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wsload-ids-unit-'));
@@ -110,6 +110,9 @@ describe('validation of target.open and identities', () => {
       ],
     });
     expect(ok({ ...base, target: { url } }).target).not.toHaveProperty('open');
+    // The ramp bound covers the ack waits; the plan line names the open messages.
+    expect(attemptLimitMs(s)).toBe(20_000);
+    expect(describePlan(s, null, 1)).toContain('2 open messages, 1 ack awaited');
   });
 });
 
