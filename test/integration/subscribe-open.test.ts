@@ -84,6 +84,26 @@ describe('target.open and identities against a service that needs a token, a sub
     expect(report.scenario.identities).toMatchObject({ fields: ['user', 'token', 'topic'], count: N, rows: [] });
   }, 30_000);
 
+  it('identities from JSON lines go into headers, reused round robin when allowed', async () => {
+    const N = 6;
+    const service = track(await startServiceTarget({ tokens: ['a', 'b', 'c'], requireSubscribe: false }));
+    const f = join(tempDir('wsload-ids-'), 'users.jsonl');
+    writeFileSync(f, '{"token":"a"}\n{"token":"b"}\n{"token":"c"}\n');
+    const report = await runQuietly(
+      scenarioFrom({
+        target: { url: service.wsUrl, headers: { Authorization: 'Bearer {identity.token}' } },
+        identities: { file: f, reuse: true },
+        connections: N,
+        duration: '200ms',
+        workers: 2,
+      }),
+    );
+    expect(report.connections.failed).toBe(0);
+    expect(report.connections.opened).toBe(N);
+    // Socket i takes identity i mod 3: each token twice (accept order between workers may vary).
+    expect([...service.tokensSeen()].sort()).toEqual(['a', 'a', 'b', 'b', 'c', 'c']);
+  }, 30_000);
+
   it('a wrong token is an HTTP 401 failure and a refused subscribe is "subscribe-rejected", each socket closed', async () => {
     const N = 10;
     // Identity 3 has a token the service does not know; identity 7 subscribes to a refused topic.
