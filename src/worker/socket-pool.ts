@@ -370,7 +370,7 @@ export class SocketPool {
     if (ws) ws.terminate();
   }
 
-  /** Counts socket k open (upgraded at `now0`) and subscribed at `now`. */
+  /** Counts socket k open (upgraded at `upgraded`) and subscribed at `now`. */
   private becomeOpen(k: number, upgraded: number, now: number): void {
     const start = this.connectStart[k];
     const first = this.everOpened[k] === 0;

@@ -116,6 +116,17 @@ describe('validation of target.open and identities', () => {
   });
 });
 
+describe('--url with target.open', () => {
+  it('keeps the open messages (the service protocol) and drops the rest of the target', () => {
+    const r = validateScenario({ ...base, target: { url, headers: { A: 'b' }, open: [{ send: 'SUB' }] } }, { cpus: 2, baseDir: dir, interfaces: null, overrides: { url: 'ws://127.0.0.2:9/ws' } });
+    if ('issues' in r) throw new Error('expected valid');
+    expect(r.scenario.target).toMatchObject({ url: 'ws://127.0.0.2:9/ws', headers: {}, open: [{ text: 'SUB' }] });
+    // Issues of the kept messages keep their paths; the URL's go to the flag.
+    const bad = validateScenario({ ...base, target: { url, open: [{ send: 'SUB', ack: { pointer: 'x', equals: 1 } }] } }, { cpus: 2, baseDir: dir, interfaces: null, overrides: { url: 'http://x/' } });
+    expect('issues' in bad ? bad.issues.map((i) => i.path) : []).toEqual(['--url', 'target.open[0].ack.pointer']);
+  });
+});
+
 describe('placeholders and pointers', () => {
   it('fills per socket, escaping for where the text goes', () => {
     const v = { conn: 4, cohort: 'a', fields: ['token'], values: ['x"y /z'] };
