@@ -57,6 +57,12 @@ export function rampMs(scenario: Scenario): number {
   return (scenario.connections / scenario.connectRate) * 1000;
 }
 
+/** Longest one connection attempt can hold a handshake slot: the handshake, then every target.open acknowledgement wait. */
+export function attemptLimitMs(scenario: Scenario): number {
+  const open = scenario.target.kind === 'url' ? (scenario.target.open ?? []) : [];
+  return scenario.handshakeTimeoutMs + open.reduce((sum, step) => sum + (step.ack !== null ? step.timeoutMs : 0), 0);
+}
+
 /**
  * How long after its scheduled time a delivery still counts; 0 without publishing (nothing is
  * then delivered, and the drain has nothing to wait for). The one place this default is decided.
@@ -77,6 +83,13 @@ export interface SliceContext {
   ringSize: number;
   tickMs: number;
   timeline: { startMs: number; intervalMs: number } | null;
+}
+
+/** The identities of the given sockets only (socket i takes row i, or i mod rows with reuse), or null. */
+export function identitiesOf(scenario: Scenario, indices: readonly number[]): WorkerSlice['identities'] {
+  const ids = scenario.identities;
+  if (!ids || ids.rows.length === 0) return null;
+  return { fields: [...ids.fields], rows: indices.map((i) => ids.rows[i % ids.rows.length]) };
 }
 
 /** Pure: each worker's resolved plain-data slice of the plan (see WorkerSlice); never the Scenario. */
@@ -106,7 +119,9 @@ export function workerSlices(scenario: Scenario, plans: readonly WorkerPlan[], c
       localAddresses: [...scenario.localAddresses],
       tls: secure ? { ...scenario.tls } : null,
       resolve: { ...scenario.resolve },
+      open: target.kind === 'url' ? (target.open ?? []).map((step) => ({ ...step })) : [],
     },
+    identities: identitiesOf(scenario, plan.indices),
     delivery: {
       match: publish?.match ?? 'value',
       matchBy: publish?.matchBy ?? 'field',
@@ -135,6 +150,13 @@ export function describePlan(scenario: Scenario, publishUrl: string | null, work
   } else {
     parts.push('no publishing');
   }
+  const open = scenario.target.kind === 'url' ? (scenario.target.open ?? []) : [];
+  if (open.length > 0) {
+    const acks = open.filter((step) => step.ack !== null).length;
+    parts.push(`${open.length} open message${open.length === 1 ? '' : 's'}${acks > 0 ? `, ${acks} ack${acks === 1 ? '' : 's'} awaited` : ''}`);
+  }
+  const ids = scenario.identities;
+  if (ids) parts.push(`${ids.count} identities${ids.reuse && ids.count < scenario.connections ? ' (reused)' : ''}`);
   if (scenario.cohorts.length > 1) parts.push(`cohorts ${scenario.cohorts.map((c) => `${c.name}×${c.count}`).join(', ')}`);
   return parts.join(', ');
 }

@@ -79,6 +79,12 @@ export function describeFailure(reason: string): string {
       return 'client certificate required (set tls.cert and tls.key)';
     case 'tls-protocol':
       return 'TLS protocol error';
+    case 'subscribe-timeout':
+      return 'no subscribe acknowledgement in time (target.open)';
+    case 'subscribe-rejected':
+      return 'subscription rejected by the server (target.open reject)';
+    case 'subscribe-closed':
+      return 'server closed the socket before the subscribe acknowledgement (target.open)';
     default:
       return reason.startsWith('http-') ? `HTTP ${reason.slice(5)} on upgrade` : 'other error';
   }

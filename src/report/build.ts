@@ -142,7 +142,8 @@ export function buildReport(input: BuildInput): Report {
   const report: Report = {
     formatVersion: REPORT_FORMAT_VERSION,
     tool: 'wsload',
-    scenario,
+    // Identity values are tokens and user ids: the report keeps the file, fields and count only.
+    scenario: scenario.identities ? { ...scenario, identities: { ...scenario.identities, rows: [] } } : scenario,
     startedAt: input.startedAt.toISOString(),
     endedAt: input.endedAt.toISOString(),
     interrupted: input.interrupted,

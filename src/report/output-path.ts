@@ -114,11 +114,12 @@ function errorCode(err: unknown): string {
 
 /**
  * Checks a run's report path and the .ndjson/.hlog written beside it; none may be a directory or
- * one of the run's inputs (the scenario file, its TLS files).
+ * one of the run's inputs (the scenario file, its TLS files, its identities file).
  */
-export function checkRunOutputs(flag: string, reportFile: string, scenarioFile: string, tls: Pick<TlsOptions, 'ca' | 'cert' | 'key'>): void {
+export function checkRunOutputs(flag: string, reportFile: string, scenarioFile: string, tls: Pick<TlsOptions, 'ca' | 'cert' | 'key'>, identitiesFile: string | null = null): void {
   const sidecars = sidecarPaths(reportFile);
   const inputs: NamedInput[] = [{ path: scenarioFile, role: 'the scenario file' }];
+  if (identitiesFile) inputs.push({ path: identitiesFile, role: 'the scenario\'s identities file' });
   if (tls.ca) inputs.push({ path: tls.ca, role: 'the scenario\'s tls.ca' });
   if (tls.cert) inputs.push({ path: tls.cert, role: 'the scenario\'s tls.cert' });
   if (tls.key) inputs.push({ path: tls.key, role: 'the scenario\'s tls.key' });

@@ -1,5 +1,5 @@
 /** Messages between the driver (main thread) and its workers. Plain data only: structured clone. */
-import type { BinaryFrames, Cohort, MatchBy, TlsOptions } from './scenario.js';
+import type { BinaryFrames, Cohort, MatchBy, OpenStep, TlsOptions } from './scenario.js';
 import type { DeliveryCounters, SeqResult } from './delivery-counters.js';
 import type { CloseCause } from './report.js';
 
@@ -32,6 +32,8 @@ export interface WorkerConnect {
   tls: TlsOptions | null;
   /** Host name → address (curl --resolve); empty: DNS only. */
   resolve: Record<string, string>;
+  /** Messages each socket sends after the upgrade (empty: subscribed at the upgrade). */
+  open: OpenStep[];
 }
 
 /** How a worker tells this run's pushes and judges them. */
@@ -64,6 +66,8 @@ export interface WorkerSlice {
   perSocketMs: number;
   cohorts: WorkerCohort[];
   connect: WorkerConnect;
+  /** Identity field names and each owned socket's values (rows parallel to `indices`), or null. */
+  identities: { fields: string[]; rows: string[][] } | null;
   delivery: WorkerDelivery;
   /** The publish ring (shared memory) and its size. */
   ring: SharedArrayBuffer;

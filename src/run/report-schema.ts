@@ -34,6 +34,12 @@ export const connectFailureReasonSchema = z.union([
     'tls-protocol',
     /* The server answered 101 but wrongly (bad Sec-WebSocket-Accept, a subprotocol not offered…). */
     'bad-upgrade',
+    /* target.open: no acknowledgement within the step's timeout. */
+    'subscribe-timeout',
+    /* target.open: a reply matched the step's reject match. */
+    'subscribe-rejected',
+    /* target.open: the server closed the socket before the last acknowledgement. */
+    'subscribe-closed',
     'other',
   ]),
   z.templateLiteral(['http-', z.number()]),
@@ -63,6 +69,8 @@ const cohortSchema = z.object({
   reconnect: reconnectPolicySchema,
 });
 
+const replyMatchSchema = z.union([z.object({ pointer: z.string(), equals: z.union([z.string(), z.number(), z.boolean(), z.null()]) }), z.object({ regex: z.string() })]);
+
 const targetSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('embedded') }),
   z.object({
@@ -71,6 +79,18 @@ const targetSchema = z.discriminatedUnion('kind', [
     headers: z.record(z.string(), z.string()),
     origin: z.string().nullable(),
     subprotocols: z.array(z.string()),
+    open: z
+      .array(
+        z.object({
+          text: z.string(),
+          json: z.boolean(),
+          ack: replyMatchSchema.nullable(),
+          reject: replyMatchSchema.nullable(),
+          timeoutMs: ms,
+        }),
+      )
+      .optional()
+      .describe('Messages each socket sent after the upgrade; absent in reports written before it existed.'),
   }),
 ]);
 
@@ -134,6 +154,10 @@ export const reportScenarioSchema = z
       key: z.string().nullable(),
     }),
     resolve: z.record(z.string(), z.string()),
+    identities: z
+      .object({ file: z.string(), fields: z.array(z.string()), count, rows: z.array(z.array(z.string())), reuse: z.boolean() })
+      .optional()
+      .describe('The identities file of the run: its fields and count; rows is always empty in a report (identities hold tokens). Absent when none.'),
     metrics: z.object({ listen: z.string() }).optional().describe('The Prometheus endpoint the run served; absent when none (and in reports written before it existed).'),
   })
   .describe('The scenario after validation and normalization (durations in ms).');

@@ -45,6 +45,37 @@ export interface TlsOptions {
   key: string | null;
 }
 
+/** A match on a reply: a JSON pointer holding a value, or a regular expression over the text. */
+export type ReplyMatch = { pointer: string; equals: string | number | boolean | null } | { regex: string };
+
+/** One message a socket sends after the upgrade (and after every reconnect). */
+export interface OpenStep {
+  /** The message template; "{conn}", "{cohort}" and "{identity.FIELD}" are replaced per socket. */
+  text: string;
+  /** The template is JSON text: placeholder values are JSON-string-escaped when filled in. */
+  json: boolean;
+  /** Reply to wait for before the next step (the socket subscribes after its last step), or null. */
+  ack: ReplyMatch | null;
+  /** Reply that fails the subscription ("subscribe-rejected"), or null. */
+  reject: ReplyMatch | null;
+  /** How long to wait for the ack ("subscribe-timeout"). */
+  timeoutMs: number;
+}
+
+/** Per-socket values read from the identities file at load. */
+export interface Identities {
+  /** Absolute path of the file (for messages). */
+  file: string;
+  /** Field names (CSV header, JSON keys of the first line). */
+  fields: string[];
+  /** Identities in the file. */
+  count: number;
+  /** One row per identity, values parallel to `fields`; empty in a report (identities hold tokens). */
+  rows: string[][];
+  /** Fewer identities than sockets allowed: socket i takes row i mod rows. */
+  reuse: boolean;
+}
+
 export type Target =
   | { kind: 'embedded' }
   | {
@@ -54,6 +85,8 @@ export type Target =
       headers: Record<string, string>;
       origin: string | null;
       subprotocols: string[];
+      /** Messages sent after the upgrade; empty or absent (reports before it): subscribed at the upgrade. */
+      open?: OpenStep[];
     };
 
 /** How the sequence number is found in a pushed message. */
@@ -159,6 +192,8 @@ export interface Scenario {
   tls: TlsOptions;
   /** Host name → address, like curl --resolve: URLs keep the name (Host, SNI), sockets go to the address. */
   resolve: Record<string, string>;
+  /** Per-socket identities ("{identity.FIELD}"); absent: none. */
+  identities?: Identities;
   /** The Prometheus endpoint ("HOST:PORT"); absent: none. */
   metrics?: MetricsOptions;
 }

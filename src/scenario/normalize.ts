@@ -7,7 +7,8 @@ import { autoReportIntervalMs } from './report-interval.js';
 import { resolveScenarioPath } from './rules.js';
 import type { WrittenScenario } from './schema.js';
 import { bodyTemplate } from '../run/publish-url.js';
-import type { Cohort, HttpPublishRequest, Publish, ReconnectPolicy, ReconnectPolicyName, Scenario, Target, WebSocketPublish } from '../run/scenario.js';
+import { readIdentities } from './identities-file.js';
+import type { Cohort, HttpPublishRequest, Identities, OpenStep, Publish, ReconnectPolicy, ReconnectPolicyName, ReplyMatch, Scenario, Target, WebSocketPublish } from '../run/scenario.js';
 
 /** Most worker threads a scenario may ask for (the schema enforces the same bound). */
 export const MAX_WORKERS = 64;
@@ -52,9 +53,45 @@ function reconnectPolicy(top: Required<WrittenReconnect>, own: WrittenReconnect 
   return { policy, minMs: ms(own?.min ?? top.min), maxMs: ms(own?.max ?? top.max), jitter };
 }
 
+/** Default wait for an open step's acknowledgement. */
+export const DEFAULT_ACK_TIMEOUT_MS = 10_000;
+
+interface WrittenMatch {
+  pointer?: string;
+  equals?: string | number | boolean | null;
+  regex?: string;
+}
+
+function replyMatch(m: WrittenMatch | undefined): ReplyMatch | null {
+  if (m === undefined) return null;
+  // The schema lets through exactly one of regex, or pointer with equals.
+  return m.regex !== undefined ? { regex: m.regex } : { pointer: m.pointer ?? '', equals: m.equals ?? null };
+}
+
+function openSteps(steps: Extract<WrittenScenario['target'], object>['open']): OpenStep[] {
+  return steps.map((step) => ({
+    text: typeof step.send === 'string' ? step.send : JSON.stringify(step.send),
+    json: typeof step.send !== 'string',
+    ack: replyMatch(step.ack),
+    reject: replyMatch(step.reject),
+    timeoutMs: step.timeout !== undefined ? ms(step.timeout) : DEFAULT_ACK_TIMEOUT_MS,
+  }));
+}
+
 function target(w: WrittenScenario): Target {
   if (w.target === 'embedded') return { kind: 'embedded' };
-  return { kind: 'url', url: w.target.url, headers: { ...w.target.headers }, origin: w.target.origin ?? null, subprotocols: [...w.target.subprotocols] };
+  const t = w.target;
+  // Left out when empty, so a scenario without open messages normalizes (and reports) as before.
+  return { kind: 'url', url: t.url, headers: { ...t.headers }, origin: t.origin ?? null, subprotocols: [...t.subprotocols], ...(t.open.length > 0 ? { open: openSteps(t.open) } : {}) };
+}
+
+function identities(w: WrittenScenario, baseDir: string): Identities | undefined {
+  if (!w.identities) return undefined;
+  const file = resolveScenarioPath(baseDir, w.identities.file);
+  const read = readIdentities(file);
+  // The rules read the same file and let no bad one through; reaching this is a bug (or a race with an edit).
+  if ('message' in read) throw new TypeError(read.message);
+  return { file, fields: read.fields, count: read.rows.length, rows: read.rows, reuse: w.identities.reuse };
 }
 
 /** publish.match as written → where the value is and how to read it. */
@@ -131,6 +168,7 @@ function plannedMs(w: WrittenScenario): number {
 
 export function normalizeScenario(w: WrittenScenario, opts: { cpus: number; baseDir: string }): Scenario {
   const file = (p: string | undefined): string | null => (p === undefined ? null : resolveScenarioPath(opts.baseDir, p));
+  const ids = identities(w, opts.baseDir);
   const defaultWorkers = Math.min(MAX_WORKERS, Math.max(1, Math.floor(opts.cpus)), w.connections);
   return {
     name: w.name,
@@ -155,6 +193,7 @@ export function normalizeScenario(w: WrittenScenario, opts: { cpus: number; base
       key: file(w.tls.key),
     },
     resolve: { ...w.resolve },
+    ...(ids ? { identities: ids } : {}),
     ...(w.metrics ? { metrics: { listen: w.metrics.listen.trim() } } : {}),
   };
 }

@@ -139,7 +139,9 @@ export function applyOverrides(value: Record<string, unknown>, overrides: Scenar
     switch (flag.key) {
       case 'url':
         // The URL itself is checked by the schema, reported under the flag's name.
-        out.target = { url: raw };
+        // target.open is the service's protocol, not its address: a socket that no longer
+        // subscribed would count every publish lost. Headers and the rest go, as documented.
+        out.target = isObject(value.target) && value.target.open !== undefined ? { url: raw, open: value.target.open } : { url: raw };
         break;
       case 'connections':
       case 'workers':
@@ -254,6 +256,8 @@ export function applyOverrides(value: Record<string, unknown>, overrides: Scenar
       }
     }
     flagFor.set(flag.scenarioKey, name);
+    // The kept open messages are still the file's: their issues keep their own paths.
+    if (flag.key === 'url' && isObject(out.target) && out.target.open !== undefined) flagFor.set('target.open', '');
   }
   return { value: out, issues, flagFor };
 }

@@ -82,7 +82,7 @@ export const BAD_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 function isUrlWithScheme(text: string, schemes: readonly string[]): boolean {
   try {
     // Placeholders are not valid in every URL position (a port, say); substitute sample values.
-    const url = new URL(text.replaceAll('{conn}', '0').replaceAll('{id}', '1').replaceAll('{seq}', '1').replaceAll('{value}', '1'));
+    const url = new URL(text.replaceAll('{conn}', '0').replaceAll('{cohort}', 'c').replace(/\{identity\.[^{}]*\}/g, 'x').replaceAll('{id}', '1').replaceAll('{seq}', '1').replaceAll('{value}', '1'));
     return schemes.includes(url.protocol) && url.hostname !== '';
   } catch {
     return false;
@@ -97,6 +97,60 @@ const SUBPROTOCOL_TEXT = "a subprotocol name (letters, digits and !#$%&'*+.^_`|~
 
 const WS_URL_TEXT = 'a ws:// or wss:// URL like "ws://127.0.0.1:8080/ws" ("{conn}" is replaced by the socket index)';
 const PUBLISH_URL_TEXT = 'an http:// or https:// URL (with "{seq}" or "{value}" here, in a header or in the body), like "http://127.0.0.1:8080/api?id={id}&value={seq}"';
+
+const POINTER_TEXT = 'a JSON pointer like "/type" or "/data/status" (RFC 6901: "" or starting with "/")';
+const REGEX_TEXT = 'a regular expression (JavaScript syntax)';
+const MATCH_TEXT = 'an object like {"pointer": "/type", "equals": "subscribed"} or {"regex": "^OK"}';
+
+function isRegex(text: string): boolean {
+  try {
+    new RegExp(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A match on a reply: a JSON pointer equal to a value, or a regular expression over the text. */
+export const replyMatchSchema = z
+  .strictObject(
+    {
+      pointer: z.string(expecting(POINTER_TEXT)).refine((s) => s === '' || s.startsWith('/'), expecting(POINTER_TEXT)).optional().describe('JSON pointer into the reply parsed as JSON; requires equals.'),
+      equals: z
+        .union([z.string(), z.number(), z.boolean(), z.null()], expecting('a string, number, boolean or null'))
+        .optional()
+        .describe('Value the pointer must hold (compared exactly).'),
+      regex: z.string(expecting(REGEX_TEXT)).refine(isRegex, expecting(REGEX_TEXT)).optional().describe('Regular expression the reply text must match (instead of pointer and equals).'),
+    },
+    expecting(MATCH_TEXT),
+  )
+  .superRefine((m, ctx) => {
+    // Reported at the key to add or remove, not as "no union branch matched".
+    if (m.regex !== undefined && (m.pointer !== undefined || m.equals !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['regex'], input: m.regex, message: 'expected either "regex" or "pointer" with "equals", got both' });
+    } else if (m.regex === undefined && m.pointer === undefined) {
+      ctx.addIssue({ code: 'custom', path: [], input: m, message: `required: "pointer" with "equals", or "regex"; expected ${MATCH_TEXT}` });
+    } else if (m.pointer !== undefined && !('equals' in m)) {
+      ctx.addIssue({ code: 'custom', path: ['equals'], input: undefined, message: 'required with "pointer"; expected the value the pointer must hold (a string, number, boolean or null)' });
+    } else if (m.pointer === undefined && 'equals' in m) {
+      ctx.addIssue({ code: 'custom', path: ['pointer'], input: undefined, message: 'required with "equals"; expected a JSON pointer like "/type"' });
+    }
+  });
+
+const OPEN_SEND_TEXT = 'a text message (string) or a JSON message (object or array)';
+
+/** One message a socket sends after the upgrade, optionally waiting for its acknowledgement. */
+export const openStepSchema = z.strictObject(
+  {
+    send: z
+      .union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())], expecting(OPEN_SEND_TEXT))
+      .describe('Text (a string) or JSON (an object or array, sent as JSON text); "{conn}", "{cohort}" and "{identity.FIELD}" in it are replaced per socket.'),
+    ack: replyMatchSchema.optional().describe('Wait for a reply matching this before the next step; the socket counts as subscribed only after its last step.'),
+    reject: replyMatchSchema.optional().describe('A reply matching this fails the subscription ("subscribe-rejected"); requires ack.'),
+    timeout: duration(true).optional().describe('How long to wait for the ack (default "10s"); then the subscription fails ("subscribe-timeout"). Requires ack.'),
+  },
+  expecting('an object like {"send": {"type": "subscribe"}, "ack": {"pointer": "/type", "equals": "subscribed"}}'),
+);
 
 export const targetUrlSchema = z.strictObject(
   {
@@ -129,6 +183,10 @@ export const targetUrlSchema = z.strictObject(
       })
       .default([])
       .describe('WebSocket subprotocols offered in Sec-WebSocket-Protocol.'),
+    open: z
+      .array(openStepSchema, expecting('an array of open steps like {"send": "…", "ack": {…}}'))
+      .default([])
+      .describe('Messages each socket sends after the upgrade (and after every reconnect), in order, each optionally waiting for an acknowledgement; empty: subscribed at the upgrade.'),
   },
   expecting('"embedded" or an object like {"url": "ws://host:port/ws"}'),
 );
@@ -399,6 +457,18 @@ export const tlsSchema = z.strictObject(
   expecting('an object like {"ca": "certs/ca.pem"}'),
 );
 
+const IDENTITY_FILE_TEXT = 'a .csv, .jsonl or .ndjson file path (relative to the scenario file)';
+
+export const identitiesSchema = z.strictObject(
+  {
+    file: nonEmptyString(IDENTITY_FILE_TEXT)
+      .refine((s) => /\.(csv|jsonl|ndjson)$/i.test(s), expecting(IDENTITY_FILE_TEXT))
+      .describe('CSV (header row = field names) or JSON lines (one object per line), one identity per socket, relative to the scenario file.'),
+    reuse: z.boolean(expecting('true or false')).default(false).describe('Allow fewer identities than sockets: socket i takes identity i mod count.'),
+  },
+  expecting('an object like {"file": "users.csv"}'),
+);
+
 const NAME_TEXT = 'a name of letters, digits, ".", "_" or "-" (it is used in report file names)';
 
 /** The scenario file as written. */
@@ -453,6 +523,7 @@ export const scenarioFileSchema = z
       tls: tlsSchema
         .default({ insecure: false })
         .describe('TLS options for wss:// targets and https:// publish URLs.'),
+      identities: identitiesSchema.optional().describe('Per-socket values ("{identity.FIELD}") for target.url, target.headers and target.open messages; absent: none.'),
       metrics: metricsSchema.optional().describe('Prometheus endpoint of the run (wsload_* metrics); absent means none.'),
       resolve: z
         .record(z.string(), ipAddress, expecting('an object of host name → IP address'))

@@ -20,12 +20,16 @@ import { PushParser, PUSH_FOREIGN } from './seq-extract.js';
 import { socketClosed, socketOpened, type PublishRing } from '../run/publish-ring.js';
 import { emptyCohortCounters, logClose, type CohortCounters, type WorkerCohort, type WorkerConnect, type WorkerCounters, type WorkerSlice } from '../run/protocol.js';
 import type { CohortHistogramKind } from '../run/report.js';
+import { fillPlaceholders, jsonEscape, placeholderNames, type PlaceholderValues } from '../run/placeholders.js';
+import { OpenSequence } from './open-sequence.js';
 
 const IDLE = 0;
 const CONNECTING = 1;
 const OPEN = 2;
 const WAITING = 3;
 const DONE = 4;
+/** Upgraded, sending target.open messages and waiting for their acknowledgements: not yet counted open. */
+const SUBSCRIBING = 5;
 
 /** byError key of a socket ws terminated because the server's pings outran its answers. */
 const PING_FLOOD = 'ping-flood';
@@ -109,6 +113,12 @@ export class SocketPool {
   private readonly sockets: (WebSocket | null)[];
   private readonly settle: ((() => void) | null)[];
   private readonly reconnectTimers: (NodeJS.Timeout | null)[];
+  /** The target.open messages and acknowledgements (null: subscribed at the upgrade, the demo protocol). */
+  private readonly openSeq: OpenSequence | null;
+  /** When the upgrade of the current attempt completed (while SUBSCRIBING). */
+  private readonly upgradedAt: Float64Array;
+  private readonly headersTemplated: boolean;
+  private readonly identities: WorkerSlice['identities'];
 
   private readonly connectConfig: WorkerConnect;
   private readonly urlTemplate: string;
@@ -150,7 +160,9 @@ export class SocketPool {
     this.indices = slice.indices;
     this.cohorts = slice.cohorts;
     this.urlTemplate = connect.urlTemplate;
-    this.perSocketUrl = connect.urlTemplate.includes('{conn}');
+    this.perSocketUrl = placeholderNames(connect.urlTemplate).length > 0;
+    this.headersTemplated = Object.values(connect.headers).some((v) => placeholderNames(v).length > 0);
+    this.identities = slice.identities ?? null;
     // URL schemes are case-insensitive (the schema accepts "WSS://"); a miss here would dial TLS ports in clear.
     this.secure = /^wss:/i.test(connect.urlTemplate);
     this.ring = config.ring;
@@ -191,6 +203,8 @@ export class SocketPool {
     this.sockets = new Array<WebSocket | null>(n).fill(null);
     this.settle = new Array<(() => void) | null>(n).fill(null);
     this.reconnectTimers = new Array<NodeJS.Timeout | null>(n).fill(null);
+    this.upgradedAt = new Float64Array(n);
+    this.openSeq = connect.open && connect.open.length > 0 ? new OpenSequence(n, connect.open, this) : null;
     this.keepaliveSockets = [];
     for (let k = 0; k < n; k++) {
       const c = this.cohorts[this.cohortOfSocket[k]];
@@ -271,13 +285,14 @@ export class SocketPool {
         [kIndex]: k,
         [kPool]: this,
       };
-      if (Object.keys(connect.headers).length > 0) options.headers = connect.headers;
+      if (this.headersTemplated) options.headers = this.fillHeaders(k);
+      else if (Object.keys(connect.headers).length > 0) options.headers = connect.headers;
       if (connect.origin) options.origin = connect.origin;
       if (this.lookup) options.lookup = this.lookup;
       const locals = connect.localAddresses;
       if (locals.length > 0) options.localAddress = locals[global % locals.length];
       if (this.tlsOptions) Object.assign(options, this.tlsOptions);
-      const url = this.perSocketUrl ? this.urlTemplate.replaceAll('{conn}', String(global)) : this.urlTemplate;
+      const url = this.perSocketUrl ? fillPlaceholders(this.urlTemplate, this.placeholders(k), encodeURIComponent) : this.urlTemplate;
       const protocols = connect.subprotocols.length > 0 ? connect.subprotocols : undefined;
       let ws: PooledSocket;
       try {
@@ -315,14 +330,58 @@ export class SocketPool {
     this.tlsAt[k] = nowMs();
   }
 
+  /** Socket k's placeholder values ("{conn}", "{cohort}", "{identity.FIELD}"). */
+  placeholders(k: number): PlaceholderValues {
+    const ids = this.identities;
+    return { conn: this.indices[k], cohort: this.cohorts[this.cohortOfSocket[k]].name, fields: ids ? ids.fields : null, values: ids ? ids.rows[k] : null };
+  }
+
+  /** Socket k's open message `text` with its placeholders filled (JSON-escaped in a JSON message). */
+  fillMessage(k: number, text: string, json: boolean): string {
+    return fillPlaceholders(text, this.placeholders(k), json ? jsonEscape : identity);
+  }
+
+  private fillHeaders(k: number): Record<string, string> {
+    const values = this.placeholders(k);
+    const out: Record<string, string> = {};
+    for (const [name, value] of Object.entries(this.connectConfig.headers)) out[name] = fillPlaceholders(value, values, identity);
+    return out;
+  }
+
   /** @private */
   onOpen(k: number): void {
     const now = nowMs();
+    const seq = this.openSeq;
+    if (seq === null) {
+      // The demo protocol subscribes a socket when its upgrade completes.
+      this.becomeOpen(k, now, now);
+      return;
+    }
+    this.state[k] = SUBSCRIBING;
+    this.upgradedAt[k] = now;
+    seq.begin(k, this.sockets[k]);
+  }
+
+  /** @private — socket k sent its last open message and had every acknowledgement: it is subscribed now. */
+  onSubscribed(k: number): void {
+    if (this.state[k] !== SUBSCRIBING) return;
+    this.becomeOpen(k, this.upgradedAt[k], nowMs());
+  }
+
+  /** @private — socket k's subscription failed: the attempt fails with `reason` once the socket has closed. */
+  onSubscribeFailed(k: number, reason: string): void {
+    if (this.state[k] !== SUBSCRIBING) return;
+    this.failure[k] = reason;
+    const ws = this.sockets[k];
+    if (ws) ws.terminate();
+  }
+
+  /** Counts socket k open (upgraded at `upgraded`) and subscribed at `now`. */
+  private becomeOpen(k: number, upgraded: number, now: number): void {
     const start = this.connectStart[k];
     const first = this.everOpened[k] === 0;
     this.state[k] = OPEN;
-    this.openedAt[k] = now;
-    // The demo protocol subscribes a socket when its upgrade completes.
+    this.openedAt[k] = upgraded;
     this.subscribedAt[k] = now;
     this.everOpened[k] = 1;
     this.lastRecv[k] = now;
@@ -334,7 +393,7 @@ export class SocketPool {
     this.cohortCounters[this.cohortOfSocket[k]].opened++;
     socketOpened(this.ring);
     this.openLog?.push(now, 1);
-    this.recordHandshake(k, first, now, start);
+    this.recordHandshake(k, first, upgraded, start);
     const c = this.cohorts[this.cohortOfSocket[k]];
     const keepalive = c.pingIntervalMs ?? c.heartbeat?.intervalMs ?? 0;
     if (keepalive > 0) this.nextKeepalive[k] = now + keepalive;
@@ -374,6 +433,8 @@ export class SocketPool {
     this.lastRecv[k] = now;
     this.turns.mark(now);
     this.counters.messages++;
+    // An acknowledgement (or rejection) is the open sequence's; other replies are judged as usual.
+    if (this.openSeq !== null && this.state[k] === SUBSCRIBING && this.openSeq.reply(k, data)) return;
     if (isBinary && this.skipBinary) {
       this.tracker.counters.unmatched++;
       return;
@@ -448,6 +509,15 @@ export class SocketPool {
   onClose(k: number, code: number): void {
     this.sockets[k] = null;
     const st = this.state[k];
+    if (st === SUBSCRIBING) {
+      this.openSeq?.cancel(k);
+      if (this.stopping && this.closingByClient[k] === 1) this.abandonAttempt(k);
+      else {
+        if (this.failure[k] === null) this.failure[k] = 'subscribe-closed';
+        this.onAttemptFailed(k);
+      }
+      return;
+    }
     if (st === CONNECTING) {
       // closeAll() aborted this handshake itself: the target never had its chance to fail it.
       if (this.stopping && this.closingByClient[k] === 1) this.abandonAttempt(k);
@@ -605,7 +675,7 @@ export class SocketPool {
         this.reconnectTimers[k] = null;
       }
       // A reconnect still waiting or mid-handshake: the socket was down until now.
-      if ((this.state[k] === WAITING || this.state[k] === CONNECTING) && this.downSince[k] > 0) {
+      if ((this.state[k] === WAITING || this.state[k] === CONNECTING || this.state[k] === SUBSCRIBING) && this.downSince[k] > 0) {
         this.cohortCounters[this.cohortOfSocket[k]].downMs += now - this.downSince[k];
         this.downSince[k] = 0;
       }
@@ -613,7 +683,7 @@ export class SocketPool {
       const ws = this.sockets[k];
       if (!ws) continue;
       this.closingByClient[k] = 1;
-      if (this.state[k] === CONNECTING) ws.terminate();
+      if (this.state[k] === CONNECTING || this.state[k] === SUBSCRIBING) ws.terminate();
       else ws.close(1000, 'wsload run ended');
     }
     return new Promise<void>((resolve) => {
@@ -630,6 +700,10 @@ export class SocketPool {
       check();
     });
   }
+}
+
+function identity(value: string): string {
+  return value;
 }
 
 function refillFired(pool: SocketPool): void {

@@ -56,6 +56,17 @@ describe('wsload run --out checked before the run', () => {
     expect(readFileSync(scenario, 'utf8')).toContain('"paths"');
   });
 
+  it('refuses a report whose timeline would overwrite the identities file', async () => {
+    const ids = join(dir, 'users.ndjson');
+    writeFileSync(ids, '{"token":"t"}\n');
+    const idScenario = join(dir, 'ids.scenario.json');
+    writeFileSync(idScenario, JSON.stringify({ name: 'ids', target: { url: 'ws://127.0.0.1:9/ws?t={identity.token}' }, identities: { file: 'users.ndjson' }, connections: 1, duration: '1s' }));
+    const r = await wsload(['run', idScenario, '--out', join(dir, 'users.json'), '--quiet'], { cwd: dir, timeoutMs: 20_000 });
+    expect(r.code, r.stderr).toBe(2);
+    expect(oneLine(r.stderr)).toMatch(/^wsload: --out .*users\.json: its timeline .*users\.ndjson is the scenario's identities file; refusing to overwrite it$/);
+    expect(readFileSync(ids, 'utf8')).toBe('{"token":"t"}\n');
+  });
+
   it('refuses the scenario\'s tls.key: a run never overwrites one of its inputs', async () => {
     const certs = await makeCertificates(join(dir, 'certs'), { name: 'localhost' });
     const tlsScenario = join(dir, 'tls.scenario.json');

@@ -63,6 +63,17 @@ describe('wsload validate', () => {
     expect(r.stderr).not.toContain('    at ');
   });
 
+  it('names the identities file and line, and a key of target.open by its path', async () => {
+    write('ids.csv', 'user,token\nu1,t1\nu2,"t2\n');
+    write('ids.json', { name: 'ids', connections: 2, duration: '1s', target: { url: 'ws://127.0.0.1:9/ws', open: [{ send: 'SUB', ack: { pointer: 'type', equals: 'ok' } }] }, identities: { file: 'ids.csv' } });
+    const r = await run(['validate', 'ids.json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toEqual([
+      'wsload: ids.json: target.open[0].ack.pointer: expected a JSON pointer like "/type" or "/data/status" (RFC 6901: "" or starting with "/"), got "type"',
+      `wsload: ids.json: identities.file: ${join(dir, 'ids.csv')} line 3: unterminated or misplaced quote`,
+    ]);
+  });
+
   it('names a bad flag by the flag', async () => {
     write('flag.json', { name: 'flag', connections: 10, duration: '30s' });
     const r = await run(['validate', 'flag.json', '--connections', 'abc']);

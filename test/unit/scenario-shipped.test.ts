@@ -13,7 +13,7 @@ const limits = { openFiles: 20_000, ephemeralPorts: 28_232 };
 
 describe('shipped scenarios', () => {
   it('ships the documented set', () => {
-    expect(files).toEqual(['chat-publish.json', 'fanout-wss.json', 'fanout.json', 'idle-timeout.json', 'match-nested.json', 'post-publish.json', 'soak.json']);
+    expect(files).toEqual(['chat-publish.json', 'fanout-wss.json', 'fanout.json', 'idle-timeout.json', 'match-nested.json', 'post-publish.json', 'soak.json', 'subscribe.json']);
   });
 
   it.each(files)('%s validates and points at the JSON Schema', async (file) => {
@@ -22,6 +22,13 @@ describe('shipped scenarios', () => {
     expect(raw.$schema).toBe('../schema/scenario.schema.json');
     const s = await loadScenario(path, { cpus: 2, limits, checkFiles: !withoutFiles.has(file) });
     expect(s.name).toBe(file.replace(/\.json$/, ''));
+  });
+
+  it('subscribe.json gives each socket its own identity and waits for the subscribe ack', async () => {
+    const s = await loadScenario(join(dir, 'subscribe.json'), { cpus: 2, limits });
+    expect(s.identities).toMatchObject({ fields: ['user', 'token'], count: 100, reuse: false });
+    expect(s.identities?.rows[7]).toEqual(['user-007', 'token-007']);
+    expect(s.target).toMatchObject({ kind: 'url', open: [{ json: true, ack: { pointer: '/type', equals: 'subscribed' }, reject: { pointer: '/type', equals: 'error' }, timeoutMs: 5000 }] });
   });
 
   it('fanout.json is the main job', async () => {

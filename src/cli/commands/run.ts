@@ -71,8 +71,9 @@ export function registerRun(program: Command): void {
       const scenario = await loadScenario(file, { overrides, cpus: availableParallelism(), limits });
       const reportFile = flags.out ?? defaultReportPath(scenario.name, new Date());
       // Before anything starts: a run must not end in a file it cannot write, or in its own scenario.
-      checkRunOutputs(flags.out !== undefined ? '--out' : '--out (default)', reportFile, file, scenario.tls);
-      if (flags.junit !== undefined) checkJunitOutput(flags.junit, reportFile, file, scenario.tls);
+      const identitiesFile = scenario.identities?.file ?? null;
+      checkRunOutputs(flags.out !== undefined ? '--out' : '--out (default)', reportFile, file, scenario.tls, identitiesFile);
+      if (flags.junit !== undefined) checkJunitOutput(flags.junit, reportFile, file, scenario.tls, identitiesFile);
       const progress = createProgressPrinter(process.stderr, quiet);
 
       const { report } = await runScenario(scenario, {
@@ -107,7 +108,7 @@ export function registerRun(program: Command): void {
 }
 
 /** `--junit` must not land on the run's own report, its soak files or its inputs. */
-function checkJunitOutput(junit: string, reportFile: string, scenarioFile: string, tls: Pick<TlsOptions, 'ca' | 'cert' | 'key'>): void {
+function checkJunitOutput(junit: string, reportFile: string, scenarioFile: string, tls: Pick<TlsOptions, 'ca' | 'cert' | 'key'>, identitiesFile: string | null): void {
   const sidecars = sidecarPaths(reportFile);
   const inputs: NamedInput[] = [
     { path: scenarioFile, role: 'the scenario file' },
@@ -116,6 +117,7 @@ function checkJunitOutput(junit: string, reportFile: string, scenarioFile: strin
     { path: sidecars.hlog, role: 'the run\'s histogram log' },
   ];
   for (const f of [tls.ca, tls.cert, tls.key]) if (f) inputs.push({ path: f, role: 'a TLS file of the scenario' });
+  if (identitiesFile) inputs.push({ path: identitiesFile, role: 'the scenario\'s identities file' });
   checkOutputPath('--junit', junit, inputs);
 }
 

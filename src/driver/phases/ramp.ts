@@ -5,7 +5,7 @@
  */
 import { nowMs } from '../../clock.js';
 import type { DriverMessage } from '../../run/protocol.js';
-import { rampMs } from '../plan.js';
+import { attemptLimitMs, rampMs } from '../plan.js';
 import type { Measurement } from '../measurement.js';
 import type { RunState } from '../run-state.js';
 import type { Spawned } from './spawn.js';
@@ -28,7 +28,7 @@ export async function rampUp(state: RunState, spawned: Spawned, m: Measurement):
   await state.waitFor(() => workers.every((_, id) => ready.has(id) || m.aggregate.workers[id].crashed !== null) || state.interrupted(), nowMs() + WORKER_LOAD_LIMIT_MS);
   const rampStartMs = nowMs();
   if (!state.interrupted()) for (const w of workers) w.postMessage({ type: 'start', rampStartMs } satisfies DriverMessage);
-  const rampLimit = nowMs() + rampMs(scenario) + scenario.handshakeTimeoutMs * (1 + scenario.connections / scenario.maxPendingHandshakes) + RAMP_SLACK_MS;
+  const rampLimit = nowMs() + rampMs(scenario) + attemptLimitMs(scenario) * (1 + scenario.connections / scenario.maxPendingHandshakes) + RAMP_SLACK_MS;
   await state.waitFor(() => m.aggregate.allRamped || state.interrupted(), rampLimit);
   if (!m.aggregate.allRamped && !state.interrupted()) state.warnings.push('the ramp-up did not finish in time; the hold started with sockets still connecting');
   return { rampStartMs, rampEndMs: nowMs() };
