@@ -17,7 +17,6 @@ import { formatPath } from './issues.js';
 import { tlsFileIssues } from './tls-files.js';
 import { readIdentities, type IdentityTable } from './identities-file.js';
 import { placeholderNames } from '../run/placeholders.js';
-import { BAD_HEADER_VALUE } from './schema.js';
 
 export type { MachineLimits };
 

@@ -98,9 +98,9 @@ const SUBPROTOCOL_TEXT = "a subprotocol name (letters, digits and !#$%&'*+.^_`|~
 const WS_URL_TEXT = 'a ws:// or wss:// URL like "ws://127.0.0.1:8080/ws" ("{conn}" is replaced by the socket index)';
 const PUBLISH_URL_TEXT = 'an http:// or https:// URL (with "{seq}" or "{value}" here, in a header or in the body), like "http://127.0.0.1:8080/api?id={id}&value={seq}"';
 
-const POINTER_TEXT = 'a JSON pointer like "/type" or "/data/status" (RFC 6901: "" or starting with "/")';
-const REGEX_TEXT = 'a regular expression (JavaScript syntax)';
-const MATCH_TEXT = 'an object like {"pointer": "/type", "equals": "subscribed"} or {"regex": "^OK"}';
+const REPLY_POINTER_TEXT = 'a JSON pointer like "/type" or "/data/status" (RFC 6901: "" or starting with "/")';
+const REPLY_REGEX_TEXT = 'a regular expression (JavaScript syntax)';
+const REPLY_MATCH_TEXT = 'an object like {"pointer": "/type", "equals": "subscribed"} or {"regex": "^OK"}';
 
 function isRegex(text: string): boolean {
   try {
@@ -115,21 +115,21 @@ function isRegex(text: string): boolean {
 export const replyMatchSchema = z
   .strictObject(
     {
-      pointer: z.string(expecting(POINTER_TEXT)).refine((s) => s === '' || s.startsWith('/'), expecting(POINTER_TEXT)).optional().describe('JSON pointer into the reply parsed as JSON; requires equals.'),
+      pointer: z.string(expecting(REPLY_POINTER_TEXT)).refine((s) => s === '' || s.startsWith('/'), expecting(REPLY_POINTER_TEXT)).optional().describe('JSON pointer into the reply parsed as JSON; requires equals.'),
       equals: z
         .union([z.string(), z.number(), z.boolean(), z.null()], expecting('a string, number, boolean or null'))
         .optional()
         .describe('Value the pointer must hold (compared exactly).'),
-      regex: z.string(expecting(REGEX_TEXT)).refine(isRegex, expecting(REGEX_TEXT)).optional().describe('Regular expression the reply text must match (instead of pointer and equals).'),
+      regex: z.string(expecting(REPLY_REGEX_TEXT)).refine(isRegex, expecting(REPLY_REGEX_TEXT)).optional().describe('Regular expression the reply text must match (instead of pointer and equals).'),
     },
-    expecting(MATCH_TEXT),
+    expecting(REPLY_MATCH_TEXT),
   )
   .superRefine((m, ctx) => {
     // Reported at the key to add or remove, not as "no union branch matched".
     if (m.regex !== undefined && (m.pointer !== undefined || m.equals !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['regex'], input: m.regex, message: 'expected either "regex" or "pointer" with "equals", got both' });
     } else if (m.regex === undefined && m.pointer === undefined) {
-      ctx.addIssue({ code: 'custom', path: [], input: m, message: `required: "pointer" with "equals", or "regex"; expected ${MATCH_TEXT}` });
+      ctx.addIssue({ code: 'custom', path: [], input: m, message: `required: "pointer" with "equals", or "regex"; expected ${REPLY_MATCH_TEXT}` });
     } else if (m.pointer !== undefined && !('equals' in m)) {
       ctx.addIssue({ code: 'custom', path: ['equals'], input: undefined, message: 'required with "pointer"; expected the value the pointer must hold (a string, number, boolean or null)' });
     } else if (m.pointer === undefined && 'equals' in m) {
