@@ -16,7 +16,7 @@ const TARGET = 'target';
 
 /** Which side of the run a process is on, from its command line. */
 function classify(_pid, cmdline) {
-  return /target[/\\]child\.js|wsload\.js serve/.test(cmdline) ? TARGET : LOAD;
+  return /[/\\]target[/\\]|wsload\.js serve/.test(cmdline) ? TARGET : LOAD;
 }
 
 /** Mean of a group's per-sample sums between t0 and t1 (RSS), and its CPU % of one core. */
