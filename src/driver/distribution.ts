@@ -10,17 +10,13 @@ import type { Scenario } from '../run/scenario.js';
 import { MAX_SHARDS, reservedOpenFiles, shardsNeeded } from '../scenario/rules.js';
 import type { AgentsOptions } from './run-options.js';
 
-/** A coordinated run: how many agents, where the coordinator listens, and why (for the plan line). */
-export interface Distribution {
+/**
+ * A coordinated run: the agents' settings as the library takes them (local shards get theirs
+ * made up here), plus how many and why (for the plan line).
+ */
+export interface Distribution extends Omit<AgentsOptions, 'forceClockProbe' | 'onListening'> {
   kind: 'shards' | 'agents';
-  count: number;
-  host: string;
-  port: number;
-  token: string;
-  waitMs: number;
-  tls: { cert: string; key: string } | null;
   forceClockProbe: boolean;
-  silentLimitMs?: number;
   /** Worker threads over all agents. */
   totalWorkers: number;
   /** Said after the plan line. */

@@ -11,6 +11,7 @@ import { assertBuilt, startWsload, type RunningCli } from '../helpers/cli.js';
 import { startPublishTarget, startSkippingTarget } from '../helpers/servers.js';
 import { closeAfterEach } from '../helpers/run-helpers.js';
 import type { Report } from '../../src/run/report.js';
+import { alive } from '../helpers/processes.js';
 
 let dir: string;
 const running: RunningCli[] = [];
@@ -43,16 +44,6 @@ function childOf(pid: number): number | null {
     return kids.find((c) => readFileSync(`/proc/${c}/cmdline`, 'utf8').includes('target/child.js')) ?? null;
   } catch {
     return null;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
   }
 }
 

@@ -12,6 +12,7 @@ import type { TargetStats } from '../../src/target/types.js';
 import { assertBuilt, WSLOAD_BIN } from '../helpers/cli.js';
 import { tempDir } from '../helpers/run-helpers.js';
 import { openClient, type RecordingClient } from '../helpers/servers.js';
+import { alive, until } from '../helpers/processes.js';
 
 let embedded: EmbeddedTarget | undefined;
 let clients: RecordingClient[] = [];
@@ -22,24 +23,6 @@ afterEach(async () => {
   await embedded?.stop();
   embedded = undefined;
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await cond()) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return cond();
-}
 
 async function open(url: string): Promise<number> {
   return ((await (await fetch(`${url}/admin/stats`)).json()) as TargetStats).open;

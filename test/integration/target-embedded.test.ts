@@ -6,6 +6,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TargetError } from '../../src/errors.js';
 import { startEmbeddedTarget, type EmbeddedTarget } from '../../src/target/embedded.js';
 import { openClient } from '../helpers/servers.js';
+import { alive } from '../helpers/processes.js';
 
 const CHILD = fileURLToPath(new URL('../../dist/target/child.js', import.meta.url));
 const EMBEDDED_DIST = new URL('../../dist/target/embedded.js', import.meta.url).href;
@@ -28,15 +29,6 @@ afterEach(async () => {
     }
   }
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitUntil(cond: () => boolean, timeoutMs: number): Promise<boolean> {
   const end = Date.now() + timeoutMs;

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { TargetStats } from '../../src/target/types.js';
 import { startWsload, WSLOAD_BIN, type RunningCli } from '../helpers/cli.js';
 import { openClient, type RecordingClient } from '../helpers/servers.js';
+import { alive, until } from '../helpers/processes.js';
 
 const LINE = /^wsload target listening on http:\/\/127\.0\.0\.1:(\d+) \(WebSocket ws:\/\/127\.0\.0\.1:\d+\/ws\)$/m;
 const PIDS = /^ {2}(\d+) processes \(pids ([\d, ]+)\)/m;
@@ -30,24 +31,6 @@ afterEach(() => {
     }
   }
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await cond()) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return cond();
-}
 
 async function serve(args: string[]): Promise<{ cli: RunningCli; http: string; ws: string; pids: number[] }> {
   const cli = startWsload(['serve', '--port', '0', ...args], { timeoutMs: 60_000 });
