@@ -1,41 +1,20 @@
 /** `--junit FILE` on run, report and compare: real runs on the embedded target, the XML read back. */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, startWsload, wsload } from '../helpers/cli.js';
 import { writeFixturePair } from '../helpers/fake-report.js';
 import { findAll, parseXml, type XmlElement } from '../helpers/xml.js';
 import type { Report } from '../../src/run/report.js';
+import { scenarioFiles } from '../helpers/scenario-files.js';
 
-let dir: string;
-
-beforeAll(() => {
-  assertBuilt();
-  dir = mkdtempSync(join(tmpdir(), 'wsload-junit-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeAll(() => assertBuilt());
+const scenarios = scenarioFiles('junit', { target: 'embedded', connections: 20, connectRate: 500, duration: '1s', workers: 1, publish: { rate: 10, deadline: '1s' }, report: { interval: '200ms' } });
+const dir = scenarios.dir;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function scenarioFile(name: string, extra: Record<string, unknown> = {}): string {
-  const file = join(dir, `${name}.scenario.json`);
-  writeFileSync(
-    file,
-    JSON.stringify({
-      name,
-      target: 'embedded',
-      connections: 20,
-      connectRate: 500,
-      duration: '1s',
-      workers: 1,
-      publish: { rate: 10, deadline: '1s' },
-      report: { interval: '200ms' },
-      ...extra,
-    }),
-  );
-  return file;
-}
+const scenarioFile = scenarios.write;
 
 function suiteIn(file: string): XmlElement {
   const root = parseXml(readFileSync(file, 'utf8'));

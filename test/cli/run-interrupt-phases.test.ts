@@ -37,6 +37,18 @@ function start(name: string, written: Record<string, unknown>, quiet = true): { 
   return { run, report };
 }
 
+/** Sends SIGINT now: the run must exit 130 within 5 s with its report written, marked interrupted. */
+async function interruptNow(run: RunningCli, report: string): Promise<Report> {
+  const sentAt = Date.now();
+  run.kill('SIGINT');
+  const r = await run.exited;
+  expect(r.code, r.stderr).toBe(130);
+  expect(r.at - sentAt).toBeLessThan(5000);
+  const written = JSON.parse(readFileSync(report, 'utf8')) as Report;
+  expect(written.interrupted).toBe(true);
+  return written;
+}
+
 /** The embedded target child of pid, if it has been forked yet. */
 function childOf(pid: number): number | null {
   try {
@@ -86,12 +98,7 @@ describe('wsload run interrupted early', () => {
       if (target === null) await sleep(5);
     }
     expect(target, run.stderr()).not.toBeNull();
-    const sentAt = Date.now();
-    run.kill('SIGINT');
-    const r = await run.exited;
-    expect(r.code, r.stderr).toBe(130);
-    expect(r.at - sentAt).toBeLessThan(5000);
-    expect((JSON.parse(readFileSync(report, 'utf8')) as Report).interrupted).toBe(true);
+    await interruptNow(run, report);
     expect(alive(target!)).toBe(false);
   });
 });
@@ -103,13 +110,7 @@ describe('wsload run interrupted mid-ramp', () => {
     const { run, report } = start('ramp', { target: { url: target.wsUrl }, connections: 40, connectRate: 5, duration: '10s' }, false);
     expect(await run.waitForStderr(/wsload: 40 sockets/, 10_000), run.stderr()).toBe(true);
     await sleep(2000);
-    const sentAt = Date.now();
-    run.kill('SIGINT');
-    const r = await run.exited;
-    expect(r.code, r.stderr).toBe(130);
-    expect(r.at - sentAt).toBeLessThan(5000);
-    const written = JSON.parse(readFileSync(report, 'utf8')) as Report;
-    expect(written.interrupted).toBe(true);
+    const written = await interruptNow(run, report);
     expect(written.connections.opened).toBeGreaterThan(0);
     expect(written.connections.opened).toBeLessThan(40);
     // The sockets not yet due were not dialed on the way out.
@@ -126,13 +127,7 @@ describe('wsload run interrupted late', () => {
     for (let i = 0; i < 300 && target.publishes() === 0; i++) await sleep(50);
     expect(target.publishes(), run.stderr()).toBeGreaterThan(0);
     await sleep(2500);
-    const sentAt = Date.now();
-    run.kill('SIGINT');
-    const r = await run.exited;
-    expect(r.code, r.stderr).toBe(130);
-    expect(r.at - sentAt).toBeLessThan(5000);
-    const written = JSON.parse(readFileSync(report, 'utf8')) as Report;
-    expect(written.interrupted).toBe(true);
+    const written = await interruptNow(run, report);
     expect(written.fanout.published).toBeGreaterThan(0);
     // The whole hold ran: the signal came during the drain.
     expect(written.phases.holdMs).toBeGreaterThanOrEqual(950);

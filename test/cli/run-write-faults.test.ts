@@ -4,41 +4,21 @@
  * removed, a full tmpfs).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, assertBuilt, startWsload, wsload } from '../helpers/cli.js';
 import { readReport } from '../../src/report/read.js';
+import { scenarioFiles } from '../helpers/scenario-files.js';
 
-let dir: string;
-
-beforeAll(() => {
-  assertBuilt();
-  dir = mkdtempSync(join(tmpdir(), 'wsload-write-faults-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeAll(() => assertBuilt());
+const scenarios = scenarioFiles('write-faults', { target: 'embedded', connections: 20, connectRate: 500, duration: '3s', workers: 1, publish: { rate: 10, deadline: '1s' }, report: { interval: '200ms' } });
+const dir = scenarios.dir;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function scenarioFile(name: string, extra: Record<string, unknown> = {}): string {
-  const file = join(dir, `${name}.scenario.json`);
-  writeFileSync(
-    file,
-    JSON.stringify({
-      name,
-      target: 'embedded',
-      connections: 20,
-      connectRate: 500,
-      duration: '3s',
-      workers: 1,
-      publish: { rate: 10, deadline: '1s' },
-      report: { interval: '200ms' },
-      ...extra,
-    }),
-  );
-  return file;
-}
+const scenarioFile = scenarios.write;
 
 /** Waits until the run is in its hold: its timeline has a line with every socket open. */
 async function untilHolding(timeline: string, sockets: number, limitMs = 15_000): Promise<void> {
