@@ -19,7 +19,6 @@ import { readMachineLimits } from '../machine-limits.js';
 import { distributionFor } from './distribution.js';
 import { startCoordination } from './coordination.js';
 import { spawnOnAgents } from './phases/spawn-agents.js';
-import { shardReports } from './shard-report.js';
 
 export type { Progress, RunOptions, RunPhase, RunResult } from './run-options.js';
 
@@ -41,14 +40,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const ramp = await rampUp(state, spawned, measurement);
     const held = await hold(state, target, spawned, measurement);
     await drain(state, target, spawned, measurement);
-    const report = buildRunReport(state, target, measurement, ramp, held);
-    if (coordination) {
-      report.shards = shardReports(coordination.coordinator.shards(), measurement.aggregate);
-      // Exact from the merged open/close logs; the sum of the shards' own peaks only past their bound.
-      const peak = coordination.peakOpen.peak();
-      if (peak !== null) report.connections.peakOpen = peak;
-      else if (report.shards.length > 1) report.connections.peakOpenUpperBound = true;
-    }
+    const report = buildRunReport(state, target, measurement, ramp, held, coordination);
     // A scraper that comes regularly gets one visit with the final values (an interrupt cuts it short).
     if (!state.interrupted()) await metrics?.finalScrape(state.aborted);
     return { report };

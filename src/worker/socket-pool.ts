@@ -470,7 +470,6 @@ export class SocketPool {
     if (ws.readyState !== WebSocket.OPEN && this.closingByClient[k] === 0) this.clientGaveUp[k] = 1;
   }
 
-  /** Counted closes since the previous call, for the worker's tick. */
   /** The opens and closes logged since the last call, or undefined when not logging. */
   takeOpenLog(): number[] | undefined {
     const log = this.openLog;
@@ -479,6 +478,7 @@ export class SocketPool {
     return log;
   }
 
+  /** Counted closes since the previous call, for the worker's tick. */
   takeCloseLog(): number[] {
     const log = this.closeLog;
     this.closeLog = [];

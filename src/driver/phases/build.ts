@@ -6,6 +6,8 @@ import { basename } from 'node:path';
 import type { Report } from '../../run/report.js';
 import { openCounts } from '../../run/publish-ring.js';
 import { buildReport } from '../../report/build.js';
+import type { Coordination } from '../coordination.js';
+import { shardReports } from '../shard-report.js';
 import { describeEnvironment } from '../environment.js';
 import type { Measurement } from '../measurement.js';
 import type { RunState } from '../run-state.js';
@@ -13,7 +15,7 @@ import type { HoldResult } from './hold.js';
 import type { RampTimes } from './ramp.js';
 import type { TargetPlan } from './start-target.js';
 
-export function buildRunReport(state: RunState, target: TargetPlan, m: Measurement, ramp: RampTimes, held: HoldResult): Report {
+export function buildRunReport(state: RunState, target: TargetPlan, m: Measurement, ramp: RampTimes, held: HoldResult, coordination: Coordination | null = null): Report {
   const { scenario, warnings } = state;
   const { url, publishUrl } = target;
   const writer = m.files?.writer ?? null;
@@ -53,5 +55,12 @@ export function buildRunReport(state: RunState, target: TargetPlan, m: Measureme
     drops,
   });
   report.intervals = m.blocks.toReport();
+  if (coordination) {
+    report.shards = shardReports(coordination.coordinator.shards(), m.aggregate);
+    // Exact from the merged open/close logs; the sum of the shards' own peaks only past their bound.
+    const peak = coordination.peakOpen.peak();
+    if (peak !== null) report.connections.peakOpen = peak;
+    else if (report.shards.length > 1) report.connections.peakOpenUpperBound = true;
+  }
   return report;
 }
