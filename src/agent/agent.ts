@@ -167,9 +167,10 @@ class AgentSession {
   }
 
   private sendStats(): void {
-    this.peakRssMb = Math.max(this.peakRssMb, process.memoryUsage().rss / 1024 / 1024);
+    const rssMb = process.memoryUsage().rss / 1024 / 1024;
+    this.peakRssMb = Math.max(this.peakRssMb, rssMb);
     const counts = this.ring ? openCounts(this.ring) : { open: 0, peak: 0 };
-    this.send({ type: 'stats', open: counts.open, peak: counts.peak, peakRssMb: Math.round(this.peakRssMb * 10) / 10 });
+    this.send({ type: 'stats', open: counts.open, peak: counts.peak, peakRssMb: Math.round(this.peakRssMb * 10) / 10, rssMb: Math.round(rssMb * 10) / 10 });
   }
 
   /** Every worker exited: wait for the coordinator's end (bounded), then leave. */

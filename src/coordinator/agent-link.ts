@@ -30,6 +30,8 @@ export class AgentLink {
   open = 0;
   peak = 0;
   peakRssMb = 0;
+  /** Resident memory at the agent's last stats message. */
+  rssMb = 0;
   lastSeenMs = nowMs();
   /** Why the agent was lost, or null. */
   lost: string | null = null;

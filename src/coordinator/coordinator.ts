@@ -182,6 +182,14 @@ export class Coordinator {
     for (const l of this.links) if (l.index >= 0) l.send({ type: 'settle', seq, ok, ackMs: ackMs + l.clock.offsetMs });
   }
 
+  /** Resident memory of each shard still in the run at its last stats message, by shard name, in index order. */
+  shardMemory(): { shard: string; rssBytes: number }[] {
+    return this.links
+      .filter((l) => l.index >= 0 && l.lost === null && !l.closed)
+      .sort((a, b) => a.index - b.index)
+      .map((l) => ({ shard: l.id.name, rssBytes: Math.round(l.rssMb * 1048576) }));
+  }
+
   /** The shards as the report gives them, in index order. */
   shards(): ShardState[] {
     return this.links
@@ -269,6 +277,7 @@ export class Coordinator {
       link.open = msg.open;
       link.peak = msg.peak;
       link.peakRssMb = Math.max(link.peakRssMb, msg.peakRssMb);
+      link.rssMb = msg.rssMb ?? msg.peakRssMb;
       let open = 0;
       let peak = 0;
       for (const l of this.links) {

@@ -39,7 +39,13 @@ export interface Measurement {
 }
 
 /** Sets up the measurement of a run and subscribes it to the ticks; everything it starts is stopped by state.stopAll(). */
-export function setUpMeasurement(state: RunState, plans: readonly WorkerPlan[], endpoint: MetricsEndpoint | null = null): Measurement {
+export function setUpMeasurement(
+  state: RunState,
+  plans: readonly WorkerPlan[],
+  endpoint: MetricsEndpoint | null = null,
+  /** The shards' resident memory in a spread run (the coordinator's last stats of each); absent in one process. */
+  shardMemory?: () => readonly { shard: string; rssBytes: number }[],
+): Measurement {
   const { scenario, options, startMs, tickMs } = state;
   const publish = scenario.publish;
   // A publish is evaluated after its deadline and once its request has been answered (at most publish.timeout).
@@ -88,6 +94,7 @@ export function setUpMeasurement(state: RunState, plans: readonly WorkerPlan[], 
         cohorts: scenario.cohorts.map((c) => c.name),
         publisher: () => state.publisher?.stats ?? null,
         info: { scenario: scenario.name, version: VERSION, target: scenario.target.kind === 'url' ? scenario.target.url : 'embedded' },
+        shards: shardMemory,
       })
     : null;
   if (prom && endpoint) {

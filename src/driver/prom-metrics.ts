@@ -47,6 +47,7 @@ export const PROM_METRICS = [
   { name: 'wsload_fanout_latency_seconds', type: 'histogram', labels: [], help: `fan-out latency: ${histogramDef('fanout')?.description ?? ''}`, report: 'histograms.fanout (_count: fanout.latencyMs.count)' },
   { name: 'wsload_event_loop_lag_seconds', type: 'gauge', labels: [], help: "worst worker thread's event-loop lag in its last tick", report: 'client.eventLoopLagMs.max is the highest over the run' },
   { name: 'wsload_rss_bytes', type: 'gauge', labels: [], help: 'resident memory of the wsload process', report: 'client.peakRssMb is the highest over the run' },
+  { name: 'wsload_shard_rss_bytes', type: 'gauge', labels: ['shard'], help: 'resident memory of each shard or agent of a spread run, at its last report (every 500 ms); no series in one process', report: 'shards[].peakRssMb is the highest over the run' },
 ] as const satisfies readonly PromMetricDef[];
 
 export type PromMetricName = (typeof PROM_METRICS)[number]['name'];
@@ -118,6 +119,8 @@ export interface PromSources {
   /** The publisher once the hold started, else null. */
   publisher: () => PublisherStats | null;
   info: { scenario: string; version: string; target: string };
+  /** The shards' (agents') resident memory in a spread run; absent in one process. */
+  shards?: () => readonly { shard: string; rssBytes: number }[];
 }
 
 /** The run's registry, refreshed as a tick subscriber. */
@@ -176,6 +179,10 @@ export class PromMetrics implements TickSubscriber {
     this.fanout.update(aggregate.histogram('fanout'));
     this.gauge('wsload_event_loop_lag_seconds').set(Math.max(0, ...aggregate.workers.map((w) => w.lag.intervalMaxMs)) / 1000);
     this.gauge('wsload_rss_bytes').set(process.memoryUsage().rss);
+    const shards = this.gauge('wsload_shard_rss_bytes');
+    // A lost shard's series goes away rather than freezing at its last value.
+    shards.reset();
+    for (const s of this.sources.shards?.() ?? []) shards.set({ shard: s.shard }, s.rssBytes);
   }
 
   private gauge(name: PromMetricName): Gauge {

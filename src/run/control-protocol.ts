@@ -45,8 +45,8 @@ export type AgentToCoordinator =
   | { type: 'worker'; msg: WorkerMessage }
   /** A worker thread ended without its final tick (crash, exit, terminated). */
   | { type: 'gone'; workerId: number; reason: string }
-  /** The agent's sockets open now and at most so far (its own ring), and its peak RSS. */
-  | { type: 'stats'; open: number; peak: number; peakRssMb: number };
+  /** The agent's sockets open now and at most so far (its own ring), its peak RSS and its RSS now (absent from older agents). */
+  | { type: 'stats'; open: number; peak: number; peakRssMb: number; rssMb?: number };
 
 export type CoordinatorToAgent =
   /** Joined: the agent's index among the shards. */

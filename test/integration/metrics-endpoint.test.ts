@@ -85,10 +85,10 @@ describe('the --metrics endpoint during a real run', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     expect(s.scrapes.length).toBeGreaterThan(10);
     const last = s.scrapes[s.scrapes.length - 1];
-    // Every declared metric is exported, and nothing else.
+    // Every declared metric is exported, and nothing else (one process: no shard has memory to report).
     const histogram = 'wsload_fanout_latency_seconds';
     const names = new Set(last.map((x) => (x.name.startsWith(`${histogram}_`) ? histogram : x.name)));
-    expect([...names].sort()).toEqual(PROM_METRICS.map((m) => m.name).sort());
+    expect([...names].sort()).toEqual(PROM_METRICS.map((m) => m.name).filter((n) => n !== 'wsload_shard_rss_bytes').sort());
     expect(sampleValue(last, 'wsload_run_info', { scenario: 'test', target: target.wsUrl })).toBe(1);
 
     // Sockets were open while the run went on.
@@ -137,6 +137,30 @@ describe('the --metrics endpoint during a real run', () => {
 
     // Closed with the run: nothing listens there any more.
     await expect(get(url ?? '')).rejects.toThrow(/ECONNREFUSED/);
+  }, 30_000);
+
+  it('a spread run: each shard\'s resident memory while it runs, besides the coordinator\'s own', async () => {
+    const target = track(await listenTarget({}));
+    let url: string | null = null;
+    const s = scraper(() => url, 100);
+    const scenario = scenarioFrom({ target: { url: target.wsUrl }, connections: 20, duration: '2500ms', workers: 2, shards: 2, metrics: { listen: '127.0.0.1:0' } });
+    const report = await runQuietly(scenario, { onMetricsListening: (u) => (url = u) });
+    await s.stop();
+
+    const names = (report.shards ?? []).map((x) => x.name).sort();
+    expect(names).toHaveLength(2);
+    // Some scrape while both shards ran has one series per shard, named as in the report.
+    const during = s.scrapes.find((x) => x.filter((y) => y.name === 'wsload_shard_rss_bytes').length === 2);
+    expect(during, 'a scrape with both shards').toBeDefined();
+    const series = (during ?? []).filter((y) => y.name === 'wsload_shard_rss_bytes');
+    expect(series.map((y) => y.labels.shard).sort()).toEqual(names);
+    for (const y of series) {
+      const peak = report.shards?.find((x) => x.name === y.labels.shard)?.peakRssMb ?? 0;
+      // A Node process holding sockets is tens of MB; never above the shard's own peak.
+      expect(y.value).toBeGreaterThan(20 * 1048576);
+      expect(y.value).toBeLessThanOrEqual(peak * 1048576 + 0.1 * 1048576);
+    }
+    expect(sampleValue(during ?? [], 'wsload_rss_bytes')).toBeGreaterThan(10 * 1048576);
   }, 30_000);
 
   it('answers only GET/HEAD /metrics', async () => {
