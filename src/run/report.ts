@@ -25,9 +25,6 @@ import type {
 
 export const REPORT_FORMAT_VERSION = 1;
 
-// Histogram keys are declared in the registry; re-exported for the worker, which names cohort histograms.
-export { COHORT_HISTOGRAMS, cohortHistogramKey, idleSamplesKey, type CohortHistogramKind } from './registry.js';
-
 /** A wsload run report (formatVersion 1). */
 export type Report = z.infer<typeof reportSchema>;
 /** Summary of one histogram, in milliseconds. count = 0 gives zeros everywhere. */

@@ -19,7 +19,7 @@ import { TurnTimer } from './turn-timer.js';
 import { PushParser, PUSH_FOREIGN } from './seq-extract.js';
 import { socketClosed, socketOpened, type PublishRing } from '../run/publish-ring.js';
 import { emptyCohortCounters, logClose, type CohortCounters, type WorkerCohort, type WorkerConnect, type WorkerCounters, type WorkerSlice } from '../run/protocol.js';
-import type { CohortHistogramKind } from '../run/report.js';
+import type { CohortHistogramKind } from '../run/registry.js';
 import { fillPlaceholders, jsonEscape, placeholderNames, type PlaceholderValues } from '../run/placeholders.js';
 import { OpenSequence } from './open-sequence.js';
 

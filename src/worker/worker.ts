@@ -11,7 +11,7 @@ import { openRing, head, slotOf, PUBLISH_PENDING } from '../run/publish-ring.js'
 import { SocketPool } from './socket-pool.js';
 import type { SeqResult } from '../run/delivery-counters.js';
 import type { DriverMessage, LagSummary, WorkerMessage, WorkerSlice } from '../run/protocol.js';
-import { COHORT_HISTOGRAMS, cohortHistogramKey } from '../run/report.js';
+import { COHORT_HISTOGRAMS, cohortHistogramKey } from '../run/registry.js';
 
 const init = workerData as WorkerSlice;
 const port = parentPort;
