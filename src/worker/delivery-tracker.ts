@@ -35,6 +35,8 @@ export interface SocketView {
   everOpened: Uint8Array;
   /** 1 when the socket's cohort reconnects (its downtime is "missed", not "lost"). */
   reconnects: Uint8Array;
+  /** 0 while the stages' target is below the socket (ramped down on purpose: nothing it misses is "missed"); absent: always wanted. */
+  wanted?: Uint8Array;
   /** Cohort index of each socket. */
   cohortOfSocket: Uint16Array;
 }
@@ -243,7 +245,7 @@ export class DeliveryTracker {
     const failed = Atomics.load(this.ring.status, slot) === PUBLISH_FAILED;
     const word = slot >>> 5;
     const bit = 1 << (slot & 31);
-    const { subscribedAt, everOpened, reconnects, cohortOfSocket } = this.view;
+    const { subscribedAt, everOpened, reconnects, wanted, cohortOfSocket } = this.view;
     const late = this.slotLate[slot];
     let missing = 0;
     let missed = 0;
@@ -256,7 +258,7 @@ export class DeliveryTracker {
       if (s !== 0 && s <= sent) {
         missing++;
         this.lostBits[w] |= bit;
-      } else if (everOpened[k] === 1 && reconnects[k] === 1) {
+      } else if (everOpened[k] === 1 && reconnects[k] === 1 && (wanted === undefined || wanted[k] === 1)) {
         missed++;
         this.missedByCohort[cohortOfSocket[k]]++;
       }
