@@ -93,8 +93,10 @@ export class SocketPool {
   readonly subscribedAt: Float64Array;
   readonly everOpened: Uint8Array;
   readonly reconnects: Uint8Array;
-  /** 0 while the stages' target is below the socket (ramped down): not reconnected, its misses not "missed". Always 1 without stages. */
+  /** 0 while the stages' target is below the socket (ramped down): not reconnected. Always 1 without stages. */
   readonly wanted: Uint8Array;
+  /** With stages: first subscribed since the shape last opened the socket, 0 while ramped down (see SocketView); undefined without stages. */
+  readonly upSince: Float64Array | undefined;
   /** With stages: the current attempt is a due open of the shape (its handshake counts as a first connect's). */
   private readonly scheduledOpen: Uint8Array;
   /** With stages: when a re-open became due while the socket's ramp-down close was still under way; 0: none. */
@@ -191,6 +193,7 @@ export class SocketPool {
     this.everOpened = new Uint8Array(n);
     this.reconnects = new Uint8Array(n);
     this.wanted = new Uint8Array(n).fill(1);
+    this.upSince = slice.stages ? new Float64Array(n) : undefined;
     this.scheduledOpen = new Uint8Array(n);
     this.reopenDue = new Float64Array(n);
     this.pings = new Uint8Array(n);
@@ -400,6 +403,7 @@ export class SocketPool {
     const first = this.everOpened[k] === 0;
     const reopen = !first && this.scheduledOpen[k] === 1;
     this.scheduledOpen[k] = 0;
+    if (this.upSince !== undefined && this.upSince[k] === 0) this.upSince[k] = now;
     this.state[k] = OPEN;
     this.openedAt[k] = upgraded;
     this.subscribedAt[k] = now;
@@ -642,6 +646,7 @@ export class SocketPool {
   rampClose(k: number): void {
     this.wanted[k] = 0;
     this.reopenDue[k] = 0;
+    if (this.upSince !== undefined) this.upSince[k] = 0;
     const st = this.state[k];
     if (st === WAITING) {
       const t = this.reconnectTimers[k];
