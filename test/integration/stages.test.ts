@@ -84,6 +84,26 @@ describe('stages against the embedded target', () => {
   });
 });
 
+describe('stages interrupted', () => {
+  it('an abort mid-shape stops at once and still builds the report', async () => {
+    const scenario = scenarioFrom({ stages: [{ duration: '1s', target: 30 }, { duration: '20s', target: 30 }], workers: 2, publish: { rate: 10 } });
+    const abort = new AbortController();
+    const started = Date.now();
+    const report = await runQuietly(scenario, {
+      signal: abort.signal,
+      onProgress: (p) => {
+        if (p.open >= 30) abort.abort('test');
+      },
+    });
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(report.interrupted).toBe(true);
+    expect(report.connections.firstOpened).toBe(30);
+    expect(report.connections.rampDownCloses).toBe(0);
+    expect(report.disconnects.total).toBe(0);
+    expect(report.fanout.lost).toBe(0);
+  });
+});
+
 describe('publish.stages', () => {
   it('publishes exactly the integral of the rate over the hold', async () => {
     // 5/s → 45/s over 1 s (25), hold 45/s for 0.5 s (22.5), then 10/s for the last 0.5 s (5): 52 in all.
