@@ -101,6 +101,8 @@ export class SocketPool {
   private readonly scheduledOpen: Uint8Array;
   /** With stages: when a re-open became due while the socket's ramp-down close was still under way; 0: none. */
   private readonly reopenDue: Float64Array;
+  /** 1 while wsload closes the socket's current connection for a ramp-down (the target may rise again before it is closed). */
+  private readonly rampingDown: Uint8Array;
   /** 1 when the socket's cohort sends pings (and so listens for pongs). */
   private readonly pings: Uint8Array;
   private readonly state: Uint8Array;
@@ -196,6 +198,7 @@ export class SocketPool {
     this.upSince = slice.stages ? new Float64Array(n) : undefined;
     this.scheduledOpen = new Uint8Array(n);
     this.reopenDue = new Float64Array(n);
+    this.rampingDown = new Uint8Array(n);
     this.pings = new Uint8Array(n);
     this.state = new Uint8Array(n);
     this.lastRecv = new Float64Array(n);
@@ -286,6 +289,7 @@ export class SocketPool {
     return new Promise<void>((resolve) => {
       this.settle[k] = resolve;
       this.state[k] = CONNECTING;
+      this.rampingDown[k] = 0;
       this.failure[k] = null;
       this.lastError[k] = null;
       this.closingByClient[k] = 0;
@@ -536,7 +540,7 @@ export class SocketPool {
     const st = this.state[k];
     if (st === SUBSCRIBING) {
       this.openSeq?.cancel(k);
-      if ((this.stopping || this.wanted[k] === 0) && this.closingByClient[k] === 1) this.abandonAttempt(k);
+      if ((this.stopping && this.closingByClient[k] === 1) || this.rampingDown[k] === 1) this.abandonAttempt(k);
       else {
         if (this.failure[k] === null) this.failure[k] = 'subscribe-closed';
         this.onAttemptFailed(k);
@@ -545,7 +549,7 @@ export class SocketPool {
     }
     if (st === CONNECTING) {
       // closeAll() (or a ramp-down) aborted this handshake itself: the target never had its chance to fail it.
-      if ((this.stopping || this.wanted[k] === 0) && this.closingByClient[k] === 1) this.abandonAttempt(k);
+      if ((this.stopping && this.closingByClient[k] === 1) || this.rampingDown[k] === 1) this.abandonAttempt(k);
       else this.onAttemptFailed(k);
       return;
     }
@@ -556,7 +560,7 @@ export class SocketPool {
     socketClosed(this.ring);
     this.openLog?.push(now, -1);
     // Closed by wsload as the stages' target fell: neither a disconnect nor a reason to reconnect.
-    const rampedDown = this.wanted[k] === 0 && this.closingByClient[k] === 1;
+    const rampedDown = this.rampingDown[k] === 1;
     if (rampedDown) this.counters.rampDownCloses = (this.counters.rampDownCloses ?? 0) + 1;
     if ((!this.stopping || this.closingByClient[k] === 0) && !rampedDown) {
       const cc = this.cohortCounters[ci];
@@ -575,7 +579,7 @@ export class SocketPool {
     }
     this.openedAt[k] = 0;
     this.subscribedAt[k] = 0;
-    if (this.stopping || this.reconnects[k] === 0 || this.wanted[k] === 0) {
+    if (this.stopping || this.reconnects[k] === 0 || this.wanted[k] === 0 || rampedDown) {
       this.state[k] = DONE;
       this.reopenIfDue(k);
       return;
@@ -662,6 +666,7 @@ export class SocketPool {
     const ws = this.sockets[k];
     if (!ws || (st !== OPEN && st !== CONNECTING && st !== SUBSCRIBING)) return;
     this.closingByClient[k] = 1;
+    this.rampingDown[k] = 1;
     if (st === OPEN) ws.close(1000, 'wsload ramp-down');
     else ws.terminate();
   }

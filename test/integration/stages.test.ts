@@ -84,6 +84,29 @@ describe('stages against the embedded target', () => {
   });
 });
 
+describe('stages: a step down and straight back up', () => {
+  it('re-opens sockets whose ramp-down close is still under way once it is done, counted neither as disconnects nor reconnects', async () => {
+    const scenario = scenarioFrom({
+      stages: [
+        { duration: '0s', target: 4 },
+        { duration: '500ms', target: 4 },
+        { duration: '0s', target: 1 },
+        { duration: '0s', target: 4 },
+        { duration: '500ms', target: 4 },
+      ],
+      workers: 1,
+      reconnect: { policy: 'immediate' },
+    });
+    const report = await runQuietly(scenario);
+    expect(report.connections.firstOpened).toBe(4);
+    expect(report.connections.rampDownCloses).toBe(3);
+    expect(report.connections.reopened).toBe(3);
+    expect(report.connections.openAtEnd).toBe(4);
+    expect(report.disconnects.total).toBe(0);
+    expect(report.reconnects.total).toBe(0);
+  });
+});
+
 describe('stages interrupted', () => {
   it('an abort mid-shape stops at once and still builds the report', async () => {
     const scenario = scenarioFrom({ stages: [{ duration: '1s', target: 30 }, { duration: '20s', target: 30 }], workers: 2, publish: { rate: 10 } });
