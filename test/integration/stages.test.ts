@@ -51,7 +51,11 @@ describe('stages against the embedded target', () => {
     expect(opens.slice(0, peakAt).every((o) => o < 40)).toBe(true);
     const afterPeak = opens.slice(peakAt);
     expect(afterPeak.some((o) => o > 10 && o < 40)).toBe(true);
-    expect(afterPeak.at(-1)).toBe(10);
+    // Then 10 to the end (a last line may be read after the drain closed every socket: 0).
+    const firstTen = afterPeak.indexOf(10);
+    expect(firstTen).toBeGreaterThan(0);
+    expect(afterPeak.slice(firstTen).every((o) => o === 10 || o === 0)).toBe(true);
+    expect(afterPeak.slice(firstTen).filter((o) => o === 10).length).toBeGreaterThanOrEqual(2);
     expect(full.reduce((s, l) => s + l.closes, 0)).toBe(0);
   });
 
