@@ -5,6 +5,7 @@ import { mergeReports } from '../../src/report/merge.js';
 import { compare } from '../../src/report/compare.js';
 import { parseReport } from '../../src/report/read.js';
 import { renderSummary } from '../../src/render/summary.js';
+import { renderReportHtml } from '../../src/render/html.js';
 import { COUNTERS } from '../../src/run/registry.js';
 import type { Report } from '../../src/run/report.js';
 
@@ -56,5 +57,10 @@ describe('reports with stages', () => {
     expect(text).toContain('stages: 0→20 in 1s, step to 15, 15→18 in 1s · 5 ramp-down closes by wsload (not disconnects)');
     expect(text).toContain('+ 3 re-opened by the stages');
     expect(renderSummary(fakeReport())).not.toContain('stages:');
+  });
+
+  it('the HTML report names the shape', () => {
+    expect(renderReportHtml(staged())).toContain('(stages: 0→20 in 1s, step to 15, 15→18 in 1s)');
+    expect(renderReportHtml(fakeReport())).not.toContain('(stages:');
   });
 });
