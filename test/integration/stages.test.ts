@@ -70,7 +70,8 @@ describe('stages against the embedded target', () => {
         { duration: '400ms', target: 20 },
       ],
       workers: 2,
-      publish: { rate: 20 },
+      // Both shapes on one clock: 10/s → 30/s over 1 s (20), then 30/s for 1 s (30).
+      publish: { rate: 10, stages: [{ duration: '1s', target: 30 }] },
     });
     const report = await runQuietly(scenario);
     expect(report.connections.firstOpened).toBe(20);
@@ -84,7 +85,7 @@ describe('stages against the embedded target', () => {
     expect(report.handshake.latencyMs.count).toBe(35);
     expect(report.handshake.reconnectMs?.count ?? 0).toBe(0);
     expect(report.fanout.lost).toBe(0);
-    expect(report.fanout.published).toBe(40);
+    expect(report.fanout.published).toBe(50);
   });
 });
 
