@@ -38,7 +38,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const measurement = setUpMeasurement(state, target.plans, metrics, coordination ? () => coordination.coordinator.shardMemory() : undefined);
     const spawned = coordination ? await spawnOnAgents(state, target, measurement, coordination) : spawnWorkers(state, target, measurement);
     const ramp = await rampUp(state, spawned, measurement);
-    const held = await hold(state, target, spawned, measurement);
+    const held = await hold(state, target, spawned, measurement, ramp.rampStartMs);
     await drain(state, target, spawned, measurement);
     const report = buildRunReport(state, target, measurement, ramp, held, coordination);
     // A scraper that comes regularly gets one visit with the final values (an interrupt cuts it short).

@@ -29,7 +29,9 @@ export class DropWatch implements TickSubscriber {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: DropWatchOptions) {
-    const rate = opts.scenario.publish?.rate ?? null;
+    const publish = opts.scenario.publish;
+    // A shaped rate: the slowest it gets says how long a socket may go without a frame (0: only pings count).
+    const rate = publish ? (publish.stages ? Math.min(publish.rate, ...publish.stages.map((st) => st.target)) : publish.rate) : null;
     this.screening = new IdleScreening(opts.scenario.cohorts.map((c) => ({ name: c.name, receiveIntervalMs: receiveIntervalMs(rate, c.pingIntervalMs) })));
     this.detector = new DropDetector({
       runStartMs: opts.runStartMs,

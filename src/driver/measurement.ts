@@ -6,6 +6,7 @@
 import { RunAggregate } from '../metrics/aggregate.js';
 import { IntervalBlocks } from '../metrics/interval-blocks.js';
 import { LoopLagMonitor } from '../metrics/loop-lag.js';
+import { peakTarget } from '../run/load-stages.js';
 import { createRing, ringSizeFor, type PublishRing } from '../run/publish-ring.js';
 import type { TimelineWriter } from '../report/timeline.js';
 import { sidecarPaths } from '../report/write.js';
@@ -49,7 +50,8 @@ export function setUpMeasurement(
   const { scenario, options, startMs, tickMs } = state;
   const publish = scenario.publish;
   // A publish is evaluated after its deadline and once its request has been answered (at most publish.timeout).
-  const ring = createRing(publish ? ringSizeFor(publish.rate, publish.deadlineMs + publish.timeoutMs) : 1024);
+  // Sized for the peak rate: publish.stages may climb above publish.rate.
+  const ring = createRing(publish ? ringSizeFor(publish.stages ? peakTarget(publish.stages, publish.rate) : publish.rate, publish.deadlineMs + publish.timeoutMs) : 1024);
   const aggregate = new RunAggregate(
     plans.map((p) => p.indices.length),
     scenario.cohorts.length,

@@ -2,6 +2,7 @@
 import type { Scenario } from '../run/scenario.js';
 import type { WorkerSlice } from '../run/protocol.js';
 import { formatDuration } from '../duration.js';
+import { describeStages } from '../run/load-stages.js';
 
 /** Splits n into `parts` integers that differ by at most one and sum to n (floor + remainder). */
 export function splitEvenly(n: number, parts: number): number[] {
@@ -134,19 +135,26 @@ export function workerSlices(scenario: Scenario, plans: readonly WorkerPlan[], c
     ringSize: ctx.ringSize,
     tickMs: ctx.tickMs,
     timeline: ctx.timeline ? { ...ctx.timeline } : null,
+    ...(scenario.stages ? { stages: scenario.stages.map((s) => ({ ...s })) } : {}),
   }));
 }
 
 /** One line describing the run, printed before connecting (k6's GetDescription). */
 export function describePlan(scenario: Scenario, publishUrl: string | null, workers: number, runTag: string | null = null): string {
-  const parts = [
-    `${scenario.connections} sockets / ${workers} worker${workers === 1 ? '' : 's'}`,
-    `ramp ${scenario.connectRate}/s (~${formatDuration(rampMs(scenario))}, ≤${scenario.maxPendingHandshakes} handshakes in flight)`,
-    `hold ${formatDuration(scenario.durationMs)}`,
-  ];
+  const parts = scenario.stages
+    ? [
+        `${scenario.connections} sockets at the peak / ${workers} worker${workers === 1 ? '' : 's'}`,
+        `stages: ${describeStages(scenario.stages)} (${formatDuration(scenario.durationMs)}, ≤${scenario.maxPendingHandshakes} handshakes in flight)`,
+      ]
+    : [
+        `${scenario.connections} sockets / ${workers} worker${workers === 1 ? '' : 's'}`,
+        `ramp ${scenario.connectRate}/s (~${formatDuration(rampMs(scenario))}, ≤${scenario.maxPendingHandshakes} handshakes in flight)`,
+        `hold ${formatDuration(scenario.durationMs)}`,
+      ];
   if (scenario.publish && publishUrl) {
     const how = scenario.publish.websocket ? 'as messages on' : scenario.publish.request ? `${scenario.publish.request.method} to` : 'to';
-    parts.push(`publish ${scenario.publish.rate}/s ${how} ${publishUrl.split('?')[0]}${runTag ? ` (values tagged ${runTag})` : ''}`);
+    const rate = scenario.publish.stages ? `${scenario.publish.rate}/s then ${describeStages(scenario.publish.stages, scenario.publish.rate, '/s')}` : `${scenario.publish.rate}/s`;
+    parts.push(`publish ${rate} ${how} ${publishUrl.split('?')[0]}${runTag ? ` (values tagged ${runTag})` : ''}`);
   } else {
     parts.push('no publishing');
   }

@@ -35,6 +35,9 @@ export interface Totals {
   firstOpened: number;
   failed: number;
   open: number;
+  /** With stages: closes by wsload as the target fell, and opens brought back after them. */
+  rampDownCloses: number;
+  reopened: number;
   failures: Record<string, number>;
   delivery: DeliveryCounters;
   messages: number;
@@ -170,6 +173,8 @@ export class RunAggregate {
       firstOpened: 0,
       failed: 0,
       open: 0,
+      rampDownCloses: 0,
+      reopened: 0,
       failures: {},
       delivery: emptyDeliveryCounters(),
       messages: 0,
@@ -181,6 +186,8 @@ export class RunAggregate {
       t.attempts += c.attempts;
       t.opened += c.opened;
       t.firstOpened += c.firstOpened ?? 0;
+      t.rampDownCloses += c.rampDownCloses ?? 0;
+      t.reopened += c.reopened ?? 0;
       t.failed += c.failed;
       // A crashed worker's sockets died with it.
       if (w.crashed === null) t.open += c.open;

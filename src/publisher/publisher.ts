@@ -22,6 +22,7 @@ import type { PublisherStats } from '../metrics/publisher-stats.js';
 import { HttpSender } from './http-sender.js';
 import type { PublishSender, SendRelease } from './sender.js';
 import { WebSocketSender } from './ws-sender.js';
+import { peakTarget, RateSchedule } from '../run/load-stages.js';
 
 /** Hears each publish as it is announced and settled in the ring (a coordinator relays them to its agents). */
 export interface PublishListener {
@@ -36,6 +37,8 @@ export class Publisher {
   private readonly intervalMs: number;
   /** duration × rate, exactly: identical holds publish the same number of times. */
   private readonly maxScheduled: number;
+  /** With publish.stages: when each publish is due (the rate's integral); null: every intervalMs. */
+  private readonly schedule: RateSchedule | null;
   private readonly queueLimit: number;
   /** Scheduled times of due publishes waiting for a request slot, oldest first. */
   private readonly queue: number[] = [];
@@ -57,9 +60,13 @@ export class Publisher {
   ) {
     if (!scenario.publish) throw new Error('Publisher needs a publish section');
     this.publish = scenario.publish;
-    this.intervalMs = 1000 / this.publish.rate;
-    this.maxScheduled = Math.floor((scenario.durationMs * this.publish.rate) / 1000 + 1e-9);
-    this.queueLimit = Math.max(1, Math.ceil((this.publish.rate * this.publish.deadlineMs) / 1000));
+    const stages = this.publish.stages;
+    // Bounds that follow the rate (the queue's "rate × deadline", the report's interval) take the peak.
+    const rate = stages ? peakTarget(stages, this.publish.rate) : this.publish.rate;
+    this.intervalMs = 1000 / rate;
+    this.schedule = stages ? new RateSchedule(this.publish.rate, stages, scenario.durationMs) : null;
+    this.maxScheduled = this.schedule ? this.schedule.count : Math.floor((scenario.durationMs * this.publish.rate) / 1000 + 1e-9);
+    this.queueLimit = Math.max(1, Math.ceil((rate * this.publish.deadlineMs) / 1000));
     // With via "websocket" the template is the publisher socket's URL (what the report names).
     this.sender = this.publish.websocket ? new WebSocketSender(scenario, runTag) : new HttpSender(scenario, template, runTag);
     this.stats = {
@@ -98,8 +105,8 @@ export class Publisher {
   private fireDue(): void {
     const now = nowMs();
     // Catch up on everything due: after a stall several publishes may be due at once.
-    while (this.scheduled < this.maxScheduled && this.startMs + this.scheduled * this.intervalMs <= now) {
-      const scheduledAt = this.startMs + this.scheduled * this.intervalMs;
+    while (this.scheduled < this.maxScheduled && this.dueAt(this.scheduled) <= now) {
+      const scheduledAt = this.dueAt(this.scheduled);
       this.scheduled++;
       this.due(scheduledAt);
     }
@@ -109,8 +116,13 @@ export class Publisher {
     if (this.stopped) return;
     this.fireDue();
     if (this.scheduled >= this.maxScheduled) return;
-    const next = this.startMs + this.scheduled * this.intervalMs;
+    const next = this.dueAt(this.scheduled);
     this.timer = setTimeout(() => this.loop(), Math.max(0, next - nowMs()));
+  }
+
+  /** When publish n (0-based) is due on the shared clock. */
+  private dueAt(n: number): number {
+    return this.schedule ? this.startMs + this.schedule.offsetOf(n) : this.startMs + n * this.intervalMs;
   }
 
   private due(scheduledAt: number): void {

@@ -4,6 +4,7 @@
  * The page answers "did it go well, and if not, what and when" first: a verdict banner, the key
  * numbers, then timelines on a wall-clock axis, then the details.
  */
+import { describeStages } from '../run/load-stages.js';
 import { formatDuration } from '../duration.js';
 import type { Histogram } from '../metrics/histogram.js';
 import type { Comparison } from '../report/compare.js';
@@ -183,7 +184,7 @@ function runMeta(r: Report): string {
   return (
     `<p class="meta">${t(r.target.embedded ? 'embedded target' : 'target')} <code>${t(r.target.url)}</code> · ` +
     `${t(r.startedAt)} → ${t(r.endedAt)} · ramp ${t(formatDuration(r.phases.rampMs))}, hold ${t(formatDuration(r.phases.holdMs))} · ` +
-    `${r.scenario.connections} connections · ${r.scenario.workers} worker${r.scenario.workers === 1 ? '' : 's'} · host ${t(r.environment.host)} · wsload ${t(r.environment.wsload)}</p>`
+    `${r.scenario.connections} connections${r.scenario.stages ? ` (stages: ${t(describeStages(r.scenario.stages))})` : ''} · ${r.scenario.workers} worker${r.scenario.workers === 1 ? '' : 's'} · host ${t(r.environment.host)} · wsload ${t(r.environment.wsload)}</p>`
   );
 }
 

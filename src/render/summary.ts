@@ -1,4 +1,5 @@
 /** The terminal summary of a finished run (printed after `wsload run` and by `wsload report`). */
+import { describeStages } from '../run/load-stages.js';
 import { formatDuration } from '../duration.js';
 import type { CloseCause, DisconnectStats, DropEvent, PercentileSet, Report } from '../run/report.js';
 import { fmtCount, fmtCounts, fmtLatency, fmtMs, fmtPct, newTable, painter, wrap, type Paint } from './format.js';
@@ -16,6 +17,16 @@ function durationText(ms: number): string {
   return ms === 0 ? '0s' : formatDuration(ms);
 }
 
+/** The load shapes in words, or null without stages. */
+function shapeLine(r: Report): string | null {
+  const parts: string[] = [];
+  if (r.scenario.stages) parts.push(`stages: ${describeStages(r.scenario.stages)}`);
+  const p = r.scenario.publish;
+  if (p?.stages) parts.push(`publish stages: ${describeStages(p.stages, p.rate, '/s')}`);
+  if (r.connections.rampDownCloses) parts.push(`${fmtCount(r.connections.rampDownCloses)} ramp-down closes by wsload (not disconnects)`);
+  return parts.length > 0 ? parts.join(' · ') : null;
+}
+
 function header(r: Report, paint: Paint): string[] {
   const kind = r.target.embedded ? 'embedded target' : 'target';
   const lines = [
@@ -23,6 +34,8 @@ function header(r: Report, paint: Paint): string[] {
     `${r.startedAt} → ${r.endedAt} · ramp ${durationText(r.phases.rampMs)}, hold ${durationText(r.phases.holdMs)} · ` +
       `${r.scenario.workers} worker${r.scenario.workers === 1 ? '' : 's'} · host ${r.environment.host}`,
   ];
+  const shape = shapeLine(r);
+  if (shape) lines.push(shape);
   const loud: string[] = [];
   if (r.interrupted) loud.push(`!! INTERRUPTED${r.interruptReason ? ` (${r.interruptReason})` : ''}: results cover only part of the planned run`);
   if (r.client.saturated) {
@@ -49,7 +62,8 @@ function connections(r: Report, color: boolean): string[] {
   const t = newTable(['target', 'opened', 'failed', 'peak open', 'open at end', 'handshake p50', 'handshake p99'], color);
   t.push([fmtCount(c.target), fmtCount(c.opened), fmtCount(c.failed), fmtCount(c.peakOpen), fmtCount(c.openAtEnd), fmtLatency(r.handshake.latencyMs, 'p50'), fmtLatency(r.handshake.latencyMs, 'p99')]);
   const out = ['Connections (handshake: first connects, from when each socket was due on the ramp)', t.toString()];
-  if (c.opened > first) out.push(`  opened: ${fmtCount(first)} first connects + ${fmtCount(c.opened - first)} reconnects`);
+  const reopened = c.reopened ?? 0;
+  if (c.opened > first) out.push(`  opened: ${fmtCount(first)} first connects + ${fmtCount(c.opened - first - reopened)} reconnects${reopened > 0 ? ` + ${fmtCount(reopened)} re-opened by the stages` : ''}`);
   const hs = r.handshake;
   if (hs.queueMs && hs.queueMs.count > 0) {
     const part = (name: string, p: PercentileSet | undefined): string | null => (p && p.count > 0 ? `${name} ${fmtLatency(p, 'p99')}` : null);

@@ -159,6 +159,7 @@ export function buildReport(input: BuildInput): Report {
       peakOpen: input.peakOpen,
       openedByCohort: Object.fromEntries(scenario.cohorts.map((c, i) => [c.name, totals.cohorts[i].opened])),
       openAtEnd: input.openAtEnd,
+      ...(scenario.stages ? { rampDownCloses: totals.rampDownCloses, reopened: totals.reopened } : {}),
       failures: totals.failures,
     },
     handshake: sets('handshake'),
@@ -239,7 +240,7 @@ export function publishBehind(p: PublisherStats): boolean {
 function publishBehindWarning(p: PublisherStats, scenario: Scenario): string {
   const api = percentiles(p.latency);
   return (
-    `the publish path did not keep the rate of ${scenario.publish?.rate ?? 0}/s: ${p.queued} publishes waited for one of ` +
+    `the publish path did not keep the rate of ${+(1000 / p.intervalMs).toFixed(3)}/s${scenario.publish?.stages ? ' (the stages\' peak)' : ''}: ${p.queued} publishes waited for one of ` +
     `${scenario.publish?.concurrency ?? 0} request slots (publish.concurrency), up to ${Math.round(p.maxQueueMs)} ms, and ${p.skipped} were never sent; ` +
     `the publish API answered in p99 ${api.p99.toFixed(1)} ms. Fan-out latency includes that wait (it counts from the scheduled time): ` +
     'raise publish.concurrency or speed up the publish API before blaming the gateway'

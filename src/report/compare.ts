@@ -3,6 +3,7 @@
  * is (a block bootstrap over each run's blocks of time) so that noise is not reported as a change.
  * Pure: reports in, a Comparison out.
  */
+import { describeStages } from '../run/load-stages.js';
 import { InternalError, ReportFormatError } from '../errors.js';
 import { decodeHistogram, histogramBuckets, type Histogram, type HistogramBuckets } from '../metrics/histogram.js';
 import type { IntervalFamily } from '../metrics/interval-blocks.js';
@@ -438,6 +439,11 @@ function comparabilityWarnings(before: Report, after: Report): string[] {
   }
   const rate = (r: Report): number => r.scenario.publish?.rate ?? 0;
   if (rate(before) !== rate(after)) w.push(`publish rates differ: ${rate(before)}/s vs ${rate(after)}/s`);
+  // Load shapes: the same peak and length can still open, close and publish at other times.
+  const shape = (r: Report): string => (r.scenario.stages ? describeStages(r.scenario.stages) : 'none');
+  if (shape(before) !== shape(after)) w.push(`connection stages differ: ${shape(before)} vs ${shape(after)}; counters are not comparable one to one`);
+  const publishShape = (r: Report): string => (r.scenario.publish?.stages ? describeStages(r.scenario.publish.stages, r.scenario.publish.rate, '/s') : 'none');
+  if (publishShape(before) !== publishShape(after)) w.push(`publish stages differ: ${publishShape(before)} vs ${publishShape(after)}`);
   // Definitions that changed within formatVersion 1: the new fields mark reports made after the change.
   if ((before.client.turnMs === undefined) !== (after.client.turnMs === undefined)) {
     w.push('event-loop lag was measured differently in the two runs (one over the whole run with a ~10 ms floor, one during the hold net of the sampler): the lag row is not comparable');

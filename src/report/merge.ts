@@ -226,6 +226,11 @@ export function mergeReports(reports: readonly Report[]): Report {
   };
 
   for (const def of COUNTERS) if (def.merge !== 'derived') setCounter(merged, def, mergeCounter(def, reports));
+  // Stage counters add exactly; kept absent when no run had stages, as in each report.
+  if (reports.some((r) => r.connections.rampDownCloses !== undefined)) {
+    merged.connections.rampDownCloses = reports.reduce((s, r) => s + (r.connections.rampDownCloses ?? 0), 0);
+    merged.connections.reopened = reports.reduce((s, r) => s + (r.connections.reopened ?? 0), 0);
+  }
   if (cohortSocketsKnown) merged.connections.openedByCohort = sumCounts(reports.map((r) => r.connections.openedByCohort ?? {}));
   else delete merged.connections.openedByCohort;
   // A field the first (older) report lacks was set last: the merged file keeps the format's field order.

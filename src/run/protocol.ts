@@ -1,5 +1,5 @@
 /** Messages between the driver (main thread) and its workers. Plain data only: structured clone. */
-import type { BinaryFrames, Cohort, MatchBy, OpenStep, TlsOptions } from './scenario.js';
+import type { BinaryFrames, Cohort, LoadStage, MatchBy, OpenStep, TlsOptions } from './scenario.js';
 import type { DeliveryCounters, SeqResult } from './delivery-counters.js';
 import type { CloseCause } from './report.js';
 
@@ -80,6 +80,12 @@ export interface WorkerSlice {
    * coordinator merges them by time into the exact peak of open sockets over all processes.
    */
   logOpens?: boolean;
+  /**
+   * Open sockets over time (the scenario's stages, the same in every worker and process): the
+   * worker opens and closes its own sockets as the target curve crosses their global index + 1,
+   * on the shared ramp clock; perSocketMs is then unused. Absent: the connectRate ramp.
+   */
+  stages?: LoadStage[];
 }
 
 /** Counters a worker keeps for one cohort (cumulative since start). */
@@ -114,6 +120,10 @@ export interface WorkerCounters {
   messages: number;
   pingsSent: number;
   heartbeatsSent: number;
+  /** With stages: sockets closed by wsload because the target fell (not disconnects). */
+  rampDownCloses?: number;
+  /** With stages: opens of sockets brought back after a ramp-down (not reconnects, not first opens). */
+  reopened?: number;
 }
 
 /** Event-loop lag of a worker during the hold (src/metrics/loop-lag.ts: net of the sampling period, back-filled). */

@@ -178,7 +178,8 @@ export const COUNTERS: readonly CounterDef[] = [
   // for old thresholds, but neutral; `connections.firstOpened` is the one judged.
   counter({ path: 'connections.opened', description: 'successful handshakes, reconnects included', direction: 'neutral', get: (r) => r.connections.opened }),
   counter({ path: 'connections.firstOpened', description: 'sockets whose first connection succeeded (reconnects not counted)', direction: 'higher-is-better', get: firstOpened, base: 'connections.target' }),
-  counter({ path: 'connections.reconnected', description: 'successful reconnect handshakes', direction: 'lower-is-better', get: (r) => r.connections.opened - firstOpened(r), merge: 'derived' }),
+  // Sockets the stages brought back after a ramp-down are neither first opens nor reconnects.
+  counter({ path: 'connections.reconnected', description: 'successful reconnect handshakes', direction: 'lower-is-better', get: (r) => r.connections.opened - firstOpened(r) - (r.connections.reopened ?? 0), merge: 'derived' }),
   counter({ path: 'connections.failed', description: 'failed handshakes, reconnect attempts included', direction: 'lower-is-better', get: (r) => r.connections.failed, base: 'connections.target' }),
   // Summed over side-by-side runs it is an upper bound (merge says so in a warning).
   counter({ path: 'connections.peakOpen', description: 'most sockets open at once', direction: 'higher-is-better', get: (r) => r.connections.peakOpen }),

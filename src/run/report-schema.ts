@@ -127,6 +127,10 @@ const publishSchema = z.object({
     })
     .optional()
     .describe('The publisher socket, when publishes were WebSocket messages (publish.via "websocket"); absent otherwise.'),
+  stages: z
+    .array(z.object({ durationMs: ms, target: z.number() }))
+    .optional()
+    .describe('The publish rate over the hold (publish.stages): linear from `rate` through each target, then the last target; absent: `rate` throughout (and in older reports).'),
 });
 
 /** The normalized Scenario (run/scenario.ts) as a report carries it; a compile-time check below keeps the two equal. */
@@ -159,6 +163,10 @@ export const reportScenarioSchema = z
       .optional()
       .describe('The identities file of the run: its fields and count; rows is always empty in a report (identities hold tokens). Absent when none.'),
     metrics: z.object({ listen: z.string() }).optional().describe('The Prometheus endpoint the run served; absent when none (and in reports written before it existed).'),
+    stages: z
+      .array(z.object({ durationMs: ms, target: count }))
+      .optional()
+      .describe('Open sockets over time (stages): linear from 0 through each target; connections is their peak and durationMs their total. Absent: connectRate, then the hold (and in older reports).'),
   })
   .describe('The scenario after validation and normalization (durations in ms).');
 
@@ -307,6 +315,12 @@ export const reportSchema = z
         .describe("Set (true) when peakOpen of a run spread over processes is only the sum of each one's own peak, an upper bound (they need not have peaked together): too many opens and closes to merge exactly. Absent: exact."),
       openedByCohort: counts.optional().describe("Successful handshakes per cohort, reconnects included (the idle-timeout estimator's socket count)."),
       openAtEnd: count.describe('Sockets open when the run ended.'),
+      rampDownCloses: count
+        .optional()
+        .describe('With stages: sockets wsload closed (1000) because the target fell; not disconnects, not reconnected. Absent without stages.'),
+      reopened: count
+        .optional()
+        .describe('With stages: successful opens of sockets the stages brought back after a ramp-down (not reconnects, not first opens). Absent without stages.'),
       failures: z.partialRecord(connectFailureReasonSchema, count),
     }),
     handshake: z.object({

@@ -94,6 +94,13 @@ export type MatchBy = 'field' | 'pointer' | 'regex';
 /** What wsload does with a binary frame. */
 export type BinaryFrames = 'utf8-json' | 'unmatched';
 
+/** One stage of a load shape: the target is reached linearly over the duration (0 ms: a step). */
+export interface LoadStage {
+  durationMs: number;
+  /** Open sockets (connection stages) or publishes per second (publish stages) at the stage's end. */
+  target: number;
+}
+
 export interface Publish {
   /**
    * Template of the publish URL with "{id}", "{seq}" and "{value}" (= "<run tag>-<seq>"),
@@ -120,6 +127,8 @@ export interface Publish {
   request?: HttpPublishRequest;
   /** Present when publishes are messages on a publisher socket (`publish.via: "websocket"`) instead of HTTP requests. */
   websocket?: WebSocketPublish;
+  /** The publish rate over the hold, from `rate` through each stage's target (then the last target to the end); absent: `rate` throughout. */
+  stages?: LoadStage[];
 }
 
 /** A text template with "{id}", "{seq}" and "{value}" placeholders. */
@@ -196,4 +205,9 @@ export interface Scenario {
   identities?: Identities;
   /** The Prometheus endpoint ("HOST:PORT"); absent: none. */
   metrics?: MetricsOptions;
+  /**
+   * Open sockets over time (ramp up, hold, ramp down, steps) from 0; absent: `connectRate` then the hold.
+   * With stages, `connections` is their peak and `durationMs` their total (one hold spans them all).
+   */
+  stages?: LoadStage[];
 }

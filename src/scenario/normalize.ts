@@ -8,7 +8,7 @@ import { resolveScenarioPath } from './rules.js';
 import type { WrittenScenario } from './schema.js';
 import { bodyTemplate } from '../run/publish-url.js';
 import { readIdentities } from './identities-file.js';
-import type { Cohort, HttpPublishRequest, Identities, OpenStep, Publish, ReconnectPolicy, ReconnectPolicyName, ReplyMatch, Scenario, Target, WebSocketPublish } from '../run/scenario.js';
+import type { Cohort, HttpPublishRequest, Identities, LoadStage, OpenStep, Publish, ReconnectPolicy, ReconnectPolicyName, ReplyMatch, Scenario, Target, WebSocketPublish } from '../run/scenario.js';
 
 /** Most worker threads a scenario may ask for (the schema enforces the same bound). */
 export const MAX_WORKERS = 64;
@@ -115,7 +115,18 @@ function publish(w: WrittenScenario): Publish | null {
     concurrency: p.concurrency,
     timeoutMs: ms(p.timeout),
     ...publishTransport(p),
+    ...(p.stages ? { stages: loadStages(p.stages) } : {}),
   };
+}
+
+/** Written stages → durations in ms. */
+function loadStages(stages: readonly { duration: string; target: number }[]): LoadStage[] {
+  return stages.map((s) => ({ durationMs: ms(s.duration), target: s.target }));
+}
+
+/** The hold: the connection stages' total when given (one hold spans them), else duration. */
+function holdMs(w: WrittenScenario): number {
+  return w.stages ? w.stages.reduce((sum, s) => sum + ms(s.duration), 0) : ms(w.duration);
 }
 
 type WrittenPublish = NonNullable<WrittenScenario['publish']>;
@@ -163,6 +174,7 @@ function cohorts(w: WrittenScenario): Cohort[] {
 /** Builds the Scenario from a written scenario that passed the schema and the rules. */
 /** How long the run is planned to last: the ramp at connectRate, then the hold. */
 function plannedMs(w: WrittenScenario): number {
+  if (w.stages) return holdMs(w);
   return (1000 * w.connections) / w.connectRate + ms(w.duration);
 }
 
@@ -177,7 +189,7 @@ export function normalizeScenario(w: WrittenScenario, opts: { cpus: number; base
     connectRate: w.connectRate,
     maxPendingHandshakes: w.maxPendingHandshakes,
     handshakeTimeoutMs: ms(w.handshakeTimeout),
-    durationMs: ms(w.duration),
+    durationMs: holdMs(w),
     publish: publish(w),
     workers: w.workers ?? defaultWorkers,
     shards: w.shards ?? null,
@@ -195,5 +207,6 @@ export function normalizeScenario(w: WrittenScenario, opts: { cpus: number; base
     resolve: { ...w.resolve },
     ...(ids ? { identities: ids } : {}),
     ...(w.metrics ? { metrics: { listen: w.metrics.listen.trim() } } : {}),
+    ...(w.stages ? { stages: loadStages(w.stages) } : {}),
   };
 }

@@ -67,7 +67,7 @@ export const OVERRIDE_FLAGS: readonly OverrideFlag[] = [
   { kind: 'list', key: 'header', flags: '--header <header>', description: 'extra header "Name: value" on every upgrade request; repeatable (target.headers)', scenarioKey: 'target.headers' },
   { kind: 'value', key: 'origin', flags: '--origin <origin>', description: 'Origin header of the upgrade request (target.origin)', scenarioKey: 'target.origin' },
   { kind: 'list', key: 'subprotocol', flags: '--subprotocol <name>', description: 'offer this WebSocket subprotocol; repeatable, replaces the scenario\'s list (target.subprotocols)', scenarioKey: 'target.subprotocols' },
-  { kind: 'value', key: 'rate', flags: '--rate <n>', description: 'override publishes per second (publish.rate)', scenarioKey: 'publish.rate' },
+  { kind: 'value', key: 'rate', flags: '--rate <n>', description: 'override publishes per second (publish.rate; an error with publish.stages)', scenarioKey: 'publish.rate' },
   { kind: 'value', key: 'metrics', flags: '--metrics <host:port>', description: 'serve Prometheus metrics at http://HOST:PORT/metrics during the run (metrics.listen)', scenarioKey: 'metrics.listen' },
 ];
 
@@ -239,6 +239,11 @@ export function applyOverrides(value: Record<string, unknown>, overrides: Scenar
         }
         if (out.publish === undefined || out.publish === null) {
           issues.push({ path: name, message: 'the scenario publishes nothing (publish is null); expected a scenario with a publish section' });
+          continue;
+        }
+        // A constant rate and a shaped one cannot both hold; scaling the shape would be a guess.
+        if (isObject(out.publish) && out.publish.stages !== undefined) {
+          issues.push({ path: name, message: 'cannot replace publish.rate while publish.stages shapes the rate; remove --rate or publish.stages' });
           continue;
         }
         // The bound (≤ 10000) is the schema's, reported under the flag's name.

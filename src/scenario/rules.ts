@@ -17,6 +17,7 @@ import { formatPath } from './issues.js';
 import { tlsFileIssues } from './tls-files.js';
 import { readIdentities, type IdentityTable } from './identities-file.js';
 import { placeholderNames } from '../run/placeholders.js';
+import { publishStageIssues } from './stage-rules.js';
 
 export type { MachineLimits };
 
@@ -424,6 +425,7 @@ export function ruleIssues(w: PartialScenario, opts: RuleOptions): Issue[] {
     ...identityIssues(w, opts.baseDir),
     ...openStepIssues(w),
     ...pacingIssues(w),
+    ...publishStageIssues(w),
     ...workerIssues(w),
     ...localAddressIssues(w, opts.interfaces),
     ...limitIssues(w, opts.limits, opts.cpus),

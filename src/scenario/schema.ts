@@ -297,6 +297,33 @@ export const publisherSocketSchema = z.strictObject(
   expecting('an object like {"url": "ws://host:port/chat"}'),
 );
 
+const STAGE_TEXT = 'an object like {"duration": "1m", "target": 100}';
+
+/** One stage of a load shape: its target reached linearly over its duration ("0s": a step). */
+function stageSchema(target: z.ZodNumber, what: string): z.ZodType<{ duration: string; target: number }> {
+  return z.strictObject(
+    {
+      duration: duration(false).describe('How long the stage takes to move from the previous target to its own ("0s": a step).'),
+      target: target.describe(what),
+    },
+    expecting(STAGE_TEXT),
+  );
+}
+
+/** Connection stages: open sockets over time (k6's stages). */
+export const connectionStagesSchema = z
+  .array(stageSchema(int(0, 1_000_000), 'Open sockets at the end of the stage.'), expecting('a non-empty array of stages like {"duration": "1m", "target": 100}'))
+  .min(1, expecting('a non-empty array of stages like {"duration": "1m", "target": 100}'));
+
+const PUBLISH_STAGE_TARGET_TEXT = 'publishes per second, a number ≥ 0 and ≤ 10000';
+/** Publish stages: the publish rate over time (k6's ramping-arrival-rate). */
+export const publishStagesSchema = z
+  .array(
+    stageSchema(z.number(expecting(PUBLISH_STAGE_TARGET_TEXT)).min(0, expecting(PUBLISH_STAGE_TARGET_TEXT)).max(10_000, expecting(PUBLISH_STAGE_TARGET_TEXT)), 'Publishes per second at the end of the stage.'),
+    expecting('a non-empty array of stages like {"duration": "1m", "target": 50}'),
+  )
+  .min(1, expecting('a non-empty array of stages like {"duration": "1m", "target": 50}'));
+
 export const publishSchema = z.strictObject(
   {
     rate: z
@@ -363,6 +390,9 @@ export const publishSchema = z.strictObject(
       .refine(hasOneCapture, expecting(ACK_TEXT))
       .optional()
       .describe('With via "websocket": a regular expression whose one capture group reads the acknowledged publish (its seq or value) from the publisher socket\'s replies; a publish is complete when acknowledged (at most publish.timeout). Absent: complete once the message is written.'),
+    stages: publishStagesSchema
+      .optional()
+      .describe('The publish rate over the hold, linear from publish.rate through each stage\'s target ("0s": a step), then the last target to the end of the hold; the stages may not last longer than the hold. Publish n is due when the rate\'s integral reaches n.'),
   },
   expecting('null (no publishing) or an object like {"rate": 10, "ids": [1, 2]}'),
 );
@@ -529,6 +559,9 @@ export const scenarioFileSchema = z
         .record(z.string(), ipAddress, expecting('an object of host name → IP address'))
         .default({})
         .describe('Host name → IP address, like curl --resolve: URLs keep the name (Host header, SNI), sockets go to the address.'),
+      stages: connectionStagesSchema
+        .optional()
+        .describe('Open sockets over time, k6-like: linear from the previous target (0 at the start) to each target over its duration ("0s": a step); sockets close highest index first when the target falls. Replaces connectRate and duration (the run lasts the stages\' sum); connections, when given, must be the peak target.'),
     },
     expecting('a JSON object describing a scenario'),
   )

@@ -11,6 +11,7 @@ import { normalizeScenario } from './normalize.js';
 import { applyOverrides, attributeToFlag, type ScenarioOverrides } from './overrides.js';
 import { parseValidKeys, ruleIssues, thresholdIssues, type MachineLimits } from './rules.js';
 import { describeValue, scenarioFileSchema } from './schema.js';
+import { applyConnectionStages } from './stage-rules.js';
 import type { Scenario } from '../run/scenario.js';
 
 /** Options shared by loadScenario and validateScenario. */
@@ -33,8 +34,11 @@ export function validateScenario(value: unknown, opts: LoadOptions & { baseDir?:
     return { issues: [{ path: '', message: `expected a JSON object describing a scenario, got ${describeValue(value)}` }] };
   }
   const applied = applyOverrides(value as Record<string, unknown>, opts.overrides);
+  // Connection stages stand in for connections and duration before the schema asks for them.
+  const staged = applyConnectionStages(applied.value);
+  applied.value = staged.value;
   const parsed = scenarioFileSchema.safeParse(applied.value, { error: fallbackErrorMap });
-  const issues: Issue[] = [...applied.issues];
+  const issues: Issue[] = [...applied.issues, ...staged.issues];
   const baseDir = opts.baseDir ?? process.cwd();
   if (!parsed.success) issues.push(...issuesFromZod(scenarioFileSchema, parsed.error.issues));
   // Rules also run over the keys that are valid on their own, so a typo in one key does not

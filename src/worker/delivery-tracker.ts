@@ -35,6 +35,12 @@ export interface SocketView {
   everOpened: Uint8Array;
   /** 1 when the socket's cohort reconnects (its downtime is "missed", not "lost"). */
   reconnects: Uint8Array;
+  /**
+   * With stages: when the socket first subscribed since the shape last opened it, 0 while it is
+   * ramped down or not yet up. Only a publish sent after that is "missed" while the socket is down:
+   * sockets still due to open, or closed on purpose, miss nothing. Absent (no stages): everOpened decides.
+   */
+  upSince?: Float64Array;
   /** Cohort index of each socket. */
   cohortOfSocket: Uint16Array;
 }
@@ -243,7 +249,7 @@ export class DeliveryTracker {
     const failed = Atomics.load(this.ring.status, slot) === PUBLISH_FAILED;
     const word = slot >>> 5;
     const bit = 1 << (slot & 31);
-    const { subscribedAt, everOpened, reconnects, cohortOfSocket } = this.view;
+    const { subscribedAt, everOpened, reconnects, upSince, cohortOfSocket } = this.view;
     const late = this.slotLate[slot];
     let missing = 0;
     let missed = 0;
@@ -256,7 +262,7 @@ export class DeliveryTracker {
       if (s !== 0 && s <= sent) {
         missing++;
         this.lostBits[w] |= bit;
-      } else if (everOpened[k] === 1 && reconnects[k] === 1) {
+      } else if (everOpened[k] === 1 && reconnects[k] === 1 && (upSince === undefined || (upSince[k] !== 0 && upSince[k] <= sent))) {
         missed++;
         this.missedByCohort[cohortOfSocket[k]]++;
       }

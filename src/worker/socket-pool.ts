@@ -30,6 +30,8 @@ const WAITING = 3;
 const DONE = 4;
 /** Upgraded, sending target.open messages and waiting for their acknowledgements: not yet counted open. */
 const SUBSCRIBING = 5;
+/** With stages: an open is queued for a handshake slot. */
+const QUEUED = 6;
 
 /** byError key of a socket ws terminated because the server's pings outran its answers. */
 const PING_FLOOD = 'ping-flood';
@@ -91,6 +93,16 @@ export class SocketPool {
   readonly subscribedAt: Float64Array;
   readonly everOpened: Uint8Array;
   readonly reconnects: Uint8Array;
+  /** 0 while the stages' target is below the socket (ramped down): not reconnected. Always 1 without stages. */
+  readonly wanted: Uint8Array;
+  /** With stages: first subscribed since the shape last opened the socket, 0 while ramped down (see SocketView); undefined without stages. */
+  readonly upSince: Float64Array | undefined;
+  /** With stages: the current attempt is a due open of the shape (its handshake counts as a first connect's). */
+  private readonly scheduledOpen: Uint8Array;
+  /** With stages: when a re-open became due while the socket's ramp-down close was still under way; 0: none. */
+  private readonly reopenDue: Float64Array;
+  /** 1 while wsload closes the socket's current connection for a ramp-down (the target may rise again before it is closed). */
+  private readonly rampingDown: Uint8Array;
   /** 1 when the socket's cohort sends pings (and so listens for pongs). */
   private readonly pings: Uint8Array;
   private readonly state: Uint8Array;
@@ -182,6 +194,11 @@ export class SocketPool {
     this.subscribedAt = new Float64Array(n);
     this.everOpened = new Uint8Array(n);
     this.reconnects = new Uint8Array(n);
+    this.wanted = new Uint8Array(n).fill(1);
+    this.upSince = slice.stages ? new Float64Array(n) : undefined;
+    this.scheduledOpen = new Uint8Array(n);
+    this.reopenDue = new Float64Array(n);
+    this.rampingDown = new Uint8Array(n);
     this.pings = new Uint8Array(n);
     this.state = new Uint8Array(n);
     this.lastRecv = new Float64Array(n);
@@ -225,6 +242,7 @@ export class SocketPool {
       messages: 0,
       pingsSent: 0,
       heartbeatsSent: 0,
+      ...(slice.stages ? { rampDownCloses: 0, reopened: 0 } : {}),
     };
     this.cohortCounters = this.cohorts.map(emptyCohortCounters);
     this.cohortHistograms = this.cohorts.map(() => ({ idleAtClose: createHistogram(), sentIdleAtClose: createHistogram(), ageAtClose: createHistogram() }));
@@ -262,9 +280,16 @@ export class SocketPool {
 
   private connect(k: number): Promise<void> {
     if (this.stopping) return Promise.resolve();
+    if (this.wanted[k] === 0) {
+      // Ramped down while it waited for a handshake slot.
+      this.state[k] = DONE;
+      this.markFirstSettled(k);
+      return Promise.resolve();
+    }
     return new Promise<void>((resolve) => {
       this.settle[k] = resolve;
       this.state[k] = CONNECTING;
+      this.rampingDown[k] = 0;
       this.failure[k] = null;
       this.lastError[k] = null;
       this.closingByClient[k] = 0;
@@ -380,6 +405,9 @@ export class SocketPool {
   private becomeOpen(k: number, upgraded: number, now: number): void {
     const start = this.connectStart[k];
     const first = this.everOpened[k] === 0;
+    const reopen = !first && this.scheduledOpen[k] === 1;
+    this.scheduledOpen[k] = 0;
+    if (this.upSince !== undefined && this.upSince[k] === 0) this.upSince[k] = now;
     this.state[k] = OPEN;
     this.openedAt[k] = upgraded;
     this.subscribedAt[k] = now;
@@ -389,11 +417,12 @@ export class SocketPool {
     this.attempt[k] = 0;
     this.counters.opened++;
     if (first) this.counters.firstOpened = (this.counters.firstOpened ?? 0) + 1;
+    else if (reopen) this.counters.reopened = (this.counters.reopened ?? 0) + 1;
     this.counters.open++;
     this.cohortCounters[this.cohortOfSocket[k]].opened++;
     socketOpened(this.ring);
     this.openLog?.push(now, 1);
-    this.recordHandshake(k, first, upgraded, start);
+    this.recordHandshake(k, first || reopen, upgraded, start);
     const c = this.cohorts[this.cohortOfSocket[k]];
     const keepalive = c.pingIntervalMs ?? c.heartbeat?.intervalMs ?? 0;
     if (keepalive > 0) this.nextKeepalive[k] = now + keepalive;
@@ -511,7 +540,7 @@ export class SocketPool {
     const st = this.state[k];
     if (st === SUBSCRIBING) {
       this.openSeq?.cancel(k);
-      if (this.stopping && this.closingByClient[k] === 1) this.abandonAttempt(k);
+      if ((this.stopping && this.closingByClient[k] === 1) || this.rampingDown[k] === 1) this.abandonAttempt(k);
       else {
         if (this.failure[k] === null) this.failure[k] = 'subscribe-closed';
         this.onAttemptFailed(k);
@@ -519,8 +548,8 @@ export class SocketPool {
       return;
     }
     if (st === CONNECTING) {
-      // closeAll() aborted this handshake itself: the target never had its chance to fail it.
-      if (this.stopping && this.closingByClient[k] === 1) this.abandonAttempt(k);
+      // closeAll() (or a ramp-down) aborted this handshake itself: the target never had its chance to fail it.
+      if ((this.stopping && this.closingByClient[k] === 1) || this.rampingDown[k] === 1) this.abandonAttempt(k);
       else this.onAttemptFailed(k);
       return;
     }
@@ -530,7 +559,10 @@ export class SocketPool {
     this.counters.open--;
     socketClosed(this.ring);
     this.openLog?.push(now, -1);
-    if (!this.stopping || this.closingByClient[k] === 0) {
+    // Closed by wsload as the stages' target fell: neither a disconnect nor a reason to reconnect.
+    const rampedDown = this.rampingDown[k] === 1;
+    if (rampedDown) this.counters.rampDownCloses = (this.counters.rampDownCloses ?? 0) + 1;
+    if ((!this.stopping || this.closingByClient[k] === 0) && !rampedDown) {
       const cc = this.cohortCounters[ci];
       const ch = this.cohortHistograms[ci];
       cc.closes++;
@@ -547,8 +579,9 @@ export class SocketPool {
     }
     this.openedAt[k] = 0;
     this.subscribedAt[k] = 0;
-    if (this.stopping || this.reconnects[k] === 0) {
+    if (this.stopping || this.reconnects[k] === 0 || this.wanted[k] === 0 || rampedDown) {
       this.state[k] = DONE;
+      this.reopenIfDue(k);
       return;
     }
     this.downSince[k] = now;
@@ -561,8 +594,9 @@ export class SocketPool {
     this.counters.failures[reason] = (this.counters.failures[reason] ?? 0) + 1;
     this.markFirstSettled(k);
     this.release(k);
-    if (this.stopping || this.reconnects[k] === 0) {
+    if (this.stopping || this.reconnects[k] === 0 || this.wanted[k] === 0) {
       this.state[k] = DONE;
+      this.reopenIfDue(k);
       return;
     }
     if (this.everOpened[k] === 1 && this.downSince[k] === 0) this.downSince[k] = nowMs();
@@ -573,9 +607,73 @@ export class SocketPool {
     this.markFirstSettled(k);
     this.release(k);
     this.state[k] = DONE;
+    this.reopenIfDue(k);
+  }
+
+  /**
+   * With stages: opens local socket k, due at `dueAtMs` on the shape, as a new connection (not a
+   * reconnect); a socket still closing from its ramp-down opens once that close is done.
+   */
+  rampOpen(k: number, dueAtMs: number): void {
+    this.wanted[k] = 1;
+    const st = this.state[k];
+    if (st === QUEUED) return;
+    if (st !== IDLE && st !== DONE) {
+      this.reopenDue[k] = dueAtMs;
+      return;
+    }
+    this.queueOpen(k, dueAtMs);
+  }
+
+  private queueOpen(k: number, dueAtMs: number): void {
+    if (this.stopping) {
+      this.markFirstSettled(k);
+      return;
+    }
+    this.dueAt[k] = dueAtMs;
+    this.scheduledOpen[k] = 1;
+    this.state[k] = QUEUED;
+    void this.limit(() => this.connect(k));
+  }
+
+  private reopenIfDue(k: number): void {
+    const due = this.reopenDue[k];
+    if (due === 0) return;
+    this.reopenDue[k] = 0;
+    if (this.wanted[k] === 1) this.queueOpen(k, due);
+  }
+
+  /**
+   * With stages: closes local socket k because the target fell below it (1000, by wsload): not a
+   * disconnect, never reconnected. A handshake under way is cut, a reconnect waiting is cancelled.
+   */
+  rampClose(k: number): void {
+    this.wanted[k] = 0;
+    this.reopenDue[k] = 0;
+    if (this.upSince !== undefined) this.upSince[k] = 0;
+    const st = this.state[k];
+    if (st === WAITING) {
+      const t = this.reconnectTimers[k];
+      if (t) clearTimeout(t);
+      this.reconnectTimers[k] = null;
+      if (this.downSince[k] > 0) {
+        this.cohortCounters[this.cohortOfSocket[k]].downMs += nowMs() - this.downSince[k];
+        this.downSince[k] = 0;
+      }
+      this.state[k] = DONE;
+      return;
+    }
+    const ws = this.sockets[k];
+    if (!ws || (st !== OPEN && st !== CONNECTING && st !== SUBSCRIBING)) return;
+    this.closingByClient[k] = 1;
+    this.rampingDown[k] = 1;
+    if (st === OPEN) ws.close(1000, 'wsload ramp-down');
+    else ws.terminate();
   }
 
   private scheduleReconnect(k: number): void {
+    // A reconnect is timed as one, whatever the attempt before it was.
+    this.scheduledOpen[k] = 0;
     const policy = this.cohorts[this.cohortOfSocket[k]].reconnect;
     const attempt = this.attempt[k];
     this.attempt[k] = Math.min(attempt + 1, 60);
@@ -679,7 +777,7 @@ export class SocketPool {
         this.cohortCounters[this.cohortOfSocket[k]].downMs += now - this.downSince[k];
         this.downSince[k] = 0;
       }
-      if (this.state[k] === WAITING || this.state[k] === IDLE) this.state[k] = DONE;
+      if (this.state[k] === WAITING || this.state[k] === IDLE || this.state[k] === QUEUED) this.state[k] = DONE;
       const ws = this.sockets[k];
       if (!ws) continue;
       this.closingByClient[k] = 1;

@@ -9,6 +9,7 @@ import { encodeHistogram, type Histogram } from '../metrics/histogram.js';
 import { LoopLagMonitor } from '../metrics/loop-lag.js';
 import { openRing, head, slotOf, PUBLISH_PENDING } from '../run/publish-ring.js';
 import { SocketPool } from './socket-pool.js';
+import { StageDriver } from './stage-driver.js';
 import type { SeqResult } from '../run/delivery-counters.js';
 import type { DriverMessage, LagSummary, WorkerMessage, WorkerSlice } from '../run/protocol.js';
 import { COHORT_HISTOGRAMS, cohortHistogramKey } from '../run/registry.js';
@@ -25,6 +26,7 @@ const pool = new SocketPool({
   onRamped: () => postTick(false),
   onSlotFree: () => {
     if (rampTimer) rampTick();
+    stageDriver?.tick();
   },
 });
 const deadlineMs = init.delivery.deadlineMs;
@@ -55,9 +57,15 @@ function rampTick(): void {
 }
 function startRamp(at: number): void {
   rampStartMs = at;
+  if (stageDriver) {
+    stageDriver.start(at);
+    return;
+  }
   rampTimer = setInterval(rampTick, 5);
   rampTick();
 }
+// With stages the sockets follow the shape instead of the connectRate ramp.
+const stageDriver: StageDriver | null = init.stages ? new StageDriver(pool, init.stages, init.indices) : null;
 
 const keepaliveMs = pool.keepaliveTickMs();
 const keepaliveTimer = keepaliveMs === null ? null : setInterval(() => pool.keepalive(), keepaliveMs);
@@ -164,6 +172,10 @@ async function finish(drainUntilSeq: number, deadlineMs: number): Promise<void> 
   if (rampTimer) clearInterval(rampTimer);
   // Sockets never started count as settled so the driver does not wait for them; dialing them
   // now would open sockets only to close them.
+  if (stageDriver) {
+    stageDriver.stop();
+    for (let k = 0; k < pool.n; k++) pool.skip(k);
+  }
   while (nextToStart < pool.n) pool.skip(nextToStart++);
   await new Promise<void>((resolve) => {
     const step = (): void => {

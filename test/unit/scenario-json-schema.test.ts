@@ -36,7 +36,11 @@ describe('schema/scenario.schema.json', () => {
     expect(scenarioJsonSchema().additionalProperties).toBe(false);
   });
 
-  it('marks only name, connections and duration as required', () => {
-    expect(scenarioJsonSchema().required).toEqual(['name', 'connections', 'duration']);
+  it('marks only name as required, and connections and duration unless stages replace them', () => {
+    const schema = scenarioJsonSchema();
+    expect(schema.required).toEqual(['name']);
+    expect(schema.if).toEqual({ required: ['stages'] });
+    expect(schema.else).toEqual({ required: ['connections', 'duration'] });
+    expect(schema.then).toEqual({ not: { anyOf: [{ required: ['duration'] }, { required: ['connectRate'] }] } });
   });
 });

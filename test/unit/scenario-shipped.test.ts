@@ -13,7 +13,7 @@ const limits = { openFiles: 20_000, ephemeralPorts: 28_232 };
 
 describe('shipped scenarios', () => {
   it('ships the documented set', () => {
-    expect(files).toEqual(['chat-publish.json', 'fanout-wss.json', 'fanout.json', 'idle-timeout.json', 'match-nested.json', 'post-publish.json', 'soak.json', 'subscribe.json']);
+    expect(files).toEqual(['chat-publish.json', 'fanout-wss.json', 'fanout.json', 'idle-timeout.json', 'match-nested.json', 'post-publish.json', 'soak.json', 'stages.json', 'subscribe.json']);
   });
 
   it.each(files)('%s validates and points at the JSON Schema', async (file) => {
@@ -29,6 +29,14 @@ describe('shipped scenarios', () => {
     expect(s.identities).toMatchObject({ fields: ['user', 'token'], count: 100, reuse: false });
     expect(s.identities?.rows[7]).toEqual(['user-007', 'token-007']);
     expect(s.target).toMatchObject({ kind: 'url', open: [{ json: true, ack: { pointer: '/type', equals: 'subscribed' }, reject: { pointer: '/type', equals: 'error' }, timeoutMs: 5000 }] });
+  });
+
+  it('stages.json shapes the open sockets and the publish rate over 8m30s', async () => {
+    const s = await loadScenario(join(dir, 'stages.json'), { cpus: 2, limits });
+    expect(s.connections).toBe(1000);
+    expect(s.durationMs).toBe(510_000);
+    expect(s.stages?.map((x) => x.target)).toEqual([1000, 1000, 200, 600, 600]);
+    expect(s.publish?.stages?.map((x) => x.target)).toEqual([5, 50, 50, 10]);
   });
 
   it('fanout.json is the main job', async () => {

@@ -7,6 +7,7 @@ import { loadScenario } from '../../scenario/load.js';
 import type { ScenarioOverrides } from '../../scenario/overrides.js';
 import { addOverrideOptions, overridesFromFlags } from '../override-options.js';
 import type { Scenario } from '../../run/scenario.js';
+import { describeStages } from '../../run/load-stages.js';
 
 /** The one-line summary `wsload validate` prints for a valid scenario. */
 export function describeValidScenario(file: string, s: Scenario, limits: MachineLimits = { openFiles: null, ephemeralPorts: null }): string {
@@ -14,7 +15,8 @@ export function describeValidScenario(file: string, s: Scenario, limits: Machine
   const publish = s.publish ? `publish ${s.publish.rate}/s${how}` : 'no publishing';
   const shards = localShards(s, limits);
   const spread = shards.count > 1 ? `, ${shards.count} local shards (${shards.reason})` : '';
-  return `${file}: ok (${s.connections} sockets / ${s.workers} workers${spread}, hold ${formatDuration(s.durationMs)}, ${publish})`;
+  const length = s.stages ? `stages ${describeStages(s.stages)}` : `hold ${formatDuration(s.durationMs)}`;
+  return `${file}: ok (${s.connections} sockets / ${s.workers} workers${spread}, ${length}, ${publish})`;
 }
 
 /** Registers `wsload validate FILE`: checks a scenario without running it. */

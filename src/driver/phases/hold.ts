@@ -19,10 +19,12 @@ export interface HoldResult {
   openAtEnd: number;
 }
 
-export async function hold(state: RunState, target: TargetPlan, spawned: Spawned, m: Measurement): Promise<HoldResult> {
+/** `rampStartMs`: with stages the hold ends when the shape does, durationMs after the ramp clock started. */
+export async function hold(state: RunState, target: TargetPlan, spawned: Spawned, m: Measurement, rampStartMs = 0): Promise<HoldResult> {
   const { scenario } = state;
   let holdStartMs = 0;
-  const anyOpen = m.aggregate.totals().opened > 0;
+  // With stages sockets open during the hold itself: none open yet is the shape, not a failure.
+  const anyOpen = m.aggregate.totals().opened > 0 || scenario.stages !== undefined;
   const canRecover = scenario.cohorts.some((c) => c.reconnect.policy !== 'none');
   if (!state.interrupted() && !anyOpen && !canRecover) {
     state.warnings.push('no socket connected, so the hold and publishing were skipped');
@@ -37,8 +39,10 @@ export async function hold(state: RunState, target: TargetPlan, spawned: Spawned
     holdStartMs = nowMs();
     for (const w of spawned.workers) w.postMessage({ type: 'hold' } satisfies DriverMessage);
     m.mainLag.restart();
-    if (publisher && !state.interrupted()) publisher.start(holdStartMs);
-    await state.waitFor(() => state.interrupted(), holdStartMs + scenario.durationMs);
+    // With stages, publishing follows the shape's clock: connection and publish stages share one timeline.
+    if (publisher && !state.interrupted()) publisher.start(scenario.stages ? rampStartMs : holdStartMs);
+    const endMs = scenario.stages ? rampStartMs + scenario.durationMs : holdStartMs + scenario.durationMs;
+    await state.waitFor(() => state.interrupted(), endMs);
   }
   const holdEndMs = nowMs();
   m.mainLag.stop();
