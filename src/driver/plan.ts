@@ -2,6 +2,7 @@
 import type { Scenario } from '../run/scenario.js';
 import type { WorkerSlice } from '../run/protocol.js';
 import { formatDuration } from '../duration.js';
+import { topicIndexTable } from '../run/topics.js';
 
 /** Splits n into `parts` integers that differ by at most one and sum to n (floor + remainder). */
 export function splitEvenly(n: number, parts: number): number[] {
@@ -98,6 +99,8 @@ export function workerSlices(scenario: Scenario, plans: readonly WorkerPlan[], c
   // URL schemes are case-insensitive (the schema accepts "WSS://").
   const secure = /^wss:/i.test(ctx.url);
   const publish = scenario.publish;
+  const topics = scenario.topics;
+  const topicTable = topics ? topicIndexTable(topics, scenario.connections) : null;
   return plans.map((plan) => ({
     workerId: plan.workerId,
     indices: plan.indices,
@@ -130,6 +133,7 @@ export function workerSlices(scenario: Scenario, plans: readonly WorkerPlan[], c
       ids: ctx.checkIds && publish ? [...publish.ids] : null,
       deadlineMs: deliveryDeadlineMs(scenario),
     },
+    ...(topics && topicTable ? { topics: { names: [...topics.names], of: plan.indices.map((i) => topicTable[i]) } } : {}),
     ring: ctx.ring,
     ringSize: ctx.ringSize,
     tickMs: ctx.tickMs,
@@ -157,6 +161,7 @@ export function describePlan(scenario: Scenario, publishUrl: string | null, work
   }
   const ids = scenario.identities;
   if (ids) parts.push(`${ids.count} identities${ids.reuse && ids.count < scenario.connections ? ' (reused)' : ''}`);
+  if (scenario.topics) parts.push(`${scenario.topics.names.length} topic${scenario.topics.names.length === 1 ? '' : 's'} (${scenario.topics.assign === 'ranges' ? scenario.topics.names.map((t, i) => `${t}×${scenario.topics?.counts[i] ?? 0}`).slice(0, 5).join(', ') + (scenario.topics.names.length > 5 ? ', …' : '') : `socket i in ${scenario.topics.assign === 'modulo' ? 'i mod n' : 'block i×n/connections'}`})`);
   if (scenario.cohorts.length > 1) parts.push(`cohorts ${scenario.cohorts.map((c) => `${c.name}×${c.count}`).join(', ')}`);
   return parts.join(', ');
 }

@@ -20,6 +20,7 @@ import type {
   shardSchema,
   thresholdResultSchema,
   timelineLineSchema,
+  topicStatsSchema,
   workerHealthSchema,
 } from './report-schema.js';
 
@@ -27,6 +28,7 @@ export const REPORT_FORMAT_VERSION = 1;
 
 // Histogram keys are declared in the registry; re-exported for the worker, which names cohort histograms.
 export { COHORT_HISTOGRAMS, cohortHistogramKey, idleSamplesKey, type CohortHistogramKind } from './registry.js';
+export { TOPIC_HISTOGRAMS, topicHistogramKey, type TopicHistogramKind } from './registry.js';
 
 /** A wsload run report (formatVersion 1). */
 export type Report = z.infer<typeof reportSchema>;
@@ -58,3 +60,6 @@ export type ReportIntervals = z.infer<typeof reportIntervalsSchema>;
 export type MergeInfo = z.infer<typeof mergeInfoSchema>;
 /** One line of the .ndjson timeline, written every report interval. */
 export type TimelineLine = z.infer<typeof timelineLineSchema>;
+
+/** One topic's fan-out (fanout.byTopic[topic]). */
+export type TopicStats = z.infer<typeof topicStatsSchema>;

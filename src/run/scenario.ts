@@ -118,6 +118,8 @@ export interface Publish {
   timeoutMs: number;
   /** The HTTP request when it is not the demo's GET (method, headers, body, status); absent: GET the URL, any 2xx. */
   request?: HttpPublishRequest;
+  /** With topics: the topic names cycled one per publish (publish 1 goes to the first). Absent without topics. */
+  topics?: string[];
   /** Present when publishes are messages on a publisher socket (`publish.via: "websocket"`) instead of HTTP requests. */
   websocket?: WebSocketPublish;
 }
@@ -154,6 +156,18 @@ export interface WebSocketPublish {
   message: PublishBody;
   /** Regular expression with one capture group reading an acknowledged seq or value off the socket's replies; null: a publish completes once written. */
   ack: string | null;
+}
+
+/** How sockets are put in topics: consecutive index ranges (the list form, like cohorts), i mod n, or floor(i × n / connections). */
+export type TopicAssign = 'ranges' | 'modulo' | 'block';
+
+/** The scenario's topics: one per socket; each publish goes to one topic. */
+export interface Topics {
+  /** Topic names in order; a topic's index is its position here. */
+  names: string[];
+  /** Sockets in each topic, parallel to `names`; they sum to connections. */
+  counts: number[];
+  assign: TopicAssign;
 }
 
 /** Where the run serves GET /metrics while it runs. */
@@ -194,6 +208,8 @@ export interface Scenario {
   resolve: Record<string, string>;
   /** Per-socket identities ("{identity.FIELD}"); absent: none. */
   identities?: Identities;
+  /** Topics the sockets are in ("{topic}"); absent: every socket receives every publish. */
+  topics?: Topics;
   /** The Prometheus endpoint ("HOST:PORT"); absent: none. */
   metrics?: MetricsOptions;
 }

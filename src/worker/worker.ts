@@ -11,7 +11,7 @@ import { openRing, head, slotOf, PUBLISH_PENDING } from '../run/publish-ring.js'
 import { SocketPool } from './socket-pool.js';
 import type { SeqResult } from '../run/delivery-counters.js';
 import type { DriverMessage, LagSummary, WorkerMessage, WorkerSlice } from '../run/protocol.js';
-import { COHORT_HISTOGRAMS, cohortHistogramKey } from '../run/report.js';
+import { COHORT_HISTOGRAMS, cohortHistogramKey, topicHistogramKey } from '../run/report.js';
 
 const init = workerData as WorkerSlice;
 const port = parentPort;
@@ -100,6 +100,10 @@ function takeHistograms(): Record<string, string> {
   init.cohorts.forEach((c, i) => {
     const ch = pool.cohortHistograms[i];
     for (const kind of COHORT_HISTOGRAMS) take(cohortHistogramKey(kind, c.name), ch[kind]);
+  });
+  init.topics?.names.forEach((name, t) => {
+    const th = pool.topicHistograms?.[t];
+    if (th) take(topicHistogramKey('fanout', name), th);
   });
   return out;
 }
