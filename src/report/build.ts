@@ -174,7 +174,7 @@ export function buildReport(input: BuildInput): Report {
       unmatched: d.unmatched,
       foreign: d.foreign,
       idMismatch: d.idMismatch,
-      misrouted: d.misrouted,
+      misrouted: d.misrouted ?? 0,
       ...(scenario.topics ? { byTopic: topicStats(scenario, totals, publisher, h) } : {}),
       ...sets('fanout'),
       incomplete: aggregate.incomplete,

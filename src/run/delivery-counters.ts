@@ -17,8 +17,8 @@ export interface DeliveryCounters {
   idMismatch: number;
   /** Received by a socket that was not subscribed when the publish was sent. */
   ineligible: number;
-  /** With topics: copies of a topic's publish received by a socket not in that topic (not delivered, not lost). */
-  misrouted: number;
+  /** With topics: copies of a topic's publish received by a socket not in that topic (not delivered, not lost); optional so counters built before it still type. */
+  misrouted?: number;
   expected: number;
   lost: number;
   missedPublishes: number;

@@ -42,8 +42,8 @@ export interface SocketView {
   reconnects: Uint8Array;
   /** Cohort index of each socket. */
   cohortOfSocket: Uint16Array;
-  /** Topic index of each socket, or null: no topics (every socket is in every publish's audience). */
-  topicOfSocket: Uint16Array | null;
+  /** Topic index of each socket; null or absent: no topics (every socket is in every publish's audience). */
+  topicOfSocket?: Uint16Array | null;
 }
 
 export class DeliveryTracker {
@@ -91,7 +91,7 @@ export class DeliveryTracker {
     topics = 0,
   ) {
     this.missedByCohort = new Array<number>(cohorts).fill(0);
-    this.topicOf = view.topicOfSocket;
+    this.topicOf = view.topicOfSocket ?? null;
     this.topicCounters = this.topicOf !== null ? emptyTopicCounters(topics) : null;
     this.words = ring.size >>> 5;
     this.mask = ring.size - 1;
@@ -163,7 +163,7 @@ export class DeliveryTracker {
     const topicOf = this.topicOf;
     const tc = this.topicCounters;
     if (topicOf !== null && topicOf[k] !== this.ring.topic[slot]) {
-      this.counters.misrouted++;
+      this.counters.misrouted = (this.counters.misrouted ?? 0) + 1;
       return -1;
     }
     this.claim(slot, seq);
