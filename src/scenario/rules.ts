@@ -18,6 +18,7 @@ import { tlsFileIssues } from './tls-files.js';
 import { readIdentities, type IdentityTable } from './identities-file.js';
 import { placeholderNames } from '../run/placeholders.js';
 import { nearest } from '../text/nearest.js';
+import { topicOfMetric } from '../metrics/names.js';
 
 export type { MachineLimits };
 
@@ -100,8 +101,13 @@ function topicIssues(w: PartialScenario): Issue[] {
   const t = w.topics;
   const issues: Issue[] = [];
   const publishTopics = w.publish?.topics;
+  const topicThresholds = Object.keys(w.thresholds ?? {}).flatMap((metric) => {
+    const topic = topicOfMetric(metric);
+    return topic === null ? [] : [{ metric, topic }];
+  });
   if (t === undefined) {
     if (publishTopics !== undefined) issues.push({ path: 'publish.topics', message: 'names topics but the scenario has none; expected a top-level "topics" key (or no publish.topics)' });
+    for (const { metric } of topicThresholds) issues.push({ path: thresholdPath(metric), message: 'a per-topic metric but the scenario has no topics; expected a top-level "topics" key' });
     return issues;
   }
   let names: string[];
@@ -112,6 +118,11 @@ function topicIssues(w: PartialScenario): Issue[] {
     // A topic without sockets would expect nothing of its publishes: most likely a typo in count.
     if (w.connections !== undefined && t.count > w.connections) issues.push({ path: 'topics.count', message: `expected at most one topic per connection (${w.connections}), got ${t.count}: topics beyond that would have no socket` });
     names = Array.from({ length: t.count }, (_, n) => t.name.replaceAll('{n}', String(n)));
+  }
+  for (const { metric, topic } of topicThresholds) {
+    if (names.includes(topic)) continue;
+    const near = nearest(topic, names);
+    issues.push({ path: thresholdPath(metric), message: `unknown topic "${topic}"${near ? ` (did you mean "${near}"?)` : ''}; expected fanout.byTopic.<a name in topics>.<metric>` });
   }
   publishTopics?.forEach((name, i) => {
     if (names.includes(name)) return;

@@ -108,3 +108,19 @@ describe('topics: every mistake at its JSON path', () => {
     }
   });
 });
+
+describe('per-topic thresholds', () => {
+  const topics = [
+    { name: 'news', count: 5 },
+    { name: 'sport', count: 5 },
+  ];
+
+  it('fanout.byTopic.<topic>.<aggregation or counter> is a metric of a known topic', () => {
+    expect(ok({ topics, thresholds: { 'fanout.byTopic.news.p99': '< 250ms', 'fanout.byTopic.sport.lost': '< 0.1%', 'fanout.byTopic.news.delivered': '> 0' } }).thresholds).toHaveProperty(['fanout.byTopic.news.p99']);
+    expect(issues({ topics, thresholds: { 'fanout.byTopic.nwes.p99': '< 250ms' } })).toEqual(['thresholds["fanout.byTopic.nwes.p99"]: unknown topic "nwes" (did you mean "news"?); expected fanout.byTopic.<a name in topics>.<metric>']);
+    expect(issues({ thresholds: { 'fanout.byTopic.news.lost': '== 0' } })).toEqual(['thresholds["fanout.byTopic.news.lost"]: a per-topic metric but the scenario has no topics; expected a top-level "topics" key']);
+    expect(issues({ topics, thresholds: { 'fanout.byTopic.news.p98': '< 1s' } })[0]).toMatch(/^thresholds\["fanout\.byTopic\.news\.p98"\]: unknown metric .*a per-topic metric is fanout\.byTopic\.<topic>\.</);
+    expect(issues({ topics, thresholds: { 'fanout.byTopic.news.p99': '== 0%' } })[0]).toMatch(/unit "%" is not allowed for fanout\.byTopic\.news\.p99/);
+    expect(issues({ topics, thresholds: { 'fanout.byTopic.news.duplicated': '< 1%' } })[0]).toMatch(/has no base to take a percentage of/);
+  });
+});

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { renderSummary } from '../../src/render/summary.js';
 import { renderReportHtml } from '../../src/render/html.js';
 import { runExitCode, verdictLine } from '../../src/report/verdict.js';
+import { evaluateThresholds } from '../../src/report/thresholds.js';
 import type { Report, TopicStats } from '../../src/run/report.js';
 import { fakeReport } from '../helpers/fake-report.js';
 
@@ -52,5 +53,23 @@ describe('per-topic rendering', () => {
     expect(verdictLine(r)).toContain('4 messages of a topic reached sockets not in that topic (fanout.misrouted)');
     expect(renderSummary(r)).toContain('4 messages of a topic reached sockets not in that topic');
     expect(runExitCode(withTopics(2, 0))).toBe(0);
+  });
+});
+
+describe('per-topic thresholds on a report', () => {
+  it('read fanout.byTopic: a latency aggregation, a counter and its percent of the topic\'s expected; an absent topic is no data', () => {
+    const r = withTopics(6);
+    const results = evaluateThresholds(r, {
+      'fanout.byTopic.topic-5.p99': '< 500ms',
+      'fanout.byTopic.topic-3.lost': '< 10%',
+      'fanout.byTopic.topic-9.p99': '< 1s',
+      'fanout.byTopic.topic-1.lost': '== 0',
+    });
+    expect(results.map((t) => [t.metric, t.actual, t.pass, t.noData ?? false])).toEqual([
+      ['fanout.byTopic.topic-5.p99', 900, false, false],
+      ['fanout.byTopic.topic-3.lost', 14, false, false],
+      ['fanout.byTopic.topic-9.p99', 0, false, true],
+      ['fanout.byTopic.topic-1.lost', 0, true, false],
+    ]);
   });
 });
