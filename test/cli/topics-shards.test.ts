@@ -56,3 +56,20 @@ describe('topics over 2 local shards', () => {
     expect(summary.stdout).toMatch(/by topic[\s\S]*room:0[\s\S]*room:1[\s\S]*room:2/);
   });
 });
+
+describe('wsload validate with topics', () => {
+  it('names the topics of a valid scenario, and every mistake in them on one line each with exit 2', async () => {
+    const ok = await wsload(['validate', join(import.meta.dirname, '../../scenarios/topics.json')]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('publish 10/s by POST, 3 topics)');
+    const bad = files.write('bad-topics', {
+      topics: [{ name: 'news', share: 0.5 }, { name: 'news', share: 0.4 }],
+      publish: { topics: ['nope'] },
+    });
+    const r = await wsload(['validate', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('topics[1].name: duplicate topic name "news" (also topics[0]); expected unique names');
+    expect(r.stderr).toContain('publish.topics[0]: unknown topic "nope"');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});

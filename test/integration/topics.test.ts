@@ -120,4 +120,18 @@ describe('topics against the service target', () => {
     expect(f.misrouted).toBe(30 * 15);
     expect(runExitCode(report)).toBe(1);
   });
+
+  it('chat-style publishes on a publisher socket carry their topic: each reaches only its topic', async () => {
+    const service = track(await startServiceTarget());
+    const scenario = scenarioFrom({
+      ...topicScenario(service.wsUrl, service.publishUrl, { connections: 40, topics: { count: 2, name: 'chan-{n}', assign: 'block' } }),
+      publish: { via: 'websocket', rate: 20, socket: { url: service.wsUrl }, body: { type: 'publish', topic: '{topic}', seq: '{seq}' }, match: { sequence: '/data/seq' }, deadline: '3s' },
+    });
+    const report = await runQuietly(scenario);
+    expect(report.publish.failed).toBe(0);
+    expect(service.pushesByTopic()).toEqual({ 'chan-0': 300, 'chan-1': 300 });
+    expect(report.fanout.byTopic?.['chan-0']).toMatchObject({ sockets: 20, published: 15, expected: 300, delivered: 300, lost: 0 });
+    expect(report.fanout.byTopic?.['chan-1']).toMatchObject({ sockets: 20, published: 15, expected: 300, delivered: 300, lost: 0 });
+    expect(report.fanout.misrouted).toBe(0);
+  });
 });

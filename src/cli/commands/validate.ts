@@ -14,7 +14,8 @@ export function describeValidScenario(file: string, s: Scenario, limits: Machine
   const publish = s.publish ? `publish ${s.publish.rate}/s${how}` : 'no publishing';
   const shards = localShards(s, limits);
   const spread = shards.count > 1 ? `, ${shards.count} local shards (${shards.reason})` : '';
-  return `${file}: ok (${s.connections} sockets / ${s.workers} workers${spread}, hold ${formatDuration(s.durationMs)}, ${publish})`;
+  const topics = s.topics ? `, ${s.topics.names.length} topic${s.topics.names.length === 1 ? '' : 's'}` : '';
+  return `${file}: ok (${s.connections} sockets / ${s.workers} workers${spread}, hold ${formatDuration(s.durationMs)}, ${publish}${topics})`;
 }
 
 /** Registers `wsload validate FILE`: checks a scenario without running it. */
