@@ -134,4 +134,21 @@ describe('topics against the service target', () => {
     expect(report.fanout.byTopic?.['chan-1']).toMatchObject({ sockets: 20, published: 15, expected: 300, delivered: 300, lost: 0 });
     expect(report.fanout.misrouted).toBe(0);
   });
+
+  it('an interrupted run still builds its report with exact per-topic counts', async () => {
+    const service = track(await startServiceTarget());
+    const scenario = scenarioFrom(topicScenario(service.wsUrl, service.publishUrl, { connections: 30, duration: '30s', topics: { count: 3 } }));
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort('SIGINT'), 1500);
+    const started = Date.now();
+    const report = await runQuietly(scenario, { signal: stop.signal });
+    clearTimeout(timer);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(report.interrupted).toBe(true);
+    const byTopic = Object.values(report.fanout.byTopic ?? {});
+    expect(byTopic).toHaveLength(3);
+    for (const t of byTopic) expect(t.expected).toBe(t.delivered + t.lost);
+    expect(byTopic.reduce((a, t) => a + t.expected, 0)).toBe(report.fanout.expected);
+    expect(report.fanout.delivered).toBeGreaterThan(0);
+  });
 });
