@@ -81,8 +81,9 @@ describe('topics: every mistake at its JSON path', () => {
   });
 
   it('the generated form: count bounds, the name template, assign', () => {
-    expect(issues({ topics: { count: 0 } })[0]).toMatch(/^topics\.count: expected an integer from 1 to 1000/);
-    expect(issues({ topics: { count: 1001 } })[0]).toMatch(/^topics\.count: expected an integer from 1 to 1000/);
+    expect(issues({ topics: { count: 0 } })[0]).toMatch(/^topics\.count: expected an integer from 1 to 200/);
+    expect(issues({ topics: { count: 201 } })[0]).toMatch(/^topics\.count: expected an integer from 1 to 200/);
+    expect(issues({ connections: 500, topics: Array.from({ length: 201 }, (_, i) => ({ name: `t${i}`, count: i === 0 ? 300 : 1 })) })[0]).toMatch(/^topics: expected a list like .*, at most 200 topics/);
     expect(issues({ topics: { count: 11 } })).toEqual(['topics.count: expected at most one topic per connection (10), got 11: topics beyond that would have no socket']);
     expect(issues({ topics: { count: 2, name: 'room' } })[0]).toMatch(/^topics\.name: expected a name template with "\{n\}"/);
     expect(issues({ topics: { count: 2, name: 'room {n}' } })[0]).toMatch(/^topics\.name: /);
