@@ -1,5 +1,5 @@
 /** Pure planning: how sockets, cohorts and handshake slots are split over workers. */
-import type { Scenario } from '../run/scenario.js';
+import type { Scenario, Topics } from '../run/scenario.js';
 import type { WorkerSlice } from '../run/protocol.js';
 import { formatDuration } from '../duration.js';
 import { topicIndexTable } from '../run/topics.js';
@@ -141,6 +141,16 @@ export function workerSlices(scenario: Scenario, plans: readonly WorkerPlan[], c
   }));
 }
 
+/** The plan line's topics: the first few with their sockets, or how sockets are spread over generated ones. */
+function topicsText(topics: Topics): string {
+  const n = topics.names.length;
+  const how =
+    topics.assign === 'ranges'
+      ? topics.names.slice(0, 5).map((name, i) => `${name}×${topics.counts[i]}`).join(', ') + (n > 5 ? ', …' : '')
+      : `socket i in topic ${topics.assign === 'modulo' ? 'i mod' : 'floor(i × count / connections) of'} ${n}`;
+  return `${n} topic${n === 1 ? '' : 's'} (${how})`;
+}
+
 /** One line describing the run, printed before connecting (k6's GetDescription). */
 export function describePlan(scenario: Scenario, publishUrl: string | null, workers: number, runTag: string | null = null): string {
   const parts = [
@@ -161,7 +171,7 @@ export function describePlan(scenario: Scenario, publishUrl: string | null, work
   }
   const ids = scenario.identities;
   if (ids) parts.push(`${ids.count} identities${ids.reuse && ids.count < scenario.connections ? ' (reused)' : ''}`);
-  if (scenario.topics) parts.push(`${scenario.topics.names.length} topic${scenario.topics.names.length === 1 ? '' : 's'} (${scenario.topics.assign === 'ranges' ? scenario.topics.names.map((t, i) => `${t}×${scenario.topics?.counts[i] ?? 0}`).slice(0, 5).join(', ') + (scenario.topics.names.length > 5 ? ', …' : '') : `socket i in ${scenario.topics.assign === 'modulo' ? 'i mod n' : 'block i×n/connections'}`})`);
+  if (scenario.topics) parts.push(topicsText(scenario.topics));
   if (scenario.cohorts.length > 1) parts.push(`cohorts ${scenario.cohorts.map((c) => `${c.name}×${c.count}`).join(', ')}`);
   return parts.join(', ');
 }

@@ -124,7 +124,6 @@ export function lookupMetric(name: string): MetricDef | undefined {
 /** Per-topic metrics are named "fanout.byTopic.<topic>.<aggregation or counter>". */
 export const TOPIC_METRIC_PREFIX = 'fanout.byTopic.';
 const TOPIC_COUNTER_FIELDS = ['expected', 'delivered', 'lost', 'late', 'duplicated'] as const;
-type TopicCounterField = (typeof TOPIC_COUNTER_FIELDS)[number];
 const TOPIC_NAME_PATTERN = /^[A-Za-z0-9._:-]+$/;
 
 /** The topic a per-topic metric name is about, or null when the name is no per-topic metric. */
@@ -163,7 +162,7 @@ function topicMetric(name: string): MetricDef | undefined {
     direction: counter === 'delivered' ? 'higher-is-better' : counter === 'expected' ? 'neutral' : 'lower-is-better',
     family: null,
     aggregation: null,
-    get: (r) => stats(r)?.[counter as TopicCounterField] ?? 0,
+    get: (r) => stats(r)?.[counter] ?? 0,
     base: percentOfExpected ? { describe: `${TOPIC_METRIC_PREFIX}${topic}.expected`, get: expected } : null,
     evidence: expected,
   };

@@ -121,8 +121,8 @@ function unique(values: readonly string[]): string[] {
 function mergeScenarioTopics(reports: readonly Report[]): NonNullable<Report['scenario']['topics']> {
   const counts = new Map<string, number>();
   for (const r of reports) r.scenario.topics?.names.forEach((name, i) => counts.set(name, (counts.get(name) ?? 0) + (r.scenario.topics?.counts[i] ?? 0)));
-  const assigns = unique(reports.flatMap((r) => (r.scenario.topics ? [r.scenario.topics.assign] : [])));
-  return { names: [...counts.keys()], counts: [...counts.values()], assign: assigns.length === 1 ? (assigns[0] as 'ranges' | 'modulo' | 'block') : 'ranges' };
+  const assigns = [...new Set(reports.flatMap((r) => (r.scenario.topics ? [r.scenario.topics.assign] : [])))];
+  return { names: [...counts.keys()], counts: [...counts.values()], assign: assigns.length === 1 ? assigns[0] : 'ranges' };
 }
 
 /** fanout.byTopic summed by topic name (percentile sets are recomputed from the "fanout:<t>" histograms afterwards); undefined when no run had topics. */
