@@ -132,17 +132,34 @@ function topicIssues(w: PartialScenario): Issue[] {
   return issues;
 }
 
-/** "{topic}" in a publish template needs topics (it is the publish's topic). */
+/**
+ * "{topic}" in a publish template needs topics (it is the publish's topic); the publisher socket
+ * itself (URL, headers, open messages) is one for every topic, so it has none.
+ */
 function publishTopicPlaceholderIssues(w: PartialScenario): Issue[] {
   const p = w.publish;
-  if (!p || w.topics !== undefined) return [];
+  if (!p) return [];
+  const socket = p.socket;
+  const socketIssues: Issue[] = [];
+  if (socket) {
+    const socketTexts: [string, string][] = [['publish.socket.url', socket.url]];
+    for (const [name, value] of Object.entries(socket.headers)) socketTexts.push([formatPath(['publish', 'socket', 'headers', name]), value]);
+    socket.open.forEach((step, i) => socketTexts.push([`publish.socket.open[${i}].send`, typeof step.send === 'string' ? step.send : JSON.stringify(step.send)]));
+    for (const [path, text] of socketTexts) {
+      if (text.includes('{topic}')) socketIssues.push({ path, message: '"{topic}" is not available here: one publisher socket serves every topic; expected "{topic}" in publish.body (the message of each publish)' });
+    }
+  }
+  if (w.topics !== undefined) return socketIssues;
   const texts: [string, string][] = [];
   if (typeof p.url === 'string') texts.push(['publish.url', p.url]);
   for (const [name, value] of Object.entries(p.headers)) texts.push([formatPath(['publish', 'headers', name]), value]);
   if (p.body !== undefined) texts.push(['publish.body', typeof p.body === 'string' ? p.body : JSON.stringify(p.body)]);
-  return texts
-    .filter(([, text]) => text.includes('{topic}'))
-    .map(([path]) => ({ path, message: '"{topic}" is not available: this scenario has no topics; expected a top-level "topics" key, or "{id}", "{seq}" and "{value}" only' }));
+  return [
+    ...texts
+      .filter(([, text]) => text.includes('{topic}'))
+      .map(([path]) => ({ path, message: '"{topic}" is not available: this scenario has no topics; expected a top-level "topics" key, or "{id}", "{seq}" and "{value}" only' })),
+    ...socketIssues,
+  ];
 }
 
 interface WrittenReconnect {

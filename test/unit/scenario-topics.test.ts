@@ -125,3 +125,20 @@ describe('per-topic thresholds', () => {
     expect(issues({ topics, thresholds: { 'fanout.byTopic.news.duplicated': '< 1%' } })[0]).toMatch(/has no base to take a percentage of/);
   });
 });
+
+describe('"{topic}" on the publisher socket', () => {
+  it('is refused in its URL, headers and open messages (one socket serves every topic), allowed in the message', () => {
+    const publish = {
+      via: 'websocket',
+      socket: { url: 'ws://127.0.0.1:9/chat/{topic}', headers: { 'X-Room': '{topic}' }, open: [{ send: { join: '{topic}' } }] },
+      body: { type: 'publish', topic: '{topic}', seq: '{seq}' },
+    };
+    const found = issues({ topics: { count: 2 }, publish });
+    expect(found).toEqual([
+      'publish.socket.url: "{topic}" is not available here: one publisher socket serves every topic; expected "{topic}" in publish.body (the message of each publish)',
+      'publish.socket.headers["X-Room"]: "{topic}" is not available here: one publisher socket serves every topic; expected "{topic}" in publish.body (the message of each publish)',
+      'publish.socket.open[0].send: "{topic}" is not available here: one publisher socket serves every topic; expected "{topic}" in publish.body (the message of each publish)',
+    ]);
+    expect(ok({ topics: { count: 2 }, publish: { ...publish, socket: { url: 'ws://127.0.0.1:9/chat' } } }).publish?.websocket?.message.template).toContain('{topic}');
+  });
+});
