@@ -170,7 +170,7 @@ export function mergeReports(reports: readonly Report[]): Report {
     for (const c of r.scenario.cohorts) if (!scenario.cohorts.some((x) => x.name === c.name)) scenario.cohorts.push(structuredClone(c));
   }
   for (const c of scenario.cohorts) c.count = sum(cohortSizes.get(c.name) ?? []);
-  if (scenario.topics) scenario.topics = mergeScenarioTopics(reports);
+  if (reports.some((r) => r.scenario.topics)) scenario.topics = mergeScenarioTopics(reports);
 
   const targets = unique(reports.filter((r) => !r.target.embedded).map((r) => r.target.url));
   if (targets.length > 1) warnings.push(`merged runs used different targets: ${targets.join(', ')}`);
