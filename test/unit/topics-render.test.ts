@@ -1,9 +1,12 @@
-/** fanout.byTopic in the terminal summary (worst topics first when many, within 100 columns) and the HTML report. */
+/** fanout.byTopic in the terminal summary (worst topics first when many, within 100 columns), the HTML report, thresholds and merge. */
 import { describe, expect, it } from 'vitest';
 import { renderSummary } from '../../src/render/summary.js';
 import { renderReportHtml } from '../../src/render/html.js';
 import { runExitCode, verdictLine } from '../../src/report/verdict.js';
 import { evaluateThresholds } from '../../src/report/thresholds.js';
+import { mergeReports } from '../../src/report/merge.js';
+import { createHistogram, encodeHistogram, percentiles, recordMs } from '../../src/metrics/histogram.js';
+import { topicHistogramKey } from '../../src/run/registry.js';
 import type { Report, TopicStats } from '../../src/run/report.js';
 import { fakeReport } from '../helpers/fake-report.js';
 
@@ -71,5 +74,39 @@ describe('per-topic thresholds on a report', () => {
       ['fanout.byTopic.topic-9.p99', 0, false, true],
       ['fanout.byTopic.topic-1.lost', 0, true, false],
     ]);
+  });
+});
+
+describe('merging reports with topics', () => {
+  /** A report whose byTopic latency sets come from real "fanout:<topic>" histograms. */
+  function topicReport(): Report {
+    const r = withTopics(2);
+    r.scenario.topics = { names: ['topic-0', 'topic-1'], counts: [50, 50], assign: 'ranges' };
+    for (const [name, values] of [['topic-0', [5, 6, 7]], ['topic-1', [20, 30]]] as const) {
+      const h = createHistogram();
+      for (const v of values) recordMs(h, v);
+      r.histograms[topicHistogramKey('fanout', name)] = encodeHistogram(h);
+      const stats = r.fanout.byTopic?.[name];
+      if (stats) stats.latencyMs = percentiles(h);
+    }
+    return r;
+  }
+
+  it('adds each topic\'s counters and histograms exactly, by name', () => {
+    const merged = mergeReports([topicReport(), topicReport()]);
+    expect(merged.fanout.byTopic?.['topic-1']).toMatchObject({ sockets: 20, published: 10, expected: 100, delivered: 100, lost: 0 });
+    expect(merged.fanout.byTopic?.['topic-1'].latencyMs.count).toBe(4);
+    expect(merged.fanout.byTopic?.['topic-0'].latencyMs.max).toBeCloseTo(7, 1);
+    expect(merged.scenario.topics).toEqual({ names: ['topic-0', 'topic-1'], counts: [100, 100], assign: 'ranges' });
+    expect(merged.merged?.estimates['fanout.byTopic.*.completionMs']).toBeDefined();
+  });
+
+  it('with a run without topics: that run adds nothing to them, and no histogram is called missing', () => {
+    const merged = mergeReports([fakeReport(), topicReport()]);
+    expect(merged.fanout.byTopic?.['topic-0']).toMatchObject({ sockets: 10, expected: 50, delivered: 50 });
+    expect(merged.fanout.byTopic?.['topic-0'].latencyMs.count).toBe(3);
+    expect(merged.scenario.topics?.names).toEqual(['topic-0', 'topic-1']);
+    expect(merged.warnings.filter((w) => w.includes('fanout:'))).toEqual([]);
+    expect(mergeReports([fakeReport(), fakeReport()]).fanout.byTopic).toBeUndefined();
   });
 });
