@@ -20,7 +20,7 @@ export { EXIT, WsloadError, ScenarioError, UsageError, ReportFormatError, Target
 export type { Progress, RunPhase } from './driver/driver.js';
 export type { AgentsOptions } from './driver/run-options.js';
 export type { Scenario } from './run/scenario.js';
-export type { Report, TimelineLine, PercentileSet, ThresholdResult, ShardReport } from './run/report.js';
+export type { Report, TimelineLine, PercentileSet, ThresholdResult, ShardReport, TopicStats } from './run/report.js';
 export type { Comparison, ComparisonRow, Verdict, RunRef } from './report/compare.js';
 export { VERSION } from './version.js';
 

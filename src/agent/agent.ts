@@ -108,7 +108,7 @@ class AgentSession {
         void this.workers.get(msg.workerId)?.terminate();
         break;
       case 'publish':
-        if (ring) this.later(() => announce(ring, msg.seq, msg.scheduledMs, msg.sentMs));
+        if (ring) this.later(() => announce(ring, msg.seq, msg.scheduledMs, msg.sentMs, msg.topic ?? 0));
         break;
       case 'settle':
         if (ring) this.later(() => settle(ring, msg.seq, msg.ok, msg.ackMs));

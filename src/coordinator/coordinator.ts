@@ -170,10 +170,11 @@ export class Coordinator {
   }
 
   /** Tells every agent about a publish just announced in the coordinator's ring. */
-  announced(seq: number, scheduledMs: number, sentMs: number): void {
+  announced(seq: number, scheduledMs: number, sentMs: number, topic = 0): void {
     for (const l of this.links) {
       const off = l.clock.offsetMs;
-      if (l.index >= 0) l.send({ type: 'publish', seq, scheduledMs: scheduledMs + off, sentMs: sentMs + off });
+      // The topic index is left out when 0, so a run without topics sends the records it always did.
+      if (l.index >= 0) l.send({ type: 'publish', seq, scheduledMs: scheduledMs + off, sentMs: sentMs + off, ...(topic !== 0 ? { topic } : {}) });
     }
   }
 

@@ -61,6 +61,7 @@ export function setUpMeasurement(
   // Blocks one tick long: the finest grain at which deltas arrive.
   const blocks = new IntervalBlocks(tickMs, () => nowMs() - startMs);
   aggregate.intervalSink = blocks;
+  if (scenario.topics) aggregate.topicNames = scenario.topics.names;
 
   const paths = options.reportFile ? sidecarPaths(options.reportFile) : null;
   const writer = paths ? openTimeline(paths, state.warnings, options.onWarning) : null;

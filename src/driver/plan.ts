@@ -1,8 +1,9 @@
 /** Pure planning: how sockets, cohorts and handshake slots are split over workers. */
-import type { Scenario } from '../run/scenario.js';
+import type { Scenario, Topics } from '../run/scenario.js';
 import type { WorkerSlice } from '../run/protocol.js';
 import { formatDuration } from '../duration.js';
 import { describeStages } from '../run/load-stages.js';
+import { topicIndexTable } from '../run/topics.js';
 
 /** Splits n into `parts` integers that differ by at most one and sum to n (floor + remainder). */
 export function splitEvenly(n: number, parts: number): number[] {
@@ -99,6 +100,8 @@ export function workerSlices(scenario: Scenario, plans: readonly WorkerPlan[], c
   // URL schemes are case-insensitive (the schema accepts "WSS://").
   const secure = /^wss:/i.test(ctx.url);
   const publish = scenario.publish;
+  const topics = scenario.topics;
+  const topicTable = topics ? topicIndexTable(topics, scenario.connections) : null;
   return plans.map((plan) => ({
     workerId: plan.workerId,
     indices: plan.indices,
@@ -131,12 +134,23 @@ export function workerSlices(scenario: Scenario, plans: readonly WorkerPlan[], c
       ids: ctx.checkIds && publish ? [...publish.ids] : null,
       deadlineMs: deliveryDeadlineMs(scenario),
     },
+    ...(topics && topicTable ? { topics: { names: [...topics.names], of: plan.indices.map((i) => topicTable[i]) } } : {}),
     ring: ctx.ring,
     ringSize: ctx.ringSize,
     tickMs: ctx.tickMs,
     timeline: ctx.timeline ? { ...ctx.timeline } : null,
     ...(scenario.stages ? { stages: scenario.stages.map((s) => ({ ...s })) } : {}),
   }));
+}
+
+/** The plan line's topics: the first few with their sockets, or how sockets are spread over generated ones. */
+function topicsText(topics: Topics): string {
+  const n = topics.names.length;
+  const how =
+    topics.assign === 'ranges'
+      ? topics.names.slice(0, 5).map((name, i) => `${name}×${topics.counts[i]}`).join(', ') + (n > 5 ? ', …' : '')
+      : `socket i in topic ${topics.assign === 'modulo' ? 'i mod' : 'floor(i × count / connections) of'} ${n}`;
+  return `${n} topic${n === 1 ? '' : 's'} (${how})`;
 }
 
 /** One line describing the run, printed before connecting (k6's GetDescription). */
@@ -165,6 +179,7 @@ export function describePlan(scenario: Scenario, publishUrl: string | null, work
   }
   const ids = scenario.identities;
   if (ids) parts.push(`${ids.count} identities${ids.reuse && ids.count < scenario.connections ? ' (reused)' : ''}`);
+  if (scenario.topics) parts.push(topicsText(scenario.topics));
   if (scenario.cohorts.length > 1) parts.push(`cohorts ${scenario.cohorts.map((c) => `${c.name}×${c.count}`).join(', ')}`);
   return parts.join(', ');
 }

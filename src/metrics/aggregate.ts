@@ -6,7 +6,8 @@
 import { addInto, createHistogram, decodeHistogram, recordMs, type Histogram } from './histogram.js';
 import { slotOf, type PublishRing } from '../run/publish-ring.js';
 import { emptyCohortCounters, type CohortCounters, type LagSummary, type WorkerCounters, type WorkerMessage } from '../run/protocol.js';
-import { emptyDeliveryCounters, type DeliveryCounters } from '../run/delivery-counters.js';
+import { emptyDeliveryCounters, emptyTopicCounters, TOPIC_COUNTER_KEYS, type DeliveryCounters, type TopicCounters } from '../run/delivery-counters.js';
+import { topicHistogramKey } from '../run/registry.js';
 import type { IntervalSink } from './interval-blocks.js';
 
 export interface WorkerState {
@@ -40,6 +41,8 @@ export interface Totals {
   reopened: number;
   failures: Record<string, number>;
   delivery: DeliveryCounters;
+  /** With topics: delivery counters per topic index, summed over workers; null without topics. */
+  topics: TopicCounters | null;
   messages: number;
   cohorts: CohortCounters[];
 }
@@ -47,6 +50,15 @@ export interface Totals {
 
 function addCounts(into: Record<string, number>, from: Record<string, number>): void {
   for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+}
+
+function addTopicCounters(into: TopicCounters, from: TopicCounters): void {
+  for (const key of TOPIC_COUNTER_KEYS) {
+    const to = into[key];
+    from[key].forEach((n, i) => {
+      if (i < to.length) to[i] += n;
+    });
+  }
 }
 
 export class RunAggregate {
@@ -64,6 +76,8 @@ export class RunAggregate {
   private readonly pending = new Map<number, PendingSeq>();
   /** Also fed fan-out deltas and completion values, per block of time (compare's bootstrap). */
   intervalSink: IntervalSink | null = null;
+  /** With topics, their names by index: completion is then also kept per topic ("completion:<topic>"). */
+  topicNames: readonly string[] | null = null;
 
   constructor(
     socketsPerWorker: number[],
@@ -137,21 +151,24 @@ export class RunAggregate {
       this.pending.delete(seq);
       // Nobody due it and nobody got it (a failed request, or no socket subscribed): no completion.
       if (p.delivered + p.lost === 0) continue;
+      const slot = slotOf(this.ring, seq);
+      // The ring holds a publish for rate × (deadline + 5 s): long after every worker judged it.
+      const topic = this.topicNames !== null && slot >= 0 ? this.topicNames[this.ring.topic[slot]] : undefined;
       if (p.lost > 0 || p.failed) {
         this.incomplete++;
-        this.recordCompletion(this.deadlineMs);
+        this.recordCompletion(this.deadlineMs, topic);
         continue;
       }
-      const slot = slotOf(this.ring, seq);
       if (slot >= 0) {
-        this.recordCompletion(Math.max(0, p.lastReceiptMs - this.ring.scheduledMs[slot]));
+        this.recordCompletion(Math.max(0, p.lastReceiptMs - this.ring.scheduledMs[slot]), topic);
         this.completed++;
       }
     }
   }
 
-  private recordCompletion(ms: number): void {
+  private recordCompletion(ms: number, topic: string | undefined): void {
     recordMs(this.completion, ms);
+    if (topic !== undefined) recordMs(this.histogram(topicHistogramKey('completion', topic)), ms);
     this.intervalSink?.completion(ms <= 0 ? 0 : Math.round(ms * 1000));
   }
 
@@ -177,6 +194,7 @@ export class RunAggregate {
       reopened: 0,
       failures: {},
       delivery: emptyDeliveryCounters(),
+      topics: this.topicNames !== null ? emptyTopicCounters(this.topicNames.length) : null,
       messages: 0,
       cohorts: Array.from({ length: this.cohortCount }, emptyCohortCounters),
     };
@@ -193,7 +211,8 @@ export class RunAggregate {
       if (w.crashed === null) t.open += c.open;
       t.messages += c.messages;
       addCounts(t.failures, c.failures);
-      for (const key of Object.keys(t.delivery) as (keyof DeliveryCounters)[]) t.delivery[key] += c.delivery[key];
+      for (const key of Object.keys(t.delivery) as (keyof DeliveryCounters)[]) t.delivery[key] += c.delivery[key] ?? 0;
+      if (t.topics !== null && c.topics) addTopicCounters(t.topics, c.topics);
       w.cohorts?.forEach((cc, i) => {
         const into = t.cohorts[i];
         into.opened += cc.opened;

@@ -34,6 +34,8 @@ export interface MetricDef {
   get: (report: Report) => number;
   /** Counters that can be written as a percentage have one; others (and latencies) do not. */
   base: MetricBase | null;
+  /** Samples behind the value when neither a registered family nor a base says (per-topic latencies); absent: those decide. */
+  evidence?: (report: Report) => number;
 }
 
 /** A latency histogram summarised in the report, of which users pick an aggregation. */
@@ -114,9 +116,56 @@ export function metricNames(): string[] {
   return METRICS.map((m) => m.name);
 }
 
-/** The metric called `name`, or undefined. */
+/** The metric called `name` (a per-topic one included), or undefined. */
 export function lookupMetric(name: string): MetricDef | undefined {
-  return BY_NAME.get(name);
+  return BY_NAME.get(name) ?? topicMetric(name);
+}
+
+/** Per-topic metrics are named "fanout.byTopic.<topic>.<aggregation or counter>". */
+export const TOPIC_METRIC_PREFIX = 'fanout.byTopic.';
+const TOPIC_COUNTER_FIELDS = ['expected', 'delivered', 'lost', 'late', 'duplicated'] as const;
+const TOPIC_NAME_PATTERN = /^[A-Za-z0-9._:-]+$/;
+
+/** The topic a per-topic metric name is about, or null when the name is no per-topic metric. */
+export function topicOfMetric(name: string): string | null {
+  if (!name.startsWith(TOPIC_METRIC_PREFIX)) return null;
+  const rest = name.slice(TOPIC_METRIC_PREFIX.length);
+  const dot = rest.lastIndexOf('.');
+  const topic = rest.slice(0, dot);
+  return dot > 0 && TOPIC_NAME_PATTERN.test(topic) ? topic : null;
+}
+
+/**
+ * A per-topic metric read from fanout.byTopic[topic] (built on demand: topics are the scenario's):
+ * its fan-out latency aggregations and its counters, lost and delivered with a percent of its
+ * expected. A topic absent from the report reads 0 with no samples, so its threshold fails as no data.
+ */
+function topicMetric(name: string): MetricDef | undefined {
+  const topic = topicOfMetric(name);
+  if (topic === null) return undefined;
+  const field = name.slice(name.lastIndexOf('.') + 1);
+  const stats = (r: Report): NonNullable<Report['fanout']['byTopic']>[string] | undefined => r.fanout.byTopic?.[topic];
+  const agg = ALL_AGGREGATIONS.find((a) => a === field);
+  if (agg !== undefined) {
+    const [latency] = latencyMetrics({ name: `${TOPIC_METRIC_PREFIX}${topic}`, description: `fan-out latency of topic "${topic}"`, aggregations: [agg], get: (r) => stats(r)?.latencyMs ?? {} });
+    return { ...latency, ...(agg !== 'count' ? { evidence: (r: Report) => stats(r)?.latencyMs.count ?? 0 } : {}) };
+  }
+  const counter = TOPIC_COUNTER_FIELDS.find((c) => c === field);
+  if (counter === undefined) return undefined;
+  const expected = (r: Report): number => stats(r)?.expected ?? 0;
+  const percentOfExpected = counter === 'lost' || counter === 'delivered' || counter === 'late';
+  return {
+    name,
+    kind: 'counter',
+    unit: 'count',
+    description: `${counter} deliveries of topic "${topic}"`,
+    direction: counter === 'delivered' ? 'higher-is-better' : counter === 'expected' ? 'neutral' : 'lower-is-better',
+    family: null,
+    aggregation: null,
+    get: (r) => stats(r)?.[counter] ?? 0,
+    base: percentOfExpected ? { describe: `${TOPIC_METRIC_PREFIX}${topic}.expected`, get: expected } : null,
+    evidence: expected,
+  };
 }
 
 /**
@@ -125,7 +174,10 @@ export function lookupMetric(name: string): MetricDef | undefined {
  * Returns undefined when `name` is a metric.
  */
 export function unknownMetricMessage(name: string): string | undefined {
-  if (BY_NAME.has(name)) return undefined;
+  if (BY_NAME.has(name) || topicMetric(name) !== undefined) return undefined;
+  if (topicOfMetric(name) !== null) {
+    return `unknown metric "${name}": a per-topic metric is fanout.byTopic.<topic>.<${ALL_AGGREGATIONS.join('|')}|${TOPIC_COUNTER_FIELDS.join('|')}>`;
+  }
   const dot = name.lastIndexOf('.');
   const familyName = dot > 0 ? name.slice(0, dot) : name;
   const family = LATENCY_FAMILIES.find((f) => f.name === familyName);
@@ -143,5 +195,5 @@ export function unknownMetricMessage(name: string): string | undefined {
 
 /** Reads metric `name` from a report (ms for latencies, a count otherwise); undefined if unknown. */
 export function metricValue(report: Report, name: string): number | undefined {
-  return BY_NAME.get(name)?.get(report);
+  return lookupMetric(name)?.get(report);
 }

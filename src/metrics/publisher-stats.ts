@@ -22,4 +22,6 @@ export interface PublisherStats {
   failures: Record<string, number>;
   latency: Histogram;
   scheduleLag: Histogram;
+  /** With topics: successful publishes per topic index; absent without topics. */
+  okByTopic?: number[];
 }

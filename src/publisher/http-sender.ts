@@ -42,16 +42,16 @@ export class HttpSender implements PublishSender {
     };
   }
 
-  send(seq: number, done: SendDone): SendRelease {
+  send(seq: number, done: SendDone, topic: string | null = null): SendRelease {
     const { ids, request } = this.publish;
-    const url = fillPublishUrl(this.template, ids, seq, this.runTag);
+    const url = fillPublishUrl(this.template, ids, seq, this.runTag, topic);
     let options = this.requestOptions;
     let body: string | null = null;
     if (request) {
       const headers: http.OutgoingHttpHeaders = {};
-      for (const [name, value] of Object.entries(request.headers)) headers[name] = fillHeader(value, ids, seq, this.runTag);
+      for (const [name, value] of Object.entries(request.headers)) headers[name] = fillHeader(value, ids, seq, this.runTag, topic);
       if (request.body) {
-        body = fillBody(request.body, ids, seq, this.runTag);
+        body = fillBody(request.body, ids, seq, this.runTag, topic);
         if (request.contentType !== null) headers['content-type'] = request.contentType;
         // A known length rather than chunked encoding, which some publish APIs refuse.
         headers['content-length'] = Buffer.byteLength(body);

@@ -21,12 +21,13 @@ import { publishTemplateText, runTagOf } from '../run/publish-url.js';
 import type { PublisherStats } from '../metrics/publisher-stats.js';
 import { HttpSender } from './http-sender.js';
 import type { PublishSender, SendRelease } from './sender.js';
+import { publishTopicIndex } from '../run/topics.js';
 import { WebSocketSender } from './ws-sender.js';
 import { peakTarget, RateSchedule } from '../run/load-stages.js';
 
 /** Hears each publish as it is announced and settled in the ring (a coordinator relays them to its agents). */
 export interface PublishListener {
-  announced(seq: number, scheduledMs: number, sentMs: number): void;
+  announced(seq: number, scheduledMs: number, sentMs: number, topic?: number): void;
   settled(seq: number, ok: boolean, ackMs: number): void;
 }
 
@@ -50,6 +51,9 @@ export class Publisher {
   /** Requests in flight: their abort functions. */
   private readonly inFlight = new Set<() => void>();
   private idleWaiters: (() => void)[] = [];
+  /** Topic names, and the topic index of each publish in turn; null without topics. */
+  private readonly topicNames: readonly string[] | null;
+  private readonly topicCycle: readonly number[] | null;
 
   constructor(
     scenario: Scenario,
@@ -58,6 +62,9 @@ export class Publisher {
     runTag: string,
     private readonly listener: PublishListener | null = null,
   ) {
+    const names = scenario.topics?.names ?? null;
+    this.topicNames = names;
+    this.topicCycle = names && scenario.publish?.topics ? scenario.publish.topics.map((name) => names.indexOf(name)) : null;
     if (!scenario.publish) throw new Error('Publisher needs a publish section');
     this.publish = scenario.publish;
     const stages = this.publish.stages;
@@ -82,6 +89,7 @@ export class Publisher {
       failures: {},
       latency: createHistogram(),
       scheduleLag: createHistogram(),
+      ...(names ? { okByTopic: new Array<number>(names.length).fill(0) } : {}),
     };
   }
 
@@ -152,8 +160,9 @@ export class Publisher {
   private fire(scheduledAt: number): void {
     const seq = ++this.seq;
     const sentAt = nowMs();
-    announce(this.ring, seq, scheduledAt, sentAt);
-    this.listener?.announced(seq, scheduledAt, sentAt);
+    const topic = this.topicCycle === null ? 0 : publishTopicIndex(this.topicCycle, seq);
+    announce(this.ring, seq, scheduledAt, sentAt, topic);
+    this.listener?.announced(seq, scheduledAt, sentAt, topic);
     recordMs(this.stats.scheduleLag, sentAt - scheduledAt);
     this.stats.sent++;
     let done = false;
@@ -171,8 +180,10 @@ export class Publisher {
       recordMs(this.stats.latency, ackAt - sentAt);
       settle(this.ring, seq, failure === null, ackAt);
       this.listener?.settled(seq, failure === null, ackAt);
-      if (failure === null) this.stats.ok++;
-      else {
+      if (failure === null) {
+        this.stats.ok++;
+        if (this.stats.okByTopic) this.stats.okByTopic[topic]++;
+      } else {
         this.stats.failed++;
         this.stats.failures[failure] = (this.stats.failures[failure] ?? 0) + 1;
       }
@@ -180,7 +191,7 @@ export class Publisher {
       if (this.inFlight.size === 0) for (const w of this.idleWaiters.splice(0)) w();
     };
     this.inFlight.add(abort);
-    const own = this.sender.send(seq, finish);
+    const own = this.sender.send(seq, finish, this.topicNames === null ? null : this.topicNames[topic]);
     // A send that failed at once (its socket known down) has nothing left to release.
     if (done) own(true);
     else release = own;

@@ -8,8 +8,8 @@ export type SendRelease = (failed: boolean) => void;
 
 /** One way of making publishes. */
 export interface PublishSender {
-  /** Starts publish `seq`; `done` may be called at once (a publisher socket known to be down). */
-  send(seq: number, done: SendDone): SendRelease;
+  /** Starts publish `seq` to `topic` (null without topics); `done` may be called at once (a publisher socket known to be down). */
+  send(seq: number, done: SendDone, topic: string | null): SendRelease;
   /** Opens what must be open before the first publish (a publisher socket); resolves once open or failed, never rejects. */
   prepare?(): Promise<void>;
   /** Ends every connection the sender holds; publishes still pending are settled by the publisher. */

@@ -88,8 +88,8 @@ export class WebSocketSender implements PublishSender {
     });
   }
 
-  send(seq: number, done: SendDone): SendRelease {
-    const text = fillBody(this.socket.message, this.ids, seq, this.runTag);
+  send(seq: number, done: SendDone, topic: string | null = null): SendRelease {
+    const text = fillBody(this.socket.message, this.ids, seq, this.runTag, topic);
     if (this.open) {
       this.write(seq, text, done);
     } else if (this.lastFailure && nowMs() - this.lastFailure.atMs < RETRY_MS) {

@@ -14,6 +14,7 @@ import { fmtCount, fmtCounts, fmtLatency, fmtMs, fmtPct } from './format.js';
 import { compareBody } from './html-compare.js';
 import { CHARTED, COLORS, figure, histogramOrNull, page, t, table, warningsSection, type ChartSize } from './html-page.js';
 import { reportTimeline } from './html-timeline.js';
+import { topicsSection } from './html-topics.js';
 import { thresholdActual, verdictBanner } from './html-verdict.js';
 import { histogramSamples, percentileChart } from './percentile-curve.js';
 import { barChart, niceTicks, type Bar } from './svg-chart.js';
@@ -202,6 +203,7 @@ export function renderReportHtml(report: Report, opts: ReportHtmlOptions = {}): 
     '<h2>Summary</h2>',
     headline(report),
     ...thresholdsSection(report),
+    ...topicsSection(report),
     ...latencySection(report),
     ...idleSection(report),
     ...warningsSection(report.warnings),

@@ -98,7 +98,29 @@ function fanout(r: Report, color: boolean, paint: Paint): string[] {
   if (f.incomplete > 0) out.push(`  completion: ${fmtCount(cp.count)} publishes, ${fmtCount(f.incomplete)} incomplete counted at the deadline (publish.deadline)`);
   if (f.unmatched > 0) out.push(`  ${fmtCount(f.unmatched)} messages carried no recognisable sequence number (${matchRuleText(r)})`);
   out.push(...strayMessages(f));
+  if ((f.misrouted ?? 0) > 0) out.push(paint(`  ${fmtCount(f.misrouted ?? 0)} messages of a topic reached sockets not in that topic (misrouted: not delivered, not lost)`, 'red'));
+  out.push(...topicTable(f, color, paint));
   return out;
+}
+
+/** Topics shown in the summary at most; the rest are counted, worst (most lost, then slowest p99) first. */
+export const SUMMARY_TOPICS_MAX = 10;
+
+/** The per-topic table: every topic when few, else the worst SUMMARY_TOPICS_MAX by loss then p99. */
+function topicTable(f: Report['fanout'], color: boolean, paint: Paint): string[] {
+  const topics = Object.entries(f.byTopic ?? {});
+  if (topics.length === 0) return [];
+  const shown = topics.length <= SUMMARY_TOPICS_MAX ? topics : [...topics].sort((a, b) => b[1].lost - a[1].lost || b[1].latencyMs.p99 - a[1].latencyMs.p99).slice(0, SUMMARY_TOPICS_MAX);
+  // Late and duplicated copies are in the report; the table keeps to 100 columns.
+  const t = newTable(['topic', 'sockets', 'publ.', 'expected', 'delivered', 'lost', 'p50', 'p99', 'compl. p99'], color);
+  for (const [name, s] of shown) {
+    const lost = s.lost > 0 ? paint(fmtCount(s.lost), 'red') : '0';
+    const cp = s.completionMs;
+    t.push([name.length > 16 ? `${name.slice(0, 15)}…` : name, fmtCount(s.sockets), fmtCount(s.published), fmtCount(s.expected), fmtCount(s.delivered), lost, fmtLatency(s.latencyMs, 'p50'), fmtLatency(s.latencyMs, 'p99'), cp ? fmtLatency(cp, 'p99') : '-']);
+  }
+  const hidden = topics.length - shown.length;
+  const title = hidden > 0 ? `  by topic: the ${shown.length} worst of ${topics.length} (most lost, then highest p99); ${hidden} more in the report (fanout.byTopic)` : '  by topic';
+  return [title, t.toString()];
 }
 
 /** Where the run looked for the sequence number, so an unmatched count points at the rule to fix. */

@@ -1,8 +1,9 @@
 /** Turns what a run measured into the Report (pure: no I/O). */
 import type { Scenario } from '../run/scenario.js';
-import type { DisconnectStats, PercentileSet, Report, ReconnectStats } from '../run/report.js';
+import type { DisconnectStats, PercentileSet, Report, ReconnectStats, TopicStats } from '../run/report.js';
+import type { Totals } from '../metrics/aggregate.js';
 import { REPORT_FORMAT_VERSION, type IdleTimeoutScreening } from '../run/report.js';
-import { COHORT_HISTOGRAMS, cohortHistogramKey, idleSamplesKey, sectionSets, type CohortHistogramKind, type SectionSets, type SetSection } from '../run/registry.js';
+import { COHORT_HISTOGRAMS, cohortHistogramKey, idleSamplesKey, sectionSets, topicHistogramKey, type CohortHistogramKind, type SectionSets, type SetSection } from '../run/registry.js';
 import type { DropFindings } from '../metrics/drop-events.js';
 import { addInto, createHistogram, encodeHistogram, percentiles, type Histogram } from '../metrics/histogram.js';
 import { cohortDrops, estimateIdleTimeout, type CohortDrops } from '../metrics/idle-timeout.js';
@@ -174,6 +175,8 @@ export function buildReport(input: BuildInput): Report {
       unmatched: d.unmatched,
       foreign: d.foreign,
       idMismatch: d.idMismatch,
+      misrouted: d.misrouted ?? 0,
+      ...(scenario.topics ? { byTopic: topicStats(scenario, totals, publisher, h) } : {}),
       ...sets('fanout'),
       incomplete: aggregate.incomplete,
     },
@@ -226,6 +229,29 @@ export function buildReport(input: BuildInput): Report {
   };
   report.thresholds = evaluateThresholds(report, scenario.thresholds);
   return report;
+}
+
+/** fanout.byTopic: each topic's sockets, publishes, counters and percentile sets (its histograms "fanout:<t>", "completion:<t>"). */
+function topicStats(scenario: Scenario, totals: Totals, publisher: PublisherStats | null, h: (name: string) => Histogram | undefined): Record<string, TopicStats> {
+  const topics = scenario.topics;
+  const out: Record<string, TopicStats> = {};
+  if (!topics) return out;
+  topics.names.forEach((name, i) => {
+    const c = totals.topics;
+    const completion = h(topicHistogramKey('completion', name));
+    out[name] = {
+      sockets: topics.counts[i] ?? 0,
+      published: publisher?.okByTopic?.[i] ?? 0,
+      expected: c?.expected[i] ?? 0,
+      delivered: c?.delivered[i] ?? 0,
+      lost: c?.lost[i] ?? 0,
+      late: c?.late[i] ?? 0,
+      duplicated: c?.duplicated[i] ?? 0,
+      latencyMs: pct(h(topicHistogramKey('fanout', name))),
+      ...(completion && completion.totalCount > 0 ? { completionMs: percentiles(completion) } : {}),
+    };
+  });
+  return out;
 }
 
 /**

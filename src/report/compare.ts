@@ -145,6 +145,7 @@ const LAYOUT: readonly (string | { family: Family; agg: Aggregation })[] = [
   'fanout.outOfOrder',
   '?fanout.foreign',
   '?fanout.idMismatch',
+  '?fanout.misrouted',
   'disconnects.total',
   '@byCause',
   '@idleTimeout',

@@ -11,8 +11,8 @@ import { reportSchema } from '../run/report-schema.js';
 import { mergeIntervals } from '../metrics/interval-blocks.js';
 import { evaluateThresholds } from './thresholds.js';
 import { MAX_EVENTS } from '../metrics/drop-events.js';
-import type { DisconnectStats, DropEvent, IdleTimeoutScreening, PercentileSet, ReconnectStats, Report } from '../run/report.js';
-import { COHORT_HISTOGRAMS, COUNTERS, HISTOGRAMS, cohortHistogramKey, histogramDef, idleSamplesKey, locateHistogram, mergeCounter, setCounter } from '../run/registry.js';
+import type { DisconnectStats, DropEvent, IdleTimeoutScreening, PercentileSet, ReconnectStats, Report, TopicStats } from '../run/report.js';
+import { COHORT_HISTOGRAMS, COUNTERS, HISTOGRAMS, TOPIC_HISTOGRAMS, cohortHistogramKey, histogramDef, idleSamplesKey, locateHistogram, mergeCounter, setCounter } from '../run/registry.js';
 
 type Counts = Partial<Record<string, number>>;
 
@@ -117,6 +117,35 @@ function unique(values: readonly string[]): string[] {
   return [...new Set(values)];
 }
 
+/** The runs' topics by name: sockets summed, names in first-seen order (a run's assign kept when all agree, else "ranges"). */
+function mergeScenarioTopics(reports: readonly Report[]): NonNullable<Report['scenario']['topics']> {
+  const counts = new Map<string, number>();
+  for (const r of reports) r.scenario.topics?.names.forEach((name, i) => counts.set(name, (counts.get(name) ?? 0) + (r.scenario.topics?.counts[i] ?? 0)));
+  const assigns = [...new Set(reports.flatMap((r) => (r.scenario.topics ? [r.scenario.topics.assign] : [])))];
+  return { names: [...counts.keys()], counts: [...counts.values()], assign: assigns.length === 1 ? assigns[0] : 'ranges' };
+}
+
+/** fanout.byTopic summed by topic name (percentile sets are recomputed from the "fanout:<t>" histograms afterwards); undefined when no run had topics. */
+function mergeByTopic(reports: readonly Report[]): Record<string, TopicStats> | undefined {
+  if (!reports.some((r) => r.fanout.byTopic)) return undefined;
+  const out: Record<string, TopicStats> = {};
+  for (const [name, stats] of byKey(reports.map((r) => r.fanout.byTopic ?? {}))) {
+    const total = (key: 'sockets' | 'published' | 'expected' | 'delivered' | 'lost' | 'late' | 'duplicated'): number => sum(stats.map((s) => s[key]));
+    out[name] = {
+      sockets: total('sockets'),
+      published: total('published'),
+      expected: total('expected'),
+      delivered: total('delivered'),
+      lost: total('lost'),
+      late: total('late'),
+      duplicated: total('duplicated'),
+      latencyMs: approximateSet(stats.map((s) => s.latencyMs)),
+      ...(stats.some((s) => s.completionMs) ? { completionMs: approximateSet(stats.flatMap((s) => (s.completionMs ? [s.completionMs] : []))) } : {}),
+    };
+  }
+  return out;
+}
+
 /**
  * Merges reports of runs made at the same time on different machines. Counters are summed;
  * histograms are added exactly from their encoded form and every percentile set is recomputed
@@ -141,6 +170,7 @@ export function mergeReports(reports: readonly Report[]): Report {
     for (const c of r.scenario.cohorts) if (!scenario.cohorts.some((x) => x.name === c.name)) scenario.cohorts.push(structuredClone(c));
   }
   for (const c of scenario.cohorts) c.count = sum(cohortSizes.get(c.name) ?? []);
+  if (reports.some((r) => r.scenario.topics)) scenario.topics = mergeScenarioTopics(reports);
 
   const targets = unique(reports.filter((r) => !r.target.embedded).map((r) => r.target.url));
   if (targets.length > 1) warnings.push(`merged runs used different targets: ${targets.join(', ')}`);
@@ -231,6 +261,12 @@ export function mergeReports(reports: readonly Report[]): Report {
     merged.connections.rampDownCloses = reports.reduce((s, r) => s + (r.connections.rampDownCloses ?? 0), 0);
     merged.connections.reopened = reports.reduce((s, r) => s + (r.connections.reopened ?? 0), 0);
   }
+  // Before the histograms: their per-topic percentile sets are written into these entries.
+  const byTopic = mergeByTopic(reports);
+  if (byTopic) {
+    merged.fanout.byTopic = byTopic;
+    info.estimates['fanout.byTopic.*.completionMs'] = "each run's per-topic completion covers only its own sockets of the topic (a lower bound, as fanout.completionMs)";
+  }
   if (cohortSocketsKnown) merged.connections.openedByCohort = sumCounts(reports.map((r) => r.connections.openedByCohort ?? {}));
   else delete merged.connections.openedByCohort;
   // A field the first (older) report lacks was set last: the merged file keeps the format's field order.
@@ -248,7 +284,8 @@ export function mergeReports(reports: readonly Report[]): Report {
     // A cohort with no idle-timeout samples has no such histogram: not missing.
     const optional = key.startsWith(idleSamplesKey(''));
     // A percentile set absent from older reports (optional in the registry) had no samples there.
-    const absent = histogramDef(key)?.optional === true ? 0 : 1;
+    // So is a topic's set in a run without that topic.
+    const absent = histogramDef(key)?.optional === true || TOPIC_HISTOGRAMS.some((kind) => key.startsWith(`${kind}:`)) ? 0 : 1;
     const missing = optional ? 0 : reports.filter((r) => r.histograms[key] === undefined && (accessor?.get(r)?.count ?? absent) > 0).length;
     if (missing > 0) warnings.push(`histogram "${key}" is missing from ${missing} of ${n} reports: its merged percentiles leave those runs out`);
   }

@@ -70,6 +70,7 @@ export function thresholdActual(report: Report, t: ParsedThreshold): number {
  * on a run that measured nothing.
  */
 export function thresholdEvidence(report: Report, metric: MetricDef): number | null {
+  if (metric.evidence) return metric.evidence(report);
   if (metric.family !== null) {
     if (metric.aggregation === 'count') return null;
     const family = LATENCY_FAMILIES.find((f) => f.name === metric.family);

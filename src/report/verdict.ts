@@ -44,6 +44,7 @@ export function runFailed(report: Report): boolean {
   return (
     report.connections.failed > 0 ||
     report.fanout.lost > 0 ||
+    misrouted(report) > 0 ||
     report.publish.failed > 0 ||
     report.publish.behind === true ||
     report.client.workers.some((w) => w.crashed !== null) ||
@@ -51,6 +52,15 @@ export function runFailed(report: Report): boolean {
     mostSocketsDropped(report) ||
     deliveredNothing(report)
   );
+}
+
+/**
+ * Copies of a topic's publish that reached a socket of another topic. A failure of the run, unlike
+ * foreign or idMismatch copies (which leave a delivery lost, and fail the run that way): a
+ * misrouted copy leaves every other count intact, so a service leaking rooms would pass silently.
+ */
+function misrouted(report: Report): number {
+  return report.fanout.misrouted ?? 0;
 }
 
 function plural(n: number, word: string): string {
@@ -78,6 +88,7 @@ export function runProblems(report: Report): string[] {
     problems.push(`no delivery arrived although ${ok} publish${ok === 1 ? '' : 'es'} succeeded`);
   }
   if (report.fanout.lost > 0) problems.push(`${report.fanout.lost} of ${report.fanout.expected} deliveries lost`);
+  if (misrouted(report) > 0) problems.push(`${plural(misrouted(report), 'message')} of a topic reached sockets not in that topic (fanout.misrouted)`);
   if (report.publish.failed > 0) {
     const why = Object.entries(report.publish.failures)
       .map(([reason, n]) => `${n} × ${describePublishFailure(reason)}`)

@@ -59,7 +59,7 @@ export type CoordinatorToAgent =
   /** Terminate one worker now (it did not finish in time). */
   | { type: 'terminate'; workerId: number }
   /** A publish announced in the coordinator's ring, times on the agent's clock. */
-  | { type: 'publish'; seq: number; scheduledMs: number; sentMs: number }
+  | { type: 'publish'; seq: number; scheduledMs: number; sentMs: number; /** Topic index of the publish; absent: 0. */ topic?: number }
   | { type: 'settle'; seq: number; ok: boolean; ackMs: number }
   /** The run is over: the agent exits. */
   | { type: 'end' };

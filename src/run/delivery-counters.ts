@@ -17,11 +17,31 @@ export interface DeliveryCounters {
   idMismatch: number;
   /** Received by a socket that was not subscribed when the publish was sent. */
   ineligible: number;
+  /** With topics: copies of a topic's publish received by a socket not in that topic (not delivered, not lost); optional so counters built before it still type. */
+  misrouted?: number;
   expected: number;
   lost: number;
   missedPublishes: number;
   /** Publishes evaluated (not counting failed publish requests). */
   evaluated: number;
+}
+
+/** Per-topic delivery counters of one worker (cumulative), each indexed by topic index; summed exactly across workers. */
+export interface TopicCounters {
+  expected: number[];
+  delivered: number[];
+  lost: number[];
+  late: number[];
+  duplicated: number[];
+}
+
+/** The per-topic counter names, in report order. */
+export const TOPIC_COUNTER_KEYS = ['expected', 'delivered', 'lost', 'late', 'duplicated'] as const;
+
+/** Zeroed per-topic counters for `topics` topics. */
+export function emptyTopicCounters(topics: number): TopicCounters {
+  const zeros = (): number[] => new Array<number>(topics).fill(0);
+  return { expected: zeros(), delivered: zeros(), lost: zeros(), late: zeros(), duplicated: zeros() };
 }
 
 /** What one evaluated publish contributes to the completion-time histogram. */
@@ -46,6 +66,7 @@ export function emptyDeliveryCounters(): DeliveryCounters {
     foreign: 0,
     idMismatch: 0,
     ineligible: 0,
+    misrouted: 0,
     expected: 0,
     lost: 0,
     missedPublishes: 0,

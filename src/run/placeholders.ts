@@ -1,6 +1,6 @@
 /**
  * Per-socket placeholders in target.url, target.headers and open messages: "{conn}" (global socket
- * index), "{cohort}" (cohort name), "{identity.FIELD}" (the socket's identity). Shared by the
+ * index), "{cohort}" (cohort name), "{topic}" (its topic, with topics), "{identity.FIELD}" (the socket's identity). Shared by the
  * scenario rules (which placeholders a text uses) and the worker (filling them per connect).
  */
 
@@ -16,6 +16,8 @@ export function placeholderNames(text: string): string[] {
 export interface PlaceholderValues {
   conn: number;
   cohort: string;
+  /** The socket's topic name; absent without topics. */
+  topic?: string;
   /** Identity field names and this socket's values (parallel), or null. */
   fields: readonly string[] | null;
   values: readonly string[] | null;
@@ -36,6 +38,7 @@ export function fillPlaceholders(text: string, v: PlaceholderValues, escape: (va
   return text.replace(PLACEHOLDER, (whole: string, name: string) => {
     if (name === 'conn') return escape(String(v.conn));
     if (name === 'cohort') return escape(v.cohort);
+    if (name === 'topic' && v.topic !== undefined) return escape(v.topic);
     if (name.startsWith('identity.') && v.fields !== null && v.values !== null) {
       const at = v.fields.indexOf(name.slice('identity.'.length));
       if (at >= 0) return escape(v.values[at]);

@@ -1,6 +1,6 @@
 /** Messages between the driver (main thread) and its workers. Plain data only: structured clone. */
 import type { BinaryFrames, Cohort, LoadStage, MatchBy, OpenStep, TlsOptions } from './scenario.js';
-import type { DeliveryCounters, SeqResult } from './delivery-counters.js';
+import type { DeliveryCounters, SeqResult, TopicCounters } from './delivery-counters.js';
 import type { CloseCause } from './report.js';
 
 /** One close, as workers log it (times on the shared nowMs() clock). */
@@ -69,6 +69,8 @@ export interface WorkerSlice {
   /** Identity field names and each owned socket's values (rows parallel to `indices`), or null. */
   identities: { fields: string[]; rows: string[][] } | null;
   delivery: WorkerDelivery;
+  /** With topics: every topic name, and the topic index of each owned socket (parallel to `indices`); absent: no topics. */
+  topics?: { names: string[]; of: number[] };
   /** The publish ring (shared memory) and its size. */
   ring: SharedArrayBuffer;
   ringSize: number;
@@ -117,6 +119,8 @@ export interface WorkerCounters {
   failures: Record<string, number>;
   open: number;
   delivery: DeliveryCounters;
+  /** With topics: delivery counters per topic index; absent without topics. */
+  topics?: TopicCounters;
   messages: number;
   pingsSent: number;
   heartbeatsSent: number;

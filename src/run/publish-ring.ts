@@ -28,6 +28,8 @@ export interface PublishRing {
   readonly sentMs: Float64Array;
   /** When the publish request was answered, 0 until then. */
   readonly ackMs: Float64Array;
+  /** Topic index of the publish (0 without topics): workers judge eligibility by it without a message. */
+  readonly topic: Int32Array;
 }
 
 /** Smallest power of two ≥ publishes that can be pending at once (rate × deadline) plus slack. */
@@ -40,7 +42,7 @@ export function ringSizeFor(rate: number, deadlineMs: number): number {
 
 /** Allocates a ring; pass its buffer to workers and reopen it there with openRing. */
 export function createRing(size: number): PublishRing {
-  const bytes = size * (8 + 8 + 8 + 4 + 4) + HEADER_INTS * 4;
+  const bytes = size * (8 + 8 + 8 + 4 + 4 + 4) + HEADER_INTS * 4;
   return openRing(new SharedArrayBuffer(bytes), size);
 }
 
@@ -57,15 +59,18 @@ export function openRing(buffer: SharedArrayBuffer, size: number): PublishRing {
   off += size * 4;
   const status = new Int32Array(buffer, off, size);
   off += size * 4;
+  const topic = new Int32Array(buffer, off, size);
+  off += size * 4;
   const header = new Int32Array(buffer, off, HEADER_INTS);
-  return { buffer, size, header, seqAt, status, scheduledMs, sentMs, ackMs };
+  return { buffer, size, header, seqAt, status, scheduledMs, sentMs, ackMs, topic };
 }
 
-/** Publisher: announce publish `seq` (1-based, consecutive). */
-export function announce(ring: PublishRing, seq: number, scheduledMs: number, sentMs: number): void {
+/** Publisher: announce publish `seq` (1-based, consecutive) to topic index `topic` (0 without topics). */
+export function announce(ring: PublishRing, seq: number, scheduledMs: number, sentMs: number, topic = 0): void {
   const slot = seq & (ring.size - 1);
   ring.scheduledMs[slot] = scheduledMs;
   ring.sentMs[slot] = sentMs;
+  ring.topic[slot] = topic;
   ring.ackMs[slot] = 0;
   Atomics.store(ring.status, slot, PUBLISH_PENDING);
   Atomics.store(ring.seqAt, slot, seq);

@@ -39,16 +39,18 @@ export function publishId(ids: readonly string[], seq: number): string {
 }
 
 /** `template` with publish `seq`'s placeholders filled; the id goes through `escapeId` (the tag and seq need no escaping). */
-export function fillTemplate(template: string, ids: readonly string[], seq: number, tag: string, escapeId: (id: string) => string): string {
-  return template
+export function fillTemplate(template: string, ids: readonly string[], seq: number, tag: string, escapeId: (id: string) => string, topic: string | null = null): string {
+  const filled = template
     .replaceAll('{id}', escapeId(publishId(ids, seq)))
     .replaceAll('{seq}', String(seq))
     .replaceAll('{value}', `${tag}-${seq}`);
+  // The topic is escaped like the id: a URL component, JSON string content, or as is.
+  return topic === null ? filled : filled.replaceAll('{topic}', escapeId(topic));
 }
 
 /** The URL of publish `seq`. */
-export function fillPublishUrl(template: string, ids: readonly string[], seq: number, tag: string): string {
-  return fillTemplate(template, ids, seq, tag, encodeURIComponent);
+export function fillPublishUrl(template: string, ids: readonly string[], seq: number, tag: string, topic: string | null = null): string {
+  return fillTemplate(template, ids, seq, tag, encodeURIComponent, topic);
 }
 
 /** An id inside a JSON string literal: escaped, without the quotes. */
@@ -61,13 +63,13 @@ function asIs(id: string): string {
 }
 
 /** The body (or WebSocket message) of publish `seq`. */
-export function fillBody(body: PublishBody, ids: readonly string[], seq: number, tag: string): string {
-  return fillTemplate(body.template, ids, seq, tag, body.json ? jsonStringContent : asIs);
+export function fillBody(body: PublishBody, ids: readonly string[], seq: number, tag: string, topic: string | null = null): string {
+  return fillTemplate(body.template, ids, seq, tag, body.json ? jsonStringContent : asIs, topic);
 }
 
 /** A header value of publish `seq` (ids are written as they are; validation refuses ids a header cannot hold). */
-export function fillHeader(template: string, ids: readonly string[], seq: number, tag: string): string {
-  return fillTemplate(template, ids, seq, tag, asIs);
+export function fillHeader(template: string, ids: readonly string[], seq: number, tag: string, topic: string | null = null): string {
+  return fillTemplate(template, ids, seq, tag, asIs, topic);
 }
 
 /** Stands for a JSON string value that is exactly "{seq}" while the body is serialized. */

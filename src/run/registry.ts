@@ -84,6 +84,19 @@ export function cohortHistogramKey(kind: CohortHistogramKind, cohort: string): s
   return `${kind}:${cohort}`;
 }
 
+/**
+ * Fan-out histograms kept per topic, under "<kind>:<topic>"; summarised at fanout.byTopic[topic]
+ * (latencyMs, completionMs). Topic names never hold the cohort kinds' names before a colon clash:
+ * the kinds differ ("fanout", "completion" against "idleAtClose"…).
+ */
+export const TOPIC_HISTOGRAMS = ['fanout', 'completion'] as const;
+export type TopicHistogramKind = (typeof TOPIC_HISTOGRAMS)[number];
+
+/** Key of a per-topic histogram in Report.histograms. */
+export function topicHistogramKey(kind: TopicHistogramKind, topic: string): string {
+  return `${kind}:${topic}`;
+}
+
 /** Key of a cohort's idle-timeout samples histogram in Report.histograms (no percentile set; see IdleTimeoutScreening). */
 export function idleSamplesKey(cohort: string): string {
   return `idleTimeoutSamples:${cohort}`;
@@ -117,6 +130,8 @@ export function locateHistogram(key: string): SetLocation | null {
   const def = histogramDef(key);
   if (def) return setLocation(def);
   const colon = key.indexOf(':');
+  const topicKind = TOPIC_HISTOGRAMS.find((k) => k === key.slice(0, colon));
+  if (colon >= 0 && topicKind !== undefined) return topicSetLocation(topicKind, key.slice(colon + 1));
   const kind = COHORT_HISTOGRAMS.find((k) => k === key.slice(0, colon));
   if (colon < 0 || kind === undefined) return null;
   const cohort = key.slice(colon + 1);
@@ -125,6 +140,18 @@ export function locateHistogram(key: string): SetLocation | null {
     get: (r) => r.disconnects.byCohort[cohort]?.[field],
     set: (r, p) => {
       const stats = r.disconnects.byCohort[cohort];
+      if (stats) stats[field] = p;
+    },
+  };
+}
+
+/** Where a topic's fan-out (latencyMs) or completion (completionMs) set sits: fanout.byTopic[topic]. */
+function topicSetLocation(kind: TopicHistogramKind, topic: string): SetLocation {
+  const field = kind === 'fanout' ? 'latencyMs' : 'completionMs';
+  return {
+    get: (r) => r.fanout.byTopic?.[topic]?.[field],
+    set: (r, p) => {
+      const stats = r.fanout.byTopic?.[topic];
       if (stats) stats[field] = p;
     },
   };
@@ -192,6 +219,8 @@ export const COUNTERS: readonly CounterDef[] = [
   // Each process counts the others' pushes as foreign: summed, they say how much was shared.
   counter({ path: 'fanout.foreign', description: 'messages of another run against the same target (not counted anywhere else)', direction: 'lower-is-better', get: (r) => r.fanout.foreign ?? 0 }),
   counter({ path: 'fanout.idMismatch', description: "this run's messages whose pushed id differed from the publish's", direction: 'lower-is-better', get: (r) => r.fanout.idMismatch ?? 0, base: 'fanout.expected' }),
+  // Its own failure (verdict.ts): a misrouted copy leaves every other count intact, so nothing else shows it.
+  counter({ path: 'fanout.misrouted', description: "copies of a topic's publish received by a socket not in that topic (not delivered, not lost)", direction: 'lower-is-better', get: (r) => r.fanout.misrouted ?? 0 }),
   counter({ path: 'fanout.late', description: 'first copies received after the deadline (also counted lost)', direction: 'lower-is-better', get: (r) => r.fanout.late }),
   counter({ path: 'fanout.incomplete', description: 'publishes not delivered to every eligible socket', direction: 'lower-is-better', get: (r) => r.fanout.incomplete, base: 'fanout.published' }),
   counter({ path: 'publish.sent', description: 'publish requests made, failed ones included', direction: 'neutral', get: (r) => r.publish.sent }),

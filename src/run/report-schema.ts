@@ -61,6 +61,19 @@ const reconnectPolicySchema = z.object({
   jitter: z.number(),
 });
 
+/** One topic's fan-out in fanout.byTopic. */
+export const topicStatsSchema = z.object({
+  sockets: count.describe('Sockets the scenario put in this topic.'),
+  published: count.describe("This topic's publishes that succeeded."),
+  expected: count.describe("Deliveries due: eligible (socket of this topic, publish to this topic) pairs; expected = delivered + lost."),
+  delivered: count,
+  lost: count,
+  late: count,
+  duplicated: count,
+  latencyMs: percentileSetSchema.describe("Fan-out latency of this topic's deliveries (histogram \"fanout:<topic>\")."),
+  completionMs: percentileSetSchema.optional().describe('Per publish of this topic: scheduled time until its last eligible socket got it (histogram "completion:<topic>"); absent when no publish of it completed or was incomplete.'),
+});
+
 const cohortSchema = z.object({
   name: z.string(),
   count,
@@ -131,6 +144,7 @@ const publishSchema = z.object({
     .array(z.object({ durationMs: ms, target: z.number() }))
     .optional()
     .describe('The publish rate over the hold (publish.stages): linear from `rate` through each target, then the last target; absent: `rate` throughout (and in older reports).'),
+  topics: z.array(z.string()).optional().describe('With topics: the topic names cycled one per publish; absent without topics.'),
 });
 
 /** The normalized Scenario (run/scenario.ts) as a report carries it; a compile-time check below keeps the two equal. */
@@ -167,6 +181,10 @@ export const reportScenarioSchema = z
       .array(z.object({ durationMs: ms, target: count }))
       .optional()
       .describe('Open sockets over time (stages): linear from 0 through each target; connections is their peak and durationMs their total. Absent: connectRate, then the hold (and in older reports).'),
+    topics: z
+      .object({ names: z.array(z.string()), counts: z.array(count), assign: z.enum(['ranges', 'modulo', 'block']) })
+      .optional()
+      .describe('Topics of the run: names, sockets per topic, how sockets were assigned; absent without topics.'),
   })
   .describe('The scenario after validation and normalization (durations in ms).');
 
@@ -349,6 +367,13 @@ export const reportSchema = z
       unmatched: count.describe('Messages that carried no recognisable sequence number where publish.match looks (and binary frames left unread with publish.binary "unmatched").'),
       foreign: count.optional().describe('Messages of another run against the same target (another run tag); absent in older reports.'),
       idMismatch: count.optional().describe("This run's messages whose pushed `id` differed from the publish's id (not counted delivered); absent in older reports."),
+      misrouted: count
+        .optional()
+        .describe("With topics: copies of a topic's publish received by a socket not in that topic (neither delivered nor lost); absent without topics and in older reports."),
+      byTopic: z
+        .record(z.string(), topicStatsSchema)
+        .optional()
+        .describe('With topics: the fan-out per topic (only its sockets are expected to receive its publishes); absent without topics and in older reports.'),
       latencyMs: percentileSetSchema,
       completionMs: percentileSetSchema.describe('Per publish: scheduled time until the last eligible socket got it; incomplete publishes recorded at the deadline.'),
       incomplete: count.describe(

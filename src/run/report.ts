@@ -20,6 +20,7 @@ import type {
   shardSchema,
   thresholdResultSchema,
   timelineLineSchema,
+  topicStatsSchema,
   workerHealthSchema,
 } from './report-schema.js';
 
@@ -55,3 +56,6 @@ export type ReportIntervals = z.infer<typeof reportIntervalsSchema>;
 export type MergeInfo = z.infer<typeof mergeInfoSchema>;
 /** One line of the .ndjson timeline, written every report interval. */
 export type TimelineLine = z.infer<typeof timelineLineSchema>;
+
+/** One topic's fan-out (fanout.byTopic[topic]). */
+export type TopicStats = z.infer<typeof topicStatsSchema>;

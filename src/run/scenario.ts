@@ -125,6 +125,8 @@ export interface Publish {
   timeoutMs: number;
   /** The HTTP request when it is not the demo's GET (method, headers, body, status); absent: GET the URL, any 2xx. */
   request?: HttpPublishRequest;
+  /** With topics: the topic names cycled one per publish (publish 1 goes to the first). Absent without topics. */
+  topics?: string[];
   /** Present when publishes are messages on a publisher socket (`publish.via: "websocket"`) instead of HTTP requests. */
   websocket?: WebSocketPublish;
   /** The publish rate over the hold, from `rate` through each stage's target (then the last target to the end); absent: `rate` throughout. */
@@ -165,6 +167,18 @@ export interface WebSocketPublish {
   ack: string | null;
 }
 
+/** How sockets are put in topics: consecutive index ranges (the list form, like cohorts), i mod n, or floor(i × n / connections). */
+export type TopicAssign = 'ranges' | 'modulo' | 'block';
+
+/** The scenario's topics: one per socket; each publish goes to one topic. */
+export interface Topics {
+  /** Topic names in order; a topic's index is its position here. */
+  names: string[];
+  /** Sockets in each topic, parallel to `names`; they sum to connections. */
+  counts: number[];
+  assign: TopicAssign;
+}
+
 /** Where the run serves GET /metrics while it runs. */
 export interface MetricsOptions {
   /** "HOST:PORT" (net/listen-address.ts parses it). */
@@ -203,6 +217,8 @@ export interface Scenario {
   resolve: Record<string, string>;
   /** Per-socket identities ("{identity.FIELD}"); absent: none. */
   identities?: Identities;
+  /** Topics the sockets are in ("{topic}"); absent: every socket receives every publish. */
+  topics?: Topics;
   /** The Prometheus endpoint ("HOST:PORT"); absent: none. */
   metrics?: MetricsOptions;
   /**

@@ -8,7 +8,8 @@ import { resolveScenarioPath } from './rules.js';
 import type { WrittenScenario } from './schema.js';
 import { bodyTemplate } from '../run/publish-url.js';
 import { readIdentities } from './identities-file.js';
-import type { Cohort, HttpPublishRequest, Identities, LoadStage, OpenStep, Publish, ReconnectPolicy, ReconnectPolicyName, ReplyMatch, Scenario, Target, WebSocketPublish } from '../run/scenario.js';
+import { generatedTopicCounts, generatedTopicName } from '../run/topics.js';
+import type { Topics, Cohort, HttpPublishRequest, Identities, LoadStage, OpenStep, Publish, ReconnectPolicy, ReconnectPolicyName, ReplyMatch, Scenario, Target, WebSocketPublish } from '../run/scenario.js';
 
 /** Most worker threads a scenario may ask for (the schema enforces the same bound). */
 export const MAX_WORKERS = 64;
@@ -116,6 +117,7 @@ function publish(w: WrittenScenario): Publish | null {
     timeoutMs: ms(p.timeout),
     ...publishTransport(p),
     ...(p.stages ? { stages: loadStages(p.stages) } : {}),
+    ...publishTopics(w),
   };
 }
 
@@ -130,6 +132,25 @@ function holdMs(w: WrittenScenario): number {
 }
 
 type WrittenPublish = NonNullable<WrittenScenario['publish']>;
+
+/** The topics as names and socket counts; list shares split like cohort shares. */
+function topics(w: WrittenScenario): Topics | undefined {
+  const t = w.topics;
+  if (t === undefined) return undefined;
+  if (!Array.isArray(t)) {
+    const names = Array.from({ length: t.count }, (_, n) => generatedTopicName(t.name, n));
+    return { names, counts: generatedTopicCounts(t.count, w.connections, t.assign), assign: t.assign };
+  }
+  const counts = t.every((x) => x.share !== undefined) ? splitByShares(w.connections, t.map((x) => x.share ?? 0)) : t.map((x) => x.count ?? 0);
+  return { names: t.map((x) => x.name), counts, assign: 'ranges' };
+}
+
+/** publish.topics: the written cycle, or every topic in order; absent without topics. */
+function publishTopics(w: WrittenScenario): { topics?: string[] } {
+  const t = topics(w);
+  if (!t || !w.publish) return {};
+  return { topics: w.publish.topics ? [...w.publish.topics] : [...t.names] };
+}
 
 /** The request or publisher socket, only when the scenario asks for more than the demo's GET (so its Scenario stays as it was). */
 function publishTransport(p: WrittenPublish): { request?: HttpPublishRequest; websocket?: WebSocketPublish } {
@@ -206,6 +227,7 @@ export function normalizeScenario(w: WrittenScenario, opts: { cpus: number; base
     },
     resolve: { ...w.resolve },
     ...(ids ? { identities: ids } : {}),
+    ...(w.topics !== undefined ? { topics: topics(w) } : {}),
     ...(w.metrics ? { metrics: { listen: w.metrics.listen.trim() } } : {}),
     ...(w.stages ? { stages: loadStages(w.stages) } : {}),
   };

@@ -18,6 +18,8 @@ import { tlsFileIssues } from './tls-files.js';
 import { readIdentities, type IdentityTable } from './identities-file.js';
 import { placeholderNames } from '../run/placeholders.js';
 import { publishStageIssues } from './stage-rules.js';
+import { nearest } from '../text/nearest.js';
+import { topicOfMetric } from '../metrics/names.js';
 
 export type { MachineLimits };
 
@@ -63,31 +65,102 @@ export function parseValidKeys(value: Record<string, unknown>): PartialScenario 
 }
 
 function cohortIssues(w: PartialScenario): Issue[] {
-  const cohorts = w.cohorts;
-  if (!cohorts || w.connections === undefined) return [];
+  return shareOrCountIssues('cohorts', 'cohort', w.cohorts, w.connections);
+}
+
+/** Names unique, and every item a share (summing to 1) or every item a count (summing to connections): cohorts and topics alike. */
+function shareOrCountIssues(key: string, word: string, items: readonly { name: string; share?: number; count?: number }[] | undefined, connections: number | undefined): Issue[] {
+  const parts = items;
+  if (!parts || connections === undefined) return [];
   const issues: Issue[] = [];
   const seen = new Map<string, number>();
-  cohorts.forEach((c, i) => {
+  parts.forEach((c, i) => {
     const first = seen.get(c.name);
-    if (first !== undefined) issues.push({ path: `cohorts[${i}].name`, message: `duplicate cohort name "${c.name}" (also cohorts[${first}]); expected unique names` });
+    if (first !== undefined) issues.push({ path: `${key}[${i}].name`, message: `duplicate ${word} name "${c.name}" (also ${key}[${first}]); expected unique names` });
     else seen.set(c.name, i);
     if ((c.share === undefined) === (c.count === undefined)) {
-      issues.push({ path: `cohorts[${i}]`, message: `expected exactly one of "share" or "count", got ${c.share === undefined ? 'neither' : 'both'}` });
+      issues.push({ path: `${key}[${i}]`, message: `expected exactly one of "share" or "count", got ${c.share === undefined ? 'neither' : 'both'}` });
     }
   });
   if (issues.length > 0) return issues;
-  const withShare = cohorts.filter((c) => c.share !== undefined).length;
-  if (withShare !== 0 && withShare !== cohorts.length) {
-    return [{ path: 'cohorts', message: `expected every cohort to have a share or every cohort to have a count, got ${withShare} with a share and ${cohorts.length - withShare} with a count` }];
+  const withShare = parts.filter((c) => c.share !== undefined).length;
+  if (withShare !== 0 && withShare !== parts.length) {
+    return [{ path: key, message: `expected every ${word} to have a share or every ${word} to have a count, got ${withShare} with a share and ${parts.length - withShare} with a count` }];
   }
   if (withShare > 0) {
-    const sum = cohorts.reduce((s, c) => s + (c.share ?? 0), 0);
-    if (Math.abs(sum - 1) > SHARE_EPSILON) issues.push({ path: 'cohorts', message: `expected shares summing to 1, got ${+sum.toFixed(6)}` });
+    const sum = parts.reduce((s, c) => s + (c.share ?? 0), 0);
+    if (Math.abs(sum - 1) > SHARE_EPSILON) issues.push({ path: key, message: `expected shares summing to 1, got ${+sum.toFixed(6)}` });
   } else {
-    const sum = cohorts.reduce((s, c) => s + (c.count ?? 0), 0);
-    if (sum !== w.connections) issues.push({ path: 'cohorts', message: `expected counts summing to connections (${w.connections}), got ${sum}` });
+    const sum = parts.reduce((s, c) => s + (c.count ?? 0), 0);
+    if (sum !== connections) issues.push({ path: key, message: `expected counts summing to connections (${connections}), got ${sum}` });
   }
   return issues;
+}
+
+/** Topics: the list form like cohorts; a generated count no larger than connections; publish.topics naming known topics. */
+function topicIssues(w: PartialScenario): Issue[] {
+  const t = w.topics;
+  const issues: Issue[] = [];
+  const publishTopics = w.publish?.topics;
+  const topicThresholds = Object.keys(w.thresholds ?? {}).flatMap((metric) => {
+    const topic = topicOfMetric(metric);
+    return topic === null ? [] : [{ metric, topic }];
+  });
+  if (t === undefined) {
+    if (publishTopics !== undefined) issues.push({ path: 'publish.topics', message: 'names topics but the scenario has none; expected a top-level "topics" key (or no publish.topics)' });
+    for (const { metric } of topicThresholds) issues.push({ path: thresholdPath(metric), message: 'a per-topic metric but the scenario has no topics; expected a top-level "topics" key' });
+    return issues;
+  }
+  let names: string[];
+  if (Array.isArray(t)) {
+    issues.push(...shareOrCountIssues('topics', 'topic', t, w.connections));
+    names = t.map((x) => x.name);
+  } else {
+    // A topic without sockets would expect nothing of its publishes: most likely a typo in count.
+    if (w.connections !== undefined && t.count > w.connections) issues.push({ path: 'topics.count', message: `expected at most one topic per connection (${w.connections}), got ${t.count}: topics beyond that would have no socket` });
+    names = Array.from({ length: t.count }, (_, n) => t.name.replaceAll('{n}', String(n)));
+  }
+  for (const { metric, topic } of topicThresholds) {
+    if (names.includes(topic)) continue;
+    const near = nearest(topic, names);
+    issues.push({ path: thresholdPath(metric), message: `unknown topic "${topic}"${near ? ` (did you mean "${near}"?)` : ''}; expected fanout.byTopic.<a name in topics>.<metric>` });
+  }
+  publishTopics?.forEach((name, i) => {
+    if (names.includes(name)) return;
+    const near = nearest(name, names);
+    issues.push({ path: `publish.topics[${i}]`, message: `unknown topic "${name}"${near ? ` (did you mean "${near}"?)` : ''}; expected one of the names in topics` });
+  });
+  return issues;
+}
+
+/**
+ * "{topic}" in a publish template needs topics (it is the publish's topic); the publisher socket
+ * itself (URL, headers, open messages) is one for every topic, so it has none.
+ */
+function publishTopicPlaceholderIssues(w: PartialScenario): Issue[] {
+  const p = w.publish;
+  if (!p) return [];
+  const socket = p.socket;
+  const socketIssues: Issue[] = [];
+  if (socket) {
+    const socketTexts: [string, string][] = [['publish.socket.url', socket.url]];
+    for (const [name, value] of Object.entries(socket.headers)) socketTexts.push([formatPath(['publish', 'socket', 'headers', name]), value]);
+    socket.open.forEach((step, i) => socketTexts.push([`publish.socket.open[${i}].send`, typeof step.send === 'string' ? step.send : JSON.stringify(step.send)]));
+    for (const [path, text] of socketTexts) {
+      if (text.includes('{topic}')) socketIssues.push({ path, message: '"{topic}" is not available here: one publisher socket serves every topic; expected "{topic}" in publish.body (the message of each publish)' });
+    }
+  }
+  if (w.topics !== undefined) return socketIssues;
+  const texts: [string, string][] = [];
+  if (typeof p.url === 'string') texts.push(['publish.url', p.url]);
+  for (const [name, value] of Object.entries(p.headers)) texts.push([formatPath(['publish', 'headers', name]), value]);
+  if (p.body !== undefined) texts.push(['publish.body', typeof p.body === 'string' ? p.body : JSON.stringify(p.body)]);
+  return [
+    ...texts
+      .filter(([, text]) => text.includes('{topic}'))
+      .map(([path]) => ({ path, message: '"{topic}" is not available: this scenario has no topics; expected a top-level "topics" key, or "{id}", "{seq}" and "{value}" only' })),
+    ...socketIssues,
+  ];
 }
 
 interface WrittenReconnect {
@@ -379,7 +452,7 @@ function identityIssues(w: PartialScenario, baseDir: string): Issue[] {
   for (const { path, text, header } of templatedTexts(w)) {
     for (const name of new Set(placeholderNames(text))) {
       if (name === 'topic') {
-        issues.push({ path, message: '"{topic}" is not available: this scenario assigns no topics to sockets; expected "{conn}", "{cohort}" or "{identity.FIELD}"' });
+        if (w.topics === undefined) issues.push({ path, message: '"{topic}" is not available: this scenario assigns no topics to sockets; expected a top-level "topics" key, or "{conn}", "{cohort}" or "{identity.FIELD}"' });
         continue;
       }
       if (!name.startsWith('identity.')) continue;
@@ -420,6 +493,8 @@ export function ruleIssues(w: PartialScenario, opts: RuleOptions): Issue[] {
     ...urlTemplateIssues(w),
     ...publishRequestIssues(w),
     ...cohortIssues(w),
+    ...topicIssues(w),
+    ...publishTopicPlaceholderIssues(w),
     ...allReconnectIssues(w),
     ...tlsIssues(w, opts.baseDir, opts.checkFiles),
     ...identityIssues(w, opts.baseDir),

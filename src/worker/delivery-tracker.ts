@@ -15,6 +15,11 @@
  * was sent and either received s or was still subscribed when s was evaluated. So
  * expected = delivered + lost exactly, late ⊆ lost, and a socket that got the message and then
  * closed is a delivery, not a loss.
+ *
+ * Topics: with a topic per socket (`topicOf`), only the sockets of a publish's topic (read from the
+ * ring) are eligible for it, and a copy reaching a socket of another topic is `misrouted`: neither
+ * delivered nor lost. Per-topic counters then keep expected = delivered + lost per topic too.
+ * Without topics, the one check is a null test per receipt.
  */
 import { head, slotOf, type PublishRing, PUBLISH_FAILED } from '../run/publish-ring.js';
 
@@ -22,7 +27,7 @@ import { head, slotOf, type PublishRing, PUBLISH_FAILED } from '../run/publish-r
 export const HELD_RECEIPTS_MAX = 65_536;
 /** Beyond the delivery deadline, how long a held receipt waits for its publish record. */
 const HELD_GRACE_MS = 5_000;
-import { emptyDeliveryCounters, type DeliveryCounters, type SeqResult } from '../run/delivery-counters.js';
+import { emptyDeliveryCounters, emptyTopicCounters, type DeliveryCounters, type SeqResult, type TopicCounters } from '../run/delivery-counters.js';
 
 /** Per-socket connection facts the tracker reads (owned by the socket pool). */
 export interface SocketView {
@@ -43,6 +48,8 @@ export interface SocketView {
   upSince?: Float64Array;
   /** Cohort index of each socket. */
   cohortOfSocket: Uint16Array;
+  /** Topic index of each socket; null or absent: no topics (every socket is in every publish's audience). */
+  topicOfSocket?: Uint16Array | null;
 }
 
 export class DeliveryTracker {
@@ -51,6 +58,9 @@ export class DeliveryTracker {
   evaluatedUpTo = 0;
   /** Missed publishes per cohort index. */
   readonly missedByCohort: number[];
+  /** Per-topic counters, or null without topics. */
+  readonly topicCounters: TopicCounters | null;
+  private readonly topicOf: Uint16Array | null;
   private readonly words: number;
   /** Socket received the publish (on time or late). */
   private readonly got: Uint32Array;
@@ -81,10 +91,14 @@ export class DeliveryTracker {
     private readonly view: SocketView,
     cohorts: number,
     private readonly deadlineMs: number,
-    /** Hears the latency of a held receipt judged later (receive() returns the others'). */
-    private readonly onHeldLatency: (ms: number) => void = () => {},
+    /** Hears the latency of a held receipt judged later, with its socket (receive() returns the others'). */
+    private readonly onHeldLatency: (ms: number, k: number) => void = () => {},
+    /** Topics in the run (0: none). */
+    topics = 0,
   ) {
     this.missedByCohort = new Array<number>(cohorts).fill(0);
+    this.topicOf = view.topicOfSocket ?? null;
+    this.topicCounters = this.topicOf !== null ? emptyTopicCounters(topics) : null;
     this.words = ring.size >>> 5;
     this.mask = ring.size - 1;
     this.got = new Uint32Array(sockets * this.words);
@@ -145,18 +159,25 @@ export class DeliveryTracker {
       const slot = slotOf(this.ring, seq);
       if (slot >= 0) {
         const latency = this.judge(k, seq, slot, recvMs);
-        if (latency >= 0) this.onHeldLatency(latency);
+        if (latency >= 0) this.onHeldLatency(latency, k);
       } else if (seq <= head(this.ring) || nowMs - recvMs > limit) this.counters.unmatched++;
       else this.held.push(k, seq, recvMs);
     }
   }
 
   private judge(k: number, seq: number, slot: number, recvMs: number): number {
+    const topicOf = this.topicOf;
+    const tc = this.topicCounters;
+    if (topicOf !== null && topicOf[k] !== this.ring.topic[slot]) {
+      this.counters.misrouted = (this.counters.misrouted ?? 0) + 1;
+      return -1;
+    }
     this.claim(slot, seq);
     const w = k * this.words + (slot >>> 5);
     const bit = 1 << (slot & 31);
     if ((this.got[w] & bit) !== 0) {
       this.counters.duplicated++;
+      if (tc !== null && topicOf !== null) tc.duplicated[topicOf[k]]++;
       return -1;
     }
     if (this.slotFirstSeen[slot] === 0) this.slotFirstSeen[slot] = recvMs;
@@ -168,6 +189,7 @@ export class DeliveryTracker {
       }
       this.got[w] |= bit;
       this.counters.late++;
+      if (tc !== null && topicOf !== null) tc.late[topicOf[k]]++;
       this.checkOrder(k, seq, slot);
       return -1;
     }
@@ -183,9 +205,11 @@ export class DeliveryTracker {
       this.lostBits[w] |= bit;
       this.slotLate[slot]++;
       this.counters.late++;
+      if (tc !== null && topicOf !== null) tc.late[topicOf[k]]++;
       return -1;
     }
     this.counters.delivered++;
+    if (tc !== null && topicOf !== null) tc.delivered[topicOf[k]]++;
     this.slotDelivered[slot]++;
     if (recvMs > this.slotLastReceipt[slot]) this.slotLastReceipt[slot] = recvMs;
     return latency;
@@ -221,7 +245,10 @@ export class DeliveryTracker {
     const word = slot >>> 5;
     const bit = 1 << (slot & 31);
     const { subscribedAt } = this.view;
+    const topicOf = this.topicOf;
+    const topic = this.ring.topic[slot];
     for (let k = 0; k < this.sockets; k++) {
+      if (topicOf !== null && topicOf[k] !== topic) continue;
       const s = subscribedAt[k];
       if (s !== 0 && s <= sent && (this.got[k * this.words + word] & bit) === 0) return false;
     }
@@ -231,7 +258,10 @@ export class DeliveryTracker {
   private anyEligible(slot: number): boolean {
     const sent = this.ring.sentMs[slot];
     const { subscribedAt } = this.view;
+    const topicOf = this.topicOf;
+    const topic = this.ring.topic[slot];
     for (let k = 0; k < this.sockets; k++) {
+      if (topicOf !== null && topicOf[k] !== topic) continue;
       const s = subscribedAt[k];
       if (s !== 0 && s <= sent) return true;
     }
@@ -251,9 +281,13 @@ export class DeliveryTracker {
     const bit = 1 << (slot & 31);
     const { subscribedAt, everOpened, reconnects, upSince, cohortOfSocket } = this.view;
     const late = this.slotLate[slot];
+    const topicOf = this.topicOf;
+    const topic = this.ring.topic[slot];
     let missing = 0;
     let missed = 0;
     for (let k = 0; k < this.sockets; k++) {
+      // Another topic's socket owes this publish nothing, and missed nothing while down.
+      if (topicOf !== null && topicOf[k] !== topic) continue;
       const w = k * this.words + word;
       if ((this.got[w] & bit) !== 0) continue;
       // A failed request: the target may never have had it, so sockets without it are not lost.
@@ -276,6 +310,11 @@ export class DeliveryTracker {
     }
     this.counters.lost += lost;
     this.counters.expected += delivered + lost;
+    const tc = this.topicCounters;
+    if (tc !== null) {
+      tc.lost[topic] += lost;
+      tc.expected[topic] += delivered + lost;
+    }
     return { seq, delivered, lost, lastReceiptMs: this.slotLastReceipt[slot], failed };
   }
 }

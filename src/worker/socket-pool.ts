@@ -120,6 +120,12 @@ export class SocketPool {
   private readonly closingByClient: Uint8Array;
   private readonly protocolError: Uint8Array;
   readonly cohortOfSocket: Uint16Array;
+  /** Topic index of each socket, or null without topics. */
+  readonly topicOfSocket: Uint16Array | null;
+  /** Topic names, or null without topics. */
+  private readonly topicNames: readonly string[] | null;
+  /** Fan-out latency per topic index ("fanout:<topic>"), or null without topics. */
+  readonly topicHistograms: Histogram[] | null;
   private readonly failure: (string | null)[];
   private readonly lastError: (string | null)[];
   private readonly sockets: (WebSocket | null)[];
@@ -215,6 +221,9 @@ export class SocketPool {
     this.protocolError = new Uint8Array(n);
     this.clientGaveUp = new Uint8Array(n);
     this.cohortOfSocket = Uint16Array.from(slice.cohortOf);
+    this.topicOfSocket = slice.topics ? Uint16Array.from(slice.topics.of) : null;
+    this.topicNames = slice.topics ? slice.topics.names : null;
+    this.topicHistograms = slice.topics ? slice.topics.names.map(() => createHistogram()) : null;
     this.failure = new Array<string | null>(n).fill(null);
     this.lastError = new Array<string | null>(n).fill(null);
     this.sockets = new Array<WebSocket | null>(n).fill(null);
@@ -230,7 +239,7 @@ export class SocketPool {
       if (c.pingIntervalMs !== null) this.pings[k] = 1;
     }
 
-    this.tracker = new DeliveryTracker(n, config.ring, this, this.cohorts.length, slice.delivery.deadlineMs, (ms) => recordMs(this.histograms.fanout, ms));
+    this.tracker = new DeliveryTracker(n, config.ring, this, this.cohorts.length, slice.delivery.deadlineMs, (ms, k) => this.recordFanout(k, ms), slice.topics?.names.length ?? 0);
     this.counters = {
       attempts: 0,
       opened: 0,
@@ -239,6 +248,7 @@ export class SocketPool {
       failures: {},
       open: 0,
       delivery: this.tracker.counters,
+      ...(this.tracker.topicCounters ? { topics: this.tracker.topicCounters } : {}),
       messages: 0,
       pingsSent: 0,
       heartbeatsSent: 0,
@@ -355,10 +365,11 @@ export class SocketPool {
     this.tlsAt[k] = nowMs();
   }
 
-  /** Socket k's placeholder values ("{conn}", "{cohort}", "{identity.FIELD}"). */
+  /** Socket k's placeholder values ("{conn}", "{cohort}", "{topic}", "{identity.FIELD}"). */
   placeholders(k: number): PlaceholderValues {
     const ids = this.identities;
-    return { conn: this.indices[k], cohort: this.cohorts[this.cohortOfSocket[k]].name, fields: ids ? ids.fields : null, values: ids ? ids.rows[k] : null };
+    const topic = this.topicNames !== null && this.topicOfSocket !== null ? { topic: this.topicNames[this.topicOfSocket[k]] } : {};
+    return { conn: this.indices[k], cohort: this.cohorts[this.cohortOfSocket[k]].name, ...topic, fields: ids ? ids.fields : null, values: ids ? ids.rows[k] : null };
   }
 
   /** Socket k's open message `text` with its placeholders filled (JSON-escaped in a JSON message). */
@@ -481,7 +492,13 @@ export class SocketPool {
       return;
     }
     const latency = this.tracker.receive(k, seq, now);
-    if (latency >= 0) recordMs(this.histograms.fanout, latency);
+    if (latency >= 0) this.recordFanout(k, latency);
+  }
+
+  /** One on-time delivery's latency, into the run's histogram and (with topics) its topic's. */
+  private recordFanout(k: number, latency: number): void {
+    recordMs(this.histograms.fanout, latency);
+    if (this.topicHistograms !== null && this.topicOfSocket !== null) recordMs(this.topicHistograms[this.topicOfSocket[k]], latency);
   }
 
   /** @private */

@@ -12,7 +12,7 @@ import { SocketPool } from './socket-pool.js';
 import { StageDriver } from './stage-driver.js';
 import type { SeqResult } from '../run/delivery-counters.js';
 import type { DriverMessage, LagSummary, WorkerMessage, WorkerSlice } from '../run/protocol.js';
-import { COHORT_HISTOGRAMS, cohortHistogramKey } from '../run/registry.js';
+import { COHORT_HISTOGRAMS, cohortHistogramKey, topicHistogramKey } from '../run/registry.js';
 
 const init = workerData as WorkerSlice;
 const port = parentPort;
@@ -108,6 +108,10 @@ function takeHistograms(): Record<string, string> {
   init.cohorts.forEach((c, i) => {
     const ch = pool.cohortHistograms[i];
     for (const kind of COHORT_HISTOGRAMS) take(cohortHistogramKey(kind, c.name), ch[kind]);
+  });
+  init.topics?.names.forEach((name, t) => {
+    const th = pool.topicHistograms?.[t];
+    if (th) take(topicHistogramKey('fanout', name), th);
   });
   return out;
 }

@@ -45,6 +45,8 @@ export interface ServiceTargetOptions {
   binary?: boolean;
   /** Builds each push's text instead of the default `{"type":"event","data":{…}}` shape. */
   pushText?: (data: Record<string, unknown>) => string;
+  /** A routing bug: every topic's pushes go to every socket subscribed to any topic (default false). */
+  misroute?: boolean;
 }
 
 /** A running service target. */
@@ -137,7 +139,7 @@ export async function startServiceTarget(opts: ServiceTargetOptions = {}): Promi
     let n = 0;
     for (const c of conns) {
       if (c === except || c.ws.readyState !== WebSocket.OPEN) continue;
-      if (c.topics !== null && !c.topics.has(topic)) continue;
+      if (c.topics !== null && !c.topics.has(topic) && !(opts.misroute === true && c.topics.size > 0)) continue;
       c.ws.send(payload, { binary: opts.binary === true });
       perSocket[c.index]++;
       n++;

@@ -78,7 +78,7 @@ describe('validation of target.open and identities', () => {
     expect(issues({ ...base, target, identities: { file: f } })).toEqual([
       `target.url: uses "{identity.tokn}" but ${join(dir, f)} has no field "tokn" (it has user, token)`,
       `target.headers.Authorization: identity 3 of ${join(dir, f)} has a "token" with CR, LF or another control character, which cannot go in a header`,
-      'target.open[0].send: "{topic}" is not available: this scenario assigns no topics to sockets; expected "{conn}", "{cohort}" or "{identity.FIELD}"',
+      'target.open[0].send: "{topic}" is not available: this scenario assigns no topics to sockets; expected a top-level "topics" key, or "{conn}", "{cohort}" or "{identity.FIELD}"',
       'target.open[1].reject: requires "ack": a reject match only applies while waiting for an acknowledgement',
       'target.open[1].timeout: requires "ack": the timeout bounds the wait for an acknowledgement',
     ]);

@@ -13,7 +13,7 @@ const limits = { openFiles: 20_000, ephemeralPorts: 28_232 };
 
 describe('shipped scenarios', () => {
   it('ships the documented set', () => {
-    expect(files).toEqual(['chat-publish.json', 'fanout-wss.json', 'fanout.json', 'idle-timeout.json', 'match-nested.json', 'post-publish.json', 'soak.json', 'stages.json', 'subscribe.json']);
+    expect(files).toEqual(['chat-publish.json', 'fanout-wss.json', 'fanout.json', 'idle-timeout.json', 'match-nested.json', 'post-publish.json', 'soak.json', 'stages.json', 'subscribe.json', 'topics.json']);
   });
 
   it.each(files)('%s validates and points at the JSON Schema', async (file) => {
@@ -69,6 +69,12 @@ describe('shipped scenarios', () => {
   it('match-nested.json reads the sequence number at a JSON pointer', async () => {
     const s = await loadScenario(join(dir, 'match-nested.json'), { cpus: 2, limits });
     expect(s.publish).toMatchObject({ match: '/data/seq', matchBy: 'pointer', binary: 'utf8-json' });
+  });
+
+  it('topics.json puts the sockets in three topics by share and names the topic of each publish', async () => {
+    const s = await loadScenario(join(dir, 'topics.json'), { cpus: 2, limits });
+    expect(s.topics).toEqual({ names: ['news', 'sport', 'weather'], counts: [150, 90, 60], assign: 'ranges' });
+    expect(s.publish?.topics).toEqual(['news', 'news', 'sport', 'weather']);
   });
 
   it('fanout-wss.json reports its missing CA when files are checked', async () => {

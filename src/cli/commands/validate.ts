@@ -16,7 +16,8 @@ export function describeValidScenario(file: string, s: Scenario, limits: Machine
   const shards = localShards(s, limits);
   const spread = shards.count > 1 ? `, ${shards.count} local shards (${shards.reason})` : '';
   const length = s.stages ? `stages ${describeStages(s.stages)}` : `hold ${formatDuration(s.durationMs)}`;
-  return `${file}: ok (${s.connections} sockets / ${s.workers} workers${spread}, ${length}, ${publish})`;
+  const topics = s.topics ? `, ${s.topics.names.length} topic${s.topics.names.length === 1 ? '' : 's'}` : '';
+  return `${file}: ok (${s.connections} sockets / ${s.workers} workers${spread}, ${length}, ${publish}${topics})`;
 }
 
 /** Registers `wsload validate FILE`: checks a scenario without running it. */
