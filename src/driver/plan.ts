@@ -125,7 +125,7 @@ export function workerSlices(scenario: Scenario, plans: readonly WorkerPlan[], c
     delivery: {
       match: publish?.match ?? 'value',
       matchBy: publish?.matchBy ?? 'field',
-      binary: publish?.binary ?? 'utf8-json',
+      binary: publish?.binary ?? scenario.stream?.binary ?? 'utf8-json',
       runTag: ctx.runTag,
       ids: ctx.checkIds && publish ? [...publish.ids] : null,
       deadlineMs: deliveryDeadlineMs(scenario),
@@ -134,6 +134,7 @@ export function workerSlices(scenario: Scenario, plans: readonly WorkerPlan[], c
     ringSize: ctx.ringSize,
     tickMs: ctx.tickMs,
     timeline: ctx.timeline ? { ...ctx.timeline } : null,
+    ...(scenario.stream ? { stream: { ...scenario.stream } } : {}),
   }));
 }
 
@@ -147,6 +148,9 @@ export function describePlan(scenario: Scenario, publishUrl: string | null, work
   if (scenario.publish && publishUrl) {
     const how = scenario.publish.websocket ? 'as messages on' : scenario.publish.request ? `${scenario.publish.request.method} to` : 'to';
     parts.push(`publish ${scenario.publish.rate}/s ${how} ${publishUrl.split('?')[0]}${runTag ? ` (values tagged ${runTag})` : ''}`);
+  } else if (scenario.stream) {
+    const judged = [scenario.stream.timestamp ? `timestamp ${scenario.stream.timestamp}` : null, scenario.stream.sequence ? `sequence ${scenario.stream.sequence}` : null].filter((x) => x !== null);
+    parts.push(`server stream (${judged.join(', ')})`);
   } else {
     parts.push('no publishing');
   }

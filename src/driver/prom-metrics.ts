@@ -171,7 +171,8 @@ export class PromMetrics implements TickSubscriber {
     this.feed('wsload_reconnects_total', {}, t.cohorts.reduce((s, c) => s + c.reconnects, 0));
     this.feed('wsload_published_total', {}, publisher?.ok ?? 0);
     this.feed('wsload_publish_failures_total', {}, publisher?.failed ?? 0);
-    this.feed('wsload_deliveries_total', {}, t.delivery.delivered);
+    // A server stream's judged messages are its deliveries (it has no publishes).
+    this.feed('wsload_deliveries_total', {}, t.delivery.delivered + (t.stream?.messages ?? 0));
     this.feed('wsload_lost_total', {}, t.delivery.lost);
     this.fanout.update(aggregate.histogram('fanout'));
     this.gauge('wsload_event_loop_lag_seconds').set(Math.max(0, ...aggregate.workers.map((w) => w.lag.intervalMaxMs)) / 1000);

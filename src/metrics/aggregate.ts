@@ -8,6 +8,7 @@ import { slotOf, type PublishRing } from '../run/publish-ring.js';
 import { emptyCohortCounters, type CohortCounters, type LagSummary, type WorkerCounters, type WorkerMessage } from '../run/protocol.js';
 import { emptyDeliveryCounters, type DeliveryCounters } from '../run/delivery-counters.js';
 import type { IntervalSink } from './interval-blocks.js';
+import { addStreamCounters, emptyStreamCounters, type StreamCounters } from '../run/stream-counters.js';
 
 export interface WorkerState {
   workerId: number;
@@ -39,6 +40,8 @@ export interface Totals {
   delivery: DeliveryCounters;
   messages: number;
   cohorts: CohortCounters[];
+  /** Server-stream counters summed over the workers that keep them; absent when none does. */
+  stream?: StreamCounters;
 }
 
 
@@ -187,6 +190,7 @@ export class RunAggregate {
       t.messages += c.messages;
       addCounts(t.failures, c.failures);
       for (const key of Object.keys(t.delivery) as (keyof DeliveryCounters)[]) t.delivery[key] += c.delivery[key];
+      if (c.stream) addStreamCounters((t.stream ??= emptyStreamCounters()), c.stream);
       w.cohorts?.forEach((cc, i) => {
         const into = t.cohorts[i];
         into.opened += cc.opened;

@@ -13,6 +13,9 @@ import { evaluateThresholds } from './thresholds.js';
 import { describeFailure } from '../metrics/classify.js';
 import type { LoopLagReading } from '../metrics/loop-lag.js';
 import { judgeSaturation } from './saturation.js';
+import { emptyStreamCounters, type StreamCounters } from '../run/stream-counters.js';
+import type { StreamStats } from '../run/report.js';
+import { clockCaveat } from './stream-caveat.js';
 
 export { SATURATED_LAG_P99_MS, SATURATED_LAG_MAX_MS } from './saturation.js';
 
@@ -218,6 +221,7 @@ export function buildReport(input: BuildInput): Report {
       peakRssMb: Math.round(input.peakRssMb),
       saturated,
     },
+    ...(scenario.stream || totals.stream ? { stream: streamStats(totals.stream ?? emptyStreamCounters(), sets('stream').stalenessMs) } : {}),
     thresholds: [],
     warnings,
     files: input.files,
@@ -244,6 +248,22 @@ function publishBehindWarning(p: PublisherStats, scenario: Scenario): string {
     `the publish API answered in p99 ${api.p99.toFixed(1)} ms. Fan-out latency includes that wait (it counts from the scheduled time): ` +
     'raise publish.concurrency or speed up the publish API before blaming the gateway'
   );
+}
+
+/** The report's stream section from the summed counters. */
+function streamStats(c: StreamCounters, stalenessMs: PercentileSet): StreamStats {
+  return {
+    messages: c.messages,
+    unmatched: c.unmatched,
+    gaps: c.gaps,
+    missing: c.missing,
+    duplicated: c.duplicated,
+    outOfOrder: c.outOfOrder,
+    negative: c.negative,
+    aheadMaxMs: Math.round(c.aheadMaxMs * 1000) / 1000,
+    stalenessMs,
+    clockCaveat: clockCaveat(c.aheadMaxMs),
+  };
 }
 
 function round2(n: number): number {

@@ -10,6 +10,7 @@ import { mergeInfo } from './merge-exactness.js';
 import { reportSchema } from '../run/report-schema.js';
 import { mergeIntervals } from '../metrics/interval-blocks.js';
 import { evaluateThresholds } from './thresholds.js';
+import { clockCaveat } from './stream-caveat.js';
 import { MAX_EVENTS } from '../metrics/drop-events.js';
 import type { DisconnectStats, DropEvent, IdleTimeoutScreening, PercentileSet, ReconnectStats, Report } from '../run/report.js';
 import { COHORT_HISTOGRAMS, COUNTERS, HISTOGRAMS, cohortHistogramKey, histogramDef, idleSamplesKey, locateHistogram, mergeCounter, setCounter } from '../run/registry.js';
@@ -225,7 +226,14 @@ export function mergeReports(reports: readonly Report[]): Report {
     histograms: {},
   };
 
+  // A server stream's section, when any run had one: its counters and staleness are set below like the others'.
+  const streams = reports.filter((r) => r.stream !== undefined).length;
+  if (streams > 0) {
+    merged.stream = { messages: 0, unmatched: 0, gaps: 0, missing: 0, duplicated: 0, outOfOrder: 0, negative: 0, aheadMaxMs: 0, stalenessMs: percentiles(mergeEncoded([])), clockCaveat: '' };
+    if (streams < n) warnings.push(`${n - streams} of ${n} reports measured no server stream: the stream figures are those of the other ${streams}`);
+  }
   for (const def of COUNTERS) if (def.merge !== 'derived') setCounter(merged, def, mergeCounter(def, reports));
+  if (merged.stream) merged.stream.clockCaveat = clockCaveat(merged.stream.aheadMaxMs);
   if (cohortSocketsKnown) merged.connections.openedByCohort = sumCounts(reports.map((r) => r.connections.openedByCohort ?? {}));
   else delete merged.connections.openedByCohort;
   // A field the first (older) report lacks was set last: the merged file keeps the format's field order.

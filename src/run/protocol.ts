@@ -1,5 +1,6 @@
 /** Messages between the driver (main thread) and its workers. Plain data only: structured clone. */
-import type { BinaryFrames, Cohort, MatchBy, OpenStep, TlsOptions } from './scenario.js';
+import type { BinaryFrames, Cohort, MatchBy, OpenStep, ServerStream, TlsOptions } from './scenario.js';
+import type { StreamCounters } from './stream-counters.js';
 import type { DeliveryCounters, SeqResult } from './delivery-counters.js';
 import type { CloseCause } from './report.js';
 
@@ -80,6 +81,8 @@ export interface WorkerSlice {
    * coordinator merges them by time into the exact peak of open sockets over all processes.
    */
   logOpens?: boolean;
+  /** The server's own stream to judge (publish.source "server"); absent: receipts are publishes' deliveries. */
+  stream?: ServerStream;
 }
 
 /** Counters a worker keeps for one cohort (cumulative since start). */
@@ -114,6 +117,8 @@ export interface WorkerCounters {
   messages: number;
   pingsSent: number;
   heartbeatsSent: number;
+  /** Server-stream accounting, only when the slice has a `stream`. */
+  stream?: StreamCounters;
 }
 
 /** Event-loop lag of a worker during the hold (src/metrics/loop-lag.ts: net of the sampling period, back-filled). */

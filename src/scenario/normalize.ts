@@ -8,7 +8,7 @@ import { resolveScenarioPath } from './rules.js';
 import type { WrittenScenario } from './schema.js';
 import { bodyTemplate } from '../run/publish-url.js';
 import { readIdentities } from './identities-file.js';
-import type { Cohort, HttpPublishRequest, Identities, OpenStep, Publish, ReconnectPolicy, ReconnectPolicyName, ReplyMatch, Scenario, Target, WebSocketPublish } from '../run/scenario.js';
+import type { Cohort, HttpPublishRequest, Identities, OpenStep, Publish, ReconnectPolicy, ReconnectPolicyName, ReplyMatch, Scenario, ServerStream, Target, WebSocketPublish } from '../run/scenario.js';
 
 /** Most worker threads a scenario may ask for (the schema enforces the same bound). */
 export const MAX_WORKERS = 64;
@@ -104,7 +104,8 @@ function matchRule(match: NonNullable<WrittenScenario['publish']>['match']): Pic
 
 function publish(w: WrittenScenario): Publish | null {
   const p = w.publish;
-  if (p === null) return null;
+  // The server publishes: no publisher, no publish ring records (`stream` says what to judge).
+  if (p === null || p.source === 'server') return null;
   return {
     url: p.url ?? null,
     rate: p.rate,
@@ -119,6 +120,11 @@ function publish(w: WrittenScenario): Publish | null {
 }
 
 type WrittenPublish = NonNullable<WrittenScenario['publish']>;
+
+/** publish.source "server" as written → what workers judge each message by. */
+function serverStream(p: WrittenPublish): ServerStream {
+  return { timestamp: p.timestamp ?? null, timestampUnit: p.timestampUnit ?? 'ms', sequence: p.sequence ?? null, binary: p.binary };
+}
 
 /** The request or publisher socket, only when the scenario asks for more than the demo's GET (so its Scenario stays as it was). */
 function publishTransport(p: WrittenPublish): { request?: HttpPublishRequest; websocket?: WebSocketPublish } {
@@ -195,5 +201,6 @@ export function normalizeScenario(w: WrittenScenario, opts: { cpus: number; base
     resolve: { ...w.resolve },
     ...(ids ? { identities: ids } : {}),
     ...(w.metrics ? { metrics: { listen: w.metrics.listen.trim() } } : {}),
+    ...(w.publish?.source === 'server' ? { stream: serverStream(w.publish) } : {}),
   };
 }

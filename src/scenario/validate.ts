@@ -11,6 +11,7 @@ import { normalizeScenario } from './normalize.js';
 import { applyOverrides, attributeToFlag, type ScenarioOverrides } from './overrides.js';
 import { parseValidKeys, ruleIssues, thresholdIssues, type MachineLimits } from './rules.js';
 import { describeValue, scenarioFileSchema } from './schema.js';
+import { serverStreamIssues } from './stream-rules.js';
 import type { Scenario } from '../run/scenario.js';
 
 /** Options shared by loadScenario and validateScenario. */
@@ -41,6 +42,7 @@ export function validateScenario(value: unknown, opts: LoadOptions & { baseDir?:
   // hide a cohort or limit problem until the next attempt.
   const valid = parsed.success ? parsed.data : parseValidKeys(applied.value);
   issues.push(...thresholdIssues(applied.value.thresholds));
+  issues.push(...serverStreamIssues(applied.value.publish));
   const interfaces = (opts.interfaces === undefined ? interfaceAddresses() : opts.interfaces) ?? undefined;
   const cpus = opts.cpus ?? availableParallelism();
   issues.push(...ruleIssues(valid, { baseDir, checkFiles: opts.checkFiles !== false, limits: opts.limits, interfaces, cpus }));

@@ -1,0 +1,105 @@
+/**
+ * publish.source "server" (issue 12 item 6): the service pushes its own stream and wsload judges it
+ * by the embedded timestamp (staleness) and sequence (gaps, duplicates, order per socket). The
+ * test drives the stream of the loopback service target itself, so every count is known exactly.
+ */
+import { describe, expect, it } from 'vitest';
+import { startServiceTarget, type ServiceTarget } from '../helpers/service-target.js';
+import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
+import type { Report } from '../../dist/run/report.js';
+
+const track = closeAfterEach();
+
+/** Per socket: 1–5 in order, 8 (gap: 6, 7), 8 again, 7 late, 9, 10, 15 (gap: 11–14), 10 again, 11 late. */
+const SCRIPT = [1, 2, 3, 4, 5, 8, 8, 7, 9, 10, 15, 10, 11];
+const PER_SOCKET = { messages: 13, gaps: 2, missing: 4, duplicated: 2, outOfOrder: 2 };
+
+async function until(check: () => boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Pushes SCRIPT (plus `extra` messages) once `sockets` are connected, one message every 20 ms (bounded). */
+async function driveStream(service: ServiceTarget, sockets: number, extra: Record<string, unknown>[] = []): Promise<void> {
+  await until(() => service.accepted() >= sockets, 20_000);
+  // Let the client count the last sockets open before the first push.
+  await new Promise((r) => setTimeout(r, 100));
+  for (const data of [...SCRIPT.map((seq) => ({ seq })), ...extra]) {
+    service.push('ticks', data);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function streamRun(service: ServiceTarget, sockets: number, written: Record<string, unknown> = {}, extra: Record<string, unknown>[] = []): Promise<Report> {
+  const scenario = scenarioFrom({
+    target: { url: service.wsUrl },
+    connections: sockets,
+    duration: '2s',
+    workers: 2,
+    publish: { source: 'server', timestamp: '/data/ts', sequence: '/data/seq' },
+    ...written,
+  });
+  const [report] = await Promise.all([runQuietly(scenario), driveStream(service, sockets, extra)]);
+  return report;
+}
+
+describe('a server-originated stream', () => {
+  it('counts gaps, missing, duplicates and out-of-order per socket exactly, and staleness from the embedded time', async () => {
+    const service = track(await startServiceTarget({ requireSubscribe: false }));
+    const report = await streamRun(service, 3, {}, [{ note: 'no seq here' }]);
+    const s = report.stream!;
+    expect(s).toBeDefined();
+    expect({ messages: s.messages, gaps: s.gaps, missing: s.missing, duplicated: s.duplicated, outOfOrder: s.outOfOrder }).toEqual({
+      messages: 3 * PER_SOCKET.messages,
+      gaps: 3 * PER_SOCKET.gaps,
+      missing: 3 * PER_SOCKET.missing,
+      duplicated: 3 * PER_SOCKET.duplicated,
+      outOfOrder: 3 * PER_SOCKET.outOfOrder,
+    });
+    expect(s.unmatched).toBe(3);
+    expect(s.stalenessMs.count).toBe(3 * PER_SOCKET.messages);
+    expect(s.stalenessMs.p50).toBeLessThan(1000);
+    expect(s.clockCaveat).toMatch(/^staleness includes the offset between the service's clock and this machine's; figures below about \d+ ms are not meaningful unless the clocks are synchronised \(NTP\)/);
+    expect(report.histograms.streamStaleness).toBeDefined();
+    // No publisher ran: fan-out says nothing was published or due.
+    expect(report.scenario.publish).toBeNull();
+    expect(report.publish.sent).toBe(0);
+    expect(report.fanout.published).toBe(0);
+    expect(report.fanout.expected).toBe(0);
+  });
+
+  it('a service clock 5 s ahead shows as negative staleness (counted, recorded as 0); 5 s behind adds 5 s', async () => {
+    const shifted = (offsetMs: number) => (data: Record<string, unknown>): string => JSON.stringify({ type: 'event', data: { ...data, ts: (data.ts as number) + offsetMs } });
+    const ahead = track(await startServiceTarget({ requireSubscribe: false, pushText: shifted(5000) }));
+    const a = (await streamRun(ahead, 2)).stream!;
+    expect(a.messages).toBe(2 * PER_SOCKET.messages);
+    expect(a.negative).toBe(a.messages);
+    expect(a.stalenessMs.max).toBe(0);
+    expect(a.aheadMaxMs).toBeGreaterThan(3000);
+    expect(a.clockCaveat).toMatch(/seen up to \d+ ms ahead/);
+
+    const behind = track(await startServiceTarget({ requireSubscribe: false, pushText: shifted(-5000) }));
+    const b = (await streamRun(behind, 2)).stream!;
+    expect(b.negative).toBe(0);
+    expect(b.stalenessMs.p50).toBeGreaterThanOrEqual(5000);
+    expect(b.stalenessMs.p50).toBeLessThan(6500);
+  });
+
+  it('spread over two local shards, the counts are the same, summed', async () => {
+    const service = track(await startServiceTarget({ requireSubscribe: false }));
+    const report = await streamRun(service, 4, { shards: 2, duration: '3s' });
+    expect(report.shards).toHaveLength(2);
+    const s = report.stream!;
+    expect({ messages: s.messages, gaps: s.gaps, missing: s.missing, duplicated: s.duplicated, outOfOrder: s.outOfOrder }).toEqual({
+      messages: 4 * PER_SOCKET.messages,
+      gaps: 4 * PER_SOCKET.gaps,
+      missing: 4 * PER_SOCKET.missing,
+      duplicated: 4 * PER_SOCKET.duplicated,
+      outOfOrder: 4 * PER_SOCKET.outOfOrder,
+    });
+    expect(s.stalenessMs.count).toBe(4 * PER_SOCKET.messages);
+  });
+});
