@@ -3,12 +3,20 @@
  * by the embedded timestamp (staleness) and sequence (gaps, duplicates, order per socket). The
  * test drives the stream of the loopback service target itself, so every count is known exactly.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { wsload } from '../helpers/cli.js';
+import { fakeReport } from '../helpers/fake-report.js';
+import { decodeHistogram } from '../../src/metrics/histogram.js';
 import { startServiceTarget, type ServiceTarget } from '../helpers/service-target.js';
 import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
 import type { Report } from '../../dist/run/report.js';
 
 const track = closeAfterEach();
+/** The first test's report, merged with itself by the merge test. */
+let streamReport: Report | null = null;
 
 /** Per socket: 1–5 in order, 8 (gap: 6, 7), 8 again, 7 late, 9, 10, 15 (gap: 11–14), 10 again, 11 late. */
 const SCRIPT = [1, 2, 3, 4, 5, 8, 8, 7, 9, 10, 15, 10, 11];
@@ -69,6 +77,7 @@ describe('a server-originated stream', () => {
     expect(report.publish.sent).toBe(0);
     expect(report.fanout.published).toBe(0);
     expect(report.fanout.expected).toBe(0);
+    streamReport = report;
   });
 
   it('a service clock 5 s ahead shows as negative staleness (counted, recorded as 0); 5 s behind adds 5 s', async () => {
@@ -101,5 +110,29 @@ describe('a server-originated stream', () => {
       outOfOrder: 4 * PER_SOCKET.outOfOrder,
     });
     expect(s.stalenessMs.count).toBe(4 * PER_SOCKET.messages);
+  });
+
+  it('`wsload merge` of two stream reports adds the counters and the staleness histograms; a report without a stream adds nothing to them', async () => {
+    const one = streamReport;
+    expect(one).not.toBeNull();
+    const dir = mkdtempSync(join(tmpdir(), 'wsload-stream-merge-'));
+    try {
+      const a = join(dir, 'a.json');
+      const plain = join(dir, 'plain.json');
+      const out = join(dir, 'merged.json');
+      writeFileSync(a, JSON.stringify(one));
+      writeFileSync(plain, JSON.stringify(fakeReport()));
+      const r = await wsload(['merge', a, a, plain, '--out', out]);
+      expect(r.code, r.stderr).not.toBe(2);
+      const merged = JSON.parse(readFileSync(out, 'utf8')) as Report;
+      const s = one!.stream!;
+      expect(merged.stream).toMatchObject({ messages: 2 * s.messages, gaps: 2 * s.gaps, missing: 2 * s.missing, duplicated: 2 * s.duplicated, outOfOrder: 2 * s.outOfOrder, unmatched: 2 * s.unmatched });
+      expect(merged.stream!.stalenessMs.count).toBe(2 * s.stalenessMs.count);
+      expect(decodeHistogram(merged.histograms.streamStaleness).totalCount).toBe(2 * s.stalenessMs.count);
+      expect(merged.stream!.clockCaveat).toContain('unless the clocks are synchronised (NTP)');
+      expect(merged.warnings.some((w) => w.includes('1 of 3 reports measured no server stream'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
