@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createHistogram, encodeHistogram, percentiles, recordMs } from '../../src/metrics/histogram.js';
 import { renderReportHtml } from '../../src/render/html.js';
 import { renderSummary } from '../../src/render/summary.js';
+import { compare } from '../../src/report/compare.js';
 import { clockCaveat } from '../../src/report/stream-caveat.js';
 import { evaluateThresholds } from '../../src/report/thresholds.js';
 import { runFailed, verdictLine } from '../../src/report/verdict.js';
@@ -49,5 +50,12 @@ describe('a server stream in the report', () => {
       ['stream.duplicated', false],
       ['stream.missing', true],
     ]);
+  });
+
+  it('compare shows the stream rows only when a run measured a stream, and calls new missing messages a regression', () => {
+    const c = compare(streamReport(0), streamReport(4));
+    expect(c.rows.map((r) => r.metric)).toEqual(expect.arrayContaining(['stream.staleness.p50', 'stream.staleness.p99', 'stream.messages', 'stream.missing']));
+    expect(c.regressions).toContain('stream.missing');
+    expect(compare(fakeReport(), fakeReport()).rows.some((r) => r.metric.startsWith('stream.'))).toBe(false);
   });
 });
