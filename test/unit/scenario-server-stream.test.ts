@@ -1,6 +1,7 @@
 /** publish.source "server": what validation accepts, what it refuses and at which JSON path. */
 import { describe, expect, it } from 'vitest';
 import { validateScenario } from '../../src/scenario/validate.js';
+import { describeValidScenario } from '../../src/cli/commands/validate.js';
 import type { Issue } from '../../src/errors.js';
 import type { Scenario } from '../../src/run/scenario.js';
 
@@ -28,6 +29,7 @@ describe('publish.source "server"', () => {
       binary: 'unmatched',
     });
     expect(check({ source: 'server', sequence: '/n' }).scenario?.stream?.timestamp).toBeNull();
+    expect(describeValidScenario('s.json', check(server).scenario!)).toBe('s.json: ok (10 sockets / 4 workers, hold 30s, the server publishes (publish.source "server"))');
   });
 
   it('leaves the publishing scenario as it was: no stream, source "wsload" by default or written', () => {
