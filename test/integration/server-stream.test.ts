@@ -12,7 +12,8 @@ import { fakeReport } from '../helpers/fake-report.js';
 import { decodeHistogram } from '../../src/metrics/histogram.js';
 import { startServiceTarget, type ServiceTarget } from '../helpers/service-target.js';
 import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
-import type { Report } from '../../dist/run/report.js';
+import type { Report, TimelineLine } from '../../dist/run/report.js';
+import type { RunOptions } from '../../dist/driver/driver.js';
 
 const track = closeAfterEach();
 /** The first test's report, merged with itself by the merge test. */
@@ -41,7 +42,7 @@ async function driveStream(service: ServiceTarget, sockets: number, extra: Recor
   }
 }
 
-async function streamRun(service: ServiceTarget, sockets: number, written: Record<string, unknown> = {}, extra: Record<string, unknown>[] = []): Promise<Report> {
+async function streamRun(service: ServiceTarget, sockets: number, written: Record<string, unknown> = {}, extra: Record<string, unknown>[] = [], opts: Partial<RunOptions> = {}): Promise<Report> {
   const scenario = scenarioFrom({
     target: { url: service.wsUrl },
     connections: sockets,
@@ -50,14 +51,15 @@ async function streamRun(service: ServiceTarget, sockets: number, written: Recor
     publish: { source: 'server', timestamp: '/data/ts', sequence: '/data/seq' },
     ...written,
   });
-  const [report] = await Promise.all([runQuietly(scenario), driveStream(service, sockets, extra)]);
+  const [report] = await Promise.all([runQuietly(scenario, opts), driveStream(service, sockets, extra)]);
   return report;
 }
 
 describe('a server-originated stream', () => {
   it('counts gaps, missing, duplicates and out-of-order per socket exactly, and staleness from the embedded time', async () => {
     const service = track(await startServiceTarget({ requireSubscribe: false }));
-    const report = await streamRun(service, 3, {}, [{ note: 'no seq here' }]);
+    const lines: TimelineLine[] = [];
+    const report = await streamRun(service, 3, {}, [{ note: 'no seq here' }], { onInterval: (line) => lines.push(line) });
     const s = report.stream!;
     expect(s).toBeDefined();
     expect({ messages: s.messages, gaps: s.gaps, missing: s.missing, duplicated: s.duplicated, outOfOrder: s.outOfOrder }).toEqual({
@@ -77,6 +79,8 @@ describe('a server-originated stream', () => {
     expect(report.publish.sent).toBe(0);
     expect(report.fanout.published).toBe(0);
     expect(report.fanout.expected).toBe(0);
+    // The timeline's deliveries are the stream's judged messages (it has no publishes).
+    expect(lines.reduce((a, l) => a + l.deliveries, 0)).toBe(s.messages);
     streamReport = report;
   });
 
