@@ -7,6 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
 import { wsload } from '../helpers/cli.js';
 import { fakeReport } from '../helpers/fake-report.js';
 import { decodeHistogram } from '../../src/metrics/histogram.js';
@@ -138,5 +140,31 @@ describe('a server-originated stream', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('a reconnected socket starts a new baseline: what the server sent while it was down is no gap', async () => {
+    // Each socket's first connection gets 1–5 and is closed by the server; its reconnection gets 20–25.
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((resolve) => wss.once('listening', resolve));
+    const server = track({ close: () => new Promise<void>((resolve) => wss.close(() => resolve())) });
+    let accepted = 0;
+    wss.on('connection', (ws) => {
+      const first = accepted++ < 3;
+      const seqs = first ? [1, 2, 3, 4, 5] : [20, 21, 22, 23, 24, 25];
+      for (const seq of seqs) ws.send(JSON.stringify({ seq, ts: Date.now() }));
+      if (first) ws.close(4000, 'go away');
+    });
+    const scenario = scenarioFrom({
+      target: { url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/` },
+      connections: 3,
+      duration: '1500ms',
+      workers: 1,
+      reconnect: { policy: 'immediate' },
+      publish: { source: 'server', timestamp: '/ts', sequence: '/seq' },
+    });
+    const report = await runQuietly(scenario);
+    expect(server).toBeDefined();
+    expect(report.reconnects.total).toBe(3);
+    expect(report.stream).toMatchObject({ messages: 3 * 11, gaps: 0, missing: 0, duplicated: 0, outOfOrder: 0, unmatched: 0 });
   });
 });
