@@ -137,6 +137,8 @@ describe('a server-originated stream', () => {
       expect(decodeHistogram(merged.histograms.streamStaleness).totalCount).toBe(2 * s.stalenessMs.count);
       expect(merged.stream!.clockCaveat).toContain('unless the clocks are synchronised (NTP)');
       expect(merged.warnings.some((w) => w.includes('1 of 3 reports measured no server stream'))).toBe(true);
+      expect(merged.merged?.estimates).toMatchObject({ stream: 'only 2 of 3 runs measured a server stream; its figures are theirs' });
+      expect(merged.merged?.estimates['stream.stalenessMs']).toContain("its own machine's clock");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
