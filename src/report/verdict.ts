@@ -65,7 +65,7 @@ export function streamProblems(report: Report): string[] {
   if (s.messages === 0 && report.connections.opened > 0 && report.phases.holdMs > 0) {
     out.push(`no stream message was judged${s.unmatched > 0 ? ` (${s.unmatched} unmatched: check publish.timestamp and publish.sequence)` : ''}`);
   }
-  if (s.missing > 0) out.push(`${s.missing} stream messages missing in ${s.gaps} sequence gaps`);
+  if (s.missing > 0) out.push(`${s.missing} stream messages missing in ${s.gaps} sequence gaps (stream.missing)`);
   return out;
 }
 

@@ -41,6 +41,9 @@ describe('a server stream in the report', () => {
     expect(runFailed(streamReport(0))).toBe(false);
     expect(runFailed(streamReport(4))).toBe(true);
     expect(verdictLine(streamReport(4))).toContain('4 stream messages missing in 1 sequence gaps');
+    // The HTML banner gives the same outcome and names the reason.
+    expect(renderReportHtml(streamReport(4))).toContain('4 stream messages missing in 1 sequence gaps (stream.missing)');
+    expect(renderReportHtml(streamReport(4))).toContain('<div class="verdict failed"');
   });
 
   it('thresholds name stream.staleness.* and the stream counters', () => {
