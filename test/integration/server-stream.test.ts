@@ -169,4 +169,24 @@ describe('a server-originated stream', () => {
     expect(report.reconnects.total).toBe(3);
     expect(report.stream).toMatchObject({ messages: 3 * 11, gaps: 0, missing: 0, duplicated: 0, outOfOrder: 0, unmatched: 0 });
   });
+
+  it('interrupted mid-hold, the run still reports what the stream delivered so far', async () => {
+    const service = track(await startServiceTarget({ requireSubscribe: false }));
+    const abort = new AbortController();
+    const scenario = scenarioFrom({
+      target: { url: service.wsUrl },
+      connections: 2,
+      duration: '1m',
+      workers: 1,
+      publish: { source: 'server', timestamp: '/data/ts', sequence: '/data/seq' },
+    });
+    const running = runQuietly(scenario, { signal: abort.signal });
+    await driveStream(service, 2);
+    // Let the workers take in the last pushes before the stop.
+    await new Promise((r) => setTimeout(r, 300));
+    abort.abort('SIGINT');
+    const report = await running;
+    expect(report.interrupted).toBe(true);
+    expect(report.stream).toMatchObject({ messages: 2 * PER_SOCKET.messages, gaps: 2 * PER_SOCKET.gaps, missing: 2 * PER_SOCKET.missing });
+  });
 });
