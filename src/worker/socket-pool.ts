@@ -221,8 +221,9 @@ export class SocketPool {
     }
 
     const stream = slice.stream;
-    this.streamStaleness = stream ? createHistogram() : null;
-    this.stream = stream && this.streamStaleness ? new StreamTracker(n, this.streamStaleness, wallClockOffsetMs()) : null;
+    const staleness = stream ? createHistogram() : null;
+    this.streamStaleness = staleness;
+    this.stream = staleness ? new StreamTracker(n, staleness, wallClockOffsetMs()) : null;
     this.streamReader = stream ? new StreamReader(stream.timestamp, stream.timestampUnit, stream.sequence) : null;
     this.tracker = new DeliveryTracker(n, config.ring, this, this.cohorts.length, slice.delivery.deadlineMs, (ms) => recordMs(this.histograms.fanout, ms));
     this.counters = {
