@@ -15,7 +15,7 @@ import type { LoopLagReading } from '../metrics/loop-lag.js';
 import { judgeSaturation } from './saturation.js';
 import { emptyStreamCounters, type StreamCounters } from '../run/stream-counters.js';
 import type { StreamStats } from '../run/report.js';
-import { clockCaveat } from './stream-caveat.js';
+import { clockCaveat, withoutStreamIdleEstimate } from './stream-caveat.js';
 
 export { SATURATED_LAG_P99_MS, SATURATED_LAG_MAX_MS } from './saturation.js';
 
@@ -95,7 +95,8 @@ export function buildReport(input: BuildInput): Report {
     }
     drops.push(cohortDrops(cohort, samples, screened ? screened.counts[i] : null, cc.byCause, cc.opened));
   });
-  const idleVerdict = estimateIdleTimeout(drops);
+  // Socket-time of the hold over which a server stream's messages came (open sockets at the peak, as an upper bound).
+  const idleVerdict = withoutStreamIdleEstimate(estimateIdleTimeout(drops), totals.stream, input.peakOpen * input.phases.holdMs);
 
   // Client health.
   const lagMax = Math.max(0, ...aggregate.workers.map((w) => w.lag.maxMs));

@@ -10,7 +10,7 @@ import { mergeInfo } from './merge-exactness.js';
 import { reportSchema } from '../run/report-schema.js';
 import { mergeIntervals } from '../metrics/interval-blocks.js';
 import { evaluateThresholds } from './thresholds.js';
-import { clockCaveat } from './stream-caveat.js';
+import { clockCaveat, withoutStreamIdleEstimate } from './stream-caveat.js';
 import { MAX_EVENTS } from '../metrics/drop-events.js';
 import type { DisconnectStats, DropEvent, IdleTimeoutScreening, PercentileSet, ReconnectStats, Report } from '../run/report.js';
 import { COHORT_HISTOGRAMS, COUNTERS, HISTOGRAMS, cohortHistogramKey, histogramDef, idleSamplesKey, locateHistogram, mergeCounter, setCounter } from '../run/registry.js';
@@ -274,7 +274,7 @@ export function mergeReports(reports: readonly Report[]): Report {
   // each machine may only reach the estimator's minimum sample count once they are put together.
   const screening = mergeScreening(reports);
   const events = mergeEvents(reports, startedAt);
-  const verdict = estimateIdleTimeout(
+  const estimated = estimateIdleTimeout(
     // Sockets that connected, as the run itself counts them; older reports keep no per-cohort
     // count, and then a cohort's configured size stands in (marked in merged.estimates).
     merged.scenario.cohorts.map((c) =>
@@ -287,6 +287,8 @@ export function mergeReports(reports: readonly Report[]): Report {
       ),
     ),
   );
+  // A server stream's sockets kept receiving: an estimate within its message interval is no idle timeout.
+  const verdict = withoutStreamIdleEstimate(estimated, merged.stream, merged.connections.peakOpen * merged.phases.holdMs);
   if (events !== undefined) merged.disconnects.events = events;
   if (screening !== undefined) merged.disconnects.idleTimeoutScreening = screening;
   merged.disconnects.idleTimeout = verdict.estimate;

@@ -189,4 +189,38 @@ describe('a server-originated stream', () => {
     expect(report.interrupted).toBe(true);
     expect(report.stream).toMatchObject({ messages: 2 * PER_SOCKET.messages, gaps: 2 * PER_SOCKET.gaps, missing: 2 * PER_SOCKET.missing });
   });
+
+  it('sockets cut one by one while the stream flows give no idle-timeout estimate at the stream interval', async () => {
+    // A stream every 20 ms to every socket; socket i is destroyed (no close frame) at 400 + 150·i ms.
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((resolve) => wss.once('listening', resolve));
+    let seq = 0;
+    const timers: NodeJS.Timeout[] = [];
+    const tick = setInterval(() => {
+      seq++;
+      for (const c of wss.clients) c.send(JSON.stringify({ seq, ts: Date.now() }));
+    }, 20);
+    track({
+      close: () => {
+        clearInterval(tick);
+        for (const t of timers) clearTimeout(t);
+        return new Promise<void>((resolve) => wss.close(() => resolve()));
+      },
+    });
+    let accepted = 0;
+    wss.on('connection', (ws) => {
+      timers.push(setTimeout(() => ws.terminate(), 400 + 150 * accepted++));
+    });
+    const scenario = scenarioFrom({
+      target: { url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/` },
+      connections: 6,
+      duration: '2s',
+      workers: 1,
+      publish: { source: 'server', timestamp: '/ts' },
+    });
+    const report = await runQuietly(scenario);
+    expect(report.disconnects.byCause['connection-lost']).toBe(6);
+    expect(report.disconnects.idleTimeout).toBeNull();
+    expect(report.disconnects.idleTimeoutNote).toMatch(/received the server's stream about every \d+ ms/);
+  });
 });
