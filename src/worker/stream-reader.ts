@@ -8,6 +8,8 @@ import { parseJsonPointer, resolveJsonPointer } from '../text/json-pointer.js';
 import { compilePointer, scanPointer, type CompiledPointer, type PointerSpans } from './pointer-scan.js';
 import type { TimestampUnit } from '../run/scenario.js';
 
+const QUOTE = 0x22;
+
 /** Largest sequence number read exactly (a float64 integer). */
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 
@@ -47,6 +49,11 @@ export class StreamReader {
   sequence = -1;
   private readonly ts: Field | null;
   private readonly seq: Field | null;
+  /**
+   * Both fields in one object ("/data/ts" beside "/data/seq"): the sequence pointer with the
+   * timestamp's key as its sibling, so one scan reads both (half the cost per message); else null.
+   */
+  private readonly both: CompiledPointer | null = null;
   private readonly spans: PointerSpans = { seqStart: 0, seqEnd: 0, seqQuoted: false, idStart: -1, idEnd: -1 };
   private readonly scratch = new Int32Array(2);
 
@@ -57,6 +64,11 @@ export class StreamReader {
   ) {
     this.ts = field(timestamp);
     this.seq = field(sequence);
+    const ts = this.ts?.tokens;
+    const seq = this.seq?.tokens;
+    if (ts && seq && ts.length === seq.length && ts[ts.length - 1] !== seq[seq.length - 1] && ts.slice(0, -1).every((t, i) => t === seq[i])) {
+      this.both = { ...compilePointer(seq), sibling: Buffer.from(ts[ts.length - 1], 'utf8') };
+    }
   }
 
   /** Reads `data`; true when every configured field was readable (a number where a number is due). */
@@ -65,6 +77,7 @@ export class StreamReader {
     this.sequence = -1;
     let doc: unknown = undefined;
     let parsed = false;
+    if (this.both !== null && this.readBoth(data)) return true;
     // A scan that finds nothing plain (a float, an escaped string) leaves it to JSON.parse, once for both fields.
     if (this.ts !== null) {
       let ms = scanPointer(data, this.ts.compiled, this.spans, this.scratch) ? this.scannedTimestamp(data) : NaN;
@@ -88,8 +101,25 @@ export class StreamReader {
     return true;
   }
 
+  /** Both fields by one scan; false (nothing set) when the scan is unsure or either is not plainly readable. */
+  private readBoth(data: Buffer): boolean {
+    const sp = this.spans;
+    if (!scanPointer(data, this.both as CompiledPointer, sp, this.scratch) || sp.idStart < 0) return false;
+    const seq = this.scannedSequence(data);
+    // The sibling's span: quoted when the byte before it is a quote (plainSpan excludes the quotes).
+    const ms = this.timestampAt(data, sp.idStart, sp.idEnd, data[sp.idStart - 1] === QUOTE);
+    if (seq < 0 || Number.isNaN(ms)) return false;
+    this.sequence = seq;
+    this.timestampMs = ms;
+    return true;
+  }
+
   private scannedTimestamp(data: Buffer): number {
     const { seqStart: start, seqEnd: end, seqQuoted: quoted } = this.spans;
+    return this.timestampAt(data, start, end, quoted);
+  }
+
+  private timestampAt(data: Buffer, start: number, end: number, quoted: boolean): number {
     if (this.unit === 'iso') return quoted ? Date.parse(data.toString('latin1', start, end)) : NaN;
     // A numeric timestamp written as a string of digits ("1732640000123") is read as the number.
     return digits(data, start, end) * MS_PER[this.unit];

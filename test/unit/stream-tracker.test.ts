@@ -82,6 +82,20 @@ describe('StreamReader', () => {
     expect(seq).toBe(-1);
   });
 
+  it('reads both fields of one object in one scan, in either order, and falls back whenever that scan is unsure', () => {
+    const r = new StreamReader('/d/ts', 'ms', '/d/seq');
+    expect(read(r, '{"d":{"ts":1700000000000,"x":[1,{"y":2}],"seq":4}}')).toEqual([true, 1700000000000, 4]);
+    expect(read(r, '{"d":{"seq":"5","ts":"1700000000001"}}')).toEqual([true, 1700000000001, 5]);
+    expect(read(r, '{"d":{"seq":6,"ts":1700000000000.5}}')).toEqual([true, 1700000000000.5, 6]);
+    expect(read(r, '{"d":{"seq":7}}')[0]).toBe(false);
+    expect(read(r, '{"d":{"ts":1,"seq":-7}}')[0]).toBe(false);
+    const iso = new StreamReader('/d/at', 'iso', '/d/n');
+    expect(read(iso, '{"d":{"n":1,"at":"2026-11-26T17:00:00Z"}}')).toEqual([true, Date.parse('2026-11-26T17:00:00Z'), 1]);
+    // An array parent has no sibling: read field by field.
+    const arr = new StreamReader('/d/0', 'ms', '/d/1');
+    expect(read(arr, '{"d":[1700000000000,9]}')).toEqual([true, 1700000000000, 9]);
+  });
+
   it('an ISO unit refuses a number, a numeric unit a non-numeric string', () => {
     expect(read(new StreamReader('/ts', 'iso', null), '{"ts":1732640000}')[0]).toBe(false);
     expect(read(new StreamReader('/ts', 'ms', null), '{"ts":"yesterday"}')[0]).toBe(false);
