@@ -49,6 +49,7 @@ export class ProgressFeed implements TickSubscriber {
       lost: totals.delivery.lost,
       closes: totals.cohorts.reduce((s, c) => s + c.closes, 0),
       lagMs: Math.max(0, ...aggregate.workers.map((w) => w.lag.intervalMaxMs)),
+      ...(totals.stream ? { stalenessP99Ms: fanoutP99(aggregate.histogram('streamStaleness')) } : {}),
     });
     this.lastDelivered = deliveredOrStreamed(totals);
     this.lastMs = now;
