@@ -34,8 +34,8 @@ async function until(check: () => boolean, timeoutMs: number): Promise<void> {
 }
 
 /** Pushes SCRIPT (plus `extra` messages) once `sockets` are connected, one message every 20 ms (bounded). */
-async function driveStream(service: ServiceTarget, sockets: number, extra: Record<string, unknown>[] = []): Promise<void> {
-  await until(() => service.accepted() >= sockets, 20_000);
+async function driveStream(service: ServiceTarget, sockets: number, extra: Record<string, unknown>[] = [], subscribes = false): Promise<void> {
+  await until(() => service.accepted() >= sockets && (!subscribes || service.subscribed() >= sockets), 20_000);
   // Let the client count the last sockets open before the first push.
   await new Promise((r) => setTimeout(r, 100));
   for (const data of [...SCRIPT.map((seq) => ({ seq })), ...extra]) {
@@ -53,7 +53,8 @@ async function streamRun(service: ServiceTarget, sockets: number, written: Recor
     publish: { source: 'server', timestamp: '/data/ts', sequence: '/data/seq' },
     ...written,
   });
-  const [report] = await Promise.all([runQuietly(scenario, opts), driveStream(service, sockets, extra)]);
+  // A scenario of its own target sends a subscribe on open: the stream starts once every socket has it.
+  const [report] = await Promise.all([runQuietly(scenario, opts), driveStream(service, sockets, extra, 'target' in written)]);
   return report;
 }
 
@@ -222,5 +223,13 @@ describe('a server-originated stream', () => {
     expect(report.disconnects.byCause['connection-lost']).toBe(6);
     expect(report.disconnects.idleTimeout).toBeNull();
     expect(report.disconnects.idleTimeoutNote).toMatch(/received the server's stream about every \d+ ms/);
+  });
+
+  it('with a subscribe and its ack on open (scenarios/server-stream.json\'s shape): the ack is not a stream message', async () => {
+    const service = track(await startServiceTarget());
+    const open = [{ send: { type: 'subscribe', topic: 'ticks' }, ack: { pointer: '/type', equals: 'subscribed' }, timeout: '5s' }];
+    const report = await streamRun(service, 3, { target: { url: service.wsUrl, open } });
+    expect(service.subscribed()).toBe(3);
+    expect(report.stream).toMatchObject({ messages: 3 * PER_SOCKET.messages, unmatched: 0, gaps: 3 * PER_SOCKET.gaps, missing: 3 * PER_SOCKET.missing });
   });
 });
