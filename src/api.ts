@@ -22,6 +22,8 @@ export type { AgentsOptions } from './driver/run-options.js';
 export type { Scenario } from './run/scenario.js';
 export type { Report, TimelineLine, PercentileSet, ThresholdResult, ShardReport, TopicStats } from './run/report.js';
 export type { Comparison, ComparisonRow, Verdict, RunRef } from './report/compare.js';
+export type { ServerStream, TimestampUnit } from './run/scenario.js';
+export type { StreamStats } from './run/report.js';
 export { VERSION } from './version.js';
 
 /** Compares two reports metric by metric (before → after), with a verdict per row. */

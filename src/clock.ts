@@ -7,3 +7,13 @@
 export function nowMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
+
+/**
+ * Wall-clock (epoch ms) minus nowMs(), read once: nowMs() + this is the wall-clock time of a
+ * nowMs() reading, sub-millisecond and monotonic-derived (no per-message Date.now(), no jumps when
+ * NTP steps the clock mid-run). performance.timeOrigin + performance.now() is this thread's wall
+ * clock; both it and nowMs() count CLOCK_MONOTONIC, so their difference holds for the run.
+ */
+export function wallClockOffsetMs(): number {
+  return performance.timeOrigin + performance.now() - nowMs();
+}

@@ -129,7 +129,7 @@ export function workerSlices(scenario: Scenario, plans: readonly WorkerPlan[], c
     delivery: {
       match: publish?.match ?? 'value',
       matchBy: publish?.matchBy ?? 'field',
-      binary: publish?.binary ?? 'utf8-json',
+      binary: publish?.binary ?? scenario.stream?.binary ?? 'utf8-json',
       runTag: ctx.runTag,
       ids: ctx.checkIds && publish ? [...publish.ids] : null,
       deadlineMs: deliveryDeadlineMs(scenario),
@@ -140,6 +140,7 @@ export function workerSlices(scenario: Scenario, plans: readonly WorkerPlan[], c
     tickMs: ctx.tickMs,
     timeline: ctx.timeline ? { ...ctx.timeline } : null,
     ...(scenario.stages ? { stages: scenario.stages.map((s) => ({ ...s })) } : {}),
+    ...(scenario.stream ? { stream: { ...scenario.stream } } : {}),
   }));
 }
 
@@ -169,6 +170,9 @@ export function describePlan(scenario: Scenario, publishUrl: string | null, work
     const how = scenario.publish.websocket ? 'as messages on' : scenario.publish.request ? `${scenario.publish.request.method} to` : 'to';
     const rate = scenario.publish.stages ? `${scenario.publish.rate}/s then ${describeStages(scenario.publish.stages, scenario.publish.rate, '/s')}` : `${scenario.publish.rate}/s`;
     parts.push(`publish ${rate} ${how} ${publishUrl.split('?')[0]}${runTag ? ` (values tagged ${runTag})` : ''}`);
+  } else if (scenario.stream) {
+    const judged = [scenario.stream.timestamp ? `timestamp ${scenario.stream.timestamp}` : null, scenario.stream.sequence ? `sequence ${scenario.stream.sequence}` : null].filter((x) => x !== null);
+    parts.push(`server stream (${judged.join(', ')})`);
   } else {
     parts.push('no publishing');
   }

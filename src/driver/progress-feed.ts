@@ -3,7 +3,7 @@
  * Progress sample from the aggregate and the shared open count.
  */
 import { percentiles, type Histogram } from '../metrics/histogram.js';
-import type { RunAggregate } from '../metrics/aggregate.js';
+import type { RunAggregate, Totals } from '../metrics/aggregate.js';
 import { openCounts, type PublishRing } from '../run/publish-ring.js';
 import type { Progress, RunPhase } from './run-options.js';
 import type { TickSubscriber } from './tick-bus.js';
@@ -44,13 +44,14 @@ export class ProgressFeed implements TickSubscriber {
       target: this.opts.target,
       failed: totals.failed,
       published: this.opts.published(),
-      deliveriesPerSec: dt > 0 ? (totals.delivery.delivered - this.lastDelivered) / dt : 0,
+      deliveriesPerSec: dt > 0 ? (deliveredOrStreamed(totals) - this.lastDelivered) / dt : 0,
       p99Ms: fanoutP99(aggregate.histogram('fanout')),
       lost: totals.delivery.lost,
       closes: totals.cohorts.reduce((s, c) => s + c.closes, 0),
       lagMs: Math.max(0, ...aggregate.workers.map((w) => w.lag.intervalMaxMs)),
+      ...(totals.stream ? { stalenessP99Ms: fanoutP99(aggregate.histogram('streamStaleness')) } : {}),
     });
-    this.lastDelivered = totals.delivery.delivered;
+    this.lastDelivered = deliveredOrStreamed(totals);
     this.lastMs = now;
   }
 }
@@ -58,4 +59,9 @@ export class ProgressFeed implements TickSubscriber {
 /** p99 of the deliveries so far, or null before the first one. */
 function fanoutP99(h: Histogram): number | null {
   return h.totalCount > 0 ? percentiles(h).p99 : null;
+}
+
+/** Deliveries of publishes, plus the judged messages of a server stream (which has no publishes). */
+function deliveredOrStreamed(t: Totals): number {
+  return t.delivery.delivered + (t.stream?.messages ?? 0);
 }

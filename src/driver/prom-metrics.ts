@@ -42,9 +42,10 @@ export const PROM_METRICS = [
   { name: 'wsload_reconnects_total', type: 'counter', labels: [], help: counterHelp('reconnects.total'), report: 'reconnects.total' },
   { name: 'wsload_published_total', type: 'counter', labels: [], help: 'publishes answered OK during the hold', report: 'fanout.published' },
   { name: 'wsload_publish_failures_total', type: 'counter', labels: [], help: counterHelp('publish.failed'), report: 'publish.failed' },
-  { name: 'wsload_deliveries_total', type: 'counter', labels: [], help: counterHelp('fanout.delivered'), report: 'fanout.delivered' },
+  { name: 'wsload_deliveries_total', type: 'counter', labels: [], help: `${counterHelp('fanout.delivered')}; with publish.source "server", stream messages judged`, report: 'fanout.delivered (a server stream: stream.messages)' },
   { name: 'wsload_lost_total', type: 'counter', labels: [], help: counterHelp('fanout.lost'), report: 'fanout.lost' },
   { name: 'wsload_fanout_latency_seconds', type: 'histogram', labels: [], help: `fan-out latency: ${histogramDef('fanout')?.description ?? ''}`, report: 'histograms.fanout (_count: fanout.latencyMs.count)' },
+  { name: 'wsload_stream_staleness_seconds', type: 'histogram', labels: [], help: `server stream staleness: ${histogramDef('streamStaleness')?.description ?? ''}`, report: 'histograms.streamStaleness (_count: stream.stalenessMs.count); empty unless publish.source is "server"' },
   { name: 'wsload_event_loop_lag_seconds', type: 'gauge', labels: [], help: "worst worker thread's event-loop lag in its last tick", report: 'client.eventLoopLagMs.max is the highest over the run' },
   { name: 'wsload_rss_bytes', type: 'gauge', labels: [], help: 'resident memory of the wsload process', report: 'client.peakRssMb is the highest over the run' },
   { name: 'wsload_shard_rss_bytes', type: 'gauge', labels: ['shard'], help: 'resident memory of each shard or agent of a spread run, at its last report (every 500 ms); no series in one process', report: 'shards[].peakRssMb is the highest over the run' },
@@ -129,6 +130,7 @@ export class PromMetrics implements TickSubscriber {
   private readonly counters = new Map<PromMetricName, Counter>();
   private readonly gauges = new Map<PromMetricName, Gauge>();
   private readonly fanout: HdrBackedHistogram;
+  private readonly staleness: HdrBackedHistogram;
   /** Last value fed to each counter series, by name and labels: counters are fed the increase only. */
   private readonly fed = new Map<string, number>();
 
@@ -139,6 +141,7 @@ export class PromMetrics implements TickSubscriber {
       else if (m.type === 'gauge') this.gauges.set(m.name, new Gauge(config));
     }
     this.fanout = new HdrBackedHistogram(def('wsload_fanout_latency_seconds'), FANOUT_BUCKETS_S, this.registry);
+    this.staleness = new HdrBackedHistogram(def('wsload_stream_staleness_seconds'), FANOUT_BUCKETS_S, this.registry);
     this.gauge('wsload_run_info').set(sources.info, 1);
     this.refresh();
   }
@@ -174,9 +177,11 @@ export class PromMetrics implements TickSubscriber {
     this.feed('wsload_reconnects_total', {}, t.cohorts.reduce((s, c) => s + c.reconnects, 0));
     this.feed('wsload_published_total', {}, publisher?.ok ?? 0);
     this.feed('wsload_publish_failures_total', {}, publisher?.failed ?? 0);
-    this.feed('wsload_deliveries_total', {}, t.delivery.delivered);
+    // A server stream's judged messages are its deliveries (it has no publishes).
+    this.feed('wsload_deliveries_total', {}, t.delivery.delivered + (t.stream?.messages ?? 0));
     this.feed('wsload_lost_total', {}, t.delivery.lost);
     this.fanout.update(aggregate.histogram('fanout'));
+    this.staleness.update(aggregate.histogram('streamStaleness'));
     this.gauge('wsload_event_loop_lag_seconds').set(Math.max(0, ...aggregate.workers.map((w) => w.lag.intervalMaxMs)) / 1000);
     this.gauge('wsload_rss_bytes').set(process.memoryUsage().rss);
     const shards = this.gauge('wsload_shard_rss_bytes');

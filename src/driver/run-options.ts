@@ -18,6 +18,8 @@ export interface Progress {
   lost: number;
   closes: number;
   lagMs: number;
+  /** A server stream's staleness p99 so far, ms (null before its first message); absent when the run has no server stream. */
+  stalenessP99Ms?: number | null;
 }
 
 /** Remote agents a coordinated run waits for and drives (`wsload run --agents N --listen HOST:PORT`). */

@@ -9,6 +9,7 @@ import { emptyCohortCounters, type CohortCounters, type LagSummary, type WorkerC
 import { emptyDeliveryCounters, emptyTopicCounters, TOPIC_COUNTER_KEYS, type DeliveryCounters, type TopicCounters } from '../run/delivery-counters.js';
 import { topicHistogramKey } from '../run/registry.js';
 import type { IntervalSink } from './interval-blocks.js';
+import { addStreamCounters, emptyStreamCounters, type StreamCounters } from '../run/stream-counters.js';
 
 export interface WorkerState {
   workerId: number;
@@ -45,6 +46,8 @@ export interface Totals {
   topics: TopicCounters | null;
   messages: number;
   cohorts: CohortCounters[];
+  /** Server-stream counters summed over the workers that keep them; absent when none does. */
+  stream?: StreamCounters;
 }
 
 
@@ -213,6 +216,7 @@ export class RunAggregate {
       addCounts(t.failures, c.failures);
       for (const key of Object.keys(t.delivery) as (keyof DeliveryCounters)[]) t.delivery[key] += c.delivery[key] ?? 0;
       if (t.topics !== null && c.topics) addTopicCounters(t.topics, c.topics);
+      if (c.stream) addStreamCounters((t.stream ??= emptyStreamCounters()), c.stream);
       w.cohorts?.forEach((cc, i) => {
         const into = t.cohorts[i];
         into.opened += cc.opened;

@@ -5,7 +5,7 @@
  */
 import { lookupMetric } from '../metrics/names.js';
 import { describeFailure } from '../metrics/classify.js';
-import { deliveredNothing, mostSocketsDropped, runExitCode } from '../report/verdict.js';
+import { deliveredNothing, mostSocketsDropped, runExitCode, streamProblems } from '../report/verdict.js';
 import type { Report, ThresholdResult } from '../run/report.js';
 import { fmtCount, fmtCounts, fmtMs, fmtPct } from './format.js';
 import { t } from './html-page.js';
@@ -37,6 +37,7 @@ export function failureReasons(r: Report): string[] {
   for (const w of r.client.workers) if (w.crashed !== null) out.push(`worker ${w.worker} crashed: ${w.crashed}`);
   if (mostSocketsDropped(r)) out.push(`most sockets dropped: ${fmtCount(r.disconnects.total)} closes before the end for ${fmtCount(c.target)} sockets (${fmtCounts(r.disconnects.byCause)})`);
   if (deliveredNothing(r)) out.push('no delivery arrived although publishes succeeded');
+  out.push(...streamProblems(r));
   return out;
 }
 

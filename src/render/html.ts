@@ -15,6 +15,7 @@ import { compareBody } from './html-compare.js';
 import { CHARTED, COLORS, figure, histogramOrNull, page, t, table, warningsSection, type ChartSize } from './html-page.js';
 import { reportTimeline } from './html-timeline.js';
 import { topicsSection } from './html-topics.js';
+import { streamTiles, withStreamRows } from './html-stream.js';
 import { thresholdActual, verdictBanner } from './html-verdict.js';
 import { histogramSamples, percentileChart } from './percentile-curve.js';
 import { barChart, niceTicks, type Bar } from './svg-chart.js';
@@ -58,6 +59,8 @@ function tiles(r: Report): string {
     tile('peak RSS', `${fmtCount(r.client.peakRssMb)} MB`, `lag p99 ${fmtMs(r.client.eventLoopLagMs.p99)} · max ${fmtMs(r.client.eventLoopLagMs.max)}`),
     tile('idle timeout estimate', d.idleTimeout ? fmtMs(d.idleTimeout.estimateMs) : 'none', d.idleTimeout ? `cohort ${d.idleTimeout.cohort} · ${fmtCount(d.idleTimeout.samples)} closes` : 'no idle-timeout closes'),
   ];
+  // The server published: its stream's figures stand where delivered and fan-out p99 would.
+  if (r.stream) items.splice(1, 2, ...streamTiles(r.stream, tile));
   return `<div class="tiles">${items.join('')}</div>`;
 }
 
@@ -93,7 +96,8 @@ function headline(r: Report): string {
   if (turn && turn.count > 0) rows.push(['client handling per loop turn p50 / p99', `${fmtLatency(turn, 'p50')} / ${fmtLatency(turn, 'p99')}`]);
   if (r.merged) for (const [field, why] of Object.entries(r.merged.estimates)) rows.push([`estimate: ${field === '*' ? 'every figure' : field}`, why]);
   if (d.recommendation) rows.push(['recommendation', d.recommendation]);
-  return table(null, rows.map(([k, v]) => [t(k), t(v)]), 'headline');
+  const shown = r.stream ? withStreamRows(rows, r.stream) : rows;
+  return table(null, shown.map(([k, v]) => [t(k), t(v)]), 'headline');
 }
 
 function thresholdsSection(r: Report): string[] {

@@ -18,6 +18,15 @@ export function formatProgress(p: Progress): string {
     `closes ${p.closes}`,
     `lag ${p.lagMs.toFixed(0)}ms`,
   ];
+  // A server stream: no publishes and no fan-out; its messages and staleness instead.
+  if (p.stalenessP99Ms !== undefined) {
+    const staleness = `staleness p99 ${p.stalenessP99Ms === null ? '–' : `${p.stalenessP99Ms.toFixed(1)}ms`}`;
+    const messages = `messages ${Math.round(p.deliveriesPerSec)}/s`;
+    return parts
+      .filter((part) => !part.startsWith('published '))
+      .map((part) => (part.startsWith('deliveries ') ? messages : part.startsWith('p99 ') ? staleness : part))
+      .join(' | ');
+  }
   return parts.join(' | ');
 }
 

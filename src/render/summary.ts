@@ -4,6 +4,7 @@ import { formatDuration } from '../duration.js';
 import type { CloseCause, DisconnectStats, DropEvent, PercentileSet, Report } from '../run/report.js';
 import { fmtCount, fmtCounts, fmtLatency, fmtMs, fmtPct, newTable, painter, wrap, type Paint } from './format.js';
 import { thresholdActualText } from './threshold-text.js';
+import { streamSection } from './stream-summary.js';
 
 /** Options of renderSummary. */
 export interface SummaryOptions {
@@ -80,7 +81,11 @@ function connections(r: Report, color: boolean): string[] {
 function fanout(r: Report, color: boolean, paint: Paint): string[] {
   const f = r.fanout;
   // Another run's pushes arrive whether or not this one publishes: an idle run on a shared target sees them too.
-  if (r.scenario.publish === null && f.published === 0) return ['Fan-out', '  no publishing in this scenario (publish is not set)', ...strayMessages(f)];
+  if (r.scenario.publish === null && f.published === 0) {
+    // The server's own stream has no publishes to fan out: its section says what arrived.
+    if (r.stream) return [];
+    return ['Fan-out', '  no publishing in this scenario (publish is not set)', ...strayMessages(f)];
+  }
   const lostPct = f.expected === 0 ? 0 : (100 * f.lost) / f.expected;
   const lost = f.lost > 0 ? paint(`${fmtCount(f.lost)} (${fmtPct(lostPct)})`, 'red') : '0';
   const counts = newTable(['published', 'expected', 'delivered', 'lost', 'duplicated', 'out of order', 'late', 'incomplete'], color);
@@ -279,6 +284,7 @@ export function renderSummary(report: Report, opts: SummaryOptions = {}): string
     header(report, paint),
     connections(report, color),
     fanout(report, color, paint),
+    streamSection(report, color, paint),
     publish(report, color),
     disconnects(report, color, paint),
     client(report),

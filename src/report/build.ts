@@ -14,6 +14,9 @@ import { evaluateThresholds } from './thresholds.js';
 import { describeFailure } from '../metrics/classify.js';
 import type { LoopLagReading } from '../metrics/loop-lag.js';
 import { judgeSaturation } from './saturation.js';
+import { emptyStreamCounters, type StreamCounters } from '../run/stream-counters.js';
+import type { StreamStats } from '../run/report.js';
+import { clockCaveat, withoutStreamIdleEstimate } from './stream-caveat.js';
 
 export { SATURATED_LAG_P99_MS, SATURATED_LAG_MAX_MS } from './saturation.js';
 
@@ -93,7 +96,8 @@ export function buildReport(input: BuildInput): Report {
     }
     drops.push(cohortDrops(cohort, samples, screened ? screened.counts[i] : null, cc.byCause, cc.opened));
   });
-  const idleVerdict = estimateIdleTimeout(drops);
+  // Socket-time of the hold over which a server stream's messages came (open sockets at the peak, as an upper bound).
+  const idleVerdict = withoutStreamIdleEstimate(estimateIdleTimeout(drops), totals.stream, input.peakOpen * input.phases.holdMs);
 
   // Client health.
   const lagMax = Math.max(0, ...aggregate.workers.map((w) => w.lag.maxMs));
@@ -222,6 +226,7 @@ export function buildReport(input: BuildInput): Report {
       peakRssMb: Math.round(input.peakRssMb),
       saturated,
     },
+    ...(scenario.stream || totals.stream ? { stream: streamStats(totals.stream ?? emptyStreamCounters(), sets('stream').stalenessMs) } : {}),
     thresholds: [],
     warnings,
     files: input.files,
@@ -271,6 +276,22 @@ function publishBehindWarning(p: PublisherStats, scenario: Scenario): string {
     `the publish API answered in p99 ${api.p99.toFixed(1)} ms. Fan-out latency includes that wait (it counts from the scheduled time): ` +
     'raise publish.concurrency or speed up the publish API before blaming the gateway'
   );
+}
+
+/** The report's stream section from the summed counters. */
+function streamStats(c: StreamCounters, stalenessMs: PercentileSet): StreamStats {
+  return {
+    messages: c.messages,
+    unmatched: c.unmatched,
+    gaps: c.gaps,
+    missing: c.missing,
+    duplicated: c.duplicated,
+    outOfOrder: c.outOfOrder,
+    negative: c.negative,
+    aheadMaxMs: Math.round(c.aheadMaxMs * 1000) / 1000,
+    stalenessMs,
+    clockCaveat: clockCaveat(c.aheadMaxMs),
+  };
 }
 
 function round2(n: number): number {

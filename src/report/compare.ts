@@ -116,7 +116,7 @@ const QUANTILES: readonly number[] = Object.values(QUANTILE);
 const LABEL: Record<Aggregation, string> = { p50: 'p50', p90: 'p90', p99: 'p99', p999: 'p99.9', max: 'max' };
 
 /** Latency families compare shows (src/run/registry.ts says which histogram backs each). */
-type Family = 'fanout' | 'completion' | 'handshake';
+type Family = 'fanout' | 'completion' | 'handshake' | 'stream.staleness';
 
 /** The registered histogram behind a latency family. */
 function familyDef(family: Family): HistogramDef {
@@ -153,7 +153,18 @@ const LAYOUT: readonly (string | { family: Family; agg: Aggregation })[] = [
   'publish.failed',
   'publish.skipped',
   '?publish.queued',
+  '@stream',
   '@lag',
+];
+
+/** A server stream's rows (publish.source "server"), shown only when either run measured one. */
+const STREAM_LAYOUT: readonly (string | { family: Family; agg: Aggregation })[] = [
+  { family: 'stream.staleness', agg: 'p50' },
+  { family: 'stream.staleness', agg: 'p99' },
+  'stream.messages',
+  'stream.missing',
+  'stream.duplicated',
+  'stream.outOfOrder',
 ];
 
 const CAUSES: readonly { cause: CloseCause; direction: MetricDirection; text: string }[] = [
@@ -491,6 +502,10 @@ export function compare(before: Report, after: Report): Comparison {
     else if (item === '@byCause') rows.push(...causeRows(before, after));
     else if (item === '@idleTimeout') rows.push(idleTimeoutRow(before, after));
     else if (item === '@lag') rows.push(lagRow(before, after));
+    else if (item === '@stream') {
+      if (!before.stream && !after.stream) continue;
+      for (const s of STREAM_LAYOUT) rows.push(typeof s === 'string' ? counterRow(before, after, s) : latencyRow(before, after, s.family, s.agg, cache));
+    }
     else if (item.startsWith('?')) rows.push(...rareCounterRows(before, after, item.slice(1)));
     else rows.push(counterRow(before, after, item));
   }

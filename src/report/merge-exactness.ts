@@ -37,5 +37,12 @@ export function mergeInfo(reports: readonly Report[], cohortSocketsKnown: boolea
   if (!overlapping) {
     estimates['*'] = 'the runs did not overlap in time: every summed figure adds up different periods, not one combined load';
   }
-  return { reports: reports.length, overlapping, overlapMs, exact: [...EXACT], estimates };
+  const streams = reports.filter((r) => r.stream !== undefined).length;
+  const exact = [...EXACT];
+  if (streams > 0) {
+    exact.push('a server stream (stream.*): counters summed and staleness histograms added exactly; stream.aheadMaxMs the largest');
+    estimates['stream.stalenessMs'] = "each run's staleness is against its own machine's clock: runs on machines with different offsets to the service mix them in the merged percentiles";
+    if (streams < reports.length) estimates.stream = `only ${streams} of ${reports.length} runs measured a server stream; its figures are theirs`;
+  }
+  return { reports: reports.length, overlapping, overlapMs, exact, estimates };
 }

@@ -10,6 +10,7 @@ import { mergeInfo } from './merge-exactness.js';
 import { reportSchema } from '../run/report-schema.js';
 import { mergeIntervals } from '../metrics/interval-blocks.js';
 import { evaluateThresholds } from './thresholds.js';
+import { clockCaveat, withoutStreamIdleEstimate } from './stream-caveat.js';
 import { MAX_EVENTS } from '../metrics/drop-events.js';
 import type { DisconnectStats, DropEvent, IdleTimeoutScreening, PercentileSet, ReconnectStats, Report, TopicStats } from '../run/report.js';
 import { COHORT_HISTOGRAMS, COUNTERS, HISTOGRAMS, TOPIC_HISTOGRAMS, cohortHistogramKey, histogramDef, idleSamplesKey, locateHistogram, mergeCounter, setCounter } from '../run/registry.js';
@@ -255,6 +256,12 @@ export function mergeReports(reports: readonly Report[]): Report {
     histograms: {},
   };
 
+  // A server stream's section, when any run had one: its counters and staleness are set below like the others'.
+  const streams = reports.filter((r) => r.stream !== undefined).length;
+  if (streams > 0) {
+    merged.stream = { messages: 0, unmatched: 0, gaps: 0, missing: 0, duplicated: 0, outOfOrder: 0, negative: 0, aheadMaxMs: 0, stalenessMs: percentiles(mergeEncoded([])), clockCaveat: '' };
+    if (streams < n) warnings.push(`${n - streams} of ${n} reports measured no server stream: the stream figures are those of the other ${streams}`);
+  }
   for (const def of COUNTERS) if (def.merge !== 'derived') setCounter(merged, def, mergeCounter(def, reports));
   // Stage counters add exactly; kept absent when no run had stages, as in each report.
   if (reports.some((r) => r.connections.rampDownCloses !== undefined)) {
@@ -267,6 +274,7 @@ export function mergeReports(reports: readonly Report[]): Report {
     merged.fanout.byTopic = byTopic;
     info.estimates['fanout.byTopic.*.completionMs'] = "each run's per-topic completion covers only its own sockets of the topic (a lower bound, as fanout.completionMs)";
   }
+  if (merged.stream) merged.stream.clockCaveat = clockCaveat(merged.stream.aheadMaxMs);
   if (cohortSocketsKnown) merged.connections.openedByCohort = sumCounts(reports.map((r) => r.connections.openedByCohort ?? {}));
   else delete merged.connections.openedByCohort;
   // A field the first (older) report lacks was set last: the merged file keeps the format's field order.
@@ -308,7 +316,7 @@ export function mergeReports(reports: readonly Report[]): Report {
   // each machine may only reach the estimator's minimum sample count once they are put together.
   const screening = mergeScreening(reports);
   const events = mergeEvents(reports, startedAt);
-  const verdict = estimateIdleTimeout(
+  const estimated = estimateIdleTimeout(
     // Sockets that connected, as the run itself counts them; older reports keep no per-cohort
     // count, and then a cohort's configured size stands in (marked in merged.estimates).
     merged.scenario.cohorts.map((c) =>
@@ -321,6 +329,8 @@ export function mergeReports(reports: readonly Report[]): Report {
       ),
     ),
   );
+  // A server stream's sockets kept receiving: an estimate within its message interval is no idle timeout.
+  const verdict = withoutStreamIdleEstimate(estimated, merged.stream, merged.connections.peakOpen * merged.phases.holdMs);
   if (events !== undefined) merged.disconnects.events = events;
   if (screening !== undefined) merged.disconnects.idleTimeoutScreening = screening;
   merged.disconnects.idleTimeout = verdict.estimate;

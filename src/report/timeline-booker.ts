@@ -180,6 +180,8 @@ export class TimelineBooker {
       s.connects += c.opened - (prev?.opened ?? 0);
       s.connectFailures += c.failed - (prev?.failed ?? 0);
       s.deliveries += c.delivery.delivered - (prev?.delivery.delivered ?? 0);
+      // A server stream has no publishes to deliver: its judged messages are the interval's deliveries.
+      if (c.stream) s.deliveries += c.stream.messages - (prev?.stream?.messages ?? 0);
     }
     w.cohorts?.forEach((cc, i) => {
       const before = w.bookedCohorts?.[i];

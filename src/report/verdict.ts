@@ -50,7 +50,8 @@ export function runFailed(report: Report): boolean {
     report.client.workers.some((w) => w.crashed !== null) ||
     (report.shards ?? []).some((s) => s.lost) ||
     mostSocketsDropped(report) ||
-    deliveredNothing(report)
+    deliveredNothing(report) ||
+    streamProblems(report).length > 0
   );
 }
 
@@ -61,6 +62,21 @@ export function runFailed(report: Report): boolean {
  */
 function misrouted(report: Report): number {
   return report.fanout.misrouted ?? 0;
+}
+
+/**
+ * A server stream's own failures: sockets open yet no message judged, or sequence numbers that
+ * never arrived (the stream's loss). Duplicates and order are for thresholds to judge.
+ */
+export function streamProblems(report: Report): string[] {
+  const s = report.stream;
+  if (!s) return [];
+  const out: string[] = [];
+  if (s.messages === 0 && report.connections.opened > 0 && report.phases.holdMs > 0) {
+    out.push(`no stream message was judged${s.unmatched > 0 ? ` (${s.unmatched} unmatched: check publish.timestamp and publish.sequence)` : ''}`);
+  }
+  if (s.missing > 0) out.push(`${s.missing} stream messages missing in ${s.gaps} sequence gaps (stream.missing)`);
+  return out;
 }
 
 function plural(n: number, word: string): string {
@@ -89,6 +105,7 @@ export function runProblems(report: Report): string[] {
   }
   if (report.fanout.lost > 0) problems.push(`${report.fanout.lost} of ${report.fanout.expected} deliveries lost`);
   if (misrouted(report) > 0) problems.push(`${plural(misrouted(report), 'message')} of a topic reached sockets not in that topic (fanout.misrouted)`);
+  problems.push(...streamProblems(report));
   if (report.publish.failed > 0) {
     const why = Object.entries(report.publish.failures)
       .map(([reason, n]) => `${n} × ${describePublishFailure(reason)}`)

@@ -1,5 +1,6 @@
 /** Messages between the driver (main thread) and its workers. Plain data only: structured clone. */
-import type { BinaryFrames, Cohort, LoadStage, MatchBy, OpenStep, TlsOptions } from './scenario.js';
+import type { BinaryFrames, Cohort, LoadStage, MatchBy, OpenStep, ServerStream, TlsOptions } from './scenario.js';
+import type { StreamCounters } from './stream-counters.js';
 import type { DeliveryCounters, SeqResult, TopicCounters } from './delivery-counters.js';
 import type { CloseCause } from './report.js';
 
@@ -88,6 +89,8 @@ export interface WorkerSlice {
    * on the shared ramp clock; perSocketMs is then unused. Absent: the connectRate ramp.
    */
   stages?: LoadStage[];
+  /** The server's own stream to judge (publish.source "server"); absent: receipts are publishes' deliveries. */
+  stream?: ServerStream;
 }
 
 /** Counters a worker keeps for one cohort (cumulative since start). */
@@ -128,6 +131,8 @@ export interface WorkerCounters {
   rampDownCloses?: number;
   /** With stages: opens of sockets brought back after a ramp-down (not reconnects, not first opens). */
   reopened?: number;
+  /** Server-stream accounting, only when the slice has a `stream`. */
+  stream?: StreamCounters;
 }
 
 /** Event-loop lag of a worker during the hold (src/metrics/loop-lag.ts: net of the sampling period, back-filled). */

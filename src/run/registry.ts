@@ -11,7 +11,7 @@ import type { PercentileSet, Report } from './report.js';
 export type MetricDirection = 'lower-is-better' | 'higher-is-better' | 'neutral';
 
 /** Report sections that hold percentile sets of registered histograms. */
-export type SetSection = 'fanout' | 'handshake' | 'publish' | 'disconnects' | 'client';
+export type SetSection = 'fanout' | 'handshake' | 'publish' | 'disconnects' | 'client' | 'stream';
 
 /** One histogram: recorded in µs, carried encoded in Report.histograms[key], summarised at section.field. */
 export interface HistogramDef {
@@ -67,6 +67,8 @@ export const HISTOGRAMS = [
   histogram({ key: 'idleAtClose', section: 'disconnects', field: 'idleAtCloseMs', direction: 'neutral', family: 'disconnects.idleAtClose', description: 'time since the last frame received, at close', label: 'idle at close', hgrm: true }),
   histogram({ key: 'sentIdleAtClose', section: 'disconnects', field: 'sentIdleAtCloseMs', direction: 'neutral', family: null, description: 'time since the last frame sent, at close', label: 'sent-idle at close' }),
   histogram({ key: 'ageAtClose', section: 'disconnects', field: 'ageAtCloseMs', direction: 'neutral', family: 'disconnects.ageAtClose', description: 'socket age at close', label: 'age at close', hgrm: true }),
+  // Present only in runs of a server-originated stream (the `stream` section is optional).
+  histogram({ key: 'streamStaleness', section: 'stream', field: 'stalenessMs', direction: 'lower-is-better', family: 'stream.staleness', description: 'receipt wall-clock time minus the timestamp the server embedded, per stream message', label: 'stream staleness', chart: 'Stream staleness', hgrm: true, optional: true }),
   histogram({ key: 'clientTurn', section: 'client', field: 'turnMs', direction: 'lower-is-better', family: null, description: 'time per event-loop turn that handled messages, all workers', label: 'client time per loop turn', optional: true }),
 ] as const;
 
@@ -120,9 +122,16 @@ export interface SetLocation {
 
 /** Location of the percentile set of histogram `def` in a report. */
 export function setLocation(def: HistogramDef): SetLocation {
-  // Sections are plain objects whose registered fields are PercentileSets (checked by the registry test).
-  const section = (r: Report): Record<string, PercentileSet | undefined> => r[def.section] as unknown as Record<string, PercentileSet | undefined>;
-  return { get: (r) => section(r)[def.field], set: (r, p) => (section(r)[def.field] = p) };
+  // Sections are plain objects whose registered fields are PercentileSets (checked by the registry test);
+  // an optional section (stream) is absent from reports of runs without it: no set there.
+  const section = (r: Report): Record<string, PercentileSet | undefined> | undefined => r[def.section] as unknown as Record<string, PercentileSet | undefined> | undefined;
+  return {
+    get: (r) => section(r)?.[def.field],
+    set: (r, p) => {
+      const s = section(r);
+      if (s) s[def.field] = p;
+    },
+  };
 }
 
 /** Location of the percentile set behind Report.histograms[key], whole-run or per cohort; null when none backs it. */
@@ -231,7 +240,16 @@ export const COUNTERS: readonly CounterDef[] = [
   counter({ path: 'disconnects.total', description: 'sockets that closed before the end of the run', direction: 'lower-is-better', get: (r) => r.disconnects.total, base: 'connections.opened' }),
   counter({ path: 'reconnects.total', description: 'reconnections made', direction: 'lower-is-better', get: (r) => r.reconnects.total }),
   counter({ path: 'reconnects.missedPublishes', description: 'publishes missed while a socket was down', direction: 'lower-is-better', get: (r) => r.reconnects.missedPublishes }),
+  // A server-originated stream (publish.source "server"); 0 in reports without the section.
+  counter({ path: 'stream.messages', description: 'stream messages judged (timestamp and sequence readable)', direction: 'neutral', get: (r) => r.stream?.messages ?? 0 }),
+  counter({ path: 'stream.gaps', description: "times a socket's stream sequence jumped ahead", direction: 'lower-is-better', get: (r) => r.stream?.gaps ?? 0, base: 'stream.messages' }),
+  counter({ path: 'stream.missing', description: 'stream sequence numbers skipped and never received', direction: 'lower-is-better', get: (r) => r.stream?.missing ?? 0, base: 'stream.messages' }),
+  counter({ path: 'stream.duplicated', description: 'stream messages a socket had already received', direction: 'lower-is-better', get: (r) => r.stream?.duplicated ?? 0, base: 'stream.messages' }),
+  counter({ path: 'stream.outOfOrder', description: "stream messages older than the socket's newest, not received before", direction: 'lower-is-better', get: (r) => r.stream?.outOfOrder ?? 0, base: 'stream.messages' }),
+  counter({ path: 'stream.unmatched', description: 'stream messages without a readable timestamp or sequence', direction: 'lower-is-better', get: (r) => r.stream?.unmatched ?? 0 }),
+  counter({ path: 'stream.negative', description: "stream messages stamped later than their receipt (the service's clock ahead)", direction: 'neutral', get: (r) => r.stream?.negative ?? 0 }),
   // Counters merge reads but users do not name (yet): adding `metric: true` makes them thresholds.
+  counter({ path: 'stream.aheadMaxMs', description: "largest amount a stream timestamp was ahead of its receipt (the service's clock ahead)", unit: 'ms', direction: 'neutral', get: (r) => r.stream?.aheadMaxMs ?? 0, metric: false, merge: 'max' }),
   counter({ path: 'connections.target', description: 'sockets the scenario asked for', direction: 'neutral', get: (r) => r.connections.target, metric: false }),
   counter({ path: 'connections.openAtEnd', description: 'sockets open when the hold ended', direction: 'neutral', get: (r) => r.connections.openAtEnd, metric: false }),
   counter({ path: 'fanout.unmatched', description: 'messages with no recognisable sequence number', direction: 'neutral', get: (r) => r.fanout.unmatched, metric: false }),
@@ -247,7 +265,9 @@ export function counterDef(path: string): CounterDef | undefined {
 /** Writes a stored counter's value at its report path (two levels: "section.field"). */
 export function setCounter(r: Report, def: CounterDef, value: number): void {
   const [section, field] = def.path.split('.');
-  (r[section as keyof Report] as unknown as Record<string, number>)[field] = value;
+  // An optional section (stream) absent from the report stays absent.
+  const into = r[section as keyof Report] as unknown as Record<string, number> | undefined;
+  if (into) into[field] = value;
 }
 
 /** The merged value of a stored counter over reports, by its merge rule. */

@@ -185,6 +185,15 @@ export const reportScenarioSchema = z
       .object({ names: z.array(z.string()), counts: z.array(count), assign: z.enum(['ranges', 'modulo', 'block']) })
       .optional()
       .describe('Topics of the run: names, sockets per topic, how sockets were assigned; absent without topics.'),
+    stream: z
+      .object({
+        timestamp: z.string().nullable(),
+        timestampUnit: z.enum(['s', 'ms', 'us', 'ns', 'iso']),
+        sequence: z.string().nullable(),
+        binary: z.enum(['utf8-json', 'unmatched']),
+      })
+      .optional()
+      .describe('The server\'s own stream (publish.source "server"): JSON pointers to its timestamp and sequence; absent when wsload published (and in older reports).'),
   })
   .describe('The scenario after validation and normalization (durations in ms).');
 
@@ -294,6 +303,20 @@ export const reportIntervalsSchema = z
   .describe('Fan-out and completion histograms per block of time (block i covers [i·blockMs, (i+1)·blockMs) after startedAt; "" = empty), resampled by compare.');
 
 const lagSchema = z.object({ max: ms, p99: ms });
+
+/** What a server-originated stream delivered: staleness by embedded timestamp, per-socket sequence accounting. */
+export const streamStatsSchema = z.object({
+  messages: count.describe('Stream messages judged: every configured field (timestamp, sequence) was readable.'),
+  unmatched: count.describe('Messages where a configured field was missing or not a number (and binary frames left unread with publish.binary "unmatched").'),
+  gaps: count.describe('Times a socket\'s sequence jumped ahead by more than one.'),
+  missing: count.describe('Sequence numbers skipped by those jumps and not received later (within 32 of the newest).'),
+  duplicated: count.describe('Messages whose sequence number the socket had already received (the newest, or one of the 32 below it).'),
+  outOfOrder: count.describe('Messages older than the socket\'s newest that it had not received (or older than 32 below it: not told apart from duplicates).'),
+  negative: count.describe('Messages whose timestamp was later than the receipt (the service\'s clock ahead of this machine\'s); recorded as staleness 0.'),
+  aheadMaxMs: ms.describe('Largest amount by which a timestamp was later than its receipt, ms (0: never).'),
+  stalenessMs: percentileSetSchema.describe('Receipt wall-clock time minus the embedded timestamp, per message (includes the clock offset: see clockCaveat).'),
+  clockCaveat: z.string().describe('What staleness can and cannot say without synchronised clocks.'),
+});
 
 /** zod schema of Report (formatVersion 1). */
 export const reportSchema = z
@@ -426,6 +449,7 @@ export const reportSchema = z
       peakRssMb: z.number(),
       saturated: z.boolean().describe('True when the client, not the target, limited the run during the hold (see saturationReasons).'),
     }),
+    stream: streamStatsSchema.optional().describe('A server-originated stream (publish.source "server"); absent otherwise (and in older reports).'),
     thresholds: z.array(thresholdResultSchema).describe('Threshold results; empty when the scenario has none.'),
     warnings: z.array(z.string()).describe('Plain sentences a user should read: limits hit, insecure TLS, saturation, crashes.'),
     merged: mergeInfoSchema.optional(),

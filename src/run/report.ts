@@ -18,6 +18,7 @@ import type {
   reportIntervalsSchema,
   reportSchema,
   shardSchema,
+  streamStatsSchema,
   thresholdResultSchema,
   timelineLineSchema,
   topicStatsSchema,
@@ -48,6 +49,8 @@ export type ReconnectStats = z.infer<typeof reconnectStatsSchema>;
 export type WorkerHealth = z.infer<typeof workerHealthSchema>;
 /** One process of a spread run. */
 export type ShardReport = z.infer<typeof shardSchema>;
+/** What a server-originated stream delivered (publish.source "server"). */
+export type StreamStats = z.infer<typeof streamStatsSchema>;
 /** One evaluated threshold. */
 export type ThresholdResult = z.infer<typeof thresholdResultSchema>;
 /** Latency histograms per block of time: block i covers [i·blockMs, (i+1)·blockMs) after startedAt. */

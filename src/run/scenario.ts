@@ -179,6 +179,23 @@ export interface Topics {
   assign: TopicAssign;
 }
 
+/** How an embedded timestamp is written: epoch seconds, milliseconds, microseconds, nanoseconds, or an ISO-8601 string. */
+export type TimestampUnit = 's' | 'ms' | 'us' | 'ns' | 'iso';
+
+/**
+ * A stream the server pushes on its own schedule (`publish.source: "server"`): no publish
+ * requests; each message is judged by its embedded timestamp (staleness) and sequence (gaps,
+ * duplicates per socket). At least one of the two is set.
+ */
+export interface ServerStream {
+  /** JSON pointer to the message's timestamp, or null: no staleness measured. */
+  timestamp: string | null;
+  timestampUnit: TimestampUnit;
+  /** JSON pointer to the message's sequence number, or null: no gap accounting. */
+  sequence: string | null;
+  binary: BinaryFrames;
+}
+
 /** Where the run serves GET /metrics while it runs. */
 export interface MetricsOptions {
   /** "HOST:PORT" (net/listen-address.ts parses it). */
@@ -226,4 +243,6 @@ export interface Scenario {
    * With stages, `connections` is their peak and `durationMs` their total (one hold spans them all).
    */
   stages?: LoadStage[];
+  /** The server's own stream (`publish.source: "server"`; `publish` is then null); absent: wsload publishes, or nothing does. */
+  stream?: ServerStream;
 }

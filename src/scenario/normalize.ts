@@ -9,7 +9,7 @@ import type { WrittenScenario } from './schema.js';
 import { bodyTemplate } from '../run/publish-url.js';
 import { readIdentities } from './identities-file.js';
 import { generatedTopicCounts, generatedTopicName } from '../run/topics.js';
-import type { Topics, Cohort, HttpPublishRequest, Identities, LoadStage, OpenStep, Publish, ReconnectPolicy, ReconnectPolicyName, ReplyMatch, Scenario, Target, WebSocketPublish } from '../run/scenario.js';
+import type { Topics, Cohort, HttpPublishRequest, Identities, LoadStage, OpenStep, Publish, ReconnectPolicy, ReconnectPolicyName, ReplyMatch, Scenario, ServerStream, Target, WebSocketPublish } from '../run/scenario.js';
 
 /** Most worker threads a scenario may ask for (the schema enforces the same bound). */
 export const MAX_WORKERS = 64;
@@ -105,7 +105,8 @@ function matchRule(match: NonNullable<WrittenScenario['publish']>['match']): Pic
 
 function publish(w: WrittenScenario): Publish | null {
   const p = w.publish;
-  if (p === null) return null;
+  // The server publishes: no publisher, no publish ring records (`stream` says what to judge).
+  if (p === null || p.source === 'server') return null;
   return {
     url: p.url ?? null,
     rate: p.rate,
@@ -150,6 +151,11 @@ function publishTopics(w: WrittenScenario): { topics?: string[] } {
   const t = topics(w);
   if (!t || !w.publish) return {};
   return { topics: w.publish.topics ? [...w.publish.topics] : [...t.names] };
+}
+
+/** publish.source "server" as written → what workers judge each message by. */
+function serverStream(p: WrittenPublish): ServerStream {
+  return { timestamp: p.timestamp ?? null, timestampUnit: p.timestampUnit ?? 'ms', sequence: p.sequence ?? null, binary: p.binary };
 }
 
 /** The request or publisher socket, only when the scenario asks for more than the demo's GET (so its Scenario stays as it was). */
@@ -230,5 +236,6 @@ export function normalizeScenario(w: WrittenScenario, opts: { cpus: number; base
     ...(w.topics !== undefined ? { topics: topics(w) } : {}),
     ...(w.metrics ? { metrics: { listen: w.metrics.listen.trim() } } : {}),
     ...(w.stages ? { stages: loadStages(w.stages) } : {}),
+    ...(w.publish?.source === 'server' ? { stream: serverStream(w.publish) } : {}),
   };
 }

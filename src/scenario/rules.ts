@@ -303,7 +303,8 @@ function carriesSeq(text: string): boolean {
 /** The publish request or publisher socket: keys that belong to the other way of publishing, bodies a method cannot carry, the seq carried somewhere. */
 function publishRequestIssues(w: PartialScenario): Issue[] {
   const p = w.publish;
-  if (!p) return [];
+  // A server stream makes no request (scenario/stream-rules.ts refuses request keys with it).
+  if (!p || p.source === 'server') return [];
   const issues: Issue[] = [];
   const bodyText = p.body === undefined ? '' : typeof p.body === 'string' ? p.body : JSON.stringify(p.body);
   if (p.via === 'websocket') {

@@ -207,6 +207,7 @@ const TARGET_TEXT = '"embedded" or an object like {"url": "ws://host:port/ws"}';
 const MATCH_TEXT = 'a field name like "value", or an object like {"sequence": "/data/seq"} or {"regex": "seq=(\\d+)"}';
 const POINTER_TEXT = 'a JSON pointer like "/data/seq" (RFC 6901: starts with "/", "~0" for "~" and "~1" for "/" in keys)';
 const REGEX_TEXT = 'a regular expression with exactly one capture group, like "seq=(\\d+)"';
+const STREAM_POINTER_TEXT = 'a JSON pointer like "/ts" or "/data/seq" (RFC 6901: starts with "/")';
 
 /** Why `source` is no regular expression with exactly one capture group, or null when it is one. */
 export function regexProblem(source: string): string | null {
@@ -409,6 +410,24 @@ export const publishSchema = z.strictObject(
     stages: publishStagesSchema
       .optional()
       .describe('The publish rate over the hold, linear from publish.rate through each stage\'s target ("0s": a step), then the last target to the end of the hold; the stages may not last longer than the hold. Publish n is due when the rate\'s integral reaches n.'),
+    source: z
+      .enum(['wsload', 'server'], expecting('"wsload" or "server"'))
+      .default('wsload')
+      .describe('Who publishes: "wsload" (publish requests on a schedule) or "server" (the service pushes its own stream; wsload only measures it by publish.timestamp and publish.sequence, and no request key applies).'),
+    timestamp: z
+      .string(expecting(STREAM_POINTER_TEXT))
+      .refine((p) => parseJsonPointer(p) !== null, expecting(STREAM_POINTER_TEXT))
+      .optional()
+      .describe('With source "server": JSON pointer to the time the server stamped on each message, like "/ts"; staleness = receipt wall-clock time − it.'),
+    timestampUnit: z
+      .enum(['ms', 's', 'us', 'ns', 'iso'], expecting('"ms", "s", "us", "ns" or "iso"'))
+      .optional()
+      .describe('With source "server": how publish.timestamp is written: epoch milliseconds ("ms", the default), seconds, microseconds, nanoseconds, or an ISO-8601 string ("iso").'),
+    sequence: z
+      .string(expecting(STREAM_POINTER_TEXT))
+      .refine((p) => parseJsonPointer(p) !== null, expecting(STREAM_POINTER_TEXT))
+      .optional()
+      .describe('With source "server": JSON pointer to each message\'s sequence number (an integer rising by 1), like "/seq"; gaps, duplicates and order are counted per socket.'),
   },
   expecting('null (no publishing) or an object like {"rate": 10, "ids": [1, 2]}'),
 );

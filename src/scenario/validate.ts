@@ -12,6 +12,7 @@ import { applyOverrides, attributeToFlag, type ScenarioOverrides } from './overr
 import { parseValidKeys, ruleIssues, thresholdIssues, type MachineLimits } from './rules.js';
 import { describeValue, scenarioFileSchema } from './schema.js';
 import { applyConnectionStages } from './stage-rules.js';
+import { serverStreamIssues } from './stream-rules.js';
 import type { Scenario } from '../run/scenario.js';
 
 /** Options shared by loadScenario and validateScenario. */
@@ -45,6 +46,7 @@ export function validateScenario(value: unknown, opts: LoadOptions & { baseDir?:
   // hide a cohort or limit problem until the next attempt.
   const valid = parsed.success ? parsed.data : parseValidKeys(applied.value);
   issues.push(...thresholdIssues(applied.value.thresholds));
+  issues.push(...serverStreamIssues(applied.value.publish));
   const interfaces = (opts.interfaces === undefined ? interfaceAddresses() : opts.interfaces) ?? undefined;
   const cpus = opts.cpus ?? availableParallelism();
   issues.push(...ruleIssues(valid, { baseDir, checkFiles: opts.checkFiles !== false, limits: opts.limits, interfaces, cpus }));

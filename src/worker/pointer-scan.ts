@@ -26,6 +26,8 @@ export interface PointerSpans {
 export interface CompiledPointer {
   keys: Buffer[];
   indices: number[];
+  /** The key whose value is read beside the final one (into the `id` spans); absent: "id". */
+  sibling?: Buffer;
 }
 
 const ID_KEY = Buffer.from('id', 'utf8');
@@ -148,7 +150,7 @@ export function scanPointer(data: Buffer, p: CompiledPointer, spans: PointerSpan
           spans.seqEnd = scratch[1];
           spans.seqQuoted = kind === 1;
           found = true;
-        } else if (final && spans.idStart < 0 && keyEquals(data, keyStart, keyEnd, ID_KEY)) {
+        } else if (final && spans.idStart < 0 && keyEquals(data, keyStart, keyEnd, p.sibling ?? ID_KEY)) {
           if (plainSpan(data, i, scratch) < 0) return false;
           spans.idStart = scratch[0];
           spans.idEnd = scratch[1];

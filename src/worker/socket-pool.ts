@@ -10,7 +10,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import WebSocket from 'ws';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { nowMs } from '../clock.js';
+import { nowMs, wallClockOffsetMs } from '../clock.js';
 import { createHistogram, recordMs, type Histogram } from '../metrics/histogram.js';
 import { classifyClose, classifyConnectError } from '../metrics/classify.js';
 import { lookupFor, tlsConnectOptions, type LookupFunction, type TlsConnectOptions } from '../net/connect-options.js';
@@ -22,6 +22,8 @@ import { emptyCohortCounters, logClose, type CohortCounters, type WorkerCohort, 
 import type { CohortHistogramKind } from '../run/registry.js';
 import { fillPlaceholders, jsonEscape, placeholderNames, type PlaceholderValues } from '../run/placeholders.js';
 import { OpenSequence } from './open-sequence.js';
+import { StreamReader } from './stream-reader.js';
+import { StreamTracker } from './stream-tracker.js';
 
 const IDLE = 0;
 const CONNECTING = 1;
@@ -85,6 +87,11 @@ export class SocketPool {
     clientTurn: createHistogram(),
   };
   private readonly turns = new TurnTimer(this.histograms.clientTurn);
+  /** Staleness of the server's own stream (publish.source "server"), else null: no cost for publishes. */
+  readonly streamStaleness: Histogram | null;
+  /** The server's own stream's accounting, or null when receipts are deliveries of publishes. */
+  readonly stream: StreamTracker | null;
+  private readonly streamReader: StreamReader | null;
   readonly cohortHistograms: CohortHistograms[];
 
   // Per-socket state, indexed by worker-local socket number.
@@ -239,6 +246,11 @@ export class SocketPool {
       if (c.pingIntervalMs !== null) this.pings[k] = 1;
     }
 
+    const stream = slice.stream;
+    const staleness = stream ? createHistogram() : null;
+    this.streamStaleness = staleness;
+    this.stream = staleness ? new StreamTracker(n, staleness, wallClockOffsetMs()) : null;
+    this.streamReader = stream ? new StreamReader(stream.timestamp, stream.timestampUnit, stream.sequence) : null;
     this.tracker = new DeliveryTracker(n, config.ring, this, this.cohorts.length, slice.delivery.deadlineMs, (ms, k) => this.recordFanout(k, ms), slice.topics?.names.length ?? 0);
     this.counters = {
       attempts: 0,
@@ -253,6 +265,7 @@ export class SocketPool {
       pingsSent: 0,
       heartbeatsSent: 0,
       ...(slice.stages ? { rampDownCloses: 0, reopened: 0 } : {}),
+      ...(this.stream ? { stream: this.stream.counters } : {}),
     };
     this.cohortCounters = this.cohorts.map(emptyCohortCounters);
     this.cohortHistograms = this.cohorts.map(() => ({ idleAtClose: createHistogram(), sentIdleAtClose: createHistogram(), ageAtClose: createHistogram() }));
@@ -387,6 +400,8 @@ export class SocketPool {
   /** @private */
   onOpen(k: number): void {
     const now = nowMs();
+    // A new connection: its first stream message is a new baseline, not a gap.
+    this.stream?.reset(k);
     const seq = this.openSeq;
     if (seq === null) {
       // The demo protocol subscribes a socket when its upgrade completes.
@@ -475,6 +490,10 @@ export class SocketPool {
     this.counters.messages++;
     // An acknowledgement (or rejection) is the open sequence's; other replies are judged as usual.
     if (this.openSeq !== null && this.state[k] === SUBSCRIBING && this.openSeq.reply(k, data)) return;
+    if (this.stream !== null) {
+      this.onStreamMessage(k, data, isBinary, now);
+      return;
+    }
     if (isBinary && this.skipBinary) {
       this.tracker.counters.unmatched++;
       return;
@@ -499,6 +518,14 @@ export class SocketPool {
   private recordFanout(k: number, latency: number): void {
     recordMs(this.histograms.fanout, latency);
     if (this.topicHistograms !== null && this.topicOfSocket !== null) recordMs(this.topicHistograms[this.topicOfSocket[k]], latency);
+  }
+
+  /** A message of the server's own stream: read its timestamp and sequence, judge them. */
+  private onStreamMessage(k: number, data: Buffer, isBinary: boolean, now: number): void {
+    const stream = this.stream as StreamTracker;
+    const reader = this.streamReader as StreamReader;
+    if ((isBinary && this.skipBinary) || !reader.read(data)) stream.unmatched();
+    else stream.receive(k, reader.timestampMs, reader.sequence, now);
   }
 
   /** @private */

@@ -105,6 +105,7 @@ function takeHistograms(): Record<string, string> {
     }
   };
   for (const [name, h] of Object.entries(pool.histograms)) take(name, h);
+  if (pool.streamStaleness) take('streamStaleness', pool.streamStaleness);
   init.cohorts.forEach((c, i) => {
     const ch = pool.cohortHistograms[i];
     for (const kind of COHORT_HISTOGRAMS) take(cohortHistogramKey(kind, c.name), ch[kind]);

@@ -86,8 +86,8 @@ describe('the --metrics endpoint during a real run', () => {
     expect(s.scrapes.length).toBeGreaterThan(10);
     const last = s.scrapes[s.scrapes.length - 1];
     // Every declared metric is exported, and nothing else (one process: no shard has memory to report).
-    const histogram = 'wsload_fanout_latency_seconds';
-    const names = new Set(last.map((x) => (x.name.startsWith(`${histogram}_`) ? histogram : x.name)));
+    const histograms: string[] = PROM_METRICS.filter((m) => m.type === 'histogram').map((m) => m.name);
+    const names = new Set(last.map((x) => histograms.find((h) => x.name.startsWith(`${h}_`)) ?? x.name));
     expect([...names].sort()).toEqual(PROM_METRICS.map((m) => m.name).filter((n) => n !== 'wsload_shard_rss_bytes').sort());
     expect(sampleValue(last, 'wsload_run_info', { scenario: 'test', target: target.wsUrl })).toBe(1);
 
@@ -123,6 +123,8 @@ describe('the --metrics endpoint during a real run', () => {
     expect(sampleValue(last, 'wsload_deliveries_total')).toBe(report.fanout.delivered);
     expect(sampleValue(last, 'wsload_lost_total')).toBe(report.fanout.lost);
     expect(sampleValue(last, 'wsload_fanout_latency_seconds_count')).toBe(report.fanout.latencyMs.count);
+    // No server stream in this run: its staleness histogram is exported, empty.
+    expect(sampleValue(last, 'wsload_stream_staleness_seconds_count')).toBe(0);
     expect(sampleValue(last, 'wsload_fanout_latency_seconds_bucket', { le: '+Inf' })).toBe(report.fanout.latencyMs.count);
     // Buckets are cumulative, and agree with the report's percentiles (HDR precision: 0.1%).
     const buckets = last.filter((x) => x.name === 'wsload_fanout_latency_seconds_bucket').map((x) => ({ le: Number(x.labels.le), n: x.value }));

@@ -79,6 +79,22 @@ describe('PromMetrics', () => {
     expect(await prom.exposition()).toContain('# TYPE wsload_fanout_latency_seconds histogram');
   });
 
+  it('a server stream: its judged messages count as deliveries, its staleness in wsload_stream_staleness_seconds', async () => {
+    const { agg, prom } = setUp();
+    const t = tick(0, { delivered: 0, opened: 10, open: 10 });
+    const h = createHistogram();
+    for (const ms of [2, 30, 700]) recordMs(h, ms);
+    t.counters.stream = { messages: 5, unmatched: 1, gaps: 0, missing: 0, duplicated: 0, outOfOrder: 0, negative: 0, aheadMaxMs: 0 };
+    t.histograms = { streamStaleness: encodeHistogram(h) };
+    agg.onTick(t);
+    prom.onTick();
+    const s = await scrape(prom);
+    expect(sampleValue(s, 'wsload_deliveries_total')).toBe(5);
+    expect(sampleValue(s, 'wsload_stream_staleness_seconds_count')).toBe(3);
+    expect(sampleValue(s, 'wsload_stream_staleness_seconds_bucket', { le: '0.05' })).toBe(2);
+    expect(sampleValue(s, 'wsload_fanout_latency_seconds_count')).toBe(0);
+  });
+
   it('counters never go backwards: a worker gone or a source whose counts fell leaves them where they were', async () => {
     const { agg, prom } = setUp();
     agg.onTick(tick(0, { delivered: 100, opened: 10, open: 10 }));

@@ -1,0 +1,26 @@
+/** The summary's section of a server-originated stream (publish.source "server"). */
+import type { Report } from '../run/report.js';
+import { fmtCount, fmtLatency, newTable, type Paint } from './format.js';
+
+/** Lines of the stream section; empty when the run measured no server stream. */
+export function streamSection(r: Report, color: boolean, paint: Paint): string[] {
+  const s = r.stream;
+  if (!s) return [];
+  const stream = r.scenario.stream;
+  const red = (n: number): string => (n > 0 ? paint(fmtCount(n), 'red') : '0');
+  const counts = newTable(['messages', 'gaps', 'missing', 'duplicated', 'out of order', 'unmatched', 'clock ahead'], color);
+  counts.push([fmtCount(s.messages), red(s.gaps), red(s.missing), red(s.duplicated), red(s.outOfOrder), fmtCount(s.unmatched), fmtCount(s.negative)]);
+  const out = ['Server stream (the service publishes; per socket, by its own sequence and timestamp)', counts.toString()];
+  const l = s.stalenessMs;
+  if (l.count > 0) {
+    const lat = newTable(['staleness', 'p50', 'p90', 'p99', 'p99.9', 'max', 'samples'], color);
+    lat.push(['received − stamped', fmtLatency(l, 'p50'), fmtLatency(l, 'p90'), fmtLatency(l, 'p99'), fmtLatency(l, 'p999'), fmtLatency(l, 'max'), fmtCount(l.count)]);
+    out.push(lat.toString());
+  }
+  if (stream && stream.sequence === null) out.push('  no publish.sequence: gaps, duplicates and order not judged');
+  if (stream && stream.timestamp === null) out.push('  no publish.timestamp: staleness not measured');
+  if (s.negative > 0) out.push(paint(`  ${fmtCount(s.negative)} messages were stamped after they arrived (counted as staleness 0): the service's clock runs ahead`, 'yellow'));
+  out.push(`  clock caveat: ${s.clockCaveat}`);
+  if (s.messages === 0 && s.unmatched > 0) out.push(paint('  no message had a readable timestamp/sequence: check publish.timestamp and publish.sequence', 'yellow'));
+  return out;
+}

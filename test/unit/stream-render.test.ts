@@ -1,0 +1,64 @@
+/** A server stream's report section as users read it: summary, HTML, verdict, thresholds. */
+import { describe, expect, it } from 'vitest';
+import { createHistogram, encodeHistogram, percentiles, recordMs } from '../../src/metrics/histogram.js';
+import { renderReportHtml } from '../../src/render/html.js';
+import { renderSummary } from '../../src/render/summary.js';
+import { compare } from '../../src/report/compare.js';
+import { clockCaveat } from '../../src/report/stream-caveat.js';
+import { evaluateThresholds } from '../../src/report/thresholds.js';
+import { runFailed, verdictLine } from '../../src/report/verdict.js';
+import type { Report } from '../../src/run/report.js';
+import { fakeReport } from '../helpers/fake-report.js';
+
+function streamReport(missing: number): Report {
+  const r = fakeReport({ published: 0, fanoutMs: [] });
+  const h = createHistogram();
+  for (let i = 1; i <= 100; i++) recordMs(h, i);
+  r.scenario.publish = null;
+  r.scenario.stream = { timestamp: '/ts', timestampUnit: 'ms', sequence: '/seq', binary: 'utf8-json' };
+  r.stream = { messages: 100, unmatched: 1, gaps: missing > 0 ? 1 : 0, missing, duplicated: 2, outOfOrder: 3, negative: 0, aheadMaxMs: 0, stalenessMs: percentiles(h), clockCaveat: clockCaveat(0) };
+  r.histograms.streamStaleness = encodeHistogram(h);
+  return r;
+}
+
+describe('a server stream in the report', () => {
+  it('the summary shows the stream figures and the clock caveat instead of "no publishing"', () => {
+    const text = renderSummary(streamReport(4));
+    expect(text).toContain('Server stream');
+    expect(text).toContain('received − stamped');
+    expect(text).toContain('clock caveat: staleness includes the offset');
+    expect(text).not.toContain('no publishing in this scenario');
+  });
+
+  it('the HTML report puts the stream figures where fan-out would be, and charts staleness', () => {
+    const html = renderReportHtml(streamReport(0));
+    expect(html).toContain('stream gaps / missing / duplicated / out of order');
+    expect(html).toContain('Stream staleness by percentile');
+    expect(html).not.toContain('fan-out p50 / p90');
+  });
+
+  it('missing sequence numbers fail the run (its loss); a complete stream does not', () => {
+    expect(runFailed(streamReport(0))).toBe(false);
+    expect(runFailed(streamReport(4))).toBe(true);
+    expect(verdictLine(streamReport(4))).toContain('4 stream messages missing in 1 sequence gaps');
+    // The HTML banner gives the same outcome and names the reason.
+    expect(renderReportHtml(streamReport(4))).toContain('4 stream messages missing in 1 sequence gaps (stream.missing)');
+    expect(renderReportHtml(streamReport(4))).toContain('<div class="verdict failed"');
+  });
+
+  it('thresholds name stream.staleness.* and the stream counters', () => {
+    const results = evaluateThresholds(streamReport(0), { 'stream.staleness.p99': '< 50ms', 'stream.duplicated': '== 0', 'stream.missing': '< 1%' });
+    expect(results.map((x) => [x.metric, x.pass])).toEqual([
+      ['stream.staleness.p99', false],
+      ['stream.duplicated', false],
+      ['stream.missing', true],
+    ]);
+  });
+
+  it('compare shows the stream rows only when a run measured a stream, and calls new missing messages a regression', () => {
+    const c = compare(streamReport(0), streamReport(4));
+    expect(c.rows.map((r) => r.metric)).toEqual(expect.arrayContaining(['stream.staleness.p50', 'stream.staleness.p99', 'stream.messages', 'stream.missing']));
+    expect(c.regressions).toContain('stream.missing');
+    expect(compare(fakeReport(), fakeReport()).rows.some((r) => r.metric.startsWith('stream.'))).toBe(false);
+  });
+});
