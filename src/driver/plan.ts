@@ -2,7 +2,7 @@
 import type { Scenario, Topics } from '../run/scenario.js';
 import type { WorkerSlice } from '../run/protocol.js';
 import { formatDuration } from '../duration.js';
-import { describeStages } from '../run/load-stages.js';
+import { describePublishRate, describeStages } from '../run/load-stages.js';
 import { topicIndexTable } from '../run/topics.js';
 
 /** Splits n into `parts` integers that differ by at most one and sum to n (floor + remainder). */
@@ -168,7 +168,7 @@ export function describePlan(scenario: Scenario, publishUrl: string | null, work
       ];
   if (scenario.publish && publishUrl) {
     const how = scenario.publish.websocket ? 'as messages on' : scenario.publish.request ? `${scenario.publish.request.method} to` : 'to';
-    const rate = scenario.publish.stages ? `${scenario.publish.rate}/s then ${describeStages(scenario.publish.stages, scenario.publish.rate, '/s')}` : `${scenario.publish.rate}/s`;
+    const rate = describePublishRate(scenario.publish.rate, scenario.publish.stages);
     parts.push(`publish ${rate} ${how} ${publishUrl.split('?')[0]}${runTag ? ` (values tagged ${runTag})` : ''}`);
   } else if (scenario.stream) {
     const judged = [scenario.stream.timestamp ? `timestamp ${scenario.stream.timestamp}` : null, scenario.stream.sequence ? `sequence ${scenario.stream.sequence}` : null].filter((x) => x !== null);

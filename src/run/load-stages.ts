@@ -124,3 +124,8 @@ export function describeStages(stages: readonly LoadStage[], start = 0, unit = '
   }
   return parts.join(', ');
 }
+
+/** The publish rate as the plan line and `wsload validate` name it: "10/s", or "5/s, then 5→50/s in 2m, …" with publish.stages. */
+export function describePublishRate(rate: number, stages: readonly LoadStage[] | undefined): string {
+  return stages ? `${rate}/s, then ${describeStages(stages, rate, '/s')}` : `${rate}/s`;
+}

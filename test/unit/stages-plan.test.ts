@@ -44,7 +44,7 @@ describe('plan with stages', () => {
 
   it('names the shapes in the plan line; a run without stages keeps its line', () => {
     expect(describePlan(s, 'http://127.0.0.1:1/api?id={id}&value={value}', 3)).toBe(
-      '10 sockets at the peak / 3 workers, stages: 0→10 in 1s, 10→4 in 1s (2s, ≤200 handshakes in flight), publish 2/s then 2→20/s in 1s to http://127.0.0.1:1/api',
+      '10 sockets at the peak / 3 workers, stages: 0→10 in 1s, 10→4 in 1s (2s, ≤200 handshakes in flight), publish 2/s, then 2→20/s in 1s to http://127.0.0.1:1/api',
     );
     const plain = scenario({ connections: 10, duration: '2s', workers: 3, connectRate: 10 });
     expect(describePlan(plain, null, 3)).toBe('10 sockets / 3 workers, ramp 10/s (~1s, ≤200 handshakes in flight), hold 2s, no publishing');
