@@ -12,7 +12,7 @@ import { formatDuration, parseDuration } from '../duration.js';
 import { isLocalAddress } from '../net/local-addresses.js';
 import { fillHeader, fillPublishUrl } from '../run/publish-url.js';
 import { parseThreshold, thresholdPath } from '../report/thresholds.js';
-import { BAD_HEADER_VALUE, describeValue, MAX_DURATION_MS, scenarioFileSchema, type WrittenScenario } from './schema.js';
+import { BAD_HEADER_VALUE, describeValue, MAX_DURATION_MS, scenarioFileSchema, type PartialScenario } from './schema.js';
 import { formatPath } from './issues.js';
 import { tlsFileIssues } from './tls-files.js';
 import { readIdentities, type IdentityTable } from './identities-file.js';
@@ -52,8 +52,6 @@ export function thresholdIssues(raw: unknown): Issue[] {
 }
 
 /** The keys of a scenario that are valid on their own: rules run on these even when others are broken. */
-export type PartialScenario = Partial<WrittenScenario>;
-
 /** Parses each top-level key on its own, keeping the valid ones (with defaults filled). */
 export function parseValidKeys(value: Record<string, unknown>): PartialScenario {
   const out: Record<string, unknown> = {};

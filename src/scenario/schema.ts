@@ -639,3 +639,5 @@ export const scenarioFileSchema = z
 
 /** The scenario as written, after zod filled in its defaults. */
 export type WrittenScenario = z.output<typeof scenarioFileSchema>;
+/** The keys of a scenario that are valid on their own (rules run over them even when others are not). */
+export type PartialScenario = Partial<WrittenScenario>;

@@ -5,7 +5,7 @@
 import type { Issue } from '../errors.js';
 import { formatDuration, parseDuration } from '../duration.js';
 import { connectionStagesSchema, describeValue, MAX_DURATION_MS } from './schema.js';
-import type { PartialScenario } from './rules.js';
+import type { PartialScenario } from './schema.js';
 
 /** The written scenario with `stages` standing in for what they replace, and the conflicts found. */
 export interface StagedValue {
