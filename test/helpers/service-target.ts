@@ -19,7 +19,9 @@
  *   same with the other query parameters as data (all-digit values as JSON numbers), for wsload's
  *   URL-template publisher.
  * - Client → `{"type":"publish","topic":"t",…}` (chat): the same push, to every subscriber of t
- *   except the sender; the sender gets `{"type":"published","topic":"t","delivered":n}`.
+ *   except the sender; the sender gets `{"type":"published","topic":"t","delivered":n}`. A `ref`
+ *   in the publish (a client's request id, as Phoenix or Centrifugo take) is echoed in that reply
+ *   (`…,"ref":"<ref>"}`) so a client can tell which publish it acknowledges, and is not pushed.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -183,9 +185,9 @@ export async function startServiceTarget(opts: ServiceTargetOptions = {}): Promi
     }
     if (msg.type === 'publish' && typeof topic === 'string') {
       publishes++;
-      const { type: _type, ...data } = msg;
+      const { type: _type, ref, ...data } = msg;
       const n = fanOut(topic, data, c);
-      c.ws.send(JSON.stringify({ type: 'published', topic, delivered: n }));
+      c.ws.send(JSON.stringify(ref === undefined ? { type: 'published', topic, delivered: n } : { type: 'published', topic, delivered: n, ref }));
     }
   };
 

@@ -66,6 +66,12 @@ describe('service target (test helper)', () => {
     expect(JSON.parse(got.text)).toMatchObject({ type: 'event', data: { seq: 7, topic: 'room' } });
     expect(JSON.parse((await reply).text)).toEqual({ type: 'published', topic: 'room', delivered: 1 });
     expect(target.pushesByTopic()).toEqual({ room: 1 });
+    // A publish's ref is echoed to the sender only, not pushed.
+    const push2 = next(sub);
+    const reply2 = next(pub);
+    pub.send(JSON.stringify({ type: 'publish', topic: 'room', seq: 8, ref: 'r-8' }));
+    expect(JSON.parse((await push2).text).data).not.toHaveProperty('ref');
+    expect(JSON.parse((await reply2).text)).toEqual({ type: 'published', topic: 'room', delivered: 1, ref: 'r-8' });
     sub.close();
     pub.close();
   });
