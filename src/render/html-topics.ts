@@ -9,17 +9,18 @@ export function topicsSection(r: Report): string[] {
   if (topics.length === 0) return [];
   // Worst first: a few broken rooms among hundreds must be at the top, not found by scrolling.
   const sorted = [...topics].sort((a, b) => b[1].lost - a[1].lost || b[1].latencyMs.p99 - a[1].latencyMs.p99);
+  // Lost and p99 right after the name: on a phone the table scrolls sideways, and they are what a reader came for.
   const rows = sorted.map(([name, s]) => [
     t(name),
-    t(fmtCount(s.sockets)),
-    t(fmtCount(s.published)),
-    t(fmtCount(s.expected)),
-    t(fmtCount(s.delivered)),
     s.lost > 0 ? `<span class="fail">${t(`${fmtCount(s.lost)} (${fmtPct((100 * s.lost) / Math.max(1, s.expected))})`)}</span>` : '0',
+    t(fmtLatency(s.latencyMs, 'p99')),
+    t(fmtLatency(s.latencyMs, 'p50')),
+    t(fmtCount(s.delivered)),
+    t(fmtCount(s.expected)),
+    t(fmtCount(s.published)),
+    t(fmtCount(s.sockets)),
     t(fmtCount(s.late)),
     t(fmtCount(s.duplicated)),
-    t(fmtLatency(s.latencyMs, 'p50')),
-    t(fmtLatency(s.latencyMs, 'p99')),
     t(s.completionMs ? fmtLatency(s.completionMs, 'p99') : '-'),
   ]);
   const misrouted = r.fanout.misrouted ?? 0;
@@ -28,6 +29,6 @@ export function topicsSection(r: Report): string[] {
     `<p class="meta">Each publish goes to one topic; only that topic's sockets are expected to receive it. Most lost first, then highest p99.${
       misrouted > 0 ? ` <span class="fail">${t(fmtCount(misrouted))} messages reached sockets of another topic (misrouted).</span>` : ''
     }</p>`,
-    table(['topic', 'sockets', 'published', 'expected', 'delivered', 'lost', 'late', 'duplicated', 'p50', 'p99', 'completion p99'], rows, 'nums'),
+    table(['topic', 'lost', 'p99', 'p50', 'delivered', 'expected', 'published', 'sockets', 'late', 'duplicated', 'completion p99'], rows, 'nums'),
   ];
 }
