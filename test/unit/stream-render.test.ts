@@ -44,6 +44,10 @@ describe('a server stream in the report', () => {
     // The HTML banner gives the same outcome and names the reason.
     expect(renderReportHtml(streamReport(4))).toContain('4 stream messages missing in 1 sequence gaps (stream.missing)');
     expect(renderReportHtml(streamReport(4))).toContain('<div class="verdict failed"');
+    // A passing stream's banner speaks of its stream, not of publishes it never made.
+    const ok = renderReportHtml(streamReport(0));
+    expect(ok).toContain('no failed connections or missing stream messages');
+    expect(ok).not.toContain('lost deliveries or failed publishes');
   });
 
   it('thresholds name stream.staleness.* and the stream counters', () => {
