@@ -163,6 +163,34 @@ function publishTopicPlaceholderIssues(w: PartialScenario): Issue[] {
   ];
 }
 
+/**
+ * "{conn}", "{cohort}" and "{identity.FIELD}" belong to one subscriber socket. A publish (its URL,
+ * headers, body) and the publisher socket are one for every socket: there they have no value and
+ * would go out as written (a literal "{identity.token}" the service refuses).
+ */
+function publishSocketPlaceholderIssues(w: PartialScenario): Issue[] {
+  const p = w.publish;
+  if (!p) return [];
+  const texts: [string, string][] = [];
+  if (typeof p.url === 'string') texts.push(['publish.url', p.url]);
+  for (const [name, value] of Object.entries(p.headers)) texts.push([formatPath(['publish', 'headers', name]), value]);
+  const socket = p.socket;
+  if (socket) {
+    texts.push(['publish.socket.url', socket.url]);
+    for (const [name, value] of Object.entries(socket.headers)) texts.push([formatPath(['publish', 'socket', 'headers', name]), value]);
+    socket.open.forEach((step, i) => texts.push([`publish.socket.open[${i}].send`, typeof step.send === 'string' ? step.send : JSON.stringify(step.send)]));
+  }
+  if (p.body !== undefined) texts.push(['publish.body', typeof p.body === 'string' ? p.body : JSON.stringify(p.body)]);
+  const issues: Issue[] = [];
+  for (const [path, text] of texts) {
+    for (const name of new Set(placeholderNames(text))) {
+      if (name === 'topic') continue;
+      issues.push({ path, message: `"{${name}}" is a subscriber socket's placeholder (target.url, target.headers, target.open), not available in a publish: one publisher serves every socket; expected a fixed value` });
+    }
+  }
+  return issues;
+}
+
 interface WrittenReconnect {
   policy?: string;
   min?: string;
@@ -496,6 +524,7 @@ export function ruleIssues(w: PartialScenario, opts: RuleOptions): Issue[] {
     ...cohortIssues(w),
     ...topicIssues(w),
     ...publishTopicPlaceholderIssues(w),
+    ...publishSocketPlaceholderIssues(w),
     ...allReconnectIssues(w),
     ...tlsIssues(w, opts.baseDir, opts.checkFiles),
     ...identityIssues(w, opts.baseDir),
