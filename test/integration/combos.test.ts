@@ -13,6 +13,7 @@ import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers
 import { startServiceTarget } from '../helpers/service-target.js';
 import { gatewaysAvailable, startHaproxy, startNginx, type GatewayOptions, type RunningGateway } from '../helpers/gateways.js';
 import type { Report } from '../../dist/run/report.js';
+import { renderSummary } from '../../dist/render/summary.js';
 
 const files = scenarioFiles('combos', { workers: 2 });
 const track = closeAfterEach();
@@ -151,6 +152,10 @@ describe('topics + identities + chat publish via websocket naming {topic}', () =
     const f = report.fanout;
     expect(f).toMatchObject({ expected: 300, delivered: 300, lost: 0, misrouted: 0 });
     for (const name of ['chan-0', 'chan-1', 'chan-2']) expect(f.byTopic?.[name]).toMatchObject({ sockets: 10, published: 10, expected: 100, delivered: 100, lost: 0 });
+    // The summary names how it published: these were messages on a publisher socket, not HTTP.
+    const summary = renderSummary(report, {});
+    expect(summary).toContain('Publish (messages on the publisher socket)');
+    expect(summary).not.toContain('Publish (HTTP)');
   }, 60_000);
 });
 
