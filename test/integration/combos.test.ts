@@ -99,6 +99,22 @@ describe('topics + stages + POST publish + subscribe/ack on open, --shards 2', (
   }, 150_000);
 });
 
+describe('stages ending mid-ramp over 2 shards', () => {
+  it('open at end is the count when the shape ended (from the merged open/close logs), not a stale sample', async () => {
+    // 40 → 0 over the last second: every socket is closed by the end; the agents' open counts
+    // (sent every 500 ms) still said several were open.
+    const report = await runQuietly(
+      scenarioFrom({ stages: [{ duration: '800ms', target: 40 }, { duration: '400ms', target: 40 }, { duration: '1s', target: 0 }], workers: 2, shards: 2, publish: { rate: 5 } }),
+    );
+    expect(report.shards).toHaveLength(2);
+    expect(report.connections.peakOpen).toBe(40);
+    expect(report.connections.rampDownCloses).toBe(40);
+    // The last close is due at the very end: it may land just after it.
+    expect(report.connections.openAtEnd).toBeLessThanOrEqual(1);
+    expect(report.fanout.lost).toBe(0);
+  }, 60_000);
+});
+
 describe('topics + identities + chat publish via websocket naming {topic}', () => {
   it('each socket presents its own token and subscribes to its own topic; chat publishes reach only their topic', async () => {
     const N = 30;
