@@ -290,6 +290,8 @@ describe('publish.stages with topics and with a publisher socket', () => {
     for (const name of ['room-0', 'room-1']) expect(report.fanout.byTopic?.[name]).toMatchObject({ sockets: 10, published: 25, expected: 250, delivered: 250, lost: 0 });
 
     const file = files.write('publish-stages-topics', written(service.wsUrl, post));
+    const valid = await wsload(['validate', file], { cwd: files.dir });
+    expect(valid.stdout).toBe(`${file}: ok (20 sockets / 2 workers, hold 2s, publish 10/s then 10→30/s in 1s by POST, 2 topics)\n`);
     for (const cmd of ['validate', 'run']) {
       const r = await wsload([cmd, file, '--rate', '50', '--quiet'].filter((a) => cmd === 'run' || a !== '--quiet'), { cwd: files.dir, timeoutMs: 30_000 });
       expect(r.code).toBe(2);

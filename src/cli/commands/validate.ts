@@ -12,7 +12,9 @@ import { describeStages } from '../../run/load-stages.js';
 /** The one-line summary `wsload validate` prints for a valid scenario. */
 export function describeValidScenario(file: string, s: Scenario, limits: MachineLimits = { openFiles: null, ephemeralPorts: null }): string {
   const how = s.publish?.websocket ? ' on a publisher socket' : s.publish?.request ? ` by ${s.publish.request.method}` : '';
-  const publish = s.publish ? `publish ${s.publish.rate}/s${how}` : s.stream ? 'the server publishes (publish.source "server")' : 'no publishing';
+  // The shaped rate as the run's plan line says it: the base rate alone hides publish.stages.
+  const rate = s.publish?.stages ? `${s.publish.rate}/s then ${describeStages(s.publish.stages, s.publish.rate, '/s')}` : `${s.publish?.rate}/s`;
+  const publish = s.publish ? `publish ${rate}${how}` : s.stream ? 'the server publishes (publish.source "server")' : 'no publishing';
   const shards = localShards(s, limits);
   const spread = shards.count > 1 ? `, ${shards.count} local shards (${shards.reason})` : '';
   const length = s.stages ? `stages ${describeStages(s.stages)}` : `hold ${formatDuration(s.durationMs)}`;
