@@ -368,6 +368,33 @@ describe.each(['nginx', 'haproxy'] as const)('through %s in front of the service
       expect(t?.expected).toBeGreaterThan(0);
     }
   }, 60_000);
+
+  it.skipIf(!GATEWAYS[kind])('a token header per identity and chat publishes on a publisher socket, both through the gateway', async () => {
+    const N = 16;
+    const service = track(await startServiceTarget({ tokens: [...Array.from({ length: N }, (_, i) => `tok-${i}`), 'pub-token'] }));
+    const gateway = await START_GATEWAY[kind]({ upstream: { host: '127.0.0.1', port: service.port }, idleTimeoutMs: 30_000 });
+    track({ close: () => gateway.stop() });
+    const csv = join(files.dir, `gw-chat-${kind}.csv`);
+    writeFileSync(csv, `token\n${Array.from({ length: N }, (_, i) => `tok-${i}`).join('\n')}\n`);
+    const report = await runQuietly(
+      scenarioFrom({
+        target: { url: gateway.wsUrl, headers: { Authorization: 'Bearer {identity.token}' }, open: SUBSCRIBE },
+        identities: { file: csv },
+        connections: N,
+        connectRate: 2000,
+        duration: '1500ms',
+        topics: { count: 2, name: 'room-{n}', assign: 'modulo' },
+        publish: { via: 'websocket', rate: 10, socket: { url: gateway.wsUrl, headers: { Authorization: 'Bearer pub-token' } }, body: { type: 'publish', topic: '{topic}', seq: '{seq}' }, match: { sequence: '/data/seq' }, deadline: '3s' },
+      }),
+    );
+    expect(report.connections.failed, (await gateway.logs()).slice(-1500)).toBe(0);
+    expect(service.refused()).toBe(0);
+    expect(new Set(service.tokensSeen())).toEqual(new Set([...Array.from({ length: N }, (_, i) => `tok-${i}`), 'pub-token']));
+    expect(report.publish.failed).toBe(0);
+    expect(service.publishes()).toBe(15);
+    expect(report.fanout).toMatchObject({ expected: 15 * 8, delivered: 15 * 8, lost: 0, misrouted: 0 });
+    expect(report.fanout.byTopic?.['room-0']).toMatchObject({ sockets: 8, published: 8, expected: 64, delivered: 64, lost: 0 });
+  }, 60_000);
 });
 
 describe('merge, compare and HTML of topics + stages reports', () => {
