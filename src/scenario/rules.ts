@@ -19,7 +19,7 @@ import { readIdentities, type IdentityTable } from './identities-file.js';
 import { placeholderNames } from '../run/placeholders.js';
 import { publishStageIssues } from './stage-rules.js';
 import { nearest } from '../text/nearest.js';
-import { topicOfMetric } from '../metrics/names.js';
+import { lookupMetric, topicOfMetric } from '../metrics/names.js';
 
 export type { MachineLimits };
 
@@ -186,6 +186,27 @@ function publishSocketPlaceholderIssues(w: PartialScenario): Issue[] {
     for (const name of new Set(placeholderNames(text))) {
       if (name === 'topic') continue;
       issues.push({ path, message: `"{${name}}" is a subscriber socket's placeholder (target.url, target.headers, target.open), not available in a publish: one publisher serves every socket; expected a fixed value` });
+    }
+  }
+  return issues;
+}
+
+/**
+ * A server stream has no publishes of wsload's to fan out, and a run publishing itself has no
+ * stream: a threshold on the other mode's metrics would fail with no data, after the whole run.
+ */
+function publishModeThresholdIssues(w: PartialScenario): Issue[] {
+  // An invalid publish key is reported on its own; without it the mode is unknown.
+  if (w.publish === undefined) return [];
+  const stream = w.publish !== null && w.publish.source === 'server';
+  const issues: Issue[] = [];
+  for (const metric of Object.keys(w.thresholds ?? {})) {
+    // Unknown metrics are reported by the thresholds' own rule.
+    if (lookupMetric(metric) === undefined && topicOfMetric(metric) === null) continue;
+    if (stream && (metric.startsWith('fanout.') || metric.startsWith('publish.'))) {
+      issues.push({ path: thresholdPath(metric), message: 'measures publishes by wsload, but the server publishes (publish.source "server"): nothing would be measured; expected a stream.* metric (stream.staleness.p99, stream.missing, …)' });
+    } else if (!stream && metric.startsWith('stream.')) {
+      issues.push({ path: thresholdPath(metric), message: 'measures a server stream, but this scenario has none (publish.source "server"): nothing would be measured; expected fanout.* or publish.* metrics, or publish.source "server"' });
     }
   }
   return issues;
@@ -525,6 +546,7 @@ export function ruleIssues(w: PartialScenario, opts: RuleOptions): Issue[] {
     ...topicIssues(w),
     ...publishTopicPlaceholderIssues(w),
     ...publishSocketPlaceholderIssues(w),
+    ...publishModeThresholdIssues(w),
     ...allReconnectIssues(w),
     ...tlsIssues(w, opts.baseDir, opts.checkFiles),
     ...identityIssues(w, opts.baseDir),

@@ -63,3 +63,27 @@ describe('subscriber placeholders in publishes', () => {
     expect('scenario' in r ? null : r.issues).toBeNull();
   });
 });
+
+describe('thresholds of the other publishing mode', () => {
+  const plain = { name: 't', connections: 3, duration: '1s' };
+  it('fan-out and publish metrics with a server stream are refused (they would fail with no data after the run)', () => {
+    const got = issues({
+      ...plain,
+      target: { url: 'ws://127.0.0.1:9/ws' },
+      publish: { source: 'server', timestamp: '/ts' },
+      topics: { count: 2 },
+      thresholds: { 'fanout.lost': '== 0', 'publish.failed': '== 0', 'fanout.byTopic.topic-1.p99': '< 1s', 'stream.staleness.p99': '< 1s', 'connections.failed': '== 0' },
+    });
+    expect(got).toEqual([
+      'thresholds["fanout.lost"]: measures publishes by wsload, but the server publishes (publish.source "server"): nothing would be measured; expected a stream.* metric (stream.staleness.p99, stream.missing, …)',
+      'thresholds["publish.failed"]: measures publishes by wsload, but the server publishes (publish.source "server"): nothing would be measured; expected a stream.* metric (stream.staleness.p99, stream.missing, …)',
+      'thresholds["fanout.byTopic.topic-1.p99"]: measures publishes by wsload, but the server publishes (publish.source "server"): nothing would be measured; expected a stream.* metric (stream.staleness.p99, stream.missing, …)',
+    ]);
+  });
+
+  it('stream metrics without a server stream are refused', () => {
+    expect(issues({ ...plain, publish: { rate: 1 }, thresholds: { 'stream.missing': '== 0', 'fanout.lost': '== 0' } })).toEqual([
+      'thresholds["stream.missing"]: measures a server stream, but this scenario has none (publish.source "server"): nothing would be measured; expected fanout.* or publish.* metrics, or publish.source "server"',
+    ]);
+  });
+});
