@@ -5,6 +5,7 @@
  * on loopback only; every count asserted is known exactly from the scenario.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { loadScenario } from '../../dist/scenario/load.js';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, wsload } from '../helpers/cli.js';
@@ -449,5 +450,50 @@ describe('merge, compare and HTML of topics + stages reports', () => {
     const streamPage = readFileSync(streamHtml, 'utf8');
     expect(streamPage.includes('staleness')).toBe(true);
     expect(streamPage.includes('Fan-out by topic')).toBe(false);
+  }, 60_000);
+});
+
+describe('scenarios/chat-rooms.json (every new key together) against the service target', () => {
+  it('runs as shipped, with only its URLs pointed at the loopback service and its shapes shortened', async () => {
+    const shipped = JSON.parse(readFileSync(join(import.meta.dirname, '../../scenarios/chat-rooms.json'), 'utf8')) as Record<string, unknown>;
+    const users = readFileSync(join(import.meta.dirname, '../../scenarios/users.csv'), 'utf8').trim().split('\n').slice(1);
+    const service = track(await startServiceTarget({ tokens: [...users.map((l) => l.split(',')[1]), 'change-me'] }));
+    const target = shipped.target as { url: string };
+    const publish = shipped.publish as { socket: { url: string }; stages: unknown };
+    const file = join(files.dir, 'chat-rooms.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ...shipped,
+        $schema: undefined,
+        target: { ...target, url: target.url.replace('ws://127.0.0.1:8080/ws', service.wsUrl) },
+        identities: { file: join(import.meta.dirname, '../../scenarios/users.csv') },
+        stages: [
+          { duration: '500ms', target: 100 },
+          { duration: '1500ms', target: 100 },
+          { duration: '500ms', target: 0 },
+        ],
+        publish: { ...publish, socket: { ...publish.socket, url: service.wsUrl }, stages: [{ duration: '1s', target: 20 }] },
+        workers: 2,
+      }),
+    );
+    const report = await runQuietly(await loadScenario(file, { cpus: 2 }));
+    expect(report.connections.failed).toBe(0);
+    expect(service.refused()).toBe(0);
+    expect(report.connections.rampDownCloses).toBe(100);
+    expect(report.disconnects.total).toBe(0);
+    expect(report.reconnects.missedPublishes).toBe(0);
+    expect(report.publish.failed).toBe(0);
+    // 2/s → 20/s over 1 s (11), then 20/s for 1.5 s (30): 41 chat publishes over 10 rooms.
+    expect(report.publish.sent).toBe(41);
+    expect(service.publishes()).toBe(41);
+    const f = report.fanout;
+    expect(f.lost).toBe(0);
+    expect(f.misrouted).toBe(0);
+    expect(f.delivered).toBe(f.expected);
+    expect(Object.keys(f.byTopic ?? {})).toHaveLength(10);
+    expect(Object.values(f.byTopic ?? {}).reduce((s, t) => s + t.published, 0)).toBe(41);
+    for (const t of Object.values(f.byTopic ?? {})) expect(t.delivered).toBe(t.expected);
+    expect(report.thresholds.map((t) => t.metric)).toContain('fanout.byTopic.room-0.p99');
   }, 60_000);
 });
