@@ -497,3 +497,43 @@ describe('scenarios/chat-rooms.json (every new key together) against the service
     expect(report.thresholds.map((t) => t.metric)).toContain('fanout.byTopic.room-0.p99');
   }, 60_000);
 });
+
+describe('topics behind a gateway that cuts idle sockets', () => {
+  it.skipIf(!GATEWAYS.nginx)('only the quiet topic\'s sockets are cut; they resubscribe; nothing is missed or lost; the idle timeout is estimated', async () => {
+    const service = track(await startServiceTarget());
+    const gateway = await startNginx({ upstream: { host: '127.0.0.1', port: service.port }, idleTimeoutMs: 1500 });
+    track({ close: () => gateway.stop() });
+    const report = await runQuietly(
+      scenarioFrom({
+        target: { url: gateway.wsUrl, open: SUBSCRIBE },
+        connections: 20,
+        // Spread opens, so the cuts are spread too and read as an idle timeout, not a mass drop.
+        connectRate: 10,
+        duration: '4s',
+        reconnect: { policy: 'immediate' },
+        // Quiet first: its sockets open first; the busy ones open last, just before publishing starts.
+        topics: [
+          { name: 'quiet', count: 10 },
+          { name: 'busy', count: 10 },
+        ],
+        publish: { rate: 10, topics: ['busy'], url: `${gateway.httpUrl}/publish`, method: 'POST', headers: { Authorization: 'Bearer publish-secret' }, body: { topic: '{topic}', seq: '{seq}' }, match: { sequence: '/data/seq' }, deadline: '3s' },
+      }),
+    );
+    expect(report.connections.failed).toBe(0);
+    expect(report.disconnects.total).toBeGreaterThanOrEqual(10);
+    expect(report.disconnects.byCause['connection-lost']).toBe(report.disconnects.total);
+    // Every resubscribe was acked again: one subscribe per (re)open.
+    expect(service.subscribed()).toBe(report.connections.opened);
+    // The quiet topic got no publish, so its sockets missed none while down; the busy ones were never cut.
+    expect(report.reconnects.missedPublishes).toBe(0);
+    const busy = report.fanout.byTopic?.busy;
+    expect(busy).toMatchObject({ sockets: 10, lost: 0 });
+    expect(busy?.expected).toBe((busy?.published ?? 0) * 10);
+    expect(report.fanout.byTopic?.quiet).toMatchObject({ sockets: 10, published: 0, expected: 0 });
+    expect(report.fanout.lost).toBe(0);
+    const idle = report.disconnects.idleTimeout;
+    expect(idle, report.disconnects.idleTimeoutNote ?? '').not.toBeNull();
+    expect(idle!.estimateMs).toBeGreaterThan(1300);
+    expect(idle!.estimateMs).toBeLessThan(2000);
+  }, 60_000);
+});
