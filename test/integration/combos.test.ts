@@ -522,8 +522,11 @@ describe('topics behind a gateway that cuts idle sockets', () => {
     expect(report.connections.failed).toBe(0);
     expect(report.disconnects.total).toBeGreaterThanOrEqual(10);
     expect(report.disconnects.byCause['connection-lost']).toBe(report.disconnects.total);
-    // Every resubscribe was acked again: one subscribe per (re)open.
-    expect(service.subscribed()).toBe(report.connections.opened);
+    // Every reopen subscribed again and was acked before it counted as opened (an ack racing the
+    // final drain may be sent for a socket never counted).
+    expect(report.connections.opened).toBeGreaterThan(20);
+    expect(service.subscribed()).toBeGreaterThanOrEqual(report.connections.opened);
+    expect(service.subscribed()).toBeLessThanOrEqual(report.connections.opened + 2);
     // The quiet topic got no publish, so its sockets missed none while down; the busy ones were never cut.
     expect(report.reconnects.missedPublishes).toBe(0);
     const busy = report.fanout.byTopic?.busy;
