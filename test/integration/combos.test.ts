@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { loadScenario } from '../../dist/scenario/load.js';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, wsload } from '../helpers/cli.js';
+import { assertBuilt, startWsload, wsload } from '../helpers/cli.js';
 import { scenarioFiles } from '../helpers/scenario-files.js';
 import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
 import { startServiceTarget } from '../helpers/service-target.js';
@@ -538,5 +538,48 @@ describe('topics behind a gateway that cuts idle sockets', () => {
     expect(idle, report.disconnects.idleTimeoutNote ?? '').not.toBeNull();
     expect(idle!.estimateMs).toBeGreaterThan(1300);
     expect(idle!.estimateMs).toBeLessThan(2000);
+  }, 60_000);
+});
+
+describe('an interrupted server stream with topics and stages over 2 shards', () => {
+  it('SIGINT mid-hold still writes the report, with the stream counted and nothing invented', async () => {
+    const service = track(await startServiceTarget());
+    const file = files.write('stream-sigint', {
+      target: { url: service.wsUrl, open: SUBSCRIBE },
+      stages: [
+        { duration: '1s', target: 20 },
+        { duration: '30s', target: 20 },
+      ],
+      shards: 2,
+      topics: { count: 2 },
+      publish: STREAM,
+    });
+    const out = join(files.dir, 'stream-sigint.json');
+    const cli = startWsload(['run', file, '--out', out, '--quiet'], { cwd: files.dir, timeoutMs: 60_000 });
+    let n = 0;
+    // Bounded: at most 20 s of pushes, stopped as soon as the run has exited.
+    const timer = setInterval(() => {
+      n++;
+      service.push('topic-0', { seq: n });
+      service.push('topic-1', { seq: n });
+      if (n >= 1000) clearInterval(timer);
+    }, 20);
+    const until = Date.now() + 20_000;
+    while (service.subscribed() < 20 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    const subscribed = service.subscribed() >= 20;
+    await new Promise((r) => setTimeout(r, 1000));
+    cli.kill('SIGINT');
+    const res = await cli.exited;
+    clearInterval(timer);
+    expect(subscribed).toBe(true);
+    expect(res.code, res.stderr.slice(-800)).toBe(130);
+    const report = readReport(out);
+    expect(report.interrupted).toBe(true);
+    expect(report.shards).toHaveLength(2);
+    const s = report.stream!;
+    expect(s.messages).toBeGreaterThan(0);
+    expect(s.messages).toBeLessThanOrEqual(service.delivered());
+    expect({ gaps: s.gaps, missing: s.missing, duplicated: s.duplicated, outOfOrder: s.outOfOrder }).toEqual({ gaps: 0, missing: 0, duplicated: 0, outOfOrder: 0 });
+    expect(s.stalenessMs.count).toBe(s.messages);
   }, 60_000);
 });
