@@ -31,7 +31,13 @@ export class DropWatch implements TickSubscriber {
   constructor(private readonly opts: DropWatchOptions) {
     const publish = opts.scenario.publish;
     // A shaped rate: the slowest it gets says how long a socket may go without a frame (0: only pings count).
-    const rate = publish ? (publish.stages ? Math.min(publish.rate, ...publish.stages.map((st) => st.target)) : publish.rate) : null;
+    const shaped = publish ? (publish.stages ? Math.min(publish.rate, ...publish.stages.map((st) => st.target)) : publish.rate) : null;
+    // With topics a socket receives only its topic's share of the publishes: the topic published
+    // least often (or never) says how long a socket may go quiet, and so be cut by an idle timeout.
+    const cycle = publish?.topics;
+    const topics = opts.scenario.topics;
+    const share = cycle && cycle.length > 0 && topics ? Math.min(...topics.names.map((name) => cycle.filter((t) => t === name).length / cycle.length)) : 1;
+    const rate = shaped === null ? null : shaped * share;
     this.screening = new IdleScreening(opts.scenario.cohorts.map((c) => ({ name: c.name, receiveIntervalMs: receiveIntervalMs(rate, c.pingIntervalMs) })));
     this.detector = new DropDetector({
       runStartMs: opts.runStartMs,

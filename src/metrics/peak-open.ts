@@ -31,6 +31,17 @@ export class PeakOpenMerger {
   }
 
   /**
+   * Sockets open at `atMs` (every event at or before it counted), or null when too many events were
+   * logged to keep. Exact where the processes' periodic open counts lag a stage still ramping.
+   */
+  openAt(atMs: number): number | null {
+    if (this.overflow) return null;
+    let open = 0;
+    for (let i = 0; i < this.times.length; i++) if (this.times[i] <= atMs) open += this.deltas[i];
+    return Math.max(0, open);
+  }
+
+  /**
    * The peak over everything logged, or null when too many events were logged to keep. At equal
    * times a close counts before an open: a socket replaced in the same instant is not two.
    */

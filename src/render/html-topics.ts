@@ -3,8 +3,10 @@ import type { Report } from '../run/report.js';
 import { fmtCount, fmtLatency, fmtPct } from './format.js';
 import { t, table } from './html-page.js';
 
-/** The "Fan-out by topic" section, empty for a run without topics. */
+/** The "Fan-out by topic" section, empty for a run without topics or of a server stream. */
 export function topicsSection(r: Report): string[] {
+  // A server stream publishes nothing through wsload: its topics' fan-out rows would be all zeros.
+  if (r.stream) return [];
   const topics = Object.entries(r.fanout.byTopic ?? {});
   if (topics.length === 0) return [];
   // Worst first: a few broken rooms among hundreds must be at the top, not found by scrolling.

@@ -185,11 +185,21 @@ function latencySection(r: Report): string[] {
   return out;
 }
 
+/** The publish shape and the stages' own closes, as the text summary says them: without them the HTML shows a ramp-down as nothing at all. */
+function shapeMeta(r: Report): string {
+  const parts: string[] = [];
+  const p = r.scenario.publish;
+  if (p?.stages) parts.push(`publish stages: ${describeStages(p.stages, p.rate, '/s')}`);
+  if (r.connections.rampDownCloses) parts.push(`${fmtCount(r.connections.rampDownCloses)} ramp-down closes by wsload (not disconnects)`);
+  if (r.connections.reopened) parts.push(`${fmtCount(r.connections.reopened)} re-opened by the stages`);
+  return parts.map((part) => ` · ${t(part)}`).join('');
+}
+
 function runMeta(r: Report): string {
   return (
     `<p class="meta">${t(r.target.embedded ? 'embedded target' : 'target')} <code>${t(r.target.url)}</code> · ` +
     `${t(r.startedAt)} → ${t(r.endedAt)} · ramp ${t(formatDuration(r.phases.rampMs))}, hold ${t(formatDuration(r.phases.holdMs))} · ` +
-    `${r.scenario.connections} connections${r.scenario.stages ? ` (stages: ${t(describeStages(r.scenario.stages))})` : ''} · ${r.scenario.workers} worker${r.scenario.workers === 1 ? '' : 's'} · host ${t(r.environment.host)} · wsload ${t(r.environment.wsload)}</p>`
+    `${r.scenario.connections} connections${r.scenario.stages ? ` (stages: ${t(describeStages(r.scenario.stages))})` : ''}${shapeMeta(r)} · ${r.scenario.workers} worker${r.scenario.workers === 1 ? '' : 's'} · host ${t(r.environment.host)} · wsload ${t(r.environment.wsload)}</p>`
   );
 }
 

@@ -150,7 +150,8 @@ function publish(r: Report, color: boolean): string[] {
   if (r.scenario.publish === null && p.sent + p.failed + p.skipped === 0) return [];
   const t = newTable(['sent', 'failed', 'queued', 'skipped', 'latency p50', 'latency p99', 'latency max', 'schedule lag p99'], color);
   t.push([fmtCount(p.sent), fmtCount(p.failed), fmtCount(p.queued ?? 0), fmtCount(p.skipped), fmtLatency(p.latencyMs, 'p50'), fmtLatency(p.latencyMs, 'p99'), fmtLatency(p.latencyMs, 'max'), fmtLatency(p.scheduleLagMs, 'p99')]);
-  const out = ['Publish (HTTP)', t.toString()];
+  // A publisher socket's "latency" is its write (or ack), not an HTTP response: say which it was.
+  const out = [r.scenario.publish?.websocket ? 'Publish (messages on the publisher socket)' : 'Publish (HTTP)', t.toString()];
   if (p.failed > 0) out.push(`  failed by reason: ${fmtCounts(p.failures)}`);
   return out;
 }

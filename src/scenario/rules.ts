@@ -19,7 +19,7 @@ import { readIdentities, type IdentityTable } from './identities-file.js';
 import { placeholderNames } from '../run/placeholders.js';
 import { publishStageIssues } from './stage-rules.js';
 import { nearest } from '../text/nearest.js';
-import { topicOfMetric } from '../metrics/names.js';
+import { lookupMetric, topicOfMetric } from '../metrics/names.js';
 
 export type { MachineLimits };
 
@@ -159,6 +159,55 @@ function publishTopicPlaceholderIssues(w: PartialScenario): Issue[] {
       .map(([path]) => ({ path, message: '"{topic}" is not available: this scenario has no topics; expected a top-level "topics" key, or "{id}", "{seq}" and "{value}" only' })),
     ...socketIssues,
   ];
+}
+
+/**
+ * "{conn}", "{cohort}" and "{identity.FIELD}" belong to one subscriber socket. A publish (its URL,
+ * headers, body) and the publisher socket are one for every socket: there they have no value and
+ * would go out as written (a literal "{identity.token}" the service refuses).
+ */
+function publishSocketPlaceholderIssues(w: PartialScenario): Issue[] {
+  const p = w.publish;
+  if (!p) return [];
+  const texts: [string, string][] = [];
+  if (typeof p.url === 'string') texts.push(['publish.url', p.url]);
+  for (const [name, value] of Object.entries(p.headers)) texts.push([formatPath(['publish', 'headers', name]), value]);
+  const socket = p.socket;
+  if (socket) {
+    texts.push(['publish.socket.url', socket.url]);
+    for (const [name, value] of Object.entries(socket.headers)) texts.push([formatPath(['publish', 'socket', 'headers', name]), value]);
+    socket.open.forEach((step, i) => texts.push([`publish.socket.open[${i}].send`, typeof step.send === 'string' ? step.send : JSON.stringify(step.send)]));
+  }
+  if (p.body !== undefined) texts.push(['publish.body', typeof p.body === 'string' ? p.body : JSON.stringify(p.body)]);
+  const issues: Issue[] = [];
+  for (const [path, text] of texts) {
+    for (const name of new Set(placeholderNames(text))) {
+      if (name === 'topic') continue;
+      issues.push({ path, message: `"{${name}}" is a subscriber socket's placeholder (target.url, target.headers, target.open), not available in a publish: one publisher serves every socket; expected a fixed value` });
+    }
+  }
+  return issues;
+}
+
+/**
+ * A server stream has no publishes of wsload's to fan out, and a run publishing itself has no
+ * stream: a threshold on the other mode's metrics would fail with no data, after the whole run.
+ */
+function publishModeThresholdIssues(w: PartialScenario): Issue[] {
+  // An invalid publish key is reported on its own; without it the mode is unknown.
+  if (w.publish === undefined) return [];
+  const stream = w.publish !== null && w.publish.source === 'server';
+  const issues: Issue[] = [];
+  for (const metric of Object.keys(w.thresholds ?? {})) {
+    // Unknown metrics are reported by the thresholds' own rule.
+    if (lookupMetric(metric) === undefined && topicOfMetric(metric) === null) continue;
+    if (stream && (metric.startsWith('fanout.') || metric.startsWith('publish.'))) {
+      issues.push({ path: thresholdPath(metric), message: 'measures publishes by wsload, but the server publishes (publish.source "server"): nothing would be measured; expected a stream.* metric (stream.staleness.p99, stream.missing, …)' });
+    } else if (!stream && metric.startsWith('stream.')) {
+      issues.push({ path: thresholdPath(metric), message: 'measures a server stream, but this scenario has none (publish.source "server"): nothing would be measured; expected fanout.* or publish.* metrics, or publish.source "server"' });
+    }
+  }
+  return issues;
 }
 
 interface WrittenReconnect {
@@ -494,6 +543,8 @@ export function ruleIssues(w: PartialScenario, opts: RuleOptions): Issue[] {
     ...cohortIssues(w),
     ...topicIssues(w),
     ...publishTopicPlaceholderIssues(w),
+    ...publishSocketPlaceholderIssues(w),
+    ...publishModeThresholdIssues(w),
     ...allReconnectIssues(w),
     ...tlsIssues(w, opts.baseDir, opts.checkFiles),
     ...identityIssues(w, opts.baseDir),

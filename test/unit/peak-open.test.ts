@@ -25,4 +25,15 @@ describe('exact peak of open sockets over several processes', () => {
     m.add([5, -1]);
     expect(m.peak()).toBe(1);
   });
+
+  it('counts the sockets open at a time from the logs, whatever order they arrived in', () => {
+    const m = new PeakOpenMerger();
+    m.add([1, 1, 2, 1, 9, -1]);
+    m.add([3, 1, 4, -1, 10, -1]);
+    expect(m.openAt(0)).toBe(0);
+    expect(m.openAt(3)).toBe(3);
+    expect(m.openAt(8)).toBe(2);
+    expect(m.openAt(9)).toBe(1);
+    expect(m.openAt(20)).toBe(0);
+  });
 });

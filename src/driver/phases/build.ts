@@ -61,6 +61,10 @@ export function buildRunReport(state: RunState, target: TargetPlan, m: Measureme
     const peak = coordination.peakOpen.peak();
     if (peak !== null) report.connections.peakOpen = peak;
     else if (report.shards.length > 1) report.connections.peakOpenUpperBound = true;
+    // The agents report their open counts every 500 ms, stale when a stage ends mid-ramp; the logs
+    // give the count at the hold's end exactly, unless a crashed worker's sockets never logged their end.
+    const atEnd = coordination.peakOpen.openAt(held.holdEndMs);
+    if (atEnd !== null && m.aggregate.workers.every((w) => w.crashed === null)) report.connections.openAtEnd = atEnd;
   }
   return report;
 }
