@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Issue } from '../../src/errors.js';
-import { validateScenario } from '../../src/scenario/validate.js';
+import { validation } from '../helpers/validation.js';
 import type { ScenarioOverrides } from '../../src/scenario/overrides.js';
 import type { Scenario } from '../../src/run/scenario.js';
 import { bodyTemplate, fillBody, fillHeader, publishTemplateText, runTagOf, templateCarriesId } from '../../src/run/publish-url.js';
@@ -11,21 +11,10 @@ import { describePlan } from '../../src/driver/plan.js';
 
 const base = { name: 't', connections: 10, duration: '30s', target: { url: 'ws://127.0.0.1:9/ws' } };
 
-function check(value: unknown, overrides?: ScenarioOverrides): { scenario: Scenario } | { issues: Issue[] } {
-  return validateScenario(value, { cpus: 2, overrides, interfaces: null });
-}
+const v = validation({ cpus: 2, interfaces: null });
 
-function ok(value: unknown, overrides?: ScenarioOverrides): Scenario {
-  const r = check(value, overrides);
-  if ('issues' in r) throw new Error(r.issues.map((i) => `${i.path}: ${i.message}`).join('\n'));
-  return r.scenario;
-}
-
-function issues(value: unknown, overrides?: ScenarioOverrides): Issue[] {
-  const r = check(value, overrides);
-  if ('scenario' in r) throw new Error('expected issues, got a valid scenario');
-  return r.issues;
-}
+const ok = (value: unknown, overrides?: ScenarioOverrides): Scenario => v.ok(value, { overrides });
+const issues = (value: unknown, overrides?: ScenarioOverrides): Issue[] => v.issues(value, { overrides });
 
 const POST = { url: 'http://127.0.0.1:9/publish', body: { seq: '{seq}', value: '{value}' } };
 const CHAT = { via: 'websocket', socket: { url: 'ws://127.0.0.1:9/chat' }, body: { type: 'say', text: '{value}' } };

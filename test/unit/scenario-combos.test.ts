@@ -7,22 +7,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Issue } from '../../src/errors.js';
-import { validateScenario } from '../../src/scenario/validate.js';
-import type { Scenario } from '../../src/run/scenario.js';
+import { validation } from '../helpers/validation.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wsload-combos-unit-'));
 writeFileSync(join(dir, 'users.csv'), 'user,token\nu1,t1\nu2,t2\nu3,t3\n');
 const base = { name: 't', connections: 3, duration: '1s', target: { url: 'ws://127.0.0.1:9/ws?token={identity.token}' }, identities: { file: 'users.csv' } };
 
-function run(value: Record<string, unknown>): { scenario: Scenario } | { issues: Issue[] } {
-  return validateScenario(value, { cpus: 2, baseDir: dir, interfaces: null });
-}
-function issues(value: Record<string, unknown>): string[] {
-  const r = run(value);
-  if ('scenario' in r) throw new Error('expected issues');
-  return r.issues.map((i) => `${i.path}: ${i.message}`);
-}
+const { run, lines: issues } = validation({ cpus: 2, baseDir: dir, interfaces: null });
 
 const NOT_HERE = (name: string): string => `"{${name}}" is a subscriber socket's placeholder (target.url, target.headers, target.open), not available in a publish: one publisher serves every socket; expected a fixed value`;
 

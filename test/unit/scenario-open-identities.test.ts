@@ -2,13 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Issue } from '../../src/errors.js';
-import { validateScenario } from '../../src/scenario/validate.js';
+import { validation } from '../helpers/validation.js';
 import { readIdentities, splitCsvLine } from '../../src/scenario/identities-file.js';
 import { fillPlaceholders, jsonEscape } from '../../src/run/placeholders.js';
 import { atPointer } from '../../src/worker/open-sequence.js';
 import { attemptLimitMs, describePlan, identitiesOf, planWorkers, workerSlices } from '../../src/driver/plan.js';
-import type { Scenario } from '../../src/run/scenario.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wsload-ids-unit-'));
 function file(name: string, text: string): string {
@@ -18,19 +16,7 @@ function file(name: string, text: string): string {
 const url = 'ws://127.0.0.1:9/ws';
 const base = { name: 't', connections: 3, duration: '1s', target: { url } };
 
-function run(value: Record<string, unknown>): { scenario: Scenario } | { issues: Issue[] } {
-  return validateScenario(value, { cpus: 2, baseDir: dir, interfaces: null });
-}
-function issues(value: Record<string, unknown>): string[] {
-  const r = run(value);
-  if ('scenario' in r) throw new Error('expected issues');
-  return r.issues.map((i) => `${i.path}: ${i.message}`);
-}
-function ok(value: Record<string, unknown>): Scenario {
-  const r = run(value);
-  if ('issues' in r) throw new Error(r.issues.map((i) => `${i.path}: ${i.message}`).join('\n'));
-  return r.scenario;
-}
+const { run, ok, lines: issues } = validation({ cpus: 2, baseDir: dir, interfaces: null });
 
 describe('identities files', () => {
   it('reads CSV with quotes and JSON lines, values as strings', () => {
@@ -118,11 +104,11 @@ describe('validation of target.open and identities', () => {
 
 describe('--url with target.open', () => {
   it('keeps the open messages (the service protocol) and drops the rest of the target', () => {
-    const r = validateScenario({ ...base, target: { url, headers: { A: 'b' }, open: [{ send: 'SUB' }] } }, { cpus: 2, baseDir: dir, interfaces: null, overrides: { url: 'ws://127.0.0.2:9/ws' } });
+    const r = run({ ...base, target: { url, headers: { A: 'b' }, open: [{ send: 'SUB' }] } }, { overrides: { url: 'ws://127.0.0.2:9/ws' } });
     if ('issues' in r) throw new Error('expected valid');
     expect(r.scenario.target).toMatchObject({ url: 'ws://127.0.0.2:9/ws', headers: {}, open: [{ text: 'SUB' }] });
     // Issues of the kept messages keep their paths; the URL's go to the flag.
-    const bad = validateScenario({ ...base, target: { url, open: [{ send: 'SUB', ack: { pointer: 'x', equals: 1 } }] } }, { cpus: 2, baseDir: dir, interfaces: null, overrides: { url: 'http://x/' } });
+    const bad = run({ ...base, target: { url, open: [{ send: 'SUB', ack: { pointer: 'x', equals: 1 } }] } }, { overrides: { url: 'http://x/' } });
     expect('issues' in bad ? bad.issues.map((i) => i.path) : []).toEqual(['--url', 'target.open[0].ack.pointer']);
   });
 });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Issue } from '../../src/errors.js';
-import { validateScenario, type LoadOptions } from '../../src/scenario/validate.js';
-import type { Scenario } from '../../src/run/scenario.js';
+import { validation } from '../helpers/validation.js';
 
 const stages = [
   { duration: '1m', target: 1000 },
@@ -12,17 +11,7 @@ const stages = [
 ];
 const base = { name: 't', stages };
 
-function ok(value: unknown, opts: LoadOptions = {}): Scenario {
-  const r = validateScenario(value, { cpus: 4, ...opts });
-  if ('issues' in r) throw new Error(`expected valid, got:\n${r.issues.map((i) => `${i.path}: ${i.message}`).join('\n')}`);
-  return r.scenario;
-}
-
-function issues(value: unknown, opts: LoadOptions = {}): Issue[] {
-  const r = validateScenario(value, { cpus: 4, ...opts });
-  if ('scenario' in r) throw new Error('expected issues, got a valid scenario');
-  return r.issues;
-}
+const { ok, issues } = validation({ cpus: 4 });
 
 const lines = (list: Issue[]): string[] => list.map((i) => `${i.path}: ${i.message}`);
 

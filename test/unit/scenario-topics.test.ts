@@ -1,6 +1,6 @@
 /** Validation and normalization of `topics`, `publish.topics` and "{topic}" (issue 12, item 3): every mistake at its JSON path. */
 import { describe, expect, it } from 'vitest';
-import { validateScenario } from '../../src/scenario/validate.js';
+import { validation } from '../helpers/validation.js';
 import type { Scenario } from '../../src/run/scenario.js';
 import { publishTopicIndex, topicIndexTable } from '../../src/run/topics.js';
 import { fillBody, fillPublishUrl } from '../../src/run/publish-url.js';
@@ -10,17 +10,9 @@ import { planWorkers, workerSlices } from '../../src/driver/plan.js';
 const base = { name: 't', connections: 10, duration: '30s' };
 const target = { url: 'ws://127.0.0.1:9/ws' };
 
-function ok(value: Record<string, unknown>): Scenario {
-  const r = validateScenario({ ...base, ...value }, { cpus: 4 });
-  if ('issues' in r) throw new Error(r.issues.map((i) => `${i.path}: ${i.message}`).join('\n'));
-  return r.scenario;
-}
-
-function issues(value: Record<string, unknown>): string[] {
-  const r = validateScenario({ ...base, ...value }, { cpus: 4 });
-  if ('scenario' in r) throw new Error('expected issues, got a valid scenario');
-  return r.issues.map((i) => `${i.path}: ${i.message}`);
-}
+const v = validation({ cpus: 4 });
+const ok = (value: Record<string, unknown>): Scenario => v.ok({ ...base, ...value });
+const issues = (value: Record<string, unknown>): string[] => v.lines({ ...base, ...value });
 
 describe('topics: normalization and assignment', () => {
   it('absent: no topics, the Scenario and publish as before', () => {

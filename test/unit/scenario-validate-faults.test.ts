@@ -6,11 +6,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Issue } from '../../src/errors.js';
 import { isLocalAddress } from '../../src/net/local-addresses.js';
 import { OPEN_FILES_PER_WORKER, RESERVED_OPEN_FILES } from '../../src/scenario/rules.js';
-import type { Scenario } from '../../src/run/scenario.js';
-import { validateScenario, type LoadOptions } from '../../src/scenario/validate.js';
+import { validateScenario } from '../../src/scenario/validate.js';
+import { validation, type ValidateOptions } from '../helpers/validation.js';
 import { makeCertificates, type CertificateSet } from '../helpers/certs.js';
 
 const base = { name: 't', connections: 10, duration: '30s' };
@@ -18,23 +17,7 @@ const url = 'ws://127.0.0.1:8080/ws';
 /** Interfaces of a made-up machine, so the localAddresses check does not depend on this one. */
 const interfaces = ['127.0.0.1', '::1', '10.1.2.3', 'fe80::1'];
 
-type Opts = LoadOptions & { baseDir?: string };
-
-function result(value: unknown, opts: Opts = {}): { scenario: Scenario } | { issues: Issue[] } {
-  return validateScenario(value, { cpus: 2, interfaces, ...opts });
-}
-
-function issues(value: unknown, opts: Opts = {}): Issue[] {
-  const r = result(value, opts);
-  if ('scenario' in r) throw new Error('expected issues, got a valid scenario');
-  return r.issues;
-}
-
-function ok(value: unknown, opts: Opts = {}): Scenario {
-  const r = result(value, opts);
-  if ('issues' in r) throw new Error(`expected valid, got:\n${r.issues.map((i) => `${i.path}: ${i.message}`).join('\n')}`);
-  return r.scenario;
-}
+const { ok, issues } = validation({ cpus: 2, interfaces });
 
 let dir: string;
 let certs: CertificateSet;
@@ -50,7 +33,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('validateScenario: what the run would choke on', () => {
   // Files are named relative to `dir` (the scenario's directory); the PKI is generated in beforeAll.
-  const cases: { name: string; value: () => unknown; path: string; fragment: string; opts?: Opts }[] = [
+  const cases: { name: string; value: () => unknown; path: string; fragment: string; opts?: ValidateOptions }[] = [
     { name: 'header name with a space', value: () => ({ ...base, target: { url, headers: { 'X Token': 'a' } } }), path: 'target.headers["X Token"]', fragment: 'expected a header name' },
     { name: 'header name with a colon', value: () => ({ ...base, target: { url, headers: { 'X:Token': 'a' } } }), path: 'target.headers["X:Token"]', fragment: 'no spaces' },
     { name: 'empty header name', value: () => ({ ...base, target: { url, headers: { '': 'a' } } }), path: 'target.headers[""]', fragment: 'expected a header name' },

@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Issue } from '../../src/errors.js';
-import { validateScenario, type LoadOptions } from '../../src/scenario/validate.js';
-import type { Scenario } from '../../src/run/scenario.js';
+import type { LoadOptions } from '../../src/scenario/validate.js';
+import { validation } from '../helpers/validation.js';
 import { shardsNeeded } from '../../src/scenario/rules.js';
 
 const base = { name: 't', connections: 10, duration: '30s' };
 
-function ok(value: unknown, opts: LoadOptions & { baseDir?: string } = {}): Scenario {
-  const r = validateScenario(value, { cpus: 4, ...opts });
-  if ('issues' in r) throw new Error(`expected valid, got:\n${r.issues.map((i) => `${i.path}: ${i.message}`).join('\n')}`);
-  return r.scenario;
-}
-
-function issues(value: unknown, opts: LoadOptions & { baseDir?: string } = {}): Issue[] {
-  const r = validateScenario(value, { cpus: 4, ...opts });
-  if ('scenario' in r) throw new Error('expected issues, got a valid scenario');
-  return r.issues;
-}
+const { ok, issues } = validation({ cpus: 4 });
 
 describe('validateScenario: defaults and normalization', () => {
   it('fills every default of a minimal scenario', () => {
