@@ -1,33 +1,22 @@
 /**
- * The live dashboard's HTTP side (`wsload run --dashboard HOST:PORT`, run()'s `dashboard` option):
- * bound before the run opens any socket (a port in use is bad input, not a run that dies
- * half-way), it serves the page (render/dashboard.ts) and its server-sent events, fed by the run's
- * own hooks (plan, progress, timeline interval, drop event). At the end it sends every open page
- * the final HTML report, waits (bounded) until each has been handed it, and closes. Loopback
- * unless the address says otherwise; it serves what the HTML report shows and takes no input.
+ * The live dashboard of a run (`wsload run --dashboard HOST:PORT`, run()'s `dashboard` option),
+ * as the run's main thread sees it: a thread of its own (api/dashboard-thread.ts) bound before the
+ * run opens any socket (a port in use is bad input, not a run that dies half-way), fed by the run's
+ * hooks with one message per sample. Rendering happens there, never on this thread, whose timers
+ * schedule the publishes and sample the lag. Loopback unless the address says otherwise.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import type { RunOptions } from '../driver/driver.js';
-import type { Progress } from '../driver/run-options.js';
 import { UsageError } from '../errors.js';
 import { formatListenAddress, parseListenAddress, type ListenAddress } from '../net/listen-address.js';
-import { dashboardCharts, dashboardDrops, dashboardFinal, dashboardStatus, LIVE_PARTS, renderDashboardPage, type LiveView } from '../render/dashboard.js';
-import { renderReportHtml } from '../render/html.js';
-import type { DropEvent, Report, TimelineLine } from '../run/report.js';
+import { liveScenario } from '../render/dashboard.js';
+import type { Report } from '../run/report.js';
 import type { Scenario } from '../run/scenario.js';
+import type { DashboardStart, FromDashboard, ToDashboard } from './dashboard-messages.js';
 
-/** Longest wait at the end for every open page to be handed the final report. */
-export const FINAL_DELIVERY_LIMIT_MS = 5_000;
-
-/** Why binding failed, in words, by errno. */
-const LISTEN_FAILURES: Readonly<Record<string, string>> = {
-  EADDRINUSE: 'the port is already in use',
-  EACCES: 'permission denied (ports below 1024 need privileges)',
-  EADDRNOTAVAIL: 'not an address of this machine',
-  ENOTFOUND: 'the host name does not resolve',
-  EAI_AGAIN: 'the host name does not resolve',
-};
+const THREAD_ENTRY = new URL('./dashboard-thread.js', import.meta.url);
+/** Longest wait for the thread's final answer: its own bound on handing out the report (5 s), plus rendering it. */
+const FINISH_LIMIT_MS = 30_000;
 
 /** "HOST:PORT", or a bare port on loopback; null when it is neither. */
 export function parseDashboardAddress(text: string): ListenAddress | null {
@@ -39,163 +28,90 @@ export function parseDashboardAddress(text: string): ListenAddress | null {
 }
 
 export class Dashboard {
-  private readonly view: {
-    -readonly [K in keyof LiveView]: LiveView[K];
-  };
-  private readonly lines: TimelineLine[] = [];
-  private readonly events: DropEvent[] = [];
-  private readonly clients = new Set<ServerResponse>();
-  private final: { part: string; html: string } | null = null;
   private closed = false;
+  /** Told when the dashboard breaks mid-run: the run goes on without it. */
+  private onWarning: ((message: string) => void) | undefined;
 
   private constructor(
-    private readonly server: Server,
+    private readonly thread: Worker,
     /** http://HOST:PORT/ with the port actually bound. */
     readonly url: string,
-    scenario: Scenario,
   ) {
-    this.view = { scenario, plan: null, progress: null, lines: this.lines, events: this.events, startedAt: null };
+    // A dashboard that fails must not take the run with it (an unheard 'error' would).
+    thread.on('error', (err) => {
+      if (!this.closed) this.onWarning?.(`the dashboard stopped: ${err.message}`);
+      this.closed = true;
+    });
+    thread.on('exit', () => (this.closed = true));
   }
 
-  /** Binds `listen` ("HOST:PORT", or a port on 127.0.0.1); a one-line UsageError naming `setting` when it cannot. */
+  /** Starts the thread and binds `listen` ("HOST:PORT", or a port on 127.0.0.1); a one-line UsageError naming `setting` when it cannot. */
   static async open(listen: string, setting: string, scenario: Scenario): Promise<Dashboard> {
     const address = typeof listen === 'string' ? parseDashboardAddress(listen) : null;
     if (address === null) throw new UsageError(`${setting}: expected HOST:PORT like "127.0.0.1:8089" (or a port, on 127.0.0.1), got ${JSON.stringify(listen)}`);
-    const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: NodeJS.ErrnoException): void => {
-        const why = LISTEN_FAILURES[err.code ?? ''] ?? err.message;
-        reject(new UsageError(`${setting} ${formatListenAddress(address)}: cannot serve the dashboard: ${why}${err.code ? ` (${err.code})` : ''}`));
-      };
-      server.once('error', onError);
-      server.listen(address.port, address.host, () => {
-        server.off('error', onError);
-        resolve();
-      });
+    const start: DashboardStart = { address, scenario: liveScenario(scenario) };
+    const thread = new Worker(THREAD_ENTRY, { workerData: start });
+    const first = await new Promise<FromDashboard | Error>((resolve) => {
+      thread.once('message', resolve);
+      thread.once('error', resolve);
+      thread.once('exit', (code) => resolve(new Error(`the dashboard's thread exited with ${code}`)));
     });
-    // The run's own handles keep the process alive; a forgotten dashboard must not.
-    server.unref();
-    const bound = server.address() as AddressInfo;
-    const dashboard = new Dashboard(server, `http://${formatListenAddress({ host: address.host, port: bound.port })}/`, scenario);
-    server.on('request', (req, res) => dashboard.answer(req, res));
-    return dashboard;
+    if (first instanceof Error || first.type !== 'listening') {
+      await thread.terminate();
+      if (first instanceof Error) throw first;
+      const why = first.type === 'failed' ? `${first.why}${first.code ? ` (${first.code})` : ''}` : 'no answer';
+      throw new UsageError(`${setting} ${formatListenAddress(address)}: cannot serve the dashboard: ${why}`);
+    }
+    return new Dashboard(thread, `http://${formatListenAddress({ host: address.host, port: first.port })}/`);
   }
 
   /** `options` with the dashboard fed by its hooks (each still calls the caller's own first). */
   wrap(options: RunOptions): RunOptions {
+    this.onWarning = options.onWarning;
     return {
       ...options,
       onPlan: (line) => {
         options.onPlan?.(line);
-        this.view.plan = line;
-        this.broadcastStatus();
+        this.post({ type: 'plan', line });
       },
-      onProgress: (p) => {
-        options.onProgress?.(p);
-        this.progress(p);
+      onProgress: (progress) => {
+        options.onProgress?.(progress);
+        this.post({ type: 'progress', progress });
       },
       onInterval: (line) => {
         options.onInterval?.(line);
-        this.interval(line);
+        this.post({ type: 'interval', line });
       },
       onDropEvent: (event) => {
         options.onDropEvent?.(event);
-        this.dropEvent(event);
+        this.post({ type: 'drop', event });
       },
     };
   }
 
-  /** The run ended: every open page gets the final report; resolves once each was handed it (bounded), then closes. */
+  /** The run ended: every open page gets the final report (the thread waits at most 5 s for them), then the dashboard closes. */
   async finish(report: Report, fileName: string): Promise<void> {
     if (this.closed) return;
-    this.view.startedAt = report.startedAt;
-    this.view.ended = true;
-    this.final = { part: dashboardFinal(report, fileName), html: renderReportHtml(report, { timeline: this.lines }) };
-    const chunk = this.chunks(true);
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.all([...this.clients].map((res) => new Promise<void>((resolve) => (res.destroyed ? resolve() : res.write(chunk, () => resolve()))))),
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, FINAL_DELIVERY_LIMIT_MS))),
-    ]);
+    const finished = new Promise<void>((resolve) => {
+      this.thread.on('message', (m: FromDashboard) => m.type === 'finished' && resolve());
+      this.thread.once('exit', () => resolve());
+      timer = setTimeout(resolve, FINISH_LIMIT_MS);
+    });
+    this.post({ type: 'finish', report, fileName });
+    await finished;
     clearTimeout(timer);
     this.close();
   }
 
-  /** Stops listening and ends every page's event stream (idempotent). */
+  /** Ends the thread, its server and every page's event stream (idempotent). */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const res of this.clients) res.end();
-    this.clients.clear();
-    this.server.close();
-    this.server.closeAllConnections();
+    void this.thread.terminate();
   }
 
-  private progress(p: Progress): void {
-    this.view.progress = p;
-    this.view.startedAt ??= new Date(Date.now() - p.elapsedMs).toISOString();
-    this.broadcastStatus();
+  private post(m: ToDashboard): void {
+    if (!this.closed) this.thread.postMessage(m);
   }
-
-  private interval(line: TimelineLine): void {
-    this.lines.push(line);
-    // The line's own clock says when the run started, to the millisecond of its write.
-    if (this.lines.length === 1) this.view.startedAt = new Date(Date.parse(line.t) - line.elapsedMs).toISOString();
-    if (this.clients.size === 0) return;
-    this.send(`${event('charts', dashboardCharts(this.view))}${event('status', dashboardStatus(this.view))}`);
-  }
-
-  private dropEvent(e: DropEvent): void {
-    this.events.push(e);
-    if (this.clients.size === 0) return;
-    // The charts mark drop events too.
-    this.send(`${event('drops', dashboardDrops(this.view))}${event('charts', dashboardCharts(this.view))}`);
-  }
-
-  private broadcastStatus(): void {
-    if (this.clients.size > 0) this.send(event('status', dashboardStatus(this.view)));
-  }
-
-  /** Every part as it stands; with `withFinal`, the final report too. */
-  private chunks(withFinal: boolean): string {
-    const parts = `${event(LIVE_PARTS.status, dashboardStatus(this.view))}${event(LIVE_PARTS.charts, dashboardCharts(this.view))}${event(LIVE_PARTS.drops, dashboardDrops(this.view))}`;
-    return withFinal && this.final ? `${parts}${event('report', this.final)}` : parts;
-  }
-
-  private send(chunk: string): void {
-    for (const res of this.clients) if (!res.destroyed) res.write(chunk);
-  }
-
-  private answer(req: IncomingMessage, res: ServerResponse): void {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'text/plain', 'the dashboard only answers GET\n', { allow: 'GET, HEAD' });
-    if (path === '/') return reply(res, 200, 'text/html; charset=utf-8', renderDashboardPage(this.view, this.final?.part ?? null));
-    if (path === '/events') return this.subscribe(res);
-    if (path === '/report.html') {
-      if (this.final === null) return reply(res, 404, 'text/plain', 'the final report comes when the run ends\n');
-      return reply(res, 200, 'text/html; charset=utf-8', this.final.html);
-    }
-    reply(res, 404, 'text/plain', 'the dashboard is at / (events at /events, the final report at /report.html)\n');
-  }
-
-  private subscribe(res: ServerResponse): void {
-    if (this.closed) return reply(res, 503, 'text/plain', 'the run has ended\n');
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
-    // Ask the browser to retry soon if the connection drops mid-run.
-    res.write('retry: 1000\n\n');
-    res.write(this.chunks(true));
-    this.clients.add(res);
-    res.on('close', () => this.clients.delete(res));
-  }
-}
-
-/** One server-sent event; its data is JSON, so it is one line whatever it holds. */
-function event(name: string, data: unknown): string {
-  return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
-}
-
-function reply(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
-  if (res.destroyed) return;
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body), ...headers });
-  res.end(body);
 }

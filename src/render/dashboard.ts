@@ -16,9 +16,25 @@ import { page, t, table } from './html-page.js';
 import { timelineCharts } from './html-timeline.js';
 import { verdictBanner } from './html-verdict.js';
 
+/** What the page needs of the scenario (plain data: it crosses to the dashboard's thread). */
+export interface LiveScenario {
+  name: string;
+  connections: number;
+  thresholds: Record<string, string>;
+  /** report.interval, ms. */
+  intervalMs: number;
+  /** publish.deadline, ms; null when wsload publishes nothing. */
+  deadlineMs: number | null;
+}
+
+/** The scenario as the page needs it. */
+export function liveScenario(s: Scenario): LiveScenario {
+  return { name: s.name, connections: s.connections, thresholds: { ...s.thresholds }, intervalMs: s.report.intervalMs, deadlineMs: s.publish === null ? null : s.publish.deadlineMs };
+}
+
 /** What the dashboard knows of a run so far. */
 export interface LiveView {
-  scenario: Pick<Scenario, 'name' | 'thresholds' | 'report' | 'publish' | 'connections'> & { stream?: unknown };
+  scenario: LiveScenario;
   /** The plan line, once the target is known. */
   plan: string | null;
   /** The latest progress sample. */
@@ -143,9 +159,9 @@ export function dashboardStatus(view: LiveView): string {
 
 /** The charts part: the report's timeline charts over the intervals so far. */
 export function dashboardCharts(view: LiveView): string {
-  const intervalMs = view.scenario.report.intervalMs;
+  const intervalMs = view.scenario.intervalMs;
   // A line is final once every publish scheduled in it is judged: the charts trail by the deadline.
-  const deadlineMs = view.scenario.publish?.deadlineMs ?? 0;
+  const deadlineMs = view.scenario.deadlineMs ?? 0;
   const lag = deadlineMs > 0 ? `, drawn once every publish in it has been judged: ${fmtMs(deadlineMs)} (publish.deadline) after it ends; the figures above are live` : '';
   if (view.lines.length === 0 || view.startedAt === null) {
     return `<p class="meta">Charts come with the first interval: one point every ${t(fmtMs(intervalMs))} (report.interval)${t(lag)}.</p>`;
@@ -153,7 +169,7 @@ export function dashboardCharts(view: LiveView): string {
   const peakRssMb = view.lines.reduce((max, l) => Math.max(max, l.rssMb), 0);
   // The lag p99 over the hold is the report's; so far only each interval's largest lag is known.
   return timelineCharts(
-    { intervalMs, startedAt: view.startedAt, events: view.events, publishes: view.scenario.publish !== null, peakRssMb: peakRssMb > 0 ? peakRssMb : null, lagP99Ms: null },
+    { intervalMs, startedAt: view.startedAt, events: view.events, publishes: view.scenario.deadlineMs !== null, peakRssMb: peakRssMb > 0 ? peakRssMb : null, lagP99Ms: null },
     view.lines,
   )
     .concat(lag === '' ? [] : [`<p class="meta">Each interval is${t(lag)}.</p>`])

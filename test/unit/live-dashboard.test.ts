@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { liveThresholds, liveVerdict, type LiveFigures } from '../../src/report/live-thresholds.js';
-import { DASHBOARD_SCRIPT, dashboardCharts, dashboardDrops, dashboardFinal, dashboardStatus, renderDashboardPage, type LiveView } from '../../src/render/dashboard.js';
+import { DASHBOARD_SCRIPT, dashboardCharts, dashboardDrops, dashboardFinal, dashboardStatus, renderDashboardPage, type LiveScenario, type LiveView } from '../../src/render/dashboard.js';
 import { renderReportHtml } from '../../src/render/html.js';
 import type { DropEvent, TimelineLine } from '../../src/run/report.js';
 import { fakeReport, fakeTimeline } from '../helpers/fake-report.js';
@@ -68,8 +68,10 @@ describe('thresholds so far', () => {
 
 function view(over: Partial<LiveView> = {}): LiveView {
   const report = fakeReport();
+  const s = report.scenario;
+  const scenario: LiveScenario = { name: s.name, connections: s.connections, thresholds: s.thresholds, intervalMs: s.report.intervalMs, deadlineMs: s.publish?.deadlineMs ?? null };
   return {
-    scenario: report.scenario,
+    scenario,
     plan: '100 sockets / 2 workers',
     progress: { phase: 'hold', elapsedMs: 12_000, open: 100, target: 100, failed: 0, published: 50, deliveriesPerSec: 1000, p99Ms: 20, lost: 0, closes: 0, lagMs: 2 },
     lines: [],
