@@ -313,6 +313,13 @@ describe('deploy/kubernetes manifests', () => {
         expect(rule.from).toEqual([{ namespaceSelector: {} }]);
         // The agents serve no metrics: the coordinator's are every agent's sockets summed.
         expect(agentArgs).not.toContain('--metrics');
+        // docs/kubernetes.md's ServiceMonitor (prometheus-operator) selects this Service and port by name.
+        const doc = readFileSync(join(ROOT, 'docs/kubernetes.md'), 'utf8');
+        const block = /```yaml\n(apiVersion: monitoring\.coreos\.com\/v1\nkind: ServiceMonitor[\s\S]*?)```/.exec(doc)?.[1];
+        expect(block, 'the ServiceMonitor block of docs/kubernetes.md').toBeDefined();
+        const monitor = parseAllDocuments(block ?? '')[0]?.toJS() as JsonObject;
+        expect(at(monitor, 'spec.selector.matchLabels')).toEqual(at(service, 'metadata.labels'));
+        expect(at(monitor, 'spec.endpoints.0.port')).toBe(svcPort.name);
       });
 
       it('every Secret, ConfigMap and volume claim the pods name exists, with the keys they read', () => {
