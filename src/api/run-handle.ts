@@ -15,6 +15,8 @@ export interface RunEvents {
   plan: [line: string];
   /** http://HOST:PORT/metrics once the Prometheus endpoint listens (the `metrics` option or the scenario's metrics.listen). */
   metrics: [url: string];
+  /** http://HOST:PORT/ of the live dashboard once it listens (the `dashboard` option). */
+  dashboard: [url: string];
   /** A progress sample, once a tick. */
   progress: [progress: Progress];
   /** A timeline line, once a report interval is final (the same line the .ndjson gets, with or without `out`). */

@@ -3,6 +3,7 @@
  * turns the driver's callbacks into events on a RunHandle and optionally writes the report files.
  * It never prints or exits; every problem rejects the handle with a WsloadError.
  */
+import { basename, extname } from 'node:path';
 import { runScenario, type RunOptions } from '../driver/driver.js';
 import type { AgentsOptions } from '../driver/run-options.js';
 import { UsageError } from '../errors.js';
@@ -10,6 +11,7 @@ import { parseListenAddress } from '../net/listen-address.js';
 import { writeReport } from '../report/write.js';
 import type { Report } from '../run/report.js';
 import type { Scenario } from '../run/scenario.js';
+import { Dashboard } from './dashboard.js';
 import { RunHandle, type RunContext } from './run-handle.js';
 import { resolveScenario, type ScenarioInput, type ScenarioOptions } from './scenario-input.js';
 
@@ -31,6 +33,11 @@ export interface RunApiOptions extends ScenarioOptions {
   metrics?: string;
   /** Hold the sockets on remote `wsload agent`s instead (as `wsload run --agents N --listen …`). */
   agents?: AgentsOptions;
+  /**
+   * Serve the live dashboard at http://HOST:PORT/ during the run ("127.0.0.1:8089", or a port on
+   * 127.0.0.1; port 0: any free port, announced by the `dashboard` event), as `--dashboard`.
+   */
+  dashboard?: string;
 }
 
 /**
@@ -56,6 +63,20 @@ export function run(scenario: string | ScenarioInput | Scenario, options: RunApi
 async function runBody(input: string | ScenarioInput | Scenario, options: RunApiOptions, ctx: RunContext): Promise<Report> {
   const scenario = withMetrics(await resolveScenario(input, options), options.metrics);
   const out = options.out ?? null;
+  // Bound before anything starts: a port in use is bad input, not a run that dies half-way.
+  const dashboard = options.dashboard === undefined ? null : await Dashboard.open(options.dashboard, 'dashboard (option)', scenario);
+  try {
+    if (dashboard) ctx.emit('dashboard', dashboard.url);
+    const report = await runWith(scenario, out, options, ctx, dashboard);
+    await dashboard?.finish(report, `${out === null ? scenario.name : basename(out, extname(out))}.html`);
+    ctx.emit('done', report);
+    return report;
+  } finally {
+    dashboard?.close();
+  }
+}
+
+async function runWith(scenario: Scenario, out: string | null, options: RunApiOptions, ctx: RunContext, dashboard: Dashboard | null): Promise<Report> {
   const driverOptions: RunOptions = {
     reportFile: out,
     // The driver listens from its first step, so a stop before the target is up is not lost.
@@ -72,9 +93,8 @@ async function runBody(input: string | ScenarioInput | Scenario, options: RunApi
     onDropEvent: (event) => ctx.emit('disconnect-event', event),
     ...(options.agents ? { agents: options.agents } : {}),
   };
-  const { report } = await runScenario(scenario, driverOptions);
+  const { report } = await runScenario(scenario, dashboard ? dashboard.wrap(driverOptions) : driverOptions);
   if (out) writeReportFile(out, report);
-  ctx.emit('done', report);
   return report;
 }
 

@@ -4,6 +4,7 @@
  * on a phone, and charts drawn twice — a wide and a narrow SVG — so text stays readable at either
  * width (a viewBox scaled from 1,100 to 390 px would shrink 11 px labels to 4 px).
  */
+import { createHash } from 'node:crypto';
 import type { Histogram } from '../metrics/histogram.js';
 import { reportHistogram } from '../report/read.js';
 import type { Report } from '../run/report.js';
@@ -80,16 +81,24 @@ table.sides{width:100%;table-layout:fixed}table.sides td{text-align:left;overflo
 /** Escaped text. */
 export const t = (s: string): string => escapeXml(s);
 
+/** Options of page(): a live page (the dashboard) runs one inline script that talks to its own server. */
+export interface PageOptions {
+  /** An inline script; the Content-Security-Policy allows exactly it (by hash) and requests to the page's own origin. */
+  script?: string;
+}
+
 /** The whole page around `body`. */
-export function page(title: string, body: readonly string[]): string {
+export function page(title: string, body: readonly string[], opts: PageOptions = {}): string {
+  // A report file allows no script and no request; a live page only its own script, talking to its origin.
+  const live = opts.script === undefined ? '' : `; script-src 'sha256-${createHash('sha256').update(opts.script).digest('base64')}'; connect-src 'self'`;
   return [
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:${live}">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${t(title)}</title><style>${CSS}</style></head><body><main>`,
     ...body,
-    '</main></body></html>',
+    ...(opts.script === undefined ? ['</main></body></html>'] : ['</main>', `<script>${opts.script}</script>`, '</body></html>']),
     '',
   ].join('\n');
 }

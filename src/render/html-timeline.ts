@@ -5,7 +5,7 @@
  * points dashed; rates use its real length, and its open count (read after wsload closed its own
  * sockets) is not drawn, so the run's end does not look like an incident.
  */
-import type { Report, TimelineLine } from '../run/report.js';
+import type { DropEvent, Report, TimelineLine } from '../run/report.js';
 import { fmtCount, fmtMs } from './format.js';
 import { CAUSE_COLORS, COLORS, figure, t, type ChartSize, type LegendEntry } from './html-page.js';
 import { timelineChart, type TimeLine, type TimelineChartOptions, type TimeMarker, type TimePoint, type TimeStack } from './timeline-chart.js';
@@ -65,7 +65,41 @@ const perSec = (v: number): string => `${fmtCount(v)}/s`;
 
 /** Drop events of a report as marked spans of time. */
 export function dropMarkers(r: Report): TimeMarker[] {
-  return (r.disconnects.events ?? []).map((e) => ({ from: e.startMs, to: e.endMs, label: `drop: ${fmtCount(e.count)} closes` }));
+  return eventMarkers(r.disconnects.events ?? []);
+}
+
+/** Drop events as marked spans of time. */
+function eventMarkers(events: readonly DropEvent[]): TimeMarker[] {
+  return events.map((e) => ({ from: e.startMs, to: e.endMs, label: `drop: ${fmtCount(e.count)} closes` }));
+}
+
+/**
+ * What the timeline charts need besides the lines: a finished report has all of it, a run still
+ * going (the live dashboard) has it so far.
+ */
+export interface TimelineContext {
+  /** report.interval, ms. */
+  intervalMs: number;
+  /** The run's start, ISO (the wall-clock axis starts there). */
+  startedAt: string;
+  events: readonly DropEvent[];
+  /** The run publishes (or its lines show deliveries): the deliveries chart is drawn. */
+  publishes: boolean;
+  /** Beside the charts: the peak RSS and the lag p99 over the hold, when known. */
+  peakRssMb: number | null;
+  lagP99Ms: number | null;
+}
+
+/** A finished report's timeline context. */
+export function reportTimelineContext(r: Report): TimelineContext {
+  return {
+    intervalMs: r.scenario.report.intervalMs,
+    startedAt: r.startedAt,
+    events: r.disconnects.events ?? [],
+    publishes: r.scenario.publish !== null,
+    peakRssMb: r.client.peakRssMb,
+    lagP99Ms: r.client.eventLoopLagMs.p99,
+  };
 }
 
 interface Common {
@@ -89,21 +123,25 @@ const PARTIAL_LEGEND: LegendEntry = { name: 'partial last interval (run ended in
 export function reportTimeline(r: Report, lines: readonly TimelineLine[] | null | undefined): string[] {
   const head = '<h2>Timeline</h2>';
   if (!lines || lines.length === 0) return [head, '<p class="meta">No timeline (.ndjson) beside this report.</p>'];
-  const spans = timelineSpans(lines, r.scenario.report.intervalMs);
+  return [head, ...timelineCharts(reportTimelineContext(r), lines)];
+}
+
+/** The timeline charts of at least one line: the report's, and the live dashboard's as the run goes. */
+export function timelineCharts(r: TimelineContext, lines: readonly TimelineLine[]): string[] {
+  const spans = timelineSpans(lines, r.intervalMs);
   const last = spans[spans.length - 1];
   const partialSpan = spans.find((s) => s.partial) ?? null;
   const c: Common = {
     startEpochMs: Date.parse(r.startedAt),
     endMs: last.to,
-    markers: dropMarkers(r),
+    markers: eventMarkers(r.events),
     partial: partialSpan ? { from: partialSpan.from, to: partialSpan.to } : null,
   };
-  const rated = rateSpans(spans, r.scenario.report.intervalMs);
+  const rated = rateSpans(spans, r.intervalMs);
   const dashed = dashFrom(rated);
   const extra: LegendEntry[] = [...(c.markers.length > 0 ? [{ name: 'drop event', color: '#f0a08a' }] : []), ...(partialSpan ? [PARTIAL_LEGEND] : [])];
   const out = [
-    head,
-    `<p class="meta">One point per ${t(fmtMs(r.scenario.report.intervalMs))} interval (report.interval), on UTC wall-clock time from the run's start (${t(r.startedAt)}).` +
+    `<p class="meta">One point per ${t(fmtMs(r.intervalMs))} interval (report.interval), on UTC wall-clock time from the run's start (${t(r.startedAt)}).` +
       (partialSpan ? ` The last interval lasted ${t(fmtMs(partialSpan.durationMs))}: the run ended inside it; it is hatched, its rates are over its real length and its open count (read after wsload closed its sockets) is not drawn.` : '') +
       '</p>',
   ];
@@ -137,7 +175,7 @@ export function reportTimeline(r: Report, lines: readonly TimelineLine[] | null 
     ),
   );
 
-  if (r.scenario.publish !== null || spans.some((s) => s.line.deliveries > 0)) {
+  if (r.publishes || spans.some((s) => s.line.deliveries > 0)) {
     out.push(
       figure(
         'Deliveries per second',
@@ -180,12 +218,12 @@ export function reportTimeline(r: Report, lines: readonly TimelineLine[] | null 
     figure('Memory (RSS) of wsload', chart(c, 'Memory (RSS) of wsload', mb, { lines: [{ name: 'RSS', color: COLORS.rss, points: points(spans, 'to', (s) => s.line.rssMb), dashedFrom: dashFrom(spans) }] }), [
       { name: 'resident set size at the interval’s end', color: COLORS.rss },
       ...extra,
-    ], `peak ${fmtCount(r.client.peakRssMb)} MB`),
+    ], r.peakRssMb === null ? '' : `peak ${fmtCount(r.peakRssMb)} MB`),
     figure(
       'Event-loop lag of the workers',
       chart(c, 'Event-loop lag of the workers', fmtMs, { lines: [{ name: 'lag', color: COLORS.lag, points: points(rated, 'mid', (s) => s.line.eventLoopLagMs), dashedFrom: dashed }] }),
       [{ name: 'largest worker lag in the interval', color: COLORS.lag }, ...extra],
-      `p99 over the hold ${fmtMs(r.client.eventLoopLagMs.p99)}`,
+      r.lagP99Ms === null ? '' : `p99 over the hold ${fmtMs(r.lagP99Ms)}`,
     ),
   );
   return out;

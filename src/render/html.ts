@@ -8,7 +8,7 @@ import { describeStages } from '../run/load-stages.js';
 import { formatDuration } from '../duration.js';
 import type { Histogram } from '../metrics/histogram.js';
 import type { Comparison } from '../report/compare.js';
-import type { Report, TimelineLine } from '../run/report.js';
+import type { DropEvent, Report, TimelineLine } from '../run/report.js';
 import { cohortHistogramKey } from '../run/registry.js';
 import { fmtCount, fmtCounts, fmtLatency, fmtMs, fmtPct } from './format.js';
 import { compareBody } from './html-compare.js';
@@ -107,7 +107,11 @@ function thresholdsSection(r: Report): string[] {
 }
 
 function dropEventsSection(r: Report): string[] {
-  const events = r.disconnects.events ?? [];
+  return dropEventsTable(r.disconnects.events ?? []);
+}
+
+/** The drop events table (nothing when there were none): the report's, and the live dashboard's. */
+export function dropEventsTable(events: readonly DropEvent[]): string[] {
   if (events.length === 0) return [];
   const rows = events.map((e) => [
     t(e.startedAt),

@@ -17,6 +17,9 @@ export const REAL_PARTS = {
   chromium: { binary: 'chromium', install: 'apt-get install -y chromium' },
   prometheus: { binary: 'prometheus', install: 'apt-get install -y prometheus' },
   openssl: { binary: 'openssl', install: 'apt-get install -y openssl' },
+  // kustomize is built into kubectl; Debian 12 has no kubectl package (the machine image of this
+  // project brings one): any kubectl >= 1.14, or a standalone kustomize wrapped as kubectl.
+  kubectl: { binary: 'kubectl', install: 'a kubectl of 1.14 or later on PATH; Debian 12 has no package for it' },
 } as const;
 export type RealPart = keyof typeof REAL_PARTS;
 

@@ -25,6 +25,7 @@ import {
   readYamlDocs,
   type JsonObject,
 } from '../helpers/manifests.js';
+import { parsePromText, sampleValue } from '../helpers/prom-text.js';
 import { closeAfterEach, tempDir } from '../helpers/run-helpers.js';
 import { startPublishTarget } from '../helpers/servers.js';
 
@@ -112,15 +113,17 @@ async function runManifests(dir: string, secrets: SecretFiles = {}): Promise<voi
   };
 
   const port = await freePort();
+  const metricsPort = await freePort();
   const coordContainer = (at(coordinator, 'spec.template.spec.containers') as JsonObject[])[0] as JsonObject;
-  const containerPort = Number(at(coordContainer, 'ports.0.containerPort'));
+  const containerPort = (name: string): number => Number(((coordContainer.ports ?? []) as JsonObject[]).find((p) => p.name === name)?.containerPort);
   const coordMounts = mountVolumes(root, coordinator, objects, rewrite, secrets);
   const cwd = join(root, String(coordContainer.workingDir));
   mkdirSync(cwd, { recursive: true });
-  const coordArgv = underRoot(root, containerArgv(coordContainer, containerEnv(coordContainer, objects)), coordMounts).map((a) =>
-    a === `0.0.0.0:${containerPort}` ? `127.0.0.1:${port}` : a,
-  );
+  // The pod's listen addresses (every interface, fixed ports) → loopback and free ports here.
+  const local: Record<string, string> = { [`0.0.0.0:${containerPort('control')}`]: `127.0.0.1:${port}`, [`0.0.0.0:${containerPort('metrics')}`]: `127.0.0.1:${metricsPort}` };
+  const coordArgv = underRoot(root, containerArgv(coordContainer, containerEnv(coordContainer, objects)), coordMounts).map((a) => local[a] ?? a);
   expect(coordArgv).toContain(`127.0.0.1:${port}`);
+  expect(coordArgv).toContain(`127.0.0.1:${metricsPort}`);
   const coordProc = startWsload(localArgv(coordArgv), { cwd, env: containerEnv(coordContainer, objects), timeoutMs: PROCESS_LIMIT_MS });
   running.push(coordProc);
 
@@ -136,6 +139,18 @@ async function runManifests(dir: string, secrets: SecretFiles = {}): Promise<voi
     const proc = startWsload(localArgv(argv), { cwd: root, env, timeoutMs: PROCESS_LIMIT_MS });
     running.push(proc);
     agentProcs.push(proc);
+  }
+
+  // What a Prometheus scraping the pod's metrics port sees during the run: every agent's sockets.
+  let ended = false;
+  void coordProc.exited.then(() => (ended = true));
+  let openSeen = 0;
+  let scrapes = 0;
+  while (!ended) {
+    const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => (r.ok ? r.text() : ''), () => '');
+    if (text !== '') scrapes++;
+    openSeen = Math.max(openSeen, sampleValue(parsePromText(text), 'wsload_sockets_open') ?? 0);
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 
   const coordExit = await coordProc.exited;
@@ -164,6 +179,8 @@ async function runManifests(dir: string, secrets: SecretFiles = {}): Promise<voi
   expect(report.shards?.map((s) => s.lost)).toEqual(report.shards?.map(() => false));
   expect(report.shards?.reduce((n, s) => n + s.sockets, 0)).toBe(connections);
   expect(report.shards?.map((s) => s.index).sort((a, b) => a - b)).toEqual([...Array(agentCount).keys()]);
+  expect(scrapes, 'scrapes of the metrics port answered during the run').toBeGreaterThan(0);
+  expect(openSeen, 'wsload_sockets_open at its highest: every agent\'s sockets').toBe(connections);
 }
 
 /** The control-tls overlay's files, made as docs/kubernetes.md says, plus an IP SAN for 127.0.0.1: the address the test dials instead of the Service name. */

@@ -11,7 +11,11 @@ import { assertBuilt, ROOT } from '../helpers/cli.js';
 import { tempDir } from '../helpers/run-helpers.js';
 
 const dir = tempDir('wsload-pack-');
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// A pack cut short between prepack and postpack leaves package.json stripped: put it back.
+afterAll(() => {
+  execFileSync(process.execPath, [join(ROOT, 'scripts/pack-manifest.mjs'), 'restore']);
+  rmSync(dir, { recursive: true, force: true });
+});
 const project = join(dir, 'project');
 
 interface LockEntry {
@@ -23,14 +27,14 @@ interface Lock {
   packages: Record<string, LockEntry>;
 }
 
-function sh(cmd: string, args: string[], cwd: string): string {
-  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+function sh(cmd: string, args: string[], cwd: string, timeout = 60_000): string {
+  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout });
 }
 
-/** `npm pack` of the built repository into `dir`; returns the tarball's path. */
+/** `npm pack` of the repository into `dir`, as a publish makes it; returns the tarball's path. */
 function pack(): string {
-  // dist/ is built already (the tests run on it); prepare would only build it again.
-  const out = JSON.parse(sh('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], ROOT)) as { filename: string }[];
+  // With its scripts: prepack builds dist/ and packs package.json without `prepare` (postpack puts it back).
+  const out = JSON.parse(sh('npm', ['pack', '--json', '--pack-destination', dir], ROOT, 180_000)) as { filename: string }[];
   return join(dir, out[0].filename);
 }
 
@@ -119,11 +123,14 @@ const TSCONFIG = {
 };
 
 describe('the packed package', () => {
-  it('installs from npm pack, runs a scenario through its API and type-checks a consumer', { timeout: 120_000 }, () => {
+  it('installs from npm pack, runs a scenario through its API and type-checks a consumer', { timeout: 300_000 }, () => {
     assertBuilt();
     expect(existsSync(join(ROOT, 'dist/api.d.ts'))).toBe(true);
     const how = install(pack());
     expect(existsSync(join(project, 'node_modules/wsload/dist/api.js'))).toBe(true);
+    // Built code ships: nothing for npm to run at install (npm 11 warns about any such script).
+    const installed = JSON.parse(readFileSync(join(project, 'node_modules/wsload/package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    expect(Object.keys(installed.scripts ?? {}).filter((k) => ['preinstall', 'install', 'postinstall', 'prepare'].includes(k))).toEqual([]);
 
     writeFileSync(join(project, 'script.mjs'), SCRIPT);
     const result = JSON.parse(sh(process.execPath, ['script.mjs'], project)) as Record<string, unknown>;

@@ -4,12 +4,14 @@
  * agent count agrees everywhere, the scenario is a valid wsload scenario, the pods are locked
  * down and sized from the measured per-socket figures.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Job } from 'kubernetes-models/batch/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { ConfigMap, PersistentVolumeClaim, Pod, Secret, Service } from 'kubernetes-models/v1';
 import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { makeCertificates } from '../helpers/certs.js';
 import { unknownFieldProblems } from '../helpers/manifest-fields.js';
 import { ROOT, wsload } from '../helpers/cli.js';
@@ -28,6 +30,7 @@ import {
   type JsonObject,
   type Kustomized,
 } from '../helpers/manifests.js';
+import { missing, partPath } from '../helpers/real-parts.js';
 import { tempDir } from '../helpers/run-helpers.js';
 
 type Validator = (obj: JsonObject) => void;
@@ -259,10 +262,9 @@ describe('deploy/kubernetes manifests', () => {
         for (const [k, v] of Object.entries(selector)) expect(coordLabels[k], `coordinator pod label ${k}`).toBe(v);
         expect(Object.entries(selector).every(([k, v]) => agentLabels[k] === v)).toBe(false);
 
-        const port = only(svcSpec.ports as JsonObject[], 'Service port');
         const container = only(containers(coordinator), 'coordinator container');
-        const cPort = only((container.ports ?? []) as JsonObject[], 'coordinator container port');
-        expect(port.targetPort).toBe(cPort.name);
+        const cPort = only(((container.ports ?? []) as JsonObject[]).filter((p) => p.name === 'control'), 'coordinator control port');
+        const port = only((svcSpec.ports as JsonObject[]).filter((p) => p.targetPort === cPort.name), 'Service port of the control channel');
         const listen = flagValue(coordArgs, '--listen');
         expect(listen).toBe(`0.0.0.0:${String(cPort.containerPort)}`);
 
@@ -280,12 +282,44 @@ describe('deploy/kubernetes manifests', () => {
         const agentLabels = at(agents, 'spec.template.metadata.labels');
         expect(matches(at(policy, 'spec.podSelector'), coordLabels)).toBe(true);
         expect(matches(at(policy, 'spec.podSelector'), agentLabels)).toBe(false);
-        const rule = only(at(policy, 'spec.ingress') as JsonObject[], 'ingress rule');
+        const rules = at(policy, 'spec.ingress') as JsonObject[];
+        const rule = only(rules.filter((r) => JSON.stringify(r.ports) === JSON.stringify([{ protocol: 'TCP', port: 'control' }])), 'ingress rule of the control port');
         const from = only(rule.from as JsonObject[], 'from');
         expect(matches(from.podSelector ?? null, agentLabels)).toBe(true);
         expect(matches(from.podSelector ?? null, coordLabels)).toBe(false);
-        const cPort = only((only(containers(coordinator), 'container').ports ?? []) as JsonObject[], 'container port');
-        expect(rule.ports).toEqual([{ protocol: 'TCP', port: cPort.name }]);
+        // Every other rule opens the metrics port alone: nothing but the agents reaches the control port.
+        for (const other of rules.filter((r) => r !== rule)) expect(other.ports).toEqual([{ protocol: 'TCP', port: 'metrics' }]);
+        const names = ((only(containers(coordinator), 'container').ports ?? []) as JsonObject[]).map((p) => p.name).sort();
+        expect(names).toEqual(['control', 'metrics']);
+      });
+
+      it('the coordinator serves its Prometheus metrics where the container port, the Service, the scrape annotations and the NetworkPolicy say', () => {
+        const listen = flagValue(coordArgs, '--metrics');
+        const m = /^0\.0\.0\.0:(\d+)$/.exec(listen);
+        expect(m, `--metrics ${listen}: every interface of the pod, or no scraper reaches it`).not.toBeNull();
+        const port = Number(m?.[1]);
+        const container = only(containers(coordinator), 'coordinator container');
+        const cPort = only(((container.ports ?? []) as JsonObject[]).filter((p) => p.name === 'metrics'), 'container port "metrics"');
+        expect(cPort.containerPort).toBe(port);
+        const svcPort = only(((service.spec as JsonObject).ports as JsonObject[]).filter((p) => p.targetPort === 'metrics'), 'Service port of the metrics');
+        expect([svcPort.name, svcPort.port]).toEqual(['http-metrics', port]);
+        const scrape = { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': '/metrics' };
+        expect(at(coordinator, 'spec.template.metadata.annotations')).toMatchObject(scrape);
+        expect(at(service, 'metadata.annotations')).toMatchObject(scrape);
+        // A ServiceMonitor selects the Service by these labels (docs/kubernetes.md).
+        expect(at(service, 'metadata.labels')).toEqual({ 'app.kubernetes.io/name': 'wsload', 'app.kubernetes.io/component': 'coordinator' });
+        const policy = only(set.objects.filter((o) => o.kind === 'NetworkPolicy'), 'NetworkPolicy');
+        const rule = only((at(policy, 'spec.ingress') as JsonObject[]).filter((r) => JSON.stringify(r.ports) === JSON.stringify([{ protocol: 'TCP', port: 'metrics' }])), 'ingress rule of the metrics port');
+        expect(rule.from).toEqual([{ namespaceSelector: {} }]);
+        // The agents serve no metrics: the coordinator's are every agent's sockets summed.
+        expect(agentArgs).not.toContain('--metrics');
+        // docs/kubernetes.md's ServiceMonitor (prometheus-operator) selects this Service and port by name.
+        const doc = readFileSync(join(ROOT, 'docs/kubernetes.md'), 'utf8');
+        const block = /```yaml\n(apiVersion: monitoring\.coreos\.com\/v1\nkind: ServiceMonitor[\s\S]*?)```/.exec(doc)?.[1];
+        expect(block, 'the ServiceMonitor block of docs/kubernetes.md').toBeDefined();
+        const monitor = parseAllDocuments(block ?? '')[0]?.toJS() as JsonObject;
+        expect(at(monitor, 'spec.selector.matchLabels')).toEqual(at(service, 'metadata.labels'));
+        expect(at(monitor, 'spec.endpoints.0.port')).toBe(svcPort.name);
       });
 
       it('every Secret, ConfigMap and volume claim the pods name exists, with the keys they read', () => {
@@ -413,5 +447,42 @@ describe('deploy/kubernetes manifests', () => {
     const request = bytes(String(at(resources, 'requests.memory')));
     expect(request).toBeGreaterThanOrEqual(perAgent * 31 * 1024 + 50 * 1024 ** 2);
     expect(bytes(String(at(resources, 'limits.memory')))).toBeGreaterThan(request);
+  });
+});
+
+/** "Kind/name" → object, for comparing two renderings whatever their order. */
+function byLabel(objects: readonly JsonObject[]): Record<string, JsonObject> {
+  return Object.fromEntries(objects.map((o) => [objectLabel(o), o]));
+}
+
+// The offline check docs/kubernetes.md documents: kustomize itself (built into kubectl) renders
+// each kustomization from the files alone. What it renders must be exactly the objects the tests
+// above check (this file's own reading of the kustomizations), and each must pass its schema.
+describe.skipIf(missing('kubectl'))('kubectl kustomize, the documented offline check', () => {
+  it.each(['base', 'control-tls'])('%s: renders with no cluster to exactly the objects checked above, each passing its schema', (variant) => {
+    // A copy: the overlay's generator needs the three files users put beside it (git-ignored).
+    const copy = tempDir('wsload-kustomize-');
+    cpSync(MANIFEST_DIR, copy, { recursive: true });
+    const generated: Record<string, string> = { 'tls.crt': 'CERTIFICATE\n', 'tls.key': 'KEY\n', 'ca.crt': 'CA\n' };
+    if (variant === 'control-tls') for (const [name, text] of Object.entries(generated)) writeFileSync(join(copy, variant, name), text);
+    // No kubeconfig: kustomize must not need a cluster (KUBECONFIG points nowhere).
+    const yaml = execFileSync(partPath('kubectl'), ['kustomize', join(copy, variant)], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, KUBECONFIG: join(copy, 'no-such-kubeconfig') },
+    });
+    const rendered = parseAllDocuments(yaml).map((d) => d.toJS() as JsonObject);
+
+    const ours = kustomize(join(MANIFEST_DIR, variant));
+    const secrets = rendered.filter((o) => o.kind === 'Secret');
+    expect(secrets.map((o) => (o.metadata as JsonObject).name)).toEqual(ours.generatedSecrets);
+    for (const secret of secrets) {
+      expect(Object.keys(secret.data as JsonObject).sort()).toEqual(ours.generatorFiles.map((f) => f.split('/').at(-1)).sort());
+      for (const [key, value] of Object.entries(secret.data as JsonObject)) expect(Buffer.from(String(value), 'base64').toString('utf8')).toBe(generated[key]);
+    }
+    const others = rendered.filter((o) => o.kind !== 'Secret');
+    expect(byLabel(others)).toEqual(byLabel(ours.objects));
+    expect(rendered.flatMap((o) => schemaProblems(`kubectl kustomize ${variant}`, o))).toEqual([]);
+    expect(fieldProblems(rendered.map((obj) => ({ where: `kubectl kustomize ${variant}`, obj })))).toEqual([]);
   });
 });

@@ -1,10 +1,13 @@
 import { availableParallelism } from 'node:os';
+import { basename, extname } from 'node:path';
+import { Dashboard } from '../../api/dashboard.js';
 import type { Command } from 'commander';
 import { readMachineLimits } from '../../machine-limits.js';
 import { loadScenario } from '../../scenario/load.js';
 import type { ScenarioOverrides } from '../../scenario/overrides.js';
 import { addOverrideOptions, overridesFromFlags } from '../override-options.js';
-import { runScenario } from '../../driver/driver.js';
+import { runScenario, type RunOptions } from '../../driver/driver.js';
+import type { Report } from '../../run/report.js';
 import { defaultReportPath, sidecarPaths } from '../../report/write.js';
 import { checkOutputPath, checkRunOutputs, type NamedInput } from '../../report/output-path.js';
 import type { TlsOptions } from '../../run/scenario.js';
@@ -32,6 +35,7 @@ interface RunFlags extends ScenarioOverrides {
   agentWait: string;
   controlCert?: string;
   controlKey?: string;
+  dashboard?: string;
 }
 
 /** Set only by tests: probe the clock of agents on this host as if they were elsewhere. */
@@ -57,6 +61,7 @@ export function registerRun(program: Command): void {
     .option('--agent-wait <duration>', 'how long to wait for every agent to join', '60s')
     .option('--control-cert <file>', 'PEM certificate: the control channel is wss:// (with --control-key)')
     .option('--control-key <file>', 'PEM private key of --control-cert')
+    .option('--dashboard <host:port>', 'serve a live page of the run at http://HOST:PORT/ (a bare port: on 127.0.0.1; 0: any free port): the report\'s charts, thresholds and verdict so far, drop events, and the final HTML report at the end')
     .action(async (file: string, flags: RunFlags) => {
       const agents = agentsFromFlags(flags);
       const quiet = flags.quiet === true;
@@ -75,8 +80,11 @@ export function registerRun(program: Command): void {
       checkRunOutputs(flags.out !== undefined ? '--out' : '--out (default)', reportFile, file, scenario.tls, identitiesFile);
       if (flags.junit !== undefined) checkJunitOutput(flags.junit, reportFile, file, scenario.tls, identitiesFile);
       const progress = createProgressPrinter(process.stderr, quiet);
+      // Bound before any socket opens, like --metrics: a port in use is exit 2, not a run cut short.
+      const dashboard = flags.dashboard === undefined ? null : await Dashboard.open(flags.dashboard, '--dashboard', scenario);
+      if (dashboard && !quiet) process.stderr.write(`wsload: dashboard at ${dashboard.url}\n`);
 
-      const { report } = await runScenario(scenario, {
+      const options: RunOptions = {
         reportFile,
         signal,
         onPlan: (line) => {
@@ -92,10 +100,19 @@ export function registerRun(program: Command): void {
           progress.done();
           process.stderr.write(`wsload: warning: ${message}\n`);
         },
-      });
+      };
+      let report: Report;
+      try {
+        ({ report } = await runScenario(scenario, dashboard ? dashboard.wrap(options) : options));
+      } catch (err) {
+        dashboard?.close();
+        throw err;
+      }
       progress.done();
       // Saved first, before anything that could still fail; never throws for I/O.
       const saved = writeReportWithFallback(reportFile, report);
+      // Open pages get the final HTML report (bounded wait), whatever happens to the files.
+      await dashboard?.finish(report, `${basename(reportFile, extname(reportFile))}.html`);
       // Only after the report: a JUnit file that fails must not cost the measurements.
       const junitFailure = flags.junit === undefined ? null : writeJunit(flags.junit, () => renderRunJunit(report, { reportPath: saved.path }));
       if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -6,23 +6,34 @@ import { startTargetCluster, type TargetCluster } from '../../target/cluster-pri
 import { MAX_TARGET_PROCESSES, socketsPerTargetProcess, targetProcessesFor } from '../../target/process-count.js';
 import { startTarget } from '../../target/server.js';
 import type { RunningTarget } from '../../target/server.js';
+import { SHIPPED_SERVICE_PORT } from '../../target/service.js';
+import { refuseServiceFlags, serveService, type ServiceFlags } from './serve-service.js';
 
-interface ServeFlags {
+interface ServeFlags extends ServiceFlags {
   host: string;
-  port: string;
-  processes: string;
+  port?: string;
+  processes?: string;
   connections?: string;
+  service?: boolean;
 }
+
+/** The demo target's port when --port is not given. */
+const DEMO_PORT = 8888;
 
 /** Registers `wsload serve`: runs the built-in demo target until SIGINT or SIGTERM. */
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('run the built-in demo target: page on /, WebSocket on /ws, publish with GET /api?id=8&value=300')
+    .description('run the built-in demo target (page on /, WebSocket on /ws, publish with GET /api?id=8&value=300), or with --service the push service of the real-service scenarios')
     .option('--host <host>', 'address to listen on (use 0.0.0.0 to serve your LAN)', '127.0.0.1')
-    .option('--port <port>', 'port to listen on (0 = any free port)', '8888')
-    .option('--processes <n|auto>', `processes sharing the port, sockets spread round-robin, every publish reaching all (1-${MAX_TARGET_PROCESSES}; auto: enough for --connections under the open-file limit, else one per CPU)`, '1')
+    .option('--port <port>', `port to listen on (0 = any free port; default ${DEMO_PORT}, ${SHIPPED_SERVICE_PORT} with --service)`)
+    .option('--processes <n|auto>', `processes sharing the port, sockets spread round-robin, every publish reaching all (1-${MAX_TARGET_PROCESSES}; auto: enough for --connections under the open-file limit, else one per CPU; default 1)`)
     .option('--connections <n>', 'sockets the target must hold: sizes --processes auto, and is checked against the open-file limit')
+    .option('--service', `instead of the demo: the push service the shipped real-service scenarios address (subscribe and topics, POST/GET/chat publish, a server stream) on port ${SHIPPED_SERVICE_PORT}`)
+    .option('--publish-token <token>', 'with --service: the Bearer token publishes must present (default change-me, as the shipped scenarios)')
+    .option('--tokens <file>', 'with --service: accept only the sockets whose token is in this identities file ("token" field of a CSV or JSON lines, like scenarios/users.csv)')
+    .option('--binary', 'with --service: push binary frames (UTF-8 JSON) instead of text')
+    .option('--stream-interval <duration>', 'with --service: how often the service pushes its own stream on topic prices (default 100ms; 0 = no stream)')
     .addHelpText(
       'after',
       [
@@ -36,11 +47,24 @@ export function registerServe(program: Command): void {
         '      mode=reset    TCP reset without a close frame (1006, ECONNRESET)',
         '      with several processes, N is split over them in proportion to their open sockets',
         '  GET /admin/stats            JSON: open, accepted, publishes, and per process pid, open, accepted, delivered',
+        '',
+        `With --service (port ${SHIPPED_SERVICE_PORT}), the protocol of scenarios/subscribe.json, topics.json, post-publish.json,`,
+        'chat-publish.json, match-nested.json, server-stream.json and chat-rooms.json (scenarios/README.md):',
+        '  WebSocket on any path, ?token=T or Authorization: Bearer T, ?topic=t or {"type":"subscribe","topic":"t"}',
+        '  POST /publish (Bearer token, JSON body with "topic"), GET /publish?topic=t&...&auth=TOKEN,',
+        '  {"type":"publish","topic":"t",...} on a socket; its own stream on topic prices; GET /admin/stats',
       ].join('\n'),
     )
     .action(async (flags: ServeFlags) => {
-      const port = parsePort(flags.port);
-      const processes = parseProcesses(flags.processes, flags.connections === undefined ? null : parseConnections(flags.connections));
+      if (flags.service === true) {
+        if (flags.processes !== undefined && flags.processes.trim() !== '1') throw new UsageError('--processes: the push service (--service) runs in one process');
+        if (flags.connections !== undefined) throw new UsageError('--connections: only without --service (it sizes the demo target\'s processes)');
+        await serveService(flags.host, parsePort(flags.port ?? String(SHIPPED_SERVICE_PORT)), flags, nextSignal);
+        return;
+      }
+      refuseServiceFlags(flags);
+      const port = parsePort(flags.port ?? String(DEMO_PORT));
+      const processes = parseProcesses(flags.processes ?? '1', flags.connections === undefined ? null : parseConnections(flags.connections));
       await (processes === 1 ? serveOne(flags.host, port) : serveMany(flags.host, port, processes));
     });
 }
