@@ -4,6 +4,7 @@
  */
 import { compare as compareReports, type Comparison } from './report/compare.js';
 import { mergeReports } from './report/merge.js';
+import { checkDistinctRuns } from './report/same-run.js';
 import type { Report } from './run/report.js';
 
 export { run, type RunApiOptions } from './api/run.js';
@@ -31,7 +32,11 @@ export function compare(before: Report, after: Report): Comparison {
   return compareReports(before, after);
 }
 
-/** Merges reports of runs made at the same time on different machines into one report. */
+/**
+ * Merges reports of runs made at the same time on different machines into one report; the same
+ * run twice (same run tag) is a UsageError.
+ */
 export function merge(reports: readonly Report[]): Report {
+  checkDistinctRuns(reports);
   return mergeReports(reports);
 }

@@ -23,8 +23,14 @@ export interface RunEvents {
   interval: [line: TimelineLine];
   /** A drop event, once it has ended (see DisconnectEvent). */
   'disconnect-event': [event: DisconnectEvent];
-  /** The finished report, after it was written to `out` when given. */
-  done: [report: Report];
+  /**
+   * The finished report, after it was written when `out` was given; `file` is where it went: `out`,
+   * a fallback when `out` could not be written at the end (a `warning` says why), or null (no `out`,
+   * or no place could take it).
+   */
+  done: [report: Report, file: string | null];
+  /** A problem that did not stop the run: a soak file that cannot be written, the report written to a fallback. */
+  warning: [message: string];
   /** Why the run failed; emitted only when someone listens (awaiting the handle also rejects). */
   error: [error: Error];
 }
@@ -41,6 +47,8 @@ export class RunHandle extends EventEmitter<RunEvents> implements PromiseLike<Re
   private readonly result: Promise<Report>;
   private readonly stopper = new AbortController();
   private listenerError: unknown = null;
+  /** Promises returned by async listeners, not settled yet: the handle settles after them. */
+  private readonly pending = new Set<Promise<void>>();
 
   /** Starts `body` on the next microtask, so listeners attached right after run() see every event. */
   constructor(body: (ctx: RunContext) => Promise<Report>) {
@@ -48,10 +56,17 @@ export class RunHandle extends EventEmitter<RunEvents> implements PromiseLike<Re
     const ctx: RunContext = { emit: (event, ...args) => this.emitSafely(event, ...args), stopSignal: this.stopper.signal };
     this.result = Promise.resolve()
       .then(() => body(ctx))
-      .then((report) => {
-        if (this.listenerError !== null) throw this.listenerError;
-        return report;
-      });
+      .then(
+        async (report) => {
+          await this.listenersSettled();
+          if (this.listenerError !== null) throw this.listenerError;
+          return report;
+        },
+        async (err: unknown) => {
+          await this.listenersSettled();
+          throw err;
+        },
+      );
     // A caller may use only the events; a failure then reaches 'error' listeners, never an
     // unhandled rejection that would end the caller's process.
     this.result.catch((err: unknown) => {
@@ -82,14 +97,43 @@ export class RunHandle extends EventEmitter<RunEvents> implements PromiseLike<Re
     return this.result.finally(onfinally);
   }
 
-  // A listener that throws must not throw into the driver's timers (an uncaught exception in the
-  // caller's process): the run stops, and awaiting the handle rejects with the listener's error.
+  // A listener that throws, or returns a promise that rejects (an async listener), must not throw
+  // into the driver's timers nor leave an unhandled rejection: either would end the caller's
+  // process. The run stops, and awaiting the handle rejects with the listener's error. Every
+  // listener still hears the event, as with emit(); `once` wrappers remove themselves when called.
   private emitSafely<K extends keyof RunEvents>(event: K, ...args: RunEvents[K]): void {
-    try {
-      (this.emit as (e: K, ...a: RunEvents[K]) => boolean)(event, ...args);
-    } catch (err) {
-      if (this.listenerError === null) this.listenerError = err;
-      this.stop(`a '${String(event)}' listener threw: ${err instanceof Error ? err.message : String(err)}`);
+    for (const listener of this.rawListeners(event) as ((...a: RunEvents[K]) => unknown)[]) {
+      let result: unknown;
+      try {
+        result = listener.apply(this, args);
+      } catch (err) {
+        this.listenerFailed(event, 'threw', err);
+        continue;
+      }
+      if (isThenable(result)) this.track(event, result);
     }
   }
+
+  private track(event: keyof RunEvents, promise: PromiseLike<unknown>): void {
+    const settled = Promise.resolve(promise).then(
+      () => {},
+      (err: unknown) => this.listenerFailed(event, 'rejected', err),
+    );
+    this.pending.add(settled);
+    void settled.finally(() => this.pending.delete(settled));
+  }
+
+  private listenerFailed(event: keyof RunEvents, how: 'threw' | 'rejected', err: unknown): void {
+    if (this.listenerError === null) this.listenerError = err;
+    this.stop(`a '${String(event)}' listener ${how}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
+  /** Until every promise a listener returned has settled (listeners may add more while waiting). */
+  private async listenersSettled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
 }

@@ -8,21 +8,25 @@ import { runScenario, type RunOptions } from '../driver/driver.js';
 import type { AgentsOptions } from '../driver/run-options.js';
 import { UsageError } from '../errors.js';
 import { parseListenAddress } from '../net/listen-address.js';
-import { writeReport } from '../report/write.js';
+import { checkRunOutputs } from '../report/output-path.js';
+import { writeReportWithFallback } from '../report/write-fallback.js';
 import type { Report } from '../run/report.js';
 import type { Scenario } from '../run/scenario.js';
 import { Dashboard } from './dashboard.js';
 import { RunHandle, type RunContext } from './run-handle.js';
+import { checkRunOptions, listenableAgents } from './run-options-check.js';
 import { resolveScenario, type ScenarioInput, type ScenarioOptions } from './scenario-input.js';
 
 /** Options of `run`; validation options are those of loadScenario. */
 export interface RunApiOptions extends ScenarioOptions {
   /**
    * Report file to write when the run ends, with its .ndjson timeline and .hlog beside it (written
-   * as the run goes on). Absent or null: nothing is written (`interval` events still come).
+   * as the run goes on). Absent or null: nothing is written (`interval` events still come). Checked
+   * before the run starts (not a directory, not an input, creatable); if it fails at the end anyway,
+   * the report goes to a fallback (`done` and `warning` say where), never lost.
    */
   out?: string | null;
-  /** How often workers report and `progress` fires, ms (default 1000; at most the report interval). */
+  /** How often workers report and `progress` fires, ms (50 to 60000, default 1000; at most the report interval). */
   tickMs?: number;
   /** Aborting it is stop(): the report is still built, with interrupted: true. */
   signal?: AbortSignal;
@@ -45,9 +49,16 @@ export interface RunApiOptions extends ScenarioOptions {
  * returned). The handle resolves to the Report, emits plan/progress/interval/disconnect-event/done,
  * and stop() ends the run early with the report still built.
  */
-export function run(scenario: string | ScenarioInput | Scenario, options: RunApiOptions = {}): RunHandle {
-  const handle = new RunHandle((ctx) => runBody(scenario, options, ctx));
-  const signal = options.signal;
+export function run(scenario: string | ScenarioInput | Scenario, options?: RunApiOptions | null): RunHandle {
+  let checked: RunApiOptions;
+  try {
+    checked = checkRunOptions(options);
+  } catch (err) {
+    // Rejected like any other bad input (a handle, no throw), before anything starts.
+    return new RunHandle(() => Promise.reject(err));
+  }
+  const handle = new RunHandle((ctx) => runBody(scenario, checked, ctx));
+  const signal = checked.signal;
   if (signal) {
     const onAbort = (): void => handle.stop(typeof signal.reason === 'string' ? signal.reason : 'aborted');
     if (signal.aborted) onAbort();
@@ -61,22 +72,37 @@ export function run(scenario: string | ScenarioInput | Scenario, options: RunApi
 }
 
 async function runBody(input: string | ScenarioInput | Scenario, options: RunApiOptions, ctx: RunContext): Promise<Report> {
-  const scenario = withMetrics(await resolveScenario(input, options), options.metrics);
+  const agents = options.agents ? listenableAgents(options.agents) : undefined;
+  // Agents hold the sockets on their own machines: this one's open-file limit does not apply (as with --agents).
+  const limits = options.limits ?? (agents ? { openFiles: null, ephemeralPorts: null } : undefined);
+  const scenario = withMetrics(await resolveScenario(input, { ...options, ...(limits ? { limits } : {}) }), options.metrics);
+  if (agents && scenario.shards !== null && scenario.shards !== undefined) {
+    throw new UsageError(`agents (option): the scenario's shards (${scenario.shards}) are local shards and do not mix with agents (each agent holds its share of the sockets with the scenario's workers); remove "shards" or leave out agents`);
+  }
   const out = options.out ?? null;
+  // Before anything starts, as the CLI does: a run must not end in a file it cannot write, in a
+  // directory (out: '/tmp' would write /tmp.ndjson), or over one of its own inputs.
+  if (out !== null) checkRunOutputs('out (option)', out, typeof input === 'string' ? input : null, scenario.tls, scenario.identities?.file ?? null);
   // Bound before anything starts: a port in use is bad input, not a run that dies half-way.
   const dashboard = options.dashboard === undefined ? null : await Dashboard.open(options.dashboard, 'dashboard (option)', scenario);
   try {
     if (dashboard) ctx.emit('dashboard', dashboard.url);
-    const report = await runWith(scenario, out, options, ctx, dashboard);
+    const { report, file } = await runWith(scenario, out, options, ctx, dashboard);
     await dashboard?.finish(report, `${out === null ? scenario.name : basename(out, extname(out))}.html`);
-    ctx.emit('done', report);
+    ctx.emit('done', report, file);
     return report;
   } finally {
     dashboard?.close();
   }
 }
 
-async function runWith(scenario: Scenario, out: string | null, options: RunApiOptions, ctx: RunContext, dashboard: Dashboard | null): Promise<Report> {
+async function runWith(
+  scenario: Scenario,
+  out: string | null,
+  options: RunApiOptions,
+  ctx: RunContext,
+  dashboard: Dashboard | null,
+): Promise<{ report: Report; file: string | null }> {
   const driverOptions: RunOptions = {
     reportFile: out,
     // The driver listens from its first step, so a stop before the target is up is not lost.
@@ -91,11 +117,12 @@ async function runWith(scenario: Scenario, out: string | null, options: RunApiOp
     // Each timeline line as the driver makes it (and writes it to the .ndjson, given `out`).
     onInterval: (line) => ctx.emit('interval', line),
     onDropEvent: (event) => ctx.emit('disconnect-event', event),
-    ...(options.agents ? { agents: options.agents } : {}),
+    onWarning: (message) => ctx.emit('warning', message),
+    ...(agents ? { agents } : {}),
   };
   const { report } = await runScenario(scenario, dashboard ? dashboard.wrap(driverOptions) : driverOptions);
-  if (out) writeReportFile(out, report);
-  return report;
+  const file = out !== null ? saveReport(out, report, ctx) : null;
+  return { report, file };
 }
 
 /** The scenario with the `metrics` option as its endpoint; a bad address is a UsageError naming the option. */
@@ -107,10 +134,20 @@ function withMetrics(scenario: Scenario, listen: string | undefined): Scenario {
   return { ...scenario, metrics: { listen: listen.trim() } };
 }
 
-function writeReportFile(out: string, report: Report): void {
-  try {
-    writeReport(out, report);
-  } catch (err) {
-    throw new UsageError(`out ${out}: cannot write the report (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
+/**
+ * Writes the report to `out`, or where the CLI would fall back to (the working directory, then the
+ * system temp directory) when `out` went bad during the run: the measurements matter more than the
+ * path. Returns where it went (null: nowhere could take it; the handle still resolves to it).
+ */
+function saveReport(out: string, report: Report, ctx: RunContext): string | null {
+  const saved = writeReportWithFallback(out, report);
+  if (saved.failure === null) return saved.path;
+  const tried = saved.fallbackFailures.length > 0 ? `; also failed: ${saved.fallbackFailures.join('; ')}` : '';
+  ctx.emit(
+    'warning',
+    saved.path !== null
+      ? `out ${out}: could not write the report (${saved.failure}); written to ${saved.path} instead${tried}`
+      : `out ${out}: could not write the report (${saved.failure}) and no fallback could take it${tried}; the report is only in the handle's value`,
+  );
+  return saved.path;
 }

@@ -1,14 +1,17 @@
 /**
- * SIGINT and SIGTERM for the whole CLI. Loading the CLI takes a few hundred ms, so bin/wsload.js
- * holds signals that arrive before this module takes over; a Ctrl-C in that time still stops a
- * run cleanly (interrupted report, exit 130) instead of killing it without one. The first signal
- * stops the command that claimed it; a second leaves at once with 128 + its own number.
+ * SIGINT, SIGTERM and SIGHUP for the whole CLI. Loading the CLI takes a few hundred ms, so
+ * bin/wsload.js holds signals that arrive before this module takes over; a Ctrl-C in that time
+ * still stops a run cleanly (interrupted report, exit 130) instead of killing it without one. The
+ * first signal stops the command that claimed it; a second leaves at once with 128 + its own number.
+ * SIGHUP is what a closed terminal or a dropped ssh session sends: a soak started there stops like
+ * SIGTERM with its report written (exit 129), not killed with none. (Node resets every signal to
+ * its default at start-up, so `nohup` never kept a run going: setsid, tmux or a service manager do.)
  */
 
-const SIGNAL_NUMBER: Record<string, number> = { SIGINT: 2, SIGTERM: 15 };
-const HANDLED = ['SIGINT', 'SIGTERM'] as const;
+const SIGNAL_NUMBER: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+const HANDLED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
-/** 128 + the signal's number, the exit code a shell reports for it (SIGINT 130, SIGTERM 143). */
+/** 128 + the signal's number, the exit code a shell reports for it (SIGHUP 129, SIGINT 130, SIGTERM 143). */
 export function signalExitCode(signal: NodeJS.Signals): number {
   return 128 + (SIGNAL_NUMBER[signal] ?? 0);
 }
@@ -23,7 +26,7 @@ interface State {
 
 let state: State | null = null;
 
-/** Takes over SIGINT/SIGTERM from process start; `early` are the signals bin/wsload.js held. */
+/** Takes over SIGINT/SIGTERM/SIGHUP from process start; `early` are the signals bin/wsload.js held. */
 export function installInterrupts(early: readonly NodeJS.Signals[] = []): void {
   if (state) return;
   const s: State = {

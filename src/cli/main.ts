@@ -43,8 +43,10 @@ export function buildProgram(): Command {
 export async function main(argv: string[], heldSignals: readonly NodeJS.Signals[] = []): Promise<void> {
   installInterrupts(heldSignals);
   // A reader that went away (`wsload serve --help | head`) is no failure of the command: the rest
-  // of the output has nowhere to go, and the run's report file is still written.
-  process.stdout.on('error', stdoutOnError);
+  // of the output has nowhere to go, and the run's report file is still written. So is a terminal
+  // that closed (EIO on its writes after SIGHUP): the run still stops cleanly and writes its report.
+  process.stdout.on('error', outputOnError);
+  process.stderr.on('error', outputOnError);
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
@@ -58,8 +60,9 @@ export async function main(argv: string[], heldSignals: readonly NodeJS.Signals[
   setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
 }
 
-function stdoutOnError(err: NodeJS.ErrnoException): void {
-  if (err.code !== 'EPIPE') throw err;
+/** Output that can no longer be written (reader gone, terminal hung up) is dropped; anything else is a bug. */
+function outputOnError(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err;
 }
 
 function exitCodeFor(err: unknown): number {

@@ -12,7 +12,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { UsageError } from '../errors.js';
 import { AGENT_NAME_HEADER, AGENT_VERSION_HEADER, CONTROL_PATH, REFUSALS } from '../run/control-protocol.js';
 import { VERSION } from '../version.js';
-import { bearerToken, tokenMatches } from './token.js';
+import { agentNameProblem } from '../run/agent-name.js';
+import { bearerToken, tokenMatches, tokenProblem } from './token.js';
 
 /** Where and how the control channel listens. */
 export interface ControlListen {
@@ -33,7 +34,11 @@ export async function listenForAgents(
   admit: AdmitCheck,
   onAgent: (ws: WebSocket, name: string) => void,
 ): Promise<{ port: number; close: () => void }> {
-  const server = opts.tls ? https.createServer({ cert: readPem(opts.tls.cert, '--control-cert'), key: readPem(opts.tls.key, '--control-key') }) : http.createServer();
+  // Callers check the token first (the CLI's flags, the library's options); this is the last line:
+  // a channel with no real token would admit anyone who asks and hand them the run.
+  const badToken = tokenProblem(opts.token);
+  if (badToken) throw new UsageError(`control channel token: ${badToken}`);
+  const server = opts.tls ? createTlsServer(opts.tls) : http.createServer();
   server.on('request', (_req, res) => {
     res.writeHead(404).end();
   });
@@ -46,6 +51,7 @@ export async function listenForAgents(
     if (path !== CONTROL_PATH) status = 404;
     else if (!tokenMatches(bearerToken(req.headers.authorization), opts.token)) status = 401;
     else if (req.headers[AGENT_VERSION_HEADER] !== VERSION) status = 412;
+    else if (agentNameProblem(name) !== null) status = 400;
     else status = admit(name);
     if (status !== 0) return refuse(socket, status);
     wss.handleUpgrade(req, socket, head, (ws) => onAgent(ws, name));
@@ -72,6 +78,17 @@ export async function listenForAgents(
 function refuse(socket: Duplex, status: number): void {
   const reason = REFUSALS[status] ?? 'not a wsload control endpoint';
   socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Refused'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\nConnection: close\r\n\r\n${reason}`);
+}
+
+/** The HTTPS listener; a certificate or key that does not load is one line naming its flag, not a crash. */
+function createTlsServer(tls: { cert: string; key: string }): https.Server {
+  const cert = readPem(tls.cert, '--control-cert');
+  const key = readPem(tls.key, '--control-key');
+  try {
+    return https.createServer({ cert, key });
+  } catch (err) {
+    throw new UsageError(`--control-cert ${tls.cert} / --control-key ${tls.key}: cannot be used (${err instanceof Error ? err.message : String(err)})`);
+  }
 }
 
 function readPem(file: string, flag: string): Buffer {

@@ -137,6 +137,17 @@ export class RunAggregate {
     this.settlePending();
   }
 
+  /**
+   * A worker that was never started (the run was stopped before its process joined): nothing of
+   * it will come, and it did not crash. It counts as final, with no counters.
+   */
+  markNotStarted(workerId: number): void {
+    const w = this.workers[workerId];
+    if (w.final || w.crashed !== null || w.counters !== null) return;
+    w.final = true;
+    this.settlePending();
+  }
+
   /** Named cumulative histogram, created empty on first use. */
   histogram(name: string): Histogram {
     let h = this.histograms.get(name);

@@ -114,11 +114,13 @@ function errorCode(err: unknown): string {
 
 /**
  * Checks a run's report path and the .ndjson/.hlog written beside it; none may be a directory or
- * one of the run's inputs (the scenario file, its TLS files, its identities file).
+ * one of the run's inputs (the scenario file, its TLS files, its identities file). `flag` names
+ * the setting in messages: "--out", or "out (option)" for the library.
  */
-export function checkRunOutputs(flag: string, reportFile: string, scenarioFile: string, tls: Pick<TlsOptions, 'ca' | 'cert' | 'key'>, identitiesFile: string | null = null): void {
+export function checkRunOutputs(flag: string, reportFile: string, scenarioFile: string | null, tls: Pick<TlsOptions, 'ca' | 'cert' | 'key'>, identitiesFile: string | null = null): void {
   const sidecars = sidecarPaths(reportFile);
-  const inputs: NamedInput[] = [{ path: scenarioFile, role: 'the scenario file' }];
+  // Null: a scenario given as an object (the library), with no file of its own to protect.
+  const inputs: NamedInput[] = scenarioFile === null ? [] : [{ path: scenarioFile, role: 'the scenario file' }];
   if (identitiesFile) inputs.push({ path: identitiesFile, role: 'the scenario\'s identities file' });
   if (tls.ca) inputs.push({ path: tls.ca, role: 'the scenario\'s tls.ca' });
   if (tls.cert) inputs.push({ path: tls.cert, role: 'the scenario\'s tls.cert' });

@@ -2,8 +2,8 @@
  * Reads finished reports and the timeline beside them. Every failure is a one-line
  * ReportFormatError naming the file and, for a shape mismatch, the JSON path.
  */
-import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ReportFormatError } from '../errors.js';
 import { decodeHistogram, type Histogram } from '../metrics/histogram.js';
@@ -110,22 +110,36 @@ export async function readReport(file: string): Promise<Report> {
   return parseReport(value, file);
 }
 
-/** Path of the report's timeline, resolved next to the report file; null when none was written. */
+/**
+ * Path of the report's timeline: the file of that name in the report's own directory; null when
+ * none was written. Only the name counts: a report is a file anyone may hand over, and its
+ * `files.timeline` must not make wsload open another file of this machine (`/dev/zero`,
+ * `../../secret`). wsload writes a bare name beside the report; a report written to a fallback
+ * place names its soak files where they were written, and they are found once moved beside it.
+ */
 export function timelinePath(reportFile: string, report: Report): string | null {
-  return report.files.timeline === null ? null : resolve(dirname(reportFile), report.files.timeline);
+  return report.files.timeline === null ? null : besideReport(reportFile, report.files.timeline);
+}
+
+/** `named` taken as a file beside `reportFile`, whatever directory it says. */
+function besideReport(reportFile: string, named: string): string {
+  return join(dirname(resolve(reportFile)), basename(named));
 }
 
 /**
  * Reads the .ndjson timeline beside a report. Returns null when the report names none or the file
- * is gone (a report copied without it still renders); a line that is not a TimelineLine throws.
+ * is gone (a report copied without it still renders); a line that is not a TimelineLine throws,
+ * and so does a name beside the report that is not a regular file (a device, a pipe, a directory).
  */
 export async function readTimeline(reportFile: string, report: Report): Promise<TimelineLine[] | null> {
   const file = timelinePath(reportFile, report);
   if (file === null) return null;
   let text: string;
   try {
+    if (!(await stat(file)).isFile()) throw formatError(file, 'cannot read timeline: not a regular file');
     text = await readFile(file, 'utf8');
   } catch (err) {
+    if (err instanceof ReportFormatError) throw err;
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw formatError(file, `cannot read timeline: ${(err as Error).message}`);
   }

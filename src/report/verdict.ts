@@ -8,7 +8,7 @@ import { describeFailure } from '../metrics/classify.js';
 import { describePublishFailure } from '../metrics/publish-failure.js';
 import type { Report } from '../run/report.js';
 
-const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+const SIGNAL_EXIT: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
 
 /**
  * Closes before the end outnumber half the sockets the run was to hold (a socket dropped twice

@@ -17,6 +17,7 @@ export const TOKEN_ENV = 'WSLOAD_TOKEN';
 
 /** HTTP statuses of a refused upgrade and what the agent says about each. */
 export const REFUSALS: Readonly<Record<number, string>> = {
+  400: 'the agent name is empty or not a valid name (letters, digits, ".", "_", ":" and "-")',
   401: 'wrong or missing token',
   409: 'another agent with this name has already joined',
   412: 'the coordinator runs another wsload version (run the same version, e.g. one image, on both sides)',

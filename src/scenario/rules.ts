@@ -18,6 +18,7 @@ import { tlsFileIssues } from './tls-files.js';
 import { readIdentities, type IdentityTable } from './identities-file.js';
 import { placeholderNames } from '../run/placeholders.js';
 import { publishStageIssues } from './stage-rules.js';
+import { emptyTopicIssues, framingHeaderIssues, zeroHoldIssues } from './edge-rules.js';
 import { nearest } from '../text/nearest.js';
 import { lookupMetric, topicOfMetric } from '../metrics/names.js';
 
@@ -540,8 +541,10 @@ export function ruleIssues(w: PartialScenario, opts: RuleOptions): Issue[] {
   return [
     ...urlTemplateIssues(w),
     ...publishRequestIssues(w),
+    ...framingHeaderIssues(w),
     ...cohortIssues(w),
     ...topicIssues(w),
+    ...emptyTopicIssues(w),
     ...publishTopicPlaceholderIssues(w),
     ...publishSocketPlaceholderIssues(w),
     ...publishModeThresholdIssues(w),
@@ -550,6 +553,7 @@ export function ruleIssues(w: PartialScenario, opts: RuleOptions): Issue[] {
     ...identityIssues(w, opts.baseDir),
     ...openStepIssues(w),
     ...pacingIssues(w),
+    ...zeroHoldIssues(w),
     ...publishStageIssues(w),
     ...workerIssues(w),
     ...localAddressIssues(w, opts.interfaces),

@@ -17,15 +17,18 @@ function reason(err: unknown): string {
   return at >= 0 ? message.slice(at + 2) : message;
 }
 
+/** Where relative paths of the scenario's TLS files resolve, said when one is not found. */
+const SCENARIO_RELATIVE = 'paths are relative to the scenario file';
+
 /** The file's text, or an issue saying why it cannot be read as a file. */
-function readPem(key: string, file: string): string | Issue {
+function readPem(key: string, file: string, relative: string): string | Issue {
   const path = `tls.${key}`;
   try {
-    if (!statSync(file).isFile()) return { path, message: `${file} is a directory, not a file; expected a PEM file (paths are relative to the scenario file)` };
+    if (!statSync(file).isFile()) return { path, message: `${file} is a directory, not a file; expected a PEM file (${relative})` };
     return readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { path, message: `file not found: ${file}; expected a PEM file (paths are relative to the scenario file)` };
+    if (code === 'ENOENT') return { path, message: `file not found: ${file}; expected a PEM file (${relative})` };
     return { path, message: `cannot read ${file} (${code ?? reason(err)}); expected a readable PEM file` };
   }
 }
@@ -56,14 +59,18 @@ function parseIssue(key: 'ca' | 'cert' | 'key', file: string, text: string): Iss
   }
 }
 
-/** Issues with the TLS files (absolute paths) of a scenario, in key order ca, cert, key. */
-export function tlsFileIssues(files: { ca?: string; cert?: string; key?: string }): Issue[] {
+/**
+ * Issues with the TLS files (absolute paths) of a scenario, in key order ca, cert, key, located at
+ * tls.ca, tls.cert, tls.key; `relative` says where relative paths resolve (the control channel's
+ * flags reuse this with the working directory).
+ */
+export function tlsFileIssues(files: { ca?: string; cert?: string; key?: string }, relative = SCENARIO_RELATIVE): Issue[] {
   const issues: Issue[] = [];
   const parsed: { cert?: string; key?: string } = {};
   for (const key of ['ca', 'cert', 'key'] as const) {
     const file = files[key];
     if (file === undefined) continue;
-    const read = readPem(key, file);
+    const read = readPem(key, file, relative);
     const issue = typeof read === 'string' ? parseIssue(key, file, read) : read;
     if (issue) issues.push(issue);
     else if (key !== 'ca' && typeof read === 'string') parsed[key] = read;

@@ -45,6 +45,8 @@ async function main(): Promise<void> {
   // Ctrl+C reaches the whole process group; the parent decides when the target stops, so a run
   // winding down after SIGINT does not see its sockets dropped under it.
   process.on('SIGINT', () => {});
+  // So does the SIGHUP of a closed terminal (a shell sends it to every process of the job).
+  process.on('SIGHUP', () => {});
 
   const host = process.argv[2] || '127.0.0.1';
   const port = Number(process.argv[3] ?? 0);

@@ -69,6 +69,8 @@ async function main(): Promise<void> {
   // Ctrl+C reaches the whole process group; the primary decides when its workers stop, so it
   // can still count their sockets.
   process.on('SIGINT', () => {});
+  // So does the SIGHUP of a closed terminal (a shell sends it to every process of the job).
+  process.on('SIGHUP', () => {});
   const host = process.argv[2] || '127.0.0.1';
   const port = Number(process.argv[3] ?? 0);
   let target: RunningTarget;

@@ -3,6 +3,10 @@ import type { Command } from 'commander';
 import { runAgent } from '../../agent/agent.js';
 import { UsageError } from '../../errors.js';
 import { TOKEN_ENV } from '../../run/control-protocol.js';
+import { agentNameProblem, toAgentName } from '../../run/agent-name.js';
+import { coordinatorUrlProblem } from '../../agent/coordinator-url.js';
+import { tokenProblem } from '../../coordinator/token.js';
+import { controlTlsProblem } from '../../coordinator/control-tls.js';
 import { claimInterrupts } from '../interrupts.js';
 import { parseDurationFlag } from '../duration-flag.js';
 
@@ -25,17 +29,22 @@ export function registerAgent(program: Command): void {
     .option('--control-ca <file>', 'trust this PEM CA for a wss:// coordinator')
     .option('--connect-timeout <duration>', 'keep retrying to reach the coordinator this long', '120s')
     .action(async (flags: AgentFlags) => {
-      if (!/^wss?:\/\/[^/]+/i.test(flags.coordinator)) throw new UsageError(`--coordinator: expected ws://HOST:PORT or wss://HOST:PORT, got "${flags.coordinator}"`);
-      const token = flags.token ?? process.env[TOKEN_ENV] ?? '';
-      if (token === '') throw new UsageError(`--token: a token is required (--token or env ${TOKEN_ENV})`);
+      // Every flag is checked before the first dial: a bad one is one line and exit 2, never a
+      // crash in the dialer or a refusal that reads like the coordinator's fault.
+      const urlProblem = coordinatorUrlProblem(flags.coordinator);
+      if (urlProblem) throw new UsageError(`--coordinator: ${urlProblem}`);
+      const token = agentToken(flags.token);
+      if (flags.controlCa !== undefined) {
+        const problem = controlTlsProblem({ ca: flags.controlCa }, { ca: '--control-ca', cert: '--control-cert', key: '--control-key' });
+        if (problem) throw new UsageError(problem);
+      }
       const connectTimeoutMs = parseDurationFlag('--connect-timeout', flags.connectTimeout);
-      const index = process.env.JOB_COMPLETION_INDEX;
-      const name = flags.name ?? (index !== undefined && index !== '' ? index : `${hostname()}-${process.pid}`);
+      const name = agentName(flags.name);
       const signal = claimInterrupts((sig) => process.stderr.write(`wsload: agent ${name}: ${sig} received, closing its sockets and sending what it measured\n`));
       // Test only: delays the publish records, so pushes outrun them (the held-receipt path).
       const publishDelayMs = Number(process.env.WSLOAD_TEST_DELAY_PUBLISH_MS ?? 0) || 0;
       await runAgent({
-        coordinator: flags.coordinator,
+        coordinator: flags.coordinator.trim(),
         token,
         name,
         ca: flags.controlCa ?? null,
@@ -45,4 +54,25 @@ export function registerAgent(program: Command): void {
         onAssigned: (sockets, workers) => process.stderr.write(`wsload: agent ${name}: joined ${flags.coordinator}, holding ${sockets} sockets on ${workers} worker${workers === 1 ? '' : 's'}\n`),
       });
     });
+}
+
+/** The token from --token or the environment; one line naming where it came from when it cannot be one. */
+function agentToken(flag: string | undefined): string {
+  const source = flag !== undefined ? '--token' : `env ${TOKEN_ENV}`;
+  // An empty variable reads as unset (as shells and CI secrets leave it); an empty flag is refused as empty.
+  const token = flag ?? (process.env[TOKEN_ENV] || undefined);
+  if (token === undefined) throw new UsageError(`--token: a token is required (--token or env ${TOKEN_ENV})`);
+  const problem = tokenProblem(token);
+  if (problem) throw new UsageError(`${source}: ${problem}`);
+  return token;
+}
+
+/** --name, else the Indexed Job's index, else <hostname>-<pid> (made a valid name). */
+function agentName(flag: string | undefined): string {
+  const index = process.env.JOB_COMPLETION_INDEX;
+  const [name, source] =
+    flag !== undefined ? [flag, '--name'] : index !== undefined && index !== '' ? [index, 'env JOB_COMPLETION_INDEX'] : [toAgentName(`${hostname()}-${process.pid}`), 'the default name'];
+  const problem = agentNameProblem(name);
+  if (problem) throw new UsageError(`${source}: ${problem}`);
+  return name;
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { mergeReports } from '../../report/merge.js';
+import { checkDistinctRuns } from '../../report/same-run.js';
 import { readReport } from '../../report/read.js';
 import { checkOutputPath, writeOutputFile } from '../../report/output-path.js';
 import { renderSummary } from '../../render/summary.js';
@@ -24,6 +25,7 @@ export function registerMerge(program: Command): void {
       if (files.length < 2) throw new UsageError(`merge needs two or more reports, got ${files.length}`);
       checkOutputPath('--out', flags.out, files.map((f) => ({ path: f, role: 'an input report' })));
       const reports = await Promise.all(files.map((f) => readReport(f)));
+      checkDistinctRuns(reports, files);
       const merged = mergeReports(reports);
       writeOutputFile('--out', flags.out, `${JSON.stringify(merged, null, 2)}\n`);
       process.stderr.write(`wrote ${flags.out} (${files.length} reports merged)\n`);

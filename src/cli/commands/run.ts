@@ -23,6 +23,9 @@ import { UsageError } from '../../errors.js';
 import { TOKEN_ENV } from '../../run/control-protocol.js';
 import type { AgentsOptions } from '../../driver/run-options.js';
 import { parseDurationFlag } from '../duration-flag.js';
+import { formatListenAddress, parseListenAddress } from '../../net/listen-address.js';
+import { tokenProblem } from '../../coordinator/token.js';
+import { controlTlsProblem } from '../../coordinator/control-tls.js';
 
 interface RunFlags extends ScenarioOverrides {
   out?: string;
@@ -74,6 +77,9 @@ export function registerRun(program: Command): void {
       // Agents hold the sockets on their own machines: this one's open-file limit does not apply.
       const limits = agents ? { openFiles: null, ephemeralPorts: null } : readMachineLimits();
       const scenario = await loadScenario(file, { overrides, cpus: availableParallelism(), limits });
+      if (agents && scenario.shards !== null && scenario.shards !== undefined) {
+        throw new UsageError(`${file}: shards: local shards (${scenario.shards}) do not mix with --agents (each agent holds its share of the sockets with the scenario's workers); remove "shards" or run without --agents`);
+      }
       const reportFile = flags.out ?? defaultReportPath(scenario.name, new Date());
       // Before anything starts: a run must not end in a file it cannot write, or in its own scenario.
       const identitiesFile = scenario.identities?.file ?? null;
@@ -95,7 +101,7 @@ export function registerRun(program: Command): void {
         },
         metricsSetting: flags.metrics !== undefined ? '--metrics' : 'metrics.listen',
         onProgress: (p) => progress.update(p),
-        ...(agents ? { agents: { ...agents, onListening: (port: number) => !quiet && process.stderr.write(`wsload: waiting for ${agents.count} agent${agents.count === 1 ? '' : 's'} on ${agents.tls ? 'wss' : 'ws'}://${agents.host}:${port}\n`) } } : {}),
+        ...(agents ? { agents: { ...agents, onListening: (port: number) => !quiet && process.stderr.write(`wsload: waiting for ${agents.count} agent${agents.count === 1 ? '' : 's'} on ${agents.tls ? 'wss' : 'ws'}://${formatListenAddress({ host: agents.host, port })}\n`) } } : {}),
         onWarning: (message) => {
           progress.done();
           process.stderr.write(`wsload: warning: ${message}\n`);
@@ -149,24 +155,35 @@ function agentsFromFlags(flags: RunFlags): AgentsOptions | undefined {
   }
   const count = Number(flags.agents);
   if (!/^\d+$/.test(flags.agents.trim()) || !Number.isSafeInteger(count) || count < 1 || count > 1000) {
-    throw new UsageError(`--agents: expected an integer from 1 to 1000, got "${flags.agents}"`);
+    throw new UsageError(`--agents: expected an integer from 1 to 1000, got ${JSON.stringify(flags.agents)}`);
   }
+  // Local shards split this machine's sockets over processes; agents are other machines, each
+  // running the scenario's workers: asking for both would silently drop one of them.
+  if (flags.shards !== undefined) throw new UsageError('--shards: not with --agents (each agent holds its share of the sockets with the scenario\'s workers; run more agents instead)');
   if (flags.listen === undefined) throw new UsageError('--listen: required with --agents (HOST:PORT the agents reach this run at, e.g. 0.0.0.0:7070)');
-  const m = /^(.+):(\d+)$/.exec(flags.listen.trim());
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || port > 65535) throw new UsageError(`--listen: expected HOST:PORT, got "${flags.listen}"`);
-  const token = flags.token ?? process.env[TOKEN_ENV] ?? '';
-  if (token === '') throw new UsageError(`--token: required with --agents (--token or env ${TOKEN_ENV})`);
+  const listen = parseListenAddress(flags.listen);
+  if (!listen) throw new UsageError(`--listen: expected HOST:PORT like 0.0.0.0:7070 or [::1]:7070 (port 0: any free port), got ${JSON.stringify(flags.listen)}`);
+  const tokenSource = flags.token !== undefined ? '--token' : `env ${TOKEN_ENV}`;
+  // An empty variable reads as unset (as shells and CI secrets leave it); an empty flag is refused as empty.
+  const token = flags.token ?? (process.env[TOKEN_ENV] || undefined);
+  if (token === undefined) throw new UsageError(`--token: required with --agents (--token or env ${TOKEN_ENV})`);
+  const problem = tokenProblem(token);
+  if (problem) throw new UsageError(`${tokenSource}: ${problem}`);
   if (tlsGiven && (flags.controlCert === undefined || flags.controlKey === undefined)) {
     throw new UsageError(flags.controlCert === undefined ? '--control-cert: required with --control-key' : '--control-key: required with --control-cert');
   }
+  const tls = flags.controlCert !== undefined && flags.controlKey !== undefined ? { cert: flags.controlCert, key: flags.controlKey } : null;
+  if (tls) {
+    const tlsProblem = controlTlsProblem(tls, { ca: '--control-ca', cert: '--control-cert', key: '--control-key' });
+    if (tlsProblem) throw new UsageError(tlsProblem);
+  }
   return {
     count,
-    host: m[1].replace(/^\[(.*)\]$/, '$1'),
-    port,
+    host: listen.host,
+    port: listen.port,
     token,
     waitMs: parseDurationFlag('--agent-wait', flags.agentWait),
-    tls: flags.controlCert !== undefined && flags.controlKey !== undefined ? { cert: flags.controlCert, key: flags.controlKey } : null,
+    tls,
     forceClockProbe: process.env[FORCE_CLOCK_PROBE_ENV] === '1',
     ...(Number(process.env[SILENT_LIMIT_ENV]) > 0 ? { silentLimitMs: Number(process.env[SILENT_LIMIT_ENV]) } : {}),
   };

@@ -23,8 +23,14 @@ export async function spawnOnAgents(state: RunState, target: TargetPlan, m: Meas
   const slices = slicesFor(state, target, m).map((s) => ({ ...s, logOpens: true }));
   const ready = new Set<number>();
   if (!joined) {
-    // Interrupted before every agent joined: no worker ever ran.
-    for (const s of slices) m.bus.workerGone(s.workerId, 'the run was interrupted before the agents joined', nowMs());
+    // Interrupted before every agent joined: no worker ever ran, so none crashed. Each is final
+    // with nothing counted (the aggregate then ignores the bus's 'gone', which the timeline
+    // still needs to close its intervals).
+    for (const s of slices) {
+      m.aggregate.markNotStarted(s.workerId);
+      m.bus.workerGone(s.workerId, 'never started', nowMs());
+    }
+    state.warnings.push(`the run was interrupted before the ${dist.kind === 'shards' ? 'local shards' : 'agents'} joined: no worker started and no socket was opened`);
     return { workers: slices.map(() => ({ postMessage: () => {}, terminate: async () => {} })), ready };
   }
   const away = coordinator.elsewhere();
