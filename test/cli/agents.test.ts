@@ -13,7 +13,8 @@ import { startAgent, startCoordinator } from '../helpers/agents.js';
 import { makeCertificates, type CertificateSet } from '../helpers/certs.js';
 import type { Report } from '../../src/run/report.js';
 import { startTarget, type RunningTarget } from '../../src/target/server.js';
-import { gatewaysAvailable, startHaproxy, type RunningGateway } from '../helpers/gateways.js';
+import { startHaproxy, type RunningGateway } from '../helpers/gateways.js';
+import { missing } from '../helpers/real-parts.js';
 
 const TOKEN = 'test-token-7f3a';
 let dir: string;
@@ -195,7 +196,7 @@ describe('an agent stopped by SIGTERM', () => {
   }, 60_000);
 });
 
-describe('control channel over TLS, clock estimated over it', () => {
+describe.skipIf(missing('openssl'))('control channel over TLS, clock estimated over it', () => {
   let certs: CertificateSet;
   beforeAll(async () => {
     certs = await makeCertificates(join(dir, 'certs'), { name: 'localhost' });
@@ -242,10 +243,7 @@ describe('publish records that arrive after the pushes', () => {
   }, 60_000);
 });
 
-// On CI a missing gateway must fail (startHaproxy throws "haproxy is not installed"), never skip.
-const noHaproxy = !gatewaysAvailable().haproxy && !process.env.CI;
-
-describe.skipIf(noHaproxy)('a wss:// target whose CA file the agents do not have', () => {
+describe.skipIf(missing('haproxy', 'openssl'))('a wss:// target whose CA file the agents do not have', () => {
   const NAME = 'a.aliyun.com';
   let certs: CertificateSet;
   let target: RunningTarget;

@@ -13,7 +13,8 @@ import { scenarioFiles } from '../helpers/scenario-files.js';
 import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
 import { startServiceTarget } from '../helpers/service-target.js';
 import { expectEveryPublishDelivered } from '../helpers/service-checks.js';
-import { gatewaysAvailable, startHaproxy, startNginx, type GatewayOptions, type RunningGateway } from '../helpers/gateways.js';
+import { startHaproxy, startNginx, type GatewayOptions, type RunningGateway } from '../helpers/gateways.js';
+import { missing } from '../helpers/real-parts.js';
 import type { Report } from '../../dist/run/report.js';
 import { renderSummary } from '../../dist/render/summary.js';
 
@@ -314,11 +315,10 @@ describe('publish.stages with topics and with a publisher socket', () => {
   }, 60_000);
 });
 
-const GATEWAYS = gatewaysAvailable();
 const START_GATEWAY: Record<'nginx' | 'haproxy', (opts: GatewayOptions) => Promise<RunningGateway>> = { nginx: startNginx, haproxy: startHaproxy };
 
 describe.each(['nginx', 'haproxy'] as const)('through %s in front of the service target', (kind) => {
-  it.skipIf(!GATEWAYS[kind])('tokens, subscribe/ack, topics, stages and POST publishes all cross the gateway; exact per topic', async () => {
+  it.skipIf(missing(kind))('tokens, subscribe/ack, topics, stages and POST publishes all cross the gateway; exact per topic', async () => {
     const N = 24;
     const service = track(await startServiceTarget({ tokens: Array.from({ length: N }, (_, i) => `tok-${i}`) }));
     // A long idle timeout: nothing here may be cut by the gateway.
@@ -366,7 +366,7 @@ describe.each(['nginx', 'haproxy'] as const)('through %s in front of the service
     }
   }, 60_000);
 
-  it.skipIf(!GATEWAYS[kind])('a token header per identity and chat publishes on a publisher socket, both through the gateway', async () => {
+  it.skipIf(missing(kind))('a token header per identity and chat publishes on a publisher socket, both through the gateway', async () => {
     const N = 16;
     const service = track(await startServiceTarget({ tokens: [...Array.from({ length: N }, (_, i) => `tok-${i}`), 'pub-token'] }));
     const gateway = await START_GATEWAY[kind]({ upstream: { host: '127.0.0.1', port: service.port }, idleTimeoutMs: 30_000 });
@@ -490,7 +490,7 @@ describe('scenarios/chat-rooms.json (every new key together) against the service
 });
 
 describe('topics behind a gateway that cuts idle sockets', () => {
-  it.skipIf(!GATEWAYS.nginx)('only the quiet topic\'s sockets are cut; they resubscribe; nothing is missed or lost; the idle timeout is estimated', async () => {
+  it.skipIf(missing('nginx'))('only the quiet topic\'s sockets are cut; they resubscribe; nothing is missed or lost; the idle timeout is estimated', async () => {
     const service = track(await startServiceTarget());
     const gateway = await startNginx({ upstream: { host: '127.0.0.1', port: service.port }, idleTimeoutMs: 1500 });
     track({ close: () => gateway.stop() });

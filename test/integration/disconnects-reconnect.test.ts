@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { listenTarget } from '../../src/target/listen-target.js';
 import type { RunningTarget } from '../../src/target/server.js';
-import { gatewaysAvailable, startNginx, type RunningGateway } from '../helpers/gateways.js';
+import { startNginx, type RunningGateway } from '../helpers/gateways.js';
+import { missing } from '../helpers/real-parts.js';
 import { runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
 
 const SOCKETS = 40;
@@ -50,7 +51,7 @@ async function startDroppingAtPublishTarget(): Promise<RunningTarget & { dropped
 }
 
 describe('reconnect: immediate, through a real nginx while publishing', () => {
-  it.skipIf(!gatewaysAvailable().nginx)('counts reconnects, time down and missed publishes, and keeps missed publishes out of lost', async () => {
+  it.skipIf(missing('nginx'))('counts reconnects, time down and missed publishes, and keeps missed publishes out of lost', async () => {
     const dropping = await startDroppingAtPublishTarget();
     target = dropping;
     // The gateway's idle timeout is far above the publish interval: only the target's drops end sockets.
