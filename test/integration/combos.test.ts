@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, startWsload, wsload } from '../helpers/cli.js';
 import { scenarioFiles } from '../helpers/scenario-files.js';
-import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
+import { closeAfterEach, runQuietly, scenarioFrom, sharedRun } from '../helpers/run-helpers.js';
 import { startServiceTarget } from '../helpers/service-target.js';
 import { expectEveryPublishDelivered } from '../helpers/service-checks.js';
 import { expectDeliveredExactly } from '../helpers/books.js';
@@ -34,21 +34,13 @@ const STAGES = [
   { duration: '500ms', target: 24 },
 ];
 
-/**
- * Memoized: the first test to ask runs it, every later one gets the same result, so tests that
- * read another's reports pass in any order (and alone, with -t) without running it twice.
- */
-function once<T>(make: () => Promise<T>): () => Promise<T> {
-  let made: Promise<T> | null = null;
-  return () => (made ??= make());
-}
 
 function readReport(file: string): Report {
   return JSON.parse(readFileSync(file, 'utf8')) as Report;
 }
 
 /** Combination 1 run twice by the CLI (its reports are also the merge/compare/HTML tests' input). */
-const topicStageRuns = once(async () => {
+const topicStageRuns = sharedRun(async () => {
   const service = track(await startServiceTarget());
   const scenario = files.write('topics-stages', {
     target: { url: service.wsUrl, open: SUBSCRIBE },
@@ -260,7 +252,7 @@ describe('server stream + stages, server stream + topics', () => {
 });
 
 /** A server stream with topics, run once (its report is also the HTML test's input). */
-const streamTopicsRun = once(async () => {
+const streamTopicsRun = sharedRun(async () => {
   const service = track(await startServiceTarget());
   const scenario = scenarioFrom({
     target: { url: service.wsUrl, open: [{ send: { type: 'subscribe', topic: '{topic}' }, ack: { pointer: '/type', equals: 'subscribed' }, timeout: '5s' }] },
