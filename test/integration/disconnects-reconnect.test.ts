@@ -5,6 +5,8 @@ import type { RunningTarget } from '../../src/target/server.js';
 import { startNginx, type RunningGateway } from '../helpers/gateways.js';
 import { missing } from '../helpers/real-parts.js';
 import { runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
+import { expectDeliveredExactly } from '../helpers/books.js';
+import { runExitCode, verdictLine } from '../../dist/report/verdict.js';
 
 const SOCKETS = 40;
 const DROP = 10;
@@ -86,12 +88,13 @@ describe('reconnect: immediate, through a real nginx while publishing', () => {
 
     // Every dropped socket missed at least the publish it was dropped at; none of that is "lost".
     expect(report.reconnects.missedPublishes).toBeGreaterThanOrEqual(drops);
-    expect(report.fanout.lost).toBe(0);
+    expectDeliveredExactly(report);
     expect(report.fanout.incomplete).toBe(0);
     // Every (socket, publish) pair is accounted for exactly once: delivered, or missed while down.
     expect(report.fanout.delivered + report.reconnects.missedPublishes).toBe(report.fanout.published * SOCKETS);
-    expect(report.fanout.expected).toBe(report.fanout.delivered);
-    expect(report.fanout.duplicated).toBe(0);
+    // 20 drops of 40 sockets, all back, nothing lost: not "most sockets dropped", the run is ok.
+    expect(verdictLine(report)).toBe('ok');
+    expect(runExitCode(report)).toBe(0);
 
     // The per-cohort breakdown (one default cohort) says the same.
     const cohorts = Object.values(report.reconnects.byCohort);
