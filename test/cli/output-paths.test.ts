@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, assertBuilt, wsload } from '../helpers/cli.js';
 import { makeCertificates } from '../helpers/certs.js';
+import { missing } from '../helpers/real-parts.js';
 
 let dir: string;
 let scenario: string;
@@ -67,7 +68,7 @@ describe('wsload run --out checked before the run', () => {
     expect(readFileSync(ids, 'utf8')).toBe('{"token":"t"}\n');
   });
 
-  it('refuses the scenario\'s tls.key: a run never overwrites one of its inputs', async () => {
+  it.skipIf(missing('openssl'))('refuses the scenario\'s tls.key: a run never overwrites one of its inputs', async () => {
     const certs = await makeCertificates(join(dir, 'certs'), { name: 'localhost' });
     const tlsScenario = join(dir, 'tls.scenario.json');
     writeFileSync(

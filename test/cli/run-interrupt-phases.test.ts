@@ -12,6 +12,7 @@ import { startPublishTarget, startSkippingTarget } from '../helpers/servers.js';
 import { closeAfterEach } from '../helpers/run-helpers.js';
 import type { Report } from '../../src/run/report.js';
 import { alive } from '../helpers/processes.js';
+import { expectExactBooks } from '../helpers/books.js';
 
 let dir: string;
 const running: RunningCli[] = [];
@@ -44,8 +45,10 @@ async function interruptNow(run: RunningCli, report: string): Promise<Report> {
   const r = await run.exited;
   expect(r.code, r.stderr).toBe(130);
   expect(r.at - sentAt).toBeLessThan(5000);
+  expect(r.stderr).toMatch(/^wsload: interrupted \(SIGINT\)(: .+)?$/m);
   const written = JSON.parse(readFileSync(report, 'utf8')) as Report;
   expect(written.interrupted).toBe(true);
+  expectExactBooks(written);
   return written;
 }
 
@@ -129,6 +132,8 @@ describe('wsload run interrupted late', () => {
     await sleep(2500);
     const written = await interruptNow(run, report);
     expect(written.fanout.published).toBeGreaterThan(0);
+    // Not one delivery came (the target skipped them all), and the verdict says so beside the interrupt.
+    expect(run.stderr()).toMatch(new RegExp(`^wsload: interrupted \\(SIGINT\\): no delivery arrived although ${written.publish.sent} publishes succeeded`, 'm'));
     // The whole hold ran: the signal came during the drain.
     expect(written.phases.holdMs).toBeGreaterThanOrEqual(950);
   });

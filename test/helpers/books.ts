@@ -36,12 +36,22 @@ export function expectExactBooks(report: Report): void {
   }
 }
 
-/** Exact books and nothing owed went missing: every expected delivery arrived, none lost or misrouted. */
-export function expectDeliveredExactly(report: Report): void {
+/**
+ * The one "every publish was delivered" check: exact books, something was owed, and every owed
+ * copy arrived once: none lost, misrouted or duplicated, no publish request failed. `perPublish`
+ * (the sockets each publish owes a copy to; without topics, the run's sockets) also pins expected
+ * to published × perPublish, so a run that owed too little cannot pass. Tests whose subject is
+ * duplicates, failed publishes or sockets down during a publish use expectExactBooks and say the rest.
+ */
+export function expectDeliveredExactly(report: Report, perPublish?: number): void {
   expectExactBooks(report);
   const f = report.fanout;
-  expect(f.expected, 'something was owed').toBeGreaterThan(0);
-  expect(f.lost, 'lost').toBe(0);
-  expect(f.misrouted ?? 0, 'misrouted').toBe(0);
-  expect(f.delivered).toBe(f.expected);
+  const what = `fanout ${JSON.stringify({ published: f.published, expected: f.expected, delivered: f.delivered, lost: f.lost, duplicated: f.duplicated, misrouted: f.misrouted })}, publish.failed ${report.publish.failed}`;
+  expect(f.expected, `${what}: something was owed`).toBeGreaterThan(0);
+  expect(f.lost, `${what}: lost`).toBe(0);
+  expect(f.misrouted ?? 0, `${what}: misrouted`).toBe(0);
+  expect(f.duplicated, `${what}: duplicated`).toBe(0);
+  expect(f.delivered, `${what}: delivered`).toBe(f.expected);
+  expect(report.publish.failed, `${what}: publish.failed`).toBe(0);
+  if (perPublish !== undefined) expect(f.expected, `${what}: expected = published × ${perPublish}`).toBe(f.published * perPublish);
 }

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { partPath } from './real-parts.js';
 
 /** Paths of every file makeCertificates() writes; all PEM. */
 export interface CertificateSet {
@@ -36,7 +37,7 @@ const OPENSSL_TIMEOUT_MS = 10_000;
 
 function openssl(args: string[], cwd: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile('openssl', args, { cwd, timeout: OPENSSL_TIMEOUT_MS }, (err, _stdout, stderr) => {
+    execFile(partPath('openssl'), args, { cwd, timeout: OPENSSL_TIMEOUT_MS }, (err, _stdout, stderr) => {
       if (err) {
         reject(new Error(`openssl ${args.slice(0, 2).join(' ')} failed: ${err.message}\n${stderr}`));
         return;

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsConstants, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { partPath } from './real-parts.js';
 
 /** TLS termination at the gateway; the gateway speaks plain HTTP to the upstream. */
 export interface GatewayTls {
@@ -50,31 +51,9 @@ const STOP_GRACE_MS = 3_000;
 const STDERR_LIMIT = 64 * 1024;
 const START_ATTEMPTS = 3;
 
-const SBIN_DIRS = ['/usr/sbin', '/usr/local/sbin', '/sbin'];
-
-/** Absolute path of an executable found on PATH or in the sbin directories, or undefined. */
-export function findBinary(name: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...SBIN_DIRS];
-  for (const dir of dirs) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, fsConstants.X_OK);
-      return candidate;
-    } catch {
-      // not here; keep looking
-    }
-  }
-  return undefined;
-}
-
-/** Which gateway binaries are installed on this machine. */
-export function gatewaysAvailable(): { nginx: boolean; haproxy: boolean } {
-  return { nginx: findBinary('nginx') !== undefined, haproxy: findBinary('haproxy') !== undefined };
-}
-
 /** Start nginx in front of `opts.upstream`, WebSocket-aware on /ws, with its idle timeout set to idleTimeoutMs. */
 export async function startNginx(opts: GatewayOptions): Promise<RunningGateway> {
-  const bin = requireBinary('nginx');
+  const bin = partPath('nginx');
   return startWithRetry('nginx', opts, async (dir, port) => {
     const conf = join(dir, 'nginx.conf');
     const text = nginxConfig(port, opts);
@@ -87,7 +66,7 @@ export async function startNginx(opts: GatewayOptions): Promise<RunningGateway> 
 
 /** Start HAProxy in front of `opts.upstream` with `timeout tunnel` set to idleTimeoutMs. */
 export async function startHaproxy(opts: GatewayOptions): Promise<RunningGateway> {
-  const bin = requireBinary('haproxy');
+  const bin = partPath('haproxy');
   return startWithRetry('haproxy', opts, async (dir, port) => {
     let pemFile: string | undefined;
     if (opts.tls) {
@@ -180,12 +159,6 @@ const live = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
-
-function requireBinary(name: 'nginx' | 'haproxy'): string {
-  const bin = findBinary(name);
-  if (!bin) throw new Error(`${name} is not installed (looked on PATH and in ${SBIN_DIRS.join(', ')}); run .ci/run or apt-get install ${name}`);
-  return bin;
-}
 
 function msDirective(ms: number): string {
   if (!Number.isInteger(ms) || ms <= 0) throw new Error(`idleTimeoutMs must be a positive integer, got ${ms}`);

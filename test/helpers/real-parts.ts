@@ -53,11 +53,11 @@ const announced = new Set<string>();
  */
 export function missingPart(what: string, problem: string | null): boolean {
   if (problem === null) return false;
-  const line = `${what} is not available: ${problem}`;
-  if (inCi()) throw new Error(`${line} (CI is set: a real part the tests need may not be skipped)`);
+  if (inCi()) throw new Error(`missing real part: ${what}: ${problem} (CI is set: a part the tests need may not be skipped)`);
+  const line = `skipping the tests that need ${what}: ${problem}\n`;
   if (!announced.has(line)) {
     announced.add(line);
-    process.stderr.write(`skipping tests that need ${line}\n`);
+    process.stderr.write(line);
   }
   return true;
 }

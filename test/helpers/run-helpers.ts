@@ -40,3 +40,13 @@ export function closeAfterEach(): <T extends { close(): Promise<void> }>(server:
     return server;
   };
 }
+
+/**
+ * A run several tests read, made once by whichever of them comes first: each test then passes
+ * alone (`-t`) and in any order (`--sequence.shuffle`), and the run is not repeated. The test that
+ * makes it needs the time for it.
+ */
+export function sharedRun<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | null = null;
+  return () => (made ??= make());
+}

@@ -5,7 +5,9 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadScenario, readReport, run, ScenarioError, type Progress, type Report, type TimelineLine } from '../../dist/api.js';
+import { loadScenario, readReport, run, ScenarioError, type DisconnectEvent, type Progress, type Report, type TimelineLine } from '../../dist/api.js';
+import { runExitCode, verdictLine } from '../../dist/report/verdict.js';
+import { expectDeliveredExactly, expectExactBooks } from '../helpers/books.js';
 import { assertBuilt } from '../helpers/cli.js';
 import { closeAfterEach, tempDir } from '../helpers/run-helpers.js';
 import { startClosingTarget } from '../helpers/servers.js';
@@ -41,8 +43,7 @@ describe('run(): the library handle', () => {
     const report = await handle;
 
     expect(report.interrupted).toBe(false);
-    expect(report.fanout.expected).toBeGreaterThan(0);
-    expect(report.fanout.delivered).toBe(report.fanout.expected);
+    expectDeliveredExactly(report, 20);
     expect(done).toBe(report);
     expect(seen[0]).toMatch(/^plan 20 sockets \/ 1 worker/);
     expect(seen.filter((s) => s.startsWith('plan'))).toHaveLength(1);
@@ -148,20 +149,30 @@ describe('run(): the library handle', () => {
     // Every socket gets a close frame 500 ms after it opened: the 20 (opened together) drop together.
     const target = track(await startClosingTarget({ afterMs: 500, code: 1011 }));
     const handle = run(
-      { ...small, target: { url: target.wsUrl }, connectRate: 1000, duration: '2s', reconnect: { policy: 'immediate' } },
+      { ...small, target: { url: target.wsUrl }, connectRate: 1000, duration: '2s', publish: { rate: 5 }, reconnect: { policy: 'immediate' } },
       { tickMs: 200 },
     );
-    const live: unknown[] = [];
-    handle.on('disconnect-event', (event) => live.push(event));
+    const live: { event: DisconnectEvent; beforeDone: boolean }[] = [];
+    let doneSeen = false;
+    handle.on('disconnect-event', (event) => live.push({ event, beforeDone: !doneSeen }));
+    handle.on('done', () => (doneSeen = true));
     const report = await handle;
     expect(report.disconnects.total).toBeGreaterThanOrEqual(20);
-    // Drop events are reported by drivers that detect them (report.disconnects.events); where the
-    // driver has none, the event never fires.
-    const listed = (report.disconnects as { events?: unknown[] }).events;
-    if (listed === undefined) expect(live).toEqual([]);
-    else {
-      expect(listed.length).toBeGreaterThan(0);
-      expect(live).toEqual(listed);
-    }
+    const listed = report.disconnects.events ?? [];
+    // The 20 sockets' first closes are one drop event: what the report lists came out live, in order, before done.
+    expect(listed.length, JSON.stringify(report.disconnects)).toBeGreaterThan(0);
+    expect(live.map((l) => l.event)).toEqual(listed);
+    expect(live.every((l) => l.beforeDone)).toBe(true);
+    const first = listed[0];
+    expect(first.openBefore).toBe(20);
+    expect(first.count).toBeGreaterThanOrEqual(20);
+    expect(first.byCode).toEqual({ '1011': first.count });
+    expect(first.byCause).toEqual({ 'server-close': first.count });
+    // No more closes in events than the run had.
+    expect(listed.reduce((n, e) => n + e.count, 0)).toBeLessThanOrEqual(report.disconnects.total);
+    // The books stay exact through the drops, and the verdict says most sockets dropped.
+    expectExactBooks(report);
+    expect(runExitCode(report)).toBe(1);
+    expect(verdictLine(report)).toContain(`most sockets dropped: ${report.disconnects.total} closes before the end for 20 sockets`);
   });
 });

@@ -1,22 +1,83 @@
-import { describe, expect, it } from 'vitest';
+/**
+ * The client-health figures a user reads to decide whether wsload itself limited a run, checked
+ * against a known cause: worker 0's event loop is held busy 60 ms of every 100 ms (the test hook
+ * WSLOAD_TEST_WORKER_STALL, src/worker/test-stall.ts) while worker 1 runs free, on one machine at
+ * one time, so the machine's own load weighs on both alike; the main thread is held 40 ms of every
+ * 100 ms by the test itself (the run's driver and publisher live on the test's thread).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
 import { startPublishTarget } from '../helpers/servers.js';
 import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
+import { expectDeliveredExactly } from '../helpers/books.js';
 
 const track = closeAfterEach();
+const STALL_ENV = 'WSLOAD_TEST_WORKER_STALL';
+const BUSY_MS = 60;
+const PERIOD_MS = 100;
+const MAIN_BUSY_MS = 40;
+afterEach(() => {
+  delete process.env[STALL_ENV];
+});
 
 describe('client health during the hold', () => {
-  it('reports worker and main-thread lag of the hold, loop utilization, and handling time per turn beside fan-out latency', async () => {
+  it('reports a stalled worker\'s lag and utilization as stalled, an idle one\'s near 0, a stalled main thread\'s apart, handling time per turn, and calls the client saturated', async () => {
+    process.env[STALL_ENV] = `0:${BUSY_MS}/${PERIOD_MS}`;
     const target = track(await startPublishTarget());
-    const scenario = scenarioFrom({ target: { url: target.wsUrl }, connections: 200, duration: '1500ms', workers: 1, publish: { rate: 10 } });
-    const report = await runQuietly(scenario);
-    expect(report.fanout.lost).toBe(0);
-    expect(report.client.workers[0].utilization).toBeGreaterThan(0);
-    expect(report.client.mainThreadLagMs).toBeDefined();
-    // Turns that handled messages, each timed; fewer than deliveries (a burst shares turns).
+    const scenario = scenarioFrom({ target: { url: target.wsUrl }, connections: 40, connectRate: 2000, duration: '3s', workers: 2, publish: { rate: 10 } });
+    // The main thread (the driver and its publisher; here also the target) held 40 ms of every 100 ms.
+    const mainStall = setInterval(() => {
+      const until = performance.now() + MAIN_BUSY_MS;
+      while (performance.now() < until) {
+        // spin
+      }
+    }, PERIOD_MS);
+    const report = await runQuietly(scenario).finally(() => clearInterval(mainStall));
+    // The stall delays deliveries; it loses none.
+    expectDeliveredExactly(report);
+
+    const workers = report.client.workers;
+    expect(workers.map((w) => w.worker).sort()).toEqual([0, 1]);
+    const busy = workers.find((w) => w.worker === 0)!;
+    const idle = workers.find((w) => w.worker === 1)!;
+    const lagOf = (w: typeof busy): string => JSON.stringify({ worker: w.worker, lag: w.eventLoopLagMs, utilization: w.utilization });
+
+    // Busy 60 % of the hold by the wall clock: a loaded machine only stretches the period (lowering
+    // the share a little) or adds busy time; 0.45 allows a period stretched to 130 ms.
+    expect(busy.utilization!, lagOf(busy)).toBeGreaterThanOrEqual(0.45);
+    expect(busy.utilization!, lagOf(busy)).toBeLessThanOrEqual(1);
+    // 20 sockets and 10 publishes a second keep a free loop all but idle.
+    expect(idle.utilization!, lagOf(idle)).toBeLessThan(0.25);
+
+    // A timer due during a 60 ms stall runs up to 60 ms late: the worst lag is the stall (less one
+    // 5 ms sampling period at most), and the back-filled samples put p99 there too.
+    expect(busy.eventLoopLagMs.max, lagOf(busy)).toBeGreaterThanOrEqual(BUSY_MS - 5);
+    expect(busy.eventLoopLagMs.p99, lagOf(busy)).toBeGreaterThanOrEqual(BUSY_MS - 10);
+    // The free worker feels only the machine's load, which the stalled worker feels too.
+    expect(idle.eventLoopLagMs.p99, `${lagOf(idle)} vs ${lagOf(busy)}`).toBeLessThan(busy.eventLoopLagMs.p99);
+    expect(idle.eventLoopLagMs.mean, `${lagOf(idle)} vs ${lagOf(busy)}`).toBeLessThan(busy.eventLoopLagMs.mean);
+    // The main thread's lag is its own stall's, measured apart from the workers'.
+    const main = report.client.mainThreadLagMs!;
+    expect(main.max, JSON.stringify(main)).toBeGreaterThanOrEqual(MAIN_BUSY_MS - 5);
+    expect(main.p99, JSON.stringify(main)).toBeGreaterThanOrEqual(MAIN_BUSY_MS - 10);
+    // The run's figures are the worst over its workers (here, nearly always the stalled one's).
+    const worst = { max: Math.max(...workers.map((w) => w.eventLoopLagMs.max)), p99: Math.max(...workers.map((w) => w.eventLoopLagMs.p99)) };
+    expect(report.client.eventLoopLagMs).toEqual(worst);
+
+    // Handling time per turn is the messages' own, not the stall's (a timer's).
     const turn = report.client.turnMs!;
     expect(turn.count).toBeGreaterThan(0);
+    // Turns that handled messages, fewer than deliveries (a burst shares turns).
     expect(turn.count).toBeLessThan(report.fanout.delivered);
-    expect(report.histograms.clientTurn).toBeDefined();
-    expect(report.client.saturated).toBe(report.client.saturationReasons!.length > 0);
+    expect(turn.p99).toBeLessThan(busy.eventLoopLagMs.p99);
+    expect(report.histograms.clientTurn?.length ?? 0).toBeGreaterThan(0);
+    // A delivery arriving during a stall waits for it: the client's delay shows in fan-out latency.
+    expect(report.fanout.latencyMs.max).toBeGreaterThanOrEqual(BUSY_MS * 0.5);
+
+    // What the user is told: the client limited the run, with the stalled worker's lag as the number.
+    expect(report.client.saturated).toBe(true);
+    const reasons = report.client.saturationReasons ?? [];
+    expect(reasons, reasons.join('\n')).toContain(`worker event-loop lag p99 ${worst.p99.toFixed(1)} ms, max ${worst.max.toFixed(1)} ms`);
+    expect(reasons.some((r) => r.startsWith('worker 1 was busy')), reasons.join('\n')).toBe(false);
+    expect(report.warnings.filter((w) => w.startsWith('the client was saturated during the hold ('))).toHaveLength(1);
   });
 });

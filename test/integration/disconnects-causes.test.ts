@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTarget, type RunningTarget } from '../../src/target/server.js';
 import { runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
+import { runExitCode, verdictLine } from '../../dist/report/verdict.js';
 
 const SOCKETS = 30;
 const CLOSED = 10;
@@ -66,5 +67,11 @@ describe('disconnect causes against the built-in target dropping sockets itself'
     expect(report.connections.openAtEnd).toBe(SOCKETS - CLOSED - lost);
     expect(report.disconnects.survivingCohorts).toEqual([]);
     expect(report.reconnects.total).toBe(0);
+    // 23 of 30 sockets dropped: the run fails, and says by what.
+    expect(runExitCode(report)).toBe(1);
+    const verdict = verdictLine(report);
+    expect(verdict).toMatch(new RegExp(`^FAILED: most sockets dropped: ${CLOSED + lost} closes before the end for ${SOCKETS} sockets \\(`));
+    expect(verdict).toContain(`${CLOSED} server-close`);
+    expect(verdict).toContain(`${lost} connection-lost`);
   });
 });

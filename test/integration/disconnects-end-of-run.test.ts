@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { listenTarget } from '../../src/target/listen-target.js';
 import type { RunningTarget } from '../../src/target/server.js';
 import { runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
+import { runExitCode, verdictLine } from '../../dist/report/verdict.js';
 
 let target: RunningTarget | null = null;
 afterEach(async () => {
@@ -35,6 +36,9 @@ describe('handshakes wsload abandons itself when a run ends are not failures', (
     // Nothing failed: the target never got the chance to answer before wsload stopped waiting.
     expect(report.connections.failed).toBe(0);
     expect(report.connections.failures).toEqual({});
+    // What the user reads: interrupted, and nothing else wrong.
+    expect(runExitCode(report)).toBe(130);
+    expect(verdictLine(report)).toBe('interrupted (SIGINT)');
   });
 
   it('reconnects still pending when the hold ends count as time down, not as failed connections', async () => {
@@ -68,5 +72,8 @@ describe('handshakes wsload abandons itself when a run ends are not failures', (
     // Each dropped socket was down from its drop until the run closed it.
     expect(report.reconnects.downMs).toBeGreaterThanOrEqual(dropped * 1500);
     expect(report.reconnects.downMs).toBeLessThanOrEqual(dropped * downFor);
+    // 5 of 20 dropped, nothing failed: the run is ok.
+    expect(verdictLine(report)).toBe('ok');
+    expect(runExitCode(report)).toBe(0);
   });
 });

@@ -10,6 +10,7 @@ import type { Report } from '../../src/run/report.js';
 import { assertBuilt, wsload, type CliResult } from '../helpers/cli.js';
 import { startHostileConnectServer, type HostileConnectMode, type HostileConnectServer } from '../helpers/hostile-connect.js';
 import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
+import { runExitCode, verdictLine } from '../../dist/report/verdict.js';
 
 const SOCKETS = 20;
 const FRAMES = 3;
@@ -108,5 +109,7 @@ describe('source address not on this machine', () => {
     const report = await runQuietly(scenario);
     expect(report.connections).toMatchObject({ opened: 0, failed: 10, failures: { 'address-not-available': 10 } });
     expect(server.upgrades()).toBe(0);
+    expect(runExitCode(report)).toBe(1);
+    expect(verdictLine(report)).toMatch(new RegExp(`^FAILED: no socket connected to ${server.wsUrl}: 10 \\S`));
   }, 30_000);
 });

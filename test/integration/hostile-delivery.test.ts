@@ -3,10 +3,19 @@ import { startHostileTarget, type HostileMode, type HostileOptions } from '../he
 import { startDelayedTarget, startPublishTarget, startSilentTarget } from '../helpers/servers.js';
 import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
 import { runExitCode, verdictLine } from '../../dist/report/verdict.js';
+import { expectDeliveredExactly, expectExactBooks } from '../helpers/books.js';
 import type { Report } from '../../dist/run/report.js';
 
 const track = closeAfterEach();
 const SOCKETS = 40;
+
+/** What the user is told at the end: the exit code and, on failure, the verdict naming why. */
+function expectVerdict(report: Report, code: number, ...says: string[]): void {
+  const line = verdictLine(report);
+  expect(runExitCode(report), line).toBe(code);
+  if (code === 0) expect(line).toBe('ok');
+  for (const s of says) expect(line).toContain(s);
+}
 
 async function runAgainst(mode: HostileMode, publish: Record<string, unknown>, more: Record<string, unknown> = {}, opts: HostileOptions = {}) {
   const target = track(await startHostileTarget(mode, opts));
@@ -23,18 +32,13 @@ async function runAgainst(mode: HostileMode, publish: Record<string, unknown>, m
   return { target, report };
 }
 
-function expectBalanced(report: Report): void {
-  expect(report.fanout.delivered + report.fanout.lost).toBe(report.fanout.expected);
-  expect(report.fanout.late).toBeLessThanOrEqual(report.fanout.lost);
-}
-
 describe('hostile targets: delivery accounting counts exactly what the target did', () => {
   it('reads the top-level match field when the same field is also nested', async () => {
     const { target, report } = await runAgainst('nested', {});
     expect(report.publish.sent).toBe(target.publishes());
-    expect(report.fanout.delivered).toBe(report.fanout.published * SOCKETS);
-    expect(report.fanout).toMatchObject({ lost: 0, unmatched: 0, duplicated: 0, foreign: 0, idMismatch: 0 });
-    expect(runExitCode(report)).toBe(0);
+    expectDeliveredExactly(report, SOCKETS);
+    expect(report.fanout).toMatchObject({ unmatched: 0, foreign: 0, idMismatch: 0 });
+    expectVerdict(report, 0);
   });
 
   it('counts a non-integer value (3.9) unmatched, never as seq 3', async () => {
@@ -42,15 +46,19 @@ describe('hostile targets: delivery accounting counts exactly what the target di
     expect(report.fanout.unmatched).toBe(target.frames());
     expect(report.fanout.delivered).toBe(0);
     expect(report.fanout.lost).toBe(report.fanout.published * SOCKETS);
-    expectBalanced(report);
-    expect(runExitCode(report)).toBe(1);
+    expectExactBooks(report);
+    expectVerdict(report, 1, `${report.fanout.lost} of ${report.fanout.expected} deliveries lost`);
   });
 
   it('counts every second copy as a duplicate', async () => {
     const { target, report } = await runAgainst('duplicate', {});
     expect(report.fanout.delivered).toBe(target.frames() / 2);
     expect(report.fanout.duplicated).toBe(target.frames() / 2);
+    expect(report.fanout.delivered).toBe(report.fanout.published * SOCKETS);
     expect(report.fanout).toMatchObject({ lost: 0, late: 0 });
+    expectExactBooks(report);
+    // Duplicates are for thresholds to judge: alone they do not fail a run.
+    expectVerdict(report, 0);
   });
 
   it('counts a re-send after the deadline of a delivered message as a duplicate, never late', async () => {
@@ -59,13 +67,17 @@ describe('hostile targets: delivery accounting counts exactly what the target di
     expect(report.fanout.duplicated).toBe(3 * SOCKETS);
     expect(report.fanout).toMatchObject({ late: 0, lost: 0 });
     expect(report.fanout.delivered).toBe(report.fanout.published * SOCKETS);
+    expectExactBooks(report);
+    expectVerdict(report, 0);
   });
 
   it('counts out of order exactly the swaps of publishes whose request was answered before the next was sent', async () => {
     const { target, report } = await runAgainst('reorder', {});
     expect(target.reordered()).toBeGreaterThan(0);
     expect(report.fanout.outOfOrder).toBe(target.reordered());
-    expect(report.fanout).toMatchObject({ lost: 0, duplicated: 0 });
+    expectDeliveredExactly(report, SOCKETS);
+    // Order is for thresholds to judge: alone it does not fail a run.
+    expectVerdict(report, 0);
   });
 
   it('counts out of order a swap of an unanswered publish that the target had already started pushing', async () => {
@@ -74,16 +86,18 @@ describe('hostile targets: delivery accounting counts exactly what the target di
     const { target, report } = await runAgainst('reorder-unacked', {}, { workers: 1 });
     expect(target.reordered()).toBeGreaterThan(0);
     expect(report.fanout.outOfOrder).toBe(target.reordered());
-    expect(report.fanout).toMatchObject({ lost: 0, duplicated: 0, unmatched: 0 });
+    expect(report.fanout.unmatched).toBe(0);
+    expectDeliveredExactly(report, SOCKETS);
+    expectVerdict(report, 0);
   });
 
   it("counts another run's pushes as foreign, never as duplicates, unmatched or deliveries", async () => {
     const { target, report } = await runAgainst('foreign', {});
     expect(report.fanout.foreign).toBe(target.foreignFrames());
-    expect(report.fanout.delivered).toBe(report.fanout.published * SOCKETS);
-    expect(report.fanout).toMatchObject({ duplicated: 0, unmatched: 0, lost: 0 });
+    expectDeliveredExactly(report, SOCKETS);
+    expect(report.fanout.unmatched).toBe(0);
     expect(report.publish.runTag).toMatch(/^[a-z0-9]{8}$/);
-    expect(runExitCode(report)).toBe(0);
+    expectVerdict(report, 0);
   });
 
   it("counts a push with another id than its publish's as idMismatch, not delivered", async () => {
@@ -92,8 +106,8 @@ describe('hostile targets: delivery accounting counts exactly what the target di
     expect(report.fanout.idMismatch).toBe(odd * SOCKETS);
     expect(report.fanout.delivered).toBe((target.publishes() - odd) * SOCKETS);
     expect(report.fanout.lost).toBe(odd * SOCKETS);
-    expectBalanced(report);
-    expect(runExitCode(report)).toBe(1);
+    expectExactBooks(report);
+    expectVerdict(report, 1, `${odd * SOCKETS} of ${report.fanout.expected} deliveries lost`);
   });
 
   it('ends on time when the publish endpoint drips its body: publish.timeout is a total deadline', async () => {
@@ -106,10 +120,9 @@ describe('hostile targets: delivery accounting counts exactly what the target di
     expect(report.publish.failures).toEqual({ timeout: report.publish.sent });
     // The target pushed them: arrivals are deliveries, and a failed publish is not lost.
     expect(report.fanout.lost).toBe(0);
-    expect(runExitCode(report)).toBe(1);
-    const verdict = verdictLine(report);
-    expect(verdict).toContain('not answered within publish.timeout');
-    expect(verdict).not.toContain('handshake');
+    expectExactBooks(report);
+    expectVerdict(report, 1, `${report.publish.sent} of ${report.publish.sent} publishes to`, 'not answered within publish.timeout');
+    expect(verdictLine(report)).not.toContain('handshake');
   });
 
   it('an interrupt aborts publish requests in flight instead of waiting out publish.timeout', async () => {
@@ -130,7 +143,9 @@ describe('hostile targets: delivery accounting counts exactly what the target di
     expect(report.interrupted).toBe(true);
     expect(target.publishes()).toBeGreaterThan(0);
     expect(report.publish.failures).toEqual({ aborted: report.publish.sent });
-    expect(runExitCode(report)).toBe(130);
+    expectExactBooks(report);
+    expectVerdict(report, 130);
+    expect(verdictLine(report)).toMatch(/^interrupted \(SIGINT\)/);
   });
 
   it('does not count the deliveries of a publish that timed out after its deadline as lost (timeout > deadline)', async () => {
@@ -138,7 +153,8 @@ describe('hostile targets: delivery accounting counts exactly what the target di
     expect(target.publishes()).toBeGreaterThan(0);
     expect(report.publish.failed).toBe(report.publish.sent);
     expect(report.fanout).toMatchObject({ lost: 0, expected: 0, late: 0, delivered: 0, incomplete: 0 });
-    expect(runExitCode(report)).toBe(1);
+    expectExactBooks(report);
+    expectVerdict(report, 1, `${report.publish.sent} of ${report.publish.sent} publishes to`);
   });
 
   it('counts what a stalled publish pushed as delivered and its publish as failed, not complete', async () => {
@@ -149,6 +165,8 @@ describe('hostile targets: delivery accounting counts exactly what the target di
     // A failed publish that reached sockets is incomplete, held in completion at the deadline.
     expect(report.fanout.incomplete).toBe(report.publish.sent);
     expect(report.fanout.completionMs.count).toBe(report.publish.sent);
+    expectExactBooks(report);
+    expectVerdict(report, 1, `${report.publish.sent} of ${report.publish.sent} publishes to`);
   });
 });
 
@@ -165,10 +183,10 @@ describe('run identity and the publish path', () => {
     });
     const [a, b] = await Promise.all([runQuietly(scenario), runQuietly(scenario)]);
     for (const r of [a, b]) {
-      expect(r.fanout.delivered).toBe(r.fanout.published * 60);
-      expect(r.fanout).toMatchObject({ duplicated: 0, unmatched: 0, lost: 0, idMismatch: 0 });
+      expectDeliveredExactly(r, 60);
+      expect(r.fanout).toMatchObject({ unmatched: 0, idMismatch: 0 });
       expect(r.fanout.foreign).toBeGreaterThan(0);
-      expect(runExitCode(r)).toBe(0);
+      expectVerdict(r, 0);
     }
     expect(a.publish.runTag).not.toBe(b.publish.runTag);
     // Every push the target handed over is one run's delivery or the other's foreign message, less
@@ -195,13 +213,13 @@ describe('run identity and the publish path', () => {
     expect(report.publish.behind).toBe(true);
     // The backlog shows as latency: the last publishes waited far longer than the API's 300 ms.
     expect(report.fanout.latencyMs.max).toBeGreaterThan(800);
-    expect(report.fanout.lost).toBe(0);
-    // Waiting publishes no longer make the client "saturated": only its own event-loop lag does.
-    const lag = report.client.eventLoopLagMs;
-    expect(report.client.saturated).toBe(lag.p99 > 50 || lag.max > 500);
+    expectDeliveredExactly(report);
+    // The waits are the publish API's: no reason the client is given for saturation blames it for
+    // them (a loaded machine may still show the client's own event-loop lag, a reason of its own).
+    const reasons = report.client.saturationReasons ?? [];
+    expect(reasons.filter((r) => /publish|queue|slot|wait/i.test(r) && !/event-loop lag/.test(r)), reasons.join('\n')).toEqual([]);
     expect(report.warnings.some((w) => w.startsWith('the publish path did not keep the rate'))).toBe(true);
-    expect(runExitCode(report)).toBe(1);
-    expect(verdictLine(report)).toContain('the publish path did not keep the rate');
+    expectVerdict(report, 1, 'the publish path did not keep the rate');
   });
 });
 
@@ -226,7 +244,8 @@ describe('publish queue bound', () => {
     expect(report.publish.sent + report.publish.skipped).toBeGreaterThanOrEqual(20);
     expect(report.publish.sent + report.publish.skipped).toBeLessThanOrEqual(23);
     expect(report.publish.behind).toBe(true);
-    expect(runExitCode(report)).toBe(1);
+    expectExactBooks(report);
+    expectVerdict(report, 1, `the publish path did not keep the rate: ${report.publish.queued} publishes waited`, `${report.publish.skipped} never sent`);
   });
 });
 
@@ -249,7 +268,8 @@ describe('deadlines and handshake slots', () => {
     expect(report.fanout.lost).toBe(report.fanout.published * 20);
     expect(report.fanout.late).toBe(report.fanout.lost);
     expect(report.fanout.incomplete).toBe(report.fanout.published);
-    expect(runExitCode(report)).toBe(1);
+    expectExactBooks(report);
+    expectVerdict(report, 1, `${report.fanout.lost} of ${report.fanout.expected} deliveries lost`);
   });
 
   it('holds at most maxPendingHandshakes handshakes in flight over all workers together', async () => {
@@ -271,8 +291,11 @@ describe('deadlines and handshake slots', () => {
       if (held > 0 && firstAt === 0) firstAt = Date.now();
       if (firstAt > 0 && Date.now() - firstAt < 1500) heldEarly = Math.max(heldEarly, held);
     }, 25);
-    await runQuietly(scenario).finally(() => clearInterval(poll));
+    const report = await runQuietly(scenario).finally(() => clearInterval(poll));
     // Split 3 + 2 over the workers: 5 in flight, not 5 per worker.
     expect(heldEarly).toBe(5);
+    // A target that never answers the upgrade: every socket failed by its handshake timeout, and the run says so.
+    expect(report.connections).toMatchObject({ opened: 0, failed: 10 });
+    expectVerdict(report, 1, `no socket connected to ${target.wsUrl}: 10 `);
   });
 });

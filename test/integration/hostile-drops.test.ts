@@ -10,7 +10,8 @@ import { startHostileDropTarget, startKillableTarget, type HostileDropTarget } f
 import { startTarget } from '../../src/target/server.js';
 import { closeAfterEach, runQuietly, scenarioFrom, tempDir } from '../helpers/run-helpers.js';
 import { wsload } from '../helpers/cli.js';
-import { runExitCode } from '../../dist/report/verdict.js';
+import { expectDeliveredExactly, expectExactBooks } from '../helpers/books.js';
+import { runExitCode, verdictLine } from '../../dist/report/verdict.js';
 import type { DropEvent, Report } from '../../dist/run/report.js';
 
 const track = closeAfterEach();
@@ -55,6 +56,7 @@ describe('a target that drops sockets on purpose', () => {
     expect(report.disconnects.byCause).toEqual({ 'server-close': 20 });
     expect(report.disconnects.byCode).toEqual({ '1000': 20 });
     expect(report.fanout.delivered).toBe(0);
+    expectExactBooks(report);
     expect(report.thresholds).toEqual([{ metric: 'fanout.p99', expression: '< 250ms', actual: 0, pass: false, noData: true }]);
     // A failed threshold wins over the failures: exit 3, and the line names both.
     expect(r.code, r.stderr).toBe(3);
@@ -120,6 +122,8 @@ describe('a target that drops sockets on purpose', () => {
     expect(d.recommendation).toBeNull();
     expect(d.idleTimeoutNote).toContain(`${2 * n} had server close frames`);
     expect(d.idleTimeoutNote).not.toContain('1006');
+    expect(runExitCode(report)).toBe(1);
+    expect(verdictLine(report)).toBe(`FAILED: most sockets dropped: ${2 * n} closes before the end for ${n} sockets (${2 * n} server-close)`);
   });
 
   it('destroying every socket at once (no close frame) is a drop event, and "no estimate" says why', async () => {
@@ -148,6 +152,7 @@ describe('a target that drops sockets on purpose', () => {
     );
     expect(d.idleTimeoutScreening?.default).toEqual({ samples: 0, closeFrame: 0, clientSide: 0, inDropEvent: n, receivingTraffic: 0 });
     expect(runExitCode(report)).toBe(1);
+    expect(verdictLine(report)).toBe(`FAILED: most sockets dropped: ${n} closes before the end for ${n} sockets (${n} connection-lost)`);
   });
 
   it('a ping flood that makes ws give up on its sockets is a client-side close, not the gateway dropping them', async () => {
@@ -162,6 +167,7 @@ describe('a target that drops sockets on purpose', () => {
     expect(d.idleTimeoutNote).toContain(`${n} were closed by the client itself (protocol error or ping flood)`);
     expect(d.idleTimeoutNote).not.toContain('drop events');
     expect(runExitCode(report)).toBe(1);
+    expect(verdictLine(report)).toBe(`FAILED: most sockets dropped: ${n} closes before the end for ${n} sockets (${n} client-close)`);
   });
 
   it('a target killed (SIGKILL) and restarted on the same port: one drop event, recovery after the downtime, no estimate', async () => {
@@ -203,7 +209,11 @@ describe('a target that drops sockets on purpose', () => {
     expect(d.idleTimeoutNote).toContain(`${n} came in drop events`);
     // Publishes while the target was down failed: exit 1 (and most sockets were dropped).
     expect(report.publish.failed).toBeGreaterThan(0);
+    expectExactBooks(report);
     expect(runExitCode(report)).toBe(1);
+    const verdict = verdictLine(report);
+    expect(verdict).toContain(`most sockets dropped: ${n} closes before the end for ${n} sockets (${n} connection-lost)`);
+    expect(verdict).toContain(`${report.publish.failed} of ${report.publish.sent} publishes to ${t.httpUrl}`);
   });
 
   it('/admin/drop of every socket while publishing 10/s: a drop event with its recovery, no "idle for 84 ms" estimate, not ok', async () => {
@@ -234,7 +244,8 @@ describe('a target that drops sockets on purpose', () => {
     expect(d.recommendation).toBeNull();
     expect(d.idleTimeoutScreening?.default).toEqual({ samples: 0, closeFrame: 0, clientSide: 0, inDropEvent: n, receivingTraffic: 0 });
     // Every socket dropped once: not "ok", though all came back and no delivery was lost.
-    expect(report.fanout.lost).toBe(0);
+    expectDeliveredExactly(report);
     expect(runExitCode(report)).toBe(1);
+    expect(verdictLine(report)).toBe(`FAILED: most sockets dropped: ${n} closes before the end for ${n} sockets (${n} connection-lost)`);
   });
 });

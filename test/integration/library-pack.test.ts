@@ -1,12 +1,13 @@
 /**
- * The published package works: `npm pack` of this repository installed into a scratch ESM project,
- * whose script imports { run, compare, loadScenario } from 'wsload', runs a small scenario against
- * the embedded target and type-checks a TypeScript consumer against the shipped declarations.
+ * The published package works: `npm pack` of this repository installed into a scratch ESM project
+ * outside the repository, whose script imports { run, compare, loadScenario } from 'wsload', runs a
+ * small scenario against the embedded target and type-checks a TypeScript consumer against the
+ * shipped declarations; and the README's library example runs as printed against it.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, ROOT } from '../helpers/cli.js';
 import { tempDir } from '../helpers/run-helpers.js';
 
@@ -39,12 +40,14 @@ function pack(): string {
 }
 
 /**
- * Installs the tarball offline. `npm install <tarball>` would need registry metadata the cache does
- * not hold after `npm ci`, so the scratch project gets a lockfile pinning the same dependency
- * versions this repository locks (their tarballs are in the cache). Where even that fails, the
- * package is unpacked from the tarball and only its dependencies come from this repository.
+ * Installs the tarball offline into the scratch project, which lies outside this repository (the
+ * system temp directory), so nothing it loads can come from this checkout's node_modules.
+ * `npm install <tarball>` would need registry metadata the cache does not hold after `npm ci`, so
+ * the project gets a lockfile pinning the same dependency versions this repository locks (their
+ * tarballs are in the cache `npm ci` filled). When that install fails, so does the test: there is
+ * no fallback onto this repository's node_modules.
  */
-function install(tarball: string): 'npm ci' | 'unpacked' {
+function install(tarball: string): void {
   const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as Lock;
   const own = lock.packages[''];
   const typesNode = lock.packages['node_modules/@types/node'].version as string;
@@ -63,17 +66,22 @@ function install(tarball: string): 'npm ci' | 'unpacked' {
   writeFileSync(join(project, 'package-lock.json'), JSON.stringify({ name: 'scratch', version: '1.0.0', lockfileVersion: 3, requires: true, packages }, null, 2));
   try {
     sh('npm', ['ci', '--offline', '--no-audit', '--no-fund'], project);
-    return 'npm ci';
-  } catch {
-    const pkg = join(project, 'node_modules/wsload');
-    rmSync(join(project, 'node_modules'), { recursive: true, force: true });
-    mkdirSync(pkg, { recursive: true });
-    sh('tar', ['xzf', tarball, '-C', pkg, '--strip-components=1'], project);
-    symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'));
-    symlinkSync(join(ROOT, 'node_modules/@types'), join(project, 'node_modules/@types'));
-    return 'unpacked';
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`npm ci --offline of the packed wsload failed in ${project} (the npm cache should hold this repository's locked dependencies after its own npm ci):\n${e.stderr ?? e.message}`);
   }
 }
+
+/** Runs node in the scratch project with nothing pointing back at this checkout. */
+function node(args: string[], cwd = project): string {
+  const env = { ...process.env };
+  delete env.NODE_PATH;
+  delete env.NODE_OPTIONS;
+  return execFileSync(process.execPath, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+}
+
+/** The package's runtime dependencies, from its manifest. */
+const DEPENDENCIES = Object.keys((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
 
 const SCRIPT = `
 import { run, compare, loadScenario } from 'wsload';
@@ -87,10 +95,13 @@ const report = await handle;
 const comparison = compare(report, report);
 process.stdout.write(JSON.stringify({
   resolved: import.meta.resolve('wsload'),
+  dependencies: Object.fromEntries(DEPENDENCIES.map((d) => [d, import.meta.resolve(d)])),
   loadScenario: typeof loadScenario,
   progress,
+  published: report.fanout.published,
   expected: report.fanout.expected,
   delivered: report.fanout.delivered,
+  lost: report.fanout.lost,
   opened: report.connections.opened,
   rows: comparison.rows.length,
 }));
@@ -122,24 +133,43 @@ const TSCONFIG = {
   files: ['consumer.ts'],
 };
 
+/** The README's library example (the ```js block under "## Use as a library"), as printed there. */
+function readmeExample(): string {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Use as a library'));
+  const block = /```js\n([\s\S]*?)```/.exec(section)?.[1];
+  if (block === undefined) throw new Error('README.md: no ```js block under "## Use as a library"');
+  return block;
+}
+
 describe('the packed package', () => {
-  it('installs from npm pack, runs a scenario through its API and type-checks a consumer', { timeout: 300_000 }, () => {
+  beforeAll(() => {
     assertBuilt();
     expect(existsSync(join(ROOT, 'dist/api.d.ts'))).toBe(true);
-    const how = install(pack());
+    expect(relative(ROOT, project).startsWith('..'), `${project} must lie outside ${ROOT}`).toBe(true);
+    install(pack());
+  }, 300_000);
+
+  it('installs from npm pack, runs a scenario through its API and type-checks a consumer', { timeout: 120_000 }, () => {
     expect(existsSync(join(project, 'node_modules/wsload/dist/api.js'))).toBe(true);
+    // Real directories of the install, not links back into this checkout.
+    expect(lstatSync(join(project, 'node_modules')).isSymbolicLink()).toBe(false);
+    expect(lstatSync(join(project, 'node_modules/wsload')).isSymbolicLink()).toBe(false);
     // Built code ships: nothing for npm to run at install (npm 11 warns about any such script).
     const installed = JSON.parse(readFileSync(join(project, 'node_modules/wsload/package.json'), 'utf8')) as { scripts?: Record<string, string> };
     expect(Object.keys(installed.scripts ?? {}).filter((k) => ['preinstall', 'install', 'postinstall', 'prepare'].includes(k))).toEqual([]);
 
-    writeFileSync(join(project, 'script.mjs'), SCRIPT);
-    const result = JSON.parse(sh(process.execPath, ['script.mjs'], project)) as Record<string, unknown>;
-    // The package came from the tarball, not from this checkout.
-    expect(result.resolved, how).toBe(`file://${join(project, 'node_modules/wsload/dist/api.js')}`);
+    writeFileSync(join(project, 'script.mjs'), `const DEPENDENCIES = ${JSON.stringify(DEPENDENCIES)};\n${SCRIPT}`);
+    const result = JSON.parse(node(['script.mjs'])) as { resolved: string; dependencies: Record<string, string>; [key: string]: unknown };
+    // The package and every dependency it loads came from the install, not from this checkout.
+    expect(result.resolved).toBe(`file://${join(project, 'node_modules/wsload/dist/api.js')}`);
+    expect(Object.keys(result.dependencies).sort()).toEqual([...DEPENDENCIES].sort());
+    for (const [dep, url] of Object.entries(result.dependencies)) expect(url, dep).toMatch(new RegExp(`^file://${join(project, 'node_modules', dep)}/`));
     expect(result.loadScenario).toBe('function');
     expect(result.opened).toBe(20);
-    expect(result.expected).toBeGreaterThan(0);
+    expect(result.expected).toBe(20 * (result.published as number));
     expect(result.delivered).toBe(result.expected);
+    expect(result.lost).toBe(0);
     expect(result.progress).toBeGreaterThan(0);
     expect(result.rows).toBeGreaterThan(0);
 
@@ -148,15 +178,44 @@ describe('the packed package', () => {
     const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
     let typeErrors = '';
     try {
-      sh(process.execPath, [tsc, '-p', 'tsconfig.json'], project);
+      node([tsc, '-p', 'tsconfig.json']);
     } catch (err) {
       typeErrors = String((err as { stdout?: string }).stdout ?? err);
     }
     expect(typeErrors).toBe('');
 
     // The command still works from the installed package.
-    expect(sh(process.execPath, [join(project, 'node_modules/wsload/bin/wsload.js'), '--version'], project).trim()).toBe(
+    expect(node([join(project, 'node_modules/wsload/bin/wsload.js'), '--version']).trim()).toBe(
       (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version,
     );
+  });
+
+  it("runs the README's library example against the installed package, comparing with a before.json of a real run", { timeout: 120_000 }, () => {
+    const work = join(dir, 'readme-example');
+    mkdirSync(work, { recursive: true });
+    // The example reads reports/before.json: made by a real run of the installed command first.
+    writeFileSync(join(work, 'before-scenario.json'), JSON.stringify({ name: 'before', target: 'embedded', connections: 50, duration: '2s', workers: 1, publish: { rate: 5 } }));
+    node([join(project, 'node_modules/wsload/bin/wsload.js'), 'run', join(work, 'before-scenario.json'), '--out', join(work, 'reports/before.json'), '--quiet']);
+    const code = readmeExample();
+    expect(code).toContain("duration: '10s'");
+    // As printed, but with a 2 s hold instead of 10 s: the same code path, in a fifth of the time.
+    writeFileSync(join(project, 'readme-example.mjs'), code.replace("duration: '10s'", "duration: '2s'"));
+    const out = node([join(project, 'readme-example.mjs')], work);
+    // What the example prints: progress, interval lines, the delivery count, then the comparison's rows.
+    expect(out).toMatch(/^hold 200\/200 open p99 [\d.]+ ms$/m);
+    const totals = /^(\d+) of (\d+) delivered$/m.exec(out);
+    expect(totals, out).not.toBeNull();
+    const [delivered, expected] = [Number(totals![1]), Number(totals![2])];
+    expect(delivered).toBe(expected);
+    const perInterval = [...out.matchAll(/^(\d+) deliveries in the last interval$/gm)].map((m) => Number(m[1]));
+    expect(perInterval.reduce((a, b) => a + b, 0)).toBe(delivered);
+    // The rows compare the before.json run (50 sockets) with this one (200).
+    expect(out).toMatch(/metric: 'connections\.firstOpened',[^}]*before: 50,\s*after: 200,/);
+    expect(out).toMatch(/metric: 'fanout\.p99',/);
+    // The report went where `out` said, with the same counts.
+    const report = JSON.parse(readFileSync(join(work, 'reports/fanout.json'), 'utf8')) as { fanout: { published: number; expected: number; delivered: number; lost: number } };
+    expect(report.fanout).toMatchObject({ expected, delivered, lost: 0 });
+    expect(report.fanout.expected).toBe(report.fanout.published * 200);
+    expect(existsSync(join(work, 'reports/fanout.ndjson'))).toBe(true);
   });
 });

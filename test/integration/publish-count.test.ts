@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { startPublishTarget } from '../helpers/servers.js';
 import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
+import { expectDeliveredExactly } from '../helpers/books.js';
+import { verdictLine } from '../../dist/report/verdict.js';
 
 const track = closeAfterEach();
 
@@ -29,5 +31,11 @@ describe('publishes in a hold', () => {
     expect(report.publish.sent).toBe(40);
     expect(target.publishes()).toBe(40);
     expect(report.fanout.delivered).toBe(40 * 5);
+    expectDeliveredExactly(report, 5);
+    // Nothing failed; what the stall did is told as the publisher's own lag, not blamed on the target.
+    expect(verdictLine(report)).toBe('ok');
+    expect(report.client.mainThreadLagMs!.max).toBeGreaterThanOrEqual(500);
+    expect(report.client.saturated).toBe(true);
+    expect(report.client.saturationReasons?.some((r) => r.startsWith('main-thread (publisher) event-loop lag p99 '))).toBe(true);
   });
 });

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Worker } from 'node:worker_threads';
 import { startPublishTarget } from '../helpers/servers.js';
 import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
+import { expectDeliveredExactly, expectExactBooks } from '../helpers/books.js';
+import { runExitCode, verdictLine } from '../../dist/report/verdict.js';
 
 const track = closeAfterEach();
 
@@ -36,6 +38,10 @@ describe('wsload run: faults of the client itself', () => {
     expect(report.fanout.latencyMs.count).toBe(report.fanout.delivered);
     // Only worker 1's sockets were open when the hold ended; worker 0's died with it.
     expect(report.connections.openAtEnd).toBe(50);
+    // What was owed to the dead worker's sockets is booked too, and the run fails naming it.
+    expectExactBooks(report);
+    expect(runExitCode(report)).toBe(1);
+    expect(verdictLine(report)).toMatch(/^FAILED: .*worker 0 crashed \(exited with code \d+\)/);
   });
 
   it('stops early when aborted and marks the report interrupted', async () => {
@@ -49,13 +55,25 @@ describe('wsload run: faults of the client itself', () => {
       publish: { rate: 10 },
     });
     const controller = new AbortController();
-    setTimeout(() => controller.abort('SIGINT'), 2000);
-    const started = Date.now();
-    const report = await runQuietly(scenario, { signal: controller.signal });
-    expect(Date.now() - started).toBeLessThan(8000);
+    // Stopped in the hold once publishing is under way (a fixed delay may fall in a slow ramp).
+    let abortedAt = 0;
+    const report = await runQuietly(scenario, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (abortedAt === 0 && p.phase === 'hold' && p.published >= 3) {
+          abortedAt = Date.now();
+          controller.abort('SIGINT');
+        }
+      },
+    });
+    expect(abortedAt).toBeGreaterThan(0);
+    // Far from the 30 s hold: the stop ends it within a few seconds.
+    expect(Date.now() - abortedAt).toBeLessThan(6000);
     expect(report.interrupted).toBe(true);
     expect(report.interruptReason).toBe('SIGINT');
-    expect(report.fanout.delivered).toBeGreaterThan(0);
-    expect(report.fanout.lost).toBe(0);
+    // What was judged before the stop was delivered, every copy of it.
+    expectDeliveredExactly(report, 50);
+    expect(runExitCode(report)).toBe(130);
+    expect(verdictLine(report)).toBe('interrupted (SIGINT)');
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { startServiceTarget } from '../helpers/service-target.js';
 import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
+import { expectDeliveredExactly, expectExactBooks } from '../helpers/books.js';
+import { runExitCode, verdictLine } from '../../dist/report/verdict.js';
 
 const track = closeAfterEach();
 const SOCKETS = 10;
@@ -18,8 +20,8 @@ describe('matching pushes of a real-shaped service', () => {
     const report = await runQuietly(scenario(target.wsUrl, url, { match: { sequence: '/data/seq' }, ids: ['a', 'b'] }));
     expect(report.publish.sent).toBe(RATE);
     expect(target.delivered()).toBe(RATE * SOCKETS);
+    expectDeliveredExactly(report, SOCKETS);
     expect(report.fanout.delivered).toBe(RATE * SOCKETS);
-    expect(report.fanout.lost).toBe(0);
     expect(report.fanout.unmatched).toBe(0);
     expect(report.fanout.idMismatch ?? 0).toBe(0);
     expect(report.scenario.publish).toMatchObject({ match: '/data/seq', matchBy: 'pointer' });
@@ -32,6 +34,11 @@ describe('matching pushes of a real-shaped service', () => {
     expect(target.delivered()).toBe(RATE * SOCKETS);
     expect(report.fanout.delivered).toBe(0);
     expect(report.fanout.unmatched).toBe(RATE * SOCKETS);
+    // Every copy owed is lost, and the run says why: nothing arrived it could read.
+    expectExactBooks(report);
+    expect(report.fanout.lost).toBe(RATE * SOCKETS);
+    expect(runExitCode(report)).toBe(1);
+    expect(verdictLine(report)).toBe(`FAILED: no delivery arrived although ${RATE} publishes succeeded; ${RATE * SOCKETS} of ${RATE * SOCKETS} deliveries lost`);
   });
 
   it('reads the sequence number through a regular expression over plain-text pushes', async () => {
@@ -39,6 +46,7 @@ describe('matching pushes of a real-shaped service', () => {
     const url = `${target.publishUrl}?topic=t&seq={seq}&auth=publish-secret`;
     const report = await runQuietly(scenario(target.wsUrl, url, { match: { regex: 'seq=(\\d+)' } }));
     expect(target.delivered()).toBe(RATE * SOCKETS);
+    expectDeliveredExactly(report, SOCKETS);
     expect(report.fanout.delivered).toBe(RATE * SOCKETS);
     expect(report.fanout.unmatched).toBe(0);
   });
@@ -47,11 +55,14 @@ describe('matching pushes of a real-shaped service', () => {
     const target = track(await startServiceTarget({ requireSubscribe: false, binary: true }));
     const url = `${target.publishUrl}?topic=t&seq={value}&auth=publish-secret`;
     const decoded = await runQuietly(scenario(target.wsUrl, url, { match: { sequence: '/data/seq' } }));
+    expectDeliveredExactly(decoded, SOCKETS);
     expect(decoded.fanout.delivered).toBe(RATE * SOCKETS);
     expect(decoded.fanout.unmatched).toBe(0);
     const skipped = await runQuietly(scenario(target.wsUrl, url, { match: { sequence: '/data/seq' }, binary: 'unmatched' }));
     expect(skipped.fanout.delivered).toBe(0);
     expect(skipped.fanout.unmatched).toBe(RATE * SOCKETS);
+    expectExactBooks(skipped);
+    expect(skipped.fanout.lost).toBe(RATE * SOCKETS);
     expect(target.delivered()).toBe(2 * RATE * SOCKETS);
   });
 });

@@ -13,13 +13,12 @@ import { wsload } from '../helpers/cli.js';
 import { fakeReport } from '../helpers/fake-report.js';
 import { decodeHistogram } from '../../src/metrics/histogram.js';
 import { startServiceTarget, type ServiceTarget } from '../helpers/service-target.js';
-import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
+import { closeAfterEach, runQuietly, scenarioFrom, sharedRun } from '../helpers/run-helpers.js';
 import type { Report, TimelineLine } from '../../dist/run/report.js';
 import type { RunOptions } from '../../dist/driver/driver.js';
+import { runExitCode, verdictLine } from '../../dist/report/verdict.js';
 
 const track = closeAfterEach();
-/** The first test's report, merged with itself by the merge test. */
-let streamReport: Report | null = null;
 
 /** Per socket: 1–5 in order, 8 (gap: 6, 7), 8 again, 7 late, 9, 10, 15 (gap: 11–14), 10 again, 11 late. */
 const SCRIPT = [1, 2, 3, 4, 5, 8, 8, 7, 9, 10, 15, 10, 11];
@@ -58,11 +57,20 @@ async function streamRun(service: ServiceTarget, sockets: number, written: Recor
   return report;
 }
 
+/**
+ * The first test's run, also merged with itself by the merge test (sharedRun: made by whichever
+ * of them comes first).
+ */
+const scripted = sharedRun(async () => {
+  const service = track(await startServiceTarget({ requireSubscribe: false }));
+  const lines: TimelineLine[] = [];
+  const report = await streamRun(service, 3, {}, [{ note: 'no seq here' }], { onInterval: (line) => lines.push(line) });
+  return { report, lines };
+});
+
 describe('a server-originated stream', () => {
   it('counts gaps, missing, duplicates and out-of-order per socket exactly, and staleness from the embedded time', async () => {
-    const service = track(await startServiceTarget({ requireSubscribe: false }));
-    const lines: TimelineLine[] = [];
-    const report = await streamRun(service, 3, {}, [{ note: 'no seq here' }], { onInterval: (line) => lines.push(line) });
+    const { report, lines } = await scripted();
     const s = report.stream!;
     expect(s).toBeDefined();
     expect({ messages: s.messages, gaps: s.gaps, missing: s.missing, duplicated: s.duplicated, outOfOrder: s.outOfOrder }).toEqual({
@@ -84,7 +92,9 @@ describe('a server-originated stream', () => {
     expect(report.fanout.expected).toBe(0);
     // The timeline's deliveries are the stream's judged messages (it has no publishes).
     expect(lines.reduce((a, l) => a + l.deliveries, 0)).toBe(s.messages);
-    streamReport = report;
+    // The stream's loss fails the run, in words.
+    expect(runExitCode(report)).toBe(1);
+    expect(verdictLine(report)).toBe(`FAILED: ${3 * PER_SOCKET.missing} stream messages missing in ${3 * PER_SOCKET.gaps} sequence gaps (stream.missing)`);
   });
 
   it('a service clock 5 s ahead shows as negative staleness (counted, recorded as 0); 5 s behind adds 5 s', async () => {
@@ -120,8 +130,7 @@ describe('a server-originated stream', () => {
   });
 
   it('`wsload merge` of two stream reports adds the counters and the staleness histograms; a report without a stream adds nothing to them', async () => {
-    const one = streamReport;
-    expect(one).not.toBeNull();
+    const one = (await scripted()).report;
     const dir = mkdtempSync(join(tmpdir(), 'wsload-stream-merge-'));
     try {
       const a = join(dir, 'a.json');
@@ -169,6 +178,8 @@ describe('a server-originated stream', () => {
     expect(server).toBeDefined();
     expect(report.reconnects.total).toBe(3);
     expect(report.stream).toMatchObject({ messages: 3 * 11, gaps: 0, missing: 0, duplicated: 0, outOfOrder: 0, unmatched: 0 });
+    // Nothing of the stream went missing; the verdict blames the drops alone.
+    expect(verdictLine(report)).toBe('FAILED: most sockets dropped: 3 closes before the end for 3 sockets (3 server-close)');
   });
 
   it('interrupted mid-hold, the run still reports what the stream delivered so far', async () => {
@@ -189,6 +200,8 @@ describe('a server-originated stream', () => {
     const report = await running;
     expect(report.interrupted).toBe(true);
     expect(report.stream).toMatchObject({ messages: 2 * PER_SOCKET.messages, gaps: 2 * PER_SOCKET.gaps, missing: 2 * PER_SOCKET.missing });
+    expect(runExitCode(report)).toBe(130);
+    expect(verdictLine(report)).toBe(`interrupted (SIGINT): ${2 * PER_SOCKET.missing} stream messages missing in ${2 * PER_SOCKET.gaps} sequence gaps (stream.missing)`);
   });
 
   it('sockets cut one by one while the stream flows give no idle-timeout estimate at the stream interval', async () => {
@@ -223,6 +236,8 @@ describe('a server-originated stream', () => {
     expect(report.disconnects.byCause['connection-lost']).toBe(6);
     expect(report.disconnects.idleTimeout).toBeNull();
     expect(report.disconnects.idleTimeoutNote).toMatch(/received the server's stream about every \d+ ms/);
+    expect(runExitCode(report)).toBe(1);
+    expect(verdictLine(report)).toBe('FAILED: most sockets dropped: 6 closes before the end for 6 sockets (6 connection-lost)');
   });
 
   it('with a subscribe and its ack on open (scenarios/server-stream.json\'s shape): the ack is not a stream message', async () => {
@@ -231,5 +246,6 @@ describe('a server-originated stream', () => {
     const report = await streamRun(service, 3, { target: { url: service.wsUrl, open } });
     expect(service.subscribed()).toBe(3);
     expect(report.stream).toMatchObject({ messages: 3 * PER_SOCKET.messages, unmatched: 0, gaps: 3 * PER_SOCKET.gaps, missing: 3 * PER_SOCKET.missing });
+    expect(verdictLine(report)).toBe(`FAILED: ${3 * PER_SOCKET.missing} stream messages missing in ${3 * PER_SOCKET.gaps} sequence gaps (stream.missing)`);
   });
 });

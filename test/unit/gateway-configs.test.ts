@@ -4,14 +4,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findBinary, GATEWAY_CONFIG_DIR, haproxyConfig, nginxConfig, renderGatewayConfig, type GatewayOptions } from '../helpers/gateways.js';
+import { GATEWAY_CONFIG_DIR, haproxyConfig, nginxConfig, renderGatewayConfig, type GatewayOptions } from '../helpers/gateways.js';
+import { missing, partPath } from '../helpers/real-parts.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wsload-gateway-configs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const opts: GatewayOptions = { upstream: { host: '127.0.0.1', port: 41_234 }, idleTimeoutMs: 2500 };
-const nginx = findBinary('nginx');
-const haproxy = findBinary('haproxy');
 
 /** Directive lines only: the files' comments name the documented defaults on purpose. */
 function directives(text: string): string[] {
@@ -42,15 +41,15 @@ describe('deploy/gateways', () => {
     expect(() => renderGatewayConfig('haproxy.cfg', [['timeout tunnel 1h', 'x']])).toThrow('deploy/gateways/haproxy.cfg: expected the line "timeout tunnel 1h" once, found it 0 times');
   });
 
-  it.skipIf(!nginx)('nginx -t accepts the shipped file as docs/idle-timeout.md runs it, and the rendered one', () => {
-    const bin = nginx ?? 'nginx';
+  it.skipIf(missing('nginx'))('nginx -t accepts the shipped file as docs/idle-timeout.md runs it, and the rendered one', () => {
+    const bin = partPath('nginx');
     execFileSync(bin, ['-t', '-q', '-p', dir, '-c', join(GATEWAY_CONFIG_DIR, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'pipe' });
     writeFileSync(join(dir, 'rendered.conf'), nginxConfig(40_001, opts));
     execFileSync(bin, ['-t', '-q', '-p', dir, '-c', join(dir, 'rendered.conf'), '-e', join(dir, 'error.log')], { stdio: 'pipe' });
   });
 
-  it.skipIf(!haproxy)('haproxy -c accepts the shipped file and the rendered one', () => {
-    const bin = haproxy ?? 'haproxy';
+  it.skipIf(missing('haproxy'))('haproxy -c accepts the shipped file and the rendered one', () => {
+    const bin = partPath('haproxy');
     execFileSync(bin, ['-c', '-q', '-f', join(GATEWAY_CONFIG_DIR, 'haproxy.cfg')], { stdio: 'pipe' });
     writeFileSync(join(dir, 'rendered.cfg'), haproxyConfig(40_002, opts));
     execFileSync(bin, ['-c', '-q', '-f', join(dir, 'rendered.cfg')], { stdio: 'pipe' });

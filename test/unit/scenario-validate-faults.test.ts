@@ -11,6 +11,7 @@ import { OPEN_FILES_PER_WORKER, RESERVED_OPEN_FILES } from '../../src/scenario/r
 import { validateScenario } from '../../src/scenario/validate.js';
 import { validation, type ValidateOptions } from '../helpers/validation.js';
 import { makeCertificates, type CertificateSet } from '../helpers/certs.js';
+import { missing } from '../helpers/real-parts.js';
 
 const base = { name: 't', connections: 10, duration: '30s' };
 const url = 'ws://127.0.0.1:8080/ws';
@@ -24,14 +25,14 @@ let certs: CertificateSet;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'wsload-validate-faults-'));
-  certs = await makeCertificates(join(dir, 'pki'), { name: 'a.example' });
+  if (!missing('openssl')) certs = await makeCertificates(join(dir, 'pki'), { name: 'a.example' });
   mkdirSync(join(dir, 'a-directory'));
   writeFileSync(join(dir, 'garbage.pem'), 'not a certificate\n');
   writeFileSync(join(dir, 'broken.pem'), '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
 }, 30_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('validateScenario: what the run would choke on', () => {
+describe.skipIf(missing('openssl'))('validateScenario: what the run would choke on', () => {
   // Files are named relative to `dir` (the scenario's directory); the PKI is generated in beforeAll.
   const cases: { name: string; value: () => unknown; path: string; fragment: string; opts?: ValidateOptions }[] = [
     { name: 'header name with a space', value: () => ({ ...base, target: { url, headers: { 'X Token': 'a' } } }), path: 'target.headers["X Token"]', fragment: 'expected a header name' },
