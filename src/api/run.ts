@@ -87,7 +87,7 @@ async function runBody(input: string | ScenarioInput | Scenario, options: RunApi
   const dashboard = options.dashboard === undefined ? null : await Dashboard.open(options.dashboard, 'dashboard (option)', scenario);
   try {
     if (dashboard) ctx.emit('dashboard', dashboard.url);
-    const { report, file } = await runWith(scenario, out, options, ctx, dashboard);
+    const { report, file } = await runWith(scenario, out, options, ctx, dashboard, agents);
     await dashboard?.finish(report, `${out === null ? scenario.name : basename(out, extname(out))}.html`);
     ctx.emit('done', report, file);
     return report;
@@ -102,6 +102,7 @@ async function runWith(
   options: RunApiOptions,
   ctx: RunContext,
   dashboard: Dashboard | null,
+  agents: AgentsOptions | undefined,
 ): Promise<{ report: Report; file: string | null }> {
   const driverOptions: RunOptions = {
     reportFile: out,

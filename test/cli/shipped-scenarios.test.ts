@@ -15,7 +15,7 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileS
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, ROOT, startWsload, wsload, type CliResult, type RunningCli } from '../helpers/cli.js';
-import { expectDeliveredExactly } from '../helpers/books.js';
+import { expectDeliveredExactly, expectExactBooks } from '../helpers/books.js';
 import { closeAfterEach, tempDir } from '../helpers/run-helpers.js';
 import { TargetError } from '../../src/errors.js';
 import { SHIPPED_SERVICE_PORT, SHIPPED_STREAM, startService, type RunningService, type ServiceOptions } from '../../src/target/service.js';

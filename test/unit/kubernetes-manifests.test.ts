@@ -13,7 +13,6 @@ import { ConfigMap, PersistentVolumeClaim, Pod, Secret, Service } from 'kubernet
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { makeCertificates } from '../helpers/certs.js';
-import { missing } from '../helpers/real-parts.js';
 import { unknownFieldProblems } from '../helpers/manifest-fields.js';
 import { ROOT, wsload } from '../helpers/cli.js';
 import {
