@@ -10,7 +10,7 @@ import { tokenProblem } from '../coordinator/token.js';
 import { controlTlsProblem } from '../coordinator/control-tls.js';
 import { formatListenAddress, parseListenAddress } from '../net/listen-address.js';
 import { OVERRIDE_FLAGS } from '../scenario/overrides.js';
-import { MAX_DURATION_MS, describeValue } from '../scenario/schema.js';
+import { MAX_DURATION_MS, describeValue, expecting } from '../scenario/schema.js';
 import { fallbackErrorMap, issuesFromZod } from '../scenario/issues.js';
 import type { AgentsOptions } from '../driver/run-options.js';
 import type { RunApiOptions } from './run.js';
@@ -18,13 +18,7 @@ import type { RunApiOptions } from './run.js';
 /** How often workers may report, ms: below 50 the snapshots cost more than they tell; above a minute progress stalls. */
 export const TICK_MS_RANGE = { min: 50, max: 60_000 } as const;
 
-type ErrorMap = (iss: { input?: unknown }) => string;
-
-function expecting(text: string): { error: ErrorMap } {
-  return { error: (iss) => (iss.input === undefined ? `required; expected ${text}` : `expected ${text}, got ${describeValue(iss.input)}`) };
-}
-
-const nonEmptyPath = (what: string) =>
+const nonEmptyPath = (what: string): z.ZodType<string> =>
   z
     .string(expecting(`${what} (a string)`))
     .refine((s) => s.trim() !== '', expecting(`${what}, not an empty path`));

@@ -25,7 +25,7 @@ export function describeValue(value: unknown): string {
 type ErrorMap = (iss: { input?: unknown }) => string;
 
 /** A zod error parameter: "required; expected X" or "expected X, got Y". */
-function expecting(text: string): { error: ErrorMap } {
+export function expecting(text: string): { error: ErrorMap } {
   return {
     error: (iss) => (iss.input === undefined ? `required; expected ${text}` : `expected ${text}, got ${describeValue(iss.input)}`),
   };
