@@ -23,6 +23,10 @@ COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY schema ./schema
 COPY scenarios ./scenarios
+# What the README links to, as the npm package carries it.
+COPY docs ./docs
+COPY deploy ./deploy
+COPY bench/README.md ./bench/README.md
 # `wsload` on the PATH, so ENTRYPOINT and `kubectl exec … wsload` read as on a workstation.
 RUN chmod 755 /app/bin/wsload.js && ln -s /app/bin/wsload.js /usr/local/bin/wsload \
   && mkdir -p /work/reports && chown -R 1000:1000 /work
