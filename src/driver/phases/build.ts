@@ -24,7 +24,7 @@ export function buildRunReport(state: RunState, target: TargetPlan, m: Measureme
   }
   const endedAt = new Date();
   if (state.interrupted()) {
-    warnings.push('the run was interrupted: publishes still within their delivery deadline are not counted in expected or lost');
+    warnings.push('the run was interrupted: publishes still within their delivery deadline count only the copies that had arrived; the sockets still waiting for them are not in expected or lost');
   }
   const drops = m.dropWatch.finish(held.holdEndMs);
   // Before the report: thresholds and the verdict read the shards' books and clock bounds.
