@@ -7,7 +7,7 @@ import type { WebSocket } from 'ws';
 import { nowMs } from '../clock.js';
 import { CLOSE_LOG_FIELDS, type DriverMessage, type WorkerMessage } from '../run/protocol.js';
 import type { AgentToCoordinator, CoordinatorToAgent } from '../run/control-protocol.js';
-import { ClockOffsetEstimator, SAME_CLOCK, type ClockOffset } from './clock-offset.js';
+import { ClockOffsetEstimator, ClockTrack, SAME_CLOCK, type ClockOffset } from './clock-offset.js';
 
 /** How long one clock probe may take before it is given up. */
 const PROBE_TIMEOUT_MS = 2_000;
@@ -23,6 +23,8 @@ export interface AgentIdentity {
 export class AgentLink {
   /** The agent's clock: t_agent = t_coordinator + offsetMs (exactly 0 on the same host). */
   clock: ClockOffset;
+  /** Every offset in use so far and the bound they held to (drift between rounds included). */
+  readonly clockTrack = new ClockTrack();
   /** Global ids of the workers this agent runs (set at assignment). */
   workerIds: number[] = [];
   /** Workers that sent their final tick or are gone. */
@@ -38,7 +40,6 @@ export class AgentLink {
   closed = false;
   /** The coordinator told its workers to drain or stop: from then on, finishing is the run ending. */
   drainSent = false;
-  private readonly estimator = new ClockOffsetEstimator();
   private readonly probes = new Map<number, (reply: { t0: number; t1: number; t2: number; t3: number }) => void>();
   private nextProbe = 1;
 
@@ -88,9 +89,13 @@ export class AgentLink {
     done({ t0: reply.t0, t1: reply.t1, t2: reply.t2, t3: nowMs() });
   }
 
-  /** Sends `count` probes one after another and updates the offset from the minimum-RTT sample; a no-op on the same clock. */
+  /**
+   * Sends `count` probes one after another and updates the offset from this round's minimum-RTT
+   * sample (an older round's would carry the drift since); a no-op on the same clock.
+   */
   async estimateClock(count: number): Promise<void> {
     if (this.sameClock) return;
+    const estimator = new ClockOffsetEstimator();
     for (let i = 0; i < count && !this.closed; i++) {
       const id = this.nextProbe++;
       const sample = await new Promise<{ t0: number; t1: number; t2: number; t3: number } | null>((resolve) => {
@@ -104,10 +109,13 @@ export class AgentLink {
         });
         this.send({ type: 'probe', id, t0: nowMs() });
       });
-      if (sample) this.estimator.add(sample);
+      if (sample) estimator.add(sample);
     }
-    const est = this.estimator.estimate();
-    if (est) this.clock = est;
+    const est = estimator.estimate();
+    if (est) {
+      this.clock = est;
+      this.clockTrack.apply(est);
+    }
   }
 
   /** Ends the control connection at once (the close handler then decides whether the agent was lost). */

@@ -52,3 +52,44 @@ export class ClockOffsetEstimator {
 
 /** Same host, same CLOCK_MONOTONIC: no offset, exactly. */
 export const SAME_CLOCK: ClockOffset = { offsetMs: 0, uncertaintyMs: 0 };
+
+/**
+ * The offsets an agent's times were converted with over a run, and how far off they could have
+ * been. An estimate (o, U) applied at one round and replaced by (o', U') at the next: when made,
+ * the true offset was within U of o; at the next round within U' of o', so o was off by at most
+ * |o' − o| + U' by then. Drift being slow and steady (a crystal's rate), the error in between
+ * stays within the larger of the two ends. The run's bound is the largest over its rounds.
+ */
+export class ClockTrack {
+  private current: ClockOffset | null = null;
+  private bound = 0;
+  private drift = 0;
+  private rounds = 0;
+
+  /** A new estimate replaces the one in use. */
+  apply(next: ClockOffset): void {
+    const prev = this.current;
+    this.rounds++;
+    if (prev !== null) {
+      const moved = Math.abs(next.offsetMs - prev.offsetMs);
+      this.drift = Math.max(this.drift, moved);
+      this.bound = Math.max(this.bound, prev.uncertaintyMs, moved + next.uncertaintyMs);
+    } else this.bound = Math.max(this.bound, next.uncertaintyMs);
+    this.current = next;
+  }
+
+  /** The largest uncertainty of an offset in use so far, drift between rounds included. */
+  get uncertaintyMs(): number {
+    return this.current === null ? Number.POSITIVE_INFINITY : this.bound;
+  }
+
+  /** The largest change of the offset between two rounds. */
+  get driftMs(): number {
+    return this.drift;
+  }
+
+  /** Rounds of probes estimated so far. */
+  get estimates(): number {
+    return this.rounds;
+  }
+}

@@ -47,8 +47,12 @@ export interface ShardState {
   host: string;
   pid: number;
   workerIds: number[];
+  /** The offset in use last. */
   clockOffsetMs: number;
+  /** The largest uncertainty of an offset in use over the run, drift between probe rounds included. */
   clockUncertaintyMs: number;
+  /** The largest change of its offset between two probe rounds (0 on the same clock). */
+  clockDriftMs: number;
   peakRssMb: number;
   lost: string | null;
 }
@@ -203,10 +207,24 @@ export class Coordinator {
         pid: l.id.pid,
         workerIds: l.workerIds,
         clockOffsetMs: l.clock.offsetMs,
-        clockUncertaintyMs: l.clock.uncertaintyMs,
+        clockUncertaintyMs: l.sameClock ? 0 : l.clockTrack.uncertaintyMs,
+        clockDriftMs: l.clockTrack.driftMs,
         peakRssMb: l.peakRssMb,
         lost: l.lost,
       }));
+  }
+
+  /**
+   * The receipts are all in: one more round of probes for every agent still in the run on another
+   * clock, so the bound of the offset used since the last round covers its drift up to the end.
+   * Bounded by `limitMs`: an agent that does not answer keeps the bound it had.
+   */
+  async closeClocks(limitMs: number): Promise<void> {
+    const probing = this.links.filter((l) => l.index >= 0 && l.lost === null && !l.closed && !l.sameClock).map((l) => l.estimateClock(REESTIMATE_PROBES));
+    if (probing.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(probing), new Promise<void>((resolve) => (timer = setTimeout(resolve, limitMs)))]);
+    clearTimeout(timer);
   }
 
   /** The run is over: tells the agents to exit and stops listening. */
@@ -279,14 +297,19 @@ export class Coordinator {
       link.peak = msg.peak;
       link.peakRssMb = Math.max(link.peakRssMb, msg.peakRssMb);
       link.rssMb = msg.rssMb ?? msg.peakRssMb;
-      let open = 0;
-      let peak = 0;
-      for (const l of this.links) {
-        open += l.open;
-        peak += l.peak;
-      }
-      events.onOpenCounts(open, peak);
+      this.tellOpenCounts();
     }
+  }
+
+  /** Sockets open over the agents still in the run (a lost one's died with it), and the sum of every agent's peak. */
+  private tellOpenCounts(): void {
+    let open = 0;
+    let peak = 0;
+    for (const l of this.links) {
+      if (l.lost === null) open += l.open;
+      peak += l.peak;
+    }
+    this.events?.onOpenCounts(open, peak);
   }
 
   private onClose(link: AgentLink, reason: string): void {
@@ -309,6 +332,7 @@ export class Coordinator {
     link.lost = reason;
     const events = this.events;
     events?.onAgentLost(link.id.name, reason);
+    this.tellOpenCounts();
     for (const id of link.workerIds) {
       if (link.settled.has(id)) continue;
       link.settled.add(id);

@@ -22,6 +22,9 @@ import { spawnOnAgents } from './phases/spawn-agents.js';
 
 export type { Progress, RunOptions, RunPhase, RunResult } from './run-options.js';
 
+/** How long the closing round of clock probes may take (an agent on a LAN answers in milliseconds). */
+const CLOSING_PROBES_LIMIT_MS = 2_000;
+
 /** Runs a scenario to its end (or until aborted) and returns the report. */
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<RunResult> {
   // Spread over processes, the plan covers every worker of every agent; the plan line says how.
@@ -40,6 +43,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const ramp = await rampUp(state, spawned, measurement);
     const held = await hold(state, target, spawned, measurement, ramp.rampStartMs);
     await drain(state, target, spawned, measurement);
+    // Every receipt is in: a last clock round bounds the remote offsets' drift up to here.
+    if (coordination) await coordination.coordinator.closeClocks(CLOSING_PROBES_LIMIT_MS);
     const report = buildRunReport(state, target, measurement, ramp, held, coordination);
     // A scraper that comes regularly gets one visit with the final values (an interrupt cuts it short).
     if (!state.interrupted()) await metrics?.finalScrape(state.aborted);

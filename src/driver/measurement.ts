@@ -70,7 +70,7 @@ export function setUpMeasurement(
   const lossSettleMs = publish ? publish.deadlineMs + tickMs + 250 : 0;
   const timeline =
     writer || options.onInterval
-      ? new TimelineFeed({ startMs, intervalMs: scenario.report.intervalMs, workers: plans.length, ring, lossSettleMs, writer, onInterval: options.onInterval })
+      ? new TimelineFeed({ startMs, intervalMs: scenario.report.intervalMs, workers: plans.length, ring, lossSettleMs, writer, onInterval: options.onInterval, addedLost: () => aggregate.addedLost() })
       : null;
   const dropWatch = new DropWatch({ scenario, ring, runStartMs: startMs, runStartEpochMs: state.startedAt.getTime(), tickMs, onEvent: options.onDropEvent });
   const progress = new ProgressFeed({

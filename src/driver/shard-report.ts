@@ -1,6 +1,7 @@
 /**
  * The report's `shards` section of a spread run: per process, its sockets and handshakes (summed
- * over its workers' last snapshots), memory, worst worker lag, clock offset and whether it was lost.
+ * over its workers' last snapshots), its delivery books (what a lost one owed after its last
+ * snapshot included), memory, worst worker lag, clock offset and its bound, and whether it was lost.
  */
 import type { RunAggregate } from '../metrics/aggregate.js';
 import type { ShardState } from '../coordinator/coordinator.js';
@@ -18,8 +19,16 @@ export function shardReports(shards: readonly ShardState[], aggregate: RunAggreg
     let failed = 0;
     let lagMax = 0;
     let lagP99 = 0;
+    const fanout = { expected: 0, delivered: 0, lost: 0, unconfirmed: 0, early: 0, earlyMaxMs: 0 };
     for (const id of s.workerIds) {
       const w = aggregate.workers[id];
+      const books = aggregate.workerBooks(id);
+      fanout.expected += books.expected;
+      fanout.delivered += books.delivered;
+      fanout.lost += books.lost;
+      fanout.unconfirmed += books.unconfirmed;
+      fanout.early += books.early;
+      fanout.earlyMaxMs = Math.max(fanout.earlyMaxMs, round3(books.earlyMaxMs));
       sockets += w.sockets;
       opened += w.counters?.opened ?? 0;
       failed += w.counters?.failed ?? 0;
@@ -39,8 +48,10 @@ export function shardReports(shards: readonly ShardState[], aggregate: RunAggreg
       saturated: lagP99 > SATURATED_LAG_P99_MS || lagMax > SATURATED_LAG_MAX_MS,
       clockOffsetMs: round3(s.clockOffsetMs),
       clockUncertaintyMs: Number.isFinite(s.clockUncertaintyMs) ? round3(s.clockUncertaintyMs) : -1,
+      clockDriftMs: round3(s.clockDriftMs),
       lost: s.lost !== null,
       ...(s.lost !== null ? { lostReason: s.lost } : {}),
+      fanout,
     };
   });
 }

@@ -20,12 +20,16 @@ export interface TimelineFeedOptions {
   /** The soak files, or null: lines go only to onInterval. */
   writer: TimelineWriter | null;
   onInterval?: (line: TimelineLine) => void;
+  /** Deliveries booked lost so far beyond the workers' own evaluations (lost workers' books), so the lines add up to the report. */
+  addedLost?: () => number;
 }
 
 export class TimelineFeed implements TickSubscriber {
   private readonly booker: TimelineBooker;
   private boundaryTimer: NodeJS.Timeout | null = null;
   private nextBoundary = 0;
+  /** Of opts.addedLost(), what is booked already. */
+  private addedBooked = 0;
 
   constructor(private readonly opts: TimelineFeedOptions) {
     this.booker = new TimelineBooker(opts.startMs, opts.intervalMs, opts.workers, opts.ring, opts.lossSettleMs);
@@ -48,16 +52,26 @@ export class TimelineFeed implements TickSubscriber {
 
   onWorkerGone(workerId: number, _reason: string, atMs: number): void {
     this.booker.onWorkerGone(workerId, atMs);
+    this.bookAddedLost(atMs);
   }
 
   onTick(atMs: number): void {
+    this.bookAddedLost(atMs);
     this.writeLines(atMs, false);
   }
 
   /** The run is over: every interval up to now is written. */
   onEnd(atMs: number): void {
     this.stop();
+    this.bookAddedLost(atMs);
     this.writeLines(atMs, true);
+  }
+
+  private bookAddedLost(atMs: number): void {
+    const total = this.opts.addedLost?.() ?? 0;
+    if (total <= this.addedBooked) return;
+    this.booker.bookLost(total - this.addedBooked, atMs);
+    this.addedBooked = total;
   }
 
   private boundary(): void {

@@ -1,7 +1,9 @@
 /**
  * Main-thread accumulation of worker ticks. Counters arrive cumulative (the latest tick wins);
  * histograms arrive as deltas and are added exactly, so the merged histogram equals one histogram
- * fed every sample. Per-publish completion needs every live worker's part of that publish.
+ * fed every sample. Per-publish completion needs every live worker's part of that publish. A
+ * worker lost mid-run keeps its last snapshot, and what it owed after it is booked from that
+ * snapshot's OwedBooks (metrics/lost-books.ts), so expected = delivered + lost still holds.
  */
 import { addInto, createHistogram, decodeHistogram, recordMs, type Histogram } from './histogram.js';
 import { slotOf, type PublishRing } from '../run/publish-ring.js';
@@ -10,6 +12,8 @@ import { emptyDeliveryCounters, emptyTopicCounters, TOPIC_COUNTER_KEYS, type Del
 import { topicHistogramKey } from '../run/registry.js';
 import type { IntervalSink } from './interval-blocks.js';
 import { addStreamCounters, emptyStreamCounters, type StreamCounters } from '../run/stream-counters.js';
+import type { OwedBooks } from '../run/delivery-counters.js';
+import { closeLostBooks, lostAdds, receiptAdds, settleDeferred, type BookAdds, type LostBooks } from './lost-books.js';
 
 export interface WorkerState {
   workerId: number;
@@ -20,6 +24,21 @@ export interface WorkerState {
   ramped: boolean;
   final: boolean;
   crashed: string | null;
+  /** Its latest snapshot's books of publishes not yet evaluated (null: none sent). */
+  owed: OwedBooks | null;
+  /** Set when it was lost (crashed, gone): what it owed after its last snapshot. */
+  lostBooks: LostBooks | null;
+}
+
+/** A worker's delivery books as the run counts them: its counters plus what the driver booked for it. */
+export interface WorkerBooks {
+  expected: number;
+  delivered: number;
+  lost: number;
+  /** Of `lost`, deliveries owed after its last snapshot (it was lost) that nobody saw arrive. */
+  unconfirmed: number;
+  early: number;
+  earlyMaxMs: number;
 }
 
 interface PendingSeq {
@@ -48,6 +67,10 @@ export interface Totals {
   cohorts: CohortCounters[];
   /** Server-stream counters summed over the workers that keep them; absent when none does. */
   stream?: StreamCounters;
+  /** Of delivery.lost, the deliveries lost workers owed after their last snapshot that nobody saw arrive. */
+  unconfirmed: number;
+  /** Publishes after a lost worker's last snapshot whose record had left the ring: not booked. */
+  unknownOwed: number;
 }
 
 
@@ -98,13 +121,18 @@ export class RunAggregate {
       ramped: false,
       final: false,
       crashed: null,
+      owed: null,
+      lostBooks: null,
     }));
   }
 
   /** Takes in one tick message. */
   onTick(msg: Extract<WorkerMessage, { type: 'tick' }>): void {
     const w = this.workers[msg.workerId];
+    // Its books were closed when it was declared lost; a straggling tick would count twice.
+    if (w.crashed !== null) return;
     w.counters = msg.counters;
+    if (msg.owed) w.owed = msg.owed;
     w.cohorts = msg.cohorts;
     w.lag = msg.lag;
     w.ramped = msg.ramped;
@@ -127,13 +155,18 @@ export class RunAggregate {
       if (r.failed) p.failed = true;
     }
     this.settlePending();
+    this.settleLost();
   }
 
-  /** A worker died: stop waiting for its part of pending publishes. */
+  /**
+   * A worker died (or was declared lost): stop waiting for its part of pending publishes, and
+   * close its books with what it owed after its last snapshot, up to the publishes sent so far.
+   */
   markCrashed(workerId: number, reason: string): void {
     const w = this.workers[workerId];
     if (w.final || w.crashed !== null) return;
     w.crashed = reason;
+    w.lostBooks = closeLostBooks(w.owed, this.ring, this.topicNames?.length ?? 0);
     this.settlePending();
   }
 
@@ -146,6 +179,42 @@ export class RunAggregate {
     if (w.final || w.crashed !== null || w.counters !== null) return;
     w.final = true;
     this.settlePending();
+  }
+
+  /** Lost workers' publishes whose request was unanswered at the loss, booked once answered. */
+  private settleLost(): void {
+    for (const w of this.workers) if (w.lostBooks) settleDeferred(w.lostBooks, this.ring);
+  }
+
+  /** What the run books for worker `w` beyond its counters, as things stand; null: nothing. */
+  private adds(w: WorkerState): BookAdds | null {
+    if (w.lostBooks) return lostAdds(w.lostBooks);
+    // Finished with publishes unevaluated (interrupted, or a request never answered): their receipts only.
+    if (w.final && w.owed && (w.owed.seenUpTo > w.owed.evaluatedUpTo || w.owed.inFlight.length > 0)) return receiptAdds(w.owed, this.topicNames?.length ?? 0);
+    return null;
+  }
+
+  /** Worker `id`'s delivery books as the run counts them (its counters and what was booked for it). */
+  workerBooks(id: number): WorkerBooks {
+    const w = this.workers[id];
+    const d = w.counters?.delivery;
+    const adds = this.adds(w);
+    const sum = (a: number[] | undefined): number => (a ?? []).reduce((x, y) => x + y, 0);
+    return {
+      expected: (d?.expected ?? 0) + sum(adds?.expected),
+      delivered: d?.delivered ?? 0,
+      lost: (d?.lost ?? 0) + sum(adds?.lost),
+      unconfirmed: adds?.unconfirmed ?? 0,
+      early: d?.early ?? 0,
+      earlyMaxMs: d?.earlyMaxMs ?? 0,
+    };
+  }
+
+  /** Deliveries the run booked lost beyond the workers' own counts so far (the timeline books them when they appear). */
+  addedLost(): number {
+    let n = 0;
+    for (const w of this.workers) for (const l of this.adds(w)?.lost ?? []) n += l;
+    return n;
   }
 
   /** Named cumulative histogram, created empty on first use. */
@@ -211,8 +280,24 @@ export class RunAggregate {
       topics: this.topicNames !== null ? emptyTopicCounters(this.topicNames.length) : null,
       messages: 0,
       cohorts: Array.from({ length: this.cohortCount }, emptyCohortCounters),
+      unconfirmed: 0,
+      unknownOwed: 0,
     };
+    this.settleLost();
     for (const w of this.workers) {
+      const adds = this.adds(w);
+      if (adds) {
+        adds.expected.forEach((n, i) => {
+          t.delivery.expected += n;
+          if (t.topics && i < t.topics.expected.length) t.topics.expected[i] += n;
+        });
+        adds.lost.forEach((n, i) => {
+          t.delivery.lost += n;
+          if (t.topics && i < t.topics.lost.length) t.topics.lost[i] += n;
+        });
+        t.unconfirmed += adds.unconfirmed;
+      }
+      t.unknownOwed += w.lostBooks?.unknown ?? 0;
       const c = w.counters;
       if (!c) continue;
       t.attempts += c.attempts;
@@ -225,7 +310,11 @@ export class RunAggregate {
       if (w.crashed === null) t.open += c.open;
       t.messages += c.messages;
       addCounts(t.failures, c.failures);
-      for (const key of Object.keys(t.delivery) as (keyof DeliveryCounters)[]) t.delivery[key] += c.delivery[key] ?? 0;
+      for (const key of Object.keys(t.delivery) as (keyof DeliveryCounters)[]) {
+        // The earliest receipt is the worst of the workers', not a sum.
+        if (key === 'earlyMaxMs') t.delivery.earlyMaxMs = Math.max(t.delivery.earlyMaxMs ?? 0, c.delivery.earlyMaxMs ?? 0);
+        else t.delivery[key] = (t.delivery[key] ?? 0) + (c.delivery[key] ?? 0);
+      }
       if (t.topics !== null && c.topics) addTopicCounters(t.topics, c.topics);
       if (c.stream) addStreamCounters((t.stream ??= emptyStreamCounters()), c.stream);
       w.cohorts?.forEach((cc, i) => {

@@ -14,9 +14,14 @@ export class PeakOpenMerger {
   private times: number[] = [];
   private deltas: number[] = [];
   private overflow = false;
+  /** Sockets each worker's log leaves open so far (opens − closes). */
+  private readonly net = new Map<number, number>();
 
-  /** Takes one tick's (time, ±1) pairs. */
-  add(log: readonly number[]): void {
+  /** Takes one tick's (time, ±1) pairs of worker `workerId`. */
+  add(log: readonly number[], workerId = -1): void {
+    let net = 0;
+    for (let i = 1; i < log.length; i += 2) net += log[i];
+    this.net.set(workerId, (this.net.get(workerId) ?? 0) + net);
     if (this.overflow) return;
     if (this.times.length + log.length / 2 > MAX_EVENTS) {
       this.overflow = true;
@@ -28,6 +33,16 @@ export class PeakOpenMerger {
       this.times.push(log[i]);
       this.deltas.push(log[i + 1]);
     }
+  }
+
+  /**
+   * A worker was lost at `atMs`: the sockets its log left open died with it (their closes will
+   * never be logged), so they count as closed then and `openAt` counts only live sockets.
+   */
+  closeWorker(workerId: number, atMs: number): void {
+    const open = this.net.get(workerId) ?? 0;
+    if (open <= 0) return;
+    this.add([atMs, -open], workerId);
   }
 
   /**

@@ -5,6 +5,7 @@ import type { CloseCause, DisconnectStats, DropEvent, PercentileSet, Report } fr
 import { fmtCount, fmtCounts, fmtLatency, fmtMs, fmtPct, newTable, painter, wrap, type Paint } from './format.js';
 import { thresholdActualText } from './threshold-text.js';
 import { streamSection } from './stream-summary.js';
+import { earlyBeyondBound } from '../report/clock-bound.js';
 
 /** Options of renderSummary. */
 export interface SummaryOptions {
@@ -104,7 +105,25 @@ function fanout(r: Report, color: boolean, paint: Paint): string[] {
   if (f.unmatched > 0) out.push(`  ${fmtCount(f.unmatched)} messages carried no recognisable sequence number (${matchRuleText(r)})`);
   out.push(...strayMessages(f));
   if ((f.misrouted ?? 0) > 0) out.push(paint(`  ${fmtCount(f.misrouted ?? 0)} messages of a topic reached sockets not in that topic (misrouted: not delivered, not lost)`, 'red'));
+  out.push(...bookLines(r, paint));
   out.push(...topicTable(f, color, paint));
+  return out;
+}
+
+/** What the books hold that is not exact or not a measurement: unconfirmed losses, early receipts, the clock's bound. */
+function bookLines(r: Report, paint: Paint): string[] {
+  const f = r.fanout;
+  const out: string[] = [];
+  const unconfirmed = f.unconfirmed ?? 0;
+  if (unconfirmed > 0) {
+    out.push(paint(`  lost includes ${fmtCount(unconfirmed)} unconfirmed: owed by a lost worker or shard after its last snapshot (nobody saw whether they arrived; an upper bound)`, 'red'));
+  }
+  const early = f.early ?? 0;
+  if (early > 0) {
+    const beyond = earlyBeyondBound(r).length > 0;
+    const what = beyond ? 'the clock offset in use was wrong: latency is not a measurement' : 'within the clock uncertainty, recorded at 0 ms';
+    out.push(paint(`  ${fmtCount(early)} deliveries came before their scheduled time, up to ${fmtMs(f.earlyMaxMs ?? 0)} early (${what})`, beyond ? 'red' : 'yellow'));
+  }
   return out;
 }
 
@@ -249,9 +268,10 @@ function shards(r: Report): string[] {
   if (!list || list.length === 0) return [];
   const lines = [`Shards (${list.length} processes; peak open ${r.connections.peakOpenUpperBound === true ? 'is an upper bound: the sum of their own peaks' : 'exact, merged by time'})`];
   for (const s of list) {
-    const clock = s.clockUncertaintyMs === 0 ? 'same clock' : s.clockUncertaintyMs < 0 ? 'clock unknown' : `clock ${fmtMs(s.clockOffsetMs)} ± ${fmtMs(s.clockUncertaintyMs)}`;
+    const drift = (s.clockDriftMs ?? 0) > 0 ? `, drift ${fmtMs(s.clockDriftMs ?? 0)}` : '';
+    const clock = s.clockUncertaintyMs === 0 ? 'same clock' : s.clockUncertaintyMs < 0 ? 'clock unknown' : `clock ${fmtMs(s.clockOffsetMs)} ± ${fmtMs(s.clockUncertaintyMs)}${drift}`;
     lines.push(
-      `  ${s.index} ${s.name} (${s.host} pid ${s.pid}): ${fmtCount(s.sockets)} sockets, ${fmtCount(s.opened)} opened, ${fmtCount(s.failed)} failed · ` +
+      `  ${s.index} ${s.name} (${s.host} pid ${s.pid}): ${fmtCount(s.sockets)} sockets, ${fmtCount(s.opened)} opened, ${fmtCount(s.failed)} failed${shardBooks(s)} · ` +
         `RSS ${fmtCount(Math.round(s.peakRssMb))} MB · lag max ${fmtMs(s.eventLoopLagMs)}${s.saturated ? ' (saturated)' : ''} · ${clock}${s.lost ? ` · LOST${s.lostReason ? ` (${s.lostReason})` : ''}` : ''}`,
     );
   }
@@ -259,6 +279,15 @@ function shards(r: Report): string[] {
   if (worst) lines.push(`  fan-out latency ±${fmtMs(worst.clockUncertaintyMs)} (clock offset uncertainty of ${worst.name})`);
   else lines.push('  fan-out latency exact: every shard shares the coordinator\'s clock (same host)');
   return lines;
+}
+
+/** A shard's delivery books, when it has any: ", 2,000 of 2,500 delivered, 500 lost (480 unconfirmed), 3 early". */
+function shardBooks(s: NonNullable<Report['shards']>[number]): string {
+  const f = s.fanout;
+  if (!f || f.expected + f.delivered === 0) return '';
+  const unconfirmed = f.unconfirmed > 0 ? ` (${fmtCount(f.unconfirmed)} unconfirmed)` : '';
+  const early = f.early > 0 ? `, ${fmtCount(f.early)} early` : '';
+  return `, ${fmtCount(f.delivered)} of ${fmtCount(f.expected)} delivered, ${fmtCount(f.lost)} lost${unconfirmed}${early}`;
 }
 
 /** On merged reports: which figures are exact and which are estimates, field by field. */

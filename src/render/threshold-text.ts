@@ -8,5 +8,9 @@ export function thresholdActualText(th: ThresholdResult): string {
   if (th.noData === true) return 'no data';
   // A "%" expression compared a percentage of the metric's base, not the metric itself.
   if (th.expression.includes('%')) return fmtPct(th.actual);
-  return lookupMetric(th.metric)?.unit === 'ms' ? fmtMs(th.actual) : fmtCount(th.actual);
+  if (lookupMetric(th.metric)?.unit !== 'ms') return fmtCount(th.actual);
+  // Timed on another machine's clock: the value is known within ± the clock's bound.
+  const bound = th.clockUncertaintyMs !== undefined ? ` ± ${fmtMs(th.clockUncertaintyMs)}` : '';
+  const why = th.clockWrong === true ? ' (wrong clock offset)' : th.uncertain === true ? ' (within the clock uncertainty of the limit)' : '';
+  return `${fmtMs(th.actual)}${bound}${why}`;
 }

@@ -1,6 +1,6 @@
 /** Turns what a run measured into the Report (pure: no I/O). */
 import type { Scenario } from '../run/scenario.js';
-import type { DisconnectStats, PercentileSet, Report, ReconnectStats, TopicStats } from '../run/report.js';
+import type { DisconnectStats, PercentileSet, Report, ReconnectStats, ShardReport, TopicStats } from '../run/report.js';
 import type { Totals } from '../metrics/aggregate.js';
 import { REPORT_FORMAT_VERSION, type IdleTimeoutScreening } from '../run/report.js';
 import { COHORT_HISTOGRAMS, cohortHistogramKey, idleSamplesKey, sectionSets, topicHistogramKey, type CohortHistogramKind, type SectionSets, type SetSection } from '../run/registry.js';
@@ -17,6 +17,7 @@ import { judgeSaturation } from './saturation.js';
 import { emptyStreamCounters, type StreamCounters } from '../run/stream-counters.js';
 import type { StreamStats } from '../run/report.js';
 import { clockCaveat, withoutStreamIdleEstimate } from './stream-caveat.js';
+import { earlyBeyondBound, EARLY_TOLERANCE_MS } from './clock-bound.js';
 
 export { SATURATED_LAG_P99_MS, SATURATED_LAG_MAX_MS } from './saturation.js';
 
@@ -42,6 +43,10 @@ export interface BuildInput {
   warnings: string[];
   /** Drop events and the idle-timeout screening of every close; absent: every close is an idle-timeout sample. */
   drops?: DropFindings;
+  /** A run spread over processes: its shards (report.shards), before thresholds read their books and clocks. */
+  shards?: ShardReport[];
+  /** ± ms of fan-out and completion latency from the clocks receipts were timed on (0: the publisher's own). */
+  clockUncertaintyMs?: number;
 }
 
 function pct(h: Histogram | undefined): PercentileSet {
@@ -183,6 +188,9 @@ export function buildReport(input: BuildInput): Report {
       ...(scenario.topics ? { byTopic: topicStats(scenario, totals, publisher, h) } : {}),
       ...sets('fanout'),
       incomplete: aggregate.incomplete,
+      early: d.early ?? 0,
+      earlyMaxMs: round3(d.earlyMaxMs ?? 0),
+      unconfirmed: totals.unconfirmed,
     },
     publish: {
       sent: publisher?.sent ?? 0,
@@ -226,14 +234,40 @@ export function buildReport(input: BuildInput): Report {
       peakRssMb: Math.round(input.peakRssMb),
       saturated,
     },
+    clock: { uncertaintyMs: round3(input.clockUncertaintyMs ?? 0) },
     ...(scenario.stream || totals.stream ? { stream: streamStats(totals.stream ?? emptyStreamCounters(), sets('stream').stalenessMs) } : {}),
     thresholds: [],
     warnings,
     files: input.files,
     histograms,
+    ...(input.shards ? { shards: input.shards } : {}),
   };
+  warnings.push(...bookWarnings(report, totals));
   report.thresholds = evaluateThresholds(report, scenario.thresholds);
   return report;
+}
+
+/** What a user must read about the books: deliveries owed by lost workers, early receipts within the clock's bound. */
+function bookWarnings(report: Report, totals: Totals): string[] {
+  const out: string[] = [];
+  const f = report.fanout;
+  if (totals.unconfirmed > 0) {
+    out.push(
+      `${totals.unconfirmed} deliveries that lost workers or shards owed after their last snapshot are counted lost (fanout.unconfirmed): ` +
+        'nobody was left to see whether they arrived, so they are an upper bound of what the target failed to deliver; every other delivery figure is exact',
+    );
+  }
+  if (totals.unknownOwed > 0) {
+    out.push(`${totals.unknownOwed} publishes sent after a lost worker's last snapshot had left the publish ring when it was declared lost: what they were owed is not booked`);
+  }
+  const early = f.early ?? 0;
+  if (early > 0 && earlyBeyondBound(report).length === 0) {
+    out.push(
+      `${early} deliveries arrived before their publish's scheduled time, up to ${f.earlyMaxMs ?? 0} ms early, within the ±${report.clock?.uncertaintyMs ?? 0} ms clock uncertainty ` +
+        `(tolerated up to ${EARLY_TOLERANCE_MS} ms): recorded at 0 ms`,
+    );
+  }
+  return out;
 }
 
 /** fanout.byTopic: each topic's sockets, publishes, counters and percentile sets (its histograms "fanout:<t>", "completion:<t>"). */
@@ -296,4 +330,8 @@ function streamStats(c: StreamCounters, stalenessMs: PercentileSet): StreamStats
 
 function round2(n: number): number {
   return Math.round(n * 100) / 100;
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
 }

@@ -31,6 +31,17 @@ export function mergeInfo(reports: readonly Report[], cohortSocketsKnown: boolea
     phases: "the longest run's ramp and hold",
     files: 'timelines (.ndjson) and interval logs (.hlog) are per run and are not merged',
   };
+  // Older wsload versions left a lost shard's (or an interrupted run's) receipts of publishes it
+  // never judged in delivered but not in expected: such a report's books do not add up, nor do their sums.
+  const unbalanced = reports.filter((r) => r.fanout.delivered + r.fanout.lost !== r.fanout.expected).length;
+  if (unbalanced > 0) {
+    estimates['fanout.expected'] =
+      `${unbalanced} of ${reports.length} reports have delivered + lost ≠ expected (written by an older wsload: receipts of publishes a lost shard or an interrupted run never judged); ` +
+      'the merged expected, delivered and lost add theirs up as they are';
+  }
+  if (reports.some((r) => (r.fanout.unconfirmed ?? 0) > 0)) {
+    estimates['fanout.unconfirmed'] = 'deliveries lost workers or shards owed after their last snapshot, counted lost: an upper bound (nobody saw whether they arrived)';
+  }
   if (!cohortSocketsKnown) {
     estimates['disconnects.idleTimeout'] = 'estimated with configured cohort sizes standing in for sockets that connected (a run did not record them)';
   }

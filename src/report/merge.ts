@@ -180,6 +180,7 @@ export function mergeReports(reports: readonly Report[]): Report {
   }
   const cohortSocketsKnown = reports.every((r) => r.connections.openedByCohort !== undefined);
   const info = mergeInfo(reports, cohortSocketsKnown);
+  if (info.estimates['fanout.expected'] !== undefined) warnings.push(`fanout: ${info.estimates['fanout.expected']}`);
   if (n > 1 && !info.overlapping) {
     warnings.push('the merged runs did not overlap in time (startedAt/endedAt): their sums describe different periods, not one combined load');
   }
@@ -248,6 +249,8 @@ export function mergeReports(reports: readonly Report[]): Report {
           }
         : {}),
     },
+    // Set below by its registered merge rule: the widest bound of the runs'.
+    clock: { uncertaintyMs: 0 },
     thresholds: [],
     warnings,
     merged: info,

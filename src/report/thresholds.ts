@@ -3,8 +3,9 @@
  * before a long run rather than after it, and evaluated against the finished report.
  */
 import { ScenarioError } from '../errors.js';
-import { LATENCY_FAMILIES, lookupMetric, unknownMetricMessage, type MetricDef } from '../metrics/names.js';
+import { LATENCY_FAMILIES, TOPIC_METRIC_PREFIX, lookupMetric, unknownMetricMessage, type MetricDef } from '../metrics/names.js';
 import type { Report, ThresholdResult } from '../run/report.js';
+import { clockUncertaintyOf, earlyBeyondBound } from './clock-bound.js';
 
 export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
@@ -96,6 +97,37 @@ function compare(actual: number, op: ThresholdOp, limit: number): boolean {
   }
 }
 
+/**
+ * Latencies timed from the publisher's clock to a receipt on a worker's (another machine's, for a
+ * remote agent): fan-out and completion, per topic too. Their sample counts are not.
+ */
+export function clockBound(metric: MetricDef): boolean {
+  const f = metric.family;
+  return f !== null && metric.aggregation !== 'count' && (f === 'fanout' || f === 'completion' || f.startsWith(TOPIC_METRIC_PREFIX));
+}
+
+/**
+ * Whether `actual` ± `u` passes everywhere: a value within the clock uncertainty of its limit is
+ * not a clean pass (the true value may lie on the other side), so the threshold does not pass.
+ * A failing value fails whatever the uncertainty: a gate errs on the side of not passing.
+ */
+function passesWithin(actual: number, op: ThresholdOp, limit: number, u: number): boolean {
+  switch (op) {
+    case '<':
+      return actual + u < limit;
+    case '<=':
+      return actual + u <= limit;
+    case '>':
+      return actual - u > limit;
+    case '>=':
+      return actual - u >= limit;
+    case '==':
+      return u === 0 && actual === limit;
+    case '!=':
+      return Math.abs(actual - limit) > u;
+  }
+}
+
 /** JSON path of a threshold key: metric names hold dots, so they are bracketed. */
 export function thresholdPath(metric: string): string {
   return `thresholds[${JSON.stringify(metric)}]`;
@@ -116,9 +148,19 @@ export function evaluateThresholds(report: Report, thresholds: Record<string, st
     else parsed.push(p);
   }
   if (issues.length > 0) throw new ScenarioError(issues);
+  const uncertaintyMs = clockUncertaintyOf(report);
+  const clockWrong = earlyBeyondBound(report).length > 0;
   return parsed.map((t): ThresholdResult => {
     const actual = thresholdActual(report, t);
-    if (thresholdEvidence(report, t.metric) === 0) return { metric: t.metric.name, expression: t.expression, actual, pass: false, noData: true };
-    return { metric: t.metric.name, expression: t.expression, actual, pass: compare(actual, t.op, t.value) };
+    const base = { metric: t.metric.name, expression: t.expression, actual };
+    if (thresholdEvidence(report, t.metric) === 0) return { ...base, pass: false, noData: true };
+    const pass = compare(actual, t.op, t.value);
+    if (!clockBound(t.metric)) return { ...base, pass };
+    const bound = uncertaintyMs > 0 ? { clockUncertaintyMs: uncertaintyMs } : {};
+    // Receipts before their scheduled time: the offset they were timed with was wrong, the value is no measurement.
+    if (clockWrong) return { ...base, pass: false, ...bound, clockWrong: true };
+    if (uncertaintyMs === 0) return { ...base, pass };
+    const clean = passesWithin(actual, t.op, t.value, uncertaintyMs);
+    return { ...base, pass: clean, ...bound, ...(pass && !clean ? { uncertain: true } : {}) };
   });
 }

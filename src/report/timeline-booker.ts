@@ -128,6 +128,14 @@ export class TimelineBooker {
     w.gone = true;
   }
 
+  /**
+   * Deliveries booked lost by the driver rather than a worker's evaluation (what a lost worker owed
+   * after its last snapshot), in the interval they became known: no publish time is known for them.
+   */
+  bookLost(n: number, nowMs: number): void {
+    if (n > 0) this.slot(this.indexOf(nowMs)).lost += n;
+  }
+
   /** Driver, at the end of interval `index`: the instantaneous columns. */
   sampleEnd(index: number, open: number, rssMb: number, wallMs: number): void {
     if (index < this.nextIndex) return;

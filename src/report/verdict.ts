@@ -6,7 +6,8 @@
 import { EXIT } from '../errors.js';
 import { describeFailure } from '../metrics/classify.js';
 import { describePublishFailure } from '../metrics/publish-failure.js';
-import type { Report } from '../run/report.js';
+import type { Report, ThresholdResult } from '../run/report.js';
+import { clockUncertaintyOf, earlyBeyondBound, earlyText } from './clock-bound.js';
 
 const SIGNAL_EXIT: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
 
@@ -51,7 +52,8 @@ export function runFailed(report: Report): boolean {
     (report.shards ?? []).some((s) => s.lost) ||
     mostSocketsDropped(report) ||
     deliveredNothing(report) ||
-    streamProblems(report).length > 0
+    streamProblems(report).length > 0 ||
+    earlyBeyondBound(report).length > 0
   );
 }
 
@@ -103,7 +105,8 @@ export function runProblems(report: Report): string[] {
     const ok = succeededPublishes(report);
     problems.push(`no delivery arrived although ${ok} publish${ok === 1 ? '' : 'es'} succeeded`);
   }
-  if (report.fanout.lost > 0) problems.push(`${report.fanout.lost} of ${report.fanout.expected} deliveries lost`);
+  if (report.fanout.lost > 0) problems.push(lostText(report));
+  for (const e of earlyBeyondBound(report)) problems.push(earlyText(e, clockUncertaintyOf(report)));
   if (misrouted(report) > 0) problems.push(`${plural(misrouted(report), 'message')} of a topic reached sockets not in that topic (fanout.misrouted)`);
   problems.push(...streamProblems(report));
   if (report.publish.failed > 0) {
@@ -116,7 +119,11 @@ export function runProblems(report: Report): string[] {
     problems.push(`the publish path did not keep the rate: ${report.publish.queued ?? 0} publishes waited for a request slot (up to ${report.publish.maxQueueMs ?? 0} ms), ${report.publish.skipped} never sent`);
   }
   const lost = (report.shards ?? []).filter((s) => s.lost);
-  for (const s of lost) problems.push(`shard ${s.name} (${s.host}) lost mid-run (${s.lostReason ?? 'lost'}): its last snapshot is kept`);
+  for (const s of lost) {
+    const owed = s.fanout?.unconfirmed ?? 0;
+    const books = owed > 0 ? `, and the ${owed} ${owed === 1 ? 'delivery' : 'deliveries'} it owed after it ${owed === 1 ? 'is' : 'are'} booked lost, unconfirmed` : '';
+    problems.push(`shard ${s.name} (${s.host}) lost mid-run (${s.lostReason ?? 'lost'}): its last snapshot is kept${books}`);
+  }
   for (const w of report.client.workers) {
     // A lost shard's workers are named once, by the shard.
     if (w.crashed && !(lost.length > 0 && w.crashed.startsWith('agent '))) problems.push(`worker ${w.worker} crashed (${w.crashed})`);
@@ -124,12 +131,27 @@ export function runProblems(report: Report): string[] {
   return problems;
 }
 
+/** "2,000 of 6,000 deliveries lost", naming the part a lost worker or shard owed (unconfirmed). */
+function lostText(report: Report): string {
+  const f = report.fanout;
+  const owed = f.unconfirmed ?? 0;
+  return `${f.lost} of ${f.expected} deliveries lost${owed > 0 ? ` (${owed} of them unconfirmed: owed by a lost worker or shard after its last snapshot)` : ''}`;
+}
+
+/** Why a threshold failed, in a few words: no data, the clock, or the value. */
+function thresholdWhy(t: ThresholdResult): string {
+  if (t.noData === true) return 'no data';
+  if (t.clockWrong === true) return `got ${t.actual}, timed with a wrong clock offset`;
+  if (t.uncertain === true) return `got ${t.actual} ± ${t.clockUncertaintyMs ?? 0}, within the clock uncertainty of the limit`;
+  return `got ${t.actual}`;
+}
+
 /** One line saying how the run went, naming what failed (printed to stderr after every run). */
 export function verdictLine(report: Report): string {
   const problems = runProblems(report);
   const failedThresholds = report.thresholds.filter((t) => !t.pass);
   if (failedThresholds.length > 0) {
-    const each = failedThresholds.map((t) => `${t.metric} ${t.expression} (${t.noData === true ? 'no data' : `got ${t.actual}`})`);
+    const each = failedThresholds.map((t) => `${t.metric} ${t.expression} (${thresholdWhy(t)})`);
     problems.push(`threshold${failedThresholds.length === 1 ? '' : 's'} failed: ${each.join(', ')}`);
   }
   const head = report.interrupted ? `interrupted (${report.interruptReason ?? 'aborted'})` : problems.length > 0 ? 'FAILED' : 'ok';

@@ -24,6 +24,14 @@ export interface DeliveryCounters {
   missedPublishes: number;
   /** Publishes evaluated (not counting failed publish requests). */
   evaluated: number;
+  /**
+   * On-time first copies received before their publish's scheduled time (by the clock offset in
+   * use: a remote agent's wrong offset); counted delivered and recorded at 0 ms, never dropped.
+   * Optional so counters built before it still type.
+   */
+  early?: number;
+  /** How far before its scheduled time the earliest of them came, ms (merged by max, not summed). */
+  earlyMaxMs?: number;
 }
 
 /** Per-topic delivery counters of one worker (cumulative), each indexed by topic index; summed exactly across workers. */
@@ -43,6 +51,36 @@ export function emptyTopicCounters(topics: number): TopicCounters {
   const zeros = (): number[] => new Array<number>(topics).fill(0);
   return { expected: zeros(), delivered: zeros(), lost: zeros(), late: zeros(), duplicated: zeros() };
 }
+
+/**
+ * A worker's books of the publishes it has seen (their record in its ring) but not yet evaluated,
+ * sent with every tick: were the worker lost now (its thread crashed, its agent killed, its final
+ * tick never came), the driver closes its books from these, so `expected = delivered + lost` holds
+ * without the evaluation that never came. Receipts of these publishes are already in the counters
+ * (delivered, late); what they lack is the expected and lost of the sockets still waiting.
+ */
+export interface OwedBooks {
+  /** Every seq up to here was evaluated: its books are in the counters. */
+  evaluatedUpTo: number;
+  /** Every seq up to here had its record seen: its sockets owing it were counted then. */
+  seenUpTo: number;
+  /** Sockets subscribed now, per topic index (one entry without topics): what a later publish would be owed by. */
+  subscribed: number[];
+  /**
+   * Per topic index, over the seen, unevaluated publishes whose request outcome the worker knows:
+   * `owed` = sockets that owed them (subscribed when sent and still subscribed when seen, or that
+   * received them; for a failed request only those that received it), `delivered` and `late` =
+   * the receipts of them already counted.
+   */
+  owed: number[];
+  delivered: number[];
+  late: number[];
+  /** The same for seen publishes whose request was not yet answered: (seq, topic, owed, delivered, late) per publish. */
+  inFlight: number[];
+}
+
+/** Numbers per publish in OwedBooks.inFlight. */
+export const IN_FLIGHT_FIELDS = 5;
 
 /** What one evaluated publish contributes to the completion-time histogram. */
 export interface SeqResult {
@@ -71,5 +109,7 @@ export function emptyDeliveryCounters(): DeliveryCounters {
     lost: 0,
     missedPublishes: 0,
     evaluated: 0,
+    early: 0,
+    earlyMaxMs: 0,
   };
 }

@@ -1,7 +1,7 @@
 /** Messages between the driver (main thread) and its workers. Plain data only: structured clone. */
 import type { BinaryFrames, Cohort, LoadStage, MatchBy, OpenStep, ServerStream, TlsOptions } from './scenario.js';
 import type { StreamCounters } from './stream-counters.js';
-import type { DeliveryCounters, SeqResult, TopicCounters } from './delivery-counters.js';
+import type { DeliveryCounters, OwedBooks, SeqResult, TopicCounters } from './delivery-counters.js';
 import type { CloseCause } from './report.js';
 
 /** One close, as workers log it (times on the shared nowMs() clock). */
@@ -176,6 +176,8 @@ export type WorkerMessage =
       /** Encoded histograms of what was recorded since the previous tick (only non-empty ones). */
       histograms: Record<string, string>;
       seqResults: SeqResult[];
+      /** With publishing: the books of publishes seen but not yet evaluated, for closing them were the worker lost after this tick. */
+      owed?: OwedBooks;
       /** Closes counted since the previous tick, CLOSE_LOG_FIELDS numbers each: the driver finds drop events in them. */
       closeLog?: number[];
       /** With WorkerSlice.logOpens: (time, +1 opened / −1 closed) pairs since the previous tick. */

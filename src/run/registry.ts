@@ -200,6 +200,11 @@ function firstOpened(r: Report): number {
   return r.connections.firstOpened ?? Math.max(0, r.connections.opened - r.reconnects.total);
 }
 
+/** ± ms of fan-out and completion latency (reports before `clock` existed: the largest shard bound, else 0). */
+export function clockUncertaintyOf(r: Report): number {
+  return r.clock?.uncertaintyMs ?? Math.max(0, ...(r.shards ?? []).map((s) => s.clockUncertaintyMs));
+}
+
 const counter = (d: Omit<CounterDef, 'unit' | 'base' | 'merge' | 'metric'> & Partial<CounterDef>): CounterDef => ({
   unit: 'count',
   base: null,
@@ -231,6 +236,10 @@ export const COUNTERS: readonly CounterDef[] = [
   // Its own failure (verdict.ts): a misrouted copy leaves every other count intact, so nothing else shows it.
   counter({ path: 'fanout.misrouted', description: "copies of a topic's publish received by a socket not in that topic (not delivered, not lost)", direction: 'lower-is-better', get: (r) => r.fanout.misrouted ?? 0 }),
   counter({ path: 'fanout.late', description: 'first copies received after the deadline (also counted lost)', direction: 'lower-is-better', get: (r) => r.fanout.late }),
+  // Receipts before their scheduled time: a remote agent's clock offset was wrong (report/clock-bound.ts).
+  counter({ path: 'fanout.early', description: "deliveries received before their publish's scheduled time (a wrong clock offset)", direction: 'lower-is-better', get: (r) => r.fanout.early ?? 0, base: 'fanout.delivered' }),
+  // Owed by a worker or shard lost mid-run after its last snapshot: counted in lost, fate unknown.
+  counter({ path: 'fanout.unconfirmed', description: 'deliveries lost workers or shards owed after their last snapshot, counted lost (an upper bound)', direction: 'lower-is-better', get: (r) => r.fanout.unconfirmed ?? 0, base: 'fanout.expected' }),
   counter({ path: 'fanout.incomplete', description: 'publishes not delivered to every eligible socket', direction: 'lower-is-better', get: (r) => r.fanout.incomplete, base: 'fanout.published' }),
   counter({ path: 'publish.sent', description: 'publish requests made, failed ones included', direction: 'neutral', get: (r) => r.publish.sent }),
   // `sent` already counts the failed requests: sent + failed read 100% failing as 50%.
@@ -250,6 +259,9 @@ export const COUNTERS: readonly CounterDef[] = [
   counter({ path: 'stream.negative', description: "stream messages stamped later than their receipt (the service's clock ahead)", direction: 'neutral', get: (r) => r.stream?.negative ?? 0 }),
   // Counters merge reads but users do not name (yet): adding `metric: true` makes them thresholds.
   counter({ path: 'stream.aheadMaxMs', description: "largest amount a stream timestamp was ahead of its receipt (the service's clock ahead)", unit: 'ms', direction: 'neutral', get: (r) => r.stream?.aheadMaxMs ?? 0, metric: false, merge: 'max' }),
+  counter({ path: 'fanout.earlyMaxMs', description: "how far before its scheduled time the earliest delivery came", unit: 'ms', direction: 'lower-is-better', get: (r) => r.fanout.earlyMaxMs ?? 0, metric: false, merge: 'max' }),
+  // Fan-out and completion latency are known within ± this; compare widens its intervals by it.
+  counter({ path: 'clock.uncertaintyMs', description: 'how far fan-out and completion latency can be off from the clocks receipts were timed on', unit: 'ms', direction: 'lower-is-better', get: clockUncertaintyOf, metric: false, merge: 'max' }),
   counter({ path: 'connections.target', description: 'sockets the scenario asked for', direction: 'neutral', get: (r) => r.connections.target, metric: false }),
   counter({ path: 'connections.openAtEnd', description: 'sockets open when the hold ended', direction: 'neutral', get: (r) => r.connections.openAtEnd, metric: false }),
   counter({ path: 'fanout.unmatched', description: 'messages with no recognisable sequence number', direction: 'neutral', get: (r) => r.fanout.unmatched, metric: false }),

@@ -259,6 +259,19 @@ export const workerHealthSchema = z.object({
   crashed: z.string().nullable().describe("Set when the worker thread died; its sockets' later events are missing."),
 });
 
+/** One shard's delivery books in shards[].fanout. */
+export const shardFanoutSchema = z.object({
+  expected: count.describe('Deliveries due to its sockets.'),
+  delivered: count.describe('Received on time, as its snapshots reported them (exact).'),
+  lost: count.describe('Due and not received in time; includes `unconfirmed`.'),
+  unconfirmed: count.describe(
+    'Lost shard only: deliveries it owed after its last snapshot (publishes it had not judged, and those sent until it was declared lost) that nobody saw arrive; ' +
+      'an upper bound of what the target failed to deliver to it: some may have arrived with nobody left to count them.',
+  ),
+  early: count.describe('Receipts before their publish\'s scheduled time by the clock offset in use for it (see fanout.early).'),
+  earlyMaxMs: ms.describe('How far before its scheduled time the earliest of them came, ms (0: none).'),
+});
+
 export const shardSchema = z.object({
   index: count,
   name: z.string().describe('The agent\'s name (--name; local shards are "shard-<index>").'),
@@ -272,8 +285,12 @@ export const shardSchema = z.object({
   saturated: z.boolean().describe('Its workers\' lag says this shard limited the run (the thresholds of client.saturated).'),
   clockOffsetMs: z.number().describe("Its clock minus the coordinator's (0 exactly on the same host and boot)."),
   clockUncertaintyMs: z.number().describe('The offset is known within ± this (half the best probe round trip; 0 on the same host).'),
-  lost: z.boolean().describe('The shard was lost mid-run (control connection closed or silent): its last snapshot is kept.'),
+  clockDriftMs: ms
+    .optional()
+    .describe('Largest change of its clock offset between two rounds of probes (clock drift, plus the rounds\' own error); absent in older reports.'),
+  lost: z.boolean().describe('The shard was lost mid-run (control connection closed or silent): its last snapshot is kept, and what it owed after it is booked lost (fanout.unconfirmed).'),
   lostReason: z.string().optional(),
+  fanout: shardFanoutSchema.optional().describe('Its delivery books (expected = delivered + lost); absent in older reports.'),
 });
 
 export const thresholdResultSchema = z.object({
@@ -282,6 +299,17 @@ export const thresholdResultSchema = z.object({
   actual: z.number().describe('The value compared (ms for latencies, a count, or a percent for "%" expressions).'),
   pass: z.boolean(),
   noData: z.boolean().optional().describe('Set (true) when the metric had no samples: the threshold failed for want of evidence.'),
+  clockUncertaintyMs: ms
+    .optional()
+    .describe('Set on fan-out and completion latencies of a run measured across clocks (remote agents): `actual` is known within ± this (report.clock.uncertaintyMs), and the threshold passes only if it passes anywhere within it.'),
+  uncertain: z
+    .boolean()
+    .optional()
+    .describe('Set (true) when the value passes but the limit lies within its clock uncertainty: not a clean pass, so it failed.'),
+  clockWrong: z
+    .boolean()
+    .optional()
+    .describe('Set (true) when receipts came before their scheduled time beyond what the clock uncertainty allows: the latency is not a measurement, so the threshold failed.'),
 });
 
 export const mergeInfoSchema = z
@@ -402,6 +430,19 @@ export const reportSchema = z
       incomplete: count.describe(
         'Publishes not delivered in time to every eligible socket, or whose request failed after reaching some (in completionMs at the deadline).',
       ),
+      early: count
+        .optional()
+        .describe(
+          "Deliveries received before their publish's scheduled time, by the clock offset in use (a remote agent's offset estimate wrong): counted delivered and recorded at 0 ms; " +
+            'beyond the clock uncertainty they fail the run (the latency figures are then not a measurement). Absent in older reports.',
+        ),
+      earlyMaxMs: ms.optional().describe('How far before its scheduled time the earliest of them came, ms (0: none). Absent in older reports.'),
+      unconfirmed: count
+        .optional()
+        .describe(
+          'Of `lost`: deliveries that workers or shards lost mid-run owed after their last snapshot and that nobody saw arrive (their fate is unknown: an upper bound, ' +
+            'see shards[].fanout.unconfirmed). Everything else in expected, delivered and lost is exact. Absent in older reports.',
+        ),
     }),
     publish: z.object({
       sent: count,
@@ -449,6 +490,15 @@ export const reportSchema = z
       peakRssMb: z.number(),
       saturated: z.boolean().describe('True when the client, not the target, limited the run during the hold (see saturationReasons).'),
     }),
+    clock: z
+      .object({
+        uncertaintyMs: ms.describe(
+          'Fan-out and completion latencies are known within ± this: the largest clock-offset uncertainty any shard had in use over the run, drift between its ' +
+            "probe rounds included (0: every receipt was judged on the publisher's own clock: one process, or shards on its host and boot).",
+        ),
+      })
+      .optional()
+      .describe('How far the latency figures can be off because receipts were timed on other clocks; absent in older reports (then: the largest shards[].clockUncertaintyMs, or 0).'),
     stream: streamStatsSchema.optional().describe('A server-originated stream (publish.source "server"); absent otherwise (and in older reports).'),
     thresholds: z.array(thresholdResultSchema).describe('Threshold results; empty when the scenario has none.'),
     warnings: z.array(z.string()).describe('Plain sentences a user should read: limits hit, insecure TLS, saturation, crashes.'),

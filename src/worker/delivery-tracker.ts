@@ -21,13 +21,13 @@
  * delivered nor lost. Per-topic counters then keep expected = delivered + lost per topic too.
  * Without topics, the one check is a null test per receipt.
  */
-import { head, slotOf, type PublishRing, PUBLISH_FAILED } from '../run/publish-ring.js';
+import { head, slotOf, type PublishRing, PUBLISH_FAILED, PUBLISH_PENDING } from '../run/publish-ring.js';
 
 /** Receipts held at most while their publish record is on its way (a few seconds of a fast stream). */
 export const HELD_RECEIPTS_MAX = 65_536;
 /** Beyond the delivery deadline, how long a held receipt waits for its publish record. */
 const HELD_GRACE_MS = 5_000;
-import { emptyDeliveryCounters, emptyTopicCounters, type DeliveryCounters, type SeqResult, type TopicCounters } from '../run/delivery-counters.js';
+import { emptyDeliveryCounters, emptyTopicCounters, type DeliveryCounters, type OwedBooks, type SeqResult, type TopicCounters } from '../run/delivery-counters.js';
 
 /** Per-socket connection facts the tracker reads (owned by the socket pool). */
 export interface SocketView {
@@ -85,6 +85,12 @@ export class DeliveryTracker {
   /** Ring head when the held receipts were last looked at: only a newer record can release one. */
   private heldHead = 0;
 
+  /** Every seq up to here has been seen (see sight()). */
+  private seenUpTo = 0;
+  /** Sockets that owed the publish in each slot when it was seen, and the seq that count is of. */
+  private readonly owedAtSight: Int32Array;
+  private readonly sightSeq: Int32Array;
+
   constructor(
     private readonly sockets: number,
     private readonly ring: PublishRing,
@@ -109,6 +115,8 @@ export class DeliveryTracker {
     this.slotLate = new Int32Array(ring.size);
     this.slotLastReceipt = new Float64Array(ring.size);
     this.slotFirstSeen = new Float64Array(ring.size);
+    this.owedAtSight = new Int32Array(ring.size);
+    this.sightSeq = new Int32Array(ring.size);
   }
 
   /** Makes slot's column belong to seq, clearing what an earlier seq left there. */
@@ -212,7 +220,19 @@ export class DeliveryTracker {
     if (tc !== null && topicOf !== null) tc.delivered[topicOf[k]]++;
     this.slotDelivered[slot]++;
     if (recvMs > this.slotLastReceipt[slot]) this.slotLastReceipt[slot] = recvMs;
+    if (latency < 0) return this.early(-latency);
     return latency;
+  }
+
+  /**
+   * A receipt before its publish's scheduled time: impossible on one clock, so the offset by which
+   * an agent's ring was converted is wrong by at least `byMs`. Counted (the run's verdict reads it)
+   * and recorded at 0 ms: the delivery happened, only its latency is not known.
+   */
+  private early(byMs: number): number {
+    this.counters.early = (this.counters.early ?? 0) + 1;
+    if (byMs > (this.counters.earlyMaxMs ?? 0)) this.counters.earlyMaxMs = byMs;
+    return 0;
   }
 
   private checkOrder(k: number, seq: number, slot: number): void {
@@ -266,6 +286,71 @@ export class DeliveryTracker {
       if (s !== 0 && s <= sent) return true;
     }
     return false;
+  }
+
+  /**
+   * Counts, for each publish whose record arrived since the last call (up to `upTo`), the sockets
+   * that owe it now: those that received it, and those subscribed before it was sent and still
+   * subscribed. A socket that receives it later was one of them (its connection was already
+   * subscribed when it was sent), so what a worker lost after this owed is never less than what it
+   * had received. O(sockets) per publish, like evaluate(); called once a tick, off the receive path.
+   */
+  sight(upTo: number): void {
+    const last = Math.min(upTo, head(this.ring));
+    if (this.seenUpTo < this.evaluatedUpTo) this.seenUpTo = this.evaluatedUpTo;
+    const { subscribedAt } = this.view;
+    const topicOf = this.topicOf;
+    while (this.seenUpTo < last) {
+      const seq = ++this.seenUpTo;
+      const slot = slotOf(this.ring, seq);
+      if (slot < 0) continue;
+      const sent = this.ring.sentMs[slot];
+      const topic = this.ring.topic[slot];
+      const claimed = this.columnSeq[slot] === seq;
+      const word = slot >>> 5;
+      const bit = 1 << (slot & 31);
+      let owed = 0;
+      for (let k = 0; k < this.sockets; k++) {
+        if (topicOf !== null && topicOf[k] !== topic) continue;
+        const s = subscribedAt[k];
+        if ((claimed && (this.got[k * this.words + word] & bit) !== 0) || (s !== 0 && s <= sent)) owed++;
+      }
+      this.owedAtSight[slot] = owed;
+      this.sightSeq[slot] = seq;
+    }
+  }
+
+  /**
+   * The books of every publish seen but not yet evaluated (see OwedBooks), `topics` entries per
+   * topic array (1 without topics). O(publishes pending + sockets).
+   */
+  owedBooks(topics: number): OwedBooks {
+    this.sight(head(this.ring));
+    const n = Math.max(1, topics);
+    const zeros = (): number[] => new Array<number>(n).fill(0);
+    const books: OwedBooks = { evaluatedUpTo: this.evaluatedUpTo, seenUpTo: this.seenUpTo, subscribed: zeros(), owed: zeros(), delivered: zeros(), late: zeros(), inFlight: [] };
+    const topicOf = this.topicOf;
+    for (let seq = this.evaluatedUpTo + 1; seq <= this.seenUpTo; seq++) {
+      const slot = slotOf(this.ring, seq);
+      if (slot < 0) continue;
+      const t = topicOf !== null ? this.ring.topic[slot] : 0;
+      const claimed = this.columnSeq[slot] === seq;
+      const delivered = claimed ? this.slotDelivered[slot] : 0;
+      const late = claimed ? this.slotLate[slot] : 0;
+      const owed = Math.max(this.sightSeq[slot] === seq ? this.owedAtSight[slot] : 0, delivered + late);
+      const status = Atomics.load(this.ring.status, slot);
+      if (status === PUBLISH_PENDING) {
+        books.inFlight.push(seq, t, owed, delivered, late);
+        continue;
+      }
+      // A failed request: the target may never have had it, so only its receipts are owed (as evaluate() says).
+      books.owed[t] += status === PUBLISH_FAILED ? delivered + late : owed;
+      books.delivered[t] += delivered;
+      books.late[t] += late;
+    }
+    const { subscribedAt } = this.view;
+    for (let k = 0; k < this.sockets; k++) if (subscribedAt[k] !== 0) books.subscribed[topicOf !== null ? topicOf[k] : 0]++;
+    return books;
   }
 
   /**

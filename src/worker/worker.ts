@@ -31,6 +31,8 @@ const pool = new SocketPool({
   },
 });
 const deadlineMs = init.delivery.deadlineMs;
+/** Publishes are judged here (a deadline is set only when wsload publishes). */
+const publishing = deadlineMs > 0;
 // Restarted when the hold begins and stopped at the drain: the ramp's connect storm is not the
 // client failing to keep up with deliveries.
 const lag = new LoopLagMonitor();
@@ -130,6 +132,8 @@ function postTick(final: boolean, boundary?: number): void {
     cohorts: pool.cohortCounters,
     histograms: takeHistograms(),
     seqResults,
+    // What is owed for publishes not yet evaluated: the driver closes these books if this tick is the last it gets.
+    ...(publishing ? { owed: pool.tracker.owedBooks(init.topics?.names.length ?? 0) } : {}),
     closeLog: pool.takeCloseLog(),
     ...(init.logOpens === true ? { openLog: pool.takeOpenLog() } : {}),
     lag: lagSummary(),

@@ -15,7 +15,8 @@ import type { Report } from '../../src/run/report.js';
 import { startTarget, type RunningTarget } from '../../src/target/server.js';
 import { startHaproxy, type RunningGateway } from '../helpers/gateways.js';
 import { missing } from '../helpers/real-parts.js';
-import { expectDeliveredExactly } from '../helpers/books.js';
+import { expectDeliveredExactly, expectExactBooks } from '../helpers/books.js';
+import { startPublishTarget, type TestTarget } from '../helpers/servers.js';
 
 const TOKEN = 'test-token-7f3a';
 let dir: string;
@@ -24,7 +25,30 @@ beforeAll(() => {
   assertBuilt();
   dir = mkdtempSync(join(tmpdir(), 'wsload-agents-'));
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const targets: TestTarget[] = [];
+afterAll(async () => {
+  for (const t of targets.splice(0)) await t.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A target for the agents' sockets whose first publish marks the start of the hold (off a
+ * terminal, progress lines come only every 10 s: on a loaded machine the hold may end between two).
+ */
+async function holdTarget(): Promise<TestTarget> {
+  const t = await startPublishTarget();
+  targets.push(t);
+  return t;
+}
+
+/** Resolves once the hold has begun (the target got its first publish). */
+async function holdStarted(target: TestTarget): Promise<void> {
+  const end = Date.now() + 40_000;
+  while (target.publishes() === 0) {
+    if (Date.now() > end) throw new Error('the hold did not start within 40 s');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 function scenario(name: string, extra: Record<string, unknown> = {}): string {
   const file = join(dir, `${name}.json`);
@@ -119,11 +143,12 @@ describe('wsload run --agents', () => {
 
   it('reports an agent killed mid-run as lost, keeps its last snapshot and exits 1 within bounds', async () => {
     const out = join(dir, 'killed-report.json');
-    const c = await startCoordinator(scenario('killed', { duration: '6s' }), 2, ['--token', TOKEN, '--out', out], { cwd: dir });
+    const target = await holdTarget();
+    const c = await startCoordinator(scenario('killed', { duration: '6s', target: { url: target.wsUrl } }), 2, ['--token', TOKEN, '--out', out], { cwd: dir });
     const url = `ws://127.0.0.1:${c.port}`;
     const keep = startAgent(url, 'keep', TOKEN);
     const doomed = startAgent(url, 'doomed', TOKEN);
-    expect(await c.cli.waitForStderr(/\] hold \|/, 20_000)).toBe(true);
+    await holdStarted(target);
     await new Promise((r) => setTimeout(r, 2_000));
     const killedAt = Date.now();
     process.kill(doomed.pid, 'SIGKILL');
@@ -141,6 +166,21 @@ describe('wsload run --agents', () => {
     expect(lost.opened).toBe(50);
     expect(report.connections.opened).toBe(100);
     expect(report.warnings.join('\n')).toContain('agent doomed was lost during the run');
+    // The books: what it received before its last snapshot is delivered (~2 s of the hold at 5/s to
+    // 50 sockets, none judged yet: the deadline is 10 s), and expected with what it still owed then
+    // (lost, unconfirmed). Before, its receipts were delivered and never expected.
+    expectExactBooks(report);
+    expect(lost.fanout!.delivered, why(r, out)).toBeGreaterThanOrEqual(250);
+    expect(report.fanout.unconfirmed).toBe(lost.fanout!.unconfirmed);
+    expect(report.fanout.lost).toBe(lost.fanout!.lost);
+    expect(kept.fanout).toMatchObject({ lost: 0, unconfirmed: 0 });
+    expect(kept.fanout!.delivered).toBe(kept.fanout!.expected);
+    expect(report.fanout.expected).toBe(kept.fanout!.expected + lost.fanout!.expected);
+    const n = lost.fanout!.unconfirmed;
+    const owed = n === 0 ? '' : `, and the ${n} ${n === 1 ? 'delivery' : 'deliveries'} it owed after it ${n === 1 ? 'is' : 'are'} booked lost, unconfirmed`;
+    expect(r.stderr).toContain(`shard doomed (${lost.host}) lost mid-run (its control connection closed): its last snapshot is kept${owed}`);
+    // Only the live agent's sockets were open when the hold ended.
+    expect(report.connections.openAtEnd).toBe(50);
     expect((await keep.exited).code).toBe(0);
   }, 60_000);
 });
@@ -148,19 +188,28 @@ describe('wsload run --agents', () => {
 describe('an agent that goes silent', () => {
   it('is lost once silent past the bound (SIGSTOP), the run ends within bounds with exit 1', async () => {
     const out = join(dir, 'silent-report.json');
-    const c = await startCoordinator(scenario('silent', { duration: '6s' }), 2, ['--token', TOKEN, '--out', out], { cwd: dir, env: { WSLOAD_TEST_AGENT_SILENT_MS: '2000' } });
+    const target = await holdTarget();
+    const c = await startCoordinator(scenario('silent', { duration: '6s', target: { url: target.wsUrl } }), 2, ['--token', TOKEN, '--out', out], { cwd: dir, env: { WSLOAD_TEST_AGENT_SILENT_MS: '2000' } });
     const url = `ws://127.0.0.1:${c.port}`;
     const keep = startAgent(url, 'keep', TOKEN);
     const frozen = startAgent(url, 'frozen', TOKEN);
-    expect(await c.cli.waitForStderr(/\] hold \|/, 20_000)).toBe(true);
+    await holdStarted(target);
+    // Stopped 2 s into the hold: what it received meanwhile is not judged yet (10 s deadline).
+    await new Promise((r) => setTimeout(r, 2_000));
     frozen.kill('SIGSTOP');
     try {
       const r = await c.cli.exited;
       expect(r.code, why(r, out)).toBe(1);
-      const lost = read(out).shards!.find((s) => s.name === 'frozen')!;
+      const report = read(out);
+      const lost = report.shards!.find((s) => s.name === 'frozen')!;
       expect(lost.lost).toBe(true);
       expect(lost.lostReason).toMatch(/^silent for \d/);
       expect(lost.opened).toBe(50);
+      // Silent ~2 s while publishing at 5/s: what it owed since its last snapshot is lost, unconfirmed.
+      expectExactBooks(report);
+      expect(lost.fanout!.unconfirmed, why(r, out)).toBeGreaterThanOrEqual(250);
+      expect(report.fanout.unconfirmed).toBe(lost.fanout!.unconfirmed);
+      expect(r.stderr).toMatch(/wsload: FAILED: \d+ of \d+ deliveries lost \(\d+ of them unconfirmed.*shard frozen \(.*\) lost mid-run \(silent for/);
     } finally {
       frozen.kill('SIGKILL');
     }
@@ -171,11 +220,12 @@ describe('an agent that goes silent', () => {
 describe('an agent stopped by SIGTERM', () => {
   it('closes its sockets, sends what it measured and exits 0; the run reports the shard as gone early (exit 1)', async () => {
     const out = join(dir, 'sigterm-report.json');
-    const c = await startCoordinator(scenario('sigterm', { duration: '5s' }), 2, ['--token', TOKEN, '--out', out], { cwd: dir });
+    const target = await holdTarget();
+    const c = await startCoordinator(scenario('sigterm', { duration: '5s', target: { url: target.wsUrl } }), 2, ['--token', TOKEN, '--out', out], { cwd: dir });
     const url = `ws://127.0.0.1:${c.port}`;
     const keep = startAgent(url, 'keep', TOKEN);
     const stopped = startAgent(url, 'stopped', TOKEN);
-    expect(await c.cli.waitForStderr(/\] hold \|/, 20_000)).toBe(true);
+    await holdStarted(target);
     await new Promise((r) => setTimeout(r, 1_000));
     stopped.kill('SIGTERM');
     const s = await stopped.exited;
@@ -190,6 +240,12 @@ describe('an agent stopped by SIGTERM', () => {
     // Its final snapshot arrived: its sockets opened and were closed by the client, not dropped.
     expect(gone.opened).toBe(50);
     expect(report.client.workers.every((w) => w.crashed === null)).toBe(true);
+    // It judged what it could before leaving: nothing is unconfirmed, and the books add up.
+    expectExactBooks(report);
+    expect(gone.fanout!.unconfirmed).toBe(0);
+    expect(report.fanout.unconfirmed).toBe(0);
+    expect(r.stderr).toContain("shard stopped (");
+    expect(r.stderr).toContain('lost mid-run (it stopped before the run ended)');
     expect((await keep.exited).code).toBe(0);
   }, 60_000);
 });

@@ -3,12 +3,13 @@
  * report with exact counts, every publish reaching every socket, the shards' own counters summing
  * to the merged report's.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, WSLOAD_BIN, wsload, type CliResult } from '../helpers/cli.js';
+import { assertBuilt, startWsload, WSLOAD_BIN, wsload, type CliResult } from '../helpers/cli.js';
+import { expectExactBooks } from '../helpers/books.js';
 import { startPublishTarget, type TestTarget } from '../helpers/servers.js';
 import type { Report } from '../../src/run/report.js';
 import { expectDeliveredExactly } from '../helpers/books.js';
@@ -122,5 +123,59 @@ describe('local shards past one process\'s open-file limit', () => {
     expect(r.code, why(r, out)).toBe(0);
     expect(r.stderr).toContain('3 local shards (open-file limit 500: at most 236 sockets per process)');
     expectExact(read(out), 600, 3);
+  }, 120_000);
+});
+
+/** The pid of the local shard `name` (a `wsload agent --name name` child of `parent`), or null. */
+function shardPid(parent: number, name: string): number | null {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces): state, then the parent's pid.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== parent) continue;
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (argv.includes('agent') && argv[argv.indexOf('--name') + 1] === name) return Number(entry);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return null;
+}
+
+describe('a local shard killed mid-run', () => {
+  let target: TestTarget;
+  beforeAll(async () => {
+    target = await startPublishTarget();
+  });
+  afterAll(() => target.close());
+
+  it('is reported lost, its books closed at the loss: exact overall and per shard, only live sockets open at the end, exit 1', async () => {
+    const scenario = write('shard-killed.json', { name: 'shard-killed', target: { url: target.wsUrl }, connections: 200, connectRate: 1000, duration: '4s', workers: 2, publish: { rate: 5 } });
+    const out = join(dir, 'shard-killed-report.json');
+    const run = startWsload(['run', scenario, '--shards', '2', '--out', out], { cwd: dir, timeoutMs: 90_000 });
+    // The hold has begun once the target had its first publishes; a second in, shard-1 is killed.
+    const end = Date.now() + 60_000;
+    while (target.publishes() < 5 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    const pid = shardPid(run.pid, 'shard-1');
+    expect(pid, 'shard-1 is running').not.toBeNull();
+    process.kill(pid!, 'SIGKILL');
+    const r = await run.exited;
+    expect(r.code, why(r, out)).toBe(1);
+    const report = read(out);
+    const lost = report.shards!.find((s) => s.name === 'shard-1')!;
+    const kept = report.shards!.find((s) => s.name === 'shard-0')!;
+    expect(lost.lost).toBe(true);
+    expect(kept.lost).toBe(false);
+    expectExactBooks(report);
+    // It had received deliveries it had not judged yet (10 s deadline): delivered, and expected now.
+    expect(lost.fanout!.delivered, why(r, out)).toBeGreaterThan(0);
+    expect(kept.fanout!.expected).toBe(report.fanout.published * 100);
+    expect(kept.fanout!.delivered).toBe(kept.fanout!.expected);
+    expect(report.fanout.expected).toBe(kept.fanout!.expected + lost.fanout!.expected);
+    expect(report.fanout.unconfirmed).toBe(lost.fanout!.unconfirmed);
+    expect(report.connections.openAtEnd).toBe(100);
+    expect(r.stderr).toMatch(/wsload: FAILED: .*shard shard-1 \(.*\) lost mid-run \(its control connection closed\): its last snapshot is kept/);
   }, 120_000);
 });

@@ -140,8 +140,9 @@ describe('schema/report.schema.json', () => {
   it('describes every top-level field of a report', () => {
     const schema = JSON.parse(reportJsonSchemaText()) as { properties: Record<string, unknown>; required: string[] };
     // `merged` is optional: only merged reports carry it; `intervals` only reports written since it existed.
-    // `shards` only in reports of runs spread over processes; `stream` only in runs of a server's own stream.
-    expect(Object.keys(schema.properties).sort()).toEqual([...Object.keys(fakeReport({ blocks: 2 })), 'merged', 'shards', 'stream'].sort());
+    // `shards` only in reports of runs spread over processes; `stream` only in runs of a server's own stream;
+    // `clock` only in reports written since it existed.
+    expect(Object.keys(schema.properties).sort()).toEqual([...Object.keys(fakeReport({ blocks: 2 })), 'clock', 'merged', 'shards', 'stream'].sort());
     expect(schema.required.sort()).toEqual(Object.keys(fakeReport()).sort());
   });
 });

@@ -24,9 +24,11 @@ export function buildRunReport(state: RunState, target: TargetPlan, m: Measureme
   }
   const endedAt = new Date();
   if (state.interrupted()) {
-    warnings.push('the run was interrupted: publishes still within their delivery deadline are not counted in expected or lost');
+    warnings.push('the run was interrupted: publishes still within their delivery deadline count only the copies that had arrived; the sockets still waiting for them are not in expected or lost');
   }
   const drops = m.dropWatch.finish(held.holdEndMs);
+  // Before the report: thresholds and the verdict read the shards' books and clock bounds.
+  const shards = coordination ? shardReports(coordination.coordinator.shards(), m.aggregate) : undefined;
   if (drops.omittedEvents > 0) warnings.push(`${drops.omittedEvents} more drop events than the ${drops.events.length} listed in disconnects.events`);
   const report = buildReport({
     scenario,
@@ -53,18 +55,20 @@ export function buildRunReport(state: RunState, target: TargetPlan, m: Measureme
       : { timeline: null, hlog: null },
     warnings,
     drops,
+    shards,
+    clockUncertaintyMs: Math.max(0, ...(shards ?? []).map((s) => s.clockUncertaintyMs)),
   });
   report.intervals = m.blocks.toReport();
-  if (coordination) {
-    report.shards = shardReports(coordination.coordinator.shards(), m.aggregate);
+  if (coordination && report.shards) {
     // Exact from the merged open/close logs; the sum of the shards' own peaks only past their bound.
     const peak = coordination.peakOpen.peak();
     if (peak !== null) report.connections.peakOpen = peak;
     else if (report.shards.length > 1) report.connections.peakOpenUpperBound = true;
     // The agents report their open counts every 500 ms, stale when a stage ends mid-ramp; the logs
-    // give the count at the hold's end exactly, unless a crashed worker's sockets never logged their end.
+    // give the count at the hold's end exactly, a lost worker's sockets closed when it was lost.
+    // Past the logs' bound: the live workers' last counts (a lost one's sockets are not open).
     const atEnd = coordination.peakOpen.openAt(held.holdEndMs);
-    if (atEnd !== null && m.aggregate.workers.every((w) => w.crashed === null)) report.connections.openAtEnd = atEnd;
+    report.connections.openAtEnd = atEnd ?? m.aggregate.workers.reduce((n, w) => n + (w.crashed === null ? (w.counters?.open ?? 0) : 0), 0);
   }
   return report;
 }

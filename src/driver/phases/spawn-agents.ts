@@ -41,11 +41,15 @@ export async function spawnOnAgents(state: RunState, target: TargetPlan, m: Meas
     );
   }
   const groups = groupSlices(slices, dist.count, dist.kind === 'shards');
-  const ports = coordinator.assign(groups, m.ring.size, {
-    onWorkerMessage: (msg) => {
-      if (msg.type === 'tick' && msg.openLog) c.peakOpen.add(msg.openLog);
-      onWorkerMessage(state, m, ready, msg.workerId, msg);
+  // Every worker's opens and closes, merged by time; a lost worker's sockets close when it is declared lost.
+  m.bus.subscribe({
+    onSnapshot: (msg) => {
+      if (msg.openLog && m.aggregate.workers[msg.workerId]?.crashed === null) c.peakOpen.add(msg.openLog, msg.workerId);
     },
+    onWorkerGone: (id, _reason, atMs) => c.peakOpen.closeWorker(id, atMs),
+  });
+  const ports = coordinator.assign(groups, m.ring.size, {
+    onWorkerMessage: (msg) => onWorkerMessage(state, m, ready, msg.workerId, msg),
     onWorkerGone: (id, reason) => {
       m.bus.workerGone(id, reason, nowMs());
       state.poke();

@@ -1,0 +1,181 @@
+/**
+ * A shard lost at each phase of a run leaves exact books: what its snapshots reported is
+ * delivered, what it owed after its last one (publishes it had not judged, and those sent until
+ * it was declared lost) is lost and named unconfirmed, and `expected = delivered + lost` holds
+ * overall, per shard and per topic. Agents are local `wsload agent` processes; the faults are real:
+ * kill -9 during the ramp and during the drain, an agent killed after joining but before the
+ * assignment, and final ticks dropped on the way by a relay (test/helpers/control-relay.ts).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, type CliResult } from '../helpers/cli.js';
+import { startAgent, startCoordinator } from '../helpers/agents.js';
+import { expectDeliveredExactly, expectExactBooks } from '../helpers/books.js';
+import { startControlRelay } from '../helpers/control-relay.js';
+import { startDelayedTarget, startPublishTarget } from '../helpers/servers.js';
+import type { Report } from '../../src/run/report.js';
+
+const TOKEN = 'lost-books-5c1e';
+let dir: string;
+const cleanups: (() => Promise<void> | void)[] = [];
+
+beforeAll(() => {
+  assertBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'wsload-lost-books-'));
+});
+afterAll(async () => {
+  for (const c of cleanups.splice(0)) await c();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function scenario(name: string, fields: Record<string, unknown>): string {
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify({ name, connections: 100, connectRate: 1000, duration: '3s', workers: 1, publish: { rate: 5 }, ...fields }));
+  return file;
+}
+
+function read(file: string): Report {
+  return JSON.parse(readFileSync(file, 'utf8')) as Report;
+}
+
+function why(r: CliResult, out: string): string {
+  try {
+    const report = read(out);
+    const { latencyMs: _l, completionMs: _c, ...counts } = report.fanout;
+    return `${r.stderr.slice(-1200)}\n${JSON.stringify({ counts, shards: report.shards?.map((s) => ({ name: s.name, lost: s.lost, opened: s.opened, fanout: s.fanout })) })}`;
+  } catch {
+    return `${r.stderr.slice(-1200)}\nno report`;
+  }
+}
+
+async function until(cond: () => boolean, limitMs: number): Promise<boolean> {
+  const end = Date.now() + limitMs;
+  while (!cond()) {
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+}
+
+describe('a shard lost during the ramp', () => {
+  it('owes nothing published after it was lost: exact books, only live sockets open at the end, exit 1', async () => {
+    const target = await startPublishTarget();
+    cleanups.push(() => target.close());
+    // 100 sockets over 5 s: the agent is killed about halfway, a tick after a fifth of them were up.
+    const file = scenario('ramp-kill', { target: { url: target.wsUrl }, connectRate: 20 });
+    const out = join(dir, 'ramp-kill-report.json');
+    const c = await startCoordinator(file, 2, ['--token', TOKEN, '--out', out], { cwd: dir });
+    const url = `ws://127.0.0.1:${c.port}`;
+    const keep = startAgent(url, 'keep', TOKEN);
+    const doomed = startAgent(url, 'doomed', TOKEN);
+    expect(await until(() => target.clients() >= 20, 40_000), 'sockets opening').toBe(true);
+    await new Promise((r) => setTimeout(r, 1_500));
+    process.kill(doomed.pid, 'SIGKILL');
+    const r = await c.cli.exited;
+    expect(r.code, why(r, out)).toBe(1);
+    const report = read(out);
+    const lost = report.shards!.find((s) => s.name === 'doomed')!;
+    expect(lost.lost).toBe(true);
+    // Killed mid-ramp: some of its sockets had opened, not all.
+    expect(lost.opened, why(r, out)).toBeGreaterThan(0);
+    expect(lost.opened).toBeLessThan(50);
+    expectExactBooks(report);
+    // Only the live shard's sockets were open when the hold ended; at most all of both at once before.
+    expect(report.connections.openAtEnd, why(r, out)).toBe(50);
+    expect(report.connections.peakOpen).toBeGreaterThanOrEqual(50);
+    expect(report.connections.peakOpen).toBeLessThan(100);
+    // Its sockets died with it before the first publish: it owed nothing, and the run's books are the other shard's.
+    expect(lost.fanout).toMatchObject({ expected: 0, delivered: 0, lost: 0, unconfirmed: 0 });
+    const kept = report.shards!.find((s) => s.name === 'keep')!;
+    expect(kept.fanout!.expected).toBe(report.fanout.published * 50);
+    expect(report.fanout.expected).toBe(kept.fanout!.expected);
+    expect(r.stderr).toMatch(/wsload: FAILED: .*shard doomed \(.*\) lost mid-run \(its control connection closed\)/);
+    expect((await keep.exited).code).toBe(0);
+  }, 90_000);
+});
+
+describe('a shard lost during the drain', () => {
+  it('books the publishes still unanswered when it was lost once they are answered: exact books, exit 1', async () => {
+    // Each publish is pushed and answered 2 s after its request: the drain waits for the last ones.
+    const target = await startDelayedTarget(2_000);
+    cleanups.push(() => target.close());
+    const file = scenario('drain-kill', { target: { url: target.wsUrl }, publish: { rate: 5, url: `${target.httpUrl}/api?id={id}&value={value}` } });
+    const out = join(dir, 'drain-kill-report.json');
+    const c = await startCoordinator(file, 2, ['--token', TOKEN, '--out', out], { cwd: dir });
+    const url = `ws://127.0.0.1:${c.port}`;
+    const keep = startAgent(url, 'keep', TOKEN);
+    const doomed = startAgent(url, 'doomed', TOKEN);
+    // The 15th and last publish of the 3 s hold reached the target 2.8 s in: the hold ends 0.2 s later.
+    expect(await until(() => target.publishes() >= 15, 60_000), 'every publish sent').toBe(true);
+    await new Promise((r) => setTimeout(r, 400));
+    process.kill(doomed.pid, 'SIGKILL');
+    const r = await c.cli.exited;
+    expect(r.code, why(r, out)).toBe(1);
+    const report = read(out);
+    expect(report.publish.sent).toBe(15);
+    const lost = report.shards!.find((s) => s.name === 'doomed')!;
+    expect(lost.lost).toBe(true);
+    expectExactBooks(report);
+    // Its last publishes were answered after it was lost, and they are owed all the same.
+    expect(lost.fanout!.unconfirmed, why(r, out)).toBeGreaterThan(0);
+    expect(lost.fanout!.expected).toBeLessThanOrEqual(15 * 50);
+    const kept = report.shards!.find((s) => s.name === 'keep')!;
+    expect(kept.fanout!.expected).toBe(15 * 50);
+    expect(report.fanout.expected).toBe(kept.fanout!.expected + lost.fanout!.expected);
+    expect((await keep.exited).code).toBe(0);
+  }, 90_000);
+});
+
+describe('an agent lost before the assignment', () => {
+  it('frees its place: the run goes on with the agents that came, every delivery exact, exit 0', async () => {
+    const out = join(dir, 'before-assign-report.json');
+    const c = await startCoordinator(scenario('before-assign', {}), 2, ['--token', TOKEN, '--out', out], { cwd: dir });
+    const relay = await startControlRelay({ coordinator: `ws://127.0.0.1:${c.port}` });
+    cleanups.push(() => relay.close());
+    const early = startAgent(relay.url, 'early', TOKEN);
+    // It joined (said hello and answered) and is killed while the coordinator waits for the second.
+    expect(await until(() => relay.counts.toCoordinator >= 1, 30_000), 'the early agent said hello').toBe(true);
+    await new Promise((r) => setTimeout(r, 500));
+    process.kill(early.pid, 'SIGKILL');
+    await early.exited;
+    const url = `ws://127.0.0.1:${c.port}`;
+    const agents = [startAgent(url, 'a', TOKEN), startAgent(url, 'b', TOKEN)];
+    const r = await c.cli.exited;
+    expect(r.code, why(r, out)).toBe(0);
+    for (const a of agents) expect((await a.exited).code).toBe(0);
+    const report = read(out);
+    expect(report.shards!.map((s) => s.name).sort()).toEqual(['a', 'b']);
+    expectDeliveredExactly(report);
+    expect(report.fanout.unconfirmed).toBe(0);
+    expect(r.stderr).toMatch(/wsload: ok/);
+  }, 90_000);
+});
+
+describe('final ticks lost on the way', () => {
+  it('closes the books of a worker whose final tick never came from its last snapshot: exact books, exit 1', async () => {
+    // A 4 s deadline: at its last tick before the drain, the worker had judged none of the 3 s hold's publishes.
+    const file = scenario('dropped-final', { publish: { rate: 5, deadline: '4s' } });
+    const out = join(dir, 'dropped-final-report.json');
+    const c = await startCoordinator(file, 2, ['--token', TOKEN, '--out', out], { cwd: dir });
+    const relay = await startControlRelay({ coordinator: `ws://127.0.0.1:${c.port}`, dropFinalTicks: true });
+    cleanups.push(() => relay.close());
+    const keep = startAgent(`ws://127.0.0.1:${c.port}`, 'keep', TOKEN);
+    const dropper = startAgent(relay.url, 'dropper', TOKEN);
+    const r = await c.cli.exited;
+    expect(r.code, why(r, out)).toBe(1);
+    expect(relay.counts.dropped).toBeGreaterThanOrEqual(1);
+    const report = read(out);
+    const shard = report.shards!.find((s) => s.name === 'dropper')!;
+    // Its worker is gone without a final tick (terminated after the drain's bound, or its agent dropped).
+    const worker = report.client.workers[report.shards!.find((s) => s.name === 'dropper')!.index];
+    expect(worker.crashed !== null || shard.lost, why(r, out)).toBe(true);
+    expectExactBooks(report);
+    // What it had received but not judged at its last snapshot is delivered, and expected with what it still owed then.
+    expect(shard.fanout!.delivered, why(r, out)).toBeGreaterThan(0);
+    expect(report.fanout.unconfirmed).toBe(shard.fanout!.unconfirmed);
+    await keep.exited;
+    await dropper.exited;
+  }, 90_000);
+});
