@@ -79,6 +79,7 @@ function headline(r: Report): string {
     ['handshake p50 / p99', `${fmtLatency(r.handshake.latencyMs, 'p50')} / ${fmtLatency(r.handshake.latencyMs, 'p99')}`],
     ['published / expected / delivered', `${fmtCount(f.published)} / ${fmtCount(f.expected)} / ${fmtCount(f.delivered)}`],
     ['lost / duplicated / out of order', `${fmtCount(f.lost)} (${fmtPct(lostPct)}) / ${fmtCount(f.duplicated)} / ${fmtCount(f.outOfOrder)}`],
+    ['lost before close / on open sockets / late', `${fmtCount(f.lostBeforeClose ?? 0)} / ${fmtCount(f.lostOpen ?? Math.max(0, f.lost - f.late))} / ${fmtCount(f.late)}`],
     ['fan-out p50 / p90 / p99 / p99.9 / max', (['p50', 'p90', 'p99', 'p999', 'max'] as const).map((k) => fmtLatency(f.latencyMs, k)).join(' / ')],
     ['completion p99', fmtLatency(f.completionMs, 'p99')],
     ['publish sent / failed / skipped', `${fmtCount(r.publish.sent)} / ${fmtCount(r.publish.failed)} / ${fmtCount(r.publish.skipped)}`],

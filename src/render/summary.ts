@@ -5,6 +5,7 @@ import type { CloseCause, DisconnectStats, DropEvent, PercentileSet, Report } fr
 import { fmtCount, fmtCounts, fmtLatency, fmtMs, fmtPct, newTable, painter, wrap, type Paint } from './format.js';
 import { thresholdActualText } from './threshold-text.js';
 import { streamSection } from './stream-summary.js';
+import { lostReasons } from '../report/verdict.js';
 
 /** Options of renderSummary. */
 export interface SummaryOptions {
@@ -100,7 +101,11 @@ function fanout(r: Report, color: boolean, paint: Paint): string[] {
   lat.push(['completion', fmtLatency(cp, 'p50'), fmtLatency(cp, 'p90'), fmtLatency(cp, 'p99'), fmtLatency(cp, 'p999'), fmtLatency(cp, 'max'), fmtCount(cp.count)]);
   const out = ['Fan-out (publish scheduled → message received)', counts.toString(), lat.toString()];
   if (turn && turn.count > 0) out.push('  client turn: time a worker spent handling one burst of messages (one event-loop turn); the rest of fan-out is network and target');
-  if (f.incomplete > 0) out.push(`  completion: ${fmtCount(cp.count)} publishes, ${fmtCount(f.incomplete)} incomplete counted at the deadline (publish.deadline)`);
+  if (f.lost > 0) out.push(`  lost: ${lostReasons(r, fmtCount)}`);
+  if (f.incomplete > 0) {
+    const deadline = r.scenario.publish?.deadlineMs;
+    out.push(`  completion: ${fmtCount(cp.count)} publishes, ${fmtCount(f.incomplete)} incomplete counted at the deadline (${deadline !== undefined ? `${fmtMs(deadline)}, ` : ''}publish.deadline)`);
+  }
   if (f.unmatched > 0) out.push(`  ${fmtCount(f.unmatched)} messages carried no recognisable sequence number (${matchRuleText(r)})`);
   out.push(...strayMessages(f));
   if ((f.misrouted ?? 0) > 0) out.push(paint(`  ${fmtCount(f.misrouted ?? 0)} messages of a topic reached sockets not in that topic (misrouted: not delivered, not lost)`, 'red'));

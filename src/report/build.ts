@@ -3,7 +3,7 @@ import type { Scenario } from '../run/scenario.js';
 import type { DisconnectStats, PercentileSet, Report, ReconnectStats, TopicStats } from '../run/report.js';
 import type { Totals } from '../metrics/aggregate.js';
 import { REPORT_FORMAT_VERSION, type IdleTimeoutScreening } from '../run/report.js';
-import { COHORT_HISTOGRAMS, cohortHistogramKey, idleSamplesKey, sectionSets, topicHistogramKey, type CohortHistogramKind, type SectionSets, type SetSection } from '../run/registry.js';
+import { COHORT_HISTOGRAMS, cohortHistogramKey, idleSamplesKey, percentileCapMs, sectionSets, topicHistogramKey, type CohortHistogramKind, type SectionSets, type SetSection } from '../run/registry.js';
 import type { DropFindings } from '../metrics/drop-events.js';
 import { addInto, createHistogram, encodeHistogram, percentiles, type Histogram } from '../metrics/histogram.js';
 import { cohortDrops, estimateIdleTimeout, type CohortDrops } from '../metrics/idle-timeout.js';
@@ -44,8 +44,8 @@ export interface BuildInput {
   drops?: DropFindings;
 }
 
-function pct(h: Histogram | undefined): PercentileSet {
-  return percentiles(h ?? createHistogram());
+function pct(h: Histogram | undefined, capMs?: number): PercentileSet {
+  return percentiles(h ?? createHistogram(), capMs);
 }
 
 /** Disconnect counters and the percentile sets of its histograms (one per cohort histogram kind). */
@@ -142,7 +142,8 @@ export function buildReport(input: BuildInput): Report {
     ['scheduleLag', publisher?.scheduleLag],
     ...COHORT_HISTOGRAMS.map((kind): [string, Histogram] => [kind, allCohorts[kind]]),
   ]);
-  const sets = <S extends SetSection>(section: S): SectionSets<S> => sectionSets(section, (def) => pct(runHistograms.get(def.key)));
+  const deadlineMs = scenario.publish?.deadlineMs;
+  const sets = <S extends SetSection>(section: S): SectionSets<S> => sectionSets(section, (def) => pct(runHistograms.get(def.key), percentileCapMs(def.key, deadlineMs)));
 
   const report: Report = {
     formatVersion: REPORT_FORMAT_VERSION,
@@ -173,6 +174,8 @@ export function buildReport(input: BuildInput): Report {
       expected: d.expected,
       delivered: d.delivered,
       lost: d.lost,
+      lostBeforeClose: d.lostBeforeClose ?? 0,
+      lostOpen: d.lostOpen ?? 0,
       duplicated: d.duplicated,
       outOfOrder: d.outOfOrder,
       late: d.late,
@@ -253,7 +256,7 @@ function topicStats(scenario: Scenario, totals: Totals, publisher: PublisherStat
       late: c?.late[i] ?? 0,
       duplicated: c?.duplicated[i] ?? 0,
       latencyMs: pct(h(topicHistogramKey('fanout', name))),
-      ...(completion && completion.totalCount > 0 ? { completionMs: percentiles(completion) } : {}),
+      ...(completion && completion.totalCount > 0 ? { completionMs: percentiles(completion, scenario.publish?.deadlineMs) } : {}),
     };
   });
   return out;

@@ -380,7 +380,16 @@ export const reportSchema = z
       published: count,
       expected: count.describe('Deliveries due: eligible (socket, publish) pairs.'),
       delivered: count,
-      lost: count,
+      lost: count.describe('Deliveries due but not received in time: lostBeforeClose + lostOpen + late.'),
+      lostBeforeClose: count
+        .optional()
+        .describe(
+          'Lost because the connection that owed them closed without them: subscribed when the publish was sent and still open 250 ms ' +
+            '(the grace) later, closed before receiving it (a stalled, then kicked socket); absent in older reports.',
+        ),
+      lostOpen: count
+        .optional()
+        .describe("Lost by a connection still open at the publish's deadline that never got it; absent in older reports (there: lost − late)."),
       duplicated: count,
       outOfOrder: count.describe(
         "Deliveries that arrived after a later publish on the same socket, counted only where the earlier publish's request had been " +

@@ -620,6 +620,8 @@ export class SocketPool {
       recordMs(ch.idleAtClose, now - this.lastRecv[k]);
       recordMs(ch.sentIdleAtClose, now - this.lastSent[k]);
       recordMs(ch.ageAtClose, now - this.openedAt[k]);
+      // The connection owed every push sent while it was subscribed; those it never got are lost now.
+      this.tracker.connectionClosed(k, this.subscribedAt[k], now);
     }
     this.openedAt[k] = 0;
     this.subscribedAt[k] = 0;
