@@ -6,6 +6,7 @@ import { fmtCount, fmtCounts, fmtLatency, fmtMs, fmtPct, newTable, painter, wrap
 import { thresholdActualText } from './threshold-text.js';
 import { streamSection } from './stream-summary.js';
 import { lostReasons } from '../report/verdict.js';
+import { publishBlame, reportPublishFigures } from '../report/publish-behind.js';
 
 /** Options of renderSummary. */
 export interface SummaryOptions {
@@ -46,9 +47,10 @@ function header(r: Report, paint: Paint): string[] {
     loud.push(`!! CLIENT SATURATED during the hold (${why}): latencies include the client's own delay`);
   }
   if (r.publish.behind === true) {
+    const blame = publishBlame(reportPublishFigures(r));
     loud.push(
       `!! PUBLISH PATH BEHIND: ${fmtCount(r.publish.queued ?? 0)} publishes waited for a request slot (up to ${fmtMs(r.publish.maxQueueMs ?? 0)}), ` +
-        `${fmtCount(r.publish.skipped)} never sent; fan-out latency includes that wait (raise publish.concurrency)`,
+        `${fmtCount(r.publish.skipped)} never sent; fan-out latency includes that wait. ${blame.wsload ? "wsload's own main thread held the slots, not the publish API" : 'The publish API held the slots'}: ${blame.remedy}`,
     );
   }
   if (r.merged && !r.merged.overlapping) loud.push(`!! MERGED RUNS DID NOT OVERLAP IN TIME: the ${r.merged.reports} runs' sums describe different periods`);

@@ -17,6 +17,7 @@ import { judgeSaturation } from './saturation.js';
 import { emptyStreamCounters, type StreamCounters } from '../run/stream-counters.js';
 import type { StreamStats } from '../run/report.js';
 import { clockCaveat, withoutStreamIdleEstimate } from './stream-caveat.js';
+import { publishBehind, publishBlame } from './publish-behind.js';
 
 export { SATURATED_LAG_P99_MS, SATURATED_LAG_MAX_MS } from './saturation.js';
 
@@ -105,9 +106,9 @@ export function buildReport(input: BuildInput): Report {
   const skipped = publisher?.skipped ?? 0;
   // A publish path that cannot keep the rate is not the client's event loop: it is named apart.
   const behind = publisher !== null && publishBehind(publisher);
-  if (publisher && behind) warnings.push(publishBehindWarning(publisher, scenario));
-  const turn = pct(h('clientTurn'));
   const mainLag = input.mainLag ?? null;
+  if (publisher && behind) warnings.push(publishBehindWarning(publisher, scenario, mainLag));
+  const turn = pct(h('clientTurn'));
   const verdict = judgeSaturation({ workers: aggregate.workers, mainLag, turn, fanout: pct(h('fanout')) });
   const saturated = verdict.saturated;
   if (saturated) {
@@ -130,6 +131,7 @@ export function buildReport(input: BuildInput): Report {
   if (aggregate.completion.totalCount > 0) histograms.completion = encodeHistogram(aggregate.completion);
   if (publisher) {
     histograms.publish = encodeHistogram(publisher.latency);
+    histograms.publishMeasured = encodeHistogram(publisher.measuredLatency);
     histograms.scheduleLag = encodeHistogram(publisher.scheduleLag);
   }
   Object.assign(histograms, samplesHistograms);
@@ -139,6 +141,7 @@ export function buildReport(input: BuildInput): Report {
     ...aggregate.histograms,
     ['completion', aggregate.completion],
     ['publish', publisher?.latency],
+    ['publishMeasured', publisher?.measuredLatency],
     ['scheduleLag', publisher?.scheduleLag],
     ...COHORT_HISTOGRAMS.map((kind): [string, Histogram] => [kind, allCohorts[kind]]),
   ]);
@@ -262,22 +265,22 @@ function topicStats(scenario: Scenario, totals: Totals, publisher: PublisherStat
   return out;
 }
 
-/**
- * The publish path missed the rate: a publish dropped from a full queue, or one that waited more
- * than a publish interval for a slot. One due just as the hold ended, queued for less, is only
- * `skipped`: the schedule simply ended before it.
- */
-export function publishBehind(p: PublisherStats): boolean {
-  return p.overflowed > 0 || p.maxQueueMs > p.intervalMs;
-}
+export { publishBehind } from './publish-behind.js';
 
-function publishBehindWarning(p: PublisherStats, scenario: Scenario): string {
-  const api = percentiles(p.latency);
+function publishBehindWarning(p: PublisherStats, scenario: Scenario, mainLag: LoopLagReading | null): string {
+  const rate = 1000 / p.intervalMs;
+  const slots = scenario.publish?.concurrency ?? 1;
+  const blame = publishBlame({
+    net: percentiles(p.latency),
+    measured: percentiles(p.measuredLatency),
+    slots,
+    ratePerS: rate,
+    mainLag: mainLag ? { p99: mainLag.p99Ms, max: mainLag.maxMs } : null,
+  });
   return (
-    `the publish path did not keep the rate of ${+(1000 / p.intervalMs).toFixed(3)}/s${scenario.publish?.stages ? ' (the stages\' peak)' : ''}: ${p.queued} publishes waited for one of ` +
-    `${scenario.publish?.concurrency ?? 0} request slots (publish.concurrency), up to ${Math.round(p.maxQueueMs)} ms, and ${p.skipped} were never sent; ` +
-    `the publish API answered in p99 ${api.p99.toFixed(1)} ms. Fan-out latency includes that wait (it counts from the scheduled time): ` +
-    'raise publish.concurrency or speed up the publish API before blaming the gateway'
+    `the publish path did not keep the rate of ${+rate.toFixed(3)}/s${scenario.publish?.stages ? ' (the stages\' peak)' : ''}: ${p.queued} publishes waited for one of ` +
+    `${slots} request slots (publish.concurrency), up to ${Math.round(p.maxQueueMs)} ms, and ${p.skipped} were never sent; ` +
+    `${blame.cause}. Fan-out latency includes that wait (it counts from the scheduled time): ${blame.remedy}`
   );
 }
 

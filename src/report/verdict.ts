@@ -5,6 +5,7 @@
  */
 import { EXIT } from '../errors.js';
 import { formatDuration } from '../duration.js';
+import { publishBlame, reportPublishFigures } from './publish-behind.js';
 import { describeFailure } from '../metrics/classify.js';
 import { describePublishFailure } from '../metrics/publish-failure.js';
 import type { Report } from '../run/report.js';
@@ -141,7 +142,10 @@ export function runProblems(report: Report): string[] {
     problems.push(`${report.publish.failed} of ${report.publish.sent} publishes to ${report.target.publishUrl ?? '?'} failed: ${why}`);
   }
   if (report.publish.behind === true) {
-    problems.push(`the publish path did not keep the rate: ${report.publish.queued ?? 0} publishes waited for a request slot (up to ${report.publish.maxQueueMs ?? 0} ms), ${report.publish.skipped} never sent`);
+    problems.push(
+      `the publish path did not keep the rate: ${report.publish.queued ?? 0} publishes waited for a request slot (up to ${report.publish.maxQueueMs ?? 0} ms), ` +
+        `${report.publish.skipped} never sent; ${publishBlame(reportPublishFigures(report)).cause}`,
+    );
   }
   const lost = (report.shards ?? []).filter((s) => s.lost);
   for (const s of lost) problems.push(`shard ${s.name} (${s.host}) lost mid-run (${s.lostReason ?? 'lost'}): its last snapshot is kept`);

@@ -421,14 +421,23 @@ export const reportSchema = z
       behind: z
         .boolean()
         .optional()
-        .describe('The publish path did not keep the rate (a publish dropped from a full queue, or one waited longer than a publish interval); absent in older reports.'),
+        .describe(
+          'The publish path did not keep the rate: a publish dropped from a full queue, or one waited for a request slot longer than ' +
+            'max(1 s, two publish intervals) (older reports: longer than one interval); absent in older reports.',
+        ),
       runTag: z
         .string()
         .nullable()
         .optional()
         .describe("Tag this run's published values carried (`{value}` = `<tag>-<seq>`), null when the template carried none; absent in older reports."),
       failures: counts,
-      latencyMs: percentileSetSchema,
+      latencyMs: percentileSetSchema.describe(
+        "Publish request round trip (sent → answered; with via \"websocket\": → written or acknowledged), net of wsload's own main-thread " +
+          'delay in handling the answer (how long the loop had been busy before it did, sampled every 5 ms). Older reports: as measured.',
+      ),
+      measuredLatencyMs: percentileSetSchema
+        .optional()
+        .describe("The same round trips as the main thread saw them, its own delay included; absent in older reports."),
       scheduleLagMs: percentileSetSchema.describe('How late publishes left compared with their schedule.'),
     }),
     closes: z.object({ byCode: counts }),
