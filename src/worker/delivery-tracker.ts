@@ -13,13 +13,16 @@
  *
  * Eligibility is per connection: a connection owes publish s when it was subscribed (subscribedAt)
  * before s was sent. It pays by receiving s; it defaults when it is still open, without s, at
- * evaluation (`lostOpen`), or when it closes without s at least OWED_GRACE_MS after s was sent
- * (`lostBeforeClose`: a stalled, then kicked socket owes every push it was denied). A copy
- * arriving on a later connection of the same socket is not that connection's delivery (it did not
- * exist when s was sent): it is `ineligible`, and the old connection's loss stands. So
+ * evaluation (`lostOpen`), or when it closes without s at least OWED_GRACE_MS after the target was
+ * seen handling s — another socket of this worker received it, or its request was answered —
+ * (`lostBeforeClose`: a stalled, then kicked socket owes every push it was denied). A close sooner
+ * than that may have come while s was still on its way through the target, which proves nothing.
+ * A copy arriving on a later connection of the same socket is not that connection's delivery (it
+ * did not exist when s was sent): it is `ineligible`, and the old connection's loss stands. So
  * expected = delivered + lost exactly, lost = lostBeforeClose + lostOpen + late, and a socket that
- * got the message and then closed is a delivery, not a loss. A publish sent while a socket was down,
- * or less than the grace before its close, is `missed` when the socket reconnects, else not owed.
+ * got the message and then closed is a delivery, not a loss. A publish sent while a socket was
+ * down, or not owed by the connection that closed, is `missed` when the socket reconnects, else
+ * not expected of it.
  *
  * The close path marks the owed (socket, publish) pairs in the lost bits at once, for every
  * publish not yet evaluated, so a socket that closes and reconnects before evaluation is judged
@@ -38,9 +41,10 @@ export const HELD_RECEIPTS_MAX = 65_536;
 /** Beyond the delivery deadline, how long a held receipt waits for its publish record. */
 const HELD_GRACE_MS = 5_000;
 /**
- * A connection owes a publish only if it stayed open this long after the publish was sent: one that
- * closes sooner may have closed while the push was still on its way through the target, which is
- * no proof it was withheld (README: "What is measured, exactly").
+ * A connection owes a publish only if it stayed open this long after the target was seen handling
+ * it (a socket of the same worker received it, or its request was answered): one that closed
+ * sooner may have closed while the push was still on its way to it, which is no proof it was
+ * withheld (README: "What is measured, exactly").
  */
 export const OWED_GRACE_MS = 250;
 import { emptyDeliveryCounters, emptyTopicCounters, type DeliveryCounters, type SeqResult, type TopicCounters } from '../run/delivery-counters.js';
@@ -135,8 +139,8 @@ export class DeliveryTracker {
   /**
    * Socket k's connection, subscribed at `subscribedMs`, closed at `closeMs` (not by wsload's own
    * choice: its ramp-down and end-of-run closes owe nothing). Every publish not yet evaluated that
-   * it owed (sent while it was subscribed, OWED_GRACE_MS or more before the close) and did not
-   * receive is marked lost now, before a reconnect can take the socket's place.
+   * it owed (sent while it was subscribed, seen handled by the target OWED_GRACE_MS or more before
+   * the close) and did not receive is marked lost now, before a reconnect can take its place.
    */
   connectionClosed(k: number, subscribedMs: number, closeMs: number): void {
     if (subscribedMs === 0) return;
@@ -155,10 +159,22 @@ export class DeliveryTracker {
       if (sent < subscribedMs || sent > owedUntil) continue;
       if (topicOf !== null && topicOf[k] !== ring.topic[slot]) continue;
       this.claim(slot, seq);
+      const seen = this.handledAt(slot);
+      if (seen === 0 || seen > owedUntil) continue;
       const w = row + (slot >>> 5);
       const bit = 1 << (slot & 31);
       if ((this.got[w] & bit) === 0) this.lostBits[w] |= bit;
     }
+  }
+
+  /**
+   * When the target was first seen handling the publish in `slot` (claimed): a socket of this
+   * worker received it, or its request was answered, whichever came first; 0 while neither.
+   */
+  private handledAt(slot: number): number {
+    const seen = this.slotFirstSeen[slot];
+    const ack = this.ring.ackMs[slot];
+    return seen > 0 && (ack === 0 || seen < ack) ? seen : ack;
   }
 
   /**
@@ -348,6 +364,7 @@ export class DeliveryTracker {
     const topicOf = this.topicOf;
     const topic = this.ring.topic[slot];
     const { closedSubAt, closedAt } = this;
+    const handled = this.handledAt(slot);
     let lostOpen = 0;
     let lostBeforeClose = 0;
     let missed = 0;
@@ -371,7 +388,7 @@ export class DeliveryTracker {
       if (s !== 0 && s <= sent) {
         lostOpen++;
         this.lostBits[w] |= bit;
-      } else if (closedSubAt[k] !== 0 && closedSubAt[k] <= sent && sent <= closedAt[k] - OWED_GRACE_MS) {
+      } else if (closedSubAt[k] !== 0 && closedSubAt[k] <= sent && handled !== 0 && handled <= closedAt[k] - OWED_GRACE_MS) {
         // Its record came after the close (an agent's ring): the closed connection owed it all the same.
         lostBeforeClose++;
         this.lostBits[w] |= bit;

@@ -16,8 +16,15 @@ export interface StallingOptions {
   stalled: number;
   /** The /api call (1-based count) from which their pushes are withheld. */
   stallAtSeq: number;
-  /** How long they are withheld before the sockets are destroyed. */
+  /** How long they are withheld before the sockets are kicked. */
   stallMs: number;
+  /**
+   * How they are kicked: their TCP connections destroyed (no close frame: 1006, the default), or a
+   * close frame with this code, after which the target stops reading them (ws pause) for `lingerMs`
+   * before it finishes the closing handshake: the clients see the close frame at once, the end of
+   * the connection only then. Pushes to the other sockets go on meanwhile.
+   */
+  closeFrame?: { code: number; lingerMs: number };
 }
 
 export interface StallingTarget {
@@ -28,16 +35,16 @@ export interface StallingTarget {
   withheldAt(): readonly number[];
   /** (socket, publish) pairs withheld: exactly the deliveries the stalled sockets owed and never got. */
   withheld(): number;
-  /** When the stalled sockets were destroyed; 0 until then. */
+  /** When the stalled sockets were kicked (destroyed, or sent their close frame); 0 until then. */
   destroyedAt(): number;
-  /** Stalled sockets destroyed. */
+  /** Stalled sockets kicked. */
   destroyed(): number;
   /**
-   * Withheld pairs that wsload must count lost before close whatever the timing: their publish was
-   * sent no later than it arrived here, and the socket closed no earlier than it was destroyed, so
-   * it stayed open at least `destroyedAt − arrival` after the send; those with that ≥ `graceMs`.
+   * Withheld pairs whose publish arrived here at least `afterMs` before the stalled sockets were
+   * destroyed: pushed to the other sockets then, so wsload saw the target handle it that long
+   * before it saw the close, give or take the client's own delay in handling each.
    */
-  surelyOwed(graceMs: number): number;
+  surelyOwed(afterMs: number): number;
   close(): Promise<void>;
 }
 
@@ -51,16 +58,28 @@ export async function startStallingTarget(opts: StallingOptions): Promise<Stalli
   let destroyed = 0;
   let timer: NodeJS.Timeout | null = null;
 
+  const lingering = new Set<NodeJS.Timeout>();
   const destroyStalled = (): void => {
     timer = null;
     stalling = false;
     destroyedAt = nowMs();
     for (let i = 0; i < opts.stalled; i++) {
       const ws = sockets.get(i);
-      if (ws && ws.readyState === ws.OPEN) {
+      if (!ws || ws.readyState !== ws.OPEN) continue;
+      destroyed++;
+      const frame = opts.closeFrame;
+      if (!frame) {
         ws.terminate();
-        destroyed++;
+        continue;
       }
+      ws.close(frame.code, 'slow consumer');
+      // The client's answer to the close frame is left unread: the connection ends only later.
+      ws.pause();
+      const t = setTimeout(() => {
+        lingering.delete(t);
+        ws.resume();
+      }, frame.lingerMs);
+      lingering.add(t);
     }
   };
 
@@ -71,6 +90,7 @@ export async function startStallingTarget(opts: StallingOptions): Promise<Stalli
       timer = setTimeout(destroyStalled, opts.stallMs);
     }
     if (stalling) withheldAt.push(arrived);
+    // Sockets closing (after a close frame) get nothing more: the hub pushes to open sockets only.
     const r = ctx.deliver((index) => stalling && index < opts.stalled);
     delivered += r.delivered;
     return { status: 200, body: `sent to ${r.delivered}, withheld from ${r.skipped}` };
@@ -95,9 +115,10 @@ export async function startStallingTarget(opts: StallingOptions): Promise<Stalli
     withheld: () => withheldAt.length * opts.stalled,
     destroyedAt: () => destroyedAt,
     destroyed: () => destroyed,
-    surelyOwed: (graceMs) => withheldAt.filter((t) => destroyedAt - t >= graceMs).length * opts.stalled,
+    surelyOwed: (afterMs) => withheldAt.filter((t) => destroyedAt - t >= afterMs).length * opts.stalled,
     close: async () => {
       if (timer) clearTimeout(timer);
+      for (const t of lingering) clearTimeout(t);
       await target.close();
     },
   };

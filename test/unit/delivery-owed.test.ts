@@ -34,7 +34,7 @@ function setup(sockets: number, opts: { reconnects?: number; deadlineMs?: number
 }
 
 describe('owed deliveries', () => {
-  it('counts lost before close a publish a socket was subscribed for and closed without, a grace after it was sent', () => {
+  it('counts lost before close a publish a socket was subscribed for and closed without, a grace after another socket got it', () => {
     const { ring, tracker, close, books } = setup(2);
     announce(ring, 1, 100, 100);
     tracker.receive(0, 1, 110);
@@ -47,12 +47,12 @@ describe('owed deliveries', () => {
     expect(c.expected).toBe(2);
   });
 
-  it('owes nothing for a publish sent less than the grace before the close: missed with reconnects, else not expected', () => {
+  it('owes nothing for a publish the target was seen handling less than the grace before the close: missed with reconnects, else not expected', () => {
     for (const reconnects of [0, 1]) {
       const { ring, tracker, close, books } = setup(2, { reconnects });
       announce(ring, 1, 100, 100);
       tracker.receive(0, 1, 110);
-      close(1, 100 + OWED_GRACE_MS - 1);
+      close(1, 110 + OWED_GRACE_MS - 1);
       settle(ring, 1, true, 120);
       tracker.evaluate(1);
       const c = books();
@@ -62,20 +62,31 @@ describe('owed deliveries', () => {
     }
   });
 
+  it('owes nothing the target was not seen handling before the close: no socket got it, its request unanswered', () => {
+    const { ring, tracker, close, books } = setup(1, { reconnects: 1 });
+    // A target lagging a second behind drops the socket before it even read the request.
+    announce(ring, 1, 100, 100);
+    close(0, 1100);
+    settle(ring, 1, true, 1200);
+    tracker.evaluate(1);
+    expect(books()).toMatchObject({ lost: 0, expected: 0, missedPublishes: 1 });
+  });
+
   it('keeps the closed connection\'s loss when the socket reconnects before evaluation; a copy on the new connection is not its delivery', () => {
     const { ring, view, tracker, close, books } = setup(1, { reconnects: 1 });
+    // Answered: the target took them (it withheld the pushes from this socket).
     announce(ring, 1, 100, 100);
+    settle(ring, 1, true, 110);
     announce(ring, 2, 200, 200);
+    settle(ring, 2, true, 210);
     close(0, 1000);
     // Reconnected: the new connection did not exist when 1 and 2 were sent.
     view.subscribedAt[0] = 1010;
     expect(tracker.receive(0, 1, 1020)).toBe(-1);
     announce(ring, 3, 1100, 1100);
     expect(tracker.receive(0, 3, 1105)).toBe(1105 - 1100);
-    for (const seq of [1, 2, 3]) {
-      settle(ring, seq, true, seq * 100 + 10);
-      tracker.evaluate(seq);
-    }
+    settle(ring, 3, true, 1110);
+    for (const seq of [1, 2, 3]) tracker.evaluate(seq);
     const c = books();
     expect(c.lostBeforeClose).toBe(2);
     expect(c.ineligible).toBe(1);
@@ -138,12 +149,11 @@ describe('owed deliveries', () => {
     const { ring, tracker, close, books } = setup(2, { topics: [0, 1] });
     announce(ring, 1, 100, 100, 0);
     announce(ring, 2, 100, 100, 1);
-    close(0, 5000);
+    settle(ring, 1, true, 120);
+    settle(ring, 2, true, 120);
     tracker.receive(1, 2, 110);
-    for (const seq of [1, 2]) {
-      settle(ring, seq, true, 120);
-      tracker.evaluate(seq);
-    }
+    close(0, 5000);
+    for (const seq of [1, 2]) tracker.evaluate(seq);
     expect(books()).toMatchObject({ lostBeforeClose: 1, delivered: 1, expected: 2 });
     expect(tracker.topicCounters?.lost).toEqual([1, 0]);
     expect(tracker.topicCounters?.expected).toEqual([1, 1]);
@@ -152,8 +162,8 @@ describe('owed deliveries', () => {
   it('marks a closed connection\'s debts in the bits of the slots, so a later seq in the same slot starts clean', () => {
     const { ring, view, tracker, close, books } = setup(1);
     announce(ring, 1, 100, 100);
-    close(0, 5000);
     settle(ring, 1, true, 120);
+    close(0, 5000);
     tracker.evaluate(1);
     view.subscribedAt[0] = 6000;
     for (let seq = 2; seq <= 1025; seq++) {
