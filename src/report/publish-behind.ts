@@ -59,6 +59,9 @@ const ms = (n: number): string => `${+n.toFixed(1)} ms`;
  * `slots` requests carry per second at its mean answer time, to say whether more slots would do.
  */
 export function publishBlame(f: PublishPathFigures): PublishBlame {
+  if (f.net.count === 0) {
+    return { wsload: false, cause: 'the publish API held the request slots: not one request was answered', remedy: 'check that the publish API answers before blaming the gateway' };
+  }
   const measuredMean = f.measured && f.measured.count > 0 ? f.measured.mean : f.net.mean;
   const ownMean = Math.max(0, measuredMean - f.net.mean);
   const lag = f.mainLag ? `event-loop lag p99 ${ms(f.mainLag.p99)}, max ${ms(f.mainLag.max)}` : 'its own delay';

@@ -920,7 +920,8 @@ function watchSocketErrors(socket: net.Socket, pool: SocketPool, k: number): voi
   watched[kIndex] = k;
   watched[kPool] = pool;
   socket.on('error', socketOnError);
-  socket.once('finish', socketOnFinish);
+  // 'on', not 'once' (which wraps the listener in a closure per connection): 'finish' comes once anyway.
+  socket.on('finish', socketOnFinish);
 }
 
 /**

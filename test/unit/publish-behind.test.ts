@@ -72,6 +72,11 @@ describe('publishBlame', () => {
     expect(b.remedy).toContain('raise publish.concurrency');
   });
 
+  it('says so when not one request was answered', () => {
+    const empty = percentiles(createHistogram());
+    expect(publishBlame({ net: empty, measured: empty, slots: 2, ratePerS: 10, mainLag: null }).cause).toContain('not one request was answered');
+  });
+
   it('reads an older report without the measured figure as all the API', () => {
     expect(publishBlame({ net: set(50), measured: undefined, slots: 64, ratePerS: 10, mainLag: null }).wsload).toBe(false);
   });
