@@ -68,16 +68,21 @@ export function mergeEncoded(encoded: Iterable<string>): Histogram {
 
 const round3 = (us: number): number => Math.round(us) / 1000;
 
-/** Percentile set in milliseconds, as the report prints it. */
-export function percentiles(h: Histogram): PercentileSet {
+/**
+ * Percentile set in milliseconds, as the report prints it. `capMs`: no sample exceeded it (the
+ * delivery deadline of completion times), so no figure may read above it either.
+ */
+export function percentiles(h: Histogram, capMs?: number): PercentileSet {
   if (h.totalCount === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
   // Percentiles are the top of their bucket; so is max here, as HdrHistogram's getMaxValue and
-  // .hgrm footer report it, so a set never reads p99 > max.
-  const at = (p: number): number => round3(h.getValueAtPercentile(p));
+  // .hgrm footer report it, so a set never reads p99 > max. A bucket that holds the cap reaches
+  // past it (10,002.4 ms for a 10 s deadline at 3 significant digits): its samples are at most the cap.
+  const capUs = capMs === undefined ? Infinity : capMs * 1000;
+  const at = (p: number): number => round3(Math.min(capUs, h.getValueAtPercentile(p)));
   return {
     count: h.totalCount,
     min: at(0),
-    mean: round3(h.mean),
+    mean: round3(Math.min(capUs, h.mean)),
     p50: at(50),
     p90: at(90),
     p99: at(99),

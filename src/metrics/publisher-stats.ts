@@ -20,7 +20,10 @@ export interface PublisherStats {
   /** Tag the published values carry (`{value}`), null when the template carries none. */
   runTag: string | null;
   failures: Record<string, number>;
+  /** Publish round trips net of the main thread's own delay in handling their answers (metrics/own-delay.ts). */
   latency: Histogram;
+  /** The same round trips as the main thread saw them, its own delay included. */
+  measuredLatency: Histogram;
   scheduleLag: Histogram;
   /** With topics: successful publishes per topic index; absent without topics. */
   okByTopic?: number[];

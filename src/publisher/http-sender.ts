@@ -42,7 +42,7 @@ export class HttpSender implements PublishSender {
     };
   }
 
-  send(seq: number, done: SendDone, topic: string | null = null): SendRelease {
+  send(seq: number, done: SendDone, topic: string | null = null, left?: () => void): SendRelease {
     const { ids, request } = this.publish;
     const url = fillPublishUrl(this.template, ids, seq, this.runTag, topic);
     let options = this.requestOptions;
@@ -59,14 +59,14 @@ export class HttpSender implements PublishSender {
       options = { ...this.requestOptions, headers };
     }
     const current: { req: http.ClientRequest | null } = { req: null };
-    this.request(url, options, body, done, current, true);
+    this.request(url, options, body, done, current, true, left);
     // Whatever the body still holds is no longer wanted; on success the socket goes back to the agent.
     return (failed) => {
       if (failed) current.req?.destroy();
     };
   }
 
-  private request(url: string, options: https.RequestOptions, body: string | null, done: SendDone, current: { req: http.ClientRequest | null }, mayRetry: boolean): void {
+  private request(url: string, options: https.RequestOptions, body: string | null, done: SendDone, current: { req: http.ClientRequest | null }, mayRetry: boolean, left?: () => void): void {
     const accepted = this.publish.request?.status ?? null;
     const req = (this.secure ? https : http).request(url, options, (res) => {
       const status = res.statusCode ?? 0;
@@ -77,10 +77,12 @@ export class HttpSender implements PublishSender {
     req.on('error', (err: NodeJS.ErrnoException) => {
       // A kept-alive connection the server closed just as we reused it fails before the request
       // reached the server; Node's documented remedy is one retry on a fresh connection.
-      if (mayRetry && req.reusedSocket && err.code === 'ECONNRESET') this.request(url, options, body, done, current, false);
+      if (mayRetry && req.reusedSocket && err.code === 'ECONNRESET') this.request(url, options, body, done, current, false, left);
       else done(classifyConnectError(err));
     });
     current.req = req;
+    // 'finish': the request was handed to the OS (after the connect, on a new connection).
+    if (left) req.once('finish', left);
     req.end(body ?? undefined);
   }
 

@@ -15,6 +15,7 @@
 import type { Publish, Scenario } from '../run/scenario.js';
 import { nowMs } from '../clock.js';
 import { createHistogram, recordMs } from '../metrics/histogram.js';
+import { OwnDelayProbe } from '../metrics/own-delay.js';
 import { announce, settle, type PublishRing } from '../run/publish-ring.js';
 import { PUBLISH_ABORTED } from '../metrics/publish-failure.js';
 import { publishTemplateText, runTagOf } from '../run/publish-url.js';
@@ -51,6 +52,8 @@ export class Publisher {
   /** Requests in flight: their abort functions. */
   private readonly inFlight = new Set<() => void>();
   private idleWaiters: (() => void)[] = [];
+  /** The main thread's own delay in handling an answer, taken out of publish latency. */
+  private readonly ownDelay = new OwnDelayProbe();
   /** Topic names, and the topic index of each publish in turn; null without topics. */
   private readonly topicNames: readonly string[] | null;
   private readonly topicCycle: readonly number[] | null;
@@ -88,6 +91,7 @@ export class Publisher {
       runTag: runTagOf(publishTemplateText(this.publish, template), runTag),
       failures: {},
       latency: createHistogram(),
+      measuredLatency: createHistogram(),
       scheduleLag: createHistogram(),
       ...(names ? { okByTopic: new Array<number>(names.length).fill(0) } : {}),
     };
@@ -106,6 +110,7 @@ export class Publisher {
   /** Starts the schedule at `atMs` (the hold's start). */
   start(atMs: number = nowMs()): void {
     this.startMs = atMs;
+    this.ownDelay.start();
     this.loop();
   }
 
@@ -167,6 +172,10 @@ export class Publisher {
     this.stats.sent++;
     let done = false;
     let release: SendRelease | null = null;
+    let leftAt = sentAt;
+    const left = (): void => {
+      leftAt = nowMs();
+    };
     const abort = (): void => finish(PUBLISH_ABORTED);
     // A total deadline: Node's request `timeout` only fires after that long *without data*.
     const deadline = setTimeout(() => finish('timeout'), this.publish.timeoutMs);
@@ -177,7 +186,13 @@ export class Publisher {
       this.inFlight.delete(abort);
       release?.(failure !== null);
       const ackAt = nowMs();
-      recordMs(this.stats.latency, ackAt - sentAt);
+      // wsload's own delay is taken out at both ends: the request leaving late (a new connection
+      // whose connect waited for this busy thread), and the answer waiting for this thread (a
+      // snapshot merge, a stall; see metrics/own-delay.ts). What is left is the API's.
+      const measured = ackAt - sentAt;
+      const onTheWire = ackAt - Math.min(ackAt, Math.max(sentAt, leftAt));
+      recordMs(this.stats.latency, onTheWire - Math.min(onTheWire, this.ownDelay.delayNow(ackAt)));
+      recordMs(this.stats.measuredLatency, measured);
       settle(this.ring, seq, failure === null, ackAt);
       this.listener?.settled(seq, failure === null, ackAt);
       if (failure === null) {
@@ -191,7 +206,7 @@ export class Publisher {
       if (this.inFlight.size === 0) for (const w of this.idleWaiters.splice(0)) w();
     };
     this.inFlight.add(abort);
-    const own = this.sender.send(seq, finish, this.topicNames === null ? null : this.topicNames[topic]);
+    const own = this.sender.send(seq, finish, this.topicNames === null ? null : this.topicNames[topic], left);
     // A send that failed at once (its socket known down) has nothing left to release.
     if (done) own(true);
     else release = own;
@@ -218,6 +233,7 @@ export class Publisher {
     this.queue.length = 0;
     if (options.abort) this.abortInFlight();
     if (this.inFlight.size > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    this.ownDelay.stop();
     this.sender.close();
   }
 }

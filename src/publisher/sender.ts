@@ -8,8 +8,12 @@ export type SendRelease = (failed: boolean) => void;
 
 /** One way of making publishes. */
 export interface PublishSender {
-  /** Starts publish `seq` to `topic` (null without topics); `done` may be called at once (a publisher socket known to be down). */
-  send(seq: number, done: SendDone, topic: string | null): SendRelease;
+  /**
+   * Starts publish `seq` to `topic` (null without topics); `done` may be called at once (a publisher
+   * socket known to be down). `left`, when the sender can tell, is called once the request has been
+   * handed to the OS (again for a retry): a request that waited for a busy thread to connect left late.
+   */
+  send(seq: number, done: SendDone, topic: string | null, left?: () => void): SendRelease;
   /** Opens what must be open before the first publish (a publisher socket); resolves once open or failed, never rejects. */
   prepare?(): Promise<void>;
   /** Ends every connection the sender holds; publishes still pending are settled by the publisher. */

@@ -5,10 +5,11 @@
  */
 import { lookupMetric } from '../metrics/names.js';
 import { describeFailure } from '../metrics/classify.js';
-import { deliveredNothing, mostSocketsDropped, runExitCode, streamProblems } from '../report/verdict.js';
+import { deliveredNothing, deliveredNothingText, lostReasons, mostSocketsDropped, runExitCode, streamProblems } from '../report/verdict.js';
 import type { Report, ThresholdResult } from '../run/report.js';
 import { fmtCount, fmtCounts, fmtMs, fmtPct } from './format.js';
 import { t } from './html-page.js';
+import { publishBlame, reportPublishFigures } from '../report/publish-behind.js';
 
 /** A threshold's measured value as the report shows it ("no data" when it had no samples). */
 export function thresholdActual(th: ThresholdResult): string {
@@ -30,13 +31,15 @@ export function failureReasons(r: Report): string[] {
   }
   if (r.fanout.lost > 0) {
     const pct = r.fanout.expected > 0 ? ` (${fmtPct((100 * r.fanout.lost) / r.fanout.expected)})` : '';
-    out.push(`${fmtCount(r.fanout.lost)} of ${fmtCount(r.fanout.expected)} deliveries lost${pct} (fanout.lost)`);
+    out.push(`${fmtCount(r.fanout.lost)} of ${fmtCount(r.fanout.expected)} deliveries lost${pct}: ${lostReasons(r, fmtCount)} (fanout.lost)`);
   }
   if (r.publish.failed > 0) out.push(`${fmtCount(r.publish.failed)} of ${fmtCount(r.publish.sent)} publishes failed (publish.failed): ${fmtCounts(r.publish.failures)}`);
-  if (r.publish.behind === true) out.push(`the publish path did not keep the rate (publish.behind): ${fmtCount(r.publish.skipped)} publishes never sent`);
+  if (r.publish.behind === true) {
+    out.push(`the publish path did not keep the rate (publish.behind): ${fmtCount(r.publish.skipped)} publishes never sent; ${publishBlame(reportPublishFigures(r)).cause}`);
+  }
   for (const w of r.client.workers) if (w.crashed !== null) out.push(`worker ${w.worker} crashed: ${w.crashed}`);
   if (mostSocketsDropped(r)) out.push(`most sockets dropped: ${fmtCount(r.disconnects.total)} closes before the end for ${fmtCount(c.target)} sockets (${fmtCounts(r.disconnects.byCause)})`);
-  if (deliveredNothing(r)) out.push('no delivery arrived although publishes succeeded');
+  if (deliveredNothing(r)) out.push(deliveredNothingText(r, fmtCount));
   out.push(...streamProblems(r));
   return out;
 }

@@ -6,6 +6,8 @@ import { fmtCount, fmtCounts, fmtLatency, fmtMs, fmtPct, newTable, painter, wrap
 import { thresholdActualText } from './threshold-text.js';
 import { streamSection } from './stream-summary.js';
 import { earlyBeyondBound } from '../report/clock-bound.js';
+import { lostReasons } from '../report/verdict.js';
+import { publishBlame, reportPublishFigures } from '../report/publish-behind.js';
 
 /** Options of renderSummary. */
 export interface SummaryOptions {
@@ -46,9 +48,10 @@ function header(r: Report, paint: Paint): string[] {
     loud.push(`!! CLIENT SATURATED during the hold (${why}): latencies include the client's own delay`);
   }
   if (r.publish.behind === true) {
+    const blame = publishBlame(reportPublishFigures(r));
     loud.push(
       `!! PUBLISH PATH BEHIND: ${fmtCount(r.publish.queued ?? 0)} publishes waited for a request slot (up to ${fmtMs(r.publish.maxQueueMs ?? 0)}), ` +
-        `${fmtCount(r.publish.skipped)} never sent; fan-out latency includes that wait (raise publish.concurrency)`,
+        `${fmtCount(r.publish.skipped)} never sent; fan-out latency includes that wait. ${blame.wsload ? "wsload's own main thread held the slots, not the publish API" : 'The publish API held the slots'}: ${blame.remedy}`,
     );
   }
   if (r.merged && !r.merged.overlapping) loud.push(`!! MERGED RUNS DID NOT OVERLAP IN TIME: the ${r.merged.reports} runs' sums describe different periods`);
@@ -101,7 +104,11 @@ function fanout(r: Report, color: boolean, paint: Paint): string[] {
   lat.push(['completion', fmtLatency(cp, 'p50'), fmtLatency(cp, 'p90'), fmtLatency(cp, 'p99'), fmtLatency(cp, 'p999'), fmtLatency(cp, 'max'), fmtCount(cp.count)]);
   const out = ['Fan-out (publish scheduled → message received)', counts.toString(), lat.toString()];
   if (turn && turn.count > 0) out.push('  client turn: time a worker spent handling one burst of messages (one event-loop turn); the rest of fan-out is network and target');
-  if (f.incomplete > 0) out.push(`  completion: ${fmtCount(cp.count)} publishes, ${fmtCount(f.incomplete)} incomplete counted at the deadline (publish.deadline)`);
+  if (f.lost > 0) out.push(`  lost: ${lostReasons(r, fmtCount)}`);
+  if (f.incomplete > 0) {
+    const deadline = r.scenario.publish?.deadlineMs;
+    out.push(`  completion: ${fmtCount(cp.count)} publishes, ${fmtCount(f.incomplete)} incomplete counted at the deadline (${deadline !== undefined ? `${fmtMs(deadline)}, ` : ''}publish.deadline)`);
+  }
   if (f.unmatched > 0) out.push(`  ${fmtCount(f.unmatched)} messages carried no recognisable sequence number (${matchRuleText(r)})`);
   out.push(...strayMessages(f));
   if ((f.misrouted ?? 0) > 0) out.push(paint(`  ${fmtCount(f.misrouted ?? 0)} messages of a topic reached sockets not in that topic (misrouted: not delivered, not lost)`, 'red'));
@@ -171,6 +178,11 @@ function publish(r: Report, color: boolean): string[] {
   t.push([fmtCount(p.sent), fmtCount(p.failed), fmtCount(p.queued ?? 0), fmtCount(p.skipped), fmtLatency(p.latencyMs, 'p50'), fmtLatency(p.latencyMs, 'p99'), fmtLatency(p.latencyMs, 'max'), fmtLatency(p.scheduleLagMs, 'p99')]);
   // A publisher socket's "latency" is its write (or ack), not an HTTP response: say which it was.
   const out = [r.scenario.publish?.websocket ? 'Publish (messages on the publisher socket)' : 'Publish (HTTP)', t.toString()];
+  // Latency is net of wsload's own delay; say so where that delay was worth taking out.
+  const m = p.measuredLatencyMs;
+  if (m && m.count > 0 && m.p99 - p.latencyMs.p99 >= Math.max(1, 0.1 * m.p99)) {
+    out.push(`  latency: net of wsload's own delay in sending and in handling the answers; as the main thread measured it p99 ${fmtLatency(m, 'p99')}, max ${fmtLatency(m, 'max')}`);
+  }
   if (p.failed > 0) out.push(`  failed by reason: ${fmtCounts(p.failures)}`);
   return out;
 }

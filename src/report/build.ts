@@ -3,7 +3,7 @@ import type { Scenario } from '../run/scenario.js';
 import type { DisconnectStats, PercentileSet, Report, ReconnectStats, ShardReport, TopicStats } from '../run/report.js';
 import type { Totals } from '../metrics/aggregate.js';
 import { REPORT_FORMAT_VERSION, type IdleTimeoutScreening } from '../run/report.js';
-import { COHORT_HISTOGRAMS, cohortHistogramKey, idleSamplesKey, sectionSets, topicHistogramKey, type CohortHistogramKind, type SectionSets, type SetSection } from '../run/registry.js';
+import { COHORT_HISTOGRAMS, cohortHistogramKey, idleSamplesKey, percentileCapMs, sectionSets, topicHistogramKey, type CohortHistogramKind, type SectionSets, type SetSection } from '../run/registry.js';
 import type { DropFindings } from '../metrics/drop-events.js';
 import { addInto, createHistogram, encodeHistogram, percentiles, type Histogram } from '../metrics/histogram.js';
 import { cohortDrops, estimateIdleTimeout, type CohortDrops } from '../metrics/idle-timeout.js';
@@ -18,6 +18,7 @@ import { emptyStreamCounters, type StreamCounters } from '../run/stream-counters
 import type { StreamStats } from '../run/report.js';
 import { clockCaveat, withoutStreamIdleEstimate } from './stream-caveat.js';
 import { earlyBeyondBound, EARLY_TOLERANCE_MS } from './clock-bound.js';
+import { publishBehind, publishBlame } from './publish-behind.js';
 
 export { SATURATED_LAG_P99_MS, SATURATED_LAG_MAX_MS } from './saturation.js';
 
@@ -49,8 +50,8 @@ export interface BuildInput {
   clockUncertaintyMs?: number;
 }
 
-function pct(h: Histogram | undefined): PercentileSet {
-  return percentiles(h ?? createHistogram());
+function pct(h: Histogram | undefined, capMs?: number): PercentileSet {
+  return percentiles(h ?? createHistogram(), capMs);
 }
 
 /** Disconnect counters and the percentile sets of its histograms (one per cohort histogram kind). */
@@ -110,9 +111,9 @@ export function buildReport(input: BuildInput): Report {
   const skipped = publisher?.skipped ?? 0;
   // A publish path that cannot keep the rate is not the client's event loop: it is named apart.
   const behind = publisher !== null && publishBehind(publisher);
-  if (publisher && behind) warnings.push(publishBehindWarning(publisher, scenario));
-  const turn = pct(h('clientTurn'));
   const mainLag = input.mainLag ?? null;
+  if (publisher && behind) warnings.push(publishBehindWarning(publisher, scenario, mainLag));
+  const turn = pct(h('clientTurn'));
   const verdict = judgeSaturation({ workers: aggregate.workers, mainLag, turn, fanout: pct(h('fanout')) });
   const saturated = verdict.saturated;
   if (saturated) {
@@ -135,6 +136,7 @@ export function buildReport(input: BuildInput): Report {
   if (aggregate.completion.totalCount > 0) histograms.completion = encodeHistogram(aggregate.completion);
   if (publisher) {
     histograms.publish = encodeHistogram(publisher.latency);
+    histograms.publishMeasured = encodeHistogram(publisher.measuredLatency);
     histograms.scheduleLag = encodeHistogram(publisher.scheduleLag);
   }
   Object.assign(histograms, samplesHistograms);
@@ -144,10 +146,12 @@ export function buildReport(input: BuildInput): Report {
     ...aggregate.histograms,
     ['completion', aggregate.completion],
     ['publish', publisher?.latency],
+    ['publishMeasured', publisher?.measuredLatency],
     ['scheduleLag', publisher?.scheduleLag],
     ...COHORT_HISTOGRAMS.map((kind): [string, Histogram] => [kind, allCohorts[kind]]),
   ]);
-  const sets = <S extends SetSection>(section: S): SectionSets<S> => sectionSets(section, (def) => pct(runHistograms.get(def.key)));
+  const deadlineMs = scenario.publish?.deadlineMs;
+  const sets = <S extends SetSection>(section: S): SectionSets<S> => sectionSets(section, (def) => pct(runHistograms.get(def.key), percentileCapMs(def.key, deadlineMs)));
 
   const report: Report = {
     formatVersion: REPORT_FORMAT_VERSION,
@@ -178,6 +182,8 @@ export function buildReport(input: BuildInput): Report {
       expected: d.expected,
       delivered: d.delivered,
       lost: d.lost,
+      lostBeforeClose: d.lostBeforeClose ?? 0,
+      lostOpen: d.lostOpen ?? 0,
       duplicated: d.duplicated,
       outOfOrder: d.outOfOrder,
       late: d.late,
@@ -287,28 +293,28 @@ function topicStats(scenario: Scenario, totals: Totals, publisher: PublisherStat
       late: c?.late[i] ?? 0,
       duplicated: c?.duplicated[i] ?? 0,
       latencyMs: pct(h(topicHistogramKey('fanout', name))),
-      ...(completion && completion.totalCount > 0 ? { completionMs: percentiles(completion) } : {}),
+      ...(completion && completion.totalCount > 0 ? { completionMs: percentiles(completion, scenario.publish?.deadlineMs) } : {}),
     };
   });
   return out;
 }
 
-/**
- * The publish path missed the rate: a publish dropped from a full queue, or one that waited more
- * than a publish interval for a slot. One due just as the hold ended, queued for less, is only
- * `skipped`: the schedule simply ended before it.
- */
-export function publishBehind(p: PublisherStats): boolean {
-  return p.overflowed > 0 || p.maxQueueMs > p.intervalMs;
-}
+export { publishBehind } from './publish-behind.js';
 
-function publishBehindWarning(p: PublisherStats, scenario: Scenario): string {
-  const api = percentiles(p.latency);
+function publishBehindWarning(p: PublisherStats, scenario: Scenario, mainLag: LoopLagReading | null): string {
+  const rate = 1000 / p.intervalMs;
+  const slots = scenario.publish?.concurrency ?? 1;
+  const blame = publishBlame({
+    net: percentiles(p.latency),
+    measured: percentiles(p.measuredLatency),
+    slots,
+    ratePerS: rate,
+    mainLag: mainLag ? { p99: mainLag.p99Ms, max: mainLag.maxMs } : null,
+  });
   return (
-    `the publish path did not keep the rate of ${+(1000 / p.intervalMs).toFixed(3)}/s${scenario.publish?.stages ? ' (the stages\' peak)' : ''}: ${p.queued} publishes waited for one of ` +
-    `${scenario.publish?.concurrency ?? 0} request slots (publish.concurrency), up to ${Math.round(p.maxQueueMs)} ms, and ${p.skipped} were never sent; ` +
-    `the publish API answered in p99 ${api.p99.toFixed(1)} ms. Fan-out latency includes that wait (it counts from the scheduled time): ` +
-    'raise publish.concurrency or speed up the publish API before blaming the gateway'
+    `the publish path did not keep the rate of ${+rate.toFixed(3)}/s${scenario.publish?.stages ? ' (the stages\' peak)' : ''}: ${p.queued} publishes waited for one of ` +
+    `${slots} request slots (publish.concurrency), up to ${Math.round(p.maxQueueMs)} ms, and ${p.skipped} were never sent; ` +
+    `${blame.cause}. Fan-out latency includes that wait (it counts from the scheduled time): ${blame.remedy}`
   );
 }
 

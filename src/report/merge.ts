@@ -13,7 +13,7 @@ import { evaluateThresholds } from './thresholds.js';
 import { clockCaveat, withoutStreamIdleEstimate } from './stream-caveat.js';
 import { MAX_EVENTS } from '../metrics/drop-events.js';
 import type { DisconnectStats, DropEvent, IdleTimeoutScreening, PercentileSet, ReconnectStats, Report, TopicStats } from '../run/report.js';
-import { COHORT_HISTOGRAMS, COUNTERS, HISTOGRAMS, TOPIC_HISTOGRAMS, cohortHistogramKey, histogramDef, idleSamplesKey, locateHistogram, mergeCounter, setCounter } from '../run/registry.js';
+import { COHORT_HISTOGRAMS, COUNTERS, HISTOGRAMS, TOPIC_HISTOGRAMS, cohortHistogramKey, histogramDef, idleSamplesKey, locateHistogram, mergeCounter, percentileCapMs, setCounter } from '../run/registry.js';
 
 type Counts = Partial<Record<string, number>>;
 
@@ -285,13 +285,16 @@ export function mergeReports(reports: readonly Report[]): Report {
   merged.fanout = inShapeOrder(merged.fanout, reportSchema.shape.fanout.shape);
   merged.publish = inShapeOrder(merged.publish, reportSchema.shape.publish.shape);
 
+  const deadlines = reports.flatMap((r) => (r.scenario.publish ? [r.scenario.publish.deadlineMs] : []));
+  const deadlineMs = deadlines.length > 0 ? Math.max(...deadlines) : undefined;
   const keys = unique(reports.flatMap((r) => Object.keys(r.histograms)));
   for (const key of keys) {
     const encoded = reports.map((r) => r.histograms[key]).filter((e): e is string => e !== undefined);
     const h = mergeEncoded(encoded);
     merged.histograms[key] = encodeHistogram(h);
     const accessor = locateHistogram(key);
-    accessor?.set(merged, percentiles(h));
+    // Completion is capped at the longest deadline of the runs (no sample of any run passed its own).
+    accessor?.set(merged, percentiles(h, percentileCapMs(key, deadlineMs)));
     // A cohort with no idle-timeout samples has no such histogram: not missing.
     const optional = key.startsWith(idleSamplesKey(''));
     // A percentile set absent from older reports (optional in the registry) had no samples there.

@@ -4,6 +4,8 @@
  * Pure: a Report in, a number or a sentence out.
  */
 import { EXIT } from '../errors.js';
+import { formatDuration } from '../duration.js';
+import { publishBlame, reportPublishFigures } from './publish-behind.js';
 import { describeFailure } from '../metrics/classify.js';
 import { describePublishFailure } from '../metrics/publish-failure.js';
 import type { Report, ThresholdResult } from '../run/report.js';
@@ -28,6 +30,36 @@ export function deliveredNothing(report: Report): boolean {
 
 function succeededPublishes(report: Report): number {
   return Math.max(0, report.publish.sent - report.publish.failed);
+}
+
+/**
+ * Why deliveries were lost, in words, the reasons that apply only: "1450 owed by sockets that
+ * closed without them, 12 never arrived on open sockets, 3 arrived late". Reports from before the
+ * reasons were counted had every loss that was not late on an open socket.
+ */
+export function lostReasons(report: Report, count: (n: number) => string = String): string {
+  const f = report.fanout;
+  const beforeClose = f.lostBeforeClose ?? 0;
+  const open = f.lostOpen ?? Math.max(0, f.lost - f.late);
+  const parts: string[] = [];
+  if (beforeClose > 0) parts.push(`${count(beforeClose)} owed by sockets that closed without them`);
+  if (open > 0) parts.push(`${count(open)} never arrived on open sockets`);
+  if (f.late > 0) parts.push(`${count(f.late)} arrived late`);
+  return parts.join(', ');
+}
+
+/**
+ * What deliveredNothing means in this run: nothing arrived at all, or everything that arrived came
+ * after the deadline (a slow target is not a silent one).
+ */
+export function deliveredNothingText(report: Report, count: (n: number) => string = String): string {
+  const ok = succeededPublishes(report);
+  const publishes = `${count(ok)} publish${ok === 1 ? '' : 'es'} succeeded`;
+  const late = report.fanout.late;
+  if (late === 0) return `no delivery arrived although ${publishes}`;
+  const deadline = report.scenario.publish?.deadlineMs;
+  const after = deadline !== undefined ? `more than ${formatDuration(deadline)} after their scheduled time (publish.deadline)` : 'after the deadline (publish.deadline)';
+  return `no delivery arrived in time although ${publishes}: ${count(late)} arrived late, ${after}, and count as lost`;
 }
 
 /**
@@ -101,10 +133,7 @@ export function runProblems(report: Report): string[] {
       .join(', ');
     problems.push(`most sockets dropped: ${plural(report.disconnects.total, 'close')} before the end for ${plural(c.target, 'socket')} (${byCause})`);
   }
-  if (deliveredNothing(report)) {
-    const ok = succeededPublishes(report);
-    problems.push(`no delivery arrived although ${ok} publish${ok === 1 ? '' : 'es'} succeeded`);
-  }
+  if (deliveredNothing(report)) problems.push(deliveredNothingText(report));
   if (report.fanout.lost > 0) problems.push(lostText(report));
   for (const e of earlyBeyondBound(report)) problems.push(earlyText(e, clockUncertaintyOf(report)));
   if (misrouted(report) > 0) problems.push(`${plural(misrouted(report), 'message')} of a topic reached sockets not in that topic (fanout.misrouted)`);
@@ -116,7 +145,10 @@ export function runProblems(report: Report): string[] {
     problems.push(`${report.publish.failed} of ${report.publish.sent} publishes to ${report.target.publishUrl ?? '?'} failed: ${why}`);
   }
   if (report.publish.behind === true) {
-    problems.push(`the publish path did not keep the rate: ${report.publish.queued ?? 0} publishes waited for a request slot (up to ${report.publish.maxQueueMs ?? 0} ms), ${report.publish.skipped} never sent`);
+    problems.push(
+      `the publish path did not keep the rate: ${report.publish.queued ?? 0} publishes waited for a request slot (up to ${report.publish.maxQueueMs ?? 0} ms), ` +
+        `${report.publish.skipped} never sent; ${publishBlame(reportPublishFigures(report)).cause}`,
+    );
   }
   const lost = (report.shards ?? []).filter((s) => s.lost);
   for (const s of lost) {
@@ -135,7 +167,8 @@ export function runProblems(report: Report): string[] {
 function lostText(report: Report): string {
   const f = report.fanout;
   const owed = f.unconfirmed ?? 0;
-  return `${f.lost} of ${f.expected} deliveries lost${owed > 0 ? ` (${owed} of them unconfirmed: owed by a lost worker or shard after its last snapshot)` : ''}`;
+  const parts = [owed > 0 ? `${owed} of them unconfirmed: owed by a lost worker or shard after its last snapshot` : '', lostReasons(report)].filter((p) => p !== '');
+  return `${f.lost} of ${f.expected} deliveries lost${parts.length > 0 ? ` (${parts.join('; ')})` : ''}`;
 }
 
 /** Why a threshold failed, in a few words: no data, the clock, or the value. */

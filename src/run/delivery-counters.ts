@@ -20,7 +20,16 @@ export interface DeliveryCounters {
   /** With topics: copies of a topic's publish received by a socket not in that topic (not delivered, not lost); optional so counters built before it still type. */
   misrouted?: number;
   expected: number;
+  /** Deliveries due and not received in time: lostBeforeClose + lostOpen + late. */
   lost: number;
+  /**
+   * Lost because the connection that owed them closed without them: subscribed when the publish
+   * was sent, still open `OWED_GRACE_MS` later, closed before receiving it (a stalled, then kicked
+   * socket). Optional so counters built before it still type.
+   */
+  lostBeforeClose?: number;
+  /** Lost by a connection still open when the publish was evaluated (its deadline passed) without it. */
+  lostOpen?: number;
   missedPublishes: number;
   /** Publishes evaluated (not counting failed publish requests). */
   evaluated: number;
@@ -107,6 +116,8 @@ export function emptyDeliveryCounters(): DeliveryCounters {
     misrouted: 0,
     expected: 0,
     lost: 0,
+    lostBeforeClose: 0,
+    lostOpen: 0,
     missedPublishes: 0,
     evaluated: 0,
     early: 0,

@@ -38,14 +38,19 @@ export interface HistogramDef {
   readonly merge: 'add';
   /** The percentile set is absent from reports written before it existed. */
   readonly optional: boolean;
+  /**
+   * No sample exceeds publish.deadline (a publish incomplete by then is recorded at it): its
+   * percentile set is capped at the deadline, which a bucket's top (10,002 ms for 10 s) would pass.
+   */
+  readonly cappedAtDeadline: boolean;
 }
 
-type HistogramInput<S extends SetSection, F extends string> = Omit<HistogramDef, 'section' | 'field' | 'unit' | 'merge' | 'chart' | 'intervals' | 'hgrm' | 'optional'> &
+type HistogramInput<S extends SetSection, F extends string> = Omit<HistogramDef, 'section' | 'field' | 'unit' | 'merge' | 'chart' | 'intervals' | 'hgrm' | 'optional' | 'cappedAtDeadline'> &
   Partial<HistogramDef> & { section: S; field: F };
 
 /** One registry entry, its section and field kept as literal types (sectionSets is typed by them). */
 function histogram<const S extends SetSection, const F extends string>(d: HistogramInput<S, F>): HistogramDef & { readonly section: S; readonly field: F } {
-  return { unit: 'ms', merge: 'add', chart: null, intervals: null, hgrm: false, optional: false, ...d };
+  return { unit: 'ms', merge: 'add', chart: null, intervals: null, hgrm: false, optional: false, cappedAtDeadline: false, ...d };
 }
 
 /**
@@ -54,7 +59,7 @@ function histogram<const S extends SetSection, const F extends string>(d: Histog
  */
 export const HISTOGRAMS = [
   histogram({ key: 'fanout', section: 'fanout', field: 'latencyMs', direction: 'lower-is-better', family: 'fanout', description: 'publish scheduled → message received, per socket', label: 'fan-out latency', chart: 'Fan-out latency', intervals: 'fanout', hgrm: true }),
-  histogram({ key: 'completion', section: 'fanout', field: 'completionMs', direction: 'lower-is-better', family: 'completion', description: 'publish scheduled → last eligible socket received it', label: 'publish completion (last socket)', chart: 'Publish completion', intervals: 'completion', hgrm: true }),
+  histogram({ key: 'completion', section: 'fanout', field: 'completionMs', direction: 'lower-is-better', family: 'completion', description: 'publish scheduled → last eligible socket received it', label: 'publish completion (last socket)', chart: 'Publish completion', intervals: 'completion', hgrm: true, cappedAtDeadline: true }),
   histogram({ key: 'handshake', section: 'handshake', field: 'latencyMs', direction: 'lower-is-better', family: 'handshake', description: 'first-connect handshake, from when the socket was due on the ramp (queue wait + DNS + TCP + TLS + upgrade)', label: 'handshake latency', chart: 'Handshake latency', hgrm: true }),
   histogram({ key: 'handshakeQueue', section: 'handshake', field: 'queueMs', direction: 'lower-is-better', family: 'handshake.queue', description: 'first connects: due on the ramp → attempt started', label: 'handshake queue wait', optional: true }),
   histogram({ key: 'handshakeDns', section: 'handshake', field: 'dnsMs', direction: 'lower-is-better', family: null, description: 'first connects: DNS lookup', label: 'handshake DNS', optional: true }),
@@ -62,7 +67,8 @@ export const HISTOGRAMS = [
   histogram({ key: 'handshakeTls', section: 'handshake', field: 'tlsMs', direction: 'lower-is-better', family: null, description: 'first connects: TLS handshake', label: 'handshake TLS' }),
   histogram({ key: 'handshakeUpgrade', section: 'handshake', field: 'upgradeMs', direction: 'lower-is-better', family: null, description: 'first connects: HTTP upgrade', label: 'handshake upgrade' }),
   histogram({ key: 'handshakeReconnect', section: 'handshake', field: 'reconnectMs', direction: 'lower-is-better', family: 'handshake.reconnect', description: 'reconnect handshake, from when the reconnect was due', label: 'reconnect handshake', optional: true }),
-  histogram({ key: 'publish', section: 'publish', field: 'latencyMs', direction: 'lower-is-better', family: 'publish', description: 'publish HTTP request round trip', label: 'publish latency', hgrm: true }),
+  histogram({ key: 'publish', section: 'publish', field: 'latencyMs', direction: 'lower-is-better', family: 'publish', description: "publish request round trip, net of wsload's own main-thread delay in handling the answer", label: 'publish latency', hgrm: true }),
+  histogram({ key: 'publishMeasured', section: 'publish', field: 'measuredLatencyMs', direction: 'lower-is-better', family: null, description: "publish request round trip as the main thread saw it, wsload's own delay included", label: 'publish latency as measured', optional: true }),
   histogram({ key: 'scheduleLag', section: 'publish', field: 'scheduleLagMs', direction: 'lower-is-better', family: 'publish.scheduleLag', description: 'how late publishes left compared with their schedule', label: 'publish schedule lag' }),
   histogram({ key: 'idleAtClose', section: 'disconnects', field: 'idleAtCloseMs', direction: 'neutral', family: 'disconnects.idleAtClose', description: 'time since the last frame received, at close', label: 'idle at close', hgrm: true }),
   histogram({ key: 'sentIdleAtClose', section: 'disconnects', field: 'sentIdleAtCloseMs', direction: 'neutral', family: null, description: 'time since the last frame sent, at close', label: 'sent-idle at close' }),
@@ -102,6 +108,16 @@ export function topicHistogramKey(kind: TopicHistogramKind, topic: string): stri
 /** Key of a cohort's idle-timeout samples histogram in Report.histograms (no percentile set; see IdleTimeoutScreening). */
 export function idleSamplesKey(cohort: string): string {
   return `idleTimeoutSamples:${cohort}`;
+}
+
+/**
+ * The cap of the percentile set behind Report.histograms[key] ("completion", "completion:<topic>"):
+ * the delivery deadline for histograms no sample of which can exceed it, else undefined.
+ */
+export function percentileCapMs(key: string, deadlineMs: number | undefined): number | undefined {
+  const colon = key.indexOf(':');
+  const def = histogramDef(colon >= 0 && TOPIC_HISTOGRAMS.some((k) => k === key.slice(0, colon)) ? key.slice(0, colon) : key);
+  return def?.cappedAtDeadline === true ? deadlineMs : undefined;
 }
 
 /** The registered whole-run histogram `key`, or undefined. */
@@ -228,6 +244,9 @@ export const COUNTERS: readonly CounterDef[] = [
   counter({ path: 'fanout.expected', description: 'deliveries due (eligible socket × publish pairs)', direction: 'neutral', get: (r) => r.fanout.expected }),
   counter({ path: 'fanout.delivered', description: 'deliveries received before the deadline', direction: 'higher-is-better', get: (r) => r.fanout.delivered }),
   counter({ path: 'fanout.lost', description: 'deliveries due but not received before the deadline', direction: 'lower-is-better', get: (r) => r.fanout.lost, base: 'fanout.expected' }),
+  // The reasons of `lost` (with fanout.late): older reports counted every loss that was not late on an open socket.
+  counter({ path: 'fanout.lostBeforeClose', description: 'deliveries owed by a connection that closed without them (sent while it was subscribed, at least 250 ms before the close)', direction: 'lower-is-better', get: (r) => r.fanout.lostBeforeClose ?? 0, base: 'fanout.expected' }),
+  counter({ path: 'fanout.lostOpen', description: "deliveries due to a connection still open at the publish's deadline that never arrived", direction: 'lower-is-better', get: (r) => r.fanout.lostOpen ?? Math.max(0, r.fanout.lost - r.fanout.late), base: 'fanout.expected' }),
   counter({ path: 'fanout.duplicated', description: 'messages received more than once by a socket', direction: 'lower-is-better', get: (r) => r.fanout.duplicated, base: 'fanout.delivered' }),
   counter({ path: 'fanout.outOfOrder', description: 'messages received after a later one', direction: 'lower-is-better', get: (r) => r.fanout.outOfOrder, base: 'fanout.delivered' }),
   // Each process counts the others' pushes as foreign: summed, they say how much was shared.

@@ -408,7 +408,16 @@ export const reportSchema = z
       published: count,
       expected: count.describe('Deliveries due: eligible (socket, publish) pairs.'),
       delivered: count,
-      lost: count,
+      lost: count.describe('Deliveries due but not received in time: lostBeforeClose + lostOpen + late.'),
+      lostBeforeClose: count
+        .optional()
+        .describe(
+          'Lost because the connection that owed them closed without them: subscribed when the publish was sent and still open 250 ms ' +
+            '(the grace) later, closed before receiving it (a stalled, then kicked socket); absent in older reports.',
+        ),
+      lostOpen: count
+        .optional()
+        .describe("Lost by a connection still open at the publish's deadline that never got it; absent in older reports (there: lost − late)."),
       duplicated: count,
       outOfOrder: count.describe(
         "Deliveries that arrived after a later publish on the same socket, counted only where the earlier publish's request had been " +
@@ -453,14 +462,23 @@ export const reportSchema = z
       behind: z
         .boolean()
         .optional()
-        .describe('The publish path did not keep the rate (a publish dropped from a full queue, or one waited longer than a publish interval); absent in older reports.'),
+        .describe(
+          'The publish path did not keep the rate: a publish dropped from a full queue, or one waited for a request slot longer than ' +
+            'max(1 s, two publish intervals) (older reports: longer than one interval); absent in older reports.',
+        ),
       runTag: z
         .string()
         .nullable()
         .optional()
         .describe("Tag this run's published values carried (`{value}` = `<tag>-<seq>`), null when the template carried none; absent in older reports."),
       failures: counts,
-      latencyMs: percentileSetSchema,
+      latencyMs: percentileSetSchema.describe(
+        "Publish request round trip (sent → answered; with via \"websocket\": → written or acknowledged), net of wsload's own main-thread " +
+          'delay in handling the answer (how long the loop had been busy before it did, sampled every 5 ms). Older reports: as measured.',
+      ),
+      measuredLatencyMs: percentileSetSchema
+        .optional()
+        .describe("The same round trips as the main thread saw them, its own delay included; absent in older reports."),
       scheduleLagMs: percentileSetSchema.describe('How late publishes left compared with their schedule.'),
     }),
     closes: z.object({ byCode: counts }),

@@ -1,7 +1,7 @@
 /**
  * Per-worker accounting of which socket received which publish. Memory is fixed at start: two bits
- * per (socket, ring slot) and a few numbers per slot, so an eight-hour run holds no more than a
- * one-minute one.
+ * per (socket, ring slot), a few numbers per slot and two per socket, so an eight-hour run holds no
+ * more than a one-minute one.
  *
  * Each receipt is judged when it arrives, against one reference time, the publish's *scheduled*
  * time: on time (receipt − scheduled ≤ deadline) it is delivered; later it is late, and a late
@@ -11,10 +11,23 @@
  * reused, so a copy arriving after evaluation is still told apart: a re-send of a delivered
  * message is a duplicate, the first copy of a lost one is late.
  *
- * Eligibility: a socket is eligible for publish s when it was subscribed (subscribedAt) before s
- * was sent and either received s or was still subscribed when s was evaluated. So
- * expected = delivered + lost exactly, late ⊆ lost, and a socket that got the message and then
- * closed is a delivery, not a loss.
+ * Eligibility is per connection: a connection owes publish s when it was subscribed (subscribedAt)
+ * before s was sent. It pays by receiving s; it defaults when it is still open, without s, at
+ * evaluation (`lostOpen`), or when it closes without s at least OWED_GRACE_MS after the target was
+ * seen handling s — another socket of this worker received it, or its request was answered —
+ * (`lostBeforeClose`: a stalled, then kicked socket owes every push it was denied). A close sooner
+ * than that may have come while s was still on its way through the target, which proves nothing.
+ * A copy arriving on a later connection of the same socket is not that connection's delivery (it
+ * did not exist when s was sent): it is `ineligible`, and the old connection's loss stands. So
+ * expected = delivered + lost exactly, lost = lostBeforeClose + lostOpen + late, and a socket that
+ * got the message and then closed is a delivery, not a loss. A publish sent while a socket was
+ * down, or not owed by the connection that closed, is `missed` when the socket reconnects, else
+ * not expected of it.
+ *
+ * The close path marks the owed (socket, publish) pairs in the lost bits at once, for every
+ * publish not yet evaluated, so a socket that closes and reconnects before evaluation is judged
+ * by the connection that owed it; the last closed connection's window is also kept per socket, for
+ * publish records that reach an agent's ring after the close.
  *
  * Topics: with a topic per socket (`topicOf`), only the sockets of a publish's topic (read from the
  * ring) are eligible for it, and a copy reaching a socket of another topic is `misrouted`: neither
@@ -27,6 +40,13 @@ import { head, slotOf, type PublishRing, PUBLISH_FAILED, PUBLISH_PENDING } from 
 export const HELD_RECEIPTS_MAX = 65_536;
 /** Beyond the delivery deadline, how long a held receipt waits for its publish record. */
 const HELD_GRACE_MS = 5_000;
+/**
+ * A connection owes a publish only if it stayed open this long after the target was seen handling
+ * it (a socket of the same worker received it, or its request was answered): one that closed
+ * sooner may have closed while the push was still on its way to it, which is no proof it was
+ * withheld (README: "What is measured, exactly").
+ */
+export const OWED_GRACE_MS = 250;
 import { emptyDeliveryCounters, emptyTopicCounters, type DeliveryCounters, type OwedBooks, type SeqResult, type TopicCounters } from '../run/delivery-counters.js';
 
 /** Per-socket connection facts the tracker reads (owned by the socket pool). */
@@ -75,6 +95,9 @@ export class DeliveryTracker {
   /** First receipt of the publish on any socket of this worker: the target's own order. */
   private readonly slotFirstSeen: Float64Array;
   private readonly mask: number;
+  /** subscribedAt of each socket's last connection that closed owing deliveries (0: none), and when it closed. */
+  private readonly closedSubAt: Float64Array;
+  private readonly closedAt: Float64Array;
 
   /**
    * Receipts of publishes newer than the ring's head, as (socket, seq, receipt time) triples. In
@@ -117,6 +140,60 @@ export class DeliveryTracker {
     this.slotFirstSeen = new Float64Array(ring.size);
     this.owedAtSight = new Int32Array(ring.size);
     this.sightSeq = new Int32Array(ring.size);
+    this.closedSubAt = new Float64Array(sockets);
+    this.closedAt = new Float64Array(sockets);
+  }
+
+  /**
+   * Socket k's connection, subscribed at `subscribedMs`, closed at `closeMs` (not by wsload's own
+   * choice: its ramp-down and end-of-run closes owe nothing). Every publish not yet evaluated that
+   * it owed (sent while it was subscribed, seen handled by the target OWED_GRACE_MS or more before
+   * the close) and did not receive is marked lost now, before a reconnect can take its place.
+   */
+  connectionClosed(k: number, subscribedMs: number, closeMs: number): void {
+    if (subscribedMs === 0) return;
+    this.closedSubAt[k] = subscribedMs;
+    this.closedAt[k] = closeMs;
+    const owedUntil = closeMs - OWED_GRACE_MS;
+    if (owedUntil < subscribedMs) return;
+    const ring = this.ring;
+    const topicOf = this.topicOf;
+    const last = head(ring);
+    const row = k * this.words;
+    for (let seq = this.evaluatedUpTo + 1; seq <= last; seq++) {
+      const slot = slotOf(ring, seq);
+      if (slot < 0) continue;
+      const sent = ring.sentMs[slot];
+      if (sent < subscribedMs || sent > owedUntil) continue;
+      if (topicOf !== null && topicOf[k] !== ring.topic[slot]) continue;
+      this.claim(slot, seq);
+      const seen = this.handledAt(slot);
+      if (seen === 0 || seen > owedUntil) continue;
+      const w = row + (slot >>> 5);
+      const bit = 1 << (slot & 31);
+      if ((this.got[w] & bit) === 0) this.lostBits[w] |= bit;
+    }
+  }
+
+  /**
+   * When the target was first seen handling the publish in `slot` (claimed): a socket of this
+   * worker received it, or its request was answered, whichever came first; 0 while neither.
+   */
+  private handledAt(slot: number): number {
+    const seen = this.slotFirstSeen[slot];
+    const ack = this.ring.ackMs[slot];
+    return seen > 0 && (ack === 0 || seen < ack) ? seen : ack;
+  }
+
+  /**
+   * subscribedAt of socket k's connection that was open at `recvMs`: the current one, or (a receipt
+   * held for its publish record) the last one that closed; 0 when none was subscribed then.
+   */
+  private connectionAt(k: number, recvMs: number): number {
+    const s = this.view.subscribedAt[k];
+    if (s !== 0 && s <= recvMs) return s;
+    const closed = this.closedSubAt[k];
+    return closed !== 0 && closed <= recvMs && recvMs <= this.closedAt[k] ? closed : 0;
   }
 
   /** Makes slot's column belong to seq, clearing what an earlier seq left there. */
@@ -189,19 +266,22 @@ export class DeliveryTracker {
       return -1;
     }
     if (this.slotFirstSeen[slot] === 0) this.slotFirstSeen[slot] = recvMs;
+    const subscribed = this.connectionAt(k, recvMs);
     if (seq <= this.evaluatedUpTo) {
-      // Evaluated already: only a socket counted lost then can still get its first copy, late.
-      if ((this.lostBits[w] & bit) === 0) {
+      // Evaluated already: only the connection counted lost then can still get its first copy, late.
+      if ((this.lostBits[w] & bit) === 0 || subscribed === 0 || subscribed > this.ring.sentMs[slot]) {
         this.counters.ineligible++;
         return -1;
       }
       this.got[w] |= bit;
       this.counters.late++;
+      // Its loss moves to `late`: the current connection was open at evaluation, an older one had closed.
+      if (subscribed === this.view.subscribedAt[k]) this.counters.lostOpen = (this.counters.lostOpen ?? 0) - 1;
+      else this.counters.lostBeforeClose = (this.counters.lostBeforeClose ?? 0) - 1;
       if (tc !== null && topicOf !== null) tc.late[topicOf[k]]++;
       this.checkOrder(k, seq, slot);
       return -1;
     }
-    const subscribed = this.view.subscribedAt[k];
     if (subscribed === 0 || subscribed > this.ring.sentMs[slot]) {
       this.counters.ineligible++;
       return -1;
@@ -368,18 +448,34 @@ export class DeliveryTracker {
     const late = this.slotLate[slot];
     const topicOf = this.topicOf;
     const topic = this.ring.topic[slot];
-    let missing = 0;
+    const { closedSubAt, closedAt } = this;
+    const handled = this.handledAt(slot);
+    let lostOpen = 0;
+    let lostBeforeClose = 0;
     let missed = 0;
     for (let k = 0; k < this.sockets; k++) {
       // Another topic's socket owes this publish nothing, and missed nothing while down.
       if (topicOf !== null && topicOf[k] !== topic) continue;
       const w = k * this.words + word;
       if ((this.got[w] & bit) !== 0) continue;
-      // A failed request: the target may never have had it, so sockets without it are not lost.
-      if (failed) continue;
+      // A failed request: the target may never have had it, so sockets without it are not lost
+      // (nor owed by a connection that closed meanwhile: its mark goes, so no later copy is late).
+      if (failed) {
+        this.lostBits[w] &= ~bit;
+        continue;
+      }
+      // Marked when the connection that owed it closed (connectionClosed).
+      if ((this.lostBits[w] & bit) !== 0) {
+        lostBeforeClose++;
+        continue;
+      }
       const s = subscribedAt[k];
       if (s !== 0 && s <= sent) {
-        missing++;
+        lostOpen++;
+        this.lostBits[w] |= bit;
+      } else if (closedSubAt[k] !== 0 && closedSubAt[k] <= sent && handled !== 0 && handled <= closedAt[k] - OWED_GRACE_MS) {
+        // Its record came after the close (an agent's ring): the closed connection owed it all the same.
+        lostBeforeClose++;
         this.lostBits[w] |= bit;
       } else if (everOpened[k] === 1 && reconnects[k] === 1 && (upSince === undefined || (upSince[k] !== 0 && upSince[k] <= sent))) {
         missed++;
@@ -387,13 +483,15 @@ export class DeliveryTracker {
       }
     }
     const delivered = this.slotDelivered[slot];
-    const lost = missing + late;
+    const lost = lostOpen + lostBeforeClose + late;
     this.evaluatedUpTo = seq;
     if (!failed) {
       this.counters.evaluated++;
       this.counters.missedPublishes += missed;
     }
     this.counters.lost += lost;
+    this.counters.lostOpen = (this.counters.lostOpen ?? 0) + lostOpen;
+    this.counters.lostBeforeClose = (this.counters.lostBeforeClose ?? 0) + lostBeforeClose;
     this.counters.expected += delivered + lost;
     const tc = this.topicCounters;
     if (tc !== null) {

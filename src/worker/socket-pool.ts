@@ -567,6 +567,17 @@ export class SocketPool {
     if (this.state[k] === OPEN) this.lastError[k] = err.code ?? 'error';
   }
 
+  /**
+   * @private — the client ended its side of socket k's TCP connection. Unless wsload is closing it,
+   * that is ws answering the server's close frame: nothing can arrive after it, however long the
+   * server then takes to close the TCP connection, so the connection stops being subscribed now.
+   */
+  onSocketFinish(k: number): void {
+    if (this.state[k] !== OPEN || this.closingByClient[k] === 1 || this.subscribedAt[k] === 0) return;
+    this.tracker.connectionClosed(k, this.subscribedAt[k], nowMs());
+    this.subscribedAt[k] = 0;
+  }
+
   /** @private */
   onError(k: number, err: NodeJS.ErrnoException): void {
     if (this.state[k] === CONNECTING) {
@@ -620,6 +631,9 @@ export class SocketPool {
       recordMs(ch.idleAtClose, now - this.lastRecv[k]);
       recordMs(ch.sentIdleAtClose, now - this.lastSent[k]);
       recordMs(ch.ageAtClose, now - this.openedAt[k]);
+      // The connection owed every push sent while it was subscribed; those it never got are lost now
+      // (unless it already stopped receiving at a close frame: onSocketFinish judged it then).
+      this.tracker.connectionClosed(k, this.subscribedAt[k], now);
     }
     this.openedAt[k] = 0;
     this.subscribedAt[k] = 0;
@@ -896,11 +910,18 @@ function socketOnError(this: net.Socket, err: Error): void {
   socket[kPool].onSocketError(socket[kIndex], err as NodeJS.ErrnoException);
 }
 
+function socketOnFinish(this: net.Socket): void {
+  const socket = this as WatchedSocket;
+  socket[kPool].onSocketFinish(socket[kIndex]);
+}
+
 function watchSocketErrors(socket: net.Socket, pool: SocketPool, k: number): void {
   const watched = socket as WatchedSocket;
   watched[kIndex] = k;
   watched[kPool] = pool;
   socket.on('error', socketOnError);
+  // 'on', not 'once' (which wraps the listener in a closure per connection): 'finish' comes once anyway.
+  socket.on('finish', socketOnFinish);
 }
 
 /**

@@ -21,7 +21,7 @@ import { fakeReport } from '../helpers/fake-report.js';
 
 const ALL: readonly HistogramDef[] = HISTOGRAMS;
 /** Histograms the main thread makes rather than a worker sends: completion (per publish), the publisher's, the cohorts' sums. */
-const MAIN_THREAD = new Set<string>(['completion', 'publish', 'scheduleLag', ...COHORT_HISTOGRAMS]);
+const MAIN_THREAD = new Set<string>(['completion', 'publish', 'publishMeasured', 'scheduleLag', ...COHORT_HISTOGRAMS]);
 
 /** A histogram of n samples around `base` ms: every registered histogram gets a different count, so a mix-up shows. */
 function samples(n: number, base: number): Histogram {
@@ -86,6 +86,7 @@ function builtReport(): Report {
     runTag: 'abc',
     failures: { 'http-503': 1 },
     latency: samples(fed.get('publish') ?? 0, 20),
+    measuredLatency: samples(fed.get('publishMeasured') ?? 0, 25),
     scheduleLag: samples(fed.get('scheduleLag') ?? 0, 1),
   };
   const base = fakeReport();
