@@ -2,8 +2,8 @@
  * Reads a gateway's effective idle timeout off the idle-at-close distribution. A gateway cuts a
  * socket after a fixed stretch without traffic, so the drops of a cohort that stays silent cluster
  * at one idle time however old the sockets were. Only closes screened in by close-screening.ts
- * count (no close frame, not a mass drop, idle well past the socket's receive interval); when
- * none do, the note says why.
+ * count (no close frame, idle well past the socket's receive interval, in a cut that took only
+ * idle sockets while sockets active within its time survived); when none do, the note says why.
  */
 import type { Histogram } from './histogram.js';
 import type { CloseCause, IdleTimeoutEstimate, IdleTimeoutScreening } from '../run/report.js';
@@ -50,9 +50,17 @@ export function cohortDrops(
 /** Why a cohort's closes gave no samples, in words, or null when nothing was screened out. */
 function screenedOut(s: IdleTimeoutScreening): string | null {
   const parts: string[] = [];
-  const n = (count: number, what: string): void => {
-    if (count > 0) parts.push(`${count} ${what}`);
+  const n = (count: number | undefined, what: string): void => {
+    if (count !== undefined && count > 0) parts.push(`${count} ${what}`);
   };
+  n(s.tookActive, 'were cut together with sockets active within their idle time: a restart or a mass drop, not a timeout (see disconnects.events)');
+  n(s.idleSurvived, 'were cut while sockets idle longer than them stayed open: a timeout would have cut those too');
+  n(
+    s.unconfirmed,
+    'were cut with no socket active within their idle time left open to show the cut was selective, and not one by one as each socket went quiet: ' +
+      'a restart looks the same (a cohort that pings more often than the timeout tells them apart)',
+  );
+  // Reports of older versions.
   n(s.inDropEvent, `came in drop events that hit sockets at once whatever their idle time, or whose sockets went quiet within 50 ms of each other so a timeout cannot be told from a mass drop (see disconnects.events; a slower connectRate spreads the cuts)`);
   n(s.closeFrame, s.closeFrame === 1 ? 'had a server close frame' : 'had server close frames');
   n(s.clientSide, 'were closed by the client itself (protocol error or ping flood)');

@@ -65,7 +65,7 @@ const perSec = (v: number): string => `${fmtCount(v)}/s`;
 
 /** Drop events of a report as marked spans of time. */
 export function dropMarkers(r: Report): TimeMarker[] {
-  return (r.disconnects.events ?? []).map((e) => ({ from: e.startMs, to: e.endMs, label: `drop: ${fmtCount(e.count)} closes` }));
+  return (r.disconnects.events ?? []).map((e) => ({ from: e.startMs, to: e.endMs, label: `${e.idleTimeoutCut === true ? 'idle timeout' : 'drop'}: ${fmtCount(e.count)} closes` }));
 }
 
 interface Common {

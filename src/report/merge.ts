@@ -98,8 +98,19 @@ function mergeScreening(reports: readonly Report[]): Record<string, IdleTimeoutS
   if (withScreening.length === 0) return undefined;
   const out: Record<string, IdleTimeoutScreening> = {};
   for (const [name, list] of byKey(withScreening)) {
-    const total = (k: keyof IdleTimeoutScreening): number => sum(list.map((x) => x[k]));
-    out[name] = { samples: total('samples'), closeFrame: total('closeFrame'), clientSide: total('clientSide'), inDropEvent: total('inDropEvent'), receivingTraffic: total('receivingTraffic') };
+    const total = (k: keyof IdleTimeoutScreening): number => sum(list.map((x) => x[k] ?? 0));
+    // A reason no report counted (older versions lack the newer ones, newer ones lack inDropEvent) stays absent.
+    const some = (k: 'tookActive' | 'idleSurvived' | 'unconfirmed' | 'inDropEvent'): Partial<IdleTimeoutScreening> => (list.some((x) => x[k] !== undefined) ? { [k]: total(k) } : {});
+    out[name] = {
+      samples: total('samples'),
+      closeFrame: total('closeFrame'),
+      clientSide: total('clientSide'),
+      receivingTraffic: total('receivingTraffic'),
+      ...some('tookActive'),
+      ...some('idleSurvived'),
+      ...some('unconfirmed'),
+      ...some('inDropEvent'),
+    };
   }
   return out;
 }

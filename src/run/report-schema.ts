@@ -228,6 +228,10 @@ export const dropEventSchema = z
     recoveryMs: ms
       .nullable()
       .describe('First close → open count back to openBefore (less 1%), sampled every 100 ms; null if not during the hold, or openBefore was 0.'),
+    idleTimeoutCut: z
+      .boolean()
+      .optional()
+      .describe("True when most of its closes were a cut judged an idle timeout (only idle sockets taken, while sockets active within the timeout survived); absent in older reports."),
   })
   .describe(
     'Closes that came together in wall-clock time (a restart, a rollout, a mass drop): at least max(5, 1% of connections) closes within 1 s ' +
@@ -236,13 +240,27 @@ export const dropEventSchema = z
 
 export const idleTimeoutScreeningSchema = z
   .object({
-    samples: count.describe("Closes without a close frame, not part of a mass drop, idle > 2 × the interval the socket receives traffic at: the estimator's input."),
+    samples: count.describe("Closes without a close frame, of sockets not receiving traffic on a schedule, in cuts judged an idle timeout: the estimator's input."),
     closeFrame: count.describe('The server sent a close frame (it closed on purpose; an idle timeout sends none).'),
     clientSide: count.describe('wsload or its WebSocket library ended the socket (protocol error, ping flood protection).'),
-    inDropEvent: count.describe("No close frame, but part of a drop event: in a cohort that receives publishes or pongs, or whose closes did not follow each socket's own idle time."),
     receivingTraffic: count.describe('No close frame, but idle for no longer than 2 × the interval at which the socket received publishes or pongs.'),
+    tookActive: count
+      .optional()
+      .describe('No close frame, but cut together with sockets active within its idle time (a restart or a mass drop takes every socket; a timeout only idle ones). Absent in older reports.'),
+    idleSurvived: count
+      .optional()
+      .describe('No close frame, but sockets idle longer than it stayed open (a timeout of that length would have cut them too). Absent in older reports.'),
+    unconfirmed: count
+      .optional()
+      .describe(
+        'No close frame, but cut with no socket active within its idle time left open to show the cut was selective, and not one by one as the sockets went quiet ' +
+          '(a restart looks the same; a pinging cohort tells them apart). Absent in older reports.',
+      ),
+    inDropEvent: count
+      .optional()
+      .describe("Older reports only: no close frame, but part of a drop event in a cohort that received traffic, or whose closes did not follow each socket's own idle time."),
   })
-  .describe("Why a cohort's closes were or were not taken as idle-timeout samples.");
+  .describe("Why a cohort's closes were or were not taken as idle-timeout samples (one rule for every cluster of closes: docs/idle-timeout.md).");
 
 export const idleTimeoutSchema = z.object({
   estimateMs: ms,

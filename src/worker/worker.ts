@@ -12,6 +12,7 @@ import { SocketPool } from './socket-pool.js';
 import { StageDriver } from './stage-driver.js';
 import type { SeqResult } from '../run/delivery-counters.js';
 import type { DriverMessage, LagSummary, WorkerMessage, WorkerSlice } from '../run/protocol.js';
+import type { IdleProfile } from '../run/idle-profile.js';
 import { COHORT_HISTOGRAMS, cohortHistogramKey, topicHistogramKey } from '../run/registry.js';
 
 const init = workerData as WorkerSlice;
@@ -117,6 +118,9 @@ function takeHistograms(): Record<string, string> {
   return out;
 }
 
+/** The open sockets' idle times just before closeAll(): the final tick's, as the gateway last saw them. */
+let lastIdleProfile: IdleProfile | null = null;
+
 function postTick(final: boolean, boundary?: number): void {
   pool.tracker.missedByCohort.forEach((n, i) => {
     pool.cohortCounters[i].missedPublishes = n;
@@ -130,6 +134,7 @@ function postTick(final: boolean, boundary?: number): void {
     seqResults,
     closeLog: pool.takeCloseLog(),
     ...(init.logOpens === true ? { openLog: pool.takeOpenLog() } : {}),
+    idleOpen: final && lastIdleProfile ? lastIdleProfile : pool.idleProfile(nowMs()),
     lag: lagSummary(),
     ramped: pool.ramped,
     final,
@@ -195,6 +200,7 @@ async function finish(drainUntilSeq: number, deadlineMs: number): Promise<void> 
   });
   clearInterval(tickTimer);
   if (keepaliveTimer) clearInterval(keepaliveTimer);
+  lastIdleProfile = pool.idleProfile(nowMs());
   await pool.closeAll(2000);
   postTick(true);
   port!.close();

@@ -1,7 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTarget, type RunningTarget } from '../../src/target/server.js';
 import { gatewaysAvailable, startHaproxy, startNginx, type GatewayOptions, type RunningGateway } from '../helpers/gateways.js';
-import { runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
+import { runQuietly, scenarioFrom, tempDir } from '../helpers/run-helpers.js';
+import { missing } from '../helpers/real-parts.js';
+import { ROOT, wsload } from '../helpers/cli.js';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Report } from '../../dist/run/report.js';
 
 // Short enough for a quick suite; the run holds 2.5× this so the silent cohort is certainly cut
 // and the pinging cohort had several chances to be cut and was not.
@@ -83,5 +88,89 @@ describe.each(['nginx', 'haproxy'] as const)('a real %s with a 2 s idle timeout 
     expect(report.disconnects.total).toBe(SILENT);
     expect(report.disconnects.byCause).toEqual({ 'connection-lost': SILENT });
     expect(report.reconnects.total).toBe(0);
+  });
+});
+
+/**
+ * A fast ramp (issue 20 item 3, issue 28 item 4): sockets that went quiet within a few tens of
+ * milliseconds are cut together by the gateway, which on its own cannot be told from a mass drop.
+ * The pinging cohort is the control group: sockets active within the timeout survived the very
+ * moment the silent ones were cut, so the cut took only the idle sockets: an idle timeout.
+ */
+describe.each(['nginx', 'haproxy'] as const)('a real %s with a 4 s idle timeout, sockets ramped at 1000/s', (kind) => {
+  it.skipIf(missing(kind))('estimates 4 s within 5 % from 60 silent sockets cut together while 40 pinging every 1.5 s survive', async () => {
+    const timeoutMs = 4_000;
+    target = await startTarget();
+    gateway = await START[kind]({ upstream: { host: target.host, port: target.port }, idleTimeoutMs: timeoutMs });
+    const report = await runQuietly(
+      scenarioFrom({
+        target: { url: gateway.wsUrl },
+        connections: 100,
+        connectRate: 1000,
+        duration: '7s',
+        workers: 2,
+        publish: null,
+        cohorts: [
+          { name: 'silent', count: 60 },
+          { name: 'ping-1500ms', count: 40, pingInterval: '1500ms' },
+        ],
+      }),
+    );
+    const logs = `\n--- ${kind} logs ---\n${await gateway.logs()}`;
+    expect(report.connections.opened, logs).toBe(100);
+    const d = report.disconnects;
+    // The gateway cut exactly the silent sockets, with no close frame, and nothing else.
+    expect(d.byCohort.silent.byCause, logs).toEqual({ 'connection-lost': 60 });
+    expect(d.byCohort['ping-1500ms'].total).toBe(0);
+    expect(d.survivingCohorts).toEqual(['ping-1500ms']);
+    // The cut is still a drop event (60 closes within a second), shown as an idle-timeout cut.
+    const events = d.events ?? [];
+    expect(events.reduce((s, e) => s + e.count, 0), JSON.stringify(events)).toBe(60);
+    for (const e of events) expect(e.idleTimeoutCut, `${JSON.stringify(e)} ${JSON.stringify(d.idleTimeoutScreening)} ${JSON.stringify(d.byCohort.silent.idleAtCloseMs)}`).toBe(true);
+    // And it estimates the gateway's timeout.
+    expect(d.idleTimeout, d.idleTimeoutNote ?? '').not.toBeNull();
+    expect(d.idleTimeout!.cohort).toBe('silent');
+    expect(d.idleTimeout!.samples).toBe(60);
+    const seen = `idle at close ${JSON.stringify(d.byCohort.silent.idleAtCloseMs)}, worker lag ${JSON.stringify(report.client.eventLoopLagMs)}`;
+    expect(Math.abs(d.idleTimeout!.estimateMs - timeoutMs), seen).toBeLessThanOrEqual(timeoutMs * 0.05);
+    expect(d.idleTimeoutScreening?.silent).toMatchObject({ samples: 60, tookActive: 0, idleSurvived: 0, unconfirmed: 0 });
+    expect(d.recommendation).toContain('cohort ping-1500ms survived');
+  });
+});
+
+/**
+ * The shipped scenarios/idle-timeout.json as a user runs it (issue 28 item 4): only the URL is
+ * changed, and the hold shortened to 12 s, which the scenario allows against the shipped gateway
+ * configs (deploy/gateways, 5 s timeout): its hold must outlast the timeout 1.5 times
+ * (docs/idle-timeout.md). 400 sockets at its connectRate of 200.
+ */
+describe.each(['nginx', 'haproxy'] as const)('the shipped idle-timeout scenario through a real %s as shipped (5 s)', (kind) => {
+  it.skipIf(missing(kind))('estimates the 5 s timeout within 5 %; only the 1 s ping cohort survives', async () => {
+    const timeoutMs = 5_000;
+    target = await startTarget();
+    gateway = await START[kind]({ upstream: { host: target.host, port: target.port }, idleTimeoutMs: timeoutMs });
+    const dir = tempDir('wsload-shipped-idle-');
+    try {
+      const out = join(dir, 'report.json');
+      const r = await wsload(['run', join(ROOT, 'scenarios/idle-timeout.json'), '--url', gateway.wsUrl, '--duration', '12s', '--quiet', '--out', out], { timeoutMs: 60_000 });
+      const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
+      const logs = `\n--- ${kind} logs ---\n${await gateway.logs()}\n--- stderr ---\n${r.stderr}`;
+      expect(report.connections.opened, logs).toBe(400);
+      expect(report.connections.failed).toBe(0);
+      const d = report.disconnects;
+      // Every socket that pings less often than the timeout was cut; the 1 s pings kept theirs.
+      for (const cohort of ['silent', 'ping-20s', 'heartbeat']) expect(d.byCohort[cohort].byCause, `${cohort}${logs}`).toEqual({ 'connection-lost': 100 });
+      expect(d.byCohort['ping-1s'].total).toBe(0);
+      expect(d.survivingCohorts).toEqual(['ping-1s']);
+      expect(d.idleTimeout, d.idleTimeoutNote ?? '').not.toBeNull();
+      expect(Math.abs(d.idleTimeout!.estimateMs - timeoutMs)).toBeLessThanOrEqual(timeoutMs * 0.05);
+      expect(d.idleTimeout!.samples).toBeGreaterThanOrEqual(100);
+      expect(d.recommendation).toContain('cohort ping-1s survived');
+      // 300 of 400 sockets dropped: "most sockets dropped", exit 1, as the docs say.
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain('most sockets dropped: 300 closes');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
