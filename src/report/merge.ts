@@ -270,7 +270,7 @@ export function mergeReports(reports: readonly Report[]): Report {
   // A server stream's section, when any run had one: its counters and staleness are set below like the others'.
   const streams = reports.filter((r) => r.stream !== undefined).length;
   if (streams > 0) {
-    merged.stream = { messages: 0, unmatched: 0, gaps: 0, missing: 0, duplicated: 0, outOfOrder: 0, negative: 0, aheadMaxMs: 0, stalenessMs: percentiles(mergeEncoded([])), clockCaveat: '' };
+    merged.stream = { messages: 0, unmatched: 0, gaps: 0, missing: 0, duplicated: 0, outOfOrder: 0, negative: 0, ahead: 0, staleCapped: 0, aheadMaxMs: 0, stalenessMs: percentiles(mergeEncoded([])), clockCaveat: '' };
     if (streams < n) warnings.push(`${n - streams} of ${n} reports measured no server stream: the stream figures are those of the other ${streams}`);
   }
   for (const def of COUNTERS) if (def.merge !== 'derived') setCounter(merged, def, mergeCounter(def, reports));

@@ -330,9 +330,17 @@ export const streamStatsSchema = z.object({
   missing: count.describe('Sequence numbers skipped by those jumps and not received later (within 32 of the newest).'),
   duplicated: count.describe('Messages whose sequence number the socket had already received (the newest, or one of the 32 below it).'),
   outOfOrder: count.describe('Messages older than the socket\'s newest that it had not received (or older than 32 below it: not told apart from duplicates).'),
-  negative: count.describe('Messages whose timestamp was later than the receipt (the service\'s clock ahead of this machine\'s); recorded as staleness 0.'),
+  negative: count.describe("Messages whose timestamp was later than the receipt (the service's clock ahead of this machine's); within 10 ms recorded as staleness 0."),
+  ahead: count
+    .optional()
+    .describe('Of those, messages stamped more than 10 ms after their receipt: their staleness is unknown, not recorded, and they do not count as judged. Absent in older reports.'),
+  staleCapped: count
+    .optional()
+    .describe('Messages stamped more than 365 days before their receipt: recorded as 365 days (older versions lost them). Absent in older reports.'),
   aheadMaxMs: ms.describe('Largest amount by which a timestamp was later than its receipt, ms (0: never).'),
-  stalenessMs: percentileSetSchema.describe('Receipt wall-clock time minus the embedded timestamp, per message (includes the clock offset: see clockCaveat).'),
+  stalenessMs: percentileSetSchema.describe(
+    'Receipt wall-clock time minus the embedded timestamp, per message whose staleness is known (not those stamped more than 10 ms ahead; includes the clock offset: see clockCaveat).',
+  ),
   clockCaveat: z.string().describe('What staleness can and cannot say without synchronised clocks.'),
 });
 

@@ -74,7 +74,7 @@ describe.each(['nginx', 'haproxy'] as const)('a real %s with a 2 s idle timeout 
     expect(report.disconnects.idleTimeoutNote).toBeNull();
     // Cut within ~100 ms of each other (they opened that close together), yet each at its own idle
     // time: screened in as timeouts, not taken for a restart.
-    expect(report.disconnects.idleTimeoutScreening?.silent).toEqual({ samples: SILENT, closeFrame: 0, clientSide: 0, inDropEvent: 0, receivingTraffic: 0 });
+    expect(report.disconnects.idleTimeoutScreening?.silent).toEqual({ samples: SILENT, closeFrame: 0, clientSide: 0, receivingTraffic: 0, tookActive: 0, idleSurvived: 0, unconfirmed: 0 });
 
     // Pinging every 500 ms kept the other half alive through the whole hold.
     const ping = report.disconnects.byCohort['ping-500ms'];
