@@ -84,7 +84,7 @@ describe('PromMetrics', () => {
     const t = tick(0, { delivered: 0, opened: 10, open: 10 });
     const h = createHistogram();
     for (const ms of [2, 30, 700]) recordMs(h, ms);
-    t.counters.stream = { messages: 5, unmatched: 1, gaps: 0, missing: 0, duplicated: 0, outOfOrder: 0, negative: 0, aheadMaxMs: 0 };
+    t.counters.stream = { messages: 5, unmatched: 1, gaps: 0, missing: 0, duplicated: 0, outOfOrder: 0, negative: 0, ahead: 0, staleCapped: 0, aheadMaxMs: 0 };
     t.histograms = { streamStaleness: encodeHistogram(h) };
     agg.onTick(t);
     prom.onTick();
