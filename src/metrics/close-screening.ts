@@ -205,7 +205,9 @@ export class IdleScreening {
     const c = this.current;
     if (!c) return;
     this.current = null;
-    const minIdle = Math.min(...c.members.map(activityIdleMs));
+    // A loop, not Math.min(...): a mass drop of 100,000 sockets is one cluster.
+    let minIdle = Infinity;
+    for (const m of c.members) minIdle = Math.min(minIdle, activityIdleMs(m));
     c.readyAt = c.endAt + idleTolerance(minIdle) + this.profileEveryMs;
     this.pending.push(c);
   }

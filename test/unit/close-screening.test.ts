@@ -125,6 +125,13 @@ describe('IdleScreening', () => {
     expect(s.counts[0]).toMatchObject({ samples: 20, unconfirmed: 0 });
   });
 
+  it('judges a mass drop of 150,000 sockets as one cluster (no argument-count limit on the way)', () => {
+    const s = screening();
+    for (let i = 0; i < 150_000; i++) s.add(cut(5000 + (i % 30), 1000 + (i % 4000)));
+    s.finish();
+    expect(s.counts[0]).toMatchObject({ samples: 0, tookActive: 150_000 });
+  });
+
   it('reads idle in the gateway`s view: since the last frame either way (a ping sent counts)', () => {
     expect(activityIdleMs(cut(0, 5000, 0, 1200))).toBe(1200);
     expect(activityIdleMs(cut(0, 900, 0, 5000))).toBe(900);
