@@ -2,10 +2,11 @@
  * Decides which closes may feed the idle-timeout estimate, by one rule for every cluster of closes
  * (closes less than 250 ms apart, at most 1 s of them). An idle timeout ends a socket with no
  * close frame once it has been idle for X, so a cluster is one when:
- * - it took only idle sockets: the idle times of everything it closed agree (within max(250 ms,
- *   10 %)); a cut that also took sockets active within that time is a restart or a mass drop;
+ * - it took only idle sockets: the idle times of everything it closed agree (within twice
+ *   max(250 ms, 10 %): see idleTolerance); a cut that also took sockets active within that time is
+ *   a restart or a mass drop;
  * - no socket outlived it idle: no open socket was ever seen idle longer than X (plus that
- *   tolerance) without being cut, which a timeout of X would have done;
+ *   allowance) without being cut, which a timeout of X would have done;
  * - and something shows it was selective: sockets active within X were open at the cut and
  *   survived it (the control group: a pinging cohort, or sockets opened later), or the closes
  *   followed each socket's own idle clock (they spread in time as the sockets went quiet, while
@@ -16,8 +17,8 @@
  * Closes with a close frame or made by wsload are counted by reason; closes of sockets that
  * receive traffic on a schedule are no samples (their idle time is bounded by it), though both
  * still count as what a cluster took. A cluster is judged once the open sockets' idle times (the
- * workers' IdleProfiles) are known until the cut's tolerance and one profile interval after it,
- * so survivors had time to show.
+ * workers' IdleProfiles) are known until that allowance and one profile interval after it, so
+ * survivors had time to show.
  */
 import { createHistogram, recordMs, type Histogram } from './histogram.js';
 import type { IdleTimeoutScreening } from '../run/report.js';
@@ -58,10 +59,12 @@ const IDLE_TO_CLOSE_SPREAD = 1.5;
 export const MIN_ACTIVITY_SPREAD_MS = 50;
 
 /**
- * How far apart the idle times of one timeout's cuts may lie, how much longer a survivor may have
- * been idle, and how much more recently a control must have been active: max(250 ms, 10 %).
- * Gateways' timers are coarse (nginx re-arms them lazily and may cut a few tens of ms early), and a
- * worker notices a close or takes its idle profile a little late.
+ * How far one idle time measured at a cut may lie from the gateway's timeout, and how much more
+ * recently a control must have been active: max(250 ms, 10 %). Gateways' timers are coarse (nginx
+ * keeps a timer that would move by less than 300 ms, NGX_TIMER_LAZY_DELAY, so it cuts up to that
+ * much early when the upstream answered the upgrade slowly), and a busy client reads an upgrade
+ * answer or a close late. Two such measurements (two cuts, a cut and a survivor) may then differ
+ * by twice it.
  */
 export function idleTolerance(ms: number): number {
   return Math.max(250, 0.1 * ms);
@@ -208,7 +211,7 @@ export class IdleScreening {
     // A loop, not Math.min(...): a mass drop of 100,000 sockets is one cluster.
     let minIdle = Infinity;
     for (const m of c.members) minIdle = Math.min(minIdle, activityIdleMs(m));
-    c.readyAt = c.endAt + idleTolerance(minIdle) + this.profileEveryMs;
+    c.readyAt = c.endAt + 2 * idleTolerance(minIdle) + this.profileEveryMs;
     this.pending.push(c);
   }
 
@@ -234,8 +237,8 @@ export class IdleScreening {
     const idle = c.members.map(activityIdleMs).sort((a, b) => a - b);
     const shortest = idle[0];
     const median = idle[Math.floor(idle.length / 2)];
-    if (idle[idle.length - 1] - shortest > idleTolerance(median)) return 'took-active';
-    if (this.longestSurvivedMs > shortest + idleTolerance(shortest)) return 'idle-survived';
+    if (idle[idle.length - 1] - shortest > 2 * idleTolerance(median)) return 'took-active';
+    if (this.longestSurvivedMs > shortest + 2 * idleTolerance(shortest)) return 'idle-survived';
     if (this.controls(c, shortest) >= MIN_CONTROLS || followsIdleClock(c.members)) return 'idle-timeout';
     return 'unconfirmed';
   }

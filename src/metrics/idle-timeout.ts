@@ -9,6 +9,7 @@ import type { Histogram } from './histogram.js';
 import type { CloseCause, IdleTimeoutEstimate, IdleTimeoutScreening } from '../run/report.js';
 import type { Cohort } from '../run/scenario.js';
 import { formatDuration } from '../duration.js';
+import { idleTolerance } from './close-screening.js';
 
 /** What the estimator needs to know about one cohort. */
 export interface CohortDrops {
@@ -78,9 +79,13 @@ export interface IdleTimeoutVerdict {
 /** Fewest drops in one cluster we trust for an estimate. */
 export const MIN_SAMPLES = 3;
 
-/** Relative width a cluster may have: p95 − p5 within 10% of the median (and at least 250 ms). */
+/**
+ * Width the samples of one timeout may have: p95 − p5 within twice max(250 ms, 10 % of the
+ * median), as two cuts of one timeout may differ in the screening (each idle time may be off by
+ * idleTolerance: nginx cuts up to 300 ms early after a slow upstream answer, a busy client reads late).
+ */
 function clusterTolerance(medianMs: number): number {
-  return Math.max(250, 0.1 * medianMs);
+  return 2 * idleTolerance(medianMs);
 }
 
 /** Estimate, surviving cohorts and a plain recommendation. */

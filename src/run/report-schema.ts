@@ -246,7 +246,9 @@ export const idleTimeoutScreeningSchema = z
     receivingTraffic: count.describe('No close frame, but idle for no longer than 2 × the interval at which the socket received publishes or pongs.'),
     tookActive: count
       .optional()
-      .describe('No close frame, but cut together with sockets active within its idle time (a restart or a mass drop takes every socket; a timeout only idle ones). Absent in older reports.'),
+      .describe(
+        'No close frame, but cut together with sockets active within its idle time (idle times further apart than twice max(250 ms, 10 %): a restart or a mass drop takes every socket, a timeout only idle ones). Absent in older reports.',
+      ),
     idleSurvived: count
       .optional()
       .describe('No close frame, but sockets idle longer than it stayed open (a timeout of that length would have cut them too). Absent in older reports.'),

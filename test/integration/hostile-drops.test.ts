@@ -126,7 +126,7 @@ describe('a target that drops sockets on purpose', () => {
     const t = await hostile({ kind: 'on-demand' });
     const n = 20;
     // Sockets opened over 200 ms, all cut at one moment: their idle times differ by up to 200 ms,
-    // close enough to pass the estimator's cluster test (250 ms) on their own. No socket active
+    // close enough to pass the estimator's cluster test (500 ms) on their own. No socket active
     // within that time survived the cut, and the closes did not come one by one as each socket
     // went quiet: nothing tells this from a timeout that cut them all, so no estimate. (On a loaded
     // machine the ramp stretches past 250 ms: then the cut took sockets active within the idle

@@ -60,8 +60,8 @@ describe('IdleScreening', () => {
     // 1,000 sockets opened over 1 s; at 3.94 s the 8 oldest are destroyed; the others live on, idle.
     for (let t = 0; t <= 6000; t += 200) profile(s, 0, t, Array.from({ length: 1000 }, (_, i) => Math.max(0, t - i)));
     for (let i = 0; i < 8; i++) s.add(cut(3940 + (i % 2), 3940 - i));
-    // Judged only once the survivors' idle times are known up to the tolerance past the cut.
-    s.advance(T0 + 5000);
+    // Judged only once the survivors' idle times are known up to twice the tolerance past the cut.
+    s.advance(T0 + 5500);
     expect(s.counts[0].idleSurvived ?? 0).toBe(0);
     s.advance(T0 + 6000);
     expect(s.counts[0]).toMatchObject({ samples: 0, idleSurvived: 8 });
@@ -69,9 +69,9 @@ describe('IdleScreening', () => {
 
   it('takes no socket the worker had not yet seen closed for a survivor: only one still open a profile later', () => {
     const s = screening([null, 1500]);
-    // A busy worker's tick at 4.5 s still lists the 60 cut sockets (idle 4.5 s); at 4.7 s they are gone.
+    // A busy worker's tick at 4.8 s still lists the 60 cut sockets (idle 4.8 s); at 5 s they are gone.
     for (let t = 0; t <= 7000; t += 200) {
-      const silent = t < 4000 || t === 4400 ? Array.from({ length: 60 }, () => Math.min(t, 4400)) : [];
+      const silent = t < 4000 || t === 4800 ? Array.from({ length: 60 }, () => Math.min(t, 4800)) : [];
       profile(s, 0, t, [...silent, ...Array.from({ length: 40 }, () => (t % 1500) + 1)]);
     }
     for (const c of silentCut()) s.add(c);
@@ -79,18 +79,18 @@ describe('IdleScreening', () => {
     expect(s.counts[0]).toMatchObject({ samples: 60, idleSurvived: 0 });
   });
 
-  it('waits for a long timeout`s tolerance and a profile interval before judging: survivors seen 6 s after a 60 s cut still refute it', () => {
+  it('waits for twice a long timeout`s tolerance and a profile interval before judging: survivors seen 12 s after a 60 s cut still refute it', () => {
     const s = screening();
     const close = cut(100_000, 60_000);
     profile(s, 0, 99_000, [59_000, 59_000, 100, 100, 100]);
     s.add(close);
     profile(s, 0, 101_000, [61_000, 100, 100, 100]);
-    s.advance(T0 + 103_000);
+    s.advance(T0 + 110_000);
     expect(s.verdictOf(close)).toBeUndefined();
-    // The most idle socket still open half a second later: it survived 66.1 s idle, past 60 s + 10 %.
-    profile(s, 0, 106_000, [66_000, 100, 100, 100]);
-    profile(s, 0, 106_500, [66_600, 100, 100, 100]);
-    s.advance(T0 + 107_000);
+    // The most idle socket still open half a second later: it survived 72.1 s idle, past 60 s + 2 × 10 %.
+    profile(s, 0, 112_000, [72_000, 100, 100, 100]);
+    profile(s, 0, 112_500, [72_600, 100, 100, 100]);
+    s.advance(T0 + 113_000);
     expect(s.verdictOf(close)).toBe(false);
     expect(s.counts[0]).toMatchObject({ samples: 0, idleSurvived: 1 });
   });
