@@ -78,7 +78,8 @@ export class AgentLink {
     const seqResults = msg.seqResults.map((r) => (r.lastReceiptMs > 0 ? { ...r, lastReceiptMs: r.lastReceiptMs - off } : r));
     const openLog = msg.openLog?.slice();
     if (openLog) for (let i = 0; i < openLog.length; i += 2) openLog[i] -= off;
-    return { ...msg, seqResults, ...(closeLog ? { closeLog } : {}), ...(openLog ? { openLog } : {}) };
+    const idleOpen = msg.idleOpen ? { ...msg.idleOpen, atMs: msg.idleOpen.atMs - off } : undefined;
+    return { ...msg, seqResults, ...(closeLog ? { closeLog } : {}), ...(openLog ? { openLog } : {}), ...(idleOpen ? { idleOpen } : {}) };
   }
 
   /** Takes a probe reply from the agent. */

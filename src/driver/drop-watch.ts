@@ -1,5 +1,6 @@
 /**
- * The driver's side of drop-event detection: feeds the closes workers log to a DropDetector,
+ * The driver's side of drop-event detection: feeds the closes workers log to a DropDetector (and
+ * through it to the idle-timeout screening, with the workers' idle profiles of their open sockets),
  * samples the process-wide open count every 100 ms during the run, and hands the events and the
  * idle-timeout screening to the report at the end.
  */
@@ -38,7 +39,11 @@ export class DropWatch implements TickSubscriber {
     const topics = opts.scenario.topics;
     const share = cycle && cycle.length > 0 && topics ? Math.min(...topics.names.map((name) => cycle.filter((t) => t === name).length / cycle.length)) : 1;
     const rate = shaped === null ? null : shaped * share;
-    this.screening = new IdleScreening(opts.scenario.cohorts.map((c) => ({ name: c.name, receiveIntervalMs: receiveIntervalMs(rate, c.pingIntervalMs) })));
+    // Workers send their idle profiles with every tick.
+    this.screening = new IdleScreening(
+      opts.scenario.cohorts.map((c) => ({ name: c.name, receiveIntervalMs: receiveIntervalMs(rate, c.pingIntervalMs) })),
+      opts.tickMs,
+    );
     this.detector = new DropDetector({
       runStartMs: opts.runStartMs,
       runStartEpochMs: opts.runStartEpochMs,
@@ -59,6 +64,7 @@ export class DropWatch implements TickSubscriber {
 
   onSnapshot(snapshot: Snapshot): void {
     this.onCloseLog(snapshot.closeLog);
+    if (snapshot.idleOpen) this.screening.profile(snapshot.workerId, snapshot.idleOpen);
   }
 
   /** Takes the close log of one worker tick. */

@@ -9,6 +9,7 @@ import { histogramBuckets, type Histogram } from '../metrics/histogram.js';
 import type { RunAggregate } from '../metrics/aggregate.js';
 import type { PublisherStats } from '../metrics/publisher-stats.js';
 import { counterDef, histogramDef } from '../run/registry.js';
+import { CLOSE_LOG_CAUSES } from '../run/protocol.js';
 import type { TickSubscriber } from './tick-bus.js';
 
 export type PromMetricType = 'counter' | 'gauge' | 'histogram';
@@ -83,20 +84,25 @@ class HdrBackedHistogram extends PromHistogram {
     this.cumulative = bounds.map(() => 0);
   }
 
-  /** Takes the histogram's counts as they are now (it only grows, so neither do the buckets). */
+  /**
+   * Takes the histogram's counts as they are now (it only grows, so neither do the buckets). An
+   * HDR bucket counts under every bound its lowest value does not exceed: a sample recorded exactly
+   * at a bound (5 ms) is then under `le="0.005"`, while testing the bucket's top (5.003 ms) put it in
+   * the next one. A bucket that straddles a bound counts wholly below it: within HDR's precision
+   * (3 significant digits, 0.1 %).
+   */
   update(h: Histogram): void {
     const b = histogramBuckets(h);
     const cumulative = this.bounds.map(() => 0);
-    let sumUs = 0;
-    for (let i = 0; i < b.valuesUs.length; i++) {
-      const us = b.valuesUs[i];
-      sumUs += us * b.counts[i];
-      // A value counts in every bucket whose bound it does not exceed; bounds ascend.
+    for (let i = 0; i < b.lowestUs.length; i++) {
+      const us = b.lowestUs[i];
+      // Bounds ascend.
       for (let k = this.bounds.length - 1; k >= 0 && us <= this.bounds[k] * 1e6; k--) cumulative[k] += b.counts[i];
     }
     this.cumulative = cumulative;
     this.count = b.total;
-    this.sumS = sumUs / 1e6;
+    // HDR's mean (each bucket at its middle) times the count: the sum to the histogram's precision.
+    this.sumS = b.total > 0 ? (h.mean * b.total) / 1e6 : 0;
   }
 
   /** What prom-client's registry formats (the method it calls on a histogram when present). */
@@ -143,6 +149,10 @@ export class PromMetrics implements TickSubscriber {
     this.fanout = new HdrBackedHistogram(def('wsload_fanout_latency_seconds'), FANOUT_BUCKETS_S, this.registry);
     this.staleness = new HdrBackedHistogram(def('wsload_stream_staleness_seconds'), FANOUT_BUCKETS_S, this.registry);
     this.gauge('wsload_run_info').set(sources.info, 1);
+    // Every label set known at start exists at 0 from the first scrape: Prometheus' increase() and
+    // rate() need a sample before the first burst to count it, and a run without drops reads 0, not
+    // "no data".
+    for (const cohort of sources.cohorts) for (const cause of CLOSE_LOG_CAUSES) this.feed('wsload_disconnects_total', { cause, cohort }, 0);
     this.refresh();
   }
 

@@ -53,7 +53,7 @@ export interface RunOptions {
   tickMs?: number;
   /** Called with the worker threads once spawned (embedders observe or stop them). */
   onWorkersStarted?: (workers: readonly Worker[]) => void;
-  /** Called with each drop event (closes together in time) once it has ended and recovered, or at the end of the hold. */
+  /** Called with each drop event (closes together in time) once it has ended, recovered and been judged (an idle-timeout cut or not), or at the end of the run. */
   onDropEvent?: (event: DropEvent) => void;
   /** Called at once with a problem that does not stop the run (a soak file that cannot be written). */
   onWarning?: (message: string) => void;

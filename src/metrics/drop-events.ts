@@ -3,12 +3,14 @@
  * wall-clock time (a restart, a rollout, a mass drop), with when they began and ended, why the
  * sockets closed, and how long reconnects took to bring the open count back. Streaming, on the
  * main thread: closes are held only for a short settle delay (they arrive up to a worker tick late
- * and out of order across workers), an event keeps counts plus a capped list of its
- * connection-lost closes, and open counts are kept for the last minute only, so an 8-hour soak
- * costs the same memory as a minute.
+ * and out of order across workers), an event keeps counts, and open counts are kept for the last
+ * minute only, so an 8-hour soak costs the same memory as a minute. Every close also goes, in time
+ * order, to the idle-timeout screening (close-screening.ts), which judges every cluster of closes
+ * by one rule whether or not it makes an event; an event is handed out once its closes are judged,
+ * marked when they were an idle-timeout cut.
  */
 import type { CloseCause, DropEvent } from '../run/report.js';
-import type { IdleScreening } from './close-screening.js';
+import { CLUSTER_GAP_MS, type IdleScreening } from './close-screening.js';
 import type { CloseRecord } from '../run/protocol.js';
 
 /** Closes within this window that open an event (with eventThreshold). */
@@ -17,14 +19,12 @@ export const EVENT_WINDOW_MS = 1000;
 export const EVENT_GAP_MS = 1000;
 /** …or when the closes of the last EVENT_WINDOW_MS fall below this share of eventThreshold (a trickle after a burst is not the burst). */
 const END_SHARE = 0.5;
-/** A close this long before the next one is a precursor, not the start of the burst that follows. */
-const PRECURSOR_GAP_MS = 250;
+/** A close this long before the next one is a precursor, not the start of the burst that follows (the screening's cluster gap). */
+const PRECURSOR_GAP_MS = CLUSTER_GAP_MS;
 /** How often the driver samples the open count. */
 export const OPEN_SAMPLE_MS = 100;
 /** Events kept in the report; later ones are counted, not listed. */
 export const MAX_EVENTS = 1000;
-/** Connection-lost closes of one event kept for the idle-timeout screening. */
-const MAX_MEMBERS = 20_000;
 /** Open-count history kept, ms: far more than the settle delay plus the event gap. */
 const HISTORY_MS = 60_000;
 
@@ -59,7 +59,10 @@ interface Building {
   count: number;
   byCause: Partial<Record<CloseCause, number>>;
   byCode: Record<string, number>;
-  members: CloseRecord[];
+  /** Its closes the screening has not judged yet. */
+  unjudged: number;
+  /** Its closes judged part of an idle-timeout cut. */
+  timeoutCut: number;
   /** Times of its closes within the last EVENT_WINDOW_MS, oldest first. */
   recent: number[];
   openBefore: number;
@@ -82,10 +85,19 @@ export class DropDetector {
   private readonly threshold: number;
   private readonly endThreshold: number;
   private finished = false;
+  /** The event each close of an event awaits its screening verdict for. */
+  private readonly awaitingVerdict = new Map<CloseRecord, Building>();
 
   constructor(private readonly opts: DropDetectorOptions) {
     this.threshold = eventThreshold(opts.connections);
     this.endThreshold = Math.max(2, Math.ceil(this.threshold * END_SHARE));
+    opts.screening.onVerdict = (c, cut) => {
+      const b = this.awaitingVerdict.get(c);
+      if (!b) return;
+      this.awaitingVerdict.delete(c);
+      b.unjudged--;
+      if (cut) b.timeoutCut++;
+    };
   }
 
   /** Takes closes as they arrive from a worker. */
@@ -111,8 +123,11 @@ export class DropDetector {
 
   /** Processes closes old enough that every worker has reported up to them. */
   advance(nowMs: number): void {
-    this.process(nowMs - this.opts.settleMs);
-    if (this.current && nowMs - this.opts.settleMs - this.current.endAt > EVENT_GAP_MS) this.endCurrent();
+    const upTo = nowMs - this.opts.settleMs;
+    this.process(upTo);
+    this.opts.screening.advance(upTo);
+    if (this.current && upTo - this.current.endAt > EVENT_GAP_MS) this.endCurrent();
+    this.emitRecovered();
   }
 
   /**
@@ -121,8 +136,8 @@ export class DropDetector {
    */
   finish(holdEndMs: number): DropEvent[] {
     this.process(Infinity);
+    this.opts.screening.finish();
     if (this.current) this.endCurrent();
-    for (const c of this.window) this.opts.screening.spread(c);
     this.window = [];
     this.finished = true;
     for (const b of this.awaiting) {
@@ -149,6 +164,7 @@ export class DropDetector {
   }
 
   private one(c: CloseRecord): void {
+    this.opts.screening.add(c);
     if (this.current && !this.continues(this.current, c)) this.endCurrent();
     if (this.current) {
       this.join(this.current, c);
@@ -156,14 +172,14 @@ export class DropDetector {
     }
     let stale = 0;
     while (stale < this.window.length && this.window[stale].atMs < c.atMs - EVENT_WINDOW_MS) stale++;
-    for (const old of this.window.splice(0, stale)) this.opts.screening.spread(old);
+    this.window.splice(0, stale);
     this.window.push(c);
     if (this.window.length < this.threshold) return;
     // Closes that trickled in before the burst are not part of it: the event starts after the last long gap.
     let dense = this.window.length - 1;
     while (dense > 0 && this.window[dense].atMs - this.window[dense - 1].atMs <= PRECURSOR_GAP_MS) dense--;
     if (this.window.length - dense < this.threshold) return;
-    for (const early of this.window.splice(0, dense)) this.opts.screening.spread(early);
+    this.window.splice(0, dense);
     this.startEvent();
   }
 
@@ -193,7 +209,8 @@ export class DropDetector {
       count: 0,
       byCause: {},
       byCode: {},
-      members: [],
+      unjudged: 0,
+      timeoutCut: 0,
       recent: [],
       openBefore,
       lowestOpen: Math.min(lowest, openBefore),
@@ -211,9 +228,11 @@ export class DropDetector {
     b.byCause[c.cause] = (b.byCause[c.cause] ?? 0) + 1;
     const code = String(c.code);
     b.byCode[code] = (b.byCode[code] ?? 0) + 1;
-    if (c.cause !== 'connection-lost') this.opts.screening.spread(c);
-    else if (b.members.length < MAX_MEMBERS) b.members.push(c);
-    else if (this.opts.screening.counts[c.cohort]) this.opts.screening.counts[c.cohort].inDropEvent++;
+    const verdict = this.opts.screening.verdictOf(c);
+    if (verdict === undefined) {
+      b.unjudged++;
+      this.awaitingVerdict.set(c, b);
+    } else if (verdict) b.timeoutCut++;
   }
 
   private endCurrent(): void {
@@ -221,8 +240,6 @@ export class DropDetector {
     if (!b) return;
     this.current = null;
     b.ended = true;
-    this.opts.screening.event(b.members);
-    b.members = [];
     b.recent = [];
     // Samples taken since the event ended may already show the recovery.
     for (let i = 0; i < this.sampleTimes.length; i++) {
@@ -242,7 +259,8 @@ export class DropDetector {
   private emitRecovered(): void {
     const still: Building[] = [];
     for (const b of this.awaiting) {
-      if (b.recoveredAt !== null) this.emit(b);
+      // Handed out once recovered and once its closes are judged (whether it was an idle-timeout cut).
+      if (b.recoveredAt !== null && b.unjudged === 0) this.emit(b);
       else still.push(b);
     }
     this.awaiting = still;
@@ -260,6 +278,7 @@ export class DropDetector {
       openBefore: b.openBefore,
       lowestOpen: b.lowestOpen,
       recoveryMs: b.recoveredAt === null ? null : Math.round(b.recoveredAt - b.startAt),
+      idleTimeoutCut: b.timeoutCut * 2 > b.count,
     };
     if (this.done.length < MAX_EVENTS) this.done.push(event);
     else this.omitted++;

@@ -120,9 +120,11 @@ export function createHlogWriter(write: (text: string) => void, startEpochMs: nu
   };
 }
 
-/** A histogram's non-empty buckets, ascending: each bucket's top value (µs) and its count. */
+/** A histogram's non-empty buckets, ascending: each bucket's top value (µs), lowest value (µs) and count. */
 export interface HistogramBuckets {
   valuesUs: Float64Array;
+  /** The lowest value each bucket holds: a value recorded exactly at a bound B lies in the bucket whose lowest value is ≤ B. */
+  lowestUs: Float64Array;
   counts: Float64Array;
   total: number;
 }
@@ -144,15 +146,19 @@ interface BucketWalk {
 export function histogramBuckets(h: Histogram): HistogramBuckets {
   const walk = h as unknown as BucketWalk;
   const values: number[] = [];
+  const lowest: number[] = [];
   const counts: number[] = [];
   let total = 0;
   const raw = walk._counts;
   for (let i = 0; i < walk.countsArrayLength && total < h.totalCount; i++) {
     const c = raw ? raw[i] : walk.getCountAtIndex(i);
     if (c === 0) continue;
-    values.push(walk.highestEquivalentValue(walk.valueFromIndex(i)));
+    // valueFromIndex is the bucket's lowest value.
+    const low = walk.valueFromIndex(i);
+    lowest.push(low);
+    values.push(walk.highestEquivalentValue(low));
     counts.push(c);
     total += c;
   }
-  return { valuesUs: Float64Array.from(values), counts: Float64Array.from(counts), total };
+  return { valuesUs: Float64Array.from(values), lowestUs: Float64Array.from(lowest), counts: Float64Array.from(counts), total };
 }

@@ -2,13 +2,14 @@
  * Reads a gateway's effective idle timeout off the idle-at-close distribution. A gateway cuts a
  * socket after a fixed stretch without traffic, so the drops of a cohort that stays silent cluster
  * at one idle time however old the sockets were. Only closes screened in by close-screening.ts
- * count (no close frame, not a mass drop, idle well past the socket's receive interval); when
- * none do, the note says why.
+ * count (no close frame, idle well past the socket's receive interval, in a cut that took only
+ * idle sockets while sockets active within its time survived); when none do, the note says why.
  */
 import type { Histogram } from './histogram.js';
 import type { CloseCause, IdleTimeoutEstimate, IdleTimeoutScreening } from '../run/report.js';
 import type { Cohort } from '../run/scenario.js';
 import { formatDuration } from '../duration.js';
+import { idleTolerance } from './close-screening.js';
 
 /** What the estimator needs to know about one cohort. */
 export interface CohortDrops {
@@ -50,9 +51,17 @@ export function cohortDrops(
 /** Why a cohort's closes gave no samples, in words, or null when nothing was screened out. */
 function screenedOut(s: IdleTimeoutScreening): string | null {
   const parts: string[] = [];
-  const n = (count: number, what: string): void => {
-    if (count > 0) parts.push(`${count} ${what}`);
+  const n = (count: number | undefined, what: string): void => {
+    if (count !== undefined && count > 0) parts.push(`${count} ${what}`);
   };
+  n(s.tookActive, 'were cut together with sockets active within their idle time: a restart or a mass drop, not a timeout (see disconnects.events)');
+  n(s.idleSurvived, 'were cut while sockets idle longer than them stayed open: a timeout would have cut those too');
+  n(
+    s.unconfirmed,
+    'were cut with no socket active within their idle time left open to show the cut was selective, and not one by one as each socket went quiet: ' +
+      'a restart looks the same (a cohort that pings more often than the timeout tells them apart)',
+  );
+  // Reports of older versions.
   n(s.inDropEvent, `came in drop events that hit sockets at once whatever their idle time, or whose sockets went quiet within 50 ms of each other so a timeout cannot be told from a mass drop (see disconnects.events; a slower connectRate spreads the cuts)`);
   n(s.closeFrame, s.closeFrame === 1 ? 'had a server close frame' : 'had server close frames');
   n(s.clientSide, 'were closed by the client itself (protocol error or ping flood)');
@@ -70,9 +79,13 @@ export interface IdleTimeoutVerdict {
 /** Fewest drops in one cluster we trust for an estimate. */
 export const MIN_SAMPLES = 3;
 
-/** Relative width a cluster may have: p95 − p5 within 10% of the median (and at least 250 ms). */
+/**
+ * Width the samples of one timeout may have: p95 − p5 within twice max(250 ms, 10 % of the
+ * median), as two cuts of one timeout may differ in the screening (each idle time may be off by
+ * idleTolerance: nginx cuts up to 300 ms early after a slow upstream answer, a busy client reads late).
+ */
 function clusterTolerance(medianMs: number): number {
-  return Math.max(250, 0.1 * medianMs);
+  return 2 * idleTolerance(medianMs);
 }
 
 /** Estimate, surviving cohorts and a plain recommendation. */

@@ -13,7 +13,11 @@ export function withStreamRows(rows: readonly [string, string][], s: StreamStats
     ['stream messages / unmatched', `${fmtCount(s.messages)} / ${fmtCount(s.unmatched)}`],
     ['stream gaps / missing / duplicated / out of order', `${fmtCount(s.gaps)} / ${fmtCount(s.missing)} / ${fmtCount(s.duplicated)} / ${fmtCount(s.outOfOrder)}`],
     ['stream staleness p50 / p90 / p99 / p99.9 / max', (['p50', 'p90', 'p99', 'p999', 'max'] as const).map((k) => fmtLatency(s.stalenessMs, k)).join(' / ')],
-    ['stamped after receipt (clock ahead)', `${fmtCount(s.negative)}${s.negative > 0 ? ` (up to ${s.aheadMaxMs} ms)` : ''}`],
+    [
+      'stamped after receipt (clock ahead)',
+      `${fmtCount(s.negative)}${s.negative > 0 ? ` (up to ${s.aheadMaxMs} ms${(s.ahead ?? 0) > 0 ? `; ${fmtCount(s.ahead ?? 0)} more than 10 ms ahead: staleness unknown` : ''})` : ''}`,
+    ],
+    ...((s.staleCapped ?? 0) > 0 ? [['stamped more than 365 days before receipt (counted as 365 days)', fmtCount(s.staleCapped ?? 0)] as [string, string]] : []),
     ['clock caveat', s.clockCaveat],
   ];
   return [...kept.slice(0, at), ...stream, ...kept.slice(at)];

@@ -70,7 +70,7 @@ export function dropMarkers(r: Report): TimeMarker[] {
 
 /** Drop events as marked spans of time. */
 function eventMarkers(events: readonly DropEvent[]): TimeMarker[] {
-  return events.map((e) => ({ from: e.startMs, to: e.endMs, label: `drop: ${fmtCount(e.count)} closes` }));
+  return events.map((e) => ({ from: e.startMs, to: e.endMs, label: `${e.idleTimeoutCut === true ? 'idle timeout' : 'drop'}: ${fmtCount(e.count)} closes` }));
 }
 
 /**

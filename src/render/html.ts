@@ -124,11 +124,12 @@ export function dropEventsTable(events: readonly DropEvent[]): string[] {
     t(fmtCounts(e.byCode)),
     t(`${fmtCount(e.openBefore)} → ${fmtCount(e.lowestOpen)}`),
     t(e.recoveryMs === null ? 'not back' : fmtMs(e.recoveryMs)),
+    t(e.idleTimeoutCut === true ? 'idle timeout' : e.idleTimeoutCut === false ? 'drop' : '–'),
   ]);
   return [
     '<h2>Drop events</h2>',
-    '<p class="meta">Closes that came together in time: a restart, a rollout, a mass drop (marked on the timelines). "Back after": until reconnects brought the open count back.</p>',
-    table(['start', 'since run start', 'lasted', 'closes', 'by cause', 'by code', 'open before → lowest', 'back after'], rows, 'nums'),
+    '<p class="meta">Closes that came together in time: a restart, a rollout, a mass drop, or an idle timeout\'s cut (marked on the timelines). "Back after": until reconnects brought the open count back. "Idle timeout": only idle sockets closed, while sockets active within the timeout stayed open.</p>',
+    table(['start', 'since run start', 'lasted', 'closes', 'by cause', 'by code', 'open before → lowest', 'back after', 'kind'], rows, 'nums'),
   ];
 }
 

@@ -230,7 +230,7 @@ function dropEvents(events: readonly DropEvent[] | undefined, color: boolean): s
   for (const e of events.slice(0, EVENT_ROWS)) {
     const clientSide = (e.byCause['client-close'] ?? 0) + (e.byCause['protocol-error'] ?? 0);
     t.push([
-      e.startedAt.slice(11, 23),
+      e.startedAt.slice(11, 23) + (e.idleTimeoutCut === true ? '*' : ''),
       fmtMs(e.endMs - e.startMs),
       fmtCount(e.count),
       fmtCount(e.byCause['connection-lost'] ?? 0),
@@ -240,8 +240,11 @@ function dropEvents(events: readonly DropEvent[] | undefined, color: boolean): s
       e.recoveryMs === null ? 'not back' : fmtMs(e.recoveryMs),
     ]);
   }
-  const out = [`  drop events (closes together in time: a restart, a rollout, a mass drop): ${fmtCount(events.length)}`, t.toString()];
+  const out = [`  drop events (closes together: a restart, a rollout, a mass drop, an idle-timeout cut): ${fmtCount(events.length)}`, t.toString()];
   if (events.length > EVENT_ROWS) out.push(`  … and ${fmtCount(events.length - EVENT_ROWS)} more in disconnects.events`);
+  if (events.slice(0, EVENT_ROWS).some((e) => e.idleTimeoutCut === true)) {
+    out.push('  * an idle-timeout cut: only idle sockets closed; sockets active within the timeout stayed open');
+  }
   return out;
 }
 

@@ -328,6 +328,8 @@ function streamStats(c: StreamCounters, stalenessMs: PercentileSet): StreamStats
     duplicated: c.duplicated,
     outOfOrder: c.outOfOrder,
     negative: c.negative,
+    ahead: c.ahead,
+    staleCapped: c.staleCapped,
     aheadMaxMs: Math.round(c.aheadMaxMs * 1000) / 1000,
     stalenessMs,
     clockCaveat: clockCaveat(c.aheadMaxMs),

@@ -98,8 +98,19 @@ function mergeScreening(reports: readonly Report[]): Record<string, IdleTimeoutS
   if (withScreening.length === 0) return undefined;
   const out: Record<string, IdleTimeoutScreening> = {};
   for (const [name, list] of byKey(withScreening)) {
-    const total = (k: keyof IdleTimeoutScreening): number => sum(list.map((x) => x[k]));
-    out[name] = { samples: total('samples'), closeFrame: total('closeFrame'), clientSide: total('clientSide'), inDropEvent: total('inDropEvent'), receivingTraffic: total('receivingTraffic') };
+    const total = (k: keyof IdleTimeoutScreening): number => sum(list.map((x) => x[k] ?? 0));
+    // A reason no report counted (older versions lack the newer ones, newer ones lack inDropEvent) stays absent.
+    const some = (k: 'tookActive' | 'idleSurvived' | 'unconfirmed' | 'inDropEvent'): Partial<IdleTimeoutScreening> => (list.some((x) => x[k] !== undefined) ? { [k]: total(k) } : {});
+    out[name] = {
+      samples: total('samples'),
+      closeFrame: total('closeFrame'),
+      clientSide: total('clientSide'),
+      receivingTraffic: total('receivingTraffic'),
+      ...some('tookActive'),
+      ...some('idleSurvived'),
+      ...some('unconfirmed'),
+      ...some('inDropEvent'),
+    };
   }
   return out;
 }
@@ -262,7 +273,7 @@ export function mergeReports(reports: readonly Report[]): Report {
   // A server stream's section, when any run had one: its counters and staleness are set below like the others'.
   const streams = reports.filter((r) => r.stream !== undefined).length;
   if (streams > 0) {
-    merged.stream = { messages: 0, unmatched: 0, gaps: 0, missing: 0, duplicated: 0, outOfOrder: 0, negative: 0, aheadMaxMs: 0, stalenessMs: percentiles(mergeEncoded([])), clockCaveat: '' };
+    merged.stream = { messages: 0, unmatched: 0, gaps: 0, missing: 0, duplicated: 0, outOfOrder: 0, negative: 0, ahead: 0, staleCapped: 0, aheadMaxMs: 0, stalenessMs: percentiles(mergeEncoded([])), clockCaveat: '' };
     if (streams < n) warnings.push(`${n - streams} of ${n} reports measured no server stream: the stream figures are those of the other ${streams}`);
   }
   for (const def of COUNTERS) if (def.merge !== 'derived') setCounter(merged, def, mergeCounter(def, reports));

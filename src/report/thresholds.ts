@@ -6,6 +6,7 @@ import { ScenarioError } from '../errors.js';
 import { LATENCY_FAMILIES, TOPIC_METRIC_PREFIX, lookupMetric, unknownMetricMessage, type MetricDef } from '../metrics/names.js';
 import type { Report, ThresholdResult } from '../run/report.js';
 import { clockUncertaintyOf, earlyBeyondBound } from './clock-bound.js';
+import { streamJudgedEnough } from './stream-caveat.js';
 
 export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
@@ -72,6 +73,8 @@ export function thresholdActual(report: Report, t: ParsedThreshold): number {
  */
 export function thresholdEvidence(report: Report, metric: MetricDef): number | null {
   if (metric.evidence) return metric.evidence(report);
+  // Staleness of a stream mostly unjudged (a clock far ahead, unreadable messages) is no figure.
+  if (metric.family === 'stream.staleness' && report.stream && !streamJudgedEnough(report.stream)) return 0;
   if (metric.family !== null) {
     if (metric.aggregation === 'count') return null;
     const family = LATENCY_FAMILIES.find((f) => f.name === metric.family);

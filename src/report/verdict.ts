@@ -10,6 +10,8 @@ import { describeFailure } from '../metrics/classify.js';
 import { describePublishFailure } from '../metrics/publish-failure.js';
 import type { Report, ThresholdResult } from '../run/report.js';
 import { clockUncertaintyOf, earlyBeyondBound, earlyText } from './clock-bound.js';
+import { AHEAD_TOLERANCE_MS } from '../run/stream-counters.js';
+import { STREAM_JUDGED_FLOOR, streamJudged, streamJudgedEnough } from './stream-caveat.js';
 
 const SIGNAL_EXIT: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
 
@@ -106,8 +108,15 @@ export function streamProblems(report: Report): string[] {
   const s = report.stream;
   if (!s) return [];
   const out: string[] = [];
-  if (s.messages === 0 && report.connections.opened > 0 && report.phases.holdMs > 0) {
-    out.push(`no stream message was judged${s.unmatched > 0 ? ` (${s.unmatched} unmatched: check publish.timestamp and publish.sequence)` : ''}`);
+  const { judged, received } = streamJudged(s);
+  const why = [
+    ...(s.unmatched > 0 ? [`${s.unmatched} unmatched: check publish.timestamp and publish.sequence`] : []),
+    ...((s.ahead ?? 0) > 0 ? [`${s.ahead} stamped more than ${AHEAD_TOLERANCE_MS} ms after they arrived: the service's clock runs ahead`] : []),
+  ].join('; ');
+  if (judged === 0 && report.connections.opened > 0 && report.phases.holdMs > 0) {
+    out.push(`no stream message was judged${why ? ` (${why})` : ''}`);
+  } else if (!streamJudgedEnough(s)) {
+    out.push(`only ${judged} of ${received} stream messages could be judged, below ${STREAM_JUDGED_FLOOR * 100}% (${why})`);
   }
   if (s.missing > 0) out.push(`${s.missing} stream messages missing in ${s.gaps} sequence gaps (stream.missing)`);
   return out;

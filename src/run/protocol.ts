@@ -3,6 +3,7 @@ import type { BinaryFrames, Cohort, LoadStage, MatchBy, OpenStep, ServerStream, 
 import type { StreamCounters } from './stream-counters.js';
 import type { DeliveryCounters, OwedBooks, SeqResult, TopicCounters } from './delivery-counters.js';
 import type { CloseCause } from './report.js';
+import type { IdleProfile } from './idle-profile.js';
 
 /** One close, as workers log it (times on the shared nowMs() clock). */
 export interface CloseRecord {
@@ -12,6 +13,8 @@ export interface CloseRecord {
   code: number;
   /** Time since the socket last received a frame, at close. */
   idleMs: number;
+  /** Time since the socket last sent a frame (pings and pongs included), at close. */
+  sentIdleMs: number;
 }
 
 /** A cohort as a worker runs it: its keepalive and reconnect settings (its sockets are in `cohortOf`). */
@@ -150,19 +153,19 @@ export interface LagSummary {
 
 /** Close causes by their index in a close log. */
 export const CLOSE_LOG_CAUSES: readonly CloseCause[] = ['server-close', 'client-close', 'connection-lost', 'protocol-error'];
-/** Numbers per close in a tick's closeLog: time (nowMs), cohort index, cause index, close code, idle ms. */
-export const CLOSE_LOG_FIELDS = 5;
+/** Numbers per close in a tick's closeLog: time (nowMs), cohort index, cause index, close code, idle ms (received), idle ms (sent). */
+export const CLOSE_LOG_FIELDS = 6;
 
 /** Appends one counted close to a close log. */
-export function logClose(log: number[], atMs: number, cohort: number, cause: CloseCause, code: number, idleMs: number): void {
-  log.push(atMs, cohort, CLOSE_LOG_CAUSES.indexOf(cause), code, idleMs);
+export function logClose(log: number[], atMs: number, cohort: number, cause: CloseCause, code: number, idleMs: number, sentIdleMs: number): void {
+  log.push(atMs, cohort, CLOSE_LOG_CAUSES.indexOf(cause), code, idleMs, sentIdleMs);
 }
 
 /** The closes of a tick's closeLog. */
 export function decodeCloseLog(log: readonly number[]): CloseRecord[] {
   const out: CloseRecord[] = [];
   for (let i = 0; i + CLOSE_LOG_FIELDS <= log.length; i += CLOSE_LOG_FIELDS) {
-    out.push({ atMs: log[i], cohort: log[i + 1], cause: CLOSE_LOG_CAUSES[log[i + 2]] ?? 'connection-lost', code: log[i + 3], idleMs: log[i + 4] });
+    out.push({ atMs: log[i], cohort: log[i + 1], cause: CLOSE_LOG_CAUSES[log[i + 2]] ?? 'connection-lost', code: log[i + 3], idleMs: log[i + 4], sentIdleMs: log[i + 5] });
   }
   return out;
 }
@@ -182,6 +185,8 @@ export type WorkerMessage =
       closeLog?: number[];
       /** With WorkerSlice.logOpens: (time, +1 opened / −1 closed) pairs since the previous tick. */
       openLog?: number[];
+      /** How idle the open sockets were when the tick was taken (the final tick: just before wsload closed them). */
+      idleOpen?: IdleProfile;
       lag: LagSummary;
       /** First connection attempt of every socket has settled. */
       ramped: boolean;

@@ -276,6 +276,8 @@ export const COUNTERS: readonly CounterDef[] = [
   counter({ path: 'stream.outOfOrder', description: "stream messages older than the socket's newest, not received before", direction: 'lower-is-better', get: (r) => r.stream?.outOfOrder ?? 0, base: 'stream.messages' }),
   counter({ path: 'stream.unmatched', description: 'stream messages without a readable timestamp or sequence', direction: 'lower-is-better', get: (r) => r.stream?.unmatched ?? 0 }),
   counter({ path: 'stream.negative', description: "stream messages stamped later than their receipt (the service's clock ahead)", direction: 'neutral', get: (r) => r.stream?.negative ?? 0 }),
+  counter({ path: 'stream.ahead', description: 'stream messages stamped more than 10 ms after their receipt: staleness unknown, not judged', direction: 'lower-is-better', get: (r) => r.stream?.ahead ?? 0, base: 'stream.messages' }),
+  counter({ path: 'stream.staleCapped', description: 'stream messages stamped more than 365 days before their receipt (staleness recorded as 365 days)', direction: 'lower-is-better', get: (r) => r.stream?.staleCapped ?? 0, base: 'stream.messages' }),
   // Counters merge reads but users do not name (yet): adding `metric: true` makes them thresholds.
   counter({ path: 'stream.aheadMaxMs', description: "largest amount a stream timestamp was ahead of its receipt (the service's clock ahead)", unit: 'ms', direction: 'neutral', get: (r) => r.stream?.aheadMaxMs ?? 0, metric: false, merge: 'max' }),
   counter({ path: 'fanout.earlyMaxMs', description: "how far before its scheduled time the earliest delivery came", unit: 'ms', direction: 'lower-is-better', get: (r) => r.fanout.earlyMaxMs ?? 0, metric: false, merge: 'max' }),

@@ -228,6 +228,10 @@ export const dropEventSchema = z
     recoveryMs: ms
       .nullable()
       .describe('First close → open count back to openBefore (less 1%), sampled every 100 ms; null if not during the hold, or openBefore was 0.'),
+    idleTimeoutCut: z
+      .boolean()
+      .optional()
+      .describe("True when most of its closes were a cut judged an idle timeout (only idle sockets taken, while sockets active within the timeout survived); absent in older reports."),
   })
   .describe(
     'Closes that came together in wall-clock time (a restart, a rollout, a mass drop): at least max(5, 1% of connections) closes within 1 s ' +
@@ -236,13 +240,29 @@ export const dropEventSchema = z
 
 export const idleTimeoutScreeningSchema = z
   .object({
-    samples: count.describe("Closes without a close frame, not part of a mass drop, idle > 2 × the interval the socket receives traffic at: the estimator's input."),
+    samples: count.describe("Closes without a close frame, of sockets not receiving traffic on a schedule, in cuts judged an idle timeout: the estimator's input."),
     closeFrame: count.describe('The server sent a close frame (it closed on purpose; an idle timeout sends none).'),
     clientSide: count.describe('wsload or its WebSocket library ended the socket (protocol error, ping flood protection).'),
-    inDropEvent: count.describe("No close frame, but part of a drop event: in a cohort that receives publishes or pongs, or whose closes did not follow each socket's own idle time."),
     receivingTraffic: count.describe('No close frame, but idle for no longer than 2 × the interval at which the socket received publishes or pongs.'),
+    tookActive: count
+      .optional()
+      .describe(
+        'No close frame, but cut together with sockets active within its idle time (idle times further apart than twice max(250 ms, 10 %): a restart or a mass drop takes every socket, a timeout only idle ones). Absent in older reports.',
+      ),
+    idleSurvived: count
+      .optional()
+      .describe('No close frame, but sockets idle longer than it stayed open (a timeout of that length would have cut them too). Absent in older reports.'),
+    unconfirmed: count
+      .optional()
+      .describe(
+        'No close frame, but cut with no socket active within its idle time left open to show the cut was selective, and not one by one as the sockets went quiet ' +
+          '(a restart looks the same; a pinging cohort tells them apart). Absent in older reports.',
+      ),
+    inDropEvent: count
+      .optional()
+      .describe("Older reports only: no close frame, but part of a drop event in a cohort that received traffic, or whose closes did not follow each socket's own idle time."),
   })
-  .describe("Why a cohort's closes were or were not taken as idle-timeout samples.");
+  .describe("Why a cohort's closes were or were not taken as idle-timeout samples (one rule for every cluster of closes: docs/idle-timeout.md).");
 
 export const idleTimeoutSchema = z.object({
   estimateMs: ms,
@@ -340,9 +360,17 @@ export const streamStatsSchema = z.object({
   missing: count.describe('Sequence numbers skipped by those jumps and not received later (within 32 of the newest).'),
   duplicated: count.describe('Messages whose sequence number the socket had already received (the newest, or one of the 32 below it).'),
   outOfOrder: count.describe('Messages older than the socket\'s newest that it had not received (or older than 32 below it: not told apart from duplicates).'),
-  negative: count.describe('Messages whose timestamp was later than the receipt (the service\'s clock ahead of this machine\'s); recorded as staleness 0.'),
+  negative: count.describe("Messages whose timestamp was later than the receipt (the service's clock ahead of this machine's); within 10 ms recorded as staleness 0."),
+  ahead: count
+    .optional()
+    .describe('Of those, messages stamped more than 10 ms after their receipt: their staleness is unknown, not recorded, and they do not count as judged. Absent in older reports.'),
+  staleCapped: count
+    .optional()
+    .describe('Messages stamped more than 365 days before their receipt: recorded as 365 days (older versions lost them). Absent in older reports.'),
   aheadMaxMs: ms.describe('Largest amount by which a timestamp was later than its receipt, ms (0: never).'),
-  stalenessMs: percentileSetSchema.describe('Receipt wall-clock time minus the embedded timestamp, per message (includes the clock offset: see clockCaveat).'),
+  stalenessMs: percentileSetSchema.describe(
+    'Receipt wall-clock time minus the embedded timestamp, per message whose staleness is known (not those stamped more than 10 ms ahead; includes the clock offset: see clockCaveat).',
+  ),
   clockCaveat: z.string().describe('What staleness can and cannot say without synchronised clocks.'),
 });
 

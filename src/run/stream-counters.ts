@@ -14,15 +14,29 @@ export interface StreamCounters {
   duplicated: number;
   /** Messages older than the socket's newest that it had not received (or too old to tell). */
   outOfOrder: number;
-  /** Messages stamped later than their receipt (recorded as staleness 0). */
+  /** Messages stamped later than their receipt (within AHEAD_TOLERANCE_MS: recorded as staleness 0). */
   negative: number;
+  /** Of those, messages stamped more than AHEAD_TOLERANCE_MS after their receipt: no staleness recorded (it is unknown). */
+  ahead: number;
+  /** Messages stamped more than MAX_STALENESS_MS before their receipt: recorded as MAX_STALENESS_MS. */
+  staleCapped: number;
   /** Largest amount, ms, by which a timestamp was later than its receipt (merged by max). */
   aheadMaxMs: number;
 }
 
+/**
+ * How far a timestamp may lie after its receipt and still be read as "no staleness" rather than
+ * a clock that runs ahead: about what NTP keeps two machines' clocks within. Beyond it the message's
+ * staleness is unknown (not 0), and it does not count as judged.
+ */
+export const AHEAD_TOLERANCE_MS = 10;
+
+/** Staleness recorded at most (365 days): a timestamp further back is counted at this value, not lost. */
+export const MAX_STALENESS_MS = 365 * 86_400_000;
+
 /** Zeroed stream counters. */
 export function emptyStreamCounters(): StreamCounters {
-  return { messages: 0, unmatched: 0, gaps: 0, missing: 0, duplicated: 0, outOfOrder: 0, negative: 0, aheadMaxMs: 0 };
+  return { messages: 0, unmatched: 0, gaps: 0, missing: 0, duplicated: 0, outOfOrder: 0, negative: 0, ahead: 0, staleCapped: 0, aheadMaxMs: 0 };
 }
 
 /** Adds `from` into `into`. */

@@ -22,6 +22,7 @@ import { emptyCohortCounters, logClose, type CohortCounters, type WorkerCohort, 
 import type { CohortHistogramKind } from '../run/registry.js';
 import { fillPlaceholders, jsonEscape, placeholderNames, type PlaceholderValues } from '../run/placeholders.js';
 import { OpenSequence } from './open-sequence.js';
+import { IdleProfileBuilder, type IdleProfile } from '../run/idle-profile.js';
 import { StreamReader } from './stream-reader.js';
 import { StreamTracker } from './stream-tracker.js';
 
@@ -539,7 +540,10 @@ export class SocketPool {
    * this ping, so a socket no longer open here that wsload did not close was ended by the client.
    */
   onPing(k: number, ws: WebSocket): void {
-    this.lastRecv[k] = nowMs();
+    const now = nowMs();
+    this.lastRecv[k] = now;
+    // ws answers with a pong (autoPong): bytes towards the gateway, which reset its idle timer.
+    this.lastSent[k] = now;
     if (ws.readyState !== WebSocket.OPEN && this.closingByClient[k] === 0) this.clientGaveUp[k] = 1;
   }
 
@@ -549,6 +553,19 @@ export class SocketPool {
     if (log === null) return undefined;
     this.openLog = [];
     return log;
+  }
+
+  /**
+   * How idle the open sockets are now, in the gateway's view (since the last frame either way):
+   * the idle-timeout screening's control group and survivors. Sockets wsload is closing do not count.
+   */
+  idleProfile(now: number): IdleProfile {
+    const profile = new IdleProfileBuilder();
+    for (let k = 0; k < this.n; k++) {
+      if (this.state[k] !== OPEN || this.closingByClient[k] === 1) continue;
+      profile.add(now - Math.max(this.lastRecv[k], this.lastSent[k]));
+    }
+    return profile.build(now);
   }
 
   /** Counted closes since the previous call, for the worker's tick. */
@@ -627,7 +644,7 @@ export class SocketPool {
       cc.byCause[cause] = (cc.byCause[cause] ?? 0) + 1;
       const errCode = this.clientGaveUp[k] === 1 ? PING_FLOOD : this.lastError[k];
       if (errCode) cc.byError[errCode] = (cc.byError[errCode] ?? 0) + 1;
-      logClose(this.closeLog, now, ci, cause, code, now - this.lastRecv[k]);
+      logClose(this.closeLog, now, ci, cause, code, now - this.lastRecv[k], now - this.lastSent[k]);
       recordMs(ch.idleAtClose, now - this.lastRecv[k]);
       recordMs(ch.sentIdleAtClose, now - this.lastSent[k]);
       recordMs(ch.ageAtClose, now - this.openedAt[k]);

@@ -13,7 +13,7 @@
  * sent meanwhile.
  */
 import { recordMs, type Histogram } from '../metrics/histogram.js';
-import { emptyStreamCounters, type StreamCounters } from '../run/stream-counters.js';
+import { AHEAD_TOLERANCE_MS, MAX_STALENESS_MS, emptyStreamCounters, type StreamCounters } from '../run/stream-counters.js';
 
 /** Sequence numbers below the newest a socket's map remembers. */
 export const SEQ_WINDOW = 32;
@@ -58,12 +58,19 @@ export class StreamTracker {
     c.messages++;
     if (!Number.isNaN(timestampMs)) {
       const staleness = recvMs + this.wallOffsetMs - timestampMs;
-      // The service's clock is ahead: kept as evidence of skew, not dropped.
       if (staleness < 0) {
+        // The service's clock is ahead: kept as evidence of skew. Within the clocks' accuracy the
+        // message is fresh (0); further ahead its staleness is unknown, and 0 would pass any
+        // staleness threshold on a clock that is simply wrong.
         c.negative++;
         if (-staleness > c.aheadMaxMs) c.aheadMaxMs = -staleness;
-      }
-      recordMs(this.staleness, staleness);
+        if (-staleness > AHEAD_TOLERANCE_MS) c.ahead++;
+        else recordMs(this.staleness, 0);
+      } else if (staleness > MAX_STALENESS_MS) {
+        // Past what the histogram can hold (it dropped such values): counted at the cap instead.
+        c.staleCapped++;
+        recordMs(this.staleness, MAX_STALENESS_MS);
+      } else recordMs(this.staleness, staleness);
     }
     if (seq >= 0) this.sequence(k, seq);
   }

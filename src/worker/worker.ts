@@ -13,6 +13,7 @@ import { StageDriver } from './stage-driver.js';
 import { startTestStall } from './test-stall.js';
 import type { SeqResult } from '../run/delivery-counters.js';
 import type { DriverMessage, LagSummary, WorkerMessage, WorkerSlice } from '../run/protocol.js';
+import type { IdleProfile } from '../run/idle-profile.js';
 import { COHORT_HISTOGRAMS, cohortHistogramKey, topicHistogramKey } from '../run/registry.js';
 
 const init = workerData as WorkerSlice;
@@ -121,6 +122,9 @@ function takeHistograms(): Record<string, string> {
   return out;
 }
 
+/** The open sockets' idle times just before closeAll(): the final tick's, as the gateway last saw them. */
+let lastIdleProfile: IdleProfile | null = null;
+
 function postTick(final: boolean, boundary?: number): void {
   pool.tracker.missedByCohort.forEach((n, i) => {
     pool.cohortCounters[i].missedPublishes = n;
@@ -136,6 +140,7 @@ function postTick(final: boolean, boundary?: number): void {
     ...(publishing ? { owed: pool.tracker.owedBooks(init.topics?.names.length ?? 0) } : {}),
     closeLog: pool.takeCloseLog(),
     ...(init.logOpens === true ? { openLog: pool.takeOpenLog() } : {}),
+    idleOpen: final && lastIdleProfile ? lastIdleProfile : pool.idleProfile(nowMs()),
     lag: lagSummary(),
     ramped: pool.ramped,
     final,
@@ -202,6 +207,7 @@ async function finish(drainUntilSeq: number, deadlineMs: number): Promise<void> 
   });
   clearInterval(tickTimer);
   if (keepaliveTimer) clearInterval(keepaliveTimer);
+  lastIdleProfile = pool.idleProfile(nowMs());
   await pool.closeAll(2000);
   postTick(true);
   port!.close();

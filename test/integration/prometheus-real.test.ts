@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listenTarget } from '../../src/target/listen-target.js';
+import { startTarget } from '../../src/target/server.js';
 import { assertBuilt, ROOT } from '../helpers/cli.js';
 import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
 import { missing, partPath } from '../helpers/real-parts.js';
@@ -73,10 +74,13 @@ async function until<T>(what: string, limitMs: number, probe: () => Promise<T | 
   }
 }
 
-// In CI a missing Prometheus fails the file naming it; elsewhere the skip is named on stderr.
-describe.skipIf(missing('prometheus'))('a real Prometheus scraping wsload', () => {
-  it('sees sockets open during the run, and after it the report\'s deliveries, no loss and a fan-out quantile', async () => {
-    const [metricsPort, apiPort] = [await freePort(), await freePort()];
+/** The Prometheus of this file, started once, scraping two metrics ports (one per run) every second. */
+let started: Promise<{ api: string; ports: [number, number] }> | null = null;
+
+function prometheusFor(): Promise<{ api: string; ports: [number, number] }> {
+  started ??= (async () => {
+    const ports: [number, number] = [await freePort(), await freePort()];
+    const apiPort = await freePort();
     const config = join(dir, 'prometheus.yml');
     writeFileSync(
       config,
@@ -87,7 +91,7 @@ describe.skipIf(missing('prometheus'))('a real Prometheus scraping wsload', () =
         'scrape_configs:',
         '  - job_name: wsload',
         '    static_configs:',
-        `      - targets: ['127.0.0.1:${metricsPort}']`,
+        `      - targets: ['127.0.0.1:${ports[0]}', '127.0.0.1:${ports[1]}']`,
         '',
       ].join('\n'),
     );
@@ -98,9 +102,37 @@ describe.skipIf(missing('prometheus'))('a real Prometheus scraping wsload', () =
     prometheus.stdout?.on('data', (d: Buffer) => (prometheusLog += d.toString()));
     prometheus.stderr?.on('data', (d: Buffer) => (prometheusLog += d.toString()));
     await until('prometheus to be ready', 30_000, async () => ((await fetch(`${api}/-/ready`)).ok ? true : null));
-    // Prometheus applies new targets up to 5 s after it starts: wait until it scrapes the port (up 0:
-    // nothing listens there yet), so the whole run is scraped every second.
-    await until('prometheus to scrape the metrics port', 30_000, () => scalar(api, 'up'));
+    // Prometheus applies new targets up to 5 s after it starts: wait until it scrapes both ports (up
+    // 0: nothing listens there yet), so each run is scraped every second from its start.
+    await until('prometheus to scrape the metrics ports', 30_000, async () => ((await query(api, 'up')).length === 2 ? true : null));
+    return { api, ports };
+  })();
+  return started;
+}
+
+interface Dashboard {
+  panels: { title: string; targets?: { expr: string }[] }[];
+}
+const dashboard = JSON.parse(readFileSync(join(ROOT, 'deploy/grafana/wsload.json'), 'utf8')) as Dashboard;
+
+/** A dashboard expression as Grafana sends it for one wsload process (`instance`), with a 5 s rate interval. */
+function dashboardExpr(expr: string, instance: string): string {
+  return expr.replaceAll('$__rate_interval', '5s').replaceAll('$instance', instance.replaceAll('.', '\\\\.'));
+}
+
+/** The panel titled `title`'s expressions. */
+function panelExprs(title: string): string[] {
+  const panel = dashboard.panels.find((p) => p.title === title);
+  if (!panel) throw new Error(`no panel ${title} in deploy/grafana/wsload.json`);
+  return (panel.targets ?? []).map((t) => t.expr);
+}
+
+// In CI a missing Prometheus fails the file naming it; elsewhere the skip is named on stderr.
+describe.skipIf(missing('prometheus'))('a real Prometheus scraping wsload', () => {
+  it('sees sockets open during the run, and after it the report\'s deliveries, no loss and a fan-out quantile', async () => {
+    const { api, ports } = await prometheusFor();
+    const metricsPort = ports[0];
+    const instance = `127.0.0.1:${metricsPort}`;
 
     const target = track(await listenTarget({}));
     const scenario = scenarioFrom({
@@ -119,38 +151,85 @@ describe.skipIf(missing('prometheus'))('a real Prometheus scraping wsload', () =
     void run.finally(() => (finished = true));
     // During the run: Prometheus has scraped sockets open.
     const openDuring = await until('wsload_sockets_open > 0 in Prometheus', 15_000, async () => {
-      const v = await scalar(api, 'wsload_sockets_open');
+      const v = await scalar(api, `wsload_sockets_open{instance="${instance}"}`);
       return v !== null && v > 0 ? v : null;
     });
     expect(finished).toBe(false);
     expect(openDuring).toBeGreaterThan(0);
-    const info = await query(api, 'wsload_run_info');
+    const info = await query(api, `wsload_run_info{instance="${instance}"}`);
     expect(info[0]?.metric.scenario).toBe('test');
     const report = await run;
     expect(report.fanout.delivered).toBeGreaterThan(1000);
 
     // After the run, the endpoint is gone (its series are stale): read the last samples scraped.
-    expect(await scalar(api, 'max_over_time(wsload_deliveries_total[5m])')).toBe(report.fanout.delivered);
-    expect(await scalar(api, 'max_over_time(wsload_lost_total[5m])')).toBe(0);
-    expect(await scalar(api, 'max_over_time(wsload_published_total[5m])')).toBe(report.fanout.published);
-    const p99 = await scalar(api, 'histogram_quantile(0.99, max_over_time(wsload_fanout_latency_seconds_bucket[5m]))');
+    const at = (name: string): string => `max_over_time(${name}{instance="${instance}"}[5m])`;
+    expect(await scalar(api, at('wsload_deliveries_total'))).toBe(report.fanout.delivered);
+    expect(await scalar(api, at('wsload_lost_total'))).toBe(0);
+    expect(await scalar(api, at('wsload_published_total'))).toBe(report.fanout.published);
+    const p99 = await scalar(api, `histogram_quantile(0.99, max_over_time(wsload_fanout_latency_seconds_bucket{instance="${instance}"}[5m]))`);
     expect(p99).not.toBeNull();
     expect(Number.isFinite(p99)).toBe(true);
     expect(p99 ?? 0).toBeGreaterThan(0);
     expect(p99 ?? 0).toBeLessThanOrEqual(60);
     // The rate the dashboard draws exists while the run went on.
-    expect(await scalar(api, 'max_over_time(rate(wsload_deliveries_total[5s])[5m:1s])')).toBeGreaterThan(0);
+    expect(await scalar(api, `max_over_time(rate(wsload_deliveries_total{instance="${instance}"}[5s])[5m:1s])`)).toBeGreaterThan(0);
 
     // Every query of the Grafana dashboard is valid PromQL to this Prometheus and, a second before
-    // the hold ended, draws something (drops and loss aside: this run had none).
+    // the hold ended, draws something: the drop and loss panels too, at 0 in a run without drops
+    // (their series exist from the start; before, "No data").
     const atS = (Date.parse(report.startedAt) + report.phases.rampMs + report.phases.holdMs - 1000) / 1000;
-    const dashboard = JSON.parse(readFileSync(join(ROOT, 'deploy/grafana/wsload.json'), 'utf8')) as { panels: { title: string; targets?: { expr: string }[] }[] };
     for (const panel of dashboard.panels) {
       for (const t of panel.targets ?? []) {
-        const expr = t.expr.replaceAll('$__rate_interval', '5s').replaceAll('$instance', '.*');
+        const expr = dashboardExpr(t.expr, instance);
         const result = await query(api, expr, atS);
-        if (!/Drops|Lost|Disconnects/.test(panel.title)) expect(result.length, `${panel.title}: ${expr}`).toBeGreaterThan(0);
+        expect(result.length, `${panel.title}: ${expr}`).toBeGreaterThan(0);
       }
     }
+    expect(report.disconnects.total).toBe(0);
+    const disconnects = await query(api, dashboardExpr(panelExprs('Disconnects')[0], instance), atS);
+    expect(disconnects.map((r) => Number(r.value[1]))).toEqual([0]);
+    const drops = await query(api, dashboardExpr(panelExprs('Drops by cause')[0], instance), atS);
+    expect(drops.map((r) => r.metric.cause).sort()).toEqual(['client-close', 'connection-lost', 'protocol-error', 'server-close']);
+    for (const r of drops) expect(Number(r.value[1]), r.metric.cause).toBe(0);
+  }, 90_000);
+
+  it('the dashboard\'s drop panel shows the first burst: 150 server closes mid-run', async () => {
+    const { api, ports } = await prometheusFor();
+    const metricsPort = ports[1];
+    const instance = `127.0.0.1:${metricsPort}`;
+    const target = track(await startTarget());
+    const run = runQuietly(
+      scenarioFrom({
+        target: { url: target.wsUrl },
+        connections: 300,
+        connectRate: 1000,
+        duration: '8s',
+        workers: 2,
+        publish: { rate: 10, deadline: '2s' },
+        metrics: { listen: `127.0.0.1:${metricsPort}` },
+      }),
+      { tickMs: 500 },
+    );
+    await until('300 sockets open', 20_000, async () => (target.clients() === 300 ? true : null));
+    // Prometheus has scraped the disconnect series at 0 a few times before the burst.
+    await new Promise((r) => setTimeout(r, 2500));
+    const res = await fetch(`${target.httpUrl}/admin/drop?mode=close&count=150`);
+    expect(Number(await res.text())).toBe(150);
+    const report = await run;
+    expect(report.disconnects.byCause).toEqual({ 'server-close': 150 });
+
+    // The dashboard's Drops panel (increase per interval by cause), at its highest over the run:
+    // the burst of 150 (more by Prometheus' extrapolation of a 5 s window over 1 s scrapes). Before,
+    // the series first appeared at 150 and increase() read 0.
+    const expr = dashboardExpr(panelExprs('Drops by cause')[0], instance);
+    const peak = await query(api, `max_over_time((${expr})[5m:1s])`);
+    const byCause = Object.fromEntries(peak.map((r) => [r.metric.cause, Number(r.value[1])]));
+    expect(byCause['server-close'], JSON.stringify(byCause)).toBeGreaterThanOrEqual(150);
+    expect(byCause['server-close']).toBeLessThanOrEqual(150 * 2);
+    expect(byCause['connection-lost']).toBe(0);
+    // The Disconnects stat: the report's total.
+    expect(await scalar(api, `max_over_time((${dashboardExpr(panelExprs('Disconnects')[0], instance)})[5m:1s])`)).toBe(report.disconnects.total);
+    // The Lost panels draw (0 or more) over the run rather than "No data".
+    for (const e of panelExprs('Lost deliveries')) expect((await query(api, `max_over_time((${dashboardExpr(e, instance)})[5m:1s])`)).length, e).toBeGreaterThan(0);
   }, 90_000);
 });

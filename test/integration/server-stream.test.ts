@@ -16,7 +16,7 @@ import { startServiceTarget, type ServiceTarget } from '../helpers/service-targe
 import { closeAfterEach, runQuietly, scenarioFrom, sharedRun } from '../helpers/run-helpers.js';
 import type { Report, TimelineLine } from '../../dist/run/report.js';
 import type { RunOptions } from '../../dist/driver/driver.js';
-import { runExitCode, verdictLine } from '../../dist/report/verdict.js';
+import { runExitCode, runFailed, verdictLine } from '../../dist/report/verdict.js';
 
 const track = closeAfterEach();
 
@@ -97,13 +97,14 @@ describe('a server-originated stream', () => {
     expect(verdictLine(report)).toBe(`FAILED: ${3 * PER_SOCKET.missing} stream messages missing in ${3 * PER_SOCKET.gaps} sequence gaps (stream.missing)`);
   });
 
-  it('a service clock 5 s ahead shows as negative staleness (counted, recorded as 0); 5 s behind adds 5 s', async () => {
+  it('a service clock 5 s ahead shows as messages stamped ahead (counted, staleness unknown: none recorded); 5 s behind adds 5 s', async () => {
     const shifted = (offsetMs: number) => (data: Record<string, unknown>): string => JSON.stringify({ type: 'event', data: { ...data, ts: (data.ts as number) + offsetMs } });
     const ahead = track(await startServiceTarget({ requireSubscribe: false, pushText: shifted(5000) }));
     const a = (await streamRun(ahead, 2)).stream!;
     expect(a.messages).toBe(2 * PER_SOCKET.messages);
     expect(a.negative).toBe(a.messages);
-    expect(a.stalenessMs.max).toBe(0);
+    expect(a.ahead).toBe(a.messages);
+    expect(a.stalenessMs.count).toBe(0);
     expect(a.aheadMaxMs).toBeGreaterThan(3000);
     expect(a.clockCaveat).toMatch(/seen up to \d+ ms ahead/);
 
@@ -249,3 +250,83 @@ describe('a server-originated stream', () => {
     expect(verdictLine(report)).toBe(`FAILED: ${3 * PER_SOCKET.missing} stream messages missing in ${3 * PER_SOCKET.gaps} sequence gaps (stream.missing)`);
   });
 });
+
+/**
+ * Clocks and sequences that lie (issue 20 item 5): a stream server pushing 200 messages to each of
+ * 2 sockets whose timestamps or sequence numbers a test chooses.
+ */
+describe('a server stream whose clock or sequence numbers cannot be judged', () => {
+  /** Runs 2 sockets against a server pushing `make(i)` for i = 1..100 every 5 ms, with `thresholds`. */
+  async function lyingStream(make: (i: number) => Record<string, unknown>, thresholds: Record<string, string>): Promise<Report> {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((resolve) => wss.once('listening', resolve));
+    const timers = new Set<NodeJS.Timeout>();
+    track({
+      close: () => {
+        for (const t of timers) clearInterval(t);
+        return new Promise<void>((resolve) => wss.close(() => resolve()));
+      },
+    });
+    wss.on('connection', (ws) => {
+      let i = 0;
+      const t = setInterval(() => {
+        if (++i > 100) {
+          clearInterval(t);
+          return;
+        }
+        ws.send(JSON.stringify(make(i)));
+      }, 5);
+      timers.add(t);
+      ws.on('close', () => clearInterval(t));
+    });
+    return runQuietly(
+      scenarioFrom({
+        target: { url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/` },
+        connections: 2,
+        duration: '1500ms',
+        workers: 2,
+        publish: { source: 'server', timestamp: '/ts', sequence: '/seq' },
+        thresholds,
+      }),
+    );
+  }
+
+  it('messages stamped 11.6 days in the future: staleness has no data (not 0), the threshold fails, the run says why', async () => {
+    const report = await lyingStream((i) => ({ seq: i, ts: Date.now() + 11.6 * 86_400_000 }), { 'stream.staleness.p99': '< 500ms' });
+    const s = report.stream!;
+    expect(s.messages).toBe(200);
+    expect(s.ahead).toBe(200);
+    expect(s.stalenessMs.count).toBe(0);
+    // Before: staleness 0 for every message, and the threshold passed.
+    expect(report.thresholds).toEqual([{ metric: 'stream.staleness.p99', expression: '< 500ms', actual: 0, pass: false, noData: true }]);
+    expect(runExitCode(report)).toBe(3);
+    expect(verdictLine(report)).toContain("no stream message was judged (200 stamped more than 10 ms after they arrived: the service's clock runs ahead)");
+    expect(verdictLine(report)).toContain('stream.staleness.p99 < 500ms (no data)');
+  });
+
+  it('messages stamped far in the past are counted at 365 days, not lost from the staleness figures', async () => {
+    // Every other message stamped 10^15 ms (31,700 years) before the epoch.
+    const report = await lyingStream((i) => ({ seq: i, ts: i % 2 === 1 ? -1e15 : Date.now() }), { 'stream.staleness.p99': '< 500ms' });
+    const s = report.stream!;
+    expect(s.messages).toBe(200);
+    // Before: 100 of the 200 vanished from the staleness histogram.
+    expect(s.stalenessMs.count).toBe(200);
+    expect(s.staleCapped).toBe(100);
+    expect(s.stalenessMs.max).toBeGreaterThanOrEqual(365 * 86_400_000);
+    expect(report.thresholds[0]).toMatchObject({ pass: false });
+    expect(report.thresholds[0].noData).toBeUndefined();
+  });
+
+  it('sequence numbers above 2^53 (194 of 200 unjudgeable) fail the run, and staleness has no data', async () => {
+    // Per socket: 3 readable sequence numbers, then 97 above Number.MAX_SAFE_INTEGER.
+    const report = await lyingStream((i) => ({ seq: i <= 3 ? i : `${2n ** 53n + BigInt(i)}`, ts: Date.now() }), { 'stream.staleness.p99': '< 500ms' });
+    const s = report.stream!;
+    expect(s.messages).toBe(6);
+    expect(s.unmatched).toBe(194);
+    // Before: verdict ok and the threshold passed on the 6 judged messages.
+    expect(report.thresholds[0]).toMatchObject({ pass: false, noData: true });
+    expect(verdictLine(report)).toContain('only 6 of 200 stream messages could be judged, below 50% (194 unmatched: check publish.timestamp and publish.sequence)');
+    expect(runFailed(report)).toBe(true);
+  });
+});
+

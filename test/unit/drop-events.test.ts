@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DropDetector, eventThreshold } from '../../src/metrics/drop-events.js';
 import { IdleScreening, followsIdleClock, receiveIntervalMs } from '../../src/metrics/close-screening.js';
+import { IdleProfileBuilder } from '../../src/run/idle-profile.js';
 import type { CloseRecord } from '../../src/run/protocol.js';
 import type { CloseCause, DropEvent } from '../../src/run/report.js';
 
@@ -8,7 +9,14 @@ const START = 1_000_000;
 const EPOCH = Date.parse('2026-01-01T00:00:00.000Z');
 
 function close(atMs: number, idleMs: number, cause: CloseCause = 'connection-lost', code = 1006, cohort = 0): CloseRecord {
-  return { atMs: START + atMs, cohort, cause, code, idleMs };
+  return { atMs: START + atMs, cohort, cause, code, idleMs, sentIdleMs: idleMs };
+}
+
+/** An idle profile of one worker at run time `atMs`: `active` open sockets idle 200 ms. */
+function activeSockets(screening: IdleScreening, atMs: number, active: number): void {
+  const b = new IdleProfileBuilder();
+  for (let i = 0; i < active; i++) b.add(200);
+  screening.profile(0, b.build(START + atMs));
 }
 
 function detector(connections: number, receiveMs: number | null = null): { d: DropDetector; screening: IdleScreening; live: DropEvent[] } {
@@ -45,20 +53,31 @@ describe('DropDetector', () => {
         openBefore: 100,
         lowestOpen: 0,
         recoveryMs: 1500,
+        idleTimeoutCut: false,
       },
     ]);
     expect(live).toEqual(events);
-    // The sockets' idle times differed by 300 ms while they closed within 30 ms: a restart, not a timeout.
-    expect(screening.counts[0]).toEqual({ samples: 0, closeFrame: 0, clientSide: 0, inDropEvent: 100, receivingTraffic: 0 });
+    // The sockets' idle times differed by 300 ms while they closed within 30 ms, and no socket
+    // active within that time survived: nothing tells this from a restart.
+    expect(screening.counts[0]).toEqual({ samples: 0, closeFrame: 0, clientSide: 0, receivingTraffic: 0, tookActive: 0, idleSurvived: 0, unconfirmed: 100 });
   });
 
-  it('keeps closes spread out in time out of events and takes them as idle-timeout samples', () => {
+  it('keeps closes spread out in time out of events, and judges each by the same rule: samples while active sockets survive them', () => {
     const { d, screening } = detector(100);
+    // 80 sockets active (idle 200 ms) all along; one close every 1.5 s after 60 s of quiet.
+    for (let t = 0; t <= 40_000; t += 1000) activeSockets(screening, t, 80);
     sample(d, 0, 100, () => 100);
     d.add(Array.from({ length: 20 }, (_, i) => close(1000 + i * 1500, 60_000 + i)));
     expect(d.finish(START + 40_000)).toEqual([]);
-    expect(screening.counts[0]).toMatchObject({ samples: 20, inDropEvent: 0 });
+    expect(screening.counts[0]).toMatchObject({ samples: 20, unconfirmed: 0 });
     expect(screening.samples[0].totalCount).toBe(20);
+  });
+
+  it('takes no lone close as a sample when nothing shows the cut was selective', () => {
+    const { d, screening } = detector(100);
+    d.add(Array.from({ length: 4 }, (_, i) => close(1000 + i * 1500, 60_000 + i)));
+    expect(d.finish(START + 40_000)).toEqual([]);
+    expect(screening.counts[0]).toMatchObject({ samples: 0, unconfirmed: 4 });
   });
 
   it('takes an event as idle timeouts when its closes followed each socket`s idle clock', () => {
@@ -70,7 +89,8 @@ describe('DropDetector', () => {
     expect(events[0].count).toBe(20);
     // No sample of the open count before it, and none showed a recovery: not back.
     expect(events[0].recoveryMs).toBeNull();
-    expect(screening.counts[0]).toMatchObject({ samples: 20, inDropEvent: 0 });
+    expect(events[0].idleTimeoutCut).toBe(true);
+    expect(screening.counts[0]).toMatchObject({ samples: 20, tookActive: 0, unconfirmed: 0 });
   });
 
   it('counts close frames, client-side closes and drops of sockets receiving traffic apart from samples', () => {
@@ -83,7 +103,8 @@ describe('DropDetector', () => {
       close(9000, 5000),
     ]);
     expect(d.finish(START + 10_000)).toEqual([]);
-    expect(screening.counts[0]).toEqual({ samples: 1, closeFrame: 1, clientSide: 2, inDropEvent: 0, receivingTraffic: 1 });
+    // The last close, alone and with no sign of sockets active around it, cannot be told from a reset.
+    expect(screening.counts[0]).toEqual({ samples: 0, closeFrame: 1, clientSide: 2, receivingTraffic: 1, tookActive: 0, idleSurvived: 0, unconfirmed: 1 });
   });
 
   it('splits bursts more than 1 s apart into separate events and needs max(5, 1%) closes within 1 s', () => {

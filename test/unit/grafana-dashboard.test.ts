@@ -87,7 +87,7 @@ describe('deploy/grafana/wsload.json', () => {
     const fanout = allPanels(dashboard.panels).find((p) => p.title === 'Fan-out latency p50 / p99');
     expect(fanout?.targets?.map((t) => /^histogram_quantile\((0\.5|0\.99), .*wsload_fanout_latency_seconds_bucket/.exec(t.expr ?? '')?.[1])).toEqual(['0.5', '0.99']);
     const drops = allPanels(dashboard.panels).find((p) => p.title === 'Drops by cause');
-    expect(drops?.targets?.[0].expr).toMatch(/sum by \(cause\) \(rate\(wsload_disconnects_total/);
+    expect(drops?.targets?.[0].expr).toMatch(/sum by \(cause\) \(increase\(wsload_disconnects_total/);
   });
 
   it('every PromQL expression names only series wsload exports, and each reads at least one', () => {

@@ -17,4 +17,16 @@ describe('HTML report: drop events and thresholds without data', () => {
     expect(html).toMatch(/<td>fanout\.p99<\/td><td>&lt; 250ms<\/td><td>no data<\/td>/);
     expect(renderReportHtml(fakeReport())).not.toContain('Drop events');
   });
+
+  it('shows an idle timeout`s cut as such: "idle timeout" in the table, "drop" for the others, "–" for reports of older versions', () => {
+    const r = fakeReport();
+    const event = { startedAt: '2026-01-01T00:00:02.000Z', count: 20, byCause: { 'connection-lost': 20 }, byCode: { '1006': 20 }, openBefore: 30, lowestOpen: 10, recoveryMs: null };
+    r.disconnects.events = [
+      { ...event, startMs: 2_000, endMs: 2_040, idleTimeoutCut: true },
+      { ...event, startMs: 5_000, endMs: 5_040, idleTimeoutCut: false },
+      { ...event, startMs: 8_000, endMs: 8_040 },
+    ];
+    const rows = [...renderReportHtml(r).matchAll(/<td>not back<\/td><td>([^<]*)<\/td>/g)].map((m) => m[1]);
+    expect(rows).toEqual(['idle timeout', 'drop', '–']);
+  });
 });

@@ -44,7 +44,19 @@ describe('estimateIdleTimeout', () => {
     expect(v.survivingCohorts).toEqual(['default']);
   });
 
-  it('gives no estimate when every drop was screened out, naming each reason with its count', () => {
+  it('names the reasons of the one rule for every cluster: active sockets taken, idle sockets surviving, nothing to show the cut was selective', () => {
+    const screening = { samples: 0, closeFrame: 0, clientSide: 0, receivingTraffic: 0, tookActive: 60, idleSurvived: 8, unconfirmed: 20 };
+    const v = estimateIdleTimeout([cohort('default', [], { screening, connectionLost: 88 })]);
+    expect(v.estimate).toBeNull();
+    expect(v.note).toBe(
+      'cohort default: no close qualifies as an idle timeout: 60 were cut together with sockets active within their idle time: a restart or a mass drop, not a timeout ' +
+        '(see disconnects.events), 8 were cut while sockets idle longer than them stayed open: a timeout would have cut those too, 20 were cut with no socket active ' +
+        'within their idle time left open to show the cut was selective, and not one by one as each socket went quiet: a restart looks the same (a cohort that pings ' +
+        'more often than the timeout tells them apart)',
+    );
+  });
+
+  it('gives no estimate when every drop was screened out, naming each reason with its count (a report of an older version)', () => {
     const screening = { samples: 0, closeFrame: 40, clientSide: 3, inDropEvent: 30, receivingTraffic: 12 };
     const v = estimateIdleTimeout([cohort('default', [], { screening, connectionLost: 42, serverClose: 40 })]);
     expect(v.estimate).toBeNull();

@@ -79,12 +79,36 @@ describe('PromMetrics', () => {
     expect(await prom.exposition()).toContain('# TYPE wsload_fanout_latency_seconds histogram');
   });
 
+  it('every disconnect series it knows at start (each cohort × cause) is there at 0 before the first tick', async () => {
+    const { prom } = setUp();
+    const s = await scrape(prom);
+    const series = s.filter((x) => x.name === 'wsload_disconnects_total');
+    expect(series.map((x) => `${x.labels.cohort}/${x.labels.cause}`).sort()).toEqual(
+      ['ping', 'silent'].flatMap((c) => ['client-close', 'connection-lost', 'protocol-error', 'server-close'].map((cause) => `${c}/${cause}`)),
+    );
+    for (const x of series) expect(x.value).toBe(0);
+    expect(sampleValue(s, 'wsload_lost_total')).toBe(0);
+    expect(sampleValue(s, 'wsload_connects_total', { result: 'failed' })).toBe(0);
+  });
+
+  it('a sample exactly at a bucket bound counts under that bound (le tested against the lowest value of each HDR bucket)', async () => {
+    const { agg, prom } = setUp();
+    // One sample exactly at each bound, in ms; HDR buckets around 5, 50, 500 ms… are wider than 1 µs.
+    const bounds = FANOUT_BUCKETS_S.map((b) => b * 1000);
+    agg.onTick(tick(0, { delivered: bounds.length, opened: 10, open: 10, samples: bounds }));
+    prom.onTick();
+    const s = await scrape(prom);
+    const buckets = s.filter((x) => x.name === 'wsload_fanout_latency_seconds_bucket');
+    // The k-th bound holds exactly the k samples at or below it.
+    expect(buckets.map((x) => [x.labels.le, x.value])).toEqual([...FANOUT_BUCKETS_S.map((b, k) => [String(b), k + 1]), ['+Inf', bounds.length]]);
+  });
+
   it('a server stream: its judged messages count as deliveries, its staleness in wsload_stream_staleness_seconds', async () => {
     const { agg, prom } = setUp();
     const t = tick(0, { delivered: 0, opened: 10, open: 10 });
     const h = createHistogram();
     for (const ms of [2, 30, 700]) recordMs(h, ms);
-    t.counters.stream = { messages: 5, unmatched: 1, gaps: 0, missing: 0, duplicated: 0, outOfOrder: 0, negative: 0, aheadMaxMs: 0 };
+    t.counters.stream = { messages: 5, unmatched: 1, gaps: 0, missing: 0, duplicated: 0, outOfOrder: 0, negative: 0, ahead: 0, staleCapped: 0, aheadMaxMs: 0 };
     t.histograms = { streamStaleness: encodeHistogram(h) };
     agg.onTick(t);
     prom.onTick();

@@ -64,7 +64,7 @@ function builtReport(): Report {
       heartbeatsSent: 0,
       delivery: { delivered: 37, duplicated: 2, outOfOrder: 1, late: 1, unmatched: 3, foreign: 4, idMismatch: 1, ineligible: 0, expected: 40, lost: 3, missedPublishes: 2, evaluated: completions },
       // A server stream's counters (its section is optional): every registered counter is then present.
-      stream: { messages: 30, unmatched: 2, gaps: 3, missing: 5, duplicated: 1, outOfOrder: 2, negative: 4, aheadMaxMs: 12.5 },
+      stream: { messages: 30, unmatched: 2, gaps: 3, missing: 5, duplicated: 1, outOfOrder: 2, negative: 4, ahead: 3, staleCapped: 1, aheadMaxMs: 12.5 },
     },
     cohorts: [cc, { ...emptyCohortCounters(), opened: 11, closes: 2, reconnects: 1, downMs: 250, byCause: { 'connection-lost': 2 }, byCode: { 1006: 2 } }],
     histograms,

@@ -50,6 +50,24 @@ describe('a server stream in the report', () => {
     expect(ok).not.toContain('lost deliveries or failed publishes');
   });
 
+  it('a stream judged below the floor (50%) fails the run, has no staleness data, and the summary says how little was judged', () => {
+    const r = streamReport(0);
+    // 100 readable, of which 60 stamped ahead (staleness unknown), and 1 unmatched: 40 of 101 judged.
+    r.stream = { ...r.stream!, negative: 60, ahead: 60, aheadMaxMs: 5000 };
+    expect(runFailed(r)).toBe(true);
+    expect(verdictLine(r)).toContain(
+      "only 40 of 101 stream messages could be judged, below 50% (1 unmatched: check publish.timestamp and publish.sequence; 60 stamped more than 10 ms after they arrived: the service's clock runs ahead)",
+    );
+    expect(evaluateThresholds(r, { 'stream.staleness.p99': '< 500ms' })[0]).toMatchObject({ pass: false, noData: true });
+    const text = renderSummary(r, { color: false });
+    expect(text).toContain('60 messages were stamped more than 10 ms after they arrived (up to 5.00 s): their staleness is');
+    expect(text).toContain('only 40 of 101 messages could be judged (below 50%)');
+    // Just above the floor: judged, and the threshold is evaluated.
+    r.stream = { ...r.stream, negative: 40, ahead: 40 };
+    expect(runFailed(r)).toBe(false);
+    expect(evaluateThresholds(r, { 'stream.staleness.p99': '< 500ms' })[0]).toMatchObject({ pass: true });
+  });
+
   it('thresholds name stream.staleness.* and the stream counters', () => {
     const results = evaluateThresholds(streamReport(0), { 'stream.staleness.p99': '< 50ms', 'stream.duplicated': '== 0', 'stream.missing': '< 1%' });
     expect(results.map((x) => [x.metric, x.pass])).toEqual([

@@ -39,16 +39,27 @@ describe('StreamTracker', () => {
     expect(t.counters).toMatchObject({ outOfOrder: 2, missing: 36 });
   });
 
-  it('records staleness against the wall clock; a timestamp ahead of the receipt counts negative and records 0', () => {
+  it('records staleness against the wall clock; a timestamp ahead of the receipt counts negative: within 10 ms as 0, further ahead as unknown', () => {
     const h = createHistogram();
     const t = new StreamTracker(1, h, 1_000_000);
     t.receive(0, 1_000_000 + 100 - 40, -1, 100); // stamped 40 ms before receipt
-    t.receive(0, 1_000_000 + 100 + 250, -1, 100); // stamped 250 ms after receipt
-    expect(t.counters).toMatchObject({ messages: 2, negative: 1, aheadMaxMs: 250 });
+    t.receive(0, 1_000_000 + 100 + 4, -1, 100); // stamped 4 ms after receipt: within the clocks' accuracy
+    t.receive(0, 1_000_000 + 100 + 250, -1, 100); // stamped 250 ms after receipt: staleness unknown
+    expect(t.counters).toMatchObject({ messages: 3, negative: 2, ahead: 1, aheadMaxMs: 250 });
     const p = percentiles(h);
     expect(p.count).toBe(2);
     expect(p.min).toBe(0);
     expect(p.max).toBeCloseTo(40, 0);
+  });
+
+  it('counts a timestamp too far in the past for the histogram at 365 days instead of losing it', () => {
+    const h = createHistogram();
+    const t = new StreamTracker(1, h, 1_700_000_000_000);
+    t.receive(0, -1e15, -1, 100);
+    t.receive(0, 1_700_000_000_000 + 100 - 5, -1, 100);
+    expect(t.counters).toMatchObject({ messages: 2, staleCapped: 1 });
+    expect(h.totalCount).toBe(2);
+    expect(percentiles(h).max).toBeGreaterThanOrEqual(365 * 86_400_000);
   });
 });
 

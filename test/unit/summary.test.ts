@@ -160,12 +160,16 @@ describe('renderSummary', () => {
       openBefore: 18_000,
       lowestOpen: 5_655,
       recoveryMs: i === 0 ? null : 12_500,
+      idleTimeoutCut: i === 1,
     });
     r.disconnects.events = Array.from({ length: 12 }, (_, i) => event(i));
     r.thresholds.push({ metric: 'completion.p99', expression: '< 1s', actual: 0, pass: false, noData: true });
     const text = renderSummary(r);
     expect(text.split('\n').filter((l) => [...l].length > 100)).toEqual([]);
-    expect(text).toContain('drop events (closes together in time: a restart, a rollout, a mass drop): 12');
+    expect(text).toContain('drop events (closes together: a restart, a rollout, a mass drop, an idle-timeout cut): 12');
+    // The second event was an idle timeout's cut: marked, and the mark explained.
+    expect(text.split('\n').filter((l) => l.includes('01:02:03.456*'))).toHaveLength(1);
+    expect(text).toContain('* an idle-timeout cut: only idle sockets closed; sockets active within the timeout stayed open');
     expect(text).toContain('… and 2 more in disconnects.events');
     expect(text).toContain('not back');
     expect(text).toContain('12.5 s');
