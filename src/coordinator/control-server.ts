@@ -24,15 +24,18 @@ export interface ControlListen {
   tls: { cert: string; key: string } | null;
 }
 
-/** Decides at the upgrade whether `name` may join; returns the refusing status or 0. */
-export type AdmitCheck = (name: string) => number;
+/** Decides at the upgrade whether `name` (from address `remote`) may join; returns the refusing status or 0. */
+export type AdmitCheck = (name: string, remote: string) => number;
+
+/** What the control server tells its owner: each admitted socket, and each agent it refused and why. */
+export interface ControlHooks {
+  admit: AdmitCheck;
+  onAgent: (ws: WebSocket, name: string, remote: string) => void;
+  onRefused: (name: string, remote: string, status: number, reason: string) => void;
+}
 
 /** Listens for agents; `onAgent` gets each admitted socket and the name it gave. */
-export async function listenForAgents(
-  opts: ControlListen,
-  admit: AdmitCheck,
-  onAgent: (ws: WebSocket, name: string) => void,
-): Promise<{ port: number; close: () => void }> {
+export async function listenForAgents(opts: ControlListen, hooks: ControlHooks): Promise<{ port: number; close: () => void }> {
   const server = opts.tls ? https.createServer({ cert: readPem(opts.tls.cert, '--control-cert'), key: readPem(opts.tls.key, '--control-key') }) : http.createServer();
   server.on('request', (_req, res) => {
     res.writeHead(404).end();
@@ -42,13 +45,18 @@ export async function listenForAgents(
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '').split('?')[0];
     const name = String(req.headers[AGENT_NAME_HEADER] ?? '').trim();
+    const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
     let status = 0;
     if (path !== CONTROL_PATH) status = 404;
     else if (!tokenMatches(bearerToken(req.headers.authorization), opts.token)) status = 401;
     else if (req.headers[AGENT_VERSION_HEADER] !== VERSION) status = 412;
-    else status = admit(name);
-    if (status !== 0) return refuse(socket, status);
-    wss.handleUpgrade(req, socket, head, (ws) => onAgent(ws, name));
+    else status = hooks.admit(name, remote);
+    if (status !== 0) {
+      // Another path is not an agent (a probe, a scanner): answered, not logged.
+      if (status !== 404) hooks.onRefused(name, remote, status, status === 412 ? `${REFUSALS[412]}: it runs ${String(req.headers[AGENT_VERSION_HEADER] ?? 'an unknown version')}, this is ${VERSION}` : REFUSALS[status]);
+      return refuse(socket, status);
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => hooks.onAgent(ws, name, remote));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>

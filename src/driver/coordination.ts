@@ -36,6 +36,9 @@ export async function startCoordination(state: RunState, dist: Distribution, onL
     expected: dist.count,
     forceClockProbe: dist.forceClockProbe,
     silentLimitMs: dist.silentLimitMs,
+    // Every agent refused, dropped or replaced is said at once (the CLI prints it on stderr).
+    log: (line) => state.options.onWarning?.(line),
+    onInternalError: (err) => state.fail(err),
   });
   state.onCleanup(() => coordinator.close());
   onListening?.(coordinator.port);

@@ -72,4 +72,6 @@ export interface RunOptions {
 
 export interface RunResult {
   report: Report;
+  /** A bug stopped the run before its end (the report is what it had, interrupted); null when none did. */
+  internalError: Error | null;
 }

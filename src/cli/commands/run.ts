@@ -16,7 +16,7 @@ import { writeReportWithFallback } from '../../report/write-fallback.js';
 import { renderSummary } from '../../render/summary.js';
 import { createProgressPrinter } from '../../render/progress.js';
 import { runExitCode, verdictLine } from '../../report/verdict.js';
-import { UsageError } from '../../errors.js';
+import { EXIT, UsageError } from '../../errors.js';
 import { TOKEN_ENV } from '../../run/control-protocol.js';
 import type { AgentsOptions } from '../../driver/run-options.js';
 import { parseDurationFlag } from '../duration-flag.js';
@@ -75,10 +75,11 @@ export function registerRun(program: Command): void {
       checkRunOutputs(flags.out !== undefined ? '--out' : '--out (default)', reportFile, file, scenario.tls, identitiesFile);
       if (flags.junit !== undefined) checkJunitOutput(flags.junit, reportFile, file, scenario.tls, identitiesFile);
       const progress = createProgressPrinter(process.stderr, quiet);
+      const crash = guardCrashes();
 
-      const { report } = await runScenario(scenario, {
+      const { report, internalError } = await runScenario(scenario, {
         reportFile,
-        signal,
+        signal: AbortSignal.any([signal, crash.signal]),
         onPlan: (line) => {
           if (!quiet) process.stderr.write(`wsload: ${line}\n`);
         },
@@ -92,7 +93,7 @@ export function registerRun(program: Command): void {
           progress.done();
           process.stderr.write(`wsload: warning: ${message}\n`);
         },
-      });
+      }).finally(() => crash.release());
       progress.done();
       // Saved first, before anything that could still fail; never throws for I/O.
       const saved = writeReportWithFallback(reportFile, report);
@@ -103,8 +104,43 @@ export function registerRun(program: Command): void {
       let code = announceReport(reportFile, saved, runExitCode(report), quiet);
       if (flags.junit !== undefined) code = announceJunit(flags.junit, junitFailure, code, quiet);
       process.stderr.write(`wsload: ${verdictLine(report)}\n`);
+      const bug = internalError ?? crash.error();
+      if (bug) {
+        process.stderr.write(`wsload: internal error (this is a bug, please report it; the report above is what the run had measured): ${bug.message}\n${bug.stack ?? ''}\n`);
+        code = EXIT.internal;
+      }
       process.exitCode = code;
     });
+}
+
+/** After a crash, how long the run gets to stop and write its report before wsload exits anyway. */
+const CRASH_STOP_LIMIT_MS = 60_000;
+
+/**
+ * An exception nobody caught during the run (a bug) must not cost what the run measured: the run
+ * stops as if interrupted, its report is written, and wsload exits 70 naming the bug.
+ */
+function guardCrashes(): { signal: AbortSignal; error: () => Error | null; release: () => void } {
+  const controller = new AbortController();
+  let error: Error | null = null;
+  const onCrash = (err: unknown): void => {
+    if (error) return;
+    error = err instanceof Error ? err : new Error(String(err));
+    process.stderr.write(`\nwsload: internal error, stopping and writing the report: ${error.message}\n`);
+    controller.abort(`internal error: ${error.message}`);
+    // A run that cannot even stop must still end: the bug's exit code, without a report.
+    setTimeout(() => process.exit(EXIT.internal), CRASH_STOP_LIMIT_MS).unref();
+  };
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
+  return {
+    signal: controller.signal,
+    error: () => error,
+    release: () => {
+      process.off('uncaughtException', onCrash);
+      process.off('unhandledRejection', onCrash);
+    },
+  };
 }
 
 /** `--junit` must not land on the run's own report, its soak files or its inputs. */
