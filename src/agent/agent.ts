@@ -322,9 +322,11 @@ class AgentSession {
 
   private onClose(code: number, reason: string): void {
     if (this.abandoned !== null) return;
-    if (this.ended || (this.workers.size > 0 && this.exited.size === this.workers.size)) return this.done();
+    if (this.ended) return this.done();
+    // Stopped by a signal: it leaves once its workers exited, whoever closes first.
     if (this.stopping) return;
     if (code === DROPPED_CLOSE_CODE) return this.abandon(reason || 'dropped by the coordinator');
+    // Without the coordinator's end, even final ticks already sent may never have been taken in.
     this.abandon(`the coordinator at ${this.opts.coordinator} closed the control connection before the run ended`);
   }
 

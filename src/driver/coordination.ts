@@ -36,6 +36,7 @@ export async function startCoordination(state: RunState, dist: Distribution, onL
     expected: dist.count,
     forceClockProbe: dist.forceClockProbe,
     silentLimitMs: dist.silentLimitMs,
+    ...(dist.testFaults !== undefined ? { testFaults: dist.testFaults } : {}),
     // Every agent refused, dropped or replaced is said at once (the CLI prints it on stderr).
     log: (line) => state.options.onWarning?.(line),
     onInternalError: (err) => state.fail(err),

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, startWsload, type CliResult } from '../helpers/cli.js';
-import { startAgent, startCoordinator } from '../helpers/agents.js';
+import { startAgent, startCoordinator, targetOf, waitForTarget } from '../helpers/agents.js';
 import { makeCertificates, type CertificateSet } from '../helpers/certs.js';
 import type { Report } from '../../src/run/report.js';
 import { startTarget, type RunningTarget } from '../../src/target/server.js';
@@ -124,7 +124,8 @@ describe('wsload run --agents', () => {
     const url = `ws://127.0.0.1:${c.port}`;
     const keep = startAgent(url, 'keep', TOKEN);
     const doomed = startAgent(url, 'doomed', TOKEN);
-    expect(await c.cli.waitForStderr(/\] hold \|/, 20_000)).toBe(true);
+    // The hold began: the target holds every socket (a progress line may come late on a loaded machine).
+    expect(await waitForTarget(await targetOf(c.cli), 100, 30_000)).toBe(true);
     await new Promise((r) => setTimeout(r, 2_000));
     const killedAt = Date.now();
     process.kill(doomed.pid, 'SIGKILL');
@@ -153,7 +154,8 @@ describe('an agent that goes silent', () => {
     const url = `ws://127.0.0.1:${c.port}`;
     const keep = startAgent(url, 'keep', TOKEN);
     const frozen = startAgent(url, 'frozen', TOKEN);
-    expect(await c.cli.waitForStderr(/\] hold \|/, 20_000)).toBe(true);
+    // The hold began: the target holds every socket (a progress line may come late on a loaded machine).
+    expect(await waitForTarget(await targetOf(c.cli), 100, 30_000)).toBe(true);
     frozen.kill('SIGSTOP');
     try {
       const r = await c.cli.exited;
@@ -176,7 +178,8 @@ describe('an agent stopped by SIGTERM', () => {
     const url = `ws://127.0.0.1:${c.port}`;
     const keep = startAgent(url, 'keep', TOKEN);
     const stopped = startAgent(url, 'stopped', TOKEN);
-    expect(await c.cli.waitForStderr(/\] hold \|/, 20_000)).toBe(true);
+    // The hold began: the target holds every socket (a progress line may come late on a loaded machine).
+    expect(await waitForTarget(await targetOf(c.cli), 100, 30_000)).toBe(true);
     await new Promise((r) => setTimeout(r, 1_000));
     stopped.kill('SIGTERM');
     const s = await stopped.exited;

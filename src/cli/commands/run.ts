@@ -19,6 +19,7 @@ import { runExitCode, verdictLine } from '../../report/verdict.js';
 import { EXIT, UsageError } from '../../errors.js';
 import { TOKEN_ENV } from '../../run/control-protocol.js';
 import type { AgentsOptions } from '../../driver/run-options.js';
+import type { CoordinatorTestFaults } from '../../coordinator/coordinator.js';
 import { parseDurationFlag } from '../duration-flag.js';
 
 interface RunFlags extends ScenarioOverrides {
@@ -38,6 +39,10 @@ interface RunFlags extends ScenarioOverrides {
 const FORCE_CLOCK_PROBE_ENV = 'WSLOAD_TEST_FORCE_CLOCK_PROBE';
 /** Set only by tests: how long an agent may be silent before it is lost (ms; default 15 s). */
 const SILENT_LIMIT_ENV = 'WSLOAD_TEST_AGENT_SILENT_MS';
+/** Set only by tests: block the coordinator's main thread this long (ms), once, 1 s into the hold. */
+const STALL_ENV = 'WSLOAD_TEST_STALL_COORDINATOR_MS';
+/** Set only by tests: a bug of the coordinator 1 s into the hold ("message" or "timer"). */
+const BUG_ENV = 'WSLOAD_TEST_COORDINATOR_BUG';
 
 /** Registers `wsload run SCENARIO`. */
 export function registerRun(program: Command): void {
@@ -111,6 +116,17 @@ export function registerRun(program: Command): void {
       }
       process.exitCode = code;
     });
+}
+
+/** The coordinator's test faults the environment asks for (tests only). */
+function testFaultsFromEnv(): { testFaults?: CoordinatorTestFaults } {
+  const stallMs = Number(process.env[STALL_ENV]);
+  const bug = process.env[BUG_ENV];
+  const faults: CoordinatorTestFaults = {
+    ...(stallMs > 0 ? { stallMs } : {}),
+    ...(bug === 'message' || bug === 'timer' ? { bug } : {}),
+  };
+  return Object.keys(faults).length > 0 ? { testFaults: faults } : {};
 }
 
 /** After a crash, how long the run gets to stop and write its report before wsload exits anyway. */
@@ -188,5 +204,6 @@ function agentsFromFlags(flags: RunFlags): AgentsOptions | undefined {
     tls: flags.controlCert !== undefined && flags.controlKey !== undefined ? { cert: flags.controlCert, key: flags.controlKey } : null,
     forceClockProbe: process.env[FORCE_CLOCK_PROBE_ENV] === '1',
     ...(Number(process.env[SILENT_LIMIT_ENV]) > 0 ? { silentLimitMs: Number(process.env[SILENT_LIMIT_ENV]) } : {}),
+    ...testFaultsFromEnv(),
   };
 }
