@@ -77,35 +77,36 @@ export class ControlRelay {
     this.sockets.add(upstream);
     this.forward(agent, client, upstream, 'to-coordinator');
     this.forward(agent, upstream, client, 'to-agent');
-    // A close on one side is passed on (a code that cannot be sent in a frame becomes a cut).
-    const pass = (to: WebSocket) => (code: number, reason: Buffer) => {
-      if (code >= 1000 && code < 5000 && code !== 1004 && code !== 1005 && code !== 1006) to.close(code, reason);
-      else to.terminate();
-    };
-    client.on('close', pass(upstream));
-    upstream.on('close', pass(client));
     client.on('error', () => {});
     upstream.on('error', () => {});
   }
 
+  /** Frames and then the close of `from`, passed on to `to` in order, each after the direction's delay. */
   private forward(agent: string, from: WebSocket, to: WebSocket, direction: Direction): void {
     let lastAt = 0;
+    const later = (fn: () => void): void => {
+      const delay = this.delayMs[direction];
+      if (delay <= 0 && lastAt <= Date.now()) return fn();
+      // Held, in order: nothing overtakes what came before it, a close included.
+      const at = Math.max(Date.now() + delay, lastAt);
+      lastAt = at;
+      setTimeout(fn, at - Date.now());
+    };
     from.on('message', (data: Buffer, isBinary: boolean) => {
       if (this.isCut(direction, agent)) return;
       const frames = isBinary ? [data] : this.hooks[direction](data.toString(), agent);
-      const delay = this.delayMs[direction];
       for (const f of frames) {
-        const send = (): void => {
+        later(() => {
           if (to.readyState === WebSocket.OPEN && !this.isCut(direction, agent)) to.send(f, { binary: isBinary });
-        };
-        if (delay <= 0) send();
-        else {
-          // Held, in order: a frame never overtakes the one before it.
-          const at = Math.max(Date.now() + delay, lastAt);
-          lastAt = at;
-          setTimeout(send, at - Date.now());
-        }
+        });
       }
+    });
+    // A close is passed on (a code that cannot be sent in a frame becomes a cut connection).
+    from.on('close', (code: number, reason: Buffer) => {
+      later(() => {
+        if (code >= 1000 && code < 5000 && code !== 1004 && code !== 1005 && code !== 1006) to.close(code, reason);
+        else to.terminate();
+      });
     });
   }
 }
