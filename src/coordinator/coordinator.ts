@@ -83,8 +83,10 @@ export interface CoordinatorOptions extends ControlListen {
   silentLimitMs?: number;
   /** Test only: faults of this process, to prove the run survives them. */
   testFaults?: CoordinatorTestFaults;
-  /** One line about an agent refused, dropped, replaced or gone before the run (the CLI prints it). */
+  /** One line about an agent refused, dropped, replaced or gone before the run (the CLI prints it as a warning). */
   log?: (line: string) => void;
+  /** One line about an agent that joined (the CLI prints it). */
+  info?: (line: string) => void;
   /** Taking in a frame that passed every check threw: a bug of this process, not the agent's. */
   onInternalError?: (err: Error) => void;
 }
@@ -132,9 +134,14 @@ export class Coordinator {
     return self;
   }
 
-  /** Agents that joined and whose clock is known. */
+  /**
+   * Agents that joined, whose clock is known and that were heard lately: one silent for a few
+   * heartbeats is not counted (it may be dead, its connection still open), so the run neither
+   * starts on it nor waits less for its replacement.
+   */
   get joined(): AgentLink[] {
-    return this.links.filter((l) => l.helloed && !l.closed && !l.standby && l.clockKnown);
+    const now = nowMs();
+    return this.links.filter((l) => l.helloed && !l.closed && !l.standby && l.clockKnown && l.judge.silenceMs(now) < REPLACE_SILENT_MS);
   }
 
   /** Names and hosts of joined agents on another host than this one. */
@@ -170,11 +177,14 @@ export class Coordinator {
     const joined = this.joined;
     if (joined.length < this.opts.expected) {
       const missing = this.opts.expected - joined.length;
+      const now = nowMs();
       const connected = this.links.filter((l) => !l.closed && !l.standby && !joined.includes(l));
       const parts = [joined.length > 0 ? `joined: ${joined.map((l) => l.label).join(', ')}` : 'none joined'];
-      const noClock = connected.filter((l) => l.helloed);
       const noHello = connected.filter((l) => !l.helloed);
+      const noClock = connected.filter((l) => l.helloed && !l.clockKnown);
+      const silent = connected.filter((l) => l.helloed && l.clockKnown);
       if (noClock.length > 0) parts.push(`connected but did not answer clock probes: ${noClock.map((l) => l.label).join(', ')}`);
+      if (silent.length > 0) parts.push(`connected but silent: ${silent.map((l) => `${l.label} for ${formatDuration(l.judge.silenceMs(now))}`).join(', ')}`);
       if (noHello.length > 0) parts.push(`connected but said no hello: ${noHello.map((l) => l.label).join(', ')}`);
       throw new CoordinationError(`--agent-wait ${waitText}: ${missing} of ${this.opts.expected} agents did not join (${parts.join('; ')})`);
     }
@@ -323,7 +333,7 @@ export class Coordinator {
     if (replacing) {
       const why = `silent for ${formatDuration(replacing.judge.silenceMs(now))}, then replaced by a new agent with its name from ${remote}`;
       this.log(`agent ${replacing.label}: ${why}`);
-      this.dropLink(replacing, why);
+      this.dropLink(replacing, why, why);
     }
     this.reserved.set(name, now);
     return 0;
@@ -417,6 +427,10 @@ export class Coordinator {
       if (round === 1) this.log(`agent ${link.label} did not answer its clock probes; probing again`);
       await link.estimateClock(JOIN_PROBES);
     }
+    if (link.clockKnown && !link.closed && !this.assigned) {
+      const clock = link.sameClock ? 'same clock' : `clock offset ${link.clock.offsetMs.toFixed(3)} ms ± ${link.clock.uncertaintyMs.toFixed(3)} ms`;
+      this.opts.info?.(`agent ${link.label} joined (${Math.min(this.joined.length, this.opts.expected)} of ${this.opts.expected}; ${clock})`);
+    }
     this.poke();
   }
 
@@ -443,10 +457,10 @@ export class Coordinator {
     this.dropLink(link, why);
   }
 
-  private dropLink(link: AgentLink, why: string): void {
+  private dropLink(link: AgentLink, why: string, lostReason = `dropped by the coordinator: ${why}`): void {
     link.closed = true;
     link.closeWith(DROPPED_CLOSE_CODE, `dropped by the coordinator: ${why}`);
-    if (this.assigned && link.index >= 0) this.markLost(link, `dropped by the coordinator: ${why}`.slice(0, MAX_REASON));
+    if (this.assigned && link.index >= 0) this.markLost(link, lostReason.slice(0, MAX_REASON));
     else this.forget(link);
   }
 

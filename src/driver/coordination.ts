@@ -39,6 +39,8 @@ export async function startCoordination(state: RunState, dist: Distribution, onL
     ...(dist.testFaults !== undefined ? { testFaults: dist.testFaults } : {}),
     // Every agent refused, dropped or replaced is said at once (the CLI prints it on stderr).
     log: (line) => state.options.onWarning?.(line),
+    // Local shards join in a second on every run: only remote agents are worth a line each.
+    ...(dist.kind === 'agents' ? { info: (line: string) => state.options.onControlInfo?.(line) } : {}),
     onInternalError: (err) => state.fail(err),
   });
   state.onCleanup(() => coordinator.close());

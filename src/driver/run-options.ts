@@ -58,8 +58,10 @@ export interface RunOptions {
   onWorkersStarted?: (workers: readonly Worker[]) => void;
   /** Called with each drop event (closes together in time) once it has ended and recovered, or at the end of the hold. */
   onDropEvent?: (event: DropEvent) => void;
-  /** Called at once with a problem that does not stop the run (a soak file that cannot be written). */
+  /** Called at once with a problem that does not stop the run (a soak file that cannot be written, an agent refused or dropped). */
   onWarning?: (message: string) => void;
+  /** Called with a line about the control channel of a coordinated run that is not a problem (an agent joined). */
+  onControlInfo?: (line: string) => void;
   /**
    * Called with each timeline line once its interval is final, as it is written to the .ndjson;
    * also without a report file (the lines are then made for this hook only).

@@ -98,6 +98,11 @@ export function registerRun(program: Command): void {
           progress.done();
           process.stderr.write(`wsload: warning: ${message}\n`);
         },
+        onControlInfo: (line) => {
+          if (quiet) return;
+          progress.done();
+          process.stderr.write(`wsload: ${line}\n`);
+        },
       }).finally(() => crash.release());
       progress.done();
       // Saved first, before anything that could still fail; never throws for I/O.
