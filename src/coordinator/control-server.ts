@@ -14,6 +14,9 @@ import { AGENT_NAME_HEADER, AGENT_VERSION_HEADER, CONTROL_PATH, REFUSALS } from 
 import { VERSION } from '../version.js';
 import { bearerToken, tokenMatches } from './token.js';
 
+/** After the run, how long the agents' connections get to carry `end` and close on their own. */
+const CLOSE_GRACE_MS = 1_000;
+
 /** Where and how the control channel listens. */
 export interface ControlListen {
   host: string;
@@ -69,10 +72,15 @@ export async function listenForAgents(opts: ControlListen, hooks: ControlHooks):
   return {
     port,
     close: () => {
-      for (const ws of wss.clients) ws.terminate();
       wss.close();
       server.close();
       server.closeAllConnections?.();
+      // The agents were just sent `end` and a close frame: over TLS those leave the process only
+      // once encrypted and written, and an agent that sees its connection cut before `end` gives
+      // up on the run. What is still open a moment later is cut.
+      setTimeout(() => {
+        for (const ws of wss.clients) ws.terminate();
+      }, CLOSE_GRACE_MS).unref();
     },
   };
 }

@@ -156,6 +156,8 @@ describe('an agent that goes silent', () => {
     const frozen = startAgent(url, 'frozen', TOKEN);
     // The hold began: the target holds every socket (a progress line may come late on a loaded machine).
     expect(await waitForTarget(await targetOf(c.cli), 100, 30_000)).toBe(true);
+    // Its snapshot of every socket open has reached the coordinator before it freezes.
+    await new Promise((r) => setTimeout(r, 1_000));
     frozen.kill('SIGSTOP');
     try {
       const r = await c.cli.exited;
