@@ -290,9 +290,13 @@ export class Coordinator {
     setTimeout(() => {
       if (faults.bug === 'timer') throw new Error('test fault: a timer of the coordinator threw');
       if (faults.bug === 'message') this.bugOnNextMessage = true;
-      // Busy, not idle: a stall the event loop comes out of straight into its overdue timers.
-      const until = nowMs() + (faults.stallMs ?? 0);
-      while (nowMs() < until);
+      if (!faults.stallMs) return;
+      // Busy, not idle, and outside the timers phase (as a long GC or a blocking write would be):
+      // the event loop comes out of it into its overdue timers before it reads what queued meanwhile.
+      setImmediate(() => {
+        const until = nowMs() + (faults.stallMs ?? 0);
+        while (nowMs() < until);
+      });
     }, 1_000).unref();
   }
 

@@ -126,15 +126,19 @@ describe('a fake agent that sends what no agent may: dropped, the run goes on', 
     expectDropped(await runWithFake('binary', (f) => f.sendRaw(Buffer.from([0x82, 0x00, 0xff]))), /^a binary frame/);
   }, 90_000);
 
-  it('a tick for a worker that is not its own (an uncaught TypeError, exit 1 and no report on main)', async () => {
+  it('a tick for the other agent\'s worker (on main: taken in, that worker\'s counters overwritten, "ok")', async () => {
     expectDropped(await runWithFake('foreign-tick', (f, ids) => f.send({ type: 'worker', msg: f.tickOf(ids.real) })), /^a "tick" for worker \d, which is not one of its workers \(\d\)$/);
+  }, 90_000);
+
+  it('a tick for a worker id the run does not have (on main: an uncaught TypeError, exit 1, no report)', async () => {
+    expectDropped(await runWithFake('unknown-worker', (f) => f.send({ type: 'worker', msg: f.tickOf(999) })), /^a "tick" for worker 999, which is not one of its workers \(\d\)$/);
   }, 90_000);
 
   it('a `gone` for a worker that is not its own', async () => {
     expectDropped(await runWithFake('foreign-gone', (f, ids) => f.send({ type: 'gone', workerId: ids.real, reason: 'forged' })), /^a "gone" for worker \d, which is not one of its workers/);
   }, 90_000);
 
-  it('strings in its stats (NaN in wsload_shard_rss_bytes on main)', async () => {
+  it('strings in its stats (on main: NaN in wsload_shard_rss_bytes, and a report its own reader refuses)', async () => {
     expectDropped(await runWithFake('string-stats', (f) => f.send({ ...stats(), peakRssMb: 'lots', rssMb: 'lots' })), /^a "stats" frame at peakRssMb: /);
   }, 90_000);
 
@@ -148,7 +152,7 @@ describe('a fake agent that sends what no agent may: dropped, the run goes on', 
     );
   }, 90_000);
 
-  it('the same tick twice (peakOpen 400 for 200 sockets on main)', async () => {
+  it('the same tick twice (on main: taken in twice; peakOpen 400 for 200 sockets)', async () => {
     expectDropped(
       await runWithFake('duplicated-tick', (f, ids) => {
         const frame = { type: 'worker', msg: f.tickOf(ids.fake, { openLog: [1, 1] }) };
