@@ -15,6 +15,9 @@ import { VERSION } from '../version.js';
 import { agentNameProblem } from '../run/agent-name.js';
 import { bearerToken, tokenMatches, tokenProblem } from './token.js';
 
+/** After the run, how long the agents' connections get to carry `end` and close on their own. */
+const CLOSE_GRACE_MS = 1_000;
+
 /** Where and how the control channel listens. */
 export interface ControlListen {
   host: string;
@@ -25,15 +28,18 @@ export interface ControlListen {
   tls: { cert: string; key: string } | null;
 }
 
-/** Decides at the upgrade whether `name` may join; returns the refusing status or 0. */
-export type AdmitCheck = (name: string) => number;
+/** Decides at the upgrade whether `name` (from address `remote`) may join; returns the refusing status or 0. */
+export type AdmitCheck = (name: string, remote: string) => number;
+
+/** What the control server tells its owner: each admitted socket, and each agent it refused and why. */
+export interface ControlHooks {
+  admit: AdmitCheck;
+  onAgent: (ws: WebSocket, name: string, remote: string) => void;
+  onRefused: (name: string, remote: string, status: number, reason: string) => void;
+}
 
 /** Listens for agents; `onAgent` gets each admitted socket and the name it gave. */
-export async function listenForAgents(
-  opts: ControlListen,
-  admit: AdmitCheck,
-  onAgent: (ws: WebSocket, name: string) => void,
-): Promise<{ port: number; close: () => void }> {
+export async function listenForAgents(opts: ControlListen, hooks: ControlHooks): Promise<{ port: number; close: () => void }> {
   // Callers check the token first (the CLI's flags, the library's options); this is the last line:
   // a channel with no real token would admit anyone who asks and hand them the run.
   const badToken = tokenProblem(opts.token);
@@ -47,14 +53,19 @@ export async function listenForAgents(
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '').split('?')[0];
     const name = String(req.headers[AGENT_NAME_HEADER] ?? '').trim();
+    const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
     let status = 0;
     if (path !== CONTROL_PATH) status = 404;
     else if (!tokenMatches(bearerToken(req.headers.authorization), opts.token)) status = 401;
     else if (req.headers[AGENT_VERSION_HEADER] !== VERSION) status = 412;
     else if (agentNameProblem(name) !== null) status = 400;
-    else status = admit(name);
-    if (status !== 0) return refuse(socket, status);
-    wss.handleUpgrade(req, socket, head, (ws) => onAgent(ws, name));
+    else status = hooks.admit(name, remote);
+    if (status !== 0) {
+      // Another path is not an agent (a probe, a scanner): answered, not logged.
+      if (status !== 404) hooks.onRefused(name, remote, status, status === 412 ? `${REFUSALS[412]}: it runs ${String(req.headers[AGENT_VERSION_HEADER] ?? 'an unknown version')}, this is ${VERSION}` : REFUSALS[status]);
+      return refuse(socket, status);
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => hooks.onAgent(ws, name, remote));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
@@ -67,10 +78,15 @@ export async function listenForAgents(
   return {
     port,
     close: () => {
-      for (const ws of wss.clients) ws.terminate();
       wss.close();
       server.close();
       server.closeAllConnections?.();
+      // The agents were just sent `end` and a close frame: over TLS those leave the process only
+      // once encrypted and written, and an agent that sees its connection cut before `end` gives
+      // up on the run. What is still open a moment later is cut.
+      setTimeout(() => {
+        for (const ws of wss.clients) ws.terminate();
+      }, CLOSE_GRACE_MS).unref();
     },
   };
 }

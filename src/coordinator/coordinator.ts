@@ -2,8 +2,12 @@
  * The coordinating side of a run spread over agents (remote `wsload agent`s or local shards, which
  * are agents on loopback): admits the expected agents, estimates their clocks, hands each its
  * worker slices, relays driver messages and publish records to them and their workers' messages
- * back, and notices an agent lost (connection closed, or silent too long) so its workers go
- * `gone` instead of hanging the run.
+ * back. It trusts nothing an agent sends: every frame is checked (shape, numbers, frame order,
+ * its own workers, their order) before it is taken in, and an agent that breaks a rule, closes its
+ * connection or falls silent is dropped, its workers `gone`, never the run. Both sides send
+ * heartbeats; silence is judged net of this process's own stalls (src/run/silence.ts). A dead
+ * agent's name is free for its replacement (a restarted pod keeps its name): before the assignment
+ * the replacement takes its place, after it the replacement stands by until the end.
  */
 import type { WebSocket } from 'ws';
 import { nowMs } from '../clock.js';
@@ -11,7 +15,9 @@ import { hostClockIdentity } from '../host-clock.js';
 import { CoordinationError } from '../errors.js';
 import { formatDuration } from '../duration.js';
 import type { DriverMessage, WorkerMessage, WorkerSlice } from '../run/protocol.js';
-import { parseControlFrame, type AgentToCoordinator, type TlsFiles } from '../run/control-protocol.js';
+import { AGENT_SILENT_LIMIT_MS, COORDINATOR_BEAT_MS, DROPPED_CLOSE_CODE, REPLACE_SILENT_MS, type AgentToCoordinator, type TlsFiles } from '../run/control-protocol.js';
+import { checkAgentFrame } from '../run/control-schema.js';
+import { decodeDeltas } from '../metrics/histogram.js';
 import { AgentLink } from './agent-link.js';
 import { listenForAgents, type ControlListen } from './control-server.js';
 
@@ -20,10 +26,16 @@ const JOIN_PROBES = 8;
 const REESTIMATE_PROBES = 4;
 /** Clocks drift: long runs re-estimate the offsets this often. */
 const REESTIMATE_EVERY_MS = 30_000;
-/** An agent sends stats twice a second; silent this long (by default), it is lost. */
-export const SILENT_LIMIT_MS = 15_000;
+/** An agent silent this long (by default) is lost. */
+export const SILENT_LIMIT_MS = AGENT_SILENT_LIMIT_MS;
 /** A socket that upgraded but said no hello in this time is dropped. */
 const HELLO_LIMIT_MS = 10_000;
+/** A name admitted at the upgrade is held this long for its socket to arrive. */
+const RESERVE_MS = 5_000;
+/** Log lines about agents at most; a scanner knocking on the port must not flood the log. */
+const MAX_LOG_LINES = 200;
+/** A `gone` reason or a lost reason is kept to this length in the report. */
+const MAX_REASON = 300;
 
 /** What the driver hears from the agents' workers. */
 export interface CoordinatorEvents {
@@ -32,6 +44,8 @@ export interface CoordinatorEvents {
   /** Sockets open now over all agents, and the sum of their own peaks. */
   onOpenCounts(open: number, peakSum: number): void;
   onAgentLost(name: string, reason: string): void;
+  /** A lost agent's replacement joined mid-run (it holds no sockets): a sentence for the report. */
+  onReplacement(name: string, text: string): void;
 }
 
 /** A worker as the driver drives it, wherever it runs. */
@@ -57,19 +71,35 @@ export interface ShardState {
   lost: string | null;
 }
 
+/** Test only: faults a test injects into the coordinator itself, 1 s into the hold. */
+export interface CoordinatorTestFaults {
+  /** Blocks the main thread this long, once (a coordinator that stalls: GC, a starved CPU). */
+  stallMs?: number;
+  /** A bug: an exception while taking in an agent's frame ('message'), or thrown by a timer nobody catches ('timer'). */
+  bug?: 'message' | 'timer';
+}
+
 export interface CoordinatorOptions extends ControlListen {
   expected: number;
   /** Probe the clocks even of agents on this host (tests the estimator path end to end). */
   forceClockProbe: boolean;
   /** An agent silent this long is lost (default SILENT_LIMIT_MS). */
   silentLimitMs?: number;
+  /** Test only: faults of this process, to prove the run survives them. */
+  testFaults?: CoordinatorTestFaults;
+  /** One line about an agent refused, dropped, replaced or gone before the run (the CLI prints it as a warning). */
+  log?: (line: string) => void;
+  /** One line about an agent that joined (the CLI prints it). */
+  info?: (line: string) => void;
+  /** Taking in a frame that passed every check threw: a bug of this process, not the agent's. */
+  onInternalError?: (err: Error) => void;
 }
 
 export class Coordinator {
   readonly port: number;
   private readonly links: AgentLink[] = [];
-  /** Names taken at the upgrade (a socket not yet said hello included). */
-  private readonly names = new Set<string>();
+  /** Names admitted at the upgrade whose socket has not arrived yet, and since when. */
+  private readonly reserved = new Map<string, number>();
   private events: CoordinatorEvents | null = null;
   private assigned = false;
   private ending = false;
@@ -78,6 +108,12 @@ export class Coordinator {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly closeServer: () => void;
   private readonly me = hostClockIdentity();
+  /** The highest publish seq announced: no agent may judge one above it. */
+  private lastAnnounced = 0;
+  private logLines = 0;
+  /** Test only (testFaults.bug 'message'): the next worker message throws. */
+  private bugOnNextMessage = false;
+  private faultsInjected = false;
 
   private constructor(
     private readonly opts: CoordinatorOptions,
@@ -85,23 +121,31 @@ export class Coordinator {
   ) {
     this.port = server.port;
     this.closeServer = server.close;
+    // Heartbeats and the silence watch run from the first agent on, not only once the run started:
+    // an agent dead while the others join must free its place.
+    this.timers.push(setInterval(() => this.beat(), COORDINATOR_BEAT_MS));
   }
 
   /** Starts listening; agents may join from now on. */
   static async start(opts: CoordinatorOptions): Promise<Coordinator> {
     let self: Coordinator | null = null;
-    const server = await listenForAgents(
-      opts,
-      (name) => self?.admit(name) ?? 503,
-      (ws, name) => self?.accept(ws, name),
-    );
+    const server = await listenForAgents(opts, {
+      admit: (name, remote) => self?.admit(name, remote) ?? 503,
+      onAgent: (ws, name, remote) => self?.accept(ws, name, remote),
+      onRefused: (name, remote, status, reason) => self?.log(`refused agent ${shown(name)} from ${remote}: ${reason} (HTTP ${status})`),
+    });
     self = new Coordinator(opts, server);
     return self;
   }
 
-  /** Agents that joined and whose clock is known. */
+  /**
+   * Agents that joined, whose clock is known and that were heard lately: one silent for a few
+   * heartbeats is not counted (it may be dead, its connection still open), so the run neither
+   * starts on it nor waits less for its replacement.
+   */
   get joined(): AgentLink[] {
-    return this.links.filter((l) => !l.closed && Number.isFinite(l.clock.uncertaintyMs));
+    const now = nowMs();
+    return this.links.filter((l) => l.helloed && !l.closed && !l.standby && l.clockKnown && l.judge.silenceMs(now) < REPLACE_SILENT_MS);
   }
 
   /** Names and hosts of joined agents on another host than this one. */
@@ -137,8 +181,16 @@ export class Coordinator {
     const joined = this.joined;
     if (joined.length < this.opts.expected) {
       const missing = this.opts.expected - joined.length;
-      const who = joined.length > 0 ? `joined: ${joined.map((l) => `${l.id.name} (${l.id.host})`).join(', ')}` : 'none joined';
-      throw new CoordinationError(`--agent-wait ${waitText}: ${missing} of ${this.opts.expected} agents did not join (${who})`);
+      const now = nowMs();
+      const connected = this.links.filter((l) => !l.closed && !l.standby && !joined.includes(l));
+      const parts = [joined.length > 0 ? `joined: ${joined.map((l) => l.label).join(', ')}` : 'none joined'];
+      const noHello = connected.filter((l) => !l.helloed);
+      const noClock = connected.filter((l) => l.helloed && !l.clockKnown);
+      const silent = connected.filter((l) => l.helloed && l.clockKnown);
+      if (noClock.length > 0) parts.push(`connected but did not answer clock probes: ${noClock.map((l) => l.label).join(', ')}`);
+      if (silent.length > 0) parts.push(`connected but silent: ${silent.map((l) => `${l.label} for ${formatDuration(l.judge.silenceMs(now))}`).join(', ')}`);
+      if (noHello.length > 0) parts.push(`connected but said no hello: ${noHello.map((l) => l.label).join(', ')}`);
+      throw new CoordinationError(`--agent-wait ${waitText}: ${missing} of ${this.opts.expected} agents did not join (${parts.join('; ')})`);
     }
     return true;
   }
@@ -155,6 +207,7 @@ export class Coordinator {
     links.forEach((link, i) => {
       link.index = i;
       link.workerIds = groups[i].map((s) => s.workerId);
+      link.checks.assigned(groups[i]);
       const off = link.clock.offsetMs;
       const slices = groups[i].map(({ ring: _ring, ...rest }) => ({
         ...rest,
@@ -163,18 +216,21 @@ export class Coordinator {
       link.send({ type: 'assign', slices, ringSize, ...(tlsFiles ? { tlsFiles } : {}) });
       for (const id of link.workerIds) {
         ports.set(id, {
-          postMessage: (msg) => link.sendDriver(id, msg),
+          postMessage: (msg) => {
+            if (msg.type === 'hold') this.injectFaults();
+            link.sendDriver(id, msg);
+          },
           terminate: async () => link.send({ type: 'terminate', workerId: id }),
         });
       }
     });
-    this.timers.push(setInterval(() => this.watchSilence(), 1_000));
     this.timers.push(setInterval(() => this.reestimate(), REESTIMATE_EVERY_MS));
     return ports;
   }
 
   /** Tells every agent about a publish just announced in the coordinator's ring. */
   announced(seq: number, scheduledMs: number, sentMs: number, topic = 0): void {
+    if (seq > this.lastAnnounced) this.lastAnnounced = seq;
     for (const l of this.links) {
       const off = l.clock.offsetMs;
       // The topic index is left out when 0, so a run without topics sends the records it always did.
@@ -244,54 +300,118 @@ export class Coordinator {
     w?.();
   }
 
-  private admit(name: string): number {
-    if (this.assigned || this.names.size >= this.opts.expected) return 503;
-    if (name === '' || this.names.has(name)) return 409;
-    this.names.add(name);
+  /** Test only: the faults asked for, 1 s into the hold. */
+  private injectFaults(): void {
+    const faults = this.opts.testFaults;
+    if (!faults || this.faultsInjected) return;
+    this.faultsInjected = true;
+    setTimeout(() => {
+      if (faults.bug === 'timer') throw new Error('test fault: a timer of the coordinator threw');
+      if (faults.bug === 'message') this.bugOnNextMessage = true;
+      if (!faults.stallMs) return;
+      // Busy, not idle, and outside the timers phase (as a long GC or a blocking write would be):
+      // the event loop comes out of it into its overdue timers before it reads what queued meanwhile.
+      setImmediate(() => {
+        const until = nowMs() + (faults.stallMs ?? 0);
+        while (nowMs() < until);
+      });
+    }, 1_000).unref();
+  }
+
+  private internalError(err: unknown): void {
+    const e = err instanceof Error ? err : new Error(String(err));
+    if (!this.opts.onInternalError) throw e;
+    this.opts.onInternalError(e);
+  }
+
+  private log(line: string): void {
+    if (this.logLines > MAX_LOG_LINES) return;
+    this.logLines++;
+    this.opts.log?.(this.logLines > MAX_LOG_LINES ? `more than ${MAX_LOG_LINES} lines about agents: the rest are not logged` : line);
+  }
+
+  /** Admission at the upgrade: 0, or the refusing status (REFUSALS says what the agent is told). */
+  private admit(name: string, remote: string): number {
+    if (name === '') return 409;
+    const now = nowMs();
+    for (const [n, at] of this.reserved) if (now - at >= RESERVE_MS) this.reserved.delete(n);
+    const reservedAt = this.reserved.get(name);
+    if (reservedAt !== undefined && now - reservedAt < RESERVE_MS) return 409;
+    const holder = this.links.find((l) => l.id.name === name && !l.closed);
+    let replacing: AgentLink | null = null;
+    if (holder) {
+      // A restarted pod keeps its name: a holder not heard for a few heartbeats is the dead one.
+      const silence = holder.judge.silenceMs(now);
+      if (silence < REPLACE_SILENT_MS) return 409;
+      replacing = holder;
+    }
+    if (this.assigned) {
+      // Mid-run only a lost (or dying) agent's replacement is let in, to stand by.
+      const hadSlot = replacing !== null ? replacing.index >= 0 || replacing.standby : this.links.some((l) => l.id.name === name && (l.index >= 0 || l.standby));
+      if (!hadSlot) return 503;
+    } else if (replacing === null && this.links.filter((l) => !l.closed).length + this.reserved.size >= this.opts.expected) {
+      return 503;
+    }
+    if (replacing) {
+      const why = `silent for ${formatDuration(replacing.judge.silenceMs(now))}, then replaced by a new agent with its name from ${remote}`;
+      this.log(`agent ${replacing.label}: ${why}`);
+      this.dropLink(replacing, why, why);
+    }
+    this.reserved.set(name, now);
     return 0;
   }
 
-  private accept(ws: WebSocket, name: string): void {
-    let link: AgentLink | null = null;
-    const helloTimer = setTimeout(() => ws.terminate(), HELLO_LIMIT_MS);
+  private accept(ws: WebSocket, name: string, remote: string): void {
+    this.reserved.delete(name);
+    const link = new AgentLink({ name, host: '', pid: 0, bootId: null }, remote, ws, this.opts.silentLimitMs ?? SILENT_LIMIT_MS);
+    this.links.push(link);
+    const helloTimer = setTimeout(() => this.drop(link, `no hello within ${formatDuration(HELLO_LIMIT_MS)}`), HELLO_LIMIT_MS);
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (isBinary) return;
-      const msg = parseControlFrame<AgentToCoordinator>(data.toString());
-      if (!msg) return;
-      if (!link) {
-        if (msg.type !== 'hello') return;
-        clearTimeout(helloTimer);
-        const sameClock = !this.opts.forceClockProbe && msg.host === this.me.host && msg.bootId !== null && msg.bootId === this.me.bootId;
-        link = new AgentLink({ name, host: msg.host, pid: msg.pid, bootId: msg.bootId }, sameClock, ws);
-        this.links.push(link);
-        const joining = link;
-        void joining.estimateClock(JOIN_PROBES).then(() => this.poke());
-        return;
+      if (link.closed) return;
+      try {
+        link.judge.heard(nowMs());
+        if (isBinary) return this.drop(link, 'a binary frame (the control channel speaks JSON text)');
+        const frame = checkAgentFrame(data.toString());
+        if (!frame.ok) return this.drop(link, frame.why);
+        const why = link.checks.check(frame.msg, link.helloed, this.lastAnnounced);
+        if (why !== null) return this.drop(link, why);
+        const undecodable = frame.msg.type === 'worker' && frame.msg.msg.type === 'tick' ? decodeProblem(frame.msg.msg) : null;
+        if (undecodable !== null) return this.drop(link, undecodable);
+        if (frame.msg.type === 'hello') clearTimeout(helloTimer);
+        this.onMessage(link, frame.msg);
+      } catch (err) {
+        // Whatever an agent sends is checked above: what throws here is this process's bug.
+        this.internalError(err);
       }
-      this.onMessage(link, msg);
     });
     ws.on('close', () => {
       clearTimeout(helloTimer);
-      if (link) this.onClose(link, 'its control connection closed');
-      else this.names.delete(name);
+      this.onClose(link, 'its control connection closed');
     });
     ws.on('error', () => {});
   }
 
   private onMessage(link: AgentLink, msg: AgentToCoordinator): void {
-    link.lastSeenMs = nowMs();
+    if (this.bugOnNextMessage && msg.type === 'worker') {
+      this.bugOnNextMessage = false;
+      throw new Error('test fault: taking in a worker message threw');
+    }
+    if (msg.type === 'hello') return this.onHello(link, msg);
+    if (msg.type === 'probe-reply') {
+      const why = link.onProbeReply(msg);
+      if (why !== null) this.drop(link, why);
+      return;
+    }
     const events = this.events;
-    if (msg.type === 'probe-reply') link.onProbeReply(msg);
-    else if (!events || link.lost) return;
-    else if (msg.type === 'worker') {
+    if (!events || link.lost || link.index < 0) return;
+    if (msg.type === 'worker') {
       const m = msg.msg;
       if (m.type === 'tick' && m.final) link.settled.add(m.workerId);
       if (m.type === 'fatal') link.settled.add(m.workerId);
       events.onWorkerMessage(link.toLocal(m));
     } else if (msg.type === 'gone') {
-      if (link.settled.has(msg.workerId)) return;
       link.settled.add(msg.workerId);
-      events.onWorkerGone(msg.workerId, msg.reason);
+      events.onWorkerGone(msg.workerId, msg.reason.slice(0, MAX_REASON));
     } else if (msg.type === 'stats') {
       link.open = msg.open;
       link.peak = msg.peak;
@@ -301,30 +421,81 @@ export class Coordinator {
     }
   }
 
-  /** Sockets open over the agents still in the run (a lost one's died with it), and the sum of every agent's peak. */
+  /** Sockets open over the agents holding sockets and still in the run (a lost one's died with it), and the sum of their peaks. */
   private tellOpenCounts(): void {
     let open = 0;
     let peak = 0;
     for (const l of this.links) {
+      if (l.index < 0) continue;
       if (l.lost === null) open += l.open;
       peak += l.peak;
     }
     this.events?.onOpenCounts(open, peak);
   }
 
+  private onHello(link: AgentLink, msg: Extract<AgentToCoordinator, { type: 'hello' }>): void {
+    if (msg.name !== link.id.name) return this.drop(link, `its hello names it ${shown(msg.name)}, its upgrade ${shown(link.id.name)}`);
+    const sameClock = !this.opts.forceClockProbe && msg.host === this.me.host && msg.bootId !== null && msg.bootId === this.me.bootId;
+    link.hello(msg.host, msg.pid, msg.bootId, sameClock);
+    if (this.assigned) {
+      link.standby = true;
+      const text = `a new agent ${link.label} (pid ${msg.pid}) joined in the place of the lost agent ${shown(link.id.name)} and stands by: a run does not move sockets once they were assigned (the lost agent's books were closed at its loss)`;
+      this.log(text);
+      this.events?.onReplacement(link.id.name, text);
+      link.send({ type: 'standby', reason: 'joined after the run started, in the place of a lost agent of this name: holds no sockets in this run' });
+      return;
+    }
+    void this.joinClock(link);
+  }
+
+  /** Probes an agent's clock until it is known (or the run starts without it, or it leaves). */
+  private async joinClock(link: AgentLink): Promise<void> {
+    for (let round = 0; !link.clockKnown && !link.closed && !this.assigned; round++) {
+      if (round === 1) this.log(`agent ${link.label} did not answer its clock probes; probing again`);
+      await link.estimateClock(JOIN_PROBES);
+    }
+    if (link.clockKnown && !link.closed && !this.assigned) {
+      const clock = link.sameClock ? 'same clock' : `clock offset ${link.clock.offsetMs.toFixed(3)} ms ± ${link.clock.uncertaintyMs.toFixed(3)} ms`;
+      this.opts.info?.(`agent ${link.label} joined (${Math.min(this.joined.length, this.opts.expected)} of ${this.opts.expected}; ${clock})`);
+    }
+    this.poke();
+  }
+
   private onClose(link: AgentLink, reason: string): void {
     if (link.closed) return;
     link.closed = true;
-    if (!this.assigned) {
-      // Left before the run started: its place is free for another (a restarted pod).
-      this.links.splice(this.links.indexOf(link), 1);
-      this.names.delete(link.id.name);
-      this.poke();
+    if (!this.assigned || link.standby || link.index < 0) {
+      // Left before the run started (or stood by): its place is free for another (a restarted pod).
+      this.forget(link);
+      if (!this.ending && !this.assigned && link.helloed) this.log(`agent ${link.label} left before the run started (${reason}); its place is free`);
       return;
     }
-    if (link.index < 0 || this.ending || (link.finished && link.drainSent)) return;
+    if (this.ending || (link.finished && link.drainSent)) return;
     // An agent that left on its own (stopped by a signal) took its sockets out of the run early.
-    this.markLost(link, link.finished ? 'it stopped before the run ended' : reason);
+    const why = link.finished ? 'it stopped before the run ended' : reason;
+    this.log(`agent ${link.label} lost: ${why}`);
+    this.markLost(link, why);
+  }
+
+  /** Drops an agent that broke a rule or fell silent: logged, its workers gone if it had any. */
+  private drop(link: AgentLink, why: string): void {
+    if (link.closed) return;
+    this.log(`dropped agent ${link.label}: ${why}`);
+    this.dropLink(link, why);
+  }
+
+  private dropLink(link: AgentLink, why: string, lostReason = `dropped by the coordinator: ${why}`): void {
+    link.closed = true;
+    link.closeWith(DROPPED_CLOSE_CODE, `dropped by the coordinator: ${why}`);
+    if (this.assigned && link.index >= 0) this.markLost(link, lostReason.slice(0, MAX_REASON));
+    else this.forget(link);
+  }
+
+  /** Removes a link that held no slot of the run (before the assignment, or on standby). */
+  private forget(link: AgentLink): void {
+    const i = this.links.indexOf(link);
+    if (i >= 0) this.links.splice(i, 1);
+    this.poke();
   }
 
   private markLost(link: AgentLink, reason: string): void {
@@ -334,22 +505,49 @@ export class Coordinator {
     events?.onAgentLost(link.id.name, reason);
     this.tellOpenCounts();
     for (const id of link.workerIds) {
+      link.checks.settle(id);
       if (link.settled.has(id)) continue;
       link.settled.add(id);
       events?.onWorkerGone(id, `agent ${link.id.name} lost: ${reason}`);
     }
   }
 
-  private watchSilence(): void {
+  /** Every second: a heartbeat to every agent, and each agent's silence judged. */
+  private beat(): void {
     const now = nowMs();
-    for (const l of this.links) {
-      if (l.index < 0 || l.closed || l.finished || now - l.lastSeenMs < (this.opts.silentLimitMs ?? SILENT_LIMIT_MS)) continue;
-      this.markLost(l, `silent for ${formatDuration(now - l.lastSeenMs)}`);
-      l.terminate();
+    for (const l of [...this.links]) {
+      if (l.closed) continue;
+      l.send({ type: 'beat' });
+      // An agent that finished its part says nothing more that matters: its end is the run's.
+      if (l.finished) continue;
+      const silence = l.judge.check(now);
+      if (silence === null) continue;
+      const why = `silent for ${formatDuration(silence)}`;
+      this.log(`dropped agent ${l.label}: ${why}`);
+      if (this.assigned && l.index >= 0) {
+        this.markLost(l, why);
+        l.closed = true;
+        l.terminate();
+      } else this.dropLink(l, why);
     }
   }
 
   private reestimate(): void {
     for (const l of this.links) if (!l.closed && !l.sameClock) void l.estimateClock(REESTIMATE_PROBES);
   }
+}
+
+/** Decodes a tick's histograms once (the aggregate and the timeline read them decoded); why one cannot be, or null. */
+function decodeProblem(tick: Extract<WorkerMessage, { type: 'tick' }>): string | null {
+  try {
+    decodeDeltas(tick.histograms);
+    return null;
+  } catch (err) {
+    return `worker ${tick.workerId}'s tick: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
+/** A name as the log shows it: plain when printable, else quoted (a newline cannot forge a line). */
+function shown(text: string): string {
+  return /^[\x21-\x7e]{1,64}$/.test(text) ? text : JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text);
 }

@@ -36,6 +36,12 @@ export async function startCoordination(state: RunState, dist: Distribution, onL
     expected: dist.count,
     forceClockProbe: dist.forceClockProbe,
     silentLimitMs: dist.silentLimitMs,
+    ...(dist.testFaults !== undefined ? { testFaults: dist.testFaults } : {}),
+    // Every agent refused, dropped or replaced is said at once (the CLI prints it on stderr).
+    log: (line) => state.options.onWarning?.(line),
+    // Local shards join in a second on every run: only remote agents are worth a line each.
+    ...(dist.kind === 'agents' ? { info: (line: string) => state.options.onControlInfo?.(line) } : {}),
+    onInternalError: (err) => state.fail(err),
   });
   state.onCleanup(() => coordinator.close());
   onListening?.(coordinator.port);

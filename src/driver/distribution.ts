@@ -39,6 +39,7 @@ export function distributionFor(scenario: Scenario, agents: AgentsOptions | unde
       tls: agents.tls,
       forceClockProbe: agents.forceClockProbe === true,
       ...(agents.silentLimitMs !== undefined ? { silentLimitMs: agents.silentLimitMs } : {}),
+      ...(agents.testFaults !== undefined ? { testFaults: agents.testFaults } : {}),
       // Each agent is its own machine: every one runs the scenario's worker count.
       totalWorkers: Math.min(scenario.connections, scenario.workers * agents.count),
       why: `over ${agents.count} agent${agents.count === 1 ? '' : 's'} (waiting up to ${formatDuration(agents.waitMs)} for them)`,

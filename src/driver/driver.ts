@@ -48,7 +48,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const report = buildRunReport(state, target, measurement, ramp, held, coordination);
     // A scraper that comes regularly gets one visit with the final values (an interrupt cuts it short).
     if (!state.interrupted()) await metrics?.finalScrape(state.aborted);
-    return { report };
+    return { report, internalError: state.internalError };
   } finally {
     // Every way out (return, exception, interrupt) stops the target, workers, timers and publisher.
     await state.stopAll();

@@ -1,6 +1,7 @@
 /** What a caller of runScenario passes in and gets back: options, progress samples, the result. */
 import type { Worker } from 'node:worker_threads';
 import type { DropEvent, Report, TimelineLine } from '../run/report.js';
+import type { CoordinatorTestFaults } from '../coordinator/coordinator.js';
 
 export type RunPhase = 'starting' | 'ramp' | 'hold' | 'drain' | 'done';
 
@@ -38,6 +39,8 @@ export interface AgentsOptions {
   forceClockProbe?: boolean;
   /** An agent silent this long is lost (default 15 s). */
   silentLimitMs?: number;
+  /** Test only: faults of the coordinator itself (src/coordinator/coordinator.ts, CoordinatorTestFaults). */
+  testFaults?: CoordinatorTestFaults;
   /** Called with the control channel's port once it listens (useful with port 0). */
   onListening?: (port: number) => void;
 }
@@ -55,8 +58,10 @@ export interface RunOptions {
   onWorkersStarted?: (workers: readonly Worker[]) => void;
   /** Called with each drop event (closes together in time) once it has ended, recovered and been judged (an idle-timeout cut or not), or at the end of the run. */
   onDropEvent?: (event: DropEvent) => void;
-  /** Called at once with a problem that does not stop the run (a soak file that cannot be written). */
+  /** Called at once with a problem that does not stop the run (a soak file that cannot be written, an agent refused or dropped). */
   onWarning?: (message: string) => void;
+  /** Called with a line about the control channel of a coordinated run that is not a problem (an agent joined). */
+  onControlInfo?: (line: string) => void;
   /**
    * Called with each timeline line once its interval is final, as it is written to the .ndjson;
    * also without a report file (the lines are then made for this hook only).
@@ -72,4 +77,6 @@ export interface RunOptions {
 
 export interface RunResult {
   report: Report;
+  /** A bug stopped the run before its end (the report is what it had, interrupted); null when none did. */
+  internalError: Error | null;
 }

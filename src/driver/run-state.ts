@@ -19,6 +19,8 @@ export class RunState {
   phase: RunPhase = 'starting';
   /** Why the run was interrupted, or null while it was not. */
   interruptReason: string | null = null;
+  /** A bug that stopped the run (it still builds the report it has), or null. */
+  internalError: Error | null = null;
   /** Resolves when the run is aborted; never, otherwise. */
   readonly aborted: Promise<void>;
 
@@ -89,8 +91,19 @@ export class RunState {
     if (this.embedded) await this.embedded.then((t) => t.stop(), () => {});
   }
 
-  private interrupt(): void {
-    this.interruptReason = describeAbort(this.options.signal?.reason);
+  /**
+   * Stops the run on a bug found while it ran (an exception where none was expected): the run
+   * ends as if interrupted, so the report it has is still built, and the caller learns the error.
+   */
+  fail(err: Error): void {
+    if (this.internalError) return;
+    this.internalError = err;
+    this.interrupt(`internal error: ${err.message}`);
+  }
+
+  private interrupt(reason?: string): void {
+    if (this.interruptReason !== null) return;
+    this.interruptReason = reason ?? describeAbort(this.options.signal?.reason);
     // An interrupt must not wait out publish.timeout on requests still in flight.
     this.publisher?.abortInFlight();
     this.resolveAborted();

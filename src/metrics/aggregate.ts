@@ -5,7 +5,7 @@
  * worker lost mid-run keeps its last snapshot, and what it owed after it is booked from that
  * snapshot's OwedBooks (metrics/lost-books.ts), so expected = delivered + lost still holds.
  */
-import { addInto, createHistogram, decodeHistogram, recordMs, type Histogram } from './histogram.js';
+import { addInto, createHistogram, deltaOf, recordMs, type Histogram } from './histogram.js';
 import { slotOf, type PublishRing } from '../run/publish-ring.js';
 import { emptyCohortCounters, type CohortCounters, type LagSummary, type WorkerCounters, type WorkerMessage } from '../run/protocol.js';
 import { emptyDeliveryCounters, emptyTopicCounters, TOPIC_COUNTER_KEYS, type DeliveryCounters, type TopicCounters } from '../run/delivery-counters.js';
@@ -137,8 +137,8 @@ export class RunAggregate {
     w.lag = msg.lag;
     w.ramped = msg.ramped;
     w.final = msg.final;
-    for (const [name, encoded] of Object.entries(msg.histograms)) {
-      const delta = decodeHistogram(encoded);
+    for (const name of Object.keys(msg.histograms)) {
+      const delta = deltaOf(msg.histograms, name);
       addInto(this.histogram(name), delta);
       if (name === 'fanout') this.intervalSink?.fanout(delta);
     }

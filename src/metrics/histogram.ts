@@ -52,6 +52,31 @@ export function decodeHistogram(encoded: string): Histogram {
   return hdr.decodeFromCompressedBase64(encoded, 32, false);
 }
 
+/**
+ * A tick's histograms decoded where they arrived from another process (the coordinator decodes an
+ * agent's to refuse one that cannot be), by the record they came in, so the readers of the same
+ * tick do not decode them again. Read-only: nobody adds into a delta.
+ */
+const decodedDeltas = new WeakMap<Readonly<Record<string, string>>, Map<string, Histogram>>();
+
+/** Decodes every histogram of a tick's record once and keeps them for deltaOf; throws naming the one that cannot be decoded. */
+export function decodeDeltas(histograms: Readonly<Record<string, string>>): void {
+  const out = new Map<string, Histogram>();
+  for (const [name, encoded] of Object.entries(histograms)) {
+    try {
+      out.set(name, decodeHistogram(encoded));
+    } catch (err) {
+      throw new Error(`histogram "${name.slice(0, 60)}" cannot be decoded (${err instanceof Error ? err.message : String(err)})`);
+    }
+  }
+  decodedDeltas.set(histograms, out);
+}
+
+/** The delta `name` of a tick's histogram record: decoded already by decodeDeltas, else now. */
+export function deltaOf(histograms: Readonly<Record<string, string>>, name: string): Histogram {
+  return decodedDeltas.get(histograms)?.get(name) ?? decodeHistogram(histograms[name]);
+}
+
 /** Adds `from` into `into` exactly. */
 export function addInto(into: Histogram, from: Histogram): void {
   into.add(from);

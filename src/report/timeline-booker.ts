@@ -8,7 +8,7 @@
  * publish scheduled in it has been judged); `ready()` hands lines out in order from then on. A
  * figure that still arrives after its line was written goes into the next line written.
  */
-import { addInto, createHistogram, decodeHistogram, type Histogram } from '../metrics/histogram.js';
+import { addInto, createHistogram, deltaOf, type Histogram } from '../metrics/histogram.js';
 import { head, slotOf, PUBLISH_OK, PUBLISH_PENDING, type PublishRing } from '../run/publish-ring.js';
 import type { CohortCounters, WorkerCounters, WorkerMessage } from '../run/protocol.js';
 import type { CloseCause } from '../run/report.js';
@@ -100,8 +100,7 @@ export class TimelineBooker {
   onTick(msg: Tick, nowMs: number): void {
     const w = this.workers[msg.workerId];
     if (w.gone) return;
-    const fanout = msg.histograms.fanout;
-    if (fanout) addInto(w.fanout, decodeHistogram(fanout));
+    if (msg.histograms.fanout) addInto(w.fanout, deltaOf(msg.histograms, 'fanout'));
     w.lagMs = Math.max(w.lagMs, msg.lag.intervalMaxMs);
     w.counters = msg.counters;
     w.cohorts = msg.cohorts;

@@ -1,5 +1,5 @@
 /**
- * Remote-agent clocks, end to end. A relay on loopback (test/helpers/control-relay.ts) gives a
+ * Remote-agent clocks, end to end. A relay on loopback (test/helpers/clock-relay.ts) gives a
  * local `wsload agent` another machine's clock, shifted by a known amount, or a congested one-way
  * path: the coordinator must estimate the offset over the control channel as for a remote agent.
  * A shifted clock must leave fan-out latency true within the stated bound (an estimator that returns
@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, type CliResult } from '../helpers/cli.js';
 import { startAgent, startCoordinator } from '../helpers/agents.js';
 import { expectDeliveredExactly, expectExactBooks } from '../helpers/books.js';
-import { startControlRelay, type ControlRelay } from '../helpers/control-relay.js';
+import { startControlRelay, type ControlRelay } from '../helpers/clock-relay.js';
 import type { Report } from '../../src/run/report.js';
 
 const TOKEN = 'clock-relay-9d2b';

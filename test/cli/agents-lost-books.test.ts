@@ -4,7 +4,7 @@
  * it was declared lost) is lost and named unconfirmed, and `expected = delivered + lost` holds
  * overall, per shard and per topic. Agents are local `wsload agent` processes; the faults are real:
  * kill -9 during the ramp and during the drain, an agent killed after joining but before the
- * assignment, and final ticks dropped on the way by a relay (test/helpers/control-relay.ts).
+ * assignment, and final ticks dropped on the way by a relay (test/helpers/clock-relay.ts).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, type CliResult } from '../helpers/cli.js';
 import { startAgent, startCoordinator } from '../helpers/agents.js';
 import { expectDeliveredExactly, expectExactBooks } from '../helpers/books.js';
-import { startControlRelay } from '../helpers/control-relay.js';
+import { startControlRelay } from '../helpers/clock-relay.js';
 import { startDelayedTarget, startPublishTarget } from '../helpers/servers.js';
 import type { Report } from '../../src/run/report.js';
 

@@ -20,3 +20,38 @@ export async function startCoordinator(scenario: string, agents: number, extra: 
 export function startAgent(coordinator: string, name: string, token: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): RunningCli {
   return startWsload(['agent', '--coordinator', coordinator, '--name', name, ...extra], { env: { WSLOAD_TOKEN: token, ...env }, timeoutMs: 60_000 });
 }
+
+/** The built-in target's base URL (http://127.0.0.1:PORT) from a coordinator's plan line, once printed. */
+export async function targetOf(cli: RunningCli, limitMs = 30_000): Promise<string> {
+  const pattern = /publish [^ ]+ to (http:\/\/127\.0\.0\.1:\d+)\//;
+  if (!(await cli.waitForStderr(pattern, limitMs))) throw new Error(`no plan line naming the target: ${cli.stderr()}`);
+  return pattern.exec(cli.stderr())![1];
+}
+
+/** Sockets the built-in target holds now (its /admin/stats), or -1 when it does not answer. */
+export async function targetOpen(base: string): Promise<number> {
+  try {
+    const res = await fetch(`${base}/admin/stats`, { signal: AbortSignal.timeout(2_000) });
+    return ((await res.json()) as { open: number }).open;
+  } catch {
+    return -1;
+  }
+}
+
+/**
+ * Waits until the built-in target holds `n` sockets (the ramp is over: the hold has begun), or
+ * after holding them, fewer (`closing`: the drain is closing them). Phases read off the target
+ * itself, not off a progress line that a loaded machine may print late.
+ */
+export async function waitForTarget(base: string, n: number, limitMs: number, closing = false): Promise<boolean> {
+  const end = Date.now() + limitMs;
+  let reached = false;
+  while (Date.now() < end) {
+    const open = await targetOpen(base);
+    if (open >= n) reached = true;
+    if (!closing && reached) return true;
+    if (closing && reached && open >= 0 && open < n) return true;
+    await new Promise((r) => setTimeout(r, closing ? 20 : 100));
+  }
+  return false;
+}

@@ -1,167 +1,112 @@
 /**
- * A relay on loopback between `wsload agent`s and their coordinator: agents dial the relay, which
- * dials the coordinator with the same upgrade headers (a refusal is passed back with its status)
- * and carries every control frame both ways, in order, altered only as asked. It is how the tests
- * give an agent on this machine the clock, the network or the faults of another one, with no test
- * switch in wsload itself:
- *
- * - `shiftMs`: the agent's clock reads `shiftMs` more than it does. Every time field an agent sends
- *   (its probe answers, its workers' receipt and close times) gains shiftMs, every one it is sent
- *   (publish records, ramp and drain times, timeline start) loses it, and its hello names another
- *   boot, so the coordinator must estimate the offset as it would for a remote machine: a right
- *   estimate converts every time back exactly; one of 0 or of the wrong sign is off by |shiftMs|.
- * - `otherBoot`: only the hello is changed (same clock, estimated as a remote one).
- * - `delayToAgentMs`: everything the coordinator sends reaches the agent this much later, in order
- *   (one leg of the link congested): clock probes then measure an asymmetric path, and the offset
- *   estimate is off by half the delay, within the ± half round trip it states (keep it under the
- *   coordinator's 2 s probe timeout, or no probe comes back in time).
- * - `dropFinalTicks`: the agent's workers' final ticks never reach the coordinator.
+ * A relay on loopback between real `wsload agent`s and a real coordinator, for the hostile suite:
+ * agents dial the relay, which dials the coordinator with the same upgrade headers (a refusal comes
+ * back to the agent as it was) and forwards every frame both ways, through hooks that may delay,
+ * drop, duplicate or rewrite it, or cut a direction altogether while the TCP connections stay up
+ * (what a partition or a hung middlebox looks like).
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
+import { AGENT_NAME_HEADER, AGENT_VERSION_HEADER } from '../../src/run/control-protocol.js';
 
-export interface RelayOptions {
-  /** ws://HOST:PORT of the coordinator. */
-  coordinator: string;
-  shiftMs?: number;
-  otherBoot?: boolean;
-  delayToAgentMs?: number;
-  dropFinalTicks?: boolean;
-}
+export type Direction = 'to-coordinator' | 'to-agent';
 
-export interface ControlRelay {
-  /** ws://127.0.0.1:PORT for `wsload agent --coordinator`. */
-  url: string;
-  /** Frames each way, and those dropped. */
-  counts: { toCoordinator: number; toAgent: number; dropped: number; probes: number };
-  close(): Promise<void>;
-}
+/** What to do with one frame: the frames to forward in its place (none: dropped). */
+export type FrameHook = (frame: string, agent: string) => string[];
 
-type Frame = Record<string, unknown> & { type?: string };
+export class ControlRelay {
+  port = 0;
+  /** Per direction: frames pass through this hook (default: as they are). */
+  readonly hooks: Record<Direction, FrameHook> = { 'to-coordinator': (f) => [f], 'to-agent': (f) => [f] };
+  /** Per direction: each frame is held this long (order kept). */
+  readonly delayMs: Record<Direction, number> = { 'to-coordinator': 0, 'to-agent': 0 };
+  /** Per direction and agent name: frames are dropped from now on (the connections stay open). */
+  private readonly cuts = new Set<string>();
+  private readonly server = http.createServer((_req, res) => res.writeHead(404).end());
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 * 1024 });
+  private readonly sockets = new Set<WebSocket>();
 
-const CLOSE_FIELDS = 5;
+  constructor(private readonly coordinatorPort: number) {
+    this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+  }
 
-/** Adds `by` to every time in a worker tick (close log, open log, last receipts), in place. */
-function shiftTick(msg: Frame, by: number): void {
-  const closeLog = msg.closeLog as number[] | undefined;
-  if (closeLog) for (let i = 0; i < closeLog.length; i += CLOSE_FIELDS) closeLog[i] += by;
-  const openLog = msg.openLog as number[] | undefined;
-  if (openLog) for (let i = 0; i < openLog.length; i += 2) openLog[i] += by;
-  for (const r of (msg.seqResults as { lastReceiptMs: number }[] | undefined) ?? []) if (r.lastReceiptMs > 0) r.lastReceiptMs += by;
-}
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as { port: number }).port;
+    return `ws://127.0.0.1:${this.port}`;
+  }
 
-/** An agent's frame as the coordinator gets it. */
-function fromAgent(frame: Frame, opts: RelayOptions, counts: ControlRelay['counts']): Frame | null {
-  const s = opts.shiftMs ?? 0;
-  if (frame.type === 'hello' && (opts.otherBoot === true || s !== 0)) return { ...frame, bootId: `relayed-${String(frame.bootId)}` };
-  if (frame.type === 'probe-reply' && s !== 0) return { ...frame, t1: (frame.t1 as number) + s, t2: (frame.t2 as number) + s };
-  if (frame.type === 'worker') {
-    const msg = frame.msg as Frame;
-    if (opts.dropFinalTicks === true && msg.type === 'tick' && msg.final === true) {
-      counts.dropped++;
-      return null;
+  /** From now on, frames of `agent` (every agent: '*') in `direction` vanish. */
+  cut(direction: Direction, agent = '*'): void {
+    this.cuts.add(`${direction}:${agent}`);
+  }
+
+  close(): void {
+    for (const s of this.sockets) s.terminate();
+    this.wss.close();
+    this.server.close();
+    this.server.closeAllConnections();
+  }
+
+  private isCut(direction: Direction, agent: string): boolean {
+    return this.cuts.has(`${direction}:*`) || this.cuts.has(`${direction}:${agent}`);
+  }
+
+  private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    const agent = String(req.headers[AGENT_NAME_HEADER] ?? '');
+    const headers: Record<string, string> = {};
+    for (const h of ['authorization', AGENT_NAME_HEADER, AGENT_VERSION_HEADER]) {
+      const v = req.headers[h];
+      if (typeof v === 'string') headers[h] = v;
     }
-    if (s !== 0 && msg.type === 'tick') shiftTick(msg, s);
-  }
-  return frame;
-}
-
-/** A coordinator's frame as the agent gets it. */
-function toAgent(frame: Frame, opts: RelayOptions, counts: ControlRelay['counts']): Frame {
-  const s = opts.shiftMs ?? 0;
-  if (frame.type === 'probe') counts.probes++;
-  if (s === 0) return frame;
-  if (frame.type === 'publish') return { ...frame, scheduledMs: (frame.scheduledMs as number) - s, sentMs: (frame.sentMs as number) - s };
-  if (frame.type === 'settle') return { ...frame, ackMs: (frame.ackMs as number) - s };
-  if (frame.type === 'assign') {
-    const slices = (frame.slices as Frame[]).map((slice) => {
-      const tl = slice.timeline as { startMs: number; intervalMs: number } | null;
-      return tl ? { ...slice, timeline: { ...tl, startMs: tl.startMs - s } } : slice;
-    });
-    return { ...frame, slices };
-  }
-  if (frame.type === 'driver') {
-    const msg = frame.msg as Frame;
-    if (msg.type === 'start') return { ...frame, msg: { ...msg, rampStartMs: (msg.rampStartMs as number) - s } };
-    if (msg.type === 'drain') return { ...frame, msg: { ...msg, deadlineAtMs: (msg.deadlineAtMs as number) - s } };
-  }
-  return frame;
-}
-
-/** Headers the coordinator checks at the upgrade, passed on as the agent sent them. */
-function upgradeHeaders(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of ['authorization', 'x-wsload-agent', 'x-wsload-version']) {
-    const v = req.headers[name];
-    if (typeof v === 'string') out[name] = v;
-  }
-  return out;
-}
-
-/** Starts a relay to `opts.coordinator` on 127.0.0.1 (any free port). */
-export async function startControlRelay(opts: RelayOptions): Promise<ControlRelay> {
-  const counts = { toCoordinator: 0, toAgent: 0, dropped: 0, probes: 0 };
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 * 1024 });
-  const open = new Set<WebSocket>();
-  const timers = new Set<NodeJS.Timeout>();
-  const server: Server = createServer((_req, res) => res.writeHead(404).end());
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const upstream = new WebSocket(`${opts.coordinator.replace(/\/+$/, '')}${req.url ?? '/'}`, { headers: upgradeHeaders(req), maxPayload: 256 * 1024 * 1024 });
+    const upstream = new WebSocket(`ws://127.0.0.1:${this.coordinatorPort}${req.url ?? '/'}`, { headers, maxPayload: 256 * 1024 * 1024 });
     upstream.once('unexpected-response', (_r, res) => {
-      socket.end(`HTTP/1.1 ${res.statusCode ?? 502} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-      upstream.terminate();
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => socket.end(`HTTP/1.1 ${res.statusCode} Refused\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`));
     });
     upstream.once('error', () => socket.destroy());
     upstream.once('open', () => {
-      wss.handleUpgrade(req, socket, head, (agent) => {
-        open.add(agent);
-        open.add(upstream);
-        agent.on('message', (data: RawData) => {
-          const out = fromAgent(JSON.parse(data.toString()) as Frame, opts, counts);
-          if (out === null || upstream.readyState !== WebSocket.OPEN) return;
-          counts.toCoordinator++;
-          upstream.send(JSON.stringify(out));
+      this.wss.handleUpgrade(req, socket, head, (client) => this.pipe(agent, client, upstream));
+    });
+  }
+
+  private pipe(agent: string, client: WebSocket, upstream: WebSocket): void {
+    this.sockets.add(client);
+    this.sockets.add(upstream);
+    this.forward(agent, client, upstream, 'to-coordinator');
+    this.forward(agent, upstream, client, 'to-agent');
+    client.on('error', () => {});
+    upstream.on('error', () => {});
+  }
+
+  /** Frames and then the close of `from`, passed on to `to` in order, each after the direction's delay. */
+  private forward(agent: string, from: WebSocket, to: WebSocket, direction: Direction): void {
+    let lastAt = 0;
+    const later = (fn: () => void): void => {
+      const delay = this.delayMs[direction];
+      if (delay <= 0 && lastAt <= Date.now()) return fn();
+      // Held, in order: nothing overtakes what came before it, a close included.
+      const at = Math.max(Date.now() + delay, lastAt);
+      lastAt = at;
+      setTimeout(fn, at - Date.now());
+    };
+    from.on('message', (data: Buffer, isBinary: boolean) => {
+      if (this.isCut(direction, agent)) return;
+      const frames = isBinary ? [data] : this.hooks[direction](data.toString(), agent);
+      for (const f of frames) {
+        later(() => {
+          if (to.readyState === WebSocket.OPEN && !this.isCut(direction, agent)) to.send(f, { binary: isBinary });
         });
-        upstream.on('message', (data: RawData) => {
-          const out = JSON.stringify(toAgent(JSON.parse(data.toString()) as Frame, opts, counts));
-          const deliver = (): void => {
-            if (agent.readyState !== WebSocket.OPEN) return;
-            counts.toAgent++;
-            agent.send(out);
-          };
-          // A constant delay keeps the order: timers of equal delay fire in the order they were set.
-          const delay = opts.delayToAgentMs ?? 0;
-          if (delay <= 0) return deliver();
-          const t = setTimeout(() => {
-            timers.delete(t);
-            deliver();
-          }, delay);
-          timers.add(t);
-        });
-        // A close on either side closes the other, after what was already on its way to the agent.
-        agent.on('close', (code) => upstream.close(code === 1005 || code === 1006 ? 1000 : code));
-        upstream.on('close', (code) => {
-          const end = (): void => agent.close(code === 1005 || code === 1006 ? 1000 : code);
-          const delay = opts.delayToAgentMs ?? 0;
-          if (delay > 0) setTimeout(end, delay);
-          else end();
-        });
-        agent.on('error', () => {});
-        upstream.on('error', () => {});
+      }
+    });
+    // A close is passed on (a code that cannot be sent in a frame becomes a cut connection).
+    from.on('close', (code: number, reason: Buffer) => {
+      later(() => {
+        if (code >= 1000 && code < 5000 && code !== 1004 && code !== 1005 && code !== 1006) to.close(code, reason);
+        else to.terminate();
       });
     });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  return {
-    url: `ws://127.0.0.1:${port}`,
-    counts,
-    close: async () => {
-      for (const t of timers) clearTimeout(t);
-      for (const ws of open) ws.terminate();
-      wss.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  }
 }

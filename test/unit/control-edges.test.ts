@@ -111,7 +111,7 @@ function upgradeStatus(port: number, headers: Record<string, string>): Promise<n
 describe('the control listener', () => {
   it('is never opened on an empty or blank token (it would admit anyone)', async () => {
     for (const token of ['', ' ']) {
-      const err = await listenForAgents({ host: '127.0.0.1', port: 0, token, tls: null }, () => 0, () => {}).then(
+      const err = await listenForAgents({ host: '127.0.0.1', port: 0, token, tls: null }, { admit: () => 0, onAgent: () => {}, onRefused: () => {} }).then(
         () => null,
         (e: unknown) => e,
       );
@@ -122,9 +122,13 @@ describe('the control listener', () => {
 
   it('refuses an upgrade without a token (401) and one with an empty or malformed name (400), admits a good one', async () => {
     const admitted: string[] = [];
-    const listener = await listenForAgents({ host: '127.0.0.1', port: 0, token: 's3cret', tls: null }, () => 0, (ws, name) => {
-      admitted.push(name);
-      ws.close();
+    const listener = await listenForAgents({ host: '127.0.0.1', port: 0, token: 's3cret', tls: null }, {
+      admit: () => 0,
+      onAgent: (ws, name) => {
+        admitted.push(name);
+        ws.close();
+      },
+      onRefused: () => {},
     });
     try {
       const good = { authorization: 'Bearer s3cret', [AGENT_VERSION_HEADER]: VERSION };

@@ -248,9 +248,17 @@ describe('deploy/kubernetes manifests', () => {
         expect(coordArgs.slice(0, 2)).toEqual(['wsload', 'run']);
         expect(Number(flagValue(coordArgs, '--agents'))).toBe(spec.completions);
         expect(agentArgs.slice(0, 2)).toEqual(['wsload', 'agent']);
-        // Neither Job retries: a second coordinator or a late agent cannot join a running run.
-        expect([(coordinator.spec as JsonObject).backoffLimit, spec.backoffLimit]).toEqual([0, 0]);
+        // The coordinator never retries: a second one would start a run nobody waits for.
+        expect((coordinator.spec as JsonObject).backoffLimit).toBe(0);
         for (const job of [coordinator, agents]) expect(podSpec(job).restartPolicy).toBe('Never');
+        // A dead agent pod is retried (its replacement takes its name's place, or stands by); an
+        // agent that exits 1 (lost its coordinator) or 2 (refused) fails the Job at once.
+        expect(spec.backoffLimit).toBeGreaterThan(0);
+        const rules = (spec.podFailurePolicy as JsonObject).rules as JsonObject[];
+        const failJob = rules.find((r) => r.action === 'FailJob')!;
+        expect(failJob.onExitCodes).toEqual({ containerName: 'agent', operator: 'In', values: [1, 2] });
+        expect(only(containers(agents), 'agent container').name).toBe('agent');
+        expect(rules.find((r) => r.action === 'Ignore')!.onPodConditions).toEqual([{ type: 'DisruptionTarget', status: 'True' }]);
       });
 
       it('the headless Service selects the coordinator pod (only) on its control port, where the agents connect', () => {

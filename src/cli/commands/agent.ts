@@ -2,11 +2,13 @@ import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { runAgent } from '../../agent/agent.js';
 import { UsageError } from '../../errors.js';
-import { TOKEN_ENV } from '../../run/control-protocol.js';
+import { COORDINATOR_SILENT_LIMIT_MS, TOKEN_ENV } from '../../run/control-protocol.js';
 import { agentNameProblem, toAgentName } from '../../run/agent-name.js';
 import { coordinatorUrlProblem } from '../../agent/coordinator-url.js';
 import { tokenProblem } from '../../coordinator/token.js';
 import { controlTlsProblem } from '../../coordinator/control-tls.js';
+import { formatDuration } from '../../duration.js';
+import { defaultReportPath } from '../../report/write.js';
 import { claimInterrupts } from '../interrupts.js';
 import { parseDurationFlag } from '../duration-flag.js';
 
@@ -16,6 +18,8 @@ interface AgentFlags {
   name?: string;
   controlCa?: string;
   connectTimeout: string;
+  coordinatorSilence: string;
+  out?: string;
 }
 
 /** Registers `wsload agent`: holds the sockets a coordinating `wsload run --agents N` assigns it. */
@@ -28,6 +32,8 @@ export function registerAgent(program: Command): void {
     .option('--name <name>', 'this agent\'s name in the report (default: env JOB_COMPLETION_INDEX, else <hostname>-<pid>)')
     .option('--control-ca <file>', 'trust this PEM CA for a wss:// coordinator')
     .option('--connect-timeout <duration>', 'keep retrying to reach the coordinator this long', '120s')
+    .option('--coordinator-silence <duration>', 'give up on a coordinator not heard this long: close the sockets, write what was measured (--out), exit 1', formatDuration(COORDINATOR_SILENT_LIMIT_MS))
+    .option('--out <file>', 'where what this agent measured is written if it gives up on its coordinator (default reports/agent-<name>-<UTC time>.json)')
     .action(async (flags: AgentFlags) => {
       // Every flag is checked before the first dial: a bad one is one line and exit 2, never a
       // crash in the dialer or a refusal that reads like the coordinator's fault.
@@ -39,6 +45,7 @@ export function registerAgent(program: Command): void {
         if (problem) throw new UsageError(problem);
       }
       const connectTimeoutMs = parseDurationFlag('--connect-timeout', flags.connectTimeout);
+      const silenceLimitMs = parseDurationFlag('--coordinator-silence', flags.coordinatorSilence);
       const name = agentName(flags.name);
       const signal = claimInterrupts((sig) => process.stderr.write(`wsload: agent ${name}: ${sig} received, closing its sockets and sending what it measured\n`));
       // Test only: delays the publish records, so pushes outrun them (the held-receipt path).
@@ -49,9 +56,13 @@ export function registerAgent(program: Command): void {
         name,
         ca: flags.controlCa ?? null,
         connectTimeoutMs,
+        silenceLimitMs,
+        // A name is free text (a pod index, a host-pid): only safe characters go into the file name.
+        recordFile: flags.out ?? defaultReportPath(`agent-${name.replace(/[^A-Za-z0-9._-]+/g, '_')}`, new Date()),
         signal,
         publishDelayMs,
         onAssigned: (sockets, workers) => process.stderr.write(`wsload: agent ${name}: joined ${flags.coordinator}, holding ${sockets} sockets on ${workers} worker${workers === 1 ? '' : 's'}\n`),
+        onStandby: (reason) => process.stderr.write(`wsload: agent ${name}: admitted to ${flags.coordinator} on standby (${reason}); it exits when the run ends\n`),
       });
     });
 }

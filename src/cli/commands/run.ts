@@ -19,9 +19,10 @@ import { writeReportWithFallback } from '../../report/write-fallback.js';
 import { renderSummary } from '../../render/summary.js';
 import { createProgressPrinter } from '../../render/progress.js';
 import { runExitCode, verdictLine } from '../../report/verdict.js';
-import { UsageError } from '../../errors.js';
+import { EXIT, UsageError } from '../../errors.js';
 import { TOKEN_ENV } from '../../run/control-protocol.js';
 import type { AgentsOptions } from '../../driver/run-options.js';
+import type { CoordinatorTestFaults } from '../../coordinator/coordinator.js';
 import { parseDurationFlag } from '../duration-flag.js';
 import { formatListenAddress, parseListenAddress } from '../../net/listen-address.js';
 import { tokenProblem } from '../../coordinator/token.js';
@@ -45,6 +46,10 @@ interface RunFlags extends ScenarioOverrides {
 const FORCE_CLOCK_PROBE_ENV = 'WSLOAD_TEST_FORCE_CLOCK_PROBE';
 /** Set only by tests: how long an agent may be silent before it is lost (ms; default 15 s). */
 const SILENT_LIMIT_ENV = 'WSLOAD_TEST_AGENT_SILENT_MS';
+/** Set only by tests: block the coordinator's main thread this long (ms), once, 1 s into the hold. */
+const STALL_ENV = 'WSLOAD_TEST_STALL_COORDINATOR_MS';
+/** Set only by tests: a bug of the coordinator 1 s into the hold ("message" or "timer"). */
+const BUG_ENV = 'WSLOAD_TEST_COORDINATOR_BUG';
 
 /** Registers `wsload run SCENARIO`. */
 export function registerRun(program: Command): void {
@@ -89,10 +94,11 @@ export function registerRun(program: Command): void {
       // Bound before any socket opens, like --metrics: a port in use is exit 2, not a run cut short.
       const dashboard = flags.dashboard === undefined ? null : await Dashboard.open(flags.dashboard, '--dashboard', scenario);
       if (dashboard && !quiet) process.stderr.write(`wsload: dashboard at ${dashboard.url}\n`);
+      const crash = guardCrashes();
 
       const options: RunOptions = {
         reportFile,
-        signal,
+        signal: AbortSignal.any([signal, crash.signal]),
         onPlan: (line) => {
           if (!quiet) process.stderr.write(`wsload: ${line}\n`);
         },
@@ -106,13 +112,21 @@ export function registerRun(program: Command): void {
           progress.done();
           process.stderr.write(`wsload: warning: ${message}\n`);
         },
+        onControlInfo: (line) => {
+          if (quiet) return;
+          progress.done();
+          process.stderr.write(`wsload: ${line}\n`);
+        },
       };
       let report: Report;
+      let internalError: Error | null;
       try {
-        ({ report } = await runScenario(scenario, dashboard ? dashboard.wrap(options) : options));
+        ({ report, internalError } = await runScenario(scenario, dashboard ? dashboard.wrap(options) : options));
       } catch (err) {
         dashboard?.close();
         throw err;
+      } finally {
+        crash.release();
       }
       progress.done();
       // Saved first, before anything that could still fail; never throws for I/O.
@@ -126,8 +140,54 @@ export function registerRun(program: Command): void {
       let code = announceReport(reportFile, saved, runExitCode(report), quiet);
       if (flags.junit !== undefined) code = announceJunit(flags.junit, junitFailure, code, quiet);
       process.stderr.write(`wsload: ${verdictLine(report)}\n`);
+      const bug = internalError ?? crash.error();
+      if (bug) {
+        process.stderr.write(`wsload: internal error (this is a bug, please report it; the report above is what the run had measured): ${bug.message}\n${bug.stack ?? ''}\n`);
+        code = EXIT.internal;
+      }
       process.exitCode = code;
     });
+}
+
+/** The coordinator's test faults the environment asks for (tests only). */
+function testFaultsFromEnv(): { testFaults?: CoordinatorTestFaults } {
+  const stallMs = Number(process.env[STALL_ENV]);
+  const bug = process.env[BUG_ENV];
+  const faults: CoordinatorTestFaults = {
+    ...(stallMs > 0 ? { stallMs } : {}),
+    ...(bug === 'message' || bug === 'timer' ? { bug } : {}),
+  };
+  return Object.keys(faults).length > 0 ? { testFaults: faults } : {};
+}
+
+/** After a crash, how long the run gets to stop and write its report before wsload exits anyway. */
+const CRASH_STOP_LIMIT_MS = 60_000;
+
+/**
+ * An exception nobody caught during the run (a bug) must not cost what the run measured: the run
+ * stops as if interrupted, its report is written, and wsload exits 70 naming the bug.
+ */
+function guardCrashes(): { signal: AbortSignal; error: () => Error | null; release: () => void } {
+  const controller = new AbortController();
+  let error: Error | null = null;
+  const onCrash = (err: unknown): void => {
+    if (error) return;
+    error = err instanceof Error ? err : new Error(String(err));
+    process.stderr.write(`\nwsload: internal error, stopping and writing the report: ${error.message}\n`);
+    controller.abort(`internal error: ${error.message}`);
+    // A run that cannot even stop must still end: the bug's exit code, without a report.
+    setTimeout(() => process.exit(EXIT.internal), CRASH_STOP_LIMIT_MS).unref();
+  };
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
+  return {
+    signal: controller.signal,
+    error: () => error,
+    release: () => {
+      process.off('uncaughtException', onCrash);
+      process.off('unhandledRejection', onCrash);
+    },
+  };
 }
 
 /** `--junit` must not land on the run's own report, its soak files or its inputs. */
@@ -186,5 +246,6 @@ function agentsFromFlags(flags: RunFlags): AgentsOptions | undefined {
     tls,
     forceClockProbe: process.env[FORCE_CLOCK_PROBE_ENV] === '1',
     ...(Number(process.env[SILENT_LIMIT_ENV]) > 0 ? { silentLimitMs: Number(process.env[SILENT_LIMIT_ENV]) } : {}),
+    ...testFaultsFromEnv(),
   };
 }

@@ -55,6 +55,7 @@ export async function spawnOnAgents(state: RunState, target: TargetPlan, m: Meas
       state.poke();
     },
     onOpenCounts: (open, peak) => setOpenCounts(m.ring, open, peak),
+    onReplacement: (_name, text) => state.warnings.push(text),
     onAgentLost: (name, reason) => {
       c.lost.push(`${name}: ${reason}`);
       state.warnings.push(`agent ${name} was lost during the run (${reason}); its last snapshot is kept, its sockets counted until then`);
