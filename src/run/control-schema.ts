@@ -30,8 +30,8 @@ function numberLog(stride: number, ok: (v: number, field: number) => boolean): z
   }, `expected (${stride} numbers) × n`);
 }
 
-/** A close log: time, cohort index, cause index, close code, idle ms (CLOSE_LOG_FIELDS each). */
-const closeLog = numberLog(CLOSE_LOG_FIELDS, (v, f) => f === 0 || (Number.isInteger(v) && v >= 0 && (f !== 2 || v < CLOSE_LOG_CAUSES.length)) || (f === 4 && v >= 0));
+/** A close log: time, cohort index, cause index, close code, idle ms received, idle ms sent (CLOSE_LOG_FIELDS each). */
+const closeLog = numberLog(CLOSE_LOG_FIELDS, (v, f) => f === 0 || (Number.isInteger(v) && v >= 0 && (f !== 2 || v < CLOSE_LOG_CAUSES.length)) || (f >= 4 && v >= 0));
 /** An open log: (time, +1 opened / −1 closed) pairs. */
 const openLog = numberLog(2, (v, f) => f === 0 || v === 1 || v === -1);
 
