@@ -15,8 +15,9 @@ import { describeFailure } from '../metrics/classify.js';
 import type { LoopLagReading } from '../metrics/loop-lag.js';
 import { judgeSaturation } from './saturation.js';
 import { emptyStreamCounters, type StreamCounters } from '../run/stream-counters.js';
-import type { StreamStats } from '../run/report.js';
+import type { HostCpu, StreamStats } from '../run/report.js';
 import { clockCaveat, withoutStreamIdleEstimate } from './stream-caveat.js';
+import { censoredFanout } from './censored.js';
 
 export { SATURATED_LAG_P99_MS, SATURATED_LAG_MAX_MS } from './saturation.js';
 
@@ -36,6 +37,8 @@ export interface BuildInput {
   peakRssMb: number;
   /** The main thread's event-loop lag during the hold; null when there was no hold. */
   mainLag?: LoopLagReading | null;
+  /** This machine's CPU during the hold (how busy, how much was wsload); null: not measured. */
+  hostCpu?: HostCpu | null;
   environment: Report['environment'];
   files: Report['files'];
   /** Sentences the driver already knows a user must read. */
@@ -108,14 +111,10 @@ export function buildReport(input: BuildInput): Report {
   if (publisher && behind) warnings.push(publishBehindWarning(publisher, scenario));
   const turn = pct(h('clientTurn'));
   const mainLag = input.mainLag ?? null;
-  const verdict = judgeSaturation({ workers: aggregate.workers, mainLag, turn, fanout: pct(h('fanout')) });
+  const hostCpu = input.hostCpu ?? null;
+  const verdict = judgeSaturation({ workers: aggregate.workers, mainLag, turn, fanout: pct(h('fanout')), holdMs: input.phases.holdMs, cpu: hostCpu });
   const saturated = verdict.saturated;
-  if (saturated) {
-    warnings.push(
-      `the client was saturated during the hold (${verdict.reasons.join('; ')}): ` +
-        'latency figures include wsload\'s own delay; use more workers or fewer sockets per process before blaming the gateway',
-    );
-  }
+  if (saturated) warnings.push(`the client was saturated during the hold (${verdict.reasons.join('; ')}): ${verdict.advice ?? ''}`);
   for (const w of aggregate.workers) {
     if (w.crashed) warnings.push(`worker ${w.workerId} crashed (${w.crashed}); its ${w.sockets} sockets stopped counting then`);
   }
@@ -131,6 +130,7 @@ export function buildReport(input: BuildInput): Report {
   if (publisher) {
     histograms.publish = encodeHistogram(publisher.latency);
     histograms.scheduleLag = encodeHistogram(publisher.scheduleLag);
+    if (publisher.unsent && publisher.unsent.totalCount > 0) histograms.unsent = encodeHistogram(publisher.unsent);
   }
   Object.assign(histograms, samplesHistograms);
   if (allCohorts.idleAtClose.totalCount > 0) for (const kind of COHORT_HISTOGRAMS) histograms[kind] = encodeHistogram(allCohorts[kind]);
@@ -140,6 +140,7 @@ export function buildReport(input: BuildInput): Report {
     ['completion', aggregate.completion],
     ['publish', publisher?.latency],
     ['scheduleLag', publisher?.scheduleLag],
+    ['unsent', publisher?.unsent],
     ...COHORT_HISTOGRAMS.map((kind): [string, Histogram] => [kind, allCohorts[kind]]),
   ]);
   const sets = <S extends SetSection>(section: S): SectionSets<S> => sectionSets(section, (def) => pct(runHistograms.get(def.key)));
@@ -216,6 +217,8 @@ export function buildReport(input: BuildInput): Report {
       ...(mainLag ? { mainThreadLagMs: { max: round2(mainLag.maxMs), p99: round2(mainLag.p99Ms) } } : {}),
       ...sets('client'),
       saturationReasons: verdict.reasons,
+      saturationCause: verdict.cause,
+      ...(hostCpu ? { cpu: hostCpu } : {}),
       workers: aggregate.workers.map((w) => ({
         worker: w.workerId,
         sockets: w.sockets,
@@ -232,6 +235,8 @@ export function buildReport(input: BuildInput): Report {
     files: input.files,
     histograms,
   };
+  const censored = censoredFanout(report);
+  if (censored) report.fanout.censored = censored;
   report.thresholds = evaluateThresholds(report, scenario.thresholds);
   return report;
 }
