@@ -35,14 +35,14 @@ export function fmtRowChange(r: ComparisonRow): string {
   return `${sign}${abs}${pct}`;
 }
 
-/** A row's verdict as the table shows it; a policy's is marked, being no statistical call. */
+/** A row's verdict as the table shows it. */
 export function verdictText(r: ComparisonRow): string {
-  const word = r.verdict === 'worse' ? 'WORSE' : r.verdict;
-  return r.basis === 'policy' && (r.verdict === 'worse' || r.verdict === 'better') ? `${word} (policy)` : word;
+  return r.verdict === 'worse' ? 'WORSE' : r.verdict;
 }
 
 function verdict(r: ComparisonRow, paint: Paint): string {
-  const text = verdictText(r);
+  // The gate's rows are marked where the table has room: beside the verdict.
+  const text = `${verdictText(r)}${r.gated ? '*' : ''}`;
   if (r.verdict === 'worse') return paint(text, 'red');
   if (r.verdict === 'better') return paint(text, 'green');
   return text;
@@ -52,7 +52,7 @@ function verdict(r: ComparisonRow, paint: Paint): string {
 export function gateLine(c: Comparison): string {
   const g = c.gate;
   const family = g.family > 0 ? `, ${g.family} statistical under Holm's control` : '';
-  const head = `gate (rows marked *): ${g.metrics.length} row${g.metrics.length === 1 ? '' : 's'}${family}`;
+  const head = `gate (verdicts marked *): ${g.metrics.length} row${g.metrics.length === 1 ? '' : 's'}${family}`;
   if (g.outcome === 'regression') return `${head}: REGRESSION on ${g.worse.join(', ')}`;
   if (g.outcome === 'undecided') return `${head}: could not decide ${g.undecided.join(', ')}`;
   return `${head}: pass`;
@@ -74,6 +74,8 @@ export function runFigures(c: Comparison): { head: string[]; lines: { side: 'bef
 /** A row's note, with the rate it was judged on and the received-only value of a censored fan-out row. */
 function noteText(r: ComparisonRow): string {
   const parts: string[] = [];
+  // A policy's verdict is no statistical call: the note says which policy.
+  if (r.basis === 'policy') parts.push(r.description);
   if (r.receivedOnly && r.receivedOnly.before !== r.before) {
     parts.push(`received only: ${fmtRowValue(r.receivedOnly.before, 'ms')} → ${fmtRowValue(r.receivedOnly.after, 'ms')}`);
   } else if (r.receivedOnly && r.receivedOnly.after !== r.after) {
@@ -91,7 +93,7 @@ export function renderCompareTable(c: Comparison, opts: CompareTableOptions = {}
   // A row with nothing on either side says only "no samples": one line names them instead.
   const empty = c.rows.filter((r) => r.note === NO_SAMPLES_NOTE);
   const rows = c.rows.filter((r) => !empty.includes(r));
-  const cells = rows.map((r) => [`${label(r.metric)}${r.gated ? ' *' : ''}`, fmtRowValue(r.before, r.unit), fmtRowValue(r.after, r.unit), fmtRowChange(r), verdict(r, paint)]);
+  const cells = rows.map((r) => [label(r.metric), fmtRowValue(r.before, r.unit), fmtRowValue(r.after, r.unit), fmtRowChange(r), verdict(r, paint)]);
   // Notes wrap inside whatever width the other columns leave of 100 (borders take 7).
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((row) => visibleLength(row[i]))) + 2);
   const noteWidth = Math.max(16, 100 - 7 - widths.reduce((a, b) => a + b, 0));
@@ -115,8 +117,14 @@ export function renderCompareTable(c: Comparison, opts: CompareTableOptions = {}
   out.push(wrap(c.gate.outcome === 'regression' ? paint(gate, 'red') : c.gate.outcome === 'undecided' ? paint(gate, 'yellow') : gate, 100, 2));
   const figures = runFigures(c);
   if (figures) {
-    const rt = new Table({ head: ['run', ...figures.head], style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [], compact: true } });
-    for (const l of figures.lines) rt.push([`${l.side} ${l.startedAt.slice(11, 19)}`, ...l.cells]);
+    const label = (l: { side: string; startedAt: string }): string => `${l.side} ${l.startedAt.slice(11, 19)}`;
+    // As many figures as fit in 100 columns (each: its widest cell, padding and a border).
+    const width = (i: number): number => Math.max(figures.head[i].length, ...figures.lines.map((l) => l.cells[i].length)) + 3;
+    let used = Math.max(3, ...figures.lines.map((l) => label(l).length)) + 4;
+    let n = 0;
+    while (n < figures.head.length && used + width(n) <= 100) used += width(n++);
+    const rt = new Table({ head: ['run', ...figures.head.slice(0, n)], style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [], compact: true } });
+    for (const l of figures.lines) rt.push([label(l), ...l.cells.slice(0, n)]);
     out.push('', 'Each run', rt.toString());
   }
   if (c.notes.length > 0) out.push('', 'Notes', ...c.notes.map((n) => wrap(`  - ${n}`, 100, 4)));

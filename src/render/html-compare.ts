@@ -132,6 +132,7 @@ function runsSideBySide(before: readonly Report[], after: readonly Report[]): st
 /** A row's note cell: the received-only values of a censored fan-out row, each run's value with several, then the note. */
 function noteCell(r: ComparisonRow): string {
   const parts: string[] = [];
+  if (r.basis === 'policy') parts.push(r.description);
   if (r.receivedOnly && (r.receivedOnly.before !== r.before || r.receivedOnly.after !== r.after)) {
     parts.push(`received only: ${compareCell(r, r.receivedOnly.before)} → ${compareCell(r, r.receivedOnly.after)}`);
   }

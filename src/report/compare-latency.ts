@@ -377,9 +377,9 @@ export function latencyRow(before: readonly Report[], after: readonly Report[], 
   const valueOf = (r: Report): number | null => {
     const set = at.get(r) ?? EMPTY;
     if (set.count === 0 && !(censored && hasCensored(r))) return null;
-    if (q === null || (!censored && family !== 'completion')) return set[agg];
+    if (!censored && family !== 'completion') return set[agg];
     const h = data.histogram(r, family);
-    return h && h.totalCount > 0 ? h.getValueAtPercentile(q * 100) / 1000 : null;
+    return h && h.totalCount > 0 ? h.getValueAtPercentile((q ?? 1) * 100) / 1000 : null;
   };
   const bRuns = before.map(valueOf);
   const aRuns = after.map(valueOf);

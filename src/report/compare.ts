@@ -181,7 +181,7 @@ function methodNotes(before: readonly Report[], after: readonly Report[]): strin
     runs.forEach((r, i) => {
       if (r.intervals === undefined && r.fanout.latencyMs.count > 0) {
         notes.push(
-          `${runLabel(side, i, runs.length, r).replace(/^the /, 'the ')} report (${r.startedAt}) has no per-interval histograms (written before wsload kept them): fan-out and completion verdicts used the old per-delivery intervals, which take the deliveries of one publish as independent and are too narrow`,
+          `${runs.length === 1 ? `the ${side}` : `${side} run ${i + 1}`} report (${r.startedAt}) has no per-interval histograms (written before wsload kept them): fan-out and completion verdicts used the old per-delivery intervals, which take the deliveries of one publish as independent and are too narrow`,
         );
       }
     });
@@ -192,7 +192,8 @@ function methodNotes(before: readonly Report[], after: readonly Report[]): strin
 /** Applies Holm over the gated statistical rows, and the gate's outcome. */
 function gateRows(judged: Judged[], asked: readonly string[] | undefined): { rows: ComparisonRow[]; gate: Gate } {
   const present = new Set(judged.map((j) => j.row.metric));
-  const noData = (r: ComparisonRow): boolean => r.note === NO_SAMPLES_NOTE || (r.note ?? '').startsWith('no samples') || r.note === 'none in either run';
+  // A latency with no samples on either side (no publishing, no stream) is no row to gate by default.
+  const noData = (r: ComparisonRow): boolean => r.note === NO_SAMPLES_NOTE;
   const inGate = (j: Judged): boolean => (asked ? asked.includes(j.row.metric) : j.gate && !noData(j.row));
   const family = judged.filter((j) => inGate(j) && j.row.basis === 'statistical' && j.pWorse !== null && j.pBetter !== null);
   const ps = family.map((j) => Math.min(1, 2 * Math.min(j.pWorse as number, j.pBetter as number)));
