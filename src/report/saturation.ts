@@ -19,8 +19,10 @@ export const CLIENT_SHARE_MIN_MS = 10;
 export const CLIENT_SHARE = 0.5;
 /** Other processes using this share of all cores or more make the machine busy... */
 export const MACHINE_BUSY_OTHERS = 0.25;
-/** ...when wsload's busiest loop was busy less than this share of the hold (it was waiting, not working). */
+/** ...when wsload's busiest loop was busy less than this share of the hold (it was waiting, not working)... */
 export const IDLE_LOOP_UTILIZATION = 0.5;
+/** ...or when wsload got less CPU than this share of the time its loops counted busy (they waited for a core). */
+export const STARVED_SHARE = 0.5;
 
 export interface SaturationInput {
   workers: readonly { workerId: number; lag: LagSummary; crashed: string | null }[];
@@ -82,19 +84,27 @@ export function judgeSaturation(input: SaturationInput): SaturationVerdict {
   }
   if (reasons.length === 0) return { saturated: false, reasons, clientMs, cause: null, advice: null };
   const utilization = busiest?.u ?? 0;
-  const cause = saturationCause(utilization, main?.utilization ?? 0, input.cpu ?? null);
+  // Loop time counted busy, in cores: wall-clock time inside callbacks, a wait for a core included.
+  const busyCores = live.reduce((sum, w) => sum + (w.lag.utilization ?? 0), 0) + (main?.utilization ?? 0);
+  const cause = saturationCause(utilization, main?.utilization ?? 0, busyCores, input.cpu ?? null);
   return { saturated: true, reasons, clientMs, cause, advice: adviceFor(cause, utilization, input.cpu ?? null) };
 }
 
 /**
- * A loop busy most of the hold is wsload's own work; a loop mostly idle that still ran late was
- * waiting for a core, and when other processes used a good part of the cores, that is the machine.
+ * A loop busy most of the hold on a core of its own is wsload's own work. A loop's "busy" share
+ * is wall-clock time inside callbacks, so a thread that waits for a core mid-callback reads busy
+ * too: when other processes used a good part of the cores and wsload got far less CPU than its
+ * loops were "busy" (or its loops were mostly idle and still ran late), it was waiting for the
+ * machine, not working.
  */
-function saturationCause(workerUtilization: number, mainUtilization: number, cpu: HostCpu | null): SaturationCause {
+function saturationCause(workerUtilization: number, mainUtilization: number, busyCores: number, cpu: HostCpu | null): SaturationCause {
   const busiest = Math.max(workerUtilization, mainUtilization);
+  if (cpu === null) return busiest > SATURATED_UTILIZATION ? 'wsload' : 'unknown';
+  const othersBusy = cpu.otherProcesses >= MACHINE_BUSY_OTHERS;
+  const usedCores = cpu.wsload * cpu.cores;
+  if (othersBusy && usedCores < STARVED_SHARE * busyCores) return 'machine';
   if (busiest > SATURATED_UTILIZATION) return 'wsload';
-  if (cpu === null) return 'unknown';
-  if (cpu.otherProcesses >= MACHINE_BUSY_OTHERS && busiest < IDLE_LOOP_UTILIZATION) return 'machine';
+  if (othersBusy && busiest < IDLE_LOOP_UTILIZATION) return 'machine';
   return 'wsload';
 }
 
@@ -104,7 +114,7 @@ function adviceFor(cause: SaturationCause, utilization: number, cpu: HostCpu | n
   if (cause === 'machine' && cpu) {
     return (
       `this machine was busy: other processes used ${pct(cpu.otherProcesses)} of its ${cpu.cores} cores during the hold (wsload ${pct(cpu.wsload)}), ` +
-      `while wsload's busiest worker loop was busy only ${pct(utilization)}: its threads waited for a core, so latency figures include the machine's scheduling delay; ` +
+      `and wsload's loops (busiest ${pct(utilization)} of the hold, a wait for a core included) mostly waited: latency figures include the machine's scheduling delay; ` +
       'run on a quieter machine (or move the target off it), and compare only with runs made under the same load'
     );
   }

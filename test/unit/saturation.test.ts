@@ -45,11 +45,14 @@ describe('judgeSaturation', () => {
     const lagged = judgeSaturation({ workers: [worker(60, 0.06)], mainLag: idleMain, turn: set(1, 2), fanout: set(20, 80), holdMs: 5000, cpu: busyMachine });
     expect(lagged).toMatchObject({ saturated: true, cause: 'machine' });
     expect(lagged.advice).toBe(
-      "this machine was busy: other processes used 93% of its 2 cores during the hold (wsload 7%), while wsload's busiest worker loop was busy only 6%: " +
-        "its threads waited for a core, so latency figures include the machine's scheduling delay; run on a quieter machine (or move the target off it), and compare only with runs made under the same load",
+      "this machine was busy: other processes used 93% of its 2 cores during the hold (wsload 7%), and wsload's loops (busiest 6% of the hold, a wait for a core included) mostly waited: " +
+        "latency figures include the machine's scheduling delay; run on a quieter machine (or move the target off it), and compare only with runs made under the same load",
     );
-    // The same lag with wsload's own loop busy 95%: wsload is the bottleneck, whatever else ran.
-    const own = judgeSaturation({ workers: [worker(60, 0.95)], mainLag: idleMain, turn: set(1, 2), fanout: set(20, 80), holdMs: 5000, cpu: busyMachine });
+    // Loops "busy" 90% of the wall clock while the process got 0.14 of a core: they waited for one (measured at load average 18).
+    expect(judgeSaturation({ workers: [worker(60, 0.95)], mainLag: idleMain, turn: set(1, 2), fanout: set(20, 80), holdMs: 5000, cpu: busyMachine }).cause).toBe('machine');
+    // The same loop with the CPU to show for it: wsload is the bottleneck, whatever else ran.
+    const working = { cores: 2, holdMs: 5000, machineBusy: 1, wsload: 0.55, otherProcesses: 0.45 };
+    const own = judgeSaturation({ workers: [worker(60, 0.95)], mainLag: idleMain, turn: set(1, 2), fanout: set(20, 80), holdMs: 5000, cpu: working });
     expect(own).toMatchObject({ saturated: true, cause: 'wsload' });
     expect(own.advice).toContain('use more workers or shards, or fewer sockets per process');
     // A quiet machine: the lag is wsload's own.
