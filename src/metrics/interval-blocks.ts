@@ -166,11 +166,6 @@ function addEncoded(encoded: readonly string[]): string {
   return encodeHistogram(h);
 }
 
-/** The encoded blocks of a timed family in a report's intervals; null when it carries none. */
-export function timedBlocks(intervals: ReportIntervals, family: TimedFamily): readonly string[] | null {
-  return intervals[family] ?? null;
-}
-
 /**
  * Intervals of runs made side by side, combined by time: each run's block lands in the merged
  * block (of the longest block length among them) that holds its midpoint, and blocks that land

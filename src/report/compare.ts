@@ -7,15 +7,15 @@
  * Comparison out. README "Compare verdicts" and docs/compare.md say how, and what was measured.
  */
 import { describeStages } from '../run/load-stages.js';
-import { UsageError } from '../errors.js';
+import { InternalError, UsageError } from '../errors.js';
 import type { Report } from '../run/report.js';
 import { hasCensored } from './censored.js';
-import { baseRow, causeRows, idleTimeoutRow, infoRow, lagRow, policyRow, POLICIES, RATES, rateRow, type CounterResult } from './compare-counters.js';
+import { causeRows, fmtP, idleTimeoutRow, infoRow, lagRow, policyRow, POLICIES, RATES, rateRow, type CounterResult } from './compare-counters.js';
 import { ALPHA, latencyRow, NO_SAMPLES_NOTE, RunData, type Aggregation, type Family, type LatencyResult } from './compare-latency.js';
 import type { CompareOptions, Comparison, ComparisonRow, Gate, RunRef } from './compare-types.js';
-import { fmtP } from './compare-counters.js';
 import { holm } from './stats.js';
 import { nearest } from '../text/nearest.js';
+import { lookupMetric } from '../metrics/names.js';
 
 export type { CompareOptions, Comparison, ComparisonRow, Gate, Interval, LatencyMethod, RateFigures, RowBasis, RunRef, Verdict } from './compare-types.js';
 export { judgeChange, LATENCY_TOLERANCE_MS, LATENCY_TOLERANCE_RATIO, MIN_BLOCKS, NO_SAMPLES_NOTE, perSampleInterval, resolutionUs, toleranceMs, unitsNeeded } from './compare-latency.js';
@@ -248,13 +248,12 @@ export function compare(beforeInput: Report | readonly Report[], afterInput: Rep
   const counter = (r: CounterResult, gate: boolean): void => {
     judged.push({ ...r, gate });
   };
-  const any = (metric: string): boolean => [...before, ...after].some((r) => {
-    const spec = RATES.find((s) => s.metric === metric);
-    if (spec) return spec.events(r) > 0;
-    const p = POLICIES.find((x) => x.metric === metric);
-    if (p) return (p.counter === 'fanout.misrouted' ? (r.fanout.misrouted ?? 0) : p.counter === 'fanout.idMismatch' ? (r.fanout.idMismatch ?? 0) : r.fanout.lost) > 0;
-    return metric === 'fanout.foreign' ? (r.fanout.foreign ?? 0) > 0 : false;
-  });
+  // A "?" row is shown only when some run counted any of it.
+  const any = (metric: string): boolean => {
+    const counter = POLICIES.find((p) => p.metric === metric)?.counter ?? metric;
+    const get = RATES.find((spec) => spec.metric === metric)?.events ?? lookupMetric(counter)?.get;
+    return get !== undefined && [...before, ...after].some((r) => get(r) > 0);
+  };
   const item = (it: string | LatencyItem): void => {
     if (typeof it !== 'string') return latency(it);
     if (it === '@byCause') return causeRows(before, after).forEach(({ result, gate }) => counter(result, gate));
@@ -269,12 +268,12 @@ export function compare(beforeInput: Report | readonly Report[], afterInput: Rep
     if (optional && !any(metric)) return;
     if (kind === 'rate') {
       const spec = RATES.find((s) => s.metric === metric);
-      if (!spec) throw new UsageError(`compare: no rate spec for ${metric}`);
+      if (!spec) throw new InternalError(`compare: no rate spec for ${metric}`);
       return counter(rateRow(before, after, spec), spec.gate);
     }
     if (kind === 'policy') {
       const policy = POLICIES.find((p) => p.metric === metric);
-      if (!policy) throw new UsageError(`compare: no policy for ${metric}`);
+      if (!policy) throw new InternalError(`compare: no policy for ${metric}`);
       return counter({ row: policyRow(before, after, policy), pWorse: null, pBetter: null }, true);
     }
     return counter({ row: infoRow(before, after, metric, metric === 'fanout.foreign' ? "another run's messages: the target was shared, not changed" : null), pWorse: null, pBetter: null }, false);
@@ -293,4 +292,3 @@ export function compare(beforeInput: Report | readonly Report[], afterInput: Rep
   };
 }
 
-export { baseRow };

@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseReport } from '../../src/report/read.js';
+import { ROOT } from '../helpers/cli.js';
 import { createHistogram } from '../../src/metrics/histogram.js';
 import { compare, judgeChange, resolutionUs, toleranceMs, type Comparison, type Verdict } from '../../src/report/compare.js';
 import type { Report } from '../../src/run/report.js';
@@ -327,6 +331,20 @@ describe('compare', () => {
     const p = compare(fakeReport({ publishMs: pub(0), published: 400, blocks: 20 }), fakeReport({ publishMs: pub(8), published: 400, blocks: 20 }));
     expect(rowOf(p, 'publish.p50')).toMatchObject({ verdict: 'worse', method: 'blocks' });
     expect(rowOf(p, 'publish.p99')).toMatchObject({ verdict: 'worse', method: 'blocks' });
+  });
+
+  it('still compares reports written before handshake, publish and lost blocks existed (fan-out by blocks, the rest per sample)', () => {
+    const strip = (r: Report): Report => {
+      const { handshake: _h, publish: _p, lost: _l, ...intervals } = r.intervals as NonNullable<Report['intervals']>;
+      return { ...r, intervals };
+    };
+    const c = compare(strip(run(1)), strip(run(2, { shiftMs: 5 })));
+    expect(rowOf(c, 'fanout.p50')).toMatchObject({ method: 'blocks', verdict: 'worse' });
+    expect(rowOf(c, 'publish.p50').method).toBe('per-sample');
+    // The committed report files of an older wsload read and compare.
+    const before = parseReport(JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reports/before.json'), 'utf8')), 'before.json');
+    const after = parseReport(JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reports/after.json'), 'utf8')), 'after.json');
+    expect(compare(before, after).gate.worse).toContain('fanout.lost');
   });
 
   it('survives a JSON round trip (what --json prints)', () => {
