@@ -63,6 +63,7 @@ export const POLICIES: readonly { metric: string; counter: string; text: string 
   { metric: 'fanout.lost.any', counter: 'fanout.lost', text: 'policy: no delivery lost' },
   { metric: 'fanout.misrouted', counter: 'fanout.misrouted', text: "policy: no copy of a topic's publish to a socket outside it" },
   { metric: 'fanout.idMismatch', counter: 'fanout.idMismatch', text: "policy: no message with another publish's id" },
+  { metric: 'stream.missing.any', counter: 'stream.missing', text: 'policy: no stream message missing' },
 ];
 
 export const CAUSES: readonly { cause: CloseCause; direction: MetricDirection; text: string }[] = [

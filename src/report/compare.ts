@@ -65,6 +65,7 @@ const STREAM_LAYOUT: readonly (string | LatencyItem)[] = [
   { family: 'stream.staleness', agg: 'p99', gate: true },
   'info:stream.messages',
   'rate:stream.missing',
+  'policy:stream.missing.any',
   'rate:stream.duplicated',
   'rate:stream.outOfOrder',
 ];
