@@ -294,7 +294,7 @@ export function latencyRow(before: readonly Report[], after: readonly Report[], 
   const needed = unitsNeeded(q);
   for (const [label, runs] of [['before', before], ['after', after]] as const) {
     const units = runs.reduce((s, r) => s + unitsOf(r, family), 0);
-    if (units < needed) return none(`too few ${unitName[family]} ${label} for ${LABEL[agg]} (${fmtInt(units)} < ${fmtInt(needed)}: a 95% interval of a ${LABEL[agg]} needs ${fmtInt(needed)})`);
+    if (units < needed) return none(`too few ${unitName[family]} ${label} for ${LABEL[agg]} (${fmtInt(units)} < ${fmtInt(needed)})`);
   }
   const estimates = (runs: readonly Report[], label: string): RunEstimate[] | string => {
     const out: RunEstimate[] = [];
