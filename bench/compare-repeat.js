@@ -156,6 +156,8 @@ export async function compareRepeat(cfg, ctx, print, note) {
     ['long', cfg.seconds, cfg.delayed, cfg.delayMs],
     ['short', cfg.shortSeconds, cfg.shortDelayed, cfg.shortDelayMs],
   ]) {
+    // A length of 0 s leaves that half of the experiment out.
+    if (seconds <= 0) continue;
     for (let i = 0; i < Math.max(cfg.runs, delayed); i++) {
       if (i < cfg.runs) {
         note(`compare-repeat: ${length} plain run ${i + 1}/${cfg.runs} (${seconds} s)`);

@@ -222,7 +222,7 @@ export function buildReport(input: BuildInput): Report {
       workers: aggregate.workers.map((w) => ({
         worker: w.workerId,
         sockets: w.sockets,
-        eventLoopLagMs: { max: round2(w.lag.maxMs), p99: round2(w.lag.p99Ms), mean: round2(w.lag.meanMs) },
+        eventLoopLagMs: { max: round2(w.lag.maxMs), p99: round2(w.lag.p99Ms), ...(w.lag.p90Ms !== undefined ? { p90: round2(w.lag.p90Ms) } : {}), mean: round2(w.lag.meanMs) },
         ...(w.lag.utilization !== undefined ? { utilization: round2(w.lag.utilization) } : {}),
         crashed: w.crashed,
       })),

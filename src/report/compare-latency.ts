@@ -189,6 +189,18 @@ function upperTail(z: number, df: number): number {
 
 const mean = (xs: readonly number[]): number => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
 
+/**
+ * The workers' loop lag a delivery at percentile `agg` meets (the worst worker): at the median the
+ * loop's typical lag (its mean, above its median), at p90 its p90, further out its p99. Reports
+ * that kept no p90 give the p99 there (wider, on the safe side).
+ */
+function loopLagAt(r: Report, agg: Exclude<Aggregation, 'max'>): number {
+  const worst = (get: (w: Report['client']['workers'][number]) => number): number => Math.max(0, ...r.client.workers.filter((w) => w.crashed === null).map(get));
+  if (agg === 'p50') return worst((w) => w.eventLoopLagMs.mean);
+  if (agg === 'p90') return worst((w) => w.eventLoopLagMs.p90 ?? w.eventLoopLagMs.p99);
+  return r.client.eventLoopLagMs.p99;
+}
+
 /** The largest clock uncertainty a run's receipts carry (remote agents' offsets), ms. */
 function clockUncertaintyMs(r: Report): number {
   return Math.max(0, ...(r.shards ?? []).map((s) => s.clockUncertaintyMs));
@@ -197,7 +209,7 @@ function clockUncertaintyMs(r: Report): number {
 /**
  * How much the client's own delay changed between the sides (ms), which a change in the target
  * cannot be told from: the publisher's lateness at the percentile (families timed from the
- * schedule), the workers' loop lag (its mean for a median, its p99 for a tail) and, when a run's
+ * schedule), the workers' loop lag at the same point (loopLagAt) and, when a run's
  * client was saturated, its handling time per loop turn at the same point; plus the clocks'
  * uncertainty where receipts are read on another clock.
  */
@@ -206,12 +218,11 @@ function clientShift(before: readonly Report[], after: readonly Report[], family
   const delta = (f: (r: Report) => number): number => Math.abs(mean(after.map(f)) - mean(before.map(f)));
   let ms = 0;
   if (FROM_SCHEDULE.has(family)) ms += delta((r) => r.publish.scheduleLagMs[agg]);
-  // At the median a delivery meets the loop's typical lag (its mean), in the tail its p99.
-  ms += delta((r) => (agg === 'p50' ? Math.max(0, ...r.client.workers.map((w) => w.eventLoopLagMs.mean)) : r.client.eventLoopLagMs.p99));
+  ms += delta((r) => loopLagAt(r, agg));
   if (ms >= 0.005) parts.push("the change in the client's own delay");
   const saturated = [...before, ...after].some((r) => r.client.saturated);
   if (saturated) {
-    const turn = delta((r) => (agg === 'p50' ? (r.client.turnMs?.p50 ?? 0) : (r.client.turnMs?.p99 ?? 0)));
+    const turn = delta((r) => (r.client.turnMs ? r.client.turnMs[agg === 'p999' ? 'p99' : agg] : 0));
     ms += turn;
     parts.push("a saturated client's handling time");
   }

@@ -254,7 +254,7 @@ export const idleTimeoutSchema = z.object({
 export const workerHealthSchema = z.object({
   worker: count,
   sockets: count,
-  eventLoopLagMs: z.object({ max: ms, p99: ms, mean: ms }),
+  eventLoopLagMs: z.object({ max: ms, p99: ms, p90: ms.optional().describe('Absent in older reports.'), mean: ms }),
   utilization: z.number().optional().describe("Share of the hold the worker's event loop was busy running callbacks (0–1)."),
   crashed: z.string().nullable().describe("Set when the worker thread died; its sockets' later events are missing."),
 });
