@@ -20,8 +20,10 @@ describe('wsload run --repeat', () => {
     const file = join(dir, 'fanout.json');
     writeFileSync(file, JSON.stringify({ name: 'fanout', target: 'embedded', connections: 30, duration: '2s', workers: 1, publish: { rate: 5 } }));
     const out = join(dir, 'r.json');
-    const r = await wsload(['run', file, '--repeat', '3', '--out', out], { timeoutMs: 120_000 });
+    const r = await wsload(['run', file, '--repeat', '3', '--out', out, '--junit', join(dir, 'j.xml')], { timeoutMs: 120_000 });
     expect(r.code).toBe(0);
+    // --junit is numbered like the reports: one file per run, naming its own report.
+    for (let i = 1; i <= 3; i++) expect(readFileSync(join(dir, `j-${i}.xml`), 'utf8')).toContain(`value="${join(dir, `r-${i}.json`)}"`);
     const reports = [1, 2, 3].map((i) => readJson(join(dir, `r-${i}.json`)));
     expect(existsSync(out)).toBe(false);
     for (const [i, rep] of reports.entries()) {
