@@ -12,9 +12,10 @@
  * @property {number} maxPending        BENCH_MAX_PENDING (handshakes in flight, the same for both tools)
  * @property {number[]} publishRates    BENCH_RATES (publishes/s), or BENCH_DELIVERIES / sockets
  * @property {Set<string>} runs         BENCH_RUNS: compare, workers2, soak, large, compare-repeat
- * @property {{ runs: number, delayed: number, sockets: number, rate: number, seconds: number, delayMs: number }} repeat
- *   compare-repeat: BENCH_REPEAT_RUNS, BENCH_REPEAT_DELAYED, BENCH_REPEAT_SOCKETS, BENCH_REPEAT_RATE,
- *   BENCH_REPEAT_SECONDS, BENCH_REPEAT_DELAY_MS
+ * @property {{ runs: number, delayed: number, shortDelayed: number, sockets: number, rate: number, seconds: number, shortSeconds: number, delayMs: number, shortDelayMs: number, side: number, sidePairs: number }} repeat
+ *   compare-repeat: BENCH_REPEAT_RUNS, BENCH_REPEAT_DELAYED, BENCH_REPEAT_SHORT_DELAYED, BENCH_REPEAT_SOCKETS,
+ *   BENCH_REPEAT_RATE, BENCH_REPEAT_SECONDS, BENCH_REPEAT_SHORT_SECONDS, BENCH_REPEAT_DELAY_MS,
+ *   BENCH_REPEAT_SHORT_DELAY_MS, BENCH_REPEAT_SIDE, BENCH_REPEAT_SIDE_PAIRS
  * @property {number} soakSeconds       BENCH_SOAK_SECONDS
  * @property {number} soakSockets       BENCH_SOAK_SOCKETS
  * @property {number} soakRate          BENCH_SOAK_RATE (publishes/s)
@@ -76,12 +77,17 @@ export function readBenchConfig(env = process.env) {
       publishes: intVar(env, 'BENCH_TARGET_PUBLISHES', 20, 1, 1000),
     },
     repeat: {
-      runs: intVar(env, 'BENCH_REPEAT_RUNS', 6, 2, 100),
-      delayed: intVar(env, 'BENCH_REPEAT_DELAYED', 2, 0, 100),
-      sockets: intVar(env, 'BENCH_REPEAT_SOCKETS', 500, 1, 19_000),
-      rate: numVar(env, 'BENCH_REPEAT_RATE', 20, 0.1, 10_000),
-      seconds: numVar(env, 'BENCH_REPEAT_SECONDS', 10, 1, 3600),
+      runs: intVar(env, 'BENCH_REPEAT_RUNS', 9, 2, 100),
+      delayed: intVar(env, 'BENCH_REPEAT_DELAYED', 6, 0, 100),
+      shortDelayed: intVar(env, 'BENCH_REPEAT_SHORT_DELAYED', 4, 0, 100),
+      sockets: intVar(env, 'BENCH_REPEAT_SOCKETS', 200, 1, 19_000),
+      rate: numVar(env, 'BENCH_REPEAT_RATE', 10, 0.1, 10_000),
+      seconds: numVar(env, 'BENCH_REPEAT_SECONDS', 20, 0, 3600),
+      shortSeconds: numVar(env, 'BENCH_REPEAT_SHORT_SECONDS', 5, 0, 3600),
       delayMs: numVar(env, 'BENCH_REPEAT_DELAY_MS', 10, 0, 10_000),
+      shortDelayMs: numVar(env, 'BENCH_REPEAT_SHORT_DELAY_MS', 100, 0, 10_000),
+      side: intVar(env, 'BENCH_REPEAT_SIDE', 3, 1, 20),
+      sidePairs: intVar(env, 'BENCH_REPEAT_SIDE_PAIRS', 40, 1, 10_000),
     },
   };
 }

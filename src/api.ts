@@ -2,7 +2,7 @@
  * wsload as a library: `import { run, compare, merge, loadScenario } from 'wsload'`. The package's
  * only entry point; everything a caller may rely on is exported from here, typed.
  */
-import { compare as compareReports, type Comparison } from './report/compare.js';
+import { compare as compareReports, type CompareOptions, type Comparison } from './report/compare.js';
 import { mergeReports } from './report/merge.js';
 import { checkDistinctRuns } from './report/same-run.js';
 import type { Report } from './run/report.js';
@@ -22,14 +22,18 @@ export type { Progress, RunPhase } from './driver/driver.js';
 export type { AgentsOptions } from './driver/run-options.js';
 export type { Scenario } from './run/scenario.js';
 export type { Report, TimelineLine, PercentileSet, ThresholdResult, ShardReport, TopicStats } from './run/report.js';
-export type { Comparison, ComparisonRow, Verdict, RunRef } from './report/compare.js';
+export type { Comparison, ComparisonRow, Verdict, RunRef, CompareOptions, Gate, RowBasis, RateFigures, LatencyMethod, Interval } from './report/compare.js';
 export type { ServerStream, TimestampUnit } from './run/scenario.js';
 export type { StreamStats } from './run/report.js';
 export { VERSION } from './version.js';
 
-/** Compares two reports metric by metric (before → after), with a verdict per row. */
-export function compare(before: Report, after: Report): Comparison {
-  return compareReports(before, after);
+/**
+ * Compares before with after metric by metric, with a verdict per row and the gate's outcome:
+ * each side a report, or several reports of one set-up (repeated runs). Options: `gate`, the
+ * metrics the gate judges instead of the default gated rows (an unknown one throws a UsageError).
+ */
+export function compare(before: Report | readonly Report[], after: Report | readonly Report[], options: CompareOptions = {}): Comparison {
+  return compareReports(before, after, options);
 }
 
 /**

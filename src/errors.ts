@@ -7,6 +7,8 @@ export const EXIT = {
   badInput: 2,
   /** The run completed and at least one threshold failed. */
   thresholds: 3,
+  /** `compare --fail-on-regression`: no gated row is worse, but some could not be judged. */
+  undecided: 4,
   /** A bug in wsload. */
   internal: 70,
 } as const;

@@ -4,7 +4,7 @@
  * detection, progress). Set up once the target and the plan are known, before workers spawn.
  */
 import { RunAggregate } from '../metrics/aggregate.js';
-import { IntervalBlocks } from '../metrics/interval-blocks.js';
+import { IntervalBlocks, MAX_BLOCKS, rampBlockMs } from '../metrics/interval-blocks.js';
 import { LoopLagMonitor } from '../metrics/loop-lag.js';
 import { peakTarget } from '../run/load-stages.js';
 import { createRing, ringSizeFor, type PublishRing } from '../run/publish-ring.js';
@@ -15,7 +15,9 @@ import { DropWatch } from './drop-watch.js';
 import type { MetricsEndpoint } from './metrics-endpoint.js';
 import { PromMetrics } from './prom-metrics.js';
 import { VERSION } from '../version.js';
-import { deliveryDeadlineMs, type WorkerPlan } from './plan.js';
+import { deliveryDeadlineMs, rampMs, type WorkerPlan } from './plan.js';
+import { PublishBlocks } from './publish-blocks.js';
+import { HostCpuMeter } from './host-cpu.js';
 import { ProgressFeed } from './progress-feed.js';
 import type { RunState } from './run-state.js';
 import { TickBus } from './tick-bus.js';
@@ -37,6 +39,8 @@ export interface Measurement {
   mainLag: LoopLagMonitor;
   /** What the metrics endpoint serves; null without one. */
   prom: PromMetrics | null;
+  /** How busy the machine was during the hold, and how much of it was wsload. */
+  hostCpu: HostCpuMeter;
 }
 
 /** Sets up the measurement of a run and subscribes it to the ticks; everything it starts is stopped by state.stopAll(). */
@@ -59,7 +63,7 @@ export function setUpMeasurement(
     deliveryDeadlineMs(scenario),
   );
   // Blocks one tick long: the finest grain at which deltas arrive.
-  const blocks = new IntervalBlocks(tickMs, () => nowMs() - startMs);
+  const blocks = new IntervalBlocks(tickMs, () => nowMs() - startMs, MAX_BLOCKS, rampBlockMs(scenario.stages ? scenario.durationMs : rampMs(scenario)));
   aggregate.intervalSink = blocks;
   if (scenario.topics) aggregate.topicNames = scenario.topics.names;
 
@@ -90,6 +94,7 @@ export function setUpMeasurement(
   if (timeline) bus.subscribe(timeline);
   bus.subscribe(dropWatch);
   bus.subscribe(progress);
+  if (publish) bus.subscribe(new PublishBlocks(() => state.publisher?.stats.latency ?? null, blocks));
   // Reads the aggregate as it stands after this tick's snapshots, like progress.
   const prom = endpoint
     ? new PromMetrics({
@@ -112,5 +117,5 @@ export function setUpMeasurement(
     mainLag.stop();
     writer?.close();
   });
-  return { ring, aggregate, blocks, bus, timeline, files, progress, dropWatch, mainLag, prom };
+  return { ring, aggregate, blocks, bus, timeline, files, progress, dropWatch, mainLag, prom, hostCpu: new HostCpuMeter() };
 }

@@ -4,6 +4,7 @@ import type { WorkerSlice } from '../run/protocol.js';
 import { formatDuration } from '../duration.js';
 import { describePublishRate, describeStages } from '../run/load-stages.js';
 import { topicIndexTable } from '../run/topics.js';
+import { rampBlockMs } from '../metrics/interval-blocks.js';
 
 /** Splits n into `parts` integers that differ by at most one and sum to n (floor + remainder). */
 export function splitEvenly(n: number, parts: number): number[] {
@@ -141,6 +142,7 @@ export function workerSlices(scenario: Scenario, plans: readonly WorkerPlan[], c
     timeline: ctx.timeline ? { ...ctx.timeline } : null,
     ...(scenario.stages ? { stages: scenario.stages.map((s) => ({ ...s })) } : {}),
     ...(scenario.stream ? { stream: { ...scenario.stream } } : {}),
+    rampBlockMs: rampBlockMs(scenario.stages ? scenario.durationMs : rampMs(scenario)),
   }));
 }
 

@@ -7,7 +7,7 @@
  */
 import { addInto, createHistogram, deltaOf, recordMs, type Histogram } from './histogram.js';
 import { slotOf, type PublishRing } from '../run/publish-ring.js';
-import { emptyCohortCounters, type CohortCounters, type LagSummary, type WorkerCounters, type WorkerMessage } from '../run/protocol.js';
+import { emptyCohortCounters, RAMP_BLOCK_KEY, type CohortCounters, type LagSummary, type WorkerCounters, type WorkerMessage } from '../run/protocol.js';
 import { emptyDeliveryCounters, emptyTopicCounters, TOPIC_COUNTER_KEYS, type DeliveryCounters, type TopicCounters } from '../run/delivery-counters.js';
 import { topicHistogramKey } from '../run/registry.js';
 import type { IntervalSink } from './interval-blocks.js';
@@ -139,8 +139,13 @@ export class RunAggregate {
     w.final = msg.final;
     for (const name of Object.keys(msg.histograms)) {
       const delta = deltaOf(msg.histograms, name);
+      // Handshakes per ramp block only feed the blocks: the whole-run handshake histogram has them all.
+      if (name.startsWith(RAMP_BLOCK_KEY)) {
+        this.intervalSink?.rampBlock(Number(name.slice(RAMP_BLOCK_KEY.length)), delta);
+        continue;
+      }
       addInto(this.histogram(name), delta);
-      if (name === 'fanout') this.intervalSink?.fanout(delta);
+      if (name === 'fanout' || name === 'streamStaleness') this.intervalSink?.timed(name, delta);
     }
     for (const r of msg.seqResults) {
       let p = this.pending.get(r.seq);
@@ -151,6 +156,7 @@ export class RunAggregate {
       p.reports.add(msg.workerId);
       p.delivered += r.delivered;
       p.lost += r.lost;
+      if (r.lost > 0) this.intervalSink?.lost(r.lost);
       if (r.lastReceiptMs > p.lastReceiptMs) p.lastReceiptMs = r.lastReceiptMs;
       if (r.failed) p.failed = true;
     }

@@ -1,57 +1,109 @@
 /**
  * Per-block latency histograms of a run, kept so compare can resample blocks of time (the
  * independent units) rather than deliveries. Memory stays bounded: at most MAX_BLOCKS encoded
- * histograms per family, with only the open block decoded; when a run outgrows that, the block
- * length doubles and neighbouring blocks are added together (exact: histograms add).
+ * histograms per family, with only the open block of each family decoded, and a family that never
+ * gets a sample costs nothing; when a run outgrows that, the block length doubles and
+ * neighbouring blocks are added together (exact: histograms add). Handshakes are blocked by where
+ * the socket was due on the ramp (a handful of blocks, ≤ MAX_RAMP_BLOCKS), not by time of arrival:
+ * a whole ramp often lands in one worker tick.
  */
 import { addInto, createHistogram, decodeHistogram, encodeHistogram, type Histogram } from './histogram.js';
 import type { ReportIntervals } from '../run/report.js';
+export { RAMP_BLOCK_KEY } from '../run/protocol.js';
 
 /** Blocks kept per family at most: an 8 h run at 1 s ticks ends with 450 blocks of 64 s. */
 export const MAX_BLOCKS = 600;
+/** Ramp blocks at most (handshakes), and the shortest: blocks shorter than a GC pause or a scheduler hiccup are not independent. */
+export const MAX_RAMP_BLOCKS = 20;
+export const MIN_RAMP_BLOCK_MS = 100;
 
-export type IntervalFamily = 'fanout' | 'completion';
-const FAMILIES: readonly IntervalFamily[] = ['fanout', 'completion'];
+/** Families blocked by the time their samples reach the driver. */
+export type TimedFamily = 'fanout' | 'completion' | 'streamStaleness' | 'publish';
+/** Every family with blocks: the timed ones and handshakes (by ramp position). */
+export type IntervalFamily = TimedFamily | 'handshake';
+const TIMED: readonly TimedFamily[] = ['fanout', 'completion', 'streamStaleness', 'publish'];
+/** Always present in the report (older readers expect them); the others only when they have samples. */
+const REQUIRED: readonly TimedFamily[] = ['fanout', 'completion'];
 
-/** What RunAggregate feeds: fan-out deltas as they arrive, completion values as publishes settle. */
-export interface IntervalSink {
-  fanout(delta: Histogram): void;
-  completion(us: number): void;
+/** Length of one ramp block (ms) for a ramp (or stage shape) of `rampMs`. */
+export function rampBlockMs(rampMs: number): number {
+  return Math.max(MIN_RAMP_BLOCK_MS, Math.ceil(rampMs / MAX_RAMP_BLOCKS));
 }
 
-/** Collects fan-out and completion histograms per block of elapsed time. */
+/** What RunAggregate feeds: histogram deltas as they arrive, completion values as publishes settle, lost deliveries as they are judged. */
+export interface IntervalSink {
+  timed(family: Exclude<TimedFamily, 'completion'>, delta: Histogram): void;
+  completion(us: number): void;
+  /** Deliveries judged lost now (censored at the deadline by compare). */
+  lost(count: number): void;
+  /** Handshakes of sockets due in ramp block `block`. */
+  rampBlock(block: number, delta: Histogram): void;
+}
+
+/** Collects histograms per block of elapsed time, and handshakes per ramp block. */
 export class IntervalBlocks implements IntervalSink {
   private blockMs: number;
-  private readonly done: Record<IntervalFamily, string[]> = { fanout: [], completion: [] };
-  private readonly open: Record<IntervalFamily, Histogram | null> = { fanout: null, completion: null };
+  private readonly done = new Map<TimedFamily, string[]>(REQUIRED.map((f) => [f, []]));
+  private readonly open = new Map<TimedFamily, Histogram>();
+  private lostCounts: number[] = [];
   private openIndex = 0;
+  private readonly ramp: string[] = [];
 
   /** `elapsedMs` reads the time since the run started (the report's startedAt). */
   constructor(
     baseBlockMs: number,
     private readonly elapsedMs: () => number,
     private readonly maxBlocks = MAX_BLOCKS,
+    /** Length of a ramp block (handshakes); null: handshakes are not blocked. */
+    private readonly rampMs: number | null = null,
   ) {
     this.blockMs = Math.max(1, baseBlockMs);
   }
 
   fanout(delta: Histogram): void {
-    addInto(this.current('fanout'), delta);
+    this.timed('fanout', delta);
+  }
+
+  timed(family: Exclude<TimedFamily, 'completion'>, delta: Histogram): void {
+    addInto(this.current(family), delta);
   }
 
   completion(us: number): void {
     this.current('completion').recordValue(us);
   }
 
+  lost(count: number): void {
+    if (count <= 0) return;
+    const i = this.index();
+    while (this.lostCounts.length <= i) this.lostCounts.push(0);
+    this.lostCounts[i] += count;
+  }
+
+  rampBlock(block: number, delta: Histogram): void {
+    if (this.rampMs === null || block < 0 || block >= MAX_RAMP_BLOCKS * 4) return;
+    while (this.ramp.length <= block) this.ramp.push('');
+    const stored = this.ramp[block];
+    const h = stored ? decodeHistogram(stored) : createHistogram();
+    addInto(h, delta);
+    this.ramp[block] = encodeHistogram(h);
+  }
+
   /** The blocks so far, as the report carries them. */
   toReport(): ReportIntervals {
     this.close();
-    const length = Math.max(this.done.fanout.length, this.done.completion.length);
-    const pad = (a: string[]): string[] => Array.from({ length }, (_, i) => a[i] ?? '');
-    return { blockMs: this.blockMs, fanout: pad(this.done.fanout), completion: pad(this.done.completion) };
+    const length = Math.max(0, ...[...this.done.values()].map((a) => a.length), this.lostCounts.length);
+    const pad = (a: readonly string[]): string[] => Array.from({ length }, (_, i) => a[i] ?? '');
+    const out: ReportIntervals = { blockMs: this.blockMs, fanout: pad(this.done.get('fanout') ?? []), completion: pad(this.done.get('completion') ?? []) };
+    for (const f of TIMED) {
+      const a = this.done.get(f);
+      if (!REQUIRED.includes(f) && a && a.some((e) => e !== '')) out[f as 'publish' | 'streamStaleness'] = pad(a);
+    }
+    if (this.lostCounts.some((n) => n > 0)) out.lost = Array.from({ length }, (_, i) => this.lostCounts[i] ?? 0);
+    if (this.rampMs !== null && this.ramp.some((e) => e !== '')) out.handshake = { blockMs: this.rampMs, blocks: [...this.ramp] };
+    return out;
   }
 
-  private current(family: IntervalFamily): Histogram {
+  private index(): number {
     let index = Math.floor(Math.max(0, this.elapsedMs()) / this.blockMs);
     if (index !== this.openIndex) {
       this.close();
@@ -61,31 +113,39 @@ export class IntervalBlocks implements IntervalSink {
       }
       this.openIndex = index;
     }
-    let h = this.open[family];
+    return index;
+  }
+
+  private current(family: TimedFamily): Histogram {
+    const index = this.index();
+    let h = this.open.get(family);
     if (!h) {
       // After coarsening, the open block may be one that already holds samples.
-      const stored = this.done[family][index];
+      const stored = this.done.get(family)?.[index];
       h = stored ? decodeHistogram(stored) : createHistogram();
-      this.open[family] = h;
+      this.open.set(family, h);
     }
     return h;
   }
 
   private close(): void {
-    for (const f of FAMILIES) {
-      const h = this.open[f];
-      if (h && h.totalCount > 0) {
-        const a = this.done[f];
+    for (const [f, h] of this.open) {
+      if (h.totalCount > 0) {
+        let a = this.done.get(f);
+        if (!a) this.done.set(f, (a = []));
         while (a.length < this.openIndex) a.push('');
         a[this.openIndex] = encodeHistogram(h);
       }
-      this.open[f] = null;
     }
+    this.open.clear();
   }
 
   private coarsen(): void {
     this.blockMs *= 2;
-    for (const f of FAMILIES) this.done[f] = pairUp(this.done[f]);
+    for (const [f, a] of this.done) this.done.set(f, pairUp(a));
+    const lost: number[] = [];
+    for (let i = 0; i < this.lostCounts.length; i += 2) lost.push(this.lostCounts[i] + (this.lostCounts[i + 1] ?? 0));
+    this.lostCounts = lost;
   }
 }
 
@@ -109,28 +169,46 @@ function addEncoded(encoded: readonly string[]): string {
 /**
  * Intervals of runs made side by side, combined by time: each run's block lands in the merged
  * block (of the longest block length among them) that holds its midpoint, and blocks that land
- * together are added. `offsetsMs` are each run's start minus the earliest start.
+ * together are added. `offsetsMs` are each run's start minus the earliest start. Ramp blocks
+ * (handshakes) are combined by their position on the ramp, which side-by-side runs share.
  */
 export function mergeIntervals(parts: readonly { intervals: ReportIntervals; offsetMs: number }[], maxBlocks = MAX_BLOCKS): ReportIntervals {
   let blockMs = Math.max(...parts.map((p) => p.intervals.blockMs));
-  const buckets: Record<IntervalFamily, string[][]> = { fanout: [], completion: [] };
+  const families = TIMED.filter((f) => REQUIRED.includes(f) || parts.some((p) => p.intervals[f] !== undefined));
+  const buckets = new Map<TimedFamily, string[][]>(families.map((f) => [f, []]));
+  const lostAt: number[] = [];
+  const at = (offsetMs: number, i: number, ms: number): number => Math.max(0, Math.floor((offsetMs + (i + 0.5) * ms) / blockMs));
   for (const { intervals, offsetMs } of parts) {
-    for (const f of FAMILIES) {
-      intervals[f].forEach((e, i) => {
+    for (const f of families) {
+      (intervals[f] ?? []).forEach((e, i) => {
         if (e === '') return;
-        const at = Math.max(0, Math.floor((offsetMs + (i + 0.5) * intervals.blockMs) / blockMs));
-        (buckets[f][at] ??= []).push(e);
+        ((buckets.get(f) as string[][])[at(offsetMs, i, intervals.blockMs)] ??= []).push(e);
       });
     }
+    (intervals.lost ?? []).forEach((n, i) => {
+      const k = at(offsetMs, i, intervals.blockMs);
+      lostAt[k] = (lostAt[k] ?? 0) + n;
+    });
   }
-  const length = Math.max(buckets.fanout.length, buckets.completion.length);
-  let out: Record<IntervalFamily, string[]> = {
-    fanout: Array.from({ length }, (_, i) => addEncoded(buckets.fanout[i] ?? [])),
-    completion: Array.from({ length }, (_, i) => addEncoded(buckets.completion[i] ?? [])),
-  };
-  while (out.fanout.length > maxBlocks) {
+  const length = Math.max(lostAt.length, ...[...buckets.values()].map((b) => b.length));
+  let out = new Map<TimedFamily, string[]>(families.map((f) => [f, Array.from({ length }, (_, i) => addEncoded((buckets.get(f) as string[][])[i] ?? []))]));
+  let lost = Array.from({ length }, (_, i) => lostAt[i] ?? 0);
+  while (length > 0 && (out.get('fanout') as string[]).length > maxBlocks) {
     blockMs *= 2;
-    out = { fanout: pairUp(out.fanout), completion: pairUp(out.completion) };
+    out = new Map([...out].map(([f, a]) => [f, pairUp(a)]));
+    const l: number[] = [];
+    for (let i = 0; i < lost.length; i += 2) l.push(lost[i] + (lost[i + 1] ?? 0));
+    lost = l;
   }
-  return { blockMs, ...out };
+  const merged: ReportIntervals = { blockMs, fanout: out.get('fanout') as string[], completion: out.get('completion') as string[] };
+  for (const f of families) if (!REQUIRED.includes(f)) merged[f as 'publish' | 'streamStaleness'] = out.get(f) as string[];
+  if (lost.some((n) => n > 0)) merged.lost = lost;
+  const ramps = parts.flatMap((p) => (p.intervals.handshake ? [p.intervals.handshake] : []));
+  if (ramps.length > 0) {
+    const rampMs = Math.max(...ramps.map((r) => r.blockMs));
+    const rampBuckets: string[][] = [];
+    for (const r of ramps) r.blocks.forEach((e, i) => e !== '' && (rampBuckets[Math.floor(((i + 0.5) * r.blockMs) / rampMs)] ??= []).push(e));
+    merged.handshake = { blockMs: rampMs, blocks: Array.from({ length: rampBuckets.length }, (_, i) => addEncoded(rampBuckets[i] ?? [])) };
+  }
+  return merged;
 }

@@ -25,6 +25,12 @@ export interface PublisherStats {
   /** The same round trips as the main thread saw them, its own delay included. */
   measuredLatency: Histogram;
   scheduleLag: Histogram;
+  /**
+   * Publishes due but never sent, each at how long it had waited when it was given up: the hold's
+   * end for one still queued, the deadline for one dropped from a full queue (it could not have
+   * been delivered in time). Absent: none recorded (older callers).
+   */
+  unsent?: Histogram;
   /** With topics: successful publishes per topic index; absent without topics. */
   okByTopic?: number[];
 }

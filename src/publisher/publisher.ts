@@ -93,6 +93,7 @@ export class Publisher {
       latency: createHistogram(),
       measuredLatency: createHistogram(),
       scheduleLag: createHistogram(),
+      unsent: createHistogram(),
       ...(names ? { okByTopic: new Array<number>(names.length).fill(0) } : {}),
     };
   }
@@ -146,6 +147,8 @@ export class Publisher {
     if (this.queue.length >= this.queueLimit) {
       this.stats.skipped++;
       this.stats.overflowed++;
+      // A deadline's worth of publishes wait ahead of it: it could not have been delivered in time.
+      if (this.stats.unsent) recordMs(this.stats.unsent, this.publish.deadlineMs);
       return;
     }
     this.queue.push(scheduledAt);
@@ -228,7 +231,10 @@ export class Publisher {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     const now = nowMs();
-    for (const scheduledAt of this.queue) this.stats.maxQueueMs = Math.max(this.stats.maxQueueMs, now - scheduledAt);
+    for (const scheduledAt of this.queue) {
+      this.stats.maxQueueMs = Math.max(this.stats.maxQueueMs, now - scheduledAt);
+      if (this.stats.unsent) recordMs(this.stats.unsent, now - scheduledAt);
+    }
     this.stats.skipped += this.queue.length;
     this.queue.length = 0;
     if (options.abort) this.abortInFlight();

@@ -35,10 +35,54 @@ export function fmtRowChange(r: ComparisonRow): string {
   return `${sign}${abs}${pct}`;
 }
 
+/** A row's verdict as the table shows it. */
+export function verdictText(r: ComparisonRow): string {
+  return r.verdict === 'worse' ? 'WORSE' : r.verdict;
+}
+
 function verdict(r: ComparisonRow, paint: Paint): string {
-  if (r.verdict === 'worse') return paint('WORSE', 'red');
-  if (r.verdict === 'better') return paint('better', 'green');
-  return r.verdict;
+  // The gate's rows are marked where the table has room: beside the verdict.
+  const text = `${verdictText(r)}${r.gated ? '*' : ''}`;
+  if (r.verdict === 'worse') return paint(text, 'red');
+  if (r.verdict === 'better') return paint(text, 'green');
+  return text;
+}
+
+/** The gate in one line: what it looked at and what it found. */
+export function gateLine(c: Comparison): string {
+  const g = c.gate;
+  const family = g.family > 0 ? `, ${g.family} statistical under Holm's control` : '';
+  const head = `gate (verdicts marked *): ${g.metrics.length} row${g.metrics.length === 1 ? '' : 's'}${family}`;
+  if (g.outcome === 'regression') return `${head}: REGRESSION on ${g.worse.join(', ')}`;
+  if (g.outcome === 'undecided') return `${head}: could not decide ${g.undecided.join(', ')}`;
+  return `${head}: pass`;
+}
+
+/** The rows whose per-run values the runs table lists, in this order. */
+const RUN_FIGURES = ['fanout.p50', 'fanout.p90', 'fanout.p99', 'completion.p99', 'stream.staleness.p99', 'fanout.lost', 'disconnects.total'];
+
+/** Each run's own figures, one line per run, when a side has several runs. */
+export function runFigures(c: Comparison): { head: string[]; lines: { side: 'before' | 'after'; startedAt: string; cells: string[] }[] } | null {
+  const rows = RUN_FIGURES.map((m) => c.rows.find((r) => r.metric === m && r.runs !== null && r.note !== NO_SAMPLES_NOTE)).filter((r): r is ComparisonRow => r !== undefined);
+  if (rows.length === 0) return null;
+  const lines = (['before', 'after'] as const).flatMap((side) =>
+    c.runs[side].map((run, i) => ({ side, startedAt: run.startedAt, cells: rows.map((r) => fmtRowValue(r.runs?.[side][i] ?? null, r.unit)) })),
+  );
+  return { head: rows.map((r) => r.metric), lines };
+}
+
+/** A row's note, with the rate it was judged on and the received-only value of a censored fan-out row. */
+function noteText(r: ComparisonRow): string {
+  const parts: string[] = [];
+  // A policy's verdict is no statistical call: the note says which policy.
+  if (r.basis === 'policy') parts.push(r.description);
+  if (r.receivedOnly && r.receivedOnly.before !== r.before) {
+    parts.push(`received only: ${fmtRowValue(r.receivedOnly.before, 'ms')} → ${fmtRowValue(r.receivedOnly.after, 'ms')}`);
+  } else if (r.receivedOnly && r.receivedOnly.after !== r.after) {
+    parts.push(`received only: ${fmtRowValue(r.receivedOnly.before, 'ms')} → ${fmtRowValue(r.receivedOnly.after, 'ms')}`);
+  }
+  if (r.note) parts.push(r.note);
+  return parts.join('; ');
 }
 
 /** The comparison as text: header, one table row per metric, then warnings. Fits 100 columns. */
@@ -59,15 +103,30 @@ export function renderCompareTable(c: Comparison, opts: CompareTableOptions = {}
     wordWrap: true,
     style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [], compact: true },
   });
-  rows.forEach((r, i) => t.push([...cells[i], r.note ?? '']));
-  const out = [
-    wrap(`before: ${c.before.name} · ${c.before.startedAt} · ${c.before.host} · ${c.before.target}`),
-    wrap(`after:  ${c.after.name} · ${c.after.startedAt} · ${c.after.host} · ${c.after.target}`),
-    t.toString(),
-  ];
+  rows.forEach((r, i) => t.push([...cells[i], noteText(r)]));
+  const side = (name: string, runs: Comparison['runs']['before']): string => {
+    const first = runs[0];
+    const many = runs.length > 1 ? ` (${runs.length} runs, mean of each run's value; first)` : '';
+    return wrap(`${name}${many}: ${first.name} · ${first.startedAt} · ${first.host} · ${first.target}`);
+  };
+  const out = [side('before', c.runs.before), side('after ', c.runs.after), t.toString()];
   if (empty.length > 0) out.push(wrap(`no samples in either run, not shown: ${empty.map((r) => r.metric).join(', ')}`, 100, 2));
   const worse = c.regressions.length;
   out.push(worse === 0 ? paint('no regressions', 'green') : paint(wrap(`${worse} regression${worse === 1 ? '' : 's'}: ${c.regressions.join(', ')}`, 100, 2), 'red'));
+  const gate = gateLine(c);
+  out.push(wrap(c.gate.outcome === 'regression' ? paint(gate, 'red') : c.gate.outcome === 'undecided' ? paint(gate, 'yellow') : gate, 100, 2));
+  const figures = runFigures(c);
+  if (figures) {
+    const label = (l: { side: string; startedAt: string }): string => `${l.side} ${l.startedAt.slice(11, 19)}`;
+    // As many figures as fit in 100 columns (each: its widest cell, padding and a border).
+    const width = (i: number): number => Math.max(figures.head[i].length, ...figures.lines.map((l) => l.cells[i].length)) + 3;
+    let used = Math.max(3, ...figures.lines.map((l) => label(l).length)) + 4;
+    let n = 0;
+    while (n < figures.head.length && used + width(n) <= 100) used += width(n++);
+    const rt = new Table({ head: ['run', ...figures.head.slice(0, n)], style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [], compact: true } });
+    for (const l of figures.lines) rt.push([label(l), ...l.cells.slice(0, n)]);
+    out.push('', 'Each run', rt.toString());
+  }
   if (c.notes.length > 0) out.push('', 'Notes', ...c.notes.map((n) => wrap(`  - ${n}`, 100, 4)));
   if (c.warnings.length > 0) out.push('', 'Warnings', ...c.warnings.map((w) => paint(wrap(`  - ${w}`), 'yellow')));
   return out.join('\n') + '\n';

@@ -8,6 +8,7 @@ import { formatDuration } from '../duration.js';
 import type { Comparison, ComparisonRow } from '../report/compare.js';
 import type { Report, TimelineLine } from '../run/report.js';
 import { fmtCount, fmtCounts, fmtMs, fmtPct } from './format.js';
+import { verdictText } from './compare-table.js';
 import { CHARTED, COLORS, figure, histogramOrNull, t, table, warningsSection } from './html-page.js';
 import { overlayTimeline, type OverlayMetric } from './html-timeline.js';
 import { percentileChart } from './percentile-curve.js';
@@ -90,56 +91,97 @@ function idleText(r: Report): string {
     : `none${d.idleTimeoutNote ? ` — ${d.idleTimeoutNote}` : ''}`;
 }
 
-/** The two runs side by side, one row per fact, so what differs is read across a row. */
-function runsSideBySide(before: Report, after: Report): string {
+/** Fan-out p50 / p90 / p99 of a run, received deliveries only. */
+function fanoutText(r: Report): string {
+  const f = r.fanout.latencyMs;
+  return f.count === 0 ? '–' : `${fmtMs(f.p50)} / ${fmtMs(f.p90)} / ${fmtMs(f.p99)}`;
+}
+
+/** Whether, and why, a run's client was saturated. */
+function clientText(r: Report): string {
+  if (!r.client.saturated) return 'not saturated';
+  const cause = r.client.saturationCause === 'machine' ? 'machine busy (other processes)' : r.client.saturationCause === 'wsload' ? 'wsload itself the bottleneck' : 'saturated';
+  return `${cause}; lag p99 ${fmtMs(r.client.eventLoopLagMs.p99)}${r.client.cpu ? `, others ${fmtPct(100 * r.client.cpu.otherProcesses)} of ${r.client.cpu.cores} cores` : ''}`;
+}
+
+/** The runs side by side, one column per run and one row per fact, so what differs is read across a row. */
+function runsSideBySide(before: readonly Report[], after: readonly Report[]): string {
   const facts: [string, (r: Report) => string][] = [
     ['started', (r) => r.startedAt],
     ['host', (r) => r.environment.host],
     ['target', (r) => r.target.url],
     ['sockets · hold · publish', (r) => `${fmtCount(r.scenario.connections)} · ${formatDuration(r.phases.holdMs)} · ${r.scenario.publish ? `${r.scenario.publish.rate}/s` : 'none'}`],
+    ['fan-out p50 / p90 / p99', fanoutText],
     ['delivered / lost', (r) => `${fmtCount(r.fanout.delivered)} / ${fmtCount(r.fanout.lost)}`],
     ['disconnects', (r) => `${fmtCount(r.disconnects.total)}: ${fmtCounts(r.disconnects.byCause)}`],
     ['drop events', (r) => fmtCount(r.disconnects.events?.length ?? 0)],
   ];
-  const cohorts = [...new Set([...before.scenario.cohorts, ...after.scenario.cohorts].map((c) => c.name))];
+  const all = [...before, ...after];
+  const cohorts = [...new Set(all.flatMap((r) => r.scenario.cohorts.map((c) => c.name)))];
   for (const name of cohorts) facts.push([`cohort ${name}`, (r) => cohortState(r, name)]);
   facts.push(
     ['surviving cohorts', (r) => (r.disconnects.survivingCohorts.length > 0 ? r.disconnects.survivingCohorts.join(', ') : 'none')],
     ['idle-timeout estimate', idleText],
+    ['client', clientText],
     ['peak RSS', (r) => `${fmtCount(r.client.peakRssMb)} MB`],
   );
-  return table(['', 'before', 'after'], facts.map(([k, get]) => [t(k), t(get(before)), t(get(after))]), 'sides');
+  const head = (side: string, n: number) => (n === 1 ? [side] : Array.from({ length: n }, (_, i) => `${side} ${i + 1}`));
+  return table(['', ...head('before', before.length), ...head('after', after.length)], facts.map(([k, get]) => [t(k), ...all.map((r) => t(get(r)))]), 'sides');
 }
 
-/** The comparison page's body. */
-export function compareBody(before: Report, after: Report, comparison: Comparison, timelines: CompareTimelines): string[] {
+/** A row's note cell: the received-only values of a censored fan-out row, each run's value with several, then the note. */
+function noteCell(r: ComparisonRow): string {
+  const parts: string[] = [];
+  if (r.basis === 'policy') parts.push(r.description);
+  if (r.receivedOnly && (r.receivedOnly.before !== r.before || r.receivedOnly.after !== r.after)) {
+    parts.push(`received only: ${compareCell(r, r.receivedOnly.before)} → ${compareCell(r, r.receivedOnly.after)}`);
+  }
+  if (r.runs) parts.push(`runs: ${r.runs.before.map((v) => compareCell(r, v)).join(', ')} → ${r.runs.after.map((v) => compareCell(r, v)).join(', ')}`);
+  if (r.note) parts.push(r.note);
+  return parts.join('; ');
+}
+
+/** The gate's outcome in the banner's words. */
+function gateBanner(c: Comparison): string {
+  const g = c.gate;
+  if (g.outcome === 'pass') return `<li>gate: all ${g.metrics.length} gated rows judged, none worse</li>`;
+  if (g.outcome === 'undecided') return `<li>gate: could not decide ${t(g.undecided.join(', '))} (--fail-on-regression exits ${4} on these)</li>`;
+  return `<li>gate: worse on ${t(g.worse.join(', '))}</li>`;
+}
+
+/** The comparison page's body; with several runs per side, the first of each is drawn over time. */
+export function compareBody(befores: readonly Report[], afters: readonly Report[], comparison: Comparison, timelines: CompareTimelines): string[] {
+  const before = befores[0];
+  const after = afters[0];
   const regress = comparison.regressions.length;
   // Delivery and publish rows of two runs that published nothing are all 0 = 0: noise, not news.
-  const noPublishing = before.scenario.publish === null && after.scenario.publish === null;
+  const noPublishing = [...befores, ...afters].every((r) => r.scenario.publish === null);
   const unpublished = (r: ComparisonRow): boolean => noPublishing && !emptyRow(r) && /^(fanout|completion|publish)\./.test(r.metric) && r.before === 0 && r.after === 0;
   const shown = comparison.rows.filter((r) => !emptyRow(r) && !unpublished(r));
   const omitted = comparison.rows.filter(emptyRow);
   const quiet = comparison.rows.filter(unpublished);
   const rows = shown.map((r) => [
-    t(r.metric),
+    t(`${r.metric}${r.gated ? ' *' : ''}`),
     t(compareCell(r, r.before)),
     t(compareCell(r, r.after)),
     t(changeCell(r)),
-    `<span class="${r.verdict}">${r.verdict === 'worse' ? 'WORSE' : r.verdict}</span>`,
-    `<span class="note">${t(r.note ?? '')}</span>`,
+    `<span class="${r.verdict}">${t(verdictText(r))}</span>`,
+    `<span class="note">${t(noteCell(r))}</span>`,
   ]);
+  const many = befores.length > 1 || afters.length > 1;
   const out: string[] = [
     regress === 0
-      ? '<div class="verdict ok"><div class="head">NO REGRESSIONS</div><ul><li>no metric is shown to be worse after than before</li></ul></div>'
+      ? `<div class="verdict ${comparison.gate.outcome === 'undecided' ? 'thresholds' : 'ok'}"><div class="head">NO REGRESSIONS</div><ul><li>no metric is shown to be worse after than before</li>${gateBanner(comparison)}</ul></div>`
       : `<div class="verdict failed"><div class="head">${regress} REGRESSION${regress === 1 ? '' : 'S'}</div><ul>${comparison.rows
           .filter((r) => r.verdict === 'worse')
-          .map((r) => `<li><b>${t(r.metric)}</b>: ${t(compareCell(r, r.before))} → ${t(compareCell(r, r.after))}${r.note ? ` (${t(r.note)})` : ''}</li>`)
-          .join('')}</ul></div>`,
+          .map((r) => `<li><b>${t(r.metric)}</b>${r.basis === 'policy' ? ' (policy)' : ''}: ${t(compareCell(r, r.before))} → ${t(compareCell(r, r.after))}${r.note ? ` (${t(r.note)})` : ''}</li>`)
+          .join('')}${gateBanner(comparison)}</ul></div>`,
     ...warningsSection(comparison.warnings),
-    '<h2>The two runs</h2>',
-    runsSideBySide(before, after),
+    many ? `<h2>The runs (${befores.length} before, ${afters.length} after)</h2>` : '<h2>The two runs</h2>',
+    runsSideBySide(befores, afters),
     '<h2>Metrics</h2>',
     table(['metric', 'before', 'after', 'change', 'verdict', 'note'], rows, 'compare'),
+    '<p class="note">Rows marked * are gated (<code>--fail-on-regression</code>); with several runs per side, before and after are the mean of each run\'s value, listed in the note.</p>',
   ];
   if (omitted.length > 0) out.push(`<p class="note omitted">Omitted, no samples in either run: ${t(omitted.map((r) => r.metric).join(', '))}.</p>`);
   if (quiet.length > 0) out.push(`<p class="note omitted">Omitted, 0 in both runs (neither published): ${t(quiet.map((r) => r.metric).join(', '))}.</p>`);

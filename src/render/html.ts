@@ -239,7 +239,10 @@ export interface CompareHtmlOptions {
 }
 
 /** Two runs compared as one self-contained HTML page: runs side by side, the table without empty rows, changed metrics on shared axes. */
-export function renderCompareHtml(before: Report, after: Report, comparison: Comparison, opts: CompareHtmlOptions = {}): string {
-  const title = `wsload compare — ${before.scenario.name} vs ${after.scenario.name}`;
-  return page(title, [`<h1>${t(title)}</h1>`, ...compareBody(before, after, comparison, opts)]);
+export function renderCompareHtml(before: Report | readonly Report[], after: Report | readonly Report[], comparison: Comparison, opts: CompareHtmlOptions = {}): string {
+  const bs: readonly Report[] = Array.isArray(before) ? before : [before as Report];
+  const as: readonly Report[] = Array.isArray(after) ? after : [after as Report];
+  const runs = (n: number): string => (n > 1 ? ` (${n} runs)` : '');
+  const title = `wsload compare — ${bs[0].scenario.name}${runs(bs.length)} vs ${as[0].scenario.name}${runs(as.length)}`;
+  return page(title, [`<h1>${t(title)}</h1>`, ...compareBody(bs, as, comparison, opts)]);
 }

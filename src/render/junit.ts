@@ -83,36 +83,59 @@ export function renderRunJunit(r: Report, opts: RunJunitOptions): string {
 
 /** Options of renderCompareJunit. */
 export interface CompareJunitOptions {
-  beforePath: string;
-  afterPath: string;
+  /** The report files of each side (one each, or several runs of one set-up). */
+  beforePath: string | readonly string[];
+  afterPath: string | readonly string[];
 }
+
+const paths = (p: string | readonly string[]): readonly string[] => (typeof p === 'string' ? [p] : p);
 
 function compareCase(row: ComparisonRow): JunitCase {
-  const c: JunitCase = { classname: 'wsload.compare', name: row.metric, timeSec: 0 };
+  const c: JunitCase = { classname: row.gated ? 'wsload.compare.gate' : 'wsload.compare', name: row.metric, timeSec: 0 };
   const values = `before ${fmtRowValue(row.before, row.unit)}, after ${fmtRowValue(row.after, row.unit)}, change ${fmtRowChange(row)}`;
+  // With several runs per side, each run's own value goes with the case.
+  const perRun = row.runs
+    ? [`before runs: ${row.runs.before.map((v) => fmtRowValue(v, row.unit)).join(', ')}`, `after runs: ${row.runs.after.map((v) => fmtRowValue(v, row.unit)).join(', ')}`].join('\n')
+    : undefined;
+  const withRuns = (x: JunitCase): JunitCase => (perRun ? { ...x, systemOut: perRun } : x);
+  const basis = row.basis === 'policy' ? ' (policy)' : '';
   if (row.verdict === 'worse') {
-    const details = [`${row.metric}: ${row.description}`, values, `verdict: worse${row.note ? ` (${row.note})` : ''}`].join('\n');
-    return { ...c, failure: { message: `worse: ${values}`, type: 'regression', details } };
+    const details = [`${row.metric}: ${row.description}`, values, `verdict: worse${basis}${row.note ? ` (${row.note})` : ''}`, ...(perRun ? [perRun] : [])].join('\n');
+    return withRuns({ ...c, failure: { message: `worse${basis}: ${values}`, type: row.basis === 'policy' ? 'policy' : 'regression', details } });
   }
-  // Neither shown better nor worse: not judged, which CI shows apart from a pass.
-  if (row.verdict === 'inconclusive') return { ...c, skipped: `inconclusive: ${values}${row.note ? `; ${row.note}` : ''}` };
-  return c;
+  // A gated row that could not be judged: the gate cannot pass on it, so CI must not show a pass.
+  if (row.verdict === 'inconclusive' && row.gated) {
+    const details = [`${row.metric}: ${row.description}`, values, `could not decide${row.note ? `: ${row.note}` : ''}`, ...(perRun ? [perRun] : [])].join('\n');
+    return withRuns({ ...c, error: { message: `could not decide: ${values}${row.note ? `; ${row.note}` : ''}`, type: 'undecided', details } });
+  }
+  // Neither shown better nor worse, and not gated: not judged, which CI shows apart from a pass.
+  if (row.verdict === 'inconclusive') return withRuns({ ...c, skipped: `inconclusive: ${values}${row.note ? `; ${row.note}` : ''}` });
+  return withRuns(c);
 }
 
-/** A comparison as a JUnit XML document: one case per compared metric, "worse" failing, "inconclusive" skipped. */
+/**
+ * A comparison as a JUnit XML document: one case per compared metric, "worse" failing (type
+ * "regression", or "policy"), a gated row that could not be judged an error ("undecided": the check
+ * could not complete), other
+ * inconclusive rows skipped. With several runs per side, each case carries each run's value.
+ */
 export function renderCompareJunit(cmp: Comparison, opts: CompareJunitOptions): string {
+  const before = paths(opts.beforePath);
+  const after = paths(opts.afterPath);
   return renderJunitSuite({
     name: `wsload compare ${cmp.before.name} → ${cmp.after.name}`,
     startedAt: cmp.after.startedAt,
     hostname: cmp.after.host,
     timeSec: 0,
     properties: [
-      ['before', opts.beforePath],
-      ['after', opts.afterPath],
-      ['beforeStartedAt', cmp.before.startedAt],
-      ['afterStartedAt', cmp.after.startedAt],
+      ['before', before.join(', ')],
+      ['after', after.join(', ')],
+      ['beforeStartedAt', cmp.runs.before.map((r) => r.startedAt).join(', ')],
+      ['afterStartedAt', cmp.runs.after.map((r) => r.startedAt).join(', ')],
       ['target', cmp.after.target],
       ['regressions', cmp.regressions.join(', ')],
+      ['gate', cmp.gate.outcome],
+      ['gateUndecided', cmp.gate.undecided.join(', ')],
     ],
     cases: cmp.rows.map(compareCase),
   });

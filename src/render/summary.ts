@@ -45,7 +45,8 @@ function header(r: Report, paint: Paint): string[] {
   if (r.client.saturated) {
     const reasons = r.client.saturationReasons ?? [];
     const why = reasons.length > 0 ? reasons.join('; ') : `event-loop lag p99 ${fmtMs(r.client.eventLoopLagMs.p99)}, ${fmtCount(r.publish.skipped)} publishes skipped`;
-    loud.push(`!! CLIENT SATURATED during the hold (${why}): latencies include the client's own delay`);
+    const cause = r.client.saturationCause === 'machine' ? ' — this machine was busy (other processes)' : r.client.saturationCause === 'wsload' ? ' — wsload itself was the bottleneck' : '';
+    loud.push(`!! CLIENT SATURATED during the hold${cause} (${why}): latencies include the client's own delay`);
   }
   if (r.publish.behind === true) {
     const blame = publishBlame(reportPublishFigures(r));
@@ -100,9 +101,20 @@ function fanout(r: Report, color: boolean, paint: Paint): string[] {
   const turn = r.client.turnMs;
   // Beside fan-out: the part of it that is wsload handling one burst, not network or target.
   if (turn && turn.count > 0) lat.push(['client turn', fmtLatency(turn, 'p50'), fmtLatency(turn, 'p90'), fmtLatency(turn, 'p99'), fmtLatency(turn, 'p999'), fmtLatency(turn, 'max'), fmtCount(turn.count)]);
+  // Beside the received-only figures: every expected delivery, lost and never-sent ones counted (a lower bound at the deadline).
+  const cen = f.censored;
+  const censored = cen && (cen.lost > 0 || cen.unsentDeliveries > 0) ? cen : null;
+  if (censored) {
+    const at = (k: 'p50' | 'p90' | 'p99' | 'p999' | 'max'): string => `${censored.latencyMs[k] >= censored.deadlineMs ? '≥' : ''}${fmtLatency(censored.latencyMs, k)}`;
+    lat.push(['all expected', at('p50'), at('p90'), at('p99'), at('p999'), at('max'), fmtCount(censored.latencyMs.count)]);
+  }
   const cp = f.completionMs;
   lat.push(['completion', fmtLatency(cp, 'p50'), fmtLatency(cp, 'p90'), fmtLatency(cp, 'p99'), fmtLatency(cp, 'p999'), fmtLatency(cp, 'max'), fmtCount(cp.count)]);
   const out = ['Fan-out (publish scheduled → message received)', counts.toString(), lat.toString()];
+  if (censored) {
+    const unsent = censored.unsentPublishes > 0 ? ` and ${fmtCount(censored.unsentDeliveries)} of ${fmtCount(censored.unsentPublishes)} publishes never sent (at their wait)` : '';
+    out.push(`  all expected: received deliveries with ${fmtCount(censored.lost)} lost (at the ${fmtMs(censored.deadlineMs)} deadline)${unsent}; ≥ marks a lower bound`);
+  }
   if (turn && turn.count > 0) out.push('  client turn: time a worker spent handling one burst of messages (one event-loop turn); the rest of fan-out is network and target');
   if (f.lost > 0) out.push(`  lost: ${lostReasons(r, fmtCount)}`);
   if (f.incomplete > 0) {

@@ -15,10 +15,11 @@ import { describeFailure } from '../metrics/classify.js';
 import type { LoopLagReading } from '../metrics/loop-lag.js';
 import { judgeSaturation } from './saturation.js';
 import { emptyStreamCounters, type StreamCounters } from '../run/stream-counters.js';
-import type { StreamStats } from '../run/report.js';
+import type { HostCpu, StreamStats } from '../run/report.js';
 import { clockCaveat, withoutStreamIdleEstimate } from './stream-caveat.js';
 import { earlyBeyondBound, EARLY_TOLERANCE_MS } from './clock-bound.js';
 import { publishBehind, publishBlame } from './publish-behind.js';
+import { censoredFanout } from './censored.js';
 
 export { SATURATED_LAG_P99_MS, SATURATED_LAG_MAX_MS } from './saturation.js';
 
@@ -38,6 +39,8 @@ export interface BuildInput {
   peakRssMb: number;
   /** The main thread's event-loop lag during the hold; null when there was no hold. */
   mainLag?: LoopLagReading | null;
+  /** This machine's CPU during the hold (how busy, how much was wsload); null: not measured. */
+  hostCpu?: HostCpu | null;
   environment: Report['environment'];
   files: Report['files'];
   /** Sentences the driver already knows a user must read. */
@@ -114,14 +117,10 @@ export function buildReport(input: BuildInput): Report {
   const mainLag = input.mainLag ?? null;
   if (publisher && behind) warnings.push(publishBehindWarning(publisher, scenario, mainLag));
   const turn = pct(h('clientTurn'));
-  const verdict = judgeSaturation({ workers: aggregate.workers, mainLag, turn, fanout: pct(h('fanout')) });
+  const hostCpu = input.hostCpu ?? null;
+  const verdict = judgeSaturation({ workers: aggregate.workers, mainLag, turn, fanout: pct(h('fanout')), holdMs: input.phases.holdMs, cpu: hostCpu });
   const saturated = verdict.saturated;
-  if (saturated) {
-    warnings.push(
-      `the client was saturated during the hold (${verdict.reasons.join('; ')}): ` +
-        'latency figures include wsload\'s own delay; use more workers or fewer sockets per process before blaming the gateway',
-    );
-  }
+  if (saturated) warnings.push(`the client was saturated during the hold (${verdict.reasons.join('; ')}): ${verdict.advice ?? ''}`);
   for (const w of aggregate.workers) {
     if (w.crashed) warnings.push(`worker ${w.workerId} crashed (${w.crashed}); its ${w.sockets} sockets stopped counting then`);
   }
@@ -138,6 +137,7 @@ export function buildReport(input: BuildInput): Report {
     histograms.publish = encodeHistogram(publisher.latency);
     histograms.publishMeasured = encodeHistogram(publisher.measuredLatency);
     histograms.scheduleLag = encodeHistogram(publisher.scheduleLag);
+    if (publisher.unsent && publisher.unsent.totalCount > 0) histograms.unsent = encodeHistogram(publisher.unsent);
   }
   Object.assign(histograms, samplesHistograms);
   if (allCohorts.idleAtClose.totalCount > 0) for (const kind of COHORT_HISTOGRAMS) histograms[kind] = encodeHistogram(allCohorts[kind]);
@@ -148,6 +148,7 @@ export function buildReport(input: BuildInput): Report {
     ['publish', publisher?.latency],
     ['publishMeasured', publisher?.measuredLatency],
     ['scheduleLag', publisher?.scheduleLag],
+    ['unsent', publisher?.unsent],
     ...COHORT_HISTOGRAMS.map((kind): [string, Histogram] => [kind, allCohorts[kind]]),
   ]);
   const deadlineMs = scenario.publish?.deadlineMs;
@@ -230,10 +231,12 @@ export function buildReport(input: BuildInput): Report {
       ...(mainLag ? { mainThreadLagMs: { max: round2(mainLag.maxMs), p99: round2(mainLag.p99Ms) } } : {}),
       ...sets('client'),
       saturationReasons: verdict.reasons,
+      saturationCause: verdict.cause,
+      ...(hostCpu ? { cpu: hostCpu } : {}),
       workers: aggregate.workers.map((w) => ({
         worker: w.workerId,
         sockets: w.sockets,
-        eventLoopLagMs: { max: round2(w.lag.maxMs), p99: round2(w.lag.p99Ms), mean: round2(w.lag.meanMs) },
+        eventLoopLagMs: { max: round2(w.lag.maxMs), p99: round2(w.lag.p99Ms), ...(w.lag.p90Ms !== undefined ? { p90: round2(w.lag.p90Ms) } : {}), mean: round2(w.lag.meanMs) },
         ...(w.lag.utilization !== undefined ? { utilization: round2(w.lag.utilization) } : {}),
         crashed: w.crashed,
       })),
@@ -249,6 +252,8 @@ export function buildReport(input: BuildInput): Report {
     ...(input.shards ? { shards: input.shards } : {}),
   };
   warnings.push(...bookWarnings(report, totals));
+  const censored = censoredFanout(report);
+  if (censored) report.fanout.censored = censored;
   report.thresholds = evaluateThresholds(report, scenario.thresholds);
   return report;
 }

@@ -3,6 +3,7 @@
  * summed and histograms added exactly, so the merged percentiles are those of all samples, not an
  * average of percentiles. Pure: reports in, a new Report out.
  */
+import { censoredFanout } from './censored.js';
 import { UsageError, WsloadError } from '../errors.js';
 import { encodeHistogram, mergeEncoded, percentiles } from '../metrics/histogram.js';
 import { cohortDrops, estimateIdleTimeout } from '../metrics/idle-timeout.js';
@@ -354,6 +355,10 @@ export function mergeReports(reports: readonly Report[]): Report {
   merged.disconnects.idleTimeoutNote = verdict.note;
   merged.disconnects.survivingCohorts = verdict.survivingCohorts;
   merged.disconnects.recommendation = verdict.recommendation;
+  // Over every expected delivery of the merged runs, from the merged counters and histograms (the first report's would be its own).
+  const censored = reports.some((r) => r.fanout.censored !== undefined) ? censoredFanout(merged) : null;
+  if (censored) merged.fanout.censored = censored;
+  else delete merged.fanout.censored;
 
   try {
     merged.thresholds = evaluateThresholds(merged, merged.scenario.thresholds);

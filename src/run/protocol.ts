@@ -94,7 +94,15 @@ export interface WorkerSlice {
   stages?: LoadStage[];
   /** The server's own stream to judge (publish.source "server"); absent: receipts are publishes' deliveries. */
   stream?: ServerStream;
+  /**
+   * Length of a ramp block (ms): first-connect handshakes are also sent per block of the ramp their
+   * socket was due in (tick histograms "handshakeRamp:<block>"), compare's units for handshakes. Absent: not.
+   */
+  rampBlockMs?: number;
 }
+
+/** Key prefix of a worker's per-ramp-block handshake deltas in its tick histograms ("handshakeRamp:3"). */
+export const RAMP_BLOCK_KEY = 'handshakeRamp:';
 
 /** Counters a worker keeps for one cohort (cumulative since start). */
 export interface CohortCounters {

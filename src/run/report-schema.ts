@@ -274,7 +274,7 @@ export const idleTimeoutSchema = z.object({
 export const workerHealthSchema = z.object({
   worker: count,
   sockets: count,
-  eventLoopLagMs: z.object({ max: ms, p99: ms, mean: ms }),
+  eventLoopLagMs: z.object({ max: ms, p99: ms, p90: ms.optional().describe('Absent in older reports.'), mean: ms }),
   utilization: z.number().optional().describe("Share of the hold the worker's event loop was busy running callbacks (0–1)."),
   crashed: z.string().nullable().describe("Set when the worker thread died; its sockets' later events are missing."),
 });
@@ -347,10 +347,42 @@ export const reportIntervalsSchema = z
     blockMs: z.number().positive().describe('Length of one block, ms (the worker tick, doubled as often as needed to keep ≤ 600 blocks).'),
     fanout: z.array(z.string()).describe('Encoded fan-out latency histogram per block, by when the deliveries reached the driver; "" when empty.'),
     completion: z.array(z.string()).describe('Encoded publish-completion histogram per block, by when the publish completed; "" when empty.'),
+    streamStaleness: z.array(z.string()).optional().describe('Encoded stream-staleness histogram per block, by when the messages reached the driver; absent without a server stream (and in older reports).'),
+    publish: z.array(z.string()).optional().describe('Encoded publish-latency histogram per block, by when the request was answered; absent without publishing (and in older reports).'),
+    lost: z.array(count).optional().describe('Deliveries judged lost per block (compare counts them at the deadline); absent when none was lost (and in older reports).'),
+    handshake: z
+      .object({
+        blockMs: z.number().positive().describe('Length of one ramp block, ms: the ramp (or the stages) in at most 20 blocks, none shorter than 100 ms.'),
+        blocks: z.array(z.string()).describe('Encoded first-connect handshake histogram per ramp block: block i holds the sockets due on the ramp in [i·blockMs, (i+1)·blockMs) after it started.'),
+      })
+      .optional()
+      .describe('Handshakes by where the socket was due on the ramp; absent in older reports.'),
   })
-  .describe('Fan-out and completion histograms per block of time (block i covers [i·blockMs, (i+1)·blockMs) after startedAt; "" = empty), resampled by compare.');
+  .describe('Latency histograms per block of time (block i covers [i·blockMs, (i+1)·blockMs) after startedAt; "" = empty), and handshakes per block of the ramp, resampled by compare.');
 
 const lagSchema = z.object({ max: ms, p99: ms });
+
+/** Fan-out over every expected delivery, lost and never-sent ones censored (fanout.censored). */
+export const censoredFanoutSchema = z
+  .object({
+    deadlineMs: ms.describe('publish.deadline: lost deliveries (late ones included) are counted at this value, which they are known to reach.'),
+    lost: count.describe('Deliveries counted at the deadline (fanout.lost).'),
+    unsentPublishes: count.describe('Publishes due but never sent (publish.skipped), each counted at its wait when given up (publish.unsentWaitMs).'),
+    unsentDeliveries: count.describe("Their would-be deliveries: unsentPublishes × expected per published publish (an estimate: the sockets subscribed then)."),
+    latencyMs: percentileSetSchema.describe('Percentiles over received + lost + never-sent deliveries; a value at or above deadlineMs is a lower bound.'),
+  })
+  .describe("Fan-out latency over every expected delivery (received ones at their latency, lost ones censored at the deadline, never-sent publishes' deliveries at their wait), beside latencyMs (received only); absent without publishing and in older reports.");
+
+/** How busy this machine was during the hold, and who used it (client.cpu). */
+export const hostCpuSchema = z
+  .object({
+    cores: count,
+    holdMs: ms,
+    machineBusy: z.number().describe('Share of all cores busy during the hold (/proc/stat), 0–1.'),
+    wsload: z.number().describe('Share of all cores the wsload process used (main thread and workers; process.cpuUsage), 0–1.'),
+    otherProcesses: z.number().describe('machineBusy − wsload: every other process, the embedded target included, 0–1.'),
+  })
+  .describe("CPU of this machine during the hold; absent where /proc/stat cannot be read, in runs spread over processes, and in older reports.");
 
 /** What a server-originated stream delivered: staleness by embedded timestamp, per-socket sequence accounting. */
 export const streamStatsSchema = z.object({
@@ -480,6 +512,7 @@ export const reportSchema = z
           'Of `lost`: deliveries that workers or shards lost mid-run owed after their last snapshot and that nobody saw arrive (their fate is unknown: an upper bound, ' +
             'see shards[].fanout.unconfirmed). Everything else in expected, delivered and lost is exact. Absent in older reports.',
         ),
+      censored: censoredFanoutSchema.optional(),
     }),
     publish: z.object({
       sent: count,
@@ -508,6 +541,9 @@ export const reportSchema = z
         .optional()
         .describe("The same round trips as the main thread saw them, its own delay included; absent in older reports."),
       scheduleLagMs: percentileSetSchema.describe('How late publishes left compared with their schedule.'),
+      unsentWaitMs: percentileSetSchema
+        .optional()
+        .describe('Publishes due but never sent (skipped): how long each had waited when given up (the hold ended; the deadline when dropped from a full queue). Absent in older reports.'),
     }),
     closes: z.object({ byCode: counts }),
     disconnects: z.object({
@@ -532,6 +568,12 @@ export const reportSchema = z
       mainThreadLagMs: lagSchema.optional().describe("The main thread's (publisher's) event-loop lag during the hold, measured the same way."),
       turnMs: percentileSetSchema.optional().describe("Per event-loop turn that handled messages, all workers: the client's own share of fan-out latency."),
       saturationReasons: z.array(z.string()).optional().describe('Why the client was judged saturated; empty when it was not.'),
+      saturationCause: z
+        .enum(['wsload', 'machine', 'unknown'])
+        .nullable()
+        .optional()
+        .describe('Why saturated: "wsload" (its own workers or main thread were the bottleneck), "machine" (other processes kept the CPU busy while wsload\'s own loops were mostly idle), "unknown" (no CPU figures); null when not saturated; absent in older reports.'),
+      cpu: hostCpuSchema.optional(),
       workers: z.array(workerHealthSchema),
       peakRssMb: z.number(),
       saturated: z.boolean().describe('True when the client, not the target, limited the run during the hold (see saturationReasons).'),

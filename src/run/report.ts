@@ -6,7 +6,9 @@
  */
 import type { z } from 'zod';
 import type {
+  censoredFanoutSchema,
   closeCauseSchema,
+  hostCpuSchema,
   connectFailureReasonSchema,
   disconnectStatsSchema,
   dropEventSchema,
@@ -59,6 +61,11 @@ export type ReportIntervals = z.infer<typeof reportIntervalsSchema>;
 export type MergeInfo = z.infer<typeof mergeInfoSchema>;
 /** One line of the .ndjson timeline, written every report interval. */
 export type TimelineLine = z.infer<typeof timelineLineSchema>;
+
+/** Fan-out over every expected delivery, lost and never-sent ones censored. */
+export type CensoredFanout = z.infer<typeof censoredFanoutSchema>;
+/** CPU of this machine during the hold: how busy, and who used it. */
+export type HostCpu = z.infer<typeof hostCpuSchema>;
 
 /** One topic's fan-out (fanout.byTopic[topic]). */
 export type TopicStats = z.infer<typeof topicStatsSchema>;

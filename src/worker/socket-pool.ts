@@ -25,6 +25,7 @@ import { OpenSequence } from './open-sequence.js';
 import { IdleProfileBuilder, type IdleProfile } from '../run/idle-profile.js';
 import { StreamReader } from './stream-reader.js';
 import { StreamTracker } from './stream-tracker.js';
+import { RampBlocks } from './ramp-blocks.js';
 
 const IDLE = 0;
 const CONNECTING = 1;
@@ -88,6 +89,8 @@ export class SocketPool {
     clientTurn: createHistogram(),
   };
   private readonly turns = new TurnTimer(this.histograms.clientTurn);
+  /** First-connect handshakes per ramp block (compare's blocks), or null when the plan asks for none. */
+  readonly rampBlocks: RampBlocks | null;
   /** Staleness of the server's own stream (publish.source "server"), else null: no cost for publishes. */
   readonly streamStaleness: Histogram | null;
   /** The server's own stream's accounting, or null when receipts are deliveries of publishes. */
@@ -197,6 +200,7 @@ export class SocketPool {
     this.onSlotFree = config.onSlotFree;
     this.parser = new PushParser({ by: slice.delivery.matchBy, expr: slice.delivery.match }, slice.delivery.runTag);
     this.skipBinary = slice.delivery.binary === 'unmatched';
+    this.rampBlocks = slice.rampBlockMs !== undefined && slice.rampBlockMs > 0 ? new RampBlocks(slice.rampBlockMs) : null;
     this.ids = slice.delivery.ids ? slice.delivery.ids.map((id) => Buffer.from(id, 'utf8')) : null;
     this.tlsOptions = this.secure && connect.tls ? tlsConnectOptions(connect.tls) : null;
     this.lookup = lookupFor(connect.resolve);
@@ -471,6 +475,7 @@ export class SocketPool {
       return;
     }
     recordMs(this.histograms.handshake, now - due);
+    this.rampBlocks?.record(due, now - due);
     recordMs(this.histograms.handshakeQueue, start - due);
     const lookup = this.lookupAt[k];
     if (lookup > 0) recordMs(this.histograms.handshakeDns, lookup - start);

@@ -62,6 +62,7 @@ function rampTick(): void {
 }
 function startRamp(at: number): void {
   rampStartMs = at;
+  pool.rampBlocks?.start(at);
   if (stageDriver) {
     stageDriver.start(at);
     return;
@@ -111,6 +112,7 @@ function takeHistograms(): Record<string, string> {
   };
   for (const [name, h] of Object.entries(pool.histograms)) take(name, h);
   if (pool.streamStaleness) take('streamStaleness', pool.streamStaleness);
+  pool.rampBlocks?.drain(take);
   init.cohorts.forEach((c, i) => {
     const ch = pool.cohortHistograms[i];
     for (const kind of COHORT_HISTOGRAMS) take(cohortHistogramKey(kind, c.name), ch[kind]);

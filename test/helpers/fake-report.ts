@@ -133,8 +133,8 @@ export function fakeReport(opts: FakeReportOptions = {}): Report {
     completionValues.push(Math.max(...fanoutValues.slice(i, i + opened)));
   }
   const completion = histOf(completionValues);
-  const handshake = histOf(opts.handshakeMs ?? Array.from({ length: opened }, (_, i) => 2 + (i % 10) * 0.3));
-  const publishH = histOf(opts.publishMs ?? Array.from({ length: published }, (_, i) => 1 + (i % 7) * 0.2));
+  const handshake = histOf(opts.handshakeMs ?? handshakeValues(opened));
+  const publishH = histOf(opts.publishMs ?? publishValues(published));
   const scheduleLag = histOf(Array.from({ length: published }, (_, i) => (i % 5) * 0.1));
   const empty = createHistogram();
 
@@ -297,12 +297,25 @@ export function fakeReport(opts: FakeReportOptions = {}): Report {
     warnings,
     files: { timeline: null, hlog: null },
     histograms,
-    ...(opts.blocks ? { intervals: fakeIntervals(fanoutValues, opened, opts.blocks) } : {}),
+    ...(opts.blocks ? { intervals: { ...fakeIntervals(fanoutValues, opened, opts.blocks, lost), ...fakeOtherBlocks(opts.handshakeMs ?? handshakeValues(opened), opts.publishMs ?? publishValues(published), opts.blocks) } } : {}),
   };
 }
 
-/** Blocks of whole publishes: fan-out values and each publish's completion (its slowest delivery). */
-function fakeIntervals(fanoutValues: readonly number[], perPublish: number, blocks: number): NonNullable<Report['intervals']> {
+/** The default handshake and publish latencies of fakeReport. */
+const handshakeValues = (opened: number): number[] => Array.from({ length: opened }, (_, i) => 2 + (i % 10) * 0.3);
+const publishValues = (published: number): number[] => Array.from({ length: published }, (_, i) => 1 + (i % 7) * 0.2);
+
+/** Handshakes in ramp blocks (at most 20, in order) and publish latencies in `blocks` blocks of time, as a real run keeps them. */
+function fakeOtherBlocks(handshakeMs: readonly number[], publishMs: readonly number[], blocks: number): Pick<NonNullable<Report['intervals']>, 'handshake' | 'publish'> {
+  const split = (values: readonly number[], n: number): string[] => {
+    const per = Math.ceil(values.length / n);
+    return Array.from({ length: n }, (_, b) => values.slice(b * per, (b + 1) * per)).map((v) => (v.length === 0 ? '' : encodeHistogram(histOf(v))));
+  };
+  return { handshake: { blockMs: 100, blocks: split(handshakeMs, Math.min(20, blocks)) }, publish: split(publishMs, blocks) };
+}
+
+/** Blocks of whole publishes: fan-out values and each publish's completion (its slowest delivery); `lost` spread evenly over them. */
+function fakeIntervals(fanoutValues: readonly number[], perPublish: number, blocks: number, lost = 0): NonNullable<Report['intervals']> {
   const publishes = Math.ceil(fanoutValues.length / perPublish);
   const perBlock = Math.ceil(publishes / blocks);
   const fanout: string[] = [];
@@ -314,7 +327,8 @@ function fakeIntervals(fanoutValues: readonly number[], perPublish: number, bloc
     fanout.push(values.length === 0 ? '' : encodeHistogram(histOf(values)));
     completion.push(done.length === 0 ? '' : encodeHistogram(histOf(done)));
   }
-  return { blockMs: 1000, fanout, completion };
+  const lostPerBlock = Array.from({ length: blocks }, (_, b) => Math.floor((lost * (b + 1)) / blocks) - Math.floor((lost * b) / blocks));
+  return { blockMs: 1000, fanout, completion, ...(lost > 0 ? { lost: lostPerBlock } : {}) };
 }
 
 /** A plausible timeline for a report: `intervals` lines spread over its hold. */

@@ -80,8 +80,11 @@ export async function startPublishTarget(): Promise<TestTarget> {
   return start({});
 }
 
-/** Pushes each publish `delayMs` after its /api request arrived, then answers 200. */
-export async function startDelayedTarget(delayMs: number): Promise<TestTarget> {
+/**
+ * Pushes each publish `delayMs` after its /api request arrived, then answers 200; a function
+ * gives each publish its own delay by its number (1-based count of accepted /api calls).
+ */
+export async function startDelayedTarget(delayMs: number | ((seq: number) => number)): Promise<TestTarget> {
   const pending = new Map<NodeJS.Timeout, () => void>();
   const publish = (ctx: PublishContext): Promise<PublishReply> =>
     new Promise((resolve) => {
@@ -89,7 +92,7 @@ export async function startDelayedTarget(delayMs: number): Promise<TestTarget> {
         pending.delete(timer);
         resolve(publishToAll(ctx));
       };
-      const timer = setTimeout(fire, delayMs);
+      const timer = setTimeout(fire, typeof delayMs === 'number' ? delayMs : delayMs(ctx.seq));
       pending.set(timer, fire);
     });
   return start({ publish }, () => {

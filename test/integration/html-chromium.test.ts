@@ -237,7 +237,8 @@ describe.skipIf(noChromium)('HTML report in headless Chromium', () => {
     // Handshakes did not change between the runs: not drawn, and said so.
     expect(titles).not.toContain('Handshake latency by percentile: before vs after');
     expect(facts.text).toMatch(/Not drawn, the same in both runs: handshake latency/);
-    expect(facts.text).toMatch(/4 REGRESSIONS/);
+    expect(facts.text).toMatch(/5 REGRESSIONS/);
+    expect(facts.text).toMatch(/gate: worse on fanout\.lost, fanout\.lost\.any/);
     expect(facts.text).toContain('fanout.delivered');
     expect(facts.text).toContain('inconclusive');
     expect(facts.text).toContain('used the old per-delivery intervals');

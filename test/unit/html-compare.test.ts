@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { compare, type ComparisonRow } from '../../src/report/compare.js';
 import { changedOverlays, rowChanged } from '../../src/render/html-compare.js';
 import { renderCompareHtml } from '../../src/render/html.js';
-import { fakeReport, fixturePair } from '../helpers/fake-report.js';
+import { fakeReport, fixturePair, latencies } from '../helpers/fake-report.js';
+import { fmtMs } from '../../src/render/format.js';
 
 const row = (p: Partial<ComparisonRow>): ComparisonRow => ({
   metric: 'handshake.p99',
@@ -18,6 +19,13 @@ const row = (p: Partial<ComparisonRow>): ComparisonRow => ({
   method: 'per-sample',
   interval: null,
   tolerance: null,
+  basis: 'statistical',
+  gated: false,
+  pValue: null,
+  adjustedP: null,
+  rate: null,
+  runs: null,
+  receivedOnly: null,
   ...p,
 });
 
@@ -54,5 +62,20 @@ describe('HTML compare: what counts as changed', () => {
     expect(html).not.toContain('<td>fanout.p99</td>');
     expect(html).toContain('Omitted, 0 in both runs (neither published): fanout.delivered, fanout.lost');
     expect(html).toContain('<td>connections.firstOpened</td>');
+  });
+
+  it("shows every run of each side with its figures, the gate's outcome and which verdicts are gated or policy", () => {
+    const a = fakeReport({ blocks: 10, startedAt: '2025-01-01T10:00:00.000Z' });
+    const b = fakeReport({ blocks: 10, startedAt: '2025-01-01T11:00:00.000Z' });
+    const slow = fakeReport({ blocks: 10, startedAt: '2025-01-01T12:00:00.000Z', fanoutMs: latencies(2000, { seed: 4, baseMs: 12 }), lost: 3 });
+    const c = compare([a, b], [slow]);
+    const html = renderCompareHtml([a, b], [slow], c);
+    expect(html).toContain('<h2>The runs (2 before, 1 after)</h2>');
+    expect(html).toContain('<th>before 1</th><th>before 2</th><th>after</th>');
+    expect(html).toContain(`<td>${fmtMs(a.fanout.latencyMs.p50)} / ${fmtMs(a.fanout.latencyMs.p90)} / ${fmtMs(a.fanout.latencyMs.p99)}</td>`);
+    expect(html).toContain('<td>fanout.p50 *</td>');
+    expect(html).toMatch(/<td>fanout\.lost\.any \*<\/td>.*<span class="worse">WORSE<\/span>.*policy: no delivery lost/);
+    expect(html).toContain(`runs: ${fmtMs(a.fanout.latencyMs.p50)}, ${fmtMs(b.fanout.latencyMs.p50)} → `);
+    expect(html).toContain('<li>gate: worse on ');
   });
 });

@@ -46,6 +46,53 @@ describe('IntervalBlocks', () => {
   });
 });
 
+describe('IntervalBlocks: the other families', () => {
+  it('keeps publish and staleness blocks only when they have samples, lost deliveries per block, handshakes per ramp block', () => {
+    let now = 0;
+    const b = new IntervalBlocks(1000, () => now, 600, 100);
+    b.fanout(hist([1]));
+    b.lost(3);
+    b.rampBlock(0, hist([2, 3]));
+    b.rampBlock(2, hist([4]));
+    b.rampBlock(0, hist([5]));
+    now = 1500;
+    b.timed('publish', hist([7, 8]));
+    b.lost(2);
+    const r = b.toReport();
+    expect(counts(r.publish ?? [])).toEqual([0, 2]);
+    expect(r.streamStaleness).toBeUndefined();
+    expect(r.lost).toEqual([3, 2]);
+    expect(r.handshake?.blockMs).toBe(100);
+    expect(counts(r.handshake?.blocks ?? [])).toEqual([3, 0, 1]);
+    // Without lost deliveries or a second family, the report carries neither (older readers see what they knew).
+    const plain = new IntervalBlocks(1000, () => 0).toReport();
+    expect(Object.keys(plain)).toEqual(['blockMs', 'fanout', 'completion']);
+  });
+
+  it('adds lost counts when the block length doubles, and merges every family of side-by-side runs', () => {
+    let now = 0;
+    const b = new IntervalBlocks(1000, () => now, 4, 100);
+    for (let s = 0; s < 8; s++) {
+      now = s * 1000 + 1;
+      b.fanout(hist([s + 1]));
+      b.timed('streamStaleness', hist([10]));
+      b.lost(1);
+    }
+    const r = b.toReport();
+    expect(r.blockMs).toBe(2000);
+    expect(r.lost).toEqual([2, 2, 2, 2]);
+    expect(counts(r.streamStaleness ?? [])).toEqual([2, 2, 2, 2]);
+    const m = mergeIntervals([
+      { intervals: r, offsetMs: 0 },
+      { intervals: { ...r, handshake: { blockMs: 100, blocks: [encodeHistogram(hist([1, 2]))] } }, offsetMs: 0 },
+    ]);
+    expect(m.lost).toEqual([4, 4, 4, 4]);
+    expect(counts(m.streamStaleness ?? [])).toEqual([4, 4, 4, 4]);
+    expect(counts(m.handshake?.blocks ?? [])).toEqual([2]);
+    expect(m.publish).toBeUndefined();
+  });
+});
+
 describe('mergeIntervals', () => {
   it('adds the blocks of side-by-side runs by time, at the longer block length', () => {
     const a = { blockMs: 1000, fanout: [encodeHistogram(hist([1])), encodeHistogram(hist([2])), '', encodeHistogram(hist([4]))], completion: ['', '', '', ''] };

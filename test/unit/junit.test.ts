@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { escapeXmlAttr, escapeXmlText } from '../../src/render/junit-xml.js';
 import { renderCompareJunit, renderRunJunit, thresholdCaseName } from '../../src/render/junit.js';
 import { compare } from '../../src/report/compare.js';
-import { fakeReport, fixturePair } from '../helpers/fake-report.js';
+import { fakeReport, fixturePair, latencies } from '../helpers/fake-report.js';
+import { fmtMs } from '../../src/render/format.js';
 import { findAll, parseXml, type XmlElement } from '../helpers/xml.js';
 
 function suiteOf(xml: string): XmlElement {
@@ -113,7 +114,7 @@ describe('renderRunJunit', () => {
 });
 
 describe('renderCompareJunit', () => {
-  it('has one case per compared metric: worse fails, inconclusive is skipped, same and better pass', () => {
+  it('has one case per compared metric: worse fails, a gated row not judged is an error, other inconclusive rows are skipped, same and better pass', () => {
     const { before, after } = fixturePair();
     const cmp = compare(before, after);
     const suite = suiteOf(renderCompareJunit(cmp, { beforePath: 'b.json', afterPath: 'a.json' }));
@@ -123,8 +124,24 @@ describe('renderCompareJunit', () => {
     expect(worse.length).toBeGreaterThan(0);
     expect(cases.filter((c) => findAll(c, 'failure').length > 0).map((c) => c.attrs.name)).toEqual(worse);
     expect(suite.attrs.failures).toBe(String(worse.length));
-    expect(suite.attrs.skipped).toBe(String(cmp.rows.filter((r) => r.verdict === 'inconclusive').length));
+    const undecided = cmp.rows.filter((r) => r.verdict === 'inconclusive' && r.gated).map((r) => r.metric);
+    expect(undecided).toEqual(cmp.gate.undecided);
+    expect(undecided.length).toBeGreaterThan(0);
+    expect(cases.filter((c) => findAll(c, 'error').length > 0).map((c) => c.attrs.name)).toEqual(undecided);
+    expect(findAll(caseNamed(suite, undecided[0]), 'error')[0].attrs).toMatchObject({ type: 'undecided', message: expect.stringMatching(/^could not decide: before /) });
+    expect(suite.attrs.skipped).toBe(String(cmp.rows.filter((r) => r.verdict === 'inconclusive' && !r.gated).length));
     expect(findAll(caseNamed(suite, 'fanout.lost'), 'failure')[0].attrs.message).toMatch(/^worse: before \d+, after \d+, change \+\d+/);
-    expect(properties(suite)).toMatchObject({ before: 'b.json', after: 'a.json', regressions: cmp.regressions.join(', ') });
+    expect(findAll(caseNamed(suite, 'fanout.lost.any'), 'failure')[0].attrs).toMatchObject({ type: 'policy', message: expect.stringMatching(/^worse \(policy\): /) });
+    expect(properties(suite)).toMatchObject({ before: 'b.json', after: 'a.json', regressions: cmp.regressions.join(', '), gate: 'regression' });
+  });
+
+  it("carries each run's value with several runs per side", () => {
+    const a = fakeReport({ blocks: 10, startedAt: '2025-01-01T10:00:00.000Z' });
+    const b = fakeReport({ blocks: 10, startedAt: '2025-01-01T11:00:00.000Z', fanoutMs: latencies(2000, { seed: 3, baseMs: 6 }) });
+    const cmp = compare([a, a], [b, b]);
+    const suite = suiteOf(renderCompareJunit(cmp, { beforePath: ['b1.json', 'b2.json'], afterPath: ['a1.json', 'a2.json'] }));
+    expect(properties(suite)).toMatchObject({ before: 'b1.json, b2.json', after: 'a1.json, a2.json', afterStartedAt: '2025-01-01T11:00:00.000Z, 2025-01-01T11:00:00.000Z' });
+    const out = findAll(caseNamed(suite, 'fanout.p50'), 'system-out')[0];
+    expect(out.text).toBe(`before runs: ${fmtMs(a.fanout.latencyMs.p50)}, ${fmtMs(a.fanout.latencyMs.p50)}\nafter runs: ${fmtMs(b.fanout.latencyMs.p50)}, ${fmtMs(b.fanout.latencyMs.p50)}`);
   });
 });

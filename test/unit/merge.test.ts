@@ -211,3 +211,17 @@ describe('mergeReports: what is exact', () => {
     expect(old.merged!.estimates['disconnects.idleTimeout']).toContain('configured cohort sizes');
   });
 });
+
+describe('merge: fan-out over every expected delivery', () => {
+  it('is computed again from the merged runs, not taken from the first', async () => {
+    const { censoredFanout } = await import('../../src/report/censored.js');
+    const withCensored = (r: Report): Report => ({ ...r, fanout: { ...r.fanout, censored: censoredFanout(r) ?? undefined } });
+    const a = withCensored(fakeReport({ fanoutMs: latencies(900, { seed: 5 }), lost: 100, connections: 10 }));
+    const b = withCensored(fakeReport({ fanoutMs: latencies(1000, { seed: 6 }), connections: 10 }));
+    const m = mergeReports([a, b]);
+    expect(m.fanout.censored).toMatchObject({ lost: 100, deadlineMs: 5000 });
+    expect(m.fanout.censored?.latencyMs.count).toBe(2000);
+    expect(m.fanout.censored?.latencyMs.count).not.toBe(a.fanout.censored?.latencyMs.count);
+    expect(mergeReports([fixturePair().before, fixturePair().after]).fanout.censored).toBeUndefined();
+  });
+});

@@ -21,7 +21,7 @@ import { fakeReport } from '../helpers/fake-report.js';
 
 const ALL: readonly HistogramDef[] = HISTOGRAMS;
 /** Histograms the main thread makes rather than a worker sends: completion (per publish), the publisher's, the cohorts' sums. */
-const MAIN_THREAD = new Set<string>(['completion', 'publish', 'publishMeasured', 'scheduleLag', ...COHORT_HISTOGRAMS]);
+const MAIN_THREAD = new Set<string>(['completion', 'publish', 'publishMeasured', 'scheduleLag', 'unsent', ...COHORT_HISTOGRAMS]);
 
 /** A histogram of n samples around `base` ms: every registered histogram gets a different count, so a mix-up shows. */
 function samples(n: number, base: number): Histogram {
@@ -88,6 +88,7 @@ function builtReport(): Report {
     latency: samples(fed.get('publish') ?? 0, 20),
     measuredLatency: samples(fed.get('publishMeasured') ?? 0, 25),
     scheduleLag: samples(fed.get('scheduleLag') ?? 0, 1),
+    unsent: samples(fed.get('unsent') ?? 0, 40),
   };
   const base = fakeReport();
   return buildReport({
@@ -186,7 +187,9 @@ describe('histogram and counter registry', () => {
     for (const row of compare(report, merged).rows) {
       const counter = COUNTERS.some((c) => c.path === row.metric && c.metric);
       const family = families.has(row.metric.slice(0, row.metric.lastIndexOf('.')));
-      const special = row.metric.startsWith('disconnects.byCause.') || row.metric === 'disconnects.idleTimeout' || row.metric === 'client.eventLoopLag.p99';
+      // Policy rows are named by the counter they police plus ".any" when the counter also has its rate row.
+      const policy = row.basis === 'policy' && COUNTERS.some((c) => c.path === row.metric.replace(/\.any$/, '') && c.metric);
+      const special = policy || row.metric.startsWith('disconnects.byCause.') || row.metric === 'disconnects.idleTimeout' || row.metric === 'client.eventLoopLag.p99';
       expect(counter || family || special, row.metric).toBe(true);
     }
   });

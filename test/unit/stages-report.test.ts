@@ -48,7 +48,7 @@ describe('reports with stages', () => {
   });
 
   it('compare runs with and without stages', () => {
-    expect(compare(fakeReport(), staged()).warnings).toContain('connection stages differ: none vs 0→20 in 1s, step to 15, 15→18 in 1s; counters are not comparable one to one');
+    expect(compare(fakeReport(), staged()).warnings).toContain('connection stages differ: none vs 0→20 in 1s, step to 15, 15→18 in 1s; rates are compared, but the load differed');
     expect(compare(staged(), staged()).warnings.filter((w) => w.includes('stages'))).toEqual([]);
     expect(compare(fakeReport(), fakeReport()).warnings.filter((w) => w.includes('stages'))).toEqual([]);
   });

@@ -3,6 +3,7 @@ import { renderSummary } from '../../src/render/summary.js';
 import { fmtMs } from '../../src/render/format.js';
 import type { Report } from '../../src/run/report.js';
 import { fakeReport, fixturePair, latencies } from '../helpers/fake-report.js';
+import { censoredFanout } from '../../src/report/censored.js';
 
 const ANSI = /\u001b\[[0-9;]*m/;
 
@@ -96,6 +97,19 @@ describe('renderSummary', () => {
     expect(text).toContain('idle timeout estimate: 60.1 s ± 90.0 ms (cohort quiet, 40 connection-lost closes)');
     expect(text).toContain('recommendation: cohort quiet was cut after ~60 s idle');
     expect(text).toMatch(/fanout\.p99 +│ < 50ms +│ \d+\.\d ms +│ FAIL/);
+  });
+
+  it('shows fan-out over every expected delivery beside the received-only figures when some were lost', () => {
+    const r = fakeReport({ fanoutMs: latencies(950, { seed: 3 }), lost: 50, connections: 10 });
+    const c = censoredFanout(r);
+    if (!c) throw new Error('a publishing report has a censored fan-out');
+    r.fanout.censored = c;
+    const text = renderSummary(r);
+    // 5% lost, counted at the 5 s deadline: p99 is a lower bound there; p50 is a received delivery's.
+    expect(rowOf(text, 'all expected')).toEqual(['all expected', fmtMs(c.latencyMs.p50), fmtMs(c.latencyMs.p90), `≥${fmtMs(c.latencyMs.p99)}`, `≥${fmtMs(c.latencyMs.p999)}`, `≥${fmtMs(c.latencyMs.max)}`, '1,000']);
+    expect(c.latencyMs.p99).toBeGreaterThanOrEqual(5000);
+    expect(text).toContain('  all expected: received deliveries with 50 lost (at the 5.00 s deadline); ≥ marks a lower bound');
+    expect(renderSummary(fakeReport())).not.toContain('all expected');
   });
 
   it('is plain text without colour and coloured with it', () => {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { EXIT } from '../../errors.js';
-import { compare } from '../../report/compare.js';
+import { EXIT, UsageError } from '../../errors.js';
+import { checkGateMetrics, compare } from '../../report/compare.js';
+import type { Report, TimelineLine } from '../../run/report.js';
 import { readReport, readTimeline } from '../../report/read.js';
 import { checkOutputPath, writeOutputFile } from '../../report/output-path.js';
 import { renderCompareTable } from '../../render/compare-table.js';
@@ -8,48 +9,68 @@ import { renderCompareHtml } from '../../render/html.js';
 import { renderCompareJunit } from '../../render/junit.js';
 
 interface CompareFlags {
+  vs?: string[];
   json?: boolean;
   failOnRegression?: boolean;
+  gate?: string;
+  allowUndecided?: boolean;
   html?: string;
   junit?: string;
   color: boolean;
 }
 
-/** Registers `wsload compare BEFORE AFTER`: metric-by-metric verdicts between two runs. */
+/** BEFORE AFTER, or BEFORE… --vs AFTER…: the report files of each side. */
+function sides(reports: string[], vs: string[] | undefined): { before: string[]; after: string[] } {
+  if (vs === undefined) {
+    if (reports.length !== 2) {
+      throw new UsageError(`compare: expected BEFORE.json AFTER.json, or several runs per side as BEFORE… --vs AFTER… (got ${reports.length} report${reports.length === 1 ? '' : 's'} and no --vs)`);
+    }
+    return { before: [reports[0]], after: [reports[1]] };
+  }
+  if (vs.length === 0) throw new UsageError('--vs: expected the after reports (one or more files)');
+  return { before: reports, after: vs };
+}
+
+/** Registers `wsload compare BEFORE AFTER` and `wsload compare BEFORE… --vs AFTER…`. */
 export function registerCompare(program: Command): void {
   program
     .command('compare')
-    .description('compare two runs metric by metric; latency verdicts resample each run\'s blocks of time, so noise reads "inconclusive", not a change')
-    .argument('<before>', 'report JSON of the baseline run')
-    .argument('<after>', 'report JSON of the run to judge')
+    .description(
+      'compare two runs, or two sides of several runs each, metric by metric; latency verdicts resample each run\'s blocks of time (and the spread between runs), counters are rates over their exposure, so noise reads "inconclusive", not a change',
+    )
+    .argument('<reports...>', 'BEFORE.json AFTER.json; with --vs: the before reports (several runs of one set-up)')
+    .option('--vs <after...>', 'the after reports: `wsload compare before-*.json --vs after-*.json`')
     .option('--json', 'print the comparison as JSON instead of a table')
-    .option('--fail-on-regression', 'exit 1 when any verdict is "worse"')
-    .option('--html <file>', 'also write a self-contained HTML comparison: both runs side by side, what changed drawn over time and by percentile')
-    .option('--junit <file>', 'also write JUnit XML for CI: one test case per compared metric, "worse" failing, "inconclusive" skipped')
+    .option('--fail-on-regression', `exit ${EXIT.failures} when a gated row is "worse"; exit ${EXIT.undecided} when none is but a gated row could not be judged`)
+    .option('--gate <metrics>', 'comma-separated metrics the gate judges instead of the default gated rows (marked * in the table)')
+    .option('--allow-undecided', `with --fail-on-regression: gated rows that could not be judged are named on stderr but exit ${EXIT.ok}, not ${EXIT.undecided}`)
+    .option('--html <file>', 'also write a self-contained HTML comparison: the runs side by side, what changed drawn over time and by percentile')
+    .option('--junit <file>', 'also write JUnit XML for CI: one test case per compared metric, "worse" failing, a gated row not judged an error, other "inconclusive" rows skipped')
     .option('--no-color', 'plain text even on a terminal')
-    .action(async (beforeFile: string, afterFile: string, flags: CompareFlags) => {
+    .action(async (reports: string[], flags: CompareFlags) => {
+      const { before: beforeFiles, after: afterFiles } = sides(reports, flags.vs);
+      const gate = flags.gate === undefined ? undefined : flags.gate.split(',').map((m) => m.trim()).filter((m) => m !== '');
+      if (gate !== undefined) {
+        if (gate.length === 0) throw new UsageError('--gate: expected comma-separated metrics, e.g. fanout.p50,fanout.p99,fanout.lost');
+        checkGateMetrics(gate);
+      }
+      if (flags.allowUndecided && !flags.failOnRegression) throw new UsageError('--allow-undecided: only with --fail-on-regression');
+      const inputs = [...beforeFiles, ...afterFiles].map((path) => ({ path, role: 'an input report' }));
       if (flags.junit !== undefined) {
-        checkOutputPath('--junit', flags.junit, [
-          { path: beforeFile, role: 'an input report' },
-          { path: afterFile, role: 'an input report' },
-          ...(flags.html !== undefined ? [{ path: flags.html, role: 'the --html output' }] : []),
-        ]);
+        checkOutputPath('--junit', flags.junit, [...inputs, ...(flags.html !== undefined ? [{ path: flags.html, role: 'the --html output' }] : [])]);
       }
+      if (flags.html !== undefined) checkOutputPath('--html', flags.html, inputs);
+      const read = (files: string[]): Promise<Report[]> => Promise.all(files.map((f) => readReport(f)));
+      const [before, after] = await Promise.all([read(beforeFiles), read(afterFiles)]);
+      const comparison = compare(before, after, gate ? { gate } : {});
       if (flags.html !== undefined) {
-        checkOutputPath('--html', flags.html, [
-          { path: beforeFile, role: 'an input report' },
-          { path: afterFile, role: 'an input report' },
-        ]);
-      }
-      const [before, after] = await Promise.all([readReport(beforeFile), readReport(afterFile)]);
-      const comparison = compare(before, after);
-      if (flags.html !== undefined) {
-        const [beforeTimeline, afterTimeline] = await Promise.all([readTimeline(beforeFile, before), readTimeline(afterFile, after)]);
-        writeOutputFile('--html', flags.html, renderCompareHtml(before, after, comparison, { beforeTimeline, afterTimeline }));
+        const timeline = (files: string[], rs: Report[]): Promise<(readonly TimelineLine[] | null)[]> => Promise.all(files.map((f, i) => readTimeline(f, rs[i])));
+        const [beforeTimelines, afterTimelines] = await Promise.all([timeline(beforeFiles, before), timeline(afterFiles, after)]);
+        writeOutputFile('--html', flags.html, renderCompareHtml(before, after, comparison, { beforeTimeline: beforeTimelines[0], afterTimeline: afterTimelines[0] }));
         process.stderr.write(`wrote ${flags.html}\n`);
       }
       if (flags.junit !== undefined) {
-        writeOutputFile('--junit', flags.junit, renderCompareJunit(comparison, { beforePath: beforeFile, afterPath: afterFile }));
+        writeOutputFile('--junit', flags.junit, renderCompareJunit(comparison, { beforePath: beforeFiles, afterPath: afterFiles }));
         process.stderr.write(`wrote ${flags.junit}\n`);
       }
       if (flags.json) {
@@ -58,9 +79,23 @@ export function registerCompare(program: Command): void {
         const color = flags.color && process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
         process.stdout.write(renderCompareTable(comparison, { color }));
       }
-      if (flags.failOnRegression && comparison.regressions.length > 0) {
-        process.stderr.write(`wsload: regression: ${comparison.regressions.join(', ')}\n`);
+      if (!flags.failOnRegression) return;
+      const g = comparison.gate;
+      const why = (m: string): string => {
+        const note = comparison.rows.find((r) => r.metric === m)?.note;
+        return note ? `${m} (${note})` : `${m} (no such row in this comparison)`;
+      };
+      if (g.outcome === 'regression') {
+        process.stderr.write(`wsload: regression: ${g.worse.join(', ')}\n`);
         process.exitCode = EXIT.failures;
+      } else if (g.outcome === 'undecided') {
+        const line = `could not decide ${g.undecided.length} gated row${g.undecided.length === 1 ? '' : 's'}: ${g.undecided.map(why).join('; ')}`;
+        if (flags.allowUndecided) {
+          process.stderr.write(`wsload: warning: ${line} (accepted: --allow-undecided)\n`);
+        } else {
+          process.stderr.write(`wsload: ${line}; exit ${EXIT.undecided} (--gate to gate fewer rows, --allow-undecided to accept)\n`);
+          process.exitCode = EXIT.undecided;
+        }
       }
     });
 }

@@ -20,6 +20,8 @@ import { renderSummary } from '../../render/summary.js';
 import { createProgressPrinter } from '../../render/progress.js';
 import { runExitCode, verdictLine } from '../../report/verdict.js';
 import { EXIT, UsageError } from '../../errors.js';
+import type { Scenario } from '../../run/scenario.js';
+import { renderRepeatSpread } from '../../render/repeat-spread.js';
 import { TOKEN_ENV } from '../../run/control-protocol.js';
 import type { AgentsOptions } from '../../driver/run-options.js';
 import type { CoordinatorTestFaults } from '../../coordinator/coordinator.js';
@@ -30,6 +32,7 @@ import { controlTlsProblem } from '../../coordinator/control-tls.js';
 
 interface RunFlags extends ScenarioOverrides {
   out?: string;
+  repeat?: string;
   quiet?: boolean;
   json?: boolean;
   junit?: string;
@@ -60,6 +63,7 @@ export function registerRun(program: Command): void {
   addOverrideOptions(cmd);
   cmd
     .option('--out <file>', 'report file to write (default reports/<name>-<UTC time>.json)')
+    .option('--repeat <n>', 'run the scenario N times one after another (a fresh embedded target each time), write every report (--out numbered: <name>-1.json … <name>-N.json) and print the spread of the key figures')
     .option('--quiet', 'no plan line, progress or summary table')
     .option('--json', 'print the report JSON to stdout instead of the summary table')
     .option('--junit <file>', 'also write JUnit XML for CI: one test case per threshold and one for the run\'s own failures')
@@ -78,6 +82,7 @@ export function registerRun(program: Command): void {
       const signal = claimInterrupts((sig) => {
         if (!quiet) process.stderr.write(`\nwsload: ${sig} received, stopping and writing the report (again to quit at once)\n`);
       });
+      const repeat = repeatFromFlag(flags.repeat);
       const overrides = overridesFromFlags(flags);
       // Agents hold the sockets on their own machines: this one's open-file limit does not apply.
       const limits = agents ? { openFiles: null, ephemeralPorts: null } : readMachineLimits();
@@ -85,62 +90,41 @@ export function registerRun(program: Command): void {
       if (agents && scenario.shards !== null && scenario.shards !== undefined) {
         throw new UsageError(`${file}: shards: local shards (${scenario.shards}) do not mix with --agents (each agent holds its share of the sockets with the scenario's workers); remove "shards" or run without --agents`);
       }
-      const reportFile = flags.out ?? defaultReportPath(scenario.name, new Date());
+      if (repeat !== null && flags.dashboard !== undefined) throw new UsageError('--dashboard: not with --repeat (one live page shows one run); leave one of them out');
+      const baseReport = flags.out ?? defaultReportPath(scenario.name, new Date());
+      const reportFiles = repeat === null ? [baseReport] : Array.from({ length: repeat }, (_, i) => numbered(baseReport, i + 1));
+      const junitFiles = flags.junit === undefined ? null : repeat === null ? [flags.junit] : reportFiles.map((_, i) => numbered(flags.junit as string, i + 1));
       // Before anything starts: a run must not end in a file it cannot write, or in its own scenario.
       const identitiesFile = scenario.identities?.file ?? null;
-      checkRunOutputs(flags.out !== undefined ? '--out' : '--out (default)', reportFile, file, scenario.tls, identitiesFile);
-      if (flags.junit !== undefined) checkJunitOutput(flags.junit, reportFile, file, scenario.tls, identitiesFile);
-      const progress = createProgressPrinter(process.stderr, quiet);
+      reportFiles.forEach((reportFile, i) => {
+        checkRunOutputs(flags.out !== undefined ? '--out' : '--out (default)', reportFile, file, scenario.tls, identitiesFile);
+        if (junitFiles) checkJunitOutput(junitFiles[i], reportFile, file, scenario.tls, identitiesFile);
+      });
       // Bound before any socket opens, like --metrics: a port in use is exit 2, not a run cut short.
       const dashboard = flags.dashboard === undefined ? null : await Dashboard.open(flags.dashboard, '--dashboard', scenario);
       if (dashboard && !quiet) process.stderr.write(`wsload: dashboard at ${dashboard.url}\n`);
       const crash = guardCrashes();
-
-      const options: RunOptions = {
-        reportFile,
-        signal: AbortSignal.any([signal, crash.signal]),
-        onPlan: (line) => {
-          if (!quiet) process.stderr.write(`wsload: ${line}\n`);
-        },
-        onMetricsListening: (url) => {
-          if (!quiet) process.stderr.write(`wsload: metrics at ${url}\n`);
-        },
-        metricsSetting: flags.metrics !== undefined ? '--metrics' : 'metrics.listen',
-        onProgress: (p) => progress.update(p),
-        ...(agents ? { agents: { ...agents, onListening: (port: number) => !quiet && process.stderr.write(`wsload: waiting for ${agents.count} agent${agents.count === 1 ? '' : 's'} on ${agents.tls ? 'wss' : 'ws'}://${formatListenAddress({ host: agents.host, port })}\n`) } } : {}),
-        onWarning: (message) => {
-          progress.done();
-          process.stderr.write(`wsload: warning: ${message}\n`);
-        },
-        onControlInfo: (line) => {
-          if (quiet) return;
-          progress.done();
-          process.stderr.write(`wsload: ${line}\n`);
-        },
-      };
-      let report: Report;
-      let internalError: Error | null;
+      const runSignal = AbortSignal.any([signal, crash.signal]);
+      const reports: Report[] = [];
+      let code: number = EXIT.ok;
+      let bug: Error | null = null;
       try {
-        ({ report, internalError } = await runScenario(scenario, dashboard ? dashboard.wrap(options) : options));
-      } catch (err) {
-        dashboard?.close();
-        throw err;
+        for (const [i, reportFile] of reportFiles.entries()) {
+          // Interrupted: the run under way wrote its report; the ones after it do not start.
+          if (runSignal.aborted) break;
+          if (repeat !== null && !quiet) process.stderr.write(`wsload: run ${i + 1} of ${repeat}\n`);
+          const one = await runOnce(scenario, reportFile, junitFiles?.[i] ?? null, flags, runSignal, agents, repeat !== null, dashboard);
+          reports.push(one.report);
+          code = worseExit(code, one.code);
+          bug ??= one.internalError;
+        }
       } finally {
         crash.release();
+        dashboard?.close();
       }
-      progress.done();
-      // Saved first, before anything that could still fail; never throws for I/O.
-      const saved = writeReportWithFallback(reportFile, report);
-      // Open pages get the final HTML report (bounded wait), whatever happens to the files.
-      await dashboard?.finish(report, `${basename(reportFile, extname(reportFile))}.html`);
-      // Only after the report: a JUnit file that fails must not cost the measurements.
-      const junitFailure = flags.junit === undefined ? null : writeJunit(flags.junit, () => renderRunJunit(report, { reportPath: saved.path }));
-      if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      else if (!quiet) process.stdout.write(`${renderSummary(report, { color: process.stdout.isTTY === true })}\n`);
-      let code = announceReport(reportFile, saved, runExitCode(report), quiet);
-      if (flags.junit !== undefined) code = announceJunit(flags.junit, junitFailure, code, quiet);
-      process.stderr.write(`wsload: ${verdictLine(report)}\n`);
-      const bug = internalError ?? crash.error();
+      if (flags.json && repeat !== null) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
+      else if (repeat !== null && !quiet && reports.length > 0) process.stdout.write(renderRepeatSpread(reports, { color: process.stdout.isTTY === true }));
+      bug ??= crash.error();
       if (bug) {
         process.stderr.write(`wsload: internal error (this is a bug, please report it; the report above is what the run had measured): ${bug.message}\n${bug.stack ?? ''}\n`);
         code = EXIT.internal;
@@ -188,6 +172,81 @@ function guardCrashes(): { signal: AbortSignal; error: () => Error | null; relea
       process.off('unhandledRejection', onCrash);
     },
   };
+}
+
+/** `--repeat N`: null without it. */
+function repeatFromFlag(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1 || n > 1000) throw new UsageError(`--repeat: expected an integer from 1 to 1000, got "${value}"`);
+  return n;
+}
+
+/** "reports/x.json" → "reports/x-3.json" (the number before the extension, or at the end). */
+export function numbered(path: string, i: number): string {
+  const m = /^(.*?)(\.[A-Za-z0-9]+)?$/.exec(path) as RegExpExecArray;
+  const dot = m[2] !== undefined && !m[1].endsWith('/') ? m[2] : '';
+  const stem = dot ? m[1] : path;
+  return `${stem}-${i}${dot}`;
+}
+
+/** The worse of two exit codes: failures (1) over thresholds (3) over ok (0). */
+function worseExit(a: number, b: number): number {
+  const rank = (c: number): number => (c === EXIT.ok ? 0 : c === EXIT.thresholds ? 1 : 2);
+  return rank(b) > rank(a) ? b : a;
+}
+
+/** One run: run it, write its report (and JUnit), print its summary and verdict; its exit code. */
+async function runOnce(
+  scenario: Scenario,
+  reportFile: string,
+  junitFile: string | null,
+  flags: RunFlags,
+  signal: AbortSignal,
+  agents: AgentsOptions | undefined,
+  repeated: boolean,
+  dashboard: Dashboard | null,
+): Promise<{ report: Report; code: number; internalError: Error | null }> {
+  const quiet = flags.quiet === true;
+  const progress = createProgressPrinter(process.stderr, quiet);
+
+  const options: RunOptions = {
+    reportFile,
+    signal,
+    onPlan: (line) => {
+      if (!quiet) process.stderr.write(`wsload: ${line}\n`);
+    },
+    onMetricsListening: (url) => {
+      if (!quiet) process.stderr.write(`wsload: metrics at ${url}\n`);
+    },
+    metricsSetting: flags.metrics !== undefined ? '--metrics' : 'metrics.listen',
+    onProgress: (p) => progress.update(p),
+    ...(agents ? { agents: { ...agents, onListening: (port: number) => !quiet && process.stderr.write(`wsload: waiting for ${agents.count} agent${agents.count === 1 ? '' : 's'} on ${agents.tls ? 'wss' : 'ws'}://${formatListenAddress({ host: agents.host, port })}\n`) } } : {}),
+    onWarning: (message) => {
+      progress.done();
+      process.stderr.write(`wsload: warning: ${message}\n`);
+    },
+    onControlInfo: (line) => {
+      if (quiet) return;
+      progress.done();
+      process.stderr.write(`wsload: ${line}\n`);
+    },
+  };
+  const { report, internalError } = await runScenario(scenario, dashboard ? dashboard.wrap(options) : options);
+  progress.done();
+  // Saved first, before anything that could still fail; never throws for I/O.
+  const saved = writeReportWithFallback(reportFile, report);
+  // Open pages get the final HTML report (bounded wait), whatever happens to the files.
+  await dashboard?.finish(report, `${basename(reportFile, extname(reportFile))}.html`);
+  // Only after the report: a JUnit file that fails must not cost the measurements.
+  const junitFailure = junitFile === null ? null : writeJunit(junitFile, () => renderRunJunit(report, { reportPath: saved.path }));
+  // Repeated runs print one summary at the end: the spread over all of them.
+  if (flags.json && !repeated) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else if (!quiet && !repeated) process.stdout.write(`${renderSummary(report, { color: process.stdout.isTTY === true })}\n`);
+  let code = announceReport(reportFile, saved, runExitCode(report), quiet);
+  if (junitFile !== null) code = announceJunit(junitFile, junitFailure, code, quiet);
+  process.stderr.write(`wsload: ${verdictLine(report)}\n`);
+  return { report, code, internalError };
 }
 
 /** `--junit` must not land on the run's own report, its soak files or its inputs. */

@@ -49,6 +49,8 @@ export function buildRunReport(state: RunState, target: TargetPlan, m: Measureme
     openAtEnd: held.openAtEnd,
     peakRssMb: m.progress.peakRssMb,
     mainLag: held.holdStartMs > 0 ? m.mainLag.reading() : null,
+    // Spread over processes, this process is not all of wsload: the split would blame the shards on "other processes".
+    hostCpu: held.holdStartMs > 0 && !coordination ? m.hostCpu.reading() : null,
     environment: describeEnvironment(),
     files: m.files
       ? { timeline: basename(m.files.timeline), hlog: basename(m.files.hlog), ...(m.files.writer.writeErrors > 0 ? { writeErrors: m.files.writer.writeErrors } : {}) }

@@ -39,6 +39,7 @@ export async function hold(state: RunState, target: TargetPlan, spawned: Spawned
     holdStartMs = nowMs();
     for (const w of spawned.workers) w.postMessage({ type: 'hold' } satisfies DriverMessage);
     m.mainLag.restart();
+    m.hostCpu.start();
     // With stages, publishing follows the shape's clock: connection and publish stages share one timeline.
     if (publisher && !state.interrupted()) publisher.start(scenario.stages ? rampStartMs : holdStartMs);
     const endMs = scenario.stages ? rampStartMs + scenario.durationMs : holdStartMs + scenario.durationMs;
@@ -46,6 +47,7 @@ export async function hold(state: RunState, target: TargetPlan, spawned: Spawned
   }
   const holdEndMs = nowMs();
   m.mainLag.stop();
+  m.hostCpu.stop();
   m.dropWatch.stopSampling();
   // Counted now: the drain closes every socket, so any later count is 0. A crashed worker's
   // sockets died with it although its part of the shared count was never taken back.
