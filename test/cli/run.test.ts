@@ -58,6 +58,7 @@ describe('wsload run (CLI)', () => {
     const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
     expect(report.connections.failures).toEqual({ refused: 40 });
     expect(report.connections.opened).toBe(0);
+    expectExactBooks(report);
   });
 
   it('classifies a 503 on the upgrade as http-503, exits 1 and writes the report', async () => {
@@ -79,6 +80,7 @@ describe('wsload run (CLI)', () => {
     const out = join(dir, 'report.json');
     const r = await wsload(['run', file, '--out', out, '--quiet']);
     expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`wsload: FAILED: no socket connected to ${target.wsUrl}: 10 handshake timed out\n`);
     const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
     expect(report.connections.failures).toEqual({ timeout: 10 });
   });
