@@ -7,6 +7,7 @@ import { writeFixturePair } from '../helpers/fake-report.js';
 import { findAll, parseXml, type XmlElement } from '../helpers/xml.js';
 import type { Report } from '../../src/run/report.js';
 import { scenarioFiles } from '../helpers/scenario-files.js';
+import { sharedRun } from '../helpers/run-helpers.js';
 
 beforeAll(() => assertBuilt());
 const scenarios = scenarioFiles('junit', { target: 'embedded', connections: 20, connectRate: 500, duration: '1s', workers: 1, publish: { rate: 10, deadline: '1s' }, report: { interval: '200ms' } });
@@ -42,10 +43,11 @@ async function untilTimeline(file: string, limitMs = 15_000): Promise<void> {
 describe('wsload run --junit', () => {
   const report = (): string => join(dir, 'thr.json');
   const junit = (): string => join(dir, 'thr.xml');
+  /** The failing-threshold run, whose report and JUnit file the next test reads too (made by whichever runs first). */
+  const thresholdRun = sharedRun(() => wsload(['run', scenarioFile('thr', { thresholds: { 'fanout.count': '< 1', 'connections.failed': '== 0' } }), '--out', report(), '--junit', junit(), '--json'], { timeoutMs: 45_000 }));
 
   it('a failing threshold: exit 3, one failing test case named by the expression, --json stdout still pure JSON', async () => {
-    const file = scenarioFile('thr', { thresholds: { 'fanout.count': '< 1', 'connections.failed': '== 0' } });
-    const r = await wsload(['run', file, '--out', report(), '--junit', junit(), '--json'], { timeoutMs: 45_000 });
+    const r = await thresholdRun();
     expect(r.code, r.stderr).toBe(3);
     const fromStdout = JSON.parse(r.stdout) as Report;
     expect(fromStdout.fanout.delivered).toBeGreaterThan(0);
@@ -60,6 +62,7 @@ describe('wsload run --junit', () => {
   });
 
   it('wsload report --junit renders the same test cases from the saved report', async () => {
+    expect((await thresholdRun()).code).toBe(3);
     const out = join(dir, 'from-report.xml');
     const r = await wsload(['report', report(), '--junit', out]);
     expect(r.code, r.stderr).toBe(0);

@@ -82,8 +82,13 @@ describe('wsload run --out checked before the run', () => {
     expect(readFileSync(certs.clientKey, 'utf8')).toBe(key);
   });
 
-  it('leaves no probe file behind', () => {
-    expect(readdirSync(dir).filter((f) => f.includes('.tmp') || f.includes('probe'))).toEqual([]);
+  it('leaves no probe file behind', async () => {
+    // Its own check (the test does not lean on the ones above having run): --out passes, its probe
+    // file made and removed, then --junit is refused.
+    const r = await wsload(['run', scenario, '--out', join(dir, 'probed', 'ok.json'), '--junit', scenario, '--quiet'], { cwd: dir, timeoutMs: 20_000 });
+    expect(r.code, r.stderr).toBe(2);
+    expect(oneLine(r.stderr)).toMatch(/^wsload: --junit .*scenario\.json: is the scenario file; refusing to overwrite it$/);
+    expect(readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.includes('.tmp') || f.includes('probe'))).toEqual([]);
   });
 });
 

@@ -6,6 +6,7 @@ import { startFailingPublishTarget, startRejectingTarget, startSilentTarget } fr
 import { closeAfterEach, tempDir } from '../helpers/run-helpers.js';
 import { wsload } from '../helpers/cli.js';
 import type { Report } from '../../dist/run/report.js';
+import { expectDeliveredExactly, expectExactBooks } from '../helpers/books.js';
 
 
 function writeScenario(dir: string, scenario: Record<string, unknown>): string {
@@ -57,6 +58,7 @@ describe('wsload run (CLI)', () => {
     const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
     expect(report.connections.failures).toEqual({ refused: 40 });
     expect(report.connections.opened).toBe(0);
+    expectExactBooks(report);
   });
 
   it('classifies a 503 on the upgrade as http-503, exits 1 and writes the report', async () => {
@@ -78,6 +80,7 @@ describe('wsload run (CLI)', () => {
     const out = join(dir, 'report.json');
     const r = await wsload(['run', file, '--out', out, '--quiet']);
     expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`wsload: FAILED: no socket connected to ${target.wsUrl}: 10 handshake timed out\n`);
     const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
     expect(report.connections.failures).toEqual({ timeout: 10 });
   });
@@ -96,6 +99,7 @@ describe('wsload run (CLI)', () => {
     expect(report.publish.failures).toEqual({ 'http-500': report.publish.sent });
     expect(report.fanout.lost).toBe(0);
     expect(report.fanout.expected).toBe(0);
+    expectExactBooks(report);
   });
 
   it('runs the shipped fanout scenario shape on the embedded target and exits 0 with a summary', async () => {
@@ -108,7 +112,7 @@ describe('wsload run (CLI)', () => {
     expect(r.stdout).toContain('Fan-out');
     expect(r.stderr).toContain('wsload: ok');
     const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
-    expect(report.fanout.delivered).toBe(report.fanout.published * 200);
+    expectDeliveredExactly(report, 200);
     expect(report.target.embedded).toBe(true);
     expect(existsSync(join(dir, 'report.ndjson'))).toBe(true);
     expect(existsSync(join(dir, 'report.hlog'))).toBe(true);

@@ -9,6 +9,8 @@ import { runBaseline } from '../../bench/run-baseline.js';
 import { runWsload } from '../../bench/run-wsload.js';
 // @ts-expect-error bench/ is plain JavaScript without declarations
 import { runLine, soakLine } from '../../bench/lines.js';
+import { expectDeliveredExactly } from '../helpers/books.js';
+import type { Report } from '../../dist/run/report.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 let tmpDir = '';
@@ -50,6 +52,7 @@ describe('bench runs against a fresh built-in target', () => {
     expect(m.published).toBeLessThanOrEqual(7);
     expect(m.delivered).toBe(m.published * 20);
     expect(m.lost).toBe(0);
+    expectDeliveredExactly(m.report as Report, 20);
     expect(m.holdEndT - m.holdStartT).toBeGreaterThanOrEqual(1400);
     const line = runLine(m, 100);
     expect(line.connectRatePerSec).toBeGreaterThan(0);
@@ -64,6 +67,8 @@ describe('bench runs against a fresh built-in target', () => {
     expect(m.churn.dropped).toBeGreaterThanOrEqual(10);
     expect(m.report.reconnects.total).toBeGreaterThanOrEqual(m.churn.dropped - 5);
     expect(m.report.disconnects.byCause['connection-lost']).toBe(m.churn.dropped);
+    // The churn costs no delivery: missed while down is not lost, and the books stay exact.
+    expectDeliveredExactly(m.report as Report);
   });
 
   it('the soak set-up serves --metrics, scraped every second; the last scrape has the report\'s deliveries', async () => {

@@ -12,6 +12,7 @@ import { fakeReport, fakeTimeline, fixturePair, writeFixturePair } from '../help
 import { runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
 import { startTarget } from '../../src/target/server.js';
 import { missing, partPath } from '../helpers/real-parts.js';
+import { expectDeliveredExactly } from '../helpers/books.js';
 
 // In CI a missing Chromium fails the file naming it; elsewhere the skip is named on stderr.
 const noChromium = missing('chromium');
@@ -284,6 +285,8 @@ describe.skipIf(noChromium)('HTML report in headless Chromium', () => {
       expect(report.scenario.report.intervalMs).toBe(1000);
       expect(timeline?.at(-1)?.partial).toBe(true);
       expect(report.disconnects.events?.length).toBeGreaterThanOrEqual(1);
+      // The drop cost no delivery (missed while down is not lost): the books the page shows are exact.
+      expectDeliveredExactly(report);
       const html = join(dir, 'real.html');
       writeFileSync(html, renderReportHtml(report, { timeline }));
       for (const width of [1400, 390]) {

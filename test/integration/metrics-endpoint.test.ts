@@ -13,6 +13,7 @@ import { run, UsageError } from '../../dist/api.js';
 import { assertBuilt } from '../helpers/cli.js';
 import { parsePromText, sampleValue, seriesKey, type PromSample } from '../helpers/prom-text.js';
 import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
+import { expectExactBooks } from '../helpers/books.js';
 
 assertBuilt();
 const track = closeAfterEach();
@@ -108,6 +109,7 @@ describe('the --metrics endpoint during a real run', () => {
     // The last scrape (the run waited for it once the values were final) equals the report, field by field.
     expect(report.fanout.delivered).toBeGreaterThan(1000);
     expect(report.reconnects.total).toBe(10);
+    expectExactBooks(report);
     expect(sampleValue(last, 'wsload_connects_total', { result: 'ok' })).toBe(report.connections.opened);
     expect(sampleValue(last, 'wsload_connects_total', { result: 'failed' })).toBe(report.connections.failed);
     const disconnects = last.filter((x) => x.name === 'wsload_disconnects_total');

@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { startServiceTarget } from '../helpers/service-target.js';
 import { expectEveryPublishDelivered } from '../helpers/service-checks.js';
 import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
+import { expectExactBooks } from '../helpers/books.js';
+import { runExitCode, verdictLine } from '../../dist/report/verdict.js';
 
 const track = closeAfterEach();
 const flat = (data: Record<string, unknown>): string => JSON.stringify({ value: data.value });
@@ -28,6 +30,9 @@ describe('publishing to the service target', () => {
     expect(report.publish.failures).toEqual({ 'http-401': 5 });
     expect(report.fanout.lost).toBe(0);
     expect(service.publishes()).toBe(0);
+    expectExactBooks(report);
+    expect(runExitCode(report)).toBe(1);
+    expect(verdictLine(report)).toMatch(new RegExp(`^FAILED: 5 of 5 publishes to ${service.publishUrl} failed: 5 × `));
   });
 
   it('chat-style publish messages on a publisher socket reach every subscriber', async () => {

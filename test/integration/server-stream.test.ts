@@ -241,6 +241,14 @@ describe('a server-originated stream', () => {
     expect(verdictLine(report)).toBe('FAILED: most sockets dropped: 6 closes before the end for 6 sockets (6 connection-lost)');
   });
 
+  it('a stream whose fields are not where the scenario looks: no message judged, every one unmatched, and the run fails saying what to check', async () => {
+    const service = track(await startServiceTarget({ requireSubscribe: false }));
+    const report = await streamRun(service, 2, { publish: { source: 'server', timestamp: '/data/when', sequence: '/data/seq' } });
+    expect(report.stream).toMatchObject({ messages: 0, unmatched: 2 * SCRIPT.length });
+    expect(runExitCode(report)).toBe(1);
+    expect(verdictLine(report)).toBe(`FAILED: no stream message was judged (${2 * SCRIPT.length} unmatched: check publish.timestamp and publish.sequence)`);
+  });
+
   it('with a subscribe and its ack on open (scenarios/server-stream.json\'s shape): the ack is not a stream message', async () => {
     const service = track(await startServiceTarget());
     const open = [{ send: { type: 'subscribe', topic: 'ticks' }, ack: { pointer: '/type', equals: 'subscribed' }, timeout: '5s' }];

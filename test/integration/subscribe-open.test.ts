@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { startServiceTarget, type ServiceTarget } from '../helpers/service-target.js';
 import { closeAfterEach, runQuietly, scenarioFrom, tempDir } from '../helpers/run-helpers.js';
+import { expectDeliveredExactly } from '../helpers/books.js';
+import { runExitCode, verdictLine } from '../../dist/report/verdict.js';
 
 const track = closeAfterEach();
 
@@ -76,9 +78,7 @@ describe('target.open and identities against a service that needs a token, a sub
     }
     // Every publish reached every socket and was counted: nothing lost, nothing unmatched (acks are consumed).
     expect(report.fanout.published).toBeGreaterThanOrEqual(5);
-    expect(report.fanout.expected).toBe(report.fanout.published * N);
-    expect(report.fanout.delivered).toBe(report.fanout.expected);
-    expect(report.fanout.lost).toBe(0);
+    expectDeliveredExactly(report, N);
     expect(report.fanout.unmatched).toBe(0);
     // The report keeps the identities' file, fields and count, never their values (tokens).
     expect(report.scenario.identities).toMatchObject({ fields: ['user', 'token', 'topic'], count: N, rows: [] });
@@ -121,6 +121,8 @@ describe('target.open and identities against a service that needs a token, a sub
     expect(report.connections.opened).toBe(N - 2);
     expect(service.subscribed()).toBe(N - 2);
     expect(report.disconnects.total).toBe(0);
+    expect(runExitCode(report)).toBe(1);
+    expect(verdictLine(report)).toMatch(/^FAILED: 2 connection attempts failed: 1 \S.*, 1 \S/);
   }, 30_000);
 
   it('no ack within the timeout is "subscribe-timeout", and the socket is closed', async () => {
@@ -137,6 +139,8 @@ describe('target.open and identities against a service that needs a token, a sub
     );
     expect(report.connections.failures).toEqual({ 'subscribe-timeout': N });
     expect(report.connections.opened).toBe(0);
+    expect(runExitCode(report)).toBe(1);
+    expect(verdictLine(report)).toMatch(new RegExp(`^FAILED: no socket connected to ${service.wsUrl}: ${N} \\S`));
     expect(report.connections.openAtEnd).toBe(0);
     expect(Date.now() - started).toBeLessThan(15_000);
   }, 30_000);
@@ -198,8 +202,9 @@ describe('target.open and identities against a service that needs a token, a sub
     // Publishes sent while a socket waited for its second ack reached it never: missed (it was
     // not subscribed), not lost. Every (socket, publish) pair is either delivered or missed.
     expect(report.reconnects.missedPublishes).toBeGreaterThanOrEqual(N * 3);
-    expect(report.fanout.lost).toBe(0);
-    expect(report.fanout.delivered).toBe(report.fanout.expected);
+    expectDeliveredExactly(report);
     expect(report.fanout.delivered + report.reconnects.missedPublishes).toBe(report.fanout.published * N);
+    // Every socket was cut once: "most sockets dropped" is the verdict, though nothing was lost.
+    expect(verdictLine(report)).toBe(`FAILED: most sockets dropped: ${N} closes before the end for ${N} sockets (${N} server-close)`);
   }, 30_000);
 });

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { listenTarget } from '../../src/target/listen-target.js';
 import type { TimelineLine } from '../../src/run/report.js';
 import { closeAfterEach, runQuietly, scenarioFrom, tempDir } from '../helpers/run-helpers.js';
+import { expectExactBooks } from '../helpers/books.js';
+import { runExitCode, verdictLine } from '../../dist/report/verdict.js';
 
 const track = closeAfterEach();
 const BLIP_AT = 12;
@@ -59,6 +61,9 @@ describe('timeline booked by event time', () => {
     expect(Math.max(...lines.map((l) => l.published))).toBeLessThanOrEqual(6);
     expect(lines.reduce((s, l) => s + l.lost, 0)).toBe(report.fanout.lost);
     expect(lines.reduce((s, l) => s + l.deliveries, 0)).toBe(report.fanout.delivered);
+    expectExactBooks(report);
+    expect(runExitCode(report)).toBe(1);
+    expect(verdictLine(report)).toBe(`FAILED: ${20 - DROPPED} of ${report.fanout.expected} deliveries lost`);
   });
 
   it('uses 1 s intervals for a short run unless set, marks the last one partial with its real length, and counts reconnects', async () => {
@@ -91,5 +96,7 @@ describe('timeline booked by event time', () => {
     // The dropped sockets came back, and each reconnect is in the interval it happened in.
     expect(report.reconnects.total).toBeGreaterThanOrEqual(DROPPED);
     expect(lines.reduce((sum, l) => sum + (l.reconnects ?? 0), 0)).toBe(report.reconnects.total);
+    expectExactBooks(report);
+    expect(report.fanout.lost).toBe(20 - DROPPED);
   });
 });

@@ -16,12 +16,21 @@ import { makeCertificates, type CertificateSet } from '../helpers/certs.js';
 import { startHaproxy, startNginx, type GatewayTls, type RunningGateway } from '../helpers/gateways.js';
 import { missing } from '../helpers/real-parts.js';
 import { runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
+import { expectDeliveredExactly } from '../helpers/books.js';
+import { runExitCode, verdictLine } from '../../dist/report/verdict.js';
+import type { Report } from '../../dist/run/report.js';
 
 const NAME = 'a.aliyun.com';
 const IDLE_MS = 30_000;
 const CONNECTIONS = 40;
 // In CI a missing part fails the file naming it; elsewhere the skip is named on stderr.
 const skip = missing('haproxy', 'nginx', 'openssl');
+
+/** What the user reads when no socket could connect: exit 1, the verdict naming the URL and every socket's reason. */
+function expectNoSocketVerdict(report: Report): void {
+  expect(runExitCode(report)).toBe(1);
+  expect(verdictLine(report).startsWith(`FAILED: no socket connected to ${report.target.url}: ${CONNECTIONS} `), verdictLine(report)).toBe(true);
+}
 
 let certDir: string;
 let certs: CertificateSet;
@@ -86,9 +95,7 @@ describe.skipIf(skip)('wss:// through a TLS-terminating gateway, name mapped wit
       expect(report.publish.failed).toBe(0);
       expect(report.publish.sent).toBeGreaterThanOrEqual(5);
       expect(report.fanout.published).toBe(report.publish.sent);
-      expect(report.fanout.expected).toBe(report.fanout.published * CONNECTIONS);
-      expect(report.fanout.delivered).toBe(report.fanout.expected);
-      expect(report.fanout.lost).toBe(0);
+      expectDeliveredExactly(report, CONNECTIONS);
       // Every handshake went through TCP, then TLS, then the HTTP upgrade.
       expect(report.handshake.tcpMs.count).toBe(CONNECTIONS);
       expect(report.handshake.tlsMs.count).toBe(CONNECTIONS);
@@ -108,7 +115,7 @@ describe.skipIf(skip)('wss:// through a TLS-terminating gateway, name mapped wit
     expect(report.handshake.tlsMs.count).toBe(CONNECTIONS);
     expect(report.publish.failed).toBe(0);
     expect(report.publish.sent).toBeGreaterThanOrEqual(5);
-    expect(report.fanout.delivered).toBe(report.fanout.expected);
+    expectDeliveredExactly(report, CONNECTIONS);
   });
 
   it('without the CA, every connection fails as cert-untrusted and nothing is published', async () => {
@@ -120,18 +127,21 @@ describe.skipIf(skip)('wss:// through a TLS-terminating gateway, name mapped wit
     expect(report.connections.failures).toEqual({ 'cert-untrusted': CONNECTIONS });
     expect(report.handshake.tlsMs.count).toBe(0);
     expect(report.publish.sent).toBe(0);
+    expectNoSocketVerdict(report);
   });
 
   it('trusting only an unrelated CA also fails as cert-untrusted', async () => {
     const g = await gateway('haproxy');
     const report = await runQuietly(wssScenario(g, { ca: certs.otherCaCert }));
     expect(report.connections.failures).toEqual({ 'cert-untrusted': CONNECTIONS });
+    expectNoSocketVerdict(report);
   });
 
   it('with a servername the certificate does not name, fails as cert-hostname-mismatch', async () => {
     const g = await gateway('haproxy');
     const report = await runQuietly(wssScenario(g, { ca: certs.caCert, servername: 'b.aliyun.com' }));
     expect(report.connections.failures).toEqual({ 'cert-hostname-mismatch': CONNECTIONS });
+    expectNoSocketVerdict(report);
   });
 
   it('with a URL host the certificate does not name (mapped like the right one), fails as cert-hostname-mismatch', async () => {
@@ -141,12 +151,14 @@ describe.skipIf(skip)('wss:// through a TLS-terminating gateway, name mapped wit
       wssScenario(g, { ca: certs.caCert }, { target: { url: `wss://${other}:${g.port}/ws` }, resolve: { [other]: '127.0.0.1' }, publish: null }),
     );
     expect(report.connections.failures).toEqual({ 'cert-hostname-mismatch': CONNECTIONS });
+    expectNoSocketVerdict(report);
   });
 
   it('an expired server certificate fails as cert-expired', async () => {
     const g = await gateway('haproxy', { certFile: certs.expiredCert, keyFile: certs.expiredKey });
     const report = await runQuietly(wssScenario(g, { ca: certs.caCert }));
     expect(report.connections.failures).toEqual({ 'cert-expired': CONNECTIONS });
+    expectNoSocketVerdict(report);
   });
 
   it('insecure: true connects without the CA (like curl -k) and is flagged in the report and the summary', async () => {
@@ -154,9 +166,7 @@ describe.skipIf(skip)('wss:// through a TLS-terminating gateway, name mapped wit
     const report = await runQuietly(wssScenario(g, { insecure: true }));
 
     expect(report.connections.opened).toBe(CONNECTIONS);
-    expect(report.fanout.lost).toBe(0);
-    expect(report.fanout.delivered).toBe(report.fanout.expected);
-    expect(report.publish.failed).toBe(0);
+    expectDeliveredExactly(report, CONNECTIONS);
     expect(report.target.tlsInsecure).toBe(true);
     expect(report.warnings.some((w) => /TLS certificate verification was OFF/.test(w))).toBe(true);
     const summary = renderSummary(report);
@@ -168,14 +178,13 @@ describe.skipIf(skip)('wss:// through a TLS-terminating gateway, name mapped wit
       const g = await gateway(kind, { clientCaFile: certs.caCert });
       const withCert = await runQuietly(wssScenario(g, { ca: certs.caCert, cert: certs.clientCert, key: certs.clientKey }));
       expect(withCert.connections.opened).toBe(CONNECTIONS);
-      expect(withCert.fanout.lost).toBe(0);
-      expect(withCert.publish.failed).toBe(0);
-      expect(withCert.fanout.delivered).toBe(withCert.fanout.expected);
+      expectDeliveredExactly(withCert, CONNECTIONS);
 
       const without = await runQuietly(wssScenario(g, { ca: certs.caCert }, { publish: null }));
       expect(without.connections.opened).toBe(0);
       // nginx finishes the TLS handshake and answers 400; HAProxy aborts TLS with "certificate required".
       expect(without.connections.failures).toEqual(kind === 'nginx' ? { 'http-400': CONNECTIONS } : { 'client-cert-required': CONNECTIONS });
+      expectNoSocketVerdict(without);
     });
   }
 });
