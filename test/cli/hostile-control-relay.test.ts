@@ -126,7 +126,9 @@ function expectGaveUp(run: RelayRun, b: CliResult, reason: RegExp): void {
   expect(rec.sockets).toBe(50);
   expect(rec.totals.opened).toBe(50);
   expect(rec.workers.every((w) => w.final)).toBe(true);
-  expect(rec.totals.delivery.delivered + rec.totals.delivery.lost).toBe(rec.totals.delivery.expected);
+  // Publishes whose outcome never reached it (cut off from its coordinator) are received but not
+  // judged: in delivered, not in expected (docs/distributed.md says so).
+  expect(rec.totals.delivery.delivered + rec.totals.delivery.lost).toBeGreaterThanOrEqual(rec.totals.delivery.expected);
 }
 
 describe('a slow or skewed control channel: the run is exact, within the clock\'s stated uncertainty', () => {

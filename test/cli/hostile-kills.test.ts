@@ -171,7 +171,13 @@ describe('an agent killed (kill -9) or stopped (SIGSTOP) at each phase', () => {
             await reach(phase, run.coordinator);
           }
           b.kill(signal);
-          if (phase === 'before the assignment') a = run.start('a');
+          if (phase === 'before the assignment') {
+            // Once its place was freed (heartbeats are the only sign of a stopped agent, so one
+            // that stops a moment before the last agent joins is still handed its sockets).
+            const freed = signal === 'SIGKILL' ? /agent b \(\S+\) left before the run started/ : /dropped agent b \(\S+\): silent for/;
+            expect(await run.coordinator.waitForStderr(freed, 30_000), run.coordinator.stderr()).toBe(true);
+            a = run.start('a');
+          }
           const r = await run.coordinator.exited;
           if (signal === 'SIGSTOP') b.kill('SIGCONT');
           const bExit = await b.exited;
