@@ -30,7 +30,7 @@ describe('the shape of an agent\'s frames', () => {
       { type: 'gone', workerId: 2, reason: 'exited with code 1' },
       { type: 'worker', msg: { type: 'ready', workerId: 0 } },
       { type: 'worker', msg: { type: 'fatal', workerId: 0, error: { name: 'Error', code: null, message: 'boom' } } },
-      { type: 'worker', msg: tick(0, 2, { histograms: { fanout: encodedLatencies(50, 20) }, closeLog: [10.5, 1, 0, 1006, 300.25], openLog: [1.5, 1, 2.5, 1, 3, -1] }) },
+      { type: 'worker', msg: tick(0, 2, { histograms: { fanout: encodedLatencies(50, 20) }, closeLog: [10.5, 1, 0, 1006, 300.25, 120.75], openLog: [1.5, 1, 2.5, 1, 3, -1] }) },
     ]) {
       const r = checkAgentFrame(frame(msg));
       expect(r.ok, JSON.stringify(r)).toBe(true);
@@ -56,7 +56,7 @@ describe('the shape of an agent\'s frames', () => {
     expect(why(worker(tick(0, 1, { seqResults: [{ seq: 1, delivered: 1, lost: 0, lastReceiptMs: 5, failed: 'no' as unknown as boolean }] })))).toMatch(/at msg\.seqResults\.0\.failed: /);
     expect(why(worker(tick(0, 1, { openLog: [1, 1, 2] })))).toMatch(/at msg\.openLog: /);
     expect(why(worker(tick(0, 1, { openLog: [1, 2] })))).toMatch(/at msg\.openLog: /);
-    expect(why(worker(tick(0, 1, { closeLog: [1, 0, 9, 1006, 3] })))).toMatch(/at msg\.closeLog: /);
+    expect(why(worker(tick(0, 1, { closeLog: [1, 0, 9, 1006, 3, 3] })))).toMatch(/at msg\.closeLog: /);
     expect(why(worker(tick(0, 1, { histograms: { fanout: 5 as unknown as string } })))).toMatch(/at msg\.histograms\.fanout: /);
     expect(why(worker({ type: 'tick', workerId: 0 }))).toMatch(/at msg\.counters: /);
     expect(why(worker({ type: 'explode', workerId: 0 }))).toMatch(/at msg\.type: /);
@@ -115,7 +115,7 @@ describe('what an agent\'s frames must respect beyond their shape', () => {
     expect(at(tick(3, 1, { openLog: [1, 1, 2, 1, 3, 1] }))).toBe("worker 3's tick: its open log has 3 sockets open of the 2 it holds");
     expect(at(tick(3, 1, { openLog: [1, -1] }))).toBe("worker 3's tick: its open log has -1 sockets open of the 2 it holds");
     expect(at(tick(3, 2))).toBe("worker 3's tick: counters of 2 cohorts in a run of 1");
-    expect(at(tick(3, 1, { closeLog: [5, 1, 0, 1006, 10] }))).toBe("worker 3's tick: a close in cohort 1 of a run of 1");
+    expect(at(tick(3, 1, { closeLog: [5, 1, 0, 1006, 10, 10] }))).toBe("worker 3's tick: a close in cohort 1 of a run of 1");
     expect(at(tick(3, 1, { seqResults: [{ seq: 4, delivered: 0, lost: 0, lastReceiptMs: 0, failed: false }] }), 3)).toBe("worker 3's tick: publish 4 judged, but only 3 were announced");
     expect(at(tick(3, 1, { counters: { ...counters(), topics: { expected: [1], delivered: [1], lost: [0], late: [0], duplicated: [0] } } }))).toBe("worker 3's tick: topic counters that do not match the run's 0 topics");
     const c = checks();
