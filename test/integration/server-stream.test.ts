@@ -135,11 +135,15 @@ describe('a server-originated stream', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wsload-stream-merge-'));
     try {
       const a = join(dir, 'a.json');
+      const b = join(dir, 'b.json');
       const plain = join(dir, 'plain.json');
       const out = join(dir, 'merged.json');
       writeFileSync(a, JSON.stringify(one));
+      // The same figures as a run made side by side on a second machine (merge refuses one run twice).
+      const tag = one.publish.runTag;
+      writeFileSync(b, JSON.stringify({ ...one, environment: { ...one.environment, host: 'second-machine' }, publish: { ...one.publish, runTag: tag ? `${tag}b` : tag } }));
       writeFileSync(plain, JSON.stringify(fakeReport()));
-      const r = await wsload(['merge', a, a, plain, '--out', out]);
+      const r = await wsload(['merge', a, b, plain, '--out', out]);
       expect(r.code, r.stderr).not.toBe(2);
       const merged = JSON.parse(readFileSync(out, 'utf8')) as Report;
       const s = one!.stream!;
