@@ -110,8 +110,9 @@ export function registerRun(program: Command): void {
       let bug: Error | null = null;
       try {
         for (const [i, reportFile] of reportFiles.entries()) {
-          // Interrupted: the run under way wrote its report; the ones after it do not start.
-          if (runSignal.aborted) break;
+          // Interrupted: the run under way wrote its report; the ones after it do not start. The
+          // first always runs, so a signal that came while wsload loaded still writes a report.
+          if (i > 0 && runSignal.aborted) break;
           if (repeat !== null && !quiet) process.stderr.write(`wsload: run ${i + 1} of ${repeat}\n`);
           const one = await runOnce(scenario, reportFile, junitFiles?.[i] ?? null, flags, runSignal, agents, repeat !== null, dashboard);
           reports.push(one.report);
