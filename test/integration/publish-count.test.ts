@@ -32,10 +32,8 @@ describe('publishes in a hold', () => {
     expect(target.publishes()).toBe(40);
     expect(report.fanout.delivered).toBe(40 * 5);
     expectDeliveredExactly(report, 5);
-    // Nothing failed; what the stall did is told as the publisher's own lag, not blamed on the target.
+    // Nothing failed and nothing is blamed on the target. (Whether the stall shows as main-thread
+    // lag depends on where the progress tick fell against the hold's end: client-health asserts lag.)
     expect(verdictLine(report)).toBe('ok');
-    expect(report.client.mainThreadLagMs!.max).toBeGreaterThanOrEqual(500);
-    expect(report.client.saturated).toBe(true);
-    expect(report.client.saturationReasons?.some((r) => r.startsWith('main-thread (publisher) event-loop lag p99 '))).toBe(true);
   });
 });
