@@ -197,7 +197,7 @@ export const targetUrlSchema = z.strictObject(
     open: z
       .array(openStepSchema, expecting('an array of open steps like {"send": "…", "ack": {…}}'))
       .default([])
-      .describe('Messages each socket sends after the upgrade (and after every reconnect), in order, each optionally waiting for an acknowledgement; empty: subscribed at the upgrade.'),
+      .describe('Messages each socket sends after the upgrade, and again after every reconnect, in order: `[{ "send": "text" or {JSON}, "ack"?: match, "reject"?: match, "timeout"?: "10s" }]`. A JSON `send` goes as JSON text. `{conn}`, `{cohort}`, `{topic}` and `{identity.FIELD}` are filled in per socket (JSON-escaped inside a JSON message); `{topic}` without `topics` is an error naming `topics`. With `ack` the socket waits for a reply matching it (`{"pointer": "/type", "equals": "subscribed"}`: the JSON pointer holds that value exactly; or `{"regex": "^OK"}` over the reply text) before the next step; a reply matching `reject` fails the subscription as `subscribe-rejected`, no ack within `timeout` as `subscribe-timeout`, the server closing first as `subscribe-closed`, each a connection failure, the socket closed (and reconnected by its policy). `reject` and `timeout` require `ack`. The socket counts as opened and subscribed after its last step (upgrade latency is still measured to the upgrade); other replies while it waits are judged like any message. Without any `ack` it is subscribed once its messages are sent, so a publish racing them may count lost: give the last step an `ack`. Empty: subscribed at the upgrade (the demo protocol).'),
   },
   expecting('"embedded" or an object like {"url": "ws://host:port/ws"}'),
 );
@@ -343,12 +343,12 @@ export const publishSchema = z.strictObject(
       .gt(0, expecting('publishes per second, a number > 0 and ≤ 10000'))
       .max(10_000, expecting('publishes per second, a number > 0 and ≤ 10000'))
       .default(1)
-      .describe('Publishes per second, on a fixed schedule (latency is measured from the scheduled time).'),
+      .describe('Publishes per second, on a fixed schedule.'),
     ids: z
       .array(z.union([z.string(), z.number()], expecting('an id (string or number)')), expecting('a non-empty array of ids (strings or numbers)'))
       .min(1, expecting('a non-empty array of ids (strings or numbers)'))
       .default([1])
-      .describe('Ids cycled through, one per publish; substituted for "{id}" in the publish URL.'),
+      .describe('Ids cycled through, one per publish (`{id}`).'),
     url: z
       .string(expecting(PUBLISH_URL_TEXT))
       // Whether the request carries "{seq}" or "{value}" (here, in a header or the body) is a rule across keys (rules.ts).
@@ -356,78 +356,78 @@ export const publishSchema = z.strictObject(
       .refine((s) => !s.includes('#'), NO_FRAGMENT)
       .nullable()
       .optional()
-      .describe('Publish URL template with "{id}", "{seq}" (the sequence number) and "{value}" (<run tag>-<seq>, which lets wsload tell its pushes from other runs\'); absent or null derives <target origin>/api?id={id}&value={value}.'),
+      .describe('Template with `{id}` (the publish\'s id), `{seq}` (its sequence number, 1, 2, …) and `{value}` (`<run tag>-<seq>`, e.g. `k3x9a2bq-42`); `{seq}` or `{value}` must be in the URL, a `publish.headers` value or `publish.body`; default `<target\'s http(s) origin>/api?id={id}&value={value}`. The target must push the value back unchanged in the match field; only `{value}` lets wsload tell its pushes from another run\'s (see run identity, `docs/measurement.md`); every id must give a valid URL (`{id}` in the port takes numeric ids only), no `#fragment`.'),
     match: z
       .union([nonEmptyString('the name of the JSON field carrying the sequence number'), matchObjectSchema], expecting(MATCH_TEXT))
       .default('value')
-      .describe('Where a pushed message carries the sequence number: the name of a top-level JSON field (default "value"), {"sequence": "/data/seq"} (a JSON pointer) or {"regex": "seq=(\\d+)"} (one capture group over the message text).'),
+      .describe('Where a push carries the value (`"k3x9a2bq-42"`, or `42` / `"42"` with a `{seq}` template): a top-level field name; `{"sequence": "/data/seq"}`, a JSON pointer (RFC 6901: `~1` for `/` and `~0` for `~` in keys, array indices like `/items/0/seq`); or `{"regex": "seq=(\\\\d+)"}`, a regular expression over the message text with exactly one capture group (refused at load when it does not compile or has another number of groups).'),
     binary: z
       .enum(['utf8-json', 'unmatched'], expecting('"utf8-json" or "unmatched"'))
       .default('utf8-json')
-      .describe('Binary frames: read as UTF-8 JSON like text frames ("utf8-json"), or counted unmatched without reading them ("unmatched").'),
+      .describe('Binary frames: read as UTF-8 like text frames (`"utf8-json"`, what wsload always did), or `"unmatched"`: counted in `fanout.unmatched` without being read (services that mix binary frames of their own into the stream).'),
     deadline: duration(true)
       .default('10s')
-      .describe('How long after its scheduled time a publish may reach a socket; a later first copy is late and lost.'),
+      .describe('How long after its scheduled time a publish may reach a socket; later it is `late` and lost.'),
     concurrency: int(1)
       .default(64)
-      .describe('Publish requests in flight at most; a publish due while all are busy waits with its scheduled time (at most rate × deadline wait; more are skipped).'),
-    timeout: duration(true).default('5s').describe('Total time one publish may take: an HTTP request (headers and body), or a WebSocket send until it is written (or acknowledged, with publish.ack).'),
+      .describe('Publish requests in flight at most; a publish due while all are busy waits for a slot with its scheduled time (at most rate × deadline publishes wait; more are `skipped`).'),
+    timeout: duration(true).default('5s').describe('Total time one publish request may take, headers and body (a request still running then fails as `timeout`); with `via: "websocket"`, until the message is written (or acknowledged, with `publish.ack`).'),
     via: z
       .enum(['http', 'websocket'], expecting('"http" or "websocket"'))
       .default('http')
-      .describe('How each publish is made: an HTTP request to publish.url, or a message on the publisher socket (publish.socket).'),
+      .describe('`"http"`: each publish is an HTTP request to `publish.url`; `"websocket"`: a message on the publisher socket (`publish.socket`), e.g. a chat service.'),
     method: z
       .string(expecting(METHOD_TEXT))
       .regex(TOKEN, expecting(METHOD_TEXT))
       .optional()
-      .describe('HTTP method of the publish request; default GET, or POST when publish.body is given.'),
-    headers: headerMap('Extra HTTP headers of each publish request; values may hold "{id}", "{seq}" and "{value}".'),
+      .describe('HTTP method of the publish request; `GET`/`HEAD` with a `body` is refused. Default: `"GET"`, `"POST"` with a body.'),
+    headers: headerMap('Extra headers of each publish request, values templated like the URL (`{"Authorization": "Bearer …", "X-Room": "{id}"}`); every id must give a valid header value. Headers that frame the request are refused at their path: `Content-Length`, `Transfer-Encoding`, `Connection`, `Upgrade` (wsload frames the body and keeps the connection alive; a written value would desync it and the failures would read as the target\'s) and `Host` (it comes from `publish.url`; use `--resolve` to send it elsewhere).'),
     body: z
       .union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())], expecting('a text template or a JSON object or array'))
       .optional()
-      .describe('Body of each publish request (with via "websocket": the message sent), with "{id}", "{seq}" and "{value}" filled in; a JSON object or array is sent as JSON, where a string value that is exactly "{seq}" becomes the number.'),
+      .describe('The request body (with `via: "websocket"`: the message, required), templated: text as written (`{id}` as is), or a JSON object/array sent as JSON (`{id}` escaped inside its string; a string value that is exactly `"{seq}"` becomes the number).'),
     contentType: z
       .string(expecting(HEADER_VALUE_TEXT))
       .min(1, expecting(HEADER_VALUE_TEXT))
       .refine((v) => !BAD_HEADER_VALUE.test(v), expecting(HEADER_VALUE_TEXT))
       .optional()
-      .describe('Content-Type of the publish body; default application/json for a JSON body, text/plain; charset=utf-8 for a text one.'),
+      .describe('Content-Type of the body; not with a `Content-Type` in `publish.headers`. Default: `application/json` for a JSON body, `text/plain; charset=utf-8` for text.'),
     status: z
       .union([httpStatus(), z.array(httpStatus(), expecting(STATUS_TEXT)).min(1, expecting(STATUS_TEXT))], expecting(STATUS_TEXT))
       .optional()
-      .describe('HTTP status (or list of statuses) a successful publish answers; default any 2xx. Anything else is a failed publish counted as "http-<status>".'),
-    socket: publisherSocketSchema.optional().describe('With via "websocket": the publisher socket the messages are sent on.'),
+      .describe('Status or list of statuses (100–599) that count as success; any other answer is `publish.failed` with reason `http-<status>`. Default: any 2xx.'),
+    socket: publisherSocketSchema.optional().describe('The publisher socket: `{"url": "ws(s)://…", "headers"?: {…}, "subprotocols"?: […], "open"?: [{"send": text or JSON}, …]}` (the step shape of `target.open`, without waiting for acks yet); it opens before the hold (bounded by `handshakeTimeout`), sends the `open` messages in order on every open, and reopens on the next publish after it closed; `tls` and `resolve` apply to it. Required with `via: "websocket"`.'),
     topics: z
       .array(z.string(expecting(TOPIC_NAME_TEXT)).regex(TOPIC_NAME, expecting(TOPIC_NAME_TEXT)), expecting('a non-empty array of topic names'))
       .min(1, expecting('a non-empty array of topic names'))
       .optional()
-      .describe('With topics: the topic of each publish, cycled one per publish ("{topic}" in the request or message); absent: every topic in order, round robin.'),
+      .describe('With `topics`: topic names cycled one per publish (`["news", "news", "sport"]`: news twice as often); `{topic}` in `publish.url` (URL-encoded), `publish.headers`, `publish.body` and the `via: "websocket"` message is the publish\'s topic, and only that topic\'s sockets are expected to receive it (not in `publish.socket`: one publisher socket serves every topic). A name not in `topics` is an error at `publish.topics[i]`; without `topics`, `publish.topics` and `{topic}` in a publish template are errors naming `topics`. Default: every topic in order.'),
     ack: z
       .string(expecting(ACK_TEXT))
       .refine(hasOneCapture, expecting(ACK_TEXT))
       .optional()
-      .describe('With via "websocket": a regular expression whose one capture group reads the acknowledged publish (its seq or value) from the publisher socket\'s replies; a publish is complete when acknowledged (at most publish.timeout). Absent: complete once the message is written.'),
+      .describe('With `via: "websocket"`: a regular expression with one capture group that reads the acknowledged publish (`42` or `<run tag>-42`) off the publisher socket\'s text replies, e.g. `"\\"ack\\":\\"([^\\"]+)\\""`; a publish then succeeds when acknowledged within `publish.timeout` (else `timeout`); absent: once its message is written to the socket.'),
     stages: publishStagesSchema
       .optional()
-      .describe('The publish rate over the hold, linear from publish.rate through each stage\'s target ("0s": a step), then the last target to the end of the hold; the stages may not last longer than the hold. Publish n is due when the rate\'s integral reaches n.'),
+      .describe('The publish rate over the hold, like k6\'s ramping-arrival-rate: `[{"duration": "1m", "target": 50}, …]`, linear from `publish.rate` through each `target` (publishes/s, 0–10,000) over its `duration` (`"0s"`: a step), then the last target to the end of the hold; the stages may last at most the hold (`duration`, or the sum of `stages`). Publish n is due when the rate\'s integral reaches n. `--rate` with `publish.stages` is an error naming both; bounds that follow the rate (the publish ring, the queue\'s rate × deadline, "behind") take the peak rate.'),
     source: z
       .enum(['wsload', 'server'], expecting('"wsload" or "server"'))
       .default('wsload')
-      .describe('Who publishes: "wsload" (publish requests on a schedule) or "server" (the service pushes its own stream; wsload only measures it by publish.timestamp and publish.sequence, and no request key applies).'),
+      .describe('Who publishes: `"wsload"` (the publish requests above), or `"server"`: the service pushes its own stream on its own schedule (prices, ticks, presence) and wsload only measures what arrives, by `publish.timestamp` and `publish.sequence` (at least one of them); no publisher runs, and every request key (`rate`, `ids`, `url`, `match`, `deadline`, `concurrency`, `timeout`, `via`, `method`, `headers`, `body`, `contentType`, `status`, `socket`, `ack`, and `--rate`) is refused at its path (`not with publish.source "server": the server publishes`); `publish.binary` applies; the hold just lasts `duration`.'),
     timestamp: z
       .string(expecting(STREAM_POINTER_TEXT))
       .refine((p) => parseJsonPointer(p) !== null, expecting(STREAM_POINTER_TEXT))
       .optional()
-      .describe('With source "server": JSON pointer to the time the server stamped on each message, like "/ts"; staleness = receipt wall-clock time − it.'),
+      .describe('With `source: "server"`: JSON pointer to the time the service stamped on each message, e.g. `"/data/ts"`; each message\'s staleness is recorded (`docs/measurement.md`).'),
     timestampUnit: z
       .enum(['ms', 's', 'us', 'ns', 'iso'], expecting('"ms", "s", "us", "ns" or "iso"'))
       .optional()
-      .describe('With source "server": how publish.timestamp is written: epoch milliseconds ("ms", the default), seconds, microseconds, nanoseconds, or an ISO-8601 string ("iso").'),
+      .describe('With `publish.timestamp`: how it is written: epoch `"ms"`, `"s"`, `"us"`, `"ns"` (a number, or a string of its digits; fractions allowed), or `"iso"` (an ISO-8601 string like `"2026-11-26T17:00:00.250Z"`).'),
     sequence: z
       .string(expecting(STREAM_POINTER_TEXT))
       .refine((p) => parseJsonPointer(p) !== null, expecting(STREAM_POINTER_TEXT))
       .optional()
-      .describe('With source "server": JSON pointer to each message\'s sequence number (an integer rising by 1), like "/seq"; gaps, duplicates and order are counted per socket.'),
+      .describe('With `source: "server"`: JSON pointer to each message\'s sequence number (a non-negative integer that rises by 1 per message on a connection, or a string of its digits), e.g. `"/data/seq"`; gaps, missing, duplicated and out-of-order messages are counted per socket.'),
   },
   expecting('null (no publishing) or an object like {"rate": 10, "ids": [1, 2]}'),
 );
@@ -535,7 +535,7 @@ export const metricsSchema = z.strictObject(
     listen: z
       .string(expecting(LISTEN_TEXT))
       .refine((s) => parseListenAddress(s) !== null, expecting(LISTEN_TEXT))
-      .describe('Serve GET /metrics (Prometheus text format) on HOST:PORT for the whole run.'),
+      .describe('`"HOST:PORT"` (`"127.0.0.1:9464"`, `"[::1]:9464"`, `"0.0.0.0:9464"`; port 0: any free port) where the run serves `GET /metrics` in the Prometheus text format (`docs/live.md`); `--metrics HOST:PORT` sets it.'),
   },
   expecting('an object like {"listen": "127.0.0.1:9464"}'),
 );
@@ -572,45 +572,45 @@ export const scenarioFileSchema = z
   .strictObject(
     {
       $schema: z.string(expecting('a string (the JSON Schema path, ignored)')).optional().describe('JSON Schema for editors; ignored by wsload.'),
-      name: z.string(expecting(NAME_TEXT)).regex(/^[A-Za-z0-9._-]+$/, expecting(NAME_TEXT)).max(100, expecting(`${NAME_TEXT}, at most 100 characters`)).describe('Scenario name, used in report file names.'),
+      name: z.string(expecting(NAME_TEXT)).regex(/^[A-Za-z0-9._-]+$/, expecting(NAME_TEXT)).max(100, expecting(`${NAME_TEXT}, at most 100 characters`)).describe('Used in report file names (`[A-Za-z0-9._-]+`).'),
       target: z
         .union([z.literal('embedded'), targetUrlSchema], expecting(TARGET_TEXT))
         .default('embedded')
-        .describe('"embedded" runs the built-in demo target in a child process; otherwise the WebSocket endpoint to test.'),
-      connections: int(1).describe('Sockets to open and hold.'),
+        .describe('`"embedded"` starts the built-in target in a child process on a free loopback port, on as many processes as `connections` need under the open-file limit (`docs/commands.md`); or `{ "url": "ws://host:port/ws", "headers": {…}, "origin": "…", "subprotocols": […] }`. `{conn}` in the URL becomes each socket\'s index (`?user={conn}`), `{cohort}` its cohort\'s name, `{topic}` its topic (with `topics`) and `{identity.FIELD}` its identity\'s field (URL-encoded in the URL; also in header values). No `#fragment`; header names and subprotocols are HTTP tokens (no spaces), header and origin values have no CR, LF or other control characters.'),
+      connections: int(1).describe('Sockets to open and hold; with `stages` it may be left out, and written it must equal their peak target.'),
       connectRate: z
         .number(expecting('new sockets per second, a number > 0'))
         .gt(0, expecting('new sockets per second, a number > 0'))
         .default(1000)
-        .describe('New sockets per second during the ramp-up.'),
+        .describe('New sockets per second during the ramp-up (not with `stages`).'),
       maxPendingHandshakes: int(1).default(200).describe('Handshakes in flight at most.'),
-      handshakeTimeout: duration(true).default('10s').describe('A handshake not finished in this time fails as "timeout".'),
-      duration: duration(false).describe('Hold time after the ramp-up; publishing runs during it.'),
-      workers: int(1, 64).optional().describe('Worker threads sharing the sockets; defaults to the CPU count.'),
+      handshakeTimeout: duration(true).default('10s').describe('A handshake not done by then fails as `timeout`.'),
+      duration: duration(false).describe('Hold time after the ramp-up; publishing runs during it. `"0s"` only without publishing (`"publish": null`: open the sockets and leave); with publishing it is an error, since nothing would ever be due.'),
+      workers: int(1, 64).optional().describe('Worker threads; sockets are split over them (floor + remainder, interleaved). Default: CPU count.'),
       shards: int(1, 64)
         .optional()
-        .describe('wsload processes on this machine sharing the sockets (local shards, one report); defaults to as many as the open-file limit needs (1 when one process can hold them).'),
-      publish: publishSchema.nullable().default(null).describe('HTTP publishes the target fans out to every socket; null means no publishing.'),
+        .describe('Wsload processes on this machine holding the sockets (1–64; `docs/scale-out.md`); automatic: 1, or as many as the open-file limit needs (the plan line says how many and why); the worker threads are split over them. Default: automatic.'),
+      publish: publishSchema.nullable().default(null).describe('`null`: no publishing (a pure idle run). Otherwise the object below (with `"source": "server"`, only the stream keys: the service publishes).'),
       localAddresses: z
         .array(ipAddress, expecting('an array of IP addresses'))
         .default([])
-        .describe('Source addresses the sockets are spread over (round-robin); each gives another ephemeral port range towards the target.'),
-      reconnect: reconnectSchema.default({ policy: 'none', min: '1s', max: '30s', jitter: 0.2 }).describe('Default reconnect policy of every cohort.'),
+        .describe('Source addresses to spread sockets over (round-robin), e.g. `["127.0.0.1", "127.0.0.2"]`; each must be an address of this machine (any `127.x.y.z` on Linux, `::1`, or an interface\'s address) of the target address\'s family (IPv4 or IPv6).'),
+      reconnect: reconnectSchema.default({ policy: 'none', min: '1s', max: '30s', jitter: 0.2 }).describe('`{ "policy": "none" | "immediate" | "backoff", "min": "1s", "max": "30s", "jitter": 0.2 }`, the default of every cohort; `max × (1 + jitter)` must stay within Node\'s timer limit (24d20h31m).'),
       cohorts: z
         .array(cohortSchema, expecting('an array of cohort objects'))
         .min(1, expecting('a non-empty array of cohort objects'))
         .optional()
-        .describe('Groups of sockets with their own keep-alive and reconnect behaviour; absent means one cohort "default" of all connections.'),
+        .describe('`[{ "name", "share" or "count", "pingInterval"?, "heartbeat"?: {"interval", "text"}, "reconnect"? }]`: groups with their own keepalive and reconnect policy; shares sum to 1 or counts to `connections`. Default: one `"default"` cohort.'),
       topics: z
         .union([z.array(topicSchema, expecting(TOPICS_TEXT)).min(1, expecting(TOPICS_TEXT)).max(MAX_TOPICS, expecting(`${TOPICS_TEXT}, at most ${MAX_TOPICS} topics`)), topicsGeneratedSchema], expecting(TOPICS_TEXT))
         .optional()
-        .describe('Topics the sockets subscribe to, one per socket ("{topic}" in target.url, headers and open messages); each publish goes to one topic and only its sockets are expected to receive it. Absent: every socket receives every publish.'),
+        .describe('The topic (room, channel) of each socket, one per socket; absent: every socket receives every publish. A list like cohorts, `[{"name": "news", "share": 0.5}, {"name": "sport", "count": 200}]` (every topic a share summing to 1 or every topic a count summing to `connections`; sockets take consecutive index ranges, so each topic is interleaved over workers and shards like a cohort), or generated, `{"count": 10, "name": "room-{n}", "assign": "modulo"}`: socket i is in topic i mod `count` (`"block"`: ⌊i × `count` / `connections`⌋), named by `name` with `{n}` its number from 0 (default `"topic-{n}"`). Names are `[A-Za-z0-9._:-]+`, unique; at most 200 topics (each costs a fan-out histogram of ~115 KB in every worker thread and two in the main thread, and travels in every snapshot) and, generated, no more than `connections`. Sockets subscribe with `{topic}` in `target.url`, `target.headers` or `target.open`. A topic that would get no socket (a `count` of 0, or a `share` that rounds to 0 of `connections`) is an error at its path: its publishes would expect nothing.'),
       report: z
         .strictObject(
           {
             interval: duration(true)
               .optional()
-              .describe('Interval of the .ndjson timeline and .hlog histogram log; absent: 1s for runs planned (ramp + hold) up to 3m, 5s up to 15m, 10s beyond.'),
+              .describe('Interval of the `.ndjson` timeline and `.hlog`; when not set, chosen from the run\'s planned length (ramp at `connectRate` + `duration`, or the sum of `stages`): `"1s"` up to 3 min (a 30 s run draws 30 points), `"5s"` up to 15 min, `"10s"` beyond (an 8 h soak: 2,880 lines). Default: from the planned length.'),
           },
           expecting('an object like {"interval": "10s"}'),
         )
@@ -619,19 +619,19 @@ export const scenarioFileSchema = z
       thresholds: z
         .record(z.string(), z.string(expecting('a threshold expression like "< 250ms" or "== 0"')), expecting('an object of metric → expression, like {"fanout.p99": "< 250ms"}'))
         .default({})
-        .describe('Pass/fail criteria checked after the run, metric → expression, e.g. {"fanout.p99": "< 250ms", "fanout.lost": "== 0"}.'),
+        .describe('Metric → expression, checked at the end (below). With `"source": "server"`, `fanout.*` and `publish.*` metrics are an error (wsload publishes nothing), and `stream.*` metrics without it: either would only fail with no data after the run.'),
       tls: tlsSchema
         .default({ insecure: false })
-        .describe('TLS options for wss:// targets and https:// publish URLs.'),
-      identities: identitiesSchema.optional().describe('Per-socket values ("{identity.FIELD}") for target.url, target.headers and target.open messages; absent: none.'),
+        .describe('`{ "ca": "ca.pem", "insecure": false, "servername": "…", "cert": "…", "key": "…" }` for `wss://` and `https://` (paths relative to the scenario file); validation reads them: `ca` must hold PEM certificates, `cert` a PEM certificate and `key` its unencrypted PEM private key. Default: verify on.'),
+      identities: identitiesSchema.optional().describe('`{ "file": "users.csv", "reuse": false }`: one identity per socket from a CSV file (header row = field names, RFC 4180 quotes, one line per row) or JSON lines (`.jsonl`/`.ndjson`, one flat object per line, the first line\'s keys are the fields), read at load, path relative to the scenario file; socket i takes identity i. Fewer identities than `connections` is an error naming the file and both counts unless `"reuse": true` (then socket i takes identity i mod count). A bad file is one line with its path and line number; `{identity.FIELD}` of a field the file lacks, or without `identities`, is an error at the key that uses it; so is `{identity.FIELD}`, `{conn}` or `{cohort}` in a publish (`publish.url`, `headers`, `body`, `socket`): one publisher serves every socket, so they have no value there. Each worker gets only its sockets\' identities; the report keeps the file, fields and count, never the values.'),
       metrics: metricsSchema.optional().describe('Prometheus endpoint of the run (wsload_* metrics); absent means none.'),
       resolve: z
         .record(z.string(), ipAddress, expecting('an object of host name → IP address'))
         .default({})
-        .describe('Host name → IP address, like curl --resolve: URLs keep the name (Host header, SNI), sockets go to the address.'),
+        .describe('Host → IP, like `curl --resolve` or a hosts-file entry: URLs keep the name (Host, SNI), sockets go to the address.'),
       stages: connectionStagesSchema
         .optional()
-        .describe('Open sockets over time, k6-like: linear from the previous target (0 at the start) to each target over its duration ("0s": a step); sockets close highest index first when the target falls. Replaces connectRate and duration (the run lasts the stages\' sum); connections, when given, must be the peak target.'),
+        .describe('Open sockets over time, k6-like: `[{"duration": "1m", "target": 1000}, {"duration": "5m", "target": 1000}, {"duration": "30s", "target": 200}, {"duration": "0s", "target": 600}, …]`, linear from the previous target (0 at the start) to each `target` (integer 0–1,000,000) over its `duration` (`"0s"`: a step). Socket i opens when the curve first reaches i + 1 and is closed by wsload (1000, highest index first) when it falls below, and opens again if it rises again. Replaces `connectRate` and `duration` (either with `stages` is an error at its path; the run lasts the stages\' sum, one hold spanning all of it, publishing throughout); `connections` is the peak target (written, it must equal it). At least one target ≥ 1 and more than `"0s"` in all. `maxPendingHandshakes` still bounds handshakes.'),
     },
     expecting('a JSON object describing a scenario'),
   )
