@@ -413,7 +413,7 @@ export const publishSchema = z.strictObject(
     source: z
       .enum(['wsload', 'server'], expecting('"wsload" or "server"'))
       .default('wsload')
-      .describe('Who publishes: `"wsload"` (the publish requests above), or `"server"`: the service pushes its own stream on its own schedule (prices, ticks, presence) and wsload only measures what arrives, by `publish.timestamp` and `publish.sequence` (at least one of them); no publisher runs, and every request key (`rate`, `ids`, `url`, `match`, `deadline`, `concurrency`, `timeout`, `via`, `method`, `headers`, `body`, `contentType`, `status`, `socket`, `ack`, and `--rate`) is refused at its path (`not with publish.source "server": the server publishes`); `publish.binary` applies; the hold just lasts `duration`.'),
+      .describe('Who publishes: `"wsload"` (the publish requests of the keys above), or `"server"`: the service pushes its own stream on its own schedule (prices, ticks, presence) and wsload only measures what arrives, by `publish.timestamp` and `publish.sequence` (at least one of them); no publisher runs, and every request key (`rate`, `ids`, `url`, `match`, `deadline`, `concurrency`, `timeout`, `via`, `method`, `headers`, `body`, `contentType`, `status`, `socket`, `ack`, and `--rate`) is refused at its path (`not with publish.source "server": the server publishes`); `publish.binary` applies; the hold just lasts `duration`.'),
     timestamp: z
       .string(expecting(STREAM_POINTER_TEXT))
       .refine((p) => parseJsonPointer(p) !== null, expecting(STREAM_POINTER_TEXT))
@@ -619,7 +619,7 @@ export const scenarioFileSchema = z
       thresholds: z
         .record(z.string(), z.string(expecting('a threshold expression like "< 250ms" or "== 0"')), expecting('an object of metric → expression, like {"fanout.p99": "< 250ms"}'))
         .default({})
-        .describe('Metric → expression, checked at the end (below). With `"source": "server"`, `fanout.*` and `publish.*` metrics are an error (wsload publishes nothing), and `stream.*` metrics without it: either would only fail with no data after the run.'),
+        .describe('Metric → expression, checked at the end (metric names and expressions: `docs/reading-a-report.md`). With `"source": "server"`, `fanout.*` and `publish.*` metrics are an error (wsload publishes nothing), and `stream.*` metrics without it: either would only fail with no data after the run.'),
       tls: tlsSchema
         .default({ insecure: false })
         .describe('`{ "ca": "ca.pem", "insecure": false, "servername": "…", "cert": "…", "key": "…" }` for `wss://` and `https://` (paths relative to the scenario file); validation reads them: `ca` must hold PEM certificates, `cert` a PEM certificate and `key` its unencrypted PEM private key. Default: verify on.'),
