@@ -24,7 +24,8 @@
  * exiting 1, 3 or 4 report what they measured (a latency threshold missed on a loaded machine is a
  * result, not a broken command); every other exit code, a usage error (2) or a crash (70, a stack
  * trace) of those included, fails. Blocks are written to be quick as written (a few seconds of
- * hold each), so the whole file stays within a few minutes.
+ * hold each). Pages run in two lanes: the pages that name a fixed loopback port (8080, 8888: the
+ * push service, the demo target behind nginx) one after another, the others beside them.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
@@ -189,16 +190,26 @@ describe('code blocks of the README and docs', () => {
     expect(commands.some((b) => b.lang === 'js' && b.page === 'docs/library.md' && b.notRun === undefined)).toBe(true);
   });
 
+  // Two lanes, each a chain of pages: one for pages that name a fixed port, one for the rest.
+  const lanes = new Map<string, Promise<unknown>>();
+  const inLane = <T>(lane: string, body: () => Promise<T>): Promise<T> => {
+    const next = (lanes.get(lane) ?? Promise.resolve()).catch(() => undefined).then(body);
+    lanes.set(lane, next);
+    return next;
+  };
   const pages = PAGES.map((page) => ({ page, blocks: ALL.filter((b) => b.page === page && RUN_LANGS.has(b.lang) && b.notRun === undefined) })).filter((p) => p.blocks.length > 0);
   for (const { page, blocks } of pages) {
     const needs = [...new Set(blocks.flatMap((b) => b.needs))];
-    const skip = needs.some((part) => missing(part));
-    it.skipIf(skip)(`${page}: ${blocks.length} block(s) at line ${blocks.map((b) => b.line).join(', ')} run as written`, { timeout: 300_000 }, async () => {
+    const ports = [...new Set(blocks.flatMap((b) => [...b.text.matchAll(/127\.0\.0\.1:(\d{4,5})/g)].map((m) => Number(m[1]))))];
+    const lane = ports.some((port) => port === 8080 || port === 8888) ? 'fixed ports' : 'free ports';
+    it.skipIf(missing(...needs)).concurrent(`${page}: ${blocks.length} block(s) at line ${blocks.map((b) => b.line).join(', ')} run as written`, { timeout: 900_000 }, async () => {
       assertBuilt();
-      for (const port of new Set(blocks.flatMap((b) => [...b.text.matchAll(/127\.0\.0\.1:(\d{4,5})/g)].map((m) => Number(m[1]))))) {
-        expect(await portFree(port, 90_000), `127.0.0.1:${port}, which ${page} uses, stayed in use for 90 s`).toBe(true);
-      }
-      const s = await runPage(page, blocks, 280_000);
+      const s = await inLane(lane, async () => {
+        for (const port of ports) {
+          expect(await portFree(port, 90_000), `127.0.0.1:${port}, which ${page} uses, stayed in use for 90 s`).toBe(true);
+        }
+        return runPage(page, blocks, 280_000);
+      });
       const where = (n: number): string => `${page}:${blocks[n].line}`;
       const context = `\n--- stderr (last 3000) ---\n${s.stderr.slice(-3000)}\n--- stdout (last 1500) ---\n${s.stdout.slice(-1500)}`;
       for (const f of s.failures.filter(measuredOutcome)) process.stderr.write(`${where(f.block)}: \`${f.command}\` exited ${f.code} (a measured outcome)\n`);
