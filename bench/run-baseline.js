@@ -23,6 +23,7 @@ const DEADLINE_MS = 10_000;
  * @property {number} holdSeconds
  * @property {number} publishRate
  * @property {string[]} localAddresses
+ * @property {number} [targetProcesses] the embedded target's processes (default 1)
  */
 
 /**
@@ -56,6 +57,7 @@ export async function runBaseline(spec, ctx) {
   const m = await measureChild({
     root: ctx.root,
     timeoutMs,
+    targetProcesses: spec.targetProcesses,
     args: (t) => [
       CLIENT,
       JSON.stringify({
