@@ -92,8 +92,10 @@ async function main() {
 
   try {
     if (cfg.runs.has('ratios')) {
-      // Fails the invocation (exit 1) when a ratio passed its goal by more than the measured noise.
-      if (!(await ratioRuns(cfg.ratios, ctx, ticks, print, note))) process.exitCode = 1;
+      // Exit 1: a ratio passed its goal by more than the measured noise; 3: a ratio could not be judged.
+      const outcome = await ratioRuns(cfg.ratios, ctx, ticks, print, note);
+      if (outcome === 'fail') process.exitCode = 1;
+      else if (outcome === 'unjudged') process.exitCode = 3;
     }
     if (cfg.runs.has('compare')) {
       for (const rate of cfg.publishRates) {
