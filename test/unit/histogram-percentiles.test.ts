@@ -4,7 +4,7 @@
  * be the library's own, to the microsecond, for every shape a run produces.
  */
 import { describe, expect, it } from 'vitest';
-import { createHistogram, percentiles, recordMs, type Histogram } from '../../dist/metrics/histogram.js';
+import { createHistogram, histogramBuckets, percentiles, recordMs, takeNewSince, type Histogram } from '../../dist/metrics/histogram.js';
 
 /** The set as the library computes it (what percentiles() returned before the single walk). */
 function librarySet(h: Histogram, capMs?: number): ReturnType<typeof percentiles> {
@@ -54,5 +54,33 @@ describe('percentiles', () => {
       total.add(h);
     }
     expect(percentiles(total)).toEqual(librarySet(total));
+  });
+});
+
+describe('takeNewSince', () => {
+  it('moves exactly what a growing histogram recorded since the last take, bucket by bucket', () => {
+    const cumulative = createHistogram();
+    const seen = createHistogram();
+    const blocks = createHistogram();
+    const rand = rng(11);
+    for (let tick = 0; tick < 12; tick++) {
+      const before = createHistogram();
+      before.add(cumulative);
+      for (let i = 0; i < 200 + tick * 50; i++) recordMs(cumulative, tick === 5 ? 0 : -Math.log(1 - rand()) * (tick + 1) * 3);
+      const expected = createHistogram();
+      expected.add(cumulative);
+      expected.subtract(before);
+      const delta = createHistogram();
+      takeNewSince(delta, cumulative, seen);
+      blocks.add(delta);
+      expect(histogramBuckets(delta), `tick ${tick}`).toEqual(histogramBuckets(expected));
+      expect(delta.totalCount).toBe(expected.totalCount);
+    }
+    expect(histogramBuckets(seen)).toEqual(histogramBuckets(cumulative));
+    expect(percentiles(blocks)).toEqual(percentiles(cumulative));
+    // Nothing new: nothing moved.
+    const none = createHistogram();
+    takeNewSince(none, cumulative, seen);
+    expect(none.totalCount).toBe(0);
   });
 });
