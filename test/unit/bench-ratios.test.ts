@@ -4,10 +4,29 @@
  * goal within the noise is not called a pass, and runs that did less work are left out.
  */
 import { describe, expect, it } from 'vitest';
+// @ts-expect-error bench/ is plain JavaScript without declarations
 import { RATIO_GOALS, ratioSummary } from '../../bench/ratios.js';
+// @ts-expect-error bench/ is plain JavaScript without declarations
 import { readBenchConfig } from '../../bench/config.js';
 
-type Line = Parameters<typeof ratioSummary>[1][number];
+/** A run line as bench/ratios.js's ratioFigures makes it. */
+interface Line {
+  tool: 'baseline' | 'wsload';
+  run: string;
+  sockets: number;
+  held: number;
+  publishRate: number;
+  deliveriesPerSec: number;
+  lost: number;
+  cpuPct: number;
+  cpuPer10kDeliveriesPerSec: number | null;
+  rssMb: { afterRamp: number; peak: number; end: number };
+  targetCpuPct: number;
+  rampMs: number;
+  fanoutP50Ms: number;
+  saturated: boolean;
+  loadAvg1m: { start: number; end: number };
+}
 
 function line(tool: 'baseline' | 'wsload', cpu: number, rss: number, extra: Partial<Line> = {}): Line {
   return {
@@ -27,7 +46,7 @@ function line(tool: 'baseline' | 'wsload', cpu: number, rss: number, extra: Part
     saturated: false,
     loadAvg1m: { start: 1, end: 1.2 },
     ...extra,
-  } as Line;
+  };
 }
 
 describe('bench ratios', () => {
