@@ -24,6 +24,9 @@
  * @property {boolean} soakMetrics      BENCH_SOAK_METRICS (1: --metrics on and scraped every second; 0: off, to see its cost)
  * @property {number} largeSockets      BENCH_LARGE_SOCKETS
  * @property {string[]} localAddresses  BENCH_LOCAL_ADDRESSES=n → 127.0.0.1 … 127.0.0.n (large run)
+ * @property {{ sockets: number, holdSeconds: number, connectRate: number, maxPending: number, rounds: number, setups: { name: string, publishRate: number, targetProcesses: number }[] }} ratios
+ *   ratios run: BENCH_RATIO_SOCKETS, BENCH_RATIO_HOLD_SECONDS, BENCH_RATIO_ROUNDS, BENCH_RATIO_RATE,
+ *   BENCH_RATIO_HIGH_RATE, BENCH_RATIO_TARGET_PROCESSES (connect rate and handshakes in flight as the comparison runs)
  * @property {{ sockets: number, processes: number, publishes: number }} target
  *   target run: BENCH_TARGET_SOCKETS, BENCH_TARGET_PROCESSES, BENCH_TARGET_PUBLISHES
  * @property {{ sockets: number, refSockets: number, rate: number, holdSeconds: number, connectRate: number, maxPending: number, addresses: number }} scale
@@ -31,7 +34,7 @@
  *   BENCH_SCALE_CONNECT_RATE, BENCH_SCALE_MAX_PENDING, BENCH_SCALE_ADDRESSES
  */
 
-const RUN_NAMES = ['compare', 'workers2', 'soak', 'large', 'compare-repeat', 'target', 'scale'];
+const RUN_NAMES = ['ratios', 'compare', 'workers2', 'soak', 'large', 'compare-repeat', 'target', 'scale'];
 
 /** Reads the settings; throws an Error naming the variable on a bad value. @returns {BenchConfig} */
 export function readBenchConfig(env = process.env) {
@@ -39,7 +42,7 @@ export function readBenchConfig(env = process.env) {
   const deliveries = listVar(env, 'BENCH_DELIVERIES', [50_000, 80_000]);
   const ratesGiven = env.BENCH_RATES !== undefined && env.BENCH_RATES !== '';
   const publishRates = ratesGiven ? listVar(env, 'BENCH_RATES', []) : deliveries.map((d) => roundRate(d / sockets));
-  const runsText = env.BENCH_RUNS ?? `compare,workers2,soak${env.BENCH_LARGE === '1' ? ',large' : ''}`;
+  const runsText = env.BENCH_RUNS ?? `ratios,compare,workers2,soak${env.BENCH_LARGE === '1' ? ',large' : ''}`;
   const runs = new Set(runsText.split(',').map((s) => s.trim()).filter((s) => s !== ''));
   for (const r of runs) {
     if (!RUN_NAMES.includes(r)) throw new Error(`BENCH_RUNS: unknown run "${r}"; expected a list of ${RUN_NAMES.join(', ')}`);
@@ -70,6 +73,22 @@ export function readBenchConfig(env = process.env) {
       connectRate: numVar(env, 'BENCH_SCALE_CONNECT_RATE', 4000, 1, 1_000_000),
       maxPending: intVar(env, 'BENCH_SCALE_MAX_PENDING', 200, 1, 100_000),
       addresses: intVar(env, 'BENCH_SCALE_ADDRESSES', 6, 1, 250),
+    },
+    ratios: {
+      sockets: intVar(env, 'BENCH_RATIO_SOCKETS', 10_000, 1, 19_000),
+      holdSeconds: numVar(env, 'BENCH_RATIO_HOLD_SECONDS', 20, 1, 3600),
+      connectRate: numVar(env, 'BENCH_CONNECT_RATE', 10_000, 1, 1_000_000),
+      maxPending: intVar(env, 'BENCH_MAX_PENDING', 200, 1, 100_000),
+      // Each tool this many times per set-up, interleaved; 2 at least, so each has a noise figure.
+      rounds: intVar(env, 'BENCH_RATIO_ROUNDS', 2, 2, 20),
+      setups: [
+        { name: 'default', publishRate: numVar(env, 'BENCH_RATIO_RATE', 3, 0.1, 10_000), targetProcesses: 1 },
+        {
+          name: 'high',
+          publishRate: numVar(env, 'BENCH_RATIO_HIGH_RATE', 8, 0.1, 10_000),
+          targetProcesses: intVar(env, 'BENCH_RATIO_TARGET_PROCESSES', 2, 1, 64),
+        },
+      ],
     },
     target: {
       sockets: intVar(env, 'BENCH_TARGET_SOCKETS', 15_000, 1, 19_000),

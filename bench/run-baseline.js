@@ -23,6 +23,8 @@ const DEADLINE_MS = 10_000;
  * @property {number} holdSeconds
  * @property {number} publishRate
  * @property {string[]} localAddresses
+ * @property {number} [targetProcesses] the embedded target's processes (default 1)
+ * @property {string} [targetHost] the loopback address the target listens on (default 127.0.0.1)
  */
 
 /**
@@ -56,6 +58,8 @@ export async function runBaseline(spec, ctx) {
   const m = await measureChild({
     root: ctx.root,
     timeoutMs,
+    targetProcesses: spec.targetProcesses,
+    targetHost: spec.targetHost,
     args: (t) => [
       CLIENT,
       JSON.stringify({

@@ -60,6 +60,8 @@ export async function runWsload(spec, ctx) {
   const m = await measureChild({
     root: ctx.root,
     timeoutMs,
+    targetProcesses: spec.targetProcesses,
+    targetHost: spec.targetHost,
     args: (t) => {
       writeFileSync(scenarioFile, `${JSON.stringify(wsloadScenario(spec, t.wsUrl), null, 2)}\n`);
       const metrics = metricsPort !== null ? ['--metrics', `127.0.0.1:${metricsPort}`] : [];

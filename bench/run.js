@@ -17,6 +17,7 @@ import { runLine, soakLine, summaryLine } from './lines.js';
 import { compareRepeat } from './compare-repeat.js';
 import { targetRuns } from './target-run.js';
 import { runScale } from './run-scale.js';
+import { ratioRuns } from './ratios.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const print = (obj) => process.stdout.write(`${JSON.stringify(obj)}\n`);
@@ -90,6 +91,12 @@ async function main() {
   };
 
   try {
+    if (cfg.runs.has('ratios')) {
+      // Exit 1: a ratio passed its goal by more than the measured noise; 3: a ratio could not be judged.
+      const outcome = await ratioRuns(cfg.ratios, ctx, ticks, print, note);
+      if (outcome === 'fail') process.exitCode = 1;
+      else if (outcome === 'unjudged') process.exitCode = 3;
+    }
     if (cfg.runs.has('compare')) {
       for (const rate of cfg.publishRates) {
         const spec = { ...common, run: `rate-${rate}`, sockets: cfg.sockets, publishRate: rate };

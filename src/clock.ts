@@ -5,7 +5,10 @@
  * own timeOrigin. Milliseconds as a float64 keep sub-microsecond precision for years of uptime.
  */
 export function nowMs(): number {
-  return Number(process.hrtime.bigint()) / 1e6;
+  // The [seconds, nanoseconds] form of the same clock: it allocates a small array, not a BigInt,
+  // and costs less than half of Number(process.hrtime.bigint()) on the per-message path (issue 22).
+  const t = process.hrtime();
+  return t[0] * 1e3 + t[1] / 1e6;
 }
 
 /**

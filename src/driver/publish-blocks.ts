@@ -4,12 +4,13 @@
  * the part recorded since the last look goes into the current block, so the publisher itself
  * stays unaware of blocks.
  */
-import { addInto, createHistogram, type Histogram } from '../metrics/histogram.js';
+import { createHistogram, takeNewSince, type Histogram } from '../metrics/histogram.js';
 import type { IntervalSink } from '../metrics/interval-blocks.js';
 import type { TickSubscriber } from './tick-bus.js';
 
 export class PublishBlocks implements TickSubscriber {
   private readonly seen = createHistogram();
+  private readonly delta = createHistogram();
 
   constructor(
     /** The publisher's cumulative latency histogram, once there is a publisher. */
@@ -28,10 +29,9 @@ export class PublishBlocks implements TickSubscriber {
   private take(): void {
     const h = this.latency();
     if (!h || h.totalCount <= this.seen.totalCount) return;
-    const delta = createHistogram();
-    addInto(delta, h);
-    delta.subtract(this.seen);
-    addInto(this.seen, delta);
-    this.sink.timed('publish', delta);
+    // One delta reused at every tick: the sink adds it into its block, it keeps no reference.
+    this.delta.reset();
+    takeNewSince(this.delta, h, this.seen);
+    this.sink.timed('publish', this.delta);
   }
 }

@@ -72,9 +72,62 @@ export function decodeDeltas(histograms: Readonly<Record<string, string>>): void
   decodedDeltas.set(histograms, out);
 }
 
-/** The delta `name` of a tick's histogram record: decoded already by decodeDeltas, else now. */
+/**
+ * The delta `name` of a tick's histogram record: decoded already (by decodeDeltas or an earlier
+ * reader of the same tick), else now, and kept for the next reader (the aggregate and the timeline
+ * both read a tick's fan-out: one decode, not two). It lives as long as the record does.
+ */
 export function deltaOf(histograms: Readonly<Record<string, string>>, name: string): Histogram {
-  return decodedDeltas.get(histograms)?.get(name) ?? decodeHistogram(histograms[name]);
+  let decoded = decodedDeltas.get(histograms);
+  const known = decoded?.get(name);
+  if (known) return known;
+  const h = decodeHistogram(histograms[name]);
+  if (!decoded) {
+    decoded = new Map();
+    decodedDeltas.set(histograms, decoded);
+  }
+  decoded.set(name, h);
+  return h;
+}
+
+// What takeNewSince() reads of a JsHistogram (every histogram here is one, see top).
+interface CountsView {
+  _counts?: ArrayLike<number>;
+  countsArrayLength: number;
+  maxValue: number;
+  countsArrayIndex(value: number): number;
+  valueFromIndex(index: number): number;
+}
+
+/**
+ * Adds to `into` and to `seen` what `cumulative` recorded beyond `seen` (a histogram that only
+ * grows, and `seen` the part of it already taken): the counts walked once, directly, up to the
+ * highest recorded value. The library's way (a copy, subtract, add) built a ~100 KB histogram and
+ * walked every bucket through method calls three times on every driver tick (issue 22).
+ */
+export function takeNewSince(into: Histogram, cumulative: Histogram, seen: Histogram): void {
+  const c = cumulative as unknown as CountsView;
+  const s = seen as unknown as CountsView;
+  if (!c._counts || !s._counts || c.countsArrayLength !== s.countsArrayLength) {
+    // Layouts differ (a histogram resized past a day): the library's exact way.
+    const delta = createHistogram();
+    delta.add(cumulative);
+    delta.subtract(seen);
+    into.add(delta);
+    seen.add(delta);
+    return;
+  }
+  const cc = c._counts;
+  const sc = s._counts;
+  const top = Math.min(c.countsArrayLength - 1, c.countsArrayIndex(c.maxValue));
+  for (let i = 0; i <= top; i++) {
+    const d = cc[i] - sc[i];
+    if (d <= 0) continue;
+    // A bucket's lowest value lands in that same bucket: the counts are moved exactly.
+    const value = c.valueFromIndex(i);
+    into.recordValueWithCount(value, d);
+    seen.recordValueWithCount(value, d);
+  }
 }
 
 /** Adds `from` into `into` exactly. */
@@ -93,26 +146,77 @@ export function mergeEncoded(encoded: Iterable<string>): Histogram {
 
 const round3 = (us: number): number => Math.round(us) / 1000;
 
+/** The percentiles of a PercentileSet, ascending (0 is min, 100 is max). */
+const SET_PERCENTILES = [0, 50, 90, 99, 99.9, 100] as const;
+
+// What percentiles() reads of a JsHistogram (every histogram here is one, see top).
+interface PercentileWalk {
+  /** TypedArrayHistogram's counts, read directly: a method call per bucket was 10× slower. */
+  _counts?: ArrayLike<number>;
+  countsArrayLength: number;
+  getCountAtIndex(index: number): number;
+  valueFromIndex(index: number): number;
+  lowestEquivalentValue(value: number): number;
+  highestEquivalentValue(value: number): number;
+  medianEquivalentValue(value: number): number;
+}
+
+/** hdr-histogram-js's ulp (dist/ulp.js), so the rank of a percentile is the library's to the count. */
+function ulp(x: number): number {
+  return 2 ** (Math.floor(Math.log2(x)) - 52);
+}
+
+/** The count a percentile must reach, exactly as JsHistogram.getValueAtPercentile computes it. */
+function countAtPercentile(percentile: number, total: number): number {
+  const fp = (Math.min(percentile, 100) / 100) * total;
+  return Math.max(Math.ceil(fp - ulp(fp)), 1);
+}
+
 /**
  * Percentile set in milliseconds, as the report prints it. `capMs`: no sample exceeded it (the
  * delivery deadline of completion times), so no figure may read above it either.
+ *
+ * One walk over the buckets for every figure: the library walks them once per percentile through
+ * a method call per bucket, and its mean through an iterator object per bucket, which was most of
+ * the main thread's work at every tick (issue 22). The values equal the library's
+ * (getValueAtPercentile, mean), checked by test/unit/histogram-percentiles.test.ts.
  */
 export function percentiles(h: Histogram, capMs?: number): PercentileSet {
-  if (h.totalCount === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+  const total = h.totalCount;
+  if (total === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
   // Percentiles are the top of their bucket; so is max here, as HdrHistogram's getMaxValue and
   // .hgrm footer report it, so a set never reads p99 > max. A bucket that holds the cap reaches
   // past it (10,002.4 ms for a 10 s deadline at 3 significant digits): its samples are at most the cap.
   const capUs = capMs === undefined ? Infinity : capMs * 1000;
-  const at = (p: number): number => round3(Math.min(capUs, h.getValueAtPercentile(p)));
+  const walk = h as unknown as PercentileWalk;
+  const raw = walk._counts;
+  const values = [0, 0, 0, 0, 0, 0];
+  let next = 0;
+  let want = countAtPercentile(SET_PERCENTILES[0], total);
+  let seen = 0;
+  let sum = 0;
+  for (let i = 0; i < walk.countsArrayLength && seen < total; i++) {
+    const c = raw ? raw[i] : walk.getCountAtIndex(i);
+    if (c === 0) continue;
+    seen += c;
+    const value = walk.valueFromIndex(i);
+    sum += walk.medianEquivalentValue(value) * c;
+    while (next < SET_PERCENTILES.length && seen >= want) {
+      values[next] = SET_PERCENTILES[next] === 0 ? walk.lowestEquivalentValue(value) : walk.highestEquivalentValue(value);
+      next++;
+      if (next < SET_PERCENTILES.length) want = countAtPercentile(SET_PERCENTILES[next], total);
+    }
+  }
+  const at = (us: number): number => round3(Math.min(capUs, us));
   return {
-    count: h.totalCount,
-    min: at(0),
-    mean: round3(Math.min(capUs, h.mean)),
-    p50: at(50),
-    p90: at(90),
-    p99: at(99),
-    p999: at(99.9),
-    max: at(100),
+    count: total,
+    min: at(values[0]),
+    mean: at(sum / total),
+    p50: at(values[1]),
+    p90: at(values[2]),
+    p99: at(values[3]),
+    p999: at(values[4]),
+    max: at(values[5]),
   };
 }
 

@@ -50,19 +50,46 @@ interface FieldSpan {
   end: number;
 }
 
-const AMBIGUOUS = 'ambiguous' as const;
+/** scanField(): the field is certainly absent. */
+const ABSENT = 0;
+/** scanField(): the span holds the top-level field's value. */
+const FOUND = 1;
+/** scanField(): only a real parse can tell. */
+const AMBIGUOUS = 2;
+type ScanResult = typeof ABSENT | typeof FOUND | typeof AMBIGUOUS;
 
 /**
- * The span of `key`'s value when the fast scan is certain it is the top-level field; null when
- * the field is certainly absent; AMBIGUOUS when only a real parse can tell.
+ * Messages up to this many bytes are searched for a key in JS: a pushed message is a few dozen
+ * bytes, and Buffer.indexOf's call into C++ cost more than the search itself (issue 22's profile).
  */
-function scanField(data: Buffer, key: Buffer): FieldSpan | null | typeof AMBIGUOUS {
+const JS_SEARCH_MAX = 512;
+
+/** Buffer.indexOf(key) for a message, without the native call on a short one. */
+function indexOfKey(data: Buffer, key: Buffer): number {
+  const n = data.length;
+  if (n > JS_SEARCH_MAX) return data.indexOf(key);
+  const m = key.length;
+  const first = key[0];
+  outer: for (let i = 0; i + m <= n; i++) {
+    if (data[i] !== first) continue;
+    for (let j = 1; j < m; j++) if (data[i + j] !== key[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+/**
+ * Where `key`'s value lies, into `span` (reused: nothing is allocated per message), when the fast
+ * scan is certain it is the top-level field (FOUND); ABSENT when the field is certainly absent;
+ * AMBIGUOUS when only a real parse can tell.
+ */
+function scanField(data: Buffer, key: Buffer, span: FieldSpan): ScanResult {
   let i = 0;
   while (isSpace(data[i])) i++;
   // Not an object (a heartbeat echo, an array): no top-level field, and no parse needed to say so.
-  if (data[i] !== 0x7b /* { */) return null;
-  const at = data.indexOf(key);
-  if (at === -1) return null;
+  if (data[i] !== 0x7b /* { */) return ABSENT;
+  const at = indexOfKey(data, key);
+  if (at === -1) return ABSENT;
   // With nothing opened between the top-level "{" and the first occurrence, it is at depth 1;
   // any later occurrence is nested (or a duplicate key, which the fast path need not honour).
   for (let j = i + 1; j < at; j++) {
@@ -84,7 +111,10 @@ function scanField(data: Buffer, key: Buffer): FieldSpan | null | typeof AMBIGUO
       j++;
     }
     if (j >= data.length) return AMBIGUOUS;
-    return { quoted: true, start, end: j };
+    span.quoted = true;
+    span.start = start;
+    span.end = j;
+    return FOUND;
   }
   if (isDigit(data[i])) {
     const start = i;
@@ -93,7 +123,10 @@ function scanField(data: Buffer, key: Buffer): FieldSpan | null | typeof AMBIGUO
     while (isSpace(data[i])) i++;
     // 3.9, 1e3: let the parser decide what number it is.
     if (data[i] !== 0x2c /* , */ && data[i] !== 0x7d /* } */) return AMBIGUOUS;
-    return { quoted: false, start, end };
+    span.quoted = false;
+    span.start = start;
+    span.end = end;
+    return FOUND;
   }
   return AMBIGUOUS;
 }
@@ -148,6 +181,8 @@ export class PushParser {
   private readonly scratch = new Int32Array(2);
   private lastData: Buffer | null = null;
   private idFromScan = false;
+  /** Field rule: where the last scan found its field (one object for every message). */
+  private readonly span: FieldSpan = { quoted: false, start: 0, end: 0 };
 
   /**
    * @param rule where the value is (a plain field name: the top-level field, as before rules existed)
@@ -179,9 +214,10 @@ export class PushParser {
   parse(data: Buffer): number {
     const field = this.field;
     if (field === null) return this.tokens !== null ? this.parsePointer(data) : this.parseRegex(data);
-    const span = scanField(data, this.key);
-    if (span === null) return PUSH_UNMATCHED;
-    if (span !== AMBIGUOUS) {
+    const span = this.span;
+    const found = scanField(data, this.key, span);
+    if (found === ABSENT) return PUSH_UNMATCHED;
+    if (found === FOUND) {
       return span.quoted ? this.classifyString(data, span.start, span.end) : this.classifyDigits(data, span.start, span.end);
     }
     return this.classifyValue(parsedField(parseJson(data), field));
@@ -207,9 +243,10 @@ export class PushParser {
       }
       return this.lastId !== null && this.lastId !== expected.toString('utf8');
     }
-    const span = scanField(data, this.idKey);
-    if (span === null) return false;
-    if (span !== AMBIGUOUS) {
+    const span = this.span;
+    const found = scanField(data, this.idKey, span);
+    if (found === ABSENT) return false;
+    if (found === FOUND) {
       const len = span.end - span.start;
       if (len !== expected.length) return true;
       for (let j = 0; j < len; j++) if (data[span.start + j] !== expected[j]) return true;
