@@ -16,7 +16,7 @@ import { measureChild, stderrTail } from './measured-run.js';
  * histograms) read +2.7 MB/min of RSS here on the old code (see docs/soak.md for the measured
  * figures).
  */
-export const SOAK_MEMORY_BOUNDS = { heapMbPerMin: 0.5, rssMbPerMin: 1.5 };
+export const SOAK_MEMORY_BOUNDS = { heapMbPerMin: 0.35, rssMbPerMin: 1.5 };
 
 /** Settings from BENCH_SOAKMEM_* (seconds, sockets, rate, drop period and count). */
 export function soakMemoryConfig(env = process.env) {
@@ -30,7 +30,7 @@ export function soakMemoryConfig(env = process.env) {
   return {
     seconds: num('BENCH_SOAKMEM_SECONDS', 150, 30, 86_400),
     sockets: num('BENCH_SOAKMEM_SOCKETS', 1000, 10, 19_000),
-    rate: num('BENCH_SOAKMEM_RATE', 20, 1, 10_000),
+    rate: num('BENCH_SOAKMEM_RATE', 10, 1, 10_000),
     dropEverySeconds: num('BENCH_SOAKMEM_DROP_EVERY', 3, 0.5, 3600),
     dropCount: num('BENCH_SOAKMEM_DROP_COUNT', 20, 1, 19_000),
     tickMs: 50,

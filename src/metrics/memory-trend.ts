@@ -124,7 +124,8 @@ export function memoryTrend(series: RssSeries, holdStartMs: number, holdEndMs: n
     startMb: round1(fit.intercept + fit.slope * x[0]),
     endMb: round1(fit.intercept + fit.slope * x[x.length - 1]),
   };
-  if (windowMs < MIN_JUDGED_MS) out.note = `too short to judge: ${Math.round(windowMs / 60_000)} min after the warm-up, ${MIN_JUDGED_MS / 60_000} min needed`;
+  const window = windowMs < 120_000 ? `${Math.round(windowMs / 1000)} s` : `${Math.round(windowMs / 60_000)} min`;
+  if (windowMs < MIN_JUDGED_MS) out.note = `too short to judge: ${window} after the warm-up, ${MIN_JUDGED_MS / 60_000} min needed`;
   else if (!(fit.effective >= MIN_EFFECTIVE) || !Number.isFinite(fit.se)) out.note = 'too few independent samples to judge';
   else if (fit.slope + half <= tolerance) out.flat = true;
   else if (fit.slope - half > tolerance) out.flat = false;
