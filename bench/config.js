@@ -11,7 +11,7 @@
  * @property {number} connectRate       BENCH_CONNECT_RATE (new sockets/s, the same limit for both tools)
  * @property {number} maxPending        BENCH_MAX_PENDING (handshakes in flight, the same for both tools)
  * @property {number[]} publishRates    BENCH_RATES (publishes/s), or BENCH_DELIVERIES / sockets
- * @property {Set<string>} runs         BENCH_RUNS: compare, workers2, soak, large, compare-repeat
+ * @property {Set<string>} runs         BENCH_RUNS: compare, workers2, soak, soak-memory, large, compare-repeat
  * @property {{ runs: number, delayed: number, shortDelayed: number, sockets: number, rate: number, seconds: number, shortSeconds: number, delayMs: number, shortDelayMs: number, side: number, sidePairs: number }} repeat
  *   compare-repeat: BENCH_REPEAT_RUNS, BENCH_REPEAT_DELAYED, BENCH_REPEAT_SHORT_DELAYED, BENCH_REPEAT_SOCKETS,
  *   BENCH_REPEAT_RATE, BENCH_REPEAT_SECONDS, BENCH_REPEAT_SHORT_SECONDS, BENCH_REPEAT_DELAY_MS,
@@ -34,7 +34,7 @@
  *   BENCH_SCALE_CONNECT_RATE, BENCH_SCALE_MAX_PENDING, BENCH_SCALE_ADDRESSES
  */
 
-const RUN_NAMES = ['ratios', 'compare', 'workers2', 'soak', 'large', 'compare-repeat', 'target', 'scale'];
+const RUN_NAMES = ['ratios', 'compare', 'workers2', 'soak', 'soak-memory', 'large', 'compare-repeat', 'target', 'scale'];
 
 /** Reads the settings; throws an Error naming the variable on a bad value. @returns {BenchConfig} */
 export function readBenchConfig(env = process.env) {
@@ -42,7 +42,7 @@ export function readBenchConfig(env = process.env) {
   const deliveries = listVar(env, 'BENCH_DELIVERIES', [50_000, 80_000]);
   const ratesGiven = env.BENCH_RATES !== undefined && env.BENCH_RATES !== '';
   const publishRates = ratesGiven ? listVar(env, 'BENCH_RATES', []) : deliveries.map((d) => roundRate(d / sockets));
-  const runsText = env.BENCH_RUNS ?? `ratios,compare,workers2,soak${env.BENCH_LARGE === '1' ? ',large' : ''}`;
+  const runsText = env.BENCH_RUNS ?? `ratios,compare,workers2,soak,soak-memory${env.BENCH_LARGE === '1' ? ',large' : ''}`;
   const runs = new Set(runsText.split(',').map((s) => s.trim()).filter((s) => s !== ''));
   for (const r of runs) {
     if (!RUN_NAMES.includes(r)) throw new Error(`BENCH_RUNS: unknown run "${r}"; expected a list of ${RUN_NAMES.join(', ')}`);

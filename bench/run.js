@@ -18,6 +18,7 @@ import { compareRepeat } from './compare-repeat.js';
 import { targetRuns } from './target-run.js';
 import { runScale } from './run-scale.js';
 import { ratioRuns } from './ratios.js';
+import { runSoakMemory, soakMemoryConfig } from './soak-memory.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const print = (obj) => process.stdout.write(`${JSON.stringify(obj)}\n`);
@@ -141,6 +142,15 @@ async function main() {
           note(`soak: RSS ${line.rssMb.holdStart} → ${line.rssMb.holdEnd} MB, CPU ${c.start}% → ${c.end}% (first vs last ${c.windowSeconds} s of the hold), ${line.metricsEndpoint?.scrapes ?? 0} scrapes of /metrics`);
           return line;
       });
+    }
+    if (cfg.runs.has('soak-memory')) {
+      // Issue 27: memory flat through repeated block coarsening, drops and reconnects (bench/soak-memory.js).
+      const sm = soakMemoryConfig();
+      const line = await measure(`wsload soak-memory (${sm.sockets} sockets, ${sm.rate} publishes/s, ${sm.seconds} s, tick ${sm.tickMs} ms)`, () => runSoakMemory(sm, ctx));
+      if (line && !line.ok) {
+        for (const f of line.failures) process.stderr.write(`bench: SOAK MEMORY GROWS: ${f}\n`);
+        process.exitCode = 1;
+      }
     }
     if (cfg.runs.has('compare-repeat')) await compareRepeat(cfg.repeat, ctx, print, note);
     if (cfg.runs.has('target')) await targetRuns(cfg, ctx, ticks, print, note);

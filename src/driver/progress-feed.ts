@@ -2,6 +2,7 @@
  * Progress as a tick subscriber: on every driver tick, the peak RSS so far and (when asked for) a
  * Progress sample from the aggregate and the shared open count.
  */
+import { RssSeries } from '../metrics/memory-trend.js';
 import { percentiles, type Histogram } from '../metrics/histogram.js';
 import type { RunAggregate, Totals } from '../metrics/aggregate.js';
 import { openCounts, type PublishRing } from '../run/publish-ring.js';
@@ -24,6 +25,8 @@ export interface ProgressFeedOptions {
 export class ProgressFeed implements TickSubscriber {
   /** Highest RSS of this process seen at a tick, MB. */
   peakRssMb = process.memoryUsage().rss / 1048576;
+  /** RSS at every tick (run time), for client.memory's slope. */
+  readonly rss = new RssSeries();
   private lastDelivered = 0;
   private lastMs: number;
 
@@ -33,7 +36,9 @@ export class ProgressFeed implements TickSubscriber {
 
   onTick(now: number): void {
     const { aggregate, onProgress } = this.opts;
-    this.peakRssMb = Math.max(this.peakRssMb, process.memoryUsage().rss / 1048576);
+    const rssMb = process.memoryUsage().rss / 1048576;
+    this.peakRssMb = Math.max(this.peakRssMb, rssMb);
+    this.rss.sample(now - this.opts.startMs, rssMb);
     if (!onProgress) return;
     const totals = aggregate.totals();
     const dt = (now - this.lastMs) / 1000;

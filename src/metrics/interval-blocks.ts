@@ -1,13 +1,16 @@
 /**
  * Per-block latency histograms of a run, kept so compare can resample blocks of time (the
- * independent units) rather than deliveries. Memory stays bounded: at most MAX_BLOCKS encoded
- * histograms per family, with only the open block of each family decoded, and a family that never
- * gets a sample costs nothing; when a run outgrows that, the block length doubles and
- * neighbouring blocks are added together (exact: histograms add). Handshakes are blocked by where
- * the socket was due on the ramp (a handful of blocks, ≤ MAX_RAMP_BLOCKS), not by time of arrival:
- * a whole ramp often lands in one worker tick.
+ * independent units) rather than deliveries. Memory is bounded by design: at most MAX_BLOCKS
+ * blocks per family, each held as packed non-zero buckets (sparse-counts.ts: a few bytes per
+ * bucket that holds samples, never a decoded 115 KB histogram nor a zlib stream), plus one open
+ * histogram per family that gets samples, reused block after block; a family that never gets a
+ * sample costs nothing. When a run outgrows MAX_BLOCKS, the block length doubles and neighbouring
+ * blocks are added in packed form (exact: histograms add). The report's base64 is written once,
+ * by toReport. Handshakes are blocked by where the socket was due on the ramp (a handful of
+ * blocks, ≤ MAX_RAMP_BLOCKS), not by time of arrival: a whole ramp often lands in one worker tick.
  */
 import { addInto, createHistogram, decodeHistogram, encodeHistogram, type Histogram } from './histogram.js';
+import { addCounts, addCountsInto, EMPTY_COUNTS, packCounts, type SparseCounts } from './sparse-counts.js';
 import type { ReportIntervals } from '../run/report.js';
 export { RAMP_BLOCK_KEY } from '../run/protocol.js';
 
@@ -43,11 +46,14 @@ export interface IntervalSink {
 /** Collects histograms per block of elapsed time, and handshakes per ramp block. */
 export class IntervalBlocks implements IntervalSink {
   private blockMs: number;
-  private readonly done = new Map<TimedFamily, string[]>(REQUIRED.map((f) => [f, []]));
+  private readonly done = new Map<TimedFamily, SparseCounts[]>(REQUIRED.map((f) => [f, []]));
+  /** Each family's histogram of the open block, created once and reset when its block closes. */
   private readonly open = new Map<TimedFamily, Histogram>();
+  /** Families whose open histogram holds the open block (samples, or its stored part after coarsening). */
+  private readonly opened = new Set<TimedFamily>();
   private lostCounts: number[] = [];
   private openIndex = 0;
-  private readonly ramp: string[] = [];
+  private readonly ramp: SparseCounts[] = [];
 
   /** `elapsedMs` reads the time since the run started (the report's startedAt). */
   constructor(
@@ -81,26 +87,38 @@ export class IntervalBlocks implements IntervalSink {
 
   rampBlock(block: number, delta: Histogram): void {
     if (this.rampMs === null || block < 0 || block >= MAX_RAMP_BLOCKS * 4) return;
-    while (this.ramp.length <= block) this.ramp.push('');
-    const stored = this.ramp[block];
-    const h = stored ? decodeHistogram(stored) : createHistogram();
-    addInto(h, delta);
-    this.ramp[block] = encodeHistogram(h);
+    while (this.ramp.length <= block) this.ramp.push(EMPTY_COUNTS);
+    this.ramp[block] = addCounts(this.ramp[block], packCounts(delta));
   }
 
   /** The blocks so far, as the report carries them. */
   toReport(): ReportIntervals {
     this.close();
+    const scratch = createHistogram();
+    const encode = (c: SparseCounts | undefined): string => {
+      if (!c || c.length === 0) return '';
+      scratch.reset();
+      addCountsInto(scratch, c);
+      return encodeHistogram(scratch);
+    };
     const length = Math.max(0, ...[...this.done.values()].map((a) => a.length), this.lostCounts.length);
-    const pad = (a: readonly string[]): string[] => Array.from({ length }, (_, i) => a[i] ?? '');
+    const pad = (a: readonly SparseCounts[]): string[] => Array.from({ length }, (_, i) => encode(a[i]));
     const out: ReportIntervals = { blockMs: this.blockMs, fanout: pad(this.done.get('fanout') ?? []), completion: pad(this.done.get('completion') ?? []) };
     for (const f of TIMED) {
       const a = this.done.get(f);
-      if (!REQUIRED.includes(f) && a && a.some((e) => e !== '')) out[f as 'publish' | 'streamStaleness'] = pad(a);
+      if (!REQUIRED.includes(f) && a && a.some((e) => e.length > 0)) out[f as 'publish' | 'streamStaleness'] = pad(a);
     }
     if (this.lostCounts.some((n) => n > 0)) out.lost = Array.from({ length }, (_, i) => this.lostCounts[i] ?? 0);
-    if (this.rampMs !== null && this.ramp.some((e) => e !== '')) out.handshake = { blockMs: this.rampMs, blocks: [...this.ramp] };
+    if (this.rampMs !== null && this.ramp.some((e) => e.length > 0)) out.handshake = { blockMs: this.rampMs, blocks: this.ramp.map((c) => encode(c)) };
     return out;
+  }
+
+  /** Bytes held by the closed blocks' packed counts (what the bound in docs/soak.md is about). */
+  storedBytes(): number {
+    let bytes = 0;
+    for (const a of this.done.values()) for (const c of a) bytes += c.length;
+    for (const c of this.ramp) bytes += c.length;
+    return bytes;
   }
 
   private index(): number {
@@ -119,34 +137,44 @@ export class IntervalBlocks implements IntervalSink {
   private current(family: TimedFamily): Histogram {
     const index = this.index();
     let h = this.open.get(family);
-    if (!h) {
+    if (!h) this.open.set(family, (h = createHistogram()));
+    if (!this.opened.has(family)) {
+      this.opened.add(family);
       // After coarsening, the open block may be one that already holds samples.
       const stored = this.done.get(family)?.[index];
-      h = stored ? decodeHistogram(stored) : createHistogram();
-      this.open.set(family, h);
+      if (stored && stored.length > 0) addCountsInto(h, stored);
     }
     return h;
   }
 
   private close(): void {
-    for (const [f, h] of this.open) {
+    for (const f of this.opened) {
+      const h = this.open.get(f) as Histogram;
       if (h.totalCount > 0) {
         let a = this.done.get(f);
         if (!a) this.done.set(f, (a = []));
-        while (a.length < this.openIndex) a.push('');
-        a[this.openIndex] = encodeHistogram(h);
+        while (a.length < this.openIndex) a.push(EMPTY_COUNTS);
+        a[this.openIndex] = packCounts(h);
+        h.reset();
       }
     }
-    this.open.clear();
+    this.opened.clear();
   }
 
   private coarsen(): void {
     this.blockMs *= 2;
-    for (const [f, a] of this.done) this.done.set(f, pairUp(a));
+    for (const [f, a] of this.done) this.done.set(f, pairUpCounts(a));
     const lost: number[] = [];
     for (let i = 0; i < this.lostCounts.length; i += 2) lost.push(this.lostCounts[i] + (this.lostCounts[i + 1] ?? 0));
     this.lostCounts = lost;
   }
+}
+
+/** Adds packed blocks 2i and 2i+1 into block i. */
+function pairUpCounts(blocks: readonly SparseCounts[]): SparseCounts[] {
+  const out: SparseCounts[] = [];
+  for (let i = 0; i < blocks.length; i += 2) out.push(addCounts(blocks[i], blocks[i + 1] ?? EMPTY_COUNTS));
+  return out;
 }
 
 /** Adds blocks 2i and 2i+1 into block i. */

@@ -12,6 +12,7 @@ import type { DropEvent, Report, TimelineLine } from '../run/report.js';
 import { cohortHistogramKey } from '../run/registry.js';
 import { fmtCount, fmtCounts, fmtLatency, fmtMs, fmtPct } from './format.js';
 import { compareBody } from './html-compare.js';
+import { memoryTrendText } from './memory-text.js';
 import { CHARTED, COLORS, figure, histogramOrNull, page, t, table, warningsSection, type ChartSize } from './html-page.js';
 import { reportTimeline } from './html-timeline.js';
 import { topicsSection } from './html-topics.js';
@@ -93,6 +94,7 @@ function headline(r: Report): string {
     ['reconnects', fmtCount(r.reconnects.total)],
     ['client event-loop lag p99 / max', `${fmtMs(r.client.eventLoopLagMs.p99)} / ${fmtMs(r.client.eventLoopLagMs.max)}`],
     ['peak RSS', `${fmtCount(r.client.peakRssMb)} MB`],
+    ...(r.client.memory ? ([['client memory after the warm-up', memoryTrendText(r.client.memory)]] as [string, string][]) : []),
   ];
   const turn = r.client.turnMs;
   if (turn && turn.count > 0) rows.push(['client handling per loop turn p50 / p99', `${fmtLatency(turn, 'p50')} / ${fmtLatency(turn, 'p99')}`]);

@@ -4,6 +4,7 @@ import { formatDuration } from '../duration.js';
 import type { CloseCause, DisconnectStats, DropEvent, PercentileSet, Report } from '../run/report.js';
 import { fmtCount, fmtCounts, fmtLatency, fmtMs, fmtPct, newTable, painter, wrap, type Paint } from './format.js';
 import { thresholdActualText } from './threshold-text.js';
+import { memoryTrendText } from './memory-text.js';
 import { streamSection } from './stream-summary.js';
 import { earlyBeyondBound } from '../report/clock-bound.js';
 import { lostReasons } from '../report/verdict.js';
@@ -275,6 +276,7 @@ function client(r: Report): string[] {
     `  worker event-loop lag p99 ${fmtMs(c.eventLoopLagMs.p99)}, max ${fmtMs(c.eventLoopLagMs.max)}${main}${load} · ` +
       `publish schedule lag p99 ${fmtLatency(r.publish.scheduleLagMs, 'p99')}`,
     `  peak RSS ${fmtCount(c.peakRssMb)} MB · ${c.workers.length} worker${c.workers.length === 1 ? '' : 's'}${limits.length > 0 ? ` · ${limits.join(', ')}` : ''}`,
+    ...(c.memory ? [`  memory ${memoryTrendText(c.memory)}`] : []),
   ];
 }
 

@@ -373,6 +373,25 @@ export const censoredFanoutSchema = z
   })
   .describe("Fan-out latency over every expected delivery (received ones at their latency, lost ones censored at the deadline, never-sent publishes' deliveries at their wait), beside latencyMs (received only); absent without publishing and in older reports.");
 
+/** Whether the client's memory stayed flat (client.memory). */
+export const memoryTrendSchema = z
+  .object({
+    rssSlopeMbPerHour: z.number().describe("Least-squares slope of the wsload process's RSS after the warm-up (the first quarter of the hold, at most 15 min), MB per hour."),
+    ci: z.tuple([z.number(), z.number()]).describe('95 % interval of the slope, MB per hour (its standard error widened for the correlation of neighbouring samples).'),
+    flat: z
+      .boolean()
+      .optional()
+      .describe('true: the interval lies at or below toleranceMbPerHour; false: above it; absent when the window after the warm-up is under 20 min or the interval straddles the tolerance (note says which).'),
+    toleranceMbPerHour: z.number().describe('Growth judged flat: 5 MB/h, or 1 % of the median RSS per hour when that is more.'),
+    fromS: z.number().describe('Start of the fitted window, seconds from the run start.'),
+    toS: z.number().describe('End of the fitted window, seconds from the run start.'),
+    samples: count.describe('RSS samples fitted (one per driver tick, thinned to at most 1,024 over the run).'),
+    startMb: z.number().describe('The fitted line at the window start, MB.'),
+    endMb: z.number().describe('The fitted line at the window end, MB.'),
+    note: z.string().optional().describe('Why flat is absent.'),
+  })
+  .describe("The client's RSS slope after the warm-up, with its uncertainty: whether wsload's own memory stayed flat over a soak. Absent when fewer than 3 samples follow the warm-up (short runs, runs spread over processes) and in older reports.");
+
 /** How busy this machine was during the hold, and who used it (client.cpu). */
 export const hostCpuSchema = z
   .object({
@@ -576,6 +595,7 @@ export const reportSchema = z
       cpu: hostCpuSchema.optional(),
       workers: z.array(workerHealthSchema),
       peakRssMb: z.number(),
+      memory: memoryTrendSchema.optional(),
       saturated: z.boolean().describe('True when the client, not the target, limited the run during the hold (see saturationReasons).'),
     }),
     clock: z

@@ -9,6 +9,7 @@ import type {
   censoredFanoutSchema,
   closeCauseSchema,
   hostCpuSchema,
+  memoryTrendSchema,
   connectFailureReasonSchema,
   disconnectStatsSchema,
   dropEventSchema,
@@ -66,6 +67,8 @@ export type TimelineLine = z.infer<typeof timelineLineSchema>;
 export type CensoredFanout = z.infer<typeof censoredFanoutSchema>;
 /** CPU of this machine during the hold: how busy, and who used it. */
 export type HostCpu = z.infer<typeof hostCpuSchema>;
+/** The client's RSS slope after the warm-up, and whether it was flat. */
+export type MemoryTrend = z.infer<typeof memoryTrendSchema>;
 
 /** One topic's fan-out (fanout.byTopic[topic]). */
 export type TopicStats = z.infer<typeof topicStatsSchema>;

@@ -152,7 +152,7 @@ describe('bench settings', () => {
     expect(c.sockets).toBe(10_000);
     expect(c.holdSeconds).toBe(20);
     expect(c.publishRates).toEqual([5, 8]);
-    expect([...c.runs]).toEqual(['ratios', 'compare', 'workers2', 'soak']);
+    expect([...c.runs]).toEqual(['ratios', 'compare', 'workers2', 'soak', 'soak-memory']);
     expect(c.soakSeconds).toBe(120);
     expect(c.soakSockets).toBe(5000);
     expect(c.soakMetrics).toBe(true);

@@ -175,3 +175,27 @@ describe('close screening helpers', () => {
     expect(followsIdleClock(fastRamp)).toBe(false);
   });
 });
+
+describe('DropDetector memory', () => {
+  it('holds at most MAX_EVENTS events waiting for a recovery that never comes, handing the oldest out with recovery unknown', () => {
+    const { d, live } = detector(100);
+    // Every 3 s, 20 sockets cut within 30 ms, and open never comes back to where it was before a
+    // cut (half as many after each, then none: reconnects losing the race): 1,100 events, none recovered.
+    const EVENTS = 1100;
+    const openAfter = (e: number): number => Math.floor(1_000_000 * 0.5 ** e);
+    for (let e = 0; e < EVENTS; e++) {
+      const at = 1000 + e * 3000;
+      d.add(Array.from({ length: 20 }, (_, i) => close(at + i, 500 + i * 7, 'connection-lost', 1006)));
+      for (let t = at - 1000; t < at + 2000; t += 500) {
+        d.sampleOpen(START + t, t < at ? openAfter(e) : openAfter(e + 1));
+        d.advance(START + t);
+      }
+    }
+    // Before the end: the 100 oldest were handed out already (the waiting list is full at 1,000).
+    expect(live.length).toBeGreaterThanOrEqual(EVENTS - 1000 - 1);
+    expect(live.length).toBeLessThanOrEqual(EVENTS - 1000 + 1);
+    expect(live.every((e) => e.recoveryMs === null && e.byCode['1006'] === 20)).toBe(true);
+    const events = d.finish(START + EVENTS * 3000 + 5000);
+    expect(events.length).toBe(1000);
+  });
+});

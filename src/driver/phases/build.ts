@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import type { Report } from '../../run/report.js';
 import { openCounts } from '../../run/publish-ring.js';
 import { buildReport } from '../../report/build.js';
+import { memoryTrend } from '../../metrics/memory-trend.js';
 import type { Coordination } from '../coordination.js';
 import { shardReports } from '../shard-report.js';
 import { describeEnvironment } from '../environment.js';
@@ -61,6 +62,9 @@ export function buildRunReport(state: RunState, target: TargetPlan, m: Measureme
     clockUncertaintyMs: Math.max(0, ...(shards ?? []).map((s) => s.clockUncertaintyMs)),
   });
   report.intervals = m.blocks.toReport();
+  // This process's RSS: in a run spread over processes it is not the shards' (they report their own peaks).
+  const memory = held.holdStartMs > 0 && !coordination ? memoryTrend(m.progress.rss, held.holdStartMs - state.startMs, held.holdEndMs - state.startMs) : null;
+  if (memory) report.client.memory = memory;
   if (coordination && report.shards) {
     // Exact from the merged open/close logs; the sum of the shards' own peaks only past their bound.
     const peak = coordination.peakOpen.peak();
