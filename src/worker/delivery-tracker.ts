@@ -218,9 +218,12 @@ export class DeliveryTracker {
   receive(k: number, seq: number, recvMs: number): number {
     // Held receipts are older than this one: judged first, a socket's order is kept.
     if (this.held.length > 0 && head(this.ring) !== this.heldHead) this.releaseHeld(recvMs);
+    // The head before the slot: an agent's main thread may write this very record meanwhile, and
+    // read after the slot a head ≥ seq would make a record that was only arriving look overwritten.
+    const last = head(this.ring);
     const slot = slotOf(this.ring, seq);
     if (slot < 0) {
-      if (seq > head(this.ring) && this.held.length < HELD_RECEIPTS_MAX * 3) this.held.push(k, seq, recvMs);
+      if (seq > last && this.held.length < HELD_RECEIPTS_MAX * 3) this.held.push(k, seq, recvMs);
       else this.counters.unmatched++;
       return -1;
     }
@@ -235,7 +238,10 @@ export class DeliveryTracker {
     const held = this.held;
     if (held.length === 0) return;
     this.held = [];
-    this.heldHead = head(this.ring);
+    // Read before any slot (see receive()): a record written during this loop is found in its slot
+    // or, above this head, waits for the next release; only one at or below it can be gone.
+    const last = head(this.ring);
+    this.heldHead = last;
     const limit = this.deadlineMs + HELD_GRACE_MS;
     for (let i = 0; i < held.length; i += 3) {
       const k = held[i];
@@ -245,7 +251,7 @@ export class DeliveryTracker {
       if (slot >= 0) {
         const latency = this.judge(k, seq, slot, recvMs);
         if (latency >= 0) this.onHeldLatency(latency, k);
-      } else if (seq <= head(this.ring) || nowMs - recvMs > limit) this.counters.unmatched++;
+      } else if (seq <= last || nowMs - recvMs > limit) this.counters.unmatched++;
       else this.held.push(k, seq, recvMs);
     }
   }
