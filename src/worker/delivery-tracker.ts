@@ -218,11 +218,14 @@ export class DeliveryTracker {
   receive(k: number, seq: number, recvMs: number): number {
     // Held receipts are older than this one: judged first, a socket's order is kept.
     if (this.held.length > 0 && head(this.ring) !== this.heldHead) this.releaseHeld(recvMs);
-    // The head before the slot: an agent's main thread may write this very record meanwhile, and
-    // read after the slot a head ≥ seq would make a record that was only arriving look overwritten.
-    const last = head(this.ring);
     const slot = slotOf(this.ring, seq);
     if (slot < 0) {
+      // An agent's main thread may have written this very record since the slot was read: the
+      // slot is read again after the head (which is written after it), or a head ≥ seq would make
+      // a record only now arriving look overwritten, and its delivery lost.
+      const last = head(this.ring);
+      const written = slotOf(this.ring, seq);
+      if (written >= 0) return this.judge(k, seq, written, recvMs);
       if (seq > last && this.held.length < HELD_RECEIPTS_MAX * 3) this.held.push(k, seq, recvMs);
       else this.counters.unmatched++;
       return -1;
