@@ -220,7 +220,13 @@ export class DeliveryTracker {
     if (this.held.length > 0 && head(this.ring) !== this.heldHead) this.releaseHeld(recvMs);
     const slot = slotOf(this.ring, seq);
     if (slot < 0) {
-      if (seq > head(this.ring) && this.held.length < HELD_RECEIPTS_MAX * 3) this.held.push(k, seq, recvMs);
+      // An agent's main thread may have written this very record since the slot was read: the
+      // slot is read again after the head (which is written after it), or a head ≥ seq would make
+      // a record only now arriving look overwritten, and its delivery lost.
+      const last = head(this.ring);
+      const written = slotOf(this.ring, seq);
+      if (written >= 0) return this.judge(k, seq, written, recvMs);
+      if (seq > last && this.held.length < HELD_RECEIPTS_MAX * 3) this.held.push(k, seq, recvMs);
       else this.counters.unmatched++;
       return -1;
     }
@@ -235,7 +241,10 @@ export class DeliveryTracker {
     const held = this.held;
     if (held.length === 0) return;
     this.held = [];
-    this.heldHead = head(this.ring);
+    // Read before any slot (see receive()): a record written during this loop is found in its slot
+    // or, above this head, waits for the next release; only one at or below it can be gone.
+    const last = head(this.ring);
+    this.heldHead = last;
     const limit = this.deadlineMs + HELD_GRACE_MS;
     for (let i = 0; i < held.length; i += 3) {
       const k = held[i];
@@ -245,7 +254,7 @@ export class DeliveryTracker {
       if (slot >= 0) {
         const latency = this.judge(k, seq, slot, recvMs);
         if (latency >= 0) this.onHeldLatency(latency, k);
-      } else if (seq <= head(this.ring) || nowMs - recvMs > limit) this.counters.unmatched++;
+      } else if (seq <= last || nowMs - recvMs > limit) this.counters.unmatched++;
       else this.held.push(k, seq, recvMs);
     }
   }

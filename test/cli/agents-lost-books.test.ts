@@ -131,7 +131,8 @@ describe('a shard lost during the drain', () => {
 describe('an agent lost before the assignment', () => {
   it('frees its place: the run goes on with the agents that came, every delivery exact, exit 0', async () => {
     const out = join(dir, 'before-assign-report.json');
-    const c = await startCoordinator(scenario('before-assign', {}), 2, ['--token', TOKEN, '--out', out], { cwd: dir });
+    // Three agents start one after another before the run: over the default 60 s kill bound at load 25.
+    const c = await startCoordinator(scenario('before-assign', {}), 2, ['--token', TOKEN, '--out', out], { cwd: dir, timeoutMs: 120_000 });
     const relay = await startControlRelay({ coordinator: `ws://127.0.0.1:${c.port}` });
     cleanups.push(() => relay.close());
     const early = startAgent(relay.url, 'early', TOKEN);
@@ -150,7 +151,7 @@ describe('an agent lost before the assignment', () => {
     expectDeliveredExactly(report);
     expect(report.fanout.unconfirmed).toBe(0);
     expect(r.stderr).toMatch(/wsload: ok/);
-  }, 90_000);
+  }, 150_000);
 });
 
 describe('final ticks lost on the way', () => {

@@ -116,7 +116,8 @@ describe('wsload run --agents', () => {
     expect(bad.stderr).toBe(`wsload: agent intruder: refused by the coordinator at ws://127.0.0.1:${c.port}: wrong or missing token\n`);
     const r = await c.cli.exited;
     expect(r.code).toBe(2);
-  }, 30_000);
+    // Two CLI start-ups in turn: over 30 s on a machine loaded 25 deep; the bound is for a hang.
+  }, 60_000);
 
   it('fails within --agent-wait naming who is missing when an agent never comes', async () => {
     const c = await startCoordinator(scenario('missing'), 2, ['--token', TOKEN, '--agent-wait', '2s', '--out', join(dir, 'missing-report.json')], { cwd: dir });
