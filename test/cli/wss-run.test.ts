@@ -94,13 +94,13 @@ describe.skipIf(skip)('wsload run over wss:// through a TLS-terminating gateway'
     expect(report.handshake.tlsMs.count).toBe(CONNECTIONS);
   });
 
-  it('without the CA: exit 1, the report is written, one line names "certificate untrusted", no stack trace', async () => {
+  it('without the CA: exit 5 (no socket connected), the report is written, one line names "certificate untrusted", no stack trace', async () => {
     const file = scenario('wss-no-ca.json', gateway, { resolve: { [NAME]: '127.0.0.1' } });
     const r = await run(['run', file, '--out', 'wss-no-ca.report.json', '--quiet']);
 
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(5);
     expect(r.stderr).not.toMatch(STACK);
-    expect(r.stderr.trim().split('\n')).toEqual([`wsload: FAILED: no socket connected to ${gateway.wsUrl}: ${CONNECTIONS} certificate untrusted`]);
+    expect(r.stderr.trim().split('\n')).toEqual([`wsload: no socket connected to ${gateway.wsUrl} after ${CONNECTIONS} attempts: ${CONNECTIONS} certificate untrusted`]);
     const report = readReport('wss-no-ca.report.json');
     expect(report.connections.failures).toEqual({ 'cert-untrusted': CONNECTIONS });
   });
