@@ -180,7 +180,7 @@ export function timelineCharts(r: TimelineContext, lines: readonly TimelineLine[
   out.push(
     figure(
       'Connect failures per interval',
-      chart(c, 'Connect failures per interval', count, { stacks: [{ name: 'connect failures', color: COLORS.after, bars: bars(spans, (s) => s.line.connectFailures) }] }),
+      chart(c, 'Connect failures per interval', count, countParts(spans, 'connect failures', COLORS.after, (s) => s.line.connectFailures)),
       [{ name: spans.some((s) => s.line.connectFailures > 0) ? 'failed connection attempts (first connects and reconnects)' : 'no connection attempt failed', color: COLORS.after }, ...extra],
     ),
   );
@@ -194,7 +194,7 @@ export function timelineCharts(r: TimelineContext, lines: readonly TimelineLine[
       ),
       figure(
         'Lost deliveries per interval',
-        chart(c, 'Lost deliveries per interval', count, { stacks: [{ name: 'lost', color: COLORS.p99, bars: bars(spans, (s) => s.line.lost) }] }),
+        chart(c, 'Lost deliveries per interval', count, countParts(spans, 'lost', COLORS.p99, (s) => s.line.lost)),
         [{ name: spans.some((s) => s.line.lost > 0) ? 'deliveries due in the interval that never arrived in time' : 'no delivery lost', color: COLORS.p99 }, ...extra],
         'by the publish’s scheduled time; missed while reconnecting is not lost',
       ),
@@ -245,9 +245,13 @@ export function timelineCharts(r: TimelineContext, lines: readonly TimelineLine[
   return out;
 }
 
-/** One bar per interval of a per-interval count. */
-function bars(spans: readonly Span[], get: (s: Span) => number): TimeStack['bars'] {
-  return spans.map((s) => ({ from: s.from, to: s.to, value: get(s), partial: s.partial }));
+/**
+ * A per-interval count as bars; none in any interval is drawn as a line along 0 (bars of 0 draw
+ * nothing, and an empty plot reads as "no data" rather than "none").
+ */
+function countParts(spans: readonly Span[], name: string, color: string, get: (s: Span) => number): ChartParts {
+  if (spans.every((s) => get(s) <= 0)) return { lines: [{ name, color, points: [[0, 0], ...points(spans, 'to', () => 0)] }] };
+  return { stacks: [{ name, color, bars: spans.map((s) => ({ from: s.from, to: s.to, value: get(s), partial: s.partial })) }] };
 }
 
 /**

@@ -69,16 +69,16 @@ export function socketsNeverConnected(report: Report): number | null {
 
 /**
  * Deliveries missed while sockets were down reconnecting (in neither expected nor lost), with the
- * drops behind them: "missed while reconnecting 5,103 (903 closes before the end for 2,000 sockets,
- * 45%)". Null when nothing was missed.
+ * drops behind them: "missed while reconnecting 5,103 (closes before the end: 45% of sockets)"
+ * (closes per socket, a socket dropped twice counted twice, so at most 100% is said). Null when
+ * nothing was missed.
  */
 export function missedText(report: Report, count: (n: number) => string = group): string | null {
   const missed = report.reconnects.missedPublishes;
   if (missed <= 0) return null;
-  const { total } = report.disconnects;
   const target = report.connections.target;
-  const share = target > 0 ? `, ${Math.round((100 * total) / target)}%` : '';
-  return `missed while reconnecting ${count(missed)} (${count(total)} closes before the end for ${count(target)} sockets${share})`;
+  const share = target > 0 ? ` (closes before the end: ${Math.min(100, Math.round((100 * report.disconnects.total) / target))}% of sockets)` : '';
+  return `missed while reconnecting ${count(missed)}${share}`;
 }
 
 /** Publishes succeeded and sockets opened, yet not one delivery arrived. */

@@ -9,7 +9,7 @@
  */
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,7 +126,8 @@ async function open(file: string, width: number, columns: readonly string[]): Pr
   });
   try {
     await page.goto(pathToFileURL(file).href, { waitUntil: 'load', timeout: 20_000 });
-    const shot = `${file}.${width}.png`;
+    // WSLOAD_SHOTS_DIR keeps the screenshots for a look (the temp dir is removed after the file).
+    const shot = join(process.env.WSLOAD_SHOTS_DIR ?? dir, `${basename(file)}.${width}.png`);
     await page.screenshot({ path: shot, fullPage: true });
     return { ...(await layoutOf(page, columns)), errors, shot };
   } finally {

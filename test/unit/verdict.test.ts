@@ -84,10 +84,10 @@ describe('run verdict', () => {
     const r = fakeReport({ connections: 10, fanoutMs: latencies(100), published: 10, closes: closes(4, 'connection-lost') });
     r.reconnects.missedPublishes = 5103;
     expect(runExitCode(r)).toBe(0);
-    expect(verdictLine(r)).toBe('ok (lost 0, missed while reconnecting 5,103 (4 closes before the end for 10 sockets, 40%))');
+    expect(verdictLine(r)).toBe('ok (lost 0, missed while reconnecting 5,103 (closes before the end: 40% of sockets))');
     expect(verdictBanner(r)).toContain('lost 0, missed while reconnecting 5,103');
     const failed = { ...r, thresholds: [{ metric: 'fanout.missed', expression: '< 0.01%', actual: 83.6, pass: false }] };
     expect(runExitCode(failed)).toBe(3);
-    expect(verdictLine(failed)).toBe('FAILED: threshold failed: fanout.missed < 0.01% (got 83.6); lost 0, missed while reconnecting 5,103 (4 closes before the end for 10 sockets, 40%)');
+    expect(verdictLine(failed)).toBe('FAILED: threshold failed: fanout.missed < 0.01% (got 83.6); lost 0, missed while reconnecting 5,103 (closes before the end: 40% of sockets)');
   });
 });
