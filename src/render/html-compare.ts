@@ -163,7 +163,8 @@ export function compareBody(befores: readonly Report[], afters: readonly Report[
   const omitted = comparison.rows.filter(emptyRow);
   const quiet = comparison.rows.filter(unpublished);
   const rows = shown.map((r) => [
-    t(`${r.metric}${r.gated ? ' *' : ''}`),
+    // A phone's narrow first column breaks a long name at its dots, not mid-word.
+    t(`${r.metric}${r.gated ? ' *' : ''}`).replace(/\./g, '.<wbr>'),
     t(compareCell(r, r.before)),
     t(compareCell(r, r.after)),
     t(changeCell(r)),

@@ -78,7 +78,7 @@ figure.chart-box .sub{color:#666;font-size:13px;font-weight:400}
 svg.chart{display:block;width:100%;height:auto;font-size:12px}
 @media (min-width:701px){table.headline td:first-child{white-space:nowrap}}
 .narrow{display:none}
-@media (max-width:700px){.scroll-hint{display:block}main{padding:10px 10px 30px}svg.chart{font-size:14px}svg .drop-label{font-size:13px}.wide{display:none}.narrow{display:block}h1{font-size:19px}.verdict .head{font-size:19px}}
+@media (max-width:700px){.scroll-hint{display:block}td,th{padding:3px 6px}table.thresholds td:first-child{white-space:normal}table.compare td:first-child{width:9.5em;min-width:9.5em;max-width:9.5em;overflow-wrap:anywhere}main{padding:10px 10px 30px}svg.chart{font-size:14px}svg .drop-label{font-size:13px}.wide{display:none}.narrow{display:block}h1{font-size:19px}.verdict .head{font-size:19px}}
 svg .grid{stroke:#eee}svg .axis{stroke:#888;fill:none}svg .tick,svg .legend{fill:#444}svg .axis-label{fill:#555}
 svg .chart-title{font-weight:600;font-size:13px;fill:#222}svg .drop-label{fill:#8a1f11;font-size:12px}
 table.sides{width:100%;table-layout:fixed}table.sides td{text-align:left;overflow-wrap:anywhere}table.sides td:first-child{color:#555;width:22%}table.sides th{text-align:left}
