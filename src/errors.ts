@@ -9,6 +9,8 @@ export const EXIT = {
   thresholds: 3,
   /** `compare --fail-on-regression`: no gated row is worse, but some could not be judged. */
   undecided: 4,
+  /** The run completed but not one socket ever connected (target down, every upgrade refused): nothing else was measured. */
+  noConnection: 5,
   /** A bug in wsload. */
   internal: 70,
 } as const;

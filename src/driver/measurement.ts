@@ -102,6 +102,7 @@ export function setUpMeasurement(
         cohorts: scenario.cohorts.map((c) => c.name),
         publisher: () => state.publisher?.stats ?? null,
         info: { scenario: scenario.name, version: VERSION, target: scenario.target.kind === 'url' ? scenario.target.url : 'embedded' },
+        sockets: scenario.connections,
         shards: shardMemory,
       })
     : null;

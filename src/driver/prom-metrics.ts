@@ -45,6 +45,8 @@ export const PROM_METRICS = [
   { name: 'wsload_publish_failures_total', type: 'counter', labels: [], help: counterHelp('publish.failed'), report: 'publish.failed' },
   { name: 'wsload_deliveries_total', type: 'counter', labels: [], help: `${counterHelp('fanout.delivered')}; with publish.source "server", stream messages judged`, report: 'fanout.delivered (a server stream: stream.messages)' },
   { name: 'wsload_lost_total', type: 'counter', labels: [], help: counterHelp('fanout.lost'), report: 'fanout.lost' },
+  { name: 'wsload_missed_total', type: 'counter', labels: [], help: counterHelp('fanout.missed'), report: 'fanout.missed (reconnects.missedPublishes)' },
+  { name: 'wsload_no_socket_connected', type: 'gauge', labels: [], help: '1 while not one socket has connected and at least as many attempts as sockets failed (target down: the run exits 5), else 0', report: 'connections.opened == 0 with connections.failed > 0 (exit code 5)' },
   { name: 'wsload_fanout_latency_seconds', type: 'histogram', labels: [], help: `fan-out latency: ${histogramDef('fanout')?.description ?? ''}`, report: 'histograms.fanout (_count: fanout.latencyMs.count)' },
   { name: 'wsload_stream_staleness_seconds', type: 'histogram', labels: [], help: `server stream staleness: ${histogramDef('streamStaleness')?.description ?? ''}`, report: 'histograms.streamStaleness (_count: stream.stalenessMs.count); empty unless publish.source is "server"' },
   { name: 'wsload_event_loop_lag_seconds', type: 'gauge', labels: [], help: "worst worker thread's event-loop lag in its last tick", report: 'client.eventLoopLagMs.max is the highest over the run' },
@@ -126,6 +128,8 @@ export interface PromSources {
   /** The publisher once the hold started, else null. */
   publisher: () => PublisherStats | null;
   info: { scenario: string; version: string; target: string };
+  /** Sockets the run is to hold (connections.target). */
+  sockets: number;
   /** The shards' (agents') resident memory in a spread run; absent in one process. */
   shards?: () => readonly { shard: string; rssBytes: number }[];
 }
@@ -190,6 +194,8 @@ export class PromMetrics implements TickSubscriber {
     // A server stream's judged messages are its deliveries (it has no publishes).
     this.feed('wsload_deliveries_total', {}, t.delivery.delivered + (t.stream?.messages ?? 0));
     this.feed('wsload_lost_total', {}, t.delivery.lost);
+    this.feed('wsload_missed_total', {}, t.cohorts.reduce((sum, c) => sum + c.missedPublishes, 0));
+    this.gauge('wsload_no_socket_connected').set(t.opened === 0 && t.failed > 0 && t.failed >= this.sources.sockets ? 1 : 0);
     this.fanout.update(aggregate.histogram('fanout'));
     this.staleness.update(aggregate.histogram('streamStaleness'));
     this.gauge('wsload_event_loop_lag_seconds').set(Math.max(0, ...aggregate.workers.map((w) => w.lag.intervalMaxMs)) / 1000);

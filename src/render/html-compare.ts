@@ -84,11 +84,11 @@ function cohortState(r: Report, name: string): string {
   return `✗ cut (${fmtCount(r.disconnects.byCohort[name]?.byCause['connection-lost'] ?? 0)} connection-lost)`;
 }
 
-function idleText(r: Report): string {
+/** The estimate in one line; "none" with its (often long) reason folded in a details element. HTML. */
+function idleCell(r: Report): string {
   const d = r.disconnects;
-  return d.idleTimeout
-    ? `${fmtMs(d.idleTimeout.estimateMs)} ± ${fmtMs(d.idleTimeout.spreadMs / 2)} (cohort ${d.idleTimeout.cohort}, ${fmtCount(d.idleTimeout.samples)} closes)`
-    : `none${d.idleTimeoutNote ? ` — ${d.idleTimeoutNote}` : ''}`;
+  if (d.idleTimeout) return t(`${fmtMs(d.idleTimeout.estimateMs)} ± ${fmtMs(d.idleTimeout.spreadMs / 2)} (cohort ${d.idleTimeout.cohort}, ${fmtCount(d.idleTimeout.samples)} closes)`);
+  return d.idleTimeoutNote ? `<details class="cell"><summary>none (why)</summary>${t(d.idleTimeoutNote)}</details>` : 'none';
 }
 
 /** Fan-out p50 / p90 / p99 of a run, received deliveries only. */
@@ -121,12 +121,14 @@ function runsSideBySide(before: readonly Report[], after: readonly Report[]): st
   for (const name of cohorts) facts.push([`cohort ${name}`, (r) => cohortState(r, name)]);
   facts.push(
     ['surviving cohorts', (r) => (r.disconnects.survivingCohorts.length > 0 ? r.disconnects.survivingCohorts.join(', ') : 'none')],
-    ['idle-timeout estimate', idleText],
+    ['idle-timeout estimate', idleCell],
     ['client', clientText],
     ['peak RSS', (r) => `${fmtCount(r.client.peakRssMb)} MB`],
   );
   const head = (side: string, n: number) => (n === 1 ? [side] : Array.from({ length: n }, (_, i) => `${side} ${i + 1}`));
-  return table(['', ...head('before', before.length), ...head('after', after.length)], facts.map(([k, get]) => [t(k), ...all.map((r) => t(get(r)))]), 'sides');
+  // Every cell is text but the idle-timeout estimate's, which folds its reason (HTML of its own).
+  const cell = (k: string, get: (r: Report) => string, r: Report): string => (get === idleCell ? get(r) : t(get(r)));
+  return table(['', ...head('before', before.length), ...head('after', after.length)], facts.map(([k, get]) => [t(k), ...all.map((r) => cell(k, get, r))]), 'sides');
 }
 
 /** A row's note cell: the received-only values of a censored fan-out row, each run's value with several, then the note. */
@@ -161,7 +163,8 @@ export function compareBody(befores: readonly Report[], afters: readonly Report[
   const omitted = comparison.rows.filter(emptyRow);
   const quiet = comparison.rows.filter(unpublished);
   const rows = shown.map((r) => [
-    t(`${r.metric}${r.gated ? ' *' : ''}`),
+    // A phone's narrow first column breaks a long name at its dots, not mid-word.
+    t(`${r.metric}${r.gated ? ' *' : ''}`).replace(/\./g, '.<wbr>'),
     t(compareCell(r, r.before)),
     t(compareCell(r, r.after)),
     t(changeCell(r)),

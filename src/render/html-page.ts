@@ -57,7 +57,13 @@ h1{font-size:22px;margin:4px 0 2px;overflow-wrap:anywhere}h2{font-size:18px;marg
 .tile .k{color:#555;font-size:13px}.tile .v{font-size:22px;font-weight:650;overflow-wrap:anywhere}.tile .s{color:#555;font-size:13px;overflow-wrap:anywhere}
 .tile.bad .v{color:#b3261e}
 .scroll{overflow-x:auto;max-width:100%;-webkit-overflow-scrolling:touch}
-table{border-collapse:collapse;margin:8px 0;background:#fff}td,th{border:1px solid #ddd;padding:3px 10px;text-align:right;vertical-align:top}th{background:#f0f1f4}
+table{border-collapse:separate;border-spacing:0;margin:8px 0;background:#fff}td,th{border:1px solid #ddd;border-width:0 1px 1px 0;padding:3px 10px;text-align:right;vertical-align:top;background:#fff}th{background:#f0f1f4}
+tr:first-child>*{border-top-width:1px}tr>:first-child{border-left-width:1px}
+.scroll td:first-child,.scroll th:first-child{position:sticky;left:0;z-index:1;box-shadow:3px 0 4px -2px rgba(0,0,0,.18)}
+.scroll-hint{display:none;color:#666;font-size:13px;text-align:right;margin:-4px 0 4px}
+details.cell summary{cursor:pointer}details.cell[open] summary{margin-bottom:4px}
+.drop-list ol{margin:2px 0 8px;padding-left:28px;font-size:13px;columns:2 260px}.drop-list summary{color:#555;cursor:pointer}
+svg rect.hover:hover{fill:rgba(0,0,0,.07)}
 td:first-child,th:first-child,table.compare td:last-child,table.compare th:last-child,table.headline td{text-align:left}
 table.compare td:nth-child(n+2):nth-child(-n+4){white-space:nowrap}table.compare td:last-child{min-width:260px}
 .fail,.worse{color:#b3261e;font-weight:600}.pass,.better{color:#1e7b34}.inconclusive{color:#7a4b00}
@@ -72,7 +78,7 @@ figure.chart-box .sub{color:#666;font-size:13px;font-weight:400}
 svg.chart{display:block;width:100%;height:auto;font-size:12px}
 @media (min-width:701px){table.headline td:first-child{white-space:nowrap}}
 .narrow{display:none}
-@media (max-width:700px){main{padding:10px 10px 30px}svg.chart{font-size:14px}svg .drop-label{font-size:13px}.wide{display:none}.narrow{display:block}h1{font-size:19px}.verdict .head{font-size:19px}}
+@media (max-width:700px){.scroll-hint{display:block}td,th{padding:3px 6px}table.thresholds td:first-child{white-space:normal}table.compare td:first-child{width:9.5em;min-width:9.5em;max-width:9.5em;overflow-wrap:anywhere}main{padding:10px 10px 30px}svg.chart{font-size:14px}svg .drop-label{font-size:13px}.wide{display:none}.narrow{display:block}h1{font-size:19px}.verdict .head{font-size:19px}}
 svg .grid{stroke:#eee}svg .axis{stroke:#888;fill:none}svg .tick,svg .legend{fill:#444}svg .axis-label{fill:#555}
 svg .chart-title{font-weight:600;font-size:13px;fill:#222}svg .drop-label{fill:#8a1f11;font-size:12px}
 table.sides{width:100%;table-layout:fixed}table.sides td{text-align:left;overflow-wrap:anywhere}table.sides td:first-child{color:#555;width:22%}table.sides th{text-align:left}
@@ -103,10 +109,19 @@ export function page(title: string, body: readonly string[], opts: PageOptions =
   ].join('\n');
 }
 
-/** A table in its own horizontally scrolling box, so a wide table never widens the page. */
+/** Columns from which a table is likely wider than a phone: it says on a phone that it scrolls. */
+const WIDE_TABLE_COLUMNS = 5;
+
+/**
+ * A table in its own horizontally scrolling box, so a wide table never widens the page. Its first
+ * column stays in view while it scrolls (with a shadow where the rest slides under it), and a wide
+ * one says on a phone that more columns are to the right.
+ */
 export function table(head: readonly string[] | null, rows: readonly (readonly string[])[], cls?: string): string {
   const th = head ? `<tr>${head.map((h) => `<th>${t(h)}</th>`).join('')}</tr>` : '';
-  return `<div class="scroll"><table${cls ? ` class="${cls}"` : ''}>${th}${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</table></div>`;
+  const columns = Math.max(head?.length ?? 0, ...rows.map((r) => r.length));
+  const hint = columns >= WIDE_TABLE_COLUMNS ? '<div class="scroll-hint" aria-hidden="true">scroll sideways for more columns →</div>' : '';
+  return `${hint}<div class="scroll"><table${cls ? ` class="${cls}"` : ''}>${th}${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</table></div>`;
 }
 
 /** One legend entry under a chart: a colour swatch ("line"/"box"), a dashed or a hatched one. */

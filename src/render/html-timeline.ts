@@ -8,6 +8,7 @@
 import type { DropEvent, Report, TimelineLine } from '../run/report.js';
 import { fmtCount, fmtMs } from './format.js';
 import { CAUSE_COLORS, COLORS, figure, t, type ChartSize, type LegendEntry } from './html-page.js';
+import { clockLabel } from './time-axis.js';
 import { timelineChart, type TimeLine, type TimelineChartOptions, type TimeMarker, type TimePoint, type TimeStack } from './timeline-chart.js';
 
 /** One timeline line with its real span on the run's clock (ms since the start). */
@@ -139,11 +140,12 @@ export function timelineCharts(r: TimelineContext, lines: readonly TimelineLine[
   };
   const rated = rateSpans(spans, r.intervalMs);
   const dashed = dashFrom(rated);
-  const extra: LegendEntry[] = [...(c.markers.length > 0 ? [{ name: 'drop event', color: '#f0a08a' }] : []), ...(partialSpan ? [PARTIAL_LEGEND] : [])];
+  const extra: LegendEntry[] = [...(c.markers.length > 0 ? [{ name: 'drop event (numbered as listed above the charts)', color: '#f0a08a' }] : []), ...(partialSpan ? [PARTIAL_LEGEND] : [])];
   const out = [
-    `<p class="meta">One point per ${t(fmtMs(r.intervalMs))} interval (report.interval), on UTC wall-clock time from the run's start (${t(r.startedAt)}).` +
+    `<p class="meta">One point per ${t(fmtMs(r.intervalMs))} interval (report.interval), on UTC wall-clock time from the run's start (${t(r.startedAt)}); hover a point or bar for its value.` +
       (partialSpan ? ` The last interval lasted ${t(fmtMs(partialSpan.durationMs))}: the run ended inside it; it is hatched, its rates are over its real length and its open count (read after wsload closed its sockets) is not drawn.` : '') +
       '</p>',
+    ...dropList(c),
   ];
 
   const withFanout = rated.filter((s) => s.line.fanoutMs.count > 0);
@@ -175,12 +177,26 @@ export function timelineCharts(r: TimelineContext, lines: readonly TimelineLine[
     ),
   );
 
+  out.push(
+    figure(
+      'Connect failures per interval',
+      chart(c, 'Connect failures per interval', count, countParts(spans, 'connect failures', COLORS.after, (s) => s.line.connectFailures)),
+      [{ name: spans.some((s) => s.line.connectFailures > 0) ? 'failed connection attempts (first connects and reconnects)' : 'no connection attempt failed', color: COLORS.after }, ...extra],
+    ),
+  );
+
   if (r.publishes || spans.some((s) => s.line.deliveries > 0)) {
     out.push(
       figure(
         'Deliveries per second',
         chart(c, 'Deliveries per second', perSec, { lines: [{ name: 'deliveries/s', color: COLORS.main, points: points(rated, 'mid', deliveriesPerSecond), dashedFrom: dashed }] }),
         [{ name: 'deliveries/s over each interval', color: COLORS.main }, ...extra],
+      ),
+      figure(
+        'Lost deliveries per interval',
+        chart(c, 'Lost deliveries per interval', count, countParts(spans, 'lost', COLORS.p99, (s) => s.line.lost)),
+        [{ name: spans.some((s) => s.line.lost > 0) ? 'deliveries due in the interval that never arrived in time' : 'no delivery lost', color: COLORS.p99 }, ...extra],
+        'by the publish’s scheduled time; missed while reconnecting is not lost',
       ),
     );
   }
@@ -227,6 +243,28 @@ export function timelineCharts(r: TimelineContext, lines: readonly TimelineLine[
     ),
   );
   return out;
+}
+
+/**
+ * A per-interval count as bars; none in any interval is drawn as a line along 0 (bars of 0 draw
+ * nothing, and an empty plot reads as "no data" rather than "none").
+ */
+function countParts(spans: readonly Span[], name: string, color: string, get: (s: Span) => number): ChartParts {
+  if (spans.every((s) => get(s) <= 0)) return { lines: [{ name, color, points: [[0, 0], ...points(spans, 'to', () => 0)] }] };
+  return { stacks: [{ name, color, bars: spans.map((s) => ({ from: s.from, to: s.to, value: get(s), partial: s.partial })) }] };
+}
+
+/**
+ * The drop events as a numbered list: the charts mark each with its number only, so that labels
+ * never overlap however close the events came.
+ */
+function dropList(c: Common): string[] {
+  if (c.markers.length === 0) return [];
+  const at = (ms: number): string => (c.startEpochMs === null ? `${Math.round(ms / 1000)} s` : clockLabel(c.startEpochMs + ms, true));
+  const items = c.markers.map((m) => `<li>${t(`${at(m.from)} ${m.label}`)}</li>`).join('');
+  const head = `${c.markers.length} drop event${c.markers.length === 1 ? '' : 's'}, numbered on every timeline`;
+  // A soak's many events fold away; a few are shown as they are.
+  return [c.markers.length > 8 ? `<details class="drop-list"><summary>${t(head)}</summary><ol>${items}</ol></details>` : `<div class="drop-list"><span class="meta">${t(head)}:</span><ol>${items}</ol></div>`];
 }
 
 /** A metric compare can overlay for two runs. */

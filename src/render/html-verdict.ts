@@ -5,7 +5,7 @@
  */
 import { lookupMetric } from '../metrics/names.js';
 import { describeFailure } from '../metrics/classify.js';
-import { deliveredNothing, deliveredNothingText, lostReasons, mostSocketsDropped, runExitCode, streamProblems } from '../report/verdict.js';
+import { deliveredNothing, deliveredNothingText, lostReasons, missedText, mostSocketsDropped, noSocketConnected, noSocketConnectedText, runExitCode, socketsNeverConnected, streamProblems } from '../report/verdict.js';
 import type { Report, ThresholdResult } from '../run/report.js';
 import { fmtCount, fmtCounts, fmtMs, fmtPct } from './format.js';
 import { t } from './html-page.js';
@@ -22,12 +22,15 @@ export function thresholdActual(th: ThresholdResult): string {
 export function failureReasons(r: Report): string[] {
   const out: string[] = [];
   const c = r.connections;
-  if (c.failed > 0) {
+  if (noSocketConnected(r)) out.push(`${noSocketConnectedText(r, fmtCount)}: nothing else was measured, and thresholds were not judged`);
+  else if (c.failed > 0) {
+    const never = socketsNeverConnected(r) ?? 0;
     const why = Object.entries(c.failures)
       .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
       .map(([reason, k]) => `${fmtCount(k ?? 0)} ${describeFailure(reason)}`)
       .join(', ');
-    out.push(`${fmtCount(c.failed)} connection attempt${c.failed === 1 ? '' : 's'} failed (connections.failed): ${why}`);
+    const sockets = never > 0 ? `, ${fmtCount(never)} of ${fmtCount(c.target)} sockets never connected` : '';
+    out.push(`${fmtCount(c.failed)} connection attempt${c.failed === 1 ? '' : 's'} failed${sockets} (connections.failed): ${why}`);
   }
   if (r.fanout.lost > 0) {
     const pct = r.fanout.expected > 0 ? ` (${fmtPct((100 * r.fanout.lost) / r.fanout.expected)})` : '';
@@ -49,15 +52,19 @@ export function verdictBanner(r: Report): string {
   const failedThresholds = r.thresholds.filter((th) => !th.pass);
   const failures = failureReasons(r);
   const code = runExitCode(r);
+  const none = noSocketConnected(r) && !r.interrupted;
   const [cls, head] = r.interrupted
     ? ['interrupted', `INTERRUPTED (${r.interruptReason ?? 'aborted'})`]
-    : failedThresholds.length > 0
+    : none
+      ? ['failed', 'NO SOCKET CONNECTED']
+      : failedThresholds.length > 0
       ? ['thresholds', `THRESHOLDS FAILED · ${failedThresholds.length} of ${r.thresholds.length}`]
       : failures.length > 0
         ? ['failed', 'FAILED']
         : ['ok', 'OK'];
   const items: string[] = [];
-  for (const th of failedThresholds) items.push(`threshold <b>${t(th.metric)} ${t(th.expression)}</b> failed: actual ${t(thresholdActual(th))}`);
+  // With no socket connected every threshold reads "no data": the one reason is the connection.
+  for (const th of none ? [] : failedThresholds) items.push(`threshold <b>${t(th.metric)} ${t(th.expression)}</b> failed: actual ${t(thresholdActual(th))}`);
   for (const f of failures) items.push(t(f));
   if (r.interrupted) items.push('the run was stopped early: results cover only part of the planned run');
   if (items.length === 0) {
@@ -67,5 +74,8 @@ export function verdictBanner(r: Report): string {
     const clean = r.stream ? 'no failed connections or missing stream messages' : 'no failed connections, lost deliveries or failed publishes';
     items.push(t(`${passed}${clean}`));
   }
+  // Not a failure unless gated (fanout.missed), but an OK must not hide it.
+  const missed = missedText(r, fmtCount);
+  if (missed !== null) items.push(t(`lost ${fmtCount(r.fanout.lost)}, ${missed} (fanout.missed)`));
   return `<div class="verdict ${cls}" data-exit-code="${code}"><div class="head">${t(head)}</div><ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul></div>`;
 }

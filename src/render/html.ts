@@ -18,6 +18,7 @@ import { reportTimeline } from './html-timeline.js';
 import { topicsSection } from './html-topics.js';
 import { streamTiles, withStreamRows } from './html-stream.js';
 import { thresholdActual, verdictBanner } from './html-verdict.js';
+import { noSocketConnected } from '../report/verdict.js';
 import { histogramSamples, percentileChart } from './percentile-curve.js';
 import { barChart, niceTicks, type Bar } from './svg-chart.js';
 
@@ -106,8 +107,12 @@ function headline(r: Report): string {
 
 function thresholdsSection(r: Report): string[] {
   if (r.thresholds.length === 0) return [];
-  const rows = r.thresholds.map((th) => [t(th.metric), t(th.expression), t(thresholdActual(th)), th.pass ? '<span class="pass">pass</span>' : '<span class="fail">FAIL</span>']);
-  return ['<h2>Thresholds</h2>', table(['metric', 'expression', 'actual', 'result'], rows, 'nums')];
+  // With no socket connected nothing was there to judge (the verdict says why): not a FAIL each.
+  const unjudged = noSocketConnected(r) && !r.interrupted;
+  const result = (pass: boolean): string => (unjudged ? '<span class="fail">not judged</span>' : pass ? '<span class="pass">pass</span>' : '<span class="fail">FAIL</span>');
+  // A long name breaks at its dots on a phone, so that the result column stays on screen.
+  const rows = r.thresholds.map((th) => [t(th.metric).replace(/\./g, '.<wbr>'), t(th.expression), unjudged ? '–' : t(thresholdActual(th)), result(th.pass)]);
+  return ['<h2>Thresholds</h2>', table(['metric', 'expression', 'actual', 'result'], rows, 'nums thresholds')];
 }
 
 function dropEventsSection(r: Report): string[] {

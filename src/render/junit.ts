@@ -5,7 +5,7 @@
  */
 import { lookupMetric } from '../metrics/names.js';
 import type { Comparison, ComparisonRow } from '../report/compare.js';
-import { runExitCode, runProblems, verdictLine } from '../report/verdict.js';
+import { noSocketConnected, runExitCode, runProblems, verdictLine } from '../report/verdict.js';
 import type { Report, ThresholdResult } from '../run/report.js';
 import { fmtLatency } from './format.js';
 import { fmtRowChange, fmtRowValue } from './compare-table.js';
@@ -56,8 +56,14 @@ function runCase(classname: string, r: Report, timeSec: number): JunitCase {
     const why = `interrupted (${r.interruptReason ?? 'aborted'}): results cover only part of the planned run`;
     return { ...c, error: { message: problems.length > 0 ? `${why}; ${problems.join('; ')}` : why, type: 'interrupted', details } };
   }
+  if (noSocketConnected(r)) return { ...c, failure: { message: problems.join('; '), type: 'no-socket-connected', details } };
   if (problems.length > 0) return { ...c, failure: { message: problems.join('; '), type: 'run-failures', details } };
   return c;
+}
+
+/** With no socket connected a threshold had nothing to judge: skipped, so CI does not read a threshold miss. */
+function unjudgedCase(classname: string, th: ThresholdResult): JunitCase {
+  return { classname, name: thresholdCaseName(th), timeSec: 0, skipped: 'not judged: no socket connected' };
 }
 
 /** The run as a JUnit XML document: its own failures first, then one case per threshold. */
@@ -77,7 +83,7 @@ export function renderRunJunit(r: Report, opts: RunJunitOptions): string {
       ['exitCode', String(runExitCode(r))],
       ['verdict', verdictLine(r)],
     ],
-    cases: [runCase(classname, r, timeSec), ...r.thresholds.map((th) => thresholdCase(`${classname}.thresholds`, th))],
+    cases: [runCase(classname, r, timeSec), ...r.thresholds.map((th) => (noSocketConnected(r) && !r.interrupted ? unjudgedCase : thresholdCase)(`${classname}.thresholds`, th))],
   });
 }
 

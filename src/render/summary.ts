@@ -7,7 +7,7 @@ import { thresholdActualText } from './threshold-text.js';
 import { memoryTrendText } from './memory-text.js';
 import { streamSection } from './stream-summary.js';
 import { earlyBeyondBound } from '../report/clock-bound.js';
-import { lostReasons } from '../report/verdict.js';
+import { lostReasons, noSocketConnected, noSocketConnectedDetail } from '../report/verdict.js';
 import { publishBlame, reportPublishFigures } from '../report/publish-behind.js';
 
 /** Options of renderSummary. */
@@ -42,6 +42,9 @@ function header(r: Report, paint: Paint): string[] {
   const shape = shapeLine(r);
   if (shape) lines.push(shape);
   const loud: string[] = [];
+  // First: the rest of the summary is empty for this reason, and no threshold or saturation line
+  // should be read as the cause.
+  if (noSocketConnected(r)) loud.push(`!! NO SOCKET CONNECTED ${noSocketConnectedDetail(r, fmtCount)}; nothing else was measured`);
   if (r.interrupted) loud.push(`!! INTERRUPTED${r.interruptReason ? ` (${r.interruptReason})` : ''}: results cover only part of the planned run`);
   if (r.client.saturated) {
     const reasons = r.client.saturationReasons ?? [];
@@ -270,7 +273,8 @@ function client(r: Report): string[] {
   ].filter((x): x is string => x !== null);
   const busy = c.workers.map((w) => w.utilization).filter((u): u is number => u !== undefined);
   const main = c.mainThreadLagMs ? ` · main thread p99 ${fmtMs(c.mainThreadLagMs.p99)}, max ${fmtMs(c.mainThreadLagMs.max)}` : '';
-  const load = busy.length > 0 ? ` · workers busy up to ${Math.round(Math.max(...busy) * 100)}% of the hold` : '';
+  // A share of a hold that never took place (no socket connected) is no figure.
+  const load = busy.length > 0 && r.phases.holdMs > 0 ? ` · workers busy up to ${Math.round(Math.max(...busy) * 100)}% of the hold` : '';
   return [
     'Client (during the hold)',
     `  worker event-loop lag p99 ${fmtMs(c.eventLoopLagMs.p99)}, max ${fmtMs(c.eventLoopLagMs.max)}${main}${load} · ` +
@@ -283,6 +287,11 @@ function client(r: Report): string[] {
 function thresholds(r: Report, color: boolean, paint: Paint): string[] {
   if (r.thresholds.length === 0) return [];
   const t = newTable(['threshold', 'expression', 'actual', 'result'], color);
+  if (noSocketConnected(r) && !r.interrupted) {
+    // Every one would read "no data" or count the failed attempts: the run's failure is the connection.
+    for (const th of r.thresholds) t.push([th.metric, th.expression, '–', paint('not judged', 'red')]);
+    return ['Thresholds', t.toString(), `  ${paint('not judged: no socket connected', 'red')}`];
+  }
   for (const th of r.thresholds) {
     t.push([th.metric, th.expression, thresholdActualText(th), th.pass ? paint('pass', 'green') : paint('FAIL', 'red')]);
   }

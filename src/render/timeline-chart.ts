@@ -4,7 +4,7 @@
  * interval hatched and drawn dashed, so the end of a run is not read as an incident.
  */
 import { axes, escapeXml, frame, n, niceTicks, open, type Frame, type Margin } from './svg-chart.js';
-import { clockTicks } from './time-axis.js';
+import { clockLabel, clockTicks } from './time-axis.js';
 
 /** A point: [ms since the run started, value]. */
 export type TimePoint = readonly [number, number];
@@ -32,7 +32,7 @@ export interface TimeStack {
   bars: readonly { from: number; to: number; value: number; partial?: boolean }[];
 }
 
-/** A span of time to mark on every timeline (a drop event). */
+/** A span of time to mark on every timeline (a drop event), numbered in the order given. */
 export interface TimeMarker {
   from: number;
   to: number;
@@ -60,7 +60,16 @@ export interface TimelineChartOptions {
   xTicks: number;
 }
 
-const MARGIN: Margin = { left: 64, right: 16, top: 22, bottom: 30 };
+const MARGIN: Margin = { left: 64, right: 24, top: 22, bottom: 30 };
+
+/**
+ * Half the width of a tick or marker label, in SVG units, at most: a digit or colon of the 14 px
+ * narrow font is under 8.4 units wide. Used to keep labels inside the drawing and apart.
+ */
+const halfWidth = (label: string): number => label.length * 4.2;
+
+/** Hover points and bars per series at most: a title each, enough to read any interval of a chart's width. */
+const HOVER_MAX = 600;
 
 /** An id unique within the page (chart titles are, and each is drawn once per width) and stable across renders. */
 function hatchId(title: string, width: number): string {
@@ -133,10 +142,14 @@ export function timelineChart(o: TimelineChartOptions): string {
   );
   const yt = niceTicks(maxY, o.yFormat, 4);
   const endMs = Math.max(o.endMs, 1);
-  const xTicks = o.startEpochMs === null ? elapsedTicks(endMs, o.xTicks) : clockTicks(o.startEpochMs, endMs, o.xTicks);
+  const allTicks = o.startEpochMs === null ? elapsedTicks(endMs, o.xTicks) : clockTicks(o.startEpochMs, endMs, o.xTicks);
+  const plotWidth = o.width - MARGIN.left - MARGIN.right;
+  // A tick whose centred label would run past the drawing's right edge is left out, not clipped ("15:30:5").
+  const xTicks = allTicks.filter((tk) => MARGIN.left + (tk.at / endMs) * plotWidth + halfWidth(tk.label) <= o.width);
   const x = { label: '', min: 0, max: endMs, ticks: xTicks };
   const y = { label: o.yLabel ?? '', min: 0, max: yt.max, ticks: yt.ticks };
   const f = frame(x, y, o.width, o.height, MARGIN);
+  const when = (ms: number): string => (o.startEpochMs === null ? elapsedLabel(Math.max(0, ms)) : clockLabel(o.startEpochMs + ms, true));
   const clampY = (v: number): number => Math.min(y.max, Math.max(0, v));
   const top = MARGIN.top;
   const bottom = o.height - MARGIN.bottom;
@@ -163,15 +176,22 @@ export function timelineChart(o: TimelineChartOptions): string {
   for (const s of stacks) {
     const solid: string[] = [];
     const hatched: string[] = [];
+    // Each bar's value on hover: an invisible box over exactly its part of the stack.
+    const hovers: string[] = [];
     for (const b of s.bars) {
       if (b.value <= 0) continue;
       const below = base.get(b.from) ?? 0;
       base.set(b.from, below + b.value);
       const x0 = f.sx(b.from);
       const x1 = Math.max(f.sx(b.to) - 1, x0 + 1);
-      (b.partial ? hatched : solid).push(`M${n(x0)},${n(f.sy(clampY(below)))}V${n(f.sy(clampY(below + b.value)))}H${n(x1)}V${n(f.sy(clampY(below)))}Z`);
+      const y0 = f.sy(clampY(below));
+      const y1 = f.sy(clampY(below + b.value));
+      (b.partial ? hatched : solid).push(`M${n(x0)},${n(y0)}V${n(y1)}H${n(x1)}V${n(y0)}Z`);
+      const text = `${s.name} ${when(b.from)}–${when(b.to)}: ${o.yFormat(b.value)}${b.partial ? ' (partial interval)' : ''}`;
+      hovers.push(`<rect class="hover" x="${n(x0)}" y="${n(y1)}" width="${n(x1 - x0)}" height="${n(Math.max(1, y0 - y1))}" fill="transparent"><title>${escapeXml(text)}</title></rect>`);
     }
     if (solid.length > 0) parts.push(`<path class="bars" d="${solid.join('')}" fill="${escapeXml(s.color)}"><title>${escapeXml(s.name)}</title></path>`);
+    if (hovers.length <= HOVER_MAX) parts.push(...hovers);
     if (hatched.length > 0) {
       parts.push(`<path class="bars partial-bars" d="${hatched.join('')}" fill="${escapeXml(s.color)}" opacity="0.45" stroke="${escapeXml(s.color)}" stroke-dasharray="3 2"><title>${escapeXml(s.name)} (partial interval)</title></path>`);
     }
@@ -185,17 +205,32 @@ export function timelineChart(o: TimelineChartOptions): string {
     if (dashed.length > 1) {
       parts.push(`<path class="series partial-series" d="${pathOf(f, dashed, clampY)}" fill="none" stroke="${escapeXml(l.color)}" stroke-width="2" stroke-dasharray="5 4"><title>${escapeXml(l.name)} (partial interval)</title></path>`);
     }
+    const hover = (xx: number, yy: number): string => `<title>${escapeXml(`${l.name} at ${when(xx)}: ${o.yFormat(yy)}`)}</title>`;
     if (l.points.length > 0 && l.points.length <= 40) {
-      for (const [xx, yy] of l.points) parts.push(`<circle cx="${n(f.sx(xx))}" cy="${n(f.sy(clampY(yy)))}" r="2.5" fill="${escapeXml(l.color)}"/>`);
+      for (const [xx, yy] of l.points) parts.push(`<circle cx="${n(f.sx(xx))}" cy="${n(f.sy(clampY(yy)))}" r="2.5" fill="${escapeXml(l.color)}">${hover(xx, yy)}</circle>`);
+    } else if (l.points.length > 40) {
+      // Too many points for dots: an invisible column per (decimated) point carries its value.
+      const shown = decimate(l.points, Math.min(buckets, HOVER_MAX / 2));
+      const w = Math.max(1, plotWidth / Math.max(1, shown.length));
+      for (const [xx, yy] of shown) parts.push(`<rect class="hover" x="${n(f.sx(xx) - w / 2)}" y="${top}" width="${n(w)}" height="${n(bottom - top)}" fill="transparent">${hover(xx, yy)}</rect>`);
     }
   }
-  for (const m of o.markers ?? []) {
+  // Drop events: a shaded span each, numbered above the plot (where it hides no data); the
+  // number's text is in the span's hover title and in the list the page prints. Numbers that
+  // would touch the previous one are left out rather than drawn over it: the span still shows.
+  let labelEnd = -Infinity;
+  (o.markers ?? []).forEach((m, i) => {
     const x0 = f.sx(Math.max(0, Math.min(endMs, m.from)));
     const x1 = Math.max(f.sx(Math.max(0, Math.min(endMs, m.to))), x0 + 2);
-    parts.push(`<rect class="drop-event" x="${n(x0)}" y="${top}" width="${n(x1 - x0)}" height="${n(bottom - top)}" fill="#e4572e" opacity="0.35"><title>${escapeXml(m.label)}</title></rect>`);
-    // Above the plot, where it hides no data.
-    parts.push(`<text class="drop-label" x="${n(x0)}" y="${top - 6}">${escapeXml(m.label)}</text>`);
-  }
+    const number = String(i + 1);
+    parts.push(
+      `<rect class="drop-event" x="${n(x0)}" y="${top}" width="${n(x1 - x0)}" height="${n(bottom - top)}" fill="#e4572e" opacity="0.35"><title>${escapeXml(`${number}: ${m.label} at ${when(m.from)}`)}</title></rect>`,
+    );
+    const at = Math.min(Math.max(x0, MARGIN.left), o.width - 2 * halfWidth(number) - 2);
+    if (at < labelEnd + 4) return;
+    labelEnd = at + 2 * halfWidth(number);
+    parts.push(`<text class="drop-label" x="${n(at)}" y="${top - 6}">${number}<title>${escapeXml(`${m.label} at ${when(m.from)}`)}</title></text>`);
+  });
   parts.push('</svg>');
   return parts.join('');
 }

@@ -118,7 +118,7 @@ export function buildReport(input: BuildInput): Report {
   if (publisher && behind) warnings.push(publishBehindWarning(publisher, scenario, mainLag));
   const turn = pct(h('clientTurn'));
   const hostCpu = input.hostCpu ?? null;
-  const verdict = judgeSaturation({ workers: aggregate.workers, mainLag, turn, fanout: pct(h('fanout')), holdMs: input.phases.holdMs, cpu: hostCpu });
+  const verdict = judgeSaturation({ workers: aggregate.workers, mainLag, turn, fanout: pct(h('fanout')), holdMs: input.phases.holdMs, opened: totals.opened, cpu: hostCpu });
   const saturated = verdict.saturated;
   if (saturated) warnings.push(`the client was saturated during the hold (${verdict.reasons.join('; ')}): ${verdict.advice ?? ''}`);
   for (const w of aggregate.workers) {

@@ -33,6 +33,8 @@ export interface SaturationInput {
   fanout: PercentileSet;
   /** Length of the hold, ms: nothing is judged without one (no socket connected, say). Absent: a hold took place. */
   holdMs?: number;
+  /** Sockets opened in the run: none (target down) is not judged, whatever the hold. Absent: some. */
+  opened?: number;
   /** This machine's CPU during the hold; null or absent: not measured. */
   cpu?: HostCpu | null;
 }
@@ -59,7 +61,9 @@ export function judgeSaturation(input: SaturationInput): SaturationVerdict {
   const reasons: string[] = [];
   // No hold (no socket connected): the loops' readings cover a moment, not a run; a utilization
   // read over a few milliseconds says "busy 100%" of nothing.
-  if (input.holdMs !== undefined && input.holdMs <= 0) return { saturated: false, reasons, clientMs: 0, cause: null, advice: null };
+  // No socket at all (target down): the loops' only work was failing handshakes, which says
+  // nothing about how the client would keep up with deliveries.
+  if ((input.holdMs !== undefined && input.holdMs <= 0) || input.opened === 0) return { saturated: false, reasons, clientMs: 0, cause: null, advice: null };
   const live = input.workers.filter((w) => w.crashed === null);
   const lagP99 = Math.max(0, ...live.map((w) => w.lag.p99Ms));
   const lagMax = Math.max(0, ...live.map((w) => w.lag.maxMs));

@@ -24,6 +24,63 @@ export function mostSocketsDropped(report: Report): boolean {
   return report.connections.opened > 0 && report.disconnects.total * 2 > report.connections.target;
 }
 
+/**
+ * Not one socket ever connected: every attempt failed (target down, every upgrade answered 503).
+ * Nothing else was measured (no hold, no publish), so this outranks thresholds, which would only
+ * say "no data": a run of its own kind, with its own exit code (EXIT.noConnection).
+ */
+export function noSocketConnected(report: Report): boolean {
+  const c = report.connections;
+  return c.target > 0 && c.opened === 0 && c.failed > 0;
+}
+
+/** "1,234": counts in the verdict line grouped as the summary prints them. */
+const group = (n: number): string => n.toLocaleString('en-US');
+
+/** Failure reasons, most frequent first: "200 connection refused (nothing listening)". */
+function failureReasonsText(report: Report, count: (n: number) => string): string {
+  return Object.entries(report.connections.failures)
+    .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
+    .map(([reason, n]) => `${count(n ?? 0)} ${describeFailure(reason)}`)
+    .join(', ');
+}
+
+/** "to ws://… after 200 attempts: 200 connection refused (nothing listening)": reasons most frequent first. */
+export function noSocketConnectedDetail(report: Report, count: (n: number) => string = group): string {
+  const n = report.connections.failed;
+  return `to ${report.target.url} after ${n === 1 ? 'one attempt' : `${count(n)} attempts`}: ${failureReasonsText(report, count)}`;
+}
+
+/** "no socket connected to ws://… after 200 attempts: 200 connection refused (nothing listening)". */
+export function noSocketConnectedText(report: Report, count: (n: number) => string = group): string {
+  return `no socket connected ${noSocketConnectedDetail(report, count)}`;
+}
+
+/**
+ * Sockets whose first connection never succeeded while others did, when the report can tell:
+ * null under load stages (not every socket is due) or when interrupted (some were never tried).
+ */
+export function socketsNeverConnected(report: Report): number | null {
+  if (report.interrupted || report.scenario.stages) return null;
+  const c = report.connections;
+  const first = c.firstOpened ?? Math.max(0, c.opened - report.reconnects.total);
+  return Math.max(0, c.target - first);
+}
+
+/**
+ * Deliveries missed while sockets were down reconnecting (in neither expected nor lost), with the
+ * drops behind them: "missed while reconnecting 5,103 (closes before the end: 45% of sockets)"
+ * (closes per socket, a socket dropped twice counted twice, so at most 100% is said). Null when
+ * nothing was missed.
+ */
+export function missedText(report: Report, count: (n: number) => string = group): string | null {
+  const missed = report.reconnects.missedPublishes;
+  if (missed <= 0) return null;
+  const target = report.connections.target;
+  const share = target > 0 ? ` (closes before the end: ${Math.min(100, Math.round((100 * report.disconnects.total) / target))}% of sockets)` : '';
+  return `missed while reconnecting ${count(missed)}${share}`;
+}
+
 /** Publishes succeeded and sockets opened, yet not one delivery arrived. */
 export function deliveredNothing(report: Report): boolean {
   // `sent` counts failed requests too.
@@ -66,10 +123,11 @@ export function deliveredNothingText(report: Report, count: (n: number) => strin
 
 /**
  * Exit code of a finished run. When several apply, the first wins: interrupted by a signal
- * (128 + signal), then a failed threshold (3), then failures (1).
+ * (128 + signal), then no socket connected (5), then a failed threshold (3), then failures (1).
  */
 export function runExitCode(report: Report): number {
   if (report.interrupted) return SIGNAL_EXIT[report.interruptReason ?? ''] ?? EXIT.failures;
+  if (noSocketConnected(report)) return EXIT.noConnection;
   if (report.thresholds.some((t) => !t.pass)) return EXIT.thresholds;
   return runFailed(report) ? EXIT.failures : EXIT.ok;
 }
@@ -130,12 +188,12 @@ function plural(n: number, word: string): string {
 export function runProblems(report: Report): string[] {
   const problems: string[] = [];
   const c = report.connections;
-  const reasons = Object.entries(c.failures)
-    .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
-    .map(([reason, n]) => `${n} ${describeFailure(reason)}`)
-    .join(', ');
-  if (c.opened === 0 && c.failed > 0) problems.push(`no socket connected to ${report.target.url}: ${reasons}`);
-  else if (c.failed > 0) problems.push(`${plural(c.failed, 'connection attempt')} failed: ${reasons}`);
+  if (noSocketConnected(report)) problems.push(noSocketConnectedText(report));
+  else if (c.failed > 0) {
+    const never = socketsNeverConnected(report) ?? 0;
+    const sockets = never > 0 ? `, ${group(never)} of ${group(c.target)} sockets never connected` : '';
+    problems.push(`${plural(c.failed, 'connection attempt')} failed${sockets}: ${failureReasonsText(report, String)}`);
+  }
   if (mostSocketsDropped(report)) {
     const byCause = Object.entries(report.disconnects.byCause)
       .map(([cause, n]) => `${n} ${cause}`)
@@ -188,8 +246,12 @@ function thresholdWhy(t: ThresholdResult): string {
   return `got ${t.actual}`;
 }
 
-/** One line saying how the run went, naming what failed (printed to stderr after every run). */
+/**
+ * One line saying how the run went, naming what failed (printed to stderr after every run). A run
+ * where no socket connected says only that: its thresholds had nothing to judge.
+ */
 export function verdictLine(report: Report): string {
+  if (noSocketConnected(report) && !report.interrupted) return `${noSocketConnectedText(report)}${report.thresholds.length > 0 ? '; thresholds not judged' : ''}`;
   const problems = runProblems(report);
   const failedThresholds = report.thresholds.filter((t) => !t.pass);
   if (failedThresholds.length > 0) {
@@ -197,5 +259,12 @@ export function verdictLine(report: Report): string {
     problems.push(`threshold${failedThresholds.length === 1 ? '' : 's'} failed: ${each.join(', ')}`);
   }
   const head = report.interrupted ? `interrupted (${report.interruptReason ?? 'aborted'})` : problems.length > 0 ? 'FAILED' : 'ok';
-  return problems.length > 0 ? `${head}: ${problems.join('; ')}` : head;
+  // Missed deliveries are no failure of their own (a gate on fanout.missed makes them one), but
+  // "ok" beside 45% of sockets dropped must not read as "every subscriber got every message".
+  const missed = missedText(report);
+  const tail = missed === null ? '' : ` (lost ${group(report.fanout.lost)}, ${missed})`;
+  if (problems.length === 0) return `${head}${tail}`;
+  // A loss already has its phrase among the problems.
+  const missedPart = missed === null ? '' : `; ${report.fanout.lost === 0 ? 'lost 0, ' : ''}${missed}`;
+  return `${head}: ${problems.join('; ')}${missedPart}`;
 }

@@ -269,6 +269,9 @@ export const COUNTERS: readonly CounterDef[] = [
   counter({ path: 'disconnects.total', description: 'sockets that closed before the end of the run', direction: 'lower-is-better', get: (r) => r.disconnects.total, base: 'connections.opened' }),
   counter({ path: 'reconnects.total', description: 'reconnections made', direction: 'lower-is-better', get: (r) => r.reconnects.total }),
   counter({ path: 'reconnects.missedPublishes', description: 'publishes missed while a socket was down', direction: 'lower-is-better', get: (r) => r.reconnects.missedPublishes }),
+  // The same count as a share of what was due had no socket been down, so that a soak can gate on
+  // it like on fanout.lost ("< 0.01%"): missed deliveries are in neither fanout.expected nor lost.
+  counter({ path: 'fanout.missed', description: 'deliveries missed while a socket was down reconnecting (reconnects.missedPublishes; in neither fanout.expected nor fanout.lost)', direction: 'lower-is-better', get: (r) => r.reconnects.missedPublishes, base: 'fanout.due', merge: 'derived' }),
   // A server-originated stream (publish.source "server"); 0 in reports without the section.
   counter({ path: 'stream.messages', description: 'stream messages judged (timestamp and sequence readable)', direction: 'neutral', get: (r) => r.stream?.messages ?? 0 }),
   counter({ path: 'stream.gaps', description: "times a socket's stream sequence jumped ahead", direction: 'lower-is-better', get: (r) => r.stream?.gaps ?? 0, base: 'stream.messages' }),
@@ -284,6 +287,7 @@ export const COUNTERS: readonly CounterDef[] = [
   counter({ path: 'fanout.earlyMaxMs', description: "how far before its scheduled time the earliest delivery came", unit: 'ms', direction: 'lower-is-better', get: (r) => r.fanout.earlyMaxMs ?? 0, metric: false, merge: 'max' }),
   // Fan-out and completion latency are known within ± this; compare widens its intervals by it.
   counter({ path: 'clock.uncertaintyMs', description: 'how far fan-out and completion latency can be off from the clocks receipts were timed on', unit: 'ms', direction: 'lower-is-better', get: clockUncertaintyOf, metric: false, merge: 'max' }),
+  counter({ path: 'fanout.due', description: 'deliveries due had every socket stayed up: fanout.expected + fanout.missed', direction: 'neutral', get: (r) => r.fanout.expected + r.reconnects.missedPublishes, metric: false, merge: 'derived' }),
   counter({ path: 'connections.target', description: 'sockets the scenario asked for', direction: 'neutral', get: (r) => r.connections.target, metric: false }),
   counter({ path: 'connections.openAtEnd', description: 'sockets open when the hold ended', direction: 'neutral', get: (r) => r.connections.openAtEnd, metric: false }),
   counter({ path: 'fanout.unmatched', description: 'messages with no recognisable sequence number', direction: 'neutral', get: (r) => r.fanout.unmatched, metric: false }),

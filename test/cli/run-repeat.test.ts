@@ -69,7 +69,9 @@ describe('a run where no socket ever connected', () => {
     writeFileSync(file, JSON.stringify({ name: 'nosock', target: { url: `ws://127.0.0.1:${port}/ws` }, connections: 30, duration: '2s', workers: 1, publish: { rate: 5 } }));
     const out = join(dir, 'r.json');
     const r = await wsload(['run', file, '--out', out, '--quiet']);
-    expect(r.code).toBe(1);
+    // Its own failure: exit 5 and its own line, nothing about saturation or thresholds.
+    expect(r.code).toBe(5);
+    expect(r.stderr).toBe(`wsload: no socket connected to ws://127.0.0.1:${port}/ws after 30 attempts: 30 connection refused (nothing listening)\n`);
     const rep = readJson(out);
     expect(rep.phases.holdMs).toBe(0);
     expect(rep.client).toMatchObject({ saturated: false, saturationReasons: [], saturationCause: null });

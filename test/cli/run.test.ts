@@ -46,14 +46,14 @@ describe('wsload run (CLI)', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('classifies an unreachable target as refused, exits 1 and still writes the report', async () => {
+  it('classifies an unreachable target as refused, exits 5 (no socket connected) and still writes the report', async () => {
     const dir = tempDir();
     const port = await freePortNobodyListensOn();
     const file = writeScenario(dir, { target: { url: `ws://127.0.0.1:${port}/ws` }, connections: 40, connectRate: 400, duration: '1s', publish: { rate: 5 } });
     const out = join(dir, 'report.json');
     const r = await wsload(['run', file, '--out', out, '--quiet']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/no socket connected to ws:\/\/127\.0\.0\.1:\d+\/ws: 40 connection refused/);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/^wsload: no socket connected to ws:\/\/127\.0\.0\.1:\d+\/ws after 40 attempts: 40 connection refused/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
     expect(report.connections.failures).toEqual({ refused: 40 });
@@ -61,14 +61,14 @@ describe('wsload run (CLI)', () => {
     expectExactBooks(report);
   });
 
-  it('classifies a 503 on the upgrade as http-503, exits 1 and writes the report', async () => {
+  it('classifies a 503 on the upgrade as http-503, exits 5 (no socket connected) and writes the report', async () => {
     const target = track(await startRejectingTarget(503));
     const dir = tempDir();
     const file = writeScenario(dir, { target: { url: target.wsUrl }, connections: 30, connectRate: 300, duration: '1s' });
     const out = join(dir, 'report.json');
     const r = await wsload(['run', file, '--out', out, '--quiet']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('30 HTTP 503 on upgrade');
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain('after 30 attempts: 30 HTTP 503 on upgrade');
     const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
     expect(report.connections.failures).toEqual({ 'http-503': 30 });
   });
@@ -79,8 +79,8 @@ describe('wsload run (CLI)', () => {
     const file = writeScenario(dir, { target: { url: target.wsUrl }, connections: 10, connectRate: 100, handshakeTimeout: '500ms', duration: '1s' });
     const out = join(dir, 'report.json');
     const r = await wsload(['run', file, '--out', out, '--quiet']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`wsload: FAILED: no socket connected to ${target.wsUrl}: 10 handshake timed out\n`);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toBe(`wsload: no socket connected to ${target.wsUrl} after 10 attempts: 10 handshake timed out\n`);
     const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
     expect(report.connections.failures).toEqual({ timeout: 10 });
   });

@@ -94,13 +94,13 @@ describe.skipIf(skip)('wsload run over wss:// through a TLS-terminating gateway'
     expect(report.handshake.tlsMs.count).toBe(CONNECTIONS);
   });
 
-  it('without the CA: exit 1, the report is written, one line names "certificate untrusted", no stack trace', async () => {
+  it('without the CA: exit 5 (no socket connected), the report is written, one line names "certificate untrusted", no stack trace', async () => {
     const file = scenario('wss-no-ca.json', gateway, { resolve: { [NAME]: '127.0.0.1' } });
     const r = await run(['run', file, '--out', 'wss-no-ca.report.json', '--quiet']);
 
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(5);
     expect(r.stderr).not.toMatch(STACK);
-    expect(r.stderr.trim().split('\n')).toEqual([`wsload: FAILED: no socket connected to ${gateway.wsUrl}: ${CONNECTIONS} certificate untrusted`]);
+    expect(r.stderr.trim().split('\n')).toEqual([`wsload: no socket connected to ${gateway.wsUrl} after ${CONNECTIONS} attempts: ${CONNECTIONS} certificate untrusted`]);
     const report = readReport('wss-no-ca.report.json');
     expect(report.connections.failures).toEqual({ 'cert-untrusted': CONNECTIONS });
   });
@@ -129,24 +129,24 @@ describe.skipIf(skip)('wsload run over wss:// through a TLS-terminating gateway'
     expect(report.connections.opened).toBe(CONNECTIONS);
   });
 
-  it('--servername the certificate does not name: exit 1 with "host name mismatch"', async () => {
+  it('--servername the certificate does not name: exit 5 (no socket connected) with "host name mismatch"', async () => {
     const file = scenario('wss-sni.json', gateway, { resolve: { [NAME]: '127.0.0.1' }, tls: { ca: 'certs/ca.pem' } });
     const r = await run(['run', file, '--servername', 'b.aliyun.com', '--out', 'wss-sni.report.json', '--quiet']);
 
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${CONNECTIONS} host name mismatch`);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain(`after ${CONNECTIONS} attempts: ${CONNECTIONS} host name mismatch`);
     expect(r.stderr).not.toMatch(STACK);
   });
 
-  it('mutual TLS: --cert/--key connect to a gateway that requires a client certificate; without them exit 1 naming it', async () => {
+  it('mutual TLS: --cert/--key connect to a gateway that requires a client certificate; without them exit 5 (no socket connected) naming it', async () => {
     const file = scenario('wss-mtls.json', mtlsGateway, { resolve: { [NAME]: '127.0.0.1' }, tls: { ca: 'certs/ca.pem' } });
     const ok = await run(['run', file, '--cert', certs.clientCert, '--key', certs.clientKey, '--out', 'wss-mtls.report.json', '--quiet']);
     expect(ok.stderr).toBe('wsload: ok\n');
     expect(ok.code).toBe(0);
 
     const refused = await run(['run', file, '--out', 'wss-mtls-none.report.json', '--quiet']);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain(`${CONNECTIONS} client certificate required`);
+    expect(refused.code).toBe(5);
+    expect(refused.stderr).toContain(`after ${CONNECTIONS} attempts: ${CONNECTIONS} client certificate required`);
     expect(readReport('wss-mtls-none.report.json').connections.failures).toEqual({ 'client-cert-required': CONNECTIONS });
   });
 });

@@ -60,12 +60,12 @@ describe('hostile target: the upgrade fails', () => {
     { mode: 'wrong-accept', reason: 'bad-upgrade', words: 'invalid 101 answer to the upgrade (wrong Sec-WebSocket-Accept, Upgrade, subprotocol or extension header)' },
   ];
 
-  it.each(cases)('$mode: every socket fails as $reason, exit 1, one verdict line', async ({ mode, reason, words }) => {
+  it.each(cases)('$mode: every socket fails as $reason, exit 5 (no socket connected), one verdict line', async ({ mode, reason, words }) => {
     const server = track(await startHostileConnectServer(mode));
     const { cli, report, elapsedMs } = await runAgainst(server);
     expect(cli.stdout).toBe('');
-    expect(cli.stderr).toBe(`wsload: FAILED: no socket connected to ${server.wsUrl}: ${SOCKETS} ${words}\n`);
-    expect(cli.code).toBe(1);
+    expect(cli.stderr).toBe(`wsload: no socket connected to ${server.wsUrl} after ${SOCKETS} attempts: ${SOCKETS} ${words}\n`);
+    expect(cli.code).toBe(5);
     expect(report.connections).toMatchObject({ target: SOCKETS, opened: 0, failed: SOCKETS, openAtEnd: 0, failures: { [reason]: SOCKETS } });
     expect(Object.keys(report.connections.failures)).toEqual([reason]);
     expect(server.upgrades()).toBe(SOCKETS);
@@ -109,7 +109,7 @@ describe('source address not on this machine', () => {
     const report = await runQuietly(scenario);
     expect(report.connections).toMatchObject({ opened: 0, failed: 10, failures: { 'address-not-available': 10 } });
     expect(server.upgrades()).toBe(0);
-    expect(runExitCode(report)).toBe(1);
-    expect(verdictLine(report)).toMatch(new RegExp(`^FAILED: no socket connected to ${server.wsUrl}: 10 \\S`));
+    expect(runExitCode(report)).toBe(5);
+    expect(verdictLine(report)).toMatch(new RegExp(`^no socket connected to ${server.wsUrl} after 10 attempts: 10 \\S`));
   }, 30_000);
 });

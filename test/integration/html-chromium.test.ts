@@ -106,7 +106,9 @@ function withPartialEnd(lines: TimelineLine[]): TimelineLine[] {
 const TIMELINE_CHARTS = [
   'Fan-out latency per interval',
   'Open sockets',
+  'Connect failures per interval',
   'Deliveries per second',
+  'Lost deliveries per interval',
   'Closes per interval, by cause',
   'Reconnects per interval',
   'Memory (RSS) of wsload',
@@ -130,7 +132,9 @@ describe.skipIf(noChromium)('HTML report in headless Chromium', () => {
     expect(titles).toEqual([
       'Fan-out latency per interval',
       'Open sockets',
+      'Connect failures per interval',
       'Deliveries per second',
+      'Lost deliveries per interval',
       'Closes per interval, by cause',
       'Memory (RSS) of wsload',
       'Event-loop lag of the workers',
@@ -141,7 +145,7 @@ describe.skipIf(noChromium)('HTML report in headless Chromium', () => {
       'Idle time at close — cohort quiet (100 closes)',
     ]);
     expect(facts.text).toContain('Reconnects per interval: not in this timeline (written by an older wsload).');
-    const fanout = facts.charts[6];
+    const fanout = facts.charts[8];
     expect(fanout.drawn).toBe(1);
     expect(fanout.ticks).toEqual(expect.arrayContaining(['0%', '90%', '99%', '99.9%', '99.99%']));
     for (const c of facts.charts) expect(c.drawn, c.title).toBeGreaterThan(0);

@@ -58,10 +58,10 @@ describe('HTML compare: what counts as changed', () => {
     };
     const [before, after] = [quiet(), quiet()];
     const html = renderCompareHtml(before, after, compare(before, after));
-    expect(html).not.toContain('<td>fanout.delivered</td>');
-    expect(html).not.toContain('<td>fanout.p99</td>');
+    expect(html).not.toContain('<td>fanout.<wbr>delivered</td>');
+    expect(html).not.toContain('<td>fanout.<wbr>p99</td>');
     expect(html).toContain('Omitted, 0 in both runs (neither published): fanout.delivered, fanout.lost');
-    expect(html).toContain('<td>connections.firstOpened</td>');
+    expect(html).toContain('<td>connections.<wbr>firstOpened</td>');
   });
 
   it("shows every run of each side with its figures, the gate's outcome and which verdicts are gated or policy", () => {
@@ -73,8 +73,8 @@ describe('HTML compare: what counts as changed', () => {
     expect(html).toContain('<h2>The runs (2 before, 1 after)</h2>');
     expect(html).toContain('<th>before 1</th><th>before 2</th><th>after</th>');
     expect(html).toContain(`<td>${fmtMs(a.fanout.latencyMs.p50)} / ${fmtMs(a.fanout.latencyMs.p90)} / ${fmtMs(a.fanout.latencyMs.p99)}</td>`);
-    expect(html).toContain('<td>fanout.p50 *</td>');
-    expect(html).toMatch(/<td>fanout\.lost\.any \*<\/td>.*<span class="worse">WORSE<\/span>.*policy: no delivery lost/);
+    expect(html).toContain('<td>fanout.<wbr>p50 *</td>');
+    expect(html).toMatch(/<td>fanout\.<wbr>lost\.<wbr>any \*<\/td>.*<span class="worse">WORSE<\/span>.*policy: no delivery lost/);
     expect(html).toContain(`runs: ${fmtMs(a.fanout.latencyMs.p50)}, ${fmtMs(b.fanout.latencyMs.p50)} → `);
     expect(html).toContain('<li>gate: worse on ');
   });

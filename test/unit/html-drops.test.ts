@@ -14,7 +14,7 @@ describe('HTML report: drop events and thresholds without data', () => {
     expect(html).toContain('<td>2026-01-01T00:00:02.000Z</td><td>+2.00 s</td><td>40.0 ms</td><td>30</td><td>server-close: 30</td><td>1011: 30</td><td>30 → 0</td><td>300 ms</td>');
     expect(html).toContain('<td>30 → 10</td>');
     expect(html).toContain('<td>not back</td>');
-    expect(html).toMatch(/<td>fanout\.p99<\/td><td>&lt; 250ms<\/td><td>no data<\/td>/);
+    expect(html).toMatch(/<td>fanout\.<wbr>p99<\/td><td>&lt; 250ms<\/td><td>no data<\/td>/);
     expect(renderReportHtml(fakeReport())).not.toContain('Drop events');
   });
 

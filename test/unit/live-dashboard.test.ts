@@ -102,7 +102,7 @@ describe('the dashboard page', () => {
     for (const title of ['Fan-out latency per interval', 'Open sockets', 'Deliveries per second', 'Closes per interval, by cause', 'Memory (RSS) of wsload']) expect(charts).toContain(`<title>${title}</title>`);
     // The same charts as the report drawn from the same lines.
     const reportHtml = renderReportHtml(report, { timeline: lines });
-    expect((charts.match(/<svg /g) ?? []).length).toBe((reportHtml.match(/<title>(Fan-out latency per interval|Open sockets|Deliveries per second|Closes per interval, by cause|Reconnects per interval|Memory \(RSS\) of wsload|Event-loop lag of the workers)<\/title>/g) ?? []).length);
+    expect((charts.match(/<svg /g) ?? []).length).toBe((reportHtml.match(/<title>(Fan-out latency per interval|Open sockets|Connect failures per interval|Deliveries per second|Lost deliveries per interval|Closes per interval, by cause|Reconnects per interval|Memory \(RSS\) of wsload|Event-loop lag of the workers)<\/title>/g) ?? []).length);
   });
 
   it('status: the figures so far, the thresholds so far, a failing verdict with its reasons', () => {

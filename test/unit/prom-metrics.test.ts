@@ -14,16 +14,16 @@ import { parsePromText, sampleValue } from '../helpers/prom-text.js';
 
 type Tick = Extract<WorkerMessage, { type: 'tick' }>;
 
-function tick(workerId: number, o: { delivered: number; opened: number; open: number; samples?: number[]; cohorts?: Partial<CohortCounters>[] }): Tick {
+function tick(workerId: number, o: { delivered: number; opened: number; open: number; failed?: number; samples?: number[]; cohorts?: Partial<CohortCounters>[] }): Tick {
   const h = createHistogram();
   for (const s of o.samples ?? []) recordMs(h, s);
   return {
     type: 'tick',
     workerId,
     counters: {
-      attempts: o.opened,
+      attempts: o.opened + (o.failed ?? 0),
       opened: o.opened,
-      failed: 0,
+      failed: o.failed ?? 0,
       failures: {},
       open: o.open,
       messages: o.delivered,
@@ -43,7 +43,7 @@ function tick(workerId: number, o: { delivered: number; opened: number; open: nu
 function setUp(): { agg: RunAggregate; prom: PromMetrics } {
   const agg = new RunAggregate([10, 10], 2, createRing(1024));
   const publisher = { ok: 7, failed: 2 } as PublisherStats;
-  const prom = new PromMetrics({ aggregate: agg, cohorts: ['silent', 'ping'], publisher: () => publisher, info: { scenario: 'unit', version: '9.9.9', target: 'embedded' } });
+  const prom = new PromMetrics({ aggregate: agg, cohorts: ['silent', 'ping'], publisher: () => publisher, info: { scenario: 'unit', version: '9.9.9', target: 'embedded' }, sockets: 20 });
   return { agg, prom };
 }
 
@@ -89,6 +89,23 @@ describe('PromMetrics', () => {
     for (const x of series) expect(x.value).toBe(0);
     expect(sampleValue(s, 'wsload_lost_total')).toBe(0);
     expect(sampleValue(s, 'wsload_connects_total', { result: 'failed' })).toBe(0);
+  });
+
+  it('says when no socket connected (every socket failed, none opened) and counts deliveries missed while reconnecting', async () => {
+    const { agg, prom } = setUp();
+    // Half the sockets failed, none opened: not yet "no socket connected" (the others are still trying).
+    agg.onTick(tick(0, { delivered: 0, opened: 0, open: 0, failed: 10 }));
+    prom.onTick();
+    expect(sampleValue(await scrape(prom), 'wsload_no_socket_connected')).toBe(0);
+    agg.onTick(tick(1, { delivered: 0, opened: 0, open: 0, failed: 10 }));
+    prom.onTick();
+    expect(sampleValue(await scrape(prom), 'wsload_no_socket_connected')).toBe(1);
+    // One socket connected: the target is up.
+    agg.onTick(tick(1, { delivered: 0, opened: 1, open: 1, failed: 10, cohorts: [{}, { missedPublishes: 6 }] }));
+    prom.onTick();
+    const s = await scrape(prom);
+    expect(sampleValue(s, 'wsload_no_socket_connected')).toBe(0);
+    expect(sampleValue(s, 'wsload_missed_total')).toBe(6);
   });
 
   it('a sample exactly at a bucket bound counts under that bound (le tested against the lowest value of each HDR bucket)', async () => {

@@ -40,6 +40,12 @@ describe('judgeSaturation', () => {
     expect(v).toEqual({ saturated: false, reasons: [], clientMs: 0, cause: null, advice: null });
   });
 
+  it('judges nothing when no socket opened, even over a hold: failing handshakes say nothing about keeping up with deliveries', () => {
+    const v = judgeSaturation({ workers: [worker(80, 0.97)], mainLag: null, turn: set(0, 0, 0), fanout: set(0, 0, 0), holdMs: 3000, opened: 0 });
+    expect(v).toEqual({ saturated: false, reasons: [], clientMs: 0, cause: null, advice: null });
+    expect(judgeSaturation({ workers: [worker(80, 0.97)], mainLag: null, turn: set(0, 0, 0), fanout: set(0, 0, 0), holdMs: 3000, opened: 1 }).saturated).toBe(true);
+  });
+
   it('tells a busy machine (other processes, wsload mostly idle) from wsload itself being the bottleneck, with advice for each', () => {
     const busyMachine = { cores: 2, holdMs: 5000, machineBusy: 1, wsload: 0.07, otherProcesses: 0.93 };
     const lagged = judgeSaturation({ workers: [worker(60, 0.06)], mainLag: idleMain, turn: set(1, 2), fanout: set(20, 80), holdMs: 5000, cpu: busyMachine });
