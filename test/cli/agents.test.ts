@@ -17,6 +17,7 @@ import { startHaproxy, type RunningGateway } from '../helpers/gateways.js';
 import { missing } from '../helpers/real-parts.js';
 import { expectDeliveredExactly, expectExactBooks } from '../helpers/books.js';
 import { startPublishTarget, type TestTarget } from '../helpers/servers.js';
+import { injectEnv } from '../helpers/inject.js';
 
 const TOKEN = 'test-token-7f3a';
 let dir: string;
@@ -189,7 +190,7 @@ describe('an agent that goes silent', () => {
   it('is lost once silent past the bound (SIGSTOP), the run ends within bounds with exit 1', async () => {
     const out = join(dir, 'silent-report.json');
     const target = await holdTarget();
-    const c = await startCoordinator(scenario('silent', { duration: '6s', target: { url: target.wsUrl } }), 2, ['--token', TOKEN, '--out', out], { cwd: dir, env: { WSLOAD_TEST_AGENT_SILENT_MS: '2000' } });
+    const c = await startCoordinator(scenario('silent', { duration: '6s', target: { url: target.wsUrl } }), 2, ['--token', TOKEN, '--agent-silence', '2s', '--out', out], { cwd: dir });
     const url = `ws://127.0.0.1:${c.port}`;
     const keep = startAgent(url, 'keep', TOKEN);
     const frozen = startAgent(url, 'frozen', TOKEN);
@@ -260,7 +261,7 @@ describe.skipIf(missing('openssl'))('control channel over TLS, clock estimated o
     const out = join(dir, 'tls-report.json');
     const c = await startCoordinator(scenario('tls'), 2, ['--token', TOKEN, '--control-cert', certs.serverCert, '--control-key', certs.serverKey, '--out', out], {
       cwd: dir,
-      env: { WSLOAD_TEST_FORCE_CLOCK_PROBE: '1' },
+      env: injectEnv({ coordinatorOtherClock: true }),
     });
     const url = `wss://localhost:${c.port}`;
     const untrusting = await startAgent(url, 'untrusting', TOKEN).exited;
@@ -286,7 +287,7 @@ describe('publish records that arrive after the pushes', () => {
   it('holds the early receipts and judges them when the record comes: nothing lost or unmatched', async () => {
     const out = join(dir, 'late-records-report.json');
     const c = await startCoordinator(scenario('late-records'), 1, ['--token', TOKEN, '--out', out], { cwd: dir });
-    const agent = startAgent(`ws://127.0.0.1:${c.port}`, 'slow-records', TOKEN, [], { WSLOAD_TEST_DELAY_PUBLISH_MS: '300' });
+    const agent = startAgent(`ws://127.0.0.1:${c.port}`, 'slow-records', TOKEN, [], injectEnv({ publishDelayMs: 300 }));
     const r = await c.cli.exited;
     expect(r.code, why(r, out)).toBe(0);
     expect((await agent.exited).code).toBe(0);

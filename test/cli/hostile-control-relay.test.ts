@@ -17,6 +17,7 @@ import { expectExactBooks } from '../helpers/books.js';
 import type { Report } from '../../src/run/report.js';
 import type { AgentRecord } from '../../src/agent/local-record.js';
 import { readReport } from '../../src/report/read.js';
+import { injectEnv } from '../helpers/inject.js';
 
 const TOKEN = 'hostile-token-2';
 const SOCKETS = 100;
@@ -56,9 +57,9 @@ interface RelayRun {
 }
 
 /** A coordinator, a relay in front of it and agents a and b dialing the relay. */
-async function relayRun(name: string, opts: { env?: NodeJS.ProcessEnv; agentFlags?: string[]; extra?: Record<string, unknown> } = {}): Promise<RelayRun> {
+async function relayRun(name: string, opts: { env?: NodeJS.ProcessEnv; flags?: string[]; agentFlags?: string[]; extra?: Record<string, unknown> } = {}): Promise<RelayRun> {
   const out = join(dir, `${name}-report.json`);
-  const coordinator = (await startCoordinator(scenario(name, opts.extra), 2, ['--token', TOKEN, '--out', out], { cwd: dir, env: opts.env })).cli;
+  const coordinator = (await startCoordinator(scenario(name, opts.extra), 2, ['--token', TOKEN, '--out', out, ...(opts.flags ?? [])], { cwd: dir, env: opts.env })).cli;
   const port = Number(/waiting for \d+ agents? on ws:\/\/127\.0\.0\.1:(\d+)/.exec(coordinator.stderr())![1]);
   const relay = new ControlRelay(port);
   const url = await relay.listen();
@@ -133,7 +134,7 @@ function expectGaveUp(run: RelayRun, b: CliResult, reason: RegExp): void {
 
 describe('a slow or skewed control channel: the run is exact, within the clock\'s stated uncertainty', () => {
   it('150 ms each way, clocks estimated over it', async () => {
-    const run = await relayRun('delayed', { env: { WSLOAD_TEST_FORCE_CLOCK_PROBE: '1' } });
+    const run = await relayRun('delayed', { env: injectEnv({ coordinatorOtherClock: true }) });
     run.relay.delayMs['to-coordinator'] = 150;
     run.relay.delayMs['to-agent'] = 150;
     try {
@@ -155,7 +156,7 @@ describe('a slow or skewed control channel: the run is exact, within the clock\'
   }, 150_000);
 
   it('250 ms one way only (the estimate is skewed by half of it, and says so)', async () => {
-    const run = await relayRun('skewed', { env: { WSLOAD_TEST_FORCE_CLOCK_PROBE: '1' } });
+    const run = await relayRun('skewed', { env: injectEnv({ coordinatorOtherClock: true }) });
     run.relay.delayMs['to-coordinator'] = 250;
     try {
       const r = await run.coordinator.exited;
@@ -178,7 +179,7 @@ describe('a slow or skewed control channel: the run is exact, within the clock\'
 
 describe('a control channel that loses frames: that agent is lost, never the run', () => {
   it('a partition towards the coordinator: it drops the silent agent; the agent gives up on its own', async () => {
-    const run = await relayRun('cut-up', { env: { WSLOAD_TEST_AGENT_SILENT_MS: '2000' } });
+    const run = await relayRun('cut-up', { flags: ['--agent-silence', '2s'] });
     try {
       await run.hold();
       run.relay.cut('to-coordinator', 'b');
