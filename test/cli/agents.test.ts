@@ -4,12 +4,14 @@
  * comes, TLS on the control channel with the clock estimator forced on, and publish records that
  * reach the agent after the pushes they describe.
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, startWsload, type CliResult } from '../helpers/cli.js';
-import { startAgent, startCoordinator } from '../helpers/agents.js';
+import { assertBuilt, startWsload } from '../helpers/cli.js';
+import { AGENTS_SCENARIO, readReportJson as read, startAgent, startCoordinator, whyRun as why } from '../helpers/agents.js';
+import { scenarioFiles } from '../helpers/scenario-files.js';
+
+const scenario = (name: string, extra: Record<string, unknown> = {}): string => files.write(name, extra);
 import { makeCertificates, type CertificateSet } from '../helpers/certs.js';
 import type { Report } from '../../src/run/report.js';
 import { startTarget, type RunningTarget } from '../../src/target/server.js';
@@ -20,16 +22,15 @@ import { startPublishTarget, type TestTarget } from '../helpers/servers.js';
 import { injectEnv } from '../helpers/inject.js';
 
 const TOKEN = 'test-token-7f3a';
-let dir: string;
+const files = scenarioFiles('agents', { ...AGENTS_SCENARIO, duration: '2s' });
+const dir = files.dir;
 
 beforeAll(() => {
   assertBuilt();
-  dir = mkdtempSync(join(tmpdir(), 'wsload-agents-'));
 });
 const targets: TestTarget[] = [];
 afterAll(async () => {
   for (const t of targets.splice(0)) await t.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /**
@@ -48,25 +49,6 @@ async function holdStarted(target: TestTarget): Promise<void> {
   while (target.publishes() === 0) {
     if (Date.now() > end) throw new Error('the hold did not start within 40 s');
     await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function scenario(name: string, extra: Record<string, unknown> = {}): string {
-  const file = join(dir, `${name}.json`);
-  writeFileSync(file, JSON.stringify({ name, connections: 100, connectRate: 1000, duration: '2s', workers: 1, publish: { rate: 5 }, ...extra }));
-  return file;
-}
-
-function read(file: string): Report {
-  return JSON.parse(readFileSync(file, 'utf8')) as Report;
-}
-
-function why(r: CliResult, out: string): string {
-  try {
-    const { latencyMs: _l, completionMs: _c, ...counts } = read(out).fanout;
-    return `${r.stderr.slice(-800)}\n${JSON.stringify({ counts, shards: read(out).shards })}`;
-  } catch {
-    return `${r.stderr.slice(-800)}\nno report`;
   }
 }
 

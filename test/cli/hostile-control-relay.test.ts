@@ -6,12 +6,14 @@
  * stated uncertainty; a cut, dropped or duplicated frame loses that agent (never the run), and
  * the agent closes its sockets, writes what it measured and exits 1.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, type CliResult, type RunningCli } from '../helpers/cli.js';
-import { startAgent, startCoordinator, targetOf, waitForTarget } from '../helpers/agents.js';
+import { AGENTS_SCENARIO, startAgent, startCoordinator, targetOf, waitForTarget, whyRun as why } from '../helpers/agents.js';
+import { scenarioFiles } from '../helpers/scenario-files.js';
+
+const scenario = (name: string, extra: Record<string, unknown> = {}): string => files.write(name, extra);
 import { ControlRelay, type Direction } from '../helpers/control-relay.js';
 import { expectExactBooks } from '../helpers/books.js';
 import type { Report } from '../../src/run/report.js';
@@ -21,30 +23,12 @@ import { injectEnv } from '../helpers/inject.js';
 
 const TOKEN = 'hostile-token-2';
 const SOCKETS = 100;
-let dir: string;
+const files = scenarioFiles('hostile-relay', { ...AGENTS_SCENARIO, connections: SOCKETS, duration: '4s' });
+const dir = files.dir;
 
 beforeAll(() => {
   assertBuilt();
-  dir = mkdtempSync(join(tmpdir(), 'wsload-hostile-relay-'));
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function scenario(name: string, extra: Record<string, unknown> = {}): string {
-  const file = join(dir, `${name}.json`);
-  writeFileSync(file, JSON.stringify({ name, connections: SOCKETS, connectRate: 1000, duration: '4s', workers: 1, publish: { rate: 5 }, ...extra }));
-  return file;
-}
-
-function why(r: CliResult, out: string, agents: CliResult[] = []): string {
-  const tails = agents.map((a) => a.stderr.slice(-400)).join('\n');
-  try {
-    const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
-    const { latencyMs: _l, completionMs: _c, ...counts } = report.fanout;
-    return `${r.stderr.slice(-1500)}\n${tails}\n${JSON.stringify({ counts, shards: report.shards })}`;
-  } catch {
-    return `${r.stderr.slice(-1500)}\n${tails}\nno report`;
-  }
-}
 
 interface RelayRun {
   relay: ControlRelay;

@@ -28,6 +28,13 @@ const DIST = new URL('../../../dist/', import.meta.url);
 /** `wsload <command>`: which process of wsload this is (none in the test runner). */
 const command = process.argv[1]?.endsWith('wsload.js') ? process.argv[2] : undefined;
 
+/** The method `name` of `cls`, which must exist: a renamed method must fail the run, not drop its fault. */
+function method(cls, name) {
+  const fn = cls.prototype[name];
+  if (typeof fn !== 'function') throw new Error(`WSLOAD_INJECT: ${cls.name}.prototype.${name} is not a method any more (test/helpers/inject/faults.mjs)`);
+  return fn;
+}
+
 /** Holds this thread's event loop busy (not idle) for ms on the wall clock, however loaded the machine. */
 function spin(ms) {
   const until = performance.now() + ms;
@@ -49,6 +56,7 @@ if (isMainThread && command === 'run' && (faults.coordinatorStallMs > 0 || fault
   if (faults.coordinatorOtherClock) {
     // Agents on this host are known to share its clock by the host name and boot id they send.
     const start = Coordinator.start;
+    if (typeof start !== 'function') throw new Error('WSLOAD_INJECT: Coordinator.start is not a function any more (test/helpers/inject/faults.mjs)');
     Coordinator.start = async function (...args) {
       const coordinator = await start.apply(this, args);
       coordinator.me = { ...coordinator.me, bootId: 'another boot (injected by the test)' };
@@ -69,7 +77,7 @@ if (isMainThread && command === 'run' && (faults.coordinatorStallMs > 0 || fault
     }, 1_000).unref();
   };
   // The hold begins when the driver tells the workers 'hold' through the ports assign() hands out.
-  const assign = Coordinator.prototype.assign;
+  const assign = method(Coordinator, 'assign');
   Coordinator.prototype.assign = function (...args) {
     const ports = assign.apply(this, args);
     for (const port of ports.values()) {
@@ -81,7 +89,7 @@ if (isMainThread && command === 'run' && (faults.coordinatorStallMs > 0 || fault
     }
     return ports;
   };
-  const onMessage = Coordinator.prototype.onMessage;
+  const onMessage = method(Coordinator, 'onMessage');
   Coordinator.prototype.onMessage = function (link, msg) {
     if (bugOnNextMessage && msg.type === 'worker') {
       bugOnNextMessage = false;
@@ -93,7 +101,7 @@ if (isMainThread && command === 'run' && (faults.coordinatorStallMs > 0 || fault
 
 if (isMainThread && command === 'agent' && faults.publishDelayMs > 0) {
   const { AgentSession: Agent } = await import(new URL('agent/agent.js', DIST).href);
-  const onMessage = Agent.prototype.onMessage;
+  const onMessage = method(Agent, 'onMessage');
   Agent.prototype.onMessage = function (msg) {
     if (msg.type === 'publish' || msg.type === 'settle') setTimeout(() => onMessage.call(this, msg), faults.publishDelayMs);
     else onMessage.call(this, msg);
