@@ -1,12 +1,53 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Unit tests whose assertions are on timing (event-loop lag, timers firing, a time budget, a child
+ * process started within a fixed wait): they run with the slow files, one at a time, so a
+ * neighbouring test file cannot skew them.
+ */
+const TIMED_UNIT = ['test/unit/loop-lag.test.ts', 'test/unit/tick-bus.test.ts', 'test/unit/interval-blocks.test.ts', 'test/unit/bench-scale.test.ts'];
+
+/**
+ * The fault-injection preload (test/helpers/inject/faults.mjs): inert unless a test sets
+ * WSLOAD_INJECT; client-health.test.ts stalls a worker thread of its in-process run with it.
+ */
+const INJECT_PRELOAD = new URL('./test/helpers/inject/faults.mjs', import.meta.url).pathname;
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // Load tests share two cores with their targets: run files one at a time so
-    // latency assertions are not skewed by a neighbouring suite.
-    fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          // Pure functions and in-memory modules: files in parallel, first (`npm run test:unit` alone).
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          exclude: TIMED_UNIT,
+          fileParallelism: true,
+          // Two cores report one worker by vitest's default (cores - 1); these files mostly wait on
+          // imports, so more workers than cores still shortens the run.
+          maxWorkers: 4,
+          // Threads start faster than forks; without isolation a worker imports src/ once for all the
+          // files it runs (none of them mocks a module or leaves global state behind: see docs/development.md).
+          pool: 'threads',
+          isolate: false,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Load tests share two cores with their targets, gateways and browsers: one file at a time,
+          // so latency and lag assertions are not skewed by a neighbouring file; after the unit files.
+          name: 'serial',
+          include: ['test/cli/**/*.test.ts', 'test/integration/**/*.test.ts', ...TIMED_UNIT],
+          fileParallelism: false,
+          execArgv: ['--import', INJECT_PRELOAD],
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

@@ -41,8 +41,6 @@ export type AgentOptions = Omit<DialOptions, 'aborted'> & {
   silenceLimitMs?: number;
   /** Where to write what it measured if it gives up on its coordinator. */
   recordFile: string;
-  /** Test only: publish records reach the ring this much later (pushes then outrun them). */
-  publishDelayMs?: number;
   /** Told once the coordinator assigned this agent its workers. */
   onAssigned?: (sockets: number, workers: number) => void;
   /** Told once the coordinator admitted it mid-run to stand by in a lost agent's place. */
@@ -60,7 +58,8 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   await new AgentSession(ws, opts).run(aborted);
 }
 
-class AgentSession {
+/** One agent's part in a run, from the assignment to the end (exported for the fault-injection preload of the tests, test/helpers/inject/). */
+export class AgentSession {
   private ring: PublishRing | null = null;
   private readonly workers = new Map<number, Worker>();
   private readonly exited = new Set<number>();
@@ -83,7 +82,6 @@ class AgentSession {
   private nextFrame = 1;
   private readonly judge: SilenceJudge;
   private readonly record: LocalRecord;
-  private readonly publishDelayMs: number;
   private done: () => void = () => {};
   private failed: (err: Error) => void = () => {};
 
@@ -94,7 +92,6 @@ class AgentSession {
     const limit = opts.silenceLimitMs ?? COORDINATOR_SILENT_LIMIT_MS;
     this.judge = new SilenceJudge(limit, Math.min(1_000, Math.max(100, limit / 4)), nowMs());
     this.record = new LocalRecord(opts.name, opts.coordinator);
-    this.publishDelayMs = opts.publishDelayMs ?? 0;
   }
 
   run(aborted: Promise<void>): Promise<void> {
@@ -177,10 +174,10 @@ class AgentSession {
         void this.workers.get(msg.workerId)?.terminate();
         break;
       case 'publish':
-        if (ring) this.later(() => announce(ring, msg.seq, msg.scheduledMs, msg.sentMs, msg.topic ?? 0));
+        if (ring) announce(ring, msg.seq, msg.scheduledMs, msg.sentMs, msg.topic ?? 0);
         break;
       case 'settle':
-        if (ring) this.later(() => settle(ring, msg.seq, msg.ok, msg.ackMs));
+        if (ring) settle(ring, msg.seq, msg.ok, msg.ackMs);
         break;
       case 'end':
         this.ended = true;
@@ -206,11 +203,6 @@ class AgentSession {
     const cert = write('cert.pem', files.cert);
     const key = write('key.pem', files.key);
     return slices.map((s) => (s.connect.tls ? { ...s, connect: { ...s.connect, tls: { ...s.connect.tls, ca, cert, key } } } : s));
-  }
-
-  private later(fn: () => void): void {
-    if (this.publishDelayMs > 0) setTimeout(fn, this.publishDelayMs);
-    else fn();
   }
 
   private start(slices: AgentSlice[], ringSize: number): void {

@@ -58,7 +58,6 @@ const agentsSchema = z.strictObject(
     tls: z
       .strictObject({ cert: nonEmptyPath('a PEM certificate file'), key: nonEmptyPath('a PEM private key file') }, expecting('{cert, key} (PEM files) or null'))
       .nullable(),
-    forceClockProbe: z.boolean(expecting('a boolean')).optional(),
     silentLimitMs: ms('a number of ms', 1, MAX_DURATION_MS).optional(),
     onListening: z.custom<(port: number) => void>(isFunction, expecting('a function')).optional(),
   },

@@ -71,22 +71,10 @@ export interface ShardState {
   lost: string | null;
 }
 
-/** Test only: faults a test injects into the coordinator itself, 1 s into the hold. */
-export interface CoordinatorTestFaults {
-  /** Blocks the main thread this long, once (a coordinator that stalls: GC, a starved CPU). */
-  stallMs?: number;
-  /** A bug: an exception while taking in an agent's frame ('message'), or thrown by a timer nobody catches ('timer'). */
-  bug?: 'message' | 'timer';
-}
-
 export interface CoordinatorOptions extends ControlListen {
   expected: number;
-  /** Probe the clocks even of agents on this host (tests the estimator path end to end). */
-  forceClockProbe: boolean;
   /** An agent silent this long is lost (default SILENT_LIMIT_MS). */
   silentLimitMs?: number;
-  /** Test only: faults of this process, to prove the run survives them. */
-  testFaults?: CoordinatorTestFaults;
   /** One line about an agent refused, dropped, replaced or gone before the run (the CLI prints it as a warning). */
   log?: (line: string) => void;
   /** One line about an agent that joined (the CLI prints it). */
@@ -111,9 +99,6 @@ export class Coordinator {
   /** The highest publish seq announced: no agent may judge one above it. */
   private lastAnnounced = 0;
   private logLines = 0;
-  /** Test only (testFaults.bug 'message'): the next worker message throws. */
-  private bugOnNextMessage = false;
-  private faultsInjected = false;
 
   private constructor(
     private readonly opts: CoordinatorOptions,
@@ -216,10 +201,7 @@ export class Coordinator {
       link.send({ type: 'assign', slices, ringSize, ...(tlsFiles ? { tlsFiles } : {}) });
       for (const id of link.workerIds) {
         ports.set(id, {
-          postMessage: (msg) => {
-            if (msg.type === 'hold') this.injectFaults();
-            link.sendDriver(id, msg);
-          },
+          postMessage: (msg) => link.sendDriver(id, msg),
           terminate: async () => link.send({ type: 'terminate', workerId: id }),
         });
       }
@@ -300,24 +282,6 @@ export class Coordinator {
     w?.();
   }
 
-  /** Test only: the faults asked for, 1 s into the hold. */
-  private injectFaults(): void {
-    const faults = this.opts.testFaults;
-    if (!faults || this.faultsInjected) return;
-    this.faultsInjected = true;
-    setTimeout(() => {
-      if (faults.bug === 'timer') throw new Error('test fault: a timer of the coordinator threw');
-      if (faults.bug === 'message') this.bugOnNextMessage = true;
-      if (!faults.stallMs) return;
-      // Busy, not idle, and outside the timers phase (as a long GC or a blocking write would be):
-      // the event loop comes out of it into its overdue timers before it reads what queued meanwhile.
-      setImmediate(() => {
-        const until = nowMs() + (faults.stallMs ?? 0);
-        while (nowMs() < until);
-      });
-    }, 1_000).unref();
-  }
-
   private internalError(err: unknown): void {
     const e = err instanceof Error ? err : new Error(String(err));
     if (!this.opts.onInternalError) throw e;
@@ -392,10 +356,6 @@ export class Coordinator {
   }
 
   private onMessage(link: AgentLink, msg: AgentToCoordinator): void {
-    if (this.bugOnNextMessage && msg.type === 'worker') {
-      this.bugOnNextMessage = false;
-      throw new Error('test fault: taking in a worker message threw');
-    }
     if (msg.type === 'hello') return this.onHello(link, msg);
     if (msg.type === 'probe-reply') {
       const why = link.onProbeReply(msg);
@@ -435,7 +395,7 @@ export class Coordinator {
 
   private onHello(link: AgentLink, msg: Extract<AgentToCoordinator, { type: 'hello' }>): void {
     if (msg.name !== link.id.name) return this.drop(link, `its hello names it ${shown(msg.name)}, its upgrade ${shown(link.id.name)}`);
-    const sameClock = !this.opts.forceClockProbe && msg.host === this.me.host && msg.bootId !== null && msg.bootId === this.me.bootId;
+    const sameClock = msg.host === this.me.host && msg.bootId !== null && msg.bootId === this.me.bootId;
     link.hello(msg.host, msg.pid, msg.bootId, sameClock);
     if (this.assigned) {
       link.standby = true;

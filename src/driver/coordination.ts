@@ -34,9 +34,7 @@ export async function startCoordination(state: RunState, dist: Distribution, onL
     token: dist.token,
     tls: dist.tls,
     expected: dist.count,
-    forceClockProbe: dist.forceClockProbe,
     silentLimitMs: dist.silentLimitMs,
-    ...(dist.testFaults !== undefined ? { testFaults: dist.testFaults } : {}),
     // Every agent refused, dropped or replaced is said at once (the CLI prints it on stderr).
     log: (line) => state.options.onWarning?.(line),
     // Local shards join in a second on every run: only remote agents are worth a line each.

@@ -14,9 +14,8 @@ import type { AgentsOptions } from './run-options.js';
  * A coordinated run: the agents' settings as the library takes them (local shards get theirs
  * made up here), plus how many and why (for the plan line).
  */
-export interface Distribution extends Omit<AgentsOptions, 'forceClockProbe' | 'onListening'> {
+export interface Distribution extends Omit<AgentsOptions, 'onListening'> {
   kind: 'shards' | 'agents';
-  forceClockProbe: boolean;
   /** Worker threads over all agents. */
   totalWorkers: number;
   /** Said after the plan line. */
@@ -37,9 +36,7 @@ export function distributionFor(scenario: Scenario, agents: AgentsOptions | unde
       token: agents.token,
       waitMs: agents.waitMs,
       tls: agents.tls,
-      forceClockProbe: agents.forceClockProbe === true,
       ...(agents.silentLimitMs !== undefined ? { silentLimitMs: agents.silentLimitMs } : {}),
-      ...(agents.testFaults !== undefined ? { testFaults: agents.testFaults } : {}),
       // Each agent is its own machine: every one runs the scenario's worker count.
       totalWorkers: Math.min(scenario.connections, scenario.workers * agents.count),
       why: `over ${agents.count} agent${agents.count === 1 ? '' : 's'} (waiting up to ${formatDuration(agents.waitMs)} for them)`,
@@ -57,7 +54,6 @@ export function distributionFor(scenario: Scenario, agents: AgentsOptions | unde
     token: randomBytes(24).toString('base64url'),
     waitMs: LOCAL_SHARD_WAIT_MS,
     tls: null,
-    forceClockProbe: false,
     totalWorkers: Math.min(scenario.connections, perShard * count),
     why: `${count} local shards (${reason})`,
   };

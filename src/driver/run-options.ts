@@ -1,7 +1,6 @@
 /** What a caller of runScenario passes in and gets back: options, progress samples, the result. */
 import type { Worker } from 'node:worker_threads';
 import type { DropEvent, Report, TimelineLine } from '../run/report.js';
-import type { CoordinatorTestFaults } from '../coordinator/coordinator.js';
 
 export type RunPhase = 'starting' | 'ramp' | 'hold' | 'drain' | 'done';
 
@@ -35,12 +34,8 @@ export interface AgentsOptions {
   waitMs: number;
   /** PEM certificate and key files: the control channel is wss://. */
   tls: { cert: string; key: string } | null;
-  /** Probe the clock even of agents on this host (tests the estimator end to end). */
-  forceClockProbe?: boolean;
   /** An agent silent this long is lost (default 15 s). */
   silentLimitMs?: number;
-  /** Test only: faults of the coordinator itself (src/coordinator/coordinator.ts, CoordinatorTestFaults). */
-  testFaults?: CoordinatorTestFaults;
   /** Called with the control channel's port once it listens (useful with port 0). */
   onListening?: (port: number) => void;
 }

@@ -6,7 +6,7 @@
  * once it breaks `==`, `<` or `<=` it has failed for good; every other judgement stands "so far".
  * The verdict at the end is the report's (report/verdict.ts), never this one.
  */
-import { parseThreshold, type ThresholdOp } from './thresholds.js';
+import { parseThreshold, thresholdHolds } from './thresholds.js';
 
 /** What a run has measured so far. */
 export interface LiveFigures {
@@ -62,23 +62,6 @@ const LIVE: Readonly<Record<string, LiveMetric>> = {
   'stream.staleness.p99': { value: (f) => f.stalenessP99Ms, grows: false },
 };
 
-function holds(actual: number, op: ThresholdOp, limit: number): boolean {
-  switch (op) {
-    case '<':
-      return actual < limit;
-    case '<=':
-      return actual <= limit;
-    case '>':
-      return actual > limit;
-    case '>=':
-      return actual >= limit;
-    case '==':
-      return actual === limit;
-    case '!=':
-      return actual !== limit;
-  }
-}
-
 /** Every threshold of the scenario, in its order, as it stands with `f`. */
 export function liveThresholds(thresholds: Readonly<Record<string, string>>, f: LiveFigures): LiveThreshold[] {
   return Object.entries(thresholds).map(([metric, expression]): LiveThreshold => {
@@ -97,7 +80,7 @@ export function liveThresholds(thresholds: Readonly<Record<string, string>>, f: 
       if (live.percent === undefined || base === 0) return pending;
       actual = (100 * live.percent.value(f)) / base;
     }
-    if (holds(actual, parsed.op, parsed.value)) return { ...pending, state: 'pass', actual };
+    if (thresholdHolds(actual, parsed.op, parsed.value)) return { ...pending, state: 'pass', actual };
     // A growing count past an upper limit never comes back (a percentage can: its base grows too).
     const forGood = live.grows && !parsed.percent && (parsed.op === '==' || parsed.op === '<' || parsed.op === '<=');
     return { ...pending, state: forGood ? 'failed' : 'failing', actual };

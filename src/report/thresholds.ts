@@ -83,23 +83,6 @@ export function thresholdEvidence(report: Report, metric: MetricDef): number | n
   return metric.base ? metric.base.get(report) : null;
 }
 
-function compare(actual: number, op: ThresholdOp, limit: number): boolean {
-  switch (op) {
-    case '<':
-      return actual < limit;
-    case '<=':
-      return actual <= limit;
-    case '>':
-      return actual > limit;
-    case '>=':
-      return actual >= limit;
-    case '==':
-      return actual === limit;
-    case '!=':
-      return actual !== limit;
-  }
-}
-
 /**
  * Latencies timed from the publisher's clock to a receipt on a worker's (another machine's, for a
  * remote agent): fan-out and completion, per topic too. Their sample counts are not.
@@ -110,11 +93,12 @@ export function clockBound(metric: MetricDef): boolean {
 }
 
 /**
- * Whether `actual` ± `u` passes everywhere: a value within the clock uncertainty of its limit is
- * not a clean pass (the true value may lie on the other side), so the threshold does not pass.
- * A failing value fails whatever the uncertainty: a gate errs on the side of not passing.
+ * Whether `actual` `op` `limit` holds, for every value within ± `u` of `actual` (the one comparison
+ * of a threshold, the report's and the live dashboard's). A value within the clock uncertainty of
+ * its limit is not a clean pass (the true value may lie on the other side), so the threshold does
+ * not pass; a failing value fails whatever the uncertainty: a gate errs on the side of not passing.
  */
-function passesWithin(actual: number, op: ThresholdOp, limit: number, u: number): boolean {
+export function thresholdHolds(actual: number, op: ThresholdOp, limit: number, u = 0): boolean {
   switch (op) {
     case '<':
       return actual + u < limit;
@@ -127,7 +111,7 @@ function passesWithin(actual: number, op: ThresholdOp, limit: number, u: number)
     case '==':
       return u === 0 && actual === limit;
     case '!=':
-      return Math.abs(actual - limit) > u;
+      return u === 0 ? actual !== limit : Math.abs(actual - limit) > u;
   }
 }
 
@@ -157,13 +141,13 @@ export function evaluateThresholds(report: Report, thresholds: Record<string, st
     const actual = thresholdActual(report, t);
     const base = { metric: t.metric.name, expression: t.expression, actual };
     if (thresholdEvidence(report, t.metric) === 0) return { ...base, pass: false, noData: true };
-    const pass = compare(actual, t.op, t.value);
+    const pass = thresholdHolds(actual, t.op, t.value);
     if (!clockBound(t.metric)) return { ...base, pass };
     const bound = uncertaintyMs > 0 ? { clockUncertaintyMs: uncertaintyMs } : {};
     // Receipts before their scheduled time: the offset they were timed with was wrong, the value is no measurement.
     if (clockWrong) return { ...base, pass: false, ...bound, clockWrong: true };
     if (uncertaintyMs === 0) return { ...base, pass };
-    const clean = passesWithin(actual, t.op, t.value, uncertaintyMs);
+    const clean = thresholdHolds(actual, t.op, t.value, uncertaintyMs);
     return { ...base, pass: clean, ...bound, ...(pass && !clean ? { uncertain: true } : {}) };
   });
 }

@@ -10,7 +10,6 @@ import { LoopLagMonitor } from '../metrics/loop-lag.js';
 import { openRing, head, slotOf, PUBLISH_PENDING } from '../run/publish-ring.js';
 import { SocketPool } from './socket-pool.js';
 import { StageDriver } from './stage-driver.js';
-import { startTestStall } from './test-stall.js';
 import type { SeqResult } from '../run/delivery-counters.js';
 import type { DriverMessage, LagSummary, WorkerMessage, WorkerSlice } from '../run/protocol.js';
 import type { IdleProfile } from '../run/idle-profile.js';
@@ -38,7 +37,6 @@ const publishing = deadlineMs > 0;
 // client failing to keep up with deliveries.
 const lag = new LoopLagMonitor();
 lag.restart();
-const testStall = startTestStall(init.workerId);
 
 let seqResults: SeqResult[] = [];
 let finished = false;
@@ -187,7 +185,6 @@ async function finish(drainUntilSeq: number, deadlineMs: number): Promise<void> 
   drainDeadlineMs = deadlineMs;
   if (boundaryTimer) clearTimeout(boundaryTimer);
   lag.stop();
-  if (testStall) clearInterval(testStall);
   if (rampTimer) clearInterval(rampTimer);
   // Sockets never started count as settled so the driver does not wait for them; dialing them
   // now would open sockets only to close them.

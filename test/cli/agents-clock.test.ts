@@ -8,48 +8,28 @@
  * within its stated ±1 s: the receipts that then come before their scheduled time are counted and
  * fail the run with the reason, never silently dropped.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, type CliResult } from '../helpers/cli.js';
-import { startAgent, startCoordinator } from '../helpers/agents.js';
+import { AGENTS_SCENARIO, readReportJson as read, startAgent, startCoordinator, whyRun as why } from '../helpers/agents.js';
+import { scenarioFiles } from '../helpers/scenario-files.js';
+
+const scenario = (name: string, extra: Record<string, unknown> = {}): string => files.write(name, extra);
 import { expectDeliveredExactly, expectExactBooks } from '../helpers/books.js';
 import { startControlRelay, type ControlRelay } from '../helpers/clock-relay.js';
 import type { Report } from '../../src/run/report.js';
 
 const TOKEN = 'clock-relay-9d2b';
-let dir: string;
+const files = scenarioFiles('agent-clock', AGENTS_SCENARIO);
+const dir = files.dir;
 const relays: ControlRelay[] = [];
 
 beforeAll(() => {
   assertBuilt();
-  dir = mkdtempSync(join(tmpdir(), 'wsload-agent-clock-'));
 });
 afterAll(async () => {
   for (const r of relays.splice(0)) await r.close();
-  rmSync(dir, { recursive: true, force: true });
 });
-
-function scenario(name: string, extra: Record<string, unknown> = {}): string {
-  const file = join(dir, `${name}.json`);
-  writeFileSync(file, JSON.stringify({ name, connections: 100, connectRate: 1000, duration: '3s', workers: 1, publish: { rate: 5 }, ...extra }));
-  return file;
-}
-
-function read(file: string): Report {
-  return JSON.parse(readFileSync(file, 'utf8')) as Report;
-}
-
-function why(r: CliResult, out: string): string {
-  try {
-    const report = read(out);
-    const { completionMs: _c, ...fanout } = report.fanout;
-    return `${r.stderr.slice(-1200)}\n${JSON.stringify({ fanout, clock: report.clock, shards: report.shards })}`;
-  } catch {
-    return `${r.stderr.slice(-1200)}\nno report`;
-  }
-}
 
 /** Runs the scenario with one agent through a relay made with `relayed`; resolves with the exit and the report. */
 async function runRelayed(name: string, relayed: Omit<Parameters<typeof startControlRelay>[0], 'coordinator'>, extra: Record<string, unknown> = {}): Promise<{ r: CliResult; out: string; report: Report }> {

@@ -6,58 +6,29 @@
  * kill -9 during the ramp and during the drain, an agent killed after joining but before the
  * assignment, and final ticks dropped on the way by a relay (test/helpers/clock-relay.ts).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, type CliResult } from '../helpers/cli.js';
-import { startAgent, startCoordinator } from '../helpers/agents.js';
+import { assertBuilt } from '../helpers/cli.js';
+import { AGENTS_SCENARIO, readReportJson as read, startAgent, startCoordinator, whyRun as why } from '../helpers/agents.js';
+import { scenarioFiles } from '../helpers/scenario-files.js';
+
+const scenario = (name: string, fields: Record<string, unknown>): string => files.write(name, fields);
 import { expectDeliveredExactly, expectExactBooks } from '../helpers/books.js';
 import { startControlRelay } from '../helpers/clock-relay.js';
 import { startDelayedTarget, startPublishTarget } from '../helpers/servers.js';
-import type { Report } from '../../src/run/report.js';
+import { until } from '../helpers/wait.js';
 
 const TOKEN = 'lost-books-5c1e';
-let dir: string;
+const files = scenarioFiles('lost-books', AGENTS_SCENARIO);
+const dir = files.dir;
 const cleanups: (() => Promise<void> | void)[] = [];
 
 beforeAll(() => {
   assertBuilt();
-  dir = mkdtempSync(join(tmpdir(), 'wsload-lost-books-'));
 });
 afterAll(async () => {
   for (const c of cleanups.splice(0)) await c();
-  rmSync(dir, { recursive: true, force: true });
 });
-
-function scenario(name: string, fields: Record<string, unknown>): string {
-  const file = join(dir, `${name}.json`);
-  writeFileSync(file, JSON.stringify({ name, connections: 100, connectRate: 1000, duration: '3s', workers: 1, publish: { rate: 5 }, ...fields }));
-  return file;
-}
-
-function read(file: string): Report {
-  return JSON.parse(readFileSync(file, 'utf8')) as Report;
-}
-
-function why(r: CliResult, out: string): string {
-  try {
-    const report = read(out);
-    const { latencyMs: _l, completionMs: _c, ...counts } = report.fanout;
-    return `${r.stderr.slice(-1200)}\n${JSON.stringify({ counts, shards: report.shards?.map((s) => ({ name: s.name, lost: s.lost, opened: s.opened, fanout: s.fanout })) })}`;
-  } catch {
-    return `${r.stderr.slice(-1200)}\nno report`;
-  }
-}
-
-async function until(cond: () => boolean, limitMs: number): Promise<boolean> {
-  const end = Date.now() + limitMs;
-  while (!cond()) {
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return true;
-}
 
 describe('a shard lost during the ramp', () => {
   it('owes nothing published after it was lost: exact books, only live sockets open at the end, exit 1', async () => {

@@ -4,12 +4,14 @@
  * comes, TLS on the control channel with the clock estimator forced on, and publish records that
  * reach the agent after the pushes they describe.
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, startWsload, type CliResult } from '../helpers/cli.js';
-import { startAgent, startCoordinator } from '../helpers/agents.js';
+import { assertBuilt, startWsload } from '../helpers/cli.js';
+import { AGENTS_SCENARIO, readReportJson as read, startAgent, startCoordinator, whyRun as why } from '../helpers/agents.js';
+import { scenarioFiles } from '../helpers/scenario-files.js';
+
+const scenario = (name: string, extra: Record<string, unknown> = {}): string => files.write(name, extra);
 import { makeCertificates, type CertificateSet } from '../helpers/certs.js';
 import type { Report } from '../../src/run/report.js';
 import { startTarget, type RunningTarget } from '../../src/target/server.js';
@@ -17,18 +19,18 @@ import { startHaproxy, type RunningGateway } from '../helpers/gateways.js';
 import { missing } from '../helpers/real-parts.js';
 import { expectDeliveredExactly, expectExactBooks } from '../helpers/books.js';
 import { startPublishTarget, type TestTarget } from '../helpers/servers.js';
+import { injectEnv } from '../helpers/inject.js';
 
 const TOKEN = 'test-token-7f3a';
-let dir: string;
+const files = scenarioFiles('agents', { ...AGENTS_SCENARIO, duration: '2s' });
+const dir = files.dir;
 
 beforeAll(() => {
   assertBuilt();
-  dir = mkdtempSync(join(tmpdir(), 'wsload-agents-'));
 });
 const targets: TestTarget[] = [];
 afterAll(async () => {
   for (const t of targets.splice(0)) await t.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /**
@@ -47,25 +49,6 @@ async function holdStarted(target: TestTarget): Promise<void> {
   while (target.publishes() === 0) {
     if (Date.now() > end) throw new Error('the hold did not start within 40 s');
     await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function scenario(name: string, extra: Record<string, unknown> = {}): string {
-  const file = join(dir, `${name}.json`);
-  writeFileSync(file, JSON.stringify({ name, connections: 100, connectRate: 1000, duration: '2s', workers: 1, publish: { rate: 5 }, ...extra }));
-  return file;
-}
-
-function read(file: string): Report {
-  return JSON.parse(readFileSync(file, 'utf8')) as Report;
-}
-
-function why(r: CliResult, out: string): string {
-  try {
-    const { latencyMs: _l, completionMs: _c, ...counts } = read(out).fanout;
-    return `${r.stderr.slice(-800)}\n${JSON.stringify({ counts, shards: read(out).shards })}`;
-  } catch {
-    return `${r.stderr.slice(-800)}\nno report`;
   }
 }
 
@@ -190,7 +173,7 @@ describe('an agent that goes silent', () => {
   it('is lost once silent past the bound (SIGSTOP), the run ends within bounds with exit 1', async () => {
     const out = join(dir, 'silent-report.json');
     const target = await holdTarget();
-    const c = await startCoordinator(scenario('silent', { duration: '6s', target: { url: target.wsUrl } }), 2, ['--token', TOKEN, '--out', out], { cwd: dir, env: { WSLOAD_TEST_AGENT_SILENT_MS: '2000' } });
+    const c = await startCoordinator(scenario('silent', { duration: '6s', target: { url: target.wsUrl } }), 2, ['--token', TOKEN, '--agent-silence', '2s', '--out', out], { cwd: dir });
     const url = `ws://127.0.0.1:${c.port}`;
     const keep = startAgent(url, 'keep', TOKEN);
     const frozen = startAgent(url, 'frozen', TOKEN);
@@ -261,7 +244,7 @@ describe.skipIf(missing('openssl'))('control channel over TLS, clock estimated o
     const out = join(dir, 'tls-report.json');
     const c = await startCoordinator(scenario('tls'), 2, ['--token', TOKEN, '--control-cert', certs.serverCert, '--control-key', certs.serverKey, '--out', out], {
       cwd: dir,
-      env: { WSLOAD_TEST_FORCE_CLOCK_PROBE: '1' },
+      env: injectEnv({ coordinatorOtherClock: true }),
     });
     const url = `wss://localhost:${c.port}`;
     const untrusting = await startAgent(url, 'untrusting', TOKEN).exited;
@@ -287,7 +270,7 @@ describe('publish records that arrive after the pushes', () => {
   it('holds the early receipts and judges them when the record comes: nothing lost or unmatched', async () => {
     const out = join(dir, 'late-records-report.json');
     const c = await startCoordinator(scenario('late-records'), 1, ['--token', TOKEN, '--out', out], { cwd: dir });
-    const agent = startAgent(`ws://127.0.0.1:${c.port}`, 'slow-records', TOKEN, [], { WSLOAD_TEST_DELAY_PUBLISH_MS: '300' });
+    const agent = startAgent(`ws://127.0.0.1:${c.port}`, 'slow-records', TOKEN, [], injectEnv({ publishDelayMs: 300 }));
     const r = await c.cli.exited;
     expect(r.code, why(r, out)).toBe(0);
     expect((await agent.exited).code).toBe(0);

@@ -52,6 +52,8 @@ describe('wsload run --agents: bad control flags', () => {
     [['--token', ''], {}, '--token: empty; a token is required (agents without it would be sent the targets, TLS files and identities)'],
     [[], { WSLOAD_TOKEN: 'tök' }, `env WSLOAD_TOKEN: character 2 of 3 is not ASCII; ${NOT_VISIBLE}`],
     [['--token', 'ok', '--shards', '2'], {}, "--shards: not with --agents (each agent holds its share of the sockets with the scenario's workers; run more agents instead)"],
+    [['--token', 'ok', '--agent-silence', 'soon'], {}, '--agent-silence: expected a duration like "30s" or "2m", got "soon"'],
+    [['--token', 'ok', '--agent-silence', '0s'], {}, '--agent-silence: expected a duration like "30s" or "2m", got "0s"'],
   ] as const)('%j %j: one line, exit 2', async (args, env, line) => {
     expectOneLine(await run([...args], env), line);
   });

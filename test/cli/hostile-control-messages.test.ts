@@ -18,6 +18,7 @@ import { stats } from '../helpers/control-frames.js';
 import { expectExactBooks } from '../helpers/books.js';
 import type { Report } from '../../src/run/report.js';
 import { readReport } from '../../src/report/read.js';
+import { injectEnv } from '../helpers/inject.js';
 
 const TOKEN = 'hostile-token-1';
 const SOCKETS = 60;
@@ -271,7 +272,7 @@ describe('a bug of the coordinator itself still writes the report it has', () =>
   for (const bug of ['message', 'timer'] as const) {
     it(`an exception ${bug === 'message' ? 'while taking in a worker\'s message' : 'thrown by a timer nobody catches'}: report written, interrupted, exit 70`, async () => {
       const out = join(dir, `bug-${bug}-report.json`);
-      const c = await startCoordinator(scenario(`bug-${bug}`, { duration: '20s' }), 2, ['--token', TOKEN, '--out', out], { cwd: dir, env: { WSLOAD_TEST_COORDINATOR_BUG: bug } });
+      const c = await startCoordinator(scenario(`bug-${bug}`, { duration: '20s' }), 2, ['--token', TOKEN, '--out', out], { cwd: dir, env: injectEnv({ coordinatorBug: bug }) });
       const url = `ws://127.0.0.1:${c.port}`;
       const agents = [startAgent(url, 'a', TOKEN), startAgent(url, 'b', TOKEN)];
       const r = await c.cli.exited;

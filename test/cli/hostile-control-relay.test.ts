@@ -6,44 +6,29 @@
  * stated uncertainty; a cut, dropped or duplicated frame loses that agent (never the run), and
  * the agent closes its sockets, writes what it measured and exits 1.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, type CliResult, type RunningCli } from '../helpers/cli.js';
-import { startAgent, startCoordinator, targetOf, waitForTarget } from '../helpers/agents.js';
+import { AGENTS_SCENARIO, startAgent, startCoordinator, targetOf, waitForTarget, whyRun as why } from '../helpers/agents.js';
+import { scenarioFiles } from '../helpers/scenario-files.js';
+
+const scenario = (name: string, extra: Record<string, unknown> = {}): string => files.write(name, extra);
 import { ControlRelay, type Direction } from '../helpers/control-relay.js';
 import { expectExactBooks } from '../helpers/books.js';
 import type { Report } from '../../src/run/report.js';
 import type { AgentRecord } from '../../src/agent/local-record.js';
 import { readReport } from '../../src/report/read.js';
+import { injectEnv } from '../helpers/inject.js';
 
 const TOKEN = 'hostile-token-2';
 const SOCKETS = 100;
-let dir: string;
+const files = scenarioFiles('hostile-relay', { ...AGENTS_SCENARIO, connections: SOCKETS, duration: '4s' });
+const dir = files.dir;
 
 beforeAll(() => {
   assertBuilt();
-  dir = mkdtempSync(join(tmpdir(), 'wsload-hostile-relay-'));
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function scenario(name: string, extra: Record<string, unknown> = {}): string {
-  const file = join(dir, `${name}.json`);
-  writeFileSync(file, JSON.stringify({ name, connections: SOCKETS, connectRate: 1000, duration: '4s', workers: 1, publish: { rate: 5 }, ...extra }));
-  return file;
-}
-
-function why(r: CliResult, out: string, agents: CliResult[] = []): string {
-  const tails = agents.map((a) => a.stderr.slice(-400)).join('\n');
-  try {
-    const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
-    const { latencyMs: _l, completionMs: _c, ...counts } = report.fanout;
-    return `${r.stderr.slice(-1500)}\n${tails}\n${JSON.stringify({ counts, shards: report.shards })}`;
-  } catch {
-    return `${r.stderr.slice(-1500)}\n${tails}\nno report`;
-  }
-}
 
 interface RelayRun {
   relay: ControlRelay;
@@ -56,9 +41,9 @@ interface RelayRun {
 }
 
 /** A coordinator, a relay in front of it and agents a and b dialing the relay. */
-async function relayRun(name: string, opts: { env?: NodeJS.ProcessEnv; agentFlags?: string[]; extra?: Record<string, unknown> } = {}): Promise<RelayRun> {
+async function relayRun(name: string, opts: { env?: NodeJS.ProcessEnv; flags?: string[]; agentFlags?: string[]; extra?: Record<string, unknown> } = {}): Promise<RelayRun> {
   const out = join(dir, `${name}-report.json`);
-  const coordinator = (await startCoordinator(scenario(name, opts.extra), 2, ['--token', TOKEN, '--out', out], { cwd: dir, env: opts.env })).cli;
+  const coordinator = (await startCoordinator(scenario(name, opts.extra), 2, ['--token', TOKEN, '--out', out, ...(opts.flags ?? [])], { cwd: dir, env: opts.env })).cli;
   const port = Number(/waiting for \d+ agents? on ws:\/\/127\.0\.0\.1:(\d+)/.exec(coordinator.stderr())![1]);
   const relay = new ControlRelay(port);
   const url = await relay.listen();
@@ -133,7 +118,7 @@ function expectGaveUp(run: RelayRun, b: CliResult, reason: RegExp): void {
 
 describe('a slow or skewed control channel: the run is exact, within the clock\'s stated uncertainty', () => {
   it('150 ms each way, clocks estimated over it', async () => {
-    const run = await relayRun('delayed', { env: { WSLOAD_TEST_FORCE_CLOCK_PROBE: '1' } });
+    const run = await relayRun('delayed', { env: injectEnv({ coordinatorOtherClock: true }) });
     run.relay.delayMs['to-coordinator'] = 150;
     run.relay.delayMs['to-agent'] = 150;
     try {
@@ -155,7 +140,7 @@ describe('a slow or skewed control channel: the run is exact, within the clock\'
   }, 150_000);
 
   it('250 ms one way only (the estimate is skewed by half of it, and says so)', async () => {
-    const run = await relayRun('skewed', { env: { WSLOAD_TEST_FORCE_CLOCK_PROBE: '1' } });
+    const run = await relayRun('skewed', { env: injectEnv({ coordinatorOtherClock: true }) });
     run.relay.delayMs['to-coordinator'] = 250;
     try {
       const r = await run.coordinator.exited;
@@ -178,7 +163,7 @@ describe('a slow or skewed control channel: the run is exact, within the clock\'
 
 describe('a control channel that loses frames: that agent is lost, never the run', () => {
   it('a partition towards the coordinator: it drops the silent agent; the agent gives up on its own', async () => {
-    const run = await relayRun('cut-up', { env: { WSLOAD_TEST_AGENT_SILENT_MS: '2000' } });
+    const run = await relayRun('cut-up', { flags: ['--agent-silence', '2s'] });
     try {
       await run.hold();
       run.relay.cut('to-coordinator', 'b');

@@ -17,6 +17,7 @@ import { expectExactBooks } from '../helpers/books.js';
 import type { Report } from '../../src/run/report.js';
 import type { AgentRecord } from '../../src/agent/local-record.js';
 import { readReport } from '../../src/report/read.js';
+import { injectEnv } from '../helpers/inject.js';
 
 const TOKEN = 'hostile-token-3';
 const SOCKETS = 100;
@@ -157,10 +158,9 @@ describe('an agent killed (kill -9) or stopped (SIGSTOP) at each phase', () => {
       it(`${signal} ${phase}`, async () => {
         const drain = phase === 'drain';
         const run = await agentsRun(`agent-${signal}-${phase.replace(/ /g, '-')}`, 2, {
-          env: { WSLOAD_TEST_AGENT_SILENT_MS: '2000' },
-          flags: phase === 'before the assignment' ? ['--agent-wait', '8s'] : [],
+          flags: ['--agent-silence', '2s', ...(phase === 'before the assignment' ? ['--agent-wait', '8s'] : [])],
         });
-        const env = drain ? { WSLOAD_TEST_DELAY_PUBLISH_MS: '3000' } : {};
+        const env = drain ? injectEnv({ publishDelayMs: 3000 }) : {};
         const b = run.start('b', [], env);
         let a: RunningCli | undefined;
         try {
@@ -228,7 +228,7 @@ describe('the coordinator killed (kill -9) or stopped (SIGSTOP) at each phase: i
         const before = phase === 'before the assignment';
         // Before the assignment: 3 expected, 2 came; the coordinator is waiting for the third.
         const run = await agentsRun(`coord-${signal}-${phase.replace(/ /g, '-')}`, before ? 3 : 2, { flags: before ? ['--agent-wait', '15s'] : [] });
-        const env = phase === 'drain' ? { WSLOAD_TEST_DELAY_PUBLISH_MS: '3000' } : {};
+        const env = phase === 'drain' ? injectEnv({ publishDelayMs: 3000 }) : {};
         const flags = ['--coordinator-silence', '3s'];
         const agents = [run.start('a', flags, env), run.start('b', flags, env)];
         try {
@@ -331,7 +331,8 @@ describe('names and slots: a dead agent\'s place goes to its replacement (a rest
 describe('a coordinator that stalls on its own does not blame its agents', () => {
   it('blocked 4 s mid-hold (main-thread lag 4 s), agents judged silent at 2 s: none is lost, exit 0', async () => {
     const run = await agentsRun('stall', 2, {
-      env: { WSLOAD_TEST_AGENT_SILENT_MS: '2000', WSLOAD_TEST_STALL_COORDINATOR_MS: '4000' },
+      flags: ['--agent-silence', '2s'],
+      env: injectEnv({ coordinatorStallMs: 4000 }),
       // Without publishing: publishes due while the publisher itself stalls would be late, and lost.
       extra: { duration: '8s', connectRate: 1000, publish: undefined },
     });
@@ -389,7 +390,7 @@ describe('local shards: one killed or stopped mid-run, or their coordinator kill
 
   for (const [signal, phase] of [['SIGKILL', 'ramp'], ['SIGKILL', 'hold'], ['SIGKILL', 'drain'], ['SIGSTOP', 'hold']] as const) {
     it(`${signal} of a shard in the ${phase}: lost, named, the run goes on, the books exact`, async () => {
-      const { cli, out, shards } = await shardsRun(`shard-${signal}-${phase}`, phase === 'drain' ? { WSLOAD_TEST_DELAY_PUBLISH_MS: '3000' } : {});
+      const { cli, out, shards } = await shardsRun(`shard-${signal}-${phase}`, phase === 'drain' ? injectEnv({ publishDelayMs: 3000 }) : {});
       const victim = shards.get('shard-1')!;
       try {
         await reach(phase, cli);

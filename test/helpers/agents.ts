@@ -1,5 +1,7 @@
 /** A coordinating `wsload run --agents N` and its `wsload agent`s, as local processes, for the scale-out tests. */
-import { startWsload, type RunningCli } from './cli.js';
+import { readFileSync } from 'node:fs';
+import type { Report } from '../../src/run/report.js';
+import { startWsload, type CliResult, type RunningCli } from './cli.js';
 
 /** A coordinator started on 127.0.0.1:0, with the port it printed. */
 export interface StartedCoordinator {
@@ -56,4 +58,27 @@ export async function waitForTarget(base: string, n: number, limitMs: number, cl
     await new Promise((r) => setTimeout(r, closing ? 20 : 100));
   }
   return false;
+}
+
+/** The scenario the scale-out tests start from: 100 sockets on one worker per agent, 5 publishes a second. */
+export const AGENTS_SCENARIO: Readonly<Record<string, unknown>> = { connections: 100, connectRate: 1000, duration: '3s', workers: 1, publish: { rate: 5 } };
+
+/** A report file as written, unchecked (the tests read fields the check would drop from an old report). */
+export function readReportJson(file: string): Report {
+  return JSON.parse(readFileSync(file, 'utf8')) as Report;
+}
+
+/**
+ * What an assertion on a coordinated run prints when it fails: the tail of the coordinator's stderr
+ * (and of each agent's), then the report's counts, clock and shards, or "no report".
+ */
+export function whyRun(r: CliResult, out: string, agents: CliResult[] = []): string {
+  const tails = [r, ...agents].map((a) => a.stderr.slice(-1200)).join('\n');
+  try {
+    const report = readReportJson(out);
+    const { latencyMs: _l, completionMs: _c, ...counts } = report.fanout;
+    return `${tails}\n${JSON.stringify({ counts, clock: report.clock, shards: report.shards })}`;
+  } catch {
+    return `${tails}\nno report`;
+  }
 }

@@ -53,3 +53,26 @@ export function stats(open = 0, peak = open): { type: 'stats'; open: number; pea
 export function hello(name: string, version: string): { type: 'hello'; name: string; host: string; pid: number; bootId: string | null; version: string } {
   return { type: 'hello', name, host: 'fake-host', pid: 4242, bootId: 'fake-boot', version };
 }
+
+/**
+ * A worker's tick for the aggregate's and the report's unit tests: `samples` (ms) become its
+ * fan-out histogram; every other field is `fields`' or a quiet default (no counters, one cohort, no
+ * lag, ramped, not final).
+ */
+export function tickOf(workerId: number, fields: Partial<Tick> & { samples?: readonly number[] } = {}): Tick {
+  const { samples = [], ...rest } = fields;
+  const h = createHistogram();
+  for (const s of samples) recordMs(h, s);
+  return {
+    type: 'tick',
+    workerId,
+    counters: counters(),
+    cohorts: [emptyCohortCounters()],
+    histograms: samples.length > 0 ? { fanout: encodeHistogram(h) } : {},
+    seqResults: [],
+    lag: { maxMs: 0, p99Ms: 0, meanMs: 0, intervalMaxMs: 0 },
+    ramped: true,
+    final: false,
+    ...rest,
+  };
+}

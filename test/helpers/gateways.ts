@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { partPath } from './real-parts.js';
+import { freePort } from './wait.js';
 
 /** TLS termination at the gateway; the gateway speaks plain HTTP to the upstream. */
 export interface GatewayTls {
@@ -248,18 +249,6 @@ async function launch(kind: 'nginx' | 'haproxy', opts: GatewayOptions, dir: stri
     logs,
     stop,
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, LOOPBACK, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('could not find a free port'))));
-    });
-  });
 }
 
 async function waitForPort(port: number, timeoutMs: number): Promise<boolean> {

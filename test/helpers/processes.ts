@@ -11,12 +11,5 @@ export function alive(pid: number): boolean {
   }
 }
 
-/** Polls cond every 25 ms until it holds or timeoutMs has passed; returns its last answer. */
-export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await cond()) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return cond();
-}
+/** Written once in wait.ts; here too for the files that wait on processes. */
+export { until } from './wait.js';

@@ -1,7 +1,7 @@
 /**
  * The client-health figures a user reads to decide whether wsload itself limited a run, checked
  * against a known cause: worker 0's event loop is held busy 60 ms of every 100 ms (the test hook
- * WSLOAD_TEST_WORKER_STALL, src/worker/test-stall.ts) while worker 1 runs free, on one machine at
+ * test/helpers/inject/faults.mjs, preloaded into this test's process by vitest.config.ts) while worker 1 runs free, on one machine at
  * one time, so the machine's own load weighs on both alike; the main thread is held 40 ms of every
  * 100 ms by the test itself (the run's driver and publisher live on the test's thread).
  */
@@ -9,9 +9,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startPublishTarget } from '../helpers/servers.js';
 import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
 import { expectDeliveredExactly } from '../helpers/books.js';
+import { INJECT_ENV } from '../helpers/inject.js';
 
 const track = closeAfterEach();
-const STALL_ENV = 'WSLOAD_TEST_WORKER_STALL';
+const STALL_ENV = INJECT_ENV;
 const BUSY_MS = 60;
 const PERIOD_MS = 100;
 const MAIN_BUSY_MS = 40;
@@ -31,7 +32,7 @@ afterEach(() => {
 
 describe('client health during the hold', () => {
   it('reports a stalled worker\'s lag and utilization as stalled, an idle one\'s near 0, a stalled main thread\'s apart, handling time per turn, and calls the client saturated', async () => {
-    process.env[STALL_ENV] = `0:${BUSY_MS}/${PERIOD_MS}`;
+    process.env[STALL_ENV] = JSON.stringify({ workerStall: `0:${BUSY_MS}/${PERIOD_MS}` });
     const target = track(await startPublishTarget());
     const scenario = scenarioFrom({ target: { url: target.wsUrl }, connections: 40, connectRate: 2000, duration: '3s', workers: 2, publish: { rate: PUBLISH_RATE } });
     // The main thread (the driver and its publisher; here also the target) held 40 ms of every 100 ms.

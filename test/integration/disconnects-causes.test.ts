@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startTarget, type RunningTarget } from '../../src/target/server.js';
 import { runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
 import { runExitCode, verdictLine } from '../../dist/report/verdict.js';
+import { waitFor } from '../helpers/wait.js';
 
 const SOCKETS = 30;
 const CLOSED = 10;
@@ -13,14 +14,6 @@ afterEach(async () => {
   await target?.close();
   target = null;
 });
-
-async function waitFor(cond: () => boolean, limitMs: number): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${limitMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function drop(t: RunningTarget, mode: 'close' | 'destroy' | 'reset', count: number): Promise<number> {
   const res = await fetch(`${t.httpUrl}/admin/drop?mode=${mode}&count=${count}`);

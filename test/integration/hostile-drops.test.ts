@@ -13,16 +13,9 @@ import { wsload } from '../helpers/cli.js';
 import { expectDeliveredExactly, expectExactBooks } from '../helpers/books.js';
 import { runExitCode, verdictLine } from '../../dist/report/verdict.js';
 import type { DropEvent, Report } from '../../dist/run/report.js';
+import { waitFor } from '../helpers/wait.js';
 
 const track = closeAfterEach();
-
-async function waitFor(cond: () => boolean, limitMs: number): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${limitMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -11,18 +11,11 @@ import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers
 import { compare } from '../../dist/report/compare.js';
 import { runExitCode } from '../../dist/report/verdict.js';
 import type { Report } from '../../dist/run/report.js';
+import { waitFor } from '../helpers/wait.js';
 
 const track = closeAfterEach();
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(cond: () => boolean, limitMs: number): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${limitMs} ms`);
-    await sleep(20);
-  }
-}
 
 /** Runs `written` against `t`; once every socket is open, waits `afterOpenMs` and drops the oldest `count` by `mode`. */
 async function runWithDrop(t: RunningTarget, written: Record<string, unknown>, drop: { count: number; mode: string; afterOpenMs: number } | null): Promise<Report> {

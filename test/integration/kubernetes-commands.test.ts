@@ -9,7 +9,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startWsload, type RunningCli } from '../helpers/cli.js';
@@ -31,6 +30,7 @@ import { missing, partPath } from '../helpers/real-parts.js';
 import { expectDeliveredExactly } from '../helpers/books.js';
 import type { Report } from '../../dist/run/report.js';
 import { startPublishTarget } from '../helpers/servers.js';
+import { freePort } from '../helpers/wait.js';
 
 const SOCKETS_PER_AGENT = 10;
 const PUBLISH_RATE = 5;
@@ -45,18 +45,6 @@ const running: RunningCli[] = [];
 afterEach(() => {
   for (const p of running.splice(0)) p.kill('SIGKILL');
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Files of Secrets kustomize generates from files the user provides: secret name → key → content. */
 type SecretFiles = Record<string, Record<string, string>>;

@@ -6,7 +6,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import { startTarget } from '../../src/target/server.js';
 import { assertBuilt, ROOT } from '../helpers/cli.js';
 import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
 import { missing, partPath } from '../helpers/real-parts.js';
+import { freePort } from '../helpers/wait.js';
 
 assertBuilt();
 const dir = mkdtempSync(join(tmpdir(), 'wsload-prometheus-'));
@@ -26,14 +26,6 @@ afterAll(async () => {
   await stopByPid(prometheus);
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** SIGTERM to the one process we started, SIGKILL if it has not exited within 10 s. */
 async function stopByPid(child: ChildProcess | null): Promise<void> {

@@ -17,20 +17,13 @@ import { closeAfterEach, runQuietly, scenarioFrom, sharedRun } from '../helpers/
 import type { Report, TimelineLine } from '../../dist/run/report.js';
 import type { RunOptions } from '../../dist/driver/driver.js';
 import { runExitCode, runFailed, verdictLine } from '../../dist/report/verdict.js';
+import { waitFor as until } from '../helpers/wait.js';
 
 const track = closeAfterEach();
 
 /** Per socket: 1–5 in order, 8 (gap: 6, 7), 8 again, 7 late, 9, 10, 15 (gap: 11–14), 10 again, 11 late. */
 const SCRIPT = [1, 2, 3, 4, 5, 8, 8, 7, 9, 10, 15, 10, 11];
 const PER_SOCKET = { messages: 13, gaps: 2, missing: 4, duplicated: 2, outOfOrder: 2 };
-
-async function until(check: () => boolean, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** Pushes SCRIPT (plus `extra` messages) once `sockets` are connected, one message every 20 ms (bounded). */
 async function driveStream(service: ServiceTarget, sockets: number, extra: Record<string, unknown>[] = [], subscribes = false): Promise<void> {

@@ -7,6 +7,7 @@ import { TargetError } from '../../src/errors.js';
 import { startEmbeddedTarget, type EmbeddedTarget } from '../../src/target/embedded.js';
 import { openClient } from '../helpers/servers.js';
 import { alive } from '../helpers/processes.js';
+import { until as waitUntil } from '../helpers/wait.js';
 
 const CHILD = fileURLToPath(new URL('../../dist/target/child.js', import.meta.url));
 const EMBEDDED_DIST = new URL('../../dist/target/embedded.js', import.meta.url).href;
@@ -29,15 +30,6 @@ afterEach(async () => {
     }
   }
 });
-
-async function waitUntil(cond: () => boolean, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return cond();
-}
 
 describe('embedded target', () => {
   it('runs in another process on 127.0.0.1 and answers WebSocket and /api', async () => {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { RunAggregate } from '../../src/metrics/aggregate.js';
-import { createHistogram, encodeHistogram, recordMs } from '../../src/metrics/histogram.js';
+import { createHistogram, recordMs } from '../../src/metrics/histogram.js';
 import { announce, createRing } from '../../src/run/publish-ring.js';
-import { emptyCohortCounters, type WorkerCounters, type WorkerMessage } from '../../src/run/protocol.js';
+import type { WorkerCounters } from '../../src/run/protocol.js';
+import { tickOf, type Tick } from '../helpers/control-frames.js';
 
 function counters(delivered: number): WorkerCounters {
   return {
@@ -18,20 +19,8 @@ function counters(delivered: number): WorkerCounters {
   };
 }
 
-function tick(workerId: number, samples: number[], seqResults: Extract<WorkerMessage, { type: 'tick' }>['seqResults'], final = false): Extract<WorkerMessage, { type: 'tick' }> {
-  const h = createHistogram();
-  for (const s of samples) recordMs(h, s);
-  return {
-    type: 'tick',
-    workerId,
-    counters: counters(samples.length),
-    cohorts: [emptyCohortCounters()],
-    histograms: samples.length ? { fanout: encodeHistogram(h) } : {},
-    seqResults,
-    lag: { maxMs: 1, p99Ms: 1, meanMs: 1, intervalMaxMs: 1 },
-    ramped: true,
-    final,
-  };
+function tick(workerId: number, samples: number[], seqResults: Tick['seqResults'], final = false): Tick {
+  return tickOf(workerId, { samples, counters: counters(samples.length), seqResults, lag: { maxMs: 1, p99Ms: 1, meanMs: 1, intervalMaxMs: 1 }, final });
 }
 
 describe('RunAggregate', () => {

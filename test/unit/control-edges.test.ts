@@ -5,13 +5,13 @@
  */
 import http from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { tokenMatches, tokenProblem, bearerToken } from '../../dist/coordinator/token.js';
-import { agentNameProblem, toAgentName } from '../../dist/run/agent-name.js';
-import { coordinatorUrlProblem } from '../../dist/agent/coordinator-url.js';
-import { listenForAgents } from '../../dist/coordinator/control-server.js';
-import { AGENT_NAME_HEADER, AGENT_VERSION_HEADER, CONTROL_PATH } from '../../dist/run/control-protocol.js';
-import { VERSION } from '../../dist/version.js';
-import { UsageError } from '../../dist/errors.js';
+import { tokenMatches, tokenProblem, bearerToken } from '../../src/coordinator/token.js';
+import { agentNameProblem, toAgentName } from '../../src/run/agent-name.js';
+import { coordinatorUrlProblem } from '../../src/agent/coordinator-url.js';
+import { listenForAgents } from '../../src/coordinator/control-server.js';
+import { AGENT_NAME_HEADER, AGENT_VERSION_HEADER, CONTROL_PATH } from '../../src/run/control-protocol.js';
+import { VERSION } from '../../src/version.js';
+import { UsageError } from '../../src/errors.js';
 
 describe('tokenProblem', () => {
   it('accepts visible ASCII tokens, generated ones included', () => {

@@ -11,15 +11,13 @@ import { createRing } from '../../src/run/publish-ring.js';
 import { emptyCohortCounters, type CohortCounters, type WorkerMessage } from '../../src/run/protocol.js';
 import { FANOUT_BUCKETS_S, PromMetrics } from '../../src/driver/prom-metrics.js';
 import { parsePromText, sampleValue } from '../helpers/prom-text.js';
+import { tickOf } from '../helpers/control-frames.js';
 
 type Tick = Extract<WorkerMessage, { type: 'tick' }>;
 
 function tick(workerId: number, o: { delivered: number; opened: number; open: number; failed?: number; samples?: number[]; cohorts?: Partial<CohortCounters>[] }): Tick {
-  const h = createHistogram();
-  for (const s of o.samples ?? []) recordMs(h, s);
-  return {
-    type: 'tick',
-    workerId,
+  return tickOf(workerId, {
+    samples: o.samples,
     counters: {
       attempts: o.opened + (o.failed ?? 0),
       opened: o.opened,
@@ -32,12 +30,8 @@ function tick(workerId: number, o: { delivered: number; opened: number; open: nu
       delivery: { delivered: o.delivered, duplicated: 0, outOfOrder: 0, late: 0, unmatched: 0, foreign: 0, idMismatch: 0, ineligible: 0, expected: o.delivered, lost: 0, missedPublishes: 0, evaluated: 1 },
     },
     cohorts: (o.cohorts ?? [{}, {}]).map((c) => ({ ...emptyCohortCounters(), ...c })),
-    histograms: o.samples?.length ? { fanout: encodeHistogram(h) } : {},
-    seqResults: [],
     lag: { maxMs: 5, p99Ms: 3, meanMs: 1, intervalMaxMs: 12 },
-    ramped: true,
-    final: false,
-  };
+  });
 }
 
 function setUp(): { agg: RunAggregate; prom: PromMetrics } {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ScenarioError } from '../../src/errors.js';
 import { lookupMetric, METRICS, metricNames, metricValue, unknownMetricMessage } from '../../src/metrics/names.js';
-import { evaluateThresholds, parseThreshold } from '../../src/report/thresholds.js';
+import { evaluateThresholds, parseThreshold, thresholdHolds, type ThresholdOp } from '../../src/report/thresholds.js';
 import type { PercentileSet, Report } from '../../src/run/report.js';
 import { validateScenario } from '../../src/scenario/validate.js';
 
@@ -203,5 +203,24 @@ describe('evaluateThresholds', () => {
     }
     expect(caught).toBeInstanceOf(ScenarioError);
     expect((caught as ScenarioError).issues.map((i) => i.path)).toEqual(['thresholds["fanout.p95"]', 'thresholds["fanout.lost"]']);
+  });
+});
+
+describe('thresholdHolds: the one comparison of the report and the live dashboard', () => {
+  const cases: [ThresholdOp, number, number, boolean][] = [
+    ['<', 249, 250, true], ['<', 250, 250, false], ['<=', 250, 250, true], ['<=', 251, 250, false],
+    ['>', 251, 250, true], ['>', 250, 250, false], ['>=', 250, 250, true], ['>=', 249, 250, false],
+    ['==', 0, 0, true], ['==', 1, 0, false], ['!=', 1, 0, true], ['!=', 0, 0, false],
+  ];
+  it.each(cases)('%s: %d against %d is %s without uncertainty', (op, actual, limit, holds) => {
+    expect(thresholdHolds(actual, op, limit)).toBe(holds);
+  });
+  it('a value within the uncertainty of its limit does not hold; one clear of it does; a failing one fails', () => {
+    expect(thresholdHolds(245, '<', 250, 10)).toBe(false);
+    expect(thresholdHolds(239, '<', 250, 10)).toBe(true);
+    expect(thresholdHolds(255, '>', 250, 10)).toBe(false);
+    expect(thresholdHolds(0, '==', 0, 0.5)).toBe(false);
+    expect(thresholdHolds(3, '!=', 0, 1)).toBe(true);
+    expect(thresholdHolds(260, '<', 250, 10)).toBe(false);
   });
 });

@@ -1,28 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { createHistogram, encodeHistogram, recordMs } from '../../src/metrics/histogram.js';
 import { announce, createRing, settle } from '../../src/run/publish-ring.js';
-import { emptyCohortCounters, type WorkerCounters, type WorkerMessage } from '../../src/run/protocol.js';
+import type { WorkerCounters, WorkerMessage } from '../../src/run/protocol.js';
 import { emptyDeliveryCounters } from '../../src/run/delivery-counters.js';
 import { TimelineBooker } from '../../src/report/timeline-booker.js';
+import { tickOf } from '../helpers/control-frames.js';
 
 type Tick = Extract<WorkerMessage, { type: 'tick' }>;
 
 function tick(workerId: number, opened: number, delivered: number, extra: Partial<Tick> = {}, fanoutMs: number[] = []): Tick {
   const counters: WorkerCounters = { attempts: opened, opened, failed: 0, failures: {}, open: opened, delivery: { ...emptyDeliveryCounters(), delivered }, messages: delivered, pingsSent: 0, heartbeatsSent: 0 };
-  const h = createHistogram();
-  for (const v of fanoutMs) recordMs(h, v);
-  return {
-    type: 'tick',
-    workerId,
-    counters,
-    cohorts: [emptyCohortCounters()],
-    histograms: fanoutMs.length > 0 ? { fanout: encodeHistogram(h) } : {},
-    seqResults: [],
-    lag: { maxMs: 0, p99Ms: 0, meanMs: 0, intervalMaxMs: 0 },
-    ramped: true,
-    final: false,
-    ...extra,
-  };
+  return tickOf(workerId, { counters, samples: fanoutMs, ...extra });
 }
 
 describe('TimelineBooker', () => {

@@ -48,8 +48,6 @@ export function registerAgent(program: Command): void {
       const silenceLimitMs = parseDurationFlag('--coordinator-silence', flags.coordinatorSilence);
       const name = agentName(flags.name);
       const signal = claimInterrupts((sig) => process.stderr.write(`wsload: agent ${name}: ${sig} received, closing its sockets and sending what it measured\n`));
-      // Test only: delays the publish records, so pushes outrun them (the held-receipt path).
-      const publishDelayMs = Number(process.env.WSLOAD_TEST_DELAY_PUBLISH_MS ?? 0) || 0;
       await runAgent({
         coordinator: flags.coordinator.trim(),
         token,
@@ -60,7 +58,6 @@ export function registerAgent(program: Command): void {
         // A name is free text (a pod index, a host-pid): only safe characters go into the file name.
         recordFile: flags.out ?? defaultReportPath(`agent-${name.replace(/[^A-Za-z0-9._-]+/g, '_')}`, new Date()),
         signal,
-        publishDelayMs,
         onAssigned: (sockets, workers) => process.stderr.write(`wsload: agent ${name}: joined ${flags.coordinator}, holding ${sockets} sockets on ${workers} worker${workers === 1 ? '' : 's'}\n`),
         onStandby: (reason) => process.stderr.write(`wsload: agent ${name}: admitted to ${flags.coordinator} on standby (${reason}); it exits when the run ends\n`),
       });

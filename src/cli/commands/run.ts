@@ -22,10 +22,10 @@ import { runExitCode, verdictLine } from '../../report/verdict.js';
 import { EXIT, UsageError } from '../../errors.js';
 import type { Scenario } from '../../run/scenario.js';
 import { renderRepeatSpread } from '../../render/repeat-spread.js';
-import { TOKEN_ENV } from '../../run/control-protocol.js';
+import { AGENT_SILENT_LIMIT_MS, TOKEN_ENV } from '../../run/control-protocol.js';
 import type { AgentsOptions } from '../../driver/run-options.js';
-import type { CoordinatorTestFaults } from '../../coordinator/coordinator.js';
 import { parseDurationFlag } from '../duration-flag.js';
+import { formatDuration } from '../../duration.js';
 import { formatListenAddress, parseListenAddress } from '../../net/listen-address.js';
 import { tokenProblem } from '../../coordinator/token.js';
 import { controlTlsProblem } from '../../coordinator/control-tls.js';
@@ -40,19 +40,11 @@ interface RunFlags extends ScenarioOverrides {
   listen?: string;
   token?: string;
   agentWait: string;
+  agentSilence: string;
   controlCert?: string;
   controlKey?: string;
   dashboard?: string;
 }
-
-/** Set only by tests: probe the clock of agents on this host as if they were elsewhere. */
-const FORCE_CLOCK_PROBE_ENV = 'WSLOAD_TEST_FORCE_CLOCK_PROBE';
-/** Set only by tests: how long an agent may be silent before it is lost (ms; default 15 s). */
-const SILENT_LIMIT_ENV = 'WSLOAD_TEST_AGENT_SILENT_MS';
-/** Set only by tests: block the coordinator's main thread this long (ms), once, 1 s into the hold. */
-const STALL_ENV = 'WSLOAD_TEST_STALL_COORDINATOR_MS';
-/** Set only by tests: a bug of the coordinator 1 s into the hold ("message" or "timer"). */
-const BUG_ENV = 'WSLOAD_TEST_COORDINATOR_BUG';
 
 /** Registers `wsload run SCENARIO`. */
 export function registerRun(program: Command): void {
@@ -71,6 +63,7 @@ export function registerRun(program: Command): void {
     .option('--listen <host:port>', 'where the agents reach this run (with --agents)')
     .option('--token <token>', `shared token the agents must present (default: env ${TOKEN_ENV}; required with --agents)`)
     .option('--agent-wait <duration>', 'how long to wait for every agent to join', '60s')
+    .option('--agent-silence <duration>', 'an agent not heard this long (net of this run\'s own stalls) is lost: its sockets are booked lost from then on (with --agents)', formatDuration(AGENT_SILENT_LIMIT_MS))
     .option('--control-cert <file>', 'PEM certificate: the control channel is wss:// (with --control-key)')
     .option('--control-key <file>', 'PEM private key of --control-cert')
     .option('--dashboard <host:port>', 'serve a live page of the run at http://HOST:PORT/ (a bare port: on 127.0.0.1; 0: any free port): the report\'s charts, thresholds and verdict so far, drop events, and the final HTML report at the end')
@@ -132,17 +125,6 @@ export function registerRun(program: Command): void {
       }
       process.exitCode = code;
     });
-}
-
-/** The coordinator's test faults the environment asks for (tests only). */
-function testFaultsFromEnv(): { testFaults?: CoordinatorTestFaults } {
-  const stallMs = Number(process.env[STALL_ENV]);
-  const bug = process.env[BUG_ENV];
-  const faults: CoordinatorTestFaults = {
-    ...(stallMs > 0 ? { stallMs } : {}),
-    ...(bug === 'message' || bug === 'timer' ? { bug } : {}),
-  };
-  return Object.keys(faults).length > 0 ? { testFaults: faults } : {};
 }
 
 /** After a crash, how long the run gets to stop and write its report before wsload exits anyway. */
@@ -304,8 +286,6 @@ function agentsFromFlags(flags: RunFlags): AgentsOptions | undefined {
     token,
     waitMs: parseDurationFlag('--agent-wait', flags.agentWait),
     tls,
-    forceClockProbe: process.env[FORCE_CLOCK_PROBE_ENV] === '1',
-    ...(Number(process.env[SILENT_LIMIT_ENV]) > 0 ? { silentLimitMs: Number(process.env[SILENT_LIMIT_ENV]) } : {}),
-    ...testFaultsFromEnv(),
+    silentLimitMs: parseDurationFlag('--agent-silence', flags.agentSilence),
   };
 }
