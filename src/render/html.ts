@@ -4,6 +4,7 @@
  * The page answers "did it go well, and if not, what and when" first: a verdict banner, the key
  * numbers, then timelines on a wall-clock axis, then the details.
  */
+import { plural } from '../text/plural.js';
 import { describeStages } from '../run/load-stages.js';
 import { formatDuration } from '../duration.js';
 import type { Histogram } from '../metrics/histogram.js';
@@ -54,7 +55,7 @@ function tiles(r: Report): string {
     tile('sockets: peak open', fmtCount(c.peakOpen), `of ${fmtCount(c.target)} · ${fmtCount(c.failed)} failed · ${fmtCount(c.openAtEnd)} at end`, c.failed > 0),
     tile('delivered', fmtCount(f.delivered), `lost ${fmtCount(f.lost)} (${fmtPct(lostPct)}) · dup ${fmtCount(f.duplicated)}`, f.lost > 0),
     tile('fan-out p99', fmtLatency(f.latencyMs, 'p99'), `p50 ${fmtLatency(f.latencyMs, 'p50')} · max ${fmtLatency(f.latencyMs, 'max')}`),
-    tile('disconnects', fmtCount(d.total), `${fmtCounts(d.byCause)}${(d.events?.length ?? 0) > 0 ? ` · ${d.events?.length} drop event${d.events?.length === 1 ? '' : 's'}` : ''}`, d.total > 0),
+    tile('disconnects', fmtCount(d.total), `${fmtCounts(d.byCause)}${(d.events?.length ?? 0) > 0 ? ` · ${plural(d.events?.length ?? 0, 'drop event')}` : ''}`, d.total > 0),
     tile('reconnects', fmtCount(r.reconnects.total), `missed publishes ${fmtCount(r.reconnects.missedPublishes)}`),
     tile('peak RSS', `${fmtCount(r.client.peakRssMb)} MB`, `lag p99 ${fmtMs(r.client.eventLoopLagMs.p99)} · max ${fmtMs(r.client.eventLoopLagMs.max)}`),
     tile('idle timeout estimate', d.idleTimeout ? fmtMs(d.idleTimeout.estimateMs) : 'none', d.idleTimeout ? `cohort ${d.idleTimeout.cohort} · ${fmtCount(d.idleTimeout.samples)} closes` : 'no idle-timeout closes'),
@@ -206,7 +207,7 @@ function runMeta(r: Report): string {
   return (
     `<p class="meta">${t(r.target.embedded ? 'embedded target' : 'target')} <code>${t(r.target.url)}</code> · ` +
     `${t(r.startedAt)} → ${t(r.endedAt)} · ramp ${t(formatDuration(r.phases.rampMs))}, hold ${t(formatDuration(r.phases.holdMs))} · ` +
-    `${r.scenario.connections} connections${r.scenario.stages ? ` (stages: ${t(describeStages(r.scenario.stages))})` : ''}${shapeMeta(r)} · ${r.scenario.workers} worker${r.scenario.workers === 1 ? '' : 's'} · host ${t(r.environment.host)} · wsload ${t(r.environment.wsload)}</p>`
+    `${r.scenario.connections} connections${r.scenario.stages ? ` (stages: ${t(describeStages(r.scenario.stages))})` : ''}${shapeMeta(r)} · ${plural(r.scenario.workers, 'worker')} · host ${t(r.environment.host)} · wsload ${t(r.environment.wsload)}</p>`
   );
 }
 

@@ -1,4 +1,5 @@
 /** The terminal summary of a finished run (printed after `wsload run` and by `wsload report`). */
+import { plural } from '../text/plural.js';
 import { describeStages } from '../run/load-stages.js';
 import { formatDuration } from '../duration.js';
 import type { CloseCause, DisconnectStats, DropEvent, PercentileSet, Report } from '../run/report.js';
@@ -36,7 +37,7 @@ function header(r: Report, paint: Paint): string[] {
   const lines = [
     `${paint(`wsload · ${r.scenario.name}`, 'bold')} · ${kind} ${r.target.url}`,
     `${r.startedAt} → ${r.endedAt} · ramp ${durationText(r.phases.rampMs)}, hold ${durationText(r.phases.holdMs)} · ` +
-      `${r.scenario.workers} worker${r.scenario.workers === 1 ? '' : 's'} · host ${r.environment.host}`,
+      `${plural(r.scenario.workers, 'worker')} · host ${r.environment.host}`,
   ];
   const shape = shapeLine(r);
   if (shape) lines.push(shape);
@@ -44,7 +45,7 @@ function header(r: Report, paint: Paint): string[] {
   if (r.interrupted) loud.push(`!! INTERRUPTED${r.interruptReason ? ` (${r.interruptReason})` : ''}: results cover only part of the planned run`);
   if (r.client.saturated) {
     const reasons = r.client.saturationReasons ?? [];
-    const why = reasons.length > 0 ? reasons.join('; ') : `event-loop lag p99 ${fmtMs(r.client.eventLoopLagMs.p99)}, ${fmtCount(r.publish.skipped)} publishes skipped`;
+    const why = reasons.length > 0 ? reasons.join('; ') : `event-loop lag p99 ${fmtMs(r.client.eventLoopLagMs.p99)}, ${plural(r.publish.skipped, 'publish', 'publishes', fmtCount(r.publish.skipped))} skipped`;
     const cause = r.client.saturationCause === 'machine' ? ' — this machine was busy (other processes)' : r.client.saturationCause === 'wsload' ? ' — wsload itself was the bottleneck' : '';
     loud.push(`!! CLIENT SATURATED during the hold${cause} (${why}): latencies include the client's own delay`);
   }
@@ -58,7 +59,7 @@ function header(r: Report, paint: Paint): string[] {
   if (r.merged && !r.merged.overlapping) loud.push(`!! MERGED RUNS DID NOT OVERLAP IN TIME: the ${r.merged.reports} runs' sums describe different periods`);
   if (r.target.tlsInsecure) loud.push('!! TLS VERIFICATION DISABLED (tls.insecure): certificates were not checked');
   const crashed = r.client.workers.filter((w) => w.crashed !== null);
-  for (const w of crashed) loud.push(`!! WORKER ${w.worker} CRASHED (${w.sockets} sockets): ${w.crashed}`);
+  for (const w of crashed) loud.push(`!! WORKER ${w.worker} CRASHED (${plural(w.sockets, 'socket')}): ${w.crashed}`);
   return [...lines, ...loud.map((l) => paint(l, 'red'))];
 }
 
@@ -274,7 +275,7 @@ function client(r: Report): string[] {
     'Client (during the hold)',
     `  worker event-loop lag p99 ${fmtMs(c.eventLoopLagMs.p99)}, max ${fmtMs(c.eventLoopLagMs.max)}${main}${load} · ` +
       `publish schedule lag p99 ${fmtLatency(r.publish.scheduleLagMs, 'p99')}`,
-    `  peak RSS ${fmtCount(c.peakRssMb)} MB · ${c.workers.length} worker${c.workers.length === 1 ? '' : 's'}${limits.length > 0 ? ` · ${limits.join(', ')}` : ''}`,
+    `  peak RSS ${fmtCount(c.peakRssMb)} MB · ${plural(c.workers.length, 'worker')}${limits.length > 0 ? ` · ${limits.join(', ')}` : ''}`,
   ];
 }
 

@@ -74,6 +74,9 @@ export function parseReport(value: unknown, file: string): Report {
   }
   const obj = value as Record<string, unknown>;
   if (obj.tool !== 'wsload') {
+    if (obj.tool === undefined && SCENARIO_ONLY_KEYS.some((k) => k in obj)) {
+      throw formatError(file, `is a scenario, not a report; run it with \`wsload run ${file}\` and pass the report it writes (reports/<name>-<UTC time>.json)`);
+    }
     throw formatError(file, `tool: expected "wsload", got ${describeValue(obj.tool)} (not a wsload report)`);
   }
   if (obj.formatVersion !== REPORT_FORMAT_VERSION) {
@@ -105,10 +108,39 @@ export async function readReport(file: string): Promise<Report> {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw formatError(file, `not valid JSON (${(err as Error).message})`);
+    throw formatError(file, wrongKindHint(file, text) ?? `not valid JSON (${(err as Error).message})`);
   }
   return parseReport(value, file);
 }
+
+/**
+ * What a file that is not a report JSON is, when it is one of the files a run writes beside its
+ * report (the .ndjson timeline, the .hlog histogram log), and which file to pass instead.
+ */
+function wrongKindHint(file: string, text: string): string | null {
+  const report = `${basename(file).replace(/\.(ndjson|hlog)$/i, '')}.json`;
+  if (/\.ndjson$/i.test(file) || looksLikeJsonLines(text)) {
+    return `is a timeline (.ndjson: one JSON line per interval), not a report; pass the report .json beside it (wsload report ${join(dirname(file), report)}), which reads its timeline itself`;
+  }
+  if (/\.hlog$/i.test(file) || text.startsWith('#[')) {
+    return `is an HdrHistogram interval log (.hlog), not a report; pass the report .json beside it (wsload report ${join(dirname(file), report)}), or read the log with HdrHistogram's tools`;
+  }
+  return null;
+}
+
+/** Two or more lines that each parse as a JSON object: JSON lines, not one JSON document. */
+function looksLikeJsonLines(text: string): boolean {
+  const lines = text.split('\n', 3).filter((l) => l.trim() !== '');
+  if (lines.length < 2) return false;
+  try {
+    return lines.every((l) => typeof JSON.parse(l) === 'object');
+  } catch {
+    return false;
+  }
+}
+
+/** Top-level keys only a scenario file has, none of which a report has at its top level. */
+const SCENARIO_ONLY_KEYS = ['connections', 'connectRate', 'duration', 'thresholds', 'cohorts', 'stages'];
 
 /**
  * Path of the report's timeline: the file of that name in the report's own directory; null when

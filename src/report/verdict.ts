@@ -3,6 +3,7 @@
  * when its data show it: sockets that stayed up, deliveries that arrived, thresholds measured.
  * Pure: a Report in, a number or a sentence out.
  */
+import { plural } from '../text/plural.js';
 import { EXIT } from '../errors.js';
 import { formatDuration } from '../duration.js';
 import { publishBlame, reportPublishFigures } from './publish-behind.js';
@@ -56,7 +57,7 @@ export function lostReasons(report: Report, count: (n: number) => string = Strin
  */
 export function deliveredNothingText(report: Report, count: (n: number) => string = String): string {
   const ok = succeededPublishes(report);
-  const publishes = `${count(ok)} publish${ok === 1 ? '' : 'es'} succeeded`;
+  const publishes = `${plural(ok, 'publish', 'publishes', count(ok))} succeeded`;
   const late = report.fanout.late;
   if (late === 0) return `no delivery arrived although ${publishes}`;
   const deadline = report.scenario.publish?.deadlineMs;
@@ -122,10 +123,6 @@ export function streamProblems(report: Report): string[] {
   return out;
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
 /** One phrase per failure of the run itself (thresholds aside), empty exactly when runFailed is false. */
 export function runProblems(report: Report): string[] {
   const problems: string[] = [];
@@ -151,11 +148,11 @@ export function runProblems(report: Report): string[] {
     const why = Object.entries(report.publish.failures)
       .map(([reason, n]) => `${n} × ${describePublishFailure(reason)}`)
       .join(', ');
-    problems.push(`${report.publish.failed} of ${report.publish.sent} publishes to ${report.target.publishUrl ?? '?'} failed: ${why}`);
+    problems.push(`${report.publish.failed} of ${plural(report.publish.sent, 'publish', 'publishes')} to ${report.target.publishUrl ?? '?'} failed: ${why}`);
   }
   if (report.publish.behind === true) {
     problems.push(
-      `the publish path did not keep the rate: ${report.publish.queued ?? 0} publishes waited for a request slot (up to ${report.publish.maxQueueMs ?? 0} ms), ` +
+      `the publish path did not keep the rate: ${plural(report.publish.queued ?? 0, 'publish', 'publishes')} waited for a request slot (up to ${report.publish.maxQueueMs ?? 0} ms), ` +
         `${report.publish.skipped} never sent; ${publishBlame(reportPublishFigures(report)).cause}`,
     );
   }
