@@ -4,6 +4,7 @@
  * Pure: a Report in, a number or a sentence out.
  */
 import { plural } from '../text/plural.js';
+import { thresholdValueText } from './thresholds.js';
 import { EXIT } from '../errors.js';
 import { formatDuration } from '../duration.js';
 import { publishBlame, reportPublishFigures } from './publish-behind.js';
@@ -180,9 +181,10 @@ function lostText(report: Report): string {
 /** Why a threshold failed, in a few words: no data, the clock, or the value. */
 function thresholdWhy(t: ThresholdResult): string {
   if (t.noData === true) return 'no data';
-  if (t.clockWrong === true) return `got ${t.actual}, timed with a wrong clock offset`;
-  if (t.uncertain === true) return `got ${t.actual} ± ${t.clockUncertaintyMs ?? 0}, within the clock uncertainty of the limit`;
-  return `got ${t.actual}`;
+  const got = `got ${thresholdValueText(t)}`;
+  if (t.clockWrong === true) return `${got}, timed with a wrong clock offset`;
+  if (t.uncertain === true) return `${got} ± ${thresholdValueText(t, t.clockUncertaintyMs ?? 0)}, within the clock uncertainty of the limit`;
+  return got;
 }
 
 /** One line saying how the run went, naming what failed (printed to stderr after every run). */

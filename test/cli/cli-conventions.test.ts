@@ -6,11 +6,14 @@
  * (util-linux `script`) against the built-in target.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WSLOAD_BIN, wsload } from '../helpers/cli.js';
 import { scenarioFiles } from '../helpers/scenario-files.js';
 import { COMMAND_EXITS, exitNumber } from '../../dist/cli/exit-codes.js';
+import { thresholdValueText } from '../../dist/report/thresholds.js';
+import type { Report } from '../../dist/run/report.js';
 
 const files = scenarioFiles('cli-conventions', { target: 'embedded', connections: 1, workers: 1, connectRate: 100, duration: '2s', publish: { rate: 5 } });
 
@@ -162,5 +165,32 @@ describe('a file of the wrong kind', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(`wrote ${html}\n`);
+  });
+});
+
+describe('units where a number is printed (issue 23 item 3)', () => {
+  it('the verdict line and JUnit say a failed latency threshold with its unit, in the unit it was written in', async () => {
+    const scenario = files.write('units', { thresholds: { 'fanout.p50': '< 0.001ms', 'fanout.max': '< 0.000001s', 'fanout.delivered': '< 1' } });
+    const out = join(files.dir, 'units.json');
+    const junit = join(files.dir, 'units.xml');
+    const r = await wsload(['run', scenario, '--out', out, '--junit', junit]);
+    expect(r.code, r.stderr).toBe(3);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
+    const p50 = report.fanout.latencyMs.p50;
+    const max = report.fanout.latencyMs.max;
+    const delivered = report.fanout.delivered;
+    expect(delivered).toBeGreaterThan(0);
+    const verdict = r.stderr.split('\n').find((l) => l.startsWith('wsload: FAILED')) ?? '';
+    // ms as written (a bare or "ms" limit), seconds for a limit in seconds, a count plain.
+    expect(verdict).toContain(`fanout.p50 < 0.001ms (got ${thresholdValueText({ metric: 'fanout.p50', expression: '< 0.001ms', actual: p50 })})`);
+    expect(verdict).toMatch(/fanout\.p50 < 0\.001ms \(got \d+(\.\d+)? ms\)/);
+    expect(verdict).toMatch(/fanout\.max < 0\.000001s \(got \d+(\.\d+)?(e-\d+)? s\)/);
+    expect(verdict).toContain(`fanout.delivered < 1 (got ${delivered})`);
+    expect(max).toBeGreaterThan(0);
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toMatch(/message="observed \d+(\.\d+)? ms, limit &lt; 0\.001ms"/);
+    expect(xml).toContain(`message="observed ${delivered}, limit &lt; 1"`);
+    // The verdict line in JUnit's properties carries the same units.
+    expect(xml).toMatch(/got \d+(\.\d+)? ms\)/);
   });
 });
