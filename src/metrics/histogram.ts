@@ -98,7 +98,7 @@ const round3 = (us: number): number => Math.round(us) / 1000;
  * delivery deadline of completion times), so no figure may read above it either.
  */
 export function percentiles(h: Histogram, capMs?: number): PercentileSet {
-  if (h.totalCount === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+  if (h.totalCount === 0) return { count: 0, min: 0, mean: 0, p50: 0, p75: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
   // Percentiles are the top of their bucket; so is max here, as HdrHistogram's getMaxValue and
   // .hgrm footer report it, so a set never reads p99 > max. A bucket that holds the cap reaches
   // past it (10,002.4 ms for a 10 s deadline at 3 significant digits): its samples are at most the cap.
@@ -109,7 +109,9 @@ export function percentiles(h: Histogram, capMs?: number): PercentileSet {
     min: at(0),
     mean: round3(Math.min(capUs, h.mean)),
     p50: at(50),
+    p75: at(75),
     p90: at(90),
+    p95: at(95),
     p99: at(99),
     p999: at(99.9),
     max: at(100),

@@ -4,6 +4,7 @@
  * The page answers "did it go well, and if not, what and when" first: a verdict banner, the key
  * numbers, then timelines on a wall-clock axis, then the details.
  */
+import { shownPercentilesRow } from './latency-cells.js';
 import { plural } from '../text/plural.js';
 import { describeStages } from '../run/load-stages.js';
 import { formatDuration } from '../duration.js';
@@ -81,7 +82,7 @@ function headline(r: Report): string {
     ['published / expected / delivered', `${fmtCount(f.published)} / ${fmtCount(f.expected)} / ${fmtCount(f.delivered)}`],
     ['lost / duplicated / out of order', `${fmtCount(f.lost)} (${fmtPct(lostPct)}) / ${fmtCount(f.duplicated)} / ${fmtCount(f.outOfOrder)}`],
     ['lost before close / on open sockets / late', `${fmtCount(f.lostBeforeClose ?? 0)} / ${fmtCount(f.lostOpen ?? Math.max(0, f.lost - f.late))} / ${fmtCount(f.late)}`],
-    ['fan-out p50 / p90 / p99 / p99.9 / max', (['p50', 'p90', 'p99', 'p999', 'max'] as const).map((k) => fmtLatency(f.latencyMs, k)).join(' / ')],
+    shownPercentilesRow('fan-out', f.latencyMs),
     ['completion p99', fmtLatency(f.completionMs, 'p99')],
     ['publish sent / failed / skipped', `${fmtCount(r.publish.sent)} / ${fmtCount(r.publish.failed)} / ${fmtCount(r.publish.skipped)}`],
     ['publish latency p50 / p99 (net of wsload\'s own delay)', `${fmtLatency(r.publish.latencyMs, 'p50')} / ${fmtLatency(r.publish.latencyMs, 'p99')}`],

@@ -1,4 +1,5 @@
 /** The terminal summary of a finished run (printed after `wsload run` and by `wsload report`). */
+import { latencyCells, latencyHead } from './latency-cells.js';
 import { plural } from '../text/plural.js';
 import { describeStages } from '../run/load-stages.js';
 import { formatDuration } from '../duration.js';
@@ -97,20 +98,19 @@ function fanout(r: Report, color: boolean, paint: Paint): string[] {
   const counts = newTable(['published', 'expected', 'delivered', 'lost', 'duplicated', 'out of order', 'late', 'incomplete'], color);
   counts.push([fmtCount(f.published), fmtCount(f.expected), fmtCount(f.delivered), lost, fmtCount(f.duplicated), fmtCount(f.outOfOrder), fmtCount(f.late), fmtCount(f.incomplete)]);
   const l = f.latencyMs;
-  const lat = newTable(['latency', 'p50', 'p90', 'p99', 'p99.9', 'max', 'samples'], color);
-  lat.push(['fan-out', fmtLatency(l, 'p50'), fmtLatency(l, 'p90'), fmtLatency(l, 'p99'), fmtLatency(l, 'p999'), fmtLatency(l, 'max'), fmtCount(l.count)]);
+  const lat = newTable(latencyHead('latency'), color);
+  lat.push(['fan-out', ...latencyCells(l)]);
   const turn = r.client.turnMs;
   // Beside fan-out: the part of it that is wsload handling one burst, not network or target.
-  if (turn && turn.count > 0) lat.push(['client turn', fmtLatency(turn, 'p50'), fmtLatency(turn, 'p90'), fmtLatency(turn, 'p99'), fmtLatency(turn, 'p999'), fmtLatency(turn, 'max'), fmtCount(turn.count)]);
+  if (turn && turn.count > 0) lat.push(['client turn', ...latencyCells(turn)]);
   // Beside the received-only figures: every expected delivery, lost and never-sent ones counted (a lower bound at the deadline).
   const cen = f.censored;
   const censored = cen && (cen.lost > 0 || cen.unsentDeliveries > 0) ? cen : null;
   if (censored) {
-    const at = (k: 'p50' | 'p90' | 'p99' | 'p999' | 'max'): string => `${censored.latencyMs[k] >= censored.deadlineMs ? '≥' : ''}${fmtLatency(censored.latencyMs, k)}`;
-    lat.push(['all expected', at('p50'), at('p90'), at('p99'), at('p999'), at('max'), fmtCount(censored.latencyMs.count)]);
+    lat.push(['all expected', ...latencyCells(censored.latencyMs, censored.deadlineMs)]);
   }
   const cp = f.completionMs;
-  lat.push(['completion', fmtLatency(cp, 'p50'), fmtLatency(cp, 'p90'), fmtLatency(cp, 'p99'), fmtLatency(cp, 'p999'), fmtLatency(cp, 'max'), fmtCount(cp.count)]);
+  lat.push(['completion', ...latencyCells(cp)]);
   const out = ['Fan-out (publish scheduled → message received)', counts.toString(), lat.toString()];
   if (censored) {
     const unsent = censored.unsentPublishes > 0 ? ` and ${fmtCount(censored.unsentDeliveries)} of ${fmtCount(censored.unsentPublishes)} publishes never sent (at their wait)` : '';

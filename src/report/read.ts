@@ -6,7 +6,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ReportFormatError } from '../errors.js';
-import { decodeHistogram, type Histogram } from '../metrics/histogram.js';
+import { decodeHistogram, percentiles, type Histogram } from '../metrics/histogram.js';
+import { locateHistogram, percentileCapMs } from '../run/registry.js';
+import { LATER_PERCENTILES } from '../run/percentiles.js';
 import { reportSchema, timelineLineSchema } from './report-schema.js';
 import { REPORT_FORMAT_VERSION, type Report, type TimelineLine } from '../run/report.js';
 
@@ -91,7 +93,30 @@ export function parseReport(value: unknown, file: string): Report {
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more issue${issues.length > 2 ? 's' : ''})` : '';
     throw formatError(file, `${describeIssue(issues[0], value)}${more}`);
   }
-  return result.data;
+  return withLaterPercentiles(result.data, file);
+}
+
+/**
+ * A report of a wsload version that kept no p75 and p95 gets them from the histograms it carries,
+ * computed as a run computes them (capped where the run caps them): every table, page and
+ * comparison then shows an older run like a new one. A set with no histogram behind it stays as read.
+ */
+function withLaterPercentiles(report: Report, file: string): Report {
+  for (const key of Object.keys(report.histograms)) {
+    const at = locateHistogram(key);
+    const set = at?.get(report);
+    if (!at || !set || LATER_PERCENTILES.every((k) => set[k] !== undefined)) continue;
+    let h: Histogram | null;
+    try {
+      h = reportHistogram(report, key);
+    } catch (err) {
+      throw formatError(file, (err as Error).message);
+    }
+    if (!h) continue;
+    const computed = percentiles(h, percentileCapMs(key, report.scenario.publish?.deadlineMs));
+    for (const k of LATER_PERCENTILES) set[k] ??= set.count === 0 ? 0 : (computed[k] ?? 0);
+  }
+  return report;
 }
 
 /** Reads and validates a report file. Throws ReportFormatError naming the file and JSON path. */
