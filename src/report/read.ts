@@ -145,10 +145,10 @@ export async function readReport(file: string): Promise<Report> {
 function wrongKindHint(file: string, text: string): string | null {
   const report = `${basename(file).replace(/\.(ndjson|hlog)$/i, '')}.json`;
   if (/\.ndjson$/i.test(file) || looksLikeJsonLines(text)) {
-    return `is a timeline (.ndjson: one JSON line per interval), not a report; pass the report .json beside it (wsload report ${join(dirname(file), report)}), which reads its timeline itself`;
+    return `is a timeline (.ndjson: one JSON line per interval), not a report; pass the report .json beside it instead (${join(dirname(file), report)}): wsload reads the timeline through it`;
   }
   if (/\.hlog$/i.test(file) || text.startsWith('#[')) {
-    return `is an HdrHistogram interval log (.hlog), not a report; pass the report .json beside it (wsload report ${join(dirname(file), report)}), or read the log with HdrHistogram's tools`;
+    return `is an HdrHistogram interval log (.hlog), not a report; pass the report .json beside it instead (${join(dirname(file), report)}), or read the log with HdrHistogram's tools`;
   }
   return null;
 }

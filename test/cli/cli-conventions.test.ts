@@ -140,7 +140,7 @@ describe('a file of the wrong kind', () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('is a timeline (.ndjson');
-    expect(r.stderr).toContain(`wsload report ${report}`);
+    expect(r.stderr).toContain(`pass the report .json beside it instead (${report})`);
     // The report beside it is what that line says to pass, and it reads.
     expect((await wsload(['report', report])).code).toBe(0);
   });
