@@ -13,6 +13,8 @@ import { registerCompare } from './commands/compare.js';
 import { registerMerge } from './commands/merge.js';
 import { registerAgent } from './commands/agent.js';
 import { installInterrupts, releaseInterrupts } from './interrupts.js';
+import { addColorOption } from './color.js';
+import { COMMAND_EXITS, allExitCodesText, helpAfter, type CommandName } from './exit-codes.js';
 
 /** Once the command is done, how long anything left running may keep the process alive. */
 const EXIT_GRACE_MS = 3_000;
@@ -28,12 +30,34 @@ export function buildProgram(): Command {
   for (const register of [registerRun, registerValidate, registerServe, registerReport, registerCompare, registerMerge, registerAgent]) {
     register(program);
   }
-  for (const cmd of program.commands) cmd.exitOverride();
+  for (const cmd of program.commands) {
+    cmd.exitOverride();
+    // Every command takes --no-color (and NO_COLOR), whether or not it prints colour today, so a
+    // wrapper script can pass it to any of them.
+    addColorOption(cmd);
+    if (cmd.name() in COMMAND_EXITS) cmd.addHelpText('after', helpAfter(cmd.name() as CommandName));
+  }
+  program.addHelpText('after', rootHelpAfter());
   // Only run and agent stop gracefully on a signal; every other command gets Node's defaults back.
   program.hook('preAction', (_program, action) => {
     if (action.name() !== 'run' && action.name() !== 'agent') releaseInterrupts();
   });
   return program;
+}
+
+/** The end of `wsload --help`: a first command and every exit code. */
+function rootHelpAfter(): string {
+  return [
+    '',
+    'Examples:',
+    '  $ wsload run scenarios/fanout.json',
+    '  $ wsload report reports/fanout-<UTC time>.json --html reports/fanout.html',
+    '  $ wsload help run',
+    '',
+    'Exit codes:',
+    allExitCodesText(),
+    '',
+  ].join('\n');
 }
 
 /**
@@ -48,6 +72,14 @@ export async function main(argv: string[], heldSignals: readonly NodeJS.Signals[
   process.stdout.on('error', outputOnError);
   process.stderr.on('error', outputOnError);
   const program = buildProgram();
+  // No command at all is a usage error: the help goes where errors go, and a script that forgot
+  // its arguments fails instead of passing.
+  if (argv.length <= 2) {
+    program.outputHelp({ error: true });
+    process.exitCode = EXIT.badInput;
+    releaseInterrupts();
+    return;
+  }
   try {
     await program.parseAsync(argv);
   } catch (err) {

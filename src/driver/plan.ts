@@ -1,4 +1,5 @@
 /** Pure planning: how sockets, cohorts and handshake slots are split over workers. */
+import { plural } from '../text/plural.js';
 import type { Scenario, Topics } from '../run/scenario.js';
 import type { WorkerSlice } from '../run/protocol.js';
 import { formatDuration } from '../duration.js';
@@ -153,18 +154,18 @@ function topicsText(topics: Topics): string {
     topics.assign === 'ranges'
       ? topics.names.slice(0, 5).map((name, i) => `${name}×${topics.counts[i]}`).join(', ') + (n > 5 ? ', …' : '')
       : `socket i in topic ${topics.assign === 'modulo' ? 'i mod' : 'floor(i × count / connections) of'} ${n}`;
-  return `${n} topic${n === 1 ? '' : 's'} (${how})`;
+  return `${plural(n, 'topic')} (${how})`;
 }
 
 /** One line describing the run, printed before connecting (k6's GetDescription). */
 export function describePlan(scenario: Scenario, publishUrl: string | null, workers: number, runTag: string | null = null): string {
   const parts = scenario.stages
     ? [
-        `${scenario.connections} sockets at the peak / ${workers} worker${workers === 1 ? '' : 's'}`,
+        `${plural(scenario.connections, 'socket')} at the peak / ${plural(workers, 'worker')}`,
         `stages: ${describeStages(scenario.stages)} (${formatDuration(scenario.durationMs)}, ≤${scenario.maxPendingHandshakes} handshakes in flight)`,
       ]
     : [
-        `${scenario.connections} sockets / ${workers} worker${workers === 1 ? '' : 's'}`,
+        `${plural(scenario.connections, 'socket')} / ${plural(workers, 'worker')}`,
         `ramp ${scenario.connectRate}/s (~${formatDuration(rampMs(scenario))}, ≤${scenario.maxPendingHandshakes} handshakes in flight)`,
         `hold ${formatDuration(scenario.durationMs)}`,
       ];
@@ -181,10 +182,10 @@ export function describePlan(scenario: Scenario, publishUrl: string | null, work
   const open = scenario.target.kind === 'url' ? (scenario.target.open ?? []) : [];
   if (open.length > 0) {
     const acks = open.filter((step) => step.ack !== null).length;
-    parts.push(`${open.length} open message${open.length === 1 ? '' : 's'}${acks > 0 ? `, ${acks} ack${acks === 1 ? '' : 's'} awaited` : ''}`);
+    parts.push(`${plural(open.length, 'open message')}${acks > 0 ? `, ${plural(acks, 'ack')} awaited` : ''}`);
   }
   const ids = scenario.identities;
-  if (ids) parts.push(`${ids.count} identities${ids.reuse && ids.count < scenario.connections ? ' (reused)' : ''}`);
+  if (ids) parts.push(`${plural(ids.count, 'identity', 'identities')}${ids.reuse && ids.count < scenario.connections ? ' (reused)' : ''}`);
   if (scenario.topics) parts.push(topicsText(scenario.topics));
   if (scenario.cohorts.length > 1) parts.push(`cohorts ${scenario.cohorts.map((c) => `${c.name}×${c.count}`).join(', ')}`);
   return parts.join(', ');

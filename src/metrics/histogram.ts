@@ -147,7 +147,7 @@ export function mergeEncoded(encoded: Iterable<string>): Histogram {
 const round3 = (us: number): number => Math.round(us) / 1000;
 
 /** The percentiles of a PercentileSet, ascending (0 is min, 100 is max). */
-const SET_PERCENTILES = [0, 50, 90, 99, 99.9, 100] as const;
+const SET_PERCENTILES = [0, 50, 75, 90, 95, 99, 99.9, 100] as const;
 
 // What percentiles() reads of a JsHistogram (every histogram here is one, see top).
 interface PercentileWalk {
@@ -183,14 +183,14 @@ function countAtPercentile(percentile: number, total: number): number {
  */
 export function percentiles(h: Histogram, capMs?: number): PercentileSet {
   const total = h.totalCount;
-  if (total === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+  if (total === 0) return { count: 0, min: 0, mean: 0, p50: 0, p75: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
   // Percentiles are the top of their bucket; so is max here, as HdrHistogram's getMaxValue and
   // .hgrm footer report it, so a set never reads p99 > max. A bucket that holds the cap reaches
   // past it (10,002.4 ms for a 10 s deadline at 3 significant digits): its samples are at most the cap.
   const capUs = capMs === undefined ? Infinity : capMs * 1000;
   const walk = h as unknown as PercentileWalk;
   const raw = walk._counts;
-  const values = [0, 0, 0, 0, 0, 0];
+  const values = [0, 0, 0, 0, 0, 0, 0, 0];
   let next = 0;
   let want = countAtPercentile(SET_PERCENTILES[0], total);
   let seen = 0;
@@ -213,10 +213,12 @@ export function percentiles(h: Histogram, capMs?: number): PercentileSet {
     min: at(values[0]),
     mean: at(sum / total),
     p50: at(values[1]),
-    p90: at(values[2]),
-    p99: at(values[3]),
-    p999: at(values[4]),
-    max: at(values[5]),
+    p75: at(values[2]),
+    p90: at(values[3]),
+    p95: at(values[4]),
+    p99: at(values[5]),
+    p999: at(values[6]),
+    max: at(values[7]),
   };
 }
 

@@ -4,7 +4,9 @@
  * ("fanout.p99", "connections.failed"); keep them stable, they live in users' scenario files and CI.
  */
 import type { PercentileSet, Report } from '../run/report.js';
-import { COUNTERS, HISTOGRAMS, counterDef, setLocation, type CounterDef, type MetricDirection } from '../run/registry.js';
+import { COUNTERS, HISTOGRAMS, counterDef, percentileCapMs, setLocation, topicHistogramKey, type CounterDef, type MetricDirection } from '../run/registry.js';
+import { SHOWN_PERCENTILES, parsePercentile } from '../run/percentiles.js';
+import { decodeHistogram, type Histogram } from './histogram.js';
 import { nearest } from '../text/nearest.js';
 import { InternalError } from '../errors.js';
 
@@ -12,7 +14,8 @@ export type MetricKind = 'latency' | 'counter';
 /** ms for latency aggregations; count for counters and for a latency histogram's sample count. */
 export type MetricUnit = 'ms' | 'count';
 export type { MetricDirection };
-export type Aggregation = 'min' | 'mean' | 'p50' | 'p90' | 'p99' | 'p999' | 'max' | 'count';
+/** min, mean, max, count, or a percentile: a shown one ("p95", "p999") or any pNN / pNN.N ("p97.5"). */
+export type Aggregation = 'min' | 'mean' | 'max' | 'count' | `p${string}`;
 
 /** A metric's percent base: `fanout.lost < 0.1%` means 100 × lost / base. */
 export interface MetricBase {
@@ -43,30 +46,68 @@ export interface LatencyFamily {
   name: string;
   description: string;
   aggregations: readonly Aggregation[];
-  get: (report: Report) => Partial<Record<Aggregation, number>>;
+  get: (report: Report) => Partial<PercentileSet>;
+  /**
+   * Key of the histogram behind it in Report.histograms ("fanout", "fanout:<topic>"): any
+   * percentile beyond the set's is read off it. Null: only the listed aggregations (event-loop lag).
+   */
+  histogram: string | null;
 }
 
-const ALL_AGGREGATIONS: readonly Aggregation[] = ['min', 'mean', 'p50', 'p90', 'p99', 'p999', 'max', 'count'];
+/** The aggregations listed for every latency family (compare's and the docs' list): the shown percentiles among them. */
+const ALL_AGGREGATIONS: readonly Aggregation[] = ['min', 'mean', ...SHOWN_PERCENTILES, 'max', 'count'];
 
-const AGGREGATION_TEXT: Record<Aggregation, string> = {
-  min: 'minimum',
-  mean: 'mean',
-  p50: 'median',
-  p90: '90th percentile',
-  p99: '99th percentile',
-  p999: '99.9th percentile',
-  max: 'maximum',
-  count: 'number of samples',
-};
+const AGGREGATION_TEXT: Record<string, string> = { min: 'minimum', mean: 'mean', p50: 'median', max: 'maximum', count: 'number of samples' };
+
+/** "95th percentile", "99.9th percentile". */
+function aggregationText(agg: Aggregation): string {
+  const text = AGGREGATION_TEXT[agg];
+  if (text !== undefined) return text;
+  const p = parsePercentile(agg);
+  return p && !('error' in p) ? `${p.percent}th percentile` : agg;
+}
+
+/** How an aggregation is written in messages: "p999" is also "p99.9". */
+function aggregationName(agg: Aggregation): string {
+  return agg === 'p999' ? 'p99.9 (p999)' : agg;
+}
+
+/** Decoded histograms of a report, by key, decoded once: a percentile outside the set is read off them. */
+const decoded = new WeakMap<Report, Map<string, Histogram | null>>();
+
+function histogramOf(report: Report, key: string): Histogram | null {
+  let byKey = decoded.get(report);
+  if (!byKey) decoded.set(report, (byKey = new Map()));
+  if (!byKey.has(key)) {
+    const encoded = report.histograms[key];
+    byKey.set(key, encoded ? decodeHistogram(encoded) : null);
+  }
+  return byKey.get(key) ?? null;
+}
+
+/**
+ * Percentile `percent` of a family in a report, ms: the set's value when it carries it, else read
+ * off the histogram (rounded and capped as the set's own are: src/metrics/histogram.ts percentiles).
+ */
+function percentileValue(report: Report, family: LatencyFamily, percent: number, key: string | null): number {
+  const set = family.get(report);
+  const fromSet = key === null ? undefined : (set as Record<string, number | undefined>)[key];
+  if (fromSet !== undefined) return fromSet;
+  const h = family.histogram === null ? null : histogramOf(report, family.histogram);
+  if (!h || h.totalCount === 0) return 0;
+  const cap = family.histogram === null ? undefined : percentileCapMs(family.histogram, report.scenario.publish?.deadlineMs);
+  const us = Math.min(cap === undefined ? Infinity : cap * 1000, h.getValueAtPercentile(percent));
+  return Math.round(us) / 1000;
+}
 
 /** Latency families, in registry order (histograms with a family), then event-loop lag (no histogram). */
 export const LATENCY_FAMILIES: readonly LatencyFamily[] = [
   ...HISTOGRAMS.flatMap((def): LatencyFamily[] => {
     if (def.family === null) return [];
     const at = setLocation(def);
-    return [{ name: def.family, description: def.description, aggregations: ALL_AGGREGATIONS, get: (r): Partial<PercentileSet> => at.get(r) ?? {} }];
+    return [{ name: def.family, description: def.description, aggregations: ALL_AGGREGATIONS, get: (r): Partial<PercentileSet> => at.get(r) ?? {}, histogram: def.key }];
   }),
-  { name: 'client.eventLoopLag', description: 'event-loop lag of the wsload workers', aggregations: ['max', 'p99'], get: (r) => r.client.eventLoopLagMs },
+  { name: 'client.eventLoopLag', description: 'event-loop lag of the wsload workers', aggregations: ['max', 'p99'], get: (r) => r.client.eventLoopLagMs, histogram: null },
 ];
 
 /** Counters users name, in registry order. */
@@ -79,23 +120,44 @@ function baseOf(path: string | null): MetricBase | null {
   return { describe: path, get: def.get };
 }
 
-function latencyMetrics(family: LatencyFamily): MetricDef[] {
-  return family.aggregations.map((agg) => ({
-    name: `${family.name}.${agg}`,
-    kind: 'latency' as const,
-    unit: agg === 'count' ? ('count' as const) : ('ms' as const),
-    description: `${family.description} (${AGGREGATION_TEXT[agg]})`,
-    direction: agg === 'count' ? ('neutral' as const) : ('lower-is-better' as const),
-    family: family.name,
-    aggregation: agg,
-    get: (r: Report) => family.get(r)[agg] ?? 0,
-    base: null,
-  }));
+function latencyMetrics(family: LatencyFamily, aggregations: readonly Aggregation[] = family.aggregations): MetricDef[] {
+  return aggregations.map((agg) => {
+    const p = parsePercentile(agg);
+    const percentile = p && !('error' in p) ? p : null;
+    const get = percentile
+      ? (r: Report): number => percentileValue(r, family, percentile.percent, percentile.key)
+      : (r: Report): number => (family.get(r) as Record<string, number | undefined>)[agg] ?? 0;
+    return {
+      name: `${family.name}.${agg}`,
+      kind: 'latency' as const,
+      unit: agg === 'count' ? ('count' as const) : ('ms' as const),
+      description: `${family.description} (${aggregationText(agg)})`,
+      direction: agg === 'count' ? ('neutral' as const) : ('lower-is-better' as const),
+      family: family.name,
+      aggregation: agg,
+      get,
+      base: null,
+    };
+  });
+}
+
+/**
+ * A latency percentile not among the listed ones ("fanout.p97.5", "handshake.p99.99"), read off
+ * the family's histogram; undefined when the name is none, or its family keeps no histogram.
+ */
+function percentileMetric(name: string): MetricDef | undefined {
+  for (const family of LATENCY_FAMILIES) {
+    if (!name.startsWith(`${family.name}.`) || family.histogram === null) continue;
+    const agg = name.slice(family.name.length + 1);
+    const p = parsePercentile(agg);
+    if (p && !('error' in p)) return latencyMetrics(family, [agg as Aggregation])[0];
+  }
+  return undefined;
 }
 
 /** Every metric, latency aggregations first, in a stable order (compare prints rows in it). */
 export const METRICS: readonly MetricDef[] = [
-  ...LATENCY_FAMILIES.flatMap(latencyMetrics),
+  ...LATENCY_FAMILIES.flatMap((f) => latencyMetrics(f)),
   ...COUNTER_METRICS.map((c) => ({
     name: c.path,
     kind: 'counter' as const,
@@ -118,7 +180,7 @@ export function metricNames(): string[] {
 
 /** The metric called `name` (a per-topic one included), or undefined. */
 export function lookupMetric(name: string): MetricDef | undefined {
-  return BY_NAME.get(name) ?? topicMetric(name);
+  return BY_NAME.get(name) ?? percentileMetric(name) ?? topicMetric(name);
 }
 
 /** Per-topic metrics are named "fanout.byTopic.<topic>.<aggregation or counter>". */
@@ -130,9 +192,16 @@ const TOPIC_NAME_PATTERN = /^[A-Za-z0-9._:-]+$/;
 export function topicOfMetric(name: string): string | null {
   if (!name.startsWith(TOPIC_METRIC_PREFIX)) return null;
   const rest = name.slice(TOPIC_METRIC_PREFIX.length);
-  const dot = rest.lastIndexOf('.');
+  // "news.p99.9": a percentile with decimals holds a dot of its own.
+  const decimal = topicAggregation(name);
+  const dot = decimal !== null ? rest.length - decimal.length - 1 : rest.lastIndexOf('.');
   const topic = rest.slice(0, dot);
   return dot > 0 && TOPIC_NAME_PATTERN.test(topic) ? topic : null;
+}
+
+/** The aggregation of a per-topic name when it is a percentile with decimals ("p99.9"), else null. */
+function topicAggregation(name: string): string | null {
+  return /\.(p\d{1,3}\.\d+)$/.exec(name)?.[1] ?? null;
 }
 
 /**
@@ -143,11 +212,14 @@ export function topicOfMetric(name: string): string | null {
 function topicMetric(name: string): MetricDef | undefined {
   const topic = topicOfMetric(name);
   if (topic === null) return undefined;
-  const field = name.slice(name.lastIndexOf('.') + 1);
+  const field = topicAggregation(name) ?? name.slice(name.lastIndexOf('.') + 1);
   const stats = (r: Report): NonNullable<Report['fanout']['byTopic']>[string] | undefined => r.fanout.byTopic?.[topic];
-  const agg = ALL_AGGREGATIONS.find((a) => a === field);
+  // A per-topic latency: a listed aggregation, or any percentile (read off "fanout:<topic>").
+  const pct = parsePercentile(field);
+  const agg = ALL_AGGREGATIONS.find((a) => a === field) ?? (pct && !('error' in pct) ? (field as Aggregation) : undefined);
   if (agg !== undefined) {
-    const [latency] = latencyMetrics({ name: `${TOPIC_METRIC_PREFIX}${topic}`, description: `fan-out latency of topic "${topic}"`, aggregations: [agg], get: (r) => stats(r)?.latencyMs ?? {} });
+    const family: LatencyFamily = { name: `${TOPIC_METRIC_PREFIX}${topic}`, description: `fan-out latency of topic "${topic}"`, aggregations: [agg], get: (r) => stats(r)?.latencyMs ?? {}, histogram: topicHistogramKey('fanout', topic) };
+    const [latency] = latencyMetrics(family);
     return { ...latency, ...(agg !== 'count' ? { evidence: (r: Report) => stats(r)?.latencyMs.count ?? 0 } : {}) };
   }
   const counter = TOPIC_COUNTER_FIELDS.find((c) => c === field);
@@ -174,9 +246,15 @@ function topicMetric(name: string): MetricDef | undefined {
  * Returns undefined when `name` is a metric.
  */
 export function unknownMetricMessage(name: string): string | undefined {
-  if (BY_NAME.has(name) || topicMetric(name) !== undefined) return undefined;
+  if (lookupMetric(name) !== undefined) return undefined;
+  // A percentile-shaped aggregation that is no percentile ("p100", "p0", "p99.9999"): say why, at once.
+  for (const prefix of [...LATENCY_FAMILIES.filter((f) => f.histogram !== null).map((f) => f.name), ...(topicOfMetric(name) !== null ? [name.slice(0, name.length - (topicAggregation(name) ?? name.slice(name.lastIndexOf('.') + 1)).length - 1)] : [])]) {
+    if (!name.startsWith(`${prefix}.`)) continue;
+    const p = parsePercentile(name.slice(prefix.length + 1));
+    if (p && 'error' in p) return `"${name}": ${p.error}`;
+  }
   if (topicOfMetric(name) !== null) {
-    return `unknown metric "${name}": a per-topic metric is fanout.byTopic.<topic>.<${ALL_AGGREGATIONS.join('|')}|${TOPIC_COUNTER_FIELDS.join('|')}>`;
+    return `unknown metric "${name}": a per-topic metric is fanout.byTopic.<topic>.<${ALL_AGGREGATIONS.join('|')}|pNN|pNN.N|${TOPIC_COUNTER_FIELDS.join('|')}>`;
   }
   const dot = name.lastIndexOf('.');
   const familyName = dot > 0 ? name.slice(0, dot) : name;
@@ -186,7 +264,8 @@ export function unknownMetricMessage(name: string): string | undefined {
     // "fanout.lsot" is more likely a mistyped counter than a wanted aggregation.
     const counter = nearest(name, COUNTER_METRICS.map((c) => c.path));
     const hint = counter ? ` (did you mean "${counter}"?)` : '';
-    return `unknown metric "${name}"${hint}: "${agg}" is not an aggregation of ${family.name}; supported aggregations for ${family.name} are: ${family.aggregations.join(', ')}`;
+    const any = family.histogram !== null ? ' or any percentile pNN or pNN.N (p97.5, p99.99)' : '';
+    return `unknown metric "${name}"${hint}: "${agg}" is not an aggregation of ${family.name}; supported aggregations for ${family.name} are: ${family.aggregations.map(aggregationName).join(', ')}${any}`;
   }
   const suggestion = nearest(name, metricNames());
   const hint = suggestion ? ` (did you mean "${suggestion}"?)` : '';

@@ -15,9 +15,10 @@ export function fmtMs(ms: number): string {
   return `${(ms / 60_000).toFixed(1)} min`;
 }
 
-/** A latency aggregation, or "–" when its histogram is empty. */
+/** A latency aggregation, or "–" when its histogram is empty or the set lacks it (p75, p95 of an older report). */
 export function fmtLatency(set: PercentileSet, key: keyof PercentileSet): string {
-  return set.count === 0 ? '–' : fmtMs(set[key]);
+  const v = set[key];
+  return set.count === 0 || v === undefined ? '–' : fmtMs(v);
 }
 
 /** An integer count with thousands separators: 12,345. */

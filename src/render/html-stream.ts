@@ -1,4 +1,5 @@
 /** A server-originated stream (publish.source "server") in the HTML report: its figures where fan-out's would be. */
+import { shownPercentilesRow } from './latency-cells.js';
 import type { StreamStats } from '../run/report.js';
 import { fmtCount, fmtLatency } from './format.js';
 
@@ -12,7 +13,7 @@ export function withStreamRows(rows: readonly [string, string][], s: StreamStats
   const stream: [string, string][] = [
     ['stream messages / unmatched', `${fmtCount(s.messages)} / ${fmtCount(s.unmatched)}`],
     ['stream gaps / missing / duplicated / out of order', `${fmtCount(s.gaps)} / ${fmtCount(s.missing)} / ${fmtCount(s.duplicated)} / ${fmtCount(s.outOfOrder)}`],
-    ['stream staleness p50 / p90 / p99 / p99.9 / max', (['p50', 'p90', 'p99', 'p999', 'max'] as const).map((k) => fmtLatency(s.stalenessMs, k)).join(' / ')],
+    shownPercentilesRow('stream staleness', s.stalenessMs),
     [
       'stamped after receipt (clock ahead)',
       `${fmtCount(s.negative)}${s.negative > 0 ? ` (up to ${s.aheadMaxMs} ms${(s.ahead ?? 0) > 0 ? `; ${fmtCount(s.ahead ?? 0)} more than 10 ms ahead: staleness unknown` : ''})` : ''}`,

@@ -4,6 +4,8 @@
  * The page answers "did it go well, and if not, what and when" first: a verdict banner, the key
  * numbers, then timelines on a wall-clock axis, then the details.
  */
+import { shownPercentilesRow } from './latency-cells.js';
+import { plural } from '../text/plural.js';
 import { describeStages } from '../run/load-stages.js';
 import { formatDuration } from '../duration.js';
 import type { Histogram } from '../metrics/histogram.js';
@@ -56,7 +58,7 @@ function tiles(r: Report): string {
     tile('sockets: peak open', fmtCount(c.peakOpen), `of ${fmtCount(c.target)} · ${fmtCount(c.failed)} failed · ${fmtCount(c.openAtEnd)} at end`, c.failed > 0),
     tile('delivered', fmtCount(f.delivered), `lost ${fmtCount(f.lost)} (${fmtPct(lostPct)}) · dup ${fmtCount(f.duplicated)}`, f.lost > 0),
     tile('fan-out p99', fmtLatency(f.latencyMs, 'p99'), `p50 ${fmtLatency(f.latencyMs, 'p50')} · max ${fmtLatency(f.latencyMs, 'max')}`),
-    tile('disconnects', fmtCount(d.total), `${fmtCounts(d.byCause)}${(d.events?.length ?? 0) > 0 ? ` · ${d.events?.length} drop event${d.events?.length === 1 ? '' : 's'}` : ''}`, d.total > 0),
+    tile('disconnects', fmtCount(d.total), `${fmtCounts(d.byCause)}${(d.events?.length ?? 0) > 0 ? ` · ${plural(d.events?.length ?? 0, 'drop event')}` : ''}`, d.total > 0),
     tile('reconnects', fmtCount(r.reconnects.total), `missed publishes ${fmtCount(r.reconnects.missedPublishes)}`),
     tile('peak RSS', `${fmtCount(r.client.peakRssMb)} MB`, `lag p99 ${fmtMs(r.client.eventLoopLagMs.p99)} · max ${fmtMs(r.client.eventLoopLagMs.max)}`),
     tile('idle timeout estimate', d.idleTimeout ? fmtMs(d.idleTimeout.estimateMs) : 'none', d.idleTimeout ? `cohort ${d.idleTimeout.cohort} · ${fmtCount(d.idleTimeout.samples)} closes` : 'no idle-timeout closes'),
@@ -82,7 +84,7 @@ function headline(r: Report): string {
     ['published / expected / delivered', `${fmtCount(f.published)} / ${fmtCount(f.expected)} / ${fmtCount(f.delivered)}`],
     ['lost / duplicated / out of order', `${fmtCount(f.lost)} (${fmtPct(lostPct)}) / ${fmtCount(f.duplicated)} / ${fmtCount(f.outOfOrder)}`],
     ['lost before close / on open sockets / late', `${fmtCount(f.lostBeforeClose ?? 0)} / ${fmtCount(f.lostOpen ?? Math.max(0, f.lost - f.late))} / ${fmtCount(f.late)}`],
-    ['fan-out p50 / p90 / p99 / p99.9 / max', (['p50', 'p90', 'p99', 'p999', 'max'] as const).map((k) => fmtLatency(f.latencyMs, k)).join(' / ')],
+    shownPercentilesRow('fan-out', f.latencyMs),
     ['completion p99', fmtLatency(f.completionMs, 'p99')],
     ['publish sent / failed / skipped', `${fmtCount(r.publish.sent)} / ${fmtCount(r.publish.failed)} / ${fmtCount(r.publish.skipped)}`],
     ['publish latency p50 / p99 (net of wsload\'s own delay)', `${fmtLatency(r.publish.latencyMs, 'p50')} / ${fmtLatency(r.publish.latencyMs, 'p99')}`],
@@ -213,7 +215,7 @@ function runMeta(r: Report): string {
   return (
     `<p class="meta">${t(r.target.embedded ? 'embedded target' : 'target')} <code>${t(r.target.url)}</code> · ` +
     `${t(r.startedAt)} → ${t(r.endedAt)} · ramp ${t(formatDuration(r.phases.rampMs))}, hold ${t(formatDuration(r.phases.holdMs))} · ` +
-    `${r.scenario.connections} connections${r.scenario.stages ? ` (stages: ${t(describeStages(r.scenario.stages))})` : ''}${shapeMeta(r)} · ${r.scenario.workers} worker${r.scenario.workers === 1 ? '' : 's'} · host ${t(r.environment.host)} · wsload ${t(r.environment.wsload)}</p>`
+    `${r.scenario.connections} connections${r.scenario.stages ? ` (stages: ${t(describeStages(r.scenario.stages))})` : ''}${shapeMeta(r)} · ${plural(r.scenario.workers, 'worker')} · host ${t(r.environment.host)} · wsload ${t(r.environment.wsload)}</p>`
   );
 }
 

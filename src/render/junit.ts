@@ -27,7 +27,7 @@ export function thresholdCaseName(th: ThresholdResult): string {
 function thresholdCase(classname: string, th: ThresholdResult): JunitCase {
   const c: JunitCase = { classname, name: thresholdCaseName(th), timeSec: 0 };
   if (th.pass) return c;
-  const observed = thresholdActualText(th);
+  const observed = thresholdActualText(th, { precise: true });
   const description = lookupMetric(th.metric)?.description;
   const message =
     th.noData === true

@@ -30,6 +30,17 @@ export function formatProgress(p: Progress): string {
   return parts.join(' | ');
 }
 
+/** Columns assumed when a terminal reports none (0 under some CI runners and serial consoles, undefined off a TTY). */
+const DEFAULT_COLUMNS = 80;
+
+/**
+ * How many columns the live line may use: the terminal's width, or 80 when it reports 0 or none
+ * (cutting to a floor of 20 left "[12s] hold | sockets" and hid every figure).
+ */
+export function progressWidth(columns: number | undefined): number {
+  return columns !== undefined && Number.isFinite(columns) && columns > 0 ? columns : DEFAULT_COLUMNS;
+}
+
 export interface ProgressPrinter {
   update(p: Progress): void;
   /** Ends the live line so later output starts on a fresh line. */
@@ -43,7 +54,7 @@ export function createProgressPrinter(stream: NodeJS.WriteStream, quiet: boolean
     let drawn = false;
     return {
       update(p) {
-        const line = formatProgress(p).slice(0, Math.max(20, (stream.columns ?? 120) - 1));
+        const line = formatProgress(p).slice(0, progressWidth(stream.columns) - 1);
         stream.write(`\r\x1b[2K${line}`);
         drawn = true;
       },

@@ -2,7 +2,8 @@
 import type { Report } from '../run/report.js';
 import { AHEAD_TOLERANCE_MS } from '../run/stream-counters.js';
 import { STREAM_JUDGED_FLOOR, streamJudged, streamJudgedEnough } from '../report/stream-caveat.js';
-import { fmtCount, fmtLatency, fmtMs, newTable, type Paint } from './format.js';
+import { fmtCount, fmtMs, newTable, type Paint } from './format.js';
+import { latencyCells, latencyHead } from './latency-cells.js';
 
 /** Lines of the stream section; empty when the run measured no server stream. */
 export function streamSection(r: Report, color: boolean, paint: Paint): string[] {
@@ -15,8 +16,8 @@ export function streamSection(r: Report, color: boolean, paint: Paint): string[]
   const out = ['Server stream (the service publishes; per socket, by its own sequence and timestamp)', counts.toString()];
   const l = s.stalenessMs;
   if (l.count > 0) {
-    const lat = newTable(['staleness', 'p50', 'p90', 'p99', 'p99.9', 'max', 'samples'], color);
-    lat.push(['received − stamped', fmtLatency(l, 'p50'), fmtLatency(l, 'p90'), fmtLatency(l, 'p99'), fmtLatency(l, 'p999'), fmtLatency(l, 'max'), fmtCount(l.count)]);
+    const lat = newTable(latencyHead('staleness'), color);
+    lat.push(['received − stamped', ...latencyCells(l)]);
     out.push(lat.toString());
   }
   if (stream && stream.sequence === null) out.push('  no publish.sequence: gaps, duplicates and order not judged');

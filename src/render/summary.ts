@@ -1,4 +1,6 @@
 /** The terminal summary of a finished run (printed after `wsload run` and by `wsload report`). */
+import { latencyCells, latencyHead } from './latency-cells.js';
+import { plural } from '../text/plural.js';
 import { describeStages } from '../run/load-stages.js';
 import { formatDuration } from '../duration.js';
 import type { CloseCause, DisconnectStats, DropEvent, PercentileSet, Report } from '../run/report.js';
@@ -37,7 +39,7 @@ function header(r: Report, paint: Paint): string[] {
   const lines = [
     `${paint(`wsload · ${r.scenario.name}`, 'bold')} · ${kind} ${r.target.url}`,
     `${r.startedAt} → ${r.endedAt} · ramp ${durationText(r.phases.rampMs)}, hold ${durationText(r.phases.holdMs)} · ` +
-      `${r.scenario.workers} worker${r.scenario.workers === 1 ? '' : 's'} · host ${r.environment.host}`,
+      `${plural(r.scenario.workers, 'worker')} · host ${r.environment.host}`,
   ];
   const shape = shapeLine(r);
   if (shape) lines.push(shape);
@@ -48,7 +50,7 @@ function header(r: Report, paint: Paint): string[] {
   if (r.interrupted) loud.push(`!! INTERRUPTED${r.interruptReason ? ` (${r.interruptReason})` : ''}: results cover only part of the planned run`);
   if (r.client.saturated) {
     const reasons = r.client.saturationReasons ?? [];
-    const why = reasons.length > 0 ? reasons.join('; ') : `event-loop lag p99 ${fmtMs(r.client.eventLoopLagMs.p99)}, ${fmtCount(r.publish.skipped)} publishes skipped`;
+    const why = reasons.length > 0 ? reasons.join('; ') : `event-loop lag p99 ${fmtMs(r.client.eventLoopLagMs.p99)}, ${plural(r.publish.skipped, 'publish', 'publishes', fmtCount(r.publish.skipped))} skipped`;
     const cause = r.client.saturationCause === 'machine' ? ' — this machine was busy (other processes)' : r.client.saturationCause === 'wsload' ? ' — wsload itself was the bottleneck' : '';
     loud.push(`!! CLIENT SATURATED during the hold${cause} (${why}): latencies include the client's own delay`);
   }
@@ -62,7 +64,7 @@ function header(r: Report, paint: Paint): string[] {
   if (r.merged && !r.merged.overlapping) loud.push(`!! MERGED RUNS DID NOT OVERLAP IN TIME: the ${r.merged.reports} runs' sums describe different periods`);
   if (r.target.tlsInsecure) loud.push('!! TLS VERIFICATION DISABLED (tls.insecure): certificates were not checked');
   const crashed = r.client.workers.filter((w) => w.crashed !== null);
-  for (const w of crashed) loud.push(`!! WORKER ${w.worker} CRASHED (${w.sockets} sockets): ${w.crashed}`);
+  for (const w of crashed) loud.push(`!! WORKER ${w.worker} CRASHED (${plural(w.sockets, 'socket')}): ${w.crashed}`);
   return [...lines, ...loud.map((l) => paint(l, 'red'))];
 }
 
@@ -100,20 +102,19 @@ function fanout(r: Report, color: boolean, paint: Paint): string[] {
   const counts = newTable(['published', 'expected', 'delivered', 'lost', 'duplicated', 'out of order', 'late', 'incomplete'], color);
   counts.push([fmtCount(f.published), fmtCount(f.expected), fmtCount(f.delivered), lost, fmtCount(f.duplicated), fmtCount(f.outOfOrder), fmtCount(f.late), fmtCount(f.incomplete)]);
   const l = f.latencyMs;
-  const lat = newTable(['latency', 'p50', 'p90', 'p99', 'p99.9', 'max', 'samples'], color);
-  lat.push(['fan-out', fmtLatency(l, 'p50'), fmtLatency(l, 'p90'), fmtLatency(l, 'p99'), fmtLatency(l, 'p999'), fmtLatency(l, 'max'), fmtCount(l.count)]);
+  const lat = newTable(latencyHead('latency'), color);
+  lat.push(['fan-out', ...latencyCells(l)]);
   const turn = r.client.turnMs;
   // Beside fan-out: the part of it that is wsload handling one burst, not network or target.
-  if (turn && turn.count > 0) lat.push(['client turn', fmtLatency(turn, 'p50'), fmtLatency(turn, 'p90'), fmtLatency(turn, 'p99'), fmtLatency(turn, 'p999'), fmtLatency(turn, 'max'), fmtCount(turn.count)]);
+  if (turn && turn.count > 0) lat.push(['client turn', ...latencyCells(turn)]);
   // Beside the received-only figures: every expected delivery, lost and never-sent ones counted (a lower bound at the deadline).
   const cen = f.censored;
   const censored = cen && (cen.lost > 0 || cen.unsentDeliveries > 0) ? cen : null;
   if (censored) {
-    const at = (k: 'p50' | 'p90' | 'p99' | 'p999' | 'max'): string => `${censored.latencyMs[k] >= censored.deadlineMs ? '≥' : ''}${fmtLatency(censored.latencyMs, k)}`;
-    lat.push(['all expected', at('p50'), at('p90'), at('p99'), at('p999'), at('max'), fmtCount(censored.latencyMs.count)]);
+    lat.push(['all expected', ...latencyCells(censored.latencyMs, censored.deadlineMs)]);
   }
   const cp = f.completionMs;
-  lat.push(['completion', fmtLatency(cp, 'p50'), fmtLatency(cp, 'p90'), fmtLatency(cp, 'p99'), fmtLatency(cp, 'p999'), fmtLatency(cp, 'max'), fmtCount(cp.count)]);
+  lat.push(['completion', ...latencyCells(cp)]);
   const out = ['Fan-out (publish scheduled → message received)', counts.toString(), lat.toString()];
   if (censored) {
     const unsent = censored.unsentPublishes > 0 ? ` and ${fmtCount(censored.unsentDeliveries)} of ${fmtCount(censored.unsentPublishes)} publishes never sent (at their wait)` : '';
@@ -279,7 +280,7 @@ function client(r: Report): string[] {
     'Client (during the hold)',
     `  worker event-loop lag p99 ${fmtMs(c.eventLoopLagMs.p99)}, max ${fmtMs(c.eventLoopLagMs.max)}${main}${load} · ` +
       `publish schedule lag p99 ${fmtLatency(r.publish.scheduleLagMs, 'p99')}`,
-    `  peak RSS ${fmtCount(c.peakRssMb)} MB · ${c.workers.length} worker${c.workers.length === 1 ? '' : 's'}${limits.length > 0 ? ` · ${limits.join(', ')}` : ''}`,
+    `  peak RSS ${fmtCount(c.peakRssMb)} MB · ${plural(c.workers.length, 'worker')}${limits.length > 0 ? ` · ${limits.join(', ')}` : ''}`,
     ...(c.memory ? [`  memory ${memoryTrendText(c.memory)}`] : []),
   ];
 }

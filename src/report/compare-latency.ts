@@ -9,6 +9,7 @@
  * the tolerance. The minimum data follow from that test: two blocks per run (a spread needs two),
  * and enough independent units for the percentile's interval to exist at all.
  */
+import { atLeast, type ShownPercentile } from '../run/percentiles.js';
 import { decodeHistogram, type Histogram } from '../metrics/histogram.js';
 import { setLocation } from '../run/registry.js';
 import type { PercentileSet, Report } from '../run/report.js';
@@ -30,8 +31,9 @@ const Z95 = 1.96;
 /** Blocks with samples a run needs: one block has no spread to measure. */
 export const MIN_BLOCKS = 2;
 
-export type Aggregation = 'p50' | 'p90' | 'p99' | 'p999' | 'max';
-export const LABEL: Record<Aggregation, string> = { p50: 'p50', p90: 'p90', p99: 'p99', p999: 'p99.9', max: 'max' };
+/** The shown percentiles (src/run/percentiles.ts) and max: what compare has rows for. */
+export type Aggregation = ShownPercentile | 'max';
+export const LABEL: Record<Aggregation, string> = { p50: 'p50', p75: 'p75', p90: 'p90', p95: 'p95', p99: 'p99', p999: 'p99.9', max: 'max' };
 
 /** Note of a latency row with no samples in either run (renderers may leave such rows out). */
 export const NO_SAMPLES_NOTE = 'no samples';
@@ -191,13 +193,13 @@ const mean = (xs: readonly number[]): number => (xs.length === 0 ? 0 : xs.reduce
 
 /**
  * The workers' loop lag a delivery at percentile `agg` meets (the worst worker): at the median the
- * loop's typical lag (its mean, above its median), at p90 its p90, further out its p99. Reports
- * that kept no p90 give the p99 there (wider, on the safe side).
+ * loop's typical lag (its mean, above its median), at p75 and p90 its p90, further out its p99.
+ * Reports that kept no p90 give the p99 there (wider, on the safe side).
  */
 function loopLagAt(r: Report, agg: Exclude<Aggregation, 'max'>): number {
   const worst = (get: (w: Report['client']['workers'][number]) => number): number => Math.max(0, ...r.client.workers.filter((w) => w.crashed === null).map(get));
   if (agg === 'p50') return worst((w) => w.eventLoopLagMs.mean);
-  if (agg === 'p90') return worst((w) => w.eventLoopLagMs.p90 ?? w.eventLoopLagMs.p99);
+  if (agg === 'p75' || agg === 'p90') return worst((w) => w.eventLoopLagMs.p90 ?? w.eventLoopLagMs.p99);
   return r.client.eventLoopLagMs.p99;
 }
 
@@ -217,12 +219,13 @@ function clientShift(before: readonly Report[], after: readonly Report[], family
   const parts: string[] = [];
   const delta = (f: (r: Report) => number): number => Math.abs(mean(after.map(f)) - mean(before.map(f)));
   let ms = 0;
-  if (FROM_SCHEDULE.has(family)) ms += delta((r) => r.publish.scheduleLagMs[agg]);
+  // An older report without p75 or p95 gives the next percentile it kept (on the safe side).
+  if (FROM_SCHEDULE.has(family)) ms += delta((r) => atLeast(r.publish.scheduleLagMs, agg));
   ms += delta((r) => loopLagAt(r, agg));
   if (ms >= 0.005) parts.push("the change in the client's own delay");
   const saturated = [...before, ...after].some((r) => r.client.saturated);
   if (saturated) {
-    const turn = delta((r) => (r.client.turnMs ? r.client.turnMs[agg === 'p999' ? 'p99' : agg] : 0));
+    const turn = delta((r) => (r.client.turnMs ? atLeast(r.client.turnMs, agg === 'p999' ? 'p99' : agg) : 0));
     ms += turn;
     parts.push("a saturated client's handling time");
   }
@@ -258,7 +261,9 @@ export function latencyRow(before: readonly Report[], after: readonly Report[], 
   const valueOf = (r: Report): number | null => {
     const set = at.get(r) ?? EMPTY;
     if (set.count === 0 && !(censored && hasCensored(r))) return null;
-    if (!censored && family !== 'completion') return set[agg];
+    // A set of an older report lacks p75 and p95: those are read off its histogram below.
+    const fromSet = set[agg];
+    if (!censored && family !== 'completion' && fromSet !== undefined) return fromSet;
     const h = data.histogram(r, family);
     return h && h.totalCount > 0 ? h.getValueAtPercentile((q ?? 1) * 100) / 1000 : null;
   };
@@ -270,7 +275,7 @@ export function latencyRow(before: readonly Report[], after: readonly Report[], 
   const change = bv === null || av === null ? null : av - bv;
   const received = (rs: readonly Report[]): number | null => {
     const vs = rs.map((r) => at.get(r) ?? EMPTY).filter((s) => s.count > 0);
-    return vs.length === 0 ? null : mean(vs.map((s) => s[agg]));
+    return vs.length === 0 ? null : mean(vs.map((s) => (agg === 'max' ? s.max : atLeast(s, agg))));
   };
   const row: ComparisonRow = {
     metric,

@@ -14,7 +14,7 @@ import { censorDeadlineMs, censoredCompletionHistogram, censoredFanoutHistogram,
 import { reportHistogram } from './read.js';
 
 /** The percentiles compare judges, as quantiles, in the order the bootstrap reads them. */
-export const QUANTILE = { p50: 0.5, p90: 0.9, p99: 0.99, p999: 0.999 } as const;
+export const QUANTILE = { p50: 0.5, p75: 0.75, p90: 0.9, p95: 0.95, p99: 0.99, p999: 0.999 } as const;
 export const QUANTILES: readonly number[] = Object.values(QUANTILE);
 
 /** Latency families compare shows (src/run/registry.ts says which histogram backs each). */

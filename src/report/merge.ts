@@ -3,6 +3,7 @@
  * summed and histograms added exactly, so the merged percentiles are those of all samples, not an
  * average of percentiles. Pure: reports in, a new Report out.
  */
+import { atLeast, type ShownPercentile } from '../run/percentiles.js';
 import { censoredFanout } from './censored.js';
 import { UsageError, WsloadError } from '../errors.js';
 import { encodeHistogram, mergeEncoded, percentiles } from '../metrics/histogram.js';
@@ -37,15 +38,18 @@ function inShapeOrder<T extends object>(obj: T, shape: object): T {
 /** Best available set when no histogram backs it: exact count, min, max, mean; percentiles are upper bounds. */
 function approximateSet(sets: readonly PercentileSet[]): PercentileSet {
   const withData = sets.filter((s) => s.count > 0);
-  if (withData.length === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+  if (withData.length === 0) return { count: 0, min: 0, mean: 0, p50: 0, p75: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
   const count = sum(withData.map((s) => s.count));
-  const max = (k: keyof PercentileSet): number => Math.max(...withData.map((s) => s[k]));
+  // A set of an older report without p75 or p95 counts with the next percentile it has (an upper bound still).
+  const max = (k: ShownPercentile | 'max'): number => Math.max(...withData.map((s) => (k === 'max' ? s.max : atLeast(s, k))));
   return {
     count,
     min: Math.min(...withData.map((s) => s.min)),
     mean: Math.round((sum(withData.map((s) => s.mean * s.count)) / count) * 1000) / 1000,
     p50: max('p50'),
+    p75: max('p75'),
     p90: max('p90'),
+    p95: max('p95'),
     p99: max('p99'),
     p999: max('p999'),
     max: max('max'),

@@ -6,7 +6,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ReportFormatError } from '../errors.js';
-import { decodeHistogram, type Histogram } from '../metrics/histogram.js';
+import { decodeHistogram, percentiles, type Histogram } from '../metrics/histogram.js';
+import { locateHistogram, percentileCapMs } from '../run/registry.js';
+import { LATER_PERCENTILES } from '../run/percentiles.js';
 import { reportSchema, timelineLineSchema } from './report-schema.js';
 import { REPORT_FORMAT_VERSION, type Report, type TimelineLine } from '../run/report.js';
 
@@ -74,6 +76,9 @@ export function parseReport(value: unknown, file: string): Report {
   }
   const obj = value as Record<string, unknown>;
   if (obj.tool !== 'wsload') {
+    if (obj.tool === undefined && SCENARIO_ONLY_KEYS.some((k) => k in obj)) {
+      throw formatError(file, `is a scenario, not a report; run it with \`wsload run ${file}\` and pass the report it writes (reports/<name>-<UTC time>.json)`);
+    }
     throw formatError(file, `tool: expected "wsload", got ${describeValue(obj.tool)} (not a wsload report)`);
   }
   if (obj.formatVersion !== REPORT_FORMAT_VERSION) {
@@ -88,7 +93,30 @@ export function parseReport(value: unknown, file: string): Report {
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more issue${issues.length > 2 ? 's' : ''})` : '';
     throw formatError(file, `${describeIssue(issues[0], value)}${more}`);
   }
-  return result.data;
+  return withLaterPercentiles(result.data, file);
+}
+
+/**
+ * A report of a wsload version that kept no p75 and p95 gets them from the histograms it carries,
+ * computed as a run computes them (capped where the run caps them): every table, page and
+ * comparison then shows an older run like a new one. A set with no histogram behind it stays as read.
+ */
+function withLaterPercentiles(report: Report, file: string): Report {
+  for (const key of Object.keys(report.histograms)) {
+    const at = locateHistogram(key);
+    const set = at?.get(report);
+    if (!at || !set || LATER_PERCENTILES.every((k) => set[k] !== undefined)) continue;
+    let h: Histogram | null;
+    try {
+      h = reportHistogram(report, key);
+    } catch (err) {
+      throw formatError(file, (err as Error).message);
+    }
+    if (!h) continue;
+    const computed = percentiles(h, percentileCapMs(key, report.scenario.publish?.deadlineMs));
+    for (const k of LATER_PERCENTILES) set[k] ??= set.count === 0 ? 0 : (computed[k] ?? 0);
+  }
+  return report;
 }
 
 /** Reads and validates a report file. Throws ReportFormatError naming the file and JSON path. */
@@ -105,10 +133,39 @@ export async function readReport(file: string): Promise<Report> {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw formatError(file, `not valid JSON (${(err as Error).message})`);
+    throw formatError(file, wrongKindHint(file, text) ?? `not valid JSON (${(err as Error).message})`);
   }
   return parseReport(value, file);
 }
+
+/**
+ * What a file that is not a report JSON is, when it is one of the files a run writes beside its
+ * report (the .ndjson timeline, the .hlog histogram log), and which file to pass instead.
+ */
+function wrongKindHint(file: string, text: string): string | null {
+  const report = `${basename(file).replace(/\.(ndjson|hlog)$/i, '')}.json`;
+  if (/\.ndjson$/i.test(file) || looksLikeJsonLines(text)) {
+    return `is a timeline (.ndjson: one JSON line per interval), not a report; pass the report .json beside it instead (${join(dirname(file), report)}): wsload reads the timeline through it`;
+  }
+  if (/\.hlog$/i.test(file) || text.startsWith('#[')) {
+    return `is an HdrHistogram interval log (.hlog), not a report; pass the report .json beside it instead (${join(dirname(file), report)}), or read the log with HdrHistogram's tools`;
+  }
+  return null;
+}
+
+/** Two or more lines that each parse as a JSON object: JSON lines, not one JSON document. */
+function looksLikeJsonLines(text: string): boolean {
+  const lines = text.split('\n', 3).filter((l) => l.trim() !== '');
+  if (lines.length < 2) return false;
+  try {
+    return lines.every((l) => typeof JSON.parse(l) === 'object');
+  } catch {
+    return false;
+  }
+}
+
+/** Top-level keys only a scenario file has, none of which a report has at its top level. */
+const SCENARIO_ONLY_KEYS = ['connections', 'connectRate', 'duration', 'thresholds', 'cohorts', 'stages'];
 
 /**
  * Path of the report's timeline: the file of that name in the report's own directory; null when

@@ -56,6 +56,30 @@ export function parseThreshold(metric: string, expression: string): ParsedThresh
   return { error: `unit "${unit}" is not allowed for ${metric} (a count); expected ${allowed}, got ${JSON.stringify(expression)}` };
 }
 
+/** A value as a limit is read against: enough digits that it never reads equal to a limit it missed ("380.9", "0.381"). */
+function preciseNumber(x: number): string {
+  const a = Math.abs(x);
+  if (a < 1) return String(Number(x.toPrecision(4)));
+  const digits = a >= 100 ? 1 : a >= 10 ? 2 : 3;
+  return String(Number(x.toFixed(digits)));
+}
+
+/**
+ * A threshold's observed value with its unit, in the unit its expression was written in: "380.9 ms"
+ * for "< 250ms" (or a bare number), "0.381 s" for "< 2s", "412 µs" for "< 500us", "0.25%" for a
+ * percentage; a count stays a plain number. `value` defaults to the threshold's actual value
+ * (pass the clock uncertainty to say it in the same unit).
+ */
+export function thresholdValueText(t: Pick<ThresholdResult, 'metric' | 'expression' | 'actual'>, value: number = t.actual): string {
+  const m = EXPRESSION.exec(t.expression);
+  const unit = m?.[3] ?? '';
+  if (unit === '%') return `${preciseNumber(value)}%`;
+  if (lookupMetric(t.metric)?.unit !== 'ms') return String(value);
+  if (unit === 's') return `${preciseNumber(value / 1000)} s`;
+  if (unit === 'us' || unit === 'µs') return `${preciseNumber(value * 1000)} µs`;
+  return `${preciseNumber(value)} ms`;
+}
+
 /** The value a threshold compares: the metric, or 100 × metric / base (base 0 → 0%; evaluateThresholds fails it as no data). */
 export function thresholdActual(report: Report, t: ParsedThreshold): number {
   const value = t.metric.get(report);

@@ -3,6 +3,8 @@
  * when its data show it: sockets that stayed up, deliveries that arrived, thresholds measured.
  * Pure: a Report in, a number or a sentence out.
  */
+import { plural } from '../text/plural.js';
+import { thresholdValueText } from './thresholds.js';
 import { EXIT } from '../errors.js';
 import { formatDuration } from '../duration.js';
 import { publishBlame, reportPublishFigures } from './publish-behind.js';
@@ -113,7 +115,7 @@ export function lostReasons(report: Report, count: (n: number) => string = Strin
  */
 export function deliveredNothingText(report: Report, count: (n: number) => string = String): string {
   const ok = succeededPublishes(report);
-  const publishes = `${count(ok)} publish${ok === 1 ? '' : 'es'} succeeded`;
+  const publishes = `${plural(ok, 'publish', 'publishes', count(ok))} succeeded`;
   const late = report.fanout.late;
   if (late === 0) return `no delivery arrived although ${publishes}`;
   const deadline = report.scenario.publish?.deadlineMs;
@@ -180,10 +182,6 @@ export function streamProblems(report: Report): string[] {
   return out;
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
 /** One phrase per failure of the run itself (thresholds aside), empty exactly when runFailed is false. */
 export function runProblems(report: Report): string[] {
   const problems: string[] = [];
@@ -209,11 +207,11 @@ export function runProblems(report: Report): string[] {
     const why = Object.entries(report.publish.failures)
       .map(([reason, n]) => `${n} × ${describePublishFailure(reason)}`)
       .join(', ');
-    problems.push(`${report.publish.failed} of ${report.publish.sent} publishes to ${report.target.publishUrl ?? '?'} failed: ${why}`);
+    problems.push(`${report.publish.failed} of ${plural(report.publish.sent, 'publish', 'publishes')} to ${report.target.publishUrl ?? '?'} failed: ${why}`);
   }
   if (report.publish.behind === true) {
     problems.push(
-      `the publish path did not keep the rate: ${report.publish.queued ?? 0} publishes waited for a request slot (up to ${report.publish.maxQueueMs ?? 0} ms), ` +
+      `the publish path did not keep the rate: ${plural(report.publish.queued ?? 0, 'publish', 'publishes')} waited for a request slot (up to ${report.publish.maxQueueMs ?? 0} ms), ` +
         `${report.publish.skipped} never sent; ${publishBlame(reportPublishFigures(report)).cause}`,
     );
   }
@@ -241,9 +239,10 @@ function lostText(report: Report): string {
 /** Why a threshold failed, in a few words: no data, the clock, or the value. */
 function thresholdWhy(t: ThresholdResult): string {
   if (t.noData === true) return 'no data';
-  if (t.clockWrong === true) return `got ${t.actual}, timed with a wrong clock offset`;
-  if (t.uncertain === true) return `got ${t.actual} ± ${t.clockUncertaintyMs ?? 0}, within the clock uncertainty of the limit`;
-  return `got ${t.actual}`;
+  const got = `got ${thresholdValueText(t)}`;
+  if (t.clockWrong === true) return `${got}, timed with a wrong clock offset`;
+  if (t.uncertain === true) return `${got} ± ${thresholdValueText(t, t.clockUncertaintyMs ?? 0)}, within the clock uncertainty of the limit`;
+  return got;
 }
 
 /**

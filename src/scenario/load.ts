@@ -48,11 +48,22 @@ export async function loadScenario(file: string, opts: LoadOptions = {}): Promis
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new ScenarioError([{ path: '', message: jsonSyntaxMessage(err, text) }], file);
+    const timeline = /\.ndjson$/i.test(file) ? 'is a run\'s timeline (.ndjson), not a scenario; read it with `wsload report` on the report .json beside it' : null;
+    throw new ScenarioError([{ path: '', message: timeline ?? jsonSyntaxMessage(err, text) }], file);
   }
+  const report = reportGivenAsScenario(value, file);
+  if (report) throw new ScenarioError([{ path: '', message: report }], file);
   const result = validateScenario(value, { ...opts, baseDir: dirname(resolve(file)) });
   if ('issues' in result) throw new ScenarioError(result.issues, file);
   return result.scenario;
+}
+
+/** A report handed where a scenario belongs: the line saying so, else null. */
+function reportGivenAsScenario(value: unknown, file: string): string | null {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+  const obj = value as Record<string, unknown>;
+  if (obj.tool !== 'wsload' || !('formatVersion' in obj)) return null;
+  return `is a wsload report, not a scenario; read it with \`wsload report ${file}\` (the scenario it ran is under its "scenario" key)`;
 }
 
 /**

@@ -8,6 +8,7 @@ import { resolveScenarioPath } from './rules.js';
 import type { WrittenScenario } from './schema.js';
 import { bodyTemplate } from '../run/publish-url.js';
 import { readIdentities } from './identities-file.js';
+import { fillEnv, hasEnvRef } from '../run/env-refs.js';
 import { generatedTopicCounts, generatedTopicName } from '../run/topics.js';
 import type { Topics, Cohort, HttpPublishRequest, Identities, LoadStage, OpenStep, Publish, ReconnectPolicy, ReconnectPolicyName, ReplyMatch, Scenario, ServerStream, Target, WebSocketPublish } from '../run/scenario.js';
 
@@ -86,10 +87,12 @@ function target(w: WrittenScenario): Target {
   return { kind: 'url', url: t.url, headers: { ...t.headers }, origin: t.origin ?? null, subprotocols: [...t.subprotocols], ...(t.open.length > 0 ? { open: openSteps(t.open) } : {}) };
 }
 
-function identities(w: WrittenScenario, baseDir: string): Identities | undefined {
+function identities(w: WrittenScenario, baseDir: string, env: Readonly<Record<string, string | undefined>>): Identities | undefined {
   if (!w.identities) return undefined;
-  const file = resolveScenarioPath(baseDir, w.identities.file);
-  const read = readIdentities(file);
+  const path = resolveScenarioPath(baseDir, fillEnv(w.identities.file, env));
+  // Named as written when its path comes from the environment: the report keeps "{env.NAME}".
+  const file = hasEnvRef(w.identities.file) ? w.identities.file : path;
+  const read = readIdentities(path);
   // The rules read the same file and let no bad one through; reaching this is a bug (or a race with an edit).
   if ('message' in read) throw new TypeError(read.message);
   return { file, fields: read.fields, count: read.rows.length, rows: read.rows, reuse: w.identities.reuse };
@@ -205,9 +208,9 @@ function plannedMs(w: WrittenScenario): number {
   return (1000 * w.connections) / w.connectRate + ms(w.duration);
 }
 
-export function normalizeScenario(w: WrittenScenario, opts: { cpus: number; baseDir: string }): Scenario {
+export function normalizeScenario(w: WrittenScenario, opts: { cpus: number; baseDir: string; env?: Readonly<Record<string, string | undefined>> }): Scenario {
   const file = (p: string | undefined): string | null => (p === undefined ? null : resolveScenarioPath(opts.baseDir, p));
-  const ids = identities(w, opts.baseDir);
+  const ids = identities(w, opts.baseDir, opts.env ?? process.env);
   const defaultWorkers = Math.min(MAX_WORKERS, Math.max(1, Math.floor(opts.cpus)), w.connections);
   return {
     name: w.name,

@@ -16,6 +16,7 @@ import { BAD_HEADER_VALUE, describeValue, MAX_DURATION_MS, scenarioFileSchema, t
 import { formatPath } from './issues.js';
 import { tlsFileIssues } from './tls-files.js';
 import { readIdentities, type IdentityTable } from './identities-file.js';
+import { envNames, envValue, fillEnv, hasEnvRef } from '../run/env-refs.js';
 import { placeholderNames } from '../run/placeholders.js';
 import { publishStageIssues } from './stage-rules.js';
 import { emptyTopicIssues, framingHeaderIssues, zeroHoldIssues } from './edge-rules.js';
@@ -485,14 +486,19 @@ function openStepIssues(w: PartialScenario): Issue[] {
  * The identities file (read and parsed, counted against connections) and every placeholder: an
  * identity field the file lacks, identities used without a file, a value that cannot go in a header.
  */
-function identityIssues(w: PartialScenario, baseDir: string): Issue[] {
+function identityIssues(w: PartialScenario, baseDir: string, env: Readonly<Record<string, string | undefined>>): Issue[] {
   const issues: Issue[] = [];
   let table: IdentityTable | null = null;
   let file = '';
-  if (w.identities) {
-    file = resolvePath(baseDir, w.identities.file);
-    const read = readIdentities(file);
-    if ('message' in read) issues.push({ path: 'identities.file', message: read.message });
+  // A path from the environment ({env.DIR}/users.csv) is read filled in and named as written:
+  // messages never show a value taken from the environment. One not set is envIssues' to report.
+  const written = w.identities?.file ?? '';
+  const unset = envNames(written).some((name) => envValue(env, name) === undefined);
+  if (w.identities && !unset) {
+    const path = resolvePath(baseDir, fillEnv(written, env));
+    file = hasEnvRef(written) ? written : path;
+    const read = readIdentities(path);
+    if ('message' in read) issues.push({ path: 'identities.file', message: read.message.replaceAll(path, file) });
     else table = read;
     if (table && w.connections !== undefined && table.rows.length < w.connections && !w.identities.reuse) {
       issues.push({ path: 'identities.file', message: `${file} has ${table.rows.length} identit${table.rows.length === 1 ? 'y' : 'ies'} for ${w.connections} connections; expected at least ${w.connections}, or "reuse": true to hand them out round robin` });
@@ -534,6 +540,8 @@ export interface RuleOptions {
   interfaces?: readonly string[];
   /** Default worker count (workers absent from the scenario). */
   cpus: number;
+  /** Where `{env.NAME}` takes its values; process.env when absent. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** Every cross-key issue among the keys that are valid on their own. */
@@ -550,7 +558,7 @@ export function ruleIssues(w: PartialScenario, opts: RuleOptions): Issue[] {
     ...publishModeThresholdIssues(w),
     ...allReconnectIssues(w),
     ...tlsIssues(w, opts.baseDir, opts.checkFiles),
-    ...identityIssues(w, opts.baseDir),
+    ...identityIssues(w, opts.baseDir, opts.env ?? process.env),
     ...openStepIssues(w),
     ...pacingIssues(w),
     ...zeroHoldIssues(w),

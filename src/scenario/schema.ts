@@ -82,7 +82,7 @@ export const BAD_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 function isUrlWithScheme(text: string, schemes: readonly string[]): boolean {
   try {
     // Placeholders are not valid in every URL position (a port, say); substitute sample values.
-    const url = new URL(text.replaceAll('{conn}', '0').replaceAll('{cohort}', 'c').replaceAll('{topic}', 't').replace(/\{identity\.[^{}]*\}/g, 'x').replaceAll('{id}', '1').replaceAll('{seq}', '1').replaceAll('{value}', '1'));
+    const url = new URL(text.replaceAll('{conn}', '0').replaceAll('{cohort}', 'c').replaceAll('{topic}', 't').replace(/\{identity\.[^{}]*\}/g, 'x').replaceAll('{id}', '1').replaceAll('{seq}', '1').replaceAll('{value}', '1').replace(/\{env\.[^{}]*\}/g, 'x'));
     return schemes.includes(url.protocol) && url.hostname !== '';
   } catch {
     return false;
@@ -155,7 +155,7 @@ export const openStepSchema = z.strictObject(
   {
     send: z
       .union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())], expecting(OPEN_SEND_TEXT))
-      .describe('Text (a string) or JSON (an object or array, sent as JSON text); "{conn}", "{cohort}" and "{identity.FIELD}" in it are replaced per socket.'),
+      .describe('Text (a string) or JSON (an object or array, sent as JSON text); "{conn}", "{cohort}" and "{identity.FIELD}" in it are replaced per socket. "{env.NAME}" takes the value of environment variable NAME (a secret or a host kept out of the file; refused when unset; reports keep "{env.NAME}").'),
     ack: replyMatchSchema.optional().describe('Wait for a reply matching this before the next step; the socket counts as subscribed only after its last step.'),
     reject: replyMatchSchema.optional().describe('A reply matching this fails the subscription ("subscribe-rejected"); requires ack.'),
     timeout: duration(true).optional().describe('How long to wait for the ack (default "10s"); then the subscription fails ("subscribe-timeout"). Requires ack.'),
@@ -169,7 +169,7 @@ export const targetUrlSchema = z.strictObject(
       .string(expecting(WS_URL_TEXT))
       .refine((s) => isUrlWithScheme(s, ['ws:', 'wss:']), expecting(WS_URL_TEXT))
       .refine((s) => !s.includes('#'), NO_FRAGMENT)
-      .describe('WebSocket URL to connect to; "{conn}" is replaced by each socket\'s index (0-based).'),
+      .describe('WebSocket URL to connect to; "{conn}" is replaced by each socket\'s index (0-based). "{env.NAME}" takes the value of environment variable NAME (a secret or a host kept out of the file; refused when unset; reports keep "{env.NAME}").'),
     headers: z
       .record(z.string(), z.string(expecting(HEADER_VALUE_TEXT)).refine((v) => !BAD_HEADER_VALUE.test(v), expecting(HEADER_VALUE_TEXT)), expecting('an object of header name → value'))
       .superRefine((headers, ctx) => {
@@ -179,7 +179,7 @@ export const targetUrlSchema = z.strictObject(
         }
       })
       .default({})
-      .describe('Extra HTTP headers sent with every upgrade request (e.g. Authorization, Cookie).'),
+      .describe('Extra HTTP headers sent with every upgrade request (e.g. Authorization, Cookie). "{env.NAME}" takes the value of environment variable NAME (a secret or a host kept out of the file; refused when unset; reports keep "{env.NAME}").'),
     origin: z
       .string(expecting('an Origin header value (string)'))
       .refine((v) => !BAD_HEADER_VALUE.test(v), expecting(`an Origin ${HEADER_VALUE_TEXT}`))
@@ -288,8 +288,8 @@ export const publisherSocketSchema = z.strictObject(
       .string(expecting(WS_URL_TEXT))
       .refine((s) => isUrlWithScheme(s, ['ws:', 'wss:']), expecting('a ws:// or wss:// URL like "ws://127.0.0.1:8080/chat"'))
       .refine((s) => !s.includes('#'), NO_FRAGMENT)
-      .describe('WebSocket URL of the publisher socket.'),
-    headers: headerMap('Extra HTTP headers of the publisher socket\'s upgrade request, sent as written (one socket serves every publish).'),
+      .describe('WebSocket URL of the publisher socket. "{env.NAME}" takes the value of environment variable NAME (a secret or a host kept out of the file; refused when unset; reports keep "{env.NAME}").'),
+    headers: headerMap('Extra HTTP headers of the publisher socket\'s upgrade request, sent as written (one socket serves every publish). "{env.NAME}" takes the value of environment variable NAME (a secret or a host kept out of the file; refused when unset; reports keep "{env.NAME}").'),
     subprotocols: z
       .array(z.string(expecting(SUBPROTOCOL_TEXT)).regex(TOKEN, expecting(SUBPROTOCOL_TEXT)), expecting('an array of subprotocol names'))
       .default([])
@@ -298,7 +298,7 @@ export const publisherSocketSchema = z.strictObject(
     open: z
       .array(
         z.strictObject(
-          { send: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())], expecting(OPEN_MESSAGE_TEXT)).describe('Text (a string) or JSON (an object or array, sent as JSON text).') },
+          { send: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())], expecting(OPEN_MESSAGE_TEXT)).describe('Text (a string) or JSON (an object or array, sent as JSON text). "{env.NAME}" takes the value of environment variable NAME (a secret or a host kept out of the file; refused when unset; reports keep "{env.NAME}").') },
           expecting(OPEN_STEP_TEXT),
         ),
         expecting(`an array of open steps, each ${OPEN_STEP_TEXT}`),
@@ -356,7 +356,7 @@ export const publishSchema = z.strictObject(
       .refine((s) => !s.includes('#'), NO_FRAGMENT)
       .nullable()
       .optional()
-      .describe('Template with `{id}` (the publish\'s id), `{seq}` (its sequence number, 1, 2, …) and `{value}` (`<run tag>-<seq>`, e.g. `k3x9a2bq-42`); `{seq}` or `{value}` must be in the URL, a `publish.headers` value or `publish.body`; default `<target\'s http(s) origin>/api?id={id}&value={value}`. The target must push the value back unchanged in the match field; only `{value}` lets wsload tell its pushes from another run\'s (see run identity, `docs/measurement.md`); every id must give a valid URL (`{id}` in the port takes numeric ids only), no `#fragment`.'),
+      .describe('Template with `{id}` (the publish\'s id), `{seq}` (its sequence number, 1, 2, …) and `{value}` (`<run tag>-<seq>`, e.g. `k3x9a2bq-42`); `{seq}` or `{value}` must be in the URL, a `publish.headers` value or `publish.body`; default `<target\'s http(s) origin>/api?id={id}&value={value}`. The target must push the value back unchanged in the match field; only `{value}` lets wsload tell its pushes from another run\'s (see run identity, `docs/measurement.md`); every id must give a valid URL (`{id}` in the port takes numeric ids only), no `#fragment`. `{env.NAME}` takes the value of environment variable NAME (a secret or a host kept out of the file; refused when unset; reports keep `{env.NAME}`).'),
     match: z
       .union([nonEmptyString('the name of the JSON field carrying the sequence number'), matchObjectSchema], expecting(MATCH_TEXT))
       .default('value')
@@ -385,7 +385,7 @@ export const publishSchema = z.strictObject(
     body: z
       .union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())], expecting('a text template or a JSON object or array'))
       .optional()
-      .describe('The request body (with `via: "websocket"`: the message, required), templated: text as written (`{id}` as is), or a JSON object/array sent as JSON (`{id}` escaped inside its string; a string value that is exactly `"{seq}"` becomes the number).'),
+      .describe('The request body (with `via: "websocket"`: the message, required), templated: text as written (`{id}` as is), or a JSON object/array sent as JSON (`{id}` escaped inside its string; a string value that is exactly `"{seq}"` becomes the number). `{env.NAME}` takes the value of environment variable NAME (a secret or a host kept out of the file; refused when unset; reports keep `{env.NAME}`).'),
     contentType: z
       .string(expecting(HEADER_VALUE_TEXT))
       .min(1, expecting(HEADER_VALUE_TEXT))
@@ -559,7 +559,7 @@ export const identitiesSchema = z.strictObject(
   {
     file: nonEmptyString(IDENTITY_FILE_TEXT)
       .refine((s) => /\.(csv|jsonl|ndjson)$/i.test(s), expecting(IDENTITY_FILE_TEXT))
-      .describe('CSV (header row = field names) or JSON lines (one object per line), one identity per socket, relative to the scenario file.'),
+      .describe('CSV (header row = field names) or JSON lines (one object per line), one identity per socket, relative to the scenario file. "{env.NAME}" takes the value of environment variable NAME (a secret or a host kept out of the file; refused when unset; reports keep "{env.NAME}").'),
     reuse: z.boolean(expecting('true or false')).default(false).describe('Allow fewer identities than sockets: socket i takes identity i mod count.'),
   },
   expecting('an object like {"file": "users.csv"}'),

@@ -13,6 +13,7 @@ import { parseValidKeys, ruleIssues, thresholdIssues, type MachineLimits } from 
 import { describeValue, scenarioFileSchema } from './schema.js';
 import { applyConnectionStages } from './stage-rules.js';
 import { serverStreamIssues } from './stream-rules.js';
+import { envIssues } from './env-rules.js';
 import type { Scenario } from '../run/scenario.js';
 
 /** Options shared by loadScenario and validateScenario. */
@@ -47,12 +48,15 @@ export function validateScenario(value: unknown, opts: LoadOptions & { baseDir?:
   const valid = parsed.success ? parsed.data : parseValidKeys(applied.value);
   issues.push(...thresholdIssues(applied.value.thresholds));
   issues.push(...serverStreamIssues(applied.value.publish));
+  // `{env.NAME}` is checked against the environment the run fills it from (driver/env-fill.ts).
+  const env = process.env;
+  issues.push(...envIssues(applied.value, env));
   const interfaces = (opts.interfaces === undefined ? interfaceAddresses() : opts.interfaces) ?? undefined;
   const cpus = opts.cpus ?? availableParallelism();
-  issues.push(...ruleIssues(valid, { baseDir, checkFiles: opts.checkFiles !== false, limits: opts.limits, interfaces, cpus }));
+  issues.push(...ruleIssues(valid, { baseDir, checkFiles: opts.checkFiles !== false, limits: opts.limits, interfaces, cpus, env }));
   if (issues.length > 0) return { issues: inDocumentOrder(dedupe(issues), applied.value).map((i) => attributeToFlag(i, applied.flagFor)) };
   if (!parsed.success) return { issues }; // unreachable: a failed parse has issues
-  return { scenario: normalizeScenario(parsed.data, { cpus, baseDir }) };
+  return { scenario: normalizeScenario(parsed.data, { cpus, baseDir, env }) };
 }
 
 /**

@@ -55,7 +55,8 @@ describe('wsload merge', () => {
     const out = join(dir, 'never.json');
     const r = await wsload(['merge', files.before, join(dir, 'before.ndjson'), '--out', out]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^wsload: .*before\.ndjson: not valid JSON/);
+    // The timeline beside a report is named for what it is, with the file to pass instead.
+    expect(r.stderr).toMatch(/^wsload: .*before\.ndjson: is a timeline \(\.ndjson: one JSON line per interval\), not a report; pass the report \.json beside it instead \(.*before\.json\)/);
     expect(existsSync(out)).toBe(false);
   });
 });

@@ -154,7 +154,7 @@ describe.skipIf(noChromium)('HTML report in headless Chromium', () => {
     // Wall-clock axis: the fixture started at 09:00:00 UTC.
     expect(facts.charts[1].ticks).toEqual(expect.arrayContaining(['09:00:10', '09:00:30', '09:00:50']));
     expect(facts.tables).toBeGreaterThanOrEqual(2);
-    expect(facts.text).toContain('fan-out p50 / p90 / p99 / p99.9 / max');
+    expect(facts.text).toContain('fan-out p50 / p75 / p90 / p95 / p99 / p99.9 / max');
     expect(facts.text).toContain('fanout.p99');
     expect(facts.text).toMatch(/peak RSS\s+\d+ MB/);
     expect(facts.text.split('\n')[2] ?? '').not.toBe('');

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ClockOffsetEstimator, ClockTrack, type ProbeSample } from '../../src/coordinator/clock-offset.js';
-import { evaluateThresholds } from '../../src/report/thresholds.js';
+import { evaluateThresholds, thresholdValueText } from '../../src/report/thresholds.js';
 import { runExitCode, runFailed, verdictLine } from '../../src/report/verdict.js';
 import { earlyBeyondBound } from '../../src/report/clock-bound.js';
 import { mergeReports } from '../../src/report/merge.js';
@@ -87,7 +87,8 @@ describe('latency thresholds with the clock bound', () => {
     const r = withClock(samples, 5);
     r.thresholds = [unsure];
     expect(runExitCode(r)).toBe(3);
-    expect(verdictLine(r)).toContain(`fanout.p99 ${limit} (got ${unsure.actual} ± 5, within the clock uncertainty of the limit)`);
+    expect(verdictLine(r)).toContain(`fanout.p99 ${limit} (got ${thresholdValueText(unsure)} ± 5 ms, within the clock uncertainty of the limit)`);
+    expect(thresholdValueText(unsure)).toMatch(/^\d+(\.\d+)? ms$/);
   });
 
   it('fail every fan-out and completion latency threshold when receipts came early beyond the bound', () => {

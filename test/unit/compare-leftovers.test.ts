@@ -45,7 +45,7 @@ describe('renderCompareTable: rows with no samples in either run', () => {
   it('omits them and names them in one line', () => {
     const c = compare(idleRun(), idleRun());
     const empty = c.rows.filter((r) => r.note === 'no samples').map((r) => r.metric);
-    expect(empty).toEqual(['fanout.p50', 'fanout.p90', 'fanout.p99', 'fanout.p999', 'fanout.max', 'completion.p99', 'publish.p50', 'publish.p99']);
+    expect(empty).toEqual(['fanout.p50', 'fanout.p75', 'fanout.p90', 'fanout.p95', 'fanout.p99', 'fanout.p999', 'fanout.max', 'completion.p99', 'publish.p50', 'publish.p99']);
     const text = renderCompareTable(c);
     expect(text).not.toMatch(/│ no samples/);
     for (const m of empty) expect(text).not.toMatch(new RegExp(`│ ${m.replace('.', '\\.')} `));

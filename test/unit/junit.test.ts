@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { escapeXmlAttr, escapeXmlText } from '../../src/render/junit-xml.js';
 import { renderCompareJunit, renderRunJunit, thresholdCaseName } from '../../src/render/junit.js';
+import { thresholdValueText } from '../../src/report/thresholds.js';
+import { verdictLine } from '../../src/report/verdict.js';
 import { compare } from '../../src/report/compare.js';
 import { fakeReport, fixturePair, latencies } from '../helpers/fake-report.js';
 import { fmtMs } from '../../src/render/format.js';
@@ -55,7 +57,8 @@ describe('renderRunJunit', () => {
     expect(suite.attrs).toMatchObject({ tests: '4', failures: '2', errors: '0', skipped: '0' });
     expect(caseNamed(suite, 'run without failures (connections, deliveries, publishes, workers)').children.map((c) => c.name)).toEqual(['system-out']);
     const p99 = findAll(caseNamed(suite, 'fanout.p99 < 250ms'), 'failure')[0];
-    expect(p99.attrs).toEqual({ message: 'observed 313 ms, limit < 250ms', type: 'threshold' });
+    // In the limit's unit, with the digits the table's rounding (313 ms) leaves out.
+    expect(p99.attrs).toEqual({ message: 'observed 312.5 ms, limit < 250ms', type: 'threshold' });
     expect(findAll(caseNamed(suite, 'fanout.lost < 0.1%'), 'failure')[0].attrs.message).toBe('observed 0.25%, limit < 0.1%');
     expect(findAll(caseNamed(suite, 'handshake.p50 < 1s'), 'failure')).toEqual([]);
     expect(properties(suite)).toMatchObject({ scenario: 'fake', target: 'ws://127.0.0.1:4000/ws', report: 'reports/r.json', exitCode: '3' });
@@ -143,5 +146,27 @@ describe('renderCompareJunit', () => {
     expect(properties(suite)).toMatchObject({ before: 'b1.json, b2.json', after: 'a1.json, a2.json', afterStartedAt: '2025-01-01T11:00:00.000Z, 2025-01-01T11:00:00.000Z' });
     const out = findAll(caseNamed(suite, 'fanout.p50'), 'system-out')[0];
     expect(out.text).toBe(`before runs: ${fmtMs(a.fanout.latencyMs.p50)}, ${fmtMs(a.fanout.latencyMs.p50)}\nafter runs: ${fmtMs(b.fanout.latencyMs.p50)}, ${fmtMs(b.fanout.latencyMs.p50)}`);
+  });
+});
+
+describe('threshold values with their unit (verdict line and JUnit)', () => {
+  it('says a latency in the unit the threshold was written in, a percentage with %, a count plain', () => {
+    const t = (metric: string, expression: string, actual: number) => ({ metric, expression, actual });
+    expect(thresholdValueText(t('fanout.p99', '< 250ms', 380.927))).toBe('380.9 ms');
+    expect(thresholdValueText(t('fanout.p99', '< 250', 380.927))).toBe('380.9 ms');
+    expect(thresholdValueText(t('fanout.p99', '< 0.3s', 380.927))).toBe('0.3809 s');
+    expect(thresholdValueText(t('fanout.p99', '< 2s', 1380.927))).toBe('1.381 s');
+    expect(thresholdValueText(t('handshake.p50', '< 500us', 0.4123))).toBe('412.3 µs');
+    expect(thresholdValueText(t('fanout.p50', '< 1ms', 0.41234))).toBe('0.4123 ms');
+    expect(thresholdValueText(t('fanout.lost', '< 0.1%', 0.25))).toBe('0.25%');
+    expect(thresholdValueText(t('fanout.lost', '== 0', 1450))).toBe('1450');
+    expect(thresholdValueText(t('connections.failed', '< 3', 3))).toBe('3');
+  });
+
+  it('says a run threshold as the verdict line does, where the summary table rounds', () => {
+    const report = fakeReport({ thresholds: [{ metric: 'fanout.p99', expression: '< 380.5ms', actual: 380.927, pass: false }] });
+    expect(verdictLine(report)).toContain('fanout.p99 < 380.5ms (got 380.9 ms)');
+    const failure = findAll(caseNamed(suiteOf(renderRunJunit(report, { reportPath: null })), 'fanout.p99 < 380.5ms'), 'failure')[0];
+    expect(failure.attrs.message).toBe('observed 380.9 ms, limit < 380.5ms');
   });
 });

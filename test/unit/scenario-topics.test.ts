@@ -112,7 +112,10 @@ describe('per-topic thresholds', () => {
     expect(ok({ topics, thresholds: { 'fanout.byTopic.news.p99': '< 250ms', 'fanout.byTopic.sport.lost': '< 0.1%', 'fanout.byTopic.news.delivered': '> 0' } }).thresholds).toHaveProperty(['fanout.byTopic.news.p99']);
     expect(issues({ topics, thresholds: { 'fanout.byTopic.nwes.p99': '< 250ms' } })).toEqual(['thresholds["fanout.byTopic.nwes.p99"]: unknown topic "nwes" (did you mean "news"?); expected fanout.byTopic.<a name in topics>.<metric>']);
     expect(issues({ thresholds: { 'fanout.byTopic.news.lost': '== 0' } })).toEqual(['thresholds["fanout.byTopic.news.lost"]: a per-topic metric but the scenario has no topics; expected a top-level "topics" key']);
-    expect(issues({ topics, thresholds: { 'fanout.byTopic.news.p98': '< 1s' } })[0]).toMatch(/^thresholds\["fanout\.byTopic\.news\.p98"\]: unknown metric .*a per-topic metric is fanout\.byTopic\.<topic>\.</);
+    // Any percentile of a topic's fan-out (read off its histogram); a name that is none is refused.
+    expect(Object.keys(ok({ topics, thresholds: { 'fanout.byTopic.news.p98': '< 1s', 'fanout.byTopic.news.p99.9': '< 1s' } }).thresholds)).toEqual(['fanout.byTopic.news.p98', 'fanout.byTopic.news.p99.9']);
+    expect(issues({ topics, thresholds: { 'fanout.byTopic.news.q98': '< 1s' } })[0]).toMatch(/^thresholds\["fanout\.byTopic\.news\.q98"\]: unknown metric .*a per-topic metric is fanout\.byTopic\.<topic>\.</);
+    expect(issues({ topics, thresholds: { 'fanout.byTopic.news.p100': '< 1s' } })[0]).toContain('"p100" is no percentile');
     expect(issues({ topics, thresholds: { 'fanout.byTopic.news.p99': '== 0%' } })[0]).toMatch(/unit "%" is not allowed for fanout\.byTopic\.news\.p99/);
     expect(issues({ topics, thresholds: { 'fanout.byTopic.news.duplicated': '< 1%' } })[0]).toMatch(/has no base to take a percentage of/);
   });

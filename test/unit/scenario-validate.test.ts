@@ -199,7 +199,8 @@ describe('validateScenario: invalid scenarios', () => {
     { name: 'missing CA file', value: { ...base, tls: { ca: 'no-such-ca.pem' } }, path: 'tls.ca', fragment: 'file not found' },
     { name: 'report interval zero', value: { ...base, report: { interval: '0ms' } }, path: 'report.interval', fragment: 'greater than 0' },
     { name: 'threshold on an unknown metric', value: { ...base, thresholds: { 'fanout.lsot': '== 0' } }, path: 'thresholds["fanout.lsot"]', fragment: 'did you mean "fanout.lost"' },
-    { name: 'threshold with an unsupported aggregation', value: { ...base, thresholds: { 'fanout.p95': '< 1s' } }, path: 'thresholds["fanout.p95"]', fragment: 'supported aggregations for fanout are: min, mean, p50, p90, p99, p999, max, count' },
+    { name: 'threshold with an unsupported aggregation', value: { ...base, thresholds: { 'fanout.median': '< 1s' } }, path: 'thresholds["fanout.median"]', fragment: 'supported aggregations for fanout are: min, mean, p50, p75, p90, p95, p99, p99.9 (p999), max, count or any percentile pNN or pNN.N' },
+    { name: 'threshold on p100', value: { ...base, thresholds: { 'fanout.p100': '< 1s' } }, path: 'thresholds["fanout.p100"]', fragment: '"p100" is no percentile (the largest value is "max")' },
     { name: 'threshold expression without an operator', value: { ...base, thresholds: { 'fanout.p99': '250ms' } }, path: 'thresholds["fanout.p99"]', fragment: 'with op one of < <= > >= == !=' },
     { name: 'threshold expression not a string', value: { ...base, thresholds: { 'fanout.p99': 250 } }, path: 'thresholds["fanout.p99"]', fragment: 'threshold expression' },
   ];
@@ -220,9 +221,9 @@ describe('validateScenario: invalid scenarios', () => {
       duration: '30',
       publish: { rat: 5, ids: [] },
       cohorts: [{ name: 'a', share: 2 }],
-      thresholds: { 'fanout.p95': '< 1s' },
+      thresholds: { 'fanout.p100': '< 1s' },
     });
-    expect(found.map((i) => i.path)).toEqual(['name', 'connections', 'duration', 'publish.ids', 'publish.rat', 'cohorts[0].share', 'thresholds["fanout.p95"]']);
+    expect(found.map((i) => i.path)).toEqual(['name', 'connections', 'duration', 'publish.ids', 'publish.rat', 'cohorts[0].share', 'thresholds["fanout.p100"]']);
   });
 
   it('reports a flag issue together with the file\'s issues', () => {

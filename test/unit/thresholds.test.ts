@@ -126,7 +126,11 @@ describe('parseThreshold', () => {
     ['fanout.p99', '< 5m', 'expected us, ms or s'],
     ['fanout.lost', '< 5ms', 'a bare count or a percentage of fanout.expected'],
     ['fanout.published', '< 5%', 'no base to take a percentage of'],
-    ['fanout.p95', '< 5ms', 'supported aggregations for fanout are: min, mean, p50, p90, p99, p999, max, count'],
+    ['fanout.pmax', '< 5ms', 'supported aggregations for fanout are: min, mean, p50, p75, p90, p95, p99, p99.9 (p999), max, count or any percentile pNN or pNN.N (p97.5, p99.99)'],
+    ['fanout.p100', '< 5ms', '"fanout.p100": "p100" is no percentile (the largest value is "max")'],
+    ['fanout.p0', '< 5ms', '"fanout.p0": "p0" is no percentile (the minimum is "min")'],
+    ['completion.p99.9999', '< 5ms', '"completion.p99.9999": "p99.9999" has more than 3 decimals'],
+    ['client.eventLoopLag.p95', '< 5ms', 'supported aggregations for client.eventLoopLag are: max, p99'],
     ['latency', '< 5ms', 'unknown metric "latency"'],
   ])('%s %s is rejected', (metric, expr, fragment) => {
     const t = parseThreshold(metric, expr);
@@ -197,12 +201,12 @@ describe('evaluateThresholds', () => {
   it('throws a ScenarioError naming every bad threshold', () => {
     let caught: unknown;
     try {
-      evaluateThresholds(report(), { 'fanout.p95': '< 1s', 'fanout.lost': 'zero', 'fanout.p99': '< 1s' });
+      evaluateThresholds(report(), { 'fanout.p100': '< 1s', 'fanout.lost': 'zero', 'fanout.p99': '< 1s' });
     } catch (err) {
       caught = err;
     }
     expect(caught).toBeInstanceOf(ScenarioError);
-    expect((caught as ScenarioError).issues.map((i) => i.path)).toEqual(['thresholds["fanout.p95"]', 'thresholds["fanout.lost"]']);
+    expect((caught as ScenarioError).issues.map((i) => i.path)).toEqual(['thresholds["fanout.p100"]', 'thresholds["fanout.lost"]']);
   });
 });
 

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { plural } from '../../text/plural.js';
 import type { Command } from 'commander';
 import { runAgent } from '../../agent/agent.js';
 import { UsageError } from '../../errors.js';
@@ -58,7 +59,7 @@ export function registerAgent(program: Command): void {
         // A name is free text (a pod index, a host-pid): only safe characters go into the file name.
         recordFile: flags.out ?? defaultReportPath(`agent-${name.replace(/[^A-Za-z0-9._-]+/g, '_')}`, new Date()),
         signal,
-        onAssigned: (sockets, workers) => process.stderr.write(`wsload: agent ${name}: joined ${flags.coordinator}, holding ${sockets} sockets on ${workers} worker${workers === 1 ? '' : 's'}\n`),
+        onAssigned: (sockets, workers) => process.stderr.write(`wsload: agent ${name}: joined ${flags.coordinator}, holding ${plural(sockets, 'socket')} on ${plural(workers, 'worker')}\n`),
         onStandby: (reason) => process.stderr.write(`wsload: agent ${name}: admitted to ${flags.coordinator} on standby (${reason}); it exits when the run ends\n`),
       });
     });

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { plural } from '../../text/plural.js';
+import { useColor } from '../color.js';
 import { EXIT, UsageError } from '../../errors.js';
 import { checkGateMetrics, compare } from '../../report/compare.js';
 import type { Report, TimelineLine } from '../../run/report.js';
@@ -16,14 +18,14 @@ interface CompareFlags {
   allowUndecided?: boolean;
   html?: string;
   junit?: string;
-  color: boolean;
+  color?: boolean;
 }
 
 /** BEFORE AFTER, or BEFORE… --vs AFTER…: the report files of each side. */
 function sides(reports: string[], vs: string[] | undefined): { before: string[]; after: string[] } {
   if (vs === undefined) {
     if (reports.length !== 2) {
-      throw new UsageError(`compare: expected BEFORE.json AFTER.json, or several runs per side as BEFORE… --vs AFTER… (got ${reports.length} report${reports.length === 1 ? '' : 's'} and no --vs)`);
+      throw new UsageError(`compare: expected BEFORE.json AFTER.json, or several runs per side as BEFORE… --vs AFTER… (got ${plural(reports.length, 'report')} and no --vs)`);
     }
     return { before: [reports[0]], after: [reports[1]] };
   }
@@ -46,7 +48,6 @@ export function registerCompare(program: Command): void {
     .option('--allow-undecided', `with --fail-on-regression: gated rows that could not be judged are named on stderr but exit ${EXIT.ok}, not ${EXIT.undecided}`)
     .option('--html <file>', 'also write a self-contained HTML comparison: the runs side by side, what changed drawn over time and by percentile')
     .option('--junit <file>', 'also write JUnit XML for CI: one test case per compared metric, "worse" failing, a gated row not judged an error, other "inconclusive" rows skipped')
-    .option('--no-color', 'plain text even on a terminal')
     .action(async (reports: string[], flags: CompareFlags) => {
       const { before: beforeFiles, after: afterFiles } = sides(reports, flags.vs);
       const gate = flags.gate === undefined ? undefined : flags.gate.split(',').map((m) => m.trim()).filter((m) => m !== '');
@@ -76,7 +77,7 @@ export function registerCompare(program: Command): void {
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(comparison, null, 2)}\n`);
       } else {
-        const color = flags.color && process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
+        const color = useColor(flags);
         process.stdout.write(renderCompareTable(comparison, { color }));
       }
       if (!flags.failOnRegression) return;
@@ -89,7 +90,7 @@ export function registerCompare(program: Command): void {
         process.stderr.write(`wsload: regression: ${g.worse.join(', ')}\n`);
         process.exitCode = EXIT.failures;
       } else if (g.outcome === 'undecided') {
-        const line = `could not decide ${g.undecided.length} gated row${g.undecided.length === 1 ? '' : 's'}: ${g.undecided.map(why).join('; ')}`;
+        const line = `could not decide ${plural(g.undecided.length, 'gated row')}: ${g.undecided.map(why).join('; ')}`;
         if (flags.allowUndecided) {
           process.stderr.write(`wsload: warning: ${line} (accepted: --allow-undecided)\n`);
         } else {

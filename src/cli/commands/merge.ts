@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { useColor } from '../color.js';
 import { UsageError } from '../../errors.js';
 import { mergeReports } from '../../report/merge.js';
 import { checkDistinctRuns } from '../../report/same-run.js';
@@ -9,7 +10,7 @@ import { renderSummary } from '../../render/summary.js';
 interface MergeFlags {
   out: string;
   quiet?: boolean;
-  color: boolean;
+  color?: boolean;
 }
 
 /** Registers `wsload merge A.json B.json … --out M.json`: one report from runs made side by side. */
@@ -20,7 +21,6 @@ export function registerMerge(program: Command): void {
     .argument('<reports...>', 'report JSON files, two or more')
     .requiredOption('--out <file>', 'where to write the merged report (written atomically)')
     .option('--quiet', 'do not print the merged summary')
-    .option('--no-color', 'plain text even on a terminal')
     .action(async (files: string[], flags: MergeFlags) => {
       if (files.length < 2) throw new UsageError(`merge needs two or more reports, got ${files.length}`);
       checkOutputPath('--out', flags.out, files.map((f) => ({ path: f, role: 'an input report' })));
@@ -30,7 +30,7 @@ export function registerMerge(program: Command): void {
       writeOutputFile('--out', flags.out, `${JSON.stringify(merged, null, 2)}\n`);
       process.stderr.write(`wrote ${flags.out} (${files.length} reports merged)\n`);
       if (!flags.quiet) {
-        const color = flags.color && process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
+        const color = useColor(flags);
         process.stdout.write(renderSummary(merged, { color }));
       }
     });

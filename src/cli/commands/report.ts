@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { useColor } from '../color.js';
 import { readReport, readTimeline, timelinePath } from '../../report/read.js';
 import { checkOutputPath, writeOutputFile } from '../../report/output-path.js';
 import { renderHgrm } from '../../render/hgrm.js';
@@ -10,19 +11,18 @@ interface ReportFlags {
   html?: string;
   hgrm?: string;
   junit?: string;
-  color: boolean;
+  color?: boolean;
 }
 
 /** Registers `wsload report RUN.json`: re-renders a finished run as a table, HTML or .hgrm. */
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description('re-render a finished run: summary table, self-contained HTML (--html) or HdrHistogram .hgrm text (--hgrm)')
+    .description('re-render a finished run: summary table, or instead a self-contained HTML (--html), JUnit XML (--junit) or HdrHistogram .hgrm text (--hgrm)')
     .argument('<run>', 'report JSON written by wsload run')
     .option('--html <file>', 'write a self-contained HTML report (tables and inline SVG charts) to FILE')
     .option('--hgrm <name>', 'print histogram NAME (fanout, completion, handshake, publish, idleAtClose, ageAtClose, …) as HdrHistogram percentile distribution, ms')
     .option('--junit <file>', 'also write JUnit XML for CI: one test case per threshold and one for the run\'s own failures')
-    .option('--no-color', 'plain text even on a terminal')
     .action(async (file: string, flags: ReportFlags) => {
       const report = await readReport(file);
       if (flags.junit !== undefined) {
@@ -50,7 +50,9 @@ export function registerReport(program: Command): void {
       }
       if (flags.html !== undefined) await writeHtml(file, flags.html, report);
       if (flags.junit !== undefined) writeJunitOf(file, flags.junit, report);
-      const color = flags.color && process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
+      // Asked for files, the user gets them and one line each; the table is what `report` alone prints.
+      if (flags.html !== undefined || flags.junit !== undefined) return;
+      const color = useColor(flags);
       process.stdout.write(renderSummary(report, { color }));
     });
 }

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { plural } from '../../text/plural.js';
 import { basename, extname } from 'node:path';
 import { Dashboard } from '../../api/dashboard.js';
 import type { Command } from 'commander';
@@ -14,6 +15,7 @@ import type { TlsOptions } from '../../run/scenario.js';
 import { renderRunJunit } from '../../render/junit.js';
 import { announceJunit, writeJunit } from '../junit-output.js';
 import { claimInterrupts } from '../interrupts.js';
+import { useColor } from '../color.js';
 import { announceReport } from '../report-output.js';
 import { writeReportWithFallback } from '../../report/write-fallback.js';
 import { renderSummary } from '../../render/summary.js';
@@ -44,6 +46,7 @@ interface RunFlags extends ScenarioOverrides {
   controlCert?: string;
   controlKey?: string;
   dashboard?: string;
+  color?: boolean;
 }
 
 /** Registers `wsload run SCENARIO`. */
@@ -117,7 +120,7 @@ export function registerRun(program: Command): void {
         dashboard?.close();
       }
       if (flags.json && repeat !== null) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
-      else if (repeat !== null && !quiet && reports.length > 0) process.stdout.write(renderRepeatSpread(reports, { color: process.stdout.isTTY === true }));
+      else if (repeat !== null && !quiet && reports.length > 0) process.stdout.write(renderRepeatSpread(reports, { color: useColor(flags) }));
       bug ??= crash.error();
       if (bug) {
         process.stderr.write(`wsload: internal error (this is a bug, please report it; the report above is what the run had measured): ${bug.message}\n${bug.stack ?? ''}\n`);
@@ -204,7 +207,7 @@ async function runOnce(
     },
     metricsSetting: flags.metrics !== undefined ? '--metrics' : 'metrics.listen',
     onProgress: (p) => progress.update(p),
-    ...(agents ? { agents: { ...agents, onListening: (port: number) => !quiet && process.stderr.write(`wsload: waiting for ${agents.count} agent${agents.count === 1 ? '' : 's'} on ${agents.tls ? 'wss' : 'ws'}://${formatListenAddress({ host: agents.host, port })}\n`) } } : {}),
+    ...(agents ? { agents: { ...agents, onListening: (port: number) => !quiet && process.stderr.write(`wsload: waiting for ${plural(agents.count, 'agent')} on ${agents.tls ? 'wss' : 'ws'}://${formatListenAddress({ host: agents.host, port })}\n`) } } : {}),
     onWarning: (message) => {
       progress.done();
       process.stderr.write(`wsload: warning: ${message}\n`);
@@ -225,7 +228,7 @@ async function runOnce(
   const junitFailure = junitFile === null ? null : writeJunit(junitFile, () => renderRunJunit(report, { reportPath: saved.path }));
   // Repeated runs print one summary at the end: the spread over all of them.
   if (flags.json && !repeated) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else if (!quiet && !repeated) process.stdout.write(`${renderSummary(report, { color: process.stdout.isTTY === true })}\n`);
+  else if (!quiet && !repeated) process.stdout.write(`${renderSummary(report, { color: useColor(flags) })}\n`);
   let code = announceReport(reportFile, saved, runExitCode(report), quiet);
   if (junitFile !== null) code = announceJunit(junitFile, junitFailure, code, quiet);
   process.stderr.write(`wsload: ${verdictLine(report)}\n`);

@@ -2,6 +2,7 @@
  * `wsload serve --service`: the built-in push service (src/target/service.ts) that the shipped
  * real-service scenarios address at 127.0.0.1:8080, until SIGINT or SIGTERM.
  */
+import { plural } from '../../text/plural.js';
 import { resolve } from 'node:path';
 import { TargetError, UsageError } from '../../errors.js';
 import { formatDuration } from '../../duration.js';
@@ -73,5 +74,5 @@ export async function serveService(host: string, port: number, flags: ServiceFla
   const signal = await signalled;
   const open = service.clients();
   await service.close();
-  out.write(`wsload push service stopped (${signal}, closed ${open} socket${open === 1 ? '' : 's'})\n`);
+  out.write(`wsload push service stopped (${signal}, closed ${plural(open, 'socket')})\n`);
 }

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { plural } from '../../text/plural.js';
 import type { Command } from 'commander';
 import { EXIT, TargetError, UsageError } from '../../errors.js';
 import { readMachineLimits } from '../../machine-limits.js';
@@ -128,7 +129,7 @@ function nextSignal(): Promise<NodeJS.Signals> {
 }
 
 function printStopped(signal: NodeJS.Signals, open: number): void {
-  process.stdout.write(`wsload target stopped (${signal}, closed ${open} socket${open === 1 ? '' : 's'})\n`);
+  process.stdout.write(`wsload target stopped (${signal}, closed ${plural(open, 'socket')})\n`);
 }
 
 async function serveOne(host: string, port: number): Promise<void> {

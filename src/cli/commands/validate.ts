@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { plural } from '../../text/plural.js';
 import type { Command } from 'commander';
 import { formatDuration } from '../../duration.js';
 import { readMachineLimits, type MachineLimits } from '../../machine-limits.js';
@@ -16,8 +17,8 @@ export function describeValidScenario(file: string, s: Scenario, limits: Machine
   const shards = localShards(s, limits);
   const spread = shards.count > 1 ? `, ${shards.count} local shards (${shards.reason})` : '';
   const length = s.stages ? `stages ${describeStages(s.stages)}` : `hold ${formatDuration(s.durationMs)}`;
-  const topics = s.topics ? `, ${s.topics.names.length} topic${s.topics.names.length === 1 ? '' : 's'}` : '';
-  return `${file}: ok (${s.connections} sockets / ${s.workers} workers${spread}, ${length}, ${publish}${topics})`;
+  const topics = s.topics ? `, ${plural(s.topics.names.length, 'topic')}` : '';
+  return `${file}: ok (${plural(s.connections, 'socket')} / ${plural(s.workers, 'worker')}${spread}, ${length}, ${publish}${topics})`;
 }
 
 /** Registers `wsload validate FILE`: checks a scenario without running it. */

@@ -2,6 +2,7 @@
  * Phase 4, hold: sockets stay open for the scenario's duration while the publisher publishes on
  * its schedule; skipped when no socket connected and none can reconnect, cut short by an interrupt.
  */
+import { publishingWithEnv, publishUrlWithEnv } from '../env-fill.js';
 import { nowMs } from '../../clock.js';
 import { Publisher } from '../../publisher/publisher.js';
 import { openCounts } from '../../run/publish-ring.js';
@@ -29,7 +30,7 @@ export async function hold(state: RunState, target: TargetPlan, spawned: Spawned
   if (!state.interrupted() && !anyOpen && !canRecover) {
     state.warnings.push('no socket connected, so the hold and publishing were skipped');
   } else if (!state.interrupted()) {
-    const publisher = scenario.publish && target.publishUrl ? new Publisher(scenario, target.publishUrl, m.ring, target.runTag, state.publishListener) : null;
+    const publisher = scenario.publish && target.publishUrl ? new Publisher(publishingWithEnv(scenario), publishUrlWithEnv(target.publishUrl), m.ring, target.runTag, state.publishListener) : null;
     if (publisher) {
       state.publisher = publisher;
       // A publisher socket opens first (bounded by handshakeTimeout), so its handshake is not the first publishes' latency.

@@ -9,6 +9,7 @@ import { nowMs } from '../../clock.js';
 import type { WorkerMessage, WorkerSlice } from '../../run/protocol.js';
 import { publishTemplateText, templateCarriesId } from '../../run/publish-url.js';
 import { workerSlices } from '../plan.js';
+import { slicesWithEnv } from '../env-fill.js';
 import type { Measurement } from '../measurement.js';
 import type { RunState } from '../run-state.js';
 import type { TargetPlan } from './start-target.js';
@@ -51,7 +52,8 @@ export function spawnWorkers(state: RunState, target: TargetPlan, m: Measurement
 
 /** Every worker's slice of the whole plan, on this process's clock. */
 export function slicesFor(state: RunState, target: TargetPlan, m: Measurement): WorkerSlice[] {
-  return workerSlices(state.scenario, target.plans, {
+  // `{env.NAME}` filled last, in what leaves for the workers only (driver/env-fill.ts).
+  return slicesWithEnv(workerSlices(state.scenario, target.plans, {
     url: target.url,
     runTag: target.valueTag,
     checkIds: state.scenario.publish && target.publishUrl ? templateCarriesId(publishTemplateText(state.scenario.publish, target.publishUrl)) : false,
@@ -59,7 +61,7 @@ export function slicesFor(state: RunState, target: TargetPlan, m: Measurement): 
     ringSize: m.ring.size,
     tickMs: state.tickMs,
     timeline: m.timeline ? { startMs: state.startMs, intervalMs: state.scenario.report.intervalMs } : null,
-  });
+  }));
 }
 
 /** One worker message onto the tick bus (whichever process the worker runs in). */
