@@ -9,7 +9,11 @@ import { fileURLToPath } from 'node:url';
 
 const SCHEMA = fileURLToPath(new URL('../schema/scenario.schema.json', import.meta.url));
 const OUT = fileURLToPath(new URL('../docs/scenario.md', import.meta.url));
+const FANOUT = fileURLToPath(new URL('../scenarios/fanout.json', import.meta.url));
 const DURATION_PATTERN = '^(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h|d))+$';
+
+/** The main job as shipped, read from its file so the page cannot show another. */
+const fanoutExample = () => readFileSync(FANOUT, 'utf8').replace(/\n?$/, '\n');
 
 /** Text safe inside a markdown table cell. */
 const cell = (text) => String(text).replaceAll('|', '\\|').replaceAll('\n', ' ');
@@ -85,19 +89,7 @@ are strings: \`"500ms"\`, \`"30s"\`, \`"10m"\`, \`"8h"\`, \`"1h30m"\`, at most \
 cannot wait longer). The main job, \`scenarios/fanout.json\`:
 
 \`\`\`json
-{
-  "$schema": "../schema/scenario.schema.json",
-  "name": "fanout",
-  "target": "embedded",
-  "connections": 2000,
-  "connectRate": 1000,
-  "maxPendingHandshakes": 200,
-  "duration": "30s",
-  "publish": { "rate": 10, "ids": [1, 2, 3, 4, 5, 6, 7, 8, 9] },
-  "workers": 2,
-  "thresholds": { "fanout.p99": "< 250ms", "fanout.lost": "== 0", "connections.failed": "== 0" }
-}
-\`\`\`
+${fanoutExample()}\`\`\`
 
 Unknown keys are rejected with the nearest known key suggested; every problem is reported at once,
 one line each, as \`path: problem; expected …, got …\` (a flag's problem under the flag's name, e.g.

@@ -8,11 +8,11 @@ import { createHistogram, histogramBuckets, percentiles, recordMs, takeNewSince,
 
 /** The set as the library computes it (what percentiles() returned before the single walk). */
 function librarySet(h: Histogram, capMs?: number): ReturnType<typeof percentiles> {
-  if (h.totalCount === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+  if (h.totalCount === 0) return { count: 0, min: 0, mean: 0, p50: 0, p75: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
   const capUs = capMs === undefined ? Infinity : capMs * 1000;
   const r = (us: number): number => Math.round(Math.min(capUs, us)) / 1000;
   const at = (p: number): number => r(h.getValueAtPercentile(p));
-  return { count: h.totalCount, min: at(0), mean: r(h.mean), p50: at(50), p90: at(90), p99: at(99), p999: at(99.9), max: at(100) };
+  return { count: h.totalCount, min: at(0), mean: r(h.mean), p50: at(50), p75: at(75), p90: at(90), p95: at(95), p99: at(99), p999: at(99.9), max: at(100) };
 }
 
 /** A seeded generator, so a failure names a shape that can be replayed. */

@@ -76,7 +76,7 @@ describe('renderRunJunit', () => {
     expect(suite.attrs).toMatchObject({ tests: '1', failures: '1', errors: '0' });
     const failure = findAll(findAll(suite, 'testcase')[0], 'failure')[0];
     expect(failure.attrs.type).toBe('run-failures');
-    expect(failure.attrs.message).toContain('3 connection attempts failed: 3 connection refused');
+    expect(failure.attrs.message).toContain('3 connection attempts failed, 3 of 100 sockets never connected: 3 connection refused');
     expect(failure.attrs.message).toContain(`7 of ${failing.fanout.expected} deliveries lost`);
     expect(failure.text).toContain('connections: 100 target, 97 opened, 3 failed');
     expect(properties(suite)).toMatchObject({ report: '(not written)', exitCode: '1' });

@@ -88,6 +88,6 @@ describe('run verdict', () => {
     expect(verdictBanner(r)).toContain('lost 0, missed while reconnecting 5,103');
     const failed = { ...r, thresholds: [{ metric: 'fanout.missed', expression: '< 0.01%', actual: 83.6, pass: false }] };
     expect(runExitCode(failed)).toBe(3);
-    expect(verdictLine(failed)).toBe('FAILED: threshold failed: fanout.missed < 0.01% (got 83.6); lost 0, missed while reconnecting 5,103 (closes before the end: 40% of sockets)');
+    expect(verdictLine(failed)).toBe('FAILED: threshold failed: fanout.missed < 0.01% (got 83.6%); lost 0, missed while reconnecting 5,103 (closes before the end: 40% of sockets)');
   });
 });
