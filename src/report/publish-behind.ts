@@ -80,7 +80,7 @@ export function publishBlame(f: PublishPathFigures): PublishBlame {
     wsload: false,
     cause:
       `the publish API held the request slots: it answered in p50 ${ms(f.net.p50)}, p99 ${ms(f.net.p99)} (net of wsload's own delay)` +
-      (Number.isFinite(carries) ? `, so ${f.slots} slot${f.slots === 1 ? '' : 's'} carry about ${+carries.toFixed(1)}/s${short ? ` of the ${+f.ratePerS.toFixed(3)}/s asked` : ''}` : ''),
+      (Number.isFinite(carries) ? `, so ${f.slots === 1 ? '1 slot carries' : `${f.slots} slots carry`} about ${+carries.toFixed(1)}/s${short ? ` of the ${+f.ratePerS.toFixed(3)}/s asked` : ''}` : ''),
     remedy: short ? 'raise publish.concurrency or speed up the publish API before blaming the gateway' : 'the API stalled at times: speed up the publish API before blaming the gateway',
   };
 }

@@ -3,6 +3,7 @@ import { startHostileTarget, type HostileMode, type HostileOptions } from '../he
 import { startDelayedTarget, startPublishTarget, startSilentTarget } from '../helpers/servers.js';
 import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
 import { runExitCode, verdictLine } from '../../dist/report/verdict.js';
+import { plural } from '../../dist/text/plural.js';
 import { expectDeliveredExactly, expectExactBooks } from '../helpers/books.js';
 import type { Report } from '../../dist/run/report.js';
 
@@ -246,7 +247,7 @@ describe('publish queue bound', () => {
     expect(report.publish.sent + report.publish.skipped).toBeLessThanOrEqual(23);
     expect(report.publish.behind).toBe(true);
     expectExactBooks(report);
-    expectVerdict(report, 1, `the publish path did not keep the rate: ${report.publish.queued} publishes waited`, `${report.publish.skipped} never sent`);
+    expectVerdict(report, 1, `the publish path did not keep the rate: ${plural(report.publish.queued ?? 0, 'publish', 'publishes')} waited`, `${report.publish.skipped} never sent`);
   });
 });
 

@@ -75,7 +75,7 @@ describe('publish latency net of wsload\'s own delay', () => {
     expect(runExitCode(report)).toBe(1);
     const verdict = verdictLine(report);
     expect(verdict).toContain('the publish path did not keep the rate');
-    expect(verdict).toMatch(/the publish API held the request slots: .*1 slot carry about [0-9.]+\/s of the 10\/s asked/);
+    expect(verdict).toMatch(/the publish API held the request slots: .*1 slot carries about [0-9.]+\/s of the 10\/s asked/);
     expect(report.warnings.join('\n')).toContain('raise publish.concurrency or speed up the publish API');
   });
 
