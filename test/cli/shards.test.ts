@@ -117,7 +117,7 @@ describe('local shards past one process\'s open-file limit', () => {
     expect(one.stderr).toContain('shards: 1 shard would hold 600 sockets each but a process may open 500 files');
     const auto = await limited(500, ['validate', scenario]);
     expect(auto.code).toBe(0);
-    expect(auto.stdout).toContain('600 sockets / 1 workers, 3 local shards (open-file limit 500: at most 236 sockets per process)');
+    expect(auto.stdout).toContain('600 sockets / 1 worker, 3 local shards (open-file limit 500: at most 236 sockets per process)');
     const out = join(dir, 'big-report.json');
     const r = await limited(500, ['run', scenario, '--out', out]);
     expect(r.code, why(r, out)).toBe(0);

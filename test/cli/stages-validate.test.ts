@@ -29,7 +29,7 @@ describe('wsload validate with stages', () => {
     const file = write('ok.json', { name: 'ok', stages, workers: 1, publish: { rate: 2, stages: [{ duration: '5s', target: 10 }] } });
     const r = await wsload(['validate', file], { cwd: dir });
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`${file}: ok (20 sockets / 1 workers, stages 0→20 in 10s, step to 5, publish 2/s, then 2→10/s in 5s)\n`);
+    expect(r.stdout).toBe(`${file}: ok (20 sockets / 1 worker, stages 0→20 in 10s, step to 5, publish 2/s, then 2→10/s in 5s)\n`);
   });
 
   it('duration with stages: one line at its path naming stages, exit 2', async () => {
