@@ -9,22 +9,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Progress } from '../driver/run-options.js';
-import type { ListenAddress } from '../net/listen-address.js';
+import { listenFailureWords, type ListenAddress } from '../net/listen-address.js';
 import { dashboardCharts, dashboardDrops, dashboardFinal, dashboardStatus, LIVE_PARTS, renderDashboardPage, type LiveScenario, type LiveView } from '../render/dashboard.js';
 import { renderReportHtml } from '../render/html.js';
 import type { DropEvent, Report, TimelineLine } from '../run/report.js';
 
 /** Longest wait at the end for every open page to be handed the final report. */
 export const FINAL_DELIVERY_LIMIT_MS = 5_000;
-
-/** Why binding failed, in words, by errno. */
-const LISTEN_FAILURES: Readonly<Record<string, string>> = {
-  EADDRINUSE: 'the port is already in use',
-  EACCES: 'permission denied (ports below 1024 need privileges)',
-  EADDRNOTAVAIL: 'not an address of this machine',
-  ENOTFOUND: 'the host name does not resolve',
-  EAI_AGAIN: 'the host name does not resolve',
-};
 
 /** Why a dashboard could not listen: the errno and the words for it. */
 export interface ListenFailure {
@@ -55,7 +46,7 @@ export class DashboardServer {
   static async listen(address: ListenAddress, scenario: LiveScenario): Promise<DashboardServer | ListenFailure> {
     const server = createServer();
     const failure = await new Promise<ListenFailure | null>((resolve) => {
-      const onError = (err: NodeJS.ErrnoException): void => resolve({ code: err.code ?? null, why: LISTEN_FAILURES[err.code ?? ''] ?? err.message });
+      const onError = (err: NodeJS.ErrnoException): void => resolve({ code: err.code ?? null, why: listenFailureWords(err) });
       server.once('error', onError);
       server.listen(address.port, address.host, () => {
         server.off('error', onError);

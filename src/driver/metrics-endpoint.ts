@@ -7,18 +7,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { nowMs } from '../clock.js';
 import { UsageError } from '../errors.js';
-import { formatListenAddress, parseListenAddress, type ListenAddress } from '../net/listen-address.js';
+import { formatListenAddress, listenFailureWords, parseListenAddress, type ListenAddress } from '../net/listen-address.js';
 import type { PromMetrics } from './prom-metrics.js';
 import type { RunState } from './run-state.js';
-
-/** Why binding failed, in words, by errno. */
-const LISTEN_FAILURES: Readonly<Record<string, string>> = {
-  EADDRINUSE: 'the port is already in use',
-  EACCES: 'permission denied (ports below 1024 need privileges)',
-  EADDRNOTAVAIL: 'not an address of this machine',
-  ENOTFOUND: 'the host name does not resolve',
-  EAI_AGAIN: 'the host name does not resolve',
-};
 
 /** Longest wait, after the report is built, for the scraper's next visit to fetch the final values. */
 export const FINAL_SCRAPE_LIMIT_MS = 20_000;
@@ -43,7 +34,7 @@ export class MetricsEndpoint {
     const where = `${setting} ${formatListenAddress(address)}`;
     await new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException): void => {
-        const why = LISTEN_FAILURES[err.code ?? ''] ?? err.message;
+        const why = listenFailureWords(err);
         reject(new UsageError(`${where}: cannot serve metrics: ${why}${err.code ? ` (${err.code})` : ''}`));
       };
       server.once('error', onError);

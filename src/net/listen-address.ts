@@ -29,3 +29,17 @@ export function parseListenAddress(text: string): ListenAddress | null {
 export function formatListenAddress(a: ListenAddress): string {
   return `${isIP(a.host) === 6 ? `[${a.host}]` : a.host}:${a.port}`;
 }
+
+/** Why binding failed, in words, by errno (the metrics endpoint and the dashboard say it alike). */
+const LISTEN_FAILURES: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'the port is already in use',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'not an address of this machine',
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_AGAIN: 'the host name does not resolve',
+};
+
+/** The words for a failed listen: known errnos in plain words, anything else as Node says it. */
+export function listenFailureWords(err: NodeJS.ErrnoException): string {
+  return LISTEN_FAILURES[err.code ?? ''] ?? err.message;
+}
