@@ -58,13 +58,15 @@ export class MetricsEndpoint {
 
   /**
    * Resolves once a scrape has fetched the values as they are now (the final ones, once the run
-   * ended), or after 1.5 scrape intervals (at most FINAL_SCRAPE_LIMIT_MS), or when `cut` resolves.
+   * ended), or after two scrape intervals and 2 s more (at most FINAL_SCRAPE_LIMIT_MS), or when
+   * `cut` resolves. The slack is for a scraper that runs late on a busy machine: waiting 1.5
+   * intervals, a Prometheus on a loaded 2-core box missed the last values and kept counts 1.2 s old.
    * Without two scrapes so far nobody is scraping regularly, and it resolves at once.
    */
   async finalScrape(cut: Promise<void>): Promise<void> {
     if (this.closed || this.scrapedAt.length < 2) return;
     const interval = this.scrapedAt[1] - this.scrapedAt[0];
-    const limitMs = Math.min(FINAL_SCRAPE_LIMIT_MS, interval * 1.5 + 250);
+    const limitMs = Math.min(FINAL_SCRAPE_LIMIT_MS, interval * 2 + 2000);
     const since = nowMs();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([

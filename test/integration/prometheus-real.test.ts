@@ -134,7 +134,7 @@ describe.skipIf(missing('prometheus'))('a real Prometheus scraping wsload', () =
       duration: '6s',
       workers: 2,
       // The run ends as soon as every delivery is judged; it then waits for Prometheus's next
-      // scrape (≤ 1.5 intervals) so the final counts reach it before the endpoint closes.
+      // scrape (≤ 2 intervals + 2 s) so the final counts reach it before the endpoint closes.
       publish: { rate: 20, deadline: '3s' },
       metrics: { listen: `127.0.0.1:${metricsPort}` },
     });
