@@ -16,6 +16,9 @@ const SENDERS: { [K in SendingKind]: SenderFactory<PublishMethodOf<K>> } = {
   websocket: (scenario, method, _template, runTag) => new WebSocketSender(scenario, method, runTag),
 };
 
+/** The kinds that have a sender (the table test checks them against every method that sends). */
+export const SENDER_KINDS: readonly string[] = Object.keys(SENDERS);
+
 /** The sender of `method`. */
 export function senderFor<K extends SendingKind>(scenario: Scenario, method: PublishMethodOf<K>, template: string, runTag: string): PublishSender {
   const factory: SenderFactory<PublishMethodOf<K>> = SENDERS[method.kind];
