@@ -35,7 +35,7 @@ describe('the publish method table', () => {
   it.each([
     ['fanout.json', 'http', 'publish 10/s to http://127.0.0.1:9/api', 'publish 10/s'],
     ['post-publish.json', 'http', 'publish 20/s POST to http://127.0.0.1:8080/publish', 'publish 20/s by POST'],
-    ['chat-publish.json', 'websocket', 'publish 20/s as messages on ws://127.0.0.1:8080/chat', 'publish 10/s on a publisher socket'],
+    ['chat-publish.json', 'websocket', 'publish 20/s as messages on ws://127.0.0.1:8080/chat', 'publish 20/s on a publisher socket'],
     ['server-stream.json', 'server', 'server stream (timestamp /data/ts, sequence /data/seq)', 'the server publishes (publish.source "server")'],
   ])('%s is the %s method, described by its entry', async (file, kind, plan, validate) => {
     const s = await shipped(file);
