@@ -8,14 +8,9 @@
 import { fillEnv, fillEnvHeaders } from '../run/env-refs.js';
 import { jsonEscape } from '../run/placeholders.js';
 import type { WorkerSlice } from '../run/protocol.js';
-import type { PublishBody, Scenario } from '../run/scenario.js';
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-/** A body template filled: a value in a JSON body is JSON string content. */
-function body(b: PublishBody, env: Env): PublishBody {
-  return { ...b, template: fillEnv(b.template, env, b.json ? jsonEscape : undefined) };
-}
+import type { Scenario } from '../run/scenario.js';
+import type { Env } from '../run/publish-methods/method.js';
+import { publishMethodOf } from '../run/publish-methods/table.js';
 
 /** Each slice with the target URL, its upgrade headers and its open messages filled. */
 export function slicesWithEnv(slices: readonly WorkerSlice[], env: Env = process.env): WorkerSlice[] {
@@ -32,16 +27,9 @@ export function slicesWithEnv(slices: readonly WorkerSlice[], env: Env = process
 
 /** The scenario as the publisher sends it: its request or publisher socket filled; the rest as it was. */
 export function publishingWithEnv(scenario: Scenario, env: Env = process.env): Scenario {
-  const p = scenario.publish;
-  if (!p) return scenario;
-  const request = p.request ? { ...p.request, headers: fillEnvHeaders(p.request.headers, env), body: p.request.body ? body(p.request.body, env) : null } : undefined;
-  const websocket = p.websocket
-    ? { ...p.websocket, url: fillEnv(p.websocket.url, env), headers: fillEnvHeaders(p.websocket.headers, env), open: p.websocket.open.map((t) => fillEnv(t, env)), message: body(p.websocket.message, env) }
-    : undefined;
-  return {
-    ...scenario,
-    publish: { ...p, url: p.url === null ? null : fillEnv(p.url, env), ...(request ? { request } : {}), ...(websocket ? { websocket } : {}) },
-  };
+  // Each method fills what it sends (run/publish-methods/).
+  const publish = publishMethodOf(scenario)?.withEnv(env) ?? null;
+  return publish === null ? scenario : { ...scenario, publish };
 }
 
 /** The publish URL template (derived from the target URL, or the scenario's) filled. */

@@ -3,7 +3,8 @@ import { plural } from '../text/plural.js';
 import type { Scenario, Topics } from '../run/scenario.js';
 import type { WorkerSlice } from '../run/protocol.js';
 import { formatDuration } from '../duration.js';
-import { describePublishRate, describeStages } from '../run/load-stages.js';
+import { describeStages } from '../run/load-stages.js';
+import { publishMethodOf } from '../run/publish-methods/table.js';
 import { topicIndexTable } from '../run/topics.js';
 import { rampBlockMs } from '../metrics/interval-blocks.js';
 
@@ -169,16 +170,7 @@ export function describePlan(scenario: Scenario, publishUrl: string | null, work
         `ramp ${scenario.connectRate}/s (~${formatDuration(rampMs(scenario))}, ≤${scenario.maxPendingHandshakes} handshakes in flight)`,
         `hold ${formatDuration(scenario.durationMs)}`,
       ];
-  if (scenario.publish && publishUrl) {
-    const how = scenario.publish.websocket ? 'as messages on' : scenario.publish.request ? `${scenario.publish.request.method} to` : 'to';
-    const rate = describePublishRate(scenario.publish.rate, scenario.publish.stages);
-    parts.push(`publish ${rate} ${how} ${publishUrl.split('?')[0]}${runTag ? ` (values tagged ${runTag})` : ''}`);
-  } else if (scenario.stream) {
-    const judged = [scenario.stream.timestamp ? `timestamp ${scenario.stream.timestamp}` : null, scenario.stream.sequence ? `sequence ${scenario.stream.sequence}` : null].filter((x) => x !== null);
-    parts.push(`server stream (${judged.join(', ')})`);
-  } else {
-    parts.push('no publishing');
-  }
+  parts.push(publishMethodOf(scenario)?.plan(publishUrl, runTag) ?? 'no publishing');
   const open = scenario.target.kind === 'url' ? (scenario.target.open ?? []) : [];
   if (open.length > 0) {
     const acks = open.filter((step) => step.ack !== null).length;

@@ -1,15 +1,17 @@
-/** Plain words for why a publish failed: an HTTP request to the publish API, or a message on the publisher socket (`ws-…`). */
+/**
+ * Plain words for why a publish failed: the reasons every method shares here, the reasons of one
+ * method (`http-503`, `ws-closed`, …) from its entry in run/publish-methods/.
+ */
 import { describeFailure } from './classify.js';
+import { methodFailureWords } from '../run/publish-methods/table.js';
 
 /** Reason counted for a publish request cut because the run stopped. */
 export const PUBLISH_ABORTED = 'aborted';
 
 /** Describes a publish failure reason as counted in `publish.failures`. */
 export function describePublishFailure(reason: string): string {
-  if (reason.startsWith('http-')) return `HTTP ${reason.slice(5)}`;
-  // publish.via "websocket": the publisher socket (publisher/ws-sender.ts).
-  if (reason === 'ws-closed') return 'the publisher socket closed before the message was written or acknowledged';
-  if (reason.startsWith('ws-')) return `the publisher socket did not open: ${describeFailure(reason.slice(3))}`;
+  const own = methodFailureWords(reason, describeFailure);
+  if (own !== null) return own;
   switch (reason) {
     case 'timeout':
       return 'request not answered within publish.timeout';

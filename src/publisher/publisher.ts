@@ -18,12 +18,13 @@ import { createHistogram, recordMs } from '../metrics/histogram.js';
 import { OwnDelayProbe } from '../metrics/own-delay.js';
 import { announce, settle, type PublishRing } from '../run/publish-ring.js';
 import { PUBLISH_ABORTED } from '../metrics/publish-failure.js';
-import { publishTemplateText, runTagOf } from '../run/publish-url.js';
+import { runTagOf } from '../run/publish-url.js';
+import { publishTemplateText } from '../run/publish-methods/table.js';
 import type { PublisherStats } from '../metrics/publisher-stats.js';
-import { HttpSender } from './http-sender.js';
 import type { PublishSender, SendRelease } from './sender.js';
 import { publishTopicIndex } from '../run/topics.js';
-import { WebSocketSender } from './ws-sender.js';
+import { senderFor } from './methods/table.js';
+import { publishMethodOf } from '../run/publish-methods/table.js';
 import { peakTarget, RateSchedule } from '../run/load-stages.js';
 
 /** Hears each publish as it is announced and settled in the ring (a coordinator relays them to its agents). */
@@ -68,7 +69,8 @@ export class Publisher {
     const names = scenario.topics?.names ?? null;
     this.topicNames = names;
     this.topicCycle = names && scenario.publish?.topics ? scenario.publish.topics.map((name) => names.indexOf(name)) : null;
-    if (!scenario.publish) throw new Error('Publisher needs a publish section');
+    const method = publishMethodOf(scenario)?.method;
+    if (!scenario.publish || !method || !('publish' in method)) throw new Error('Publisher needs a publish section');
     this.publish = scenario.publish;
     const stages = this.publish.stages;
     // Bounds that follow the rate (the queue's "rate × deadline", the report's interval) take the peak.
@@ -77,8 +79,8 @@ export class Publisher {
     this.schedule = stages ? new RateSchedule(this.publish.rate, stages, scenario.durationMs) : null;
     this.maxScheduled = this.schedule ? this.schedule.count : Math.floor((scenario.durationMs * this.publish.rate) / 1000 + 1e-9);
     this.queueLimit = Math.max(1, Math.ceil((rate * this.publish.deadlineMs) / 1000));
-    // With via "websocket" the template is the publisher socket's URL (what the report names).
-    this.sender = this.publish.websocket ? new WebSocketSender(scenario, runTag) : new HttpSender(scenario, template, runTag);
+    // The template is the method's destination (a publisher socket's URL with via "websocket": what the report names).
+    this.sender = senderFor(scenario, method, template, runTag);
     this.stats = {
       sent: 0,
       ok: 0,

@@ -2,6 +2,7 @@
 import { latencyCells, latencyHead } from './latency-cells.js';
 import { plural } from '../text/plural.js';
 import { describeStages } from '../run/load-stages.js';
+import { PUBLISH_METHODS, publishMethodOf } from '../run/publish-methods/table.js';
 import { formatDuration } from '../duration.js';
 import type { CloseCause, DisconnectStats, DropEvent, PercentileSet, Report } from '../run/report.js';
 import { fmtCount, fmtCounts, fmtLatency, fmtMs, fmtPct, newTable, painter, wrap, type Paint } from './format.js';
@@ -193,8 +194,8 @@ function publish(r: Report, color: boolean): string[] {
   if (r.scenario.publish === null && p.sent + p.failed + p.skipped === 0) return [];
   const t = newTable(['sent', 'failed', 'queued', 'skipped', 'latency p50', 'latency p99', 'latency max', 'schedule lag p99'], color);
   t.push([fmtCount(p.sent), fmtCount(p.failed), fmtCount(p.queued ?? 0), fmtCount(p.skipped), fmtLatency(p.latencyMs, 'p50'), fmtLatency(p.latencyMs, 'p99'), fmtLatency(p.latencyMs, 'max'), fmtLatency(p.scheduleLagMs, 'p99')]);
-  // A publisher socket's "latency" is its write (or ack), not an HTTP response: say which it was.
-  const out = [r.scenario.publish?.websocket ? 'Publish (messages on the publisher socket)' : 'Publish (HTTP)', t.toString()];
+  // A publisher socket's "latency" is its write (or ack), not an HTTP response: the method's heading says which.
+  const out = [publishMethodOf(r.scenario)?.reportTitle ?? PUBLISH_METHODS.http.reportTitle, t.toString()];
   // Latency is net of wsload's own delay; say so where that delay was worth taking out.
   const m = p.measuredLatencyMs;
   if (m && m.count > 0 && m.p99 - p.latencyMs.p99 >= Math.max(1, 0.1 * m.p99)) {

@@ -4,7 +4,7 @@
  * pushes from those of any other run against the same target.
  */
 import { randomBytes } from 'node:crypto';
-import type { Publish, PublishBody } from './scenario.js';
+import type { PublishBody } from './scenario.js';
 
 const TAG_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -83,15 +83,4 @@ export function bodyTemplate(body: unknown): PublishBody {
   if (typeof body === 'string') return { template: body, json: false };
   const text = JSON.stringify(body, (_key, value: unknown) => (value === '{seq}' ? SEQ_NUMBER_MARKER : value));
   return { template: text.replaceAll(JSON.stringify(SEQ_NUMBER_MARKER), '{seq}'), json: true };
-}
-
-/**
- * Every template a publish fills (URL, header values, body or message), joined: what tells
- * whether publishes carry the run tag ("{value}") or the id ("{id}").
- */
-export function publishTemplateText(publish: Publish, url: string): string {
-  if (publish.websocket) return publish.websocket.message.template;
-  const request = publish.request;
-  if (!request) return url;
-  return [url, ...Object.values(request.headers), request.body?.template ?? ''].join('\n');
 }

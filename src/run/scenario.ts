@@ -196,6 +196,30 @@ export interface ServerStream {
   binary: BinaryFrames;
 }
 
+/**
+ * How a run's publishes are made, as one tagged type: wsload sends HTTP requests ("http"), messages
+ * on a publisher socket ("websocket"), or the service pushes its own stream ("server"). It is a view
+ * of `Scenario.publish` and `Scenario.stream`, which keep the shape reports carry (the report format
+ * does not change with it): `publishMethodOf` (run/publish-methods/table.ts) derives it, and each
+ * kind is one entry of that table. A method that sends has `publish`, the options every sender shares.
+ */
+export interface PublishMethodOptions {
+  /** HTTP requests: the demo's GET (`request` null) or the scenario's request. */
+  http: { publish: Publish; request: HttpPublishRequest | null };
+  /** Messages on a publisher socket (`publish.via: "websocket"`). */
+  websocket: { publish: Publish; socket: WebSocketPublish };
+  /** The service's own stream (`publish.source: "server"`): nothing sent. */
+  server: { stream: ServerStream };
+}
+
+export type PublishMethodKind = keyof PublishMethodOptions;
+/** The method of one kind. */
+export type PublishMethodOf<K extends PublishMethodKind> = { kind: K } & PublishMethodOptions[K];
+export type PublishMethod = { [K in PublishMethodKind]: PublishMethodOf<K> }[PublishMethodKind];
+/** Kinds where wsload sends the publishes (a sender in publisher/methods/): those with `publish` options. */
+export type SendingKind = { [K in PublishMethodKind]: PublishMethodOptions[K] extends { publish: Publish } ? K : never }[PublishMethodKind];
+export type SendingPublishMethod = PublishMethodOf<SendingKind>;
+
 /** Where the run serves GET /metrics while it runs. */
 export interface MetricsOptions {
   /** "HOST:PORT" (net/listen-address.ts parses it). */

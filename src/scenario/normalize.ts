@@ -6,11 +6,11 @@ import { parseDuration } from '../duration.js';
 import { autoReportIntervalMs } from './report-interval.js';
 import { resolveScenarioPath } from './rules.js';
 import type { WrittenScenario } from './schema.js';
-import { bodyTemplate } from '../run/publish-url.js';
+import { normalizePublishMethod } from './publish-methods/table.js';
 import { readIdentities } from './identities-file.js';
 import { fillEnv, hasEnvRef } from '../run/env-refs.js';
 import { generatedTopicCounts, generatedTopicName } from '../run/topics.js';
-import type { Topics, Cohort, HttpPublishRequest, Identities, LoadStage, OpenStep, Publish, ReconnectPolicy, ReconnectPolicyName, ReplyMatch, Scenario, ServerStream, Target, WebSocketPublish } from '../run/scenario.js';
+import type { Topics, Cohort, Identities, LoadStage, OpenStep, Publish, ReconnectPolicy, ReconnectPolicyName, ReplyMatch, Scenario, ServerStream, Target } from '../run/scenario.js';
 
 /** Most worker threads a scenario may ask for (the schema enforces the same bound). */
 export const MAX_WORKERS = 64;
@@ -108,8 +108,9 @@ function matchRule(match: NonNullable<WrittenScenario['publish']>['match']): Pic
 
 function publish(w: WrittenScenario): Publish | null {
   const p = w.publish;
+  const method = p === null ? null : normalizePublishMethod(p);
   // The server publishes: no publisher, no publish ring records (`stream` says what to judge).
-  if (p === null || p.source === 'server') return null;
+  if (p === null || method === null || !('publish' in method)) return null;
   return {
     url: p.url ?? null,
     rate: p.rate,
@@ -119,10 +120,16 @@ function publish(w: WrittenScenario): Publish | null {
     deadlineMs: ms(p.deadline),
     concurrency: p.concurrency,
     timeoutMs: ms(p.timeout),
-    ...publishTransport(p),
+    ...method.publish,
     ...(p.stages ? { stages: loadStages(p.stages) } : {}),
     ...publishTopics(w),
   };
+}
+
+/** The server's stream (publish.source "server"): what workers judge each message by; none when wsload publishes. */
+function streamOf(w: WrittenScenario): { stream?: ServerStream } {
+  const method = w.publish === null ? null : normalizePublishMethod(w.publish);
+  return method !== null && 'stream' in method ? { stream: method.stream } : {};
 }
 
 /** Written stages → durations in ms. */
@@ -134,8 +141,6 @@ function loadStages(stages: readonly { duration: string; target: number }[]): Lo
 function holdMs(w: WrittenScenario): number {
   return w.stages ? w.stages.reduce((sum, s) => sum + ms(s.duration), 0) : ms(w.duration);
 }
-
-type WrittenPublish = NonNullable<WrittenScenario['publish']>;
 
 /** The topics as names and socket counts; list shares split like cohort shares. */
 function topics(w: WrittenScenario): Topics | undefined {
@@ -154,36 +159,6 @@ function publishTopics(w: WrittenScenario): { topics?: string[] } {
   const t = topics(w);
   if (!t || !w.publish) return {};
   return { topics: w.publish.topics ? [...w.publish.topics] : [...t.names] };
-}
-
-/** publish.source "server" as written → what workers judge each message by. */
-function serverStream(p: WrittenPublish): ServerStream {
-  return { timestamp: p.timestamp ?? null, timestampUnit: p.timestampUnit ?? 'ms', sequence: p.sequence ?? null, binary: p.binary };
-}
-
-/** The request or publisher socket, only when the scenario asks for more than the demo's GET (so its Scenario stays as it was). */
-function publishTransport(p: WrittenPublish): { request?: HttpPublishRequest; websocket?: WebSocketPublish } {
-  if (p.via === 'websocket' && p.socket) {
-    return {
-      websocket: {
-        url: p.socket.url,
-        headers: { ...p.socket.headers },
-        subprotocols: [...p.socket.subprotocols],
-        open: p.socket.open.map((step) => (typeof step.send === 'string' ? step.send : JSON.stringify(step.send))),
-        message: bodyTemplate(p.body ?? ''),
-        ack: p.ack ?? null,
-      },
-    };
-  }
-  const plain = p.method === undefined && Object.keys(p.headers).length === 0 && p.body === undefined && p.contentType === undefined && p.status === undefined;
-  if (plain) return {};
-  const body = p.body === undefined ? null : bodyTemplate(p.body);
-  // curl -d: a body without a method is a POST.
-  const method = (p.method ?? (body ? 'POST' : 'GET')).toUpperCase();
-  const typeInHeaders = Object.keys(p.headers).some((name) => name.toLowerCase() === 'content-type');
-  const contentType = body === null || typeInHeaders ? null : (p.contentType ?? (body.json ? 'application/json' : 'text/plain; charset=utf-8'));
-  const status = p.status === undefined ? null : Array.isArray(p.status) ? [...p.status] : [p.status];
-  return { request: { method, headers: { ...p.headers }, body, contentType, status } };
 }
 
 function cohorts(w: WrittenScenario): Cohort[] {
@@ -239,6 +214,6 @@ export function normalizeScenario(w: WrittenScenario, opts: { cpus: number; base
     ...(w.topics !== undefined ? { topics: topics(w) } : {}),
     ...(w.metrics ? { metrics: { listen: w.metrics.listen.trim() } } : {}),
     ...(w.stages ? { stages: loadStages(w.stages) } : {}),
-    ...(w.publish?.source === 'server' ? { stream: serverStream(w.publish) } : {}),
+    ...streamOf(w),
   };
 }

@@ -10,15 +10,16 @@ import type { Issue } from '../errors.js';
 import type { MachineLimits } from '../machine-limits.js';
 import { formatDuration, parseDuration } from '../duration.js';
 import { isLocalAddress } from '../net/local-addresses.js';
-import { fillHeader, fillPublishUrl } from '../run/publish-url.js';
+import { fillPublishUrl } from '../run/publish-url.js';
 import { parseThreshold, thresholdPath } from '../report/thresholds.js';
-import { BAD_HEADER_VALUE, describeValue, MAX_DURATION_MS, scenarioFileSchema, type PartialScenario } from './schema.js';
+import { BAD_HEADER_VALUE, MAX_DURATION_MS, scenarioFileSchema, type PartialScenario } from './schema.js';
 import { formatPath } from './issues.js';
 import { tlsFileIssues } from './tls-files.js';
 import { readIdentities, type IdentityTable } from './identities-file.js';
 import { envNames, envValue, fillEnv, hasEnvRef } from '../run/env-refs.js';
 import { placeholderNames } from '../run/placeholders.js';
 import { publishStageIssues } from './stage-rules.js';
+import { publishMethodIssues } from './publish-methods/table.js';
 import { emptyTopicIssues, framingHeaderIssues, zeroHoldIssues } from './edge-rules.js';
 import { nearest } from '../text/nearest.js';
 import { lookupMetric, topicOfMetric } from '../metrics/names.js';
@@ -343,50 +344,6 @@ function urlTemplateIssues(w: PartialScenario): Issue[] {
   return issues;
 }
 
-const HTTP_ONLY_KEYS = ['url', 'method', 'contentType', 'status'] as const;
-
-function carriesSeq(text: string): boolean {
-  return text.includes('{seq}') || text.includes('{value}');
-}
-
-/** The publish request or publisher socket: keys that belong to the other way of publishing, bodies a method cannot carry, the seq carried somewhere. */
-function publishRequestIssues(w: PartialScenario): Issue[] {
-  const p = w.publish;
-  // A server stream makes no request (scenario/stream-rules.ts refuses request keys with it).
-  if (!p || p.source === 'server') return [];
-  const issues: Issue[] = [];
-  const bodyText = p.body === undefined ? '' : typeof p.body === 'string' ? p.body : JSON.stringify(p.body);
-  if (p.via === 'websocket') {
-    if (!p.socket) issues.push({ path: 'publish.socket', message: 'required with publish.via "websocket"; expected an object like {"url": "ws://host:port/chat"}' });
-    if (p.body === undefined) issues.push({ path: 'publish.body', message: 'required with publish.via "websocket"; expected the message to send, carrying "{seq}" or "{value}", like {"type": "say", "text": "{value}"}' });
-    else if (!carriesSeq(bodyText)) issues.push({ path: 'publish.body', message: `expected a message carrying "{seq}" or "{value}" (subscribers find the publish by it), got ${describeValue(p.body)}` });
-    for (const key of HTTP_ONLY_KEYS) {
-      if (p[key] !== undefined && p[key] !== null) issues.push({ path: `publish.${key}`, message: 'applies to HTTP publishes only, but publish.via is "websocket"; expected it left out (the publisher socket is publish.socket)' });
-    }
-    if (Object.keys(p.headers).length > 0) issues.push({ path: 'publish.headers', message: 'applies to HTTP publishes only, but publish.via is "websocket"; expected the upgrade headers in publish.socket.headers' });
-    return issues;
-  }
-  if (p.socket) issues.push({ path: 'publish.socket', message: 'applies only with publish.via "websocket"; expected publish.via "websocket" or no publish.socket' });
-  if (p.ack !== undefined) issues.push({ path: 'publish.ack', message: 'applies only with publish.via "websocket" (an HTTP publish is acknowledged by its status, publish.status)' });
-  if (p.body !== undefined && p.method !== undefined && ['GET', 'HEAD'].includes(p.method.toUpperCase())) {
-    issues.push({ path: 'publish.body', message: `a ${p.method.toUpperCase()} request carries no body; expected publish.method "POST" (or "PUT", "PATCH"), or no method (a body makes it POST)` });
-  }
-  const headerNames = Object.keys(p.headers);
-  const typeHeader = headerNames.find((name) => name.toLowerCase() === 'content-type');
-  if (p.contentType !== undefined && typeHeader !== undefined) {
-    issues.push({ path: 'publish.contentType', message: `also set in ${formatPath(['publish', 'headers', typeHeader])}; expected one of the two` });
-  }
-  if (typeof p.url === 'string' && !carriesSeq([p.url, ...Object.values(p.headers), bodyText].join('\n'))) {
-    issues.push({ path: 'publish.url', message: `expected the request to carry "{seq}" or "{value}" (in publish.url, a header value or publish.body), got ${describeValue(p.url)}` });
-  }
-  // An id holding a newline would make Node refuse the header on every publish.
-  for (const name of headerNames) {
-    const bad = p.ids.map(String).find((id) => BAD_HEADER_VALUE.test(fillHeader(p.headers[name], [id], 1, 'validate')));
-    if (bad !== undefined) issues.push({ path: formatPath(['publish', 'headers', name]), message: `with id ${JSON.stringify(bad)} it holds a control character; expected ids a header value can carry` });
-  }
-  return issues;
-}
-
 /** Bounds that keep every wait of the run finite: the ramp-up and the time between two publishes. */
 function pacingIssues(w: PartialScenario): Issue[] {
   const issues: Issue[] = [];
@@ -548,7 +505,7 @@ export interface RuleOptions {
 export function ruleIssues(w: PartialScenario, opts: RuleOptions): Issue[] {
   return [
     ...urlTemplateIssues(w),
-    ...publishRequestIssues(w),
+    ...publishMethodIssues(w.publish),
     ...framingHeaderIssues(w),
     ...cohortIssues(w),
     ...topicIssues(w),

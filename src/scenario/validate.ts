@@ -12,7 +12,7 @@ import { applyOverrides, attributeToFlag, type ScenarioOverrides } from './overr
 import { parseValidKeys, ruleIssues, thresholdIssues, type MachineLimits } from './rules.js';
 import { describeValue, scenarioFileSchema } from './schema.js';
 import { applyConnectionStages } from './stage-rules.js';
-import { serverStreamIssues } from './stream-rules.js';
+import { writtenPublishIssues } from './publish-methods/table.js';
 import { envIssues } from './env-rules.js';
 import type { Scenario } from '../run/scenario.js';
 
@@ -47,7 +47,7 @@ export function validateScenario(value: unknown, opts: LoadOptions & { baseDir?:
   // hide a cohort or limit problem until the next attempt.
   const valid = parsed.success ? parsed.data : parseValidKeys(applied.value);
   issues.push(...thresholdIssues(applied.value.thresholds));
-  issues.push(...serverStreamIssues(applied.value.publish));
+  issues.push(...writtenPublishIssues(applied.value.publish));
   // `{env.NAME}` is checked against the environment the run fills it from (driver/env-fill.ts).
   const env = process.env;
   issues.push(...envIssues(applied.value, env));

@@ -3,9 +3,10 @@ import type { Issue } from '../../src/errors.js';
 import { validation } from '../helpers/validation.js';
 import type { ScenarioOverrides } from '../../src/scenario/overrides.js';
 import type { Scenario } from '../../src/run/scenario.js';
-import { bodyTemplate, fillBody, fillHeader, publishTemplateText, runTagOf, templateCarriesId } from '../../src/run/publish-url.js';
-import { statusAccepted } from '../../src/publisher/http-sender.js';
-import { ackedSeq } from '../../src/publisher/ws-sender.js';
+import { bodyTemplate, fillBody, fillHeader, runTagOf, templateCarriesId } from '../../src/run/publish-url.js';
+import { publishTemplateText } from '../../src/run/publish-methods/table.js';
+import { statusAccepted } from '../../src/publisher/methods/http.js';
+import { ackedSeq } from '../../src/publisher/methods/websocket.js';
 import { describePublishFailure } from '../../src/metrics/publish-failure.js';
 import { describePlan } from '../../src/driver/plan.js';
 

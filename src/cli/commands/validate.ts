@@ -8,12 +8,12 @@ import { loadScenario } from '../../scenario/load.js';
 import type { ScenarioOverrides } from '../../scenario/overrides.js';
 import { addOverrideOptions, overridesFromFlags } from '../override-options.js';
 import type { Scenario } from '../../run/scenario.js';
-import { describePublishRate, describeStages } from '../../run/load-stages.js';
+import { describeStages } from '../../run/load-stages.js';
+import { publishMethodOf } from '../../run/publish-methods/table.js';
 
 /** The one-line summary `wsload validate` prints for a valid scenario. */
 export function describeValidScenario(file: string, s: Scenario, limits: MachineLimits = { openFiles: null, ephemeralPorts: null }): string {
-  const how = s.publish?.websocket ? ' on a publisher socket' : s.publish?.request ? ` by ${s.publish.request.method}` : '';
-  const publish = s.publish ? `publish ${describePublishRate(s.publish.rate, s.publish.stages)}${how}` : s.stream ? 'the server publishes (publish.source "server")' : 'no publishing';
+  const publish = publishMethodOf(s)?.validate() ?? 'no publishing';
   const shards = localShards(s, limits);
   const spread = shards.count > 1 ? `, ${shards.count} local shards (${shards.reason})` : '';
   const length = s.stages ? `stages ${describeStages(s.stages)}` : `hold ${formatDuration(s.durationMs)}`;

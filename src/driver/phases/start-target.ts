@@ -5,7 +5,8 @@
  * through onPlan.
  */
 import { readMachineLimits } from '../../machine-limits.js';
-import { defaultPublishTemplate, newRunTag, publishTemplateText, runTagOf } from '../../run/publish-url.js';
+import { newRunTag, runTagOf } from '../../run/publish-url.js';
+import { publishMethodOf } from '../../run/publish-methods/table.js';
 import { startEmbeddedTarget, type EmbeddedTarget } from '../../target/embedded.js';
 import { socketsPerTargetProcess, targetProcessesFor } from '../../target/process-count.js';
 import { describePlan, planWorkers, type WorkerPlan } from '../plan.js';
@@ -45,12 +46,12 @@ export async function startTarget(state: RunState): Promise<TargetPlan> {
   } else {
     url = scenario.target.url;
   }
-  const publish = scenario.publish;
-  // With via "websocket", the publisher socket's URL.
-  const publishUrl = publish ? (publish.websocket?.url ?? publish.url ?? defaultPublishTemplate(url)) : null;
+  // Where publishes go (the publish URL, the publisher socket's URL); null when wsload sends none.
+  const method = publishMethodOf(scenario);
+  const publishUrl = method?.destination(url) ?? null;
   // Tells this run's pushes from those of any other run against the same target.
   const runTag = newRunTag();
-  const valueTag = publish && publishUrl ? runTagOf(publishTemplateText(publish, publishUrl), runTag) : null;
+  const valueTag = method && publishUrl ? runTagOf(method.templateText(publishUrl), runTag) : null;
   const plans = planWorkers(scenario);
   // Interrupted before the target listened: there is no plan to tell.
   if (url !== NOT_STARTED_URL) options.onPlan?.(describePlan(scenario, publishUrl, plans.length, valueTag) + targetProcessesNote(processes));

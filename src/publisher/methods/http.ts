@@ -1,15 +1,16 @@
 /**
- * Publishes as HTTP requests: the demo's GET of the publish URL, or the scenario's request
+ * The sender of the "http" publish method (run/publish-methods/http.ts). Publishes as HTTP requests: the demo's GET of the publish URL, or the scenario's request
  * (method, templated headers and body, content type, the statuses that count as success). One
  * keep-alive agent holds at most `publish.concurrency` connections.
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { Publish, Scenario } from '../run/scenario.js';
-import { classifyConnectError } from '../metrics/classify.js';
-import { lookupFor, tlsConnectOptions } from '../net/connect-options.js';
-import { fillBody, fillHeader, fillPublishUrl } from '../run/publish-url.js';
-import type { PublishSender, SendDone, SendRelease } from './sender.js';
+import type { HttpPublishRequest, Publish, Scenario } from '../../run/scenario.js';
+import { HTTP_STATUS_FAILURE, type HttpPublishMethod } from '../../run/publish-methods/http.js';
+import { classifyConnectError } from '../../metrics/classify.js';
+import { lookupFor, tlsConnectOptions } from '../../net/connect-options.js';
+import { fillBody, fillHeader, fillPublishUrl } from '../../run/publish-url.js';
+import type { PublishSender, SendDone, SendRelease } from '../sender.js';
 
 /** Whether `status` is a successful answer: one of the listed statuses, or any 2xx without a list. */
 export function statusAccepted(status: number, accepted: readonly number[] | null): boolean {
@@ -18,17 +19,20 @@ export function statusAccepted(status: number, accepted: readonly number[] | nul
 
 export class HttpSender implements PublishSender {
   private readonly publish: Publish;
+  /** The request beyond its URL; null: the demo's GET, any 2xx. */
+  private readonly httpRequest: HttpPublishRequest | null;
   private readonly agent: http.Agent;
   private readonly secure: boolean;
   private readonly requestOptions: https.RequestOptions;
 
   constructor(
     scenario: Scenario,
+    method: HttpPublishMethod,
     private readonly template: string,
     private readonly runTag: string,
   ) {
-    if (!scenario.publish) throw new Error('HttpSender needs a publish section');
-    this.publish = scenario.publish;
+    this.publish = method.publish;
+    this.httpRequest = method.request;
     // Schemes are case-insensitive: http.request throws at once on an "HTTPS://" URL.
     this.secure = /^https:/i.test(template);
     const agentOptions = { keepAlive: true, maxSockets: this.publish.concurrency };
@@ -36,14 +40,15 @@ export class HttpSender implements PublishSender {
     const lookup = lookupFor(scenario.resolve);
     this.requestOptions = {
       agent: this.agent,
-      method: this.publish.request?.method ?? 'GET',
+      method: this.httpRequest?.method ?? 'GET',
       ...(lookup ? { lookup } : {}),
       ...(this.secure ? tlsConnectOptions(scenario.tls) : {}),
     };
   }
 
   send(seq: number, done: SendDone, topic: string | null = null, left?: () => void): SendRelease {
-    const { ids, request } = this.publish;
+    const { ids } = this.publish;
+    const request = this.httpRequest;
     const url = fillPublishUrl(this.template, ids, seq, this.runTag, topic);
     let options = this.requestOptions;
     let body: string | null = null;
@@ -67,11 +72,11 @@ export class HttpSender implements PublishSender {
   }
 
   private request(url: string, options: https.RequestOptions, body: string | null, done: SendDone, current: { req: http.ClientRequest | null }, mayRetry: boolean, left?: () => void): void {
-    const accepted = this.publish.request?.status ?? null;
+    const accepted = this.httpRequest?.status ?? null;
     const req = (this.secure ? https : http).request(url, options, (res) => {
       const status = res.statusCode ?? 0;
       res.resume();
-      res.on('end', () => done(statusAccepted(status, accepted) ? null : `http-${status}`));
+      res.on('end', () => done(statusAccepted(status, accepted) ? null : `${HTTP_STATUS_FAILURE}${status}`));
       res.on('error', (err) => done(classifyConnectError(err)));
     });
     req.on('error', (err: NodeJS.ErrnoException) => {

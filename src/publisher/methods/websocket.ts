@@ -1,5 +1,5 @@
 /**
- * Publishes as messages on one publisher socket (`publish.via: "websocket"`, a chat-style
+ * The sender of the "websocket" publish method (run/publish-methods/websocket.ts). Publishes as messages on one publisher socket (`publish.via: "websocket"`, a chat-style
  * service). The socket opens before the hold (prepare), sends its open messages, and reopens on
  * the next publish after it closed. A publish is done once its message is written to the socket, or,
  * with `publish.ack`, once a reply names it; the publisher's total deadline (`publish.timeout`)
@@ -10,21 +10,19 @@
  * in the next RETRY_MS: a refusing service is asked again once a second, not once per publish.
  */
 import { WebSocket, type ClientOptions, type RawData } from 'ws';
-import type { Scenario, WebSocketPublish } from '../run/scenario.js';
-import { nowMs } from '../clock.js';
-import { classifyConnectError } from '../metrics/classify.js';
-import { lookupFor, tlsConnectOptions } from '../net/connect-options.js';
-import { fillBody } from '../run/publish-url.js';
-import type { PublishSender, SendDone, SendRelease } from './sender.js';
+import type { Scenario, WebSocketPublish } from '../../run/scenario.js';
+import { PUBLISHER_SOCKET_CLOSED, PUBLISHER_SOCKET_FAILURE, type WebSocketPublishMethod } from '../../run/publish-methods/websocket.js';
+import { nowMs } from '../../clock.js';
+import { classifyConnectError } from '../../metrics/classify.js';
+import { lookupFor, tlsConnectOptions } from '../../net/connect-options.js';
+import { fillBody } from '../../run/publish-url.js';
+import type { PublishSender, SendDone, SendRelease } from '../sender.js';
 
 /** After a failed open, publishes fail at once for this long before the socket is tried again. */
 export const RETRY_MS = 1000;
 
 /** How much longer than handshakeTimeout prepare() waits at most. */
 const PREPARE_SLACK_MS = 1000;
-
-/** Reason of publishes pending on a publisher socket that closed. */
-export const PUBLISHER_SOCKET_CLOSED = 'ws-closed';
 
 /** The seq a reply acknowledges: its capture, a bare integer or "<tag>-<seq>" of this run; null otherwise. */
 export function ackedSeq(ack: RegExp, text: string, runTag: string): number | null {
@@ -55,12 +53,12 @@ export class WebSocketSender implements PublishSender {
 
   constructor(
     scenario: Scenario,
+    method: WebSocketPublishMethod,
     private readonly runTag: string,
   ) {
-    const socket = scenario.publish?.websocket;
-    if (!socket) throw new Error('WebSocketSender needs publish.websocket');
+    const socket = method.socket;
     this.socket = socket;
-    this.ids = scenario.publish?.ids ?? [];
+    this.ids = method.publish.ids;
     this.ack = socket.ack === null ? null : new RegExp(socket.ack);
     this.handshakeTimeoutMs = scenario.handshakeTimeoutMs;
     const lookup = lookupFor(scenario.resolve);
@@ -160,7 +158,7 @@ export class WebSocketSender implements PublishSender {
 
   /** The socket did not open: everything waiting for it fails with why, and so does what is due soon. */
   private failOpen(reason: string): void {
-    const counted = `ws-${reason}`;
+    const counted = `${PUBLISHER_SOCKET_FAILURE}${reason}`;
     this.lastFailure = { reason: counted, atMs: nowMs() };
     for (const w of this.waiting.splice(0)) w.done(counted);
     for (const resolve of this.settledWaiters.splice(0)) resolve();

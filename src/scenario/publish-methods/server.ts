@@ -1,10 +1,13 @@
 /**
- * Rules of `publish.source: "server"` (the service pushes its own stream), read off the publish
- * object as written: the schema fills defaults (rate 1, ids [1], …), so only the written keys can
- * tell a request key the user set, which makes no sense when no request is made.
+ * The "server" publish method as written (`publish.source: "server"`, the service pushes its own
+ * stream): `publish.timestamp`, `timestampUnit`, `sequence`; its rules and its normalized stream.
+ * The rules read the publish object as written: the schema fills defaults (rate 1, ids [1], …), so
+ * only the written keys can tell a request key the user set, which makes no sense when no request
+ * is made. Described by run/publish-methods/server.ts; no sender.
  */
-import type { Issue } from '../errors.js';
-import { publishSchema } from './schema.js';
+import type { Issue } from '../../errors.js';
+import { publishSchema } from '../schema.js';
+import type { WrittenPublishMethod } from './method.js';
 
 /** Keys that describe the server's stream; every other publish key makes requests. */
 const STREAM_KEYS: ReadonlySet<string> = new Set(['source', 'timestamp', 'timestampUnit', 'sequence', 'binary']);
@@ -12,7 +15,7 @@ const STREAM_KEYS: ReadonlySet<string> = new Set(['source', 'timestamp', 'timest
 const SERVER_ONLY_KEYS = ['timestamp', 'timestampUnit', 'sequence'] as const;
 
 /** Issues of the stream keys in `publish` as written (after overrides): conflicts, and what a stream needs. */
-export function serverStreamIssues(publish: unknown): Issue[] {
+function serverStreamIssues(publish: unknown): Issue[] {
   if (publish === null || typeof publish !== 'object' || Array.isArray(publish)) return [];
   const p = publish as Record<string, unknown>;
   const issues: Issue[] = [];
@@ -38,3 +41,12 @@ export function serverStreamIssues(publish: unknown): Issue[] {
   }
   return issues;
 }
+
+export const serverFileMethod: WrittenPublishMethod<'server'> = {
+  kind: 'server',
+  chosen: (p) => p.source === 'server',
+  writtenIssues: serverStreamIssues,
+  // Its rules need the keys as written (writtenIssues): the parsed object has every request key's default.
+  issues: () => [],
+  normalize: (p) => ({ stream: { timestamp: p.timestamp ?? null, timestampUnit: p.timestampUnit ?? 'ms', sequence: p.sequence ?? null, binary: p.binary } }),
+};
