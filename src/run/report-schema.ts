@@ -6,6 +6,7 @@
  * milliseconds as floats; histograms record integer microseconds.
  */
 import { z } from 'zod';
+import { observeSectionSchema } from './observe-schema.js';
 
 const count = z.number().int().nonnegative();
 const ms = z.number();
@@ -618,6 +619,7 @@ export const reportSchema = z
       })
       .optional()
       .describe('How far the latency figures can be off because receipts were timed on other clocks; absent in older reports (then: the largest shards[].clockUncertaintyMs, or 0).'),
+    observe: observeSectionSchema.optional(),
     stream: streamStatsSchema.optional().describe('A server-originated stream (publish.source "server"); absent otherwise (and in older reports).'),
     thresholds: z.array(thresholdResultSchema).describe('Threshold results; empty when the scenario has none.'),
     warnings: z.array(z.string()).describe('Plain sentences a user should read: limits hit, insecure TLS, saturation, crashes.'),
@@ -662,6 +664,10 @@ export const timelineLineSchema = z.object({
   durationMs: ms
     .optional()
     .describe('Real length of the interval: report.interval, less for the last one, cut short by the end of the run (absent in older lines: elapsedMs of this line − of the previous).'),
+  observe: z
+    .record(z.string(), z.record(z.string(), z.number().nullable()))
+    .optional()
+    .describe('Observed endpoint → series → its latest scraped value at the end of the interval (counters: a rate per second); absent without observed endpoints and in older lines.'),
   partial: z
     .literal(true)
     .optional()

@@ -10,6 +10,7 @@ import { bodyTemplate } from '../run/publish-url.js';
 import { readIdentities } from './identities-file.js';
 import { fillEnv, hasEnvRef } from '../run/env-refs.js';
 import { generatedTopicCounts, generatedTopicName } from '../run/topics.js';
+import { observeEndpoints } from './observe-rules.js';
 import type { Topics, Cohort, HttpPublishRequest, Identities, LoadStage, OpenStep, Publish, ReconnectPolicy, ReconnectPolicyName, ReplyMatch, Scenario, ServerStream, Target, WebSocketPublish } from '../run/scenario.js';
 
 /** Most worker threads a scenario may ask for (the schema enforces the same bound). */
@@ -238,6 +239,7 @@ export function normalizeScenario(w: WrittenScenario, opts: { cpus: number; base
     ...(ids ? { identities: ids } : {}),
     ...(w.topics !== undefined ? { topics: topics(w) } : {}),
     ...(w.metrics ? { metrics: { listen: w.metrics.listen.trim() } } : {}),
+    ...(w.observe && w.observe.length > 0 ? { observe: observeEndpoints(w.observe) } : {}),
     ...(w.stages ? { stages: loadStages(w.stages) } : {}),
     ...(w.publish?.source === 'server' ? { stream: serverStream(w.publish) } : {}),
   };
