@@ -180,7 +180,7 @@ export function evaluateThresholds(report: Report, thresholds: Record<string, st
       // A slope is known within its 95 % interval: it passes only when the whole interval does.
       const u = observeMetricValue(report, t.metric.name)?.uncertainty ?? 0;
       const clean = thresholdHolds(actual, t.op, t.value, u);
-      return { ...base, pass: clean, ...(pass && !clean ? { uncertain: true } : {}) };
+      return { ...base, pass: clean, slopeUncertainty: u, ...(pass && !clean ? { uncertain: true } : {}) };
     }
     if (!clockBound(t.metric)) return { ...base, pass };
     const bound = uncertaintyMs > 0 ? { clockUncertaintyMs: uncertaintyMs } : {};

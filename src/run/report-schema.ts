@@ -337,7 +337,11 @@ export const thresholdResultSchema = z.object({
   uncertain: z
     .boolean()
     .optional()
-    .describe('Set (true) when the value passes but the limit lies within its clock uncertainty: not a clean pass, so it failed.'),
+    .describe('Set (true) when the value passes but the limit lies within its clock uncertainty (a slope: within its 95 % interval): not a clean pass, so it failed.'),
+  slopeUncertainty: z
+    .number()
+    .optional()
+    .describe('Set on slope thresholds (client.rss.slope, observe.*.slope): the 95 % half-width of `actual` (same unit); the threshold passes only if the whole interval does.'),
   clockWrong: z
     .boolean()
     .optional()
