@@ -88,19 +88,23 @@ export interface LeakyService {
 
 /**
  * A service (its own Node process) that keeps `bytesPerMinute` more memory every minute, in
- * steps of 100 ms (each one filled, so the pages are resident), and serves GET /metrics with
+ * steps every 100 ms and at each scrape, owed by the clock (each one filled, so the pages are resident), and serves GET /metrics with
  * its real process_resident_memory_bytes and the bytes it holds (service_leaked_bytes).
  * 0 bytes per minute: a service that does not leak.
  */
 export async function startLeakyService(bytesPerMinute: number): Promise<LeakyService> {
   const script = `
     const http = require('node:http');
-    const step = Math.round(${bytesPerMinute} / 600);
+    const perMs = ${bytesPerMinute} / 60000;
     const kept = [];
+    const start = Date.now();
     let leaked = 0;
-    if (step > 0) setInterval(() => { kept.push(Buffer.alloc(step, 1)); leaked += step; }, 100);
+    // Owed by the clock, not by the count of timer turns: a busy machine delays timers, not the leak.
+    const leak = () => { const owed = Math.floor(perMs * (Date.now() - start)) - leaked; if (owed > 0) { kept.push(Buffer.alloc(owed, 1)); leaked += owed; } };
+    if (perMs > 0) setInterval(leak, 100);
     const server = http.createServer((req, res) => {
       if (req.url !== '/metrics') { res.writeHead(404); res.end(); return; }
+      if (perMs > 0) leak();
       res.end('# TYPE process_resident_memory_bytes gauge\\nprocess_resident_memory_bytes ' + process.memoryUsage().rss +
         '\\n# TYPE service_leaked_bytes gauge\\nservice_leaked_bytes ' + leaked + '\\n');
     });
