@@ -13,6 +13,8 @@ import { parsePerHour } from '../../src/metrics/observe/units.js';
 import { RssSeries } from '../../src/metrics/memory-trend.js';
 import { parseThreshold } from '../../src/report/thresholds.js';
 import { validation } from '../helpers/validation.js';
+import { fakeReport } from '../helpers/fake-report.js';
+import { compare } from '../../src/report/compare.js';
 
 const v = validation({ cpus: 2, interfaces: null });
 
@@ -194,5 +196,31 @@ describe('scenario rules of observe', () => {
       ['svc', 'http://127.0.0.1:9/metrics', null],
     ]);
     expect(v.lines({ ...base }, { overrides: { observe: ['nourl'] } })).toEqual(['--observe: expected "NAME=URL" like "gateway=http://127.0.0.1:15090/stats/prometheus", got "nourl"']);
+  });
+});
+
+describe('compare: slopes of two runs', () => {
+  const MB = 1048576;
+  const withSlope = (slope: number, half: number) => {
+    const r = fakeReport();
+    r.observe = [
+      {
+        name: 'service',
+        url: 'http://x/metrics',
+        scrapes: 100,
+        failures: { timeout: 0, status: 0, unparsable: 0, tooLarge: 0, connection: 0 },
+        series: [{ name: 'rss', selector: 'process_resident_memory_bytes', kind: 'gauge', first: 1, last: 1, min: 1, max: 1, samples: 100, absent: 0, trend: { slopePerHour: slope, ci: [slope - half, slope + half], tolerancePerHour: 5 * MB, fromS: 900, toS: 21_600, samples: 100 } }],
+      },
+    ];
+    return r;
+  };
+
+  it('calls a slope that grew beyond its interval and the tolerance worse, an equal one the same', () => {
+    const row = (b: number, a: number, half = 0.5 * MB) => compare(withSlope(b, half), withSlope(a, half)).rows.find((x) => x.metric === 'observe.service.rss.slope');
+    expect(row(0.2 * MB, 12.3 * MB)).toMatchObject({ verdict: 'worse', before: Math.round(0.2 * MB), after: Math.round(12.3 * MB), basis: 'estimate' });
+    expect(row(12.3 * MB, 0.2 * MB)?.verdict).toBe('better');
+    expect(row(0.2 * MB, 0.4 * MB)?.verdict).toBe('same');
+    // An interval as wide as the change: no call.
+    expect(row(0, 8 * MB, 6 * MB)?.verdict).toBe('inconclusive');
   });
 });
