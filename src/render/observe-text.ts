@@ -49,6 +49,18 @@ function seriesLine(s: Series): string {
   return `    ${s.name}: ${s.samples === 0 ? 'no value' : range}${increase}${absent}${trend}`;
 }
 
+type Check = NonNullable<Endpoint['checks']>[number];
+
+/** "open: gateway 11,842 (max of haproxy_frontend_current_sessions) beside wsload's peak 11,842: agree". */
+function checkLine(c: Check): string {
+  const verdict = c.agree ? 'agree' : 'DISAGREE';
+  if (c.what === 'open') {
+    const why = c.agree ? '' : ' (other clients of the gateway count too; a gauge is read once per interval)';
+    return `    open connections: gateway ${fmtCount(c.gateway)} (max of ${c.series}) beside wsload's peak ${fmtCount(c.wsload)} open sockets: ${verdict}${why}`;
+  }
+  return `    idle-timeout closes: gateway ${fmtCount(c.gateway)} (${c.series}) beside wsload's ${fmtCount(c.wsload)} behind its idle-timeout estimate: ${verdict}`;
+}
+
 function endpointLines(e: Endpoint): string[] {
   const failed = Object.values(e.failures).reduce((a, b) => a + b, 0);
   const kinds = Object.entries(e.failures)
@@ -57,7 +69,7 @@ function endpointLines(e: Endpoint): string[] {
     .join(', ');
   const failures = failed > 0 ? `, ${fmtCount(failed)} failed (${kinds}; first: ${e.firstFailure ?? '?'})` : ', none failed';
   const omitted = e.omittedSeries ? ` · ${fmtCount(e.omittedSeries)} more series not kept` : '';
-  return [`  ${e.name} ${e.url}: ${fmtCount(e.scrapes)} scrapes${failures}${omitted}`, ...e.series.map(seriesLine)];
+  return [`  ${e.name} ${e.url}: ${fmtCount(e.scrapes)} scrapes${failures}${omitted}`, ...e.series.map(seriesLine), ...(e.checks ?? []).map(checkLine)];
 }
 
 /** The summary's "Observed" section; empty when nothing was observed (and for older reports). */

@@ -9,6 +9,28 @@ import type { Report } from '../run/report.js';
 import type { ObserveEndpoint } from '../run/scenario.js';
 
 type Section = NonNullable<Report['observe']>;
+type Check = NonNullable<Section[number]['checks']>[number];
+
+/** Series a gateway counts its open client connections by (a gauge), and its idle-timeout closes by (a counter). */
+export const OPEN_CONNECTION_SERIES = ['envoy_http_downstream_cx_active', 'haproxy_frontend_current_sessions', 'nginx_connections_active', 'wsload_target_open_sockets'];
+export const IDLE_TIMEOUT_SERIES = ['envoy_http_downstream_cx_idle_timeout'];
+
+/** The cross-checks of one endpoint's series against what wsload measured itself. */
+export function crossChecks(series: Section[number]['series'], report: Pick<Report, 'connections' | 'disconnects'>): Check[] {
+  const out: Check[] = [];
+  for (const s of series) {
+    const metric = s.selector.replace(/\{.*$/, '').trim();
+    if (OPEN_CONNECTION_SERIES.includes(metric) && s.kind === 'gauge' && s.max !== null) {
+      const wsload = report.connections.peakOpen;
+      out.push({ what: 'open', series: s.name, gateway: s.max, wsload, agree: Math.abs(s.max - wsload) <= Math.max(2, 0.02 * wsload) });
+    }
+    if (IDLE_TIMEOUT_SERIES.includes(metric) && s.kind === 'counter' && s.increase !== undefined) {
+      const wsload = report.disconnects.idleTimeout?.samples ?? 0;
+      out.push({ what: 'idleTimeout', series: s.name, gateway: s.increase, wsload, agree: (s.increase > 0) === (wsload > 0) });
+    }
+  }
+  return out;
+}
 
 /** Rounds a value kept as a float (rates) to what a reader needs, leaving integers as they are. */
 function tidy(v: number | null): number | null {

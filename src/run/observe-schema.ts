@@ -42,6 +42,14 @@ export const scrapeFailuresSchema = z.object({
   connection: count.describe('Refused, reset or otherwise failed connections.'),
 });
 
+export const crossCheckSchema = z.object({
+  what: z.enum(['open', 'idleTimeout']).describe("open: the gateway's open connections beside wsload's peak of open sockets; idleTimeout: the gateway's idle-timeout closes beside wsload's."),
+  series: z.string().describe('The observed series that counts it (a documented name: docs/observe.md).'),
+  gateway: z.number().describe("The gateway's figure: the gauge's maximum over the scrapes, or the counter's increase over the run."),
+  wsload: z.number().describe("wsload's: connections.peakOpen, or the closes behind the idle-timeout estimate (0 without one)."),
+  agree: z.boolean().describe('Whether they agree: open within 2 % (at least 2, a scrape reads the gauge once per interval); idle-timeout closes both zero or both not.'),
+});
+
 export const observedEndpointSchema = z.object({
   name: z.string(),
   url: z.string(),
@@ -50,6 +58,7 @@ export const observedEndpointSchema = z.object({
   firstFailure: z.string().optional().describe('The first failure in words.'),
   omittedSeries: count.optional().describe('Series not kept by an endpoint without a series list (it keeps the first 64).'),
   series: z.array(observedSeriesSchema),
+  checks: z.array(crossCheckSchema).optional().describe('Cross-checks where an observed series is one the gateway counts the same thing by; absent when none is.'),
 });
 
 export const observeSectionSchema = z

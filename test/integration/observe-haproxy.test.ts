@@ -47,6 +47,8 @@ describe.skipIf(missing('haproxy'))('observe: HAProxy exporter in front of the b
     expect(report.connections.peakOpen).toBe(40);
     expect(sessions?.max).toBe(40);
     expect(report.thresholds).toMatchObject([{ metric: 'observe.gateway.sessions.max', pass: true, actual: 40 }]);
+    // The cross-check a user reads: the gateway's open connections beside wsload's open sockets.
+    expect(gw?.checks).toEqual([{ what: 'open', series: 'sessions', gateway: 40, wsload: 40, agree: true }]);
     // Line by line: the gauge read at an interval's end is the open count of that interval or of
     // the one before (the scrape that gave it started up to one interval earlier).
     const whole = lines.filter((l) => l.partial !== true);

@@ -15,6 +15,7 @@ import { parseThreshold } from '../../src/report/thresholds.js';
 import { validation } from '../helpers/validation.js';
 import { fakeReport } from '../helpers/fake-report.js';
 import { compare } from '../../src/report/compare.js';
+import { crossChecks } from '../../src/report/observe-section.js';
 
 const v = validation({ cpus: 2, interfaces: null });
 
@@ -222,5 +223,21 @@ describe('compare: slopes of two runs', () => {
     expect(row(0.2 * MB, 0.4 * MB)?.verdict).toBe('same');
     // An interval as wide as the change: no call.
     expect(row(0, 8 * MB, 6 * MB)?.verdict).toBe('inconclusive');
+  });
+});
+
+describe('cross-checks', () => {
+  it('puts the gateway\'s open connections and idle-timeout closes beside wsload\'s, and says when they disagree', () => {
+    const series = (name: string, kind: 'gauge' | 'counter', max: number, increase?: number) => ({ name, selector: `${name}{x="1"}`, kind, first: 0, last: 0, min: 0, max, samples: 5, absent: 0, ...(increase !== undefined ? { increase } : {}) });
+    const report = { connections: { peakOpen: 1000 }, disconnects: { idleTimeout: { estimateMs: 60_000, spreadMs: 100, samples: 40, cohort: 'default' } } } as unknown as Parameters<typeof crossChecks>[1];
+    expect(crossChecks([series('envoy_http_downstream_cx_active', 'gauge', 1010), series('envoy_http_downstream_cx_idle_timeout', 'counter', 1, 38), series('other', 'gauge', 3)], report)).toEqual([
+      { what: 'open', series: 'envoy_http_downstream_cx_active', gateway: 1010, wsload: 1000, agree: true },
+      { what: 'idleTimeout', series: 'envoy_http_downstream_cx_idle_timeout', gateway: 38, wsload: 40, agree: true },
+    ]);
+    const none = { connections: { peakOpen: 1000 }, disconnects: { idleTimeout: null } } as unknown as Parameters<typeof crossChecks>[1];
+    expect(crossChecks([series('haproxy_frontend_current_sessions', 'gauge', 700), series('envoy_http_downstream_cx_idle_timeout', 'counter', 1, 12)], none)).toEqual([
+      { what: 'open', series: 'haproxy_frontend_current_sessions', gateway: 700, wsload: 1000, agree: false },
+      { what: 'idleTimeout', series: 'envoy_http_downstream_cx_idle_timeout', gateway: 12, wsload: 0, agree: false },
+    ]);
   });
 });

@@ -7,7 +7,7 @@ import type { Report } from '../../run/report.js';
 import { openCounts } from '../../run/publish-ring.js';
 import { buildReport } from '../../report/build.js';
 import { memoryTrend } from '../../metrics/memory-trend.js';
-import { observeSection } from '../../report/observe-section.js';
+import { crossChecks, observeSection } from '../../report/observe-section.js';
 import { evaluateThresholds } from '../../report/thresholds.js';
 import { observedEndpoints } from '../observe-scraper.js';
 import type { Coordination } from '../coordination.js';
@@ -71,6 +71,10 @@ export function buildRunReport(state: RunState, target: TargetPlan, m: Measureme
   if (m.observe) {
     const hold = held.holdStartMs > 0 ? { startMs: held.holdStartMs - state.startMs, endMs: held.holdEndMs - state.startMs } : null;
     report.observe = observeSection(m.observe.endpoints(), observedEndpoints(scenario, target.embedded?.httpUrl ?? null), hold);
+    for (const e of report.observe) {
+      const checks = crossChecks(e.series, report);
+      if (checks.length > 0) e.checks = checks;
+    }
   }
   // client.rss.slope and observe.* thresholds read what was attached after buildReport evaluated them.
   if (memory || report.observe) report.thresholds = evaluateThresholds(report, scenario.thresholds);
