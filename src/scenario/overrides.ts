@@ -263,8 +263,11 @@ export function applyOverrides(value: Record<string, unknown>, overrides: Scenar
         const written = Array.isArray(out.observe) ? (out.observe as unknown[]) : [];
         const added = entries.map((x) => ({ name: x.e.slice(0, x.at).trim(), url: x.e.slice(x.at + 1).trim() }));
         // The name and URL are checked by the schema, reported under the flag's name.
-        out.observe = [...written.filter((o) => !(isObject(o) && added.some((a) => a.name === o.name))), ...added];
-        break;
+        const kept = written.filter((o) => !(isObject(o) && added.some((a) => a.name === o.name)));
+        out.observe = [...kept, ...added];
+        // Only the entries the flag added are its; the file's keep their own paths.
+        added.forEach((_, j) => flagFor.set(`observe[${kept.length + j}]`, name));
+        continue;
       }
       case 'metrics': {
         // The address itself is checked by the schema, reported under the flag's name.

@@ -241,3 +241,13 @@ describe('cross-checks', () => {
     ]);
   });
 });
+
+describe('--observe', () => {
+  it('names the flag for what it added and the file\'s path for what the file wrote', () => {
+    const lines = validation({ cpus: 2, interfaces: null }).lines({ name: 't', connections: 1, duration: '1s', publish: null, observe: [{ name: 'svc', url: 'ftp://x' }] }, { overrides: { observe: ['gw=nope'] } });
+    expect(lines).toEqual([
+      'observe[0].url: expected an http:// or https:// URL like "http://127.0.0.1:8405/metrics", got "ftp://x"',
+      '--observe: expected an http:// or https:// URL like "http://127.0.0.1:8405/metrics", got "nope"',
+    ]);
+  });
+});
