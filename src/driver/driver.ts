@@ -38,7 +38,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     // Listening before the target starts: agents join while it does.
     const coordination = dist ? await startCoordination(state, dist, options.agents?.onListening) : null;
     const target = await startTarget(state);
-    const measurement = setUpMeasurement(state, target.plans, metrics, coordination ? () => coordination.coordinator.shardMemory() : undefined);
+    const measurement = setUpMeasurement(state, target.plans, metrics, coordination ? () => coordination.coordinator.shardMemory() : undefined, target.embedded?.httpUrl ?? null);
     const spawned = coordination ? await spawnOnAgents(state, target, measurement, coordination) : spawnWorkers(state, target, measurement);
     const ramp = await rampUp(state, spawned, measurement);
     const held = await hold(state, target, spawned, measurement, ramp.rampStartMs);

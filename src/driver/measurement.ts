@@ -21,6 +21,7 @@ import { HostCpuMeter } from './host-cpu.js';
 import { ProgressFeed } from './progress-feed.js';
 import type { RunState } from './run-state.js';
 import { TickBus } from './tick-bus.js';
+import { ObserveScraper, observedEndpoints } from './observe-scraper.js';
 import { openTimeline, TimelineFeed } from './timeline-feed.js';
 
 export interface Measurement {
@@ -41,6 +42,8 @@ export interface Measurement {
   prom: PromMetrics | null;
   /** How busy the machine was during the hold, and how much of it was wsload. */
   hostCpu: HostCpuMeter;
+  /** The observed Prometheus endpoints' scraper; null when none is observed. */
+  observe: ObserveScraper | null;
 }
 
 /** Sets up the measurement of a run and subscribes it to the ticks; everything it starts is stopped by state.stopAll(). */
@@ -50,6 +53,8 @@ export function setUpMeasurement(
   endpoint: MetricsEndpoint | null = null,
   /** The shards' resident memory in a spread run (the coordinator's last stats of each); absent in one process. */
   shardMemory?: () => readonly { shard: string; rssBytes: number }[],
+  /** The embedded target's http:// base, observed as "target" by default; null for a URL target. */
+  embeddedHttpUrl: string | null = null,
 ): Measurement {
   const { scenario, options, startMs, tickMs } = state;
   const publish = scenario.publish;
@@ -72,9 +77,21 @@ export function setUpMeasurement(
   const files = paths && writer ? { ...paths, writer } : null;
   // Loss is booked at the publish's scheduled time, known a deadline and a worker tick later.
   const lossSettleMs = publish ? publish.deadlineMs + tickMs + 250 : 0;
+  const endpoints = observedEndpoints(scenario, embeddedHttpUrl);
+  const observe = endpoints.length > 0 ? new ObserveScraper(endpoints, { startMs, intervalMs: scenario.report.intervalMs }) : null;
   const timeline =
     writer || options.onInterval
-      ? new TimelineFeed({ startMs, intervalMs: scenario.report.intervalMs, workers: plans.length, ring, lossSettleMs, writer, onInterval: options.onInterval, addedLost: () => aggregate.addedLost() })
+      ? new TimelineFeed({
+          startMs,
+          intervalMs: scenario.report.intervalMs,
+          workers: plans.length,
+          ring,
+          lossSettleMs,
+          writer,
+          onInterval: options.onInterval,
+          addedLost: () => aggregate.addedLost(),
+          ...(observe ? { observed: () => observe.latest() } : {}),
+        })
       : null;
   const dropWatch = new DropWatch({ scenario, ring, runStartMs: startMs, runStartEpochMs: state.startedAt.getTime(), tickMs, onEvent: options.onDropEvent });
   const progress = new ProgressFeed({
@@ -94,6 +111,7 @@ export function setUpMeasurement(
   if (timeline) bus.subscribe(timeline);
   bus.subscribe(dropWatch);
   bus.subscribe(progress);
+  if (observe) bus.subscribe(observe);
   if (publish) bus.subscribe(new PublishBlocks(() => state.publisher?.stats.latency ?? null, blocks));
   // Reads the aggregate as it stands after this tick's snapshots, like progress.
   const prom = endpoint
@@ -114,9 +132,10 @@ export function setUpMeasurement(
   state.onCleanup(() => {
     dropWatch.stopSampling();
     bus.stop();
+    observe?.stop();
     timeline?.stop();
     mainLag.stop();
     writer?.close();
   });
-  return { ring, aggregate, blocks, bus, timeline, files, progress, dropWatch, mainLag, prom, hostCpu: new HostCpuMeter() };
+  return { ring, aggregate, blocks, bus, timeline, files, progress, dropWatch, mainLag, prom, hostCpu: new HostCpuMeter(), observe };
 }

@@ -22,6 +22,8 @@ export interface TimelineFeedOptions {
   onInterval?: (line: TimelineLine) => void;
   /** Deliveries booked lost so far beyond the workers' own evaluations (lost workers' books), so the lines add up to the report. */
   addedLost?: () => number;
+  /** The observed endpoints' latest values (observe-scraper.ts), read at each interval's end; absent: none observed. */
+  observed?: () => Record<string, Record<string, number | null>>;
 }
 
 export class TimelineFeed implements TickSubscriber {
@@ -30,6 +32,8 @@ export class TimelineFeed implements TickSubscriber {
   private nextBoundary = 0;
   /** Of opts.addedLost(), what is booked already. */
   private addedBooked = 0;
+  /** Observed values read at each interval's end, until its line is made. */
+  private readonly observedAt = new Map<number, Record<string, Record<string, number | null>>>();
 
   constructor(private readonly opts: TimelineFeedOptions) {
     this.booker = new TimelineBooker(opts.startMs, opts.intervalMs, opts.workers, opts.ring, opts.lossSettleMs);
@@ -77,6 +81,7 @@ export class TimelineFeed implements TickSubscriber {
   private boundary(): void {
     const now = nowMs();
     while (this.booker.endOf(this.nextBoundary) <= now) {
+      if (this.opts.observed) this.observedAt.set(this.nextBoundary, this.opts.observed());
       this.booker.sampleEnd(this.nextBoundary++, openCounts(this.opts.ring).open, process.memoryUsage().rss / 1048576, Date.now());
     }
     this.writeLines(now, false);
@@ -90,6 +95,10 @@ export class TimelineFeed implements TickSubscriber {
       const endMs = Math.min(this.booker.endOf(b.index), now);
       if (!b.atEnd) b.atEnd = { open: openCounts(this.opts.ring).open, rssMb: process.memoryUsage().rss / 1048576, wallMs: Date.now() };
       const line = timelineLine(b, endMs - startMs, endMs - (startMs + b.index * intervalMs), intervalMs);
+      if (this.opts.observed) {
+        line.observe = this.observedAt.get(b.index) ?? this.opts.observed();
+        this.observedAt.delete(b.index);
+      }
       writer?.append(line, b.fanout, (b.index * intervalMs) / 1000, (endMs - startMs) / 1000);
       onInterval?.(line);
     }

@@ -9,6 +9,7 @@ import { SHOWN_PERCENTILES, parsePercentile } from '../run/percentiles.js';
 import { decodeHistogram, type Histogram } from './histogram.js';
 import { nearest } from '../text/nearest.js';
 import { InternalError } from '../errors.js';
+import { OBSERVE_METRIC_PREFIX, CLIENT_RSS_SLOPE, isSlopeMetric, observeMetricParts, observeMetricValue, observeNameProblem } from './observe/metric.js';
 
 export type MetricKind = 'latency' | 'counter';
 /** ms for latency aggregations; count for counters and for a latency histogram's sample count. */
@@ -180,7 +181,26 @@ export function metricNames(): string[] {
 
 /** The metric called `name` (a per-topic one included), or undefined. */
 export function lookupMetric(name: string): MetricDef | undefined {
-  return BY_NAME.get(name) ?? percentileMetric(name) ?? topicMetric(name);
+  return BY_NAME.get(name) ?? percentileMetric(name) ?? topicMetric(name) ?? observeMetric(name);
+}
+
+/** An observed series' aggregation or a trend's slope (metrics/observe/metric.ts), built on demand: the names are the scenario's. */
+function observeMetric(name: string): MetricDef | undefined {
+  const parts = observeMetricParts(name);
+  if (name !== CLIENT_RSS_SLOPE && parts === null) return undefined;
+  const what = parts ? `${parts.aggregation} of ${parts.series} observed at ${parts.endpoint}` : "slope of the client's RSS after the warm-up";
+  return {
+    name,
+    kind: 'counter',
+    unit: 'count',
+    description: isSlopeMetric(name) ? `${what} (per hour)` : what,
+    direction: isSlopeMetric(name) ? 'lower-is-better' : 'neutral',
+    family: null,
+    aggregation: null,
+    get: (r) => observeMetricValue(r, name)?.value ?? 0,
+    base: null,
+    evidence: (r) => observeMetricValue(r, name)?.evidence ?? 0,
+  };
 }
 
 /** Per-topic metrics are named "fanout.byTopic.<topic>.<aggregation or counter>". */
@@ -247,6 +267,8 @@ function topicMetric(name: string): MetricDef | undefined {
  */
 export function unknownMetricMessage(name: string): string | undefined {
   if (lookupMetric(name) !== undefined) return undefined;
+  const observed = observeNameProblem(name);
+  if (observed !== undefined) return observed;
   // A percentile-shaped aggregation that is no percentile ("p100", "p0", "p99.9999"): say why, at once.
   for (const prefix of [...LATENCY_FAMILIES.filter((f) => f.histogram !== null).map((f) => f.name), ...(topicOfMetric(name) !== null ? [name.slice(0, name.length - (topicAggregation(name) ?? name.slice(name.lastIndexOf('.') + 1)).length - 1)] : [])]) {
     if (!name.startsWith(`${prefix}.`)) continue;
@@ -269,7 +291,7 @@ export function unknownMetricMessage(name: string): string | undefined {
   }
   const suggestion = nearest(name, metricNames());
   const hint = suggestion ? ` (did you mean "${suggestion}"?)` : '';
-  return `unknown metric "${name}"${hint}; expected a counter (${COUNTER_METRICS.map((c) => c.path).join(', ')}) or <latency>.<aggregation> with latency one of ${LATENCY_FAMILIES.map((f) => f.name).join(', ')}`;
+  return `unknown metric "${name}"${hint}; expected a counter (${COUNTER_METRICS.map((c) => c.path).join(', ')}), <latency>.<aggregation> with latency one of ${LATENCY_FAMILIES.map((f) => f.name).join(', ')}, ${CLIENT_RSS_SLOPE} or ${OBSERVE_METRIC_PREFIX}<endpoint>.<series>.<aggregation>`;
 }
 
 /** Reads metric `name` from a report (ms for latencies, a count otherwise); undefined if unknown. */

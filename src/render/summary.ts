@@ -8,6 +8,7 @@ import type { CloseCause, DisconnectStats, DropEvent, PercentileSet, Report } fr
 import { fmtCount, fmtCounts, fmtLatency, fmtMs, fmtPct, newTable, painter, wrap, type Paint } from './format.js';
 import { thresholdActualText } from './threshold-text.js';
 import { memoryTrendText } from './memory-text.js';
+import { observeSummary } from './observe-text.js';
 import { streamSection } from './stream-summary.js';
 import { earlyBeyondBound } from '../report/clock-bound.js';
 import { lostReasons, noSocketConnected, noSocketConnectedDetail } from '../report/verdict.js';
@@ -358,6 +359,7 @@ export function renderSummary(report: Report, opts: SummaryOptions = {}): string
     publish(report, color),
     disconnects(report, color, paint),
     client(report),
+    observeSummary(report),
     thresholds(report, color, paint),
     shards(report),
     mergedFigures(report),

@@ -3,6 +3,7 @@ import { lookupMetric } from '../metrics/names.js';
 import type { ThresholdResult } from '../run/report.js';
 import { fmtCount, fmtMs, fmtPct } from './format.js';
 import { thresholdValueText } from '../report/thresholds.js';
+import { isObserveMetric } from '../metrics/observe/metric.js';
 
 /**
  * "312 ms", "0.25%", "47" or "no data" (a metric with no samples fails its threshold). `precise`:
@@ -11,6 +12,11 @@ import { thresholdValueText } from '../report/thresholds.js';
  */
 export function thresholdActualText(th: ThresholdResult, opts: { precise?: boolean } = {}): string {
   if (th.noData === true) return 'no data';
+  // Observed series and slopes: in the expression's unit (bytes, per hour), a slope with its 95 % half-width.
+  if (isObserveMetric(th.metric)) {
+    const u = th.slopeUncertainty !== undefined ? ` ± ${thresholdValueText(th, th.slopeUncertainty)}` : '';
+    return `${thresholdValueText(th)}${u}${th.uncertain === true ? ' (interval reaches the limit)' : ''}`;
+  }
   if (opts.precise === true) {
     const bound = th.clockUncertaintyMs !== undefined && lookupMetric(th.metric)?.unit === 'ms' ? ` ± ${thresholdValueText(th, th.clockUncertaintyMs)}` : '';
     const why = th.clockWrong === true ? ' (wrong clock offset)' : th.uncertain === true ? ' (within the clock uncertainty of the limit)' : '';

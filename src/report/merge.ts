@@ -282,6 +282,12 @@ export function mergeReports(reports: readonly Report[]): Report {
     if (streams < n) warnings.push(`${n - streams} of ${n} reports measured no server stream: the stream figures are those of the other ${streams}`);
   }
   for (const def of COUNTERS) if (def.merge !== 'derived') setCounter(merged, def, mergeCounter(def, reports));
+  // Side-by-side runs observe the same gateway from several machines: its view is one; the first run's is kept.
+  const observing = reports.find((r) => r.observe !== undefined);
+  if (observing?.observe) {
+    merged.observe = observing.observe;
+    info.estimates.observe = "the observed endpoints as one run scraped them (side-by-side runs observe the same gateway; its figures are not summed)";
+  }
   // Stage counters add exactly; kept absent when no run had stages, as in each report.
   if (reports.some((r) => r.connections.rampDownCloses !== undefined)) {
     merged.connections.rampDownCloses = reports.reduce((s, r) => s + (r.connections.rampDownCloses ?? 0), 0);

@@ -5,6 +5,7 @@
 import { ScenarioError } from '../errors.js';
 import { LATENCY_FAMILIES, TOPIC_METRIC_PREFIX, lookupMetric, unknownMetricMessage, type MetricDef } from '../metrics/names.js';
 import type { Report, ThresholdResult } from '../run/report.js';
+import { isObserveMetric, isSlopeMetric, observeMetricValue, observeUnitScale } from '../metrics/observe/metric.js';
 import { clockUncertaintyOf, earlyBeyondBound } from './clock-bound.js';
 import { streamJudgedEnough } from './stream-caveat.js';
 
@@ -21,7 +22,8 @@ export interface ParsedThreshold {
 }
 
 const OPS = '< <= > >= == !=';
-const EXPRESSION = /^\s*(<=|>=|==|!=|<|>)\s*(\d+(?:\.\d+)?|\.\d+)\s*([A-Za-z%µ]*)\s*$/;
+// "/" for slopes ("< 1MB/h").
+const EXPRESSION = /^\s*(<=|>=|==|!=|<|>)\s*(\d+(?:\.\d+)?|\.\d+)\s*([A-Za-z%µ]*(?:\/[A-Za-z]+)?)\s*$/;
 const TIME_UNITS: Record<string, number> = { us: 0.001, µs: 0.001, ms: 1, s: 1000 };
 
 /** Parses one threshold; the error says what is wrong and what is allowed. */
@@ -37,6 +39,10 @@ export function parseThreshold(metric: string, expression: string): ParsedThresh
   const op = m[1] as ThresholdOp;
   const number = Number(m[2]);
   const unit = m[3];
+  // Observed series and trends are in their own unit (bytes, per hour): metrics/observe/metric.ts.
+  const observed = isObserveMetric(metric) ? observeUnitScale(metric, unit) : undefined;
+  if (typeof observed === 'object') return { error: `${observed.error}, got ${JSON.stringify(expression)}` };
+  if (observed !== undefined) return { metric: def, expression, op, value: number * observed, percent: false };
   if (def.unit === 'ms') {
     if (unit === '') return { metric: def, expression, op, value: number, percent: false };
     const scale = TIME_UNITS[unit];
@@ -74,6 +80,10 @@ export function thresholdValueText(t: Pick<ThresholdResult, 'metric' | 'expressi
   const m = EXPRESSION.exec(t.expression);
   const unit = m?.[3] ?? '';
   if (unit === '%') return `${preciseNumber(value)}%`;
+  if (isObserveMetric(t.metric)) {
+    const scale = observeUnitScale(t.metric, unit);
+    return typeof scale === 'number' && unit !== '' ? `${preciseNumber(value / scale)} ${unit}` : String(preciseNumber(value));
+  }
   if (lookupMetric(t.metric)?.unit !== 'ms') return String(value);
   if (unit === 's') return `${preciseNumber(value / 1000)} s`;
   if (unit === 'us' || unit === 'µs') return `${preciseNumber(value * 1000)} µs`;
@@ -166,6 +176,12 @@ export function evaluateThresholds(report: Report, thresholds: Record<string, st
     const base = { metric: t.metric.name, expression: t.expression, actual };
     if (thresholdEvidence(report, t.metric) === 0) return { ...base, pass: false, noData: true };
     const pass = thresholdHolds(actual, t.op, t.value);
+    if (isSlopeMetric(t.metric.name)) {
+      // A slope is known within its 95 % interval: it passes only when the whole interval does.
+      const u = observeMetricValue(report, t.metric.name)?.uncertainty ?? 0;
+      const clean = thresholdHolds(actual, t.op, t.value, u);
+      return { ...base, pass: clean, slopeUncertainty: u, ...(pass && !clean ? { uncertain: true } : {}) };
+    }
     if (!clockBound(t.metric)) return { ...base, pass };
     const bound = uncertaintyMs > 0 ? { clockUncertaintyMs: uncertaintyMs } : {};
     // Receipts before their scheduled time: the offset they were timed with was wrong, the value is no measurement.

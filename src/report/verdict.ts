@@ -241,6 +241,7 @@ function thresholdWhy(t: ThresholdResult): string {
   if (t.noData === true) return 'no data';
   const got = `got ${thresholdValueText(t)}`;
   if (t.clockWrong === true) return `${got}, timed with a wrong clock offset`;
+  if (t.slopeUncertainty !== undefined) return `${got} ± ${thresholdValueText(t, t.slopeUncertainty)} (95 %)${t.uncertain === true ? ', an interval that reaches the limit' : ''}`;
   if (t.uncertain === true) return `${got} ± ${thresholdValueText(t, t.clockUncertaintyMs ?? 0)}, within the clock uncertainty of the limit`;
   return got;
 }

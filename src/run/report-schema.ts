@@ -6,6 +6,7 @@
  * milliseconds as floats; histograms record integer microseconds.
  */
 import { z } from 'zod';
+import { observeSectionSchema } from './observe-schema.js';
 
 const count = z.number().int().nonnegative();
 const ms = z.number();
@@ -336,7 +337,11 @@ export const thresholdResultSchema = z.object({
   uncertain: z
     .boolean()
     .optional()
-    .describe('Set (true) when the value passes but the limit lies within its clock uncertainty: not a clean pass, so it failed.'),
+    .describe('Set (true) when the value passes but the limit lies within its clock uncertainty (a slope: within its 95 % interval): not a clean pass, so it failed.'),
+  slopeUncertainty: z
+    .number()
+    .optional()
+    .describe('Set on slope thresholds (client.rss.slope, observe.*.slope): the 95 % half-width of `actual` (same unit); the threshold passes only if the whole interval does.'),
   clockWrong: z
     .boolean()
     .optional()
@@ -618,6 +623,7 @@ export const reportSchema = z
       })
       .optional()
       .describe('How far the latency figures can be off because receipts were timed on other clocks; absent in older reports (then: the largest shards[].clockUncertaintyMs, or 0).'),
+    observe: observeSectionSchema.optional(),
     stream: streamStatsSchema.optional().describe('A server-originated stream (publish.source "server"); absent otherwise (and in older reports).'),
     thresholds: z.array(thresholdResultSchema).describe('Threshold results; empty when the scenario has none.'),
     warnings: z.array(z.string()).describe('Plain sentences a user should read: limits hit, insecure TLS, saturation, crashes.'),
@@ -662,6 +668,10 @@ export const timelineLineSchema = z.object({
   durationMs: ms
     .optional()
     .describe('Real length of the interval: report.interval, less for the last one, cut short by the end of the run (absent in older lines: elapsedMs of this line − of the previous).'),
+  observe: z
+    .record(z.string(), z.record(z.string(), z.number().nullable()))
+    .optional()
+    .describe('Observed endpoint → series → its latest scraped value at the end of the interval (counters: a rate per second); absent without observed endpoints and in older lines.'),
   partial: z
     .literal(true)
     .optional()

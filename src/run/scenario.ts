@@ -226,6 +226,19 @@ export interface MetricsOptions {
   listen: string;
 }
 
+/** A Prometheus endpoint scraped during the run (scenario `observe`; docs/observe.md). */
+export interface ObserveEndpoint {
+  name: string;
+  url: string;
+  /** Selectors as written, each with its series name; null: every series of the endpoint (up to a bound). */
+  series: { match: string; as?: string; flatPerHour?: number }[] | null;
+  timeoutMs: number;
+  maxBytes: number;
+  /** The trend's warm-up and shortest judged window; absent: the client RSS's defaults. */
+  warmUpMs?: number;
+  minWindowMs?: number;
+}
+
 export interface ReportOptions {
   /** Interval of the .ndjson timeline and .hlog histogram log. */
   intervalMs: number;
@@ -262,6 +275,8 @@ export interface Scenario {
   topics?: Topics;
   /** The Prometheus endpoint ("HOST:PORT"); absent: none. */
   metrics?: MetricsOptions;
+  /** Prometheus endpoints of the gateway or service scraped during the run; absent: none (an embedded target is observed anyway). */
+  observe?: ObserveEndpoint[];
   /**
    * Open sockets over time (ramp up, hold, ramp down, steps) from 0; absent: `connectRate` then the hold.
    * With stages, `connections` is their peak and `durationMs` their total (one hold spans them all).

@@ -10,6 +10,7 @@ import { normalizePublishMethod } from './publish-methods/table.js';
 import { readIdentities } from './identities-file.js';
 import { fillEnv, hasEnvRef } from '../run/env-refs.js';
 import { generatedTopicCounts, generatedTopicName } from '../run/topics.js';
+import { observeEndpoints } from './observe-rules.js';
 import type { Topics, Cohort, Identities, LoadStage, OpenStep, Publish, ReconnectPolicy, ReconnectPolicyName, ReplyMatch, Scenario, ServerStream, Target } from '../run/scenario.js';
 
 /** Most worker threads a scenario may ask for (the schema enforces the same bound). */
@@ -213,6 +214,7 @@ export function normalizeScenario(w: WrittenScenario, opts: { cpus: number; base
     ...(ids ? { identities: ids } : {}),
     ...(w.topics !== undefined ? { topics: topics(w) } : {}),
     ...(w.metrics ? { metrics: { listen: w.metrics.listen.trim() } } : {}),
+    ...(w.observe && w.observe.length > 0 ? { observe: observeEndpoints(w.observe) } : {}),
     ...(w.stages ? { stages: loadStages(w.stages) } : {}),
     ...streamOf(w),
   };

@@ -30,6 +30,8 @@ export interface ScenarioOverrides {
   metrics?: string;
   /** Publishes per second. */
   rate?: string;
+  /** "NAME=URL" Prometheus endpoints to observe. */
+  observe?: string[];
 }
 
 type KeysOfType<T> = { [K in keyof ScenarioOverrides]-?: NonNullable<ScenarioOverrides[K]> extends T ? K : never }[keyof ScenarioOverrides];
@@ -68,6 +70,7 @@ export const OVERRIDE_FLAGS: readonly OverrideFlag[] = [
   { kind: 'value', key: 'origin', flags: '--origin <origin>', description: 'Origin header of the upgrade request (target.origin)', scenarioKey: 'target.origin' },
   { kind: 'list', key: 'subprotocol', flags: '--subprotocol <name>', description: 'offer this WebSocket subprotocol; repeatable, replaces the scenario\'s list (target.subprotocols)', scenarioKey: 'target.subprotocols' },
   { kind: 'value', key: 'rate', flags: '--rate <n>', description: 'override publishes per second (publish.rate; an error with publish.stages)', scenarioKey: 'publish.rate' },
+  { kind: 'list', key: 'observe', flags: '--observe <name=url>', description: 'scrape this Prometheus endpoint every report interval (every series, up to 64); repeatable, replaces the scenario\'s endpoint of the same name (observe)', scenarioKey: 'observe' },
   { kind: 'value', key: 'metrics', flags: '--metrics <host:port>', description: 'serve Prometheus metrics at http://HOST:PORT/metrics during the run (metrics.listen)', scenarioKey: 'metrics.listen' },
 ];
 
@@ -251,6 +254,20 @@ export function applyOverrides(value: Record<string, unknown>, overrides: Scenar
         if (!publish) continue;
         publish.rate = n;
         break;
+      }
+      case 'observe': {
+        const entries = list.map((e) => ({ e, at: e.indexOf('=') }));
+        const bad = entries.filter((x) => x.at <= 0);
+        for (const x of bad) issues.push({ path: name, message: `expected "NAME=URL" like "gateway=http://127.0.0.1:15090/stats/prometheus", got ${describeValue(x.e)}` });
+        if (bad.length > 0) continue;
+        const written = Array.isArray(out.observe) ? (out.observe as unknown[]) : [];
+        const added = entries.map((x) => ({ name: x.e.slice(0, x.at).trim(), url: x.e.slice(x.at + 1).trim() }));
+        // The name and URL are checked by the schema, reported under the flag's name.
+        const kept = written.filter((o) => !(isObject(o) && added.some((a) => a.name === o.name)));
+        out.observe = [...kept, ...added];
+        // Only the entries the flag added are its; the file's keep their own paths.
+        added.forEach((_, j) => flagFor.set(`observe[${kept.length + j}]`, name));
+        continue;
       }
       case 'metrics': {
         // The address itself is checked by the schema, reported under the flag's name.

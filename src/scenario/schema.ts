@@ -11,25 +11,9 @@ import { parseDuration } from '../duration.js';
 import { parseListenAddress } from '../net/listen-address.js';
 import { parseJsonPointer } from '../text/json-pointer.js';
 
-/** Short rendering of a value a user wrote, for "got …" in messages. */
-export function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (Array.isArray(value)) return value.length === 0 ? '[]' : `an array of ${value.length}`;
-  if (value !== null && typeof value === 'object') return Object.keys(value).length === 0 ? '{}' : 'an object';
-  // JSON.stringify writes Infinity (what JSON's 1e400 parses to) and NaN as "null".
-  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
-}
-
-type ErrorMap = (iss: { input?: unknown }) => string;
-
-/** A zod error parameter: "required; expected X" or "expected X, got Y". */
-export function expecting(text: string): { error: ErrorMap } {
-  return {
-    error: (iss) => (iss.input === undefined ? `required; expected ${text}` : `expected ${text}, got ${describeValue(iss.input)}`),
-  };
-}
+export { describeValue, expecting } from './schema-text.js';
+import { describeValue, expecting } from './schema-text.js';
+import { observeSchema } from './observe-schema.js';
 
 /** Same syntax as src/duration.ts parseDuration, kept as a regex so editors can check it too. */
 export const DURATION_PATTERN = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
@@ -625,6 +609,9 @@ export const scenarioFileSchema = z
         .describe('`{ "ca": "ca.pem", "insecure": false, "servername": "…", "cert": "…", "key": "…" }` for `wss://` and `https://` (paths relative to the scenario file); validation reads them: `ca` must hold PEM certificates, `cert` a PEM certificate and `key` its unencrypted PEM private key. Default: verify on.'),
       identities: identitiesSchema.optional().describe('`{ "file": "users.csv", "reuse": false }`: one identity per socket from a CSV file (header row = field names, RFC 4180 quotes, one line per row) or JSON lines (`.jsonl`/`.ndjson`, one flat object per line, the first line\'s keys are the fields), read at load, path relative to the scenario file; socket i takes identity i. Fewer identities than `connections` is an error naming the file and both counts unless `"reuse": true` (then socket i takes identity i mod count). A bad file is one line with its path and line number; `{identity.FIELD}` of a field the file lacks, or without `identities`, is an error at the key that uses it; so is `{identity.FIELD}`, `{conn}` or `{cohort}` in a publish (`publish.url`, `headers`, `body`, `socket`): one publisher serves every socket, so they have no value there. Each worker gets only its sockets\' identities; the report keeps the file, fields and count, never the values.'),
       metrics: metricsSchema.optional().describe('Prometheus endpoint of the run (wsload_* metrics); absent means none.'),
+      observe: observeSchema
+        .optional()
+        .describe('Prometheus endpoints of the gateway or service scraped every report interval during the run: `[{"name": "gateway", "url": "http://127.0.0.1:8405/metrics", "series": ["envoy_http_downstream_cx_active"]}]`; `--observe NAME=URL` adds one. Their series go into the timeline, the report\'s `observe` section, thresholds (`observe.<name>.<series>.max`) and trend verdicts (`docs/observe.md`). An embedded target is observed as "target" unless one is named so.'),
       resolve: z
         .record(z.string(), ipAddress, expecting('an object of host name → IP address'))
         .default({})

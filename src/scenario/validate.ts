@@ -14,6 +14,7 @@ import { describeValue, scenarioFileSchema } from './schema.js';
 import { applyConnectionStages } from './stage-rules.js';
 import { writtenPublishIssues } from './publish-methods/table.js';
 import { envIssues } from './env-rules.js';
+import { observeIssues } from './observe-rules.js';
 import type { Scenario } from '../run/scenario.js';
 
 /** Options shared by loadScenario and validateScenario. */
@@ -48,6 +49,7 @@ export function validateScenario(value: unknown, opts: LoadOptions & { baseDir?:
   const valid = parsed.success ? parsed.data : parseValidKeys(applied.value);
   issues.push(...thresholdIssues(applied.value.thresholds));
   issues.push(...writtenPublishIssues(applied.value.publish));
+  issues.push(...observeIssues(valid.observe, applied.value.thresholds, (valid.target ?? 'embedded') === 'embedded'));
   // `{env.NAME}` is checked against the environment the run fills it from (driver/env-fill.ts).
   const env = process.env;
   issues.push(...envIssues(applied.value, env));

@@ -13,6 +13,7 @@ import { DEMO_PAGE_HTML } from './demo-page.js';
 import { rejectUpgrade, sendText } from './http-reply.js';
 import { encodePush, parseDropQuery, parsePublishQuery, type DropRequest, type PublishRequest } from './protocol.js';
 import { SocketHub } from './socket-hub.js';
+import { targetMetricsText } from './metrics-text.js';
 import type { LocalTarget, PublishContext, PublishReply, RunningTarget, TargetHooks, TargetRelay, TargetStats } from './types.js';
 
 /** Where to listen, plus optional misbehaviour hooks (tests only). */
@@ -118,11 +119,20 @@ export async function listenTarget(opts: ListenTargetOptions = {}): Promise<Runn
         if (!res.destroyed) sendJson(res, stats);
         return;
       }
+      case '/metrics': {
+        if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
+        const stats = opts.relay ? await opts.relay.stats() : statsHere();
+        if (res.destroyed) return;
+        const body = targetMetricsText(stats);
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+        res.end(method === 'HEAD' ? undefined : body);
+        return;
+      }
       case '/ws':
         sendText(res, 426, 'this path takes WebSocket upgrades', { upgrade: 'websocket' });
         return;
       default:
-        sendText(res, 404, 'not found (paths: /, /ws, /api?id=&value=, /admin/drop?mode=&count=, /admin/stats)');
+        sendText(res, 404, 'not found (paths: /, /ws, /api?id=&value=, /admin/drop?mode=&count=, /admin/stats, /metrics)');
     }
   }
 

@@ -23,6 +23,8 @@ export interface GatewayOptions {
   /** Idle timeout of an upgraded (WebSocket) connection: nginx proxy_read/send_timeout, HAProxy timeout tunnel. */
   idleTimeoutMs: number;
   tls?: GatewayTls;
+  /** More configuration appended after the shipped file's (HAProxy: a Prometheus exporter frontend). */
+  extraConfig?: string;
 }
 
 /** A gateway process running in the foreground as a child of the test process. */
@@ -77,7 +79,7 @@ export async function startHaproxy(opts: GatewayOptions): Promise<RunningGateway
       await writeFile(pemFile, `${cert.trimEnd()}\n${key.trimEnd()}\n`, { mode: 0o600 });
     }
     const conf = join(dir, 'haproxy.cfg');
-    const text = haproxyConfig(port, opts, pemFile);
+    const text = haproxyConfig(port, opts, pemFile) + (opts.extraConfig ? `\n${opts.extraConfig}\n` : '');
     await writeFile(conf, text);
     return { bin, args: ['-f', conf, '-db'], text, logFiles: [] };
   });

@@ -141,8 +141,8 @@ describe('schema/report.schema.json', () => {
     const schema = JSON.parse(reportJsonSchemaText()) as { properties: Record<string, unknown>; required: string[] };
     // `merged` is optional: only merged reports carry it; `intervals` only reports written since it existed.
     // `shards` only in reports of runs spread over processes; `stream` only in runs of a server's own stream;
-    // `clock` only in reports written since it existed.
-    expect(Object.keys(schema.properties).sort()).toEqual([...Object.keys(fakeReport({ blocks: 2 })), 'clock', 'merged', 'shards', 'stream'].sort());
+    // `clock` only in reports written since it existed; `observe` only in runs that observed an endpoint.
+    expect(Object.keys(schema.properties).sort()).toEqual([...Object.keys(fakeReport({ blocks: 2 })), 'clock', 'merged', 'observe', 'shards', 'stream'].sort());
     expect(schema.required.sort()).toEqual(Object.keys(fakeReport()).sort());
   });
 });

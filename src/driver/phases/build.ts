@@ -7,6 +7,9 @@ import type { Report } from '../../run/report.js';
 import { openCounts } from '../../run/publish-ring.js';
 import { buildReport } from '../../report/build.js';
 import { memoryTrend } from '../../metrics/memory-trend.js';
+import { crossChecks, observeSection } from '../../report/observe-section.js';
+import { evaluateThresholds } from '../../report/thresholds.js';
+import { observedEndpoints } from '../observe-scraper.js';
 import type { Coordination } from '../coordination.js';
 import { shardReports } from '../shard-report.js';
 import { describeEnvironment } from '../environment.js';
@@ -65,6 +68,16 @@ export function buildRunReport(state: RunState, target: TargetPlan, m: Measureme
   // This process's RSS: in a run spread over processes it is not the shards' (they report their own peaks).
   const memory = held.holdStartMs > 0 && !coordination ? memoryTrend(m.progress.rss, held.holdStartMs - state.startMs, held.holdEndMs - state.startMs) : null;
   if (memory) report.client.memory = memory;
+  if (m.observe) {
+    const hold = held.holdStartMs > 0 ? { startMs: held.holdStartMs - state.startMs, endMs: held.holdEndMs - state.startMs } : null;
+    report.observe = observeSection(m.observe.endpoints(), observedEndpoints(scenario, target.embedded?.httpUrl ?? null), hold);
+    for (const e of report.observe) {
+      const checks = crossChecks(e.series, report);
+      if (checks.length > 0) e.checks = checks;
+    }
+  }
+  // client.rss.slope and observe.* thresholds read what was attached after buildReport evaluated them.
+  if (memory || report.observe) report.thresholds = evaluateThresholds(report, scenario.thresholds);
   if (coordination && report.shards) {
     // Exact from the merged open/close logs; the sum of the shards' own peaks only past their bound.
     const peak = coordination.peakOpen.peak();

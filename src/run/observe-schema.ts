@@ -1,0 +1,66 @@
+/**
+ * The report's `observe` section (zod; the Report type and schema/report.schema.json come from it
+ * through run/report-schema.ts): what the run read from the Prometheus endpoints of the gateway
+ * or service it observed.
+ */
+import { z } from 'zod';
+
+const count = z.number().int().nonnegative();
+
+export const seriesTrendSchema = z
+  .object({
+    slopePerHour: z.number().describe("Least-squares slope after the warm-up, in the series' unit per hour (bytes per hour for _bytes series)."),
+    ci: z.tuple([z.number(), z.number()]).describe('95 % interval of the slope (its standard error widened for the correlation of neighbouring samples, as client.memory).'),
+    tolerancePerHour: z.number().describe('Growth judged flat (either way): the series\' "flat", else 5 MB/h or 1 % of the median per hour for _bytes series, 1 % of the median per hour for others.'),
+    fromS: z.number().describe('Start of the fitted window, seconds from the run start.'),
+    toS: z.number().describe('End of the fitted window, seconds from the run start.'),
+    samples: count,
+    flat: z.boolean().optional().describe('true: the interval lies within ± the tolerance; false (growing): above it; absent when the window is too short or the interval straddles it (note says which).'),
+    note: z.string().optional().describe('Why flat is absent.'),
+  })
+  .describe('Trend of a gauge after the warm-up (absent for counters and with fewer than 3 samples after the warm-up).');
+
+export const observedSeriesSchema = z.object({
+  name: z.string().describe('The series name in thresholds: observe.<endpoint>.<name>.<first|last|min|max|samples|slope>.'),
+  selector: z.string().describe('The selector as written (the samples it matched are summed).'),
+  kind: z.enum(['gauge', 'counter']).describe('counter: the values are rates per second between scrapes (# TYPE counter, or a name ending in _total).'),
+  first: z.number().nullable(),
+  last: z.number().nullable(),
+  min: z.number().nullable(),
+  max: z.number().nullable(),
+  samples: count.describe('Scrapes that gave the series a value (a counter\'s first scrape only starts its rate).'),
+  absent: count.describe('Scrapes that succeeded but matched no sample of the series.'),
+  increase: z.number().optional().describe("A counter's increase over the run's scrapes (a drop in the value is a restart: counted from zero)."),
+  trend: seriesTrendSchema.optional(),
+});
+
+export const scrapeFailuresSchema = z.object({
+  timeout: count.describe('No whole answer within the endpoint\'s timeout.'),
+  status: count.describe('An HTTP status other than 200.'),
+  unparsable: count.describe('A body that is not the Prometheus text format.'),
+  tooLarge: count.describe('A body longer than maxBytes (the read stopped there).'),
+  connection: count.describe('Refused, reset or otherwise failed connections.'),
+});
+
+export const crossCheckSchema = z.object({
+  what: z.enum(['open', 'idleTimeout']).describe("open: the gateway's open connections beside wsload's peak of open sockets; idleTimeout: the gateway's idle-timeout closes beside wsload's."),
+  series: z.string().describe('The observed series that counts it (a documented name: docs/observe.md).'),
+  gateway: z.number().describe("The gateway's figure: the gauge's maximum over the scrapes, or the counter's increase over the run."),
+  wsload: z.number().describe("wsload's: connections.peakOpen, or the closes behind the idle-timeout estimate (0 without one)."),
+  agree: z.boolean().describe('Whether they agree: open within 2 % (at least 2, a scrape reads the gauge once per interval); idle-timeout closes both zero or both not.'),
+});
+
+export const observedEndpointSchema = z.object({
+  name: z.string(),
+  url: z.string(),
+  scrapes: count.describe('Scrapes made during the run (failed ones included).'),
+  failures: scrapeFailuresSchema,
+  firstFailure: z.string().optional().describe('The first failure in words.'),
+  omittedSeries: count.optional().describe('Series not kept by an endpoint without a series list (it keeps the first 64).'),
+  series: z.array(observedSeriesSchema),
+  checks: z.array(crossCheckSchema).optional().describe('Cross-checks where an observed series is one the gateway counts the same thing by; absent when none is.'),
+});
+
+export const observeSectionSchema = z
+  .array(observedEndpointSchema)
+  .describe('What the run read from the Prometheus endpoints it observed (scenario `observe`; an embedded target is observed as "target"); absent when none was observed and in older reports.');
