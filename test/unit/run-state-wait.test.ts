@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 function waiting(forMs: number): { state: RunState; done: Promise<void>; release: () => void } {
-  const state = new RunState(parseScenario({ name: 'wait', connections: 1, duration: '1s' }, { cpus: 2 }), {});
+  const state = new RunState(parseScenario({ name: 'wait', connections: 1, duration: '1s' }, { cpus: 2 }), { reportFile: null });
   let released = false;
   const done = state.waitFor(() => released, nowMs() + forMs);
   const release = (): void => {
@@ -68,7 +68,7 @@ describe('RunState.waitFor: one timer whatever wakes it', () => {
   });
 
   it('resolves at once when its condition already holds', async () => {
-    const state = new RunState(parseScenario({ name: 'wait', connections: 1, duration: '1s' }, { cpus: 2 }), {});
+    const state = new RunState(parseScenario({ name: 'wait', connections: 1, duration: '1s' }, { cpus: 2 }), { reportFile: null });
     const before = pendingTimers();
     await state.waitFor(() => true, nowMs() + 60_000);
     expect(pendingTimers()).toBeLessThanOrEqual(before);
