@@ -38,4 +38,25 @@ describe('client.memory: the report says whether the client memory stayed flat',
     expect(renderSummary(read)).toMatch(/memory not judged: RSS [+−]?\d/);
     expect(renderReportHtml(read)).toContain('client memory after the warm-up');
   });
+
+  // Issue 27's creep: every worker message woke the hold's wait and armed one more timer that
+  // re-armed itself for the rest of the hold (one per worker tick, ~16,000 after a 2 h soak). Counted
+  // as a user's process would show it: the main thread's pending timers at each interval's line.
+  it("keeps the main thread's pending timers flat over the hold, whatever the number of worker ticks", async () => {
+    const t = await startTarget();
+    target = t;
+    const scenario = scenarioFrom({ target: { url: t.wsUrl }, connections: 20, connectRate: 1000, duration: '5s', publish: { rate: 5, deadline: '300ms' }, report: { interval: '1s' } });
+    const timers: number[] = [];
+    const report = await runQuietly(scenario, {
+      // 20 worker ticks a second: the old wait gained ~100 timers over this hold.
+      tickMs: 50,
+      onInterval: () => timers.push(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length),
+    });
+    expectExactBooks(report);
+    expect(timers.length).toBeGreaterThanOrEqual(4);
+    // Lines from the second interval on (the first may still see the ramp's timers); the hold's own
+    // timers are a fixed set (ticks, boundaries, samplers, publish schedule and requests in flight).
+    const held = timers.slice(1, -1);
+    expect(Math.max(...held) - Math.min(...held)).toBeLessThanOrEqual(15);
+  });
 });
