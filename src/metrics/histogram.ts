@@ -1,26 +1,34 @@
 /**
- * The only module that imports hdr-histogram-js. Every histogram is a JS (not WASM) 32-bit
- * histogram recording integer microseconds, so any two can be added: the library cannot add a
- * JS histogram to a WASM one, and mixing bucket sizes loses the exactness merges rely on.
+ * The only module (with its codec, hdr-codec.ts) that imports hdr-histogram-js. Every histogram
+ * is a JS (not WASM) 32-bit histogram recording integer microseconds, so any two can be added:
+ * the library cannot add a JS histogram to a WASM one, and mixing bucket sizes loses the
+ * exactness merges rely on. Only the library's JavaScript classes are loaded where histograms
+ * are recorded and encoded (every worker thread); its index (WebAssembly build, `pako`) only
+ * where an .hlog is written (issue 22: ~10 MB of RSS per thread).
  */
-import * as hdr from 'hdr-histogram-js';
+import { createRequire } from 'node:module';
+import type * as hdrTypes from 'hdr-histogram-js';
 import type { PercentileSet } from '../run/report.js';
+import { decodeCompressedBase64, encodeCompressedBase64, Int32Histogram } from './hdr-codec.js';
 
-export type Histogram = hdr.Histogram;
+export type Histogram = hdrTypes.Histogram;
+
+const require = createRequire(import.meta.url);
+let fullLibrary: typeof hdrTypes | null = null;
+/** hdr-histogram-js's index, loaded the first time it is needed (the .hlog writer). */
+function hdr(): typeof hdrTypes {
+  fullLibrary ??= require('hdr-histogram-js') as typeof hdrTypes;
+  return fullLibrary;
+}
 
 /** Highest trackable value: one day in microseconds; autoResize extends it if ever needed. */
 const HIGHEST_US = 86_400_000_000;
 
 /** A new empty histogram (µs, 3 significant digits). */
 export function createHistogram(): Histogram {
-  return hdr.build({
-    bitBucketSize: 32,
-    useWebAssembly: false,
-    autoResize: true,
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: HIGHEST_US,
-    numberOfSignificantValueDigits: 3,
-  });
+  const h = new Int32Histogram(1, HIGHEST_US, 3);
+  h.autoResize = true;
+  return h;
 }
 
 /** Records a duration given in (fractional) milliseconds; negative values clamp to 0. */
@@ -44,12 +52,12 @@ export function recordNs(h: Histogram, ns: bigint): void {
 
 /** HdrHistogram V2 compressed base64: readable by other HdrHistogram implementations. */
 export function encodeHistogram(h: Histogram): string {
-  return hdr.encodeIntoCompressedBase64(h);
+  return encodeCompressedBase64(h);
 }
 
 /** Decodes what encodeHistogram wrote. Throws on malformed input. */
 export function decodeHistogram(encoded: string): Histogram {
-  return hdr.decodeFromCompressedBase64(encoded, 32, false);
+  return decodeCompressedBase64(encoded);
 }
 
 /**
@@ -230,8 +238,6 @@ export function percentileDistribution(h: Histogram, ticksPerHalfDistance = 5): 
   return h.outputPercentileDistribution(ticksPerHalfDistance, 1000);
 }
 
-export { hdr as hdrLibrary };
-
 /** Writes an HdrHistogram interval log (.hlog, format 1.3 as hdr-histogram-js writes it), values in µs, the max column in ms. */
 export interface HlogWriter {
   interval(h: Histogram, startSec: number, endSec: number): void;
@@ -239,7 +245,7 @@ export interface HlogWriter {
 
 /** Starts an .hlog: version, start time and legend lines, then one line per interval. */
 export function createHlogWriter(write: (text: string) => void, startEpochMs: number): HlogWriter {
-  const writer = new hdr.HistogramLogWriter(write);
+  const writer = new (hdr().HistogramLogWriter)(write);
   writer.outputLogFormatVersion();
   writer.outputStartTime(startEpochMs);
   writer.outputComment('wsload fan-out latency, values in microseconds (max column in ms)');
