@@ -2,9 +2,9 @@
  * The only module (with its codec, hdr-codec.ts) that imports hdr-histogram-js. Every histogram
  * is a JS (not WASM) 32-bit histogram recording integer microseconds, so any two can be added:
  * the library cannot add a JS histogram to a WASM one, and mixing bucket sizes loses the
- * exactness merges rely on. Only the library's JavaScript classes are loaded where histograms
- * are recorded and encoded (every worker thread); its index (WebAssembly build, `pako`) only
- * where an .hlog is written (issue 22: ~10 MB of RSS per thread).
+ * exactness merges rely on. Only the library's JavaScript classes are loaded, never its index
+ * (its WebAssembly build and `pako`: ~10 MB of RSS per thread, issue 22): encoding is
+ * hdr-codec.ts's, the .hlog lines are written here as the library's writer writes them.
  */
 import { createRequire } from 'node:module';
 import type * as hdrTypes from 'hdr-histogram-js';
@@ -13,13 +13,8 @@ import { decodeCompressedBase64, encodeCompressedBase64, Int32Histogram } from '
 
 export type Histogram = hdrTypes.Histogram;
 
-const require = createRequire(import.meta.url);
-let fullLibrary: typeof hdrTypes | null = null;
-/** hdr-histogram-js's index, loaded the first time it is needed (the .hlog writer). */
-function hdr(): typeof hdrTypes {
-  fullLibrary ??= require('hdr-histogram-js') as typeof hdrTypes;
-  return fullLibrary;
-}
+/** The .hlog's number format (the library's formatters.js, loaded with its histogram classes). */
+const hlogTime = (createRequire(import.meta.url)('hdr-histogram-js/dist/formatters.js') as { floatFormatter(size: number, fractionDigits: number): (n: number) => string }).floatFormatter(5, 3);
 
 /** Highest trackable value: one day in microseconds; autoResize extends it if ever needed. */
 const HIGHEST_US = 86_400_000_000;
@@ -245,14 +240,14 @@ export interface HlogWriter {
 
 /** Starts an .hlog: version, start time and legend lines, then one line per interval. */
 export function createHlogWriter(write: (text: string) => void, startEpochMs: number): HlogWriter {
-  const writer = new (hdr().HistogramLogWriter)(write);
-  writer.outputLogFormatVersion();
-  writer.outputStartTime(startEpochMs);
-  writer.outputComment('wsload fan-out latency, values in microseconds (max column in ms)');
-  writer.outputLegend();
+  // The lines of the library's HistogramLogWriter, which would load its index (see top).
+  write(`#[Histogram log format version 1.3]\n`);
+  write(`#[StartTime: ${hlogTime(startEpochMs / 1000)} (seconds since epoch), ${new Date(startEpochMs)}]\n\n`);
+  write('#wsload fan-out latency, values in microseconds (max column in ms)\n');
+  write('"StartTimestamp","Interval_Length","Interval_Max","Interval_Compressed_Histogram"\n');
   return {
     interval(h, startSec, endSec) {
-      writer.outputIntervalHistogram(h, startSec, endSec, 1000);
+      write(`${hlogTime(startSec)},${hlogTime(endSec - startSec)},${hlogTime(h.maxValue / 1000)},${encodeCompressedBase64(h)}\n`);
     },
   };
 }

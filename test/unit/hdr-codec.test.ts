@@ -1,7 +1,7 @@
 import * as hdr from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
 import { decodeCompressedBase64, encodeCompressedBase64 } from '../../src/metrics/hdr-codec.js';
-import { createHistogram, type Histogram } from '../../src/metrics/histogram.js';
+import { createHistogram, createHlogWriter, type Histogram } from '../../src/metrics/histogram.js';
 
 /** Every bucket's count, as the library's own walk reads them. */
 function buckets(h: Histogram): string {
@@ -46,5 +46,24 @@ describe('HdrHistogram V2 compressed codec without the library index', () => {
 
   it('refuses what is not a V2 histogram, as the library does', () => {
     expect(() => decodeCompressedBase64('aGVsbG8gd29ybGQ=')).toThrow(/only V2/);
+  });
+});
+
+describe('the .hlog without the library index', () => {
+  it('writes the lines the library\'s HistogramLogWriter writes', () => {
+    const { wide, one } = samples();
+    const mine: string[] = [];
+    const w = createHlogWriter((t) => mine.push(t), 1_765_000_000_123);
+    w.interval(wide, 0, 1.5);
+    w.interval(one, 1.5, 2.25);
+    const theirs: string[] = [];
+    const lib = new hdr.HistogramLogWriter((t) => theirs.push(t));
+    lib.outputLogFormatVersion();
+    lib.outputStartTime(1_765_000_000_123);
+    lib.outputComment('wsload fan-out latency, values in microseconds (max column in ms)');
+    lib.outputLegend();
+    lib.outputIntervalHistogram(wide, 0, 1.5, 1000);
+    lib.outputIntervalHistogram(one, 1.5, 2.25, 1000);
+    expect(mine.join('')).toBe(theirs.join(''));
   });
 });
