@@ -22,6 +22,15 @@ import { runWsload } from './run-wsload.js';
 /** Issue 22's goals, as ratios wsload / raw client. */
 export const RATIO_GOALS = { cpuPerDelivery: 1.05, rssAfterRamp: 1.2, rssPeak: 1.2, rssEnd: 1.2 };
 
+/**
+ * The least noise a ratio is judged against, whatever one invocation's two runs of a tool
+ * happened to give: what one tool varied against itself in interleaved runs on the shared 2-core
+ * machine (2026-12-07, 2,000 sockets, load average 58–70): CPU per delivery 12–15% for wsload and
+ * 25% for the raw client; RSS 0–3% after the ramp, up to 10% at the peak. Two runs that happen
+ * to agree would otherwise call a machine's swing a regression (docs/performance.md).
+ */
+export const RATIO_NOISE_FLOOR = { cpuPerDelivery: 0.15, rssAfterRamp: 0.05, rssPeak: 0.05, rssEnd: 0.05 };
+
 /** First target address's last octet; run i's target listens on 127.0.0.(FIRST + i). */
 const FIRST_TARGET_OCTET = 20;
 
@@ -87,7 +96,7 @@ function spread(xs) {
 
 /**
  * The summary of one set-up: per metric the ratio of the means (wsload / baseline), the noise (the
- * larger spread of either tool against itself), the goal and the verdict. A ratio over its goal by
+ * larger spread of either tool against itself, at least RATIO_NOISE_FLOOR), the goal and the verdict. A ratio over its goal by
  * more than the noise fails; over the goal within the noise is `within noise`, not a pass.
  * Pure, for test/unit/bench-ratios.test.ts.
  * @param {string} setup
@@ -111,7 +120,7 @@ export function ratioSummary(setup, lines) {
       continue;
     }
     const ratio = mean(ws) / mean(bs);
-    const noise = Math.max(spread(bs), spread(ws));
+    const noise = Math.max(spread(bs), spread(ws), RATIO_NOISE_FLOOR[name]);
     const goal = RATIO_GOALS[name];
     const verdict = ratio <= goal ? 'meets goal' : ratio <= goal * (1 + noise) ? 'over goal within noise' : 'FAIL';
     metrics[name] = { ratio: round(ratio, 3), goal, noise: round(noise, 3), baseline: bs, wsload: ws, verdict };

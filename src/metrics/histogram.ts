@@ -1,26 +1,29 @@
 /**
- * The only module that imports hdr-histogram-js. Every histogram is a JS (not WASM) 32-bit
- * histogram recording integer microseconds, so any two can be added: the library cannot add a
- * JS histogram to a WASM one, and mixing bucket sizes loses the exactness merges rely on.
+ * The only module (with its codec, hdr-codec.ts) that imports hdr-histogram-js. Every histogram
+ * is a JS (not WASM) 32-bit histogram recording integer microseconds, so any two can be added:
+ * the library cannot add a JS histogram to a WASM one, and mixing bucket sizes loses the
+ * exactness merges rely on. Only the library's JavaScript classes are loaded, never its index
+ * (its WebAssembly build and `pako`: ~10 MB of RSS per thread, issue 22): encoding is
+ * hdr-codec.ts's, the .hlog lines are written here as the library's writer writes them.
  */
-import * as hdr from 'hdr-histogram-js';
+import { createRequire } from 'node:module';
+import type * as hdrTypes from 'hdr-histogram-js';
 import type { PercentileSet } from '../run/report.js';
+import { decodeCompressedBase64, encodeCompressedBase64, Int32Histogram } from './hdr-codec.js';
 
-export type Histogram = hdr.Histogram;
+export type Histogram = hdrTypes.Histogram;
+
+/** The .hlog's number format (the library's formatters.js, loaded with its histogram classes). */
+const hlogTime = (createRequire(import.meta.url)('hdr-histogram-js/dist/formatters.js') as { floatFormatter(size: number, fractionDigits: number): (n: number) => string }).floatFormatter(5, 3);
 
 /** Highest trackable value: one day in microseconds; autoResize extends it if ever needed. */
 const HIGHEST_US = 86_400_000_000;
 
 /** A new empty histogram (µs, 3 significant digits). */
 export function createHistogram(): Histogram {
-  return hdr.build({
-    bitBucketSize: 32,
-    useWebAssembly: false,
-    autoResize: true,
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: HIGHEST_US,
-    numberOfSignificantValueDigits: 3,
-  });
+  const h = new Int32Histogram(1, HIGHEST_US, 3);
+  h.autoResize = true;
+  return h;
 }
 
 /** Records a duration given in (fractional) milliseconds; negative values clamp to 0. */
@@ -44,12 +47,12 @@ export function recordNs(h: Histogram, ns: bigint): void {
 
 /** HdrHistogram V2 compressed base64: readable by other HdrHistogram implementations. */
 export function encodeHistogram(h: Histogram): string {
-  return hdr.encodeIntoCompressedBase64(h);
+  return encodeCompressedBase64(h);
 }
 
 /** Decodes what encodeHistogram wrote. Throws on malformed input. */
 export function decodeHistogram(encoded: string): Histogram {
-  return hdr.decodeFromCompressedBase64(encoded, 32, false);
+  return decodeCompressedBase64(encoded);
 }
 
 /**
@@ -230,8 +233,6 @@ export function percentileDistribution(h: Histogram, ticksPerHalfDistance = 5): 
   return h.outputPercentileDistribution(ticksPerHalfDistance, 1000);
 }
 
-export { hdr as hdrLibrary };
-
 /** Writes an HdrHistogram interval log (.hlog, format 1.3 as hdr-histogram-js writes it), values in µs, the max column in ms. */
 export interface HlogWriter {
   interval(h: Histogram, startSec: number, endSec: number): void;
@@ -239,14 +240,14 @@ export interface HlogWriter {
 
 /** Starts an .hlog: version, start time and legend lines, then one line per interval. */
 export function createHlogWriter(write: (text: string) => void, startEpochMs: number): HlogWriter {
-  const writer = new hdr.HistogramLogWriter(write);
-  writer.outputLogFormatVersion();
-  writer.outputStartTime(startEpochMs);
-  writer.outputComment('wsload fan-out latency, values in microseconds (max column in ms)');
-  writer.outputLegend();
+  // The lines of the library's HistogramLogWriter, which would load its index (see top).
+  write(`#[Histogram log format version 1.3]\n`);
+  write(`#[StartTime: ${hlogTime(startEpochMs / 1000)} (seconds since epoch), ${new Date(startEpochMs)}]\n\n`);
+  write('#wsload fan-out latency, values in microseconds (max column in ms)\n');
+  write('"StartTimestamp","Interval_Length","Interval_Max","Interval_Compressed_Histogram"\n');
   return {
     interval(h, startSec, endSec) {
-      writer.outputIntervalHistogram(h, startSec, endSec, 1000);
+      write(`${hlogTime(startSec)},${hlogTime(endSec - startSec)},${hlogTime(h.maxValue / 1000)},${encodeCompressedBase64(h)}\n`);
     },
   };
 }
