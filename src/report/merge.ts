@@ -15,7 +15,7 @@ import { evaluateThresholds } from './thresholds.js';
 import { clockCaveat, withoutStreamIdleEstimate } from './stream-caveat.js';
 import { MAX_EVENTS } from '../metrics/drop-events.js';
 import type { DisconnectStats, DropEvent, IdleTimeoutScreening, PercentileSet, ReconnectStats, Report, TopicStats } from '../run/report.js';
-import { COHORT_HISTOGRAMS, COUNTERS, HISTOGRAMS, TOPIC_HISTOGRAMS, cohortHistogramKey, histogramDef, idleSamplesKey, locateHistogram, mergeCounter, percentileCapMs, setCounter } from '../run/registry.js';
+import { COUNTERS, HISTOGRAMS, breakdownKey, breakdownsOf, cohortHistogramKey, histogramDef, idleSamplesKey, locateHistogram, mergeCounter, parseBreakdownKey, percentileCapMs, setCounter } from '../run/registry.js';
 
 type Counts = Partial<Record<string, number>>;
 
@@ -314,8 +314,8 @@ export function mergeReports(reports: readonly Report[]): Report {
     // A cohort with no idle-timeout samples has no such histogram: not missing.
     const optional = key.startsWith(idleSamplesKey(''));
     // A percentile set absent from older reports (optional in the registry) had no samples there.
-    // So is a topic's set in a run without that topic.
-    const absent = histogramDef(key)?.optional === true || TOPIC_HISTOGRAMS.some((kind) => key.startsWith(`${kind}:`)) ? 0 : 1;
+    // So is a value of an optional breakdown (a topic) in a run without it.
+    const absent = histogramDef(key)?.optional === true || parseBreakdownKey(key)?.b.optional === true ? 0 : 1;
     const missing = optional ? 0 : reports.filter((r) => r.histograms[key] === undefined && (accessor?.get(r)?.count ?? absent) > 0).length;
     if (missing > 0) warnings.push(`histogram "${key}" is missing from ${missing} of ${n} reports: its merged percentiles leave those runs out`);
   }
@@ -324,7 +324,7 @@ export function mergeReports(reports: readonly Report[]): Report {
   if (timed.length === n) merged.intervals = mergeIntervals(timed);
   else if (timed.length > 0) warnings.push(`${n - timed.length} of ${n} reports have no per-interval histograms: compare judges the merged report with per-delivery intervals`);
   // Percentile sets with no histogram in any report are combined as well as numbers allow.
-  const cohortKeys = Object.keys(byCohort).flatMap((c) => COHORT_HISTOGRAMS.map((kind) => cohortHistogramKey(kind, c)));
+  const cohortKeys = Object.keys(byCohort).flatMap((c) => breakdownsOf('cohort').flatMap((b) => (b.optional ? [] : [breakdownKey(b, c)])));
   for (const key of [...HISTOGRAMS.map((h) => h.key), ...cohortKeys]) {
     if (keys.includes(key)) continue;
     const accessor = locateHistogram(key);

@@ -19,7 +19,7 @@ import { TurnTimer } from './turn-timer.js';
 import { PushParser, PUSH_FOREIGN } from './seq-extract.js';
 import { socketClosed, socketOpened, type PublishRing } from '../run/publish-ring.js';
 import { emptyCohortCounters, logClose, type CohortCounters, type WorkerCohort, type WorkerConnect, type WorkerCounters, type WorkerSlice } from '../run/protocol.js';
-import type { CohortHistogramKind } from '../run/registry.js';
+import { cohortHistograms, topicHistograms, workerHistograms, type CohortHistograms, type TopicHistograms, type WorkerHistograms } from './histogram-set.js';
 import { fillPlaceholders, jsonEscape, placeholderNames, type PlaceholderValues } from '../run/placeholders.js';
 import { OpenSequence } from './open-sequence.js';
 import { IdleProfileBuilder, type IdleProfile } from '../run/idle-profile.js';
@@ -65,29 +65,13 @@ export interface PoolConfig {
   onSlotFree?: () => void;
 }
 
-/** Histograms per cohort, for disconnect timing. */
-type CohortHistograms = Record<CohortHistogramKind, Histogram>;
-
 export class SocketPool {
   readonly n: number;
   readonly tracker: DeliveryTracker;
   readonly counters: WorkerCounters;
   readonly cohortCounters: CohortCounters[];
-  readonly histograms = {
-    fanout: createHistogram(),
-    /** First connects: from when the socket was due on the ramp schedule to open. */
-    handshake: createHistogram(),
-    /** First connects: due on the ramp → attempt started (waiting for the ramp timer or a handshake slot). */
-    handshakeQueue: createHistogram(),
-    handshakeDns: createHistogram(),
-    handshakeTcp: createHistogram(),
-    handshakeTls: createHistogram(),
-    handshakeUpgrade: createHistogram(),
-    /** Reconnects: from when the reconnect was due (after its backoff) to open. */
-    handshakeReconnect: createHistogram(),
-    /** Time spent per event-loop turn that handled messages (the client's share of fan-out latency). */
-    clientTurn: createHistogram(),
-  };
+  /** The registered worker-recorded histograms (src/run/registry.ts: source 'worker'). */
+  readonly histograms: WorkerHistograms = workerHistograms();
   private readonly turns = new TurnTimer(this.histograms.clientTurn);
   /** First-connect handshakes per ramp block (compare's blocks), or null when the plan asks for none. */
   readonly rampBlocks: RampBlocks | null;
@@ -135,8 +119,8 @@ export class SocketPool {
   readonly topicOfSocket: Uint16Array | null;
   /** Topic names, or null without topics. */
   private readonly topicNames: readonly string[] | null;
-  /** Fan-out latency per topic index ("fanout:<topic>"), or null without topics. */
-  readonly topicHistograms: Histogram[] | null;
+  /** Histograms per topic index (fan-out, "fanout:<topic>"), or null without topics. */
+  readonly topicHistograms: TopicHistograms[] | null;
   private readonly failure: (string | null)[];
   private readonly lastError: (string | null)[];
   private readonly sockets: (WebSocket | null)[];
@@ -235,7 +219,7 @@ export class SocketPool {
     this.cohortOfSocket = Uint16Array.from(slice.cohortOf);
     this.topicOfSocket = slice.topics ? Uint16Array.from(slice.topics.of) : null;
     this.topicNames = slice.topics ? slice.topics.names : null;
-    this.topicHistograms = slice.topics ? slice.topics.names.map(() => createHistogram()) : null;
+    this.topicHistograms = slice.topics ? topicHistograms(slice.topics.names.length) : null;
     this.failure = new Array<string | null>(n).fill(null);
     this.lastError = new Array<string | null>(n).fill(null);
     this.sockets = new Array<WebSocket | null>(n).fill(null);
@@ -273,7 +257,7 @@ export class SocketPool {
       ...(this.stream ? { stream: this.stream.counters } : {}),
     };
     this.cohortCounters = this.cohorts.map(emptyCohortCounters);
-    this.cohortHistograms = this.cohorts.map(() => ({ idleAtClose: createHistogram(), sentIdleAtClose: createHistogram(), ageAtClose: createHistogram() }));
+    this.cohortHistograms = cohortHistograms(this.cohorts.length);
   }
 
   /** True once every socket's first connection attempt has succeeded or failed. */
@@ -523,7 +507,7 @@ export class SocketPool {
   /** One on-time delivery's latency, into the run's histogram and (with topics) its topic's. */
   private recordFanout(k: number, latency: number): void {
     recordMs(this.histograms.fanout, latency);
-    if (this.topicHistograms !== null && this.topicOfSocket !== null) recordMs(this.topicHistograms[this.topicOfSocket[k]], latency);
+    if (this.topicHistograms !== null && this.topicOfSocket !== null) recordMs(this.topicHistograms[this.topicOfSocket[k]].fanout, latency);
   }
 
   /** A message of the server's own stream: read its timestamp and sequence, judge them. */

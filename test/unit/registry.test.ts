@@ -15,13 +15,14 @@ import { mergeReports } from '../../src/report/merge.js';
 import { parseReport } from '../../src/report/read.js';
 import { announce, createRing } from '../../src/run/publish-ring.js';
 import { emptyCohortCounters, type WorkerMessage } from '../../src/run/protocol.js';
-import { COHORT_HISTOGRAMS, COUNTERS, HISTOGRAMS, cohortHistogramKey, locateHistogram, setLocation, type HistogramDef } from '../../src/run/registry.js';
+import { BREAKDOWNS, COHORT_HISTOGRAMS, COUNTERS, HISTOGRAMS, breakdownKey, breakdownsOf, cohortHistogramKey, histogramDef, locateHistogram, setLocation, type HistogramDef } from '../../src/run/registry.js';
+import { cohortHistograms, topicHistograms, workerHistograms } from '../../src/worker/histogram-set.js';
 import type { Report } from '../../src/run/report.js';
 import { fakeReport } from '../helpers/fake-report.js';
 
 const ALL: readonly HistogramDef[] = HISTOGRAMS;
 /** Histograms the main thread makes rather than a worker sends: completion (per publish), the publisher's, the cohorts' sums. */
-const MAIN_THREAD = new Set<string>(['completion', 'publish', 'publishMeasured', 'scheduleLag', 'unsent', ...COHORT_HISTOGRAMS]);
+const MAIN_THREAD = new Set<string>(ALL.filter((d) => d.source !== 'worker' && d.source !== 'stream').map((d) => d.key));
 
 /** A histogram of n samples around `base` ms: every registered histogram gets a different count, so a mix-up shows. */
 function samples(n: number, base: number): Histogram {
@@ -47,6 +48,11 @@ function builtReport(): Report {
     const n = fed.get(kind) ?? 0;
     histograms[cohortHistogramKey(kind, cohorts[0])] = encodeHistogram(samples(1, 500));
     histograms[cohortHistogramKey(kind, cohorts[1])] = encodeHistogram(samples(n - 1, 9000));
+  }
+  // Every other per-cohort breakdown (fan-out): a sample in one cohort, the rest in the other, each its own sizes.
+  for (const b of breakdownsOf('cohort').filter((x) => !(COHORT_HISTOGRAMS as readonly string[]).includes(x.key))) {
+    histograms[breakdownKey(b, cohorts[0])] = encodeHistogram(samples(3, 40));
+    histograms[breakdownKey(b, cohorts[1])] = encodeHistogram(samples(4, 70));
   }
   const cc = emptyCohortCounters();
   const tick: Extract<WorkerMessage, { type: 'tick' }> = {
@@ -192,5 +198,22 @@ describe('histogram and counter registry', () => {
       const special = policy || row.metric.startsWith('disconnects.byCause.') || row.metric === 'disconnects.idleTimeout' || row.metric === 'client.eventLoopLag.p99';
       expect(counter || family || special, row.metric).toBe(true);
     }
+  });
+
+  it('declares each breakdown of a registered family, under a key prefix no other breakdown or whole-run histogram uses', () => {
+    const prefixes = BREAKDOWNS.map((b) => b.prefix);
+    expect(new Set(prefixes).size).toBe(prefixes.length);
+    for (const b of BREAKDOWNS) {
+      expect(histogramDef(b.key), b.key).toBeDefined();
+      // A breakdown's own prefix is its family's key (the keys older reports carry) or a name no whole-run histogram has.
+      if (b.prefix !== b.key) expect(histogramDef(b.prefix), b.prefix).toBeUndefined();
+    }
+  });
+
+  it('allocates in a worker exactly the registered worker histograms, per cohort the disconnect timings, per topic fan-out', () => {
+    expect(Object.keys(workerHistograms()).sort()).toEqual(ALL.filter((d) => d.source === 'worker').map((d) => d.key).sort());
+    expect(Object.keys(cohortHistograms(1)[0]).sort()).toEqual([...COHORT_HISTOGRAMS].sort());
+    expect(Object.keys(cohortHistograms(2)[1]).sort()).toEqual([...COHORT_HISTOGRAMS].sort());
+    expect(topicHistograms(3).map((t) => Object.keys(t))).toEqual([['fanout'], ['fanout'], ['fanout']]);
   });
 });
