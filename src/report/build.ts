@@ -3,7 +3,7 @@ import type { Scenario } from '../run/scenario.js';
 import type { DisconnectStats, PercentileSet, Report, ReconnectStats, ShardReport, TopicStats } from '../run/report.js';
 import type { Totals } from '../metrics/aggregate.js';
 import { REPORT_FORMAT_VERSION, type IdleTimeoutScreening } from '../run/report.js';
-import { COHORT_HISTOGRAMS, cohortHistogramKey, idleSamplesKey, percentileCapMs, sectionSets, topicHistogramKey, type CohortHistogramKind, type SectionSets, type SetSection } from '../run/registry.js';
+import { AXES, COHORT_HISTOGRAMS, breakdownKey, breakdownsOf, cohortHistogramKey, histogramDef, idleSamplesKey, percentileCapMs, sectionSets, topicHistogramKey, type Axis, type CohortHistogramKind, type SectionSets, type SetSection } from '../run/registry.js';
 import type { DropFindings } from '../metrics/drop-events.js';
 import { addInto, createHistogram, encodeHistogram, percentiles, type Histogram } from '../metrics/histogram.js';
 import { cohortDrops, estimateIdleTimeout, type CohortDrops } from '../metrics/idle-timeout.js';
@@ -193,6 +193,7 @@ export function buildReport(input: BuildInput): Report {
       idMismatch: d.idMismatch,
       misrouted: d.misrouted ?? 0,
       ...(scenario.topics ? { byTopic: topicStats(scenario, totals, publisher, h) } : {}),
+      ...valueSets('fanout', 'cohort', scenario.cohorts.map((c) => c.name), h, deadlineMs),
       ...sets('fanout'),
       incomplete: aggregate.incomplete,
       early: d.early ?? 0,
@@ -256,6 +257,17 @@ export function buildReport(input: BuildInput): Report {
   if (censored) report.fanout.censored = censored;
   report.thresholds = evaluateThresholds(report, scenario.thresholds);
   return report;
+}
+
+/**
+ * The per-value entries of `section`'s breakdowns by `axis` whose entries are percentile sets only
+ * (fanout.byCohort): `{ byCohort: { <value>: { latencyMs } } }`, or {} when the run keeps none (too few values).
+ */
+function valueSets(section: SetSection, axis: Axis, values: readonly string[], h: (name: string) => Histogram | undefined, deadlineMs: number | undefined): Record<string, Record<string, Record<string, PercentileSet>>> {
+  const kept = breakdownsOf(axis).filter((b) => b.entry === 'sets' && histogramDef(b.key)?.section === section && values.length >= b.minValues);
+  if (kept.length === 0) return {};
+  const entries = values.map((v) => [v, Object.fromEntries(kept.map((b) => [(histogramDef(b.key) as { field: string }).field, pct(h(breakdownKey(b, v)), percentileCapMs(b.key, deadlineMs))]))]);
+  return { [AXES[axis].field]: Object.fromEntries(entries) as Record<string, Record<string, PercentileSet>> };
 }
 
 /** What a user must read about the books: deliveries owed by lost workers, early receipts within the clock's bound. */

@@ -293,6 +293,9 @@ export function mergeReports(reports: readonly Report[]): Report {
     merged.fanout.byTopic = byTopic;
     info.estimates['fanout.byTopic.*.completionMs'] = "each run's per-topic completion covers only its own sockets of the topic (a lower bound, as fanout.completionMs)";
   }
+  // Per-cohort fan-out: entries of percentile sets only, made from the merged "fanoutByCohort:<c>" histograms below.
+  if (reports.some((r) => r.fanout.byCohort)) merged.fanout.byCohort = {};
+  else delete merged.fanout.byCohort;
   if (merged.stream) merged.stream.clockCaveat = clockCaveat(merged.stream.aheadMaxMs);
   if (cohortSocketsKnown) merged.connections.openedByCohort = sumCounts(reports.map((r) => r.connections.openedByCohort ?? {}));
   else delete merged.connections.openedByCohort;
@@ -314,7 +317,7 @@ export function mergeReports(reports: readonly Report[]): Report {
     // A cohort with no idle-timeout samples has no such histogram: not missing.
     const optional = key.startsWith(idleSamplesKey(''));
     // A percentile set absent from older reports (optional in the registry) had no samples there.
-    // So is a value of an optional breakdown (a topic) in a run without it.
+    // So is a value of an optional breakdown (a topic, a cohort's fan-out) in a run without it.
     const absent = histogramDef(key)?.optional === true || parseBreakdownKey(key)?.b.optional === true ? 0 : 1;
     const missing = optional ? 0 : reports.filter((r) => r.histograms[key] === undefined && (accessor?.get(r)?.count ?? absent) > 0).length;
     if (missing > 0) warnings.push(`histogram "${key}" is missing from ${missing} of ${n} reports: its merged percentiles leave those runs out`);

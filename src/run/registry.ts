@@ -141,6 +141,8 @@ export const BREAKDOWNS: readonly BreakdownDef[] = [
   breakdown({ key: 'ageAtClose', axis: 'cohort' }),
   breakdown({ key: 'fanout', axis: 'topic', optional: true }),
   breakdown({ key: 'completion', axis: 'topic', optional: true }),
+  // "Is the ping cohort slower?": fan-out latency per cohort, from 2 cohorts up.
+  breakdown({ key: 'fanout', axis: 'cohort', prefix: 'fanoutByCohort', minValues: 2, entry: 'sets', optional: true }),
 ];
 
 /** The breakdowns of `axis`. */

@@ -27,8 +27,8 @@ function recordedHere(axis: Axis, values: number): BreakdownDef[] {
 }
 
 /**
- * Histograms per value of `axis` (`values` of them): per cohort the disconnect timings, per topic
- * fan-out (completion per topic is the main thread's).
+ * Histograms per value of `axis` (`values` of them): per cohort the disconnect timings, and fan-out
+ * from two cohorts up; per topic fan-out (completion per topic is the main thread's).
  */
 export function axisHistograms(axis: Axis, values: number): ValueHistograms[] {
   const kept = recordedHere(axis, values);
@@ -46,8 +46,8 @@ export function drainAxis(axis: Axis, names: readonly string[], hists: readonly 
   });
 }
 
-/** A cohort's histograms: its disconnect timings. */
-export type CohortHistograms = Record<CohortHistogramKind, Histogram>;
+/** A cohort's histograms: its disconnect timings always, its fan-out when the run has two cohorts or more. */
+export type CohortHistograms = Record<CohortHistogramKind, Histogram> & { readonly fanout?: Histogram };
 
 /** Per cohort (`n` of them); the disconnect breakdowns are kept from one cohort up (registry test). */
 export function cohortHistograms(n: number): CohortHistograms[] {

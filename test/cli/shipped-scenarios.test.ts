@@ -284,6 +284,11 @@ describe('the shipped scenarios on the embedded target', () => {
     const { report } = await run(shipped('soak.json'), SMALL, 'soak');
     expectFanoutWhole(report, 60);
     expect(report.disconnects.total).toBe(0);
+    // Fan-out per cohort: every received delivery in exactly one cohort's histogram.
+    const byCohort = report.fanout.byCohort ?? {};
+    expect(Object.keys(byCohort)).toEqual(['ping-30s', 'heartbeat-30s']);
+    expect(byCohort['ping-30s'].latencyMs.count + byCohort['heartbeat-30s'].latencyMs.count).toBe(report.fanout.latencyMs.count);
+    expect(byCohort['ping-30s'].latencyMs.count).toBe(report.publish.sent * (report.connections.openedByCohort?.['ping-30s'] ?? 0));
   });
 
   it('idle-timeout.json: four cohorts, nothing published', async () => {

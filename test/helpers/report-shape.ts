@@ -34,6 +34,9 @@ const VOLATILE = [
   /^disconnects\.events(\.|$)/,
   /^fanout\.censored(\.|$)/,
   /^warnings\[\]/,
+  // Kept only when something happened: a publish never sent (a loaded machine), a close (idle
+  // timings and idle-timeout samples, whole-run and per cohort).
+  /^histograms\.(unsent|idleAtClose|sentIdleAtClose|ageAtClose|idleTimeoutSamples)(:\*)?$/,
 ];
 
 /** Names chosen by the scenario (cohorts, topics): their own keys are the same `*` in every report. */
