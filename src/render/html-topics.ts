@@ -1,4 +1,4 @@
-/** The HTML report's per-topic table (fanout.byTopic): every topic, worst first, with its loss and latency. */
+/** The HTML report's per-topic table (fanout.byTopic): every topic, worst first, with its loss and latency; and per cohort (fanout.byCohort) its fan-out latency. */
 import type { Report } from '../run/report.js';
 import { fmtCount, fmtLatency, fmtPct } from './format.js';
 import { t, table } from './html-page.js';
@@ -32,5 +32,21 @@ export function topicsSection(r: Report): string[] {
       misrouted > 0 ? ` <span class="fail">${t(fmtCount(misrouted))} messages reached sockets of another topic (misrouted).</span>` : ''
     }</p>`,
     table(['topic', 'lost', 'p99', 'p50', 'delivered', 'expected', 'published', 'sockets', 'late', 'duplicated', 'completion p99'], rows, 'nums'),
+  ];
+}
+
+/** The "Fan-out by cohort" section (fanout.byCohort: two cohorts or more), empty otherwise. */
+export function cohortFanoutSection(r: Report): string[] {
+  const cohorts = Object.entries(r.fanout.byCohort ?? {});
+  // Nothing published (or a server stream's run): no fan-out to split.
+  if (r.stream || cohorts.every(([, s]) => s.latencyMs.count === 0)) return [];
+  const rows = cohorts.map(([name, s]) => {
+    const sockets = r.connections.openedByCohort?.[name];
+    return [t(name), t(fmtLatency(s.latencyMs, 'p99')), t(fmtLatency(s.latencyMs, 'p50')), t(fmtLatency(s.latencyMs, 'p90')), t(fmtLatency(s.latencyMs, 'max')), t(fmtCount(s.latencyMs.count)), t(sockets === undefined ? '-' : fmtCount(sockets))];
+  });
+  return [
+    '<h2>Fan-out by cohort</h2>',
+    '<p class="meta">Fan-out latency of the deliveries to each cohort\'s sockets: a cohort that pings, or sends heartbeats, against one that stays quiet.</p>',
+    table(['cohort', 'p99', 'p50', 'p90', 'max', 'deliveries', 'sockets'], rows, 'nums'),
   ];
 }

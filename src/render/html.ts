@@ -17,7 +17,7 @@ import { compareBody } from './html-compare.js';
 import { memoryTrendText } from './memory-text.js';
 import { CHARTED, COLORS, figure, histogramOrNull, page, t, table, warningsSection, type ChartSize } from './html-page.js';
 import { reportTimeline } from './html-timeline.js';
-import { topicsSection } from './html-topics.js';
+import { cohortFanoutSection, topicsSection } from './html-topics.js';
 import { streamTiles, withStreamRows } from './html-stream.js';
 import { thresholdActual, verdictBanner } from './html-verdict.js';
 import { noSocketConnected } from '../report/verdict.js';
@@ -234,6 +234,7 @@ export function renderReportHtml(report: Report, opts: ReportHtmlOptions = {}): 
     headline(report),
     ...thresholdsSection(report),
     ...topicsSection(report),
+    ...cohortFanoutSection(report),
     ...latencySection(report),
     ...idleSection(report),
     ...warningsSection(report.warnings),

@@ -133,7 +133,22 @@ function fanout(r: Report, color: boolean, paint: Paint): string[] {
   if ((f.misrouted ?? 0) > 0) out.push(paint(`  ${fmtCount(f.misrouted ?? 0)} messages of a topic reached sockets not in that topic (misrouted: not delivered, not lost)`, 'red'));
   out.push(...bookLines(r, paint));
   out.push(...topicTable(f, color, paint));
+  out.push(...cohortFanoutTable(r, color));
   return out;
+}
+
+/** Fan-out latency per cohort (fanout.byCohort, runs of two cohorts or more): is one cohort slower? */
+function cohortFanoutTable(r: Report, color: boolean): string[] {
+  const cohorts = Object.entries(r.fanout.byCohort ?? {});
+  // Nothing published (or a server stream's run): no fan-out to split.
+  if (r.stream || cohorts.every(([, s]) => s.latencyMs.count === 0)) return [];
+  const t = newTable(['cohort', 'sockets', 'deliveries', 'p50', 'p90', 'p99', 'max'], color);
+  for (const [name, s] of cohorts) {
+    const shown = name.length > 24 ? `${name.slice(0, 23)}…` : name;
+    const sockets = r.connections.openedByCohort?.[name];
+    t.push([shown, sockets === undefined ? '-' : fmtCount(sockets), fmtCount(s.latencyMs.count), fmtLatency(s.latencyMs, 'p50'), fmtLatency(s.latencyMs, 'p90'), fmtLatency(s.latencyMs, 'p99'), fmtLatency(s.latencyMs, 'max')]);
+  }
+  return ['  fan-out by cohort', t.toString()];
 }
 
 /** What the books hold that is not exact or not a measurement: unconfirmed losses, early receipts, the clock's bound. */

@@ -3,7 +3,7 @@ import type { Scenario } from '../run/scenario.js';
 import type { DisconnectStats, PercentileSet, Report, ReconnectStats, ShardReport, TopicStats } from '../run/report.js';
 import type { Totals } from '../metrics/aggregate.js';
 import { REPORT_FORMAT_VERSION, type IdleTimeoutScreening } from '../run/report.js';
-import { COHORT_HISTOGRAMS, cohortHistogramKey, idleSamplesKey, percentileCapMs, sectionSets, topicHistogramKey, type CohortHistogramKind, type SectionSets, type SetSection } from '../run/registry.js';
+import { AXES, COHORT_HISTOGRAMS, breakdownKey, breakdownsOf, cohortHistogramKey, histogramDef, idleSamplesKey, percentileCapMs, sectionSets, topicHistogramKey, type Axis, type CohortHistogramKind, type SectionSets, type SetSection } from '../run/registry.js';
 import type { DropFindings } from '../metrics/drop-events.js';
 import { addInto, createHistogram, encodeHistogram, percentiles, type Histogram } from '../metrics/histogram.js';
 import { cohortDrops, estimateIdleTimeout, type CohortDrops } from '../metrics/idle-timeout.js';
@@ -68,91 +68,49 @@ function disconnectStats(counters: CohortCounters, hist: (kind: CohortHistogramK
   };
 }
 
-/** Builds the report, thresholds evaluated. */
+/** What every section builder reads: the input, the summed counters and the run's histograms by key. */
+interface BuildContext {
+  input: BuildInput;
+  totals: Totals;
+  /** A histogram the aggregate holds, by key (whole-run, per cohort, per topic). */
+  h: (name: string) => Histogram | undefined;
+  deadlineMs: number | undefined;
+  /** Sentences for report.warnings, in the order the sections add them. */
+  warnings: string[];
+}
+
+/** The cohorts' books: per cohort disconnects and reconnects, their sums, and the idle-timeout verdict. */
+interface CohortBooks {
+  byCohort: Record<string, DisconnectStats>;
+  reconnectsByCohort: Record<string, ReconnectStats>;
+  /** The per-cohort disconnect histograms added up (registry source 'cohorts'). */
+  allCohorts: Record<CohortHistogramKind, Histogram>;
+  sum: CohortCounters;
+  screening: Record<string, IdleTimeoutScreening>;
+  samplesHistograms: Record<string, string>;
+  idleVerdict: ReturnType<typeof withoutStreamIdleEstimate>;
+}
+
+/** Builds the report, thresholds evaluated: one builder per section, fed the same context. */
 export function buildReport(input: BuildInput): Report {
   const { scenario, aggregate, publisher } = input;
-  const totals = aggregate.totals();
-  const d = totals.delivery;
-  const h = (name: string): Histogram | undefined => aggregate.histograms.get(name);
-  const warnings = [...input.warnings];
-
-  // Disconnects: per cohort, then the sum.
-  const allCohorts = Object.fromEntries(COHORT_HISTOGRAMS.map((kind) => [kind, createHistogram()])) as Record<CohortHistogramKind, Histogram>;
-  const byCohort: Record<string, DisconnectStats> = {};
-  const reconnectsByCohort: Record<string, ReconnectStats> = {};
-  const drops: CohortDrops[] = [];
-  const screening: Record<string, IdleTimeoutScreening> = {};
-  const samplesHistograms: Record<string, string> = {};
-  const sum: CohortCounters = emptyCohortCounters();
-  scenario.cohorts.forEach((cohort, i) => {
-    const cc = totals.cohorts[i];
-    const own = Object.fromEntries(COHORT_HISTOGRAMS.map((kind) => [kind, h(cohortHistogramKey(kind, cohort.name)) ?? createHistogram()])) as Record<CohortHistogramKind, Histogram>;
-    for (const kind of COHORT_HISTOGRAMS) addInto(allCohorts[kind], own[kind]);
-    const idle = own.idleAtClose;
-    byCohort[cohort.name] = disconnectStats(cc, (kind) => own[kind]);
-    reconnectsByCohort[cohort.name] = { total: cc.reconnects, downMs: Math.round(cc.downMs), missedPublishes: cc.missedPublishes };
-    sum.closes += cc.closes;
-    sum.reconnects += cc.reconnects;
-    sum.downMs += cc.downMs;
-    for (const key of ['byCode', 'byCause', 'byError'] as const) {
-      for (const [k, v] of Object.entries(cc[key])) sum[key][k] = (sum[key][k] ?? 0) + v;
-    }
-    const screened = input.drops?.screening;
-    const samples = screened ? screened.samples[i] : idle;
-    if (screened) {
-      screening[cohort.name] = { ...screened.counts[i] };
-      if (samples.totalCount > 0) samplesHistograms[idleSamplesKey(cohort.name)] = encodeHistogram(samples);
-    }
-    drops.push(cohortDrops(cohort, samples, screened ? screened.counts[i] : null, cc.byCause, cc.opened));
-  });
-  // Socket-time of the hold over which a server stream's messages came (open sockets at the peak, as an upper bound).
-  const idleVerdict = withoutStreamIdleEstimate(estimateIdleTimeout(drops), totals.stream, input.peakOpen * input.phases.holdMs);
-
-  // Client health.
-  const lagMax = Math.max(0, ...aggregate.workers.map((w) => w.lag.maxMs));
-  const lagP99 = Math.max(0, ...aggregate.workers.map((w) => w.lag.p99Ms));
-  const skipped = publisher?.skipped ?? 0;
-  // A publish path that cannot keep the rate is not the client's event loop: it is named apart.
-  const behind = publisher !== null && publishBehind(publisher);
-  const mainLag = input.mainLag ?? null;
-  if (publisher && behind) warnings.push(publishBehindWarning(publisher, scenario, mainLag));
-  const turn = pct(h('clientTurn'));
-  const hostCpu = input.hostCpu ?? null;
-  const verdict = judgeSaturation({ workers: aggregate.workers, mainLag, turn, fanout: pct(h('fanout')), holdMs: input.phases.holdMs, opened: totals.opened, cpu: hostCpu });
-  const saturated = verdict.saturated;
-  if (saturated) warnings.push(`the client was saturated during the hold (${verdict.reasons.join('; ')}): ${verdict.advice ?? ''}`);
-  for (const w of aggregate.workers) {
-    if (w.crashed) warnings.push(`worker ${w.workerId} crashed (${w.crashed}); its ${w.sockets} sockets stopped counting then`);
-  }
-  if (input.target.tlsInsecure) warnings.push('TLS certificate verification was OFF (tls.insecure): the gateway\'s certificate was not checked');
-  const failures = Object.entries(totals.failures).sort((a, b) => b[1] - a[1]);
-  if (failures.length > 0 && totals.opened === 0) {
-    warnings.push(`no socket connected: ${failures.map(([r, n]) => `${n} ${describeFailure(r)}`).join(', ')}`);
-  }
-
-  const histograms: Record<string, string> = {};
-  for (const [name, hist] of aggregate.histograms) if (hist.totalCount > 0) histograms[name] = encodeHistogram(hist);
-  if (aggregate.completion.totalCount > 0) histograms.completion = encodeHistogram(aggregate.completion);
-  if (publisher) {
-    histograms.publish = encodeHistogram(publisher.latency);
-    histograms.publishMeasured = encodeHistogram(publisher.measuredLatency);
-    histograms.scheduleLag = encodeHistogram(publisher.scheduleLag);
-    if (publisher.unsent && publisher.unsent.totalCount > 0) histograms.unsent = encodeHistogram(publisher.unsent);
-  }
-  Object.assign(histograms, samplesHistograms);
-  if (allCohorts.idleAtClose.totalCount > 0) for (const kind of COHORT_HISTOGRAMS) histograms[kind] = encodeHistogram(allCohorts[kind]);
+  const ctx: BuildContext = {
+    input,
+    totals: aggregate.totals(),
+    h: (name) => aggregate.histograms.get(name),
+    deadlineMs: scenario.publish?.deadlineMs,
+    warnings: [...input.warnings],
+  };
+  const books = cohortBooks(ctx);
+  const health = clientHealth(ctx);
   // Every registered histogram of the run by key, for the percentile sets (src/run/registry.ts places them).
   const runHistograms = new Map<string, Histogram | undefined>([
     ...aggregate.histograms,
     ['completion', aggregate.completion],
-    ['publish', publisher?.latency],
-    ['publishMeasured', publisher?.measuredLatency],
-    ['scheduleLag', publisher?.scheduleLag],
-    ['unsent', publisher?.unsent],
-    ...COHORT_HISTOGRAMS.map((kind): [string, Histogram] => [kind, allCohorts[kind]]),
+    ...publisherHistograms(publisher),
+    ...COHORT_HISTOGRAMS.map((kind): [string, Histogram] => [kind, books.allCohorts[kind]]),
   ]);
-  const deadlineMs = scenario.publish?.deadlineMs;
-  const sets = <S extends SetSection>(section: S): SectionSets<S> => sectionSets(section, (def) => pct(runHistograms.get(def.key), percentileCapMs(def.key, deadlineMs)));
+  const sets = <S extends SetSection>(section: S): SectionSets<S> => sectionSets(section, (def) => pct(runHistograms.get(def.key), percentileCapMs(def.key, ctx.deadlineMs)));
 
   const report: Report = {
     formatVersion: REPORT_FORMAT_VERSION,
@@ -166,96 +124,210 @@ export function buildReport(input: BuildInput): Report {
     environment: input.environment,
     target: input.target,
     phases: input.phases,
-    connections: {
-      target: scenario.connections,
-      opened: totals.opened,
-      firstOpened: totals.firstOpened,
-      failed: totals.failed,
-      peakOpen: input.peakOpen,
-      openedByCohort: Object.fromEntries(scenario.cohorts.map((c, i) => [c.name, totals.cohorts[i].opened])),
-      openAtEnd: input.openAtEnd,
-      ...(scenario.stages ? { rampDownCloses: totals.rampDownCloses, reopened: totals.reopened } : {}),
-      failures: totals.failures,
-    },
+    connections: connectionsSection(ctx),
     handshake: sets('handshake'),
-    fanout: {
-      published: publisher ? publisher.ok : 0,
-      expected: d.expected,
-      delivered: d.delivered,
-      lost: d.lost,
-      lostBeforeClose: d.lostBeforeClose ?? 0,
-      lostOpen: d.lostOpen ?? 0,
-      duplicated: d.duplicated,
-      outOfOrder: d.outOfOrder,
-      late: d.late,
-      unmatched: d.unmatched,
-      foreign: d.foreign,
-      idMismatch: d.idMismatch,
-      misrouted: d.misrouted ?? 0,
-      ...(scenario.topics ? { byTopic: topicStats(scenario, totals, publisher, h) } : {}),
-      ...sets('fanout'),
-      incomplete: aggregate.incomplete,
-      early: d.early ?? 0,
-      earlyMaxMs: round3(d.earlyMaxMs ?? 0),
-      unconfirmed: totals.unconfirmed,
-    },
-    publish: {
-      sent: publisher?.sent ?? 0,
-      failed: publisher?.failed ?? 0,
-      skipped,
-      queued: publisher?.queued ?? 0,
-      maxQueueMs: Math.round(publisher?.maxQueueMs ?? 0),
-      behind,
-      runTag: publisher?.runTag ?? null,
-      failures: { ...(publisher?.failures ?? {}) },
-      ...sets('publish'),
-    },
-    closes: { byCode: { ...sum.byCode } },
-    disconnects: {
-      ...disconnectStats(sum, (kind) => allCohorts[kind]),
-      byCohort,
-      idleTimeout: idleVerdict.estimate,
-      idleTimeoutNote: idleVerdict.note,
-      survivingCohorts: idleVerdict.survivingCohorts,
-      recommendation: idleVerdict.recommendation,
-      ...(input.drops ? { events: input.drops.events, idleTimeoutScreening: screening } : {}),
-    },
-    reconnects: {
-      total: sum.reconnects,
-      downMs: Math.round(sum.downMs),
-      missedPublishes: d.missedPublishes,
-      byCohort: reconnectsByCohort,
-    },
-    client: {
-      eventLoopLagMs: { max: round2(lagMax), p99: round2(lagP99) },
-      ...(mainLag ? { mainThreadLagMs: { max: round2(mainLag.maxMs), p99: round2(mainLag.p99Ms) } } : {}),
-      ...sets('client'),
-      saturationReasons: verdict.reasons,
-      saturationCause: verdict.cause,
-      ...(hostCpu ? { cpu: hostCpu } : {}),
-      workers: aggregate.workers.map((w) => ({
-        worker: w.workerId,
-        sockets: w.sockets,
-        eventLoopLagMs: { max: round2(w.lag.maxMs), p99: round2(w.lag.p99Ms), ...(w.lag.p90Ms !== undefined ? { p90: round2(w.lag.p90Ms) } : {}), mean: round2(w.lag.meanMs) },
-        ...(w.lag.utilization !== undefined ? { utilization: round2(w.lag.utilization) } : {}),
-        crashed: w.crashed,
-      })),
-      peakRssMb: Math.round(input.peakRssMb),
-      saturated,
-    },
+    fanout: { ...fanoutCounters(ctx), ...sets('fanout'), ...fanoutTail(ctx) },
+    publish: { ...publishCounters(ctx, health.behind), ...sets('publish') },
+    closes: { byCode: { ...books.sum.byCode } },
+    disconnects: disconnectsSection(ctx, books),
+    reconnects: { total: books.sum.reconnects, downMs: Math.round(books.sum.downMs), missedPublishes: ctx.totals.delivery.missedPublishes, byCohort: books.reconnectsByCohort },
+    client: clientSection(ctx, health, sets('client')),
     clock: { uncertaintyMs: round3(input.clockUncertaintyMs ?? 0) },
-    ...(scenario.stream || totals.stream ? { stream: streamStats(totals.stream ?? emptyStreamCounters(), sets('stream').stalenessMs) } : {}),
+    ...(scenario.stream || ctx.totals.stream ? { stream: streamStats(ctx.totals.stream ?? emptyStreamCounters(), sets('stream').stalenessMs) } : {}),
     thresholds: [],
-    warnings,
+    warnings: ctx.warnings,
     files: input.files,
-    histograms,
+    histograms: encodedHistograms(ctx, books),
     ...(input.shards ? { shards: input.shards } : {}),
   };
-  warnings.push(...bookWarnings(report, totals));
+  ctx.warnings.push(...bookWarnings(report, ctx.totals));
   const censored = censoredFanout(report);
   if (censored) report.fanout.censored = censored;
   report.thresholds = evaluateThresholds(report, scenario.thresholds);
   return report;
+}
+
+/** Disconnects and reconnects per cohort, then their sums; the idle-timeout verdict from every cohort's drops. */
+function cohortBooks(ctx: BuildContext): CohortBooks {
+  const { input, totals, h } = ctx;
+  const allCohorts = Object.fromEntries(COHORT_HISTOGRAMS.map((kind) => [kind, createHistogram()])) as Record<CohortHistogramKind, Histogram>;
+  const books: Omit<CohortBooks, 'idleVerdict'> = { byCohort: {}, reconnectsByCohort: {}, allCohorts, sum: emptyCohortCounters(), screening: {}, samplesHistograms: {} };
+  const { sum } = books;
+  const drops: CohortDrops[] = [];
+  input.scenario.cohorts.forEach((cohort, i) => {
+    const cc = totals.cohorts[i];
+    const own = Object.fromEntries(COHORT_HISTOGRAMS.map((kind) => [kind, h(cohortHistogramKey(kind, cohort.name)) ?? createHistogram()])) as Record<CohortHistogramKind, Histogram>;
+    for (const kind of COHORT_HISTOGRAMS) addInto(allCohorts[kind], own[kind]);
+    books.byCohort[cohort.name] = disconnectStats(cc, (kind) => own[kind]);
+    books.reconnectsByCohort[cohort.name] = { total: cc.reconnects, downMs: Math.round(cc.downMs), missedPublishes: cc.missedPublishes };
+    sum.closes += cc.closes;
+    sum.reconnects += cc.reconnects;
+    sum.downMs += cc.downMs;
+    for (const key of ['byCode', 'byCause', 'byError'] as const) {
+      for (const [k, v] of Object.entries(cc[key])) sum[key][k] = (sum[key][k] ?? 0) + v;
+    }
+    const screened = input.drops?.screening;
+    const samples = screened ? screened.samples[i] : own.idleAtClose;
+    if (screened) {
+      books.screening[cohort.name] = { ...screened.counts[i] };
+      if (samples.totalCount > 0) books.samplesHistograms[idleSamplesKey(cohort.name)] = encodeHistogram(samples);
+    }
+    drops.push(cohortDrops(cohort, samples, screened ? screened.counts[i] : null, cc.byCause, cc.opened));
+  });
+  // Socket-time of the hold over which a server stream's messages came (open sockets at the peak, as an upper bound).
+  const idleVerdict = withoutStreamIdleEstimate(estimateIdleTimeout(drops), totals.stream, input.peakOpen * input.phases.holdMs);
+  return { ...books, idleVerdict };
+}
+
+/** The client's health: event-loop lag, the saturation verdict, and the warnings about the client and the publish path. */
+function clientHealth(ctx: BuildContext) {
+  const { input, totals, warnings } = ctx;
+  const { aggregate, publisher, scenario } = input;
+  // A publish path that cannot keep the rate is not the client's event loop: it is named apart.
+  const behind = publisher !== null && publishBehind(publisher);
+  const mainLag = input.mainLag ?? null;
+  if (publisher && behind) warnings.push(publishBehindWarning(publisher, scenario, mainLag));
+  const hostCpu = input.hostCpu ?? null;
+  const verdict = judgeSaturation({ workers: aggregate.workers, mainLag, turn: pct(ctx.h('clientTurn')), fanout: pct(ctx.h('fanout')), holdMs: input.phases.holdMs, opened: totals.opened, cpu: hostCpu });
+  if (verdict.saturated) warnings.push(`the client was saturated during the hold (${verdict.reasons.join('; ')}): ${verdict.advice ?? ''}`);
+  for (const w of aggregate.workers) {
+    if (w.crashed) warnings.push(`worker ${w.workerId} crashed (${w.crashed}); its ${w.sockets} sockets stopped counting then`);
+  }
+  if (input.target.tlsInsecure) warnings.push('TLS certificate verification was OFF (tls.insecure): the gateway\'s certificate was not checked');
+  const failures = Object.entries(totals.failures).sort((a, b) => b[1] - a[1]);
+  if (failures.length > 0 && totals.opened === 0) {
+    warnings.push(`no socket connected: ${failures.map(([r, n]) => `${n} ${describeFailure(r)}`).join(', ')}`);
+  }
+  return { behind, mainLag, hostCpu, verdict };
+}
+
+type ClientHealth = ReturnType<typeof clientHealth>;
+
+/** The publisher's histograms by registered key (source 'publisher'); none without a publisher. */
+function publisherHistograms(p: PublisherStats | null): [string, Histogram | undefined][] {
+  return p ? [['publish', p.latency], ['publishMeasured', p.measuredLatency], ['scheduleLag', p.scheduleLag], ['unsent', p.unsent]] : [];
+}
+
+/** Report.histograms: what the aggregate holds, completion, the publisher's, the idle-timeout samples and the cohorts' sums. */
+function encodedHistograms(ctx: BuildContext, books: CohortBooks): Record<string, string> {
+  const { aggregate, publisher } = ctx.input;
+  const histograms: Record<string, string> = {};
+  for (const [name, hist] of aggregate.histograms) if (hist.totalCount > 0) histograms[name] = encodeHistogram(hist);
+  if (aggregate.completion.totalCount > 0) histograms.completion = encodeHistogram(aggregate.completion);
+  // The publisher's are kept even empty (a run that published nothing says so); a never-sent wait only when some was.
+  for (const [key, hist] of publisherHistograms(publisher)) if (hist && (key !== 'unsent' || hist.totalCount > 0)) histograms[key] = encodeHistogram(hist);
+  Object.assign(histograms, books.samplesHistograms);
+  if (books.allCohorts.idleAtClose.totalCount > 0) for (const kind of COHORT_HISTOGRAMS) histograms[kind] = encodeHistogram(books.allCohorts[kind]);
+  return histograms;
+}
+
+function connectionsSection(ctx: BuildContext): Report['connections'] {
+  const { input, totals } = ctx;
+  const { scenario } = input;
+  return {
+    target: scenario.connections,
+    opened: totals.opened,
+    firstOpened: totals.firstOpened,
+    failed: totals.failed,
+    peakOpen: input.peakOpen,
+    openedByCohort: Object.fromEntries(scenario.cohorts.map((c, i) => [c.name, totals.cohorts[i].opened])),
+    openAtEnd: input.openAtEnd,
+    ...(scenario.stages ? { rampDownCloses: totals.rampDownCloses, reopened: totals.reopened } : {}),
+    failures: totals.failures,
+  };
+}
+
+/** The fan-out section's fields before its percentile sets (the format's field order). */
+function fanoutCounters(ctx: BuildContext) {
+  const { input, totals, h, deadlineMs } = ctx;
+  const { scenario, publisher } = input;
+  const d = totals.delivery;
+  return {
+    published: publisher ? publisher.ok : 0,
+    expected: d.expected,
+    delivered: d.delivered,
+    lost: d.lost,
+    lostBeforeClose: d.lostBeforeClose ?? 0,
+    lostOpen: d.lostOpen ?? 0,
+    duplicated: d.duplicated,
+    outOfOrder: d.outOfOrder,
+    late: d.late,
+    unmatched: d.unmatched,
+    foreign: d.foreign,
+    idMismatch: d.idMismatch,
+    misrouted: d.misrouted ?? 0,
+    ...(scenario.topics ? { byTopic: topicStats(scenario, totals, publisher, h) } : {}),
+    ...valueSets('fanout', 'cohort', scenario.cohorts.map((c) => c.name), h, deadlineMs),
+  };
+}
+
+/** The fan-out section's fields after its percentile sets. */
+function fanoutTail(ctx: BuildContext) {
+  const d = ctx.totals.delivery;
+  return { incomplete: ctx.input.aggregate.incomplete, early: d.early ?? 0, earlyMaxMs: round3(d.earlyMaxMs ?? 0), unconfirmed: ctx.totals.unconfirmed };
+}
+
+/** The publish section's fields before its percentile sets. */
+function publishCounters(ctx: BuildContext, behind: boolean) {
+  const p = ctx.input.publisher;
+  return {
+    sent: p?.sent ?? 0,
+    failed: p?.failed ?? 0,
+    skipped: p?.skipped ?? 0,
+    queued: p?.queued ?? 0,
+    maxQueueMs: Math.round(p?.maxQueueMs ?? 0),
+    behind,
+    runTag: p?.runTag ?? null,
+    failures: { ...(p?.failures ?? {}) },
+  };
+}
+
+function disconnectsSection(ctx: BuildContext, books: CohortBooks): Report['disconnects'] {
+  const drops = ctx.input.drops;
+  const v = books.idleVerdict;
+  return {
+    ...disconnectStats(books.sum, (kind) => books.allCohorts[kind]),
+    byCohort: books.byCohort,
+    idleTimeout: v.estimate,
+    idleTimeoutNote: v.note,
+    survivingCohorts: v.survivingCohorts,
+    recommendation: v.recommendation,
+    ...(drops ? { events: drops.events, idleTimeoutScreening: books.screening } : {}),
+  };
+}
+
+function clientSection(ctx: BuildContext, health: ClientHealth, sets: SectionSets<'client'>): Report['client'] {
+  const { input } = ctx;
+  const workers = input.aggregate.workers;
+  const { mainLag, hostCpu, verdict } = health;
+  return {
+    eventLoopLagMs: { max: round2(Math.max(0, ...workers.map((w) => w.lag.maxMs))), p99: round2(Math.max(0, ...workers.map((w) => w.lag.p99Ms))) },
+    ...(mainLag ? { mainThreadLagMs: { max: round2(mainLag.maxMs), p99: round2(mainLag.p99Ms) } } : {}),
+    ...sets,
+    saturationReasons: verdict.reasons,
+    saturationCause: verdict.cause,
+    ...(hostCpu ? { cpu: hostCpu } : {}),
+    workers: workers.map((w) => ({
+      worker: w.workerId,
+      sockets: w.sockets,
+      eventLoopLagMs: { max: round2(w.lag.maxMs), p99: round2(w.lag.p99Ms), ...(w.lag.p90Ms !== undefined ? { p90: round2(w.lag.p90Ms) } : {}), mean: round2(w.lag.meanMs) },
+      ...(w.lag.utilization !== undefined ? { utilization: round2(w.lag.utilization) } : {}),
+      crashed: w.crashed,
+    })),
+    peakRssMb: Math.round(input.peakRssMb),
+    saturated: verdict.saturated,
+  };
+}
+
+/**
+ * The per-value entries of `section`'s breakdowns by `axis` whose entries are percentile sets only
+ * (fanout.byCohort): `{ byCohort: { <value>: { latencyMs } } }`, or {} when the run keeps none (too few values).
+ */
+function valueSets(section: SetSection, axis: Axis, values: readonly string[], h: (name: string) => Histogram | undefined, deadlineMs: number | undefined): Record<string, Record<string, Record<string, PercentileSet>>> {
+  const kept = breakdownsOf(axis).filter((b) => b.entry === 'sets' && histogramDef(b.key)?.section === section && values.length >= b.minValues);
+  if (kept.length === 0) return {};
+  const entries = values.map((v) => [v, Object.fromEntries(kept.map((b) => [(histogramDef(b.key) as { field: string }).field, pct(h(breakdownKey(b, v)), percentileCapMs(b.key, deadlineMs))]))]);
+  return { [AXES[axis].field]: Object.fromEntries(entries) as Record<string, Record<string, PercentileSet>> };
 }
 
 /** What a user must read about the books: deliveries owed by lost workers, early receipts within the clock's bound. */

@@ -17,6 +17,7 @@ import type { CompareOptions, Comparison, ComparisonRow, Gate, RunRef } from './
 import { holm } from './stats.js';
 import { nearest } from '../text/nearest.js';
 import { lookupMetric } from '../metrics/names.js';
+import { cohortLatencyRows } from './compare-cohorts.js';
 
 export type { CompareOptions, Comparison, ComparisonRow, Gate, Interval, LatencyMethod, RateFigures, RowBasis, RunRef, Verdict } from './compare-types.js';
 export { judgeChange, LATENCY_TOLERANCE_MS, LATENCY_TOLERANCE_RATIO, MIN_BLOCKS, NO_SAMPLES_NOTE, perSampleInterval, resolutionUs, toleranceMs, unitsNeeded } from './compare-latency.js';
@@ -43,6 +44,7 @@ const LAYOUT: readonly (string | LatencyItem)[] = [
   { family: 'fanout', agg: 'p999', gate: false },
   { family: 'fanout', agg: 'max', gate: false },
   { family: 'completion', agg: 'p99', gate: true },
+  '@byCohort',
   'rate:fanout.delivered',
   'rate:fanout.lost',
   'policy:fanout.lost.any',
@@ -264,6 +266,7 @@ export function compare(beforeInput: Report | readonly Report[], afterInput: Rep
     if (typeof it !== 'string') return latency(it);
     if (it === '@byCause') return causeRows(before, after).forEach(({ result, gate }) => counter(result, gate));
     if (it === '@idleTimeout') return counter({ row: idleTimeoutRow(before, after), pWorse: null, pBetter: null }, true);
+    if (it === '@byCohort') return cohortLatencyRows(before, after).forEach((row) => counter({ row, pWorse: null, pBetter: null }, false));
     if (it === '@lag') return counter({ row: lagRow(before, after), pWorse: null, pBetter: null }, false);
     if (it === '@stream') {
       if ([...before, ...after].every((r) => !r.stream)) return;

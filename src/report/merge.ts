@@ -15,7 +15,7 @@ import { evaluateThresholds } from './thresholds.js';
 import { clockCaveat, withoutStreamIdleEstimate } from './stream-caveat.js';
 import { MAX_EVENTS } from '../metrics/drop-events.js';
 import type { DisconnectStats, DropEvent, IdleTimeoutScreening, PercentileSet, ReconnectStats, Report, TopicStats } from '../run/report.js';
-import { COHORT_HISTOGRAMS, COUNTERS, HISTOGRAMS, TOPIC_HISTOGRAMS, cohortHistogramKey, histogramDef, idleSamplesKey, locateHistogram, mergeCounter, percentileCapMs, setCounter } from '../run/registry.js';
+import { COUNTERS, HISTOGRAMS, breakdownKey, breakdownsOf, cohortHistogramKey, histogramDef, idleSamplesKey, locateHistogram, mergeCounter, parseBreakdownKey, percentileCapMs, setCounter } from '../run/registry.js';
 
 type Counts = Partial<Record<string, number>>;
 
@@ -163,6 +163,108 @@ function mergeByTopic(reports: readonly Report[]): Record<string, TopicStats> | 
   return out;
 }
 
+/** The first run's scenario with connections, cohort sizes and topics summed over the runs (cohorts and topics by name). */
+function mergeScenario(reports: readonly Report[]): Report['scenario'] {
+  const scenario = structuredClone(reports[0].scenario);
+  scenario.connections = sum(reports.map((r) => r.scenario.connections));
+  const cohortSizes = byKey(reports.map((r) => Object.fromEntries(r.scenario.cohorts.map((c) => [c.name, c.count]))));
+  for (const r of reports.slice(1)) {
+    for (const c of r.scenario.cohorts) if (!scenario.cohorts.some((x) => x.name === c.name)) scenario.cohorts.push(structuredClone(c));
+  }
+  for (const c of scenario.cohorts) c.count = sum(cohortSizes.get(c.name) ?? []);
+  if (reports.some((r) => r.scenario.topics)) scenario.topics = mergeScenarioTopics(reports);
+
+  return scenario;
+}
+
+/** The client section: the worst lag and memory of the runs, every run's workers numbered on, any saturation. */
+function mergeClient(reports: readonly Report[], workers: Report['client']['workers']): Report['client'] {
+  return {
+  eventLoopLagMs: {
+    max: Math.max(...reports.map((r) => r.client.eventLoopLagMs.max)),
+    p99: Math.max(...reports.map((r) => r.client.eventLoopLagMs.p99)),
+  },
+  workers,
+  peakRssMb: Math.max(...reports.map((r) => r.client.peakRssMb)),
+  saturated: reports.some((r) => r.client.saturated),
+  saturationReasons: unique(reports.flatMap((r) => r.client.saturationReasons ?? [])),
+  ...(reports.some((r) => r.client.mainThreadLagMs)
+    ? {
+        mainThreadLagMs: {
+          max: Math.max(...reports.map((r) => r.client.mainThreadLagMs?.max ?? 0)),
+          p99: Math.max(...reports.map((r) => r.client.mainThreadLagMs?.p99 ?? 0)),
+        },
+      }
+    : {}),
+};
+}
+
+/**
+ * Report.histograms of the merged report: every key any run had, added exactly, and the percentile
+ * set behind it (whole-run or per value of a breakdown) recomputed from the sum; a set no run kept
+ * a histogram for is combined as well as numbers allow. Says in `warnings` what is missing.
+ */
+function mergeHistograms(merged: Report, reports: readonly Report[], cohorts: readonly string[], warnings: string[]): void {
+  const n = reports.length;
+  const deadlines = reports.flatMap((r) => (r.scenario.publish ? [r.scenario.publish.deadlineMs] : []));
+  const deadlineMs = deadlines.length > 0 ? Math.max(...deadlines) : undefined;
+  const keys = unique(reports.flatMap((r) => Object.keys(r.histograms)));
+  for (const key of keys) {
+    const encoded = reports.map((r) => r.histograms[key]).filter((e): e is string => e !== undefined);
+    const h = mergeEncoded(encoded);
+    merged.histograms[key] = encodeHistogram(h);
+    const accessor = locateHistogram(key);
+    // Completion is capped at the longest deadline of the runs (no sample of any run passed its own).
+    accessor?.set(merged, percentiles(h, percentileCapMs(key, deadlineMs)));
+    // A cohort with no idle-timeout samples has no such histogram: not missing.
+    const optional = key.startsWith(idleSamplesKey(''));
+    // A percentile set absent from older reports (optional in the registry) had no samples there.
+    // So is a value of an optional breakdown (a topic, a cohort's fan-out) in a run without it.
+    const absent = histogramDef(key)?.optional === true || parseBreakdownKey(key)?.b.optional === true ? 0 : 1;
+    const missing = optional ? 0 : reports.filter((r) => r.histograms[key] === undefined && (accessor?.get(r)?.count ?? absent) > 0).length;
+    if (missing > 0) warnings.push(`histogram "${key}" is missing from ${missing} of ${n} reports: its merged percentiles leave those runs out`);
+  }
+  // Percentile sets with no histogram in any report are combined as well as numbers allow.
+  const cohortKeys = cohorts.flatMap((c) => breakdownsOf('cohort').flatMap((b) => (b.optional ? [] : [breakdownKey(b, c)])));
+  for (const key of [...HISTOGRAMS.map((h) => h.key), ...cohortKeys]) {
+    if (keys.includes(key)) continue;
+    const accessor = locateHistogram(key);
+    if (!accessor) continue;
+    const sets = reports.map((r) => accessor.get(r)).filter((s): s is PercentileSet => s !== undefined);
+    accessor.set(merged, approximateSet(sets));
+    if (sets.some((s) => s.count > 0)) warnings.push(`no histogram "${key}" in the merged reports: its percentiles are upper bounds (the largest of the runs')`);
+  }
+}
+
+/** The disconnects' events, screening and idle-timeout estimate, from every run's drops put together. */
+function mergeIdleTimeout(merged: Report, reports: readonly Report[], startedAt: string): void {
+  // The same estimator the run used, fed every machine's drops: a timeout seen by a few sockets on
+  // each machine may only reach the estimator's minimum sample count once they are put together.
+  const screening = mergeScreening(reports);
+  const events = mergeEvents(reports, startedAt);
+  const estimated = estimateIdleTimeout(
+    // Sockets that connected, as the run itself counts them; older reports keep no per-cohort
+    // count, and then a cohort's configured size stands in (marked in merged.estimates).
+    merged.scenario.cohorts.map((c) =>
+      cohortDrops(
+        c,
+        mergeEncoded(mergedSamples(reports, c.name)),
+        screening?.[c.name] ?? null,
+        merged.disconnects.byCohort[c.name]?.byCause ?? {},
+        merged.connections.openedByCohort?.[c.name] ?? c.count,
+      ),
+    ),
+  );
+  // A server stream's sockets kept receiving: an estimate within its message interval is no idle timeout.
+  const verdict = withoutStreamIdleEstimate(estimated, merged.stream, merged.connections.peakOpen * merged.phases.holdMs);
+  if (events !== undefined) merged.disconnects.events = events;
+  if (screening !== undefined) merged.disconnects.idleTimeoutScreening = screening;
+  merged.disconnects.idleTimeout = verdict.estimate;
+  merged.disconnects.idleTimeoutNote = verdict.note;
+  merged.disconnects.survivingCohorts = verdict.survivingCohorts;
+  merged.disconnects.recommendation = verdict.recommendation;
+}
+
 /**
  * Merges reports of runs made at the same time on different machines. Counters are summed;
  * histograms are added exactly from their encoded form and every percentile set is recomputed
@@ -180,14 +282,7 @@ export function mergeReports(reports: readonly Report[]): Report {
   const hosts = unique(reports.map((r) => r.environment.host));
   const n = reports.length;
 
-  const scenario = structuredClone(first.scenario);
-  scenario.connections = sum(reports.map((r) => r.scenario.connections));
-  const cohortSizes = byKey(reports.map((r) => Object.fromEntries(r.scenario.cohorts.map((c) => [c.name, c.count]))));
-  for (const r of reports.slice(1)) {
-    for (const c of r.scenario.cohorts) if (!scenario.cohorts.some((x) => x.name === c.name)) scenario.cohorts.push(structuredClone(c));
-  }
-  for (const c of scenario.cohorts) c.count = sum(cohortSizes.get(c.name) ?? []);
-  if (reports.some((r) => r.scenario.topics)) scenario.topics = mergeScenarioTopics(reports);
+  const scenario = mergeScenario(reports);
 
   const targets = unique(reports.filter((r) => !r.target.embedded).map((r) => r.target.url));
   if (targets.length > 1) warnings.push(`merged runs used different targets: ${targets.join(', ')}`);
@@ -247,24 +342,7 @@ export function mergeReports(reports: readonly Report[]): Report {
       recommendation: null,
     },
     reconnects: { ...mergeReconnects(reports.map((r) => r.reconnects)), byCohort: reconnectsByCohort },
-    client: {
-      eventLoopLagMs: {
-        max: Math.max(...reports.map((r) => r.client.eventLoopLagMs.max)),
-        p99: Math.max(...reports.map((r) => r.client.eventLoopLagMs.p99)),
-      },
-      workers,
-      peakRssMb: Math.max(...reports.map((r) => r.client.peakRssMb)),
-      saturated: reports.some((r) => r.client.saturated),
-      saturationReasons: unique(reports.flatMap((r) => r.client.saturationReasons ?? [])),
-      ...(reports.some((r) => r.client.mainThreadLagMs)
-        ? {
-            mainThreadLagMs: {
-              max: Math.max(...reports.map((r) => r.client.mainThreadLagMs?.max ?? 0)),
-              p99: Math.max(...reports.map((r) => r.client.mainThreadLagMs?.p99 ?? 0)),
-            },
-          }
-        : {}),
-    },
+    client: mergeClient(reports, workers),
     // Set below by its registered merge rule: the widest bound of the runs'.
     clock: { uncertaintyMs: 0 },
     thresholds: [],
@@ -299,6 +377,9 @@ export function mergeReports(reports: readonly Report[]): Report {
     merged.fanout.byTopic = byTopic;
     info.estimates['fanout.byTopic.*.completionMs'] = "each run's per-topic completion covers only its own sockets of the topic (a lower bound, as fanout.completionMs)";
   }
+  // Per-cohort fan-out: entries of percentile sets only, made from the merged "fanoutByCohort:<c>" histograms below.
+  if (reports.some((r) => r.fanout.byCohort)) merged.fanout.byCohort = {};
+  else delete merged.fanout.byCohort;
   if (merged.stream) merged.stream.clockCaveat = clockCaveat(merged.stream.aheadMaxMs);
   if (cohortSocketsKnown) merged.connections.openedByCohort = sumCounts(reports.map((r) => r.connections.openedByCohort ?? {}));
   else delete merged.connections.openedByCohort;
@@ -307,64 +388,13 @@ export function mergeReports(reports: readonly Report[]): Report {
   merged.fanout = inShapeOrder(merged.fanout, reportSchema.shape.fanout.shape);
   merged.publish = inShapeOrder(merged.publish, reportSchema.shape.publish.shape);
 
-  const deadlines = reports.flatMap((r) => (r.scenario.publish ? [r.scenario.publish.deadlineMs] : []));
-  const deadlineMs = deadlines.length > 0 ? Math.max(...deadlines) : undefined;
-  const keys = unique(reports.flatMap((r) => Object.keys(r.histograms)));
-  for (const key of keys) {
-    const encoded = reports.map((r) => r.histograms[key]).filter((e): e is string => e !== undefined);
-    const h = mergeEncoded(encoded);
-    merged.histograms[key] = encodeHistogram(h);
-    const accessor = locateHistogram(key);
-    // Completion is capped at the longest deadline of the runs (no sample of any run passed its own).
-    accessor?.set(merged, percentiles(h, percentileCapMs(key, deadlineMs)));
-    // A cohort with no idle-timeout samples has no such histogram: not missing.
-    const optional = key.startsWith(idleSamplesKey(''));
-    // A percentile set absent from older reports (optional in the registry) had no samples there.
-    // So is a topic's set in a run without that topic.
-    const absent = histogramDef(key)?.optional === true || TOPIC_HISTOGRAMS.some((kind) => key.startsWith(`${kind}:`)) ? 0 : 1;
-    const missing = optional ? 0 : reports.filter((r) => r.histograms[key] === undefined && (accessor?.get(r)?.count ?? absent) > 0).length;
-    if (missing > 0) warnings.push(`histogram "${key}" is missing from ${missing} of ${n} reports: its merged percentiles leave those runs out`);
-  }
+  mergeHistograms(merged, reports, Object.keys(byCohort), warnings);
   // Per-block histograms combine by time, so compare judges the merged run by its blocks too.
   const timed = reports.flatMap((r) => (r.intervals ? [{ intervals: r.intervals, offsetMs: time(r.startedAt) - time(startedAt) }] : []));
   if (timed.length === n) merged.intervals = mergeIntervals(timed);
   else if (timed.length > 0) warnings.push(`${n - timed.length} of ${n} reports have no per-interval histograms: compare judges the merged report with per-delivery intervals`);
-  // Percentile sets with no histogram in any report are combined as well as numbers allow.
-  const cohortKeys = Object.keys(byCohort).flatMap((c) => COHORT_HISTOGRAMS.map((kind) => cohortHistogramKey(kind, c)));
-  for (const key of [...HISTOGRAMS.map((h) => h.key), ...cohortKeys]) {
-    if (keys.includes(key)) continue;
-    const accessor = locateHistogram(key);
-    if (!accessor) continue;
-    const sets = reports.map((r) => accessor.get(r)).filter((s): s is PercentileSet => s !== undefined);
-    accessor.set(merged, approximateSet(sets));
-    if (sets.some((s) => s.count > 0)) warnings.push(`no histogram "${key}" in the merged reports: its percentiles are upper bounds (the largest of the runs')`);
-  }
 
-  // The same estimator the run used, fed every machine's drops: a timeout seen by a few sockets on
-  // each machine may only reach the estimator's minimum sample count once they are put together.
-  const screening = mergeScreening(reports);
-  const events = mergeEvents(reports, startedAt);
-  const estimated = estimateIdleTimeout(
-    // Sockets that connected, as the run itself counts them; older reports keep no per-cohort
-    // count, and then a cohort's configured size stands in (marked in merged.estimates).
-    merged.scenario.cohorts.map((c) =>
-      cohortDrops(
-        c,
-        mergeEncoded(mergedSamples(reports, c.name)),
-        screening?.[c.name] ?? null,
-        merged.disconnects.byCohort[c.name]?.byCause ?? {},
-        merged.connections.openedByCohort?.[c.name] ?? c.count,
-      ),
-    ),
-  );
-  // A server stream's sockets kept receiving: an estimate within its message interval is no idle timeout.
-  const verdict = withoutStreamIdleEstimate(estimated, merged.stream, merged.connections.peakOpen * merged.phases.holdMs);
-  if (events !== undefined) merged.disconnects.events = events;
-  if (screening !== undefined) merged.disconnects.idleTimeoutScreening = screening;
-  merged.disconnects.idleTimeout = verdict.estimate;
-  merged.disconnects.idleTimeoutNote = verdict.note;
-  merged.disconnects.survivingCohorts = verdict.survivingCohorts;
-  merged.disconnects.recommendation = verdict.recommendation;
+  mergeIdleTimeout(merged, reports, startedAt);
   // Over every expected delivery of the merged runs, from the merged counters and histograms (the first report's would be its own).
   const censored = reports.some((r) => r.fanout.censored !== undefined) ? censoredFanout(merged) : null;
   if (censored) merged.fanout.censored = censored;

@@ -43,14 +43,23 @@ export interface HistogramDef {
    * percentile set is capped at the deadline, which a bucket's top (10,002 ms for 10 s) would pass.
    */
   readonly cappedAtDeadline: boolean;
+  /**
+   * Who records it: 'worker' (every worker thread allocates it and ships its deltas each tick),
+   * 'stream' (workers, only in a run of a server stream), 'main' (the driver's aggregate, from the
+   * workers' judged publishes), 'publisher' (the publisher), 'cohorts' (the sum of its per-cohort
+   * histograms, made by the report builder).
+   */
+  readonly source: 'worker' | 'stream' | 'main' | 'publisher' | 'cohorts';
 }
 
-type HistogramInput<S extends SetSection, F extends string> = Omit<HistogramDef, 'section' | 'field' | 'unit' | 'merge' | 'chart' | 'intervals' | 'hgrm' | 'optional' | 'cappedAtDeadline'> &
+type HistogramInput<S extends SetSection, F extends string> = Omit<HistogramDef, 'section' | 'field' | 'unit' | 'merge' | 'chart' | 'intervals' | 'hgrm' | 'optional' | 'cappedAtDeadline' | 'source'> &
   Partial<HistogramDef> & { section: S; field: F };
 
 /** One registry entry, its section and field kept as literal types (sectionSets is typed by them). */
-function histogram<const S extends SetSection, const F extends string>(d: HistogramInput<S, F>): HistogramDef & { readonly section: S; readonly field: F } {
-  return { unit: 'ms', merge: 'add', chart: null, intervals: null, hgrm: false, optional: false, cappedAtDeadline: false, ...d };
+function histogram<const S extends SetSection, const F extends string, const K extends string, const Src extends HistogramDef['source'] = 'worker'>(
+  d: HistogramInput<S, F> & { key: K; source?: Src },
+): HistogramDef & { readonly section: S; readonly field: F; readonly key: K; readonly source: Src } {
+  return { unit: 'ms', merge: 'add', chart: null, intervals: null, hgrm: false, optional: false, cappedAtDeadline: false, source: 'worker' as Src, ...d };
 }
 
 /**
@@ -59,7 +68,7 @@ function histogram<const S extends SetSection, const F extends string>(d: Histog
  */
 export const HISTOGRAMS = [
   histogram({ key: 'fanout', section: 'fanout', field: 'latencyMs', direction: 'lower-is-better', family: 'fanout', description: 'publish scheduled → message received, per socket', label: 'fan-out latency', chart: 'Fan-out latency', intervals: 'fanout', hgrm: true }),
-  histogram({ key: 'completion', section: 'fanout', field: 'completionMs', direction: 'lower-is-better', family: 'completion', description: 'publish scheduled → last eligible socket received it', label: 'publish completion (last socket)', chart: 'Publish completion', intervals: 'completion', hgrm: true, cappedAtDeadline: true }),
+  histogram({ key: 'completion', section: 'fanout', field: 'completionMs', direction: 'lower-is-better', family: 'completion', description: 'publish scheduled → last eligible socket received it', label: 'publish completion (last socket)', chart: 'Publish completion', intervals: 'completion', hgrm: true, cappedAtDeadline: true, source: 'main' }),
   histogram({ key: 'handshake', section: 'handshake', field: 'latencyMs', direction: 'lower-is-better', family: 'handshake', description: 'first-connect handshake, from when the socket was due on the ramp (queue wait + DNS + TCP + TLS + upgrade)', label: 'handshake latency', chart: 'Handshake latency', hgrm: true }),
   histogram({ key: 'handshakeQueue', section: 'handshake', field: 'queueMs', direction: 'lower-is-better', family: 'handshake.queue', description: 'first connects: due on the ramp → attempt started', label: 'handshake queue wait', optional: true }),
   histogram({ key: 'handshakeDns', section: 'handshake', field: 'dnsMs', direction: 'lower-is-better', family: null, description: 'first connects: DNS lookup', label: 'handshake DNS', optional: true }),
@@ -67,37 +76,108 @@ export const HISTOGRAMS = [
   histogram({ key: 'handshakeTls', section: 'handshake', field: 'tlsMs', direction: 'lower-is-better', family: null, description: 'first connects: TLS handshake', label: 'handshake TLS' }),
   histogram({ key: 'handshakeUpgrade', section: 'handshake', field: 'upgradeMs', direction: 'lower-is-better', family: null, description: 'first connects: HTTP upgrade', label: 'handshake upgrade' }),
   histogram({ key: 'handshakeReconnect', section: 'handshake', field: 'reconnectMs', direction: 'lower-is-better', family: 'handshake.reconnect', description: 'reconnect handshake, from when the reconnect was due', label: 'reconnect handshake', optional: true }),
-  histogram({ key: 'publish', section: 'publish', field: 'latencyMs', direction: 'lower-is-better', family: 'publish', description: "publish request round trip, net of wsload's own main-thread delay in handling the answer", label: 'publish latency', hgrm: true }),
-  histogram({ key: 'publishMeasured', section: 'publish', field: 'measuredLatencyMs', direction: 'lower-is-better', family: null, description: "publish request round trip as the main thread saw it, wsload's own delay included", label: 'publish latency as measured', optional: true }),
-  histogram({ key: 'scheduleLag', section: 'publish', field: 'scheduleLagMs', direction: 'lower-is-better', family: 'publish.scheduleLag', description: 'how late publishes left compared with their schedule', label: 'publish schedule lag' }),
-  histogram({ key: 'unsent', section: 'publish', field: 'unsentWaitMs', direction: 'lower-is-better', family: null, description: 'publishes due but never sent: how long each had waited when given up', label: 'never-sent publish wait', optional: true }),
-  histogram({ key: 'idleAtClose', section: 'disconnects', field: 'idleAtCloseMs', direction: 'neutral', family: 'disconnects.idleAtClose', description: 'time since the last frame received, at close', label: 'idle at close', hgrm: true }),
-  histogram({ key: 'sentIdleAtClose', section: 'disconnects', field: 'sentIdleAtCloseMs', direction: 'neutral', family: null, description: 'time since the last frame sent, at close', label: 'sent-idle at close' }),
-  histogram({ key: 'ageAtClose', section: 'disconnects', field: 'ageAtCloseMs', direction: 'neutral', family: 'disconnects.ageAtClose', description: 'socket age at close', label: 'age at close', hgrm: true }),
+  histogram({ key: 'publish', section: 'publish', field: 'latencyMs', direction: 'lower-is-better', family: 'publish', description: "publish request round trip, net of wsload's own main-thread delay in handling the answer", label: 'publish latency', hgrm: true, source: 'publisher' }),
+  histogram({ key: 'publishMeasured', section: 'publish', field: 'measuredLatencyMs', direction: 'lower-is-better', family: null, description: "publish request round trip as the main thread saw it, wsload's own delay included", label: 'publish latency as measured', optional: true, source: 'publisher' }),
+  histogram({ key: 'scheduleLag', section: 'publish', field: 'scheduleLagMs', direction: 'lower-is-better', family: 'publish.scheduleLag', description: 'how late publishes left compared with their schedule', label: 'publish schedule lag', source: 'publisher' }),
+  histogram({ key: 'unsent', section: 'publish', field: 'unsentWaitMs', direction: 'lower-is-better', family: null, description: 'publishes due but never sent: how long each had waited when given up', label: 'never-sent publish wait', optional: true, source: 'publisher' }),
+  histogram({ key: 'idleAtClose', section: 'disconnects', field: 'idleAtCloseMs', direction: 'neutral', family: 'disconnects.idleAtClose', description: 'time since the last frame received, at close', label: 'idle at close', hgrm: true, source: 'cohorts' }),
+  histogram({ key: 'sentIdleAtClose', section: 'disconnects', field: 'sentIdleAtCloseMs', direction: 'neutral', family: null, description: 'time since the last frame sent, at close', label: 'sent-idle at close', source: 'cohorts' }),
+  histogram({ key: 'ageAtClose', section: 'disconnects', field: 'ageAtCloseMs', direction: 'neutral', family: 'disconnects.ageAtClose', description: 'socket age at close', label: 'age at close', hgrm: true, source: 'cohorts' }),
   // Present only in runs of a server-originated stream (the `stream` section is optional).
-  histogram({ key: 'streamStaleness', section: 'stream', field: 'stalenessMs', direction: 'lower-is-better', family: 'stream.staleness', description: 'receipt wall-clock time minus the timestamp the server embedded, per stream message', label: 'stream staleness', chart: 'Stream staleness', hgrm: true, optional: true }),
+  histogram({ key: 'streamStaleness', section: 'stream', field: 'stalenessMs', direction: 'lower-is-better', family: 'stream.staleness', description: 'receipt wall-clock time minus the timestamp the server embedded, per stream message', label: 'stream staleness', chart: 'Stream staleness', hgrm: true, optional: true, source: 'stream' }),
   histogram({ key: 'clientTurn', section: 'client', field: 'turnMs', direction: 'lower-is-better', family: null, description: 'time per event-loop turn that handled messages, all workers', label: 'client time per loop turn', optional: true }),
 ] as const;
 
 type Registered = (typeof HISTOGRAMS)[number];
 
+/** Histograms every worker thread records (source 'worker'): the set it allocates and ships. */
+export type WorkerHistogramKey = Extract<Registered, { source: 'worker' }>['key'];
+export const WORKER_HISTOGRAMS: readonly WorkerHistogramKey[] = HISTOGRAMS.flatMap((h) => (h.source === 'worker' ? [h.key] : []));
+
 /** The registered percentile-set fields of one report section, e.g. { latencyMs, completionMs } of 'fanout'. */
 export type SectionSets<S extends SetSection> = { [D in Registered as D['section'] extends S ? D['field'] : never]: PercentileSet };
+
+/**
+ * A breakdown axis: the values a run's histograms can be kept per. Per-value percentile sets sit in
+ * the family's section under the axis's field: `${section}.${field}[value][family field]`
+ * (disconnects.byCohort.<c>.idleAtCloseMs, fanout.byTopic.<t>.latencyMs, fanout.byCohort.<c>.latencyMs).
+ * Shards are not an axis of histograms: a shard's books are in shards[] and its histograms are added
+ * into the run's as they arrive (the coordinator keeps none per shard).
+ */
+export type Axis = 'cohort' | 'topic';
+
+export const AXES = {
+  cohort: { field: 'byCohort', values: (r: Report): string[] => r.scenario.cohorts.map((c) => c.name) },
+  topic: { field: 'byTopic', values: (r: Report): string[] => r.scenario.topics?.names ?? [] },
+} as const satisfies Record<Axis, { field: string; values: (r: Report) => string[] }>;
+
+/** One family kept per value of an axis: histograms "<prefix>:<value>" in Report.histograms. */
+export interface BreakdownDef {
+  /** The family's registered (whole-run) histogram: its section, field, unit and cap. */
+  readonly key: Registered['key'];
+  readonly axis: Axis;
+  /** Report.histograms key before ":<value>"; the family's own key for the breakdowns older reports carry. */
+  readonly prefix: string;
+  /** Kept only when the axis has at least this many values (one cohort's fan-out is the run's). */
+  readonly minValues: number;
+  /**
+   * 'sets': the per-value entry holds only percentile sets and is made where one is set (merge);
+   * 'built': a section builder makes the entry with its counters, a set is written into it.
+   */
+  readonly entry: 'sets' | 'built';
+  /** Absent from reports written before it existed, or from runs without that value: not "missing" in merge. */
+  readonly optional: boolean;
+}
+
+const breakdown = (d: Pick<BreakdownDef, 'key' | 'axis'> & Partial<BreakdownDef>): BreakdownDef => ({ prefix: d.key, minValues: 1, entry: 'built', optional: false, ...d });
+
+/**
+ * Every breakdown, declared once: the worker allocates and ships what it records of these
+ * (worker/histogram-set.ts), the report builds, merges, compares and renders them from here.
+ */
+export const BREAKDOWNS: readonly BreakdownDef[] = [
+  breakdown({ key: 'idleAtClose', axis: 'cohort' }),
+  breakdown({ key: 'sentIdleAtClose', axis: 'cohort' }),
+  breakdown({ key: 'ageAtClose', axis: 'cohort' }),
+  breakdown({ key: 'fanout', axis: 'topic', optional: true }),
+  breakdown({ key: 'completion', axis: 'topic', optional: true }),
+  // "Is the ping cohort slower?": fan-out latency per cohort, from 2 cohorts up.
+  breakdown({ key: 'fanout', axis: 'cohort', prefix: 'fanoutByCohort', minValues: 2, entry: 'sets', optional: true }),
+];
+
+/** The breakdowns of `axis`. */
+export function breakdownsOf(axis: Axis): BreakdownDef[] {
+  return BREAKDOWNS.filter((b) => b.axis === axis);
+}
+
+/** The breakdown of family `key` by `axis`, or undefined. */
+export function breakdownOf(key: string, axis: Axis): BreakdownDef | undefined {
+  return BREAKDOWNS.find((b) => b.key === key && b.axis === axis);
+}
+
+/** Key of breakdown `b`'s histogram for `value` in Report.histograms. */
+export function breakdownKey(b: BreakdownDef, value: string): string {
+  return `${b.prefix}:${value}`;
+}
+
+/** The breakdown and value behind a Report.histograms key ("fanout:news"), or null for a whole-run or other key. */
+export function parseBreakdownKey(key: string): { b: BreakdownDef; value: string } | null {
+  const colon = key.indexOf(':');
+  if (colon < 0) return null;
+  const b = BREAKDOWNS.find((x) => x.prefix === key.slice(0, colon));
+  return b ? { b, value: key.slice(colon + 1) } : null;
+}
 
 /** Disconnect histograms kept per cohort, under "<kind>:<cohort>"; summarised at disconnects.byCohort[cohort][field]. */
 export const COHORT_HISTOGRAMS = ['idleAtClose', 'sentIdleAtClose', 'ageAtClose'] as const;
 export type CohortHistogramKind = (typeof COHORT_HISTOGRAMS)[number];
 
-/** Key of a per-cohort histogram in Report.histograms. */
+/** Key of a per-cohort disconnect histogram in Report.histograms. */
 export function cohortHistogramKey(kind: CohortHistogramKind, cohort: string): string {
   return `${kind}:${cohort}`;
 }
 
-/**
- * Fan-out histograms kept per topic, under "<kind>:<topic>"; summarised at fanout.byTopic[topic]
- * (latencyMs, completionMs). Topic names never hold the cohort kinds' names before a colon clash:
- * the kinds differ ("fanout", "completion" against "idleAtClose"…).
- */
+/** Fan-out histograms kept per topic, under "<kind>:<topic>"; summarised at fanout.byTopic[topic] (latencyMs, completionMs). */
 export const TOPIC_HISTOGRAMS = ['fanout', 'completion'] as const;
 export type TopicHistogramKind = (typeof TOPIC_HISTOGRAMS)[number];
 
@@ -116,8 +196,7 @@ export function idleSamplesKey(cohort: string): string {
  * the delivery deadline for histograms no sample of which can exceed it, else undefined.
  */
 export function percentileCapMs(key: string, deadlineMs: number | undefined): number | undefined {
-  const colon = key.indexOf(':');
-  const def = histogramDef(colon >= 0 && TOPIC_HISTOGRAMS.some((k) => k === key.slice(0, colon)) ? key.slice(0, colon) : key);
+  const def = histogramDef(parseBreakdownKey(key)?.b.key ?? key);
   return def?.cappedAtDeadline === true ? deadlineMs : undefined;
 }
 
@@ -151,34 +230,36 @@ export function setLocation(def: HistogramDef): SetLocation {
   };
 }
 
-/** Location of the percentile set behind Report.histograms[key], whole-run or per cohort; null when none backs it. */
+/** Location of the percentile set behind Report.histograms[key], whole-run or per value of an axis; null when none backs it. */
 export function locateHistogram(key: string): SetLocation | null {
   const def = histogramDef(key);
   if (def) return setLocation(def);
-  const colon = key.indexOf(':');
-  const topicKind = TOPIC_HISTOGRAMS.find((k) => k === key.slice(0, colon));
-  if (colon >= 0 && topicKind !== undefined) return topicSetLocation(topicKind, key.slice(colon + 1));
-  const kind = COHORT_HISTOGRAMS.find((k) => k === key.slice(0, colon));
-  if (colon < 0 || kind === undefined) return null;
-  const cohort = key.slice(colon + 1);
-  const field = histogramDef(kind)?.field as 'idleAtCloseMs' | 'sentIdleAtCloseMs' | 'ageAtCloseMs';
-  return {
-    get: (r) => r.disconnects.byCohort[cohort]?.[field],
-    set: (r, p) => {
-      const stats = r.disconnects.byCohort[cohort];
-      if (stats) stats[field] = p;
-    },
-  };
+  const parsed = parseBreakdownKey(key);
+  return parsed ? breakdownLocation(parsed.b, parsed.value) : null;
 }
 
-/** Where a topic's fan-out (latencyMs) or completion (completionMs) set sits: fanout.byTopic[topic]. */
-function topicSetLocation(kind: TopicHistogramKind, topic: string): SetLocation {
-  const field = kind === 'fanout' ? 'latencyMs' : 'completionMs';
+/** Per-value entries of breakdown `b` in a report (`fanout.byTopic`), made when `create` and its entries are sets only. */
+function breakdownEntries(r: Report, b: BreakdownDef, create: boolean): Record<string, Record<string, PercentileSet | undefined> | undefined> | undefined {
+  const def = histogramDef(b.key) as HistogramDef;
+  // Sections are plain objects (the registry test checks each entry against a built report).
+  const section = r[def.section] as unknown as Record<string, Record<string, Record<string, PercentileSet | undefined> | undefined> | undefined> | undefined;
+  if (!section) return undefined;
+  const field = AXES[b.axis].field;
+  if (section[field] === undefined && create && b.entry === 'sets') section[field] = {};
+  return section[field];
+}
+
+/** Where breakdown `b`'s set for `value` sits: `${section}.${axis field}[value][field]`. */
+export function breakdownLocation(b: BreakdownDef, value: string): SetLocation {
+  const field = (histogramDef(b.key) as HistogramDef).field;
   return {
-    get: (r) => r.fanout.byTopic?.[topic]?.[field],
+    get: (r) => breakdownEntries(r, b, false)?.[value]?.[field],
     set: (r, p) => {
-      const stats = r.fanout.byTopic?.[topic];
-      if (stats) stats[field] = p;
+      const entries = breakdownEntries(r, b, true);
+      if (!entries) return;
+      if (entries[value] === undefined && b.entry === 'sets') entries[value] = {};
+      const entry = entries[value];
+      if (entry) entry[field] = p;
     },
   };
 }

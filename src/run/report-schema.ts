@@ -86,6 +86,11 @@ export const topicStatsSchema = z.object({
   completionMs: percentileSetSchema.optional().describe('Per publish of this topic: scheduled time until its last eligible socket got it (histogram "completion:<topic>"); absent when no publish of it completed or was incomplete.'),
 });
 
+/** One cohort's fan-out in fanout.byCohort. */
+export const cohortFanoutSchema = z.object({
+  latencyMs: percentileSetSchema.describe('Fan-out latency of the deliveries to this cohort\'s sockets (histogram "fanoutByCohort:<cohort>").'),
+});
+
 const cohortSchema = z.object({
   name: z.string(),
   count,
@@ -529,6 +534,10 @@ export const reportSchema = z
         .record(z.string(), topicStatsSchema)
         .optional()
         .describe('With topics: the fan-out per topic (only its sockets are expected to receive its publishes); absent without topics and in older reports.'),
+      byCohort: z
+        .record(z.string(), cohortFanoutSchema)
+        .optional()
+        .describe('With two cohorts or more: fan-out latency per cohort (is the ping cohort slower?); absent with one cohort and in older reports.'),
       latencyMs: percentileSetSchema,
       completionMs: percentileSetSchema.describe('Per publish: scheduled time until the last eligible socket got it; incomplete publishes recorded at the deadline.'),
       incomplete: count.describe(

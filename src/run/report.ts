@@ -25,6 +25,7 @@ import type {
   thresholdResultSchema,
   timelineLineSchema,
   topicStatsSchema,
+  cohortFanoutSchema,
   workerHealthSchema,
 } from './report-schema.js';
 
@@ -72,3 +73,5 @@ export type MemoryTrend = z.infer<typeof memoryTrendSchema>;
 
 /** One topic's fan-out (fanout.byTopic[topic]). */
 export type TopicStats = z.infer<typeof topicStatsSchema>;
+/** One cohort's fan-out (fanout.byCohort[cohort]). */
+export type CohortFanout = z.infer<typeof cohortFanoutSchema>;

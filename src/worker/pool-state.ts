@@ -13,7 +13,7 @@ import { TurnTimer } from './turn-timer.js';
 import { PushParser } from './seq-extract.js';
 import type { PublishRing } from '../run/publish-ring.js';
 import { emptyCohortCounters, type CohortCounters, type WorkerCohort, type WorkerConnect, type WorkerCounters, type WorkerSlice } from '../run/protocol.js';
-import type { CohortHistogramKind } from '../run/registry.js';
+import { cohortHistograms, topicHistograms, workerHistograms, type CohortHistograms, type TopicHistograms, type WorkerHistograms } from './histogram-set.js';
 import { placeholderNames } from '../run/placeholders.js';
 import { OpenSequence } from './open-sequence.js';
 import { StreamReader } from './stream-reader.js';
@@ -41,9 +41,6 @@ export interface PoolConfig {
   onSlotFree?: () => void;
 }
 
-/** Histograms per cohort, for disconnect timing. */
-type CohortHistograms = Record<CohortHistogramKind, Histogram>;
-
 /**
  * The state every concern of the pool shares: config read once, histograms, counters and the
  * per-socket typed arrays. The concerns are layered on it as subclasses (see socket-pool.ts), so
@@ -54,21 +51,8 @@ export abstract class PoolState {
   readonly tracker: DeliveryTracker;
   readonly counters: WorkerCounters;
   readonly cohortCounters: CohortCounters[];
-  readonly histograms = {
-    fanout: createHistogram(),
-    /** First connects: from when the socket was due on the ramp schedule to open. */
-    handshake: createHistogram(),
-    /** First connects: due on the ramp → attempt started (waiting for the ramp timer or a handshake slot). */
-    handshakeQueue: createHistogram(),
-    handshakeDns: createHistogram(),
-    handshakeTcp: createHistogram(),
-    handshakeTls: createHistogram(),
-    handshakeUpgrade: createHistogram(),
-    /** Reconnects: from when the reconnect was due (after its backoff) to open. */
-    handshakeReconnect: createHistogram(),
-    /** Time spent per event-loop turn that handled messages (the client's share of fan-out latency). */
-    clientTurn: createHistogram(),
-  };
+  /** The registered worker-recorded histograms (src/run/registry.ts: source 'worker'). */
+  readonly histograms: WorkerHistograms = workerHistograms();
   protected readonly turns = new TurnTimer(this.histograms.clientTurn);
   /** First-connect handshakes per ramp block (compare's blocks), or null when the plan asks for none. */
   readonly rampBlocks: RampBlocks | null;
@@ -116,8 +100,8 @@ export abstract class PoolState {
   readonly topicOfSocket: Uint16Array | null;
   /** Topic names, or null without topics. */
   protected readonly topicNames: readonly string[] | null;
-  /** Fan-out latency per topic index ("fanout:<topic>"), or null without topics. */
-  readonly topicHistograms: Histogram[] | null;
+  /** Histograms per topic index (fan-out, "fanout:<topic>"), or null without topics. */
+  readonly topicHistograms: TopicHistograms[] | null;
   protected readonly failure: (string | null)[];
   protected readonly lastError: (string | null)[];
   protected readonly sockets: (WebSocket | null)[];
@@ -216,7 +200,7 @@ export abstract class PoolState {
     this.cohortOfSocket = Uint16Array.from(slice.cohortOf);
     this.topicOfSocket = slice.topics ? Uint16Array.from(slice.topics.of) : null;
     this.topicNames = slice.topics ? slice.topics.names : null;
-    this.topicHistograms = slice.topics ? slice.topics.names.map(() => createHistogram()) : null;
+    this.topicHistograms = slice.topics ? topicHistograms(slice.topics.names.length) : null;
     this.failure = new Array<string | null>(n).fill(null);
     this.lastError = new Array<string | null>(n).fill(null);
     this.sockets = new Array<WebSocket | null>(n).fill(null);
@@ -235,7 +219,7 @@ export abstract class PoolState {
     this.tracker = new DeliveryTracker(n, config.ring, this, this.cohorts.length, slice.delivery.deadlineMs, (ms, k) => this.recordFanout(k, ms), slice.topics?.names.length ?? 0);
     this.counters = initialCounters(slice, this.tracker, this.stream);
     this.cohortCounters = this.cohorts.map(emptyCohortCounters);
-    this.cohortHistograms = this.cohorts.map(() => ({ idleAtClose: createHistogram(), sentIdleAtClose: createHistogram(), ageAtClose: createHistogram() }));
+    this.cohortHistograms = cohortHistograms(this.cohorts.length);
   }
 
   /** Marks the sockets whose cohort reconnects, and those that ping or send heartbeats. */

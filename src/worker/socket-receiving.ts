@@ -44,10 +44,12 @@ export abstract class SocketReceiving extends PoolState {
     if (latency >= 0) this.recordFanout(k, latency);
   }
 
-  /** One on-time delivery's latency, into the run's histogram and (with topics) its topic's. */
+  /** One on-time delivery's latency, into the run's histogram, its cohort's (from two cohorts) and its topic's (with topics). */
   protected override recordFanout(k: number, latency: number): void {
     recordMs(this.histograms.fanout, latency);
-    if (this.topicHistograms !== null && this.topicOfSocket !== null) recordMs(this.topicHistograms[this.topicOfSocket[k]], latency);
+    const byCohort = this.cohortHistograms[this.cohortOfSocket[k]].fanout;
+    if (byCohort !== undefined) recordMs(byCohort, latency);
+    if (this.topicHistograms !== null && this.topicOfSocket !== null) recordMs(this.topicHistograms[this.topicOfSocket[k]].fanout, latency);
   }
 
   /** A message of the server's own stream: read its timestamp and sequence, judge them. */

@@ -13,7 +13,7 @@ import { StageDriver } from './stage-driver.js';
 import type { SeqResult } from '../run/delivery-counters.js';
 import type { DriverMessage, LagSummary, WorkerMessage, WorkerSlice } from '../run/protocol.js';
 import type { IdleProfile } from '../run/idle-profile.js';
-import { COHORT_HISTOGRAMS, cohortHistogramKey, topicHistogramKey } from '../run/registry.js';
+import { drainAxis } from './histogram-set.js';
 
 const init = workerData as WorkerSlice;
 const port = parentPort;
@@ -111,14 +111,9 @@ function takeHistograms(): Record<string, string> {
   for (const [name, h] of Object.entries(pool.histograms)) take(name, h);
   if (pool.streamStaleness) take('streamStaleness', pool.streamStaleness);
   pool.rampBlocks?.drain(take);
-  init.cohorts.forEach((c, i) => {
-    const ch = pool.cohortHistograms[i];
-    for (const kind of COHORT_HISTOGRAMS) take(cohortHistogramKey(kind, c.name), ch[kind]);
-  });
-  init.topics?.names.forEach((name, t) => {
-    const th = pool.topicHistograms?.[t];
-    if (th) take(topicHistogramKey('fanout', name), th);
-  });
+  // Per cohort and per topic, the breakdowns the registry declares (worker/histogram-set.ts).
+  drainAxis('cohort', init.cohorts.map((c) => c.name), pool.cohortHistograms, take);
+  if (init.topics && pool.topicHistograms) drainAxis('topic', init.topics.names, pool.topicHistograms, take);
   return out;
 }
 

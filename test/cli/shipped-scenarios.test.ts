@@ -20,6 +20,7 @@ import { closeAfterEach, tempDir } from '../helpers/run-helpers.js';
 import { TargetError } from '../../src/errors.js';
 import { SHIPPED_SERVICE_PORT, SHIPPED_STREAM, startService, type RunningService, type ServiceOptions } from '../../src/target/service.js';
 import type { Report } from '../../src/run/report.js';
+import { reportShape } from '../helpers/report-shape.js';
 
 const SCENARIOS = join(ROOT, 'scenarios');
 const SHIPPED_ADDRESS = `127.0.0.1:${SHIPPED_SERVICE_PORT}`;
@@ -63,8 +64,12 @@ async function serviceOnShippedPort(opts: ServiceOptions = {}): Promise<RunningS
 /** A latency threshold (p50…p999, max): the only kind a loaded machine may miss. */
 const isLatency = (metric: string): boolean => /\.(p\d+|max|mean)$/.test(metric);
 
-/** `wsload run FILE …` from the scenario's own place; the report, and the run's code checked as the header says. */
-async function run(file: string, extra: string[]): Promise<{ r: CliResult; report: Report }> {
+/**
+ * `wsload run FILE …` from the scenario's own place; the report, and the run's code checked as the
+ * header says. With `shape`, the report's key paths are compared with report-shapes/<shape>.txt
+ * (test/helpers/report-shape.ts): a field dropped or renamed by a refactor fails here.
+ */
+async function run(file: string, extra: string[], shape?: string): Promise<{ r: CliResult; report: Report }> {
   const out = join(dir, `${file.split('/').pop() ?? file}-${covered.size}-report.json`);
   const r = await wsload(['run', file, '--out', out, '--quiet', ...extra], { cwd: ROOT, timeoutMs: 90_000 });
   if (!existsSync(out)) throw new Error(`wsload run ${file} wrote no report (exit ${String(r.code)}): ${r.stderr.slice(-1500)}`);
@@ -76,6 +81,7 @@ async function run(file: string, extra: string[]): Promise<{ r: CliResult; repor
   } else {
     expect(r.code, r.stderr.slice(-1500)).toBe(0);
   }
+  if (shape !== undefined) await expect(`${reportShape(report).join('\n')}\n`).toMatchFileSnapshot(`report-shapes/${shape}.txt`);
   return { r, report };
 }
 
@@ -126,7 +132,7 @@ function ms(d: string): number {
 describe('the shipped real-service scenarios, against the push service on 127.0.0.1:8080', () => {
   it('subscribe.json: a token per socket from users.csv, a subscribe and its ack, then every publish arrives', async () => {
     const svc = await serviceOnShippedPort({ tokens: userTokens });
-    const { report } = await run(shipped('subscribe.json'), SMALL);
+    const { report } = await run(shipped('subscribe.json'), SMALL, 'subscribe');
     expectFanoutWhole(report, 60);
     expect(svc.refused()).toBe(0);
     expect(svc.subscribed()).toBe(60);
@@ -139,7 +145,7 @@ describe('the shipped real-service scenarios, against the push service on 127.0.
 
   it('subscribe.json over 2 local shards: each shard gets its sockets\' identities', async () => {
     const svc = await serviceOnShippedPort({ tokens: userTokens });
-    const { report } = await run(shipped('subscribe.json'), [...SMALL, '--shards', '2', '--workers', '2']);
+    const { report } = await run(shipped('subscribe.json'), [...SMALL, '--shards', '2', '--workers', '2'], 'subscribe-shards');
     expect(report.shards).toHaveLength(2);
     expectFanoutWhole(report, 60);
     expect(svc.refused()).toBe(0);
@@ -148,7 +154,7 @@ describe('the shipped real-service scenarios, against the push service on 127.0.
 
   it('post-publish.json: each publish a POST with a Bearer header and a JSON body; sockets subscribed by ?topic=', async () => {
     const svc = await serviceOnShippedPort();
-    const { report } = await run(shipped('post-publish.json'), SMALL);
+    const { report } = await run(shipped('post-publish.json'), SMALL, 'post-publish');
     expectFanoutWhole(report, 60);
     expect(svc.publishes()).toBe(report.publish.sent);
     expect(svc.pushesByTopic().news).toBe(report.fanout.delivered);
@@ -156,7 +162,7 @@ describe('the shipped real-service scenarios, against the push service on 127.0.
 
   it('chat-publish.json: each publish a message on a publisher socket, acknowledged by a reply naming it', async () => {
     const svc = await serviceOnShippedPort();
-    const { report } = await run(shipped('chat-publish.json'), SMALL);
+    const { report } = await run(shipped('chat-publish.json'), SMALL, 'chat-publish');
     // The publisher socket subscribed to news too, but the service skips a publish's sender.
     expectFanoutWhole(report, 60);
     expect(svc.publishes()).toBe(report.publish.sent);
@@ -165,7 +171,7 @@ describe('the shipped real-service scenarios, against the push service on 127.0.
 
   it('match-nested.json: the sequence at /data/seq of binary pushes, the id beside it', async () => {
     const svc = await serviceOnShippedPort({ binary: true });
-    const { report } = await run(shipped('match-nested.json'), SMALL);
+    const { report } = await run(shipped('match-nested.json'), SMALL, 'match-nested');
     expectFanoutWhole(report, 60);
     expect(report.fanout.idMismatch).toBe(0);
     expect(svc.publishes()).toBe(report.publish.sent);
@@ -173,7 +179,7 @@ describe('the shipped real-service scenarios, against the push service on 127.0.
 
   it('topics.json: three topics by share, each publish to one, loss and latency per topic', async () => {
     const svc = await serviceOnShippedPort();
-    const { report } = await run(shipped('topics.json'), SMALL);
+    const { report } = await run(shipped('topics.json'), SMALL, 'topics');
     expect(report.publish.failed).toBe(0);
     expect(report.connections.failed).toBe(0);
     expectExactBooks(report);
@@ -192,7 +198,7 @@ describe('the shipped real-service scenarios, against the push service on 127.0.
 
   it('server-stream.json: the service\'s own stream on prices; staleness, no gaps', async () => {
     const svc = await serviceOnShippedPort({ stream: SHIPPED_STREAM });
-    const { report } = await run(shipped('server-stream.json'), SMALL);
+    const { report } = await run(shipped('server-stream.json'), SMALL, 'server-stream');
     const st = report.stream;
     expect(st).toBeDefined();
     // 60 sockets × about 10 messages a second over the 2 s hold.
@@ -210,7 +216,7 @@ describe('the shipped real-service scenarios, against the push service on 127.0.
     const svc = await serviceOnShippedPort({ tokens: userTokens });
     // 3 min of stages → 3 s, publish stages 1 min → 1 s; 100 users as shipped.
     const path = withShorterStages('chat-rooms.json', (x) => ({ ...x, duration: `${ms(x.duration) / 60}ms` }));
-    const { report } = await run(path, []);
+    const { report } = await run(path, [], 'chat-rooms');
     expect(report.publish.sent).toBeGreaterThan(0);
     expect(report.publish.failed).toBe(0);
     expect(report.connections.failed).toBe(0);
@@ -270,18 +276,23 @@ async function waitForStdout(p: RunningCli, pattern: RegExp, limitMs: number): P
 
 describe('the shipped scenarios on the embedded target', () => {
   it('fanout.json', async () => {
-    const { report } = await run(shipped('fanout.json'), SMALL);
+    const { report } = await run(shipped('fanout.json'), SMALL, 'fanout');
     expectFanoutWhole(report, 60);
   });
 
   it('soak.json: two cohorts, reconnect with backoff', async () => {
-    const { report } = await run(shipped('soak.json'), SMALL);
+    const { report } = await run(shipped('soak.json'), SMALL, 'soak');
     expectFanoutWhole(report, 60);
     expect(report.disconnects.total).toBe(0);
+    // Fan-out per cohort: every received delivery in exactly one cohort's histogram.
+    const byCohort = report.fanout.byCohort ?? {};
+    expect(Object.keys(byCohort)).toEqual(['ping-30s', 'heartbeat-30s']);
+    expect(byCohort['ping-30s'].latencyMs.count + byCohort['heartbeat-30s'].latencyMs.count).toBe(report.fanout.latencyMs.count);
+    expect(byCohort['ping-30s'].latencyMs.count).toBe(report.publish.sent * (report.connections.openedByCohort?.['ping-30s'] ?? 0));
   });
 
   it('idle-timeout.json: four cohorts, nothing published', async () => {
-    const { report } = await run(shipped('idle-timeout.json'), SMALL);
+    const { report } = await run(shipped('idle-timeout.json'), SMALL, 'idle-timeout');
     expect(report.connections.firstOpened).toBe(60);
     expect(report.connections.failed).toBe(0);
     expect(report.publish.sent).toBe(0);
@@ -290,7 +301,7 @@ describe('the shipped scenarios on the embedded target', () => {
 
   it('stages.json: the load shape, scaled down (÷ 200, 1,000 sockets → 60)', async () => {
     const path = withShorterStages('stages.json', (x, publish) => ({ duration: `${Math.round(ms(x.duration) / 200)}ms`, target: publish ? x.target : Math.round((x.target * 60) / 1000) }));
-    const { report } = await run(path, []);
+    const { report } = await run(path, [], 'stages');
     expect(report.publish.failed).toBe(0);
     expect(report.connections.failed).toBe(0);
     expectExactBooks(report);

@@ -15,13 +15,14 @@ import { mergeReports } from '../../src/report/merge.js';
 import { parseReport } from '../../src/report/read.js';
 import { announce, createRing } from '../../src/run/publish-ring.js';
 import { emptyCohortCounters, type WorkerMessage } from '../../src/run/protocol.js';
-import { COHORT_HISTOGRAMS, COUNTERS, HISTOGRAMS, cohortHistogramKey, locateHistogram, setLocation, type HistogramDef } from '../../src/run/registry.js';
+import { BREAKDOWNS, COHORT_HISTOGRAMS, COUNTERS, HISTOGRAMS, breakdownKey, breakdownLocation, breakdownsOf, cohortHistogramKey, histogramDef, locateHistogram, parseBreakdownKey, setLocation, type HistogramDef } from '../../src/run/registry.js';
+import { cohortHistograms, topicHistograms, workerHistograms } from '../../src/worker/histogram-set.js';
 import type { Report } from '../../src/run/report.js';
 import { fakeReport } from '../helpers/fake-report.js';
 
 const ALL: readonly HistogramDef[] = HISTOGRAMS;
 /** Histograms the main thread makes rather than a worker sends: completion (per publish), the publisher's, the cohorts' sums. */
-const MAIN_THREAD = new Set<string>(['completion', 'publish', 'publishMeasured', 'scheduleLag', 'unsent', ...COHORT_HISTOGRAMS]);
+const MAIN_THREAD = new Set<string>(ALL.filter((d) => d.source !== 'worker' && d.source !== 'stream').map((d) => d.key));
 
 /** A histogram of n samples around `base` ms: every registered histogram gets a different count, so a mix-up shows. */
 function samples(n: number, base: number): Histogram {
@@ -47,6 +48,11 @@ function builtReport(): Report {
     const n = fed.get(kind) ?? 0;
     histograms[cohortHistogramKey(kind, cohorts[0])] = encodeHistogram(samples(1, 500));
     histograms[cohortHistogramKey(kind, cohorts[1])] = encodeHistogram(samples(n - 1, 9000));
+  }
+  // Every other per-cohort breakdown (fan-out): a sample in one cohort, the rest in the other, each its own sizes.
+  for (const b of breakdownsOf('cohort').filter((x) => !(COHORT_HISTOGRAMS as readonly string[]).includes(x.key))) {
+    histograms[breakdownKey(b, cohorts[0])] = encodeHistogram(samples(3, 40));
+    histograms[breakdownKey(b, cohorts[1])] = encodeHistogram(samples(4, 70));
   }
   const cc = emptyCohortCounters();
   const tick: Extract<WorkerMessage, { type: 'tick' }> = {
@@ -189,8 +195,42 @@ describe('histogram and counter registry', () => {
       const family = families.has(row.metric.slice(0, row.metric.lastIndexOf('.')));
       // Policy rows are named by the counter they police plus ".any" when the counter also has its rate row.
       const policy = row.basis === 'policy' && COUNTERS.some((c) => c.path === row.metric.replace(/\.any$/, '') && c.metric);
-      const special = policy || row.metric.startsWith('disconnects.byCause.') || row.metric === 'disconnects.idleTimeout' || row.metric === 'client.eventLoopLag.p99';
+      // A registered breakdown's rows: "<family>.byCohort.<cohort>.<agg>".
+      const breakdown = BREAKDOWNS.some((b) => b.axis === 'cohort' && row.metric.startsWith(`${histogramDef(b.key)?.family ?? '-'}.byCohort.`));
+      const special = breakdown || policy || row.metric.startsWith('disconnects.byCause.') || row.metric === 'disconnects.idleTimeout' || row.metric === 'client.eventLoopLag.p99';
       expect(counter || family || special, row.metric).toBe(true);
     }
+  });
+
+  it('keeps every per-cohort breakdown at its place in the report, from the histogram it names, in the report as written, and merged by adding', () => {
+    const merged = mergeReports([report, written]);
+    const cohortBreakdowns = breakdownsOf('cohort');
+    expect(cohortBreakdowns.map((b) => b.prefix)).toContain('fanoutByCohort');
+    for (const b of cohortBreakdowns) {
+      for (const cohort of ['quiet', 'chatty']) {
+        const key = breakdownKey(b, cohort);
+        expect(parseBreakdownKey(key)).toEqual({ b, value: cohort });
+        for (const r of [report, written]) expect(breakdownLocation(b, cohort).get(r), key).toEqual(percentiles(decodeHistogram(r.histograms[key])));
+        expect(breakdownLocation(b, cohort).get(merged)?.count, key).toBe(2 * decodeHistogram(report.histograms[key]).totalCount);
+      }
+    }
+    expect(Object.keys(report.fanout.byCohort ?? {})).toEqual(['quiet', 'chatty']);
+  });
+
+  it('declares each breakdown of a registered family, under a key prefix no other breakdown or whole-run histogram uses', () => {
+    const prefixes = BREAKDOWNS.map((b) => b.prefix);
+    expect(new Set(prefixes).size).toBe(prefixes.length);
+    for (const b of BREAKDOWNS) {
+      expect(histogramDef(b.key), b.key).toBeDefined();
+      // A breakdown's own prefix is its family's key (the keys older reports carry) or a name no whole-run histogram has.
+      if (b.prefix !== b.key) expect(histogramDef(b.prefix), b.prefix).toBeUndefined();
+    }
+  });
+
+  it('allocates in a worker exactly the registered worker histograms, per cohort the disconnect timings (and fan-out from two cohorts), per topic fan-out', () => {
+    expect(Object.keys(workerHistograms()).sort()).toEqual(ALL.filter((d) => d.source === 'worker').map((d) => d.key).sort());
+    expect(Object.keys(cohortHistograms(1)[0]).sort()).toEqual([...COHORT_HISTOGRAMS].sort());
+    expect(Object.keys(cohortHistograms(2)[1]).sort()).toEqual([...COHORT_HISTOGRAMS, 'fanout'].sort());
+    expect(topicHistograms(3).map((t) => Object.keys(t))).toEqual([['fanout'], ['fanout'], ['fanout']]);
   });
 });
