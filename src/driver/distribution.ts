@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { formatDuration } from '../duration.js';
 import type { MachineLimits } from '../machine-limits.js';
 import type { Scenario } from '../run/scenario.js';
-import { MAX_SHARDS, reservedOpenFiles, shardsNeeded } from '../scenario/limit-rules.js';
+import { MAX_SHARDS, reservedOpenFiles, shardsNeeded } from '../run/shard-sizing.js';
 import type { AgentsOptions } from './run-options.js';
 
 /**

@@ -6,17 +6,8 @@
 import type { Issue } from '../errors.js';
 import type { MachineLimits } from '../machine-limits.js';
 import { formatDuration } from '../duration.js';
+import { MAX_SHARDS, reservedOpenFiles, shardsNeeded } from '../run/shard-sizing.js';
 import { MAX_DURATION_MS, type PartialScenario } from './schema.js';
-
-/** File descriptors kept for wsload itself (publisher sockets, report files, stdio, the embedded target's pipes). */
-export const RESERVED_OPEN_FILES = 256;
-
-/**
- * File descriptors each worker thread costs on top of its sockets. Measured on Linux (Node 20,
- * /proc/<pid>/fd during a run with 1 and 16 workers): 4 per worker — its own epoll fd, an eventfd
- * and the two ends of a pipe for its message port. Doubled for libuv's lazily opened handles.
- */
-export const OPEN_FILES_PER_WORKER = 8;
 
 /** Most worker threads a scenario may ask for (the schema enforces the same bound). */
 const MAX_WORKERS = 64;
@@ -42,20 +33,6 @@ export function workerIssues(w: PartialScenario): Issue[] {
     return [{ path: 'workers', message: `expected at most one worker per connection (${w.connections}), got ${w.workers}` }];
   }
   return [];
-}
-
-/** Open files wsload keeps for itself with `workers` worker threads. */
-export function reservedOpenFiles(workers: number): number {
-  return RESERVED_OPEN_FILES + workers * OPEN_FILES_PER_WORKER;
-}
-
-/** Most local shards a scenario may ask for (the schema enforces the same bound). */
-export const MAX_SHARDS = 64;
-
-/** Local shards (processes) that `connections` sockets need under an open-files limit, at least 1. */
-export function shardsNeeded(connections: number, workers: number, openFiles: number): number {
-  const perProcess = Math.max(1, openFiles - reservedOpenFiles(workers));
-  return Math.max(1, Math.ceil(connections / perProcess));
 }
 
 export function limitIssues(w: PartialScenario, limits: MachineLimits | undefined, cpus: number): Issue[] {
