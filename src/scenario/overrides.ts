@@ -130,6 +130,8 @@ interface FlagEdit {
   /** The copy being edited. */
   out: Json;
   issues: Issue[];
+  /** Key → flag, for an applier that attributes only part of what it set (return false then). */
+  flagFor: Map<string, string>;
   /** The flag as typed ("--connections"): issues are reported under it. */
   name: string;
   /** The value of a value flag ("" otherwise). */
@@ -311,7 +313,7 @@ export function applyOverrides(value: Record<string, unknown>, overrides: Scenar
     const raw = typeof given === 'string' ? given : '';
     const list = Array.isArray(given) ? given : [];
     const name = `--${flag.key}`;
-    if (!APPLIERS[flag.key]({ written: value, out, issues, name, raw, list }, flag.key)) continue;
+    if (!APPLIERS[flag.key]({ written: value, out, issues, flagFor, name, raw, list }, flag.key)) continue;
     flagFor.set(flag.scenarioKey, name);
     // The kept open messages are still the file's: their issues keep their own paths.
     if (flag.key === 'url' && isObject(out.target) && out.target.open !== undefined) flagFor.set('target.open', '');
