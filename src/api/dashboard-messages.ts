@@ -1,5 +1,5 @@
 /** What the run's main thread and the dashboard's thread tell each other (plain data). */
-import type { Progress } from '../driver/run-options.js';
+import type { Progress } from '../run/run-options.js';
 import type { ListenAddress } from '../net/listen-address.js';
 import type { LiveScenario } from '../render/dashboard.js';
 import type { DropEvent, Report, TimelineLine } from '../run/report.js';

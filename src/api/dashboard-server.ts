@@ -8,7 +8,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Progress } from '../driver/run-options.js';
+import type { Progress } from '../run/run-options.js';
 import { listenFailureWords, type ListenAddress } from '../net/listen-address.js';
 import { dashboardCharts, dashboardDrops, dashboardFinal, dashboardStatus, LIVE_PARTS, renderDashboardPage, type LiveScenario, type LiveView } from '../render/dashboard.js';
 import { renderReportHtml } from '../render/html.js';

@@ -6,7 +6,7 @@
  * schedule the publishes and sample the lag. Loopback unless the address says otherwise.
  */
 import { Worker } from 'node:worker_threads';
-import type { RunOptions } from '../driver/driver.js';
+import type { RunOptions } from '../run/run-options.js';
 import { UsageError } from '../errors.js';
 import { formatListenAddress, parseListenAddress, type ListenAddress } from '../net/listen-address.js';
 import { liveScenario } from '../render/dashboard.js';

@@ -3,7 +3,7 @@
  * emitter while the run goes on, with stop() to end it early and still get the report.
  */
 import { EventEmitter } from 'node:events';
-import type { Progress } from '../driver/driver.js';
+import type { Progress } from '../run/run-options.js';
 import type { DropEvent, Report, TimelineLine } from '../run/report.js';
 
 /** One drop event (sockets closed together in time), as `report.disconnects.events[]` lists it. */

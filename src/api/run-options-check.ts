@@ -12,7 +12,7 @@ import { formatListenAddress, parseListenAddress } from '../net/listen-address.j
 import { OVERRIDE_FLAGS } from '../scenario/overrides.js';
 import { MAX_DURATION_MS, describeValue, expecting } from '../scenario/schema.js';
 import { fallbackErrorMap, issuesFromZod } from '../scenario/issues.js';
-import type { AgentsOptions } from '../driver/run-options.js';
+import type { AgentsOptions } from '../run/run-options.js';
 import type { RunApiOptions } from './run.js';
 
 /** How often workers may report, ms: below 50 the snapshots cost more than they tell; above a minute progress stalls. */

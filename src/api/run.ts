@@ -4,8 +4,8 @@
  * It never prints or exits; every problem rejects the handle with a WsloadError.
  */
 import { basename, extname } from 'node:path';
-import { runScenario, type RunOptions } from '../driver/driver.js';
-import type { AgentsOptions } from '../driver/run-options.js';
+import { runScenario } from '../driver/driver.js';
+import type { AgentsOptions, RunOptions } from '../run/run-options.js';
 import { UsageError } from '../errors.js';
 import { parseListenAddress } from '../net/listen-address.js';
 import { checkRunOutputs } from '../report/output-path.js';

@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { formatDuration } from '../duration.js';
 import type { MachineLimits } from '../machine-limits.js';
 import type { Scenario } from '../run/scenario.js';
-import { MAX_SHARDS, reservedOpenFiles, shardsNeeded } from '../scenario/rules.js';
-import type { AgentsOptions } from './run-options.js';
+import { MAX_SHARDS, reservedOpenFiles, shardsNeeded } from '../run/shard-sizing.js';
+import type { AgentsOptions } from '../run/run-options.js';
 
 /**
  * A coordinated run: the agents' settings as the library takes them (local shards get theirs

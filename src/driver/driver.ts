@@ -7,7 +7,7 @@
 import { setUpMeasurement } from './measurement.js';
 import { openMetricsEndpoint } from './metrics-endpoint.js';
 import { RunState } from './run-state.js';
-import type { RunOptions, RunResult } from './run-options.js';
+import type { RunOptions, RunResult } from '../run/run-options.js';
 import { startTarget } from './phases/start-target.js';
 import { spawnWorkers } from './phases/spawn.js';
 import { rampUp } from './phases/ramp.js';
@@ -20,7 +20,7 @@ import { distributionFor } from './distribution.js';
 import { startCoordination } from './coordination.js';
 import { spawnOnAgents } from './phases/spawn-agents.js';
 
-export type { Progress, RunOptions, RunPhase, RunResult } from './run-options.js';
+export type { Progress, RunOptions, RunPhase, RunResult } from '../run/run-options.js';
 
 /** How long the closing round of clock probes may take (an agent on a LAN answers in milliseconds). */
 const CLOSING_PROBES_LIMIT_MS = 2_000;

@@ -6,7 +6,7 @@ import { RssSeries } from '../metrics/memory-trend.js';
 import { percentiles, type Histogram } from '../metrics/histogram.js';
 import type { RunAggregate, Totals } from '../metrics/aggregate.js';
 import { openCounts, type PublishRing } from '../run/publish-ring.js';
-import type { Progress, RunPhase } from './run-options.js';
+import type { Progress, RunPhase } from '../run/run-options.js';
 import type { TickSubscriber } from './tick-bus.js';
 
 export interface ProgressFeedOptions {

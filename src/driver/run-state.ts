@@ -8,7 +8,7 @@ import type { Scenario } from '../run/scenario.js';
 import type { Publisher, PublishListener } from '../publisher/publisher.js';
 import type { WorkerPort } from '../coordinator/coordinator.js';
 import type { EmbeddedTarget } from '../target/embedded.js';
-import type { RunOptions, RunPhase } from './run-options.js';
+import type { RunOptions, RunPhase } from '../run/run-options.js';
 
 export class RunState {
   readonly startedAt = new Date();

@@ -10,6 +10,7 @@ import { slotOf, type PublishRing } from '../run/publish-ring.js';
 import { emptyCohortCounters, RAMP_BLOCK_KEY, type CohortCounters, type LagSummary, type WorkerCounters, type WorkerMessage } from '../run/protocol.js';
 import { emptyDeliveryCounters, emptyTopicCounters, TOPIC_COUNTER_KEYS, type DeliveryCounters, type TopicCounters } from '../run/delivery-counters.js';
 import { topicHistogramKey } from '../run/registry.js';
+import { DEFAULT_PUBLISH_DEADLINE_MS } from '../run/scenario.js';
 import type { IntervalSink } from './interval-blocks.js';
 import { addStreamCounters, emptyStreamCounters, type StreamCounters } from '../run/stream-counters.js';
 import type { OwedBooks } from '../run/delivery-counters.js';
@@ -110,7 +111,7 @@ export class RunAggregate {
     private readonly cohortCount: number,
     private readonly ring: PublishRing,
     /** publish.deadline: the completion recorded for an incomplete publish. */
-    private readonly deadlineMs = 10_000,
+    private readonly deadlineMs = DEFAULT_PUBLISH_DEADLINE_MS,
   ) {
     this.workers = socketsPerWorker.map((sockets, workerId) => ({
       workerId,

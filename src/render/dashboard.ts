@@ -5,7 +5,7 @@
  * here; at the end it keeps the final HTML report in the page (a blob), so the report can be
  * opened and saved after wsload has exited. Everything is inline: the page works offline.
  */
-import type { Progress } from '../driver/driver.js';
+import type { Progress } from '../run/run-options.js';
 import { formatDuration } from '../duration.js';
 import { liveThresholds, liveVerdict, type LiveFigures, type LiveThreshold } from '../report/live-thresholds.js';
 import type { DropEvent, Report, TimelineLine } from '../run/report.js';

@@ -127,6 +127,18 @@ export function reportTimeline(r: Report, lines: readonly TimelineLine[] | null 
   return [head, ...timelineCharts(reportTimelineContext(r), lines)];
 }
 
+/** What every chart of one timeline shares: the axis and markers, the spans, and the legend entries added to each. */
+interface ChartSet {
+  r: TimelineContext;
+  c: Common;
+  spans: Span[];
+  /** Spans whose rates are drawn (a short partial last interval left out). */
+  rated: Span[];
+  /** Where the rated lines turn dashed (the partial interval), or null. */
+  dashed: ReturnType<typeof dashFrom>;
+  extra: LegendEntry[];
+}
+
 /** The timeline charts of at least one line: the report's, and the live dashboard's as the run goes. */
 export function timelineCharts(r: TimelineContext, lines: readonly TimelineLine[]): string[] {
   const spans = timelineSpans(lines, r.intervalMs);
@@ -141,13 +153,23 @@ export function timelineCharts(r: TimelineContext, lines: readonly TimelineLine[
   const rated = rateSpans(spans, r.intervalMs);
   const dashed = dashFrom(rated);
   const extra: LegendEntry[] = [...(c.markers.length > 0 ? [{ name: 'drop event (numbered as listed above the charts)', color: '#f0a08a' }] : []), ...(partialSpan ? [PARTIAL_LEGEND] : [])];
-  const out = [
+  const set: ChartSet = { r, c, spans, rated, dashed, extra };
+  return [
     `<p class="meta">One point per ${t(fmtMs(r.intervalMs))} interval (report.interval), on UTC wall-clock time from the run's start (${t(r.startedAt)}); hover a point or bar for its value.` +
       (partialSpan ? ` The last interval lasted ${t(fmtMs(partialSpan.durationMs))}: the run ended inside it; it is hatched, its rates are over its real length and its open count (read after wsload closed its sockets) is not drawn.` : '') +
       '</p>',
     ...dropList(c),
+    ...fanoutFigures(set),
+    ...connectionFigures(set),
+    ...deliveryFigures(set),
+    ...closeFigures(set),
+    ...clientFigures(set),
   ];
+}
 
+/** Fan-out latency p50 and p99 per interval (none before the first delivery). */
+function fanoutFigures({ c, rated, extra }: ChartSet): string[] {
+  const out: string[] = [];
   const withFanout = rated.filter((s) => s.line.fanoutMs.count > 0);
   if (withFanout.length > 0) {
     const dash = dashFrom(withFanout);
@@ -166,7 +188,12 @@ export function timelineCharts(r: TimelineContext, lines: readonly TimelineLine[
       ),
     );
   }
+  return out;
+}
 
+/** Open sockets and connect failures per interval. */
+function connectionFigures({ c, spans, extra }: ChartSet): string[] {
+  const out: string[] = [];
   // The open count of a partial last interval is read after wsload closed its own sockets: left out.
   const full = spans.filter((s) => !s.partial);
   out.push(
@@ -184,7 +211,12 @@ export function timelineCharts(r: TimelineContext, lines: readonly TimelineLine[
       [{ name: spans.some((s) => s.line.connectFailures > 0) ? 'failed connection attempts (first connects and reconnects)' : 'no connection attempt failed', color: COLORS.after }, ...extra],
     ),
   );
+  return out;
+}
 
+/** Deliveries per second and lost deliveries per interval, when the run publishes. */
+function deliveryFigures({ r, c, spans, rated, dashed, extra }: ChartSet): string[] {
+  const out: string[] = [];
   if (r.publishes || spans.some((s) => s.line.deliveries > 0)) {
     out.push(
       figure(
@@ -200,7 +232,12 @@ export function timelineCharts(r: TimelineContext, lines: readonly TimelineLine[
       ),
     );
   }
+  return out;
+}
 
+/** Closes per interval by cause, and reconnects (not in timelines of older wsload versions). */
+function closeFigures({ c, spans, extra }: ChartSet): string[] {
+  const out: string[] = [];
   const causes = Object.keys(CAUSE_COLORS).filter((cause) => spans.some((s) => (s.line.closesByCause[cause as keyof typeof s.line.closesByCause] ?? 0) > 0));
   const stacks: TimeStack[] = causes.map((cause) => ({
     name: cause,
@@ -229,7 +266,12 @@ export function timelineCharts(r: TimelineContext, lines: readonly TimelineLine[
   } else {
     out.push('<p class="meta">Reconnects per interval: not in this timeline (written by an older wsload).</p>');
   }
+  return out;
+}
 
+/** wsload's own RSS and the workers' event-loop lag. */
+function clientFigures({ r, c, spans, rated, dashed, extra }: ChartSet): string[] {
+  const out: string[] = [];
   out.push(
     figure('Memory (RSS) of wsload', chart(c, 'Memory (RSS) of wsload', mb, { lines: [{ name: 'RSS', color: COLORS.rss, points: points(spans, 'to', (s) => s.line.rssMb), dashedFrom: dashFrom(spans) }] }), [
       { name: 'resident set size at the interval’s end', color: COLORS.rss },

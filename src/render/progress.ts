@@ -2,7 +2,7 @@
  * Live progress on stderr: one rewritten line on a TTY, a plain line every 10 s otherwise, so CI
  * logs stay readable. The only module that writes while a run is going on.
  */
-import type { Progress } from '../driver/driver.js';
+import type { Progress } from '../run/run-options.js';
 import { formatDuration } from '../duration.js';
 
 /** One progress line, no colour. */

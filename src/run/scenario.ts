@@ -5,6 +5,9 @@
  * schema.ts.
  */
 
+/** publish.deadline when the scenario leaves it out (the schema's default), in ms. */
+export const DEFAULT_PUBLISH_DEADLINE_MS = 10_000;
+
 export type ReconnectPolicyName = 'none' | 'immediate' | 'backoff';
 
 export interface ReconnectPolicy {
@@ -117,7 +120,7 @@ export interface Publish {
   matchBy?: MatchBy;
   /** Binary frames read as UTF-8 JSON like text frames ("utf8-json"), or counted unmatched unread ("unmatched"); absent: "utf8-json". */
   binary?: BinaryFrames;
-  /** How long after its scheduled time a publish may reach a socket before the delivery is late and lost. */
+  /** How long after its scheduled time a publish may reach a socket before the delivery is late and lost (default DEFAULT_PUBLISH_DEADLINE_MS). */
   deadlineMs: number;
   /** Publish requests in flight at most; a publish due while all are busy waits for a slot with its scheduled time. */
   concurrency: number;

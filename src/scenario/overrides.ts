@@ -126,6 +126,199 @@ function parseHeader(entry: string): [string, string] | null {
   return TOKEN.test(name) && !BAD_HEADER_VALUE.test(value) ? [name, value] : null;
 }
 
+/** One given flag: its value, the scenario as written, and where its edits and issues go. */
+interface FlagEdit {
+  /** The scenario as written (not edited). */
+  written: Json;
+  /** The copy being edited. */
+  out: Json;
+  issues: Issue[];
+  /** Key → flag, for an applier that attributes only part of what it set (return false then). */
+  flagFor: Map<string, string>;
+  /** The flag as typed ("--connections"): issues are reported under it. */
+  name: string;
+  /** The value of a value flag ("" otherwise). */
+  raw: string;
+  /** The values of a repeatable flag ([] otherwise). */
+  list: readonly string[];
+}
+
+/**
+ * Applies one flag to `e.out`. True when the scenario key it set is now the flag's (later issues
+ * under that key name the flag); false when the flag was refused (its issue is already pushed),
+ * or when what it set is checked here entry by entry and later issues keep the file's paths.
+ */
+type FlagApplier = (e: FlagEdit, key: keyof ScenarioOverrides) => boolean;
+
+function applyUrl(e: FlagEdit): boolean {
+  // The URL itself is checked by the schema, reported under the flag's name.
+  // target.open is the service's protocol, not its address: a socket that no longer
+  // subscribed would count every publish lost. Headers and the rest go, as documented.
+  const t = e.written.target;
+  e.out.target = isObject(t) && t.open !== undefined ? { url: e.raw, open: t.open } : { url: e.raw };
+  return true;
+}
+
+function applyCount(e: FlagEdit, key: keyof ScenarioOverrides): boolean {
+  const n = Number(e.raw);
+  if (!POSITIVE_INT.test(e.raw) || !Number.isSafeInteger(n) || n < 1) {
+    e.issues.push({ path: e.name, message: `expected a positive integer, got ${describeValue(e.raw)}` });
+    return false;
+  }
+  e.out[key] = n;
+  return true;
+}
+
+function applyDuration(e: FlagEdit): boolean {
+  if (!DURATION_PATTERN.test(e.raw.trim())) {
+    e.issues.push({ path: e.name, message: `expected a duration like "500ms", "30s", "10m" or "1h30m", got ${describeValue(e.raw)}` });
+    return false;
+  }
+  e.out.duration = e.raw.trim();
+  return true;
+}
+
+function applyInsecure(e: FlagEdit): boolean {
+  const tls = editable(e.out, 'tls');
+  if (!tls) return false;
+  tls.insecure = true;
+  return true;
+}
+
+/** --ca, --cert, --key, --servername: one tls key each. */
+function applyTlsValue(e: FlagEdit, key: keyof ScenarioOverrides): boolean {
+  if (e.raw === '') {
+    e.issues.push({ path: e.name, message: `expected ${key === 'servername' ? 'a host name' : 'a file path'}, got ""` });
+    return false;
+  }
+  const tls = editable(e.out, 'tls');
+  if (!tls) return false;
+  // Paths typed on the command line are relative to where the user is, not to the scenario file.
+  tls[key] = key === 'servername' ? e.raw : resolvePath(e.raw);
+  return true;
+}
+
+function applyResolve(e: FlagEdit): boolean {
+  const entries = e.list.map((entry) => ({ entry, parsed: parseResolve(entry) }));
+  const bad = entries.filter((x) => x.parsed === null);
+  for (const x of bad) e.issues.push({ path: e.name, message: `expected "host:address" like "a.aliyun.com:127.0.0.1", got ${describeValue(x.entry)}` });
+  if (bad.length > 0) return false;
+  const map = editable(e.out, 'resolve');
+  if (!map) return false;
+  for (const x of entries) if (x.parsed) map[x.parsed[0]] = x.parsed[1];
+  // Issues under resolve now come from the file: every flag entry was checked above.
+  return false;
+}
+
+function applyHeader(e: FlagEdit): boolean {
+  const entries = e.list.map((entry) => ({ entry, parsed: parseHeader(entry) }));
+  const bad = entries.filter((x) => x.parsed === null);
+  for (const x of bad) e.issues.push({ path: e.name, message: `expected "Name: value" (a header name without spaces, a colon, a value) like "Authorization: Bearer abc", got ${describeValue(x.entry)}` });
+  if (bad.length > 0) return false;
+  const target = editableTarget(e.out, e.name, e.issues);
+  if (!target) return false;
+  const headers: Json = isObject(target.headers) ? { ...target.headers } : {};
+  for (const x of entries) {
+    if (!x.parsed) continue;
+    const [headerName, headerValue] = x.parsed;
+    // Header names are case-insensitive: the flag replaces the file's header of the same name.
+    for (const existing of Object.keys(headers)) if (existing.toLowerCase() === headerName.toLowerCase()) delete headers[existing];
+    headers[headerName] = headerValue;
+  }
+  target.headers = headers;
+  return false;
+}
+
+function applyOrigin(e: FlagEdit): boolean {
+  if (BAD_HEADER_VALUE.test(e.raw)) {
+    e.issues.push({ path: e.name, message: `expected an Origin header value like "https://a.aliyun.com", got ${describeValue(e.raw)}` });
+    return false;
+  }
+  const target = editableTarget(e.out, e.name, e.issues);
+  if (!target) return false;
+  target.origin = e.raw;
+  return false;
+}
+
+function applySubprotocol(e: FlagEdit): boolean {
+  const list = e.list;
+  const bad = list.filter((p) => !TOKEN.test(p));
+  for (const p of bad) e.issues.push({ path: e.name, message: `expected a subprotocol name (letters, digits and !#$%&'*+.^_\`|~-), got ${describeValue(p)}` });
+  const dup = list.find((p, i) => list.indexOf(p) !== i);
+  if (dup !== undefined) e.issues.push({ path: e.name, message: `expected each subprotocol once, got "${dup}" twice` });
+  if (bad.length > 0 || dup !== undefined) return false;
+  const target = editableTarget(e.out, e.name, e.issues);
+  if (!target) return false;
+  target.subprotocols = [...list];
+  return false;
+}
+
+function applyRate(e: FlagEdit): boolean {
+  const n = Number(e.raw);
+  if (!POSITIVE_NUMBER.test(e.raw) || !(n > 0)) {
+    e.issues.push({ path: e.name, message: `expected publishes per second, a number > 0 like 10 or 0.5, got ${describeValue(e.raw)}` });
+    return false;
+  }
+  if (e.out.publish === undefined || e.out.publish === null) {
+    e.issues.push({ path: e.name, message: 'the scenario publishes nothing (publish is null); expected a scenario with a publish section' });
+    return false;
+  }
+  // A constant rate and a shaped one cannot both hold; scaling the shape would be a guess.
+  if (isObject(e.out.publish) && e.out.publish.stages !== undefined) {
+    e.issues.push({ path: e.name, message: 'cannot replace publish.rate while publish.stages shapes the rate; remove --rate or publish.stages' });
+    return false;
+  }
+  // The bound (≤ 10000) is the schema's, reported under the flag's name.
+  const publish = editable(e.out, 'publish');
+  if (!publish) return false;
+  publish.rate = n;
+  return true;
+}
+
+function applyMetrics(e: FlagEdit): boolean {
+  // The address itself is checked by the schema, reported under the flag's name.
+  const metrics = editable(e.out, 'metrics');
+  if (!metrics) return false;
+  metrics.listen = e.raw;
+  return true;
+}
+
+function applyObserve(e: FlagEdit): boolean {
+  const entries = e.list.map((entry) => ({ entry, at: entry.indexOf('=') }));
+  const bad = entries.filter((x) => x.at <= 0);
+  for (const x of bad) e.issues.push({ path: e.name, message: `expected "NAME=URL" like "gateway=http://127.0.0.1:15090/stats/prometheus", got ${describeValue(x.entry)}` });
+  if (bad.length > 0) return false;
+  const written = Array.isArray(e.out.observe) ? (e.out.observe as unknown[]) : [];
+  const added = entries.map((x) => ({ name: x.entry.slice(0, x.at).trim(), url: x.entry.slice(x.at + 1).trim() }));
+  // The name and URL are checked by the schema, reported under the flag's name.
+  const kept = written.filter((o) => !(isObject(o) && added.some((a) => a.name === o.name)));
+  e.out.observe = [...kept, ...added];
+  // Only the entries the flag added are its; the file's keep their own paths.
+  added.forEach((_, j) => e.flagFor.set(`observe[${kept.length + j}]`, e.name));
+  return false;
+}
+
+/** How each flag edits the scenario. */
+const APPLIERS: Readonly<Record<keyof ScenarioOverrides, FlagApplier>> = {
+  url: applyUrl,
+  connections: applyCount,
+  workers: applyCount,
+  shards: applyCount,
+  duration: applyDuration,
+  insecure: applyInsecure,
+  ca: applyTlsValue,
+  cert: applyTlsValue,
+  key: applyTlsValue,
+  servername: applyTlsValue,
+  resolve: applyResolve,
+  header: applyHeader,
+  origin: applyOrigin,
+  subprotocol: applySubprotocol,
+  rate: applyRate,
+  metrics: applyMetrics,
+  observe: applyObserve,
+};
+
 /** Applies raw flag strings to a copy of the written scenario object. */
 export function applyOverrides(value: Record<string, unknown>, overrides: ScenarioOverrides | undefined): AppliedOverrides {
   const out: Record<string, unknown> = { ...value };
@@ -139,144 +332,7 @@ export function applyOverrides(value: Record<string, unknown>, overrides: Scenar
     const raw = typeof given === 'string' ? given : '';
     const list = Array.isArray(given) ? given : [];
     const name = `--${flag.key}`;
-    switch (flag.key) {
-      case 'url':
-        // The URL itself is checked by the schema, reported under the flag's name.
-        // target.open is the service's protocol, not its address: a socket that no longer
-        // subscribed would count every publish lost. Headers and the rest go, as documented.
-        out.target = isObject(value.target) && value.target.open !== undefined ? { url: raw, open: value.target.open } : { url: raw };
-        break;
-      case 'connections':
-      case 'workers':
-      case 'shards': {
-        const n = Number(raw);
-        if (!POSITIVE_INT.test(raw) || !Number.isSafeInteger(n) || n < 1) {
-          issues.push({ path: name, message: `expected a positive integer, got ${describeValue(raw)}` });
-          continue;
-        }
-        out[flag.key] = n;
-        break;
-      }
-      case 'duration':
-        if (!DURATION_PATTERN.test(raw.trim())) {
-          issues.push({ path: name, message: `expected a duration like "500ms", "30s", "10m" or "1h30m", got ${describeValue(raw)}` });
-          continue;
-        }
-        out.duration = raw.trim();
-        break;
-      case 'insecure': {
-        const tls = editable(out, 'tls');
-        if (!tls) continue;
-        tls.insecure = true;
-        break;
-      }
-      case 'ca':
-      case 'cert':
-      case 'key':
-      case 'servername': {
-        if (raw === '') {
-          issues.push({ path: name, message: `expected ${flag.key === 'servername' ? 'a host name' : 'a file path'}, got ""` });
-          continue;
-        }
-        const tls = editable(out, 'tls');
-        if (!tls) continue;
-        // Paths typed on the command line are relative to where the user is, not to the scenario file.
-        tls[flag.key] = flag.key === 'servername' ? raw : resolvePath(raw);
-        break;
-      }
-      case 'resolve': {
-        const entries = list.map((e) => ({ e, parsed: parseResolve(e) }));
-        const bad = entries.filter((x) => x.parsed === null);
-        for (const x of bad) issues.push({ path: name, message: `expected "host:address" like "a.aliyun.com:127.0.0.1", got ${describeValue(x.e)}` });
-        if (bad.length > 0) continue;
-        const map = editable(out, 'resolve');
-        if (!map) continue;
-        for (const x of entries) if (x.parsed) map[x.parsed[0]] = x.parsed[1];
-        // Issues under resolve now come from the file: every flag entry was checked above.
-        continue;
-      }
-      case 'header': {
-        const entries = list.map((e) => ({ e, parsed: parseHeader(e) }));
-        const bad = entries.filter((x) => x.parsed === null);
-        for (const x of bad) issues.push({ path: name, message: `expected "Name: value" (a header name without spaces, a colon, a value) like "Authorization: Bearer abc", got ${describeValue(x.e)}` });
-        if (bad.length > 0) continue;
-        const target = editableTarget(out, name, issues);
-        if (!target) continue;
-        const headers: Json = isObject(target.headers) ? { ...target.headers } : {};
-        for (const x of entries) {
-          if (!x.parsed) continue;
-          const [headerName, headerValue] = x.parsed;
-          // Header names are case-insensitive: the flag replaces the file's header of the same name.
-          for (const existing of Object.keys(headers)) if (existing.toLowerCase() === headerName.toLowerCase()) delete headers[existing];
-          headers[headerName] = headerValue;
-        }
-        target.headers = headers;
-        continue;
-      }
-      case 'origin': {
-        if (BAD_HEADER_VALUE.test(raw)) {
-          issues.push({ path: name, message: `expected an Origin header value like "https://a.aliyun.com", got ${describeValue(raw)}` });
-          continue;
-        }
-        const target = editableTarget(out, name, issues);
-        if (!target) continue;
-        target.origin = raw;
-        continue;
-      }
-      case 'subprotocol': {
-        const bad = list.filter((p) => !TOKEN.test(p));
-        for (const p of bad) issues.push({ path: name, message: `expected a subprotocol name (letters, digits and !#$%&'*+.^_\`|~-), got ${describeValue(p)}` });
-        const dup = list.find((p, i) => list.indexOf(p) !== i);
-        if (dup !== undefined) issues.push({ path: name, message: `expected each subprotocol once, got "${dup}" twice` });
-        if (bad.length > 0 || dup !== undefined) continue;
-        const target = editableTarget(out, name, issues);
-        if (!target) continue;
-        target.subprotocols = [...list];
-        continue;
-      }
-      case 'rate': {
-        const n = Number(raw);
-        if (!POSITIVE_NUMBER.test(raw) || !(n > 0)) {
-          issues.push({ path: name, message: `expected publishes per second, a number > 0 like 10 or 0.5, got ${describeValue(raw)}` });
-          continue;
-        }
-        if (out.publish === undefined || out.publish === null) {
-          issues.push({ path: name, message: 'the scenario publishes nothing (publish is null); expected a scenario with a publish section' });
-          continue;
-        }
-        // A constant rate and a shaped one cannot both hold; scaling the shape would be a guess.
-        if (isObject(out.publish) && out.publish.stages !== undefined) {
-          issues.push({ path: name, message: 'cannot replace publish.rate while publish.stages shapes the rate; remove --rate or publish.stages' });
-          continue;
-        }
-        // The bound (≤ 10000) is the schema's, reported under the flag's name.
-        const publish = editable(out, 'publish');
-        if (!publish) continue;
-        publish.rate = n;
-        break;
-      }
-      case 'observe': {
-        const entries = list.map((e) => ({ e, at: e.indexOf('=') }));
-        const bad = entries.filter((x) => x.at <= 0);
-        for (const x of bad) issues.push({ path: name, message: `expected "NAME=URL" like "gateway=http://127.0.0.1:15090/stats/prometheus", got ${describeValue(x.e)}` });
-        if (bad.length > 0) continue;
-        const written = Array.isArray(out.observe) ? (out.observe as unknown[]) : [];
-        const added = entries.map((x) => ({ name: x.e.slice(0, x.at).trim(), url: x.e.slice(x.at + 1).trim() }));
-        // The name and URL are checked by the schema, reported under the flag's name.
-        const kept = written.filter((o) => !(isObject(o) && added.some((a) => a.name === o.name)));
-        out.observe = [...kept, ...added];
-        // Only the entries the flag added are its; the file's keep their own paths.
-        added.forEach((_, j) => flagFor.set(`observe[${kept.length + j}]`, name));
-        continue;
-      }
-      case 'metrics': {
-        // The address itself is checked by the schema, reported under the flag's name.
-        const metrics = editable(out, 'metrics');
-        if (!metrics) continue;
-        metrics.listen = raw;
-        break;
-      }
-    }
+    if (!APPLIERS[flag.key]({ written: value, out, issues, flagFor, name, raw, list }, flag.key)) continue;
     flagFor.set(flag.scenarioKey, name);
     // The kept open messages are still the file's: their issues keep their own paths.
     if (flag.key === 'url' && isObject(out.target) && out.target.open !== undefined) flagFor.set('target.open', '');

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { parseDuration } from '../duration.js';
 import { parseListenAddress } from '../net/listen-address.js';
 import { parseJsonPointer } from '../text/json-pointer.js';
+import { DEFAULT_PUBLISH_DEADLINE_MS } from '../run/scenario.js';
 
 export { describeValue, expecting } from './schema-text.js';
 import { describeValue, expecting } from './schema-text.js';
@@ -350,7 +351,7 @@ export const publishSchema = z.strictObject(
       .default('utf8-json')
       .describe('Binary frames: read as UTF-8 like text frames (`"utf8-json"`, what wsload always did), or `"unmatched"`: counted in `fanout.unmatched` without being read (services that mix binary frames of their own into the stream).'),
     deadline: duration(true)
-      .default('10s')
+      .default(`${DEFAULT_PUBLISH_DEADLINE_MS / 1000}s`)
       .describe('How long after its scheduled time a publish may reach a socket; later it is `late` and lost.'),
     concurrency: int(1)
       .default(64)

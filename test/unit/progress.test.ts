@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatProgress } from '../../src/render/progress.js';
-import type { Progress } from '../../src/driver/run-options.js';
+import type { Progress } from '../../src/run/run-options.js';
 
 const base: Progress = {
   phase: 'ramp',

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLocalAddress } from '../../src/net/local-addresses.js';
-import { OPEN_FILES_PER_WORKER, RESERVED_OPEN_FILES } from '../../src/scenario/rules.js';
+import { OPEN_FILES_PER_WORKER, RESERVED_OPEN_FILES } from '../../src/run/shard-sizing.js';
 import { validateScenario } from '../../src/scenario/validate.js';
 import { validation, type ValidateOptions } from '../helpers/validation.js';
 import { makeCertificates, type CertificateSet } from '../helpers/certs.js';

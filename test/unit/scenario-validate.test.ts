@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadOptions } from '../../src/scenario/validate.js';
 import { validation } from '../helpers/validation.js';
-import { shardsNeeded } from '../../src/scenario/rules.js';
+import { shardsNeeded } from '../../src/run/shard-sizing.js';
 
 const base = { name: 't', connections: 10, duration: '30s' };
 

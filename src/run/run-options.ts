@@ -1,6 +1,9 @@
-/** What a caller of runScenario passes in and gets back: options, progress samples, the result. */
+/**
+ * What a caller of runScenario (driver/) passes in and gets back: options, progress samples, the
+ * result. The render and api layers read these types too, so they live in the contract at the bottom.
+ */
 import type { Worker } from 'node:worker_threads';
-import type { DropEvent, Report, TimelineLine } from '../run/report.js';
+import type { DropEvent, Report, TimelineLine } from './report.js';
 
 export type RunPhase = 'starting' | 'ramp' | 'hold' | 'drain' | 'done';
 
