@@ -8,13 +8,22 @@
 import { fillEnv, fillEnvHeaders } from '../run/env-refs.js';
 import { jsonEscape } from '../run/placeholders.js';
 import type { WorkerSlice } from '../run/protocol.js';
-import type { PublishBody, Scenario } from '../run/scenario.js';
+import type { Protocol, PublishBody, Scenario } from '../run/scenario.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** A body template filled: a value in a JSON body is JSON string content. */
 function body(b: PublishBody, env: Env): PublishBody {
   return { ...b, template: fillEnv(b.template, env, b.json ? jsonEscape : undefined) };
+}
+
+/** A protocol's texts that reach the server (auth, join arguments, topic filters, client id, credentials) filled. */
+function protocolWithEnv(p: Protocol, env: Env): Protocol {
+  if (p.name === 'socket.io') {
+    return { ...p, auth: p.auth === null ? null : fillEnv(p.auth, env, jsonEscape), join: p.join ? { ...p.join, args: fillEnv(p.join.args, env, jsonEscape) } : null };
+  }
+  const text = (t: string | null): string | null => (t === null ? null : fillEnv(t, env));
+  return { ...p, topics: p.topics.map((t) => fillEnv(t, env)), clientId: fillEnv(p.clientId, env), username: text(p.username), password: text(p.password) };
 }
 
 /** Each slice with the target URL, its upgrade headers and its open messages filled. */
@@ -26,6 +35,7 @@ export function slicesWithEnv(slices: readonly WorkerSlice[], env: Env = process
       urlTemplate: fillEnv(s.connect.urlTemplate, env),
       headers: fillEnvHeaders(s.connect.headers, env),
       open: s.connect.open.map((step) => ({ ...step, text: fillEnv(step.text, env, step.json ? jsonEscape : undefined) })),
+      ...(s.connect.protocol ? { protocol: protocolWithEnv(s.connect.protocol, env) } : {}),
     },
   }));
 }

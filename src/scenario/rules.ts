@@ -4,6 +4,7 @@
  * limits (open files, ephemeral ports) that otherwise show up mid-run as failures users blame
  * on the server.
  */
+import { protocolIssues, protocolTexts } from './protocol-rules.js';
 import { isIP } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import type { Issue } from '../errors.js';
@@ -467,6 +468,7 @@ function templatedTexts(w: PartialScenario): { path: string; text: string; heade
   const out = [{ path: 'target.url', text: t.url, header: false }];
   for (const [name, value] of Object.entries(t.headers)) out.push({ path: `target.headers${/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`}`, text: value, header: true });
   t.open.forEach((step, i) => out.push({ path: `target.open[${i}].send`, text: typeof step.send === 'string' ? step.send : JSON.stringify(step.send), header: false }));
+  out.push(...protocolTexts(w));
   return out;
 }
 
@@ -560,6 +562,7 @@ export function ruleIssues(w: PartialScenario, opts: RuleOptions): Issue[] {
     ...tlsIssues(w, opts.baseDir, opts.checkFiles),
     ...identityIssues(w, opts.baseDir, opts.env ?? process.env),
     ...openStepIssues(w),
+    ...protocolIssues(w),
     ...pacingIssues(w),
     ...zeroHoldIssues(w),
     ...publishStageIssues(w),
