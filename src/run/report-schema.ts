@@ -51,6 +51,8 @@ export const connectFailureReasonSchema = z.union([
     'subscribe-rejected',
     /* target.open: the server closed the socket before the last acknowledgement. */
     'subscribe-closed',
+    /* protocol: the server answered in another protocol or version (no Engine.IO open packet, no CONNACK, a refused version). */
+    'protocol-mismatch',
     'other',
   ]),
   z.templateLiteral(['http-', z.number()]),

@@ -26,6 +26,8 @@ import { IdleProfileBuilder, type IdleProfile } from '../run/idle-profile.js';
 import { StreamReader } from './stream-reader.js';
 import { StreamTracker } from './stream-tracker.js';
 import { RampBlocks } from './ramp-blocks.js';
+import { createProtocolClient, offeredSubprotocols } from '../protocols/table.js';
+import type { ProtocolClient, ProtocolHost } from '../protocols/types.js';
 
 const IDLE = 0;
 const CONNECTING = 1;
@@ -68,7 +70,7 @@ export interface PoolConfig {
 /** Histograms per cohort, for disconnect timing. */
 type CohortHistograms = Record<CohortHistogramKind, Histogram>;
 
-export class SocketPool {
+export class SocketPool implements ProtocolHost {
   readonly n: number;
   readonly tracker: DeliveryTracker;
   readonly counters: WorkerCounters;
@@ -144,6 +146,11 @@ export class SocketPool {
   private readonly reconnectTimers: (NodeJS.Timeout | null)[];
   /** The target.open messages and acknowledgements (null: subscribed at the upgrade, the demo protocol). */
   private readonly openSeq: OpenSequence | null;
+  /** The protocol spoken over each socket (src/protocols/), or null: plain messages. */
+  private readonly proto: ProtocolClient | null;
+  /** Why the protocol says socket k's connection ended (kept with its close), or null. */
+  private readonly protoReason: (string | null)[];
+  private readonly subprotocols: string[];
   /** When the upgrade of the current attempt completed (while SUBSCRIBING). */
   private readonly upgradedAt: Float64Array;
   private readonly headersTemplated: boolean;
@@ -243,6 +250,9 @@ export class SocketPool {
     this.reconnectTimers = new Array<NodeJS.Timeout | null>(n).fill(null);
     this.upgradedAt = new Float64Array(n);
     this.openSeq = connect.open && connect.open.length > 0 ? new OpenSequence(n, connect.open, this) : null;
+    this.proto = connect.protocol ? createProtocolClient(n, connect.protocol, this) : null;
+    this.protoReason = new Array<string | null>(n).fill(null);
+    this.subprotocols = offeredSubprotocols(connect.protocol, connect.subprotocols);
     this.keepaliveSockets = [];
     for (let k = 0; k < n; k++) {
       const c = this.cohorts[this.cohortOfSocket[k]];
@@ -323,6 +333,7 @@ export class SocketPool {
       this.closingByClient[k] = 0;
       this.protocolError[k] = 0;
       this.clientGaveUp[k] = 0;
+      this.protoReason[k] = null;
       this.tcpAt[k] = 0;
       this.tlsAt[k] = 0;
       this.lookupAt[k] = 0;
@@ -346,7 +357,7 @@ export class SocketPool {
       if (locals.length > 0) options.localAddress = locals[global % locals.length];
       if (this.tlsOptions) Object.assign(options, this.tlsOptions);
       const url = this.perSocketUrl ? fillPlaceholders(this.urlTemplate, this.placeholders(k), encodeURIComponent) : this.urlTemplate;
-      const protocols = connect.subprotocols.length > 0 ? connect.subprotocols : undefined;
+      const protocols = this.subprotocols.length > 0 ? this.subprotocols : undefined;
       let ws: PooledSocket;
       try {
         ws = new WebSocket(url, protocols, options) as PooledSocket;
@@ -407,6 +418,13 @@ export class SocketPool {
     const now = nowMs();
     // A new connection: its first stream message is a new baseline, not a gap.
     this.stream?.reset(k);
+    if (this.proto !== null) {
+      // The protocol's handshake and subscribe: counted subscribed at its acknowledgement (onSubscribed).
+      this.state[k] = SUBSCRIBING;
+      this.upgradedAt[k] = now;
+      this.proto.begin(k);
+      return;
+    }
     const seq = this.openSeq;
     if (seq === null) {
       // The demo protocol subscribes a socket when its upgrade completes.
@@ -496,6 +514,16 @@ export class SocketPool {
     this.counters.messages++;
     // An acknowledgement (or rejection) is the open sequence's; other replies are judged as usual.
     if (this.openSeq !== null && this.state[k] === SUBSCRIBING && this.openSeq.reply(k, data)) return;
+    if (this.proto !== null) {
+      // The protocol decodes the frame and calls deliver() with the application payload, if any.
+      this.proto.receive(k, data, isBinary, now);
+      return;
+    }
+    this.deliver(k, data, isBinary, now);
+  }
+
+  /** A message's application payload judged: a delivery of a publish, or a server stream's message. */
+  deliver(k: number, data: Buffer, isBinary: boolean, now: number): void {
     if (this.stream !== null) {
       this.onStreamMessage(k, data, isBinary, now);
       return;
@@ -532,6 +560,48 @@ export class SocketPool {
     const reader = this.streamReader as StreamReader;
     if ((isBinary && this.skipBinary) || !reader.read(data)) stream.unmatched();
     else stream.receive(k, reader.timestampMs, reader.sequence, now);
+  }
+
+  /** ProtocolHost: `text` with socket k's placeholders filled. */
+  fillText(k: number, text: string, json: boolean): string {
+    return this.fillMessage(k, text, json);
+  }
+
+  /** ProtocolHost: a protocol frame sent on socket k (bytes toward the gateway). */
+  send(k: number, data: string | Buffer): void {
+    const ws = this.sockets[k];
+    if (ws === null || ws.readyState !== WebSocket.OPEN) return;
+    ws.send(data);
+    this.lastSent[k] = nowMs();
+  }
+
+  /** ProtocolHost */
+  lastSentAt(k: number): number {
+    return this.lastSent[k];
+  }
+
+  /** ProtocolHost */
+  isOpen(k: number): boolean {
+    return this.state[k] === OPEN && this.closingByClient[k] === 0;
+  }
+
+  /** ProtocolHost: a protocol message that is no delivery. */
+  unmatched(_k: number): void {
+    this.tracker.counters.unmatched++;
+  }
+
+  /** ProtocolHost: the protocol's reason for the coming close of socket k. */
+  noteReason(k: number, reason: string): void {
+    this.protoReason[k] = reason;
+  }
+
+  /** ProtocolHost: the protocol's heartbeat timed out: wsload ends the connection (a client-side close, counted). */
+  closeByClient(k: number, reason: string): void {
+    const ws = this.sockets[k];
+    if (ws === null || this.state[k] !== OPEN) return;
+    this.protoReason[k] = reason;
+    this.clientGaveUp[k] = 1;
+    ws.terminate();
   }
 
   /** @private */
@@ -614,6 +684,7 @@ export class SocketPool {
   /** @private */
   onClose(k: number, code: number): void {
     this.sockets[k] = null;
+    this.proto?.end(k);
     const st = this.state[k];
     if (st === SUBSCRIBING) {
       this.openSeq?.cancel(k);
@@ -647,7 +718,8 @@ export class SocketPool {
       cc.byCode[codeKey] = (cc.byCode[codeKey] ?? 0) + 1;
       const cause = classifyClose(code, this.closingByClient[k] === 1 || this.clientGaveUp[k] === 1, this.protocolError[k] === 1);
       cc.byCause[cause] = (cc.byCause[cause] ?? 0) + 1;
-      const errCode = this.clientGaveUp[k] === 1 ? PING_FLOOD : this.lastError[k];
+      // The protocol's own reason (a server disconnect packet, its heartbeat timing out) names the close first.
+      const errCode = this.protoReason[k] ?? (this.clientGaveUp[k] === 1 ? PING_FLOOD : this.lastError[k]);
       if (errCode) cc.byError[errCode] = (cc.byError[errCode] ?? 0) + 1;
       logClose(this.closeLog, now, ci, cause, code, now - this.lastRecv[k], now - this.lastSent[k]);
       recordMs(ch.idleAtClose, now - this.lastRecv[k]);
@@ -808,8 +880,10 @@ export class SocketPool {
 
   /** Sends due pings and heartbeats; called every keepalive tick. */
   keepalive(): void {
-    if (this.keepaliveSockets.length === 0 || this.stopping) return;
+    if (this.stopping) return;
     const now = nowMs();
+    this.proto?.tick(now);
+    if (this.keepaliveSockets.length === 0) return;
     for (const k of this.keepaliveSockets) {
       if (this.state[k] !== OPEN || now < this.nextKeepalive[k]) continue;
       const ws = this.sockets[k];
@@ -832,6 +906,8 @@ export class SocketPool {
   /** Interval at which keepalive() must run to keep every cohort's schedule to within 10%. */
   keepaliveTickMs(): number | null {
     let min = Infinity;
+    const proto = this.proto?.tickMs() ?? null;
+    if (proto !== null) min = proto * 10;
     for (const c of this.cohorts) {
       if (c.pingIntervalMs !== null) min = Math.min(min, c.pingIntervalMs);
       if (c.heartbeat !== null) min = Math.min(min, c.heartbeat.intervalMs);
