@@ -147,3 +147,13 @@ export async function startMqttBroker(opts: MqttBrokerOptions = {}): Promise<Pro
       }),
   };
 }
+
+/** Once `n` clients are connected, waits `afterMs` and has the server disconnect them all; bounded by `withinMs`. Returns a cancel. */
+export function disconnectOnceConnected(server: ProtocolServer, n: number, afterMs: number, withinMs = 20_000): () => void {
+  const deadline = Date.now() + withinMs;
+  let timer: NodeJS.Timeout = setTimeout(function poll() {
+    if (server.clients() >= n) timer = setTimeout(() => server.disconnectAll(), afterMs);
+    else if (Date.now() < deadline) timer = setTimeout(poll, 50);
+  }, 50);
+  return () => clearTimeout(timer);
+}

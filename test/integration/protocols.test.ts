@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectDeliveredExactly, expectExactBooks } from '../helpers/books.js';
 import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
-import { startMqttBroker, startSocketIoServer } from '../helpers/protocol-servers.js';
+import { disconnectOnceConnected, startMqttBroker, startSocketIoServer } from '../helpers/protocol-servers.js';
 
 const track = closeAfterEach();
 const SOCKETS = 20;
@@ -55,9 +55,9 @@ describe('Socket.IO', () => {
 
   it('a server-side disconnect is counted with the protocol\'s reason, and its deliveries stay exact', async () => {
     const server = track(await startSocketIoServer());
-    const timer = setTimeout(() => server.disconnectAll(), 1500);
+    const cancel = disconnectOnceConnected(server, SOCKETS, 300);
     const report = await runQuietly(scenarioFrom(base(server.wsUrl, 'socket.io', { duration: '3s' })));
-    clearTimeout(timer);
+    cancel();
     expect(report.disconnects.total).toBe(SOCKETS);
     expect(report.disconnects.byError['socket.io-server-disconnect']).toBe(SOCKETS);
     expect(report.disconnects.byCause['connection-lost'] ?? 0).toBe(0);
