@@ -27,10 +27,10 @@ export interface ProtocolServer {
   close(): Promise<void>;
 }
 
-function listen(server: Server): Promise<number> {
+function listen(server: Server, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
   });
 }
 
@@ -57,6 +57,10 @@ export interface SocketIoServerOptions {
   namespace?: string;
   /** Event name of the pushes (default "message"). */
   event?: string;
+  /** Engine.IO path (default "/ws", which the gateway helpers proxy; Socket.IO's own default is "/socket.io"). */
+  path?: string;
+  /** Port (default: a free one). */
+  port?: number;
 }
 
 /**
@@ -68,7 +72,8 @@ export async function startSocketIoServer(opts: SocketIoServerOptions = {}): Pro
   const nsName = opts.namespace ?? '/';
   const event = opts.event ?? 'message';
   const http = createServer();
-  const io = new IoServer(http, { path: '/ws', transports: ['websocket'], pingInterval: opts.pingIntervalMs ?? 25_000, pingTimeout: opts.pingTimeoutMs ?? 20_000, serveClient: false });
+  const path = opts.path ?? '/ws';
+  const io = new IoServer(http, { path, transports: ['websocket'], pingInterval: opts.pingIntervalMs ?? 25_000, pingTimeout: opts.pingTimeoutMs ?? 20_000, serveClient: false });
   const ns = io.of(nsName);
   ns.on('connection', (socket) => {
     socket.on('join', (room: unknown, ack?: (reply: string) => void) => {
@@ -78,7 +83,7 @@ export async function startSocketIoServer(opts: SocketIoServerOptions = {}): Pro
   });
   http.on('request', (req, res) => {
     // Engine.IO answers its own path; everything else is ours.
-    if ((req.url ?? '').startsWith('/ws')) return;
+    if ((req.url ?? '').startsWith(path)) return;
     const p = apiPublish(req, res);
     if (p === null) return;
     publishes++;
@@ -87,9 +92,9 @@ export async function startSocketIoServer(opts: SocketIoServerOptions = {}): Pro
     else ns.emit(event, payload);
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
   });
-  const port = await listen(http);
+  const port = await listen(http, opts.port);
   return {
-    wsUrl: `ws://127.0.0.1:${port}/ws/?EIO=4&transport=websocket`,
+    wsUrl: `ws://127.0.0.1:${port}${path}/?EIO=4&transport=websocket`,
     httpUrl: `http://127.0.0.1:${port}`,
     port,
     publishes: () => publishes,
@@ -106,6 +111,8 @@ export async function startSocketIoServer(opts: SocketIoServerOptions = {}): Pro
 export interface MqttBrokerOptions {
   /** false: the broker never answers SUBSCRIBE (its authorizeSubscribe never calls back). */
   answerSubscribe?: boolean;
+  /** Port (default: a free one). */
+  port?: number;
 }
 
 /** An Aedes broker with its WebSocket listener (any path, /ws used); /api PUBLISHes QoS 1 to `topic` (default "news"). */
@@ -130,7 +137,7 @@ export async function startMqttBroker(opts: MqttBrokerOptions = {}): Promise<Pro
       else res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
     });
   });
-  const port = await listen(http);
+  const port = await listen(http, opts.port);
   return {
     wsUrl: `ws://127.0.0.1:${port}/ws`,
     httpUrl: `http://127.0.0.1:${port}`,
