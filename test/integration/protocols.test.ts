@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectDeliveredExactly, expectExactBooks } from '../helpers/books.js';
 import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
+import { startPinglessSocketIo, startPingrespLessBroker } from '../helpers/silent-heartbeat.js';
 import { disconnectOnceConnected, startMqttBroker, startSocketIoServer } from '../helpers/protocol-servers.js';
 
 const track = closeAfterEach();
@@ -64,6 +65,18 @@ describe('Socket.IO', () => {
     expectExactBooks(report);
   });
 
+  it('no server ping within pingInterval + pingTimeout: wsload ends each socket itself, named socket.io-ping-timeout', async () => {
+    const server = track(await startPinglessSocketIo(300, 200));
+    const report = await runQuietly(scenarioFrom(base(server.wsUrl, 'socket.io', { publish: null, duration: '1500ms' })));
+    expect(report.connections.firstOpened).toBe(SOCKETS);
+    expect(report.disconnects.total).toBe(SOCKETS);
+    expect(report.disconnects.byError).toEqual({ 'socket.io-ping-timeout': SOCKETS });
+    expect(report.disconnects.byCause).toEqual({ 'client-close': SOCKETS });
+    // Not before the server's deadline (500 ms from its open packet, which follows the upgrade), and within a check interval (250 ms) and some load after it.
+    expect(report.disconnects.ageAtCloseMs.min).toBeGreaterThanOrEqual(500);
+    expect(report.disconnects.ageAtCloseMs.max).toBeLessThan(1_250);
+  });
+
   it('a server of another protocol (an MQTT broker) fails every socket as subscribe-timeout, not a crash', async () => {
     const broker = track(await startMqttBroker());
     const report = await runQuietly(scenarioFrom(base(`${broker.wsUrl}/?EIO=4&transport=websocket`, { name: 'socket.io', timeout: '1s' }, { publish: null, duration: '1s' })));
@@ -108,6 +121,16 @@ describe('MQTT', () => {
     const report = await runQuietly(scenarioFrom(base(broker.wsUrl, { name: 'mqtt', topics: ['news'], version: 5 }, { publish: null, duration: '1s' })));
     expect(report.connections.firstOpened ?? 0).toBe(0);
     expect(report.connections.failures['protocol-mismatch']).toBe(SOCKETS);
+  });
+
+  it('no PINGRESP within a keepalive after PINGREQ: wsload ends each socket itself, named mqtt-keepalive-timeout', async () => {
+    const broker = track(await startPingrespLessBroker());
+    const report = await runQuietly(scenarioFrom(base(broker.wsUrl, { name: 'mqtt', topics: ['news'], keepalive: '1s' }, { publish: null, duration: '3s' })));
+    expect(report.connections.firstOpened).toBe(SOCKETS);
+    expect(report.disconnects.byError).toEqual({ 'mqtt-keepalive-timeout': SOCKETS });
+    expect(report.disconnects.byCause).toEqual({ 'client-close': SOCKETS });
+    // PINGREQ after 1 s of sending nothing, given up 1 s later.
+    expect(report.disconnects.ageAtCloseMs.min).toBeGreaterThanOrEqual(2_000);
   });
 
   it('a broker that never answers SUBSCRIBE: every socket fails as subscribe-timeout', async () => {
