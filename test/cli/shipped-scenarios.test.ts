@@ -300,7 +300,7 @@ describe('the shipped scenarios on the embedded target', () => {
 });
 
 describe('coverage', () => {
-  it('every scenarios/*.json ran above, but the one that needs the user\'s own TLS gateway and CA', () => {
+  it('every scenarios/*.json ran above, but the one that needs the user\'s own TLS gateway and CA and the protocol ones (protocol-scenarios.test.ts)', () => {
     const files = readdirSync(SCENARIOS).filter((f) => f.endsWith('.json'));
     expect(files.filter((f) => !covered.has(f) && !NEEDS_USER_PARTS.has(f))).toEqual([]);
   });
