@@ -14,6 +14,7 @@ export const LAYERS: readonly string[] = [
   'agent', // `wsload agent` process: control client, its worker threads, relaying
   'worker', // worker threads: sockets, delivery accounting, per-turn timing
   'publisher', // main thread: the HTTP publisher on its schedule
+  'protocols', // the application protocol over each socket (Socket.IO, MQTT): one module per protocol, one table
   'scenario', // the scenario file: schema, validation, rules, overrides → a Scenario
   'report', // the finished report: build, read, write, merge, compare, thresholds, timeline
   'metrics', // histograms, aggregation of worker snapshots, classification, drop and idle analysis

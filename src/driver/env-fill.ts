@@ -8,9 +8,18 @@
 import { fillEnv, fillEnvHeaders } from '../run/env-refs.js';
 import { jsonEscape } from '../run/placeholders.js';
 import type { WorkerSlice } from '../run/protocol.js';
-import type { Scenario } from '../run/scenario.js';
+import type { Protocol, Scenario } from '../run/scenario.js';
 import type { Env } from '../run/publish-methods/method.js';
 import { publishMethodOf } from '../run/publish-methods/table.js';
+
+/** A protocol's texts that reach the server (auth, join arguments, topic filters, client id, credentials) filled. */
+function protocolWithEnv(p: Protocol, env: Env): Protocol {
+  if (p.name === 'socket.io') {
+    return { ...p, auth: p.auth === null ? null : fillEnv(p.auth, env, jsonEscape), join: p.join ? { ...p.join, args: fillEnv(p.join.args, env, jsonEscape) } : null };
+  }
+  const text = (t: string | null): string | null => (t === null ? null : fillEnv(t, env));
+  return { ...p, topics: p.topics.map((t) => fillEnv(t, env)), clientId: fillEnv(p.clientId, env), username: text(p.username), password: text(p.password) };
+}
 
 /** Each slice with the target URL, its upgrade headers and its open messages filled. */
 export function slicesWithEnv(slices: readonly WorkerSlice[], env: Env = process.env): WorkerSlice[] {
@@ -21,6 +30,7 @@ export function slicesWithEnv(slices: readonly WorkerSlice[], env: Env = process
       urlTemplate: fillEnv(s.connect.urlTemplate, env),
       headers: fillEnvHeaders(s.connect.headers, env),
       open: s.connect.open.map((step) => ({ ...step, text: fillEnv(step.text, env, step.json ? jsonEscape : undefined) })),
+      ...(s.connect.protocol ? { protocol: protocolWithEnv(s.connect.protocol, env) } : {}),
     },
   }));
 }

@@ -127,6 +127,7 @@ export function workerSlices(scenario: Scenario, plans: readonly WorkerPlan[], c
       tls: secure ? { ...scenario.tls } : null,
       resolve: { ...scenario.resolve },
       open: target.kind === 'url' ? (target.open ?? []).map((step) => ({ ...step })) : [],
+      ...(scenario.protocol ? { protocol: structuredClone(scenario.protocol) } : {}),
     },
     identities: identitiesOf(scenario, plan.indices),
     delivery: {

@@ -80,11 +80,13 @@ export function describeFailure(reason: string): string {
     case 'tls-protocol':
       return 'TLS protocol error';
     case 'subscribe-timeout':
-      return 'no subscribe acknowledgement in time (target.open)';
+      return 'no subscribe acknowledgement in time (target.open, or the protocol\'s handshake)';
     case 'subscribe-rejected':
-      return 'subscription rejected by the server (target.open reject)';
+      return 'subscription rejected by the server (target.open reject, or the protocol\'s refusal)';
     case 'subscribe-closed':
-      return 'server closed the socket before the subscribe acknowledgement (target.open)';
+      return 'server closed the socket before the subscribe acknowledgement (target.open, or the protocol\'s handshake)';
+    case 'protocol-mismatch':
+      return 'the server speaks another protocol or version than the scenario\'s "protocol"';
     default:
       return reason.startsWith('http-') ? `HTTP ${reason.slice(5)} on upgrade` : 'other error';
   }

@@ -23,6 +23,12 @@ export const ENV_KEYS: readonly string[] = [
   'publish.socket.headers.*',
   'publish.socket.open[*].send',
   'identities.file',
+  'protocol.auth',
+  'protocol.join.args',
+  'protocol.topics[*]',
+  'protocol.clientId',
+  'protocol.username',
+  'protocol.password',
 ];
 
 /** Variable names a text references, in order (repeats kept). */

@@ -1,5 +1,5 @@
 /** Messages between the driver (main thread) and its workers. Plain data only: structured clone. */
-import type { BinaryFrames, Cohort, LoadStage, MatchBy, OpenStep, ServerStream, TlsOptions } from './scenario.js';
+import type { BinaryFrames, Cohort, LoadStage, MatchBy, OpenStep, Protocol, ServerStream, TlsOptions } from './scenario.js';
 import type { StreamCounters } from './stream-counters.js';
 import type { DeliveryCounters, OwedBooks, SeqResult, TopicCounters } from './delivery-counters.js';
 import type { CloseCause } from './report.js';
@@ -38,6 +38,8 @@ export interface WorkerConnect {
   resolve: Record<string, string>;
   /** Messages each socket sends after the upgrade (empty: subscribed at the upgrade). */
   open: OpenStep[];
+  /** The protocol each socket speaks (src/protocols/), absent: plain WebSocket messages. */
+  protocol?: Protocol;
 }
 
 /** How a worker tells this run's pushes and judges them. */

@@ -52,6 +52,8 @@ export const connectFailureReasonSchema = z.union([
     'subscribe-rejected',
     /* target.open: the server closed the socket before the last acknowledgement. */
     'subscribe-closed',
+    /* protocol: the server answered in another protocol or version (no Engine.IO open packet, no CONNACK, a refused version). */
+    'protocol-mismatch',
     'other',
   ]),
   z.templateLiteral(['http-', z.number()]),
@@ -211,6 +213,31 @@ export const reportScenarioSchema = z
       })
       .optional()
       .describe('The server\'s own stream (publish.source "server"): JSON pointers to its timestamp and sequence; absent when wsload published (and in older reports).'),
+    protocol: z
+      .discriminatedUnion('name', [
+        z.object({
+          name: z.literal('socket.io'),
+          namespace: z.string(),
+          events: z.array(z.string()),
+          auth: z.string().nullable(),
+          join: z.object({ event: z.string(), args: z.string(), ack: z.boolean() }).nullable(),
+          timeoutMs: ms,
+        }),
+        z.object({
+          name: z.literal('mqtt'),
+          topics: z.array(z.string()),
+          qos: z.union([z.literal(0), z.literal(1)]),
+          keepaliveMs: ms,
+          clientId: z.string(),
+          clean: z.boolean(),
+          version: z.union([z.literal(4), z.literal(5)]),
+          username: z.string().nullable(),
+          password: z.string().nullable(),
+          timeoutMs: ms,
+        }),
+      ])
+      .optional()
+      .describe('The protocol spoken over each socket (Socket.IO, MQTT) with its options as templates; absent: plain WebSocket (and in older reports).'),
   })
   .describe('The scenario after validation and normalization (durations in ms).');
 

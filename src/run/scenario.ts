@@ -223,6 +223,51 @@ export type PublishMethod = { [K in PublishMethodKind]: PublishMethodOf<K> }[Pub
 export type SendingKind = { [K in PublishMethodKind]: PublishMethodOptions[K] extends { publish: Publish } ? K : never }[PublishMethodKind];
 export type SendingPublishMethod = PublishMethodOf<SendingKind>;
 
+/** Socket.IO (Engine.IO 4 over WebSocket only): each socket connects to a namespace, optionally joins a room by an event. */
+export interface SocketIoProtocol {
+  name: 'socket.io';
+  /** Namespace, starting with "/" ("/" is the main namespace). */
+  namespace: string;
+  /** Event names whose first argument is the pushed payload judged by publish.match. */
+  events: string[];
+  /** JSON text of the CONNECT packet's auth payload (placeholders filled per socket), or null. */
+  auth: string | null;
+  /** An event emitted after the namespace CONNECT (a room join), or null. */
+  join: SocketIoJoin | null;
+  /** How long the namespace CONNECT (and the join's ack) may take: then "subscribe-timeout". */
+  timeoutMs: number;
+}
+
+export interface SocketIoJoin {
+  event: string;
+  /** JSON text of the event's arguments array (placeholders filled per socket, JSON-escaped). */
+  args: string;
+  /** Wait for the server's acknowledgement of the event before counting the socket subscribed. */
+  ack: boolean;
+}
+
+/** MQTT over WebSocket (3.1.1 = version 4, or 5): CONNECT/CONNACK, SUBSCRIBE/SUBACK, PUBLISH, PINGREQ. */
+export interface MqttProtocol {
+  name: 'mqtt';
+  /** Topic filters subscribed on every connection (placeholders filled per socket). */
+  topics: string[];
+  qos: 0 | 1;
+  /** Keepalive declared in CONNECT; the client sends PINGREQ at this interval. 0: none. */
+  keepaliveMs: number;
+  /** Client id template ("{conn}" makes it unique per socket). */
+  clientId: string;
+  clean: boolean;
+  version: 4 | 5;
+  username: string | null;
+  password: string | null;
+  /** How long CONNACK and SUBACK may take: then "subscribe-timeout". */
+  timeoutMs: number;
+}
+
+/** The application protocol spoken over each socket; absent in a Scenario: plain WebSocket messages. */
+export type Protocol = SocketIoProtocol | MqttProtocol;
+export type ProtocolName = Protocol['name'];
+
 /** Where the run serves GET /metrics while it runs. */
 export interface MetricsOptions {
   /** "HOST:PORT" (net/listen-address.ts parses it). */
@@ -287,4 +332,6 @@ export interface Scenario {
   stages?: LoadStage[];
   /** The server's own stream (`publish.source: "server"`; `publish` is then null); absent: wsload publishes, or nothing does. */
   stream?: ServerStream;
+  /** The protocol spoken over each socket (Socket.IO, MQTT); absent: plain WebSocket messages, as before. */
+  protocol?: Protocol;
 }

@@ -11,7 +11,7 @@ import { readIdentities } from './identities-file.js';
 import { fillEnv, hasEnvRef } from '../run/env-refs.js';
 import { generatedTopicCounts, generatedTopicName } from '../run/topics.js';
 import { observeEndpoints } from './observe-rules.js';
-import type { Topics, Cohort, Identities, LoadStage, OpenStep, Publish, ReconnectPolicy, ReconnectPolicyName, ReplyMatch, Scenario, ServerStream, Target } from '../run/scenario.js';
+import type { Topics, Cohort, Protocol, Identities, LoadStage, OpenStep, Publish, ReconnectPolicy, ReconnectPolicyName, ReplyMatch, Scenario, ServerStream, Target } from '../run/scenario.js';
 
 /** Most worker threads a scenario may ask for (the schema enforces the same bound). */
 export const MAX_WORKERS = 64;
@@ -86,6 +86,39 @@ function target(w: WrittenScenario): Target {
   const t = w.target;
   // Left out when empty, so a scenario without open messages normalizes (and reports) as before.
   return { kind: 'url', url: t.url, headers: { ...t.headers }, origin: t.origin ?? null, subprotocols: [...t.subprotocols], ...(t.open.length > 0 ? { open: openSteps(t.open) } : {}) };
+}
+
+/** The protocol's options with defaults filled; undefined for plain WebSocket (so such a scenario normalizes as before). */
+function protocol(w: WrittenScenario): Protocol | undefined {
+  const p = typeof w.protocol === 'string' ? { name: w.protocol } : w.protocol;
+  const timeoutMs = 'timeout' in p && p.timeout !== undefined ? ms(p.timeout) : DEFAULT_ACK_TIMEOUT_MS;
+  if (p.name === 'socket.io') {
+    const o = 'namespace' in p ? p : undefined;
+    return {
+      name: 'socket.io',
+      namespace: o?.namespace ?? '/',
+      events: o ? [...o.events] : ['message'],
+      auth: o?.auth !== undefined ? JSON.stringify(o.auth) : null,
+      join: o?.join ? { event: o.join.event, args: JSON.stringify(o.join.args), ack: o.join.ack } : null,
+      timeoutMs,
+    };
+  }
+  if (p.name === 'mqtt') {
+    const o = 'qos' in p ? p : undefined;
+    return {
+      name: 'mqtt',
+      topics: o?.topics ? [...o.topics] : [w.topics !== undefined ? '{topic}' : '#'],
+      qos: o?.qos ?? 0,
+      keepaliveMs: ms(o?.keepalive ?? '60s'),
+      clientId: o?.clientId ?? 'wsload-{conn}',
+      clean: o?.clean ?? true,
+      version: o?.version ?? 4,
+      username: o?.username ?? null,
+      password: o?.password ?? null,
+      timeoutMs,
+    };
+  }
+  return undefined;
 }
 
 function identities(w: WrittenScenario, baseDir: string, env: Readonly<Record<string, string | undefined>>): Identities | undefined {
@@ -188,6 +221,7 @@ export function normalizeScenario(w: WrittenScenario, opts: { cpus: number; base
   const file = (p: string | undefined): string | null => (p === undefined ? null : resolveScenarioPath(opts.baseDir, p));
   const ids = identities(w, opts.baseDir, opts.env ?? process.env);
   const defaultWorkers = Math.min(MAX_WORKERS, Math.max(1, Math.floor(opts.cpus)), w.connections);
+  const proto = protocol(w);
   return {
     name: w.name,
     target: target(w),
@@ -217,5 +251,6 @@ export function normalizeScenario(w: WrittenScenario, opts: { cpus: number; base
     ...(w.observe && w.observe.length > 0 ? { observe: observeEndpoints(w.observe) } : {}),
     ...(w.stages ? { stages: loadStages(w.stages) } : {}),
     ...streamOf(w),
+    ...(proto ? { protocol: proto } : {}),
   };
 }

@@ -16,6 +16,7 @@ import { publishModeThresholdIssues, publishSocketPlaceholderIssues, publishTopi
 import { allReconnectIssues } from './reconnect-rules.js';
 import { localAddressIssues, tlsIssues, urlTemplateIssues } from './connect-rules.js';
 import { identityIssues, openStepIssues } from './target-rules.js';
+import { protocolIssues } from './protocol-rules.js';
 import { limitIssues, pacingIssues, workerIssues } from './limit-rules.js';
 
 export type { MachineLimits };
@@ -72,6 +73,8 @@ export function ruleIssues(w: PartialScenario, opts: RuleOptions): Issue[] {
     ...tlsIssues(w, opts.baseDir, opts.checkFiles),
     ...identityIssues(w, opts.baseDir, opts.env ?? process.env),
     ...openStepIssues(w),
+    ...protocolIssues(w),
+    ...protocolIssues(w),
     ...pacingIssues(w),
     ...zeroHoldIssues(w),
     ...publishStageIssues(w),

@@ -187,6 +187,82 @@ export const targetUrlSchema = z.strictObject(
   expecting('"embedded" or an object like {"url": "ws://host:port/ws"}'),
 );
 
+
+const NAMESPACE_TEXT = 'a Socket.IO namespace starting with "/", like "/" or "/prices"';
+const EVENT_NAME_TEXT = 'a Socket.IO event name (a non-empty string)';
+const MQTT_FILTER_TEXT = 'an MQTT topic filter like "prices/{topic}" or "news/#" ("#" only last, "+" a whole level)';
+const QOS_TEXT = 'an MQTT QoS of 0 or 1 (QoS 2 is not supported)';
+const MQTT_VERSION_TEXT = 'an MQTT protocol version: 4 (MQTT 3.1.1) or 5';
+/** MQTT's keepalive is a 16-bit count of seconds. */
+const MQTT_KEEPALIVE_MAX_MS = 65_535_000;
+
+/** An MQTT topic filter: "#" only as the last level, "+" only as a whole level, no NUL. */
+export function isMqttFilter(filter: string): boolean {
+  if (filter.length === 0 || filter.includes('\u0000')) return false;
+  const levels = filter.split('/');
+  return levels.every((level, i) => (level.includes('#') ? level === '#' && i === levels.length - 1 : !level.includes('+') || level === '+'));
+}
+
+export const socketIoProtocolSchema = z.strictObject(
+  {
+    name: z.literal('socket.io'),
+    namespace: z
+      .string(expecting(NAMESPACE_TEXT))
+      .refine((s) => s.startsWith('/') && !/[\s,?#]/.test(s), expecting(NAMESPACE_TEXT))
+      .default('/')
+      .describe('Namespace each socket connects to (Socket.IO CONNECT packet), starting with "/"; default "/".'),
+    events: z
+      .array(nonEmptyString(EVENT_NAME_TEXT), expecting('an array of event names'))
+      .min(1, expecting('a non-empty array of event names'))
+      .default(['message'])
+      .describe('Events whose first argument is the pushed payload that `publish.match` reads; other events count as unmatched messages. Default `["message"]`.'),
+    auth: z.record(z.string(), z.unknown(), expecting('an object (the CONNECT packet\'s auth payload)')).optional().describe('The CONNECT packet\'s auth payload (`socket.handshake.auth` on the server), with `{conn}`, `{cohort}`, `{topic}`, `{identity.FIELD}` and `{env.NAME}` filled in per socket.'),
+    join: z
+      .strictObject(
+        {
+          event: nonEmptyString(EVENT_NAME_TEXT).describe('Event emitted after the namespace CONNECT, e.g. "join".'),
+          args: z.array(z.unknown(), expecting('an array of the event\'s arguments')).default([]).describe('The event\'s arguments, e.g. `["{topic}"]` (placeholders filled per socket).'),
+          ack: z.boolean(expecting('true or false')).default(true).describe('Ask for the server\'s acknowledgement and count the socket subscribed when it comes (default true); false: subscribed once the event is sent (a publish racing it may count lost).'),
+        },
+        expecting('an object like {"event": "join", "args": ["{topic}"]}'),
+      )
+      .optional()
+      .describe('An event each socket emits after connecting to the namespace, such as a room join: `{"event": "join", "args": ["{topic}"], "ack": true}`.'),
+    timeout: duration(true).optional().describe('How long the namespace CONNECT and the join\'s acknowledgement may take (default "10s"); then the attempt fails as `subscribe-timeout`.'),
+  },
+  expecting('an object like {"name": "socket.io", "namespace": "/", "events": ["message"]}'),
+);
+
+export const mqttProtocolSchema = z.strictObject(
+  {
+    name: z.literal('mqtt'),
+    topics: z
+      .array(z.string(expecting(MQTT_FILTER_TEXT)).refine(isMqttFilter, expecting(MQTT_FILTER_TEXT)), expecting('an array of MQTT topic filters'))
+      .min(1, expecting('a non-empty array of MQTT topic filters'))
+      .optional()
+      .describe('Topic filters each socket subscribes to (one SUBSCRIBE, its SUBACK is when the socket counts subscribed), with placeholders like `"prices/{topic}"`. Default: `["{topic}"]` with `topics`, else `["#"]`.'),
+    qos: z.union([z.literal(0), z.literal(1)], expecting(QOS_TEXT)).default(0).describe('QoS of the subscription: 0 or 1 (QoS 1 PUBLISHes are acknowledged with PUBACK). Default 0.'),
+    keepalive: duration(false)
+      .refine((s) => (parseDuration(s) ?? 0) <= MQTT_KEEPALIVE_MAX_MS && (parseDuration(s) ?? 0) % 1000 === 0, expecting('a keepalive of whole seconds, at most "65535s" (MQTT counts it in 16-bit seconds)'))
+      .default('60s')
+      .describe('Keepalive declared in CONNECT; the client sends PINGREQ at this interval when it sent nothing else (the broker drops a client silent for 1.5× it). Whole seconds; `"0s"`: none. Default "60s".'),
+    clientId: z.string(expecting('a client id template (string)')).default('wsload-{conn}').describe('Client id template; `{conn}` keeps it unique per socket (a broker drops the older of two clients with one id). Default `"wsload-{conn}"`.'),
+    clean: z.boolean(expecting('true or false')).default(true).describe('Clean session (3.1.1) / clean start (5). Default true.'),
+    version: z.union([z.literal(4), z.literal(5)], expecting(MQTT_VERSION_TEXT)).default(4).describe('Protocol level: 4 (MQTT 3.1.1) or 5. Default 4.'),
+    username: z.string(expecting('a string')).optional().describe('CONNECT user name (placeholders filled per socket). "{env.NAME}" takes the value of environment variable NAME (a secret or a host kept out of the file; refused when unset; reports keep "{env.NAME}").'),
+    password: z.string(expecting('a string')).optional().describe('CONNECT password (placeholders filled per socket). "{env.NAME}" takes the value of environment variable NAME (a secret or a host kept out of the file; refused when unset; reports keep "{env.NAME}").'),
+    timeout: duration(true).optional().describe('How long CONNACK and SUBACK may take (default "10s"); then the attempt fails as `subscribe-timeout`.'),
+  },
+  expecting('an object like {"name": "mqtt", "topics": ["prices/{topic}"], "qos": 1}'),
+);
+
+const PROTOCOL_TEXT = '"websocket", "socket.io", "mqtt", or an object like {"name": "mqtt", "topics": ["news/#"]}';
+
+export const protocolSchema = z.union(
+  [z.enum(['websocket', 'socket.io', 'mqtt'], expecting(PROTOCOL_TEXT)), z.discriminatedUnion('name', [socketIoProtocolSchema, mqttProtocolSchema], expecting(PROTOCOL_TEXT))],
+  expecting(PROTOCOL_TEXT),
+);
+
 const TARGET_TEXT = '"embedded" or an object like {"url": "ws://host:port/ws"}';
 
 const MATCH_TEXT = 'a field name like "value", or an object like {"sequence": "/data/seq"} or {"regex": "seq=(\\d+)"}';
@@ -562,6 +638,9 @@ export const scenarioFileSchema = z
         .union([z.literal('embedded'), targetUrlSchema], expecting(TARGET_TEXT))
         .default('embedded')
         .describe('`"embedded"` starts the built-in target in a child process on a free loopback port, on as many processes as `connections` need under the open-file limit (`docs/commands.md`); or `{ "url": "ws://host:port/ws", "headers": {…}, "origin": "…", "subprotocols": […] }`. `{conn}` in the URL becomes each socket\'s index (`?user={conn}`), `{cohort}` its cohort\'s name, `{topic}` its topic (with `topics`) and `{identity.FIELD}` its identity\'s field (URL-encoded in the URL; also in header values). No `#fragment`; header names and subprotocols are HTTP tokens (no spaces), header and origin values have no CR, LF or other control characters.'),
+      protocol: protocolSchema
+        .default('websocket')
+        .describe('The protocol each socket speaks over the WebSocket (`docs/protocols.md`): `"websocket"` (default: plain messages, `target.open` for a subscribe), `"socket.io"` (Engine.IO 4 over WebSocket; the URL is the server\'s `/socket.io/?EIO=4&transport=websocket`) or `"mqtt"` (MQTT over WebSocket), as a name or an object with that protocol\'s options: `{"name": "socket.io", "namespace": "/", "events": ["message"], "join"?: {"event": "join", "args": ["{topic}"]}}`, `{"name": "mqtt", "topics": ["prices/{topic}"], "qos": 0 | 1, "keepalive": "60s", "clientId": "wsload-{conn}", "clean": true, "version": 4 | 5}`. wsload does the protocol\'s handshake and subscribe (the socket counts subscribed at its acknowledgement), answers or sends its heartbeats, and judges the payload inside its messages with `publish.match`. Needs a `target.url`; not with `target.open`.'),
       connections: int(1).describe('Sockets to open and hold; with `stages` it may be left out, and written it must equal their peak target.'),
       connectRate: z
         .number(expecting('new sockets per second, a number > 0'))

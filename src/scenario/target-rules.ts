@@ -3,6 +3,7 @@
  * counted against connections, every placeholder one the scenario can fill, a value a header can
  * carry, and open steps whose reject or timeout need an acknowledgement to wait for.
  */
+import { protocolTexts } from './protocol-rules.js';
 import { resolve as resolvePath } from 'node:path';
 import type { Issue } from '../errors.js';
 import { envNames, envValue, fillEnv, hasEnvRef } from '../run/env-refs.js';
@@ -17,6 +18,7 @@ function templatedTexts(w: PartialScenario): { path: string; text: string; heade
   const out = [{ path: 'target.url', text: t.url, header: false }];
   for (const [name, value] of Object.entries(t.headers)) out.push({ path: `target.headers${/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`}`, text: value, header: true });
   t.open.forEach((step, i) => out.push({ path: `target.open[${i}].send`, text: typeof step.send === 'string' ? step.send : JSON.stringify(step.send), header: false }));
+  out.push(...protocolTexts(w));
   return out;
 }
 

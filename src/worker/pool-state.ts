@@ -19,6 +19,8 @@ import { OpenSequence } from './open-sequence.js';
 import { StreamReader } from './stream-reader.js';
 import { StreamTracker } from './stream-tracker.js';
 import { RampBlocks } from './ramp-blocks.js';
+import { offeredSubprotocols } from '../protocols/table.js';
+import type { ProtocolClient } from '../protocols/types.js';
 
 // A socket's state (the `state` array).
 export const IDLE = 0;
@@ -109,6 +111,12 @@ export abstract class PoolState {
   protected readonly reconnectTimers: (NodeJS.Timeout | null)[];
   /** The target.open messages and acknowledgements (null: subscribed at the upgrade, the demo protocol). */
   protected readonly openSeq: OpenSequence | null;
+  /** The protocol spoken over each socket (src/protocols/), or null: plain messages. Set by SocketPool, the ProtocolHost. */
+  protected proto: ProtocolClient | null = null;
+  /** Why the protocol says socket k's connection ended (kept with its close), or null. */
+  protected readonly protoReason: (string | null)[];
+  /** Subprotocols offered in the upgrade: the scenario's, else the protocol's own. */
+  protected readonly subprotocols: string[];
   /** When the upgrade of the current attempt completed (while SUBSCRIBING). */
   protected readonly upgradedAt: Float64Array;
   protected readonly headersTemplated: boolean;
@@ -208,6 +216,8 @@ export abstract class PoolState {
     this.reconnectTimers = new Array<NodeJS.Timeout | null>(n).fill(null);
     this.upgradedAt = new Float64Array(n);
     this.openSeq = connect.open && connect.open.length > 0 ? new OpenSequence(n, connect.open, this) : null;
+    this.protoReason = new Array<string | null>(n).fill(null);
+    this.subprotocols = offeredSubprotocols(connect.protocol, connect.subprotocols);
     this.keepaliveSockets = [];
     this.markCohortSockets();
 

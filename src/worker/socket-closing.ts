@@ -52,6 +52,7 @@ export abstract class SocketClosing extends SocketKeepalive {
   /** @private */
   onClose(k: number, code: number): void {
     this.sockets[k] = null;
+    this.proto?.end(k);
     const st = this.state[k];
     if (st === SUBSCRIBING) {
       this.openSeq?.cancel(k);
@@ -85,7 +86,8 @@ export abstract class SocketClosing extends SocketKeepalive {
       cc.byCode[codeKey] = (cc.byCode[codeKey] ?? 0) + 1;
       const cause = classifyClose(code, this.closingByClient[k] === 1 || this.clientGaveUp[k] === 1, this.protocolError[k] === 1);
       cc.byCause[cause] = (cc.byCause[cause] ?? 0) + 1;
-      const errCode = this.clientGaveUp[k] === 1 ? PING_FLOOD : this.lastError[k];
+      // The protocol's own reason (a server disconnect packet, its heartbeat timing out) names the close first.
+      const errCode = this.protoReason[k] ?? (this.clientGaveUp[k] === 1 ? PING_FLOOD : this.lastError[k]);
       if (errCode) cc.byError[errCode] = (cc.byError[errCode] ?? 0) + 1;
       logClose(this.closeLog, now, ci, cause, code, now - this.lastRecv[k], now - this.lastSent[k]);
       recordMs(ch.idleAtClose, now - this.lastRecv[k]);

@@ -9,8 +9,10 @@ import { SocketReceiving } from './socket-receiving.js';
 export abstract class SocketKeepalive extends SocketReceiving {
   /** Sends due pings and heartbeats; called every keepalive tick. */
   keepalive(): void {
-    if (this.keepaliveSockets.length === 0 || this.stopping) return;
+    if (this.stopping) return;
     const now = nowMs();
+    this.proto?.tick(now);
+    if (this.keepaliveSockets.length === 0) return;
     for (const k of this.keepaliveSockets) {
       if (this.state[k] !== OPEN || now < this.nextKeepalive[k]) continue;
       const ws = this.sockets[k];
@@ -33,6 +35,9 @@ export abstract class SocketKeepalive extends SocketReceiving {
   /** Interval at which keepalive() must run to keep every cohort's schedule to within 10%. */
   keepaliveTickMs(): number | null {
     let min = Infinity;
+    // The protocol's heartbeat schedule (its own tick), as if it were a cohort's interval.
+    const proto = this.proto?.tickMs() ?? null;
+    if (proto !== null) min = proto * 10;
     for (const c of this.cohorts) {
       if (c.pingIntervalMs !== null) min = Math.min(min, c.pingIntervalMs);
       if (c.heartbeat !== null) min = Math.min(min, c.heartbeat.intervalMs);

@@ -51,6 +51,7 @@ export abstract class SocketOpening extends SocketClosing {
       this.closingByClient[k] = 0;
       this.protocolError[k] = 0;
       this.clientGaveUp[k] = 0;
+      this.protoReason[k] = null;
       this.tcpAt[k] = 0;
       this.tlsAt[k] = 0;
       this.lookupAt[k] = 0;
@@ -74,7 +75,7 @@ export abstract class SocketOpening extends SocketClosing {
       if (locals.length > 0) options.localAddress = locals[global % locals.length];
       if (this.tlsOptions) Object.assign(options, this.tlsOptions);
       const url = this.perSocketUrl ? fillPlaceholders(this.urlTemplate, this.placeholders(k), encodeURIComponent) : this.urlTemplate;
-      const protocols = connect.subprotocols.length > 0 ? connect.subprotocols : undefined;
+      const protocols = this.subprotocols.length > 0 ? this.subprotocols : undefined;
       let ws: PooledSocket;
       try {
         ws = new WebSocket(url, protocols, options) as PooledSocket;
@@ -135,6 +136,13 @@ export abstract class SocketOpening extends SocketClosing {
     const now = nowMs();
     // A new connection: its first stream message is a new baseline, not a gap.
     this.stream?.reset(k);
+    if (this.proto !== null) {
+      // The protocol's handshake and subscribe: counted subscribed at its acknowledgement (onSubscribed).
+      this.state[k] = SUBSCRIBING;
+      this.upgradedAt[k] = now;
+      this.proto.begin(k);
+      return;
+    }
     const seq = this.openSeq;
     if (seq === null) {
       // The demo protocol subscribes a socket when its upgrade completes.

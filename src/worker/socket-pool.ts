@@ -12,13 +12,65 @@
  * one object whose per-socket arrays are one load away, as before the split; a part reached through
  * a field would add a load per message, or a second back-reference on every socket.
  */
+import WebSocket from 'ws';
+import { nowMs } from '../clock.js';
 import { IdleProfileBuilder, type IdleProfile } from '../run/idle-profile.js';
-import { OPEN } from './pool-state.js';
+import { createProtocolClient } from '../protocols/table.js';
+import type { ProtocolHost } from '../protocols/types.js';
+import { OPEN, type PoolConfig } from './pool-state.js';
 import { SocketOpening } from './socket-opening.js';
 
 export type { PoolConfig } from './pool-state.js';
 
-export class SocketPool extends SocketOpening {
+export class SocketPool extends SocketOpening implements ProtocolHost {
+  constructor(config: PoolConfig) {
+    super(config);
+    const protocol = config.slice.connect.protocol;
+    this.proto = protocol ? createProtocolClient(this.n, protocol, this) : null;
+  }
+
+  /** ProtocolHost: `text` with socket k's placeholders filled. */
+  fillText(k: number, text: string, json: boolean): string {
+    return this.fillMessage(k, text, json);
+  }
+
+  /** ProtocolHost: a protocol frame sent on socket k (bytes toward the gateway). */
+  send(k: number, data: string | Buffer): void {
+    const ws = this.sockets[k];
+    if (ws === null || ws.readyState !== WebSocket.OPEN) return;
+    ws.send(data);
+    this.lastSent[k] = nowMs();
+  }
+
+  /** ProtocolHost */
+  lastSentAt(k: number): number {
+    return this.lastSent[k];
+  }
+
+  /** ProtocolHost */
+  isOpen(k: number): boolean {
+    return this.state[k] === OPEN && this.closingByClient[k] === 0;
+  }
+
+  /** ProtocolHost: a protocol message that is no delivery. */
+  unmatched(_k: number): void {
+    this.tracker.counters.unmatched++;
+  }
+
+  /** ProtocolHost: the protocol's reason for the coming close of socket k. */
+  noteReason(k: number, reason: string): void {
+    this.protoReason[k] = reason;
+  }
+
+  /** ProtocolHost: the protocol's heartbeat timed out: wsload ends the connection (a client-side close, counted). */
+  closeByClient(k: number, reason: string): void {
+    const ws = this.sockets[k];
+    if (ws === null || this.state[k] !== OPEN) return;
+    this.protoReason[k] = reason;
+    this.clientGaveUp[k] = 1;
+    ws.terminate();
+  }
+
   /**
    * Handshake slots not taken by running or queued attempts. The ramp starts sockets only into
    * free slots, as a hand-written client would: queueing thousands of due sockets in the limiter

@@ -20,6 +20,16 @@ export abstract class SocketReceiving extends PoolState {
     this.counters.messages++;
     // An acknowledgement (or rejection) is the open sequence's; other replies are judged as usual.
     if (this.openSeq !== null && this.state[k] === SUBSCRIBING && this.openSeq.reply(k, data)) return;
+    if (this.proto !== null) {
+      // The protocol decodes the frame and calls deliver() with the application payload, if any.
+      this.proto.receive(k, data, isBinary, now);
+      return;
+    }
+    this.deliver(k, data, isBinary, now);
+  }
+
+  /** A message's application payload judged: a delivery of a publish, or a server stream's message. */
+  deliver(k: number, data: Buffer, isBinary: boolean, now: number): void {
     if (this.stream !== null) {
       this.onStreamMessage(k, data, isBinary, now);
       return;

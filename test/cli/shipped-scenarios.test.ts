@@ -29,7 +29,7 @@ const dir = tempDir('wsload-shipped-');
 const track = closeAfterEach();
 
 /** Shipped files that need something a user brings: fanout-wss.json a TLS gateway and its CA (docs/wss.md; test/cli/wss-run.test.ts). */
-const NEEDS_USER_PARTS = new Set(['fanout-wss.json']);
+const NEEDS_USER_PARTS = new Set(['fanout-wss.json', /* run against real servers by test/cli/protocol-scenarios.test.ts */ 'socketio.json', 'mqtt.json']);
 /** Files run by the tests below, filled as each is declared. */
 const covered = new Set<string>();
 
@@ -311,7 +311,7 @@ describe('the shipped scenarios on the embedded target', () => {
 });
 
 describe('coverage', () => {
-  it('every scenarios/*.json ran above, but the one that needs the user\'s own TLS gateway and CA', () => {
+  it('every scenarios/*.json ran above, but the one that needs the user\'s own TLS gateway and CA and the protocol ones (protocol-scenarios.test.ts)', () => {
     const files = readdirSync(SCENARIOS).filter((f) => f.endsWith('.json'));
     expect(files.filter((f) => !covered.has(f) && !NEEDS_USER_PARTS.has(f))).toEqual([]);
   });

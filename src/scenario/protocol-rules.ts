@@ -1,0 +1,52 @@
+/**
+ * Cross-key rules of the `protocol` key (its own options are checked by its schema): a protocol
+ * needs a target URL it can speak to, replaces `target.open`, and Socket.IO needs the Engine.IO 4
+ * WebSocket-only URL. Each issue is one line at the JSON path the user must change.
+ */
+import type { Issue } from '../errors.js';
+import type { PartialScenario } from './schema.js';
+
+/** The protocol's name as written (string or object form), or undefined when absent. */
+function protocolName(w: PartialScenario): string | undefined {
+  const p = w.protocol;
+  if (p === undefined) return undefined;
+  return typeof p === 'string' ? p : p.name;
+}
+
+/** Every text of the protocol's options that may hold placeholders, with its JSON path. */
+export function protocolTexts(w: PartialScenario): { path: string; text: string; header: boolean }[] {
+  const p = w.protocol;
+  if (p === undefined || typeof p === 'string') return [];
+  if (p.name === 'socket.io') {
+    const out: { path: string; text: string; header: boolean }[] = [];
+    if (p.auth !== undefined) out.push({ path: 'protocol.auth', text: JSON.stringify(p.auth), header: false });
+    if (p.join) out.push({ path: 'protocol.join.args', text: JSON.stringify(p.join.args), header: false });
+    return out;
+  }
+  return [
+    ...(p.topics ?? []).map((text, i) => ({ path: `protocol.topics[${i}]`, text, header: false })),
+    { path: 'protocol.clientId', text: p.clientId, header: false },
+    ...(p.username !== undefined ? [{ path: 'protocol.username', text: p.username, header: false }] : []),
+    ...(p.password !== undefined ? [{ path: 'protocol.password', text: p.password, header: false }] : []),
+  ];
+}
+
+export function protocolIssues(w: PartialScenario): Issue[] {
+  const name = protocolName(w);
+  if (name === undefined || name === 'websocket') return [];
+  const issues: Issue[] = [];
+  const t = w.target;
+  if (t === 'embedded') {
+    issues.push({ path: 'protocol', message: `"${name}" needs a target.url of a ${name === 'mqtt' ? 'broker\'s MQTT WebSocket listener' : 'Socket.IO server'}; the embedded target speaks plain WebSocket` });
+    return issues;
+  }
+  if (t === undefined) return issues;
+  if (t.open.length > 0) issues.push({ path: 'target.open', message: `not with protocol "${name}": its own handshake and subscribe replace the open messages (set the subscription in "protocol")` });
+  if (name === 'socket.io') {
+    const url = t.url;
+    if (!/[?&]EIO=4(&|$)/.test(url) || !/[?&]transport=websocket(&|$)/.test(url)) {
+      issues.push({ path: 'target.url', message: `expected a Socket.IO URL with "?EIO=4&transport=websocket" (Engine.IO 4 over WebSocket only), like "ws://host:3000/socket.io/?EIO=4&transport=websocket", got "${url}"` });
+    }
+  }
+  return issues;
+}
