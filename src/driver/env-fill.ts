@@ -17,10 +17,14 @@ function body(b: PublishBody, env: Env): PublishBody {
   return { ...b, template: fillEnv(b.template, env, b.json ? jsonEscape : undefined) };
 }
 
-/** A protocol's texts that reach the server (auth, join arguments, topic filters, client id, credentials) filled. */
+/** A protocol's texts that reach the server (auth, join arguments, topic filters, client id, credentials, graphql-ws init payload and variables) filled. */
 function protocolWithEnv(p: Protocol, env: Env): Protocol {
   if (p.name === 'socket.io') {
     return { ...p, auth: p.auth === null ? null : fillEnv(p.auth, env, jsonEscape), join: p.join ? { ...p.join, args: fillEnv(p.join.args, env, jsonEscape) } : null };
+  }
+  if (p.name === 'graphql-ws') {
+    const json = (t: string | null): string | null => (t === null ? null : fillEnv(t, env, jsonEscape));
+    return { ...p, init: json(p.init), variables: json(p.variables) };
   }
   const text = (t: string | null): string | null => (t === null ? null : fillEnv(t, env));
   return { ...p, topics: p.topics.map((t) => fillEnv(t, env)), clientId: fillEnv(p.clientId, env), username: text(p.username), password: text(p.password) };
