@@ -82,6 +82,8 @@ export interface GraphqlServerOptions {
   initTimeoutMs?: number;
   /** connection_init's payload must carry this token (else 4403 Forbidden); default: any payload. */
   token?: string;
+  /** WebSocket path (default "/ws", which the gateway helpers proxy). */
+  path?: string;
   /** Port (default: a free one). */
   port?: number;
 }
@@ -106,7 +108,7 @@ export async function startGraphqlServer(opts: GraphqlServerOptions = {}): Promi
     pubsub.publish(url.searchParams.get('topic'), { news: { id, value } });
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
   });
-  const wss = new WebSocketServer({ server: http, path: '/ws' });
+  const wss = new WebSocketServer({ server: http, path: opts.path ?? '/ws' });
   const token = opts.token;
   const disposable = useServer(
     {
@@ -123,7 +125,7 @@ export async function startGraphqlServer(opts: GraphqlServerOptions = {}): Promi
   });
   const each = (f: (ws: WebSocket) => void): void => wss.clients.forEach(f);
   return {
-    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    wsUrl: `ws://127.0.0.1:${port}${opts.path ?? '/ws'}`,
     httpUrl: `http://127.0.0.1:${port}`,
     port,
     publishes: () => publishes,
