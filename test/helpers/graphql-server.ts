@@ -141,3 +141,63 @@ export async function startGraphqlServer(opts: GraphqlServerOptions = {}): Promi
     },
   };
 }
+
+export interface PingingServer {
+  wsUrl: string;
+  /** Server pings whose pong came back. */
+  pongs(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * A bare graphql-ws speaker (ws, by hand) for heartbeat tests: acks connection_init, answers
+ * nothing else. `pingEveryMs` > 0: sends `{"type":"ping"}` that often and closes a socket with 4408
+ * when a pong is missing at the next ping (a server's own keepalive). `answerPings` false: a client
+ * ping after the first gets no pong (a server whose heartbeat died once subscribed; the first ping's
+ * pong is the one wsload's subscribe waits for).
+ */
+export async function startPingingServer(opts: { pingEveryMs: number; answerPings: boolean }): Promise<PingingServer> {
+  const { WebSocketServer: Wss } = await import('ws');
+  const wss = new Wss({ host: '127.0.0.1', port: 0, handleProtocols: (p: Set<string>) => (p.has('graphql-transport-ws') ? 'graphql-transport-ws' : false) });
+  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+  let pongs = 0;
+  const timers = new Set<NodeJS.Timeout>();
+  wss.on('connection', (ws: WebSocket) => {
+    let awaiting = false;
+    let answered = 0;
+    ws.on('message', (data: Buffer) => {
+      const m = JSON.parse(data.toString()) as { type: string };
+      if (m.type === 'connection_init') ws.send('{"type":"connection_ack"}');
+      else if (m.type === 'pong') {
+        awaiting = false;
+        pongs++;
+      } else if (m.type === 'ping' && (opts.answerPings || answered === 0)) {
+        answered++;
+        ws.send('{"type":"pong"}');
+      }
+    });
+    if (opts.pingEveryMs > 0) {
+      const t = setInterval(() => {
+        if (awaiting) return void ws.close(4408, 'no pong');
+        awaiting = true;
+        ws.send('{"type":"ping"}');
+      }, opts.pingEveryMs);
+      timers.add(t);
+      ws.on('close', () => {
+        clearInterval(t);
+        timers.delete(t);
+      });
+    }
+  });
+  const port = (wss.address() as AddressInfo).port;
+  return {
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    pongs: () => pongs,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const t of timers) clearInterval(t);
+        for (const c of wss.clients) c.terminate();
+        wss.close(() => resolve());
+      }),
+  };
+}

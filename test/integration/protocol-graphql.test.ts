@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { expectDeliveredExactly, expectExactBooks } from '../helpers/books.js';
-import { startGraphqlServer } from '../helpers/graphql-server.js';
+import { startGraphqlServer, startPingingServer } from '../helpers/graphql-server.js';
 import { disconnectOnceConnected, startMqttBroker, startSocketIoServer } from '../helpers/protocol-servers.js';
 import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
 
@@ -95,6 +95,25 @@ describe('graphql-ws', () => {
     expect(report.connections.firstOpened).toBe(SOCKETS);
     expect(report.disconnects.total).toBe(0);
     expect(report.connections.openAtEnd).toBe(SOCKETS);
+  });
+
+  it('server pings are answered at once: a server closing at a missing pong keeps every socket', async () => {
+    const server = track(await startPingingServer({ pingEveryMs: 200, answerPings: true }));
+    const report = await runQuietly(scenarioFrom(base(server.wsUrl, { name: 'graphql-ws', query: NEWS }, { publish: null, duration: '2s' })));
+    expect(report.connections.firstOpened).toBe(SOCKETS);
+    expect(report.disconnects.total).toBe(0);
+    // Each socket answered several pings (2 s at one per 200 ms, less the ramp).
+    expect(server.pongs()).toBeGreaterThanOrEqual(SOCKETS * 5);
+  });
+
+  it('no pong to the client ping within the ping interval: wsload ends each socket itself, named graphql-ws-pong-timeout', async () => {
+    const server = track(await startPingingServer({ pingEveryMs: 0, answerPings: false }));
+    const report = await runQuietly(scenarioFrom(base(server.wsUrl, { name: 'graphql-ws', query: NEWS, ping: '500ms' }, { publish: null, duration: '2500ms' })));
+    expect(report.connections.firstOpened).toBe(SOCKETS);
+    expect(report.disconnects.byError).toEqual({ 'graphql-ws-pong-timeout': SOCKETS });
+    expect(report.disconnects.byCause).toEqual({ 'client-close': SOCKETS });
+    // Ping after 500 ms of silence, given up 500 ms later: not before 1 s.
+    expect(report.disconnects.ageAtCloseMs.min).toBeGreaterThanOrEqual(1_000);
   });
 
   it('a server that acknowledges nothing: every socket fails as subscribe-timeout', async () => {
