@@ -3,6 +3,7 @@
  * exporting a ProtocolEntry and a line here, plus its options in the scenario schema.
  */
 import type { Protocol, ProtocolName } from '../run/scenario.js';
+import { graphqlWsEntry } from './graphql-ws.js';
 import { mqttEntry } from './mqtt.js';
 import { socketIoEntry } from './socketio.js';
 import type { ProtocolClient, ProtocolEntry, ProtocolHost } from './types.js';
@@ -10,6 +11,7 @@ import type { ProtocolClient, ProtocolEntry, ProtocolHost } from './types.js';
 const TABLE: { readonly [N in ProtocolName]: ProtocolEntry<Extract<Protocol, { name: N }>> } = {
   'socket.io': socketIoEntry,
   mqtt: mqttEntry,
+  'graphql-ws': graphqlWsEntry,
 };
 
 export function protocolEntry<N extends ProtocolName>(name: N): ProtocolEntry<Extract<Protocol, { name: N }>> {

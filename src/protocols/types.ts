@@ -42,6 +42,8 @@ export interface ProtocolClient {
   tick(now: number): void;
   /** How often `tick` must run, or null when the protocol needs no timer. */
   tickMs(): number | null;
+  /** The protocol's name for a close `code` the server sent (graphql-ws's 4400–4499), or null; optional. */
+  closeReason?(code: number): string | null;
   /** Socket k closed (or is being closed): forget its state, clear its timers. */
   end(k: number): void;
 }

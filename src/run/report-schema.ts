@@ -235,9 +235,18 @@ export const reportScenarioSchema = z
           password: z.string().nullable(),
           timeoutMs: ms,
         }),
+        z.object({
+          name: z.literal('graphql-ws'),
+          query: z.string(),
+          variables: z.string().nullable(),
+          operationName: z.string().nullable(),
+          init: z.string().nullable(),
+          pingMs: ms,
+          timeoutMs: ms,
+        }),
       ])
       .optional()
-      .describe('The protocol spoken over each socket (Socket.IO, MQTT) with its options as templates; absent: plain WebSocket (and in older reports).'),
+      .describe('The protocol spoken over each socket (Socket.IO, MQTT, graphql-ws) with its options as templates; absent: plain WebSocket (and in older reports).'),
   })
   .describe('The scenario after validation and normalization (durations in ms).');
 

@@ -264,8 +264,24 @@ export interface MqttProtocol {
   timeoutMs: number;
 }
 
+/** GraphQL subscriptions over graphql-ws (subprotocol "graphql-transport-ws"): connection_init, one subscribe, next messages. */
+export interface GraphqlWsProtocol {
+  name: 'graphql-ws';
+  /** The subscription document (checked by graphql's parser at validation). */
+  query: string;
+  /** JSON text of the subscribe's variables (placeholders filled per socket, JSON-escaped), or null. */
+  variables: string | null;
+  operationName: string | null;
+  /** JSON text of connection_init's payload (placeholders filled per socket), or null. */
+  init: string | null;
+  /** The client sends a ping after this much silence and closes when no pong follows within as long again; 0: none. */
+  pingMs: number;
+  /** How long connection_ack and the subscribe's round trip may take: then "subscribe-timeout". */
+  timeoutMs: number;
+}
+
 /** The application protocol spoken over each socket; absent in a Scenario: plain WebSocket messages. */
-export type Protocol = SocketIoProtocol | MqttProtocol;
+export type Protocol = SocketIoProtocol | MqttProtocol | GraphqlWsProtocol;
 export type ProtocolName = Protocol['name'];
 
 /** Where the run serves GET /metrics while it runs. */

@@ -118,6 +118,17 @@ function protocol(w: WrittenScenario): Protocol | undefined {
       timeoutMs,
     };
   }
+  if (p.name === 'graphql-ws') {
+    return {
+      name: 'graphql-ws',
+      query: p.query,
+      variables: p.variables !== undefined ? JSON.stringify(p.variables) : null,
+      operationName: p.operationName ?? null,
+      init: p.init !== undefined ? JSON.stringify(p.init) : null,
+      pingMs: ms(p.ping),
+      timeoutMs,
+    };
+  }
   return undefined;
 }
 

@@ -23,6 +23,12 @@ export function protocolTexts(w: PartialScenario): { path: string; text: string;
     if (p.join) out.push({ path: 'protocol.join.args', text: JSON.stringify(p.join.args), header: false });
     return out;
   }
+  if (p.name === 'graphql-ws') {
+    const out: { path: string; text: string; header: boolean }[] = [];
+    if (p.init !== undefined) out.push({ path: 'protocol.init', text: JSON.stringify(p.init), header: false });
+    if (p.variables !== undefined) out.push({ path: 'protocol.variables', text: JSON.stringify(p.variables), header: false });
+    return out;
+  }
   return [
     ...(p.topics ?? []).map((text, i) => ({ path: `protocol.topics[${i}]`, text, header: false })),
     { path: 'protocol.clientId', text: p.clientId, header: false },
@@ -31,13 +37,20 @@ export function protocolTexts(w: PartialScenario): { path: string; text: string;
   ];
 }
 
+/** What a protocol's target.url must be, for the error at `protocol` with the embedded target. */
+const SERVER_OF: Readonly<Record<string, string>> = {
+  'socket.io': 'Socket.IO server',
+  mqtt: "broker's MQTT WebSocket listener",
+  'graphql-ws': 'GraphQL server\'s graphql-ws endpoint',
+};
+
 export function protocolIssues(w: PartialScenario): Issue[] {
   const name = protocolName(w);
   if (name === undefined || name === 'websocket') return [];
   const issues: Issue[] = [];
   const t = w.target;
   if (t === 'embedded') {
-    issues.push({ path: 'protocol', message: `"${name}" needs a target.url of a ${name === 'mqtt' ? 'broker\'s MQTT WebSocket listener' : 'Socket.IO server'}; the embedded target speaks plain WebSocket` });
+    issues.push({ path: 'protocol', message: `"${name}" needs a target.url of a ${SERVER_OF[name] ?? 'server'}; the embedded target speaks plain WebSocket` });
     return issues;
   }
   if (t === undefined) return issues;

@@ -6,6 +6,7 @@
  * than as zod's defaults.
  */
 import { isIP } from 'node:net';
+import { Kind, parse as parseGraphql, type DocumentNode, type GraphQLError } from 'graphql';
 import { z } from 'zod';
 import { parseDuration } from '../duration.js';
 import { parseListenAddress } from '../net/listen-address.js';
@@ -256,10 +257,46 @@ export const mqttProtocolSchema = z.strictObject(
   expecting('an object like {"name": "mqtt", "topics": ["prices/{topic}"], "qos": 1}'),
 );
 
-const PROTOCOL_TEXT = '"websocket", "socket.io", "mqtt", or an object like {"name": "mqtt", "topics": ["news/#"]}';
+const GRAPHQL_QUERY_TEXT = 'a GraphQL subscription document like "subscription { news { id value } }"';
+
+/** Why `query` is no GraphQL document with a subscription operation (graphql's own parser), or null. */
+export function graphqlQueryProblem(query: string): string | null {
+  let doc: DocumentNode;
+  try {
+    doc = parseGraphql(query);
+  } catch (err) {
+    // A GraphQLError's message is one line naming the line and column ("Syntax Error: Expected Name, found <EOF>.").
+    const e = err as GraphQLError;
+    const at = e.locations?.[0];
+    return `expected ${GRAPHQL_QUERY_TEXT}: ${e.message.split('\n')[0]}${at ? ` (line ${at.line}, column ${at.column})` : ''}`;
+  }
+  const subscription = doc.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === 'subscription');
+  return subscription ? null : `expected ${GRAPHQL_QUERY_TEXT}: the document has no subscription operation`;
+}
+
+export const graphqlWsProtocolSchema = z.strictObject(
+  {
+    name: z.literal('graphql-ws'),
+    query: z
+      .string(expecting(GRAPHQL_QUERY_TEXT))
+      .superRefine((q, ctx) => {
+        const problem = graphqlQueryProblem(q);
+        if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .describe('The subscription document sent in the one `subscribe` message, checked by graphql\'s parser, e.g. `"subscription { news { id value } }"`.'),
+    variables: z.record(z.string(), z.unknown(), expecting('an object (the subscription\'s variables)')).optional().describe('The subscription\'s variables, placeholders (`{topic}`, `{identity.FIELD}`, `{env.NAME}`, …) filled per socket.'),
+    operationName: nonEmptyString('an operation name (a non-empty string)').optional().describe('Which operation of the document to run, when it has several.'),
+    init: z.record(z.string(), z.unknown(), expecting('an object (connection_init\'s payload)')).optional().describe('The `connection_init` payload (what the server\'s onConnect reads, e.g. `{"token": "{identity.token}"}`), placeholders filled per socket.'),
+    ping: duration(false).default('0s').describe('The client sends `{"type":"ping"}` after this much silence and closes the socket as `graphql-ws-pong-timeout` when no pong follows within as long again. Default "0s": none (server pings are always answered).'),
+    timeout: duration(true).optional().describe('How long `connection_ack` and the subscribe\'s round trip may take (default "10s"); then the attempt fails as `subscribe-timeout`.'),
+  },
+  expecting('an object like {"name": "graphql-ws", "query": "subscription { news { id value } }"}'),
+);
+
+const PROTOCOL_TEXT = '"websocket", "socket.io", "mqtt", or an object like {"name": "graphql-ws", "query": "subscription { … }"} or {"name": "mqtt", "topics": ["news/#"]}';
 
 export const protocolSchema = z.union(
-  [z.enum(['websocket', 'socket.io', 'mqtt'], expecting(PROTOCOL_TEXT)), z.discriminatedUnion('name', [socketIoProtocolSchema, mqttProtocolSchema], expecting(PROTOCOL_TEXT))],
+  [z.enum(['websocket', 'socket.io', 'mqtt'], expecting(PROTOCOL_TEXT)), z.discriminatedUnion('name', [socketIoProtocolSchema, mqttProtocolSchema, graphqlWsProtocolSchema], expecting(PROTOCOL_TEXT))],
   expecting(PROTOCOL_TEXT),
 );
 
@@ -640,7 +677,7 @@ export const scenarioFileSchema = z
         .describe('`"embedded"` starts the built-in target in a child process on a free loopback port, on as many processes as `connections` need under the open-file limit (`docs/commands.md`); or `{ "url": "ws://host:port/ws", "headers": {…}, "origin": "…", "subprotocols": […] }`. `{conn}` in the URL becomes each socket\'s index (`?user={conn}`), `{cohort}` its cohort\'s name, `{topic}` its topic (with `topics`) and `{identity.FIELD}` its identity\'s field (URL-encoded in the URL; also in header values). No `#fragment`; header names and subprotocols are HTTP tokens (no spaces), header and origin values have no CR, LF or other control characters.'),
       protocol: protocolSchema
         .default('websocket')
-        .describe('The protocol each socket speaks over the WebSocket (`docs/protocols.md`): `"websocket"` (default: plain messages, `target.open` for a subscribe), `"socket.io"` (Engine.IO 4 over WebSocket; the URL is the server\'s `/socket.io/?EIO=4&transport=websocket`) or `"mqtt"` (MQTT over WebSocket), as a name or an object with that protocol\'s options: `{"name": "socket.io", "namespace": "/", "events": ["message"], "join"?: {"event": "join", "args": ["{topic}"]}}`, `{"name": "mqtt", "topics": ["prices/{topic}"], "qos": 0 | 1, "keepalive": "60s", "clientId": "wsload-{conn}", "clean": true, "version": 4 | 5}`. wsload does the protocol\'s handshake and subscribe (the socket counts subscribed at its acknowledgement), answers or sends its heartbeats, and judges the payload inside its messages with `publish.match`. Needs a `target.url`; not with `target.open`.'),
+        .describe('The protocol each socket speaks over the WebSocket (`docs/protocols.md`): `"websocket"` (default: plain messages, `target.open` for a subscribe), `"socket.io"` (Engine.IO 4 over WebSocket; the URL is the server\'s `/socket.io/?EIO=4&transport=websocket`) or `"mqtt"` (MQTT over WebSocket), as a name or an object with that protocol\'s options, or `"graphql-ws"` (GraphQL subscriptions) as an object only (its `query` has no default): `{"name": "socket.io", "namespace": "/", "events": ["message"], "join"?: {"event": "join", "args": ["{topic}"]}}`, `{"name": "mqtt", "topics": ["prices/{topic}"], "qos": 0 | 1, "keepalive": "60s", "clientId": "wsload-{conn}", "clean": true, "version": 4 | 5}`, `{"name": "graphql-ws", "query": "subscription { news { id value } }", "variables"?: {…}, "init"?: {…}, "ping": "0s"}`. wsload does the protocol\'s handshake and subscribe (the socket counts subscribed at its acknowledgement), answers or sends its heartbeats, and judges the payload inside its messages with `publish.match`. Needs a `target.url`; not with `target.open`.'),
       connections: int(1).describe('Sockets to open and hold; with `stages` it may be left out, and written it must equal their peak target.'),
       connectRate: z
         .number(expecting('new sockets per second, a number > 0'))

@@ -52,6 +52,8 @@ export abstract class SocketClosing extends SocketKeepalive {
   /** @private */
   onClose(k: number, code: number): void {
     this.sockets[k] = null;
+    // A protocol close code (graphql-ws's 44xx) names the close unless the protocol already said why.
+    if (this.protoReason[k] === null && this.proto?.closeReason !== undefined) this.protoReason[k] = this.proto.closeReason(code);
     this.proto?.end(k);
     const st = this.state[k];
     if (st === SUBSCRIBING) {

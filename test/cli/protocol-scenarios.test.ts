@@ -10,6 +10,7 @@ import { assertBuilt, ROOT, wsload } from '../helpers/cli.js';
 import { expectDeliveredExactly } from '../helpers/books.js';
 import { closeAfterEach, tempDir } from '../helpers/run-helpers.js';
 import { startMqttBroker, startSocketIoServer } from '../helpers/protocol-servers.js';
+import { startGraphqlServer } from '../helpers/graphql-server.js';
 import type { Report } from '../../src/run/report.js';
 
 const dir = tempDir('wsload-protocol-scenarios-');
@@ -49,5 +50,16 @@ describe('shipped protocol scenarios', () => {
     expect(report.fanout.unmatched).toBe(0);
     expectDeliveredExactly(report, PER_PUBLISH);
     expect(report.scenario.protocol?.name).toBe('mqtt');
+  });
+
+  it('graphql.json against a graphql-ws server: a subscription per topic by its variables, every next delivered once', async () => {
+    track(await startGraphqlServer({ port: 4000, path: '/graphql' }));
+    const { code, stderr, report } = await runShipped('graphql.json');
+    expect([0, 3], stderr.slice(-1500)).toContain(code);
+    if (code === 3) expect(report.thresholds.filter((t) => !t.pass).map((t) => t.metric)).toEqual(['fanout.p99']);
+    expect(report.connections.failed).toBe(0);
+    expect(report.fanout.unmatched).toBe(0);
+    expectDeliveredExactly(report, PER_PUBLISH);
+    expect(report.scenario.protocol?.name).toBe('graphql-ws');
   });
 });

@@ -29,7 +29,7 @@ const dir = tempDir('wsload-shipped-');
 const track = closeAfterEach();
 
 /** Shipped files that need something a user brings: fanout-wss.json a TLS gateway and its CA (docs/wss.md; test/cli/wss-run.test.ts). */
-const NEEDS_USER_PARTS = new Set(['fanout-wss.json', /* run against real servers by test/cli/protocol-scenarios.test.ts */ 'socketio.json', 'mqtt.json']);
+const NEEDS_USER_PARTS = new Set(['fanout-wss.json', /* run against real servers by test/cli/protocol-scenarios.test.ts */ 'socketio.json', 'mqtt.json', 'graphql.json']);
 /** Files run by the tests below, filled as each is declared. */
 const covered = new Set<string>();
 

@@ -13,7 +13,7 @@ const limits = { openFiles: 20_000, ephemeralPorts: 28_232 };
 
 describe('shipped scenarios', () => {
   it('ships the documented set', () => {
-    expect(files).toEqual(['chat-publish.json', 'chat-rooms.json', 'fanout-wss.json', 'fanout.json', 'idle-timeout.json', 'match-nested.json', 'mqtt.json', 'post-publish.json', 'server-stream.json', 'soak.json', 'socketio.json', 'stages.json', 'subscribe.json', 'topics.json']);
+    expect(files).toEqual(['chat-publish.json', 'chat-rooms.json', 'fanout-wss.json', 'fanout.json', 'graphql.json', 'idle-timeout.json', 'match-nested.json', 'mqtt.json', 'post-publish.json', 'server-stream.json', 'soak.json', 'socketio.json', 'stages.json', 'subscribe.json', 'topics.json']);
   });
 
   it.each(files)('%s validates and points at the JSON Schema', async (file) => {
