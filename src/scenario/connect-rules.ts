@@ -4,7 +4,7 @@
  * and of the target's address family.
  */
 import { isIP } from 'node:net';
-import { resolve as resolvePath } from 'node:path';
+import { resolveScenarioPath } from './paths.js';
 import type { Issue } from '../errors.js';
 import { isLocalAddress } from '../net/local-addresses.js';
 import { fillPublishUrl } from '../run/publish-url.js';
@@ -20,7 +20,7 @@ export function tlsIssues(w: PartialScenario, baseDir: string, checkFiles: boole
     issues.push({ path: `tls.${missing}`, message: `required with tls.${missing === 'cert' ? 'key' : 'cert'}; expected a client certificate and key together` });
   }
   if (checkFiles) {
-    const abs = (file: string | undefined): string | undefined => (file === undefined ? undefined : resolvePath(baseDir, file));
+    const abs = (file: string | undefined): string | undefined => (file === undefined ? undefined : resolveScenarioPath(baseDir, file));
     issues.push(...tlsFileIssues({ ca: abs(tls.ca), cert: abs(tls.cert), key: abs(tls.key) }));
   }
   return issues;

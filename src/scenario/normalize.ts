@@ -4,7 +4,7 @@
  */
 import { parseDuration } from '../duration.js';
 import { autoReportIntervalMs } from './report-interval.js';
-import { resolveScenarioPath } from './rules.js';
+import { resolveScenarioPath } from './paths.js';
 import type { WrittenScenario } from './schema.js';
 import { normalizePublishMethod } from './publish-methods/table.js';
 import { readIdentities } from './identities-file.js';

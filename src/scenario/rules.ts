@@ -3,7 +3,6 @@
  * publish-rules, reconnect-rules, connect-rules, target-rules, limit-rules, stage-rules,
  * edge-rules, …): this file runs them all, and checks thresholds against the metric registry.
  */
-import { resolve as resolvePath } from 'node:path';
 import type { Issue } from '../errors.js';
 import type { MachineLimits } from '../machine-limits.js';
 import { parseThreshold, thresholdPath } from '../report/thresholds.js';
@@ -84,7 +83,3 @@ export function ruleIssues(w: PartialScenario, opts: RuleOptions): Issue[] {
   ];
 }
 
-/** A TLS file path as the runtime opens it: absolute, relative to the scenario's directory. */
-export function resolveScenarioPath(baseDir: string, file: string): string {
-  return resolvePath(baseDir, file);
-}

@@ -4,7 +4,7 @@
  * carry, and open steps whose reject or timeout need an acknowledgement to wait for.
  */
 import { protocolTexts } from './protocol-rules.js';
-import { resolve as resolvePath } from 'node:path';
+import { resolveScenarioPath } from './paths.js';
 import type { Issue } from '../errors.js';
 import { envNames, envValue, fillEnv, hasEnvRef } from '../run/env-refs.js';
 import { placeholderNames } from '../run/placeholders.js';
@@ -47,7 +47,7 @@ export function identityIssues(w: PartialScenario, baseDir: string, env: Readonl
   const written = w.identities?.file ?? '';
   const unset = envNames(written).some((name) => envValue(env, name) === undefined);
   if (w.identities && !unset) {
-    const path = resolvePath(baseDir, fillEnv(written, env));
+    const path = resolveScenarioPath(baseDir, fillEnv(written, env));
     file = hasEnvRef(written) ? written : path;
     const read = readIdentities(path);
     if ('message' in read) issues.push({ path: 'identities.file', message: read.message.replaceAll(path, file) });
