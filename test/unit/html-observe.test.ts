@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderReportHtml } from '../../src/render/html.js';
+import { timelineCharts } from '../../src/render/html-timeline.js';
 import type { Report, TimelineLine } from '../../src/run/report.js';
 import { fakeReport, fakeTimeline } from '../helpers/fake-report.js';
 
@@ -61,6 +62,13 @@ describe('HTML report: observed series', () => {
     // Units: bytes in MB, a counter as a rate per second.
     expect(wideSvg(html, 'gateway: memory')).toContain('memory at 10:00:05: 200 MB');
     expect(wideSvg(html, 'gateway: cx_idle_timeout')).toContain('cx_idle_timeout at 10:00:10: 0.5/s');
+  });
+
+  it('charts the series the lines carry when no report says which (the live dashboard)', () => {
+    const { report, lines } = observedRun();
+    const html = timelineCharts({ intervalMs: 5000, startedAt: report.startedAt, events: [], publishes: true, peakRssMb: null, lagP99Ms: null }, lines).join('\n');
+    for (const title of ['gateway: cx_active', 'gateway: memory', 'gateway: cx_idle_timeout']) expect(wideSvg(html, title), title).toBeDefined();
+    expect(ticks(wideSvg(html, 'gateway: memory') as string)).toEqual(ticks(wideSvg(html, 'Memory (RSS) of wsload') as string));
   });
 
   it('draws no observed chart for a run that observed nothing (older reports, lines without `observe`)', () => {
