@@ -1,7 +1,7 @@
 /**
  * The timeline charts of the HTML pages, from the run's .ndjson lines: fan-out p50–p99 band, open
- * sockets, deliveries/s, closes by cause, reconnects, RSS and event-loop lag, on a wall-clock axis
- * with drop events marked. The last interval, cut short by the end of the run, is hatched and its
+ * sockets, deliveries/s, closes by cause, reconnects, RSS and event-loop lag, then each observed
+ * endpoint's series, on one wall-clock axis with drop events marked. The last interval, cut short by the end of the run, is hatched and its
  * points dashed; rates use its real length, and its open count (read after wsload closed its own
  * sockets) is not drawn, so the run's end does not look like an incident.
  */
