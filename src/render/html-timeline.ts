@@ -1,7 +1,7 @@
 /**
  * The timeline charts of the HTML pages, from the run's .ndjson lines: fan-out p50–p99 band, open
- * sockets, deliveries/s, closes by cause, reconnects, RSS and event-loop lag, on a wall-clock axis
- * with drop events marked. The last interval, cut short by the end of the run, is hatched and its
+ * sockets, deliveries/s, closes by cause, reconnects, RSS and event-loop lag, then each observed
+ * endpoint's series, on one wall-clock axis with drop events marked. The last interval, cut short by the end of the run, is hatched and its
  * points dashed; rates use its real length, and its open count (read after wsload closed its own
  * sockets) is not drawn, so the run's end does not look like an incident.
  */
@@ -89,6 +89,38 @@ export interface TimelineContext {
   /** Beside the charts: the peak RSS and the lag p99 over the hold, when known. */
   peakRssMb: number | null;
   lagP99Ms: number | null;
+  /**
+   * The observed series to chart, per endpoint, in the report's order (`report.observe`); absent
+   * (the live dashboard): every series the lines carry, its kind unknown.
+   */
+  observed?: readonly ObservedEndpointChart[];
+}
+
+/** An observed endpoint's series as its charts need them. */
+export interface ObservedEndpointChart {
+  endpoint: string;
+  series: readonly { name: string; kind: 'gauge' | 'counter' | null; bytes: boolean }[];
+}
+
+/** A selector (or, without one, a series name) whose metric counts bytes: charted in MB. */
+const isBytes = (selectorOrName: string): boolean => /_bytes$/.test(selectorOrName.replace(/\{.*$/, '').trim());
+
+/** The report's observed endpoints and their series, as charted. */
+function reportObserved(r: Report): ObservedEndpointChart[] {
+  return (r.observe ?? []).map((e) => ({ endpoint: e.name, series: e.series.map((s) => ({ name: s.name, kind: s.kind, bytes: isBytes(s.selector) })) }));
+}
+
+/** The endpoints and series the lines carry, in the order they first appear. */
+function observedInLines(spans: readonly Span[]): ObservedEndpointChart[] {
+  const seen = new Map<string, Set<string>>();
+  for (const s of spans) {
+    for (const [endpoint, series] of Object.entries(s.line.observe ?? {})) {
+      const names = seen.get(endpoint) ?? new Set<string>();
+      for (const name of Object.keys(series)) names.add(name);
+      seen.set(endpoint, names);
+    }
+  }
+  return [...seen].map(([endpoint, names]) => ({ endpoint, series: [...names].map((name) => ({ name, kind: null, bytes: isBytes(name) })) }));
 }
 
 /** A finished report's timeline context. */
@@ -100,6 +132,7 @@ export function reportTimelineContext(r: Report): TimelineContext {
     publishes: r.scenario.publish !== null,
     peakRssMb: r.client.peakRssMb,
     lagP99Ms: r.client.eventLoopLagMs.p99,
+    observed: reportObserved(r),
   };
 }
 
@@ -164,6 +197,7 @@ export function timelineCharts(r: TimelineContext, lines: readonly TimelineLine[
     ...deliveryFigures(set),
     ...closeFigures(set),
     ...clientFigures(set),
+    ...observedFigures(set),
   ];
 }
 
@@ -285,6 +319,41 @@ function clientFigures({ r, c, spans, rated, dashed, extra }: ChartSet): string[
     ),
   );
   return out;
+}
+
+const MB = 1048576;
+const number = (v: number): string => (Number.isInteger(v) || Math.abs(v) >= 100 ? fmtCount(v) : String(Number(v.toPrecision(3))));
+
+/**
+ * Each observed series of each endpoint, under the client's charts on the same axis, drop events
+ * marked: the latest scraped value at each interval's end (a counter's rate per second), bytes
+ * in MB. A scrape that matched nothing or failed leaves a gap in the points, not a 0.
+ */
+function observedFigures({ r, c, spans, extra }: ChartSet): string[] {
+  const endpoints = r.observed ?? observedInLines(spans);
+  const out: string[] = [];
+  for (const e of endpoints) {
+    for (const s of e.series) {
+      const valueOf = (sp: Span): number | null => sp.line.observe?.[e.endpoint]?.[s.name] ?? null;
+      const kept = spans.filter((sp) => valueOf(sp) !== null);
+      const title = `${e.endpoint}: ${s.name}`;
+      if (kept.length === 0) {
+        out.push(`<p class="meta">${t(title)}: no value in the timeline (every scrape failed or matched nothing).</p>`);
+        continue;
+      }
+      const scale = s.bytes ? 1 / MB : 1;
+      const unit = s.bytes ? mb : (v: number): string => (s.kind === 'counter' ? `${number(v)}/s` : number(v));
+      const what = s.kind === 'counter' ? 'rate per second between the scrapes (a counter)' : s.kind === 'gauge' ? 'value scraped at the interval’s end' : 'value at the interval’s end (a counter’s rate per second)';
+      out.push(
+        figure(title, chart(c, title, unit, { lines: [{ name: s.name, color: COLORS.second, points: points(kept, 'to', (sp) => (valueOf(sp) ?? 0) * scale), dashedFrom: dashFrom(kept) }] }), [
+          { name: what, color: COLORS.second },
+          ...extra,
+        ], `observed endpoint ${e.endpoint}`),
+      );
+    }
+  }
+  if (out.length === 0) return [];
+  return ['<h3>Observed endpoints</h3>', '<p class="meta">The series scraped from the observed Prometheus endpoints (scenario <code>observe</code>), on the same time axis as the charts above.</p>', ...out];
 }
 
 /**

@@ -177,7 +177,7 @@ function sideEstimate(runs: readonly RunEstimate[]): { valueUs: number; variance
 }
 
 /** Welch–Satterthwaite degrees of freedom of a difference of two independent estimates. */
-function welchDf(va: number, dfa: number, vb: number, dfb: number): number {
+export function welchDf(va: number, dfa: number, vb: number, dfb: number): number {
   const num = (va + vb) ** 2;
   const den = (dfa > 0 && Number.isFinite(dfa) ? (va * va) / dfa : 0) + (dfb > 0 && Number.isFinite(dfb) ? (vb * vb) / dfb : 0);
   return den === 0 ? Infinity : num / den;

@@ -10,6 +10,7 @@ import { describeStages } from '../run/load-stages.js';
 import { InternalError, UsageError } from '../errors.js';
 import type { Report } from '../run/report.js';
 import { hasCensored } from './censored.js';
+import { observedRows } from './compare-observed.js';
 import { slopeRows } from './compare-slopes.js';
 import { causeRows, fmtP, idleTimeoutRow, infoRow, lagRow, policyRow, POLICIES, RATES, rateRow, type CounterResult } from './compare-counters.js';
 import { ALPHA, latencyRow, NO_SAMPLES_NOTE, RunData, type Aggregation, type Family, type LatencyResult } from './compare-latency.js';
@@ -289,6 +290,7 @@ export function compare(beforeInput: Report | readonly Report[], afterInput: Rep
   };
   for (const it of LAYOUT) item(it);
   for (const row of slopeRows(before, after)) counter({ row, pWorse: null, pBetter: null }, false);
+  for (const row of observedRows(before, after)) counter({ row, pWorse: null, pBetter: null }, false);
   const { rows, gate } = gateRows(judged, options.gate);
   return {
     before: ref(before[0]),
