@@ -36,7 +36,7 @@ export class ObserveScraper implements TickSubscriber {
     endpoints: readonly ObserveEndpoint[],
     private readonly opts: ObserveScraperOptions,
   ) {
-    this.targets = endpoints.map((config) => ({ config, store: new ObservedEndpoint(config.name, config.url, selectorsOf(config)), inFlight: false, nextMs: opts.startMs }));
+    this.targets = endpoints.map((config) => ({ config, store: new ObservedEndpoint(config.name, config.url, selectorsOf(config), config.format), inFlight: false, nextMs: opts.startMs }));
   }
 
   onTick(atMs: number): void {

@@ -56,7 +56,8 @@ function checkLine(c: Check): string {
   const verdict = c.agree ? 'agree' : 'DISAGREE';
   if (c.what === 'open') {
     const why = c.agree ? '' : ' (other clients of the gateway count too; a gauge is read once per interval)';
-    return `    open connections: gateway ${fmtCount(c.gateway)} (max of ${c.series}) beside wsload's peak ${fmtCount(c.wsload)} open sockets: ${verdict}${why}`;
+    const self = c.self ? `, ${fmtCount(c.self)} of them the scrape itself` : '';
+    return `    open connections: gateway ${fmtCount(c.gateway)} (max of ${c.series}${self}) beside wsload's peak ${fmtCount(c.wsload)} open sockets: ${verdict}${why}`;
   }
   return `    idle-timeout closes: gateway ${fmtCount(c.gateway)} (${c.series}) beside wsload's ${fmtCount(c.wsload)} behind its idle-timeout estimate: ${verdict}`;
 }

@@ -13,6 +13,11 @@ type Check = NonNullable<Section[number]['checks']>[number];
 
 /** Series a gateway counts its open client connections by (a gauge), and its idle-timeout closes by (a counter). */
 export const OPEN_CONNECTION_SERIES = ['envoy_http_downstream_cx_active', 'haproxy_frontend_current_sessions', 'nginx_connections_active', 'wsload_target_open_sockets'];
+/**
+ * Connections a gateway's open-connection gauge counts of the scrape itself: nginx's active
+ * connections include the one its status page is answering on (whether wsload or an exporter asks).
+ */
+export const SELF_COUNTED: Readonly<Record<string, number>> = { nginx_connections_active: 1 };
 export const IDLE_TIMEOUT_SERIES = ['envoy_http_downstream_cx_idle_timeout'];
 
 /** The cross-checks of one endpoint's series against what wsload measured itself. */
@@ -22,7 +27,9 @@ export function crossChecks(series: Section[number]['series'], report: Pick<Repo
     const metric = s.selector.replace(/\{.*$/, '').trim();
     if (OPEN_CONNECTION_SERIES.includes(metric) && s.kind === 'gauge' && s.max !== null) {
       const wsload = report.connections.peakOpen;
-      out.push({ what: 'open', series: s.name, gateway: s.max, wsload, agree: Math.abs(s.max - wsload) <= Math.max(2, 0.02 * wsload) });
+      const self = SELF_COUNTED[metric] ?? 0;
+      const agree = Math.abs(s.max - self - wsload) <= Math.max(2, 0.02 * wsload);
+      out.push({ what: 'open', series: s.name, gateway: s.max, wsload, ...(self > 0 ? { self } : {}), agree });
     }
     if (IDLE_TIMEOUT_SERIES.includes(metric) && s.kind === 'counter' && s.increase !== undefined) {
       const wsload = report.disconnects.idleTimeout?.samples ?? 0;

@@ -47,7 +47,8 @@ export const crossCheckSchema = z.object({
   series: z.string().describe('The observed series that counts it (a documented name: docs/observe.md).'),
   gateway: z.number().describe("The gateway's figure: the gauge's maximum over the scrapes, or the counter's increase over the run."),
   wsload: z.number().describe("wsload's: connections.peakOpen, or the closes behind the idle-timeout estimate (0 without one)."),
-  agree: z.boolean().describe('Whether they agree: open within 2 % (at least 2, a scrape reads the gauge once per interval); idle-timeout closes both zero or both not.'),
+  self: z.number().optional().describe("Of `gateway`, connections that are the scrape itself (nginx_connections_active counts the status request: 1), left out before comparing; absent when none."),
+  agree: z.boolean().describe('Whether they agree: open within 2 % (at least 2, a scrape reads the gauge once per interval) after taking `self` off; idle-timeout closes both zero or both not.'),
 });
 
 export const observedEndpointSchema = z.object({

@@ -291,9 +291,15 @@ export interface MetricsOptions {
 }
 
 /** A Prometheus endpoint scraped during the run (scenario `observe`; docs/observe.md). */
+/** How an observed endpoint's body is read: the Prometheus text format, or nginx's stub_status page (mapped to the exporter's names). */
+export const OBSERVE_FORMATS = ['prometheus', 'nginx-stub-status'] as const;
+export type ObserveFormat = (typeof OBSERVE_FORMATS)[number];
+
 export interface ObserveEndpoint {
   name: string;
   url: string;
+  /** Absent: "prometheus" (scenarios normalized before the key existed). */
+  format?: ObserveFormat;
   /** Selectors as written, each with its series name; null: every series of the endpoint (up to a bound). */
   series: { match: string; as?: string; flatPerHour?: number }[] | null;
   timeoutMs: number;

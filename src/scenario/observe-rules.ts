@@ -2,12 +2,14 @@
  * Rules of the scenario's `observe` endpoints across keys: unique names, a timeout within the
  * report interval, and thresholds on `observe.<name>.<series>` naming an endpoint and (when the
  * endpoint lists its series) a series it keeps, so a typo fails before a long run. Also the
- * normalized endpoints.
+ * normalized endpoints. An nginx stub_status endpoint has seven known series: a selector naming
+ * another would never match, so it is an error at load.
  */
 import type { Issue } from '../errors.js';
 import { parseDuration } from '../duration.js';
 import { parseSelector } from '../metrics/observe/select.js';
 import { parsePerHour } from '../metrics/observe/units.js';
+import { STUB_STATUS_SERIES } from '../metrics/observe/stub-status.js';
 import { OBSERVE_METRIC_PREFIX, observeMetricParts } from '../metrics/observe/metric.js';
 import type { ObserveEndpoint } from '../run/scenario.js';
 import { nearest } from '../text/nearest.js';
@@ -16,9 +18,9 @@ import type { WrittenScenario } from './schema.js';
 
 type WrittenObserve = NonNullable<WrittenScenario['observe']>;
 
-/** The series names an endpoint keeps, or null when it keeps every series. */
+/** The series names an endpoint keeps, or null when it keeps every series (of a body not known in advance). */
 function seriesNames(e: WrittenObserve[number]): string[] | null {
-  if (!e.series) return null;
+  if (!e.series) return e.format === 'nginx-stub-status' ? [...STUB_STATUS_SERIES.keys()] : null;
   return e.series.map((s) => {
     const sel = parseSelector(typeof s === 'string' ? s : s.match, typeof s === 'string' ? undefined : s.as);
     return 'error' in sel ? '' : sel.key;
@@ -35,6 +37,7 @@ export function observeIssues(observe: WrittenObserve | undefined, thresholds: u
     names.forEach((n, j) => {
       if (n !== '' && names.indexOf(n) !== j) issues.push({ path: `observe[${i}].series[${j}]`, message: `series "${n}" is kept twice; expected one selector per name (use "as" to name a second one)` });
     });
+    if (e.format === 'nginx-stub-status') issues.push(...stubStatusIssues(e, i));
     if ((parseDuration(e.timeout) ?? 0) <= 0) issues.push({ path: `observe[${i}].timeout`, message: `expected a duration greater than 0, got "${e.timeout}"` });
   });
   if (thresholds === null || typeof thresholds !== 'object') return issues;
@@ -60,6 +63,19 @@ export function observeIssues(observe: WrittenObserve | undefined, thresholds: u
 
 export { OBSERVE_METRIC_PREFIX };
 
+/** Selectors of an nginx stub_status endpoint that name no series of the page. */
+function stubStatusIssues(e: WrittenObserve[number], i: number): Issue[] {
+  const known = [...STUB_STATUS_SERIES.keys()];
+  const out: Issue[] = [];
+  (e.series ?? []).forEach((s, j) => {
+    const sel = parseSelector(typeof s === 'string' ? s : s.match);
+    if ('error' in sel || known.includes(sel.metric)) return;
+    const hint = nearest(sel.metric, known);
+    out.push({ path: `observe[${i}].series[${j}]`, message: `"${sel.metric}" is not a series of nginx stub_status${hint ? ` (did you mean "${hint}"?)` : ''}; expected one of ${known.join(', ')}` });
+  });
+  return out;
+}
+
 /** The normalized endpoints of a valid `observe`. */
 export function observeEndpoints(observe: WrittenObserve): ObserveEndpoint[] {
   return observe.map((e) => {
@@ -71,6 +87,7 @@ export function observeEndpoints(observe: WrittenObserve): ObserveEndpoint[] {
     return {
       name: e.name,
       url: e.url,
+      format: e.format,
       series: e.series ? e.series.map((s) => (typeof s === 'string' ? { match: s } : { match: s.match, ...(s.as !== undefined ? { as: s.as } : {}), ...(s.flat !== undefined ? { flatPerHour: flat(s.flat) } : {}) })) : null,
       timeoutMs: parseDuration(e.timeout) ?? 2000,
       maxBytes: e.maxBytes,

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { parseSelector, SERIES_NAME } from '../metrics/observe/select.js';
 import { parsePerHour } from '../metrics/observe/units.js';
+import { OBSERVE_FORMATS } from '../run/scenario.js';
 import { expecting } from './schema-text.js';
 
 const NAME_TEXT = 'a name of letters, digits and "_" (used in thresholds as observe.<name>.<series>)';
@@ -49,7 +50,11 @@ export const observeEndpointSchema = z.strictObject(
           return false;
         }
       }, expecting(URL_TEXT))
-      .describe('The Prometheus text endpoint (Envoy/Istio: `http://<gateway>:15090/stats/prometheus`).'),
+      .describe('The Prometheus text endpoint (Envoy/Istio: `http://<gateway>:15090/stats/prometheus`), or nginx\'s stub_status page with `"format": "nginx-stub-status"`.'),
+    format: z
+      .enum(OBSERVE_FORMATS, expecting(`one of ${OBSERVE_FORMATS.map((f) => `"${f}"`).join(', ')}`))
+      .default('prometheus')
+      .describe('How the body is read: `"prometheus"` (the text exposition format), or `"nginx-stub-status"`: nginx\'s `stub_status` page, mapped to nginx-prometheus-exporter\'s series names (`nginx_connections_active`, …; docs/observe.md).'),
     series: z
       .array(z.union([selectorText, seriesObject], expecting('a selector string or {"match", "as", "flat"}')), expecting('an array of series selectors'))
       .min(1, expecting('a non-empty array of series selectors'))

@@ -7,7 +7,9 @@
  * from zero).
  */
 import { RssSeries } from '../memory-trend.js';
-import { parsePrometheusText, PromParseError, type PromSample } from './parse.js';
+import type { ObserveFormat } from '../../run/scenario.js';
+import { parsePrometheusText, PromParseError, type PromSample, type PromType } from './parse.js';
+import { parseStubStatus } from './stub-status.js';
 import { matches, seriesKind, type Selector, type SeriesKind } from './select.js';
 
 export type ScrapeFailure = 'timeout' | 'status' | 'unparsable' | 'tooLarge' | 'connection';
@@ -95,6 +97,7 @@ export class ObservedEndpoint {
     readonly name: string,
     readonly url: string,
     selectors: readonly Selector[] | null,
+    private readonly format: ObserveFormat = 'prometheus',
   ) {
     this.all = selectors === null;
     this.series = (selectors ?? []).map((s) => new SeriesState(s));
@@ -113,7 +116,8 @@ export class ObservedEndpoint {
     const found: PromSample[] = [];
     let types;
     try {
-      types = parsePrometheusText(body, (s) => {
+      const parse: (body: string, onSample: (s: PromSample) => void) => Map<string, PromType> = this.format === 'nginx-stub-status' ? parseStubStatus : parsePrometheusText;
+      types = parse(body, (s) => {
         if (this.all) {
           found.push(s);
           return;
