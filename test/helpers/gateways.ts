@@ -23,7 +23,7 @@ export interface GatewayOptions {
   /** Idle timeout of an upgraded (WebSocket) connection: nginx proxy_read/send_timeout, HAProxy timeout tunnel. */
   idleTimeoutMs: number;
   tls?: GatewayTls;
-  /** More configuration appended after the shipped file's (HAProxy: a Prometheus exporter frontend). */
+  /** More configuration after the shipped file's (HAProxy: a Prometheus exporter frontend, appended; nginx: a server block, put inside `http { }`). */
   extraConfig?: string;
 }
 
@@ -123,8 +123,11 @@ export function nginxConfig(port: number, opts: GatewayOptions): string {
     ['proxy_read_timeout 5s;', `proxy_read_timeout ${timeout};`],
     ['proxy_send_timeout 5s;', `proxy_send_timeout ${timeout};`],
   ]);
+  // The shipped file ends with the http block's "}": extra server blocks go just before it.
+  const close = text.lastIndexOf('}');
+  const full = opts.extraConfig ? `${text.slice(0, close)}\n${opts.extraConfig}\n${text.slice(close)}` : text;
   // Workers default to user nobody, which cannot enter our 0700 temp dir when the master is root.
-  return process.getuid?.() === 0 ? `user root;\n${text}` : text;
+  return process.getuid?.() === 0 ? `user root;\n${full}` : full;
 }
 
 /** haproxy.cfg text from deploy/gateways/haproxy.cfg: `timeout tunnel` = idle timeout. */
