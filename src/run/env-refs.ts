@@ -29,6 +29,8 @@ export const ENV_KEYS: readonly string[] = [
   'protocol.clientId',
   'protocol.username',
   'protocol.password',
+  'protocol.init',
+  'protocol.variables',
 ];
 
 /** Variable names a text references, in order (repeats kept). */

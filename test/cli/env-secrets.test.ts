@@ -15,6 +15,7 @@ import { tempDir } from '../helpers/run-helpers.js';
 import { startServiceTarget, type ServiceTarget } from '../helpers/service-target.js';
 import { expectDeliveredExactly, expectExactBooks } from '../helpers/books.js';
 import type { Report } from '../../dist/run/report.js';
+import { ENV_KEYS } from '../../src/run/env-refs.js';
 
 const SOCKETS = 20;
 /** A distinct random part per secret: what is searched for in every output. */
@@ -132,7 +133,7 @@ describe('{env.NAME} in scenario strings', () => {
     expect(r.stderr.trim().split('\n')).toEqual([
       `wsload: ${file}: target.url: environment variable WSL_NO_SUCH_HOST is not set (or empty); expected it exported before wsload runs ({env.WSL_NO_SUCH_HOST})`,
       `wsload: ${file}: target.headers.Authorization: environment variable WSL_NO_SUCH_TOKEN is not set (or empty); expected it exported before wsload runs ({env.WSL_NO_SUCH_TOKEN})`,
-      `wsload: ${file}: publish.ids[0]: "{env.…}" is filled in only in target.url, target.headers.*, target.open[*].send, publish.url, publish.headers.*, publish.body, publish.socket.url, publish.socket.headers.*, publish.socket.open[*].send, identities.file; expected the value written out here`,
+      `wsload: ${file}: publish.ids[0]: "{env.…}" is filled in only in ${ENV_KEYS.join(', ')}; expected the value written out here`,
     ]);
     expect(readdirSync(dir)).toEqual(['unset.json']);
   });

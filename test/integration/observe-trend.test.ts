@@ -49,10 +49,14 @@ describe('observe: trend verdicts on a leaking and a flat service', () => {
     const leaky = report.observe?.find((e) => e.name === 'leaky');
     const held = leaky?.series.find((s) => s.name === 'service_leaked_bytes')?.trend;
     const rss = leaky?.series.find((s) => s.name === 'rss')?.trend;
-    // The bytes it holds grow exactly as set (steps of 100 ms): the interval holds the true slope.
+    // The bytes it holds grow exactly as set (steps of 100 ms): the true slope is within the stated
+    // uncertainty. A 95 % interval misses the truth in 1 run of 20 by its nature (one CI run missed
+    // it by 0.9 ppm), so the check is the interval widened to twice its width (~4 standard errors).
     expect(held, JSON.stringify(leaky)).toBeDefined();
-    expect(held?.ci[0]).toBeLessThanOrEqual(LEAK_PER_HOUR);
-    expect(held?.ci[1]).toBeGreaterThanOrEqual(LEAK_PER_HOUR);
+    const half = ((held?.ci[1] ?? 0) - (held?.ci[0] ?? 0)) / 2;
+    expect(held?.ci[0] ?? Infinity, JSON.stringify(held)).toBeLessThanOrEqual(LEAK_PER_HOUR + half);
+    expect(held?.ci[1] ?? -Infinity, JSON.stringify(held)).toBeGreaterThanOrEqual(LEAK_PER_HOUR - half);
+    expect(half).toBeLessThan(0.01 * LEAK_PER_HOUR);
     expect(held?.flat).toBe(false);
     // Its real RSS is the leak plus the process's own drift (the idle service's RSS moved by
     // +118 MB/h, 1.6 % of the leak, in one run here): a real change of its memory, not noise of the
