@@ -64,9 +64,13 @@ async function runOnce(cfg, ctx, label, seconds, delayMs) {
       publish: { rate: cfg.rate, ids: PUBLISH_IDS },
     };
     writeFileSync(scenarioFile, `${JSON.stringify(scenario, null, 2)}\n`);
-    const child = startNode(['bin/wsload.js', 'run', scenarioFile, '--quiet', '--out', reportFile], { cwd: ctx.root, timeoutMs: seconds * 1000 + 60_000 });
+    const child = startNode(['bin/wsload.js', 'run', scenarioFile, '--quiet', '--out', reportFile], {
+      cwd: ctx.root,
+      timeoutMs: seconds * 1000 + 60_000,
+    });
     const exit = await child.done;
-    if (!existsSync(reportFile)) throw new Error(`wsload run ${label} exited with ${exit.signal ?? `code ${exit.code}`} and no report: ${exit.stderr.slice(-500)}`);
+    if (!existsSync(reportFile))
+      throw new Error(`wsload run ${label} exited with ${exit.signal ?? `code ${exit.code}`} and no report: ${exit.stderr.slice(-500)}`);
     return JSON.parse(readFileSync(reportFile, 'utf8'));
   } finally {
     await target.close();
@@ -105,7 +109,7 @@ export function crossSides(a, b, k, limit) {
   for (const x of subsets(a, k)) for (const y of subsets(b, k)) pairs.push([x, y]);
   // A seeded Fisher–Yates shuffle: every run of the bench draws the same comparisons.
   let s = 0x9e3779b9;
-  const rand = () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 0x1_0000_0000);
+  const rand = () => (s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 0x1_0000_0000;
   for (let i = pairs.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
     [pairs[i], pairs[j]] = [pairs[j], pairs[i]];
@@ -178,7 +182,8 @@ export async function compareRepeat(cfg, ctx, print, note) {
     const forward = compare(before, after);
     const backward = compare(after, before);
     const v = Object.fromEntries(backward.rows.map((r) => [r.metric, r.verdict]));
-    for (const r of forward.rows) if (v[r.metric] !== FLIP[r.verdict]) notReversed.push(`${name(before)} vs ${name(after)}: ${r.metric} ${r.verdict} / ${v[r.metric]}`);
+    for (const r of forward.rows)
+      if (v[r.metric] !== FLIP[r.verdict]) notReversed.push(`${name(before)} vs ${name(after)}: ${r.metric} ${r.verdict} / ${v[r.metric]}`);
     return forward;
   };
   // Safe: identical set-ups, single runs (every pair, both lengths) and k-vs-k (disjoint sides of the long runs).
@@ -190,7 +195,8 @@ export async function compareRepeat(cfg, ctx, print, note) {
         const c = judge(same[i], same[j]);
         identicalSingle.pairs++;
         identicalSingle.gatedRows += c.rows.filter((r) => r.gated).length;
-        for (const r of calls(c)) identicalSingle.falseRows.push(`${name(same[i])} vs ${name(same[j])}: ${r.metric} ${r.verdict} (${r.note ?? ''})`);
+        for (const r of calls(c))
+          identicalSingle.falseRows.push(`${name(same[i])} vs ${name(same[j])}: ${r.metric} ${r.verdict} (${r.note ?? ''})`);
       }
     }
   }
@@ -202,11 +208,22 @@ export async function compareRepeat(cfg, ctx, print, note) {
     const c = judge(before, after);
     identicalSides.comparisons++;
     identicalSides.gatedRows += c.rows.filter((r) => r.gated).length;
-    for (const r of calls(c)) identicalSides.falseRows.push(`${name(before)} vs ${name(after)}: ${r.metric} ${r.verdict} (${r.note ?? ''})`);
+    for (const r of calls(c))
+      identicalSides.falseRows.push(`${name(before)} vs ${name(after)}: ${r.metric} ${r.verdict} (${r.note ?? ''})`);
   }
   identicalSides.falseVerdicts = identicalSides.falseRows.length;
   // Decisive: 10 ms slower, k-vs-k of long runs; 100 ms slower, single short runs.
-  const detectSides = { delayMs: cfg.delayMs, seconds: cfg.seconds, side: cfg.side, comparisons: 0, p50Worse: 0, p90Worse: 0, p50WorseRate: null, better: [], misses: [] };
+  const detectSides = {
+    delayMs: cfg.delayMs,
+    seconds: cfg.seconds,
+    side: cfg.side,
+    comparisons: 0,
+    p50Worse: 0,
+    p90Worse: 0,
+    p50WorseRate: null,
+    better: [],
+    misses: [],
+  };
   for (const [a, b] of crossSides(set.long.same.length, set.long.slow.length, cfg.side, cfg.sidePairs)) {
     const before = a.map((i) => set.long.same[i]);
     const after = b.map((i) => set.long.slow[i]);
@@ -214,12 +231,23 @@ export async function compareRepeat(cfg, ctx, print, note) {
     detectSides.comparisons++;
     const v = Object.fromEntries(c.rows.map((r) => [r.metric, r]));
     if (v['fanout.p50'].verdict === 'worse') detectSides.p50Worse++;
-    else detectSides.misses.push(`${name(before)} vs ${name(after)}: fanout.p50 ${v['fanout.p50'].verdict} (${v['fanout.p50'].note ?? ''})`);
+    else
+      detectSides.misses.push(`${name(before)} vs ${name(after)}: fanout.p50 ${v['fanout.p50'].verdict} (${v['fanout.p50'].note ?? ''})`);
     if (v['fanout.p90'].verdict === 'worse') detectSides.p90Worse++;
     for (const r of c.rows) if (r.verdict === 'better') detectSides.better.push(`${name(before)} vs ${name(after)}: ${r.metric}`);
   }
-  detectSides.p50WorseRate = detectSides.comparisons === 0 ? null : Math.round((detectSides.p50Worse / detectSides.comparisons) * 1000) / 1000;
-  const detectSingle = { delayMs: cfg.shortDelayMs, seconds: cfg.shortSeconds, pairs: 0, p50Worse: 0, p90Worse: 0, everyTime: false, better: [], misses: [] };
+  detectSides.p50WorseRate =
+    detectSides.comparisons === 0 ? null : Math.round((detectSides.p50Worse / detectSides.comparisons) * 1000) / 1000;
+  const detectSingle = {
+    delayMs: cfg.shortDelayMs,
+    seconds: cfg.shortSeconds,
+    pairs: 0,
+    p50Worse: 0,
+    p90Worse: 0,
+    everyTime: false,
+    better: [],
+    misses: [],
+  };
   for (const base of set.short.same) {
     for (const slow of set.short.slow) {
       const c = judge(base, slow);
@@ -227,12 +255,16 @@ export async function compareRepeat(cfg, ctx, print, note) {
       const v = Object.fromEntries(c.rows.map((r) => [r.metric, r]));
       for (const p of ['p50', 'p90']) {
         if (v[`fanout.${p}`].verdict === 'worse') detectSingle[`${p}Worse`]++;
-        else detectSingle.misses.push(`${name(base)} vs ${name(slow)}: fanout.${p} ${v[`fanout.${p}`].verdict} (${v[`fanout.${p}`].note ?? ''})`);
+        else
+          detectSingle.misses.push(
+            `${name(base)} vs ${name(slow)}: fanout.${p} ${v[`fanout.${p}`].verdict} (${v[`fanout.${p}`].note ?? ''})`,
+          );
       }
       for (const r of c.rows) if (r.verdict === 'better') detectSingle.better.push(`${name(base)} vs ${name(slow)}: ${r.metric}`);
     }
   }
-  detectSingle.everyTime = detectSingle.pairs > 0 && detectSingle.p50Worse === detectSingle.pairs && detectSingle.p90Worse === detectSingle.pairs;
+  detectSingle.everyTime =
+    detectSingle.pairs > 0 && detectSingle.p50Worse === detectSingle.pairs && detectSingle.p90Worse === detectSingle.pairs;
   const compareMs = Date.now() - started;
   print({
     run: 'compare-repeat',

@@ -29,12 +29,24 @@
  *   BENCH_RATIO_HIGH_RATE, BENCH_RATIO_TARGET_PROCESSES (connect rate and handshakes in flight as the comparison runs)
  * @property {{ sockets: number, processes: number, publishes: number }} target
  *   target run: BENCH_TARGET_SOCKETS, BENCH_TARGET_PROCESSES, BENCH_TARGET_PUBLISHES
- * @property {{ sockets: number, refSockets: number, rate: number, holdSeconds: number, connectRate: number, maxPending: number, addresses: number }} scale
+ * @property {{ sockets: number, refSockets: number, rate: number, holdSeconds: number, connectRate: number, maxPending: number, addresses: number, raw: boolean }} scale
  *   scale run: BENCH_SCALE_SOCKETS, BENCH_SCALE_REF_SOCKETS, BENCH_SCALE_RATE, BENCH_SCALE_SECONDS,
- *   BENCH_SCALE_CONNECT_RATE, BENCH_SCALE_MAX_PENDING, BENCH_SCALE_ADDRESSES
+ *   BENCH_SCALE_CONNECT_RATE, BENCH_SCALE_MAX_PENDING, BENCH_SCALE_ADDRESSES, BENCH_SCALE_RAW
  */
 
-const RUN_NAMES = ['ratios', 'compare', 'workers2', 'soak', 'soak-memory', 'large', 'compare-repeat', 'target', 'scale'];
+const RUN_NAMES = [
+  'ratios',
+  'compare',
+  'workers2',
+  'soak',
+  'soak-memory',
+  'large',
+  'compare-repeat',
+  'target',
+  'scale',
+  'protocols',
+  'deflate',
+];
 
 /** Reads the settings; throws an Error naming the variable on a bad value. @returns {BenchConfig} */
 export function readBenchConfig(env = process.env) {
@@ -43,7 +55,12 @@ export function readBenchConfig(env = process.env) {
   const ratesGiven = env.BENCH_RATES !== undefined && env.BENCH_RATES !== '';
   const publishRates = ratesGiven ? listVar(env, 'BENCH_RATES', []) : deliveries.map((d) => roundRate(d / sockets));
   const runsText = env.BENCH_RUNS ?? `ratios,compare,workers2,soak,soak-memory${env.BENCH_LARGE === '1' ? ',large' : ''}`;
-  const runs = new Set(runsText.split(',').map((s) => s.trim()).filter((s) => s !== ''));
+  const runs = new Set(
+    runsText
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+  );
   for (const r of runs) {
     if (!RUN_NAMES.includes(r)) throw new Error(`BENCH_RUNS: unknown run "${r}"; expected a list of ${RUN_NAMES.join(', ')}`);
   }
@@ -73,6 +90,7 @@ export function readBenchConfig(env = process.env) {
       connectRate: numVar(env, 'BENCH_SCALE_CONNECT_RATE', 4000, 1, 1_000_000),
       maxPending: intVar(env, 'BENCH_SCALE_MAX_PENDING', 200, 1, 100_000),
       addresses: intVar(env, 'BENCH_SCALE_ADDRESSES', 6, 1, 250),
+      raw: intVar(env, 'BENCH_SCALE_RAW', 1, 0, 1) === 1,
     },
     ratios: {
       sockets: intVar(env, 'BENCH_RATIO_SOCKETS', 10_000, 1, 19_000),

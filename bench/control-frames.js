@@ -32,10 +32,31 @@ function holdTick(n) {
     msg: {
       type: 'tick',
       workerId: 0,
-      counters: { attempts: SOCKETS, opened: SOCKETS, firstOpened: SOCKETS, failed: 0, failures: {}, open: SOCKETS, delivery, messages: SOCKETS * RATE * 60, pingsSent: 0, heartbeatsSent: 0 },
+      counters: {
+        attempts: SOCKETS,
+        opened: SOCKETS,
+        firstOpened: SOCKETS,
+        failed: 0,
+        failures: {},
+        open: SOCKETS,
+        delivery,
+        messages: SOCKETS * RATE * 60,
+        pingsSent: 0,
+        heartbeatsSent: 0,
+      },
       cohorts: [{ ...emptyCohortCounters(), opened: SOCKETS }],
-      histograms: { fanout: histogram(SOCKETS * RATE, 20), 'fanout:default': histogram(SOCKETS * RATE, 20), turn: histogram(SOCKETS * RATE, 0.05) },
-      seqResults: Array.from({ length: RATE }, (_, i) => ({ seq: 600 + i, delivered: SOCKETS, lost: 0, lastReceiptMs: 123456.789 + i, failed: false })),
+      histograms: {
+        fanout: histogram(SOCKETS * RATE, 20),
+        'fanout:default': histogram(SOCKETS * RATE, 20),
+        turn: histogram(SOCKETS * RATE, 0.05),
+      },
+      seqResults: Array.from({ length: RATE }, (_, i) => ({
+        seq: 600 + i,
+        delivered: SOCKETS,
+        lost: 0,
+        lastReceiptMs: 123456.789 + i,
+        failed: false,
+      })),
       closeLog: [],
       openLog: [],
       lag: { maxMs: 12.3, p99Ms: 8.1, p90Ms: 4.2, meanMs: 1.1, utilization: 0.31, intervalMaxMs: 9.9 },
@@ -110,7 +131,9 @@ for (const [kind, make] of Object.entries(FRAMES)) {
 const publish = JSON.stringify({ type: 'publish', n: 5, seq: 42, scheduledMs: 123456.789, sentMs: 123457.001, topic: 1 });
 const pParse = time(() => JSON.parse(publish), ROUNDS * 10);
 const pCheck = time(() => checkCoordinatorFrame(publish), ROUNDS * 10);
-process.stdout.write(`${JSON.stringify({ bench: 'control-frames', frame: 'publish record (agent side)', bytes: publish.length, parseUs: round(pParse), shapeCheckUs: round(pCheck), shapeOverParse: round(pCheck / pParse) })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ bench: 'control-frames', frame: 'publish record (agent side)', bytes: publish.length, parseUs: round(pParse), shapeCheckUs: round(pCheck), shapeOverParse: round(pCheck / pParse) })}\n`,
+);
 
 function round(x) {
   return Math.round(x * 100) / 100;

@@ -69,7 +69,9 @@ export function soakLine(m, ticksPerSecond, stepMs = 10_000) {
   const base = runLine(m, ticksPerSecond);
   const start = rssMbAt(m.client, m.holdStartT);
   const end = rssMbBefore(m.client, m.holdEndT);
-  const r = /** @type {{ reconnects: { total: number, missedPublishes: number }, disconnects: { total: number, byCause: object } }} */ (m.report);
+  const r = /** @type {{ reconnects: { total: number, missedPublishes: number }, disconnects: { total: number, byCause: object } }} */ (
+    m.report
+  );
   return {
     tool: 'wsload',
     run: m.run,
@@ -84,10 +86,25 @@ export function soakLine(m, ticksPerSecond, stepMs = 10_000) {
     disconnectsByCause: r.disconnects.byCause,
     missedPublishes: r.reconnects.missedPublishes,
     failed: m.failed,
-    rssMb: { holdStart: round(start), holdEnd: round(end), growth: round(end - start), seriesEvery10s: rssSeriesMb(m.client, m.holdStartT, m.holdEndT, stepMs) },
+    rssMb: {
+      holdStart: round(start),
+      holdEnd: round(end),
+      growth: round(end - start),
+      seriesEvery10s: rssSeriesMb(m.client, m.holdStartT, m.holdEndT, stepMs),
+    },
     cpuPct: base.cpuPct,
     cpuPctStartEnd: cpuStartEnd(m, ticksPerSecond),
-    ...(m.metrics ? { metricsEndpoint: { scrapes: m.metrics.scrapes, failedScrapes: m.metrics.failedScrapes, maxScrapeMs: m.metrics.maxScrapeMs, deliveriesAtLastScrape: m.metrics.lastDeliveries, reportDelivered: m.delivered } } : {}),
+    ...(m.metrics
+      ? {
+          metricsEndpoint: {
+            scrapes: m.metrics.scrapes,
+            failedScrapes: m.metrics.failedScrapes,
+            maxScrapeMs: m.metrics.maxScrapeMs,
+            deliveriesAtLastScrape: m.metrics.lastDeliveries,
+            reportDelivered: m.delivered,
+          },
+        }
+      : {}),
     deliveriesPerSec: base.deliveriesPerSec,
     fanoutP50Ms: base.fanoutP50Ms,
     fanoutP99Ms: base.fanoutP99Ms,
@@ -140,10 +157,13 @@ export function summaryLine(lines) {
   const notes = [];
   for (const l of lines) {
     const who = `${l.tool}${l.tool === 'wsload' ? ` workers ${l.workers}` : ''} ${l.run}`;
-    if (l.saturated) notes.push(`${who}: the client saturated (event-loop lag or publish schedule); its latency and throughput are client-bound`);
-    if (l.targetCpuPct >= TARGET_BUSY_PCT) notes.push(`${who}: the target used ${l.targetCpuPct}% of a core; deliveries/s are target-bound`);
+    if (l.saturated)
+      notes.push(`${who}: the client saturated (event-loop lag or publish schedule); its latency and throughput are client-bound`);
+    if (l.targetCpuPct >= TARGET_BUSY_PCT)
+      notes.push(`${who}: the target used ${l.targetCpuPct}% of a core; deliveries/s are target-bound`);
     if (l.lost > 0) notes.push(`${who}: ${l.lost} deliveries lost`);
-    if (l.publishSkipped > 0) notes.push(`${who}: ${l.publishSkipped} publishes skipped (publish requests backed up), so fewer deliveries were due`);
+    if (l.publishSkipped > 0)
+      notes.push(`${who}: ${l.publishSkipped} publishes skipped (publish requests backed up), so fewer deliveries were due`);
     if (l.failed > 0) notes.push(`${who}: ${l.failed} connection attempts failed`);
     if (l.held < l.sockets) notes.push(`${who}: held ${l.held} of ${l.sockets} sockets`);
   }

@@ -21,12 +21,16 @@ import { startSampler } from './proc-stats.js';
  * Starts a target, then `node <args(target)>` with cwd `root`, samples both every 250 ms, and
  * calls `during(target, startT)` (its returned stop function runs when the load process exits).
  * `targetProcesses`: the target on that many processes sharing its port (default 1); `targetHost`:
- * the loopback address it listens on (default 127.0.0.1).
- * @param {{ root: string, args: (t: TargetInfo) => string[], timeoutMs: number, targetProcesses?: number, targetHost?: string, during?: (t: TargetInfo, startT: number) => (() => void) }} spec
+ * the loopback address it listens on (default 127.0.0.1); `targetDeflate`: it accepts permessage-deflate.
+ * @param {{ root: string, args: (t: TargetInfo) => string[], timeoutMs: number, targetProcesses?: number, targetHost?: string, targetDeflate?: boolean, during?: (t: TargetInfo, startT: number) => (() => void) }} spec
  * @returns {Promise<MeasuredChild>}
  */
 export async function measureChild(spec) {
-  const target = await startEmbeddedTarget({ host: spec.targetHost ?? '127.0.0.1', processes: spec.targetProcesses ?? 1 });
+  const target = await startEmbeddedTarget({
+    host: spec.targetHost ?? '127.0.0.1',
+    processes: spec.targetProcesses ?? 1,
+    perMessageDeflate: spec.targetDeflate === true,
+  });
   const info = { wsUrl: target.wsUrl, httpUrl: target.httpUrl, pid: target.pid };
   try {
     const startT = Date.now();

@@ -18,7 +18,10 @@ export function parseStatTicks(statText) {
   // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
   const close = statText.lastIndexOf(')');
   if (close < 0) return null;
-  const rest = statText.slice(close + 2).trim().split(/\s+/);
+  const rest = statText
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
   // rest[0] is field 3 (state); utime and stime are fields 14 and 15.
   const utime = Number(rest[11]);
   const stime = Number(rest[12]);

@@ -92,3 +92,18 @@ export function startTreeSampler(rootPid, classify, intervalMs = 500) {
     },
   };
 }
+
+/** Mean of a group's per-sample sums between t0 and t1 (RSS), and its CPU % of one core. */
+export function groupFigures(samples, t0, t1, ticksPerSecond) {
+  const inside = samples.filter((s) => s.t >= t0 && s.t <= t1);
+  if (inside.length < 2) return { rssEndMb: 0, rssMaxMb: 0, cpuPct: 0, processes: 0 };
+  const first = inside[0];
+  const last = inside[inside.length - 1];
+  const seconds = (last.t - first.t) / 1000;
+  return {
+    rssEndMb: last.rssKb / 1024,
+    rssMaxMb: Math.max(...inside.map((s) => s.rssKb)) / 1024,
+    cpuPct: seconds > 0 ? ((last.cpuTicks - first.cpuTicks) / ticksPerSecond / seconds) * 100 : 0,
+    processes: Math.max(...inside.map((s) => s.processes)),
+  };
+}

@@ -116,7 +116,9 @@ export function ratioSummary(setup, lines) {
     const ws = w.map((l) => metricsOf(l)[name]).filter((x) => typeof x === 'number');
     if (bs.length === 0 || ws.length === 0 || mean(bs) <= 0) {
       metrics[name] = { ratio: null, verdict: 'not judged' };
-      unjudged.push(`${name}: no complete run of ${bs.length === 0 ? 'the baseline' : 'wsload'} (every one failed, lost deliveries or did not hold every socket)`);
+      unjudged.push(
+        `${name}: no complete run of ${bs.length === 0 ? 'the baseline' : 'wsload'} (every one failed, lost deliveries or did not hold every socket)`,
+      );
       continue;
     }
     const ratio = mean(ws) / mean(bs);
@@ -181,7 +183,9 @@ export async function ratioRuns(cfg, ctx, ticksPerSecond, print, note) {
       try {
         const m = tool === 'baseline' ? await runBaseline(spec, ctx) : await runWsload(spec, ctx);
         const line = { ratios: true, setup: setup.name, ...ratioFigures(m, ticksPerSecond, { start, end: load1() }) };
-        note(`${label}: CPU ${line.cpuPer10kDeliveriesPerSec}% per 10k deliveries/s, RSS ${line.rssMb.afterRamp}/${line.rssMb.peak}/${line.rssMb.end} MB (after ramp/peak/end), load ${start}→${line.loadAvg1m.end}`);
+        note(
+          `${label}: CPU ${line.cpuPer10kDeliveriesPerSec}% per 10k deliveries/s, RSS ${line.rssMb.afterRamp}/${line.rssMb.peak}/${line.rssMb.end} MB (after ramp/peak/end), load ${start}→${line.loadAvg1m.end}`,
+        );
         print(line);
         lines.push(line);
       } catch (err) {
@@ -193,7 +197,8 @@ export async function ratioRuns(cfg, ctx, ticksPerSecond, print, note) {
     const summary = ratioSummary(setup.name, lines);
     print(summary);
     for (const [name, m] of Object.entries(summary.metrics)) {
-      if (m.ratio !== null) note(`ratios ${setup.name}: ${name} ${m.ratio}× (goal ${m.goal}×, noise ${round(m.noise * 100, 1)}%) ${m.verdict}`);
+      if (m.ratio !== null)
+        note(`ratios ${setup.name}: ${name} ${m.ratio}× (goal ${m.goal}×, noise ${round(m.noise * 100, 1)}%) ${m.verdict}`);
     }
     const load = `load average ${summary.loadAvg1m?.min}–${summary.loadAvg1m?.max}`;
     if (!summary.pass) {
@@ -202,7 +207,9 @@ export async function ratioRuns(cfg, ctx, ticksPerSecond, print, note) {
     }
     if (!summary.judged) {
       if (outcome === 'pass') outcome = 'unjudged';
-      process.stderr.write(`\nbench: !!! RATIO CHECK NOT MADE (${setup.name}): ${summary.unjudged.join('; ')} (${load}); fewer sockets or a lower rate (BENCH_RATIO_*) on a busy machine !!!\n\n`);
+      process.stderr.write(
+        `\nbench: !!! RATIO CHECK NOT MADE (${setup.name}): ${summary.unjudged.join('; ')} (${load}); fewer sockets or a lower rate (BENCH_RATIO_*) on a busy machine !!!\n\n`,
+      );
     }
   }
   return outcome;

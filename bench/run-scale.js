@@ -8,8 +8,9 @@
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startNode } from './child.js';
-import { startTreeSampler } from './process-tree.js';
+import { groupFigures, startTreeSampler } from './process-tree.js';
 import { PUBLISH_IDS } from './run-baseline.js';
+import { runScaleRaw } from './scale-raw.js';
 
 const LOAD = 'load';
 const TARGET = 'target';
@@ -17,21 +18,6 @@ const TARGET = 'target';
 /** Which side of the run a process is on, from its command line. */
 function classify(_pid, cmdline) {
   return /[/\\]target[/\\]|wsload\.js serve/.test(cmdline) ? TARGET : LOAD;
-}
-
-/** Mean of a group's per-sample sums between t0 and t1 (RSS), and its CPU % of one core. */
-function groupFigures(samples, t0, t1, ticksPerSecond) {
-  const inside = samples.filter((s) => s.t >= t0 && s.t <= t1);
-  if (inside.length < 2) return { rssEndMb: 0, rssMaxMb: 0, cpuPct: 0, processes: 0 };
-  const first = inside[0];
-  const last = inside[inside.length - 1];
-  const seconds = (last.t - first.t) / 1000;
-  return {
-    rssEndMb: last.rssKb / 1024,
-    rssMaxMb: Math.max(...inside.map((s) => s.rssKb)) / 1024,
-    cpuPct: seconds > 0 ? ((last.cpuTicks - first.cpuTicks) / ticksPerSecond / seconds) * 100 : 0,
-    processes: Math.max(...inside.map((s) => s.processes)),
-  };
 }
 
 /**
@@ -54,8 +40,9 @@ async function runTree(spec, ctx, ticksPerSecond) {
   };
   if (spec.shards !== null) scenario.shards = spec.shards;
   writeFileSync(scenarioFile, `${JSON.stringify(scenario, null, 2)}\n`);
-  // The ramp slows as ports fill (field notes: ~600/s at the end of a 90k ramp), so the budget
-  // assumes 400 sockets/s at worst, plus the hold and two minutes of start and drain.
+  // The kernel's port search once slowed the ramp to ~600/s at the end of a 90k ramp (wsload now
+  // picks source ports itself); the budget still assumes 400 sockets/s at worst, for a loaded
+  // machine, plus the hold and two minutes of start and drain.
   const timeoutMs = (spec.sockets / 400) * 1000 + spec.holdSeconds * 1000 + 120_000;
   const child = startNode(['bin/wsload.js', 'run', scenarioFile, '--json', '--quiet', '--out', reportFile], { cwd: ctx.root, timeoutMs });
   const sampler = startTreeSampler(child.pid, classify, 500);
@@ -70,7 +57,9 @@ async function runTree(spec, ctx, ticksPerSecond) {
   try {
     report = JSON.parse(text.slice(text.indexOf('{')));
   } catch {
-    throw new Error(`${spec.run}: no report (exit ${exit.signal ?? exit.code}${exit.timedOut ? ', timed out' : ''}): ${exit.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    throw new Error(
+      `${spec.run}: no report (exit ${exit.signal ?? exit.code}${exit.timedOut ? ', timed out' : ''}): ${exit.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+    );
   }
   const holdStartT = Date.parse(report.startedAt) + report.phases.rampMs;
   const holdEndT = holdStartT + report.phases.holdMs;
@@ -113,18 +102,65 @@ async function runTree(spec, ctx, ticksPerSecond) {
 
 /**
  * The reference (one process, refSockets) then the scale run (sockets over shards), at the same
- * deliveries/s; returns both lines and a summary with the ratios.
- * @param {{ sockets: number, refSockets: number, rate: number, holdSeconds: number, connectRate: number, maxPending: number, addresses: number }} cfg
+ * deliveries/s, then (cfg.raw) the raw client's floor on the scale run's sockets, addresses and
+ * source ports (bench/scale-raw.js); returns a summary with the ratios.
+ * @param {{ sockets: number, refSockets: number, rate: number, holdSeconds: number, connectRate: number, maxPending: number, addresses: number, raw: boolean }} cfg
  */
 export async function runScale(cfg, ctx, ticksPerSecond, measure) {
   const addresses = Array.from({ length: cfg.addresses }, (_, i) => `127.0.0.${i + 2}`);
   const refRate = Math.round(((cfg.rate * cfg.sockets) / cfg.refSockets) * 100) / 100;
   const ref = await measure(`scale reference (${cfg.refSockets} sockets, one process, ${refRate}/s)`, () =>
-    runTree({ run: 'scale-ref', sockets: cfg.refSockets, rate: refRate, holdSeconds: cfg.holdSeconds, connectRate: cfg.connectRate, maxPending: cfg.maxPending, addresses: [], shards: 1 }, ctx, ticksPerSecond),
+    runTree(
+      {
+        run: 'scale-ref',
+        sockets: cfg.refSockets,
+        rate: refRate,
+        holdSeconds: cfg.holdSeconds,
+        connectRate: cfg.connectRate,
+        maxPending: cfg.maxPending,
+        addresses: [],
+        shards: 1,
+      },
+      ctx,
+      ticksPerSecond,
+    ),
   );
   const big = await measure(`scale (${cfg.sockets} sockets, shards automatic, ${cfg.addresses} source addresses, ${cfg.rate}/s)`, () =>
-    runTree({ run: 'scale', sockets: cfg.sockets, rate: cfg.rate, holdSeconds: cfg.holdSeconds, connectRate: cfg.connectRate, maxPending: cfg.maxPending, addresses, shards: null }, ctx, ticksPerSecond),
+    runTree(
+      {
+        run: 'scale',
+        sockets: cfg.sockets,
+        rate: cfg.rate,
+        holdSeconds: cfg.holdSeconds,
+        connectRate: cfg.connectRate,
+        maxPending: cfg.maxPending,
+        addresses,
+        shards: null,
+      },
+      ctx,
+      ticksPerSecond,
+    ),
   );
+  // As many client processes as wsload had shards (its coordinator is a process more).
+  const raw = cfg.raw
+    ? await measure(
+        `scale raw ws client (${cfg.sockets} sockets, ${cfg.addresses} source addresses, explicit source ports, ${cfg.rate}/s)`,
+        () =>
+          runScaleRaw(
+            {
+              sockets: cfg.sockets,
+              rate: cfg.rate,
+              holdSeconds: cfg.holdSeconds,
+              connectRate: cfg.connectRate,
+              maxPending: cfg.maxPending,
+              addresses,
+              processes: big ? big.shards : Math.ceil(cfg.sockets / 17_000),
+            },
+            ctx,
+            ticksPerSecond,
+          ),
+      )
+    : null;
   if (!ref || !big) return null;
   const ratio = (a, b) => (a !== null && b !== null && b > 0 ? Math.round((a / b) * 100) / 100 : null);
   return {
@@ -136,5 +172,9 @@ export async function runScale(cfg, ctx, ticksPerSecond, measure) {
     cpuPer10kDeliveriesRatio: ratio(big.load.cpuPer10kDeliveriesPerSec, ref.load.cpuPer10kDeliveriesPerSec),
     connectRateRatio: ratio(big.connectRatePerSec, ref.connectRatePerSec),
     rampSeconds: Math.round(big.rampMs / 100) / 10,
+    // Against the raw client on the same sockets: wsload's per-socket cost over the floor.
+    rawRssPerSocketRatio: raw ? ratio(big.load.kbPerSocket, raw.load.kbPerSocket) : null,
+    rawRampSeconds: raw ? Math.round(raw.rampMs / 100) / 10 : null,
+    rawConnectRateRatio: raw ? ratio(big.connectRatePerSec, raw.connectRatePerSec) : null,
   };
 }

@@ -39,6 +39,7 @@ export function wsloadScenario(spec, wsUrl) {
     localAddresses: spec.localAddresses,
     reconnect: { policy: spec.reconnect ?? 'none' },
     report: { interval: '10s' },
+    ...(spec.perMessageDeflate !== undefined ? { perMessageDeflate: spec.perMessageDeflate } : {}),
   };
 }
 
@@ -61,6 +62,7 @@ export async function runWsload(spec, ctx) {
     root: ctx.root,
     timeoutMs,
     targetProcesses: spec.targetProcesses,
+    targetDeflate: spec.perMessageDeflate !== undefined,
     targetHost: spec.targetHost,
     args: (t) => {
       writeFileSync(scenarioFile, `${JSON.stringify(wsloadScenario(spec, t.wsUrl), null, 2)}\n`);
@@ -69,7 +71,10 @@ export async function runWsload(spec, ctx) {
     },
     during: (t, startT) => {
       const stops = [];
-      if (spec.churn) stops.push(startChurn(t.httpUrl, spec.churn, startT + rampEstimateMs + 2000, startT + rampEstimateMs + spec.holdSeconds * 1000, churn));
+      if (spec.churn)
+        stops.push(
+          startChurn(t.httpUrl, spec.churn, startT + rampEstimateMs + 2000, startT + rampEstimateMs + spec.holdSeconds * 1000, churn),
+        );
       if (metricsPort !== null && scrapes) stops.push(startScraping(`http://127.0.0.1:${metricsPort}/metrics`, 1000, scrapes));
       return () => stops.forEach((stop) => stop());
     },

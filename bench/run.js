@@ -18,6 +18,8 @@ import { compareRepeat } from './compare-repeat.js';
 import { targetRuns } from './target-run.js';
 import { runScale } from './run-scale.js';
 import { ratioRuns } from './ratios.js';
+import { protocolRuns } from './protocols.js';
+import { deflateRuns } from './deflate.js';
 import { runSoakMemory, soakMemoryConfig } from './soak-memory.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -36,7 +38,8 @@ const TIME_WAIT_MAX_WAIT_MS = 70_000;
 async function waitForTimeWait(note) {
   const limit = Date.now() + TIME_WAIT_MAX_WAIT_MS;
   let tw = timeWaitSockets();
-  if (tw !== null && tw >= TIME_WAIT_QUIET) note(`waiting for ${tw} sockets in TIME_WAIT to expire (at most ${TIME_WAIT_MAX_WAIT_MS / 1000} s)`);
+  if (tw !== null && tw >= TIME_WAIT_QUIET)
+    note(`waiting for ${tw} sockets in TIME_WAIT to expire (at most ${TIME_WAIT_MAX_WAIT_MS / 1000} s)`);
   while (tw !== null && tw >= TIME_WAIT_QUIET && Date.now() < limit) {
     await sleep(2000);
     tw = timeWaitSockets();
@@ -92,6 +95,7 @@ async function main() {
   };
 
   try {
+    if (cfg.runs.has('protocols')) await protocolRuns(ctx, ticks, print, note);
     if (cfg.runs.has('ratios')) {
       // Exit 1: a ratio passed its goal by more than the measured noise; 3: a ratio could not be judged.
       const outcome = await ratioRuns(cfg.ratios, ctx, ticks, print, note);
@@ -102,7 +106,9 @@ async function main() {
       for (const rate of cfg.publishRates) {
         const spec = { ...common, run: `rate-${rate}`, sockets: cfg.sockets, publishRate: rate };
         const b = await measure(`baseline ${spec.run} (${cfg.sockets} sockets)`, async () => runLine(await runBaseline(spec, ctx), ticks));
-        const w = await measure(`wsload workers 1 ${spec.run} (${cfg.sockets} sockets)`, async () => runLine(await runWsload({ ...spec, workers: 1 }, ctx), ticks));
+        const w = await measure(`wsload workers 1 ${spec.run} (${cfg.sockets} sockets)`, async () =>
+          runLine(await runWsload({ ...spec, workers: 1 }, ctx), ticks),
+        );
         if (b) lines.push(b);
         if (w) lines.push(w);
       }
@@ -110,7 +116,9 @@ async function main() {
     if (cfg.runs.has('workers2')) {
       const rate = cfg.publishRates[0];
       const spec = { ...common, run: `rate-${rate}`, sockets: cfg.sockets, publishRate: rate, workers: 2 };
-      const w = await measure(`wsload workers 2 ${spec.run} (${cfg.sockets} sockets)`, async () => runLine(await runWsload(spec, ctx), ticks));
+      const w = await measure(`wsload workers 2 ${spec.run} (${cfg.sockets} sockets)`, async () =>
+        runLine(await runWsload(spec, ctx), ticks),
+      );
       if (w) lines.push(w);
     }
     if (cfg.runs.has('large')) {
@@ -118,8 +126,12 @@ async function main() {
       const rate = Math.max(0.1, Math.round(((cfg.publishRates[0] * cfg.sockets) / cfg.largeSockets) * 100) / 100);
       const spec = { ...common, run: 'large', sockets: cfg.largeSockets, publishRate: rate, localAddresses: cfg.localAddresses };
       const from = cfg.localAddresses.length > 0 ? `, from ${cfg.localAddresses.length} local addresses` : '';
-      const b = await measure(`baseline large (${cfg.largeSockets} sockets${from})`, async () => runLine(await runBaseline(spec, ctx), ticks));
-      const w = await measure(`wsload workers 1 large (${cfg.largeSockets} sockets${from})`, async () => runLine(await runWsload({ ...spec, workers: 1 }, ctx), ticks));
+      const b = await measure(`baseline large (${cfg.largeSockets} sockets${from})`, async () =>
+        runLine(await runBaseline(spec, ctx), ticks),
+      );
+      const w = await measure(`wsload workers 1 large (${cfg.largeSockets} sockets${from})`, async () =>
+        runLine(await runWsload({ ...spec, workers: 1 }, ctx), ticks),
+      );
       if (b) lines.push(b);
       if (w) lines.push(w);
     }
@@ -136,17 +148,25 @@ async function main() {
         // With the Prometheus endpoint on and scraped every second: its memory and CPU stay flat too.
         metrics: cfg.soakMetrics,
       };
-      await measure(`wsload soak (${cfg.soakSockets} sockets, ${cfg.soakSeconds} s, ${cfg.soakDropCount} destroyed every ${cfg.soakDropEverySeconds} s${cfg.soakMetrics ? ', --metrics scraped every 1 s' : ''})`, async () => {
+      await measure(
+        `wsload soak (${cfg.soakSockets} sockets, ${cfg.soakSeconds} s, ${cfg.soakDropCount} destroyed every ${cfg.soakDropEverySeconds} s${cfg.soakMetrics ? ', --metrics scraped every 1 s' : ''})`,
+        async () => {
           const line = soakLine(await runWsload(spec, ctx), ticks);
           const c = line.cpuPctStartEnd;
-          note(`soak: RSS ${line.rssMb.holdStart} → ${line.rssMb.holdEnd} MB, CPU ${c.start}% → ${c.end}% (first vs last ${c.windowSeconds} s of the hold), ${line.metricsEndpoint?.scrapes ?? 0} scrapes of /metrics`);
+          note(
+            `soak: RSS ${line.rssMb.holdStart} → ${line.rssMb.holdEnd} MB, CPU ${c.start}% → ${c.end}% (first vs last ${c.windowSeconds} s of the hold), ${line.metricsEndpoint?.scrapes ?? 0} scrapes of /metrics`,
+          );
           return line;
-      });
+        },
+      );
     }
     if (cfg.runs.has('soak-memory')) {
       // Issue 27: memory flat through repeated block coarsening, drops and reconnects (bench/soak-memory.js).
       const sm = soakMemoryConfig();
-      const line = await measure(`wsload soak-memory (${sm.sockets} sockets, ${sm.rate} publishes/s, ${sm.seconds} s, tick ${sm.tickMs} ms)`, () => runSoakMemory(sm, ctx));
+      const line = await measure(
+        `wsload soak-memory (${sm.sockets} sockets, ${sm.rate} publishes/s, ${sm.seconds} s, tick ${sm.tickMs} ms)`,
+        () => runSoakMemory(sm, ctx),
+      );
       if (line && !line.ok) {
         for (const f of line.failures) process.stderr.write(`bench: SOAK MEMORY GROWS: ${f}\n`);
         process.exitCode = 1;
@@ -154,6 +174,7 @@ async function main() {
     }
     if (cfg.runs.has('compare-repeat')) await compareRepeat(cfg.repeat, ctx, print, note);
     if (cfg.runs.has('target')) await targetRuns(cfg, ctx, ticks, print, note);
+    if (cfg.runs.has('deflate')) await deflateRuns(cfg, ctx, ticks, measure, print);
     if (cfg.runs.has('scale')) {
       const summary = await runScale(cfg.scale, ctx, ticks, measure);
       if (summary) print(summary);

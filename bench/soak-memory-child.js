@@ -18,12 +18,30 @@ const print = (obj) => process.stdout.write(`${JSON.stringify(obj)}\n`);
 const timer = setInterval(() => {
   gc();
   const m = process.memoryUsage();
-  print({ atMs: Math.round(performance.now() - t0), heapMb: m.heapUsed / 1048576, rssMb: m.rss / 1048576, externalMb: m.external / 1048576 });
+  print({
+    atMs: Math.round(performance.now() - t0),
+    heapMb: m.heapUsed / 1048576,
+    rssMb: m.rss / 1048576,
+    externalMb: m.external / 1048576,
+  });
 }, cfg.sampleMs);
 try {
   const report = await run(cfg.scenario, { tickMs: cfg.tickMs, out: null });
   const f = report.fanout;
-  print({ done: true, published: report.publish.sent, peakOpen: report.connections.peakOpen, failed: report.connections.failed, saturated: report.client.saturated, expected: f.expected, delivered: f.delivered, lost: f.lost, reconnects: report.reconnects.total, blockMs: report.intervals?.blockMs ?? null, blocks: report.intervals?.fanout.length ?? 0, memory: report.client.memory ?? null });
+  print({
+    done: true,
+    published: report.publish.sent,
+    peakOpen: report.connections.peakOpen,
+    failed: report.connections.failed,
+    saturated: report.client.saturated,
+    expected: f.expected,
+    delivered: f.delivered,
+    lost: f.lost,
+    reconnects: report.reconnects.total,
+    blockMs: report.intervals?.blockMs ?? null,
+    blocks: report.intervals?.fanout.length ?? 0,
+    memory: report.client.memory ?? null,
+  });
 } finally {
   clearInterval(timer);
 }

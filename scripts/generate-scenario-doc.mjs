@@ -35,7 +35,10 @@ function typeOf(node) {
     if (max !== undefined) bounds.push(`≤ ${max}`);
     return bounds.length ? `${type} ${bounds.join(', ')}` : type;
   }
-  if (type === 'array') return node.items && (node.items.properties || node.items.anyOf) ? 'array of objects' : `array of ${node.items ? typeOf(node.items) : 'values'}`;
+  if (type === 'array')
+    return node.items && (node.items.properties || node.items.anyOf)
+      ? 'array of objects'
+      : `array of ${node.items ? typeOf(node.items) : 'values'}`;
   if (type === 'object' && node.additionalProperties && !node.properties) {
     const values = typeOf(node.additionalProperties);
     return values === 'any' ? 'object' : `object of ${values}`;

@@ -17,11 +17,32 @@ export { renderReportHtml, renderCompareHtml, type ReportHtmlOptions, type Compa
 export { renderCompareTable, type CompareTableOptions } from './render/compare-table.js';
 export { renderRunJunit, renderCompareJunit, type RunJunitOptions, type CompareJunitOptions } from './render/junit.js';
 export { formatProgress } from './render/progress.js';
-export { EXIT, WsloadError, ScenarioError, UsageError, ReportFormatError, TargetError, InternalError, type Issue, type ExitCode } from './errors.js';
+export {
+  EXIT,
+  WsloadError,
+  ScenarioError,
+  UsageError,
+  ReportFormatError,
+  TargetError,
+  InternalError,
+  type Issue,
+  type ExitCode,
+} from './errors.js';
 export type { AgentsOptions, Progress, RunPhase } from './run/run-options.js';
 export type { Scenario } from './run/scenario.js';
 export type { Report, TimelineLine, PercentileSet, ThresholdResult, ShardReport, TopicStats } from './run/report.js';
-export type { Comparison, ComparisonRow, Verdict, RunRef, CompareOptions, Gate, RowBasis, RateFigures, LatencyMethod, Interval } from './report/compare.js';
+export type {
+  Comparison,
+  ComparisonRow,
+  Verdict,
+  RunRef,
+  CompareOptions,
+  Gate,
+  RowBasis,
+  RateFigures,
+  LatencyMethod,
+  Interval,
+} from './report/compare.js';
 export type { ServerStream, TimestampUnit } from './run/scenario.js';
 export type { StreamStats } from './run/report.js';
 export { VERSION } from './version.js';

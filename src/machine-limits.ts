@@ -29,10 +29,23 @@ export function parseOpenFilesLimit(limitsText: string): number | null {
 
 /** Size of an ip_local_port_range text ("32768\t60999" → 28232); null when unreadable. */
 export function parsePortRange(rangeText: string): number | null {
+  const bounds = parsePortBounds(rangeText);
+  return bounds === null ? null : bounds.last - bounds.first + 1;
+}
+
+/** The first and last port of an ip_local_port_range text; null when unreadable or empty. */
+export function parsePortBounds(rangeText: string): { first: number; last: number } | null {
   const m = /^\s*(\d+)\s+(\d+)\s*$/.exec(rangeText);
   if (!m) return null;
-  const size = Number(m[2]) - Number(m[1]) + 1;
-  return size > 0 ? size : null;
+  const first = Number(m[1]);
+  const last = Number(m[2]);
+  return last >= first ? { first, last } : null;
+}
+
+/** The kernel's ephemeral port range (net.ipv4.ip_local_port_range); null off Linux or when unreadable. */
+export function readPortBounds(): { first: number; last: number } | null {
+  const range = readText('/proc/sys/net/ipv4/ip_local_port_range');
+  return range === null ? null : parsePortBounds(range);
 }
 
 /** This process's open-files limit and the kernel's ephemeral port count. */

@@ -22,10 +22,18 @@ import { formatDuration } from '../duration.js';
 import { hostClockIdentity } from '../host-clock.js';
 import { announce, createRing, openCounts, settle, type PublishRing } from '../run/publish-ring.js';
 import type { DriverMessage, WorkerMessage } from '../run/protocol.js';
-import { AGENT_STATS_MS, COORDINATOR_SILENT_LIMIT_MS, DROPPED_CLOSE_CODE, type AgentSlice, type AgentToCoordinator, type CoordinatorToAgent, type TlsFiles } from '../run/control-protocol.js';
+import {
+  AGENT_STATS_MS,
+  COORDINATOR_SILENT_LIMIT_MS,
+  DROPPED_CLOSE_CODE,
+  type AgentSlice,
+  type AgentToCoordinator,
+  type CoordinatorToAgent,
+  type TlsFiles,
+} from '../run/control-protocol.js';
 import { checkCoordinatorFrame } from '../run/control-schema.js';
 import { SilenceJudge } from '../run/silence.js';
-import { dialCoordinator, type DialOptions } from './control-client.js';
+import { dialCoordinator, type ControlSocket, type DialOptions } from './control-client.js';
 import { LocalRecord } from './local-record.js';
 
 const WORKER_ENTRY = new URL('../worker/worker.js', import.meta.url);
@@ -53,9 +61,9 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     if (opts.signal?.aborted) resolve();
     else opts.signal?.addEventListener('abort', () => resolve(), { once: true });
   });
-  const ws = await dialCoordinator({ ...opts, aborted });
-  if (!ws) return;
-  await new AgentSession(ws, opts).run(aborted);
+  const control = await dialCoordinator({ ...opts, aborted });
+  if (!control) return;
+  await new AgentSession(control.ws, opts).run(aborted, control.release);
 }
 
 /** One agent's part in a run, from the assignment to the end (exported for the fault-injection preload of the tests, test/helpers/inject/). */
@@ -94,7 +102,8 @@ export class AgentSession {
     this.record = new LocalRecord(opts.name, opts.coordinator);
   }
 
-  run(aborted: Promise<void>): Promise<void> {
+  /** `release` hands over the frames (and close) that came before the session listened. */
+  run(aborted: Promise<void>, release?: ControlSocket['release']): Promise<void> {
     const finished = new Promise<void>((resolve, reject) => {
       this.done = resolve;
       this.failed = reject;
@@ -106,12 +115,19 @@ export class AgentSession {
     this.sendStats();
     const watch = setInterval(() => {
       const silence = this.judge.check(nowMs());
-      if (silence !== null) this.abandon(`heard nothing from the coordinator at ${this.opts.coordinator} for ${formatDuration(silence)} (the limit is ${formatDuration(this.judge.limitMs)})`);
+      if (silence !== null)
+        this.abandon(
+          `heard nothing from the coordinator at ${this.opts.coordinator} for ${formatDuration(silence)} (the limit is ${formatDuration(this.judge.limitMs)})`,
+        );
     }, this.judge.checkEveryMs);
     this.timers.push(watch);
     this.ws.on('message', (data: Buffer, isBinary: boolean) => this.onFrame(data, isBinary));
     this.ws.on('close', (code: number, reason: Buffer) => this.onClose(code, reason.toString()));
     this.ws.on('error', () => {});
+    // Synchronously after attaching: nothing can arrive between the held frames and the live ones.
+    const held = release?.();
+    for (const f of held?.frames ?? []) this.onFrame(f.data, f.isBinary);
+    if (held?.closed) this.onClose(held.closed.code, held.closed.reason.toString());
     void aborted.then(() => this.stop());
     return finished.finally(() => this.cleanup());
   }
@@ -133,7 +149,10 @@ export class AgentSession {
 
   /** What a coordinator's frame must respect beyond its shape; null when it does. */
   private checkOrder(msg: CoordinatorToAgent & { n: number }): string | null {
-    if (msg.n !== this.nextFrame) return msg.n < this.nextFrame ? `frame ${msg.n} came again after frame ${this.nextFrame - 1}` : `frame ${msg.n} came where frame ${this.nextFrame} was due`;
+    if (msg.n !== this.nextFrame)
+      return msg.n < this.nextFrame
+        ? `frame ${msg.n} came again after frame ${this.nextFrame - 1}`
+        : `frame ${msg.n} came where frame ${this.nextFrame} was due`;
     this.nextFrame++;
     switch (msg.type) {
       case 'assign':
@@ -146,7 +165,9 @@ export class AgentSession {
       case 'terminate':
         return this.workers.has(msg.workerId) ? null : `a "${msg.type}" for worker ${msg.workerId}, which is not one of its workers`;
       case 'publish':
-        return (msg.topic ?? 0) > 0 && (msg.topic ?? 0) >= this.topicCount ? `a publish of topic ${msg.topic} in a run of ${this.topicCount} topics` : null;
+        return (msg.topic ?? 0) > 0 && (msg.topic ?? 0) >= this.topicCount
+          ? `a publish of topic ${msg.topic} in a run of ${this.topicCount} topics`
+          : null;
       default:
         return null;
     }
@@ -213,7 +234,10 @@ export class AgentSession {
     this.record.assigned(slices.map((s) => ({ workerId: s.workerId, sockets: s.indices.length })));
     for (const slice of slices) {
       const id = slice.workerId;
-      const worker = new Worker(WORKER_ENTRY, { workerData: { ...slice, ring: ring.buffer }, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+      const worker = new Worker(WORKER_ENTRY, {
+        workerData: { ...slice, ring: ring.buffer },
+        resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+      });
       this.workers.set(id, worker);
       worker.on('message', (m: WorkerMessage) => {
         if ((m.type === 'tick' && m.final) || m.type === 'fatal') this.settled.add(id);
@@ -228,7 +252,10 @@ export class AgentSession {
       });
     }
     this.sendStats();
-    this.opts.onAssigned?.(slices.reduce((a, s) => a + s.indices.length, 0), slices.length);
+    this.opts.onAssigned?.(
+      slices.reduce((a, s) => a + s.indices.length, 0),
+      slices.length,
+    );
   }
 
   /** A worker ended without its final tick: said once (an error is followed by its exit). */
@@ -243,7 +270,13 @@ export class AgentSession {
     const rssMb = process.memoryUsage().rss / 1024 / 1024;
     this.peakRssMb = Math.max(this.peakRssMb, rssMb);
     const counts = this.ring ? openCounts(this.ring) : { open: 0, peak: 0 };
-    this.send({ type: 'stats', open: counts.open, peak: counts.peak, peakRssMb: Math.round(this.peakRssMb * 10) / 10, rssMb: Math.round(rssMb * 10) / 10 });
+    this.send({
+      type: 'stats',
+      open: counts.open,
+      peak: counts.peak,
+      peakRssMb: Math.round(this.peakRssMb * 10) / 10,
+      rssMb: Math.round(rssMb * 10) / 10,
+    });
   }
 
   /** Every worker exited: wait for the coordinator's end (bounded), then leave. */
@@ -297,7 +330,11 @@ export class AgentSession {
     if (this.abandoned !== null || this.ended) return;
     this.abandoned = reason;
     this.stopWorkers(() => {
-      const sockets = this.record.holdsAny ? this.writeRecord(reason) : this.standby ? 'it stood by and held no sockets' : 'it had been assigned no sockets yet';
+      const sockets = this.record.holdsAny
+        ? this.writeRecord(reason)
+        : this.standby
+          ? 'it stood by and held no sockets'
+          : 'it had been assigned no sockets yet';
       this.ws.terminate();
       this.failed(new CoordinationError(`agent ${this.opts.name}: ${reason}; ${sockets}`, EXIT.failures));
     });

@@ -26,8 +26,20 @@ export interface DialOptions {
   aborted: Promise<void>;
 }
 
+/**
+ * An open control socket and the frames (or close) that came before anyone listened. The
+ * coordinator's first frame can ride in the same TCP read as its 101 response; ws emits it on the
+ * next tick after 'open', before the awaits that hand the socket to the session resolve, so a
+ * listener attached then would miss it (and the next frame would look out of order).
+ */
+export interface ControlSocket {
+  ws: WebSocket;
+  /** Stops holding and returns what was held, in order; the caller's own listeners take the rest. */
+  release(): { frames: Array<{ data: Buffer; isBinary: boolean }>; closed: { code: number; reason: Buffer } | null };
+}
+
 /** An open control socket, or null when stopped while dialing. */
-export async function dialCoordinator(opts: DialOptions): Promise<WebSocket | null> {
+export async function dialCoordinator(opts: DialOptions): Promise<ControlSocket | null> {
   const url = `${opts.coordinator.replace(/\/+$/, '')}${CONTROL_PATH}`;
   const ca = opts.ca ? readCa(opts.ca) : undefined;
   const until = nowMs() + opts.connectTimeoutMs;
@@ -38,7 +50,10 @@ export async function dialCoordinator(opts: DialOptions): Promise<WebSocket | nu
     const outcome = await attempt(url, opts, ca);
     if (outcome.ws) return outcome.ws;
     if (outcome.refused !== null) {
-      throw new CoordinationError(`agent ${opts.name}: refused by the coordinator at ${opts.coordinator}: ${outcome.refused}`, EXIT.badInput);
+      throw new CoordinationError(
+        `agent ${opts.name}: refused by the coordinator at ${opts.coordinator}: ${outcome.refused}`,
+        EXIT.badInput,
+      );
     }
     lastError = outcome.error;
     if (nowMs() + RETRY_MS >= until) {
@@ -52,7 +67,7 @@ export async function dialCoordinator(opts: DialOptions): Promise<WebSocket | nu
   return null;
 }
 
-type Attempt = { ws: WebSocket; refused: null; error: string } | { ws: null; refused: string | null; error: string };
+type Attempt = { ws: ControlSocket; refused: null; error: string } | { ws: null; refused: string | null; error: string };
 
 function attempt(url: string, opts: DialOptions, ca: Buffer | undefined): Promise<Attempt> {
   return new Promise((resolve) => {
@@ -62,7 +77,7 @@ function attempt(url: string, opts: DialOptions, ca: Buffer | undefined): Promis
       maxPayload: 256 * 1024 * 1024,
       ...(ca ? { ca } : {}),
     });
-    ws.once('open', () => resolve({ ws, refused: null, error: '' }));
+    ws.once('open', () => resolve({ ws: holding(ws), refused: null, error: '' }));
     ws.once('unexpected-response', (_req, res) => {
       const status = res.statusCode ?? 0;
       ws.terminate();
@@ -75,6 +90,24 @@ function attempt(url: string, opts: DialOptions, ca: Buffer | undefined): Promis
       else resolve({ ws: null, refused: null, error: err.code ?? err.message });
     });
   });
+}
+
+/** Holds the socket's frames and close from its 'open' on, until the session releases them. */
+function holding(ws: WebSocket): ControlSocket {
+  const frames: Array<{ data: Buffer; isBinary: boolean }> = [];
+  let closed: { code: number; reason: Buffer } | null = null;
+  const onMessage = (data: Buffer, isBinary: boolean): void => void frames.push({ data, isBinary });
+  const onClose = (code: number, reason: Buffer): void => void (closed = { code, reason });
+  ws.on('message', onMessage);
+  ws.on('close', onClose);
+  return {
+    ws,
+    release: () => {
+      ws.off('message', onMessage);
+      ws.off('close', onClose);
+      return { frames, closed };
+    },
+  };
 }
 
 function readCa(file: string): Buffer {

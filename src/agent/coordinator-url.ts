@@ -17,9 +17,11 @@ export function coordinatorUrlProblem(text: string): string | null {
   }
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') return `${EXPECTED}, got ${shown} (scheme ${url.protocol.replace(/:$/, '')})`;
   if (url.hostname === '') return `${EXPECTED}, got ${shown} (no host)`;
-  if (url.username !== '' || url.password !== '') return `${EXPECTED}, got a user name or password in the URL; pass the token with --token or env WSLOAD_TOKEN`;
+  if (url.username !== '' || url.password !== '')
+    return `${EXPECTED}, got a user name or password in the URL; pass the token with --token or env WSLOAD_TOKEN`;
   if (url.hash !== '' || text.includes('#')) return `${EXPECTED}, got ${shown}: a #fragment is not part of an address`;
   if (url.search !== '' || text.includes('?')) return `${EXPECTED}, got ${shown}: a ?query is not part of an address`;
-  if (url.pathname !== '/' && url.pathname !== '') return `${EXPECTED}, got ${shown}: the path ${url.pathname} is not part of an address (the agent adds the control path itself)`;
+  if (url.pathname !== '/' && url.pathname !== '')
+    return `${EXPECTED}, got ${shown}: the path ${url.pathname} is not part of an address (the agent adds the control path itself)`;
   return null;
 }

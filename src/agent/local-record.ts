@@ -59,7 +59,8 @@ export class LocalRecord {
 
   /** The workers this agent was given. */
   assigned(workers: readonly { workerId: number; sockets: number }[]): void {
-    for (const w of workers) this.workers.set(w.workerId, { workerId: w.workerId, sockets: w.sockets, final: false, ended: null, counters: null, cohorts: null });
+    for (const w of workers)
+      this.workers.set(w.workerId, { workerId: w.workerId, sockets: w.sockets, final: false, ended: null, counters: null, cohorts: null });
   }
 
   /** True once it was given workers. */

@@ -19,4 +19,5 @@ export type ToDashboard =
   | { type: 'finish'; report: Report; fileName: string };
 
 /** Dashboard → main thread: bound (the port), or why not; the final report handed to every page. */
-export type FromDashboard = { type: 'listening'; port: number } | { type: 'failed'; code: string | null; why: string } | { type: 'finished' };
+export type FromDashboard =
+  { type: 'listening'; port: number } | { type: 'failed'; code: string | null; why: string } | { type: 'finished' };

@@ -10,7 +10,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Progress } from '../run/run-options.js';
 import { listenFailureWords, type ListenAddress } from '../net/listen-address.js';
-import { dashboardCharts, dashboardDrops, dashboardFinal, dashboardStatus, LIVE_PARTS, renderDashboardPage, type LiveScenario, type LiveView } from '../render/dashboard.js';
+import {
+  dashboardCharts,
+  dashboardDrops,
+  dashboardFinal,
+  dashboardStatus,
+  LIVE_PARTS,
+  renderDashboardPage,
+  type LiveScenario,
+  type LiveView,
+} from '../render/dashboard.js';
 import { renderReportHtml } from '../render/html.js';
 import type { DropEvent, Report, TimelineLine } from '../run/report.js';
 
@@ -73,7 +82,9 @@ export class DashboardServer {
     const chunk = this.chunks(true);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.all([...this.clients].map((res) => new Promise<void>((resolve) => (res.destroyed ? resolve() : res.write(chunk, () => resolve()))))),
+      Promise.all(
+        [...this.clients].map((res) => new Promise<void>((resolve) => (res.destroyed ? resolve() : res.write(chunk, () => resolve())))),
+      ),
       new Promise<void>((resolve) => (timer = setTimeout(resolve, FINAL_DELIVERY_LIMIT_MS))),
     ]);
     clearTimeout(timer);
@@ -127,7 +138,8 @@ export class DashboardServer {
 
   private answer(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'text/plain', 'the dashboard only answers GET\n', { allow: 'GET, HEAD' });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return reply(res, 405, 'text/plain', 'the dashboard only answers GET\n', { allow: 'GET, HEAD' });
     if (path === '/') return reply(res, 200, 'text/html; charset=utf-8', renderDashboardPage(this.view, this.final?.part ?? null));
     if (path === '/events') return this.subscribe(res);
     if (path === '/report.html') {

@@ -48,7 +48,8 @@ export class Dashboard {
   /** Starts the thread and binds `listen` ("HOST:PORT", or a port on 127.0.0.1); a one-line UsageError naming `setting` when it cannot. */
   static async open(listen: string, setting: string, scenario: Scenario): Promise<Dashboard> {
     const address = typeof listen === 'string' ? parseDashboardAddress(listen) : null;
-    if (address === null) throw new UsageError(`${setting}: expected HOST:PORT like "127.0.0.1:8089" (or a port, on 127.0.0.1), got ${JSON.stringify(listen)}`);
+    if (address === null)
+      throw new UsageError(`${setting}: expected HOST:PORT like "127.0.0.1:8089" (or a port, on 127.0.0.1), got ${JSON.stringify(listen)}`);
     const start: DashboardStart = { address, scenario: liveScenario(scenario) };
     const thread = new Worker(THREAD_ENTRY, { workerData: start });
     const first = await new Promise<FromDashboard | Error>((resolve) => {

@@ -17,6 +17,10 @@ export interface RunEvents {
   metrics: [url: string];
   /** http://HOST:PORT/ of the live dashboard once it listens (the `dashboard` option). */
   dashboard: [url: string];
+  /** ws://HOST:PORT (wss:// with TLS) once the control channel listens for the agents (the `agents` option). */
+  agents: [url: string];
+  /** A line about the control channel that is not a problem (an agent joined), with `agents`. */
+  'control-info': [line: string];
   /** A progress sample, once a tick. */
   progress: [progress: Progress];
   /** A timeline line, once a report interval is final (the same line the .ndjson gets, with or without `out`). */
@@ -29,6 +33,11 @@ export interface RunEvents {
    * or no place could take it).
    */
   done: [report: Report, file: string | null];
+  /**
+   * A bug in wsload stopped the run before its end: the report (still the handle's value, and
+   * written) is what the run had measured, marked interrupted. Before `done`.
+   */
+  'internal-error': [error: Error];
   /** A problem that did not stop the run: a soak file that cannot be written, the report written to a fallback. */
   warning: [message: string];
   /** Why the run failed; emitted only when someone listens (awaiting the handle also rejects). */
@@ -135,5 +144,9 @@ export class RunHandle extends EventEmitter<RunEvents> implements PromiseLike<Re
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
 }

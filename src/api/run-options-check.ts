@@ -12,16 +12,13 @@ import { formatListenAddress, parseListenAddress } from '../net/listen-address.j
 import { OVERRIDE_FLAGS } from '../scenario/overrides.js';
 import { MAX_DURATION_MS, describeValue, expecting } from '../scenario/schema.js';
 import { fallbackErrorMap, issuesFromZod } from '../scenario/issues.js';
-import type { AgentsOptions } from '../run/run-options.js';
-import type { RunApiOptions } from './run.js';
+import type { AgentsOptions, RunApiOptions } from '../run/run-options.js';
 
 /** How often workers may report, ms: below 50 the snapshots cost more than they tell; above a minute progress stalls. */
 export const TICK_MS_RANGE = { min: 50, max: 60_000 } as const;
 
 const nonEmptyPath = (what: string): z.ZodType<string> =>
-  z
-    .string(expecting(`${what} (a string)`))
-    .refine((s) => s.trim() !== '', expecting(`${what}, not an empty path`));
+  z.string(expecting(`${what} (a string)`)).refine((s) => s.trim() !== '', expecting(`${what}, not an empty path`));
 
 function int(min: number, max: number): z.ZodNumber {
   return z
@@ -41,7 +38,10 @@ const isFunction = (v: unknown): boolean => typeof v === 'function';
 
 // Structural, not instanceof: a signal from another realm (a test runner's, a polyfill) is still one.
 const isAbortSignal = (v: unknown): boolean =>
-  v !== null && typeof v === 'object' && typeof (v as AbortSignal).aborted === 'boolean' && typeof (v as AbortSignal).addEventListener === 'function';
+  v !== null &&
+  typeof v === 'object' &&
+  typeof (v as AbortSignal).aborted === 'boolean' &&
+  typeof (v as AbortSignal).addEventListener === 'function';
 
 const tokenSchema = z.unknown().superRefine((v, ctx) => {
   const problem = v === undefined ? 'required; expected the token the agents present (visible ASCII)' : tokenProblem(v);
@@ -56,7 +56,10 @@ const agentsSchema = z.strictObject(
     token: tokenSchema,
     waitMs: ms('a number of ms', 1, MAX_DURATION_MS),
     tls: z
-      .strictObject({ cert: nonEmptyPath('a PEM certificate file'), key: nonEmptyPath('a PEM private key file') }, expecting('{cert, key} (PEM files) or null'))
+      .strictObject(
+        { cert: nonEmptyPath('a PEM certificate file'), key: nonEmptyPath('a PEM private key file') },
+        expecting('{cert, key} (PEM files) or null'),
+      )
       .nullable(),
     silentLimitMs: ms('a number of ms', 1, MAX_DURATION_MS).optional(),
     onListening: z.custom<(port: number) => void>(isFunction, expecting('a function')).optional(),
@@ -91,14 +94,25 @@ const optionsSchema = z.strictObject(
     limits: z
       .strictObject(
         {
-          openFiles: z.number(expecting('a number or null')).int(expecting('an integer or null')).positive(expecting('a positive integer or null')).nullable(),
-          ephemeralPorts: z.number(expecting('a number or null')).int(expecting('an integer or null')).positive(expecting('a positive integer or null')).nullable(),
+          openFiles: z
+            .number(expecting('a number or null'))
+            .int(expecting('an integer or null'))
+            .positive(expecting('a positive integer or null'))
+            .nullable(),
+          ephemeralPorts: z
+            .number(expecting('a number or null'))
+            .int(expecting('an integer or null'))
+            .positive(expecting('a positive integer or null'))
+            .nullable(),
         },
         expecting('an object like {openFiles, ephemeralPorts}'),
       )
       .optional(),
     checkFiles: z.boolean(expecting('a boolean')).optional(),
-    interfaces: z.array(z.string(expecting('an address (string)')), expecting('an array of addresses or null')).nullable().optional(),
+    interfaces: z
+      .array(z.string(expecting('an address (string)')), expecting('an array of addresses or null'))
+      .nullable()
+      .optional(),
     baseDir: nonEmptyPath('a directory').optional(),
   },
   expecting('an object of run options'),
@@ -114,7 +128,11 @@ export function checkRunOptions(options: unknown): RunApiOptions {
     throw new UsageError(`options: expected an object of run options (or nothing), got ${describeValue(options)}`);
   }
   const parsed = optionsSchema.safeParse(options, { error: fallbackErrorMap });
-  const problems = parsed.success ? [] : issuesFromZod(optionsSchema, parsed.error.issues).map((i) => `${i.path} (option): ${i.message.replace(/^unknown key/, 'unknown option')}`);
+  const problems = parsed.success
+    ? []
+    : issuesFromZod(optionsSchema, parsed.error.issues).map(
+        (i) => `${i.path} (option): ${i.message.replace(/^unknown key/, 'unknown option')}`,
+      );
   if (parsed.success) problems.push(...agentsProblems(options as RunApiOptions));
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
   return options as RunApiOptions;
@@ -127,10 +145,16 @@ function agentsProblems(options: RunApiOptions): string[] {
   const problems: string[] = [];
   // Brackets or none: "::1" and "[::1]" are the same address to listen on.
   if (parseListenAddress(formatListenAddress({ host: agents.host, port: agents.port })) === null) {
-    problems.push(`agents.host (option): expected a host to listen on, like "0.0.0.0", "127.0.0.1" or "::1", got ${describeValue(agents.host)}`);
+    problems.push(
+      `agents.host (option): expected a host to listen on, like "0.0.0.0", "127.0.0.1" or "::1", got ${describeValue(agents.host)}`,
+    );
   }
   if (agents.tls) {
-    const problem = controlTlsProblem(agents.tls, { ca: 'agents.tls.ca (option)', cert: 'agents.tls.cert (option)', key: 'agents.tls.key (option)' });
+    const problem = controlTlsProblem(agents.tls, {
+      ca: 'agents.tls.ca (option)',
+      cert: 'agents.tls.cert (option)',
+      key: 'agents.tls.key (option)',
+    });
     if (problem) problems.push(problem);
   }
   return problems;

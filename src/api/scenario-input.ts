@@ -5,18 +5,15 @@
  */
 import type { z } from 'zod';
 import { readMachineLimits } from '../machine-limits.js';
-import { loadScenario as loadScenarioFile, parseScenario, type LoadOptions } from '../scenario/load.js';
+import { loadScenario as loadScenarioFile, parseScenario } from '../scenario/load.js';
 import type { scenarioFileSchema } from '../scenario/schema.js';
 import type { Scenario } from '../run/scenario.js';
+import type { ScenarioOptions } from '../run/run-options.js';
 
 /** A scenario object as written in a scenario file ("30s" durations, defaults may be left out). */
 export type ScenarioInput = z.input<typeof scenarioFileSchema>;
 
-/** How a scenario is validated; the defaults are the CLI's (this machine's CPUs, limits and addresses). */
-export interface ScenarioOptions extends LoadOptions {
-  /** Directory TLS file paths of a scenario object resolve against (default: the working directory). */
-  baseDir?: string;
-}
+export type { ScenarioOptions } from '../run/run-options.js';
 
 // Scenarios this API validated itself: run() takes them as they are instead of reading them as a
 // written scenario, whose keys differ (duration vs durationMs).

@@ -11,7 +11,11 @@ export function addColorOption(cmd: Command): Command {
 }
 
 /** Colour for `stream` under the command's flags and the environment. */
-export function useColor(flags: { color?: boolean }, stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
+export function useColor(
+  flags: { color?: boolean },
+  stream: NodeJS.WriteStream = process.stdout,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
   if (flags.color === false) return false;
   if ((env.NO_COLOR ?? '') !== '') return false;
   return stream.isTTY === true;

@@ -5,7 +5,7 @@
  * type-check.
  */
 import { EXIT } from '../errors.js';
-import { wrap } from '../render/format.js';
+import { wrap } from '../text/wrap.js';
 
 /** Codes that are not in EXIT: a signal stops a run cleanly and exits 128 + its number. */
 const SIGNAL_CODES = '129 / 130 / 143';
@@ -15,10 +15,13 @@ type ExitName = keyof typeof EXIT | 'signal';
 /** One line per exit code: what it means for any command that returns it. */
 export const EXIT_MEANING: Record<ExitName, string> = {
   ok: 'success: the run passed, the file was written, the comparison found no regression',
-  failures: 'the run completed with failures (failed connections, lost deliveries, failed publishes, …; the verdict line names them), or compare --fail-on-regression found a gated row worse, or an agent lost its coordinator',
-  badInput: 'bad input: scenario, flag, report file, output path, a target or port that could not be used; nothing ran (one line on stderr names what and where)',
+  failures:
+    'the run completed with failures (failed connections, lost deliveries, failed publishes, …; the verdict line names them), or compare --fail-on-regression found a gated row worse, or an agent lost its coordinator',
+  badInput:
+    'bad input: scenario, flag, report file, output path, a target or port that could not be used; nothing ran (one line on stderr names what and where)',
   thresholds: 'the run completed and a threshold failed (one with no data fails too)',
-  noConnection: 'the run completed but no socket ever connected (every attempt failed: target down, every upgrade refused); thresholds not judged',
+  noConnection:
+    'the run completed but no socket ever connected (every attempt failed: target down, every upgrade refused); thresholds not judged',
   undecided: 'compare --fail-on-regression: no gated row is worse but one could not be judged (--allow-undecided accepts it)',
   internal: 'a bug in wsload (please report it); a run still writes the report it has',
   signal: 'interrupted by SIGHUP / SIGINT / SIGTERM: the run stopped cleanly and wrote its report; a second signal quits at once',
@@ -52,7 +55,8 @@ export function allExitNames(): ExitName[] {
 const COMMAND_MEANING: { readonly [C in CommandName]?: Partial<Record<ExitName, string>> } = {
   run: {
     ok: 'the run passed: no failed connections, lost deliveries or failed publishes; thresholds passed',
-    failures: 'the run completed with failures (failed connections, lost deliveries, failed publishes, a lost shard, …; the verdict line names them); the report is written',
+    failures:
+      'the run completed with failures (failed connections, lost deliveries, failed publishes, a lost shard, …; the verdict line names them); the report is written',
   },
   validate: { ok: 'the scenario is valid (one line describes it)' },
   serve: { ok: 'stopped by SIGINT or SIGTERM', failures: 'a process of the target died (the line names it)' },
@@ -76,14 +80,21 @@ export const COMMAND_EXAMPLES: Record<CommandName, readonly string[]> = {
   ],
   validate: ['wsload validate scenarios/fanout.json', 'wsload validate scenarios/subscribe.json --url ws://gateway.example:8080/ws'],
   serve: ['wsload serve', 'wsload serve --host 0.0.0.0 --port 8888 --processes auto --connections 50000', 'wsload serve --service'],
-  report: ['wsload report reports/fanout-20260101T120000Z.json', 'wsload report reports/run.json --html reports/run.html', 'wsload report reports/run.json --hgrm fanout > fanout.hgrm'],
+  report: [
+    'wsload report reports/fanout-20260101T120000Z.json',
+    'wsload report reports/run.json --html reports/run.html',
+    'wsload report reports/run.json --hgrm fanout > fanout.hgrm',
+  ],
   compare: [
     'wsload compare reports/before.json reports/after.json',
     'wsload compare reports/before-*.json --vs reports/after-*.json --fail-on-regression',
     'wsload compare reports/before.json reports/after.json --html reports/compare.html',
   ],
   merge: ['wsload merge reports/host-a.json reports/host-b.json --out reports/merged.json'],
-  agent: ['WSLOAD_TOKEN=secret wsload agent --coordinator ws://10.0.0.5:7070', 'wsload agent --coordinator wss://coordinator:7070 --control-ca ca.pem --name pod-3'],
+  agent: [
+    'WSLOAD_TOKEN=secret wsload agent --coordinator ws://10.0.0.5:7070',
+    'wsload agent --coordinator wss://coordinator:7070 --control-ca ca.pem --name pod-3',
+  ],
 };
 
 /** The text after a command's options in its --help: examples, then its exit codes. */

@@ -1,6 +1,7 @@
 /** The scenario override flags on a commander command: declared once in OVERRIDE_FLAGS, offered by run and validate alike. */
 import type { Command } from 'commander';
-import { OVERRIDE_FLAGS, type ScenarioOverrides } from '../scenario/overrides.js';
+import type { ScenarioOverrides } from '../scenario/overrides.js';
+import { OVERRIDE_FLAGS } from '../scenario/override-flags.js';
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];

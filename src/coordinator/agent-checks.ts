@@ -65,7 +65,9 @@ export class AgentChecks {
    */
   check(msg: AgentToCoordinator & { n: number }, hello: boolean, lastAnnounced: number): string | null {
     if (msg.n !== this.nextFrame) {
-      return msg.n < this.nextFrame ? `frame ${msg.n} came again after frame ${this.nextFrame - 1} (duplicated or replayed)` : `frame ${msg.n} came where frame ${this.nextFrame} was due (${msg.n - this.nextFrame} missing)`;
+      return msg.n < this.nextFrame
+        ? `frame ${msg.n} came again after frame ${this.nextFrame - 1} (duplicated or replayed)`
+        : `frame ${msg.n} came where frame ${this.nextFrame} was due (${msg.n - this.nextFrame} missing)`;
     }
     this.nextFrame++;
     if (msg.type === 'hello') return hello ? 'a second hello' : null;
@@ -74,7 +76,8 @@ export class AgentChecks {
       case 'probe-reply':
         return msg.t2 < msg.t1 ? `a probe reply answered (t2 ${msg.t2}) before it was received (t1 ${msg.t1})` : null;
       case 'stats':
-        if (msg.open > this.sockets || msg.peak > this.sockets) return `stats of ${msg.open} sockets open (peak ${msg.peak}) on an agent given ${this.sockets}`;
+        if (msg.open > this.sockets || msg.peak > this.sockets)
+          return `stats of ${msg.open} sockets open (peak ${msg.peak}) on an agent given ${this.sockets}`;
         return msg.open > msg.peak ? `stats of ${msg.open} sockets open above their peak ${msg.peak}` : null;
       case 'gone':
         return this.settling(msg.workerId, 'gone');
@@ -87,7 +90,8 @@ export class AgentChecks {
 
   private book(workerId: number, what: string): WorkerBook | string {
     const w = this.workers.get(workerId);
-    if (!w) return `${what} for worker ${workerId}, which is not one of its workers${this.workers.size > 0 ? ` (${[...this.workers.keys()].join(', ')})` : ' (it has none yet)'}`;
+    if (!w)
+      return `${what} for worker ${workerId}, which is not one of its workers${this.workers.size > 0 ? ` (${[...this.workers.keys()].join(', ')})` : ' (it has none yet)'}`;
     if (w.settled) return `${what} for worker ${workerId} after that worker had ended`;
     return w;
   }
@@ -136,7 +140,8 @@ export class AgentChecks {
     }
     const log = m.closeLog;
     if (log) {
-      for (let i = 1; i < log.length; i += CLOSE_LOG_FIELDS) if (log[i] >= w.cohorts) return `a close in cohort ${log[i]} of a run of ${w.cohorts}`;
+      for (let i = 1; i < log.length; i += CLOSE_LOG_FIELDS)
+        if (log[i] >= w.cohorts) return `a close in cohort ${log[i]} of a run of ${w.cohorts}`;
     }
     let open = w.openByLog;
     if (m.openLog) {

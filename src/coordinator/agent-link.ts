@@ -7,8 +7,15 @@
 import type { WebSocket } from 'ws';
 import { nowMs } from '../clock.js';
 import { CLOSE_LOG_FIELDS, type DriverMessage, type WorkerMessage } from '../run/protocol.js';
-import { AGENT_SILENT_LIMIT_MS, COORDINATOR_BEAT_MS, closeReason, type AgentToCoordinator, type CoordinatorToAgent } from '../run/control-protocol.js';
+import {
+  AGENT_SILENT_LIMIT_MS,
+  COORDINATOR_BEAT_MS,
+  closeReason,
+  type AgentToCoordinator,
+  type CoordinatorToAgent,
+} from '../run/control-protocol.js';
 import { SilenceJudge } from '../run/silence.js';
+import { afterPendingIo } from './pending-io.js';
 import { AgentChecks } from './agent-checks.js';
 import { ClockOffsetEstimator, ClockTrack, SAME_CLOCK, type ClockOffset } from './clock-offset.js';
 
@@ -97,7 +104,11 @@ export class AgentLink {
     if (msg.type === 'drain' || msg.type === 'stop') this.drainSent = true;
     const off = this.clock.offsetMs;
     const moved: DriverMessage =
-      msg.type === 'start' ? { ...msg, rampStartMs: msg.rampStartMs + off } : msg.type === 'drain' ? { ...msg, deadlineAtMs: msg.deadlineAtMs + off } : msg;
+      msg.type === 'start'
+        ? { ...msg, rampStartMs: msg.rampStartMs + off }
+        : msg.type === 'drain'
+          ? { ...msg, deadlineAtMs: msg.deadlineAtMs + off }
+          : msg;
     this.send({ type: 'driver', workerId, msg: moved });
   }
 
@@ -138,10 +149,14 @@ export class AgentLink {
     for (let i = 0; i < count && !this.closed; i++) {
       const id = this.nextProbe++;
       const sample = await new Promise<{ t0: number; t1: number; t2: number; t3: number } | null>((resolve) => {
-        const timer = setTimeout(() => {
-          this.probes.delete(id);
-          resolve(null);
-        }, PROBE_TIMEOUT_MS);
+        // Given up after what is pending: after a stall of this process its reply may wait unread.
+        const timer = setTimeout(
+          () =>
+            void afterPendingIo().then(() => {
+              if (this.probes.delete(id)) resolve(null);
+            }),
+          PROBE_TIMEOUT_MS,
+        );
         const t0 = nowMs();
         this.probes.set(id, {
           t0,

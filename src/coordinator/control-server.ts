@@ -62,7 +62,15 @@ export async function listenForAgents(opts: ControlListen, hooks: ControlHooks):
     else status = hooks.admit(name, remote);
     if (status !== 0) {
       // Another path is not an agent (a probe, a scanner): answered, not logged.
-      if (status !== 404) hooks.onRefused(name, remote, status, status === 412 ? `${REFUSALS[412]}: it runs ${String(req.headers[AGENT_VERSION_HEADER] ?? 'an unknown version')}, this is ${VERSION}` : REFUSALS[status]);
+      if (status !== 404)
+        hooks.onRefused(
+          name,
+          remote,
+          status,
+          status === 412
+            ? `${REFUSALS[412]}: it runs ${String(req.headers[AGENT_VERSION_HEADER] ?? 'an unknown version')}, this is ${VERSION}`
+            : REFUSALS[status],
+        );
       return refuse(socket, status);
     }
     wss.handleUpgrade(req, socket, head, (ws) => hooks.onAgent(ws, name, remote));
@@ -93,7 +101,12 @@ export async function listenForAgents(opts: ControlListen, hooks: ControlHooks):
 
 function refuse(socket: Duplex, status: number): void {
   const reason = REFUSALS[status] ?? 'not a wsload control endpoint';
-  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Refused'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\nConnection: close\r\n\r\n${reason}`);
+  // The HTTP server hands an upgrade's socket over without an error listener: a peer that resets
+  // after its refusal (EPIPE, ECONNRESET on this write) would otherwise crash the coordinator.
+  socket.on('error', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Refused'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\nConnection: close\r\n\r\n${reason}`,
+  );
 }
 
 /** The HTTPS listener; a certificate or key that does not load is one line naming its flag, not a crash. */
@@ -103,7 +116,9 @@ function createTlsServer(tls: { cert: string; key: string }): https.Server {
   try {
     return https.createServer({ cert, key });
   } catch (err) {
-    throw new UsageError(`--control-cert ${tls.cert} / --control-key ${tls.key}: cannot be used (${err instanceof Error ? err.message : String(err)})`);
+    throw new UsageError(
+      `--control-cert ${tls.cert} / --control-key ${tls.key}: cannot be used (${err instanceof Error ? err.message : String(err)})`,
+    );
   }
 }
 

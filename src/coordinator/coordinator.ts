@@ -14,12 +14,27 @@ import { nowMs } from '../clock.js';
 import { hostClockIdentity } from '../host-clock.js';
 import { CoordinationError } from '../errors.js';
 import { formatDuration } from '../duration.js';
-import type { DriverMessage, WorkerMessage, WorkerSlice } from '../run/protocol.js';
-import { AGENT_SILENT_LIMIT_MS, COORDINATOR_BEAT_MS, DROPPED_CLOSE_CODE, REPLACE_SILENT_MS, type AgentToCoordinator, type TlsFiles } from '../run/control-protocol.js';
-import { checkAgentFrame } from '../run/control-schema.js';
-import { decodeDeltas } from '../metrics/histogram.js';
+import type { WorkerSlice } from '../run/protocol.js';
+import {
+  AGENT_SILENT_LIMIT_MS,
+  COORDINATOR_BEAT_MS,
+  DROPPED_CLOSE_CODE,
+  REPLACE_SILENT_MS,
+  type AgentToCoordinator,
+  type TlsFiles,
+} from '../run/control-protocol.js';
 import { AgentLink } from './agent-link.js';
-import { listenForAgents, type ControlListen } from './control-server.js';
+import { listenForAgents } from './control-server.js';
+import { admission } from './admission.js';
+import { checkedFrame } from './agent-frame.js';
+import { missingAgentsText } from './missing-agents.js';
+import { afterPendingIo } from './pending-io.js';
+import { shardMemory, shardStates } from './shard-states.js';
+import { assignLink, MAX_REASON, openCounts, relayToDriver } from './agent-relay.js';
+import { shown } from './shown-name.js';
+import type { CoordinatorEvents, CoordinatorOptions, ShardState, WorkerPort } from './coordinator-types.js';
+
+export type { CoordinatorEvents, CoordinatorOptions, ShardState, WorkerPort } from './coordinator-types.js';
 
 /** Clock probes when an agent joins, and at each re-estimate. */
 const JOIN_PROBES = 8;
@@ -30,58 +45,8 @@ const REESTIMATE_EVERY_MS = 30_000;
 export const SILENT_LIMIT_MS = AGENT_SILENT_LIMIT_MS;
 /** A socket that upgraded but said no hello in this time is dropped. */
 const HELLO_LIMIT_MS = 10_000;
-/** A name admitted at the upgrade is held this long for its socket to arrive. */
-const RESERVE_MS = 5_000;
 /** Log lines about agents at most; a scanner knocking on the port must not flood the log. */
 const MAX_LOG_LINES = 200;
-/** A `gone` reason or a lost reason is kept to this length in the report. */
-const MAX_REASON = 300;
-
-/** What the driver hears from the agents' workers. */
-export interface CoordinatorEvents {
-  onWorkerMessage(msg: WorkerMessage): void;
-  onWorkerGone(workerId: number, reason: string): void;
-  /** Sockets open now over all agents, and the sum of their own peaks. */
-  onOpenCounts(open: number, peakSum: number): void;
-  onAgentLost(name: string, reason: string): void;
-  /** A lost agent's replacement joined mid-run (it holds no sockets): a sentence for the report. */
-  onReplacement(name: string, text: string): void;
-}
-
-/** A worker as the driver drives it, wherever it runs. */
-export interface WorkerPort {
-  postMessage(msg: DriverMessage): void;
-  terminate(): Promise<unknown>;
-}
-
-/** What the report says about one shard. */
-export interface ShardState {
-  index: number;
-  name: string;
-  host: string;
-  pid: number;
-  workerIds: number[];
-  /** The offset in use last. */
-  clockOffsetMs: number;
-  /** The largest uncertainty of an offset in use over the run, drift between probe rounds included. */
-  clockUncertaintyMs: number;
-  /** The largest change of its offset between two probe rounds (0 on the same clock). */
-  clockDriftMs: number;
-  peakRssMb: number;
-  lost: string | null;
-}
-
-export interface CoordinatorOptions extends ControlListen {
-  expected: number;
-  /** An agent silent this long is lost (default SILENT_LIMIT_MS). */
-  silentLimitMs?: number;
-  /** One line about an agent refused, dropped, replaced or gone before the run (the CLI prints it as a warning). */
-  log?: (line: string) => void;
-  /** One line about an agent that joined (the CLI prints it). */
-  info?: (line: string) => void;
-  /** Taking in a frame that passed every check threw: a bug of this process, not the agent's. */
-  onInternalError?: (err: Error) => void;
-}
 
 export class Coordinator {
   readonly port: number;
@@ -138,9 +103,14 @@ export class Coordinator {
     return this.joined.filter((l) => l.id.host !== this.me.host).map((l) => ({ name: l.id.name, host: l.id.host }));
   }
 
-  /** A local shard that ended before joining: the wait fails at once with its words. */
+  /**
+   * A local shard that ended with an error: before the assignment the wait fails at once with its
+   * words; after it, its words are logged (the loss itself is told by its closed connection, which
+   * only says that it closed).
+   */
   failJoin(message: string): void {
-    if (this.assigned || this.failure) return;
+    if (this.assigned) return this.log(message);
+    if (this.failure) return;
     this.failure = message;
     this.poke();
   }
@@ -155,27 +125,24 @@ export class Coordinator {
       interrupted = true;
       this.poke();
     });
-    while (this.joined.length < this.opts.expected && !interrupted && !this.failure && nowMs() < untilMs) {
+    const waiting = (): boolean => this.joined.length < this.opts.expected && !interrupted && !this.failure;
+    while (waiting() && nowMs() < untilMs) {
       await new Promise<void>((resolve) => {
         this.wake = resolve;
         setTimeout(resolve, Math.max(1, Math.min(250, untilMs - nowMs())));
       });
     }
+    // The deadline passed (or so this timer says): what the agents sent in time may still be unread
+    // if this process stalled past it (stopped, starved). Read it first, then judge; the deadline
+    // itself stays where it was.
+    if (waiting()) await afterPendingIo();
     if (this.failure) throw new CoordinationError(this.failure);
     if (interrupted) return false;
     const joined = this.joined;
     if (joined.length < this.opts.expected) {
       const missing = this.opts.expected - joined.length;
-      const now = nowMs();
-      const connected = this.links.filter((l) => !l.closed && !l.standby && !joined.includes(l));
-      const parts = [joined.length > 0 ? `joined: ${joined.map((l) => l.label).join(', ')}` : 'none joined'];
-      const noHello = connected.filter((l) => !l.helloed);
-      const noClock = connected.filter((l) => l.helloed && !l.clockKnown);
-      const silent = connected.filter((l) => l.helloed && l.clockKnown);
-      if (noClock.length > 0) parts.push(`connected but did not answer clock probes: ${noClock.map((l) => l.label).join(', ')}`);
-      if (silent.length > 0) parts.push(`connected but silent: ${silent.map((l) => `${l.label} for ${formatDuration(l.judge.silenceMs(now))}`).join(', ')}`);
-      if (noHello.length > 0) parts.push(`connected but said no hello: ${noHello.map((l) => l.label).join(', ')}`);
-      throw new CoordinationError(`--agent-wait ${waitText}: ${missing} of ${this.opts.expected} agents did not join (${parts.join('; ')})`);
+      const why = missingAgentsText(this.links, joined, nowMs());
+      throw new CoordinationError(`--agent-wait ${waitText}: ${missing} of ${this.opts.expected} agents did not join (${why})`);
     }
     return true;
   }
@@ -188,24 +155,7 @@ export class Coordinator {
     this.assigned = true;
     this.events = events;
     const ports = new Map<number, WorkerPort>();
-    const links = this.joined.slice(0, groups.length);
-    links.forEach((link, i) => {
-      link.index = i;
-      link.workerIds = groups[i].map((s) => s.workerId);
-      link.checks.assigned(groups[i]);
-      const off = link.clock.offsetMs;
-      const slices = groups[i].map(({ ring: _ring, ...rest }) => ({
-        ...rest,
-        timeline: rest.timeline ? { ...rest.timeline, startMs: rest.timeline.startMs + off } : null,
-      }));
-      link.send({ type: 'assign', slices, ringSize, ...(tlsFiles ? { tlsFiles } : {}) });
-      for (const id of link.workerIds) {
-        ports.set(id, {
-          postMessage: (msg) => link.sendDriver(id, msg),
-          terminate: async () => link.send({ type: 'terminate', workerId: id }),
-        });
-      }
-    });
+    this.joined.slice(0, groups.length).forEach((link, i) => assignLink(link, i, groups[i], ringSize, tlsFiles, ports));
     this.timers.push(setInterval(() => this.reestimate(), REESTIMATE_EVERY_MS));
     return ports;
   }
@@ -216,7 +166,8 @@ export class Coordinator {
     for (const l of this.links) {
       const off = l.clock.offsetMs;
       // The topic index is left out when 0, so a run without topics sends the records it always did.
-      if (l.index >= 0) l.send({ type: 'publish', seq, scheduledMs: scheduledMs + off, sentMs: sentMs + off, ...(topic !== 0 ? { topic } : {}) });
+      if (l.index >= 0)
+        l.send({ type: 'publish', seq, scheduledMs: scheduledMs + off, sentMs: sentMs + off, ...(topic !== 0 ? { topic } : {}) });
     }
   }
 
@@ -227,29 +178,12 @@ export class Coordinator {
 
   /** Resident memory of each shard still in the run at its last stats message, by shard name, in index order. */
   shardMemory(): { shard: string; rssBytes: number }[] {
-    return this.links
-      .filter((l) => l.index >= 0 && l.lost === null && !l.closed)
-      .sort((a, b) => a.index - b.index)
-      .map((l) => ({ shard: l.id.name, rssBytes: Math.round(l.rssMb * 1048576) }));
+    return shardMemory(this.links);
   }
 
   /** The shards as the report gives them, in index order. */
   shards(): ShardState[] {
-    return this.links
-      .filter((l) => l.index >= 0)
-      .sort((a, b) => a.index - b.index)
-      .map((l) => ({
-        index: l.index,
-        name: l.id.name,
-        host: l.id.host,
-        pid: l.id.pid,
-        workerIds: l.workerIds,
-        clockOffsetMs: l.clock.offsetMs,
-        clockUncertaintyMs: l.sameClock ? 0 : l.clockTrack.uncertaintyMs,
-        clockDriftMs: l.clockTrack.driftMs,
-        peakRssMb: l.peakRssMb,
-        lost: l.lost,
-      }));
+    return shardStates(this.links);
   }
 
   /**
@@ -258,7 +192,9 @@ export class Coordinator {
    * Bounded by `limitMs`: an agent that does not answer keeps the bound it had.
    */
   async closeClocks(limitMs: number): Promise<void> {
-    const probing = this.links.filter((l) => l.index >= 0 && l.lost === null && !l.closed && !l.sameClock).map((l) => l.estimateClock(REESTIMATE_PROBES));
+    const probing = this.links
+      .filter((l) => l.index >= 0 && l.lost === null && !l.closed && !l.sameClock)
+      .map((l) => l.estimateClock(REESTIMATE_PROBES));
     if (probing.length === 0) return;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(probing), new Promise<void>((resolve) => (timer = setTimeout(resolve, limitMs)))]);
@@ -296,26 +232,14 @@ export class Coordinator {
 
   /** Admission at the upgrade: 0, or the refusing status (REFUSALS says what the agent is told). */
   private admit(name: string, remote: string): number {
-    if (name === '') return 409;
     const now = nowMs();
-    for (const [n, at] of this.reserved) if (now - at >= RESERVE_MS) this.reserved.delete(n);
-    const reservedAt = this.reserved.get(name);
-    if (reservedAt !== undefined && now - reservedAt < RESERVE_MS) return 409;
-    const holder = this.links.find((l) => l.id.name === name && !l.closed);
-    let replacing: AgentLink | null = null;
-    if (holder) {
-      // A restarted pod keeps its name: a holder not heard for a few heartbeats is the dead one.
-      const silence = holder.judge.silenceMs(now);
-      if (silence < REPLACE_SILENT_MS) return 409;
-      replacing = holder;
-    }
-    if (this.assigned) {
-      // Mid-run only a lost (or dying) agent's replacement is let in, to stand by.
-      const hadSlot = replacing !== null ? replacing.index >= 0 || replacing.standby : this.links.some((l) => l.id.name === name && (l.index >= 0 || l.standby));
-      if (!hadSlot) return 503;
-    } else if (replacing === null && this.links.filter((l) => !l.closed).length + this.reserved.size >= this.opts.expected) {
-      return 503;
-    }
+    const { status, replacing } = admission(name, now, {
+      links: this.links,
+      reserved: this.reserved,
+      assigned: this.assigned,
+      expected: this.opts.expected,
+    });
+    if (status !== 0) return status;
     if (replacing) {
       const why = `silent for ${formatDuration(replacing.judge.silenceMs(now))}, then replaced by a new agent with its name from ${remote}`;
       this.log(`agent ${replacing.label}: ${why}`);
@@ -329,18 +253,20 @@ export class Coordinator {
     this.reserved.delete(name);
     const link = new AgentLink({ name, host: '', pid: 0, bootId: null }, remote, ws, this.opts.silentLimitMs ?? SILENT_LIMIT_MS);
     this.links.push(link);
-    const helloTimer = setTimeout(() => this.drop(link, `no hello within ${formatDuration(HELLO_LIMIT_MS)}`), HELLO_LIMIT_MS);
+    // Judged after what is pending: after a stall of this process its hello may wait unread.
+    const helloTimer = setTimeout(
+      () =>
+        void afterPendingIo().then(() => {
+          if (!link.helloed) this.drop(link, `no hello within ${formatDuration(HELLO_LIMIT_MS)}`);
+        }),
+      HELLO_LIMIT_MS,
+    );
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (link.closed) return;
       try {
         link.judge.heard(nowMs());
-        if (isBinary) return this.drop(link, 'a binary frame (the control channel speaks JSON text)');
-        const frame = checkAgentFrame(data.toString());
+        const frame = checkedFrame(link, data, isBinary, this.lastAnnounced);
         if (!frame.ok) return this.drop(link, frame.why);
-        const why = link.checks.check(frame.msg, link.helloed, this.lastAnnounced);
-        if (why !== null) return this.drop(link, why);
-        const undecodable = frame.msg.type === 'worker' && frame.msg.msg.type === 'tick' ? decodeProblem(frame.msg.msg) : null;
-        if (undecodable !== null) return this.drop(link, undecodable);
         if (frame.msg.type === 'hello') clearTimeout(helloTimer);
         this.onMessage(link, frame.msg);
       } catch (err) {
@@ -364,32 +290,11 @@ export class Coordinator {
     }
     const events = this.events;
     if (!events || link.lost || link.index < 0) return;
-    if (msg.type === 'worker') {
-      const m = msg.msg;
-      if (m.type === 'tick' && m.final) link.settled.add(m.workerId);
-      if (m.type === 'fatal') link.settled.add(m.workerId);
-      events.onWorkerMessage(link.toLocal(m));
-    } else if (msg.type === 'gone') {
-      link.settled.add(msg.workerId);
-      events.onWorkerGone(msg.workerId, msg.reason.slice(0, MAX_REASON));
-    } else if (msg.type === 'stats') {
-      link.open = msg.open;
-      link.peak = msg.peak;
-      link.peakRssMb = Math.max(link.peakRssMb, msg.peakRssMb);
-      link.rssMb = msg.rssMb ?? msg.peakRssMb;
-      this.tellOpenCounts();
-    }
+    if (relayToDriver(link, msg, events)) this.tellOpenCounts();
   }
 
-  /** Sockets open over the agents holding sockets and still in the run (a lost one's died with it), and the sum of their peaks. */
   private tellOpenCounts(): void {
-    let open = 0;
-    let peak = 0;
-    for (const l of this.links) {
-      if (l.index < 0) continue;
-      if (l.lost === null) open += l.open;
-      peak += l.peak;
-    }
+    const { open, peak } = openCounts(this.links);
     this.events?.onOpenCounts(open, peak);
   }
 
@@ -402,7 +307,10 @@ export class Coordinator {
       const text = `a new agent ${link.label} (pid ${msg.pid}) joined in the place of the lost agent ${shown(link.id.name)} and stands by: a run does not move sockets once they were assigned (the lost agent's books were closed at its loss)`;
       this.log(text);
       this.events?.onReplacement(link.id.name, text);
-      link.send({ type: 'standby', reason: 'joined after the run started, in the place of a lost agent of this name: holds no sockets in this run' });
+      link.send({
+        type: 'standby',
+        reason: 'joined after the run started, in the place of a lost agent of this name: holds no sockets in this run',
+      });
       return;
     }
     void this.joinClock(link);
@@ -415,8 +323,12 @@ export class Coordinator {
       await link.estimateClock(JOIN_PROBES);
     }
     if (link.clockKnown && !link.closed && !this.assigned) {
-      const clock = link.sameClock ? 'same clock' : `clock offset ${link.clock.offsetMs.toFixed(3)} ms ± ${link.clock.uncertaintyMs.toFixed(3)} ms`;
-      this.opts.info?.(`agent ${link.label} joined (${Math.min(this.joined.length, this.opts.expected)} of ${this.opts.expected}; ${clock})`);
+      const clock = link.sameClock
+        ? 'same clock'
+        : `clock offset ${link.clock.offsetMs.toFixed(3)} ms ± ${link.clock.uncertaintyMs.toFixed(3)} ms`;
+      this.opts.info?.(
+        `agent ${link.label} joined (${Math.min(this.joined.length, this.opts.expected)} of ${this.opts.expected}; ${clock})`,
+      );
     }
     this.poke();
   }
@@ -427,7 +339,8 @@ export class Coordinator {
     if (!this.assigned || link.standby || link.index < 0) {
       // Left before the run started (or stood by): its place is free for another (a restarted pod).
       this.forget(link);
-      if (!this.ending && !this.assigned && link.helloed) this.log(`agent ${link.label} left before the run started (${reason}); its place is free`);
+      if (!this.ending && !this.assigned && link.helloed)
+        this.log(`agent ${link.label} left before the run started (${reason}); its place is free`);
       return;
     }
     if (this.ending || (link.finished && link.drainSent)) return;
@@ -495,19 +408,4 @@ export class Coordinator {
   private reestimate(): void {
     for (const l of this.links) if (!l.closed && !l.sameClock) void l.estimateClock(REESTIMATE_PROBES);
   }
-}
-
-/** Decodes a tick's histograms once (the aggregate and the timeline read them decoded); why one cannot be, or null. */
-function decodeProblem(tick: Extract<WorkerMessage, { type: 'tick' }>): string | null {
-  try {
-    decodeDeltas(tick.histograms);
-    return null;
-  } catch (err) {
-    return `worker ${tick.workerId}'s tick: ${err instanceof Error ? err.message : String(err)}`;
-  }
-}
-
-/** A name as the log shows it: plain when printable, else quoted (a newline cannot forge a line). */
-function shown(text: string): string {
-  return /^[\x21-\x7e]{1,64}$/.test(text) ? text : JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text);
 }

@@ -24,14 +24,23 @@ export interface LocalShards {
  * Spawns `count` shards (`shard-0` …) joining ws://127.0.0.1:port; `onEarlyExit` hears a shard
  * that ended with an error, with the last of its stderr.
  */
-export function spawnLocalShards(count: number, port: number, token: string, onEarlyExit: (name: string, why: string) => void): LocalShards {
+export function spawnLocalShards(
+  count: number,
+  port: number,
+  token: string,
+  onEarlyExit: (name: string, why: string) => void,
+): LocalShards {
   const children: ChildProcess[] = [];
   for (let i = 0; i < count; i++) {
     const name = `shard-${i}`;
-    const child = spawn(process.execPath, [BIN, 'agent', '--coordinator', `ws://127.0.0.1:${port}`, '--name', name, '--connect-timeout', '30s'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, [TOKEN_ENV]: token },
-    });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'agent', '--coordinator', `ws://127.0.0.1:${port}`, '--name', name, '--connect-timeout', '30s'],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, [TOKEN_ENV]: token },
+      },
+    );
     let tail = '';
     child.stderr?.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-STDERR_TAIL)));
     child.on('exit', (code, signal) => {
@@ -62,7 +71,11 @@ export function spawnLocalShards(count: number, port: number, token: string, onE
   };
 }
 
+/** Its last line of its own: a crash's stack frames ("    at …") say less than the error above them. */
 function lastLine(text: string): string {
-  const lines = text.trim().split('\n');
+  const lines = text
+    .trim()
+    .split('\n')
+    .filter((l) => !/^\s+at /.test(l));
   return (lines[lines.length - 1] ?? '').replace(/^wsload: /, '') || 'no message';
 }

@@ -22,7 +22,8 @@ export function tokenProblem(token: unknown): string | null {
   if (token.length > MAX_TOKEN_LENGTH) return `${token.length} characters long; expected at most ${MAX_TOKEN_LENGTH}`;
   for (let i = 0; i < token.length; i++) {
     const c = token.charCodeAt(i);
-    if (c < 0x21 || c > 0x7e) return `character ${i + 1} of ${token.length} is ${describeChar(c)}; expected visible ASCII characters only (no spaces, control characters or non-ASCII)`;
+    if (c < 0x21 || c > 0x7e)
+      return `character ${i + 1} of ${token.length} is ${describeChar(c)}; expected visible ASCII characters only (no spaces, control characters or non-ASCII)`;
   }
   return null;
 }

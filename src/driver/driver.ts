@@ -13,12 +13,10 @@ import { spawnWorkers } from './phases/spawn.js';
 import { rampUp } from './phases/ramp.js';
 import { hold } from './phases/hold.js';
 import { drain } from './phases/drain.js';
-import { buildRunReport } from './phases/build.js';
+import type { Coordination } from './coordination.js';
 import type { Scenario } from '../run/scenario.js';
 import { readMachineLimits } from '../machine-limits.js';
 import { distributionFor } from './distribution.js';
-import { startCoordination } from './coordination.js';
-import { spawnOnAgents } from './phases/spawn-agents.js';
 
 export type { Progress, RunOptions, RunPhase, RunResult } from '../run/run-options.js';
 
@@ -36,15 +34,28 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     // Bound first: a port in use must stop the run before any socket is opened.
     const metrics = await openMetricsEndpoint(state);
     // Listening before the target starts: agents join while it does.
-    const coordination = dist ? await startCoordination(state, dist, options.agents?.onListening) : null;
+    // The coordinator, the report builder (with the report's zod schema) and their modules are loaded when used, not
+    // for the whole run: every module the main thread holds while sockets are open is RSS the raw client has not (issue 22).
+    const coordination: Coordination | null = dist
+      ? await (await import('./coordination.js')).startCoordination(state, dist, options.agents?.onListening)
+      : null;
     const target = await startTarget(state);
-    const measurement = setUpMeasurement(state, target.plans, metrics, coordination ? () => coordination.coordinator.shardMemory() : undefined, target.embedded?.httpUrl ?? null);
-    const spawned = coordination ? await spawnOnAgents(state, target, measurement, coordination) : spawnWorkers(state, target, measurement);
+    const measurement = setUpMeasurement(
+      state,
+      target.plans,
+      metrics,
+      coordination ? () => coordination.coordinator.shardMemory() : undefined,
+      target.embedded?.httpUrl ?? null,
+    );
+    const spawned = coordination
+      ? await (await import('./phases/spawn-agents.js')).spawnOnAgents(state, target, measurement, coordination)
+      : spawnWorkers(state, target, measurement);
     const ramp = await rampUp(state, spawned, measurement);
     const held = await hold(state, target, spawned, measurement, ramp.rampStartMs);
     await drain(state, target, spawned, measurement);
     // Every receipt is in: a last clock round bounds the remote offsets' drift up to here.
     if (coordination) await coordination.coordinator.closeClocks(CLOSING_PROBES_LIMIT_MS);
+    const { buildRunReport } = await import('./phases/build.js');
     const report = buildRunReport(state, target, measurement, ramp, held, coordination);
     // A scraper that comes regularly gets one visit with the final values (an interrupt cuts it short).
     if (!state.interrupted()) await metrics?.finalScrape(state.aborted);

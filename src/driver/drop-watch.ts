@@ -37,7 +37,10 @@ export class DropWatch implements TickSubscriber {
     // least often (or never) says how long a socket may go quiet, and so be cut by an idle timeout.
     const cycle = publish?.topics;
     const topics = opts.scenario.topics;
-    const share = cycle && cycle.length > 0 && topics ? Math.min(...topics.names.map((name) => cycle.filter((t) => t === name).length / cycle.length)) : 1;
+    const share =
+      cycle && cycle.length > 0 && topics
+        ? Math.min(...topics.names.map((name) => cycle.filter((t) => t === name).length / cycle.length))
+        : 1;
     const rate = shaped === null ? null : shaped * share;
     // Workers send their idle profiles with every tick.
     this.screening = new IdleScreening(

@@ -12,17 +12,29 @@ import type { Protocol, Scenario } from '../run/scenario.js';
 import type { Env } from '../run/publish-methods/method.js';
 import { publishMethodOf } from '../run/publish-methods/table.js';
 
-/** A protocol's texts that reach the server (auth, join arguments, topic filters, client id, credentials, graphql-ws init payload and variables) filled. */
+/** A protocol's texts that reach the server (auth, join arguments, topic filters, client id, credentials, graphql-ws init payload and variables, STOMP destinations and credentials) filled. */
 function protocolWithEnv(p: Protocol, env: Env): Protocol {
   if (p.name === 'socket.io') {
-    return { ...p, auth: p.auth === null ? null : fillEnv(p.auth, env, jsonEscape), join: p.join ? { ...p.join, args: fillEnv(p.join.args, env, jsonEscape) } : null };
+    return {
+      ...p,
+      auth: p.auth === null ? null : fillEnv(p.auth, env, jsonEscape),
+      join: p.join ? { ...p.join, args: fillEnv(p.join.args, env, jsonEscape) } : null,
+    };
   }
   if (p.name === 'graphql-ws') {
     const json = (t: string | null): string | null => (t === null ? null : fillEnv(t, env, jsonEscape));
     return { ...p, init: json(p.init), variables: json(p.variables) };
   }
   const text = (t: string | null): string | null => (t === null ? null : fillEnv(t, env));
-  return { ...p, topics: p.topics.map((t) => fillEnv(t, env)), clientId: fillEnv(p.clientId, env), username: text(p.username), password: text(p.password) };
+  if (p.name === 'stomp')
+    return { ...p, destinations: p.destinations.map((t) => fillEnv(t, env)), login: text(p.login), passcode: text(p.passcode) };
+  return {
+    ...p,
+    topics: p.topics.map((t) => fillEnv(t, env)),
+    clientId: fillEnv(p.clientId, env),
+    username: text(p.username),
+    password: text(p.password),
+  };
 }
 
 /** Each slice with the target URL, its upgrade headers and its open messages filled. */

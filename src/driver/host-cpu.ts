@@ -43,14 +43,24 @@ function sample(): Sample | null {
 }
 
 /** CPU shares between two samples (pure, for tests). */
-export function cpuBetween(a: { atMs: number; busy: number; total: number; processUs: number }, b: typeof a, cores: number): HostCpu | null {
+export function cpuBetween(
+  a: { atMs: number; busy: number; total: number; processUs: number },
+  b: typeof a,
+  cores: number,
+): HostCpu | null {
   const holdMs = b.atMs - a.atMs;
   const ticks = b.total - a.total;
   if (holdMs <= 0 || ticks <= 0 || cores <= 0) return null;
   const round3 = (x: number): number => Math.round(Math.min(1, Math.max(0, x)) * 1000) / 1000;
   const machineBusy = (b.busy - a.busy) / ticks;
   const wsload = (b.processUs - a.processUs) / 1000 / (holdMs * cores);
-  return { cores, holdMs: Math.round(holdMs), machineBusy: round3(machineBusy), wsload: round3(wsload), otherProcesses: round3(machineBusy - wsload) };
+  return {
+    cores,
+    holdMs: Math.round(holdMs),
+    machineBusy: round3(machineBusy),
+    wsload: round3(wsload),
+    otherProcesses: round3(machineBusy - wsload),
+  };
 }
 
 /** Samples at the hold's start and end. */

@@ -46,21 +46,17 @@ export interface Measurement {
   observe: ObserveScraper | null;
 }
 
-/** Sets up the measurement of a run and subscribes it to the ticks; everything it starts is stopped by state.stopAll(). */
-export function setUpMeasurement(
-  state: RunState,
-  plans: readonly WorkerPlan[],
-  endpoint: MetricsEndpoint | null = null,
-  /** The shards' resident memory in a spread run (the coordinator's last stats of each); absent in one process. */
-  shardMemory?: () => readonly { shard: string; rssBytes: number }[],
-  /** The embedded target's http:// base, observed as "target" by default; null for a URL target. */
-  embeddedHttpUrl: string | null = null,
-): Measurement {
-  const { scenario, options, startMs, tickMs } = state;
+/** The publish ring (sized for the peak rate), the aggregate of worker snapshots and its per-block sink. */
+function aggregateOf(state: RunState, plans: readonly WorkerPlan[]): Pick<Measurement, 'ring' | 'aggregate' | 'blocks'> {
+  const { scenario, startMs, tickMs } = state;
   const publish = scenario.publish;
   // A publish is evaluated after its deadline and once its request has been answered (at most publish.timeout).
   // Sized for the peak rate: publish.stages may climb above publish.rate.
-  const ring = createRing(publish ? ringSizeFor(publish.stages ? peakTarget(publish.stages, publish.rate) : publish.rate, publish.deadlineMs + publish.timeoutMs) : 1024);
+  const ring = createRing(
+    publish
+      ? ringSizeFor(publish.stages ? peakTarget(publish.stages, publish.rate) : publish.rate, publish.deadlineMs + publish.timeoutMs)
+      : 1024,
+  );
   const aggregate = new RunAggregate(
     plans.map((p) => p.indices.length),
     scenario.cohorts.length,
@@ -68,17 +64,34 @@ export function setUpMeasurement(
     deliveryDeadlineMs(scenario),
   );
   // Blocks one tick long: the finest grain at which deltas arrive.
-  const blocks = new IntervalBlocks(tickMs, () => nowMs() - startMs, MAX_BLOCKS, rampBlockMs(scenario.stages ? scenario.durationMs : rampMs(scenario)));
+  const blocks = new IntervalBlocks(
+    tickMs,
+    () => nowMs() - startMs,
+    MAX_BLOCKS,
+    rampBlockMs(scenario.stages ? scenario.durationMs : rampMs(scenario)),
+  );
   aggregate.intervalSink = blocks;
   if (scenario.topics) aggregate.topicNames = scenario.topics.names;
+  return { ring, aggregate, blocks };
+}
 
+/** The soak files, the observed endpoints' scraper and the timeline that reads both (each null when not wanted). */
+function timelineOf(
+  state: RunState,
+  plans: readonly WorkerPlan[],
+  { ring, aggregate }: Pick<Measurement, 'ring' | 'aggregate'>,
+  embeddedHttpUrl: string | null,
+): Pick<Measurement, 'timeline' | 'files' | 'observe'> {
+  const { scenario, options, startMs, tickMs } = state;
+  const publish = scenario.publish;
   const paths = options.reportFile ? sidecarPaths(options.reportFile) : null;
   const writer = paths ? openTimeline(paths, state.warnings, options.onWarning) : null;
   const files = paths && writer ? { ...paths, writer } : null;
   // Loss is booked at the publish's scheduled time, known a deadline and a worker tick later.
   const lossSettleMs = publish ? publish.deadlineMs + tickMs + 250 : 0;
   const endpoints = observedEndpoints(scenario, embeddedHttpUrl);
-  const observe = endpoints.length > 0 ? new ObserveScraper(endpoints, { startMs, intervalMs: scenario.report.intervalMs }) : null;
+  const observe =
+    endpoints.length > 0 ? new ObserveScraper(endpoints, { startMs, intervalMs: scenario.report.intervalMs, tls: scenario.tls }) : null;
   const timeline =
     writer || options.onInterval
       ? new TimelineFeed({
@@ -93,7 +106,51 @@ export function setUpMeasurement(
           ...(observe ? { observed: () => observe.latest() } : {}),
         })
       : null;
-  const dropWatch = new DropWatch({ scenario, ring, runStartMs: startMs, runStartEpochMs: state.startedAt.getTime(), tickMs, onEvent: options.onDropEvent });
+  return { timeline, files, observe };
+}
+
+/** What the metrics endpoint serves, read off the aggregate after each tick's snapshots; null without an endpoint. */
+function promOf(
+  state: RunState,
+  aggregate: RunAggregate,
+  endpoint: MetricsEndpoint | null,
+  shardMemory: (() => readonly { shard: string; rssBytes: number }[]) | undefined,
+): PromMetrics | null {
+  const { scenario } = state;
+  return endpoint
+    ? new PromMetrics({
+        aggregate,
+        cohorts: scenario.cohorts.map((c) => c.name),
+        topics: scenario.topics?.names,
+        publisher: () => state.publisher?.stats ?? null,
+        info: { scenario: scenario.name, version: VERSION, target: scenario.target.kind === 'url' ? scenario.target.url : 'embedded' },
+        sockets: scenario.connections,
+        shards: shardMemory,
+      })
+    : null;
+}
+
+/** Sets up the measurement of a run and subscribes it to the ticks; everything it starts is stopped by state.stopAll(). */
+export function setUpMeasurement(
+  state: RunState,
+  plans: readonly WorkerPlan[],
+  endpoint: MetricsEndpoint | null = null,
+  /** The shards' resident memory in a spread run (the coordinator's last stats of each); absent in one process. */
+  shardMemory?: () => readonly { shard: string; rssBytes: number }[],
+  /** The embedded target's http:// base, observed as "target" by default; null for a URL target. */
+  embeddedHttpUrl: string | null = null,
+): Measurement {
+  const { scenario, options, startMs, tickMs } = state;
+  const { ring, aggregate, blocks } = aggregateOf(state, plans);
+  const { timeline, files, observe } = timelineOf(state, plans, { ring, aggregate }, embeddedHttpUrl);
+  const dropWatch = new DropWatch({
+    scenario,
+    ring,
+    runStartMs: startMs,
+    runStartEpochMs: state.startedAt.getTime(),
+    tickMs,
+    onEvent: options.onDropEvent,
+  });
   const progress = new ProgressFeed({
     startMs,
     target: scenario.connections,
@@ -112,18 +169,9 @@ export function setUpMeasurement(
   bus.subscribe(dropWatch);
   bus.subscribe(progress);
   if (observe) bus.subscribe(observe);
-  if (publish) bus.subscribe(new PublishBlocks(() => state.publisher?.stats.latency ?? null, blocks));
+  if (scenario.publish) bus.subscribe(new PublishBlocks(() => state.publisher?.stats.latency ?? null, blocks));
   // Reads the aggregate as it stands after this tick's snapshots, like progress.
-  const prom = endpoint
-    ? new PromMetrics({
-        aggregate,
-        cohorts: scenario.cohorts.map((c) => c.name),
-        publisher: () => state.publisher?.stats ?? null,
-        info: { scenario: scenario.name, version: VERSION, target: scenario.target.kind === 'url' ? scenario.target.url : 'embedded' },
-        sockets: scenario.connections,
-        shards: shardMemory,
-      })
-    : null;
+  const prom = promOf(state, aggregate, endpoint, shardMemory);
   if (prom && endpoint) {
     bus.subscribe(prom);
     endpoint.serve(prom);
@@ -135,7 +183,7 @@ export function setUpMeasurement(
     observe?.stop();
     timeline?.stop();
     mainLag.stop();
-    writer?.close();
+    files?.writer.close();
   });
   return { ring, aggregate, blocks, bus, timeline, files, progress, dropWatch, mainLag, prom, hostCpu: new HostCpuMeter(), observe };
 }

@@ -8,9 +8,10 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { ObservedEndpoint, type EndpointStats } from '../metrics/observe/store.js';
+import { tlsConnectOptions, type TlsConnectOptions } from '../net/connect-options.js';
+import { ObservedEndpoint, type EndpointStats, type ScrapeFailure } from '../metrics/observe/store.js';
 import { parseSelector, type Selector } from '../metrics/observe/select.js';
-import type { ObserveEndpoint, Scenario } from '../run/scenario.js';
+import type { ObserveEndpoint, Scenario, TlsOptions } from '../run/scenario.js';
 import { InternalError } from '../errors.js';
 import type { TickSubscriber } from './tick-bus.js';
 
@@ -18,6 +19,8 @@ export interface ObserveScraperOptions {
   startMs: number;
   /** Time between scrapes of one endpoint: the report interval. */
   intervalMs: number;
+  /** The scenario's `tls`: an https:// endpoint without its own `tls` is checked with it. */
+  tls: TlsOptions;
 }
 
 interface Target {
@@ -25,6 +28,8 @@ interface Target {
   store: ObservedEndpoint;
   inFlight: boolean;
   nextMs: number;
+  /** Read once: the files were checked when the scenario loaded. Null for http:// endpoints. */
+  tls: TlsConnectOptions | null;
 }
 
 export class ObserveScraper implements TickSubscriber {
@@ -36,7 +41,13 @@ export class ObserveScraper implements TickSubscriber {
     endpoints: readonly ObserveEndpoint[],
     private readonly opts: ObserveScraperOptions,
   ) {
-    this.targets = endpoints.map((config) => ({ config, store: new ObservedEndpoint(config.name, config.url, selectorsOf(config), config.format), inFlight: false, nextMs: opts.startMs }));
+    this.targets = endpoints.map((config) => ({
+      config,
+      store: new ObservedEndpoint(config.name, config.url, selectorsOf(config), config.format),
+      inFlight: false,
+      nextMs: opts.startMs,
+      tls: config.url.startsWith('https:') ? tlsConnectOptions(config.tls ?? opts.tls) : null,
+    }));
   }
 
   onTick(atMs: number): void {
@@ -81,7 +92,7 @@ export class ObserveScraper implements TickSubscriber {
     const chunks: Buffer[] = [];
     let bytes = 0;
     let settled = false;
-    const settle = (outcome: { body: string } | { kind: 'timeout' | 'status' | 'tooLarge' | 'connection'; words: string }): void => {
+    const settle = (outcome: { body: string } | { kind: Exclude<ScrapeFailure, 'unparsable'>; words: string }): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -93,8 +104,8 @@ export class ObserveScraper implements TickSubscriber {
       if ('body' in outcome) t.store.ingest(outcome.body, atMs - this.opts.startMs);
       else t.store.fail(outcome.kind, outcome.words);
     };
-    const get = url.startsWith('https:') ? https.get : http.get;
-    const req = get(url, { headers: { accept: 'text/plain;version=0.0.4', 'user-agent': 'wsload-observe' } }, (res) => {
+    const headers = { accept: 'text/plain;version=0.0.4', 'user-agent': 'wsload-observe' };
+    const onResponse = (res: http.IncomingMessage): void => {
       if (res.statusCode !== 200) {
         res.resume();
         settle({ kind: 'status', words: `HTTP ${res.statusCode ?? '?'} from ${url}` });
@@ -112,11 +123,25 @@ export class ObserveScraper implements TickSubscriber {
       });
       res.on('end', () => settle({ body: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', (err) => settle({ kind: 'connection', words: err.message }));
-    });
-    req.on('error', (err) => settle({ kind: 'connection', words: err.message }));
+    };
+    const req = t.tls ? https.get(url, { ...t.tls, headers }, onResponse) : http.get(url, { headers }, onResponse);
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      isTlsFailure(err)
+        ? settle({ kind: 'tls', words: `${err.message} (${err.code ?? 'TLS'})` })
+        : settle({ kind: 'connection', words: err.message }),
+    );
     const timer = setTimeout(() => settle({ kind: 'timeout', words: `no whole answer within ${timeoutMs} ms` }), timeoutMs);
     this.pending.add(req);
   }
+}
+
+/**
+ * Whether a request error is the TLS handshake's: OpenSSL's verify codes (classify.ts names the
+ * common ones; all carry CERT, UNABLE_TO or SELF_SIGNED), a name mismatch, a protocol alert.
+ */
+function isTlsFailure(err: NodeJS.ErrnoException): boolean {
+  const code = err.code ?? '';
+  return code === 'EPROTO' || /^ERR_(SSL|TLS)_|CERT|UNABLE_TO_|SELF_SIGNED|HOSTNAME_MISMATCH/.test(code);
 }
 
 /** The endpoint's selectors, or null to keep every series (they were checked when the scenario loaded). */

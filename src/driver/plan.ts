@@ -128,6 +128,7 @@ export function workerSlices(scenario: Scenario, plans: readonly WorkerPlan[], c
       resolve: { ...scenario.resolve },
       open: target.kind === 'url' ? (target.open ?? []).map((step) => ({ ...step })) : [],
       ...(scenario.protocol ? { protocol: structuredClone(scenario.protocol) } : {}),
+      ...(scenario.perMessageDeflate ? { perMessageDeflate: { ...scenario.perMessageDeflate } } : {}),
     },
     identities: identitiesOf(scenario, plan.indices),
     delivery: {
@@ -154,7 +155,10 @@ function topicsText(topics: Topics): string {
   const n = topics.names.length;
   const how =
     topics.assign === 'ranges'
-      ? topics.names.slice(0, 5).map((name, i) => `${name}×${topics.counts[i]}`).join(', ') + (n > 5 ? ', …' : '')
+      ? topics.names
+          .slice(0, 5)
+          .map((name, i) => `${name}×${topics.counts[i]}`)
+          .join(', ') + (n > 5 ? ', …' : '')
       : `socket i in topic ${topics.assign === 'modulo' ? 'i mod' : 'floor(i × count / connections) of'} ${n}`;
   return `${plural(n, 'topic')} (${how})`;
 }

@@ -99,7 +99,11 @@ export class RunState {
     // Scheduling ends at once; requests in flight end within publish.timeout.
     if (this.publisher) void this.publisher.stop().catch(() => {});
     // A target still starting when an interrupt came is stopped once it is up.
-    if (this.embedded) await this.embedded.then((t) => t.stop(), () => {});
+    if (this.embedded)
+      await this.embedded.then(
+        (t) => t.stop(),
+        () => {},
+      );
   }
 
   /**

@@ -7,8 +7,21 @@
  */
 import { addInto, createHistogram, deltaOf, recordMs, type Histogram } from './histogram.js';
 import { slotOf, type PublishRing } from '../run/publish-ring.js';
-import { emptyCohortCounters, RAMP_BLOCK_KEY, type CohortCounters, type LagSummary, type WorkerCounters, type WorkerMessage } from '../run/protocol.js';
-import { emptyDeliveryCounters, emptyTopicCounters, TOPIC_COUNTER_KEYS, type DeliveryCounters, type TopicCounters } from '../run/delivery-counters.js';
+import {
+  emptyCohortCounters,
+  RAMP_BLOCK_KEY,
+  type CohortCounters,
+  type LagSummary,
+  type WorkerCounters,
+  type WorkerMessage,
+} from '../run/protocol.js';
+import {
+  emptyDeliveryCounters,
+  emptyTopicCounters,
+  TOPIC_COUNTER_KEYS,
+  type DeliveryCounters,
+  type TopicCounters,
+} from '../run/delivery-counters.js';
 import { topicHistogramKey } from '../run/registry.js';
 import { DEFAULT_PUBLISH_DEADLINE_MS } from '../run/scenario.js';
 import type { IntervalSink } from './interval-blocks.js';
@@ -72,8 +85,9 @@ export interface Totals {
   unconfirmed: number;
   /** Publishes after a lost worker's last snapshot whose record had left the ring: not booked. */
   unknownOwed: number;
+  /** With permessage-deflate offered: upgrades per accepted Sec-WebSocket-Extensions ("" none); absent otherwise. */
+  extensions?: Record<string, number>;
 }
-
 
 function addCounts(into: Record<string, number>, from: Record<string, number>): void {
   for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
@@ -197,7 +211,8 @@ export class RunAggregate {
   private adds(w: WorkerState): BookAdds | null {
     if (w.lostBooks) return lostAdds(w.lostBooks);
     // Finished with publishes unevaluated (interrupted, or a request never answered): their receipts only.
-    if (w.final && w.owed && (w.owed.seenUpTo > w.owed.evaluatedUpTo || w.owed.inFlight.length > 0)) return receiptAdds(w.owed, this.topicNames?.length ?? 0);
+    if (w.final && w.owed && (w.owed.seenUpTo > w.owed.evaluatedUpTo || w.owed.inFlight.length > 0))
+      return receiptAdds(w.owed, this.topicNames?.length ?? 0);
     return null;
   }
 
@@ -317,6 +332,7 @@ export class RunAggregate {
       if (w.crashed === null) t.open += c.open;
       t.messages += c.messages;
       addCounts(t.failures, c.failures);
+      if (c.extensions) addCounts((t.extensions ??= {}), c.extensions);
       for (const key of Object.keys(t.delivery) as (keyof DeliveryCounters)[]) {
         // The earliest receipt is the worst of the workers', not a sum.
         if (key === 'earlyMaxMs') t.delivery.earlyMaxMs = Math.max(t.delivery.earlyMaxMs ?? 0, c.delivery.earlyMaxMs ?? 0);

@@ -17,7 +17,8 @@ const CERT_EXPIRED = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
  * What ws says when a 101 answer itself is wrong (it attaches no code): a bad accept key, a missing
  * Upgrade header, a subprotocol or extension that was not offered.
  */
-const BAD_UPGRADE = /^(Invalid (Upgrade|Sec-WebSocket-Accept|Sec-WebSocket-Extensions) header|Missing Sec-WebSocket-Accept|Server sent (a subprotocol|an invalid subprotocol|no subprotocol|a Sec-WebSocket-Extensions)|Server indicated an extension)/;
+const BAD_UPGRADE =
+  /^(Invalid (Upgrade|Sec-WebSocket-Accept|Sec-WebSocket-Extensions) header|Missing Sec-WebSocket-Accept|Server sent (a subprotocol|an invalid subprotocol|no subprotocol|a Sec-WebSocket-Extensions)|Server indicated an extension)/;
 
 /** An error as Node reports it: a message and, usually, an errno-style code. */
 export interface ErrorLike {
@@ -80,11 +81,11 @@ export function describeFailure(reason: string): string {
     case 'tls-protocol':
       return 'TLS protocol error';
     case 'subscribe-timeout':
-      return 'no subscribe acknowledgement in time (target.open, or the protocol\'s handshake)';
+      return "no subscribe acknowledgement in time (target.open, or the protocol's handshake)";
     case 'subscribe-rejected':
-      return 'subscription rejected by the server (target.open reject, or the protocol\'s refusal)';
+      return "subscription rejected by the server (target.open reject, or the protocol's refusal)";
     case 'subscribe-closed':
-      return 'server closed the socket before the subscribe acknowledgement (target.open, or the protocol\'s handshake)';
+      return "server closed the socket before the subscribe acknowledgement (target.open, or the protocol's handshake)";
     case 'protocol-mismatch':
       return 'the server speaks another protocol or version than the scenario\'s "protocol"';
     default:

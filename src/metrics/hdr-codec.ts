@@ -21,10 +21,15 @@ const HEADER_BYTES = 40;
 const TWO_POW_32 = 2 ** 32;
 
 /** A 32-bit JS histogram of the library, autoResize writable. */
-type Int32Constructor = new (lowestDiscernibleValue: number, highestTrackableValue: number, significantDigits: number) => Histogram & { autoResize: boolean };
+type Int32Constructor = new (
+  lowestDiscernibleValue: number,
+  highestTrackableValue: number,
+  significantDigits: number,
+) => Histogram & { autoResize: boolean };
 
 /** The library's 32-bit JS histogram class alone (a CommonJS file: the class is its `default`). */
-export const Int32Histogram = (createRequire(import.meta.url)('hdr-histogram-js/dist/Int32Histogram.js') as { default: Int32Constructor }).default;
+export const Int32Histogram = (createRequire(import.meta.url)('hdr-histogram-js/dist/Int32Histogram.js') as { default: Int32Constructor })
+  .default;
 
 // What the codec reads and writes of a JsHistogram (the Histogram interface hides it).
 interface CountsAccess {
@@ -51,7 +56,7 @@ function room(n: number): void {
 
 function putInt64(v: number): void {
   scratch.writeInt32BE(Math.floor(v / TWO_POW_32) | 0, at);
-  scratch.writeInt32BE(v % TWO_POW_32 | 0, at + 4);
+  scratch.writeInt32BE((v % TWO_POW_32) | 0, at + 4);
   at += 8;
 }
 

@@ -14,7 +14,11 @@ import { decodeCompressedBase64, encodeCompressedBase64, Int32Histogram } from '
 export type Histogram = hdrTypes.Histogram;
 
 /** The .hlog's number format (the library's formatters.js, loaded with its histogram classes). */
-const hlogTime = (createRequire(import.meta.url)('hdr-histogram-js/dist/formatters.js') as { floatFormatter(size: number, fractionDigits: number): (n: number) => string }).floatFormatter(5, 3);
+const hlogTime = (
+  createRequire(import.meta.url)('hdr-histogram-js/dist/formatters.js') as {
+    floatFormatter(size: number, fractionDigits: number): (n: number) => string;
+  }
+).floatFormatter(5, 3);
 
 /** Highest trackable value: one day in microseconds; autoResize extends it if ever needed. */
 const HIGHEST_US = 86_400_000_000;

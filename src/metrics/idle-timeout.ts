@@ -10,6 +10,7 @@ import type { CloseCause, IdleTimeoutEstimate, IdleTimeoutScreening } from '../r
 import type { Cohort } from '../run/scenario.js';
 import { formatDuration } from '../duration.js';
 import { idleTolerance } from './close-screening.js';
+import type { ProtocolHeartbeat } from './protocol-heartbeat.js';
 
 /** What the estimator needs to know about one cohort. */
 export interface CohortDrops {
@@ -54,7 +55,10 @@ function screenedOut(s: IdleTimeoutScreening): string | null {
   const n = (count: number | undefined, what: string): void => {
     if (count !== undefined && count > 0) parts.push(`${count} ${what}`);
   };
-  n(s.tookActive, 'were cut together with sockets active within their idle time: a restart or a mass drop, not a timeout (see disconnects.events)');
+  n(
+    s.tookActive,
+    'were cut together with sockets active within their idle time: a restart or a mass drop, not a timeout (see disconnects.events)',
+  );
   n(s.idleSurvived, 'were cut while sockets idle longer than them stayed open: a timeout would have cut those too');
   n(
     s.unconfirmed,
@@ -62,7 +66,10 @@ function screenedOut(s: IdleTimeoutScreening): string | null {
       'a restart looks the same (a cohort that pings more often than the timeout tells them apart)',
   );
   // Reports of older versions.
-  n(s.inDropEvent, `came in drop events that hit sockets at once whatever their idle time, or whose sockets went quiet within 50 ms of each other so a timeout cannot be told from a mass drop (see disconnects.events; a slower connectRate spreads the cuts)`);
+  n(
+    s.inDropEvent,
+    `came in drop events that hit sockets at once whatever their idle time, or whose sockets went quiet within 50 ms of each other so a timeout cannot be told from a mass drop (see disconnects.events; a slower connectRate spreads the cuts)`,
+  );
   n(s.closeFrame, s.closeFrame === 1 ? 'had a server close frame' : 'had server close frames');
   n(s.clientSide, 'were closed by the client itself (protocol error or ping flood)');
   n(s.receivingTraffic, 'were idle no longer than twice the interval at which they receive publishes or pongs');
@@ -88,8 +95,12 @@ function clusterTolerance(medianMs: number): number {
   return 2 * idleTolerance(medianMs);
 }
 
-/** Estimate, surviving cohorts and a plain recommendation. */
-export function estimateIdleTimeout(cohorts: CohortDrops[]): IdleTimeoutVerdict {
+/**
+ * Estimate, surviving cohorts and a plain recommendation. With the scenario's protocol heartbeat
+ * (`protocol-heartbeat.ts`) the note names it whether or not there is an estimate (the gateway saw
+ * it as traffic), and the recommendation is about that heartbeat rather than WebSocket pings.
+ */
+export function estimateIdleTimeout(cohorts: CohortDrops[], heartbeat: ProtocolHeartbeat | null = null): IdleTimeoutVerdict {
   const survivors = cohorts.filter((c) => c.sockets > 0 && c.connectionLost + c.serverClose === 0).map((c) => c.name);
   let best: IdleTimeoutEstimate | null = null;
   const reasons: string[] = [];
@@ -112,15 +123,30 @@ export function estimateIdleTimeout(cohorts: CohortDrops[]): IdleTimeoutVerdict 
       reasons.push(`cohort ${c.name}: idle times at close spread from ${formatDuration(p5)} to ${formatDuration(p95)}, not one timeout`);
       continue;
     }
-    const candidate: IdleTimeoutEstimate = { estimateMs: Math.round(p50 * 10) / 10, spreadMs: Math.round(spread * 10) / 10, samples: n, cohort: c.name };
-    if (!best || candidate.samples > best.samples || (candidate.samples === best.samples && candidate.spreadMs < best.spreadMs)) best = candidate;
+    const candidate: IdleTimeoutEstimate = {
+      estimateMs: Math.round(p50 * 10) / 10,
+      spreadMs: Math.round(spread * 10) / 10,
+      samples: n,
+      cohort: c.name,
+    };
+    if (!best || candidate.samples > best.samples || (candidate.samples === best.samples && candidate.spreadMs < best.spreadMs))
+      best = candidate;
   }
   let note: string | null = null;
   if (!best) {
     const drops = cohorts.reduce((s, c) => s + c.connectionLost + c.serverClose + c.samples.totalCount, 0);
     note = reasons.join('; ') || (drops === 0 ? 'no socket was dropped during the run' : 'drops do not cluster at one idle time');
   }
-  return { estimate: best, note, survivingCohorts: survivors, recommendation: recommend(best, cohorts, survivors) };
+  if (heartbeat !== null) note = note === null ? heartbeat.note : `${note}; ${heartbeat.note}`;
+  const recommendation = heartbeat?.beat ? recommendBeat(best, heartbeat.beat) : recommend(best, cohorts, survivors);
+  return { estimate: best, note, survivingCohorts: survivors, recommendation };
+}
+
+/** With a protocol heartbeat the lever is that heartbeat: the gateway cut sockets it kept busy less often than its timeout. */
+function recommendBeat(best: IdleTimeoutEstimate | null, beat: string): string | null {
+  if (!best) return null;
+  const t = formatDuration(best.estimateMs);
+  return `sockets idle for ${t} were cut (1006, no close frame) although they had ${beat}: make the protocol's heartbeat shorter than ${t} or raise the gateway's idle timeout above it`;
 }
 
 function keepaliveOf(c: CohortDrops): number | null {

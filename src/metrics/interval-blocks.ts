@@ -103,13 +103,18 @@ export class IntervalBlocks implements IntervalSink {
     };
     const length = Math.max(0, ...[...this.done.values()].map((a) => a.length), this.lostCounts.length);
     const pad = (a: readonly SparseCounts[]): string[] => Array.from({ length }, (_, i) => encode(a[i]));
-    const out: ReportIntervals = { blockMs: this.blockMs, fanout: pad(this.done.get('fanout') ?? []), completion: pad(this.done.get('completion') ?? []) };
+    const out: ReportIntervals = {
+      blockMs: this.blockMs,
+      fanout: pad(this.done.get('fanout') ?? []),
+      completion: pad(this.done.get('completion') ?? []),
+    };
     for (const f of TIMED) {
       const a = this.done.get(f);
       if (!REQUIRED.includes(f) && a && a.some((e) => e.length > 0)) out[f as 'publish' | 'streamStaleness'] = pad(a);
     }
     if (this.lostCounts.some((n) => n > 0)) out.lost = Array.from({ length }, (_, i) => this.lostCounts[i] ?? 0);
-    if (this.rampMs !== null && this.ramp.some((e) => e.length > 0)) out.handshake = { blockMs: this.rampMs, blocks: this.ramp.map((c) => encode(c)) };
+    if (this.rampMs !== null && this.ramp.some((e) => e.length > 0))
+      out.handshake = { blockMs: this.rampMs, blocks: this.ramp.map((c) => encode(c)) };
     return out;
   }
 
@@ -200,7 +205,10 @@ function addEncoded(encoded: readonly string[]): string {
  * together are added. `offsetsMs` are each run's start minus the earliest start. Ramp blocks
  * (handshakes) are combined by their position on the ramp, which side-by-side runs share.
  */
-export function mergeIntervals(parts: readonly { intervals: ReportIntervals; offsetMs: number }[], maxBlocks = MAX_BLOCKS): ReportIntervals {
+export function mergeIntervals(
+  parts: readonly { intervals: ReportIntervals; offsetMs: number }[],
+  maxBlocks = MAX_BLOCKS,
+): ReportIntervals {
   let blockMs = Math.max(...parts.map((p) => p.intervals.blockMs));
   const families = TIMED.filter((f) => REQUIRED.includes(f) || parts.some((p) => p.intervals[f] !== undefined));
   const buckets = new Map<TimedFamily, string[][]>(families.map((f) => [f, []]));
@@ -219,7 +227,9 @@ export function mergeIntervals(parts: readonly { intervals: ReportIntervals; off
     });
   }
   const length = Math.max(lostAt.length, ...[...buckets.values()].map((b) => b.length));
-  let out = new Map<TimedFamily, string[]>(families.map((f) => [f, Array.from({ length }, (_, i) => addEncoded((buckets.get(f) as string[][])[i] ?? []))]));
+  let out = new Map<TimedFamily, string[]>(
+    families.map((f) => [f, Array.from({ length }, (_, i) => addEncoded((buckets.get(f) as string[][])[i] ?? []))]),
+  );
   let lost = Array.from({ length }, (_, i) => lostAt[i] ?? 0);
   while (length > 0 && (out.get('fanout') as string[]).length > maxBlocks) {
     blockMs *= 2;
@@ -235,7 +245,8 @@ export function mergeIntervals(parts: readonly { intervals: ReportIntervals; off
   if (ramps.length > 0) {
     const rampMs = Math.max(...ramps.map((r) => r.blockMs));
     const rampBuckets: string[][] = [];
-    for (const r of ramps) r.blocks.forEach((e, i) => e !== '' && (rampBuckets[Math.floor(((i + 0.5) * r.blockMs) / rampMs)] ??= []).push(e));
+    for (const r of ramps)
+      r.blocks.forEach((e, i) => e !== '' && (rampBuckets[Math.floor(((i + 0.5) * r.blockMs) / rampMs)] ??= []).push(e));
     merged.handshake = { blockMs: rampMs, blocks: Array.from({ length: rampBuckets.length }, (_, i) => addEncoded(rampBuckets[i] ?? [])) };
   }
   return merged;

@@ -1,26 +1,15 @@
 /**
  * Whether the client's memory stayed flat over a run: the RSS of the wsload process sampled at
- * every driver tick (a bounded series), and after the warm-up a least-squares slope in MB per
- * hour with a 95 % interval, judged against a tolerance. RSS samples a few seconds apart are
- * correlated (the heap grows and is collected in waves), so the slope's standard error is
- * widened by the residuals' lag-1 autocorrelation, as for an AR(1) series: a sawtooth is not read
- * as evidence.
+ * every driver tick (a bounded series), judged over the later half of the hold from the slope of
+ * block means (memoryTrend, below; the rule itself is metrics/block-trend.ts, which observed gauges
+ * share). fitSlope, the per-sample least-squares line with its standard error widened for lag-1
+ * autocorrelation, is the rule before issue 27 (the accelerated soak in bench/ fits its many forced-GC samples with it).
  */
 import type { MemoryTrend } from '../run/report.js';
+import { blockTrend, TREND_BLOCKS, windowText, type BlockTrend } from './block-trend.js';
 
 /** Samples kept at most; when full, every other one is dropped and the spacing doubles (bounded by design). */
 export const MAX_RSS_SAMPLES = 1024;
-/** The warm-up left out after the hold starts: heaps and buffers grow to their working size first. */
-export const WARM_UP_MAX_MS = 15 * 60_000;
-export const WARM_UP_SHARE = 0.25;
-/** Shortest window after the warm-up on which flat is judged (shorter: the slope is given, flat is not). */
-export const MIN_JUDGED_MS = 20 * 60_000;
-/** Growth tolerated as flat: 5 MB per hour, or 1 % of the median RSS per hour when that is more. */
-export const FLAT_MB_PER_HOUR = 5;
-export const FLAT_SHARE_PER_HOUR = 0.01;
-/** Two-sided 95 % normal quantile (the effective sample size is required to be ≥ MIN_EFFECTIVE). */
-const Z95 = 1.96;
-const MIN_EFFECTIVE = 10;
 
 /** RSS (MB) against run time (ms), thinned to stay within MAX_RSS_SAMPLES. */
 export class RssSeries {
@@ -91,46 +80,80 @@ export function fitSlope(x: readonly number[], y: readonly number[]): { slope: n
   return { slope, intercept, se, effective };
 }
 
+/** client.memory leaves out the first half of the hold, whatever its length (a run still reaching its working size is past it by then; scale-free). */
+export const MEMORY_SKIP_SHARE = 0.5;
+/** Equal-time blocks the judged half is cut into (the shared block-means rule, metrics/block-trend.ts). */
+export const MEMORY_BLOCKS = TREND_BLOCKS;
 /**
- * The slope after the warm-up of a run whose hold went from `holdStartMs` to `holdEndMs` (run
- * time), or null when fewer than 3 samples fall after the warm-up.
+ * Shortest judged window (the later half of a hold of twice this): shorter, the slope is given and flat is not. The
+ * process settles for tens of minutes (300 sockets without a leak: +12 to +18 MB/h over minutes 3-16), so a half of
+ * 10 min still sees the settling (docs/soak.md).
  */
-export function memoryTrend(series: RssSeries, holdStartMs: number, holdEndMs: number): MemoryTrend | null {
-  const warmUp = Math.min(WARM_UP_MAX_MS, WARM_UP_SHARE * Math.max(0, holdEndMs - holdStartMs));
-  const from = holdStartMs + warmUp;
+export const MEMORY_MIN_WINDOW_MS = 20 * 60_000;
+/** Growth tolerated as flat by default: 10 MB per hour, or 2 % of the median RSS per hour when that is more (docs/soak.md). */
+export const MEMORY_TOLERANCE_MB_PER_HOUR = 10;
+export const MEMORY_TOLERANCE_SHARE_PER_HOUR = 0.02;
+
+export interface MemoryTrendOptions {
+  /** Growth judged flat, MB per hour (default: MEMORY_TOLERANCE_MB_PER_HOUR or the share of the median RSS). */
+  toleranceMbPerHour?: number;
+  /** Shortest judged window, ms (default MEMORY_MIN_WINDOW_MS). */
+  minWindowMs?: number;
+}
+
+/**
+ * Whether the RSS stayed flat over the later half of a hold from `holdStartMs` to `holdEndMs`
+ * (run time), by the block-means rule (metrics/block-trend.ts): flat when the whole 95 % interval
+ * lies within ± the tolerance, growing when it lies above it. Null when fewer than 3 samples fall
+ * in the half.
+ */
+export function memoryTrend(series: RssSeries, holdStartMs: number, holdEndMs: number, opts: MemoryTrendOptions = {}): MemoryTrend | null {
   const { atMs, mb } = series.points();
-  const x: number[] = [];
-  const y: number[] = [];
-  for (let i = 0; i < atMs.length; i++) {
-    if (atMs[i] >= from && atMs[i] <= holdEndMs) {
-      x.push(atMs[i] / 3_600_000);
-      y.push(mb[i]);
-    }
-  }
-  if (x.length < 3) return null;
-  const fit = fitSlope(x, y);
-  const sorted = [...y].sort((a, b) => a - b);
-  const tolerance = Math.max(FLAT_MB_PER_HOUR, FLAT_SHARE_PER_HOUR * sorted[sorted.length >> 1]);
-  const half = Z95 * fit.se;
-  const ci: [number, number] = [round2(fit.slope - half), round2(fit.slope + half)];
-  const windowMs = (x[x.length - 1] - x[0]) * 3_600_000;
+  const minWindowMs = opts.minWindowMs ?? MEMORY_MIN_WINDOW_MS;
+  const t = blockTrend({
+    atMs,
+    values: mb,
+    fromMs: holdStartMs + MEMORY_SKIP_SHARE * Math.max(0, holdEndMs - holdStartMs),
+    toMs: holdEndMs,
+    tolerance: (median) => opts.toleranceMbPerHour ?? Math.max(MEMORY_TOLERANCE_MB_PER_HOUR, MEMORY_TOLERANCE_SHARE_PER_HOUR * median),
+    minWindowMs,
+  });
+  if (!t) return null;
+  const ci: [number, number] = Number.isFinite(t.half)
+    ? [round2(t.slope - t.half), round2(t.slope + t.half)]
+    : [round2(t.slope), round2(t.slope)];
   const out: MemoryTrend = {
-    rssSlopeMbPerHour: round2(fit.slope),
+    rssSlopeMbPerHour: round2(t.slope),
     ci,
-    toleranceMbPerHour: round2(tolerance),
-    fromS: Math.round(x[0] * 3600),
-    toS: Math.round(x[x.length - 1] * 3600),
-    samples: x.length,
-    startMb: round1(fit.intercept + fit.slope * x[0]),
-    endMb: round1(fit.intercept + fit.slope * x[x.length - 1]),
+    toleranceMbPerHour: round2(t.tolerance),
+    fromS: Math.round(t.fromH * 3600),
+    toS: Math.round(t.toH * 3600),
+    samples: t.samples,
+    startMb: round1(t.start),
+    endMb: round1(t.end),
+    minWindowS: Math.round(minWindowMs / 1000),
+    ...(opts.toleranceMbPerHour !== undefined ? { toleranceSet: true } : {}),
   };
-  const window = windowMs < 120_000 ? `${Math.round(windowMs / 1000)} s` : `${Math.round(windowMs / 60_000)} min`;
-  if (windowMs < MIN_JUDGED_MS) out.note = `too short to judge: ${window} after the warm-up, ${MIN_JUDGED_MS / 60_000} min needed`;
-  else if (!(fit.effective >= MIN_EFFECTIVE) || !Number.isFinite(fit.se)) out.note = 'too few independent samples to judge';
-  else if (fit.slope + half <= tolerance) out.flat = true;
-  else if (fit.slope - half > tolerance) out.flat = false;
-  else out.note = `inconclusive: the 95 % interval reaches both sides of ${round2(tolerance)} MB/h`;
+  if (t.flat !== undefined) out.flat = t.flat;
+  if (t.reason) {
+    out.reason = t.reason;
+    out.note = noteOf(t);
+  }
   return out;
+}
+
+/** The reason in words, with the figures behind it. */
+function noteOf(t: BlockTrend): string {
+  switch (t.reason) {
+    case 'too-short':
+      return `too short to judge: ${windowText(t.windowMs)} in the later half of the hold, ${windowText(t.minWindowMs)} needed`;
+    case 'too-few-samples':
+      return `too few samples to judge: fewer than 2 in one of the ${MEMORY_BLOCKS} blocks`;
+    case 'shrinking':
+      return `shrinking: the 95 % interval lies below −${round2(t.tolerance)} MB/h`;
+    default:
+      return `inconclusive: the 95 % interval reaches beyond ± ${round2(t.tolerance)} MB/h`;
+  }
 }
 
 const round2 = (v: number): number => Math.round(v * 100) / 100;

@@ -4,12 +4,30 @@
  * ("fanout.p99", "connections.failed"); keep them stable, they live in users' scenario files and CI.
  */
 import type { PercentileSet, Report } from '../run/report.js';
-import { COUNTERS, HISTOGRAMS, counterDef, percentileCapMs, setLocation, topicHistogramKey, type CounterDef, type MetricDirection } from '../run/registry.js';
+import {
+  COUNTERS,
+  HISTOGRAMS,
+  axisCountersOf,
+  counterDef,
+  percentileCapMs,
+  setLocation,
+  topicHistogramKey,
+  type AxisCounterDef,
+  type CounterDef,
+  type MetricDirection,
+} from '../run/registry.js';
 import { SHOWN_PERCENTILES, parsePercentile } from '../run/percentiles.js';
 import { decodeHistogram, type Histogram } from './histogram.js';
 import { nearest } from '../text/nearest.js';
 import { InternalError } from '../errors.js';
-import { OBSERVE_METRIC_PREFIX, CLIENT_RSS_SLOPE, isSlopeMetric, observeMetricParts, observeMetricValue, observeNameProblem } from './observe/metric.js';
+import {
+  OBSERVE_METRIC_PREFIX,
+  CLIENT_RSS_SLOPE,
+  isSlopeMetric,
+  observeMetricParts,
+  observeMetricValue,
+  observeNameProblem,
+} from './observe/metric.js';
 
 export type MetricKind = 'latency' | 'counter';
 /** ms for latency aggregations; count for counters and for a latency histogram's sample count. */
@@ -58,7 +76,13 @@ export interface LatencyFamily {
 /** The aggregations listed for every latency family (compare's and the docs' list): the shown percentiles among them. */
 const ALL_AGGREGATIONS: readonly Aggregation[] = ['min', 'mean', ...SHOWN_PERCENTILES, 'max', 'count'];
 
-const AGGREGATION_TEXT: Record<string, string> = { min: 'minimum', mean: 'mean', p50: 'median', max: 'maximum', count: 'number of samples' };
+const AGGREGATION_TEXT: Record<string, string> = {
+  min: 'minimum',
+  mean: 'mean',
+  p50: 'median',
+  max: 'maximum',
+  count: 'number of samples',
+};
 
 /** "95th percentile", "99.9th percentile". */
 function aggregationText(agg: Aggregation): string {
@@ -106,9 +130,23 @@ export const LATENCY_FAMILIES: readonly LatencyFamily[] = [
   ...HISTOGRAMS.flatMap((def): LatencyFamily[] => {
     if (def.family === null) return [];
     const at = setLocation(def);
-    return [{ name: def.family, description: def.description, aggregations: ALL_AGGREGATIONS, get: (r): Partial<PercentileSet> => at.get(r) ?? {}, histogram: def.key }];
+    return [
+      {
+        name: def.family,
+        description: def.description,
+        aggregations: ALL_AGGREGATIONS,
+        get: (r): Partial<PercentileSet> => at.get(r) ?? {},
+        histogram: def.key,
+      },
+    ];
   }),
-  { name: 'client.eventLoopLag', description: 'event-loop lag of the wsload workers', aggregations: ['max', 'p99'], get: (r) => r.client.eventLoopLagMs, histogram: null },
+  {
+    name: 'client.eventLoopLag',
+    description: 'event-loop lag of the wsload workers',
+    aggregations: ['max', 'p99'],
+    get: (r) => r.client.eventLoopLagMs,
+    histogram: null,
+  },
 ];
 
 /** Counters users name, in registry order. */
@@ -188,7 +226,9 @@ export function lookupMetric(name: string): MetricDef | undefined {
 function observeMetric(name: string): MetricDef | undefined {
   const parts = observeMetricParts(name);
   if (name !== CLIENT_RSS_SLOPE && parts === null) return undefined;
-  const what = parts ? `${parts.aggregation} of ${parts.series} observed at ${parts.endpoint}` : "slope of the client's RSS after the warm-up";
+  const what = parts
+    ? `${parts.aggregation} of ${parts.series} observed at ${parts.endpoint}`
+    : "slope of the client's RSS after the warm-up";
   return {
     name,
     kind: 'counter',
@@ -205,7 +245,9 @@ function observeMetric(name: string): MetricDef | undefined {
 
 /** Per-topic metrics are named "fanout.byTopic.<topic>.<aggregation or counter>". */
 export const TOPIC_METRIC_PREFIX = 'fanout.byTopic.';
-const TOPIC_COUNTER_FIELDS = ['expected', 'delivered', 'lost', 'late', 'duplicated'] as const;
+/** The per-topic counters users name: the registry's, marked metric. */
+const TOPIC_COUNTERS: readonly AxisCounterDef[] = axisCountersOf('topic').filter((c) => c.metric);
+const TOPIC_COUNTER_FIELDS: readonly string[] = TOPIC_COUNTERS.map((c) => c.field);
 const TOPIC_NAME_PATTERN = /^[A-Za-z0-9._:-]+$/;
 
 /** The topic a per-topic metric name is about, or null when the name is no per-topic metric. */
@@ -238,24 +280,32 @@ function topicMetric(name: string): MetricDef | undefined {
   const pct = parsePercentile(field);
   const agg = ALL_AGGREGATIONS.find((a) => a === field) ?? (pct && !('error' in pct) ? (field as Aggregation) : undefined);
   if (agg !== undefined) {
-    const family: LatencyFamily = { name: `${TOPIC_METRIC_PREFIX}${topic}`, description: `fan-out latency of topic "${topic}"`, aggregations: [agg], get: (r) => stats(r)?.latencyMs ?? {}, histogram: topicHistogramKey('fanout', topic) };
+    const family: LatencyFamily = {
+      name: `${TOPIC_METRIC_PREFIX}${topic}`,
+      description: `fan-out latency of topic "${topic}"`,
+      aggregations: [agg],
+      get: (r) => stats(r)?.latencyMs ?? {},
+      histogram: topicHistogramKey('fanout', topic),
+    };
     const [latency] = latencyMetrics(family);
     return { ...latency, ...(agg !== 'count' ? { evidence: (r: Report) => stats(r)?.latencyMs.count ?? 0 } : {}) };
   }
-  const counter = TOPIC_COUNTER_FIELDS.find((c) => c === field);
+  const counter = TOPIC_COUNTERS.find((c) => c.field === field);
   if (counter === undefined) return undefined;
+  // Entries are plain objects whose registered fields are counts (checked by the registry test).
+  const value = (r: Report, f: string): number => (stats(r) as unknown as Record<string, number | undefined> | undefined)?.[f] ?? 0;
   const expected = (r: Report): number => stats(r)?.expected ?? 0;
-  const percentOfExpected = counter === 'lost' || counter === 'delivered' || counter === 'late';
+  const base = counter.base;
   return {
     name,
     kind: 'counter',
     unit: 'count',
-    description: `${counter} deliveries of topic "${topic}"`,
-    direction: counter === 'delivered' ? 'higher-is-better' : counter === 'expected' ? 'neutral' : 'lower-is-better',
+    description: counter.describe(topic),
+    direction: counter.direction,
     family: null,
     aggregation: null,
-    get: (r) => stats(r)?.[counter] ?? 0,
-    base: percentOfExpected ? { describe: `${TOPIC_METRIC_PREFIX}${topic}.expected`, get: expected } : null,
+    get: (r) => value(r, counter.field),
+    base: base !== null ? { describe: `${TOPIC_METRIC_PREFIX}${topic}.${base}`, get: (r: Report) => value(r, base) } : null,
     evidence: expected,
   };
 }
@@ -270,7 +320,12 @@ export function unknownMetricMessage(name: string): string | undefined {
   const observed = observeNameProblem(name);
   if (observed !== undefined) return observed;
   // A percentile-shaped aggregation that is no percentile ("p100", "p0", "p99.9999"): say why, at once.
-  for (const prefix of [...LATENCY_FAMILIES.filter((f) => f.histogram !== null).map((f) => f.name), ...(topicOfMetric(name) !== null ? [name.slice(0, name.length - (topicAggregation(name) ?? name.slice(name.lastIndexOf('.') + 1)).length - 1)] : [])]) {
+  for (const prefix of [
+    ...LATENCY_FAMILIES.filter((f) => f.histogram !== null).map((f) => f.name),
+    ...(topicOfMetric(name) !== null
+      ? [name.slice(0, name.length - (topicAggregation(name) ?? name.slice(name.lastIndexOf('.') + 1)).length - 1)]
+      : []),
+  ]) {
     if (!name.startsWith(`${prefix}.`)) continue;
     const p = parsePercentile(name.slice(prefix.length + 1));
     if (p && 'error' in p) return `"${name}": ${p.error}`;
@@ -284,7 +339,10 @@ export function unknownMetricMessage(name: string): string | undefined {
   if (family) {
     const agg = dot > 0 ? name.slice(dot + 1) : '';
     // "fanout.lsot" is more likely a mistyped counter than a wanted aggregation.
-    const counter = nearest(name, COUNTER_METRICS.map((c) => c.path));
+    const counter = nearest(
+      name,
+      COUNTER_METRICS.map((c) => c.path),
+    );
     const hint = counter ? ` (did you mean "${counter}"?)` : '';
     const any = family.histogram !== null ? ' or any percentile pNN or pNN.N (p97.5, p99.99)' : '';
     return `unknown metric "${name}"${hint}: "${agg}" is not an aggregation of ${family.name}; supported aggregations for ${family.name} are: ${family.aggregations.map(aggregationName).join(', ')}${any}`;

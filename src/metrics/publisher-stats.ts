@@ -7,6 +7,11 @@ export interface PublisherStats {
   sent: number;
   ok: number;
   failed: number;
+  /**
+   * Requests cut in flight because the run was interrupted (Ctrl-C, SIGTERM, an internal error):
+   * wsload's own doing, not a failure of the target, so not in `failed`. Absent: none (older callers).
+   */
+  aborted?: number;
   /** Due but never sent: the queue was full, or they were still queued when the hold ended. */
   skipped: number;
   /** The part of `skipped` dropped because the queue was full. */
@@ -33,4 +38,16 @@ export interface PublisherStats {
   unsent?: Histogram;
   /** With topics: successful publishes per topic index; absent without topics. */
   okByTopic?: number[];
+}
+
+/** The publisher's histograms by registered key (source 'publisher'); none without a publisher. Read by the report and /metrics. */
+export function publisherHistograms(p: PublisherStats | null): [string, Histogram | undefined][] {
+  return p
+    ? [
+        ['publish', p.latency],
+        ['publishMeasured', p.measuredLatency],
+        ['scheduleLag', p.scheduleLag],
+        ['unsent', p.unsent],
+      ]
+    : [];
 }

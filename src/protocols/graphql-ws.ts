@@ -11,13 +11,12 @@
  * parsing (graphql-ws servers write `{"id","type","payload"}` in that order), parsed only otherwise.
  */
 import type { GraphqlWsProtocol } from '../run/scenario.js';
-import { PROTOCOL_MISMATCH, SUBSCRIBE_REJECTED, SUBSCRIBE_TIMEOUT, type ProtocolClient, type ProtocolEntry, type ProtocolHost } from './types.js';
+import { heartbeatTickMs } from './heartbeat.js';
+import { IDLE, PhaseMachine, READY, handshakePhases } from './phase-machine.js';
+import { PROTOCOL_MISMATCH, SUBSCRIBE_REJECTED, type ProtocolClient, type ProtocolEntry, type ProtocolHost } from './types.js';
 
-const IDLE = 0;
-const WAIT_ACK = 1;
-/** Subscribe sent, waiting for the pong of the ping that followed it. */
-const WAIT_PONG = 2;
-const READY = 3;
+/** WAIT_PONG: subscribe sent, waiting for the pong of the ping that followed it. */
+const { WAIT_ACK, WAIT_PONG } = handshakePhases('WAIT_ACK', 'WAIT_PONG');
 
 const SUBSCRIPTION_ID = '1';
 const PING = '{"type":"ping"}';
@@ -52,48 +51,32 @@ interface Message {
 }
 
 class GraphqlWsClient implements ProtocolClient {
-  private readonly phase: Uint8Array;
-  private readonly timers: (NodeJS.Timeout | null)[];
-  /** When the outstanding client ping was sent; 0: none outstanding. */
-  private readonly pingSentAt: Float64Array;
+  /** Heartbeats: the client ping after `ping` of silence; no pong within as long again times out. */
+  private readonly m: PhaseMachine;
 
   constructor(
     n: number,
     private readonly o: GraphqlWsProtocol,
     private readonly host: ProtocolHost,
   ) {
-    this.phase = new Uint8Array(n);
-    this.timers = new Array<NodeJS.Timeout | null>(n).fill(null);
-    this.pingSentAt = new Float64Array(n);
+    this.m = new PhaseMachine(n, host, {
+      handshakeMs: o.timeoutMs,
+      heartbeat: { probe: PING, replyWithinMs: o.pingMs, timeoutReason: GRAPHQL_WS_REASONS.pongTimeout },
+    });
   }
 
   begin(k: number): void {
-    this.end(k);
-    this.phase[k] = WAIT_ACK;
-    this.timers[k] = setTimeout(handshakeTimedOut, this.o.timeoutMs, this, k);
+    this.m.begin(k, WAIT_ACK);
     const payload = this.o.init !== null ? `,"payload":${this.host.fillText(k, this.o.init, true)}` : '';
     this.host.send(k, `{"type":"connection_init"${payload}}`);
   }
 
-  /** @private */
-  timedOut(k: number): void {
-    this.timers[k] = null;
-    if (this.phase[k] !== WAIT_ACK && this.phase[k] !== WAIT_PONG) return;
-    this.phase[k] = IDLE;
-    this.host.onSubscribeFailed(k, SUBSCRIBE_TIMEOUT);
-  }
-
-  private fail(k: number, reason: string): void {
-    this.end(k);
-    this.host.onSubscribeFailed(k, reason);
-  }
-
   receive(k: number, data: Buffer, isBinary: boolean, now: number): void {
-    const phase = this.phase[k];
+    const phase = this.m.phase[k];
     if (phase === IDLE) return;
     if (isBinary) {
       // graphql-ws is text frames only: a binary frame is another protocol talking.
-      if (phase !== READY) return this.fail(k, PROTOCOL_MISMATCH);
+      if (phase !== READY) return this.m.fail(k, PROTOCOL_MISMATCH);
       return this.host.unmatched(k);
     }
     // The hot path: a `next` of our subscription, as graphql-ws servers write it.
@@ -108,14 +91,14 @@ class GraphqlWsClient implements ProtocolClient {
       if (parsed === null || typeof parsed !== 'object') throw new TypeError('not an object');
       m = parsed as Message;
     } catch {
-      if (phase !== READY) return this.fail(k, PROTOCOL_MISMATCH);
+      if (phase !== READY) return this.m.fail(k, PROTOCOL_MISMATCH);
       return this.host.unmatched(k);
     }
     this.message(k, m, now);
   }
 
   private message(k: number, m: Message, now: number): void {
-    const phase = this.phase[k];
+    const phase = this.m.phase[k];
     switch (m.type) {
       case 'connection_ack':
         if (phase === WAIT_ACK) this.subscribe(k);
@@ -126,7 +109,7 @@ class GraphqlWsClient implements ProtocolClient {
         return this.host.unmatched(k);
       case 'pong':
         if (phase === WAIT_PONG) return this.subscribed(k);
-        this.pingSentAt[k] = 0;
+        this.m.beats.replied(k);
         if (phase === READY) this.host.unmatched(k);
         return;
       case 'next':
@@ -134,60 +117,43 @@ class GraphqlWsClient implements ProtocolClient {
         this.host.deliver(k, Buffer.from(JSON.stringify(m.payload ?? null), 'utf8'), false, now);
         return;
       case 'error':
-        if (phase !== READY) return this.fail(k, SUBSCRIBE_REJECTED);
+        if (phase !== READY) return this.m.fail(k, SUBSCRIBE_REJECTED);
         this.host.noteReason(k, GRAPHQL_WS_REASONS.error);
         return this.host.unmatched(k);
       case 'complete':
-        if (phase !== READY) return this.fail(k, SUBSCRIBE_REJECTED);
+        if (phase !== READY) return this.m.fail(k, SUBSCRIBE_REJECTED);
         this.host.noteReason(k, GRAPHQL_WS_REASONS.complete);
         return this.host.unmatched(k);
       default:
         // A message of another protocol (or another version) before the ack.
-        if (phase === WAIT_ACK) return this.fail(k, PROTOCOL_MISMATCH);
+        if (phase === WAIT_ACK) return this.m.fail(k, PROTOCOL_MISMATCH);
         if (phase === READY) this.host.unmatched(k);
     }
   }
 
   private subscribe(k: number): void {
-    this.phase[k] = WAIT_PONG;
+    this.m.phase[k] = WAIT_PONG;
     const o = this.o;
     const variables = o.variables !== null ? `,"variables":${this.host.fillText(k, o.variables, true)}` : '';
     const operation = o.operationName !== null ? `,"operationName":${JSON.stringify(o.operationName)}` : '';
-    this.host.send(k, `{"id":"${SUBSCRIPTION_ID}","type":"subscribe","payload":{"query":${JSON.stringify(o.query)}${variables}${operation}}}`);
+    this.host.send(
+      k,
+      `{"id":"${SUBSCRIPTION_ID}","type":"subscribe","payload":{"query":${JSON.stringify(o.query)}${variables}${operation}}}`,
+    );
     this.host.send(k, PING);
   }
 
   private subscribed(k: number): void {
-    const t = this.timers[k];
-    if (t !== null) clearTimeout(t);
-    this.timers[k] = null;
-    this.phase[k] = READY;
-    this.host.onSubscribed(k);
+    this.m.beats.sendEvery[k] = this.o.pingMs;
+    this.m.subscribed(k);
   }
 
   tick(now: number): void {
-    const every = this.o.pingMs;
-    if (every === 0) return;
-    const n = this.phase.length;
-    for (let k = 0; k < n; k++) {
-      if (this.phase[k] !== READY || !this.host.isOpen(k)) continue;
-      const sent = this.pingSentAt[k];
-      if (sent > 0) {
-        if (now - sent >= every) {
-          this.phase[k] = IDLE;
-          this.host.closeByClient(k, GRAPHQL_WS_REASONS.pongTimeout);
-        }
-        continue;
-      }
-      if (now - this.host.lastSentAt(k) >= every) {
-        this.pingSentAt[k] = now;
-        this.host.send(k, PING);
-      }
-    }
+    this.m.tick(now);
   }
 
   tickMs(): number | null {
-    return this.o.pingMs === 0 ? null : Math.max(10, Math.min(250, this.o.pingMs / 20));
+    return heartbeatTickMs(this.o.pingMs);
   }
 
   closeReason(code: number): string | null {
@@ -195,16 +161,8 @@ class GraphqlWsClient implements ProtocolClient {
   }
 
   end(k: number): void {
-    const t = this.timers[k];
-    if (t !== null) clearTimeout(t);
-    this.timers[k] = null;
-    this.phase[k] = IDLE;
-    this.pingSentAt[k] = 0;
+    this.m.end(k);
   }
-}
-
-function handshakeTimedOut(client: GraphqlWsClient, k: number): void {
-  client.timedOut(k);
 }
 
 export const graphqlWsEntry: ProtocolEntry<GraphqlWsProtocol> = {

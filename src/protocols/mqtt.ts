@@ -11,12 +11,11 @@
  */
 import { generate } from 'mqtt-packet';
 import type { MqttProtocol } from '../run/scenario.js';
-import { PROTOCOL_MISMATCH, SUBSCRIBE_REJECTED, SUBSCRIBE_TIMEOUT, type ProtocolClient, type ProtocolEntry, type ProtocolHost } from './types.js';
+import { heartbeatTickMs } from './heartbeat.js';
+import { IDLE, PhaseMachine, READY, handshakePhases } from './phase-machine.js';
+import { PROTOCOL_MISMATCH, SUBSCRIBE_REJECTED, type ProtocolClient, type ProtocolEntry, type ProtocolHost } from './types.js';
 
-const IDLE = 0;
-const WAIT_CONNACK = 1;
-const WAIT_SUBACK = 2;
-const READY = 3;
+const { WAIT_CONNACK, WAIT_SUBACK } = handshakePhases('WAIT_CONNACK', 'WAIT_SUBACK');
 
 const CONNACK = 2;
 const PUBLISH = 3;
@@ -28,6 +27,33 @@ const PINGREQ_BYTES = Buffer.from([0xc0, 0x00]);
 /** Packet id of the one SUBSCRIBE per connection. */
 const SUBSCRIBE_ID = 1;
 
+/**
+ * PUBACKs by packet id, shared by every socket of the process and made once per id: a QoS 1
+ * delivery answers with a frame already built, so the receive path allocates nothing. Not one
+ * buffer rewritten per send: ws may hold the Buffer it was given after send() returns (queued
+ * behind a message being compressed), and a rewrite would then ack the wrong id. Brokers number
+ * each client's PUBLISHes 1, 2, 3…, so all sockets use the same few ids and the table fills at the
+ * publish rate, not the delivery rate; all 65,535 ids are 256 KB of frames plus one small view each.
+ */
+const PUBACK_SLAB_IDS = 65_536;
+let pubackSlab: Buffer | null = null;
+const pubacks: (Buffer | undefined)[] = [];
+
+/** The PUBACK frame of packet `id` (0…65535), built on its first use and kept. */
+export function pubackFor(id: number): Buffer {
+  const known = pubacks[id];
+  if (known !== undefined) return known;
+  pubackSlab ??= Buffer.alloc(PUBACK_SLAB_IDS * 4);
+  const at = id * 4;
+  pubackSlab[at] = 0x40;
+  pubackSlab[at + 1] = 0x02;
+  pubackSlab[at + 2] = id >> 8;
+  pubackSlab[at + 3] = id & 0xff;
+  const frame = pubackSlab.subarray(at, at + 4);
+  pubacks[id] = frame;
+  return frame;
+}
+
 /** Disconnect reasons this protocol adds to a close's `byError`. */
 export const MQTT_REASONS = {
   /** The client's PINGREQ got no PINGRESP within a keepalive: the client closes, as MQTT.js does. */
@@ -36,13 +62,24 @@ export const MQTT_REASONS = {
   disconnect: (code: number): string => `mqtt-disconnect-0x${code.toString(16).padStart(2, '0')}`,
 } as const;
 
+/** MQTT 5 properties at buf[at]: a variable byte integer size (1–4 bytes of 7 bits), then that many bytes; the offset after them. */
+function skipProperties(buf: Buffer, at: number, end: number): number {
+  let len = 0;
+  let mul = 1;
+  for (let i = 0; i < 4 && at < end; i++) {
+    const b = buf[at++];
+    len += (b & 0x7f) * mul;
+    mul *= 128;
+    if ((b & 0x80) === 0) break;
+  }
+  return at + len;
+}
+
 class MqttClient implements ProtocolClient {
-  private readonly phase: Uint8Array;
-  private readonly timers: (NodeJS.Timeout | null)[];
+  /** Heartbeats: PINGREQ after keepalive of silence; no PINGRESP within another keepalive times out. */
+  private readonly m: PhaseMachine;
   /** The unfinished tail of each socket's packet stream, or null. */
   private readonly pending: (Buffer | null)[];
-  /** When the outstanding PINGREQ was sent; 0: none outstanding. */
-  private readonly pingSentAt: Float64Array;
   private readonly v5: boolean;
 
   constructor(
@@ -50,17 +87,17 @@ class MqttClient implements ProtocolClient {
     private readonly o: MqttProtocol,
     private readonly host: ProtocolHost,
   ) {
-    this.phase = new Uint8Array(n);
-    this.timers = new Array<NodeJS.Timeout | null>(n).fill(null);
     this.pending = new Array<Buffer | null>(n).fill(null);
-    this.pingSentAt = new Float64Array(n);
+    this.m = new PhaseMachine(n, host, {
+      handshakeMs: o.timeoutMs,
+      heartbeat: { probe: PINGREQ_BYTES, replyWithinMs: o.keepaliveMs, timeoutReason: MQTT_REASONS.keepaliveTimeout },
+      forget: (k) => (this.pending[k] = null),
+    });
     this.v5 = o.version === 5;
   }
 
   begin(k: number): void {
-    this.end(k);
-    this.phase[k] = WAIT_CONNACK;
-    this.timers[k] = setTimeout(handshakeTimedOut, this.o.timeoutMs, this, k);
+    this.m.begin(k, WAIT_CONNACK);
     const o = this.o;
     const connect = generate({
       cmd: 'connect',
@@ -75,24 +112,11 @@ class MqttClient implements ProtocolClient {
     this.host.send(k, connect);
   }
 
-  /** @private */
-  timedOut(k: number): void {
-    this.timers[k] = null;
-    if (this.phase[k] !== WAIT_CONNACK && this.phase[k] !== WAIT_SUBACK) return;
-    this.phase[k] = IDLE;
-    this.host.onSubscribeFailed(k, SUBSCRIBE_TIMEOUT);
-  }
-
-  private fail(k: number, reason: string): void {
-    this.end(k);
-    this.host.onSubscribeFailed(k, reason);
-  }
-
   receive(k: number, data: Buffer, isBinary: boolean, now: number): void {
-    if (this.phase[k] === IDLE) return;
+    if (this.m.phase[k] === IDLE) return;
     if (!isBinary) {
       // MQTT over WebSocket is binary frames only: a text frame is another protocol talking.
-      if (this.phase[k] !== READY) return this.fail(k, PROTOCOL_MISMATCH);
+      if (this.m.phase[k] !== READY) return this.m.fail(k, PROTOCOL_MISMATCH);
       return this.host.unmatched(k);
     }
     let buf = data;
@@ -126,7 +150,7 @@ class MqttClient implements ProtocolClient {
       }
       if (p + len > n) break;
       this.packet(k, buf, buf[at], p, p + len, now);
-      if (this.phase[k] === IDLE) return;
+      if (this.m.phase[k] === IDLE) return;
       at = p + len;
     }
     // Kept as a copy: the frame's buffer belongs to ws.
@@ -134,20 +158,20 @@ class MqttClient implements ProtocolClient {
   }
 
   private malformed(k: number): void {
-    if (this.phase[k] !== READY) this.fail(k, PROTOCOL_MISMATCH);
+    if (this.m.phase[k] !== READY) this.m.fail(k, PROTOCOL_MISMATCH);
     else this.host.unmatched(k);
   }
 
   /** One complete packet: first byte `head`, its variable header and payload in buf[start, end). */
   private packet(k: number, buf: Buffer, head: number, start: number, end: number, now: number): void {
     const type = head >> 4;
-    const phase = this.phase[k];
+    const phase = this.m.phase[k];
     if (phase === WAIT_CONNACK) {
-      if (type !== CONNACK || end - start < 2) return this.fail(k, PROTOCOL_MISMATCH);
+      if (type !== CONNACK || end - start < 2) return this.m.fail(k, PROTOCOL_MISMATCH);
       const code = buf[start + 1];
       // 3.1.1: 1 = unacceptable protocol version; 5: 0x84 unsupported protocol version.
-      if (code === 0x01 || code === 0x84) return this.fail(k, PROTOCOL_MISMATCH);
-      if (code !== 0) return this.fail(k, SUBSCRIBE_REJECTED);
+      if (code === 0x01 || code === 0x84) return this.m.fail(k, PROTOCOL_MISMATCH);
+      if (code !== 0) return this.m.fail(k, SUBSCRIBE_REJECTED);
       this.subscribe(k);
       return;
     }
@@ -159,7 +183,7 @@ class MqttClient implements ProtocolClient {
         if (phase === WAIT_SUBACK) this.suback(k, buf, start, end);
         return;
       case PINGRESP:
-        this.pingSentAt[k] = 0;
+        this.m.beats.replied(k);
         return;
       case DISCONNECT:
         this.host.noteReason(k, MQTT_REASONS.disconnect(end > start ? buf[start] : 0));
@@ -170,7 +194,7 @@ class MqttClient implements ProtocolClient {
   }
 
   private subscribe(k: number): void {
-    this.phase[k] = WAIT_SUBACK;
+    this.m.phase[k] = WAIT_SUBACK;
     const qos = this.o.qos;
     const packet = generate(
       {
@@ -185,25 +209,11 @@ class MqttClient implements ProtocolClient {
 
   private suback(k: number, buf: Buffer, start: number, end: number): void {
     let at = start + 2;
-    if (this.v5) {
-      // Properties: a variable-length size, then that many bytes.
-      let len = 0;
-      let mul = 1;
-      for (let i = 0; i < 4 && at < end; i++) {
-        const b = buf[at++];
-        len += (b & 0x7f) * mul;
-        mul *= 128;
-        if ((b & 0x80) === 0) break;
-      }
-      at += len;
-    }
-    if (at >= end) return this.fail(k, PROTOCOL_MISMATCH);
-    for (let i = at; i < end; i++) if (buf[i] >= 0x80) return this.fail(k, SUBSCRIBE_REJECTED);
-    const t = this.timers[k];
-    if (t !== null) clearTimeout(t);
-    this.timers[k] = null;
-    this.phase[k] = READY;
-    this.host.onSubscribed(k);
+    if (this.v5) at = skipProperties(buf, at, end);
+    if (at >= end) return this.m.fail(k, PROTOCOL_MISMATCH);
+    for (let i = at; i < end; i++) if (buf[i] >= 0x80) return this.m.fail(k, SUBSCRIBE_REJECTED);
+    this.m.beats.sendEvery[k] = this.o.keepaliveMs;
+    this.m.subscribed(k);
   }
 
   private publish(k: number, buf: Buffer, head: number, start: number, end: number, now: number): void {
@@ -214,59 +224,23 @@ class MqttClient implements ProtocolClient {
       id = (buf[at] << 8) | buf[at + 1];
       at += 2;
     }
-    if (this.v5) {
-      let len = 0;
-      let mul = 1;
-      for (let i = 0; i < 4 && at < end; i++) {
-        const b = buf[at++];
-        len += (b & 0x7f) * mul;
-        mul *= 128;
-        if ((b & 0x80) === 0) break;
-      }
-      at += len;
-    }
+    if (this.v5) at = skipProperties(buf, at, end);
     if (at > end) return this.host.unmatched(k);
-    if (qos === 1) this.host.send(k, Buffer.from([0x40, 0x02, id >> 8, id & 0xff]));
+    if (qos === 1) this.host.send(k, pubackFor(id));
     this.host.deliver(k, buf.subarray(at, end), true, now);
   }
 
   tick(now: number): void {
-    const ka = this.o.keepaliveMs;
-    if (ka === 0) return;
-    const n = this.phase.length;
-    for (let k = 0; k < n; k++) {
-      if (this.phase[k] !== READY || !this.host.isOpen(k)) continue;
-      const sent = this.pingSentAt[k];
-      if (sent > 0) {
-        if (now - sent >= ka) {
-          this.phase[k] = IDLE;
-          this.host.closeByClient(k, MQTT_REASONS.keepaliveTimeout);
-        }
-        continue;
-      }
-      if (now - this.host.lastSentAt(k) >= ka) {
-        this.pingSentAt[k] = now;
-        this.host.send(k, PINGREQ_BYTES);
-      }
-    }
+    this.m.tick(now);
   }
 
   tickMs(): number | null {
-    return this.o.keepaliveMs === 0 ? null : Math.max(10, Math.min(250, this.o.keepaliveMs / 20));
+    return heartbeatTickMs(this.o.keepaliveMs);
   }
 
   end(k: number): void {
-    const t = this.timers[k];
-    if (t !== null) clearTimeout(t);
-    this.timers[k] = null;
-    this.phase[k] = IDLE;
-    this.pending[k] = null;
-    this.pingSentAt[k] = 0;
+    this.m.end(k);
   }
-}
-
-function handshakeTimedOut(client: MqttClient, k: number): void {
-  client.timedOut(k);
 }
 
 export const mqttEntry: ProtocolEntry<MqttProtocol> = {

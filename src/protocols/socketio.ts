@@ -11,14 +11,10 @@
  * speaks something else: `protocol-mismatch`.
  */
 import type { SocketIoProtocol } from '../run/scenario.js';
-import { PROTOCOL_MISMATCH, SUBSCRIBE_REJECTED, SUBSCRIBE_TIMEOUT, type ProtocolClient, type ProtocolEntry, type ProtocolHost } from './types.js';
+import { PhaseMachine, handshakePhases } from './phase-machine.js';
+import { PROTOCOL_MISMATCH, SUBSCRIBE_REJECTED, type ProtocolClient, type ProtocolEntry, type ProtocolHost } from './types.js';
 
-/** Per-socket phase. */
-const IDLE = 0;
-const WAIT_OPEN = 1;
-const WAIT_CONNECT = 2;
-const WAIT_JOIN_ACK = 3;
-const READY = 4;
+const { WAIT_OPEN, WAIT_CONNECT, WAIT_JOIN_ACK } = handshakePhases('WAIT_OPEN', 'WAIT_CONNECT', 'WAIT_JOIN_ACK');
 
 const CH_0 = 0x30;
 const CH_9 = 0x39;
@@ -46,12 +42,8 @@ function isSpace(b: number): boolean {
 }
 
 class SocketIoClient implements ProtocolClient {
-  private readonly phase: Uint8Array;
-  private readonly timers: (NodeJS.Timeout | null)[];
-  /** When the last server ping (or the open packet) came; 0 while not READY. */
-  private readonly lastPing: Float64Array;
-  /** pingInterval + pingTimeout the server announced, per socket. */
-  private readonly pingDeadlineMs: Float64Array;
+  /** Heartbeats silence-watched: `lastHeard` is the last server ping (or the open packet), `silenceLimit` pingInterval + pingTimeout. */
+  private readonly m: PhaseMachine;
   /** "/ns," (empty for "/"): the prefix of every packet of the namespace after its type digit. */
   private readonly nsPrefix: Buffer;
   private readonly nsText: string;
@@ -62,38 +54,24 @@ class SocketIoClient implements ProtocolClient {
     private readonly o: SocketIoProtocol,
     private readonly host: ProtocolHost,
   ) {
-    this.phase = new Uint8Array(n);
-    this.timers = new Array<NodeJS.Timeout | null>(n).fill(null);
-    this.lastPing = new Float64Array(n);
-    this.pingDeadlineMs = new Float64Array(n);
+    this.m = new PhaseMachine(n, host, {
+      handshakeMs: o.timeoutMs,
+      // The client sends no probe of its own (it answers the server's pings): an empty probe never due.
+      heartbeat: { probe: '', replyWithinMs: 0, timeoutReason: SOCKET_IO_REASONS.pingTimeout },
+    });
     this.nsText = o.namespace === '/' ? '' : `${o.namespace},`;
     this.nsPrefix = Buffer.from(this.nsText, 'utf8');
     this.events = o.events.map((e) => Buffer.from(e, 'utf8'));
   }
 
   begin(k: number): void {
-    this.end(k);
-    this.phase[k] = WAIT_OPEN;
-    this.timers[k] = setTimeout(handshakeTimedOut, this.o.timeoutMs, this, k);
-  }
-
-  /** @private */
-  timedOut(k: number): void {
-    this.timers[k] = null;
-    if (this.phase[k] === READY || this.phase[k] === IDLE) return;
-    this.phase[k] = IDLE;
-    this.host.onSubscribeFailed(k, SUBSCRIBE_TIMEOUT);
-  }
-
-  private fail(k: number, reason: string): void {
-    this.end(k);
-    this.host.onSubscribeFailed(k, reason);
+    this.m.begin(k, WAIT_OPEN);
   }
 
   receive(k: number, data: Buffer, isBinary: boolean, now: number): void {
-    const phase = this.phase[k];
+    const phase = this.m.phase[k];
     if (phase === WAIT_OPEN) {
-      if (isBinary || data.length < 2 || data[0] !== CH_0 || data[1] !== 0x7b) return this.fail(k, PROTOCOL_MISMATCH);
+      if (isBinary || data.length < 2 || data[0] !== CH_0 || data[1] !== 0x7b) return this.m.fail(k, PROTOCOL_MISMATCH);
       this.onOpenPacket(k, data, now);
       return;
     }
@@ -105,7 +83,7 @@ class SocketIoClient implements ProtocolClient {
     if (data.length === 0) return this.host.unmatched(k);
     const engine = data[0];
     if (engine === 0x32 /* "2" ping */) {
-      this.lastPing[k] = now;
+      this.m.beats.lastHeard[k] = now;
       this.host.send(k, '3');
       return;
     }
@@ -128,10 +106,10 @@ class SocketIoClient implements ProtocolClient {
         if (phase === WAIT_CONNECT) this.connected(k);
         return;
       case 0x34: // CONNECT_ERROR
-        if (phase === WAIT_CONNECT) this.fail(k, SUBSCRIBE_REJECTED);
+        if (phase === WAIT_CONNECT) this.m.fail(k, SUBSCRIBE_REJECTED);
         return;
       case 0x33: // ACK
-        if (phase === WAIT_JOIN_ACK && this.isJoinAck(data, body)) this.subscribed(k);
+        if (phase === WAIT_JOIN_ACK && this.isJoinAck(data, body)) this.m.subscribed(k);
         return;
       case 0x31: // DISCONNECT
         this.host.noteReason(k, SOCKET_IO_REASONS.serverDisconnect);
@@ -161,40 +139,32 @@ class SocketIoClient implements ProtocolClient {
       if (typeof open.pingInterval === 'number') interval = open.pingInterval;
       if (typeof open.pingTimeout === 'number') timeout = open.pingTimeout;
     } catch {
-      return this.fail(k, PROTOCOL_MISMATCH);
+      return this.m.fail(k, PROTOCOL_MISMATCH);
     }
-    this.pingDeadlineMs[k] = interval + timeout;
-    this.lastPing[k] = now;
-    this.phase[k] = WAIT_CONNECT;
+    this.m.beats.silenceLimit[k] = interval + timeout;
+    this.m.beats.lastHeard[k] = now;
+    this.m.phase[k] = WAIT_CONNECT;
     const auth = this.o.auth === null ? '' : this.host.fillText(k, this.o.auth, true);
     this.host.send(k, `40${this.nsText}${auth}`);
   }
 
   private connected(k: number): void {
     const join = this.o.join;
-    if (join === null) return this.subscribed(k);
+    if (join === null) return this.m.subscribed(k);
     const args = this.host.fillText(k, join.args, true).trim();
     const rest = args.slice(1, -1).trim();
     const packet = `42${this.nsText}${join.ack ? JOIN_ACK_ID : ''}[${JSON.stringify(join.event)}${rest === '' ? '' : `,${rest}`}]`;
     this.host.send(k, packet);
     if (join.ack) {
-      this.phase[k] = WAIT_JOIN_ACK;
+      this.m.phase[k] = WAIT_JOIN_ACK;
       return;
     }
-    this.subscribed(k);
+    this.m.subscribed(k);
   }
 
   private isJoinAck(data: Buffer, body: number): boolean {
     // "43[/ns,]1[…]": the id, then the arguments.
     return data.length > body + 1 && data[body] === 0x31 && (data[body + 1] === OPEN_BRACKET || isSpace(data[body + 1]));
-  }
-
-  private subscribed(k: number): void {
-    const t = this.timers[k];
-    if (t !== null) clearTimeout(t);
-    this.timers[k] = null;
-    this.phase[k] = READY;
-    this.host.onSubscribed(k);
   }
 
   /** `42[/ns,][id]["event",arg,…]`: the first argument of a listed event is the payload. */
@@ -232,14 +202,7 @@ class SocketIoClient implements ProtocolClient {
   }
 
   tick(now: number): void {
-    const n = this.phase.length;
-    for (let k = 0; k < n; k++) {
-      if (this.phase[k] !== READY || !this.host.isOpen(k)) continue;
-      if (now - this.lastPing[k] > this.pingDeadlineMs[k]) {
-        this.phase[k] = IDLE;
-        this.host.closeByClient(k, SOCKET_IO_REASONS.pingTimeout);
-      }
-    }
+    this.m.tick(now);
   }
 
   tickMs(): number | null {
@@ -248,16 +211,8 @@ class SocketIoClient implements ProtocolClient {
   }
 
   end(k: number): void {
-    const t = this.timers[k];
-    if (t !== null) clearTimeout(t);
-    this.timers[k] = null;
-    this.phase[k] = IDLE;
-    this.lastPing[k] = 0;
+    this.m.end(k);
   }
-}
-
-function handshakeTimedOut(client: SocketIoClient, k: number): void {
-  client.timedOut(k);
 }
 
 export const socketIoEntry: ProtocolEntry<SocketIoProtocol> = {

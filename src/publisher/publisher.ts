@@ -85,6 +85,7 @@ export class Publisher {
       sent: 0,
       ok: 0,
       failed: 0,
+      aborted: 0,
       skipped: 0,
       overflowed: 0,
       queued: 0,
@@ -197,12 +198,16 @@ export class Publisher {
       const measured = ackAt - sentAt;
       const onTheWire = ackAt - Math.min(ackAt, Math.max(sentAt, leftAt));
       recordMs(this.stats.latency, onTheWire - Math.min(onTheWire, this.ownDelay.delayNow(ackAt)));
+      this.ownDelay.leave();
       recordMs(this.stats.measuredLatency, measured);
       settle(this.ring, seq, failure === null, ackAt);
       this.listener?.settled(seq, failure === null, ackAt);
       if (failure === null) {
         this.stats.ok++;
         if (this.stats.okByTopic) this.stats.okByTopic[topic]++;
+      } else if (failure === PUBLISH_ABORTED) {
+        // Cut by the run's own stop: the target was never given the time to answer.
+        this.stats.aborted = (this.stats.aborted ?? 0) + 1;
       } else {
         this.stats.failed++;
         this.stats.failures[failure] = (this.stats.failures[failure] ?? 0) + 1;
@@ -211,13 +216,14 @@ export class Publisher {
       if (this.inFlight.size === 0) for (const w of this.idleWaiters.splice(0)) w();
     };
     this.inFlight.add(abort);
+    this.ownDelay.enter();
     const own = this.sender.send(seq, finish, this.topicNames === null ? null : this.topicNames[topic], left);
     // A send that failed at once (its socket known down) has nothing left to release.
     if (done) own(true);
     else release = own;
   }
 
-  /** Cuts every request in flight now (counted failed as "aborted"); a pending stop() then resolves. */
+  /** Cuts every request in flight now (counted in `aborted`, not failed); a pending stop() then resolves. */
   abortInFlight(): void {
     for (const abort of [...this.inFlight]) abort();
   }
@@ -225,7 +231,7 @@ export class Publisher {
   /**
    * Stops scheduling. Publishes still queued are counted skipped. Requests in flight finish or
    * hit their own total deadline (at most `publish.timeout`); with `abort` they are cut now and
-   * counted failed as "aborted".
+   * counted in `aborted` (not failed).
    */
   async stop(options: { abort?: boolean } = {}): Promise<void> {
     // A timer that fired late must not cost the hold its last scheduled publish.

@@ -59,14 +59,30 @@ export function gateLine(c: Comparison): string {
 }
 
 /** The rows whose per-run values the runs table lists, in this order. */
-const RUN_FIGURES = ['fanout.p50', 'fanout.p90', 'fanout.p99', 'completion.p99', 'stream.staleness.p99', 'fanout.lost', 'disconnects.total'];
+const RUN_FIGURES = [
+  'fanout.p50',
+  'fanout.p90',
+  'fanout.p99',
+  'completion.p99',
+  'stream.staleness.p99',
+  'fanout.lost',
+  'disconnects.total',
+];
 
 /** Each run's own figures, one line per run, when a side has several runs. */
-export function runFigures(c: Comparison): { head: string[]; lines: { side: 'before' | 'after'; startedAt: string; cells: string[] }[] } | null {
-  const rows = RUN_FIGURES.map((m) => c.rows.find((r) => r.metric === m && r.runs !== null && r.note !== NO_SAMPLES_NOTE)).filter((r): r is ComparisonRow => r !== undefined);
+export function runFigures(
+  c: Comparison,
+): { head: string[]; lines: { side: 'before' | 'after'; startedAt: string; cells: string[] }[] } | null {
+  const rows = RUN_FIGURES.map((m) => c.rows.find((r) => r.metric === m && r.runs !== null && r.note !== NO_SAMPLES_NOTE)).filter(
+    (r): r is ComparisonRow => r !== undefined,
+  );
   if (rows.length === 0) return null;
   const lines = (['before', 'after'] as const).flatMap((side) =>
-    c.runs[side].map((run, i) => ({ side, startedAt: run.startedAt, cells: rows.map((r) => fmtRowValue(r.runs?.[side][i] ?? null, r.unit)) })),
+    c.runs[side].map((run, i) => ({
+      side,
+      startedAt: run.startedAt,
+      cells: rows.map((r) => fmtRowValue(r.runs?.[side][i] ?? null, r.unit)),
+    })),
   );
   return { head: rows.map((r) => r.metric), lines };
 }
@@ -93,7 +109,13 @@ export function renderCompareTable(c: Comparison, opts: CompareTableOptions = {}
   // A row with nothing on either side says only "no samples": one line names them instead.
   const empty = c.rows.filter((r) => r.note === NO_SAMPLES_NOTE);
   const rows = c.rows.filter((r) => !empty.includes(r));
-  const cells = rows.map((r) => [label(r.metric), fmtRowValue(r.before, r.unit), fmtRowValue(r.after, r.unit), fmtRowChange(r), verdict(r, paint)]);
+  const cells = rows.map((r) => [
+    label(r.metric),
+    fmtRowValue(r.before, r.unit),
+    fmtRowValue(r.after, r.unit),
+    fmtRowChange(r),
+    verdict(r, paint),
+  ]);
   // Notes wrap inside whatever width the other columns leave of 100 (borders take 7).
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((row) => visibleLength(row[i]))) + 2);
   const noteWidth = Math.max(16, 100 - 7 - widths.reduce((a, b) => a + b, 0));
@@ -112,9 +134,15 @@ export function renderCompareTable(c: Comparison, opts: CompareTableOptions = {}
   const out = [side('before', c.runs.before), side('after ', c.runs.after), t.toString()];
   if (empty.length > 0) out.push(wrap(`no samples in either run, not shown: ${empty.map((r) => r.metric).join(', ')}`, 100, 2));
   const worse = c.regressions.length;
-  out.push(worse === 0 ? paint('no regressions', 'green') : paint(wrap(`${worse} regression${worse === 1 ? '' : 's'}: ${c.regressions.join(', ')}`, 100, 2), 'red'));
+  out.push(
+    worse === 0
+      ? paint('no regressions', 'green')
+      : paint(wrap(`${worse} regression${worse === 1 ? '' : 's'}: ${c.regressions.join(', ')}`, 100, 2), 'red'),
+  );
   const gate = gateLine(c);
-  out.push(wrap(c.gate.outcome === 'regression' ? paint(gate, 'red') : c.gate.outcome === 'undecided' ? paint(gate, 'yellow') : gate, 100, 2));
+  out.push(
+    wrap(c.gate.outcome === 'regression' ? paint(gate, 'red') : c.gate.outcome === 'undecided' ? paint(gate, 'yellow') : gate, 100, 2),
+  );
   const figures = runFigures(c);
   if (figures) {
     const label = (l: { side: string; startedAt: string }): string => `${l.side} ${l.startedAt.slice(11, 19)}`;
@@ -123,7 +151,10 @@ export function renderCompareTable(c: Comparison, opts: CompareTableOptions = {}
     let used = Math.max(3, ...figures.lines.map((l) => label(l).length)) + 4;
     let n = 0;
     while (n < figures.head.length && used + width(n) <= 100) used += width(n++);
-    const rt = new Table({ head: ['run', ...figures.head.slice(0, n)], style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [], compact: true } });
+    const rt = new Table({
+      head: ['run', ...figures.head.slice(0, n)],
+      style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [], compact: true },
+    });
     for (const l of figures.lines) rt.push([label(l), ...l.cells.slice(0, n)]);
     out.push('', 'Each run', rt.toString());
   }

@@ -29,7 +29,13 @@ export interface LiveScenario {
 
 /** The scenario as the page needs it. */
 export function liveScenario(s: Scenario): LiveScenario {
-  return { name: s.name, connections: s.connections, thresholds: { ...s.thresholds }, intervalMs: s.report.intervalMs, deadlineMs: s.publish === null ? null : s.publish.deadlineMs };
+  return {
+    name: s.name,
+    connections: s.connections,
+    thresholds: { ...s.thresholds },
+    intervalMs: s.report.intervalMs,
+    deadlineMs: s.publish === null ? null : s.publish.deadlineMs,
+  };
 }
 
 /** What the dashboard knows of a run so far. */
@@ -115,12 +121,34 @@ function tiles(view: LiveView, f: LiveFigures): string {
   const stream = p.stalenessP99Ms !== undefined;
   const items = [
     tile('phase', p.phase, `${formatDuration(p.elapsedMs)} since the start`),
-    tile('sockets open', `${fmtCount(p.open)} / ${fmtCount(p.target)}`, `${fmtCount(p.failed)} failed · ${fmtCount(p.closes)} closed`, p.failed > 0),
+    tile(
+      'sockets open',
+      `${fmtCount(p.open)} / ${fmtCount(p.target)}`,
+      `${fmtCount(p.failed)} failed · ${fmtCount(p.closes)} closed`,
+      p.failed > 0,
+    ),
     stream
-      ? tile('messages per second', fmtCount(Math.round(p.deliveriesPerSec)), `staleness p99 so far ${p.stalenessP99Ms === null || p.stalenessP99Ms === undefined ? '–' : fmtMs(p.stalenessP99Ms)}`)
+      ? tile(
+          'messages per second',
+          fmtCount(Math.round(p.deliveriesPerSec)),
+          `staleness p99 so far ${p.stalenessP99Ms === null || p.stalenessP99Ms === undefined ? '–' : fmtMs(p.stalenessP99Ms)}`,
+        )
       : tile('deliveries per second', fmtCount(Math.round(p.deliveriesPerSec)), `${fmtCount(p.published)} published`),
-    tile('fan-out p99 so far', p.p99Ms === null ? '–' : fmtMs(p.p99Ms), last && last.fanoutMs.count > 0 ? `last interval p50 ${fmtMs(last.fanoutMs.p50)} · p99 ${fmtMs(last.fanoutMs.p99)}` : 'no delivery yet'),
-    tile('lost so far', fmtCount(f.lost), f.linesDelivered + f.linesLost > 0 ? `${fmtPct((100 * f.linesLost) / (f.linesDelivered + f.linesLost))} of ${fmtCount(f.linesDelivered + f.linesLost)} judged in the intervals drawn` : 'counted once a publish\'s deadline passed', f.lost > 0),
+    tile(
+      'fan-out p99 so far',
+      p.p99Ms === null ? '–' : fmtMs(p.p99Ms),
+      last && last.fanoutMs.count > 0
+        ? `last interval p50 ${fmtMs(last.fanoutMs.p50)} · p99 ${fmtMs(last.fanoutMs.p99)}`
+        : 'no delivery yet',
+    ),
+    tile(
+      'lost so far',
+      fmtCount(f.lost),
+      f.linesDelivered + f.linesLost > 0
+        ? `${fmtPct((100 * f.linesLost) / (f.linesDelivered + f.linesLost))} of ${fmtCount(f.linesDelivered + f.linesLost)} judged in the intervals drawn`
+        : "counted once a publish's deadline passed",
+      f.lost > 0,
+    ),
     tile('reconnects', fmtCount(f.reconnects), `event-loop lag ${fmtMs(p.lagMs)}`),
   ];
   return `<div class="tiles">${items.join('')}</div>`;
@@ -149,10 +177,19 @@ export function dashboardStatus(view: LiveView): string {
   const items = verdict.reasons.length > 0 ? verdict.reasons : [`nothing failed so far (${phase})`];
   const banner = `<div class="verdict ${verdict.failing ? 'failed' : 'running'}" data-live-verdict="${verdict.failing ? 'failing' : 'ok'}"><div class="head">${t(head)}</div><ul>${items.map((i) => `<li>${t(i)}</li>`).join('')}</ul></div>`;
   const rows = thresholds.map((th) => [t(th.metric), t(th.expression), t(actualText(th)), STATE_TEXT[th.state]]);
-  const thresholdsPart = thresholds.length === 0 ? '<p class="meta">No thresholds in this scenario.</p>' : table(['metric', 'expression', 'so far', 'result'], rows, 'nums');
+  const thresholdsPart =
+    thresholds.length === 0
+      ? '<p class="meta">No thresholds in this scenario.</p>'
+      : table(['metric', 'expression', 'so far', 'result'], rows, 'nums');
   const plan = view.plan === null ? '' : `<p class="meta">${t(view.plan)}</p>`;
   if (view.ended === true) {
-    return [plan, '<h2>Live figures at the last sample</h2>', '<p class="meta">The run has ended: the final report above has its verdict.</p>', tiles(view, f), thresholdsPart].join('\n');
+    return [
+      plan,
+      '<h2>Live figures at the last sample</h2>',
+      '<p class="meta">The run has ended: the final report above has its verdict.</p>',
+      tiles(view, f),
+      thresholdsPart,
+    ].join('\n');
   }
   return [plan, banner, tiles(view, f), '<h2>Thresholds so far</h2>', thresholdsPart].join('\n');
 }
@@ -162,14 +199,24 @@ export function dashboardCharts(view: LiveView): string {
   const intervalMs = view.scenario.intervalMs;
   // A line is final once every publish scheduled in it is judged: the charts trail by the deadline.
   const deadlineMs = view.scenario.deadlineMs ?? 0;
-  const lag = deadlineMs > 0 ? `, drawn once every publish in it has been judged: ${fmtMs(deadlineMs)} (publish.deadline) after it ends; the figures above are live` : '';
+  const lag =
+    deadlineMs > 0
+      ? `, drawn once every publish in it has been judged: ${fmtMs(deadlineMs)} (publish.deadline) after it ends; the figures above are live`
+      : '';
   if (view.lines.length === 0 || view.startedAt === null) {
     return `<p class="meta">Charts come with the first interval: one point every ${t(fmtMs(intervalMs))} (report.interval)${t(lag)}.</p>`;
   }
   const peakRssMb = view.lines.reduce((max, l) => Math.max(max, l.rssMb), 0);
   // The lag p99 over the hold is the report's; so far only each interval's largest lag is known.
   return timelineCharts(
-    { intervalMs, startedAt: view.startedAt, events: view.events, publishes: view.scenario.deadlineMs !== null, peakRssMb: peakRssMb > 0 ? peakRssMb : null, lagP99Ms: null },
+    {
+      intervalMs,
+      startedAt: view.startedAt,
+      events: view.events,
+      publishes: view.scenario.deadlineMs !== null,
+      peakRssMb: peakRssMb > 0 ? peakRssMb : null,
+      lagP99Ms: null,
+    },
     view.lines,
   )
     .concat(lag === '' ? [] : [`<p class="meta">Each interval is${t(lag)}.</p>`])
@@ -179,7 +226,9 @@ export function dashboardCharts(view: LiveView): string {
 /** The drop events part: the report's table, one row per event once it ended. */
 export function dashboardDrops(view: LiveView): string {
   const rows = dropEventsTable(view.events);
-  return rows.length > 0 ? rows.join('\n') : '<h2>Drop events</h2><p class="meta">None so far (closes that come together in time: a restart, a rollout, a mass drop).</p>';
+  return rows.length > 0
+    ? rows.join('\n')
+    : '<h2>Drop events</h2><p class="meta">None so far (closes that come together in time: a restart, a rollout, a mass drop).</p>';
 }
 
 /** The final part: the report's own verdict banner, and links the script points at the report kept in the page. */

@@ -96,7 +96,10 @@ export interface PageOptions {
 /** The whole page around `body`. */
 export function page(title: string, body: readonly string[], opts: PageOptions = {}): string {
   // A report file allows no script and no request; a live page only its own script, talking to its origin.
-  const live = opts.script === undefined ? '' : `; script-src 'sha256-${createHash('sha256').update(opts.script).digest('base64')}'; connect-src 'self'`;
+  const live =
+    opts.script === undefined
+      ? ''
+      : `; script-src 'sha256-${createHash('sha256').update(opts.script).digest('base64')}'; connect-src 'self'`;
   return [
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8">',
@@ -150,7 +153,9 @@ export function figure(title: string, draw: (size: ChartSize) => string, legend:
 
 const REGISTERED: readonly HistogramDef[] = HISTOGRAMS;
 /** The registered histograms drawn as percentile curves, in registry order (src/run/registry.ts). */
-export const CHARTED: readonly (HistogramDef & { chart: string })[] = REGISTERED.filter((h): h is HistogramDef & { chart: string } => h.chart !== null);
+export const CHARTED: readonly (HistogramDef & { chart: string })[] = REGISTERED.filter(
+  (h): h is HistogramDef & { chart: string } => h.chart !== null,
+);
 
 /** A report's histogram when it holds samples. */
 export function histogramOrNull(r: Report, key: string): Histogram | null {

@@ -12,13 +12,18 @@ export function withStreamRows(rows: readonly [string, string][], s: StreamStats
   const at = Math.max(0, kept.findIndex(([k]) => k.startsWith('handshake')) + 1);
   const stream: [string, string][] = [
     ['stream messages / unmatched', `${fmtCount(s.messages)} / ${fmtCount(s.unmatched)}`],
-    ['stream gaps / missing / duplicated / out of order', `${fmtCount(s.gaps)} / ${fmtCount(s.missing)} / ${fmtCount(s.duplicated)} / ${fmtCount(s.outOfOrder)}`],
+    [
+      'stream gaps / missing / duplicated / out of order',
+      `${fmtCount(s.gaps)} / ${fmtCount(s.missing)} / ${fmtCount(s.duplicated)} / ${fmtCount(s.outOfOrder)}`,
+    ],
     shownPercentilesRow('stream staleness', s.stalenessMs),
     [
       'stamped after receipt (clock ahead)',
       `${fmtCount(s.negative)}${s.negative > 0 ? ` (up to ${s.aheadMaxMs} ms${(s.ahead ?? 0) > 0 ? `; ${fmtCount(s.ahead ?? 0)} more than 10 ms ahead: staleness unknown` : ''})` : ''}`,
     ],
-    ...((s.staleCapped ?? 0) > 0 ? [['stamped more than 365 days before receipt (counted as 365 days)', fmtCount(s.staleCapped ?? 0)] as [string, string]] : []),
+    ...((s.staleCapped ?? 0) > 0
+      ? [['stamped more than 365 days before receipt (counted as 365 days)', fmtCount(s.staleCapped ?? 0)] as [string, string]]
+      : []),
     ['clock caveat', s.clockCaveat],
   ];
   return [...kept.slice(0, at), ...stream, ...kept.slice(at)];
@@ -27,7 +32,16 @@ export function withStreamRows(rows: readonly [string, string][], s: StreamStats
 /** The two tiles that stand for fan-out (delivered, fan-out p99) in a stream run. */
 export function streamTiles(s: StreamStats, tile: (key: string, value: string, sub: string, bad?: boolean) => string): string[] {
   return [
-    tile('stream messages', fmtCount(s.messages), `missing ${fmtCount(s.missing)} in ${fmtCount(s.gaps)} gaps · dup ${fmtCount(s.duplicated)}`, s.missing > 0),
-    tile('staleness p99', fmtLatency(s.stalenessMs, 'p99'), `p50 ${fmtLatency(s.stalenessMs, 'p50')} · clock ahead ${fmtCount(s.negative)}×`),
+    tile(
+      'stream messages',
+      fmtCount(s.messages),
+      `missing ${fmtCount(s.missing)} in ${fmtCount(s.gaps)} gaps · dup ${fmtCount(s.duplicated)}`,
+      s.missing > 0,
+    ),
+    tile(
+      'staleness p99',
+      fmtLatency(s.stalenessMs, 'p99'),
+      `p50 ${fmtLatency(s.stalenessMs, 'p50')} · clock ahead ${fmtCount(s.negative)}×`,
+    ),
   ];
 }

@@ -31,7 +31,11 @@ export function topicsSection(r: Report): string[] {
     `<p class="meta">Each publish goes to one topic; only that topic's sockets are expected to receive it. Most lost first, then highest p99.${
       misrouted > 0 ? ` <span class="fail">${t(fmtCount(misrouted))} messages reached sockets of another topic (misrouted).</span>` : ''
     }</p>`,
-    table(['topic', 'lost', 'p99', 'p50', 'delivered', 'expected', 'published', 'sockets', 'late', 'duplicated', 'completion p99'], rows, 'nums'),
+    table(
+      ['topic', 'lost', 'p99', 'p50', 'delivered', 'expected', 'published', 'sockets', 'late', 'duplicated', 'completion p99'],
+      rows,
+      'nums',
+    ),
   ];
 }
 
@@ -42,7 +46,15 @@ export function cohortFanoutSection(r: Report): string[] {
   if (r.stream || cohorts.every(([, s]) => s.latencyMs.count === 0)) return [];
   const rows = cohorts.map(([name, s]) => {
     const sockets = r.connections.openedByCohort?.[name];
-    return [t(name), t(fmtLatency(s.latencyMs, 'p99')), t(fmtLatency(s.latencyMs, 'p50')), t(fmtLatency(s.latencyMs, 'p90')), t(fmtLatency(s.latencyMs, 'max')), t(fmtCount(s.latencyMs.count)), t(sockets === undefined ? '-' : fmtCount(sockets))];
+    return [
+      t(name),
+      t(fmtLatency(s.latencyMs, 'p99')),
+      t(fmtLatency(s.latencyMs, 'p50')),
+      t(fmtLatency(s.latencyMs, 'p90')),
+      t(fmtLatency(s.latencyMs, 'max')),
+      t(fmtCount(s.latencyMs.count)),
+      t(sockets === undefined ? '-' : fmtCount(sockets)),
+    ];
   });
   return [
     '<h2>Fan-out by cohort</h2>',

@@ -5,7 +5,18 @@
  */
 import { lookupMetric } from '../metrics/names.js';
 import { describeFailure } from '../metrics/classify.js';
-import { deliveredNothing, deliveredNothingText, lostReasons, missedText, mostSocketsDropped, noSocketConnected, noSocketConnectedText, runExitCode, socketsNeverConnected, streamProblems } from '../report/verdict.js';
+import {
+  deliveredNothing,
+  deliveredNothingText,
+  lostReasons,
+  missedText,
+  mostSocketsDropped,
+  noSocketConnected,
+  noSocketConnectedText,
+  runExitCode,
+  socketsNeverConnected,
+  streamProblems,
+} from '../report/verdict.js';
 import type { Report, ThresholdResult } from '../run/report.js';
 import { fmtCount, fmtCounts, fmtMs, fmtPct } from './format.js';
 import { t } from './html-page.js';
@@ -34,14 +45,24 @@ export function failureReasons(r: Report): string[] {
   }
   if (r.fanout.lost > 0) {
     const pct = r.fanout.expected > 0 ? ` (${fmtPct((100 * r.fanout.lost) / r.fanout.expected)})` : '';
-    out.push(`${fmtCount(r.fanout.lost)} of ${fmtCount(r.fanout.expected)} deliveries lost${pct}: ${lostReasons(r, fmtCount)} (fanout.lost)`);
+    out.push(
+      `${fmtCount(r.fanout.lost)} of ${fmtCount(r.fanout.expected)} deliveries lost${pct}: ${lostReasons(r, fmtCount)} (fanout.lost)`,
+    );
   }
-  if (r.publish.failed > 0) out.push(`${fmtCount(r.publish.failed)} of ${fmtCount(r.publish.sent)} publishes failed (publish.failed): ${fmtCounts(r.publish.failures)}`);
+  if (r.publish.failed > 0)
+    out.push(
+      `${fmtCount(r.publish.failed)} of ${fmtCount(r.publish.sent)} publishes failed (publish.failed): ${fmtCounts(r.publish.failures)}`,
+    );
   if (r.publish.behind === true) {
-    out.push(`the publish path did not keep the rate (publish.behind): ${fmtCount(r.publish.skipped)} publishes never sent; ${publishBlame(reportPublishFigures(r)).cause}`);
+    out.push(
+      `the publish path did not keep the rate (publish.behind): ${fmtCount(r.publish.skipped)} publishes never sent; ${publishBlame(reportPublishFigures(r)).cause}`,
+    );
   }
   for (const w of r.client.workers) if (w.crashed !== null) out.push(`worker ${w.worker} crashed: ${w.crashed}`);
-  if (mostSocketsDropped(r)) out.push(`most sockets dropped: ${fmtCount(r.disconnects.total)} closes before the end for ${fmtCount(c.target)} sockets (${fmtCounts(r.disconnects.byCause)})`);
+  if (mostSocketsDropped(r))
+    out.push(
+      `most sockets dropped: ${fmtCount(r.disconnects.total)} closes before the end for ${fmtCount(c.target)} sockets (${fmtCounts(r.disconnects.byCause)})`,
+    );
   if (deliveredNothing(r)) out.push(deliveredNothingText(r, fmtCount));
   out.push(...streamProblems(r));
   return out;
@@ -58,20 +79,23 @@ export function verdictBanner(r: Report): string {
     : none
       ? ['failed', 'NO SOCKET CONNECTED']
       : failedThresholds.length > 0
-      ? ['thresholds', `THRESHOLDS FAILED · ${failedThresholds.length} of ${r.thresholds.length}`]
-      : failures.length > 0
-        ? ['failed', 'FAILED']
-        : ['ok', 'OK'];
+        ? ['thresholds', `THRESHOLDS FAILED · ${failedThresholds.length} of ${r.thresholds.length}`]
+        : failures.length > 0
+          ? ['failed', 'FAILED']
+          : ['ok', 'OK'];
   const items: string[] = [];
   // With no socket connected every threshold reads "no data": the one reason is the connection.
-  for (const th of none ? [] : failedThresholds) items.push(`threshold <b>${t(th.metric)} ${t(th.expression)}</b> failed: actual ${t(thresholdActual(th))}`);
+  for (const th of none ? [] : failedThresholds)
+    items.push(`threshold <b>${t(th.metric)} ${t(th.expression)}</b> failed: actual ${t(thresholdActual(th))}`);
   for (const f of failures) items.push(t(f));
   if (r.interrupted) items.push('the run was stopped early: results cover only part of the planned run');
   if (items.length === 0) {
     const n = r.thresholds.length;
     const passed = n === 0 ? 'no thresholds set; ' : n === 1 ? 'the threshold passed; ' : `all ${n} thresholds passed; `;
     // A server stream has no publishes: its loss is missing sequence numbers.
-    const clean = r.stream ? 'no failed connections or missing stream messages' : 'no failed connections, lost deliveries or failed publishes';
+    const clean = r.stream
+      ? 'no failed connections or missing stream messages'
+      : 'no failed connections, lost deliveries or failed publishes';
     items.push(t(`${passed}${clean}`));
   }
   // Not a failure unless gated (fanout.missed), but an OK must not hide it.

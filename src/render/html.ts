@@ -4,6 +4,7 @@
  * The page answers "did it go well, and if not, what and when" first: a verdict banner, the key
  * numbers, then timelines on a wall-clock axis, then the details.
  */
+import { extensionsLine } from './extensions-text.js';
 import { shownPercentilesRow } from './latency-cells.js';
 import { plural } from '../text/plural.js';
 import { describeStages } from '../run/load-stages.js';
@@ -30,17 +31,19 @@ export interface ReportHtmlOptions {
   timeline?: readonly TimelineLine[] | null;
 }
 
-
 const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** Loud notes beside the verdict: what makes the numbers read differently. */
 function loudLines(r: Report): string[] {
   const out: string[] = [];
   if (r.client.saturated) {
-    const why = r.client.saturationReasons?.length ? r.client.saturationReasons.join('; ') : `event-loop lag p99 ${fmtMs(r.client.eventLoopLagMs.p99)}`;
+    const why = r.client.saturationReasons?.length
+      ? r.client.saturationReasons.join('; ')
+      : `event-loop lag p99 ${fmtMs(r.client.eventLoopLagMs.p99)}`;
     out.push(`Client saturated during the hold (${why}); latencies include its own delay.`);
   }
-  if (r.merged && !r.merged.overlapping) out.push(`Merged runs did not overlap in time: the ${r.merged.reports} runs' sums describe different periods.`);
+  if (r.merged && !r.merged.overlapping)
+    out.push(`Merged runs did not overlap in time: the ${r.merged.reports} runs' sums describe different periods.`);
   if (r.target.tlsInsecure) out.push('TLS verification disabled (tls.insecure): certificates were not checked.');
   return out.map((l) => `<div class="loud">${t(l)}</div>`);
 }
@@ -55,13 +58,31 @@ function tiles(r: Report): string {
   const d = r.disconnects;
   const lostPct = f.expected === 0 ? 0 : (100 * f.lost) / f.expected;
   const items = [
-    tile('sockets: peak open', fmtCount(c.peakOpen), `of ${fmtCount(c.target)} · ${fmtCount(c.failed)} failed · ${fmtCount(c.openAtEnd)} at end`, c.failed > 0),
+    tile(
+      'sockets: peak open',
+      fmtCount(c.peakOpen),
+      `of ${fmtCount(c.target)} · ${fmtCount(c.failed)} failed · ${fmtCount(c.openAtEnd)} at end`,
+      c.failed > 0,
+    ),
     tile('delivered', fmtCount(f.delivered), `lost ${fmtCount(f.lost)} (${fmtPct(lostPct)}) · dup ${fmtCount(f.duplicated)}`, f.lost > 0),
     tile('fan-out p99', fmtLatency(f.latencyMs, 'p99'), `p50 ${fmtLatency(f.latencyMs, 'p50')} · max ${fmtLatency(f.latencyMs, 'max')}`),
-    tile('disconnects', fmtCount(d.total), `${fmtCounts(d.byCause)}${(d.events?.length ?? 0) > 0 ? ` · ${plural(d.events?.length ?? 0, 'drop event')}` : ''}`, d.total > 0),
+    tile(
+      'disconnects',
+      fmtCount(d.total),
+      `${fmtCounts(d.byCause)}${(d.events?.length ?? 0) > 0 ? ` · ${plural(d.events?.length ?? 0, 'drop event')}` : ''}`,
+      d.total > 0,
+    ),
     tile('reconnects', fmtCount(r.reconnects.total), `missed publishes ${fmtCount(r.reconnects.missedPublishes)}`),
-    tile('peak RSS', `${fmtCount(r.client.peakRssMb)} MB`, `lag p99 ${fmtMs(r.client.eventLoopLagMs.p99)} · max ${fmtMs(r.client.eventLoopLagMs.max)}`),
-    tile('idle timeout estimate', d.idleTimeout ? fmtMs(d.idleTimeout.estimateMs) : 'none', d.idleTimeout ? `cohort ${d.idleTimeout.cohort} · ${fmtCount(d.idleTimeout.samples)} closes` : 'no idle-timeout closes'),
+    tile(
+      'peak RSS',
+      `${fmtCount(r.client.peakRssMb)} MB`,
+      `lag p99 ${fmtMs(r.client.eventLoopLagMs.p99)} · max ${fmtMs(r.client.eventLoopLagMs.max)}`,
+    ),
+    tile(
+      'idle timeout estimate',
+      d.idleTimeout ? fmtMs(d.idleTimeout.estimateMs) : 'none',
+      d.idleTimeout ? `cohort ${d.idleTimeout.cohort} · ${fmtCount(d.idleTimeout.samples)} closes` : 'no idle-timeout closes',
+    ),
   ];
   // The server published: its stream's figures stand where delivered and fan-out p99 would.
   if (r.stream) items.splice(1, 2, ...streamTiles(r.stream, tile));
@@ -82,13 +103,29 @@ function headline(r: Report): string {
     ['peak open / open at end', `${fmtCount(c.peakOpen)} / ${fmtCount(c.openAtEnd)}`],
     ['handshake p50 / p99', `${fmtLatency(r.handshake.latencyMs, 'p50')} / ${fmtLatency(r.handshake.latencyMs, 'p99')}`],
     ['published / expected / delivered', `${fmtCount(f.published)} / ${fmtCount(f.expected)} / ${fmtCount(f.delivered)}`],
-    ['lost / duplicated / out of order', `${fmtCount(f.lost)} (${fmtPct(lostPct)}) / ${fmtCount(f.duplicated)} / ${fmtCount(f.outOfOrder)}`],
-    ['lost before close / on open sockets / late', `${fmtCount(f.lostBeforeClose ?? 0)} / ${fmtCount(f.lostOpen ?? Math.max(0, f.lost - f.late))} / ${fmtCount(f.late)}`],
+    [
+      'lost / duplicated / out of order',
+      `${fmtCount(f.lost)} (${fmtPct(lostPct)}) / ${fmtCount(f.duplicated)} / ${fmtCount(f.outOfOrder)}`,
+    ],
+    [
+      'lost before close / on open sockets / late',
+      `${fmtCount(f.lostBeforeClose ?? 0)} / ${fmtCount(f.lostOpen ?? Math.max(0, f.lost - f.late))} / ${fmtCount(f.late)}`,
+    ],
     shownPercentilesRow('fan-out', f.latencyMs),
     ['completion p99', fmtLatency(f.completionMs, 'p99')],
     ['publish sent / failed / skipped', `${fmtCount(r.publish.sent)} / ${fmtCount(r.publish.failed)} / ${fmtCount(r.publish.skipped)}`],
-    ['publish latency p50 / p99 (net of wsload\'s own delay)', `${fmtLatency(r.publish.latencyMs, 'p50')} / ${fmtLatency(r.publish.latencyMs, 'p99')}`],
-    ...(r.publish.measuredLatencyMs ? ([['publish latency as measured p50 / p99', `${fmtLatency(r.publish.measuredLatencyMs, 'p50')} / ${fmtLatency(r.publish.measuredLatencyMs, 'p99')}`]] as [string, string][]) : []),
+    [
+      "publish latency p50 / p99 (net of wsload's own delay)",
+      `${fmtLatency(r.publish.latencyMs, 'p50')} / ${fmtLatency(r.publish.latencyMs, 'p99')}`,
+    ],
+    ...(r.publish.measuredLatencyMs
+      ? ([
+          [
+            'publish latency as measured p50 / p99',
+            `${fmtLatency(r.publish.measuredLatencyMs, 'p50')} / ${fmtLatency(r.publish.measuredLatencyMs, 'p99')}`,
+          ],
+        ] as [string, string][])
+      : []),
     ['closes by code', fmtCounts(r.closes.byCode)],
     ['disconnects by cause', `${fmtCount(d.total)}: ${fmtCounts(d.byCause)}`],
     ['idle at close p50', fmtLatency(d.idleAtCloseMs, 'p50')],
@@ -97,23 +134,35 @@ function headline(r: Report): string {
     ['reconnects', fmtCount(r.reconnects.total)],
     ['client event-loop lag p99 / max', `${fmtMs(r.client.eventLoopLagMs.p99)} / ${fmtMs(r.client.eventLoopLagMs.max)}`],
     ['peak RSS', `${fmtCount(r.client.peakRssMb)} MB`],
-    ...(r.client.memory ? ([['client memory after the warm-up', memoryTrendText(r.client.memory)]] as [string, string][]) : []),
+    ...(r.client.memory ? ([['client memory, later half of the hold', memoryTrendText(r.client.memory)]] as [string, string][]) : []),
   ];
   const turn = r.client.turnMs;
-  if (turn && turn.count > 0) rows.push(['client handling per loop turn p50 / p99', `${fmtLatency(turn, 'p50')} / ${fmtLatency(turn, 'p99')}`]);
-  if (r.merged) for (const [field, why] of Object.entries(r.merged.estimates)) rows.push([`estimate: ${field === '*' ? 'every figure' : field}`, why]);
+  if (turn && turn.count > 0)
+    rows.push(['client handling per loop turn p50 / p99', `${fmtLatency(turn, 'p50')} / ${fmtLatency(turn, 'p99')}`]);
+  if (r.merged)
+    for (const [field, why] of Object.entries(r.merged.estimates)) rows.push([`estimate: ${field === '*' ? 'every figure' : field}`, why]);
   if (d.recommendation) rows.push(['recommendation', d.recommendation]);
   const shown = r.stream ? withStreamRows(rows, r.stream) : rows;
-  return table(null, shown.map(([k, v]) => [t(k), t(v)]), 'headline');
+  return table(
+    null,
+    shown.map(([k, v]) => [t(k), t(v)]),
+    'headline',
+  );
 }
 
 function thresholdsSection(r: Report): string[] {
   if (r.thresholds.length === 0) return [];
   // With no socket connected nothing was there to judge (the verdict says why): not a FAIL each.
   const unjudged = noSocketConnected(r) && !r.interrupted;
-  const result = (pass: boolean): string => (unjudged ? '<span class="fail">not judged</span>' : pass ? '<span class="pass">pass</span>' : '<span class="fail">FAIL</span>');
+  const result = (pass: boolean): string =>
+    unjudged ? '<span class="fail">not judged</span>' : pass ? '<span class="pass">pass</span>' : '<span class="fail">FAIL</span>';
   // A long name breaks at its dots on a phone, so that the result column stays on screen.
-  const rows = r.thresholds.map((th) => [t(th.metric).replace(/\./g, '.<wbr>'), t(th.expression), unjudged ? '–' : t(thresholdActual(th)), result(th.pass)]);
+  const rows = r.thresholds.map((th) => [
+    t(th.metric).replace(/\./g, '.<wbr>'),
+    t(th.expression),
+    unjudged ? '–' : t(thresholdActual(th)),
+    result(th.pass),
+  ]);
   return ['<h2>Thresholds</h2>', table(['metric', 'expression', 'actual', 'result'], rows, 'nums thresholds')];
 }
 
@@ -138,10 +187,13 @@ export function dropEventsTable(events: readonly DropEvent[]): string[] {
   return [
     '<h2>Drop events</h2>',
     '<p class="meta">Closes that came together in time: a restart, a rollout, a mass drop, or an idle timeout\'s cut (marked on the timelines). "Back after": until reconnects brought the open count back. "Idle timeout": only idle sockets closed, while sockets active within the timeout stayed open.</p>',
-    table(['start', 'since run start', 'lasted', 'closes', 'by cause', 'by code', 'open before → lowest', 'back after', 'kind'], rows, 'nums'),
+    table(
+      ['start', 'since run start', 'lasted', 'closes', 'by cause', 'by code', 'open before → lowest', 'back after', 'kind'],
+      rows,
+      'nums',
+    ),
   ];
 }
-
 
 /** Histogram of `h` (ms) in `bins` equal bins from 0, as bars with sample counts. */
 function bars(h: Histogram, bins: number): { bars: Bar[]; maxX: number; ticks: ReturnType<typeof niceTicks> } {
@@ -180,8 +232,12 @@ function idleSection(r: Report): string[] {
     };
     charts.push(figure(title, draw));
   }
-  const intro = '<p class="meta">A spike at one value is a gateway idle timeout: the cohorts that stayed quiet longer than it were cut.</p>';
-  return ['<h2>Idle time at close</h2>', ...(charts.length > 0 ? [intro, ...charts] : ['<p class="meta">No sockets closed during the run.</p>'])];
+  const intro =
+    '<p class="meta">A spike at one value is a gateway idle timeout: the cohorts that stayed quiet longer than it were cut.</p>';
+  return [
+    '<h2>Idle time at close</h2>',
+    ...(charts.length > 0 ? [intro, ...charts] : ['<p class="meta">No sockets closed during the run.</p>']),
+  ];
 }
 
 function latencySection(r: Report): string[] {
@@ -194,7 +250,11 @@ function latencySection(r: Report): string[] {
       continue;
     }
     const title = `${capitalize(def.label)} by percentile`;
-    out.push(figure(title, (size) => percentileChart(title, [{ name: def.key, color: COLORS.main, histogram: h }], { width: size.width, height: 260 })));
+    out.push(
+      figure(title, (size) =>
+        percentileChart(title, [{ name: def.key, color: COLORS.main, histogram: h }], { width: size.width, height: 260 }),
+      ),
+    );
   }
   if (empty.length === CHARTED.length) out.push('<p class="meta">No latency samples in this report.</p>');
   else if (empty.length > 0) out.push(`<p class="meta">Not drawn, no samples: ${t(empty.join(', '))}.</p>`);
@@ -208,6 +268,8 @@ function shapeMeta(r: Report): string {
   if (p?.stages) parts.push(`publish stages: ${describeStages(p.stages, p.rate, '/s')}`);
   if (r.connections.rampDownCloses) parts.push(`${fmtCount(r.connections.rampDownCloses)} ramp-down closes by wsload (not disconnects)`);
   if (r.connections.reopened) parts.push(`${fmtCount(r.connections.reopened)} re-opened by the stages`);
+  const negotiated = extensionsLine(r);
+  if (negotiated !== null) parts.push(negotiated);
   return parts.map((part) => ` · ${t(part)}`).join('');
 }
 
@@ -249,7 +311,12 @@ export interface CompareHtmlOptions {
 }
 
 /** Two runs compared as one self-contained HTML page: runs side by side, the table without empty rows, changed metrics on shared axes. */
-export function renderCompareHtml(before: Report | readonly Report[], after: Report | readonly Report[], comparison: Comparison, opts: CompareHtmlOptions = {}): string {
+export function renderCompareHtml(
+  before: Report | readonly Report[],
+  after: Report | readonly Report[],
+  comparison: Comparison,
+  opts: CompareHtmlOptions = {},
+): string {
   const bs: readonly Report[] = Array.isArray(before) ? before : [before as Report];
   const as: readonly Report[] = Array.isArray(after) ? after : [after as Report];
   const runs = (n: number): string => (n > 1 ? ` (${n} runs)` : '');

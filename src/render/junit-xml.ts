@@ -50,7 +50,12 @@ export function escapeXmlText(s: string): string {
 
 /** An attribute value escaped for XML; newlines and tabs as character references, since parsers turn literal ones into spaces. */
 export function escapeXmlAttr(s: string): string {
-  return escapeXmlText(s).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
+  return escapeXmlText(s)
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;')
+    .replace(/\n/g, '&#10;')
+    .replace(/\r/g, '&#13;')
+    .replace(/\t/g, '&#9;');
 }
 
 function attrs(pairs: readonly (readonly [string, string | number])[]): string {
@@ -69,7 +74,10 @@ function junitTimestamp(iso: string): string {
 }
 
 function outcome(tag: 'failure' | 'error', o: JunitOutcome): string {
-  return `      <${tag}${attrs([['message', o.message], ['type', o.type]])}>${escapeXmlText(o.details)}</${tag}>\n`;
+  return `      <${tag}${attrs([
+    ['message', o.message],
+    ['type', o.type],
+  ])}>${escapeXmlText(o.details)}</${tag}>\n`;
 }
 
 function testcase(c: JunitCase): string {
@@ -78,7 +86,11 @@ function testcase(c: JunitCase): string {
   if (c.error) body += outcome('error', c.error);
   if (c.skipped !== undefined) body += `      <skipped${attrs([['message', c.skipped]])}/>\n`;
   if (c.systemOut !== undefined) body += `      <system-out>${escapeXmlText(c.systemOut)}</system-out>\n`;
-  const open = `    <testcase${attrs([['classname', c.classname], ['name', c.name], ['time', c.timeSec]])}`;
+  const open = `    <testcase${attrs([
+    ['classname', c.classname],
+    ['name', c.name],
+    ['time', c.timeSec],
+  ])}`;
   return body === '' ? `${open}/>\n` : `${open}>\n${body}    </testcase>\n`;
 }
 
@@ -88,8 +100,22 @@ export function renderJunitSuite(s: JunitSuite): string {
   const failures = s.cases.filter((c) => c.failure).length;
   const errors = s.cases.filter((c) => c.error).length;
   const skipped = s.cases.filter((c) => c.skipped !== undefined).length;
-  const counts: [string, number][] = [['tests', tests], ['failures', failures], ['errors', errors], ['skipped', skipped], ['time', s.timeSec]];
-  const props = s.properties.map(([name, value]) => `      <property${attrs([['name', name], ['value', value]])}/>\n`).join('');
+  const counts: [string, number][] = [
+    ['tests', tests],
+    ['failures', failures],
+    ['errors', errors],
+    ['skipped', skipped],
+    ['time', s.timeSec],
+  ];
+  const props = s.properties
+    .map(
+      ([name, value]) =>
+        `      <property${attrs([
+          ['name', name],
+          ['value', value],
+        ])}/>\n`,
+    )
+    .join('');
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
     `<testsuites${attrs([['name', 'wsload'], ...counts])}>\n` +

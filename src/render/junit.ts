@@ -33,7 +33,12 @@ function thresholdCase(classname: string, th: ThresholdResult): JunitCase {
     th.noData === true
       ? `no data: ${th.metric} had no samples (a threshold needs data), limit ${th.expression.trim()}`
       : `observed ${observed}, limit ${th.expression.trim()}`;
-  const details = [`threshold: ${thresholdCaseName(th)}`, ...(description ? [`metric: ${th.metric} (${description})`] : []), `observed: ${observed}`, 'result: FAIL'].join('\n');
+  const details = [
+    `threshold: ${thresholdCaseName(th)}`,
+    ...(description ? [`metric: ${th.metric} (${description})`] : []),
+    `observed: ${observed}`,
+    'result: FAIL',
+  ].join('\n');
   return { ...c, failure: { message, type: 'threshold', details } };
 }
 
@@ -50,7 +55,12 @@ function keyFigures(r: Report): string[] {
 
 function runCase(classname: string, r: Report, timeSec: number): JunitCase {
   const problems = runProblems(r);
-  const c: JunitCase = { classname, name: 'run without failures (connections, deliveries, publishes, workers)', timeSec, systemOut: renderSummary(r, { color: false }) };
+  const c: JunitCase = {
+    classname,
+    name: 'run without failures (connections, deliveries, publishes, workers)',
+    timeSec,
+    systemOut: renderSummary(r, { color: false }),
+  };
   const details = [...problems.map((p) => `- ${p}`), ...(problems.length > 0 ? [''] : []), ...keyFigures(r)].join('\n');
   if (r.interrupted) {
     const why = `interrupted (${r.interruptReason ?? 'aborted'}): results cover only part of the planned run`;
@@ -83,7 +93,10 @@ export function renderRunJunit(r: Report, opts: RunJunitOptions): string {
       ['exitCode', String(runExitCode(r))],
       ['verdict', verdictLine(r)],
     ],
-    cases: [runCase(classname, r, timeSec), ...r.thresholds.map((th) => (noSocketConnected(r) && !r.interrupted ? unjudgedCase : thresholdCase)(`${classname}.thresholds`, th))],
+    cases: [
+      runCase(classname, r, timeSec),
+      ...r.thresholds.map((th) => (noSocketConnected(r) && !r.interrupted ? unjudgedCase : thresholdCase)(`${classname}.thresholds`, th)),
+    ],
   });
 }
 
@@ -101,18 +114,37 @@ function compareCase(row: ComparisonRow): JunitCase {
   const values = `before ${fmtRowValue(row.before, row.unit)}, after ${fmtRowValue(row.after, row.unit)}, change ${fmtRowChange(row)}`;
   // With several runs per side, each run's own value goes with the case.
   const perRun = row.runs
-    ? [`before runs: ${row.runs.before.map((v) => fmtRowValue(v, row.unit)).join(', ')}`, `after runs: ${row.runs.after.map((v) => fmtRowValue(v, row.unit)).join(', ')}`].join('\n')
+    ? [
+        `before runs: ${row.runs.before.map((v) => fmtRowValue(v, row.unit)).join(', ')}`,
+        `after runs: ${row.runs.after.map((v) => fmtRowValue(v, row.unit)).join(', ')}`,
+      ].join('\n')
     : undefined;
   const withRuns = (x: JunitCase): JunitCase => (perRun ? { ...x, systemOut: perRun } : x);
   const basis = row.basis === 'policy' ? ' (policy)' : '';
   if (row.verdict === 'worse') {
-    const details = [`${row.metric}: ${row.description}`, values, `verdict: worse${basis}${row.note ? ` (${row.note})` : ''}`, ...(perRun ? [perRun] : [])].join('\n');
-    return withRuns({ ...c, failure: { message: `worse${basis}: ${values}`, type: row.basis === 'policy' ? 'policy' : 'regression', details } });
+    const details = [
+      `${row.metric}: ${row.description}`,
+      values,
+      `verdict: worse${basis}${row.note ? ` (${row.note})` : ''}`,
+      ...(perRun ? [perRun] : []),
+    ].join('\n');
+    return withRuns({
+      ...c,
+      failure: { message: `worse${basis}: ${values}`, type: row.basis === 'policy' ? 'policy' : 'regression', details },
+    });
   }
   // A gated row that could not be judged: the gate cannot pass on it, so CI must not show a pass.
   if (row.verdict === 'inconclusive' && row.gated) {
-    const details = [`${row.metric}: ${row.description}`, values, `could not decide${row.note ? `: ${row.note}` : ''}`, ...(perRun ? [perRun] : [])].join('\n');
-    return withRuns({ ...c, error: { message: `could not decide: ${values}${row.note ? `; ${row.note}` : ''}`, type: 'undecided', details } });
+    const details = [
+      `${row.metric}: ${row.description}`,
+      values,
+      `could not decide${row.note ? `: ${row.note}` : ''}`,
+      ...(perRun ? [perRun] : []),
+    ].join('\n');
+    return withRuns({
+      ...c,
+      error: { message: `could not decide: ${values}${row.note ? `; ${row.note}` : ''}`, type: 'undecided', details },
+    });
   }
   // Neither shown better nor worse, and not gated: not judged, which CI shows apart from a pass.
   if (row.verdict === 'inconclusive') return withRuns({ ...c, skipped: `inconclusive: ${values}${row.note ? `; ${row.note}` : ''}` });

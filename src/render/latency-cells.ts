@@ -23,5 +23,8 @@ export function latencyCells(set: PercentileSet, lowerBoundAtMs?: number): strin
 /** "p50 / p75 / p90 / p95 / p99 / p99.9 / max" and the set's values in that order, for one-line rows (HTML). */
 export function shownPercentilesRow(name: string, set: PercentileSet): [string, string] {
   const keys = [...SHOWN_PERCENTILES, 'max'] as const;
-  return [`${name} ${keys.map((k) => (k === 'max' ? k : percentileLabel(k))).join(' / ')}`, keys.map((k) => fmtLatency(set, k)).join(' / ')];
+  return [
+    `${name} ${keys.map((k) => (k === 'max' ? k : percentileLabel(k))).join(' / ')}`,
+    keys.map((k) => fmtLatency(set, k)).join(' / '),
+  ];
 }

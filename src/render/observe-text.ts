@@ -6,6 +6,7 @@
  */
 import type { Report } from '../run/report.js';
 import { fmtCount } from './format.js';
+import { notJudgedLead } from './trend-reason.js';
 
 type Endpoint = NonNullable<Report['observe']>[number];
 type Series = Endpoint['series'][number];
@@ -33,11 +34,12 @@ function signed(s: Series, v: number): string {
 /** A trend in words: the call first, then the slope with its 95 % half-width and window. */
 export function trendText(s: Series, t: Trend): string {
   const half = (t.ci[1] - t.ci[0]) / 2;
-  const window = t.toS - t.fromS < 120 ? `from ${t.fromS} to ${t.toS} s` : `from ${Math.round(t.fromS / 60)} to ${Math.round(t.toS / 60)} min`;
+  const window =
+    t.toS - t.fromS < 120 ? `from ${t.fromS} to ${t.toS} s` : `from ${Math.round(t.fromS / 60)} to ${Math.round(t.toS / 60)} min`;
   const slope = `${signed(s, t.slopePerHour)}/h ± ${value(s, half)}/h ${window}`;
   if (t.flat === true) return `flat within ±${value(s, t.tolerancePerHour)}/h (${slope})`;
   if (t.flat === false) return `GROWING ${slope}, above ${value(s, t.tolerancePerHour)}/h`;
-  return `not judged: ${slope}${t.note ? ` (${t.note})` : ''}`;
+  return `${notJudgedLead(t.reason)}: ${slope}${t.note ? ` (${t.note})` : ''}`;
 }
 
 function seriesLine(s: Series): string {
@@ -70,7 +72,11 @@ function endpointLines(e: Endpoint): string[] {
     .join(', ');
   const failures = failed > 0 ? `, ${fmtCount(failed)} failed (${kinds}; first: ${e.firstFailure ?? '?'})` : ', none failed';
   const omitted = e.omittedSeries ? ` · ${fmtCount(e.omittedSeries)} more series not kept` : '';
-  return [`  ${e.name} ${e.url}: ${fmtCount(e.scrapes)} scrapes${failures}${omitted}`, ...e.series.map(seriesLine), ...(e.checks ?? []).map(checkLine)];
+  return [
+    `  ${e.name} ${e.url}: ${fmtCount(e.scrapes)} scrapes${failures}${omitted}`,
+    ...e.series.map(seriesLine),
+    ...(e.checks ?? []).map(checkLine),
+  ];
 }
 
 /** The summary's "Observed" section; empty when nothing was observed (and for older reports). */

@@ -44,7 +44,11 @@ export function percentileChart(
   size: { width: number; height: number } = { width: 720, height: 300 },
 ): string {
   const maxX = percentileAxisMax(Math.max(...curves.map((c) => c.histogram.totalCount), 1));
-  const series: Series[] = curves.map((c) => ({ name: `${c.name} (${c.histogram.totalCount.toLocaleString('en-US')} samples)`, color: c.color, points: percentileCurve(c.histogram) }));
+  const series: Series[] = curves.map((c) => ({
+    name: `${c.name} (${c.histogram.totalCount.toLocaleString('en-US')} samples)`,
+    color: c.color,
+    points: percentileCurve(c.histogram),
+  }));
   const maxY = Math.max(0, ...curves.map((c) => c.histogram.maxValue / 1000));
   const y = niceTicks(maxY, fmtMs);
   return lineChart({

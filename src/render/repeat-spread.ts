@@ -14,7 +14,8 @@ interface Figure {
   get: (r: Report) => number | null;
 }
 
-const latency = (set: (r: Report) => { count: number } & Record<'p50' | 'p90' | 'p99', number>, p: 'p50' | 'p90' | 'p99') => (r: Report) => (set(r).count > 0 ? set(r)[p] : null);
+const latency = (set: (r: Report) => { count: number } & Record<'p50' | 'p90' | 'p99', number>, p: 'p50' | 'p90' | 'p99') => (r: Report) =>
+  set(r).count > 0 ? set(r)[p] : null;
 
 export const REPEAT_FIGURES: readonly Figure[] = [
   { name: 'fanout.p50', unit: 'ms', get: latency((r) => r.fanout.latencyMs, 'p50') },
@@ -68,7 +69,14 @@ export function renderRepeatSpread(reports: readonly Report[], opts: { color?: b
   const head = ['figure', 'min', 'median', 'max', 'spread', ...Array.from({ length: shownRuns }, (_, i) => `#${i + 1}`)];
   const t = new Table({ head, style: { head: opts.color ? ['cyan'] : [], border: opts.color ? ['grey'] : [], compact: true } });
   for (const r of rows) {
-    t.push([r.name, fmt(r.min, r.unit), fmt(r.median, r.unit), fmt(r.max, r.unit), r.spreadPct === null ? '–' : fmtPct(r.spreadPct), ...r.values.slice(0, shownRuns).map((v) => fmt(v, r.unit))]);
+    t.push([
+      r.name,
+      fmt(r.min, r.unit),
+      fmt(r.median, r.unit),
+      fmt(r.max, r.unit),
+      r.spreadPct === null ? '–' : fmtPct(r.spreadPct),
+      ...r.values.slice(0, shownRuns).map((v) => fmt(v, r.unit)),
+    ]);
   }
   const more = reports.length > shownRuns ? ` (runs #${shownRuns + 1}–#${reports.length} are in their reports)` : '';
   return `Spread over ${reports.length} runs of one set-up${more}: a change smaller than this is not the target's\n${t.toString()}\n`;

@@ -81,7 +81,14 @@ export function n(v: number): string {
 
 /** Ticks at round numbers (1, 2, 2.5, 5 × 10^k) covering [0, max]; `format` labels them. */
 export function niceTicks(max: number, format: (v: number) => string, target = 5): { max: number; ticks: Tick[] } {
-  if (!(max > 0)) return { max: 1, ticks: [{ at: 0, label: format(0) }, { at: 1, label: format(1) }] };
+  if (!(max > 0))
+    return {
+      max: 1,
+      ticks: [
+        { at: 0, label: format(0) },
+        { at: 1, label: format(1) },
+      ],
+    };
   const raw = max / target;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = ([1, 2, 2.5, 5, 10].find((m) => m * mag >= raw) ?? 10) * mag;
@@ -135,9 +142,14 @@ export function axes(f: Frame, x: Axis, y: Axis, title: string, titleText = true
     parts.push(`<text class="tick" x="${xx}" y="${bottom + 16}" text-anchor="middle">${escapeXml(t.label)}</text>`);
   }
   parts.push(`<path class="axis" d="M${left},${top}V${bottom}H${right}"/>`);
-  if (x.label) parts.push(`<text class="axis-label" x="${n((left + right) / 2)}" y="${f.height - 6}" text-anchor="middle">${escapeXml(x.label)}</text>`);
+  if (x.label)
+    parts.push(
+      `<text class="axis-label" x="${n((left + right) / 2)}" y="${f.height - 6}" text-anchor="middle">${escapeXml(x.label)}</text>`,
+    );
   if (y.label) {
-    parts.push(`<text class="axis-label" transform="translate(14,${n((top + bottom) / 2)}) rotate(-90)" text-anchor="middle">${escapeXml(y.label)}</text>`);
+    parts.push(
+      `<text class="axis-label" transform="translate(14,${n((top + bottom) / 2)}) rotate(-90)" text-anchor="middle">${escapeXml(y.label)}</text>`,
+    );
   }
   return parts.join('');
 }
@@ -159,12 +171,16 @@ export function lineChart(o: LineChartOptions): string {
   o.series.forEach((s, i) => {
     if (s.points.length > 1) {
       const d = s.points.map(([x, y], j) => `${j === 0 ? 'M' : 'L'}${n(f.sx(clampX(x)))},${n(f.sy(clampY(y)))}`).join('');
-      parts.push(`<path class="series" d="${d}" fill="none" stroke="${escapeXml(s.color)}" stroke-width="2"><title>${escapeXml(s.name)}</title></path>`);
+      parts.push(
+        `<path class="series" d="${d}" fill="none" stroke="${escapeXml(s.color)}" stroke-width="2"><title>${escapeXml(s.name)}</title></path>`,
+      );
     }
     // A line needs two points; few points (a short run's timeline) are easier to read as dots too.
     if (s.points.length > 0 && s.points.length <= 30) {
       for (const [x, y] of s.points) {
-        parts.push(`<circle class="series-point" cx="${n(f.sx(clampX(x)))}" cy="${n(f.sy(clampY(y)))}" r="3" fill="${escapeXml(s.color)}"/>`);
+        parts.push(
+          `<circle class="series-point" cx="${n(f.sx(clampX(x)))}" cy="${n(f.sy(clampY(y)))}" r="3" fill="${escapeXml(s.color)}"/>`,
+        );
       }
     }
     if (o.series.length > 1 || s.name !== '') {

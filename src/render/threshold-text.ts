@@ -18,8 +18,12 @@ export function thresholdActualText(th: ThresholdResult, opts: { precise?: boole
     return `${thresholdValueText(th)}${u}${th.uncertain === true ? ' (interval reaches the limit)' : ''}`;
   }
   if (opts.precise === true) {
-    const bound = th.clockUncertaintyMs !== undefined && lookupMetric(th.metric)?.unit === 'ms' ? ` ± ${thresholdValueText(th, th.clockUncertaintyMs)}` : '';
-    const why = th.clockWrong === true ? ' (wrong clock offset)' : th.uncertain === true ? ' (within the clock uncertainty of the limit)' : '';
+    const bound =
+      th.clockUncertaintyMs !== undefined && lookupMetric(th.metric)?.unit === 'ms'
+        ? ` ± ${thresholdValueText(th, th.clockUncertaintyMs)}`
+        : '';
+    const why =
+      th.clockWrong === true ? ' (wrong clock offset)' : th.uncertain === true ? ' (within the clock uncertainty of the limit)' : '';
     return `${thresholdValueText(th)}${bound}${why}`;
   }
   // A "%" expression compared a percentage of the metric's base, not the metric itself.
@@ -27,6 +31,7 @@ export function thresholdActualText(th: ThresholdResult, opts: { precise?: boole
   if (lookupMetric(th.metric)?.unit !== 'ms') return fmtCount(th.actual);
   // Timed on another machine's clock: the value is known within ± the clock's bound.
   const bound = th.clockUncertaintyMs !== undefined ? ` ± ${fmtMs(th.clockUncertaintyMs)}` : '';
-  const why = th.clockWrong === true ? ' (wrong clock offset)' : th.uncertain === true ? ' (within the clock uncertainty of the limit)' : '';
+  const why =
+    th.clockWrong === true ? ' (wrong clock offset)' : th.uncertain === true ? ' (within the clock uncertainty of the limit)' : '';
   return `${fmtMs(th.actual)}${bound}${why}`;
 }

@@ -3,7 +3,7 @@
  * p50–p99), stacked bars (closes by cause), drop events marked as shaded spans, and a partial last
  * interval hatched and drawn dashed, so the end of a run is not read as an incident.
  */
-import { axes, escapeXml, frame, n, niceTicks, open, type Frame, type Margin } from './svg-chart.js';
+import { axes, escapeXml, frame, n, niceTicks, open, type Axis, type Frame, type Margin } from './svg-chart.js';
 import { clockLabel, clockTicks } from './time-axis.js';
 
 /** A point: [ms since the run started, value]. */
@@ -126,8 +126,23 @@ export function decimate(points: readonly TimePoint[], buckets: number): readonl
   return out;
 }
 
-/** A timeline chart (SVG), sized `width` × `height` units, scaled to its container by CSS. */
-export function timelineChart(o: TimelineChartOptions): string {
+/** What every part of one chart draws with: its frame, clamp, time words and plot edges. */
+interface Plot {
+  o: TimelineChartOptions;
+  f: Frame;
+  endMs: number;
+  clampY: (v: number) => number;
+  /** A time on the x axis in words: the wall clock, or time since the start. */
+  when: (ms: number) => string;
+  top: number;
+  bottom: number;
+  plotWidth: number;
+  /** Points per series at most: about one per unit of the plot's width. */
+  buckets: number;
+}
+
+/** The chart's axes and frame: y holds the highest line, band or stack; x ticks whose label fits. */
+function plotOf(o: TimelineChartOptions): { plot: Plot; x: Axis; y: Axis } {
   const lines = o.lines ?? [];
   const bands = o.bands ?? [];
   const stacks = o.stacks ?? [];
@@ -148,30 +163,56 @@ export function timelineChart(o: TimelineChartOptions): string {
   const xTicks = allTicks.filter((tk) => MARGIN.left + (tk.at / endMs) * plotWidth + halfWidth(tk.label) <= o.width);
   const x = { label: '', min: 0, max: endMs, ticks: xTicks };
   const y = { label: o.yLabel ?? '', min: 0, max: yt.max, ticks: yt.ticks };
-  const f = frame(x, y, o.width, o.height, MARGIN);
-  const when = (ms: number): string => (o.startEpochMs === null ? elapsedLabel(Math.max(0, ms)) : clockLabel(o.startEpochMs + ms, true));
-  const clampY = (v: number): number => Math.min(y.max, Math.max(0, v));
-  const top = MARGIN.top;
-  const bottom = o.height - MARGIN.bottom;
-  const parts = [open(o.width, o.height, o.title, 'line-chart timeline'), axes(f, x, y, o.title, false)];
-  const hatch = hatchId(o.title, o.width);
-  parts.push(
+  const plot: Plot = {
+    o,
+    f: frame(x, y, o.width, o.height, MARGIN),
+    endMs,
+    clampY: (v) => Math.min(y.max, Math.max(0, v)),
+    when: (ms) => (o.startEpochMs === null ? elapsedLabel(Math.max(0, ms)) : clockLabel(o.startEpochMs + ms, true)),
+    top: MARGIN.top,
+    bottom: o.height - MARGIN.bottom,
+    plotWidth,
+    buckets: Math.round(o.width - MARGIN.left - MARGIN.right),
+  };
+  return { plot, x, y };
+}
+
+/** The hatch pattern, and the partial last interval filled with it. */
+function partialParts(p: Plot, hatch: string): string[] {
+  const parts = [
     `<defs><pattern id="${hatch}" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#bbb" stroke-width="3"/></pattern></defs>`,
-  );
-  if (o.partial && o.partial.to > o.partial.from) {
-    const x0 = f.sx(o.partial.from);
-    const x1 = f.sx(o.partial.to);
+  ];
+  const partial = p.o.partial;
+  if (partial && partial.to > partial.from) {
+    const x0 = p.f.sx(partial.from);
+    const x1 = p.f.sx(partial.to);
     parts.push(
-      `<rect class="partial" x="${n(x0)}" y="${top}" width="${n(Math.max(1, x1 - x0))}" height="${n(bottom - top)}" fill="url(#${hatch})" opacity="0.6"><title>partial last interval: the run ended ${Math.round(o.partial.to - o.partial.from)} ms into it</title></rect>`,
+      `<rect class="partial" x="${n(x0)}" y="${p.top}" width="${n(Math.max(1, x1 - x0))}" height="${n(p.bottom - p.top)}" fill="url(#${hatch})" opacity="0.6"><title>partial last interval: the run ended ${Math.round(partial.to - partial.from)} ms into it</title></rect>`,
     );
   }
-  const buckets = Math.round(o.width - MARGIN.left - MARGIN.right);
+  return parts;
+}
+
+/** Each band as one closed path: along its upper line, back along its lower one. */
+function bandParts(p: Plot, bands: readonly TimeBand[]): string[] {
+  const { f, clampY } = p;
+  const parts: string[] = [];
   for (const band of bands) {
-    const b = { ...band, upper: decimate(band.upper, buckets), lower: decimate(band.lower, buckets) };
+    const b = { ...band, upper: decimate(band.upper, p.buckets), lower: decimate(band.lower, p.buckets) };
     if (b.upper.length < 2) continue;
-    const d = `${pathOf(f, b.upper, clampY)}${[...b.lower].reverse().map(([xx, yy]) => `L${n(f.sx(xx))},${n(f.sy(clampY(yy)))}`).join('')}Z`;
+    const d = `${pathOf(f, b.upper, clampY)}${[...b.lower]
+      .reverse()
+      .map(([xx, yy]) => `L${n(f.sx(xx))},${n(f.sy(clampY(yy)))}`)
+      .join('')}Z`;
     parts.push(`<path class="band" d="${d}" fill="${escapeXml(b.color)}" opacity="0.22"><title>${escapeXml(b.name)}</title></path>`);
   }
+  return parts;
+}
+
+/** The stacks, each on top of the ones before: solid bars, hover boxes, hatched partial bars. */
+function stackParts(p: Plot, stacks: readonly TimeStack[]): string[] {
+  const { f, clampY, o, when } = p;
+  const parts: string[] = [];
   const base = new Map<number, number>();
   for (const s of stacks) {
     const solid: string[] = [];
@@ -188,38 +229,65 @@ export function timelineChart(o: TimelineChartOptions): string {
       const y1 = f.sy(clampY(below + b.value));
       (b.partial ? hatched : solid).push(`M${n(x0)},${n(y0)}V${n(y1)}H${n(x1)}V${n(y0)}Z`);
       const text = `${s.name} ${when(b.from)}–${when(b.to)}: ${o.yFormat(b.value)}${b.partial ? ' (partial interval)' : ''}`;
-      hovers.push(`<rect class="hover" x="${n(x0)}" y="${n(y1)}" width="${n(x1 - x0)}" height="${n(Math.max(1, y0 - y1))}" fill="transparent"><title>${escapeXml(text)}</title></rect>`);
+      hovers.push(
+        `<rect class="hover" x="${n(x0)}" y="${n(y1)}" width="${n(x1 - x0)}" height="${n(Math.max(1, y0 - y1))}" fill="transparent"><title>${escapeXml(text)}</title></rect>`,
+      );
     }
-    if (solid.length > 0) parts.push(`<path class="bars" d="${solid.join('')}" fill="${escapeXml(s.color)}"><title>${escapeXml(s.name)}</title></path>`);
+    if (solid.length > 0)
+      parts.push(`<path class="bars" d="${solid.join('')}" fill="${escapeXml(s.color)}"><title>${escapeXml(s.name)}</title></path>`);
     if (hovers.length <= HOVER_MAX) parts.push(...hovers);
     if (hatched.length > 0) {
-      parts.push(`<path class="bars partial-bars" d="${hatched.join('')}" fill="${escapeXml(s.color)}" opacity="0.45" stroke="${escapeXml(s.color)}" stroke-dasharray="3 2"><title>${escapeXml(s.name)} (partial interval)</title></path>`);
+      parts.push(
+        `<path class="bars partial-bars" d="${hatched.join('')}" fill="${escapeXml(s.color)}" opacity="0.45" stroke="${escapeXml(s.color)}" stroke-dasharray="3 2"><title>${escapeXml(s.name)} (partial interval)</title></path>`,
+      );
     }
   }
-  for (const l of lines) {
-    const cut = l.dashedFrom ?? l.points.length;
-    const solid = decimate(l.points.slice(0, cut), buckets);
-    // The dashed part starts at the last solid point so the line stays connected.
-    const dashed = cut < l.points.length ? l.points.slice(Math.max(0, cut - 1)) : [];
-    if (solid.length > 1) parts.push(`<path class="series" d="${pathOf(f, solid, clampY)}" fill="none" stroke="${escapeXml(l.color)}" stroke-width="2" stroke-linejoin="round"><title>${escapeXml(l.name)}</title></path>`);
-    if (dashed.length > 1) {
-      parts.push(`<path class="series partial-series" d="${pathOf(f, dashed, clampY)}" fill="none" stroke="${escapeXml(l.color)}" stroke-width="2" stroke-dasharray="5 4"><title>${escapeXml(l.name)} (partial interval)</title></path>`);
-    }
-    const hover = (xx: number, yy: number): string => `<title>${escapeXml(`${l.name} at ${when(xx)}: ${o.yFormat(yy)}`)}</title>`;
-    if (l.points.length > 0 && l.points.length <= 40) {
-      for (const [xx, yy] of l.points) parts.push(`<circle cx="${n(f.sx(xx))}" cy="${n(f.sy(clampY(yy)))}" r="2.5" fill="${escapeXml(l.color)}">${hover(xx, yy)}</circle>`);
-    } else if (l.points.length > 40) {
-      // Too many points for dots: an invisible column per (decimated) point carries its value.
-      const shown = decimate(l.points, Math.min(buckets, HOVER_MAX / 2));
-      const w = Math.max(1, plotWidth / Math.max(1, shown.length));
-      for (const [xx, yy] of shown) parts.push(`<rect class="hover" x="${n(f.sx(xx) - w / 2)}" y="${top}" width="${n(w)}" height="${n(bottom - top)}" fill="transparent">${hover(xx, yy)}</rect>`);
-    }
+  return parts;
+}
+
+/** One line: solid up to its partial interval, dashed from there, and its values on hover. */
+function lineParts(p: Plot, l: TimeLine): string[] {
+  const { f, clampY, o, when } = p;
+  const parts: string[] = [];
+  const cut = l.dashedFrom ?? l.points.length;
+  const solid = decimate(l.points.slice(0, cut), p.buckets);
+  // The dashed part starts at the last solid point so the line stays connected.
+  const dashed = cut < l.points.length ? l.points.slice(Math.max(0, cut - 1)) : [];
+  if (solid.length > 1)
+    parts.push(
+      `<path class="series" d="${pathOf(f, solid, clampY)}" fill="none" stroke="${escapeXml(l.color)}" stroke-width="2" stroke-linejoin="round"><title>${escapeXml(l.name)}</title></path>`,
+    );
+  if (dashed.length > 1) {
+    parts.push(
+      `<path class="series partial-series" d="${pathOf(f, dashed, clampY)}" fill="none" stroke="${escapeXml(l.color)}" stroke-width="2" stroke-dasharray="5 4"><title>${escapeXml(l.name)} (partial interval)</title></path>`,
+    );
   }
-  // Drop events: a shaded span each, numbered above the plot (where it hides no data); the
-  // number's text is in the span's hover title and in the list the page prints. Numbers that
-  // would touch the previous one are left out rather than drawn over it: the span still shows.
+  const hover = (xx: number, yy: number): string => `<title>${escapeXml(`${l.name} at ${when(xx)}: ${o.yFormat(yy)}`)}</title>`;
+  if (l.points.length > 0 && l.points.length <= 40) {
+    for (const [xx, yy] of l.points)
+      parts.push(`<circle cx="${n(f.sx(xx))}" cy="${n(f.sy(clampY(yy)))}" r="2.5" fill="${escapeXml(l.color)}">${hover(xx, yy)}</circle>`);
+  } else if (l.points.length > 40) {
+    // Too many points for dots: an invisible column per (decimated) point carries its value.
+    const shown = decimate(l.points, Math.min(p.buckets, HOVER_MAX / 2));
+    const w = Math.max(1, p.plotWidth / Math.max(1, shown.length));
+    for (const [xx, yy] of shown)
+      parts.push(
+        `<rect class="hover" x="${n(f.sx(xx) - w / 2)}" y="${p.top}" width="${n(w)}" height="${n(p.bottom - p.top)}" fill="transparent">${hover(xx, yy)}</rect>`,
+      );
+  }
+  return parts;
+}
+
+/**
+ * Drop events: a shaded span each, numbered above the plot (where it hides no data); the number's
+ * text is in the span's hover title and in the list the page prints. Numbers that would touch the
+ * previous one are left out rather than drawn over it: the span still shows.
+ */
+function markerParts(p: Plot, markers: readonly TimeMarker[]): string[] {
+  const { f, o, endMs, top, bottom, when } = p;
+  const parts: string[] = [];
   let labelEnd = -Infinity;
-  (o.markers ?? []).forEach((m, i) => {
+  markers.forEach((m, i) => {
     const x0 = f.sx(Math.max(0, Math.min(endMs, m.from)));
     const x1 = Math.max(f.sx(Math.max(0, Math.min(endMs, m.to))), x0 + 2);
     const number = String(i + 1);
@@ -229,8 +297,24 @@ export function timelineChart(o: TimelineChartOptions): string {
     const at = Math.min(Math.max(x0, MARGIN.left), o.width - 2 * halfWidth(number) - 2);
     if (at < labelEnd + 4) return;
     labelEnd = at + 2 * halfWidth(number);
-    parts.push(`<text class="drop-label" x="${n(at)}" y="${top - 6}">${number}<title>${escapeXml(`${m.label} at ${when(m.from)}`)}</title></text>`);
+    parts.push(
+      `<text class="drop-label" x="${n(at)}" y="${top - 6}">${number}<title>${escapeXml(`${m.label} at ${when(m.from)}`)}</title></text>`,
+    );
   });
-  parts.push('</svg>');
-  return parts.join('');
+  return parts;
+}
+
+/** A timeline chart (SVG), sized `width` × `height` units, scaled to its container by CSS. */
+export function timelineChart(o: TimelineChartOptions): string {
+  const { plot, x, y } = plotOf(o);
+  return [
+    open(o.width, o.height, o.title, 'line-chart timeline'),
+    axes(plot.f, x, y, o.title, false),
+    ...partialParts(plot, hatchId(o.title, o.width)),
+    ...bandParts(plot, o.bands ?? []),
+    ...stackParts(plot, o.stacks ?? []),
+    ...(o.lines ?? []).flatMap((l) => lineParts(plot, l)),
+    ...markerParts(plot, o.markers ?? []),
+    '</svg>',
+  ].join('');
 }

@@ -62,7 +62,12 @@ const cellOf = (us: number): number => (us <= 1 ? 0 : Math.ceil(Math.log(us) / L
  * each the largest recorded value of its 0.5%-wide cell. Empty blocks must be left out by the
  * caller (they would only dilute the draw).
  */
-export function bootstrapQuantiles(blocks: readonly HistogramBuckets[], qs: readonly number[], resamples: number, seed: number): Float64Array[] {
+export function bootstrapQuantiles(
+  blocks: readonly HistogramBuckets[],
+  qs: readonly number[],
+  resamples: number,
+  seed: number,
+): Float64Array[] {
   const out = qs.map(() => new Float64Array(resamples));
   if (blocks.length === 0) return out;
   // One shared grid of the cells any block uses, each valued at the largest value recorded in it.

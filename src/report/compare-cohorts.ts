@@ -30,7 +30,20 @@ export function cohortLatencyRows(before: readonly Report[], after: readonly Rep
         const value = (r: Report): number => get(r, cohort)?.[agg] ?? 0;
         const runs = before.length > 1 || after.length > 1 ? { before: before.map(value), after: after.map(value) } : null;
         const note = 'per cohort: shown, not judged (no per-block histograms per cohort)';
-        rows.push(baseRow(`${def.family}.byCohort.${cohort}.${agg}`, `${def.label} of cohort "${cohort}"`, 'ms', def.direction, mean(before.map(value)), mean(after.map(value)), 'inconclusive', note, 'informational', runs));
+        rows.push(
+          baseRow(
+            `${def.family}.byCohort.${cohort}.${agg}`,
+            `${def.label} of cohort "${cohort}"`,
+            'ms',
+            def.direction,
+            mean(before.map(value)),
+            mean(after.map(value)),
+            'inconclusive',
+            note,
+            'informational',
+            runs,
+          ),
+        );
       }
     }
   }

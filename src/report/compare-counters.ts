@@ -13,68 +13,21 @@ import type { CloseCause, Report } from '../run/report.js';
 import type { ComparisonRow, RateFigures, RowBasis, Verdict } from './compare-types.js';
 import { ALPHA, LATENCY_TOLERANCE_RATIO } from './compare-latency.js';
 import { binomialUpperTail, rateRatioPValue } from './stats.js';
+import { CAUSES, POLICIES, RATE_TOLERANCE, socketHours, type RateSpec } from './compare-rates.js';
 
-/** Relative tolerance of a rate: within ±10% of the other run's rate counts as the same. */
-export const RATE_TOLERANCE = 0.1;
+export { CAUSES, POLICIES, RATE_TOLERANCE, RATES, type RateSpec } from './compare-rates.js';
+
 /** Event-loop lag has no histogram in the report: it is judged on a coarser tolerance. */
 const LAG_TOLERANCE_RATIO = 0.1;
 const LAG_TOLERANCE_MS = 5;
+
 /** Idle-timeout estimates closer than this (or than their spreads) are the same gateway setting. */
 const IDLE_TIMEOUT_TOLERANCE_MS = 1000;
 
-/** A counter judged as a rate: its events and exposure in a report. */
-export interface RateSpec {
-  metric: string;
-  /** Events whose rate is judged; for a higher-is-better counter, its misses (not opened, not delivered). */
-  events: (r: Report) => number;
-  exposure: (r: Report) => number;
-  /** What the rate is per, and the scale it is shown at. */
-  per: string;
-  scale: number;
-  /** A row a regression gate looks at by default. */
-  gate: boolean;
-}
-
-const HOUR_MS = 3_600_000;
-/** Socket-hours of a run's hold (peak open × hold): the exposure of drops. */
-const socketHours = (r: Report): number => (r.connections.peakOpen * r.phases.holdMs) / HOUR_MS;
-const unsent = (r: Report): number => r.publish.skipped;
-
-/** Counters judged as rates; their displayed value is the count itself (mean per run with several). */
-export const RATES: readonly RateSpec[] = [
-  { metric: 'connections.firstOpened', events: (r) => Math.max(0, r.connections.target - (r.connections.firstOpened ?? r.connections.opened - r.reconnects.total)), exposure: (r) => r.connections.target, per: 'per 1,000 sockets not opened', scale: 1000, gate: false },
-  { metric: 'connections.failed', events: (r) => r.connections.failed, exposure: (r) => r.connections.opened + r.connections.failed, per: 'per 1,000 attempts', scale: 1000, gate: true },
-  { metric: 'fanout.delivered', events: (r) => Math.max(0, r.fanout.expected - r.fanout.delivered), exposure: (r) => r.fanout.expected, per: 'per 1,000 expected not delivered', scale: 1000, gate: false },
-  { metric: 'fanout.lost', events: (r) => r.fanout.lost, exposure: (r) => r.fanout.expected, per: 'per 1,000 expected deliveries', scale: 1000, gate: true },
-  { metric: 'fanout.duplicated', events: (r) => r.fanout.duplicated, exposure: (r) => r.fanout.delivered, per: 'per 1,000 deliveries', scale: 1000, gate: true },
-  { metric: 'fanout.outOfOrder', events: (r) => r.fanout.outOfOrder, exposure: (r) => r.fanout.delivered, per: 'per 1,000 deliveries', scale: 1000, gate: true },
-  { metric: 'disconnects.total', events: (r) => r.disconnects.total, exposure: socketHours, per: 'per socket-hour', scale: 1, gate: false },
-  { metric: 'reconnects.total', events: (r) => r.reconnects.total, exposure: socketHours, per: 'per socket-hour', scale: 1, gate: false },
-  { metric: 'publish.failed', events: (r) => r.publish.failed, exposure: (r) => r.publish.sent, per: 'per 1,000 publishes sent', scale: 1000, gate: true },
-  { metric: 'publish.skipped', events: unsent, exposure: (r) => r.publish.sent + unsent(r), per: 'per 1,000 publishes due', scale: 1000, gate: true },
-  { metric: 'publish.queued', events: (r) => r.publish.queued ?? 0, exposure: (r) => r.publish.sent, per: 'per 1,000 publishes sent', scale: 1000, gate: false },
-  { metric: 'stream.missing', events: (r) => r.stream?.missing ?? 0, exposure: (r) => (r.stream?.messages ?? 0) + (r.stream?.missing ?? 0), per: 'per 1,000 stream messages', scale: 1000, gate: true },
-  { metric: 'stream.duplicated', events: (r) => r.stream?.duplicated ?? 0, exposure: (r) => r.stream?.messages ?? 0, per: 'per 1,000 stream messages', scale: 1000, gate: true },
-  { metric: 'stream.outOfOrder', events: (r) => r.stream?.outOfOrder ?? 0, exposure: (r) => r.stream?.messages ?? 0, per: 'per 1,000 stream messages', scale: 1000, gate: true },
-];
-
-/** Rows where any occurrence after none before is a regression: policies, not statistics. */
-export const POLICIES: readonly { metric: string; counter: string; text: string }[] = [
-  { metric: 'fanout.lost.any', counter: 'fanout.lost', text: 'policy: no delivery lost' },
-  { metric: 'fanout.misrouted', counter: 'fanout.misrouted', text: "policy: no copy of a topic's publish to a socket outside it" },
-  { metric: 'fanout.idMismatch', counter: 'fanout.idMismatch', text: "policy: no message with another publish's id" },
-  { metric: 'stream.missing.any', counter: 'stream.missing', text: 'policy: no stream message missing' },
-];
-
-export const CAUSES: readonly { cause: CloseCause; direction: MetricDirection; text: string }[] = [
-  { cause: 'connection-lost', direction: 'lower-is-better', text: 'closed with no close frame (1006): idle timeout, reset' },
-  { cause: 'server-close', direction: 'lower-is-better', text: 'closed by the server (close frame)' },
-  { cause: 'protocol-error', direction: 'lower-is-better', text: 'closed on a protocol error' },
-  { cause: 'client-close', direction: 'neutral', text: 'closed by wsload itself' },
-];
-
 const mean = (xs: readonly number[]): number => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
+
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+
 const fmt = (x: number): string => (x === 0 ? '0' : x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(2) : x.toPrecision(2));
 
 /** A plain row; counters' fields that do not apply are null. */
@@ -92,7 +45,28 @@ export function baseRow(
 ): ComparisonRow {
   const change = before === null || after === null ? null : after - before;
   const changePct = change === null || before === null || before === 0 ? null : (100 * change) / before;
-  return { metric, description, unit, direction, before, after, change, changePct, verdict, note, basis, gated: false, method: null, interval: null, tolerance: null, pValue: null, adjustedP: null, rate: null, runs, receivedOnly: null };
+  return {
+    metric,
+    description,
+    unit,
+    direction,
+    before,
+    after,
+    change,
+    changePct,
+    verdict,
+    note,
+    basis,
+    gated: false,
+    method: null,
+    interval: null,
+    tolerance: null,
+    pValue: null,
+    adjustedP: null,
+    rate: null,
+    runs,
+    receivedOnly: null,
+  };
 }
 
 /** A counter row's result before Holm's control: the row and its one-sided p-values. */
@@ -102,7 +76,11 @@ export interface CounterResult {
   pBetter: number | null;
 }
 
-function runsOf(before: readonly Report[], after: readonly Report[], get: (r: Report) => number): { before: number[]; after: number[] } | null {
+function runsOf(
+  before: readonly Report[],
+  after: readonly Report[],
+  get: (r: Report) => number,
+): { before: number[]; after: number[] } | null {
   return before.length > 1 || after.length > 1 ? { before: before.map(get), after: after.map(get) } : null;
 }
 
@@ -129,10 +107,19 @@ export function rateRow(before: readonly Report[], after: readonly Report[], spe
     exposure: { before: xb, after: xa },
     tolerance: RATE_TOLERANCE,
   };
-  const row = { ...baseRow(spec.metric, def.description, def.unit, def.direction, bv, av, 'same', null, 'statistical', runsOf(before, after, def.get)), rate };
+  const row = {
+    ...baseRow(spec.metric, def.description, def.unit, def.direction, bv, av, 'same', null, 'statistical', runsOf(before, after, def.get)),
+    rate,
+  };
   if (def.direction === 'neutral') return { row, pWorse: null, pBetter: null };
-  if (eb === 0 && ea === 0) return { row: { ...row, note: xb === 0 && xa === 0 ? null : 'none in either run' }, pWorse: null, pBetter: null };
-  if (xb <= 0 || xa <= 0) return { row: { ...row, verdict: 'inconclusive', note: `nothing to count it over ${xb <= 0 ? 'before' : 'after'}` }, pWorse: null, pBetter: null };
+  if (eb === 0 && ea === 0)
+    return { row: { ...row, note: xb === 0 && xa === 0 ? null : 'none in either run' }, pWorse: null, pBetter: null };
+  if (xb <= 0 || xa <= 0)
+    return {
+      row: { ...row, verdict: 'inconclusive', note: `nothing to count it over ${xb <= 0 ? 'before' : 'after'}` },
+      pWorse: null,
+      pBetter: null,
+    };
   const r = 1 + RATE_TOLERANCE;
   const pWorse = rateRatioPValue(ea, xa, eb, xb, r);
   const pBetter = rateRatioPValue(eb, xb, ea, xa, r);
@@ -170,7 +157,18 @@ export function policyRow(before: readonly Report[], after: readonly Report[], p
   const a = sum(after.map(def.get));
   const verdict: Verdict = b === 0 && a > 0 ? 'worse' : b > 0 && a === 0 ? 'better' : 'same';
   const note = verdict === 'same' && a > 0 ? 'some on both sides: the policy fails on both' : null;
-  return baseRow(policy.metric, policy.text, 'count', 'lower-is-better', mean(before.map(def.get)), mean(after.map(def.get)), verdict, note, 'policy', runsOf(before, after, def.get));
+  return baseRow(
+    policy.metric,
+    policy.text,
+    'count',
+    'lower-is-better',
+    mean(before.map(def.get)),
+    mean(after.map(def.get)),
+    verdict,
+    note,
+    'policy',
+    runsOf(before, after, def.get),
+  );
 }
 
 /** A counter shown, never judged (the run's size; another run's messages, which say the target was shared). */
@@ -179,27 +177,73 @@ export function infoRow(before: readonly Report[], after: readonly Report[], met
   if (!def) throw new InternalError(`compare: metric ${metric} is not declared in src/metrics/names.ts`);
   const bv = mean(before.map(def.get));
   const av = mean(after.map(def.get));
-  return baseRow(metric, def.description, def.unit, 'neutral', bv, av, 'same', bv === av ? null : note, 'informational', runsOf(before, after, def.get));
+  return baseRow(
+    metric,
+    def.description,
+    def.unit,
+    'neutral',
+    bv,
+    av,
+    'same',
+    bv === av ? null : note,
+    'informational',
+    runsOf(before, after, def.get),
+  );
 }
 
 /** Closes by cause, as rates per socket-hour; closes by wsload itself are shown, not judged. */
 export function causeRows(before: readonly Report[], after: readonly Report[]): { result: CounterResult; gate: boolean }[] {
-  const count = (cause: CloseCause) => (r: Report): number => r.disconnects.byCause[cause] ?? 0;
-  return CAUSES.filter(({ cause }) => [...before, ...after].some((r) => count(cause)(r) > 0)).map(({ cause, direction, text }) => {
-    const metric = `disconnects.byCause.${cause}`;
-    if (direction === 'neutral') {
-      const bv = mean(before.map(count(cause)));
-      const av = mean(after.map(count(cause)));
-      return { result: { row: baseRow(metric, text, 'count', 'neutral', bv, av, 'same', null, 'informational', runsOf(before, after, count(cause))), pWorse: null, pBetter: null }, gate: false };
-    }
-    const spec: RateSpec = { metric: 'disconnects.total', events: count(cause), exposure: socketHours, per: 'per socket-hour', scale: 1, gate: true };
-    const result = rateRow(before, after, spec);
-    return { result: { ...result, row: { ...result.row, metric, description: text, before: mean(before.map(count(cause))), after: mean(after.map(count(cause))), runs: runsOf(before, after, count(cause)) } }, gate: true };
-  }).map(({ result, gate }) => {
-    const row = result.row;
-    const change = row.before === null || row.after === null ? null : row.after - row.before;
-    return { result: { ...result, row: { ...row, change, changePct: change === null || !row.before ? null : (100 * change) / row.before } }, gate };
-  });
+  const count =
+    (cause: CloseCause) =>
+    (r: Report): number =>
+      r.disconnects.byCause[cause] ?? 0;
+  return CAUSES.filter(({ cause }) => [...before, ...after].some((r) => count(cause)(r) > 0))
+    .map(({ cause, direction, text }) => {
+      const metric = `disconnects.byCause.${cause}`;
+      if (direction === 'neutral') {
+        const bv = mean(before.map(count(cause)));
+        const av = mean(after.map(count(cause)));
+        return {
+          result: {
+            row: baseRow(metric, text, 'count', 'neutral', bv, av, 'same', null, 'informational', runsOf(before, after, count(cause))),
+            pWorse: null,
+            pBetter: null,
+          },
+          gate: false,
+        };
+      }
+      const spec: RateSpec = {
+        metric: 'disconnects.total',
+        events: count(cause),
+        exposure: socketHours,
+        per: 'per socket-hour',
+        scale: 1,
+        gate: true,
+      };
+      const result = rateRow(before, after, spec);
+      return {
+        result: {
+          ...result,
+          row: {
+            ...result.row,
+            metric,
+            description: text,
+            before: mean(before.map(count(cause))),
+            after: mean(after.map(count(cause))),
+            runs: runsOf(before, after, count(cause)),
+          },
+        },
+        gate: true,
+      };
+    })
+    .map(({ result, gate }) => {
+      const row = result.row;
+      const change = row.before === null || row.after === null ? null : row.after - row.before;
+      return {
+        result: { ...result, row: { ...row, change, changePct: change === null || !row.before ? null : (100 * change) / row.before } },
+        gate,
+      };
+    });
 }
 
 /**
@@ -214,9 +258,22 @@ export function idleTimeoutRow(before: readonly Report[], after: readonly Report
   const value = (es: ReturnType<typeof est>): number | null => (es.length === 0 ? null : mean(es.map((e) => e.estimateMs)));
   const spread = (es: ReturnType<typeof est>): number => Math.max(0, ...es.map((e) => e.spreadMs));
   const runs = runsOf(before, after, (r) => r.disconnects.idleTimeout?.estimateMs ?? NaN);
-  const nullRuns = runs ? { before: runs.before.map((v) => (Number.isNaN(v) ? null : v)), after: runs.after.map((v) => (Number.isNaN(v) ? null : v)) } : null;
+  const nullRuns = runs
+    ? { before: runs.before.map((v) => (Number.isNaN(v) ? null : v)), after: runs.after.map((v) => (Number.isNaN(v) ? null : v)) }
+    : null;
   const make = (verdict: Verdict, note: string | null): ComparisonRow =>
-    baseRow('disconnects.idleTimeout', 'estimated gateway idle timeout', 'ms', 'higher-is-better', value(bs), value(as), verdict, note, 'estimate', nullRuns);
+    baseRow(
+      'disconnects.idleTimeout',
+      'estimated gateway idle timeout',
+      'ms',
+      'higher-is-better',
+      value(bs),
+      value(as),
+      verdict,
+      note,
+      'estimate',
+      nullRuns,
+    );
   if (bs.length === 0 && as.length === 0) return make('same', 'no idle-timeout disconnects in either run');
   if (bs.length === 0) return make('worse', 'idle-timeout disconnects appeared');
   if (as.length === 0) return make('better', 'no idle-timeout disconnects after');
@@ -235,6 +292,18 @@ export function lagRow(before: readonly Report[], after: readonly Report[]): Com
   const b = mean(before.map(get));
   const a = mean(after.map(get));
   const tolerance = Math.max(LAG_TOLERANCE_RATIO * Math.min(a, b), LAG_TOLERANCE_MS);
-  const [verdict, note]: [Verdict, string | null] = Math.abs(a - b) > tolerance ? ['inconclusive', 'one number per run: no interval to judge it by'] : ['same', null];
-  return baseRow('client.eventLoopLag.p99', 'event-loop lag of the wsload workers (p99)', 'ms', 'lower-is-better', b, a, verdict, note, 'informational', runsOf(before, after, get));
+  const [verdict, note]: [Verdict, string | null] =
+    Math.abs(a - b) > tolerance ? ['inconclusive', 'one number per run: no interval to judge it by'] : ['same', null];
+  return baseRow(
+    'client.eventLoopLag.p99',
+    'event-loop lag of the wsload workers (p99)',
+    'ms',
+    'lower-is-better',
+    b,
+    a,
+    verdict,
+    note,
+    'informational',
+    runsOf(before, after, get),
+  );
 }

@@ -8,10 +8,14 @@
  * the blocks or runs give, widened by the change in the client's own delay, and is judged against
  * the tolerance. The minimum data follow from that test: two blocks per run (a spread needs two),
  * and enough independent units for the percentile's interval to exist at all.
+ *
+ * Long because one row's test is one chain (its figures, each run's estimate or why there is none,
+ * the judged change) over private helpers (bootstrap of blocks, tolerance, client shift) that would
+ * otherwise be exported only to be read by this chain.
  */
 import { atLeast, type ShownPercentile } from '../run/percentiles.js';
 import { decodeHistogram, type Histogram } from '../metrics/histogram.js';
-import { setLocation } from '../run/registry.js';
+import { setLocation, type SetLocation } from '../run/registry.js';
 import type { PercentileSet, Report } from '../run/report.js';
 import { hasCensored } from './censored.js';
 import { familyDef, QUANTILE, QUANTILES, RunData, type Family } from './compare-run-data.js';
@@ -132,7 +136,13 @@ function unitsOf(r: Report, family: Family): number {
   }
 }
 
-const unitName: Record<Family, string> = { fanout: 'publishes', completion: 'publishes', handshake: 'handshakes', publish: 'publishes', 'stream.staleness': 'server messages' };
+const unitName: Record<Family, string> = {
+  fanout: 'publishes',
+  completion: 'publishes',
+  handshake: 'handshakes',
+  publish: 'publishes',
+  'stream.staleness': 'server messages',
+};
 
 function variance(xs: Float64Array): number {
   const n = xs.length;
@@ -152,7 +162,8 @@ function runEstimate(r: Report, family: Family, q: number, data: RunData): RunEs
   const valueUs = h.getValueAtPercentile(q * 100);
   const blocks = data.blocks(r, family);
   if (blocks !== null) {
-    if (blocks.length < MIN_BLOCKS) return `${blocks.length} block${blocks.length === 1 ? '' : 's'} with samples (a spread needs ${MIN_BLOCKS}): run longer`;
+    if (blocks.length < MIN_BLOCKS)
+      return `${blocks.length} block${blocks.length === 1 ? '' : 's'} with samples (a spread needs ${MIN_BLOCKS}): run longer`;
     const k = QUANTILES.indexOf(q);
     const n = blocks.length;
     // The bootstrap's variance of a mean-like statistic is (n − 1)/n of the unbiased one.
@@ -173,7 +184,9 @@ function sideEstimate(runs: readonly RunEstimate[]): { valueUs: number; variance
   if (n === 1) return { valueUs: mean, varianceUs2: within, df: withinDf };
   const between = runs.reduce((s, e) => s + (e.valueUs - mean) ** 2, 0) / (n - 1);
   // The spread between runs holds their own noise too; when it is smaller, the noise is the floor.
-  return between >= within ? { valueUs: mean, varianceUs2: between / n, df: n - 1 } : { valueUs: mean, varianceUs2: within / n, df: withinDf };
+  return between >= within
+    ? { valueUs: mean, varianceUs2: between / n, df: n - 1 }
+    : { valueUs: mean, varianceUs2: within / n, df: withinDf };
 }
 
 /** Welch–Satterthwaite degrees of freedom of a difference of two independent estimates. */
@@ -197,7 +210,8 @@ const mean = (xs: readonly number[]): number => (xs.length === 0 ? 0 : xs.reduce
  * Reports that kept no p90 give the p99 there (wider, on the safe side).
  */
 function loopLagAt(r: Report, agg: Exclude<Aggregation, 'max'>): number {
-  const worst = (get: (w: Report['client']['workers'][number]) => number): number => Math.max(0, ...r.client.workers.filter((w) => w.crashed === null).map(get));
+  const worst = (get: (w: Report['client']['workers'][number]) => number): number =>
+    Math.max(0, ...r.client.workers.filter((w) => w.crashed === null).map(get));
   if (agg === 'p50') return worst((w) => w.eventLoopLagMs.mean);
   if (agg === 'p75' || agg === 'p90') return worst((w) => w.eventLoopLagMs.p90 ?? w.eventLoopLagMs.p99);
   return r.client.eventLoopLagMs.p99;
@@ -215,7 +229,12 @@ function clockUncertaintyMs(r: Report): number {
  * client was saturated, its handling time per loop turn at the same point; plus the clocks'
  * uncertainty where receipts are read on another clock.
  */
-function clientShift(before: readonly Report[], after: readonly Report[], family: Family, agg: Exclude<Aggregation, 'max'>): { ms: number; parts: string[] } {
+function clientShift(
+  before: readonly Report[],
+  after: readonly Report[],
+  family: Family,
+  agg: Exclude<Aggregation, 'max'>,
+): { ms: number; parts: string[] } {
   const parts: string[] = [];
   const delta = (f: (r: Report) => number): number => Math.abs(mean(after.map(f)) - mean(before.map(f)));
   let ms = 0;
@@ -232,7 +251,7 @@ function clientShift(before: readonly Report[], after: readonly Report[], family
   if (CLOCKED.has(family)) {
     let clock = mean(before.map(clockUncertaintyMs)) + mean(after.map(clockUncertaintyMs));
     if (family === 'stream.staleness') clock += Math.max(0, ...[...before, ...after].map((r) => r.stream?.aheadMaxMs ?? 0));
-    if (clock > 0) parts.push('the clocks\' uncertainty');
+    if (clock > 0) parts.push("the clocks' uncertainty");
     ms += clock;
   }
   return { ms, parts };
@@ -248,38 +267,49 @@ export interface LatencyResult {
 
 const quantileOf = (agg: Aggregation): number | null => (agg === 'max' ? null : QUANTILE[agg]);
 
-/** Builds one latency row. */
-export function latencyRow(before: readonly Report[], after: readonly Report[], family: Family, agg: Aggregation, data: RunData): LatencyResult {
-  const f = familyDef(family);
-  const at = setLocation(f);
-  const metric = `${family}.${agg}`;
-  const multi = before.length > 1 || after.length > 1;
-  const censored = family === 'fanout' && data.censorFanout;
-  const description = `${f.label} ${LABEL[agg]}${censored ? ', lost and never-sent counted' : ''}`;
-  const q = quantileOf(agg);
-  // Each run's value: the exact (censored, where it applies) histogram's, or the report's set.
-  const valueOf = (r: Report): number | null => {
-    const set = at.get(r) ?? EMPTY;
-    if (set.count === 0 && !(censored && hasCensored(r))) return null;
-    // A set of an older report lacks p75 and p95: those are read off its histogram below.
-    const fromSet = set[agg];
-    if (!censored && family !== 'completion' && fromSet !== undefined) return fromSet;
-    const h = data.histogram(r, family);
-    return h && h.totalCount > 0 ? h.getValueAtPercentile((q ?? 1) * 100) / 1000 : null;
-  };
-  const bRuns = before.map(valueOf);
-  const aRuns = after.map(valueOf);
-  const sideValue = (vs: (number | null)[]): number | null => (vs.every((v) => v === null) ? null : mean(vs.filter((v): v is number => v !== null)));
+/** What one latency row is read from: the two sides, the family's set and histograms, the quantile. */
+interface RowInput {
+  before: readonly Report[];
+  after: readonly Report[];
+  family: Family;
+  agg: Aggregation;
+  data: RunData;
+  at: SetLocation;
+  /** Fan-out with lost and never-sent deliveries counted (as the slowest). */
+  censored: boolean;
+  /** null for max: one sample, not judged. */
+  q: number | null;
+  multi: boolean;
+}
+
+/** A run's value of the row: the exact (censored, where it applies) histogram's, or the report's set. */
+function runValue(c: RowInput, r: Report): number | null {
+  const set = c.at.get(r) ?? EMPTY;
+  if (set.count === 0 && !(c.censored && hasCensored(r))) return null;
+  // A set of an older report lacks p75 and p95: those are read off its histogram below.
+  const fromSet = set[c.agg];
+  if (!c.censored && c.family !== 'completion' && fromSet !== undefined) return fromSet;
+  const h = c.data.histogram(r, c.family);
+  return h && h.totalCount > 0 ? h.getValueAtPercentile((c.q ?? 1) * 100) / 1000 : null;
+}
+
+/** The row with both sides' figures and no verdict yet ("inconclusive", untested). */
+function figuresRow(c: RowInput): ComparisonRow {
+  const f = familyDef(c.family);
+  const bRuns = c.before.map((r) => runValue(c, r));
+  const aRuns = c.after.map((r) => runValue(c, r));
+  const sideValue = (vs: (number | null)[]): number | null =>
+    vs.every((v) => v === null) ? null : mean(vs.filter((v): v is number => v !== null));
   const bv = sideValue(bRuns);
   const av = sideValue(aRuns);
   const change = bv === null || av === null ? null : av - bv;
   const received = (rs: readonly Report[]): number | null => {
-    const vs = rs.map((r) => at.get(r) ?? EMPTY).filter((s) => s.count > 0);
-    return vs.length === 0 ? null : mean(vs.map((s) => (agg === 'max' ? s.max : atLeast(s, agg))));
+    const vs = rs.map((r) => c.at.get(r) ?? EMPTY).filter((s) => s.count > 0);
+    return vs.length === 0 ? null : mean(vs.map((s) => (c.agg === 'max' ? s.max : atLeast(s, c.agg))));
   };
-  const row: ComparisonRow = {
-    metric,
-    description,
+  return {
+    metric: `${c.family}.${c.agg}`,
+    description: `${f.label} ${LABEL[c.agg]}${c.censored ? ', lost and never-sent counted' : ''}`,
     unit: 'ms',
     direction: 'lower-is-better',
     before: bv,
@@ -296,26 +326,40 @@ export function latencyRow(before: readonly Report[], after: readonly Report[], 
     pValue: null,
     adjustedP: null,
     rate: null,
-    runs: multi ? { before: bRuns, after: aRuns } : null,
-    receivedOnly: censored ? { before: received(before), after: received(after) } : null,
+    runs: c.multi ? { before: bRuns, after: aRuns } : null,
+    receivedOnly: c.censored ? { before: received(c.before), after: received(c.after) } : null,
   };
-  const none = (note: string, method: LatencyMethod | null = null): LatencyResult => ({ row: { ...row, note, method }, pWorse: null, pBetter: null });
-  if (bv === null || av === null) return none(bv === av ? NO_SAMPLES_NOTE : `no samples ${bv === null ? 'before' : 'after'}`);
-  if (q === null) return none('one sample: not judged');
-  const hists = [...before, ...after].map((r) => data.histogram(r, family));
+}
+
+/** Why a row cannot be tested (with the method it got as far as), in the order the test needs its data. */
+interface NotTested {
+  note: string;
+  method: LatencyMethod | null;
+}
+
+/** Every run's estimate of the percentile and its variance, or why the row cannot be tested. */
+function estimatesOf(c: RowInput, q: number): { hists: Histogram[]; be: RunEstimate[]; ae: RunEstimate[] } | NotTested {
+  const { before, after, family } = c;
+  const hists = [...before, ...after].map((r) => c.data.histogram(r, family));
   if (hists.some((h) => !h || h.totalCount === 0)) {
-    return none(hists.every((h) => !h) ? 'no histogram: the change cannot be told from noise' : 'a run has no samples of it', 'summary');
+    const note = hists.every((h) => !h) ? 'no histogram: the change cannot be told from noise' : 'a run has no samples of it';
+    return { note, method: 'summary' };
   }
   // The test's own minimum: enough independent units on each side for the percentile's interval to exist.
   const needed = unitsNeeded(q);
-  for (const [label, runs] of [['before', before], ['after', after]] as const) {
+  for (const [label, runs] of [
+    ['before', before],
+    ['after', after],
+  ] as const) {
     const units = runs.reduce((s, r) => s + unitsOf(r, family), 0);
-    if (units < needed) return none(`too few ${unitName[family]} ${label} for ${LABEL[agg]} (${fmtInt(units)} < ${fmtInt(needed)})`);
+    if (units < needed) {
+      return { note: `too few ${unitName[family]} ${label} for ${LABEL[c.agg]} (${fmtInt(units)} < ${fmtInt(needed)})`, method: null };
+    }
   }
   const estimates = (runs: readonly Report[], label: string): RunEstimate[] | string => {
     const out: RunEstimate[] = [];
     for (const [i, r] of runs.entries()) {
-      const e = runEstimate(r, family, q, data);
+      const e = runEstimate(r, family, q, c.data);
       if (typeof e === 'string') return `${runs.length > 1 ? `${label} run ${i + 1}` : `the ${label} run`}: ${e}`;
       out.push(e);
     }
@@ -323,10 +367,23 @@ export function latencyRow(before: readonly Report[], after: readonly Report[], 
   };
   const be = estimates(before, 'before');
   const ae = estimates(after, 'after');
-  if (typeof be === 'string') return none(be, 'blocks');
-  if (typeof ae === 'string') return none(ae, 'blocks');
+  if (typeof be === 'string') return { note: be, method: 'blocks' };
+  if (typeof ae === 'string') return { note: ae, method: 'blocks' };
+  return { hists: hists as Histogram[], be, ae };
+}
+
+/** The tested row: the change's interval (widened by the client's own shift), its verdict and p-values. */
+function judgedRow(c: RowInput, row: ComparisonRow, est: { hists: Histogram[]; be: RunEstimate[]; ae: RunEstimate[] }): LatencyResult {
+  const { before, after, family, agg } = c;
+  const { hists, be, ae } = est;
   const runMethods = new Set([...be, ...ae].map((e) => e.method));
-  const method: LatencyMethod = multi ? 'runs' : runMethods.has('per-delivery') ? 'per-delivery' : runMethods.has('per-sample') ? 'per-sample' : 'blocks';
+  const method: LatencyMethod = c.multi
+    ? 'runs'
+    : runMethods.has('per-delivery')
+      ? 'per-delivery'
+      : runMethods.has('per-sample')
+        ? 'per-sample'
+        : 'blocks';
   const bs = sideEstimate(be);
   const as = sideEstimate(ae);
   const d = (as.valueUs - bs.valueUs) / 1000;
@@ -334,7 +391,7 @@ export function latencyRow(before: readonly Report[], after: readonly Report[], 
   const df = welchDf(as.varianceUs2, as.df, bs.varianceUs2, bs.df);
   const t = se > 0 ? studentTQuantile(1 - ALPHA / 2, df) : 0;
   // Every histogram has the same precision: the first of each side gives the bucket width at its value.
-  const tolerance = toleranceMs(hists[0] as Histogram, hists[before.length] as Histogram, bs.valueUs, as.valueUs);
+  const tolerance = toleranceMs(hists[0], hists[before.length], bs.valueUs, as.valueUs);
   const shift = clientShift(before, after, family, agg as Exclude<Aggregation, 'max'>);
   const interval: Interval = { low: d - t * se - shift.ms, high: d + t * se + shift.ms };
   const j = judgeChange(interval, tolerance);
@@ -347,8 +404,46 @@ export function latencyRow(before: readonly Report[], after: readonly Report[], 
   else if (widened && j.verdict !== 'same') notes.push(`interval ${widened}`);
   if (method === 'per-delivery') notes.push('old per-delivery interval (see notes)');
   return {
-    row: { ...row, verdict: j.verdict, note: notes.length > 0 ? notes.join('; ') : null, method, interval, tolerance, pValue: Math.min(1, 2 * Math.min(pWorse, pBetter)) },
+    row: {
+      ...row,
+      verdict: j.verdict,
+      note: notes.length > 0 ? notes.join('; ') : null,
+      method,
+      interval,
+      tolerance,
+      pValue: Math.min(1, 2 * Math.min(pWorse, pBetter)),
+    },
     pWorse,
     pBetter,
   };
+}
+
+/** Builds one latency row. */
+export function latencyRow(
+  before: readonly Report[],
+  after: readonly Report[],
+  family: Family,
+  agg: Aggregation,
+  data: RunData,
+): LatencyResult {
+  const c: RowInput = {
+    before,
+    after,
+    family,
+    agg,
+    data,
+    at: setLocation(familyDef(family)),
+    censored: family === 'fanout' && data.censorFanout,
+    q: quantileOf(agg),
+    multi: before.length > 1 || after.length > 1,
+  };
+  const row = figuresRow(c);
+  const none = (why: NotTested): LatencyResult => ({ row: { ...row, note: why.note, method: why.method }, pWorse: null, pBetter: null });
+  const bv = row.before;
+  const av = row.after;
+  if (bv === null || av === null)
+    return none({ note: bv === av ? NO_SAMPLES_NOTE : `no samples ${bv === null ? 'before' : 'after'}`, method: null });
+  if (c.q === null) return none({ note: 'one sample: not judged', method: null });
+  const est = estimatesOf(c, c.q);
+  return 'note' in est ? none(est) : judgedRow(c, row, est);
 }

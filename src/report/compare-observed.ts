@@ -50,10 +50,18 @@ const variance = (xs: readonly number[]): number => {
   const m = mean(xs);
   return xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1);
 };
-const fmt = (x: number): string => (Number.isInteger(x) || Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : String(Number(x.toPrecision(3))));
+const fmt = (x: number): string =>
+  Number.isInteger(x) || Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : String(Number(x.toPrecision(3)));
 
 /** One row: a series' stat on both sides. */
-function observedRow(before: readonly Report[], after: readonly Report[], endpoint: string, name: string, kind: Series['kind'], stat: Stat): ComparisonRow {
+function observedRow(
+  before: readonly Report[],
+  after: readonly Report[],
+  endpoint: string,
+  name: string,
+  kind: Series['kind'],
+  stat: Stat,
+): ComparisonRow {
   const metric = `observe.${endpoint}.${name}.${stat}`;
   const description = `${stat === 'last' ? 'last' : stat === 'max' ? 'largest' : 'smallest'} value of ${endpoint} ${name} over the run${kind === 'counter' ? ' (a rate per second)' : ''}`;
   const values = (rs: readonly Report[]): (number | null)[] => rs.map((r) => seriesOf(r, endpoint, name)?.[stat] ?? null);
@@ -71,7 +79,8 @@ function observedRow(before: readonly Report[], after: readonly Report[], endpoi
     return row('inconclusive', `not judged: a run ${where} has no value for it (not observed, or no scrape matched)`);
   }
   if (b.length === 1 && a.length === 1) return row('inconclusive', ONE_SAMPLE_NOTE);
-  if (b.length === 1 || a.length === 1) return row('inconclusive', `not judged: one run ${b.length === 1 ? 'before' : 'after'}, no spread between runs to judge by`);
+  if (b.length === 1 || a.length === 1)
+    return row('inconclusive', `not judged: one run ${b.length === 1 ? 'before' : 'after'}, no spread between runs to judge by`);
   const vb = variance(b) / b.length;
   const va = variance(a) / a.length;
   const d = mean(a) - mean(b);
@@ -84,11 +93,14 @@ function observedRow(before: readonly Report[], after: readonly Report[], endpoi
   const within = `± ${fmt(tolerance)} (${Math.round(RATE_TOLERANCE * 100)} % of the smaller side)`;
   // The interval stays in the note: the row's interval and tolerance fields are in ms (latency rows).
   if (low >= -tolerance && high <= tolerance) return row('same', `${interval}, within ${within}`, 'statistical');
-  if (low > tolerance || high < -tolerance) return row('inconclusive', `changed: ${interval}, beyond ${within}; an observed series has no better or worse`, 'statistical');
+  if (low > tolerance || high < -tolerance)
+    return row('inconclusive', `changed: ${interval}, beyond ${within}; an observed series has no better or worse`, 'statistical');
   return row('inconclusive', `${interval} reaches beyond ${within}`, 'statistical');
 }
 
 /** The rows of every observed series either side's first run kept: last, max, min each. */
 export function observedRows(before: readonly Report[], after: readonly Report[]): ComparisonRow[] {
-  return observedKeys(before, after).flatMap(({ endpoint, name, kind }) => OBSERVED_STATS.map((stat) => observedRow(before, after, endpoint, name, kind, stat)));
+  return observedKeys(before, after).flatMap(({ endpoint, name, kind }) =>
+    OBSERVED_STATS.map((stat) => observedRow(before, after, endpoint, name, kind, stat)),
+  );
 }

@@ -28,11 +28,20 @@ export function familyDef(family: Family): HistogramDef {
 }
 
 /** Which block family of Report.intervals backs a latency family. */
-const BLOCKS_OF: Record<Family, IntervalFamily> = { fanout: 'fanout', completion: 'completion', handshake: 'handshake', publish: 'publish', 'stream.staleness': 'streamStaleness' };
+const BLOCKS_OF: Record<Family, IntervalFamily> = {
+  fanout: 'fanout',
+  completion: 'completion',
+  handshake: 'handshake',
+  publish: 'publish',
+  'stream.staleness': 'streamStaleness',
+};
 
 /** Per run and family: its histogram, blocks and bootstrap, computed once per comparison. */
 export class RunData {
-  private readonly cache = new Map<Report, Map<string, { hist: Histogram | null; blocks: HistogramBuckets[] | null; resampled?: Float64Array[] }>>();
+  private readonly cache = new Map<
+    Report,
+    Map<string, { hist: Histogram | null; blocks: HistogramBuckets[] | null; resampled?: Float64Array[] }>
+  >();
 
   constructor(
     /** Fan-out counts lost and never-sent deliveries (some run of the comparison had some). */
@@ -51,7 +60,12 @@ export class RunData {
   resampled(r: Report, family: Family): Float64Array[] {
     const e = this.entry(r, family);
     // The seed is the run's own data, so each run draws the same resamples in any position.
-    e.resampled ??= bootstrapQuantiles(e.blocks ?? [], QUANTILES, BOOTSTRAP_RESAMPLES, hashSeed([family, r.startedAt, ...encodedBlocks(r, BLOCKS_OF[family])]));
+    e.resampled ??= bootstrapQuantiles(
+      e.blocks ?? [],
+      QUANTILES,
+      BOOTSTRAP_RESAMPLES,
+      hashSeed([family, r.startedAt, ...encodedBlocks(r, BLOCKS_OF[family])]),
+    );
     return e.resampled;
   }
 
@@ -82,7 +96,12 @@ export class RunData {
       }
     });
     if (family === 'fanout' && this.censorFanout) return censorBlocks(r, blocks);
-    if (family === 'completion') return withUnsentInLast(r, blocks.filter((b): b is HistogramBuckets => b !== null && b.total > 0), 1);
+    if (family === 'completion')
+      return withUnsentInLast(
+        r,
+        blocks.filter((b): b is HistogramBuckets => b !== null && b.total > 0),
+        1,
+      );
     return blocks.filter((b): b is HistogramBuckets => b !== null && b.total > 0);
   }
 }
@@ -115,7 +134,12 @@ function withSamples(b: HistogramBuckets | null, us: number, count: number): His
     lowest.push(us);
     counts.push(count);
   }
-  return { valuesUs: Float64Array.from(values), lowestUs: Float64Array.from(lowest), counts: Float64Array.from(counts), total: (b?.total ?? 0) + count };
+  return {
+    valuesUs: Float64Array.from(values),
+    lowestUs: Float64Array.from(lowest),
+    counts: Float64Array.from(counts),
+    total: (b?.total ?? 0) + count,
+  };
 }
 
 /** Fan-out blocks with each block's lost deliveries at the deadline, and never-sent deliveries in the last block (the hold's end). */

@@ -7,7 +7,8 @@
  * inconclusive. Several runs on a side: their mean slope, its standard error from theirs.
  */
 import { CLIENT_RSS_SLOPE, observeMetricValue } from '../metrics/observe/metric.js';
-import type { Report } from '../run/report.js';
+import { TREND_REASONS_FOR_LACK_OF_DATA } from '../run/observe-schema.js';
+import type { Report, TrendReason } from '../run/report.js';
 import { baseRow } from './compare-counters.js';
 import type { ComparisonRow, Verdict } from './compare-types.js';
 
@@ -20,15 +21,33 @@ interface Slope {
   tolerance: number;
 }
 
+/**
+ * Whether a run's own trend said it had too little to judge (reason too-short or too-few-samples): its
+ * interval describes seconds of settling, not a trend, so comparing two of them calls noise (two 20 s runs
+ * of one set-up once read "better" on client.rss.slope). Reports before the structured reason say so only
+ * in their note, whose wording was fixed then ("too short to judge", "too few … samples").
+ */
+export function notJudgedForData(trend: { reason?: TrendReason; note?: string } | undefined): boolean {
+  if (!trend) return false;
+  if (trend.reason !== undefined) return TREND_REASONS_FOR_LACK_OF_DATA.includes(trend.reason);
+  return trend.note !== undefined && /^too (short|few)\b/.test(trend.note);
+}
+
 function slopeOf(r: Report, metric: string): Slope | null {
   const v = observeMetricValue(r, metric);
   if (!v || v.evidence === 0) return null;
   let tolerance = 0;
-  if (metric === CLIENT_RSS_SLOPE) tolerance = (r.client.memory?.toleranceMbPerHour ?? 0) * MB;
-  else {
+  let lackOfData = false;
+  if (metric === CLIENT_RSS_SLOPE) {
+    tolerance = (r.client.memory?.toleranceMbPerHour ?? 0) * MB;
+    lackOfData = notJudgedForData(r.client.memory);
+  } else {
     const [, endpoint, series] = metric.split('.');
-    tolerance = r.observe?.find((e) => e.name === endpoint)?.series.find((s) => s.name === series)?.trend?.tolerancePerHour ?? 0;
+    const trend = r.observe?.find((e) => e.name === endpoint)?.series.find((s) => s.name === series)?.trend;
+    tolerance = trend?.tolerancePerHour ?? 0;
+    lackOfData = notJudgedForData(trend);
   }
+  if (lackOfData) return null;
   return { value: v.value, se: v.uncertainty / Z95, tolerance };
 }
 
@@ -60,8 +79,22 @@ export function slopeRows(before: readonly Report[], after: readonly Report[]): 
   return slopeMetrics(before, after).map((metric) => {
     const b = side(before, metric);
     const a = side(after, metric);
-    const description = metric === CLIENT_RSS_SLOPE ? "slope of the client's RSS after the warm-up (bytes per hour)" : `slope of ${metric.slice('observe.'.length, -'.slope'.length)} after the warm-up (per hour)`;
-    if (!b || !a) return baseRow(metric, description, 'count', 'lower-is-better', b?.value ?? null, a?.value ?? null, 'inconclusive', 'a side has no slope (too few samples after the warm-up)', 'estimate');
+    const description =
+      metric === CLIENT_RSS_SLOPE
+        ? "slope of the client's RSS after the warm-up (bytes per hour)"
+        : `slope of ${metric.slice('observe.'.length, -'.slope'.length)} after the warm-up (per hour)`;
+    if (!b || !a)
+      return baseRow(
+        metric,
+        description,
+        'count',
+        'lower-is-better',
+        b?.value ?? null,
+        a?.value ?? null,
+        'inconclusive',
+        'a side has no slope it could judge (its run too short, or too few samples after the warm-up: see its own trend)',
+        'estimate',
+      );
     const d = a.value - b.value;
     const half = Z95 * Math.sqrt(a.se * a.se + b.se * b.se);
     const tol = Math.max(a.tolerance, b.tolerance);
@@ -70,7 +103,10 @@ export function slopeRows(before: readonly Report[], after: readonly Report[]): 
     else if (d - half > tol) verdict = 'worse';
     else if (d + half < -tol) verdict = 'better';
     else if (Math.abs(d) + half <= tol) verdict = 'same';
-    const note = verdict === 'inconclusive' ? `the 95 % interval of the change (${Math.round(d - half)} to ${Math.round(d + half)} per hour) reaches beyond ± ${Math.round(tol)}` : null;
+    const note =
+      verdict === 'inconclusive'
+        ? `the 95 % interval of the change (${Math.round(d - half)} to ${Math.round(d + half)} per hour) reaches beyond ± ${Math.round(tol)}`
+        : null;
     return baseRow(metric, description, 'count', 'lower-is-better', Math.round(b.value), Math.round(a.value), verdict, note, 'estimate');
   });
 }

@@ -12,7 +12,18 @@ import type { Report } from '../run/report.js';
 import { hasCensored } from './censored.js';
 import { observedRows } from './compare-observed.js';
 import { slopeRows } from './compare-slopes.js';
-import { causeRows, fmtP, idleTimeoutRow, infoRow, lagRow, policyRow, POLICIES, RATES, rateRow, type CounterResult } from './compare-counters.js';
+import {
+  causeRows,
+  fmtP,
+  idleTimeoutRow,
+  infoRow,
+  lagRow,
+  policyRow,
+  POLICIES,
+  RATES,
+  rateRow,
+  type CounterResult,
+} from './compare-counters.js';
 import { ALPHA, latencyRow, NO_SAMPLES_NOTE, RunData, type Aggregation, type Family, type LatencyResult } from './compare-latency.js';
 import type { CompareOptions, Comparison, ComparisonRow, Gate, RunRef } from './compare-types.js';
 import { holm } from './stats.js';
@@ -20,8 +31,29 @@ import { nearest } from '../text/nearest.js';
 import { lookupMetric } from '../metrics/names.js';
 import { cohortLatencyRows } from './compare-cohorts.js';
 
-export type { CompareOptions, Comparison, ComparisonRow, Gate, Interval, LatencyMethod, RateFigures, RowBasis, RunRef, Verdict } from './compare-types.js';
-export { judgeChange, LATENCY_TOLERANCE_MS, LATENCY_TOLERANCE_RATIO, MIN_BLOCKS, NO_SAMPLES_NOTE, perSampleInterval, resolutionUs, toleranceMs, unitsNeeded } from './compare-latency.js';
+export type {
+  CompareOptions,
+  Comparison,
+  ComparisonRow,
+  Gate,
+  Interval,
+  LatencyMethod,
+  RateFigures,
+  RowBasis,
+  RunRef,
+  Verdict,
+} from './compare-types.js';
+export {
+  judgeChange,
+  LATENCY_TOLERANCE_MS,
+  LATENCY_TOLERANCE_RATIO,
+  MIN_BLOCKS,
+  NO_SAMPLES_NOTE,
+  perSampleInterval,
+  resolutionUs,
+  toleranceMs,
+  unitsNeeded,
+} from './compare-latency.js';
 export { RATE_TOLERANCE } from './compare-counters.js';
 
 type LatencyItem = { family: Family; agg: Aggregation; gate: boolean };
@@ -83,7 +115,13 @@ export function comparableMetrics(): string[] {
   const names: string[] = [];
   for (const item of [...LAYOUT, ...STREAM_LAYOUT]) {
     if (typeof item !== 'string') names.push(`${item.family}.${item.agg}`);
-    else if (item === '@byCause') names.push('disconnects.byCause.connection-lost', 'disconnects.byCause.server-close', 'disconnects.byCause.protocol-error', 'disconnects.byCause.client-close');
+    else if (item === '@byCause')
+      names.push(
+        'disconnects.byCause.connection-lost',
+        'disconnects.byCause.server-close',
+        'disconnects.byCause.protocol-error',
+        'disconnects.byCause.client-close',
+      );
     else if (item === '@idleTimeout') names.push('disconnects.idleTimeout');
     else if (item === '@lag') names.push('client.eventLoopLag.p99');
     else if (!item.startsWith('@')) names.push(item.replace(/^\?/, '').replace(/^(rate|policy|info):/, ''));
@@ -91,13 +129,22 @@ export function comparableMetrics(): string[] {
   return names;
 }
 
+/**
+ * Rows whose names come from the reports, not from this list: an observed series' last, max, min
+ * or slope (compare-observed.ts, compare-slopes.ts) and the client's RSS slope. Their names are
+ * checked for form here; one that neither report carries is gated as undecided (not judged).
+ */
+const REPORT_NAMED_ROW = /^(observe\.[A-Za-z_][A-Za-z0-9_]*\..+\.(last|max|min|slope)|client\.rss\.slope)$/;
+
 /** Checks metrics asked for with `--gate` (or CompareOptions.gate); a usage error names the first unknown one. */
 export function checkGateMetrics(metrics: readonly string[], where = '--gate'): void {
   const known = comparableMetrics();
   for (const m of metrics) {
-    if (!known.includes(m)) {
+    if (!known.includes(m) && !REPORT_NAMED_ROW.test(m)) {
       const hint = nearest(m, known);
-      throw new UsageError(`${where}: no compared metric "${m}"${hint ? ` (did you mean "${hint}"?)` : ''}; compare has rows for ${known.slice(0, 6).join(', ')}, …`);
+      throw new UsageError(
+        `${where}: no compared metric "${m}"${hint ? ` (did you mean "${hint}"?)` : ''}; compare has rows for ${known.slice(0, 6).join(', ')}, …`,
+      );
     }
   }
 }
@@ -137,26 +184,38 @@ function comparabilityWarnings(before: readonly Report[], after: readonly Report
   const checks: { what: (r: Report) => string | number; text: (a: string, b: string) => string }[] = [
     { what: (r) => r.formatVersion, text: (a, b) => `report formats differ (${a} vs ${b}): some metrics may not mean the same thing` },
     { what: targetText, text: (a, b) => `targets differ: ${a} vs ${b}` },
-    { what: (r) => r.scenario.connections, text: (a, b) => `connection counts differ: ${a} vs ${b}; rates are compared, but the load differed` },
-    { what: (r) => r.scenario.durationMs, text: (a, b) => `hold durations differ: ${a} ms vs ${b} ms; rates are compared, but a longer hold sees more` },
+    {
+      what: (r) => r.scenario.connections,
+      text: (a, b) => `connection counts differ: ${a} vs ${b}; rates are compared, but the load differed`,
+    },
+    {
+      what: (r) => r.scenario.durationMs,
+      text: (a, b) => `hold durations differ: ${a} ms vs ${b} ms; rates are compared, but a longer hold sees more`,
+    },
     { what: (r) => r.scenario.publish?.rate ?? 0, text: (a, b) => `publish rates differ: ${a}/s vs ${b}/s` },
-    { what: (r) => (r.scenario.stages ? describeStages(r.scenario.stages) : 'none'), text: (a, b) => `connection stages differ: ${a} vs ${b}; rates are compared, but the load differed` },
+    {
+      what: (r) => (r.scenario.stages ? describeStages(r.scenario.stages) : 'none'),
+      text: (a, b) => `connection stages differ: ${a} vs ${b}; rates are compared, but the load differed`,
+    },
     {
       what: (r) => (r.scenario.publish?.stages ? describeStages(r.scenario.publish.stages, r.scenario.publish.rate, '/s') : 'none'),
       text: (a, b) => `publish stages differ: ${a} vs ${b}`,
     },
     {
       what: (r) => r.scenario.publish?.deadlineMs ?? 'none',
-      text: (a, b) => `publish deadlines differ (${a} ms vs ${b} ms): lost deliveries are counted at different values, so fan-out percentiles that reach the shorter deadline are not comparable`,
+      text: (a, b) =>
+        `publish deadlines differ (${a} ms vs ${b} ms): lost deliveries are counted at different values, so fan-out percentiles that reach the shorter deadline are not comparable`,
     },
     // Definitions that changed within formatVersion 1: the new fields mark reports made after the change.
     {
       what: (r) => (r.client.turnMs === undefined ? 'old' : 'new'),
-      text: () => 'event-loop lag was measured differently in the runs (one over the whole run with a ~10 ms floor, one during the hold net of the sampler): the lag row is not comparable',
+      text: () =>
+        'event-loop lag was measured differently in the runs (one over the whole run with a ~10 ms floor, one during the hold net of the sampler): the lag row is not comparable',
     },
     {
       what: (r) => (r.handshake.queueMs === undefined ? 'old' : 'new'),
-      text: () => 'handshake latency was measured differently in the runs (one from the attempt, one from when the socket was due on the ramp): handshake rows are not comparable',
+      text: () =>
+        'handshake latency was measured differently in the runs (one from the attempt, one from when the socket was due on the ramp): handshake rows are not comparable',
     },
   ];
   for (const r of [...before.slice(1), ...after]) {
@@ -166,11 +225,17 @@ function comparabilityWarnings(before: readonly Report[], after: readonly Report
       if (a !== b) w.add(c.text(a, b));
     }
   }
-  for (const [side, runs] of [['before', before], ['after', after]] as const) {
+  for (const [side, runs] of [
+    ['before', before],
+    ['after', after],
+  ] as const) {
     runs.forEach((r, i) => {
       const label = runLabel(side, i, runs.length, r);
       if (r.interrupted) w.add(`${label} was interrupted (${r.interruptReason ?? 'no reason recorded'}): it covers only part of its plan`);
-      if (r.client.saturated) w.add(`${label}'s client was saturated${saturationText(r)}: its latencies include wsload's own delay, and the latency intervals are widened by the change in it`);
+      if (r.client.saturated)
+        w.add(
+          `${label}'s client was saturated${saturationText(r)}: its latencies include wsload's own delay, and the latency intervals are widened by the change in it`,
+        );
     });
   }
   return [...w];
@@ -184,9 +249,14 @@ function methodNotes(before: readonly Report[], after: readonly Report[]): strin
         'repeat the runs (wsload run --repeat N) and compare the sides (wsload compare BEFORE… --vs AFTER…) to cover that too',
     );
   } else {
-    notes.push(`${before.length} run${before.length === 1 ? '' : 's'} before, ${after.length} after: the latency intervals cover the spread between the runs of each side and the noise within them`);
+    notes.push(
+      `${before.length} run${before.length === 1 ? '' : 's'} before, ${after.length} after: the latency intervals cover the spread between the runs of each side and the noise within them`,
+    );
   }
-  for (const [side, runs] of [['before', before], ['after', after]] as const) {
+  for (const [side, runs] of [
+    ['before', before],
+    ['after', after],
+  ] as const) {
     runs.forEach((r, i) => {
       if (r.intervals === undefined && r.fanout.latencyMs.count > 0) {
         notes.push(
@@ -242,10 +312,15 @@ const asArray = (r: Report | readonly Report[]): readonly Report[] => (Array.isA
  * metric that matters, with before, after, change and a direction-aware verdict. Swapping the
  * sides flips every verdict (worse ↔ better; same and inconclusive stay).
  */
-export function compare(beforeInput: Report | readonly Report[], afterInput: Report | readonly Report[], options: CompareOptions = {}): Comparison {
+export function compare(
+  beforeInput: Report | readonly Report[],
+  afterInput: Report | readonly Report[],
+  options: CompareOptions = {},
+): Comparison {
   const before = asArray(beforeInput);
   const after = asArray(afterInput);
-  if (before.length === 0 || after.length === 0) throw new UsageError(`compare: no ${before.length === 0 ? 'before' : 'after'} report given`);
+  if (before.length === 0 || after.length === 0)
+    throw new UsageError(`compare: no ${before.length === 0 ? 'before' : 'after'} report given`);
   if (options.gate) checkGateMetrics(options.gate, 'compare: gate');
   // Fan-out counts lost and never-sent deliveries (censored) when any run has some, on both sides alike.
   const data = new RunData([...before, ...after].some(hasCensored));
@@ -286,7 +361,19 @@ export function compare(beforeInput: Report | readonly Report[], afterInput: Rep
       if (!policy) throw new InternalError(`compare: no policy for ${metric}`);
       return counter({ row: policyRow(before, after, policy), pWorse: null, pBetter: null }, true);
     }
-    return counter({ row: infoRow(before, after, metric, metric === 'fanout.foreign' ? "another run's messages: the target was shared, not changed" : null), pWorse: null, pBetter: null }, false);
+    return counter(
+      {
+        row: infoRow(
+          before,
+          after,
+          metric,
+          metric === 'fanout.foreign' ? "another run's messages: the target was shared, not changed" : null,
+        ),
+        pWorse: null,
+        pBetter: null,
+      },
+      false,
+    );
   };
   for (const it of LAYOUT) item(it);
   for (const row of slopeRows(before, after)) counter({ row, pWorse: null, pBetter: null }, false);
@@ -303,4 +390,3 @@ export function compare(beforeInput: Report | readonly Report[], afterInput: Rep
     gate,
   };
 }
-

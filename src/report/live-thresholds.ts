@@ -92,6 +92,8 @@ export function liveVerdict(f: LiveFigures, thresholds: readonly LiveThreshold[]
   const reasons: string[] = [];
   if (f.failed > 0) reasons.push(`${f.failed} connection attempt${f.failed === 1 ? '' : 's'} failed (connections.failed)`);
   if (f.lost > 0) reasons.push(`${f.lost} deliver${f.lost === 1 ? 'y' : 'ies'} lost (fanout.lost)`);
-  for (const t of thresholds) if (t.state === 'failed' || t.state === 'failing') reasons.push(`threshold ${t.metric} ${t.expression} ${t.state === 'failed' ? 'failed' : 'failing so far'}`);
+  for (const t of thresholds)
+    if (t.state === 'failed' || t.state === 'failing')
+      reasons.push(`threshold ${t.metric} ${t.expression} ${t.state === 'failed' ? 'failed' : 'failing so far'}`);
   return { failing: reasons.length > 0, reasons };
 }

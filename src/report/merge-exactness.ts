@@ -24,8 +24,9 @@ export function mergeInfo(reports: readonly Report[], cohortSocketsKnown: boolea
   const rates = reports.map((r) => r.scenario.publish?.rate ?? 0);
   const estimates: Record<string, string> = {
     'connections.peakOpen': "upper bound: the sum of each run's own peak; the runs may have peaked at different times",
-    'fanout.completionMs': "each run's completion covers only its own sockets; the merged figure is a lower bound of completion over all sockets",
-    'fanout.incomplete': "each run judged its publishes against its own sockets only",
+    'fanout.completionMs':
+      "each run's completion covers only its own sockets; the merged figure is a lower bound of completion over all sockets",
+    'fanout.incomplete': 'each run judged its publishes against its own sockets only',
     'scenario.publish.rate': `the first run's rate; the runs together scheduled ${rates.reduce((a, b) => a + b, 0)} publishes/s (${rates.join(' + ')})`,
     'client.eventLoopLagMs': "the worst run's value, not a percentile over all workers",
     phases: "the longest run's ramp and hold",
@@ -40,10 +41,12 @@ export function mergeInfo(reports: readonly Report[], cohortSocketsKnown: boolea
       'the merged expected, delivered and lost add theirs up as they are';
   }
   if (reports.some((r) => (r.fanout.unconfirmed ?? 0) > 0)) {
-    estimates['fanout.unconfirmed'] = 'deliveries lost workers or shards owed after their last snapshot, counted lost: an upper bound (nobody saw whether they arrived)';
+    estimates['fanout.unconfirmed'] =
+      'deliveries lost workers or shards owed after their last snapshot, counted lost: an upper bound (nobody saw whether they arrived)';
   }
   if (!cohortSocketsKnown) {
-    estimates['disconnects.idleTimeout'] = 'estimated with configured cohort sizes standing in for sockets that connected (a run did not record them)';
+    estimates['disconnects.idleTimeout'] =
+      'estimated with configured cohort sizes standing in for sockets that connected (a run did not record them)';
   }
   if (!overlapping) {
     estimates['*'] = 'the runs did not overlap in time: every summed figure adds up different periods, not one combined load';
@@ -52,8 +55,10 @@ export function mergeInfo(reports: readonly Report[], cohortSocketsKnown: boolea
   const exact = [...EXACT];
   if (streams > 0) {
     exact.push('a server stream (stream.*): counters summed and staleness histograms added exactly; stream.aheadMaxMs the largest');
-    estimates['stream.stalenessMs'] = "each run's staleness is against its own machine's clock: runs on machines with different offsets to the service mix them in the merged percentiles";
-    if (streams < reports.length) estimates.stream = `only ${streams} of ${reports.length} runs measured a server stream; its figures are theirs`;
+    estimates['stream.stalenessMs'] =
+      "each run's staleness is against its own machine's clock: runs on machines with different offsets to the service mix them in the merged percentiles";
+    if (streams < reports.length)
+      estimates.stream = `only ${streams} of ${reports.length} runs measured a server stream; its figures are theirs`;
   }
   return { reports: reports.length, overlapping, overlapMs, exact, estimates };
 }

@@ -12,7 +12,12 @@ type Section = NonNullable<Report['observe']>;
 type Check = NonNullable<Section[number]['checks']>[number];
 
 /** Series a gateway counts its open client connections by (a gauge), and its idle-timeout closes by (a counter). */
-export const OPEN_CONNECTION_SERIES = ['envoy_http_downstream_cx_active', 'haproxy_frontend_current_sessions', 'nginx_connections_active', 'wsload_target_open_sockets'];
+export const OPEN_CONNECTION_SERIES = [
+  'envoy_http_downstream_cx_active',
+  'haproxy_frontend_current_sessions',
+  'nginx_connections_active',
+  'wsload_target_open_sockets',
+];
 /**
  * Connections a gateway's open-connection gauge counts of the scrape itself: nginx's active
  * connections include the one its status page is answering on (whether wsload or an exporter asks).
@@ -33,7 +38,7 @@ export function crossChecks(series: Section[number]['series'], report: Pick<Repo
     }
     if (IDLE_TIMEOUT_SERIES.includes(metric) && s.kind === 'counter' && s.increase !== undefined) {
       const wsload = report.disconnects.idleTimeout?.samples ?? 0;
-      out.push({ what: 'idleTimeout', series: s.name, gateway: s.increase, wsload, agree: (s.increase > 0) === (wsload > 0) });
+      out.push({ what: 'idleTimeout', series: s.name, gateway: s.increase, wsload, agree: s.increase > 0 === wsload > 0 });
     }
   }
   return out;
@@ -49,7 +54,11 @@ function tidy(v: number | null): number | null {
  * The section for the endpoints observed; `hold` is the hold in run time (ms), or null when the
  * run never held (no trend then).
  */
-export function observeSection(endpoints: readonly ObservedEndpoint[], configs: readonly ObserveEndpoint[], hold: { startMs: number; endMs: number } | null): Section {
+export function observeSection(
+  endpoints: readonly ObservedEndpoint[],
+  configs: readonly ObserveEndpoint[],
+  hold: { startMs: number; endMs: number } | null,
+): Section {
   return endpoints.map((ep) => {
     const stats = ep.stats();
     const config = configs.find((c) => c.name === ep.name);

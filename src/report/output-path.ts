@@ -117,14 +117,20 @@ function errorCode(err: unknown): string {
  * one of the run's inputs (the scenario file, its TLS files, its identities file). `flag` names
  * the setting in messages: "--out", or "out (option)" for the library.
  */
-export function checkRunOutputs(flag: string, reportFile: string, scenarioFile: string | null, tls: Pick<TlsOptions, 'ca' | 'cert' | 'key'>, identitiesFile: string | null = null): void {
+export function checkRunOutputs(
+  flag: string,
+  reportFile: string,
+  scenarioFile: string | null,
+  tls: Pick<TlsOptions, 'ca' | 'cert' | 'key'>,
+  identitiesFile: string | null = null,
+): void {
   const sidecars = sidecarPaths(reportFile);
   // Null: a scenario given as an object (the library), with no file of its own to protect.
   const inputs: NamedInput[] = scenarioFile === null ? [] : [{ path: scenarioFile, role: 'the scenario file' }];
-  if (identitiesFile) inputs.push({ path: identitiesFile, role: 'the scenario\'s identities file' });
-  if (tls.ca) inputs.push({ path: tls.ca, role: 'the scenario\'s tls.ca' });
-  if (tls.cert) inputs.push({ path: tls.cert, role: 'the scenario\'s tls.cert' });
-  if (tls.key) inputs.push({ path: tls.key, role: 'the scenario\'s tls.key' });
+  if (identitiesFile) inputs.push({ path: identitiesFile, role: "the scenario's identities file" });
+  if (tls.ca) inputs.push({ path: tls.ca, role: "the scenario's tls.ca" });
+  if (tls.cert) inputs.push({ path: tls.cert, role: "the scenario's tls.cert" });
+  if (tls.key) inputs.push({ path: tls.key, role: "the scenario's tls.key" });
   checkOutputPaths(
     flag,
     [

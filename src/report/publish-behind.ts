@@ -60,7 +60,11 @@ const ms = (n: number): string => `${+n.toFixed(1)} ms`;
  */
 export function publishBlame(f: PublishPathFigures): PublishBlame {
   if (f.net.count === 0) {
-    return { wsload: false, cause: 'the publish API held the request slots: not one request was answered', remedy: 'check that the publish API answers before blaming the gateway' };
+    return {
+      wsload: false,
+      cause: 'the publish API held the request slots: not one request was answered',
+      remedy: 'check that the publish API answers before blaming the gateway',
+    };
   }
   const measuredMean = f.measured && f.measured.count > 0 ? f.measured.mean : f.net.mean;
   const ownMean = Math.max(0, measuredMean - f.net.mean);
@@ -80,8 +84,12 @@ export function publishBlame(f: PublishPathFigures): PublishBlame {
     wsload: false,
     cause:
       `the publish API held the request slots: it answered in p50 ${ms(f.net.p50)}, p99 ${ms(f.net.p99)} (net of wsload's own delay)` +
-      (Number.isFinite(carries) ? `, so ${f.slots === 1 ? '1 slot carries' : `${f.slots} slots carry`} about ${+carries.toFixed(1)}/s${short ? ` of the ${+f.ratePerS.toFixed(3)}/s asked` : ''}` : ''),
-    remedy: short ? 'raise publish.concurrency or speed up the publish API before blaming the gateway' : 'the API stalled at times: speed up the publish API before blaming the gateway',
+      (Number.isFinite(carries)
+        ? `, so ${f.slots === 1 ? '1 slot carries' : `${f.slots} slots carry`} about ${+carries.toFixed(1)}/s${short ? ` of the ${+f.ratePerS.toFixed(3)}/s asked` : ''}`
+        : ''),
+    remedy: short
+      ? 'raise publish.concurrency or speed up the publish API before blaming the gateway'
+      : 'the API stalled at times: speed up the publish API before blaming the gateway',
   };
 }
 

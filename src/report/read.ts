@@ -77,7 +77,10 @@ export function parseReport(value: unknown, file: string): Report {
   const obj = value as Record<string, unknown>;
   if (obj.tool !== 'wsload') {
     if (obj.tool === undefined && SCENARIO_ONLY_KEYS.some((k) => k in obj)) {
-      throw formatError(file, `is a scenario, not a report; run it with \`wsload run ${file}\` and pass the report it writes (reports/<name>-<UTC time>.json)`);
+      throw formatError(
+        file,
+        `is a scenario, not a report; run it with \`wsload run ${file}\` and pass the report it writes (reports/<name>-<UTC time>.json)`,
+      );
     }
     throw formatError(file, `tool: expected "wsload", got ${describeValue(obj.tool)} (not a wsload report)`);
   }

@@ -28,7 +28,9 @@ export function checkDistinctRuns(reports: readonly Report[], names: readonly st
     for (let i = 0; i < j; i++) {
       const why = sameRun(reports[i], reports[j]);
       if (why !== null) {
-        throw new UsageError(`merge: ${names[j]} is the same run as ${names[i]} (${why}); merging a run with itself would count every socket and delivery twice`);
+        throw new UsageError(
+          `merge: ${names[j]} is the same run as ${names[i]} (${why}); merging a run with itself would count every socket and delivery twice`,
+        );
       }
     }
   }

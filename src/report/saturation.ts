@@ -63,7 +63,8 @@ export function judgeSaturation(input: SaturationInput): SaturationVerdict {
   // read over a few milliseconds says "busy 100%" of nothing.
   // No socket at all (target down): the loops' only work was failing handshakes, which says
   // nothing about how the client would keep up with deliveries.
-  if ((input.holdMs !== undefined && input.holdMs <= 0) || input.opened === 0) return { saturated: false, reasons, clientMs: 0, cause: null, advice: null };
+  if ((input.holdMs !== undefined && input.holdMs <= 0) || input.opened === 0)
+    return { saturated: false, reasons, clientMs: 0, cause: null, advice: null };
   const live = input.workers.filter((w) => w.crashed === null);
   const lagP99 = Math.max(0, ...live.map((w) => w.lag.p99Ms));
   const lagMax = Math.max(0, ...live.map((w) => w.lag.maxMs));
@@ -78,7 +79,8 @@ export function judgeSaturation(input: SaturationInput): SaturationVerdict {
     const u = w.lag.utilization ?? 0;
     return b === null || u > b.u ? { id: w.workerId, u } : b;
   }, null);
-  if (busiest && busiest.u > SATURATED_UTILIZATION) reasons.push(`worker ${busiest.id} was busy ${Math.round(busiest.u * 100)}% of the hold`);
+  if (busiest && busiest.u > SATURATED_UTILIZATION)
+    reasons.push(`worker ${busiest.id} was busy ${Math.round(busiest.u * 100)}% of the hold`);
   const clientMs = lagP99 + (input.turn.count > 0 ? input.turn.p99 : 0);
   if (input.fanout.count > 0 && clientMs >= CLIENT_SHARE_MIN_MS && clientMs >= CLIENT_SHARE * input.fanout.p99) {
     reasons.push(

@@ -47,7 +47,11 @@ export function clockCaveat(aheadMaxMs: number): string {
  * publishes and pongs, whose interval is known in advance; a stream's is only known afterwards).
  * Returns the verdict without such an estimate, saying why; unchanged otherwise.
  */
-export function withoutStreamIdleEstimate(verdict: IdleTimeoutVerdict, stream: { messages: number; unmatched: number } | undefined, socketMs: number): IdleTimeoutVerdict {
+export function withoutStreamIdleEstimate(
+  verdict: IdleTimeoutVerdict,
+  stream: { messages: number; unmatched: number } | undefined,
+  socketMs: number,
+): IdleTimeoutVerdict {
   const received = (stream?.messages ?? 0) + (stream?.unmatched ?? 0);
   const estimate = verdict.estimate;
   if (!estimate || received === 0 || socketMs <= 0) return verdict;

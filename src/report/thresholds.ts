@@ -47,14 +47,18 @@ export function parseThreshold(metric: string, expression: string): ParsedThresh
     if (unit === '') return { metric: def, expression, op, value: number, percent: false };
     const scale = TIME_UNITS[unit];
     if (scale === undefined) {
-      return { error: `unit "${unit}" is not allowed for ${metric} (a latency); expected us, ms or s (a bare number is ms), got ${JSON.stringify(expression)}` };
+      return {
+        error: `unit "${unit}" is not allowed for ${metric} (a latency); expected us, ms or s (a bare number is ms), got ${JSON.stringify(expression)}`,
+      };
     }
     return { metric: def, expression, op, value: number * scale, percent: false };
   }
   if (unit === '') return { metric: def, expression, op, value: number, percent: false };
   if (unit === '%') {
     if (!def.base) {
-      return { error: `${metric} has no base to take a percentage of; expected a bare count like "== 0", got ${JSON.stringify(expression)}` };
+      return {
+        error: `${metric} has no base to take a percentage of; expected a bare count like "== 0", got ${JSON.stringify(expression)}`,
+      };
     }
     return { metric: def, expression, op, value: number, percent: true };
   }

@@ -45,7 +45,20 @@ interface WorkerBooking {
 type Tick = Extract<WorkerMessage, { type: 'tick' }>;
 
 function emptyInterval(index: number): BookedInterval {
-  return { index, connects: 0, connectFailures: 0, closes: 0, closesByCause: {}, reconnects: 0, published: 0, deliveries: 0, lost: 0, fanout: createHistogram(), eventLoopLagMs: 0, atEnd: null };
+  return {
+    index,
+    connects: 0,
+    connectFailures: 0,
+    closes: 0,
+    closesByCause: {},
+    reconnects: 0,
+    published: 0,
+    deliveries: 0,
+    lost: 0,
+    fanout: createHistogram(),
+    eventLoopLagMs: 0,
+    atEnd: null,
+  };
 }
 
 export class TimelineBooker {

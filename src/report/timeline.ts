@@ -55,7 +55,7 @@ class WholeLineFile {
     if (this.dirty) ftruncateSync(this.fd, this.goodBytes);
     this.dirty = true;
     const buf = Buffer.from(text, 'utf8');
-    for (let done = 0; done < buf.length; ) {
+    for (let done = 0; done < buf.length;) {
       const n = writeSync(this.fd, buf, done, buf.length - done, this.goodBytes + done);
       if (n <= 0) throw new Error(`short write to ${this.path}`);
       done += n;

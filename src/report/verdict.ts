@@ -79,7 +79,8 @@ export function missedText(report: Report, count: (n: number) => string = group)
   const missed = report.reconnects.missedPublishes;
   if (missed <= 0) return null;
   const target = report.connections.target;
-  const share = target > 0 ? ` (closes before the end: ${Math.min(100, Math.round((100 * report.disconnects.total) / target))}% of sockets)` : '';
+  const share =
+    target > 0 ? ` (closes before the end: ${Math.min(100, Math.round((100 * report.disconnects.total) / target))}% of sockets)` : '';
   return `missed while reconnecting ${count(missed)}${share}`;
 }
 
@@ -90,7 +91,7 @@ export function deliveredNothing(report: Report): boolean {
 }
 
 function succeededPublishes(report: Report): number {
-  return Math.max(0, report.publish.sent - report.publish.failed);
+  return Math.max(0, report.publish.sent - report.publish.failed - (report.publish.aborted ?? 0));
 }
 
 /**
@@ -119,7 +120,10 @@ export function deliveredNothingText(report: Report, count: (n: number) => strin
   const late = report.fanout.late;
   if (late === 0) return `no delivery arrived although ${publishes}`;
   const deadline = report.scenario.publish?.deadlineMs;
-  const after = deadline !== undefined ? `more than ${formatDuration(deadline)} after their scheduled time (publish.deadline)` : 'after the deadline (publish.deadline)';
+  const after =
+    deadline !== undefined
+      ? `more than ${formatDuration(deadline)} after their scheduled time (publish.deadline)`
+      : 'after the deadline (publish.deadline)';
   return `no delivery arrived in time although ${publishes}: ${count(late)} arrived late, ${after}, and count as lost`;
 }
 
@@ -171,7 +175,9 @@ export function streamProblems(report: Report): string[] {
   const { judged, received } = streamJudged(s);
   const why = [
     ...(s.unmatched > 0 ? [`${s.unmatched} unmatched: check publish.timestamp and publish.sequence`] : []),
-    ...((s.ahead ?? 0) > 0 ? [`${s.ahead} stamped more than ${AHEAD_TOLERANCE_MS} ms after they arrived: the service's clock runs ahead`] : []),
+    ...((s.ahead ?? 0) > 0
+      ? [`${s.ahead} stamped more than ${AHEAD_TOLERANCE_MS} ms after they arrived: the service's clock runs ahead`]
+      : []),
   ].join('; ');
   if (judged === 0 && report.connections.opened > 0 && report.phases.holdMs > 0) {
     out.push(`no stream message was judged${why ? ` (${why})` : ''}`);
@@ -196,18 +202,23 @@ export function runProblems(report: Report): string[] {
     const byCause = Object.entries(report.disconnects.byCause)
       .map(([cause, n]) => `${n} ${cause}`)
       .join(', ');
-    problems.push(`most sockets dropped: ${plural(report.disconnects.total, 'close')} before the end for ${plural(c.target, 'socket')} (${byCause})`);
+    problems.push(
+      `most sockets dropped: ${plural(report.disconnects.total, 'close')} before the end for ${plural(c.target, 'socket')} (${byCause})`,
+    );
   }
   if (deliveredNothing(report)) problems.push(deliveredNothingText(report));
   if (report.fanout.lost > 0) problems.push(lostText(report));
   for (const e of earlyBeyondBound(report)) problems.push(earlyText(e, clockUncertaintyOf(report)));
-  if (misrouted(report) > 0) problems.push(`${plural(misrouted(report), 'message')} of a topic reached sockets not in that topic (fanout.misrouted)`);
+  if (misrouted(report) > 0)
+    problems.push(`${plural(misrouted(report), 'message')} of a topic reached sockets not in that topic (fanout.misrouted)`);
   problems.push(...streamProblems(report));
   if (report.publish.failed > 0) {
     const why = Object.entries(report.publish.failures)
       .map(([reason, n]) => `${n} × ${describePublishFailure(reason)}`)
       .join(', ');
-    problems.push(`${report.publish.failed} of ${plural(report.publish.sent, 'publish', 'publishes')} to ${report.target.publishUrl ?? '?'} failed: ${why}`);
+    problems.push(
+      `${report.publish.failed} of ${plural(report.publish.sent, 'publish', 'publishes')} to ${report.target.publishUrl ?? '?'} failed: ${why}`,
+    );
   }
   if (report.publish.behind === true) {
     problems.push(
@@ -218,7 +229,10 @@ export function runProblems(report: Report): string[] {
   const lost = (report.shards ?? []).filter((s) => s.lost);
   for (const s of lost) {
     const owed = s.fanout?.unconfirmed ?? 0;
-    const books = owed > 0 ? `, and the ${owed} ${owed === 1 ? 'delivery' : 'deliveries'} it owed after it ${owed === 1 ? 'is' : 'are'} booked lost, unconfirmed` : '';
+    const books =
+      owed > 0
+        ? `, and the ${owed} ${owed === 1 ? 'delivery' : 'deliveries'} it owed after it ${owed === 1 ? 'is' : 'are'} booked lost, unconfirmed`
+        : '';
     problems.push(`shard ${s.name} (${s.host}) lost mid-run (${s.lostReason ?? 'lost'}): its last snapshot is kept${books}`);
   }
   for (const w of report.client.workers) {
@@ -232,7 +246,10 @@ export function runProblems(report: Report): string[] {
 function lostText(report: Report): string {
   const f = report.fanout;
   const owed = f.unconfirmed ?? 0;
-  const parts = [owed > 0 ? `${owed} of them unconfirmed: owed by a lost worker or shard after its last snapshot` : '', lostReasons(report)].filter((p) => p !== '');
+  const parts = [
+    owed > 0 ? `${owed} of them unconfirmed: owed by a lost worker or shard after its last snapshot` : '',
+    lostReasons(report),
+  ].filter((p) => p !== '');
   return `${f.lost} of ${f.expected} deliveries lost${parts.length > 0 ? ` (${parts.join('; ')})` : ''}`;
 }
 
@@ -241,8 +258,10 @@ function thresholdWhy(t: ThresholdResult): string {
   if (t.noData === true) return 'no data';
   const got = `got ${thresholdValueText(t)}`;
   if (t.clockWrong === true) return `${got}, timed with a wrong clock offset`;
-  if (t.slopeUncertainty !== undefined) return `${got} ± ${thresholdValueText(t, t.slopeUncertainty)} (95 %)${t.uncertain === true ? ', an interval that reaches the limit' : ''}`;
-  if (t.uncertain === true) return `${got} ± ${thresholdValueText(t, t.clockUncertaintyMs ?? 0)}, within the clock uncertainty of the limit`;
+  if (t.slopeUncertainty !== undefined)
+    return `${got} ± ${thresholdValueText(t, t.slopeUncertainty)} (95 %)${t.uncertain === true ? ', an interval that reaches the limit' : ''}`;
+  if (t.uncertain === true)
+    return `${got} ± ${thresholdValueText(t, t.clockUncertaintyMs ?? 0)}, within the clock uncertainty of the limit`;
   return got;
 }
 
@@ -251,7 +270,8 @@ function thresholdWhy(t: ThresholdResult): string {
  * where no socket connected says only that: its thresholds had nothing to judge.
  */
 export function verdictLine(report: Report): string {
-  if (noSocketConnected(report) && !report.interrupted) return `${noSocketConnectedText(report)}${report.thresholds.length > 0 ? '; thresholds not judged' : ''}`;
+  if (noSocketConnected(report) && !report.interrupted)
+    return `${noSocketConnectedText(report)}${report.thresholds.length > 0 ? '; thresholds not judged' : ''}`;
   const problems = runProblems(report);
   const failedThresholds = report.thresholds.filter((t) => !t.pass);
   if (failedThresholds.length > 0) {

@@ -5,7 +5,10 @@ import type { Report } from '../run/report.js';
 
 /** reports/<name>-<UTC timestamp>.json, e.g. reports/fanout-20261126T014310Z.json. */
 export function defaultReportPath(name: string, startedAt: Date, dir = 'reports'): string {
-  const stamp = startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = startedAt
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return join(dir, `${name}-${stamp}.json`);
 }
 

@@ -31,7 +31,10 @@ function numberLog(stride: number, ok: (v: number, field: number) => boolean): z
 }
 
 /** A close log: time, cohort index, cause index, close code, idle ms received, idle ms sent (CLOSE_LOG_FIELDS each). */
-const closeLog = numberLog(CLOSE_LOG_FIELDS, (v, f) => f === 0 || (Number.isInteger(v) && v >= 0 && (f !== 2 || v < CLOSE_LOG_CAUSES.length)) || (f >= 4 && v >= 0));
+const closeLog = numberLog(
+  CLOSE_LOG_FIELDS,
+  (v, f) => f === 0 || (Number.isInteger(v) && v >= 0 && (f !== 2 || v < CLOSE_LOG_CAUSES.length)) || (f >= 4 && v >= 0),
+);
 /** An open log: (time, +1 opened / −1 closed) pairs. */
 const openLog = numberLog(2, (v, f) => f === 0 || v === 1 || v === -1);
 
@@ -53,6 +56,7 @@ const workerCounters = z.looseObject({
   rampDownCloses: amount.optional(),
   reopened: amount.optional(),
   stream: streamCounters.optional(),
+  extensions: counts.optional(),
 });
 
 const cohortCounters = z.looseObject({
@@ -75,7 +79,14 @@ const tick = z.looseObject({
   seqResults: z.array(z.looseObject({ seq: index, delivered: amount, lost: amount, lastReceiptMs: finite, failed: z.boolean() })),
   closeLog: closeLog.optional(),
   openLog: openLog.optional(),
-  lag: z.looseObject({ maxMs: amount, p99Ms: amount, p90Ms: amount.optional(), meanMs: amount, utilization: amount.optional(), intervalMaxMs: amount }),
+  lag: z.looseObject({
+    maxMs: amount,
+    p99Ms: amount,
+    p90Ms: amount.optional(),
+    meanMs: amount,
+    utilization: amount.optional(),
+    intervalMaxMs: amount,
+  }),
   ramped: z.boolean(),
   boundary: index.optional(),
   final: z.boolean(),
@@ -83,14 +94,26 @@ const tick = z.looseObject({
 
 const workerMessage = z.discriminatedUnion('type', [
   tick,
-  z.looseObject({ type: z.literal('fatal'), workerId: index, error: z.looseObject({ name: z.string(), code: z.string().nullable(), message: z.string() }) }),
+  z.looseObject({
+    type: z.literal('fatal'),
+    workerId: index,
+    error: z.looseObject({ name: z.string(), code: z.string().nullable(), message: z.string() }),
+  }),
   z.looseObject({ type: z.literal('ready'), workerId: index }),
 ]);
 
 const frameNumber = z.number().int().positive();
 
 const agentFrame = z.discriminatedUnion('type', [
-  z.looseObject({ type: z.literal('hello'), n: frameNumber, name: z.string(), host: z.string(), pid: index, bootId: z.string().nullable(), version: z.string() }),
+  z.looseObject({
+    type: z.literal('hello'),
+    n: frameNumber,
+    name: z.string(),
+    host: z.string(),
+    pid: index,
+    bootId: z.string().nullable(),
+    version: z.string(),
+  }),
   z.looseObject({ type: z.literal('probe-reply'), n: frameNumber, id: index, t0: finite, t1: finite, t2: finite }),
   z.looseObject({ type: z.literal('worker'), n: frameNumber, msg: workerMessage }),
   z.looseObject({ type: z.literal('gone'), n: frameNumber, workerId: index, reason: z.string() }),
@@ -119,7 +142,14 @@ const coordinatorFrame = z.discriminatedUnion('type', [
   }),
   z.looseObject({ type: z.literal('driver'), n: frameNumber, workerId: index, msg: driverMessage }),
   z.looseObject({ type: z.literal('terminate'), n: frameNumber, workerId: index }),
-  z.looseObject({ type: z.literal('publish'), n: frameNumber, seq: z.number().int().positive(), scheduledMs: finite, sentMs: finite, topic: index.optional() }),
+  z.looseObject({
+    type: z.literal('publish'),
+    n: frameNumber,
+    seq: z.number().int().positive(),
+    scheduledMs: finite,
+    sentMs: finite,
+    topic: index.optional(),
+  }),
   z.looseObject({ type: z.literal('settle'), n: frameNumber, seq: z.number().int().positive(), ok: z.boolean(), ackMs: finite }),
   z.looseObject({ type: z.literal('end'), n: frameNumber }),
   z.looseObject({ type: z.literal('beat'), n: frameNumber }),
@@ -155,7 +185,10 @@ function check(data: string, schema: z.ZodType): Checked<unknown> {
 /** The first issue as "type worker, msg.counters.opened: expected number, received string". */
 function describe(error: z.ZodError, value: unknown): string {
   const issue = error.issues[0];
-  const type = value !== null && typeof value === 'object' && typeof (value as { type?: unknown }).type === 'string' ? (value as { type: string }).type : null;
+  const type =
+    value !== null && typeof value === 'object' && typeof (value as { type?: unknown }).type === 'string'
+      ? (value as { type: string }).type
+      : null;
   const path = issue.path.map(String).join('.');
   const what = type === null ? 'a frame' : `a "${type.slice(0, 40)}" frame`;
   return `${what}${path ? ` at ${path}` : ''}: ${issue.message}`;

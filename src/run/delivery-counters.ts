@@ -1,4 +1,5 @@
 /** What a worker's delivery accounting counts, as it crosses to the main thread (see worker/delivery-tracker.ts). */
+import { AXIS_COUNTERS, type TopicCounterKey } from './axis-counters.js';
 
 /** Per-worker delivery counters, summed exactly across workers. */
 export interface DeliveryCounters {
@@ -43,22 +44,22 @@ export interface DeliveryCounters {
   earlyMaxMs?: number;
 }
 
-/** Per-topic delivery counters of one worker (cumulative), each indexed by topic index; summed exactly across workers. */
-export interface TopicCounters {
-  expected: number[];
-  delivered: number[];
-  lost: number[];
-  late: number[];
-  duplicated: number[];
-}
+/**
+ * Per-topic delivery counters of one worker (cumulative), each indexed by topic index; summed
+ * exactly across workers. Its fields are the registry's per-topic counters of source 'worker'
+ * (AXIS_COUNTERS in run/axis-counters.ts).
+ */
+export type TopicCounters = Record<TopicCounterKey, number[]>;
 
 /** The per-topic counter names, in report order. */
-export const TOPIC_COUNTER_KEYS = ['expected', 'delivered', 'lost', 'late', 'duplicated'] as const;
+export const TOPIC_COUNTER_KEYS: readonly TopicCounterKey[] = AXIS_COUNTERS.flatMap((c) =>
+  c.axis === 'topic' && c.source === 'worker' ? [c.field] : [],
+);
 
 /** Zeroed per-topic counters for `topics` topics. */
 export function emptyTopicCounters(topics: number): TopicCounters {
-  const zeros = (): number[] => new Array<number>(topics).fill(0);
-  return { expected: zeros(), delivered: zeros(), lost: zeros(), late: zeros(), duplicated: zeros() };
+  // TOPIC_COUNTER_KEYS lists every TopicCounterKey.
+  return Object.fromEntries(TOPIC_COUNTER_KEYS.map((k) => [k, new Array<number>(topics).fill(0)])) as TopicCounters;
 }
 
 /**

@@ -22,6 +22,8 @@ export const ENV_KEYS: readonly string[] = [
   'publish.socket.url',
   'publish.socket.headers.*',
   'publish.socket.open[*].send',
+  'publish.protocol.topic',
+  'publish.protocol.destination',
   'identities.file',
   'protocol.auth',
   'protocol.join.args',
@@ -31,6 +33,9 @@ export const ENV_KEYS: readonly string[] = [
   'protocol.password',
   'protocol.init',
   'protocol.variables',
+  'protocol.destinations[*]',
+  'protocol.login',
+  'protocol.passcode',
 ];
 
 /** Variable names a text references, in order (repeats kept). */
@@ -59,7 +64,11 @@ export function envValue(env: Readonly<Record<string, string | undefined>>, name
  * content for a JSON message, as is elsewhere). A name without a value stays as written: the rules
  * refuse those before a run.
  */
-export function fillEnv(text: string, env: Readonly<Record<string, string | undefined>>, escape: (value: string) => string = (v) => v): string {
+export function fillEnv(
+  text: string,
+  env: Readonly<Record<string, string | undefined>>,
+  escape: (value: string) => string = (v) => v,
+): string {
   if (!hasEnvRef(text)) return text;
   return text.replace(ENV_REF, (whole: string, name: string) => {
     const v = envValue(env, name);
@@ -68,6 +77,9 @@ export function fillEnv(text: string, env: Readonly<Record<string, string | unde
 }
 
 /** Every value of a header map filled. */
-export function fillEnvHeaders(headers: Readonly<Record<string, string>>, env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+export function fillEnvHeaders(
+  headers: Readonly<Record<string, string>>,
+  env: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, fillEnv(v, env)]));
 }

@@ -43,9 +43,13 @@ export function parsePercentile(name: string): PercentileName | { error: string 
   if (!m) return null;
   const decimals = m[2] ?? '';
   const percent = Number(`${m[1]}${decimals ? `.${decimals}` : ''}`);
-  if (decimals.length > MAX_DECIMALS) return { error: `"${name}" has more than ${MAX_DECIMALS} decimals; expected a percentile like p99.999 at the finest` };
+  if (decimals.length > MAX_DECIMALS)
+    return { error: `"${name}" has more than ${MAX_DECIMALS} decimals; expected a percentile like p99.999 at the finest` };
   if (percent <= 0) return { error: `"${name}" is no percentile (the minimum is "min"); expected p1 … p99.999, like p95` };
-  if (percent >= 100) return { error: `"${name}" is no percentile (the largest value is "max"${/^p9{3,}$/.test(name) ? `; for ${name.slice(1, 3)}.${name.slice(3)}% write p${name.slice(1, 3)}.${name.slice(3)}` : ''}); expected a percentile below 100, like p99.9` };
+  if (percent >= 100)
+    return {
+      error: `"${name}" is no percentile (the largest value is "max"${/^p9{3,}$/.test(name) ? `; for ${name.slice(1, 3)}.${name.slice(3)}% write p${name.slice(1, 3)}.${name.slice(3)}` : ''}); expected a percentile below 100, like p99.9`,
+    };
   const label = `p${percent}`;
   const key = SHOWN_PERCENTILES.find((k) => percentOfKey(k) === percent) ?? null;
   return { percent, key, label };

@@ -1,4 +1,5 @@
 /** Messages between the driver (main thread) and its workers. Plain data only: structured clone. */
+import type { DeflateOffer } from './deflate.js';
 import type { BinaryFrames, Cohort, LoadStage, MatchBy, OpenStep, Protocol, ServerStream, TlsOptions } from './scenario.js';
 import type { StreamCounters } from './stream-counters.js';
 import type { DeliveryCounters, OwedBooks, SeqResult, TopicCounters } from './delivery-counters.js';
@@ -32,6 +33,12 @@ export interface WorkerConnect {
   subprotocols: string[];
   /** Source addresses picked round-robin by global socket index (empty: the kernel's choice). */
   localAddresses: string[];
+  /**
+   * Set when local shards split the addresses between them: this shard's sockets are every
+   * `shardStride`-th global index, so socket g is the shard's floor(g / shardStride)-th and takes
+   * address and source port by that (src/net/source-ports.ts); absent: 1.
+   */
+  shardStride?: number;
   /** TLS settings (file paths, read by the worker) when the URL is wss://, else null. */
   tls: TlsOptions | null;
   /** Host name → address (curl --resolve); empty: DNS only. */
@@ -40,6 +47,8 @@ export interface WorkerConnect {
   open: OpenStep[];
   /** The protocol each socket speaks (src/protocols/), absent: plain WebSocket messages. */
   protocol?: Protocol;
+  /** permessage-deflate offered on every socket; absent: none offered. */
+  perMessageDeflate?: DeflateOffer;
 }
 
 /** How a worker tells this run's pushes and judges them. */
@@ -146,6 +155,8 @@ export interface WorkerCounters {
   reopened?: number;
   /** Server-stream accounting, only when the slice has a `stream`. */
   stream?: StreamCounters;
+  /** With permessage-deflate offered: successful upgrades per Sec-WebSocket-Extensions the server answered ("" none). */
+  extensions?: Record<string, number>;
 }
 
 /** Event-loop lag of a worker during the hold (src/metrics/loop-lag.ts: net of the sampling period, back-filled). */
@@ -167,7 +178,15 @@ export const CLOSE_LOG_CAUSES: readonly CloseCause[] = ['server-close', 'client-
 export const CLOSE_LOG_FIELDS = 6;
 
 /** Appends one counted close to a close log. */
-export function logClose(log: number[], atMs: number, cohort: number, cause: CloseCause, code: number, idleMs: number, sentIdleMs: number): void {
+export function logClose(
+  log: number[],
+  atMs: number,
+  cohort: number,
+  cause: CloseCause,
+  code: number,
+  idleMs: number,
+  sentIdleMs: number,
+): void {
   log.push(atMs, cohort, CLOSE_LOG_CAUSES.indexOf(cause), code, idleMs, sentIdleMs);
 }
 
@@ -175,7 +194,14 @@ export function logClose(log: number[], atMs: number, cohort: number, cause: Clo
 export function decodeCloseLog(log: readonly number[]): CloseRecord[] {
   const out: CloseRecord[] = [];
   for (let i = 0; i + CLOSE_LOG_FIELDS <= log.length; i += CLOSE_LOG_FIELDS) {
-    out.push({ atMs: log[i], cohort: log[i + 1], cause: CLOSE_LOG_CAUSES[log[i + 2]] ?? 'connection-lost', code: log[i + 3], idleMs: log[i + 4], sentIdleMs: log[i + 5] });
+    out.push({
+      atMs: log[i],
+      cohort: log[i + 1],
+      cause: CLOSE_LOG_CAUSES[log[i + 2]] ?? 'connection-lost',
+      code: log[i + 3],
+      idleMs: log[i + 4],
+      sentIdleMs: log[i + 5],
+    });
   }
   return out;
 }
@@ -218,4 +244,3 @@ export type DriverMessage =
   | { type: 'drain'; lastSeq: number; deadlineAtMs: number }
   /** Close everything now and send the final tick (interrupt). */
   | { type: 'stop' };
-

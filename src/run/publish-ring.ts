@@ -122,7 +122,13 @@ export function setOpenCounts(ring: PublishRing, open: number, peak: number): vo
   if (peak > Atomics.load(ring.header, PEAK)) Atomics.store(ring.header, PEAK, peak);
 }
 
-/** Sockets open now across all workers, and the peak so far. */
+/**
+ * Sockets open now across all workers, and the peak so far. A worker raises OPEN and then PEAK in
+ * two steps (socketOpened): read between them, OPEN is one above PEAK. The open count read is a
+ * count the process held, so the peak is at least it. An agent sending open > peak is dropped by
+ * its coordinator (src/coordinator/agent-checks.ts): a loaded shard lost mid-ramp on this race.
+ */
 export function openCounts(ring: PublishRing): { open: number; peak: number } {
-  return { open: Atomics.load(ring.header, OPEN), peak: Atomics.load(ring.header, PEAK) };
+  const open = Atomics.load(ring.header, OPEN);
+  return { open, peak: Math.max(open, Atomics.load(ring.header, PEAK)) };
 }

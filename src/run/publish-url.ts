@@ -39,7 +39,14 @@ export function publishId(ids: readonly string[], seq: number): string {
 }
 
 /** `template` with publish `seq`'s placeholders filled; the id goes through `escapeId` (the tag and seq need no escaping). */
-export function fillTemplate(template: string, ids: readonly string[], seq: number, tag: string, escapeId: (id: string) => string, topic: string | null = null): string {
+export function fillTemplate(
+  template: string,
+  ids: readonly string[],
+  seq: number,
+  tag: string,
+  escapeId: (id: string) => string,
+  topic: string | null = null,
+): string {
   const filled = template
     .replaceAll('{id}', escapeId(publishId(ids, seq)))
     .replaceAll('{seq}', String(seq))

@@ -28,6 +28,7 @@ import type {
   cohortFanoutSchema,
   workerHealthSchema,
 } from './report-schema.js';
+import type { trendReasonSchema } from './observe-schema.js';
 
 export const REPORT_FORMAT_VERSION = 1;
 
@@ -70,6 +71,8 @@ export type CensoredFanout = z.infer<typeof censoredFanoutSchema>;
 export type HostCpu = z.infer<typeof hostCpuSchema>;
 /** The client's RSS slope after the warm-up, and whether it was flat. */
 export type MemoryTrend = z.infer<typeof memoryTrendSchema>;
+/** Why a trend (client.memory, an observed gauge's) made no call. */
+export type TrendReason = z.infer<typeof trendReasonSchema>;
 
 /** One topic's fan-out (fanout.byTopic[topic]). */
 export type TopicStats = z.infer<typeof topicStatsSchema>;

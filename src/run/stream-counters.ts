@@ -36,7 +36,18 @@ export const MAX_STALENESS_MS = 365 * 86_400_000;
 
 /** Zeroed stream counters. */
 export function emptyStreamCounters(): StreamCounters {
-  return { messages: 0, unmatched: 0, gaps: 0, missing: 0, duplicated: 0, outOfOrder: 0, negative: 0, ahead: 0, staleCapped: 0, aheadMaxMs: 0 };
+  return {
+    messages: 0,
+    unmatched: 0,
+    gaps: 0,
+    missing: 0,
+    duplicated: 0,
+    outOfOrder: 0,
+    negative: 0,
+    ahead: 0,
+    staleCapped: 0,
+    aheadMaxMs: 0,
+  };
 }
 
 /** Adds `from` into `into`. */

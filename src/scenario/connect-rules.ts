@@ -12,16 +12,29 @@ import type { PartialScenario } from './schema.js';
 import { tlsFileIssues } from './tls-files.js';
 
 export function tlsIssues(w: PartialScenario, baseDir: string, checkFiles: boolean): Issue[] {
+  const issues = w.tls ? tlsObjectIssues(w.tls, 'tls', baseDir, checkFiles) : [];
+  // An observe endpoint's own tls follows the same rules, located at observe[i].tls.
+  (Array.isArray(w.observe) ? w.observe : []).forEach((e, i) => {
+    if (e.tls) issues.push(...tlsObjectIssues(e.tls, `observe[${i}].tls`, baseDir, checkFiles));
+  });
+  return issues;
+}
+
+type WrittenTls = NonNullable<PartialScenario['tls']>;
+
+/** Certificate and key together, and (with checkFiles) the files readable and parsed, at `at` ("tls", "observe[0].tls"). */
+function tlsObjectIssues(tls: WrittenTls, at: string, baseDir: string, checkFiles: boolean): Issue[] {
   const issues: Issue[] = [];
-  const { tls } = w;
-  if (!tls) return [];
   if ((tls.cert === undefined) !== (tls.key === undefined)) {
     const missing = tls.cert === undefined ? 'cert' : 'key';
-    issues.push({ path: `tls.${missing}`, message: `required with tls.${missing === 'cert' ? 'key' : 'cert'}; expected a client certificate and key together` });
+    issues.push({
+      path: `${at}.${missing}`,
+      message: `required with ${at}.${missing === 'cert' ? 'key' : 'cert'}; expected a client certificate and key together`,
+    });
   }
   if (checkFiles) {
     const abs = (file: string | undefined): string | undefined => (file === undefined ? undefined : resolveScenarioPath(baseDir, file));
-    issues.push(...tlsFileIssues({ ca: abs(tls.ca), cert: abs(tls.cert), key: abs(tls.key) }));
+    issues.push(...tlsFileIssues({ ca: abs(tls.ca), cert: abs(tls.cert), key: abs(tls.key) }, undefined, at));
   }
   return issues;
 }
@@ -49,13 +62,19 @@ export function localAddressIssues(w: PartialScenario, interfaces: readonly stri
   w.localAddresses.forEach((address, i) => {
     // Binding an address the machine does not have fails every connect with EADDRNOTAVAIL.
     if (interfaces && !isLocalAddress(address, interfaces)) {
-      issues.push({ path: `localAddresses[${i}]`, message: `${address} is not an address of this machine (its interfaces have ${interfaces.join(', ') || 'none'}); expected a local address such as 127.0.0.2` });
+      issues.push({
+        path: `localAddresses[${i}]`,
+        message: `${address} is not an address of this machine (its interfaces have ${interfaces.join(', ') || 'none'}); expected a local address such as 127.0.0.2`,
+      });
       return;
     }
     // An IPv6 source towards an IPv4 target (or the reverse) fails every connect with EINVAL.
     const family = isIP(address.replace(/%.*$/, ''));
     if (targetFamily !== 0 && family !== 0 && family !== targetFamily) {
-      issues.push({ path: `localAddresses[${i}]`, message: `${address} is IPv${family} but the target address ${target ?? ''} is IPv${targetFamily}; expected IPv${targetFamily} source addresses` });
+      issues.push({
+        path: `localAddresses[${i}]`,
+        message: `${address} is IPv${family} but the target address ${target ?? ''} is IPv${targetFamily}; expected IPv${targetFamily} source addresses`,
+      });
     }
   });
   return issues;
@@ -81,7 +100,10 @@ export function urlTemplateIssues(w: PartialScenario): Issue[] {
       const filled = fillPublishUrl(p.url, [id], 1, 'validate');
       const problem = filledUrlProblem(filled, ['http:', 'https:']);
       if (problem) {
-        issues.push({ path: 'publish.url', message: `with id ${JSON.stringify(id)} (publish.ids[${i}]) it becomes ${JSON.stringify(filled)}, ${problem}; expected every id to give a valid URL (a port takes a number up to 65535)` });
+        issues.push({
+          path: 'publish.url',
+          message: `with id ${JSON.stringify(id)} (publish.ids[${i}]) it becomes ${JSON.stringify(filled)}, ${problem}; expected every id to give a valid URL (a port takes a number up to 65535)`,
+        });
         break;
       }
     }
@@ -92,7 +114,10 @@ export function urlTemplateIssues(w: PartialScenario): Issue[] {
       const filled = t.url.replaceAll('{conn}', String(conn));
       const problem = filledUrlProblem(filled, ['ws:', 'wss:']);
       if (problem) {
-        issues.push({ path: 'target.url', message: `for socket ${conn} it becomes ${JSON.stringify(filled)}, ${problem}; expected every socket index to give a valid URL` });
+        issues.push({
+          path: 'target.url',
+          message: `for socket ${conn} it becomes ${JSON.stringify(filled)}, ${problem}; expected every socket index to give a valid URL`,
+        });
         break;
       }
     }

@@ -13,9 +13,11 @@ import type { PartialScenario } from './schema.js';
 
 /** Headers that frame the request or pick the connection; lower case. Why each is refused. */
 const FRAMING_HEADERS: Readonly<Record<string, string>> = {
-  'content-length': 'wsload sets it from the body it sends; a written value would cut or stall the body and desync the keep-alive connection',
-  'transfer-encoding': 'wsload frames the body itself; a written encoding would make the server read the stream differently from how it was sent',
-  connection: 'wsload keeps the connection alive and reuses it; closing or upgrading it is not the publish API\'s business',
+  'content-length':
+    'wsload sets it from the body it sends; a written value would cut or stall the body and desync the keep-alive connection',
+  'transfer-encoding':
+    'wsload frames the body itself; a written encoding would make the server read the stream differently from how it was sent',
+  connection: "wsload keeps the connection alive and reuses it; closing or upgrading it is not the publish API's business",
   upgrade: 'a publish is a plain HTTP request; an upgrade would take the connection away from it',
   host: 'it comes from publish.url (use --resolve HOST:IP to send it to another address)',
 };
@@ -26,7 +28,10 @@ export function framingHeaderIssues(w: PartialScenario): Issue[] {
   if (!headers) return [];
   return Object.keys(headers)
     .filter((name) => FRAMING_HEADERS[name.toLowerCase()] !== undefined)
-    .map((name) => ({ path: formatPath(['publish', 'headers', name]), message: `not allowed: ${FRAMING_HEADERS[name.toLowerCase()]}; remove it` }));
+    .map((name) => ({
+      path: formatPath(['publish', 'headers', name]),
+      message: `not allowed: ${FRAMING_HEADERS[name.toLowerCase()]}; remove it`,
+    }));
 }
 
 /** A listed topic that gets no socket: a count of 0, or a share of the connections that rounds to 0. */
@@ -37,13 +42,20 @@ export function emptyTopicIssues(w: PartialScenario): Issue[] {
   const issues: Issue[] = [];
   if (topics.every((t) => t.count !== undefined && t.share === undefined)) {
     topics.forEach((t, i) => {
-      if (t.count === 0) issues.push({ path: `topics[${i}].count`, message: `topic "${t.name}" has no socket, so its publishes would expect no delivery; expected a count ≥ 1 (or leave the topic out)` });
+      if (t.count === 0)
+        issues.push({
+          path: `topics[${i}].count`,
+          message: `topic "${t.name}" has no socket, so its publishes would expect no delivery; expected a count ≥ 1 (or leave the topic out)`,
+        });
     });
   } else if (topics.every((t) => t.share !== undefined && t.count === undefined)) {
     const sum = topics.reduce((s, t) => s + (t.share ?? 0), 0);
     // Shares that do not sum to 1 are an issue of their own (the rules of `topics`).
     if (Math.abs(sum - 1) > 1e-6) return [];
-    const counts = splitByShares(connections, topics.map((t) => t.share ?? 0));
+    const counts = splitByShares(
+      connections,
+      topics.map((t) => t.share ?? 0),
+    );
     topics.forEach((t, i) => {
       if (counts[i] === 0) {
         issues.push({
@@ -61,5 +73,11 @@ export function zeroHoldIssues(w: PartialScenario): Issue[] {
   // With stages the run lasts their sum, refused there when it is 0.
   if (w.stages !== undefined || w.publish === undefined || w.publish === null || w.duration === undefined) return [];
   if (parseDuration(w.duration) !== 0) return [];
-  return [{ path: 'duration', message: 'a hold of 0s leaves no time to publish (publish is set); expected a duration greater than 0, or "publish": null to only open the sockets' }];
+  return [
+    {
+      path: 'duration',
+      message:
+        'a hold of 0s leaves no time to publish (publish is set); expected a duration greater than 0, or "publish": null to only open the sockets',
+    },
+  ];
 }

@@ -38,19 +38,33 @@ export function envIssues(written: Record<string, unknown>, env: Readonly<Record
       continue;
     }
     for (const bad of malformedEnvRefs(text)) {
-      issues.push({ path: at, message: `"{env.${bad}}" is no environment variable name; expected {env.NAME} with NAME of letters, digits and "_", not starting with a digit` });
+      issues.push({
+        path: at,
+        message: `"{env.${bad}}" is no environment variable name; expected {env.NAME} with NAME of letters, digits and "_", not starting with a digit`,
+      });
     }
     const unset = [...new Set(envNames(text))].filter((name) => envValue(env, name) === undefined);
     for (const name of unset) {
-      issues.push({ path: at, message: `environment variable ${name} is not set (or empty); expected it exported before wsload runs ({env.${name}})` });
+      issues.push({
+        path: at,
+        message: `environment variable ${name} is not set (or empty); expected it exported before wsload runs ({env.${name}})`,
+      });
     }
     const headerValue = path.length >= 3 && path[path.length - 2] === 'headers';
     for (const name of [...new Set(envNames(text))].filter((n) => headerValue && /[\0-\x08\x0a-\x1f\x7f]/.test(envValue(env, n) ?? ''))) {
-      issues.push({ path: at, message: `environment variable ${name} holds CR, LF or another control character, which cannot go in a header (the value is not shown)` });
+      issues.push({
+        path: at,
+        message: `environment variable ${name} holds CR, LF or another control character, which cannot go in a header (the value is not shown)`,
+      });
     }
     if (unset.length === 0 && URL_KEYS.has(path.join('.')) && !validUrl(fillEnv(text, env))) {
       // The value is a secret or a host the user kept out of the file: the line does not show it.
-      issues.push({ path: at, message: `with ${envNames(text).map((n) => `{env.${n}}`).join(', ')} filled in from the environment, not a URL (the value is not shown); expected a URL once filled` });
+      issues.push({
+        path: at,
+        message: `with ${envNames(text)
+          .map((n) => `{env.${n}}`)
+          .join(', ')} filled in from the environment, not a URL (the value is not shown); expected a URL once filled`,
+      });
     }
   }
   return issues;

@@ -58,7 +58,10 @@ function parseCsv(lines: readonly string[]): IdentityTable | { line: number; mes
   const fields = splitCsvLine(lines[header]);
   if (fields === null) return { line: header + 1, message: 'unterminated quote in the header row' };
   for (const [i, name] of fields.entries()) {
-    const problem = fieldNameProblem(name.trim(), fields.slice(0, i).map((f) => f.trim()));
+    const problem = fieldNameProblem(
+      name.trim(),
+      fields.slice(0, i).map((f) => f.trim()),
+    );
     if (problem) return { line: header + 1, message: `${problem}; expected a header row of field names` };
   }
   const names = fields.map((f) => f.trim());
@@ -67,7 +70,8 @@ function parseCsv(lines: readonly string[]): IdentityTable | { line: number; mes
     if (lines[n].trim() === '') continue;
     const values = splitCsvLine(lines[n]);
     if (values === null) return { line: n + 1, message: 'unterminated or misplaced quote' };
-    if (values.length !== names.length) return { line: n + 1, message: `${values.length} values, expected ${names.length} (${names.join(', ')})` };
+    if (values.length !== names.length)
+      return { line: n + 1, message: `${values.length} values, expected ${names.length} (${names.join(', ')})` };
     rows.push(values);
   }
   return { fields: names, rows };
@@ -84,7 +88,8 @@ function parseJsonLines(lines: readonly string[]): IdentityTable | { line: numbe
     } catch (err) {
       return { line: n + 1, message: `invalid JSON (${(err as Error).message.replace(/ in JSON at position.*$/s, '')})` };
     }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return { line: n + 1, message: 'expected a JSON object like {"user": "u1", "token": "t1"}' };
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      return { line: n + 1, message: 'expected a JSON object like {"user": "u1", "token": "t1"}' };
     const record = value as Record<string, unknown>;
     if (fields === null) {
       fields = Object.keys(record);
@@ -97,7 +102,8 @@ function parseJsonLines(lines: readonly string[]): IdentityTable | { line: numbe
     for (const name of fields) {
       const v = record[name];
       if (v === undefined) return { line: n + 1, message: `no "${name}" (the first identity has ${fields.join(', ')})` };
-      if (v !== null && typeof v === 'object') return { line: n + 1, message: `"${name}" is an object or array; expected a string, number or boolean` };
+      if (v !== null && typeof v === 'object')
+        return { line: n + 1, message: `"${name}" is an object or array; expected a string, number or boolean` };
       row.push(v === null ? '' : String(v));
     }
     rows.push(row);
@@ -109,17 +115,20 @@ function parseJsonLines(lines: readonly string[]): IdentityTable | { line: numbe
 export function readIdentities(file: string): IdentityTable | { message: string } {
   let text: string;
   try {
-    if (!statSync(file).isFile()) return { message: `${file} is a directory, not a file; expected a .csv or .jsonl file (paths are relative to the scenario file)` };
+    if (!statSync(file).isFile())
+      return { message: `${file} is a directory, not a file; expected a .csv or .jsonl file (paths are relative to the scenario file)` };
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { message: `file not found: ${file}; expected a .csv or .jsonl file (paths are relative to the scenario file)` };
+    if (code === 'ENOENT')
+      return { message: `file not found: ${file}; expected a .csv or .jsonl file (paths are relative to the scenario file)` };
     return { message: `cannot read ${file} (${code ?? (err as Error).message})` };
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const lines = text.split(/\r?\n/);
   const parsed = /\.csv$/i.test(file) ? parseCsv(lines) : parseJsonLines(lines);
   if ('line' in parsed) return { message: `${file} line ${parsed.line}: ${parsed.message}` };
-  if (parsed.rows.length === 0) return { message: `${file} holds no identities; expected at least one row after the header (CSV) or one JSON object per line` };
+  if (parsed.rows.length === 0)
+    return { message: `${file} holds no identities; expected at least one row after the header (CSV) or one JSON object per line` };
   return parsed;
 }

@@ -44,7 +44,8 @@ function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
   let s = schema;
   for (let i = 0; i < 20; i++) {
     const def = s._zod.def as { type: string; innerType?: z.core.$ZodType };
-    if ((def.type === 'default' || def.type === 'optional' || def.type === 'nullable' || def.type === 'prefault') && def.innerType) s = def.innerType;
+    if ((def.type === 'default' || def.type === 'optional' || def.type === 'nullable' || def.type === 'prefault') && def.innerType)
+      s = def.innerType;
     else break;
   }
   return s;
@@ -99,7 +100,11 @@ function isRootTypeMismatch(issues: readonly z.core.$ZodIssue[]): boolean {
 }
 
 /** Converts zod issues of a parse of `schema` into wsload Issues, in document order. */
-export function issuesFromZod(schema: z.core.$ZodType, zodIssues: readonly z.core.$ZodIssue[], prefix: readonly PathSegment[] = []): Issue[] {
+export function issuesFromZod(
+  schema: z.core.$ZodType,
+  zodIssues: readonly z.core.$ZodIssue[],
+  prefix: readonly PathSegment[] = [],
+): Issue[] {
   const out: Issue[] = [];
   for (const iss of zodIssues) {
     const path = [...prefix, ...iss.path];

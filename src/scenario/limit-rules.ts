@@ -19,11 +19,17 @@ export function pacingIssues(w: PartialScenario): Issue[] {
     const rampMs = (w.connections / w.connectRate) * 1000;
     if (!(rampMs <= MAX_DURATION_MS)) {
       const least = w.connections / (MAX_DURATION_MS / 1000);
-      issues.push({ path: 'connectRate', message: `${w.connections} sockets at ${w.connectRate}/s take longer than 24d to connect; expected at least ${least.toPrecision(2)} sockets per second` });
+      issues.push({
+        path: 'connectRate',
+        message: `${w.connections} sockets at ${w.connectRate}/s take longer than 24d to connect; expected at least ${least.toPrecision(2)} sockets per second`,
+      });
     }
   }
   if (w.publish && !(1000 / w.publish.rate <= MAX_DURATION_MS)) {
-    issues.push({ path: 'publish.rate', message: `one publish every ${formatDuration(1000 / w.publish.rate)} is longer than 24d apart; expected at least ${(1000 / MAX_DURATION_MS).toPrecision(2)} publishes per second` });
+    issues.push({
+      path: 'publish.rate',
+      message: `one publish every ${formatDuration(1000 / w.publish.rate)} is longer than 24d apart; expected at least ${(1000 / MAX_DURATION_MS).toPrecision(2)} publishes per second`,
+    });
   }
   return issues;
 }

@@ -40,7 +40,14 @@ export async function loadScenario(file: string, opts: LoadOptions = {}): Promis
     text = await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (err as Error).message;
     throw new ScenarioError([{ path: '', message: `cannot read the scenario file (${why})` }], file);
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -48,7 +55,9 @@ export async function loadScenario(file: string, opts: LoadOptions = {}): Promis
   try {
     value = JSON.parse(text);
   } catch (err) {
-    const timeline = /\.ndjson$/i.test(file) ? 'is a run\'s timeline (.ndjson), not a scenario; read it with `wsload report` on the report .json beside it' : null;
+    const timeline = /\.ndjson$/i.test(file)
+      ? "is a run's timeline (.ndjson), not a scenario; read it with `wsload report` on the report .json beside it"
+      : null;
     throw new ScenarioError([{ path: '', message: timeline ?? jsonSyntaxMessage(err, text) }], file);
   }
   const report = reportGivenAsScenario(value, file);

@@ -11,7 +11,24 @@ import { readIdentities } from './identities-file.js';
 import { fillEnv, hasEnvRef } from '../run/env-refs.js';
 import { generatedTopicCounts, generatedTopicName } from '../run/topics.js';
 import { observeEndpoints } from './observe-rules.js';
-import type { Topics, Cohort, Protocol, Identities, LoadStage, OpenStep, Publish, ReconnectPolicy, ReconnectPolicyName, ReplyMatch, Scenario, ServerStream, Target } from '../run/scenario.js';
+import { DEFAULT_DEFLATE_OFFER, type DeflateOffer } from '../run/deflate.js';
+import { memoryFlatMbPerHour } from '../metrics/observe/units.js';
+import type {
+  Topics,
+  Cohort,
+  Protocol,
+  Identities,
+  LoadStage,
+  MemoryJudging,
+  OpenStep,
+  Publish,
+  ReconnectPolicy,
+  ReconnectPolicyName,
+  ReplyMatch,
+  Scenario,
+  ServerStream,
+  Target,
+} from '../run/scenario.js';
 
 /** Most worker threads a scenario may ask for (the schema enforces the same bound). */
 export const MAX_WORKERS = 64;
@@ -85,7 +102,14 @@ function target(w: WrittenScenario): Target {
   if (w.target === 'embedded') return { kind: 'embedded' };
   const t = w.target;
   // Left out when empty, so a scenario without open messages normalizes (and reports) as before.
-  return { kind: 'url', url: t.url, headers: { ...t.headers }, origin: t.origin ?? null, subprotocols: [...t.subprotocols], ...(t.open.length > 0 ? { open: openSteps(t.open) } : {}) };
+  return {
+    kind: 'url',
+    url: t.url,
+    headers: { ...t.headers },
+    origin: t.origin ?? null,
+    subprotocols: [...t.subprotocols],
+    ...(t.open.length > 0 ? { open: openSteps(t.open) } : {}),
+  };
 }
 
 /** The protocol's options with defaults filled; undefined for plain WebSocket (so such a scenario normalizes as before). */
@@ -129,6 +153,19 @@ function protocol(w: WrittenScenario): Protocol | undefined {
       timeoutMs,
     };
   }
+  if (p.name === 'stomp') {
+    const o = 'host' in p ? p : undefined;
+    return {
+      name: 'stomp',
+      destinations: o?.destinations ? [...o.destinations] : ['/topic/{topic}'],
+      host: o?.host ?? '/',
+      login: o?.login ?? null,
+      passcode: o?.passcode ?? null,
+      heartbeatSendMs: ms(o?.heartbeat.send ?? '0s'),
+      heartbeatReceiveMs: ms(o?.heartbeat.receive ?? '0s'),
+      timeoutMs,
+    };
+  }
   return undefined;
 }
 
@@ -153,7 +190,7 @@ function matchRule(match: NonNullable<WrittenScenario['publish']>['match']): Pic
 
 function publish(w: WrittenScenario): Publish | null {
   const p = w.publish;
-  const method = p === null ? null : normalizePublishMethod(p);
+  const method = p === null ? null : normalizePublishMethod(p, protocolNameOf(w));
   // The server publishes: no publisher, no publish ring records (`stream` says what to judge).
   if (p === null || method === null || !('publish' in method)) return null;
   return {
@@ -169,6 +206,12 @@ function publish(w: WrittenScenario): Publish | null {
     ...(p.stages ? { stages: loadStages(p.stages) } : {}),
     ...publishTopics(w),
   };
+}
+
+/** The scenario's protocol name as written (string or object form), if any. */
+function protocolNameOf(w: WrittenScenario): string | undefined {
+  const p = w.protocol;
+  return p === undefined ? undefined : typeof p === 'string' ? p : p.name;
 }
 
 /** The server's stream (publish.source "server"): what workers judge each message by; none when wsload publishes. */
@@ -195,7 +238,12 @@ function topics(w: WrittenScenario): Topics | undefined {
     const names = Array.from({ length: t.count }, (_, n) => generatedTopicName(t.name, n));
     return { names, counts: generatedTopicCounts(t.count, w.connections, t.assign), assign: t.assign };
   }
-  const counts = t.every((x) => x.share !== undefined) ? splitByShares(w.connections, t.map((x) => x.share ?? 0)) : t.map((x) => x.count ?? 0);
+  const counts = t.every((x) => x.share !== undefined)
+    ? splitByShares(
+        w.connections,
+        t.map((x) => x.share ?? 0),
+      )
+    : t.map((x) => x.count ?? 0);
   return { names: t.map((x) => x.name), counts, assign: 'ranges' };
 }
 
@@ -210,7 +258,10 @@ function cohorts(w: WrittenScenario): Cohort[] {
   const top = w.reconnect;
   const written = w.cohorts ?? [{ name: 'default', count: w.connections }];
   const counts = written.every((c) => c.share !== undefined)
-    ? splitByShares(w.connections, written.map((c) => c.share ?? 0))
+    ? splitByShares(
+        w.connections,
+        written.map((c) => c.share ?? 0),
+      )
     : written.map((c) => c.count ?? 0);
   return written.map((c, i) => ({
     name: c.name,
@@ -228,7 +279,10 @@ function plannedMs(w: WrittenScenario): number {
   return (1000 * w.connections) / w.connectRate + ms(w.duration);
 }
 
-export function normalizeScenario(w: WrittenScenario, opts: { cpus: number; baseDir: string; env?: Readonly<Record<string, string | undefined>> }): Scenario {
+export function normalizeScenario(
+  w: WrittenScenario,
+  opts: { cpus: number; baseDir: string; env?: Readonly<Record<string, string | undefined>> },
+): Scenario {
   const file = (p: string | undefined): string | null => (p === undefined ? null : resolveScenarioPath(opts.baseDir, p));
   const ids = identities(w, opts.baseDir, opts.env ?? process.env);
   const defaultWorkers = Math.min(MAX_WORKERS, Math.max(1, Math.floor(opts.cpus)), w.connections);
@@ -246,7 +300,10 @@ export function normalizeScenario(w: WrittenScenario, opts: { cpus: number; base
     shards: w.shards ?? null,
     localAddresses: [...w.localAddresses],
     cohorts: cohorts(w),
-    report: { intervalMs: w.report.interval !== undefined ? ms(w.report.interval) : autoReportIntervalMs(plannedMs(w)) },
+    report: {
+      intervalMs: w.report.interval !== undefined ? ms(w.report.interval) : autoReportIntervalMs(plannedMs(w)),
+      ...(w.report.memory ? { memory: memoryJudging(w.report.memory) } : {}),
+    },
     thresholds: { ...w.thresholds },
     tls: {
       ca: file(w.tls.ca),
@@ -259,9 +316,38 @@ export function normalizeScenario(w: WrittenScenario, opts: { cpus: number; base
     ...(ids ? { identities: ids } : {}),
     ...(w.topics !== undefined ? { topics: topics(w) } : {}),
     ...(w.metrics ? { metrics: { listen: w.metrics.listen.trim() } } : {}),
-    ...(w.observe && w.observe.length > 0 ? { observe: observeEndpoints(w.observe) } : {}),
+    ...(w.observe && w.observe.length > 0 ? { observe: observeEndpoints(w.observe, file) } : {}),
     ...(w.stages ? { stages: loadStages(w.stages) } : {}),
     ...streamOf(w),
     ...(proto ? { protocol: proto } : {}),
+    ...deflateOf(w),
+  };
+}
+
+/** The written permessage-deflate key with its defaults; nothing when off. */
+function deflateOf(w: WrittenScenario): { perMessageDeflate?: DeflateOffer } {
+  const d = w.perMessageDeflate;
+  if (d === false) return {};
+  if (d === true) return { perMessageDeflate: { ...DEFAULT_DEFLATE_OFFER } };
+  return {
+    perMessageDeflate: {
+      serverNoContextTakeover: d.serverNoContextTakeover,
+      clientNoContextTakeover: d.clientNoContextTakeover,
+      serverMaxWindowBits: d.serverMaxWindowBits ?? null,
+      clientMaxWindowBits: d.clientMaxWindowBits ?? null,
+      threshold: d.threshold,
+      level: d.level ?? null,
+      memLevel: d.memLevel ?? null,
+      concurrencyLimit: d.concurrencyLimit,
+    },
+  };
+}
+
+/** report.memory as written → the tolerance in MB per hour and the shortest judged half in ms (the schema checked both). */
+function memoryJudging(m: NonNullable<WrittenScenario['report']['memory']>): MemoryJudging {
+  const flat = m.flat !== undefined ? memoryFlatMbPerHour(m.flat) : undefined;
+  return {
+    ...(flat !== undefined ? { toleranceMbPerHour: flat } : {}),
+    ...(m.minWindow !== undefined ? { minWindowMs: ms(m.minWindow) } : {}),
   };
 }

@@ -32,13 +32,19 @@ export function observeIssues(observe: WrittenObserve | undefined, thresholds: u
   const issues: Issue[] = [];
   const endpoints = observe ?? [];
   endpoints.forEach((e, i) => {
-    if (endpoints.findIndex((o) => o.name === e.name) !== i) issues.push({ path: `observe[${i}].name`, message: `expected a name not used by another endpoint, got "${e.name}" twice` });
+    if (endpoints.findIndex((o) => o.name === e.name) !== i)
+      issues.push({ path: `observe[${i}].name`, message: `expected a name not used by another endpoint, got "${e.name}" twice` });
     const names = seriesNames(e) ?? [];
     names.forEach((n, j) => {
-      if (n !== '' && names.indexOf(n) !== j) issues.push({ path: `observe[${i}].series[${j}]`, message: `series "${n}" is kept twice; expected one selector per name (use "as" to name a second one)` });
+      if (n !== '' && names.indexOf(n) !== j)
+        issues.push({
+          path: `observe[${i}].series[${j}]`,
+          message: `series "${n}" is kept twice; expected one selector per name (use "as" to name a second one)`,
+        });
     });
     if (e.format === 'nginx-stub-status') issues.push(...stubStatusIssues(e, i));
-    if ((parseDuration(e.timeout) ?? 0) <= 0) issues.push({ path: `observe[${i}].timeout`, message: `expected a duration greater than 0, got "${e.timeout}"` });
+    if ((parseDuration(e.timeout) ?? 0) <= 0)
+      issues.push({ path: `observe[${i}].timeout`, message: `expected a duration greater than 0, got "${e.timeout}"` });
   });
   if (thresholds === null || typeof thresholds !== 'object') return issues;
   for (const metric of Object.keys(thresholds)) {
@@ -49,13 +55,19 @@ export function observeIssues(observe: WrittenObserve | undefined, thresholds: u
     if (!known.includes(parts.endpoint)) {
       const hint = nearest(parts.endpoint, known);
       const list = known.length > 0 ? known.map((k) => `"${k}"`).join(', ') : 'none (add an "observe" entry)';
-      issues.push({ path: thresholdPath(metric), message: `unknown observed endpoint "${parts.endpoint}"${hint ? ` (did you mean "${hint}"?)` : ''}; the scenario observes ${list}` });
+      issues.push({
+        path: thresholdPath(metric),
+        message: `unknown observed endpoint "${parts.endpoint}"${hint ? ` (did you mean "${hint}"?)` : ''}; the scenario observes ${list}`,
+      });
       continue;
     }
     const names = endpoint ? seriesNames(endpoint) : null;
     if (names !== null && !names.includes(parts.series)) {
       const hint = nearest(parts.series, names);
-      issues.push({ path: thresholdPath(metric), message: `endpoint "${parts.endpoint}" keeps no series "${parts.series}"${hint ? ` (did you mean "${hint}"?)` : ''}; it keeps ${names.map((n) => `"${n}"`).join(', ')}` });
+      issues.push({
+        path: thresholdPath(metric),
+        message: `endpoint "${parts.endpoint}" keeps no series "${parts.series}"${hint ? ` (did you mean "${hint}"?)` : ''}; it keeps ${names.map((n) => `"${n}"`).join(', ')}`,
+      });
     }
   }
   return issues;
@@ -71,13 +83,16 @@ function stubStatusIssues(e: WrittenObserve[number], i: number): Issue[] {
     const sel = parseSelector(typeof s === 'string' ? s : s.match);
     if ('error' in sel || known.includes(sel.metric)) return;
     const hint = nearest(sel.metric, known);
-    out.push({ path: `observe[${i}].series[${j}]`, message: `"${sel.metric}" is not a series of nginx stub_status${hint ? ` (did you mean "${hint}"?)` : ''}; expected one of ${known.join(', ')}` });
+    out.push({
+      path: `observe[${i}].series[${j}]`,
+      message: `"${sel.metric}" is not a series of nginx stub_status${hint ? ` (did you mean "${hint}"?)` : ''}; expected one of ${known.join(', ')}`,
+    });
   });
   return out;
 }
 
-/** The normalized endpoints of a valid `observe`. */
-export function observeEndpoints(observe: WrittenObserve): ObserveEndpoint[] {
+/** The normalized endpoints of a valid `observe`; `file` makes a TLS path absolute (relative to the scenario file). */
+export function observeEndpoints(observe: WrittenObserve, file: (path: string | undefined) => string | null): ObserveEndpoint[] {
   return observe.map((e) => {
     const flat = (t: string | undefined): number | undefined => {
       if (t === undefined) return undefined;
@@ -88,11 +103,32 @@ export function observeEndpoints(observe: WrittenObserve): ObserveEndpoint[] {
       name: e.name,
       url: e.url,
       format: e.format,
-      series: e.series ? e.series.map((s) => (typeof s === 'string' ? { match: s } : { match: s.match, ...(s.as !== undefined ? { as: s.as } : {}), ...(s.flat !== undefined ? { flatPerHour: flat(s.flat) } : {}) })) : null,
+      series: e.series
+        ? e.series.map((s) =>
+            typeof s === 'string'
+              ? { match: s }
+              : {
+                  match: s.match,
+                  ...(s.as !== undefined ? { as: s.as } : {}),
+                  ...(s.flat !== undefined ? { flatPerHour: flat(s.flat) } : {}),
+                },
+          )
+        : null,
       timeoutMs: parseDuration(e.timeout) ?? 2000,
       maxBytes: e.maxBytes,
       ...(e.warmUp !== undefined ? { warmUpMs: parseDuration(e.warmUp) } : {}),
       ...(e.minWindow !== undefined ? { minWindowMs: parseDuration(e.minWindow) } : {}),
+      ...(e.tls
+        ? {
+            tls: {
+              ca: file(e.tls.ca),
+              insecure: e.tls.insecure,
+              servername: e.tls.servername ?? null,
+              cert: file(e.tls.cert),
+              key: file(e.tls.key),
+            },
+          }
+        : {}),
     };
   });
 }

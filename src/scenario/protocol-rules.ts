@@ -29,6 +29,13 @@ export function protocolTexts(w: PartialScenario): { path: string; text: string;
     if (p.variables !== undefined) out.push({ path: 'protocol.variables', text: JSON.stringify(p.variables), header: false });
     return out;
   }
+  if (p.name === 'stomp') {
+    return [
+      ...(p.destinations ?? []).map((text, i) => ({ path: `protocol.destinations[${i}]`, text, header: true })),
+      ...(p.login !== undefined ? [{ path: 'protocol.login', text: p.login, header: true }] : []),
+      ...(p.passcode !== undefined ? [{ path: 'protocol.passcode', text: p.passcode, header: true }] : []),
+    ];
+  }
   return [
     ...(p.topics ?? []).map((text, i) => ({ path: `protocol.topics[${i}]`, text, header: false })),
     { path: 'protocol.clientId', text: p.clientId, header: false },
@@ -41,7 +48,8 @@ export function protocolTexts(w: PartialScenario): { path: string; text: string;
 const SERVER_OF: Readonly<Record<string, string>> = {
   'socket.io': 'Socket.IO server',
   mqtt: "broker's MQTT WebSocket listener",
-  'graphql-ws': 'GraphQL server\'s graphql-ws endpoint',
+  'graphql-ws': "GraphQL server's graphql-ws endpoint",
+  stomp: "broker's STOMP WebSocket endpoint",
 };
 
 export function protocolIssues(w: PartialScenario): Issue[] {
@@ -50,15 +58,35 @@ export function protocolIssues(w: PartialScenario): Issue[] {
   const issues: Issue[] = [];
   const t = w.target;
   if (t === 'embedded') {
-    issues.push({ path: 'protocol', message: `"${name}" needs a target.url of a ${SERVER_OF[name] ?? 'server'}; the embedded target speaks plain WebSocket` });
+    issues.push({
+      path: 'protocol',
+      message: `"${name}" needs a target.url of a ${SERVER_OF[name] ?? 'server'}; the embedded target speaks plain WebSocket`,
+    });
     return issues;
   }
   if (t === undefined) return issues;
-  if (t.open.length > 0) issues.push({ path: 'target.open', message: `not with protocol "${name}": its own handshake and subscribe replace the open messages (set the subscription in "protocol")` });
+  if (t.open.length > 0)
+    issues.push({
+      path: 'target.open',
+      message: `not with protocol "${name}": its own handshake and subscribe replace the open messages (set the subscription in "protocol")`,
+    });
+  if (
+    name === 'stomp' &&
+    (typeof w.protocol === 'string' || w.protocol?.name !== 'stomp' || w.protocol.destinations === undefined) &&
+    w.topics === undefined
+  ) {
+    issues.push({
+      path: 'protocol.destinations',
+      message: 'required without "topics" (the default "/topic/{topic}" needs topics), like ["/topic/news"]',
+    });
+  }
   if (name === 'socket.io') {
     const url = t.url;
     if (!/[?&]EIO=4(&|$)/.test(url) || !/[?&]transport=websocket(&|$)/.test(url)) {
-      issues.push({ path: 'target.url', message: `expected a Socket.IO URL with "?EIO=4&transport=websocket" (Engine.IO 4 over WebSocket only), like "ws://host:3000/socket.io/?EIO=4&transport=websocket", got "${url}"` });
+      issues.push({
+        path: 'target.url',
+        message: `expected a Socket.IO URL with "?EIO=4&transport=websocket" (Engine.IO 4 over WebSocket only), like "ws://host:3000/socket.io/?EIO=4&transport=websocket", got "${url}"`,
+      });
     }
   }
   return issues;

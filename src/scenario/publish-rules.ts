@@ -21,10 +21,18 @@ export function publishTopicPlaceholderIssues(w: PartialScenario): Issue[] {
   const socketIssues: Issue[] = [];
   if (socket) {
     const socketTexts: [string, string][] = [['publish.socket.url', socket.url]];
-    for (const [name, value] of Object.entries(socket.headers)) socketTexts.push([formatPath(['publish', 'socket', 'headers', name]), value]);
-    socket.open.forEach((step, i) => socketTexts.push([`publish.socket.open[${i}].send`, typeof step.send === 'string' ? step.send : JSON.stringify(step.send)]));
+    for (const [name, value] of Object.entries(socket.headers))
+      socketTexts.push([formatPath(['publish', 'socket', 'headers', name]), value]);
+    socket.open.forEach((step, i) =>
+      socketTexts.push([`publish.socket.open[${i}].send`, typeof step.send === 'string' ? step.send : JSON.stringify(step.send)]),
+    );
     for (const [path, text] of socketTexts) {
-      if (text.includes('{topic}')) socketIssues.push({ path, message: '"{topic}" is not available here: one publisher socket serves every topic; expected "{topic}" in publish.body (the message of each publish)' });
+      if (text.includes('{topic}'))
+        socketIssues.push({
+          path,
+          message:
+            '"{topic}" is not available here: one publisher socket serves every topic; expected "{topic}" in publish.body (the message of each publish)',
+        });
     }
   }
   if (w.topics !== undefined) return socketIssues;
@@ -35,7 +43,11 @@ export function publishTopicPlaceholderIssues(w: PartialScenario): Issue[] {
   return [
     ...texts
       .filter(([, text]) => text.includes('{topic}'))
-      .map(([path]) => ({ path, message: '"{topic}" is not available: this scenario has no topics; expected a top-level "topics" key, or "{id}", "{seq}" and "{value}" only' })),
+      .map(([path]) => ({
+        path,
+        message:
+          '"{topic}" is not available: this scenario has no topics; expected a top-level "topics" key, or "{id}", "{seq}" and "{value}" only',
+      })),
     ...socketIssues,
   ];
 }
@@ -55,14 +67,19 @@ export function publishSocketPlaceholderIssues(w: PartialScenario): Issue[] {
   if (socket) {
     texts.push(['publish.socket.url', socket.url]);
     for (const [name, value] of Object.entries(socket.headers)) texts.push([formatPath(['publish', 'socket', 'headers', name]), value]);
-    socket.open.forEach((step, i) => texts.push([`publish.socket.open[${i}].send`, typeof step.send === 'string' ? step.send : JSON.stringify(step.send)]));
+    socket.open.forEach((step, i) =>
+      texts.push([`publish.socket.open[${i}].send`, typeof step.send === 'string' ? step.send : JSON.stringify(step.send)]),
+    );
   }
   if (p.body !== undefined) texts.push(['publish.body', typeof p.body === 'string' ? p.body : JSON.stringify(p.body)]);
   const issues: Issue[] = [];
   for (const [path, text] of texts) {
     for (const name of new Set(placeholderNames(text))) {
       if (name === 'topic') continue;
-      issues.push({ path, message: `"{${name}}" is a subscriber socket's placeholder (target.url, target.headers, target.open), not available in a publish: one publisher serves every socket; expected a fixed value` });
+      issues.push({
+        path,
+        message: `"{${name}}" is a subscriber socket's placeholder (target.url, target.headers, target.open), not available in a publish: one publisher serves every socket; expected a fixed value`,
+      });
     }
   }
   return issues;
@@ -81,11 +98,18 @@ export function publishModeThresholdIssues(w: PartialScenario): Issue[] {
     // Unknown metrics are reported by the thresholds' own rule.
     if (lookupMetric(metric) === undefined && topicOfMetric(metric) === null) continue;
     if (stream && (metric.startsWith('fanout.') || metric.startsWith('publish.'))) {
-      issues.push({ path: thresholdPath(metric), message: 'measures publishes by wsload, but the server publishes (publish.source "server"): nothing would be measured; expected a stream.* metric (stream.staleness.p99, stream.missing, …)' });
+      issues.push({
+        path: thresholdPath(metric),
+        message:
+          'measures publishes by wsload, but the server publishes (publish.source "server"): nothing would be measured; expected a stream.* metric (stream.staleness.p99, stream.missing, …)',
+      });
     } else if (!stream && metric.startsWith('stream.')) {
-      issues.push({ path: thresholdPath(metric), message: 'measures a server stream, but this scenario has none (publish.source "server"): nothing would be measured; expected fanout.* or publish.* metrics, or publish.source "server"' });
+      issues.push({
+        path: thresholdPath(metric),
+        message:
+          'measures a server stream, but this scenario has none (publish.source "server"): nothing would be measured; expected fanout.* or publish.* metrics, or publish.source "server"',
+      });
     }
   }
   return issues;
 }
-

@@ -26,7 +26,10 @@ function reconnectIssues(path: string, r: WrittenReconnect): Issue[] {
   // Jitter stretches the longest delay; past the timer limit every socket would reconnect at once.
   const jitter = r.jitter ?? 0;
   if (max * (1 + jitter) > NODE_TIMER_MAX_MS) {
-    issues.push({ path: `${path}.max`, message: `with jitter ${jitter} a delay of "${r.max}" can reach ${formatDuration(max * (1 + jitter))}, longer than a timer can wait (${formatDuration(NODE_TIMER_MAX_MS - (NODE_TIMER_MAX_MS % 1000))}); expected at most ${formatDuration(Math.floor(NODE_TIMER_MAX_MS / (1 + jitter) / 1000) * 1000)}` });
+    issues.push({
+      path: `${path}.max`,
+      message: `with jitter ${jitter} a delay of "${r.max}" can reach ${formatDuration(max * (1 + jitter))}, longer than a timer can wait (${formatDuration(NODE_TIMER_MAX_MS - (NODE_TIMER_MAX_MS % 1000))}); expected at most ${formatDuration(Math.floor(NODE_TIMER_MAX_MS / (1 + jitter) / 1000) * 1000)}`,
+    });
   }
   return issues;
 }

@@ -9,6 +9,7 @@ import { parseThreshold, thresholdPath } from '../report/thresholds.js';
 import { scenarioFileSchema, type PartialScenario } from './schema.js';
 import { publishStageIssues } from './stage-rules.js';
 import { publishMethodIssues } from './publish-methods/table.js';
+import { protocolPublishIssues } from './publish-methods/protocol.js';
 import { emptyTopicIssues, framingHeaderIssues, zeroHoldIssues } from './edge-rules.js';
 import { cohortIssues, topicIssues } from './cohort-rules.js';
 import { publishModeThresholdIssues, publishSocketPlaceholderIssues, publishTopicPlaceholderIssues } from './publish-rules.js';
@@ -61,6 +62,7 @@ export function ruleIssues(w: PartialScenario, opts: RuleOptions): Issue[] {
   return [
     ...urlTemplateIssues(w),
     ...publishMethodIssues(w.publish),
+    ...protocolPublishIssues(w),
     ...framingHeaderIssues(w),
     ...cohortIssues(w),
     ...topicIssues(w),
@@ -82,4 +84,3 @@ export function ruleIssues(w: PartialScenario, opts: RuleOptions): Issue[] {
     ...limitIssues(w, opts.limits, opts.cpus),
   ];
 }
-

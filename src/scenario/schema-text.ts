@@ -18,4 +18,3 @@ export function expecting(text: string): { error: ErrorMap } {
     error: (iss) => (iss.input === undefined ? `required; expected ${text}` : `expected ${text}, got ${describeValue(iss.input)}`),
   };
 }
-

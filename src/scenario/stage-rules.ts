@@ -28,10 +28,16 @@ export function applyConnectionStages(value: Record<string, unknown>): StagedVal
   const issues: Issue[] = [];
   const out: Record<string, unknown> = { ...value };
   if (value.duration !== undefined) {
-    issues.push({ path: 'duration', message: 'not allowed with stages: the run lasts the sum of the stage durations; remove duration (or stages)' });
+    issues.push({
+      path: 'duration',
+      message: 'not allowed with stages: the run lasts the sum of the stage durations; remove duration (or stages)',
+    });
   }
   if (value.connectRate !== undefined) {
-    issues.push({ path: 'connectRate', message: 'not allowed with stages: the stages say when sockets open and close; remove connectRate (or stages)' });
+    issues.push({
+      path: 'connectRate',
+      message: 'not allowed with stages: the stages say when sockets open and close; remove connectRate (or stages)',
+    });
   }
   const parsed = connectionStagesSchema.safeParse(value.stages);
   if (!parsed.success) {
@@ -43,11 +49,19 @@ export function applyConnectionStages(value: Record<string, unknown>): StagedVal
   const stages = parsed.data;
   const peak = stages.reduce((max, s) => Math.max(max, s.target), 0);
   const total = totalMs(stages);
-  if (peak < 1) issues.push({ path: 'stages', message: 'expected at least one stage with a target ≥ 1 (the peak is the number of sockets), got every target 0' });
+  if (peak < 1)
+    issues.push({
+      path: 'stages',
+      message: 'expected at least one stage with a target ≥ 1 (the peak is the number of sockets), got every target 0',
+    });
   if (total <= 0) issues.push({ path: 'stages', message: 'expected stages lasting longer than 0s in all, got only "0s" stages' });
-  else if (total > MAX_DURATION_MS) issues.push({ path: 'stages', message: `expected stages lasting at most "24d" in all, got ${formatDuration(total)}` });
+  else if (total > MAX_DURATION_MS)
+    issues.push({ path: 'stages', message: `expected stages lasting at most "24d" in all, got ${formatDuration(total)}` });
   if (value.connections !== undefined && value.connections !== peak && peak >= 1 && typeof value.connections === 'number') {
-    issues.push({ path: 'connections', message: `expected the stages' peak target (${peak}) or no connections key, got ${describeValue(value.connections)}` });
+    issues.push({
+      path: 'connections',
+      message: `expected the stages' peak target (${peak}) or no connections key, got ${describeValue(value.connections)}`,
+    });
   }
   if (out.connections === undefined) out.connections = Math.max(1, peak);
   if (out.duration === undefined) out.duration = `${Math.min(total, MAX_DURATION_MS)}ms`;
@@ -61,5 +75,10 @@ export function publishStageIssues(w: PartialScenario): Issue[] {
   const hold = w.stages ? totalMs(w.stages) : w.duration !== undefined ? (parseDuration(w.duration) ?? 0) : null;
   const total = totalMs(stages);
   if (hold === null || total <= hold) return [];
-  return [{ path: 'publish.stages', message: `expected stages lasting at most the hold (${formatDuration(hold)}${w.stages ? ', the sum of stages' : ', duration'}), got ${formatDuration(total)}` }];
+  return [
+    {
+      path: 'publish.stages',
+      message: `expected stages lasting at most the hold (${formatDuration(hold)}${w.stages ? ', the sum of stages' : ', duration'}), got ${formatDuration(total)}`,
+    },
+  ];
 }

@@ -16,8 +16,19 @@ function templatedTexts(w: PartialScenario): { path: string; text: string; heade
   const t = w.target;
   if (!t || t === 'embedded') return [];
   const out = [{ path: 'target.url', text: t.url, header: false }];
-  for (const [name, value] of Object.entries(t.headers)) out.push({ path: `target.headers${/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`}`, text: value, header: true });
-  t.open.forEach((step, i) => out.push({ path: `target.open[${i}].send`, text: typeof step.send === 'string' ? step.send : JSON.stringify(step.send), header: false }));
+  for (const [name, value] of Object.entries(t.headers))
+    out.push({
+      path: `target.headers${/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`}`,
+      text: value,
+      header: true,
+    });
+  t.open.forEach((step, i) =>
+    out.push({
+      path: `target.open[${i}].send`,
+      text: typeof step.send === 'string' ? step.send : JSON.stringify(step.send),
+      header: false,
+    }),
+  );
   out.push(...protocolTexts(w));
   return out;
 }
@@ -28,8 +39,13 @@ export function openStepIssues(w: PartialScenario): Issue[] {
   const issues: Issue[] = [];
   t.open.forEach((step, i) => {
     if (step.ack !== undefined) return;
-    if (step.reject !== undefined) issues.push({ path: `target.open[${i}].reject`, message: 'requires "ack": a reject match only applies while waiting for an acknowledgement' });
-    if (step.timeout !== undefined) issues.push({ path: `target.open[${i}].timeout`, message: 'requires "ack": the timeout bounds the wait for an acknowledgement' });
+    if (step.reject !== undefined)
+      issues.push({
+        path: `target.open[${i}].reject`,
+        message: 'requires "ack": a reject match only applies while waiting for an acknowledgement',
+      });
+    if (step.timeout !== undefined)
+      issues.push({ path: `target.open[${i}].timeout`, message: 'requires "ack": the timeout bounds the wait for an acknowledgement' });
   });
   return issues;
 }
@@ -53,13 +69,21 @@ export function identityIssues(w: PartialScenario, baseDir: string, env: Readonl
     if ('message' in read) issues.push({ path: 'identities.file', message: read.message.replaceAll(path, file) });
     else table = read;
     if (table && w.connections !== undefined && table.rows.length < w.connections && !w.identities.reuse) {
-      issues.push({ path: 'identities.file', message: `${file} has ${table.rows.length} identit${table.rows.length === 1 ? 'y' : 'ies'} for ${w.connections} connections; expected at least ${w.connections}, or "reuse": true to hand them out round robin` });
+      issues.push({
+        path: 'identities.file',
+        message: `${file} has ${table.rows.length} identit${table.rows.length === 1 ? 'y' : 'ies'} for ${w.connections} connections; expected at least ${w.connections}, or "reuse": true to hand them out round robin`,
+      });
     }
   }
   for (const { path, text, header } of templatedTexts(w)) {
     for (const name of new Set(placeholderNames(text))) {
       if (name === 'topic') {
-        if (w.topics === undefined) issues.push({ path, message: '"{topic}" is not available: this scenario assigns no topics to sockets; expected a top-level "topics" key, or "{conn}", "{cohort}" or "{identity.FIELD}"' });
+        if (w.topics === undefined)
+          issues.push({
+            path,
+            message:
+              '"{topic}" is not available: this scenario assigns no topics to sockets; expected a top-level "topics" key, or "{conn}", "{cohort}" or "{identity.FIELD}"',
+          });
         continue;
       }
       if (!name.startsWith('identity.')) continue;
@@ -76,7 +100,11 @@ export function identityIssues(w: PartialScenario, baseDir: string, env: Readonl
       }
       if (header) {
         const bad = table.rows.findIndex((row) => BAD_HEADER_VALUE.test(row[at]));
-        if (bad >= 0) issues.push({ path, message: `identity ${bad + 1} of ${file} has a "${field}" with CR, LF or another control character, which cannot go in a header` });
+        if (bad >= 0)
+          issues.push({
+            path,
+            message: `identity ${bad + 1} of ${file} has a "${field}" with CR, LF or another control character, which cannot go in a header`,
+          });
       }
     }
   }

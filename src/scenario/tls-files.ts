@@ -21,8 +21,8 @@ function reason(err: unknown): string {
 const SCENARIO_RELATIVE = 'paths are relative to the scenario file';
 
 /** The file's text, or an issue saying why it cannot be read as a file. */
-function readPem(key: string, file: string, relative: string): string | Issue {
-  const path = `tls.${key}`;
+function readPem(key: string, file: string, relative: string, at: string): string | Issue {
+  const path = `${at}.${key}`;
   try {
     if (!statSync(file).isFile()) return { path, message: `${file} is a directory, not a file; expected a PEM file (${relative})` };
     return readFileSync(file, 'utf8');
@@ -33,45 +33,49 @@ function readPem(key: string, file: string, relative: string): string | Issue {
   }
 }
 
-function caIssue(file: string, text: string): Issue | null {
+function caIssue(file: string, text: string, at: string): Issue | null {
   // Node silently trusts nothing when a CA bundle holds no certificate: every handshake would fail.
   const blocks = text.match(PEM_CERTIFICATE) ?? [];
-  if (blocks.length === 0) return { path: 'tls.ca', message: `no certificate in ${file}; expected a PEM bundle of "-----BEGIN CERTIFICATE-----" blocks` };
+  if (blocks.length === 0)
+    return { path: `${at}.ca`, message: `no certificate in ${file}; expected a PEM bundle of "-----BEGIN CERTIFICATE-----" blocks` };
   for (const [i, block] of blocks.entries()) {
     try {
       new X509Certificate(block);
     } catch (err) {
-      return { path: 'tls.ca', message: `certificate ${i + 1} of ${blocks.length} in ${file} does not parse (${reason(err)}); expected PEM certificates` };
+      return {
+        path: `${at}.ca`,
+        message: `certificate ${i + 1} of ${blocks.length} in ${file} does not parse (${reason(err)}); expected PEM certificates`,
+      };
     }
   }
   return null;
 }
 
-function parseIssue(key: 'ca' | 'cert' | 'key', file: string, text: string): Issue | null {
+function parseIssue(key: 'ca' | 'cert' | 'key', file: string, text: string, at: string): Issue | null {
   try {
-    if (key === 'ca') return caIssue(file, text);
+    if (key === 'ca') return caIssue(file, text, at);
     if (key === 'cert') new X509Certificate(text);
     else createPrivateKey(text);
     return null;
   } catch (err) {
     const what = key === 'cert' ? 'a PEM certificate' : 'an unencrypted PEM private key';
-    return { path: `tls.${key}`, message: `${file} does not parse as ${what} (${reason(err)})` };
+    return { path: `${at}.${key}`, message: `${file} does not parse as ${what} (${reason(err)})` };
   }
 }
 
 /**
  * Issues with the TLS files (absolute paths) of a scenario, in key order ca, cert, key, located at
  * tls.ca, tls.cert, tls.key; `relative` says where relative paths resolve (the control channel's
- * flags reuse this with the working directory).
+ * flags reuse this with the working directory); `at` is the object's path (`observe[0].tls`).
  */
-export function tlsFileIssues(files: { ca?: string; cert?: string; key?: string }, relative = SCENARIO_RELATIVE): Issue[] {
+export function tlsFileIssues(files: { ca?: string; cert?: string; key?: string }, relative = SCENARIO_RELATIVE, at = 'tls'): Issue[] {
   const issues: Issue[] = [];
   const parsed: { cert?: string; key?: string } = {};
   for (const key of ['ca', 'cert', 'key'] as const) {
     const file = files[key];
     if (file === undefined) continue;
-    const read = readPem(key, file, relative);
-    const issue = typeof read === 'string' ? parseIssue(key, file, read) : read;
+    const read = readPem(key, file, relative, at);
+    const issue = typeof read === 'string' ? parseIssue(key, file, read, at) : read;
     if (issue) issues.push(issue);
     else if (key !== 'ca' && typeof read === 'string') parsed[key] = read;
   }
@@ -79,7 +83,10 @@ export function tlsFileIssues(files: { ca?: string; cert?: string; key?: string 
     try {
       createSecureContext({ cert: parsed.cert, key: parsed.key });
     } catch (err) {
-      issues.push({ path: 'tls.key', message: `${files.key ?? 'the key'} is not the private key of tls.cert ${files.cert ?? ''} (${reason(err)})` });
+      issues.push({
+        path: `${at}.key`,
+        message: `${files.key ?? 'the key'} is not the private key of ${at}.cert ${files.cert ?? ''} (${reason(err)})`,
+      });
     }
   }
   return issues;

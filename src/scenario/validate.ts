@@ -8,31 +8,24 @@ import type { Issue } from '../errors.js';
 import { interfaceAddresses } from '../net/local-addresses.js';
 import { issuesFromZod, fallbackErrorMap } from './issues.js';
 import { normalizeScenario } from './normalize.js';
-import { applyOverrides, attributeToFlag, type ScenarioOverrides } from './overrides.js';
-import { parseValidKeys, ruleIssues, thresholdIssues, type MachineLimits } from './rules.js';
+import { applyOverrides, attributeToFlag } from './overrides.js';
+import { parseValidKeys, ruleIssues, thresholdIssues } from './rules.js';
 import { describeValue, scenarioFileSchema } from './schema.js';
 import { applyConnectionStages } from './stage-rules.js';
 import { writtenPublishIssues } from './publish-methods/table.js';
 import { envIssues } from './env-rules.js';
 import { observeIssues } from './observe-rules.js';
 import type { Scenario } from '../run/scenario.js';
+import type { LoadOptions } from '../run/run-options.js';
 
 /** Options shared by loadScenario and validateScenario. */
-export interface LoadOptions {
-  /** Raw CLI flag strings applied before validation. */
-  overrides?: ScenarioOverrides;
-  /** Default worker count; os.availableParallelism() when absent. */
-  cpus?: number;
-  /** Machine limits to check connections against; unchecked when absent. */
-  limits?: MachineLimits;
-  /** Check that TLS files exist and parse (default true). Off for scenarios shipped without their certificates. */
-  checkFiles?: boolean;
-  /** This machine's addresses for checking localAddresses; default os.networkInterfaces(), null = unchecked. */
-  interfaces?: readonly string[] | null;
-}
+export type { LoadOptions } from '../run/run-options.js';
 
 /** Validates a parsed scenario value; TLS paths resolve against baseDir (default: cwd). */
-export function validateScenario(value: unknown, opts: LoadOptions & { baseDir?: string } = {}): { scenario: Scenario } | { issues: Issue[] } {
+export function validateScenario(
+  value: unknown,
+  opts: LoadOptions & { baseDir?: string } = {},
+): { scenario: Scenario } | { issues: Issue[] } {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { issues: [{ path: '', message: `expected a JSON object describing a scenario, got ${describeValue(value)}` }] };
   }
@@ -74,7 +67,10 @@ function inDocumentOrder(issues: Issue[], value: Record<string, unknown>): Issue
     const at = written.indexOf(top);
     return at >= 0 ? at : written.length + Math.max(0, known.indexOf(top));
   };
-  return issues.map((issue, n) => ({ issue, n, r: rank(issue) })).sort((a, b) => a.r - b.r || a.n - b.n).map((x) => x.issue);
+  return issues
+    .map((issue, n) => ({ issue, n, r: rank(issue) }))
+    .sort((a, b) => a.r - b.r || a.n - b.n)
+    .map((x) => x.issue);
 }
 
 function dedupe(issues: Issue[]): Issue[] {

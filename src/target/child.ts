@@ -1,11 +1,12 @@
 /**
  * Entry of the embedded target's child process (forked by embedded.ts with an IPC channel).
- * argv: [host, port, processes]. With one process it serves the target itself; with more it is
+ * argv: [host, port, processes, "deflate"?] ("deflate": accept permessage-deflate). With one process it serves the target itself; with more it is
  * the primary of that many target worker processes (cluster-primary.ts). Tells the parent
  * {type:'listening', port, pids} or {type:'error', message}; exits on SIGTERM or when the parent
  * goes away (IPC 'disconnect'), and with code 1 and a stderr line when a target worker dies.
  */
 import { startTargetCluster } from './cluster-primary.js';
+import { DEFLATE_ARG } from './cluster-messages.js';
 import { startTarget } from './server.js';
 
 /** Messages this process sends to its parent. */
@@ -27,12 +28,12 @@ function tell(msg: ChildMessage): Promise<void> {
   });
 }
 
-async function serve(host: string, port: number, processes: number): Promise<Served> {
+async function serve(host: string, port: number, processes: number, perMessageDeflate: boolean): Promise<Served> {
   if (processes <= 1) {
-    const t = await startTarget({ host, port });
+    const t = await startTarget({ host, port, perMessageDeflate });
     return { port: t.port, pids: [process.pid], close: () => t.close(), died: new Promise<string>(() => {}) };
   }
-  const c = await startTargetCluster({ host, port, processes });
+  const c = await startTargetCluster({ host, port, processes, perMessageDeflate });
   return { port: c.port, pids: c.pids, close: () => c.close(), died: c.died };
 }
 
@@ -53,7 +54,12 @@ async function main(): Promise<void> {
   const processes = Number(process.argv[4] ?? 1);
   let target: Served;
   try {
-    target = await serve(host, Number.isSafeInteger(port) ? port : 0, Number.isSafeInteger(processes) ? processes : 1);
+    target = await serve(
+      host,
+      Number.isSafeInteger(port) ? port : 0,
+      Number.isSafeInteger(processes) ? processes : 1,
+      process.argv[5] === DEFLATE_ARG,
+    );
   } catch (err) {
     process.exitCode = 1;
     await tell({ type: 'error', message: err instanceof Error ? err.message : String(err) });

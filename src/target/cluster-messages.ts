@@ -39,3 +39,6 @@ export function isWorkerMessage(msg: unknown): msg is WorkerMessage {
 export function isPrimaryMessage(msg: unknown): msg is PrimaryMessage {
   return typeof msg === 'object' && msg !== null && PRIMARY_TYPES.has(String((msg as { t?: unknown }).t));
 }
+
+/** The argv word that makes a target process (embedded child, cluster worker) accept permessage-deflate. */
+export const DEFLATE_ARG = 'deflate';

@@ -9,7 +9,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TargetError } from '../errors.js';
-import { isWorkerMessage, type PrimaryMessage, type WorkerMessage } from './cluster-messages.js';
+import { DEFLATE_ARG, isWorkerMessage, type PrimaryMessage, type WorkerMessage } from './cluster-messages.js';
 import { spreadOverProcesses } from './process-count.js';
 import type { TargetStats } from './types.js';
 
@@ -115,7 +115,10 @@ class ClusterPrimary {
     return new Promise<number>((resolve, reject) => {
       let listening = 0;
       let port = 0;
-      const timer = setTimeout(() => reject(new TargetError(`target processes did not listen within ${LISTEN_TIMEOUT_MS / 1000} s`)), LISTEN_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new TargetError(`target processes did not listen within ${LISTEN_TIMEOUT_MS / 1000} s`)),
+        LISTEN_TIMEOUT_MS,
+      );
       const fail = (message: string): void => {
         clearTimeout(timer);
         reject(new TargetError(message));
@@ -173,14 +176,24 @@ class ClusterPrimary {
 }
 
 /** Forks `processes` target workers on host:port (port 0 = one free port shared by all); throws TargetError if one cannot listen. */
-export async function startTargetCluster(opts: { host?: string; port?: number; processes: number }): Promise<TargetCluster> {
+export async function startTargetCluster(opts: {
+  host?: string;
+  port?: number;
+  processes: number;
+  perMessageDeflate?: boolean;
+}): Promise<TargetCluster> {
   const host = opts.host ?? '127.0.0.1';
   const entry = workerEntry();
   if (!existsSync(entry)) throw new TargetError(`target worker entry ${entry} is missing (run npm run build)`);
   // Round-robin rather than the kernel's choice: idle processes would otherwise take most
   // connections, and the point is to spread sockets evenly.
   cluster.schedulingPolicy = cluster.SCHED_RR;
-  cluster.setupPrimary({ exec: entry, args: [host, String(opts.port ?? 0)], execArgv: [], serialization: 'json' });
+  cluster.setupPrimary({
+    exec: entry,
+    args: [host, String(opts.port ?? 0), opts.perMessageDeflate === true ? DEFLATE_ARG : ''],
+    execArgv: [],
+    serialization: 'json',
+  });
 
   const workers: Worker[] = Array.from({ length: opts.processes }, () => cluster.fork());
   const primary = new ClusterPrimary(workers);

@@ -4,7 +4,7 @@
  * drop and stats request to the primary, which fans it out to all workers, this one included.
  */
 import cluster from 'node:cluster';
-import { isPrimaryMessage, type PrimaryMessage, type WorkerMessage } from './cluster-messages.js';
+import { DEFLATE_ARG, isPrimaryMessage, type PrimaryMessage, type WorkerMessage } from './cluster-messages.js';
 import { listenTarget } from './listen-target.js';
 import type { RunningTarget, TargetRelay, TargetStats } from './types.js';
 
@@ -75,7 +75,12 @@ async function main(): Promise<void> {
   const port = Number(process.argv[3] ?? 0);
   let target: RunningTarget;
   try {
-    target = await listenTarget({ host, port: Number.isSafeInteger(port) ? port : 0, relay });
+    target = await listenTarget({
+      host,
+      port: Number.isSafeInteger(port) ? port : 0,
+      relay,
+      perMessageDeflate: process.argv[4] === DEFLATE_ARG,
+    });
   } catch (err) {
     tell({ t: 'error', message: err instanceof Error ? err.message : String(err) });
     process.exitCode = 1;

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TargetError } from '../errors.js';
 import type { ChildMessage } from './child.js';
+import { DEFLATE_ARG } from './cluster-messages.js';
 
 /** The embedded target once it listens. */
 export interface EmbeddedTarget {
@@ -47,14 +48,17 @@ function track(pid: number): void {
  * Forks dist/target/child.js on host (default 127.0.0.1) and a free port, as `processes` target
  * processes sharing it (default 1); throws TargetError if it does not come up.
  */
-export async function startEmbeddedTarget(opts: { host?: string; port?: number; processes?: number } = {}): Promise<EmbeddedTarget> {
+export async function startEmbeddedTarget(
+  opts: { host?: string; port?: number; processes?: number; perMessageDeflate?: boolean } = {},
+): Promise<EmbeddedTarget> {
   const host = opts.host ?? '127.0.0.1';
   const entry = childEntry();
   if (!existsSync(entry)) {
     throw new TargetError(`embedded target entry ${entry} is missing (run npm run build)`);
   }
   const processes = Math.max(1, opts.processes ?? 1);
-  const child = fork(entry, [host, String(opts.port ?? 0), String(processes)], {
+  const deflate = opts.perMessageDeflate === true ? [DEFLATE_ARG] : [];
+  const child = fork(entry, [host, String(opts.port ?? 0), String(processes), ...deflate], {
     // The child runs plain compiled JS; inheriting loader or inspector flags of the parent
     // (vitest, --inspect) would break it or collide on ports.
     execArgv: [],
@@ -144,7 +148,10 @@ function waitForListening(child: ChildProcess, stderr: () => string): Promise<{ 
       fail(`embedded target exited before listening (${describeExit(code, sig)})${tailReason(stderr())}`);
     };
     const onError = (err: Error): void => fail(`embedded target could not be started: ${err.message}`);
-    const timer = setTimeout(() => fail(`embedded target did not listen within ${LISTEN_TIMEOUT_MS / 1000} s${tailReason(stderr())}`), LISTEN_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => fail(`embedded target did not listen within ${LISTEN_TIMEOUT_MS / 1000} s${tailReason(stderr())}`),
+      LISTEN_TIMEOUT_MS,
+    );
     child.on('message', onMessage);
     child.once('exit', onExit);
     child.once('error', onError);

@@ -23,6 +23,9 @@ export function rejectUpgrade(socket: Duplex, status: number, body: string): voi
     'Connection: close\r\n' +
     'Content-Type: text/plain; charset=utf-8\r\n' +
     `Content-Length: ${Buffer.byteLength(text)}\r\n\r\n`;
+  // Node's HTTP server hands an upgrade's socket over without an error listener: a client that
+  // resets after the refusal (EPIPE, ECONNRESET on the write) would otherwise crash the target.
+  socket.on('error', () => socket.destroy());
   if (!socket.writable) {
     socket.destroy();
     return;

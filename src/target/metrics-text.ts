@@ -36,6 +36,11 @@ export function targetMetricsText(stats: TargetStats): string {
     family('wsload_target_deliveries_total', 'counter', 'Copies of publishes handed to open sockets.', delivered) +
     family('wsload_target_processes', 'gauge', 'Processes sharing the port.', stats.processes) +
     family('process_resident_memory_bytes', 'gauge', 'Resident memory of the process that answered.', process.memoryUsage().rss) +
-    family('wsload_target_event_loop_lag_seconds', 'gauge', 'Worst event-loop delay of the process that answered since the previous scrape.', lagSeconds())
+    family(
+      'wsload_target_event_loop_lag_seconds',
+      'gauge',
+      'Worst event-loop delay of the process that answered since the previous scrape.',
+      lagSeconds(),
+    )
   );
 }

@@ -40,9 +40,7 @@ export function spreadOverProcesses(n: number, open: readonly number[]): number[
   const exact = open.map((o) => (want * o) / total);
   const out = exact.map((x) => Math.floor(x));
   let left = want - out.reduce((a, b) => a + b, 0);
-  const order = exact
-    .map((x, i) => ({ i, rest: x - Math.floor(x) }))
-    .sort((a, b) => b.rest - a.rest || a.i - b.i);
+  const order = exact.map((x, i) => ({ i, rest: x - Math.floor(x) })).sort((a, b) => b.rest - a.rest || a.i - b.i);
   for (const { i } of order) {
     if (left === 0) break;
     if (out[i] < open[i]) {

@@ -18,6 +18,6 @@ import type { RunningTarget } from './types.js';
 export type { RunningTarget } from './types.js';
 
 /** Starts the demo target (default 127.0.0.1, port 0 = any free port); throws TargetError if it cannot listen. */
-export function startTarget(opts: { host?: string; port?: number } = {}): Promise<RunningTarget> {
-  return listenTarget({ host: opts.host, port: opts.port });
+export function startTarget(opts: { host?: string; port?: number; perMessageDeflate?: boolean } = {}): Promise<RunningTarget> {
+  return listenTarget({ host: opts.host, port: opts.port, perMessageDeflate: opts.perMessageDeflate });
 }

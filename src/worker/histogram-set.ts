@@ -5,7 +5,16 @@
  * sites index these objects by key: no allocation on the receive path.
  */
 import { createHistogram, type Histogram } from '../metrics/histogram.js';
-import { WORKER_HISTOGRAMS, breakdownKey, histogramDef, breakdownsOf, type Axis, type BreakdownDef, type CohortHistogramKind, type WorkerHistogramKey } from '../run/registry.js';
+import {
+  WORKER_HISTOGRAMS,
+  breakdownKey,
+  histogramDef,
+  breakdownsOf,
+  type Axis,
+  type BreakdownDef,
+  type CohortHistogramKind,
+  type WorkerHistogramKey,
+} from '../run/registry.js';
 
 export type WorkerHistograms = Record<WorkerHistogramKey, Histogram>;
 
@@ -36,7 +45,12 @@ export function axisHistograms(axis: Axis, values: number): ValueHistograms[] {
 }
 
 /** Passes every non-empty histogram of `names`' values to `take` under its Report.histograms key. */
-export function drainAxis(axis: Axis, names: readonly string[], hists: readonly ValueHistograms[], take: (key: string, h: Histogram) => void): void {
+export function drainAxis(
+  axis: Axis,
+  names: readonly string[],
+  hists: readonly ValueHistograms[],
+  take: (key: string, h: Histogram) => void,
+): void {
   const kept = recordedHere(axis, names.length);
   names.forEach((name, i) => {
     for (const b of kept) {

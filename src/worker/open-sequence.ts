@@ -23,7 +23,13 @@ function compile(m: ReplyMatch | null): Matcher | null {
   if (m === null) return null;
   if ('regex' in m) return { regex: new RegExp(m.regex) };
   // RFC 6901: "" is the whole document; "~1" is "/", "~0" is "~".
-  const tokens = m.pointer === '' ? [] : m.pointer.slice(1).split('/').map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'));
+  const tokens =
+    m.pointer === ''
+      ? []
+      : m.pointer
+          .slice(1)
+          .split('/')
+          .map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'));
   return { tokens, equals: m.equals };
 }
 

@@ -77,7 +77,11 @@ function skipValue(data: Buffer, i: number): number {
     return -1;
   }
   let j = i;
-  for (let c = data[j]; c !== undefined && c !== 0x2c && c !== 0x7d && c !== 0x5d && c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09; c = data[++j]);
+  for (
+    let c = data[j];
+    c !== undefined && c !== 0x2c && c !== 0x7d && c !== 0x5d && c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09;
+    c = data[++j]
+  );
   return j === i ? -1 : j;
 }
 

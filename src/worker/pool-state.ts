@@ -4,7 +4,7 @@
  * holding 10,000 sockets costs the ws objects and a few bytes each, not closures.
  */
 import pLimit, { type LimitFunction } from 'p-limit';
-import type WebSocket from 'ws';
+import type { PerMessageDeflateOptions } from 'ws';
 import { wallClockOffsetMs } from '../clock.js';
 import { createHistogram, type Histogram } from '../metrics/histogram.js';
 import { lookupFor, tlsConnectOptions, type LookupFunction, type TlsConnectOptions } from '../net/connect-options.js';
@@ -12,15 +12,31 @@ import { DeliveryTracker } from './delivery-tracker.js';
 import { TurnTimer } from './turn-timer.js';
 import { PushParser } from './seq-extract.js';
 import type { PublishRing } from '../run/publish-ring.js';
-import { emptyCohortCounters, type CohortCounters, type WorkerCohort, type WorkerConnect, type WorkerCounters, type WorkerSlice } from '../run/protocol.js';
-import { cohortHistograms, topicHistograms, workerHistograms, type CohortHistograms, type TopicHistograms, type WorkerHistograms } from './histogram-set.js';
+import {
+  emptyCohortCounters,
+  type CohortCounters,
+  type WorkerCohort,
+  type WorkerConnect,
+  type WorkerCounters,
+  type WorkerSlice,
+} from '../run/protocol.js';
+import {
+  cohortHistograms,
+  topicHistograms,
+  workerHistograms,
+  type CohortHistograms,
+  type TopicHistograms,
+  type WorkerHistograms,
+} from './histogram-set.js';
 import { placeholderNames } from '../run/placeholders.js';
+import { wsDeflateOptions } from '../run/deflate.js';
 import { OpenSequence } from './open-sequence.js';
 import { StreamReader } from './stream-reader.js';
 import { StreamTracker } from './stream-tracker.js';
 import { RampBlocks } from './ramp-blocks.js';
-import { offeredSubprotocols } from '../protocols/table.js';
+import { offeredSubprotocols, type LoadedProtocol } from '../protocols/table.js';
 import type { ProtocolClient } from '../protocols/types.js';
+import { SocketArrays } from './socket-arrays.js';
 
 // A socket's state (the `state` array).
 export const IDLE = 0;
@@ -41,15 +57,16 @@ export interface PoolConfig {
   onRamped?: () => void;
   /** Called (coalesced, after the current I/O) when a handshake slot has come free. */
   onSlotFree?: () => void;
+  /** The slice's protocol with its module loaded (protocols/table.ts loadProtocol), or null: plain messages. */
+  protocol: LoadedProtocol | null;
 }
 
 /**
- * The state every concern of the pool shares: config read once, histograms, counters and the
- * per-socket typed arrays. The concerns are layered on it as subclasses (see socket-pool.ts), so
- * every field is one load on one object, as it was before the split.
+ * The state every concern of the pool shares: config read once, histograms, counters and trackers,
+ * on the per-socket arrays of SocketArrays. The concerns are layered on it as subclasses (see
+ * socket-pool.ts), so every field is one load on one object, as it was before the split.
  */
-export abstract class PoolState {
-  readonly n: number;
+export abstract class PoolState extends SocketArrays {
   readonly tracker: DeliveryTracker;
   readonly counters: WorkerCounters;
   readonly cohortCounters: CohortCounters[];
@@ -65,38 +82,6 @@ export abstract class PoolState {
   protected readonly streamReader: StreamReader | null;
   readonly cohortHistograms: CohortHistograms[];
 
-  // Per-socket state, indexed by worker-local socket number.
-  readonly openedAt: Float64Array;
-  /** When the socket became subscribed (eligible for publishes); 0 while not. */
-  readonly subscribedAt: Float64Array;
-  readonly everOpened: Uint8Array;
-  readonly reconnects: Uint8Array;
-  /** 0 while the stages' target is below the socket (ramped down): not reconnected. Always 1 without stages. */
-  readonly wanted: Uint8Array;
-  /** With stages: first subscribed since the shape last opened the socket, 0 while ramped down (see SocketView); undefined without stages. */
-  readonly upSince: Float64Array | undefined;
-  /** With stages: the current attempt is a due open of the shape (its handshake counts as a first connect's). */
-  protected readonly scheduledOpen: Uint8Array;
-  /** With stages: when a re-open became due while the socket's ramp-down close was still under way; 0: none. */
-  protected readonly reopenDue: Float64Array;
-  /** 1 while wsload closes the socket's current connection for a ramp-down (the target may rise again before it is closed). */
-  protected readonly rampingDown: Uint8Array;
-  /** 1 when the socket's cohort sends pings (and so listens for pongs). */
-  protected readonly pings: Uint8Array;
-  protected readonly state: Uint8Array;
-  protected readonly lastRecv: Float64Array;
-  protected readonly lastSent: Float64Array;
-  protected readonly connectStart: Float64Array;
-  /** When the current attempt became due: its ramp slot, or its reconnect time after the backoff. */
-  protected readonly dueAt: Float64Array;
-  protected readonly lookupAt: Float64Array;
-  protected readonly tcpAt: Float64Array;
-  protected readonly tlsAt: Float64Array;
-  protected readonly downSince: Float64Array;
-  protected readonly nextKeepalive: Float64Array;
-  protected readonly attempt: Uint16Array;
-  protected readonly closingByClient: Uint8Array;
-  protected readonly protocolError: Uint8Array;
   readonly cohortOfSocket: Uint16Array;
   /** Topic index of each socket, or null without topics. */
   readonly topicOfSocket: Uint16Array | null;
@@ -104,25 +89,18 @@ export abstract class PoolState {
   protected readonly topicNames: readonly string[] | null;
   /** Histograms per topic index (fan-out, "fanout:<topic>"), or null without topics. */
   readonly topicHistograms: TopicHistograms[] | null;
-  protected readonly failure: (string | null)[];
-  protected readonly lastError: (string | null)[];
-  protected readonly sockets: (WebSocket | null)[];
-  protected readonly settle: ((() => void) | null)[];
-  protected readonly reconnectTimers: (NodeJS.Timeout | null)[];
   /** The target.open messages and acknowledgements (null: subscribed at the upgrade, the demo protocol). */
   protected readonly openSeq: OpenSequence | null;
   /** The protocol spoken over each socket (src/protocols/), or null: plain messages. Set by SocketPool, the ProtocolHost. */
   protected proto: ProtocolClient | null = null;
-  /** Why the protocol says socket k's connection ended (kept with its close), or null. */
-  protected readonly protoReason: (string | null)[];
   /** Subprotocols offered in the upgrade: the scenario's, else the protocol's own. */
   protected readonly subprotocols: string[];
-  /** When the upgrade of the current attempt completed (while SUBSCRIBING). */
-  protected readonly upgradedAt: Float64Array;
   protected readonly headersTemplated: boolean;
   protected readonly identities: WorkerSlice['identities'];
 
   protected readonly connectConfig: WorkerConnect;
+  /** ws's permessage-deflate client option (false: none offered), built once. */
+  protected readonly deflate: PerMessageDeflateOptions | false;
   protected readonly urlTemplate: string;
   protected readonly perSocketUrl: boolean;
   protected readonly secure: boolean;
@@ -140,25 +118,21 @@ export abstract class PoolState {
   protected readonly ids: readonly Buffer[] | null;
   protected readonly tlsOptions: TlsConnectOptions | null;
   protected readonly lookup: LookupFunction | undefined;
-  protected readonly keepaliveSockets: number[];
   protected firstAttemptsSettled = 0;
-  /** 1 once socket k's first connection attempt has succeeded or failed. */
-  protected readonly firstDone: Uint8Array;
   protected readonly onRamped: (() => void) | undefined;
   protected stopping = false;
   /** Counted closes since the last takeCloseLog() (see protocol.ts logClose). */
   protected closeLog: number[] = [];
   /** (time, ±1) per open and close since the last takeOpenLog(); null unless the slice asks (spread runs). */
   protected openLog: number[] | null;
-  /** 1 when ws itself ended the socket (its ping-flood protection): a client-side close. */
-  protected readonly clientGaveUp: Uint8Array;
 
   constructor(config: PoolConfig) {
     const { slice } = config;
+    super(slice.indices.length, slice.stages !== undefined);
     this.openLog = slice.logOpens === true ? [] : null;
     const connect = slice.connect;
     this.connectConfig = connect;
-    this.n = slice.indices.length;
+    this.deflate = wsDeflateOptions(connect.perMessageDeflate);
     this.indices = slice.indices;
     this.cohorts = slice.cohorts;
     this.urlTemplate = connect.urlTemplate;
@@ -179,46 +153,13 @@ export abstract class PoolState {
     this.lookup = lookupFor(connect.resolve);
 
     const n = this.n;
-    this.firstDone = new Uint8Array(n);
     this.onRamped = config.onRamped;
-    this.openedAt = new Float64Array(n);
-    this.subscribedAt = new Float64Array(n);
-    this.everOpened = new Uint8Array(n);
-    this.reconnects = new Uint8Array(n);
-    this.wanted = new Uint8Array(n).fill(1);
-    this.upSince = slice.stages ? new Float64Array(n) : undefined;
-    this.scheduledOpen = new Uint8Array(n);
-    this.reopenDue = new Float64Array(n);
-    this.rampingDown = new Uint8Array(n);
-    this.pings = new Uint8Array(n);
-    this.state = new Uint8Array(n);
-    this.lastRecv = new Float64Array(n);
-    this.lastSent = new Float64Array(n);
-    this.connectStart = new Float64Array(n);
-    this.dueAt = new Float64Array(n);
-    this.lookupAt = new Float64Array(n);
-    this.tcpAt = new Float64Array(n);
-    this.tlsAt = new Float64Array(n);
-    this.downSince = new Float64Array(n);
-    this.nextKeepalive = new Float64Array(n);
-    this.attempt = new Uint16Array(n);
-    this.closingByClient = new Uint8Array(n);
-    this.protocolError = new Uint8Array(n);
-    this.clientGaveUp = new Uint8Array(n);
     this.cohortOfSocket = Uint16Array.from(slice.cohortOf);
     this.topicOfSocket = slice.topics ? Uint16Array.from(slice.topics.of) : null;
     this.topicNames = slice.topics ? slice.topics.names : null;
     this.topicHistograms = slice.topics ? topicHistograms(slice.topics.names.length) : null;
-    this.failure = new Array<string | null>(n).fill(null);
-    this.lastError = new Array<string | null>(n).fill(null);
-    this.sockets = new Array<WebSocket | null>(n).fill(null);
-    this.settle = new Array<(() => void) | null>(n).fill(null);
-    this.reconnectTimers = new Array<NodeJS.Timeout | null>(n).fill(null);
-    this.upgradedAt = new Float64Array(n);
     this.openSeq = connect.open && connect.open.length > 0 ? new OpenSequence(n, connect.open, this) : null;
-    this.protoReason = new Array<string | null>(n).fill(null);
-    this.subprotocols = offeredSubprotocols(connect.protocol, connect.subprotocols);
-    this.keepaliveSockets = [];
+    this.subprotocols = offeredSubprotocols(config.protocol, connect.subprotocols);
     this.markCohortSockets();
 
     const stream = slice.stream;
@@ -226,18 +167,25 @@ export abstract class PoolState {
     this.streamStaleness = staleness;
     this.stream = staleness ? new StreamTracker(n, staleness, wallClockOffsetMs()) : null;
     this.streamReader = stream ? new StreamReader(stream.timestamp, stream.timestampUnit, stream.sequence) : null;
-    this.tracker = new DeliveryTracker(n, config.ring, this, this.cohorts.length, slice.delivery.deadlineMs, (ms, k) => this.recordFanout(k, ms), slice.topics?.names.length ?? 0);
+    this.tracker = new DeliveryTracker(
+      n,
+      config.ring,
+      this,
+      this.cohorts.length,
+      slice.delivery.deadlineMs,
+      (ms, k) => this.recordFanout(k, ms),
+      slice.topics?.names.length ?? 0,
+    );
     this.counters = initialCounters(slice, this.tracker, this.stream);
     this.cohortCounters = this.cohorts.map(emptyCohortCounters);
     this.cohortHistograms = cohortHistograms(this.cohorts.length);
   }
 
-  /** Marks the sockets whose cohort reconnects, and those that ping or send heartbeats. */
+  /** Marks the sockets whose cohort reconnects, and those that ping. */
   private markCohortSockets(): void {
     for (let k = 0; k < this.n; k++) {
       const c = this.cohorts[this.cohortOfSocket[k]];
       if (c.reconnect.policy !== 'none') this.reconnects[k] = 1;
-      if (c.pingIntervalMs !== null || c.heartbeat !== null) this.keepaliveSockets.push(k);
       if (c.pingIntervalMs !== null) this.pings[k] = 1;
     }
   }
@@ -255,6 +203,12 @@ export abstract class PoolState {
 
   // Implemented by the concerns layered above: the open sequence and the delivery tracker call them.
   abstract fillMessage(k: number, text: string, json: boolean): string;
+  /** @private — an upgrade completed with these extensions accepted ("" none): counted per answer. */
+  onNegotiated(answered: string): void {
+    const counts = (this.counters.extensions ??= {});
+    counts[answered] = (counts[answered] ?? 0) + 1;
+  }
+
   abstract onSubscribed(k: number): void;
   abstract onSubscribeFailed(k: number, reason: string): void;
   protected abstract recordFanout(k: number, latency: number): void;
@@ -276,5 +230,6 @@ function initialCounters(slice: WorkerSlice, tracker: DeliveryTracker, stream: S
     heartbeatsSent: 0,
     ...(slice.stages ? { rampDownCloses: 0, reopened: 0 } : {}),
     ...(stream ? { stream: stream.counters } : {}),
+    ...(slice.connect.perMessageDeflate ? { extensions: {} } : {}),
   };
 }

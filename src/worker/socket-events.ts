@@ -6,11 +6,14 @@
 import dns from 'node:dns';
 import net from 'node:net';
 import tls from 'node:tls';
+import type { IncomingMessage } from 'node:http';
 import type WebSocket from 'ws';
 import type { LookupFunction } from '../net/connect-options.js';
 
 export const kIndex = Symbol('wsload.index');
 export const kPool = Symbol('wsload.pool');
+/** The Sec-WebSocket-Extensions the server answered, kept from 'upgrade' to 'open' (only with permessage-deflate offered). */
+export const kAnswered = Symbol('wsload.extensions');
 
 /** What the listeners call on the pool; each call is one direct method call (the message path is hot). */
 export interface PoolEvents {
@@ -25,23 +28,38 @@ export interface PoolEvents {
   onLookup(k: number): void;
   onTcp(k: number): void;
   onTls(k: number): void;
+  /** An upgrade completed with these extensions accepted ("" none): called before onOpen, only when some are offered. */
+  onNegotiated(answered: string): void;
 }
 
 export interface PooledSocket extends WebSocket {
   [kIndex]: number;
   [kPool]: PoolEvents;
+  [kAnswered]?: string;
 }
 
 export interface ConnectOptions extends WebSocket.ClientOptions {
   lookup?: LookupFunction;
   localAddress?: string;
+  localPort?: number;
   [kIndex]: number;
   [kPool]: PoolEvents;
 }
 
 export function wsOnOpen(this: WebSocket): void {
   const ws = this as PooledSocket;
+  const answered = ws[kAnswered];
+  if (answered !== undefined) ws[kPool].onNegotiated(answered);
   ws[kPool].onOpen(ws[kIndex]);
+}
+
+/**
+ * Keeps the server's Sec-WebSocket-Extensions answer (listened to only when permessage-deflate is
+ * offered): counted at 'open', since ws may still refuse the answer after 'upgrade'.
+ */
+export function wsOnUpgrade(this: WebSocket, res: IncomingMessage): void {
+  const header = res.headers['sec-websocket-extensions'];
+  (this as PooledSocket)[kAnswered] = typeof header === 'string' ? header.trim() : '';
 }
 
 export function wsOnMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {

@@ -8,13 +8,35 @@ import WebSocket from 'ws';
 import { nowMs } from '../clock.js';
 import { recordMs } from '../metrics/histogram.js';
 import { classifyConnectError } from '../metrics/classify.js';
+import { ephemeralBounds, sourceOf } from '../net/source-ports.js';
 import { socketOpened } from '../run/publish-ring.js';
 import { fillPlaceholders, jsonEscape, type PlaceholderValues } from '../run/placeholders.js';
 import { CONNECTING, DONE, OPEN, SUBSCRIBING } from './pool-state.js';
 import { SocketClosing } from './socket-closing.js';
-import { kIndex, kPool, netConnectTimed, tlsConnectTimed, wsOnClose, wsOnError, wsOnMessage, wsOnOpen, wsOnPing, wsOnPong, type ConnectOptions, type PooledSocket } from './socket-events.js';
+import {
+  kIndex,
+  kPool,
+  netConnectTimed,
+  tlsConnectTimed,
+  wsOnClose,
+  wsOnError,
+  wsOnMessage,
+  wsOnOpen,
+  wsOnPing,
+  wsOnPong,
+  wsOnUpgrade,
+  type ConnectOptions,
+  type PooledSocket,
+} from './socket-events.js';
 
 export abstract class SocketOpening extends SocketClosing {
+  /** The ephemeral port range explicit source ports are chosen in; null: the kernel chooses. */
+  private readonly portBounds = ephemeralBounds();
+  /** 1 once socket k's own source port was taken: it dials with the kernel's choice from then on. */
+  private readonly kernelPort = new Uint8Array(this.n);
+  /** 1 while socket k's attempt failed only because its explicit source port was taken. */
+  private readonly portTaken = new Uint8Array(this.n);
+
   /**
    * Queues the first attempt of local socket k, due at `dueAtMs` on the ramp schedule: handshake
    * latency counts from then, so a slow gateway that holds the ramp back shows in the histogram
@@ -57,44 +79,85 @@ export abstract class SocketOpening extends SocketClosing {
       this.lookupAt[k] = 0;
       this.counters.attempts++;
       this.connectStart[k] = nowMs();
-      const global = this.indices[k];
-      const connect = this.connectConfig;
-      const options: ConnectOptions = {
-        perMessageDeflate: false,
-        handshakeTimeout: connect.handshakeTimeoutMs,
-        skipUTF8Validation: true,
-        createConnection: (this.secure ? tlsConnectTimed : netConnectTimed) as unknown as typeof net.createConnection,
-        [kIndex]: k,
-        [kPool]: this,
-      };
-      if (this.headersTemplated) options.headers = this.fillHeaders(k);
-      else if (Object.keys(connect.headers).length > 0) options.headers = connect.headers;
-      if (connect.origin) options.origin = connect.origin;
-      if (this.lookup) options.lookup = this.lookup;
-      const locals = connect.localAddresses;
-      if (locals.length > 0) options.localAddress = locals[global % locals.length];
-      if (this.tlsOptions) Object.assign(options, this.tlsOptions);
-      const url = this.perSocketUrl ? fillPlaceholders(this.urlTemplate, this.placeholders(k), encodeURIComponent) : this.urlTemplate;
-      const protocols = this.subprotocols.length > 0 ? this.subprotocols : undefined;
-      let ws: PooledSocket;
-      try {
-        ws = new WebSocket(url, protocols, options) as PooledSocket;
-      } catch (err) {
-        this.failure[k] = classifyConnectError(err as NodeJS.ErrnoException);
-        this.onAttemptFailed(k);
+      this.dial(k);
+    });
+  }
+
+  /** Creates socket k's WebSocket for the attempt under way (again when its source port was taken). */
+  private dial(k: number): void {
+    const global = this.indices[k];
+    const connect = this.connectConfig;
+    const options: ConnectOptions = {
+      perMessageDeflate: this.deflate,
+      handshakeTimeout: connect.handshakeTimeoutMs,
+      skipUTF8Validation: true,
+      createConnection: (this.secure ? tlsConnectTimed : netConnectTimed) as unknown as typeof net.createConnection,
+      [kIndex]: k,
+      [kPool]: this,
+    };
+    if (this.headersTemplated) options.headers = this.fillHeaders(k);
+    else if (Object.keys(connect.headers).length > 0) options.headers = connect.headers;
+    if (connect.origin) options.origin = connect.origin;
+    if (this.lookup) options.lookup = this.lookup;
+    const locals = connect.localAddresses;
+    if (locals.length > 0) {
+      const source = sourceOf(global, locals.length, connect.shardStride ?? 1, this.kernelPort[k] === 0 ? this.portBounds : null);
+      options.localAddress = locals[source.address];
+      // An explicit port skips the kernel's bind-time port search (src/net/source-ports.ts).
+      if (source.port > 0) options.localPort = source.port;
+    }
+    if (this.tlsOptions) Object.assign(options, this.tlsOptions);
+    const url = this.perSocketUrl ? fillPlaceholders(this.urlTemplate, this.placeholders(k), encodeURIComponent) : this.urlTemplate;
+    const protocols = this.subprotocols.length > 0 ? this.subprotocols : undefined;
+    let ws: PooledSocket;
+    try {
+      ws = new WebSocket(url, protocols, options) as PooledSocket;
+    } catch (err) {
+      this.failure[k] = classifyConnectError(err as NodeJS.ErrnoException);
+      this.onAttemptFailed(k);
+      return;
+    }
+    ws[kIndex] = k;
+    ws[kPool] = this;
+    this.sockets[k] = ws;
+    ws.on('open', wsOnOpen);
+    ws.on('message', wsOnMessage);
+    // Listeners cost memory on every one of thousands of sockets: 'pong' only where we ping.
+    if (this.pings[k] === 1) ws.on('pong', wsOnPong);
+    ws.on('ping', wsOnPing);
+    ws.on('error', wsOnError);
+    ws.on('close', wsOnClose);
+    if (this.deflate !== false) ws.on('upgrade', wsOnUpgrade);
+  }
+
+  /** @private — a taken explicit source port is not the target's failure: noted, then dialled again (onClose). */
+  override onError(k: number, err: NodeJS.ErrnoException): void {
+    if (
+      this.state[k] === CONNECTING &&
+      this.kernelPort[k] === 0 &&
+      this.portBounds !== null &&
+      isPortTaken(err) &&
+      this.connectConfig.localAddresses.length > 0
+    ) {
+      this.portTaken[k] = 1;
+      return;
+    }
+    super.onError(k, err);
+  }
+
+  /** @private */
+  override onClose(k: number, code: number): void {
+    if (this.portTaken[k] === 1) {
+      this.portTaken[k] = 0;
+      this.kernelPort[k] = 1;
+      if (this.state[k] === CONNECTING && !this.stopping && this.rampingDown[k] === 0 && this.wanted[k] === 1) {
+        // Same attempt, same handshake slot: only the port changes (the kernel picks a free one).
+        this.sockets[k] = null;
+        this.dial(k);
         return;
       }
-      ws[kIndex] = k;
-      ws[kPool] = this;
-      this.sockets[k] = ws;
-      ws.on('open', wsOnOpen);
-      ws.on('message', wsOnMessage);
-      // Listeners cost memory on every one of thousands of sockets: 'pong' only where we ping.
-      if (this.pings[k] === 1) ws.on('pong', wsOnPong);
-      ws.on('ping', wsOnPing);
-      ws.on('error', wsOnError);
-      ws.on('close', wsOnClose);
-    });
+    }
+    super.onClose(k, code);
   }
 
   /** @private — socket k's host name was resolved (not called for IP addresses). */
@@ -116,7 +179,13 @@ export abstract class SocketOpening extends SocketClosing {
   placeholders(k: number): PlaceholderValues {
     const ids = this.identities;
     const topic = this.topicNames !== null && this.topicOfSocket !== null ? { topic: this.topicNames[this.topicOfSocket[k]] } : {};
-    return { conn: this.indices[k], cohort: this.cohorts[this.cohortOfSocket[k]].name, ...topic, fields: ids ? ids.fields : null, values: ids ? ids.rows[k] : null };
+    return {
+      conn: this.indices[k],
+      cohort: this.cohorts[this.cohortOfSocket[k]].name,
+      ...topic,
+      fields: ids ? ids.fields : null,
+      values: ids ? ids.rows[k] : null,
+    };
   }
 
   /** Socket k's open message `text` with its placeholders filled (JSON-escaped in a JSON message). */
@@ -192,7 +261,7 @@ export abstract class SocketOpening extends SocketClosing {
     this.recordHandshake(k, first || reopen, upgraded, start);
     const c = this.cohorts[this.cohortOfSocket[k]];
     const keepalive = c.pingIntervalMs ?? c.heartbeat?.intervalMs ?? 0;
-    if (keepalive > 0) this.nextKeepalive[k] = now + keepalive;
+    if (keepalive > 0) this.scheduleKeepalive(k, now + keepalive);
     if (this.downSince[k] > 0) {
       const cc = this.cohortCounters[this.cohortOfSocket[k]];
       cc.reconnects++;
@@ -223,6 +292,11 @@ export abstract class SocketOpening extends SocketClosing {
       recordMs(this.histograms.handshakeUpgrade, now - (tlsDone > 0 ? tlsDone : tcp));
     }
   }
+}
+
+/** Bind refused the port (a listener holds it) or connect found the 4-tuple in use (EADDRNOTAVAIL). */
+function isPortTaken(err: NodeJS.ErrnoException): boolean {
+  return err.code === 'EADDRINUSE' || err.code === 'EADDRNOTAVAIL';
 }
 
 function identity(value: string): string {

@@ -25,8 +25,7 @@ export type { PoolConfig } from './pool-state.js';
 export class SocketPool extends SocketOpening implements ProtocolHost {
   constructor(config: PoolConfig) {
     super(config);
-    const protocol = config.slice.connect.protocol;
-    this.proto = protocol ? createProtocolClient(this.n, protocol, this) : null;
+    this.proto = config.protocol ? createProtocolClient(this.n, config.protocol, this) : null;
   }
 
   /** ProtocolHost: `text` with socket k's placeholders filled. */

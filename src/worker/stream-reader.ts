@@ -66,7 +66,13 @@ export class StreamReader {
     this.seq = field(sequence);
     const ts = this.ts?.tokens;
     const seq = this.seq?.tokens;
-    if (ts && seq && ts.length === seq.length && ts[ts.length - 1] !== seq[seq.length - 1] && ts.slice(0, -1).every((t, i) => t === seq[i])) {
+    if (
+      ts &&
+      seq &&
+      ts.length === seq.length &&
+      ts[ts.length - 1] !== seq[seq.length - 1] &&
+      ts.slice(0, -1).every((t, i) => t === seq[i])
+    ) {
       this.both = { ...compilePointer(seq), sibling: Buffer.from(ts[ts.length - 1], 'utf8') };
     }
   }

@@ -14,14 +14,19 @@ import type { SeqResult } from '../run/delivery-counters.js';
 import type { DriverMessage, LagSummary, WorkerMessage, WorkerSlice } from '../run/protocol.js';
 import type { IdleProfile } from '../run/idle-profile.js';
 import { drainAxis } from './histogram-set.js';
+import { loadProtocol } from '../protocols/table.js';
 
 const init = workerData as WorkerSlice;
 const port = parentPort;
 if (!port) throw new Error('worker.js must run as a worker thread');
 
 const ring = openRing(init.ring, init.ringSize);
+// Only the protocol this slice speaks is loaded (none for plain WebSocket): 'ready' is posted below,
+// so the driver's 'start' never finds the pool unbuilt.
+const protocol = await loadProtocol(init.connect.protocol);
 const pool = new SocketPool({
   slice: init,
+  protocol,
   ring,
   // Report the end of the ramp at once, not at the next tick: the driver times the ramp by it.
   onRamped: () => postTick(false),
@@ -112,7 +117,12 @@ function takeHistograms(): Record<string, string> {
   if (pool.streamStaleness) take('streamStaleness', pool.streamStaleness);
   pool.rampBlocks?.drain(take);
   // Per cohort and per topic, the breakdowns the registry declares (worker/histogram-set.ts).
-  drainAxis('cohort', init.cohorts.map((c) => c.name), pool.cohortHistograms, take);
+  drainAxis(
+    'cohort',
+    init.cohorts.map((c) => c.name),
+    pool.cohortHistograms,
+    take,
+  );
   if (init.topics && pool.topicHistograms) drainAxis('topic', init.topics.names, pool.topicHistograms, take);
   return out;
 }
@@ -147,7 +157,14 @@ function postTick(final: boolean, boundary?: number): void {
 
 function lagSummary(): LagSummary {
   const r = lag.reading();
-  return { maxMs: r.maxMs, p99Ms: r.p99Ms, p90Ms: r.p90Ms, meanMs: r.meanMs, utilization: r.utilization, intervalMaxMs: lag.takeIntervalMax() };
+  return {
+    maxMs: r.maxMs,
+    p99Ms: r.p99Ms,
+    p90Ms: r.p90Ms,
+    meanMs: r.meanMs,
+    utilization: r.utilization,
+    intervalMaxMs: lag.takeIntervalMax(),
+  };
 }
 
 const tickTimer = setInterval(() => {

@@ -4,23 +4,22 @@
  * it was declared lost) is lost and named unconfirmed, and `expected = delivered + lost` holds
  * overall, per shard and per topic. Agents are local `wsload agent` processes; the faults are real:
  * kill -9 during the ramp and during the drain, an agent killed after joining but before the
- * assignment, and final ticks dropped on the way by a relay (test/helpers/clock-relay.ts).
+ * assignment, and final ticks dropped on the way by a relay (test/helpers/control-relay.ts).
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt } from '../helpers/cli.js';
-import { AGENTS_SCENARIO, readReportJson as read, startAgent, startCoordinator, whyRun as why } from '../helpers/agents.js';
+import { AGENTS_SCENARIO, readReportJson as read, startAgent, startTwoAgentRun, whyRun as why } from '../helpers/agents.js';
 import { scenarioFiles } from '../helpers/scenario-files.js';
-
-const scenario = (name: string, fields: Record<string, unknown>): string => files.write(name, fields);
 import { expectDeliveredExactly, expectExactBooks } from '../helpers/books.js';
-import { startControlRelay } from '../helpers/clock-relay.js';
+import { startRelayedCoordinator } from '../helpers/control-relay.js';
 import { startDelayedTarget, startPublishTarget } from '../helpers/servers.js';
 import { until } from '../helpers/wait.js';
 
 const TOKEN = 'lost-books-5c1e';
 const files = scenarioFiles('lost-books', AGENTS_SCENARIO);
 const dir = files.dir;
+const scenario = files.write;
 const cleanups: (() => Promise<void> | void)[] = [];
 
 beforeAll(() => {
@@ -37,14 +36,12 @@ describe('a shard lost during the ramp', () => {
     // 100 sockets over 5 s: the agent is killed about halfway, a tick after a fifth of them were up.
     const file = scenario('ramp-kill', { target: { url: target.wsUrl }, connectRate: 20 });
     const out = join(dir, 'ramp-kill-report.json');
-    const c = await startCoordinator(file, 2, ['--token', TOKEN, '--out', out], { cwd: dir });
-    const url = `ws://127.0.0.1:${c.port}`;
-    const keep = startAgent(url, 'keep', TOKEN);
-    const doomed = startAgent(url, 'doomed', TOKEN);
+    const run = await startTwoAgentRun(file, out, TOKEN, ['keep', 'doomed'], { cwd: dir });
+    const [keep, doomed] = run.agents;
     expect(await until(() => target.clients() >= 20, 40_000), 'sockets opening').toBe(true);
     await new Promise((r) => setTimeout(r, 1_500));
     process.kill(doomed.pid, 'SIGKILL');
-    const r = await c.cli.exited;
+    const r = await run.coordinator.exited;
     expect(r.code, why(r, out)).toBe(1);
     const report = read(out);
     const lost = report.shards!.find((s) => s.name === 'doomed')!;
@@ -72,17 +69,18 @@ describe('a shard lost during the drain', () => {
     // Each publish is pushed and answered 2 s after its request: the drain waits for the last ones.
     const target = await startDelayedTarget(2_000);
     cleanups.push(() => target.close());
-    const file = scenario('drain-kill', { target: { url: target.wsUrl }, publish: { rate: 5, url: `${target.httpUrl}/api?id={id}&value={value}` } });
+    const file = scenario('drain-kill', {
+      target: { url: target.wsUrl },
+      publish: { rate: 5, url: `${target.httpUrl}/api?id={id}&value={value}` },
+    });
     const out = join(dir, 'drain-kill-report.json');
-    const c = await startCoordinator(file, 2, ['--token', TOKEN, '--out', out], { cwd: dir });
-    const url = `ws://127.0.0.1:${c.port}`;
-    const keep = startAgent(url, 'keep', TOKEN);
-    const doomed = startAgent(url, 'doomed', TOKEN);
+    const run = await startTwoAgentRun(file, out, TOKEN, ['keep', 'doomed'], { cwd: dir });
+    const [keep, doomed] = run.agents;
     // The 15th and last publish of the 3 s hold reached the target 2.8 s in: the hold ends 0.2 s later.
     expect(await until(() => target.publishes() >= 15, 60_000), 'every publish sent').toBe(true);
     await new Promise((r) => setTimeout(r, 400));
     process.kill(doomed.pid, 'SIGKILL');
-    const r = await c.cli.exited;
+    const r = await run.coordinator.exited;
     expect(r.code, why(r, out)).toBe(1);
     const report = read(out);
     expect(report.publish.sent).toBe(15);
@@ -103,17 +101,18 @@ describe('an agent lost before the assignment', () => {
   it('frees its place: the run goes on with the agents that came, every delivery exact, exit 0', async () => {
     const out = join(dir, 'before-assign-report.json');
     // Three agents start one after another before the run: over the default 60 s kill bound at load 25.
-    const c = await startCoordinator(scenario('before-assign', {}), 2, ['--token', TOKEN, '--out', out], { cwd: dir, timeoutMs: 120_000 });
-    const relay = await startControlRelay({ coordinator: `ws://127.0.0.1:${c.port}` });
-    cleanups.push(() => relay.close());
-    const early = startAgent(relay.url, 'early', TOKEN);
+    const c = await startRelayedCoordinator(scenario('before-assign', {}), 2, ['--token', TOKEN, '--out', out], {
+      cwd: dir,
+      timeoutMs: 120_000,
+    });
+    cleanups.push(() => c.relay.close());
+    const early = startAgent(c.relay.url, 'early', TOKEN);
     // It joined (said hello and answered) and is killed while the coordinator waits for the second.
-    expect(await until(() => relay.counts.toCoordinator >= 1, 30_000), 'the early agent said hello').toBe(true);
+    expect(await until(() => c.relay.counts['to-coordinator'] >= 1, 30_000), 'the early agent said hello').toBe(true);
     await new Promise((r) => setTimeout(r, 500));
     process.kill(early.pid, 'SIGKILL');
     await early.exited;
-    const url = `ws://127.0.0.1:${c.port}`;
-    const agents = [startAgent(url, 'a', TOKEN), startAgent(url, 'b', TOKEN)];
+    const agents = [startAgent(c.direct, 'a', TOKEN), startAgent(c.direct, 'b', TOKEN)];
     const r = await c.cli.exited;
     expect(r.code, why(r, out)).toBe(0);
     for (const a of agents) expect((await a.exited).code).toBe(0);
@@ -130,14 +129,13 @@ describe('final ticks lost on the way', () => {
     // A 4 s deadline: at its last tick before the drain, the worker had judged none of the 3 s hold's publishes.
     const file = scenario('dropped-final', { publish: { rate: 5, deadline: '4s' } });
     const out = join(dir, 'dropped-final-report.json');
-    const c = await startCoordinator(file, 2, ['--token', TOKEN, '--out', out], { cwd: dir });
-    const relay = await startControlRelay({ coordinator: `ws://127.0.0.1:${c.port}`, dropFinalTicks: true });
-    cleanups.push(() => relay.close());
-    const keep = startAgent(`ws://127.0.0.1:${c.port}`, 'keep', TOKEN);
-    const dropper = startAgent(relay.url, 'dropper', TOKEN);
+    const c = await startRelayedCoordinator(file, 2, ['--token', TOKEN, '--out', out], { cwd: dir }, { dropFinalTicks: true });
+    cleanups.push(() => c.relay.close());
+    const keep = startAgent(c.direct, 'keep', TOKEN);
+    const dropper = startAgent(c.relay.url, 'dropper', TOKEN);
     const r = await c.cli.exited;
     expect(r.code, why(r, out)).toBe(1);
-    expect(relay.counts.dropped).toBeGreaterThanOrEqual(1);
+    expect(c.relay.counts.dropped).toBeGreaterThanOrEqual(1);
     const report = read(out);
     const shard = report.shards!.find((s) => s.name === 'dropper')!;
     // Its worker is gone without a final tick (terminated after the drain's bound, or its agent dropped).

@@ -15,7 +15,14 @@ import { COMMAND_EXITS, exitNumber } from '../../dist/cli/exit-codes.js';
 import { thresholdValueText } from '../../dist/report/thresholds.js';
 import type { Report } from '../../dist/run/report.js';
 
-const files = scenarioFiles('cli-conventions', { target: 'embedded', connections: 1, workers: 1, connectRate: 100, duration: '2s', publish: { rate: 5 } });
+const files = scenarioFiles('cli-conventions', {
+  target: 'embedded',
+  connections: 1,
+  workers: 1,
+  connectRate: 100,
+  duration: '2s',
+  publish: { rate: 5 },
+});
 
 interface TtyResult {
   code: number | null;
@@ -32,10 +39,15 @@ function onTerminal(args: string[], columns: number, env: Record<string, string 
   const base: NodeJS.ProcessEnv = { ...process.env };
   delete base.NO_COLOR;
   return new Promise((resolve) => {
-    execFile('script', ['-qec', `stty cols ${columns} rows 40; exec ${quoted}`, '/dev/null'], { env: { ...base, ...env }, timeout: 60_000, maxBuffer: 16 << 20 }, (err, stdout) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
-      resolve({ code, output: stdout });
-    });
+    execFile(
+      'script',
+      ['-qec', `stty cols ${columns} rows 40; exec ${quoted}`, '/dev/null'],
+      { env: { ...base, ...env }, timeout: 60_000, maxBuffer: 16 << 20 },
+      (err, stdout) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+        resolve({ code, output: stdout });
+      },
+    );
   });
 }
 
@@ -80,7 +92,10 @@ describe('the progress line on a terminal that reports 0 columns', () => {
     const r = await onTerminal(['run', files.write('zero-columns'), '--out', join(files.dir, 'zero.json'), '--no-color'], 0);
     expect(r.code, r.output).toBe(0);
     // Each redraw starts with a carriage return and an erase-line sequence.
-    const drawn = r.output.split('\r\u001b[2K').slice(1).map((l) => l.split(/[\r\n]/)[0]);
+    const drawn = r.output
+      .split('\r\u001b[2K')
+      .slice(1)
+      .map((l) => l.split(/[\r\n]/)[0]);
     expect(drawn.length, r.output).toBeGreaterThan(0);
     const widest = drawn.reduce((a, b) => (b.length > a.length ? b : a), '');
     expect(widest).toMatch(/ sockets [01]\/1 \| published \d+ \| deliveries /);
@@ -111,7 +126,11 @@ describe('help, exit codes and no arguments', () => {
       .split('\n')
       .map((l) => /^ {2}(\d+(?: \/ \d+)*) {2,}/.exec(l)?.[1])
       .filter((n) => n !== undefined);
-    expect(listed).toEqual((COMMAND_EXITS[command as keyof typeof COMMAND_EXITS] as readonly string[]).map((n) => exitNumber(n as Parameters<typeof exitNumber>[0])));
+    expect(listed).toEqual(
+      (COMMAND_EXITS[command as keyof typeof COMMAND_EXITS] as readonly string[]).map((n) =>
+        exitNumber(n as Parameters<typeof exitNumber>[0]),
+      ),
+    );
     expect(r.stdout).toContain('--no-color');
   });
 });
@@ -150,7 +169,9 @@ describe('a file of the wrong kind', () => {
     expect((await wsload(['run', scenario, '--out', report, '--quiet'])).code).toBe(0);
     const onScenario = await wsload(['report', scenario]);
     expect(onScenario.code).toBe(2);
-    expect(onScenario.stderr).toBe(`wsload: ${scenario}: is a scenario, not a report; run it with \`wsload run ${scenario}\` and pass the report it writes (reports/<name>-<UTC time>.json)\n`);
+    expect(onScenario.stderr).toBe(
+      `wsload: ${scenario}: is a scenario, not a report; run it with \`wsload run ${scenario}\` and pass the report it writes (reports/<name>-<UTC time>.json)\n`,
+    );
     const onReport = await wsload(['run', report, '--quiet']);
     expect(onReport.code).toBe(2);
     expect(onReport.stderr.trim().split('\n')).toHaveLength(1);
@@ -170,7 +191,9 @@ describe('a file of the wrong kind', () => {
 
 describe('units where a number is printed (issue 23 item 3)', () => {
   it('the verdict line and JUnit say a failed latency threshold with its unit, in the unit it was written in', async () => {
-    const scenario = files.write('units', { thresholds: { 'fanout.p50': '< 0.001ms', 'fanout.max': '< 0.000001s', 'fanout.delivered': '< 1' } });
+    const scenario = files.write('units', {
+      thresholds: { 'fanout.p50': '< 0.001ms', 'fanout.max': '< 0.000001s', 'fanout.delivered': '< 1' },
+    });
     const out = join(files.dir, 'units.json');
     const junit = join(files.dir, 'units.xml');
     const r = await wsload(['run', scenario, '--out', out, '--junit', junit]);
@@ -182,7 +205,9 @@ describe('units where a number is printed (issue 23 item 3)', () => {
     expect(delivered).toBeGreaterThan(0);
     const verdict = r.stderr.split('\n').find((l) => l.startsWith('wsload: FAILED')) ?? '';
     // ms as written (a bare or "ms" limit), seconds for a limit in seconds, a count plain.
-    expect(verdict).toContain(`fanout.p50 < 0.001ms (got ${thresholdValueText({ metric: 'fanout.p50', expression: '< 0.001ms', actual: p50 })})`);
+    expect(verdict).toContain(
+      `fanout.p50 < 0.001ms (got ${thresholdValueText({ metric: 'fanout.p50', expression: '< 0.001ms', actual: p50 })})`,
+    );
     expect(verdict).toMatch(/fanout\.p50 < 0\.001ms \(got \d+(\.\d+)? ms\)/);
     expect(verdict).toMatch(/fanout\.max < 0\.000001s \(got \d+(\.\d+)?(e-\d+)? s\)/);
     expect(verdict).toContain(`fanout.delivered < 1 (got ${delivered})`);

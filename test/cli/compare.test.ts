@@ -11,13 +11,12 @@ import { compare as compareReports } from '../../dist/report/compare.js';
 import { readReport } from '../../dist/report/read.js';
 import type { Report } from '../../dist/run/report.js';
 
-
-
 let dir: string;
 let files: { before: string; after: string };
 
 beforeAll(() => {
-  if (!existsSync(join(ROOT, 'dist/cli/commands/compare.js'))) throw new Error('dist/ is missing: run `npm run build` before the CLI tests');
+  if (!existsSync(join(ROOT, 'dist/cli/commands/compare.js')))
+    throw new Error('dist/ is missing: run `npm run build` before the CLI tests');
   dir = mkdtempSync(join(tmpdir(), 'wsload-cli-compare-'));
   files = writeFixturePair(dir);
 });
@@ -41,12 +40,16 @@ describe('wsload compare', () => {
   it('exits 1 with --fail-on-regression when a gated row is worse, 4 when one could not be judged, 0 when all pass', async () => {
     const worse = await wsload(['compare', files.before, files.after, '--fail-on-regression']);
     expect(worse.code).toBe(1);
-    expect(worse.stderr).toBe('wsload: regression: fanout.lost, fanout.lost.any, disconnects.byCause.connection-lost, disconnects.idleTimeout\n');
+    expect(worse.stderr).toBe(
+      'wsload: regression: fanout.lost, fanout.lost.any, disconnects.byCause.connection-lost, disconnects.idleTimeout\n',
+    );
     // The reverse: no gated row worse, but the tails of 60 publishes cannot be judged: the gate says so, it does not pass.
     const better = await wsload(['compare', files.after, files.before, '--fail-on-regression']);
     expect(better.code).toBe(4);
     expect(better.stdout).toContain('no regressions');
-    expect(better.stderr).toMatch(/^wsload: could not decide 4 gated rows: handshake\.p99 \(too few handshakes before for p99 \(200 < 381.*; fanout\.p99 \(.*; completion\.p99 \(.*; publish\.p99 \(/);
+    expect(better.stderr).toMatch(
+      /^wsload: could not decide 4 gated rows: handshake\.p99 \(too few handshakes before for p99 \(200 < 381.*; fanout\.p99 \(.*; completion\.p99 \(.*; publish\.p99 \(/,
+    );
     expect(better.stderr).toContain('; exit 4 (--gate to gate fewer rows, --allow-undecided to accept)\n');
     const accepted = await wsload(['compare', files.after, files.before, '--fail-on-regression', '--allow-undecided']);
     expect(accepted.code).toBe(0);
@@ -64,7 +67,9 @@ describe('wsload compare', () => {
     expect(bad.stderr).toMatch(/^wsload: --gate: no compared metric "fanout\.p55" \(did you mean "fanout\.p50"\?\)/);
     const three = await wsload(['compare', files.before, files.after, files.after]);
     expect(three.code).toBe(2);
-    expect(three.stderr).toBe('wsload: compare: expected BEFORE.json AFTER.json, or several runs per side as BEFORE… --vs AFTER… (got 3 reports and no --vs)\n');
+    expect(three.stderr).toBe(
+      'wsload: compare: expected BEFORE.json AFTER.json, or several runs per side as BEFORE… --vs AFTER… (got 3 reports and no --vs)\n',
+    );
     const alone = await wsload(['compare', files.before, files.after, '--allow-undecided']);
     expect(alone.code).toBe(2);
     expect(alone.stderr).toBe('wsload: --allow-undecided: only with --fail-on-regression\n');
@@ -75,7 +80,14 @@ describe('wsload compare', () => {
     expect(r.code).toBe(0);
     const c = JSON.parse(r.stdout) as Comparison;
     expect(c.regressions).toContain('fanout.lost');
-    expect(c.rows.find((row) => row.metric === 'fanout.lost')).toMatchObject({ before: 0, after: 50, verdict: 'worse', method: null, basis: 'statistical', gated: true });
+    expect(c.rows.find((row) => row.metric === 'fanout.lost')).toMatchObject({
+      before: 0,
+      after: 50,
+      verdict: 'worse',
+      method: null,
+      basis: 'statistical',
+      gated: true,
+    });
     expect(c.rows.find((row) => row.metric === 'fanout.p99')).toMatchObject({ verdict: 'inconclusive', interval: null });
     expect(c.rows.find((row) => row.metric === 'fanout.p50')).toMatchObject({ verdict: 'same', method: 'per-delivery' });
     expect(c.notes).toHaveLength(3);
@@ -109,7 +121,16 @@ async function runAgainst(target: TestTarget, name: string): Promise<Report> {
   const out = join(dir, `${name}.json`);
   writeFileSync(
     scenario,
-    JSON.stringify({ name: 'repeat', target: { url: target.wsUrl }, connections: 50, connectRate: 2000, duration: '6s', workers: 1, publish: { rate: 10 }, report: { interval: '500ms' } }),
+    JSON.stringify({
+      name: 'repeat',
+      target: { url: target.wsUrl },
+      connections: 50,
+      connectRate: 2000,
+      duration: '6s',
+      workers: 1,
+      publish: { rate: 10 },
+      report: { interval: '500ms' },
+    }),
   );
   try {
     const r = await wsload(['run', scenario, '--quiet', '--out', out], { timeoutMs: 60_000 });
@@ -126,7 +147,8 @@ async function runAgainst(target: TestTarget, name: string): Promise<Report> {
  * 116 ms and p90 intervals ±350 ms wide; 500 ms more per push is plain evidence however busy it is.
  */
 const DELAY_MS = 500;
-const called = (c: Comparison): string[] => c.rows.filter((r) => r.gated && (r.verdict === 'better' || r.verdict === 'worse')).map((r) => `${r.metric} ${r.verdict}`);
+const called = (c: Comparison): string[] =>
+  c.rows.filter((r) => r.gated && (r.verdict === 'better' || r.verdict === 'worse')).map((r) => `${r.metric} ${r.verdict}`);
 const FLIP = { better: 'worse', worse: 'better', same: 'same', inconclusive: 'inconclusive' } as const;
 
 describe('wsload compare on real runs', () => {
@@ -135,7 +157,10 @@ describe('wsload compare on real runs', () => {
   // of one set-up a minute apart measured fan-out p50 31 ms and 581 ms, the target itself starved).
   it('calls nothing between runs of one set-up, calls a 500 ms slower target worse on p50 and p90 (never better), reverses, and the gate fires', async () => {
     const [a, b] = await Promise.all([runAgainst(await startPublishTarget(), 'same-1'), runAgainst(await startPublishTarget(), 'same-2')]);
-    const [base, slow] = await Promise.all([runAgainst(await startPublishTarget(), 'same-3'), runAgainst(await startDelayedTarget(DELAY_MS), 'delayed')]);
+    const [base, slow] = await Promise.all([
+      runAgainst(await startPublishTarget(), 'same-3'),
+      runAgainst(await startDelayedTarget(DELAY_MS), 'delayed'),
+    ]);
     for (const r of [a, b, base, slow]) {
       expect(r.fanout.published).toBeGreaterThanOrEqual(55);
       expect(r.intervals?.fanout.filter((e) => e !== '').length).toBeGreaterThanOrEqual(6);
@@ -146,7 +171,8 @@ describe('wsload compare on real runs', () => {
     const backward = compareReports(slow, base);
     const v = (c: Comparison, m: string) => c.rows.find((r) => r.metric === m);
     // Plain evidence is called, whatever else the machine runs: no escape for a busy client.
-    for (const p of ['p50', 'p90'] as const) expect(v(forward, `fanout.${p}`)?.verdict, `same-3 vs delayed: fanout.${p} (${v(forward, `fanout.${p}`)?.note})`).toBe('worse');
+    for (const p of ['p50', 'p90'] as const)
+      expect(v(forward, `fanout.${p}`)?.verdict, `same-3 vs delayed: fanout.${p} (${v(forward, `fanout.${p}`)?.note})`).toBe('worse');
     expect(forward.rows.filter((r) => r.verdict === 'better').map((r) => r.metric)).toEqual([]);
     for (const r of forward.rows) expect(v(backward, r.metric)?.verdict, r.metric).toBe(FLIP[r.verdict]);
     // The gate fires on the slower run and names it; the reverse is no regression.
@@ -160,11 +186,25 @@ describe('wsload compare on real runs', () => {
     expect(back.code).not.toBe(1);
     expect(back.stderr).not.toContain('regression');
     // Several runs per side: the three plain runs against the delayed one, judged with the spread between runs.
-    const sides = await wsload(['compare', join(dir, 'same-1.json'), join(dir, 'same-2.json'), join(dir, 'same-3.json'), '--vs', join(dir, 'delayed.json'), '--json']);
+    const sides = await wsload([
+      'compare',
+      join(dir, 'same-1.json'),
+      join(dir, 'same-2.json'),
+      join(dir, 'same-3.json'),
+      '--vs',
+      join(dir, 'delayed.json'),
+      '--json',
+    ]);
     expect(sides.code).toBe(0);
     const s = JSON.parse(sides.stdout) as Comparison;
     expect(s.runs.before).toHaveLength(3);
-    expect(s.rows.find((r) => r.metric === 'fanout.p50')).toMatchObject({ verdict: 'worse', method: 'runs', runs: { before: [a, b, base].map((r) => r.fanout.latencyMs.p50), after: [slow.fanout.latencyMs.p50] } });
-    expect(s.notes[0]).toBe('3 runs before, 1 after: the latency intervals cover the spread between the runs of each side and the noise within them');
+    expect(s.rows.find((r) => r.metric === 'fanout.p50')).toMatchObject({
+      verdict: 'worse',
+      method: 'runs',
+      runs: { before: [a, b, base].map((r) => r.fanout.latencyMs.p50), after: [slow.fanout.latencyMs.p50] },
+    });
+    expect(s.notes[0]).toBe(
+      '3 runs before, 1 after: the latency intervals cover the spread between the runs of each side and the noise within them',
+    );
   }, 180_000);
 });

@@ -28,7 +28,20 @@
  * push service, the demo target behind nginx) one after another, the others beside them.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import {
+  closeSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  chmodSync,
+} from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -37,7 +50,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { assertBuilt, ROOT } from '../helpers/cli.js';
 import { missing, REAL_PARTS, type RealPart } from '../helpers/real-parts.js';
 
-const PAGES = ['README.md', 'scenarios/README.md', 'bench/README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
+const PAGES = [
+  'README.md',
+  'scenarios/README.md',
+  'bench/README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => `docs/${f}`),
+];
 const RUN_LANGS = new Set(['sh', 'bash', 'js']);
 
 interface Block {
@@ -60,9 +81,14 @@ function blocksOf(page: string): Block[] {
     if (end < 0) throw new Error(`${page}:${i + 1}: a code fence that is never closed`);
     const above = i > 0 ? lines[i - 1] : '';
     const notRun = /^<!-- not run: (.+\S) -->$/.exec(above)?.[1];
-    const needs = (/^<!-- needs: ([a-z, ]+) -->$/.exec(above)?.[1] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    for (const part of needs) if (!(part in REAL_PARTS)) throw new Error(`${page}:${i}: <!-- needs: ${part} --> names no part of test/helpers/real-parts.ts`);
-    if (/^<!--/.test(above) && notRun === undefined && needs.length === 0) throw new Error(`${page}:${i}: a comment above a block that is neither "<!-- not run: why -->" nor "<!-- needs: part -->"`);
+    const needs = (/^<!-- needs: ([a-z, ]+) -->$/.exec(above)?.[1] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    for (const part of needs)
+      if (!(part in REAL_PARTS)) throw new Error(`${page}:${i}: <!-- needs: ${part} --> names no part of test/helpers/real-parts.ts`);
+    if (/^<!--/.test(above) && notRun === undefined && needs.length === 0)
+      throw new Error(`${page}:${i}: a comment above a block that is neither "<!-- not run: why -->" nor "<!-- needs: part -->"`);
     out.push({ page, line: i + 1, lang: open[1], text: lines.slice(i + 1, end).join('\n'), notRun, needs: needs as RealPart[] });
     i = end;
   }
@@ -76,7 +102,9 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 /** A fresh copy of the repository's tracked files (tests left out), node_modules/ and dist/ linked. */
 function repoCopy(name: string): string {
   const dir = join(tmp, name);
-  const files = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter((f) => f && !f.startsWith('test/'));
+  const files = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' })
+    .split('\0')
+    .filter((f) => f && !f.startsWith('test/'));
   for (const f of files) {
     if (!existsSync(join(ROOT, f))) continue; // deleted in the work tree, not yet committed
     mkdirSync(dirname(join(dir, f)), { recursive: true });
@@ -172,7 +200,8 @@ async function runPage(page: string, blocks: Block[], timeoutMs: number): Promis
 }
 
 /** wsload run/compare exiting 1, 3 or 4 reported a measurement; anything else failed. */
-const measuredOutcome = (f: { code: number; command: string }): boolean => [1, 3, 4].includes(f.code) && /\bwsload\s+(run|compare)\b/.test(f.command);
+const measuredOutcome = (f: { code: number; command: string }): boolean =>
+  [1, 3, 4].includes(f.code) && /\bwsload\s+(run|compare)\b/.test(f.command);
 
 describe('code blocks of the README and docs', () => {
   it('every block is a command block that runs, one marked with why it cannot run here, or no command at all', () => {
@@ -197,27 +226,38 @@ describe('code blocks of the README and docs', () => {
     lanes.set(lane, next);
     return next;
   };
-  const pages = PAGES.map((page) => ({ page, blocks: ALL.filter((b) => b.page === page && RUN_LANGS.has(b.lang) && b.notRun === undefined) })).filter((p) => p.blocks.length > 0);
+  const pages = PAGES.map((page) => ({
+    page,
+    blocks: ALL.filter((b) => b.page === page && RUN_LANGS.has(b.lang) && b.notRun === undefined),
+  })).filter((p) => p.blocks.length > 0);
   for (const { page, blocks } of pages) {
     const needs = [...new Set(blocks.flatMap((b) => b.needs))];
     const ports = [...new Set(blocks.flatMap((b) => [...b.text.matchAll(/127\.0\.0\.1:(\d{4,5})/g)].map((m) => Number(m[1]))))];
     const lane = ports.some((port) => port === 8080 || port === 8888) ? 'fixed ports' : 'free ports';
-    it.skipIf(missing(...needs)).concurrent(`${page}: ${blocks.length} block(s) at line ${blocks.map((b) => b.line).join(', ')} run as written`, { timeout: 900_000 }, async () => {
-      assertBuilt();
-      const s = await inLane(lane, async () => {
-        for (const port of ports) {
-          expect(await portFree(port, 90_000), `127.0.0.1:${port}, which ${page} uses, stayed in use for 90 s`).toBe(true);
-        }
-        return runPage(page, blocks, 280_000);
-      });
-      const where = (n: number): string => `${page}:${blocks[n].line}`;
-      const context = `\n--- stderr (last 3000) ---\n${s.stderr.slice(-3000)}\n--- stdout (last 1500) ---\n${s.stdout.slice(-1500)}`;
-      for (const f of s.failures.filter(measuredOutcome)) process.stderr.write(`${where(f.block)}: \`${f.command}\` exited ${f.code} (a measured outcome)\n`);
-      expect(s.failures.filter((f) => !measuredOutcome(f)).map((f) => `${where(f.block)}: \`${f.command}\` exited ${f.code}`), context).toEqual([]);
-      expect(s.reached, context).toEqual(blocks.map((_, n) => n));
-      expect(s.ended, `the session did not reach its end (timed out?)${context}`).toBe(true);
-      // A stack trace is a crash, whatever the exit code said.
-      expect(s.stderr, context).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
-    });
+    it.skipIf(missing(...needs)).concurrent(
+      `${page}: ${blocks.length} block(s) at line ${blocks.map((b) => b.line).join(', ')} run as written`,
+      { timeout: 900_000 },
+      async () => {
+        assertBuilt();
+        const s = await inLane(lane, async () => {
+          for (const port of ports) {
+            expect(await portFree(port, 90_000), `127.0.0.1:${port}, which ${page} uses, stayed in use for 90 s`).toBe(true);
+          }
+          return runPage(page, blocks, 280_000);
+        });
+        const where = (n: number): string => `${page}:${blocks[n].line}`;
+        const context = `\n--- stderr (last 3000) ---\n${s.stderr.slice(-3000)}\n--- stdout (last 1500) ---\n${s.stdout.slice(-1500)}`;
+        for (const f of s.failures.filter(measuredOutcome))
+          process.stderr.write(`${where(f.block)}: \`${f.command}\` exited ${f.code} (a measured outcome)\n`);
+        expect(
+          s.failures.filter((f) => !measuredOutcome(f)).map((f) => `${where(f.block)}: \`${f.command}\` exited ${f.code}`),
+          context,
+        ).toEqual([]);
+        expect(s.reached, context).toEqual(blocks.map((_, n) => n));
+        expect(s.ended, `the session did not reach its end (timed out?)${context}`).toBe(true);
+        // A stack trace is a crash, whatever the exit code said.
+        expect(s.stderr, context).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+      },
+    );
   }
 });

@@ -13,7 +13,14 @@ import { fakeTimeline, fixturePair, writeReport } from '../helpers/fake-report.j
 import { scenarioFiles } from '../helpers/scenario-files.js';
 import type { Report } from '../../dist/run/report.js';
 
-const scenarios = scenarioFiles('edges-reports', { target: 'embedded', connections: 10, connectRate: 500, duration: '1s', workers: 1, publish: { rate: 5 } });
+const scenarios = scenarioFiles('edges-reports', {
+  target: 'embedded',
+  connections: 10,
+  connectRate: 500,
+  duration: '1s',
+  workers: 1,
+  publish: { rate: 5 },
+});
 const dir = scenarios.dir;
 let real: string;
 let tag: string;
@@ -38,7 +45,10 @@ const TWICE = 'merging a run with itself would count every socket and delivery t
 describe('wsload merge: the same run twice', () => {
   it('the same file twice: one line, exit 2, nothing written', async () => {
     const out = join(dir, 'twice.json');
-    expectOneLine(await wsload(['merge', real, real, '--out', out]), `merge: ${real} is the same run as ${real} (run tag ${tag}); ${TWICE}`);
+    expectOneLine(
+      await wsload(['merge', real, real, '--out', out]),
+      `merge: ${real} is the same run as ${real} (run tag ${tag}); ${TWICE}`,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
@@ -48,7 +58,10 @@ describe('wsload merge: the same run twice', () => {
     const { before } = fixturePair();
     const other = writeReport(join(dir, 'other'), 'other', before);
     const out = join(dir, 'copy-merged.json');
-    expectOneLine(await wsload(['merge', real, other, copy, '--out', out]), `merge: ${copy} is the same run as ${real} (run tag ${tag}); ${TWICE}`);
+    expectOneLine(
+      await wsload(['merge', real, other, copy, '--out', out]),
+      `merge: ${copy} is the same run as ${real} (run tag ${tag}); ${TWICE}`,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
@@ -58,7 +71,10 @@ describe('wsload merge: the same run twice', () => {
     const b = writeReport(join(dir, 'untagged'), 'b', before);
     const c = writeReport(join(dir, 'untagged'), 'c', after);
     const out = join(dir, 'untagged.json');
-    expectOneLine(await wsload(['merge', a, b, '--out', out]), `merge: ${b} is the same run as ${a} (started 2025-03-01T09:00:00.000Z and ended 2025-03-01T09:01:00.000Z on test-host); ${TWICE}`);
+    expectOneLine(
+      await wsload(['merge', a, b, '--out', out]),
+      `merge: ${b} is the same run as ${a} (started 2025-03-01T09:00:00.000Z and ended 2025-03-01T09:01:00.000Z on test-host); ${TWICE}`,
+    );
     // Two runs (different start) still merge.
     const ok = await wsload(['merge', a, c, '--out', out, '--quiet']);
     expect(ok.code, ok.stderr).toBe(0);
@@ -92,7 +108,9 @@ describe('wsload report reads only the timeline beside the report', () => {
   it('files.timeline "../outside.ndjson": the file outside is not read; one of that name beside the report is', async () => {
     const file = reportNaming('escape', '../outside.ndjson');
     const { before } = fixturePair();
-    const lines = `${fakeTimeline(before).map((l) => JSON.stringify(l)).join('\n')}\n`;
+    const lines = `${fakeTimeline(before)
+      .map((l) => JSON.stringify(l))
+      .join('\n')}\n`;
     writeFileSync(join(dir, 'outside.ndjson'), lines);
     const html = join(dir, 'escape', 'run.html');
     const r = await wsload(['report', file, '--html', html]);

@@ -15,6 +15,7 @@ import { alive, until } from '../helpers/processes.js';
 import { findBinary } from '../helpers/real-parts.js';
 import { scenarioFiles } from '../helpers/scenario-files.js';
 import { expectExactBooks } from '../helpers/books.js';
+import { untilHolding } from '../helpers/write-faults.js';
 import { readReport } from '../../dist/report/read.js';
 
 const CONNECTIONS = 20;
@@ -35,20 +36,6 @@ afterEach(() => {
   for (const c of started.splice(0)) if (c.pid && alive(c.pid)) c.kill('SIGKILL');
 });
 
-/** Until the run holds every socket: a timeline line with all of them open. */
-async function untilHolding(timeline: string): Promise<boolean> {
-  return until(() => {
-    try {
-      return readFileSync(timeline, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .some((l) => (JSON.parse(l) as { open: number }).open === CONNECTIONS);
-    } catch {
-      return false;
-    }
-  }, 30_000);
-}
-
 /** Child processes of pid (from /proc). */
 function childrenOf(pid: number): number[] {
   try {
@@ -59,15 +46,21 @@ function childrenOf(pid: number): number[] {
 }
 
 describe('wsload run and SIGHUP', () => {
-  it('SIGHUP to the job\'s process group (a shell hanging up): report written, exit 129, the target stopped by wsload, not by the signal', async () => {
+  it("SIGHUP to the job's process group (a shell hanging up): report written, exit 129, the target stopped by wsload, not by the signal", async () => {
     const out = join(dir, 'group.json');
     // Its own process group, as a shell's job: the hang-up reaches wsload and every child of it.
-    const child = spawn(process.execPath, [WSLOAD_BIN, 'run', scenarios.write('group'), '--out', out], { cwd: dir, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [WSLOAD_BIN, 'run', scenarios.write('group'), '--out', out], {
+      cwd: dir,
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     started.push(child);
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
-    expect(await untilHolding(join(dir, 'group.ndjson')), stderr).toBe(true);
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('close', (code, signal) => resolve({ code, signal })),
+    );
+    expect(await untilHolding(join(dir, 'group.ndjson'), CONNECTIONS), stderr).toBe(true);
     const group = childrenOf(child.pid!);
     expect(group.length, 'the embedded target runs as a child').toBeGreaterThan(0);
     const signalledAt = Date.now();
@@ -98,9 +91,12 @@ describe('wsload run and SIGHUP', () => {
     const scenario = scenarios.write('pty');
     // wsload becomes the session leader of a new pty: killing `script` closes the master side,
     // and the kernel hangs the terminal up, sending SIGHUP to wsload as it does on a lost ssh session.
-    const term = spawn(script!, ['-qfec', `exec ${process.execPath} ${WSLOAD_BIN} run ${scenario} --out ${out}`, '/dev/null'], { cwd: dir, stdio: ['pipe', 'ignore', 'ignore'] });
+    const term = spawn(script!, ['-qfec', `exec ${process.execPath} ${WSLOAD_BIN} run ${scenario} --out ${out}`, '/dev/null'], {
+      cwd: dir,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
     started.push(term);
-    expect(await untilHolding(join(dir, 'pty.ndjson'))).toBe(true);
+    expect(await untilHolding(join(dir, 'pty.ndjson'), CONNECTIONS)).toBe(true);
     const wsloadPid = childrenOf(term.pid!)[0];
     expect(wsloadPid, 'wsload runs under script').toBeGreaterThan(0);
     expect(readFileSync(`/proc/${wsloadPid}/cmdline`, 'utf8')).toContain('wsload.js');
@@ -120,7 +116,10 @@ describe('wsload run and SIGHUP', () => {
 describe('wsload run with local shards, interrupted while they start', () => {
   it('stops with exit 130 and never says a worker crashed, whether or not the shards had joined', async () => {
     const out = join(dir, 'shards.json');
-    const run = startWsload(['run', scenarios.write('shards', { shards: 2, workers: 2, duration: '5s' }), '--out', out], { cwd: dir, timeoutMs: 60_000 });
+    const run = startWsload(['run', scenarios.write('shards', { shards: 2, workers: 2, duration: '5s' }), '--out', out], {
+      cwd: dir,
+      timeoutMs: 60_000,
+    });
     // The plan line comes once the target is up, while the shard processes are still loading.
     expect(await run.waitForStderr(/2 local shards \(shards\)\n/, 30_000), run.stderr()).toBe(true);
     run.kill('SIGINT');
@@ -130,12 +129,17 @@ describe('wsload run with local shards, interrupted while they start', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
     const report = await readReport(out);
     expect(report.interrupted).toBe(true);
-    expect(report.client.workers.every((w) => w.crashed === null), JSON.stringify(report.client.workers)).toBe(true);
+    expect(
+      report.client.workers.every((w) => w.crashed === null),
+      JSON.stringify(report.client.workers),
+    ).toBe(true);
     expect(report.warnings.join('\n')).not.toMatch(/crash/);
     // Usually the shards are still loading at the plan line (the case that said "crashed"); if
     // they were quicker, their workers were stopped the ordinary way.
     if ((report.shards ?? []).length === 0) {
-      expect(report.warnings).toContain('the run was interrupted before the local shards joined: no worker started and no socket was opened');
+      expect(report.warnings).toContain(
+        'the run was interrupted before the local shards joined: no worker started and no socket was opened',
+      );
     }
     expectExactBooks(report);
   }, 60_000);

@@ -8,7 +8,14 @@ import { assertBuilt, wsload, type CliResult } from '../helpers/cli.js';
 import { scenarioFiles } from '../helpers/scenario-files.js';
 
 assertBuilt();
-const scenarios = scenarioFiles('edges-validate', { target: 'embedded', connections: 100, connectRate: 500, duration: '2s', workers: 1, publish: { rate: 5 } });
+const scenarios = scenarioFiles('edges-validate', {
+  target: 'embedded',
+  connections: 100,
+  connectRate: 500,
+  duration: '2s',
+  workers: 1,
+  publish: { rate: 5 },
+});
 
 /** These lines on stderr, nothing else (no stack trace, no plan line: nothing started), exit 2. */
 function expectLines(r: CliResult, lines: string[]): void {
@@ -17,8 +24,10 @@ function expectLines(r: CliResult, lines: string[]): void {
 }
 
 const FRAMING = {
-  'Content-Length': 'wsload sets it from the body it sends; a written value would cut or stall the body and desync the keep-alive connection',
-  'transfer-encoding': 'wsload frames the body itself; a written encoding would make the server read the stream differently from how it was sent',
+  'Content-Length':
+    'wsload sets it from the body it sends; a written value would cut or stall the body and desync the keep-alive connection',
+  'transfer-encoding':
+    'wsload frames the body itself; a written encoding would make the server read the stream differently from how it was sent',
   Connection: "wsload keeps the connection alive and reuses it; closing or upgrading it is not the publish API's business",
   UPGRADE: 'a publish is a plain HTTP request; an upgrade would take the connection away from it',
   Host: 'it comes from publish.url (use --resolve HOST:IP to send it to another address)',
@@ -26,7 +35,14 @@ const FRAMING = {
 
 describe('publish.headers: framing headers refused at their path', () => {
   it('each of Content-Length, Transfer-Encoding, Connection, Upgrade, Host (any case); other headers pass', async () => {
-    const file = scenarios.write('framing', { publish: { rate: 5, method: 'POST', body: { v: '{value}' }, headers: { ...Object.fromEntries(Object.keys(FRAMING).map((k) => [k, 'x'])), 'X-Trace': '{seq}' } } });
+    const file = scenarios.write('framing', {
+      publish: {
+        rate: 5,
+        method: 'POST',
+        body: { v: '{value}' },
+        headers: { ...Object.fromEntries(Object.keys(FRAMING).map((k) => [k, 'x'])), 'X-Trace': '{seq}' },
+      },
+    });
     const expected = Object.entries(FRAMING).map(([name, why]) => {
       const path = /^[A-Za-z_$][\w$]*$/.test(name) ? `publish.headers.${name}` : `publish.headers[${JSON.stringify(name)}]`;
       return `${file}: ${path}: not allowed: ${why}; remove it`;
@@ -36,27 +52,52 @@ describe('publish.headers: framing headers refused at their path', () => {
   }, 30_000);
 
   it('headers that do not frame the request (Authorization, Content-Type) pass', async () => {
-    const r = await wsload(['validate', scenarios.write('plain-headers', { publish: { rate: 5, headers: { Authorization: 'Bearer x', 'Content-Type': 'text/plain' } } })]);
+    const r = await wsload([
+      'validate',
+      scenarios.write('plain-headers', { publish: { rate: 5, headers: { Authorization: 'Bearer x', 'Content-Type': 'text/plain' } } }),
+    ]);
     expect(r.code, r.stderr).toBe(0);
   });
 });
 
 describe('topics: a topic with 0 sockets', () => {
   it('a share that rounds to 0 sockets: one line at topics[i].share', async () => {
-    const file = scenarios.write('tiny-share', { topics: [{ name: 'big', share: 0.998 }, { name: 'tiny', share: 0.002 }] });
+    const file = scenarios.write('tiny-share', {
+      topics: [
+        { name: 'big', share: 0.998 },
+        { name: 'tiny', share: 0.002 },
+      ],
+    });
     const line = `${file}: topics[1].share: topic "tiny" gets 0 of 100 sockets (a share of 0.002 rounds to 0), so its publishes would expect no delivery; expected a share of at least 0.010, counts, or more connections`;
     expectLines(await wsload(['validate', file]), [line]);
     expectLines(await wsload(['run', file, '--quiet']), [line]);
   }, 30_000);
 
   it('the same share with more connections (--connections 500) gives it a socket and passes', async () => {
-    const r = await wsload(['validate', scenarios.write('tiny-share-ok', { topics: [{ name: 'big', share: 0.998 }, { name: 'tiny', share: 0.002 }] }), '--connections', '500']);
+    const r = await wsload([
+      'validate',
+      scenarios.write('tiny-share-ok', {
+        topics: [
+          { name: 'big', share: 0.998 },
+          { name: 'tiny', share: 0.002 },
+        ],
+      }),
+      '--connections',
+      '500',
+    ]);
     expect(r.code, r.stderr).toBe(0);
   });
 
   it('a count of 0: one line at topics[i].count', async () => {
-    const file = scenarios.write('zero-count', { topics: [{ name: 'a', count: 100 }, { name: 'b', count: 0 }] });
-    expectLines(await wsload(['validate', file]), [`${file}: topics[1].count: topic "b" has no socket, so its publishes would expect no delivery; expected a count ≥ 1 (or leave the topic out)`]);
+    const file = scenarios.write('zero-count', {
+      topics: [
+        { name: 'a', count: 100 },
+        { name: 'b', count: 0 },
+      ],
+    });
+    expectLines(await wsload(['validate', file]), [
+      `${file}: topics[1].count: topic "b" has no socket, so its publishes would expect no delivery; expected a count ≥ 1 (or leave the topic out)`,
+    ]);
   });
 });
 

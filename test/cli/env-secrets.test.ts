@@ -43,7 +43,13 @@ function scenario(dir: string, url: string, publishUrl: string): string {
       target: {
         url: `${url}?token={env.WSL_SOCKET_TOKEN}`,
         headers: { 'X-Upgrade-Secret': '{env.WSL_UPGRADE_HEADER}' },
-        open: [{ send: { type: 'subscribe', topic: 'news', user: '{identity.user}', auth: '{env.WSL_OPEN_SECRET}' }, ack: { pointer: '/type', equals: 'subscribed' }, timeout: '5s' }],
+        open: [
+          {
+            send: { type: 'subscribe', topic: 'news', user: '{identity.user}', auth: '{env.WSL_OPEN_SECRET}' },
+            ack: { pointer: '/type', equals: 'subscribed' },
+            timeout: '5s',
+          },
+        ],
       },
       identities: { file: '{env.WSL_IDS_DIR}/users.csv' },
       connections: SOCKETS,
@@ -102,9 +108,20 @@ describe('{env.NAME} in scenario strings', () => {
     const html = join(dir, 'run.html');
     expect((await wsload(['report', out, '--html', html])).code).toBe(0);
     const outputs: Record<string, string> = { stdout: done.stdout, stderr: done.stderr, scrape };
-    for (const name of readdirSync(dir)) if (/\.(json|ndjson|hlog|xml|html)$/.test(name) && !name.endsWith('.scenario.json')) outputs[name] = readFileSync(join(dir, name), 'utf8');
+    for (const name of readdirSync(dir))
+      if (/\.(json|ndjson|hlog|xml|html)$/.test(name) && !name.endsWith('.scenario.json'))
+        outputs[name] = readFileSync(join(dir, name), 'utf8');
     // Every file the run wrote is searched: report, timeline, histogram log, JUnit, HTML.
-    expect(Object.keys(outputs).sort()).toEqual(['run.hlog', 'run.html', 'run.json', 'run.ndjson', 'run.xml', 'scrape', 'stderr', 'stdout']);
+    expect(Object.keys(outputs).sort()).toEqual([
+      'run.hlog',
+      'run.html',
+      'run.json',
+      'run.ndjson',
+      'run.xml',
+      'scrape',
+      'stderr',
+      'stdout',
+    ]);
     for (const [name, text] of Object.entries(outputs)) {
       for (const [variable, value] of Object.entries(secrets)) {
         const random = value.slice(value.lastIndexOf('-') + 1);
@@ -125,7 +142,6 @@ describe('{env.NAME} in scenario strings', () => {
         connections: 1,
         duration: '1s',
         publish: { rate: 1, url: 'http://127.0.0.1:1/api?id={id}&value={value}', ids: ['{env.WSL_NO_SUCH_TOKEN}'] },
-        
       }),
     );
     const r = await wsload(['run', file, '--quiet'], { timeoutMs: 30_000 });

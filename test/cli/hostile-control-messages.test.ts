@@ -7,12 +7,11 @@
  * books, and the real agent's part is whole. Also: who is refused at the door (logged), an agent
  * that cannot answer clock probes, and a bug of the coordinator itself (report still written, 70).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, type CliResult } from '../helpers/cli.js';
-import { startAgent, startCoordinator, targetOf, waitForTarget } from '../helpers/agents.js';
+import { startAgent, startCoordinator, targetOf, waitForTarget, whyRun as why } from '../helpers/agents.js';
+import { scenarioFiles } from '../helpers/scenario-files.js';
 import { FakeAgent } from '../helpers/fake-agent.js';
 import { stats } from '../helpers/control-frames.js';
 import { expectExactBooks } from '../helpers/books.js';
@@ -22,29 +21,11 @@ import { injectEnv } from '../helpers/inject.js';
 
 const TOKEN = 'hostile-token-1';
 const SOCKETS = 60;
-let dir: string;
+const files = scenarioFiles('hostile-msg', { connections: SOCKETS, connectRate: 1000, duration: '3s', workers: 1, publish: { rate: 5 } });
+const dir = files.dir;
+const scenario = files.write;
 
-beforeAll(() => {
-  assertBuilt();
-  dir = mkdtempSync(join(tmpdir(), 'wsload-hostile-msg-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function scenario(name: string, extra: Record<string, unknown> = {}): string {
-  const file = join(dir, `${name}.json`);
-  writeFileSync(file, JSON.stringify({ name, connections: SOCKETS, connectRate: 1000, duration: '3s', workers: 1, publish: { rate: 5 }, ...extra }));
-  return file;
-}
-
-function why(r: CliResult, out: string): string {
-  try {
-    const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
-    const { latencyMs: _l, completionMs: _c, ...counts } = report.fanout;
-    return `${r.stderr.slice(-1500)}\n${JSON.stringify({ counts, shards: report.shards })}`;
-  } catch {
-    return `${r.stderr.slice(-1500)}\nno report`;
-  }
-}
+beforeAll(() => assertBuilt());
 
 interface DropOutcome {
   run: CliResult;
@@ -115,7 +96,12 @@ function expectDropped(o: DropOutcome, reason: RegExp, fakeWorkerFinished = fals
   const published = report.publish.sent - report.publish.failed;
   expect(published).toBeGreaterThan(0);
   const { latencyMs: _l, completionMs: _c, ...counts } = report.fanout;
-  const books = JSON.stringify({ publish: report.publish, counts, shards: report.shards?.map((s) => ({ name: s.name, lost: s.lost, fanout: s.fanout })), phases: report.phases });
+  const books = JSON.stringify({
+    publish: report.publish,
+    counts,
+    shards: report.shards?.map((s) => ({ name: s.name, lost: s.lost, fanout: s.fanout })),
+    phases: report.phases,
+  });
   expect(report.fanout.delivered, books).toBe(published * (SOCKETS / 2));
   expect(report.fanout.lost, books).toBe(0);
   // Every push of this run was recognised (a receipt that raced its publish record is held, not unmatched).
@@ -132,19 +118,31 @@ describe('a fake agent that sends what no agent may: dropped, the run goes on', 
   }, 90_000);
 
   it('a tick for the other agent\'s worker (on main: taken in, that worker\'s counters overwritten, "ok")', async () => {
-    expectDropped(await runWithFake('foreign-tick', (f, ids) => f.send({ type: 'worker', msg: f.tickOf(ids.real) })), /^a "tick" for worker \d, which is not one of its workers \(\d\)$/);
+    expectDropped(
+      await runWithFake('foreign-tick', (f, ids) => f.send({ type: 'worker', msg: f.tickOf(ids.real) })),
+      /^a "tick" for worker \d, which is not one of its workers \(\d\)$/,
+    );
   }, 90_000);
 
   it('a tick for a worker id the run does not have (on main: an uncaught TypeError, exit 1, no report)', async () => {
-    expectDropped(await runWithFake('unknown-worker', (f) => f.send({ type: 'worker', msg: f.tickOf(999) })), /^a "tick" for worker 999, which is not one of its workers \(\d\)$/);
+    expectDropped(
+      await runWithFake('unknown-worker', (f) => f.send({ type: 'worker', msg: f.tickOf(999) })),
+      /^a "tick" for worker 999, which is not one of its workers \(\d\)$/,
+    );
   }, 90_000);
 
   it('a `gone` for a worker that is not its own', async () => {
-    expectDropped(await runWithFake('foreign-gone', (f, ids) => f.send({ type: 'gone', workerId: ids.real, reason: 'forged' })), /^a "gone" for worker \d, which is not one of its workers/);
+    expectDropped(
+      await runWithFake('foreign-gone', (f, ids) => f.send({ type: 'gone', workerId: ids.real, reason: 'forged' })),
+      /^a "gone" for worker \d, which is not one of its workers/,
+    );
   }, 90_000);
 
   it('strings in its stats (on main: NaN in wsload_shard_rss_bytes, and a report its own reader refuses)', async () => {
-    expectDropped(await runWithFake('string-stats', (f) => f.send({ ...stats(), peakRssMb: 'lots', rssMb: 'lots' })), /^a "stats" frame at peakRssMb: /);
+    expectDropped(
+      await runWithFake('string-stats', (f) => f.send({ ...stats(), peakRssMb: 'lots', rssMb: 'lots' })),
+      /^a "stats" frame at peakRssMb: /,
+    );
   }, 90_000);
 
   it('a counter of Infinity (1e400 in JSON)', async () => {
@@ -182,12 +180,17 @@ describe('a fake agent that sends what no agent may: dropped, the run goes on', 
 
   it('a publish judged that was never announced', async () => {
     expectDropped(
-      await runWithFake('unannounced', (f, ids) => f.send({ type: 'worker', msg: f.tickOf(ids.fake, { seqResults: [{ seq: 1_000_000, delivered: 0, lost: 0, lastReceiptMs: 0, failed: false }] }) })),
+      await runWithFake('unannounced', (f, ids) =>
+        f.send({
+          type: 'worker',
+          msg: f.tickOf(ids.fake, { seqResults: [{ seq: 1_000_000, delivered: 0, lost: 0, lastReceiptMs: 0, failed: false }] }),
+        }),
+      ),
       /^worker \d's tick: publish 1000000 judged, but only \d+ were announced$/,
     );
   }, 90_000);
 
-  it('a tick after its worker\'s final tick', async () => {
+  it("a tick after its worker's final tick", async () => {
     expectDropped(
       await runWithFake('after-final', (f, ids) => {
         f.speaking = false;
@@ -230,7 +233,9 @@ describe('before the run starts', () => {
     expect((await fake.closed).code).toBe(4400);
     const r = await c.cli.exited;
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('wsload: warning: dropped agent eager (fake-host): a "tick" for worker 0, which is not one of its workers (it has none yet)\n');
+    expect(r.stderr).toContain(
+      'wsload: warning: dropped agent eager (fake-host): a "tick" for worker 0, which is not one of its workers (it has none yet)\n',
+    );
     expect(r.stderr).toContain('wsload: --agent-wait 3s: 2 of 2 agents did not join (none joined)\n');
   }, 60_000);
 
@@ -240,19 +245,25 @@ describe('before the run starts', () => {
     const r = await c.cli.exited;
     fake.close();
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('wsload: --agent-wait 3s: 1 of 1 agents did not join (none joined; connected but did not answer clock probes: mute (fake-host))\n');
+    expect(r.stderr).toContain(
+      'wsload: --agent-wait 3s: 1 of 1 agents did not join (none joined; connected but did not answer clock probes: mute (fake-host))\n',
+    );
     expect(r.stderr).not.toContain('    at ');
   }, 60_000);
 
-  it('logs every agent refused at the door and why: token, version, a live agent\'s name, one too many', async () => {
+  it("logs every agent refused at the door and why: token, version, a live agent's name, one too many", async () => {
     const out = join(dir, 'refusals-report.json');
     const c = await startCoordinator(scenario('refusals', { duration: '30s' }), 1, ['--token', TOKEN, '--out', out], { cwd: dir });
     const url = `ws://127.0.0.1:${c.port}`;
     await expect(FakeAgent.connect({ url, token: 'guess', name: 'intruder' })).rejects.toThrow('HTTP 401: wrong or missing token');
     await expect(FakeAgent.connect({ url, token: TOKEN, name: 'old', version: '0.0.1' })).rejects.toThrow(/^HTTP 412: /);
     const first = await FakeAgent.connect({ url, token: TOKEN, name: 'only' });
-    await expect(FakeAgent.connect({ url, token: TOKEN, name: 'only' })).rejects.toThrow('HTTP 409: another agent with this name has already joined');
-    await expect(FakeAgent.connect({ url, token: TOKEN, name: 'extra' })).rejects.toThrow('HTTP 503: the coordinator already has all the agents it needs');
+    await expect(FakeAgent.connect({ url, token: TOKEN, name: 'only' })).rejects.toThrow(
+      'HTTP 409: another agent with this name has already joined',
+    );
+    await expect(FakeAgent.connect({ url, token: TOKEN, name: 'extra' })).rejects.toThrow(
+      'HTTP 503: the coordinator already has all the agents it needs',
+    );
     await first.waitFor('assign');
     c.cli.kill('SIGINT');
     const r = await c.cli.exited;
@@ -261,25 +272,36 @@ describe('before the run starts', () => {
     const refused = r.stderr.split('\n').filter((l) => l.startsWith('wsload: warning: refused agent '));
     expect(refused).toHaveLength(4);
     expect(refused[0]).toMatch(/^wsload: warning: refused agent intruder from 127\.0\.0\.1:\d+: wrong or missing token \(HTTP 401\)$/);
-    expect(refused[1]).toMatch(/^wsload: warning: refused agent old from 127\.0\.0\.1:\d+: the coordinator runs another wsload version .*: it runs 0\.0\.1, this is \S+ \(HTTP 412\)$/);
-    expect(refused[2]).toMatch(/^wsload: warning: refused agent only from 127\.0\.0\.1:\d+: another agent with this name has already joined \(HTTP 409\)$/);
-    expect(refused[3]).toMatch(/^wsload: warning: refused agent extra from 127\.0\.0\.1:\d+: the coordinator already has all the agents it needs \(HTTP 503\)$/);
+    expect(refused[1]).toMatch(
+      /^wsload: warning: refused agent old from 127\.0\.0\.1:\d+: the coordinator runs another wsload version .*: it runs 0\.0\.1, this is \S+ \(HTTP 412\)$/,
+    );
+    expect(refused[2]).toMatch(
+      /^wsload: warning: refused agent only from 127\.0\.0\.1:\d+: another agent with this name has already joined \(HTTP 409\)$/,
+    );
+    expect(refused[3]).toMatch(
+      /^wsload: warning: refused agent extra from 127\.0\.0\.1:\d+: the coordinator already has all the agents it needs \(HTTP 503\)$/,
+    );
     expect((await readReport(out)).interrupted).toBe(true);
   }, 60_000);
 });
 
 describe('a bug of the coordinator itself still writes the report it has', () => {
   for (const bug of ['message', 'timer'] as const) {
-    it(`an exception ${bug === 'message' ? 'while taking in a worker\'s message' : 'thrown by a timer nobody catches'}: report written, interrupted, exit 70`, async () => {
+    it(`an exception ${bug === 'message' ? "while taking in a worker's message" : 'thrown by a timer nobody catches'}: report written, interrupted, exit 70`, async () => {
       const out = join(dir, `bug-${bug}-report.json`);
-      const c = await startCoordinator(scenario(`bug-${bug}`, { duration: '20s' }), 2, ['--token', TOKEN, '--out', out], { cwd: dir, env: injectEnv({ coordinatorBug: bug }) });
+      const c = await startCoordinator(scenario(`bug-${bug}`, { duration: '20s' }), 2, ['--token', TOKEN, '--out', out], {
+        cwd: dir,
+        env: injectEnv({ coordinatorBug: bug }),
+      });
       const url = `ws://127.0.0.1:${c.port}`;
       const agents = [startAgent(url, 'a', TOKEN), startAgent(url, 'b', TOKEN)];
       const r = await c.cli.exited;
       for (const a of agents) await a.exited;
       expect(r.code, why(r, out)).toBe(70);
       const what = bug === 'message' ? 'test fault: taking in a worker message threw' : 'test fault: a timer of the coordinator threw';
-      expect(r.stderr).toContain(`wsload: internal error (this is a bug, please report it; the report above is what the run had measured): ${what}\n`);
+      expect(r.stderr).toContain(
+        `wsload: internal error (this is a bug, please report it; the report above is what the run had measured): ${what}\n`,
+      );
       const report = await readReport(out);
       expect(report.interrupted).toBe(true);
       expect(report.interruptReason).toBe(`internal error: ${what}`);

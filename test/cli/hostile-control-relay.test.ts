@@ -6,18 +6,14 @@
  * stated uncertainty; a cut, dropped or duplicated frame loses that agent (never the run), and
  * the agent closes its sockets, writes what it measured and exits 1.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, type CliResult, type RunningCli } from '../helpers/cli.js';
-import { AGENTS_SCENARIO, startAgent, startCoordinator, targetOf, waitForTarget, whyRun as why } from '../helpers/agents.js';
+import { AGENTS_SCENARIO, readAgentRecord, startAgent, targetOf, waitForTarget, whyRun as why } from '../helpers/agents.js';
 import { scenarioFiles } from '../helpers/scenario-files.js';
-
-const scenario = (name: string, extra: Record<string, unknown> = {}): string => files.write(name, extra);
-import { ControlRelay, type Direction } from '../helpers/control-relay.js';
+import { startRelayedCoordinator, type ControlRelay, type Direction } from '../helpers/control-relay.js';
 import { expectExactBooks } from '../helpers/books.js';
 import type { Report } from '../../src/run/report.js';
-import type { AgentRecord } from '../../src/agent/local-record.js';
 import { readReport } from '../../src/report/read.js';
 import { injectEnv } from '../helpers/inject.js';
 
@@ -25,6 +21,7 @@ const TOKEN = 'hostile-token-2';
 const SOCKETS = 100;
 const files = scenarioFiles('hostile-relay', { ...AGENTS_SCENARIO, connections: SOCKETS, duration: '4s' });
 const dir = files.dir;
+const scenario = files.write;
 
 beforeAll(() => {
   assertBuilt();
@@ -41,16 +38,23 @@ interface RelayRun {
 }
 
 /** A coordinator, a relay in front of it and agents a and b dialing the relay. */
-async function relayRun(name: string, opts: { env?: NodeJS.ProcessEnv; flags?: string[]; agentFlags?: string[]; extra?: Record<string, unknown> } = {}): Promise<RelayRun> {
+async function relayRun(
+  name: string,
+  opts: { env?: NodeJS.ProcessEnv; flags?: string[]; agentFlags?: string[]; extra?: Record<string, unknown> } = {},
+): Promise<RelayRun> {
   const out = join(dir, `${name}-report.json`);
-  const coordinator = (await startCoordinator(scenario(name, opts.extra), 2, ['--token', TOKEN, '--out', out, ...(opts.flags ?? [])], { cwd: dir, env: opts.env })).cli;
-  const port = Number(/waiting for \d+ agents? on ws:\/\/127\.0\.0\.1:(\d+)/.exec(coordinator.stderr())![1]);
-  const relay = new ControlRelay(port);
-  const url = await relay.listen();
+  // Killed only past the test's own 150 s: a 4 s hold behind a 150 ms relay took ~60 s at load average 24 on 2 cores.
+  const { cli: coordinator, relay } = await startRelayedCoordinator(
+    scenario(name, opts.extra),
+    2,
+    ['--token', TOKEN, '--out', out, ...(opts.flags ?? [])],
+    { cwd: dir, env: opts.env, timeoutMs: 140_000 },
+  );
+  const url = relay.url;
   const records = { a: join(dir, `${name}-a-record.json`), b: join(dir, `${name}-b-record.json`) };
   const agents = {
-    a: startAgent(url, 'a', TOKEN, ['--out', records.a, ...(opts.agentFlags ?? [])]),
-    b: startAgent(url, 'b', TOKEN, ['--out', records.b, ...(opts.agentFlags ?? [])]),
+    a: startAgent(url, 'a', TOKEN, ['--out', records.a, ...(opts.agentFlags ?? [])], {}, 140_000),
+    b: startAgent(url, 'b', TOKEN, ['--out', records.b, ...(opts.agentFlags ?? [])], {}, 140_000),
   };
   return {
     relay,
@@ -67,7 +71,13 @@ async function relayRun(name: string, opts: { env?: NodeJS.ProcessEnv; flags?: s
 }
 
 /** Every frame passes; once armed, `pick` decides what becomes of the first frame of `agent` it matches. */
-function oneFrame(relay: ControlRelay, direction: Direction, agent: string, match: (m: { type: string; msg?: { type: string } }) => boolean, becomes: (f: string) => string[]): { arm: () => void; hit: () => boolean } {
+function oneFrame(
+  relay: ControlRelay,
+  direction: Direction,
+  agent: string,
+  match: (m: { type: string; msg?: { type: string } }) => boolean,
+  becomes: (f: string) => string[],
+): { arm: () => void; hit: () => boolean } {
   let armed = false;
   let hit = false;
   relay.hooks[direction] = (f, who) => {
@@ -77,11 +87,6 @@ function oneFrame(relay: ControlRelay, direction: Direction, agent: string, matc
     return becomes(f);
   };
   return { arm: () => (armed = true), hit: () => hit };
-}
-
-function record(file: string): AgentRecord {
-  expect(existsSync(file), `no agent record at ${file}`).toBe(true);
-  return JSON.parse(readFileSync(file, 'utf8')) as AgentRecord;
 }
 
 /** The coordinator lost agent b (and only b), said why, and wrote a report with exact books. */
@@ -106,7 +111,7 @@ function expectGaveUp(run: RelayRun, b: CliResult, reason: RegExp): void {
   expect(line.slice('wsload: agent b: '.length).split('; closed its sockets')[0]).toMatch(reason);
   expect(line).toContain(`; closed its sockets; what it measured (50 of 50 sockets opened, `);
   expect(line).toContain(`is in ${run.records.b}`);
-  const rec = record(run.records.b);
+  const rec = readAgentRecord(run.records.b);
   expect(rec.agent.name).toBe('b');
   expect(rec.sockets).toBe(50);
   expect(rec.totals.opened).toBe(50);
@@ -116,7 +121,7 @@ function expectGaveUp(run: RelayRun, b: CliResult, reason: RegExp): void {
   expect(rec.totals.delivery.delivered + rec.totals.delivery.lost).toBeGreaterThanOrEqual(rec.totals.delivery.expected);
 }
 
-describe('a slow or skewed control channel: the run is exact, within the clock\'s stated uncertainty', () => {
+describe("a slow or skewed control channel: the run is exact, within the clock's stated uncertainty", () => {
   it('150 ms each way, clocks estimated over it', async () => {
     const run = await relayRun('delayed', { env: injectEnv({ coordinatorOtherClock: true }) });
     run.relay.delayMs['to-coordinator'] = 150;
@@ -126,10 +131,10 @@ describe('a slow or skewed control channel: the run is exact, within the clock\'
       const agents = [await run.agents.a.exited, await run.agents.b.exited];
       const report = await readReport(run.out);
       // A loopback push takes ~1 ms, so an estimate a few ms off (well inside its ±150 ms) makes some
-      // receipts come before their scheduled time: by design the run then fails (fanout.early, more
-      // than 1 ms early). That, and only that, may fail it — and never beyond the bound it states.
-      const earlyOnly = r.code === 1 && (report.fanout.early ?? 0) > 0 && r.stderr.includes('arrived before their publish');
-      if (!earlyOnly) expect(r.code, why(r, run.out, agents)).toBe(0);
+      // receipts come before their scheduled time: within the bound that is no evidence of a wrong
+      // offset, so they are counted (fanout.early) and the run passes.
+      expect(r.code, why(r, run.out, agents)).toBe(0);
+      expect(r.stderr).not.toContain('arrived before their publish');
       for (const a of agents) expect(a.code, a.stderr).toBe(0);
       expectExactBooks(report);
       expect(report.fanout.delivered).toBe((report.publish.sent - report.publish.failed) * SOCKETS);
@@ -202,52 +207,70 @@ describe('a control channel that loses frames: that agent is lost, never the run
     }
   }, 150_000);
 
-  it('a tick duplicated on the way: the agent is dropped (its books would count it twice), and says so', async () => {
-    const run = await relayRun('dup-up');
-    const hook = oneFrame(run.relay, 'to-coordinator', 'b', (m) => m.type === 'worker' && m.msg?.type === 'tick', (f) => [f, f]);
-    try {
-      await run.hold();
-      hook.arm();
-      const r = await run.coordinator.exited;
-      const b = await run.agents.b.exited;
-      expect(hook.hit()).toBe(true);
-      expect(r.stderr).toMatch(/wsload: warning: dropped agent b \(\S+\): frame \d+ came again after frame \d+ \(duplicated or replayed\)\n/);
-      await expectLostB(run, r, /^dropped by the coordinator: frame \d+ came again after frame \d+ \(duplicated or replayed\)$/, b);
-      expectGaveUp(run, b, /^dropped by the coordinator: frame \d+ came again/);
-    } finally {
-      run.relay.close();
-    }
-  }, 150_000);
+  /** One frame of agent b, once it holds: duplicated or dropped on the way, and what each side says of it. */
+  interface OneFrameCase {
+    title: string;
+    name: string;
+    direction: Direction;
+    match: (m: { type: string; msg?: { type: string } }) => boolean;
+    becomes: (f: string) => string[];
+    /** The coordinator's warning line, where it prints one. */
+    warning?: RegExp;
+    lostReason: RegExp;
+    gaveUp: RegExp;
+  }
+  const isTick = (m: { type: string; msg?: { type: string } }): boolean => m.type === 'worker' && m.msg?.type === 'tick';
+  const ONE_FRAME: OneFrameCase[] = [
+    {
+      title: 'a tick duplicated on the way: the agent is dropped (its books would count it twice), and says so',
+      name: 'dup-up',
+      direction: 'to-coordinator',
+      match: isTick,
+      becomes: (f) => [f, f],
+      warning: /wsload: warning: dropped agent b \(\S+\): frame \d+ came again after frame \d+ \(duplicated or replayed\)\n/,
+      lostReason: /^dropped by the coordinator: frame \d+ came again after frame \d+ \(duplicated or replayed\)$/,
+      gaveUp: /^dropped by the coordinator: frame \d+ came again/,
+    },
+    {
+      title: 'a tick lost on the way (a dropped final tick broke the books on main): the agent is dropped',
+      name: 'lost-up',
+      direction: 'to-coordinator',
+      match: isTick,
+      becomes: () => [],
+      lostReason: /^dropped by the coordinator: frame \d+ came where frame \d+ was due \(1 missing\)$/,
+      gaveUp: /^dropped by the coordinator: frame \d+ came where/,
+    },
+    {
+      title: 'a publish record lost towards the agent: the agent refuses the gap and gives up',
+      name: 'lost-down',
+      direction: 'to-agent',
+      match: (m) => m.type === 'publish',
+      becomes: () => [],
+      lostReason: /^(it stopped before the run ended|its control connection closed)$/,
+      gaveUp: /^the coordinator sent a bad frame: frame \d+ came where frame \d+ was due$/,
+    },
+  ];
 
-  it('a tick lost on the way (a dropped final tick broke the books on main): the agent is dropped', async () => {
-    const run = await relayRun('lost-up');
-    const hook = oneFrame(run.relay, 'to-coordinator', 'b', (m) => m.type === 'worker' && m.msg?.type === 'tick', () => []);
-    try {
-      await run.hold();
-      hook.arm();
-      const r = await run.coordinator.exited;
-      const b = await run.agents.b.exited;
-      expect(hook.hit()).toBe(true);
-      await expectLostB(run, r, /^dropped by the coordinator: frame \d+ came where frame \d+ was due \(1 missing\)$/, b);
-      expectGaveUp(run, b, /^dropped by the coordinator: frame \d+ came where/);
-    } finally {
-      run.relay.close();
-    }
-  }, 150_000);
-
-  it('a publish record lost towards the agent: the agent refuses the gap and gives up', async () => {
-    const run = await relayRun('lost-down');
-    const hook = oneFrame(run.relay, 'to-agent', 'b', (m) => m.type === 'publish', () => []);
-    try {
-      await run.hold();
-      hook.arm();
-      const r = await run.coordinator.exited;
-      const b = await run.agents.b.exited;
-      expect(hook.hit()).toBe(true);
-      expectGaveUp(run, b, /^the coordinator sent a bad frame: frame \d+ came where frame \d+ was due$/);
-      await expectLostB(run, r, /^(it stopped before the run ended|its control connection closed)$/, b);
-    } finally {
-      run.relay.close();
-    }
-  }, 150_000);
+  for (const c of ONE_FRAME) {
+    it(
+      c.title,
+      async () => {
+        const run = await relayRun(c.name);
+        const hook = oneFrame(run.relay, c.direction, 'b', c.match, c.becomes);
+        try {
+          await run.hold();
+          hook.arm();
+          const r = await run.coordinator.exited;
+          const b = await run.agents.b.exited;
+          expect(hook.hit()).toBe(true);
+          if (c.warning) expect(r.stderr).toMatch(c.warning);
+          await expectLostB(run, r, c.lostReason, b);
+          expectGaveUp(run, b, c.gaveUp);
+        } finally {
+          run.relay.close();
+        }
+      },
+      150_000,
+    );
+  }
 });

@@ -6,54 +6,38 @@
  * run), reports it and keeps the books exact; an agent that loses its coordinator closes its
  * sockets, writes what it measured and exits 1, so the Job completes.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, startWsload, type CliResult, type RunningCli } from '../helpers/cli.js';
-import { startAgent, startCoordinator, targetOf, targetOpen, waitForTarget } from '../helpers/agents.js';
+import { readAgentRecord, startAgent, startCoordinator, targetOf, targetOpen, waitForTarget, whyRun as why } from '../helpers/agents.js';
+import { scenarioFiles } from '../helpers/scenario-files.js';
 import { alive, until } from '../helpers/processes.js';
 import { expectExactBooks } from '../helpers/books.js';
-import type { Report } from '../../src/run/report.js';
 import type { AgentRecord } from '../../src/agent/local-record.js';
 import { readReport } from '../../src/report/read.js';
 import { injectEnv } from '../helpers/inject.js';
+import { holdDial, type HeldDial } from '../helpers/held-dial.js';
 
 const TOKEN = 'hostile-token-3';
 const SOCKETS = 100;
-let dir: string;
-
-beforeAll(() => {
-  assertBuilt();
-  dir = mkdtempSync(join(tmpdir(), 'wsload-hostile-kills-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-type Phase = 'before the assignment' | 'ramp' | 'hold' | 'drain';
-const PHASES: Phase[] = ['before the assignment', 'ramp', 'hold', 'drain'];
-
 /**
  * A 2.5 s ramp and a 4 s hold. For the drain, publish records reach the agents 3 s late, so each
  * agent's drain (which waits for the last record) lasts that long and a signal lands inside it.
  */
-function scenario(name: string, extra: Record<string, unknown> = {}): string {
-  const file = join(dir, `${name}.json`);
-  writeFileSync(file, JSON.stringify({ name, connections: SOCKETS, connectRate: 40, duration: '4s', workers: 1, publish: { rate: 5 }, ...extra }));
-  return file;
-}
+const files = scenarioFiles('hostile-kills', { connections: SOCKETS, connectRate: 40, duration: '4s', workers: 1, publish: { rate: 5 } });
+const dir = files.dir;
+const scenario = files.write;
+
+beforeAll(() => assertBuilt());
+
+type Phase = 'before the assignment' | 'ramp' | 'hold' | 'drain';
+const PHASES: Phase[] = ['before the assignment', 'ramp', 'hold', 'drain'];
+
+/** The port of a ws://HOST:PORT URL. */
+const portOf = (url: string): number => Number(new URL(url).port);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function why(r: CliResult, out: string, others: CliResult[] = []): string {
-  const tails = others.map((a) => a.stderr.slice(-500)).join('\n');
-  try {
-    const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
-    const { latencyMs: _l, completionMs: _c, ...counts } = report.fanout;
-    return `${r.stderr.slice(-1500)}\n${tails}\n${JSON.stringify({ counts, shards: report.shards })}`;
-  } catch {
-    return `${r.stderr.slice(-1500)}\n${tails}\nno report`;
-  }
-}
 
 /** Waits until the run is in `phase`, read off the coordinator's lines and the target itself. */
 async function reach(phase: Phase, coordinator: RunningCli, sockets = SOCKETS): Promise<void> {
@@ -70,7 +54,10 @@ async function reach(phase: Phase, coordinator: RunningCli, sockets = SOCKETS): 
   let last = -1;
   let since = Date.now();
   const stopped = await until(async () => {
-    const res = await fetch(`${base}/admin/stats`).then((x) => x.json() as Promise<{ publishes: number }>, () => ({ publishes: -1 }));
+    const res = await fetch(`${base}/admin/stats`).then(
+      (x) => x.json() as Promise<{ publishes: number }>,
+      () => ({ publishes: -1 }),
+    );
     if (res.publishes !== last) {
       last = res.publishes;
       since = Date.now();
@@ -78,11 +65,6 @@ async function reach(phase: Phase, coordinator: RunningCli, sockets = SOCKETS): 
     return Date.now() - since > 700;
   }, 60_000);
   expect(stopped).toBe(true);
-}
-
-function record(file: string): AgentRecord {
-  expect(existsSync(file), `no agent record at ${file}`).toBe(true);
-  return JSON.parse(readFileSync(file, 'utf8')) as AgentRecord;
 }
 
 /** An agent that lost its coordinator: exit 1, one line saying why, and, once it held sockets, its record. */
@@ -98,7 +80,7 @@ function expectGaveUp(a: CliResult, name: string, reason: RegExp, recordFile: st
     return;
   }
   expect(line).toContain(`is in ${recordFile}`);
-  const rec = record(recordFile);
+  const rec = readAgentRecord(recordFile);
   expect(rec.agent.name).toBe(name);
   expect(rec.sockets).toBe(SOCKETS / 2);
   expect(rec.totals.opened).toBeGreaterThan(0);
@@ -118,9 +100,17 @@ interface AgentsRun {
   start: (name: string, extra?: string[], env?: NodeJS.ProcessEnv) => RunningCli;
 }
 
-async function agentsRun(name: string, expected: number, opts: { env?: NodeJS.ProcessEnv; flags?: string[]; extra?: Record<string, unknown> } = {}): Promise<AgentsRun> {
+async function agentsRun(
+  name: string,
+  expected: number,
+  opts: { env?: NodeJS.ProcessEnv; flags?: string[]; extra?: Record<string, unknown> } = {},
+): Promise<AgentsRun> {
   const out = join(dir, `${name}-report.json`);
-  const c = await startCoordinator(scenario(name, opts.extra), expected, ['--token', TOKEN, '--out', out, ...(opts.flags ?? [])], { cwd: dir, env: opts.env, timeoutMs: 120_000 });
+  const c = await startCoordinator(scenario(name, opts.extra), expected, ['--token', TOKEN, '--out', out, ...(opts.flags ?? [])], {
+    cwd: dir,
+    env: opts.env,
+    timeoutMs: 120_000,
+  });
   const url = `ws://127.0.0.1:${c.port}`;
   const agents = new Map<string, RunningCli>();
   const recordOf = (agent: string): string => join(dir, `${name}-${agent}-record.json`);
@@ -138,6 +128,21 @@ async function agentsRun(name: string, expected: number, opts: { env?: NodeJS.Pr
   };
 }
 
+/**
+ * Agents started before their coordinator, each held at a door until its process is up and dialing
+ * (test/helpers/held-dial.ts): a case whose bound (`--agent-wait`, from the coordinator's
+ * listening) must not include process starts, which take seconds on a loaded machine. They live
+ * through the coordinator's start too: killed only at the case's own bound (150 s), not the default 60 s.
+ */
+async function heldAgents(runName: string, names: string[], extra: string[] = []): Promise<{ agents: RunningCli[]; doors: HeldDial[] }> {
+  const doors = await Promise.all(names.map(() => holdDial()));
+  const agents = names.map((n, i) =>
+    startAgent(doors[i].url, n, TOKEN, ['--out', join(dir, `${runName}-${n}-record.json`), ...extra], {}, 150_000),
+  );
+  for (const [i, door] of doors.entries()) expect(await door.dialed(60_000), `agent ${names[i]} never dialed`).toBe(true);
+  return { agents, doors };
+}
+
 /** Stops every process a case started that may still run (a stopped one is killed). */
 function cleanUp(...clis: (RunningCli | undefined)[]): void {
   for (const c of clis) {
@@ -150,43 +155,54 @@ function cleanUp(...clis: (RunningCli | undefined)[]): void {
   }
 }
 
-const joinedLine = (name: string, n: number, of: number): RegExp => new RegExp(`wsload: agent ${name} \\(\\S+\\) joined \\(${n} of ${of}; same clock\\)`);
+const joinedLine = (name: string, n: number, of: number): RegExp =>
+  new RegExp(`wsload: agent ${name} \\(\\S+\\) joined \\(${n} of ${of}; same clock\\)`);
 
 describe('an agent killed (kill -9) or stopped (SIGSTOP) at each phase', () => {
   for (const signal of ['SIGKILL', 'SIGSTOP'] as const) {
     for (const phase of PHASES) {
       it(`${signal} ${phase}`, async () => {
         const drain = phase === 'drain';
-        const run = await agentsRun(`agent-${signal}-${phase.replace(/ /g, '-')}`, 2, {
-          flags: ['--agent-silence', '2s', ...(phase === 'before the assignment' ? ['--agent-wait', '8s'] : [])],
-        });
-        const env = drain ? injectEnv({ publishDelayMs: 3000 }) : {};
-        const b = run.start('b', [], env);
-        let a: RunningCli | undefined;
+        const before = phase === 'before the assignment';
+        const name = `agent-${signal}-${phase.replace(/ /g, '-')}`;
+        // Before the assignment the case is about --agent-wait, which runs from the coordinator's
+        // listening: both agents start first, each held at a door until it dialed (its process is
+        // up), so the bound covers b's join, its drop and a's join, not two process starts (which
+        // took the whole 8 s at load ~12 and read "2 of 2 agents did not join").
+        const held = before ? await heldAgents(name, ['a', 'b']) : null;
+        let run: AgentsRun | undefined;
+        let [a, b] = held?.agents ?? [];
         try {
-          if (phase === 'before the assignment') {
+          run = await agentsRun(name, 2, { flags: ['--agent-silence', '2s', ...(before ? ['--agent-wait', '8s'] : [])] });
+          const env = drain ? injectEnv({ publishDelayMs: 3000 }) : {};
+          if (held) {
+            held.doors[1].open(portOf(run.url));
             expect(await run.coordinator.waitForStderr(joinedLine('b', 1, 2), 30_000), run.coordinator.stderr()).toBe(true);
           } else {
+            b = run.start('b', [], env);
             a = run.start('a', [], env);
             await reach(phase, run.coordinator);
           }
-          b.kill(signal);
-          if (phase === 'before the assignment') {
+          b!.kill(signal);
+          if (held) {
             // Once its place was freed (heartbeats are the only sign of a stopped agent, so one
             // that stops a moment before the last agent joins is still handed its sockets).
             const freed = signal === 'SIGKILL' ? /agent b \(\S+\) left before the run started/ : /dropped agent b \(\S+\): silent for/;
             expect(await run.coordinator.waitForStderr(freed, 30_000), run.coordinator.stderr()).toBe(true);
-            a = run.start('a');
+            held.doors[0].open(portOf(run.url));
           }
           const r = await run.coordinator.exited;
-          if (signal === 'SIGSTOP') b.kill('SIGCONT');
-          const bExit = await b.exited;
+          if (signal === 'SIGSTOP') b!.kill('SIGCONT');
+          const bExit = await b!.exited;
           const aExit = await a!.exited;
           if (phase === 'before the assignment') {
             // Its place was freed (closed, or silent past the bound), so the run waited for another.
             expect(r.code, r.stderr).toBe(2);
             expect(r.stderr).toMatch(/wsload: --agent-wait 8s: 1 of 2 agents did not join \(joined: a \(\S+\)\)\n/);
-            if (signal === 'SIGKILL') expect(r.stderr).toMatch(/wsload: warning: agent b \(\S+\) left before the run started \(its control connection closed\); its place is free\n/);
+            if (signal === 'SIGKILL')
+              expect(r.stderr).toMatch(
+                /wsload: warning: agent b \(\S+\) left before the run started \(its control connection closed\); its place is free\n/,
+              );
             else {
               expect(r.stderr).toMatch(/wsload: warning: dropped agent b \(\S+\): silent for [234](\.\d+)?s\n/);
               expectGaveUp(bExit, 'b', /^dropped by the coordinator: silent for/, run.recordOf('b'), false);
@@ -214,7 +230,8 @@ describe('an agent killed (kill -9) or stopped (SIGSTOP) at each phase', () => {
             expectGaveUp(bExit, 'b', /^the coordinator at .* closed the control connection before the run ended$/, run.recordOf('b'), true);
           }
         } finally {
-          cleanUp(run.coordinator, a, b);
+          cleanUp(run?.coordinator, a, b);
+          held?.doors.forEach((d) => d.close());
         }
       }, 150_000);
     }
@@ -226,11 +243,18 @@ describe('the coordinator killed (kill -9) or stopped (SIGSTOP) at each phase: i
     for (const phase of PHASES) {
       it(`${signal} ${phase}`, async () => {
         const before = phase === 'before the assignment';
-        // Before the assignment: 3 expected, 2 came; the coordinator is waiting for the third.
-        const run = await agentsRun(`coord-${signal}-${phase.replace(/ /g, '-')}`, before ? 3 : 2, { flags: before ? ['--agent-wait', '15s'] : [] });
+        const name = `coord-${signal}-${phase.replace(/ /g, '-')}`;
         const env = phase === 'drain' ? injectEnv({ publishDelayMs: 3000 }) : {};
         const flags = ['--coordinator-silence', '3s'];
-        const agents = [run.start('a', flags, env), run.start('b', flags, env)];
+        // Before the assignment the coordinator, stopped, must be woken before its --agent-wait runs
+        // out, or it judges the wait with its agents' closes still unread ("2 of 3 did not join
+        // (joined: b; connected but silent: a)", seen at load ~20): the agents start first, held at
+        // doors until they are up, so the 15 s do not include their process starts.
+        const held = before ? await heldAgents(name, ['a', 'b'], flags) : null;
+        // Before the assignment: 3 expected, 2 came; the coordinator is waiting for the third.
+        const run = await agentsRun(name, before ? 3 : 2, { flags: before ? ['--agent-wait', '15s'] : [] });
+        held?.doors.forEach((d) => d.open(portOf(run.url)));
+        const agents = held?.agents ?? [run.start('a', flags, env), run.start('b', flags, env)];
         try {
           if (before) expect(await run.coordinator.waitForStderr(/joined \(2 of 3;/, 30_000), run.coordinator.stderr()).toBe(true);
           else await reach(phase, run.coordinator);
@@ -239,7 +263,10 @@ describe('the coordinator killed (kill -9) or stopped (SIGSTOP) at each phase: i
           const exits = await Promise.all(agents.map((a) => a.exited));
           // Killed: its connection closes at once. Stopped: 3 s of silence, a check, closing the sockets.
           expect(Date.now() - at).toBeLessThan(signal === 'SIGKILL' ? 15_000 : 20_000);
-          const reason = signal === 'SIGKILL' ? /^the coordinator at ws:\/\/127\.0\.0\.1:\d+ closed the control connection before the run ended$/ : /^heard nothing from the coordinator at ws:\/\/127\.0\.0\.1:\d+ for [345](\.\d+)?s \(the limit is 3s\)$/;
+          const reason =
+            signal === 'SIGKILL'
+              ? /^the coordinator at ws:\/\/127\.0\.0\.1:\d+ closed the control connection before the run ended$/
+              : /^heard nothing from the coordinator at ws:\/\/127\.0\.0\.1:\d+ for [345](\.\d+)?s \(the limit is 3s\)$/;
           exits.forEach((e, i) => expectGaveUp(e, ['a', 'b'][i], reason, run.recordOf(['a', 'b'][i]), !before));
           if (signal === 'SIGSTOP') {
             // Woken, it finds its agents gone: they are lost, the report is still written.
@@ -259,13 +286,14 @@ describe('the coordinator killed (kill -9) or stopped (SIGSTOP) at each phase: i
           }
         } finally {
           cleanUp(run.coordinator, ...agents);
+          held?.doors.forEach((d) => d.close());
         }
       }, 150_000);
     }
   }
 });
 
-describe('names and slots: a dead agent\'s place goes to its replacement (a restarted pod keeps its index)', () => {
+describe("names and slots: a dead agent's place goes to its replacement (a restarted pod keeps its index)", () => {
   it('stopped while the others join (its connection still open): a newcomer with its name takes its place and the run is whole', async () => {
     const run = await agentsRun('replace-before', 2, { flags: ['--agent-wait', '60s'] });
     const dead = run.start('1');
@@ -280,11 +308,16 @@ describe('names and slots: a dead agent\'s place goes to its replacement (a rest
       a = run.start('0');
       const r = await run.coordinator.exited;
       expect(r.code, why(r, run.out)).toBe(0);
-      expect(r.stderr).toMatch(/wsload: warning: agent 1 \(\S+\): silent for \d+(\.\d+)?s, then replaced by a new agent with its name from 127\.0\.0\.1:\d+\n/);
+      expect(r.stderr).toMatch(
+        /wsload: warning: agent 1 \(\S+\): silent for \d+(\.\d+)?s, then replaced by a new agent with its name from 127\.0\.0\.1:\d+\n/,
+      );
       expect((await replacement.exited).code).toBe(0);
       expect((await a.exited).code).toBe(0);
       const report = await readReport(run.out);
-      expect(report.shards!.map((s) => [s.name, s.lost, s.sockets]).sort()).toEqual([['0', false, 50], ['1', false, 50]]);
+      expect(report.shards!.map((s) => [s.name, s.lost, s.sockets]).sort()).toEqual([
+        ['0', false, 50],
+        ['1', false, 50],
+      ]);
       expect(report.shards!.find((s) => s.name === '1')!.pid).toBe(replacement.pid);
       expectExactBooks(report);
       expect(report.fanout.delivered).toBe(report.fanout.expected);
@@ -316,8 +349,11 @@ describe('names and slots: a dead agent\'s place goes to its replacement (a rest
         const lost = report.shards!.find((s) => s.name === '1')!;
         expect(lost.lost).toBe(true);
         expect(lost.pid).toBe(dead.pid);
-        if (signal === 'SIGSTOP') expect(lost.lostReason).toMatch(/^silent for \d+(\.\d+)?s, then replaced by a new agent with its name from 127\.0\.0\.1:\d+$/);
-        expect(report.warnings.join('\n')).toMatch(/a new agent 1 \(\S+\) \(pid \d+\) joined in the place of the lost agent 1 and stands by/);
+        if (signal === 'SIGSTOP')
+          expect(lost.lostReason).toMatch(/^silent for \d+(\.\d+)?s, then replaced by a new agent with its name from 127\.0\.0\.1:\d+$/);
+        expect(report.warnings.join('\n')).toMatch(
+          /a new agent 1 \(\S+\) \(pid \d+\) joined in the place of the lost agent 1 and stands by/,
+        );
         expectExactBooks(report);
         expect((await a.exited).code).toBe(0);
       } finally {
@@ -377,7 +413,10 @@ function shardPids(pid: number): Map<string, number> {
 }
 
 describe('local shards: one killed or stopped mid-run, or their coordinator killed', () => {
-  async function shardsRun(name: string, env: NodeJS.ProcessEnv = {}): Promise<{ cli: RunningCli; cwd: string; out: string; shards: Map<string, number> }> {
+  async function shardsRun(
+    name: string,
+    env: NodeJS.ProcessEnv = {},
+  ): Promise<{ cli: RunningCli; cwd: string; out: string; shards: Map<string, number> }> {
     // A directory of its own: the shards' records land in its reports/.
     const cwd = join(dir, name);
     mkdirSync(cwd);
@@ -388,9 +427,17 @@ describe('local shards: one killed or stopped mid-run, or their coordinator kill
     return { cli, cwd, out, shards };
   }
 
-  for (const [signal, phase] of [['SIGKILL', 'ramp'], ['SIGKILL', 'hold'], ['SIGKILL', 'drain'], ['SIGSTOP', 'hold']] as const) {
+  for (const [signal, phase] of [
+    ['SIGKILL', 'ramp'],
+    ['SIGKILL', 'hold'],
+    ['SIGKILL', 'drain'],
+    ['SIGSTOP', 'hold'],
+  ] as const) {
     it(`${signal} of a shard in the ${phase}: lost, named, the run goes on, the books exact`, async () => {
-      const { cli, out, shards } = await shardsRun(`shard-${signal}-${phase}`, phase === 'drain' ? injectEnv({ publishDelayMs: 3000 }) : {});
+      const { cli, out, shards } = await shardsRun(
+        `shard-${signal}-${phase}`,
+        phase === 'drain' ? injectEnv({ publishDelayMs: 3000 }) : {},
+      );
       const victim = shards.get('shard-1')!;
       try {
         await reach(phase, cli);

@@ -10,7 +10,15 @@ import { scenarioFiles } from '../helpers/scenario-files.js';
 import { sharedRun } from '../helpers/run-helpers.js';
 
 beforeAll(() => assertBuilt());
-const scenarios = scenarioFiles('junit', { target: 'embedded', connections: 20, connectRate: 500, duration: '1s', workers: 1, publish: { rate: 10, deadline: '1s' }, report: { interval: '200ms' } });
+const scenarios = scenarioFiles('junit', {
+  target: 'embedded',
+  connections: 20,
+  connectRate: 500,
+  duration: '1s',
+  workers: 1,
+  publish: { rate: 10, deadline: '1s' },
+  report: { interval: '200ms' },
+});
 const dir = scenarios.dir;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -24,7 +32,10 @@ function suiteIn(file: string): XmlElement {
   return suites[0];
 }
 
-const failing = (suite: XmlElement): string[] => findAll(suite, 'testcase').filter((c) => findAll(c, 'failure').length > 0).map((c) => c.attrs.name);
+const failing = (suite: XmlElement): string[] =>
+  findAll(suite, 'testcase')
+    .filter((c) => findAll(c, 'failure').length > 0)
+    .map((c) => c.attrs.name);
 
 /** Waits until the run's timeline has a line: the run is under way. */
 async function untilTimeline(file: string, limitMs = 15_000): Promise<void> {
@@ -44,7 +55,20 @@ describe('wsload run --junit', () => {
   const report = (): string => join(dir, 'thr.json');
   const junit = (): string => join(dir, 'thr.xml');
   /** The failing-threshold run, whose report and JUnit file the next test reads too (made by whichever runs first). */
-  const thresholdRun = sharedRun(() => wsload(['run', scenarioFile('thr', { thresholds: { 'fanout.count': '< 1', 'connections.failed': '== 0' } }), '--out', report(), '--junit', junit(), '--json'], { timeoutMs: 45_000 }));
+  const thresholdRun = sharedRun(() =>
+    wsload(
+      [
+        'run',
+        scenarioFile('thr', { thresholds: { 'fanout.count': '< 1', 'connections.failed': '== 0' } }),
+        '--out',
+        report(),
+        '--junit',
+        junit(),
+        '--json',
+      ],
+      { timeoutMs: 45_000 },
+    ),
+  );
 
   it('a failing threshold: exit 3, one failing test case named by the expression, --json stdout still pure JSON', async () => {
     const r = await thresholdRun();
@@ -80,7 +104,9 @@ describe('wsload run --junit', () => {
   it('an interrupted run still writes the JUnit file: the run case is an error naming the signal, exit 130', async () => {
     const out = join(dir, 'int.json');
     const xml = join(dir, 'int.xml');
-    const run = startWsload(['run', scenarioFile('int', { duration: '20s' }), '--out', out, '--junit', xml, '--quiet'], { timeoutMs: 40_000 });
+    const run = startWsload(['run', scenarioFile('int', { duration: '20s' }), '--out', out, '--junit', xml, '--quiet'], {
+      timeoutMs: 40_000,
+    });
     await untilTimeline(join(dir, 'int.ndjson'));
     run.kill('SIGINT');
     const r = await run.exited;
@@ -97,7 +123,9 @@ describe('wsload run --junit', () => {
     const junitDir = join(dir, 'junit-gone');
     mkdirSync(junitDir);
     const out = join(dir, 'gone.json');
-    const run = startWsload(['run', scenarioFile('gone', { duration: '4s' }), '--out', out, '--junit', join(junitDir, 'j.xml')], { timeoutMs: 40_000 });
+    const run = startWsload(['run', scenarioFile('gone', { duration: '4s' }), '--out', out, '--junit', join(junitDir, 'j.xml')], {
+      timeoutMs: 40_000,
+    });
     await untilTimeline(join(dir, 'gone.ndjson'));
     rmSync(junitDir, { recursive: true, force: true });
     writeFileSync(junitDir, 'not a directory any more');

@@ -8,8 +8,6 @@ import { decodeHistogram } from '../../src/metrics/histogram.js';
 import { readReport } from '../../src/report/read.js';
 import { fixturePair, writeFixturePair } from '../helpers/fake-report.js';
 
-
-
 let dir: string;
 let files: { before: string; after: string };
 
@@ -56,7 +54,9 @@ describe('wsload merge', () => {
     const r = await wsload(['merge', files.before, join(dir, 'before.ndjson'), '--out', out]);
     expect(r.code).toBe(2);
     // The timeline beside a report is named for what it is, with the file to pass instead.
-    expect(r.stderr).toMatch(/^wsload: .*before\.ndjson: is a timeline \(\.ndjson: one JSON line per interval\), not a report; pass the report \.json beside it instead \(.*before\.json\)/);
+    expect(r.stderr).toMatch(
+      /^wsload: .*before\.ndjson: is a timeline \(\.ndjson: one JSON line per interval\), not a report; pass the report \.json beside it instead \(.*before\.json\)/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 });

@@ -42,11 +42,19 @@ describe('wsload run --out checked before the run', () => {
   const cases: [string, () => string, RegExp][] = [
     ['a directory', () => join(dir, 'a-dir'), /^wsload: --out .*a-dir: is a directory$/],
     ['empty', () => '', /^wsload: --out: empty path$/],
-    ['under a regular file', () => join(dir, 'plain-file', 'r.json'), /^wsload: --out .*plain-file\/r\.json: .*plain-file is not a directory$/],
+    [
+      'under a regular file',
+      () => join(dir, 'plain-file', 'r.json'),
+      /^wsload: --out .*plain-file\/r\.json: .*plain-file is not a directory$/,
+    ],
     ['in /proc', () => '/proc/wsload-report.json', /^wsload: --out \/proc\/wsload-report\.json: cannot create files in \/proc/],
     ['under /sys', () => '/sys/wsload/r.json', /^wsload: --out \/sys\/wsload\/r\.json: cannot create files in \/sys/],
     ['the scenario file', () => scenario, /^wsload: --out .*scenario\.json: is the scenario file; refusing to overwrite it$/],
-    ['a report whose .ndjson is a directory', () => join(dir, 'r.json'), /^wsload: --out .*r\.json: its timeline .*r\.ndjson is a directory$/],
+    [
+      'a report whose .ndjson is a directory',
+      () => join(dir, 'r.json'),
+      /^wsload: --out .*r\.json: its timeline .*r\.ndjson is a directory$/,
+    ],
   ];
   it.each(cases)('refuses %s with exit 2 and one line, before the target starts', async (_name, out, expected) => {
     const startedAt = Date.now();
@@ -61,19 +69,36 @@ describe('wsload run --out checked before the run', () => {
     const ids = join(dir, 'users.ndjson');
     writeFileSync(ids, '{"token":"t"}\n');
     const idScenario = join(dir, 'ids.scenario.json');
-    writeFileSync(idScenario, JSON.stringify({ name: 'ids', target: { url: 'ws://127.0.0.1:9/ws?t={identity.token}' }, identities: { file: 'users.ndjson' }, connections: 1, duration: '1s' }));
+    writeFileSync(
+      idScenario,
+      JSON.stringify({
+        name: 'ids',
+        target: { url: 'ws://127.0.0.1:9/ws?t={identity.token}' },
+        identities: { file: 'users.ndjson' },
+        connections: 1,
+        duration: '1s',
+      }),
+    );
     const r = await wsload(['run', idScenario, '--out', join(dir, 'users.json'), '--quiet'], { cwd: dir, timeoutMs: 20_000 });
     expect(r.code, r.stderr).toBe(2);
-    expect(oneLine(r.stderr)).toMatch(/^wsload: --out .*users\.json: its timeline .*users\.ndjson is the scenario's identities file; refusing to overwrite it$/);
+    expect(oneLine(r.stderr)).toMatch(
+      /^wsload: --out .*users\.json: its timeline .*users\.ndjson is the scenario's identities file; refusing to overwrite it$/,
+    );
     expect(readFileSync(ids, 'utf8')).toBe('{"token":"t"}\n');
   });
 
-  it.skipIf(missing('openssl'))('refuses the scenario\'s tls.key: a run never overwrites one of its inputs', async () => {
+  it.skipIf(missing('openssl'))("refuses the scenario's tls.key: a run never overwrites one of its inputs", async () => {
     const certs = await makeCertificates(join(dir, 'certs'), { name: 'localhost' });
     const tlsScenario = join(dir, 'tls.scenario.json');
     writeFileSync(
       tlsScenario,
-      JSON.stringify({ name: 'tls', target: { url: 'wss://localhost:9/ws' }, connections: 1, duration: '1s', tls: { ca: certs.caCert, cert: certs.clientCert, key: certs.clientKey } }),
+      JSON.stringify({
+        name: 'tls',
+        target: { url: 'wss://localhost:9/ws' },
+        connections: 1,
+        duration: '1s',
+        tls: { ca: certs.caCert, cert: certs.clientCert, key: certs.clientKey },
+      }),
     );
     const key = readFileSync(certs.clientKey, 'utf8');
     const r = await wsload(['run', tlsScenario, '--out', certs.clientKey, '--quiet'], { cwd: dir, timeoutMs: 20_000 });
@@ -85,7 +110,10 @@ describe('wsload run --out checked before the run', () => {
   it('leaves no probe file behind', async () => {
     // Its own check (the test does not lean on the ones above having run): --out passes, its probe
     // file made and removed, then --junit is refused.
-    const r = await wsload(['run', scenario, '--out', join(dir, 'probed', 'ok.json'), '--junit', scenario, '--quiet'], { cwd: dir, timeoutMs: 20_000 });
+    const r = await wsload(['run', scenario, '--out', join(dir, 'probed', 'ok.json'), '--junit', scenario, '--quiet'], {
+      cwd: dir,
+      timeoutMs: 20_000,
+    });
     expect(r.code, r.stderr).toBe(2);
     expect(oneLine(r.stderr)).toMatch(/^wsload: --junit .*scenario\.json: is the scenario file; refusing to overwrite it$/);
     expect(readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.includes('.tmp') || f.includes('probe'))).toEqual([]);

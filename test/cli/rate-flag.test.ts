@@ -20,7 +20,10 @@ describe('run --rate', () => {
   it('replaces publish.rate for the run and in the report', async () => {
     const target = track(await startPublishTarget());
     const file = join(dir, 'rate.json');
-    writeFileSync(file, JSON.stringify({ name: 'rate', target: { url: target.wsUrl }, connections: 2, workers: 1, duration: '1s', publish: { rate: 2 } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ name: 'rate', target: { url: target.wsUrl }, connections: 2, workers: 1, duration: '1s', publish: { rate: 2 } }),
+    );
     const out = join(dir, 'rate-report.json');
     const r = await wsload(['run', file, '--rate', '20', '--quiet', '--out', out], { cwd: dir, timeoutMs: 30_000 });
     expect(r.code).toBe(0);

@@ -7,8 +7,6 @@ import { ROOT, wsload } from '../helpers/cli.js';
 import { fmtMs } from '../../src/render/format.js';
 import { fixturePair, writeFixturePair } from '../helpers/fake-report.js';
 
-
-
 let dir: string;
 let files: { before: string; after: string };
 
@@ -30,7 +28,9 @@ describe('wsload report', () => {
     expect(r.stdout).toContain('wsload · fanout-soak');
     // The committed fixture was written before reports kept p75 and p95: they are read off its histogram.
     const l = after.fanout.latencyMs;
-    expect(r.stdout).toMatch(new RegExp(`│ fan-out +│ ${fmtMs(l.p50)} +│ ${fmtMs(l.p75 ?? NaN)} +│ ${fmtMs(l.p90)} +│ ${fmtMs(l.p95 ?? NaN)} +│ ${fmtMs(l.p99)} `));
+    expect(r.stdout).toMatch(
+      new RegExp(`│ fan-out +│ ${fmtMs(l.p50)} +│ ${fmtMs(l.p75 ?? NaN)} +│ ${fmtMs(l.p90)} +│ ${fmtMs(l.p95 ?? NaN)} +│ ${fmtMs(l.p99)} `),
+    );
     expect(r.stdout).toContain('idle timeout estimate: 60.1 s');
     expect(r.stdout).not.toMatch(/\u001b\[/);
   });
@@ -64,7 +64,9 @@ describe('wsload report', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^wsload: unknown histogram "latency"; valid names: fanout, completion, handshake, publish, idleAtClose, ageAtClose, .*idleAtClose:quiet/);
+    expect(r.stderr).toMatch(
+      /^wsload: unknown histogram "latency"; valid names: fanout, completion, handshake, publish, idleAtClose, ageAtClose, .*idleAtClose:quiet/,
+    );
   });
 
   it('names the file and JSON path of a broken report (exit 2)', async () => {

@@ -82,6 +82,11 @@ describe('wsload run against a publish endpoint that drips its body', () => {
     expectExactBooks(written);
     expect(written.fanout.expected).toBe(0);
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`^wsload: FAILED: ${written.publish.sent} of ${written.publish.sent} publishes to \\S+ failed: ${written.publish.sent} × .*publish\\.timeout`, 'm'));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^wsload: FAILED: ${written.publish.sent} of ${written.publish.sent} publishes to \\S+ failed: ${written.publish.sent} × .*publish\\.timeout`,
+        'm',
+      ),
+    );
   });
 });

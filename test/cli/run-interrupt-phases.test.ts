@@ -133,7 +133,9 @@ describe('wsload run interrupted late', () => {
     const written = await interruptNow(run, report);
     expect(written.fanout.published).toBeGreaterThan(0);
     // Not one delivery came (the target skipped them all), and the verdict says so beside the interrupt.
-    expect(run.stderr()).toMatch(new RegExp(`^wsload: interrupted \\(SIGINT\\): no delivery arrived although ${written.publish.sent} publishes succeeded`, 'm'));
+    expect(run.stderr()).toMatch(
+      new RegExp(`^wsload: interrupted \\(SIGINT\\): no delivery arrived although ${written.publish.sent} publishes succeeded`, 'm'),
+    );
     // The whole hold ran: the signal came during the drain.
     expect(written.phases.holdMs).toBeGreaterThanOrEqual(950);
   });

@@ -46,7 +46,9 @@ describe('wsload run --metrics', () => {
     const counting = track(await listenTarget({ hooks: { connection: () => accepted++ } }));
     const busy = track(await occupiedPort());
     const file = scenarioFile('busy', { target: { url: counting.wsUrl } });
-    const r = await wsload(['run', file, '--metrics', `127.0.0.1:${busy.port}`, '--out', join(dir, 'busy-report.json')], { timeoutMs: 30_000 });
+    const r = await wsload(['run', file, '--metrics', `127.0.0.1:${busy.port}`, '--out', join(dir, 'busy-report.json')], {
+      timeoutMs: 30_000,
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`wsload: --metrics 127.0.0.1:${busy.port}: cannot serve metrics: the port is already in use (EADDRINUSE)\n`);
     expect(accepted).toBe(0);

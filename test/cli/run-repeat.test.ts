@@ -18,7 +18,10 @@ describe('wsload run --repeat', () => {
   it('runs the scenario N times on a fresh embedded target, writes every report and prints the spread', async () => {
     const dir = tempDir('wsload-repeat-');
     const file = join(dir, 'fanout.json');
-    writeFileSync(file, JSON.stringify({ name: 'fanout', target: 'embedded', connections: 30, duration: '2s', workers: 1, publish: { rate: 5 } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ name: 'fanout', target: 'embedded', connections: 30, duration: '2s', workers: 1, publish: { rate: 5 } }),
+    );
     const out = join(dir, 'r.json');
     const r = await wsload(['run', file, '--repeat', '3', '--out', out, '--junit', join(dir, 'j.xml')], { timeoutMs: 120_000 });
     expect(r.code).toBe(0);
@@ -37,7 +40,10 @@ describe('wsload run --repeat', () => {
     expect(r.stdout).toContain('Spread over 3 runs of one set-up');
     const p50 = reports.map((x) => x.fanout.latencyMs.p50);
     const line = r.stdout.split('\n').find((l) => l.startsWith('│ fanout.p50 '));
-    const cells = line?.split('│').slice(1, -1).map((c) => c.trim());
+    const cells = line
+      ?.split('│')
+      .slice(1, -1)
+      .map((c) => c.trim());
     expect(cells?.[0]).toBe('fanout.p50');
     const fmt = (ms: number): string => (ms < 10 ? `${ms.toFixed(2)} ms` : ms < 100 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`);
     expect(cells?.slice(1, 4)).toEqual([fmt(Math.min(...p50)), fmt([...p50].sort((a, b) => a - b)[1]), fmt(Math.max(...p50))]);
@@ -66,12 +72,24 @@ describe('a run where no socket ever connected', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     const dir = tempDir('wsload-nosock-');
     const file = join(dir, 's.json');
-    writeFileSync(file, JSON.stringify({ name: 'nosock', target: { url: `ws://127.0.0.1:${port}/ws` }, connections: 30, duration: '2s', workers: 1, publish: { rate: 5 } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'nosock',
+        target: { url: `ws://127.0.0.1:${port}/ws` },
+        connections: 30,
+        duration: '2s',
+        workers: 1,
+        publish: { rate: 5 },
+      }),
+    );
     const out = join(dir, 'r.json');
     const r = await wsload(['run', file, '--out', out, '--quiet']);
     // Its own failure: exit 5 and its own line, nothing about saturation or thresholds.
     expect(r.code).toBe(5);
-    expect(r.stderr).toBe(`wsload: no socket connected to ws://127.0.0.1:${port}/ws after 30 attempts: 30 connection refused (nothing listening)\n`);
+    expect(r.stderr).toBe(
+      `wsload: no socket connected to ws://127.0.0.1:${port}/ws after 30 attempts: 30 connection refused (nothing listening)\n`,
+    );
     const rep = readJson(out);
     expect(rep.phases.holdMs).toBe(0);
     expect(rep.client).toMatchObject({ saturated: false, saturationReasons: [], saturationCause: null });

@@ -47,7 +47,10 @@ function startRun(name: string): Running {
     }),
   );
   const report = join(dir, `${name}.json`);
-  const child = spawn(process.execPath, [bin, 'run', scenario, '--out', report, '--quiet'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'run', scenario, '--out', report, '--quiet'], {
+    cwd: dir,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (s: string) => (stderr += s));
@@ -110,7 +113,10 @@ async function until<T>(get: () => T | null | false, limitMs: number): Promise<T
 async function untilHolding(run: Running, lines: number): Promise<void> {
   const holding = await until(() => {
     try {
-      const written = readFileSync(run.timeline, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as TimelineLine);
+      const written = readFileSync(run.timeline, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as TimelineLine);
       return written.length >= lines && written.some((l) => l.open === 20) && written.some((l) => l.deliveries > 0);
     } catch {
       return false;

@@ -8,7 +8,6 @@ import { wsload } from '../helpers/cli.js';
 import type { Report } from '../../dist/run/report.js';
 import { expectDeliveredExactly, expectExactBooks } from '../helpers/books.js';
 
-
 function writeScenario(dir: string, scenario: Record<string, unknown>): string {
   const file = join(dir, 'scenario.json');
   writeFileSync(file, JSON.stringify({ name: 'cli-test', workers: 2, ...scenario }));
@@ -49,7 +48,13 @@ describe('wsload run (CLI)', () => {
   it('classifies an unreachable target as refused, exits 5 (no socket connected) and still writes the report', async () => {
     const dir = tempDir();
     const port = await freePortNobodyListensOn();
-    const file = writeScenario(dir, { target: { url: `ws://127.0.0.1:${port}/ws` }, connections: 40, connectRate: 400, duration: '1s', publish: { rate: 5 } });
+    const file = writeScenario(dir, {
+      target: { url: `ws://127.0.0.1:${port}/ws` },
+      connections: 40,
+      connectRate: 400,
+      duration: '1s',
+      publish: { rate: 5 },
+    });
     const out = join(dir, 'report.json');
     const r = await wsload(['run', file, '--out', out, '--quiet']);
     expect(r.code).toBe(5);
@@ -76,7 +81,13 @@ describe('wsload run (CLI)', () => {
   it('classifies handshakes that never complete as timeouts', async () => {
     const target = track(await startSilentTarget());
     const dir = tempDir();
-    const file = writeScenario(dir, { target: { url: target.wsUrl }, connections: 10, connectRate: 100, handshakeTimeout: '500ms', duration: '1s' });
+    const file = writeScenario(dir, {
+      target: { url: target.wsUrl },
+      connections: 10,
+      connectRate: 100,
+      handshakeTimeout: '500ms',
+      duration: '1s',
+    });
     const out = join(dir, 'report.json');
     const r = await wsload(['run', file, '--out', out, '--quiet']);
     expect(r.code).toBe(5);
@@ -88,7 +99,13 @@ describe('wsload run (CLI)', () => {
   it('counts publishes answered with 500 as failed publishes, not as lost deliveries', async () => {
     const target = track(await startFailingPublishTarget(500));
     const dir = tempDir();
-    const file = writeScenario(dir, { target: { url: target.wsUrl }, connections: 20, connectRate: 400, duration: '1500ms', publish: { rate: 4, deadline: '1s' } });
+    const file = writeScenario(dir, {
+      target: { url: target.wsUrl },
+      connections: 20,
+      connectRate: 400,
+      duration: '1500ms',
+      publish: { rate: 4, deadline: '1s' },
+    });
     const out = join(dir, 'report.json');
     const r = await wsload(['run', file, '--out', out, '--quiet']);
     expect(r.code).toBe(1);

@@ -46,7 +46,15 @@ function next(ws: WebSocket): Promise<{ text: string; binary: boolean }> {
 
 describe('wsload serve --service', () => {
   it('lets in only the tokens of --tokens (and the publish token), pushes binary frames with --binary, streams prices at --stream-interval', async () => {
-    const { http, ws } = await serve(['--tokens', join(ROOT, 'scenarios/users.csv'), '--binary', '--stream-interval', '50ms', '--publish-token', 's3cret']);
+    const { http, ws } = await serve([
+      '--tokens',
+      join(ROOT, 'scenarios/users.csv'),
+      '--binary',
+      '--stream-interval',
+      '50ms',
+      '--publish-token',
+      's3cret',
+    ]);
     expect(await open(`${ws}/ws?token=nobody`)).toBe(401);
     const sub = (await open(`${ws}/prices?token=token-007`)) as WebSocket;
     const ack = next(sub);
@@ -55,7 +63,7 @@ describe('wsload serve --service', () => {
     const first = await next(sub);
     const second = await next(sub);
     expect(first.binary).toBe(true);
-    const [a, b] = [first, second].map((m) => (JSON.parse(m.text) as { type: string; data: { seq: number; topic: string; ts: number } }));
+    const [a, b] = [first, second].map((m) => JSON.parse(m.text) as { type: string; data: { seq: number; topic: string; ts: number } });
     expect(a.type).toBe('event');
     expect(a.data.topic).toBe('prices');
     expect(b.data.seq).toBe(a.data.seq + 1);
@@ -63,8 +71,16 @@ describe('wsload serve --service', () => {
 
     // A chat publisher authenticates with the publish token; POST needs it too.
     const pub = (await open(`${ws}/chat`, { authorization: 'Bearer s3cret' })) as WebSocket;
-    expect((await fetch(`${http}/publish`, { method: 'POST', headers: { authorization: 'Bearer change-me' }, body: '{"topic":"prices"}' })).status).toBe(401);
-    const stats = (await (await fetch(`${http}/admin/stats`)).json()) as { open: number; accepted: number; refused: number; subscribed: number };
+    expect(
+      (await fetch(`${http}/publish`, { method: 'POST', headers: { authorization: 'Bearer change-me' }, body: '{"topic":"prices"}' }))
+        .status,
+    ).toBe(401);
+    const stats = (await (await fetch(`${http}/admin/stats`)).json()) as {
+      open: number;
+      accepted: number;
+      refused: number;
+      subscribed: number;
+    };
     expect(stats).toMatchObject({ open: 2, accepted: 2, refused: 1, subscribed: 1 });
     sub.close();
     pub.close();
@@ -87,7 +103,10 @@ describe('wsload serve --service', () => {
     [['serve', '--binary'], 'wsload: --binary: only with --service\n'],
     [['serve', '--tokens', 'x.csv'], 'wsload: --tokens: only with --service\n'],
     [['serve', '--service', '--processes', '2'], 'wsload: --processes: the push service (--service) runs in one process\n'],
-    [['serve', '--service', '--stream-interval', 'soon'], 'wsload: --stream-interval: expected a duration like "30s" or "2m", got "soon"\n'],
+    [
+      ['serve', '--service', '--stream-interval', 'soon'],
+      'wsload: --stream-interval: expected a duration like "30s" or "2m", got "soon"\n',
+    ],
     [['serve', '--service', '--tokens', 'scenarios/soak.json'], /^wsload: --tokens: .*soak\.json/],
   ])('%j is refused with one line, exit 2', async (args, message) => {
     const r = await wsload(args, { cwd: ROOT, timeoutMs: 20_000 });

@@ -41,7 +41,8 @@ function why(r: CliResult, out: string): string {
   } catch {
     fanout = 'no report';
   }
-  return `${r.stderr.slice(-800)}\n${fanout}`;
+  // All of it: each local shard that ended with an error is one line of it, with its own words.
+  return `${r.stderr.slice(-4000)}\n${fanout}`;
 }
 
 /** Every figure of the merged report that the shards' own counts must add up to. */
@@ -74,7 +75,14 @@ function expectExact(report: Report, connections: number, shards: number): void 
 
 describe('wsload run --shards', () => {
   it('runs 2 local shards against the built-in target into one exact report', async () => {
-    const scenario = write('two.json', { name: 'two', connections: 200, connectRate: 1000, duration: '2s', workers: 2, publish: { rate: 5 } });
+    const scenario = write('two.json', {
+      name: 'two',
+      connections: 200,
+      connectRate: 1000,
+      duration: '2s',
+      workers: 2,
+      publish: { rate: 5 },
+    });
     const out = join(dir, 'two-report.json');
     const r = await wsload(['run', scenario, '--shards', '2', '--out', out], { cwd: dir, timeoutMs: 60_000 });
     expect(r.code, why(r, out)).toBe(0);
@@ -85,7 +93,7 @@ describe('wsload run --shards', () => {
   }, 90_000);
 });
 
-describe('local shards past one process\'s open-file limit', () => {
+describe("local shards past one process's open-file limit", () => {
   let target: TestTarget;
   beforeAll(async () => {
     // The target runs here, under the normal limit: only wsload's processes are limited.
@@ -96,7 +104,11 @@ describe('local shards past one process\'s open-file limit', () => {
   /** Runs `wsload …` under a lowered open-file limit (children inherit it). */
   function limited(nofile: number, args: string[]): Promise<CliResult> {
     return new Promise((resolve) => {
-      const child = spawn('prlimit', [`--nofile=${nofile}:${nofile}`, process.execPath, WSLOAD_BIN, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+      const child = spawn('prlimit', [`--nofile=${nofile}:${nofile}`, process.execPath, WSLOAD_BIN, ...args], {
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, NO_COLOR: '1' },
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -110,7 +122,15 @@ describe('local shards past one process\'s open-file limit', () => {
   }
 
   it('picks enough shards automatically for 600 sockets at 500 open files per process', async () => {
-    const scenario = write('big.json', { name: 'big', target: { url: target.wsUrl }, connections: 600, connectRate: 1000, duration: '2s', workers: 1, publish: { rate: 4 } });
+    const scenario = write('big.json', {
+      name: 'big',
+      target: { url: target.wsUrl },
+      connections: 600,
+      connectRate: 1000,
+      duration: '2s',
+      workers: 1,
+      publish: { rate: 4 },
+    });
     // One process cannot: 600 sockets + 264 files for itself > 500.
     const one = await limited(500, ['validate', scenario, '--shards', '1']);
     expect(one.code).toBe(2);
@@ -155,7 +175,16 @@ describe('a local shard killed mid-run', () => {
     // Snapshots every 200 ms (the report interval sets the tick), not every second: killed after
     // 8 publishes, the shard has certainly sent the coordinator one with receipts in it (with 1 s
     // ticks and a kill after 5, it once had not: delivered 0, its 500 owed all unconfirmed).
-    const scenario = write('shard-killed.json', { name: 'shard-killed', target: { url: target.wsUrl }, connections: 200, connectRate: 1000, duration: '4s', workers: 2, publish: { rate: 5 }, report: { interval: '200ms' } });
+    const scenario = write('shard-killed.json', {
+      name: 'shard-killed',
+      target: { url: target.wsUrl },
+      connections: 200,
+      connectRate: 1000,
+      duration: '4s',
+      workers: 2,
+      publish: { rate: 5 },
+      report: { interval: '200ms' },
+    });
     const out = join(dir, 'shard-killed-report.json');
     const run = startWsload(['run', scenario, '--shards', '2', '--out', out], { cwd: dir, timeoutMs: 90_000 });
     // The hold has begun once the target had its first publishes; 1.4 s in, shard-1 is killed.
@@ -181,6 +210,8 @@ describe('a local shard killed mid-run', () => {
     expect(report.fanout.expected).toBe(kept.fanout!.expected + lost.fanout!.expected);
     expect(report.fanout.unconfirmed).toBe(lost.fanout!.unconfirmed);
     expect(report.connections.openAtEnd).toBe(100);
-    expect(r.stderr).toMatch(/wsload: FAILED: .*shard shard-1 \(.*\) lost mid-run \(its control connection closed\): its last snapshot is kept/);
+    expect(r.stderr).toMatch(
+      /wsload: FAILED: .*shard shard-1 \(.*\) lost mid-run \(its control connection closed\): its last snapshot is kept/,
+    );
   }, 120_000);
 });

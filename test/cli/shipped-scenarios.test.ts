@@ -29,7 +29,14 @@ const dir = tempDir('wsload-shipped-');
 const track = closeAfterEach();
 
 /** Shipped files that need something a user brings: fanout-wss.json a TLS gateway and its CA (docs/wss.md; test/cli/wss-run.test.ts). */
-const NEEDS_USER_PARTS = new Set(['fanout-wss.json', /* run against real servers by test/cli/protocol-scenarios.test.ts */ 'socketio.json', 'mqtt.json', 'graphql.json']);
+const NEEDS_USER_PARTS = new Set([
+  'fanout-wss.json',
+  /* run against real servers by test/cli/protocol-scenarios.test.ts */ 'socketio.json',
+  'mqtt.json',
+  'graphql.json',
+  'stomp.json',
+  'mqtt-publish.json',
+]);
 /** Files run by the tests below, filled as each is declared. */
 const covered = new Set<string>();
 
@@ -76,8 +83,13 @@ async function run(file: string, extra: string[], shape?: string): Promise<{ r: 
   const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
   const failed = report.thresholds.filter((t) => !t.pass);
   if (r.code === 3) {
-    expect(failed.map((t) => t.metric).filter((m) => !isLatency(m)), r.stderr).toEqual([]);
-    process.stderr.write(`shipped ${file}: latency threshold missed on this machine (${failed.map((t) => `${t.metric} ${t.expression}: ${t.actual}`).join('; ')})\n`);
+    expect(
+      failed.map((t) => t.metric).filter((m) => !isLatency(m)),
+      r.stderr,
+    ).toEqual([]);
+    process.stderr.write(
+      `shipped ${file}: latency threshold missed on this machine (${failed.map((t) => `${t.metric} ${t.expression}: ${t.actual}`).join('; ')})\n`,
+    );
   } else {
     expect(r.code, r.stderr.slice(-1500)).toBe(0);
   }
@@ -104,10 +116,16 @@ function shipped(file: string): string {
 }
 
 /** A copy in the temp directory with only `stages` and `publish.stages` scaled (and users.csv beside it); returns its path. */
-function withShorterStages(file: string, scale: (s: { duration: string; target: number }, publish: boolean) => { duration: string; target: number }): string {
+function withShorterStages(
+  file: string,
+  scale: (s: { duration: string; target: number }, publish: boolean) => { duration: string; target: number },
+): string {
   covered.add(file);
   const text = readFileSync(join(SCENARIOS, file), 'utf8');
-  const s = JSON.parse(text) as Record<string, unknown> & { stages: { duration: string; target: number }[]; publish: Record<string, unknown> & { stages?: { duration: string; target: number }[] } };
+  const s = JSON.parse(text) as Record<string, unknown> & {
+    stages: { duration: string; target: number }[];
+    publish: Record<string, unknown> & { stages?: { duration: string; target: number }[] };
+  };
   const copy = {
     ...s,
     stages: s.stages.map((x) => scale(x, false)),
@@ -143,7 +161,7 @@ describe('the shipped real-service scenarios, against the push service on 127.0.
     expect(users.sort()).toEqual(userTokens.slice(0, 60).map((t) => t.replace('token', 'user')));
   });
 
-  it('subscribe.json over 2 local shards: each shard gets its sockets\' identities', async () => {
+  it("subscribe.json over 2 local shards: each shard gets its sockets' identities", async () => {
     const svc = await serviceOnShippedPort({ tokens: userTokens });
     const { report } = await run(shipped('subscribe.json'), [...SMALL, '--shards', '2', '--workers', '2'], 'subscribe-shards');
     expect(report.shards).toHaveLength(2);
@@ -193,10 +211,14 @@ describe('the shipped real-service scenarios, against the push service on 127.0.
       expect(t.published).toBeGreaterThan(0);
       expect(t.delivered).toBe(t.published * t.sockets);
     }
-    expect(svc.pushesByTopic()).toEqual({ news: byTopic.news.delivered, sport: byTopic.sport.delivered, weather: byTopic.weather.delivered });
+    expect(svc.pushesByTopic()).toEqual({
+      news: byTopic.news.delivered,
+      sport: byTopic.sport.delivered,
+      weather: byTopic.weather.delivered,
+    });
   });
 
-  it('server-stream.json: the service\'s own stream on prices; staleness, no gaps', async () => {
+  it("server-stream.json: the service's own stream on prices; staleness, no gaps", async () => {
     const svc = await serviceOnShippedPort({ stream: SHIPPED_STREAM });
     const { report } = await run(shipped('server-stream.json'), SMALL, 'server-stream');
     const st = report.stream;
@@ -240,19 +262,27 @@ describe('the shipped real-service scenarios, against the push service on 127.0.
     const until = Date.now() + 90_000;
     while (serve === null) {
       const p = startWsload(['serve', '--service'], { timeoutMs: 120_000 });
-      const listening = await Promise.race([p.exited.then(() => false), waitForStdout(p, /listening on http:\/\/127\.0\.0\.1:8080/, 15_000)]);
+      const listening = await Promise.race([
+        p.exited.then(() => false),
+        waitForStdout(p, /listening on http:\/\/127\.0\.0\.1:8080/, 15_000),
+      ]);
       if (listening) serve = p;
       else {
         p.kill('SIGKILL');
         const { stderr } = await p.exited;
-        if (!stderr.includes('address already in use') || Date.now() > until) throw new Error(`wsload serve --service did not start: ${stderr}`);
+        if (!stderr.includes('address already in use') || Date.now() > until)
+          throw new Error(`wsload serve --service did not start: ${stderr}`);
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
     try {
       const { report } = await run(shipped('post-publish.json'), SMALL);
       expectFanoutWhole(report, 60);
-      const stats = (await (await fetch(`http://${SHIPPED_ADDRESS}/admin/stats`)).json()) as { publishes: number; delivered: number; byTopic: Record<string, number> };
+      const stats = (await (await fetch(`http://${SHIPPED_ADDRESS}/admin/stats`)).json()) as {
+        publishes: number;
+        delivered: number;
+        byTopic: Record<string, number>;
+      };
       expect(stats.publishes).toBe(report.publish.sent);
       expect(stats.byTopic.news).toBe(report.fanout.delivered);
     } finally {
@@ -300,7 +330,10 @@ describe('the shipped scenarios on the embedded target', () => {
   });
 
   it('stages.json: the load shape, scaled down (÷ 200, 1,000 sockets → 60)', async () => {
-    const path = withShorterStages('stages.json', (x, publish) => ({ duration: `${Math.round(ms(x.duration) / 200)}ms`, target: publish ? x.target : Math.round((x.target * 60) / 1000) }));
+    const path = withShorterStages('stages.json', (x, publish) => ({
+      duration: `${Math.round(ms(x.duration) / 200)}ms`,
+      target: publish ? x.target : Math.round((x.target * 60) / 1000),
+    }));
     const { report } = await run(path, [], 'stages');
     expect(report.publish.failed).toBe(0);
     expect(report.connections.failed).toBe(0);
@@ -311,7 +344,7 @@ describe('the shipped scenarios on the embedded target', () => {
 });
 
 describe('coverage', () => {
-  it('every scenarios/*.json ran above, but the one that needs the user\'s own TLS gateway and CA and the protocol ones (protocol-scenarios.test.ts)', () => {
+  it("every scenarios/*.json ran above, but the one that needs the user's own TLS gateway and CA and the protocol ones (protocol-scenarios.test.ts)", () => {
     const files = readdirSync(SCENARIOS).filter((f) => f.endsWith('.json'));
     expect(files.filter((f) => !covered.has(f) && !NEEDS_USER_PARTS.has(f))).toEqual([]);
   });

@@ -41,7 +41,9 @@ describe('wsload run --shards 2 with stages', () => {
     expect(r.stderr).toContain('60 sockets at the peak / 2 workers');
     expect(r.stderr).toContain('stages: 0→60 in 1s, hold 1s, 60→20 in 1s, hold 500ms');
     // The summary wraps long lines.
-    expect(r.stdout.replace(/\s+/g, ' ')).toContain('stages: 0→60 in 1s, hold 1s, 60→20 in 1s, hold 500ms · 40 ramp-down closes by wsload (not disconnects)');
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain(
+      'stages: 0→60 in 1s, hold 1s, 60→20 in 1s, hold 500ms · 40 ramp-down closes by wsload (not disconnects)',
+    );
     const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
     expect(report.shards).toHaveLength(2);
     expect(report.shards!.reduce((s, x) => s + x.sockets, 0)).toBe(60);

@@ -36,7 +36,9 @@ describe('wsload validate with stages', () => {
     const file = write('dur.json', { name: 'dur', stages, duration: '1m' });
     const r = await wsload(['validate', file], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`wsload: ${file}: duration: not allowed with stages: the run lasts the sum of the stage durations; remove duration (or stages)\n`);
+    expect(r.stderr).toBe(
+      `wsload: ${file}: duration: not allowed with stages: the run lasts the sum of the stage durations; remove duration (or stages)\n`,
+    );
   });
 
   it('--rate with publish.stages: one line naming both, exit 2, before anything runs', async () => {
@@ -44,6 +46,8 @@ describe('wsload validate with stages', () => {
     const r = await wsload(['run', file, '--rate', '10'], { cwd: dir, timeoutMs: 20_000 });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe(`wsload: ${file}: --rate: cannot replace publish.rate while publish.stages shapes the rate; remove --rate or publish.stages\n`);
+    expect(r.stderr).toBe(
+      `wsload: ${file}: --rate: cannot replace publish.rate while publish.stages shapes the rate; remove --rate or publish.stages\n`,
+    );
   });
 });

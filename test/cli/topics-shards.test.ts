@@ -22,7 +22,10 @@ describe('topics over 2 local shards', () => {
   it('each topic is expected only of its sockets, on every shard, exactly', async () => {
     const service = track(await startServiceTarget());
     const scenario = files.write('topics-shards', {
-      target: { url: service.wsUrl, open: [{ send: { type: 'subscribe', topic: '{topic}' }, ack: { pointer: '/type', equals: 'subscribed' }, timeout: '5s' }] },
+      target: {
+        url: service.wsUrl,
+        open: [{ send: { type: 'subscribe', topic: '{topic}' }, ack: { pointer: '/type', equals: 'subscribed' }, timeout: '5s' }],
+      },
       topics: { count: 3, name: 'room:{n}', assign: 'block' },
       publish: {
         rate: 15,
@@ -64,7 +67,10 @@ describe('wsload validate with topics', () => {
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('publish 10/s by POST, 3 topics)');
     const bad = files.write('bad-topics', {
-      topics: [{ name: 'news', share: 0.5 }, { name: 'news', share: 0.4 }],
+      topics: [
+        { name: 'news', share: 0.5 },
+        { name: 'news', share: 0.4 },
+      ],
       publish: { topics: ['nope'] },
     });
     const r = await wsload(['validate', bad]);

@@ -25,17 +25,64 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe.skipIf(missing('openssl'))('override flags the run would choke on', () => {
   const cases: { name: string; args: () => string[]; line: () => string }[] = [
-    { name: 'header name with a space', args: () => ['--header', 'X Token: a'], line: () => '--header: expected "Name: value" (a header name without spaces, a colon, a value) like "Authorization: Bearer abc", got "X Token: a"' },
-    { name: 'header value with CR LF', args: () => ['--header', 'X-Token: a\r\nX-Evil: 1'], line: () => '--header: expected "Name: value" (a header name without spaces, a colon, a value) like "Authorization: Bearer abc", got "X-Token: a\\r\\nX-Evil: 1"' },
-    { name: 'origin with LF', args: () => ['--origin', 'https://a\nb'], line: () => '--origin: expected an Origin header value like "https://a.aliyun.com", got "https://a\\nb"' },
-    { name: 'subprotocol with a space', args: () => ['--subprotocol', 'chat v2'], line: () => '--subprotocol: expected a subprotocol name (letters, digits and !#$%&\'*+.^_`|~-), got "chat v2"' },
-    { name: 'URL with a fragment', args: () => ['--url', 'ws://127.0.0.1:9/ws#top'], line: () => '--url: expected a URL without a "#fragment" (it is never sent to the server), got "ws://127.0.0.1:9/ws#top"' },
-    { name: 'duration of 400 digits', args: () => ['--duration', `1${'0'.repeat(400)}s`], line: () => `--duration: expected a duration at most "24d" (longer waits overflow Node's timers), got "1${'0'.repeat(55)}…` },
-    { name: 'duration above 24 days', args: () => ['--duration', '30d'], line: () => '--duration: expected a duration at most "24d" (longer waits overflow Node\'s timers), got "30d"' },
-    { name: 'CA naming a directory', args: () => ['--ca', join(dir, 'certs-dir')], line: () => `--ca: ${join(dir, 'certs-dir')} is a directory, not a file; expected a PEM file (paths are relative to the scenario file)` },
-    { name: 'CA without a certificate', args: () => ['--ca', join(dir, 'garbage.pem')], line: () => `--ca: no certificate in ${join(dir, 'garbage.pem')}; expected a PEM bundle of "-----BEGIN CERTIFICATE-----" blocks` },
-    { name: 'client certificate that does not parse', args: () => ['--cert', join(dir, 'garbage.pem'), '--key', certs.clientKey], line: () => `--cert: ${join(dir, 'garbage.pem')} does not parse as a PEM certificate (no start line)` },
-    { name: 'key of another certificate', args: () => ['--cert', certs.clientCert, '--key', certs.serverKey], line: () => `--key: ${certs.serverKey} is not the private key of tls.cert ${certs.clientCert} (key values mismatch)` },
+    {
+      name: 'header name with a space',
+      args: () => ['--header', 'X Token: a'],
+      line: () =>
+        '--header: expected "Name: value" (a header name without spaces, a colon, a value) like "Authorization: Bearer abc", got "X Token: a"',
+    },
+    {
+      name: 'header value with CR LF',
+      args: () => ['--header', 'X-Token: a\r\nX-Evil: 1'],
+      line: () =>
+        '--header: expected "Name: value" (a header name without spaces, a colon, a value) like "Authorization: Bearer abc", got "X-Token: a\\r\\nX-Evil: 1"',
+    },
+    {
+      name: 'origin with LF',
+      args: () => ['--origin', 'https://a\nb'],
+      line: () => '--origin: expected an Origin header value like "https://a.aliyun.com", got "https://a\\nb"',
+    },
+    {
+      name: 'subprotocol with a space',
+      args: () => ['--subprotocol', 'chat v2'],
+      line: () => '--subprotocol: expected a subprotocol name (letters, digits and !#$%&\'*+.^_`|~-), got "chat v2"',
+    },
+    {
+      name: 'URL with a fragment',
+      args: () => ['--url', 'ws://127.0.0.1:9/ws#top'],
+      line: () => '--url: expected a URL without a "#fragment" (it is never sent to the server), got "ws://127.0.0.1:9/ws#top"',
+    },
+    {
+      name: 'duration of 400 digits',
+      args: () => ['--duration', `1${'0'.repeat(400)}s`],
+      line: () => `--duration: expected a duration at most "24d" (longer waits overflow Node's timers), got "1${'0'.repeat(55)}…`,
+    },
+    {
+      name: 'duration above 24 days',
+      args: () => ['--duration', '30d'],
+      line: () => '--duration: expected a duration at most "24d" (longer waits overflow Node\'s timers), got "30d"',
+    },
+    {
+      name: 'CA naming a directory',
+      args: () => ['--ca', join(dir, 'certs-dir')],
+      line: () =>
+        `--ca: ${join(dir, 'certs-dir')} is a directory, not a file; expected a PEM file (paths are relative to the scenario file)`,
+    },
+    {
+      name: 'CA without a certificate',
+      args: () => ['--ca', join(dir, 'garbage.pem')],
+      line: () => `--ca: no certificate in ${join(dir, 'garbage.pem')}; expected a PEM bundle of "-----BEGIN CERTIFICATE-----" blocks`,
+    },
+    {
+      name: 'client certificate that does not parse',
+      args: () => ['--cert', join(dir, 'garbage.pem'), '--key', certs.clientKey],
+      line: () => `--cert: ${join(dir, 'garbage.pem')} does not parse as a PEM certificate (no start line)`,
+    },
+    {
+      name: 'key of another certificate',
+      args: () => ['--cert', certs.clientCert, '--key', certs.serverKey],
+      line: () => `--key: ${certs.serverKey} is not the private key of tls.cert ${certs.clientCert} (key values mismatch)`,
+    },
   ];
 
   it.each(cases)('validate: $name → exit 2, one line', async ({ args, line }) => {
@@ -71,7 +118,12 @@ describe('scenario keys the run would choke on, named by JSON path', () => {
     const r = await wsload(['run', file, '--out', join(dir, 'never.json')], { cwd: dir, timeoutMs: 20_000 });
     expect(r.code).toBe(2);
     const lines = r.stderr.trimEnd().split('\n');
-    expect(lines.map((l) => l.slice(`wsload: ${file}: `.length).replace(/:.*$/, ''))).toEqual(['target.headers["Bad Name"]', 'target.subprotocols[0]', 'localAddresses[1]', 'publish.url']);
+    expect(lines.map((l) => l.slice(`wsload: ${file}: `.length).replace(/:.*$/, ''))).toEqual([
+      'target.headers["Bad Name"]',
+      'target.subprotocols[0]',
+      'localAddresses[1]',
+      'publish.url',
+    ]);
     expect(lines[2]).toContain('192.0.2.7 is not an address of this machine');
     expect(lines[3]).toContain('with id "room-2" (publish.ids[0]) it becomes "http://127.0.0.1:room-2/api?v=1", not a valid URL');
     expect(r.stderr).not.toContain('    at ');

@@ -8,7 +8,6 @@ import { assertBuilt, wsload, type CliResult } from '../helpers/cli.js';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'wsload-validate-'));
 
-
 function run(args: string[]): Promise<CliResult> {
   return wsload(args, { cwd: dir, timeoutMs: 20_000 });
 }
@@ -39,18 +38,40 @@ describe('wsload validate', () => {
     const r = await run(['validate', 'regex.json']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('wsload: regex.json: publish.match.regex: expected a regular expression with exactly one capture group, like "seq=(\\d+)", got "seq=\\\\d+" (it has 0 capture groups)\n');
+    expect(r.stderr).toBe(
+      'wsload: regex.json: publish.match.regex: expected a regular expression with exactly one capture group, like "seq=(\\d+)", got "seq=\\\\d+" (it has 0 capture groups)\n',
+    );
   });
 
   it('says "no publishing" and applies override flags', async () => {
     write('quiet.json', { name: 'quiet', connections: 100, duration: '30s' });
-    const r = await run(['validate', 'quiet.json', '--connections', '300', '--duration', '1h30m', '--workers', '3', '--url', 'ws://127.0.0.1:9/ws']);
+    const r = await run([
+      'validate',
+      'quiet.json',
+      '--connections',
+      '300',
+      '--duration',
+      '1h30m',
+      '--workers',
+      '3',
+      '--url',
+      'ws://127.0.0.1:9/ws',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('quiet.json: ok (300 sockets / 3 workers, hold 1h30m, no publishing)\n');
   });
 
   it('exits 2 listing every issue with its path, and no stack trace', async () => {
-    write('bad.json', { name: 'bad', connections: 0, duration: '30s', publish: { rat: 5 }, cohorts: [{ name: 'a', share: 0.5 }, { name: 'b', share: 2 }] });
+    write('bad.json', {
+      name: 'bad',
+      connections: 0,
+      duration: '30s',
+      publish: { rat: 5 },
+      cohorts: [
+        { name: 'a', share: 0.5 },
+        { name: 'b', share: 2 },
+      ],
+    });
     const r = await run(['validate', 'bad.json']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
@@ -65,7 +86,13 @@ describe('wsload validate', () => {
 
   it('names the identities file and line, and a key of target.open by its path', async () => {
     write('ids.csv', 'user,token\nu1,t1\nu2,"t2\n');
-    write('ids.json', { name: 'ids', connections: 2, duration: '1s', target: { url: 'ws://127.0.0.1:9/ws', open: [{ send: 'SUB', ack: { pointer: 'type', equals: 'ok' } }] }, identities: { file: 'ids.csv' } });
+    write('ids.json', {
+      name: 'ids',
+      connections: 2,
+      duration: '1s',
+      target: { url: 'ws://127.0.0.1:9/ws', open: [{ send: 'SUB', ack: { pointer: 'type', equals: 'ok' } }] },
+      identities: { file: 'ids.csv' },
+    });
     const r = await run(['validate', 'ids.json']);
     expect(r.code).toBe(2);
     expect(r.stderr.trimEnd().split('\n')).toEqual([

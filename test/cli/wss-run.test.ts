@@ -22,7 +22,6 @@ const CONNECTIONS = 20;
 // In CI a missing part fails the file naming it; elsewhere the skip is named on stderr.
 const skip = missing('haproxy', 'openssl');
 
-
 let dir: string;
 let certs: CertificateSet;
 let target: RunningTarget;
@@ -70,7 +69,11 @@ beforeAll(async () => {
   const upstream = { host: target.host, port: target.port };
   [gateway, mtlsGateway] = await Promise.all([
     startHaproxy({ upstream, idleTimeoutMs: 30_000, tls: { certFile: certs.serverCert, keyFile: certs.serverKey, serverName: NAME } }),
-    startHaproxy({ upstream, idleTimeoutMs: 30_000, tls: { certFile: certs.serverCert, keyFile: certs.serverKey, serverName: NAME, clientCaFile: certs.caCert } }),
+    startHaproxy({
+      upstream,
+      idleTimeoutMs: 30_000,
+      tls: { certFile: certs.serverCert, keyFile: certs.serverKey, serverName: NAME, clientCaFile: certs.caCert },
+    }),
   ]);
 });
 
@@ -100,14 +103,26 @@ describe.skipIf(skip)('wsload run over wss:// through a TLS-terminating gateway'
 
     expect(r.code).toBe(5);
     expect(r.stderr).not.toMatch(STACK);
-    expect(r.stderr.trim().split('\n')).toEqual([`wsload: no socket connected to ${gateway.wsUrl} after ${CONNECTIONS} attempts: ${CONNECTIONS} certificate untrusted`]);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `wsload: no socket connected to ${gateway.wsUrl} after ${CONNECTIONS} attempts: ${CONNECTIONS} certificate untrusted`,
+    ]);
     const report = readReport('wss-no-ca.report.json');
     expect(report.connections.failures).toEqual({ 'cert-untrusted': CONNECTIONS });
   });
 
   it('takes --resolve and --ca instead (CA path relative to the current directory)', async () => {
     const file = scenario('wss-bare.json', gateway);
-    const r = await run(['run', file, '--resolve', `${NAME}:127.0.0.1`, '--ca', 'certs/ca.pem', '--out', 'wss-flags.report.json', '--quiet']);
+    const r = await run([
+      'run',
+      file,
+      '--resolve',
+      `${NAME}:127.0.0.1`,
+      '--ca',
+      'certs/ca.pem',
+      '--out',
+      'wss-flags.report.json',
+      '--quiet',
+    ]);
 
     expect(r.stderr).toBe('wsload: ok\n');
     expect(r.code).toBe(0);
@@ -155,11 +170,30 @@ describe.skipIf(skip)('wsload validate with TLS and upgrade flags', () => {
   it('accepts every flag on a URL target', async () => {
     const file = scenario('wss-validate.json', gateway);
     const r = await run([
-      'validate', file,
-      '--ca', 'certs/ca.pem', '--servername', NAME, '--cert', certs.clientCert, '--key', certs.clientKey,
-      '--resolve', `${NAME}:127.0.0.1`, '--resolve', 'b.aliyun.com:::1',
-      '--header', 'Authorization: Bearer abc', '--header', 'X-Tenant:seed',
-      '--origin', `https://${NAME}`, '--subprotocol', 'v2', '--subprotocol', 'chat',
+      'validate',
+      file,
+      '--ca',
+      'certs/ca.pem',
+      '--servername',
+      NAME,
+      '--cert',
+      certs.clientCert,
+      '--key',
+      certs.clientKey,
+      '--resolve',
+      `${NAME}:127.0.0.1`,
+      '--resolve',
+      'b.aliyun.com:::1',
+      '--header',
+      'Authorization: Bearer abc',
+      '--header',
+      'X-Tenant:seed',
+      '--origin',
+      `https://${NAME}`,
+      '--subprotocol',
+      'v2',
+      '--subprotocol',
+      'chat',
     ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -167,7 +201,18 @@ describe.skipIf(skip)('wsload validate with TLS and upgrade flags', () => {
 
   it('exits 2 naming each bad flag, every problem at once', async () => {
     const file = scenario('wss-validate-bad.json', gateway);
-    const r = await run(['validate', file, '--resolve', `${NAME}=127.0.0.1`, '--header', 'no colon here', '--ca', 'missing.pem', '--subprotocol', 'a b']);
+    const r = await run([
+      'validate',
+      file,
+      '--resolve',
+      `${NAME}=127.0.0.1`,
+      '--header',
+      'no colon here',
+      '--ca',
+      'missing.pem',
+      '--subprotocol',
+      'a b',
+    ]);
 
     expect(r.code).toBe(2);
     expect(r.stderr).not.toMatch(STACK);
@@ -183,7 +228,9 @@ describe.skipIf(skip)('wsload validate with TLS and upgrade flags', () => {
     writeFileSync(join(dir, 'embedded.json'), JSON.stringify({ name: 'embedded', connections: 10, duration: '1s' }));
     const r = await run(['validate', 'embedded.json', '--header', 'X-A: 1']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('wsload: embedded.json: --header: the embedded target takes no upgrade options; expected --url or a target URL in the scenario\n');
+    expect(r.stderr).toBe(
+      'wsload: embedded.json: --header: the embedded target takes no upgrade options; expected --url or a target URL in the scenario\n',
+    );
   });
 
   it('the shipped scenarios/fanout-wss.json validates once its certs/ca.pem exists', async () => {

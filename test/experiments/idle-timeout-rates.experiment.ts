@@ -37,9 +37,22 @@ async function waitFor(cond: () => boolean, limitMs: number): Promise<void> {
 async function throughGateway(kind: 'nginx' | 'haproxy'): Promise<Report> {
   const target = await startEmbeddedTarget();
   const u = new URL(target.wsUrl);
-  const gateway = await (kind === 'nginx' ? startNginx : startHaproxy)({ upstream: { host: u.hostname, port: Number(u.port) }, idleTimeoutMs: TIMEOUT_MS });
+  const gateway = await (kind === 'nginx' ? startNginx : startHaproxy)({
+    upstream: { host: u.hostname, port: Number(u.port) },
+    idleTimeoutMs: TIMEOUT_MS,
+  });
   try {
-    return await runQuietly(scenarioFrom({ target: { url: gateway.wsUrl }, connections: 100, connectRate: 1000, duration: '7s', workers: 2, publish: null, cohorts: COHORTS }));
+    return await runQuietly(
+      scenarioFrom({
+        target: { url: gateway.wsUrl },
+        connections: 100,
+        connectRate: 1000,
+        duration: '7s',
+        workers: 2,
+        publish: null,
+        cohorts: COHORTS,
+      }),
+    );
   } finally {
     await gateway.stop();
     await target.stop();
@@ -72,7 +85,9 @@ it.skipIf(missing('nginx', 'haproxy'))(
         const called = est !== null && Math.abs(est - TIMEOUT_MS) <= TIMEOUT_MS * 0.05;
         tally.detectRuns++;
         if (called) tally.detect++;
-        lines.push(`${kind} 4 s: estimate ${est ?? 'none'} ms, cut marked ${(d.events ?? []).map((e) => e.idleTimeoutCut).join('/')}, silent ${JSON.stringify(d.idleTimeoutScreening?.silent)}${est === null ? `, note: ${d.idleTimeoutNote}` : ''}`);
+        lines.push(
+          `${kind} 4 s: estimate ${est ?? 'none'} ms, cut marked ${(d.events ?? []).map((e) => e.idleTimeoutCut).join('/')}, silent ${JSON.stringify(d.idleTimeoutScreening?.silent)}${est === null ? `, note: ${d.idleTimeoutNote}` : ''}`,
+        );
       }
     }
     for (let i = 0; i < RUNS; i++) {
@@ -85,7 +100,9 @@ it.skipIf(missing('nginx', 'haproxy'))(
       const d = (await withDrop({ connections: 100, duration: '5s', cohorts: COHORTS }, 80, 3000)).disconnects;
       tally.falseRuns++;
       if (d.idleTimeout) tally.falseCalls++;
-      lines.push(`mass drop of 80 (silent and pinging): estimate ${d.idleTimeout?.estimateMs ?? 'none'}, ${JSON.stringify(d.idleTimeoutScreening)}`);
+      lines.push(
+        `mass drop of 80 (silent and pinging): estimate ${d.idleTimeout?.estimateMs ?? 'none'}, ${JSON.stringify(d.idleTimeoutScreening)}`,
+      );
     }
     lines.push(`detected within 5 %: ${tally.detect} of ${tally.detectRuns}; false calls: ${tally.falseCalls} of ${tally.falseRuns}`);
     process.stdout.write(`${lines.join('\n')}\n`);

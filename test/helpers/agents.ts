@@ -1,5 +1,7 @@
 /** A coordinating `wsload run --agents N` and its `wsload agent`s, as local processes, for the scale-out tests. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { expect } from 'vitest';
+import type { AgentRecord } from '../../src/agent/local-record.js';
 import type { Report } from '../../src/run/report.js';
 import { startWsload, type CliResult, type RunningCli } from './cli.js';
 
@@ -10,8 +12,17 @@ export interface StartedCoordinator {
 }
 
 /** Starts `wsload run scenario --agents N --listen 127.0.0.1:0 …` and waits for its port. */
-export async function startCoordinator(scenario: string, agents: number, extra: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<StartedCoordinator> {
-  const cli = startWsload(['run', scenario, '--agents', String(agents), '--listen', '127.0.0.1:0', ...extra], { cwd: opts.cwd, env: opts.env, timeoutMs: opts.timeoutMs ?? 60_000 });
+export async function startCoordinator(
+  scenario: string,
+  agents: number,
+  extra: string[],
+  opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<StartedCoordinator> {
+  const cli = startWsload(['run', scenario, '--agents', String(agents), '--listen', '127.0.0.1:0', ...extra], {
+    cwd: opts.cwd,
+    env: opts.env,
+    timeoutMs: opts.timeoutMs ?? 60_000,
+  });
   // Loading the CLI took over 15 s on a machine loaded 20-30 deep (4 of 25 hostile runs): the
   // bound is for a coordinator that never listens, not a measure of start-up time.
   const ok = await cli.waitForStderr(/waiting for \d+ agents? on wss?:\/\/127\.0\.0\.1:(\d+)/, 45_000);
@@ -21,8 +32,18 @@ export async function startCoordinator(scenario: string, agents: number, extra: 
 }
 
 /** Starts `wsload agent --coordinator URL --name NAME …` (token through the environment). */
-export function startAgent(coordinator: string, name: string, token: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): RunningCli {
-  return startWsload(['agent', '--coordinator', coordinator, '--name', name, ...extra], { env: { WSLOAD_TOKEN: token, ...env }, timeoutMs: 60_000 });
+export function startAgent(
+  coordinator: string,
+  name: string,
+  token: string,
+  extra: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 60_000,
+): RunningCli {
+  return startWsload(['agent', '--coordinator', coordinator, '--name', name, ...extra], {
+    env: { WSLOAD_TOKEN: token, ...env },
+    timeoutMs,
+  });
 }
 
 /** The built-in target's base URL (http://127.0.0.1:PORT) from a coordinator's plan line, once printed. */
@@ -61,11 +82,23 @@ export async function waitForTarget(base: string, n: number, limitMs: number, cl
 }
 
 /** The scenario the scale-out tests start from: 100 sockets on one worker per agent, 5 publishes a second. */
-export const AGENTS_SCENARIO: Readonly<Record<string, unknown>> = { connections: 100, connectRate: 1000, duration: '3s', workers: 1, publish: { rate: 5 } };
+export const AGENTS_SCENARIO: Readonly<Record<string, unknown>> = {
+  connections: 100,
+  connectRate: 1000,
+  duration: '3s',
+  workers: 1,
+  publish: { rate: 5 },
+};
 
 /** A report file as written, unchecked (the tests read fields the check would drop from an old report). */
 export function readReportJson(file: string): Report {
   return JSON.parse(readFileSync(file, 'utf8')) as Report;
+}
+
+/** The record an agent wrote (`--out`) when it lost its coordinator; the test fails when there is none. */
+export function readAgentRecord(file: string): AgentRecord {
+  expect(existsSync(file), `no agent record at ${file}`).toBe(true);
+  return JSON.parse(readFileSync(file, 'utf8')) as AgentRecord;
 }
 
 /**
@@ -81,4 +114,34 @@ export function whyRun(r: CliResult, out: string, agents: CliResult[] = []): str
   } catch {
     return `${tails}\nno report`;
   }
+}
+
+/** A coordinator for two agents and the two `wsload agent`s dialing it, as the scale-out tests start most runs. */
+export interface TwoAgentRun {
+  coordinator: RunningCli;
+  /** ws://127.0.0.1:PORT, the coordinator's control address. */
+  url: string;
+  /** The report file (`--out`). */
+  out: string;
+  agents: [RunningCli, RunningCli];
+}
+
+/**
+ * Starts `wsload run scenario --agents 2 --token T --out out …flags`, then agents named `names`
+ * against it (the token through the environment).
+ */
+export async function startTwoAgentRun(
+  scenario: string,
+  out: string,
+  token: string,
+  names: [string, string],
+  opts: { cwd: string; flags?: string[]; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<TwoAgentRun> {
+  const c = await startCoordinator(scenario, 2, ['--token', token, '--out', out, ...(opts.flags ?? [])], {
+    cwd: opts.cwd,
+    env: opts.env,
+    timeoutMs: opts.timeoutMs,
+  });
+  const url = `ws://127.0.0.1:${c.port}`;
+  return { coordinator: c.cli, url, out, agents: [startAgent(url, names[0], token), startAgent(url, names[1], token)] };
 }

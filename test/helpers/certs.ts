@@ -122,7 +122,26 @@ export async function makeCertificates(dir: string, opts: CertificateOptions): P
   };
 
   const selfSignedCa = (cert: string, key: string, cn: string): Promise<void> =>
-    openssl(['req', '-x509', '-config', cnf, '-extensions', 'v3_ca', ...KEY_ARGS, '-keyout', key, '-out', cert, '-subj', `/CN=${cn}`, '-days', '30'], dir);
+    openssl(
+      [
+        'req',
+        '-x509',
+        '-config',
+        cnf,
+        '-extensions',
+        'v3_ca',
+        ...KEY_ARGS,
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-subj',
+        `/CN=${cn}`,
+        '-days',
+        '30',
+      ],
+      dir,
+    );
   await Promise.all([
     selfSignedCa(set.caCert, set.caKey, 'wsload test CA'),
     selfSignedCa(set.otherCaCert, set.otherCaKey, 'wsload unrelated CA'),
@@ -130,14 +149,54 @@ export async function makeCertificates(dir: string, opts: CertificateOptions): P
 
   const signedByCa = (cert: string, key: string, cn: string, ext: string): Promise<void> =>
     openssl(
-      ['req', '-x509', '-config', cnf, '-extensions', ext, ...KEY_ARGS, '-keyout', key, '-out', cert, '-subj', `/CN=${cn}`, '-days', '30', '-CA', set.caCert, '-CAkey', set.caKey],
+      [
+        'req',
+        '-x509',
+        '-config',
+        cnf,
+        '-extensions',
+        ext,
+        ...KEY_ARGS,
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-subj',
+        `/CN=${cn}`,
+        '-days',
+        '30',
+        '-CA',
+        set.caCert,
+        '-CAkey',
+        set.caKey,
+      ],
       dir,
     );
   const expired = async (): Promise<void> => {
     const csr = join(dir, 'expired.csr');
     await openssl(['req', '-new', '-config', cnf, ...KEY_ARGS, '-keyout', set.expiredKey, '-out', csr, '-subj', `/CN=${name}`], dir);
     await openssl(
-      ['ca', '-batch', '-notext', '-config', cnf, '-cert', set.caCert, '-keyfile', set.caKey, '-in', csr, '-out', set.expiredCert, '-extensions', 'v3_server', '-startdate', '20200101000000Z', '-enddate', '20200201000000Z'],
+      [
+        'ca',
+        '-batch',
+        '-notext',
+        '-config',
+        cnf,
+        '-cert',
+        set.caCert,
+        '-keyfile',
+        set.caKey,
+        '-in',
+        csr,
+        '-out',
+        set.expiredCert,
+        '-extensions',
+        'v3_server',
+        '-startdate',
+        '20200101000000Z',
+        '-enddate',
+        '20200201000000Z',
+      ],
       dir,
     );
   };

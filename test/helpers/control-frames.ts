@@ -10,13 +10,26 @@ import { createHistogram, encodeHistogram, recordMs } from '../../src/metrics/hi
 export type Tick = Extract<WorkerMessage, { type: 'tick' }>;
 
 /** Counters of a worker that opened `opened` sockets, `open` of them still open, and delivered `delivered` of `expected`. */
-export function counters(opts: { opened?: number; open?: number; delivered?: number; expected?: number; lost?: number } = {}): WorkerCounters {
+export function counters(
+  opts: { opened?: number; open?: number; delivered?: number; expected?: number; lost?: number } = {},
+): WorkerCounters {
   const delivery = emptyDeliveryCounters();
   delivery.delivered = opts.delivered ?? 0;
   delivery.expected = opts.expected ?? 0;
   delivery.lost = opts.lost ?? 0;
   const opened = opts.opened ?? 0;
-  return { attempts: opened, opened, firstOpened: opened, failed: 0, failures: {}, open: opts.open ?? opened, delivery, messages: opts.delivered ?? 0, pingsSent: 0, heartbeatsSent: 0 };
+  return {
+    attempts: opened,
+    opened,
+    firstOpened: opened,
+    failed: 0,
+    failures: {},
+    open: opts.open ?? opened,
+    delivery,
+    messages: opts.delivered ?? 0,
+    pingsSent: 0,
+    heartbeatsSent: 0,
+  };
 }
 
 /** A fan-out histogram of `n` samples around `ms`, encoded as workers send it. */
@@ -50,7 +63,10 @@ export function stats(open = 0, peak = open): { type: 'stats'; open: number; pea
 }
 
 /** The agent's hello. */
-export function hello(name: string, version: string): { type: 'hello'; name: string; host: string; pid: number; bootId: string | null; version: string } {
+export function hello(
+  name: string,
+  version: string,
+): { type: 'hello'; name: string; host: string; pid: number; bootId: string | null; version: string } {
   return { type: 'hello', name, host: 'fake-host', pid: 4242, bootId: 'fake-boot', version };
 }
 

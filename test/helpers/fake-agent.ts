@@ -56,11 +56,13 @@ export class FakeAgent {
     readonly ws: WebSocket,
     private readonly opts: FakeAgentOptions,
   ) {
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => {
-      for (const t of this.timers) clearInterval(t);
-      resolve({ code, reason: reason.toString() });
-      for (const w of this.waiters) w();
-    }));
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => {
+        for (const t of this.timers) clearInterval(t);
+        resolve({ code, reason: reason.toString() });
+        for (const w of this.waiters) w();
+      }),
+    );
     ws.on('message', (data) => this.onFrame(JSON.parse(data.toString()) as Received));
     if (opts.hello !== false) this.send(hello(opts.name, opts.version ?? VERSION));
     this.timers.push(setInterval(() => this.speaking && this.send(stats()), 500));
@@ -115,7 +117,11 @@ export class FakeAgent {
       };
       const timer = setTimeout(() => {
         this.waiters.delete(check as () => void);
-        reject(new Error(`fake agent ${this.opts.name}: no "${type}" frame within ${limitMs} ms (got ${[...new Set(this.received.map((r) => r.type))].join(', ') || 'nothing'})`));
+        reject(
+          new Error(
+            `fake agent ${this.opts.name}: no "${type}" frame within ${limitMs} ms (got ${[...new Set(this.received.map((r) => r.type))].join(', ') || 'nothing'})`,
+          ),
+        );
       }, limitMs);
       if (!check()) this.waiters.add(check as () => void);
     });

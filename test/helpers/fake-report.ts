@@ -81,7 +81,10 @@ export function seededRandom(seed: number): () => number {
 }
 
 /** Deterministic latencies: mostly near `baseMs`, with a tail up to `tailMs` on `tailShare` of them. */
-export function latencies(n: number, opts: { baseMs?: number; spreadMs?: number; tailMs?: number; tailShare?: number; seed?: number } = {}): number[] {
+export function latencies(
+  n: number,
+  opts: { baseMs?: number; spreadMs?: number; tailMs?: number; tailShare?: number; seed?: number } = {},
+): number[] {
   const { baseMs = 5, spreadMs = 3, tailMs = 50, tailShare = 0.01, seed = 1 } = opts;
   const rand = seededRandom(seed);
   const out: number[] = [];
@@ -155,7 +158,8 @@ export function fakeReport(opts: FakeReportOptions = {}): Report {
   const firstCohort = cohorts[0]?.name ?? 'default';
   const all = { idle: createHistogram(), sentIdle: createHistogram(), age: createHistogram() };
   const perCohort = new Map<string, { stats: DisconnectStats; idle: Histogram; sentIdle: Histogram; age: Histogram }>();
-  for (const c of cohorts) perCohort.set(c.name, { stats: emptyDisconnects(), idle: createHistogram(), sentIdle: createHistogram(), age: createHistogram() });
+  for (const c of cohorts)
+    perCohort.set(c.name, { stats: emptyDisconnects(), idle: createHistogram(), sentIdle: createHistogram(), age: createHistogram() });
   const totals = emptyDisconnects();
   const closesByCode: Record<string, number> = {};
   for (const c of closes) {
@@ -201,7 +205,12 @@ export function fakeReport(opts: FakeReportOptions = {}): Report {
 
   const reconnects = opts.reconnects ?? 0;
   const reconnectsByCohort: Record<string, ReconnectStats> = {};
-  for (const c of cohorts) reconnectsByCohort[c.name] = { total: c.name === firstCohort ? reconnects : 0, downMs: c.name === firstCohort ? reconnects * 100 : 0, missedPublishes: 0 };
+  for (const c of cohorts)
+    reconnectsByCohort[c.name] = {
+      total: c.name === firstCohort ? reconnects : 0,
+      downMs: c.name === firstCohort ? reconnects * 100 : 0,
+      missedPublishes: 0,
+    };
 
   const lag = opts.lagMs ?? { max: 12, p99: 4 };
   const workers = 2;
@@ -224,7 +233,8 @@ export function fakeReport(opts: FakeReportOptions = {}): Report {
     resolve: {},
   };
   const warnings = [...(opts.warnings ?? [])];
-  if (opts.tlsInsecure) warnings.push('TLS certificate verification is disabled (tls.insecure): results say nothing about the certificate.');
+  if (opts.tlsInsecure)
+    warnings.push('TLS certificate verification is disabled (tls.insecure): results say nothing about the certificate.');
   if (opts.saturated) warnings.push('The client was saturated (event-loop lag): latencies include wsload’s own delay.');
 
   return {
@@ -247,10 +257,20 @@ export function fakeReport(opts: FakeReportOptions = {}): Report {
       openFilesLimit: 20_000,
       ephemeralPorts: 28_232,
     },
-    target: { url: opts.url ?? 'ws://127.0.0.1:4000/ws', publishUrl: 'http://127.0.0.1:4000/api', embedded: !opts.url, tlsInsecure: opts.tlsInsecure ?? false },
+    target: {
+      url: opts.url ?? 'ws://127.0.0.1:4000/ws',
+      publishUrl: 'http://127.0.0.1:4000/api',
+      embedded: !opts.url,
+      tlsInsecure: opts.tlsInsecure ?? false,
+    },
     phases: { rampMs: Math.round((connections / 100) * 1000), holdMs: durationMs },
     connections: { target: connections, opened, failed, peakOpen: opened, openAtEnd: opened - closes.length, failures },
-    handshake: { latencyMs: percentiles(handshake), tcpMs: percentiles(handshake), tlsMs: percentiles(empty), upgradeMs: percentiles(empty) },
+    handshake: {
+      latencyMs: percentiles(handshake),
+      tcpMs: percentiles(handshake),
+      tlsMs: percentiles(empty),
+      upgradeMs: percentiles(empty),
+    },
     fanout: {
       published,
       expected,
@@ -297,7 +317,14 @@ export function fakeReport(opts: FakeReportOptions = {}): Report {
     warnings,
     files: { timeline: null, hlog: null },
     histograms,
-    ...(opts.blocks ? { intervals: { ...fakeIntervals(fanoutValues, opened, opts.blocks, lost), ...fakeOtherBlocks(opts.handshakeMs ?? handshakeValues(opened), opts.publishMs ?? publishValues(published), opts.blocks) } } : {}),
+    ...(opts.blocks
+      ? {
+          intervals: {
+            ...fakeIntervals(fanoutValues, opened, opts.blocks, lost),
+            ...fakeOtherBlocks(opts.handshakeMs ?? handshakeValues(opened), opts.publishMs ?? publishValues(published), opts.blocks),
+          },
+        }
+      : {}),
   };
 }
 
@@ -306,10 +333,16 @@ const handshakeValues = (opened: number): number[] => Array.from({ length: opene
 const publishValues = (published: number): number[] => Array.from({ length: published }, (_, i) => 1 + (i % 7) * 0.2);
 
 /** Handshakes in ramp blocks (at most 20, in order) and publish latencies in `blocks` blocks of time, as a real run keeps them. */
-function fakeOtherBlocks(handshakeMs: readonly number[], publishMs: readonly number[], blocks: number): Pick<NonNullable<Report['intervals']>, 'handshake' | 'publish'> {
+function fakeOtherBlocks(
+  handshakeMs: readonly number[],
+  publishMs: readonly number[],
+  blocks: number,
+): Pick<NonNullable<Report['intervals']>, 'handshake' | 'publish'> {
   const split = (values: readonly number[], n: number): string[] => {
     const per = Math.ceil(values.length / n);
-    return Array.from({ length: n }, (_, b) => values.slice(b * per, (b + 1) * per)).map((v) => (v.length === 0 ? '' : encodeHistogram(histOf(v))));
+    return Array.from({ length: n }, (_, b) => values.slice(b * per, (b + 1) * per)).map((v) =>
+      v.length === 0 ? '' : encodeHistogram(histOf(v)),
+    );
   };
   return { handshake: { blockMs: 100, blocks: split(handshakeMs, Math.min(20, blocks)) }, publish: split(publishMs, blocks) };
 }
@@ -386,7 +419,9 @@ export function fixturePair(): { before: Report; after: Report } {
     closes: [...endCloses(100, 'quiet'), ...endCloses(100, 'ping')],
   });
   before.scenario.thresholds = { 'fanout.p99': '< 50ms' };
-  before.thresholds = [{ metric: 'fanout.p99', expression: '< 50ms', actual: before.fanout.latencyMs.p99, pass: before.fanout.latencyMs.p99 < 50 }];
+  before.thresholds = [
+    { metric: 'fanout.p99', expression: '< 50ms', actual: before.fanout.latencyMs.p99, pass: before.fanout.latencyMs.p99 < 50 },
+  ];
   const drops: FakeClose[] = Array.from({ length: 40 }, (_, i) => ({
     cohort: 'quiet',
     cause: 'connection-lost',
@@ -407,7 +442,9 @@ export function fixturePair(): { before: Report; after: Report } {
     recommendation: 'cohort quiet was cut after ~60 s idle: send a ping at least every 30 s, or raise the gateway idle timeout',
   });
   after.scenario.thresholds = { 'fanout.p99': '< 50ms' };
-  after.thresholds = [{ metric: 'fanout.p99', expression: '< 50ms', actual: after.fanout.latencyMs.p99, pass: after.fanout.latencyMs.p99 < 50 }];
+  after.thresholds = [
+    { metric: 'fanout.p99', expression: '< 50ms', actual: after.fanout.latencyMs.p99, pass: after.fanout.latencyMs.p99 < 50 },
+  ];
   return { before, after };
 }
 

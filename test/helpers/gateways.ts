@@ -97,7 +97,10 @@ export function renderGatewayConfig(file: string, edits: readonly (readonly [fro
   const lines = readFileSync(join(GATEWAY_CONFIG_DIR, file), 'utf8').split('\n');
   for (const [from, to] of edits) {
     const at = lines.flatMap((line, i) => (line.trim() === from ? [i] : []));
-    if (at.length !== 1) throw new Error(`deploy/gateways/${file}: expected the line "${from}" once, found it ${at.length} times (the docs and tests rely on it)`);
+    if (at.length !== 1)
+      throw new Error(
+        `deploy/gateways/${file}: expected the line "${from}" once, found it ${at.length} times (the docs and tests rely on it)`,
+      );
     const indent = /^\s*/.exec(lines[at[0]])?.[0] ?? '';
     lines.splice(at[0], 1, ...(typeof to === 'string' ? [to] : to).map((l) => indent + l));
   }
@@ -232,10 +235,17 @@ async function launch(kind: 'nginx' | 'haproxy', opts: GatewayOptions, dir: stri
     spawnError.then((e) => e),
   ]);
   if (outcome !== 'ready') {
-    const why = outcome instanceof Error ? `could not be spawned: ${outcome.message}` : outcome === 'exited' ? `exited with ${String(child.exitCode ?? child.signalCode)}` : `did not accept connections on ${LOOPBACK}:${port} within ${READY_TIMEOUT_MS} ms`;
+    const why =
+      outcome instanceof Error
+        ? `could not be spawned: ${outcome.message}`
+        : outcome === 'exited'
+          ? `exited with ${String(child.exitCode ?? child.signalCode)}`
+          : `did not accept connections on ${LOOPBACK}:${port} within ${READY_TIMEOUT_MS} ms`;
     const gatewayLogs = await logs();
     await stop();
-    throw new Error(`${kind} ${why}\ncommand: ${bin} ${args.join(' ')}\n--- ${kind} output ---\n${gatewayLogs || '(none)'}\n--- config ---\n${text}`);
+    throw new Error(
+      `${kind} ${why}\ncommand: ${bin} ${args.join(' ')}\n--- ${kind} output ---\n${gatewayLogs || '(none)'}\n--- config ---\n${text}`,
+    );
   }
   if (child.pid === undefined) throw new Error(`${kind} started without a pid`);
 
@@ -284,10 +294,7 @@ function canConnect(port: number): Promise<boolean> {
 function childPids(pid: number | undefined): number[] {
   if (pid === undefined) return [];
   try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number);
   } catch {
     return [];
   }

@@ -22,6 +22,14 @@ const SCHEMA = graphql.buildSchema(`
   type Subscription { news(topic: String): News }
 `);
 
+/** The same schema with a `publish` mutation, for publishes through the protocol (opt-in: `mutation: true`). */
+const SCHEMA_WITH_MUTATION = graphql.buildSchema(`
+  type News { id: String!, value: String! }
+  type Query { hello: String }
+  type Mutation { publish(id: String!, value: String!, topic: String): Boolean }
+  type Subscription { news(topic: String): News }
+`);
+
 interface Subscriber {
   topic: string | null;
   push(event: unknown): void;
@@ -86,11 +94,15 @@ export interface GraphqlServerOptions {
   path?: string;
   /** Port (default: a free one). */
   port?: number;
+  /** Serve a `publish(id, value, topic)` mutation that publishes to the PubSub (id "refused" fails with a GraphQL error). */
+  mutation?: boolean;
 }
 
 export interface GraphqlServer extends ProtocolServer {
   /** Subscriptions the PubSub holds now. */
   subscriptions(): number;
+  /** Client `ping` messages received (graphql-ws answers each with a pong). */
+  pings(): number;
   /** Closes every socket with a graphql-ws close code (as a server does when a token expires: 4401). */
   closeAllWith(code: number, reason: string): void;
 }
@@ -109,11 +121,32 @@ export async function startGraphqlServer(opts: GraphqlServerOptions = {}): Promi
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
   });
   const wss = new WebSocketServer({ server: http, path: opts.path ?? '/ws' });
+  let pings = 0;
+  wss.on('connection', (ws: WebSocket) =>
+    ws.on('message', (data: Buffer) => {
+      if (data.includes('"type":"ping"')) pings++;
+    }),
+  );
   const token = opts.token;
   const disposable = useServer(
     {
-      schema: SCHEMA,
-      roots: { subscription: { news: ({ topic }: { topic?: string | null }) => pubsub.subscribe(topic ?? null) } },
+      schema: opts.mutation ? SCHEMA_WITH_MUTATION : SCHEMA,
+      roots: {
+        subscription: { news: ({ topic }: { topic?: string | null }) => pubsub.subscribe(topic ?? null) },
+        // A client's publish through the protocol; id "refused" fails with a GraphQL error and pushes nothing.
+        ...(opts.mutation
+          ? {
+              mutation: {
+                publish: ({ id, value, topic }: { id: string; value: string; topic?: string | null }) => {
+                  if (id === 'refused') throw new Error('publish refused');
+                  publishes++;
+                  pubsub.publish(topic ?? null, { news: { id, value } });
+                  return true;
+                },
+              },
+            }
+          : {}),
+      },
       connectionInitWaitTimeout: opts.initTimeoutMs ?? 3_000,
       onConnect: token === undefined ? undefined : (ctx) => ctx.connectionParams?.token === token,
     },
@@ -131,6 +164,8 @@ export async function startGraphqlServer(opts: GraphqlServerOptions = {}): Promi
     publishes: () => publishes,
     clients: () => wss.clients.size,
     subscriptions: () => pubsub.size,
+    subscribed: () => pubsub.size,
+    pings: () => pings,
     disconnectAll: () => each((ws) => ws.close(4401, 'Unauthorized')),
     closeAllWith: (code, reason) => each((ws) => ws.close(code, reason)),
     close: async () => {
@@ -158,7 +193,11 @@ export interface PingingServer {
  */
 export async function startPingingServer(opts: { pingEveryMs: number; answerPings: boolean }): Promise<PingingServer> {
   const { WebSocketServer: Wss } = await import('ws');
-  const wss = new Wss({ host: '127.0.0.1', port: 0, handleProtocols: (p: Set<string>) => (p.has('graphql-transport-ws') ? 'graphql-transport-ws' : false) });
+  const wss = new Wss({
+    host: '127.0.0.1',
+    port: 0,
+    handleProtocols: (p: Set<string>) => (p.has('graphql-transport-ws') ? 'graphql-transport-ws' : false),
+  });
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
   let pongs = 0;
   const timers = new Set<NodeJS.Timeout>();

@@ -82,12 +82,16 @@ export async function startHostileConnectServer(mode: HostileConnectMode, opts: 
       case 'http-503': {
         const status = mode === 'http-200' ? 200 : 503;
         const body = `not a WebSocket endpoint (${status})\n`;
-        socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+        socket.end(
+          `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+        );
         return;
       }
       case 'wrong-accept':
         // A syntactically valid accept value, for some other key.
-        socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+        socket.write(
+          'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+        );
         return;
       case 'binary-after-open':
       case 'invalid-utf8-after-open':

@@ -11,6 +11,10 @@ export const INJECT_PRELOAD = join(import.meta.dirname, 'inject/faults.mjs');
 export interface Faults {
   /** "<worker>:<busy ms>/<period ms>": that worker's event loop held busy <busy> of every <period> ms. */
   workerStall?: string;
+  /** "<busy ms>x<times>": a worker's event loop held busy <busy> ms after a protocol heartbeat sweep sent a probe, <times> times. */
+  probeStall?: string;
+  /** "<busy ms>x<times>": likewise after any protocol heartbeat sweep while some socket is watched. */
+  sweepStall?: string;
   /** A coordinating `wsload run`'s main thread held busy this long, once, 1 s into the hold. */
   coordinatorStallMs?: number;
   /** A bug of a coordinating `wsload run`, 1 s into the hold: a frame's handling throws, or a timer does. */

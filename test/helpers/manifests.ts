@@ -100,12 +100,14 @@ export function applyJsonPatch(doc: Json, ops: Json): Json {
       else if (i >= parent.length) throw new Error(`JSON patch ${op.op} ${op.path}: no index ${last}`);
       else if (op.op === 'replace') parent[i] = structuredClone(op.value as Json);
       else if (op.op === 'remove') parent.splice(i, 1);
-      else if (JSON.stringify(parent[i]) !== JSON.stringify(op.value)) throw new Error(`JSON patch test ${op.path}: is ${JSON.stringify(parent[i])}`);
+      else if (JSON.stringify(parent[i]) !== JSON.stringify(op.value))
+        throw new Error(`JSON patch test ${op.path}: is ${JSON.stringify(parent[i])}`);
     } else if (isObject(parent)) {
       if (op.op !== 'add' && !(last in parent)) throw new Error(`JSON patch ${op.op} ${op.path}: no key ${last}`);
       if (op.op === 'add' || op.op === 'replace') parent[last] = structuredClone(op.value as Json);
       else if (op.op === 'remove') delete parent[last];
-      else if (JSON.stringify(parent[last]) !== JSON.stringify(op.value)) throw new Error(`JSON patch test ${op.path}: is ${JSON.stringify(parent[last])}`);
+      else if (JSON.stringify(parent[last]) !== JSON.stringify(op.value))
+        throw new Error(`JSON patch test ${op.path}: is ${JSON.stringify(parent[last])}`);
     } else {
       throw new Error(`JSON patch ${op.op} ${op.path}: parent is not a container`);
     }
@@ -147,7 +149,10 @@ export function kustomize(dir: string): Kustomized {
     const target = p.target as JsonObject;
     const ops = readYamlDocs(resolve(dir, String(p.path)))[0]?.value ?? null;
     const i = result.objects.findIndex((o) => o.kind === target.kind && isObject(o.metadata) && o.metadata.name === target.name);
-    if (i < 0) throw new Error(`${relative(ROOT, dir)}: patch ${String(p.path)} targets ${String(target.kind)}/${String(target.name)}, which no resource defines`);
+    if (i < 0)
+      throw new Error(
+        `${relative(ROOT, dir)}: patch ${String(p.path)} targets ${String(target.kind)}/${String(target.name)}, which no resource defines`,
+      );
     result.objects[i] = applyJsonPatch(result.objects[i] as JsonObject, ops) as JsonObject;
   }
   return result;
@@ -173,7 +178,9 @@ export function findByComponent(objects: JsonObject[], kind: string, component: 
 
 /** The Dockerfile's ENTRYPOINT (exec form) of its final stage. */
 export function dockerEntrypoint(dockerfile: string = join(ROOT, 'Dockerfile')): string[] {
-  const lines = readFileSync(dockerfile, 'utf8').split('\n').filter((l) => /^ENTRYPOINT\s/.test(l));
+  const lines = readFileSync(dockerfile, 'utf8')
+    .split('\n')
+    .filter((l) => /^ENTRYPOINT\s/.test(l));
   const last = lines.at(-1);
   if (last === undefined) throw new Error('Dockerfile: no ENTRYPOINT');
   return JSON.parse(last.replace(/^ENTRYPOINT\s+/, '')) as string[];

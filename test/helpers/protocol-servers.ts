@@ -22,6 +22,11 @@ export interface ProtocolServer {
   publishes(): number;
   /** Connected (and, for MQTT, subscribed) clients now. */
   clients(): number;
+  /**
+   * Clients the protocol has subscribed, where that comes after connecting (graphql-ws: the
+   * subscribe follows connection_ack): what a test that ends subscribed sockets waits for.
+   */
+  subscribed?(): number;
   /** The server ends every client with its protocol's own disconnect. */
   disconnectAll(): void;
   close(): Promise<void>;
@@ -73,12 +78,29 @@ export async function startSocketIoServer(opts: SocketIoServerOptions = {}): Pro
   const event = opts.event ?? 'message';
   const http = createServer();
   const path = opts.path ?? '/ws';
-  const io = new IoServer(http, { path, transports: ['websocket'], pingInterval: opts.pingIntervalMs ?? 25_000, pingTimeout: opts.pingTimeoutMs ?? 20_000, serveClient: false });
+  const io = new IoServer(http, {
+    path,
+    transports: ['websocket'],
+    pingInterval: opts.pingIntervalMs ?? 25_000,
+    pingTimeout: opts.pingTimeoutMs ?? 20_000,
+    serveClient: false,
+  });
   const ns = io.of(nsName);
   ns.on('connection', (socket) => {
     socket.on('join', (room: unknown, ack?: (reply: string) => void) => {
       if (typeof room === 'string') void socket.join(room);
       if (typeof ack === 'function') ack('joined');
+    });
+    // A client's publish: {id, value, topic?} pushed as `event` (to the topic's room), acknowledged;
+    // id "refused" is acknowledged with an error and pushed nowhere (a publish the service fails).
+    socket.on('publish', (msg: unknown, ack?: (reply: unknown) => void) => {
+      const m = (msg ?? {}) as { id?: unknown; value?: unknown; topic?: unknown };
+      if (String(m.id) === 'refused') return void (typeof ack === 'function' && ack({ error: 'refused' }));
+      publishes++;
+      const payload = { id: m.id, value: m.value };
+      if (typeof m.topic === 'string') ns.to(m.topic).emit(event, payload);
+      else ns.emit(event, payload);
+      if (typeof ack === 'function') ack({ ok: true });
     });
   });
   http.on('request', (req, res) => {
@@ -111,31 +133,56 @@ export async function startSocketIoServer(opts: SocketIoServerOptions = {}): Pro
 export interface MqttBrokerOptions {
   /** false: the broker never answers SUBSCRIBE (its authorizeSubscribe never calls back). */
   answerSubscribe?: boolean;
+  /** A client PUBLISH to this topic is refused (authorizePublish errs: Aedes closes that client's connection). */
+  refusePublishTo?: string;
+  /** QoS of the /api PUBLISHes (default 1; the bench's 0, as its subscribers ask). */
+  publishQos?: 0 | 1;
   /** Port (default: a free one). */
   port?: number;
 }
 
-/** An Aedes broker with its WebSocket listener (any path, /ws used); /api PUBLISHes QoS 1 to `topic` (default "news"). */
+/** An Aedes broker with its WebSocket listener (any path, /ws used); /api PUBLISHes (QoS 1 by default) to `topic` (default "news"). */
 export async function startMqttBroker(opts: MqttBrokerOptions = {}): Promise<ProtocolServer> {
   let publishes = 0;
-  const broker = await Aedes.createBroker(
-    opts.answerSubscribe === false
+  const refused = opts.refusePublishTo;
+  const broker = await Aedes.createBroker({
+    ...(opts.answerSubscribe === false
       ? {
           authorizeSubscribe: () => {
             // Never calls back: SUBSCRIBE gets no SUBACK.
           },
         }
-      : {},
-  );
+      : {}),
+    ...(refused === undefined
+      ? {}
+      : {
+          authorizePublish: (_c: unknown, packet: { topic: string }, cb: (err?: Error | null) => void) =>
+            cb(packet.topic === refused ? new Error('refused') : null),
+        }),
+  });
+  // Client PUBLISHes (wsload's publisher connection) count like /api publishes; the broker's own ($SYS) have no client.
+  broker.on('publish', (_packet, client) => {
+    if (client) publishes++;
+  });
   const http = createBrokerServer(broker, { ws: true }) as Server;
   http.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const p = apiPublish(req, res);
     if (p === null) return;
     publishes++;
-    broker.publish({ cmd: 'publish', topic: p.topic ?? 'news', payload: Buffer.from(JSON.stringify({ id: p.id, value: p.value })), qos: 1, retain: false, dup: false }, (err?: Error) => {
-      if (err) res.writeHead(500).end(String(err));
-      else res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-    });
+    broker.publish(
+      {
+        cmd: 'publish',
+        topic: p.topic ?? 'news',
+        payload: Buffer.from(JSON.stringify({ id: p.id, value: p.value })),
+        qos: opts.publishQos ?? 1,
+        retain: false,
+        dup: false,
+      },
+      (err?: Error) => {
+        if (err) res.writeHead(500).end(String(err));
+        else res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      },
+    );
   });
   const port = await listen(http, opts.port);
   return {
@@ -155,11 +202,17 @@ export async function startMqttBroker(opts: MqttBrokerOptions = {}): Promise<Pro
   };
 }
 
-/** Once `n` clients are connected, waits `afterMs` and has the server disconnect them all; bounded by `withinMs`. Returns a cancel. */
+/**
+ * Once `n` clients are subscribed (connected, for a protocol without a separate subscribe), waits
+ * `afterMs` and has the server disconnect them all; bounded by `withinMs`. Returns a cancel.
+ * Waiting for connections alone let a loaded machine close graphql-ws sockets whose subscribe had not
+ * been read yet: those count as subscribe failures, not as disconnects (11 of 20 once).
+ */
 export function disconnectOnceConnected(server: ProtocolServer, n: number, afterMs: number, withinMs = 20_000): () => void {
   const deadline = Date.now() + withinMs;
+  const ready = (): number => (server.subscribed ? server.subscribed() : server.clients());
   let timer: NodeJS.Timeout = setTimeout(function poll() {
-    if (server.clients() >= n) timer = setTimeout(() => server.disconnectAll(), afterMs);
+    if (ready() >= n) timer = setTimeout(() => server.disconnectAll(), afterMs);
     else if (Date.now() < deadline) timer = setTimeout(poll, 50);
   }, 50);
   return () => clearTimeout(timer);

@@ -17,6 +17,7 @@ export const REAL_PARTS = {
   chromium: { binary: 'chromium', install: 'apt-get install -y chromium' },
   prometheus: { binary: 'prometheus', install: 'apt-get install -y prometheus' },
   openssl: { binary: 'openssl', install: 'apt-get install -y openssl' },
+  rabbitmq: { binary: 'rabbitmq-server', install: 'apt-get install -y rabbitmq-server' },
   // kustomize is built into kubectl; Debian 12 has no kubectl package (the machine image of this
   // project brings one): any kubectl >= 1.14, or a standalone kustomize wrapped as kubectl.
   kubectl: { binary: 'kubectl', install: 'a kubectl of 1.14 or later on PATH; Debian 12 has no package for it' },
@@ -76,6 +77,7 @@ export function missing(...parts: RealPart[]): boolean {
 /** Path of a real part's binary; throws naming the package when it is absent (use after `missing`). */
 export function partPath(part: RealPart): string {
   const path = findBinary(REAL_PARTS[part].binary);
-  if (path === undefined) throw new Error(`${part} not found on PATH or in /usr/sbin; install it with ${REAL_PARTS[part].install} (as root)`);
+  if (path === undefined)
+    throw new Error(`${part} not found on PATH or in /usr/sbin; install it with ${REAL_PARTS[part].install} (as root)`);
   return path;
 }

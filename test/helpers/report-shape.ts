@@ -44,7 +44,13 @@ const VOLATILE = [
 ];
 
 /** Names chosen by the scenario (cohorts, topics): their own keys are the same `*` in every report. */
-const NAMED = [/^(disconnects|reconnects)\.byCohort$/, /^connections\.openedByCohort$/, /^fanout\.byTopic$/, /^fanout\.byCohort$/, /^disconnects\.idleTimeoutScreening$/];
+const NAMED = [
+  /^(disconnects|reconnects)\.byCohort$/,
+  /^connections\.openedByCohort$/,
+  /^fanout\.byTopic$/,
+  /^fanout\.byCohort$/,
+  /^disconnects\.idleTimeoutScreening$/,
+];
 
 /** Histogram keys with a cohort or topic after the colon, made `<kind>:*`. */
 function histogramKey(key: string): string {

@@ -16,7 +16,9 @@ export interface SilentServer {
 export async function startPinglessSocketIo(pingIntervalMs: number, pingTimeoutMs: number): Promise<SilentServer> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   wss.on('connection', (ws) => {
-    ws.send(`0${JSON.stringify({ sid: 'silent', upgrades: [], pingInterval: pingIntervalMs, pingTimeout: pingTimeoutMs, maxPayload: 1_000_000 })}`);
+    ws.send(
+      `0${JSON.stringify({ sid: 'silent', upgrades: [], pingInterval: pingIntervalMs, pingTimeout: pingTimeoutMs, maxPayload: 1_000_000 })}`,
+    );
     ws.on('message', (data: Buffer) => {
       if (data.toString('utf8').startsWith('40')) ws.send('40{"sid":"ns-silent"}');
     });

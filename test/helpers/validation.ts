@@ -24,7 +24,8 @@ const line = (i: Issue): string => `${i.path}: ${i.message}`;
 
 /** Validation under `defaults` (a test file's cpus, baseDir, interfaces). */
 export function validation(defaults: ValidateOptions): Validation {
-  const run = (value: unknown, opts: ValidateOptions = {}): { scenario: Scenario } | { issues: Issue[] } => validateScenario(value, { ...defaults, ...opts });
+  const run = (value: unknown, opts: ValidateOptions = {}): { scenario: Scenario } | { issues: Issue[] } =>
+    validateScenario(value, { ...defaults, ...opts });
   const issues = (value: unknown, opts?: ValidateOptions): Issue[] => {
     const r = run(value, opts);
     if ('scenario' in r) throw new Error('expected issues, got a valid scenario');

@@ -24,10 +24,23 @@ const API = pathToFileURL(join(ROOT, 'dist/api.js')).href;
 
 /** A scenario against `target`, which counts every socket it accepts. */
 const against = (target: TestTarget, extra: Record<string, unknown> = {}) =>
-  ({ name: 'edges', target: { url: target.wsUrl }, connections: 5, connectRate: 500, workers: 1, duration: '1s', publish: { rate: 5 }, ...extra }) as const;
+  ({
+    name: 'edges',
+    target: { url: target.wsUrl },
+    connections: 5,
+    connectRate: 500,
+    workers: 1,
+    duration: '1s',
+    publish: { rate: 5 },
+    ...extra,
+  }) as const;
 
 /** The error a handle rejected with, the events it emitted before, and what the target saw. */
-async function refused(target: TestTarget, options: unknown, scenario: Record<string, unknown> | string = against(target)): Promise<{ err: unknown; events: string[] }> {
+async function refused(
+  target: TestTarget,
+  options: unknown,
+  scenario: Record<string, unknown> | string = against(target),
+): Promise<{ err: unknown; events: string[] }> {
   const events: string[] = [];
   const handle = run(scenario as Parameters<typeof run>[0], options as Parameters<typeof run>[1]);
   for (const name of ['plan', 'progress', 'interval', 'done', 'metrics'] as const) handle.on(name, () => events.push(name));
@@ -39,7 +52,11 @@ async function refused(target: TestTarget, options: unknown, scenario: Record<st
 }
 
 /** Rejected with a UsageError of exactly these lines, before any event and before any socket. */
-async function expectRefused(options: unknown, lines: string[], scenario?: (t: TestTarget) => Record<string, unknown> | string): Promise<void> {
+async function expectRefused(
+  options: unknown,
+  lines: string[],
+  scenario?: (t: TestTarget) => Record<string, unknown> | string,
+): Promise<void> {
   const target = track(await startPublishTarget());
   const { err, events } = await refused(target, options, scenario ? scenario(target) : against(target));
   expect(err).toBeInstanceOf(UsageError);
@@ -81,7 +98,10 @@ describe('run(): options checked before any socket opens', () => {
   it.each([
     ['', 'agents.token (option): empty; a token is required (agents without it would be sent the targets, TLS files and identities)'],
     [' ', 'agents.token (option): only white space; expected visible ASCII characters'],
-    ['tök', 'agents.token (option): character 2 of 3 is not ASCII; expected visible ASCII characters only (no spaces, control characters or non-ASCII)'],
+    [
+      'tök',
+      'agents.token (option): character 2 of 3 is not ASCII; expected visible ASCII characters only (no spaces, control characters or non-ASCII)',
+    ],
   ])('agents.token %j is refused before anything listens (an empty one admitted agents with no Authorization)', async (token, line) => {
     await expectRefused({ agents: { count: 1, host: '127.0.0.1', port: 0, token, waitMs: 5000, tls: null } }, [line]);
   });
@@ -96,9 +116,13 @@ describe('run(): options checked before any socket opens', () => {
   });
 
   it('agents with a scenario that asks for local shards: refused, not silently ignored', async () => {
-    await expectRefused({ agents: { count: 1, host: '127.0.0.1', port: 0, token: 'ok', waitMs: 5000, tls: null } }, [
-      'agents (option): the scenario\'s shards (2) are local shards and do not mix with agents (each agent holds its share of the sockets with the scenario\'s workers); remove "shards" or leave out agents',
-    ], (t) => against(t, { shards: 2 }));
+    await expectRefused(
+      { agents: { count: 1, host: '127.0.0.1', port: 0, token: 'ok', waitMs: 5000, tls: null } },
+      [
+        'agents (option): the scenario\'s shards (2) are local shards and do not mix with agents (each agent holds its share of the sockets with the scenario\'s workers); remove "shards" or leave out agents',
+      ],
+      (t) => against(t, { shards: 2 }),
+    );
   });
 
   it('out that is a directory (out: "/tmp" wrote /tmp.ndjson), under a file, or the scenario file itself: refused before the run', async () => {
@@ -140,7 +164,11 @@ describe('merge(): the same run twice', () => {
 });
 
 /** Runs a script importing dist/api.js in its own process (its own working directory); its stdout's last line as JSON. */
-function runScript(name: string, code: string, cwd: string): Promise<{ code: number | null; result: Record<string, unknown> | null; stderr: string }> {
+function runScript(
+  name: string,
+  code: string,
+  cwd: string,
+): Promise<{ code: number | null; result: Record<string, unknown> | null; stderr: string }> {
   const file = join(cwd, `${name}.mjs`);
   writeFileSync(file, code);
   return new Promise((resolve) => {
@@ -230,7 +258,11 @@ console.log(JSON.stringify({ warnings, done, delivered: report.fanout.delivered,
     const fallback = join(work, 'r.json');
     expect(result.done).toEqual({ file: fallback, delivered: result.delivered });
     const warnings = result.warnings as string[];
-    expect(warnings.at(-1)).toMatch(new RegExp(`^out ${join(outDir, 'r.json').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: could not write the report \\((EEXIST|ENOTDIR)[^)]*\\); written to ${fallback.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} instead$`));
+    expect(warnings.at(-1)).toMatch(
+      new RegExp(
+        `^out ${join(outDir, 'r.json').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: could not write the report \\((EEXIST|ENOTDIR)[^)]*\\); written to ${fallback.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} instead$`,
+      ),
+    );
     const saved = JSON.parse(readFileSync(fallback, 'utf8')) as Report;
     expect(saved.fanout.delivered).toBe(result.delivered);
     expect(saved.fanout.delivered).toBeGreaterThan(0);

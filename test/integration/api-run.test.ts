@@ -5,7 +5,16 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadScenario, readReport, run, ScenarioError, type DisconnectEvent, type Progress, type Report, type TimelineLine } from '../../dist/api.js';
+import {
+  loadScenario,
+  readReport,
+  run,
+  ScenarioError,
+  type DisconnectEvent,
+  type Progress,
+  type Report,
+  type TimelineLine,
+} from '../../dist/api.js';
 import { runExitCode, verdictLine } from '../../dist/report/verdict.js';
 import { expectDeliveredExactly, expectExactBooks } from '../helpers/books.js';
 import { assertBuilt } from '../helpers/cli.js';
@@ -18,6 +27,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const track = closeAfterEach();
 const small = { name: 'api', target: 'embedded', connections: 20, connectRate: 200, workers: 1 } as const;
+/** The hold of the runs the stop tests end early: a run that missed its stop would last at least this long after it. */
+const HOLD = '30s';
+const HOLD_MS = 30_000;
 
 describe('run(): the library handle', () => {
   it('resolves to the report and emits plan, progress, interval and done in order', async () => {
@@ -51,7 +63,10 @@ describe('run(): the library handle', () => {
     expect(progress.length).toBeGreaterThanOrEqual(3);
     expect(progress.some((p) => p.phase === 'hold' && p.open === 20)).toBe(true);
     // Every timeline line the run wrote came out as an interval event, in order, once.
-    const written = readFileSync(join(dir, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TimelineLine);
+    const written = readFileSync(join(dir, 'events.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TimelineLine);
     expect(written.length).toBeGreaterThanOrEqual(4);
     expect(intervals).toEqual(written);
     expect(intervals.reduce((s, l) => s + l.deliveries, 0)).toBe(report.fanout.delivered);
@@ -73,13 +88,17 @@ describe('run(): the library handle', () => {
   });
 
   it('stop() in the hold ends the run early with an interrupted report', async () => {
-    const handle = run({ ...small, duration: '30s', publish: { rate: 5 } }, { tickMs: 200 });
+    const handle = run({ ...small, duration: HOLD, publish: { rate: 5 } }, { tickMs: 200 });
+    let stoppedAt = Number.NaN;
     handle.on('progress', (p) => {
-      if (p.phase === 'hold' && p.published >= 2) handle.stop();
+      if (p.phase !== 'hold' || p.published < 2 || !Number.isNaN(stoppedAt)) return;
+      stoppedAt = performance.now();
+      handle.stop();
     });
-    const started = Date.now();
     const report = await handle;
-    expect(Date.now() - started).toBeLessThan(20_000);
+    // Ended before the rest of its hold would have run out; timed from stop() on, since the set-up
+    // before it (target, worker thread, ramp) took 20 s on a loaded machine.
+    expect(performance.now() - stoppedAt).toBeLessThan(HOLD_MS - report.phases.holdMs);
     expect(report.interrupted).toBe(true);
     expect(report.interruptReason).toBe('stopped');
     expect(report.connections.opened).toBe(20);
@@ -87,14 +106,24 @@ describe('run(): the library handle', () => {
   });
 
   it('stop() before the target is up still stops the run, and the signal option stops it too', async () => {
-    const early = run({ ...small, duration: '30s' }, { tickMs: 200 });
+    const stoppedAt = performance.now();
+    const early = run({ ...small, duration: HOLD }, { tickMs: 200 });
     early.stop('not needed');
     const controller = new AbortController();
-    const bySignal = run({ ...small, duration: '30s' }, { tickMs: 200, signal: controller.signal });
-    bySignal.on('plan', () => setTimeout(() => controller.abort('caller gave up'), 300));
-    const started = Date.now();
-    const [a, b] = await Promise.all([early, bySignal]);
-    expect(Date.now() - started).toBeLessThan(20_000);
+    const bySignal = run({ ...small, duration: HOLD }, { tickMs: 200, signal: controller.signal });
+    let abortedAt = Number.NaN;
+    bySignal.on('plan', () =>
+      setTimeout(() => {
+        abortedAt = performance.now();
+        controller.abort('caller gave up');
+      }, 300),
+    );
+    const doneAt = (p: PromiseLike<Report>): PromiseLike<[Report, number]> => p.then((r) => [r, performance.now()]);
+    const [[a, aDone], [b, bDone]] = await Promise.all([doneAt(early), doneAt(bySignal)]);
+    // Each ended sooner after its stop than its hold alone would have lasted (a run that ignored
+    // it would ramp and then hold 30 s after that point).
+    expect(aDone - stoppedAt).toBeLessThan(HOLD_MS);
+    expect(bDone - abortedAt).toBeLessThan(HOLD_MS);
     expect(a.interrupted).toBe(true);
     expect(a.interruptReason).toBe('not needed');
     expect(b.interrupted).toBe(true);
@@ -136,20 +165,29 @@ describe('run(): the library handle', () => {
   });
 
   it('a listener that throws stops the run and the handle rejects with its error', async () => {
-    const handle = run({ ...small, duration: '30s' }, { tickMs: 200 });
+    const handle = run({ ...small, duration: HOLD }, { tickMs: 200 });
+    let thrownAt = Number.NaN;
     handle.on('progress', () => {
+      if (Number.isNaN(thrownAt)) thrownAt = performance.now();
       throw new Error('listener broke');
     });
-    const started = Date.now();
     await expect(handle).rejects.toThrow('listener broke');
-    expect(Date.now() - started).toBeLessThan(20_000);
+    // Stopped by the throw, not by the end of its 30 s hold.
+    expect(performance.now() - thrownAt).toBeLessThan(HOLD_MS);
   });
 
   it('disconnect-event hands out each drop event the report lists, while the run goes on', async () => {
     // Every socket gets a close frame 500 ms after it opened: the 20 (opened together) drop together.
     const target = track(await startClosingTarget({ afterMs: 500, code: 1011 }));
     const handle = run(
-      { ...small, target: { url: target.wsUrl }, connectRate: 1000, duration: '2s', publish: { rate: 5 }, reconnect: { policy: 'immediate' } },
+      {
+        ...small,
+        target: { url: target.wsUrl },
+        connectRate: 1000,
+        duration: '2s',
+        publish: { rate: 5 },
+        reconnect: { policy: 'immediate' },
+      },
       { tickMs: 200 },
     );
     const live: { event: DisconnectEvent; beforeDone: boolean }[] = [];

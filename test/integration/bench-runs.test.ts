@@ -71,7 +71,7 @@ describe('bench runs against a fresh built-in target', () => {
     expectDeliveredExactly(m.report as Report);
   });
 
-  it('the soak set-up serves --metrics, scraped every second; the last scrape has the report\'s deliveries', async () => {
+  it("the soak set-up serves --metrics, scraped every second; the last scrape has the report's deliveries", async () => {
     const m = await runWsload({ ...spec, run: 'scraped', holdSeconds: 3, workers: 1, metrics: true }, { root: ROOT, tmpDir });
     expect(m.metrics?.scrapes).toBeGreaterThanOrEqual(2);
     expect(m.delivered).toBeGreaterThan(0);

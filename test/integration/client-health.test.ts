@@ -31,10 +31,17 @@ afterEach(() => {
 });
 
 describe('client health during the hold', () => {
-  it('reports a stalled worker\'s lag and utilization as stalled, an idle one\'s near 0, a stalled main thread\'s apart, handling time per turn, and calls the client saturated', async () => {
+  it("reports a stalled worker's lag and utilization as stalled, an idle one's near 0, a stalled main thread's apart, handling time per turn, and calls the client saturated", async () => {
     process.env[STALL_ENV] = JSON.stringify({ workerStall: `0:${BUSY_MS}/${PERIOD_MS}` });
     const target = track(await startPublishTarget());
-    const scenario = scenarioFrom({ target: { url: target.wsUrl }, connections: 40, connectRate: 2000, duration: '3s', workers: 2, publish: { rate: PUBLISH_RATE } });
+    const scenario = scenarioFrom({
+      target: { url: target.wsUrl },
+      connections: 40,
+      connectRate: 2000,
+      duration: '3s',
+      workers: 2,
+      publish: { rate: PUBLISH_RATE },
+    });
     // The main thread (the driver and its publisher; here also the target) held 40 ms of every 100 ms.
     const mainStall = setInterval(() => {
       const until = performance.now() + MAIN_BUSY_MS;
@@ -71,7 +78,10 @@ describe('client health during the hold', () => {
     expect(main.max, JSON.stringify(main)).toBeGreaterThanOrEqual(MAIN_BUSY_MS - 5);
     expect(main.p99, JSON.stringify(main)).toBeGreaterThanOrEqual(MAIN_BUSY_MS - 10);
     // The run's figures are the worst over its workers (here, nearly always the stalled one's).
-    const worst = { max: Math.max(...workers.map((w) => w.eventLoopLagMs.max)), p99: Math.max(...workers.map((w) => w.eventLoopLagMs.p99)) };
+    const worst = {
+      max: Math.max(...workers.map((w) => w.eventLoopLagMs.max)),
+      p99: Math.max(...workers.map((w) => w.eventLoopLagMs.p99)),
+    };
     expect(report.client.eventLoopLagMs).toEqual(worst);
 
     // Handling time per turn is the messages' own, not the stall's (a timer's).
@@ -89,7 +99,10 @@ describe('client health during the hold', () => {
     expect(report.client.saturated).toBe(true);
     const reasons = report.client.saturationReasons ?? [];
     expect(reasons, reasons.join('\n')).toContain(`worker event-loop lag p99 ${worst.p99.toFixed(1)} ms, max ${worst.max.toFixed(1)} ms`);
-    expect(reasons.some((r) => r.startsWith('worker 1 was busy')), reasons.join('\n')).toBe(false);
+    expect(
+      reasons.some((r) => r.startsWith('worker 1 was busy')),
+      reasons.join('\n'),
+    ).toBe(false);
     expect(report.warnings.filter((w) => w.startsWith('the client was saturated during the hold ('))).toHaveLength(1);
   });
 });

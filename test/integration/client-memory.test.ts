@@ -13,7 +13,7 @@ afterEach(async () => {
 });
 
 describe('client.memory: the report says whether the client memory stayed flat', () => {
-  it('carries the RSS slope after the warm-up with its interval, and a short run gets no call', async () => {
+  it('carries the RSS slope over the later half of the hold with its interval, and a short run gets no call', async () => {
     const t = await startTarget();
     target = t;
     const scenario = scenarioFrom({ target: { url: t.wsUrl }, connections: 40, connectRate: 1000, duration: '4s', publish: { rate: 5 } });
@@ -24,19 +24,20 @@ describe('client.memory: the report says whether the client memory stayed flat',
     const m = read.client.memory;
     expect(m).toBeDefined();
     if (!m) return;
-    // The warm-up (a quarter of the 4 s hold) is left out; one sample per 100 ms tick after it.
-    expect(m.fromS).toBeGreaterThanOrEqual(1);
+    // The first half of the 4 s hold is left out; one sample per 100 ms tick after it.
+    expect(m.fromS).toBeGreaterThanOrEqual(2);
     expect(m.toS).toBeLessThanOrEqual(Math.ceil((Date.parse(read.endedAt) - Date.parse(read.startedAt)) / 1000));
-    expect(m.samples).toBeGreaterThanOrEqual(15);
+    expect(m.samples).toBeGreaterThanOrEqual(10);
     expect(m.ci[0]).toBeLessThanOrEqual(m.rssSlopeMbPerHour);
     expect(m.ci[1]).toBeGreaterThanOrEqual(m.rssSlopeMbPerHour);
     expect(m.startMb).toBeGreaterThan(10);
     expect(m.startMb).toBeLessThanOrEqual(read.client.peakRssMb + 1);
     // Four seconds say nothing about an overnight trend: no flat call, and why.
     expect(m.flat).toBeUndefined();
+    expect(m.reason).toBe('too-short');
     expect(m.note).toMatch(/too short to judge/);
-    expect(renderSummary(read)).toMatch(/memory not judged: RSS [+−]?\d/);
-    expect(renderReportHtml(read)).toContain('client memory after the warm-up');
+    expect(renderSummary(read)).toMatch(/memory not judged \(too short\): RSS [+−]?\d/);
+    expect(renderReportHtml(read)).toContain('client memory, later half of the hold');
   });
 
   // Issue 27's creep: every worker message woke the hold's wait and armed one more timer that
@@ -45,7 +46,18 @@ describe('client.memory: the report says whether the client memory stayed flat',
   it("keeps the main thread's pending timers flat over the hold, whatever the number of worker ticks", async () => {
     const t = await startTarget();
     target = t;
-    const scenario = scenarioFrom({ target: { url: t.wsUrl }, connections: 20, connectRate: 1000, duration: '5s', publish: { rate: 5, deadline: '300ms' }, report: { interval: '1s' } });
+    const scenario = scenarioFrom({
+      target: { url: t.wsUrl },
+      connections: 20,
+      connectRate: 1000,
+      duration: '5s',
+      // One request in flight at a time: each request holds its own deadline timer, and on a loaded
+      // machine (load ~30) the target answered so slowly that up to 10 were in flight at one line
+      // and none at the next, a spread of 19 that is not the creep this test is about. Later
+      // publishes wait in the publisher's queue, which holds no timer.
+      publish: { rate: 5, deadline: '300ms', concurrency: 1 },
+      report: { interval: '1s' },
+    });
     const timers: number[] = [];
     const report = await runQuietly(scenario, {
       // 20 worker ticks a second: the old wait gained ~100 timers over this hold.
@@ -55,7 +67,7 @@ describe('client.memory: the report says whether the client memory stayed flat',
     expectExactBooks(report);
     expect(timers.length).toBeGreaterThanOrEqual(4);
     // Lines from the second interval on (the first may still see the ramp's timers); the hold's own
-    // timers are a fixed set (ticks, boundaries, samplers, publish schedule and requests in flight).
+    // timers are a fixed set (ticks, boundaries, samplers, publish schedule and the request in flight).
     const held = timers.slice(1, -1);
     expect(Math.max(...held) - Math.min(...held)).toBeLessThanOrEqual(15);
   });

@@ -34,7 +34,6 @@ const STAGES = [
   { duration: '500ms', target: 24 },
 ];
 
-
 function readReport(file: string): Report {
   return JSON.parse(readFileSync(file, 'utf8')) as Report;
 }
@@ -118,7 +117,16 @@ describe('stages ending mid-ramp over 2 shards', () => {
     // 40 → 0 over the last second: every socket is closed by the end; the agents' open counts
     // (sent every 500 ms) still said several were open.
     const report = await runQuietly(
-      scenarioFrom({ stages: [{ duration: '800ms', target: 40 }, { duration: '400ms', target: 40 }, { duration: '1s', target: 0 }], workers: 2, shards: 2, publish: { rate: 5 } }),
+      scenarioFrom({
+        stages: [
+          { duration: '800ms', target: 40 },
+          { duration: '400ms', target: 40 },
+          { duration: '1s', target: 0 },
+        ],
+        workers: 2,
+        shards: 2,
+        publish: { rate: 5 },
+      }),
     );
     expect(report.shards).toHaveLength(2);
     expect(report.connections.peakOpen).toBe(40);
@@ -139,7 +147,13 @@ describe('topics + identities + chat publish via websocket naming {topic}', () =
     const scenario = scenarioFrom({
       target: {
         url: `${service.wsUrl}?token={identity.token}`,
-        open: [{ send: { type: 'subscribe', topic: '{topic}', user: '{identity.user}', conn: '{conn}' }, ack: { pointer: '/type', equals: 'subscribed' }, timeout: '5s' }],
+        open: [
+          {
+            send: { type: 'subscribe', topic: '{topic}', user: '{identity.user}', conn: '{conn}' },
+            ack: { pointer: '/type', equals: 'subscribed' },
+            timeout: '5s',
+          },
+        ],
       },
       identities: { file: csv },
       connections: N,
@@ -182,7 +196,8 @@ describe('topics + identities + chat publish via websocket naming {topic}', () =
     const f = report.fanout;
     expectEveryPublishDelivered(report, service, 30);
     expect(f.expected).toBe(300);
-    for (const name of ['chan-0', 'chan-1', 'chan-2']) expect(f.byTopic?.[name]).toMatchObject({ sockets: 10, published: 10, expected: 100, delivered: 100, lost: 0 });
+    for (const name of ['chan-0', 'chan-1', 'chan-2'])
+      expect(f.byTopic?.[name]).toMatchObject({ sockets: 10, published: 10, expected: 100, delivered: 100, lost: 0 });
     // The summary names how it published: these were messages on a publisher socket, not HTTP.
     const summary = renderSummary(report, {});
     expect(summary).toContain('Publish (messages on the publisher socket)');
@@ -209,7 +224,10 @@ describe('server stream + stages, server stream + topics', () => {
   it('sockets ramp up, down and up again while the stream flows: no gap, missing or duplicate invented; staleness recorded', async () => {
     const service = track(await startServiceTarget());
     const scenario = scenarioFrom({
-      target: { url: service.wsUrl, open: [{ send: { type: 'subscribe', topic: 'ticks' }, ack: { pointer: '/type', equals: 'subscribed' }, timeout: '5s' }] },
+      target: {
+        url: service.wsUrl,
+        open: [{ send: { type: 'subscribe', topic: 'ticks' }, ack: { pointer: '/type', equals: 'subscribed' }, timeout: '5s' }],
+      },
       stages: [
         { duration: '600ms', target: 30 },
         { duration: '500ms', target: 30 },
@@ -233,19 +251,31 @@ describe('server stream + stages, server stream + topics', () => {
     expect(s).toBeDefined();
     expect(s.messages).toBeGreaterThan(0);
     expect(s.messages).toBeLessThanOrEqual(service.delivered());
-    expect({ gaps: s.gaps, missing: s.missing, duplicated: s.duplicated, outOfOrder: s.outOfOrder, unmatched: s.unmatched }).toEqual({ gaps: 0, missing: 0, duplicated: 0, outOfOrder: 0, unmatched: 0 });
+    expect({ gaps: s.gaps, missing: s.missing, duplicated: s.duplicated, outOfOrder: s.outOfOrder, unmatched: s.unmatched }).toEqual({
+      gaps: 0,
+      missing: 0,
+      duplicated: 0,
+      outOfOrder: 0,
+      unmatched: 0,
+    });
     expect(s.stalenessMs.count).toBe(s.messages);
     expect(s.stalenessMs.p50).toBeLessThan(2000);
     // A ramp-down close is no idle-timeout evidence either.
     expect(report.disconnects.idleTimeout).toBeNull();
   }, 60_000);
 
-  it('sockets subscribed to different topics\' streams keep a sequence per socket (each topic counts from 1)', async () => {
+  it("sockets subscribed to different topics' streams keep a sequence per socket (each topic counts from 1)", async () => {
     const { report, fast, slow } = await streamTopicsRun();
     expect(fast).toBe(60);
     expect(slow).toBe(20);
     const s = report.stream!;
-    expect({ messages: s.messages, gaps: s.gaps, missing: s.missing, duplicated: s.duplicated, outOfOrder: s.outOfOrder }).toEqual({ messages: 12 * 60 + 8 * 20, gaps: 0, missing: 0, duplicated: 0, outOfOrder: 0 });
+    expect({ messages: s.messages, gaps: s.gaps, missing: s.missing, duplicated: s.duplicated, outOfOrder: s.outOfOrder }).toEqual({
+      messages: 12 * 60 + 8 * 20,
+      gaps: 0,
+      missing: 0,
+      duplicated: 0,
+      outOfOrder: 0,
+    });
     expect(s.stalenessMs.count).toBe(12 * 60 + 8 * 20);
     expect(report.connections.failed).toBe(0);
   }, 60_000);
@@ -255,7 +285,10 @@ describe('server stream + stages, server stream + topics', () => {
 const streamTopicsRun = sharedRun(async () => {
   const service = track(await startServiceTarget());
   const scenario = scenarioFrom({
-    target: { url: service.wsUrl, open: [{ send: { type: 'subscribe', topic: '{topic}' }, ack: { pointer: '/type', equals: 'subscribed' }, timeout: '5s' }] },
+    target: {
+      url: service.wsUrl,
+      open: [{ send: { type: 'subscribe', topic: '{topic}' }, ack: { pointer: '/type', equals: 'subscribed' }, timeout: '5s' }],
+    },
     connections: 20,
     connectRate: 2000,
     duration: '2s',
@@ -302,110 +335,140 @@ describe('publish.stages with topics and with a publisher socket', () => {
 
   it('POST publishes shaped by publish.stages go round robin over the topics, exactly; --rate is refused (exit 2, one line)', async () => {
     const service = track(await startServiceTarget());
-    const post = { url: service.publishUrl, method: 'POST', headers: { Authorization: 'Bearer publish-secret' }, body: { topic: '{topic}', seq: '{seq}' } };
+    const post = {
+      url: service.publishUrl,
+      method: 'POST',
+      headers: { Authorization: 'Bearer publish-secret' },
+      body: { topic: '{topic}', seq: '{seq}' },
+    };
     const report = await runQuietly(scenarioFrom(written(service.wsUrl, post)));
     expectEveryPublishDelivered(report, service, 50);
     expect(service.pushesByTopic()).toEqual({ 'room-0': 250, 'room-1': 250 });
     expect(report.fanout.expected).toBe(500);
-    for (const name of ['room-0', 'room-1']) expect(report.fanout.byTopic?.[name]).toMatchObject({ sockets: 10, published: 25, expected: 250, delivered: 250, lost: 0 });
+    for (const name of ['room-0', 'room-1'])
+      expect(report.fanout.byTopic?.[name]).toMatchObject({ sockets: 10, published: 25, expected: 250, delivered: 250, lost: 0 });
 
     const file = files.write('publish-stages-topics', written(service.wsUrl, post));
     const valid = await wsload(['validate', file], { cwd: files.dir });
     expect(valid.stdout).toBe(`${file}: ok (20 sockets / 2 workers, hold 2s, publish 10/s, then 10→30/s in 1s by POST, 2 topics)\n`);
     for (const cmd of ['validate', 'run']) {
-      const r = await wsload([cmd, file, '--rate', '50', '--quiet'].filter((a) => cmd === 'run' || a !== '--quiet'), { cwd: files.dir, timeoutMs: 30_000 });
+      const r = await wsload(
+        [cmd, file, '--rate', '50', '--quiet'].filter((a) => cmd === 'run' || a !== '--quiet'),
+        { cwd: files.dir, timeoutMs: 30_000 },
+      );
       expect(r.code).toBe(2);
-      expect(r.stderr.trim().split('\n')).toEqual([`wsload: ${file}: --rate: cannot replace publish.rate while publish.stages shapes the rate; remove --rate or publish.stages`]);
+      expect(r.stderr.trim().split('\n')).toEqual([
+        `wsload: ${file}: --rate: cannot replace publish.rate while publish.stages shapes the rate; remove --rate or publish.stages`,
+      ]);
     }
   }, 60_000);
 
-  it('publish.stages shape the publisher socket\'s chat publishes the same way', async () => {
+  it("publish.stages shape the publisher socket's chat publishes the same way", async () => {
     const service = track(await startServiceTarget());
     const chat = { via: 'websocket', socket: { url: service.wsUrl }, body: { type: 'publish', topic: '{topic}', seq: '{seq}' } };
     const report = await runQuietly(scenarioFrom(written(service.wsUrl, chat)));
     expectEveryPublishDelivered(report, service, 50);
     expect(service.pushesByTopic()).toEqual({ 'room-0': 250, 'room-1': 250 });
     expect(report.fanout.expected).toBe(500);
-    for (const name of ['room-0', 'room-1']) expect(report.fanout.byTopic?.[name]).toMatchObject({ published: 25, expected: 250, delivered: 250, lost: 0 });
+    for (const name of ['room-0', 'room-1'])
+      expect(report.fanout.byTopic?.[name]).toMatchObject({ published: 25, expected: 250, delivered: 250, lost: 0 });
   }, 60_000);
 });
 
-const START_GATEWAY: Record<'nginx' | 'haproxy', (opts: GatewayOptions) => Promise<RunningGateway>> = { nginx: startNginx, haproxy: startHaproxy };
+const START_GATEWAY: Record<'nginx' | 'haproxy', (opts: GatewayOptions) => Promise<RunningGateway>> = {
+  nginx: startNginx,
+  haproxy: startHaproxy,
+};
 
 describe.each(['nginx', 'haproxy'] as const)('through %s in front of the service target', (kind) => {
-  it.skipIf(missing(kind))('tokens, subscribe/ack, topics, stages and POST publishes all cross the gateway; exact per topic', async () => {
-    const N = 24;
-    const service = track(await startServiceTarget({ tokens: Array.from({ length: N }, (_, i) => `tok-${i}`) }));
-    // A long idle timeout: nothing here may be cut by the gateway.
-    const gateway = await START_GATEWAY[kind]({ upstream: { host: '127.0.0.1', port: service.port }, idleTimeoutMs: 30_000 });
-    track({ close: () => gateway.stop() });
-    const csv = join(files.dir, `gw-${kind}.csv`);
-    writeFileSync(csv, `token\n${Array.from({ length: N }, (_, i) => `tok-${i}`).join('\n')}\n`);
-    const report = await runQuietly(
-      scenarioFrom({
-        target: { url: `${gateway.wsUrl}?token={identity.token}`, open: SUBSCRIBE },
-        identities: { file: csv },
-        stages: [
-          { duration: '500ms', target: N },
-          { duration: '1500ms', target: N },
-          { duration: '500ms', target: 12 },
-          { duration: '500ms', target: 12 },
-        ],
-        topics: { count: 2, name: 'room-{n}', assign: 'block' },
-        publish: {
-          rate: 10,
-          url: `${gateway.httpUrl}/publish`,
-          method: 'POST',
-          headers: { Authorization: 'Bearer publish-secret' },
-          body: { topic: '{topic}', seq: '{seq}' },
-          status: 200,
-          match: { sequence: '/data/seq' },
-          deadline: '3s',
-        },
-      }),
-    );
-    const logs = await gateway.logs();
-    expect(report.connections.failed, logs.slice(-1500)).toBe(0);
-    expect(service.accepted()).toBe(N);
-    expect(service.refused()).toBe(0);
-    expect(new Set(service.tokensSeen())).toEqual(new Set(Array.from({ length: N }, (_, i) => `tok-${i}`)));
-    expect(report.connections.rampDownCloses).toBe(12);
-    expect(report.disconnects.total).toBe(0);
-    expectEveryPublishDelivered(report, service, 30);
-    const f = report.fanout;
-    for (const name of ['room-0', 'room-1']) {
-      const t = f.byTopic?.[name];
-      expect(t).toMatchObject({ sockets: 12, published: 15, lost: 0 });
-      expect(t?.delivered).toBe(t?.expected);
-      expect(t?.expected).toBeGreaterThan(0);
-    }
-  }, 60_000);
+  it.skipIf(missing(kind))(
+    'tokens, subscribe/ack, topics, stages and POST publishes all cross the gateway; exact per topic',
+    async () => {
+      const N = 24;
+      const service = track(await startServiceTarget({ tokens: Array.from({ length: N }, (_, i) => `tok-${i}`) }));
+      // A long idle timeout: nothing here may be cut by the gateway.
+      const gateway = await START_GATEWAY[kind]({ upstream: { host: '127.0.0.1', port: service.port }, idleTimeoutMs: 30_000 });
+      track({ close: () => gateway.stop() });
+      const csv = join(files.dir, `gw-${kind}.csv`);
+      writeFileSync(csv, `token\n${Array.from({ length: N }, (_, i) => `tok-${i}`).join('\n')}\n`);
+      const report = await runQuietly(
+        scenarioFrom({
+          target: { url: `${gateway.wsUrl}?token={identity.token}`, open: SUBSCRIBE },
+          identities: { file: csv },
+          stages: [
+            { duration: '500ms', target: N },
+            { duration: '1500ms', target: N },
+            { duration: '500ms', target: 12 },
+            { duration: '500ms', target: 12 },
+          ],
+          topics: { count: 2, name: 'room-{n}', assign: 'block' },
+          publish: {
+            rate: 10,
+            url: `${gateway.httpUrl}/publish`,
+            method: 'POST',
+            headers: { Authorization: 'Bearer publish-secret' },
+            body: { topic: '{topic}', seq: '{seq}' },
+            status: 200,
+            match: { sequence: '/data/seq' },
+            deadline: '3s',
+          },
+        }),
+      );
+      const logs = await gateway.logs();
+      expect(report.connections.failed, logs.slice(-1500)).toBe(0);
+      expect(service.accepted()).toBe(N);
+      expect(service.refused()).toBe(0);
+      expect(new Set(service.tokensSeen())).toEqual(new Set(Array.from({ length: N }, (_, i) => `tok-${i}`)));
+      expect(report.connections.rampDownCloses).toBe(12);
+      expect(report.disconnects.total).toBe(0);
+      expectEveryPublishDelivered(report, service, 30);
+      const f = report.fanout;
+      for (const name of ['room-0', 'room-1']) {
+        const t = f.byTopic?.[name];
+        expect(t).toMatchObject({ sockets: 12, published: 15, lost: 0 });
+        expect(t?.delivered).toBe(t?.expected);
+        expect(t?.expected).toBeGreaterThan(0);
+      }
+    },
+    60_000,
+  );
 
-  it.skipIf(missing(kind))('a token header per identity and chat publishes on a publisher socket, both through the gateway', async () => {
-    const N = 16;
-    const service = track(await startServiceTarget({ tokens: [...Array.from({ length: N }, (_, i) => `tok-${i}`), 'pub-token'] }));
-    const gateway = await START_GATEWAY[kind]({ upstream: { host: '127.0.0.1', port: service.port }, idleTimeoutMs: 30_000 });
-    track({ close: () => gateway.stop() });
-    const csv = join(files.dir, `gw-chat-${kind}.csv`);
-    writeFileSync(csv, `token\n${Array.from({ length: N }, (_, i) => `tok-${i}`).join('\n')}\n`);
-    const report = await runQuietly(
-      scenarioFrom({
-        target: { url: gateway.wsUrl, headers: { Authorization: 'Bearer {identity.token}' }, open: SUBSCRIBE },
-        identities: { file: csv },
-        connections: N,
-        connectRate: 2000,
-        duration: '1500ms',
-        topics: { count: 2, name: 'room-{n}', assign: 'modulo' },
-        publish: { via: 'websocket', rate: 10, socket: { url: gateway.wsUrl, headers: { Authorization: 'Bearer pub-token' } }, body: { type: 'publish', topic: '{topic}', seq: '{seq}' }, match: { sequence: '/data/seq' }, deadline: '3s' },
-      }),
-    );
-    expect(report.connections.failed, (await gateway.logs()).slice(-1500)).toBe(0);
-    expect(service.refused()).toBe(0);
-    expect(new Set(service.tokensSeen())).toEqual(new Set([...Array.from({ length: N }, (_, i) => `tok-${i}`), 'pub-token']));
-    expectEveryPublishDelivered(report, service, 15);
-    expect(report.fanout.expected).toBe(15 * 8);
-    expect(report.fanout.byTopic?.['room-0']).toMatchObject({ sockets: 8, published: 8, expected: 64, delivered: 64, lost: 0 });
-  }, 60_000);
+  it.skipIf(missing(kind))(
+    'a token header per identity and chat publishes on a publisher socket, both through the gateway',
+    async () => {
+      const N = 16;
+      const service = track(await startServiceTarget({ tokens: [...Array.from({ length: N }, (_, i) => `tok-${i}`), 'pub-token'] }));
+      const gateway = await START_GATEWAY[kind]({ upstream: { host: '127.0.0.1', port: service.port }, idleTimeoutMs: 30_000 });
+      track({ close: () => gateway.stop() });
+      const csv = join(files.dir, `gw-chat-${kind}.csv`);
+      writeFileSync(csv, `token\n${Array.from({ length: N }, (_, i) => `tok-${i}`).join('\n')}\n`);
+      const report = await runQuietly(
+        scenarioFrom({
+          target: { url: gateway.wsUrl, headers: { Authorization: 'Bearer {identity.token}' }, open: SUBSCRIBE },
+          identities: { file: csv },
+          connections: N,
+          connectRate: 2000,
+          duration: '1500ms',
+          topics: { count: 2, name: 'room-{n}', assign: 'modulo' },
+          publish: {
+            via: 'websocket',
+            rate: 10,
+            socket: { url: gateway.wsUrl, headers: { Authorization: 'Bearer pub-token' } },
+            body: { type: 'publish', topic: '{topic}', seq: '{seq}' },
+            match: { sequence: '/data/seq' },
+            deadline: '3s',
+          },
+        }),
+      );
+      expect(report.connections.failed, (await gateway.logs()).slice(-1500)).toBe(0);
+      expect(service.refused()).toBe(0);
+      expect(new Set(service.tokensSeen())).toEqual(new Set([...Array.from({ length: N }, (_, i) => `tok-${i}`), 'pub-token']));
+      expectEveryPublishDelivered(report, service, 15);
+      expect(report.fanout.expected).toBe(15 * 8);
+      expect(report.fanout.byTopic?.['room-0']).toMatchObject({ sockets: 8, published: 8, expected: 64, delivered: 64, lost: 0 });
+    },
+    60_000,
+  );
 });
 
 describe('merge, compare and HTML of topics + stages reports', () => {
@@ -424,7 +487,13 @@ describe('merge, compare and HTML of topics + stages reports', () => {
     expect(merged.fanout.lost).toBe(0);
     for (const name of ['room-0', 'room-1', 'room-2']) {
       const [ta, tb, tm] = [a, b, merged].map((r) => r.fanout.byTopic?.[name]);
-      expect(tm).toMatchObject({ sockets: ta!.sockets + tb!.sockets, published: ta!.published + tb!.published, expected: ta!.expected + tb!.expected, delivered: ta!.delivered + tb!.delivered, lost: 0 });
+      expect(tm).toMatchObject({
+        sockets: ta!.sockets + tb!.sockets,
+        published: ta!.published + tb!.published,
+        expected: ta!.expected + tb!.expected,
+        delivered: ta!.delivered + tb!.delivered,
+        lost: 0,
+      });
       expect(tm!.latencyMs.count).toBe(ta!.latencyMs.count + tb!.latencyMs.count);
     }
     expect(merged.scenario.stages).toEqual(a.scenario.stages);
@@ -433,7 +502,10 @@ describe('merge, compare and HTML of topics + stages reports', () => {
     expect(c.code, c.stderr).toBe(0);
     expect(c.stderr).not.toMatch(/\n\s+at /);
     JSON.parse(c.stdout);
-    for (const pair of [[PLAIN, reports[0]], [reports[0], PLAIN]]) {
+    for (const pair of [
+      [PLAIN, reports[0]],
+      [reports[0], PLAIN],
+    ]) {
       const html = join(files.dir, 'compare.html');
       const r = await wsload(['compare', ...pair, '--html', html], { cwd: files.dir });
       expect(r.code, r.stderr).not.toBe(2);
@@ -452,7 +524,9 @@ describe('merge, compare and HTML of topics + stages reports', () => {
     expect(page.includes('Fan-out by topic')).toBe(true);
     for (const name of ['room-0', 'room-1', 'room-2']) expect(page.includes(`<td>${name}</td>`), name).toBe(true);
     const meta = /<p class="meta">[^<]*<code>[^<]*<\/code>[^<]*<\/p>/.exec(page)?.[0] ?? '';
-    expect(meta).toContain('60 connections (stages: 0→60 in 1s, hold 1.5s, 60→24 in 1s, hold 500ms) · 36 ramp-down closes by wsload (not disconnects) ·');
+    expect(meta).toContain(
+      '60 connections (stages: 0→60 in 1s, hold 1.5s, 60→24 in 1s, hold 500ms) · 36 ramp-down closes by wsload (not disconnects) ·',
+    );
 
     // A server stream has no publishes to fan out: its topics must not render a table of zeros.
     const streamHtml = join(files.dir, 'stream-topics.html');
@@ -466,8 +540,14 @@ describe('merge, compare and HTML of topics + stages reports', () => {
 
 describe('scenarios/chat-rooms.json (every new key together) against the service target', () => {
   it('runs as shipped, with only its URLs pointed at the loopback service and its shapes shortened', async () => {
-    const shipped = JSON.parse(readFileSync(join(import.meta.dirname, '../../scenarios/chat-rooms.json'), 'utf8')) as Record<string, unknown>;
-    const users = readFileSync(join(import.meta.dirname, '../../scenarios/users.csv'), 'utf8').trim().split('\n').slice(1);
+    const shipped = JSON.parse(readFileSync(join(import.meta.dirname, '../../scenarios/chat-rooms.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const users = readFileSync(join(import.meta.dirname, '../../scenarios/users.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1);
     const service = track(await startServiceTarget({ tokens: [...users.map((l) => l.split(',')[1]), 'change-me'] }));
     const target = shipped.target as { url: string };
     const publish = shipped.publish as { socket: { url: string }; stages: unknown };
@@ -505,51 +585,66 @@ describe('scenarios/chat-rooms.json (every new key together) against the service
 });
 
 describe('topics behind a gateway that cuts idle sockets', () => {
-  it.skipIf(missing('nginx'))('only the quiet topic\'s sockets are cut; they resubscribe; nothing is missed or lost; the idle timeout is estimated', async () => {
-    const service = track(await startServiceTarget());
-    const gateway = await startNginx({ upstream: { host: '127.0.0.1', port: service.port }, idleTimeoutMs: 1500 });
-    track({ close: () => gateway.stop() });
-    const report = await runQuietly(
-      scenarioFrom({
-        target: { url: gateway.wsUrl, open: SUBSCRIBE },
-        connections: 20,
-        // Spread opens, so the cuts are spread too and read as an idle timeout, not a mass drop.
-        connectRate: 10,
-        duration: '4s',
-        reconnect: { policy: 'immediate' },
-        // Quiet first: its sockets open first; the busy ones open last, just before publishing starts.
-        topics: [
-          { name: 'quiet', count: 10 },
-          { name: 'busy', count: 10 },
-        ],
-        publish: { rate: 10, topics: ['busy'], url: `${gateway.httpUrl}/publish`, method: 'POST', headers: { Authorization: 'Bearer publish-secret' }, body: { topic: '{topic}', seq: '{seq}' }, match: { sequence: '/data/seq' }, deadline: '3s' },
-      }),
-    );
-    expect(report.connections.failed).toBe(0);
-    expect(report.disconnects.total).toBeGreaterThanOrEqual(10);
-    expect(report.disconnects.byCause['connection-lost']).toBe(report.disconnects.total);
-    // Every reopen subscribed again and was acked before it counted as opened (an ack racing the
-    // final drain may be sent for a socket never counted).
-    expect(report.connections.opened).toBeGreaterThan(20);
-    expect(service.subscribed()).toBeGreaterThanOrEqual(report.connections.opened);
-    expect(service.subscribed()).toBeLessThanOrEqual(report.connections.opened + 2);
-    // The quiet topic got no publish, so its sockets missed none while down; the busy ones were never cut.
-    expect(report.reconnects.missedPublishes).toBe(0);
-    const busy = report.fanout.byTopic?.busy;
-    expect(busy).toMatchObject({ sockets: 10, lost: 0 });
-    expect(busy?.expected).toBe((busy?.published ?? 0) * 10);
-    expect(report.fanout.byTopic?.quiet).toMatchObject({ sockets: 10, published: 0, expected: 0 });
-    expectDeliveredExactly(report);
-    const idle = report.disconnects.idleTimeout;
-    expect(idle, report.disconnects.idleTimeoutNote ?? '').not.toBeNull();
-    expect(idle!.estimateMs).toBeGreaterThan(1300);
-    expect(idle!.estimateMs).toBeLessThan(2000);
-    // Each quiet socket was cut every 1.5 s of its ~6 s: the verdict says most sockets dropped.
-    const total = report.disconnects.total;
-    expect(total).toBeGreaterThan(10);
-    expect(runExitCode(report)).toBe(1);
-    expect(verdictLine(report)).toBe(`FAILED: most sockets dropped: ${total} closes before the end for 20 sockets (${total} connection-lost)`);
-  }, 60_000);
+  it.skipIf(missing('nginx'))(
+    "only the quiet topic's sockets are cut; they resubscribe; nothing is missed or lost; the idle timeout is estimated",
+    async () => {
+      const service = track(await startServiceTarget());
+      const gateway = await startNginx({ upstream: { host: '127.0.0.1', port: service.port }, idleTimeoutMs: 1500 });
+      track({ close: () => gateway.stop() });
+      const report = await runQuietly(
+        scenarioFrom({
+          target: { url: gateway.wsUrl, open: SUBSCRIBE },
+          connections: 20,
+          // Spread opens, so the cuts are spread too and read as an idle timeout, not a mass drop.
+          connectRate: 10,
+          duration: '4s',
+          reconnect: { policy: 'immediate' },
+          // Quiet first: its sockets open first; the busy ones open last, just before publishing starts.
+          topics: [
+            { name: 'quiet', count: 10 },
+            { name: 'busy', count: 10 },
+          ],
+          publish: {
+            rate: 10,
+            topics: ['busy'],
+            url: `${gateway.httpUrl}/publish`,
+            method: 'POST',
+            headers: { Authorization: 'Bearer publish-secret' },
+            body: { topic: '{topic}', seq: '{seq}' },
+            match: { sequence: '/data/seq' },
+            deadline: '3s',
+          },
+        }),
+      );
+      expect(report.connections.failed).toBe(0);
+      expect(report.disconnects.total).toBeGreaterThanOrEqual(10);
+      expect(report.disconnects.byCause['connection-lost']).toBe(report.disconnects.total);
+      // Every reopen subscribed again and was acked before it counted as opened (an ack racing the
+      // final drain may be sent for a socket never counted).
+      expect(report.connections.opened).toBeGreaterThan(20);
+      expect(service.subscribed()).toBeGreaterThanOrEqual(report.connections.opened);
+      expect(service.subscribed()).toBeLessThanOrEqual(report.connections.opened + 2);
+      // The quiet topic got no publish, so its sockets missed none while down; the busy ones were never cut.
+      expect(report.reconnects.missedPublishes).toBe(0);
+      const busy = report.fanout.byTopic?.busy;
+      expect(busy).toMatchObject({ sockets: 10, lost: 0 });
+      expect(busy?.expected).toBe((busy?.published ?? 0) * 10);
+      expect(report.fanout.byTopic?.quiet).toMatchObject({ sockets: 10, published: 0, expected: 0 });
+      expectDeliveredExactly(report);
+      const idle = report.disconnects.idleTimeout;
+      expect(idle, report.disconnects.idleTimeoutNote ?? '').not.toBeNull();
+      expect(idle!.estimateMs).toBeGreaterThan(1300);
+      expect(idle!.estimateMs).toBeLessThan(2000);
+      // Each quiet socket was cut every 1.5 s of its ~6 s: the verdict says most sockets dropped.
+      const total = report.disconnects.total;
+      expect(total).toBeGreaterThan(10);
+      expect(runExitCode(report)).toBe(1);
+      expect(verdictLine(report)).toBe(
+        `FAILED: most sockets dropped: ${total} closes before the end for 20 sockets (${total} connection-lost)`,
+      );
+    },
+    60_000,
+  );
 });
 
 describe('an interrupted server stream with topics and stages over 2 shards', () => {
@@ -590,7 +685,12 @@ describe('an interrupted server stream with topics and stages over 2 shards', ()
     const s = report.stream!;
     expect(s.messages).toBeGreaterThan(0);
     expect(s.messages).toBeLessThanOrEqual(service.delivered());
-    expect({ gaps: s.gaps, missing: s.missing, duplicated: s.duplicated, outOfOrder: s.outOfOrder }).toEqual({ gaps: 0, missing: 0, duplicated: 0, outOfOrder: 0 });
+    expect({ gaps: s.gaps, missing: s.missing, duplicated: s.duplicated, outOfOrder: s.outOfOrder }).toEqual({
+      gaps: 0,
+      missing: 0,
+      duplicated: 0,
+      outOfOrder: 0,
+    });
     expect(s.stalenessMs.count).toBe(s.messages);
     expect(res.stderr).toMatch(/^wsload: interrupted \(SIGINT\)$/m);
   }, 60_000);

@@ -19,7 +19,8 @@ afterEach(async () => {
 });
 
 const rowOf = (c: ReturnType<typeof compare>, m: string) => c.rows.find((r) => r.metric === m);
-const blocksWithSamples = (encoded: readonly string[] | undefined): number => (encoded ?? []).filter((e) => e !== '' && decodeHistogram(e).totalCount > 0).length;
+const blocksWithSamples = (encoded: readonly string[] | undefined): number =>
+  (encoded ?? []).filter((e) => e !== '' && decodeHistogram(e).totalCount > 0).length;
 
 /** Pushes `count` stream messages 100 ms apart once `sockets` are connected (bounded). */
 async function driveStream(service: ServiceTarget, sockets: number, count: number): Promise<void> {
@@ -47,7 +48,8 @@ async function streamRun(service: ServiceTarget): Promise<Report> {
 
 describe('latency families judged by blocks on real runs', () => {
   it('judges stream staleness by blocks of time: a service stamping 400 ms older reads worse, the reverse better', async () => {
-    const stale = (data: Record<string, unknown>): string => JSON.stringify({ type: 'event', data: { ...data, ts: (data.ts as number) - 400 } });
+    const stale = (data: Record<string, unknown>): string =>
+      JSON.stringify({ type: 'event', data: { ...data, ts: (data.ts as number) - 400 } });
     const [fresh, old] = await Promise.all([
       streamRun(track(await startServiceTarget({ requireSubscribe: false }))),
       streamRun(track(await startServiceTarget({ requireSubscribe: false, pushText: stale }))),
@@ -58,20 +60,34 @@ describe('latency families judged by blocks on real runs', () => {
     expect(rowOf(c, 'stream.staleness.p50')).toMatchObject({ verdict: 'worse', method: 'blocks', gated: true });
     expect(rowOf(compare(old, fresh), 'stream.staleness.p50')?.verdict).toBe('better');
     // 40 server messages cannot judge a p99 (381 needed), however many copies the sockets got.
-    expect(rowOf(c, 'stream.staleness.p99')).toMatchObject({ verdict: 'inconclusive', note: expect.stringContaining('too few server messages') });
+    expect(rowOf(c, 'stream.staleness.p99')).toMatchObject({
+      verdict: 'inconclusive',
+      note: expect.stringContaining('too few server messages'),
+    });
   });
 
   it('judges handshakes by blocks of the ramp and publish latency by blocks of time: a slower publish API reads worse', async () => {
     const run = async (target: TestTarget): Promise<Report> => {
       targets.push(target);
       // 400 sockets over a 1 s ramp: 10 ramp blocks of 100 ms; 10 publishes/s for 5 s in 500 ms blocks.
-      return runQuietly(scenarioFrom({ target: { url: target.wsUrl }, connections: 400, connectRate: 400, duration: '5s', workers: 1, publish: { rate: 10 }, report: { interval: '500ms' } }));
+      return runQuietly(
+        scenarioFrom({
+          target: { url: target.wsUrl },
+          connections: 400,
+          connectRate: 400,
+          duration: '5s',
+          workers: 1,
+          publish: { rate: 10 },
+          report: { interval: '500ms' },
+        }),
+      );
     };
     const [plain, slow] = await Promise.all([run(await startPublishTarget()), run(await startDelayedTarget(300))]);
     expect(plain.intervals?.handshake?.blockMs).toBe(100);
     expect(blocksWithSamples(plain.intervals?.handshake?.blocks)).toBeGreaterThanOrEqual(8);
     expect(blocksWithSamples(plain.intervals?.publish)).toBeGreaterThanOrEqual(8);
-    const sum = (encoded: readonly string[] | undefined): number => (encoded ?? []).reduce((n, e) => n + (e === '' ? 0 : decodeHistogram(e).totalCount), 0);
+    const sum = (encoded: readonly string[] | undefined): number =>
+      (encoded ?? []).reduce((n, e) => n + (e === '' ? 0 : decodeHistogram(e).totalCount), 0);
     // Every first connect is in its ramp block; every publish's round trip in a block of time.
     expect(sum(plain.intervals?.handshake?.blocks)).toBe(plain.handshake.latencyMs.count);
     expect(sum(plain.intervals?.publish)).toBe(plain.publish.latencyMs.count);

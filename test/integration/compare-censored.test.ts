@@ -50,7 +50,10 @@ describe('lost and never-sent deliveries in the latency picture', () => {
     expect(after.fanout.censored?.latencyMs.p50).toBeGreaterThanOrEqual(1000);
     const c = compare(before, after);
     const p50 = c.rows.find((r) => r.metric === 'fanout.p50');
-    expect(p50).toMatchObject({ verdict: 'worse', receivedOnly: { before: before.fanout.latencyMs.p50, after: after.fanout.latencyMs.p50 } });
+    expect(p50).toMatchObject({
+      verdict: 'worse',
+      receivedOnly: { before: before.fanout.latencyMs.p50, after: after.fanout.latencyMs.p50 },
+    });
     expect(p50?.after).toBeGreaterThanOrEqual(1000);
     expect(c.rows.filter((r) => r.metric.startsWith('fanout.p') && r.verdict === 'better')).toEqual([]);
     expect(c.rows.find((r) => r.metric === 'fanout.lost')?.verdict).toBe('worse');
@@ -66,7 +69,11 @@ describe('lost and never-sent deliveries in the latency picture', () => {
     expect(r.publish.unsentWaitMs?.max).toBeGreaterThan(1500);
     expect(decodeHistogram(r.histograms.unsent).totalCount).toBe(r.publish.skipped);
     const perPublish = Math.round(r.fanout.expected / r.fanout.published);
-    expect(r.fanout.censored).toMatchObject({ unsentPublishes: r.publish.skipped, unsentDeliveries: r.publish.skipped * perPublish, lost: r.fanout.lost });
+    expect(r.fanout.censored).toMatchObject({
+      unsentPublishes: r.publish.skipped,
+      unsentDeliveries: r.publish.skipped * perPublish,
+      lost: r.fanout.lost,
+    });
     expect(r.fanout.censored?.latencyMs.count).toBe(r.fanout.delivered + r.fanout.lost + r.publish.skipped * perPublish);
     // Their waits are in the picture: most expected deliveries were never sent, so the median is one of their waits.
     const unsent = decodeHistogram(r.histograms.unsent);

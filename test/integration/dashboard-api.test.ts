@@ -44,7 +44,17 @@ describe('the dashboard option of run()', () => {
   it('serves the page and its events while the run goes, the final report at the end, then closes', async () => {
     assertBuilt();
     const handle = run(
-      { name: 'dash-api', target: 'embedded', connections: 20, connectRate: 1000, duration: '4s', workers: 1, publish: { rate: 5, deadline: '1s' }, report: { interval: '1s' }, thresholds: { 'fanout.lost': '== 0' } },
+      {
+        name: 'dash-api',
+        target: 'embedded',
+        connections: 20,
+        connectRate: 1000,
+        duration: '4s',
+        workers: 1,
+        publish: { rate: 5, deadline: '1s' },
+        report: { interval: '1s' },
+        thresholds: { 'fanout.lost': '== 0' },
+      },
       { dashboard: '127.0.0.1:0', tickMs: 250 },
     );
     const url = await new Promise<string>((resolve) => handle.once('dashboard', resolve));
@@ -78,7 +88,9 @@ describe('the dashboard option of run()', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(UsageError);
-    expect((err as Error).message).toBe('dashboard (option): expected HOST:PORT like "127.0.0.1:8089" (or a port, on 127.0.0.1), got "nowhere"');
+    expect((err as Error).message).toBe(
+      'dashboard (option): expected HOST:PORT like "127.0.0.1:8089" (or a port, on 127.0.0.1), got "nowhere"',
+    );
   });
 });
 
@@ -90,7 +102,10 @@ describe('wsload run --dashboard', () => {
     const dir = tempDir('wsload-dash-cli-');
     try {
       const out = join(dir, 'r.json');
-      const r = await wsload(['run', 'scenarios/fanout.json', '--dashboard', String(port), '--out', out, '--connections', '5', '--duration', '1s'], { timeoutMs: 30_000 });
+      const r = await wsload(
+        ['run', 'scenarios/fanout.json', '--dashboard', String(port), '--out', out, '--connections', '5', '--duration', '1s'],
+        { timeoutMs: 30_000 },
+      );
       expect(r.code).toBe(2);
       expect(r.stderr).toBe(`wsload: --dashboard 127.0.0.1:${port}: cannot serve the dashboard: the port is already in use (EADDRINUSE)\n`);
       expect(existsSync(out)).toBe(false);

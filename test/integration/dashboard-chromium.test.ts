@@ -15,8 +15,9 @@ import { missing, partPath } from '../helpers/real-parts.js';
 import { closeAfterEach, tempDir } from '../helpers/run-helpers.js';
 import { startTarget } from '../../src/target/server.js';
 import type { Report } from '../../src/run/report.js';
+import { CHROMIUM_ARGS } from '../helpers/chromium-pages.js';
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = CHROMIUM_ARGS;
 const SOCKETS = 60;
 const DROPPED = 20;
 
@@ -48,7 +49,16 @@ async function waitFor<T>(what: string, read: () => Promise<T>, ok: (v: T) => bo
 }
 
 /** What the page shows now: the figures a reader looks at. */
-async function facts(page: Page): Promise<{ conn: string; verdict: string | null; charts: number; points: number; phase: string; delivered: string; dropRows: number; thresholds: Record<string, string> }> {
+async function facts(page: Page): Promise<{
+  conn: string;
+  verdict: string | null;
+  charts: number;
+  points: number;
+  phase: string;
+  delivered: string;
+  dropRows: number;
+  thresholds: Record<string, string>;
+}> {
   return page.evaluate(() => {
     const text = (sel: string): string => document.querySelector(sel)?.textContent ?? '';
     const thresholds: Record<string, string> = {};
@@ -105,24 +115,44 @@ describe.skipIf(skip)('wsload run --dashboard in headless Chromium', () => {
     page.on('console', (m) => (m.type() === 'error' ? errors.push(m.text()) : undefined));
     page.on('request', (r) => requests.push(r.url()));
     await page.goto(url, { waitUntil: 'load', timeout: 20_000 });
-    await waitFor('the live connection', () => facts(page), (f) => f.conn.startsWith('live'), 15_000);
+    await waitFor(
+      'the live connection',
+      () => facts(page),
+      (f) => f.conn.startsWith('live'),
+      15_000,
+    );
 
     // Values change between intervals: the charts gain a point per interval, the figures move.
-    const first = await waitFor('the first intervals drawn', () => facts(page), (f) => f.points >= 2 && f.phase === 'hold', 40_000);
+    const first = await waitFor(
+      'the first intervals drawn',
+      () => facts(page),
+      (f) => f.points >= 2 && f.phase === 'hold',
+      40_000,
+    );
     expect(first.charts).toBeGreaterThanOrEqual(4);
     expect(first.verdict).toBe('ok');
     expect(first.thresholds['connections.failed']).toBe('0 pass so far');
     expect(first.thresholds['disconnects.total']).toBe('0 pass so far');
     expect(first.thresholds['handshake.p99']).toBe('– known at the end');
     expect(first.thresholds['fanout.p99']).toMatch(/\d m?s pass so far$/);
-    const later = await waitFor('a later interval drawn', () => facts(page), (f) => f.points >= first.points + 1, 15_000);
+    const later = await waitFor(
+      'a later interval drawn',
+      () => facts(page),
+      (f) => f.points >= first.points + 1,
+      15_000,
+    );
     expect(later.delivered).not.toBe('');
     expect(later.phase, 'the drop below needs the hold').toBe('hold');
 
     // A mass drop: a drop event on the page once the sockets are back, the verdict failing for good.
     const dropped = await (await fetch(`${target.httpUrl}/admin/drop?mode=close&count=${DROPPED}`)).text();
     expect(Number(dropped), `open at the target ${target.clients()}; ${JSON.stringify(later)}; ${run.stderr()}`).toBe(DROPPED);
-    const afterDrop = await waitFor('the drop event and the failing verdict', () => facts(page), (f) => f.dropRows === 1 && f.verdict === 'failing', 20_000);
+    const afterDrop = await waitFor(
+      'the drop event and the failing verdict',
+      () => facts(page),
+      (f) => f.dropRows === 1 && f.verdict === 'failing',
+      20_000,
+    );
     expect(afterDrop.thresholds['disconnects.total']).toBe(`${DROPPED} FAILED`);
 
     // The end: the final report's banner, and its links (a blob kept in the page).
@@ -138,7 +168,11 @@ describe.skipIf(skip)('wsload run --dashboard in headless Chromium', () => {
     const [opened] = await Promise.all([context.waitForEvent('page'), page.click('#report-open')]);
     await opened.waitForLoadState('load');
     expect(await opened.textContent('.verdict .head')).toMatch(/^THRESHOLDS FAILED/);
-    const tileDelivered = await opened.evaluate(() => [...document.querySelectorAll('.tile')].find((el) => el.querySelector('.k')?.textContent === 'delivered')?.querySelector('.v')?.textContent ?? '');
+    const tileDelivered = await opened.evaluate(
+      () =>
+        [...document.querySelectorAll('.tile')].find((el) => el.querySelector('.k')?.textContent === 'delivered')?.querySelector('.v')
+          ?.textContent ?? '',
+    );
     expect(tileDelivered.replace(/,/g, '')).toBe(String(report.fanout.delivered));
     expect(await opened.$$eval('svg.chart', (svgs) => svgs.length)).toBeGreaterThan(4);
     const saved = await Promise.all([page.waitForEvent('download'), page.click('#report-save')]);

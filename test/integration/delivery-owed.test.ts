@@ -38,7 +38,11 @@ describe('owed deliveries: stalled, then kicked', () => {
     });
     const report = await runQuietly(scenario);
     const f = report.fanout;
-    const why = JSON.stringify({ f: { ...f, latencyMs: undefined, completionMs: undefined }, withheld: target.withheld(), surelyOwed: target.surelyOwed(SURE_MS) });
+    const why = JSON.stringify({
+      f: { ...f, latencyMs: undefined, completionMs: undefined },
+      withheld: target.withheld(),
+      surelyOwed: target.surelyOwed(SURE_MS),
+    });
 
     expect(target.destroyed(), why).toBe(STALLED);
     expect(report.disconnects.byCause, why).toEqual({ 'connection-lost': STALLED });
@@ -59,7 +63,9 @@ describe('owed deliveries: stalled, then kicked', () => {
     expect(f.incomplete).toBeGreaterThan(0);
 
     expect(runExitCode(report)).toBe(1);
-    expect(verdictLine(report)).toContain(`${f.lost} of ${f.expected} deliveries lost (${f.lostBeforeClose} owed by sockets that closed without them)`);
+    expect(verdictLine(report)).toContain(
+      `${f.lost} of ${f.expected} deliveries lost (${f.lostBeforeClose} owed by sockets that closed without them)`,
+    );
     expect(renderSummary(report)).toMatch(/lost: [\d,]+ owed by sockets that closed without them/);
   });
 
@@ -78,7 +84,13 @@ describe('owed deliveries: stalled, then kicked', () => {
     const f = report.fanout;
     const missed = report.reconnects.missedPublishes;
     const surelyOwed = target.surelyOwed(SURE_MS);
-    const why = JSON.stringify({ f: { ...f, latencyMs: undefined, completionMs: undefined }, missed, withheld: target.withheld(), surelyOwed, downMs: report.reconnects.downMs });
+    const why = JSON.stringify({
+      f: { ...f, latencyMs: undefined, completionMs: undefined },
+      missed,
+      withheld: target.withheld(),
+      surelyOwed,
+      downMs: report.reconnects.downMs,
+    });
 
     expect(target.destroyed(), why).toBe(STALLED);
     expect(report.reconnects.total, why).toBe(STALLED);
@@ -100,7 +112,9 @@ describe('owed deliveries: stalled, then kicked', () => {
   it("ends what a connection owes at the server's close frame, not at the TCP close the server then delays", async () => {
     // Kicked with a close frame (4000), the stalled sockets' TCP connections linger 1.2 s: the
     // publishes pushed to the other sockets meanwhile were never owed by the closing ones.
-    const target = track(await startStallingTarget({ stalled: STALLED, stallAtSeq: 8, stallMs: 1500, closeFrame: { code: 4000, lingerMs: 1200 } }));
+    const target = track(
+      await startStallingTarget({ stalled: STALLED, stallAtSeq: 8, stallMs: 1500, closeFrame: { code: 4000, lingerMs: 1200 } }),
+    );
     const scenario = scenarioFrom({
       target: { url: target.wsUrl },
       connections: SOCKETS,

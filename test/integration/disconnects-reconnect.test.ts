@@ -94,7 +94,9 @@ describe('reconnect: immediate, through a real nginx while publishing', () => {
     expect(report.fanout.delivered + report.reconnects.missedPublishes).toBe(report.fanout.published * SOCKETS);
     // 20 drops of 40 sockets, all back, nothing lost: not "most sockets dropped", the run is ok,
     // and the line says what the dropped sockets missed while they reconnected.
-    expect(verdictLine(report)).toBe(`ok (lost 0, missed while reconnecting ${report.reconnects.missedPublishes.toLocaleString('en-US')} (closes before the end: 50% of sockets))`);
+    expect(verdictLine(report)).toBe(
+      `ok (lost 0, missed while reconnecting ${report.reconnects.missedPublishes.toLocaleString('en-US')} (closes before the end: 50% of sockets))`,
+    );
     expect(runExitCode(report)).toBe(0);
 
     // The per-cohort breakdown (one default cohort) says the same.

@@ -41,73 +41,84 @@ async function upstreamTarget(): Promise<{ host: string; port: number }> {
 }
 
 describe.each(['nginx', 'haproxy'] as const)('a real %s with a 2 s idle timeout in front of the built-in target', (kind) => {
-  it.skipIf(missing(kind))('cuts the silent cohort at the idle timeout, estimates it within 5 %, and the 500 ms ping cohort survives', async () => {
-    gateway = await START[kind]({ upstream: await upstreamTarget(), idleTimeoutMs: IDLE_MS });
-    const scenario = scenarioFrom({
-      target: { url: gateway.wsUrl },
-      connections: SOCKETS,
-      // Silent sockets go quiet over ~1 s, so the gateway's cuts spread in time and cannot be
-      // mistaken for a mass drop (nor a mass drop for them).
-      connectRate: 40,
-      duration: `${(IDLE_MS * 2.5) / 1000}s`,
-      workers: 2,
-      publish: null,
-      cohorts: [
-        { name: 'silent', share: 0.5 },
-        { name: 'ping-500ms', share: 0.5, pingInterval: '500ms' },
-      ],
-    });
-    const report = await runQuietly(scenario);
-    const logs = `\n--- ${kind} logs ---\n${await gateway.logs()}`;
+  it.skipIf(missing(kind))(
+    'cuts the silent cohort at the idle timeout, estimates it within 5 %, and the 500 ms ping cohort survives',
+    async () => {
+      gateway = await START[kind]({ upstream: await upstreamTarget(), idleTimeoutMs: IDLE_MS });
+      const scenario = scenarioFrom({
+        target: { url: gateway.wsUrl },
+        connections: SOCKETS,
+        // Silent sockets go quiet over ~1 s, so the gateway's cuts spread in time and cannot be
+        // mistaken for a mass drop (nor a mass drop for them).
+        connectRate: 40,
+        duration: `${(IDLE_MS * 2.5) / 1000}s`,
+        workers: 2,
+        publish: null,
+        cohorts: [
+          { name: 'silent', share: 0.5 },
+          { name: 'ping-500ms', share: 0.5, pingInterval: '500ms' },
+        ],
+      });
+      const report = await runQuietly(scenario);
+      const logs = `\n--- ${kind} logs ---\n${await gateway.logs()}`;
 
-    expect(report.connections.opened, logs).toBe(SOCKETS);
-    expect(report.connections.failed).toBe(0);
+      expect(report.connections.opened, logs).toBe(SOCKETS);
+      expect(report.connections.failed).toBe(0);
 
-    // Every silent socket was cut by the gateway: TCP closed with no close frame.
-    const silent = report.disconnects.byCohort.silent;
-    expect(silent.total, logs).toBe(SILENT);
-    expect(silent.byCause).toEqual({ 'connection-lost': SILENT });
-    expect(silent.byCode).toEqual({ '1006': SILENT });
-    expect(silent.idleAtCloseMs.count).toBe(SILENT);
-    // Each one near the timeout. nginx keeps a timer that would move by less than 300 ms
-    // (NGX_TIMER_LAZY_DELAY): the read timer it set while waiting for the upstream's upgrade answer
-    // stays when that answer comes sooner than 300 ms later, so a socket whose answer was slow (a
-    // starved target process) is cut up to 300 ms before it has been idle for the timeout.
-    const seen = `idle at close ${JSON.stringify(silent.idleAtCloseMs)}, handshake ${JSON.stringify(report.handshake.latencyMs)}, worker lag ${JSON.stringify(report.client.eventLoopLagMs)}`;
-    expect(silent.idleAtCloseMs.min, seen).toBeGreaterThanOrEqual(kind === 'nginx' ? IDLE_MS - NGINX_LAZY_MS : IDLE_MS * 0.9);
-    expect(silent.idleAtCloseMs.max).toBeLessThanOrEqual(IDLE_MS * 1.1);
-    // Silent sockets sent nothing either, and were cut as young as they were idle.
-    expect(silent.sentIdleAtCloseMs.p50).toBeGreaterThanOrEqual(IDLE_MS * 0.9);
-    expect(silent.ageAtCloseMs.p50).toBeGreaterThanOrEqual(IDLE_MS * 0.9);
+      // Every silent socket was cut by the gateway: TCP closed with no close frame.
+      const silent = report.disconnects.byCohort.silent;
+      expect(silent.total, logs).toBe(SILENT);
+      expect(silent.byCause).toEqual({ 'connection-lost': SILENT });
+      expect(silent.byCode).toEqual({ '1006': SILENT });
+      expect(silent.idleAtCloseMs.count).toBe(SILENT);
+      // Each one near the timeout. nginx keeps a timer that would move by less than 300 ms
+      // (NGX_TIMER_LAZY_DELAY): the read timer it set while waiting for the upstream's upgrade answer
+      // stays when that answer comes sooner than 300 ms later, so a socket whose answer was slow (a
+      // starved target process) is cut up to 300 ms before it has been idle for the timeout.
+      const seen = `idle at close ${JSON.stringify(silent.idleAtCloseMs)}, handshake ${JSON.stringify(report.handshake.latencyMs)}, worker lag ${JSON.stringify(report.client.eventLoopLagMs)}`;
+      expect(silent.idleAtCloseMs.min, seen).toBeGreaterThanOrEqual(kind === 'nginx' ? IDLE_MS - NGINX_LAZY_MS : IDLE_MS * 0.9);
+      expect(silent.idleAtCloseMs.max).toBeLessThanOrEqual(IDLE_MS * 1.1);
+      // Silent sockets sent nothing either, and were cut as young as they were idle.
+      expect(silent.sentIdleAtCloseMs.p50).toBeGreaterThanOrEqual(IDLE_MS * 0.9);
+      expect(silent.ageAtCloseMs.p50).toBeGreaterThanOrEqual(IDLE_MS * 0.9);
 
-    // The gateway's timeout read off the idle-at-close distribution.
-    const estimate = report.disconnects.idleTimeout;
-    expect(estimate, report.disconnects.idleTimeoutNote ?? '').not.toBeNull();
-    expect(estimate!.cohort).toBe('silent');
-    expect(estimate!.samples).toBe(SILENT);
-    expect(Math.abs(estimate!.estimateMs - IDLE_MS)).toBeLessThanOrEqual(IDLE_MS * 0.05);
-    expect(estimate!.spreadMs).toBeLessThan(IDLE_MS * 0.05);
-    expect(report.disconnects.idleTimeoutNote).toBeNull();
-    // Cut within ~100 ms of each other (they opened that close together), yet each at its own idle
-    // time: screened in as timeouts, not taken for a restart.
-    expect(report.disconnects.idleTimeoutScreening?.silent).toEqual({ samples: SILENT, closeFrame: 0, clientSide: 0, receivingTraffic: 0, tookActive: 0, idleSurvived: 0, unconfirmed: 0 });
+      // The gateway's timeout read off the idle-at-close distribution.
+      const estimate = report.disconnects.idleTimeout;
+      expect(estimate, report.disconnects.idleTimeoutNote ?? '').not.toBeNull();
+      expect(estimate!.cohort).toBe('silent');
+      expect(estimate!.samples).toBe(SILENT);
+      expect(Math.abs(estimate!.estimateMs - IDLE_MS)).toBeLessThanOrEqual(IDLE_MS * 0.05);
+      expect(estimate!.spreadMs).toBeLessThan(IDLE_MS * 0.05);
+      expect(report.disconnects.idleTimeoutNote).toBeNull();
+      // Cut within ~100 ms of each other (they opened that close together), yet each at its own idle
+      // time: screened in as timeouts, not taken for a restart.
+      expect(report.disconnects.idleTimeoutScreening?.silent).toEqual({
+        samples: SILENT,
+        closeFrame: 0,
+        clientSide: 0,
+        receivingTraffic: 0,
+        tookActive: 0,
+        idleSurvived: 0,
+        unconfirmed: 0,
+      });
 
-    // Pinging every 500 ms kept the other half alive through the whole hold.
-    const ping = report.disconnects.byCohort['ping-500ms'];
-    expect(ping.total).toBe(0);
-    expect(report.disconnects.survivingCohorts).toEqual(['ping-500ms']);
-    expect(report.disconnects.recommendation).toContain('ping-500ms');
-    expect(report.disconnects.recommendation).toContain('1006');
-    expect(report.connections.openAtEnd).toBe(SOCKETS - SILENT);
+      // Pinging every 500 ms kept the other half alive through the whole hold.
+      const ping = report.disconnects.byCohort['ping-500ms'];
+      expect(ping.total).toBe(0);
+      expect(report.disconnects.survivingCohorts).toEqual(['ping-500ms']);
+      expect(report.disconnects.recommendation).toContain('ping-500ms');
+      expect(report.disconnects.recommendation).toContain('1006');
+      expect(report.connections.openAtEnd).toBe(SOCKETS - SILENT);
 
-    // Totals are the sum of the cohorts; nothing else closed.
-    expect(report.disconnects.total).toBe(SILENT);
-    expect(report.disconnects.byCause).toEqual({ 'connection-lost': SILENT });
-    expect(report.reconnects.total).toBe(0);
-    // Half the sockets cut is not "most": the verdict is ok; what to do is in the recommendation.
-    expect(verdictLine(report)).toBe('ok');
-    expect(runExitCode(report)).toBe(0);
-  });
+      // Totals are the sum of the cohorts; nothing else closed.
+      expect(report.disconnects.total).toBe(SILENT);
+      expect(report.disconnects.byCause).toEqual({ 'connection-lost': SILENT });
+      expect(report.reconnects.total).toBe(0);
+      // Half the sockets cut is not "most": the verdict is ok; what to do is in the recommendation.
+      expect(verdictLine(report)).toBe('ok');
+      expect(runExitCode(report)).toBe(0);
+    },
+  );
 });
 
 /**
@@ -117,44 +128,51 @@ describe.each(['nginx', 'haproxy'] as const)('a real %s with a 2 s idle timeout 
  * moment the silent ones were cut, so the cut took only the idle sockets: an idle timeout.
  */
 describe.each(['nginx', 'haproxy'] as const)('a real %s with a 4 s idle timeout, sockets ramped at 1000/s', (kind) => {
-  it.skipIf(missing(kind))('estimates 4 s within 5 % from 60 silent sockets cut together while 40 pinging every 1.5 s survive', async () => {
-    const timeoutMs = 4_000;
-    gateway = await START[kind]({ upstream: await upstreamTarget(), idleTimeoutMs: timeoutMs });
-    const report = await runQuietly(
-      scenarioFrom({
-        target: { url: gateway.wsUrl },
-        connections: 100,
-        connectRate: 1000,
-        duration: '7s',
-        workers: 2,
-        publish: null,
-        cohorts: [
-          { name: 'silent', count: 60 },
-          { name: 'ping-1500ms', count: 40, pingInterval: '1500ms' },
-        ],
-      }),
-    );
-    const logs = `\n--- ${kind} logs ---\n${await gateway.logs()}`;
-    expect(report.connections.opened, logs).toBe(100);
-    const d = report.disconnects;
-    // The gateway cut exactly the silent sockets, with no close frame, and nothing else.
-    expect(d.byCohort.silent.byCause, logs).toEqual({ 'connection-lost': 60 });
-    expect(d.byCohort['ping-1500ms'].total).toBe(0);
-    expect(d.survivingCohorts).toEqual(['ping-1500ms']);
-    // The cut is still a drop event (60 closes within a second; a few cut more than 250 ms ahead
-    // of the rest, as nginx's lazy timers may, are not part of it), shown as an idle-timeout cut.
-    const events = d.events ?? [];
-    expect(events.length, JSON.stringify(events)).toBeGreaterThan(0);
-    for (const e of events) expect(e.idleTimeoutCut, `${JSON.stringify(e)} ${JSON.stringify(d.idleTimeoutScreening)} ${JSON.stringify(d.byCohort.silent.idleAtCloseMs)}`).toBe(true);
-    // And it estimates the gateway's timeout.
-    expect(d.idleTimeout, d.idleTimeoutNote ?? '').not.toBeNull();
-    expect(d.idleTimeout!.cohort).toBe('silent');
-    expect(d.idleTimeout!.samples).toBe(60);
-    const seen = `idle at close ${JSON.stringify(d.byCohort.silent.idleAtCloseMs)}, worker lag ${JSON.stringify(report.client.eventLoopLagMs)}`;
-    expect(Math.abs(d.idleTimeout!.estimateMs - timeoutMs), seen).toBeLessThanOrEqual(timeoutMs * 0.05);
-    expect(d.idleTimeoutScreening?.silent).toMatchObject({ samples: 60, tookActive: 0, idleSurvived: 0, unconfirmed: 0 });
-    expect(d.recommendation).toContain('cohort ping-1500ms survived');
-  });
+  it.skipIf(missing(kind))(
+    'estimates 4 s within 5 % from 60 silent sockets cut together while 40 pinging every 1.5 s survive',
+    async () => {
+      const timeoutMs = 4_000;
+      gateway = await START[kind]({ upstream: await upstreamTarget(), idleTimeoutMs: timeoutMs });
+      const report = await runQuietly(
+        scenarioFrom({
+          target: { url: gateway.wsUrl },
+          connections: 100,
+          connectRate: 1000,
+          duration: '7s',
+          workers: 2,
+          publish: null,
+          cohorts: [
+            { name: 'silent', count: 60 },
+            { name: 'ping-1500ms', count: 40, pingInterval: '1500ms' },
+          ],
+        }),
+      );
+      const logs = `\n--- ${kind} logs ---\n${await gateway.logs()}`;
+      expect(report.connections.opened, logs).toBe(100);
+      const d = report.disconnects;
+      // The gateway cut exactly the silent sockets, with no close frame, and nothing else.
+      expect(d.byCohort.silent.byCause, logs).toEqual({ 'connection-lost': 60 });
+      expect(d.byCohort['ping-1500ms'].total).toBe(0);
+      expect(d.survivingCohorts).toEqual(['ping-1500ms']);
+      // The cut is still a drop event (60 closes within a second; a few cut more than 250 ms ahead
+      // of the rest, as nginx's lazy timers may, are not part of it), shown as an idle-timeout cut.
+      const events = d.events ?? [];
+      expect(events.length, JSON.stringify(events)).toBeGreaterThan(0);
+      for (const e of events)
+        expect(
+          e.idleTimeoutCut,
+          `${JSON.stringify(e)} ${JSON.stringify(d.idleTimeoutScreening)} ${JSON.stringify(d.byCohort.silent.idleAtCloseMs)}`,
+        ).toBe(true);
+      // And it estimates the gateway's timeout.
+      expect(d.idleTimeout, d.idleTimeoutNote ?? '').not.toBeNull();
+      expect(d.idleTimeout!.cohort).toBe('silent');
+      expect(d.idleTimeout!.samples).toBe(60);
+      const seen = `idle at close ${JSON.stringify(d.byCohort.silent.idleAtCloseMs)}, worker lag ${JSON.stringify(report.client.eventLoopLagMs)}`;
+      expect(Math.abs(d.idleTimeout!.estimateMs - timeoutMs), seen).toBeLessThanOrEqual(timeoutMs * 0.05);
+      expect(d.idleTimeoutScreening?.silent).toMatchObject({ samples: 60, tookActive: 0, idleSurvived: 0, unconfirmed: 0 });
+      expect(d.recommendation).toContain('cohort ping-1500ms survived');
+    },
+  );
 });
 
 /**
@@ -170,14 +188,18 @@ describe.each(['nginx', 'haproxy'] as const)('the shipped idle-timeout scenario 
     const dir = tempDir('wsload-shipped-idle-');
     try {
       const out = join(dir, 'report.json');
-      const r = await wsload(['run', join(ROOT, 'scenarios/idle-timeout.json'), '--url', gateway.wsUrl, '--duration', '12s', '--quiet', '--out', out], { timeoutMs: 60_000 });
+      const r = await wsload(
+        ['run', join(ROOT, 'scenarios/idle-timeout.json'), '--url', gateway.wsUrl, '--duration', '12s', '--quiet', '--out', out],
+        { timeoutMs: 60_000 },
+      );
       const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
       const logs = `\n--- ${kind} logs ---\n${await gateway.logs()}\n--- stderr ---\n${r.stderr}`;
       expect(report.connections.opened, logs).toBe(400);
       expect(report.connections.failed).toBe(0);
       const d = report.disconnects;
       // Every socket that pings less often than the timeout was cut; the 1 s pings kept theirs.
-      for (const cohort of ['silent', 'ping-20s', 'heartbeat']) expect(d.byCohort[cohort].byCause, `${cohort}${logs}`).toEqual({ 'connection-lost': 100 });
+      for (const cohort of ['silent', 'ping-20s', 'heartbeat'])
+        expect(d.byCohort[cohort].byCause, `${cohort}${logs}`).toEqual({ 'connection-lost': 100 });
       expect(d.byCohort['ping-1s'].total).toBe(0);
       expect(d.survivingCohorts).toEqual(['ping-1s']);
       expect(d.idleTimeout, d.idleTimeoutNote ?? '').not.toBeNull();

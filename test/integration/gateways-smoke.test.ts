@@ -231,7 +231,10 @@ for (const kind of ['nginx', 'haproxy'] as const) {
         }, PING_EVERY_MS);
         try {
           const openedAt = performance.now();
-          const [a, b] = await Promise.all([closedAfterOpen(clientTalks, openedAt, IDLE_MS * 2), closedAfterOpen(upstreamTalks, openedAt, IDLE_MS * 2)]);
+          const [a, b] = await Promise.all([
+            closedAfterOpen(clientTalks, openedAt, IDLE_MS * 2),
+            closedAfterOpen(upstreamTalks, openedAt, IDLE_MS * 2),
+          ]);
           expect({ clientOnly: a, upstreamOnly: b }).toEqual({ clientOnly: 'still-open', upstreamOnly: 'still-open' });
           expect(pongs).toBe(0);
           expect(pushes).toBeGreaterThanOrEqual(MIN_ROUND_TRIPS);
@@ -269,7 +272,12 @@ for (const kind of ['nginx', 'haproxy'] as const) {
         });
         started.push(gateway);
         const ca = await readFile(certs.caCert);
-        const withCert: ClientTls = { ca, servername: SERVER_NAME, cert: await readFile(certs.clientCert), key: await readFile(certs.clientKey) };
+        const withCert: ClientTls = {
+          ca,
+          servername: SERVER_NAME,
+          cert: await readFile(certs.clientCert),
+          key: await readFile(certs.clientKey),
+        };
 
         const ws = await openSocket(gateway.wsUrl, withCert);
         expect(ws.readyState).toBe(WebSocket.OPEN);

@@ -38,7 +38,14 @@ describe('handshake latency counts from when the socket was due on the ramp', ()
     // 6 sockets due within 5 ms, one handshake at a time, each upgrade 150 ms: the last socket
     // waits ~750 ms for its turn. Timed from the attempt's start, every handshake read ~150 ms.
     const target = track(await startSlowUpgradeTarget(150));
-    const scenario = scenarioFrom({ target: { url: target.wsUrl }, connections: 6, connectRate: 1000, maxPendingHandshakes: 1, duration: '200ms', workers: 1 });
+    const scenario = scenarioFrom({
+      target: { url: target.wsUrl },
+      connections: 6,
+      connectRate: 1000,
+      maxPendingHandshakes: 1,
+      duration: '200ms',
+      workers: 1,
+    });
     const report = await runQuietly(scenario);
     expect(report.connections.firstOpened).toBe(6);
     expect(report.handshake.latencyMs.count).toBe(6);

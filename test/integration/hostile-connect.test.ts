@@ -57,21 +57,35 @@ describe('hostile target: the upgrade fails', () => {
     { mode: 'no-answer', reason: 'timeout', words: 'handshake timed out' },
     { mode: 'http-200', reason: 'http-200', words: 'HTTP 200 on upgrade' },
     { mode: 'http-503', reason: 'http-503', words: 'HTTP 503 on upgrade' },
-    { mode: 'wrong-accept', reason: 'bad-upgrade', words: 'invalid 101 answer to the upgrade (wrong Sec-WebSocket-Accept, Upgrade, subprotocol or extension header)' },
+    {
+      mode: 'wrong-accept',
+      reason: 'bad-upgrade',
+      words: 'invalid 101 answer to the upgrade (wrong Sec-WebSocket-Accept, Upgrade, subprotocol or extension header)',
+    },
   ];
 
-  it.each(cases)('$mode: every socket fails as $reason, exit 5 (no socket connected), one verdict line', async ({ mode, reason, words }) => {
-    const server = track(await startHostileConnectServer(mode));
-    const { cli, report, elapsedMs } = await runAgainst(server);
-    expect(cli.stdout).toBe('');
-    expect(cli.stderr).toBe(`wsload: no socket connected to ${server.wsUrl} after ${SOCKETS} attempts: ${SOCKETS} ${words}\n`);
-    expect(cli.code).toBe(5);
-    expect(report.connections).toMatchObject({ target: SOCKETS, opened: 0, failed: SOCKETS, openAtEnd: 0, failures: { [reason]: SOCKETS } });
-    expect(Object.keys(report.connections.failures)).toEqual([reason]);
-    expect(server.upgrades()).toBe(SOCKETS);
-    expect(report.disconnects.total).toBe(0);
-    expect(elapsedMs).toBeLessThan(RUN_BOUND_MS);
-  }, 30_000);
+  it.each(cases)(
+    '$mode: every socket fails as $reason, exit 5 (no socket connected), one verdict line',
+    async ({ mode, reason, words }) => {
+      const server = track(await startHostileConnectServer(mode));
+      const { cli, report, elapsedMs } = await runAgainst(server);
+      expect(cli.stdout).toBe('');
+      expect(cli.stderr).toBe(`wsload: no socket connected to ${server.wsUrl} after ${SOCKETS} attempts: ${SOCKETS} ${words}\n`);
+      expect(cli.code).toBe(5);
+      expect(report.connections).toMatchObject({
+        target: SOCKETS,
+        opened: 0,
+        failed: SOCKETS,
+        openAtEnd: 0,
+        failures: { [reason]: SOCKETS },
+      });
+      expect(Object.keys(report.connections.failures)).toEqual([reason]);
+      expect(server.upgrades()).toBe(SOCKETS);
+      expect(report.disconnects.total).toBe(0);
+      expect(elapsedMs).toBeLessThan(RUN_BOUND_MS);
+    },
+    30_000,
+  );
 
   it('no-answer: the handshakes end at handshakeTimeout, not earlier and not much later', async () => {
     const server = track(await startHostileConnectServer('no-answer'));
@@ -85,27 +99,34 @@ describe('hostile target: the upgrade fails', () => {
 });
 
 describe('hostile target: frames no publish sent', () => {
-  it.each(['binary-after-open', 'invalid-utf8-after-open'] as const)('%s: sockets stay open and every frame counts as unmatched', async (mode) => {
-    const server = track(await startHostileConnectServer(mode, { frames: FRAMES }));
-    const { cli, report, elapsedMs } = await runAgainst(server);
-    expect(server.opened()).toBe(SOCKETS);
-    expect(server.framesSent()).toBe(SOCKETS * FRAMES);
-    expect(report.connections).toMatchObject({ opened: SOCKETS, failed: 0, openAtEnd: SOCKETS });
-    expect(report.fanout.unmatched).toBe(SOCKETS * FRAMES);
-    expect(report.fanout.delivered).toBe(0);
-    // Invalid UTF-8 is not a protocol error here: wsload skips UTF-8 validation (it only looks for the match field).
-    expect(report.disconnects.total).toBe(0);
-    expect(cli.stderr).toBe('wsload: ok\n');
-    expect(cli.code).toBe(0);
-    expect(elapsedMs).toBeLessThan(RUN_BOUND_MS);
-  }, 30_000);
+  it.each(['binary-after-open', 'invalid-utf8-after-open'] as const)(
+    '%s: sockets stay open and every frame counts as unmatched',
+    async (mode) => {
+      const server = track(await startHostileConnectServer(mode, { frames: FRAMES }));
+      const { cli, report, elapsedMs } = await runAgainst(server);
+      expect(server.opened()).toBe(SOCKETS);
+      expect(server.framesSent()).toBe(SOCKETS * FRAMES);
+      expect(report.connections).toMatchObject({ opened: SOCKETS, failed: 0, openAtEnd: SOCKETS });
+      expect(report.fanout.unmatched).toBe(SOCKETS * FRAMES);
+      expect(report.fanout.delivered).toBe(0);
+      // Invalid UTF-8 is not a protocol error here: wsload skips UTF-8 validation (it only looks for the match field).
+      expect(report.disconnects.total).toBe(0);
+      expect(cli.stderr).toBe('wsload: ok\n');
+      expect(cli.code).toBe(0);
+      expect(elapsedMs).toBeLessThan(RUN_BOUND_MS);
+    },
+    30_000,
+  );
 });
 
 describe('source address not on this machine', () => {
   it('is counted as address-not-available, not as exhausted ephemeral ports', async () => {
     const server = track(await startHostileConnectServer('binary-after-open', { frames: 0 }));
     // Validation refuses such an address; set it afterwards to see how the run itself classifies EADDRNOTAVAIL.
-    const scenario = { ...scenarioFrom({ target: { url: server.wsUrl }, connections: 10, duration: '200ms', workers: 1 }), localAddresses: ['203.0.113.7'] };
+    const scenario = {
+      ...scenarioFrom({ target: { url: server.wsUrl }, connections: 10, duration: '200ms', workers: 1 }),
+      localAddresses: ['203.0.113.7'],
+    };
     const report = await runQuietly(scenario);
     expect(report.connections).toMatchObject({ opened: 0, failed: 10, failures: { 'address-not-available': 10 } });
     expect(server.upgrades()).toBe(0);

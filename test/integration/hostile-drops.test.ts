@@ -57,12 +57,17 @@ describe('a target that drops sockets on purpose', () => {
     expect(r.stderr).toContain('fanout.p99 < 250ms (no data)');
     // The closes came in the ramp, together: one drop event, never recovered (no reconnects).
     const events = report.disconnects.events ?? [];
-    expect(events.reduce((s, e) => s + e.count, 0), JSON.stringify(events)).toBe(20);
+    expect(
+      events.reduce((s, e) => s + e.count, 0),
+      JSON.stringify(events),
+    ).toBe(20);
     expect(events[0], JSON.stringify(events)).toMatchObject({ byCause: { 'server-close': 20 }, byCode: { '1000': 20 }, recoveryMs: null });
     expect(report.disconnects.idleTimeout).toBeNull();
     expect(report.disconnects.recommendation).toBeNull();
     expect(report.disconnects.idleTimeoutNote).toContain('20 had server close frames');
-    expect(report.disconnects.idleTimeoutScreening).toEqual({ default: { samples: 0, closeFrame: 20, clientSide: 0, receivingTraffic: 0, tookActive: 0, idleSurvived: 0, unconfirmed: 0 } });
+    expect(report.disconnects.idleTimeoutScreening).toEqual({
+      default: { samples: 0, closeFrame: 20, clientSide: 0, receivingTraffic: 0, tookActive: 0, idleSurvived: 0, unconfirmed: 0 },
+    });
   });
 
   it('1011 and 4000 close frames to every socket at once are two drop events with their recovery, not an idle timeout', async () => {
@@ -116,7 +121,9 @@ describe('a target that drops sockets on purpose', () => {
     expect(d.idleTimeoutNote).toContain(`${2 * n} had server close frames`);
     expect(d.idleTimeoutNote).not.toContain('1006');
     expect(runExitCode(report)).toBe(1);
-    expect(verdictLine(report)).toBe(`FAILED: most sockets dropped: ${2 * n} closes before the end for ${n} sockets (${2 * n} server-close)`);
+    expect(verdictLine(report)).toBe(
+      `FAILED: most sockets dropped: ${2 * n} closes before the end for ${n} sockets (${2 * n} server-close)`,
+    );
   });
 
   it('destroying every socket at once (no close frame) is a drop event, and "no estimate" says why', async () => {
@@ -148,7 +155,9 @@ describe('a target that drops sockets on purpose', () => {
     expect((screened.unconfirmed ?? 0) + (screened.tookActive ?? 0)).toBe(n);
     const unconfirmed = `${screened.unconfirmed} were cut with no socket active within their idle time left open to show the cut was selective, and not one by one as each socket went quiet: a restart looks the same (a cohort that pings more often than the timeout tells them apart)`;
     const tookActive = `${screened.tookActive} were cut together with sockets active within their idle time: a restart or a mass drop, not a timeout (see disconnects.events)`;
-    expect(d.idleTimeoutNote).toBe(`cohort default: no close qualifies as an idle timeout: ${[...(screened.tookActive ? [tookActive] : []), ...(screened.unconfirmed ? [unconfirmed] : [])].join(', ')}`);
+    expect(d.idleTimeoutNote).toBe(
+      `cohort default: no close qualifies as an idle timeout: ${[...(screened.tookActive ? [tookActive] : []), ...(screened.unconfirmed ? [unconfirmed] : [])].join(', ')}`,
+    );
     expect(d.events![0].idleTimeoutCut).toBe(false);
     expect(runExitCode(report)).toBe(1);
     expect(verdictLine(report)).toBe(`FAILED: most sockets dropped: ${n} closes before the end for ${n} sockets (${n} connection-lost)`);
@@ -157,7 +166,9 @@ describe('a target that drops sockets on purpose', () => {
   it('a ping flood that makes ws give up on its sockets is a client-side close, not the gateway dropping them', async () => {
     const t = await hostile({ kind: 'ping-flood', burst: 200, everyMs: 50 });
     const n = 10;
-    const report = await runQuietly(scenarioFrom({ target: { url: t.wsUrl }, connections: n, connectRate: 1000, duration: '1s', workers: 1, publish: null }));
+    const report = await runQuietly(
+      scenarioFrom({ target: { url: t.wsUrl }, connections: n, connectRate: 1000, duration: '1s', workers: 1, publish: null }),
+    );
     const d = report.disconnects;
     expect(d.total).toBe(n);
     expect(d.byCause).toEqual({ 'client-close': n });
@@ -246,7 +257,15 @@ describe('a target that drops sockets on purpose', () => {
     expect(d.idleTimeout).toBeNull();
     expect(d.recommendation).toBeNull();
     // Each socket received a publish every 100 ms: closed within two of them, none is a candidate.
-    expect(d.idleTimeoutScreening?.default).toEqual({ samples: 0, closeFrame: 0, clientSide: 0, receivingTraffic: n, tookActive: 0, idleSurvived: 0, unconfirmed: 0 });
+    expect(d.idleTimeoutScreening?.default).toEqual({
+      samples: 0,
+      closeFrame: 0,
+      clientSide: 0,
+      receivingTraffic: n,
+      tookActive: 0,
+      idleSurvived: 0,
+      unconfirmed: 0,
+    });
     // Every socket dropped once: not "ok", though all came back and no delivery was lost.
     expectDeliveredExactly(report);
     expect(runExitCode(report)).toBe(1);

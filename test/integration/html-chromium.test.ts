@@ -13,19 +13,11 @@ import { runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
 import { startTarget } from '../../src/target/server.js';
 import { missing, partPath } from '../helpers/real-parts.js';
 import { expectDeliveredExactly } from '../helpers/books.js';
+import { CHROMIUM_ARGS } from '../helpers/chromium-pages.js';
 
 // In CI a missing Chromium fails the file naming it; elsewhere the skip is named on stderr.
 const noChromium = missing('chromium');
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const ARGS = CHROMIUM_ARGS;
 
 let browser: Browser;
 let dir: string;
@@ -97,9 +89,20 @@ async function open(file: string, width = 1400): Promise<PageFacts> {
 
 /** The fixture's timeline with its last interval cut short by the end of the run, as wsload writes it. */
 function withPartialEnd(lines: TimelineLine[]): TimelineLine[] {
-  const out = lines.map((l, i) => ({ ...l, reconnects: i === 6 ? 12 : 0, durationMs: i === 0 ? l.elapsedMs : l.elapsedMs - lines[i - 1].elapsedMs }));
+  const out = lines.map((l, i) => ({
+    ...l,
+    reconnects: i === 6 ? 12 : 0,
+    durationMs: i === 0 ? l.elapsedMs : l.elapsedMs - lines[i - 1].elapsedMs,
+  }));
   const prev = out[out.length - 2];
-  out[out.length - 1] = { ...out[out.length - 1], elapsedMs: prev.elapsedMs + 2_000, durationMs: 2_000, open: 0, deliveries: 400, partial: true };
+  out[out.length - 1] = {
+    ...out[out.length - 1],
+    elapsedMs: prev.elapsedMs + 2_000,
+    durationMs: 2_000,
+    open: 0,
+    deliveries: 400,
+    partial: true,
+  };
   return out;
 }
 
@@ -181,7 +184,17 @@ describe.skipIf(noChromium)('HTML report in headless Chromium', () => {
   it('marks the partial last interval and drop events on every timeline, and draws reconnects', async () => {
     const { after } = fixturePair();
     after.disconnects.events = [
-      { startMs: 25_000, startedAt: '2025-03-02T09:00:25.000Z', endMs: 25_400, count: 40, byCause: { 'connection-lost': 40 }, byCode: { '1006': 40 }, openBefore: 200, lowestOpen: 160, recoveryMs: 1_000 },
+      {
+        startMs: 25_000,
+        startedAt: '2025-03-02T09:00:25.000Z',
+        endMs: 25_400,
+        count: 40,
+        byCause: { 'connection-lost': 40 },
+        byCode: { '1006': 40 },
+        openBefore: 200,
+        lowestOpen: 160,
+        recoveryMs: 1_000,
+      },
     ];
     const html = join(dir, 'partial.html');
     writeFileSync(html, renderReportHtml(after, { timeline: withPartialEnd(fakeTimeline(after)) }));
@@ -209,7 +222,13 @@ describe.skipIf(noChromium)('HTML report in headless Chromium', () => {
 
     const { before } = fixturePair();
     const cmp = join(dir, 'compare-phone.html');
-    writeFileSync(cmp, renderCompareHtml(before, after, compare(before, after), { beforeTimeline: fakeTimeline(before), afterTimeline: fakeTimeline(after) }));
+    writeFileSync(
+      cmp,
+      renderCompareHtml(before, after, compare(before, after), {
+        beforeTimeline: fakeTimeline(before),
+        afterTimeline: fakeTimeline(after),
+      }),
+    );
     expect((await open(cmp, 390)).scrollWidth).toBeLessThanOrEqual(390);
   });
 
@@ -229,7 +248,10 @@ describe.skipIf(noChromium)('HTML report in headless Chromium', () => {
     const { before, after } = fixturePair();
     const html = join(dir, 'compare.html');
     const comparison = compare(before, after);
-    writeFileSync(html, renderCompareHtml(before, after, comparison, { beforeTimeline: fakeTimeline(before), afterTimeline: fakeTimeline(after) }));
+    writeFileSync(
+      html,
+      renderCompareHtml(before, after, comparison, { beforeTimeline: fakeTimeline(before), afterTimeline: fakeTimeline(after) }),
+    );
     const facts = await open(html);
     expect(facts.errors).toEqual([]);
     expect(facts.requests).toEqual([pathToFileURL(html).href]);

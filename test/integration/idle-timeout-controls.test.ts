@@ -18,7 +18,11 @@ const track = closeAfterEach();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `written` against `t`; once every socket is open, waits `afterOpenMs` and drops the oldest `count` by `mode`. */
-async function runWithDrop(t: RunningTarget, written: Record<string, unknown>, drop: { count: number; mode: string; afterOpenMs: number } | null): Promise<Report> {
+async function runWithDrop(
+  t: RunningTarget,
+  written: Record<string, unknown>,
+  drop: { count: number; mode: string; afterOpenMs: number } | null,
+): Promise<Report> {
   const sockets = written.connections as number;
   const run = runQuietly(scenarioFrom({ target: { url: t.wsUrl }, publish: null, workers: 2, ...written }));
   if (drop) {
@@ -59,7 +63,11 @@ describe('closes that are not an idle timeout give no estimate', () => {
   it('spread over 2 local shards, the survivors are seen the same way: the reset of 8 is refuted by the sockets as idle as them', async () => {
     // The shards' workers send their idle profiles through the coordinator: without them the cut
     // would only be "unconfirmed" (no survivors known at all).
-    const report = await runWithDrop(track(await startTarget()), { connections: 1000, connectRate: 1000, duration: '6s', shards: 2 }, { count: 8, mode: 'destroy', afterOpenMs: 2900 });
+    const report = await runWithDrop(
+      track(await startTarget()),
+      { connections: 1000, connectRate: 1000, duration: '6s', shards: 2 },
+      { count: 8, mode: 'destroy', afterOpenMs: 2900 },
+    );
     expect(report.shards).toHaveLength(2);
     const d = report.disconnects;
     expect(d.byCause).toEqual({ 'connection-lost': 8 });

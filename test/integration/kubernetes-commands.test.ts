@@ -50,7 +50,13 @@ afterEach(() => {
 type SecretFiles = Record<string, Record<string, string>>;
 
 /** A pod's files under root: ConfigMap and generated-Secret volumes written out, other volumes as empty directories (PVCs shared by path). */
-function mountVolumes(root: string, job: JsonObject, objects: JsonObject[], rewriteScenario: (text: string) => string, secrets: SecretFiles): string[] {
+function mountVolumes(
+  root: string,
+  job: JsonObject,
+  objects: JsonObject[],
+  rewriteScenario: (text: string) => string,
+  secrets: SecretFiles,
+): string[] {
   const spec = at(job, 'spec.template.spec') as JsonObject;
   const container = (spec.containers as JsonObject[])[0] as JsonObject;
   const mountPaths: string[] = [];
@@ -63,7 +69,8 @@ function mountVolumes(root: string, job: JsonObject, objects: JsonObject[], rewr
     if (isObject(volume.configMap)) {
       const data = findObject(objects, 'ConfigMap', String(volume.configMap.name)).data as JsonObject;
       // Only the scenario is rewritten; other keys (a wss:// target's ca.pem) go as they are.
-      for (const [key, text] of Object.entries(data)) writeFileSync(join(dir, key), key.endsWith('.json') ? rewriteScenario(String(text)) : String(text));
+      for (const [key, text] of Object.entries(data))
+        writeFileSync(join(dir, key), key.endsWith('.json') ? rewriteScenario(String(text)) : String(text));
     }
     if (isObject(volume.secret)) {
       const files = secrets[String(volume.secret.secretName)];
@@ -100,19 +107,31 @@ async function runManifests(dir: string, secrets: SecretFiles = {}): Promise<voi
   const root = tempDir('wsload-k8s-root-');
   const rewrite = (text: string): string => {
     const scenario = JSON.parse(text) as Record<string, unknown>;
-    return JSON.stringify({ ...scenario, target: { url: target.wsUrl }, connections, duration: HOLD, publish: { ...(scenario.publish as object), rate: PUBLISH_RATE } });
+    return JSON.stringify({
+      ...scenario,
+      target: { url: target.wsUrl },
+      connections,
+      duration: HOLD,
+      publish: { ...(scenario.publish as object), rate: PUBLISH_RATE },
+    });
   };
 
   const port = await freePort();
   const metricsPort = await freePort();
   const coordContainer = (at(coordinator, 'spec.template.spec.containers') as JsonObject[])[0] as JsonObject;
-  const containerPort = (name: string): number => Number(((coordContainer.ports ?? []) as JsonObject[]).find((p) => p.name === name)?.containerPort);
+  const containerPort = (name: string): number =>
+    Number(((coordContainer.ports ?? []) as JsonObject[]).find((p) => p.name === name)?.containerPort);
   const coordMounts = mountVolumes(root, coordinator, objects, rewrite, secrets);
   const cwd = join(root, String(coordContainer.workingDir));
   mkdirSync(cwd, { recursive: true });
   // The pod's listen addresses (every interface, fixed ports) → loopback and free ports here.
-  const local: Record<string, string> = { [`0.0.0.0:${containerPort('control')}`]: `127.0.0.1:${port}`, [`0.0.0.0:${containerPort('metrics')}`]: `127.0.0.1:${metricsPort}` };
-  const coordArgv = underRoot(root, containerArgv(coordContainer, containerEnv(coordContainer, objects)), coordMounts).map((a) => local[a] ?? a);
+  const local: Record<string, string> = {
+    [`0.0.0.0:${containerPort('control')}`]: `127.0.0.1:${port}`,
+    [`0.0.0.0:${containerPort('metrics')}`]: `127.0.0.1:${metricsPort}`,
+  };
+  const coordArgv = underRoot(root, containerArgv(coordContainer, containerEnv(coordContainer, objects)), coordMounts).map(
+    (a) => local[a] ?? a,
+  );
   expect(coordArgv).toContain(`127.0.0.1:${port}`);
   expect(coordArgv).toContain(`127.0.0.1:${metricsPort}`);
   const coordProc = startWsload(localArgv(coordArgv), { cwd, env: containerEnv(coordContainer, objects), timeoutMs: PROCESS_LIMIT_MS });
@@ -125,7 +144,9 @@ async function runManifests(dir: string, secrets: SecretFiles = {}): Promise<voi
     // The Job controller sets JOB_COMPLETION_INDEX in each pod of an Indexed Job.
     const env = containerEnv(agentContainer, objects, { JOB_COMPLETION_INDEX: String(index) });
     const mounts = mountVolumes(root, agents, objects, rewrite, secrets);
-    const argv = underRoot(root, containerArgv(agentContainer, env), mounts).map((a) => a.replace(`//${serviceAddress}`, `//127.0.0.1:${port}`));
+    const argv = underRoot(root, containerArgv(agentContainer, env), mounts).map((a) =>
+      a.replace(`//${serviceAddress}`, `//127.0.0.1:${port}`),
+    );
     expect(argv.join(' ')).toContain(`127.0.0.1:${port}`);
     const proc = startWsload(localArgv(argv), { cwd: root, env, timeoutMs: PROCESS_LIMIT_MS });
     running.push(proc);
@@ -138,7 +159,10 @@ async function runManifests(dir: string, secrets: SecretFiles = {}): Promise<voi
   let openSeen = 0;
   let scrapes = 0;
   while (!ended) {
-    const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => (r.ok ? r.text() : ''), () => '');
+    const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then(
+      (r) => (r.ok ? r.text() : ''),
+      () => '',
+    );
     if (text !== '') scrapes++;
     openSeen = Math.max(openSeen, sampleValue(parsePromText(text), 'wsload_sockets_open') ?? 0);
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -148,7 +172,10 @@ async function runManifests(dir: string, secrets: SecretFiles = {}): Promise<voi
   const agentExits = await Promise.all(agentProcs.map((p) => p.exited));
   const detail = `coordinator: ${coordExit.stderr}\n${agentExits.map((e, i) => `agent ${i}: ${e.stderr}`).join('\n')}`;
   expect(coordExit.code, detail).toBe(0);
-  expect(agentExits.map((e) => e.code), detail).toEqual(agentExits.map(() => 0));
+  expect(
+    agentExits.map((e) => e.code),
+    detail,
+  ).toEqual(agentExits.map(() => 0));
 
   const reportsDir = join(cwd, 'reports');
   const files = readdirSync(reportsDir).filter((f) => f.endsWith('.json'));
@@ -165,27 +192,53 @@ async function runManifests(dir: string, secrets: SecretFiles = {}): Promise<voi
   expect(report.shards?.reduce((n, s) => n + s.sockets, 0)).toBe(connections);
   expect(report.shards?.map((s) => s.index).sort((a, b) => a - b)).toEqual([...Array(agentCount).keys()]);
   expect(scrapes, 'scrapes of the metrics port answered during the run').toBeGreaterThan(0);
-  expect(openSeen, 'wsload_sockets_open at its highest: every agent\'s sockets').toBe(connections);
+  expect(openSeen, "wsload_sockets_open at its highest: every agent's sockets").toBe(connections);
 }
 
 /** The control-tls overlay's files, made as docs/kubernetes.md says, plus an IP SAN for 127.0.0.1: the address the test dials instead of the Service name. */
 function controlCertificate(): Record<string, string> {
   const dir = tempDir('wsload-k8s-tls-');
-  execFileSync(partPath('openssl'), [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '30',
-    '-subj', '/CN=wsload-coordinator', '-addext', 'subjectAltName=DNS:wsload-coordinator,IP:127.0.0.1',
-    '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt'),
-  ], { stdio: 'ignore', timeout: 10_000 });
+  execFileSync(
+    partPath('openssl'),
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '30',
+      '-subj',
+      '/CN=wsload-coordinator',
+      '-addext',
+      'subjectAltName=DNS:wsload-coordinator,IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'tls.key'),
+      '-out',
+      join(dir, 'tls.crt'),
+    ],
+    { stdio: 'ignore', timeout: 10_000 },
+  );
   const cert = readFileSync(join(dir, 'tls.crt'), 'utf8');
   return { 'tls.crt': cert, 'tls.key': readFileSync(join(dir, 'tls.key'), 'utf8'), 'ca.crt': cert };
 }
 
 describe('deploy/kubernetes commands, run as local processes', () => {
-  it('base: the coordinator and N agents write one report with every delivery and N shards', async () => {
-    await runManifests('base');
-  }, TEST_LIMIT_MS);
+  it(
+    'base: the coordinator and N agents write one report with every delivery and N shards',
+    async () => {
+      await runManifests('base');
+    },
+    TEST_LIMIT_MS,
+  );
 
-  it.skipIf(missing('openssl'))('control-tls: the same over wss:// with the generated certificate', async () => {
-    await runManifests('control-tls', { 'wsload-control-tls': controlCertificate() });
-  }, TEST_LIMIT_MS);
+  it.skipIf(missing('openssl'))(
+    'control-tls: the same over wss:// with the generated certificate',
+    async () => {
+      await runManifests('control-tls', { 'wsload-control-tls': controlCertificate() });
+    },
+    TEST_LIMIT_MS,
+  );
 });

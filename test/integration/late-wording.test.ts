@@ -35,7 +35,9 @@ describe('every delivery late', () => {
 
     // Main today: "no delivery arrived although 10 publishes succeeded".
     const line = verdictLine(report);
-    expect(line).toContain('no delivery arrived in time although 10 publishes succeeded: 100 arrived late, more than 400ms after their scheduled time (publish.deadline), and count as lost');
+    expect(line).toContain(
+      'no delivery arrived in time although 10 publishes succeeded: 100 arrived late, more than 400ms after their scheduled time (publish.deadline), and count as lost',
+    );
     expect(line).toContain('100 of 100 deliveries lost (100 arrived late)');
     expect(verdictBanner(report)).toContain('100 arrived late');
     expect(runExitCode(report)).toBe(1);

@@ -52,7 +52,14 @@ function install(tarball: string): void {
   const own = lock.packages[''];
   const typesNode = lock.packages['node_modules/@types/node'].version as string;
   const spec = `file:${tarball}`;
-  const manifest = { name: 'scratch', version: '1.0.0', private: true, type: 'module', dependencies: { wsload: spec }, devDependencies: { '@types/node': typesNode } };
+  const manifest = {
+    name: 'scratch',
+    version: '1.0.0',
+    private: true,
+    type: 'module',
+    dependencies: { wsload: spec },
+    devDependencies: { '@types/node': typesNode },
+  };
   const packages: Record<string, unknown> = {
     '': { name: 'scratch', version: '1.0.0', dependencies: manifest.dependencies, devDependencies: manifest.devDependencies },
     'node_modules/wsload': { version: own.version, resolved: spec, dependencies: own.dependencies, bin: own.bin, engines: own.engines },
@@ -63,12 +70,17 @@ function install(tarball: string): void {
   }
   mkdirSync(project, { recursive: true });
   writeFileSync(join(project, 'package.json'), JSON.stringify(manifest, null, 2));
-  writeFileSync(join(project, 'package-lock.json'), JSON.stringify({ name: 'scratch', version: '1.0.0', lockfileVersion: 3, requires: true, packages }, null, 2));
+  writeFileSync(
+    join(project, 'package-lock.json'),
+    JSON.stringify({ name: 'scratch', version: '1.0.0', lockfileVersion: 3, requires: true, packages }, null, 2),
+  );
   try {
     sh('npm', ['ci', '--offline', '--no-audit', '--no-fund'], project);
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`npm ci --offline of the packed wsload failed in ${project} (the npm cache should hold this repository's locked dependencies after its own npm ci):\n${e.stderr ?? e.message}`);
+    throw new Error(
+      `npm ci --offline of the packed wsload failed in ${project} (the npm cache should hold this repository's locked dependencies after its own npm ci):\n${e.stderr ?? e.message}`,
+    );
   }
 }
 
@@ -81,7 +93,9 @@ function node(args: string[], cwd = project): string {
 }
 
 /** The package's runtime dependencies, from its manifest. */
-const DEPENDENCIES = Object.keys((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
+const DEPENDENCIES = Object.keys(
+  (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies,
+);
 
 const SCRIPT = `
 import { run, compare, loadScenario } from 'wsload';
@@ -129,7 +143,15 @@ export async function check(): Promise<number> {
 `;
 
 const TSCONFIG = {
-  compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, types: ['node'], skipLibCheck: true },
+  compilerOptions: {
+    target: 'ES2022',
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    strict: true,
+    noEmit: true,
+    types: ['node'],
+    skipLibCheck: true,
+  },
   files: ['consumer.ts'],
 };
 
@@ -155,7 +177,9 @@ describe('the packed package', () => {
     expect(lstatSync(join(project, 'node_modules')).isSymbolicLink()).toBe(false);
     expect(lstatSync(join(project, 'node_modules/wsload')).isSymbolicLink()).toBe(false);
     // Built code ships: nothing for npm to run at install (npm 11 warns about any such script).
-    const installed = JSON.parse(readFileSync(join(project, 'node_modules/wsload/package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    const installed = JSON.parse(readFileSync(join(project, 'node_modules/wsload/package.json'), 'utf8')) as {
+      scripts?: Record<string, string>;
+    };
     expect(Object.keys(installed.scripts ?? {}).filter((k) => ['preinstall', 'install', 'postinstall', 'prepare'].includes(k))).toEqual([]);
 
     writeFileSync(join(project, 'script.mjs'), `const DEPENDENCIES = ${JSON.stringify(DEPENDENCIES)};\n${SCRIPT}`);
@@ -163,7 +187,8 @@ describe('the packed package', () => {
     // The package and every dependency it loads came from the install, not from this checkout.
     expect(result.resolved).toBe(`file://${join(project, 'node_modules/wsload/dist/api.js')}`);
     expect(Object.keys(result.dependencies).sort()).toEqual([...DEPENDENCIES].sort());
-    for (const [dep, url] of Object.entries(result.dependencies)) expect(url, dep).toMatch(new RegExp(`^file://${join(project, 'node_modules', dep)}/`));
+    for (const [dep, url] of Object.entries(result.dependencies))
+      expect(url, dep).toMatch(new RegExp(`^file://${join(project, 'node_modules', dep)}/`));
     expect(result.loadScenario).toBe('function');
     expect(result.opened).toBe(20);
     expect(result.expected).toBe(20 * (result.published as number));
@@ -206,7 +231,9 @@ describe('the packed package', () => {
     expect(out).toMatch(/^connections\.firstOpened 200 → 200 \w+$/m);
     expect(out).toMatch(/^fanout\.p99 [\d.]+ → [\d.]+ \w+$/m);
     // Each report went where its `out` said, the second with the counts printed.
-    const report = JSON.parse(readFileSync(join(work, 'reports/lib-after.json'), 'utf8')) as { fanout: { published: number; expected: number; delivered: number; lost: number } };
+    const report = JSON.parse(readFileSync(join(work, 'reports/lib-after.json'), 'utf8')) as {
+      fanout: { published: number; expected: number; delivered: number; lost: number };
+    };
     expect(report.fanout).toMatchObject({ expected, delivered, lost: 0 });
     expect(report.fanout.expected).toBe(report.fanout.published * 200);
     expect(existsSync(join(work, 'reports/lib-before.json'))).toBe(true);

@@ -37,12 +37,18 @@ describe.skipIf(missing('haproxy'))('observe: HAProxy exporter in front of the b
       duration: '5s',
       publish: null,
       report: { interval: '500ms' },
-      observe: [{ name: 'gateway', url: metricsUrl, series: [{ match: 'haproxy_frontend_current_sessions{proxy="wsload_front"}', as: 'sessions' }, 'haproxy_process_uptime_seconds'] }],
+      observe: [
+        {
+          name: 'gateway',
+          url: metricsUrl,
+          series: [{ match: 'haproxy_frontend_current_sessions{proxy="wsload_front"}', as: 'sessions' }, 'haproxy_process_uptime_seconds'],
+        },
+      ],
       thresholds: { 'observe.gateway.sessions.max': '== 40' },
     });
     const report = await runQuietly(scenario, { onInterval: (l) => lines.push(l) });
     const gw = report.observe?.find((e) => e.name === 'gateway');
-    expect(gw?.failures, JSON.stringify(gw)).toEqual({ timeout: 0, status: 0, unparsable: 0, tooLarge: 0, connection: 0 });
+    expect(gw?.failures, JSON.stringify(gw)).toEqual({ timeout: 0, status: 0, unparsable: 0, tooLarge: 0, connection: 0, tls: 0 });
     const sessions = gw?.series.find((s) => s.name === 'sessions');
     expect(report.connections.peakOpen).toBe(40);
     expect(sessions?.max).toBe(40);

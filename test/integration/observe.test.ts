@@ -53,20 +53,26 @@ describe('observe: misbehaving endpoints cost the run nothing but counted failur
     // One scrape per 1 s interval over a ~7 s run.
     expect(scrapes).toBeGreaterThanOrEqual(5);
     const failures = (name: string) => endpointOf(report, name).failures;
-    expect(endpointOf(report, 'good').failures).toEqual({ timeout: 0, status: 0, unparsable: 0, tooLarge: 0, connection: 0 });
+    expect(endpointOf(report, 'good').failures).toEqual({ timeout: 0, status: 0, unparsable: 0, tooLarge: 0, connection: 0, tls: 0 });
     expect(failures('slow')).toMatchObject({ timeout: expect.any(Number), status: 0, unparsable: 0, tooLarge: 0, connection: 0 });
     // A scrape of the slow one is never in flight twice: one per interval at most, each timed out.
     expect(failures('slow').timeout).toBeGreaterThanOrEqual(scrapes - 2);
     // Every scrape of a bad endpoint failed, by its own kind; on a loaded machine one may run out
     // of its 2 s first (reading 8 MB of the huge body, say): counted as a timeout, still a failure.
-    for (const [name, kind] of [['error', 'status'], ['garbage', 'unparsable'], ['huge', 'tooLarge']] as const) {
+    for (const [name, kind] of [
+      ['error', 'status'],
+      ['garbage', 'unparsable'],
+      ['huge', 'tooLarge'],
+    ] as const) {
       const e = endpointOf(report, name);
       const other = Object.entries(e.failures).filter(([k, n]) => k !== kind && k !== 'timeout' && n > 0);
       expect(other, `${name}: ${JSON.stringify(e.failures)}`).toEqual([]);
       expect(e.failures[kind] + e.failures.timeout, `${name}: ${JSON.stringify(e.failures)}`).toBe(e.scrapes);
       expect(e.failures[kind], `${name}: ${JSON.stringify(e.failures)}`).toBeGreaterThanOrEqual(e.scrapes - 2);
     }
-    expect(endpointOf(report, 'huge').firstFailure).toMatch(/^(tooLarge: more than 8388608 bytes|timeout: no whole answer within 2000 ms)$/);
+    expect(endpointOf(report, 'huge').firstFailure).toMatch(
+      /^(tooLarge: more than 8388608 bytes|timeout: no whole answer within 2000 ms)$/,
+    );
     expect(endpointOf(report, 'garbage').firstFailure).toMatch(/unparsable: line 1/);
   });
 
@@ -80,7 +86,7 @@ describe('observe: misbehaving endpoints cost the run nothing but counted failur
     expect(report.interrupted).toBe(false);
   });
 
-  it('keeps the good endpoint\'s series (a counter as a rate), in the report, the timeline, the summary and thresholds', async () => {
+  it("keeps the good endpoint's series (a counter as a rate), in the report, the timeline, the summary and thresholds", async () => {
     const { report, lines } = await run();
     const good = endpointOf(report, 'good');
     const gauge = good.series.find((s) => s.name === 'demo_gauge');
@@ -101,14 +107,16 @@ describe('observe: misbehaving endpoints cost the run nothing but counted failur
     expect(summary).toMatch(/huge http:\/\/127\.0\.0\.1:\d+\/huge: (\d+) scrapes, \1 failed \([^)]*tooLarge \d+/);
   });
 
-  it('observes the embedded target by default: its open sockets are the run\'s', async () => {
+  it("observes the embedded target by default: its open sockets are the run's", async () => {
     const { report } = await run();
     const target = endpointOf(report, 'target');
-    expect(target.failures).toEqual({ timeout: 0, status: 0, unparsable: 0, tooLarge: 0, connection: 0 });
+    expect(target.failures).toEqual({ timeout: 0, status: 0, unparsable: 0, tooLarge: 0, connection: 0, tls: 0 });
     const open = target.series.find((s) => s.name === 'wsload_target_open_sockets');
     expect(open?.max).toBe(report.connections.peakOpen);
     expect(target.checks).toEqual([{ what: 'open', series: 'wsload_target_open_sockets', gateway: 30, wsload: 30, agree: true }]);
-    expect(renderSummary(report)).toMatch(/open connections: gateway 30 \(max of wsload_target_open_sockets\) beside wsload's peak 30 open\s+sockets: agree/);
+    expect(renderSummary(report)).toMatch(
+      /open connections: gateway 30 \(max of wsload_target_open_sockets\) beside wsload's peak 30 open\s+sockets: agree/,
+    );
     const broadcasts = target.series.find((s) => s.name === 'wsload_target_broadcasts_total');
     expect(broadcasts?.kind).toBe('counter');
     // Every publish the run made was a broadcast the target counted, once the run's scrapes saw it.

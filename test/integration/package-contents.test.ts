@@ -32,7 +32,14 @@ let packed: Packed | null = null;
 function packOnce(): Packed {
   if (packed) return packed;
   const before = readFileSync(join(ROOT, 'package.json'), 'utf8');
-  const out = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 })) as { filename: string }[];
+  const out = JSON.parse(
+    execFileSync('npm', ['pack', '--json', '--pack-destination', dir], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 180_000,
+    }),
+  ) as { filename: string }[];
   const after = readFileSync(join(ROOT, 'package.json'), 'utf8');
   const tarball = join(dir, out[0].filename);
   const files = new Set(
@@ -42,7 +49,9 @@ function packOnce(): Packed {
       .filter((f) => !f.endsWith('/'))
       .map((f) => f.replace(/^package\//, '')),
   );
-  const manifest = JSON.parse(execFileSync('tar', ['xzf', tarball, '-O', 'package/package.json'], { encoding: 'utf8' })) as Packed['manifest'];
+  const manifest = JSON.parse(
+    execFileSync('tar', ['xzf', tarball, '-O', 'package/package.json'], { encoding: 'utf8' }),
+  ) as Packed['manifest'];
   packed = { files, manifest, before, after };
   return packed;
 }
@@ -70,11 +79,14 @@ describe('the npm package', () => {
     const p = packOnce();
     expect(p.after).toBe(p.before);
     expect(readdirSync(ROOT)).not.toContain('.package.json.prepack');
-    const installScripts = Object.keys(p.manifest.scripts ?? {}).filter((k) => ['preinstall', 'install', 'postinstall', 'prepare'].includes(k));
+    const installScripts = Object.keys(p.manifest.scripts ?? {}).filter((k) =>
+      ['preinstall', 'install', 'postinstall', 'prepare'].includes(k),
+    );
     expect(installScripts).toEqual([]);
     // The repository keeps its prepare: `npm install` in a clone builds dist/ (README set-up).
     expect((JSON.parse(p.before) as { scripts: Record<string, string> }).scripts.prepare).toBe('npm run build');
-    for (const f of ['bin/wsload.js', 'dist/api.js', 'dist/api.d.ts', 'dist/cli/main.js', 'schema/scenario.schema.json']) expect(p.files, f).toContain(f);
+    for (const f of ['bin/wsload.js', 'dist/api.js', 'dist/api.d.ts', 'dist/cli/main.js', 'schema/scenario.schema.json'])
+      expect(p.files, f).toContain(f);
     expect([...p.files].some((f) => f.startsWith('src/') || f.startsWith('test/'))).toBe(false);
   });
 
@@ -82,7 +94,11 @@ describe('the npm package', () => {
     const p = packOnce();
     const pages = shippedPages(p.files);
     expect(pages).toEqual(expect.arrayContaining(['README.md', 'docs/kubernetes.md', 'docs/wss.md', 'scenarios/README.md']));
-    const missingTargets = pages.flatMap((page) => pointedAt(page).filter((f) => !p.files.has(f) && ![...p.files].some((x) => x.startsWith(`${f}/`))).map((f) => `${page} → ${f}`));
+    const missingTargets = pages.flatMap((page) =>
+      pointedAt(page)
+        .filter((f) => !p.files.has(f) && ![...p.files].some((x) => x.startsWith(`${f}/`)))
+        .map((f) => `${page} → ${f}`),
+    );
     // scenarios/certs/ca.pem is the file a user makes (docs/wss.md).
     expect(missingTargets.filter((m) => !m.endsWith('scenarios/certs/ca.pem'))).toEqual([]);
     const tracked = execFileSync('git', ['ls-files', 'docs', 'deploy'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n');

@@ -88,9 +88,13 @@ function prometheusFor(): Promise<{ api: string; ports: [number, number] }> {
       ].join('\n'),
     );
     const api = `http://127.0.0.1:${apiPort}`;
-    prometheus = spawn(partPath('prometheus'), [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${apiPort}`], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    prometheus = spawn(
+      partPath('prometheus'),
+      [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${apiPort}`],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     prometheus.stdout?.on('data', (d: Buffer) => (prometheusLog += d.toString()));
     prometheus.stderr?.on('data', (d: Buffer) => (prometheusLog += d.toString()));
     await until('prometheus to be ready', 30_000, async () => ((await fetch(`${api}/-/ready`)).ok ? true : null));
@@ -121,7 +125,7 @@ function panelExprs(title: string): string[] {
 
 // In CI a missing Prometheus fails the file naming it; elsewhere the skip is named on stderr.
 describe.skipIf(missing('prometheus'))('a real Prometheus scraping wsload', () => {
-  it('sees sockets open during the run, and after it the report\'s deliveries, no loss and a fan-out quantile', async () => {
+  it("sees sockets open during the run, and after it the report's deliveries, no loss and a fan-out quantile", async () => {
     const { api, ports } = await prometheusFor();
     const metricsPort = ports[0];
     const instance = `127.0.0.1:${metricsPort}`;
@@ -158,7 +162,10 @@ describe.skipIf(missing('prometheus'))('a real Prometheus scraping wsload', () =
     expect(await scalar(api, at('wsload_deliveries_total'))).toBe(report.fanout.delivered);
     expect(await scalar(api, at('wsload_lost_total'))).toBe(0);
     expect(await scalar(api, at('wsload_published_total'))).toBe(report.fanout.published);
-    const p99 = await scalar(api, `histogram_quantile(0.99, max_over_time(wsload_fanout_latency_seconds_bucket{instance="${instance}"}[5m]))`);
+    const p99 = await scalar(
+      api,
+      `histogram_quantile(0.99, max_over_time(wsload_fanout_latency_seconds_bucket{instance="${instance}"}[5m]))`,
+    );
     expect(p99).not.toBeNull();
     expect(Number.isFinite(p99)).toBe(true);
     expect(p99 ?? 0).toBeGreaterThan(0);
@@ -185,7 +192,7 @@ describe.skipIf(missing('prometheus'))('a real Prometheus scraping wsload', () =
     for (const r of drops) expect(Number(r.value[1]), r.metric.cause).toBe(0);
   }, 90_000);
 
-  it('the dashboard\'s drop panel shows the first burst: 150 server closes mid-run', async () => {
+  it("the dashboard's drop panel shows the first burst: 150 server closes mid-run", async () => {
     const { api, ports } = await prometheusFor();
     const metricsPort = ports[1];
     const instance = `127.0.0.1:${metricsPort}`;
@@ -220,8 +227,11 @@ describe.skipIf(missing('prometheus'))('a real Prometheus scraping wsload', () =
     expect(byCause['server-close']).toBeLessThanOrEqual(150 * 2);
     expect(byCause['connection-lost']).toBe(0);
     // The Disconnects stat: the report's total.
-    expect(await scalar(api, `max_over_time((${dashboardExpr(panelExprs('Disconnects')[0], instance)})[5m:1s])`)).toBe(report.disconnects.total);
+    expect(await scalar(api, `max_over_time((${dashboardExpr(panelExprs('Disconnects')[0], instance)})[5m:1s])`)).toBe(
+      report.disconnects.total,
+    );
     // The Lost panels draw (0 or more) over the run rather than "No data".
-    for (const e of panelExprs('Lost deliveries')) expect((await query(api, `max_over_time((${dashboardExpr(e, instance)})[5m:1s])`)).length, e).toBeGreaterThan(0);
+    for (const e of panelExprs('Lost deliveries'))
+      expect((await query(api, `max_over_time((${dashboardExpr(e, instance)})[5m:1s])`)).length, e).toBeGreaterThan(0);
   }, 90_000);
 });

@@ -5,70 +5,50 @@
  * reason); with it longer, the ping and its pong are traffic and no socket is cut. A protocol close
  * code through the same gateway keeps the protocol's reason.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { startHaproxy, startNginx, type GatewayOptions, type RunningGateway } from '../helpers/gateways.js';
+import { describe, expect, it } from 'vitest';
+import {
+  expectCutByGateway,
+  GATEWAY_KINDS,
+  GATEWAY_SOCKETS as SOCKETS,
+  gatewayPerTest,
+  idleRun,
+  SHORT_IDLE_MS,
+  LONG_IDLE_MS,
+  BEAT_MS,
+  LONG_RUN,
+} from '../helpers/protocol-gateway.js';
 import { startGraphqlServer } from '../helpers/graphql-server.js';
 import { disconnectOnceConnected } from '../helpers/protocol-servers.js';
 import { missing } from '../helpers/real-parts.js';
-import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
-import type { Report } from '../../dist/run/report.js';
+import { closeAfterEach } from '../helpers/run-helpers.js';
 
 const track = closeAfterEach();
-const SOCKETS = 10;
-const SHORT_IDLE_MS = 1_000;
-/** nginx's NGX_TIMER_LAZY_DELAY: it may cut up to 300 ms early (see gateway-idle-timeout.test.ts). */
-const NGINX_LAZY_MS = 300;
+const gw = gatewayPerTest();
 /** The client ping interval when it is the longer one. */
 const PING_MS = 3_000;
-
-type GatewayKind = 'nginx' | 'haproxy';
-const START: Record<GatewayKind, (opts: GatewayOptions) => Promise<RunningGateway>> = { nginx: startNginx, haproxy: startHaproxy };
 const NEWS = 'subscription { news { id value } }';
+const graphqlWs = (ping: string): unknown => ({ name: 'graphql-ws', query: NEWS, ping });
 
-let gateway: RunningGateway | null = null;
-afterEach(async () => {
-  await gateway?.stop();
-  gateway = null;
-});
-
-async function behind(kind: GatewayKind, port: number, idleTimeoutMs: number): Promise<string> {
-  gateway = await START[kind]({ upstream: { host: '127.0.0.1', port }, idleTimeoutMs });
-  return gateway.wsUrl;
-}
-
-function idleRun(url: string, ping: string, duration: string): Promise<Report> {
-  return runQuietly(scenarioFrom({ target: { url }, protocol: { name: 'graphql-ws', query: NEWS, ping }, connections: SOCKETS, connectRate: 500, duration, workers: 1, publish: null }));
-}
-
-describe.each(['nginx', 'haproxy'] as const)('graphql-ws ping vs gateway idle timeout (%s)', (kind) => {
+describe.each(GATEWAY_KINDS)('graphql-ws ping vs gateway idle timeout (%s)', (kind) => {
   it.skipIf(missing(kind))('gateway idle 1 s < ping 3 s → the gateway cuts every socket at ~1 s idle', async () => {
     const server = track(await startGraphqlServer());
-    const report = await idleRun(await behind(kind, server.port, SHORT_IDLE_MS), `${PING_MS}ms`, '2500ms');
-    const logs = (await gateway?.logs()) ?? '';
-    expect(report.connections.firstOpened, logs).toBe(SOCKETS);
-    expect(report.disconnects.total, logs).toBe(SOCKETS);
-    expect(report.disconnects.byCause).toEqual({ 'connection-lost': SOCKETS });
-    expect(Object.keys(report.disconnects.byError).filter((k) => k.startsWith('graphql-ws'))).toEqual([]);
-    // The same bounds as protocols-gateway.test.ts, for its reasons: idle starts at the handshake's
-    // last reply as the worker stamps it, which lags under load; the cut comes well before the ping.
-    expect(report.disconnects.idleAtCloseMs.min).toBeGreaterThanOrEqual(SHORT_IDLE_MS * 0.6 - (kind === 'nginx' ? NGINX_LAZY_MS : 0));
-    expect(report.disconnects.idleAtCloseMs.max).toBeLessThanOrEqual(SHORT_IDLE_MS * 1.5);
-    expect(report.disconnects.ageAtCloseMs.max).toBeLessThan(PING_MS);
+    const report = await idleRun(await gw.behind(kind, server.wsUrl, SHORT_IDLE_MS), graphqlWs(`${PING_MS}ms`), '2500ms');
+    expectCutByGateway(kind, report, PING_MS, 'graphql-ws', await gw.logs());
   });
 
-  it.skipIf(missing(kind))('gateway idle 2 s > ping 500 ms → ping and pong are traffic, nobody is cut', async () => {
+  it.skipIf(missing(kind))('gateway idle 4 s > ping 1.5 s → ping and pong are traffic, nobody is cut', async () => {
     const server = track(await startGraphqlServer());
-    const report = await idleRun(await behind(kind, server.port, 2_000), '500ms', '5s');
-    expect(report.connections.firstOpened, (await gateway?.logs()) ?? '').toBe(SOCKETS);
-    expect(report.disconnects.total).toBe(0);
+    const report = await idleRun(await gw.behind(kind, server.wsUrl, LONG_IDLE_MS), graphqlWs(`${BEAT_MS}ms`), LONG_RUN);
+    expect(report.connections.firstOpened, await gw.logs()).toBe(SOCKETS);
+    expect(report.disconnects.total, JSON.stringify(report.disconnects.byError)).toBe(0);
     expect(report.connections.openAtEnd).toBe(SOCKETS);
   });
 
-  it.skipIf(missing(kind))('a 4401 close through the gateway keeps the protocol\'s reason', async () => {
+  it.skipIf(missing(kind))("a 4401 close through the gateway keeps the protocol's reason", async () => {
     const server = track(await startGraphqlServer());
-    const url = await behind(kind, server.port, 10_000);
+    const url = await gw.behind(kind, server.wsUrl, 10_000);
     const cancel = disconnectOnceConnected(server, SOCKETS, 300);
-    const report = await idleRun(url, '0s', '3s');
+    const report = await idleRun(url, graphqlWs('0s'), '3s');
     cancel();
     expect(report.disconnects.total).toBe(SOCKETS);
     expect(report.disconnects.byError['graphql-ws-4401-unauthorized']).toBe(SOCKETS);

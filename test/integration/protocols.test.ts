@@ -31,10 +31,14 @@ describe('Socket.IO', () => {
     const server = track(await startSocketIoServer({ namespace: '/live', event: 'price' }));
     const report = await runQuietly(
       scenarioFrom(
-        base(server.wsUrl, { name: 'socket.io', namespace: '/live', events: ['price'], join: { event: 'join', args: ['{topic}'] } }, {
-          topics: { count: 2, name: 'room-{n}', assign: 'modulo' },
-          publish: { rate: 10, url: `${server.httpUrl}/api?id={id}&value={value}&topic={topic}` },
-        }),
+        base(
+          server.wsUrl,
+          { name: 'socket.io', namespace: '/live', events: ['price'], join: { event: 'join', args: ['{topic}'] } },
+          {
+            topics: { count: 2, name: 'room-{n}', assign: 'modulo' },
+            publish: { rate: 10, url: `${server.httpUrl}/api?id={id}&value={value}&topic={topic}` },
+          },
+        ),
       ),
     );
     expect(report.connections.firstOpened).toBe(SOCKETS);
@@ -46,7 +50,7 @@ describe('Socket.IO', () => {
     expect(server.publishes()).toBe(report.fanout.published);
   });
 
-  it('answers the server pings: sockets outlive several ping intervals with the server\'s short ping timeout', async () => {
+  it("answers the server pings: sockets outlive several ping intervals with the server's short ping timeout", async () => {
     const server = track(await startSocketIoServer({ pingIntervalMs: 300, pingTimeoutMs: 300 }));
     const report = await runQuietly(scenarioFrom(base(server.wsUrl, 'socket.io')));
     expect(report.disconnects.total).toBe(0);
@@ -54,7 +58,7 @@ describe('Socket.IO', () => {
     expectDeliveredExactly(report, SOCKETS);
   });
 
-  it('a server-side disconnect is counted with the protocol\'s reason, and its deliveries stay exact', async () => {
+  it("a server-side disconnect is counted with the protocol's reason, and its deliveries stay exact", async () => {
     const server = track(await startSocketIoServer());
     const cancel = disconnectOnceConnected(server, SOCKETS, 300);
     const report = await runQuietly(scenarioFrom(base(server.wsUrl, 'socket.io', { duration: '3s' })));
@@ -79,7 +83,11 @@ describe('Socket.IO', () => {
 
   it('a server of another protocol (an MQTT broker) fails every socket as subscribe-timeout, not a crash', async () => {
     const broker = track(await startMqttBroker());
-    const report = await runQuietly(scenarioFrom(base(`${broker.wsUrl}/?EIO=4&transport=websocket`, { name: 'socket.io', timeout: '1s' }, { publish: null, duration: '1s' })));
+    const report = await runQuietly(
+      scenarioFrom(
+        base(`${broker.wsUrl}/?EIO=4&transport=websocket`, { name: 'socket.io', timeout: '1s' }, { publish: null, duration: '1s' }),
+      ),
+    );
     expect(report.connections.firstOpened ?? 0).toBe(0);
     expect(report.connections.failures['subscribe-timeout']).toBe(SOCKETS);
   });
@@ -94,14 +102,18 @@ describe('MQTT', () => {
     expect(report.fanout.latencyMs.count).toBe(report.fanout.delivered);
   });
 
-  it('topics as topic filters: each publish reaches its topic\'s sockets only', async () => {
+  it("topics as topic filters: each publish reaches its topic's sockets only", async () => {
     const broker = track(await startMqttBroker());
     const report = await runQuietly(
       scenarioFrom(
-        base(broker.wsUrl, { name: 'mqtt', topics: ['prices/{topic}'], qos: 0 }, {
-          topics: { count: 4, name: 't{n}', assign: 'modulo' },
-          publish: { rate: 10, url: `${broker.httpUrl}/api?id={id}&value={value}&topic=prices/{topic}` },
-        }),
+        base(
+          broker.wsUrl,
+          { name: 'mqtt', topics: ['prices/{topic}'], qos: 0 },
+          {
+            topics: { count: 4, name: 't{n}', assign: 'modulo' },
+            publish: { rate: 10, url: `${broker.httpUrl}/api?id={id}&value={value}&topic=prices/{topic}` },
+          },
+        ),
       ),
     );
     expect(report.connections.failures, JSON.stringify(report.connections.failures)).toEqual({});
@@ -111,21 +123,27 @@ describe('MQTT', () => {
 
   it('sends PINGREQ on its keepalive: the broker keeps every socket past 1.5 × keepalive of no publishes', async () => {
     const broker = track(await startMqttBroker());
-    const report = await runQuietly(scenarioFrom(base(broker.wsUrl, { name: 'mqtt', topics: ['news'], keepalive: '1s' }, { publish: null, duration: '4s' })));
+    const report = await runQuietly(
+      scenarioFrom(base(broker.wsUrl, { name: 'mqtt', topics: ['news'], keepalive: '1s' }, { publish: null, duration: '4s' })),
+    );
     expect(report.disconnects.total).toBe(0);
     expect(report.connections.openAtEnd).toBe(SOCKETS);
   });
 
   it('another version: MQTT 5 against a 3.1.1-only broker (Aedes answers CONNACK 1) is protocol-mismatch', async () => {
     const broker = track(await startMqttBroker());
-    const report = await runQuietly(scenarioFrom(base(broker.wsUrl, { name: 'mqtt', topics: ['news'], version: 5 }, { publish: null, duration: '1s' })));
+    const report = await runQuietly(
+      scenarioFrom(base(broker.wsUrl, { name: 'mqtt', topics: ['news'], version: 5 }, { publish: null, duration: '1s' })),
+    );
     expect(report.connections.firstOpened ?? 0).toBe(0);
     expect(report.connections.failures['protocol-mismatch']).toBe(SOCKETS);
   });
 
   it('no PINGRESP within a keepalive after PINGREQ: wsload ends each socket itself, named mqtt-keepalive-timeout', async () => {
     const broker = track(await startPingrespLessBroker());
-    const report = await runQuietly(scenarioFrom(base(broker.wsUrl, { name: 'mqtt', topics: ['news'], keepalive: '1s' }, { publish: null, duration: '3s' })));
+    const report = await runQuietly(
+      scenarioFrom(base(broker.wsUrl, { name: 'mqtt', topics: ['news'], keepalive: '1s' }, { publish: null, duration: '3s' })),
+    );
     expect(report.connections.firstOpened).toBe(SOCKETS);
     expect(report.disconnects.byError).toEqual({ 'mqtt-keepalive-timeout': SOCKETS });
     expect(report.disconnects.byCause).toEqual({ 'client-close': SOCKETS });
@@ -135,14 +153,18 @@ describe('MQTT', () => {
 
   it('a broker that never answers SUBSCRIBE: every socket fails as subscribe-timeout', async () => {
     const broker = track(await startMqttBroker({ answerSubscribe: false }));
-    const report = await runQuietly(scenarioFrom(base(broker.wsUrl, { name: 'mqtt', topics: ['news'], timeout: '1s' }, { publish: null, duration: '1s' })));
+    const report = await runQuietly(
+      scenarioFrom(base(broker.wsUrl, { name: 'mqtt', topics: ['news'], timeout: '1s' }, { publish: null, duration: '1s' })),
+    );
     expect(report.connections.firstOpened ?? 0).toBe(0);
     expect(report.connections.failures['subscribe-timeout']).toBe(SOCKETS);
   });
 
   it('a server of another protocol (Socket.IO) fails every socket as protocol-mismatch', async () => {
     const server = track(await startSocketIoServer());
-    const report = await runQuietly(scenarioFrom(base(server.wsUrl, { name: 'mqtt', topics: ['news'] }, { publish: null, duration: '1s' })));
+    const report = await runQuietly(
+      scenarioFrom(base(server.wsUrl, { name: 'mqtt', topics: ['news'] }, { publish: null, duration: '1s' })),
+    );
     expect(report.connections.firstOpened ?? 0).toBe(0);
     expect(report.connections.failures['protocol-mismatch']).toBe(SOCKETS);
   });

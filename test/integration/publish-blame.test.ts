@@ -24,10 +24,17 @@ function busy(ms: number): void {
 }
 
 function scenario(url: string, publish: Record<string, unknown>) {
-  return scenarioFrom({ target: { url }, connections: 10, connectRate: 1000, duration: '3s', workers: 1, publish: { rate: 10, ...publish } });
+  return scenarioFrom({
+    target: { url },
+    connections: 10,
+    connectRate: 1000,
+    duration: '3s',
+    workers: 1,
+    publish: { rate: 10, ...publish },
+  });
 }
 
-describe('publish latency net of wsload\'s own delay', () => {
+describe("publish latency net of wsload's own delay", () => {
   it("takes the main thread's delay in handling an answer out of publish latency, and keeps the measured figure beside it", async () => {
     // Publishes 10 and 20 take the API 30 ms; meanwhile the main thread is busy for 300 ms, so
     // their answers wait ~270 ms for wsload. The rest are answered at once.
@@ -68,7 +75,13 @@ describe('publish latency net of wsload\'s own delay', () => {
     const target = track(await startThreadTarget({ everyMs: 250 }));
     const report = await runQuietly(scenario(target.wsUrl, { concurrency: 1 }));
     const p = report.publish;
-    const why = JSON.stringify({ queued: p.queued, maxQueueMs: p.maxQueueMs, skipped: p.skipped, net: p.latencyMs.p50, measured: p.measuredLatencyMs?.p50 });
+    const why = JSON.stringify({
+      queued: p.queued,
+      maxQueueMs: p.maxQueueMs,
+      skipped: p.skipped,
+      net: p.latencyMs.p50,
+      measured: p.measuredLatencyMs?.p50,
+    });
     expect(p.behind, why).toBe(true);
     expect(p.maxQueueMs, why).toBeGreaterThan(1000);
     expect(p.latencyMs.p50, why).toBeGreaterThanOrEqual(250);
@@ -86,7 +99,13 @@ describe('publish latency net of wsload\'s own delay', () => {
     target.onHold(() => busy(1500));
     const report = await runQuietly(scenario(target.wsUrl, { concurrency: 1 }));
     const p = report.publish;
-    const why = JSON.stringify({ queued: p.queued, maxQueueMs: p.maxQueueMs, net: p.latencyMs, measured: p.measuredLatencyMs, main: report.client.mainThreadLagMs });
+    const why = JSON.stringify({
+      queued: p.queued,
+      maxQueueMs: p.maxQueueMs,
+      net: p.latencyMs,
+      measured: p.measuredLatencyMs,
+      main: report.client.mainThreadLagMs,
+    });
     expect(p.behind, why).toBe(true);
     // Main today: "the publish API answered in p99 1,5xx ms … speed up the publish API".
     expect(p.latencyMs.max, why).toBeLessThan(100);

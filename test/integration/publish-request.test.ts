@@ -47,7 +47,12 @@ async function startService(opts: { status?: number; ack?: boolean; chatUpgradeD
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
     req.on('end', () => {
-      requests.push({ method: req.method ?? '', contentType: req.headers['content-type'], token: req.headers['x-token'] as string | undefined, body });
+      requests.push({
+        method: req.method ?? '',
+        contentType: req.headers['content-type'],
+        token: req.headers['x-token'] as string | undefined,
+        body,
+      });
       if (req.url !== '/publish' || req.method !== 'POST' || req.headers['x-token'] !== 'secret') {
         res.writeHead(403).end();
         return;
@@ -113,7 +118,13 @@ function postPublish(service: PublishService, extra: Record<string, unknown> = {
 describe('publish requests beyond the demo GET', () => {
   it('POSTs a templated JSON body with its headers, and every subscriber receipt is measured', async () => {
     const service = track(await startService());
-    const scenario = scenarioFrom({ target: { url: service.wsUrl }, connections: SOCKETS, duration: '1s', workers: 1, publish: postPublish(service) });
+    const scenario = scenarioFrom({
+      target: { url: service.wsUrl },
+      connections: SOCKETS,
+      duration: '1s',
+      workers: 1,
+      publish: postPublish(service),
+    });
     const report = await runQuietly(scenario);
     expect(report.publish.sent).toBe(RATE);
     expectDeliveredExactly(report, SOCKETS);
@@ -131,7 +142,13 @@ describe('publish requests beyond the demo GET', () => {
     // Before: any 2xx was success, so a service answering 202 to a request it should have taken
     // with 200 looked healthy.
     const service = track(await startService({ status: 202 }));
-    const scenario = scenarioFrom({ target: { url: service.wsUrl }, connections: 2, duration: '500ms', workers: 1, publish: postPublish(service, { status: [200, 201] }) });
+    const scenario = scenarioFrom({
+      target: { url: service.wsUrl },
+      connections: 2,
+      duration: '500ms',
+      workers: 1,
+      publish: postPublish(service, { status: [200, 201] }),
+    });
     const report = await runQuietly(scenario);
     expect(report.publish.sent).toBe(5);
     expect(report.publish.failed).toBe(5);
@@ -173,10 +190,16 @@ describe('publish.via "websocket"', () => {
     expect(report.publish.latencyMs.count).toBe(RATE);
   });
 
-  it('opens the publisher socket before the hold, so its handshake is not the first publishes\' latency', async () => {
+  it("opens the publisher socket before the hold, so its handshake is not the first publishes' latency", async () => {
     // Before: the socket opened on the first publish, whose fan-out latency then held the whole handshake.
     const service = track(await startService({ chatUpgradeDelayMs: 1000 }));
-    const scenario = scenarioFrom({ target: { url: service.wsUrl }, connections: 2, duration: '1s', workers: 1, publish: chatPublish(service) });
+    const scenario = scenarioFrom({
+      target: { url: service.wsUrl },
+      connections: 2,
+      duration: '1s',
+      workers: 1,
+      publish: chatPublish(service),
+    });
     const report = await runQuietly(scenario);
     expectDeliveredExactly(report, 2);
     expect(report.fanout.delivered).toBe(RATE * 2);
@@ -227,11 +250,14 @@ describe('publish.via "websocket"', () => {
     expect(stoppedAt).toBeGreaterThan(0);
     // Well under the 20 s publish.timeout each unacked publish would otherwise hold the drain.
     expect(Date.now() - stoppedAt).toBeLessThan(8000);
-    expect(report.publish.failed).toBe(report.publish.sent);
-    expect(report.publish.failures.aborted).toBeGreaterThanOrEqual(3);
+    // Cut by the user's own stop, not failed by the target: counted apart (publish.aborted).
+    expect(report.publish.aborted).toBe(report.publish.sent);
+    expect(report.publish.sent).toBeGreaterThanOrEqual(3);
+    expect(report.publish.failed).toBe(0);
+    expect(report.publish.failures).toEqual({});
     expectExactBooks(report);
     expect(runExitCode(report)).toBe(1);
-    expect(verdictLine(report)).toMatch(new RegExp(`^interrupted \\(test\\): ${report.publish.sent} of ${report.publish.sent} publishes to ${service.chatUrl} failed: `));
+    expect(verdictLine(report)).toBe('interrupted (test)');
   });
 
   it('reports a publisher socket that cannot connect as failed publishes with the reason, without holding the run', async () => {
@@ -259,12 +285,20 @@ describe('publish.via "websocket"', () => {
     expect(report.fanout.delivered).toBe(0);
     expectExactBooks(report);
     expect(runExitCode(report)).toBe(1);
-    expect(verdictLine(report)).toMatch(new RegExp(`^FAILED: ${RATE} of ${RATE} publishes to ws://127\\.0\\.0\\.1:${refused}/chat failed: ${RATE} × `));
+    expect(verdictLine(report)).toMatch(
+      new RegExp(`^FAILED: ${RATE} of ${RATE} publishes to ws://127\\.0\\.0\\.1:${refused}/chat failed: ${RATE} × `),
+    );
   });
 
   it('without an ack, a publish completes once written; a dropped publisher socket is reopened (open messages again) on the next publish', async () => {
     const service = track(await startService());
-    const scenario = scenarioFrom({ target: { url: service.wsUrl }, connections: 2, duration: '1s', workers: 1, publish: chatPublish(service, { deadline: '1s' }) });
+    const scenario = scenarioFrom({
+      target: { url: service.wsUrl },
+      connections: 2,
+      duration: '1s',
+      workers: 1,
+      publish: chatPublish(service, { deadline: '1s' }),
+    });
     let dropped = false;
     const report = await runQuietly(scenario, {
       onProgress: (p) => {

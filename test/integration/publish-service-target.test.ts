@@ -17,7 +17,13 @@ const flat = (data: Record<string, unknown>): string => JSON.stringify({ value: 
 describe('publishing to the service target', () => {
   it('POST /publish with a Bearer header and a JSON body: every publish reaches every socket', async () => {
     const service = track(await startServiceTarget({ requireSubscribe: false, pushText: flat }));
-    const publish = { rate: 10, url: service.publishUrl, headers: { Authorization: 'Bearer publish-secret' }, body: { topic: 'news', seq: '{seq}', value: '{value}' }, status: 200 };
+    const publish = {
+      rate: 10,
+      url: service.publishUrl,
+      headers: { Authorization: 'Bearer publish-secret' },
+      body: { topic: 'news', seq: '{seq}', value: '{value}' },
+      status: 200,
+    };
     const report = await runQuietly(scenarioFrom({ target: { url: service.wsUrl }, connections: 3, duration: '1s', workers: 1, publish }));
     expectEveryPublishDelivered(report, service, 10);
     expect(report.fanout.delivered).toBe(30);
@@ -25,8 +31,16 @@ describe('publishing to the service target', () => {
 
   it('a wrong token: every publish fails as http-401, nothing is lost', async () => {
     const service = track(await startServiceTarget({ requireSubscribe: false, pushText: flat }));
-    const publish = { rate: 10, url: service.publishUrl, headers: { Authorization: 'Bearer wrong' }, body: { topic: 'news', value: '{value}' }, deadline: '1s' };
-    const report = await runQuietly(scenarioFrom({ target: { url: service.wsUrl }, connections: 2, duration: '500ms', workers: 1, publish }));
+    const publish = {
+      rate: 10,
+      url: service.publishUrl,
+      headers: { Authorization: 'Bearer wrong' },
+      body: { topic: 'news', value: '{value}' },
+      deadline: '1s',
+    };
+    const report = await runQuietly(
+      scenarioFrom({ target: { url: service.wsUrl }, connections: 2, duration: '500ms', workers: 1, publish }),
+    );
     expect(report.publish.failures).toEqual({ 'http-401': 5 });
     expect(report.fanout.lost).toBe(0);
     expect(service.publishes()).toBe(0);
@@ -37,7 +51,12 @@ describe('publishing to the service target', () => {
 
   it('chat-style publish messages on a publisher socket reach every subscriber', async () => {
     const service = track(await startServiceTarget({ requireSubscribe: false, pushText: flat }));
-    const publish = { via: 'websocket', rate: 10, socket: { url: service.wsUrl }, body: { type: 'publish', topic: 'news', value: '{value}' } };
+    const publish = {
+      via: 'websocket',
+      rate: 10,
+      socket: { url: service.wsUrl },
+      body: { type: 'publish', topic: 'news', value: '{value}' },
+    };
     const report = await runQuietly(scenarioFrom({ target: { url: service.wsUrl }, connections: 3, duration: '1s', workers: 1, publish }));
     expectEveryPublishDelivered(report, service, 10);
     expect(report.fanout.delivered).toBe(30);

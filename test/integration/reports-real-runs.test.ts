@@ -36,13 +36,18 @@ async function fanoutRun(target: TestTarget, thresholds: Record<string, string> 
   );
 }
 
-const called = (c: ReturnType<typeof compare>): string[] => c.rows.filter((r) => r.gated && (r.verdict === 'better' || r.verdict === 'worse')).map((r) => `${r.metric} ${r.verdict}`);
+const called = (c: ReturnType<typeof compare>): string[] =>
+  c.rows.filter((r) => r.gated && (r.verdict === 'better' || r.verdict === 'worse')).map((r) => `${r.metric} ${r.verdict}`);
 
 describe('reports of real runs', () => {
   it('compare calls a target that delays every push by 500 ms worse on p50 and p90, the reverse better, a p99 of ~110 publishes undecided, and runs of one set-up nothing', async () => {
     // Side by side, so the three runs meet the same machine (it is shared with other suites).
     // 50 sockets each: light enough that a loaded machine does not starve the targets themselves.
-    const [before, twin, after] = await Promise.all([fanoutRun(await startPublishTarget(), {}, 50), fanoutRun(await startPublishTarget(), {}, 50), fanoutRun(await startDelayedTarget(500), {}, 50)]);
+    const [before, twin, after] = await Promise.all([
+      fanoutRun(await startPublishTarget(), {}, 50),
+      fanoutRun(await startPublishTarget(), {}, 50),
+      fanoutRun(await startDelayedTarget(500), {}, 50),
+    ]);
     expect(before.fanout.delivered).toBeGreaterThanOrEqual(5000);
     expect(before.intervals?.fanout.filter((e) => e !== '').length).toBeGreaterThanOrEqual(8);
     const forward = compare(before, after);
@@ -51,7 +56,11 @@ describe('reports of real runs', () => {
     expect(verdict(forward, 'fanout.p50')).toBe('worse');
     expect(verdict(forward, 'fanout.p90')).toBe('worse');
     // 112 publishes: a p99's 95% interval needs 381; the gate says it could not decide, it does not pass.
-    expect(forward.rows.find((r) => r.metric === 'fanout.p99')).toMatchObject({ verdict: 'inconclusive', gated: true, note: expect.stringContaining('too few publishes') });
+    expect(forward.rows.find((r) => r.metric === 'fanout.p99')).toMatchObject({
+      verdict: 'inconclusive',
+      gated: true,
+      note: expect.stringContaining('too few publishes'),
+    });
     expect(forward.gate.undecided).toContain('fanout.p99');
     expect(forward.gate.outcome).toBe('regression');
     expect(forward.rows.filter((r) => r.unit === 'ms' && r.verdict === 'better')).toEqual([]);
@@ -93,7 +102,11 @@ describe('reports of real runs', () => {
     expect(['same', 'inconclusive']).toContain(self?.verdict);
     expect(self?.interval?.low).toBeCloseTo(-(self?.interval?.high ?? NaN), 9);
     // Every histogram a real run writes (workers' included) is registered, so its percentile set is placed and merged.
-    for (const key of Object.keys(a.histograms)) expect(locateHistogram(key) !== null || key.startsWith(idleSamplesKey('')), key).toBe(true);
-    for (const key of Object.keys(a.histograms)) expect(locateHistogram(key)?.get(m)?.count ?? decodeHistogram(m.histograms[key]).totalCount, key).toBe(decodeHistogram(m.histograms[key]).totalCount);
+    for (const key of Object.keys(a.histograms))
+      expect(locateHistogram(key) !== null || key.startsWith(idleSamplesKey('')), key).toBe(true);
+    for (const key of Object.keys(a.histograms))
+      expect(locateHistogram(key)?.get(m)?.count ?? decodeHistogram(m.histograms[key]).totalCount, key).toBe(
+        decodeHistogram(m.histograms[key]).totalCount,
+      );
   });
 });

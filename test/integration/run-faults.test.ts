@@ -45,8 +45,13 @@ describe('wsload run: faults of the client itself', () => {
     // last snapshot (publishes sent until it died, to its 50 sockets: lost, unconfirmed).
     expectExactBooks(report);
     expect(runExitCode(report)).toBe(1);
-    const owed = report.fanout.unconfirmed! > 0 ? ` \\(${report.fanout.unconfirmed} of them unconfirmed: owed by a lost worker or shard after its last snapshot\\)` : '';
-    expect(verdictLine(report)).toMatch(new RegExp(`^FAILED: (\\d+ of \\d+ deliveries lost${owed}; )?worker 0 crashed \\(exited with code`));
+    const owed =
+      report.fanout.unconfirmed! > 0
+        ? ` \\(${report.fanout.unconfirmed} of them unconfirmed: owed by a lost worker or shard after its last snapshot\\)`
+        : '';
+    expect(verdictLine(report)).toMatch(
+      new RegExp(`^FAILED: (\\d+ of \\d+ deliveries lost${owed}; )?worker 0 crashed \\(exited with code`),
+    );
   });
 
   it('stops early when aborted and marks the report interrupted', async () => {

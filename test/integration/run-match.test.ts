@@ -10,7 +10,13 @@ const RATE = 20;
 
 /** A 1 s hold of SOCKETS sockets publishing RATE/s through the service's GET /publish. */
 function scenario(wsUrl: string, publishUrl: string, publish: Record<string, unknown>): ReturnType<typeof scenarioFrom> {
-  return scenarioFrom({ target: { url: wsUrl }, connections: SOCKETS, duration: '1s', workers: 1, publish: { rate: RATE, url: publishUrl, deadline: '2s', ...publish } });
+  return scenarioFrom({
+    target: { url: wsUrl },
+    connections: SOCKETS,
+    duration: '1s',
+    workers: 1,
+    publish: { rate: RATE, url: publishUrl, deadline: '2s', ...publish },
+  });
 }
 
 describe('matching pushes of a real-shaped service', () => {
@@ -38,11 +44,17 @@ describe('matching pushes of a real-shaped service', () => {
     expectExactBooks(report);
     expect(report.fanout.lost).toBe(RATE * SOCKETS);
     expect(runExitCode(report)).toBe(1);
-    expect(verdictLine(report)).toMatch(new RegExp(`^FAILED: no delivery arrived although ${RATE} publishes succeeded; ${RATE * SOCKETS} of ${RATE * SOCKETS} deliveries lost \\([^)]+\\)$`));
+    expect(verdictLine(report)).toMatch(
+      new RegExp(
+        `^FAILED: no delivery arrived although ${RATE} publishes succeeded; ${RATE * SOCKETS} of ${RATE * SOCKETS} deliveries lost \\([^)]+\\)$`,
+      ),
+    );
   });
 
   it('reads the sequence number through a regular expression over plain-text pushes', async () => {
-    const target = track(await startServiceTarget({ requireSubscribe: false, pushText: (d) => `event topic=${String(d.topic)} seq=${String(d.seq)}` }));
+    const target = track(
+      await startServiceTarget({ requireSubscribe: false, pushText: (d) => `event topic=${String(d.topic)} seq=${String(d.seq)}` }),
+    );
     const url = `${target.publishUrl}?topic=t&seq={seq}&auth=publish-secret`;
     const report = await runQuietly(scenario(target.wsUrl, url, { match: { regex: 'seq=(\\d+)' } }));
     expect(target.delivered()).toBe(RATE * SOCKETS);

@@ -26,7 +26,12 @@ const SCRIPT = [1, 2, 3, 4, 5, 8, 8, 7, 9, 10, 15, 10, 11];
 const PER_SOCKET = { messages: 13, gaps: 2, missing: 4, duplicated: 2, outOfOrder: 2 };
 
 /** Pushes SCRIPT (plus `extra` messages) once `sockets` are connected, one message every 20 ms (bounded). */
-async function driveStream(service: ServiceTarget, sockets: number, extra: Record<string, unknown>[] = [], subscribes = false): Promise<void> {
+async function driveStream(
+  service: ServiceTarget,
+  sockets: number,
+  extra: Record<string, unknown>[] = [],
+  subscribes = false,
+): Promise<void> {
   await until(() => service.accepted() >= sockets && (!subscribes || service.subscribed() >= sockets), 20_000);
   // Let the client count the last sockets open before the first push.
   await new Promise((r) => setTimeout(r, 100));
@@ -36,7 +41,13 @@ async function driveStream(service: ServiceTarget, sockets: number, extra: Recor
   }
 }
 
-async function streamRun(service: ServiceTarget, sockets: number, written: Record<string, unknown> = {}, extra: Record<string, unknown>[] = [], opts: Partial<RunOptions> = {}): Promise<Report> {
+async function streamRun(
+  service: ServiceTarget,
+  sockets: number,
+  written: Record<string, unknown> = {},
+  extra: Record<string, unknown>[] = [],
+  opts: Partial<RunOptions> = {},
+): Promise<Report> {
   const scenario = scenarioFrom({
     target: { url: service.wsUrl },
     connections: sockets,
@@ -76,7 +87,9 @@ describe('a server-originated stream', () => {
     expect(s.unmatched).toBe(3);
     expect(s.stalenessMs.count).toBe(3 * PER_SOCKET.messages);
     expect(s.stalenessMs.p50).toBeLessThan(1000);
-    expect(s.clockCaveat).toMatch(/^staleness includes the offset between the service's clock and this machine's; figures below about \d+ ms are not meaningful unless the clocks are synchronised \(NTP\)/);
+    expect(s.clockCaveat).toMatch(
+      /^staleness includes the offset between the service's clock and this machine's; figures below about \d+ ms are not meaningful unless the clocks are synchronised \(NTP\)/,
+    );
     expect(report.histograms.streamStaleness).toBeDefined();
     // No publisher ran: fan-out says nothing was published or due.
     expect(report.scenario.publish).toBeNull();
@@ -87,11 +100,16 @@ describe('a server-originated stream', () => {
     expect(lines.reduce((a, l) => a + l.deliveries, 0)).toBe(s.messages);
     // The stream's loss fails the run, in words.
     expect(runExitCode(report)).toBe(1);
-    expect(verdictLine(report)).toBe(`FAILED: ${3 * PER_SOCKET.missing} stream messages missing in ${3 * PER_SOCKET.gaps} sequence gaps (stream.missing)`);
+    expect(verdictLine(report)).toBe(
+      `FAILED: ${3 * PER_SOCKET.missing} stream messages missing in ${3 * PER_SOCKET.gaps} sequence gaps (stream.missing)`,
+    );
   });
 
   it('a service clock 5 s ahead shows as messages stamped ahead (counted, staleness unknown: none recorded); 5 s behind adds 5 s', async () => {
-    const shifted = (offsetMs: number) => (data: Record<string, unknown>): string => JSON.stringify({ type: 'event', data: { ...data, ts: (data.ts as number) + offsetMs } });
+    const shifted =
+      (offsetMs: number) =>
+      (data: Record<string, unknown>): string =>
+        JSON.stringify({ type: 'event', data: { ...data, ts: (data.ts as number) + offsetMs } });
     const ahead = track(await startServiceTarget({ requireSubscribe: false, pushText: shifted(5000) }));
     const a = (await streamRun(ahead, 2)).stream!;
     expect(a.messages).toBe(2 * PER_SOCKET.messages);
@@ -134,13 +152,27 @@ describe('a server-originated stream', () => {
       writeFileSync(a, JSON.stringify(one));
       // The same figures as a run made side by side on a second machine (merge refuses one run twice).
       const tag = one.publish.runTag;
-      writeFileSync(b, JSON.stringify({ ...one, environment: { ...one.environment, host: 'second-machine' }, publish: { ...one.publish, runTag: tag ? `${tag}b` : tag } }));
+      writeFileSync(
+        b,
+        JSON.stringify({
+          ...one,
+          environment: { ...one.environment, host: 'second-machine' },
+          publish: { ...one.publish, runTag: tag ? `${tag}b` : tag },
+        }),
+      );
       writeFileSync(plain, JSON.stringify(fakeReport()));
       const r = await wsload(['merge', a, b, plain, '--out', out]);
       expect(r.code, r.stderr).not.toBe(2);
       const merged = JSON.parse(readFileSync(out, 'utf8')) as Report;
       const s = one!.stream!;
-      expect(merged.stream).toMatchObject({ messages: 2 * s.messages, gaps: 2 * s.gaps, missing: 2 * s.missing, duplicated: 2 * s.duplicated, outOfOrder: 2 * s.outOfOrder, unmatched: 2 * s.unmatched });
+      expect(merged.stream).toMatchObject({
+        messages: 2 * s.messages,
+        gaps: 2 * s.gaps,
+        missing: 2 * s.missing,
+        duplicated: 2 * s.duplicated,
+        outOfOrder: 2 * s.outOfOrder,
+        unmatched: 2 * s.unmatched,
+      });
       expect(merged.stream!.stalenessMs.count).toBe(2 * s.stalenessMs.count);
       expect(decodeHistogram(merged.histograms.streamStaleness).totalCount).toBe(2 * s.stalenessMs.count);
       expect(merged.stream!.clockCaveat).toContain('unless the clocks are synchronised (NTP)');
@@ -199,7 +231,9 @@ describe('a server-originated stream', () => {
     expect(report.interrupted).toBe(true);
     expect(report.stream).toMatchObject({ messages: 2 * PER_SOCKET.messages, gaps: 2 * PER_SOCKET.gaps, missing: 2 * PER_SOCKET.missing });
     expect(runExitCode(report)).toBe(130);
-    expect(verdictLine(report)).toBe(`interrupted (SIGINT): ${2 * PER_SOCKET.missing} stream messages missing in ${2 * PER_SOCKET.gaps} sequence gaps (stream.missing)`);
+    expect(verdictLine(report)).toBe(
+      `interrupted (SIGINT): ${2 * PER_SOCKET.missing} stream messages missing in ${2 * PER_SOCKET.gaps} sequence gaps (stream.missing)`,
+    );
   });
 
   it('sockets cut one by one while the stream flows give no idle-timeout estimate at the stream interval', async () => {
@@ -243,16 +277,25 @@ describe('a server-originated stream', () => {
     const report = await streamRun(service, 2, { publish: { source: 'server', timestamp: '/data/when', sequence: '/data/seq' } });
     expect(report.stream).toMatchObject({ messages: 0, unmatched: 2 * SCRIPT.length });
     expect(runExitCode(report)).toBe(1);
-    expect(verdictLine(report)).toBe(`FAILED: no stream message was judged (${2 * SCRIPT.length} unmatched: check publish.timestamp and publish.sequence)`);
+    expect(verdictLine(report)).toBe(
+      `FAILED: no stream message was judged (${2 * SCRIPT.length} unmatched: check publish.timestamp and publish.sequence)`,
+    );
   });
 
-  it('with a subscribe and its ack on open (scenarios/server-stream.json\'s shape): the ack is not a stream message', async () => {
+  it("with a subscribe and its ack on open (scenarios/server-stream.json's shape): the ack is not a stream message", async () => {
     const service = track(await startServiceTarget());
     const open = [{ send: { type: 'subscribe', topic: 'ticks' }, ack: { pointer: '/type', equals: 'subscribed' }, timeout: '5s' }];
     const report = await streamRun(service, 3, { target: { url: service.wsUrl, open } });
     expect(service.subscribed()).toBe(3);
-    expect(report.stream).toMatchObject({ messages: 3 * PER_SOCKET.messages, unmatched: 0, gaps: 3 * PER_SOCKET.gaps, missing: 3 * PER_SOCKET.missing });
-    expect(verdictLine(report)).toBe(`FAILED: ${3 * PER_SOCKET.missing} stream messages missing in ${3 * PER_SOCKET.gaps} sequence gaps (stream.missing)`);
+    expect(report.stream).toMatchObject({
+      messages: 3 * PER_SOCKET.messages,
+      unmatched: 0,
+      gaps: 3 * PER_SOCKET.gaps,
+      missing: 3 * PER_SOCKET.missing,
+    });
+    expect(verdictLine(report)).toBe(
+      `FAILED: ${3 * PER_SOCKET.missing} stream messages missing in ${3 * PER_SOCKET.gaps} sequence gaps (stream.missing)`,
+    );
   });
 });
 
@@ -305,7 +348,9 @@ describe('a server stream whose clock or sequence numbers cannot be judged', () 
     // Before: staleness 0 for every message, and the threshold passed.
     expect(report.thresholds).toEqual([{ metric: 'stream.staleness.p99', expression: '< 500ms', actual: 0, pass: false, noData: true }]);
     expect(runExitCode(report)).toBe(3);
-    expect(verdictLine(report)).toContain("no stream message was judged (200 stamped more than 10 ms after they arrived: the service's clock runs ahead)");
+    expect(verdictLine(report)).toContain(
+      "no stream message was judged (200 stamped more than 10 ms after they arrived: the service's clock runs ahead)",
+    );
     expect(verdictLine(report)).toContain('stream.staleness.p99 < 500ms (no data)');
   });
 
@@ -324,14 +369,17 @@ describe('a server stream whose clock or sequence numbers cannot be judged', () 
 
   it('sequence numbers above 2^53 (194 of 200 unjudgeable) fail the run, and staleness has no data', async () => {
     // Per socket: 3 readable sequence numbers, then 97 above Number.MAX_SAFE_INTEGER.
-    const report = await lyingStream((i) => ({ seq: i <= 3 ? i : `${2n ** 53n + BigInt(i)}`, ts: Date.now() }), { 'stream.staleness.p99': '< 500ms' });
+    const report = await lyingStream((i) => ({ seq: i <= 3 ? i : `${2n ** 53n + BigInt(i)}`, ts: Date.now() }), {
+      'stream.staleness.p99': '< 500ms',
+    });
     const s = report.stream!;
     expect(s.messages).toBe(6);
     expect(s.unmatched).toBe(194);
     // Before: verdict ok and the threshold passed on the 6 judged messages.
     expect(report.thresholds[0]).toMatchObject({ pass: false, noData: true });
-    expect(verdictLine(report)).toContain('only 6 of 200 stream messages could be judged, below 50% (194 unmatched: check publish.timestamp and publish.sequence)');
+    expect(verdictLine(report)).toContain(
+      'only 6 of 200 stream messages could be judged, below 50% (194 unmatched: check publish.timestamp and publish.sequence)',
+    );
     expect(runFailed(report)).toBe(true);
   });
 });
-

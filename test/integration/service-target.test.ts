@@ -21,7 +21,11 @@ function next(ws: WebSocket): Promise<{ text: string; binary: boolean }> {
 }
 
 async function publish(t: ServiceTarget, body: unknown, token = 'publish-secret'): Promise<Response> {
-  return fetch(t.publishUrl, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return fetch(t.publishUrl, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }
 
 describe('service target (test helper)', () => {

@@ -22,7 +22,8 @@ afterEach(async () => {
 function readHlog(text: string): { count: number; max: number }[] {
   const reader = new HistogramLogReader(text, 32, false);
   const out: { count: number; max: number }[] = [];
-  for (let h = reader.nextIntervalHistogram(); h !== null; h = reader.nextIntervalHistogram()) out.push({ count: h.totalCount, max: h.maxValue });
+  for (let h = reader.nextIntervalHistogram(); h !== null; h = reader.nextIntervalHistogram())
+    out.push({ count: h.totalCount, max: h.maxValue });
   // A line the reader could not parse ends the iteration early: every data line must have been read.
   const dataLines = text.split('\n').filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith('"'));
   expect(out).toHaveLength(dataLines.length);

@@ -114,7 +114,14 @@ describe('stages: a step down and straight back up', () => {
 
 describe('stages interrupted', () => {
   it('an abort mid-shape stops at once and still builds the report', async () => {
-    const scenario = scenarioFrom({ stages: [{ duration: '1s', target: 30 }, { duration: '20s', target: 30 }], workers: 2, publish: { rate: 10 } });
+    const scenario = scenarioFrom({
+      stages: [
+        { duration: '1s', target: 30 },
+        { duration: '20s', target: 30 },
+      ],
+      workers: 2,
+      publish: { rate: 10 },
+    });
     const abort = new AbortController();
     const started = Date.now();
     const report = await runQuietly(scenario, {
@@ -142,7 +149,14 @@ describe('publish.stages', () => {
       connections: 5,
       duration: '2s',
       workers: 1,
-      publish: { rate: 5, stages: [{ duration: '1s', target: 45 }, { duration: '500ms', target: 45 }, { duration: '0s', target: 10 }] },
+      publish: {
+        rate: 5,
+        stages: [
+          { duration: '1s', target: 45 },
+          { duration: '500ms', target: 45 },
+          { duration: '0s', target: 10 },
+        ],
+      },
     });
     const report = await runQuietly(scenario);
     expect(report.publish.sent).toBe(52);

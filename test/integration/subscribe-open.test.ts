@@ -52,7 +52,9 @@ const SUBSCRIBE = {
 describe('target.open and identities against a service that needs a token, a subscribe and its ack', () => {
   it('subscribes every socket with its own token and message, and counts every delivery', async () => {
     const N = 30;
-    const service = track(await startServiceTarget({ tokens: Array.from({ length: N }, (_, i) => `tok-${i}`), pushText: flat, ackDelayMs: 30 }));
+    const service = track(
+      await startServiceTarget({ tokens: Array.from({ length: N }, (_, i) => `tok-${i}`), pushText: flat, ackDelayMs: 30 }),
+    );
     const bridge = track(await startBridge(service, 'news'));
     const report = await runQuietly(
       scenarioFrom({
@@ -107,7 +109,13 @@ describe('target.open and identities against a service that needs a token, a sub
   it('a wrong token is an HTTP 401 failure and a refused subscribe is "subscribe-rejected", each socket closed', async () => {
     const N = 10;
     // Identity 3 has a token the service does not know; identity 7 subscribes to a refused topic.
-    const service = track(await startServiceTarget({ tokens: Array.from({ length: N }, (_, i) => (i === 3 ? 'other' : `tok-${i}`)), refuseTopics: ['secret'], pushText: flat }));
+    const service = track(
+      await startServiceTarget({
+        tokens: Array.from({ length: N }, (_, i) => (i === 3 ? 'other' : `tok-${i}`)),
+        refuseTopics: ['secret'],
+        pushText: flat,
+      }),
+    );
     const report = await runQuietly(
       scenarioFrom({
         target: { url: `${service.wsUrl}?token={identity.token}`, open: [SUBSCRIBE] },
@@ -122,7 +130,9 @@ describe('target.open and identities against a service that needs a token, a sub
     expect(service.subscribed()).toBe(N - 2);
     expect(report.disconnects.total).toBe(0);
     expect(runExitCode(report)).toBe(1);
-    expect(verdictLine(report)).toMatch(new RegExp(`^FAILED: 2 connection attempts failed, 2 of ${N} sockets never connected: 1 \\S.*, 1 \\S`));
+    expect(verdictLine(report)).toMatch(
+      new RegExp(`^FAILED: 2 connection attempts failed, 2 of ${N} sockets never connected: 1 \\S.*, 1 \\S`),
+    );
   }, 30_000);
 
   it('no ack within the timeout is "subscribe-timeout", and the socket is closed', async () => {
@@ -174,13 +184,16 @@ describe('target.open and identities against a service that needs a token, a sub
         subscribes[conn]++;
         const again = subscribes[conn] > 1;
         // The second subscription is acknowledged (and starts receiving) only after 700 ms.
-        setTimeout(() => {
-          if (ws.readyState !== ws.OPEN) return;
-          subscribed.add(ws);
-          ws.send('OK');
-          // The first subscription of each socket is cut by the server shortly after its ack.
-          if (!again) setTimeout(() => ws.close(4000, 'go away'), 300);
-        }, again ? 700 : 0);
+        setTimeout(
+          () => {
+            if (ws.readyState !== ws.OPEN) return;
+            subscribed.add(ws);
+            ws.send('OK');
+            // The first subscription of each socket is cut by the server shortly after its ack.
+            if (!again) setTimeout(() => ws.close(4000, 'go away'), 300);
+          },
+          again ? 700 : 0,
+        );
       });
     });
     const port = (server.address() as AddressInfo).port;

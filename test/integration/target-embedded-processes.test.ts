@@ -33,7 +33,11 @@ async function open(url: string): Promise<number> {
 function childrenOf(pid: number): number[] {
   try {
     return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
-      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter((x) => x !== '').map(Number),
+      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8')
+        .trim()
+        .split(/\s+/)
+        .filter((x) => x !== '')
+        .map(Number),
     );
   } catch {
     return [];
@@ -46,7 +50,10 @@ function runUnderLimit(dir: string, duration: string): { pid: number; stderr: ()
   const file = join(dir, 'scenario.json');
   // 800 open files: wsload itself may hold 800 - 264 = 536 sockets, one target process
   // (800 - 256) × 0.9 = 489, so 500 sockets need two.
-  writeFileSync(file, JSON.stringify({ name: 'target-processes', workers: 1, connections: 500, connectRate: 1000, duration, publish: { rate: 4 } }));
+  writeFileSync(
+    file,
+    JSON.stringify({ name: 'target-processes', workers: 1, connections: 500, connectRate: 1000, duration, publish: { rate: 4 } }),
+  );
   const out = join(dir, 'report.json');
   const child = spawn('prlimit', ['--nofile=800:800', process.execPath, WSLOAD_BIN, 'run', file, '--out', out], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -137,7 +144,7 @@ describe('embedded target on several processes', () => {
     expectDeliveredExactly(report, 500);
   });
 
-  it('a target process killed mid-run is named in the run\'s warning and the run exits 1', async () => {
+  it("a target process killed mid-run is named in the run's warning and the run exits 1", async () => {
     const run = runUnderLimit(tempDir(), '6s');
     // The plan line comes once the target listens: its primary is then wsload's child, its
     // workers the primary's.
@@ -157,13 +164,17 @@ describe('embedded target on several processes', () => {
     // Which index that pid has is the primary's business; the pid and the signal are the test's.
     expect(report.warnings).toContainEqual(
       expect.stringMatching(
-        new RegExp(`^the embedded target ended during the run: embedded target exited \\(code 1\\): target process [12] of 2 \\(pid ${workers[1]}\\) exited \\(signal SIGKILL\\)$`),
+        new RegExp(
+          `^the embedded target ended during the run: embedded target exited \\(code 1\\): target process [12] of 2 \\(pid ${workers[1]}\\) exited \\(signal SIGKILL\\)$`,
+        ),
       ),
     );
     for (const pid of workers) expect(alive(pid)).toBe(false);
     // What was owed to the sockets of the dead process is booked, and the verdict says what failed.
     expectExactBooks(report);
     // The whole target ends with one of its processes: every socket dropped, later publishes refused.
-    expect(run.stderr()).toMatch(/^wsload: FAILED: most sockets dropped: 500 closes before the end for 500 sockets \(500 connection-lost\); \d+ of \d+ publishes to \S+ failed: .*\d+ × connection refused/m);
+    expect(run.stderr()).toMatch(
+      /^wsload: FAILED: most sockets dropped: 500 closes before the end for 500 sockets \(500 connection-lost\); \d+ of \d+ publishes to \S+ failed: .*\d+ × connection refused/m,
+    );
   });
 });

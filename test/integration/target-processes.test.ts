@@ -117,7 +117,12 @@ describe('wsload serve --processes', () => {
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     try {
       expect(await until(() => /drop sockets/.test(stdout), 15_000)).toBe(true);
-      watched.push(...(PIDS.exec(stdout)?.[2] ?? '').split(', ').filter((p) => p !== '').map(Number));
+      watched.push(
+        ...(PIDS.exec(stdout)?.[2] ?? '')
+          .split(', ')
+          .filter((p) => p !== '')
+          .map(Number),
+      );
       const port = Number(LINE.exec(stdout)?.[1]);
       const cs = await connect(`ws://127.0.0.1:${port}/ws`, 500);
       expect(await until(async () => (await stats(`http://127.0.0.1:${port}`)).open === 500, 5000)).toBe(true);
@@ -153,7 +158,9 @@ describe('wsload serve --processes', () => {
     process.kill(s.pids[1], 'SIGKILL');
     const exit = await s.cli.exited;
     expect(exit.code).toBe(1);
-    expect(exit.stderr).toBe(`wsload: serve: target process 2 of 2 (pid ${s.pids[1]}) exited (signal SIGKILL); stopping the other target processes\n`);
+    expect(exit.stderr).toBe(
+      `wsload: serve: target process 2 of 2 (pid ${s.pids[1]}) exited (signal SIGKILL); stopping the other target processes\n`,
+    );
     expect(alive(s.pids[0])).toBe(false);
   });
 
@@ -168,12 +175,16 @@ describe('wsload serve --processes', () => {
     try {
       const inUse = await startWsload(['serve', '--port', String(port), '--processes', '3']).exited;
       expect(inUse.code).toBe(2);
-      expect(inUse.stderr).toBe(`wsload: serve: cannot listen on 127.0.0.1:${port}: address already in use (choose another --port or --host)\n`);
+      expect(inUse.stderr).toBe(
+        `wsload: serve: cannot listen on 127.0.0.1:${port}: address already in use (choose another --port or --host)\n`,
+      );
     } finally {
       await new Promise((r) => blocker.close(r));
     }
     const tooMany = await startWsload(['serve', '--port', '0', '--processes', '1', '--connections', '1000000']).exited;
     expect(tooMany.code).toBe(2);
-    expect(tooMany.stderr).toMatch(/^wsload: --connections: 1000000 sockets need \d+ target processes under the open-file limit \d+ \(\d+ sockets each\); use --processes \d+ or --processes auto\n$/);
+    expect(tooMany.stderr).toMatch(
+      /^wsload: --connections: 1000000 sockets need \d+ target processes under the open-file limit \d+ \(\d+ sockets each\); use --processes \d+ or --processes auto\n$/,
+    );
   });
 });

@@ -84,7 +84,9 @@ describe('wsload serve', () => {
       const exit = await serve(['--port', String(port)]).exited;
       expect(exit.code).toBe(2);
       expect(exit.stdout).toBe('');
-      expect(exit.stderr).toBe(`wsload: serve: cannot listen on 127.0.0.1:${port}: address already in use (choose another --port or --host)\n`);
+      expect(exit.stderr).toBe(
+        `wsload: serve: cannot listen on 127.0.0.1:${port}: address already in use (choose another --port or --host)\n`,
+      );
     } finally {
       await new Promise((r) => blocker.close(r));
     }

@@ -63,7 +63,7 @@ describe('demo target', () => {
     expect(await c.waitForMessages(2)).toEqual(['{"id":"5","value":"600"}', '{"id":"a b","value":"\\"quoted\\"&more"}']);
   });
 
-  it('delivers long values intact, interleaved with pongs to the client\'s pings', async () => {
+  it("delivers long values intact, interleaved with pongs to the client's pings", async () => {
     const t = await started();
     const [c] = await connect(t, 1);
     let pongs = 0;
@@ -108,7 +108,7 @@ describe('demo target', () => {
     expect(page.type).toContain('text/html');
     expect(page.body).toMatch(/<table[^>]*>/);
     expect(page.body).toMatch(/<th>id<\/th><th>value<\/th>/);
-    expect(page.body).toContain("new WebSocket(");
+    expect(page.body).toContain('new WebSocket(');
     expect(page.body).toContain("'/ws'");
     // No external fetches: nothing loaded from elsewhere.
     expect(page.body).not.toMatch(/<(script|link|img|iframe)[^>]+(src|href)=/i);

@@ -64,7 +64,9 @@ describe('thresholds on real runs', () => {
 
   it('fanout.lost == 0 fails against a target that leaves every 5th copy out, and passes against one that leaves none', async () => {
     const thresholds = { 'fanout.lost': '== 0' };
-    const [skipping, plain] = await Promise.all([startSkippingTarget((seq, socket) => (seq + socket) % 5 === 0), startPublishTarget()].map(async (t) => track(await t)));
+    const [skipping, plain] = await Promise.all(
+      [startSkippingTarget((seq, socket) => (seq + socket) % 5 === 0), startPublishTarget()].map(async (t) => track(await t)),
+    );
     const lossy = await runWith(skipping, thresholds);
     const clean = await runWith(plain, thresholds);
 
@@ -73,7 +75,11 @@ describe('thresholds on real runs', () => {
     expect(lossy.thresholds).toEqual([{ metric: 'fanout.lost', expression: '== 0', actual: lossy.fanout.lost, pass: false }]);
     // A failed threshold outranks the run's own failure (the loss) in the exit code; the verdict names both.
     expect(runExitCode(lossy)).toBe(3);
-    expect(verdictLine(lossy)).toMatch(new RegExp(`^FAILED: ${lossy.fanout.lost} of ${lossy.fanout.expected} deliveries lost \\([^)]+\\); threshold failed: fanout\\.lost == 0 \\(got ${lossy.fanout.lost}\\)$`));
+    expect(verdictLine(lossy)).toMatch(
+      new RegExp(
+        `^FAILED: ${lossy.fanout.lost} of ${lossy.fanout.expected} deliveries lost \\([^)]+\\); threshold failed: fanout\\.lost == 0 \\(got ${lossy.fanout.lost}\\)$`,
+      ),
+    );
 
     expectDeliveredExactly(clean, SOCKETS);
     expect(clean.thresholds).toEqual([{ metric: 'fanout.lost', expression: '== 0', actual: 0, pass: true }]);

@@ -128,7 +128,14 @@ describe('topics against the service target', () => {
     const service = track(await startServiceTarget());
     const scenario = scenarioFrom({
       ...topicScenario(service.wsUrl, service.publishUrl, { connections: 40, topics: { count: 2, name: 'chan-{n}', assign: 'block' } }),
-      publish: { via: 'websocket', rate: 20, socket: { url: service.wsUrl }, body: { type: 'publish', topic: '{topic}', seq: '{seq}' }, match: { sequence: '/data/seq' }, deadline: '3s' },
+      publish: {
+        via: 'websocket',
+        rate: 20,
+        socket: { url: service.wsUrl },
+        body: { type: 'publish', topic: '{topic}', seq: '{seq}' },
+        match: { sequence: '/data/seq' },
+        deadline: '3s',
+      },
     });
     const report = await runQuietly(scenario);
     expectEveryPublishDelivered(report, service, 30);
@@ -140,7 +147,9 @@ describe('topics against the service target', () => {
 
   it('an interrupted run still builds its report with exact per-topic counts', async () => {
     const service = track(await startServiceTarget());
-    const scenario = scenarioFrom(topicScenario(service.wsUrl, service.publishUrl, { connections: 30, duration: '30s', topics: { count: 3 } }));
+    const scenario = scenarioFrom(
+      topicScenario(service.wsUrl, service.publishUrl, { connections: 30, duration: '30s', topics: { count: 3 } }),
+    );
     const stop = new AbortController();
     // Stopped once publishing is under way (a fixed delay may fall in a slow ramp).
     let stoppedAt = 0;

@@ -29,7 +29,10 @@ const skip = missing('haproxy', 'nginx', 'openssl');
 /** What the user reads when no socket could connect: exit 5, the verdict naming the URL, the attempts and every socket's reason. */
 function expectNoSocketVerdict(report: Report): void {
   expect(runExitCode(report)).toBe(5);
-  expect(verdictLine(report).startsWith(`no socket connected to ${report.target.url} after ${CONNECTIONS} attempts: ${CONNECTIONS} `), verdictLine(report)).toBe(true);
+  expect(
+    verdictLine(report).startsWith(`no socket connected to ${report.target.url} after ${CONNECTIONS} attempts: ${CONNECTIONS} `),
+    verdictLine(report),
+  ).toBe(true);
 }
 
 let certDir: string;
@@ -65,7 +68,11 @@ async function gateway(kind: 'haproxy' | 'nginx', tls: Partial<GatewayTls> = {})
 }
 
 /** The scenario a user writes for the seed's wss demo, with `tls` as given. */
-function wssScenario(g: RunningGateway, tls: Record<string, unknown>, extra: Record<string, unknown> = {}): ReturnType<typeof scenarioFrom> {
+function wssScenario(
+  g: RunningGateway,
+  tls: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): ReturnType<typeof scenarioFrom> {
   return scenarioFrom({
     target: { url: g.wsUrl },
     resolve: { [NAME]: '127.0.0.1' },
@@ -109,7 +116,14 @@ describe.skipIf(skip)('wss:// through a TLS-terminating gateway, name mapped wit
     const g = await gateway('haproxy');
     const upper = NAME.toUpperCase();
     const report = await runQuietly(
-      wssScenario(g, { ca: certs.caCert }, { target: { url: `WSS://${upper}:${g.port}/ws` }, publish: { rate: 10, deadline: '1s', url: `HTTPS://${upper}:${g.port}/api?id={id}&value={seq}` } }),
+      wssScenario(
+        g,
+        { ca: certs.caCert },
+        {
+          target: { url: `WSS://${upper}:${g.port}/ws` },
+          publish: { rate: 10, deadline: '1s', url: `HTTPS://${upper}:${g.port}/api?id={id}&value={seq}` },
+        },
+      ),
     );
     expect(report.connections.opened).toBe(CONNECTIONS);
     expect(report.handshake.tlsMs.count).toBe(CONNECTIONS);
@@ -148,7 +162,11 @@ describe.skipIf(skip)('wss:// through a TLS-terminating gateway, name mapped wit
     const g = await gateway('haproxy');
     const other = 'b.aliyun.com';
     const report = await runQuietly(
-      wssScenario(g, { ca: certs.caCert }, { target: { url: `wss://${other}:${g.port}/ws` }, resolve: { [other]: '127.0.0.1' }, publish: null }),
+      wssScenario(
+        g,
+        { ca: certs.caCert },
+        { target: { url: `wss://${other}:${g.port}/ws` }, resolve: { [other]: '127.0.0.1' }, publish: null },
+      ),
     );
     expect(report.connections.failures).toEqual({ 'cert-hostname-mismatch': CONNECTIONS });
     expectNoSocketVerdict(report);
@@ -183,7 +201,9 @@ describe.skipIf(skip)('wss:// through a TLS-terminating gateway, name mapped wit
       const without = await runQuietly(wssScenario(g, { ca: certs.caCert }, { publish: null }));
       expect(without.connections.opened).toBe(0);
       // nginx finishes the TLS handshake and answers 400; HAProxy aborts TLS with "certificate required".
-      expect(without.connections.failures).toEqual(kind === 'nginx' ? { 'http-400': CONNECTIONS } : { 'client-cert-required': CONNECTIONS });
+      expect(without.connections.failures).toEqual(
+        kind === 'nginx' ? { 'http-400': CONNECTIONS } : { 'client-cert-required': CONNECTIONS },
+      );
       expectNoSocketVerdict(without);
     });
   }

@@ -15,12 +15,31 @@ function counters(delivered: number): WorkerCounters {
     messages: delivered,
     pingsSent: 0,
     heartbeatsSent: 0,
-    delivery: { delivered, duplicated: 0, outOfOrder: 0, late: 0, unmatched: 0, foreign: 0, idMismatch: 0, ineligible: 0, expected: delivered, lost: 0, missedPublishes: 0, evaluated: 1 },
+    delivery: {
+      delivered,
+      duplicated: 0,
+      outOfOrder: 0,
+      late: 0,
+      unmatched: 0,
+      foreign: 0,
+      idMismatch: 0,
+      ineligible: 0,
+      expected: delivered,
+      lost: 0,
+      missedPublishes: 0,
+      evaluated: 1,
+    },
   };
 }
 
 function tick(workerId: number, samples: number[], seqResults: Tick['seqResults'], final = false): Tick {
-  return tickOf(workerId, { samples, counters: counters(samples.length), seqResults, lag: { maxMs: 1, p99Ms: 1, meanMs: 1, intervalMaxMs: 1 }, final });
+  return tickOf(workerId, {
+    samples,
+    counters: counters(samples.length),
+    seqResults,
+    lag: { maxMs: 1, p99Ms: 1, meanMs: 1, intervalMaxMs: 1 },
+    final,
+  });
 }
 
 describe('RunAggregate', () => {
@@ -56,7 +75,16 @@ describe('RunAggregate', () => {
     announce(ring, 1, 1000, 1000);
     announce(ring, 2, 1100, 1100);
     const agg = new RunAggregate([10, 10], 1, ring);
-    agg.onTick(tick(0, [], [{ seq: 1, delivered: 9, lost: 1, lastReceiptMs: 1020, failed: false }, { seq: 2, delivered: 10, lost: 0, lastReceiptMs: 1120, failed: false }]));
+    agg.onTick(
+      tick(
+        0,
+        [],
+        [
+          { seq: 1, delivered: 9, lost: 1, lastReceiptMs: 1020, failed: false },
+          { seq: 2, delivered: 10, lost: 0, lastReceiptMs: 1120, failed: false },
+        ],
+      ),
+    );
     agg.markCrashed(1, 'boom');
     expect(agg.incomplete).toBe(1);
     // The incomplete publish is in completion too, at the deadline.
@@ -71,12 +99,16 @@ describe('RunAggregate', () => {
     for (let s = 1; s <= 4; s++) announce(ring, s, 1000 * s, 1000 * s);
     const agg = new RunAggregate([10], 1, ring, 500);
     agg.onTick(
-      tick(0, [], [
-        { seq: 1, delivered: 10, lost: 0, lastReceiptMs: 1010, failed: false },
-        { seq: 2, delivered: 9, lost: 1, lastReceiptMs: 2010, failed: false },
-        { seq: 3, delivered: 0, lost: 10, lastReceiptMs: 0, failed: false },
-        { seq: 4, delivered: 0, lost: 10, lastReceiptMs: 0, failed: false },
-      ]),
+      tick(
+        0,
+        [],
+        [
+          { seq: 1, delivered: 10, lost: 0, lastReceiptMs: 1010, failed: false },
+          { seq: 2, delivered: 9, lost: 1, lastReceiptMs: 2010, failed: false },
+          { seq: 3, delivered: 0, lost: 10, lastReceiptMs: 0, failed: false },
+          { seq: 4, delivered: 0, lost: 10, lastReceiptMs: 0, failed: false },
+        ],
+      ),
     );
     expect(agg.incomplete).toBe(3);
     expect(agg.completed).toBe(1);
@@ -91,10 +123,14 @@ describe('RunAggregate', () => {
     announce(ring, 2, 2000, 2000);
     const agg = new RunAggregate([10], 1, ring, 500);
     agg.onTick(
-      tick(0, [], [
-        { seq: 1, delivered: 4, lost: 0, lastReceiptMs: 1010, failed: true },
-        { seq: 2, delivered: 0, lost: 0, lastReceiptMs: 0, failed: true },
-      ]),
+      tick(
+        0,
+        [],
+        [
+          { seq: 1, delivered: 4, lost: 0, lastReceiptMs: 1010, failed: true },
+          { seq: 2, delivered: 0, lost: 0, lastReceiptMs: 0, failed: true },
+        ],
+      ),
     );
     expect(agg.incomplete).toBe(1);
     expect(agg.completed).toBe(0);

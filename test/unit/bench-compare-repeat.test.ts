@@ -9,7 +9,19 @@ type Sides = [number[], number[]][];
 describe('bench compare-repeat settings', () => {
   it("defaults to issue 19's experiment: 200 sockets at 10/s, 20 s runs 10 ms slower as 3-vs-3, 5 s runs 100 ms slower, 9 plain runs of each", () => {
     const c = readBenchConfig({ BENCH_RUNS: 'compare-repeat' }) as { repeat: Record<string, number> };
-    expect(c.repeat).toEqual({ runs: 9, delayed: 6, shortDelayed: 4, sockets: 200, rate: 10, seconds: 20, shortSeconds: 5, delayMs: 10, shortDelayMs: 100, side: 3, sidePairs: 40 });
+    expect(c.repeat).toEqual({
+      runs: 9,
+      delayed: 6,
+      shortDelayed: 4,
+      sockets: 200,
+      rate: 10,
+      seconds: 20,
+      shortSeconds: 5,
+      delayMs: 10,
+      shortDelayMs: 100,
+      side: 3,
+      sidePairs: 40,
+    });
     // 9 plain runs of each length: 36 + 36 single pairs and more than 30 pairs of disjoint 3-run sides.
     expect((disjointSides(9, 3, 40) as Sides).length).toBe(40);
     expect(() => readBenchConfig({ BENCH_REPEAT_SIDE: '0' })).toThrow(/BENCH_REPEAT_SIDE: expected a number from 1 to 20/);

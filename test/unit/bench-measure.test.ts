@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+// prettier-ignore
 // @ts-expect-error bench/ is plain JavaScript without declarations
 import { connectRateFromFds, cpuPercentBetween, parseRssKb, parseStatTicks, readProcSample, rssMbAt, rssMbBefore, rssSeriesMb } from '../../bench/proc-stats.js';
 // @ts-expect-error bench/ is plain JavaScript without declarations
@@ -64,7 +65,12 @@ describe('bench CPU and RSS from samples', () => {
       fdSamples.push({ t, cpuTicks: 0, rssKb: 0, fds: 30 + opened });
     }
     expect(connectRateFromFds(fdSamples, 1000)).toBeCloseTo(2000, -1);
-    expect(connectRateFromFds(fdSamples.map((x) => ({ ...x, fds: null })), 1000)).toBeNull();
+    expect(
+      connectRateFromFds(
+        fdSamples.map((x) => ({ ...x, fds: null })),
+        1000,
+      ),
+    ).toBeNull();
     // Never reached 95%: no rate rather than a wrong one.
     expect(connectRateFromFds(fdSamples, 5000)).toBeNull();
   });
@@ -132,14 +138,21 @@ describe('bench lines and summary', () => {
     expect(s.marginalCpuPer10kDeliveriesPerSec.ratio).toBeCloseTo(0.7);
     expect(s.notes).toEqual([]);
 
-    const fat = summaryLine([lines[0], runLine(measure('wsload', 'rate-5', { cpuTicksPerSec: 26, rssMb: 130, rampMs: 3000, delivered: 1_000_000 }), 100)]);
+    const fat = summaryLine([
+      lines[0],
+      runLine(measure('wsload', 'rate-5', { cpuTicksPerSec: 26, rssMb: 130, rampMs: 3000, delivered: 1_000_000 }), 100),
+    ]);
     expect(fat.pass.rss).toBe(false);
     expect(fat.pass.connectRate).toBe(false);
   });
 
   it('names saturated clients and lost deliveries in the notes', () => {
     const b = runLine(measure('baseline', 'rate-5', { cpuTicksPerSec: 20, rssMb: 100, rampMs: 2000, delivered: 1_000_000 }), 100);
-    const w = { ...runLine(measure('wsload', 'rate-5', { cpuTicksPerSec: 20, rssMb: 100, rampMs: 2000, delivered: 1_000_000 }), 100), saturated: true, lost: 7 };
+    const w = {
+      ...runLine(measure('wsload', 'rate-5', { cpuTicksPerSec: 20, rssMb: 100, rampMs: 2000, delivered: 1_000_000 }), 100),
+      saturated: true,
+      lost: 7,
+    };
     const notes: string[] = summaryLine([b, w]).notes;
     expect(notes.some((n) => n.includes('wsload workers 1 rate-5') && n.includes('saturated'))).toBe(true);
     expect(notes.some((n) => n.includes('7 deliveries lost'))).toBe(true);
@@ -147,7 +160,7 @@ describe('bench lines and summary', () => {
 });
 
 describe('bench settings', () => {
-  it('defaults to the issues\' figures: 10k sockets, ~50k and ~80k deliveries/s', () => {
+  it("defaults to the issues' figures: 10k sockets, ~50k and ~80k deliveries/s", () => {
     const c = readBenchConfig({});
     expect(c.sockets).toBe(10_000);
     expect(c.holdSeconds).toBe(20);

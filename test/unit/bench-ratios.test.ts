@@ -51,14 +51,24 @@ function line(tool: 'baseline' | 'wsload', cpu: number, rss: number, extra: Part
 
 describe('bench ratios', () => {
   it('passes within the goals and fails a ratio past goal + noise, naming it', () => {
-    const ok = ratioSummary('default', [line('baseline', 10, 100), line('wsload', 10.2, 110), line('wsload', 10.4, 112), line('baseline', 10.1, 101)]);
+    const ok = ratioSummary('default', [
+      line('baseline', 10, 100),
+      line('wsload', 10.2, 110),
+      line('wsload', 10.4, 112),
+      line('baseline', 10.1, 101),
+    ]);
     expect(ok.pass).toBe(true);
     expect(ok.judged).toBe(true);
     expect(ok.metrics.cpuPerDelivery.verdict).toBe('meets goal');
     expect(ok.metrics.cpuPerDelivery.ratio).toBeCloseTo(10.3 / 10.05, 3);
     expect(ok.loadAvg1m).toEqual({ min: 1, max: 1.2 });
 
-    const bad = ratioSummary('default', [line('baseline', 10, 100), line('wsload', 13, 110), line('wsload', 13.2, 111), line('baseline', 10.2, 101)]);
+    const bad = ratioSummary('default', [
+      line('baseline', 10, 100),
+      line('wsload', 13, 110),
+      line('wsload', 13.2, 111),
+      line('baseline', 10.2, 101),
+    ]);
     expect(bad.pass).toBe(false);
     expect(bad.metrics.cpuPerDelivery.verdict).toBe('FAIL');
     // Two runs that agree within 2% are judged against the noise floor measured on this machine (15%).
@@ -68,17 +78,32 @@ describe('bench ratios', () => {
 
   it('calls a ratio over its goal but within the noise neither a pass nor a failure', () => {
     // The baseline twice: 10 and 13, a 26% spread (past the 15% floor); wsload 1.2× its mean.
-    const s = ratioSummary('default', [line('baseline', 10, 100), line('wsload', 13.7, 100), line('wsload', 13.8, 100), line('baseline', 13, 100)]);
+    const s = ratioSummary('default', [
+      line('baseline', 10, 100),
+      line('wsload', 13.7, 100),
+      line('wsload', 13.8, 100),
+      line('baseline', 13, 100),
+    ]);
     expect(s.metrics.cpuPerDelivery.verdict).toBe('over goal within noise');
     expect(s.metrics.cpuPerDelivery.noise).toBeCloseTo(3 / 11.5, 3);
     // Within the floor: 1.15× on runs that agree is not a failure either.
-    const f = ratioSummary('default', [line('baseline', 10, 100), line('wsload', 11.5, 100), line('wsload', 11.5, 100), line('baseline', 10, 100)]);
+    const f = ratioSummary('default', [
+      line('baseline', 10, 100),
+      line('wsload', 11.5, 100),
+      line('wsload', 11.5, 100),
+      line('baseline', 10, 100),
+    ]);
     expect(f.metrics.cpuPerDelivery.verdict).toBe('over goal within noise');
     expect(s.pass).toBe(true);
   });
 
   it('leaves out runs that lost deliveries or held fewer sockets, and says when nothing is left to judge', () => {
-    const s = ratioSummary('high', [line('baseline', 10, 100, { lost: 5 }), line('wsload', 10, 100), line('wsload', 10, 100), line('baseline', 10, 100, { held: 900 })]);
+    const s = ratioSummary('high', [
+      line('baseline', 10, 100, { lost: 5 }),
+      line('wsload', 10, 100),
+      line('wsload', 10, 100),
+      line('baseline', 10, 100, { held: 900 }),
+    ]);
     expect(s.judged).toBe(false);
     expect(s.metrics.cpuPerDelivery.verdict).toBe('not judged');
     expect(s.unjudged[0]).toMatch(/no complete run of the baseline/);
@@ -87,7 +112,10 @@ describe('bench ratios', () => {
 
   it('has issue 22 goals and runs each tool at least twice, at the default rate and at a high rate on several target processes', () => {
     expect(RATIO_GOALS).toEqual({ cpuPerDelivery: 1.05, rssAfterRamp: 1.2, rssPeak: 1.2, rssEnd: 1.2 });
-    const c = readBenchConfig({}) as unknown as { runs: Set<string>; ratios: { rounds: number; setups: { name: string; targetProcesses: number }[] } };
+    const c = readBenchConfig({}) as unknown as {
+      runs: Set<string>;
+      ratios: { rounds: number; setups: { name: string; targetProcesses: number }[] };
+    };
     expect(c.runs.has('ratios')).toBe(true);
     expect(c.ratios.rounds).toBeGreaterThanOrEqual(2);
     expect(c.ratios.setups.map((s) => s.name)).toEqual(['default', 'high']);

@@ -16,7 +16,12 @@ describe('bench target run settings', () => {
   });
 
   it('reads BENCH_TARGET_* and names a bad one', () => {
-    const c = readBenchConfig({ BENCH_RUNS: 'target', BENCH_TARGET_SOCKETS: '600', BENCH_TARGET_PROCESSES: '2', BENCH_TARGET_PUBLISHES: '5' }) as TargetConfig;
+    const c = readBenchConfig({
+      BENCH_RUNS: 'target',
+      BENCH_TARGET_SOCKETS: '600',
+      BENCH_TARGET_PROCESSES: '2',
+      BENCH_TARGET_PUBLISHES: '5',
+    }) as TargetConfig;
     expect(c.target).toEqual({ sockets: 600, processes: 2, publishes: 5 });
     expect(() => readBenchConfig({ BENCH_TARGET_PROCESSES: '1' })).toThrow(/BENCH_TARGET_PROCESSES: expected a number from 2 to 64/);
   });

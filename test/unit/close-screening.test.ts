@@ -36,7 +36,10 @@ describe('IdleScreening', () => {
     // Two workers; 40 pinging sockets (cohort 1) idle under 1.5 s, the silent ones growing idle.
     for (let t = 0; t <= 7000; t += 200) {
       profile(s, 0, t, [...Array.from({ length: 30 }, () => Math.min(t, 4000)), ...Array.from({ length: 20 }, () => (t % 1500) + 1)]);
-      profile(s, 1, t + 50, [...Array.from({ length: 30 }, () => Math.min(t, 4000)), ...Array.from({ length: 20 }, () => ((t + 50) % 1500) + 1)]);
+      profile(s, 1, t + 50, [
+        ...Array.from({ length: 30 }, () => Math.min(t, 4000)),
+        ...Array.from({ length: 20 }, () => ((t + 50) % 1500) + 1),
+      ]);
     }
     const verdicts: boolean[] = [];
     s.onVerdict = (_, v) => verdicts.push(v);
@@ -49,7 +52,13 @@ describe('IdleScreening', () => {
 
   it('cannot tell the same cut from a restart without survivors active within it: unconfirmed', () => {
     const s = screening();
-    for (let t = 0; t <= 7000; t += 200) profile(s, 0, t, Array.from({ length: 60 }, () => Math.min(t, 4000)));
+    for (let t = 0; t <= 7000; t += 200)
+      profile(
+        s,
+        0,
+        t,
+        Array.from({ length: 60 }, () => Math.min(t, 4000)),
+      );
     for (const c of silentCut()) s.add(c);
     s.finish();
     expect(s.counts[0]).toMatchObject({ samples: 0, unconfirmed: 60 });
@@ -58,7 +67,13 @@ describe('IdleScreening', () => {
   it('refutes a cut when sockets as idle as its victims stayed open: a reset of 8 among 1,000 idle sockets', () => {
     const s = screening();
     // 1,000 sockets opened over 1 s; at 3.94 s the 8 oldest are destroyed; the others live on, idle.
-    for (let t = 0; t <= 6000; t += 200) profile(s, 0, t, Array.from({ length: 1000 }, (_, i) => Math.max(0, t - i)));
+    for (let t = 0; t <= 6000; t += 200)
+      profile(
+        s,
+        0,
+        t,
+        Array.from({ length: 1000 }, (_, i) => Math.max(0, t - i)),
+      );
     for (let i = 0; i < 8; i++) s.add(cut(3940 + (i % 2), 3940 - i));
     // Judged only once the survivors' idle times are known up to twice the tolerance past the cut.
     s.advance(T0 + 5500);
@@ -97,7 +112,8 @@ describe('IdleScreening', () => {
 
   it('rejects a cut that also took sockets active within its idle time, though active ones survived', () => {
     const s = screening([null, 1500]);
-    for (let t = 0; t <= 5000; t += 200) profile(s, 0, t, [...Array.from({ length: 60 }, () => Math.min(t, 3000)), ...Array.from({ length: 40 }, () => (t % 1500) + 1)]);
+    for (let t = 0; t <= 5000; t += 200)
+      profile(s, 0, t, [...Array.from({ length: 60 }, () => Math.min(t, 3000)), ...Array.from({ length: 40 }, () => (t % 1500) + 1)]);
     // 60 silent (idle 3 s) and 20 pinging (idle under 1.5 s) destroyed at once.
     for (let i = 0; i < 60; i++) s.add(cut(3000 + (i % 3), 3000 - (i % 60)));
     for (let i = 0; i < 20; i++) s.add(cut(3001, 300 + i * 50, 1));

@@ -21,7 +21,10 @@ function twoCohorts(pingMs: number, quietMs: number, n = 200): Report {
   const r = fakeReport({ cohorts: { ping: 5, quiet: 5 } });
   if (!fanoutByCohort) throw new Error('no fan-out breakdown by cohort in the registry');
   r.fanout.byCohort = {};
-  for (const [name, ms] of [['ping', pingMs], ['quiet', quietMs]] as const) {
+  for (const [name, ms] of [
+    ['ping', pingMs],
+    ['quiet', quietMs],
+  ] as const) {
     const h = createHistogram();
     for (let i = 0; i < n; i++) recordMs(h, ms + (i % 10) * 0.1);
     r.histograms[breakdownKey(fanoutByCohort, name)] = encodeHistogram(h);
@@ -71,7 +74,12 @@ describe('fan-out latency per cohort', () => {
   it('compares each cohort both runs kept, p50 and p99, shown and never judged or gated', () => {
     const c = compare(twoCohorts(20, 20), twoCohorts(180, 20));
     const rows = c.rows.filter((r) => r.metric.startsWith('fanout.byCohort.'));
-    expect(rows.map((r) => r.metric)).toEqual(['fanout.byCohort.ping.p50', 'fanout.byCohort.ping.p99', 'fanout.byCohort.quiet.p50', 'fanout.byCohort.quiet.p99']);
+    expect(rows.map((r) => r.metric)).toEqual([
+      'fanout.byCohort.ping.p50',
+      'fanout.byCohort.ping.p99',
+      'fanout.byCohort.quiet.p50',
+      'fanout.byCohort.quiet.p99',
+    ]);
     const ping = rows[1];
     expect(ping.before).toBeLessThan(25);
     expect(ping.after).toBeGreaterThanOrEqual(180);

@@ -7,7 +7,11 @@ import type { Report } from '../../src/run/report.js';
 import { fakeReport } from '../helpers/fake-report.js';
 
 function withCounters(r: Report, c: { foreign?: number; idMismatch?: number; queued?: number }): Report {
-  return { ...r, fanout: { ...r.fanout, foreign: c.foreign ?? 0, idMismatch: c.idMismatch ?? 0 }, publish: { ...r.publish, queued: c.queued ?? 0 } };
+  return {
+    ...r,
+    fanout: { ...r.fanout, foreign: c.foreign ?? 0, idMismatch: c.idMismatch ?? 0 },
+    publish: { ...r.publish, queued: c.queued ?? 0 },
+  };
 }
 
 /** A run with no publishing: every fan-out and completion row has no samples. */
@@ -45,14 +49,27 @@ describe('renderCompareTable: rows with no samples in either run', () => {
   it('omits them and names them in one line', () => {
     const c = compare(idleRun(), idleRun());
     const empty = c.rows.filter((r) => r.note === 'no samples').map((r) => r.metric);
-    expect(empty).toEqual(['fanout.p50', 'fanout.p75', 'fanout.p90', 'fanout.p95', 'fanout.p99', 'fanout.p999', 'fanout.max', 'completion.p99', 'publish.p50', 'publish.p99']);
+    expect(empty).toEqual([
+      'fanout.p50',
+      'fanout.p75',
+      'fanout.p90',
+      'fanout.p95',
+      'fanout.p99',
+      'fanout.p999',
+      'fanout.max',
+      'completion.p99',
+      'publish.p50',
+      'publish.p99',
+    ]);
     const text = renderCompareTable(c);
     expect(text).not.toMatch(/│ no samples/);
     for (const m of empty) expect(text).not.toMatch(new RegExp(`│ ${m.replace('.', '\\.')} `));
     // One sentence, wrapped at 100 columns like every line of the table's output.
     const at = text.indexOf('no samples in either run, not shown: ');
     expect(at).toBeGreaterThan(0);
-    expect(text.slice(at).split('\nno regressions')[0].replace(/\n +/g, ' ')).toBe(`no samples in either run, not shown: ${empty.join(', ')}`);
+    expect(text.slice(at).split('\nno regressions')[0].replace(/\n +/g, ' ')).toBe(
+      `no samples in either run, not shown: ${empty.join(', ')}`,
+    );
     expect(text).toMatch(/│ connections\.firstOpened /);
     // Not a "no samples" row: no idle-timeout closes in either run is a finding.
     expect(text).toMatch(/│ disconnects\.idleTimeout +│ – +│ – +│/);
@@ -74,7 +91,7 @@ describe('renderSummary: foreign and idMismatch', () => {
     expect(text).toContain('3 messages carried another id than their publish sent');
   });
 
-  it('names another run\'s messages in a run that publishes nothing itself', () => {
+  it("names another run's messages in a run that publishes nothing itself", () => {
     const text = renderSummary(withCounters(idleRun(), { foreign: 25 }));
     expect(text).toContain('no publishing in this scenario');
     expect(text).toContain('25 messages of another run against the same target');

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { binomialUpperTail, holm, incompleteBeta, logGamma, normalCdf, rateRatioPValue, studentTCdf, studentTQuantile } from '../../src/report/stats.js';
+import {
+  binomialUpperTail,
+  holm,
+  incompleteBeta,
+  logGamma,
+  normalCdf,
+  rateRatioPValue,
+  studentTCdf,
+  studentTQuantile,
+} from '../../src/report/stats.js';
 
 describe('the distributions compare decides with', () => {
   it('gives Student t quantiles as tables do', () => {
@@ -23,7 +32,8 @@ describe('the distributions compare decides with', () => {
   it('gives exact binomial tails (sums of the probabilities)', () => {
     const direct = (k: number, n: number, p: number): number => {
       let s = 0;
-      for (let i = k; i <= n; i++) s += Math.exp(logGamma(n + 1) - logGamma(i + 1) - logGamma(n - i + 1) + i * Math.log(p) + (n - i) * Math.log(1 - p));
+      for (let i = k; i <= n; i++)
+        s += Math.exp(logGamma(n + 1) - logGamma(i + 1) - logGamma(n - i + 1) + i * Math.log(p) + (n - i) * Math.log(1 - p));
       return s;
     };
     for (const [k, n, p] of [

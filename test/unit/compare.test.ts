@@ -26,7 +26,10 @@ function rowOf(c: Comparison, metric: string) {
  * Deliveries of one run where each publish has its own fate (a delay all its deliveries share),
  * as on a real server: the independent units are the publishes, not the deliveries.
  */
-function correlatedRun(seed: number, opts: { publishes?: number; sockets?: number; shiftMs?: number; slowShare?: number; slowMs?: number } = {}): number[] {
+function correlatedRun(
+  seed: number,
+  opts: { publishes?: number; sockets?: number; shiftMs?: number; slowShare?: number; slowMs?: number } = {},
+): number[] {
   const { publishes = 1200, sockets = 50, shiftMs = 0, slowShare = 0.1, slowMs = 30 } = opts;
   const rand = seededRandom(seed);
   const out: number[] = [];
@@ -82,27 +85,62 @@ describe('compare', () => {
     expect(c.notes[1]).toContain('old per-delivery intervals');
     expect(rowOf(c, 'fanout.p50')).toMatchObject({ verdict: 'same', method: 'per-delivery' });
     // 60 publishes cannot resolve a p99, whatever 12,000 deliveries suggest: its interval needs 381.
-    expect(rowOf(c, 'fanout.p99')).toMatchObject({ verdict: 'inconclusive', note: expect.stringContaining('too few publishes before for p99 (60 < 381') });
+    expect(rowOf(c, 'fanout.p99')).toMatchObject({
+      verdict: 'inconclusive',
+      note: expect.stringContaining('too few publishes before for p99 (60 < 381'),
+    });
     // 0 → 50 lost of ~12,000 expected: shown beyond chance as a rate, and the "no lost delivery" policy fails.
-    expect(rowOf(c, 'fanout.lost')).toMatchObject({ verdict: 'worse', basis: 'statistical', before: 0, after: 50, change: 50, changePct: null, rate: { before: 0, per: 'per 1,000 expected deliveries' } });
+    expect(rowOf(c, 'fanout.lost')).toMatchObject({
+      verdict: 'worse',
+      basis: 'statistical',
+      before: 0,
+      after: 50,
+      change: 50,
+      changePct: null,
+      rate: { before: 0, per: 'per 1,000 expected deliveries' },
+    });
     expect(rowOf(c, 'fanout.lost').pValue).toBeLessThan(1e-10);
     expect(rowOf(c, 'fanout.lost.any')).toMatchObject({ verdict: 'worse', basis: 'policy', gated: true });
     expect(rowOf(c, 'fanout.delivered')).toMatchObject({ verdict: 'worse', change: -50, gated: false });
-    expect(rowOf(c, 'disconnects.byCause.connection-lost')).toMatchObject({ verdict: 'worse', before: 0, after: 40, rate: { per: 'per socket-hour' } });
+    expect(rowOf(c, 'disconnects.byCause.connection-lost')).toMatchObject({
+      verdict: 'worse',
+      before: 0,
+      after: 40,
+      rate: { per: 'per socket-hour' },
+    });
     expect(rowOf(c, 'disconnects.byCause.client-close')).toMatchObject({ verdict: 'same', basis: 'informational' });
-    expect(rowOf(c, 'disconnects.idleTimeout')).toMatchObject({ verdict: 'worse', basis: 'estimate', before: null, after: 60_090, note: 'idle-timeout disconnects appeared' });
+    expect(rowOf(c, 'disconnects.idleTimeout')).toMatchObject({
+      verdict: 'worse',
+      basis: 'estimate',
+      before: null,
+      after: 60_090,
+      note: 'idle-timeout disconnects appeared',
+    });
     expect(rowOf(c, 'fanout.max')).toMatchObject({ verdict: 'inconclusive', note: 'one sample: not judged', gated: false });
-    expect(c.regressions).toEqual(['fanout.delivered', 'fanout.lost', 'fanout.lost.any', 'disconnects.byCause.connection-lost', 'disconnects.idleTimeout']);
-    expect(c.gate).toMatchObject({ outcome: 'regression', worse: ['fanout.lost', 'fanout.lost.any', 'disconnects.byCause.connection-lost', 'disconnects.idleTimeout'] });
+    expect(c.regressions).toEqual([
+      'fanout.delivered',
+      'fanout.lost',
+      'fanout.lost.any',
+      'disconnects.byCause.connection-lost',
+      'disconnects.idleTimeout',
+    ]);
+    expect(c.gate).toMatchObject({
+      outcome: 'regression',
+      worse: ['fanout.lost', 'fanout.lost.any', 'disconnects.byCause.connection-lost', 'disconnects.idleTimeout'],
+    });
   });
 
   it('judges counters as rates over their exposure: 3 → 4 drops is chance, 0 → 40 is not, and twice the sockets may drop twice as often', () => {
-    const drops = (n: number): FakeClose[] => Array.from({ length: n }, (_, i) => ({ cause: 'connection-lost', code: 1006, idleMs: 1000 + i, ageMs: 5000 + i }));
+    const drops = (n: number): FakeClose[] =>
+      Array.from({ length: n }, (_, i) => ({ cause: 'connection-lost', code: 1006, idleMs: 1000 + i, ageMs: 5000 + i }));
     const three = fakeReport({ connections: 200, closes: drops(3) });
     const four = fakeReport({ connections: 200, closes: drops(4) });
     const forty = fakeReport({ connections: 200, closes: drops(40) });
     const lost = 'disconnects.byCause.connection-lost';
-    expect(rowOf(compare(three, four), lost)).toMatchObject({ verdict: 'inconclusive', note: expect.stringContaining('not told from chance') });
+    expect(rowOf(compare(three, four), lost)).toMatchObject({
+      verdict: 'inconclusive',
+      note: expect.stringContaining('not told from chance'),
+    });
     expect(compare(three, four, { gate: [lost] }).gate).toMatchObject({ outcome: 'undecided', undecided: [lost] });
     expect(rowOf(compare(three, forty), lost).verdict).toBe('worse');
     // 8 drops of 400 sockets against 4 of 200 over the same hold: the same rate.
@@ -122,7 +160,11 @@ describe('compare', () => {
     after.reconnects.total = 150;
     const c = compare(before, after);
     expect(c.rows.map((r) => r.metric)).not.toContain('connections.opened');
-    expect(rowOf(c, 'connections.firstOpened')).toMatchObject({ verdict: 'same', before: before.connections.opened, after: before.connections.opened });
+    expect(rowOf(c, 'connections.firstOpened')).toMatchObject({
+      verdict: 'same',
+      before: before.connections.opened,
+      after: before.connections.opened,
+    });
     expect(rowOf(c, 'reconnects.total').verdict).toBe('worse');
     expect(c.regressions).not.toContain('connections.firstOpened');
   });
@@ -142,7 +184,10 @@ describe('compare', () => {
     for (const [before, after] of [
       [[fixturePair().before], [fixturePair().after]],
       [[run(1)], [run(2, { shiftMs: 5 })]],
-      [[run(1), run(3, { shiftMs: 1 }), run(5)], [run(2, { shiftMs: 5 }), run(4, { shiftMs: 6 })]],
+      [
+        [run(1), run(3, { shiftMs: 1 }), run(5)],
+        [run(2, { shiftMs: 5 }), run(4, { shiftMs: 6 })],
+      ],
     ]) {
       const forward = compare(before, after);
       const backward = compare(after, before);
@@ -157,7 +202,9 @@ describe('compare', () => {
         }
       }
       expect(Object.values(verdicts(forward))).toContain('worse');
-      expect(backward.gate.outcome).toBe(forward.gate.worse.length > 0 && forward.gate.undecided.length === 0 ? 'pass' : backward.gate.outcome);
+      expect(backward.gate.outcome).toBe(
+        forward.gate.worse.length > 0 && forward.gate.undecided.length === 0 ? 'pass' : backward.gate.outcome,
+      );
     }
   });
 
@@ -203,7 +250,10 @@ describe('compare', () => {
     expect(rowOf(c, 'fanout.p99')).toMatchObject({ verdict: 'inconclusive', note: expect.stringContaining('(50 < 381') });
     // One block has no spread: a run needs two.
     const one = compare(run(1, shape, 1), run(2, { ...shape, shiftMs: 100 }, 1));
-    expect(rowOf(one, 'fanout.p50')).toMatchObject({ verdict: 'inconclusive', note: 'the before run: 1 block with samples (a spread needs 2): run longer' });
+    expect(rowOf(one, 'fanout.p50')).toMatchObject({
+      verdict: 'inconclusive',
+      note: 'the before run: 1 block with samples (a spread needs 2): run longer',
+    });
   });
 
   it('never vetoes: a saturated client widens the interval by the change in its own delay, and a clear change stays called', () => {
@@ -215,7 +265,9 @@ describe('compare', () => {
     expect(p50.interval?.low).toBeGreaterThan(p50.tolerance ?? Infinity);
     // Its handling time (turn p50 1 ms, none before) is in the widening, and the note says so.
     expect(p50.note).toContain("a saturated client's handling time");
-    expect(c.warnings).toContain("the after run's client was saturated (this machine was busy: other processes): its latencies include wsload's own delay, and the latency intervals are widened by the change in it");
+    expect(c.warnings).toContain(
+      "the after run's client was saturated (this machine was busy: other processes): its latencies include wsload's own delay, and the latency intervals are widened by the change in it",
+    );
     // The widened interval that crosses the tolerance is inconclusive, as for any run.
     const busier = saturatedBy(run(2, { shiftMs: 5 }), 'wsload');
     busier.client.turnMs = { count: 100, min: 0, mean: 6, p50: 6, p90: 9, p99: 12, p999: 12, max: 12 };
@@ -234,9 +286,15 @@ describe('compare', () => {
     expect(rowOf(compare(run(1), run(2, { shiftMs: 5 })), 'fanout.p50').verdict).toBe('worse');
     // Likewise a busier worker loop, which stamps receipts late: its mean lag at the median, its p90 at p90.
     const busier = structuredClone(run(2, { shiftMs: 5 }));
-    busier.client.workers = busier.client.workers.map((w) => ({ ...w, eventLoopLagMs: { ...w.eventLoopLagMs, mean: w.eventLoopLagMs.mean + 5 } }));
+    busier.client.workers = busier.client.workers.map((w) => ({
+      ...w,
+      eventLoopLagMs: { ...w.eventLoopLagMs, mean: w.eventLoopLagMs.mean + 5 },
+    }));
     expect(rowOf(compare(run(1), busier), 'fanout.p50').verdict).toBe('inconclusive');
-    busier.client.workers = busier.client.workers.map((w) => ({ ...w, eventLoopLagMs: { ...w.eventLoopLagMs, p90: w.eventLoopLagMs.p99 + 8 } }));
+    busier.client.workers = busier.client.workers.map((w) => ({
+      ...w,
+      eventLoopLagMs: { ...w.eventLoopLagMs, p90: w.eventLoopLagMs.p99 + 8 },
+    }));
     expect(rowOf(compare(run(1), busier), 'fanout.p90').verdict).toBe('inconclusive');
   });
 
@@ -249,10 +307,18 @@ describe('compare', () => {
     // ...three against three does not.
     const c = compare(before, after);
     const p50 = rowOf(c, 'fanout.p50');
-    expect(p50).toMatchObject({ method: 'runs', runs: { before: before.map((r) => r.fanout.latencyMs.p50), after: after.map((r) => r.fanout.latencyMs.p50) } });
+    expect(p50).toMatchObject({
+      method: 'runs',
+      runs: { before: before.map((r) => r.fanout.latencyMs.p50), after: after.map((r) => r.fanout.latencyMs.p50) },
+    });
     expect(['same', 'inconclusive']).toContain(p50.verdict);
-    expect(p50.before).toBeCloseTo((before[0].fanout.latencyMs.p50 + before[1].fanout.latencyMs.p50 + before[2].fanout.latencyMs.p50) / 3, 9);
-    expect(c.notes[0]).toBe('3 runs before, 3 after: the latency intervals cover the spread between the runs of each side and the noise within them');
+    expect(p50.before).toBeCloseTo(
+      (before[0].fanout.latencyMs.p50 + before[1].fanout.latencyMs.p50 + before[2].fanout.latencyMs.p50) / 3,
+      9,
+    );
+    expect(c.notes[0]).toBe(
+      '3 runs before, 3 after: the latency intervals cover the spread between the runs of each side and the noise within them',
+    );
     expect(c.runs.before).toHaveLength(3);
     // A change larger than the drift is still called: +12 ms on every run.
     const slower = [run(17, { shiftMs: 14 }), run(18, { shiftMs: 11 }), run(19, { shiftMs: 13.5 })];
@@ -284,17 +350,38 @@ describe('compare', () => {
   it('gates the default rows (or those asked for) with Holm over the statistical ones, and says when it cannot decide', () => {
     const c = compare(run(1), run(2, { shiftMs: 5 }));
     expect(c.gate.metrics).toEqual(c.rows.filter((r) => r.gated).map((r) => r.metric));
-    expect(c.gate.metrics).toEqual(expect.arrayContaining(['handshake.p99', 'fanout.p50', 'fanout.p90', 'fanout.p99', 'completion.p99', 'fanout.lost', 'fanout.lost.any', 'publish.p99']));
+    expect(c.gate.metrics).toEqual(
+      expect.arrayContaining([
+        'handshake.p99',
+        'fanout.p50',
+        'fanout.p90',
+        'fanout.p99',
+        'completion.p99',
+        'fanout.lost',
+        'fanout.lost.any',
+        'publish.p99',
+      ]),
+    );
     expect(c.gate.metrics).not.toContain('fanout.p999');
     expect(c.gate.family).toBe(c.rows.filter((r) => r.gated && r.basis === 'statistical' && r.pValue !== null).length);
-    for (const r of c.rows.filter((x) => x.gated && x.pValue !== null)) expect(r.adjustedP ?? -1, r.metric).toBeGreaterThanOrEqual(r.pValue ?? 2);
+    for (const r of c.rows.filter((x) => x.gated && x.pValue !== null))
+      expect(r.adjustedP ?? -1, r.metric).toBeGreaterThanOrEqual(r.pValue ?? 2);
     // Only fan-out p99.9 gated: 1,200 publishes cannot judge it (3,838 needed), so the gate cannot pass.
     const only = compare(run(1), run(2, { shiftMs: 5 }), { gate: ['fanout.p999'] });
     expect(only.gate).toMatchObject({ metrics: ['fanout.p999'], worse: [], undecided: ['fanout.p999'], outcome: 'undecided', family: 0 });
     // A stream row asked for in runs without a stream: absent, so undecided too.
-    expect(compare(run(1), run(1), { gate: ['stream.staleness.p99'] }).gate).toMatchObject({ undecided: ['stream.staleness.p99'], outcome: 'undecided' });
-    expect(compare(run(1), run(1), { gate: ['fanout.p50', 'fanout.lost'] }).gate).toMatchObject({ outcome: 'pass', worse: [], undecided: [] });
-    expect(() => compare(run(1), run(1), { gate: ['fanout.p55'] })).toThrow('compare: gate: no compared metric "fanout.p55" (did you mean "fanout.p50"?)');
+    expect(compare(run(1), run(1), { gate: ['stream.staleness.p99'] }).gate).toMatchObject({
+      undecided: ['stream.staleness.p99'],
+      outcome: 'undecided',
+    });
+    expect(compare(run(1), run(1), { gate: ['fanout.p50', 'fanout.lost'] }).gate).toMatchObject({
+      outcome: 'pass',
+      worse: [],
+      undecided: [],
+    });
+    expect(() => compare(run(1), run(1), { gate: ['fanout.p55'] })).toThrow(
+      'compare: gate: no compared metric "fanout.p55" (did you mean "fanout.p50"?)',
+    );
   });
 
   it('gives the same verdicts every time (seeded resampling)', () => {
@@ -319,16 +406,26 @@ describe('compare', () => {
     const worse = fakeReport({ lagMs: { max: 90, p99: 40 }, idleTimeout: est(30_000) });
     expect(rowOf(compare(a, same), 'client.eventLoopLag.p99').verdict).toBe('same');
     expect(rowOf(compare(a, same), 'disconnects.idleTimeout').verdict).toBe('same');
-    expect(rowOf(compare(a, worse), 'client.eventLoopLag.p99')).toMatchObject({ verdict: 'inconclusive', basis: 'informational', gated: false });
+    expect(rowOf(compare(a, worse), 'client.eventLoopLag.p99')).toMatchObject({
+      verdict: 'inconclusive',
+      basis: 'informational',
+      gated: false,
+    });
     expect(rowOf(compare(a, worse), 'disconnects.idleTimeout').verdict).toBe('worse');
   });
 
   it('judges handshakes by blocks of the ramp and publish latency by blocks of time, like fan-out', () => {
     const hs = (shift: number) => Array.from({ length: 2000 }, (_, i) => 2 + (i % 10) * 0.3 + shift);
-    const c = compare(fakeReport({ connections: 2000, handshakeMs: hs(0), blocks: 20 }), fakeReport({ connections: 2000, handshakeMs: hs(10), blocks: 20 }));
+    const c = compare(
+      fakeReport({ connections: 2000, handshakeMs: hs(0), blocks: 20 }),
+      fakeReport({ connections: 2000, handshakeMs: hs(10), blocks: 20 }),
+    );
     expect(rowOf(c, 'handshake.p99')).toMatchObject({ verdict: 'worse', method: 'blocks' });
     const pub = (shift: number) => Array.from({ length: 400 }, (_, i) => 1 + (i % 7) * 0.2 + shift);
-    const p = compare(fakeReport({ publishMs: pub(0), published: 400, blocks: 20 }), fakeReport({ publishMs: pub(8), published: 400, blocks: 20 }));
+    const p = compare(
+      fakeReport({ publishMs: pub(0), published: 400, blocks: 20 }),
+      fakeReport({ publishMs: pub(8), published: 400, blocks: 20 }),
+    );
     expect(rowOf(p, 'publish.p50')).toMatchObject({ verdict: 'worse', method: 'blocks' });
     expect(rowOf(p, 'publish.p99')).toMatchObject({ verdict: 'worse', method: 'blocks' });
   });
@@ -358,7 +455,10 @@ describe('judgeChange', () => {
     expect(judgeChange({ low: 1.01, high: 5 }, 1).verdict).toBe('worse');
     expect(judgeChange({ low: -5, high: -1.01 }, 1).verdict).toBe('better');
     expect(judgeChange({ low: -1, high: 1 }, 1).verdict).toBe('same');
-    expect(judgeChange({ low: 0.5, high: 3 }, 1)).toEqual({ verdict: 'inconclusive', note: '95% interval of the change +0.50 to +3.00 ms crosses the tolerance ±1.00 ms' });
+    expect(judgeChange({ low: 0.5, high: 3 }, 1)).toEqual({
+      verdict: 'inconclusive',
+      note: '95% interval of the change +0.50 to +3.00 ms crosses the tolerance ±1.00 ms',
+    });
     expect(judgeChange({ low: -3, high: 3 }, 1).verdict).toBe('inconclusive');
   });
 
@@ -383,13 +483,18 @@ describe('renderCompareTable', () => {
     const b = before.fanout.latencyMs.p50;
     // Over every expected delivery (50 lost counted at the deadline): the after value moves up a little.
     const a = rowOf(compare(before, after), 'fanout.p50').after ?? NaN;
-    const cells = p50?.split('│').slice(1, -1).map((x) => x.trim());
+    const cells = p50
+      ?.split('│')
+      .slice(1, -1)
+      .map((x) => x.trim());
     expect(cells?.slice(0, 5)).toEqual(['fanout.p50', fmtMs(b), fmtMs(a), `+${fmtMs(a - b)} (+${fmtPct((100 * (a - b)) / b)})`, 'same*']);
     expect(text).toMatch(/│ fanout\.p99 +│[^\n]+│ inconclusive\* │ received only: /);
     expect(text).toMatch(/│ fanout\.lost\.any +│[^\n]+│ WORSE\* +│ policy: no +│/);
     expect(text).toContain('│   ↳ connection-lost ');
-    expect(text).toContain('5 regressions: fanout.delivered, fanout.lost, fanout.lost.any, disconnects.byCause.connection-lost,\n  disconnects.idleTimeout');
-    expect(text).toContain('gate (verdicts marked *): 16 rows, 5 statistical under Holm\'s control: REGRESSION on fanout.lost,');
+    expect(text).toContain(
+      '5 regressions: fanout.delivered, fanout.lost, fanout.lost.any, disconnects.byCause.connection-lost,\n  disconnects.idleTimeout',
+    );
+    expect(text).toContain("gate (verdicts marked *): 16 rows, 5 statistical under Holm's control: REGRESSION on fanout.lost,");
     expect(text).toContain('\nNotes\n  - one run per side:');
     expect(text).toContain('\n  - the before report (2025-03-01T09:00:00.000Z) has no per-interval histograms');
   });
@@ -400,11 +505,11 @@ describe('renderCompareTable', () => {
     expect(text).not.toContain('Each run');
   });
 
-  it('lists each run\'s figures when a side has several runs', () => {
+  it("lists each run's figures when a side has several runs", () => {
     const before = [run(1), run(3)];
     const after = [run(2, { shiftMs: 5 }), run(4, { shiftMs: 5 })];
     const text = renderCompareTable(compare(before, after));
-    expect(text).toContain('before (2 runs, mean of each run\'s value; first): fake');
+    expect(text).toContain("before (2 runs, mean of each run's value; first): fake");
     const runsTable = text.slice(text.indexOf('Each run'));
     expect(runsTable).toContain('fanout.p50');
     for (const r of [...before, ...after]) expect(runsTable).toContain(fmtMs(r.fanout.latencyMs.p50));

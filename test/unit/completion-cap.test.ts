@@ -19,7 +19,7 @@ describe('completion capped at the deadline', () => {
     expect(percentiles(h, 10_000).min).toBe(percentiles(h).min);
   });
 
-  it('caps the run\'s and each topic\'s completion, nothing else', () => {
+  it("caps the run's and each topic's completion, nothing else", () => {
     expect(percentileCapMs('completion', 10_000)).toBe(10_000);
     expect(percentileCapMs('completion:news', 10_000)).toBe(10_000);
     expect(percentileCapMs('fanout', 10_000)).toBeUndefined();

@@ -21,7 +21,7 @@ function why(data: string): string {
   return r.why;
 }
 
-describe('the shape of an agent\'s frames', () => {
+describe("the shape of an agent's frames", () => {
   it('accepts what a well-behaved agent sends', () => {
     for (const msg of [
       hello('a', '0.1.0'),
@@ -30,7 +30,14 @@ describe('the shape of an agent\'s frames', () => {
       { type: 'gone', workerId: 2, reason: 'exited with code 1' },
       { type: 'worker', msg: { type: 'ready', workerId: 0 } },
       { type: 'worker', msg: { type: 'fatal', workerId: 0, error: { name: 'Error', code: null, message: 'boom' } } },
-      { type: 'worker', msg: tick(0, 2, { histograms: { fanout: encodedLatencies(50, 20) }, closeLog: [10.5, 1, 0, 1006, 300.25, 120.75], openLog: [1.5, 1, 2.5, 1, 3, -1] }) },
+      {
+        type: 'worker',
+        msg: tick(0, 2, {
+          histograms: { fanout: encodedLatencies(50, 20) },
+          closeLog: [10.5, 1, 0, 1006, 300.25, 120.75],
+          openLog: [1.5, 1, 2.5, 1, 3, -1],
+        }),
+      },
     ]) {
       const r = checkAgentFrame(frame(msg));
       expect(r.ok, JSON.stringify(r)).toBe(true);
@@ -48,12 +55,22 @@ describe('the shape of an agent\'s frames', () => {
     expect(why(frame(stats()).replace('"rssMb":75', '"rssMb":1e400'))).toMatch(/at rssMb: /);
     expect(why(JSON.stringify(stats()))).toMatch(/at n: /);
     expect(why(frame(stats(), 0))).toMatch(/at n: /);
-    expect(why(worker(tick(0, 1, { counters: { ...counters(), opened: '5' as unknown as number } })))).toMatch(/at msg\.counters\.opened: /);
-    expect(why(worker(tick(0, 1, { counters: { ...counters(), delivery: { ...counters().delivery, lost: 'x' as unknown as number } } })))).toMatch(/at msg\.counters\.delivery\.lost: /);
+    expect(why(worker(tick(0, 1, { counters: { ...counters(), opened: '5' as unknown as number } })))).toMatch(
+      /at msg\.counters\.opened: /,
+    );
+    expect(
+      why(worker(tick(0, 1, { counters: { ...counters(), delivery: { ...counters().delivery, lost: 'x' as unknown as number } } }))),
+    ).toMatch(/at msg\.counters\.delivery\.lost: /);
     // A counter added later must still be a count.
-    expect(why(worker(tick(0, 1, { counters: { ...counters(), delivery: { ...counters().delivery, newOne: 'x' } as never } })))).toMatch(/at msg\.counters\.delivery\.newOne: /);
-    expect(why(worker(tick(0, 1, { cohorts: [{ ...emptyCohortCounters(), byCode: { 1006: 'a' as unknown as number } }] })))).toMatch(/at msg\.cohorts\.0\.byCode\.1006: /);
-    expect(why(worker(tick(0, 1, { seqResults: [{ seq: 1, delivered: 1, lost: 0, lastReceiptMs: 5, failed: 'no' as unknown as boolean }] })))).toMatch(/at msg\.seqResults\.0\.failed: /);
+    expect(why(worker(tick(0, 1, { counters: { ...counters(), delivery: { ...counters().delivery, newOne: 'x' } as never } })))).toMatch(
+      /at msg\.counters\.delivery\.newOne: /,
+    );
+    expect(why(worker(tick(0, 1, { cohorts: [{ ...emptyCohortCounters(), byCode: { 1006: 'a' as unknown as number } }] })))).toMatch(
+      /at msg\.cohorts\.0\.byCode\.1006: /,
+    );
+    expect(
+      why(worker(tick(0, 1, { seqResults: [{ seq: 1, delivered: 1, lost: 0, lastReceiptMs: 5, failed: 'no' as unknown as boolean }] }))),
+    ).toMatch(/at msg\.seqResults\.0\.failed: /);
     expect(why(worker(tick(0, 1, { openLog: [1, 1, 2] })))).toMatch(/at msg\.openLog: /);
     expect(why(worker(tick(0, 1, { openLog: [1, 2] })))).toMatch(/at msg\.openLog: /);
     expect(why(worker(tick(0, 1, { closeLog: [1, 0, 9, 1006, 3, 3] })))).toMatch(/at msg\.closeLog: /);
@@ -63,7 +80,7 @@ describe('the shape of an agent\'s frames', () => {
   });
 });
 
-describe('what an agent\'s frames must respect beyond their shape', () => {
+describe("what an agent's frames must respect beyond their shape", () => {
   function checks(): AgentChecks {
     const c = new AgentChecks();
     expect(c.check({ ...hello('a', 'v'), n: 1 }, false, 0)).toBeNull();
@@ -75,13 +92,38 @@ describe('what an agent\'s frames must respect beyond their shape', () => {
   }
   const w = (msg: object, n: number): Parameters<AgentChecks['check']>[0] => ({ type: 'worker', msg, n }) as never;
 
-  it('takes frames in order from the agent\'s own workers', () => {
+  it("takes frames in order from the agent's own workers", () => {
     const c = checks();
     expect(c.check(w({ type: 'ready', workerId: 1 }, 2), true, 0)).toBeNull();
     expect(c.check(w(tick(1, 1, { counters: counters({ opened: 3 }), openLog: [1, 1, 2, 1, 3, 1] }), 3), true, 0)).toBeNull();
     expect(c.check({ ...stats(3, 3), n: 4 }, true, 0)).toBeNull();
-    expect(c.check(w(tick(1, 1, { counters: counters({ opened: 3, delivered: 3, expected: 3 }), seqResults: [{ seq: 1, delivered: 3, lost: 0, lastReceiptMs: 9, failed: false }] }), 5), true, 1)).toBeNull();
-    expect(c.check(w(tick(1, 1, { counters: counters({ opened: 3, open: 0, delivered: 3, expected: 3 }), openLog: [9, -1, 9, -1, 9, -1], final: true }), 6), true, 1)).toBeNull();
+    expect(
+      c.check(
+        w(
+          tick(1, 1, {
+            counters: counters({ opened: 3, delivered: 3, expected: 3 }),
+            seqResults: [{ seq: 1, delivered: 3, lost: 0, lastReceiptMs: 9, failed: false }],
+          }),
+          5,
+        ),
+        true,
+        1,
+      ),
+    ).toBeNull();
+    expect(
+      c.check(
+        w(
+          tick(1, 1, {
+            counters: counters({ opened: 3, open: 0, delivered: 3, expected: 3 }),
+            openLog: [9, -1, 9, -1, 9, -1],
+            final: true,
+          }),
+          6,
+        ),
+        true,
+        1,
+      ),
+    ).toBeNull();
     expect(c.check({ type: 'gone', workerId: 3, reason: 'exited with code 1', n: 7 }, true, 1)).toBeNull();
   });
 
@@ -93,10 +135,12 @@ describe('what an agent\'s frames must respect beyond their shape', () => {
     expect(d.check({ ...stats(), n: 4 }, true, 0)).toBe('frame 4 came where frame 2 was due (2 missing)');
   });
 
-  it('refuses a frame about a worker that is not the agent\'s, or one that already ended', () => {
+  it("refuses a frame about a worker that is not the agent's, or one that already ended", () => {
     const c = checks();
     expect(c.check(w(tick(2), 2), true, 0)).toBe('a "tick" for worker 2, which is not one of its workers (1, 3)');
-    expect(c.check({ type: 'gone', workerId: 0, reason: 'x', n: 3 }, true, 0)).toBe('a "gone" for worker 0, which is not one of its workers (1, 3)');
+    expect(c.check({ type: 'gone', workerId: 0, reason: 'x', n: 3 }, true, 0)).toBe(
+      'a "gone" for worker 0, which is not one of its workers (1, 3)',
+    );
     expect(c.check(w(tick(1, 1, { final: true }), 4), true, 0)).toBeNull();
     expect(c.check(w(tick(1), 5), true, 0)).toBe('a "tick" for worker 1 after that worker had ended');
     expect(c.check({ type: 'gone', workerId: 1, reason: 'x', n: 6 }, true, 0)).toBe('a "gone" for worker 1 after that worker had ended');
@@ -116,16 +160,49 @@ describe('what an agent\'s frames must respect beyond their shape', () => {
     expect(at(tick(3, 1, { openLog: [1, -1] }))).toBe("worker 3's tick: its open log has -1 sockets open of the 2 it holds");
     expect(at(tick(3, 2))).toBe("worker 3's tick: counters of 2 cohorts in a run of 1");
     expect(at(tick(3, 1, { closeLog: [5, 1, 0, 1006, 10, 10] }))).toBe("worker 3's tick: a close in cohort 1 of a run of 1");
-    expect(at(tick(3, 1, { seqResults: [{ seq: 4, delivered: 0, lost: 0, lastReceiptMs: 0, failed: false }] }), 3)).toBe("worker 3's tick: publish 4 judged, but only 3 were announced");
-    expect(at(tick(3, 1, { counters: { ...counters(), topics: { expected: [1], delivered: [1], lost: [0], late: [0], duplicated: [0] } } }))).toBe("worker 3's tick: topic counters that do not match the run's 0 topics");
+    expect(at(tick(3, 1, { seqResults: [{ seq: 4, delivered: 0, lost: 0, lastReceiptMs: 0, failed: false }] }), 3)).toBe(
+      "worker 3's tick: publish 4 judged, but only 3 were announced",
+    );
+    expect(
+      at(tick(3, 1, { counters: { ...counters(), topics: { expected: [1], delivered: [1], lost: [0], late: [0], duplicated: [0] } } })),
+    ).toBe("worker 3's tick: topic counters that do not match the run's 0 topics");
     const c = checks();
-    expect(c.check(w(tick(1, 1, { counters: counters({ opened: 2 }), openLog: [1, 1, 2, 1], seqResults: [{ seq: 1, delivered: 2, lost: 0, lastReceiptMs: 5, failed: false }] }), 2), true, 2)).toBeNull();
+    expect(
+      c.check(
+        w(
+          tick(1, 1, {
+            counters: counters({ opened: 2 }),
+            openLog: [1, 1, 2, 1],
+            seqResults: [{ seq: 1, delivered: 2, lost: 0, lastReceiptMs: 5, failed: false }],
+          }),
+          2,
+        ),
+        true,
+        2,
+      ),
+    ).toBeNull();
     // The same tick again under a new frame number: publish 1 judged twice; its open log would make 4 of 3.
-    expect(c.check(w(tick(1, 1, { counters: counters({ opened: 2 }), seqResults: [{ seq: 1, delivered: 2, lost: 0, lastReceiptMs: 5, failed: false }] }), 3), true, 2)).toBe("worker 1's tick: publish 1 judged again after publish 1");
-    expect(c.check(w(tick(1, 1, { counters: counters({ opened: 2 }), openLog: [1, 1, 2, 1] }), 4), true, 2)).toBe("worker 1's tick: its open log has 4 sockets open of the 3 it holds");
+    expect(
+      c.check(
+        w(
+          tick(1, 1, {
+            counters: counters({ opened: 2 }),
+            seqResults: [{ seq: 1, delivered: 2, lost: 0, lastReceiptMs: 5, failed: false }],
+          }),
+          3,
+        ),
+        true,
+        2,
+      ),
+    ).toBe("worker 1's tick: publish 1 judged again after publish 1");
+    expect(c.check(w(tick(1, 1, { counters: counters({ opened: 2 }), openLog: [1, 1, 2, 1] }), 4), true, 2)).toBe(
+      "worker 1's tick: its open log has 4 sockets open of the 3 it holds",
+    );
     const e = checks();
     expect(e.check(w(tick(1, 1, { counters: counters({ opened: 2 }) }), 2), true, 0)).toBeNull();
-    expect(e.check(w(tick(1, 1, { counters: counters({ opened: 1 }) }), 3), true, 0)).toBe("worker 1's tick: attempts went back from 2 to 1");
+    expect(e.check(w(tick(1, 1, { counters: counters({ opened: 1 }) }), 3), true, 0)).toBe(
+      "worker 1's tick: attempts went back from 2 to 1",
+    );
     const s = checks();
     expect(s.check({ ...stats(6, 6), n: 2 }, true, 0)).toBe('stats of 6 sockets open (peak 6) on an agent given 5');
   });
@@ -151,7 +228,7 @@ describe('what an agent refuses from its coordinator', () => {
   });
 });
 
-describe('silence judged net of the judge\'s own stalls', () => {
+describe("silence judged net of the judge's own stalls", () => {
   it('loses a peer silent past the limit while the judge was awake', () => {
     const j = new SilenceJudge(3_000, 1_000, 0);
     j.heard(500);
@@ -161,7 +238,7 @@ describe('silence judged net of the judge\'s own stalls', () => {
     expect(j.check(4_000)).toBe(3_500);
   });
 
-  it('does not count its own stall as the peer\'s silence, and passes no judgment right after one', () => {
+  it("does not count its own stall as the peer's silence, and passes no judgment right after one", () => {
     const j = new SilenceJudge(3_000, 1_000, 0);
     expect(j.check(1_000)).toBeNull();
     // Stalled 17 s: the check due at 2 s runs at 19 s. What queued meanwhile is read before the next check.

@@ -12,6 +12,7 @@ import { listenForAgents } from '../../src/coordinator/control-server.js';
 import { AGENT_NAME_HEADER, AGENT_VERSION_HEADER, CONTROL_PATH } from '../../src/run/control-protocol.js';
 import { VERSION } from '../../src/version.js';
 import { UsageError } from '../../src/errors.js';
+import { upgradeThenReset } from '../helpers/raw-upgrade.js';
 
 describe('tokenProblem', () => {
   it('accepts visible ASCII tokens, generated ones included', () => {
@@ -74,18 +75,31 @@ describe('agentNameProblem', () => {
 
 describe('coordinatorUrlProblem', () => {
   it('accepts ws:// and wss:// with a host and port (a trailing slash too)', () => {
-    for (const u of ['ws://127.0.0.1:7070', 'wss://coordinator.ns.svc:7070', 'ws://[::1]:7070/', 'ws://host']) expect(coordinatorUrlProblem(u), u).toBeNull();
+    for (const u of ['ws://127.0.0.1:7070', 'wss://coordinator.ns.svc:7070', 'ws://[::1]:7070/', 'ws://host'])
+      expect(coordinatorUrlProblem(u), u).toBeNull();
   });
 
   it.each([
-    ['ws://127.0.0.1:7070/#x', 'expected ws://HOST:PORT or wss://HOST:PORT, got "ws://127.0.0.1:7070/#x": a #fragment is not part of an address'],
-    ['ws://127.0.0.1:7070#', 'expected ws://HOST:PORT or wss://HOST:PORT, got "ws://127.0.0.1:7070#": a #fragment is not part of an address'],
+    [
+      'ws://127.0.0.1:7070/#x',
+      'expected ws://HOST:PORT or wss://HOST:PORT, got "ws://127.0.0.1:7070/#x": a #fragment is not part of an address',
+    ],
+    [
+      'ws://127.0.0.1:7070#',
+      'expected ws://HOST:PORT or wss://HOST:PORT, got "ws://127.0.0.1:7070#": a #fragment is not part of an address',
+    ],
     ['ws://h:1/?a=1', 'expected ws://HOST:PORT or wss://HOST:PORT, got "ws://h:1/?a=1": a ?query is not part of an address'],
-    ['ws://h:1/run', 'expected ws://HOST:PORT or wss://HOST:PORT, got "ws://h:1/run": the path /run is not part of an address (the agent adds the control path itself)'],
+    [
+      'ws://h:1/run',
+      'expected ws://HOST:PORT or wss://HOST:PORT, got "ws://h:1/run": the path /run is not part of an address (the agent adds the control path itself)',
+    ],
     ['http://h:1', 'expected ws://HOST:PORT or wss://HOST:PORT, got "http://h:1" (scheme http)'],
     ['h:1', 'expected ws://HOST:PORT or wss://HOST:PORT, got "h:1" (scheme h)'],
     ['not a url', 'expected ws://HOST:PORT or wss://HOST:PORT, got "not a url"'],
-    ['ws://user:pw@h:1', 'expected ws://HOST:PORT or wss://HOST:PORT, got a user name or password in the URL; pass the token with --token or env WSLOAD_TOKEN'],
+    [
+      'ws://user:pw@h:1',
+      'expected ws://HOST:PORT or wss://HOST:PORT, got a user name or password in the URL; pass the token with --token or env WSLOAD_TOKEN',
+    ],
   ])('refuses %j in one line', (url, message) => {
     expect(coordinatorUrlProblem(url)).toBe(message);
   });
@@ -94,7 +108,18 @@ describe('coordinatorUrlProblem', () => {
 /** The status a control listener answers an upgrade with these headers. */
 function upgradeStatus(port: number, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: CONTROL_PATH, headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', ...headers } });
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      path: CONTROL_PATH,
+      headers: {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        ...headers,
+      },
+    });
     req.on('response', (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
@@ -111,7 +136,10 @@ function upgradeStatus(port: number, headers: Record<string, string>): Promise<n
 describe('the control listener', () => {
   it('is never opened on an empty or blank token (it would admit anyone)', async () => {
     for (const token of ['', ' ']) {
-      const err = await listenForAgents({ host: '127.0.0.1', port: 0, token, tls: null }, { admit: () => 0, onAgent: () => {}, onRefused: () => {} }).then(
+      const err = await listenForAgents(
+        { host: '127.0.0.1', port: 0, token, tls: null },
+        { admit: () => 0, onAgent: () => {}, onRefused: () => {} },
+      ).then(
         () => null,
         (e: unknown) => e,
       );
@@ -122,14 +150,17 @@ describe('the control listener', () => {
 
   it('refuses an upgrade without a token (401) and one with an empty or malformed name (400), admits a good one', async () => {
     const admitted: string[] = [];
-    const listener = await listenForAgents({ host: '127.0.0.1', port: 0, token: 's3cret', tls: null }, {
-      admit: () => 0,
-      onAgent: (ws, name) => {
-        admitted.push(name);
-        ws.close();
+    const listener = await listenForAgents(
+      { host: '127.0.0.1', port: 0, token: 's3cret', tls: null },
+      {
+        admit: () => 0,
+        onAgent: (ws, name) => {
+          admitted.push(name);
+          ws.close();
+        },
+        onRefused: () => {},
       },
-      onRefused: () => {},
-    });
+    );
     try {
       const good = { authorization: 'Bearer s3cret', [AGENT_VERSION_HEADER]: VERSION };
       expect(await upgradeStatus(listener.port, { [AGENT_VERSION_HEADER]: VERSION, [AGENT_NAME_HEADER]: 'a' })).toBe(401);
@@ -138,6 +169,27 @@ describe('the control listener', () => {
       expect(await upgradeStatus(listener.port, { ...good, [AGENT_NAME_HEADER]: 'agent-1' })).toBe(101);
       expect(admitted).toEqual(['agent-1']);
     } finally {
+      listener.close();
+    }
+  });
+
+  it('survives peers that reset right after a refused upgrade (a scanner, a hostile peer), and keeps listening', async () => {
+    const listener = await listenForAgents(
+      { host: '127.0.0.1', port: 0, token: 's3cret', tls: null },
+      { admit: () => 0, onAgent: (ws) => ws.close(), onRefused: () => {} },
+    );
+    const errors: unknown[] = [];
+    const onError = (err: unknown): void => void errors.push(err);
+    process.on('uncaughtException', onError);
+    try {
+      for (let round = 0; round < 4; round++)
+        await Promise.all(Array.from({ length: 25 }, (_, i) => upgradeThenReset(listener.port, CONTROL_PATH, i % 3)));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(errors).toEqual([]);
+      const good = { authorization: 'Bearer s3cret', [AGENT_VERSION_HEADER]: VERSION, [AGENT_NAME_HEADER]: 'agent-1' };
+      expect(await upgradeStatus(listener.port, good)).toBe(101);
+    } finally {
+      process.off('uncaughtException', onError);
       listener.close();
     }
   });

@@ -53,7 +53,10 @@ describe('a receipt racing its publish record (agent rings)', () => {
     // [0]: the publish the reader waits for; [1]: stop; [2]: the writer is ready.
     const control = new SharedArrayBuffer(12);
     const ctl = new Int32Array(control);
-    const writer = new Worker(WRITER, { eval: true, workerData: { buffer: ring.buffer, size: ring.size, control, url: RING_URL, publishes: PUBLISHES } });
+    const writer = new Worker(WRITER, {
+      eval: true,
+      workerData: { buffer: ring.buffer, size: ring.size, control, url: RING_URL, publishes: PUBLISHES },
+    });
     const exited = new Promise<void>((resolve) => writer.once('exit', () => resolve()));
     let receipts = 0;
     let publishes = 0;

@@ -72,7 +72,7 @@ describe('owed deliveries', () => {
     expect(books()).toMatchObject({ lost: 0, expected: 0, missedPublishes: 1 });
   });
 
-  it('keeps the closed connection\'s loss when the socket reconnects before evaluation; a copy on the new connection is not its delivery', () => {
+  it("keeps the closed connection's loss when the socket reconnects before evaluation; a copy on the new connection is not its delivery", () => {
     const { ring, view, tracker, close, books } = setup(1, { reconnects: 1 });
     // Answered: the target took them (it withheld the pushes from this socket).
     announce(ring, 1, 100, 100);
@@ -127,7 +127,7 @@ describe('owed deliveries', () => {
     expect(books()).toMatchObject({ lost: 0, late: 0, expected: 0, ineligible: 1 });
   });
 
-  it("judges a receipt held for its publish record by the connection open when it arrived, and owes a record that came after the close", () => {
+  it('judges a receipt held for its publish record by the connection open when it arrived, and owes a record that came after the close', () => {
     const { ring, view, tracker, close, books } = setup(2);
     // An agent: socket 0 got publish 1 before its record; both sockets closed before the records came.
     tracker.receive(0, 1, 150);
@@ -159,7 +159,7 @@ describe('owed deliveries', () => {
     expect(tracker.topicCounters?.expected).toEqual([1, 1]);
   });
 
-  it('marks a closed connection\'s debts in the bits of the slots, so a later seq in the same slot starts clean', () => {
+  it("marks a closed connection's debts in the bits of the slots, so a later seq in the same slot starts clean", () => {
     const { ring, view, tracker, close, books } = setup(1);
     announce(ring, 1, 100, 100);
     settle(ring, 1, true, 120);

@@ -50,7 +50,12 @@ describe('DeliveryTracker with topics', () => {
 
   it('without topics the ring topic is ignored and there are no per-topic counters', () => {
     const ring = createRing(1024);
-    const view: SocketView = { subscribedAt: new Float64Array(2).fill(1), everOpened: new Uint8Array(2).fill(1), reconnects: new Uint8Array(2), cohortOfSocket: new Uint16Array(2) };
+    const view: SocketView = {
+      subscribedAt: new Float64Array(2).fill(1),
+      everOpened: new Uint8Array(2).fill(1),
+      reconnects: new Uint8Array(2),
+      cohortOfSocket: new Uint16Array(2),
+    };
     const tracker = new DeliveryTracker(2, ring, view, 1, 1000);
     announce(ring, 1, 100, 100);
     tracker.receive(0, 1, 110);

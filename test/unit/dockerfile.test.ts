@@ -36,9 +36,7 @@ function stages(text: string): Stage[] {
 
 /** Paths of the build context a COPY reads (not --from copies). */
 function contextSources(stage: Stage): string[] {
-  return stage.steps
-    .filter((s) => s.op === 'COPY' && !s.args.startsWith('--from'))
-    .flatMap((s) => s.args.split(/\s+/).slice(0, -1));
+  return stage.steps.filter((s) => s.op === 'COPY' && !s.args.startsWith('--from')).flatMap((s) => s.args.split(/\s+/).slice(0, -1));
 }
 
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
@@ -63,8 +61,9 @@ function importedPackages(dir: string): Set<string> {
     if (entry.isDirectory()) for (const p of importedPackages(path)) found.add(p);
     else if (entry.name.endsWith('.ts')) {
       const text = readFileSync(path, 'utf8');
-      for (const m of text.matchAll(/(?:from|import\()\s*'([^'.][^']*)'/g)) {
-        const spec = m[1] as string;
+      // Import and export statements and import() calls only: `from 'x'` inside a comment is prose.
+      for (const m of text.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s*'([^'.][^']*)'|\bimport\(\s*'([^'.][^']*)'/gm)) {
+        const spec = (m[1] ?? m[2]) as string;
         found.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] as string));
       }
     }
@@ -80,7 +79,11 @@ describe('Dockerfile', () => {
   });
 
   it('builds with dev dependencies and ships production dependencies only', () => {
-    const runs = (s: Stage): string => s.steps.filter((i) => i.op === 'RUN').map((i) => i.args).join('\n');
+    const runs = (s: Stage): string =>
+      s.steps
+        .filter((i) => i.op === 'RUN')
+        .map((i) => i.args)
+        .join('\n');
     expect(runs(build)).toMatch(/npm ci\b/);
     expect(runs(build)).toMatch(/npm run build/);
     expect(runs(final)).toMatch(/npm ci --omit=dev\b/);
@@ -92,7 +95,10 @@ describe('Dockerfile', () => {
     const sources = [...contextSources(build), ...contextSources(final)];
     for (const src of sources) {
       expect(existsSync(join(ROOT, src)), `${src} exists`).toBe(true);
-      expect(ignored.some((pattern) => src === pattern || src.startsWith(`${pattern}/`)), `${src} not in .dockerignore`).toBe(false);
+      expect(
+        ignored.some((pattern) => src === pattern || src.startsWith(`${pattern}/`)),
+        `${src} not in .dockerignore`,
+      ).toBe(false);
     }
     // What `npm pack` ships (package.json "files") is what the image holds: dist from the build stage.
     for (const f of pkg.files) expect([...contextSources(final), 'dist'], f).toContain(f);

@@ -11,7 +11,14 @@ import { createHlogWriter } from '../../src/metrics/histogram.js';
 import { ROOT } from '../helpers/cli.js';
 
 const read = (file: string): string => readFileSync(join(ROOT, file), 'utf8');
-const DOCS = ['README.md', 'scenarios/README.md', 'bench/README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const DOCS = [
+  'README.md',
+  'scenarios/README.md',
+  'bench/README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 const tmp = mkdtempSync(join(tmpdir(), 'wsload-docs-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -68,7 +75,13 @@ describe('README set-up', () => {
     const second = setupCommands()[1];
     const packages = ciPackages().join(' ');
     expect(runWithFakes(second, false)).toEqual(['apt-get update', `apt-get install -y ${packages}`, 'npm test']);
-    expect(runWithFakes(second, true)).toEqual(['sudo apt-get', 'apt-get update', 'sudo apt-get', `apt-get install -y ${packages}`, 'npm test']);
+    expect(runWithFakes(second, true)).toEqual([
+      'sudo apt-get',
+      'apt-get update',
+      'sudo apt-get',
+      `apt-get install -y ${packages}`,
+      'npm test',
+    ]);
   });
 });
 

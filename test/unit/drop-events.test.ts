@@ -22,7 +22,14 @@ function activeSockets(screening: IdleScreening, atMs: number, active: number): 
 function detector(connections: number, receiveMs: number | null = null): { d: DropDetector; screening: IdleScreening; live: DropEvent[] } {
   const screening = new IdleScreening([{ name: 'default', receiveIntervalMs: receiveMs }]);
   const live: DropEvent[] = [];
-  const d = new DropDetector({ runStartMs: START, runStartEpochMs: EPOCH, connections, screening, settleMs: 500, onEvent: (e) => live.push(e) });
+  const d = new DropDetector({
+    runStartMs: START,
+    runStartEpochMs: EPOCH,
+    connections,
+    screening,
+    settleMs: 500,
+    onEvent: (e) => live.push(e),
+  });
   return { d, screening, live };
 }
 
@@ -59,7 +66,15 @@ describe('DropDetector', () => {
     expect(live).toEqual(events);
     // The sockets' idle times differed by 300 ms while they closed within 30 ms, and no socket
     // active within that time survived: nothing tells this from a restart.
-    expect(screening.counts[0]).toEqual({ samples: 0, closeFrame: 0, clientSide: 0, receivingTraffic: 0, tookActive: 0, idleSurvived: 0, unconfirmed: 100 });
+    expect(screening.counts[0]).toEqual({
+      samples: 0,
+      closeFrame: 0,
+      clientSide: 0,
+      receivingTraffic: 0,
+      tookActive: 0,
+      idleSurvived: 0,
+      unconfirmed: 100,
+    });
   });
 
   it('keeps closes spread out in time out of events, and judges each by the same rule: samples while active sockets survive them', () => {
@@ -104,7 +119,15 @@ describe('DropDetector', () => {
     ]);
     expect(d.finish(START + 10_000)).toEqual([]);
     // The last close, alone and with no sign of sockets active around it, cannot be told from a reset.
-    expect(screening.counts[0]).toEqual({ samples: 0, closeFrame: 1, clientSide: 2, receivingTraffic: 1, tookActive: 0, idleSurvived: 0, unconfirmed: 1 });
+    expect(screening.counts[0]).toEqual({
+      samples: 0,
+      closeFrame: 1,
+      clientSide: 2,
+      receivingTraffic: 1,
+      tookActive: 0,
+      idleSurvived: 0,
+      unconfirmed: 1,
+    });
   });
 
   it('splits bursts more than 1 s apart into separate events and needs max(5, 1%) closes within 1 s', () => {

@@ -11,8 +11,17 @@ const env = { TOKEN: 'tok"1', HOST: 'gw.example:8443', EMPTY: '' };
 describe('envIssues', () => {
   it('accepts set references in every string that is filled, nested JSON included', () => {
     const written = {
-      target: { url: 'wss://{env.HOST}/ws', headers: { Authorization: 'Bearer {env.TOKEN}' }, open: [{ send: { auth: { token: '{env.TOKEN}' } } }] },
-      publish: { url: 'https://{env.HOST}/p?v={value}', headers: { A: '{env.TOKEN}' }, body: { deep: ['{env.TOKEN}'] }, socket: { url: 'ws://{env.HOST}/c', headers: { B: '{env.TOKEN}' }, open: [{ send: '{env.TOKEN}' }] } },
+      target: {
+        url: 'wss://{env.HOST}/ws',
+        headers: { Authorization: 'Bearer {env.TOKEN}' },
+        open: [{ send: { auth: { token: '{env.TOKEN}' } } }],
+      },
+      publish: {
+        url: 'https://{env.HOST}/p?v={value}',
+        headers: { A: '{env.TOKEN}' },
+        body: { deep: ['{env.TOKEN}'] },
+        socket: { url: 'ws://{env.HOST}/c', headers: { B: '{env.TOKEN}' }, open: [{ send: '{env.TOKEN}' }] },
+      },
       identities: { file: '{env.HOST}/users.csv' },
     };
     expect(envIssues(written, env)).toEqual([]);
@@ -20,20 +29,35 @@ describe('envIssues', () => {
 
   it('names the variable and the JSON path of an unset or empty one, never a value', () => {
     expect(envIssues({ target: { url: 'ws://{env.HOST}/ws?t={env.NOPE}', headers: { 'X-Key': '{env.EMPTY}' } } }, env)).toEqual([
-      { path: 'target.url', message: 'environment variable NOPE is not set (or empty); expected it exported before wsload runs ({env.NOPE})' },
-      { path: 'target.headers["X-Key"]', message: 'environment variable EMPTY is not set (or empty); expected it exported before wsload runs ({env.EMPTY})' },
+      {
+        path: 'target.url',
+        message: 'environment variable NOPE is not set (or empty); expected it exported before wsload runs ({env.NOPE})',
+      },
+      {
+        path: 'target.headers["X-Key"]',
+        message: 'environment variable EMPTY is not set (or empty); expected it exported before wsload runs ({env.EMPTY})',
+      },
     ]);
   });
 
   it('refuses a malformed name, a reference where nothing is filled, a header value with a newline and a URL that breaks once filled', () => {
     const issues = envIssues(
-      { name: '{env.TOKEN}', target: { url: 'ws://{env.HOST}/ws', headers: { H: '{env.my-token}' } }, publish: { url: 'http://{env.SPACE}/x' } },
+      {
+        name: '{env.TOKEN}',
+        target: { url: 'ws://{env.HOST}/ws', headers: { H: '{env.my-token}' } },
+        publish: { url: 'http://{env.SPACE}/x' },
+      },
       { ...env, SPACE: 'a b/c' },
     );
-    expect(issues.map((i) => i.path), JSON.stringify(issues)).toEqual(['name', 'target.headers.H', 'publish.url']);
+    expect(
+      issues.map((i) => i.path),
+      JSON.stringify(issues),
+    ).toEqual(['name', 'target.headers.H', 'publish.url']);
     expect(issues[0].message).toContain('is filled in only in target.url');
     expect(issues[1].message).toContain('"{env.my-token}" is no environment variable name');
-    expect(issues[2].message).toBe('with {env.SPACE} filled in from the environment, not a URL (the value is not shown); expected a URL once filled');
+    expect(issues[2].message).toBe(
+      'with {env.SPACE} filled in from the environment, not a URL (the value is not shown); expected a URL once filled',
+    );
     expect(envIssues({ target: { url: 'ws://h/ws', headers: { H: 'x {env.NL}' } } }, { NL: 'a\r\nInjected: 1' })[0].message).toBe(
       'environment variable NL holds CR, LF or another control character, which cannot go in a header (the value is not shown)',
     );
@@ -61,7 +85,18 @@ describe('the fill', () => {
       publish: { rate: 1, url: 'http://{env.HOST}/p?v={value}', method: 'POST', headers: { A: '{env.TOKEN}' }, body: { b: '{env.TOKEN}' } },
     });
     const ring = new SharedArrayBuffer(8);
-    const [slice] = slicesWithEnv(workerSlices(scenario, planWorkers(scenario), { url: 'ws://{env.HOST}/ws', runTag: null, checkIds: false, ring, ringSize: 1, tickMs: 1000, timeline: null }), env);
+    const [slice] = slicesWithEnv(
+      workerSlices(scenario, planWorkers(scenario), {
+        url: 'ws://{env.HOST}/ws',
+        runTag: null,
+        checkIds: false,
+        ring,
+        ringSize: 1,
+        tickMs: 1000,
+        timeline: null,
+      }),
+      env,
+    );
     expect(slice.connect.urlTemplate).toBe('ws://gw.example:8443/ws');
     expect(slice.connect.headers).toEqual({ Authorization: 'Bearer tok"1' });
     expect(JSON.parse(slice.connect.open[0].text)).toEqual({ t: 'tok"1' });

@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EXIT } from '../../dist/errors.js';
-import { COMMAND_EXITS, allExitNames, exitCodesMarkdown } from '../../dist/cli/exit-codes.js';
+import { EXIT } from '../../src/errors.js';
+import { COMMAND_EXITS, allExitNames, exitCodesMarkdown } from '../../src/cli/exit-codes.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 

@@ -14,7 +14,10 @@ const opts: GatewayOptions = { upstream: { host: '127.0.0.1', port: 41_234 }, id
 
 /** Directive lines only: the files' comments name the documented defaults on purpose. */
 function directives(text: string): string[] {
-  return text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
 }
 
 describe('deploy/gateways', () => {
@@ -32,18 +35,30 @@ describe('deploy/gateways', () => {
 
   it('haproxy: the tests change exactly the documented lines', () => {
     const lines = directives(haproxyConfig(40_002, opts));
-    expect(lines).toEqual(expect.arrayContaining(['bind 127.0.0.1:40002', 'server target 127.0.0.1:41234', 'timeout tunnel 2500ms', 'timeout client 30000ms', 'timeout server 30000ms']));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'bind 127.0.0.1:40002',
+        'server target 127.0.0.1:41234',
+        'timeout tunnel 2500ms',
+        'timeout client 30000ms',
+        'timeout server 30000ms',
+      ]),
+    );
     const shipped = directives(readFileSync(join(GATEWAY_CONFIG_DIR, 'haproxy.cfg'), 'utf8'));
     expect(lines.filter((l) => !shipped.includes(l))).toHaveLength(5);
   });
 
   it('refuses to render when a documented line is missing or doubled', () => {
-    expect(() => renderGatewayConfig('haproxy.cfg', [['timeout tunnel 1h', 'x']])).toThrow('deploy/gateways/haproxy.cfg: expected the line "timeout tunnel 1h" once, found it 0 times');
+    expect(() => renderGatewayConfig('haproxy.cfg', [['timeout tunnel 1h', 'x']])).toThrow(
+      'deploy/gateways/haproxy.cfg: expected the line "timeout tunnel 1h" once, found it 0 times',
+    );
   });
 
   it.skipIf(missing('nginx'))('nginx -t accepts the shipped file as docs/idle-timeout.md runs it, and the rendered one', () => {
     const bin = partPath('nginx');
-    execFileSync(bin, ['-t', '-q', '-p', dir, '-c', join(GATEWAY_CONFIG_DIR, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'pipe' });
+    execFileSync(bin, ['-t', '-q', '-p', dir, '-c', join(GATEWAY_CONFIG_DIR, 'nginx.conf'), '-e', join(dir, 'error.log')], {
+      stdio: 'pipe',
+    });
     writeFileSync(join(dir, 'rendered.conf'), nginxConfig(40_001, opts));
     execFileSync(bin, ['-t', '-q', '-p', dir, '-c', join(dir, 'rendered.conf'), '-e', join(dir, 'error.log')], { stdio: 'pipe' });
   });

@@ -36,7 +36,21 @@ function allPanels(panels: readonly Panel[]): Panel[] {
   return panels.flatMap((p) => [p, ...allPanels(p.panels ?? [])]);
 }
 
-const PROMQL_WORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'and', 'or', 'unless', 'offset', 'inf', 'nan']);
+const PROMQL_WORDS = new Set([
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'bool',
+  'and',
+  'or',
+  'unless',
+  'offset',
+  'inf',
+  'nan',
+]);
 
 /**
  * The series names a PromQL expression reads: label matchers, grouping lists, ranges, strings and
@@ -81,11 +95,24 @@ describe('deploy/grafana/wsload.json', () => {
 
   it('has the panels the README lists', () => {
     const titles = allPanels(dashboard.panels).map((p) => p.title ?? '');
-    for (const want of [/^Open sockets$/, /^Drops by cause$/, /^Fan-out latency p50 \/ p99$/, /^Deliveries \/ s$/, /^Lost/, /^Event-loop lag/, /^RSS$/]) {
-      expect(titles.some((t) => want.test(t)), String(want)).toBe(true);
+    for (const want of [
+      /^Open sockets$/,
+      /^Drops by cause$/,
+      /^Fan-out latency p50 \/ p99$/,
+      /^Deliveries \/ s$/,
+      /^Lost/,
+      /^Event-loop lag/,
+      /^RSS$/,
+    ]) {
+      expect(
+        titles.some((t) => want.test(t)),
+        String(want),
+      ).toBe(true);
     }
     const fanout = allPanels(dashboard.panels).find((p) => p.title === 'Fan-out latency p50 / p99');
-    expect(fanout?.targets?.map((t) => /^histogram_quantile\((0\.5|0\.99), .*wsload_fanout_latency_seconds_bucket/.exec(t.expr ?? '')?.[1])).toEqual(['0.5', '0.99']);
+    expect(
+      fanout?.targets?.map((t) => /^histogram_quantile\((0\.5|0\.99), .*wsload_fanout_latency_seconds_bucket/.exec(t.expr ?? '')?.[1]),
+    ).toEqual(['0.5', '0.99']);
     const drops = allPanels(dashboard.panels).find((p) => p.title === 'Drops by cause');
     expect(drops?.targets?.[0].expr).toMatch(/sum by \(cause\) \(increase\(wsload_disconnects_total/);
   });
@@ -105,9 +132,16 @@ describe('deploy/grafana/wsload.json', () => {
   });
 
   it('the name check itself catches a metric wsload does not export', () => {
-    expect(seriesNamesIn('sum by (cause) (rate(wsload_disconnects_total{instance=~"$instance"}[$__rate_interval]))')).toEqual(['wsload_disconnects_total']);
-    expect(seriesNamesIn('histogram_quantile(0.99, sum by (le) (rate(wsload_fanout_latency_seconds_bucket[5m])))')).toEqual(['wsload_fanout_latency_seconds_bucket']);
-    expect(seriesNamesIn('rate(wsload_delivered_total[1m]) / on (instance) group_left wsload_sockets_open')).toEqual(['wsload_delivered_total', 'wsload_sockets_open']);
+    expect(seriesNamesIn('sum by (cause) (rate(wsload_disconnects_total{instance=~"$instance"}[$__rate_interval]))')).toEqual([
+      'wsload_disconnects_total',
+    ]);
+    expect(seriesNamesIn('histogram_quantile(0.99, sum by (le) (rate(wsload_fanout_latency_seconds_bucket[5m])))')).toEqual([
+      'wsload_fanout_latency_seconds_bucket',
+    ]);
+    expect(seriesNamesIn('rate(wsload_delivered_total[1m]) / on (instance) group_left wsload_sockets_open')).toEqual([
+      'wsload_delivered_total',
+      'wsload_sockets_open',
+    ]);
     expect(promSeriesNames()).not.toContain('wsload_delivered_total');
   });
 });

@@ -6,7 +6,9 @@ import { createHistogram, createHlogWriter, type Histogram } from '../../src/met
 /** Every bucket's count, as the library's own walk reads them. */
 function buckets(h: Histogram): string {
   const out: string[] = [];
-  for (const v of (h as unknown as { recordedValues(): Iterable<{ valueIteratedTo: number; countAtValueIteratedTo: number }> }).recordedValues?.() ?? []) {
+  for (const v of (
+    h as unknown as { recordedValues(): Iterable<{ valueIteratedTo: number; countAtValueIteratedTo: number }> }
+  ).recordedValues?.() ?? []) {
     out.push(`${v.valueIteratedTo}:${v.countAtValueIteratedTo}`);
   }
   return out.join(',');
@@ -50,7 +52,7 @@ describe('HdrHistogram V2 compressed codec without the library index', () => {
 });
 
 describe('the .hlog without the library index', () => {
-  it('writes the lines the library\'s HistogramLogWriter writes', () => {
+  it("writes the lines the library's HistogramLogWriter writes", () => {
     const { wide, one } = samples();
     const mine: string[] = [];
     const w = createHlogWriter((t) => mine.push(t), 1_765_000_000_123);

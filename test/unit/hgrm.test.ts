@@ -43,7 +43,10 @@ function checkAgainst(set: PercentileSet, text: string): void {
   expect(valueAt(parsed.rows, 0.5).at).toBe(set.p50);
   expect(valueAt(parsed.rows, 0.9).at).toBe(set.p90);
   // p99 and p99.9 fall between two rows.
-  for (const [p, v] of [[0.99, set.p99], [0.999, set.p999]] as const) {
+  for (const [p, v] of [
+    [0.99, set.p99],
+    [0.999, set.p999],
+  ] as const) {
     const { at, below } = valueAt(parsed.rows, p);
     expect(v).toBeGreaterThanOrEqual(below);
     expect(v).toBeLessThanOrEqual(at);

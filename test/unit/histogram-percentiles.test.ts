@@ -4,7 +4,7 @@
  * be the library's own, to the microsecond, for every shape a run produces.
  */
 import { describe, expect, it } from 'vitest';
-import { createHistogram, histogramBuckets, percentiles, recordMs, takeNewSince, type Histogram } from '../../dist/metrics/histogram.js';
+import { createHistogram, histogramBuckets, percentiles, recordMs, takeNewSince, type Histogram } from '../../src/metrics/histogram.js';
 
 /** The set as the library computes it (what percentiles() returned before the single walk). */
 function librarySet(h: Histogram, capMs?: number): ReturnType<typeof percentiles> {
@@ -12,7 +12,18 @@ function librarySet(h: Histogram, capMs?: number): ReturnType<typeof percentiles
   const capUs = capMs === undefined ? Infinity : capMs * 1000;
   const r = (us: number): number => Math.round(Math.min(capUs, us)) / 1000;
   const at = (p: number): number => r(h.getValueAtPercentile(p));
-  return { count: h.totalCount, min: at(0), mean: r(h.mean), p50: at(50), p75: at(75), p90: at(90), p95: at(95), p99: at(99), p999: at(99.9), max: at(100) };
+  return {
+    count: h.totalCount,
+    min: at(0),
+    mean: r(h.mean),
+    p50: at(50),
+    p75: at(75),
+    p90: at(90),
+    p95: at(95),
+    p99: at(99),
+    p999: at(99.9),
+    max: at(100),
+  };
 }
 
 /** A seeded generator, so a failure names a shape that can be replayed. */
@@ -29,11 +40,36 @@ describe('percentiles', () => {
     const shapes: Array<[string, (h: Histogram, rand: () => number) => void]> = [
       ['empty', () => {}],
       ['one value', (h) => recordMs(h, 12.345)],
-      ['zeros', (h) => { for (let i = 0; i < 10; i++) recordMs(h, 0); }],
-      ['uniform 0-100 ms', (h, rand) => { for (let i = 0; i < 5000; i++) recordMs(h, rand() * 100); }],
-      ['exponential tail to seconds', (h, rand) => { for (let i = 0; i < 20000; i++) recordMs(h, -Math.log(1 - rand()) * 40); }],
-      ['two modes, µs and minutes', (h, rand) => { for (let i = 0; i < 3000; i++) recordMs(h, rand() < 0.99 ? rand() * 0.05 : 60_000 + rand() * 1000); }],
-      ['exactly 1000 values (rank edges of p99.9)', (h) => { for (let i = 1; i <= 1000; i++) recordMs(h, i); }],
+      [
+        'zeros',
+        (h) => {
+          for (let i = 0; i < 10; i++) recordMs(h, 0);
+        },
+      ],
+      [
+        'uniform 0-100 ms',
+        (h, rand) => {
+          for (let i = 0; i < 5000; i++) recordMs(h, rand() * 100);
+        },
+      ],
+      [
+        'exponential tail to seconds',
+        (h, rand) => {
+          for (let i = 0; i < 20000; i++) recordMs(h, -Math.log(1 - rand()) * 40);
+        },
+      ],
+      [
+        'two modes, µs and minutes',
+        (h, rand) => {
+          for (let i = 0; i < 3000; i++) recordMs(h, rand() < 0.99 ? rand() * 0.05 : 60_000 + rand() * 1000);
+        },
+      ],
+      [
+        'exactly 1000 values (rank edges of p99.9)',
+        (h) => {
+          for (let i = 1; i <= 1000; i++) recordMs(h, i);
+        },
+      ],
     ];
     for (const [name, fill] of shapes) {
       for (const seed of [1, 2, 3]) {

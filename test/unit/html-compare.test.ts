@@ -42,7 +42,11 @@ describe('HTML compare: what counts as changed', () => {
 
   it('overlays open sockets and closes for an idle-timeout change, not fan-out', () => {
     const { before, after } = fixturePair();
-    const rows = compare(before, after).rows.map((r) => (r.metric.startsWith('fanout.') || r.metric.startsWith('completion.') ? { ...r, before: 1, after: 1, change: 0, verdict: 'same' as const } : r));
+    const rows = compare(before, after).rows.map((r) =>
+      r.metric.startsWith('fanout.') || r.metric.startsWith('completion.')
+        ? { ...r, before: 1, after: 1, change: 0, verdict: 'same' as const }
+        : r,
+    );
     const overlays = changedOverlays(rows, before, after);
     expect(overlays).toContain('open');
     expect(overlays).toContain('closes');
@@ -67,12 +71,19 @@ describe('HTML compare: what counts as changed', () => {
   it("shows every run of each side with its figures, the gate's outcome and which verdicts are gated or policy", () => {
     const a = fakeReport({ blocks: 10, startedAt: '2025-01-01T10:00:00.000Z' });
     const b = fakeReport({ blocks: 10, startedAt: '2025-01-01T11:00:00.000Z' });
-    const slow = fakeReport({ blocks: 10, startedAt: '2025-01-01T12:00:00.000Z', fanoutMs: latencies(2000, { seed: 4, baseMs: 12 }), lost: 3 });
+    const slow = fakeReport({
+      blocks: 10,
+      startedAt: '2025-01-01T12:00:00.000Z',
+      fanoutMs: latencies(2000, { seed: 4, baseMs: 12 }),
+      lost: 3,
+    });
     const c = compare([a, b], [slow]);
     const html = renderCompareHtml([a, b], [slow], c);
     expect(html).toContain('<h2>The runs (2 before, 1 after)</h2>');
     expect(html).toContain('<th>before 1</th><th>before 2</th><th>after</th>');
-    expect(html).toContain(`<td>${fmtMs(a.fanout.latencyMs.p50)} / ${fmtMs(a.fanout.latencyMs.p90)} / ${fmtMs(a.fanout.latencyMs.p99)}</td>`);
+    expect(html).toContain(
+      `<td>${fmtMs(a.fanout.latencyMs.p50)} / ${fmtMs(a.fanout.latencyMs.p90)} / ${fmtMs(a.fanout.latencyMs.p99)}</td>`,
+    );
     expect(html).toContain('<td>fanout.<wbr>p50 *</td>');
     expect(html).toMatch(/<td>fanout\.<wbr>lost\.<wbr>any \*<\/td>.*<span class="worse">WORSE<\/span>.*policy: no delivery lost/);
     expect(html).toContain(`runs: ${fmtMs(a.fanout.latencyMs.p50)}, ${fmtMs(b.fanout.latencyMs.p50)} → `);

@@ -14,26 +14,57 @@ function wideSvg(html: string, title: string): string | undefined {
   return html.slice(start, html.indexOf('</svg>', start) + 6);
 }
 
-const ticks = (svg: string): string[] => [...svg.matchAll(/<text class="tick" x="([\d.]+)" y="[\d.]+" text-anchor="middle">([^<]*)<\/text>/g)].map((m) => `${m[1]}:${m[2]}`);
-const drops = (svg: string): string[] => [...svg.matchAll(/<rect class="drop-event" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/g)].map((m) => `${m[1]}+${m[2]}`);
+const ticks = (svg: string): string[] =>
+  [...svg.matchAll(/<text class="tick" x="([\d.]+)" y="[\d.]+" text-anchor="middle">([^<]*)<\/text>/g)].map((m) => `${m[1]}:${m[2]}`);
+const drops = (svg: string): string[] =>
+  [...svg.matchAll(/<rect class="drop-event" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/g)].map((m) => `${m[1]}+${m[2]}`);
 const dotXs = (svg: string): number[] => [...svg.matchAll(/<circle cx="([\d.]+)"/g)].map((m) => Number(m[1]));
 
 /** A report observing a gateway (open connections, memory in bytes, a counter) with its timeline. */
 function observedRun(): { report: Report; lines: TimelineLine[] } {
   const report = fakeReport();
-  const series = (name: string, selector: string, kind: 'gauge' | 'counter') => ({ name, selector, kind, first: 1, last: 1, min: 1, max: 1, samples: 12, absent: 0 });
+  const series = (name: string, selector: string, kind: 'gauge' | 'counter') => ({
+    name,
+    selector,
+    kind,
+    first: 1,
+    last: 1,
+    min: 1,
+    max: 1,
+    samples: 12,
+    absent: 0,
+  });
   report.observe = [
     {
       name: 'gateway',
       url: 'http://127.0.0.1:8405/metrics',
       scrapes: 12,
       failures: { timeout: 0, status: 0, unparsable: 0, tooLarge: 0, connection: 0 },
-      series: [series('cx_active', 'envoy_http_downstream_cx_active', 'gauge'), series('memory', 'envoy_server_memory_allocated_bytes', 'gauge'), series('cx_idle_timeout', 'envoy_http_downstream_cx_idle_timeout', 'counter')],
+      series: [
+        series('cx_active', 'envoy_http_downstream_cx_active', 'gauge'),
+        series('memory', 'envoy_server_memory_allocated_bytes', 'gauge'),
+        series('cx_idle_timeout', 'envoy_http_downstream_cx_idle_timeout', 'counter'),
+      ],
     },
   ];
-  report.disconnects.events = [{ startMs: 20_000, startedAt: '2025-01-01T10:00:20.000Z', endMs: 21_000, count: 30, byCause: { 'server-close': 30 }, byCode: { '1011': 30 }, openBefore: 100, lowestOpen: 70, recoveryMs: 500 }];
+  report.disconnects.events = [
+    {
+      startMs: 20_000,
+      startedAt: '2025-01-01T10:00:20.000Z',
+      endMs: 21_000,
+      count: 30,
+      byCause: { 'server-close': 30 },
+      byCode: { '1011': 30 },
+      openBefore: 100,
+      lowestOpen: 70,
+      recoveryMs: 500,
+    },
+  ];
   // The sixth scrape matched nothing: a gap, not a 0.
-  const lines = fakeTimeline(report).map((l, i) => ({ ...l, observe: { gateway: { cx_active: i === 5 ? null : 100 - i, memory: (200 + i) * MB, cx_idle_timeout: i * 0.5 } } }));
+  const lines = fakeTimeline(report).map((l, i) => ({
+    ...l,
+    observe: { gateway: { cx_active: i === 5 ? null : 100 - i, memory: (200 + i) * MB, cx_idle_timeout: i * 0.5 } },
+  }));
   return { report, lines };
 }
 
@@ -66,8 +97,12 @@ describe('HTML report: observed series', () => {
 
   it('charts the series the lines carry when no report says which (the live dashboard)', () => {
     const { report, lines } = observedRun();
-    const html = timelineCharts({ intervalMs: 5000, startedAt: report.startedAt, events: [], publishes: true, peakRssMb: null, lagP99Ms: null }, lines).join('\n');
-    for (const title of ['gateway: cx_active', 'gateway: memory', 'gateway: cx_idle_timeout']) expect(wideSvg(html, title), title).toBeDefined();
+    const html = timelineCharts(
+      { intervalMs: 5000, startedAt: report.startedAt, events: [], publishes: true, peakRssMb: null, lagP99Ms: null },
+      lines,
+    ).join('\n');
+    for (const title of ['gateway: cx_active', 'gateway: memory', 'gateway: cx_idle_timeout'])
+      expect(wideSvg(html, title), title).toBeDefined();
     expect(ticks(wideSvg(html, 'gateway: memory') as string)).toEqual(ticks(wideSvg(html, 'Memory (RSS) of wsload') as string));
   });
 

@@ -25,7 +25,10 @@ function line(elapsedMs: number, extra: Partial<TimelineLine> = {}): TimelineLin
 
 describe('timeline spans', () => {
   it('takes the partial flag and real length from new lines, and rates over that length', () => {
-    const spans = timelineSpans([line(1000, { durationMs: 1000 }), line(2000, { durationMs: 1000 }), line(2200, { durationMs: 200, partial: true, deliveries: 100 })], 1000);
+    const spans = timelineSpans(
+      [line(1000, { durationMs: 1000 }), line(2000, { durationMs: 1000 }), line(2200, { durationMs: 200, partial: true, deliveries: 100 })],
+      1000,
+    );
     expect(spans.map((s) => [s.from, s.to, s.partial])).toEqual([
       [0, 1000, false],
       [1000, 2000, false],
@@ -35,7 +38,9 @@ describe('timeline spans', () => {
     expect(deliveriesPerSecond(spans[2])).toBe(500);
     // 200 ms of a 1 s interval is too short to be a rate: not drawn.
     expect(rateSpans(spans, 1000).length).toBe(2);
-    expect(rateSpans(timelineSpans([line(1000, { durationMs: 1000 }), line(1600, { durationMs: 600, partial: true })], 1000), 1000).length).toBe(2);
+    expect(
+      rateSpans(timelineSpans([line(1000, { durationMs: 1000 }), line(1600, { durationMs: 600, partial: true })], 1000), 1000).length,
+    ).toBe(2);
   });
 
   it('infers a partial last interval in lines written before wsload marked it', () => {
@@ -58,8 +63,24 @@ describe('chart helpers', () => {
 
   it('puts wall-clock ticks at round UTC times', () => {
     const start = Date.parse('2026-11-26T14:32:05.732Z');
-    expect(clockTicks(start, 32_000, 10).map((t) => t.label)).toEqual(['14:32:10', '14:32:15', '14:32:20', '14:32:25', '14:32:30', '14:32:35']);
-    expect(clockTicks(start, 8 * 3_600_000, 10).map((t) => t.label)).toEqual(['15:00', '16:00', '17:00', '18:00', '19:00', '20:00', '21:00', '22:00']);
+    expect(clockTicks(start, 32_000, 10).map((t) => t.label)).toEqual([
+      '14:32:10',
+      '14:32:15',
+      '14:32:20',
+      '14:32:25',
+      '14:32:30',
+      '14:32:35',
+    ]);
+    expect(clockTicks(start, 8 * 3_600_000, 10).map((t) => t.label)).toEqual([
+      '15:00',
+      '16:00',
+      '17:00',
+      '18:00',
+      '19:00',
+      '20:00',
+      '21:00',
+      '22:00',
+    ]);
     expect(clockTicks(start, 32_000, 10)[0].at).toBe(4_268);
   });
 });

@@ -6,12 +6,25 @@ function cohort(name: string, idleMs: number[], extra: Partial<CohortDrops> = {}
   const h = createHistogram();
   for (const ms of idleMs) recordMs(h, ms);
   const screening = { samples: idleMs.length, closeFrame: 0, clientSide: 0, inDropEvent: 0, receivingTraffic: 0 };
-  return { name, samples: h, screening, connectionLost: idleMs.length, serverClose: 0, pingIntervalMs: null, heartbeatIntervalMs: null, sockets: 100, ...extra };
+  return {
+    name,
+    samples: h,
+    screening,
+    connectionLost: idleMs.length,
+    serverClose: 0,
+    pingIntervalMs: null,
+    heartbeatIntervalMs: null,
+    sockets: 100,
+    ...extra,
+  };
 }
 
 describe('estimateIdleTimeout', () => {
   it('reads the timeout off a silent cohort cut at one idle time and names the surviving ping cohort', () => {
-    const silent = cohort('silent', Array.from({ length: 50 }, (_, i) => 3000 + (i % 10) * 3));
+    const silent = cohort(
+      'silent',
+      Array.from({ length: 50 }, (_, i) => 3000 + (i % 10) * 3),
+    );
     const pinging = cohort('ping-1s', [], { pingIntervalMs: 1000 });
     const v = estimateIdleTimeout([silent, pinging]);
     expect(v.estimate?.cohort).toBe('silent');

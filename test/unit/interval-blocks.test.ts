@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createHistogram, decodeHistogram, encodeHistogram, histogramBuckets, recordMs, type Histogram } from '../../src/metrics/histogram.js';
+import {
+  createHistogram,
+  decodeHistogram,
+  encodeHistogram,
+  histogramBuckets,
+  recordMs,
+  type Histogram,
+} from '../../src/metrics/histogram.js';
 import { IntervalBlocks, mergeIntervals } from '../../src/metrics/interval-blocks.js';
 import { RESAMPLE_RESOLUTION, bootstrapQuantiles, differenceInterval, hashSeed, seededRandom } from '../../src/report/bootstrap.js';
 import { mergeReports } from '../../src/report/merge.js';
@@ -95,8 +102,16 @@ describe('IntervalBlocks: the other families', () => {
 
 describe('mergeIntervals', () => {
   it('adds the blocks of side-by-side runs by time, at the longer block length', () => {
-    const a = { blockMs: 1000, fanout: [encodeHistogram(hist([1])), encodeHistogram(hist([2])), '', encodeHistogram(hist([4]))], completion: ['', '', '', ''] };
-    const b = { blockMs: 2000, fanout: [encodeHistogram(hist([10, 10])), encodeHistogram(hist([20]))], completion: [encodeHistogram(hist([7])), ''] };
+    const a = {
+      blockMs: 1000,
+      fanout: [encodeHistogram(hist([1])), encodeHistogram(hist([2])), '', encodeHistogram(hist([4]))],
+      completion: ['', '', '', ''],
+    };
+    const b = {
+      blockMs: 2000,
+      fanout: [encodeHistogram(hist([10, 10])), encodeHistogram(hist([20]))],
+      completion: [encodeHistogram(hist([7])), ''],
+    };
     // b started 500 ms after a.
     const m = mergeIntervals([
       { intervals: a, offsetMs: 0 },
@@ -116,7 +131,9 @@ describe('mergeIntervals', () => {
     const { intervals: _gone, ...old } = b;
     const partial = mergeReports([a, old]);
     expect(partial.intervals).toBeUndefined();
-    expect(partial.warnings).toContain('1 of 2 reports have no per-interval histograms: compare judges the merged report with per-delivery intervals');
+    expect(partial.warnings).toContain(
+      '1 of 2 reports have no per-interval histograms: compare judges the merged report with per-delivery intervals',
+    );
   });
 });
 

@@ -18,11 +18,17 @@ function suiteOf(xml: string): XmlElement {
 
 function caseNamed(suite: XmlElement, name: string): XmlElement {
   const c = findAll(suite, 'testcase').find((t) => t.attrs.name === name);
-  if (!c) throw new Error(`no testcase "${name}" in ${findAll(suite, 'testcase').map((t) => t.attrs.name).join(', ')}`);
+  if (!c)
+    throw new Error(
+      `no testcase "${name}" in ${findAll(suite, 'testcase')
+        .map((t) => t.attrs.name)
+        .join(', ')}`,
+    );
   return c;
 }
 
-const properties = (suite: XmlElement): Record<string, string> => Object.fromEntries(findAll(suite, 'property').map((p) => [p.attrs.name, p.attrs.value]));
+const properties = (suite: XmlElement): Record<string, string> =>
+  Object.fromEntries(findAll(suite, 'property').map((p) => [p.attrs.name, p.attrs.value]));
 
 describe('JUnit XML escaping', () => {
   it('escapes markup characters in text and attributes, and keeps newlines in attributes', () => {
@@ -55,13 +61,20 @@ describe('renderRunJunit', () => {
       'handshake.p50 < 1s',
     ]);
     expect(suite.attrs).toMatchObject({ tests: '4', failures: '2', errors: '0', skipped: '0' });
-    expect(caseNamed(suite, 'run without failures (connections, deliveries, publishes, workers)').children.map((c) => c.name)).toEqual(['system-out']);
+    expect(caseNamed(suite, 'run without failures (connections, deliveries, publishes, workers)').children.map((c) => c.name)).toEqual([
+      'system-out',
+    ]);
     const p99 = findAll(caseNamed(suite, 'fanout.p99 < 250ms'), 'failure')[0];
     // In the limit's unit, with the digits the table's rounding (313 ms) leaves out.
     expect(p99.attrs).toEqual({ message: 'observed 312.5 ms, limit < 250ms', type: 'threshold' });
     expect(findAll(caseNamed(suite, 'fanout.lost < 0.1%'), 'failure')[0].attrs.message).toBe('observed 0.25%, limit < 0.1%');
     expect(findAll(caseNamed(suite, 'handshake.p50 < 1s'), 'failure')).toEqual([]);
-    expect(properties(suite)).toMatchObject({ scenario: 'fake', target: 'ws://127.0.0.1:4000/ws', report: 'reports/r.json', exitCode: '3' });
+    expect(properties(suite)).toMatchObject({
+      scenario: 'fake',
+      target: 'ws://127.0.0.1:4000/ws',
+      report: 'reports/r.json',
+      exitCode: '3',
+    });
   });
 
   it('says "no data" for a threshold that failed for want of samples', () => {
@@ -96,7 +109,11 @@ describe('renderRunJunit', () => {
 
   it('stays well-formed and reads back exactly with <, &, quotes and control characters in names, URL and paths', () => {
     const nasty = `a<b>&"c'\u0007`;
-    const report = fakeReport({ name: nasty, url: `ws://h/ws?a=1&b="<2>"`, thresholds: [{ metric: 'fanout.p99', expression: '<= 5ms', actual: 9, pass: false }] });
+    const report = fakeReport({
+      name: nasty,
+      url: `ws://h/ws?a=1&b="<2>"`,
+      thresholds: [{ metric: 'fanout.p99', expression: '<= 5ms', actual: 9, pass: false }],
+    });
     const suite = suiteOf(renderRunJunit(report, { reportPath: `/tmp/x&<y>".json` }));
     expect(suite.attrs.name).toBe('wsload run a<b>&"c\'\ufffd');
     expect(properties(suite)).toMatchObject({ target: 'ws://h/ws?a=1&b="<2>"', report: '/tmp/x&<y>".json' });
@@ -112,7 +129,9 @@ describe('renderRunJunit', () => {
   });
 
   it('names a threshold case by metric and expression as written', () => {
-    expect(thresholdCaseName({ metric: 'connections.failed', expression: ' == 0 ', actual: 0, pass: true })).toBe('connections.failed == 0');
+    expect(thresholdCaseName({ metric: 'connections.failed', expression: ' == 0 ', actual: 0, pass: true })).toBe(
+      'connections.failed == 0',
+    );
   });
 });
 
@@ -131,11 +150,22 @@ describe('renderCompareJunit', () => {
     expect(undecided).toEqual(cmp.gate.undecided);
     expect(undecided.length).toBeGreaterThan(0);
     expect(cases.filter((c) => findAll(c, 'error').length > 0).map((c) => c.attrs.name)).toEqual(undecided);
-    expect(findAll(caseNamed(suite, undecided[0]), 'error')[0].attrs).toMatchObject({ type: 'undecided', message: expect.stringMatching(/^could not decide: before /) });
+    expect(findAll(caseNamed(suite, undecided[0]), 'error')[0].attrs).toMatchObject({
+      type: 'undecided',
+      message: expect.stringMatching(/^could not decide: before /),
+    });
     expect(suite.attrs.skipped).toBe(String(cmp.rows.filter((r) => r.verdict === 'inconclusive' && !r.gated).length));
     expect(findAll(caseNamed(suite, 'fanout.lost'), 'failure')[0].attrs.message).toMatch(/^worse: before \d+, after \d+, change \+\d+/);
-    expect(findAll(caseNamed(suite, 'fanout.lost.any'), 'failure')[0].attrs).toMatchObject({ type: 'policy', message: expect.stringMatching(/^worse \(policy\): /) });
-    expect(properties(suite)).toMatchObject({ before: 'b.json', after: 'a.json', regressions: cmp.regressions.join(', '), gate: 'regression' });
+    expect(findAll(caseNamed(suite, 'fanout.lost.any'), 'failure')[0].attrs).toMatchObject({
+      type: 'policy',
+      message: expect.stringMatching(/^worse \(policy\): /),
+    });
+    expect(properties(suite)).toMatchObject({
+      before: 'b.json',
+      after: 'a.json',
+      regressions: cmp.regressions.join(', '),
+      gate: 'regression',
+    });
   });
 
   it("carries each run's value with several runs per side", () => {
@@ -143,9 +173,15 @@ describe('renderCompareJunit', () => {
     const b = fakeReport({ blocks: 10, startedAt: '2025-01-01T11:00:00.000Z', fanoutMs: latencies(2000, { seed: 3, baseMs: 6 }) });
     const cmp = compare([a, a], [b, b]);
     const suite = suiteOf(renderCompareJunit(cmp, { beforePath: ['b1.json', 'b2.json'], afterPath: ['a1.json', 'a2.json'] }));
-    expect(properties(suite)).toMatchObject({ before: 'b1.json, b2.json', after: 'a1.json, a2.json', afterStartedAt: '2025-01-01T11:00:00.000Z, 2025-01-01T11:00:00.000Z' });
+    expect(properties(suite)).toMatchObject({
+      before: 'b1.json, b2.json',
+      after: 'a1.json, a2.json',
+      afterStartedAt: '2025-01-01T11:00:00.000Z, 2025-01-01T11:00:00.000Z',
+    });
     const out = findAll(caseNamed(suite, 'fanout.p50'), 'system-out')[0];
-    expect(out.text).toBe(`before runs: ${fmtMs(a.fanout.latencyMs.p50)}, ${fmtMs(a.fanout.latencyMs.p50)}\nafter runs: ${fmtMs(b.fanout.latencyMs.p50)}, ${fmtMs(b.fanout.latencyMs.p50)}`);
+    expect(out.text).toBe(
+      `before runs: ${fmtMs(a.fanout.latencyMs.p50)}, ${fmtMs(a.fanout.latencyMs.p50)}\nafter runs: ${fmtMs(b.fanout.latencyMs.p50)}, ${fmtMs(b.fanout.latencyMs.p50)}`,
+    );
   });
 });
 

@@ -64,7 +64,8 @@ function everyObject(): { where: string; obj: JsonObject }[] {
   const out: { where: string; obj: JsonObject }[] = [];
   for (const file of yamlFiles()) {
     for (const doc of readYamlDocs(file)) {
-      if (isObject(doc.value) && doc.value.apiVersion !== KUSTOMIZE_API) out.push({ where: `${doc.file} document ${doc.index}`, obj: doc.value });
+      if (isObject(doc.value) && doc.value.apiVersion !== KUSTOMIZE_API)
+        out.push({ where: `${doc.file} document ${doc.index}`, obj: doc.value });
     }
   }
   for (const obj of kustomize(join(MANIFEST_DIR, 'control-tls')).objects) out.push({ where: 'control-tls (patched)', obj });
@@ -127,8 +128,10 @@ function references(obj: JsonObject): [string, string, string | undefined][] {
   for (const c of spec.containers as JsonObject[]) {
     for (const e of (c.env ?? []) as JsonObject[]) {
       const from = e.valueFrom;
-      if (isObject(from) && isObject(from.secretKeyRef)) refs.push(['Secret', String(from.secretKeyRef.name), String(from.secretKeyRef.key)]);
-      if (isObject(from) && isObject(from.configMapKeyRef)) refs.push(['ConfigMap', String(from.configMapKeyRef.name), String(from.configMapKeyRef.key)]);
+      if (isObject(from) && isObject(from.secretKeyRef))
+        refs.push(['Secret', String(from.secretKeyRef.name), String(from.secretKeyRef.key)]);
+      if (isObject(from) && isObject(from.configMapKeyRef))
+        refs.push(['ConfigMap', String(from.configMapKeyRef.name), String(from.configMapKeyRef.key)]);
     }
   }
   return refs;
@@ -216,7 +219,9 @@ describe('deploy/kubernetes manifests', () => {
     const job = structuredClone(findObject(kustomize(BASE).objects, 'Job', 'wsload-agents'));
     (job.spec as JsonObject).completionMode = 'Indexd';
     expect(schemaProblems('agents-job.yaml document 0', job)).toEqual([
-      expect.stringMatching(/^agents-job\.yaml document 0 Job\/wsload-agents: .*spec\/completionMode must be equal to one of the allowed values/),
+      expect.stringMatching(
+        /^agents-job\.yaml document 0 Job\/wsload-agents: .*spec\/completionMode must be equal to one of the allowed values/,
+      ),
     ]);
   });
 
@@ -237,7 +242,10 @@ describe('deploy/kubernetes manifests', () => {
       const set = kustomize(dir);
       const coordinator = findByComponent(set.objects, 'Job', 'coordinator');
       const agents = findByComponent(set.objects, 'Job', 'agent');
-      const service = only(set.objects.filter((o) => o.kind === 'Service'), 'Service');
+      const service = only(
+        set.objects.filter((o) => o.kind === 'Service'),
+        'Service',
+      );
       const coordArgs = containerArgv(only(containers(coordinator), 'coordinator container'), {});
       const agentArgs = containerArgv(only(containers(agents), 'agent container'), {});
 
@@ -271,8 +279,14 @@ describe('deploy/kubernetes manifests', () => {
         expect(Object.entries(selector).every(([k, v]) => agentLabels[k] === v)).toBe(false);
 
         const container = only(containers(coordinator), 'coordinator container');
-        const cPort = only(((container.ports ?? []) as JsonObject[]).filter((p) => p.name === 'control'), 'coordinator control port');
-        const port = only((svcSpec.ports as JsonObject[]).filter((p) => p.targetPort === cPort.name), 'Service port of the control channel');
+        const cPort = only(
+          ((container.ports ?? []) as JsonObject[]).filter((p) => p.name === 'control'),
+          'coordinator control port',
+        );
+        const port = only(
+          (svcSpec.ports as JsonObject[]).filter((p) => p.targetPort === cPort.name),
+          'Service port of the control channel',
+        );
         const listen = flagValue(coordArgs, '--listen');
         expect(listen).toBe(`0.0.0.0:${String(cPort.containerPort)}`);
 
@@ -283,15 +297,24 @@ describe('deploy/kubernetes manifests', () => {
       });
 
       it('the NetworkPolicy lets the agents (only) reach the coordinator on its control port', () => {
-        const policy = only(set.objects.filter((o) => o.kind === 'NetworkPolicy'), 'NetworkPolicy');
+        const policy = only(
+          set.objects.filter((o) => o.kind === 'NetworkPolicy'),
+          'NetworkPolicy',
+        );
         const matches = (selector: Json, labels: Json): boolean =>
-          isObject(selector) && isObject(selector.matchLabels) && isObject(labels) && Object.entries(selector.matchLabels).every(([k, v]) => labels[k] === v);
+          isObject(selector) &&
+          isObject(selector.matchLabels) &&
+          isObject(labels) &&
+          Object.entries(selector.matchLabels).every(([k, v]) => labels[k] === v);
         const coordLabels = at(coordinator, 'spec.template.metadata.labels');
         const agentLabels = at(agents, 'spec.template.metadata.labels');
         expect(matches(at(policy, 'spec.podSelector'), coordLabels)).toBe(true);
         expect(matches(at(policy, 'spec.podSelector'), agentLabels)).toBe(false);
         const rules = at(policy, 'spec.ingress') as JsonObject[];
-        const rule = only(rules.filter((r) => JSON.stringify(r.ports) === JSON.stringify([{ protocol: 'TCP', port: 'control' }])), 'ingress rule of the control port');
+        const rule = only(
+          rules.filter((r) => JSON.stringify(r.ports) === JSON.stringify([{ protocol: 'TCP', port: 'control' }])),
+          'ingress rule of the control port',
+        );
         const from = only(rule.from as JsonObject[], 'from');
         expect(matches(from.podSelector ?? null, agentLabels)).toBe(true);
         expect(matches(from.podSelector ?? null, coordLabels)).toBe(false);
@@ -307,17 +330,34 @@ describe('deploy/kubernetes manifests', () => {
         expect(m, `--metrics ${listen}: every interface of the pod, or no scraper reaches it`).not.toBeNull();
         const port = Number(m?.[1]);
         const container = only(containers(coordinator), 'coordinator container');
-        const cPort = only(((container.ports ?? []) as JsonObject[]).filter((p) => p.name === 'metrics'), 'container port "metrics"');
+        const cPort = only(
+          ((container.ports ?? []) as JsonObject[]).filter((p) => p.name === 'metrics'),
+          'container port "metrics"',
+        );
         expect(cPort.containerPort).toBe(port);
-        const svcPort = only(((service.spec as JsonObject).ports as JsonObject[]).filter((p) => p.targetPort === 'metrics'), 'Service port of the metrics');
+        const svcPort = only(
+          ((service.spec as JsonObject).ports as JsonObject[]).filter((p) => p.targetPort === 'metrics'),
+          'Service port of the metrics',
+        );
         expect([svcPort.name, svcPort.port]).toEqual(['http-metrics', port]);
         const scrape = { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': '/metrics' };
         expect(at(coordinator, 'spec.template.metadata.annotations')).toMatchObject(scrape);
         expect(at(service, 'metadata.annotations')).toMatchObject(scrape);
         // A ServiceMonitor selects the Service by these labels (docs/kubernetes.md).
-        expect(at(service, 'metadata.labels')).toEqual({ 'app.kubernetes.io/name': 'wsload', 'app.kubernetes.io/component': 'coordinator' });
-        const policy = only(set.objects.filter((o) => o.kind === 'NetworkPolicy'), 'NetworkPolicy');
-        const rule = only((at(policy, 'spec.ingress') as JsonObject[]).filter((r) => JSON.stringify(r.ports) === JSON.stringify([{ protocol: 'TCP', port: 'metrics' }])), 'ingress rule of the metrics port');
+        expect(at(service, 'metadata.labels')).toEqual({
+          'app.kubernetes.io/name': 'wsload',
+          'app.kubernetes.io/component': 'coordinator',
+        });
+        const policy = only(
+          set.objects.filter((o) => o.kind === 'NetworkPolicy'),
+          'NetworkPolicy',
+        );
+        const rule = only(
+          (at(policy, 'spec.ingress') as JsonObject[]).filter(
+            (r) => JSON.stringify(r.ports) === JSON.stringify([{ protocol: 'TCP', port: 'metrics' }]),
+          ),
+          'ingress rule of the metrics port',
+        );
         expect(rule.from).toEqual([{ namespaceSelector: {} }]);
         // The agents serve no metrics: the coordinator's are every agent's sockets summed.
         expect(agentArgs).not.toContain('--metrics');
@@ -340,7 +380,12 @@ describe('deploy/kubernetes manifests', () => {
         // Both read the token from the same Secret key (WSLOAD_TOKEN).
         const tokenRef = (job: JsonObject): Json => {
           const env = (only(containers(job), 'container').env ?? []) as JsonObject[];
-          return only(env.filter((e) => e.name === 'WSLOAD_TOKEN'), 'WSLOAD_TOKEN env').valueFrom ?? null;
+          return (
+            only(
+              env.filter((e) => e.name === 'WSLOAD_TOKEN'),
+              'WSLOAD_TOKEN env',
+            ).valueFrom ?? null
+          );
         };
         expect(tokenRef(agents)).toEqual(tokenRef(coordinator));
       });
@@ -348,8 +393,14 @@ describe('deploy/kubernetes manifests', () => {
       it("the agents see the scenario's directory at the coordinator's path (TLS files travel as paths)", () => {
         const scenarioMount = (job: JsonObject): Json => {
           const spec = podSpec(job);
-          const volume = only((spec.volumes as JsonObject[]).filter((v) => isObject(v.configMap)), 'ConfigMap volume');
-          const mount = only(((only(containers(job), 'container').volumeMounts ?? []) as JsonObject[]).filter((m) => m.name === volume.name), 'mount');
+          const volume = only(
+            (spec.volumes as JsonObject[]).filter((v) => isObject(v.configMap)),
+            'ConfigMap volume',
+          );
+          const mount = only(
+            ((only(containers(job), 'container').volumeMounts ?? []) as JsonObject[]).filter((m) => m.name === volume.name),
+            'mount',
+          );
           return { configMap: volume.configMap ?? null, mountPath: mount.mountPath ?? null };
         };
         expect(scenarioMount(agents)).toEqual(scenarioMount(coordinator));
@@ -359,8 +410,14 @@ describe('deploy/kubernetes manifests', () => {
         const container = only(containers(coordinator), 'coordinator container');
         expect(coordArgs).not.toContain('--out'); // reports/<name>-<time>.json relative to workingDir
         const mounts = container.volumeMounts as JsonObject[];
-        const reports = only(mounts.filter((m) => m.mountPath === `${String(container.workingDir)}/reports`), 'reports mount');
-        const volume = only((podSpec(coordinator).volumes as JsonObject[]).filter((v) => v.name === reports.name), 'reports volume');
+        const reports = only(
+          mounts.filter((m) => m.mountPath === `${String(container.workingDir)}/reports`),
+          'reports mount',
+        );
+        const volume = only(
+          (podSpec(coordinator).volumes as JsonObject[]).filter((v) => v.name === reports.name),
+          'reports volume',
+        );
         const reader = readYamlDocs(join(MANIFEST_DIR, 'report-reader.yaml'))[0]?.value as JsonObject;
         const readerVolume = only(podSpec(reader).volumes as JsonObject[], 'reader volume');
         expect(readerVolume.persistentVolumeClaim).toEqual(volume.persistentVolumeClaim);
@@ -377,7 +434,10 @@ describe('deploy/kubernetes manifests', () => {
           expect(pod.automountServiceAccountToken, objectLabel(obj)).toBe(false);
           for (const c of containers(obj)) {
             const sc = c.securityContext as JsonObject;
-            expect([sc.readOnlyRootFilesystem, sc.allowPrivilegeEscalation], `${objectLabel(obj)} ${String(c.name)}`).toEqual([true, false]);
+            expect([sc.readOnlyRootFilesystem, sc.allowPrivilegeEscalation], `${objectLabel(obj)} ${String(c.name)}`).toEqual([
+              true,
+              false,
+            ]);
             images.add(String(c.image));
           }
         }
@@ -388,12 +448,20 @@ describe('deploy/kubernetes manifests', () => {
         it('TLS: the coordinator serves the generated certificate, the agents trust only its CA', () => {
           const mountPathOf = (job: JsonObject, file: string): string => {
             const c = only(containers(job), 'container');
-            const mount = only((c.volumeMounts as JsonObject[]).filter((m) => file.startsWith(`${String(m.mountPath)}/`)), `mount of ${file}`);
-            const volume = only((podSpec(job).volumes as JsonObject[]).filter((v) => v.name === mount.name), 'volume');
+            const mount = only(
+              (c.volumeMounts as JsonObject[]).filter((m) => file.startsWith(`${String(m.mountPath)}/`)),
+              `mount of ${file}`,
+            );
+            const volume = only(
+              (podSpec(job).volumes as JsonObject[]).filter((v) => v.name === mount.name),
+              'volume',
+            );
             const secret = volume.secret as JsonObject;
             expect(set.generatedSecrets).toContain(secret.secretName);
             const items = (secret.items as JsonObject[]).map((i) => String(i.path));
-            return items.includes(file.slice(String(mount.mountPath).length + 1)) ? 'ok' : `${file} is not an item of ${String(secret.secretName)}`;
+            return items.includes(file.slice(String(mount.mountPath).length + 1))
+              ? 'ok'
+              : `${file} is not an item of ${String(secret.secretName)}`;
           };
           expect(mountPathOf(coordinator, flagValue(coordArgs, '--control-cert'))).toBe('ok');
           expect(mountPathOf(coordinator, flagValue(coordArgs, '--control-key'))).toBe('ok');
@@ -410,19 +478,22 @@ describe('deploy/kubernetes manifests', () => {
     });
   }
 
-  it.skipIf(missing('openssl'))("docs/kubernetes.md's wss:// scenario passes `wsload validate` with its CA beside it, as in the ConfigMap", async () => {
-    const doc = readFileSync(join(ROOT, 'docs/kubernetes.md'), 'utf8');
-    const block = /```json\n(\{\n {2}"name": "gateway-fanout-wss"[\s\S]*?\n\})\n```/.exec(doc);
-    expect(block, 'the wss:// scenario block').not.toBeNull();
-    const dir = tempDir('wsload-k8s-wss-');
-    const certs = await makeCertificates(join(dir, 'certs'), { name: 'a.aliyun.com' });
-    writeFileSync(join(dir, 'ca.pem'), readFileSync(certs.caCert));
-    // The placeholder stands for the gateway Service's cluster IP.
-    writeFileSync(join(dir, 'scenario.json'), (block?.[1] ?? '').replace('GATEWAY-CLUSTER-IP', '10.96.0.10'));
-    const res = await wsload(['validate', join(dir, 'scenario.json')]);
-    expect(res.stderr).toBe('');
-    expect(res.code).toBe(0);
-  });
+  it.skipIf(missing('openssl'))(
+    "docs/kubernetes.md's wss:// scenario passes `wsload validate` with its CA beside it, as in the ConfigMap",
+    async () => {
+      const doc = readFileSync(join(ROOT, 'docs/kubernetes.md'), 'utf8');
+      const block = /```json\n(\{\n {2}"name": "gateway-fanout-wss"[\s\S]*?\n\})\n```/.exec(doc);
+      expect(block, 'the wss:// scenario block').not.toBeNull();
+      const dir = tempDir('wsload-k8s-wss-');
+      const certs = await makeCertificates(join(dir, 'certs'), { name: 'a.aliyun.com' });
+      writeFileSync(join(dir, 'ca.pem'), readFileSync(certs.caCert));
+      // The placeholder stands for the gateway Service's cluster IP.
+      writeFileSync(join(dir, 'scenario.json'), (block?.[1] ?? '').replace('GATEWAY-CLUSTER-IP', '10.96.0.10'));
+      const res = await wsload(['validate', join(dir, 'scenario.json')]);
+      expect(res.stderr).toBe('');
+      expect(res.code).toBe(0);
+    },
+  );
 
   it('the ConfigMap scenario, at the path the coordinator reads, passes `wsload validate`, and the agents are sized for it', async () => {
     const set = kustomize(BASE);
@@ -431,10 +502,15 @@ describe('deploy/kubernetes manifests', () => {
     const args = containerArgv(only(containers(coordinator), 'container'), {});
     const scenarioPath = args[2] as string;
     const mount = only(
-      (only(containers(coordinator), 'container').volumeMounts as JsonObject[]).filter((m) => scenarioPath.startsWith(`${String(m.mountPath)}/`)),
+      (only(containers(coordinator), 'container').volumeMounts as JsonObject[]).filter((m) =>
+        scenarioPath.startsWith(`${String(m.mountPath)}/`),
+      ),
       'scenario mount',
     );
-    const volume = only((podSpec(coordinator).volumes as JsonObject[]).filter((v) => v.name === mount.name), 'scenario volume');
+    const volume = only(
+      (podSpec(coordinator).volumes as JsonObject[]).filter((v) => v.name === mount.name),
+      'scenario volume',
+    );
     const configMap = findObject(set.objects, 'ConfigMap', String((volume.configMap as JsonObject).name));
     const key = scenarioPath.slice(String(mount.mountPath).length + 1);
     const text = String((configMap.data as JsonObject)[key]);
@@ -467,30 +543,34 @@ function byLabel(objects: readonly JsonObject[]): Record<string, JsonObject> {
 // each kustomization from the files alone. What it renders must be exactly the objects the tests
 // above check (this file's own reading of the kustomizations), and each must pass its schema.
 describe.skipIf(missing('kubectl'))('kubectl kustomize, the documented offline check', () => {
-  it.each(['base', 'control-tls'])('%s: renders with no cluster to exactly the objects checked above, each passing its schema', (variant) => {
-    // A copy: the overlay's generator needs the three files users put beside it (git-ignored).
-    const copy = tempDir('wsload-kustomize-');
-    cpSync(MANIFEST_DIR, copy, { recursive: true });
-    const generated: Record<string, string> = { 'tls.crt': 'CERTIFICATE\n', 'tls.key': 'KEY\n', 'ca.crt': 'CA\n' };
-    if (variant === 'control-tls') for (const [name, text] of Object.entries(generated)) writeFileSync(join(copy, variant, name), text);
-    // No kubeconfig: kustomize must not need a cluster (KUBECONFIG points nowhere).
-    const yaml = execFileSync(partPath('kubectl'), ['kustomize', join(copy, variant)], {
-      encoding: 'utf8',
-      timeout: 60_000,
-      env: { ...process.env, KUBECONFIG: join(copy, 'no-such-kubeconfig') },
-    });
-    const rendered = parseAllDocuments(yaml).map((d) => d.toJS() as JsonObject);
+  it.each(['base', 'control-tls'])(
+    '%s: renders with no cluster to exactly the objects checked above, each passing its schema',
+    (variant) => {
+      // A copy: the overlay's generator needs the three files users put beside it (git-ignored).
+      const copy = tempDir('wsload-kustomize-');
+      cpSync(MANIFEST_DIR, copy, { recursive: true });
+      const generated: Record<string, string> = { 'tls.crt': 'CERTIFICATE\n', 'tls.key': 'KEY\n', 'ca.crt': 'CA\n' };
+      if (variant === 'control-tls') for (const [name, text] of Object.entries(generated)) writeFileSync(join(copy, variant, name), text);
+      // No kubeconfig: kustomize must not need a cluster (KUBECONFIG points nowhere).
+      const yaml = execFileSync(partPath('kubectl'), ['kustomize', join(copy, variant)], {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, KUBECONFIG: join(copy, 'no-such-kubeconfig') },
+      });
+      const rendered = parseAllDocuments(yaml).map((d) => d.toJS() as JsonObject);
 
-    const ours = kustomize(join(MANIFEST_DIR, variant));
-    const secrets = rendered.filter((o) => o.kind === 'Secret');
-    expect(secrets.map((o) => (o.metadata as JsonObject).name)).toEqual(ours.generatedSecrets);
-    for (const secret of secrets) {
-      expect(Object.keys(secret.data as JsonObject).sort()).toEqual(ours.generatorFiles.map((f) => f.split('/').at(-1)).sort());
-      for (const [key, value] of Object.entries(secret.data as JsonObject)) expect(Buffer.from(String(value), 'base64').toString('utf8')).toBe(generated[key]);
-    }
-    const others = rendered.filter((o) => o.kind !== 'Secret');
-    expect(byLabel(others)).toEqual(byLabel(ours.objects));
-    expect(rendered.flatMap((o) => schemaProblems(`kubectl kustomize ${variant}`, o))).toEqual([]);
-    expect(fieldProblems(rendered.map((obj) => ({ where: `kubectl kustomize ${variant}`, obj })))).toEqual([]);
-  });
+      const ours = kustomize(join(MANIFEST_DIR, variant));
+      const secrets = rendered.filter((o) => o.kind === 'Secret');
+      expect(secrets.map((o) => (o.metadata as JsonObject).name)).toEqual(ours.generatedSecrets);
+      for (const secret of secrets) {
+        expect(Object.keys(secret.data as JsonObject).sort()).toEqual(ours.generatorFiles.map((f) => f.split('/').at(-1)).sort());
+        for (const [key, value] of Object.entries(secret.data as JsonObject))
+          expect(Buffer.from(String(value), 'base64').toString('utf8')).toBe(generated[key]);
+      }
+      const others = rendered.filter((o) => o.kind !== 'Secret');
+      expect(byLabel(others)).toEqual(byLabel(ours.objects));
+      expect(rendered.flatMap((o) => schemaProblems(`kubectl kustomize ${variant}`, o))).toEqual([]);
+      expect(fieldProblems(rendered.map((obj) => ({ where: `kubectl kustomize ${variant}`, obj })))).toEqual([]);
+    },
+  );
 });

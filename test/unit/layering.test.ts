@@ -40,7 +40,8 @@ function upwardImports(files: ReadonlyMap<string, string>): string[] {
   const found: string[] = [];
   for (const [file, text] of files) {
     for (const imported of importsOf(file, text)) {
-      if (rank(imported) < rank(file)) found.push(`${file} → ${imported} (${layerOf(file) || 'src/'} may not import ${layerOf(imported) || 'src/'})`);
+      if (rank(imported) < rank(file))
+        found.push(`${file} → ${imported} (${layerOf(file) || 'src/'} may not import ${layerOf(imported) || 'src/'})`);
     }
   }
   return found;
@@ -61,7 +62,11 @@ describe('layering of src/', () => {
   });
 
   it('every import resolves to a file in src/', () => {
-    const missing = [...files].flatMap(([file, text]) => importsOf(file, text).filter((i) => !files.has(i)).map((i) => `${file} → ${i}`));
+    const missing = [...files].flatMap(([file, text]) =>
+      importsOf(file, text)
+        .filter((i) => !files.has(i))
+        .map((i) => `${file} → ${i}`),
+    );
     expect(missing).toEqual([]);
   });
 

@@ -6,7 +6,16 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { liveThresholds, liveVerdict, type LiveFigures } from '../../src/report/live-thresholds.js';
-import { DASHBOARD_SCRIPT, dashboardCharts, dashboardDrops, dashboardFinal, dashboardStatus, renderDashboardPage, type LiveScenario, type LiveView } from '../../src/render/dashboard.js';
+import {
+  DASHBOARD_SCRIPT,
+  dashboardCharts,
+  dashboardDrops,
+  dashboardFinal,
+  dashboardStatus,
+  renderDashboardPage,
+  type LiveScenario,
+  type LiveView,
+} from '../../src/render/dashboard.js';
 import { renderReportHtml } from '../../src/render/html.js';
 import type { DropEvent, TimelineLine } from '../../src/run/report.js';
 import { fakeReport, fakeTimeline } from '../helpers/fake-report.js';
@@ -26,7 +35,13 @@ const figures = (over: Partial<LiveFigures> = {}): LiveFigures => ({
 
 describe('thresholds so far', () => {
   it('judges what a run knows while it goes, and leaves the rest to the report', () => {
-    const thresholds = { 'fanout.p99': '< 250ms', 'fanout.lost': '== 0', 'connections.failed': '< 1%', 'handshake.p99': '< 1s', 'fanout.p50': '< 10ms' };
+    const thresholds = {
+      'fanout.p99': '< 250ms',
+      'fanout.lost': '== 0',
+      'connections.failed': '< 1%',
+      'handshake.p99': '< 1s',
+      'fanout.p50': '< 10ms',
+    };
     expect(liveThresholds(thresholds, figures()).map((t) => [t.metric, t.state, t.actual])).toEqual([
       ['fanout.p99', 'pass', 12],
       ['fanout.lost', 'pass', 0],
@@ -38,7 +53,17 @@ describe('thresholds so far', () => {
 
   it('a growing count past an upper limit has failed for good; a latency or a percentage is failing so far', () => {
     const f = figures({ lost: 3, failed: 20, fanoutP99Ms: 400, linesDelivered: 900, linesLost: 100, closes: 5 });
-    const got = liveThresholds({ 'fanout.lost': '== 0', 'fanout.lost ': '< 1%', 'connections.failed': '< 1%', 'fanout.p99': '< 250ms', 'disconnects.total': '<= 4', 'reconnects.total': '>= 1' }, f);
+    const got = liveThresholds(
+      {
+        'fanout.lost': '== 0',
+        'fanout.lost ': '< 1%',
+        'connections.failed': '< 1%',
+        'fanout.p99': '< 250ms',
+        'disconnects.total': '<= 4',
+        'reconnects.total': '>= 1',
+      },
+      f,
+    );
     expect(got.map((t) => [t.metric, t.state])).toEqual([
       ['fanout.lost', 'failed'],
       // An unknown name (the trailing space) is no metric: never judged here (validation refuses it earlier).
@@ -62,18 +87,40 @@ describe('thresholds so far', () => {
     const f = figures({ failed: 1, lost: 2 });
     const v = liveVerdict(f, liveThresholds({ 'fanout.p99': '< 5ms' }, f));
     expect(v.failing).toBe(true);
-    expect(v.reasons).toEqual(['1 connection attempt failed (connections.failed)', '2 deliveries lost (fanout.lost)', 'threshold fanout.p99 < 5ms failing so far']);
+    expect(v.reasons).toEqual([
+      '1 connection attempt failed (connections.failed)',
+      '2 deliveries lost (fanout.lost)',
+      'threshold fanout.p99 < 5ms failing so far',
+    ]);
   });
 });
 
 function view(over: Partial<LiveView> = {}): LiveView {
   const report = fakeReport();
   const s = report.scenario;
-  const scenario: LiveScenario = { name: s.name, connections: s.connections, thresholds: s.thresholds, intervalMs: s.report.intervalMs, deadlineMs: s.publish?.deadlineMs ?? null };
+  const scenario: LiveScenario = {
+    name: s.name,
+    connections: s.connections,
+    thresholds: s.thresholds,
+    intervalMs: s.report.intervalMs,
+    deadlineMs: s.publish?.deadlineMs ?? null,
+  };
   return {
     scenario,
     plan: '100 sockets / 2 workers',
-    progress: { phase: 'hold', elapsedMs: 12_000, open: 100, target: 100, failed: 0, published: 50, deliveriesPerSec: 1000, p99Ms: 20, lost: 0, closes: 0, lagMs: 2 },
+    progress: {
+      phase: 'hold',
+      elapsedMs: 12_000,
+      open: 100,
+      target: 100,
+      failed: 0,
+      published: 50,
+      deliveriesPerSec: 1000,
+      p99Ms: 20,
+      lost: 0,
+      closes: 0,
+      lagMs: 2,
+    },
     lines: [],
     events: [],
     startedAt: report.startedAt,
@@ -94,15 +141,30 @@ describe('the dashboard page', () => {
     expect(report).toContain(`content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`);
   });
 
-  it('draws the report\'s timeline charts once an interval is in, saying how far they trail', () => {
+  it("draws the report's timeline charts once an interval is in, saying how far they trail", () => {
     const report = fakeReport();
-    expect(dashboardCharts(view())).toMatch(/^<p class="meta">Charts come with the first interval: one point every .*\(publish\.deadline\)/);
+    expect(dashboardCharts(view())).toMatch(
+      /^<p class="meta">Charts come with the first interval: one point every .*\(publish\.deadline\)/,
+    );
     const lines: TimelineLine[] = fakeTimeline(report, 6);
     const charts = dashboardCharts(view({ lines }));
-    for (const title of ['Fan-out latency per interval', 'Open sockets', 'Deliveries per second', 'Closes per interval, by cause', 'Memory (RSS) of wsload']) expect(charts).toContain(`<title>${title}</title>`);
+    for (const title of [
+      'Fan-out latency per interval',
+      'Open sockets',
+      'Deliveries per second',
+      'Closes per interval, by cause',
+      'Memory (RSS) of wsload',
+    ])
+      expect(charts).toContain(`<title>${title}</title>`);
     // The same charts as the report drawn from the same lines.
     const reportHtml = renderReportHtml(report, { timeline: lines });
-    expect((charts.match(/<svg /g) ?? []).length).toBe((reportHtml.match(/<title>(Fan-out latency per interval|Open sockets|Connect failures per interval|Deliveries per second|Lost deliveries per interval|Closes per interval, by cause|Reconnects per interval|Memory \(RSS\) of wsload|Event-loop lag of the workers)<\/title>/g) ?? []).length);
+    expect((charts.match(/<svg /g) ?? []).length).toBe(
+      (
+        reportHtml.match(
+          /<title>(Fan-out latency per interval|Open sockets|Connect failures per interval|Deliveries per second|Lost deliveries per interval|Closes per interval, by cause|Reconnects per interval|Memory \(RSS\) of wsload|Event-loop lag of the workers)<\/title>/g,
+        ) ?? []
+      ).length,
+    );
   });
 
   it('status: the figures so far, the thresholds so far, a failing verdict with its reasons', () => {
@@ -110,15 +172,27 @@ describe('the dashboard page', () => {
     const status = dashboardStatus(v);
     expect(status).toContain('data-live-verdict="failing"');
     expect(status).toContain('<li>threshold fanout.p99 &lt; 10ms failing so far</li>');
-    expect(status).toMatch(/<td>fanout\.p99<\/td><td>&lt; 10ms<\/td><td>20(\.0)? ms<\/td><td><span class="fail">failing so far<\/span><\/td>/);
+    expect(status).toMatch(
+      /<td>fanout\.p99<\/td><td>&lt; 10ms<\/td><td>20(\.0)? ms<\/td><td><span class="fail">failing so far<\/span><\/td>/,
+    );
     expect(status).toContain('<td>handshake.p99</td><td>&lt; 1s</td><td>–</td><td><span class="pending">known at the end</span></td>');
     expect(dashboardStatus(view({ progress: null }))).toContain('Starting: waiting for the first progress sample.');
     expect(dashboardStatus({ ...v, ended: true })).not.toContain('data-live-verdict');
   });
 
-  it('drop events as the report lists them, one row each; the final part carries the report\'s own banner', () => {
+  it("drop events as the report lists them, one row each; the final part carries the report's own banner", () => {
     expect(dashboardDrops(view())).toContain('None so far');
-    const event: DropEvent = { startMs: 4000, startedAt: '2026-01-01T00:00:04.000Z', endMs: 4100, count: 20, byCause: { 'server-close': 20 }, byCode: { '1001': 20 }, openBefore: 100, lowestOpen: 80, recoveryMs: 900 };
+    const event: DropEvent = {
+      startMs: 4000,
+      startedAt: '2026-01-01T00:00:04.000Z',
+      endMs: 4100,
+      count: 20,
+      byCause: { 'server-close': 20 },
+      byCode: { '1001': 20 },
+      openBefore: 100,
+      lowestOpen: 80,
+      recoveryMs: 900,
+    };
     const drops = dashboardDrops(view({ events: [event] }));
     expect((drops.match(/<tr>/g) ?? []).length).toBe(2);
     expect(drops).toContain('<td>100 → 80</td>');

@@ -64,7 +64,15 @@ describe('socketEvents', () => {
   });
 
   it('never opens a socket above the peak, and holds make no events', () => {
-    expect(events([{ durationMs: 1000, target: 2 }, { durationMs: 5000, target: 2 }], [0, 1, 2])).toEqual([
+    expect(
+      events(
+        [
+          { durationMs: 1000, target: 2 },
+          { durationMs: 5000, target: 2 },
+        ],
+        [0, 1, 2],
+      ),
+    ).toEqual([
       [500, 'open', 0],
       [1000, 'open', 1],
     ]);
@@ -109,7 +117,15 @@ describe('RateSchedule', () => {
   });
 
   it('skips a stretch at rate 0 to where the rate comes back', () => {
-    const s = new RateSchedule(10, [{ durationMs: 0, target: 0 }, { durationMs: 1000, target: 0 }, { durationMs: 0, target: 10 }], 2000);
+    const s = new RateSchedule(
+      10,
+      [
+        { durationMs: 0, target: 0 },
+        { durationMs: 1000, target: 0 },
+        { durationMs: 0, target: 10 },
+      ],
+      2000,
+    );
     expect(s.count).toBe(10);
     expect(s.offsetOf(0)).toBe(0);
     expect(s.offsetOf(1)).toBeCloseTo(1100, 6);

@@ -68,12 +68,17 @@ describe('LoopLagMonitor', () => {
     expect(lag.reading().maxMs).toBeLessThan(300);
   });
 
-  it('sees a stall that spans a drain of Node\'s sampler, just before it or just after it', async () => {
+  it("sees a stall that spans a drain of Node's sampler, just before it or just after it", async () => {
     // Node's histogram forgets the interval open when it is reset: these stalls fall in it.
     for (const offset of [-2, 0, 1]) {
       const lag = new LoopLagMonitor();
       lag.restart();
-      await new Promise<void>((resolve) => setTimeout(() => { busy(100); resolve(); }, DRAIN_MS + offset));
+      await new Promise<void>((resolve) =>
+        setTimeout(() => {
+          busy(100);
+          resolve();
+        }, DRAIN_MS + offset),
+      );
       await sleep(2 * DRAIN_MS);
       lag.stop();
       expect(lag.takeIntervalMax(), `a 100 ms stall ${offset} ms from the first drain`).toBeGreaterThanOrEqual(80);

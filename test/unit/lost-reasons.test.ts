@@ -9,8 +9,12 @@ describe('lost reasons', () => {
     const r = fakeReport({ lost: 1465 });
     r.fanout = { ...r.fanout, lostBeforeClose: 1450, lostOpen: 12, late: 3 };
     expect(lostReasons(r)).toBe('1450 owed by sockets that closed without them, 12 never arrived on open sockets, 3 arrived late');
-    expect(lostReasons(r, fmtCount)).toBe('1,450 owed by sockets that closed without them, 12 never arrived on open sockets, 3 arrived late');
-    expect(verdictLine(r)).toContain(`1465 of ${r.fanout.expected} deliveries lost (1450 owed by sockets that closed without them, 12 never arrived on open sockets, 3 arrived late)`);
+    expect(lostReasons(r, fmtCount)).toBe(
+      '1,450 owed by sockets that closed without them, 12 never arrived on open sockets, 3 arrived late',
+    );
+    expect(verdictLine(r)).toContain(
+      `1465 of ${r.fanout.expected} deliveries lost (1450 owed by sockets that closed without them, 12 never arrived on open sockets, 3 arrived late)`,
+    );
   });
 
   it('reads a report of an older version (no reasons) as every loss that was not late on an open socket', () => {

@@ -4,19 +4,38 @@ import { mergeReports } from '../../src/report/merge.js';
 import type { DropEvent, IdleTimeoutScreening, Report } from '../../src/run/report.js';
 import { fakeReport, type FakeClose } from '../helpers/fake-report.js';
 
-const lost = (n: number, idleMs: number): FakeClose[] => Array.from({ length: n }, (_, i) => ({ cause: 'connection-lost', code: 1006, idleMs: idleMs + i, ageMs: idleMs + i }));
+const lost = (n: number, idleMs: number): FakeClose[] =>
+  Array.from({ length: n }, (_, i) => ({ cause: 'connection-lost', code: 1006, idleMs: idleMs + i, ageMs: idleMs + i }));
 
 function event(startMs: number, startedAt: string, count: number): DropEvent {
-  return { startMs, startedAt, endMs: startMs + 40, count, byCause: { 'connection-lost': count }, byCode: { '1006': count }, openBefore: 100, lowestOpen: 0, recoveryMs: 900 };
+  return {
+    startMs,
+    startedAt,
+    endMs: startMs + 40,
+    count,
+    byCause: { 'connection-lost': count },
+    byCode: { '1006': count },
+    openBefore: 100,
+    lowestOpen: 0,
+    recoveryMs: 900,
+  };
 }
 
 /** A report whose closes were screened: `samples` of them were idle-timeout samples at `idleMs`. */
-function screened(startedAt: string, samples: number, idleMs: number, screening: Partial<IdleTimeoutScreening>, events: DropEvent[]): Report {
+function screened(
+  startedAt: string,
+  samples: number,
+  idleMs: number,
+  screening: Partial<IdleTimeoutScreening>,
+  events: DropEvent[],
+): Report {
   const r = fakeReport({ connections: 100, startedAt, closes: lost(samples + (screening.inDropEvent ?? 0), idleMs) });
   const h = createHistogram();
   for (let i = 0; i < samples; i++) recordMs(h, idleMs + i);
   if (samples > 0) r.histograms['idleTimeoutSamples:default'] = encodeHistogram(h);
-  r.disconnects.idleTimeoutScreening = { default: { samples, closeFrame: 0, clientSide: 0, inDropEvent: 0, receivingTraffic: 0, ...screening } };
+  r.disconnects.idleTimeoutScreening = {
+    default: { samples, closeFrame: 0, clientSide: 0, inDropEvent: 0, receivingTraffic: 0, ...screening },
+  };
   r.disconnects.events = events;
   return r;
 }
@@ -30,7 +49,9 @@ describe('merging drop events and the idle-timeout screening', () => {
       [3_000, '2026-01-01T00:00:03.000Z', 20],
       [5_000, '2026-01-01T00:00:05.000Z', 50],
     ]);
-    expect(m.disconnects.idleTimeoutScreening).toEqual({ default: { samples: 4, closeFrame: 7, clientSide: 0, inDropEvent: 50, receivingTraffic: 0 } });
+    expect(m.disconnects.idleTimeoutScreening).toEqual({
+      default: { samples: 4, closeFrame: 7, clientSide: 0, inDropEvent: 50, receivingTraffic: 0 },
+    });
     // 2 + 2 samples reach the minimum of 3 only together; the 50 mass-dropped closes never count.
     expect(m.disconnects.idleTimeout).toMatchObject({ cohort: 'default', samples: 4 });
     expect(m.warnings.join('\n')).not.toContain('idleTimeoutSamples');

@@ -8,7 +8,14 @@ import type { Report } from '../../src/run/report.js';
 import { fakeReport, fixturePair, latencies, type FakeClose } from '../helpers/fake-report.js';
 
 const drops = (n: number, cohort: string, idleMs: number): FakeClose[] =>
-  Array.from({ length: n }, (_, i) => ({ cohort, cause: 'connection-lost', code: 1006, idleMs: idleMs + i * 15, ageMs: 70_000 + i, error: 'ECONNRESET' }));
+  Array.from({ length: n }, (_, i) => ({
+    cohort,
+    cause: 'connection-lost',
+    code: 1006,
+    idleMs: idleMs + i * 15,
+    ageMs: 70_000 + i,
+    error: 'ECONNRESET',
+  }));
 
 function machines(): { a: Report; b: Report; fanoutA: number[]; fanoutB: number[] } {
   const fanoutA = latencies(6_000, { seed: 21, baseMs: 3, tailMs: 30 });
@@ -94,7 +101,8 @@ describe('mergeReports', () => {
     expect(m.disconnects.byCohort.quiet.idleAtCloseMs.count).toBe(4);
     for (const key of new Set([...Object.keys(a.histograms), ...Object.keys(b.histograms)])) {
       expect(decodeHistogram(m.histograms[key]).totalCount, key).toBe(
-        (a.histograms[key] ? decodeHistogram(a.histograms[key]).totalCount : 0) + (b.histograms[key] ? decodeHistogram(b.histograms[key]).totalCount : 0),
+        (a.histograms[key] ? decodeHistogram(a.histograms[key]).totalCount : 0) +
+          (b.histograms[key] ? decodeHistogram(b.histograms[key]).totalCount : 0),
       );
     }
   });
@@ -167,7 +175,9 @@ describe('mergeReports: what is exact', () => {
     expect(m.merged!.overlapMs).toBe(60_000);
     expect(m.merged!.exact.join(' ')).toContain('histogram percentiles');
     expect(m.merged!.exact.join(' ')).toContain('summed counters');
-    expect(Object.keys(m.merged!.estimates)).toEqual(expect.arrayContaining(['connections.peakOpen', 'fanout.completionMs', 'scenario.publish.rate', 'disconnects.idleTimeout']));
+    expect(Object.keys(m.merged!.estimates)).toEqual(
+      expect.arrayContaining(['connections.peakOpen', 'fanout.completionMs', 'scenario.publish.rate', 'disconnects.idleTimeout']),
+    );
     expect(m.merged!.estimates['connections.peakOpen']).toContain('upper bound');
     const text = renderSummary(m);
     expect(text).toContain('Merged from 2 reports');

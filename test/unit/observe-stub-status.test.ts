@@ -13,7 +13,8 @@ import { crossChecks } from '../../src/report/observe-section.js';
 import { validation } from '../helpers/validation.js';
 
 // Exactly as nginx 1.22 writes it: trailing spaces, a leading space before the counts.
-const PAGE = 'Active connections: 291 \nserver accepts handled requests\n 16630948 16630948 31070465 \nReading: 6 Writing: 179 Waiting: 106 \n';
+const PAGE =
+  'Active connections: 291 \nserver accepts handled requests\n 16630948 16630948 31070465 \nReading: 6 Writing: 179 Waiting: 106 \n';
 
 function read(body: string): { list: PromSample[]; types: Map<string, string> } {
   const list: PromSample[] = [];
@@ -42,7 +43,9 @@ describe('parseStubStatus', () => {
   });
 
   it('throws on anything that is not the page, naming the line', () => {
-    expect(() => read('<html><body>502 Bad Gateway</body></html>')).toThrow(/line 1: expected "Active connections: N".*not nginx stub_status text/);
+    expect(() => read('<html><body>502 Bad Gateway</body></html>')).toThrow(
+      /line 1: expected "Active connections: N".*not nginx stub_status text/,
+    );
     expect(() => read('# TYPE nginx_connections_active gauge\nnginx_connections_active 3\n')).toThrow(PromParseError);
     expect(() => read(PAGE.replace('Writing: 179', 'Writing: lots'))).toThrow(/line 4: expected "Reading: N Writing: N Waiting: N"/);
     expect(() => read(PAGE.replace(' 16630948 16630948 31070465 ', ' 1 2'))).toThrow(/line 3: expected three counts/);
@@ -59,7 +62,12 @@ describe('an endpoint read as stub_status', () => {
       if ('error' in s) throw new Error(s.error);
       return s;
     };
-    const ep = new ObservedEndpoint('nginx', 'http://127.0.0.1/nginx_status', [sel('nginx_connections_active'), sel('nginx_http_requests_total')], 'nginx-stub-status');
+    const ep = new ObservedEndpoint(
+      'nginx',
+      'http://127.0.0.1/nginx_status',
+      [sel('nginx_connections_active'), sel('nginx_http_requests_total')],
+      'nginx-stub-status',
+    );
     ep.ingest(PAGE, 0);
     ep.ingest(PAGE.replace('Active connections: 291', 'Active connections: 300').replace('31070465', '31071465'), 1000);
     ep.ingest('nginx_connections_active 5\n', 2000);
@@ -82,36 +90,77 @@ describe('scenario rules of a stub_status endpoint', () => {
   const url = 'http://127.0.0.1:8081/nginx_status';
 
   it('takes the format, defaults to prometheus, and knows the seven series for thresholds', () => {
-    const s = v.ok({ ...base, observe: [{ name: 'nginx', url, format: 'nginx-stub-status' }, { name: 'svc', url: 'http://127.0.0.1:9/metrics' }], thresholds: { 'observe.nginx.nginx_connections_active.max': '< 100' } });
+    const s = v.ok({
+      ...base,
+      observe: [
+        { name: 'nginx', url, format: 'nginx-stub-status' },
+        { name: 'svc', url: 'http://127.0.0.1:9/metrics' },
+      ],
+      thresholds: { 'observe.nginx.nginx_connections_active.max': '< 100' },
+    });
     expect(s.observe?.map((e) => [e.name, e.format])).toEqual([
       ['nginx', 'nginx-stub-status'],
       ['svc', 'prometheus'],
     ]);
-    expect(v.lines({ ...base, observe: [{ name: 'nginx', url, format: 'nginx-stub-status' }], thresholds: { 'observe.nginx.nginx_connections_activ.max': '< 100' } })).toEqual([
-      expect.stringMatching(/^thresholds\["observe\.nginx\.nginx_connections_activ\.max"\]: endpoint "nginx" keeps no series "nginx_connections_activ" \(did you mean "nginx_connections_active"\?\)/),
+    expect(
+      v.lines({
+        ...base,
+        observe: [{ name: 'nginx', url, format: 'nginx-stub-status' }],
+        thresholds: { 'observe.nginx.nginx_connections_activ.max': '< 100' },
+      }),
+    ).toEqual([
+      expect.stringMatching(
+        /^thresholds\["observe\.nginx\.nginx_connections_activ\.max"\]: endpoint "nginx" keeps no series "nginx_connections_activ" \(did you mean "nginx_connections_active"\?\)/,
+      ),
     ]);
   });
 
   it('names a bad format, and a selector the page has no series for, in one line', () => {
-    expect(v.lines({ ...base, observe: [{ name: 'nginx', url, format: 'stub_status' }] })).toEqual(['observe[0].format: expected one of "prometheus", "nginx-stub-status", got "stub_status"']);
-    expect(v.lines({ ...base, observe: [{ name: 'nginx', url, format: 'nginx-stub-status', series: ['nginx_connections_active', 'nginx_conections_active'] }] })).toEqual([
+    expect(v.lines({ ...base, observe: [{ name: 'nginx', url, format: 'stub_status' }] })).toEqual([
+      'observe[0].format: expected one of "prometheus", "nginx-stub-status", got "stub_status"',
+    ]);
+    expect(
+      v.lines({
+        ...base,
+        observe: [{ name: 'nginx', url, format: 'nginx-stub-status', series: ['nginx_connections_active', 'nginx_conections_active'] }],
+      }),
+    ).toEqual([
       'observe[0].series[1]: "nginx_conections_active" is not a series of nginx stub_status (did you mean "nginx_connections_active"?); expected one of nginx_connections_active, nginx_connections_reading, nginx_connections_writing, nginx_connections_waiting, nginx_connections_accepted, nginx_connections_handled, nginx_http_requests_total',
     ]);
   });
 });
 
 describe('the open-connections cross-check on nginx', () => {
-  const series = (name: string, max: number) => ({ name, selector: name, kind: 'gauge' as const, first: 0, last: 0, min: 0, max, samples: 5, absent: 0 });
-  const report = (peakOpen: number) => ({ connections: { peakOpen }, disconnects: { idleTimeout: null } }) as unknown as Parameters<typeof crossChecks>[1];
+  const series = (name: string, max: number) => ({
+    name,
+    selector: name,
+    kind: 'gauge' as const,
+    first: 0,
+    last: 0,
+    min: 0,
+    max,
+    samples: 5,
+    absent: 0,
+  });
+  const report = (peakOpen: number) =>
+    ({ connections: { peakOpen }, disconnects: { idleTimeout: null } }) as unknown as Parameters<typeof crossChecks>[1];
 
   it("leaves the scrape's own connection out of nginx_connections_active", () => {
-    expect(crossChecks([series('nginx_connections_active', 41)], report(40))).toEqual([{ what: 'open', series: 'nginx_connections_active', gateway: 41, wsload: 40, self: 1, agree: true }]);
+    expect(crossChecks([series('nginx_connections_active', 41)], report(40))).toEqual([
+      { what: 'open', series: 'nginx_connections_active', gateway: 41, wsload: 40, self: 1, agree: true },
+    ]);
     // At a small count the tolerance is 2 connections after the scrape's own is taken off.
     expect(crossChecks([series('nginx_connections_active', 13)], report(10))[0]).toMatchObject({ self: 1, agree: true });
     expect(crossChecks([series('nginx_connections_active', 14)], report(10))[0]).toMatchObject({ self: 1, agree: false });
     expect(crossChecks([series('nginx_connections_active', 9)], report(10))[0]).toMatchObject({ agree: true });
     expect(crossChecks([series('nginx_connections_active', 8)], report(10))[0]).toMatchObject({ agree: false });
     // Other gateways count no scrape of theirs.
-    expect(crossChecks([series('haproxy_frontend_current_sessions', 13)], report(10))[0]).toEqual({ what: 'open', series: 'haproxy_frontend_current_sessions', gateway: 13, wsload: 10, agree: false });
+    expect(crossChecks([series('haproxy_frontend_current_sessions', 13)], report(10))[0]).toEqual({
+      what: 'open',
+      series: 'haproxy_frontend_current_sessions',
+      gateway: 13,
+      wsload: 10,
+      agree: false,
+    });
   });
 });

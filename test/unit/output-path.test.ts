@@ -18,9 +18,9 @@ describe('checkOutputPath', () => {
     mkdirSync(real);
     writeFileSync(join(real, 'in.json'), '{}');
     symlinkSync(real, join(dir, 'link'));
-    expect(() => checkOutputPath('--out', join(dir, 'link', 'in.json'), [{ path: join(real, 'in.json'), role: 'an input report' }])).toThrow(
-      /^--out .*link\/in\.json: is an input report; refusing to overwrite it$/,
-    );
+    expect(() =>
+      checkOutputPath('--out', join(dir, 'link', 'in.json'), [{ path: join(real, 'in.json'), role: 'an input report' }]),
+    ).toThrow(/^--out .*link\/in\.json: is an input report; refusing to overwrite it$/);
   });
 
   it('names the sidecar that collides with an input', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PeakOpenMerger } from '../../src/metrics/peak-open.js';
 
 describe('exact peak of open sockets over several processes', () => {
-  it('is the highest count open at once, not the sum of each process\'s own peak', () => {
+  it("is the highest count open at once, not the sum of each process's own peak", () => {
     const m = new PeakOpenMerger();
     // Process A: 3 sockets open 0–10 ms, closed at 10. Process B: 3 open at 20, closed at 30.
     m.add([0, 1, 1, 1, 2, 1, 10, -1, 10, -1, 10, -1]);

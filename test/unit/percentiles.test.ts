@@ -12,9 +12,13 @@ import { parseReport } from '../../src/report/read.js';
 import { comparableMetrics } from '../../src/report/compare.js';
 import { fakeReport, latencies } from '../helpers/fake-report.js';
 
-const report = fakeReport({ fanoutMs: latencies(20_000, { baseMs: 5, spreadMs: 40, tailMs: 400, tailShare: 0.02, seed: 7 }), handshakeMs: latencies(500, { baseMs: 2, spreadMs: 10, seed: 3 }) });
+const report = fakeReport({
+  fanoutMs: latencies(20_000, { baseMs: 5, spreadMs: 40, tailMs: 400, tailShare: 0.02, seed: 7 }),
+  handshakeMs: latencies(500, { baseMs: 2, spreadMs: 10, seed: 3 }),
+});
 /** The value of percentile p of a histogram of the report, ms, as the report rounds it. */
-const fromHistogram = (key: string, p: number): number => Math.round(decodeHistogram(report.histograms[key] as string).getValueAtPercentile(p)) / 1000;
+const fromHistogram = (key: string, p: number): number =>
+  Math.round(decodeHistogram(report.histograms[key] as string).getValueAtPercentile(p)) / 1000;
 
 describe('parsePercentile', () => {
   it.each([
@@ -46,7 +50,7 @@ describe('parsePercentile', () => {
 });
 
 describe('percentile metrics', () => {
-  it('reads the shown percentiles off the report\'s sets, any other off the histogram behind them', () => {
+  it("reads the shown percentiles off the report's sets, any other off the histogram behind them", () => {
     expect(report.fanout.latencyMs.p75).toBe(fromHistogram('fanout', 75));
     expect(report.fanout.latencyMs.p95).toBe(fromHistogram('fanout', 95));
     expect(lookupMetric('fanout.p95')?.get(report)).toBe(report.fanout.latencyMs.p95);
@@ -62,13 +66,23 @@ describe('percentile metrics', () => {
   });
 
   it('takes a percentile threshold on every latency family with a histogram, and fails one against its value', () => {
-    const families = [...new Set(metricNames().filter((n) => n.endsWith('.p50')).map((n) => n.slice(0, -4)))];
+    const families = [
+      ...new Set(
+        metricNames()
+          .filter((n) => n.endsWith('.p50'))
+          .map((n) => n.slice(0, -4)),
+      ),
+    ];
     expect(families).toContain('fanout');
     for (const f of families) {
-      for (const p of ['p75', 'p95', 'p99.9', 'p97.5']) expect(parseThreshold(`${f}.${p}`, '< 1s'), `${f}.${p}`).not.toHaveProperty('error');
+      for (const p of ['p75', 'p95', 'p99.9', 'p97.5'])
+        expect(parseThreshold(`${f}.${p}`, '< 1s'), `${f}.${p}`).not.toHaveProperty('error');
     }
     const p975 = fromHistogram('fanout', 97.5);
-    const [pass, fail] = evaluateThresholds(report, { 'fanout.p97.5': `<= ${p975}ms`, 'fanout.p95': `< ${report.fanout.latencyMs.p95 ?? 0}ms` });
+    const [pass, fail] = evaluateThresholds(report, {
+      'fanout.p97.5': `<= ${p975}ms`,
+      'fanout.p95': `< ${report.fanout.latencyMs.p95 ?? 0}ms`,
+    });
     expect(pass).toMatchObject({ metric: 'fanout.p97.5', pass: true, actual: p975 });
     expect(fail).toMatchObject({ metric: 'fanout.p95', pass: false, actual: report.fanout.latencyMs.p95 });
   });
@@ -82,7 +96,10 @@ describe('percentile metrics', () => {
 
 describe('a report written before p75 and p95 were kept', () => {
   it('reads with them computed from its histograms, as a run computes them', () => {
-    const older = JSON.parse(JSON.stringify(report, (k, v: unknown) => (k === 'p75' || k === 'p95' ? undefined : v))) as Record<string, unknown>;
+    const older = JSON.parse(JSON.stringify(report, (k, v: unknown) => (k === 'p75' || k === 'p95' ? undefined : v))) as Record<
+      string,
+      unknown
+    >;
     expect(JSON.stringify(older)).not.toContain('"p95"');
     const read = parseReport(older, 'older.json');
     expect(read.fanout.latencyMs.p75).toBe(report.fanout.latencyMs.p75);

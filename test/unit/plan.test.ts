@@ -64,7 +64,9 @@ describe('describePlan', () => {
 
   it("names the run tag this run's values carry, so side-by-side runs can be told apart", () => {
     const s = scenario({ connections: 10, workers: 1, duration: '1s', publish: { rate: 1 } });
-    expect(describePlan(s, 'http://127.0.0.1:8888/api?id={id}&value={value}', 1, 'k3x9a2bq')).toMatch(/publish 1\/s to http:\/\/127\.0\.0\.1:8888\/api \(values tagged k3x9a2bq\)$/);
+    expect(describePlan(s, 'http://127.0.0.1:8888/api?id={id}&value={value}', 1, 'k3x9a2bq')).toMatch(
+      /publish 1\/s to http:\/\/127\.0\.0\.1:8888\/api \(values tagged k3x9a2bq\)$/,
+    );
   });
 });
 
@@ -116,7 +118,14 @@ describe('workerSlices', () => {
       resolve: { 'example.test': '127.0.0.1' },
     });
     expect(first.connect.tls?.insecure).toBe(true);
-    expect(first.delivery).toEqual({ match: 'value', matchBy: 'field', binary: 'utf8-json', runTag: 'k3x9a2bq', ids: ['a', 'b'], deadlineMs: 3000 });
+    expect(first.delivery).toEqual({
+      match: 'value',
+      matchBy: 'field',
+      binary: 'utf8-json',
+      runTag: 'k3x9a2bq',
+      ids: ['a', 'b'],
+      deadlineMs: 3000,
+    });
     // Slices own their data: changing one changes neither the scenario nor another slice.
     first.cohorts[0].reconnect.policy = 'immediate';
     expect(s.cohorts[0].reconnect.policy).not.toBe('immediate');
@@ -131,7 +140,9 @@ describe('workerSlices', () => {
     // Without TLS in the URL, no TLS settings travel.
     expect(slice.connect.tls).toBeNull();
     const withPublish = scenario({ connections: 2, workers: 1, publish: { rate: 1, deadline: '2s' } });
-    expect(workerSlices(withPublish, planWorkers(withPublish), ctx('ws://127.0.0.1:1/ws'))[0].delivery.deadlineMs).toBe(deliveryDeadlineMs(withPublish));
+    expect(workerSlices(withPublish, planWorkers(withPublish), ctx('ws://127.0.0.1:1/ws'))[0].delivery.deadlineMs).toBe(
+      deliveryDeadlineMs(withPublish),
+    );
     expect(deliveryDeadlineMs(withPublish)).toBe(2000);
   });
 });

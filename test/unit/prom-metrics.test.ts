@@ -9,13 +9,17 @@ import { createHistogram, encodeHistogram, recordMs } from '../../src/metrics/hi
 import type { PublisherStats } from '../../src/metrics/publisher-stats.js';
 import { createRing } from '../../src/run/publish-ring.js';
 import { emptyCohortCounters, type CohortCounters, type WorkerMessage } from '../../src/run/protocol.js';
-import { FANOUT_BUCKETS_S, PromMetrics } from '../../src/driver/prom-metrics.js';
+import { FANOUT_BUCKETS_S, PROM_METRICS, PromMetrics } from '../../src/driver/prom-metrics.js';
+import { COUNTERS, HISTOGRAMS, type HistogramDef } from '../../src/run/registry.js';
 import { parsePromText, sampleValue } from '../helpers/prom-text.js';
 import { tickOf } from '../helpers/control-frames.js';
 
 type Tick = Extract<WorkerMessage, { type: 'tick' }>;
 
-function tick(workerId: number, o: { delivered: number; opened: number; open: number; failed?: number; samples?: number[]; cohorts?: Partial<CohortCounters>[] }): Tick {
+function tick(
+  workerId: number,
+  o: { delivered: number; opened: number; open: number; failed?: number; samples?: number[]; cohorts?: Partial<CohortCounters>[] },
+): Tick {
   return tickOf(workerId, {
     samples: o.samples,
     counters: {
@@ -27,7 +31,20 @@ function tick(workerId: number, o: { delivered: number; opened: number; open: nu
       messages: o.delivered,
       pingsSent: 0,
       heartbeatsSent: 0,
-      delivery: { delivered: o.delivered, duplicated: 0, outOfOrder: 0, late: 0, unmatched: 0, foreign: 0, idMismatch: 0, ineligible: 0, expected: o.delivered, lost: 0, missedPublishes: 0, evaluated: 1 },
+      delivery: {
+        delivered: o.delivered,
+        duplicated: 0,
+        outOfOrder: 0,
+        late: 0,
+        unmatched: 0,
+        foreign: 0,
+        idMismatch: 0,
+        ineligible: 0,
+        expected: o.delivered,
+        lost: 0,
+        missedPublishes: 0,
+        evaluated: 1,
+      },
     },
     cohorts: (o.cohorts ?? [{}, {}]).map((c) => ({ ...emptyCohortCounters(), ...c })),
     lag: { maxMs: 5, p99Ms: 3, meanMs: 1, intervalMaxMs: 12 },
@@ -37,7 +54,13 @@ function tick(workerId: number, o: { delivered: number; opened: number; open: nu
 function setUp(): { agg: RunAggregate; prom: PromMetrics } {
   const agg = new RunAggregate([10, 10], 2, createRing(1024));
   const publisher = { ok: 7, failed: 2 } as PublisherStats;
-  const prom = new PromMetrics({ aggregate: agg, cohorts: ['silent', 'ping'], publisher: () => publisher, info: { scenario: 'unit', version: '9.9.9', target: 'embedded' }, sockets: 20 });
+  const prom = new PromMetrics({
+    aggregate: agg,
+    cohorts: ['silent', 'ping'],
+    publisher: () => publisher,
+    info: { scenario: 'unit', version: '9.9.9', target: 'embedded' },
+    sockets: 20,
+  });
   return { agg, prom };
 }
 
@@ -49,8 +72,18 @@ describe('PromMetrics', () => {
   it('exports the aggregate summed over workers, with the fan-out buckets read off the HDR histogram', async () => {
     const { agg, prom } = setUp();
     // 1 ms falls in le=0.001 (bounds are inclusive); 61 s only in +Inf.
-    agg.onTick(tick(0, { delivered: 4, opened: 10, open: 10, samples: [0.5, 1, 1.5, 3], cohorts: [{ byCause: { 'server-close': 2 } }, {}] }));
-    agg.onTick(tick(1, { delivered: 3, opened: 9, open: 8, samples: [40, 900, 61_000], cohorts: [{ byCause: { 'server-close': 1 } }, { byCause: { 'connection-lost': 4 }, reconnects: 3 }] }));
+    agg.onTick(
+      tick(0, { delivered: 4, opened: 10, open: 10, samples: [0.5, 1, 1.5, 3], cohorts: [{ byCause: { 'server-close': 2 } }, {}] }),
+    );
+    agg.onTick(
+      tick(1, {
+        delivered: 3,
+        opened: 9,
+        open: 8,
+        samples: [40, 900, 61_000],
+        cohorts: [{ byCause: { 'server-close': 1 } }, { byCause: { 'connection-lost': 4 }, reconnects: 3 }],
+      }),
+    );
     prom.onTick();
     const s = await scrape(prom);
     expect(sampleValue(s, 'wsload_run_info', { scenario: 'unit', version: '9.9.9', target: 'embedded' })).toBe(1);
@@ -78,7 +111,9 @@ describe('PromMetrics', () => {
     const s = await scrape(prom);
     const series = s.filter((x) => x.name === 'wsload_disconnects_total');
     expect(series.map((x) => `${x.labels.cohort}/${x.labels.cause}`).sort()).toEqual(
-      ['ping', 'silent'].flatMap((c) => ['client-close', 'connection-lost', 'protocol-error', 'server-close'].map((cause) => `${c}/${cause}`)),
+      ['ping', 'silent'].flatMap((c) =>
+        ['client-close', 'connection-lost', 'protocol-error', 'server-close'].map((cause) => `${c}/${cause}`),
+      ),
     );
     for (const x of series) expect(x.value).toBe(0);
     expect(sampleValue(s, 'wsload_lost_total')).toBe(0);
@@ -111,7 +146,10 @@ describe('PromMetrics', () => {
     const s = await scrape(prom);
     const buckets = s.filter((x) => x.name === 'wsload_fanout_latency_seconds_bucket');
     // The k-th bound holds exactly the k samples at or below it.
-    expect(buckets.map((x) => [x.labels.le, x.value])).toEqual([...FANOUT_BUCKETS_S.map((b, k) => [String(b), k + 1]), ['+Inf', bounds.length]]);
+    expect(buckets.map((x) => [x.labels.le, x.value])).toEqual([
+      ...FANOUT_BUCKETS_S.map((b, k) => [String(b), k + 1]),
+      ['+Inf', bounds.length],
+    ]);
   });
 
   it('a server stream: its judged messages count as deliveries, its staleness in wsload_stream_staleness_seconds', async () => {
@@ -119,7 +157,18 @@ describe('PromMetrics', () => {
     const t = tick(0, { delivered: 0, opened: 10, open: 10 });
     const h = createHistogram();
     for (const ms of [2, 30, 700]) recordMs(h, ms);
-    t.counters.stream = { messages: 5, unmatched: 1, gaps: 0, missing: 0, duplicated: 0, outOfOrder: 0, negative: 0, ahead: 0, staleCapped: 0, aheadMaxMs: 0 };
+    t.counters.stream = {
+      messages: 5,
+      unmatched: 1,
+      gaps: 0,
+      missing: 0,
+      duplicated: 0,
+      outOfOrder: 0,
+      negative: 0,
+      ahead: 0,
+      staleCapped: 0,
+      aheadMaxMs: 0,
+    };
     t.histograms = { streamStaleness: encodeHistogram(h) };
     agg.onTick(t);
     prom.onTick();
@@ -154,5 +203,37 @@ describe('PromMetrics', () => {
     s = await scrape(prom);
     expect(sampleValue(s, 'wsload_deliveries_total')).toBe(180);
     expect(sampleValue(s, 'wsload_connects_total', { result: 'ok' })).toBe(22);
+  });
+
+  it('exports what the registry declares: every entry with a `prom` export has its family, type and labels in /metrics', async () => {
+    const { prom } = setUp();
+    const text = await prom.exposition();
+    const declared = [
+      ...COUNTERS.flatMap((c) =>
+        c.prom ? [{ name: c.prom.name, type: c.prom.type, labels: [...Object.keys(c.prom.fixed ?? {}), ...(c.prom.labels ?? [])] }] : [],
+      ),
+      ...HISTOGRAMS.flatMap((h: HistogramDef) =>
+        h.prom ? [{ name: h.prom.name, type: 'histogram', labels: [...(h.prom.labels ?? [])] }] : [],
+      ),
+    ];
+    expect(declared.length).toBeGreaterThan(10);
+    for (const d of declared) {
+      const family = PROM_METRICS.find((m) => m.name === d.name);
+      expect(family?.type, d.name).toBe(d.type);
+      for (const l of d.labels) expect(family?.labels, d.name).toContain(l);
+      expect(text, d.name).toContain(`# TYPE ${d.name} ${d.type}`);
+      // Every declared series is there from the first scrape, at 0 or its value.
+      const sample = parsePromText(text).find((x) => x.name === d.name || x.name === `${d.name}_count`);
+      expect(sample, d.name).toBeDefined();
+    }
+    // Nothing else but the run's own gauges.
+    const own = [
+      'wsload_run_info',
+      'wsload_no_socket_connected',
+      'wsload_event_loop_lag_seconds',
+      'wsload_rss_bytes',
+      'wsload_shard_rss_bytes',
+    ];
+    expect(PROM_METRICS.map((m) => m.name).sort()).toEqual([...new Set([...declared.map((d) => d.name), ...own])].sort());
   });
 });

@@ -74,7 +74,9 @@ describe('publishBlame', () => {
 
   it('says so when not one request was answered', () => {
     const empty = percentiles(createHistogram());
-    expect(publishBlame({ net: empty, measured: empty, slots: 2, ratePerS: 10, mainLag: null }).cause).toContain('not one request was answered');
+    expect(publishBlame({ net: empty, measured: empty, slots: 2, ratePerS: 10, mainLag: null }).cause).toContain(
+      'not one request was answered',
+    );
   });
 
   it('reads an older report without the measured figure as all the API', () => {

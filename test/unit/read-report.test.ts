@@ -60,7 +60,9 @@ describe('readReport', () => {
 
   it('rejects an unknown formatVersion with the version it reads', async () => {
     const file = writeJson('v2.json', { ...fakeReport(), formatVersion: 2 });
-    expect((await readError(file)).message).toBe(`${file}: formatVersion: this wsload reads report format 1, got 2; use the wsload version that wrote it`);
+    expect((await readError(file)).message).toBe(
+      `${file}: formatVersion: this wsload reads report format 1, got 2; use the wsload version that wrote it`,
+    );
   });
 
   const DELETE = Symbol('delete');
@@ -81,7 +83,12 @@ describe('readReport', () => {
     ['a negative count', ['fanout', 'lost'], -1, 'fanout.lost: expected a number >= 0, got -1'],
     ['a bad entry in an array', ['client', 'workers', 1, 'crashed'], 3, 'client.workers[1].crashed: expected string, got 3'],
     ['an unknown close cause', ['disconnects', 'byCause', 'vanished'], 1, 'disconnects.byCause.vanished: unknown key'],
-    ['a cohort key with odd characters', ['disconnects', 'byCohort', 'a b'], {}, 'disconnects.byCohort["a b"].total: expected number, got nothing'],
+    [
+      'a cohort key with odd characters',
+      ['disconnects', 'byCohort', 'a b'],
+      {},
+      'disconnects.byCohort["a b"].total: expected number, got nothing',
+    ],
   ] as const)('points at the JSON path of %s', async (_name, path, value, expected) => {
     const file = writeJson('shape.json', withValueAt(fakeReport(), path, value));
     const message = (await readError(file)).message;
@@ -142,7 +149,9 @@ describe('schema/report.schema.json', () => {
     // `merged` is optional: only merged reports carry it; `intervals` only reports written since it existed.
     // `shards` only in reports of runs spread over processes; `stream` only in runs of a server's own stream;
     // `clock` only in reports written since it existed; `observe` only in runs that observed an endpoint.
-    expect(Object.keys(schema.properties).sort()).toEqual([...Object.keys(fakeReport({ blocks: 2 })), 'clock', 'merged', 'observe', 'shards', 'stream'].sort());
+    expect(Object.keys(schema.properties).sort()).toEqual(
+      [...Object.keys(fakeReport({ blocks: 2 })), 'clock', 'merged', 'observe', 'shards', 'stream'].sort(),
+    );
     expect(schema.required.sort()).toEqual(Object.keys(fakeReport()).sort());
   });
 });

@@ -69,7 +69,11 @@ function breaches(name: string, text: string): string[] {
   for (const m of src.matchAll(/\.(skipIf|runIf)\s*\(/g)) {
     const arg = argumentAt(src, m.index + m[0].length - 1);
     const ok = /^(?:missing|missingPart)\(/.test(arg) || fromHelper.has(arg);
-    if (!ok) at(m.index, `${m[1]}(${arg.length > 60 ? `${arg.slice(0, 57)}...` : arg}) decides a skip on its own; use skipIf(missing(...)) or skipIf(missingPart(...)) from test/helpers/real-parts.ts`);
+    if (!ok)
+      at(
+        m.index,
+        `${m[1]}(${arg.length > 60 ? `${arg.slice(0, 57)}...` : arg}) decides a skip on its own; use skipIf(missing(...)) or skipIf(missingPart(...)) from test/helpers/real-parts.ts`,
+      );
   }
 
   for (const m of src.matchAll(/\b(?:it|test|describe|suite)\.skip\s*\(|\b(?:ctx|context|t)\.skip\s*\(/g)) {
@@ -91,7 +95,8 @@ function breaches(name: string, text: string): string[] {
   // (not a named skip) and, worse, a skip decided elsewhere.
   if (name.endsWith('.test.ts')) {
     const needs = /\bstart(?:Nginx|Haproxy)\(|\bmakeCertificates\(|\bpartPath\(|\bchromium\.launch\(/.exec(src);
-    if (needs && !/\bmissing\(/.test(src)) at(needs.index, `uses a real part (${needs[0].replace(/\($/, '')}) with no skipIf(missing(...)) of test/helpers/real-parts.ts`);
+    if (needs && !/\bmissing\(/.test(src))
+      at(needs.index, `uses a real part (${needs[0].replace(/\($/, '')}) with no skipIf(missing(...)) of test/helpers/real-parts.ts`);
   }
   return found;
 }

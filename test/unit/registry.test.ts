@@ -15,7 +15,24 @@ import { mergeReports } from '../../src/report/merge.js';
 import { parseReport } from '../../src/report/read.js';
 import { announce, createRing } from '../../src/run/publish-ring.js';
 import { emptyCohortCounters, type WorkerMessage } from '../../src/run/protocol.js';
-import { BREAKDOWNS, COHORT_HISTOGRAMS, COUNTERS, HISTOGRAMS, breakdownKey, breakdownLocation, breakdownsOf, cohortHistogramKey, histogramDef, locateHistogram, parseBreakdownKey, setLocation, type HistogramDef } from '../../src/run/registry.js';
+import { topicStatsSchema } from '../../src/run/report-schema.js';
+import { TOPIC_COUNTER_KEYS, emptyTopicCounters } from '../../src/run/delivery-counters.js';
+import {
+  AXIS_COUNTERS,
+  BREAKDOWNS,
+  COHORT_HISTOGRAMS,
+  COUNTERS,
+  HISTOGRAMS,
+  breakdownKey,
+  breakdownLocation,
+  breakdownsOf,
+  cohortHistogramKey,
+  histogramDef,
+  locateHistogram,
+  parseBreakdownKey,
+  setLocation,
+  type HistogramDef,
+} from '../../src/run/registry.js';
 import { cohortHistograms, topicHistograms, workerHistograms } from '../../src/worker/histogram-set.js';
 import type { Report } from '../../src/run/report.js';
 import { fakeReport } from '../helpers/fake-report.js';
@@ -68,13 +85,54 @@ function builtReport(): Report {
       messages: 40,
       pingsSent: 0,
       heartbeatsSent: 0,
-      delivery: { delivered: 37, duplicated: 2, outOfOrder: 1, late: 1, unmatched: 3, foreign: 4, idMismatch: 1, ineligible: 0, expected: 40, lost: 3, missedPublishes: 2, evaluated: completions },
+      delivery: {
+        delivered: 37,
+        duplicated: 2,
+        outOfOrder: 1,
+        late: 1,
+        unmatched: 3,
+        foreign: 4,
+        idMismatch: 1,
+        ineligible: 0,
+        expected: 40,
+        lost: 3,
+        missedPublishes: 2,
+        evaluated: completions,
+      },
       // A server stream's counters (its section is optional): every registered counter is then present.
-      stream: { messages: 30, unmatched: 2, gaps: 3, missing: 5, duplicated: 1, outOfOrder: 2, negative: 4, ahead: 3, staleCapped: 1, aheadMaxMs: 12.5 },
+      stream: {
+        messages: 30,
+        unmatched: 2,
+        gaps: 3,
+        missing: 5,
+        duplicated: 1,
+        outOfOrder: 2,
+        negative: 4,
+        ahead: 3,
+        staleCapped: 1,
+        aheadMaxMs: 12.5,
+      },
     },
-    cohorts: [cc, { ...emptyCohortCounters(), opened: 11, closes: 2, reconnects: 1, downMs: 250, byCause: { 'connection-lost': 2 }, byCode: { 1006: 2 } }],
+    cohorts: [
+      cc,
+      {
+        ...emptyCohortCounters(),
+        opened: 11,
+        closes: 2,
+        reconnects: 1,
+        downMs: 250,
+        byCause: { 'connection-lost': 2 },
+        byCode: { 1006: 2 },
+      },
+    ],
     histograms,
-    seqResults: Array.from({ length: completions }, (_, i) => ({ seq: i + 1, delivered: 10, lost: 0, lastReceiptMs: 1000 * (i + 1) + 20 + i, failed: false })),
+    seqResults: Array.from({ length: completions }, (_, i) => ({
+      seq: i + 1,
+      delivered: 10,
+      lost: 0,
+      lastReceiptMs: 1000 * (i + 1) + 20 + i,
+      failed: false,
+    })),
     lag: { maxMs: 3, p99Ms: 2, meanMs: 1, intervalMaxMs: 1 },
     ramped: true,
     final: true,
@@ -118,7 +176,9 @@ function builtReport(): Report {
 
 /** Value at a dotted report path in the report as written (JSON), undefined when absent. */
 function at(json: unknown, path: string): unknown {
-  return path.split('.').reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), json);
+  return path
+    .split('.')
+    .reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), json);
 }
 
 describe('histogram and counter registry', () => {
@@ -150,7 +210,11 @@ describe('histogram and counter registry', () => {
       const value = def.get(written);
       expect(Number.isFinite(value), def.path).toBe(true);
       if (def.merge !== 'derived') expect(at(json, def.path), def.path).toBe(value);
-      if (def.base !== null) expect(COUNTERS.some((c) => c.path === def.base), `${def.path} base ${def.base}`).toBe(true);
+      if (def.base !== null)
+        expect(
+          COUNTERS.some((c) => c.path === def.base),
+          `${def.path} base ${def.base}`,
+        ).toBe(true);
     }
   });
 
@@ -158,7 +222,8 @@ describe('histogram and counter registry', () => {
     for (const def of ALL) {
       if (def.family === null) continue;
       const set = setLocation(def).get(report);
-      for (const agg of ['p50', 'p99', 'max', 'count'] as const) expect(metricValue(report, `${def.family}.${agg}`), `${def.family}.${agg}`).toBe(set?.[agg]);
+      for (const agg of ['p50', 'p99', 'max', 'count'] as const)
+        expect(metricValue(report, `${def.family}.${agg}`), `${def.family}.${agg}`).toBe(set?.[agg]);
     }
     for (const def of COUNTERS) {
       const metric = lookupMetric(def.path);
@@ -196,8 +261,15 @@ describe('histogram and counter registry', () => {
       // Policy rows are named by the counter they police plus ".any" when the counter also has its rate row.
       const policy = row.basis === 'policy' && COUNTERS.some((c) => c.path === row.metric.replace(/\.any$/, '') && c.metric);
       // A registered breakdown's rows: "<family>.byCohort.<cohort>.<agg>".
-      const breakdown = BREAKDOWNS.some((b) => b.axis === 'cohort' && row.metric.startsWith(`${histogramDef(b.key)?.family ?? '-'}.byCohort.`));
-      const special = breakdown || policy || row.metric.startsWith('disconnects.byCause.') || row.metric === 'disconnects.idleTimeout' || row.metric === 'client.eventLoopLag.p99';
+      const breakdown = BREAKDOWNS.some(
+        (b) => b.axis === 'cohort' && row.metric.startsWith(`${histogramDef(b.key)?.family ?? '-'}.byCohort.`),
+      );
+      const special =
+        breakdown ||
+        policy ||
+        row.metric.startsWith('disconnects.byCause.') ||
+        row.metric === 'disconnects.idleTimeout' ||
+        row.metric === 'client.eventLoopLag.p99';
       expect(counter || family || special, row.metric).toBe(true);
     }
   });
@@ -210,7 +282,8 @@ describe('histogram and counter registry', () => {
       for (const cohort of ['quiet', 'chatty']) {
         const key = breakdownKey(b, cohort);
         expect(parseBreakdownKey(key)).toEqual({ b, value: cohort });
-        for (const r of [report, written]) expect(breakdownLocation(b, cohort).get(r), key).toEqual(percentiles(decodeHistogram(r.histograms[key])));
+        for (const r of [report, written])
+          expect(breakdownLocation(b, cohort).get(r), key).toEqual(percentiles(decodeHistogram(r.histograms[key])));
         expect(breakdownLocation(b, cohort).get(merged)?.count, key).toBe(2 * decodeHistogram(report.histograms[key]).totalCount);
       }
     }
@@ -228,9 +301,44 @@ describe('histogram and counter registry', () => {
   });
 
   it('allocates in a worker exactly the registered worker histograms, per cohort the disconnect timings (and fan-out from two cohorts), per topic fan-out', () => {
-    expect(Object.keys(workerHistograms()).sort()).toEqual(ALL.filter((d) => d.source === 'worker').map((d) => d.key).sort());
+    expect(Object.keys(workerHistograms()).sort()).toEqual(
+      ALL.filter((d) => d.source === 'worker')
+        .map((d) => d.key)
+        .sort(),
+    );
     expect(Object.keys(cohortHistograms(1)[0]).sort()).toEqual([...COHORT_HISTOGRAMS].sort());
     expect(Object.keys(cohortHistograms(2)[1]).sort()).toEqual([...COHORT_HISTOGRAMS, 'fanout'].sort());
     expect(topicHistograms(3).map((t) => Object.keys(t))).toEqual([['fanout'], ['fanout'], ['fanout']]);
+  });
+
+  it('declares the per-topic counters once: the report entry holds exactly them besides its percentile sets, in order; workers count those of source worker', () => {
+    const topic = AXIS_COUNTERS.filter((c) => c.axis === 'topic');
+    const sets = BREAKDOWNS.filter((b) => b.axis === 'topic').map((b) => (histogramDef(b.key) as HistogramDef).field);
+    expect([...topic.map((c) => c.field), ...sets]).toEqual(Object.keys(topicStatsSchema.shape));
+    expect(TOPIC_COUNTER_KEYS).toEqual(topic.filter((c) => c.source === 'worker').map((c) => c.field));
+    expect(Object.keys(emptyTopicCounters(2))).toEqual([...TOPIC_COUNTER_KEYS]);
+    for (const c of topic) if (c.base !== null) expect(topic.map((x) => x.field)).toContain(c.base);
+    // A built report with topics carries every counter, and its metric reads it back.
+    const r = fakeReport();
+    r.scenario.topics = { names: ['news'], counts: [4], assign: 'ranges' };
+    r.fanout.byTopic = {
+      news: { sockets: 4, published: 3, expected: 12, delivered: 10, lost: 2, late: 1, duplicated: 5, latencyMs: r.fanout.latencyMs },
+    };
+    for (const c of topic.filter((x) => x.metric)) {
+      const m = lookupMetric(`fanout.byTopic.news.${c.field}`);
+      expect(m?.get(r), c.field).toBe(r.fanout.byTopic.news[c.field as 'expected']);
+      expect(m?.direction).toBe(c.direction);
+    }
+    expect(lookupMetric('fanout.byTopic.news.lost')?.base?.get(r)).toBe(12);
+    const merged = mergeReports([r, structuredClone(r)]);
+    expect(merged.fanout.byTopic?.news).toMatchObject({
+      sockets: 8,
+      published: 6,
+      expected: 24,
+      delivered: 20,
+      lost: 4,
+      late: 2,
+      duplicated: 10,
+    });
   });
 });

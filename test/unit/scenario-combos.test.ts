@@ -11,19 +11,36 @@ import { validation } from '../helpers/validation.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wsload-combos-unit-'));
 writeFileSync(join(dir, 'users.csv'), 'user,token\nu1,t1\nu2,t2\nu3,t3\n');
-const base = { name: 't', connections: 3, duration: '1s', target: { url: 'ws://127.0.0.1:9/ws?token={identity.token}' }, identities: { file: 'users.csv' } };
+const base = {
+  name: 't',
+  connections: 3,
+  duration: '1s',
+  target: { url: 'ws://127.0.0.1:9/ws?token={identity.token}' },
+  identities: { file: 'users.csv' },
+};
 
 const { run, lines: issues } = validation({ cpus: 2, baseDir: dir, interfaces: null });
 
-const NOT_HERE = (name: string): string => `"{${name}}" is a subscriber socket's placeholder (target.url, target.headers, target.open), not available in a publish: one publisher serves every socket; expected a fixed value`;
+const NOT_HERE = (name: string): string =>
+  `"{${name}}" is a subscriber socket's placeholder (target.url, target.headers, target.open), not available in a publish: one publisher serves every socket; expected a fixed value`;
 
 describe('subscriber placeholders in publishes', () => {
-  it('are refused in an HTTP publish\'s url, headers and body, each with its path', () => {
+  it("are refused in an HTTP publish's url, headers and body, each with its path", () => {
     const got = issues({
       ...base,
-      publish: { rate: 1, url: 'http://127.0.0.1:9/p?u={identity.user}', method: 'POST', headers: { 'X-Conn': '{conn}' }, body: { seq: '{seq}', cohort: '{cohort}' } },
+      publish: {
+        rate: 1,
+        url: 'http://127.0.0.1:9/p?u={identity.user}',
+        method: 'POST',
+        headers: { 'X-Conn': '{conn}' },
+        body: { seq: '{seq}', cohort: '{cohort}' },
+      },
     });
-    expect(got).toEqual([`publish.url: ${NOT_HERE('identity.user')}`, `publish.headers["X-Conn"]: ${NOT_HERE('conn')}`, `publish.body: ${NOT_HERE('cohort')}`]);
+    expect(got).toEqual([
+      `publish.url: ${NOT_HERE('identity.user')}`,
+      `publish.headers["X-Conn"]: ${NOT_HERE('conn')}`,
+      `publish.body: ${NOT_HERE('cohort')}`,
+    ]);
   });
 
   it('are refused on the publisher socket (url, headers, open messages) and in its message', () => {
@@ -32,7 +49,11 @@ describe('subscriber placeholders in publishes', () => {
       publish: {
         via: 'websocket',
         rate: 1,
-        socket: { url: 'ws://127.0.0.1:9/chat?token={identity.token}', headers: { Authorization: 'Bearer {identity.token}' }, open: [{ send: { type: 'login', user: '{identity.user}' } }] },
+        socket: {
+          url: 'ws://127.0.0.1:9/chat?token={identity.token}',
+          headers: { Authorization: 'Bearer {identity.token}' },
+          open: [{ send: { type: 'login', user: '{identity.user}' } }],
+        },
         body: { type: 'say', seq: '{seq}', from: '{conn}' },
       },
     });
@@ -47,9 +68,18 @@ describe('subscriber placeholders in publishes', () => {
   it('the subscriber side and the publish placeholders stay valid', () => {
     const r = run({
       ...base,
-      target: { url: 'ws://127.0.0.1:9/ws?token={identity.token}&c={conn}', open: [{ send: { type: 'subscribe', topic: '{topic}', user: '{identity.user}' } }] },
+      target: {
+        url: 'ws://127.0.0.1:9/ws?token={identity.token}&c={conn}',
+        open: [{ send: { type: 'subscribe', topic: '{topic}', user: '{identity.user}' } }],
+      },
       topics: { count: 3 },
-      publish: { rate: 1, url: 'http://127.0.0.1:9/p?id={id}', method: 'POST', headers: { 'X-Topic': '{topic}' }, body: { topic: '{topic}', seq: '{seq}', value: '{value}' } },
+      publish: {
+        rate: 1,
+        url: 'http://127.0.0.1:9/p?id={id}',
+        method: 'POST',
+        headers: { 'X-Topic': '{topic}' },
+        body: { topic: '{topic}', seq: '{seq}', value: '{value}' },
+      },
     });
     expect('scenario' in r ? null : r.issues).toBeNull();
   });
@@ -63,7 +93,13 @@ describe('thresholds of the other publishing mode', () => {
       target: { url: 'ws://127.0.0.1:9/ws' },
       publish: { source: 'server', timestamp: '/ts' },
       topics: { count: 2 },
-      thresholds: { 'fanout.lost': '== 0', 'publish.failed': '== 0', 'fanout.byTopic.topic-1.p99': '< 1s', 'stream.staleness.p99': '< 1s', 'connections.failed': '== 0' },
+      thresholds: {
+        'fanout.lost': '== 0',
+        'publish.failed': '== 0',
+        'fanout.byTopic.topic-1.p99': '< 1s',
+        'stream.staleness.p99': '< 1s',
+        'connections.failed': '== 0',
+      },
     });
     expect(got).toEqual([
       'thresholds["fanout.lost"]: measures publishes by wsload, but the server publishes (publish.source "server"): nothing would be measured; expected a stream.* metric (stream.staleness.p99, stream.missing, …)',

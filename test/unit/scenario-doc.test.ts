@@ -38,7 +38,10 @@ describe('docs/scenario.md', () => {
   });
 
   it('shows scenarios/fanout.json as it is (and docs/wss.md shows scenarios/fanout-wss.json)', () => {
-    for (const [page, file] of [['docs/scenario.md', 'scenarios/fanout.json'], ['docs/wss.md', 'scenarios/fanout-wss.json']]) {
+    for (const [page, file] of [
+      ['docs/scenario.md', 'scenarios/fanout.json'],
+      ['docs/wss.md', 'scenarios/fanout-wss.json'],
+    ]) {
       const block = /```json\n(\{\n {2}"\$schema"[\s\S]*?)```/.exec(readFileSync(join(ROOT, page), 'utf8'))?.[1];
       expect(block, `${page}: a \`\`\`json block of a scenario with "$schema"`).toBeDefined();
       expect(JSON.parse(block ?? 'null'), `${page} shows ${file}`).toEqual(JSON.parse(readFileSync(join(ROOT, file), 'utf8')));

@@ -59,10 +59,21 @@ describe('loadScenario', () => {
   it('resolves TLS files relative to the scenario file and checks that they exist and parse', async () => {
     mkdirSync(join(dir, 'certs'), { recursive: true });
     writeFileSync(join(dir, 'certs', 'ca.pem'), 'not really a PEM');
-    const file = write('tls.json', JSON.stringify({ name: 'tls', connections: 1, duration: '1s', target: { url: 'wss://a.example:8443/ws' }, tls: { ca: 'certs/ca.pem', cert: 'certs/client.pem', key: 'certs/client-key.pem' } }));
+    const file = write(
+      'tls.json',
+      JSON.stringify({
+        name: 'tls',
+        connections: 1,
+        duration: '1s',
+        target: { url: 'wss://a.example:8443/ws' },
+        tls: { ca: 'certs/ca.pem', cert: 'certs/client.pem', key: 'certs/client-key.pem' },
+      }),
+    );
     const err = await loadError(file);
     expect(err.issues.map((i) => i.path)).toEqual(['tls.ca', 'tls.cert', 'tls.key']);
-    expect(err.issues[0].message).toBe(`no certificate in ${join(dir, 'certs', 'ca.pem')}; expected a PEM bundle of "-----BEGIN CERTIFICATE-----" blocks`);
+    expect(err.issues[0].message).toBe(
+      `no certificate in ${join(dir, 'certs', 'ca.pem')}; expected a PEM bundle of "-----BEGIN CERTIFICATE-----" blocks`,
+    );
     expect(err.issues[1].message).toContain(join(dir, 'certs', 'client.pem'));
     const s = await loadScenario(file, { cpus: 1, checkFiles: false });
     expect(s.tls).toMatchObject({ ca: join(dir, 'certs', 'ca.pem'), cert: join(dir, 'certs', 'client.pem') });
@@ -70,7 +81,10 @@ describe('loadScenario', () => {
 
   it('applies overrides and machine limits', async () => {
     const file = write('limits.json', JSON.stringify({ name: 'l', connections: 5, duration: '1s' }));
-    const err = await loadScenario(file, { overrides: { connections: '30000', shards: '1' }, limits: { openFiles: 20_000, ephemeralPorts: 28_232 } }).catch((e: unknown) => e);
+    const err = await loadScenario(file, {
+      overrides: { connections: '30000', shards: '1' },
+      limits: { openFiles: 20_000, ephemeralPorts: 28_232 },
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ScenarioError);
     expect((err as ScenarioError).issues.map((i) => i.path)).toEqual(['--connections', '--shards']);
   });
@@ -78,7 +92,8 @@ describe('loadScenario', () => {
 
 describe('machine limits', () => {
   it('reads the soft open-files limit from /proc limits text', () => {
-    const text = 'Limit                     Soft Limit           Hard Limit           Units\nMax open files            20000                40000                files\n';
+    const text =
+      'Limit                     Soft Limit           Hard Limit           Units\nMax open files            20000                40000                files\n';
     expect(parseOpenFilesLimit(text)).toBe(20_000);
     expect(parseOpenFilesLimit('Max open files            unlimited            unlimited            files\n')).toBeNull();
     expect(parseOpenFilesLimit('')).toBeNull();

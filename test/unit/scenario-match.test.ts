@@ -16,7 +16,11 @@ describe('publish.match and publish.binary', () => {
 
   it('reads a JSON pointer, a regex and binary: "unmatched"', () => {
     expect(check({ match: { sequence: '/data/a~1b/0' } }).publish).toMatchObject({ match: '/data/a~1b/0', matchBy: 'pointer' });
-    expect(check({ match: { regex: 'seq=(\\d+)' }, binary: 'unmatched' }).publish).toMatchObject({ match: 'seq=(\\d+)', matchBy: 'regex', binary: 'unmatched' });
+    expect(check({ match: { regex: 'seq=(\\d+)' }, binary: 'unmatched' }).publish).toMatchObject({
+      match: 'seq=(\\d+)',
+      matchBy: 'regex',
+      binary: 'unmatched',
+    });
   });
 
   it.each([

@@ -23,16 +23,36 @@ describe('identities files', () => {
     expect(splitCsvLine('a,"b,c","d ""e"""')).toEqual(['a', 'b,c', 'd "e"']);
     expect(splitCsvLine('a,"b')).toBeNull();
     const csv = readIdentities(join(dir, file('a.csv', 'user,token\r\nu1,"t,1"\n\nu2,t2\n')));
-    expect(csv).toEqual({ fields: ['user', 'token'], rows: [['u1', 't,1'], ['u2', 't2']] });
+    expect(csv).toEqual({
+      fields: ['user', 'token'],
+      rows: [
+        ['u1', 't,1'],
+        ['u2', 't2'],
+      ],
+    });
     const jsonl = readIdentities(join(dir, file('a.jsonl', '{"user":"u1","id":7}\n{"user":"u2","id":8,"extra":true}\n')));
-    expect(jsonl).toEqual({ fields: ['user', 'id'], rows: [['u1', '7'], ['u2', '8']] });
+    expect(jsonl).toEqual({
+      fields: ['user', 'id'],
+      rows: [
+        ['u1', '7'],
+        ['u2', '8'],
+      ],
+    });
   });
 
   it('names the file and line of a bad row', () => {
-    expect(readIdentities(join(dir, file('b.csv', 'user,token\nu1,t1\nu2\n')))).toEqual({ message: `${join(dir, 'b.csv')} line 3: 1 values, expected 2 (user, token)` });
-    expect(readIdentities(join(dir, file('b.jsonl', '{"user":"u1"}\n{"user":\n')))).toMatchObject({ message: expect.stringMatching(/b\.jsonl line 2: invalid JSON/) });
-    expect(readIdentities(join(dir, file('c.jsonl', '{"user":"u1"}\n{"name":"x"}\n')))).toEqual({ message: `${join(dir, 'c.jsonl')} line 2: no "user" (the first identity has user)` });
-    expect(readIdentities(join(dir, file('d.csv', 'user,user\nu,v\n')))).toMatchObject({ message: expect.stringMatching(/line 1: field name "user" appears twice/) });
+    expect(readIdentities(join(dir, file('b.csv', 'user,token\nu1,t1\nu2\n')))).toEqual({
+      message: `${join(dir, 'b.csv')} line 3: 1 values, expected 2 (user, token)`,
+    });
+    expect(readIdentities(join(dir, file('b.jsonl', '{"user":"u1"}\n{"user":\n')))).toMatchObject({
+      message: expect.stringMatching(/b\.jsonl line 2: invalid JSON/),
+    });
+    expect(readIdentities(join(dir, file('c.jsonl', '{"user":"u1"}\n{"name":"x"}\n')))).toEqual({
+      message: `${join(dir, 'c.jsonl')} line 2: no "user" (the first identity has user)`,
+    });
+    expect(readIdentities(join(dir, file('d.csv', 'user,user\nu,v\n')))).toMatchObject({
+      message: expect.stringMatching(/line 1: field name "user" appears twice/),
+    });
     expect(readIdentities(join(dir, 'missing.csv'))).toMatchObject({ message: expect.stringMatching(/^file not found: .*missing\.csv/) });
   });
 });
@@ -47,20 +67,38 @@ describe('validation of target.open and identities', () => {
     expect(s.identities).toEqual({ file: join(dir, f), fields: ['token'], count: 2, rows: [['t0'], ['t1']], reuse: true });
     // Round robin, and each worker gets only its own sockets' identities.
     expect(identitiesOf(s, [0, 1, 2])).toEqual({ fields: ['token'], rows: [['t0'], ['t1'], ['t0']] });
-    const slices = workerSlices({ ...s, workers: 2 }, planWorkers({ ...s, workers: 2 }), { url, runTag: null, checkIds: false, ring: new SharedArrayBuffer(8), ringSize: 32, tickMs: 100, timeline: null });
+    const slices = workerSlices({ ...s, workers: 2 }, planWorkers({ ...s, workers: 2 }), {
+      url,
+      runTag: null,
+      checkIds: false,
+      ring: new SharedArrayBuffer(8),
+      ringSize: 32,
+      tickMs: 100,
+      timeline: null,
+    });
     expect(slices.map((w) => w.identities?.rows)).toEqual([[['t0'], ['t0']], [['t1']]]);
   });
 
   it('a bad file is one issue with its line', () => {
     const f = file('bad.csv', 'token\nt0\n"t1\n');
-    expect(issues({ ...base, identities: { file: f } })).toEqual([`identities.file: ${join(dir, f)} line 3: unterminated or misplaced quote`]);
-    expect(issues({ ...base, identities: { file: 'x.txt' } })[0]).toMatch(/^identities\.file: expected a \.csv, \.jsonl or \.ndjson file path/);
-    expect(issues({ ...base, identities: { file: 'x.csv', reuse: 'yes' } })).toContain('identities.reuse: expected true or false, got "yes"');
+    expect(issues({ ...base, identities: { file: f } })).toEqual([
+      `identities.file: ${join(dir, f)} line 3: unterminated or misplaced quote`,
+    ]);
+    expect(issues({ ...base, identities: { file: 'x.txt' } })[0]).toMatch(
+      /^identities\.file: expected a \.csv, \.jsonl or \.ndjson file path/,
+    );
+    expect(issues({ ...base, identities: { file: 'x.csv', reuse: 'yes' } })).toContain(
+      'identities.reuse: expected true or false, got "yes"',
+    );
   });
 
   it('every placeholder is checked where it is used', () => {
     const f = file('three.csv', 'user,token\nu0,t0\nu1,t1\nu2,"t\x01"\n');
-    const target = { url: `${url}?t={identity.tokn}`, headers: { Authorization: 'Bearer {identity.token}' }, open: [{ send: { op: 'sub', topic: '{topic}' } }, { send: 'hi', timeout: '1s', reject: { regex: 'x' } }] };
+    const target = {
+      url: `${url}?t={identity.tokn}`,
+      headers: { Authorization: 'Bearer {identity.token}' },
+      open: [{ send: { op: 'sub', topic: '{topic}' } }, { send: 'hi', timeout: '1s', reject: { regex: 'x' } }],
+    };
     expect(issues({ ...base, target, identities: { file: f } })).toEqual([
       `target.url: uses "{identity.tokn}" but ${join(dir, f)} has no field "tokn" (it has user, token)`,
       `target.headers.Authorization: identity 3 of ${join(dir, f)} has a "token" with CR, LF or another control character, which cannot go in a header`,
@@ -74,7 +112,21 @@ describe('validation of target.open and identities', () => {
   });
 
   it('rejects malformed steps and matches with their JSON paths', () => {
-    const bad = issues({ ...base, target: { url, open: [{ send: 5 }, { send: 'x', ack: { pointer: 'type', equals: 'ok' } }, { send: 'x', ack: { regex: '(' } }, { send: 'x', ack: { pointer: '/a', equals: {} } }, { send: 'x', ack: {}, timeout: '0s' }, { send: 'x', ack: { pointer: '/a' } }, { send: 'x', ack: { regex: 'a', equals: 1 } }] } });
+    const bad = issues({
+      ...base,
+      target: {
+        url,
+        open: [
+          { send: 5 },
+          { send: 'x', ack: { pointer: 'type', equals: 'ok' } },
+          { send: 'x', ack: { regex: '(' } },
+          { send: 'x', ack: { pointer: '/a', equals: {} } },
+          { send: 'x', ack: {}, timeout: '0s' },
+          { send: 'x', ack: { pointer: '/a' } },
+          { send: 'x', ack: { regex: 'a', equals: 1 } },
+        ],
+      },
+    });
     expect(bad).toEqual([
       'target.open[0].send: expected a text message (string) or a JSON message (object or array), got 5',
       'target.open[1].ack.pointer: expected a JSON pointer like "/type" or "/data/status" (RFC 6901: "" or starting with "/"), got "type"',
@@ -88,10 +140,22 @@ describe('validation of target.open and identities', () => {
   });
 
   it('normalizes steps (JSON sent as JSON text, default ack timeout) and leaves the demo target unchanged', () => {
-    const s = ok({ ...base, target: { url, open: [{ send: { type: 'subscribe', user: '{conn}' }, ack: { pointer: '/type', equals: 'subscribed' } }, { send: 'PING' }] } });
+    const s = ok({
+      ...base,
+      target: {
+        url,
+        open: [{ send: { type: 'subscribe', user: '{conn}' }, ack: { pointer: '/type', equals: 'subscribed' } }, { send: 'PING' }],
+      },
+    });
     expect(s.target).toMatchObject({
       open: [
-        { text: '{"type":"subscribe","user":"{conn}"}', json: true, ack: { pointer: '/type', equals: 'subscribed' }, reject: null, timeoutMs: 10_000 },
+        {
+          text: '{"type":"subscribe","user":"{conn}"}',
+          json: true,
+          ack: { pointer: '/type', equals: 'subscribed' },
+          reject: null,
+          timeoutMs: 10_000,
+        },
         { text: 'PING', json: false, ack: null, reject: null, timeoutMs: 10_000 },
       ],
     });
@@ -104,11 +168,17 @@ describe('validation of target.open and identities', () => {
 
 describe('--url with target.open', () => {
   it('keeps the open messages (the service protocol) and drops the rest of the target', () => {
-    const r = run({ ...base, target: { url, headers: { A: 'b' }, open: [{ send: 'SUB' }] } }, { overrides: { url: 'ws://127.0.0.2:9/ws' } });
+    const r = run(
+      { ...base, target: { url, headers: { A: 'b' }, open: [{ send: 'SUB' }] } },
+      { overrides: { url: 'ws://127.0.0.2:9/ws' } },
+    );
     if ('issues' in r) throw new Error('expected valid');
     expect(r.scenario.target).toMatchObject({ url: 'ws://127.0.0.2:9/ws', headers: {}, open: [{ text: 'SUB' }] });
     // Issues of the kept messages keep their paths; the URL's go to the flag.
-    const bad = run({ ...base, target: { url, open: [{ send: 'SUB', ack: { pointer: 'x', equals: 1 } }] } }, { overrides: { url: 'http://x/' } });
+    const bad = run(
+      { ...base, target: { url, open: [{ send: 'SUB', ack: { pointer: 'x', equals: 1 } }] } },
+      { overrides: { url: 'http://x/' } },
+    );
     expect('issues' in bad ? bad.issues.map((i) => i.path) : []).toEqual(['--url', 'target.open[0].ack.pointer']);
   });
 });

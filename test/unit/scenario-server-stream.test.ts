@@ -29,7 +29,9 @@ describe('publish.source "server"', () => {
       binary: 'unmatched',
     });
     expect(check({ source: 'server', sequence: '/n' }).scenario?.stream?.timestamp).toBeNull();
-    expect(describeValidScenario('s.json', check(server).scenario!)).toBe('s.json: ok (10 sockets / 4 workers, hold 30s, the server publishes (publish.source "server"))');
+    expect(describeValidScenario('s.json', check(server).scenario!)).toBe(
+      's.json: ok (10 sockets / 4 workers, hold 30s, the server publishes (publish.source "server"))',
+    );
   });
 
   it('leaves the publishing scenario as it was: no stream, source "wsload" by default or written', () => {

@@ -1,22 +1,48 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadScenario } from '../../src/scenario/load.js';
 
 const dir = fileURLToPath(new URL('../../scenarios/', import.meta.url));
-const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 // Shipped without its certificate (users bring their own CA): file existence is not checked.
 const withoutFiles = new Set(['fanout-wss.json']);
 // The limits of the machine wsload is documented for; the shipped scenarios must fit in one process.
 const limits = { openFiles: 20_000, ephemeralPorts: 28_232 };
 
 describe('shipped scenarios', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
   it('ships the documented set', () => {
-    expect(files).toEqual(['chat-publish.json', 'chat-rooms.json', 'fanout-wss.json', 'fanout.json', 'graphql.json', 'idle-timeout.json', 'match-nested.json', 'mqtt.json', 'post-publish.json', 'server-stream.json', 'soak.json', 'socketio.json', 'stages.json', 'subscribe.json', 'topics.json']);
+    expect(files).toEqual([
+      'chat-publish.json',
+      'chat-rooms.json',
+      'fanout-wss.json',
+      'fanout.json',
+      'graphql.json',
+      'idle-timeout.json',
+      'match-nested.json',
+      'mqtt-publish.json',
+      'mqtt.json',
+      'post-publish.json',
+      'server-stream.json',
+      'soak.json',
+      'socketio.json',
+      'stages.json',
+      'stomp.json',
+      'subscribe.json',
+      'topics.json',
+    ]);
   });
 
   it.each(files)('%s validates and points at the JSON Schema', async (file) => {
+    // stomp.json keeps its passcode out of the file ({env.STOMP_PASSCODE}), as a user would export it.
+    vi.stubEnv('STOMP_PASSCODE', 'guest');
     const path = join(dir, file);
     const raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
     expect(raw.$schema).toBe('../schema/scenario.schema.json');
@@ -28,7 +54,12 @@ describe('shipped scenarios', () => {
     const s = await loadScenario(join(dir, 'subscribe.json'), { cpus: 2, limits });
     expect(s.identities).toMatchObject({ fields: ['user', 'token'], count: 100, reuse: false });
     expect(s.identities?.rows[7]).toEqual(['user-007', 'token-007']);
-    expect(s.target).toMatchObject({ kind: 'url', open: [{ json: true, ack: { pointer: '/type', equals: 'subscribed' }, reject: { pointer: '/type', equals: 'error' }, timeoutMs: 5000 }] });
+    expect(s.target).toMatchObject({
+      kind: 'url',
+      open: [
+        { json: true, ack: { pointer: '/type', equals: 'subscribed' }, reject: { pointer: '/type', equals: 'error' }, timeoutMs: 5000 },
+      ],
+    });
   });
 
   it('stages.json shapes the open sockets and the publish rate over 8m30s', async () => {
@@ -41,7 +72,14 @@ describe('shipped scenarios', () => {
 
   it('fanout.json is the main job', async () => {
     const s = await loadScenario(join(dir, 'fanout.json'), { cpus: 8, limits });
-    expect(s).toMatchObject({ target: { kind: 'embedded' }, connections: 2000, connectRate: 1000, maxPendingHandshakes: 200, durationMs: 30_000, workers: 2 });
+    expect(s).toMatchObject({
+      target: { kind: 'embedded' },
+      connections: 2000,
+      connectRate: 1000,
+      maxPendingHandshakes: 200,
+      durationMs: 30_000,
+      workers: 2,
+    });
     expect(s.publish).toMatchObject({ rate: 10, ids: ['1', '2', '3', '4', '5', '6', '7', '8', '9'] });
     expect(s.thresholds).toMatchObject({ 'fanout.p99': '< 250ms', 'fanout.lost': '== 0', 'connections.failed': '== 0' });
   });

@@ -43,7 +43,18 @@ describe('stages: the normalized scenario', () => {
   });
 
   it('normalizes publish.stages', () => {
-    const s = ok({ name: 't', connections: 10, duration: '30s', publish: { rate: 5, stages: [{ duration: '10s', target: 50 }, { duration: '0s', target: 0 }] } });
+    const s = ok({
+      name: 't',
+      connections: 10,
+      duration: '30s',
+      publish: {
+        rate: 5,
+        stages: [
+          { duration: '10s', target: 50 },
+          { duration: '0s', target: 0 },
+        ],
+      },
+    });
     expect(s.publish?.stages).toEqual([
       { durationMs: 10_000, target: 50 },
       { durationMs: 0, target: 0 },
@@ -60,7 +71,9 @@ describe('stages: every mistake at its path', () => {
   });
 
   it('connections other than the peak', () => {
-    expect(lines(issues({ ...base, connections: 500 }))).toEqual(["connections: expected the stages' peak target (1000) or no connections key, got 500"]);
+    expect(lines(issues({ ...base, connections: 500 }))).toEqual([
+      "connections: expected the stages' peak target (1000) or no connections key, got 500",
+    ]);
   });
 
   it('--connections and --duration with stages are reported under the flag', () => {
@@ -71,7 +84,14 @@ describe('stages: every mistake at its path', () => {
   });
 
   it('a stage that is not a stage', () => {
-    expect(lines(issues({ name: 't', stages: [{ duration: 'soon', target: 10 }, { duration: '1s', target: -1 }, { duration: '1s', target: 1, x: 1 }, 5] }))).toEqual([
+    expect(
+      lines(
+        issues({
+          name: 't',
+          stages: [{ duration: 'soon', target: 10 }, { duration: '1s', target: -1 }, { duration: '1s', target: 1, x: 1 }, 5],
+        }),
+      ),
+    ).toEqual([
       'stages[0].duration: expected a duration like "500ms", "30s", "10m" or "1h30m", got "soon"',
       'stages[1].target: expected an integer from 0 to 1000000, got -1',
       expect.stringMatching(/^stages\[2\]\.x: /),
@@ -80,31 +100,53 @@ describe('stages: every mistake at its path', () => {
   });
 
   it('an empty list, all targets 0, no time at all', () => {
-    expect(lines(issues({ name: 't', stages: [] }))).toEqual(['stages: expected a non-empty array of stages like {"duration": "1m", "target": 100}, got []']);
-    expect(lines(issues({ name: 't', stages: [{ duration: '10s', target: 0 }] }))).toEqual(['stages: expected at least one stage with a target ≥ 1 (the peak is the number of sockets), got every target 0']);
-    expect(lines(issues({ name: 't', stages: [{ duration: '0s', target: 5 }] }))).toEqual(['stages: expected stages lasting longer than 0s in all, got only "0s" stages']);
+    expect(lines(issues({ name: 't', stages: [] }))).toEqual([
+      'stages: expected a non-empty array of stages like {"duration": "1m", "target": 100}, got []',
+    ]);
+    expect(lines(issues({ name: 't', stages: [{ duration: '10s', target: 0 }] }))).toEqual([
+      'stages: expected at least one stage with a target ≥ 1 (the peak is the number of sockets), got every target 0',
+    ]);
+    expect(lines(issues({ name: 't', stages: [{ duration: '0s', target: 5 }] }))).toEqual([
+      'stages: expected stages lasting longer than 0s in all, got only "0s" stages',
+    ]);
   });
 
   it('cohort counts must sum to the peak', () => {
-    expect(lines(issues({ name: 't', stages: [{ duration: '1s', target: 10 }], cohorts: [{ name: 'a', count: 4 }] }))).toEqual(['cohorts: expected counts summing to connections (10), got 4']);
+    expect(lines(issues({ name: 't', stages: [{ duration: '1s', target: 10 }], cohorts: [{ name: 'a', count: 4 }] }))).toEqual([
+      'cohorts: expected counts summing to connections (10), got 4',
+    ]);
   });
 
   it('publish.stages longer than the hold, and bad targets', () => {
     expect(lines(issues({ name: 't', connections: 1, duration: '10s', publish: { stages: [{ duration: '20s', target: 5 }] } }))).toEqual([
       'publish.stages: expected stages lasting at most the hold (10s, duration), got 20s',
     ]);
-    expect(lines(issues({ name: 't', stages: [{ duration: '10s', target: 1 }], publish: { stages: [{ duration: '11s', target: 5 }] } }))).toEqual([
-      'publish.stages: expected stages lasting at most the hold (10s, the sum of stages), got 11s',
-    ]);
-    expect(lines(issues({ name: 't', connections: 1, duration: '10s', publish: { stages: [{ duration: '1s', target: 20_000 }, { duration: '1s' }] } }))).toEqual([
+    expect(
+      lines(issues({ name: 't', stages: [{ duration: '10s', target: 1 }], publish: { stages: [{ duration: '11s', target: 5 }] } })),
+    ).toEqual(['publish.stages: expected stages lasting at most the hold (10s, the sum of stages), got 11s']);
+    expect(
+      lines(
+        issues({
+          name: 't',
+          connections: 1,
+          duration: '10s',
+          publish: { stages: [{ duration: '1s', target: 20_000 }, { duration: '1s' }] },
+        }),
+      ),
+    ).toEqual([
       'publish.stages[0].target: expected publishes per second, a number ≥ 0 and ≤ 10000, got 20000',
       'publish.stages[1].target: required; expected publishes per second, a number ≥ 0 and ≤ 10000',
     ]);
   });
 
   it('--rate with publish.stages is one line naming both', () => {
-    expect(lines(issues({ name: 't', connections: 1, duration: '10s', publish: { stages: [{ duration: '1s', target: 5 }] } }, { overrides: { rate: '10' } }))).toEqual([
-      '--rate: cannot replace publish.rate while publish.stages shapes the rate; remove --rate or publish.stages',
-    ]);
+    expect(
+      lines(
+        issues(
+          { name: 't', connections: 1, duration: '10s', publish: { stages: [{ duration: '1s', target: 5 }] } },
+          { overrides: { rate: '10' } },
+        ),
+      ),
+    ).toEqual(['--rate: cannot replace publish.rate while publish.stages shapes the rate; remove --rate or publish.stages']);
   });
 });

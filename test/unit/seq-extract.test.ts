@@ -122,9 +122,39 @@ describe('PushParser with a JSON pointer', () => {
     const random = seededRandom(7);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
     // JSON texts of the sequence value, escapes and all.
-    const values = ['1', '42', '2147483647', '2147483648', '0', '-3', '3.5', '3.0', '1e21', '"7"', '"k3x9a2bq-9"', '"zz-1"', '"a\\"b"', '"é"', 'true', 'null', '[]', '{}', '{"seq":4}', '"k3x9a2bq-1\\u0032"', '"k3x9a2bq-12"'];
+    const values = [
+      '1',
+      '42',
+      '2147483647',
+      '2147483648',
+      '0',
+      '-3',
+      '3.5',
+      '3.0',
+      '1e21',
+      '"7"',
+      '"k3x9a2bq-9"',
+      '"zz-1"',
+      '"a\\"b"',
+      '"é"',
+      'true',
+      'null',
+      '[]',
+      '{}',
+      '{"seq":4}',
+      '"k3x9a2bq-1\\u0032"',
+      '"k3x9a2bq-12"',
+    ];
     // Distinct keys within an object: a key given twice is the one documented difference.
-    const fillers = ['"x":1', '"s":"a,}]{["', '"n":[1,{"seq":8},"]"]', '"o":{"seq":9,"data":{"seq":10}}', '"e":"\\\\"', '"id":"8"', '"i\\u0064":7'];
+    const fillers = [
+      '"x":1',
+      '"s":"a,}]{["',
+      '"n":[1,{"seq":8},"]"]',
+      '"o":{"seq":9,"data":{"seq":10}}',
+      '"e":"\\\\"',
+      '"id":"8"',
+      '"i\\u0064":7',
+    ];
     const some = (): string[] => fillers.filter(() => random() < 0.3).sort(() => random() - 0.5);
     const pointerParser = new PushParser({ by: 'pointer', expr: '/data/seq' }, 'k3x9a2bq');
     for (let n = 0; n < 2000; n++) {
@@ -156,7 +186,9 @@ describe('PushParser with a JSON pointer', () => {
     const indexed = new PushParser({ by: 'pointer', expr: '/items/1/seq' }, null);
     expect(indexed.parse(Buffer.from('{"items":[{"seq":1},{"seq":2}]}'))).toBe(2);
     expect(indexed.parse(Buffer.from('{"items":[{"seq":1}]}'))).toBe(PUSH_UNMATCHED);
-    expect(new PushParser({ by: 'pointer', expr: '/items/01/seq' }, null).parse(Buffer.from('{"items":[{"seq":1},{"seq":2}]}'))).toBe(PUSH_UNMATCHED);
+    expect(new PushParser({ by: 'pointer', expr: '/items/01/seq' }, null).parse(Buffer.from('{"items":[{"seq":1},{"seq":2}]}'))).toBe(
+      PUSH_UNMATCHED,
+    );
     expect(new PushParser({ by: 'pointer', expr: '/items/-/seq' }, null).parse(Buffer.from('{"items":[{"seq":1}]}'))).toBe(PUSH_UNMATCHED);
     const last = new PushParser({ by: 'pointer', expr: '/seqs/0' }, null);
     expect(last.parse(Buffer.from('{"seqs":[8,9]}'))).toBe(8);

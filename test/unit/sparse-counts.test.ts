@@ -22,7 +22,12 @@ const unpack = (c: Uint8Array): Histogram => {
 
 describe('packed histogram counts', () => {
   it('give back the same histogram, encoded byte for byte as the original', () => {
-    for (const [n, centre] of [[1, 5_000], [40, 300], [5_000, 20_000], [20_000, 2_000_000]] as const) {
+    for (const [n, centre] of [
+      [1, 5_000],
+      [40, 300],
+      [5_000, 20_000],
+      [20_000, 2_000_000],
+    ] as const) {
       const h = sample(n, centre);
       const c = packCounts(h);
       expect(countOf(c)).toBe(n);

@@ -11,7 +11,15 @@ function scenario(written: Record<string, unknown>): Scenario {
   return r.scenario;
 }
 
-const ctx: SliceContext = { url: 'ws://127.0.0.1:1/ws', runTag: null, checkIds: false, ring: new SharedArrayBuffer(64), ringSize: 8, tickMs: 200, timeline: null };
+const ctx: SliceContext = {
+  url: 'ws://127.0.0.1:1/ws',
+  runTag: null,
+  checkIds: false,
+  ring: new SharedArrayBuffer(64),
+  ringSize: 8,
+  tickMs: 200,
+  timeline: null,
+};
 
 describe('plan with stages', () => {
   const s = scenario({

@@ -12,7 +12,14 @@ import type { Report } from '../../src/run/report.js';
 /** A report of a staged run: 20 first opens, 5 ramp-down closes of which 3 came back. */
 function staged(): Report {
   const r = fakeReport();
-  r.scenario = { ...r.scenario, stages: [{ durationMs: 1000, target: 20 }, { durationMs: 0, target: 15 }, { durationMs: 1000, target: 18 }] };
+  r.scenario = {
+    ...r.scenario,
+    stages: [
+      { durationMs: 1000, target: 20 },
+      { durationMs: 0, target: 15 },
+      { durationMs: 1000, target: 18 },
+    ],
+  };
   const first = r.connections.opened;
   r.connections = { ...r.connections, firstOpened: first, opened: first + 3, rampDownCloses: 5, reopened: 3 };
   return JSON.parse(JSON.stringify(r)) as Report;
@@ -48,7 +55,9 @@ describe('reports with stages', () => {
   });
 
   it('compare runs with and without stages', () => {
-    expect(compare(fakeReport(), staged()).warnings).toContain('connection stages differ: none vs 0→20 in 1s, step to 15, 15→18 in 1s; rates are compared, but the load differed');
+    expect(compare(fakeReport(), staged()).warnings).toContain(
+      'connection stages differ: none vs 0→20 in 1s, step to 15, 15→18 in 1s; rates are compared, but the load differed',
+    );
     expect(compare(staged(), staged()).warnings.filter((w) => w.includes('stages'))).toEqual([]);
     expect(compare(fakeReport(), fakeReport()).warnings.filter((w) => w.includes('stages'))).toEqual([]);
   });

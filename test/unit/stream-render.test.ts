@@ -16,7 +16,18 @@ function streamReport(missing: number): Report {
   for (let i = 1; i <= 100; i++) recordMs(h, i);
   r.scenario.publish = null;
   r.scenario.stream = { timestamp: '/ts', timestampUnit: 'ms', sequence: '/seq', binary: 'utf8-json' };
-  r.stream = { messages: 100, unmatched: 1, gaps: missing > 0 ? 1 : 0, missing, duplicated: 2, outOfOrder: 3, negative: 0, aheadMaxMs: 0, stalenessMs: percentiles(h), clockCaveat: clockCaveat(0) };
+  r.stream = {
+    messages: 100,
+    unmatched: 1,
+    gaps: missing > 0 ? 1 : 0,
+    missing,
+    duplicated: 2,
+    outOfOrder: 3,
+    negative: 0,
+    aheadMaxMs: 0,
+    stalenessMs: percentiles(h),
+    clockCaveat: clockCaveat(0),
+  };
   r.histograms.streamStaleness = encodeHistogram(h);
   return r;
 }
@@ -69,7 +80,11 @@ describe('a server stream in the report', () => {
   });
 
   it('thresholds name stream.staleness.* and the stream counters', () => {
-    const results = evaluateThresholds(streamReport(0), { 'stream.staleness.p99': '< 50ms', 'stream.duplicated': '== 0', 'stream.missing': '< 1%' });
+    const results = evaluateThresholds(streamReport(0), {
+      'stream.staleness.p99': '< 50ms',
+      'stream.duplicated': '== 0',
+      'stream.missing': '< 1%',
+    });
     expect(results.map((x) => [x.metric, x.pass])).toEqual([
       ['stream.staleness.p99', false],
       ['stream.duplicated', false],
@@ -79,7 +94,9 @@ describe('a server stream in the report', () => {
 
   it('compare shows the stream rows only when a run measured a stream, and calls new missing messages a regression', () => {
     const c = compare(streamReport(0), streamReport(4));
-    expect(c.rows.map((r) => r.metric)).toEqual(expect.arrayContaining(['stream.staleness.p50', 'stream.staleness.p99', 'stream.messages', 'stream.missing']));
+    expect(c.rows.map((r) => r.metric)).toEqual(
+      expect.arrayContaining(['stream.staleness.p50', 'stream.staleness.p99', 'stream.messages', 'stream.missing']),
+    );
     // 0 → 4 missing of 100: as a rate, chance (4 events); as the "none missing" policy, a regression.
     expect(c.rows.find((r) => r.metric === 'stream.missing')?.verdict).toBe('inconclusive');
     expect(c.regressions).toContain('stream.missing.any');

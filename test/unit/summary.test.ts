@@ -22,7 +22,11 @@ function tableValues(text: string, firstHeader: string): Record<string, string> 
   const lines = text.split('\n');
   const i = lines.findIndex((l) => l.startsWith(`│ ${firstHeader} `));
   if (i < 0) throw new Error(`no table headed "${firstHeader}"`);
-  const cells = (l: string): string[] => l.split('│').slice(1, -1).map((c) => c.trim());
+  const cells = (l: string): string[] =>
+    l
+      .split('│')
+      .slice(1, -1)
+      .map((c) => c.trim());
   const head = cells(lines[i]);
   const values = cells(lines[i + 2]);
   return Object.fromEntries(head.map((h, j) => [h, values[j]]));
@@ -41,12 +45,20 @@ function crowded(): Report {
     publishSkipped: 11,
     cohorts: { quiet: 2000, 'ping-25s': 2000, 'heartbeat-text-10s': 1000 },
     closes: [
-      ...Array.from({ length: 30 }, (_, i) => ({ cohort: 'quiet', cause: 'connection-lost' as const, code: 1006, idleMs: 60_000 + i, ageMs: 90_000, error: 'ECONNRESET' })),
+      ...Array.from({ length: 30 }, (_, i) => ({
+        cohort: 'quiet',
+        cause: 'connection-lost' as const,
+        code: 1006,
+        idleMs: 60_000 + i,
+        ageMs: 90_000,
+        error: 'ECONNRESET',
+      })),
       { cohort: 'ping-25s', cause: 'server-close', code: 1001, idleMs: 5_000, ageMs: 100_000 },
       { cohort: 'heartbeat-text-10s', cause: 'protocol-error', code: 1002, idleMs: 1_000, ageMs: 10_000 },
     ],
     idleTimeout: { estimateMs: 60_015, spreadMs: 28, samples: 30, cohort: 'quiet' },
-    recommendation: 'sockets of cohort quiet were dropped after about 60 s without traffic (nginx proxy_read_timeout?): ping at least every 30 s',
+    recommendation:
+      'sockets of cohort quiet were dropped after about 60 s without traffic (nginx proxy_read_timeout?): ping at least every 30 s',
     reconnects: 30,
     lagMs: { max: 480, p99: 120 },
     saturated: true,
@@ -58,7 +70,9 @@ function crowded(): Report {
       { metric: 'connections.failed', expression: '== 0', actual: 47, pass: false },
       { metric: 'handshake.p50', expression: '< 1s', actual: 3.2, pass: true },
     ],
-    warnings: ['the kernel ephemeral port range (28,232 ports) is smaller than the 5,000 connections × 1 source address would need if all went to one gateway address'],
+    warnings: [
+      'the kernel ephemeral port range (28,232 ports) is smaller than the 5,000 connections × 1 source address would need if all went to one gateway address',
+    ],
   });
 }
 
@@ -76,7 +90,17 @@ describe('renderSummary', () => {
     const l = after.fanout.latencyMs;
     // The shown percentiles, declared once (p50, p75, p90, p95, p99, p99.9), then max and samples.
     expect(text).toMatch(/│ latency +│ p50 +│ p75 +│ p90 +│ p95 +│ p99 +│ p99\.9 +│ max +│ samples │/);
-    expect(rowOf(text, 'fan-out')).toEqual(['fan-out', fmtMs(l.p50), fmtMs(l.p75 ?? NaN), fmtMs(l.p90), fmtMs(l.p95 ?? NaN), fmtMs(l.p99), fmtMs(l.p999), fmtMs(l.max), l.count.toLocaleString('en-US')]);
+    expect(rowOf(text, 'fan-out')).toEqual([
+      'fan-out',
+      fmtMs(l.p50),
+      fmtMs(l.p75 ?? NaN),
+      fmtMs(l.p90),
+      fmtMs(l.p95 ?? NaN),
+      fmtMs(l.p99),
+      fmtMs(l.p999),
+      fmtMs(l.max),
+      l.count.toLocaleString('en-US'),
+    ]);
     expect(l.p75).toBeGreaterThanOrEqual(l.p50);
     expect(l.p95).toBeGreaterThanOrEqual(l.p90);
     expect(l.p99).toBeGreaterThanOrEqual(l.p95 ?? Infinity);
@@ -111,7 +135,17 @@ describe('renderSummary', () => {
     r.fanout.censored = c;
     const text = renderSummary(r);
     // 5% lost, counted at the 5 s deadline: p99 is a lower bound there; p50 is a received delivery's.
-    expect(rowOf(text, 'all expected')).toEqual(['all expected', fmtMs(c.latencyMs.p50), fmtMs(c.latencyMs.p75 ?? NaN), fmtMs(c.latencyMs.p90), fmtMs(c.latencyMs.p95 ?? NaN), `≥${fmtMs(c.latencyMs.p99)}`, `≥${fmtMs(c.latencyMs.p999)}`, `≥${fmtMs(c.latencyMs.max)}`, '1,000']);
+    expect(rowOf(text, 'all expected')).toEqual([
+      'all expected',
+      fmtMs(c.latencyMs.p50),
+      fmtMs(c.latencyMs.p75 ?? NaN),
+      fmtMs(c.latencyMs.p90),
+      fmtMs(c.latencyMs.p95 ?? NaN),
+      `≥${fmtMs(c.latencyMs.p99)}`,
+      `≥${fmtMs(c.latencyMs.p999)}`,
+      `≥${fmtMs(c.latencyMs.max)}`,
+      '1,000',
+    ]);
     expect(c.latencyMs.p99).toBeGreaterThanOrEqual(5000);
     expect(text).toContain('  all expected: received deliveries with 50 lost (at the 5.00 s deadline); ≥ marks a lower bound');
     expect(renderSummary(fakeReport())).not.toContain('all expected');
@@ -126,7 +160,9 @@ describe('renderSummary', () => {
 
   it('fits in 100 columns even when crowded', () => {
     for (const r of [crowded(), fixturePair().after]) {
-      const long = renderSummary(r).split('\n').filter((l) => [...l].length > 100);
+      const long = renderSummary(r)
+        .split('\n')
+        .filter((l) => [...l].length > 100);
       expect(long).toEqual([]);
     }
   });
@@ -209,7 +245,9 @@ describe('renderSummary: unmatched messages', () => {
     };
     expect(withRule({ match: 'value' }, 0)).not.toContain('no recognisable sequence number');
     // A report written before match rules had no matchBy: a top-level field.
-    expect(withRule({ match: 'value' }, 12)).toContain('12 messages carried no recognisable sequence number (publish.match: top-level field "value")');
+    expect(withRule({ match: 'value' }, 12)).toContain(
+      '12 messages carried no recognisable sequence number (publish.match: top-level field "value")',
+    );
     expect(withRule({ match: '/data/seq', matchBy: 'pointer' }, 3)).toContain('(publish.match: JSON pointer "/data/seq")');
     // A long line wraps: whitespace is collapsed before checking.
     const regex = withRule({ match: 'seq=(\\d+)', matchBy: 'regex', binary: 'unmatched' }, 3).replace(/\s+/g, ' ');

@@ -86,6 +86,9 @@ describe('textFrame', () => {
   });
 
   it('frames the push bytes unchanged', async () => {
-    expect(await parseWithWs(textFrame(encodePush({ id: '8', value: '300' })))).toEqual({ text: '{"id":"8","value":"300"}', isBinary: false });
+    expect(await parseWithWs(textFrame(encodePush({ id: '8', value: '300' })))).toEqual({
+      text: '{"id":"8","value":"300"}',
+      isBinary: false,
+    });
   });
 });

@@ -37,7 +37,18 @@ function report(): Report {
     endedAt: '2025-01-01T00:00:10.000Z',
     interrupted: false,
     interruptReason: null,
-    environment: { wsload: '0.1.0', node: 'v20', platform: 'linux', arch: 'x64', cpus: 2, cpuModel: 'x', host: 'h', totalMemoryMb: 1, openFilesLimit: 20_000, ephemeralPorts: 28_232 },
+    environment: {
+      wsload: '0.1.0',
+      node: 'v20',
+      platform: 'linux',
+      arch: 'x64',
+      cpus: 2,
+      cpuModel: 'x',
+      host: 'h',
+      totalMemoryMb: 1,
+      openFilesLimit: 20_000,
+      ephemeralPorts: 28_232,
+    },
     target: { url: 'ws://127.0.0.1:1/ws', publishUrl: null, embedded: true, tlsInsecure: false },
     phases: { rampMs: 200, holdMs: 10_000 },
     connections: { target: 200, opened: 198, failed: 2, peakOpen: 198, openAtEnd: 198, failures: { refused: 2 } },
@@ -126,7 +137,11 @@ describe('parseThreshold', () => {
     ['fanout.p99', '< 5m', 'expected us, ms or s'],
     ['fanout.lost', '< 5ms', 'a bare count or a percentage of fanout.expected'],
     ['fanout.published', '< 5%', 'no base to take a percentage of'],
-    ['fanout.pmax', '< 5ms', 'supported aggregations for fanout are: min, mean, p50, p75, p90, p95, p99, p99.9 (p999), max, count or any percentile pNN or pNN.N (p97.5, p99.99)'],
+    [
+      'fanout.pmax',
+      '< 5ms',
+      'supported aggregations for fanout are: min, mean, p50, p75, p90, p95, p99, p99.9 (p999), max, count or any percentile pNN or pNN.N (p97.5, p99.99)',
+    ],
     ['fanout.p100', '< 5ms', '"fanout.p100": "p100" is no percentile (the largest value is "max")'],
     ['fanout.p0', '< 5ms', '"fanout.p0": "p0" is no percentile (the minimum is "min")'],
     ['completion.p99.9999', '< 5ms', '"completion.p99.9999": "p99.9999" has more than 3 decimals'],
@@ -185,7 +200,9 @@ describe('evaluateThresholds', () => {
     r.fanout.expected = 0;
     r.fanout.lost = 0;
     r.fanout.latencyMs = pct(0, { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p999: 0, max: 0 });
-    expect(evaluateThresholds(r, { 'fanout.lost': '<= 0%', 'fanout.p99': '< 250ms', 'fanout.count': '== 0', 'fanout.late': '== 1' })).toEqual([
+    expect(
+      evaluateThresholds(r, { 'fanout.lost': '<= 0%', 'fanout.p99': '< 250ms', 'fanout.count': '== 0', 'fanout.late': '== 1' }),
+    ).toEqual([
       { metric: 'fanout.lost', expression: '<= 0%', actual: 0, pass: false, noData: true },
       { metric: 'fanout.p99', expression: '< 250ms', actual: 0, pass: false, noData: true },
       // A sample count and a counter without a base are measured even when 0.
@@ -212,9 +229,18 @@ describe('evaluateThresholds', () => {
 
 describe('thresholdHolds: the one comparison of the report and the live dashboard', () => {
   const cases: [ThresholdOp, number, number, boolean][] = [
-    ['<', 249, 250, true], ['<', 250, 250, false], ['<=', 250, 250, true], ['<=', 251, 250, false],
-    ['>', 251, 250, true], ['>', 250, 250, false], ['>=', 250, 250, true], ['>=', 249, 250, false],
-    ['==', 0, 0, true], ['==', 1, 0, false], ['!=', 1, 0, true], ['!=', 0, 0, false],
+    ['<', 249, 250, true],
+    ['<', 250, 250, false],
+    ['<=', 250, 250, true],
+    ['<=', 251, 250, false],
+    ['>', 251, 250, true],
+    ['>', 250, 250, false],
+    ['>=', 250, 250, true],
+    ['>=', 249, 250, false],
+    ['==', 0, 0, true],
+    ['==', 1, 0, false],
+    ['!=', 1, 0, true],
+    ['!=', 0, 0, false],
   ];
   it.each(cases)('%s: %d against %d is %s without uncertainty', (op, actual, limit, holds) => {
     expect(thresholdHolds(actual, op, limit)).toBe(holds);

@@ -8,7 +8,17 @@ import { tickOf } from '../helpers/control-frames.js';
 type Tick = Extract<WorkerMessage, { type: 'tick' }>;
 
 function tick(workerId: number, opened: number, delivered: number, extra: Partial<Tick> = {}, fanoutMs: number[] = []): Tick {
-  const counters: WorkerCounters = { attempts: opened, opened, failed: 0, failures: {}, open: opened, delivery: { ...emptyDeliveryCounters(), delivered }, messages: delivered, pingsSent: 0, heartbeatsSent: 0 };
+  const counters: WorkerCounters = {
+    attempts: opened,
+    opened,
+    failed: 0,
+    failures: {},
+    open: opened,
+    delivery: { ...emptyDeliveryCounters(), delivered },
+    messages: delivered,
+    pingsSent: 0,
+    heartbeatsSent: 0,
+  };
   return tickOf(workerId, { counters, samples: fanoutMs, ...extra });
 }
 
@@ -37,7 +47,7 @@ describe('TimelineBooker', () => {
     expect(booker.ready(2700)).toMatchObject([{ index: 1, connects: 0, deliveries: 6, published: 1, lost: 0 }]);
   });
 
-  it('puts what arrives after its line was written into the next line, and a dead worker\'s counts where it died', () => {
+  it("puts what arrives after its line was written into the next line, and a dead worker's counts where it died", () => {
     const ring = createRing(1024);
     const booker = new TimelineBooker(0, 1000, 1, ring, 0);
     announce(ring, 1, 500, 500);

@@ -19,7 +19,16 @@ function withTopics(n: number, misrouted = 0): Report {
   r.fanout.byTopic = Object.fromEntries(
     Array.from({ length: n }, (_, i) => [
       `topic-${i}`,
-      { sockets: 10, published: 5, expected: 50, delivered: i === 3 ? 43 : 50, lost: i === 3 ? 7 : 0, late: 0, duplicated: 0, latencyMs: set(i === 5 ? 900 : 10 + i) },
+      {
+        sockets: 10,
+        published: 5,
+        expected: 50,
+        delivered: i === 3 ? 43 : 50,
+        lost: i === 3 ? 7 : 0,
+        late: 0,
+        duplicated: 0,
+        latencyMs: set(i === 5 ? 900 : 10 + i),
+      },
     ]),
   );
   return r;
@@ -60,7 +69,7 @@ describe('per-topic rendering', () => {
 });
 
 describe('per-topic thresholds on a report', () => {
-  it('read fanout.byTopic: a latency aggregation, a counter and its percent of the topic\'s expected; an absent topic is no data', () => {
+  it("read fanout.byTopic: a latency aggregation, a counter and its percent of the topic's expected; an absent topic is no data", () => {
     const r = withTopics(6);
     const results = evaluateThresholds(r, {
       'fanout.byTopic.topic-5.p99': '< 500ms',
@@ -82,7 +91,10 @@ describe('merging reports with topics', () => {
   function topicReport(): Report {
     const r = withTopics(2);
     r.scenario.topics = { names: ['topic-0', 'topic-1'], counts: [50, 50], assign: 'ranges' };
-    for (const [name, values] of [['topic-0', [5, 6, 7]], ['topic-1', [20, 30]]] as const) {
+    for (const [name, values] of [
+      ['topic-0', [5, 6, 7]],
+      ['topic-1', [20, 30]],
+    ] as const) {
       const h = createHistogram();
       for (const v of values) recordMs(h, v);
       r.histograms[topicHistogramKey('fanout', name)] = encodeHistogram(h);
@@ -92,7 +104,7 @@ describe('merging reports with topics', () => {
     return r;
   }
 
-  it('adds each topic\'s counters and histograms exactly, by name', () => {
+  it("adds each topic's counters and histograms exactly, by name", () => {
     const merged = mergeReports([topicReport(), topicReport()]);
     expect(merged.fanout.byTopic?.['topic-1']).toMatchObject({ sockets: 20, published: 10, expected: 100, delivered: 100, lost: 0 });
     expect(merged.fanout.byTopic?.['topic-1'].latencyMs.count).toBe(4);

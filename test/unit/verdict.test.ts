@@ -23,7 +23,9 @@ describe('run verdict', () => {
     const flood = fakeReport({ connections: 10, fanoutMs: latencies(100), published: 10, closes: closes(10, 'client-close') });
     expect(verdictLine(flood)).toContain('most sockets dropped: 10 closes before the end for 10 sockets (10 client-close)');
     // Half is not most.
-    expect(runExitCode(fakeReport({ connections: 10, fanoutMs: latencies(100), published: 10, closes: closes(5, 'connection-lost') }))).toBe(0);
+    expect(
+      runExitCode(fakeReport({ connections: 10, fanoutMs: latencies(100), published: 10, closes: closes(5, 'connection-lost') })),
+    ).toBe(0);
   });
 
   it('fails a run that delivered nothing while publishes succeeded', () => {
@@ -50,10 +52,14 @@ describe('run verdict', () => {
     r.phases.holdMs = 0;
     expect(EXIT.noConnection).toBe(5);
     expect(runExitCode(r)).toBe(EXIT.noConnection);
-    expect(verdictLine(r)).toBe(`no socket connected to ${r.target.url} after 200 attempts: 150 connection refused (nothing listening), 50 handshake timed out; thresholds not judged`);
+    expect(verdictLine(r)).toBe(
+      `no socket connected to ${r.target.url} after 200 attempts: 150 connection refused (nothing listening), 50 handshake timed out; thresholds not judged`,
+    );
     // The summary's first red line says it; the thresholds are "not judged", not FAIL.
     const summary = renderSummary(r);
-    expect(summary.split('\n').find((l) => l.startsWith('!!'))).toMatch(/^!! NO SOCKET CONNECTED to \S+ after 200 attempts: 150 connection refused/);
+    expect(summary.split('\n').find((l) => l.startsWith('!!'))).toMatch(
+      /^!! NO SOCKET CONNECTED to \S+ after 200 attempts: 150 connection refused/,
+    );
     expect(summary).not.toContain('SATURATED');
     expect(summary).toContain('not judged: no socket connected');
     expect(summary).not.toContain('thresholds FAILED');
@@ -88,6 +94,8 @@ describe('run verdict', () => {
     expect(verdictBanner(r)).toContain('lost 0, missed while reconnecting 5,103');
     const failed = { ...r, thresholds: [{ metric: 'fanout.missed', expression: '< 0.01%', actual: 83.6, pass: false }] };
     expect(runExitCode(failed)).toBe(3);
-    expect(verdictLine(failed)).toBe('FAILED: threshold failed: fanout.missed < 0.01% (got 83.6%); lost 0, missed while reconnecting 5,103 (closes before the end: 40% of sockets)');
+    expect(verdictLine(failed)).toBe(
+      'FAILED: threshold failed: fanout.missed < 0.01% (got 83.6%); lost 0, missed while reconnecting 5,103 (closes before the end: 40% of sockets)',
+    );
   });
 });

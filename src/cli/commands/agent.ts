@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
 import { plural } from '../../text/plural.js';
 import type { Command } from 'commander';
-import { runAgent } from '../../agent/agent.js';
 import { UsageError } from '../../errors.js';
 import { COORDINATOR_SILENT_LIMIT_MS, TOKEN_ENV } from '../../run/control-protocol.js';
 import { agentNameProblem, toAgentName } from '../../run/agent-name.js';
@@ -30,11 +29,18 @@ export function registerAgent(program: Command): void {
     .description('join a coordinating `wsload run --agents N` and hold the sockets it assigns (one report, written by the coordinator)')
     .requiredOption('--coordinator <url>', 'ws://HOST:PORT (or wss:// with --control-cert on the coordinator) of the coordinating run')
     .option('--token <token>', `shared token of the control channel (default: env ${TOKEN_ENV})`)
-    .option('--name <name>', 'this agent\'s name in the report (default: env JOB_COMPLETION_INDEX, else <hostname>-<pid>)')
+    .option('--name <name>', "this agent's name in the report (default: env JOB_COMPLETION_INDEX, else <hostname>-<pid>)")
     .option('--control-ca <file>', 'trust this PEM CA for a wss:// coordinator')
     .option('--connect-timeout <duration>', 'keep retrying to reach the coordinator this long', '120s')
-    .option('--coordinator-silence <duration>', 'give up on a coordinator not heard this long: close the sockets, write what was measured (--out), exit 1', formatDuration(COORDINATOR_SILENT_LIMIT_MS))
-    .option('--out <file>', 'where what this agent measured is written if it gives up on its coordinator (default reports/agent-<name>-<UTC time>.json)')
+    .option(
+      '--coordinator-silence <duration>',
+      'give up on a coordinator not heard this long: close the sockets, write what was measured (--out), exit 1',
+      formatDuration(COORDINATOR_SILENT_LIMIT_MS),
+    )
+    .option(
+      '--out <file>',
+      'where what this agent measured is written if it gives up on its coordinator (default reports/agent-<name>-<UTC time>.json)',
+    )
     .action(async (flags: AgentFlags) => {
       // Every flag is checked before the first dial: a bad one is one line and exit 2, never a
       // crash in the dialer or a refusal that reads like the coordinator's fault.
@@ -48,7 +54,11 @@ export function registerAgent(program: Command): void {
       const connectTimeoutMs = parseDurationFlag('--connect-timeout', flags.connectTimeout);
       const silenceLimitMs = parseDurationFlag('--coordinator-silence', flags.coordinatorSilence);
       const name = agentName(flags.name);
-      const signal = claimInterrupts((sig) => process.stderr.write(`wsload: agent ${name}: ${sig} received, closing its sockets and sending what it measured\n`));
+      const signal = claimInterrupts((sig) =>
+        process.stderr.write(`wsload: agent ${name}: ${sig} received, closing its sockets and sending what it measured\n`),
+      );
+      // Loaded when run: the agent's control schema is zod, which `run` must not pay for (issue 22).
+      const { runAgent } = await import('../../agent/agent.js');
       await runAgent({
         coordinator: flags.coordinator.trim(),
         token,
@@ -59,8 +69,14 @@ export function registerAgent(program: Command): void {
         // A name is free text (a pod index, a host-pid): only safe characters go into the file name.
         recordFile: flags.out ?? defaultReportPath(`agent-${name.replace(/[^A-Za-z0-9._-]+/g, '_')}`, new Date()),
         signal,
-        onAssigned: (sockets, workers) => process.stderr.write(`wsload: agent ${name}: joined ${flags.coordinator}, holding ${plural(sockets, 'socket')} on ${plural(workers, 'worker')}\n`),
-        onStandby: (reason) => process.stderr.write(`wsload: agent ${name}: admitted to ${flags.coordinator} on standby (${reason}); it exits when the run ends\n`),
+        onAssigned: (sockets, workers) =>
+          process.stderr.write(
+            `wsload: agent ${name}: joined ${flags.coordinator}, holding ${plural(sockets, 'socket')} on ${plural(workers, 'worker')}\n`,
+          ),
+        onStandby: (reason) =>
+          process.stderr.write(
+            `wsload: agent ${name}: admitted to ${flags.coordinator} on standby (${reason}); it exits when the run ends\n`,
+          ),
       });
     });
 }
@@ -80,7 +96,11 @@ function agentToken(flag: string | undefined): string {
 function agentName(flag: string | undefined): string {
   const index = process.env.JOB_COMPLETION_INDEX;
   const [name, source] =
-    flag !== undefined ? [flag, '--name'] : index !== undefined && index !== '' ? [index, 'env JOB_COMPLETION_INDEX'] : [toAgentName(`${hostname()}-${process.pid}`), 'the default name'];
+    flag !== undefined
+      ? [flag, '--name']
+      : index !== undefined && index !== ''
+        ? [index, 'env JOB_COMPLETION_INDEX']
+        : [toAgentName(`${hostname()}-${process.pid}`), 'the default name'];
   const problem = agentNameProblem(name);
   if (problem) throw new UsageError(`${source}: ${problem}`);
   return name;

@@ -1,11 +1,7 @@
 import type { Command } from 'commander';
 import { useColor } from '../color.js';
 import { UsageError } from '../../errors.js';
-import { mergeReports } from '../../report/merge.js';
-import { checkDistinctRuns } from '../../report/same-run.js';
-import { readReport } from '../../report/read.js';
 import { checkOutputPath, writeOutputFile } from '../../report/output-path.js';
-import { renderSummary } from '../../render/summary.js';
 
 interface MergeFlags {
   out: string;
@@ -23,7 +19,18 @@ export function registerMerge(program: Command): void {
     .option('--quiet', 'do not print the merged summary')
     .action(async (files: string[], flags: MergeFlags) => {
       if (files.length < 2) throw new UsageError(`merge needs two or more reports, got ${files.length}`);
-      checkOutputPath('--out', flags.out, files.map((f) => ({ path: f, role: 'an input report' })));
+      checkOutputPath(
+        '--out',
+        flags.out,
+        files.map((f) => ({ path: f, role: 'an input report' })),
+      );
+      // Loaded when the command runs, not when wsload starts: `wsload run` never pays for this code (issue 22, RSS).
+      const [{ mergeReports }, { checkDistinctRuns }, { readReport }, { renderSummary }] = await Promise.all([
+        import('../../report/merge.js'),
+        import('../../report/same-run.js'),
+        import('../../report/read.js'),
+        import('../../render/summary.js'),
+      ]);
       const reports = await Promise.all(files.map((f) => readReport(f)));
       checkDistinctRuns(reports, files);
       const merged = mergeReports(reports);

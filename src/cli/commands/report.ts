@@ -1,11 +1,7 @@
 import type { Command } from 'commander';
 import { useColor } from '../color.js';
-import { readReport, readTimeline, timelinePath } from '../../report/read.js';
 import { checkOutputPath, writeOutputFile } from '../../report/output-path.js';
-import { renderHgrm } from '../../render/hgrm.js';
-import { renderReportHtml } from '../../render/html.js';
-import { renderSummary } from '../../render/summary.js';
-import { renderRunJunit } from '../../render/junit.js';
+import type { Report } from '../../run/report.js';
 
 interface ReportFlags {
   html?: string;
@@ -18,12 +14,23 @@ interface ReportFlags {
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description('re-render a finished run: summary table, or instead a self-contained HTML (--html), JUnit XML (--junit) or HdrHistogram .hgrm text (--hgrm)')
+    .description(
+      're-render a finished run: summary table, or instead a self-contained HTML (--html), JUnit XML (--junit) or HdrHistogram .hgrm text (--hgrm)',
+    )
     .argument('<run>', 'report JSON written by wsload run')
     .option('--html <file>', 'write a self-contained HTML report (tables and inline SVG charts) to FILE')
-    .option('--hgrm <name>', 'print histogram NAME (fanout, completion, handshake, publish, idleAtClose, ageAtClose, …) as HdrHistogram percentile distribution, ms')
-    .option('--junit <file>', 'also write JUnit XML for CI: one test case per threshold and one for the run\'s own failures')
+    .option(
+      '--hgrm <name>',
+      'print histogram NAME (fanout, completion, handshake, publish, idleAtClose, ageAtClose, …) as HdrHistogram percentile distribution, ms',
+    )
+    .option('--junit <file>', "also write JUnit XML for CI: one test case per threshold and one for the run's own failures")
     .action(async (file: string, flags: ReportFlags) => {
+      // Loaded when the command runs, not when wsload starts: `wsload run` never pays for this code (issue 22, RSS).
+      const [{ readReport, timelinePath }, { renderHgrm }, { renderSummary }] = await Promise.all([
+        import('../../report/read.js'),
+        import('../../render/hgrm.js'),
+        import('../../render/summary.js'),
+      ]);
       const report = await readReport(file);
       if (flags.junit !== undefined) {
         const timeline = timelinePath(file, report);
@@ -44,12 +51,12 @@ export function registerReport(program: Command): void {
         // Render before writing anything so an unknown name fails cleanly.
         const text = renderHgrm(report, flags.hgrm);
         if (flags.html !== undefined) await writeHtml(file, flags.html, report);
-        if (flags.junit !== undefined) writeJunitOf(file, flags.junit, report);
+        if (flags.junit !== undefined) await writeJunitOf(file, flags.junit, report);
         process.stdout.write(text);
         return;
       }
       if (flags.html !== undefined) await writeHtml(file, flags.html, report);
-      if (flags.junit !== undefined) writeJunitOf(file, flags.junit, report);
+      if (flags.junit !== undefined) await writeJunitOf(file, flags.junit, report);
       // Asked for files, the user gets them and one line each; the table is what `report` alone prints.
       if (flags.html !== undefined || flags.junit !== undefined) return;
       const color = useColor(flags);
@@ -57,13 +64,15 @@ export function registerReport(program: Command): void {
     });
 }
 
-async function writeHtml(reportFile: string, htmlFile: string, report: Awaited<ReturnType<typeof readReport>>): Promise<void> {
+async function writeHtml(reportFile: string, htmlFile: string, report: Report): Promise<void> {
+  const [{ readTimeline }, { renderReportHtml }] = await Promise.all([import('../../report/read.js'), import('../../render/html.js')]);
   const timeline = await readTimeline(reportFile, report);
   writeOutputFile('--html', htmlFile, renderReportHtml(report, { timeline }));
   process.stderr.write(`wrote ${htmlFile}${timeline ? '' : ' (no timeline beside the report)'}\n`);
 }
 
-function writeJunitOf(reportFile: string, junitFile: string, report: Awaited<ReturnType<typeof readReport>>): void {
+async function writeJunitOf(reportFile: string, junitFile: string, report: Report): Promise<void> {
+  const { renderRunJunit } = await import('../../render/junit.js');
   writeOutputFile('--junit', junitFile, renderRunJunit(report, { reportPath: reportFile }));
   process.stderr.write(`wrote ${junitFile}\n`);
 }

@@ -47,10 +47,16 @@ function streamIntervalMs(text: string | undefined): number {
 }
 
 /** Runs the service on host:port until a signal; resolves once it stopped. */
-export async function serveService(host: string, port: number, flags: ServiceFlags, nextSignal: () => Promise<NodeJS.Signals>): Promise<void> {
+export async function serveService(
+  host: string,
+  port: number,
+  flags: ServiceFlags,
+  nextSignal: () => Promise<NodeJS.Signals>,
+): Promise<void> {
   const tokens = flags.tokens === undefined ? undefined : readTokens(flags.tokens);
   const intervalMs = streamIntervalMs(flags.streamInterval);
-  if (flags.publishToken !== undefined && flags.publishToken.trim() === '') throw new UsageError('--publish-token: expected a token, got ""');
+  if (flags.publishToken !== undefined && flags.publishToken.trim() === '')
+    throw new UsageError('--publish-token: expected a token, got ""');
   let service: RunningService;
   try {
     service = await startService({
@@ -67,8 +73,12 @@ export async function serveService(host: string, port: number, flags: ServiceFla
   }
   const signalled = nextSignal();
   const out = process.stdout;
-  out.write(`wsload push service listening on ${service.httpUrl} (WebSocket upgrades on any path: ${service.httpUrl.replace(/^http/, 'ws')}/…)\n`);
-  out.write(`  publish token: ${flags.publishToken ?? 'change-me'} · socket tokens: ${tokens ? `${tokens.length} from ${flags.tokens ?? ''}` : 'any'} · pushes as ${flags.binary ? 'binary' : 'text'} frames`);
+  out.write(
+    `wsload push service listening on ${service.httpUrl} (WebSocket upgrades on any path: ${service.httpUrl.replace(/^http/, 'ws')}/…)\n`,
+  );
+  out.write(
+    `  publish token: ${flags.publishToken ?? 'change-me'} · socket tokens: ${tokens ? `${tokens.length} from ${flags.tokens ?? ''}` : 'any'} · pushes as ${flags.binary ? 'binary' : 'text'} frames`,
+  );
   out.write(` · stream: ${intervalMs > 0 ? `topic ${SHIPPED_STREAM.topic} every ${formatDuration(intervalMs)}` : 'off'}\n`);
   out.write(`  try: npx wsload run scenarios/subscribe.json   counts: ${service.httpUrl}/admin/stats\n`);
   const signal = await signalled;

@@ -16,6 +16,7 @@ interface ServeFlags extends ServiceFlags {
   processes?: string;
   connections?: string;
   service?: boolean;
+  perMessageDeflate?: boolean;
 }
 
 /** The demo target's port when --port is not given. */
@@ -25,16 +26,37 @@ const DEMO_PORT = 8888;
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('run the built-in demo target (page on /, WebSocket on /ws, publish with GET /api?id=8&value=300), or with --service the push service of the real-service scenarios')
+    .description(
+      'run the built-in demo target (page on /, WebSocket on /ws, publish with GET /api?id=8&value=300), or with --service the push service of the real-service scenarios',
+    )
     .option('--host <host>', 'address to listen on (use 0.0.0.0 to serve your LAN)', '127.0.0.1')
     .option('--port <port>', `port to listen on (0 = any free port; default ${DEMO_PORT}, ${SHIPPED_SERVICE_PORT} with --service)`)
-    .option('--processes <n|auto>', `processes sharing the port, sockets spread round-robin, every publish reaching all (1-${MAX_TARGET_PROCESSES}; auto: enough for --connections under the open-file limit, else one per CPU; default 1)`)
+    .option(
+      '--processes <n|auto>',
+      `processes sharing the port, sockets spread round-robin, every publish reaching all (1-${MAX_TARGET_PROCESSES}; auto: enough for --connections under the open-file limit, else one per CPU; default 1)`,
+    )
     .option('--connections <n>', 'sockets the target must hold: sizes --processes auto, and is checked against the open-file limit')
-    .option('--service', `instead of the demo: the push service the shipped real-service scenarios address (subscribe and topics, POST/GET/chat publish, a server stream) on port ${SHIPPED_SERVICE_PORT}`)
-    .option('--publish-token <token>', 'with --service: the Bearer token publishes must present (default change-me, as the shipped scenarios)')
-    .option('--tokens <file>', 'with --service: accept only the sockets whose token is in this identities file ("token" field of a CSV or JSON lines, like scenarios/users.csv)')
+    .option(
+      '--service',
+      `instead of the demo: the push service the shipped real-service scenarios address (subscribe and topics, POST/GET/chat publish, a server stream) on port ${SHIPPED_SERVICE_PORT}`,
+    )
+    .option(
+      '--publish-token <token>',
+      'with --service: the Bearer token publishes must present (default change-me, as the shipped scenarios)',
+    )
+    .option(
+      '--tokens <file>',
+      'with --service: accept only the sockets whose token is in this identities file ("token" field of a CSV or JSON lines, like scenarios/users.csv)',
+    )
     .option('--binary', 'with --service: push binary frames (UTF-8 JSON) instead of text')
-    .option('--stream-interval <duration>', 'with --service: how often the service pushes its own stream on topic prices (default 100ms; 0 = no stream)')
+    .option(
+      '--per-message-deflate',
+      'accept permessage-deflate when a client offers it, and compress every push (default: refused, as before; not with --service)',
+    )
+    .option(
+      '--stream-interval <duration>',
+      'with --service: how often the service pushes its own stream on topic prices (default 100ms; 0 = no stream)',
+    )
     .addHelpText(
       'after',
       [
@@ -58,15 +80,22 @@ export function registerServe(program: Command): void {
     )
     .action(async (flags: ServeFlags) => {
       if (flags.service === true) {
-        if (flags.processes !== undefined && flags.processes.trim() !== '1') throw new UsageError('--processes: the push service (--service) runs in one process');
-        if (flags.connections !== undefined) throw new UsageError('--connections: only without --service (it sizes the demo target\'s processes)');
+        if (flags.processes !== undefined && flags.processes.trim() !== '1')
+          throw new UsageError('--processes: the push service (--service) runs in one process');
+        if (flags.connections !== undefined)
+          throw new UsageError("--connections: only without --service (it sizes the demo target's processes)");
+        if (flags.perMessageDeflate === true) throw new UsageError('--per-message-deflate: only without --service (the demo target)');
         await serveService(flags.host, parsePort(flags.port ?? String(SHIPPED_SERVICE_PORT)), flags, nextSignal);
         return;
       }
       refuseServiceFlags(flags);
       const port = parsePort(flags.port ?? String(DEMO_PORT));
-      const processes = parseProcesses(flags.processes ?? '1', flags.connections === undefined ? null : parseConnections(flags.connections));
-      await (processes === 1 ? serveOne(flags.host, port) : serveMany(flags.host, port, processes));
+      const processes = parseProcesses(
+        flags.processes ?? '1',
+        flags.connections === undefined ? null : parseConnections(flags.connections),
+      );
+      const deflate = flags.perMessageDeflate === true;
+      await (processes === 1 ? serveOne(flags.host, port, deflate) : serveMany(flags.host, port, processes, deflate));
     });
 }
 
@@ -132,10 +161,10 @@ function printStopped(signal: NodeJS.Signals, open: number): void {
   process.stdout.write(`wsload target stopped (${signal}, closed ${plural(open, 'socket')})\n`);
 }
 
-async function serveOne(host: string, port: number): Promise<void> {
+async function serveOne(host: string, port: number, perMessageDeflate: boolean): Promise<void> {
   let target: RunningTarget;
   try {
-    target = await startTarget({ host, port });
+    target = await startTarget({ host, port, perMessageDeflate });
   } catch (err) {
     throw listenFailed(err);
   }
@@ -146,17 +175,19 @@ async function serveOne(host: string, port: number): Promise<void> {
   printStopped(signal, open);
 }
 
-async function serveMany(host: string, port: number, processes: number): Promise<void> {
+async function serveMany(host: string, port: number, processes: number, perMessageDeflate: boolean): Promise<void> {
   // Listening for signals before the workers start: a Ctrl+C while they come up stops them too.
   const signalled = nextSignal();
   let target: TargetCluster;
   try {
-    target = await startTargetCluster({ host, port, processes });
+    target = await startTargetCluster({ host, port, processes, perMessageDeflate });
   } catch (err) {
     throw listenFailed(err);
   }
   printListening(target.httpUrl, target.wsUrl);
-  process.stdout.write(`  ${processes} processes (pids ${target.pids.join(', ')}), sockets spread round-robin; counts per process: ${target.httpUrl}/admin/stats\n`);
+  process.stdout.write(
+    `  ${processes} processes (pids ${target.pids.join(', ')}), sockets spread round-robin; counts per process: ${target.httpUrl}/admin/stats\n`,
+  );
   const ended = await Promise.race([signalled.then((sig) => ({ sig, died: null })), target.died.then((died) => ({ sig: null, died }))]);
   if (ended.died !== null) {
     process.stderr.write(`wsload: serve: ${ended.died}; stopping the other target processes\n`);

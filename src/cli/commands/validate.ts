@@ -4,7 +4,6 @@ import type { Command } from 'commander';
 import { formatDuration } from '../../duration.js';
 import { readMachineLimits, type MachineLimits } from '../../machine-limits.js';
 import { localShards } from '../../driver/distribution.js';
-import { loadScenario } from '../../scenario/load.js';
 import type { ScenarioOverrides } from '../../scenario/overrides.js';
 import { addOverrideOptions, overridesFromFlags } from '../override-options.js';
 import type { Scenario } from '../../run/scenario.js';
@@ -12,7 +11,11 @@ import { describeStages } from '../../run/load-stages.js';
 import { publishMethodOf } from '../../run/publish-methods/table.js';
 
 /** The one-line summary `wsload validate` prints for a valid scenario. */
-export function describeValidScenario(file: string, s: Scenario, limits: MachineLimits = { openFiles: null, ephemeralPorts: null }): string {
+export function describeValidScenario(
+  file: string,
+  s: Scenario,
+  limits: MachineLimits = { openFiles: null, ephemeralPorts: null },
+): string {
   const publish = publishMethodOf(s)?.validate() ?? 'no publishing';
   const shards = localShards(s, limits);
   const spread = shards.count > 1 ? `, ${shards.count} local shards (${shards.reason})` : '';
@@ -31,6 +34,8 @@ export function registerValidate(program: Command): void {
   cmd.action(async (file: string, options: ScenarioOverrides) => {
     const overrides = overridesFromFlags(options);
     const limits = readMachineLimits();
+    // Loaded when run: every command is registered in one process, and `run` must not pay for zod (issue 22).
+    const { loadScenario } = await import('../../scenario/load.js');
     const scenario = await loadScenario(file, { overrides, cpus: availableParallelism(), limits });
     process.stdout.write(`${describeValidScenario(file, scenario, limits)}\n`);
   });

@@ -28,12 +28,18 @@ export async function drain(state: RunState, target: TargetPlan, spawned: Spawne
     // Requests in flight end within their timeout; a publisher that does not stop by then (a
     // body dripping forever) must not hold the run, and an interrupt cuts the wait short.
     const cut = state.aborted.then(() => delay(INTERRUPTED_PUBLISHER_GRACE_MS));
-    const stopped = await settledWithin(publisher.stop({ abort: state.interrupted() }), (scenario.publish?.timeoutMs ?? 0) + PUBLISHER_STOP_SLACK_MS, cut);
+    const stopped = await settledWithin(
+      publisher.stop({ abort: state.interrupted() }),
+      (scenario.publish?.timeoutMs ?? 0) + PUBLISHER_STOP_SLACK_MS,
+      cut,
+    );
     if (!stopped) state.warnings.push('the publisher still had requests in flight when the run ended; they are not counted');
   }
   const deadline = deliveryDeadlineMs(scenario);
   const stopSent = state.interrupted();
-  const msg: DriverMessage = stopSent ? { type: 'stop' } : { type: 'drain', lastSeq: publisher?.lastSeq ?? 0, deadlineAtMs: nowMs() + deadline };
+  const msg: DriverMessage = stopSent
+    ? { type: 'stop' }
+    : { type: 'drain', lastSeq: publisher?.lastSeq ?? 0, deadlineAtMs: nowMs() + deadline };
   for (const w of workers) w.postMessage(msg);
   const drainLimit = nowMs() + deadline + WORKER_FINISH_SLACK_MS;
   await state.waitFor(() => m.aggregate.allFinal || (state.interrupted() && !stopSent), drainLimit);
@@ -67,7 +73,14 @@ async function settledWithin(work: Promise<unknown>, ms: number, cut: Promise<vo
     timer = setTimeout(() => resolve(false), ms);
   });
   try {
-    return await Promise.race([work.then(() => true, () => true), timeout, cut.then(() => false)]);
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+      cut.then(() => false),
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -30,7 +30,10 @@ export async function hold(state: RunState, target: TargetPlan, spawned: Spawned
   if (!state.interrupted() && !anyOpen && !canRecover) {
     state.warnings.push('no socket connected, so the hold and publishing were skipped');
   } else if (!state.interrupted()) {
-    const publisher = scenario.publish && target.publishUrl ? new Publisher(publishingWithEnv(scenario), publishUrlWithEnv(target.publishUrl), m.ring, target.runTag, state.publishListener) : null;
+    const publisher =
+      scenario.publish && target.publishUrl
+        ? new Publisher(publishingWithEnv(scenario), publishUrlWithEnv(target.publishUrl), m.ring, target.runTag, state.publishListener)
+        : null;
     if (publisher) {
       state.publisher = publisher;
       // A publisher socket opens first (bounded by handshakeTimeout), so its handshake is not the first publishes' latency.

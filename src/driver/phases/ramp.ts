@@ -25,13 +25,18 @@ export async function rampUp(state: RunState, spawned: Spawned, m: Measurement):
   const { scenario } = state;
   const { workers, ready } = spawned;
   // Workers load their modules first; the ramp clock starts when every one of them can dial.
-  await state.waitFor(() => workers.every((_, id) => ready.has(id) || m.aggregate.workers[id].crashed !== null) || state.interrupted(), nowMs() + WORKER_LOAD_LIMIT_MS);
+  await state.waitFor(
+    () => workers.every((_, id) => ready.has(id) || m.aggregate.workers[id].crashed !== null) || state.interrupted(),
+    nowMs() + WORKER_LOAD_LIMIT_MS,
+  );
   const rampStartMs = nowMs();
   if (!state.interrupted()) for (const w of workers) w.postMessage({ type: 'start', rampStartMs } satisfies DriverMessage);
   // With stages there is no ramp to wait for: one hold spans the whole shape, from this clock.
   if (scenario.stages) return { rampStartMs, rampEndMs: rampStartMs };
-  const rampLimit = nowMs() + rampMs(scenario) + attemptLimitMs(scenario) * (1 + scenario.connections / scenario.maxPendingHandshakes) + RAMP_SLACK_MS;
+  const rampLimit =
+    nowMs() + rampMs(scenario) + attemptLimitMs(scenario) * (1 + scenario.connections / scenario.maxPendingHandshakes) + RAMP_SLACK_MS;
   await state.waitFor(() => m.aggregate.allRamped || state.interrupted(), rampLimit);
-  if (!m.aggregate.allRamped && !state.interrupted()) state.warnings.push('the ramp-up did not finish in time; the hold started with sockets still connecting');
+  if (!m.aggregate.allRamped && !state.interrupted())
+    state.warnings.push('the ramp-up did not finish in time; the hold started with sockets still connecting');
   return { rampStartMs, rampEndMs: nowMs() };
 }

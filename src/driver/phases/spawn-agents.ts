@@ -30,7 +30,9 @@ export async function spawnOnAgents(state: RunState, target: TargetPlan, m: Meas
       m.aggregate.markNotStarted(s.workerId);
       m.bus.workerGone(s.workerId, 'never started', nowMs());
     }
-    state.warnings.push(`the run was interrupted before the ${dist.kind === 'shards' ? 'local shards' : 'agents'} joined: no worker started and no socket was opened`);
+    state.warnings.push(
+      `the run was interrupted before the ${dist.kind === 'shards' ? 'local shards' : 'agents'} joined: no worker started and no socket was opened`,
+    );
     return { workers: slices.map(() => ({ postMessage: () => {}, terminate: async () => {} })), ready };
   }
   const away = coordinator.elsewhere();
@@ -48,20 +50,25 @@ export async function spawnOnAgents(state: RunState, target: TargetPlan, m: Meas
     },
     onWorkerGone: (id, _reason, atMs) => c.peakOpen.closeWorker(id, atMs),
   });
-  const ports = coordinator.assign(groups, m.ring.size, {
-    onWorkerMessage: (msg) => onWorkerMessage(state, m, ready, msg.workerId, msg),
-    onWorkerGone: (id, reason) => {
-      m.bus.workerGone(id, reason, nowMs());
-      state.poke();
+  const ports = coordinator.assign(
+    groups,
+    m.ring.size,
+    {
+      onWorkerMessage: (msg) => onWorkerMessage(state, m, ready, msg.workerId, msg),
+      onWorkerGone: (id, reason) => {
+        m.bus.workerGone(id, reason, nowMs());
+        state.poke();
+      },
+      onOpenCounts: (open, peak) => setOpenCounts(m.ring, open, peak),
+      onReplacement: (_name, text) => state.warnings.push(text),
+      onAgentLost: (name, reason) => {
+        c.lost.push(`${name}: ${reason}`);
+        state.warnings.push(`agent ${name} was lost during the run (${reason}); its last snapshot is kept, its sockets counted until then`);
+        state.poke();
+      },
     },
-    onOpenCounts: (open, peak) => setOpenCounts(m.ring, open, peak),
-    onReplacement: (_name, text) => state.warnings.push(text),
-    onAgentLost: (name, reason) => {
-      c.lost.push(`${name}: ${reason}`);
-      state.warnings.push(`agent ${name} was lost during the run (${reason}); its last snapshot is kept, its sockets counted until then`);
-      state.poke();
-    },
-  }, slices[0]?.connect.tls ? c.tlsFiles : null);
+    slices[0]?.connect.tls ? c.tlsFiles : null,
+  );
   state.publishListener = coordinator;
   const workers: WorkerPort[] = slices.map((s) => ports.get(s.workerId) ?? { postMessage: () => {}, terminate: async () => {} });
   state.workers = workers;
@@ -72,15 +79,22 @@ export async function spawnOnAgents(state: RunState, target: TargetPlan, m: Meas
 /**
  * Worker w goes to agent w mod agents: with sockets interleaved over workers (socket i to worker
  * i mod W, W a multiple of the agents), each agent gets floor or floor + 1 of the sockets. Local
- * shards split the source addresses between them, so no two processes bind the same one.
+ * shards split the source addresses between them, so no two processes bind the same one, only
+ * when the addresses are a multiple of the shards: an uneven split (3 over 2) would put half the
+ * sockets on one shard's single address, past its ports while the run's total passes validation.
+ * Otherwise every shard binds every address by global index, as one process would: each address
+ * then carries at most ceil(sockets / addresses), and (address, port) stays distinct.
  */
 export function groupSlices(slices: readonly WorkerSlice[], agents: number, splitAddresses: boolean): WorkerSlice[][] {
   const groups: WorkerSlice[][] = Array.from({ length: agents }, () => []);
   for (const s of slices) {
     const g = s.workerId % agents;
     const addrs = s.connect.localAddresses;
-    const mine = splitAddresses && addrs.length >= agents ? addrs.filter((_, i) => i % agents === g) : addrs;
-    groups[g].push({ ...s, connect: { ...s.connect, localAddresses: mine } });
+    const split = splitAddresses && addrs.length > 0 && addrs.length % agents === 0;
+    const mine = split ? addrs.filter((_, i) => i % agents === g) : addrs;
+    // The shard's sockets are every agents-th index: it spreads them over its addresses by that rank.
+    const stride = split ? { shardStride: agents } : {};
+    groups[g].push({ ...s, connect: { ...s.connect, localAddresses: mine, ...stride } });
   }
   return groups.filter((g) => g.length > 0);
 }

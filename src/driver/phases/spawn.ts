@@ -31,7 +31,9 @@ export function spawnWorkers(state: RunState, target: TargetPlan, m: Measurement
   // A worker's garbage is short-lived (one frame, one event at a time). 16 MB of young generation
   // keeps each isolate's RSS ~30 MB under V8's default at 10k sockets without slowing the ramp;
   // 8 MB saved 10 MB more but made a 10k-socket ramp 70% slower (scavenges per handshake).
-  const workers = slices.map((slice) => new Worker(WORKER_ENTRY, { workerData: slice, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } }));
+  const workers = slices.map(
+    (slice) => new Worker(WORKER_ENTRY, { workerData: slice, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } }),
+  );
   state.workers = workers;
 
   const ready = new Set<number>();
@@ -54,15 +56,20 @@ export function spawnWorkers(state: RunState, target: TargetPlan, m: Measurement
 /** Every worker's slice of the whole plan, on this process's clock. */
 export function slicesFor(state: RunState, target: TargetPlan, m: Measurement): WorkerSlice[] {
   // `{env.NAME}` filled last, in what leaves for the workers only (driver/env-fill.ts).
-  return slicesWithEnv(workerSlices(state.scenario, target.plans, {
-    url: target.url,
-    runTag: target.valueTag,
-    checkIds: state.scenario.publish && target.publishUrl ? templateCarriesId(publishTemplateText(state.scenario.publish, target.publishUrl)) : false,
-    ring: m.ring.buffer,
-    ringSize: m.ring.size,
-    tickMs: state.tickMs,
-    timeline: m.timeline ? { startMs: state.startMs, intervalMs: state.scenario.report.intervalMs } : null,
-  }));
+  return slicesWithEnv(
+    workerSlices(state.scenario, target.plans, {
+      url: target.url,
+      runTag: target.valueTag,
+      checkIds:
+        state.scenario.publish && target.publishUrl
+          ? templateCarriesId(publishTemplateText(state.scenario.publish, target.publishUrl))
+          : false,
+      ring: m.ring.buffer,
+      ringSize: m.ring.size,
+      tickMs: state.tickMs,
+      timeline: m.timeline ? { startMs: state.startMs, intervalMs: state.scenario.report.intervalMs } : null,
+    }),
+  );
 }
 
 /** One worker message onto the tick bus (whichever process the worker runs in). */

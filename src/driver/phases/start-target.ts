@@ -39,7 +39,8 @@ export async function startTarget(state: RunState): Promise<TargetPlan> {
     // The child inherits this process's open-file limit, and so do its workers.
     processes = targetProcessesFor(scenario.connections, readMachineLimits().openFiles);
     if (!state.interrupted()) {
-      state.embedded = startEmbeddedTarget({ host: '127.0.0.1', processes });
+      // It accepts permessage-deflate when the scenario offers it, so an embedded run measures it.
+      state.embedded = startEmbeddedTarget({ host: '127.0.0.1', processes, perMessageDeflate: scenario.perMessageDeflate !== undefined });
       embedded = await Promise.race([state.embedded, state.aborted.then(() => null)]);
     }
     url = embedded?.wsUrl ?? NOT_STARTED_URL;
@@ -54,7 +55,8 @@ export async function startTarget(state: RunState): Promise<TargetPlan> {
   const valueTag = method && publishUrl ? runTagOf(method.templateText(publishUrl), runTag) : null;
   const plans = planWorkers(scenario);
   // Interrupted before the target listened: there is no plan to tell.
-  if (url !== NOT_STARTED_URL) options.onPlan?.(describePlan(scenario, publishUrl, plans.length, valueTag) + targetProcessesNote(processes));
+  if (url !== NOT_STARTED_URL)
+    options.onPlan?.(describePlan(scenario, publishUrl, plans.length, valueTag) + targetProcessesNote(processes));
   return { url, embedded, publishUrl, runTag, valueTag, plans };
 }
 

@@ -70,9 +70,12 @@ export function isSlopeMetric(name: string): boolean {
 export function observeUnitScale(name: string, unit: string): number | { error: string } {
   if (isSlopeMetric(name)) {
     const s = perHourScale(unit);
-    return s ?? { error: `unit "${unit}" is not allowed for ${name} (a slope); expected a growth per time like "1MB/h", "500KB/min" or "10/h"` };
+    return (
+      s ?? { error: `unit "${unit}" is not allowed for ${name} (a slope); expected a growth per time like "1MB/h", "500KB/min" or "10/h"` }
+    );
   }
-  if (observeMetricParts(name)?.aggregation === 'samples') return unit === '' ? 1 : { error: `unit "${unit}" is not allowed for ${name} (a count of scrapes); expected a bare number` };
+  if (observeMetricParts(name)?.aggregation === 'samples')
+    return unit === '' ? 1 : { error: `unit "${unit}" is not allowed for ${name} (a count of scrapes); expected a bare number` };
   const s = byteScale(unit);
   return s ?? { error: `unit "${unit}" is not allowed for ${name}; expected a bare number or a byte unit (KB, MB, GB)` };
 }
@@ -80,7 +83,8 @@ export function observeUnitScale(name: string, unit: string): number | { error: 
 /** Words for an unknown observe-shaped name, or undefined when the name is not observe-shaped. */
 export function observeNameProblem(name: string): string | undefined {
   if (!name.startsWith(OBSERVE_METRIC_PREFIX) && !name.startsWith('client.rss.')) return undefined;
-  if (name.startsWith('client.rss.')) return name === CLIENT_RSS_SLOPE ? undefined : `unknown metric "${name}": the client's RSS trend is ${CLIENT_RSS_SLOPE}`;
+  if (name.startsWith('client.rss.'))
+    return name === CLIENT_RSS_SLOPE ? undefined : `unknown metric "${name}": the client's RSS trend is ${CLIENT_RSS_SLOPE}`;
   if (observeMetricParts(name)) return undefined;
   return `unknown metric "${name}": an observed metric is observe.<endpoint>.<series>.<${OBSERVE_AGGREGATIONS.join('|')}>`;
 }

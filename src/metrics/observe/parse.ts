@@ -104,8 +104,10 @@ export function parsePrometheusText(body: string, onSample: (s: PromSample) => v
       throw new PromParseError(`line ${lineNo}: expected "<name>{labels} <value> [timestamp]"`);
     }
     const value = parseValue(rest[0]);
-    if (Number.isNaN(value) && rest[0] !== 'NaN') throw new PromParseError(`line ${lineNo}: value ${JSON.stringify(rest[0].slice(0, 30))} is not a number`);
-    if (rest.length === 2 && !/^-?\d+$/.test(rest[1])) throw new PromParseError(`line ${lineNo}: timestamp ${JSON.stringify(rest[1].slice(0, 30))} is not an integer`);
+    if (Number.isNaN(value) && rest[0] !== 'NaN')
+      throw new PromParseError(`line ${lineNo}: value ${JSON.stringify(rest[0].slice(0, 30))} is not a number`);
+    if (rest.length === 2 && !/^-?\d+$/.test(rest[1]))
+      throw new PromParseError(`line ${lineNo}: timestamp ${JSON.stringify(rest[1].slice(0, 30))} is not an integer`);
     samples++;
     onSample({ name, labels, value });
   }

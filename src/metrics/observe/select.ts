@@ -31,7 +31,10 @@ export const SERIES_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 /** Parses `name{label="v",…}`; an error string says what is wrong. */
 export function parseSelector(text: string, as?: string): Selector | { error: string } {
   const m = /^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?:\{(.*)\})?\s*$/.exec(text);
-  if (!m) return { error: `expected a metric name with optional label matchers, like 'envoy_http_downstream_cx_active{envoy_http_conn_manager_prefix="http"}', got ${JSON.stringify(text)}` };
+  if (!m)
+    return {
+      error: `expected a metric name with optional label matchers, like 'envoy_http_downstream_cx_active{envoy_http_conn_manager_prefix="http"}', got ${JSON.stringify(text)}`,
+    };
   const matchers: LabelMatcher[] = [];
   let rest = (m[2] ?? '').trim();
   while (rest !== '') {
@@ -51,7 +54,8 @@ export function parseSelector(text: string, as?: string): Selector | { error: st
     matchers.push({ label: mm[1], op, value, regex });
     rest = rest.slice(mm[0].length);
   }
-  if (as !== undefined && !SERIES_NAME.test(as)) return { error: `"as" must be a name like a metric's ([a-zA-Z_:][a-zA-Z0-9_:]*), got ${JSON.stringify(as)}` };
+  if (as !== undefined && !SERIES_NAME.test(as))
+    return { error: `"as" must be a name like a metric's ([a-zA-Z_:][a-zA-Z0-9_:]*), got ${JSON.stringify(as)}` };
   return { key: as ?? m[1], metric: m[1], matchers, text: text.trim() };
 }
 

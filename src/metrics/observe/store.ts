@@ -12,8 +12,8 @@ import { parsePrometheusText, PromParseError, type PromSample, type PromType } f
 import { parseStubStatus } from './stub-status.js';
 import { matches, seriesKind, type Selector, type SeriesKind } from './select.js';
 
-export type ScrapeFailure = 'timeout' | 'status' | 'unparsable' | 'tooLarge' | 'connection';
-export const SCRAPE_FAILURES: readonly ScrapeFailure[] = ['timeout', 'status', 'unparsable', 'tooLarge', 'connection'];
+export type ScrapeFailure = 'timeout' | 'status' | 'unparsable' | 'tooLarge' | 'connection' | 'tls';
+export const SCRAPE_FAILURES: readonly ScrapeFailure[] = ['timeout', 'status', 'unparsable', 'tooLarge', 'connection', 'tls'];
 
 /** Series an endpoint without a `series` list keeps at most (the first found, in the body's order). */
 export const MAX_SERIES_PER_ENDPOINT = 64;
@@ -41,7 +41,17 @@ class SeriesState {
   private prevAtMs = 0;
 
   constructor(readonly selector: Selector) {
-    this.stats = { key: selector.key, selector: selector.text, kind: 'gauge', first: null, last: null, min: null, max: null, samples: 0, absent: 0 };
+    this.stats = {
+      key: selector.key,
+      selector: selector.text,
+      kind: 'gauge',
+      first: null,
+      last: null,
+      min: null,
+      max: null,
+      samples: 0,
+      absent: 0,
+    };
   }
 
   /** A scrape's raw value (the sum of what the selector matched), or null when nothing matched. */
@@ -85,7 +95,7 @@ export interface EndpointStats {
 }
 
 export class ObservedEndpoint {
-  readonly failures: Record<ScrapeFailure, number> = { timeout: 0, status: 0, unparsable: 0, tooLarge: 0, connection: 0 };
+  readonly failures: Record<ScrapeFailure, number> = { timeout: 0, status: 0, unparsable: 0, tooLarge: 0, connection: 0, tls: 0 };
   scrapes = 0;
   firstFailure: string | undefined;
   private readonly series: SeriesState[];
@@ -116,7 +126,8 @@ export class ObservedEndpoint {
     const found: PromSample[] = [];
     let types;
     try {
-      const parse: (body: string, onSample: (s: PromSample) => void) => Map<string, PromType> = this.format === 'nginx-stub-status' ? parseStubStatus : parsePrometheusText;
+      const parse: (body: string, onSample: (s: PromSample) => void) => Map<string, PromType> =
+        this.format === 'nginx-stub-status' ? parseStubStatus : parsePrometheusText;
       types = parse(body, (s) => {
         if (this.all) {
           found.push(s);
@@ -151,7 +162,12 @@ export class ObservedEndpoint {
       if (this.omitted.size < 10_000) this.omitted.add(key);
       return null;
     }
-    const st = new SeriesState({ key, metric: s.name, matchers: labels.map(([label, value]) => ({ label, op: '=', value, regex: null })), text: key });
+    const st = new SeriesState({
+      key,
+      metric: s.name,
+      matchers: labels.map(([label, value]) => ({ label, op: '=', value, regex: null })),
+      text: key,
+    });
     this.series.push(st);
     return st;
   }

@@ -38,14 +38,18 @@ export function parseStubStatus(body: string, onSample: (s: PromSample) => void)
     .filter((l) => l !== '');
   const expect = (i: number, re: RegExp, what: string): RegExpExecArray => {
     const m = lines[i] === undefined ? null : re.exec(lines[i]);
-    if (!m) throw new PromParseError(`line ${i + 1}: expected ${what}, got ${JSON.stringify((lines[i] ?? '(end of body)').slice(0, 40))}: not nginx stub_status text`);
+    if (!m)
+      throw new PromParseError(
+        `line ${i + 1}: expected ${what}, got ${JSON.stringify((lines[i] ?? '(end of body)').slice(0, 40))}: not nginx stub_status text`,
+      );
     return m;
   };
   const active = expect(0, ACTIVE, '"Active connections: N"');
   expect(1, HEADER, '"server accepts handled requests"');
   const counts = expect(2, COUNTS, 'three counts "accepts handled requests"');
   const states = expect(3, STATES, '"Reading: N Writing: N Waiting: N"');
-  if (lines.length > 4) throw new PromParseError(`line 5: expected the end of the stub_status page, got ${JSON.stringify(lines[4].slice(0, 40))}`);
+  if (lines.length > 4)
+    throw new PromParseError(`line 5: expected the end of the stub_status page, got ${JSON.stringify(lines[4].slice(0, 40))}`);
   const values: [string, string][] = [
     ['nginx_connections_active', active[1]],
     ['nginx_connections_reading', states[1]],

@@ -71,7 +71,15 @@ export class HttpSender implements PublishSender {
     };
   }
 
-  private request(url: string, options: https.RequestOptions, body: string | null, done: SendDone, current: { req: http.ClientRequest | null }, mayRetry: boolean, left?: () => void): void {
+  private request(
+    url: string,
+    options: https.RequestOptions,
+    body: string | null,
+    done: SendDone,
+    current: { req: http.ClientRequest | null },
+    mayRetry: boolean,
+    left?: () => void,
+  ): void {
     const accepted = this.httpRequest?.status ?? null;
     const req = (this.secure ? https : http).request(url, options, (res) => {
       const status = res.statusCode ?? 0;

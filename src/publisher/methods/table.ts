@@ -5,6 +5,7 @@
 import type { PublishMethodOf, Scenario, SendingKind } from '../../run/scenario.js';
 import type { PublishSender } from '../sender.js';
 import { HttpSender } from './http.js';
+import { ProtocolSender } from './protocol.js';
 import { WebSocketSender } from './websocket.js';
 
 /** Starts the sender of one method: `template` is the method's destination with `{env.NAME}` filled. */
@@ -14,13 +15,19 @@ type SenderFactory<M> = (scenario: Scenario, method: M, template: string, runTag
 const SENDERS: { [K in SendingKind]: SenderFactory<PublishMethodOf<K>> } = {
   http: (scenario, method, template, runTag) => new HttpSender(scenario, method, template, runTag),
   websocket: (scenario, method, _template, runTag) => new WebSocketSender(scenario, method, runTag),
+  protocol: (scenario, method, template, runTag) => new ProtocolSender(scenario, method, template, runTag),
 };
 
 /** The kinds that have a sender (the table test checks them against every method that sends). */
 export const SENDER_KINDS: readonly string[] = Object.keys(SENDERS);
 
 /** The sender of `method`. */
-export function senderFor<K extends SendingKind>(scenario: Scenario, method: PublishMethodOf<K>, template: string, runTag: string): PublishSender {
+export function senderFor<K extends SendingKind>(
+  scenario: Scenario,
+  method: PublishMethodOf<K>,
+  template: string,
+  runTag: string,
+): PublishSender {
   const factory: SenderFactory<PublishMethodOf<K>> = SENDERS[method.kind];
   return factory(scenario, method, template, runTag);
 }

@@ -21,7 +21,8 @@ export const httpMethod: PublishMethodEntry<HttpPublishMethod> = {
   plan: (m, destination, valueTag) => sendingPlan(m.publish, m.request ? `${m.request.method} to` : 'to', destination, valueTag),
   validate: (m) => sendingValidate(m.publish, m.request ? ` by ${m.request.method}` : ''),
   reportTitle: 'Publish (HTTP)',
-  templateText: (m, destination) => (m.request ? [destination, ...Object.values(m.request.headers), m.request.body?.template ?? ''].join('\n') : destination),
+  templateText: (m, destination) =>
+    m.request ? [destination, ...Object.values(m.request.headers), m.request.body?.template ?? ''].join('\n') : destination,
   failureWords: (reason) => (reason.startsWith(HTTP_STATUS_FAILURE) ? `HTTP ${reason.slice(HTTP_STATUS_FAILURE.length)}` : null),
   withEnv: (m, env) => {
     const p = m.publish;

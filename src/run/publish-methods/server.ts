@@ -13,7 +13,10 @@ export const serverMethod: PublishMethodEntry<ServerPublishMethod> = {
   of: (s) => (s.stream ? { kind: 'server', stream: s.stream } : null),
   destination: () => null,
   plan: (m) => {
-    const judged = [m.stream.timestamp ? `timestamp ${m.stream.timestamp}` : null, m.stream.sequence ? `sequence ${m.stream.sequence}` : null].filter((x) => x !== null);
+    const judged = [
+      m.stream.timestamp ? `timestamp ${m.stream.timestamp}` : null,
+      m.stream.sequence ? `sequence ${m.stream.sequence}` : null,
+    ].filter((x) => x !== null);
     return `server stream (${judged.join(', ')})`;
   },
   validate: () => 'the server publishes (publish.source "server")',

@@ -7,6 +7,7 @@
 import type { Publish, PublishMethod, PublishMethodKind, PublishMethodOf } from '../scenario.js';
 import { httpMethod } from './http.js';
 import type { ConnectWords, Env, PublishingScenario, PublishMethodEntry } from './method.js';
+import { protocolMethod } from './protocol.js';
 import { serverMethod } from './server.js';
 import { websocketMethod } from './websocket.js';
 
@@ -14,6 +15,7 @@ import { websocketMethod } from './websocket.js';
 export const PUBLISH_METHODS = {
   http: httpMethod,
   websocket: websocketMethod,
+  protocol: protocolMethod,
   server: serverMethod,
 } as const satisfies { [K in PublishMethodKind]: PublishMethodEntry<PublishMethodOf<K>> };
 
@@ -50,7 +52,12 @@ function recogniser<M extends PublishMethod>(entry: PublishMethodEntry<M>): (s: 
 }
 
 /** Asked in this order, the first that recognises the scenario is its method: HTTP, the default, last. */
-const RECOGNISED_IN_ORDER = [recogniser(PUBLISH_METHODS.server), recogniser(PUBLISH_METHODS.websocket), recogniser(PUBLISH_METHODS.http)];
+const RECOGNISED_IN_ORDER = [
+  recogniser(PUBLISH_METHODS.server),
+  recogniser(PUBLISH_METHODS.websocket),
+  recogniser(PUBLISH_METHODS.protocol),
+  recogniser(PUBLISH_METHODS.http),
+];
 
 /** Failure words of every method, asked in turn. */
 const FAILURE_WORDS = Object.values(PUBLISH_METHODS).map((entry) => entry.failureWords);

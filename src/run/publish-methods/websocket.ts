@@ -26,12 +26,19 @@ export const websocketMethod: PublishMethodEntry<WebSocketPublishMethod> = {
   templateText: (m) => m.socket.message.template,
   failureWords: (reason, connectWords) => {
     if (reason === PUBLISHER_SOCKET_CLOSED) return 'the publisher socket closed before the message was written or acknowledged';
-    if (reason.startsWith(PUBLISHER_SOCKET_FAILURE)) return `the publisher socket did not open: ${connectWords(reason.slice(PUBLISHER_SOCKET_FAILURE.length))}`;
+    if (reason.startsWith(PUBLISHER_SOCKET_FAILURE))
+      return `the publisher socket did not open: ${connectWords(reason.slice(PUBLISHER_SOCKET_FAILURE.length))}`;
     return null;
   },
   withEnv: (m, env) => {
     const w = m.socket;
-    const websocket = { ...w, url: fillEnv(w.url, env), headers: fillEnvHeaders(w.headers, env), open: w.open.map((t) => fillEnv(t, env)), message: bodyWithEnv(w.message, env) };
+    const websocket = {
+      ...w,
+      url: fillEnv(w.url, env),
+      headers: fillEnvHeaders(w.headers, env),
+      open: w.open.map((t) => fillEnv(t, env)),
+      message: bodyWithEnv(w.message, env),
+    };
     const p = m.publish;
     return { ...p, url: p.url === null ? null : fillEnv(p.url, env), websocket };
   },

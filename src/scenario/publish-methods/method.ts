@@ -13,7 +13,7 @@ import type { WrittenScenario } from '../schema.js';
 export type WrittenPublish = NonNullable<WrittenScenario['publish']>;
 
 /** A method's part of the normalized scenario: options of `Scenario.publish` for a method that sends, or the server's stream. */
-export type NormalizedMethod = { publish: Pick<Publish, 'request' | 'websocket'> } | { stream: ServerStream };
+export type NormalizedMethod = { publish: Pick<Publish, 'request' | 'websocket' | 'protocol'> } | { stream: ServerStream };
 
 export interface WrittenPublishMethod<K extends PublishMethodKind = PublishMethodKind> {
   readonly kind: K;
@@ -28,8 +28,8 @@ export interface WrittenPublishMethod<K extends PublishMethodKind = PublishMetho
   issues(p: WrittenPublish): Issue[];
   /** Rules on this method's own keys when another method that sends is chosen: they would be ignored. */
   strayIssues?(p: WrittenPublish): Issue[];
-  /** Its part of the normalized scenario. */
-  normalize(p: WrittenPublish): NormalizedMethod;
+  /** Its part of the normalized scenario; `protocol` is the scenario's protocol name (a protocol publish speaks it), if any. */
+  normalize(p: WrittenPublish, protocol: string | undefined): NormalizedMethod;
 }
 
 /** Whether a template carries the publish's seq ("{seq}" or "{value}"): subscribers find the publish by it. */

@@ -24,7 +24,13 @@ function serverStreamIssues(publish: unknown): Issue[] {
     // An invalid source is the schema's to report; a request run has no stream keys.
     if (p.source !== undefined && p.source !== 'wsload') return [];
     for (const key of SERVER_ONLY_KEYS) {
-      if (p[key] !== undefined) issues.push({ path: `publish.${key}`, message: 'applies only with publish.source "server" (a stream the service pushes on its own); expected publish.source "server" or no publish.' + key });
+      if (p[key] !== undefined)
+        issues.push({
+          path: `publish.${key}`,
+          message:
+            'applies only with publish.source "server" (a stream the service pushes on its own); expected publish.source "server" or no publish.' +
+            key,
+        });
     }
     return issues;
   }
@@ -34,10 +40,17 @@ function serverStreamIssues(publish: unknown): Issue[] {
     issues.push({ path: `publish.${key}`, message: 'not with publish.source "server": the server publishes; expected it left out' });
   }
   if (p.timestamp === undefined && p.sequence === undefined) {
-    issues.push({ path: 'publish', message: 'with publish.source "server", required: publish.timestamp (a JSON pointer like "/ts"), publish.sequence (like "/seq"), or both; expected what to judge the stream by' });
+    issues.push({
+      path: 'publish',
+      message:
+        'with publish.source "server", required: publish.timestamp (a JSON pointer like "/ts"), publish.sequence (like "/seq"), or both; expected what to judge the stream by',
+    });
   }
   if (p.timestampUnit !== undefined && p.timestamp === undefined) {
-    issues.push({ path: 'publish.timestampUnit', message: 'applies only with publish.timestamp; expected publish.timestamp (a JSON pointer like "/ts") or no publish.timestampUnit' });
+    issues.push({
+      path: 'publish.timestampUnit',
+      message: 'applies only with publish.timestamp; expected publish.timestamp (a JSON pointer like "/ts") or no publish.timestampUnit',
+    });
   }
   return issues;
 }
@@ -48,5 +61,7 @@ export const serverFileMethod: WrittenPublishMethod<'server'> = {
   writtenIssues: serverStreamIssues,
   // Its rules need the keys as written (writtenIssues): the parsed object has every request key's default.
   issues: () => [],
-  normalize: (p) => ({ stream: { timestamp: p.timestamp ?? null, timestampUnit: p.timestampUnit ?? 'ms', sequence: p.sequence ?? null, binary: p.binary } }),
+  normalize: (p) => ({
+    stream: { timestamp: p.timestamp ?? null, timestampUnit: p.timestampUnit ?? 'ms', sequence: p.sequence ?? null, binary: p.binary },
+  }),
 };

@@ -7,17 +7,19 @@ import type { Issue } from '../../errors.js';
 import type { PublishMethodKind } from '../../run/scenario.js';
 import { httpFileMethod } from './http.js';
 import type { NormalizedMethod, WrittenPublish, WrittenPublishMethod } from './method.js';
+import { protocolFileMethod } from './protocol.js';
 import { serverFileMethod } from './server.js';
 import { websocketFileMethod } from './websocket.js';
 
 export const WRITTEN_PUBLISH_METHODS = {
   http: httpFileMethod,
   websocket: websocketFileMethod,
+  protocol: protocolFileMethod,
   server: serverFileMethod,
 } as const satisfies { [K in PublishMethodKind]: WrittenPublishMethod<K> };
 
 /** Asked in this order, the first chosen is the publish's method: HTTP, the default, last. */
-const CHOSEN_IN_ORDER: readonly WrittenPublishMethod[] = [serverFileMethod, websocketFileMethod, httpFileMethod];
+const CHOSEN_IN_ORDER: readonly WrittenPublishMethod[] = [serverFileMethod, websocketFileMethod, protocolFileMethod, httpFileMethod];
 
 /** The method the publish object asks for. */
 export function writtenPublishMethod(p: WrittenPublish): WrittenPublishMethod {
@@ -37,11 +39,13 @@ export function publishMethodIssues(p: WrittenPublish | null | undefined): Issue
   const method = writtenPublishMethod(p);
   // A server stream makes no request: its written rules refuse every request key already.
   if (method.kind === 'server') return method.issues(p);
-  const stray = Object.values(WRITTEN_PUBLISH_METHODS).filter((m) => m !== method).flatMap((m) => m.strayIssues?.(p) ?? []);
+  const stray = Object.values(WRITTEN_PUBLISH_METHODS)
+    .filter((m) => m !== method)
+    .flatMap((m) => m.strayIssues?.(p) ?? []);
   return [...stray, ...method.issues(p)];
 }
 
-/** The chosen method's part of the normalized scenario. */
-export function normalizePublishMethod(p: WrittenPublish): NormalizedMethod {
-  return writtenPublishMethod(p).normalize(p);
+/** The chosen method's part of the normalized scenario; `protocol`: the scenario's protocol name, if any. */
+export function normalizePublishMethod(p: WrittenPublish, protocol?: string): NormalizedMethod {
+  return writtenPublishMethod(p).normalize(p, protocol);
 }

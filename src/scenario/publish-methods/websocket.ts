@@ -12,21 +12,51 @@ import { carriesSeq, writtenBodyText, type WrittenPublish, type WrittenPublishMe
 /** The publisher socket and message required, the message carrying the seq, no HTTP request keys. */
 function websocketIssues(p: WrittenPublish): Issue[] {
   const issues: Issue[] = [];
-  if (!p.socket) issues.push({ path: 'publish.socket', message: 'required with publish.via "websocket"; expected an object like {"url": "ws://host:port/chat"}' });
-  if (p.body === undefined) issues.push({ path: 'publish.body', message: 'required with publish.via "websocket"; expected the message to send, carrying "{seq}" or "{value}", like {"type": "say", "text": "{value}"}' });
-  else if (!carriesSeq(writtenBodyText(p.body))) issues.push({ path: 'publish.body', message: `expected a message carrying "{seq}" or "{value}" (subscribers find the publish by it), got ${describeValue(p.body)}` });
+  if (!p.socket)
+    issues.push({
+      path: 'publish.socket',
+      message: 'required with publish.via "websocket"; expected an object like {"url": "ws://host:port/chat"}',
+    });
+  if (p.body === undefined)
+    issues.push({
+      path: 'publish.body',
+      message:
+        'required with publish.via "websocket"; expected the message to send, carrying "{seq}" or "{value}", like {"type": "say", "text": "{value}"}',
+    });
+  else if (!carriesSeq(writtenBodyText(p.body)))
+    issues.push({
+      path: 'publish.body',
+      message: `expected a message carrying "{seq}" or "{value}" (subscribers find the publish by it), got ${describeValue(p.body)}`,
+    });
   for (const key of HTTP_ONLY_KEYS) {
-    if (p[key] !== undefined && p[key] !== null) issues.push({ path: `publish.${key}`, message: 'applies to HTTP publishes only, but publish.via is "websocket"; expected it left out (the publisher socket is publish.socket)' });
+    if (p[key] !== undefined && p[key] !== null)
+      issues.push({
+        path: `publish.${key}`,
+        message:
+          'applies to HTTP publishes only, but publish.via is "websocket"; expected it left out (the publisher socket is publish.socket)',
+      });
   }
-  if (Object.keys(p.headers).length > 0) issues.push({ path: 'publish.headers', message: 'applies to HTTP publishes only, but publish.via is "websocket"; expected the upgrade headers in publish.socket.headers' });
+  if (Object.keys(p.headers).length > 0)
+    issues.push({
+      path: 'publish.headers',
+      message: 'applies to HTTP publishes only, but publish.via is "websocket"; expected the upgrade headers in publish.socket.headers',
+    });
   return issues;
 }
 
 /** publish.socket and publish.ack written for an HTTP publish. */
 function strayIssues(p: WrittenPublish): Issue[] {
   const issues: Issue[] = [];
-  if (p.socket) issues.push({ path: 'publish.socket', message: 'applies only with publish.via "websocket"; expected publish.via "websocket" or no publish.socket' });
-  if (p.ack !== undefined) issues.push({ path: 'publish.ack', message: 'applies only with publish.via "websocket" (an HTTP publish is acknowledged by its status, publish.status)' });
+  if (p.socket)
+    issues.push({
+      path: 'publish.socket',
+      message: 'applies only with publish.via "websocket"; expected publish.via "websocket" or no publish.socket',
+    });
+  if (p.ack !== undefined)
+    issues.push({
+      path: 'publish.ack',
+      message: 'applies only with publish.via "websocket" (an HTTP publish is acknowledged by its status, publish.status)',
+    });
   return issues;
 }
 

@@ -8,6 +8,13 @@
  * Configured by WSLOAD_INJECT, a JSON object (unset or empty: the preload does nothing):
  * - workerStall "<worker>:<busy ms>/<period ms>": worker <worker>'s event loop is held busy <busy> ms
  *   of every <period> ms, on the wall clock (in any process, the test runner's own included).
+ * - probeStall "<busy ms>x<times>": in every worker thread, a protocol heartbeat sweep that sent a probe
+ *   (MQTT PINGREQ, graphql-ws ping) holds the event loop busy <busy> ms right after the poll phase
+ *   that follows it (setImmediate), <times> times in all: the reply arrives during the stall, and the
+ *   overdue sweep runs before the sockets are read again.
+ * - sweepStall "<busy ms>x<times>": likewise after a heartbeat sweep while some socket is watched (for
+ *   the silence watch: STOMP heart-beats, Socket.IO pings), <times> times, the first 1 s after a
+ *   socket was first watched (past the ramp, in the hold), then 1 s after the end of the last.
  * - coordinatorStallMs N (a `wsload run` coordinating agents): its main thread is held busy N ms, once,
  *   1 s into the hold.
  * - coordinatorBug "message" | "timer" (likewise, 1 s into the hold): the next agent frame carrying a
@@ -31,7 +38,8 @@ const command = process.argv[1]?.endsWith('wsload.js') ? process.argv[2] : undef
 /** The method `name` of `cls`, which must exist: a renamed method must fail the run, not drop its fault. */
 function method(cls, name) {
   const fn = cls.prototype[name];
-  if (typeof fn !== 'function') throw new Error(`WSLOAD_INJECT: ${cls.name}.prototype.${name} is not a method any more (test/helpers/inject/faults.mjs)`);
+  if (typeof fn !== 'function')
+    throw new Error(`WSLOAD_INJECT: ${cls.name}.prototype.${name} is not a method any more (test/helpers/inject/faults.mjs)`);
   return fn;
 }
 
@@ -45,10 +53,42 @@ function spin(ms) {
 
 if (faults.workerStall && !isMainThread && typeof workerData?.workerId === 'number') {
   const m = /^(\d+):(\d+)\/(\d+)$/.exec(faults.workerStall);
-  if (m === null) throw new Error(`WSLOAD_INJECT.workerStall: expected "<worker>:<busy ms>/<period ms>", got ${JSON.stringify(faults.workerStall)}`);
+  if (m === null)
+    throw new Error(`WSLOAD_INJECT.workerStall: expected "<worker>:<busy ms>/<period ms>", got ${JSON.stringify(faults.workerStall)}`);
   const [worker, busyMs, periodMs] = [Number(m[1]), Number(m[2]), Number(m[3])];
   // Never keeps the thread alive on its own.
   if (workerData.workerId === worker) setInterval(() => spin(busyMs), periodMs).unref();
+}
+
+if ((faults.probeStall || faults.sweepStall) && !isMainThread && typeof workerData?.workerId === 'number') {
+  const name = faults.probeStall ? 'probeStall' : 'sweepStall';
+  const m = /^(\d+)x(\d+)$/.exec(faults[name]);
+  if (m === null) throw new Error(`WSLOAD_INJECT.${name}: expected "<busy ms>x<times>", got ${JSON.stringify(faults[name])}`);
+  const [busyMs, times] = [Number(m[1]), Number(m[2])];
+  const { Heartbeats } = await import(new URL('protocols/heartbeat.js', DIST).href);
+  const { nowMs } = await import(new URL('clock.js', DIST).href);
+  const sweep = method(Heartbeats, 'sweep');
+  let left = times;
+  /** sweepStall: no stall before this (the sweep's clock, nowMs); 0: no socket watched yet. */
+  let notBefore = 0;
+  Heartbeats.prototype.sweep = function (now) {
+    sweep.call(this, now);
+    if (left === 0) return;
+    // The sweep stamps each probe it sends expecting a reply with its time; `live` marks the watched sockets.
+    const marks = name === 'probeStall' ? this.probeSentAt : this.live;
+    if (!(marks instanceof Float64Array || marks instanceof Uint8Array))
+      throw new Error('WSLOAD_INJECT: Heartbeats.probeSentAt or .live is not a typed array any more (test/helpers/inject/faults.mjs)');
+    if (!marks.includes(name === 'probeStall' ? now : 1)) return;
+    if (name === 'sweepStall') {
+      if (notBefore === 0) notBefore = now + 1_000;
+      if (now < notBefore) return;
+    }
+    left--;
+    setImmediate(() => {
+      spin(busyMs);
+      notBefore = nowMs() + 1_000;
+    });
+  };
 }
 
 if (isMainThread && command === 'run' && (faults.coordinatorStallMs > 0 || faults.coordinatorBug || faults.coordinatorOtherClock)) {
@@ -56,7 +96,8 @@ if (isMainThread && command === 'run' && (faults.coordinatorStallMs > 0 || fault
   if (faults.coordinatorOtherClock) {
     // Agents on this host are known to share its clock by the host name and boot id they send.
     const start = Coordinator.start;
-    if (typeof start !== 'function') throw new Error('WSLOAD_INJECT: Coordinator.start is not a function any more (test/helpers/inject/faults.mjs)');
+    if (typeof start !== 'function')
+      throw new Error('WSLOAD_INJECT: Coordinator.start is not a function any more (test/helpers/inject/faults.mjs)');
     Coordinator.start = async function (...args) {
       const coordinator = await start.apply(this, args);
       coordinator.me = { ...coordinator.me, bootId: 'another boot (injected by the test)' };
