@@ -52,7 +52,11 @@ describe('timeline booked by event time', () => {
     const lostAt = lines.findIndex((l) => l.lost > 0);
     const closedAt = lines.findIndex((l) => l.closes > 0);
     expect(lines[lostAt].lost).toBe(20 - DROPPED);
-    expect(lines[closedAt].closes).toBe(DROPPED);
+    // Every close is in the interval its worker saw it in: the three terminations take a few ms, so
+    // with two workers they may straddle a boundary, never more than the next interval.
+    const closedIn = lines.flatMap((l, i) => (l.closes > 0 ? [i] : []));
+    expect(closedIn.every((i) => i - closedAt <= 1)).toBe(true);
+    expect(lines.reduce((s, l) => s + l.closes, 0)).toBe(DROPPED);
     // Before: loss was booked when judged, a 2 s deadline (4 intervals) after the blip.
     // Now both sit at the blip (a publish scheduled within ms of a boundary may straddle it).
     expect(Math.abs(lostAt - closedAt)).toBeLessThanOrEqual(1);
@@ -64,7 +68,9 @@ describe('timeline booked by event time', () => {
     expectExactBooks(report);
     expect(runExitCode(report)).toBe(1);
     // The lost deliveries, with why (owed by the sockets the blip cut).
-    expect(verdictLine(report)).toMatch(new RegExp(`^FAILED: ${20 - DROPPED} of ${report.fanout.expected} deliveries lost \\(${20 - DROPPED} [^)]+\\)$`));
+    expect(verdictLine(report)).toMatch(
+      new RegExp(`^FAILED: ${20 - DROPPED} of ${report.fanout.expected} deliveries lost \\(${20 - DROPPED} [^)]+\\)$`),
+    );
   });
 
   it('uses 1 s intervals for a short run unless set, marks the last one partial with its real length, and counts reconnects', async () => {
