@@ -7,6 +7,7 @@ import type { TimelineLine } from '../../src/run/report.js';
 import { runQuietly, scenarioFrom, tempDir } from '../helpers/run-helpers.js';
 import { expectDeliveredExactly } from '../helpers/books.js';
 import { verdictLine } from '../../dist/report/verdict.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 const SOCKETS = 50;
 const DROPPED = 5;
@@ -44,13 +45,19 @@ describe('soak files: .ndjson timeline and .hlog interval log beside the report'
       publish: { rate: 10 },
       report: { interval: `${INTERVAL_MS}ms` },
     });
-    const run = runQuietly(scenario, { reportFile: join(dir, 'soak.json') });
+    let open = 0;
+    const run = runQuietly(scenario, { reportFile: join(dir, 'soak.json'), onProgress: (p) => (open = p.open) });
     // Some closes mid-run, so the timeline has something to say about them: once every socket is
-    // open (bounded), not at a fixed time a slow ramp may outlast.
-    const deadline = Date.now() + 10_000;
-    while (t.clients() < SOCKETS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // open (bounded), not at a fixed time a slow ramp may outlast. The open column is sampled at each
+    // 500 ms boundary, so "all 50 held" shows in it only if a boundary falls between wsload counting
+    // the last socket open and the drop: a fixed 300 ms after the target saw them all left none in
+    // between in about 2 runs of 5. So: wsload's own count (progress reads the same counter as the
+    // boundary sample) at 50, then more than one interval. The boundary timer runs on this thread,
+    // as this wait does, and one due 100 ms before the wait ends runs before it (timers run in order
+    // of expiry), so it is sampled before the drop is sent, however late both are.
+    await waitFor(() => open === SOCKETS, 10_000, 'wsload counting every socket open');
     expect(t.clients()).toBe(SOCKETS);
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(INTERVAL_MS + 100);
     expect(await (await fetch(`${t.httpUrl}/admin/drop?mode=destroy&count=${DROPPED}`)).text()).toBe(`${DROPPED}\n`);
     const report = await run;
     expect(report.files).toEqual({ timeline: 'soak.ndjson', hlog: 'soak.hlog' });
