@@ -51,11 +51,20 @@ describe('stages against the embedded target', () => {
     expect(opens.slice(0, peakAt).every((o) => o < 40)).toBe(true);
     const afterPeak = opens.slice(peakAt);
     expect(afterPeak.some((o) => o > 10 && o < 40)).toBe(true);
-    // Then 10 to the end (a last line may be read after the drain closed every socket: 0).
+    // Then 10 to the end, where the drain closes the sockets: a line whose boundary comes as the
+    // shape ends (two timers of one moment) may be read while the two workers close their halves
+    // a few ms apart, so it reads 10, 0 or between (one run in 15 read 5). From 10 on the column
+    // therefore never rises again, and falls only in that last stretch (2+ lines of 10 before it).
     const firstTen = afterPeak.indexOf(10);
     expect(firstTen).toBeGreaterThan(0);
-    expect(afterPeak.slice(firstTen).every((o) => o === 10 || o === 0)).toBe(true);
-    expect(afterPeak.slice(firstTen).filter((o) => o === 10).length).toBeGreaterThanOrEqual(2);
+    const settled = afterPeak.slice(firstTen);
+    const closing = settled.findIndex((o) => o !== 10);
+    const tail = closing < 0 ? [] : settled.slice(closing);
+    expect(
+      tail.every((o, i) => o < 10 && (i === 0 || o <= tail[i - 1])),
+      `open from the first 10 on: ${settled.join(' ')}`,
+    ).toBe(true);
+    expect(settled.filter((o) => o === 10).length).toBeGreaterThanOrEqual(2);
     expect(full.reduce((s, l) => s + l.closes, 0)).toBe(0);
   });
 
