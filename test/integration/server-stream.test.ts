@@ -221,11 +221,15 @@ describe('a server-originated stream', () => {
       duration: '1m',
       workers: 1,
       publish: { source: 'server', timestamp: '/data/ts', sequence: '/data/seq' },
+      report: { interval: '250ms' },
     });
-    const running = runQuietly(scenario, { signal: abort.signal });
+    let counted = 0;
+    const running = runQuietly(scenario, { signal: abort.signal, onInterval: (l) => (counted += l.deliveries) });
     await driveStream(service, 2);
-    // Let the workers take in the last pushes before the stop.
-    await new Promise((r) => setTimeout(r, 300));
+    // The stop comes once the worker has taken in every push: its counts reached the timeline (a
+    // stream's deliveries are its messages). A fixed 300 ms stood for that, and a worker thread
+    // starved on a loaded machine may not have read its sockets by then.
+    await until(() => counted >= 2 * PER_SOCKET.messages, 10_000, 'the worker counting every push');
     abort.abort('SIGINT');
     const report = await running;
     expect(report.interrupted).toBe(true);
