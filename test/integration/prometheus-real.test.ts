@@ -210,8 +210,13 @@ describe.skipIf(missing('prometheus'))('a real Prometheus scraping wsload', () =
       { tickMs: 500 },
     );
     await until('300 sockets open', 20_000, async () => (target.clients() === 300 ? true : null));
-    // Prometheus has scraped the disconnect series at 0 a few times before the burst.
-    await new Promise((r) => setTimeout(r, 2500));
+    // Prometheus has scraped the run at least twice in the last 3 s (the disconnect series at 0, if
+    // they exist from the start), so a 5 s increase() window holds a sample from before the burst.
+    // Waited for, not slept: a 2.5 s sleep stood for it, and on a loaded machine Prometheus's 1 s
+    // scrapes come late or time out (900 ms). Bounded well inside the 8 s hold.
+    await until('two scrapes of the run before the burst', 5_000, async () =>
+      ((await scalar(api, `sum_over_time(up{instance="${instance}"}[3s])`)) ?? 0) >= 2 ? true : null,
+    );
     const res = await fetch(`${target.httpUrl}/admin/drop?mode=close&count=150`);
     expect(Number(await res.text())).toBe(150);
     const report = await run;
