@@ -46,7 +46,11 @@ describe('observe with --shards 2', () => {
       expect(good, JSON.stringify(report.observe)).toBeDefined();
       const hits = server.hits.get('/good') ?? 0;
       // Every request the endpoint saw is one scrape the report counts: no shard scraped on its own.
-      expect(good?.scrapes).toBe(hits);
+      // Less one at most: a scrape still in flight when the run ends is aborted and not counted
+      // (observe-scraper.ts), though the endpoint saw its request; whether one is depends on where
+      // the end falls against the 1 s scrape grid, which nothing orders.
+      expect(hits - (good?.scrapes ?? 0), `${hits} requests, ${good?.scrapes} scrapes`).toBeGreaterThanOrEqual(0);
+      expect(hits - (good?.scrapes ?? 0), `${hits} requests, ${good?.scrapes} scrapes`).toBeLessThanOrEqual(1);
       // One per 1 s interval over a ~5 s hold (plus the ramp and the end), never two per interval.
       expect(hits).toBeGreaterThanOrEqual(4);
       expect(hits).toBeLessThanOrEqual(Math.ceil((report.phases.holdMs + 3000) / 1000) + 1);
