@@ -22,14 +22,18 @@ const rowOf = (c: ReturnType<typeof compare>, m: string) => c.rows.find((r) => r
 const blocksWithSamples = (encoded: readonly string[] | undefined): number =>
   (encoded ?? []).filter((e) => e !== '' && decodeHistogram(e).totalCount > 0).length;
 
-/** Pushes `count` stream messages 100 ms apart once `sockets` are connected (bounded). */
+/**
+ * Pushes `count` stream messages 100 ms apart once `sockets` are connected (bounded), on the wall
+ * clock: 40 sleeps of 100 ms, each late on a loaded machine (two runs share this thread), added up
+ * to more than the 0.9 s between the last push and the end of a 5 s hold.
+ */
 async function driveStream(service: ServiceTarget, sockets: number, count: number): Promise<void> {
   const end = Date.now() + 20_000;
   while (service.accepted() < sockets && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-  await new Promise((r) => setTimeout(r, 200));
+  const startAt = Date.now() + 200;
   for (let seq = 1; seq <= count; seq++) {
+    await new Promise((r) => setTimeout(r, Math.max(0, startAt + (seq - 1) * 100 - Date.now())));
     service.push('ticks', { seq });
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -37,7 +41,8 @@ async function streamRun(service: ServiceTarget): Promise<Report> {
   const scenario = scenarioFrom({
     target: { url: service.wsUrl },
     connections: 10,
-    duration: '5s',
+    // The last push is due 4.1 s after every socket was accepted: 1.9 s before the hold ends.
+    duration: '6s',
     workers: 1,
     publish: { source: 'server', timestamp: '/data/ts', sequence: '/data/seq' },
     report: { interval: '500ms' },
