@@ -62,6 +62,16 @@ function childOf(pid: number): number | null {
   }
 }
 
+/** The embedded target child of pid, polled every everyMs until it is forked or limitMs has passed. */
+async function childWithin(pid: number, everyMs: number, limitMs: number): Promise<number | null> {
+  const end = Date.now() + limitMs;
+  for (;;) {
+    const child = childOf(pid);
+    if (child !== null || Date.now() > end) return child;
+    await sleep(everyMs);
+  }
+}
+
 describe('wsload run interrupted early', () => {
   it('SIGINT 100 ms after start (the CLI still loading) exits 130 quickly with an interrupted report', async () => {
     // Until Node runs wsload's first line nothing can catch a signal: on a loaded machine that
@@ -95,11 +105,9 @@ describe('wsload run interrupted early', () => {
 
   it('SIGINT while the embedded target starts is not lost: exit 130, the target stopped', async () => {
     const { run, report } = start('target-start', { target: 'embedded', duration: '20s', publish: { rate: 5 } });
-    let target: number | null = null;
-    for (let i = 0; i < 400 && target === null; i++) {
-      target = childOf(run.pid);
-      if (target === null) await sleep(5);
-    }
+    // Polled every 5 ms to catch the target while it starts; bounded by the clock (400 polls, ~2 s,
+    // were less than Node and wsload may take to load and fork it on a loaded machine).
+    const target = await childWithin(run.pid, 5, 30_000);
     expect(target, run.stderr()).not.toBeNull();
     await interruptNow(run, report);
     expect(alive(target!)).toBe(false);
@@ -145,12 +153,8 @@ describe('wsload run interrupted late', () => {
     ['SIGINT', 130],
   ] as const)('a second %s leaves at once with exit %i and the embedded target stopped', async (sig, code) => {
     const { run } = start(`twice-${sig}`, { target: 'embedded', duration: '20s', publish: { rate: 5, deadline: '20s' } });
-    let target: number | null = null;
-    for (let i = 0; i < 400 && target === null; i++) {
-      target = childOf(run.pid);
-      if (target === null) await sleep(10);
-    }
-    expect(target).not.toBeNull();
+    const target = await childWithin(run.pid, 10, 30_000);
+    expect(target, run.stderr()).not.toBeNull();
     await sleep(2000);
     run.kill(sig);
     await sleep(20);
