@@ -31,13 +31,15 @@ export function parseShebang(firstLine) {
 }
 
 /**
- * `node` arguments and added environment that run `bin/wsload.js args…` in `root` as the command does.
+ * `node` arguments and added environment that run `bin/wsload.js args…` in `root` as the command does
+ * (`launch` 'node': plain `node bin/wsload.js`).
  * @param {string} root
  * @param {string[]} args
+ * @param {string | undefined} [launch]
  * @returns {{ args: string[], env: Record<string, string> }}
  */
-export function wsloadCommand(root, args) {
-  if (process.env.BENCH_WSLOAD_LAUNCH === 'node') return { args: ['bin/wsload.js', ...args], env: {} };
+export function wsloadCommand(root, args, launch = process.env.BENCH_WSLOAD_LAUNCH) {
+  if (launch === 'node') return { args: ['bin/wsload.js', ...args], env: {} };
   const first = readFileSync(join(root, 'bin/wsload.js'), 'utf8').split('\n', 1)[0];
   const { env, nodeArgs } = parseShebang(first);
   return { args: [...nodeArgs, 'bin/wsload.js', ...args], env };

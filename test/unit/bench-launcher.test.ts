@@ -10,7 +10,7 @@ import { parseShebang, wsloadCommand } from '../../bench/launcher.js';
 
 type Parsed = { env: Record<string, string>; nodeArgs: string[] };
 const parse = parseShebang as (line: string) => Parsed;
-const commandOf = wsloadCommand as (root: string, args: string[]) => { args: string[]; env: Record<string, string> };
+const commandOf = wsloadCommand as (root: string, args: string[], launch?: string) => { args: string[]; env: Record<string, string> };
 const ROOT = new URL('../../', import.meta.url).pathname;
 
 describe('bench/launcher.js', () => {
@@ -26,12 +26,7 @@ describe('bench/launcher.js', () => {
     const { env, nodeArgs } = parse(first);
     expect(env.MALLOC_ARENA_MAX).toBe('2');
     expect(nodeArgs).toContain('--max-semi-space-size=1');
-    const saved = process.env.BENCH_WSLOAD_LAUNCH;
-    delete process.env.BENCH_WSLOAD_LAUNCH;
-    try {
-      expect(commandOf(ROOT, ['run', 'x.json'])).toEqual({ args: [...nodeArgs, 'bin/wsload.js', 'run', 'x.json'], env });
-    } finally {
-      if (saved !== undefined) process.env.BENCH_WSLOAD_LAUNCH = saved;
-    }
+    expect(commandOf(ROOT, ['run', 'x.json'], 'shebang')).toEqual({ args: [...nodeArgs, 'bin/wsload.js', 'run', 'x.json'], env });
+    expect(commandOf(ROOT, ['run', 'x.json'], 'node')).toEqual({ args: ['bin/wsload.js', 'run', 'x.json'], env: {} });
   });
 });
