@@ -104,6 +104,7 @@ describe('bin/wsload.js through its #! line', () => {
     // The PID spawned is node running the CLI (env exec'd it), with the #! line's flag and variables.
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     expect(argv).toContain('--max-semi-space-size=1');
+    expect(argv).toContain('--initial-old-space-size=32');
     expect(argv.some((a) => a.endsWith('bin/wsload.js'))).toBe(true);
     const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
     expect(environ).toContain('MALLOC_ARENA_MAX=2');
