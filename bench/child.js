@@ -17,11 +17,13 @@ const running = new Set();
  * Starts `node args…` and resolves `done` when it exits; after `timeoutMs` it gets SIGTERM, and
  * SIGKILL 5 s later. `onLine` sees each stdout line as it arrives.
  * @param {string[]} args
- * @param {{ cwd: string, timeoutMs: number, onLine?: (line: string) => void }} opts
+ * `env`: variables added to the bench's own environment for this child.
+ * @param {{ cwd: string, timeoutMs: number, env?: Record<string, string>, onLine?: (line: string) => void }} opts
  * @returns {ChildRun}
  */
 export function startNode(args, opts) {
-  const child = spawn(process.execPath, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = opts.env ? { ...process.env, ...opts.env } : process.env;
+  const child = spawn(process.execPath, args, { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = child.pid ?? 0;
   running.add(pid);
   let stdout = '';

@@ -21,8 +21,9 @@ import { startSampler } from './proc-stats.js';
  * Starts a target, then `node <args(target)>` with cwd `root`, samples both every 250 ms, and
  * calls `during(target, startT)` (its returned stop function runs when the load process exits).
  * `targetProcesses`: the target on that many processes sharing its port (default 1); `targetHost`:
- * the loopback address it listens on (default 127.0.0.1); `targetDeflate`: it accepts permessage-deflate.
- * @param {{ root: string, args: (t: TargetInfo) => string[], timeoutMs: number, targetProcesses?: number, targetHost?: string, targetDeflate?: boolean, during?: (t: TargetInfo, startT: number) => (() => void) }} spec
+ * the loopback address it listens on (default 127.0.0.1); `targetDeflate`: it accepts permessage-deflate;
+ * `env`: variables added to the load process's environment (not the target's).
+ * @param {{ root: string, args: (t: TargetInfo) => string[], env?: Record<string, string>, timeoutMs: number, targetProcesses?: number, targetHost?: string, targetDeflate?: boolean, during?: (t: TargetInfo, startT: number) => (() => void) }} spec
  * @returns {Promise<MeasuredChild>}
  */
 export async function measureChild(spec) {
@@ -34,7 +35,7 @@ export async function measureChild(spec) {
   const info = { wsUrl: target.wsUrl, httpUrl: target.httpUrl, pid: target.pid };
   try {
     const startT = Date.now();
-    const child = startNode(spec.args(info), { cwd: spec.root, timeoutMs: spec.timeoutMs });
+    const child = startNode(spec.args(info), { cwd: spec.root, env: spec.env, timeoutMs: spec.timeoutMs });
     const sampler = startSampler([child.pid, target.pid], 250, [child.pid]);
     const stopDuring = spec.during ? spec.during(info, startT) : () => {};
     let exit;

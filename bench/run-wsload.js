@@ -7,6 +7,7 @@
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { wsloadCommand } from './launcher.js';
 import { measureChild, stderrTail } from './measured-run.js';
 import { PUBLISH_IDS } from './run-baseline.js';
 
@@ -46,7 +47,8 @@ export function wsloadScenario(spec, wsUrl) {
 /**
  * Runs wsload once.
  * @param {WsloadSpec} spec
- * @param {{ root: string, tmpDir: string }} ctx
+ * `ctx.command`: how wsload is started (default `wsloadCommand`: as the installed command starts it).
+ * @param {{ root: string, tmpDir: string, command?: typeof wsloadCommand }} ctx
  * @returns {Promise<WsloadMeasure>}
  */
 export async function runWsload(spec, ctx) {
@@ -58,16 +60,18 @@ export async function runWsload(spec, ctx) {
   const metricsPort = spec.metrics ? await freePort() : null;
   /** @type {ScrapeTotals | null} */
   const scrapes = metricsPort !== null ? { scrapes: 0, failedScrapes: 0, lastDeliveries: null, maxScrapeMs: 0 } : null;
+  const metrics = metricsPort !== null ? ['--metrics', `127.0.0.1:${metricsPort}`] : [];
+  const command = (ctx.command ?? wsloadCommand)(ctx.root, ['run', scenarioFile, '--json', '--quiet', '--out', reportFile, ...metrics]);
   const m = await measureChild({
     root: ctx.root,
     timeoutMs,
     targetProcesses: spec.targetProcesses,
     targetDeflate: spec.perMessageDeflate !== undefined,
     targetHost: spec.targetHost,
+    env: command.env,
     args: (t) => {
       writeFileSync(scenarioFile, `${JSON.stringify(wsloadScenario(spec, t.wsUrl), null, 2)}\n`);
-      const metrics = metricsPort !== null ? ['--metrics', `127.0.0.1:${metricsPort}`] : [];
-      return ['bin/wsload.js', 'run', scenarioFile, '--json', '--quiet', '--out', reportFile, ...metrics];
+      return command.args;
     },
     during: (t, startT) => {
       const stops = [];
