@@ -11,7 +11,11 @@ export default class FlakyReporter implements Reporter {
 
   onTestCaseResult(testCase: TestCase): void {
     const d = testCase.diagnostic();
-    if (d?.flaky) this.flaky.push(`${testCase.module.moduleId} > ${testCase.fullName} (${d.retryCount + 1} tries)`);
+    if (!d?.flaky) return;
+    // The failed try's error is kept by the runner: without it a race could not be found from the log.
+    const first = testCase.result().errors?.[0];
+    const why = first ? `\n      first try: ${first.message.split('\n')[0]}${first.stack ? ` ${stackLine(first.stack)}` : ''}` : '';
+    this.flaky.push(`${testCase.module.moduleId} > ${testCase.fullName} (${d.retryCount + 1} tries)${why}`);
   }
 
   onTestRunEnd(_modules: ReadonlyArray<TestModule>): void {
@@ -19,4 +23,9 @@ export default class FlakyReporter implements Reporter {
     process.stdout.write(`\nFLAKY: ${this.flaky.length} test(s) passed only on a retry:\n`);
     for (const f of this.flaky) process.stdout.write(`  FLAKY ${f}\n`);
   }
+}
+
+/** The first stack frame in a test file, where the failed assertion sits. */
+function stackLine(stack: string): string {
+  return /\(?([^\s()]*\.test\.ts:\d+:\d+)\)?/.exec(stack)?.[1] ?? '';
 }
