@@ -6,44 +6,25 @@
  * code is the run's own; the settings must reach the main thread, and the socket workers must keep
  * the young generation spawn.ts gives them (V8 applies the flag to every isolate unless unset).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Report, TimelineLine } from '../../src/run/report.js';
-import { assertBuilt, WSLOAD_BIN } from '../helpers/cli.js';
+import { startWsload, type RunningCli } from '../helpers/cli.js';
 import { until } from '../helpers/wait.js';
 import { VERSION } from '../../src/version.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wsload-launcher-'));
-const started: ChildProcess[] = [];
+const started: RunningCli[] = [];
 /** The most a run may take to reach its hold on a loaded machine. */
 const HOLD_WITHIN_MS = 30_000;
 
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs bin/wsload.js as an executable (its #! line), `env` finding this test's own node first on PATH. */
-function command(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; exited: Promise<Exit>; stderr: () => string } {
-  assertBuilt();
-  const PATH = `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`;
-  const child = spawn(WSLOAD_BIN, args, {
-    cwd: dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1', PATH, ...env },
-  });
-  started.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<Exit>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return { child, exited, stderr: () => stderr };
+/** bin/wsload.js run through its #! line, as the installed command is. */
+function command(args: string[], env: NodeJS.ProcessEnv = {}): RunningCli {
+  const run = startWsload(args, { cwd: dir, env, asCommand: true, timeoutMs: 60_000 });
+  started.push(run);
+  return run;
 }
 
 /** A run on the embedded target that holds 10 sockets for `duration`, publishing 5/s, with a 500 ms timeline. */
@@ -78,7 +59,7 @@ function holding(timeline: string): boolean {
 }
 
 afterEach(() => {
-  for (const c of started.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const run of started.splice(0)) run.kill('SIGKILL');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -99,7 +80,7 @@ describe('bin/wsload.js through its #! line', () => {
     const name = sig.toLowerCase();
     const out = join(dir, `${name}.json`);
     const run = command(['run', scenarioFile(name, '30s'), '--out', out, '--quiet']);
-    const pid = run.child.pid!;
+    const pid = run.pid;
     expect(await until(() => holding(join(dir, `${name}.ndjson`)), HOLD_WITHIN_MS), run.stderr()).toBe(true);
     // The PID spawned is node running the CLI (env exec'd it), with the #! line's flag and variables.
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
@@ -109,7 +90,7 @@ describe('bin/wsload.js through its #! line', () => {
     const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
     expect(environ).toContain('MALLOC_ARENA_MAX=2');
     expect(environ).toContain('MALLOC_TRIM_THRESHOLD_=131072');
-    run.child.kill(sig);
+    run.kill(sig);
     const exit = await run.exited;
     expect(exit.signal, exit.stderr).toBeNull();
     expect(exit.code, exit.stderr).toBe(exitCode);

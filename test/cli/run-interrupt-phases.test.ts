@@ -13,6 +13,7 @@ import { closeAfterEach } from '../helpers/run-helpers.js';
 import type { Report } from '../../src/run/report.js';
 import { alive } from '../helpers/processes.js';
 import { expectExactBooks } from '../helpers/books.js';
+import { sleep, until } from '../helpers/wait.js';
 
 let dir: string;
 const running: RunningCli[] = [];
@@ -26,8 +27,6 @@ afterEach(() => {
   for (const r of running.splice(0)) r.kill('SIGKILL');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function start(name: string, written: Record<string, unknown>, quiet = true): { run: RunningCli; report: string } {
   const scenario = join(dir, `${name}.scenario.json`);
@@ -64,12 +63,8 @@ function childOf(pid: number): number | null {
 
 /** The embedded target child of pid, polled every everyMs until it is forked or limitMs has passed. */
 async function childWithin(pid: number, everyMs: number, limitMs: number): Promise<number | null> {
-  const end = Date.now() + limitMs;
-  for (;;) {
-    const child = childOf(pid);
-    if (child !== null || Date.now() > end) return child;
-    await sleep(everyMs);
-  }
+  await until(() => childOf(pid) !== null, limitMs, everyMs);
+  return childOf(pid);
 }
 
 describe('wsload run interrupted early', () => {

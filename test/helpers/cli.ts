@@ -1,7 +1,7 @@
 /** Runs the built `wsload` binary the way a user does, for the CLI tests. */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '../..');
 export const WSLOAD_BIN = join(ROOT, 'bin/wsload.js');
@@ -52,13 +52,22 @@ export interface RunningCli {
   waitForStderr(pattern: RegExp, limitMs: number): Promise<boolean>;
 }
 
-/** Starts `wsload ...args` without waiting for it; SIGKILLed after timeoutMs so no test can hang. */
-export function startWsload(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): RunningCli {
+/**
+ * Starts `wsload ...args` without waiting for it; SIGKILLed after timeoutMs so no test can hang.
+ * `asCommand`: bin/wsload.js run as an executable, through its `#!` line as npx or a global install
+ * runs it (`env` finds this test's own node first on PATH), not as `node bin/wsload.js`.
+ */
+export function startWsload(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; asCommand?: boolean } = {},
+): RunningCli {
   assertBuilt();
-  const child = spawn(process.execPath, [WSLOAD_BIN, ...args], {
+  const PATH = opts.asCommand ? `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` : process.env.PATH;
+  const [file, argv] = opts.asCommand ? [WSLOAD_BIN, args] : [process.execPath, [WSLOAD_BIN, ...args]];
+  const child = spawn(file, argv, {
     cwd: opts.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+    env: { ...process.env, NO_COLOR: '1', PATH, ...opts.env },
   });
   let stdout = '';
   let stderr = '';
