@@ -30,8 +30,14 @@ interface Running {
 const started: Running[] = [];
 const targetPids: number[] = [];
 
-/** Starts `wsload run` on a 20 s scenario with an embedded target, publishing 5/s. */
-function startRun(name: string): Running {
+let starts = 0;
+
+/**
+ * Starts `wsload run` on a 20 s scenario with an embedded target, publishing 5/s. Each start has
+ * its own files: a retried test must not find the first try's timeline and signal too early.
+ */
+function startRun(base: string): Running {
+  const name = `${base}-${++starts}`;
   const scenario = join(dir, `${name}.scenario.json`);
   writeFileSync(
     scenario,
