@@ -179,6 +179,13 @@ describe('renderSummary', () => {
     expect(quiet).not.toContain('!!');
   });
 
+  it('says how many publishes an interrupt aborted, so published × sockets need not equal expected', () => {
+    const r = fakeReport();
+    expect(renderSummary(r)).not.toContain('aborted:');
+    r.publish.aborted = 1;
+    expect(renderSummary(r)).toContain('aborted: 1 still unanswered when the run stopped (not in published)');
+  });
+
   it('lists failures by reason, publish errors, threshold results and warnings', () => {
     const text = renderSummary(crowded());
     expect(text).toContain('failed by reason: refused: 30, timeout: 12, too-many-open-files: 3, http-503: 2');

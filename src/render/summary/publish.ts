@@ -27,5 +27,12 @@ export function publish(r: Report, color: boolean): string[] {
     );
   }
   if (p.failed > 0) out.push(`  failed by reason: ${fmtCounts(p.failures)}`);
+  // Without this line "published × sockets" would not add up to expected after an interrupt.
+  const aborted = p.aborted ?? 0;
+  if (aborted > 0) {
+    out.push(
+      `  aborted: ${fmtCount(aborted)} still unanswered when the run stopped (not in published); copies of them that arrived count as expected and delivered, none as lost`,
+    );
+  }
   return out;
 }
