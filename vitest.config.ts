@@ -44,6 +44,8 @@ export default defineConfig({
           // files it runs (none of them mocks a module or leaves global state behind: see docs/development.md).
           pool: 'threads',
           isolate: false,
+          // Some of these start real servers on loopback too: in CI, the same one retry and FLAKY line as the serial files.
+          retry: process.env.CI ? 1 : 0,
           sequence: { groupOrder: 0 },
         },
       },
