@@ -4,7 +4,7 @@
  * removed, writes that land on /dev/full, a tmpfs that fills mid-run).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,8 +34,12 @@ const scenarios = scenarioFiles('write-faults', {
   publish: { rate: 10, deadline: '1s' },
   report: { interval: '200ms' },
 });
-const dir = scenarios.dir;
 const scenarioFile = scenarios.write;
+/**
+ * A new folder for one try of a case: a retry must not meet what the first try left (a report
+ * directory made a file, a link to /dev/full, a timeline that already holds every socket).
+ */
+const tryDir = (): string => scenarios.fresh();
 
 /**
  * Runs case `name` with `--out <outDir>/r.json` from the working directory `work`; once it holds,
@@ -73,7 +77,7 @@ async function expectFallbackReport(r: CliResult, expected: string, root: string
 
 describe('wsload run when the report cannot be written at the end', () => {
   it('report directory replaced by a file mid-run: summary and verdict printed, report in the working directory, run exit code', async () => {
-    const work = join(dir, 'replaced');
+    const work = join(tryDir(), 'replaced');
     const r = await breakOutDirMidRun('replaced', work, join(work, 'out'));
     expectRanThrough(r, 0);
     expect(r.stdout).toContain('Connections');
@@ -81,9 +85,10 @@ describe('wsload run when the report cannot be written at the end', () => {
   });
 
   it('working directory removed too: the report goes to the system temp directory', async () => {
-    const tmp = join(dir, 'gone-tmp');
+    const at = tryDir();
+    const tmp = join(at, 'gone-tmp');
     mkdirSync(tmp, { recursive: true });
-    const r = await breakOutDirMidRun('gone', join(dir, 'gone'), join(dir, 'gone-out'), {
+    const r = await breakOutDirMidRun('gone', join(at, 'gone'), join(at, 'gone-out'), {
       removeWork: true,
       tmpdir: tmp,
       flags: ['--quiet'],
@@ -94,7 +99,8 @@ describe('wsload run when the report cannot be written at the end', () => {
 
   it('no place takes the report: summary and verdict still printed, one line naming every place tried, exit 1', async () => {
     // /proc takes no new files, not even from root.
-    const r = await breakOutDirMidRun('nowhere', join(dir, 'nowhere'), join(dir, 'nowhere-out'), { removeWork: true, tmpdir: '/proc' });
+    const at = tryDir();
+    const r = await breakOutDirMidRun('nowhere', join(at, 'nowhere'), join(at, 'nowhere-out'), { removeWork: true, tmpdir: '/proc' });
     expectRanThrough(r, 1);
     expect(r.stdout).toContain('Connections');
     expect(r.stderr).toMatch(
@@ -110,7 +116,7 @@ describe('wsload run when every write lands on a full device (/dev/full: ENOSPC,
   });
 
   it('soak-file writes fail with one warning, each failed interval counted; the report goes to the fallback; every delivery still counted; exit 0', async () => {
-    const work = join(dir, 'dev-full');
+    const work = join(tryDir(), 'dev-full');
     const out = join(work, 'out', 'r.json');
     mkdirSync(work, { recursive: true });
     onDevFull(join(work, 'out', 'r.ndjson'));
@@ -144,7 +150,7 @@ describe('wsload run when every write lands on a full device (/dev/full: ENOSPC,
 describe('report --html on a full device (/dev/full: ENOSPC, no mount needed)', () => {
   it('fails with one line naming the flag, exit 2, and no .tmp left', async () => {
     const report = join(ROOT, 'test/fixtures/reports/before.json');
-    const html = join(dir, 'html-dev-full', 'r.html');
+    const html = join(tryDir(), 'html-dev-full', 'r.html');
     mkdirSync(dirname(html), { recursive: true });
     const run = startWsload(['report', report, '--html', html], { timeoutMs: 30_000 });
     tmpOnDevFull(html, run.pid);
@@ -184,8 +190,11 @@ afterAll(() => {
 // filesystem gives that. In CI a tmpfs that cannot be mounted fails the file naming it.
 describe.skipIf(missingPart('a 64 KiB tmpfs (mount -t tmpfs, as root)', mountProblem))('wsload run on a disk that fills mid-run', () => {
   it('interval writes degrade to one warning, counted; the files keep whole lines; the report goes to the fallback; exit code of the run', async () => {
-    const work = join(dir, 'full');
+    const work = join(tryDir(), 'full');
     mkdirSync(work, { recursive: true });
+    // The mount is the file's, not the try's: a retry starts on an empty disk, not on the first
+    // try's filler and a timeline that already holds every socket.
+    for (const f of readdirSync(mnt)) rmSync(join(mnt, f), { recursive: true, force: true });
     const run = startWsload(['run', scenarioFile('full'), '--out', join(mnt, 'r.json'), '--quiet'], { cwd: work, timeoutMs: 30_000 });
     expect(await untilHolding(join(mnt, 'r.ndjson'), SOCKETS, 15_000), 'the run holds every socket').toBe(true);
     // Fill what is left of the disk.

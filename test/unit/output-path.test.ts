@@ -14,13 +14,15 @@ describe('checkOutputPath', () => {
   });
 
   it('sees an input through a symlinked directory', () => {
-    const real = join(dir, 'real');
+    // A folder per try: a retry would fail on the directory and link its first try made.
+    const at = mkdtempSync(join(dir, 'link-'));
+    const real = join(at, 'real');
     mkdirSync(real);
     writeFileSync(join(real, 'in.json'), '{}');
-    symlinkSync(real, join(dir, 'link'));
-    expect(() =>
-      checkOutputPath('--out', join(dir, 'link', 'in.json'), [{ path: join(real, 'in.json'), role: 'an input report' }]),
-    ).toThrow(/^--out .*link\/in\.json: is an input report; refusing to overwrite it$/);
+    symlinkSync(real, join(at, 'link'));
+    expect(() => checkOutputPath('--out', join(at, 'link', 'in.json'), [{ path: join(real, 'in.json'), role: 'an input report' }])).toThrow(
+      /^--out .*link\/in\.json: is an input report; refusing to overwrite it$/,
+    );
   });
 
   it('names the sidecar that collides with an input', () => {
