@@ -5,7 +5,7 @@
  * whatever path a report's files.timeline names (/dev/zero, ../elsewhere), nothing else is opened.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, wsload, type CliResult } from '../helpers/cli.js';
@@ -83,10 +83,14 @@ describe('wsload merge: the same run twice', () => {
 });
 
 describe('wsload report reads only the timeline beside the report', () => {
-  /** A copy of the fixture report in its own directory, naming `timeline` as its timeline. */
+  /**
+   * A copy of the fixture report in its own directory, naming `timeline` as its timeline. The
+   * directory starts empty: a retry must not find the timeline or FIFO its first try put beside it.
+   */
   function reportNaming(name: string, timeline: string): string {
     const { before } = fixturePair();
     const sub = join(dir, name);
+    rmSync(sub, { recursive: true, force: true });
     mkdirSync(sub, { recursive: true });
     const file = join(sub, 'run.json');
     writeFileSync(file, JSON.stringify({ ...before, files: { timeline, hlog: null } }, null, 2));

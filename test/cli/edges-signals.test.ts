@@ -47,7 +47,9 @@ function childrenOf(pid: number): number[] {
 
 describe('wsload run and SIGHUP', () => {
   it("SIGHUP to the job's process group (a shell hanging up): report written, exit 129, the target stopped by wsload, not by the signal", async () => {
-    const out = join(dir, 'group.json');
+    // A folder per try: a retry must not find the first try's timeline and signal before the hold.
+    const at = scenarios.fresh('group');
+    const out = join(at, 'group.json');
     // Its own process group, as a shell's job: the hang-up reaches wsload and every child of it.
     const child = spawn(process.execPath, [WSLOAD_BIN, 'run', scenarios.write('group'), '--out', out], {
       cwd: dir,
@@ -60,7 +62,7 @@ describe('wsload run and SIGHUP', () => {
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.on('close', (code, signal) => resolve({ code, signal })),
     );
-    expect(await untilHolding(join(dir, 'group.ndjson'), CONNECTIONS), stderr).toBe(true);
+    expect(await untilHolding(join(at, 'group.ndjson'), CONNECTIONS), stderr).toBe(true);
     const group = childrenOf(child.pid!);
     expect(group.length, 'the embedded target runs as a child').toBeGreaterThan(0);
     const signalledAt = Date.now();
@@ -87,7 +89,8 @@ describe('wsload run and SIGHUP', () => {
   it('the terminal hangs up under it (pty master closed): report written, the run ends on its own although its stderr is gone', async () => {
     const script = findBinary('script');
     expect(script, 'script (util-linux, Debian essential) runs a command on a real pty').toBeDefined();
-    const out = join(dir, 'pty.json');
+    const at = scenarios.fresh('pty');
+    const out = join(at, 'pty.json');
     const scenario = scenarios.write('pty');
     // wsload becomes the session leader of a new pty: killing `script` closes the master side,
     // and the kernel hangs the terminal up, sending SIGHUP to wsload as it does on a lost ssh session.
@@ -96,7 +99,7 @@ describe('wsload run and SIGHUP', () => {
       stdio: ['pipe', 'ignore', 'ignore'],
     });
     started.push(term);
-    expect(await untilHolding(join(dir, 'pty.ndjson'), CONNECTIONS)).toBe(true);
+    expect(await untilHolding(join(at, 'pty.ndjson'), CONNECTIONS)).toBe(true);
     const wsloadPid = childrenOf(term.pid!)[0];
     expect(wsloadPid, 'wsload runs under script').toBeGreaterThan(0);
     expect(readFileSync(`/proc/${wsloadPid}/cmdline`, 'utf8')).toContain('wsload.js');
@@ -115,7 +118,7 @@ describe('wsload run and SIGHUP', () => {
 
 describe('wsload run with local shards, interrupted while they start', () => {
   it('stops with exit 130 and never says a worker crashed, whether or not the shards had joined', async () => {
-    const out = join(dir, 'shards.json');
+    const out = join(scenarios.fresh('shards'), 'shards.json');
     const run = startWsload(['run', scenarios.write('shards', { shards: 2, workers: 2, duration: '5s' }), '--out', out], {
       cwd: dir,
       timeoutMs: 60_000,

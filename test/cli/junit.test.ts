@@ -102,12 +102,14 @@ describe('wsload run --junit', () => {
   });
 
   it('an interrupted run still writes the JUnit file: the run case is an error naming the signal, exit 130', async () => {
-    const out = join(dir, 'int.json');
-    const xml = join(dir, 'int.xml');
+    // A folder per try: a retry must not find the first try's timeline and interrupt before the run is under way.
+    const at = scenarios.fresh('int');
+    const out = join(at, 'int.json');
+    const xml = join(at, 'int.xml');
     const run = startWsload(['run', scenarioFile('int', { duration: '20s' }), '--out', out, '--junit', xml, '--quiet'], {
       timeoutMs: 40_000,
     });
-    await untilTimeline(join(dir, 'int.ndjson'));
+    await untilTimeline(join(at, 'int.ndjson'));
     run.kill('SIGINT');
     const r = await run.exited;
     expect(r.code, r.stderr).toBe(130);
@@ -120,13 +122,15 @@ describe('wsload run --junit', () => {
   });
 
   it('a JUnit file that cannot be written at the end: the report is still written, one line says so, a passing run exits 1', async () => {
-    const junitDir = join(dir, 'junit-gone');
+    // A folder per try: the first try left junit-gone a file, and its timeline.
+    const at = scenarios.fresh('gone');
+    const junitDir = join(at, 'junit-gone');
     mkdirSync(junitDir);
-    const out = join(dir, 'gone.json');
+    const out = join(at, 'gone.json');
     const run = startWsload(['run', scenarioFile('gone', { duration: '4s' }), '--out', out, '--junit', join(junitDir, 'j.xml')], {
       timeoutMs: 40_000,
     });
-    await untilTimeline(join(dir, 'gone.ndjson'));
+    await untilTimeline(join(at, 'gone.ndjson'));
     rmSync(junitDir, { recursive: true, force: true });
     writeFileSync(junitDir, 'not a directory any more');
     const r = await run.exited;

@@ -13,9 +13,12 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Report, TimelineLine } from '../../src/run/report.js';
 import { startWsload, type RunningCli } from '../helpers/cli.js';
 import { until } from '../helpers/wait.js';
+import { uniqueNames } from '../helpers/scenario-files.js';
 import { VERSION } from '../../src/version.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wsload-launcher-'));
+/** Each try's own file names: a retry must not find the first try's timeline or append to its log. */
+const unique = uniqueNames();
 const started: RunningCli[] = [];
 /** The most a run may take to reach its hold on a loaded machine. */
 const HOLD_WITHIN_MS = 30_000;
@@ -77,7 +80,7 @@ describe('bin/wsload.js through its #! line', () => {
     ['SIGINT', 130],
     ['SIGTERM', 143],
   ] as const)('is one process with the settings; %s to its PID stops the run with its report, exit %i', async (sig, exitCode) => {
-    const name = sig.toLowerCase();
+    const name = unique(sig.toLowerCase());
     const out = join(dir, `${name}.json`);
     const run = command(['run', scenarioFile(name, '30s'), '--out', out, '--quiet']);
     const pid = run.pid;
@@ -104,8 +107,9 @@ describe('bin/wsload.js through its #! line', () => {
     // A preload (NODE_OPTIONS, so every thread of the run loads it) churns each thread's young
     // generation and writes how big its new space grew: 2 MB at a 1 MB semi-space, 16 MB at a
     // worker's maxYoungGenerationSizeMb of 16 (32 MB for a thread at V8's default).
-    const probe = join(dir, 'young-probe.mjs');
-    const log = join(dir, 'young-threads.log');
+    const name = unique('young');
+    const probe = join(dir, `${name}-probe.mjs`);
+    const log = join(dir, `${name}-threads.log`);
     writeFileSync(
       probe,
       [
@@ -119,8 +123,8 @@ describe('bin/wsload.js through its #! line', () => {
         `appendFileSync(${JSON.stringify(log)}, JSON.stringify({ main: isMainThread, socketWorker, script: process.argv[1] ?? '', mb, a: a.i }) + '\\n');`,
       ].join('\n'),
     );
-    const out = join(dir, 'young.json');
-    const run = command(['run', scenarioFile('young', '1s'), '--out', out, '--quiet'], { NODE_OPTIONS: `--import=${probe}` });
+    const out = join(dir, `${name}.json`);
+    const run = command(['run', scenarioFile(name, '1s'), '--out', out, '--quiet'], { NODE_OPTIONS: `--import=${probe}` });
     const exit = await run.exited;
     expect(exit.code, exit.stderr).toBe(0);
     expect(existsSync(log), exit.stderr).toBe(true);
