@@ -99,9 +99,13 @@ const ALL = PAGES.flatMap(blocksOf);
 const tmp = mkdtempSync(join(tmpdir(), 'wsload-doc-blocks-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** A fresh copy of the repository's tracked files (tests left out), node_modules/ and dist/ linked. */
+/**
+ * A fresh copy of the repository's tracked files (tests left out), node_modules/ and dist/ linked;
+ * fresh for each try too (mkdtemp): a retry would otherwise fail on the first try's links and read
+ * its marks (appended to, so the first try's failures with them).
+ */
 function repoCopy(name: string): string {
-  const dir = join(tmp, name);
+  const dir = mkdtempSync(join(tmp, `${name}-`));
   const files = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' })
     .split('\0')
     .filter((f) => f && !f.startsWith('test/'));

@@ -72,6 +72,7 @@ function scenario(dir: string, url: string, publishUrl: string): string {
 
 describe('{env.NAME} in scenario strings', () => {
   it('fills every reference in what goes to the target, and no output carries a value', async () => {
+    await service?.close(); // a retry's: the first try's service is closed, not left listening
     service = await startServiceTarget({ tokens: [secrets.WSL_SOCKET_TOKEN], publishToken: secrets.WSL_PUBLISH_TOKEN });
     const dir = tempDir('wsload-env-');
     const ids = join(dir, 'ids');

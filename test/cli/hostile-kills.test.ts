@@ -164,7 +164,8 @@ describe('an agent killed (kill -9) or stopped (SIGSTOP) at each phase', () => {
       it(`${signal} ${phase}`, async () => {
         const drain = phase === 'drain';
         const before = phase === 'before the assignment';
-        const name = `agent-${signal}-${phase.replace(/ /g, '-')}`;
+        // Each try its own report and records: a retry must not read b's record from the first try.
+        const name = files.unique(`agent-${signal}-${phase.replace(/ /g, '-')}`);
         // Before the assignment the case is about --agent-wait, which runs from the coordinator's
         // listening: both agents start first, each held at a door until it dialed (its process is
         // up), so the bound covers b's join, its drop and a's join, not two process starts (which
@@ -243,7 +244,7 @@ describe('the coordinator killed (kill -9) or stopped (SIGSTOP) at each phase: i
     for (const phase of PHASES) {
       it(`${signal} ${phase}`, async () => {
         const before = phase === 'before the assignment';
-        const name = `coord-${signal}-${phase.replace(/ /g, '-')}`;
+        const name = files.unique(`coord-${signal}-${phase.replace(/ /g, '-')}`);
         const env = phase === 'drain' ? injectEnv({ publishDelayMs: 3000 }) : {};
         const flags = ['--coordinator-silence', '3s'];
         // Before the assignment the coordinator, stopped, must be woken before its --agent-wait runs
@@ -417,8 +418,8 @@ describe('local shards: one killed or stopped mid-run, or their coordinator kill
     name: string,
     env: NodeJS.ProcessEnv = {},
   ): Promise<{ cli: RunningCli; cwd: string; out: string; shards: Map<string, number> }> {
-    // A directory of its own: the shards' records land in its reports/.
-    const cwd = join(dir, name);
+    // A directory of its own, each try too: the shards' records land in its reports/.
+    const cwd = join(dir, files.unique(name));
     mkdirSync(cwd);
     const out = join(cwd, 'report.json');
     const cli = startWsload(['run', scenario(name, { shards: 2, workers: 2 }), '--out', out], { cwd, env, timeoutMs: 120_000 });

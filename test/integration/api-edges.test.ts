@@ -6,7 +6,7 @@
  * during the run is written where the CLI would fall back to, never lost.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -200,8 +200,8 @@ describe('run(): listeners and the report at the end', () => {
   afterAll(() => target.close());
 
   it('an async listener that rejects stops the run and rejects the handle; the host process lives on', async () => {
-    const work = join(dir, 'async-listener');
-    mkdirSync(work);
+    // A folder per try (mkdtemp): a retry must not stop on the folder its first try made.
+    const work = mkdtempSync(join(dir, 'async-listener-'));
     const r = await runScript(
       'listener',
       `import { run } from ${JSON.stringify(API)};
@@ -227,8 +227,8 @@ console.log(JSON.stringify({ outcome, ms: Date.now() - started }));
   }, 70_000);
 
   it('out replaced by a file mid-run: the report goes to the working directory, done names it, a warning says why', async () => {
-    const work = join(dir, 'fallback');
-    mkdirSync(work);
+    // A folder per try: the first try left out/ a file, and its report in the fallback place.
+    const work = mkdtempSync(join(dir, 'fallback-'));
     const outDir = join(work, 'out');
     const r = await runScript(
       'fallback',

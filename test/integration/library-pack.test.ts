@@ -216,6 +216,8 @@ describe('the packed package', () => {
 
   it('runs the library example of docs/library.md as printed against the installed package', { timeout: 120_000 }, () => {
     const work = join(dir, 'library-example');
+    // Emptied first: a retry must find only the reports its own run of the example wrote.
+    rmSync(work, { recursive: true, force: true });
     mkdirSync(work, { recursive: true });
     writeFileSync(join(project, 'library-example.mjs'), libraryExample());
     const out = node([join(project, 'library-example.mjs')], work);

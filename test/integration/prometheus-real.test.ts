@@ -66,12 +66,19 @@ async function until<T>(what: string, limitMs: number, probe: () => Promise<T | 
   }
 }
 
-/** The Prometheus of this file, started once, scraping two metrics ports (one per run) every second. */
-let started: Promise<{ api: string; ports: [number, number] }> | null = null;
+/**
+ * Metrics ports Prometheus scrapes: one per try of a run. Two runs, each tried twice in CI: a retry
+ * on its first try's port would read that try's samples (its queries look 5 minutes back).
+ */
+const PORTS = 4;
 
-function prometheusFor(): Promise<{ api: string; ports: [number, number] }> {
+/** The Prometheus of this file, started once, scraping PORTS metrics ports every second. */
+let started: Promise<{ api: string; ports: number[] }> | null = null;
+
+/** The shared Prometheus, and a metrics port no earlier run of this file used. */
+async function prometheusFor(): Promise<{ api: string; metricsPort: number }> {
   started ??= (async () => {
-    const ports: [number, number] = [await freePort(), await freePort()];
+    const ports = await Promise.all(Array.from({ length: PORTS }, () => freePort()));
     const apiPort = await freePort();
     const config = join(dir, 'prometheus.yml');
     writeFileSync(
@@ -83,7 +90,7 @@ function prometheusFor(): Promise<{ api: string; ports: [number, number] }> {
         'scrape_configs:',
         '  - job_name: wsload',
         '    static_configs:',
-        `      - targets: ['127.0.0.1:${ports[0]}', '127.0.0.1:${ports[1]}']`,
+        `      - targets: [${ports.map((p) => `'127.0.0.1:${p}'`).join(', ')}]`,
         '',
       ].join('\n'),
     );
@@ -98,12 +105,15 @@ function prometheusFor(): Promise<{ api: string; ports: [number, number] }> {
     prometheus.stdout?.on('data', (d: Buffer) => (prometheusLog += d.toString()));
     prometheus.stderr?.on('data', (d: Buffer) => (prometheusLog += d.toString()));
     await until('prometheus to be ready', 30_000, async () => ((await fetch(`${api}/-/ready`)).ok ? true : null));
-    // Prometheus applies new targets up to 5 s after it starts: wait until it scrapes both ports (up
+    // Prometheus applies new targets up to 5 s after it starts: wait until it scrapes every port (up
     // 0: nothing listens there yet), so each run is scraped every second from its start.
-    await until('prometheus to scrape the metrics ports', 30_000, async () => ((await query(api, 'up')).length === 2 ? true : null));
+    await until('prometheus to scrape the metrics ports', 30_000, async () => ((await query(api, 'up')).length === PORTS ? true : null));
     return { api, ports };
   })();
-  return started;
+  const { api, ports } = await started;
+  const metricsPort = ports.shift();
+  if (metricsPort === undefined) throw new Error(`more than ${PORTS} runs asked for a metrics port`);
+  return { api, metricsPort };
 }
 
 interface Dashboard {
@@ -126,8 +136,7 @@ function panelExprs(title: string): string[] {
 // In CI a missing Prometheus fails the file naming it; elsewhere the skip is named on stderr.
 describe.skipIf(missing('prometheus'))('a real Prometheus scraping wsload', () => {
   it("sees sockets open during the run, and after it the report's deliveries, no loss and a fan-out quantile", async () => {
-    const { api, ports } = await prometheusFor();
-    const metricsPort = ports[0];
+    const { api, metricsPort } = await prometheusFor();
     const instance = `127.0.0.1:${metricsPort}`;
 
     const target = track(await listenTarget({}));
@@ -193,8 +202,7 @@ describe.skipIf(missing('prometheus'))('a real Prometheus scraping wsload', () =
   }, 90_000);
 
   it("the dashboard's drop panel shows the first burst: 150 server closes mid-run", async () => {
-    const { api, ports } = await prometheusFor();
-    const metricsPort = ports[1];
+    const { api, metricsPort } = await prometheusFor();
     const instance = `127.0.0.1:${metricsPort}`;
     const target = track(await startTarget());
     const run = runQuietly(
