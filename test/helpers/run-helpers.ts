@@ -1,4 +1,4 @@
-import { afterEach } from 'vitest';
+import { afterEach, onTestFailed } from 'vitest';
 /**
  * Builds scenarios the way a user writes them and runs them through the compiled engine (dist/),
  * which is what `wsload run` executes: worker threads load dist/worker/worker.js.
@@ -44,9 +44,16 @@ export function closeAfterEach(): <T extends { close(): Promise<void> }>(server:
 /**
  * A run several tests read, made once by whichever of them comes first: each test then passes
  * alone (`-t`) and in any order (`--sequence.shuffle`), and the run is not repeated. The test that
- * makes it needs the time for it.
+ * makes it needs the time for it. A test that fails forgets the run: its retry in CI (and the next
+ * test) makes a new one rather than reading again the run that may be what failed it.
  */
 export function sharedRun<T>(make: () => Promise<T>): () => Promise<T> {
   let made: Promise<T> | null = null;
-  return () => (made ??= make());
+  return () => {
+    const run = (made ??= make());
+    onTestFailed(() => {
+      if (made === run) made = null;
+    });
+    return run;
+  };
 }
