@@ -188,8 +188,10 @@ describe('a local shard killed mid-run', () => {
     const out = join(dir, 'shard-killed-report.json');
     const run = startWsload(['run', scenario, '--shards', '2', '--out', out], { cwd: dir, timeoutMs: 90_000 });
     // The hold has begun once the target had its first publishes; 1.4 s in, shard-1 is killed.
+    // Counted from now: the target is the file's, and a retry must not find the first try's 8.
+    const before = target.publishes();
     const end = Date.now() + 60_000;
-    while (target.publishes() < 8 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    while (target.publishes() - before < 8 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
     const pid = shardPid(run.pid, 'shard-1');
     expect(pid, `shard-1 is running (target publishes ${target.publishes()}): ${run.stderr()}`).not.toBeNull();
     process.kill(pid!, 'SIGKILL');
