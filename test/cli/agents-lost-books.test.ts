@@ -74,13 +74,23 @@ describe('a shard lost during the drain', () => {
       publish: { rate: 5, url: `${target.httpUrl}/api?id={id}&value={value}` },
     });
     const out = join(dir, 'drain-kill-report.json');
-    const run = await startTwoAgentRun(file, out, TOKEN, ['keep', 'doomed'], { cwd: dir });
-    const [keep, doomed] = run.agents;
-    // The 15th and last publish of the 3 s hold reached the target 2.8 s in: the hold ends 0.2 s later.
+    // The doomed agent's control frames pass a relay, which sees the coordinator tell it to drain:
+    // the kill lands in the drain by that event, not 400 ms after the last publish (a guess at the
+    // hold's end, 0.2 s after it, that a loaded coordinator can miss).
+    const c = await startRelayedCoordinator(file, 2, ['--token', TOKEN, '--out', out], { cwd: dir });
+    cleanups.push(() => c.relay.close());
+    let draining = false;
+    c.relay.hooks['to-agent'] = (f, who) => {
+      if (who === 'doomed' && (JSON.parse(f) as { msg?: { type?: string } }).msg?.type === 'drain') draining = true;
+      return [f];
+    };
+    const keep = startAgent(c.direct, 'keep', TOKEN);
+    const doomed = startAgent(c.relay.url, 'doomed', TOKEN);
     expect(await until(() => target.publishes() >= 15, 60_000), 'every publish sent').toBe(true);
-    await new Promise((r) => setTimeout(r, 400));
+    expect(await until(() => draining, 30_000), 'the coordinator told the doomed agent to drain').toBe(true);
+    // Its answers come 2 s after each request: the last publishes are still unanswered now.
     process.kill(doomed.pid, 'SIGKILL');
-    const r = await run.coordinator.exited;
+    const r = await c.cli.exited;
     expect(r.code, why(r, out)).toBe(1);
     const report = read(out);
     expect(report.publish.sent).toBe(15);

@@ -128,11 +128,17 @@ describe('wsload run interrupted late', () => {
   it('SIGINT during a 20 s drain cuts the drain short', async () => {
     // Every delivery is left out, so the drain would wait the whole deadline for them.
     const target = track(await startSkippingTarget(() => true));
-    const { run, report } = start('drain', { target: { url: target.wsUrl }, duration: '1s', publish: { rate: 10, deadline: '20s' } });
-    // The hold starts with the first publish and lasts 1 s; the drain then waits up to 20 s.
+    const { run, report } = start(
+      'drain',
+      { target: { url: target.wsUrl }, duration: '1s', publish: { rate: 10, deadline: '20s' } },
+      false,
+    );
+    // The hold starts with the first publish and lasts 1 s; the drain then waits up to 20 s. The
+    // signal goes once wsload says it drains (its progress line, every 10 s off a terminal), not
+    // after a fixed 2.5 s, which a loaded machine can spend before the hold even ends.
     for (let i = 0; i < 300 && target.publishes() === 0; i++) await sleep(50);
     expect(target.publishes(), run.stderr()).toBeGreaterThan(0);
-    await sleep(2500);
+    expect(await run.waitForStderr(/^\[[^\]]+\] drain \|/m, 20_000), run.stderr()).toBe(true);
     const written = await interruptNow(run, report);
     expect(written.fanout.published).toBeGreaterThan(0);
     // Not one delivery came (the target skipped them all), and the verdict says so beside the interrupt.

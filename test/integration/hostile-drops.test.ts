@@ -79,7 +79,8 @@ describe('a target that drops sockets on purpose', () => {
         target: { url: t.wsUrl },
         connections: n,
         connectRate: 1000,
-        duration: '3s',
+        // Long enough for two drops 2.5 s apart (see the recovery bound below).
+        duration: '5s',
         workers: 2,
         publish: null,
         reconnect: { policy: 'immediate' },
@@ -89,7 +90,7 @@ describe('a target that drops sockets on purpose', () => {
     await waitFor(() => t.clients() === n, 5000);
     await sleep(300);
     expect(t.closeAll(1011)).toBe(n);
-    await sleep(1200);
+    await sleep(2500);
     await waitFor(() => t.clients() === n, 3000);
     expect(t.closeAll(4000)).toBe(n);
     const report = await run;
@@ -106,8 +107,10 @@ describe('a target that drops sockets on purpose', () => {
     for (const e of events) {
       expect(e.openBefore).toBe(n);
       expect(e.recoveryMs).not.toBeNull();
-      // Immediate reconnects on loopback: back within a second even on a loaded machine.
-      expect(e.recoveryMs!).toBeLessThan(1000);
+      // Immediate reconnects on loopback: back in about a tenth of a second, read off the main
+      // thread's open-count samples (every 100 ms), which a loaded machine runs late: 2 s of margin,
+      // and still short of the 2.5 s to the next drop, which a recovery timed to it would read.
+      expect(e.recoveryMs!).toBeLessThan(2000);
       expect(e.endMs).toBeGreaterThanOrEqual(e.startMs);
       expect(Date.parse(e.startedAt)).toBeGreaterThanOrEqual(Date.parse(report.startedAt));
     }
@@ -257,15 +260,16 @@ describe('a target that drops sockets on purpose', () => {
     expect(d.idleTimeout).toBeNull();
     expect(d.recommendation).toBeNull();
     // Each socket received a publish every 100 ms: closed within two of them, none is a candidate.
-    expect(d.idleTimeoutScreening?.default).toEqual({
-      samples: 0,
-      closeFrame: 0,
-      clientSide: 0,
-      receivingTraffic: n,
-      tookActive: 0,
-      idleSurvived: 0,
-      unconfirmed: 0,
-    });
+    // A socket is screened out as receiving traffic only if its last publish came within 200 ms of
+    // the cut; the publisher, the target and this test share the main thread, so on a loaded
+    // machine a late publish can leave some (or all) idle a little longer: then they are screened
+    // out for another reason (cut together with active ones, a longer idle survived before, or
+    // unconfirmed). Either way, none is a sample. (Which reason, exactly, close-screening.test.ts checks.)
+    const screened = d.idleTimeoutScreening!.default;
+    const why = JSON.stringify(screened);
+    expect(screened, why).toMatchObject({ samples: 0, closeFrame: 0, clientSide: 0 });
+    const others = (screened.tookActive ?? 0) + (screened.idleSurvived ?? 0) + (screened.unconfirmed ?? 0);
+    expect(screened.receivingTraffic + others, why).toBe(n);
     // Every socket dropped once: not "ok", though all came back and no delivery was lost.
     expectDeliveredExactly(report);
     expect(runExitCode(report)).toBe(1);
