@@ -2,11 +2,50 @@
  * Real loopback Prometheus endpoints for tests of `observe`: one that answers well, ones that
  * misbehave (slowly, 500, garbage, a 100 MB body), and a service in a child process whose memory
  * grows by a known number of bytes per minute (or not at all), exposing its real
- * process_resident_memory_bytes.
+ * process_resident_memory_bytes. Also the line-by-line check of a gateway's open-connection gauge
+ * against the timeline's open sockets.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { expect } from 'vitest';
+import type { TimelineLine } from '../../dist/run/report.js';
+
+/**
+ * Line by line: the gauge read at an interval's end is the open count of that interval or of the
+ * one before (the scrape that gave it started up to one interval earlier), plus `self` (the
+ * scrape's own connection, when the gateway counts it). On a loaded machine a scrape may be
+ * answered after the next boundary's timer ran (timers run first): that boundary reads the scrape
+ * before, one interval late. One such line is let through, within the two intervals before it; a
+ * series shifted by an interval is late on every line of the ramp and fails. Returns the lines compared.
+ */
+export function expectGaugeLineByLine(
+  lines: readonly TimelineLine[],
+  read: (l: TimelineLine) => number | null | undefined,
+  self = 0,
+): number {
+  const whole = lines.filter((l) => l.partial !== true);
+  const within = (v: number, from: number, to: number): boolean => {
+    const open = whole.slice(Math.max(0, from), to + 1).map((l) => l.open);
+    return v >= Math.min(...open) + self && v <= Math.max(...open) + self;
+  };
+  let compared = 0;
+  const late: string[] = [];
+  for (let i = 1; i < whole.length; i++) {
+    const v = read(whole[i]);
+    if (v === null || v === undefined) continue;
+    compared++;
+    if (within(v, i - 1, i)) continue;
+    const at = `line ${i} at ${whole[i].elapsedMs} ms: open ${whole
+      .slice(Math.max(0, i - 2), i + 1)
+      .map((l) => l.open)
+      .join(' → ')}, read ${v}`;
+    expect(within(v, i - 2, i), at).toBe(true);
+    late.push(at);
+  }
+  expect(late.length, `read an interval late:\n${late.join('\n')}`).toBeLessThanOrEqual(1);
+  return compared;
+}
 
 export interface EndpointServer {
   /** http://127.0.0.1:port */

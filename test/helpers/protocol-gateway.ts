@@ -14,6 +14,12 @@ export const GATEWAY_SOCKETS = 10;
 /** The gateway's idle timeout when it is the shorter one. */
 export const SHORT_IDLE_MS = 1_000;
 /**
+ * "The gateway cuts every socket": the run's length, 3 s past the timeout, so a cut timed late on a
+ * loaded machine still lands in the run, and the bound on idle at close (the timeout + 1.5 s) is
+ * one a socket not cut for idling could reach.
+ */
+export const SHORT_RUN = '4s';
+/**
  * "Nobody is cut": the gateway's idle timeout when it is the longer one, the heartbeat under it and
  * the run's length. Three margins, each ≥ 1.5 s because the test servers share the test process
  * (and the machine) with the run: the gateway sees traffic every beat, 2.5 s before it would cut;
@@ -74,6 +80,9 @@ export function expectCutByGateway(kind: GatewayKind, report: Report, heartbeatM
   // sockets connecting at once on this shared 2-core machine that lagged the gateway's forwarding by
   // up to ~330 ms (measured: nginx 674 ms, HAProxy 877 ms, beside nginx's own 300 ms timer slack).
   expect(report.disconnects.idleAtCloseMs.min).toBeGreaterThanOrEqual(SHORT_IDLE_MS * 0.6 - (kind === 'nginx' ? NGINX_LAZY_MS : 0));
-  expect(report.disconnects.idleAtCloseMs.max).toBeLessThanOrEqual(SHORT_IDLE_MS * 1.5);
+  // The upper bound: the close is stamped when the worker handles it too, as late as the handshake's
+  // reply above, and the gateway's timer runs on the same loaded machine: 1.5 s over the timeout
+  // (500 ms was less than the lag measured above plus nginx's slack), still short of the heartbeat.
+  expect(report.disconnects.idleAtCloseMs.max).toBeLessThanOrEqual(SHORT_IDLE_MS + 1_500);
   expect(report.disconnects.ageAtCloseMs.max).toBeLessThan(heartbeatMs);
 }

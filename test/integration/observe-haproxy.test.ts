@@ -10,6 +10,7 @@ import { renderGatewayConfig, startHaproxy, type RunningGateway } from '../helpe
 import { missing } from '../helpers/real-parts.js';
 import { runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
 import { freePort } from '../helpers/wait.js';
+import { expectGaugeLineByLine } from '../helpers/observed-endpoints.js';
 
 describe.skipIf(missing('haproxy'))('observe: HAProxy exporter in front of the built-in target', () => {
   let target: RunningTarget;
@@ -55,20 +56,9 @@ describe.skipIf(missing('haproxy'))('observe: HAProxy exporter in front of the b
     expect(report.thresholds).toMatchObject([{ metric: 'observe.gateway.sessions.max', pass: true, actual: 40 }]);
     // The cross-check a user reads: the gateway's open connections beside wsload's open sockets.
     expect(gw?.checks).toEqual([{ what: 'open', series: 'sessions', gateway: 40, wsload: 40, agree: true }]);
-    // Line by line: the gauge read at an interval's end is the open count of that interval or of
-    // the one before (the scrape that gave it started up to one interval earlier).
+    // Line by line (see expectGaugeLineByLine).
+    expect(expectGaugeLineByLine(lines, (l) => l.observe?.gateway?.sessions)).toBeGreaterThanOrEqual(8);
     const whole = lines.filter((l) => l.partial !== true);
-    let compared = 0;
-    for (let i = 1; i < whole.length; i++) {
-      const v = whole[i].observe?.gateway?.sessions;
-      if (v === null || v === undefined) continue;
-      const lo = Math.min(whole[i - 1].open, whole[i].open);
-      const hi = Math.max(whole[i - 1].open, whole[i].open);
-      expect(v, `line ${i} at ${whole[i].elapsedMs} ms: open ${whole[i - 1].open} → ${whole[i].open}`).toBeGreaterThanOrEqual(lo);
-      expect(v, `line ${i} at ${whole[i].elapsedMs} ms: open ${whole[i - 1].open} → ${whole[i].open}`).toBeLessThanOrEqual(hi);
-      compared++;
-    }
-    expect(compared).toBeGreaterThanOrEqual(8);
     // Through the whole hold, with 40 open, HAProxy counted 40 sessions at every scrape.
     expect(whole.filter((l) => l.open === 40 && l.observe?.gateway?.sessions === 40).length).toBeGreaterThanOrEqual(6);
   });

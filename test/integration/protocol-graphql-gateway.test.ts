@@ -13,6 +13,7 @@ import {
   gatewayPerTest,
   idleRun,
   SHORT_IDLE_MS,
+  SHORT_RUN,
   LONG_IDLE_MS,
   BEAT_MS,
   LONG_RUN,
@@ -32,7 +33,7 @@ const graphqlWs = (ping: string): unknown => ({ name: 'graphql-ws', query: NEWS,
 describe.each(GATEWAY_KINDS)('graphql-ws ping vs gateway idle timeout (%s)', (kind) => {
   it.skipIf(missing(kind))('gateway idle 1 s < ping 3 s → the gateway cuts every socket at ~1 s idle', async () => {
     const server = track(await startGraphqlServer());
-    const report = await idleRun(await gw.behind(kind, server.wsUrl, SHORT_IDLE_MS), graphqlWs(`${PING_MS}ms`), '2500ms');
+    const report = await idleRun(await gw.behind(kind, server.wsUrl, SHORT_IDLE_MS), graphqlWs(`${PING_MS}ms`), SHORT_RUN);
     expectCutByGateway(kind, report, PING_MS, 'graphql-ws', await gw.logs());
   });
 

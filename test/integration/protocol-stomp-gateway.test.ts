@@ -15,6 +15,7 @@ import {
   LONG_IDLE_MS,
   LONG_RUN,
   SHORT_IDLE_MS,
+  SHORT_RUN,
 } from '../helpers/protocol-gateway.js';
 import { startRabbitMq, type RabbitMq } from '../helpers/rabbitmq.js';
 import { missing } from '../helpers/real-parts.js';
@@ -42,7 +43,7 @@ describe.skipIf(missing('rabbitmq'))('STOMP heart-beat vs gateway idle timeout',
     it.skipIf(missing(kind))(
       'gateway idle 1 s < heart-beat 3 s → the gateway cuts every socket at ~1 s idle',
       async () => {
-        const report = await idleRun(await gw.behind(kind, broker.wsUrl, SHORT_IDLE_MS), stomp(HEARTBEAT_MS), '2500ms');
+        const report = await idleRun(await gw.behind(kind, broker.wsUrl, SHORT_IDLE_MS), stomp(HEARTBEAT_MS), SHORT_RUN);
         expectCutByGateway(kind, report, HEARTBEAT_MS, 'stomp', await gw.logs());
       },
       60_000,

@@ -12,6 +12,7 @@ import {
   gatewayPerTest,
   idleRun,
   SHORT_IDLE_MS,
+  SHORT_RUN,
   LONG_IDLE_MS,
   BEAT_MS,
   LONG_RUN,
@@ -35,7 +36,7 @@ function summaryText(report: Report): string {
 describe.each(GATEWAY_KINDS)('protocol heartbeat vs gateway idle timeout (%s)', (kind) => {
   it.skipIf(missing(kind))('Socket.IO: gateway idle 1 s < ping interval 3 s → the gateway cuts every socket at ~1 s idle', async () => {
     const server = track(await startSocketIoServer({ pingIntervalMs: HEARTBEAT_MS, pingTimeoutMs: 3_000 }));
-    const report = await idleRun(await gw.behind(kind, server.wsUrl, SHORT_IDLE_MS), 'socket.io', '2500ms');
+    const report = await idleRun(await gw.behind(kind, server.wsUrl, SHORT_IDLE_MS), 'socket.io', SHORT_RUN);
     expectCutByGateway(kind, report, HEARTBEAT_MS, 'socket.io', await gw.logs());
   });
 
@@ -62,7 +63,7 @@ describe.each(GATEWAY_KINDS)('protocol heartbeat vs gateway idle timeout (%s)', 
     const report = await idleRun(
       await gw.behind(kind, broker.wsUrl, SHORT_IDLE_MS),
       { name: 'mqtt', topics: ['news'], keepalive: '3s' },
-      '2500ms',
+      SHORT_RUN,
     );
     expectCutByGateway(kind, report, HEARTBEAT_MS, 'mqtt', await gw.logs());
     // The estimate names the heartbeat the gateway cut through: its note in the report, and the summary.
