@@ -70,7 +70,9 @@ describe('wsload run: fan-out accounting against real targets', () => {
     // No delivery can come before the target sent it: not one sample below the delay.
     expect(delayed.min, what).toBeGreaterThanOrEqual(39.9);
     // The delay shows as itself, counted once: not 80 ms (twice) nor hidden by the machine's own path.
-    expect(delayed.min - base.min, what).toBeLessThan(40 + 8);
+    // The margin is for a loaded machine that runs every one of the delayed run's 40 ms timers (this
+    // thread's) late for its 2 s: 8 ms left little for that; twice the delay would read 77 ms or more.
+    expect(delayed.min - base.min, what).toBeLessThan(40 + 25);
   });
 
   it('an interrupt cuts publishes still in flight: counted aborted, not failed', async () => {
