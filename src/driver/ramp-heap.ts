@@ -1,6 +1,6 @@
 /**
- * V8's heap held close to its live size while the ramp runs (issue 22, docs/performance.md "The
- * ramp's garbage"). A handshake's objects (HTTP parser, request, upgrade buffers) often outlive two
+ * V8's heap held close to its live size while the ramp runs (issue 22, docs/performance.md "Where
+ * the gap after the ramp goes"). A handshake's objects (HTTP parser, request, upgrade buffers) often outlive two
  * scavenges of the socket worker's 16 MB young generation and die in the old one; with V8's own
  * growing factor (up to 4× the live size after each full GC) the old space grew to ~60 MB for ~40
  * MB live at 10,000 sockets, and that is what RSS held right after the ramp. A factor of 1.2 makes
