@@ -13,7 +13,7 @@ import { sidecarPaths } from '../report/write.js';
 import { nowMs } from '../clock.js';
 import { DropWatch } from './drop-watch.js';
 import type { MetricsEndpoint } from './metrics-endpoint.js';
-import { PromMetrics } from './prom-metrics.js';
+import type { PromMetrics } from './prom-metrics.js';
 import { VERSION } from '../version.js';
 import { deliveryDeadlineMs, rampMs, type WorkerPlan } from './plan.js';
 import { PublishBlocks } from './publish-blocks.js';
@@ -118,7 +118,7 @@ function promOf(
 ): PromMetrics | null {
   const { scenario } = state;
   return endpoint
-    ? new PromMetrics({
+    ? new endpoint.metricsClass({
         aggregate,
         cohorts: scenario.cohorts.map((c) => c.name),
         topics: scenario.topics?.names,

@@ -26,6 +26,8 @@ export class MetricsEndpoint {
     private readonly server: Server,
     /** http://HOST:PORT/metrics with the port actually bound. */
     readonly url: string,
+    /** What measures what it serves, loaded with prom-client only for a run that has an endpoint. */
+    readonly metricsClass: typeof PromMetrics,
   ) {}
 
   /** Binds `address`; throws a one-line UsageError naming `setting` when it cannot. */
@@ -46,7 +48,10 @@ export class MetricsEndpoint {
     // The run's own handles keep the process alive; a forgotten endpoint must not.
     server.unref();
     const bound = server.address() as AddressInfo;
-    const endpoint = new MetricsEndpoint(server, `http://${formatListenAddress({ host: address.host, port: bound.port })}/metrics`);
+    // prom-client is loaded here, not by the driver's imports: a run without an endpoint never holds it (issue 22).
+    const { PromMetrics } = await import('./prom-metrics.js');
+    const url = `http://${formatListenAddress({ host: address.host, port: bound.port })}/metrics`;
+    const endpoint = new MetricsEndpoint(server, url, PromMetrics);
     server.on('request', (req, res) => endpoint.answer(req, res));
     return endpoint;
   }
