@@ -9,7 +9,6 @@ import { attemptLimitMs, rampMs } from '../plan.js';
 import type { Measurement } from '../measurement.js';
 import type { RunState } from '../run-state.js';
 import type { Spawned } from './spawn.js';
-import { tightenHeapGrowth } from '../ramp-heap.js';
 
 /** How long workers get to load their modules before the ramp starts without them. */
 const WORKER_LOAD_LIMIT_MS = 30_000;
@@ -31,19 +30,13 @@ export async function rampUp(state: RunState, spawned: Spawned, m: Measurement):
     nowMs() + WORKER_LOAD_LIMIT_MS,
   );
   const rampStartMs = nowMs();
+  if (!state.interrupted()) for (const w of workers) w.postMessage({ type: 'start', rampStartMs } satisfies DriverMessage);
   // With stages there is no ramp to wait for: one hold spans the whole shape, from this clock.
-  // Otherwise the handshakes' garbage is collected at 1.2× the live heap until the hold (ramp-heap.ts).
-  const restoreHeapGrowth = scenario.stages ? () => {} : tightenHeapGrowth();
-  try {
-    if (!state.interrupted()) for (const w of workers) w.postMessage({ type: 'start', rampStartMs } satisfies DriverMessage);
-    if (scenario.stages) return { rampStartMs, rampEndMs: rampStartMs };
-    const rampLimit =
-      nowMs() + rampMs(scenario) + attemptLimitMs(scenario) * (1 + scenario.connections / scenario.maxPendingHandshakes) + RAMP_SLACK_MS;
-    await state.waitFor(() => m.aggregate.allRamped || state.interrupted(), rampLimit);
-    if (!m.aggregate.allRamped && !state.interrupted())
-      state.warnings.push('the ramp-up did not finish in time; the hold started with sockets still connecting');
-    return { rampStartMs, rampEndMs: nowMs() };
-  } finally {
-    restoreHeapGrowth();
-  }
+  if (scenario.stages) return { rampStartMs, rampEndMs: rampStartMs };
+  const rampLimit =
+    nowMs() + rampMs(scenario) + attemptLimitMs(scenario) * (1 + scenario.connections / scenario.maxPendingHandshakes) + RAMP_SLACK_MS;
+  await state.waitFor(() => m.aggregate.allRamped || state.interrupted(), rampLimit);
+  if (!m.aggregate.allRamped && !state.interrupted())
+    state.warnings.push('the ramp-up did not finish in time; the hold started with sockets still connecting');
+  return { rampStartMs, rampEndMs: nowMs() };
 }
