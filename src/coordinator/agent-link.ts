@@ -55,6 +55,13 @@ export class AgentLink {
   /** Why the agent was lost, or null. */
   lost: string | null = null;
   closed = false;
+  /**
+   * Closed, or closing: the end of its connection was read (a killed agent's FIN) but its 'close'
+   * is still a loop turn or more away. A wait judged right after a stall must not count it joined.
+   */
+  get leaving(): boolean {
+    return this.closed || this.ws.readyState !== this.ws.OPEN;
+  }
   /** The coordinator told its workers to drain or stop: from then on, finishing is the run ending. */
   drainSent = false;
   /** What its frames must respect beyond their shape. */

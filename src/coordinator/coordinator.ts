@@ -95,7 +95,7 @@ export class Coordinator {
    */
   get joined(): AgentLink[] {
     const now = nowMs();
-    return this.links.filter((l) => l.helloed && !l.closed && !l.standby && l.clockKnown && l.judge.silenceMs(now) < REPLACE_SILENT_MS);
+    return this.links.filter((l) => l.helloed && !l.leaving && !l.standby && l.clockKnown && l.judge.silenceMs(now) < REPLACE_SILENT_MS);
   }
 
   /** Names and hosts of joined agents on another host than this one. */

@@ -7,7 +7,7 @@ import type { AgentLink } from './agent-link.js';
 
 /** "joined: a, b; connected but silent: c for 12 s; …" over the links that are neither closed nor standing by. */
 export function missingAgentsText(links: readonly AgentLink[], joined: readonly AgentLink[], nowMs: number): string {
-  const connected = links.filter((l) => !l.closed && !l.standby && !joined.includes(l));
+  const connected = links.filter((l) => !l.leaving && !l.standby && !joined.includes(l));
   const parts = [joined.length > 0 ? `joined: ${joined.map((l) => l.label).join(', ')}` : 'none joined'];
   const noHello = connected.filter((l) => !l.helloed);
   const noClock = connected.filter((l) => l.helloed && !l.clockKnown);
