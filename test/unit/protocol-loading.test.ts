@@ -4,16 +4,13 @@
  * stream packages it requires) was most of a plain run's worker code. Checked in a real worker
  * thread importing the built worker modules, by the CommonJS modules its loader holds.
  */
-import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-
-const DIST = new URL('../../dist/', import.meta.url).href;
+import { loadedModulesOf, probeWorker } from '../helpers/module-probe.js';
 
 /** Runs in a fresh worker: imports the socket pool and the table, loads `protocols` one by one, says what was loaded after each step. */
 const PROBE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { createRequire } = require('node:module');
-const loaded = () => Object.keys(createRequire(workerData.dist).cache).filter((p) => /[\\\\/]node_modules[\\\\/]mqtt-packet[\\\\/]/.test(p)).length;
+${loadedModulesOf('mqtt-packet')}
 (async () => {
   await import(workerData.dist + 'worker/socket-pool.js');
   const plain = loaded();
@@ -28,20 +25,8 @@ const loaded = () => Object.keys(createRequire(workerData.dist).cache).filter((p
 })().catch((err) => parentPort.postMessage({ error: String(err) }));
 `;
 
-function probe(protocols: string[]): Promise<unknown[]> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(PROBE, { eval: true, workerData: { dist: DIST, protocols } });
-    // The first message is what the socket pool's imports loaded, before anything of the table is called.
-    const got: unknown[] = [];
-    w.on('message', (m) => {
-      got.push(m);
-      if (got.length < 2) return;
-      resolve(got);
-      void w.terminate();
-    });
-    w.once('error', reject);
-  });
-}
+/** The first message is what the socket pool's imports loaded, before anything of the table is called. */
+const probe = (protocols: string[]): Promise<unknown[]> => probeWorker(PROBE, { protocols }, 2);
 
 describe('protocol modules load on demand', () => {
   it('a plain run loads no MQTT codec; a run speaking MQTT loads it, and each protocol offers its own subprotocols', async () => {
