@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HistogramLogReader } from 'hdr-histogram-js';
 import type { Report, TimelineLine } from '../../src/run/report.js';
 import { expectDeliveredExactly } from '../helpers/books.js';
+import { uniqueNames } from '../helpers/scenario-files.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const bin = join(root, 'bin', 'wsload.js');
@@ -37,14 +38,14 @@ interface Running {
 const started: Running[] = [];
 const targetPids: number[] = [];
 
-let starts = 0;
+const nameOf = uniqueNames();
 
 /**
  * Starts `wsload run` on a 20 s scenario with an embedded target, publishing 5/s. Each start has
  * its own files: a retried test must not find the first try's timeline and signal too early.
  */
 function startRun(base: string): Running {
-  const name = `${base}-${++starts}`;
+  const name = nameOf(base);
   const scenario = join(dir, `${name}.scenario.json`);
   writeFileSync(
     scenario,
