@@ -35,6 +35,7 @@ import { checkCoordinatorFrame } from '../run/control-schema.js';
 import { SilenceJudge } from '../run/silence.js';
 import { dialCoordinator, type ControlSocket, type DialOptions } from './control-client.js';
 import { LocalRecord } from './local-record.js';
+import { holdHeapGrowth } from '../heap-growth.js';
 
 const WORKER_ENTRY = new URL('../worker/worker.js', import.meta.url);
 const WORKER_YOUNG_GENERATION_MB = 16;
@@ -85,6 +86,8 @@ export class AgentSession {
   private readonly timers: NodeJS.Timeout[] = [];
   /** Where the scenario's TLS files were written, removed at the end. */
   private tlsDir: string | null = null;
+  /** Lets go of the run's heap growing factor (heap-growth.ts), held while this agent's workers run. */
+  private releaseHeapGrowth: () => void = () => {};
   private ended = false;
   private sent = 0;
   private nextFrame = 1;
@@ -230,6 +233,7 @@ export class AgentSession {
     this.assigned = true;
     const ring = createRing(ringSize);
     this.ring = ring;
+    this.releaseHeapGrowth = holdHeapGrowth();
     this.topicCount = slices[0]?.topics?.names.length ?? 0;
     this.record.assigned(slices.map((s) => ({ workerId: s.workerId, sockets: s.indices.length })));
     for (const slice of slices) {
@@ -363,5 +367,6 @@ export class AgentSession {
     if (this.statsTimer) clearInterval(this.statsTimer);
     for (const t of this.timers) clearInterval(t);
     if (this.tlsDir) rmSync(this.tlsDir, { recursive: true, force: true });
+    this.releaseHeapGrowth();
   }
 }

@@ -17,6 +17,7 @@ import type { Coordination } from './coordination.js';
 import type { Scenario } from '../run/scenario.js';
 import { readMachineLimits } from '../machine-limits.js';
 import { distributionFor } from './distribution.js';
+import { holdHeapGrowth } from '../heap-growth.js';
 
 export type { Progress, RunOptions, RunPhase, RunResult } from '../run/run-options.js';
 
@@ -30,6 +31,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const state = dist
     ? new RunState({ ...scenario, workers: dist.totalWorkers }, { ...options, onPlan: (line) => options.onPlan?.(`${line}; ${dist.why}`) })
     : new RunState(scenario, options);
+  // The old generation kept near its live size while sockets are open (heap-growth.ts).
+  const releaseHeapGrowth = holdHeapGrowth();
   try {
     // Bound first: a port in use must stop the run before any socket is opened.
     const metrics = await openMetricsEndpoint(state);
@@ -63,5 +66,6 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   } finally {
     // Every way out (return, exception, interrupt) stops the target, workers, timers and publisher.
     await state.stopAll();
+    releaseHeapGrowth();
   }
 }
