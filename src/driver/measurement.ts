@@ -7,7 +7,7 @@ import { RunAggregate } from '../metrics/aggregate.js';
 import { IntervalBlocks, MAX_BLOCKS, rampBlockMs } from '../metrics/interval-blocks.js';
 import { LoopLagMonitor } from '../metrics/loop-lag.js';
 import { peakTarget } from '../run/load-stages.js';
-import { createRing, ringSizeFor, type PublishRing } from '../run/publish-ring.js';
+import { createRing, RING_MIN_SLOTS, ringSizeFor, type PublishRing } from '../run/publish-ring.js';
 import type { TimelineWriter } from '../report/timeline.js';
 import { sidecarPaths } from '../report/write.js';
 import { nowMs } from '../clock.js';
@@ -55,7 +55,7 @@ function aggregateOf(state: RunState, plans: readonly WorkerPlan[]): Pick<Measur
   const ring = createRing(
     publish
       ? ringSizeFor(publish.stages ? peakTarget(publish.stages, publish.rate) : publish.rate, publish.deadlineMs + publish.timeoutMs)
-      : 1024,
+      : RING_MIN_SLOTS,
   );
   const aggregate = new RunAggregate(
     plans.map((p) => p.indices.length),

@@ -12,6 +12,12 @@ export interface DeliveryCounters {
   late: number;
   /** Messages with no readable sequence number in the match field. */
   unmatched: number;
+  /**
+   * This run's receipts of a publish whose record had left the ring (older than the ring's size in
+   * publishes): too old to tell a late first copy from a duplicate, so neither; its publish's books
+   * stand as evaluated. Optional so counters built before it still type.
+   */
+  unjudged?: number;
   /** Messages of another run against the same target (another run tag). */
   foreign: number;
   /** This run's messages whose pushed `id` is not the id the publish sent (not counted delivered). */
@@ -111,6 +117,7 @@ export function emptyDeliveryCounters(): DeliveryCounters {
     outOfOrder: 0,
     late: 0,
     unmatched: 0,
+    unjudged: 0,
     foreign: 0,
     idMismatch: 0,
     ineligible: 0,

@@ -32,10 +32,23 @@ export interface PublishRing {
   readonly topic: Int32Array;
 }
 
-/** Smallest power of two ≥ publishes that can be pending at once (rate × deadline) plus slack. */
+/**
+ * Fewest slots a ring has. Each worker keeps two bits per (socket, slot) (worker/delivery-ledger.ts),
+ * so the ring's size is per-socket memory: 1,024 slots were 256 bytes a socket, 19 MB at 100,000
+ * sockets, for the ~140 publishes the default rate (3/s) can have pending. A multiple of 32 (one
+ * bitmap word).
+ */
+export const RING_MIN_SLOTS = 128;
+
+/**
+ * Smallest power of two ≥ publishes that can be pending at once (rate × deadline) plus slack: 5 s
+ * and 64 publishes. A publish stays in the ring at least that long after its deadline, so a
+ * receipt that late is still judged (late, duplicated); one older than the ring is counted
+ * `unjudged` (worker/delivery-judge.ts).
+ */
 export function ringSizeFor(rate: number, deadlineMs: number): number {
   const pending = Math.ceil(rate * (deadlineMs / 1000 + 5)) + 64;
-  let size = 1024;
+  let size = RING_MIN_SLOTS;
   while (size < pending) size *= 2;
   return size;
 }

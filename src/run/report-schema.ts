@@ -205,6 +205,12 @@ export const reportSchema = z
           'Of `lost`: deliveries that workers or shards lost mid-run owed after their last snapshot and that nobody saw arrive (their fate is unknown: an upper bound, ' +
             'see shards[].fanout.unconfirmed). Everything else in expected, delivered and lost is exact. Absent in older reports.',
         ),
+      unjudged: count
+        .optional()
+        .describe(
+          "Copies of this run's publishes received after their publish had left the publish ring (older than its size in publishes, at least the deadline + the publish timeout + 5 s): " +
+            'too late to tell a late first copy from a duplicate, so neither; a delivery lost at its deadline stays lost. Absent when none came, and in older reports.',
+        ),
       censored: censoredFanoutSchema.optional(),
     }),
     publish: z.object({

@@ -39,7 +39,7 @@ export abstract class DeliveryJudge extends DeliveryLedger {
       const written = slotOf(this.ring, seq);
       if (written >= 0) return this.judge(k, seq, written, recvMs);
       if (seq > last && this.held.length < HELD_RECEIPTS_MAX * 3) this.held.push(k, seq, recvMs);
-      else this.counters.unmatched++;
+      else this.recordGone(seq, last);
       return -1;
     }
     return this.judge(k, seq, slot, recvMs);
@@ -66,9 +66,21 @@ export abstract class DeliveryJudge extends DeliveryLedger {
       if (slot >= 0) {
         const latency = this.judge(k, seq, slot, recvMs);
         if (latency >= 0) this.onHeldLatency(latency, k);
-      } else if (seq <= last || nowMs - recvMs > limit) this.counters.unmatched++;
+      } else if (seq <= last || nowMs - recvMs > limit) this.recordGone(seq, last);
       else this.held.push(k, seq, recvMs);
     }
+  }
+
+  /**
+   * A receipt whose publish record is not in the ring (`last`: its head when looked at). Older than
+   * the ring, its slot (and so its bit column) now belongs to a newer publish: whether this socket
+   * had it already (a duplicate) or was counted lost (a late first copy) is no longer known, so it
+   * is `unjudged`, and the books of its publish stand as evaluated (a lost delivery stays lost).
+   * Otherwise no publish of this run's ring has that seq: unmatched.
+   */
+  private recordGone(seq: number, last: number): void {
+    if (seq > 0 && seq <= last - this.ring.size) this.counters.unjudged = (this.counters.unjudged ?? 0) + 1;
+    else this.counters.unmatched++;
   }
 
   private judge(k: number, seq: number, slot: number, recvMs: number): number {

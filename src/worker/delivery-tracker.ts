@@ -9,7 +9,8 @@
  * been answered (or earlier, while draining, once every eligible socket has it); evaluation only
  * adds the sockets that never got it to lost. Its bit column stays readable until the ring slot is
  * reused, so a copy arriving after evaluation is still told apart: a re-send of a delivered
- * message is a duplicate, the first copy of a lost one is late.
+ * message is a duplicate, the first copy of a lost one is late. A copy arriving after the slot was
+ * reused is `unjudged` (the ring holds at least deadline + timeout + 5 s of publishes).
  *
  * Eligibility is per connection: a connection owes publish s when it was subscribed (subscribedAt)
  * before s was sent. It pays by receiving s; it defaults when it is still open, without s, at

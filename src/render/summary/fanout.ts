@@ -77,7 +77,7 @@ export function fanout(r: Report, color: boolean, paint: Paint): string[] {
   return out;
 }
 
-/** What the books hold that is not exact or not a measurement: unconfirmed losses, early receipts, the clock's bound. */
+/** What the books hold that is not exact or not a measurement: unconfirmed losses, receipts too old to judge, early receipts, the clock's bound. */
 function bookLines(r: Report, paint: Paint): string[] {
   const f = r.fanout;
   const out: string[] = [];
@@ -87,6 +87,15 @@ function bookLines(r: Report, paint: Paint): string[] {
       paint(
         `  lost includes ${fmtCount(unconfirmed)} unconfirmed: owed by a lost worker or shard after its last snapshot (nobody saw whether they arrived; an upper bound)`,
         'red',
+      ),
+    );
+  }
+  const unjudged = f.unjudged ?? 0;
+  if (unjudged > 0) {
+    out.push(
+      paint(
+        `  ${fmtCount(unjudged)} copies came after their publish had left the publish ring: not judged (a loss stays lost; late and duplicated may be short by that many)`,
+        'yellow',
       ),
     );
   }

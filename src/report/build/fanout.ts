@@ -58,6 +58,8 @@ export function fanoutTail(ctx: BuildContext) {
     early: d.early ?? 0,
     earlyMaxMs: round3(d.earlyMaxMs ?? 0),
     unconfirmed: ctx.totals.unconfirmed,
+    // Only when some came: receipts older than the publish ring are rare (a socket held minutes).
+    ...((d.unjudged ?? 0) > 0 ? { unjudged: d.unjudged } : {}),
   };
 }
 
@@ -117,7 +119,7 @@ function topicStats(
   return out;
 }
 
-/** What a user must read about the books: deliveries owed by lost workers, early receipts within the clock's bound. */
+/** What a user must read about the books: deliveries owed by lost workers, receipts too old to judge, early receipts within the clock's bound. */
 export function bookWarnings(report: Report, totals: Totals): string[] {
   const out: string[] = [];
   const f = report.fanout;
@@ -130,6 +132,12 @@ export function bookWarnings(report: Report, totals: Totals): string[] {
   if (totals.unknownOwed > 0) {
     out.push(
       `${totals.unknownOwed} publishes sent after a lost worker's last snapshot had left the publish ring when it was declared lost: what they were owed is not booked`,
+    );
+  }
+  if ((f.unjudged ?? 0) > 0) {
+    out.push(
+      `${f.unjudged} copies of this run's publishes arrived after their publish had left the publish ring (fanout.unjudged): too late to tell a late first copy from a duplicate, ` +
+        'they are neither; a delivery lost at its deadline stays lost, so lost may include some that came this late, and late and duplicated may be short by up to that many',
     );
   }
   const early = f.early ?? 0;
