@@ -6,7 +6,8 @@
  * isolate compiled and the mqtt-packet modules its loader holds: after importing what `wsload run`
  * loads (dist/cli/main.js and the hold that makes the publisher), after an HTTP publisher is made
  * and ready, and after a protocol (MQTT) publisher is ready; its connection goes to a closed
- * loopback port, so its open fails at once and ready() still resolves.
+ * loopback port, so its open fails at once and ready() still resolves. A publisher started before
+ * ready() keeps the publish due meanwhile in its queue until the sender has loaded.
  */
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/wait.js';
@@ -37,6 +38,13 @@ const step = (name) => ({ step: name, senders: senders(), mqttModules: loaded() 
   await http.ready();
   await http.stop();
   steps.push(step('http'));
+  // Started before ready(): the publish due at once waits in the queue for the sender, then goes.
+  const early = made({ publish: { rate: 1, url: api + '?id={id}&value={value}' } }, api);
+  early.start();
+  await early.ready();
+  await early.stop();
+  const { sent, queued, skipped } = early.stats;
+  steps.push({ step: 'early', sent, queued, skipped });
   const viaMqtt = { protocol: { name: 'mqtt', topics: ['news'] }, publish: { rate: 1, via: 'protocol', protocol: { topic: 'news' } } };
   const mqtt = made(viaMqtt, closed);
   await mqtt.ready();
@@ -47,14 +55,15 @@ const step = (name) => ({ step: name, senders: senders(), mqttModules: loaded() 
 `;
 
 describe('the protocol publish sender loads on demand', () => {
-  it('is not loaded by the CLI, the hold or an HTTP publisher, and is once a protocol publisher is ready', async () => {
+  it('is not loaded by the CLI, the hold or an HTTP publisher, and is once a protocol publisher is ready; a publish due before the sender loaded waits for it', async () => {
     const [steps] = await probeWorker(PROBE, { port: await freePort() });
     expect(steps).toEqual([
       { step: 'cli', senders: 0, mqttModules: 0 },
       { step: 'http', senders: 0, mqttModules: 0 },
+      { step: 'early', sent: 1, queued: 1, skipped: 0 },
       { step: 'mqtt', senders: expect.any(Number), mqttModules: expect.any(Number) },
     ]);
-    const mqtt = (steps as { senders: number; mqttModules: number }[])[2];
+    const mqtt = (steps as { senders: number; mqttModules: number }[])[3];
     // protocol.js and its four codecs.
     expect(mqtt.senders).toBe(5);
     expect(mqtt.mqttModules).toBeGreaterThan(0);
