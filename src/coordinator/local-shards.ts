@@ -1,11 +1,16 @@
 /**
  * Local shards are agents on loopback: `wsload agent` child processes of this one, each told the
- * coordinator's address and, through the environment (never the command line), its token. They
- * are killed by their PID on every way out, this process's exit included.
+ * coordinator's address and, through the environment (never the command line), its token. Each is
+ * started as the `wsload` command starts: node with the node flags and variables of bin/wsload.js's
+ * `#!` line (launch-line.ts), whether or not this process was (`node bin/wsload.js` skips the line),
+ * so a shard's heap and malloc settings are the command's; one process per shard, node itself, so
+ * its PID is the one signalled and its exit code its own. They are killed by their PID on every way
+ * out, this process's exit included.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { TOKEN_ENV } from '../run/control-protocol.js';
+import { launchLineOf } from './launch-line.js';
 
 const BIN = fileURLToPath(new URL('../../bin/wsload.js', import.meta.url));
 /** After the coordinator said `end`, how long a shard gets to exit on its own. */
@@ -31,14 +36,16 @@ export function spawnLocalShards(
   onEarlyExit: (name: string, why: string) => void,
 ): LocalShards {
   const children: ChildProcess[] = [];
+  const line = launchLineOf(BIN);
   for (let i = 0; i < count; i++) {
     const name = `shard-${i}`;
     const child = spawn(
       process.execPath,
-      [BIN, 'agent', '--coordinator', `ws://127.0.0.1:${port}`, '--name', name, '--connect-timeout', '30s'],
+      [...line.nodeArgs, BIN, 'agent', '--coordinator', `ws://127.0.0.1:${port}`, '--name', name, '--connect-timeout', '30s'],
       {
         stdio: ['ignore', 'ignore', 'pipe'],
-        env: { ...process.env, [TOKEN_ENV]: token },
+        // The line's variables over the inherited ones, as env sets them.
+        env: { ...process.env, ...line.env, [TOKEN_ENV]: token },
       },
     );
     let tail = '';

@@ -11,6 +11,11 @@
  * anyway, and is counted skipped, as are publishes still queued when the hold ends. Each request
  * has a total deadline (`publish.timeout`), not an idle timeout: a target that answers headers and
  * then drips its body cannot keep the run alive.
+ *
+ * The sender's code is loaded when the publisher is made (a protocol's codecs only by a run that
+ * publishes through one: methods/table.ts), and ready() waits for it before the hold, so no
+ * publish waits for an import. A publish due before it loaded (a caller that started without
+ * ready()) waits in the queue, as one due while every request slot is taken does.
  */
 import type { Publish, Scenario } from '../run/scenario.js';
 import { nowMs } from '../clock.js';
@@ -36,7 +41,9 @@ export interface PublishListener {
 export class Publisher {
   readonly stats: PublisherStats;
   private readonly publish: Publish;
-  private readonly sender: PublishSender;
+  /** Null until its code has loaded (`loading`). */
+  private sender: PublishSender | null = null;
+  private readonly loading: Promise<PublishSender>;
   private readonly intervalMs: number;
   /** duration × rate, exactly: identical holds publish the same number of times. */
   private readonly maxScheduled: number;
@@ -80,7 +87,16 @@ export class Publisher {
     this.maxScheduled = this.schedule ? this.schedule.count : Math.floor((scenario.durationMs * this.publish.rate) / 1000 + 1e-9);
     this.queueLimit = Math.max(1, Math.ceil((rate * this.publish.deadlineMs) / 1000));
     // The template is the method's destination (a publisher socket's URL with via "websocket": what the report names).
-    this.sender = senderFor(scenario, method, template, runTag);
+    this.loading = senderFor(scenario, method, template, runTag);
+    this.loading.then(
+      (sender) => {
+        this.sender = sender;
+        if (this.stopped) sender.close();
+        else this.drainQueue();
+      },
+      // A failed import (a broken install) is ready()'s rejection; nothing is sent without it.
+      () => {},
+    );
     this.stats = {
       sent: 0,
       ok: 0,
@@ -106,9 +122,13 @@ export class Publisher {
     return this.seq;
   }
 
-  /** Opens what the publishes go out on (the publisher socket) before the hold; resolves once open or failed. */
-  ready(): Promise<void> {
-    return this.sender.prepare?.() ?? Promise.resolve();
+  /**
+   * Loads the sender and opens what the publishes go out on (the publisher socket) before the hold;
+   * resolves once open or failed, rejects only when the sender's code could not be loaded.
+   */
+  async ready(): Promise<void> {
+    const sender = await this.loading;
+    await sender.prepare?.();
   }
 
   /** Starts the schedule at `atMs` (the hold's start). */
@@ -143,8 +163,8 @@ export class Publisher {
   }
 
   private due(scheduledAt: number): void {
-    if (this.inFlight.size < this.publish.concurrency && this.queue.length === 0) {
-      this.fire(scheduledAt);
+    if (this.sender !== null && this.inFlight.size < this.publish.concurrency && this.queue.length === 0) {
+      this.fire(this.sender, scheduledAt);
       return;
     }
     if (this.queue.length >= this.queueLimit) {
@@ -159,16 +179,18 @@ export class Publisher {
 
   /** A request slot came free: the oldest waiting publish goes, with its own scheduled time. */
   private drainQueue(): void {
+    const sender = this.sender;
+    if (sender === null) return;
     while (!this.stopped && this.inFlight.size < this.publish.concurrency) {
       const scheduledAt = this.queue.shift();
       if (scheduledAt === undefined) return;
       this.stats.queued++;
       this.stats.maxQueueMs = Math.max(this.stats.maxQueueMs, nowMs() - scheduledAt);
-      this.fire(scheduledAt);
+      this.fire(sender, scheduledAt);
     }
   }
 
-  private fire(scheduledAt: number): void {
+  private fire(sender: PublishSender, scheduledAt: number): void {
     const seq = ++this.seq;
     const sentAt = nowMs();
     const topic = this.topicCycle === null ? 0 : publishTopicIndex(this.topicCycle, seq);
@@ -217,7 +239,7 @@ export class Publisher {
     };
     this.inFlight.add(abort);
     this.ownDelay.enter();
-    const own = this.sender.send(seq, finish, this.topicNames === null ? null : this.topicNames[topic], left);
+    const own = sender.send(seq, finish, this.topicNames === null ? null : this.topicNames[topic], left);
     // A send that failed at once (its socket known down) has nothing left to release.
     if (done) own(true);
     else release = own;
@@ -248,6 +270,7 @@ export class Publisher {
     if (options.abort) this.abortInFlight();
     if (this.inFlight.size > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     this.ownDelay.stop();
-    this.sender.close();
+    // One still loading is closed once it has (the constructor's continuation).
+    this.sender?.close();
   }
 }

@@ -13,6 +13,7 @@ import { expectExactBooks } from '../helpers/books.js';
 import { startPublishTarget, type TestTarget } from '../helpers/servers.js';
 import type { Report } from '../../src/run/report.js';
 import { expectDeliveredExactly } from '../helpers/books.js';
+import { until } from '../helpers/wait.js';
 
 let dir: string;
 
@@ -90,6 +91,44 @@ describe('wsload run --shards', () => {
     expect(r.stdout).toContain('Shards (2 processes');
     expect(r.stdout).toContain('fan-out latency exact');
     expectExact(read(out), 200, 2);
+  }, 90_000);
+});
+
+describe('a local shard starts as the wsload command does', () => {
+  it("carries the node flags and variables of bin/wsload.js's #! line, although its coordinator was started without them", async () => {
+    const scenario = write('launch.json', {
+      name: 'launch',
+      connections: 20,
+      connectRate: 200,
+      duration: '3s',
+      workers: 2,
+      publish: { rate: 2 },
+    });
+    const out = join(dir, 'launch-report.json');
+    // `node bin/wsload.js` skips the #! line, and the variables are taken out of what it inherits:
+    // a shard has them only if it was started with them.
+    const unset = { MALLOC_ARENA_MAX: undefined, MALLOC_TRIM_THRESHOLD_: undefined };
+    const run = startWsload(['run', scenario, '--shards', '2', '--out', out], { cwd: dir, env: unset, timeoutMs: 60_000 });
+    let pids: (number | null)[] = [];
+    const found = await until(() => (pids = ['shard-0', 'shard-1'].map((n) => shardPid(run.pid, n))).every((p) => p !== null), 30_000);
+    expect(found, run.stderr()).toBe(true);
+    const coordinator = readFileSync(`/proc/${run.pid}/cmdline`, 'utf8').split('\0');
+    expect(coordinator).not.toContain('--max-semi-space-size=1');
+    for (const pid of pids) {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      // node itself, with the line's flags before the script: one process, its own PID.
+      expect(argv[0]).toBe(process.execPath);
+      expect(argv.slice(1, argv.indexOf(WSLOAD_BIN))).toEqual(
+        expect.arrayContaining(['--max-semi-space-size=1', '--initial-old-space-size=32']),
+      );
+      expect(argv).toContain('agent');
+      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      expect(environ).toContain('MALLOC_ARENA_MAX=2');
+      expect(environ).toContain('MALLOC_TRIM_THRESHOLD_=131072');
+    }
+    const r = await run.exited;
+    expect(r.code, why(r, out)).toBe(0);
+    expectExact(read(out), 20, 2);
   }, 90_000);
 });
 

@@ -1,0 +1,33 @@
+/**
+ * How the `wsload` command starts: bin/wsload.js through its `#!/usr/bin/env -S NAME=value … node
+ * --flag …` line (issue 22's start-up settings: glibc variables read only at start, V8 heap flags
+ * read only when an isolate is made). Local shards are started that way too, read from the file so
+ * they follow the line when it changes (bench/launcher.js reads it the same way for the bench).
+ */
+import { readFileSync } from 'node:fs';
+
+/** What the line adds: variables (over the inherited environment, as env sets them) and node's flags. */
+export interface LaunchLine {
+  env: Record<string, string>;
+  nodeArgs: string[];
+}
+
+/** The variables and node flags of a `#!/usr/bin/env [-S] [NAME=value …] node [flags …]` line; throws on any other. */
+export function parseLaunchLine(firstLine: string): LaunchLine {
+  const m = /^#!\s*\S*\/env\s+(?:-S\s+)?(.*)$/.exec(firstLine.trim());
+  if (!m) throw new Error(`bin/wsload.js: not a #!/usr/bin/env line: ${firstLine}`);
+  const words = m[1].split(/\s+/).filter(Boolean);
+  const env: Record<string, string> = {};
+  let i = 0;
+  for (; i < words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]); i++) {
+    const eq = words[i].indexOf('=');
+    env[words[i].slice(0, eq)] = words[i].slice(eq + 1);
+  }
+  if (words[i] !== 'node') throw new Error(`bin/wsload.js: the #! line does not run node: ${firstLine}`);
+  return { env, nodeArgs: words.slice(i + 1) };
+}
+
+/** The launch line of the script `file` (its first line). */
+export function launchLineOf(file: string): LaunchLine {
+  return parseLaunchLine(readFileSync(file, 'utf8').split('\n', 1)[0]);
+}
