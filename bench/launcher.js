@@ -6,29 +6,9 @@
  * measure a start-up no user of the command gets. BENCH_WSLOAD_LAUNCH=node does that on purpose
  * (the A/B of the line itself).
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-/**
- * The variables and node flags on a `#!/usr/bin/env [-S] [NAME=value …] node [flags …]` line.
- * Pure, for test/unit/bench-launcher.test.ts.
- * @param {string} firstLine
- * @returns {{ env: Record<string, string>, nodeArgs: string[] }}
- */
-export function parseShebang(firstLine) {
-  const m = /^#!\s*\S*\/env\s+(?:-S\s+)?(.*)$/.exec(firstLine.trim());
-  if (!m) throw new Error(`bin/wsload.js: not a #!/usr/bin/env line: ${firstLine}`);
-  const words = m[1].split(/\s+/).filter(Boolean);
-  /** @type {Record<string, string>} */
-  const env = {};
-  let i = 0;
-  for (; i < words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]); i++) {
-    const eq = words[i].indexOf('=');
-    env[words[i].slice(0, eq)] = words[i].slice(eq + 1);
-  }
-  if (words[i] !== 'node') throw new Error(`bin/wsload.js: the #! line does not run node: ${firstLine}`);
-  return { env, nodeArgs: words.slice(i + 1) };
-}
+// The same reading of the line as local shards (src/coordinator/launch-line.ts); the bench runs the built code.
+import { launchLineOf } from '../dist/coordinator/launch-line.js';
 
 /**
  * `node` arguments and added environment that run `bin/wsload.js args…` in `root` as the command does
@@ -40,7 +20,6 @@ export function parseShebang(firstLine) {
  */
 export function wsloadCommand(root, args, launch = process.env.BENCH_WSLOAD_LAUNCH) {
   if (launch === 'node') return { args: ['bin/wsload.js', ...args], env: {} };
-  const first = readFileSync(join(root, 'bin/wsload.js'), 'utf8').split('\n', 1)[0];
-  const { env, nodeArgs } = parseShebang(first);
+  const { env, nodeArgs } = launchLineOf(join(root, 'bin/wsload.js'));
   return { args: [...nodeArgs, 'bin/wsload.js', ...args], env };
 }
