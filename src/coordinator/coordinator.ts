@@ -32,15 +32,11 @@ import { afterPendingIo } from './pending-io.js';
 import { shardMemory, shardStates } from './shard-states.js';
 import { assignLink, MAX_REASON, openCounts, relayToDriver } from './agent-relay.js';
 import { shown } from './shown-name.js';
+import { closeClocks, clockText, probeJoiningClock, reestimateClocks, REESTIMATE_EVERY_MS } from './agent-clocks.js';
 import type { CoordinatorEvents, CoordinatorOptions, ShardState, WorkerPort } from './coordinator-types.js';
 
 export type { CoordinatorEvents, CoordinatorOptions, ShardState, WorkerPort } from './coordinator-types.js';
 
-/** Clock probes when an agent joins, and at each re-estimate. */
-const JOIN_PROBES = 8;
-const REESTIMATE_PROBES = 4;
-/** Clocks drift: long runs re-estimate the offsets this often. */
-const REESTIMATE_EVERY_MS = 30_000;
 /** An agent silent this long (by default) is lost. */
 export const SILENT_LIMIT_MS = AGENT_SILENT_LIMIT_MS;
 /** A socket that upgraded but said no hello in this time is dropped. */
@@ -156,7 +152,7 @@ export class Coordinator {
     this.events = events;
     const ports = new Map<number, WorkerPort>();
     this.joined.slice(0, groups.length).forEach((link, i) => assignLink(link, i, groups[i], ringSize, tlsFiles, ports));
-    this.timers.push(setInterval(() => this.reestimate(), REESTIMATE_EVERY_MS));
+    this.timers.push(setInterval(() => reestimateClocks(this.links), REESTIMATE_EVERY_MS));
     return ports;
   }
 
@@ -186,19 +182,9 @@ export class Coordinator {
     return shardStates(this.links);
   }
 
-  /**
-   * The receipts are all in: one more round of probes for every agent still in the run on another
-   * clock, so the bound of the offset used since the last round covers its drift up to the end.
-   * Bounded by `limitMs`: an agent that does not answer keeps the bound it had.
-   */
-  async closeClocks(limitMs: number): Promise<void> {
-    const probing = this.links
-      .filter((l) => l.index >= 0 && l.lost === null && !l.closed && !l.sameClock)
-      .map((l) => l.estimateClock(REESTIMATE_PROBES));
-    if (probing.length === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(probing), new Promise<void>((resolve) => (timer = setTimeout(resolve, limitMs)))]);
-    clearTimeout(timer);
+  /** The receipts are all in: a last bounded round of clock probes (agent-clocks.ts). */
+  closeClocks(limitMs: number): Promise<void> {
+    return closeClocks(this.links, limitMs);
   }
 
   /** The run is over: tells the agents to exit and stops listening. */
@@ -318,17 +304,15 @@ export class Coordinator {
 
   /** Probes an agent's clock until it is known (or the run starts without it, or it leaves). */
   private async joinClock(link: AgentLink): Promise<void> {
-    for (let round = 0; !link.clockKnown && !link.closed && !this.assigned; round++) {
-      if (round === 1) this.log(`agent ${link.label} did not answer its clock probes; probing again`);
-      await link.estimateClock(JOIN_PROBES);
-    }
-    if (link.clockKnown && !link.closed && !this.assigned) {
-      const clock = link.sameClock
-        ? 'same clock'
-        : `clock offset ${link.clock.offsetMs.toFixed(3)} ms ± ${link.clock.uncertaintyMs.toFixed(3)} ms`;
-      this.opts.info?.(
-        `agent ${link.label} joined (${Math.min(this.joined.length, this.opts.expected)} of ${this.opts.expected}; ${clock})`,
-      );
+    if (
+      await probeJoiningClock(
+        link,
+        () => !link.closed && !this.assigned,
+        (line) => this.log(line),
+      )
+    ) {
+      const count = `${Math.min(this.joined.length, this.opts.expected)} of ${this.opts.expected}`;
+      this.opts.info?.(`agent ${link.label} joined (${count}; ${clockText(link)})`);
     }
     this.poke();
   }
@@ -403,9 +387,5 @@ export class Coordinator {
         l.terminate();
       } else this.dropLink(l, why);
     }
-  }
-
-  private reestimate(): void {
-    for (const l of this.links) if (!l.closed && !l.sameClock) void l.estimateClock(REESTIMATE_PROBES);
   }
 }

@@ -167,6 +167,34 @@ describe('the dashboard page', () => {
     );
   });
 
+  it('every count chart has values on hover before anything was counted in it (a drop listed before its reconnects are drawn)', () => {
+    const report = fakeReport();
+    // The drop detector hands out an event on its own clock; the interval holding its reconnects may
+    // still wait for its publishes' deadline: the charts then have closes, or none, and no reconnect.
+    const lines: TimelineLine[] = fakeTimeline(report, 4).map((l) => ({ ...l, closes: 0, closesByCause: {}, reconnects: 0 }));
+    const event: DropEvent = {
+      startMs: 3500,
+      startedAt: '2026-01-01T00:00:03.500Z',
+      endMs: 3600,
+      count: 20,
+      byCause: { 'server-close': 20 },
+      byCode: { '1001': 20 },
+      openBefore: 100,
+      lowestOpen: 80,
+      recoveryMs: 900,
+    };
+    const charts = dashboardCharts(view({ lines, events: [event] }));
+    const svgs = charts.split('<svg ').slice(1);
+    for (const title of ['Reconnects per interval', 'Closes per interval, by cause']) {
+      const svg = svgs.find((x) => x.includes(`<title>${title}</title>`)) ?? '';
+      expect(svg, title).not.toBe('');
+      // One value per interval (and the start), each 0: what a reader hovering sees, not an empty plot.
+      const values = [...svg.matchAll(/<circle [^>]*><title>([^<]*)<\/title>/g)].map((m) => m[1]);
+      expect(values, title).toHaveLength(lines.length + 1);
+      for (const v of values) expect(v, title).toMatch(/: 0$/);
+    }
+  });
+
   it('status: the figures so far, the thresholds so far, a failing verdict with its reasons', () => {
     const v = view({ scenario: { ...view().scenario, thresholds: { 'fanout.p99': '< 10ms', 'handshake.p99': '< 1s' } } });
     const status = dashboardStatus(v);

@@ -3,7 +3,9 @@ import { fmtCount, fmtMs } from '../format.js';
 import { CAUSE_COLORS, COLORS, figure } from '../html-page.js';
 import type { TimeStack } from '../timeline-chart.js';
 import { dashFrom, points } from './spans.js';
-import { chart, mb, type ChartSet, count } from './chart.js';
+import { chart, mb, type ChartSet, count, countParts } from './chart.js';
+
+const NO_CLOSE_COLOR = '#ddd';
 
 /** Closes per interval by cause, and reconnects (not in timelines of older wsload versions). */
 export function closeFigures({ c, spans, extra }: ChartSet): string[] {
@@ -21,14 +23,16 @@ export function closeFigures({ c, spans, extra }: ChartSet): string[] {
       partial: s.partial,
     })),
   }));
+  // No close at all: a line along 0 with its values on hover, as countParts draws (no bars reads as no data).
+  const parts = causes.length > 0 ? { stacks } : countParts(spans, 'closes', NO_CLOSE_COLOR, () => 0);
   out.push(
     figure(
       'Closes per interval, by cause',
-      chart(c, 'Closes per interval, by cause', count, { stacks }),
+      chart(c, 'Closes per interval, by cause', count, parts),
       [
         ...(causes.length > 0
           ? causes.map((cause) => ({ name: cause, color: CAUSE_COLORS[cause] }))
-          : [{ name: 'no socket closed before the end', color: '#ddd' }]),
+          : [{ name: 'no socket closed before the end', color: NO_CLOSE_COLOR }]),
         ...extra,
       ],
       'wsload’s own closes at the end are not counted',
@@ -39,15 +43,13 @@ export function closeFigures({ c, spans, extra }: ChartSet): string[] {
     out.push(
       figure(
         'Reconnects per interval',
-        chart(c, 'Reconnects per interval', count, {
-          stacks: [
-            {
-              name: 'reconnects',
-              color: COLORS.reconnect,
-              bars: spans.map((s) => ({ from: s.from, to: s.to, value: s.line.reconnects ?? 0, partial: s.partial })),
-            },
-          ],
-        }),
+        // Before the first reconnect (the live dashboard, a run without drops) a line along 0, not an empty plot.
+        chart(
+          c,
+          'Reconnects per interval',
+          count,
+          countParts(spans, 'reconnects', COLORS.reconnect, (s) => s.line.reconnects ?? 0),
+        ),
         [{ name: 'reconnect handshakes that succeeded', color: COLORS.reconnect }, ...extra],
       ),
     );
