@@ -366,7 +366,8 @@ export class AgentSession {
   private cleanup(): void {
     if (this.statsTimer) clearInterval(this.statsTimer);
     for (const t of this.timers) clearInterval(t);
-    if (this.tlsDir) rmSync(this.tlsDir, { recursive: true, force: true });
+    // First: the removal below can throw.
     this.releaseHeapGrowth();
+    if (this.tlsDir) rmSync(this.tlsDir, { recursive: true, force: true });
   }
 }

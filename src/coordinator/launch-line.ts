@@ -12,8 +12,19 @@ export interface LaunchLine {
   nodeArgs: string[];
 }
 
-/** The variables and node flags of a `#!/usr/bin/env [-S] [NAME=value …] node [flags …]` line; throws on any other. */
+/** A word that runs node: `node`, or a path to it (`/usr/bin/node`, a Nix store's `…/bin/node`). */
+function isNode(word: string | undefined): boolean {
+  return word !== undefined && /(^|\/)node$/.test(word);
+}
+
+/**
+ * The variables and node flags of a `#!/usr/bin/env [-S] [NAME=value …] node [flags …]` line, or of
+ * `#!/path/to/node` as a package manager may rewrite it (no flags then: the kernel passes at most
+ * one word after the interpreter); throws on any other.
+ */
 export function parseLaunchLine(firstLine: string): LaunchLine {
+  const direct = /^#!\s*(\S+)\s*$/.exec(firstLine.trim());
+  if (direct && isNode(direct[1])) return { env: {}, nodeArgs: [] };
   const m = /^#!\s*\S*\/env\s+(?:-S\s+)?(.*)$/.exec(firstLine.trim());
   if (!m) throw new Error(`bin/wsload.js: not a #!/usr/bin/env line: ${firstLine}`);
   const words = m[1].split(/\s+/).filter(Boolean);
@@ -23,11 +34,19 @@ export function parseLaunchLine(firstLine: string): LaunchLine {
     const eq = words[i].indexOf('=');
     env[words[i].slice(0, eq)] = words[i].slice(eq + 1);
   }
-  if (words[i] !== 'node') throw new Error(`bin/wsload.js: the #! line does not run node: ${firstLine}`);
+  if (!isNode(words[i])) throw new Error(`bin/wsload.js: the #! line does not run node: ${firstLine}`);
   return { env, nodeArgs: words.slice(i + 1) };
 }
 
-/** The launch line of the script `file` (its first line). */
+/**
+ * The launch line of the script `file` (its first line). A line this cannot read (rewritten by a
+ * packager into a form not foreseen) gives none: the shards then start as plain `node`, with the
+ * V8 and malloc defaults, rather than not at all.
+ */
 export function launchLineOf(file: string): LaunchLine {
-  return parseLaunchLine(readFileSync(file, 'utf8').split('\n', 1)[0]);
+  try {
+    return parseLaunchLine(readFileSync(file, 'utf8').split('\n', 1)[0]);
+  } catch {
+    return { env: {}, nodeArgs: [] };
+  }
 }

@@ -65,7 +65,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     return { report, internalError: state.internalError };
   } finally {
     // Every way out (return, exception, interrupt) stops the target, workers, timers and publisher.
-    await state.stopAll();
-    releaseHeapGrowth();
+    try {
+      await state.stopAll();
+    } finally {
+      releaseHeapGrowth();
+    }
   }
 }

@@ -7,7 +7,8 @@ import { RunAggregate } from '../metrics/aggregate.js';
 import { IntervalBlocks, MAX_BLOCKS, rampBlockMs } from '../metrics/interval-blocks.js';
 import { LoopLagMonitor } from '../metrics/loop-lag.js';
 import { peakTarget } from '../run/load-stages.js';
-import { createRing, RING_MIN_SLOTS, ringSizeFor, type PublishRing } from '../run/publish-ring.js';
+import { createRing, RING_MIN_SLOTS, RING_SLACK_MS, ringSizeFor, type PublishRing } from '../run/publish-ring.js';
+import { AGENT_SILENT_LIMIT_MS, COORDINATOR_SILENT_LIMIT_MS } from '../run/control-protocol.js';
 import type { TimelineWriter } from '../report/timeline.js';
 import { sidecarPaths } from '../report/write.js';
 import { nowMs } from '../clock.js';
@@ -46,15 +47,29 @@ export interface Measurement {
   observe: ObserveScraper | null;
 }
 
+/**
+ * How long a spread run keeps a publish in the ring past its deadline: a shard found lost has its
+ * books closed from the ring back to its last snapshot (metrics/lost-books.ts), up to the agents'
+ * silence limit ago, and an agent may take the coordinator's frames up to its own limit late.
+ */
+function spreadKeepMs(state: RunState): number {
+  const agentLimit = state.options.agents?.silentLimitMs ?? AGENT_SILENT_LIMIT_MS;
+  return Math.max(agentLimit, COORDINATOR_SILENT_LIMIT_MS) + state.tickMs + RING_SLACK_MS;
+}
+
 /** The publish ring (sized for the peak rate), the aggregate of worker snapshots and its per-block sink. */
-function aggregateOf(state: RunState, plans: readonly WorkerPlan[]): Pick<Measurement, 'ring' | 'aggregate' | 'blocks'> {
+function aggregateOf(state: RunState, plans: readonly WorkerPlan[], spread: boolean): Pick<Measurement, 'ring' | 'aggregate' | 'blocks'> {
   const { scenario, startMs, tickMs } = state;
   const publish = scenario.publish;
   // A publish is evaluated after its deadline and once its request has been answered (at most publish.timeout).
   // Sized for the peak rate: publish.stages may climb above publish.rate.
   const ring = createRing(
     publish
-      ? ringSizeFor(publish.stages ? peakTarget(publish.stages, publish.rate) : publish.rate, publish.deadlineMs + publish.timeoutMs)
+      ? ringSizeFor(
+          publish.stages ? peakTarget(publish.stages, publish.rate) : publish.rate,
+          publish.deadlineMs + publish.timeoutMs,
+          spread ? spreadKeepMs(state) : RING_SLACK_MS,
+        )
       : RING_MIN_SLOTS,
   );
   const aggregate = new RunAggregate(
@@ -141,7 +156,7 @@ export function setUpMeasurement(
   embeddedHttpUrl: string | null = null,
 ): Measurement {
   const { scenario, options, startMs, tickMs } = state;
-  const { ring, aggregate, blocks } = aggregateOf(state, plans);
+  const { ring, aggregate, blocks } = aggregateOf(state, plans, shardMemory !== undefined);
   const { timeline, files, observe } = timelineOf(state, plans, { ring, aggregate }, embeddedHttpUrl);
   const dropWatch = new DropWatch({
     scenario,

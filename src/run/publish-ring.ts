@@ -40,14 +40,18 @@ export interface PublishRing {
  */
 export const RING_MIN_SLOTS = 128;
 
+/** How long a publish stays in the ring past its deadline in one process: a receipt that late is still judged. */
+export const RING_SLACK_MS = 5_000;
+
 /**
- * Smallest power of two ≥ publishes that can be pending at once (rate × deadline) plus slack: 5 s
- * and 64 publishes. A publish stays in the ring at least that long after its deadline, so a
- * receipt that late is still judged (late, duplicated); one older than the ring is counted
- * `unjudged` (worker/delivery-judge.ts).
+ * Smallest power of two ≥ publishes that can be pending at once (rate × deadline) plus slack:
+ * `keepMs` (5 s in one process) and 64 publishes. A publish stays in the ring at least that long
+ * after its deadline, so a receipt that late is still judged (late, duplicated); one older than the
+ * ring is counted `unjudged` (worker/delivery-judge.ts). A spread run keeps its publishes past the
+ * agents' silence limits (driver/measurement.ts): a lost shard's books are read from the ring.
  */
-export function ringSizeFor(rate: number, deadlineMs: number): number {
-  const pending = Math.ceil(rate * (deadlineMs / 1000 + 5)) + 64;
+export function ringSizeFor(rate: number, deadlineMs: number, keepMs: number = RING_SLACK_MS): number {
+  const pending = Math.ceil((rate * (deadlineMs + keepMs)) / 1000) + 64;
   let size = RING_MIN_SLOTS;
   while (size < pending) size *= 2;
   return size;

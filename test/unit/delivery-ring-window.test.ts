@@ -47,6 +47,15 @@ describe('the publish ring at what the rate needs', () => {
     expect(ringSizeFor(1000, window)).toBeGreaterThanOrEqual(1000 * 25 + 64);
   });
 
+  it("keeps a spread run's publishes past the agents' silence limits (a lost shard's books are closed from the ring)", () => {
+    // 20/s, 1 s deadline + 1 s timeout: 5 s of slack is 20 × 7 + 64 = 204 publishes (256 slots, 12.8 s);
+    // kept 36 s more (silence limits 30 s + a tick + 5 s) it is 20 × 38 + 64 = 824 (1,024 slots, 51 s).
+    expect(ringSizeFor(20, 2000)).toBe(256);
+    const kept = ringSizeFor(20, 2000, 36_000);
+    expect(kept).toBe(1024);
+    expect((kept / 20) * 1000).toBeGreaterThanOrEqual(2000 + 36_000);
+  });
+
   it('judges a copy while its publish is in the ring, and counts one older than the ring unjudged, books unchanged', () => {
     const size = RING_MIN_SLOTS;
     const ring = createRing(size);

@@ -3,6 +3,9 @@
  * `#!` line, read from the file (src/coordinator/launch-line.ts). The shard processes themselves
  * are checked in test/cli/shards.test.ts.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { launchLineOf, parseLaunchLine } from '../../src/coordinator/launch-line.js';
@@ -13,7 +16,10 @@ describe('the #! line of bin/wsload.js', () => {
   it('gives its variables and node flags; any other line is refused', () => {
     expect(parseLaunchLine('#!/usr/bin/env -S A=1 B_=x node --f=1 --g')).toEqual({ env: { A: '1', B_: 'x' }, nodeArgs: ['--f=1', '--g'] });
     expect(parseLaunchLine('#!/usr/bin/env node')).toEqual({ env: {}, nodeArgs: [] });
+    expect(parseLaunchLine('#!/usr/bin/env -S A=1 /nix/store/x-nodejs/bin/node --f')).toEqual({ env: { A: '1' }, nodeArgs: ['--f'] });
+    expect(parseLaunchLine('#!/usr/bin/node')).toEqual({ env: {}, nodeArgs: [] });
     expect(() => parseLaunchLine('#!/bin/sh')).toThrow(/not a #!\/usr\/bin\/env line/);
+    expect(() => parseLaunchLine('#!/usr/bin/env -S A=1 nodejs-ish')).toThrow(/does not run node/);
     expect(() => parseLaunchLine('#!/usr/bin/env -S A=1 deno run')).toThrow(/does not run node/);
   });
 
@@ -21,5 +27,11 @@ describe('the #! line of bin/wsload.js', () => {
     const line = launchLineOf(BIN);
     expect(line.env).toMatchObject({ MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072' });
     expect(line.nodeArgs).toEqual(expect.arrayContaining(['--max-semi-space-size=1', '--initial-old-space-size=32']));
+  });
+
+  it('gives none for a line it cannot read, so shards still start (as plain node)', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'wsload-launch-')), 'wsload.js');
+    writeFileSync(file, '#!/opt/weird/launcher --x\n');
+    expect(launchLineOf(file)).toEqual({ env: {}, nodeArgs: [] });
   });
 });

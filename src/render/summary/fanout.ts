@@ -94,7 +94,7 @@ function bookLines(r: Report, paint: Paint): string[] {
   if (unjudged > 0) {
     out.push(
       paint(
-        `  ${fmtCount(unjudged)} copies came after their publish had left the publish ring: not judged (a loss stays lost; late and duplicated may be short by that many)`,
+        `  ${fmtCount(unjudged)} copies came after their publish had left the publish ring: not judged (a loss stays lost; late, duplicated or replayed copies may be short by that many)`,
         'yellow',
       ),
     );

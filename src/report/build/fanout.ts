@@ -136,8 +136,9 @@ export function bookWarnings(report: Report, totals: Totals): string[] {
   }
   if ((f.unjudged ?? 0) > 0) {
     out.push(
-      `${f.unjudged} copies of this run's publishes arrived after their publish had left the publish ring (fanout.unjudged): too late to tell a late first copy from a duplicate, ` +
-        'they are neither; a delivery lost at its deadline stays lost, so lost may include some that came this late, and late and duplicated may be short by up to that many',
+      `${f.unjudged} copies of this run's publishes arrived after their publish had left the publish ring (fanout.unjudged): too late to tell a late first copy from a duplicate ` +
+        'or from a replay to a later connection, they are none of these; a delivery lost at its deadline stays lost, so lost may include some that came this late, and late, ' +
+        'duplicated and ineligible may be short by up to that many',
     );
   }
   const early = f.early ?? 0;
