@@ -6,10 +6,9 @@
  * the second copy is a duplicate), before that call's own push. The other sockets get every push
  * as it comes.
  */
-import type { WebSocket } from 'ws';
-import { listenTarget } from '../../src/target/listen-target.js';
 import { encodePush } from '../../src/target/protocol.js';
 import type { PublishContext, PublishReply } from '../../src/target/types.js';
+import { listenTracked } from './tracked-target.js';
 
 export interface HoldingOptions {
   /** Sockets held: accept indices 0 … held − 1. */
@@ -33,14 +32,13 @@ export interface HoldingTarget {
 
 /** Starts the holding target on 127.0.0.1 and a free port. */
 export async function startHoldingTarget(opts: HoldingOptions): Promise<HoldingTarget> {
-  const sockets = new Map<number, WebSocket>();
   const pushes: Buffer[] = [];
   let withheld = 0;
   let released = 0;
 
   const release = (): void => {
     for (let i = 0; i < opts.held; i++) {
-      const ws = sockets.get(i);
+      const ws = target.sockets.get(i);
       if (!ws || ws.readyState !== ws.OPEN) continue;
       for (const push of pushes) {
         for (let c = 0; c < opts.copies; c++) ws.send(push, { binary: false });
@@ -58,17 +56,8 @@ export async function startHoldingTarget(opts: HoldingOptions): Promise<HoldingT
     return { status: 200, body: `sent to ${r.delivered}, withheld from ${r.skipped}` };
   };
 
-  const target = await listenTarget({
-    host: '127.0.0.1',
-    port: 0,
-    hooks: {
-      connection: (ws, index) => {
-        sockets.set(index, ws);
-        ws.once('close', () => sockets.delete(index));
-      },
-      publish,
-    },
-  });
+  // Published to only once it listens: the handlers above read its sockets then.
+  const target = await listenTracked(publish);
 
   return {
     wsUrl: target.wsUrl,

@@ -6,10 +6,9 @@
  * and when the stalled sockets were destroyed, on the same monotonic clock wsload stamps its
  * publishes with (src/clock.ts).
  */
-import type { WebSocket } from 'ws';
 import { nowMs } from '../../src/clock.js';
-import { listenTarget } from '../../src/target/listen-target.js';
 import type { PublishContext, PublishReply } from '../../src/target/types.js';
+import { listenTracked } from './tracked-target.js';
 
 export interface StallingOptions {
   /** Sockets stalled: accept indices 0 … stalled − 1. */
@@ -50,7 +49,6 @@ export interface StallingTarget {
 
 /** Starts the stalling target on 127.0.0.1 and a free port. */
 export async function startStallingTarget(opts: StallingOptions): Promise<StallingTarget> {
-  const sockets = new Map<number, WebSocket>();
   const withheldAt: number[] = [];
   let delivered = 0;
   let stalling = false;
@@ -64,7 +62,7 @@ export async function startStallingTarget(opts: StallingOptions): Promise<Stalli
     stalling = false;
     destroyedAt = nowMs();
     for (let i = 0; i < opts.stalled; i++) {
-      const ws = sockets.get(i);
+      const ws = target.sockets.get(i);
       if (!ws || ws.readyState !== ws.OPEN) continue;
       destroyed++;
       const frame = opts.closeFrame;
@@ -96,17 +94,8 @@ export async function startStallingTarget(opts: StallingOptions): Promise<Stalli
     return { status: 200, body: `sent to ${r.delivered}, withheld from ${r.skipped}` };
   };
 
-  const target = await listenTarget({
-    host: '127.0.0.1',
-    port: 0,
-    hooks: {
-      connection: (ws, index) => {
-        sockets.set(index, ws);
-        ws.once('close', () => sockets.delete(index));
-      },
-      publish,
-    },
-  });
+  // Published to only once it listens: the handlers above read its sockets then.
+  const target = await listenTracked(publish);
 
   return {
     wsUrl: target.wsUrl,

@@ -95,6 +95,20 @@ describe('thresholds so far', () => {
   });
 });
 
+/** A drop of 20 of 100 sockets by server closes at `startMs` of the run, recovered in 0.9 s. */
+function dropAt(startMs: number): DropEvent {
+  return {
+    startMs,
+    startedAt: new Date(Date.UTC(2026, 0, 1) + startMs).toISOString(),
+    endMs: startMs + 100,
+    count: 20,
+    byCause: { 'server-close': 20 },
+    byCode: { '1001': 20 },
+    openBefore: 100,
+    lowestOpen: 80,
+    recoveryMs: 900,
+  };
+}
 function view(over: Partial<LiveView> = {}): LiveView {
   const report = fakeReport();
   const s = report.scenario;
@@ -172,17 +186,7 @@ describe('the dashboard page', () => {
     // The drop detector hands out an event on its own clock; the interval holding its reconnects may
     // still wait for its publishes' deadline: the charts then have closes, or none, and no reconnect.
     const lines: TimelineLine[] = fakeTimeline(report, 4).map((l) => ({ ...l, closes: 0, closesByCause: {}, reconnects: 0 }));
-    const event: DropEvent = {
-      startMs: 3500,
-      startedAt: '2026-01-01T00:00:03.500Z',
-      endMs: 3600,
-      count: 20,
-      byCause: { 'server-close': 20 },
-      byCode: { '1001': 20 },
-      openBefore: 100,
-      lowestOpen: 80,
-      recoveryMs: 900,
-    };
+    const event = dropAt(3500);
     const charts = dashboardCharts(view({ lines, events: [event] }));
     const svgs = charts.split('<svg ').slice(1);
     for (const title of ['Reconnects per interval', 'Closes per interval, by cause']) {
@@ -210,17 +214,7 @@ describe('the dashboard page', () => {
 
   it("drop events as the report lists them, one row each; the final part carries the report's own banner", () => {
     expect(dashboardDrops(view())).toContain('None so far');
-    const event: DropEvent = {
-      startMs: 4000,
-      startedAt: '2026-01-01T00:00:04.000Z',
-      endMs: 4100,
-      count: 20,
-      byCause: { 'server-close': 20 },
-      byCode: { '1001': 20 },
-      openBefore: 100,
-      lowestOpen: 80,
-      recoveryMs: 900,
-    };
+    const event = dropAt(4000);
     const drops = dashboardDrops(view({ events: [event] }));
     expect((drops.match(/<tr>/g) ?? []).length).toBe(2);
     expect(drops).toContain('<td>100 → 80</td>');
