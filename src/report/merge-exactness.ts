@@ -44,6 +44,12 @@ export function mergeInfo(reports: readonly Report[], cohortSocketsKnown: boolea
     estimates['fanout.unconfirmed'] =
       'deliveries lost workers or shards owed after their last snapshot, counted lost: an upper bound (nobody saw whether they arrived)';
   }
+  const unevaluated = reports.reduce((n, r) => n + (r.fanout.unevaluated ?? 0), 0);
+  if (unevaluated > 0) {
+    estimates['fanout.lost'] =
+      `${unevaluated} publishes left a worker's ring before it evaluated them (fanout.unevaluated): only their received copies are booked, ` +
+      'so expected and lost leave out the sockets that never got them (a lower bound of what was lost)';
+  }
   if (!cohortSocketsKnown) {
     estimates['disconnects.idleTimeout'] =
       'estimated with configured cohort sizes standing in for sockets that connected (a run did not record them)';

@@ -18,6 +18,13 @@ export interface DeliveryCounters {
    * stand as evaluated. Optional so counters built before it still type.
    */
   unjudged?: number;
+  /**
+   * Publishes whose record left this worker's ring before it evaluated them (it, or the main thread
+   * writing an agent's ring, stalled past the ring's window): only their receipts are booked
+   * (expected = delivered + late, lost = late); the sockets that never got them are not, so lost
+   * may be short. Optional so counters built before it still type.
+   */
+  unevaluated?: number;
   /** Messages of another run against the same target (another run tag). */
   foreign: number;
   /** This run's messages whose pushed `id` is not the id the publish sent (not counted delivered). */
@@ -118,6 +125,7 @@ export function emptyDeliveryCounters(): DeliveryCounters {
     late: 0,
     unmatched: 0,
     unjudged: 0,
+    unevaluated: 0,
     foreign: 0,
     idMismatch: 0,
     ineligible: 0,

@@ -211,6 +211,13 @@ export const reportSchema = z
           "Copies of this run's publishes received after their publish had left the publish ring (older than its size in publishes, at least the deadline + the publish timeout + 5 s): " +
             'too late to tell a late first copy from a duplicate, so neither; a delivery lost at its deadline stays lost. Absent when none came, and in older reports.',
         ),
+      unevaluated: count
+        .optional()
+        .describe(
+          "Publishes whose record left a worker's publish ring before that worker evaluated them (it, or the main thread writing an agent's ring, stalled longer than the ring holds): " +
+            'only their received copies are booked (expected += delivered + late, lost += late); the sockets that never got them are not, so lost may be short. ' +
+            'Counted once per worker. Absent when none, and in older reports.',
+        ),
       censored: censoredFanoutSchema.optional(),
     }),
     publish: z.object({

@@ -56,6 +56,8 @@ export abstract class DeliveryLedger {
   protected readonly lostBits: Uint32Array;
   /** Seq whose bits each slot's column holds (columns are cleared lazily, on first use). */
   protected readonly columnSeq: Int32Array;
+  /** Topic index of that seq, read when it was claimed: its ring slot may hold a newer publish by the time its books are closed. */
+  protected readonly columnTopic: Uint16Array;
   protected readonly lastSeq: Int32Array;
   protected readonly slotDelivered: Int32Array;
   protected readonly slotLate: Int32Array;
@@ -92,6 +94,7 @@ export abstract class DeliveryLedger {
     this.got = new Uint32Array(sockets * this.words);
     this.lostBits = new Uint32Array(sockets * this.words);
     this.columnSeq = new Int32Array(ring.size);
+    this.columnTopic = new Uint16Array(ring.size);
     this.lastSeq = new Int32Array(sockets);
     this.slotDelivered = new Int32Array(ring.size);
     this.slotLate = new Int32Array(ring.size);
@@ -126,8 +129,13 @@ export abstract class DeliveryLedger {
 
   /** Makes slot's column belong to seq, clearing what an earlier seq left there. */
   protected claim(slot: number, seq: number): void {
-    if (this.columnSeq[slot] === seq) return;
+    const held = this.columnSeq[slot];
+    if (held === seq) return;
+    // A newer publish took the slot of one never evaluated (a stalled worker, see
+    // DeliveryTracker.evaluateDue): its receipts are booked before the column is cleared.
+    if (held > this.evaluatedUpTo) this.bookReceiptsOnly(slot);
     this.columnSeq[slot] = seq;
+    this.columnTopic[slot] = this.ring.topic[slot];
     const keep = ~(1 << (slot & 31));
     for (let w = slot >>> 5; w < this.got.length; w += this.words) {
       this.got[w] &= keep;
@@ -137,5 +145,24 @@ export abstract class DeliveryLedger {
     this.slotLate[slot] = 0;
     this.slotLastReceipt[slot] = 0;
     this.slotFirstSeen[slot] = 0;
+  }
+
+  /**
+   * Closes the books of the publish whose column `slot` holds, from its receipts only: the copies
+   * counted delivered or late are expected, the late ones lost (as receipt-only books of a
+   * finished worker, metrics/lost-books.ts). The sockets that never got it are not booked: their
+   * publish's record left the ring before it was evaluated (counted `unevaluated` by the caller).
+   */
+  protected bookReceiptsOnly(slot: number): void {
+    const delivered = this.slotDelivered[slot];
+    const late = this.slotLate[slot];
+    this.counters.expected += delivered + late;
+    this.counters.lost += late;
+    const tc = this.topicCounters;
+    if (tc !== null) {
+      const t = this.columnTopic[slot];
+      tc.expected[t] += delivered + late;
+      tc.lost[t] += late;
+    }
   }
 }

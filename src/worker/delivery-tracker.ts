@@ -10,7 +10,9 @@
  * adds the sockets that never got it to lost. Its bit column stays readable until the ring slot is
  * reused, so a copy arriving after evaluation is still told apart: a re-send of a delivered
  * message is a duplicate, the first copy of a lost one is late. A copy arriving after the slot was
- * reused is `unjudged` (the ring holds at least deadline + timeout + 5 s of publishes).
+ * reused is `unjudged` (the ring holds at least deadline + timeout + 5 s of publishes). A publish
+ * whose slot is reused before it is evaluated (the worker stalled that long) is `unevaluated`: only
+ * its receipts are booked.
  *
  * Eligibility is per connection: a connection owes publish s when it was subscribed (subscribedAt)
  * before s was sent. It pays by receiving s; it defaults when it is still open, without s, at
@@ -181,6 +183,45 @@ export class DeliveryTracker extends DeliveryJudge {
     const { subscribedAt } = this.view;
     for (let k = 0; k < this.sockets; k++) if (subscribedAt[k] !== 0) books.subscribed[topicOf !== null ? topicOf[k] : 0]++;
     return books;
+  }
+
+  /**
+   * Evaluates, in order, the publishes whose deadline (from their scheduled time) has passed at
+   * `nowMs`, or, when `early`, that every eligible socket has; either way only once their request
+   * has been answered, so a publish that then fails is never counted lost. Receipts were already
+   * judged on arrival; this only finds the sockets that never got a publish. Each result goes to `out`.
+   */
+  evaluateDue(nowMs: number, early: boolean, upTo: number, out: SeqResult[]): void {
+    // Receipts that outran their publish record (an agent's ring) are judged before evaluation.
+    this.releaseHeld(nowMs);
+    const ring = this.ring;
+    const last = Math.min(upTo, head(ring));
+    while (this.evaluatedUpTo < last) {
+      const seq = this.evaluatedUpTo + 1;
+      const slot = slotOf(ring, seq);
+      if (slot < 0) {
+        this.unevaluated(seq);
+        continue;
+      }
+      if (Atomics.load(ring.status, slot) === PUBLISH_PENDING) break;
+      const due = nowMs >= ring.scheduledMs[slot] + this.deadlineMs;
+      if (!due && !(early && this.isComplete(seq))) break;
+      out.push(this.evaluate(seq));
+    }
+  }
+
+  /**
+   * A publish whose ring slot a newer one took before it was evaluated: the ring holds deadline +
+   * timeout + 5 s of publishes (+ 64), so this worker (or the main thread writing an agent's ring)
+   * stalled longer than that. Its sockets' fate can no longer be read; its receipts are booked
+   * (here, or when the newer publish claimed the column) and it is counted `unevaluated`, so the
+   * report says how many publishes' losses are missing rather than leaving delivered above expected.
+   */
+  private unevaluated(seq: number): void {
+    const slot = seq & this.mask;
+    if (this.columnSeq[slot] === seq) this.bookReceiptsOnly(slot);
+    this.counters.unevaluated = (this.counters.unevaluated ?? 0) + 1;
+    this.evaluatedUpTo = seq;
   }
 
   /**

@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { nowMs } from '../clock.js';
 import { encodeHistogram, type Histogram } from '../metrics/histogram.js';
 import { LoopLagMonitor } from '../metrics/loop-lag.js';
-import { openRing, head, slotOf, PUBLISH_PENDING } from '../run/publish-ring.js';
+import { openRing, head } from '../run/publish-ring.js';
 import { SocketPool } from './socket-pool.js';
 import { StageDriver } from './stage-driver.js';
 import type { SeqResult } from '../run/delivery-counters.js';
@@ -79,30 +79,9 @@ const stageDriver: StageDriver | null = init.stages ? new StageDriver(pool, init
 const keepaliveMs = pool.keepaliveTickMs();
 const keepaliveTimer = keepaliveMs === null ? null : setInterval(() => pool.keepalive(), keepaliveMs);
 
-/**
- * Evaluates publishes whose deadline (from their scheduled time) has passed, or, when `early`,
- * that every eligible socket has; either way only once their request has been answered, so a
- * publish that then fails is never counted lost. Receipts were already judged on arrival; this
- * only finds the sockets that never got a publish.
- */
+/** Evaluates what is due (DeliveryTracker.evaluateDue); `early` while draining, up to `upTo`. */
 function evaluateDue(early: boolean, upTo: number): void {
-  const now = nowMs();
-  // Receipts that outran their publish record (an agent's ring) are judged before evaluation.
-  pool.tracker.releaseHeld(now);
-  const last = Math.min(upTo, head(ring));
-  while (pool.tracker.evaluatedUpTo < last) {
-    const seq = pool.tracker.evaluatedUpTo + 1;
-    const slot = slotOf(ring, seq);
-    if (slot < 0) {
-      // Overwritten before evaluation: cannot happen while the ring is sized for the deadline.
-      pool.tracker.evaluatedUpTo = seq;
-      continue;
-    }
-    if (Atomics.load(ring.status, slot) === PUBLISH_PENDING) break;
-    const due = now >= ring.scheduledMs[slot] + deadlineMs;
-    if (!due && !(early && pool.tracker.isComplete(seq))) break;
-    seqResults.push(pool.tracker.evaluate(seq));
-  }
+  pool.tracker.evaluateDue(nowMs(), early, upTo, seqResults);
 }
 
 function takeHistograms(): Record<string, string> {

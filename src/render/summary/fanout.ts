@@ -77,7 +77,7 @@ export function fanout(r: Report, color: boolean, paint: Paint): string[] {
   return out;
 }
 
-/** What the books hold that is not exact or not a measurement: unconfirmed losses, receipts too old to judge, early receipts, the clock's bound. */
+/** What the books hold that is not exact or not a measurement: unconfirmed losses, receipts too old to judge, publishes never evaluated, early receipts, the clock's bound. */
 function bookLines(r: Report, paint: Paint): string[] {
   const f = r.fanout;
   const out: string[] = [];
@@ -96,6 +96,15 @@ function bookLines(r: Report, paint: Paint): string[] {
       paint(
         `  ${fmtCount(unjudged)} copies came after their publish had left the publish ring: not judged (a loss stays lost; late, duplicated or replayed copies may be short by that many)`,
         'yellow',
+      ),
+    );
+  }
+  const unevaluated = f.unevaluated ?? 0;
+  if (unevaluated > 0) {
+    out.push(
+      paint(
+        `  ${fmtCount(unevaluated)} publishes left a worker's publish ring before it evaluated them (it stalled): only their received copies are booked, lost may be short`,
+        'red',
       ),
     );
   }

@@ -60,6 +60,8 @@ export function fanoutTail(ctx: BuildContext) {
     unconfirmed: ctx.totals.unconfirmed,
     // Only when some came: receipts older than the publish ring are rare (a socket held minutes).
     ...((d.unjudged ?? 0) > 0 ? { unjudged: d.unjudged } : {}),
+    // Only when some were: a worker stalled past its ring's window (minutes at the slowest rates).
+    ...((d.unevaluated ?? 0) > 0 ? { unevaluated: d.unevaluated } : {}),
   };
 }
 
@@ -119,7 +121,7 @@ function topicStats(
   return out;
 }
 
-/** What a user must read about the books: deliveries owed by lost workers, receipts too old to judge, early receipts within the clock's bound. */
+/** What a user must read about the books: deliveries owed by lost workers, receipts too old to judge, publishes never evaluated, early receipts within the clock's bound. */
 export function bookWarnings(report: Report, totals: Totals): string[] {
   const out: string[] = [];
   const f = report.fanout;
@@ -139,6 +141,13 @@ export function bookWarnings(report: Report, totals: Totals): string[] {
       `${f.unjudged} copies of this run's publishes arrived after their publish had left the publish ring (fanout.unjudged): too late to tell a late first copy from a duplicate ` +
         'or from a replay to a later connection, they are none of these; a delivery lost at its deadline stays lost, so lost may include some that came this late, and late, ' +
         'duplicated and ineligible may be short by up to that many',
+    );
+  }
+  if ((f.unevaluated ?? 0) > 0) {
+    out.push(
+      `${f.unevaluated} publishes left a worker's publish ring before it evaluated them (fanout.unevaluated: the worker, or the main thread writing an agent's ring, ` +
+        'stalled longer than the ring holds): only the copies received of them are booked (expected = delivered + late, lost = late); the sockets that never got them ' +
+        'are not, so lost and expected may be short by up to that many publishes × their sockets',
     );
   }
   const early = f.early ?? 0;
