@@ -164,7 +164,12 @@ export class DeliveryTracker extends DeliveryJudge {
     const topicOf = this.topicOf;
     for (let seq = this.evaluatedUpTo + 1; seq <= this.seenUpTo; seq++) {
       const slot = slotOf(this.ring, seq);
-      if (slot < 0) continue;
+      if (slot < 0) {
+        // Gone before evaluation (counted unevaluated by the next evaluateDue): its receipts are
+        // owed, as that will book them, should this be the last snapshot the driver gets.
+        this.owedReceiptsOfGone(books, seq);
+        continue;
+      }
       const t = topicOf !== null ? this.ring.topic[slot] : 0;
       const claimed = this.columnSeq[slot] === seq;
       const delivered = claimed ? this.slotDelivered[slot] : 0;
@@ -183,6 +188,18 @@ export class DeliveryTracker extends DeliveryJudge {
     const { subscribedAt } = this.view;
     for (let k = 0; k < this.sockets; k++) if (subscribedAt[k] !== 0) books.subscribed[topicOf !== null ? topicOf[k] : 0]++;
     return books;
+  }
+
+  /** The receipts of `seq`, gone from the ring, into `books` while its column still holds them. */
+  private owedReceiptsOfGone(books: OwedBooks, seq: number): void {
+    const col = seq & this.mask;
+    if (this.columnSeq[col] !== seq) return;
+    const t = this.topicOf !== null ? this.columnTopic[col] : 0;
+    const delivered = this.slotDelivered[col];
+    const late = this.slotLate[col];
+    books.owed[t] += delivered + late;
+    books.delivered[t] += delivered;
+    books.late[t] += late;
   }
 
   /**

@@ -54,6 +54,11 @@ describe('a publish that leaves the ring before it is evaluated', () => {
     // publish 1's column is still its own when evaluation comes.
     expect(tracker.receive(0, size + 2, at(size + 2) + 5)).toBe(5);
 
+    // Were this the worker's last snapshot, publish 1's receipts are in its owed books (publish 2's are booked already).
+    const owed = tracker.owedBooks(2);
+    expect({ delivered: owed.delivered, late: owed.late }).toEqual({ delivered: [1, 1], late: [0, 1] });
+    expect(tracker.counters).toMatchObject({ expected: 1, delivered: 3, late: 1 });
+
     const out: SeqResult[] = [];
     tracker.evaluateDue(at(size + 2) + DEADLINE_MS + 1, false, Number.MAX_SAFE_INTEGER, out);
     const c = tracker.counters;
