@@ -86,6 +86,8 @@ const LAYOUT: readonly (string | LatencyItem)[] = [
   '?info:fanout.foreign',
   '?policy:fanout.idMismatch',
   '?policy:fanout.misrouted',
+  '?info:fanout.unjudged',
+  '?info:fanout.unevaluated',
   'rate:disconnects.total',
   '@byCause',
   '@idleTimeout',

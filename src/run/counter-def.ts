@@ -23,6 +23,11 @@ export interface CounterDef {
   readonly metric: boolean;
   /** Its value in a report, with the fallback for reports written before it existed. */
   readonly get: (r: Report) => number;
+  /**
+   * Written in a report only when above 0 (rare counts: `fanout.unjudged`), so most reports keep
+   * their shape; its `get` reads an absent one as 0, and merge leaves it absent when the sum is 0.
+   */
+  readonly onlyWhenAny?: boolean;
   /** Exported to Prometheus with `--metrics` (run/prom-export.ts); absent: not exported. */
   readonly prom?: PromCounterExport;
 }

@@ -160,6 +160,23 @@ export const CONNECTION_FANOUT_PUBLISH_COUNTERS: readonly CounterDef[] = [
     get: (r) => r.fanout.unconfirmed ?? 0,
     base: 'fanout.expected',
   }),
+  // Rare, so written only when some came (report/build/fanout.ts): copies of publishes older than the ring.
+  counter({
+    path: 'fanout.unjudged',
+    description: "copies of this run's publishes received after their publish had left the publish ring (too late to judge)",
+    direction: 'lower-is-better',
+    get: (r) => r.fanout.unjudged ?? 0,
+    onlyWhenAny: true,
+  }),
+  // A worker stalled past its ring's window: those publishes' lost is not booked (a lower bound).
+  counter({
+    path: 'fanout.unevaluated',
+    description: "publishes that left a worker's publish ring before it evaluated them (their sockets that never got them not booked)",
+    direction: 'lower-is-better',
+    get: (r) => r.fanout.unevaluated ?? 0,
+    base: 'fanout.published',
+    onlyWhenAny: true,
+  }),
   counter({
     path: 'fanout.incomplete',
     description: 'publishes not delivered to every eligible socket',

@@ -65,7 +65,9 @@ export function setCounter(r: Report, def: CounterDef, value: number): void {
   const [section, field] = def.path.split('.');
   // An optional section (stream) absent from the report stays absent.
   const into = r[section as keyof Report] as unknown as Record<string, number> | undefined;
-  if (into) into[field] = value;
+  if (!into) return;
+  if (def.onlyWhenAny === true && value === 0) delete into[field];
+  else into[field] = value;
 }
 
 /** The merged value of a stored counter over reports, by its merge rule. */

@@ -13,6 +13,8 @@ import type { Totals } from '../../src/metrics/aggregate.js';
 import { bookWarnings } from '../../src/report/build/fanout.js';
 import { mergeReports } from '../../src/report/merge.js';
 import { fanout } from '../../src/render/summary/fanout.js';
+import { evaluateThresholds } from '../../src/report/thresholds.js';
+import { compare } from '../../src/report/compare.js';
 import { painter } from '../../src/render/format.js';
 import { fakeReport, latencies } from '../helpers/fake-report.js';
 
@@ -119,5 +121,21 @@ describe('unevaluated publishes in the report', () => {
     const none = mergeReports([clean, fakeReport({ fanoutMs: latencies(300, { seed: 3 }) })]);
     expect(none.fanout).not.toHaveProperty('unevaluated');
     expect(none.merged?.estimates).not.toHaveProperty('fanout.lost');
+  });
+
+  it('are registered counters with fanout.unjudged: thresholds read them (absent: 0), compare shows them only when a run counted any', () => {
+    const clean = fakeReport({ fanoutMs: latencies(300, { seed: 4 }) });
+    const stalled = fakeReport({ fanoutMs: latencies(300, { seed: 5 }) });
+    stalled.fanout.unevaluated = 2;
+    stalled.fanout.unjudged = 9;
+    const limits = { 'fanout.unevaluated': '< 1', 'fanout.unjudged': '< 1' };
+    expect(evaluateThresholds(clean, limits).map((t) => t.pass)).toEqual([true, true]);
+    expect(evaluateThresholds(stalled, limits).map((t) => t.pass)).toEqual([false, false]);
+    const rows = (a: typeof clean, b: typeof clean): string[] =>
+      compare(a, b)
+        .rows.map((r) => r.metric)
+        .filter((m) => m === 'fanout.unevaluated' || m === 'fanout.unjudged');
+    expect(rows(clean, clean)).toEqual([]);
+    expect(rows(clean, stalled)).toEqual(['fanout.unjudged', 'fanout.unevaluated']);
   });
 });
