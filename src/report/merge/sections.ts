@@ -73,7 +73,7 @@ function mergeByTopic(reports: readonly Report[]): Record<string, TopicStats> | 
   return out;
 }
 
-/** Stage counters, unjudged receipts, unevaluated publishes, per-topic and per-cohort entries: present when a run had them, absent otherwise (as in each report). */
+/** Stage counters, per-topic and per-cohort entries (fanout.unjudged and unevaluated are registered counters, merged with the rest): present when a run had them, absent otherwise (as in each report). */
 export function mergeBreakdowns(
   merged: Report,
   reports: readonly Report[],
@@ -85,13 +85,6 @@ export function mergeBreakdowns(
     merged.connections.rampDownCloses = reports.reduce((s, r) => s + (r.connections.rampDownCloses ?? 0), 0);
     merged.connections.reopened = reports.reduce((s, r) => s + (r.connections.reopened ?? 0), 0);
   }
-  // Rare, so kept only when some came (report/build/fanout.ts): present when a run had them, summed.
-  const unjudged = reports.reduce((s, r) => s + (r.fanout.unjudged ?? 0), 0);
-  if (unjudged > 0) merged.fanout.unjudged = unjudged;
-  else delete merged.fanout.unjudged;
-  const unevaluated = reports.reduce((s, r) => s + (r.fanout.unevaluated ?? 0), 0);
-  if (unevaluated > 0) merged.fanout.unevaluated = unevaluated;
-  else delete merged.fanout.unevaluated;
   // Before the histograms: their per-topic percentile sets are written into these entries.
   const byTopic = mergeByTopic(reports);
   if (byTopic) {
