@@ -1,49 +1,84 @@
 /**
- * V8's heap growing factor held to 1.2 while a run's sockets are open (issue 22, docs/performance.md
- * "The heap growing factor for the whole run"). A handshake's objects (HTTP parser, request,
- * upgrade buffers) often outlive two scavenges of a socket worker's young generation and die in the
- * old one; with V8's own factor (up to 4× what survived the last full GC) the old space grew to
- * ~60 MB for ~40 MB live at 10,000 sockets after the ramp, and kept the hold's peak to the end.
- * At 1.2 the full GCs that collect it come sooner: more of them (4 → ~30 in a 10,000-socket run),
- * each over a small heap, with no more GC time, CPU per delivery or event-loop lag in the runs measured.
+ * V8's heap growing factor while a run's sockets are open: 1.2 through the ramp, 2.0 through the hold
+ * (issue 22, docs/performance.md "The heap growing factor, ramp and hold"). A handshake's objects
+ * (HTTP parser, request, upgrade buffers) often outlive two scavenges of a socket worker's young
+ * generation and die in the old one. V8's own factor (up to 4× what survived the last full GC) let
+ * the old space grow to ~60 MB for ~40 MB live at 10,000 sockets after the ramp, and then to the
+ * hold's peak (~300 MB RSS) and kept it to the end.
  *
- * Held for the whole run, not the ramp alone: put back to V8's default for the hold, the old space
- * grew again and the end of the hold kept its peak (measured, reverted in 819fd83). The flag is the
- * process's (every isolate's heap reads it at each full GC, socket workers included), so it is held
- * by a count: the first holder sets it, the last one to let go puts V8's default back, and a
- * process started with its own `--heap-growing-percent` is left alone.
+ * Through the ramp, 1.2: full GCs come soon and each is small, so the ramp ends near its live size;
+ * then every thread collects once (ramp-gc.ts) and the hold grows by 2.0 from there. Held at 1.2 for
+ * the hold too, RSS was the same at every phase but the full GCs went from ~4 to ~30 in a 20 s hold
+ * and their helper threads cost 3–4 % of a core: CPU per delivery 1.03–1.27× the raw client's at the
+ * default rate. At 2.0 the hold has a few full GCs and its peak stays well under the raw client's.
+ *
+ * The flag is the process's (every isolate's heap reads it at each full GC, socket workers
+ * included), so each run holds it by a handle: the tightest phase among the holders is set, V8's
+ * default is put back when the last one lets go, and a process started with its own
+ * `--heap-growing-percent` is left alone. A hold also opens ramp-gc.ts's window for the run.
  */
 import { setFlagsFromString } from 'node:v8';
+import { openGcWindow } from './ramp-gc.js';
 
 /** The old generation's limit after a full GC: (1 + this / 100) × what survived it. */
-export const RUN_HEAP_GROWING_PERCENT = 20;
+export const HEAP_GROWING_PERCENT = { ramp: 20, hold: 100 } as const;
+
+export type HeapPhase = keyof typeof HEAP_GROWING_PERCENT;
+
+/** One run's hold on the factor. */
+export interface HeapGrowthHold {
+  /** The ramp is over: this run's sockets are open and its thread heaps collected. */
+  toHold(): void;
+  /** Lets go (idempotent); the last holder puts V8's default back. */
+  release(): void;
+}
 
 const FLAG = '--heap-growing-percent';
 
-let holders = 0;
+/** V8's default: the dynamic factor from GC and allocation speed. */
+const V8_DEFAULT = 0;
+
+const holders = new Set<{ phase: HeapPhase }>();
+let applied = V8_DEFAULT;
 
 /** True when the process was started with its own growing factor (its caller chose it). */
 function chosenByCaller(execArgv: readonly string[]): boolean {
   return execArgv.some((a) => a.startsWith(FLAG) || a.startsWith('--heap_growing_percent'));
 }
 
-/** Holds the run's growing factor; returns what lets go of it (idempotent). */
+function apply(setFlags: (flags: string) => void): void {
+  let want = V8_DEFAULT;
+  for (const h of holders) want = want === V8_DEFAULT ? HEAP_GROWING_PERCENT[h.phase] : Math.min(want, HEAP_GROWING_PERCENT[h.phase]);
+  if (want === applied) return;
+  applied = want;
+  setFlags(`${FLAG}=${want}`);
+}
+
+/** Holds the factor for one run, in its ramp phase first. */
 export function holdHeapGrowth(
   execArgv: readonly string[] = process.execArgv,
   setFlags: (flags: string) => void = setFlagsFromString,
-): () => void {
-  if (chosenByCaller(execArgv)) return () => {};
-  if (holders++ === 0) setFlags(`${FLAG}=${RUN_HEAP_GROWING_PERCENT}`);
-  let released = false;
-  return () => {
-    if (released) return;
-    released = true;
-    // 0 is V8's default: the dynamic factor from GC and allocation speed.
-    if (--holders === 0) setFlags(`${FLAG}=0`);
+): HeapGrowthHold {
+  const closeGcWindow = openGcWindow(execArgv, setFlags);
+  if (chosenByCaller(execArgv)) return { toHold: () => {}, release: closeGcWindow };
+  const me: { phase: HeapPhase } = { phase: 'ramp' };
+  holders.add(me);
+  apply(setFlags);
+  return {
+    toHold: () => {
+      if (!holders.has(me)) return;
+      me.phase = 'hold';
+      apply(setFlags);
+    },
+    release: () => {
+      if (!holders.delete(me)) return;
+      apply(setFlags);
+      closeGcWindow();
+    },
   };
 }
 
-/** Whether a run holds the factor now (the run's tests read it while its workers run). */
-export function heapGrowthHeld(): boolean {
-  return holders > 0;
+/** The percent a run holds now, or null when none does (the run's tests read it while its workers run). */
+export function heldHeapGrowth(): number | null {
+  return holders.size === 0 ? null : applied;
 }

@@ -35,7 +35,8 @@ import { checkCoordinatorFrame } from '../run/control-schema.js';
 import { SilenceJudge } from '../run/silence.js';
 import { dialCoordinator, type ControlSocket, type DialOptions } from './control-client.js';
 import { LocalRecord } from './local-record.js';
-import { holdHeapGrowth } from '../heap-growth.js';
+import { holdHeapGrowth, type HeapGrowthHold } from '../heap-growth.js';
+import { collectGarbage } from '../ramp-gc.js';
 
 const WORKER_ENTRY = new URL('../worker/worker.js', import.meta.url);
 const WORKER_YOUNG_GENERATION_MB = 16;
@@ -86,8 +87,12 @@ export class AgentSession {
   private readonly timers: NodeJS.Timeout[] = [];
   /** Where the scenario's TLS files were written, removed at the end. */
   private tlsDir: string | null = null;
-  /** Lets go of the run's heap growing factor (heap-growth.ts), held while this agent's workers run. */
-  private releaseHeapGrowth: () => void = () => {};
+  /** The run's heap growing factor (heap-growth.ts), held while this agent's workers run. */
+  private heapGrowth: HeapGrowthHold | null = null;
+  /** Workers whose every socket's first attempt has settled: when all have, the hold's factor. */
+  private readonly ramped = new Set<number>();
+  /** Set when the hold's factor is in place (with stages from the start: no ramp to end). */
+  private rampOver = false;
   private ended = false;
   private sent = 0;
   private nextFrame = 1;
@@ -233,7 +238,9 @@ export class AgentSession {
     this.assigned = true;
     const ring = createRing(ringSize);
     this.ring = ring;
-    this.releaseHeapGrowth = holdHeapGrowth();
+    this.heapGrowth = holdHeapGrowth();
+    // With stages sockets open through the whole shape: no ramp to end (as in the driver's ramp phase).
+    if (slices.some((s) => s.stages)) this.endRamp(false);
     this.topicCount = slices[0]?.topics?.names.length ?? 0;
     this.record.assigned(slices.map((s) => ({ workerId: s.workerId, sockets: s.indices.length })));
     for (const slice of slices) {
@@ -245,6 +252,7 @@ export class AgentSession {
       this.workers.set(id, worker);
       worker.on('message', (m: WorkerMessage) => {
         if ((m.type === 'tick' && m.final) || m.type === 'fatal') this.settled.add(id);
+        if (m.type === 'tick' && m.ramped) this.workerRamped(id);
         this.record.take(m);
         this.send({ type: 'worker', msg: m });
       });
@@ -260,6 +268,20 @@ export class AgentSession {
       slices.reduce((a, s) => a + s.indices.length, 0),
       slices.length,
     );
+  }
+
+  /** Each worker collects its ramp's garbage itself; this thread's, and the hold's factor, when all have (ramp-gc.ts). */
+  private workerRamped(id: number): void {
+    if (this.ramped.has(id)) return;
+    this.ramped.add(id);
+    if (this.ramped.size === this.workers.size && !this.stopping) this.endRamp(true);
+  }
+
+  private endRamp(collect: boolean): void {
+    if (this.rampOver) return;
+    this.rampOver = true;
+    if (collect) collectGarbage();
+    this.heapGrowth?.toHold();
   }
 
   /** A worker ended without its final tick: said once (an error is followed by its exit). */
@@ -367,7 +389,7 @@ export class AgentSession {
     if (this.statsTimer) clearInterval(this.statsTimer);
     for (const t of this.timers) clearInterval(t);
     // First: the removal below can throw.
-    this.releaseHeapGrowth();
+    this.heapGrowth?.release();
     if (this.tlsDir) rmSync(this.tlsDir, { recursive: true, force: true });
   }
 }

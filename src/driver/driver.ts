@@ -32,7 +32,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     ? new RunState({ ...scenario, workers: dist.totalWorkers }, { ...options, onPlan: (line) => options.onPlan?.(`${line}; ${dist.why}`) })
     : new RunState(scenario, options);
   // The old generation kept near its live size while sockets are open (heap-growth.ts).
-  const releaseHeapGrowth = holdHeapGrowth();
+  const heapGrowth = holdHeapGrowth();
   try {
     // Bound first: a port in use must stop the run before any socket is opened.
     const metrics = await openMetricsEndpoint(state);
@@ -53,7 +53,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const spawned = coordination
       ? await (await import('./phases/spawn-agents.js')).spawnOnAgents(state, target, measurement, coordination)
       : spawnWorkers(state, target, measurement);
-    const ramp = await rampUp(state, spawned, measurement);
+    const ramp = await rampUp(state, spawned, measurement, heapGrowth);
     const held = await hold(state, target, spawned, measurement, ramp.rampStartMs);
     await drain(state, target, spawned, measurement);
     // Every receipt is in: a last clock round bounds the remote offsets' drift up to here.
@@ -68,7 +68,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     try {
       await state.stopAll();
     } finally {
-      releaseHeapGrowth();
+      heapGrowth.release();
     }
   }
 }

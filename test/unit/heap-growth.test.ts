@@ -1,6 +1,7 @@
 /**
- * The run's heap growing factor (src/heap-growth.ts): held while a run's sockets are open, V8's
- * default put back when the last run ends, a caller's own flag left alone. Its effect is checked on
+ * The run's heap growing factor (src/heap-growth.ts): 1.2 through a run's ramp, 2.0 through its hold,
+ * the tightest phase among concurrent runs, V8's default put back when the last run ends, a caller's
+ * own flag left alone. Its effect is checked on
  * V8 itself in a fresh `node` (the flag is the whole process's): a worker thread made before it is
  * held, as the socket workers are, churns objects that outlive its young generation and die in the
  * old one; its old space stays near the live size while the factor is held, and grows past it once
@@ -8,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { RUN_HEAP_GROWING_PERCENT, heapGrowthHeld, holdHeapGrowth } from '../../dist/heap-growth.js';
+import { HEAP_GROWING_PERCENT, heldHeapGrowth, holdHeapGrowth } from '../../dist/heap-growth.js';
 import { startPublishTarget } from '../helpers/servers.js';
 import { closeAfterEach, runQuietly, scenarioFrom } from '../helpers/run-helpers.js';
 
@@ -37,9 +38,9 @@ import { Worker } from 'node:worker_threads';
 const { holdHeapGrowth } = await import(${JSON.stringify(DIST)} + 'heap-growth.js');
 const w = new Worker(${JSON.stringify(CHURN)}, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 16 } });
 const churn = () => new Promise((resolve) => { w.once('message', (m) => resolve(m.max)); w.postMessage('go'); });
-const release = holdHeapGrowth();
+const hold = holdHeapGrowth();
 const held = await churn();
-release();
+hold.release();
 const after = await churn();
 console.log(JSON.stringify({ held, after }));
 await w.terminate();
@@ -48,21 +49,37 @@ await w.terminate();
 describe('the run heap growing factor', () => {
   const track = closeAfterEach();
 
-  it('is set by the first holder, put back by the last, once each, and left alone when the process was given its own', () => {
+  it('sets the ramp factor for the first holder, the tightest phase among holders, and V8 default after the last, once each', () => {
     const calls: string[] = [];
-    const set = (f: string): number => calls.push(f);
+    const gcFlags: string[] = [];
+    const set = (f: string): number => (f.includes('expose-gc') ? gcFlags : calls).push(f);
+    const flag = (p: number): string => `--heap-growing-percent=${p}`;
+    expect(HEAP_GROWING_PERCENT).toEqual({ ramp: 20, hold: 100 });
     const first = holdHeapGrowth([], set);
+    expect(calls).toEqual([flag(20)]);
+    expect(heldHeapGrowth()).toBe(20);
     const second = holdHeapGrowth([], set);
-    expect(calls).toEqual([`--heap-growing-percent=${RUN_HEAP_GROWING_PERCENT}`]);
-    first();
-    first();
-    expect(calls).toHaveLength(1);
-    second();
-    expect(calls).toEqual([`--heap-growing-percent=${RUN_HEAP_GROWING_PERCENT}`, '--heap-growing-percent=0']);
+    first.toHold();
+    // The second run still ramps: its factor, the tighter one, stays.
+    expect(calls).toEqual([flag(20)]);
+    second.toHold();
+    expect(calls).toEqual([flag(20), flag(100)]);
+    expect(heldHeapGrowth()).toBe(100);
+    first.release();
+    first.release();
+    first.toHold();
+    expect(calls).toHaveLength(2);
+    second.release();
+    expect(calls).toEqual([flag(20), flag(100), flag(0)]);
+    expect(heldHeapGrowth()).toBeNull();
+    // The ramp-end GC's window (ramp-gc.ts) is open while any run holds the factor.
+    expect(gcFlags).toEqual(['--expose-gc', '--no-expose-gc']);
     const own: string[] = [];
-    holdHeapGrowth(['--heap-growing-percent=50'], (f) => own.push(f))();
-    expect(own).toEqual([]);
-    expect(heapGrowthHeld()).toBe(false);
+    const theirs = holdHeapGrowth(['--heap-growing-percent=50'], (f) => own.push(f));
+    theirs.toHold();
+    theirs.release();
+    // Their factor stands; the ramp's GC window still opens and closes with the run.
+    expect(own).toEqual(['--expose-gc', '--no-expose-gc']);
   });
 
   it("holds a worker thread's old space near its live size while held, and not after", () => {
@@ -74,13 +91,18 @@ describe('the run heap growing factor', () => {
     expect(after, run.stdout).toBeGreaterThan(held * 1.5);
   });
 
-  it('is held by a run while its workers run, and let go when the run ends', async () => {
+  it("is held by a run at the ramp's factor while its sockets connect, at the hold's through the hold, and let go when the run ends", async () => {
     const target = track(await startPublishTarget());
     const scenario = scenarioFrom({ target: { url: target.wsUrl }, connections: 20, duration: '1s', publish: { rate: 2 } });
-    let whileRunning: boolean | null = null;
-    const report = await runQuietly(scenario, { onWorkersStarted: () => (whileRunning = heapGrowthHeld()) });
+    let whileStarting: number | null = null;
+    const byPhase = new Map<string, number | null>();
+    const report = await runQuietly(scenario, {
+      onWorkersStarted: () => (whileStarting = heldHeapGrowth()),
+      onProgress: (p) => byPhase.set(p.phase, heldHeapGrowth()),
+    });
     expect(report.connections.opened).toBe(20);
-    expect(whileRunning).toBe(true);
-    expect(heapGrowthHeld()).toBe(false);
+    expect(whileStarting).toBe(HEAP_GROWING_PERCENT.ramp);
+    expect(byPhase.get('hold')).toBe(HEAP_GROWING_PERCENT.hold);
+    expect(heldHeapGrowth()).toBeNull();
   });
 });
