@@ -1,6 +1,6 @@
 /**
  * V8's heap growing factor while a run's sockets are open: 1.2 through the ramp, 2.0 through the hold
- * (issue 22, docs/performance.md "The heap growing factor, ramp and hold"). A handshake's objects
+ * (issue 22, docs/performance.md "One full GC when the ramp ends, and the hold's factor"). A handshake's objects
  * (HTTP parser, request, upgrade buffers) often outlive two scavenges of a socket worker's young
  * generation and die in the old one. V8's own factor (up to 4× what survived the last full GC) let
  * the old space grow to ~60 MB for ~40 MB live at 10,000 sockets after the ramp, and then to the
