@@ -1,24 +1,24 @@
 /**
  * V8's heap growing factor while a run's sockets are open: 1.2 through the ramp, 2.0 through the hold
- * (issue 22, docs/performance.md "One full GC when the ramp ends, and the hold's factor"). A handshake's objects
+ * (issue 22, docs/performance.md "The heap growing factor: 1.2 through the ramp, 2.0 through the hold"). A handshake's objects
  * (HTTP parser, request, upgrade buffers) often outlive two scavenges of a socket worker's young
  * generation and die in the old one. V8's own factor (up to 4× what survived the last full GC) let
  * the old space grow to ~60 MB for ~40 MB live at 10,000 sockets after the ramp, and then to the
  * hold's peak (~300 MB RSS) and kept it to the end.
  *
- * Through the ramp, 1.2: full GCs come soon and each is small, so the ramp ends near its live size;
- * then every thread collects once (ramp-gc.ts) and the hold grows by 2.0 from there. Held at 1.2 for
- * the hold too, RSS was the same at every phase but the full GCs went from ~4 to ~30 in a 20 s hold
- * and their helper threads cost 3–4 % of a core: CPU per delivery 1.03–1.27× the raw client's at the
- * default rate. At 2.0 the hold has a few full GCs and its peak stays well under the raw client's.
+ * Through the ramp, 1.2: full GCs come soon and each is small, so the ramp ends near its live size
+ * and the hold's first full GC starts from there; through the hold, 2.0. Held at 1.2 for the hold
+ * too, RSS was the same at every phase but the full GCs went from ~4 to ~30 in a 20 s hold and their
+ * helper threads cost 3–4 % of a core: CPU per delivery 1.03–1.27× the raw client's at the default
+ * rate. At 2.0 the hold has a few full GCs and its peak stays well under the raw client's. (One
+ * full GC in each thread when the ramp ended, beside this, changed no phase's RSS: not kept.)
  *
  * The flag is the process's (every isolate's heap reads it at each full GC, socket workers
  * included), so each run holds it by a handle: the tightest phase among the holders is set, V8's
  * default is put back when the last one lets go, and a process started with its own
- * `--heap-growing-percent` is left alone. A hold also opens ramp-gc.ts's window for the run.
+ * `--heap-growing-percent` is left alone.
  */
 import { setFlagsFromString } from 'node:v8';
-import { openGcWindow } from './ramp-gc.js';
 
 /** The old generation's limit after a full GC: (1 + this / 100) × what survived it. */
 export const HEAP_GROWING_PERCENT = { ramp: 20, hold: 100 } as const;
@@ -59,8 +59,7 @@ export function holdHeapGrowth(
   execArgv: readonly string[] = process.execArgv,
   setFlags: (flags: string) => void = setFlagsFromString,
 ): HeapGrowthHold {
-  const closeGcWindow = openGcWindow(execArgv, setFlags);
-  if (chosenByCaller(execArgv)) return { toHold: () => {}, release: closeGcWindow };
+  if (chosenByCaller(execArgv)) return { toHold: () => {}, release: () => {} };
   const me: { phase: HeapPhase } = { phase: 'ramp' };
   holders.add(me);
   apply(setFlags);
@@ -73,7 +72,6 @@ export function holdHeapGrowth(
     release: () => {
       if (!holders.delete(me)) return;
       apply(setFlags);
-      closeGcWindow();
     },
   };
 }

@@ -36,7 +36,6 @@ import { SilenceJudge } from '../run/silence.js';
 import { dialCoordinator, type ControlSocket, type DialOptions } from './control-client.js';
 import { LocalRecord } from './local-record.js';
 import { holdHeapGrowth, type HeapGrowthHold } from '../heap-growth.js';
-import { collectGarbage } from '../ramp-gc.js';
 
 const WORKER_ENTRY = new URL('../worker/worker.js', import.meta.url);
 const WORKER_YOUNG_GENERATION_MB = 16;
@@ -89,7 +88,7 @@ export class AgentSession {
   private tlsDir: string | null = null;
   /** The run's heap growing factor (heap-growth.ts), held while this agent's workers run. */
   private heapGrowth: HeapGrowthHold | null = null;
-  /** Workers whose every socket's first attempt has settled: when all have, the hold's factor. */
+  /** Workers whose every socket's first attempt has settled: when all have, the hold's factor (heap-growth.ts). */
   private readonly ramped = new Set<number>();
   /** Set when the hold's factor is in place (with stages from the start: no ramp to end). */
   private rampOver = false;
@@ -240,7 +239,7 @@ export class AgentSession {
     this.ring = ring;
     this.heapGrowth = holdHeapGrowth();
     // With stages sockets open through the whole shape: no ramp to end (as in the driver's ramp phase).
-    if (slices.some((s) => s.stages)) this.endRamp(false);
+    if (slices.some((s) => s.stages)) this.endRamp();
     this.topicCount = slices[0]?.topics?.names.length ?? 0;
     this.record.assigned(slices.map((s) => ({ workerId: s.workerId, sockets: s.indices.length })));
     for (const slice of slices) {
@@ -270,17 +269,15 @@ export class AgentSession {
     );
   }
 
-  /** Each worker collects its ramp's garbage itself; this thread's, and the hold's factor, when all have (ramp-gc.ts). */
   private workerRamped(id: number): void {
     if (this.ramped.has(id)) return;
     this.ramped.add(id);
-    if (this.ramped.size === this.workers.size && !this.stopping) this.endRamp(true);
+    if (this.ramped.size === this.workers.size && !this.stopping) this.endRamp();
   }
 
-  private endRamp(collect: boolean): void {
+  private endRamp(): void {
     if (this.rampOver) return;
     this.rampOver = true;
-    if (collect) collectGarbage();
     this.heapGrowth?.toHold();
   }
 

@@ -15,7 +15,6 @@ import type { DriverMessage, LagSummary, WorkerMessage, WorkerSlice } from '../r
 import type { IdleProfile } from '../run/idle-profile.js';
 import { drainAxis } from './histogram-set.js';
 import { loadProtocol } from '../protocols/table.js';
-import { collectGarbage } from '../ramp-gc.js';
 
 const init = workerData as WorkerSlice;
 const port = parentPort;
@@ -30,12 +29,7 @@ const pool = new SocketPool({
   protocol,
   ring,
   // Report the end of the ramp at once, not at the next tick: the driver times the ramp by it.
-  onRamped: () => {
-    // The ramp's dead handshakes collected before the hold, which starts once every worker has
-    // said this (ramp-gc.ts). With stages sockets open while publishes arrive: no pause there.
-    if (!finished && !init.stages) collectGarbage();
-    postTick(false);
-  },
+  onRamped: () => postTick(false),
   onSlotFree: () => {
     if (rampTimer) rampTick();
     stageDriver?.tick();

@@ -51,8 +51,7 @@ describe('the run heap growing factor', () => {
 
   it('sets the ramp factor for the first holder, the tightest phase among holders, and V8 default after the last, once each', () => {
     const calls: string[] = [];
-    const gcFlags: string[] = [];
-    const set = (f: string): number => (f.includes('expose-gc') ? gcFlags : calls).push(f);
+    const set = (f: string): number => calls.push(f);
     const flag = (p: number): string => `--heap-growing-percent=${p}`;
     expect(HEAP_GROWING_PERCENT).toEqual({ ramp: 20, hold: 100 });
     const first = holdHeapGrowth([], set);
@@ -72,14 +71,11 @@ describe('the run heap growing factor', () => {
     second.release();
     expect(calls).toEqual([flag(20), flag(100), flag(0)]);
     expect(heldHeapGrowth()).toBeNull();
-    // The ramp-end GC's window (ramp-gc.ts) is open while any run holds the factor.
-    expect(gcFlags).toEqual(['--expose-gc', '--no-expose-gc']);
     const own: string[] = [];
     const theirs = holdHeapGrowth(['--heap-growing-percent=50'], (f) => own.push(f));
     theirs.toHold();
     theirs.release();
-    // Their factor stands; the ramp's GC window still opens and closes with the run.
-    expect(own).toEqual(['--expose-gc', '--no-expose-gc']);
+    expect(own).toEqual([]);
   });
 
   it("holds a worker thread's old space near its live size while held, and not after", () => {

@@ -4,7 +4,6 @@
  * handshake timeouts.
  */
 import { nowMs } from '../../clock.js';
-import { collectGarbage } from '../../ramp-gc.js';
 import type { HeapGrowthHold } from '../../heap-growth.js';
 import type { DriverMessage } from '../../run/protocol.js';
 import { attemptLimitMs, rampMs } from '../plan.js';
@@ -43,10 +42,7 @@ export async function rampUp(state: RunState, spawned: Spawned, m: Measurement, 
   await state.waitFor(() => m.aggregate.allRamped || state.interrupted(), rampLimit);
   if (!m.aggregate.allRamped && !state.interrupted())
     state.warnings.push('the ramp-up did not finish in time; the hold started with sockets still connecting');
-  const rampEndMs = nowMs();
-  // The main thread's share of the ramp's garbage too (each worker collected its own when its
-  // ramp ended: ramp-gc.ts); then the hold's heap growing factor (heap-growth.ts).
-  if (!state.interrupted()) collectGarbage();
+  // The hold's heap growing factor from here (heap-growth.ts).
   heapGrowth?.toHold();
-  return { rampStartMs, rampEndMs };
+  return { rampStartMs, rampEndMs: nowMs() };
 }
