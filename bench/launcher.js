@@ -6,11 +6,10 @@
  * measure a start-up no user of the command gets. BENCH_WSLOAD_LAUNCH=node does that on purpose
  * (the A/B of the line itself).
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 // The same reading of the line as local shards (src/coordinator/launch-line.ts), strict here: a
 // bench that quietly started plain node would measure a start-up no user of the command gets.
-import { parseLaunchLine } from '../dist/coordinator/launch-line.js';
+import { launchLineOf } from '../dist/coordinator/launch-line.js';
 
 /**
  * `node` arguments and added environment that run `bin/wsload.js args…` in `root` as the command does
@@ -22,6 +21,6 @@ import { parseLaunchLine } from '../dist/coordinator/launch-line.js';
  */
 export function wsloadCommand(root, args, launch = process.env.BENCH_WSLOAD_LAUNCH) {
   if (launch === 'node') return { args: ['bin/wsload.js', ...args], env: {} };
-  const { env, nodeArgs } = parseLaunchLine(readFileSync(join(root, 'bin/wsload.js'), 'utf8').split('\n', 1)[0]);
+  const { env, nodeArgs } = launchLineOf(join(root, 'bin/wsload.js'), { strict: true });
   return { args: [...nodeArgs, 'bin/wsload.js', ...args], env };
 }

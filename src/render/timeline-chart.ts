@@ -1,7 +1,8 @@
 /**
  * Timeline charts on a wall-clock axis: per-interval lines, a band between two lines (fan-out
- * p50–p99), stacked bars (closes by cause), drop events marked as shaded spans, and a partial last
- * interval hatched and drawn dashed, so the end of a run is not read as an incident.
+ * p50–p99), stacked bars (closes by cause; none above 0 drawn as a line along 0), drop events marked
+ * as shaded spans, and a partial last interval hatched and drawn dashed, so the end of a run is not
+ * read as an incident.
  */
 import { axes, escapeXml, frame, n, niceTicks, open, type Axis, type Frame, type Margin } from './svg-chart.js';
 import { clockLabel, clockTicks } from './time-axis.js';
@@ -25,7 +26,10 @@ export interface TimeBand {
   upper: readonly TimePoint[];
 }
 
-/** Bars over [from, to) per interval; several stacks are drawn one on top of the other. */
+/**
+ * Bars over [from, to) per interval; several stacks are drawn one on top of the other. When no bar
+ * of any stack is above 0 in the plotted range, each stack is drawn as a line along 0 instead.
+ */
 export interface TimeStack {
   name: string;
   color: string;
@@ -245,6 +249,24 @@ function stackParts(p: Plot, stacks: readonly TimeStack[]): string[] {
   return parts;
 }
 
+/**
+ * Stacks with no bar above 0 in the plotted range as lines along 0, one point per bar's end with its
+ * value on hover: bars of 0 draw nothing, and an empty plot reads as "no data" rather than "none".
+ * Only when every stack of the chart is all zero: bars of another stack already fill the plot. The
+ * line turns dashed at the first partial bar, as every line does over the partial interval.
+ */
+function zeroLines(stacks: readonly TimeStack[], endMs: number): TimeLine[] {
+  const plotted = stacks.map((s) => ({ s, bars: s.bars.filter((b) => b.to > 0 && b.from < endMs) }));
+  if (plotted.some(({ bars }) => bars.some((b) => b.value > 0))) return [];
+  return plotted
+    .filter(({ bars }) => bars.length > 0)
+    .map(({ s, bars }) => {
+      const partial = bars.findIndex((b) => b.partial === true);
+      const points: TimePoint[] = [[Math.max(0, bars[0].from), 0], ...bars.map((b) => [Math.min(endMs, b.to), 0] as const)];
+      return { name: s.name, color: s.color, points, ...(partial < 0 ? {} : { dashedFrom: partial + 1 }) };
+    });
+}
+
 /** One line: solid up to its partial interval, dashed from there, and its values on hover. */
 function lineParts(p: Plot, l: TimeLine): string[] {
   const { f, clampY, o, when } = p;
@@ -313,7 +335,7 @@ export function timelineChart(o: TimelineChartOptions): string {
     ...partialParts(plot, hatchId(o.title, o.width)),
     ...bandParts(plot, o.bands ?? []),
     ...stackParts(plot, o.stacks ?? []),
-    ...(o.lines ?? []).flatMap((l) => lineParts(plot, l)),
+    ...[...zeroLines(o.stacks ?? [], plot.endMs), ...(o.lines ?? [])].flatMap((l) => lineParts(plot, l)),
     ...markerParts(plot, o.markers ?? []),
     '</svg>',
   ].join('');

@@ -15,16 +15,17 @@ export interface DeliveryCounters {
   /**
    * This run's receipts of a publish whose record had left the ring (older than the ring's size in
    * publishes): too old to tell a late first copy from a duplicate, so neither; its publish's books
-   * stand as evaluated. Optional so counters built before it still type.
+   * stand as evaluated. Always counted here (0 when none); a report carries it only when above 0
+   * (`CounterDef.onlyWhenAny`), so the report's `fanout.unjudged` is the optional one.
    */
-  unjudged?: number;
+  unjudged: number;
   /**
    * Publishes whose record left this worker's ring before it evaluated them (it, or the main thread
    * writing an agent's ring, stalled past the ring's window): only their receipts are booked
    * (expected = delivered + late, lost = late); the sockets that never got them are not, so lost
-   * may be short. Optional so counters built before it still type.
+   * may be short. Always counted here; in a report only when above 0, like `unjudged`.
    */
-  unevaluated?: number;
+  unevaluated: number;
   /** Messages of another run against the same target (another run tag). */
   foreign: number;
   /** This run's messages whose pushed `id` is not the id the publish sent (not counted delivered). */

@@ -79,7 +79,7 @@ export abstract class DeliveryJudge extends DeliveryLedger {
    * Otherwise no publish of this run's ring has that seq: unmatched.
    */
   private recordGone(seq: number, last: number): void {
-    if (seq > 0 && seq <= last - this.ring.size) this.counters.unjudged = (this.counters.unjudged ?? 0) + 1;
+    if (seq > 0 && seq <= last - this.ring.size) this.counters.unjudged++;
     else this.counters.unmatched++;
   }
 

@@ -237,7 +237,7 @@ export class DeliveryTracker extends DeliveryJudge {
   private unevaluated(seq: number): void {
     const slot = seq & this.mask;
     if (this.columnSeq[slot] === seq) this.bookReceiptsOnly(slot);
-    this.counters.unevaluated = (this.counters.unevaluated ?? 0) + 1;
+    this.counters.unevaluated++;
     this.evaluatedUpTo = seq;
   }
 

@@ -21,6 +21,8 @@ function counters(delivered: number): WorkerCounters {
       outOfOrder: 0,
       late: 0,
       unmatched: 0,
+      unjudged: 0,
+      unevaluated: 0,
       foreign: 0,
       idMismatch: 0,
       ineligible: 0,

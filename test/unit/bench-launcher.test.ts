@@ -3,6 +3,9 @@
  * and node flags, with the bench's own node), so its RSS figures are those of the command a user
  * runs, not of `node bin/wsload.js`, which skips the line.
  */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error bench/ is plain JavaScript without declarations
 import { wsloadCommand } from '../../bench/launcher.js';
@@ -19,5 +22,12 @@ describe('bench/launcher.js', () => {
     expect(nodeArgs).toContain('--max-semi-space-size=1');
     expect(commandOf(ROOT, ['run', 'x.json'], 'shebang')).toEqual({ args: [...nodeArgs, 'bin/wsload.js', 'run', 'x.json'], env });
     expect(commandOf(ROOT, ['run', 'x.json'], 'node')).toEqual({ args: ['bin/wsload.js', 'run', 'x.json'], env: {} });
+  });
+
+  it('refuses a #! line it cannot read rather than measure plain node (launchLineOf, strict)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'wsload-bench-launch-'));
+    mkdirSync(join(root, 'bin'));
+    writeFileSync(join(root, 'bin/wsload.js'), '#!/opt/weird/launcher --x\n');
+    expect(() => commandOf(root, ['run', 'x.json'], 'shebang')).toThrow(`${join(root, 'bin/wsload.js')}: not a #!/usr/bin/env line`);
   });
 });

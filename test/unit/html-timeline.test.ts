@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { deliveriesPerSecond, rateSpans, timelineSpans } from '../../src/render/html-timeline.js';
+import { deliveriesPerSecond, rateSpans, timelineCharts, timelineSpans } from '../../src/render/html-timeline.js';
 import { clockTicks } from '../../src/render/time-axis.js';
-import { decimate, type TimePoint } from '../../src/render/timeline-chart.js';
+import { decimate, timelineChart, type TimePoint, type TimeStack } from '../../src/render/timeline-chart.js';
 import type { TimelineLine } from '../../src/run/report.js';
 
 function line(elapsedMs: number, extra: Partial<TimelineLine> = {}): TimelineLine {
@@ -82,5 +82,71 @@ describe('chart helpers', () => {
       '22:00',
     ]);
     expect(clockTicks(start, 32_000, 10)[0].at).toBe(4_268);
+  });
+});
+
+/** WCAG contrast of a #rrggbb or #rgb colour against white. */
+function contrastOnWhite(hex: string): number {
+  const full = hex.length === 4 ? `#${[...hex.slice(1)].map((d) => d + d).join('')}` : hex;
+  const [r, g, b] = [1, 3, 5].map((i) => {
+    const c = parseInt(full.slice(i, i + 2), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05);
+}
+
+const bars = (values: number[], partialLast = false): TimeStack['bars'] =>
+  values.map((value, i) => ({ from: i * 10_000, to: (i + 1) * 10_000, value, partial: partialLast && i === values.length - 1 }));
+
+function stackChart(stacks: TimeStack[]): string {
+  return timelineChart({
+    title: 'Widgets',
+    startEpochMs: null,
+    endMs: 30_000,
+    yFormat: String,
+    stacks,
+    width: 600,
+    height: 200,
+    xTicks: 5,
+  });
+}
+
+describe('stacked bars with nothing above 0', () => {
+  it('are drawn as a visible line along 0 with each value on hover, dashed over the partial interval', () => {
+    const svg = stackChart([{ name: 'widgets', color: '#2a9d8f', bars: bars([0, 0, 0], true) }]);
+    const series = [...svg.matchAll(/<path class="series( partial-series)?" d="([^"]*)"[^>]* stroke="([^"]*)" stroke-width="2"/g)];
+    expect(series.map((m) => m[3])).toEqual(['#2a9d8f', '#2a9d8f']);
+    // Along y = 0: every point of both parts at the plot's bottom (200 - 30 units).
+    for (const m of series) expect(m[2].match(/,[\d.]+/g)?.every((y) => y === ',170')).toBe(true);
+    expect(series[1][1]).toBe(' partial-series');
+    const hovers = [...svg.matchAll(/<circle [^>]*><title>([^<]*)<\/title>/g)].map((m) => m[1]);
+    expect(hovers).toEqual(['widgets at 0s: 0', 'widgets at 10s: 0', 'widgets at 20s: 0', 'widgets at 30s: 0']);
+    expect(svg).not.toContain('class="bars');
+  });
+
+  it('are bars as before when any stack has a bar above 0 in the plotted range', () => {
+    const svg = stackChart([
+      { name: 'widgets', color: '#2a9d8f', bars: bars([0, 0, 0]) },
+      { name: 'gadgets', color: '#c0392b', bars: bars([0, 2, 0]) },
+    ]);
+    expect(svg).not.toContain('class="series');
+    expect(svg).toContain('<path class="bars"');
+    // A bar past the plotted range does not count: the plot would show nothing.
+    const outside = stackChart([{ name: 'widgets', color: '#2a9d8f', bars: bars([0, 0, 0, 5]) }]);
+    expect(outside).toContain('<path class="series"');
+  });
+
+  it('a run without a close draws its closes chart as a line that reads on white', () => {
+    const lines = [line(10_000, { durationMs: 10_000 }), line(20_000, { durationMs: 10_000 })];
+    const html = timelineCharts(
+      { intervalMs: 10_000, startedAt: new Date(0).toISOString(), events: [], publishes: true, peakRssMb: null, lagP99Ms: null },
+      lines,
+    ).join('');
+    const svg = html.split('<svg ').find((x) => x.includes('<title>Closes per interval, by cause</title>')) ?? '';
+    const stroke = /<path class="series" [^>]*stroke="(#[0-9a-f]{3,6})"/.exec(svg)?.[1] ?? '';
+    expect(stroke).not.toBe('');
+    // WCAG's 3:1 for graphics; #ddd was 1.4:1.
+    expect(contrastOnWhite(stroke)).toBeGreaterThanOrEqual(3);
+    expect([...svg.matchAll(/<circle [^>]*><title>closes at [^<]*: 0<\/title>/g)]).toHaveLength(3);
   });
 });

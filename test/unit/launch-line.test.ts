@@ -34,4 +34,28 @@ describe('the #! line of bin/wsload.js', () => {
     writeFileSync(file, '#!/opt/weird/launcher --x\n');
     expect(launchLineOf(file)).toEqual({ env: {}, nodeArgs: [] });
   });
+
+  it('strict: the same line, or one line naming the file and what it could not read', () => {
+    expect(launchLineOf(BIN, { strict: true })).toEqual(launchLineOf(BIN));
+    const dir = mkdtempSync(join(tmpdir(), 'wsload-launch-'));
+    const file = join(dir, 'wsload.js');
+    writeFileSync(file, '#!/opt/weird/launcher --x\r\nconsole.log(1);\n');
+    expect(() => launchLineOf(file, { strict: true })).toThrow(`${file}: not a #!/usr/bin/env line: #!/opt/weird/launcher --x`);
+    writeFileSync(file, '#!/usr/bin/env -S A=1 deno run\n');
+    expect(() => launchLineOf(file, { strict: true })).toThrow(`${file}: the #! line does not run node: #!/usr/bin/env -S A=1 deno run`);
+    const missing = join(dir, 'gone.js');
+    expect(() => launchLineOf(missing, { strict: true })).toThrow(`${missing}: cannot read the file (ENOENT)`);
+    for (const bad of [file, missing]) {
+      const message = (() => {
+        try {
+          launchLineOf(bad, { strict: true });
+          return '';
+        } catch (err) {
+          return (err as Error).message;
+        }
+      })();
+      expect(message).not.toContain('\n');
+      expect(message).not.toContain('\r');
+    }
+  });
 });

@@ -37,6 +37,8 @@ function tick(
         outOfOrder: 0,
         late: 0,
         unmatched: 0,
+        unjudged: 0,
+        unevaluated: 0,
         foreign: 0,
         idMismatch: 0,
         ineligible: 0,

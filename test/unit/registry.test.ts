@@ -91,6 +91,8 @@ function builtReport(): Report {
         outOfOrder: 1,
         late: 1,
         unmatched: 3,
+        unjudged: 0,
+        unevaluated: 0,
         foreign: 4,
         idMismatch: 1,
         ineligible: 0,

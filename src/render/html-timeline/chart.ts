@@ -3,7 +3,7 @@ import { fmtCount } from '../format.js';
 import { t, type ChartSize, type LegendEntry } from '../html-page.js';
 import { clockLabel } from '../time-axis.js';
 import { timelineChart, type TimelineChartOptions, type TimeMarker } from '../timeline-chart.js';
-import { dashFrom, points, type Span } from './spans.js';
+import { dashFrom, type Span } from './spans.js';
 import type { TimelineContext } from './context.js';
 
 export const count = (v: number): string => fmtCount(v);
@@ -45,12 +45,8 @@ export interface ChartSet {
   extra: LegendEntry[];
 }
 
-/**
- * A per-interval count as bars; none in any interval is drawn as a line along 0 (bars of 0 draw
- * nothing, and an empty plot reads as "no data" rather than "none").
- */
+/** A per-interval count as bars (none in any interval: the chart draws a line along 0, `zeroLines`). */
 export function countParts(spans: readonly Span[], name: string, color: string, get: (s: Span) => number): ChartParts {
-  if (spans.every((s) => get(s) <= 0)) return { lines: [{ name, color, points: [[0, 0], ...points(spans, 'to', () => 0)] }] };
   return { stacks: [{ name, color, bars: spans.map((s) => ({ from: s.from, to: s.to, value: get(s), partial: s.partial })) }] };
 }
 

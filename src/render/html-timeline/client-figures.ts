@@ -5,7 +5,8 @@ import type { TimeStack } from '../timeline-chart.js';
 import { dashFrom, points } from './spans.js';
 import { chart, mb, type ChartSet, count, countParts } from './chart.js';
 
-const NO_CLOSE_COLOR = '#ddd';
+// A mid grey that reads on white (4.5:1, where #ddd was 1.4:1), a shade darker than the axis's #888 it lies on.
+const NO_CLOSE_COLOR = '#767676';
 
 /** Closes per interval by cause, and reconnects (not in timelines of older wsload versions). */
 export function closeFigures({ c, spans, extra }: ChartSet): string[] {
@@ -23,7 +24,7 @@ export function closeFigures({ c, spans, extra }: ChartSet): string[] {
       partial: s.partial,
     })),
   }));
-  // No close at all: a line along 0 with its values on hover, as countParts draws (no bars reads as no data).
+  // No close at all: one stack of zeros, which the chart draws as a line along 0 with its values on hover.
   const parts = causes.length > 0 ? { stacks } : countParts(spans, 'closes', NO_CLOSE_COLOR, () => 0);
   out.push(
     figure(

@@ -59,9 +59,9 @@ export function fanoutTail(ctx: BuildContext) {
     earlyMaxMs: round3(d.earlyMaxMs ?? 0),
     unconfirmed: ctx.totals.unconfirmed,
     // Only when some came: receipts older than the publish ring are rare (a socket held minutes).
-    ...((d.unjudged ?? 0) > 0 ? { unjudged: d.unjudged } : {}),
+    ...(d.unjudged > 0 ? { unjudged: d.unjudged } : {}),
     // Only when some were: a worker stalled past its ring's window (minutes at the slowest rates).
-    ...((d.unevaluated ?? 0) > 0 ? { unevaluated: d.unevaluated } : {}),
+    ...(d.unevaluated > 0 ? { unevaluated: d.unevaluated } : {}),
   };
 }
 
