@@ -8,10 +8,11 @@
  *
  * Through the ramp, 1.2: full GCs come soon and each is small, so the ramp ends near its live size
  * and the hold's first full GC starts from there; through the hold, 2.0. Held at 1.2 for the hold
- * too, RSS was the same at every phase but the full GCs went from ~4 to ~30 in a 20 s hold and their
- * helper threads cost 3–4 % of a core: CPU per delivery 1.03–1.27× the raw client's at the default
- * rate. At 2.0 the hold has a few full GCs and its peak stays well under the raw client's. (One
- * full GC in each thread when the ramp ended, beside this, changed no phase's RSS: not kept.)
+ * too, RSS after the ramp was the same and the hold's peak and end ~40 MB lower, but the full GCs
+ * went from ~4 to ~30 in a 20 s hold and their helper threads cost 3–4 % of a core: CPU per
+ * delivery 1.03–1.27× the raw client's at the default rate. At 2.0 the hold has a few full GCs and
+ * its peak stays well under the raw client's. (One full GC in each thread when the ramp ended,
+ * beside this, changed no phase's RSS: not kept.)
  *
  * The flag is the process's (every isolate's heap reads it at each full GC, socket workers
  * included), so each run holds it by a handle: the tightest phase among the holders is set, V8's
@@ -27,7 +28,7 @@ export type HeapPhase = keyof typeof HEAP_GROWING_PERCENT;
 
 /** One run's hold on the factor. */
 export interface HeapGrowthHold {
-  /** The ramp is over: this run's sockets are open and its thread heaps collected. */
+  /** The ramp is over: every socket's first attempt has settled (or the ramp's time ran out, or the run has stages). */
   toHold(): void;
   /** Lets go (idempotent); the last holder puts V8's default back. */
   release(): void;

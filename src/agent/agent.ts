@@ -36,6 +36,7 @@ import { SilenceJudge } from '../run/silence.js';
 import { dialCoordinator, type ControlSocket, type DialOptions } from './control-client.js';
 import { LocalRecord } from './local-record.js';
 import { holdHeapGrowth, type HeapGrowthHold } from '../heap-growth.js';
+import { RampWatch } from './ramp-watch.js';
 
 const WORKER_ENTRY = new URL('../worker/worker.js', import.meta.url);
 const WORKER_YOUNG_GENERATION_MB = 16;
@@ -88,10 +89,8 @@ export class AgentSession {
   private tlsDir: string | null = null;
   /** The run's heap growing factor (heap-growth.ts), held while this agent's workers run. */
   private heapGrowth: HeapGrowthHold | null = null;
-  /** Workers whose every socket's first attempt has settled: when all have, the hold's factor (heap-growth.ts). */
-  private readonly ramped = new Set<number>();
-  /** Set when the hold's factor is in place (with stages from the start: no ramp to end). */
-  private rampOver = false;
+  /** When the ramp is over here: the hold's heap growing factor then (ramp-watch.ts). */
+  private rampWatch: RampWatch | null = null;
   private ended = false;
   private sent = 0;
   private nextFrame = 1;
@@ -196,6 +195,8 @@ export class AgentSession {
         this.opts.onStandby?.(msg.reason);
         break;
       case 'driver':
+        // The driver's hold: the ramp is over for the run, whatever became of this agent's workers.
+        if (msg.msg.type === 'hold') this.rampWatch?.end();
         this.workers.get(msg.workerId)?.postMessage(msg.msg satisfies DriverMessage);
         break;
       case 'terminate':
@@ -238,8 +239,12 @@ export class AgentSession {
     const ring = createRing(ringSize);
     this.ring = ring;
     this.heapGrowth = holdHeapGrowth();
+    this.rampWatch = new RampWatch(
+      slices.map((s) => s.workerId),
+      () => this.heapGrowth?.toHold(),
+    );
     // With stages sockets open through the whole shape: no ramp to end (as in the driver's ramp phase).
-    if (slices.some((s) => s.stages)) this.endRamp();
+    if (slices.some((s) => s.stages)) this.rampWatch.end();
     this.topicCount = slices[0]?.topics?.names.length ?? 0;
     this.record.assigned(slices.map((s) => ({ workerId: s.workerId, sockets: s.indices.length })));
     for (const slice of slices) {
@@ -251,7 +256,7 @@ export class AgentSession {
       this.workers.set(id, worker);
       worker.on('message', (m: WorkerMessage) => {
         if ((m.type === 'tick' && m.final) || m.type === 'fatal') this.settled.add(id);
-        if (m.type === 'tick' && m.ramped) this.workerRamped(id);
+        if ((m.type === 'tick' && (m.ramped || m.final)) || m.type === 'fatal') this.rampWatch?.done(id);
         this.record.take(m);
         this.send({ type: 'worker', msg: m });
       });
@@ -269,20 +274,9 @@ export class AgentSession {
     );
   }
 
-  private workerRamped(id: number): void {
-    if (this.ramped.has(id)) return;
-    this.ramped.add(id);
-    if (this.ramped.size === this.workers.size && !this.stopping) this.endRamp();
-  }
-
-  private endRamp(): void {
-    if (this.rampOver) return;
-    this.rampOver = true;
-    this.heapGrowth?.toHold();
-  }
-
   /** A worker ended without its final tick: said once (an error is followed by its exit). */
   private workerGone(id: number, reason: string): void {
+    this.rampWatch?.done(id);
     if (this.settled.has(id)) return;
     this.settled.add(id);
     this.record.gone(id, reason);
