@@ -116,11 +116,16 @@ describe('wsload run interrupted mid-ramp', () => {
     const { run, report } = start('ramp', { target: { url: target.wsUrl }, connections: 40, connectRate: 5, duration: '10s' }, false);
     expect(await run.waitForStderr(/wsload: 40 sockets/, 10_000), run.stderr()).toBe(true);
     await sleep(2000);
+    const atSignal = target.accepted();
     const written = await interruptNow(run, report);
     expect(written.connections.opened).toBeGreaterThan(0);
     expect(written.connections.opened).toBeLessThan(40);
-    // The sockets not yet due were not dialed on the way out.
-    expect(target.accepted()).toBe(written.connections.opened);
+    // The sockets not yet due were not dialed on the way out: at 5/s one handshake may be on the
+    // wire when the signal lands (the target accepts it, wsload stops before its 101 arrives:
+    // seen once in CI as 10 accepted for 9 opened), never more.
+    expect(target.accepted() - atSignal, `${atSignal} accepted at the signal`).toBeLessThanOrEqual(1);
+    expect(target.accepted()).toBeGreaterThanOrEqual(written.connections.opened);
+    expect(target.accepted()).toBeLessThanOrEqual(written.connections.opened + 1);
   });
 });
 
