@@ -48,8 +48,8 @@ function chosenByCaller(execArgv: readonly string[]): boolean {
 }
 
 function apply(setFlags: (flags: string) => void): void {
-  let want = V8_DEFAULT;
-  for (const h of holders) want = want === V8_DEFAULT ? HEAP_GROWING_PERCENT[h.phase] : Math.min(want, HEAP_GROWING_PERCENT[h.phase]);
+  const held = [...holders].map((h) => HEAP_GROWING_PERCENT[h.phase]);
+  const want = held.length > 0 ? Math.min(...held) : V8_DEFAULT;
   if (want === applied) return;
   applied = want;
   setFlags(`${FLAG}=${want}`);

@@ -53,7 +53,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const spawned = coordination
       ? await (await import('./phases/spawn-agents.js')).spawnOnAgents(state, target, measurement, coordination)
       : spawnWorkers(state, target, measurement);
-    const ramp = await rampUp(state, spawned, measurement, heapGrowth);
+    const ramp = await rampUp(state, spawned, measurement);
+    // The ramp is over (settled, timed out, interrupted, or a stages shape with none): the hold's factor.
+    heapGrowth.toHold();
     const held = await hold(state, target, spawned, measurement, ramp.rampStartMs);
     await drain(state, target, spawned, measurement);
     // Every receipt is in: a last clock round bounds the remote offsets' drift up to here.

@@ -4,7 +4,6 @@
  * handshake timeouts.
  */
 import { nowMs } from '../../clock.js';
-import type { HeapGrowthHold } from '../../heap-growth.js';
 import type { DriverMessage } from '../../run/protocol.js';
 import { attemptLimitMs, rampMs } from '../plan.js';
 import type { Measurement } from '../measurement.js';
@@ -22,7 +21,7 @@ export interface RampTimes {
   rampEndMs: number;
 }
 
-export async function rampUp(state: RunState, spawned: Spawned, m: Measurement, heapGrowth?: HeapGrowthHold): Promise<RampTimes> {
+export async function rampUp(state: RunState, spawned: Spawned, m: Measurement): Promise<RampTimes> {
   const { scenario } = state;
   const { workers, ready } = spawned;
   // Workers load their modules first; the ramp clock starts when every one of them can dial.
@@ -33,16 +32,11 @@ export async function rampUp(state: RunState, spawned: Spawned, m: Measurement, 
   const rampStartMs = nowMs();
   if (!state.interrupted()) for (const w of workers) w.postMessage({ type: 'start', rampStartMs } satisfies DriverMessage);
   // With stages there is no ramp to wait for: one hold spans the whole shape, from this clock.
-  if (scenario.stages) {
-    heapGrowth?.toHold();
-    return { rampStartMs, rampEndMs: rampStartMs };
-  }
+  if (scenario.stages) return { rampStartMs, rampEndMs: rampStartMs };
   const rampLimit =
     nowMs() + rampMs(scenario) + attemptLimitMs(scenario) * (1 + scenario.connections / scenario.maxPendingHandshakes) + RAMP_SLACK_MS;
   await state.waitFor(() => m.aggregate.allRamped || state.interrupted(), rampLimit);
   if (!m.aggregate.allRamped && !state.interrupted())
     state.warnings.push('the ramp-up did not finish in time; the hold started with sockets still connecting');
-  // The hold's heap growing factor from here (heap-growth.ts).
-  heapGrowth?.toHold();
   return { rampStartMs, rampEndMs: nowMs() };
 }
